@@ -1,0 +1,65 @@
+// mailguard check: inputs -> core check -> report -> exit code.
+
+import { checkMessage, unreadableResult } from '../../analyse.js';
+import { MailguardError } from '../../errors.js';
+import { isFailure, readInputs } from '../../io/inputs.js';
+import { createReport, FORMATTERS, PUBLIC_FORMATS } from '../../report/index.js';
+import type { MessageResult } from '../../result.js';
+import type { CheckFlags } from '../commands/check.js';
+import { EXIT } from '../exit-codes.js';
+import { resolveRedact, writeReport } from '../output.js';
+import { resolveSettings } from '../policy-options.js';
+import { createProgress, useColor } from '../terminal.js';
+
+/** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
+export function inputSpecs(paths: string[]): string[] {
+  if (paths.length > 0) return paths;
+  if (process.stdin.isTTY) {
+    throw new MailguardError('EUSAGE', 'no input given.', { hint: 'Name files or directories to check, or pipe a message in (use - for stdin).' });
+  }
+  return ['-'];
+}
+
+/** Exit code for a set of results. */
+export function exitCodeFor(results: readonly MessageResult[], maxWarnings: number | undefined): number {
+  if (results.some((r) => r.verdict === 'error')) return EXIT.ERROR;
+  if (results.some((r) => r.verdict === 'block')) return EXIT.VIOLATION;
+  if (maxWarnings !== undefined) {
+    const warnings = results.reduce((n, r) => n + r.findings.filter((f) => f.severity === 'warning').length, 0);
+    if (warnings > maxWarnings) return EXIT.VIOLATION;
+  }
+  return EXIT.OK;
+}
+
+export async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
+  const formatter = FORMATTERS[flags.format];
+  if (!formatter) {
+    throw new MailguardError('EUSAGE', `the ${flags.format} format is not available in this build.`, { hint: `Available: ${Object.keys(FORMATTERS).join(', ')}.` });
+  }
+  const settings = await resolveSettings(flags);
+  const specs = inputSpecs(paths);
+  const results: MessageResult[] = [];
+  const progress = createProgress('checked');
+  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true };
+  if (flags.input) readOptions.format = flags.input;
+  for await (const item of readInputs(specs, readOptions)) {
+    if (isFailure(item)) {
+      results.push(unreadableResult(item.source, item.failure.reason, item.failure.detail));
+    } else {
+      const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
+      if (item.envelope) options.envelope = item.envelope;
+      results.push(checkMessage(item.bytes, settings.policy, options));
+    }
+    progress.tick(results.length);
+  }
+  progress.done();
+  const report = createReport(results);
+  const human = flags.format === 'human';
+  const text = formatter(report, {
+    redact: resolveRedact(flags.redact, settings.config.redact, PUBLIC_FORMATS.has(flags.format)),
+    color: human && flags.output === undefined && useColor(flags.color),
+    quiet: flags.quiet === true,
+  });
+  await writeReport(text, flags.output);
+  return exitCodeFor(results, flags.maxWarnings ?? settings.config.maxWarnings);
+}

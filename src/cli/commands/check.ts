@@ -1,0 +1,46 @@
+import { Option, type Command } from 'commander';
+import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
+
+export interface CheckFlags extends PolicyFlags {
+  format: string;
+  output?: string;
+  input?: 'eml' | 'mbox' | 'smtp';
+  maxWarnings?: number;
+  quiet?: boolean;
+  redact?: boolean;
+  color?: boolean;
+}
+
+export function registerCheck(program: Command): void {
+  const cmd = program
+    .command('check')
+    .summary('find visible recipients in outgoing mail and flag exposed recipient lists')
+    .description(
+      'Reads .eml drafts, mbox files, SMTP transcripts and directories of them (or stdin), finds every\n' +
+        'visible recipient (To, Cc, Resent-To, Resent-Cc), tells internal from external, and flags\n' +
+        'messages whose external recipients span several organisations.\n\n' +
+        'Exit codes: 0 nothing blocked, 1 a message was blocked (or too many warnings),\n' +
+        '2 an input could not be checked, or a usage or configuration error.',
+    )
+    .argument('[paths...]', 'files, directories (recursive), globs, or - for stdin (default: stdin when piped)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json', 'sarif', 'github', 'junit']).default('human'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp']))
+    .option('--max-warnings <n>', 'exit 1 when more than this many warnings are found', (v) => (v === '0' ? 0 : parseCount('--max-warnings')(v)))
+    .option('-q, --quiet', 'leave out messages that pass')
+    .option('--redact', 'mask addresses in the output (j***@example.com)')
+    .option('--no-redact', 'show full addresses even in formats that mask them by default (sarif, github, junit)')
+    .option('--no-color', 'no colour, even on a terminal');
+  addPolicyOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  mailguard check draft.eml\n' +
+      '  mailguard check outbox/ --internal-domain corp.example --format json\n' +
+      '  generate-campaign | mailguard check - --sensitive && send-it\n',
+  );
+  cmd.action(async (paths: string[], flags: CheckFlags) => {
+    const { runCheck } = await import('../actions/check.js');
+    process.exitCode = await runCheck(paths, flags);
+  });
+}

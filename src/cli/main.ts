@@ -1,0 +1,68 @@
+// The CLI entry: defines the commands (cheap), loads each command's work lazily, and maps
+// errors to exit codes in this one place.
+
+import { Command, CommanderError } from 'commander';
+import { MailguardError } from '../errors.js';
+import { registerCheck } from './commands/check.js';
+import { EXIT, exitCodeForError } from './exit-codes.js';
+import { VERSION } from './version.js';
+
+function buildProgram(): Command {
+  const program = new Command('mailguard');
+  program
+    .description('Guardrail in the send path: finds exposed recipient lists in outgoing mail and blocks, rewrites or relays safely.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false })
+    .exitOverride();
+  registerCheck(program);
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config, unreadable input, relay failure).\n' +
+      'Run "mailguard <command> --help" for a command\'s options.',
+  );
+  // Subcommands inherit exitOverride so usage errors come back here (exit 2, not commander's 1).
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+function printError(err: unknown): void {
+  if (err instanceof MailguardError) {
+    process.stderr.write(`mailguard: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+    return;
+  }
+  const e = err as Error;
+  process.stderr.write(`mailguard: internal error: ${e?.stack ?? String(err)}\n`);
+  process.stderr.write('  This is a bug; please report it with the command you ran.\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        process.exitCode = EXIT.OK;
+        return;
+      }
+      if (err.exitCode === 0) {
+        process.exitCode = EXIT.OK;
+        return;
+      }
+      process.exitCode = EXIT.ERROR;
+      return;
+    }
+    printError(err);
+    process.exitCode = err instanceof MailguardError ? exitCodeForError(err.code) : EXIT.ERROR;
+  }
+}
+
+// EPIPE on stdout (mailguard check ... | head) is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
+
+await main(process.argv);

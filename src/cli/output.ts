@@ -1,0 +1,25 @@
+// Writing reports: stdout, or a file with --output. Only the CLI writes.
+
+import { writeFile } from 'node:fs/promises';
+import { MailguardError } from '../errors.js';
+
+export async function writeReport(text: string, output: string | undefined): Promise<void> {
+  if (output === undefined || output === '-') {
+    await new Promise<void>((resolve, reject) => {
+      process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
+    });
+    return;
+  }
+  try {
+    await writeFile(output, text);
+  } catch (err) {
+    throw new MailguardError('EUSAGE', `cannot write the report to ${output}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a yes/no redact setting: flag, then config, then the format's default. */
+export function resolveRedact(flag: boolean | undefined, configured: boolean | undefined, publicFormat: boolean): boolean {
+  if (flag !== undefined) return flag;
+  if (configured !== undefined) return configured;
+  return publicFormat;
+}

@@ -1,0 +1,74 @@
+// The policy flags shared by check, fix, send, proxy and sendmail, and their resolution:
+// defaults, then the config file, then flags. The core receives one validated policy.
+
+import { Option, type Command } from 'commander';
+import { MailguardError } from '../errors.js';
+import { isFindingCode } from '../findings.js';
+import { loadConfig } from '../io/config-file.js';
+import type { MailguardConfig } from '../policy/config.js';
+import { createPolicy, type Policy, type RuleSetting } from '../policy/policy.js';
+
+export interface PolicyFlags {
+  config?: string;
+  internalDomain?: string[];
+  trustedDomain?: string[];
+  warnAt?: number;
+  blockAt?: number;
+  sensitive?: boolean;
+  rule?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+
+export function parseCount(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1) throw new MailguardError('EUSAGE', `${name} takes a whole number, 1 or more (got "${value}").`);
+    return n;
+  };
+}
+
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'configuration file (default: mailguard.config.json, .mailguardrc.json or package.json "mailguard", searched upward)')
+    .option('--internal-domain <domain>', 'a domain whose addresses are internal, subdomains included (repeatable, or comma-separated)', collect)
+    .option('--trusted-domain <domain>', 'a partner domain that counts as internal (repeatable)', collect)
+    .option('--warn-at <parties>', 'warn when visible external recipients span this many organisations (default 3)', parseCount('--warn-at'))
+    .option('--block-at <parties>', 'block when they span this many organisations (default 5)', parseCount('--block-at'))
+    .option('--sensitive', 'a patient, applicant or member list: block at 2 organisations, refuse Bcc-only fixes')
+    .addOption(new Option('--rule <CODE=severity>', 'set a finding code to error, warning or off (repeatable)').argParser(collect));
+}
+
+export interface ResolvedSettings {
+  policy: Policy;
+  config: MailguardConfig;
+  configPath?: string;
+}
+
+/** Resolves the policy once: defaults, then the config file, then flags. */
+export async function resolveSettings(flags: PolicyFlags, cwd: string = process.cwd()): Promise<ResolvedSettings> {
+  const configOptions: { configPath?: string; cwd: string } = { cwd };
+  if (flags.config !== undefined) configOptions.configPath = flags.config;
+  const loaded = await loadConfig(configOptions);
+  const partial: Partial<Policy> = { ...loaded.config.policy };
+  if (flags.internalDomain?.length) partial.internalDomains = flags.internalDomain;
+  if (flags.trustedDomain?.length) partial.trustedDomains = [...(partial.trustedDomains ?? []), ...flags.trustedDomain];
+  if (flags.warnAt !== undefined) partial.warnAt = flags.warnAt;
+  if (flags.blockAt !== undefined) partial.blockAt = flags.blockAt;
+  // One threshold given alone on the command line must not clash with the other's default.
+  if (flags.warnAt !== undefined && flags.blockAt === undefined && (partial.blockAt ?? 5) < flags.warnAt) partial.blockAt = flags.warnAt;
+  if (flags.blockAt !== undefined && flags.warnAt === undefined && (partial.warnAt ?? 3) > flags.blockAt) partial.warnAt = flags.blockAt;
+  if (flags.sensitive) partial.sensitive = true;
+  if (flags.rule?.length) {
+    const rules: Partial<Record<string, RuleSetting>> = { ...(partial.rules ?? {}) };
+    for (const r of flags.rule) {
+      const m = /^([A-Z_]+)=(error|warning|off)$/.exec(r);
+      if (!m || !isFindingCode(m[1]!)) throw new MailguardError('EUSAGE', `--rule takes CODE=error|warning|off with a known finding code (got "${r}").`, { hint: 'See mailguard explain for the codes.' });
+      rules[m[1]!] = m[2] as RuleSetting;
+    }
+    partial.rules = rules;
+  }
+  const result: ResolvedSettings = { policy: createPolicy(partial), config: loaded.config };
+  if (loaded.path !== undefined) result.configPath = loaded.path;
+  return result;
+}

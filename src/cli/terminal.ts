@@ -1,0 +1,40 @@
+// Terminal facts the CLI needs: colour, TTY, and a progress line on stderr.
+
+/** Colour on stdout: --no-color and NO_COLOR turn it off, FORCE_COLOR on, else only on a TTY. */
+export function useColor(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return stream.isTTY === true;
+}
+
+/** Below this many inputs no progress is shown: it would flicker for nothing. */
+const PROGRESS_MIN_ITEMS = 50;
+/** Redraw at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
+
+export interface Progress {
+  tick(done: number, total?: number): void;
+  done(): void;
+}
+
+/** A one-line progress counter on stderr, only when stderr is a TTY. */
+export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (!stream.isTTY) return { tick() {}, done() {} };
+  let last = 0;
+  let shown = false;
+  return {
+    tick(done, total) {
+      const now = Date.now();
+      if (now - last < PROGRESS_INTERVAL_MS || (total !== undefined && total < PROGRESS_MIN_ITEMS && !shown)) return;
+      if (total === undefined && done < PROGRESS_MIN_ITEMS) return;
+      last = now;
+      shown = true;
+      const pct = total ? ` (${Math.floor((done / total) * 100)}%)` : '';
+      stream.write(`\r\u001b[2K${label} ${done}${total ? `/${total}` : ''}${pct}`);
+    },
+    done() {
+      if (shown) stream.write('\r\u001b[2K');
+    },
+  };
+}

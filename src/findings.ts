@@ -1,0 +1,68 @@
+// Findings are coded data. Their wording lives in one place: src/report/messages.ts.
+
+export type Severity = 'error' | 'warning';
+
+/** Arguments carried by each finding code. Add a code here and its wording in report/messages.ts. */
+export interface FindingArgs {
+  /** Visible external recipients span `parties` organisations, at or past a threshold. */
+  EXPOSED_RECIPIENTS: {
+    externalAddresses: number;
+    parties: number;
+    /** The threshold (parties) that was reached: warnAt or blockAt. */
+    threshold: number;
+    /** The visible fields that hold external addresses. */
+    fields: string[];
+    /** A few of the exposed addresses. */
+    examples: string[];
+    sensitive: boolean;
+  };
+  /** A Bcc or Resent-Bcc field with addresses: relayed as is, it shows every blind recipient. */
+  BCC_HEADER_PRESENT: { field: string; count: number };
+  /** Recipient syntax that mail software reads in different ways. */
+  AMBIGUOUS_RECIPIENT: { field: string; problem: string; excerpt: string };
+  /** More than one To or Cc field. */
+  DUPLICATE_RECIPIENT_FIELD: { field: string; count: number; lines: number[] };
+  /** The header block cannot be delimited or read safely. */
+  MALFORMED_HEADER: { problem: string };
+  /** Reply-To or Mail-Followup-To show external addresses of several organisations to everyone. */
+  EXPOSED_REPLY_ADDRESSES: { field: string; externalAddresses: number; parties: number; examples: string[] };
+  /** The input could not be read as a message at all. */
+  UNREADABLE_MESSAGE: { reason: string; detail?: string };
+}
+
+export type FindingCode = keyof FindingArgs;
+
+export type Finding = {
+  [C in FindingCode]: {
+    code: C;
+    severity: Severity;
+    /** 1-based line of the header field in the input file. */
+    line?: number;
+    args: FindingArgs[C];
+  };
+}[FindingCode];
+
+export const FINDING_CODES: readonly FindingCode[] = [
+  'EXPOSED_RECIPIENTS',
+  'BCC_HEADER_PRESENT',
+  'AMBIGUOUS_RECIPIENT',
+  'DUPLICATE_RECIPIENT_FIELD',
+  'MALFORMED_HEADER',
+  'EXPOSED_REPLY_ADDRESSES',
+  'UNREADABLE_MESSAGE',
+];
+
+/** Severity each code has unless the policy says otherwise (EXPOSED_RECIPIENTS: by threshold). */
+export const DEFAULT_SEVERITY: Record<FindingCode, Severity> = {
+  EXPOSED_RECIPIENTS: 'error',
+  BCC_HEADER_PRESENT: 'warning',
+  AMBIGUOUS_RECIPIENT: 'error',
+  DUPLICATE_RECIPIENT_FIELD: 'warning',
+  MALFORMED_HEADER: 'error',
+  EXPOSED_REPLY_ADDRESSES: 'warning',
+  UNREADABLE_MESSAGE: 'error',
+};
+
+export function isFindingCode(s: string): s is FindingCode {
+  return (FINDING_CODES as readonly string[]).includes(s);
+}

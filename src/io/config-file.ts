@@ -1,0 +1,72 @@
+// Finds and reads the configuration file: mailguard.config.json, .mailguardrc.json, or a
+// "mailguard" key in package.json, searched upward from the working directory.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MailguardError } from '../errors.js';
+import { parseConfig, type MailguardConfig } from '../policy/config.js';
+
+export const CONFIG_FILE_NAMES = ['mailguard.config.json', '.mailguardrc.json'] as const;
+
+export interface LoadedConfig {
+  config: MailguardConfig;
+  /** The file it came from, undefined when none was found. */
+  path?: string;
+}
+
+/** Where a JSON syntax error is, as "line L, column C", from V8's message. */
+export function jsonErrorPosition(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const m = /position (\d+)/.exec(message);
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) return `line ${lc[1]}, column ${lc[2]}`;
+  if (!m) return message;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
+}
+
+async function readJson(file: string): Promise<unknown | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new MailguardError('ECONFIG', `${file}: cannot be read (${(err as Error).message}).`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new MailguardError('ECONFIG', `${file}: invalid JSON at ${jsonErrorPosition(text, err)}.`, { hint: 'Fix the syntax, or pass another file with --config.' });
+  }
+}
+
+/** Loads `--config FILE`, or discovers a config upward from `cwd`. No file: an empty config. */
+export async function loadConfig(options: { configPath?: string; cwd: string }): Promise<LoadedConfig> {
+  if (options.configPath) {
+    const file = path.resolve(options.cwd, options.configPath);
+    const data = await readJson(file);
+    if (data === undefined) throw new MailguardError('ECONFIG', `${options.configPath}: no such file.`, { hint: 'Check the path given to --config.' });
+    const data2 = path.basename(file) === 'package.json' ? (data as Record<string, unknown>).mailguard ?? {} : data;
+    return { config: parseConfig(data2, options.configPath), path: file };
+  }
+  let dir = path.resolve(options.cwd);
+  for (;;) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const file = path.join(dir, name);
+      const data = await readJson(file);
+      if (data !== undefined) return { config: parseConfig(data, path.relative(options.cwd, file) || name), path: file };
+    }
+    const pkgFile = path.join(dir, 'package.json');
+    const pkg = (await readJson(pkgFile)) as Record<string, unknown> | undefined;
+    if (pkg && typeof pkg === 'object' && 'mailguard' in pkg) {
+      return { config: parseConfig(pkg.mailguard, `${path.relative(options.cwd, pkgFile) || 'package.json'} ("mailguard" key)`), path: pkgFile };
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return { config: { policy: {}, sections: {} } };
+}

@@ -1,0 +1,367 @@
+// Input adapter: turns paths, directories, globs and stdin into messages (bytes plus a stable
+// source name). Reads only header blocks when asked to, so a 100 MB message costs its header.
+
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { HEADER_READ_CHUNK_BYTES, MAX_HEADER_BLOCK_BYTES } from '../limits.js';
+import type { Envelope } from '../message/envelope.js';
+import { locateBodyStart } from '../message/header-block.js';
+import { looksLikeSmtpTranscript, parseSmtpTranscript } from '../message/smtp-transcript.js';
+
+export type InputFormat = 'eml' | 'mbox' | 'smtp';
+
+export interface InputMessage {
+  /** Stable name: the path as given, `path#N` (1-based) inside an mbox or transcript, `-` for stdin. */
+  source: string;
+  /** The message bytes: the header block (and maybe more) when headersOnly, else the whole message. */
+  bytes: Uint8Array;
+  /** The whole message is in `bytes`. */
+  complete: boolean;
+  format: InputFormat;
+  /** The file the message came from (undefined for stdin). */
+  path?: string;
+  envelope?: Envelope;
+  /** Line of the file just before the message's first line (mbox, transcripts). */
+  lineOffset: number;
+  /** The mbox `From ` line that preceded this message, if any (without line end). */
+  mboxFromLine?: string;
+}
+
+/** An input that could not be read: reported as verdict `error`, never skipped. */
+export interface InputFailure {
+  source: string;
+  failure: { reason: string; detail: string };
+}
+
+export type InputItem = InputMessage | InputFailure;
+
+export interface ReadInputsOptions {
+  /** Read only the header block of each message (check, audit). */
+  headersOnly: boolean;
+  /** Force a format instead of detecting it. */
+  format?: InputFormat;
+  /** Where `-` reads from. */
+  stdin?: NodeJS.ReadableStream;
+  /** Files read at once. */
+  concurrency?: number;
+}
+
+/** File name endings read when walking a directory. */
+export const MESSAGE_EXTENSIONS = new Set(['.eml', '.mbox', '.mbx', '.smtp']);
+
+const EXT_FORMAT: Record<string, InputFormat> = { '.eml': 'eml', '.msg': 'eml', '.mbox': 'mbox', '.mbx': 'mbox', '.smtp': 'smtp' };
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/** Detects the format of an input from its name and first bytes. */
+export function detectFormat(name: string | undefined, head: Uint8Array): InputFormat {
+  const ext = name ? path.extname(name).toLowerCase() : '';
+  const byExt = EXT_FORMAT[ext];
+  if (byExt) return byExt;
+  if (looksLikeSmtpTranscript(head)) return 'smtp';
+  if (head[0] === 0x46 && Buffer.from(head.buffer, head.byteOffset, Math.min(5, head.byteLength)).toString('latin1') === 'From ') return 'mbox';
+  return 'eml';
+}
+
+function failure(source: string, reason: string, detail: string): InputFailure {
+  return { source, failure: { reason, detail } };
+}
+
+function errnoDetail(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return 'no such file or directory';
+  if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
+  if (e.code === 'EISDIR') return 'is a directory';
+  return e.message ?? String(err);
+}
+
+/** Lists the message files below a directory, sorted, following the Maildir layout when present. */
+export async function walkDirectory(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (d: string): Promise<void> => {
+    const entries = await readdir(d, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = new Set(entries.map((e) => e.name));
+    const isMaildir = names.has('cur') && names.has('new');
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules' || e.name === '.git') continue;
+        if (isMaildir && (e.name === 'cur' || e.name === 'new')) {
+          const files = (await readdir(p, { withFileTypes: true })).filter((f) => f.isFile() && !f.name.startsWith('.'));
+          files.sort((a, b) => (a.name < b.name ? -1 : 1));
+          out.push(...files.map((f) => path.join(p, f.name)));
+          continue;
+        }
+        if (isMaildir && e.name === 'tmp') continue;
+        await visit(p);
+      } else if (e.isFile() && MESSAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
+        out.push(p);
+      }
+    }
+  };
+  await visit(dir);
+  return out;
+}
+
+/** Expands the user's input specs into file paths (and `-`), keeping their order. */
+export async function expandSpecs(specs: string[]): Promise<Array<{ path: string } | InputFailure>> {
+  const out: Array<{ path: string } | InputFailure> = [];
+  for (const spec of specs) {
+    if (spec === '-') {
+      out.push({ path: '-' });
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(spec);
+    } catch (err) {
+      if (GLOB_CHARS.test(spec)) {
+        const { glob } = await import('tinyglobby');
+        const matches = (await glob(spec, { onlyFiles: true, dot: false, expandDirectories: false })).sort();
+        if (matches.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
+        for (const m of matches) out.push({ path: m });
+        continue;
+      }
+      out.push(failure(spec, 'not-found', errnoDetail(err)));
+      continue;
+    }
+    if (st.isDirectory()) {
+      const files = await walkDirectory(spec);
+      if (files.length === 0) out.push(failure(spec, 'not-found', `no message files (${[...MESSAGE_EXTENSIONS].join(', ')}) in this directory`));
+      for (const f of files) out.push({ path: f });
+    } else {
+      out.push({ path: spec });
+    }
+  }
+  return out;
+}
+
+/** Reads a file's header block (at least), growing the read until the blank line is found. */
+async function readHead(file: string): Promise<{ bytes: Buffer; complete: boolean }> {
+  const fh = await open(file, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(HEADER_READ_CHUNK_BYTES);
+    let length = 0;
+    for (;;) {
+      if (length === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, length);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
+      length += bytesRead;
+      if (bytesRead === 0) return { bytes: buf.subarray(0, length), complete: true };
+      const head = buf.subarray(0, length);
+      // Sniffed formats that need the whole file are read whole by the caller.
+      if (locateBodyStart(head) !== -1) return { bytes: head, complete: false };
+      if (length > MAX_HEADER_BLOCK_BYTES + HEADER_READ_CHUNK_BYTES) return { bytes: head, complete: false };
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Splits an mbox stream into messages. Boundaries are `From ` lines at the start of the file or
+ * after a blank line; `>From ` lines are unescaped (mboxrd) when whole messages are kept.
+ */
+export async function* readMbox(stream: NodeJS.ReadableStream, source: string, file: string | undefined, headersOnly: boolean): AsyncGenerator<InputMessage> {
+  let index = 0;
+  let lineNo = 0;
+  let current: { lines: Buffer[]; fromLine: string; startLine: number; inHeader: boolean; size: number } | undefined;
+  let prevBlank = true;
+  let pending = Buffer.alloc(0);
+  // The blank line before a `From ` separator belongs to the separator, so it is held back.
+  let heldBlank: Buffer | undefined;
+
+  const finish = (): InputMessage | undefined => {
+    if (!current) return undefined;
+    index++;
+    const msg: InputMessage = {
+      source: `${source}#${index}`,
+      bytes: Buffer.concat(current.lines),
+      complete: !headersOnly,
+      format: 'mbox',
+      lineOffset: current.startLine,
+      mboxFromLine: current.fromLine,
+    };
+    if (file !== undefined) msg.path = file;
+    current = undefined;
+    return msg;
+  };
+
+  const onLine = (line: Buffer): InputMessage | undefined => {
+    lineNo++;
+    let content = line.length;
+    if (content > 0 && line[content - 1] === 0x0a) content--;
+    if (content > 0 && line[content - 1] === 0x0d) content--;
+    const blank = content === 0;
+    let done: InputMessage | undefined;
+    if (prevBlank && line.length >= 5 && line[0] === 0x46 && line.toString('latin1', 0, 5) === 'From ') {
+      heldBlank = undefined;
+      done = finish();
+      current = { lines: [], fromLine: line.toString('latin1', 0, content), startLine: lineNo, inHeader: true, size: 0 };
+      prevBlank = false;
+      return done;
+    }
+    if (!current) {
+      // Text before the first `From ` line: not an mbox message; treat the file as one message.
+      current = { lines: [], fromLine: '', startLine: lineNo - 1, inHeader: true, size: 0 };
+    }
+    if (heldBlank) {
+      if (!headersOnly || current.inHeader) current.lines.push(heldBlank);
+      heldBlank = undefined;
+    }
+    if (blank && !current.inHeader) {
+      heldBlank = line;
+    } else if (current.inHeader || !headersOnly) {
+      let out = line;
+      if (!headersOnly && !current.inHeader && line[0] === 0x3e && /^>+From /.test(line.toString('latin1', 0, Math.min(line.length, 64)))) out = line.subarray(1);
+      current.lines.push(out);
+    }
+    if (blank && current.inHeader) current.inHeader = false;
+    prevBlank = blank;
+    return done;
+  };
+
+  for await (const chunk of stream) {
+    const data = pending.length > 0 ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf(0x0a, start);
+      if (nl === -1) break;
+      const msg = onLine(data.subarray(start, nl + 1));
+      if (msg) yield msg;
+      start = nl + 1;
+    }
+    pending = Buffer.from(data.subarray(start));
+  }
+  if (pending.length > 0) {
+    const msg = onLine(pending);
+    if (msg) yield msg;
+  }
+  const last = finish();
+  if (last) yield last;
+}
+
+function* fromTranscript(bytes: Uint8Array, source: string, file: string | undefined): Generator<InputItem> {
+  const transcript = parseSmtpTranscript(bytes);
+  for (const p of transcript.problems) yield failure(source, 'bad-transcript', `line ${p.line}: ${p.problem}`);
+  let n = 0;
+  for (const t of transcript.transactions) {
+    n++;
+    const msg: InputMessage = {
+      source: `${source}#${n}`,
+      bytes: t.data,
+      complete: true,
+      format: 'smtp',
+      envelope: t.envelope,
+      lineOffset: t.lineOffset,
+    };
+    if (file !== undefined) msg.path = file;
+    yield msg;
+  }
+  if (transcript.transactions.length === 0 && transcript.problems.length === 0) {
+    yield failure(source, 'bad-transcript', 'the transcript holds no complete transaction (MAIL FROM, RCPT TO, DATA, ".")');
+  }
+}
+
+/** Reads one input: small ones into a list, streams (mbox, stdin) as a generator read in turn. */
+async function openOne(file: string, options: ReadInputsOptions): Promise<InputItem[] | AsyncGenerator<InputItem>> {
+  if (file === '-') return readOne(file, options);
+  let head: { bytes: Buffer; complete: boolean };
+  try {
+    head = await readHead(file);
+  } catch (err) {
+    return [failure(file, 'unreadable', errnoDetail(err))];
+  }
+  if ((options.format ?? detectFormat(file, head.bytes)) === 'mbox') return readOne(file, options);
+  const items: InputItem[] = [];
+  for await (const item of readOne(file, options, head)) items.push(item);
+  return items;
+}
+
+async function* readOne(file: string, options: ReadInputsOptions, preread?: { bytes: Buffer; complete: boolean }): AsyncGenerator<InputItem> {
+  if (file === '-') {
+    const stdin = options.stdin ?? process.stdin;
+    const bytes = await readAll(stdin);
+    const format = options.format ?? detectFormat(undefined, bytes);
+    if (format === 'smtp') {
+      yield* fromTranscript(bytes, '-', undefined);
+    } else if (format === 'mbox') {
+      const { Readable } = await import('node:stream');
+      yield* readMbox(Readable.from([bytes]), '-', undefined, options.headersOnly);
+    } else {
+      yield { source: '-', bytes, complete: true, format: 'eml', lineOffset: 0 };
+    }
+    return;
+  }
+  let head: { bytes: Buffer; complete: boolean };
+  try {
+    head = preread ?? (await readHead(file));
+  } catch (err) {
+    yield failure(file, 'unreadable', errnoDetail(err));
+    return;
+  }
+  const format = options.format ?? detectFormat(file, head.bytes);
+  if (format === 'mbox') {
+    yield* readMbox(createReadStream(file, { highWaterMark: 1024 * 1024 }), file, file, options.headersOnly);
+    return;
+  }
+  if (format === 'smtp') {
+    const { readFile } = await import('node:fs/promises');
+    yield* fromTranscript(head.complete ? head.bytes : await readFile(file), file, file);
+    return;
+  }
+  if (!head.complete && !options.headersOnly) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      head = { bytes: await readFile(file), complete: true };
+    } catch (err) {
+      yield failure(file, 'unreadable', errnoDetail(err));
+      return;
+    }
+  }
+  yield { source: file, path: file, bytes: head.bytes, complete: head.complete, format: 'eml', lineOffset: 0 };
+}
+
+/**
+ * Reads every input in order. Files are read `concurrency` at a time; results keep input order.
+ * Failures are yielded as items, never thrown, so one bad file cannot hide the others.
+ */
+export async function* readInputs(specs: string[], options: ReadInputsOptions): AsyncGenerator<InputItem> {
+  const expanded = await expandSpecs(specs);
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  // A window of in-flight reads; each holds the items one input yields, in order.
+  const window: Array<Promise<InputItem[] | AsyncGenerator<InputItem>>> = [];
+  const collect = async (entry: { path: string } | InputFailure): Promise<InputItem[] | AsyncGenerator<InputItem>> => {
+    if ('failure' in entry) return [entry];
+    return openOne(entry.path, options);
+  };
+  let next = 0;
+  const fill = () => {
+    while (window.length < concurrency && next < expanded.length) {
+      const entry = expanded[next++]!;
+      window.push(collect(entry));
+    }
+  };
+  fill();
+  while (window.length > 0) {
+    const items = await window.shift()!;
+    fill();
+    // Streams (mbox, stdin) are yielded as they are read, in bounded memory.
+    yield* items;
+  }
+}
+
+export function isFailure(item: InputItem): item is InputFailure {
+  return 'failure' in item;
+}

@@ -1,0 +1,37 @@
+// Every limit mailguard enforces, with the reason for its value. Past a limit a message fails
+// closed (MALFORMED_HEADER or AMBIGUOUS_RECIPIENT), it never hangs or is let through.
+
+/** A header block larger than this is refused: real headers are a few KB; 100,000 recipients
+ * written out take about 3 MB, so 16 MiB leaves room for legitimate giant lists. */
+export const MAX_HEADER_BLOCK_BYTES = 16 * 1024 * 1024;
+
+/** One physical header line. RFC 5322 says 998; scripts write long unfolded To lines, so allow
+ * far more, but bound it so a line scan stays linear and cheap. */
+export const MAX_HEADER_LINE_BYTES = 4 * 1024 * 1024;
+
+/** One header field, all its folded lines together. */
+export const MAX_FIELD_BYTES = 8 * 1024 * 1024;
+
+/** Header fields in one message. Real mail has tens to a few hundred (Received chains). */
+export const MAX_HEADER_FIELDS = 10_000;
+
+/** Addresses in one message across all recipient fields (bench: 100,000 must be checked). */
+export const MAX_ADDRESSES_PER_MESSAGE = 250_000;
+
+/** Nesting of comments in an address field. RFC 5322 allows nesting; real mail uses 1-2. */
+export const MAX_COMMENT_DEPTH = 16;
+
+/** Findings that quote addresses keep at most this many examples (reports stay readable). */
+export const MAX_EXAMPLE_ADDRESSES = 5;
+
+/** One label of a domain, per RFC 1035. */
+export const MAX_DOMAIN_LABEL_BYTES = 63;
+
+/** A whole domain name, per RFC 1035. */
+export const MAX_DOMAIN_BYTES = 253;
+
+/** A local part, per RFC 5321 (4.5.3.1.1). Longer ones are rejected by MTAs anyway. */
+export const MAX_LOCAL_PART_BYTES = 64 * 4;
+
+/** How much of a file is read at a time while looking for the end of the header block. */
+export const HEADER_READ_CHUNK_BYTES = 64 * 1024;

@@ -1,0 +1,260 @@
+// Delimits and reads the header block of an RFC 5322 message, byte-exact and without touching
+// the body. Offsets are byte offsets into the input, so the rewrite step can splice fields
+// while keeping every other byte (line ends included) as it was.
+
+import {
+  MAX_FIELD_BYTES,
+  MAX_HEADER_BLOCK_BYTES,
+  MAX_HEADER_FIELDS,
+  MAX_HEADER_LINE_BYTES,
+} from '../limits.js';
+
+export type LineEnding = 'crlf' | 'lf' | 'cr' | 'mixed' | 'none';
+
+export interface HeaderField {
+  /** The field name as written (case kept, trailing white space removed). */
+  name: string;
+  /** Lower-cased name, for lookups. */
+  key: string;
+  /** The raw value after the colon, folding line breaks kept, as a latin1 string (1 char = 1 byte). */
+  rawValue: string;
+  /** 1-based line of the field's first line, counted in the message's own bytes. */
+  line: number;
+  /** Byte offset of the field's first byte. */
+  start: number;
+  /** Byte offset just past the field's last line ending. */
+  end: number;
+  /** White space stood between the name and the colon (obsolete syntax that parsers read differently). */
+  spaceBeforeColon: boolean;
+}
+
+export type HeaderProblemKind =
+  | 'line-without-colon'
+  | 'whitespace-only-line'
+  | 'leading-continuation'
+  | 'bad-field-name'
+  | 'line-too-long'
+  | 'field-too-long'
+  | 'header-too-large'
+  | 'too-many-fields';
+
+export interface HeaderProblem {
+  kind: HeaderProblemKind;
+  line: number;
+}
+
+export interface HeaderBlock {
+  fields: HeaderField[];
+  problems: HeaderProblem[];
+  /** Byte offset where the header fields start (after a BOM and an mbox `From ` line). */
+  fieldsStart: number;
+  /** Byte offset of the blank line that ends the header block (== bodyStart when there is none). */
+  headerEnd: number;
+  /** Byte offset of the first body byte (after the blank line). */
+  bodyStart: number;
+  /** A blank line ended the header block (false: the input ended inside the header). */
+  hasBlankLine: boolean;
+  /** The line ending used by the header block. */
+  lineEnding: LineEnding;
+  /** The leading mbox `From ` line, if there was one (latin1). */
+  mboxFromLine?: string;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
+
+const FROM_LINE = Buffer.from('From ', 'latin1');
+
+/** Whether the header block of `bytes` uses CR-only line endings (classic Mac OS files). */
+function usesCrOnly(bytes: Uint8Array): boolean {
+  const limit = Math.min(bytes.length, MAX_HEADER_LINE_BYTES);
+  for (let i = 0; i < limit; i++) {
+    const c = bytes[i];
+    if (c === LF) return false;
+    if (c === CR) {
+      if (bytes[i + 1] === LF) return false;
+      // A bare CR first; CR-only only if no LF shows up in the header region at all.
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const lf = buf.indexOf(LF);
+      const blank = buf.indexOf('\r\r', i, 'latin1');
+      return lf === -1 || (blank !== -1 && lf > blank);
+    }
+  }
+  return false;
+}
+
+/**
+ * Finds where the header block ends without parsing it: the offset of the first body byte, or
+ * -1 if no blank line occurs in `bytes` yet. Used by readers that load only the header block.
+ */
+export function locateBodyStart(bytes: Uint8Array): number {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let skip = 0;
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) skip = 3;
+  if (buf.indexOf(FROM_LINE, skip) === skip) {
+    const nl = buf.indexOf(LF, skip);
+    if (nl === -1) return -1;
+    skip = nl + 1;
+  }
+  if (buf[skip] === LF) return skip + 1;
+  if (buf[skip] === CR && buf[skip + 1] === LF) return skip + 2;
+  if (usesCrOnly(buf.subarray(skip))) {
+    if (buf[skip] === CR) return skip + 1;
+    const i = buf.indexOf('\r\r', skip, 'latin1');
+    return i === -1 ? -1 : i + 2;
+  }
+  const a = buf.indexOf('\n\n', skip, 'latin1');
+  const b = buf.indexOf('\n\r\n', skip, 'latin1');
+  if (a === -1 && b === -1) return -1;
+  if (b === -1 || (a !== -1 && a < b)) return a + 2;
+  return b + 3;
+}
+
+/** Reads the header block of a message. Never throws; problems are reported, not repaired. */
+export function readHeaderBlock(bytes: Uint8Array): HeaderBlock {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fields: HeaderField[] = [];
+  const problems: HeaderProblem[] = [];
+  let pos = 0;
+  let line = 1;
+  let mboxFromLine: string | undefined;
+
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
+  if (buf.indexOf(FROM_LINE, pos) === pos) {
+    const nl = buf.indexOf(LF, pos);
+    const lineEnd = nl === -1 ? buf.length : nl;
+    mboxFromLine = buf.toString('latin1', pos, lineEnd > pos && buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd);
+    pos = nl === -1 ? buf.length : nl + 1;
+    line++;
+  }
+  const fieldsStart = pos;
+  const crOnly = usesCrOnly(buf.subarray(pos));
+  const terminator = crOnly ? CR : LF;
+  let sawCrlf = false;
+  let sawLf = false;
+
+  let current: HeaderField | undefined;
+  let currentValueStart = 0;
+  let currentContentEnd = 0;
+  let headerEnd = buf.length;
+  let bodyStart = buf.length;
+  let hasBlankLine = false;
+
+  const closeField = () => {
+    if (!current) return;
+    current.rawValue = buf.toString('latin1', currentValueStart, currentContentEnd);
+    if (current.end - current.start > MAX_FIELD_BYTES) problems.push({ kind: 'field-too-long', line: current.line });
+    current = undefined;
+  };
+
+  while (pos < buf.length) {
+    if (pos - fieldsStart > MAX_HEADER_BLOCK_BYTES) {
+      problems.push({ kind: 'header-too-large', line });
+      closeField();
+      headerEnd = bodyStart = pos;
+      break;
+    }
+    const lineStart = pos;
+    const nl = buf.indexOf(terminator, pos);
+    const lineEnd = nl === -1 ? buf.length : nl;
+    let contentEnd = lineEnd;
+    if (!crOnly && nl !== -1) {
+      if (contentEnd > lineStart && buf[contentEnd - 1] === CR) {
+        contentEnd--;
+        sawCrlf = true;
+      } else {
+        sawLf = true;
+      }
+    }
+    const next = nl === -1 ? buf.length : nl + 1;
+    if (contentEnd - lineStart > MAX_HEADER_LINE_BYTES) problems.push({ kind: 'line-too-long', line });
+
+    if (contentEnd === lineStart) {
+      // The blank line: end of the header block.
+      closeField();
+      headerEnd = lineStart;
+      bodyStart = next;
+      hasBlankLine = nl !== -1;
+      break;
+    }
+
+    const first = buf[lineStart];
+    if (first === SP || first === HT) {
+      let allSpace = true;
+      for (let i = lineStart; i < contentEnd; i++) {
+        const c = buf[i];
+        if (c !== SP && c !== HT) {
+          allSpace = false;
+          break;
+        }
+      }
+      if (allSpace) problems.push({ kind: 'whitespace-only-line', line });
+      if (!current) {
+        if (!allSpace) problems.push({ kind: 'leading-continuation', line });
+      } else {
+        current.end = next;
+        currentContentEnd = contentEnd;
+      }
+    } else {
+      closeField();
+      const colon = buf.indexOf(COLON, lineStart);
+      if (colon === -1 || colon >= contentEnd) {
+        problems.push({ kind: 'line-without-colon', line });
+      } else {
+        let nameEnd = colon;
+        while (nameEnd > lineStart && (buf[nameEnd - 1] === SP || buf[nameEnd - 1] === HT)) nameEnd--;
+        let validName = nameEnd > lineStart;
+        for (let i = lineStart; i < nameEnd && validName; i++) {
+          const c = buf[i]!;
+          if (c < 33 || c > 126) validName = false;
+        }
+        if (!validName) {
+          problems.push({ kind: 'bad-field-name', line });
+        } else if (fields.length >= MAX_HEADER_FIELDS) {
+          if (!problems.some((p) => p.kind === 'too-many-fields')) problems.push({ kind: 'too-many-fields', line });
+        } else {
+          const name = buf.toString('latin1', lineStart, nameEnd);
+          current = {
+            name,
+            key: name.toLowerCase(),
+            rawValue: '',
+            line,
+            start: lineStart,
+            end: next,
+            spaceBeforeColon: nameEnd !== colon,
+          };
+          currentValueStart = colon + 1;
+          currentContentEnd = contentEnd;
+          fields.push(current);
+        }
+      }
+    }
+    pos = next;
+    line++;
+  }
+  closeField();
+
+  let lineEnding: LineEnding = 'none';
+  if (crOnly) lineEnding = 'cr';
+  else if (sawCrlf && sawLf) lineEnding = 'mixed';
+  else if (sawCrlf) lineEnding = 'crlf';
+  else if (sawLf) lineEnding = 'lf';
+
+  const block: HeaderBlock = { fields, problems, fieldsStart, headerEnd, bodyStart, hasBlankLine, lineEnding };
+  if (mboxFromLine !== undefined) block.mboxFromLine = mboxFromLine;
+  return block;
+}
+
+/**
+ * Removes folding from a raw field value: a line break followed by white space becomes that
+ * white space (RFC 5322 3.2.2). Bare CRs that are not part of a line break are kept, so the
+ * address parser can see and refuse them.
+ */
+export function unfold(rawValue: string, lineEnding: LineEnding): string {
+  if (lineEnding === 'cr') return rawValue.replace(/\r(?=[ \t])/g, '');
+  if (rawValue.indexOf('\n') === -1) return rawValue;
+  return rawValue.replace(/\r?\n(?=[ \t])/g, '');
+}

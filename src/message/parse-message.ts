@@ -1,0 +1,80 @@
+// Bytes -> the recipient-relevant view of a message: every address field, parsed strictly.
+// Reads only the header block; the body is never decoded.
+
+import { MAX_ADDRESSES_PER_MESSAGE } from '../limits.js';
+import { parseAddressList, type AddressProblem, type Mailbox } from './address-list.js';
+import { readHeaderBlock, unfold, type HeaderBlock, type HeaderField } from './header-block.js';
+
+/** Fields whose addresses are shown to every recipient and count as exposure. */
+export const VISIBLE_FIELDS = ['to', 'cc', 'resent-to', 'resent-cc'] as const;
+/** Fields that name blind recipients; present in a message they leak those recipients. */
+export const BLIND_FIELDS = ['bcc', 'resent-bcc'] as const;
+/** Other fields that show addresses to every recipient without sending to them. */
+export const REPLY_FIELDS = ['reply-to', 'mail-followup-to'] as const;
+export const SENDER_FIELDS = ['from', 'sender', 'resent-from', 'resent-sender'] as const;
+
+export type VisibleField = (typeof VISIBLE_FIELDS)[number];
+export type BlindField = (typeof BLIND_FIELDS)[number];
+export type ReplyField = (typeof REPLY_FIELDS)[number];
+export type AddressField = VisibleField | BlindField | ReplyField | (typeof SENDER_FIELDS)[number];
+
+const ADDRESS_FIELDS: ReadonlySet<string> = new Set<string>([...VISIBLE_FIELDS, ...BLIND_FIELDS, ...REPLY_FIELDS, ...SENDER_FIELDS]);
+
+export interface AddressEntry {
+  mailbox: Mailbox;
+  field: AddressField;
+  /** Index of the field in `header.fields`. */
+  fieldIndex: number;
+  line: number;
+}
+
+export interface FieldAddressProblem extends AddressProblem {
+  field: AddressField;
+  line: number;
+}
+
+export interface ParsedMessage {
+  header: HeaderBlock;
+  /** Every mailbox in every address field, in header order. */
+  addresses: AddressEntry[];
+  /** Address-syntax problems, by field. */
+  addressProblems: FieldAddressProblem[];
+  /** Address fields written with white space before the colon ("To : ..."). */
+  spacedFieldNames: Array<{ field: AddressField; line: number }>;
+  /** How many fields of each address kind the message has (To twice counts 2). */
+  fieldCounts: Partial<Record<AddressField, number>>;
+  /** More addresses than MAX_ADDRESSES_PER_MESSAGE: the rest were not read. */
+  truncated: boolean;
+}
+
+/** Parses one address field's value. */
+export function parseField(field: HeaderField, header: HeaderBlock) {
+  return parseAddressList(unfold(field.rawValue, header.lineEnding));
+}
+
+export function parseMessage(bytes: Uint8Array): ParsedMessage {
+  const header = readHeaderBlock(bytes);
+  const addresses: AddressEntry[] = [];
+  const addressProblems: FieldAddressProblem[] = [];
+  const spacedFieldNames: ParsedMessage['spacedFieldNames'] = [];
+  const fieldCounts: ParsedMessage['fieldCounts'] = {};
+  let truncated = false;
+
+  header.fields.forEach((f, fieldIndex) => {
+    if (!ADDRESS_FIELDS.has(f.key)) return;
+    const field = f.key as AddressField;
+    fieldCounts[field] = (fieldCounts[field] ?? 0) + 1;
+    if (f.spaceBeforeColon) spacedFieldNames.push({ field, line: f.line });
+    if (truncated) return;
+    const list = parseField(f, header);
+    for (const p of list.problems) addressProblems.push({ ...p, field, line: f.line });
+    for (const mailbox of list.mailboxes) {
+      if (addresses.length >= MAX_ADDRESSES_PER_MESSAGE) {
+        truncated = true;
+        break;
+      }
+      addresses.push({ mailbox, field, fieldIndex, line: f.line });
+    }
+  });
+  return { header, addresses, addressProblems, spacedFieldNames, fieldCounts, truncated };
+}

@@ -1,0 +1,88 @@
+// Internal or external, and which party (organisation) an external address belongs to.
+
+import { createRequire } from 'node:module';
+import type { Policy } from './policy.js';
+
+const require = createRequire(import.meta.url);
+
+// Loaded on first use, so a message with no external recipient never pays for them.
+let getDomain: ((domain: string, options?: { allowPrivateDomains?: boolean }) => string | null) | undefined;
+let consumer: Set<string> | undefined;
+
+// RFC 2606 / 6761 names used in documentation and tests, never anyone's mailbox provider
+// (the bundled provider list includes example.com).
+const RESERVED = new Set(['example.com', 'example.net', 'example.org']);
+
+function consumerDomains(): Set<string> {
+  if (!consumer) {
+    const all = require('email-providers/all.json') as string[];
+    consumer = new Set(all.filter((d) => !RESERVED.has(d)));
+  }
+  return consumer;
+}
+
+/** The registrable domain (eTLD+1) per the public suffix list, or the domain itself. */
+export function registrableDomain(domain: string): string {
+  if (domain.startsWith('[')) return domain;
+  getDomain ??= (require('tldts') as { getDomain: typeof getDomain }).getDomain;
+  return getDomain!(domain, { allowPrivateDomains: true }) ?? domain;
+}
+
+/** Whether `domain` is `base` or a subdomain of it, on label boundaries. */
+export function domainMatches(domain: string, base: string): boolean {
+  return domain === base || (domain.length > base.length && domain.endsWith(base) && domain.charCodeAt(domain.length - base.length - 1) === 0x2e);
+}
+
+export interface Classifier {
+  /** Internal domains in force (configured, or inferred from the sender). */
+  internalDomains: string[];
+  inferred: boolean;
+  isInternal(domain: string): boolean;
+  /** The party of an external address: its organisation, or the address itself at a consumer provider. */
+  partyOf(address: string, domain: string): string;
+  isConsumerDomain(domain: string): boolean;
+}
+
+/**
+ * Builds the classifier for one message. With no internal domain configured, the sender's
+ * registrable domain is taken as internal (unless it is a consumer provider: then none is).
+ */
+export function createClassifier(policy: Policy, senderDomain: string | undefined): Classifier {
+  const extraConsumer = new Set(policy.consumerDomains);
+  const isConsumerDomain = (domain: string): boolean => {
+    const reg = registrableDomain(domain);
+    return extraConsumer.has(reg) || extraConsumer.has(domain) || consumerDomains().has(reg) || consumerDomains().has(domain);
+  };
+  let internalDomains = policy.internalDomains;
+  let inferred = false;
+  if (internalDomains.length === 0) {
+    inferred = true;
+    internalDomains = senderDomain && !senderDomain.startsWith('[') && !isConsumerDomain(senderDomain) ? [registrableDomain(senderDomain)] : [];
+  }
+  const bases = [...internalDomains, ...policy.trustedDomains];
+  const cache = new Map<string, boolean>();
+  // domain -> its organisation, or null for a consumer provider (each address its own party).
+  const parties = new Map<string, string | null>();
+  return {
+    internalDomains,
+    inferred,
+    isInternal(domain) {
+      let hit = cache.get(domain);
+      if (hit === undefined) {
+        hit = bases.some((b) => domainMatches(domain, b));
+        cache.set(domain, hit);
+      }
+      return hit;
+    },
+    partyOf(address, domain) {
+      if (domain.startsWith('[')) return domain;
+      let party = parties.get(domain);
+      if (party === undefined) {
+        party = isConsumerDomain(domain) ? null : registrableDomain(domain);
+        parties.set(domain, party);
+      }
+      return party ?? address;
+    },
+    isConsumerDomain,
+  };
+}

@@ -1,0 +1,87 @@
+// The policy the core receives: plain, validated data. Resolved once (defaults, then the config
+// file, then flags) by the adapters; the core never reads files or the environment.
+
+import { normaliseDomain } from '../message/domain.js';
+import { MailguardError } from '../errors.js';
+import type { FindingCode, Severity } from '../findings.js';
+
+export type RuleSetting = Severity | 'off';
+
+export interface Policy {
+  /** Domains whose addresses are internal, in lower-case A-label form; subdomains included. */
+  internalDomains: string[];
+  /** Partner domains that count as internal. */
+  trustedDomains: string[];
+  /** Visible external parties at which EXPOSED_RECIPIENTS is a warning. */
+  warnAt: number;
+  /** Visible external parties at which EXPOSED_RECIPIENTS blocks. */
+  blockAt: number;
+  /** Patient, applicant or member lists: blockAt 2, and Bcc rewriting is refused. */
+  sensitive: boolean;
+  /** Per-code severity overrides. */
+  rules: Partial<Record<FindingCode, RuleSetting>>;
+  /** More consumer mail domains (each address its own party), beside the bundled list. */
+  consumerDomains: string[];
+}
+
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
+  internalDomains: [],
+  trustedDomains: [],
+  warnAt: 3,
+  blockAt: 5,
+  sensitive: false,
+  rules: {},
+  consumerDomains: [],
+});
+
+/** Visible external parties at which a sensitive list is blocked. */
+export const SENSITIVE_BLOCK_AT = 2;
+
+/** The thresholds in force, after `sensitive`. */
+export function effectiveThresholds(policy: Policy): { warnAt: number; blockAt: number } {
+  const blockAt = policy.sensitive ? Math.min(policy.blockAt, SENSITIVE_BLOCK_AT) : policy.blockAt;
+  return { warnAt: Math.min(policy.warnAt, blockAt), blockAt };
+}
+
+/** Normalises a configured domain (`.corp.example`, `Corp.Example.`, a U-label) to its A-label. */
+export function normaliseConfiguredDomain(domain: string, where: string): string {
+  let d = domain.trim();
+  if (d.startsWith('*.')) d = d.slice(2);
+  if (d.startsWith('.')) d = d.slice(1);
+  if (d.startsWith('@')) d = d.slice(1);
+  const result = normaliseDomain(d);
+  if (!result.ok) {
+    throw new MailguardError('ECONFIG', `${where}: "${domain}" is not a valid domain name (${result.problem}).`, {
+      hint: 'Give a domain such as corp.example; subdomains are included automatically.',
+    });
+  }
+  return result.ascii;
+}
+
+const resolved = new WeakSet<object>();
+
+/** Whether `p` came out of createPolicy (complete and normalised). */
+export function isResolvedPolicy(p: object): p is Policy {
+  return resolved.has(p);
+}
+
+/** Builds a complete policy from defaults and a partial one, normalising domains. */
+export function createPolicy(partial: Partial<Policy> = {}): Policy {
+  const merged: Policy = { ...DEFAULT_POLICY, ...partial, rules: { ...DEFAULT_POLICY.rules, ...(partial.rules ?? {}) } };
+  merged.internalDomains = [...new Set(merged.internalDomains.map((d) => normaliseConfiguredDomain(d, 'internalDomains')))];
+  merged.trustedDomains = [...new Set(merged.trustedDomains.map((d) => normaliseConfiguredDomain(d, 'trustedDomains')))];
+  merged.consumerDomains = [...new Set(merged.consumerDomains.map((d) => normaliseConfiguredDomain(d, 'consumerDomains')))];
+  for (const key of ['warnAt', 'blockAt'] as const) {
+    const v = merged[key];
+    if (!Number.isInteger(v) || v < 1) {
+      throw new MailguardError('ECONFIG', `${key} must be a whole number of parties, 1 or more (got ${String(v)}).`);
+    }
+  }
+  if (merged.warnAt > merged.blockAt) {
+    throw new MailguardError('ECONFIG', `warnAt (${merged.warnAt}) is above blockAt (${merged.blockAt}).`, {
+      hint: 'warnAt must be at most blockAt; set both, or only one of them.',
+    });
+  }
+  resolved.add(merged);
+  return merged;
+}

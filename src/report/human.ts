@@ -1,0 +1,94 @@
+// The human report: per message the verdict, what is exposed, a few addresses, and the fix.
+
+import type { MessageResult } from '../result.js';
+import { describeFinding, fieldName, findingExamples, formatAddressList } from './messages.js';
+import type { Formatter } from './report.js';
+
+export interface Painter {
+  red(s: string): string;
+  yellow(s: string): string;
+  green(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+const plain: Painter = { red: (s) => s, yellow: (s) => s, green: (s) => s, dim: (s) => s, bold: (s) => s };
+
+const SGR = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
+const ansi: Painter = { red: SGR(31, 39), yellow: SGR(33, 39), green: SGR(32, 39), dim: SGR(2, 22), bold: SGR(1, 22) };
+
+/** Picks colours on or off. Colour is an option handed in, never a global. */
+export function painter(color: boolean): Painter {
+  return color ? ansi : plain;
+}
+
+const MAX_HUMAN_EXAMPLES = 3;
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function verdictLabel(r: MessageResult, p: Painter): string {
+  switch (r.verdict) {
+    case 'pass':
+      return p.green('PASS');
+    case 'warn':
+      return p.yellow('WARN');
+    case 'block':
+      return p.red(p.bold('BLOCK'));
+    case 'error':
+      return p.red(p.bold('ERROR'));
+  }
+}
+
+function recipientSummary(r: MessageResult): string {
+  const v = r.recipients.visible;
+  if (v.length === 0) return 'no visible recipients';
+  const distinct = new Set(v.map((x) => x.address)).size;
+  const external = r.recipients.externalAddresses;
+  if (external === 0) return `${distinct} visible recipient${distinct === 1 ? '' : 's'}, all internal`;
+  return `${distinct} visible recipient${distinct === 1 ? '' : 's'}, ${external} external from ${r.recipients.externalParties} organisation${r.recipients.externalParties === 1 ? '' : 's'}`;
+}
+
+export const formatHuman: Formatter = (report, options) => {
+  const p = painter(options.color);
+  const lines: string[] = [];
+  const fix = options.fixCommand ?? 'mailguard fix';
+  for (const r of report.results) {
+    if (options.quiet && r.verdict === 'pass') continue;
+    const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
+    lines.push(`${verdictLabel(r, p)} ${p.bold(r.source)}${summary}`);
+    for (const f of r.findings) {
+      const sev = f.severity === 'error' ? p.red('error  ') : p.yellow('warning');
+      const at = f.line !== undefined ? p.dim(` (line ${f.line})`) : '';
+      lines.push(`  ${sev} ${f.code}: ${describeFinding(f, { redact: options.redact })}${at}`);
+      const examples = findingExamples(f);
+      if (examples.length > 0) {
+        const shown = examples.slice(0, MAX_HUMAN_EXAMPLES);
+        const more = f.code === 'EXPOSED_RECIPIENTS' ? f.args.externalAddresses - shown.length : examples.length - shown.length;
+        lines.push(`          ${p.dim('e.g.')} ${formatAddressList(shown, options.redact)}${more > 0 ? p.dim(` and ${more} more`) : ''}`);
+      }
+    }
+    if (r.verdict !== 'error' && r.recipients.hidden.length > 0) {
+      lines.push(`  ${p.dim(`${r.recipients.hidden.length} envelope recipient(s) not shown in the header (Bcc-style)`)}`);
+    }
+    if (r.internal.inferred && r.recipients.externalAddresses > 0) {
+      const d = r.internal.domains.length > 0 ? r.internal.domains.join(', ') : 'none (the sender uses a consumer mail provider)';
+      lines.push(`  ${p.dim(`internal domain inferred from the sender: ${d}; set internalDomains or --internal-domain to be sure`)}`);
+    }
+    const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+    if (exposure && r.source !== '-' && !r.source.includes('#')) {
+      const strategy = exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.sensitive ? 'split' : 'bcc';
+      lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${strategy}`);
+    } else if (exposure) {
+      lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient (${fix} --strategy split)`);
+    }
+  }
+  const s = report.summary;
+  if (s.checked !== 1 || lines.length === 0) {
+    if (lines.length > 0) lines.push('');
+    const parts = [`${s.pass} pass`, `${s.warn} warn`, `${s.block} block`, `${s.error} error`];
+    lines.push(`${s.checked} message${s.checked === 1 ? '' : 's'} checked: ${parts.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+};

@@ -1,0 +1,123 @@
+// All wording of findings lives here. Rules produce codes and arguments; this turns them into
+// sentences. Tests assert codes and arguments, not these sentences.
+
+import type { Finding, FindingCode } from '../findings.js';
+import { maskAddress, maskText } from './redact.js';
+
+const FIELD_NAMES: Record<string, string> = {
+  to: 'To',
+  cc: 'Cc',
+  bcc: 'Bcc',
+  'resent-to': 'Resent-To',
+  'resent-cc': 'Resent-Cc',
+  'resent-bcc': 'Resent-Bcc',
+  'reply-to': 'Reply-To',
+  'mail-followup-to': 'Mail-Followup-To',
+  from: 'From',
+};
+
+export function fieldName(field: string): string {
+  return FIELD_NAMES[field] ?? field;
+}
+
+const AMBIGUITY: Record<string, string> = {
+  'unbalanced-quote': 'an unclosed quote',
+  'unbalanced-comment': 'an unbalanced comment parenthesis',
+  'unbalanced-angle': 'unbalanced angle brackets',
+  'unbalanced-bracket': 'an unbalanced domain-literal bracket',
+  'comment-too-deep': 'comments nested too deeply',
+  'missing-separator': 'two addresses without a comma between them',
+  'encoded-word-in-address': 'an encoded word (=?...?=) inside an address',
+  'control-character': 'a control character (NUL, bare CR or LF)',
+  'multiple-at': 'more than one @ outside quotes',
+  'route-syntax': 'obsolete source-route syntax (<@relay:user@host>)',
+  'missing-domain': 'an address without a domain',
+  'missing-local-part': 'an address without a local part',
+  'invalid-local-part': 'a local part that is not a dot-atom or one quoted string',
+  'invalid-domain': 'an invalid domain',
+  'idn-mismatch': 'an international domain whose written form differs from its normalised form',
+  'mixed-script-domain': 'a domain label that mixes scripts (look-alike characters)',
+  'invalid-utf8': 'bytes that are not valid UTF-8',
+  'nested-group': 'a group inside a group',
+  'unterminated-group': 'a group without its closing ";"',
+  'comment-in-address': 'a comment inside an address',
+  'invalid-character': 'a character not allowed in an address',
+  'space-before-colon': 'white space between the field name and its colon',
+  'too-many-addresses': 'more addresses than mailguard reads in one message',
+};
+
+const MALFORMED: Record<string, string> = {
+  'line-without-colon': 'a line in the header block is not a header field (no colon)',
+  'whitespace-only-line': 'a line of only white space in the header block (some software ends the header there)',
+  'leading-continuation': 'the header block starts with a continuation line',
+  'bad-field-name': 'a header field name has characters that are not allowed',
+  'line-too-long': 'a header line is longer than the limit',
+  'field-too-long': 'a header field is longer than the limit',
+  'header-too-large': 'the header block is larger than the limit',
+  'too-many-fields': 'the header has more fields than the limit',
+};
+
+const UNREADABLE: Record<string, string> = {
+  empty: 'the input is empty',
+  'no-header': 'no header fields: this is not an RFC 5322 message',
+  'not-found': 'not found',
+  unreadable: 'cannot be read',
+  'bad-transcript': 'the SMTP transcript cannot be read',
+};
+
+export interface MessageOptions {
+  redact: boolean;
+}
+
+function list(addresses: string[], redact: boolean): string {
+  return addresses.map((a) => (redact ? maskAddress(a) : a)).join(', ');
+}
+
+/** One sentence describing a finding. */
+export function describeFinding(f: Finding, options: MessageOptions): string {
+  switch (f.code) {
+    case 'EXPOSED_RECIPIENTS': {
+      const a = f.args;
+      const fields = a.fields.map(fieldName).join('/');
+      const org = a.parties === 1 ? 'organisation' : 'organisations';
+      const addr = a.externalAddresses === 1 ? 'address' : 'addresses';
+      return `${a.externalAddresses} external ${addr} from ${a.parties} ${org} visible in ${fields}${a.sensitive ? ' (sensitive list)' : ''}`;
+    }
+    case 'BCC_HEADER_PRESENT':
+      return `the message carries a ${fieldName(f.args.field)} field with ${f.args.count} address${f.args.count === 1 ? '' : 'es'}; relayed as is, every recipient sees them`;
+    case 'AMBIGUOUS_RECIPIENT': {
+      const what = AMBIGUITY[f.args.problem] ?? f.args.problem;
+      const ex = f.args.excerpt ? `: ${options.redact ? maskText(f.args.excerpt) : f.args.excerpt}` : '';
+      return `${fieldName(f.args.field)} has ${what}; mail software reads it in different ways${ex}`;
+    }
+    case 'DUPLICATE_RECIPIENT_FIELD':
+      return `${f.args.count} ${fieldName(f.args.field)} fields (lines ${f.args.lines.join(', ')}); all are counted`;
+    case 'MALFORMED_HEADER':
+      return MALFORMED[f.args.problem] ?? `malformed header (${f.args.problem})`;
+    case 'EXPOSED_REPLY_ADDRESSES':
+      return `${fieldName(f.args.field)} shows ${f.args.externalAddresses} external addresses from ${f.args.parties} organisations to every recipient`;
+    case 'UNREADABLE_MESSAGE': {
+      const what = UNREADABLE[f.args.reason] ?? f.args.reason;
+      return f.args.detail ? `${what}: ${f.args.detail}` : what;
+    }
+  }
+}
+
+/** Example addresses a finding quotes, for the human report. */
+export function findingExamples(f: Finding): string[] {
+  if (f.code === 'EXPOSED_RECIPIENTS' || f.code === 'EXPOSED_REPLY_ADDRESSES') return f.args.examples;
+  return [];
+}
+
+export { list as formatAddressList };
+
+/** Short titles per code (SARIF rule names, annotation titles). */
+export const FINDING_TITLES: Record<FindingCode, string> = {
+  EXPOSED_RECIPIENTS: 'Exposed recipient list',
+  BCC_HEADER_PRESENT: 'Bcc field present',
+  AMBIGUOUS_RECIPIENT: 'Ambiguous recipient',
+  DUPLICATE_RECIPIENT_FIELD: 'Duplicate recipient field',
+  MALFORMED_HEADER: 'Malformed header',
+  EXPOSED_REPLY_ADDRESSES: 'Addresses exposed in reply fields',
+  UNREADABLE_MESSAGE: 'Unreadable message',
+};

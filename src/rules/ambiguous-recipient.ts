@@ -1,0 +1,27 @@
+import type { Finding } from '../findings.js';
+import { MAX_ADDRESSES_PER_MESSAGE } from '../limits.js';
+import type { Rule } from './context.js';
+
+/** Fields where ambiguity decides who receives or who is shown: errors. Sender fields are not checked here. */
+const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'mail-followup-to']);
+
+/** AMBIGUOUS_RECIPIENT: recipient syntax that mail software reads in different ways. */
+export const ambiguousRecipient: Rule = ({ parsed, lineOffset }) => {
+  const findings: Finding[] = [];
+  for (const p of parsed.addressProblems) {
+    if (!RECIPIENT_FIELDS.has(p.field)) continue;
+    findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: p.line + lineOffset, args: { field: p.field, problem: p.kind, excerpt: p.excerpt } });
+  }
+  for (const s of parsed.spacedFieldNames) {
+    if (!RECIPIENT_FIELDS.has(s.field)) continue;
+    findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: s.line + lineOffset, args: { field: s.field, problem: 'space-before-colon', excerpt: '' } });
+  }
+  if (parsed.truncated) {
+    findings.push({
+      code: 'AMBIGUOUS_RECIPIENT',
+      severity: 'error',
+      args: { field: 'to', problem: 'too-many-addresses', excerpt: `more than ${MAX_ADDRESSES_PER_MESSAGE}` },
+    });
+  }
+  return findings;
+};

@@ -1,0 +1,14 @@
+import type { Finding } from '../findings.js';
+import type { Rule } from './context.js';
+
+/** MALFORMED_HEADER: the header block cannot be delimited or read safely. One finding per kind. */
+export const malformedHeader: Rule = ({ parsed, lineOffset }) => {
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const p of parsed.header.problems) {
+    if (seen.has(p.kind)) continue;
+    seen.add(p.kind);
+    findings.push({ code: 'MALFORMED_HEADER', severity: 'error', line: p.line + lineOffset, args: { problem: p.kind } });
+  }
+  return findings;
+};
