@@ -13,6 +13,7 @@ export default defineConfig({
   dts: { entry: { index: 'src/index.ts' } },
   splitting: true,
   sourcemap: false,
-  clean: true,
+  // Not cleaned: several test runs may build at once; stale chunks are harmless.
+  clean: false,
   shims: false,
 });

@@ -17,3 +17,6 @@ export { toJsonReport, JSON_REPORT_VERSION, type JsonReport, type JsonResult } f
 export { describeFinding } from './report/messages.js';
 export { maskAddress } from './report/redact.js';
 export type { MessageResult, RecipientView, Verdict } from './result.js';
+export { headerRecipients } from './message/header-recipients.js';
+export { stripBcc } from './rewrite/strip-bcc.js';
+export { editFields } from './rewrite/edit-fields.js';
