@@ -12,7 +12,7 @@ export interface RuleContext {
   visible: RecipientView[];
   blind: RecipientView[];
   reply: RecipientView[];
-  /** Added to header-relative line numbers to make them file-relative (mbox, transcripts). */
+  /** Added to header-relative line numbers to make them file-relative (mbox, transcripts). RecipientView lines already include it. */
   lineOffset: number;
 }
 

@@ -3,7 +3,7 @@ import { effectiveThresholds } from '../policy/policy.js';
 import { externalSummary, type Rule } from './context.js';
 
 /** EXPOSED_RECIPIENTS: visible external recipients span warnAt or blockAt parties. */
-export const exposedRecipients: Rule = ({ visible, policy, lineOffset }) => {
+export const exposedRecipients: Rule = ({ visible, policy }) => {
   const { addresses, parties } = externalSummary(visible);
   const { warnAt, blockAt } = effectiveThresholds(policy);
   if (parties.size < warnAt) return [];
@@ -14,7 +14,7 @@ export const exposedRecipients: Rule = ({ visible, policy, lineOffset }) => {
     {
       code: 'EXPOSED_RECIPIENTS',
       severity,
-      line: externals[0]!.line + lineOffset,
+      line: externals[0]!.line,
       args: {
         externalAddresses: addresses.length,
         parties: parties.size,

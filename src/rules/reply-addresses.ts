@@ -4,7 +4,7 @@ import { effectiveThresholds } from '../policy/policy.js';
 import { externalSummary, type Rule } from './context.js';
 
 /** EXPOSED_REPLY_ADDRESSES: Reply-To / Mail-Followup-To show external addresses of warnAt+ parties. */
-export const exposedReplyAddresses: Rule = ({ reply, policy, lineOffset }) => {
+export const exposedReplyAddresses: Rule = ({ reply, policy }) => {
   const findings: Finding[] = [];
   const { warnAt } = effectiveThresholds(policy);
   for (const field of new Set(reply.map((r) => r.field))) {
@@ -14,7 +14,7 @@ export const exposedReplyAddresses: Rule = ({ reply, policy, lineOffset }) => {
     findings.push({
       code: 'EXPOSED_REPLY_ADDRESSES',
       severity: 'warning',
-      line: list[0]!.line + lineOffset,
+      line: list[0]!.line,
       args: { field, externalAddresses: addresses.length, parties: parties.size, examples: addresses.slice(0, MAX_EXAMPLE_ADDRESSES) },
     });
   }
