@@ -1,27 +1,138 @@
-import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, ROOT } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'mailguard-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('mailguard check (built CLI)', () => {
-  it('blocks a customer list in To and exits 1', async () => {
+  it('blocks a customer list in To and exits 1; JSON has the contract fields', async () => {
     const r = await runCli(['check', 'fixtures/customer-list-to.eml', '--format', 'json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.version).toBe(1);
-    expect(doc.results[0].verdict).toBe('block');
-    expect(doc.results[0].findings.map((f: { code: string }) => f.code)).toEqual(['EXPOSED_RECIPIENTS']);
-    expect(doc.results[0].recipients.externalParties).toBe(12);
+    expect(doc.summary).toEqual({ checked: 1, pass: 0, warn: 0, block: 1, error: 0 });
+    const res = doc.results[0];
+    expect(res.source).toBe('fixtures/customer-list-to.eml');
+    expect(res.verdict).toBe('block');
+    expect(res.findings.map((f: { code: string }) => f.code)).toEqual(['EXPOSED_RECIPIENTS']);
+    expect(res.findings[0]).toMatchObject({ severity: 'error', line: 2 });
+    expect(typeof res.findings[0].message).toBe('string');
+    expect(res.recipients.externalParties).toBe(12);
+    expect(res.recipients.visible[0]).toEqual({ address: 'c1@customer1.test', field: 'to', internal: false, party: 'customer1.test', line: 2 });
+    expect(res.recipients.hidden).toEqual([]);
+    expect(r.stderr).toBe('');
   });
 
-  it('passes a clean internal message on stdin and exits 0', async () => {
-    const r = await runCli(['check'], { input: 'From: a@corp.example\nTo: b@corp.example\n\nhi\n' });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('PASS');
+  it('human output names the exposure, shows a few addresses and the fix command', async () => {
+    const r = await runCli(['check', 'fixtures/customer-list-to.eml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('BLOCK fixtures/customer-list-to.eml');
+    expect(r.stdout).toContain('12 external addresses from 12 organisations visible in To');
+    expect(r.stdout).toContain('c1@customer1.test');
+    expect(r.stdout).toContain('mailguard fix fixtures/customer-list-to.eml --strategy bcc');
+    expect(r.stdout).not.toMatch(/\u001b\[/); // no colour when not a TTY
   });
 
-  it('exits 2 for a missing file and for an unknown option', async () => {
-    expect((await runCli(['check', 'no-such-file.eml'])).code).toBe(2);
+  it('--redact masks addresses in human and JSON output', async () => {
+    const human = await runCli(['check', 'fixtures/customer-list-to.eml', '--redact']);
+    expect(human.stdout).toContain('c***@customer1.test');
+    expect(human.stdout).not.toContain('c1@customer1.test');
+    const json = await runCli(['check', 'fixtures/customer-list-to.eml', '--redact', '--format', 'json']);
+    expect(json.stdout).not.toContain('c1@customer1.test');
+  });
+
+  it('checks a directory recursively with a summary line, exit 1 when something is blocked', async () => {
+    const r = await runCli(['check', 'fixtures/check', '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary.checked).toBeGreaterThan(40);
+    expect(doc.summary.error).toBeGreaterThan(0);
+    expect(r.code).toBe(2); // empty.eml and not-a-message.eml cannot be checked
+    const human = await runCli(['check', 'fixtures', '--quiet', '--internal-domain', 'corp.example']);
+    expect(human.stdout).toMatch(/\d+ messages checked: \d+ pass, \d+ warn, \d+ block, \d+ error/);
+    expect(human.stdout).not.toContain('PASS');
+  });
+
+  it('reads stdin when piped and with -', async () => {
+    const msg = readFileSync(path.join(ROOT, 'fixtures/customer-list-cc.eml'));
+    const piped = await runCli(['check', '--format', 'json'], { input: msg });
+    expect(JSON.parse(piped.stdout).results[0]).toMatchObject({ source: '-', verdict: 'block' });
+    expect(piped.code).toBe(1);
+    const dash = await runCli(['check', '-'], { input: 'From: a@corp.example\nTo: b@corp.example\n\nhi\n' });
+    expect(dash.code).toBe(0);
+    expect(dash.stdout).toContain('PASS -');
+  });
+
+  it('exit 0 with warnings, exit 1 past --max-warnings', async () => {
+    expect((await runCli(['check', 'fixtures/group-three-parties.eml'])).code).toBe(0);
+    expect((await runCli(['check', 'fixtures/group-three-parties.eml', '--max-warnings', '0'])).code).toBe(1);
+  });
+
+  it('exit 2 for a missing file, an unknown option and a bad value', async () => {
+    const missing = await runCli(['check', 'no-such-file.eml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toContain('no such file');
     const bad = await runCli(['check', '--bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--bogus');
+    const value = await runCli(['check', 'fixtures/clean-internal.eml', '--block-at', 'many']);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toContain('--block-at');
+  });
+
+  it('policy flags change the verdict: --sensitive, --block-at, --internal-domain, --rule', async () => {
+    const three = 'fixtures/group-three-parties.eml';
+    expect((await runCli(['check', three, '--sensitive'])).code).toBe(1);
+    expect((await runCli(['check', three, '--block-at', '3'])).code).toBe(1);
+    expect((await runCli(['check', 'fixtures/customer-list-to.eml', '--internal-domain', 'corp.example', '--trusted-domain', 'customer1.test,customer2.test,customer3.test,customer4.test,customer5.test,customer6.test,customer7.test,customer8.test'])).code).toBe(0);
+    expect((await runCli(['check', 'fixtures/bcc-present.eml', '--rule', 'BCC_HEADER_PRESENT=error'])).code).toBe(1);
+    expect((await runCli(['check', 'fixtures/bcc-present.eml', '--rule', 'NO_SUCH_CODE=off'])).code).toBe(2);
+  });
+
+  it('finds the config file upward and validates it, naming the bad key', async () => {
+    const dir = path.join(tmp, 'project', 'sub');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(tmp, 'project', 'mailguard.config.json'), JSON.stringify({ blockAt: 3 }));
+    const msg = path.join(ROOT, 'fixtures/group-three-parties.eml');
+    expect((await runCli(['check', msg], { cwd: dir })).code).toBe(1);
+    writeFileSync(path.join(tmp, 'project', 'mailguard.config.json'), JSON.stringify({ blokAt: 3 }));
+    const bad = await runCli(['check', msg], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown key "blokAt"');
+    writeFileSync(path.join(tmp, 'project', 'mailguard.config.json'), '{ "blockAt": 3, }');
+    const syntax = await runCli(['check', msg], { cwd: dir });
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/invalid JSON at line 1, column \d+/);
+    rmSync(path.join(tmp, 'project', 'mailguard.config.json'));
+    writeFileSync(path.join(tmp, 'project', 'package.json'), JSON.stringify({ name: 'x', mailguard: { sensitive: true } }));
+    expect((await runCli(['check', msg], { cwd: dir })).code).toBe(1);
+    const flagWins = await runCli(['check', msg, '--config', path.join(tmp, 'project', 'package.json'), '--block-at', '9', '--warn-at', '9'], { cwd: dir });
+    expect(flagWins.code).toBe(1); // sensitive still caps blockAt at 2
+  });
+
+  it('--output writes the report to a file and nothing to stdout', async () => {
+    const out = path.join(tmp, 'report.json');
+    const r = await runCli(['check', 'fixtures/clean-internal.eml', '--format', 'json', '--output', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).summary.pass).toBe(1);
+  });
+
+  it('--help describes usage and exit codes; --version prints the version', async () => {
+    const help = await runCli(['check', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes');
+    expect(help.stdout).toContain('--internal-domain');
+    const top = await runCli(['--help']);
+    expect(top.stdout).toContain('check');
+    const version = await runCli(['--version']);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('colours only when forced', async () => {
+    const r = await runCli(['check', 'fixtures/customer-list-to.eml'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(r.stdout).toMatch(/\u001b\[/);
   });
 });
