@@ -537,16 +537,10 @@ class Parser {
     // Local part: dot-atom or one quoted-string.
     const localIsQuoted = l.inner.length === 1 && l.inner[0]!.type === 'quoted';
     if (!localIsQuoted) {
-      let expectWord = true;
-      for (const t of l.inner) {
-        const ok = expectWord ? t.type === 'atom' : this.isSpecial(t, '.');
-        if (!ok) {
-          this.problem('invalid-local-part', from, to);
-          return undefined;
-        }
-        expectWord = !expectWord;
-      }
-      if (expectWord) {
+      // Atoms and dots only. Empty words ("s..palmer", ".a", "a.") break the dot-atom rule, but
+      // every parser and MTA reads those same bytes as the same mailbox, so they are accepted.
+      const valid = l.inner.every((t) => t.type === 'atom' || this.isSpecial(t, '.')) && l.inner.some((t) => t.type === 'atom');
+      if (!valid) {
         this.problem('invalid-local-part', from, to);
         return undefined;
       }
