@@ -1,0 +1,61 @@
+// What both strategies share: decide with the core whether a message may be rewritten at all.
+// Anything the strict parser could not read unambiguously is refused, whatever the policy's rule
+// settings say: a rewrite built on a guess would send to the guess.
+
+import { checkMessage } from '../analyse.js';
+import { MailguardError } from '../errors.js';
+import { parseMessage, type ParsedMessage } from '../message/parse-message.js';
+import type { Policy } from '../policy/policy.js';
+import type { MessageResult } from '../result.js';
+
+/** Fields the rewrite reads addresses from; a problem in any of them refuses the rewrite. */
+const READ_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'from', 'sender']);
+const RESENT_RECIPIENT_FIELDS = ['resent-to', 'resent-cc', 'resent-bcc'] as const;
+
+export interface Prepared {
+  result: MessageResult;
+  parsed: ParsedMessage;
+}
+
+/** Checks `bytes` and throws EREWRITE (with the reason) unless it can be rewritten safely. */
+export function prepareRewrite(bytes: Uint8Array, policy: Policy): Prepared {
+  const result = checkMessage(bytes, policy);
+  if (result.verdict === 'error') {
+    const f = result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+    const reason = f && f.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable';
+    throw new MailguardError('EREWRITE', `not a message (${reason}); nothing to rewrite.`);
+  }
+  const parsed = parseMessage(bytes);
+  const headerProblem = parsed.header.problems[0];
+  const malformed = result.findings.find((f) => f.code === 'MALFORMED_HEADER');
+  if (headerProblem || malformed) {
+    const kind = headerProblem?.kind ?? (malformed?.code === 'MALFORMED_HEADER' ? malformed.args.problem : 'malformed');
+    const line = headerProblem?.line ?? malformed?.line;
+    throw new MailguardError('EREWRITE', `MALFORMED_HEADER: the header block cannot be read safely (${kind}${line ? `, line ${line}` : ''}); the message was not rewritten.`, {
+      hint: 'Fix the header by hand (or in the program that wrote it), then run mailguard fix again.',
+    });
+  }
+  const addressProblem = parsed.addressProblems.find((p) => READ_FIELDS.has(p.field));
+  const spaced = parsed.spacedFieldNames.find((s) => READ_FIELDS.has(s.field));
+  const ambiguous = result.findings.find((f) => f.code === 'AMBIGUOUS_RECIPIENT');
+  if (addressProblem || spaced || parsed.truncated || ambiguous) {
+    const what = addressProblem
+      ? `${addressProblem.kind} in ${addressProblem.field}, line ${addressProblem.line}`
+      : spaced
+        ? `space-before-colon in ${spaced.field}, line ${spaced.line}`
+        : parsed.truncated
+          ? 'too many addresses'
+          : ambiguous?.code === 'AMBIGUOUS_RECIPIENT'
+            ? `${ambiguous.args.problem} in ${ambiguous.args.field}${ambiguous.line ? `, line ${ambiguous.line}` : ''}`
+            : 'ambiguous';
+    throw new MailguardError('EREWRITE', `AMBIGUOUS_RECIPIENT: recipients cannot be read unambiguously (${what}); the message was not rewritten.`, {
+      hint: 'Correct the address syntax by hand, then run mailguard fix again; mailguard never rewrites from a guess.',
+    });
+  }
+  if (RESENT_RECIPIENT_FIELDS.some((k) => (parsed.fieldCounts[k] ?? 0) > 0)) {
+    throw new MailguardError('EREWRITE', 'the message is being resent (Resent-To/Cc/Bcc fields); resent messages are not rewritten.', {
+      hint: 'Fix the original message instead, or resend each copy separately.',
+    });
+  }
+  return { result, parsed };
+}

@@ -1,0 +1,139 @@
+// The split strategy: one message per external recipient, its To showing only that recipient;
+// one more for the internal visible recipients; one per original Bcc-only recipient. No copy has
+// a Bcc field, and each copy's envelope is exactly the recipients its header shows, so a copy
+// sent as a draft and a copy relayed with its envelope reach the same people.
+
+import { randomBytes } from 'node:crypto';
+import { MailguardError } from '../errors.js';
+import type { Mailbox } from '../message/address-list.js';
+import { normaliseDomain } from '../message/domain.js';
+import { parseField } from '../message/parse-message.js';
+import type { Policy } from '../policy/policy.js';
+import { applyChunks, originalField, UNDISCLOSED_GROUP } from './bcc.js';
+import { composeField, countMailboxes, fieldItems, filterItems, type FieldItem } from './compose.js';
+import { dkimImpact } from './dkim.js';
+import type { RewritePlan, SplitCopy, SplitOptions } from './plan.js';
+import { prepareRewrite } from './prepare.js';
+
+/** Domain of fresh Message-IDs when neither an option nor the sender gives one (RFC 2606: never resolves). */
+export const FALLBACK_MESSAGE_ID_DOMAIN = 'mailguard.invalid';
+/** Random bytes in a fresh Message-ID's left part: 128 bits, collision-free in practice. */
+const MESSAGE_ID_RANDOM_BYTES = 16;
+
+/** Fields every copy rewrites, adds or removes (for DKIM). */
+const SPLIT_CHANGED = new Set(['to', 'cc', 'bcc', 'message-id']);
+
+function messageIdDomain(options: SplitOptions, senderDomain: string | undefined): string {
+  if (options.messageIdDomain !== undefined) {
+    const norm = normaliseDomain(options.messageIdDomain);
+    if (!norm.ok) throw new MailguardError('EREWRITE', `"${options.messageIdDomain}" is not a valid Message-ID domain (${norm.problem}).`);
+    return norm.ascii;
+  }
+  return senderDomain && !senderDomain.startsWith('[') ? senderDomain : FALLBACK_MESSAGE_ID_DOMAIN;
+}
+
+interface Recipient {
+  mailbox: Mailbox;
+  field: string;
+}
+
+export function splitMessage(bytes: Uint8Array, policy: Policy, options: SplitOptions = {}): { messages: SplitCopy[]; plan: RewritePlan } {
+  const { result, parsed } = prepareRewrite(bytes, policy);
+  const { header } = parsed;
+  const internal = new Map(result.recipients.visible.map((r) => [r.address, r.internal]));
+  const idDomain = messageIdDomain(options, parsed.addresses.find((a) => a.field === 'from')?.mailbox.domain);
+
+  // Every recipient once, by normalised address, first occurrence wins (its field and its bytes).
+  const external: Recipient[] = [];
+  const internalVisible: string[] = [];
+  const bccOnly: Recipient[] = [];
+  const seen = new Set<string>();
+  for (const a of parsed.addresses) {
+    if (a.field !== 'to' && a.field !== 'cc') continue;
+    if (seen.has(a.mailbox.address)) continue;
+    seen.add(a.mailbox.address);
+    if (internal.get(a.mailbox.address)) internalVisible.push(a.mailbox.address);
+    else external.push({ mailbox: a.mailbox, field: a.field });
+  }
+  for (const a of parsed.addresses) {
+    if (a.field !== 'bcc' || seen.has(a.mailbox.address)) continue;
+    seen.add(a.mailbox.address);
+    bccOnly.push({ mailbox: a.mailbox, field: 'bcc' });
+  }
+
+  const dkim = dkimImpact(header, SPLIT_CHANGED);
+  const plan: RewritePlan = {
+    strategy: 'split',
+    moved: [],
+    messages: 0,
+    dkimBroken: dkim.broken.length > 0,
+    dkimDomains: dkim.domains,
+    dkimRemoved: options.removeDkim ? dkim.broken.length : 0,
+    keptVisible: internalVisible,
+    addedRecipients: [],
+  };
+
+  const toIndexes: number[] = [];
+  const ccIndexes: number[] = [];
+  const bccIndexes: number[] = [];
+  header.fields.forEach((f, i) => {
+    if (f.key === 'to') toIndexes.push(i);
+    else if (f.key === 'cc') ccIndexes.push(i);
+    else if (f.key === 'bcc') bccIndexes.push(i);
+  });
+  const messageIdIndex = header.fields.findIndex((f) => f.key === 'message-id');
+  const anchor = toIndexes[0] ?? ccIndexes[0] ?? bccIndexes[0]!;
+
+  /** A copy: `fieldsFor` gives the chunks of To/Cc; Bcc goes; a fresh Message-ID. */
+  const build = (visible: Map<number, Uint8Array[]>, extraTo: Uint8Array | undefined): Uint8Array => {
+    const chunks = new Map(visible);
+    for (const i of bccIndexes) chunks.set(i, []);
+    if (extraTo) chunks.set(anchor, [extraTo, ...(chunks.get(anchor) ?? [])]);
+    const id = composeField(messageIdIndex === -1 ? 'Message-ID' : header.fields[messageIdIndex]!.name, `<${randomBytes(MESSAGE_ID_RANDOM_BYTES).toString('hex')}@${idDomain}>`, header);
+    if (messageIdIndex === -1) chunks.set(anchor, [...(chunks.get(anchor) ?? originalField(bytes, header, anchor)), id]);
+    else chunks.set(messageIdIndex, [id]);
+    if (options.removeDkim) for (const i of dkim.broken) chunks.set(i, []);
+    return applyChunks(bytes, header, chunks);
+  };
+
+  const messages: SplitCopy[] = [];
+  const personal = (r: Recipient): void => {
+    const chunks = new Map<number, Uint8Array[]>();
+    for (const i of [...toIndexes, ...ccIndexes]) chunks.set(i, []);
+    const name = toIndexes.length > 0 ? header.fields[toIndexes[0]!]!.name : 'To';
+    const to = composeField(name, [{ kind: 'mailbox', mailbox: r.mailbox }], header);
+    messages.push({ bytes: build(chunks, to), recipients: [r.mailbox.address] });
+    plan.moved.push({ address: r.mailbox.address, from: r.field, to: `message ${messages.length}` });
+  };
+
+  for (const r of external) personal(r);
+
+  if (internalVisible.length > 0) {
+    const isInternal = (m: Mailbox): boolean => internal.get(m.address) === true;
+    const chunks = new Map<number, Uint8Array[]>();
+    let toLeft = 0;
+    for (const i of [...toIndexes, ...ccIndexes]) {
+      const f = header.fields[i]!;
+      const list = parseField(f, header);
+      const items: FieldItem[] = filterItems(fieldItems(list.mailboxes, list.groups), isInternal);
+      const n = countMailboxes(items);
+      if (f.key === 'to') toLeft += n;
+      if (n === list.mailboxes.length) continue;
+      chunks.set(i, n > 0 ? [composeField(f.name, items, header)] : []);
+    }
+    let extraTo: Uint8Array | undefined;
+    if (toLeft === 0) {
+      for (const i of toIndexes) chunks.set(i, []);
+      extraTo = composeField(toIndexes.length > 0 ? header.fields[toIndexes[0]!]!.name : 'To', UNDISCLOSED_GROUP, header);
+    }
+    messages.push({ bytes: build(chunks, extraTo), recipients: internalVisible });
+    for (const address of internalVisible) {
+      const field = parsed.addresses.find((a) => a.mailbox.address === address && (a.field === 'to' || a.field === 'cc'))!.field;
+      plan.moved.push({ address, from: field, to: `message ${messages.length}` });
+    }
+  }
+
+  for (const r of bccOnly) personal(r);
+  plan.messages = messages.length;
+  return { messages, plan };
+}
