@@ -87,6 +87,20 @@ function usesCrOnly(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Where the mbox `From ` line starting at `pos` ends: its content end and the next line's start.
+ * The line ends at the first LF, CRLF or bare CR: a CR-only (classic Mac OS) mbox has no LF at
+ * all, and reading up to the next LF would swallow the whole header block as the `From ` line.
+ */
+function fromLineEnd(buf: Buffer, pos: number): { contentEnd: number; next: number } {
+  const lf = buf.indexOf(LF, pos);
+  const end = lf === -1 ? buf.length : lf;
+  const cr = buf.subarray(pos, end).indexOf(CR);
+  if (cr !== -1 && pos + cr + 1 < end) return { contentEnd: pos + cr, next: pos + cr + 1 };
+  if (lf === -1) return cr !== -1 ? { contentEnd: pos + cr, next: buf.length } : { contentEnd: buf.length, next: buf.length };
+  return { contentEnd: buf[lf - 1] === CR && lf - 1 >= pos ? lf - 1 : lf, next: lf + 1 };
+}
+
+/**
  * Finds where the header block ends without parsing it: the offset of the first body byte, or
  * -1 if no blank line occurs in `bytes` yet. Used by readers that load only the header block.
  */
@@ -95,9 +109,9 @@ export function locateBodyStart(bytes: Uint8Array): number {
   let skip = 0;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) skip = 3;
   if (buf.indexOf(FROM_LINE, skip) === skip) {
-    const nl = buf.indexOf(LF, skip);
-    if (nl === -1) return -1;
-    skip = nl + 1;
+    const { next } = fromLineEnd(buf, skip);
+    if (next >= buf.length) return -1;
+    skip = next;
   }
   if (buf[skip] === LF) return skip + 1;
   if (buf[skip] === CR && buf[skip + 1] === LF) return skip + 2;
@@ -124,10 +138,9 @@ export function readHeaderBlock(bytes: Uint8Array): HeaderBlock {
 
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
   if (buf.indexOf(FROM_LINE, pos) === pos) {
-    const nl = buf.indexOf(LF, pos);
-    const lineEnd = nl === -1 ? buf.length : nl;
-    mboxFromLine = buf.toString('latin1', pos, lineEnd > pos && buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd);
-    pos = nl === -1 ? buf.length : nl + 1;
+    const { contentEnd, next } = fromLineEnd(buf, pos);
+    mboxFromLine = buf.toString('latin1', pos, contentEnd);
+    pos = next;
     line++;
   }
   const fieldsStart = pos;

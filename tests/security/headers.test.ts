@@ -1,0 +1,237 @@
+// Security cases for the header block: line ends, control bytes, field counting, where the header
+// ends, and the size limits. Each case is named for what it defends against.
+import { describe, expect, it } from 'vitest';
+import { readHeaderBlock, locateBodyStart } from '../../src/message/header-block.js';
+import { check, codes, message, problems, visible } from './support.js';
+
+const EXTERNAL_5 = 'a@one.example, b@two.example, c@three.example, d@four.example, e@five.example';
+
+describe('line ends: every convention reads the same recipients', () => {
+  const headers = ['From: me@corp.example', `To: ${EXTERNAL_5}`, 'Cc: boss@corp.example', 'Subject: hi'];
+  const expected = ['to:a@one.example', 'to:b@two.example', 'to:c@three.example', 'to:d@four.example', 'to:e@five.example', 'cc:boss@corp.example'];
+
+  it.each([
+    ['CRLF', '\r\n'],
+    ['LF only', '\n'],
+    ['CR only (classic Mac OS)', '\r'],
+  ])('%s: a list cannot hide behind an unusual line end', (_name, eol) => {
+    const r = check(message(headers, eol));
+    expect(visible(r)).toEqual(expected);
+    expect(r.verdict).toBe('block');
+    expect(codes(r)).toEqual(['EXPOSED_RECIPIENTS']);
+  });
+
+  it('CR-only mbox: the From_ line ends at its CR and does not swallow the header block', () => {
+    const text = `From sender@corp.example Sun Sep  7 21:40:07 2008\r${message(headers, '\r')}`;
+    const r = check(text);
+    expect(r.verdict).toBe('block');
+    expect(visible(r)).toEqual(expected);
+    const block = readHeaderBlock(Buffer.from(text));
+    expect(block.mboxFromLine).toBe('From sender@corp.example Sun Sep  7 21:40:07 2008');
+    expect(block.fields.map((f) => f.key)).toEqual(['from', 'to', 'cc', 'subject']);
+    expect(locateBodyStart(Buffer.from(text))).toBe(text.indexOf('Hello.'));
+  });
+
+  it('CRLF mbox From_ line keeps its CR out of the recorded line', () => {
+    const text = `From x@corp.example Mon Jan  1 00:00:00 2024\r\n${message(headers)}`;
+    const block = readHeaderBlock(Buffer.from(text));
+    expect(block.mboxFromLine).toBe('From x@corp.example Mon Jan  1 00:00:00 2024');
+    expect(block.lineEnding).toBe('crlf');
+    expect(visible(check(text))).toEqual(expected);
+  });
+
+  it('folded To lines (CRLF, LF and CR-only folding) keep every address', () => {
+    for (const eol of ['\r\n', '\n', '\r']) {
+      const r = check(message(['From: me@corp.example', `To: a@one.example,${eol} b@two.example,${eol}\tc@three.example`], eol));
+      expect(visible(r)).toEqual(['to:a@one.example', 'to:b@two.example', 'to:c@three.example']);
+    }
+  });
+
+  it('a bare CR inside a To field (read as a line break by some software, hiding a Cc) is ambiguous', () => {
+    const r = check(message(['From: me@corp.example', 'To: boss@corp.example\rCc: x@evil.example'], '\n'));
+    expect(r.verdict).toBe('block');
+    expect(problems(r)).toContain('AMBIGUOUS_RECIPIENT:control-character');
+  });
+
+  it('a bare LF in a CRLF message still ends the line: the Cc after it counts', () => {
+    const r = check('From: me@corp.example\r\nTo: boss@corp.example\nCc: x@evil.example\r\n\r\nbody\r\n');
+    expect(visible(r)).toEqual(['to:boss@corp.example', 'cc:x@evil.example']);
+  });
+});
+
+describe('control bytes and invalid UTF-8', () => {
+  it.each([
+    ['NUL', '\x00'],
+    ['SOH', '\x01'],
+    ['ESC', '\x1b'],
+    ['DEL', '\x7f'],
+    ['vertical tab', '\x0b'],
+    ['form feed', '\x0c'],
+  ])('%s between two addresses (C strings end at NUL; others split there) is ambiguous', (_name, ctl) => {
+    const r = check(message(['From: me@corp.example', `To: boss@corp.example${ctl}x@evil.example`]));
+    expect(r.verdict).toBe('block');
+    expect(problems(r)).toContain('AMBIGUOUS_RECIPIENT:control-character');
+  });
+
+  it('NUL inside a quoted display name is ambiguous (truncation hides the address)', () => {
+    const r = check(message(['From: me@corp.example', 'To: "Boss\x00" <x@evil.example>']));
+    expect(problems(r)).toContain('AMBIGUOUS_RECIPIENT:control-character');
+  });
+
+  it('NUL in a field name is a malformed header, not a silently skipped field', () => {
+    const r = check(message(['From: me@corp.example', 'T\x00o: x@evil.example']));
+    expect(r.verdict).toBe('block');
+    expect(problems(r)).toContain('MALFORMED_HEADER:bad-field-name');
+  });
+
+  it('invalid UTF-8 in a domain is ambiguous (decoders replace or drop the bytes differently)', () => {
+    const r = check(message(['From: me@corp.example', 'To: x@corp\xff.example']), undefined, { latin1: true });
+    expect(problems(r)).toEqual(['AMBIGUOUS_RECIPIENT:invalid-utf8']);
+  });
+
+  it('an overlong UTF-8 dot (C0 AE) in a domain is refused, never read as "."', () => {
+    const r = check(message(['From: me@corp.example', 'To: x@evil\xc0\xaecorp.example']), undefined, { latin1: true });
+    expect(r.verdict).toBe('block');
+    expect(problems(r)).toEqual(['AMBIGUOUS_RECIPIENT:invalid-utf8']);
+  });
+
+  it('invalid UTF-8 in a local part is ambiguous', () => {
+    const r = check(message(['From: me@corp.example', 'To: \xfe\xff@evil.example']), undefined, { latin1: true });
+    expect(problems(r)).toEqual(['AMBIGUOUS_RECIPIENT:invalid-utf8']);
+  });
+
+  it('invalid UTF-8 only in a display name does not change the address', () => {
+    const r = check(message(['From: me@corp.example', 'To: Bj\xf6rn <bjorn@corp.example>']), undefined, { latin1: true });
+    expect(visible(r)).toEqual(['to:bjorn@corp.example']);
+    expect(r.verdict).toBe('pass');
+  });
+});
+
+describe('where the header block ends', () => {
+  it('body text right after the header with no blank line is a malformed header (fail closed)', () => {
+    const r = check('From: me@corp.example\nTo: boss@corp.example\nHi all, see the list below\nCc: x@evil.example\n');
+    expect(r.verdict).toBe('block');
+    expect(problems(r)).toContain('MALFORMED_HEADER:line-without-colon');
+  });
+
+  it('a header-only message (no blank line, no body) is read completely', () => {
+    const r = check(`From: me@corp.example\r\nTo: ${EXTERNAL_5}`);
+    expect(r.recipients.externalParties).toBe(5);
+    expect(r.verdict).toBe('block');
+  });
+
+  it('a whitespace-only line (some parsers end the header there, hiding what follows) is malformed', () => {
+    const r = check('From: me@corp.example\r\nTo: boss@corp.example\r\n \r\nCc: x@evil.example\r\n\r\nbody\r\n');
+    expect(r.verdict).toBe('block');
+    expect(problems(r)).toContain('MALFORMED_HEADER:whitespace-only-line');
+  });
+
+  it('a continuation line before any field is malformed', () => {
+    const r = check(' To: x@evil.example\r\nFrom: me@corp.example\r\n\r\n');
+    expect(problems(r)).toContain('MALFORMED_HEADER:leading-continuation');
+  });
+
+  it('only the outer header counts: a message/rfc822 attachment\'s inner To is not a recipient', () => {
+    const inner = ['From: other@one.example', `To: ${EXTERNAL_5}`, 'Subject: forwarded'].join('\r\n');
+    const text = [
+      'From: me@corp.example',
+      'To: boss@corp.example',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'See attached.',
+      '--b1',
+      'Content-Type: message/rfc822',
+      '',
+      inner,
+      '',
+      'inner body',
+      '--b1--',
+      '',
+    ].join('\r\n');
+    const r = check(text);
+    expect(visible(r)).toEqual(['to:boss@corp.example']);
+    expect(r.verdict).toBe('pass');
+  });
+
+  it('To-like lines in the body are never read', () => {
+    const r = check(message(['From: me@corp.example', 'To: boss@corp.example'], '\r\n', `To: ${EXTERNAL_5}\r\nCc: z@evil.example`));
+    expect(visible(r)).toEqual(['to:boss@corp.example']);
+  });
+
+  it('a UTF-8 BOM before the header does not hide the first field', () => {
+    const r = check(`\ufeff${message([`To: ${EXTERNAL_5}`, 'From: me@corp.example'])}`);
+    expect(r.recipients.externalParties).toBe(5);
+  });
+});
+
+describe('recipient fields: every occurrence counts', () => {
+  it('a second To field (RFC 5322 allows one; some software reads only the first) is counted and reported', () => {
+    const r = check(message(['From: me@corp.example', 'To: boss@corp.example', 'Subject: x', `To: ${EXTERNAL_5}`]));
+    expect(r.recipients.externalParties).toBe(5);
+    expect(codes(r)).toEqual(['EXPOSED_RECIPIENTS', 'DUPLICATE_RECIPIENT_FIELD']);
+  });
+
+  it('an empty To before a full one does not hide it', () => {
+    const r = check(message(['From: me@corp.example', 'To:', `To: ${EXTERNAL_5}`]));
+    expect(r.recipients.externalParties).toBe(5);
+    expect(r.verdict).toBe('block');
+  });
+
+  it('two Cc fields, the first empty, count all addresses', () => {
+    const r = check(message(['From: me@corp.example', 'Cc: ', 'Cc: a@one.example, b@two.example, c@three.example']));
+    expect(r.recipients.externalParties).toBe(3);
+    expect(codes(r)).toContain('DUPLICATE_RECIPIENT_FIELD');
+  });
+
+  it('empty To and Cc fields alone: nothing visible, nothing invented', () => {
+    const r = check(message(['From: me@corp.example', 'To:', 'Cc:   ']));
+    expect(visible(r)).toEqual([]);
+    expect(codes(r)).toEqual([]);
+  });
+
+  it.each(['to', 'TO', 'tO', 'cC', 'CC'])('field name case (%s) does not matter', (name) => {
+    const r = check(message(['From: me@corp.example', `${name}: ${EXTERNAL_5}`]));
+    expect(r.recipients.externalParties).toBe(5);
+  });
+
+  it.each(['To :', 'To\t:', 'Cc  :'])('white space before the colon (%s, obsolete syntax some parsers do not recognise) is ambiguous', (name) => {
+    const r = check(message(['From: me@corp.example', `${name} x@evil.example`]));
+    expect(r.verdict).toBe('block');
+    expect(problems(r)).toContain('AMBIGUOUS_RECIPIENT:space-before-colon');
+  });
+
+  it('Resent-To and Resent-Cc are visible recipients', () => {
+    const r = check(message(['From: me@corp.example', 'Resent-From: me@corp.example', 'Resent-To: a@one.example, b@two.example', 'Resent-Cc: c@three.example, d@four.example, e@five.example']));
+    expect(r.recipients.externalParties).toBe(5);
+    expect(new Set(r.recipients.visible.map((v) => v.field))).toEqual(new Set(['resent-to', 'resent-cc']));
+    expect(r.verdict).toBe('block');
+  });
+
+  it('a Resent-Bcc with addresses would leak the blind recipients: reported', () => {
+    const r = check(message(['From: me@corp.example', 'Resent-To: boss@corp.example', 'Resent-Bcc: secret@evil.example']));
+    expect(codes(r)).toContain('BCC_HEADER_PRESENT');
+    expect(r.findings.find((f) => f.code === 'BCC_HEADER_PRESENT')?.args).toMatchObject({ field: 'resent-bcc', count: 1 });
+  });
+
+  it('Reply-To showing many external organisations is reported, and not counted as To/Cc', () => {
+    const r = check(message(['From: me@corp.example', 'To: boss@corp.example', `Reply-To: ${EXTERNAL_5}`]));
+    expect(codes(r)).toEqual(['EXPOSED_REPLY_ADDRESSES']);
+    expect(r.recipients.externalParties).toBe(0);
+    expect(r.recipients.reply).toHaveLength(5);
+  });
+
+  it('Mail-Followup-To showing many external organisations is reported', () => {
+    const r = check(message(['From: me@corp.example', 'To: boss@corp.example', `Mail-Followup-To: ${EXTERNAL_5}`]));
+    expect(r.findings.find((f) => f.code === 'EXPOSED_REPLY_ADDRESSES')?.args).toMatchObject({ field: 'mail-followup-to', parties: 5 });
+  });
+
+  it('an ambiguous Reply-To blocks (replies would go somewhere mail software disagrees on)', () => {
+    const r = check(message(['From: me@corp.example', 'To: boss@corp.example', 'Reply-To: "boss <boss@corp.example>']));
+    expect(r.verdict).toBe('block');
+    expect(r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' && f.args.field === 'reply-to')).toBe(true);
+  });
+});
