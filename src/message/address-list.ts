@@ -6,7 +6,7 @@
 // guess, so this parser keeps to the grammar and names every deviation it meets.
 
 import { MAX_COMMENT_DEPTH, MAX_LOCAL_PART_BYTES } from '../limits.js';
-import { normaliseDomain } from './domain.js';
+import { normaliseAddressLiteral, normaliseDomain } from './domain.js';
 
 export type AddressProblemKind =
   | 'unbalanced-quote'
@@ -566,11 +566,12 @@ class Parser {
     }
     let domain: string;
     if (d.inner.length === 1 && d.inner[0]!.type === 'literal') {
-      domain = d.inner[0]!.text.toLowerCase();
-      if (!/^\[[\x21-\x5a\x5e-\x7e]+\]$/.test(domain)) {
-        this.problem('invalid-domain', from, to);
+      const literal = normaliseAddressLiteral(d.inner[0]!.text);
+      if (!literal.ok) {
+        this.problem(literal.problem, from, to);
         return undefined;
       }
+      domain = literal.ascii;
     } else {
       let expectWord = true;
       let rawDomain = '';

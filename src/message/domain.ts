@@ -1,6 +1,7 @@
 // Domain normalisation: the exact ASCII (A-label) form that would go into RCPT TO, and a refusal
 // wherever the written form and that A-label could be read as different domains.
 
+import { isIPv6 } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { MAX_DOMAIN_BYTES, MAX_DOMAIN_LABEL_BYTES } from '../limits.js';
 
@@ -9,6 +10,34 @@ export type DomainResult =
   | { ok: false; problem: 'invalid-domain' | 'idn-mismatch' | 'mixed-script-domain' };
 
 const ASCII_LABEL = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/;
+
+/** A top-level label of digits only: `a@127.0.0.1` is read as an IP address by some MTAs, a name by others. */
+const NUMERIC_LABEL = /^[0-9]+$/;
+
+/**
+ * IDNA deviation characters (UTS 46 section 6): sharp s, final sigma, ZWJ and ZWNJ. IDNA 2003 and
+ * transitional processing (Python's "idna" codec, older libidn) map them away (straße -> strasse),
+ * IDNA 2008 keeps them (xn--strae-oqa): the same bytes reach two different domains.
+ */
+const DEVIATION_CHARACTERS = /[\u00df\u03c2\u200c\u200d]/;
+
+const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+/** A dotted quad without leading zeros: `[010.0.0.1]` is octal 8.0.0.1 to some resolvers. */
+const IPV4_LITERAL = new RegExp(`^\\[${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}\\]$`);
+
+/**
+ * Normalises an address literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`). Anything else (leading
+ * zeros, RFC 5321 general literals, free text) is refused: software reads those differently.
+ */
+export function normaliseAddressLiteral(written: string): DomainResult {
+  if (IPV4_LITERAL.test(written)) return { ok: true, ascii: written, unicode: written };
+  const v6 = /^\[ipv6:([0-9a-f:.]+)\]$/i.exec(written);
+  if (v6 && isIPv6(v6[1]!)) {
+    const literal = `[IPv6:${v6[1]!.toLowerCase()}]`;
+    return { ok: true, ascii: literal, unicode: literal };
+  }
+  return { ok: false, problem: 'invalid-domain' };
+}
 
 /** Lower-cases ASCII letters only: a Unicode case mapping (the Kelvin sign to "k") is itself a mapping difference. */
 function asciiLower(s: string): string {
@@ -78,6 +107,7 @@ export function normaliseDomain(written: string): DomainResult {
     if (lower.length > MAX_DOMAIN_BYTES) return { ok: false, problem: 'invalid-domain' };
     const labels = lower.split('.');
     let hasALabel = false;
+    if (NUMERIC_LABEL.test(labels[labels.length - 1]!)) return { ok: false, problem: 'invalid-domain' };
     for (const label of labels) {
       if (label.length === 0 || label.length > MAX_DOMAIN_LABEL_BYTES) return { ok: false, problem: 'invalid-domain' };
       if (!ASCII_LABEL.test(label)) return { ok: false, problem: 'invalid-domain' };
@@ -90,6 +120,7 @@ export function normaliseDomain(written: string): DomainResult {
     for (const label of unicode.split('.')) if (isMixedScript(label)) return { ok: false, problem: 'mixed-script-domain' };
     return { ok: true, ascii: lower, unicode };
   }
+  if (DEVIATION_CHARACTERS.test(d)) return { ok: false, problem: 'idn-mismatch' };
   const ascii = domainToASCII(d);
   if (!ascii || ascii.length > MAX_DOMAIN_BYTES) return { ok: false, problem: 'invalid-domain' };
   const canonical = domainToUnicode(ascii);
@@ -98,8 +129,10 @@ export function normaliseDomain(written: string): DomainResult {
     if (label.length === 0) return { ok: false, problem: 'invalid-domain' };
     if (isMixedScript(label)) return { ok: false, problem: 'mixed-script-domain' };
   }
-  for (const label of ascii.split('.')) {
+  const asciiLabels = ascii.split('.');
+  for (const label of asciiLabels) {
     if (label.length === 0 || label.length > MAX_DOMAIN_LABEL_BYTES) return { ok: false, problem: 'invalid-domain' };
   }
+  if (NUMERIC_LABEL.test(asciiLabels[asciiLabels.length - 1]!)) return { ok: false, problem: 'invalid-domain' };
   return { ok: true, ascii, unicode: canonical };
 }
