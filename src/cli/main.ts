@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { MailguardError } from '../errors.js';
 import { registerCheck } from './commands/check.js';
+import { registerFix } from './commands/fix.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
@@ -16,6 +17,7 @@ function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
   registerCheck(program);
+  registerFix(program);
   program.addHelpText(
     'after',
     '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config, unreadable input, relay failure).\n' +

@@ -1,0 +1,362 @@
+// mailguard fix: inputs -> core check -> rewrite (bcc or split) -> files. The rewriting itself
+// is the pure core (src/rewrite); this adapter decides what to write where and prints the plan.
+
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { checkMessage } from '../../analyse.js';
+import { MailguardError } from '../../errors.js';
+import { isFailure, readInputs } from '../../io/inputs.js';
+import { normaliseAddress } from '../../message/address-list.js';
+import { maskAddress } from '../../report/redact.js';
+import type { RewritePlan, SplitCopy } from '../../rewrite/plan.js';
+import { rewriteToBcc } from '../../rewrite/bcc.js';
+import { splitMessage } from '../../rewrite/split.js';
+import type { FixFlags } from '../commands/fix.js';
+import { EXIT } from '../exit-codes.js';
+import { resolveSettings } from '../policy-options.js';
+import { inputSpecs } from './check.js';
+
+/** The human plan lists at most this many addresses per message; the JSON plan lists all. */
+export const MAX_PLAN_ADDRESSES = 20;
+/** Version of the `fix --format json` document. */
+export const FIX_JSON_VERSION = 1;
+
+export type FixAction = 'rewritten' | 'untouched' | 'refused';
+
+export interface FixOutput {
+  /** Where the message was written (`-` for stdout), absent on --dry-run. */
+  path?: string;
+  /** The envelope of this output: who it is for. */
+  recipients: string[];
+}
+
+export interface FixResult {
+  source: string;
+  action: FixAction;
+  /** The check verdict of the input. */
+  verdict: string;
+  /** Why it was left untouched or refused. */
+  reason?: string;
+  hint?: string;
+  plan?: RewritePlan;
+  outputs: FixOutput[];
+}
+
+interface Produced {
+  result: FixResult;
+  /** The messages to write, in order (one for bcc, several for split). */
+  messages: SplitCopy[];
+  /** The input file, when the message is a whole plain file (in-place is possible). */
+  file?: string;
+  /** The input bytes: passed through unchanged on stdout when one message is untouched. */
+  original?: Uint8Array;
+}
+
+/** `dir/a.eml` -> `a`, `box.mbox#3` -> `box-3`, `-` -> `message`. */
+export function outputStem(source: string): string {
+  if (source === '-') return 'message';
+  const hash = source.lastIndexOf('#');
+  const file = hash === -1 ? source : source.slice(0, hash);
+  const n = hash === -1 ? '' : `-${source.slice(hash + 1)}`;
+  const base = path.basename(file).replace(/\.(eml|msg|mbox|mbx|smtp|txt)$/i, '');
+  return `${base || 'message'}${n}`;
+}
+
+/** The mbox separator line for copies written by mailguard (asctime date, as mbox readers expect). */
+function mboxFromLine(now: Date): string {
+  const s = now.toUTCString(); // "Sun, 29 Nov 2026 04:00:00 GMT"
+  const [day, dd, mon, yyyy, time] = s.replace(',', '').split(' ');
+  return `From mailguard@localhost ${day} ${mon} ${String(Number(dd)).padStart(2, ' ')} ${time} ${yyyy}\n`;
+}
+
+/** One message as an mboxrd entry: `From ` line, `>From ` quoting, a blank line after. */
+export function toMboxEntry(bytes: Uint8Array, now: Date = new Date()): Buffer {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let quoted = text.replace(/^(>*From )/gm, '>$1');
+  if (!quoted.endsWith('\n')) quoted += '\n';
+  return Buffer.concat([Buffer.from(mboxFromLine(now), 'latin1'), Buffer.from(quoted, 'latin1'), Buffer.from('\n')]);
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
+  let mode: number | undefined;
+  try {
+    mode = (await stat(file)).mode & 0o777;
+  } catch {
+    mode = undefined;
+  }
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.mailguard-${process.pid}.tmp`);
+  await writeFile(tmp, bytes, mode === undefined ? {} : { mode });
+  await rename(tmp, file);
+}
+
+function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Produced {
+  const check = checkMessage(bytes, settings.policy, { source });
+  const result: FixResult = { source, action: 'untouched', verdict: check.verdict, outputs: [] };
+  const exposure = check.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+  if (check.verdict === 'error') {
+    const f = check.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+    result.action = 'refused';
+    result.reason = `not a message (${f?.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable'}).`;
+    return { result, messages: [] };
+  }
+  const unsafe = check.findings.find((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER');
+  if (!unsafe && (!exposure || (check.verdict !== 'block' && check.verdict !== 'warn'))) {
+    result.reason = exposure ? `verdict ${check.verdict}` : `no exposed recipients (verdict ${check.verdict})`;
+    return { result, messages: [] };
+  }
+  try {
+    if (flags.strategy === 'split') {
+      const options: Parameters<typeof splitMessage>[2] = { removeDkim: flags.removeDkim === true };
+      if (flags.messageIdDomain !== undefined) options.messageIdDomain = flags.messageIdDomain;
+      const split = splitMessage(bytes, settings.policy, options);
+      result.action = 'rewritten';
+      result.plan = split.plan;
+      return { result, messages: split.messages };
+    }
+    const bcc = rewriteToBcc(bytes, settings.policy, { to: flags.to, allToBcc: flags.allToBcc === true, removeDkim: flags.removeDkim === true });
+    result.action = 'rewritten';
+    result.plan = bcc.plan;
+    const recipients = [...bcc.plan.keptVisible, ...bcc.plan.moved.map((m) => m.address), ...check.recipients.blind.map((r) => r.address), ...bcc.plan.addedRecipients];
+    return { result, messages: [{ bytes: bcc.bytes, recipients: [...new Set(recipients)] }] };
+  } catch (err) {
+    if (!(err instanceof MailguardError) || err.code !== 'EREWRITE') throw err;
+    result.action = 'refused';
+    result.reason = err.message;
+    if (err.hint) result.hint = err.hint;
+    return { result, messages: [] };
+  }
+}
+
+/** Checks the flag combination before any input is read. */
+function validateFlags(flags: FixFlags, sensitive: boolean): void {
+  if (flags.strategy === 'bcc' && sensitive) {
+    throw new MailguardError('EREWRITE', 'a sensitive list is not fixed with Bcc: one reply-all or one leaked Bcc field exposes everyone.', {
+      hint: 'Use --strategy split: each recipient gets a copy of their own.',
+    });
+  }
+  if (flags.inPlace && flags.output !== undefined) throw new MailguardError('EUSAGE', '--in-place and --output cannot be used together.');
+  if (flags.strategy === 'split' && flags.inPlace) {
+    throw new MailguardError('EUSAGE', '--in-place does not work with --strategy split: one input becomes several messages.', { hint: 'Give -o DIR (one .eml per copy) or -o FILE.mbox.' });
+  }
+  if (flags.strategy === 'split' && flags.output === undefined && !flags.dryRun) {
+    throw new MailguardError('EUSAGE', '--strategy split writes several messages: say where.', { hint: 'Give -o DIR (one .eml per copy), -o FILE.mbox, or -o - for an mbox on stdout.' });
+  }
+  if (flags.strategy === 'split' && (flags.to !== 'undisclosed' || flags.allToBcc)) {
+    throw new MailguardError('EUSAGE', '--to and --all-to-bcc apply to --strategy bcc only.');
+  }
+  if (flags.to !== 'undisclosed' && flags.to !== 'sender' && normaliseAddress(flags.to) === undefined) {
+    throw new MailguardError('EUSAGE', `--to takes undisclosed, sender or one address (got "${flags.to}").`);
+  }
+}
+
+type Target = { kind: 'stdout-message' } | { kind: 'file'; path: string } | { kind: 'dir'; path: string } | { kind: 'mbox'; path: string } | { kind: 'in-place' } | { kind: 'none' };
+
+async function chooseTarget(flags: FixFlags, produced: Produced[]): Promise<Target> {
+  if (flags.dryRun) return { kind: 'none' };
+  if (flags.inPlace) return { kind: 'in-place' };
+  const out = flags.output;
+  if (flags.strategy === 'split') {
+    if (out === '-' || /\.(mbox|mbx)$/i.test(out!)) return { kind: 'mbox', path: out! };
+    return { kind: 'dir', path: out! };
+  }
+  const rewritten = produced.filter((p) => p.messages.length > 0).length;
+  if (out === undefined || out === '-') {
+    if (produced.length === 1) return { kind: 'stdout-message' };
+    throw new MailguardError('EUSAGE', `${produced.length} messages were read: the rewritten ones need a place to go.`, { hint: 'Give -o DIR, --in-place, or --dry-run to see the plan only.' });
+  }
+  if (out.endsWith('/') || out.endsWith(path.sep) || (await isDirectory(out)) || rewritten > 1 || produced.length > 1) return { kind: 'dir', path: out };
+  return { kind: 'file', path: out };
+}
+
+/** Writes every produced message; returns what goes to stdout (message bytes or an mbox), if anything. */
+async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffer | undefined> {
+  const toStdout: Buffer[] = [];
+  const mbox: Buffer[] = [];
+  const used = new Set<string>();
+  const unique = (stem: string): string => {
+    let name = stem;
+    for (let n = 2; used.has(name); n++) name = `${stem}~${n}`;
+    used.add(name);
+    return name;
+  };
+  if (target.kind === 'dir') await mkdir(target.path, { recursive: true });
+  for (const p of produced) {
+    if (target.kind === 'stdout-message' && p.result.action === 'untouched' && p.original) {
+      // A filter: a message that needs no fix comes out as it went in.
+      toStdout.push(Buffer.from(p.original));
+      p.result.outputs.push({ path: '-', recipients: [] });
+      continue;
+    }
+    if (p.messages.length === 0) continue;
+    if (target.kind === 'in-place' && p.file === undefined) {
+      p.result.action = 'refused';
+      p.result.reason = 'cannot be rewritten in place: it is not a whole file of its own (a message in an mbox, a transcript, or stdin).';
+      p.result.hint = 'Use -o DIR instead of --in-place.';
+      p.messages = [];
+      continue;
+    }
+    const stem = unique(outputStem(p.result.source));
+    for (let i = 0; i < p.messages.length; i++) {
+      const m = p.messages[i]!;
+      const output: FixOutput = { recipients: m.recipients };
+      switch (target.kind) {
+        case 'none':
+          break;
+        case 'stdout-message':
+          toStdout.push(Buffer.from(m.bytes));
+          output.path = '-';
+          break;
+        case 'file':
+          await writeFile(target.path, m.bytes);
+          output.path = target.path;
+          break;
+        case 'in-place':
+          await writeAtomically(p.file!, m.bytes);
+          output.path = p.file!;
+          break;
+        case 'dir': {
+          const name = p.messages.length > 1 ? `${stem}-${String(i + 1).padStart(3, '0')}.eml` : `${stem}.eml`;
+          output.path = path.join(target.path, name);
+          await writeFile(output.path, m.bytes);
+          break;
+        }
+        case 'mbox':
+          mbox.push(toMboxEntry(m.bytes));
+          output.path = target.path === '-' ? '-' : `${target.path}#${mbox.length}`;
+          break;
+      }
+      p.result.outputs.push(output);
+    }
+  }
+  if (target.kind === 'mbox') {
+    const all = Buffer.concat(mbox);
+    if (target.path === '-') return all;
+    await writeFile(target.path, all);
+  }
+  return toStdout.length > 0 ? Buffer.concat(toStdout) : undefined;
+}
+
+export async function runFix(paths: string[], flags: FixFlags): Promise<number> {
+  const settings = await resolveSettings(flags);
+  validateFlags(flags, settings.policy.sensitive);
+  const specs = inputSpecs(paths);
+  const produced: Produced[] = [];
+  for await (const item of readInputs(specs, { headersOnly: false })) {
+    if (isFailure(item)) {
+      produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `cannot be read (${item.failure.reason}${item.failure.detail ? `: ${item.failure.detail}` : ''}).`, outputs: [] }, messages: [] });
+      continue;
+    }
+    const p = decideOne(item.bytes, item.source, flags, settings);
+    if (item.format === 'eml' && item.path !== undefined && item.source === item.path) p.file = item.path;
+    if (p.result.action === 'untouched') p.original = item.bytes;
+    produced.push(p);
+  }
+  const target = await chooseTarget(flags, produced);
+  let stdoutBytes: Buffer | undefined;
+  try {
+    stdoutBytes = await writeOutputs(target, produced);
+  } catch (err) {
+    if (err instanceof MailguardError) throw err;
+    throw new MailguardError('EUSAGE', `cannot write the output: ${(err as Error).message}`, { cause: err });
+  }
+  const results = produced.map((p) => p.result);
+  const text = flags.format === 'json' ? `${JSON.stringify(toFixJson(results, flags.redact), null, 2)}\n` : formatFixHuman(results, flags.redact);
+  // Message bytes on stdout: the plan goes to stderr so the two never mix.
+  const planStream = stdoutBytes !== undefined ? process.stderr : process.stdout;
+  if (stdoutBytes !== undefined) await writeStream(process.stdout, stdoutBytes);
+  await writeStream(planStream, text);
+  return results.some((r) => r.action === 'refused') ? EXIT.ERROR : EXIT.OK;
+}
+
+function writeStream(stream: NodeJS.WriteStream, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(data, (err) => (err ? reject(err) : resolve())));
+}
+
+/** The JSON document of `fix --format json` (version 1; names are a contract, fields may be added). */
+export interface FixJson {
+  version: number;
+  summary: { messages: number; rewritten: number; untouched: number; refused: number; written: number };
+  results: FixResult[];
+}
+
+export function toFixJson(results: readonly FixResult[], redact: boolean): FixJson {
+  const mask = (a: string): string => (redact ? maskAddress(a) : a);
+  const out = results.map((r): FixResult => {
+    const copy: FixResult = { ...r, outputs: r.outputs.map((o) => ({ ...o, recipients: o.recipients.map(mask) })) };
+    if (r.plan) {
+      copy.plan = {
+        ...r.plan,
+        moved: r.plan.moved.map((m) => ({ ...m, address: mask(m.address) })),
+        keptVisible: r.plan.keptVisible.map(mask),
+        addedRecipients: r.plan.addedRecipients.map(mask),
+      };
+    }
+    return copy;
+  });
+  return {
+    version: FIX_JSON_VERSION,
+    summary: {
+      messages: results.length,
+      rewritten: results.filter((r) => r.action === 'rewritten').length,
+      untouched: results.filter((r) => r.action === 'untouched').length,
+      refused: results.filter((r) => r.action === 'refused').length,
+      written: results.reduce((n, r) => n + r.outputs.filter((o) => o.path !== undefined).length, 0),
+    },
+    results: out,
+  };
+}
+
+function listAddresses(addresses: readonly string[], redact: boolean): string {
+  const shown = addresses.slice(0, MAX_PLAN_ADDRESSES).map((a) => (redact ? maskAddress(a) : a));
+  const more = addresses.length - shown.length;
+  return shown.join(', ') + (more > 0 ? `, and ${more} more` : '');
+}
+
+export function formatFixHuman(results: readonly FixResult[], redact: boolean): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    if (r.action === 'untouched') {
+      lines.push(`${r.source}: left untouched: ${r.reason ?? 'nothing to fix'}`);
+      continue;
+    }
+    if (r.action === 'refused') {
+      lines.push(`${r.source}: NOT rewritten: ${r.reason ?? 'refused'}`);
+      if (r.hint) lines.push(`  ${r.hint}`);
+      continue;
+    }
+    const plan = r.plan!;
+    const written = r.outputs.filter((o) => o.path !== undefined);
+    const where = written.length === 0 ? ' (nothing written)' : written.length === 1 ? ` -> ${written[0]!.path!}` : '';
+    lines.push(`${r.source}: rewritten (${plan.strategy}), ${plan.messages} message${plan.messages === 1 ? '' : 's'}${where}`);
+    if (plan.strategy === 'bcc') {
+      if (plan.moved.length > 0) lines.push(`  moved to Bcc (${plan.moved.length}): ${listAddresses(plan.moved.map((m) => m.address), redact)}`);
+      if (plan.keptVisible.length > 0) lines.push(`  still visible (${plan.keptVisible.length}): ${listAddresses(plan.keptVisible, redact)}`);
+      if (plan.toPlaceholder) lines.push(`  To now shows ${plan.toPlaceholder === 'undisclosed' ? 'undisclosed-recipients:;' : plan.toPlaceholder === 'sender' ? 'the sender' : 'the --to address'}`);
+      if (plan.addedRecipients.length > 0) lines.push(`  also receives it now (in To): ${listAddresses(plan.addedRecipients, redact)}`);
+      lines.push('  The Bcc field is for a mail client that sends the draft; relaying code must strip it (mailguard send does).');
+    } else {
+      const shown = r.outputs.slice(0, MAX_PLAN_ADDRESSES);
+      for (const [i, o] of shown.entries()) lines.push(`  message ${i + 1} for ${listAddresses(o.recipients, redact)}${o.path ? ` -> ${o.path}` : ''}`);
+      if (r.outputs.length > shown.length) lines.push(`  ... and ${r.outputs.length - shown.length} more messages`);
+    }
+    if (plan.dkimBroken) {
+      const by = plan.dkimDomains.length > 0 ? ` (d=${plan.dkimDomains.join(', ')})` : '';
+      lines.push(
+        plan.dkimRemoved > 0
+          ? `  removed ${plan.dkimRemoved} DKIM signature${plan.dkimRemoved === 1 ? '' : 's'}${by} that covered a rewritten field`
+          : `  a DKIM signature${by} covers a rewritten field and will no longer verify; re-sign, or use --remove-dkim`,
+      );
+    }
+  }
+  const count = (a: FixAction) => results.filter((r) => r.action === a).length;
+  lines.push(`${results.length} message${results.length === 1 ? '' : 's'}: ${count('rewritten')} rewritten, ${count('untouched')} left untouched, ${count('refused')} not rewritten.`);
+  return `${lines.join('\n')}\n`;
+}
