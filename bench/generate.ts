@@ -1,0 +1,176 @@
+// Deterministic bench inputs: the same seed gives the same bytes on every machine.
+
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** mulberry32: a small, fast, seedable PRNG (good enough to vary test data). */
+export function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FIRST = ['Ana', 'Ben', 'Chloé', 'Dmitri', 'Emma', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kofi', 'Lena', 'Mateo', 'Noor', 'Olga', 'Pavel', 'Quinn', 'Rosa', 'Sven', 'Tara'];
+const LAST = ['Abara', 'Berg', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'García', 'Hansen', 'Ito', 'Jensen', 'Kowalski', 'Lopez', 'Müller', 'Novak', 'Okafor', 'Petrov', 'Rossi', 'Silva', 'Tanaka', 'Weber'];
+/** The sender's organisation: inferred as internal (no internal domain is configured). */
+export const INTERNAL_DOMAINS = ['corp-bench.com', 'mail.corp-bench.com', 'eu.corp-bench.com'];
+/** Public mailbox providers: each address there is its own party. */
+const CONSUMER_DOMAINS = ['gmail.com', 'yahoo.com', 'outlook.com', 'web.de', 'gmx.net', 'hotmail.co.uk'];
+
+/** External organisations, some under multi-label public suffixes (co.uk, com.au). */
+function orgDomain(i: number): string {
+  const suffixes = ['com', 'org', 'net', 'co.uk', 'com.au', 'de', 'io', 'fr'];
+  const base = `org${i.toString(36)}-bench.${suffixes[i % suffixes.length]}`;
+  return i % 5 === 0 ? `mail.${base}` : base;
+}
+
+function pick<T>(rand: () => number, list: readonly T[]): T {
+  return list[Math.floor(rand() * list.length)]!;
+}
+
+function mailbox(rand: () => number, domain: string, n: number): string {
+  const first = pick(rand, FIRST);
+  const last = pick(rand, LAST);
+  const local = `${first}.${last}${n}`.normalize('NFD').replace(/[^\x21-\x7e]/g, '').toLowerCase();
+  const style = rand();
+  // Display-name encodings vary the way real drafts do: bare, plain phrase, quoted with a comma,
+  // an RFC 2047 encoded word.
+  if (style < 0.2) return `${local}@${domain}`;
+  if (style < 0.6) return `${first.replace(/[^\x20-\x7e]/g, 'e')} ${last.replace(/[^\x20-\x7e]/g, 'u')} <${local}@${domain}>`;
+  if (style < 0.85) return `"${last.replace(/[^\x20-\x7e]/g, 'u')}, ${first.replace(/[^\x20-\x7e]/g, 'e')}" <${local}@${domain}>`;
+  return `=?UTF-8?Q?${encodeQ(`${first} ${last}`)}?= <${local}@${domain}>`;
+}
+
+function encodeQ(s: string): string {
+  return [...Buffer.from(s, 'utf8')].map((b) => (b === 0x20 ? '_' : b < 0x80 && /[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+}
+
+/** The domain of the k-th recipient of a message that should show `parties` external parties. */
+function recipientDomain(rand: () => number, k: number, parties: number, orgCount: number, orgOffset: number): string {
+  if (k >= parties) return pick(rand, INTERNAL_DOMAINS);
+  // One in four external parties is a consumer mailbox (its own party).
+  if (rand() < 0.25) return pick(rand, CONSUMER_DOMAINS);
+  return orgDomain((orgOffset + k) % orgCount);
+}
+
+/** A folded address field: one address per line, CRLF + space between them. */
+function field(name: string, addresses: string[]): string {
+  return `${name}: ${addresses.join(',\r\n ')}\r\n`;
+}
+
+function headerBlock(rand: () => number, n: number, to: string[], cc: string[], extra = ''): string {
+  const from = `Alice Sender <alice.sender@${INTERNAL_DOMAINS[n % 2]}>`;
+  const date = new Date(Date.UTC(2026, 0, 1) + n * 60_000).toUTCString().replace('GMT', '+0000');
+  return (
+    `From: ${from}\r\n` +
+    field('To', to) +
+    (cc.length > 0 ? field('Cc', cc) : '') +
+    `Subject: Quarterly update ${n} for our partners\r\n` +
+    `Date: ${date}\r\n` +
+    `Message-ID: <bench.${n}.${Math.floor(rand() * 1e9)}@corp-bench.com>\r\n` +
+    'MIME-Version: 1.0\r\n' +
+    extra
+  );
+}
+
+const LOREM = 'The quarterly figures are attached. Please review them before Thursday and send your comments to the team. ';
+
+/** One ~2 KB draft with 30 To/Cc recipients; external parties vary from 0 to 10 across drafts. */
+export function makeDraft(rand: () => number, n: number, size = 2048): Buffer {
+  const parties = Math.floor(rand() * 11);
+  const orgOffset = Math.floor(rand() * 500);
+  const recipients: string[] = [];
+  // Shuffle the positions so externals are spread over To and Cc.
+  for (let k = 0; k < 30; k++) recipients.push(mailbox(rand, recipientDomain(rand, k, parties, 500, orgOffset), k));
+  for (let k = recipients.length - 1; k > 0; k--) {
+    const j = Math.floor(rand() * (k + 1));
+    [recipients[k], recipients[j]] = [recipients[j]!, recipients[k]!];
+  }
+  const head = headerBlock(rand, n, recipients.slice(0, 15), recipients.slice(15), 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n');
+  // Pad the body to `size` bytes in all; a header longer than that keeps a one-line body.
+  const room = size - Buffer.byteLength(head) - 4;
+  let body = '';
+  while (body.length < room) body += LOREM;
+  body = room > 0 ? body.slice(0, room) : 'Hello.';
+  return Buffer.from(`${head}\r\n${body}\r\n`, 'utf8');
+}
+
+/** Writes `count` drafts as DIR/draft-00001.eml ... */
+export async function writeDraftFolder(dir: string, count: number, seed: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const rand = createRandom(seed);
+  const width = String(count).length;
+  const batch: Array<Promise<void>> = [];
+  for (let n = 1; n <= count; n++) {
+    batch.push(writeFile(path.join(dir, `draft-${String(n).padStart(width, '0')}.eml`), makeDraft(rand, n)));
+    if (batch.length >= 64) await Promise.all(batch.splice(0));
+  }
+  await Promise.all(batch);
+}
+
+/** A message with `count` recipients in To, spread over many organisations and consumer mailboxes. */
+export function makeManyRecipients(count: number, seed: number): Buffer {
+  const rand = createRandom(seed);
+  const to: string[] = [];
+  const orgs = Math.max(10, Math.floor(count / 20));
+  for (let k = 0; k < count; k++) {
+    const r = rand();
+    const domain = r < 0.1 ? pick(rand, INTERNAL_DOMAINS) : r < 0.35 ? pick(rand, CONSUMER_DOMAINS) : orgDomain(Math.floor(rand() * orgs));
+    to.push(mailbox(rand, domain, k));
+  }
+  const head = headerBlock(rand, 1, to, [], 'Content-Type: text/plain; charset=utf-8\r\n');
+  return Buffer.from(`${head}\r\nHello everyone.\r\n`, 'utf8');
+}
+
+/**
+ * Writes a message of about `bytes` bytes: the usual 30-recipient header, a short text part and
+ * a base64 attachment of pseudo-random bytes, streamed so generating it needs little memory.
+ */
+export async function writeBigMessage(file: string, bytes: number, seed: number): Promise<void> {
+  const rand = createRandom(seed);
+  const to: string[] = [];
+  for (let k = 0; k < 30; k++) to.push(mailbox(rand, recipientDomain(rand, k, 6, 500, 7), k));
+  const boundary = '=_bench_boundary_7f3a';
+  const head =
+    headerBlock(rand, 1, to.slice(0, 15), to.slice(15), `Content-Type: multipart/mixed; boundary="${boundary}"\r\n`) +
+    '\r\n' +
+    `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe archive is attached.\r\n` +
+    `--${boundary}\r\nContent-Type: application/octet-stream; name="archive.bin"\r\n` +
+    'Content-Disposition: attachment; filename="archive.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+  const out = createWriteStream(file);
+  const write = (chunk: string | Buffer) => new Promise<void>((resolve, reject) => (out.write(chunk) ? resolve() : out.once('drain', resolve), out.once('error', reject)));
+  await write(head);
+  let written = Buffer.byteLength(head);
+  const line = 57; // 57 raw bytes = 76 base64 characters per line
+  const linesPerChunk = 4096;
+  const raw = Buffer.alloc(line * linesPerChunk);
+  while (written < bytes) {
+    for (let i = 0; i < raw.length; i += 4) raw.writeUInt32LE(Math.floor(rand() * 4294967296), i);
+    const b64 = raw.toString('base64');
+    const lines: string[] = [];
+    for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
+    const chunk = `${lines.join('\r\n')}\r\n`;
+    await write(chunk);
+    written += chunk.length;
+  }
+  await write(`--${boundary}--\r\n`);
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** `count` small distinct messages (for the proxy and send scenarios), each with 3 recipients. */
+export function makeSmallMessages(count: number, seed: number): Array<{ from: string; to: string[]; raw: Buffer }> {
+  const rand = createRandom(seed);
+  const out: Array<{ from: string; to: string[]; raw: Buffer }> = [];
+  for (let n = 1; n <= count; n++) {
+    const to = [0, 1, 2].map((k) => `${pick(rand, FIRST).normalize('NFD').replace(/[^a-z]/gi, '').toLowerCase()}${n}.${k}@${pick(rand, INTERNAL_DOMAINS)}`);
+    const head = headerBlock(rand, n, to, [], 'Content-Type: text/plain; charset=utf-8\r\n');
+    out.push({ from: `alice.sender@${INTERNAL_DOMAINS[n % 2]}`, to, raw: Buffer.from(`${head}\r\n${LOREM}${LOREM}\r\n`, 'utf8') });
+  }
+  return out;
+}

@@ -1,0 +1,318 @@
+// mailguard's benchmark (issue 7): each scenario runs mailguard and its baseline side by side in
+// one run (alternating, several rounds, medians) on inputs generated from a fixed seed, and
+// reports the figure, the ratio and the target. See BENCHMARKS.md for the method.
+//
+//   npm run bench                  full run, writes bench/results.json
+//   npm run bench -- --quick       fewer rounds
+//   npm run bench -- --json        print the results document on stdout (progress on stderr)
+//   npm run bench -- --only 1,5    some scenarios only
+//   npm run bench -- --tiny        tiny inputs (for the test); writes nothing unless --out
+
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { checkMessage, unreadableResult } from '../src/analyse.js';
+import { isFailure, readInputs } from '../src/io/inputs.js';
+import { createPolicy, type Policy } from '../src/policy/policy.js';
+import type { MessageResult } from '../src/result.js';
+import { makeDraft, makeManyRecipients, createRandom, writeBigMessage, writeDraftFolder } from './generate.js';
+import { alternate, median, medians, runChild } from './measure.js';
+import { loadReference } from './reference.js';
+import { result, round, type BenchDocument, type ScenarioResult } from './results.js';
+import { runProxyScenario, runSendScenario } from './smtp.js';
+
+interface Sizes {
+  drafts: number;
+  bigBytes: number;
+  recipients: [number, number];
+  smtpMessages: number;
+  roundsInProcess: number;
+  roundsReference: number;
+  roundsCli: number;
+  roundsColdStart: number;
+}
+
+const SEED = 20261129;
+
+const FULL: Sizes = { drafts: 10_000, bigBytes: 100 * 1024 * 1024, recipients: [10_000, 100_000], smtpMessages: 2_000, roundsInProcess: 7, roundsReference: 3, roundsCli: 5, roundsColdStart: 21 };
+const QUICK: Sizes = { ...FULL, roundsInProcess: 3, roundsReference: 1, roundsCli: 3, roundsColdStart: 9 };
+const TINY: Sizes = { drafts: 40, bigBytes: 1024 * 1024, recipients: [200, 2_000], smtpMessages: 20, roundsInProcess: 1, roundsReference: 1, roundsCli: 1, roundsColdStart: 1 };
+
+interface Args {
+  mode: 'full' | 'quick' | 'tiny';
+  json: boolean;
+  only?: Set<number>;
+  out?: string;
+  write: boolean;
+}
+
+function parseArgs(argv: string[], root: string): Args {
+  const args: Args = { mode: 'full', json: false, write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') args.mode = args.mode === 'tiny' ? 'tiny' : 'quick';
+    else if (a === '--tiny') args.mode = 'tiny';
+    else if (a === '--json') args.json = true;
+    else if (a === '--no-write') args.write = false;
+    else if (a === '--out') args.out = argv[++i];
+    else if (a === '--only') args.only = new Set((argv[++i] ?? '').split(',').map(Number));
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run bench -- [--quick] [--json] [--only 1,2,...] [--out FILE] [--no-write] [--tiny]\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  // Tiny inputs say nothing about speed: they are never written over the real results.
+  if (args.mode === 'tiny' && args.out === undefined) args.write = false;
+  args.out ??= path.join(root, 'bench', 'results.json');
+  return args;
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+/** mailguard's check in-process: the CLI's read + check loop, without the report. */
+async function checkPaths(specs: string[], policy: Policy): Promise<MessageResult[]> {
+  const results: MessageResult[] = [];
+  for await (const item of readInputs(specs, { headersOnly: true })) {
+    if (isFailure(item)) results.push(unreadableResult(item.source, item.failure.reason, item.failure.detail));
+    else results.push(checkMessage(item.bytes, policy, { source: item.source, lineOffset: item.lineOffset }));
+  }
+  return results;
+}
+
+/** The floor: list the folder and read every file whole, 16 in flight (as mailguard reads), nothing else. */
+async function readFolder(dir: string): Promise<number> {
+  const names = (await readdir(dir)).sort();
+  let bytes = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const name = names[next++]!;
+      bytes += (await readFile(path.join(dir, name))).length;
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return bytes;
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+export async function main(argv: string[], root: string): Promise<number> {
+  const args = parseArgs(argv, root);
+  const sizes = args.mode === 'full' ? FULL : args.mode === 'quick' ? QUICK : TINY;
+  const want = (n: number) => !args.only || args.only.has(n);
+  const bin = path.join(root, 'bin', 'mailguard.js');
+  const node = process.execPath;
+  const rssPreload = path.join(root, 'bench', 'rss-preload.mjs');
+  const policy = createPolicy({});
+  const scenarios: ScenarioResult[] = [];
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'mailguard-bench-'));
+  try {
+    const drafts = path.join(tmp, 'drafts');
+    const one = path.join(tmp, 'one.eml');
+    await writeFile(one, makeDraft(createRandom(SEED), 1));
+
+    if (want(1) || want(2)) {
+      log(`generating ${sizes.drafts} drafts (2 KB, 30 To/Cc each)`);
+      await writeDraftFolder(drafts, sizes.drafts, SEED);
+    }
+
+    if (want(1)) {
+      log(`1: check ${sizes.drafts} drafts in-process vs reading them (${sizes.roundsInProcess} rounds)`);
+      const times = medians(
+        await alternate(
+          {
+            floor: () => readFolder(drafts),
+            mailguard: () => checkPaths([drafts], policy),
+          },
+          sizes.roundsInProcess,
+        ),
+      );
+      scenarios.push(
+        result('1-check-folder-vs-floor', `check ${sizes.drafts} 2-KB drafts (30 To/Cc) in-process vs reading the same files`, times.mailguard!, 'ms', times.floor!, 'read the files', { max: 1.5 }),
+      );
+
+      log(`1: vs a simpleParser reference (${sizes.roundsReference} rounds)`);
+      const reference = await loadReference();
+      const files = (await readdir(drafts)).sort().map((f) => path.join(drafts, f));
+      // Same decision? Checked once, outside the timing.
+      const ours = await checkPaths([drafts], policy);
+      let agree = 0;
+      await mapLimit(files, 8, async (f) => {
+        const verdict = await reference.decide(await readFile(f));
+        if (ours.find((r) => r.source === f)?.verdict === verdict) agree++;
+      });
+      const refTimes = medians(
+        await alternate(
+          {
+            mailguard: () => checkPaths([drafts], policy),
+            reference: () => mapLimit(files, 8, async (f) => void (await reference.decide(await readFile(f)))),
+          },
+          sizes.roundsReference,
+        ),
+      );
+      scenarios.push(
+        result(
+          '1-check-folder-vs-simpleparser',
+          `check ${sizes.drafts} drafts in-process vs the same decision on mailparser's simpleParser (8 files in flight)`,
+          refTimes.mailguard!,
+          'ms',
+          refTimes.reference!,
+          'simpleParser reference',
+          { max: 0.1 },
+          `verdicts agree on ${agree}/${files.length} drafts`,
+        ),
+      );
+    }
+
+    if (want(2)) {
+      log(`2: mailguard check DIR --format json > /dev/null vs cat DIR/* > /dev/null (${sizes.roundsCli} rounds)`);
+      const times = medians(
+        await alternate(
+          {
+            cat: () => runChild('sh', ['-c', 'cat ./* > /dev/null'], { cwd: drafts }),
+            mailguard: () => runChild(node, [bin, 'check', drafts, '--format', 'json'], { cwd: tmp }),
+          },
+          sizes.roundsCli,
+        ),
+      );
+      scenarios.push(result('2-cli-folder-vs-cat', `mailguard check on ${sizes.drafts} drafts through the CLI (JSON report to /dev/null) vs cat`, times.mailguard!, 'ms', times.cat!, 'cat DIR/* > /dev/null', null));
+    }
+
+    if (want(3)) {
+      const mb = Math.round(sizes.bigBytes / 1024 / 1024);
+      log(`3: generating a ${mb}-MB message with an attachment`);
+      const big = path.join(tmp, 'big.eml');
+      await writeBigMessage(big, sizes.bigBytes, SEED + 3);
+      // Each sample checks the message 20 times: one check is well under a millisecond.
+      const repeat = 20;
+      const times = medians(
+        await alternate(
+          {
+            small: async () => {
+              for (let i = 0; i < repeat; i++) await checkPaths([one], policy);
+            },
+            big: async () => {
+              for (let i = 0; i < repeat; i++) await checkPaths([big], policy);
+            },
+          },
+          sizes.roundsInProcess * 3,
+        ),
+      );
+      scenarios.push(result('3-big-message-time', `check one ${mb}-MB message with an attachment vs one 2-KB message (in-process, read included)`, times.big! / repeat, 'ms', times.small! / repeat, 'check a 2-KB message', { max: 2 }));
+
+      const rss: Record<string, number[]> = { idle: [], mailguard: [] };
+      await alternate(
+        {
+          idle: async () => rss.idle!.push((await runChild(node, ['-e', '0'], { rssPreload })).maxRss ?? Number.NaN),
+          mailguard: async () => rss.mailguard!.push((await runChild(node, [bin, 'check', big, '--format', 'json'], { cwd: tmp, rssPreload })).maxRss ?? Number.NaN),
+        },
+        Math.max(1, sizes.roundsCli),
+        0,
+      );
+      const idleMb = median(rss.idle!) / 1024 / 1024;
+      const mgMb = median(rss.mailguard!) / 1024 / 1024;
+      const r = result('3-big-message-rss', `peak RSS of mailguard check on the ${mb}-MB message vs an idle Node process`, mgMb, 'MB', idleMb, 'node -e 0', null);
+      r.target = 'figure - baseline <= 100 MB';
+      r.met = mgMb - idleMb <= 100;
+      scenarios.push(r);
+    }
+
+    if (want(4)) {
+      const [small, large] = sizes.recipients;
+      log(`4: one message with ${small} recipients and one with ${large}`);
+      const fileSmall = path.join(tmp, `recipients-${small}.eml`);
+      const fileLarge = path.join(tmp, `recipients-${large}.eml`);
+      await writeFile(fileSmall, makeManyRecipients(small, SEED + 4));
+      await writeFile(fileLarge, makeManyRecipients(large, SEED + 4));
+      const checkOne = async (file: string, expected: number) => {
+        const [res] = await checkPaths([file], policy);
+        const seen = res!.recipients.visible.length;
+        if (seen !== expected) throw new Error(`${path.basename(file)}: ${seen} recipients read, ${expected} expected`);
+      };
+      const times = medians(
+        await alternate(
+          {
+            small: () => checkOne(fileSmall, small),
+            large: () => checkOne(fileLarge, large),
+          },
+          sizes.roundsInProcess,
+        ),
+      );
+      scenarios.push(result('4-recipients-growth', `check one message with ${large} recipients vs one with ${small} (${large / small}x the recipients)`, times.large!, 'ms', times.small!, `check ${small} recipients`, { max: 12 }));
+      scenarios.push(result('4-recipients-100k-time', `check one message with ${large} recipients, against a 1-second budget`, times.large!, 'ms', 1000, '1 s budget', { max: 1 }));
+    }
+
+    if (want(5)) {
+      log(`5: cold start, mailguard check one.eml vs node -e 0 (${sizes.roundsColdStart} rounds)`);
+      const times = medians(
+        await alternate(
+          {
+            node: () => runChild(node, ['-e', '0'], { cwd: tmp }),
+            mailguard: () => runChild(node, [bin, 'check', one], { cwd: tmp }),
+          },
+          sizes.roundsColdStart,
+          2,
+        ),
+      );
+      scenarios.push(result('5-cold-start', 'mailguard check one.eml (a process from start to exit) vs node -e 0', times.mailguard!, 'ms', times.node!, 'node -e 0', { max: 1.5 }));
+    }
+
+    if (want(6)) scenarios.push(await runProxyScenario({ root, bin, count: sizes.smtpMessages, rounds: sizes.roundsCli, seed: SEED + 6, tmp, log }));
+    if (want(7)) scenarios.push(await runSendScenario({ root, bin, count: sizes.smtpMessages, rounds: sizes.roundsCli, seed: SEED + 7, tmp, log }));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+
+  const cpus = os.cpus();
+  const doc: BenchDocument = {
+    machine: {
+      cpu: cpus[0]?.model.trim() ?? 'unknown',
+      cores: cpus.length,
+      memoryGB: round(os.totalmem() / 1024 ** 3, 1),
+      node: process.version,
+      platform: process.platform,
+      release: os.release(),
+    },
+    date: new Date().toISOString(),
+    mode: args.mode,
+    seed: SEED,
+    scenarios,
+  };
+  if (args.write) {
+    await writeFile(args.out!, `${JSON.stringify(doc, null, 2)}\n`);
+    log(`results written to ${path.relative(process.cwd(), args.out!) || args.out}`);
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  else process.stdout.write(formatTable(doc));
+  return 0;
+}
+
+function formatNumber(n: number | null, unit: string): string {
+  if (n === null) return '-';
+  if (unit === 'ms' && n >= 1000) return `${(n / 1000).toFixed(2)} s`;
+  return `${n.toLocaleString('en-US', { maximumFractionDigits: n < 10 ? 2 : n < 100 ? 1 : 0 })} ${unit}`;
+}
+
+export function formatTable(doc: BenchDocument): string {
+  const rows = doc.scenarios.map((s) => [
+    s.name,
+    formatNumber(s.figure, s.unit),
+    `${formatNumber(s.baseline, s.unit)} (${s.baselineName})`,
+    s.ratio === null ? '-' : `${s.ratio.toFixed(2)}x`,
+    s.target ?? 'report',
+    s.met === null ? '' : s.met ? 'met' : 'MISSED',
+  ]);
+  const head = ['scenario', 'mailguard', 'baseline', 'ratio', 'target', ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`;
+  const notes = doc.scenarios.filter((s) => s.note).map((s) => `  ${s.name}: ${s.note}\n`);
+  return `mailguard bench (${doc.mode}) on ${doc.machine.cores} x ${doc.machine.cpu}, Node ${doc.machine.node}\n\n${line(head)}${rows.map(line).join('')}${notes.length ? `\n${notes.join('')}` : ''}`;
+}

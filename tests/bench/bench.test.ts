@@ -1,0 +1,59 @@
+// The bench script runs end to end on tiny inputs and prints the documented results shape.
+// Never a timed assertion here: speed is measured by `npm run bench`, not by `npm test`.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench/run.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run bench (tiny inputs)', () => {
+  it('runs every scenario and prints and writes { machine, date, scenarios: [...] }', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailguard-bench-test-'));
+    const out = path.join(dir, 'results.json');
+    try {
+      const r = await runBench(['--tiny', '--quick', '--json', '--out', out]);
+      expect(r.stderr).not.toContain('Error');
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(doc);
+      expect(doc.mode).toBe('tiny');
+      expect(doc.machine.cores).toBeGreaterThan(0);
+      expect(Number.isNaN(Date.parse(doc.date))).toBe(false);
+      const names = doc.scenarios.map((s: { name: string }) => s.name);
+      for (const prefix of ['1-', '2-', '3-', '4-', '5-', '6-', '7-']) expect(names.some((n: string) => n.startsWith(prefix))).toBe(true);
+      for (const s of doc.scenarios) {
+        expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'figure', 'unit', 'baseline', 'ratio', 'target']));
+        if (s.figure === null) {
+          // Only scenarios whose command is not built yet may be unmeasured, and they say so.
+          expect(s.note).toMatch(/not measured/);
+          continue;
+        }
+        expect(s.figure).toBeGreaterThan(0);
+        expect(s.baseline).toBeGreaterThan(0);
+        expect(s.ratio).toBeCloseTo(s.figure / s.baseline, 1);
+      }
+      // The reference implementation reaches the same verdicts as mailguard on every draft.
+      const ref = doc.scenarios.find((s: { name: string }) => s.name === '1-check-folder-vs-simpleparser');
+      expect(ref.note).toBe('verdicts agree on 40/40 drafts');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
