@@ -1,7 +1,7 @@
 // The bench script runs end to end on tiny inputs and prints the documented results shape.
 // Never a timed assertion here: speed is measured by `npm run bench`, not by `npm test`.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
