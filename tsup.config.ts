@@ -6,11 +6,15 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     cli: 'src/cli/main.ts',
+    // mailguard/smtp: the SMTP proxy (loads smtp-server and nodemailer only when imported).
+    smtp: 'src/proxy/index.ts',
+    // The mailguard-sendmail bin: sendmail's argv goes straight to the command, without commander.
+    sendmail: 'src/cli/commands/sendmail.ts',
   },
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', smtp: 'src/proxy/index.ts' } },
   splitting: true,
   sourcemap: false,
   // Not cleaned: several test runs may build at once; stale chunks are harmless.

@@ -5,6 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { MailguardError } from '../errors.js';
 import { registerCheck } from './commands/check.js';
 import { registerFix } from './commands/fix.js';
+import { registerSendmail } from './commands/sendmail.js';
+import { registerProxy } from './commands/proxy.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
@@ -18,9 +20,12 @@ function buildProgram(): Command {
     .exitOverride();
   registerCheck(program);
   registerFix(program);
+  registerSendmail(program);
+  registerProxy(program);
   program.addHelpText(
     'after',
     '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config, unreadable input, relay failure).\n' +
+      'mailguard sendmail uses sendmail\'s exit codes (sysexits) instead: see "mailguard sendmail --help".\n' +
       'Run "mailguard <command> --help" for a command\'s options.',
   );
   // Subcommands inherit exitOverride so usage errors come back here (exit 2, not commander's 1).

@@ -1,0 +1,303 @@
+// mailguard sendmail: a drop-in sendmail. Reads a message on stdin the way sendmail does, checks
+// it with the configured policy, applies the on-violation action and delivers through the SMTP
+// relay (or a real sendmail binary). Exit codes are sysexits, mapped here and only here, because
+// callers of sendmail read them: nothing is sent unless everything before delivery succeeded.
+
+import { randomBytes } from 'node:crypto';
+import { MailguardError } from '../../errors.js';
+import type { Envelope } from '../../message/envelope.js';
+import type { OnViolation } from '../../policy/config.js';
+import { describeFinding } from '../../report/messages.js';
+import { maskAddress } from '../../report/redact.js';
+import type { MessageResult } from '../../result.js';
+import { parseSendmailArgs, type SendmailArgs } from '../../sendmail/args.js';
+import { parseSendmailConfig } from '../../sendmail/config.js';
+import { decideSendmail, type Delivery, type SendmailDecision } from '../../sendmail/decide.js';
+import { prepareSendmailMessage } from '../../sendmail/envelope.js';
+import { failureDetail, SYSEXIT, sysexitForDelivery } from '../../sendmail/exit-codes.js';
+import { readSendmailMessage } from '../../sendmail/read-message.js';
+import { spoolMessage, type SpoolRecord } from '../../sendmail/spool.js';
+import { resolveSettings } from '../policy-options.js';
+
+const NAME = 'mailguard-sendmail';
+
+export interface SendmailIo {
+  stdin: AsyncIterable<Uint8Array>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const defaultIo = (): SendmailIo => ({
+  stdin: process.stdin,
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+  cwd: process.cwd(),
+});
+
+export const SENDMAIL_USAGE = `Usage: mailguard sendmail [options] [--] [recipients...]
+       mailguard-sendmail [options] [--] [recipients...]
+
+A drop-in sendmail: reads a message on stdin, checks it with the mailguard policy, applies the
+on-violation action (block, bcc, split, warn) and delivers it through the SMTP relay, or through
+a real sendmail binary with --via-sendmail.
+
+Sendmail options:
+  -t                 recipients from To, Cc and Bcc (Bcc is removed); command-line ones are added
+  -i, -oi            a line with a single "." is not the end of the message
+  -f SENDER          envelope sender (also -fSENDER, -r SENDER; <> for the null sender)
+  -F NAME            sender's full name, for a From field added when the message has none
+  -bm                deliver a message (the default and only mode)
+  -v                 notes on stderr (same as --debug)
+  -oXXX -B... -odi -oem -N... -R... -V... -X... -C... -h N -U -m -n   accepted and ignored
+
+mailguard options:
+  --smtp URL                 relay (else MAILGUARD_SMTP_URL, else "smtp" in the configuration)
+  --via-sendmail PATH        hand the final message to this sendmail-compatible binary instead
+  --on-violation ACTION      block (default), bcc, split or warn
+  --spool DIR                keep blocked and undeliverable messages in DIR for review
+  --config FILE              configuration file (default: searched upward from the working directory)
+  --internal-domain D, --trusted-domain D, --warn-at N, --block-at N, --sensitive, --rule CODE=SEVERITY
+  --debug                    notes on stderr
+  --help                     this text
+
+The configuration's "sendmail" section may set smtp, viaSendmail, onViolation, spool and from.
+
+Exit codes (sysexits): 0 delivered; 64 bad command line; 65 blocked by policy or unreadable
+message; 67 the relay refused some recipients; 69 the relay refused the message; 75 relay
+unreachable or temporary refusal (try again later); 78 configuration error.
+
+Examples:
+  git config sendemail.sendmailCmd "mailguard-sendmail"
+  printf 'To: a@example.org\\nSubject: hi\\n\\nhello\\n' | mailguard sendmail -t -i
+  mailguard sendmail -oi -f me@corp.example -- a@example.org b@example.net < message.eml
+`;
+
+/** Where the message goes: a relay's settings or a binary; resolved before stdin is read. */
+type Transport = { kind: 'relay'; options: import('../../relay/index.js').RelayOptions; label: string } | { kind: 'binary'; path: string; label: string };
+
+interface Deliverer {
+  deliver(d: Delivery): Promise<{ rejected: Array<{ address: string; response: string }> }>;
+  close(): Promise<void>;
+}
+
+async function openDeliverer(t: Transport): Promise<Deliverer> {
+  if (t.kind === 'binary') {
+    const { deliverViaSendmail } = await import('../../sendmail/via-sendmail.js');
+    return {
+      deliver: async (d) => {
+        await deliverViaSendmail(t.path, d.bytes, d.envelope);
+        return { rejected: [] };
+      },
+      close: async () => {},
+    };
+  }
+  const { createRelay } = await import('../../relay/index.js');
+  const relay = await createRelay(t.options);
+  return { deliver: (d) => relay.deliver(d.bytes, d.envelope), close: () => relay.close() };
+}
+
+/** The exit status for an error raised before or during delivery. */
+function sysexitFor(err: unknown): number {
+  if (!(err instanceof MailguardError)) return SYSEXIT.SOFTWARE;
+  switch (err.code) {
+    case 'EUSAGE':
+      return SYSEXIT.USAGE;
+    case 'ECONFIG':
+      return SYSEXIT.CONFIG;
+    case 'EINPUT':
+    case 'EEXPOSED':
+    case 'EREWRITE':
+      return SYSEXIT.DATAERR;
+    case 'ERELAY':
+      return sysexitForDelivery(failureDetail(err));
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof MailguardError) return `${NAME}: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`;
+  const e = err as Error;
+  return `${NAME}: internal error: ${e?.stack ?? String(err)}\n  This is a bug; please report it with the command you ran.\n`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The findings of a given severity, one line each, addresses masked (stderr often ends in logs). */
+function findingLines(result: MessageResult, severity: 'error' | 'warning'): string[] {
+  return result.findings.filter((f) => f.severity === severity).map((f) => `  ${f.code}: ${describeFinding(f, { redact: true })}`);
+}
+
+function blockText(decision: SendmailDecision, onViolation: OnViolation): string {
+  const lines = [`${NAME}: message not sent: blocked by policy.`, ...findingLines(decision.result, 'error')];
+  if (decision.refused) lines.push(`  The ${onViolation} rewrite was not done: ${decision.refused}.`);
+  else if (onViolation === 'block') {
+    lines.push('  Put the external recipients in Bcc, or set "onViolation": "bcc" or "split" (or --on-violation) to let mailguard rewrite such messages.');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Keeps the message for review when a spool is configured; a spool failure is reported, not fatal. */
+async function keep(spool: string | undefined, raw: Uint8Array, record: SpoolRecord, io: SendmailIo): Promise<void> {
+  if (!spool) return;
+  try {
+    const file = await spoolMessage(spool, raw, record);
+    io.stderr(`${NAME}: kept a copy in ${file}\n`);
+  } catch (err) {
+    io.stderr(`${NAME}: could not keep a copy in ${spool}: ${(err as Error).message}\n`);
+  }
+}
+
+function resolveTransport(args: SendmailArgs, viaSendmail: string | undefined, smtpFromSection: string | undefined, resolveSmtp: typeof import('../../relay/index.js').resolveSmtpSettings, config: Parameters<typeof import('../../relay/index.js').resolveSmtpSettings>[1], env: NodeJS.ProcessEnv): Transport {
+  // A --smtp flag beats a configured binary; a --via-sendmail flag beats any configured relay.
+  if (args.viaSendmail !== undefined) return { kind: 'binary', path: args.viaSendmail, label: args.viaSendmail };
+  if (viaSendmail !== undefined && args.smtp === undefined) return { kind: 'binary', path: viaSendmail, label: viaSendmail };
+  const flag = args.smtp ?? (env.MAILGUARD_SMTP_URL ? undefined : smtpFromSection);
+  try {
+    const options = resolveSmtp(flag, config, env);
+    return { kind: 'relay', options, label: options.url };
+  } catch (err) {
+    if (err instanceof MailguardError && err.code === 'EUSAGE') {
+      throw new MailguardError('ECONFIG', err.message === 'no SMTP relay given.' ? 'no way to deliver: no SMTP relay and no sendmail binary configured.' : err.message, {
+        hint: 'Set MAILGUARD_SMTP_URL or "smtp" (or "sendmail": { "smtp" | "viaSendmail" }) in the configuration, or pass --smtp URL or --via-sendmail PATH.',
+      });
+    }
+    throw err;
+  }
+}
+
+/** Runs the command; returns the sysexit status. Never throws. */
+export async function runSendmail(argv: readonly string[], io: SendmailIo = defaultIo()): Promise<number> {
+  let args: SendmailArgs;
+  try {
+    args = parseSendmailArgs(argv);
+  } catch (err) {
+    io.stderr(errorText(err));
+    return sysexitFor(err);
+  }
+  if (args.help) {
+    io.stdout(SENDMAIL_USAGE);
+    return SYSEXIT.OK;
+  }
+  const debug = args.debug || (io.env.MAILGUARD_DEBUG !== undefined && io.env.MAILGUARD_DEBUG !== '' && io.env.MAILGUARD_DEBUG !== '0');
+  const note = (text: string) => {
+    if (debug) io.stderr(`${NAME}: ${text}\n`);
+  };
+  for (const option of args.ignored) note(`ignoring sendmail option ${option}`);
+
+  // 1. Configuration, before reading anything: a bad setup fails fast with 78.
+  let setup: { policy: import('../../policy/policy.js').Policy; onViolation: OnViolation; spool: string | undefined; from: string | undefined; transport: Transport };
+  try {
+    const flags: Parameters<typeof resolveSettings>[0] = { internalDomain: args.internalDomain, trustedDomain: args.trustedDomain, rule: args.rule };
+    if (args.config !== undefined) flags.config = args.config;
+    if (args.warnAt !== undefined) flags.warnAt = args.warnAt;
+    if (args.blockAt !== undefined) flags.blockAt = args.blockAt;
+    if (args.sensitive) flags.sensitive = true;
+    let settings: Awaited<ReturnType<typeof resolveSettings>>;
+    try {
+      settings = await resolveSettings(flags, io.cwd);
+    } catch (err) {
+      // Policy values from the command line and the file alike are configuration here.
+      if (err instanceof MailguardError && err.code === 'EUSAGE' && args.rule.length === 0) throw new MailguardError('ECONFIG', err.message, err.hint ? { hint: err.hint } : {});
+      throw err;
+    }
+    const section = parseSendmailConfig(settings.config.sections.sendmail, settings.configPath ?? 'configuration');
+    const { resolveSmtpSettings } = await import('../../relay/index.js');
+    setup = {
+      policy: settings.policy,
+      onViolation: args.onViolation ?? section.onViolation ?? settings.config.onViolation ?? 'block',
+      spool: args.spool ?? section.spool,
+      from: section.from,
+      transport: resolveTransport(args, section.viaSendmail, section.smtp, resolveSmtpSettings, settings.config, io.env),
+    };
+    note(`policy from ${settings.configPath ?? 'defaults and flags'}; on violation: ${setup.onViolation}; delivery: ${setup.transport.kind === 'relay' ? 'relay' : 'sendmail binary'} ${setup.transport.label}`);
+  } catch (err) {
+    io.stderr(errorText(err));
+    return err instanceof MailguardError && err.code === 'EUSAGE' ? SYSEXIT.USAGE : err instanceof MailguardError ? SYSEXIT.CONFIG : SYSEXIT.SOFTWARE;
+  }
+
+  // 2. The message.
+  let raw: Uint8Array;
+  try {
+    raw = await readSendmailMessage(io.stdin, { ignoreDots: args.ignoreDots });
+  } catch (err) {
+    io.stderr(errorText(err instanceof MailguardError ? err : new MailguardError('EINPUT', `cannot read the message from stdin (${(err as Error).message}).`)));
+    return SYSEXIT.DATAERR;
+  }
+  note(`read ${raw.length} bytes${args.ignoreDots ? '' : ' (a lone "." ends the message)'}`);
+
+  // 3. Envelope, check and the on-violation action: all decided before anything is sent.
+  let decision: SendmailDecision;
+  let envelope: Envelope | undefined;
+  try {
+    const prepared = prepareSendmailMessage(raw, args, { now: new Date(), messageIdLocal: `${Date.now().toString(36)}.${randomBytes(8).toString('hex')}.mailguard`, ...(setup.from !== undefined ? { defaultSender: setup.from } : {}) });
+    envelope = prepared.envelope;
+    if (prepared.added.length > 0) note(`added ${prepared.added.join(', ')}`);
+    note(`envelope: from ${prepared.envelope.mailFrom ? maskAddress(prepared.envelope.mailFrom) : '<>'}, ${plural(prepared.envelope.rcptTo.length, 'recipient')}`);
+    decision = decideSendmail(prepared, setup.policy, setup.onViolation);
+  } catch (err) {
+    io.stderr(errorText(err));
+    const status = sysexitFor(err);
+    await keep(setup.spool, raw, { reason: 'unreadable', detail: err instanceof Error ? err.message : String(err), exitStatus: status }, io);
+    return status;
+  }
+  const codes = decision.result.findings.map((f) => f.code);
+  if (decision.action === 'unreadable') {
+    const f = decision.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+    io.stderr(`${NAME}: message not sent: ${f ? describeFinding(f, { redact: true }) : 'not a message'}.\n`);
+    await keep(setup.spool, raw, { reason: 'unreadable', detail: 'not a message', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
+    return SYSEXIT.DATAERR;
+  }
+  if (decision.action === 'block') {
+    io.stderr(blockText(decision, setup.onViolation));
+    await keep(setup.spool, raw, { reason: 'blocked', detail: decision.refused ?? 'blocked by policy', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
+    return SYSEXIT.DATAERR;
+  }
+  if (decision.warnedOnly) io.stderr([`${NAME}: sent although it violates the policy (onViolation: warn):`, ...findingLines(decision.result, 'error')].join('\n') + '\n');
+  if (decision.rewrite) {
+    const r = decision.rewrite;
+    io.stderr(
+      r.strategy === 'bcc'
+        ? `${NAME}: moved ${plural(r.moved.length, 'external recipient')} to Bcc before sending (onViolation: bcc).\n`
+        : `${NAME}: split into ${plural(decision.deliveries.length, 'message')}, one per recipient (onViolation: split).\n`,
+    );
+  }
+  for (const line of findingLines(decision.result, 'warning')) note(`warning: ${line.trim()}`);
+
+  // 4. Delivery. A failure before the first message is accepted leaves nothing sent.
+  let deliverer: Deliverer | undefined;
+  let delivered = 0;
+  const refusedRecipients: Array<{ address: string; response: string }> = [];
+  try {
+    deliverer = await openDeliverer(setup.transport);
+    for (const d of decision.deliveries) {
+      const outcome = await deliverer.deliver(d);
+      refusedRecipients.push(...outcome.rejected);
+      delivered++;
+    }
+  } catch (err) {
+    const status = sysexitFor(err);
+    const partial = delivered > 0 ? ` after ${delivered} of ${decision.deliveries.length} messages were delivered` : '';
+    io.stderr(`${NAME}: message not delivered${partial}.\n${errorText(err)}`);
+    if (status === SYSEXIT.TEMPFAIL) io.stderr('  Nothing was lost: the caller gets status 75 (try again later).\n');
+    await keep(setup.spool, raw, { reason: 'undeliverable', detail: err instanceof Error ? err.message : String(err), envelope: envelope!, findings: codes, exitStatus: status }, io);
+    return status;
+  } finally {
+    await deliverer?.close().catch(() => {});
+  }
+  if (refusedRecipients.length > 0) {
+    const temporary = refusedRecipients.every((r) => /^4\d\d/.test(r.response.trim()));
+    io.stderr(
+      [
+        `${NAME}: the relay refused ${plural(refusedRecipients.length, 'recipient')}${temporary ? ' for now' : ''}; the others received the message:`,
+        ...refusedRecipients.map((r) => `  ${maskAddress(r.address)}: ${r.response}`),
+      ].join('\n') + '\n',
+    );
+    const status = temporary ? SYSEXIT.TEMPFAIL : SYSEXIT.NOUSER;
+    await keep(setup.spool, raw, { reason: 'undeliverable', detail: `refused: ${refusedRecipients.map((r) => r.address).join(', ')}`, envelope: envelope!, findings: codes, exitStatus: status }, io);
+    return status;
+  }
+  note(`delivered ${plural(decision.deliveries.length, 'message')} via ${setup.transport.label}`);
+  return SYSEXIT.OK;
+}
