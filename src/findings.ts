@@ -38,6 +38,8 @@ export type Finding = {
     severity: Severity;
     /** 1-based line of the header field in the input file. */
     line?: number;
+    /** Where the finding points inside a structured input (campaign JSON): `messages[3].cc`. */
+    jsonPath?: string;
     args: FindingArgs[C];
   };
 }[FindingCode];

@@ -17,6 +17,8 @@ export interface RecipientView {
 export interface MessageResult {
   /** Stable name of the input: a path, `path#N` inside an mbox or transcript, `-` for stdin. */
   source: string;
+  /** The file the message came from (undefined for stdin), for reports that link to files (SARIF, GitHub). */
+  file?: string;
   verdict: Verdict;
   findings: Finding[];
   recipients: {

@@ -17,6 +17,17 @@ export async function writeReport(text: string, output: string | undefined): Pro
   }
 }
 
+/** Appends Markdown to the GitHub Actions step summary file ($GITHUB_STEP_SUMMARY). */
+export async function appendStepSummary(file: string, markdown: string): Promise<void> {
+  const { appendFile } = await import('node:fs/promises');
+  try {
+    await appendFile(file, markdown);
+  } catch (err) {
+    // The annotations and the exit code already tell the result; a missing summary must not change it.
+    process.stderr.write(`mailguard: warning: cannot append the step summary to ${file} (GITHUB_STEP_SUMMARY): ${(err as Error).message}\n`);
+  }
+}
+
 /** Reads a yes/no redact setting: flag, then config, then the format's default. */
 export function resolveRedact(flag: boolean | undefined, configured: boolean | undefined, publicFormat: boolean): boolean {
   if (flag !== undefined) return flag;

@@ -8,8 +8,9 @@ import { HEADER_READ_CHUNK_BYTES, MAX_HEADER_BLOCK_BYTES } from '../limits.js';
 import type { Envelope } from '../message/envelope.js';
 import { locateBodyStart } from '../message/header-block.js';
 import { looksLikeSmtpTranscript, parseSmtpTranscript } from '../message/smtp-transcript.js';
+import type { HeaderLineOrigin } from './campaign.js';
 
-export type InputFormat = 'eml' | 'mbox' | 'smtp';
+export type InputFormat = 'eml' | 'mbox' | 'smtp' | 'json';
 
 export interface InputMessage {
   /** Stable name: the path as given, `path#N` (1-based) inside an mbox or transcript, `-` for stdin. */
@@ -26,6 +27,8 @@ export interface InputMessage {
   lineOffset: number;
   /** The mbox `From ` line that preceded this message, if any (without line end). */
   mboxFromLine?: string;
+  /** JSON campaign message: `bytes` is a header block built from it; origins map its lines into the JSON. */
+  campaign?: { jsonPath: string; origins: HeaderLineOrigin[]; mail: Record<string, unknown> };
 }
 
 /** An input that could not be read: reported as verdict `error`, never skipped. */
@@ -50,7 +53,7 @@ export interface ReadInputsOptions {
 /** File name endings read when walking a directory. */
 export const MESSAGE_EXTENSIONS = new Set(['.eml', '.mbox', '.mbx', '.smtp']);
 
-const EXT_FORMAT: Record<string, InputFormat> = { '.eml': 'eml', '.msg': 'eml', '.mbox': 'mbox', '.mbx': 'mbox', '.smtp': 'smtp' };
+const EXT_FORMAT: Record<string, InputFormat> = { '.eml': 'eml', '.msg': 'eml', '.mbox': 'mbox', '.mbx': 'mbox', '.smtp': 'smtp', '.json': 'json' };
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
@@ -60,6 +63,9 @@ export function detectFormat(name: string | undefined, head: Uint8Array): InputF
   const byExt = EXT_FORMAT[ext];
   if (byExt) return byExt;
   if (looksLikeSmtpTranscript(head)) return 'smtp';
+  // A header field name may not start with "{" or "[" in practice; JSON campaigns (piped) do.
+  const first = head.findIndex((c) => c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d);
+  if (first !== -1 && (head[first] === 0x7b || head[first] === 0x5b)) return 'json';
   if (head[0] === 0x46 && Buffer.from(head.buffer, head.byteOffset, Math.min(5, head.byteLength)).toString('latin1') === 'From ') return 'mbox';
   return 'eml';
 }
@@ -274,6 +280,24 @@ function* fromTranscript(bytes: Uint8Array, source: string, file: string | undef
   }
 }
 
+/** Campaign JSON: one header block per message object, or one failure with the line and column. */
+async function* fromCampaign(bytes: Uint8Array, source: string, file: string | undefined): AsyncGenerator<InputItem> {
+  const { CampaignFileError, parseCampaign } = await import('./campaign.js');
+  let messages;
+  try {
+    messages = parseCampaign(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), source);
+  } catch (err) {
+    if (!(err instanceof CampaignFileError)) throw err;
+    yield failure(source, 'bad-campaign', err.detail);
+    return;
+  }
+  for (const m of messages) {
+    const msg: InputMessage = { source: m.source, bytes: m.header, complete: false, format: 'json', envelope: m.envelope, lineOffset: 0, campaign: { jsonPath: m.jsonPath, origins: m.origins, mail: m.mail } };
+    if (file !== undefined) msg.path = file;
+    yield msg;
+  }
+}
+
 /** Reads one input: small ones into a list, streams (mbox, stdin) as a generator read in turn. */
 async function openOne(file: string, options: ReadInputsOptions): Promise<InputItem[] | AsyncGenerator<InputItem>> {
   if (file === '-') return readOne(file, options);
@@ -296,6 +320,8 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
     const format = options.format ?? detectFormat(undefined, bytes);
     if (format === 'smtp') {
       yield* fromTranscript(bytes, '-', undefined);
+    } else if (format === 'json') {
+      yield* fromCampaign(bytes, '-', undefined);
     } else if (format === 'mbox') {
       const { Readable } = await import('node:stream');
       yield* readMbox(Readable.from([bytes]), '-', undefined, options.headersOnly);
@@ -314,6 +340,16 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
   const format = options.format ?? detectFormat(file, head.bytes);
   if (format === 'mbox') {
     yield* readMbox(createReadStream(file, { highWaterMark: 1024 * 1024 }), file, file, options.headersOnly);
+    return;
+  }
+  if (format === 'json') {
+    const { readFile } = await import('node:fs/promises');
+    const { MAX_CAMPAIGN_FILE_BYTES } = await import('./campaign.js');
+    if ((await stat(file)).size > MAX_CAMPAIGN_FILE_BYTES) {
+      yield failure(file, 'bad-campaign', `larger than ${MAX_CAMPAIGN_FILE_BYTES / 1024 / 1024} MiB; split the campaign into several files`);
+      return;
+    }
+    yield* fromCampaign(head.complete ? head.bytes : await readFile(file), file, file);
     return;
   }
   if (format === 'smtp') {

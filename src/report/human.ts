@@ -60,7 +60,7 @@ export const formatHuman: Formatter = (report, options) => {
     lines.push(`${verdictLabel(r, p)} ${p.bold(r.source)}${summary}`);
     for (const f of r.findings) {
       const sev = f.severity === 'error' ? p.red('error  ') : p.yellow('warning');
-      const at = f.line !== undefined ? p.dim(` (line ${f.line})`) : '';
+      const at = f.line !== undefined ? p.dim(` (line ${f.line}${f.jsonPath !== undefined ? `, ${f.jsonPath}` : ''})`) : '';
       lines.push(`  ${sev} ${f.code}: ${describeFinding(f, { redact: options.redact })}${at}`);
       const examples = findingExamples(f);
       if (examples.length > 0) {

@@ -63,6 +63,7 @@ const UNREADABLE: Record<string, string> = {
   'not-found': 'not found',
   unreadable: 'cannot be read',
   'bad-transcript': 'the SMTP transcript cannot be read',
+  'bad-campaign': 'the campaign file cannot be read',
 };
 
 export interface MessageOptions {

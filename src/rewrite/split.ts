@@ -88,7 +88,7 @@ export function splitMessage(bytes: Uint8Array, policy: Policy, options: SplitOp
   const build = (visible: Map<number, Uint8Array[]>, extraTo: Uint8Array | undefined): Uint8Array => {
     const chunks = new Map(visible);
     for (const i of bccIndexes) chunks.set(i, []);
-    if (extraTo) chunks.set(anchor, [extraTo, ...(chunks.get(anchor) ?? [])]);
+    if (extraTo) chunks.set(anchor, [extraTo, ...(chunks.get(anchor) ?? originalField(bytes, header, anchor))]);
     const id = composeField(messageIdIndex === -1 ? 'Message-ID' : header.fields[messageIdIndex]!.name, `<${randomBytes(MESSAGE_ID_RANDOM_BYTES).toString('hex')}@${idDomain}>`, header);
     if (messageIdIndex === -1) chunks.set(anchor, [...(chunks.get(anchor) ?? originalField(bytes, header, anchor)), id]);
     else chunks.set(messageIdIndex, [id]);

@@ -2,12 +2,14 @@
 
 import { checkMessage, unreadableResult } from '../../analyse.js';
 import { MailguardError } from '../../errors.js';
+import { relocateToCampaign } from '../../io/campaign.js';
 import { isFailure, readInputs } from '../../io/inputs.js';
+import { githubStepSummary } from '../../report/github.js';
 import { createReport, FORMATTERS, PUBLIC_FORMATS } from '../../report/index.js';
 import type { MessageResult } from '../../result.js';
 import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveRedact, writeReport } from '../output.js';
+import { appendStepSummary, resolveRedact, writeReport } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
 import { createProgress, useColor } from '../terminal.js';
 
@@ -48,18 +50,23 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     } else {
       const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) options.envelope = item.envelope;
-      results.push(checkMessage(item.bytes, settings.policy, options));
+      let result = checkMessage(item.bytes, settings.policy, options);
+      if (item.campaign) result = relocateToCampaign(result, item.campaign.origins, item.campaign.jsonPath);
+      if (item.path !== undefined) result.file = item.path;
+      results.push(result);
     }
     progress.tick(results.length);
   }
   progress.done();
   const report = createReport(results);
   const human = flags.format === 'human';
+  const redact = resolveRedact(flags.redact, settings.config.redact, PUBLIC_FORMATS.has(flags.format));
   const text = formatter(report, {
-    redact: resolveRedact(flags.redact, settings.config.redact, PUBLIC_FORMATS.has(flags.format)),
+    redact,
     color: human && flags.output === undefined && useColor(flags.color),
     quiet: flags.quiet === true,
   });
   await writeReport(text, flags.output);
+  if (flags.format === 'github' && process.env.GITHUB_STEP_SUMMARY) await appendStepSummary(process.env.GITHUB_STEP_SUMMARY, githubStepSummary(report, { redact }));
   return exitCodeFor(results, flags.maxWarnings ?? settings.config.maxWarnings);
 }

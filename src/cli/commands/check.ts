@@ -4,7 +4,7 @@ import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-option
 export interface CheckFlags extends PolicyFlags {
   format: string;
   output?: string;
-  input?: 'eml' | 'mbox' | 'smtp';
+  input?: 'eml' | 'mbox' | 'smtp' | 'json';
   maxWarnings?: number;
   quiet?: boolean;
   redact?: boolean;
@@ -25,7 +25,7 @@ export function registerCheck(program: Command): void {
     .argument('[paths...]', 'files, directories (recursive), globs, or - for stdin (default: stdin when piped)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json', 'sarif', 'github', 'junit']).default('human'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp']))
+    .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp', 'json']))
     .option('--max-warnings <n>', 'exit 1 when more than this many warnings are found', (v) => (v === '0' ? 0 : parseCount('--max-warnings')(v)))
     .option('-q, --quiet', 'leave out messages that pass')
     .option('--redact', 'mask addresses in the output (j***@example.com)')

@@ -1,0 +1,150 @@
+// Long explanations of each finding code: what it means, why it matters, how to fix it. Used by
+// `mailguard explain CODE`, SARIF rule help and the README. Short titles live in messages.ts.
+
+import { DEFAULT_SEVERITY, FINDING_CODES, type FindingCode } from '../findings.js';
+import { FINDING_TITLES } from './messages.js';
+
+export interface Explanation {
+  code: FindingCode;
+  title: string;
+  /** What the finding means, in one or two sentences. */
+  meaning: string;
+  /** Why it matters: what goes wrong if the message is sent as is. */
+  why: string;
+  /** How to fix it, one step per entry. */
+  fix: string[];
+  /** Config lines that change how the code is reported. */
+  settings: string[];
+}
+
+type ExplanationText = Omit<Explanation, 'code' | 'title'>;
+
+// Partial so that a newly added code cannot break the build; tests/report require one per code.
+export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
+  EXPOSED_RECIPIENTS: {
+    meaning:
+      'The external recipients shown in To, Cc, Resent-To or Resent-Cc belong to several organisations (registrable domains; each address at a consumer mail provider counts as its own). It is a warning at warnAt organisations (default 3) and an error at blockAt (default 5); with "sensitive" it is an error at 2.',
+    why:
+      'Every recipient receives every visible address. A mailing to customers, patients, applicants or members that lists them in To or Cc discloses who is on the list to everyone on it: a personal-data breach in most jurisdictions (GDPR Art. 5 and 32, HIPAA), and a gift to spammers and phishers who reply to all.',
+    fix: [
+      'Put the external recipients in Bcc and an address of your own in To: mailguard fix FILE --strategy bcc',
+      'Or send one message per recipient: mailguard fix FILE --strategy split (required for sensitive lists)',
+      'For campaign files, give each recipient its own message object, or use "bcc" instead of "to"/"cc".',
+      'If these organisations are partners, list them in trustedDomains; if they are yours, in internalDomains.',
+    ],
+    settings: ['"internalDomains": ["corp.example"]', '"trustedDomains": ["partner.example"]', '"warnAt": 3, "blockAt": 5', '"sensitive": true'],
+  },
+  BCC_HEADER_PRESENT: {
+    meaning: 'The message carries a Bcc or Resent-Bcc header field with addresses in it.',
+    why:
+      'Mail clients remove Bcc before sending, but a message relayed raw (an .eml handed to sendmail, a script that writes the header itself, an SMTP relay that does not strip it) delivers the field to every recipient, so the blind recipients are shown to all.',
+    fix: [
+      'Remove the Bcc field from the stored message and give its addresses to the sender as envelope recipients only.',
+      'Let the sending library build the header and envelope (nodemailer leaves Bcc out of the header it writes).',
+    ],
+    settings: ['"rules": { "BCC_HEADER_PRESENT": "error" } to block instead of warn'],
+  },
+  AMBIGUOUS_RECIPIENT: {
+    meaning:
+      'A recipient field uses syntax that mail software reads in different ways: an unclosed quote or bracket, two addresses without a comma, an encoded word or a control character inside an address, several @, source routes, or an international domain that is not in its normalised form or mixes look-alike scripts.',
+    why:
+      'The tool that checks a message and the tool that sends it must agree on who receives it. Where parsers disagree, a message can pass one check and reach different people, or hide an external address behind an internal-looking one. mailguard fails closed: it blocks rather than guess.',
+    fix: [
+      'Rewrite the field in plain RFC 5322 form: Name <local@domain>, addresses separated by commas, names with special characters in double quotes.',
+      'Write international domains in one script, and check the address with its owner.',
+      'In campaign files, give each address as { "name": ..., "address": ... } so no quoting is needed.',
+    ],
+    settings: ['"rules": { "AMBIGUOUS_RECIPIENT": "warning" } (not recommended)'],
+  },
+  DUPLICATE_RECIPIENT_FIELD: {
+    meaning: 'The message has more than one To, Cc or Bcc field. mailguard counts the addresses of all of them.',
+    why:
+      'RFC 5322 allows each of these fields once. Mail software that reads only the first or only the last field sees different recipients than the software that delivers the message, so a check can miss the addresses in the other field.',
+    fix: ['Merge the fields into one, addresses separated by commas.'],
+    settings: ['"rules": { "DUPLICATE_RECIPIENT_FIELD": "error" }'],
+  },
+  MALFORMED_HEADER: {
+    meaning:
+      'The header block cannot be delimited or read safely: a line without a colon, a line of only white space, a continuation line at the start, a bad field name, or a line, field or header past mailguard\'s limits.',
+    why:
+      'Software disagrees about where a malformed header ends and which lines belong to which field. A recipient field that one program reads as part of the body or as another field can slip past a check and still be delivered.',
+    fix: ['Regenerate the message with a mail library instead of writing the header by hand.', 'Fold long fields with a line break followed by a space, and end the header with one empty line.'],
+    settings: [],
+  },
+  EXPOSED_REPLY_ADDRESSES: {
+    meaning: 'Reply-To or Mail-Followup-To lists external addresses of several organisations.',
+    why: 'These fields are shown to every recipient just like To and Cc, and replies go to all of them: the list is disclosed even though those addresses do not receive the original.',
+    fix: ['Use one reply address of your own, or a list address, in Reply-To.'],
+    settings: ['"rules": { "EXPOSED_REPLY_ADDRESSES": "error" }'],
+  },
+  UNREADABLE_MESSAGE: {
+    meaning: 'The input is not a message mailguard can check: it is empty, missing, unreadable, has no header fields, or a campaign or transcript file cannot be read.',
+    why: 'A file that cannot be checked cannot be shown to be safe. The check exits 2 so a CI step or send script stops instead of sending unchecked mail.',
+    fix: ['Check the path and the file type (mailguard reads .eml, mbox, Maildir, SMTP transcripts and JSON campaign files).', 'For JSON campaign files, fix the syntax error at the line and column given.'],
+    settings: [],
+  },
+};
+
+const GENERIC: ExplanationText = {
+  meaning: 'A finding about the recipients or the header of the message.',
+  why: 'See the message printed with the finding.',
+  fix: ['Follow the advice printed with the finding.'],
+  settings: [],
+};
+
+/** The explanation of one finding code. */
+export function explainCode(code: FindingCode): Explanation {
+  return { code, title: FINDING_TITLES[code] ?? code, ...(EXPLANATIONS[code] ?? GENERIC) };
+}
+
+export function allExplanations(): Explanation[] {
+  return FINDING_CODES.map(explainCode);
+}
+
+/** Plain text for `mailguard explain CODE`. */
+export function formatExplanation(e: Explanation): string {
+  const lines = [
+    `${e.code}: ${e.title} (default severity: ${e.code === 'EXPOSED_RECIPIENTS' ? 'warning at warnAt, error at blockAt' : DEFAULT_SEVERITY[e.code]})`,
+    '',
+    'What it means',
+    ...wrap(e.meaning),
+    '',
+    'Why it matters',
+    ...wrap(e.why),
+    '',
+    'How to fix it',
+    ...e.fix.flatMap((f) => wrap(f, '  - ', '    ')),
+  ];
+  if (e.settings.length > 0) lines.push('', 'Settings (mailguard.config.json)', ...e.settings.map((s) => `  ${s}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Markdown help for SARIF rules (GitHub code scanning shows it beside each alert). */
+export function explanationMarkdown(e: Explanation): string {
+  const parts = [`**${e.title}** (\`${e.code}\`)`, '', e.meaning, '', '**Why it matters.** ' + e.why, '', '**How to fix it.**', '', ...e.fix.map((f) => `- ${f}`)];
+  return parts.join('\n');
+}
+
+/** Plain-text help for SARIF rules. */
+export function explanationText(e: Explanation): string {
+  return `${e.meaning}\n\nWhy it matters: ${e.why}\n\nHow to fix it:\n${e.fix.map((f) => `- ${f}`).join('\n')}`;
+}
+
+const WRAP_COLUMNS = 96;
+
+function wrap(text: string, first = '  ', rest = '  '): string[] {
+  const out: string[] = [];
+  let line = first;
+  let prefixOnly = true;
+  for (const word of text.split(/\s+/)) {
+    if (!prefixOnly && line.length + 1 + word.length > WRAP_COLUMNS) {
+      out.push(line);
+      line = rest + word;
+    } else {
+      line += prefixOnly ? word : ` ${word}`;
+    }
+    prefixOnly = false;
+  }
+  out.push(line);
+  return out;
+}
