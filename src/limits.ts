@@ -21,6 +21,19 @@ export const MAX_ADDRESSES_PER_MESSAGE = 250_000;
 /** Nesting of comments in an address field. RFC 5322 allows nesting; real mail uses 1-2. */
 export const MAX_COMMENT_DEPTH = 16;
 
+/** Group nesting depth. RFC 5322 groups do not nest; a group inside a group is AMBIGUOUS_RECIPIENT. */
+export const MAX_GROUP_DEPTH = 1;
+
+/** Address problems kept per field kind (To, Cc, ...): one blocks; a flood must not flood the report. */
+export const MAX_PROBLEMS_PER_FIELD = 20;
+
+/**
+ * Time budget for checking one message (the 100,000-address header is the worst legitimate case,
+ * about 0.3 s). Not enforced by a clock, so a verdict never depends on machine load: the size
+ * limits above and linear-time parsing guarantee it, and tests and `npm run fuzz` hold the code to it.
+ */
+export const MAX_CHECK_MS = 1_000;
+
 /** Findings that quote addresses keep at most this many examples (reports stay readable). */
 export const MAX_EXAMPLE_ADDRESSES = 5;
 

@@ -1,7 +1,7 @@
 // Bytes -> the recipient-relevant view of a message: every address field, parsed strictly.
 // Reads only the header block; the body is never decoded.
 
-import { MAX_ADDRESSES_PER_MESSAGE } from '../limits.js';
+import { MAX_ADDRESSES_PER_MESSAGE, MAX_PROBLEMS_PER_FIELD } from '../limits.js';
 import { parseAddressList, type AddressProblem, type Mailbox } from './address-list.js';
 import { readHeaderBlock, unfold, type HeaderBlock, type HeaderField } from './header-block.js';
 
@@ -58,6 +58,7 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
   const addressProblems: FieldAddressProblem[] = [];
   const spacedFieldNames: ParsedMessage['spacedFieldNames'] = [];
   const fieldCounts: ParsedMessage['fieldCounts'] = {};
+  const problemCounts: Partial<Record<AddressField, number>> = {};
   let truncated = false;
 
   header.fields.forEach((f, fieldIndex) => {
@@ -67,7 +68,13 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
     if (f.spaceBeforeColon) spacedFieldNames.push({ field, line: f.line });
     if (truncated) return;
     const list = parseField(f, header);
-    for (const p of list.problems) addressProblems.push({ ...p, field, line: f.line });
+    for (const p of list.problems) {
+      // Counted per field kind, so a flood in From cannot crowd a To problem out of the report.
+      const kept = (problemCounts[field] ?? 0) + 1;
+      if (kept > MAX_PROBLEMS_PER_FIELD) break;
+      problemCounts[field] = kept;
+      addressProblems.push({ ...p, field, line: f.line });
+    }
     for (const mailbox of list.mailboxes) {
       if (addresses.length >= MAX_ADDRESSES_PER_MESSAGE) {
         truncated = true;

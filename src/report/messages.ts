@@ -41,6 +41,7 @@ const AMBIGUITY: Record<string, string> = {
   'nested-group': 'a group inside a group',
   'unterminated-group': 'a group without its closing ";"',
   'comment-in-address': 'a comment inside an address',
+  'routed-local-part': 'a local part with a routing character (%, ! or @) that some mail servers follow to another host',
   'invalid-character': 'a character not allowed in an address',
   'space-before-colon': 'white space between the field name and its colon',
   'too-many-addresses': 'more addresses than mailguard reads in one message',

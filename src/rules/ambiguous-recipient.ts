@@ -6,10 +6,14 @@ import type { Rule } from './context.js';
 const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'mail-followup-to']);
 
 /** AMBIGUOUS_RECIPIENT: recipient syntax that mail software reads in different ways. */
-export const ambiguousRecipient: Rule = ({ parsed, lineOffset }) => {
+export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => {
   const findings: Finding[] = [];
+  // With no internal domain configured, the From address decides what is internal. If From is
+  // ambiguous yet an address was read from it, that choice is a guess: fail closed. (A From with
+  // no readable address, such as a bounce's `<>`, infers nothing, so everything counts as external.)
+  const senderDecides = classifier.inferred && parsed.addresses.some((a) => a.field === 'from' || a.field === 'sender');
   for (const p of parsed.addressProblems) {
-    if (!RECIPIENT_FIELDS.has(p.field)) continue;
+    if (!RECIPIENT_FIELDS.has(p.field) && !(senderDecides && (p.field === 'from' || p.field === 'sender'))) continue;
     findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: p.line + lineOffset, args: { field: p.field, problem: p.kind, excerpt: p.excerpt } });
   }
   for (const s of parsed.spacedFieldNames) {

@@ -38,7 +38,7 @@ const CASES: Array<[string, string, string[], number]> = [
   ['bom-and-from-line.eml', 'block', ['EXPOSED_RECIPIENTS'], 5],
   ['mbox-from-line.eml', 'block', ['EXPOSED_RECIPIENTS'], 5],
   ['cr-only.eml', 'block', ['EXPOSED_RECIPIENTS'], 5],
-  ['quoted-local-at.eml', 'pass', [], 0],
+  ['quoted-local-at.eml', 'block', ['AMBIGUOUS_RECIPIENT:routed-local-part', 'AMBIGUOUS_RECIPIENT:routed-local-part'], 0],
   ['reply-to-exposure.eml', 'warn', ['EXPOSED_REPLY_ADDRESSES'], 0],
   ['message-rfc822-inner.eml', 'pass', [], 0],
   ['malformed-line-without-colon.eml', 'block', ['MALFORMED_HEADER:line-without-colon'], 1],
@@ -127,10 +127,10 @@ describe('check: addresses and classification', () => {
     expect(r.recipients.visible.map((v) => v.address)).toEqual(['jürgen@xn--bcher-kva.example', 'yamada@xn--r8jz45g.jp', 'a@one.test']);
   });
 
-  it('takes a quoted local part with @ as an address at the final domain', () => {
+  it('never takes a quoted local part with @ as an address at the inner domain: ambiguous (Postfix relays "a@b"@local to b)', () => {
     const r = check('quoted-local-at.eml');
-    expect(r.recipients.visible.map((v) => v.address)).toEqual(['"a@evil.test x"@corp.example', '"b@evil2.test"@corp.example']);
-    expect(r.recipients.visible.every((v) => v.internal)).toBe(true);
+    expect(r.recipients.visible.some((v) => v.address.endsWith('evil.test') || v.address.endsWith('evil2.test'))).toBe(false);
+    expect(r.verdict).toBe('block');
   });
 
   it('infers the internal domain from the sender when none is configured, and says so', () => {
