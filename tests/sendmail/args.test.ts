@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { MailguardError } from '../../src/errors.js';
+import { parseSendmailArgs } from '../../src/sendmail/args.js';
+
+// What real callers pass, and what each must mean.
+const cases: Array<[string, string[], Record<string, unknown>]> = [
+  ['git send-email', ['-i', 'a@x.test', 'b@y.test'], { ignoreDots: true, extractRecipients: false, recipients: ['a@x.test', 'b@y.test'] }],
+  ['PHP sendmail_path', ['-t', '-i'], { ignoreDots: true, extractRecipients: true, recipients: [] }],
+  ['clustered -ti', ['-ti'], { ignoreDots: true, extractRecipients: true }],
+  ['Debian cron', ['-FCronDaemon', '-i', '-B8BITMIME', '-oem', 'ops@corp.example'], { fullName: 'CronDaemon', ignoreDots: true, ignored: ['-B8BITMIME', '-oem'], recipients: ['ops@corp.example'] }],
+  ['mutt', ['-oem', '-oi', '--', 'a@x.test'], { ignoreDots: true, ignored: ['-oem'], recipients: ['a@x.test'] }],
+  ['-oi alone', ['-oi', 'a@x.test'], { ignoreDots: true }],
+  ['-o i (separate)', ['-o', 'i', 'a@x.test'], { ignoreDots: true, recipients: ['a@x.test'] }],
+  ['-O IgnoreDots', ['-O', 'IgnoreDots=true', 'a@x.test'], { ignoreDots: true }],
+  ['no -i: dots matter', ['a@x.test'], { ignoreDots: false }],
+  ['-f attached', ['-fme@corp.example', 'a@x.test'], { sender: 'me@corp.example' }],
+  ['-f separate', ['-f', 'me@corp.example', 'a@x.test'], { sender: 'me@corp.example' }],
+  ['-f <addr>', ['-f', '<me@corp.example>'], { sender: 'me@corp.example' }],
+  ['-f <> null sender', ['-f', '<>', 'a@x.test'], { sender: '' }],
+  ['-r (old -f)', ['-r', 'me@corp.example'], { sender: 'me@corp.example' }],
+  ['-F separate', ['-F', 'Jane Doe', 'a@x.test'], { fullName: 'Jane Doe', recipients: ['a@x.test'] }],
+  ['-bm', ['-bm', 'a@x.test'], { recipients: ['a@x.test'] }],
+  ['-odi -oQ/dir -U -m -v', ['-odi', '-oQ/var/spool', '-U', '-m', '-v', 'a@x.test'], { ignored: ['-odi', '-oQ/var/spool', '-U', '-m'], debug: true }],
+  ['-N -R -V -X -C -h take values', ['-N', 'never', '-R', 'hdrs', '-V', 'id', '-X', '/tmp/log', '-C', '/etc/cf', '-h', '5', 'a@x.test'], { recipients: ['a@x.test'] }],
+  ['"--" keeps a dash recipient', ['-i', '--', '-odd@x.test'], { recipients: ['-odd@x.test'] }],
+  ['options after recipients (glibc getopt)', ['a@x.test', '-oi'], { recipients: ['a@x.test'], ignoreDots: true }],
+  ['mailguard long options', ['--smtp', 'smtp://127.0.0.1:25', '--on-violation=split', '--via-sendmail', '/usr/sbin/sendmail', '--spool', '/tmp/s', '--config', 'c.json'], { smtp: 'smtp://127.0.0.1:25', onViolation: 'split', viaSendmail: '/usr/sbin/sendmail', spool: '/tmp/s', config: 'c.json' }],
+  ['policy flags', ['--internal-domain', 'corp.example,corp.test', '--block-at', '3', '--sensitive', '--rule', 'BCC_HEADER_PRESENT=error'], { internalDomain: ['corp.example', 'corp.test'], blockAt: 3, sensitive: true, rule: ['BCC_HEADER_PRESENT=error'] }],
+  ['--help', ['--help'], { help: true }],
+];
+
+describe('parseSendmailArgs', () => {
+  it.each(cases)('%s', (_name, argv, expected) => {
+    expect(parseSendmailArgs(argv)).toMatchObject(expected);
+  });
+
+  const usage: Array<[string, string[], RegExp]> = [
+    ['-bp (mailq)', ['-bp'], /-bp is not supported/],
+    ['-bs (SMTP on stdin)', ['-bs'], /-bs is not supported/],
+    ['-q (queue run)', ['-q30m'], /queue runs/],
+    ['unknown letter', ['-Z'], /unknown sendmail option -Z/],
+    ['-f without a value', ['-f'], /-f needs a value/],
+    ['unknown long option', ['--bogus'], /unknown option --bogus/],
+    ['bad --on-violation', ['--on-violation', 'drop'], /--on-violation takes/],
+    ['bad --block-at', ['--block-at', '0'], /--block-at takes a whole number/],
+  ];
+  it.each(usage)('refuses %s with EUSAGE', (_name, argv, message) => {
+    let caught: unknown;
+    try {
+      parseSendmailArgs(argv);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(MailguardError);
+    expect((caught as MailguardError).code).toBe('EUSAGE');
+    expect((caught as MailguardError).message).toMatch(message);
+  });
+});

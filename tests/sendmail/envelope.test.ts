@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { MailguardError } from '../../src/errors.js';
+import { parseSendmailArgs } from '../../src/sendmail/args.js';
+import { formatRfc5322Date, prepareSendmailMessage } from '../../src/sendmail/envelope.js';
+
+const now = new Date(Date.UTC(2026, 10, 29, 4, 5, 6));
+const prepare = (message: string, argv: string[], defaultSender?: string) =>
+  prepareSendmailMessage(Buffer.from(message), parseSendmailArgs(argv), { now, messageIdLocal: 'fixed', ...(defaultSender ? { defaultSender } : {}) });
+const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+
+const MSG = 'From: Me <me@corp.example>\nTo: a@x.test, B <b@y.test>\nCc: c@z.test\nBcc: hidden@w.test\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <1@corp.example>\nSubject: s\n\nbody\n';
+
+describe('prepareSendmailMessage', () => {
+  it('-t takes To, Cc and Bcc, adds command-line recipients, and removes the Bcc field', () => {
+    const p = prepare(MSG, ['-t', 'extra@v.test']);
+    expect(p.envelope).toEqual({ mailFrom: 'me@corp.example', rcptTo: ['a@x.test', 'b@y.test', 'c@z.test', 'hidden@w.test', 'extra@v.test'] });
+    expect(text(p.bytes)).not.toMatch(/bcc|hidden/i);
+    expect(text(p.bytes)).toBe(MSG.replace('Bcc: hidden@w.test\n', ''));
+    expect(p.added).toEqual([]);
+  });
+
+  it('without -t only the command line counts, and a Bcc field is still removed', () => {
+    const p = prepare(MSG, ['-i', 'a@x.test', 'q@r.test, s@t.test']);
+    expect(p.envelope.rcptTo).toEqual(['a@x.test', 'q@r.test', 's@t.test']);
+    expect(text(p.bytes)).not.toContain('hidden@w.test');
+  });
+
+  it('-t uses Resent-* fields when the message is being resent', () => {
+    const p = prepare('From: me@corp.example\nTo: old@x.test\nResent-From: me@corp.example\nResent-To: new@y.test\nResent-Bcc: rb@z.test\n\nb\n', ['-t']);
+    expect(p.envelope.rcptTo).toEqual(['new@y.test', 'rb@z.test']);
+    expect(text(p.bytes)).not.toContain('rb@z.test');
+  });
+
+  it('-f sets the envelope sender; <> is the null sender', () => {
+    expect(prepare(MSG, ['-f', 'bounce@corp.example', '-t']).envelope.mailFrom).toBe('bounce@corp.example');
+    expect(prepare(MSG, ['-f', '<>', '-t']).envelope.mailFrom).toBe('');
+    expect(prepare(MSG, ['-t'], 'cfg@corp.example').envelope.mailFrom).toBe('cfg@corp.example');
+  });
+
+  it('adds From (with -F), Date and Message-ID when missing, keeping the body byte-exact', () => {
+    const p = prepare('Subject: cron\r\n\r\nline 1\r\n', ['-f', 'root@host.corp.example', '-F', 'Cron Daemon', 'ops@corp.example']);
+    expect(text(p.bytes)).toBe(
+      'Subject: cron\r\nFrom: "Cron Daemon" <root@host.corp.example>\r\nDate: Sun, 29 Nov 2026 04:05:06 +0000\r\nMessage-ID: <fixed@host.corp.example>\r\n\r\nline 1\r\n',
+    );
+    expect(p.added).toEqual(['From', 'Date', 'Message-ID']);
+    expect(text(prepare('Subject: x\n\nb\n', ['-f', 'r@corp.example', '-F', 'Zoë', 'a@x.test']).bytes)).toContain('From: =?UTF-8?B?Wm/Dqw==?= <r@corp.example>\n');
+  });
+
+  const errors: Array<[string, string, string[], string, RegExp]> = [
+    ['no recipients without -t', MSG, ['-i'], 'EUSAGE', /no recipients given/],
+    ['-t and no recipient fields', 'From: me@corp.example\nSubject: s\n\nb\n', ['-t'], 'EINPUT', /-t found no To, Cc or Bcc/],
+    ['-t and an ambiguous To', 'From: me@corp.example\nTo: "a@x.test, b@y.test\n\nb\n', ['-t'], 'EINPUT', /-t: the to field cannot be read/],
+    ['an unqualified command-line recipient', MSG, ['root'], 'EUSAGE', /"root" is not a recipient address .*no domain/],
+    ['a bad -f', MSG, ['-f', 'not an address', '-t'], 'EUSAGE', /-f "not an address" is not an email address/],
+    ['no From and no -f', 'Subject: s\n\nb\n', ['a@x.test'], 'EUSAGE', /no sender/],
+  ];
+  it.each(errors)('refuses %s', (_name, message, argv, code, pattern) => {
+    let caught: unknown;
+    try {
+      prepare(message, argv);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(MailguardError);
+    expect((caught as MailguardError).code).toBe(code);
+    expect((caught as MailguardError).message).toMatch(pattern);
+  });
+
+  it('formats dates as RFC 5322', () => {
+    expect(formatRfc5322Date(new Date(Date.UTC(2024, 0, 5, 9, 8, 7)))).toBe('Fri, 5 Jan 2024 09:08:07 +0000');
+  });
+});
