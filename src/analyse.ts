@@ -5,6 +5,8 @@ import type { Envelope } from './message/envelope.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { createClassifier, type Classifier } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
+import type { BodyScanOptions } from './body/settings.js';
+import { addressListInBody } from './rules/address-list-in-body.js';
 import type { RuleContext } from './rules/context.js';
 import { RULES } from './rules/index.js';
 import type { MessageResult, RecipientView, Verdict } from './result.js';
@@ -16,6 +18,12 @@ export interface CheckOptions {
   envelope?: Envelope;
   /** Added to header line numbers (the message's first line within its file, minus one). */
   lineOffset?: number;
+  /**
+   * Scan the body and text-like attachments for address lists (ADDRESS_LIST_IN_BODY). Only
+   * when `bytes` holds the whole message; absent, nothing past the header is read. The CLI
+   * resolves it with the policy: `ResolvedSettings.bodyScan` (undefined when off).
+   */
+  body?: BodyScanOptions;
 }
 
 const VISIBLE = new Set<string>(VISIBLE_FIELDS);
@@ -110,7 +118,9 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   }
 
   const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, lineOffset };
-  const findings = applyRuleSettings(RULES.flatMap((rule) => rule(ctx)), policy);
+  const raw = RULES.flatMap((rule) => rule(ctx));
+  if (options.body && policy.rules.ADDRESS_LIST_IN_BODY !== 'off') raw.push(...addressListInBody(ctx, bytes, options.body));
+  const findings = applyRuleSettings(raw, policy);
 
   const visibleSet = new Set(visible.map((r) => r.address));
   const hidden = options.envelope

@@ -28,6 +28,21 @@ export interface FindingArgs {
   EXPOSED_REPLY_ADDRESSES: { field: string; externalAddresses: number; parties: number; examples: string[] };
   /** The input could not be read as a message at all. */
   UNREADABLE_MESSAGE: { reason: string; detail?: string };
+  /** A text part or text-like attachment lists at least `threshold` distinct external addresses. */
+  ADDRESS_LIST_IN_BODY: {
+    /** MIME part number ("1", "2.1"). */
+    part: string;
+    contentType: string;
+    fileName?: string;
+    externalAddresses: number;
+    parties: number;
+    /** How many of them are in the quoted thread (counted once per message). */
+    quotedAddresses: number;
+    threshold: number;
+    examples: string[];
+    /** Only the first maxPartBytes of the part were scanned. */
+    truncated: boolean;
+  };
 }
 
 export type FindingCode = keyof FindingArgs;
@@ -52,6 +67,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'MALFORMED_HEADER',
   'EXPOSED_REPLY_ADDRESSES',
   'UNREADABLE_MESSAGE',
+  'ADDRESS_LIST_IN_BODY',
 ];
 
 /** Severity each code has unless the policy says otherwise (EXPOSED_RECIPIENTS: by threshold). */
@@ -63,6 +79,7 @@ export const DEFAULT_SEVERITY: Record<FindingCode, Severity> = {
   MALFORMED_HEADER: 'error',
   EXPOSED_REPLY_ADDRESSES: 'warning',
   UNREADABLE_MESSAGE: 'error',
+  ADDRESS_LIST_IN_BODY: 'warning',
 };
 
 export function isFindingCode(s: string): s is FindingCode {

@@ -2,6 +2,7 @@
 // defaults, then the config file, then flags. The core receives one validated policy.
 
 import { Option, type Command } from 'commander';
+import { resolveBodyScan, type BodyScanOptions } from '../body/settings.js';
 import { MailguardError } from '../errors.js';
 import { isFindingCode } from '../findings.js';
 import { loadConfig } from '../io/config-file.js';
@@ -16,6 +17,9 @@ export interface PolicyFlags {
   blockAt?: number;
   sensitive?: boolean;
   rule?: string[];
+  /** false with --no-body-scan (true means the flag was not given). */
+  bodyScan?: boolean;
+  bodyMinAddresses?: number;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
@@ -36,13 +40,17 @@ export function addPolicyOptions(cmd: Command): Command {
     .option('--warn-at <parties>', 'warn when visible external recipients span this many organisations (default 3)', parseCount('--warn-at'))
     .option('--block-at <parties>', 'block when they span this many organisations (default 5)', parseCount('--block-at'))
     .option('--sensitive', 'a patient, applicant or member list: block at 2 organisations, refuse Bcc-only fixes')
-    .addOption(new Option('--rule <CODE=severity>', 'set a finding code to error, warning or off (repeatable)').argParser(collect));
+    .addOption(new Option('--rule <CODE=severity>', 'set a finding code to error, warning or off (repeatable)').argParser(collect))
+    .option('--body-min-addresses <n>', 'report a body part or text attachment listing this many external addresses (default 10)', parseCount('--body-min-addresses'))
+    .option('--no-body-scan', 'read only the header: skip the scan of bodies and text attachments for address lists');
 }
 
 export interface ResolvedSettings {
   policy: Policy;
   config: MailguardConfig;
   configPath?: string;
+  /** Body scan for ADDRESS_LIST_IN_BODY (pass as CheckOptions.body); undefined when it is off. */
+  bodyScan?: BodyScanOptions;
 }
 
 /** Resolves the policy once: defaults, then the config file, then flags. */
@@ -70,5 +78,7 @@ export async function resolveSettings(flags: PolicyFlags, cwd: string = process.
   }
   const result: ResolvedSettings = { policy: createPolicy(partial), config: loaded.config };
   if (loaded.path !== undefined) result.configPath = loaded.path;
+  const bodyScan = resolveBodyScan(loaded.config.sections.bodyScan, flags, flags.config ?? loaded.path ?? 'config');
+  if (bodyScan) result.bodyScan = bodyScan;
   return result;
 }

@@ -42,6 +42,8 @@ export type InputItem = InputMessage | InputFailure;
 export interface ReadInputsOptions {
   /** Read only the header block of each message (check, audit). */
   headersOnly: boolean;
+  /** Keep whole messages inside mbox files even with headersOnly (the body scan reads them). */
+  mboxBodies?: boolean;
   /** Force a format instead of detecting it. */
   format?: InputFormat;
   /** Where `-` reads from. */
@@ -324,7 +326,7 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
       yield* fromCampaign(bytes, '-', undefined);
     } else if (format === 'mbox') {
       const { Readable } = await import('node:stream');
-      yield* readMbox(Readable.from([bytes]), '-', undefined, options.headersOnly);
+      yield* readMbox(Readable.from([bytes]), '-', undefined, options.headersOnly && !options.mboxBodies);
     } else {
       yield { source: '-', bytes, complete: true, format: 'eml', lineOffset: 0 };
     }
@@ -339,7 +341,7 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
   }
   const format = options.format ?? detectFormat(file, head.bytes);
   if (format === 'mbox') {
-    yield* readMbox(createReadStream(file, { highWaterMark: 1024 * 1024 }), file, file, options.headersOnly);
+    yield* readMbox(createReadStream(file, { highWaterMark: 1024 * 1024 }), file, file, options.headersOnly && !options.mboxBodies);
     return;
   }
   if (format === 'json') {

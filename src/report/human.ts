@@ -65,7 +65,7 @@ export const formatHuman: Formatter = (report, options) => {
       const examples = findingExamples(f);
       if (examples.length > 0) {
         const shown = examples.slice(0, MAX_HUMAN_EXAMPLES);
-        const more = f.code === 'EXPOSED_RECIPIENTS' ? f.args.externalAddresses - shown.length : examples.length - shown.length;
+        const more = f.code === 'EXPOSED_RECIPIENTS' || f.code === 'ADDRESS_LIST_IN_BODY' ? f.args.externalAddresses - shown.length : examples.length - shown.length;
         lines.push(`          ${p.dim('e.g.')} ${formatAddressList(shown, options.redact)}${more > 0 ? p.dim(` and ${more} more`) : ''}`);
       }
     }

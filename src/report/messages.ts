@@ -102,12 +102,19 @@ export function describeFinding(f: Finding, options: MessageOptions): string {
       const what = UNREADABLE[f.args.reason] ?? f.args.reason;
       return f.args.detail ? `${what}: ${f.args.detail}` : what;
     }
+    case 'ADDRESS_LIST_IN_BODY': {
+      const a = f.args;
+      const where = a.fileName !== undefined ? `the attachment "${a.fileName}" (part ${a.part}, ${a.contentType})` : a.part === '1' ? `the body (${a.contentType})` : `body part ${a.part} (${a.contentType})`;
+      const quoted = a.quotedAddresses > 0 ? `, ${a.quotedAddresses} of them in the quoted thread` : '';
+      const cut = a.truncated ? ' in its scanned beginning' : '';
+      return `${where} lists ${a.externalAddresses} external addresses from ${a.parties} organisation${a.parties === 1 ? '' : 's'}${cut}${quoted}; every recipient can read them`;
+    }
   }
 }
 
 /** Example addresses a finding quotes, for the human report. */
 export function findingExamples(f: Finding): string[] {
-  if (f.code === 'EXPOSED_RECIPIENTS' || f.code === 'EXPOSED_REPLY_ADDRESSES') return f.args.examples;
+  if (f.code === 'EXPOSED_RECIPIENTS' || f.code === 'EXPOSED_REPLY_ADDRESSES' || f.code === 'ADDRESS_LIST_IN_BODY') return f.args.examples;
   return [];
 }
 
@@ -122,4 +129,5 @@ export const FINDING_TITLES: Record<FindingCode, string> = {
   MALFORMED_HEADER: 'Malformed header',
   EXPOSED_REPLY_ADDRESSES: 'Addresses exposed in reply fields',
   UNREADABLE_MESSAGE: 'Unreadable message',
+  ADDRESS_LIST_IN_BODY: 'Address list in body or attachment',
 };

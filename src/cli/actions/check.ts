@@ -1,6 +1,7 @@
 // mailguard check: inputs -> core check -> report -> exit code.
 
 import { checkMessage, unreadableResult } from '../../analyse.js';
+import { readWholeForScan } from '../../body/read-message.js';
 import { MailguardError } from '../../errors.js';
 import { relocateToCampaign } from '../../io/campaign.js';
 import { isFailure, readInputs } from '../../io/inputs.js';
@@ -42,7 +43,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const specs = inputSpecs(paths);
   const results: MessageResult[] = [];
   const progress = createProgress('checked');
-  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true };
+  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: settings.bodyScan !== undefined };
   if (flags.input) readOptions.format = flags.input;
   for await (const item of readInputs(specs, readOptions)) {
     if (isFailure(item)) {
@@ -50,7 +51,10 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     } else {
       const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) options.envelope = item.envelope;
-      let result = checkMessage(item.bytes, settings.policy, options);
+      // The body scan reads past the header only when its header promises text to scan.
+      const whole = settings.bodyScan && settings.policy.rules.ADDRESS_LIST_IN_BODY !== 'off' ? await readWholeForScan(item) : undefined;
+      if (whole) options.body = settings.bodyScan;
+      let result = checkMessage(whole ?? item.bytes, settings.policy, options);
       if (item.campaign) result = relocateToCampaign(result, item.campaign.origins, item.campaign.jsonPath);
       if (item.path !== undefined) result.file = item.path;
       results.push(result);

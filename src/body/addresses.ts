@@ -1,0 +1,70 @@
+// Finds email addresses in free text (bodies, CSV, vCards). Linear: it looks for each "@" and
+// expands left and right within bounds, so a megabyte without an address costs one indexOf pass
+// (a single regular expression backtracks quadratically on long runs of word characters).
+
+import { normaliseDomain } from '../message/domain.js';
+import { MAX_DOMAIN_BYTES, MAX_LOCAL_PART_BYTES } from '../limits.js';
+
+const ASCII_LOCAL = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-") ASCII_LOCAL[c.charCodeAt(0)] = 1;
+const ASCII_DOMAIN = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-') ASCII_DOMAIN[c.charCodeAt(0)] = 1;
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+function isLocalChar(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c < 128 ? ASCII_LOCAL[c] === 1 : LETTER_OR_DIGIT.test(ch);
+}
+
+function isDomainChar(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c < 128 ? ASCII_DOMAIN[c] === 1 : LETTER_OR_DIGIT.test(ch);
+}
+
+// Image names written with a density suffix (logo@2x.png) look like addresses; no such TLD exists.
+const FILE_SUFFIXES = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'bmp', 'ico', 'tif', 'tiff', 'heic']);
+
+const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+function acceptDomain(written: string): string | undefined {
+  let domain = written;
+  if (/[^\x00-\x7f]/.test(domain)) {
+    const n = normaliseDomain(domain);
+    if (!n.ok) return undefined;
+    domain = n.ascii;
+  } else domain = domain.toLowerCase();
+  const labels = domain.split('.');
+  if (labels.length < 2) return undefined;
+  for (const l of labels) {
+    if (l.length === 0 || l.length > 63 || l.startsWith('-') || l.endsWith('-')) return undefined;
+  }
+  const tld = labels[labels.length - 1]!;
+  if (!TLD.test(tld) || FILE_SUFFIXES.has(tld)) return undefined;
+  return domain;
+}
+
+/**
+ * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
+ * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.
+ */
+export function findAddresses(text: string, into: Set<string> = new Set()): Set<string> {
+  let at = text.indexOf('@');
+  while (at !== -1) {
+    let start = at;
+    while (start > 0 && at - start <= MAX_LOCAL_PART_BYTES && isLocalChar(text[start - 1]!)) start--;
+    let end = at + 1;
+    while (end < text.length && end - at <= MAX_DOMAIN_BYTES + 1 && isDomainChar(text[end]!)) end++;
+    let local = text.slice(start, at);
+    // Punctuation that wraps an address rather than belongs to it: 'x@y', .x@y, =x@y (stray QP).
+    local = local.replace(/^[.'=`]+/, '');
+    const domainText = text.slice(at + 1, end).replace(/[.-]+$/, '');
+    const tooLong = at - start > MAX_LOCAL_PART_BYTES || end - at > MAX_DOMAIN_BYTES + 1;
+    if (!tooLong && local.length > 0 && !local.endsWith('.') && !local.includes('..') && domainText.length > 0) {
+      const domain = acceptDomain(domainText);
+      if (domain !== undefined) into.add(`${local.toLowerCase()}@${domain}`);
+    }
+    at = text.indexOf('@', at + 1);
+  }
+  return into;
+}

@@ -1,0 +1,51 @@
+// Separates what the sender wrote from the quoted thread (">" lines, and everything after a
+// reply or forward separator), so addresses quoted again and again count once per message.
+
+export interface SplitText {
+  own: string;
+  quoted: string;
+}
+
+/** Lines that start the quoted part of a reply or forward in common clients (en, de, fr). */
+const SEPARATORS: RegExp[] = [
+  /^-{2,}\s*(?:original message|forwarded message|ursprüngliche nachricht|weitergeleitete nachricht|message d'origine|message transféré)\s*-{2,}/i,
+  /^begin forwarded message:/i,
+  /^on .{1,300}wrote:\s*$/i,
+  /^am .{1,300}schrieb.{0,200}:\s*$/i,
+  /^le .{1,300}a écrit\s*:\s*$/i,
+  /^_{10,}\s*$/,
+];
+
+/** Outlook quotes a thread as a header block: "From: ..." then "Sent:"/"Date:"/"To:" within a few lines. */
+const OUTLOOK_FROM = /^\*?(?:from|von|de)\s*:\*?\s/i;
+const OUTLOOK_NEXT = /^\*?(?:sent|date|gesendet|datum|envoyé|to|an|à|subject|betreff|objet)\s*:\*?\s/i;
+
+/** Header lines quoted in threads whose `x@y` tokens are message identifiers, not addresses. */
+const ID_FIELDS = /^(?:message-id|references|in-reply-to|content-id|x-[\w-]+)\s*:/i;
+
+/** Where quoted thread starts in HTML mail (Gmail, Outlook, Thunderbird, Apple Mail). */
+const HTML_QUOTE = /<blockquote|class=["']?(?:gmail_quote|moz-cite-prefix|moz-forward-container)|id=["']?(?:divRplyFwdMsg|appendonsend)/i;
+
+export function splitQuoted(text: string, html: boolean): SplitText {
+  if (html) {
+    const m = HTML_QUOTE.exec(text);
+    return m ? { own: text.slice(0, m.index), quoted: text.slice(m.index) } : { own: text, quoted: '' };
+  }
+  const lines = text.split(/\r?\n|\r/);
+  const own: string[] = [];
+  const quoted: string[] = [];
+  let inThread = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const bare = line.replace(/^[\s>]+/, '');
+    if (ID_FIELDS.test(bare)) continue;
+    if (!inThread) {
+      const trimmed = line.trim();
+      if (SEPARATORS.some((re) => re.test(trimmed))) inThread = true;
+      else if (OUTLOOK_FROM.test(trimmed) && lines.slice(i + 1, i + 4).some((l) => OUTLOOK_NEXT.test(l.trim()))) inThread = true;
+    }
+    if (inThread || /^\s*>/.test(line)) quoted.push(line);
+    else own.push(line);
+  }
+  return { own: own.join('\n'), quoted: quoted.join('\n') };
+}

@@ -1,0 +1,48 @@
+// The body scan: bytes of a whole message in, the addresses each text part holds out (split into
+// what the sender wrote and the quoted thread). Pure; classification is the rule's job.
+
+import type { HeaderBlock } from '../message/header-block.js';
+import { findAddresses } from './addresses.js';
+import { findTextParts } from './mime.js';
+import { splitQuoted } from './quoted.js';
+import type { BodyScanOptions } from './settings.js';
+
+export interface PartAddresses {
+  part: string;
+  contentType: string;
+  fileName?: string;
+  /** Addresses in what the sender wrote (or in the attachment). */
+  own: Set<string>;
+  /** Addresses in the quoted thread: ">" lines, after a reply separator, inside a forwarded message. */
+  quoted: Set<string>;
+  truncated: boolean;
+}
+
+export { bodyWorthScanning } from './mime.js';
+export type { BodyScanOptions } from './settings.js';
+
+/** Scans every text part of a whole message. `header` may be passed when already read. */
+export function scanBody(message: Uint8Array, options: Pick<BodyScanOptions, 'maxPartBytes'>, header?: HeaderBlock): PartAddresses[] {
+  const out: PartAddresses[] = [];
+  for (const p of findTextParts(message, options.maxPartBytes, header)) {
+    if (p.text.indexOf('@') === -1) continue;
+    let own: Set<string>;
+    let quoted: Set<string>;
+    // Attachments are data, not conversation: everything in them is the sender's.
+    if (p.forwarded) {
+      own = new Set();
+      quoted = findAddresses(p.text);
+    } else if (p.fileName !== undefined && !p.html && p.contentType !== 'text/plain') {
+      own = findAddresses(p.text);
+      quoted = new Set();
+    } else {
+      const split = splitQuoted(p.text, p.html);
+      own = findAddresses(split.own);
+      quoted = findAddresses(split.quoted);
+    }
+    const entry: PartAddresses = { part: p.part, contentType: p.contentType, own, quoted, truncated: p.truncated };
+    if (p.fileName !== undefined) entry.fileName = p.fileName;
+    out.push(entry);
+  }
+  return out;
+}

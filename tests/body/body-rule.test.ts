@@ -1,0 +1,128 @@
+// ADDRESS_LIST_IN_BODY through checkMessage: one line per fixture, then the cases that need a
+// message built in the test (quoted thread counted once, limits, settings).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkMessage, createPolicy, type Finding } from '../../src/index.js';
+import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
+import { FIXTURES } from '../helpers/cli.js';
+
+const policy = createPolicy({ internalDomains: ['corp.example'] });
+const body = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
+
+type BodyArgs = Extract<Finding, { code: 'ADDRESS_LIST_IN_BODY' }>['args'];
+
+function bodyFindings(bytes: Uint8Array, options = body, p = policy): BodyArgs[] {
+  const r = checkMessage(bytes, p, { source: 't', body: options });
+  return r.findings.flatMap((f) => (f.code === 'ADDRESS_LIST_IN_BODY' ? [f.args] : []));
+}
+
+const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
+
+// [fixture, findings as part/fileName/contentType, external addresses, of them quoted]
+const CASES: Array<[string, Array<[string, string | undefined, string, number, number]>]> = [
+  ['body-pasted-list.eml', [['1', undefined, 'text/plain', 12, 0]]],
+  ['body-forwarded-thread.eml', [['1', undefined, 'text/plain', 15, 15]]],
+  ['body-csv-attachment.eml', [['2', 'figures.csv', 'application/vnd.ms-excel', 25, 0]]],
+  ['body-vcard.eml', [['2', 'Kontakte Müller.vcf', 'text/vcard', 12, 0]]],
+  ['body-newsletter-footer.eml', []],
+];
+
+describe('ADDRESS_LIST_IN_BODY on the body fixtures', () => {
+  it.each(CASES)('%s', (name, expected) => {
+    const got = bodyFindings(fixture(name)).map((a) => [a.part, a.fileName, a.contentType, a.externalAddresses, a.quotedAddresses]);
+    expect(got).toEqual(expected);
+  });
+
+  it('is a warning by default, carries examples and the threshold, and never counts internal or header addresses', () => {
+    const r = checkMessage(fixture('body-pasted-list.eml'), policy, { source: 't', body });
+    const f = r.findings.find((x) => x.code === 'ADDRESS_LIST_IN_BODY');
+    expect(f).toMatchObject({ severity: 'warning', args: { threshold: 10, parties: 12, truncated: false } });
+    expect(r.verdict).toBe('warn');
+    const args = f!.args as BodyArgs;
+    expect(args.examples).toEqual(['member1@org1.test', 'member2@org2.test', 'member3@org3.test', 'member4@org4.test', 'member5@org5.test']);
+    // anna@ and ben@corp.example are internal: 12, not 14.
+    expect(args.externalAddresses).toBe(12);
+  });
+
+  it('stays header-only without the body option (the fast path)', () => {
+    const r = checkMessage(fixture('body-csv-attachment.eml'), policy, { source: 't' });
+    expect(r.findings).toEqual([]);
+  });
+
+  it('counts with the configured threshold, and is switched off by the rules setting', () => {
+    expect(bodyFindings(fixture('body-newsletter-footer.eml'), { ...body, minAddresses: 2 })).toHaveLength(1);
+    expect(bodyFindings(fixture('body-pasted-list.eml'), { ...body, minAddresses: 13 })).toEqual([]);
+    const off = createPolicy({ internalDomains: ['corp.example'], rules: { ADDRESS_LIST_IN_BODY: 'off' } });
+    expect(bodyFindings(fixture('body-pasted-list.eml'), body, off)).toEqual([]);
+    const strict = createPolicy({ internalDomains: ['corp.example'], rules: { ADDRESS_LIST_IN_BODY: 'error' } });
+    expect(checkMessage(fixture('body-pasted-list.eml'), strict, { body }).verdict).toBe('block');
+  });
+});
+
+const list = (n: number, domain = (i: number) => `org${i}.test`) => Array.from({ length: n }, (_, i) => `p${i + 1}@${domain(i + 1)}`);
+
+function message(parts: string): Buffer {
+  return Buffer.from(`From: Me <me@corp.example>\r\nTo: You <you@corp.example>\r\nSubject: t\r\nMIME-Version: 1.0\r\n${parts}`);
+}
+
+describe('quoted thread and forwarded messages', () => {
+  it('counts a quoted address once per message: the same To line in the text and in an attached message', () => {
+    const quoted = list(12).join(', ');
+    const bytes = message(
+      'Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n\r\nOn Mon, 2 Nov 2026, Someone wrote:\r\n' +
+        `> To: ${quoted}\r\n> hello\r\n--X\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename="thread.eml"\r\n\r\n` +
+        `From: Someone <someone@org1.test>\r\nTo: ${quoted}\r\nSubject: hello\r\n\r\nhello all\r\n--X--\r\n`,
+    );
+    const found = bodyFindings(bytes);
+    expect(found.map((a) => [a.part, a.externalAddresses, a.quotedAddresses])).toEqual([['1', 12, 12]]);
+  });
+
+  it('reports the header of a forwarded message (message/rfc822) when it alone shows the list (its From and 11 Cc)', () => {
+    const bytes = message(
+      'Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nFYI\r\n--X\r\nContent-Type: message/rfc822\r\n\r\n' +
+        `From: Someone <someone@org1.test>\r\nCc: ${list(11).join(',\r\n ')}\r\nSubject: hello\r\n\r\nhello all\r\n--X--\r\n`,
+    );
+    expect(bodyFindings(bytes).map((a) => [a.part, a.contentType, a.externalAddresses, a.quotedAddresses])).toEqual([['2', 'message/rfc822', 12, 12]]);
+  });
+
+  it('does not count addresses the header already shows, nor Message-ID and References lines', () => {
+    const to = list(12).join(', ');
+    const bytes = Buffer.from(
+      `From: me@corp.example\r\nTo: ${to}\r\nSubject: t\r\n\r\nHello ${to}\r\n> Message-ID: ${list(12, (i) => `mail${i}.gmail.com`).map((a) => `<${a}>`).join(' ')}\r\n`,
+    );
+    expect(bodyFindings(bytes)).toEqual([]);
+  });
+
+  it('scans an HTML-only body, with quoted blockquote addresses counted as quoted', () => {
+    const bytes = message(
+      `Content-Type: text/html; charset=utf-8\r\n\r\n<p>${list(5).map((a) => `<a href="mailto:${a}">${a}</a>`).join('<br>')}</p><blockquote>${list(10, (i) => `q${i}.test`).join('<br>')}</blockquote>`,
+    );
+    expect(bodyFindings(bytes).map((a) => [a.part, a.contentType, a.externalAddresses, a.quotedAddresses])).toEqual([['1', 'text/html', 15, 10]]);
+  });
+});
+
+describe('limits', () => {
+  it('scans only maxPartBytes of a part and says so', () => {
+    const filler = 'x'.repeat(5000);
+    const bytes = message(`Content-Type: text/plain\r\n\r\n${list(12).join('\r\n')}\r\n${filler}\r\n${list(12, (i) => `late${i}.test`).join('\r\n')}\r\n`);
+    const [f] = bodyFindings(bytes, { ...body, maxPartBytes: 2048 });
+    expect(f).toMatchObject({ externalAddresses: 12, truncated: true });
+    expect(bodyFindings(bytes)[0]).toMatchObject({ externalAddresses: 24, truncated: false });
+  });
+
+  it('stays linear on a megabyte without an address and on one long word with many @', () => {
+    const t0 = performance.now();
+    bodyFindings(message(`Content-Type: text/plain\r\n\r\n${'a'.repeat(1_000_000)}\r\n`));
+    bodyFindings(message(`Content-Type: text/plain\r\n\r\n${'a@'.repeat(500_000)}\r\n`));
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('ignores parts nested deeper than the MIME depth limit and non-text attachments', () => {
+    let nested = `Content-Type: text/plain\r\n\r\n${list(12).join('\n')}\r\n`;
+    for (let i = 0; i < 12; i++) nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}--b${i}--\r\n`;
+    expect(bodyFindings(message(nested))).toEqual([]);
+    const pdf = message(`Content-Type: application/pdf; name="list.pdf"\r\n\r\n${list(12).join('\n')}\r\n`);
+    expect(bodyFindings(pdf)).toEqual([]);
+  });
+});
