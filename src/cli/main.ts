@@ -4,6 +4,8 @@
 import { Command, CommanderError } from 'commander';
 import { MailguardError } from '../errors.js';
 import { registerCheck } from './commands/check.js';
+import { registerExplain } from './commands/explain.js';
+import { registerInit } from './commands/init.js';
 import { registerFix } from './commands/fix.js';
 import { registerSendmail } from './commands/sendmail.js';
 import { registerProxy } from './commands/proxy.js';
@@ -19,6 +21,8 @@ function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
   registerCheck(program);
+  registerInit(program);
+  registerExplain(program);
   registerFix(program);
   registerSendmail(program);
   registerProxy(program);

@@ -62,6 +62,8 @@ const rules: KeyCheck = (v, k, w) => {
 /** Top-level keys of the config file and how each is checked. Commands add their sections here. */
 export const CONFIG_KEYS: Record<string, KeyCheck> = {
   $schema: string,
+  // Comments: JSON has none, so `mailguard init` writes its explanations under "//".
+  '//': (v, k, w) => (typeof v === 'string' ? undefined : stringArray(v, k, w)),
   internalDomains: stringArray,
   trustedDomains: stringArray,
   consumerDomains: stringArray,
@@ -122,6 +124,7 @@ export function parseConfig(data: unknown, where: string): MailguardConfig {
         config.smtp = value as string;
         break;
       case '$schema':
+      case '//':
         break;
       default:
         config.sections[key] = value as Record<string, unknown>;

@@ -83,6 +83,12 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
     fix: ['Check the path and the file type (mailguard reads .eml, mbox, Maildir, SMTP transcripts and JSON campaign files).', 'For JSON campaign files, fix the syntax error at the line and column given.'],
     settings: [],
   },
+  ADDRESS_LIST_IN_BODY: {
+    meaning: 'A text part or a text-like attachment (CSV, a pasted list, a forwarded thread) lists external addresses of several organisations.',
+    why: 'Moving recipients to Bcc does not help when the list itself travels in the body or an attachment: every recipient can read it, and forwarding spreads it further.',
+    fix: ['Remove the list from the body or attachment, or send it only to the internal people who need it.', 'Trim quoted threads that carry other people\'s addresses before forwarding.'],
+    settings: ['"rules": { "ADDRESS_LIST_IN_BODY": "off" }'],
+  },
 };
 
 const GENERIC: ExplanationText = {

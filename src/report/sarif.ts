@@ -105,6 +105,7 @@ function fingerprint(r: MessageResult, f: Finding): string {
   const parts = [f.code, file, within, f.jsonPath ?? findingField(f) ?? ''];
   if (f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER') parts.push(f.args.problem);
   if (f.code === 'UNREADABLE_MESSAGE') parts.push(f.args.reason);
+  if (f.code === 'ADDRESS_LIST_IN_BODY') parts.push(f.args.part);
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 

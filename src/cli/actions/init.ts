@@ -1,0 +1,117 @@
+// mailguard init: writes a commented starting configuration. Internal domains come from the
+// flags, else from `git config user.email`, else from a question on a terminal. Never overwrites.
+
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { MailguardError } from '../../errors.js';
+import { normaliseDomain } from '../../message/domain.js';
+import { createClassifier, registrableDomain } from '../../policy/classify.js';
+import { parseConfig } from '../../policy/config.js';
+import { createPolicy, DEFAULT_POLICY } from '../../policy/policy.js';
+import type { InitFlags } from '../commands/init.js';
+import { EXIT } from '../exit-codes.js';
+
+/** `git config` answers at once; a hung git (credential helper, network home) must not hang init. */
+const GIT_TIMEOUT_MS = 3000;
+
+/** The domain of `git config user.email`, if git is there and one is set. */
+export function gitUserEmail(cwd: string = process.cwd()): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['config', 'user.email'], { cwd, timeout: GIT_TIMEOUT_MS }, (err, stdout) => {
+      const email = err ? '' : String(stdout).trim();
+      resolve(email.includes('@') ? email : undefined);
+    });
+  });
+}
+
+/** A domain in its A-label form, or undefined if it is not a usable domain name. */
+function asciiDomain(written: string): string | undefined {
+  const r = normaliseDomain(written.trim().replace(/^@/, '').replace(/[A-Z]/g, (c) => c.toLowerCase()));
+  return r.ok && r.ascii.includes('.') ? r.ascii : undefined;
+}
+
+/** The organisation's domain for an email address: registrable domain, none for consumer providers. */
+export function guessInternalDomain(email: string): string | undefined {
+  const domain = asciiDomain(email.slice(email.lastIndexOf('@') + 1));
+  if (!domain) return undefined;
+  const classifier = createClassifier(createPolicy({}), undefined);
+  if (classifier.isConsumerDomain(domain)) return undefined;
+  // GitHub's no-reply addresses are not an organisation either.
+  if (/(^|\.)users\.noreply\.github\.com$/.test(domain)) return undefined;
+  return registrableDomain(domain);
+}
+
+async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+function cleanDomains(list: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of list) {
+    const d = asciiDomain(raw);
+    if (!d) throw new MailguardError('EUSAGE', `"${raw}" is not a domain name.`, { hint: 'Give domains like corp.example (subdomains are included).' });
+    if (!out.includes(d)) out.push(d);
+  }
+  return out;
+}
+
+/** The configuration text: valid JSON that parseConfig accepts, explained under "//". */
+export function renderConfig(internalDomains: string[], source: string): string {
+  const config = {
+    '//': [
+      'mailguard configuration, written by "mailguard init". JSON has no comments, so they live here.',
+      `internalDomains: addresses at these domains and their subdomains are internal (${source}).`,
+      'trustedDomains: partner domains that count as internal. consumerDomains: extra webmail domains (each address its own party).',
+      `warnAt / blockAt: warn / block when visible external recipients span this many organisations (defaults ${DEFAULT_POLICY.warnAt} and ${DEFAULT_POLICY.blockAt}).`,
+      'sensitive: true for patient, applicant or member lists: block at 2 organisations.',
+      'rules: set a finding code to "error", "warning" or "off". Run "mailguard explain" for the codes.',
+      'maxWarnings: exit 1 when there are more warnings than this. redact: mask addresses in every output.',
+    ],
+    internalDomains,
+    trustedDomains: [] as string[],
+    warnAt: DEFAULT_POLICY.warnAt,
+    blockAt: DEFAULT_POLICY.blockAt,
+    sensitive: false,
+    rules: { BCC_HEADER_PRESENT: 'warning' },
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export async function runInit(flags: InitFlags): Promise<number> {
+  let domains = cleanDomains(flags.internalDomain ?? []);
+  let source = 'given on the command line';
+  if (domains.length === 0) {
+    const email = await gitUserEmail();
+    const guess = email ? guessInternalDomain(email) : undefined;
+    if (guess) {
+      domains = [guess];
+      source = 'guessed from git config user.email; add the others you use';
+    }
+  }
+  if (domains.length === 0 && process.stdin.isTTY && !flags.yes) {
+    const answer = await ask('Internal domains (comma-separated, e.g. corp.example): ');
+    domains = cleanDomains(answer.split(',').filter((s) => s.trim() !== ''));
+    source = 'as answered to mailguard init';
+  }
+  if (domains.length === 0) source = 'none set: fill these in, or the sender\'s domain is used';
+  const text = renderConfig(domains, source);
+  // Fails here, not at the next check, if the validator and this template ever disagree.
+  parseConfig(JSON.parse(text), flags.output);
+  try {
+    await writeFile(flags.output, text, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new MailguardError('EUSAGE', `${flags.output} already exists; mailguard init does not overwrite it.`, { hint: 'Edit it, or remove it and run mailguard init again.' });
+    }
+    throw new MailguardError('EUSAGE', `cannot write ${flags.output}: ${(err as Error).message}`);
+  }
+  const shown = domains.length > 0 ? domains.join(', ') : 'none (edit internalDomains)';
+  process.stderr.write(`mailguard: wrote ${flags.output} (internal domains: ${shown}).\n  Next: mailguard check <paths>   (mailguard explain CODE explains a finding)\n`);
+  return EXIT.OK;
+}
