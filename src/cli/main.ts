@@ -7,6 +7,7 @@ import { registerCheck } from './commands/check.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInit } from './commands/init.js';
 import { registerFix } from './commands/fix.js';
+import { registerSend } from './commands/send.js';
 import { registerSendmail } from './commands/sendmail.js';
 import { registerProxy } from './commands/proxy.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   registerInit(program);
   registerExplain(program);
   registerFix(program);
+  registerSend(program);
   registerSendmail(program);
   registerProxy(program);
   program.addHelpText(

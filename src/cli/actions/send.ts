@@ -1,0 +1,322 @@
+// mailguard send: inputs -> plan (check, block or rewrite, envelope) -> journal -> relay -> report.
+// The deciding is the pure planDelivery (src/relay/plan.ts); this adapter does the I/O.
+
+import { MailguardError } from '../../errors.js';
+import type { Finding } from '../../findings.js';
+import { isFailure, readInputs, type InputItem } from '../../io/inputs.js';
+import { normaliseAddress } from '../../message/address-list.js';
+import { readHeaderBlock } from '../../message/header-block.js';
+import type { OnViolation } from '../../policy/config.js';
+import type { Journal } from '../../relay/journal.js';
+import type { DeliveryPlan } from '../../relay/plan.js';
+import type { Relay, RelayOptions } from '../../relay/index.js';
+import { describeFinding } from '../../report/messages.js';
+import { maskAddress } from '../../report/redact.js';
+import type { Verdict } from '../../result.js';
+import type { SendFlags } from '../commands/send.js';
+import { EXIT } from '../exit-codes.js';
+import { writeReport } from '../output.js';
+import { resolveSettings } from '../policy-options.js';
+import { createProgress } from '../terminal.js';
+import { inputSpecs } from './check.js';
+
+/** Version of the `send --format json` document. */
+export const SEND_JSON_VERSION = 1;
+
+export type SendAction = 'sent' | 'partial' | 'blocked' | 'refused' | 'failed' | 'skipped' | 'dry-run';
+
+export interface SendTransaction {
+  mailFrom: string;
+  recipients: string[];
+  accepted: string[];
+  rejected: Array<{ address: string; response: string }>;
+  /** Recipients skipped because the journal says they already accepted this message. */
+  skipped: string[];
+  response?: string;
+  error?: string;
+  /** --dry-run: the header block that would be sent. */
+  header?: string;
+}
+
+export interface SendResult {
+  source: string;
+  verdict: Verdict;
+  action: SendAction;
+  /** Findings reported: the blocking ones, or the warnings of a message sent anyway. */
+  findings: Finding[];
+  rewrite?: 'bcc' | 'split';
+  reason?: string;
+  hint?: string;
+  transactions: SendTransaction[];
+}
+
+export interface SendSummary {
+  messages: number;
+  sent: number;
+  partial: number;
+  blocked: number;
+  refused: number;
+  failed: number;
+  skipped: number;
+  recipientsAccepted: number;
+  recipientsRejected: number;
+}
+
+/** Reads flags and config into the relay settings; throws EUSAGE early, before any input is read. */
+async function relaySettings(flags: SendFlags, config: Awaited<ReturnType<typeof resolveSettings>>['config']): Promise<RelayOptions> {
+  const { resolveSmtpSettings } = await import('../../relay/index.js');
+  const options = resolveSmtpSettings(flags.smtp, config, process.env);
+  if (flags.pool !== undefined) options.pool = flags.pool;
+  if (flags.rate !== undefined) options.rateLimitPerSecond = flags.rate;
+  if (flags.retries !== undefined) options.retries = flags.retries;
+  if (flags.timeout !== undefined) options.connectionTimeoutMs = flags.timeout * 1000;
+  return options;
+}
+
+function validate(flags: SendFlags, mode: OnViolation, sensitive: boolean): string | undefined {
+  if (mode === 'bcc' && sensitive) {
+    throw new MailguardError('EREWRITE', 'a sensitive list is not sent with Bcc: one reply-all or one leaked Bcc field exposes everyone.', {
+      hint: 'Use --on-violation split: each recipient gets a copy of their own.',
+    });
+  }
+  if (flags.from === undefined) return undefined;
+  if (flags.from === '' || flags.from === '<>') return '';
+  const from = normaliseAddress(flags.from);
+  if (from === undefined) throw new MailguardError('EUSAGE', `--from takes one address (got "${flags.from}").`);
+  return from;
+}
+
+function headerText(bytes: Uint8Array): string {
+  const header = readHeaderBlock(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, header.headerEnd).toString('latin1');
+}
+
+export async function runSend(paths: string[], flags: SendFlags): Promise<number> {
+  const settings = await resolveSettings(flags);
+  const mode: OnViolation = flags.onViolation ?? settings.config.onViolation ?? 'block';
+  const mailFrom = validate(flags, mode, settings.policy.sensitive);
+  const relayOptions = flags.dryRun ? undefined : await relaySettings(flags, settings.config);
+  const specs = inputSpecs(paths);
+  const { planDelivery } = await import('../../relay/plan.js');
+  const { messageIdentity, openJournal } = await import('../../relay/journal.js');
+  const journal: Journal | undefined = flags.journal ? await openJournal(flags.journal, { readOnly: flags.dryRun === true }) : undefined;
+  let relay: Relay | undefined;
+  const results: SendResult[] = [];
+  const progress = createProgress('sent');
+  let stoppedBy: string | undefined;
+
+  try {
+    if (relayOptions) {
+      const { createRelay } = await import('../../relay/index.js');
+      relay = await createRelay(relayOptions);
+    }
+    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: false };
+    if (flags.input) readOptions.format = flags.input;
+    const items = readInputs(specs, readOptions);
+    let index = 0;
+
+    const handle = async (item: InputItem, slot: number): Promise<void> => {
+      if (isFailure(item)) {
+        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: `${item.failure.reason}: ${item.failure.detail}`, transactions: [] };
+        return;
+      }
+      const planOptions: Parameters<typeof planDelivery>[2] = { onViolation: mode, source: item.source, lineOffset: item.lineOffset };
+      if (item.envelope) planOptions.envelope = item.envelope;
+      if (mailFrom !== undefined) planOptions.mailFrom = mailFrom;
+      const plan: DeliveryPlan = planDelivery(item.bytes, settings.policy, planOptions);
+      const result: SendResult = {
+        source: item.source,
+        verdict: plan.result.verdict,
+        action: plan.outcome === 'block' ? 'blocked' : plan.outcome === 'refuse' ? 'refused' : flags.dryRun ? 'dry-run' : 'sent',
+        findings: plan.outcome === 'send' ? plan.result.findings.filter((f) => f.severity === 'warning').concat(plan.blocking) : plan.blocking,
+        transactions: [],
+      };
+      if (plan.rewrite) result.rewrite = plan.rewrite.strategy;
+      if (plan.reason !== undefined) result.reason = plan.reason;
+      if (plan.hint !== undefined) result.hint = plan.hint;
+      results[slot] = result;
+      if (plan.outcome !== 'send') return;
+
+      const identity = messageIdentity(item.bytes);
+      const done = journal?.accepted(identity);
+      for (const t of plan.transactions) {
+        const skipped = done ? t.envelope.rcptTo.filter((r) => done.has(r)) : [];
+        const rcptTo = t.envelope.rcptTo.filter((r) => !skipped.includes(r));
+        const tx: SendTransaction = { mailFrom: t.envelope.mailFrom, recipients: t.envelope.rcptTo, accepted: [], rejected: [], skipped };
+        result.transactions.push(tx);
+        if (flags.dryRun) {
+          tx.header = headerText(t.bytes);
+          continue;
+        }
+        if (rcptTo.length === 0) continue;
+        if (stoppedBy !== undefined) {
+          tx.error = stoppedBy;
+          continue;
+        }
+        try {
+          const delivery = await relay!.deliver(t.bytes, { mailFrom: t.envelope.mailFrom, rcptTo });
+          tx.accepted = delivery.accepted;
+          tx.rejected = delivery.rejected;
+          tx.response = delivery.response;
+          if (journal && delivery.accepted.length > 0) {
+            await journal.record({ source: item.source, messageId: identity.messageId, sha256: identity.sha256, recipients: delivery.accepted, response: delivery.response });
+          }
+        } catch (err) {
+          const { RelayError } = await import('../../relay/index.js');
+          if (!(err instanceof RelayError)) throw err;
+          tx.error = err.message;
+          // Nothing answers: the rest of the batch would only pile up the same failure.
+          if (err.transient && err.responseCode === undefined) stoppedBy = err.message;
+        }
+      }
+      result.action = actionOf(result, flags.dryRun === true);
+    };
+
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        if (stoppedBy !== undefined) return;
+        const next = await items.next();
+        if (next.done) return;
+        const slot = index++;
+        await handle(next.value, slot);
+        progress.tick(results.filter(Boolean).length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, relayOptions?.pool ?? 1) }, worker));
+    if (stoppedBy !== undefined) await items.return(undefined);
+  } finally {
+    progress.done();
+    await relay?.close();
+    await journal?.close();
+  }
+
+  const summary = summarise(results);
+  const redact = flags.redact !== false;
+  const text =
+    flags.format === 'json'
+      ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, results: results.map((r) => (redact && !flags.dryRun ? redactResult(r) : r)), summary }, null, 2)}\n`
+      : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, journal: flags.journal });
+  await writeReport(text, undefined);
+  if (results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined) return EXIT.ERROR;
+  if (results.some((r) => r.action === 'blocked')) return EXIT.VIOLATION;
+  return EXIT.OK;
+}
+
+function actionOf(result: SendResult, dryRun: boolean): SendAction {
+  if (dryRun) return 'dry-run';
+  const txs = result.transactions;
+  const accepted = txs.reduce((n, t) => n + t.accepted.length, 0);
+  const skipped = txs.reduce((n, t) => n + t.skipped.length, 0);
+  const problems = txs.some((t) => t.rejected.length > 0 || t.error !== undefined);
+  if (!problems) return accepted === 0 && skipped > 0 ? 'skipped' : 'sent';
+  return accepted + skipped === 0 ? 'failed' : 'partial';
+}
+
+function summarise(results: SendResult[]): SendSummary {
+  const count = (a: SendAction) => results.filter((r) => r.action === a).length;
+  let recipientsAccepted = 0;
+  let recipientsRejected = 0;
+  for (const r of results) {
+    for (const t of r.transactions) {
+      recipientsAccepted += t.accepted.length;
+      recipientsRejected += t.rejected.length;
+    }
+  }
+  return {
+    messages: results.length,
+    sent: count('sent') + count('dry-run'),
+    partial: count('partial'),
+    blocked: count('blocked'),
+    refused: count('refused'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    recipientsAccepted,
+    recipientsRejected,
+  };
+}
+
+function redactResult(r: SendResult): SendResult {
+  const m = (a: string) => maskAddress(a);
+  return {
+    ...r,
+    findings: r.findings.map((f) => ('examples' in f.args ? ({ ...f, args: { ...f.args, examples: (f.args.examples as string[]).map(m) } } as Finding) : f)),
+    transactions: r.transactions.map((t) => {
+      const out: SendTransaction = {
+        ...t,
+        mailFrom: t.mailFrom,
+        recipients: t.recipients.map(m),
+        accepted: t.accepted.map(m),
+        rejected: t.rejected.map((x) => ({ address: m(x.address), response: x.response })),
+        skipped: t.skipped.map(m),
+      };
+      return out;
+    }),
+  };
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function formatHuman(results: SendResult[], summary: SendSummary, options: { redact: boolean; quiet: boolean; dryRun: boolean; stoppedBy: string | undefined; journal: string | undefined }): string {
+  const a = (x: string) => (options.redact ? maskAddress(x) : x);
+  const lines: string[] = [];
+  for (const r of results) {
+    if (!r) continue;
+    const rcpt = r.transactions.reduce((n, t) => n + t.recipients.length, 0);
+    const how = r.rewrite === 'bcc' ? ', external recipients moved to Bcc' : r.rewrite === 'split' ? `, split into ${plural(r.transactions.length, 'message')}` : '';
+    switch (r.action) {
+      case 'dry-run': {
+        lines.push(`would send  ${r.source}  ${plural(rcpt, 'recipient')}${how}`);
+        for (const t of r.transactions) {
+          // The dry run shows what the relay would get, in full: it is for the sender's eyes.
+          lines.push(`  MAIL FROM:<${t.mailFrom}>`);
+          for (const x of t.recipients) lines.push(`  RCPT TO:<${x}>${t.skipped.includes(x) ? '  (already accepted, journal)' : ''}`);
+          lines.push(...(t.header ?? '').replace(/\r?\n$/, '').replace(/\r?\n$/, '').split(/\r?\n/).map((l) => `  | ${l}`));
+          lines.push('');
+        }
+        break;
+      }
+      case 'sent':
+        if (!options.quiet || r.findings.length > 0) lines.push(`sent     ${r.source}  ${plural(rcpt, 'recipient')}${how}`);
+        break;
+      case 'skipped':
+        if (!options.quiet) lines.push(`skipped  ${r.source}  already accepted (journal)`);
+        break;
+      case 'blocked':
+        lines.push(`blocked  ${r.source}  not sent`);
+        break;
+      case 'refused':
+        lines.push(`refused  ${r.source}  not sent: ${r.reason ?? 'cannot be sent safely'}`);
+        if (r.hint) lines.push(`  ${r.hint}`);
+        break;
+      case 'partial':
+      case 'failed': {
+        const accepted = r.transactions.reduce((n, t) => n + t.accepted.length + t.skipped.length, 0);
+        lines.push(`${r.action === 'partial' ? 'partial' : 'failed '}  ${r.source}  ${accepted} of ${plural(rcpt, 'recipient')} accepted${how}`);
+        for (const t of r.transactions) {
+          for (const x of t.rejected) lines.push(`  refused ${a(x.address)}: ${x.response}`);
+          if (t.error) lines.push(`  ${t.error}`);
+        }
+        break;
+      }
+    }
+    if (r.action === 'dry-run' || (r.action === 'sent' && options.quiet && r.findings.length === 0) || (r.action === 'skipped' && options.quiet)) continue;
+    for (const f of r.findings) lines.push(`  ${f.severity === 'error' ? 'error' : 'warning'} ${f.code}: ${describeFinding(f, { redact: options.redact })}`);
+  }
+  if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
+  const parts = [
+    `${summary.sent} ${options.dryRun ? 'would be sent' : 'sent'}`,
+    summary.partial ? `${summary.partial} partly refused` : '',
+    summary.failed ? `${summary.failed} failed` : '',
+    summary.blocked ? `${summary.blocked} blocked` : '',
+    summary.refused ? `${summary.refused} refused` : '',
+    summary.skipped ? `${summary.skipped} skipped (already sent)` : '',
+  ].filter(Boolean);
+  lines.push(`${plural(summary.messages, 'message')}: ${parts.join(', ')}.${options.dryRun ? ' Nothing was sent (--dry-run).' : ''}`);
+  if (options.stoppedBy !== undefined) {
+    lines.push(`Stopped early: the relay did not answer (${options.stoppedBy}).`);
+    lines.push(options.journal ? `Run the same command again to send the rest; the journal ${options.journal} skips what was accepted.` : 'Rerun with --journal FILE next time so a rerun skips what was accepted.');
+  } else if (summary.failed + summary.partial > 0 && options.journal) {
+    lines.push(`Run the same command again to retry; the journal ${options.journal} skips what was accepted.`);
+  }
+  return `${lines.join('\n')}\n`;
+}

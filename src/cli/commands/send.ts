@@ -1,0 +1,81 @@
+import { Option, type Command } from 'commander';
+import { MailguardError } from '../../errors.js';
+import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
+
+export interface SendFlags extends PolicyFlags {
+  smtp?: string;
+  onViolation?: 'block' | 'bcc' | 'split' | 'warn';
+  dryRun?: boolean;
+  journal?: string;
+  rate?: number;
+  pool?: number;
+  retries?: number;
+  timeout?: number;
+  from?: string;
+  input?: 'eml' | 'mbox' | 'smtp';
+  format: 'human' | 'json';
+  redact: boolean;
+  quiet?: boolean;
+}
+
+const RATE_UNITS: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600 };
+
+/** `10`, `10/s`, `600/min`, `0.5/s` -> messages per second. */
+export function parseRate(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(?:\/(s|sec|second|m|min|minute|h|hour))?$/.exec(value.trim());
+  const n = m ? Number(m[1]) / (RATE_UNITS[m[2] ?? 's'] ?? 1) : NaN;
+  if (!m || !(n > 0)) throw new MailguardError('EUSAGE', `--rate takes messages per second or per minute, like 10/s or 600/min (got "${value}").`);
+  return n;
+}
+
+export function registerSend(program: Command): void {
+  const cmd = program
+    .command('send')
+    .summary('check each message, then relay what is safe through an SMTP server')
+    .description(
+      'Checks every message first, then relays it through an SMTP server with an explicit envelope\n' +
+        '(the Bcc field is always stripped from what is sent; Bcc recipients stay in the envelope).\n\n' +
+        '  --on-violation block  (default) a blocked message is not sent; the report says why\n' +
+        '  --on-violation bcc    external To/Cc recipients move to Bcc, then it is sent\n' +
+        '  --on-violation split  one copy per external recipient, each sent on its own\n' +
+        '  --on-violation warn   sent as it is; the findings are reported\n\n' +
+        'The envelope comes from the SMTP transcript when the input is one, else from To, Cc and\n' +
+        'Bcc (Resent-* when resending). The relay is --smtp, else MAILGUARD_SMTP_URL, else "smtp"\n' +
+        'in the configuration file; credentials in the URL or in MAILGUARD_SMTP_USER and\n' +
+        'MAILGUARD_SMTP_PASS (never printed). smtp:// upgrades with STARTTLS when offered;\n' +
+        'smtps:// is TLS from the start. Transient failures (4xx, dropped connections) are\n' +
+        'retried with backoff.\n\n' +
+        'With --journal FILE every accepted delivery is recorded (and flushed to disk) before the\n' +
+        'next: rerunning the same command after a crash, Ctrl-C or relay outage sends only what was\n' +
+        'not yet accepted.\n\n' +
+        'Exit codes: 0 everything sent, 1 a message was blocked by policy, 2 a message could not be\n' +
+        'sent (relay failure, recipients refused, unreadable or ambiguous message) or a usage error.',
+    )
+    .argument('[paths...]', 'files, directories, mbox files, SMTP transcripts, globs, or - for stdin (default: stdin when piped)')
+    .option('--smtp <url>', 'relay: smtp://[user:pass@]host[:port] or smtps://... (default: MAILGUARD_SMTP_URL, then the config file)')
+    .addOption(new Option('--on-violation <action>', 'what to do with a message the policy flags').choices(['block', 'bcc', 'split', 'warn']))
+    .option('-n, --dry-run', 'print the envelope and final header of every message it would send; send nothing')
+    .option('--journal <file>', 'record accepted deliveries here; a rerun skips them')
+    .option('--rate <n/s>', 'at most this many messages per second (10, 10/s, 600/min)', parseRate)
+    .option('--pool <n>', 'SMTP connections to use at once (default 1)', parseCount('--pool'))
+    .option('--retries <n>', 'attempts after a transient failure (default 3)', (v) => (v === '0' ? 0 : parseCount('--retries')(v)))
+    .option('--timeout <seconds>', 'connection and greeting timeout (default 30)', parseCount('--timeout'))
+    .option('--from <address>', 'envelope sender (MAIL FROM) instead of the header or transcript sender')
+    .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp']))
+    .addOption(new Option('-f, --format <format>', 'report format').choices(['human', 'json']).default('human'))
+    .option('-q, --quiet', 'leave messages that were sent cleanly out of the report')
+    .option('--no-redact', 'show full addresses in the report (masked by default: j***@example.com)');
+  addPolicyOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  mailguard send draft.eml --smtp smtp://relay.corp.example:587\n' +
+      '  MAILGUARD_SMTP_URL=smtps://mail.corp.example mailguard send outbox/ --on-violation bcc\n' +
+      '  mailguard send campaign.mbox --on-violation split --journal campaign.journal --rate 5/s\n' +
+      '  generate-campaign | mailguard send - --smtp smtp://127.0.0.1:25 --dry-run\n',
+  );
+  cmd.action(async (paths: string[], flags: SendFlags) => {
+    const { runSend } = await import('../actions/send.js');
+    process.exitCode = await runSend(paths, flags);
+  });
+}

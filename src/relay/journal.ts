@@ -1,0 +1,131 @@
+// The send journal: an append-only JSON-lines file recording, after each accepted delivery and
+// before the next one starts, which recipients accepted which message. A rerun of the same
+// command skips every (message, recipient) pair already recorded: nothing is sent twice, and
+// what was not recorded is sent again, so nothing is lost.
+//
+// A message's identity is its Message-ID plus the SHA-256 of its bytes as read (before any
+// rewrite: split copies get fresh random Message-IDs, the input does not change). The one window
+// left is a crash between the server's "250" and the fsync of its record; SMTP cannot close it.
+
+import { createHash } from 'node:crypto';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { MailguardError } from '../errors.js';
+import { readHeaderBlock, unfold } from '../message/header-block.js';
+
+/** Version of a journal line; lines of other versions are refused, not misread. */
+export const JOURNAL_VERSION = 1;
+
+export interface JournalEntry {
+  v: typeof JOURNAL_VERSION;
+  /** ISO time of the acceptance. */
+  at: string;
+  /** The input the message came from (path, path#N, -). */
+  source: string;
+  messageId: string;
+  /** SHA-256 (hex) of the message as read. */
+  sha256: string;
+  /** Recipients the relay accepted in this transaction. */
+  recipients: string[];
+  /** The relay's reply to DATA. */
+  response: string;
+}
+
+export interface MessageIdentity {
+  messageId: string;
+  sha256: string;
+}
+
+export interface Journal {
+  readonly path: string;
+  /** Recipients of this message already accepted in an earlier (or this) run. */
+  accepted(identity: MessageIdentity): ReadonlySet<string>;
+  /** Appends an entry and flushes it to disk before resolving. */
+  record(entry: Omit<JournalEntry, 'v' | 'at'>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The identity of a message: its Message-ID (empty when it has none) and a hash of its bytes. */
+export function messageIdentity(bytes: Uint8Array): MessageIdentity {
+  const header = readHeaderBlock(bytes);
+  const field = header.fields.find((f) => f.key === 'message-id');
+  const messageId = field ? unfold(field.rawValue, header.lineEnding).replace(/\s+/g, ' ').trim() : '';
+  return { messageId, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+const keyOf = (id: MessageIdentity) => `${id.messageId}\u0000${id.sha256}`;
+
+/** Opens (creating if needed) a journal. `readOnly`: read what it holds, write nothing (--dry-run). */
+export async function openJournal(file: string, options: { readOnly?: boolean } = {}): Promise<Journal> {
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new MailguardError('EUSAGE', `cannot read the journal ${file}: ${(err as Error).message}`);
+    }
+  }
+  const done = new Map<string, Set<string>>();
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(line) as JournalEntry;
+    } catch {
+      // A torn last line (a crash mid-write) recorded nothing that was flushed; anything else is damage.
+      if (i === lines.length - 1) return;
+      throw new MailguardError('EUSAGE', `the journal ${file} is damaged at line ${i + 1}.`, { hint: 'It is not a mailguard send journal, or it was edited. Move it aside to start a new one.' });
+    }
+    if (entry.v !== JOURNAL_VERSION || typeof entry.sha256 !== 'string' || !Array.isArray(entry.recipients)) {
+      throw new MailguardError('EUSAGE', `the journal ${file} has an entry mailguard cannot read at line ${i + 1}.`, { hint: 'It was written by another version, or is not a send journal.' });
+    }
+    const key = keyOf(entry);
+    const set = done.get(key) ?? new Set<string>();
+    entry.recipients.forEach((r) => set.add(r));
+    done.set(key, set);
+  });
+
+  let handle: FileHandle | undefined;
+  if (!options.readOnly) {
+    try {
+      handle = await open(file, 'a', 0o600);
+    } catch (err) {
+      throw new MailguardError('EUSAGE', `cannot write the journal ${file}: ${(err as Error).message}`);
+    }
+    // A torn last line must not swallow the next entry.
+    if (text.length > 0 && !text.endsWith('\n')) {
+      await handle.write('\n');
+      await handle.sync();
+    }
+  }
+  // Records are written one after another even when deliveries run in parallel.
+  let queue: Promise<void> = Promise.resolve();
+  const empty: ReadonlySet<string> = new Set();
+
+  return {
+    path: file,
+    accepted: (id) => done.get(keyOf(id)) ?? empty,
+    record(entry) {
+      const full: JournalEntry = { v: JOURNAL_VERSION, at: new Date().toISOString(), ...entry };
+      const key = keyOf(full);
+      const set = done.get(key) ?? new Set<string>();
+      full.recipients.forEach((r) => set.add(r));
+      done.set(key, set);
+      if (!handle) return Promise.resolve();
+      const h = handle;
+      const next = queue.then(async () => {
+        await h.write(`${JSON.stringify(full)}\n`);
+        await h.sync();
+      });
+      queue = next.catch(() => undefined);
+      return next.catch((err: unknown) => {
+        throw new MailguardError('EUSAGE', `cannot write the journal ${file}: ${(err as Error).message}`, { hint: 'Stop and fix this before sending more: without the journal a rerun sends these messages again.' });
+      });
+    },
+    async close() {
+      await queue;
+      await handle?.close();
+      handle = undefined;
+    },
+  };
+}
