@@ -1,0 +1,93 @@
+// mailguard proxy: resolve the policy and options, start the SMTP proxy, log, stop on a signal.
+
+import { readFile } from 'node:fs/promises';
+import { MailguardError } from '../../errors.js';
+import type { ProxyEvent, ProxyOptions } from '../../proxy/server.js';
+import type { ProxyFlags } from '../commands/proxy.js';
+import { EXIT } from '../exit-codes.js';
+import { resolveSettings } from '../policy-options.js';
+
+/** `HOST:PORT`, `[v6]:PORT`, `:PORT` or `PORT`. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value) ?? /^()()(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw new MailguardError('EUSAGE', `--listen takes HOST:PORT (got "${value}").`, { hint: 'For example 127.0.0.1:2525, or [::1]:2525.' });
+  }
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+function humanLine(e: ProxyEvent): string {
+  switch (e.event) {
+    case 'transaction': {
+      const parts = [e.time, e.action, `verdict=${e.verdict}`, `from=${e.from}`, `rcpt=${e.recipients}`, `size=${e.size}`];
+      if (e.user) parts.push(`user=${e.user}`);
+      if (e.findings.length) parts.push(`findings=${e.findings.join(',')}`);
+      if (e.parts) parts.push(`parts=${e.parts}`);
+      parts.push(`reply="${e.reply}"`);
+      if (e.upstream) parts.push(`upstream="${e.upstream}"`);
+      parts.push(`${e.durationMs}ms`);
+      return parts.join(' ');
+    }
+    case 'listening':
+      return `${e.time} listening on ${e.address}, relaying to ${e.upstream} (on violation: ${e.onViolation}${e.auth ? ', AUTH required' : ''}${e.tls ? ', STARTTLS' : ''})`;
+    case 'warning':
+      return `${e.time} warning: ${e.message}`;
+    case 'upstream':
+      return `${e.time} upstream ${e.state}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'stopping':
+      return `${e.time} stopping (${e.inFlight} transaction${e.inFlight === 1 ? '' : 's'} in flight)`;
+    case 'stopped':
+      return `${e.time} stopped`;
+  }
+}
+
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+}
+
+async function readPem(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new MailguardError('ECONFIG', `cannot read the TLS ${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+export async function runProxy(flags: ProxyFlags): Promise<number> {
+  const { hashPassword, loadAuthFile } = await import('../../proxy/auth-file.js');
+  if (flags.hashPassword) {
+    const password = await readStdinLine();
+    if (!password) throw new MailguardError('EUSAGE', 'no password on stdin.', { hint: 'Pipe it in: echo "$PASSWORD" | mailguard proxy --hash-password' });
+    process.stdout.write(`${await hashPassword(password)}\n`);
+    return EXIT.OK;
+  }
+  if (!flags.upstream) throw new MailguardError('EUSAGE', 'proxy needs --upstream.', { hint: 'Name the real relay, for example --upstream smtp://127.0.0.1:25.' });
+  if (!!flags.tlsKey !== !!flags.tlsCert) throw new MailguardError('EUSAGE', 'STARTTLS needs both --tls-key and --tls-cert.');
+  const { host, port } = parseListen(flags.listen);
+  const settings = await resolveSettings(flags);
+  const write = flags.log === 'json' ? (e: ProxyEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e: ProxyEvent) => process.stdout.write(`${humanLine(e)}\n`);
+
+  const options: ProxyOptions = { host, port, upstream: flags.upstream, policy: settings.policy, onViolation: flags.onViolation, log: write, logAddresses: flags.logAddresses === true };
+  if (flags.authFile) options.auth = await loadAuthFile(flags.authFile);
+  if (flags.allowUnauthenticated) options.allowUnauthenticated = true;
+  if (flags.tlsKey && flags.tlsCert) options.tls = { key: await readPem(flags.tlsKey, 'key'), cert: await readPem(flags.tlsCert, 'certificate') };
+  if (flags.maxSize !== undefined) options.maxMessageBytes = flags.maxSize;
+  if (flags.maxRecipients !== undefined) options.maxRecipients = flags.maxRecipients;
+  if (flags.upstreamTimeout !== undefined) options.upstreamTimeoutMs = flags.upstreamTimeout;
+
+  const { startProxy } = await import('../../proxy/server.js');
+  const proxy = await startProxy(options);
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      proxy.stop().then(resolve, resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  return EXIT.OK;
+}

@@ -1,0 +1,101 @@
+// The SMTP replies the proxy gives at the end of DATA, decided from what happened: pure data.
+// Each text starts with its enhanced status code (RFC 3463); smtp-server's automatic codes are
+// turned off because they are chosen from the reply code alone (550 would say 5.1.1).
+
+import type { Finding } from '../findings.js';
+import { describeFinding } from '../report/messages.js';
+import { MAX_QUOTED_REJECTS, MAX_REPLY_TEXT_CHARS } from './limits.js';
+import type { UpstreamOutcome, UpstreamReject } from './upstream.js';
+
+export interface SmtpReply {
+  code: number;
+  /** Text after the code, starting with the enhanced status code. */
+  text: string;
+}
+
+export function replyLine(r: SmtpReply): string {
+  return `${r.code} ${r.text}`;
+}
+
+function clip(text: string): string {
+  const one = text.replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, ' ');
+  return one.length > MAX_REPLY_TEXT_CHARS ? `${one.slice(0, MAX_REPLY_TEXT_CHARS - 3)}...` : one;
+}
+
+function reply(code: number, enhanced: string, text: string): SmtpReply {
+  return { code, text: clip(`${enhanced} ${text}`) };
+}
+
+/** The enhanced status code at the start of an upstream reply (`550 5.1.1 ...`), if any. */
+export function enhancedCodeOf(response: string, cls: '4' | '5'): string | undefined {
+  const m = /^\d{3}[ -]([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(response.trim());
+  return m && m[1] === cls ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
+}
+
+/** The upstream's text without its reply and enhanced codes. */
+function upstreamText(response: string): string {
+  return response.trim().replace(/^\d{3}[ -]/, '').replace(/^[245]\.\d{1,3}\.\d{1,3}\s*/, '');
+}
+
+export const REPLIES = {
+  tooBig: (limit: number) => reply(552, '5.3.4', `Message exceeds the size limit of ${limit} bytes`),
+  headerTooBig: (limit: number) => reply(552, '5.3.4', `Message header block exceeds ${limit} bytes`),
+  bareNewline: (kind: 'lf' | 'cr') => reply(550, '5.5.2', `Bare <${kind.toUpperCase()}> in message data: line ends must be CRLF (SMTP smuggling protection)`),
+  tooManyRecipients: (limit: number) => reply(452, '4.5.3', `Too many recipients: at most ${limit} per message, send the rest in another transaction`),
+  notAMessage: (why: string) => reply(554, '5.6.0', `Not a valid message: ${why}`),
+  cannotRewrite: (why: string) => reply(550, '5.7.1', `Blocked by mailguard: the message cannot be rewritten safely (${why})`),
+  upstreamDown: () => reply(451, '4.4.1', 'Upstream relay not reachable; try again later'),
+  shuttingDown: () => reply(421, '4.3.2', 'mailguard proxy shutting down; try again later'),
+  sessionTooLong: () => reply(421, '4.4.2', 'Session time limit reached; reconnect to continue'),
+  internalError: () => reply(451, '4.3.0', 'Local error in processing; try again later'),
+};
+
+/**
+ * A policy block: 550 5.7.1 and one line naming the first blocking finding, in the report's
+ * wording with addresses masked. Never the address list.
+ */
+export function blockReply(findings: readonly Finding[]): SmtpReply {
+  const errors = findings.filter((f) => f.severity === 'error');
+  const first = errors[0] ?? findings[0];
+  const what = first ? describeFinding(first, { redact: true }) : 'policy violation';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more finding${errors.length > 2 ? 's' : ''})` : '';
+  const fix = first?.code === 'EXPOSED_RECIPIENTS' ? '; put external recipients in Bcc' : '';
+  return reply(550, '5.7.1', `Blocked by mailguard: ${what}${more}${fix}`);
+}
+
+function quoteRejects(rejected: readonly UpstreamReject[]): string {
+  const shown = rejected.slice(0, MAX_QUOTED_REJECTS).map((r) => `<${r.address}> ${r.code} ${upstreamText(r.response)}`.trim());
+  const more = rejected.length > MAX_QUOTED_REJECTS ? ` and ${rejected.length - MAX_QUOTED_REJECTS} more` : '';
+  return `${shown.join('; ')}${more}`;
+}
+
+/**
+ * The client's reply for what the upstream did: 250 only when it accepted the message; 451 for
+ * anything temporary (4xx, timeouts, no connection); the upstream's own 5xx for a permanent
+ * refusal. `parts` > 1 when a split message was relayed as several transactions.
+ */
+export function upstreamReply(outcome: UpstreamOutcome, totalRecipients: number): SmtpReply {
+  switch (outcome.kind) {
+    case 'accepted':
+      return reply(250, '2.0.0', `Ok: relayed (upstream: ${outcome.response})`);
+    case 'unreachable':
+      return REPLIES.upstreamDown();
+    case 'refused': {
+      const temporary = outcome.code < 500;
+      if (outcome.stage === 'rcpt' && outcome.rejected.length > 0) {
+        const anyTemporary = outcome.rejected.some((r) => r.code < 500);
+        const n = outcome.rejected.length;
+        const list = quoteRejects(outcome.rejected);
+        if (anyTemporary) {
+          const first = outcome.rejected.find((r) => r.code < 500)!;
+          return reply(451, enhancedCodeOf(first.response, '4') ?? '4.3.0', `Upstream deferred ${n} of ${totalRecipients} recipients, nothing was delivered; try again later: ${list}`);
+        }
+        const first = outcome.rejected[0]!;
+        return reply(first.code >= 500 ? first.code : 550, enhancedCodeOf(first.response, '5') ?? '5.1.1', `Upstream refused ${n} of ${totalRecipients} recipients, nothing was delivered: ${list}`);
+      }
+      const text = upstreamText(outcome.response);
+      if (temporary) return reply(451, enhancedCodeOf(outcome.response, '4') ?? '4.3.0', `Upstream deferred the message; try again later (upstream: ${outcome.code} ${text})`);
+      return reply(outcome.code, enhancedCodeOf(outcome.response, '5') ?? '5.0.0', `Upstream refused the message (upstream: ${outcome.code} ${text})`);
+    }
+  }
+}

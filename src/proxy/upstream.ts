@@ -1,0 +1,256 @@
+// The proxy's upstream client: one SMTP transaction to the real relay with the original envelope,
+// over nodemailer's SMTPConnection (imported lazily). It reports what the upstream said: the reply
+// to the final dot, or the stage and code it refused at, and every recipient it refused.
+//
+// All or nothing: when the upstream refuses some recipients but not others, the connection is
+// dropped before the end of DATA, so the upstream discards the message and nobody receives it.
+// The client then gets an error naming the refused recipients and can fix or retry the whole
+// transaction; a partial 250 would silently drop the refused recipients, and a 4xx after a
+// partial delivery would deliver twice on retry.
+
+import { Readable } from 'node:stream';
+import { MailguardError } from '../errors.js';
+import type { Envelope } from '../message/envelope.js';
+import { UPSTREAM_CONNECT_TIMEOUT_MS, UPSTREAM_GREETING_TIMEOUT_MS, UPSTREAM_TRANSACTION_TIMEOUT_MS } from './limits.js';
+
+export interface UpstreamTarget {
+  host: string;
+  port: number;
+  /** Implicit TLS (smtps://). Otherwise STARTTLS is used when the upstream offers it. */
+  secure: boolean;
+  auth?: { user: string; pass: string };
+  /**
+   * STARTTLS towards the upstream: `none` (ignore it; the default on loopback, where it protects
+   * nothing), `verify` (use it when offered, certificate checked; the default elsewhere),
+   * `no-verify` (use it when offered, any certificate), `required` (refuse to send without it).
+   * Set with `?tls=...` on the URL.
+   */
+  tls: UpstreamTls;
+  /** The URL with any password removed, for logs. */
+  display: string;
+}
+
+export type UpstreamTls = 'none' | 'verify' | 'no-verify' | 'required';
+const UPSTREAM_TLS_MODES: readonly UpstreamTls[] = ['none', 'verify', 'no-verify', 'required'];
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export interface UpstreamReject {
+  address: string;
+  code: number;
+  response: string;
+}
+
+export type UpstreamOutcome =
+  /** The upstream took the message (its reply to the final dot). */
+  | { kind: 'accepted'; code: number; response: string }
+  /** The upstream answered with an error at `stage`; `rejected` lists refused recipients. */
+  | { kind: 'refused'; stage: 'mail' | 'rcpt' | 'data' | 'message' | 'auth' | 'other'; code: number; response: string; rejected: UpstreamReject[] }
+  /** No SMTP answer: connection refused or lost, TLS failure, timeout. */
+  | { kind: 'unreachable'; reason: string };
+
+export interface UpstreamOptions {
+  /** The whole transaction, connect to final reply. */
+  timeoutMs?: number;
+  /** EHLO name. */
+  name?: string;
+}
+
+/** Parses `smtp://[user:pass@]host[:port]` or `smtps://...`. */
+export function parseUpstreamUrl(url: string): UpstreamTarget {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new MailguardError('EUSAGE', `--upstream is not a URL (got "${url}").`, { hint: 'Give smtp://HOST:PORT, for example smtp://127.0.0.1:10026.' });
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') {
+    throw new MailguardError('EUSAGE', `--upstream must be an smtp:// or smtps:// URL (got "${u.protocol}").`, { hint: 'For example smtp://127.0.0.1:10026.' });
+  }
+  if (!u.hostname) throw new MailguardError('EUSAGE', `--upstream has no host (got "${url}").`);
+  const secure = u.protocol === 'smtps:';
+  const port = u.port ? Number(u.port) : secure ? 465 : 25;
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const tlsParam = u.searchParams.get('tls');
+  if (tlsParam !== null && !(UPSTREAM_TLS_MODES as readonly string[]).includes(tlsParam)) {
+    throw new MailguardError('EUSAGE', `--upstream: tls=${tlsParam} is not one of ${UPSTREAM_TLS_MODES.join(', ')}.`);
+  }
+  const tls = (tlsParam as UpstreamTls | null) ?? (isLoopback(host) ? 'none' : 'verify');
+  const target: UpstreamTarget = { host, port, secure, tls, display: `${u.protocol}//${u.hostname}:${port}` };
+  if (u.username) target.auth = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
+  return target;
+}
+
+type Connection = import('nodemailer/lib/smtp-connection').default;
+type NodemailerError = Error & { code?: string; responseCode?: number; response?: string; command?: string; rejectedErrors?: NodemailerError[]; recipient?: string };
+
+/** The envelope state nodemailer keeps while a message is sent; read to see refused recipients
+ * before the message is committed (the public API reports them only after delivery). */
+interface EnvelopeState {
+  rejectedErrors?: NodemailerError[];
+}
+
+function stageOf(command: string | undefined): 'mail' | 'rcpt' | 'data' | 'message' | 'auth' | 'other' {
+  const c = (command ?? '').toUpperCase();
+  if (c.startsWith('MAIL')) return 'mail';
+  if (c.startsWith('RCPT')) return 'rcpt';
+  if (c === 'DATA') return 'data';
+  if (c.startsWith('AUTH')) return 'auth';
+  return 'other';
+}
+
+function rejectsOf(errors: NodemailerError[] | undefined): UpstreamReject[] {
+  return (errors ?? []).map((e) => ({ address: e.recipient ?? '', code: e.responseCode ?? 0, response: (e.response ?? e.message).trim() }));
+}
+
+function outcomeOfError(err: NodemailerError): UpstreamOutcome {
+  if (typeof err.responseCode === 'number' && err.responseCode >= 400) {
+    const stage = err.code === 'EMESSAGE' && err.command === 'DATA' ? 'message' : stageOf(err.command);
+    return { kind: 'refused', stage, code: err.responseCode, response: (err.response ?? err.message).trim(), rejected: rejectsOf(err.rejectedErrors) };
+  }
+  return { kind: 'unreachable', reason: `${err.code ?? 'ERROR'}: ${err.message}` };
+}
+
+async function loadConnection(): Promise<typeof import('nodemailer/lib/smtp-connection').default> {
+  const mod = await import('nodemailer/lib/smtp-connection');
+  return mod.default;
+}
+
+function connectionOptions(target: UpstreamTarget, options: UpstreamOptions, timeoutMs: number) {
+  const o: import('nodemailer/lib/smtp-connection').SMTPConnectionOptions = {
+    host: target.host,
+    port: target.port,
+    secure: target.secure,
+    connectionTimeout: Math.min(UPSTREAM_CONNECT_TIMEOUT_MS, timeoutMs),
+    greetingTimeout: Math.min(UPSTREAM_GREETING_TIMEOUT_MS, timeoutMs),
+    socketTimeout: timeoutMs,
+    logger: false,
+    // The upstream is usually the local MTA on loopback.
+    allowInternalNetworkInterfaces: true,
+  };
+  if (options.name) o.name = options.name;
+  if (!target.secure) {
+    if (target.tls === 'none') o.ignoreTLS = true;
+    else if (target.tls === 'required') o.requireTLS = true;
+  }
+  if (target.tls === 'no-verify') o.tls = { rejectUnauthorized: false };
+  return o;
+}
+
+/**
+ * Relays one message: MAIL FROM and every RCPT TO of `envelope`, then `bytes`. Resolves with what
+ * the upstream said; never rejects.
+ */
+export async function relayToUpstream(target: UpstreamTarget, envelope: Envelope, bytes: Uint8Array, options: UpstreamOptions = {}): Promise<UpstreamOutcome> {
+  const SMTPConnection = await loadConnection();
+  const timeoutMs = options.timeoutMs ?? UPSTREAM_TRANSACTION_TIMEOUT_MS;
+  const conn: Connection = new SMTPConnection(connectionOptions(target, options, timeoutMs));
+  return new Promise<UpstreamOutcome>((resolve) => {
+    let settled = false;
+    const finish = (outcome: UpstreamOutcome, how: 'quit' | 'drop') => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (how === 'quit') {
+        try {
+          conn.quit();
+        } catch {
+          conn.close();
+        }
+      } else {
+        conn.close();
+      }
+      resolve(outcome);
+    };
+    // Dropping the connection before the final dot makes the upstream discard the message.
+    const timer = setTimeout(() => finish({ kind: 'unreachable', reason: `ETIMEDOUT: no reply within ${timeoutMs} ms` }, 'drop'), timeoutMs);
+    conn.on('error', (err: NodemailerError) => finish(outcomeOfError(err), 'drop'));
+    conn.on('end', () => finish({ kind: 'unreachable', reason: 'ECONNECTION: the upstream closed the connection' }, 'drop'));
+
+    const send = () => {
+      const message = new Readable({
+        read() {
+          // Called once nodemailer has every RCPT reply and the upstream said 354: the last moment
+          // the message can still be withdrawn.
+          const state = (conn as unknown as { _envelope?: EnvelopeState })._envelope;
+          if (!state || !Array.isArray(state.rejectedErrors)) {
+            finish({ kind: 'unreachable', reason: 'EINTERNAL: cannot see the upstream RCPT replies (nodemailer changed); refusing to relay' }, 'drop');
+            return;
+          }
+          if (state.rejectedErrors.length > 0) {
+            const rejected = rejectsOf(state.rejectedErrors);
+            const first = rejected.find((r) => r.code >= 400 && r.code < 500) ?? rejected[0]!;
+            finish({ kind: 'refused', stage: 'rcpt', code: first.code, response: first.response, rejected }, 'drop');
+            return;
+          }
+          this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+          this.push(null);
+        },
+      });
+      let eightBit = false;
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i]! >= 0x80) {
+          eightBit = true;
+          break;
+        }
+      }
+      const env = { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: eightBit };
+      conn.send(env, message, (err, info) => {
+        if (err) {
+          finish(outcomeOfError(err as NodemailerError), 'drop');
+          return;
+        }
+        const response = String(info.response ?? '').trim();
+        const code = Number(response.slice(0, 3)) || 250;
+        if (info.rejected && info.rejected.length > 0) {
+          // Not reachable while the check in read() works; kept so a partial delivery is never
+          // reported as a full one.
+          finish({ kind: 'refused', stage: 'rcpt', code: 550, response: `delivered to ${info.accepted.length} recipient(s) only`, rejected: rejectsOf((info as { rejectedErrors?: NodemailerError[] }).rejectedErrors) }, 'quit');
+          return;
+        }
+        finish({ kind: 'accepted', code, response }, 'quit');
+      });
+    };
+
+    conn.connect((err) => {
+      if (err) {
+        finish(outcomeOfError(err as NodemailerError), 'drop');
+        return;
+      }
+      if (!target.auth) {
+        send();
+        return;
+      }
+      conn.login({ credentials: { user: target.auth.user, pass: target.auth.pass } }, (loginErr) => {
+        if (loginErr) {
+          const o = outcomeOfError(loginErr as NodemailerError);
+          finish(o.kind === 'refused' ? { ...o, stage: 'auth' } : o, 'drop');
+          return;
+        }
+        send();
+      });
+    });
+  });
+}
+
+/** Connects and says EHLO: is the upstream there? */
+export async function probeUpstream(target: UpstreamTarget, timeoutMs: number = UPSTREAM_CONNECT_TIMEOUT_MS): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const SMTPConnection = await loadConnection();
+  const conn: Connection = new SMTPConnection(connectionOptions(target, {}, timeoutMs));
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (r: { ok: true } | { ok: false; reason: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (r.ok) conn.quit();
+      else conn.close();
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ ok: false, reason: `ETIMEDOUT: no greeting within ${timeoutMs} ms` }), timeoutMs);
+    conn.on('error', (err: NodemailerError) => finish({ ok: false, reason: `${err.code ?? 'ERROR'}: ${err.message}` }));
+    conn.connect((err) => (err ? finish({ ok: false, reason: `${(err as NodemailerError).code ?? 'ERROR'}: ${err.message}` }) : finish({ ok: true })));
+  });
+}
