@@ -48,10 +48,12 @@ export function splitMessage(bytes: Uint8Array, policy: Policy, options: SplitOp
   const internalVisible: string[] = [];
   const bccOnly: Recipient[] = [];
   const seen = new Set<string>();
+  const firstField = new Map<string, string>();
   for (const a of parsed.addresses) {
     if (a.field !== 'to' && a.field !== 'cc') continue;
     if (seen.has(a.mailbox.address)) continue;
     seen.add(a.mailbox.address);
+    firstField.set(a.mailbox.address, a.field);
     if (internal.get(a.mailbox.address)) internalVisible.push(a.mailbox.address);
     else external.push({ mailbox: a.mailbox, field: a.field });
   }
@@ -127,10 +129,7 @@ export function splitMessage(bytes: Uint8Array, policy: Policy, options: SplitOp
       extraTo = composeField(toIndexes.length > 0 ? header.fields[toIndexes[0]!]!.name : 'To', UNDISCLOSED_GROUP, header);
     }
     messages.push({ bytes: build(chunks, extraTo), recipients: internalVisible });
-    for (const address of internalVisible) {
-      const field = parsed.addresses.find((a) => a.mailbox.address === address && (a.field === 'to' || a.field === 'cc'))!.field;
-      plan.moved.push({ address, from: field, to: `message ${messages.length}` });
-    }
+    for (const address of internalVisible) plan.moved.push({ address, from: firstField.get(address)!, to: `message ${messages.length}` });
   }
 
   for (const r of bccOnly) personal(r);
