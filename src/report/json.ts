@@ -21,6 +21,8 @@ export interface JsonFinding {
   severity: Finding['severity'];
   message: string;
   line?: number;
+  /** Where in a campaign JSON file: `messages[3].cc`. */
+  jsonPath?: string;
   /** The finding's coded arguments (see FindingArgs). */
   args: Record<string, unknown>;
 }
@@ -71,6 +73,7 @@ export function toJsonReport(report: Report, options: Pick<FormatOptions, 'redac
         findings: r.findings.map((f) => {
           const jf: JsonFinding = { code: f.code, severity: f.severity, message: describeFinding(f, { redact }), args: redact ? maskArgs(f.args) : { ...f.args } };
           if (f.line !== undefined) jf.line = f.line;
+          if (f.jsonPath !== undefined) jf.jsonPath = f.jsonPath;
           return jf;
         }),
         recipients: {
