@@ -1,0 +1,267 @@
+// mailguard send, spawned as a user runs it, against a real SMTP server on 127.0.0.1 that
+// records every envelope and every byte it is given.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FIXTURES, runCli } from '../helpers/cli.js';
+import { startSink, type Sink, type SinkMessage } from '../helpers/smtp-sink.js';
+
+const POLICY = ['--internal-domain', 'corp.example'];
+const fx = (name: string) => path.join(FIXTURES, name);
+const EXTERNAL = ['ann@alpha.test', 'ben@beta.test', 'cy@gamma.test', 'dee@delta.test', 'eve@epsilon.test'];
+
+let sink: Sink | undefined;
+let tmp: string;
+beforeEach(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'mailguard-send-'));
+});
+afterEach(async () => {
+  await sink?.close();
+  sink = undefined;
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** The header block of a received message, unfolded. */
+const headerOf = (m: SinkMessage) => m.raw.toString('latin1').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+const field = (m: SinkMessage, name: string) => headerOf(m).split(/\r?\n/).filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+
+describe('block (the default)', () => {
+  it('sends nothing exposed, sends the clean message, and exits 1 saying why', async () => {
+    sink = await startSink();
+    const r = await runCli(['send', fx('send-exposed.eml'), fx('send-clean.eml'), '--smtp', sink.url, ...POLICY]);
+    expect(r.code).toBe(1);
+    expect(sink.messages).toHaveLength(1);
+    expect(headerOf(sink.messages[0]!)).toContain('Message-ID: <send-clean-1@corp.example>');
+    expect(r.stdout).toMatch(/blocked\s+\S*send-exposed\.eml/);
+    expect(r.stdout).toContain('EXPOSED_RECIPIENTS');
+  });
+
+  it('strips the Bcc field from what it sends and keeps the Bcc recipient in the envelope', async () => {
+    sink = await startSink();
+    const r = await runCli(['send', fx('send-clean.eml'), '--smtp', sink.url, ...POLICY]);
+    expect(r.code).toBe(0);
+    const [m] = sink.messages;
+    expect(m!.mailFrom).toBe('sales@corp.example');
+    expect(m!.rcptTo.sort()).toEqual(['ann@alpha.test', 'audit@corp.example', 'boss@corp.example']);
+    expect(field(m!, 'bcc')).toEqual([]);
+    expect(m!.raw.toString()).not.toContain('audit@corp.example');
+    // Everything else is byte-for-byte what was read.
+    const original = await readFile(fx('send-clean.eml'), 'latin1');
+    expect(m!.raw.toString('latin1').replace(/\r\n/g, '\n')).toBe(original.replace('Bcc: audit@corp.example\n', ''));
+  });
+
+  it('warn sends the exposed message as it is (Bcc still stripped) and reports the finding', async () => {
+    sink = await startSink();
+    const r = await runCli(['send', fx('send-exposed.eml'), '--smtp', sink.url, '--on-violation', 'warn', ...POLICY]);
+    expect(r.code).toBe(0);
+    expect(sink.messages).toHaveLength(1);
+    expect(field(sink.messages[0]!, 'to')[0]).toContain('eve@epsilon.test');
+    expect(field(sink.messages[0]!, 'bcc')).toEqual([]);
+    expect(r.stdout).toContain('EXPOSED_RECIPIENTS');
+  });
+});
+
+describe('rewrite before sending', () => {
+  it('bcc: arrives once with the full envelope, no visible external and no Bcc field', async () => {
+    sink = await startSink();
+    const r = await runCli(['send', fx('send-exposed.eml'), '--smtp', sink.url, '--on-violation', 'bcc', ...POLICY]);
+    expect(r.code).toBe(0);
+    expect(sink.messages).toHaveLength(1);
+    const m = sink.messages[0]!;
+    expect(m.rcptTo.sort()).toEqual([...EXTERNAL, 'audit@corp.example', 'boss@corp.example'].sort());
+    const visible = [...field(m, 'to'), ...field(m, 'cc')].join('\n');
+    for (const a of EXTERNAL) expect(visible).not.toContain(a);
+    expect(visible).toContain('boss@corp.example');
+    expect(field(m, 'bcc')).toEqual([]);
+    expect(m.raw.toString()).toContain('our spring offer.');
+  });
+
+  it('split: arrives as one message per recipient, each showing only its own recipient', async () => {
+    sink = await startSink();
+    const r = await runCli(['send', fx('send-exposed.eml'), '--smtp', sink.url, '--on-violation', 'split', ...POLICY]);
+    expect(r.code).toBe(0);
+    // 5 external copies, the internal Cc copy, the Bcc-only copy.
+    expect(sink.messages).toHaveLength(7);
+    const all = sink.messages.flatMap((m) => m.rcptTo).sort();
+    expect(all).toEqual([...EXTERNAL, 'audit@corp.example', 'boss@corp.example'].sort());
+    for (const m of sink.messages) {
+      const visible = [...field(m, 'to'), ...field(m, 'cc')].join('\n');
+      const shownExternal = EXTERNAL.filter((a) => visible.includes(a));
+      expect(shownExternal.length).toBeLessThanOrEqual(1);
+      if (shownExternal.length === 1) expect(m.rcptTo).toEqual(shownExternal);
+      expect(field(m, 'bcc')).toEqual([]);
+    }
+  });
+
+  it('--dry-run prints envelope and final header and sends nothing, without needing a relay', async () => {
+    const r = await runCli(['send', fx('send-exposed.eml'), '--dry-run', '--on-violation', 'bcc', ...POLICY]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('MAIL FROM:<sales@corp.example>');
+    expect(r.stdout).toContain('RCPT TO:<eve@epsilon.test>');
+    expect(r.stdout).toContain('| To: undisclosed-recipients:;');
+    expect(r.stdout).not.toMatch(/\| Bcc:/);
+    expect(r.stdout).toContain('Nothing was sent');
+  });
+});
+
+describe('envelopes and inputs', () => {
+  it('takes the envelope of an SMTP transcript, hidden recipients included', async () => {
+    sink = await startSink();
+    const r = await runCli(['send', fx('send-transcript.smtp'), '--smtp', sink.url, ...POLICY]);
+    expect(r.code).toBe(0);
+    expect(sink.messages.map((m) => [m.mailFrom, m.rcptTo])).toEqual([['bounces@corp.example', ['ann@alpha.test', 'hidden@corp.example']]]);
+  });
+
+  it('reads piped input and honours --from', async () => {
+    sink = await startSink();
+    const input = await readFile(fx('send-clean.eml'));
+    const r = await runCli(['send', '-', '--from', 'bounce@corp.example', ...POLICY], { input, env: { MAILGUARD_SMTP_URL: sink.url } });
+    expect(r.code).toBe(0);
+    expect(sink.messages[0]!.mailFrom).toBe('bounce@corp.example');
+  });
+
+  it('without a relay it exits 2 and says how to give one', async () => {
+    const r = await runCli(['send', fx('send-clean.eml'), ...POLICY], { env: { MAILGUARD_SMTP_URL: '' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no SMTP relay given');
+    expect(r.stderr).toContain('MAILGUARD_SMTP_URL');
+  });
+
+  it('never prints the password of the relay URL, even when the relay fails', async () => {
+    const port = await closedPort();
+    const r = await runCli(['send', fx('send-clean.eml'), '--smtp', `smtp://robot:hunter2@127.0.0.1:${port}`, '--retries', '0', ...POLICY]);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+    expect(r.stdout).toContain(`smtp://127.0.0.1:${port}`);
+  });
+});
+
+describe('partial failures', () => {
+  it('names the recipients the server refused (masked) and exits 2; the others get the message', async () => {
+    sink = await startSink({ rcpt: (a) => (a === 'boss@corp.example' ? 550 : undefined) });
+    const r = await runCli(['send', fx('send-clean.eml'), '--smtp', sink.url, ...POLICY]);
+    expect(r.code).toBe(2);
+    expect(sink.messages[0]!.rcptTo.sort()).toEqual(['ann@alpha.test', 'audit@corp.example']);
+    expect(r.stdout).toContain('b***@corp.example');
+    expect(r.stdout).not.toContain('boss@corp.example');
+    expect(r.stdout).toMatch(/partial\s+\S*send-clean\.eml\s+2 of 3 recipients accepted/);
+  });
+
+  it('--no-redact names them in full, and --format json carries them per message', async () => {
+    sink = await startSink({ rcpt: (a) => (a === 'boss@corp.example' ? 550 : undefined) });
+    const r = await runCli(['send', fx('send-clean.eml'), '--smtp', sink.url, '--no-redact', '--format', 'json', ...POLICY]);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.version).toBe(1);
+    expect(doc.results[0].action).toBe('partial');
+    expect(doc.results[0].transactions[0].rejected).toEqual([{ address: 'boss@corp.example', response: expect.stringMatching(/^550/) }]);
+    expect(doc.summary).toMatchObject({ messages: 1, partial: 1, recipientsAccepted: 2, recipientsRejected: 1 });
+  });
+});
+
+describe('the journal', () => {
+  it('after the relay drops mid-batch and comes back, a rerun delivers each message exactly once', async () => {
+    let dropped = false;
+    sink = await startSink({
+      rcpt: () => {
+        // At the third message's RCPT the relay goes away, before it has accepted it.
+        if (sink!.messages.length === 2 && !dropped) {
+          dropped = true;
+          gate.goDown();
+        }
+        return undefined;
+      },
+    });
+    const gate = await startGate(sink.port);
+    try {
+      const journal = path.join(tmp, 'batch.journal');
+      const args = ['send', fx('send-batch'), '--smtp', `smtp://127.0.0.1:${gate.port}`, '--journal', journal, '--retries', '1', ...POLICY];
+      const first = await runCli(args);
+      expect(first.code).toBe(2);
+      expect(first.stdout).toContain('Stopped early');
+      expect(sink.messages).toHaveLength(2);
+      expect((await readFile(journal, 'utf8')).trim().split('\n')).toHaveLength(2);
+
+      await gate.comeBack();
+      const second = await runCli(args);
+      expect(second.stderr).toBe('');
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/5 messages: 3 sent, 2 skipped/);
+      const ids = sink.messages.map((m) => /Message-ID: (<[^>]+>)/.exec(m.raw.toString())![1]).sort();
+      expect(ids).toEqual([1, 2, 3, 4, 5].map((i) => `<send-batch-${i}@corp.example>`));
+
+      // A third run has nothing left to send.
+      const third = await runCli(args);
+      expect(third.code).toBe(0);
+      expect(sink.messages).toHaveLength(5);
+      expect(third.stdout).toMatch(/5 skipped/);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('a journal from a partial reject sends the rerun only to the recipients not yet accepted', async () => {
+    let refuse = true;
+    sink = await startSink({ rcpt: (a) => (refuse && a === 'boss@corp.example' ? 550 : undefined) });
+    const journal = path.join(tmp, 'j');
+    const args = ['send', fx('send-clean.eml'), '--smtp', sink.url, '--journal', journal, ...POLICY];
+    expect((await runCli(args)).code).toBe(2);
+    refuse = false;
+    expect((await runCli(args)).code).toBe(0);
+    expect(sink.messages.map((m) => m.rcptTo.sort())).toEqual([['ann@alpha.test', 'audit@corp.example'], ['boss@corp.example']]);
+  });
+});
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A TCP forwarder in front of the sink that can go down (dropping every connection) and come back on the same port. */
+async function startGate(target: number) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const listen = async () => {
+    server = net.createServer((client) => {
+      const upstream = net.connect(target, '127.0.0.1');
+      sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      // The client's connection is cut; the server's side is closed gracefully (no reset for it to trip on).
+      const drop = () => {
+        client.destroy();
+        upstream.end();
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    port = (server!.address() as net.AddressInfo).port;
+  };
+  await listen();
+  const gate = {
+    port,
+    down: false,
+    goDown() {
+      gate.down = true;
+      server?.close();
+      for (const s of sockets) s.end();
+      sockets.clear();
+    },
+    async comeBack() {
+      gate.down = false;
+      await listen();
+    },
+    async close() {
+      for (const s of sockets) s.end();
+      await new Promise<void>((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()));
+    },
+  };
+  return gate;
+}
