@@ -100,7 +100,8 @@ export function prepareSendmailMessage(raw: Uint8Array, args: SendmailArgs, opti
   else if (options.defaultSender !== undefined) mailFrom = validSender(options.defaultSender, 'sendmail.from');
   else if (fromField) mailFrom = fromField.mailbox.address;
   if (mailFrom === undefined) {
-    throw new MailguardError('EUSAGE', 'no sender: the message has no From field and no -f was given.', { hint: 'Pass -f you@example.org, or set "sendmail": { "from": ... } in the configuration.' });
+    const why = parsed.header.fields.some((f) => f.key === 'from') ? 'the From field holds no full address (cron writes "root")' : 'the message has no From field';
+    throw new MailguardError('EUSAGE', `no envelope sender: ${why} and no -f was given.`, { hint: 'Pass -f you@example.org, or set "sendmail": { "from": "..." } in the configuration.' });
   }
 
   // Header fields sendmail would add; written at the end of the header block.

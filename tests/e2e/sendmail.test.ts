@@ -1,0 +1,294 @@
+// mailguard-sendmail as programs call it: a shell pipeline and a Python script piping a message
+// in, with and without -t, with -i and a lone "." line, recipients on the command line; every
+// exit status, against a real recording SMTP server on 127.0.0.1 (or a recording sendmail script).
+import { execFile } from 'node:child_process';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FIXTURES } from '../helpers/cli.js';
+import { startSink, type Sink, type SinkBehaviour } from '../helpers/smtp-sink.js';
+import { cleanEnv, runSendmail, scratchDir, SENDMAIL_BIN, writeRecordingSendmail } from '../sendmail/run-sendmail.js';
+
+const execFileP = promisify(execFile);
+
+let sink: Sink | undefined;
+let scratch: { dir: string; cleanup: () => Promise<void> };
+
+const POLICY = { internalDomains: ['corp.example'], warnAt: 2, blockAt: 3 };
+
+async function setup(behaviour: SinkBehaviour = {}, config: object = {}): Promise<Sink> {
+  sink = await startSink(behaviour);
+  scratch = await scratchDir({ ...POLICY, smtp: sink.url, ...config });
+  return sink;
+}
+
+beforeEach(() => {
+  sink = undefined;
+});
+afterEach(async () => {
+  await sink?.close();
+  await scratch?.cleanup();
+});
+
+const CLEAN = 'From: Dev <dev@corp.example>\nTo: a@x1.test\nCc: colleague@corp.example\nSubject: hello\n\nline 1\n';
+const EXPOSED = readFile(path.join(FIXTURES, 'sendmail-exposed.eml'));
+const CRON = readFile(path.join(FIXTURES, 'sendmail-cron.eml'));
+const text = (b: Buffer) => b.toString('utf8');
+
+describe('mailguard-sendmail delivering through the relay', () => {
+  it('a shell pipeline with -t: recipients from To and Cc, sender from From, exit 0', async () => {
+    const s = await setup();
+    const { stdout } = await execFileP('sh', ['-c', `printf '%s' "$MSG" | "${process.execPath}" "${SENDMAIL_BIN}" -t; echo "status=$?"`], {
+      cwd: scratch.dir,
+      env: cleanEnv({ MSG: CLEAN }),
+    });
+    expect(stdout.trim()).toBe('status=0');
+    expect(s.messages).toHaveLength(1);
+    expect(s.messages[0]!.mailFrom).toBe('dev@corp.example');
+    expect(s.messages[0]!.rcptTo).toEqual(['a@x1.test', 'colleague@corp.example']);
+    const raw = text(s.messages[0]!.raw);
+    expect(raw).toMatch(/^Date: .+\+0000\r$/m);
+    expect(raw).toMatch(/^Message-ID: <[^>]+@corp\.example>\r$/m);
+    expect(raw).toContain('\r\n\r\nline 1\r\n');
+  });
+
+  it('a Python program with os.popen("sendmail -t -i"), the classic idiom', async () => {
+    const s = await setup();
+    const py = [
+      'import os, sys',
+      `p = os.popen('"${process.execPath}" "${SENDMAIL_BIN}" -t -i', 'w')`,
+      'p.write("From: app@corp.example\\nTo: user@x1.test\\nBcc: archive@corp.example\\nSubject: py\\n\\nfrom python\\n.\\nstill the body\\n")',
+      'status = p.close()',
+      'print("status", 0 if status is None else os.waitstatus_to_exitcode(status))',
+    ].join('\n');
+    const { stdout } = await execFileP('python3', ['-c', py], { cwd: scratch.dir, env: cleanEnv() });
+    expect(stdout.trim()).toBe('status 0');
+    expect(s.messages).toHaveLength(1);
+    expect(s.messages[0]!.rcptTo).toEqual(['user@x1.test', 'archive@corp.example']);
+    const raw = text(s.messages[0]!.raw);
+    expect(raw).not.toMatch(/^Bcc:|archive@/im); // -t removes the Bcc field; the envelope keeps the recipient
+    expect(raw).toContain('from python\r\n.\r\nstill the body\r\n'); // -i: the lone dot is data
+  });
+
+  it('without -i a lone "." ends the message; with -i it is part of it', async () => {
+    const s = await setup();
+    const cron = await CRON;
+    const r1 = await runSendmail(['-FCronDaemon', '-B8BITMIME', '-oem', '-f', 'cron@build.corp.example', 'ops@corp.example'], { input: cron, cwd: scratch.dir });
+    expect(r1.code).toBe(0);
+    const r2 = await runSendmail(['-oi', '-f', 'cron@build.corp.example', 'ops@corp.example'], { input: cron, cwd: scratch.dir });
+    expect(r2.code).toBe(0);
+    expect(s.messages).toHaveLength(2);
+    expect(text(s.messages[0]!.raw)).toContain('backup finished: 1204 files\r\n');
+    expect(text(s.messages[0]!.raw)).not.toContain('lines after a lone dot');
+    expect(text(s.messages[1]!.raw)).toContain('backup finished: 1204 files\r\n.\r\nlines after a lone dot');
+    // The message's own From is kept; -F only names a From that is missing.
+    expect(text(s.messages[0]!.raw)).toMatch(/^From: root \(Cron Daemon\)\r$/m);
+    expect(s.messages[0]!.mailFrom).toBe('cron@build.corp.example');
+  });
+
+  it('recipients on the command line (no -t) are the envelope, whatever the header says; -t adds the header ones', async () => {
+    const s = await setup();
+    const msg = 'From: dev@corp.example\nTo: shown@x1.test\nSubject: s\n\nb\n';
+    expect((await runSendmail(['-i', '--', 'other@x2.test', 'third@x3.test'], { input: msg, cwd: scratch.dir })).code).toBe(0);
+    expect((await runSendmail(['-t', '-i', 'extra@x2.test'], { input: msg, cwd: scratch.dir })).code).toBe(0);
+    expect(s.messages.map((m) => m.rcptTo)).toEqual([['other@x2.test', 'third@x3.test'], ['shown@x1.test', 'extra@x2.test']]);
+  });
+
+  it('mailguard sendmail (the subcommand) works the same, -f and -F fill a missing From', async () => {
+    const s = await setup();
+    const r = await runSendmail(['-oi', '-f', 'me@corp.example', '-F', 'Build Bot', 'a@x1.test'], { input: 'Subject: s\n\nb\n', cwd: scratch.dir, subcommand: true });
+    expect(r.code).toBe(0);
+    expect(s.messages[0]!.mailFrom).toBe('me@corp.example');
+    expect(text(s.messages[0]!.raw)).toMatch(/^From: "Build Bot" <me@corp\.example>\r$/m);
+  });
+
+  it('exit 65 when blocked by policy: nothing reaches the relay, the reason is on stderr (addresses masked)', async () => {
+    const s = await setup();
+    const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('message not sent: blocked by policy');
+    expect(r.stderr).toContain('EXPOSED_RECIPIENTS');
+    expect(r.stderr).not.toContain('anna@customer1.test');
+    expect(s.attempts).toBe(0);
+  });
+
+  it('onViolation bcc: one message, the customers hidden, the internal Cc kept, the Bcc field gone', async () => {
+    const s = await setup({}, { onViolation: 'bcc' });
+    const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('moved 6 external recipients to Bcc');
+    expect(s.messages).toHaveLength(1);
+    const m = s.messages[0]!;
+    expect([...m.rcptTo].sort()).toEqual(['anna@customer1.test', 'audit@archive.test', 'bert@customer2.test', 'carl@customer3.test', 'dora@customer4.test', 'emil@customer5.test', 'fritz@customer6.test', 'manager@corp.example']);
+    const raw = text(m.raw);
+    expect(raw).toMatch(/^To: undisclosed-recipients:;\r$/m);
+    expect(raw).toMatch(/^Cc: manager@corp\.example\r$/m);
+    expect(raw).not.toMatch(/@customer\d|archive\.test|^Bcc:/im);
+    expect(raw).toContain('please find our new prices below.\r\n.\r\nThe line above');
+  });
+
+  it('onViolation split (from the sendmail section): one copy per recipient, each showing only them', async () => {
+    const s = await setup({}, { sendmail: { onViolation: 'split' } });
+    const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
+    expect(r.code).toBe(0);
+    expect(s.messages).toHaveLength(8);
+    for (const m of s.messages) {
+      const raw = text(m.raw);
+      const to = /^To: (.*)\r$/m.exec(raw)?.[1];
+      if (m.rcptTo[0] === 'manager@corp.example') expect(raw).toMatch(/^Cc: manager@corp\.example\r$/m);
+      else expect(to).toBe(m.rcptTo[0]);
+      expect(m.rcptTo).toHaveLength(1);
+      expect(raw).not.toMatch(/^Bcc:/im);
+    }
+  });
+
+  it('--on-violation warn delivers the exposed message as it is, saying so on stderr', async () => {
+    const s = await setup();
+    const r = await runSendmail(['-t', '-i', '--on-violation', 'warn'], { input: await EXPOSED, cwd: scratch.dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('sent although it violates the policy');
+    expect(text(s.messages[0]!.raw)).toContain('anna@customer1.test');
+    expect(text(s.messages[0]!.raw)).not.toContain('audit@archive.test');
+  });
+});
+
+describe('exit statuses (sysexits)', () => {
+  it('64 for a sendmail mode mailguard does not do, and for an unknown option', async () => {
+    scratch = await scratchDir(POLICY);
+    for (const args of [['-bp'], ['--bogus'], ['-Z']]) {
+      const r = await runSendmail(args, { input: CLEAN, cwd: scratch.dir });
+      expect(r.code, args.join(' ')).toBe(64);
+    }
+  });
+
+  it('65 for an empty or headerless message and for -t without recipients', async () => {
+    const s = await setup();
+    expect((await runSendmail(['-i', 'a@x1.test', '-f', 'me@corp.example'], { input: '', cwd: scratch.dir })).code).toBe(65);
+    expect((await runSendmail(['-i', 'a@x1.test', '-f', 'me@corp.example'], { input: '\n\njust a body\n', cwd: scratch.dir })).code).toBe(65);
+    const none = await runSendmail(['-t'], { input: 'From: me@corp.example\nSubject: s\n\nb\n', cwd: scratch.dir });
+    expect(none.code).toBe(65);
+    expect(none.stderr).toContain('-t found no To, Cc or Bcc');
+    expect(s.attempts).toBe(0);
+  });
+
+  it('75 when the relay is down, with the reason on stderr', async () => {
+    const closed = await startSink();
+    const url = closed.url;
+    await closed.close();
+    scratch = await scratchDir({ ...POLICY, smtp: url });
+    const r = await runSendmail(['-t', '-i'], { input: CLEAN, cwd: scratch.dir });
+    expect(r.code).toBe(75);
+    expect(r.stderr).toMatch(/ECONNREFUSED|failed for now/);
+    expect(r.stderr).toContain('try again later');
+  });
+
+  it('75 when the relay refuses for now (451), 69 when it refuses for good (554)', async () => {
+    const s = await setup({ data: () => 451 });
+    expect((await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir })).code).toBe(75);
+    expect(s.messages).toHaveLength(0);
+    await s.close();
+    await scratch.cleanup();
+    const s2 = await setup({ data: () => 554 });
+    const r = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toContain('554');
+    expect(s2.messages).toHaveLength(0);
+  });
+
+  it('67 when the relay refuses one recipient: the others get the message, the refused one is named (masked)', async () => {
+    const s = await setup({ rcpt: (a) => (a.startsWith('gone') ? 550 : undefined) });
+    const r = await runSendmail(['-i', '-f', 'dev@corp.example', 'a@x1.test', 'gone@x2.test'], { input: CLEAN, cwd: scratch.dir });
+    expect(r.code).toBe(67);
+    expect(r.stderr).toContain('g***@x2.test');
+    expect(s.messages.map((m) => m.rcptTo)).toEqual([['a@x1.test']]);
+  });
+
+  it('78 for bad configuration: broken JSON, an unknown sendmail key, no relay, wrong credentials', async () => {
+    scratch = await scratchDir();
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), '{ "internalDomains": [ }');
+    expect((await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir })).code).toBe(78);
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ sendmail: { relay: 'x' } }));
+    const unknown = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir });
+    expect(unknown.code).toBe(78);
+    expect(unknown.stderr).toContain('"sendmail.relay"');
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify(POLICY));
+    const nothing = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir });
+    expect(nothing.code).toBe(78);
+    expect(nothing.stderr).toContain('no way to deliver');
+
+    sink = await startSink({ options: { authOptional: false, allowInsecureAuth: true, onAuth: (_auth, _session, cb) => cb(new Error('Invalid username or password')) } });
+    const auth = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir, env: { MAILGUARD_SMTP_URL: sink.url, MAILGUARD_SMTP_USER: 'u', MAILGUARD_SMTP_PASS: 'wrong' } });
+    expect(auth.code).toBe(78);
+    expect(auth.stderr).not.toContain('wrong');
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it('MAILGUARD_SMTP_URL is used when the configuration names no relay', async () => {
+    sink = await startSink();
+    scratch = await scratchDir(POLICY);
+    const r = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir, env: { MAILGUARD_SMTP_URL: sink.url } });
+    expect(r.code).toBe(0);
+    expect(sink.messages).toHaveLength(1);
+  });
+});
+
+describe('--via-sendmail and --spool', () => {
+  it('hands the final message to the real sendmail with an explicit envelope', async () => {
+    scratch = await scratchDir({ ...POLICY, onViolation: 'bcc' });
+    const fake = await writeRecordingSendmail(scratch.dir);
+    const r = await runSendmail(['-t', '-i', '--via-sendmail', fake.path], { input: await EXPOSED, cwd: scratch.dir });
+    expect(r.code).toBe(0);
+    const args = (await readFile(fake.args, 'utf8')).trim().split('\n');
+    expect(args.slice(0, 4)).toEqual(['-i', '-f', 'sales@corp.example', '--']);
+    expect(args.slice(4).sort()).toContain('audit@archive.test');
+    expect(args).toHaveLength(4 + 8);
+    const handed = await readFile(fake.message, 'utf8');
+    expect(handed).toMatch(/^To: undisclosed-recipients:;$/m);
+    expect(handed).not.toMatch(/customer1|^Bcc:/im);
+  });
+
+  it('passes the real sendmail\'s failure status through (75 stays 75)', async () => {
+    scratch = await scratchDir({ ...POLICY, sendmail: { viaSendmail: 'set-below' } });
+    const fake = await writeRecordingSendmail(scratch.dir);
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, sendmail: { viaSendmail: fake.path } }));
+    const r = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir, env: { FAKE_SENDMAIL_STATUS: '75' } });
+    expect(r.code).toBe(75);
+    expect(r.stderr).toContain('fake sendmail says hello');
+    const missing = await runSendmail(['-t', '--via-sendmail', path.join(scratch.dir, 'no-such-sendmail')], { input: CLEAN, cwd: scratch.dir });
+    expect(missing.code).toBe(78);
+  });
+
+  it('--spool keeps a blocked message and an undeliverable one, private to the user', async () => {
+    const closed = await startSink();
+    const url = closed.url;
+    await closed.close();
+    scratch = await scratchDir({ ...POLICY, smtp: url });
+    const spool = path.join(scratch.dir, 'spool');
+    const blocked = await runSendmail(['-t', '-i', '--spool', spool], { input: await EXPOSED, cwd: scratch.dir });
+    expect(blocked.code).toBe(65);
+    const down = await runSendmail(['-t', '--spool', spool], { input: CLEAN, cwd: scratch.dir });
+    expect(down.code).toBe(75);
+    const files = (await readdir(spool)).sort();
+    expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(2);
+    const records = await Promise.all(files.filter((f) => f.endsWith('.json')).map(async (f) => JSON.parse(await readFile(path.join(spool, f), 'utf8'))));
+    expect(records.map((x) => x.reason).sort()).toEqual(['blocked', 'undeliverable']);
+    expect(records.find((x) => x.reason === 'blocked')).toMatchObject({ exitStatus: 65, findings: expect.arrayContaining(['EXPOSED_RECIPIENTS']) });
+    expect(records.find((x) => x.reason === 'undeliverable')).toMatchObject({ exitStatus: 75, envelope: { mailFrom: 'dev@corp.example' } });
+    const emls = files.filter((f) => f.endsWith('.eml'));
+    const kept = await Promise.all(emls.map((f) => readFile(path.join(spool, f), 'utf8')));
+    expect(kept.some((k) => k === (EXPOSED_TEXT))).toBe(true); // the bytes as received, lone dot and all
+    expect((await stat(path.join(spool, emls[0]!))).mode & 0o777).toBe(0o600);
+    expect((await stat(spool)).mode & 0o777).toBe(0o700);
+  });
+
+  it('--help prints the usage with the exit codes, status 0', async () => {
+    scratch = await scratchDir();
+    const r = await runSendmail(['--help'], { cwd: scratch.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('-t                 recipients from To, Cc and Bcc');
+    expect(r.stdout).toContain('75 relay');
+  });
+});
+
+const EXPOSED_TEXT = await readFile(path.join(FIXTURES, 'sendmail-exposed.eml'), 'utf8');
