@@ -10,11 +10,13 @@ export default defineConfig({
     smtp: 'src/proxy/index.ts',
     // The mailguard-sendmail bin: sendmail's argv goes straight to the command, without commander.
     sendmail: 'src/cli/commands/sendmail.ts',
+    // mailguard/nodemailer: the compile plugin (the pure core only; no SMTP server).
+    nodemailer: 'src/plugin/nodemailer.ts',
   },
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: { entry: { index: 'src/index.ts', smtp: 'src/proxy/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', smtp: 'src/proxy/index.ts', nodemailer: 'src/plugin/nodemailer.ts' } },
   splitting: true,
   sourcemap: false,
   // Not cleaned: several test runs may build at once; stale chunks are harmless.

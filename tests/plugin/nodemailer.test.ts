@@ -1,0 +1,145 @@
+// The nodemailer plugin with a real nodemailer SMTP transport against the recording sink.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mailguard, type MailguardPluginOptions } from '../../src/plugin/nodemailer.js';
+import { ROOT } from '../helpers/cli.js';
+import { startSink, type Sink, type SinkMessage } from '../helpers/smtp-sink.js';
+
+const POLICY = { internalDomains: ['corp.example'] };
+const EXTERNAL = ['ann@alpha.test', 'ben@beta.test', 'cy@gamma.test', 'dee@delta.test', 'eve@epsilon.test'];
+
+let sink: Sink | undefined;
+let transports: Array<{ close(): void }> = [];
+afterEach(async () => {
+  for (const t of transports) t.close();
+  transports = [];
+  await sink?.close();
+  sink = undefined;
+});
+
+async function transporter(options: MailguardPluginOptions) {
+  sink ??= await startSink();
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true });
+  t.use('compile', mailguard(options));
+  transports.push(t);
+  return t;
+}
+
+const header = (m: SinkMessage) => m.raw.toString('utf8').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+const visible = (m: SinkMessage) => header(m).split(/\r?\n/).filter((l) => /^(to|cc):/i.test(l)).join('\n');
+
+describe('onViolation: block', () => {
+  it('fails sendMail with EEXPOSED carrying the findings; nothing reaches the server', async () => {
+    const t = await transporter({ policy: POLICY });
+    const err = await t.sendMail({ from: 'sales@corp.example', to: EXTERNAL, subject: 'offer', text: 'hi' }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('EEXPOSED');
+    const findings = (err as { findings: Array<{ code: string; args: { parties?: number } }> }).findings;
+    expect(findings.map((f) => f.code)).toEqual(['EXPOSED_RECIPIENTS']);
+    expect(findings[0]!.args.parties).toBe(5);
+    // The message names no full address.
+    expect((err as Error).message).not.toContain('ann@alpha.test');
+    expect(sink!.attempts).toBe(0);
+  });
+
+  it('lets a message below the threshold through unchanged', async () => {
+    const t = await transporter({ policy: POLICY });
+    const info = await t.sendMail({ from: 'sales@corp.example', to: 'Ann <ann@alpha.test>', cc: { name: 'Boss', address: 'boss@corp.example' }, subject: 'order', text: 'hi' });
+    expect(info.accepted).toEqual(['ann@alpha.test', 'boss@corp.example']);
+    expect(visible(sink!.messages[0]!)).toContain('ann@alpha.test');
+  });
+
+  it('counts addresses however they are given: one string, arrays, { name, address } objects', async () => {
+    const t = await transporter({ policy: POLICY });
+    const err = await t
+      .sendMail({
+        from: { name: 'Sales', address: 'sales@corp.example' },
+        to: 'Ann <ann@alpha.test>, ben@beta.test',
+        cc: [{ name: 'Cy, the "third"', address: 'cy@gamma.test' }, 'dee@delta.test', { name: '', address: 'eve@epsilon.test' }],
+        text: 'hi',
+      })
+      .catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('EEXPOSED');
+    expect(sink!.attempts).toBe(0);
+  });
+});
+
+describe('onViolation: bcc', () => {
+  it('moves external To/Cc to Bcc: everyone receives it, nobody sees an external address, no Bcc field', async () => {
+    const t = await transporter({ policy: POLICY, onViolation: 'bcc' });
+    const info = await t.sendMail({
+      from: 'Sales <sales@corp.example>',
+      to: ['Ann <ann@alpha.test>, ben@beta.test', { name: 'Boss', address: 'boss@corp.example' }],
+      cc: [{ name: 'Cy', address: 'cy@gamma.test' }, 'dee@delta.test'],
+      bcc: 'eve@epsilon.test',
+      subject: 'offer',
+      text: 'our spring offer',
+    });
+    expect(info.rejected).toEqual([]);
+    const m = sink!.messages[0]!;
+    expect(m.rcptTo.sort()).toEqual([...EXTERNAL, 'boss@corp.example'].sort());
+    for (const a of EXTERNAL) expect(header(m)).not.toContain(a);
+    expect(visible(m)).toContain('boss@corp.example');
+    expect(header(m)).not.toMatch(/^bcc:/im);
+    expect(m.raw.toString()).toContain('our spring offer');
+  });
+
+  it('shows "undisclosed-recipients:;" when no visible recipient is left', async () => {
+    const t = await transporter({ policy: POLICY, onViolation: 'bcc' });
+    await t.sendMail({ from: 'sales@corp.example', to: EXTERNAL.join(', '), text: 'hi' });
+    const m = sink!.messages[0]!;
+    expect(m.rcptTo.sort()).toEqual([...EXTERNAL].sort());
+    // nodemailer quotes the group name ("undisclosed-recipients":;), which RFC 5322 allows.
+    expect(visible(m)).toMatch(/^To: "?undisclosed-recipients"?:;$/m);
+  });
+
+  it('rewrites a raw message too, with an explicit envelope and the Bcc field stripped', async () => {
+    const raw = await readFile(path.join(ROOT, 'fixtures/send-exposed.eml'));
+    const t = await transporter({ policy: POLICY, onViolation: 'bcc' });
+    await t.sendMail({ raw });
+    const m = sink!.messages[0]!;
+    expect(m.mailFrom).toBe('sales@corp.example');
+    expect(m.rcptTo.sort()).toEqual([...EXTERNAL, 'audit@corp.example', 'boss@corp.example'].sort());
+    for (const a of EXTERNAL) expect(header(m)).not.toContain(a);
+    expect(header(m)).not.toMatch(/^bcc:/im);
+  });
+
+  it('still blocks what it cannot rewrite safely (an ambiguous address)', async () => {
+    const t = await transporter({ policy: POLICY, onViolation: 'bcc' });
+    const err = await t.sendMail({ from: 'sales@corp.example', to: ['"unclosed <ann@alpha.test>', ...EXTERNAL.slice(1)], text: 'hi' }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('EEXPOSED');
+    expect((err as { findings: Array<{ code: string }> }).findings.map((f) => f.code)).toContain('AMBIGUOUS_RECIPIENT');
+    expect(sink!.attempts).toBe(0);
+  });
+
+  it('refuses bcc for a sensitive list when the plugin is created', () => {
+    expect(() => mailguard({ policy: { ...POLICY, sensitive: true }, onViolation: 'bcc' })).toThrow(/sensitive/);
+  });
+});
+
+describe('the package entry', () => {
+  it('mailguard/nodemailer resolves to the built plugin, and its module graph holds no smtp-server', async () => {
+    const code = "const m = await import('mailguard/nodemailer'); console.log(typeof m.mailguard, typeof m.default);";
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    expect(out.trim()).toBe('function function');
+    // Walk the built chunk graph from dist/nodemailer.js: static and dynamic imports alike.
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = await readFile(file, 'utf8');
+      for (const m of text.matchAll(/(?:from\s*|import\s*\(\s*|import\s+)["']([^"']+)["']/g)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) await visit(path.resolve(path.dirname(file), spec));
+        else bare.add(spec);
+      }
+    };
+    await visit(path.join(ROOT, 'dist/nodemailer.js'));
+    expect([...bare].filter((s) => s.includes('smtp-server') || s === 'nodemailer' || s === 'mailparser')).toEqual([]);
+  });
+});
