@@ -10,6 +10,10 @@ import { headerNewline } from './edit-fields.js';
 /** Lines of a rewritten address field are folded before they pass this many bytes (RFC 5322 2.1.1 SHOULD). */
 export const FOLD_AT_BYTES = 78;
 
+/** A mailbox longer than this (its folds were unfolded when it was read) is folded again at its own
+ * white space, so no line passes RFC 5322's hard limit of 998 bytes. */
+export const REFOLD_AT_BYTES = 900;
+
 /** One piece of an address field: a mailbox, or a group with its members. All text is raw (latin1). */
 export type FieldItem = { kind: 'mailbox'; mailbox: Mailbox } | { kind: 'group'; name: string; members: Mailbox[] };
 
@@ -92,5 +96,34 @@ export function composeField(name: string, items: readonly FieldItem[] | string,
       lineLength += 1 + p.length;
     }
   }
-  return Buffer.from(out + nl, 'latin1');
+  return Buffer.from(refold(out, nl) + nl, 'latin1');
+}
+
+/**
+ * Breaks lines longer than REFOLD_AT_BYTES before white space they already contain. Unfolding
+ * (removing a line break before white space) gives back exactly the same text, so this changes no
+ * meaning; a line with no white space to break at stays as it is.
+ */
+export function refold(text: string, nl: string): string {
+  return text
+    .split(nl)
+    .map((line) => {
+      let out = '';
+      let rest = line;
+      while (rest.length > REFOLD_AT_BYTES) {
+        let at = -1;
+        for (let i = REFOLD_AT_BYTES; i > 0; i--) {
+          const c = rest.charCodeAt(i);
+          if (c === 0x20 || c === 0x09) {
+            at = i;
+            break;
+          }
+        }
+        if (at === -1) break;
+        out += rest.slice(0, at) + nl;
+        rest = rest.slice(at);
+      }
+      return out + rest;
+    })
+    .join(nl);
 }

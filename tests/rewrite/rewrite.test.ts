@@ -217,3 +217,19 @@ describe('splitMessage', () => {
     expectRewriteError(() => splitMessage(fixture('customer-list-to.eml'), policy, { messageIdDomain: 'bad domain' }), /Message-ID domain/);
   });
 });
+
+describe('long mailboxes', () => {
+  it('re-folds a mailbox whose folded display name was longer than a line, without changing it', () => {
+    const words = Array.from({ length: 150 }, (_, i) => `Word${i}`);
+    const name = words.join('\r\n ');
+    const to = [`"${name}" <long@one.test>`, 'b@two.test', 'c@three.test', 'd@four.test', 'e@five.test'].join(', ');
+    const input = Buffer.from(`From: s@corp.example\r\nTo: ${to}\r\nSubject: x\r\n\r\nbody\r\n`);
+    const { bytes } = rewriteToBcc(input, policy);
+    const lines = text(bytes).split('\r\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(998);
+    const bcc = checkMessage(bytes, policy).recipients.blind.map((r) => r.address);
+    expect(bcc).toEqual(['long@one.test', 'b@two.test', 'c@three.test', 'd@four.test', 'e@five.test']);
+    // Unfolded, the display name is exactly the original one.
+    expect(text(bytes).replace(/\r\n(?=[ \t])/g, '')).toContain(`"${words.join(' ')}" <long@one.test>`);
+  });
+});
