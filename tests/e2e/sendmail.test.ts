@@ -143,6 +143,14 @@ describe('mailguard-sendmail delivering through the relay', () => {
     }
   });
 
+  it('a split copy refused part-way: the status says so (69) and the caller learns how many went out', async () => {
+    const s = await setup({ data: (_m, index) => (index === 2 ? 554 : undefined) }, { onViolation: 'split' });
+    const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toContain('2 of 8 copies were delivered before the failure');
+    expect(s.messages).toHaveLength(2);
+  });
+
   it('--on-violation warn delivers the exposed message as it is, saying so on stderr', async () => {
     const s = await setup();
     const r = await runSendmail(['-t', '-i', '--on-violation', 'warn'], { input: await EXPOSED, cwd: scratch.dir });

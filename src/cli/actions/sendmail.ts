@@ -8,7 +8,7 @@ import { MailguardError } from '../../errors.js';
 import type { Envelope } from '../../message/envelope.js';
 import type { OnViolation } from '../../policy/config.js';
 import { describeFinding } from '../../report/messages.js';
-import { maskAddress } from '../../report/redact.js';
+import { maskAddress, maskText } from '../../report/redact.js';
 import type { MessageResult } from '../../result.js';
 import { parseSendmailArgs, type SendmailArgs } from '../../sendmail/args.js';
 import { parseSendmailConfig } from '../../sendmail/config.js';
@@ -116,8 +116,12 @@ function sysexitFor(err: unknown): number {
   }
 }
 
-function errorText(err: unknown): string {
-  if (err instanceof MailguardError) return `${NAME}: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`;
+/** An error for stderr. Relay replies often quote addresses ("<x@y>: Recipient rejected"): masked. */
+function errorText(err: unknown, prefix = ''): string {
+  if (err instanceof MailguardError) {
+    const message = err.code === 'ERELAY' ? maskText(err.message) : err.message;
+    return `${NAME}: ${prefix}${message}\n${err.hint ? `  ${err.hint}\n` : ''}`;
+  }
   const e = err as Error;
   return `${NAME}: internal error: ${e?.stack ?? String(err)}\n  This is a bug; please report it with the command you ran.\n`;
 }
@@ -194,14 +198,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     if (args.warnAt !== undefined) flags.warnAt = args.warnAt;
     if (args.blockAt !== undefined) flags.blockAt = args.blockAt;
     if (args.sensitive) flags.sensitive = true;
-    let settings: Awaited<ReturnType<typeof resolveSettings>>;
-    try {
-      settings = await resolveSettings(flags, io.cwd);
-    } catch (err) {
-      // Policy values from the command line and the file alike are configuration here.
-      if (err instanceof MailguardError && err.code === 'EUSAGE' && args.rule.length === 0) throw new MailguardError('ECONFIG', err.message, err.hint ? { hint: err.hint } : {});
-      throw err;
-    }
+    const settings = await resolveSettings(flags, io.cwd);
     const section = parseSendmailConfig(settings.config.sections.sendmail, settings.configPath ?? 'configuration');
     const { resolveSmtpSettings } = await import('../../relay/index.js');
     setup = {
@@ -278,8 +275,8 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     }
   } catch (err) {
     const status = sysexitFor(err);
-    const partial = delivered > 0 ? ` after ${delivered} of ${decision.deliveries.length} messages were delivered` : '';
-    io.stderr(`${NAME}: message not delivered${partial}.\n${errorText(err)}`);
+    const partial = delivered > 0 ? ` (${delivered} of ${decision.deliveries.length} copies were delivered before the failure)` : '';
+    io.stderr(errorText(err, `message not delivered${partial}: `));
     if (status === SYSEXIT.TEMPFAIL) io.stderr('  Nothing was lost: the caller gets status 75 (try again later).\n');
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: err instanceof Error ? err.message : String(err), envelope: envelope!, findings: codes, exitStatus: status }, io);
     return status;
@@ -291,7 +288,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     io.stderr(
       [
         `${NAME}: the relay refused ${plural(refusedRecipients.length, 'recipient')}${temporary ? ' for now' : ''}; the others received the message:`,
-        ...refusedRecipients.map((r) => `  ${maskAddress(r.address)}: ${r.response}`),
+        ...refusedRecipients.map((r) => `  ${maskAddress(r.address)}: ${maskText(r.response)}`),
       ].join('\n') + '\n',
     );
     const status = temporary ? SYSEXIT.TEMPFAIL : SYSEXIT.NOUSER;
