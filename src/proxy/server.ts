@@ -230,12 +230,18 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         () => callback(smtpError(REPLIES.internalError())),
       );
     },
-    onMailFrom(_address, _session, callback) {
+    onMailFrom(address, session, callback) {
       if (stopping) return callback(smtpError(REPLIES.shuttingDown()));
       if (upstreamState !== 'down') return callback();
       // Known down: look again (at most every UPSTREAM_RECHECK_MS) before taking a message.
+      const started = Date.now();
       const check = Date.now() - lastProbe >= UPSTREAM_RECHECK_MS ? recheckUpstream() : (probing ?? Promise.resolve());
-      check.then(() => (upstreamState === 'down' ? callback(smtpError(REPLIES.upstreamDown())) : callback()));
+      check.then(() => {
+        if (upstreamState !== 'down') return callback();
+        const r = REPLIES.upstreamDown();
+        logTransaction(session, { mailFrom: address.address, rcptTo: [] }, 0, started, { verdict: 'unchecked', findings: [], action: 'deferred', reply: replyLine(r), upstream: 'down' });
+        callback(smtpError(r));
+      });
     },
     onRcptTo(_address, session, callback) {
       if (session.envelope.rcptTo.length >= maxRecipients) return callback(smtpError(REPLIES.tooManyRecipients(maxRecipients)));

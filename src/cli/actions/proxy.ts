@@ -79,15 +79,25 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   if (flags.upstreamTimeout !== undefined) options.upstreamTimeoutMs = flags.upstreamTimeout;
 
   const { startProxy } = await import('../../proxy/server.js');
-  const proxy = await startProxy(options);
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      proxy.stop().then(resolve, resolve);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  // Signals are caught from before the first connection can arrive: a SIGTERM during start-up
+  // still stops cleanly (the server logs "listening" before it has finished probing upstream).
+  let signalled!: () => void;
+  const signal = new Promise<void>((resolve) => (signalled = resolve));
+  const onSignal = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    signalled();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    proxy = await startProxy(options);
+  } catch (err) {
+    onSignal();
+    throw err;
+  }
+  await signal;
+  await proxy.stop();
   return EXIT.OK;
 }
