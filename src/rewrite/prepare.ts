@@ -8,8 +8,9 @@ import { parseMessage, type ParsedMessage } from '../message/parse-message.js';
 import type { Policy } from '../policy/policy.js';
 import type { MessageResult } from '../result.js';
 
-/** Fields the rewrite reads addresses from; a problem in any of them refuses the rewrite. */
-const READ_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'from', 'sender']);
+/** Fields the rewrite moves addresses between; a problem in any of them refuses the rewrite. (A From
+ * that cannot be read only matters for --to sender, which then refuses on its own.) */
+const READ_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc']);
 const RESENT_RECIPIENT_FIELDS = ['resent-to', 'resent-cc', 'resent-bcc'] as const;
 
 export interface Prepared {

@@ -40,6 +40,11 @@ describe('mailguard fix (built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(input.toString('latin1'));
     expect(r.stderr).toContain('left untouched: no exposed recipients (verdict pass)');
+    const out = path.join(tmp, 'clean-copy.eml');
+    const file = await runCli(['fix', fx('clean-internal.eml'), '-o', out]);
+    expect(file.code).toBe(0);
+    expect(readFileSync(out).equals(input)).toBe(true);
+    expect(file.stdout).toContain(`copied unchanged to ${out}`);
   });
 
   it('--to sender and --all-to-bcc', async () => {

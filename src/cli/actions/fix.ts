@@ -189,10 +189,12 @@ async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffe
   };
   if (target.kind === 'dir') await mkdir(target.path, { recursive: true });
   for (const p of produced) {
-    if (target.kind === 'stdout-message' && p.result.action === 'untouched' && p.original) {
-      // A filter: a message that needs no fix comes out as it went in.
-      toStdout.push(Buffer.from(p.original));
-      p.result.outputs.push({ path: '-', recipients: [] });
+    if ((target.kind === 'stdout-message' || target.kind === 'file') && p.result.action === 'untouched' && p.original) {
+      // One message in, one out: a message that needs no fix comes out as it went in, so
+      // "fix a.eml -o b.eml && send b.eml" works either way.
+      if (target.kind === 'file') await writeFile(target.path, p.original);
+      else toStdout.push(Buffer.from(p.original));
+      p.result.outputs.push({ path: target.kind === 'file' ? target.path : '-', recipients: [] });
       continue;
     }
     if (p.messages.length === 0) continue;
@@ -324,7 +326,8 @@ export function formatFixHuman(results: readonly FixResult[], redact: boolean): 
   const lines: string[] = [];
   for (const r of results) {
     if (r.action === 'untouched') {
-      lines.push(`${r.source}: left untouched: ${r.reason ?? 'nothing to fix'}`);
+      const copied = r.outputs[0]?.path;
+      lines.push(`${r.source}: left untouched: ${r.reason ?? 'nothing to fix'}${copied ? ` (copied unchanged to ${copied})` : ''}`);
       continue;
     }
     if (r.action === 'refused') {
