@@ -20,20 +20,20 @@ import { rewriteToBcc } from '../rewrite/bcc.js';
 import { stripBcc } from '../rewrite/strip-bcc.js';
 
 /** One address as nodemailer takes it. */
-export type AddressInput = string | { name?: string; address: string };
-export type AddressesInput = AddressInput | AddressInput[];
+export type AddressInput = string | { name?: string; address?: string };
+/** nodemailer takes one address, a list, or lists nested in lists. */
+export type AddressesInput = AddressInput | readonly AddressesInput[];
 
 /** The part of nodemailer's `mail.data` (Mail.Options) the plugin reads and edits. */
 export interface MailData {
-  from?: AddressInput;
-  sender?: AddressInput;
+  from?: AddressesInput;
+  sender?: AddressesInput;
   to?: AddressesInput;
   cc?: AddressesInput;
   bcc?: AddressesInput;
   replyTo?: AddressesInput;
   raw?: unknown;
   envelope?: unknown;
-  [key: string]: unknown;
 }
 
 export interface MailguardPluginOptions {
@@ -66,12 +66,16 @@ const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 
 function formatAddress(a: AddressInput): string {
   if (typeof a === 'string') return oneLine(a);
-  if (!a || typeof a.address !== 'string') throw new MailguardError('EUSAGE', 'an address object must have an "address" string.');
+  if (!a || typeof a.address !== 'string' || a.address === '') throw new MailguardError('EUSAGE', 'an address object must have an "address" string.');
   const name = a.name ? oneLine(a.name) : '';
   return name ? `"${name.replace(/[\\"]/g, (c) => `\\${c}`)}" <${oneLine(a.address)}>` : oneLine(a.address);
 }
 
-const asList = (v: AddressesInput | undefined): AddressInput[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+function asList(v: AddressesInput | undefined | null): AddressInput[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return [v as AddressInput];
+  return (v as readonly AddressesInput[]).flatMap((x) => asList(x));
+}
 
 /** The header block a message with these addresses would have, for the check. */
 function headerFor(data: MailData): Uint8Array {
