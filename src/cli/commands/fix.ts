@@ -20,17 +20,19 @@ export function registerFix(program: Command): void {
     .command('fix')
     .summary('rewrite an exposed mailing: move external recipients to Bcc, or split it into one message per recipient')
     .description(
-      'Rewrites messages whose visible external recipients are flagged (verdict block or warn for\n' +
-        'EXPOSED_RECIPIENTS); other messages are left untouched. Only the recipient fields change:\n' +
-        'the body and every other header field stay byte-for-byte as they were.\n\n' +
-        '  bcc    external To/Cc recipients move to a Bcc field (for a draft a mail client sends);\n' +
-        '         internal ones stay visible unless --all-to-bcc. An empty To becomes\n' +
-        '         "undisclosed-recipients:;", the sender, or --to ADDRESS.\n' +
-        '  split  one message per external recipient (To shows only them), one for the internal\n' +
-        '         recipients, one per Bcc-only recipient; fresh Message-IDs, no Bcc field.\n\n' +
-        'Messages with ambiguous recipients or a malformed header are never rewritten (exit 2).\n' +
-        'Exit codes: 0 every message fixed or left untouched, 2 a message could not be fixed\n' +
-        '(ambiguous, malformed, unreadable) or a usage error.',
+      'Rewrites messages whose visible external recipients are flagged (verdict block\n' +
+        'or warn for EXPOSED_RECIPIENTS); other messages are left untouched. Only the\n' +
+        'recipient fields change: the body and every other header field stay\n' +
+        'byte-for-byte as they were.\n\n' +
+        'bcc:   external To/Cc recipients move to a Bcc field (for a draft that a mail\n' +
+        '       client sends); internal ones stay visible unless --all-to-bcc. An empty\n' +
+        '       To becomes "undisclosed-recipients:;", the sender, or --to ADDRESS.\n' +
+        'split: one message per external recipient (To shows only them), one for the\n' +
+        '       internal recipients, one per Bcc-only recipient; fresh Message-IDs, no\n' +
+        '       Bcc field.\n\n' +
+        'Messages with ambiguous recipients or a malformed header are never rewritten.\n' +
+        'Exit codes: 0 every message fixed or left untouched; 2 a message could not be\n' +
+        'fixed (ambiguous, malformed, unreadable), or a usage error.',
     )
     .argument('[paths...]', 'files, directories, globs, or - for stdin (default: stdin when piped)')
     .addOption(new Option('-s, --strategy <strategy>', 'how to fix').choices(['bcc', 'split']).default('bcc'))
