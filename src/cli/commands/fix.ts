@@ -51,7 +51,7 @@ export function registerFix(program: Command): void {
     'after',
     '\nExamples:\n' +
       '  mailguard fix draft.eml -o fixed.eml                  # external To/Cc -> Bcc\n' +
-      '  mailguard fix draft.eml > fixed.eml                   # one message: rewritten bytes on stdout, plan on stderr\n' +
+      '  mailguard fix draft.eml > fixed.eml                   # draft on stdout, plan on stderr\n' +
       '  mailguard fix outbox/ --in-place --internal-domain corp.example\n' +
       '  mailguard fix patients.eml --sensitive --strategy split -o copies/\n' +
       '  mailguard fix campaign.eml --strategy split -o campaign-split.mbox --format json\n',
