@@ -34,6 +34,13 @@ export const MAX_PROBLEMS_PER_FIELD = 20;
  */
 export const MAX_CHECK_MS = 1_000;
 
+/**
+ * Hard stop for reading one message's address fields, checked on the clock every 1,024 mailboxes.
+ * Far above MAX_CHECK_MS, so only a runaway input on a starved machine reaches it; past it the
+ * message is AMBIGUOUS_RECIPIENT (parse-time-exceeded), never a hang and never a partial pass.
+ */
+export const MAX_PARSE_MS = 5_000;
+
 /** Findings that quote addresses keep at most this many examples (reports stay readable). */
 export const MAX_EXAMPLE_ADDRESSES = 5;
 

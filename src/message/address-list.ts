@@ -5,7 +5,7 @@
 // exactly where mail software disagrees about who receives a message. A guard must refuse to
 // guess, so this parser keeps to the grammar and names every deviation it meets.
 
-import { MAX_COMMENT_DEPTH, MAX_GROUP_DEPTH, MAX_LOCAL_PART_BYTES } from '../limits.js';
+import { MAX_COMMENT_DEPTH, MAX_GROUP_DEPTH, MAX_LOCAL_PART_BYTES, MAX_PROBLEMS_PER_FIELD } from '../limits.js';
 import { normaliseAddressLiteral, normaliseDomain } from './domain.js';
 
 export type AddressProblemKind =
@@ -54,6 +54,8 @@ export interface Mailbox {
 
 export interface AddressList {
   mailboxes: Mailbox[];
+  /** The parse passed its deadline and stopped: the mailboxes are incomplete (see MAX_PARSE_MS). */
+  timedOut?: boolean;
   /** Groups seen (their raw names), including empty ones like `undisclosed-recipients:;`. */
   groups: string[];
   problems: AddressProblem[];
@@ -78,7 +80,9 @@ for (let c = 0; c < 256; c++) {
 }
 const EXCERPT_CHARS = 80;
 
-function excerpt(s: string): string {
+function excerpt(text: string): string {
+  // Cut first: the rest of an 8 MB field is never shown, so it is never scanned either.
+  const s = text.length > EXCERPT_CHARS ? text.slice(0, EXCERPT_CHARS + 1) : text;
   const clean = s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return clean.length > EXCERPT_CHARS ? `${clean.slice(0, EXCERPT_CHARS)}…` : clean;
 }
@@ -99,7 +103,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
     if (c < 0x20 || c === 0x7f) {
       // NUL, bare CR or LF left after unfolding, and other control bytes: parsers truncate or
       // split at these in different places.
-      if (!reportedControl) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
+      if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
       reportedControl = true;
       i++;
       tokens.push({ type: 'space', text: ' ', start, end: i });
@@ -120,13 +124,13 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
           break;
         }
         if ((d < 0x20 && d !== 0x09) || d === 0x7f) {
-          if (!reportedControl) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(start, i + 20)) });
+          if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(start, i + 20)) });
           reportedControl = true;
         }
         i++;
       }
       if (!closed) {
-        problems.push({ kind: 'unbalanced-quote', excerpt: excerpt(s.slice(start)) });
+        if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-quote', excerpt: excerpt(s.slice(start)) });
         i = n;
       }
       tokens.push({ type: 'quoted', text: s.slice(start, Math.min(i, n)), start, end: Math.min(i, n) });
@@ -151,21 +155,21 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
             break;
           }
         } else if ((d < 0x20 && d !== 0x09) || d === 0x7f) {
-          if (!reportedControl) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(start, i + 20)) });
+          if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(start, i + 20)) });
           reportedControl = true;
         }
         i++;
       }
-      if (tooDeep) problems.push({ kind: 'comment-too-deep', excerpt: excerpt(s.slice(start, start + 40)) });
+      if (tooDeep && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'comment-too-deep', excerpt: excerpt(s.slice(start, start + 40)) });
       if (depth > 0) {
-        problems.push({ kind: 'unbalanced-comment', excerpt: excerpt(s.slice(start)) });
+        if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-comment', excerpt: excerpt(s.slice(start)) });
         i = n;
       }
       tokens.push({ type: 'comment', text: s.slice(start, Math.min(i, n)), start, end: Math.min(i, n) });
       continue;
     }
     if (c === 0x29 /* ) */) {
-      problems.push({ kind: 'unbalanced-comment', excerpt: excerpt(s.slice(Math.max(0, i - 40), i + 1)) });
+      if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-comment', excerpt: excerpt(s.slice(Math.max(0, i - 40), i + 1)) });
       i++;
       continue;
     }
@@ -187,14 +191,14 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
         i++;
       }
       if (!closed) {
-        problems.push({ kind: 'unbalanced-bracket', excerpt: excerpt(s.slice(start, start + 60)) });
+        if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-bracket', excerpt: excerpt(s.slice(start, start + 60)) });
         i = Math.max(i, start + 1);
       }
       tokens.push({ type: 'literal', text: s.slice(start, i), start, end: i });
       continue;
     }
     if (c === 0x5d /* ] */ || c === 0x5c /* \ */) {
-      problems.push({ kind: c === 0x5d ? 'unbalanced-bracket' : 'invalid-character', excerpt: excerpt(s.slice(Math.max(0, i - 40), i + 1)) });
+      if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: c === 0x5d ? 'unbalanced-bracket' : 'invalid-character', excerpt: excerpt(s.slice(Math.max(0, i - 40), i + 1)) });
       i++;
       continue;
     }
@@ -213,7 +217,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
       continue;
     }
     // Anything else (a latin1 char > 0xff cannot occur; kept for completeness).
-    problems.push({ kind: 'invalid-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
+    if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'invalid-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
     i++;
   }
   return tokens;
@@ -292,10 +296,14 @@ class Parser {
   readonly mailboxes: Mailbox[] = [];
   readonly groups: string[] = [];
 
+  timedOut = false;
+
   constructor(
     private readonly s: string,
     private readonly tokens: Token[],
     readonly problems: AddressProblem[],
+    /** performance.now() past which parsing stops (Infinity: no deadline). */
+    private readonly deadline = Infinity,
   ) {}
 
   private peek(): Token | undefined {
@@ -311,6 +319,8 @@ class Parser {
   }
 
   private problem(kind: AddressProblemKind, from: number, to: number): void {
+    // One problem already blocks; past the cap, a flood of them only costs time and report space.
+    if (this.problems.length >= MAX_PROBLEMS_PER_FIELD) return;
     this.problems.push({ kind, excerpt: excerpt(this.s.slice(from, to)) });
   }
 
@@ -438,7 +448,7 @@ class Parser {
     }
     // Reached the end without ';'. `undisclosed-recipients:` alone is harmless; a group with
     // members and no end leaves parsers to disagree about what follows belongs to it.
-    if (members > 0) this.problem('unterminated-group', startOffset, Math.min(this.s.length, startOffset + 60));
+    if (members > 0 && !this.timedOut) this.problem('unterminated-group', startOffset, Math.min(this.s.length, startOffset + 60));
   }
 
   private parseAngleAddr(phrase: Token[], group: string | undefined, startOffset: number): void {
@@ -542,6 +552,11 @@ class Parser {
     };
     if (group !== undefined) mailbox.group = group;
     this.mailboxes.push(mailbox);
+    // The clock is read every 1,024 mailboxes only: cheap, and enough to stop a runaway header.
+    if ((this.mailboxes.length & 1023) === 0 && performance.now() > this.deadline) {
+      this.timedOut = true;
+      this.i = this.tokens.length;
+    }
   }
 
   /** Validates `local@domain` from its tokens; reports and returns undefined when it is not one. */
@@ -641,12 +656,14 @@ class Parser {
 }
 
 /** Parses an unfolded address-list field value (a latin1 string of the raw bytes). */
-export function parseAddressList(value: string): AddressList {
+export function parseAddressList(value: string, deadline = Infinity): AddressList {
   const problems: AddressProblem[] = [];
   const tokens = tokenize(value, problems);
-  const parser = new Parser(value, tokens, problems);
+  const parser = new Parser(value, tokens, problems, deadline);
   parser.parseList();
-  return { mailboxes: parser.mailboxes, groups: parser.groups, problems };
+  const list: AddressList = { mailboxes: parser.mailboxes, groups: parser.groups, problems };
+  if (parser.timedOut) list.timedOut = true;
+  return list;
 }
 
 /**

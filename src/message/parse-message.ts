@@ -1,7 +1,7 @@
 // Bytes -> the recipient-relevant view of a message: every address field, parsed strictly.
 // Reads only the header block; the body is never decoded.
 
-import { MAX_ADDRESSES_PER_MESSAGE, MAX_PROBLEMS_PER_FIELD } from '../limits.js';
+import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS, MAX_PROBLEMS_PER_FIELD } from '../limits.js';
 import { parseAddressList, type AddressProblem, type Mailbox } from './address-list.js';
 import { readHeaderBlock, unfold, type HeaderBlock, type HeaderField } from './header-block.js';
 
@@ -45,11 +45,13 @@ export interface ParsedMessage {
   fieldCounts: Partial<Record<AddressField, number>>;
   /** More addresses than MAX_ADDRESSES_PER_MESSAGE: the rest were not read. */
   truncated: boolean;
+  /** Reading the address fields took longer than MAX_PARSE_MS: the rest were not read. */
+  timedOut?: boolean;
 }
 
 /** Parses one address field's value. */
-export function parseField(field: HeaderField, header: HeaderBlock) {
-  return parseAddressList(unfold(field.rawValue, header.lineEnding));
+export function parseField(field: HeaderField, header: HeaderBlock, deadline = Infinity) {
+  return parseAddressList(unfold(field.rawValue, header.lineEnding), deadline);
 }
 
 export function parseMessage(bytes: Uint8Array): ParsedMessage {
@@ -60,6 +62,8 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
   const fieldCounts: ParsedMessage['fieldCounts'] = {};
   const problemCounts: Partial<Record<AddressField, number>> = {};
   let truncated = false;
+  let timedOut = false;
+  const deadline = performance.now() + MAX_PARSE_MS;
 
   header.fields.forEach((f, fieldIndex) => {
     if (!ADDRESS_FIELDS.has(f.key)) return;
@@ -67,7 +71,10 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
     fieldCounts[field] = (fieldCounts[field] ?? 0) + 1;
     if (f.spaceBeforeColon) spacedFieldNames.push({ field, line: f.line });
     if (truncated) return;
-    const list = parseField(f, header);
+    const list = parseField(f, header, deadline);
+    // Past the deadline the remaining addresses are unread: treated as truncated everywhere
+    // (rules, envelopes), so nothing is built from a partial list.
+    if (list.timedOut || performance.now() > deadline) truncated = timedOut = true;
     for (const p of list.problems) {
       // Counted per field kind, so a flood in From cannot crowd a To problem out of the report.
       const kept = (problemCounts[field] ?? 0) + 1;
@@ -83,5 +90,7 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
       addresses.push({ mailbox, field, fieldIndex, line: f.line });
     }
   });
-  return { header, addresses, addressProblems, spacedFieldNames, fieldCounts, truncated };
+  const parsed: ParsedMessage = { header, addresses, addressProblems, spacedFieldNames, fieldCounts, truncated };
+  if (timedOut) parsed.timedOut = true;
+  return parsed;
 }

@@ -45,6 +45,7 @@ const AMBIGUITY: Record<string, string> = {
   'invalid-character': 'a character not allowed in an address',
   'space-before-colon': 'white space between the field name and its colon',
   'too-many-addresses': 'more addresses than mailguard reads in one message',
+  'parse-time-exceeded': 'more address syntax than mailguard reads within its time limit',
 };
 
 const MALFORMED: Record<string, string> = {

@@ -1,5 +1,5 @@
 import type { Finding } from '../findings.js';
-import { MAX_ADDRESSES_PER_MESSAGE } from '../limits.js';
+import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
 import type { Rule } from './context.js';
 
 /** Fields where ambiguity decides who receives or who is shown: errors. Sender fields are not checked here. */
@@ -20,7 +20,13 @@ export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => 
     if (!RECIPIENT_FIELDS.has(s.field)) continue;
     findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: s.line + lineOffset, args: { field: s.field, problem: 'space-before-colon', excerpt: '' } });
   }
-  if (parsed.truncated) {
+  if (parsed.timedOut) {
+    findings.push({
+      code: 'AMBIGUOUS_RECIPIENT',
+      severity: 'error',
+      args: { field: 'to', problem: 'parse-time-exceeded', excerpt: `more than ${MAX_PARSE_MS} ms` },
+    });
+  } else if (parsed.truncated) {
     findings.push({
       code: 'AMBIGUOUS_RECIPIENT',
       severity: 'error',

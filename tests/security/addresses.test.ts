@@ -239,6 +239,16 @@ describe('limits: past a limit fail closed, never hang', () => {
     expect(r.findings.length).toBeLessThanOrEqual(MAX_PROBLEMS_PER_FIELD + 2);
   });
 
+  it('past the parse deadline the list stops, is marked timed out, and is never a partial pass', () => {
+    const list = Array.from({ length: 5000 }, (_, i) => `u${i}@org${i}.example`).join(', ');
+    const late = parseAddressList(list, performance.now() - 1);
+    expect(late.timedOut).toBe(true);
+    expect(late.mailboxes.length).toBeLessThan(5000);
+    const onTime = parseAddressList(list);
+    expect(onTime.timedOut).toBeUndefined();
+    expect(onTime.mailboxes).toHaveLength(5000);
+  });
+
   it('a flood of From problems cannot crowd a To problem out of the report', () => {
     const r = check(message([`From: ${'\\'.repeat(1000)}`, 'To: boss@corp.example x@evil.example']));
     expect(r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' && f.args.field === 'to')).toBe(true);

@@ -30,9 +30,15 @@ export function visible(r: MessageResult): string[] {
   return r.recipients.visible.map((v) => `${v.field}:${v.address}`);
 }
 
-/** Wall-clock milliseconds `fn` takes. */
+/**
+ * Milliseconds `fn` takes: the smaller of wall-clock and this process's CPU time, so a time bound
+ * tests the code's complexity rather than how busy the machine is.
+ */
 export function timed<T>(fn: () => T): { value: T; ms: number } {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const value = fn();
-  return { value, ms: performance.now() - start };
+  const wall = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { value, ms: Math.min(wall, (used.user + used.system) / 1000) };
 }
