@@ -1,13 +1,22 @@
 // End to end against Postfix from Debian packages, as the relay people really run.
+import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startPostfix, type PostfixInstance } from '../helpers/postfix.js';
+import { FIXTURES, runCli } from '../helpers/cli.js';
+import { startPostfix, type DeliveredMessage, type PostfixInstance } from '../helpers/postfix.js';
 import { startSink, type Sink } from '../helpers/smtp-sink.js';
+
+const EXTERNAL = ['ann@alpha.test', 'ben@beta.test', 'cy@gamma.test', 'dee@delta.test', 'eve@epsilon.test'];
+const EVERYONE = [...EXTERNAL, 'audit@corp.example', 'boss@corp.example'].sort();
 
 let postfix: PostfixInstance;
 beforeAll(async () => {
-  postfix = await startPostfix();
+  // The fixtures' organisations are all local here, so Postfix delivers every copy to its Maildir.
+  postfix = await startPostfix({ localDomains: ['inbox.test', 'corp.example', 'alpha.test', 'beta.test', 'gamma.test', 'delta.test', 'epsilon.test'] });
 });
+
+const headerOf = (m: DeliveredMessage) => m.raw.toString('latin1').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+const visibleOf = (m: DeliveredMessage) => headerOf(m).split(/\r?\n/).filter((l) => /^(to|cc):/i.test(l)).join('\n');
 afterAll(async () => postfix?.stop());
 
 it('the private Postfix delivers its test domain to its Maildir and refuses to relay elsewhere', async () => {
@@ -45,4 +54,46 @@ it('with a content filter, Postfix hands queued mail to the filter port', async 
     await filtered?.stop();
     await sink?.close();
   }
+});
+
+it('mailguard send --on-violation bcc through Postfix: every recipient gets one copy showing no external address and no Bcc', async () => {
+  const before = (await postfix.messages()).length;
+  const r = await runCli(['send', path.join(FIXTURES, 'send-exposed.eml'), '--smtp', postfix.url, '--on-violation', 'bcc', '--internal-domain', 'corp.example']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const copies = (await postfix.waitForMessages(before + 7)).slice(before);
+  expect(copies.map((m) => m.recipient).sort()).toEqual(EVERYONE);
+  for (const m of copies) {
+    for (const a of EXTERNAL) expect(visibleOf(m)).not.toContain(a);
+    expect(headerOf(m)).not.toMatch(/^bcc:/im);
+    expect(headerOf(m)).toContain('Message-ID: <send-exposed-1@corp.example>');
+  }
+});
+
+it('mailguard send --on-violation split through Postfix: one message per recipient, each showing only its own external', async () => {
+  const before = (await postfix.messages()).length;
+  const r = await runCli(['send', path.join(FIXTURES, 'send-exposed.eml'), '--smtp', postfix.url, '--on-violation', 'split', '--internal-domain', 'corp.example', '--pool', '2']);
+  expect(r.code).toBe(0);
+  const copies = (await postfix.waitForMessages(before + 7)).slice(before);
+  expect(copies.map((m) => m.recipient).sort()).toEqual(EVERYONE);
+  for (const m of copies) {
+    const shown = EXTERNAL.filter((a) => visibleOf(m).includes(a));
+    if (EXTERNAL.includes(m.recipient)) expect(shown).toEqual([m.recipient]);
+    else expect(shown).toEqual([]);
+    expect(headerOf(m)).not.toMatch(/^bcc:/im);
+  }
+  // Fresh Message-IDs: seven distinct copies, not one message delivered seven times.
+  expect(new Set(copies.map((m) => /^Message-ID: (.+)$/im.exec(headerOf(m))![1])).size).toBe(7);
+});
+
+it('a recipient Postfix refuses makes mailguard send exit 2 and name it (masked); the others are delivered', async () => {
+  const before = (await postfix.messages()).length;
+  const message = 'From: Sales <sales@corp.example>\nTo: Ann <ann@alpha.test>, Zed <zed@elsewhere.test>\nSubject: partial\nMessage-ID: <postfix-partial@corp.example>\n\nhi\n';
+  const r = await runCli(['send', '-', '--smtp', postfix.url, '--internal-domain', 'corp.example', '--retries', '0'], { input: message });
+  expect(r.code).toBe(2);
+  expect(r.stdout).toMatch(/refused z\*\*\*@elsewhere\.test: 5\d\d /);
+  // Postfix quotes the address in its reply; that is masked too.
+  expect(r.stdout).not.toContain('zed@');
+  const copies = (await postfix.waitForMessages(before + 1)).slice(before);
+  expect(copies.map((m) => m.recipient)).toEqual(['ann@alpha.test']);
 });

@@ -11,7 +11,7 @@ import type { Journal } from '../../relay/journal.js';
 import type { DeliveryPlan } from '../../relay/plan.js';
 import type { Relay, RelayOptions } from '../../relay/index.js';
 import { describeFinding } from '../../report/messages.js';
-import { maskAddress } from '../../report/redact.js';
+import { maskAddress, maskText } from '../../report/redact.js';
 import type { Verdict } from '../../result.js';
 import type { SendFlags } from '../commands/send.js';
 import { EXIT } from '../exit-codes.js';
@@ -246,9 +246,10 @@ function redactResult(r: SendResult): SendResult {
         mailFrom: t.mailFrom,
         recipients: t.recipients.map(m),
         accepted: t.accepted.map(m),
-        rejected: t.rejected.map((x) => ({ address: m(x.address), response: x.response })),
+        rejected: t.rejected.map((x) => ({ address: m(x.address), response: maskText(x.response) })),
         skipped: t.skipped.map(m),
       };
+      if (t.error !== undefined) out.error = maskText(t.error);
       return out;
     }),
   };
@@ -293,8 +294,9 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
         const accepted = r.transactions.reduce((n, t) => n + t.accepted.length + t.skipped.length, 0);
         lines.push(`${r.action === 'partial' ? 'partial' : 'failed '}  ${r.source}  ${accepted} of ${plural(rcpt, 'recipient')} accepted${how}`);
         for (const t of r.transactions) {
-          for (const x of t.rejected) lines.push(`  refused ${a(x.address)}: ${x.response}`);
-          if (t.error) lines.push(`  ${t.error}`);
+          // Servers quote the address in their reply: masked with the rest.
+          for (const x of t.rejected) lines.push(`  refused ${a(x.address)}: ${options.redact ? maskText(x.response) : x.response}`);
+          if (t.error) lines.push(`  ${options.redact ? maskText(t.error) : t.error}`);
         }
         break;
       }
