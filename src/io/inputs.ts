@@ -1,8 +1,8 @@
 // Input adapter: turns paths, directories, globs and stdin into messages (bytes plus a stable
 // source name). Reads only header blocks when asked to, so a 100 MB message costs its header.
 
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HEADER_READ_CHUNK_BYTES, MAX_HEADER_BLOCK_BYTES } from '../limits.js';
 import type { Envelope } from '../message/envelope.js';
@@ -147,27 +147,52 @@ export async function expandSpecs(specs: string[]): Promise<Array<{ path: string
 }
 
 /** Reads a file's header block (at least), growing the read until the blank line is found. */
-async function readHead(file: string): Promise<{ bytes: Buffer; complete: boolean }> {
-  const fh = await open(file, 'r');
+// Synchronous on purpose: for the small files a check reads, open + read + close on the main
+// thread costs about a fifth of the same calls through the thread pool (bench scenario 1:
+// 10,000 drafts read in about 40 ms instead of 200 ms), and the reads are one after another anyway.
+/** Reused by every header read; what is kept is copied out at its exact length. */
+let scratch: Buffer | undefined;
+/** Header blocks are copied into shared slabs of this size: one ArrayBuffer per few hundred
+ * messages instead of one each keeps the garbage collector's work down (bench scenario 1). */
+const HEAD_SLAB_BYTES = 1024 * 1024;
+let slab = Buffer.alloc(0);
+let slabUsed = 0;
+
+function keepBytes(buf: Buffer, length: number): Buffer {
+  if (length > HEAD_SLAB_BYTES / 8) return Buffer.from(buf.subarray(0, length));
+  if (slabUsed + length > slab.length) {
+    slab = Buffer.allocUnsafe(HEAD_SLAB_BYTES);
+    slabUsed = 0;
+  }
+  buf.copy(slab, slabUsed, 0, length);
+  const kept = slab.subarray(slabUsed, slabUsed + length);
+  // Keep the next copy 8-byte aligned.
+  slabUsed += (length + 7) & ~7;
+  return kept;
+}
+
+function readHead(file: string): { bytes: Buffer; complete: boolean } {
+  const fd = openSync(file, 'r');
   try {
-    let buf = Buffer.allocUnsafe(HEADER_READ_CHUNK_BYTES);
+    scratch ??= Buffer.allocUnsafe(HEADER_READ_CHUNK_BYTES);
+    let buf = scratch;
     let length = 0;
+    const keep = (complete: boolean) => ({ bytes: buf === scratch ? keepBytes(buf, length) : buf.subarray(0, length), complete });
     for (;;) {
       if (length === buf.length) {
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, length);
         buf = bigger;
       }
-      const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
+      const bytesRead = readSync(fd, buf, length, buf.length - length, length);
       length += bytesRead;
-      if (bytesRead === 0) return { bytes: buf.subarray(0, length), complete: true };
-      const head = buf.subarray(0, length);
+      if (bytesRead === 0) return keep(true);
       // Sniffed formats that need the whole file are read whole by the caller.
-      if (locateBodyStart(head) !== -1) return { bytes: head, complete: false };
-      if (length > MAX_HEADER_BLOCK_BYTES + HEADER_READ_CHUNK_BYTES) return { bytes: head, complete: false };
+      if (locateBodyStart(buf.subarray(0, length)) !== -1) return keep(false);
+      if (length > MAX_HEADER_BLOCK_BYTES + HEADER_READ_CHUNK_BYTES) return keep(false);
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -294,6 +319,10 @@ async function* fromCampaign(bytes: Uint8Array, source: string, file: string | u
     return;
   }
   for (const m of messages) {
+    if (m.problem !== undefined) {
+      yield failure(m.source, 'bad-campaign', m.problem);
+      continue;
+    }
     const msg: InputMessage = { source: m.source, bytes: m.header, complete: false, format: 'json', envelope: m.envelope, lineOffset: 0, campaign: { jsonPath: m.jsonPath, origins: m.origins, mail: m.mail } };
     if (file !== undefined) msg.path = file;
     yield msg;
@@ -305,11 +334,15 @@ async function openOne(file: string, options: ReadInputsOptions): Promise<InputI
   if (file === '-') return readOne(file, options);
   let head: { bytes: Buffer; complete: boolean };
   try {
-    head = await readHead(file);
+    head = readHead(file);
   } catch (err) {
     return [failure(file, 'unreadable', errnoDetail(err))];
   }
-  if ((options.format ?? detectFormat(file, head.bytes)) === 'mbox') return readOne(file, options);
+  const format = options.format ?? detectFormat(file, head.bytes);
+  if (format === 'mbox') return readOne(file, options);
+  // The common case, a draft whose header is read: the item readOne would yield, without a
+  // generator per file (bench scenario 1).
+  if (format === 'eml' && (head.complete || options.headersOnly)) return [{ source: file, path: file, bytes: head.bytes, complete: head.complete, format: 'eml', lineOffset: 0 }];
   const items: InputItem[] = [];
   for await (const item of readOne(file, options, head)) items.push(item);
   return items;
@@ -334,7 +367,7 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
   }
   let head: { bytes: Buffer; complete: boolean };
   try {
-    head = preread ?? (await readHead(file));
+    head = preread ?? readHead(file);
   } catch (err) {
     yield failure(file, 'unreadable', errnoDetail(err));
     return;
