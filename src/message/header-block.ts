@@ -67,6 +67,9 @@ const HT = 0x09;
 const COLON = 0x3a;
 
 const FROM_LINE = Buffer.from('From ', 'latin1');
+// Needles as bytes: a string needle is converted again on every search (bench scenario 1).
+const LF_LF = Buffer.from('\n\n', 'latin1');
+const LF_CRLF = Buffer.from('\n\r\n', 'latin1');
 
 /** Whether the header block of `bytes` uses CR-only line endings (classic Mac OS files). */
 function usesCrOnly(bytes: Uint8Array): boolean {
@@ -120,8 +123,8 @@ export function locateBodyStart(bytes: Uint8Array): number {
     const i = buf.indexOf('\r\r', skip, 'latin1');
     return i === -1 ? -1 : i + 2;
   }
-  const a = buf.indexOf('\n\n', skip, 'latin1');
-  const b = buf.indexOf('\n\r\n', skip, 'latin1');
+  const a = buf.indexOf(LF_LF, skip);
+  const b = buf.indexOf(LF_CRLF, skip);
   if (a === -1 && b === -1) return -1;
   if (b === -1 || (a !== -1 && a < b)) return a + 2;
   return b + 3;
