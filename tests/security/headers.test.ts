@@ -1,8 +1,16 @@
 // Security cases for the header block: line ends, control bytes, field counting, where the header
 // ends, and the size limits. Each case is named for what it defends against.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { checkMessage } from '../../src/analyse.js';
+import { MAX_CHECK_MS } from '../../src/limits.js';
 import { readHeaderBlock, locateBodyStart } from '../../src/message/header-block.js';
-import { check, codes, message, problems, visible } from './support.js';
+import { createPolicy } from '../../src/policy/policy.js';
+import { FIXTURES } from '../helpers/cli.js';
+import { check, codes, CORP, message, problems, timed, visible } from './support.js';
 
 const EXTERNAL_5 = 'a@one.example, b@two.example, c@three.example, d@four.example, e@five.example';
 
@@ -233,5 +241,115 @@ describe('recipient fields: every occurrence counts', () => {
     const r = check(message(['From: me@corp.example', 'To: boss@corp.example', 'Reply-To: "boss <boss@corp.example>']));
     expect(r.verdict).toBe('block');
     expect(r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' && f.args.field === 'reply-to')).toBe(true);
+  });
+});
+
+// ---- invariants every input must keep, replayed on fuzz finds and on random mutations ----------
+
+const BOUND_MS = 2 * MAX_CHECK_MS;
+const INFERRED = createPolicy({});
+
+/** What must hold for any bytes: no throw, a verdict, in time, deterministic, header block alone = whole. */
+function assertInvariants(bytes: Buffer): void {
+  for (const policy of [CORP, INFERRED]) {
+    const { value: first, ms } = timed(() => checkMessage(bytes, policy, { source: 'x' }));
+    expect(['pass', 'warn', 'block', 'error']).toContain(first.verdict);
+    expect(ms).toBeLessThan(BOUND_MS);
+    expect(isDeepStrictEqual(first, checkMessage(bytes, policy, { source: 'x' }))).toBe(true);
+    const bodyStart = locateBodyStart(bytes);
+    if (bodyStart !== -1) {
+      // The CLI reads only the header block. (For input that is not a message the reason may
+      // differ: "\r\nbody" is "no-header" whole and "empty" as its header block alone.)
+      const headerOnly = checkMessage(bytes.subarray(0, bodyStart), policy, { source: 'x' });
+      if (first.verdict === 'error') expect(headerOnly.verdict).toBe('error');
+      else expect(headerOnly).toEqual(first);
+    }
+    // Whatever else it found, an ambiguity or a malformed header always blocks.
+    if (first.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER')) expect(first.verdict).toBe('block');
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return filesUnder(p);
+    return e.isFile() && !e.name.endsWith('.md') && !e.name.endsWith('.json') && statSync(p).size > 0 ? [p] : [];
+  });
+}
+
+describe('fuzz regressions (fixtures/crashes/)', () => {
+  const crashes = filesUnder(path.join(FIXTURES, 'crashes'));
+
+  it('has regression inputs to replay', () => {
+    expect(crashes.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(crashes.map((f) => [path.basename(f), f]))('%s keeps every invariant', (_name, file) => {
+    assertInvariants(readFileSync(file));
+  });
+
+  it('the CR-only mbox regression reads its recipients', () => {
+    const r = checkMessage(readFileSync(path.join(FIXTURES, 'crashes/cr-only-mbox-from-line.eml')), CORP);
+    expect(r.recipients.externalParties).toBe(5);
+  });
+});
+
+// Seeds: every message fixture in the repository (npm test has no corpus).
+const SEEDS = filesUnder(FIXTURES)
+  .filter((f) => !f.includes(`${path.sep}crashes${path.sep}`))
+  .map((f) => readFileSync(f).subarray(0, 16 * 1024));
+
+const INTERESTING = ['\x00', '\r', '\n', '\r\n', '\r\n ', '\r\n\r\n', '"', '(', ')', '<', '>', '@', ',', ';', ':', '\\', '[', ']', '%', '=?utf-8?q?a=40b?=', 'xn--', '\u00ad', '\u212a', 'ß', '\xff', 'To: ', 'Cc: ', 'From '];
+
+type Mutation =
+  | { op: 'flip'; at: number; bit: number }
+  | { op: 'insert'; at: number; text: string }
+  | { op: 'delete'; at: number; len: number }
+  | { op: 'repeat'; at: number; len: number; times: number }
+  | { op: 'truncate'; at: number }
+  | { op: 'eol'; to: string };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...INTERESTING), fc.string({ maxLength: 8 })) }),
+  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 64 }) }),
+  fc.record({ op: fc.constant('repeat' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }), times: fc.integer({ min: 2, max: 20_000 }) }),
+  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('eol' as const), to: fc.constantFrom('\r\n', '\n', '\r', '\n\r') }),
+);
+
+function applyMutation(b: Buffer, m: Mutation): Buffer {
+  const at = b.length === 0 ? 0 : ('at' in m ? m.at % (b.length + 1) : 0);
+  switch (m.op) {
+    case 'flip': {
+      if (b.length === 0) return b;
+      const c = Buffer.from(b);
+      c[at % c.length]! ^= 1 << m.bit;
+      return c;
+    }
+    case 'insert':
+      return Buffer.concat([b.subarray(0, at), Buffer.from(m.text, 'utf8'), b.subarray(at)]);
+    case 'delete':
+      return Buffer.concat([b.subarray(0, at), b.subarray(at + m.len)]);
+    case 'repeat': {
+      const chunk = b.subarray(at, at + m.len);
+      return Buffer.concat([b.subarray(0, at), ...Array<Buffer>(m.times).fill(chunk), b.subarray(at)]);
+    }
+    case 'truncate':
+      return b.subarray(0, at);
+    case 'eol':
+      return Buffer.from(b.toString('latin1').replace(/\r\n|\r|\n/g, m.to), 'latin1');
+  }
+}
+
+describe('property: random byte mutations of real messages', () => {
+  it('never throw out of the core, finish within the bound, and keep every invariant', () => {
+    expect(SEEDS.length).toBeGreaterThan(10);
+    fc.assert(
+      fc.property(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 5 }), (seed, mutations) => {
+        assertInvariants(mutations.reduce(applyMutation, Buffer.from(seed)));
+      }),
+      { numRuns: 400 },
+    );
   });
 });
