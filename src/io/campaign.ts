@@ -41,6 +41,8 @@ export interface CampaignMessage {
   origins: HeaderLineOrigin[];
   /** Envelope recipients: every address of to, cc and bcc (nodemailer sends Bcc in the envelope only). */
   envelope: Envelope;
+  /** Why this message cannot be checked (it names no recipient at all), if so. */
+  problem?: string;
 }
 
 // --- A JSON parser that remembers where each value starts ----------------------------------------
@@ -315,7 +317,12 @@ function buildMessage(loc: Located, file: string, mail: Obj, messagePath: string
       origins.push({ line: lineOf(loc, e.path, fieldPath), path: fieldPath });
     });
   }
-  const header = Buffer.from(`${lines.join('\r\n')}${lines.length > 0 ? '\r\n' : ''}\r\n`, 'utf8');
+  if (lines.length === 0) {
+    // Bcc only and no sender: the header nodemailer writes shows nobody; give the core that.
+    lines.push('To: undisclosed-recipients:;');
+    origins.push({ line: lineOf(loc, messagePath, '$'), path: messagePath });
+  }
+  const header = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8');
   const rcptTo: string[] = [];
   for (const key of ['to', 'cc', 'bcc']) {
     for (const e of entriesOf(mail[key], memberPath(fieldOwner(key), key))) {
@@ -324,7 +331,9 @@ function buildMessage(loc: Located, file: string, mail: Obj, messagePath: string
   }
   const fromEntries = entriesOf(mail.from, 'from');
   const mailFrom = fromEntries.length > 0 ? (parseAddressList(fromEntries[0]!.text).mailboxes[0]?.address ?? '') : '';
+  const named = ['to', 'cc', 'bcc'].some((key) => entriesOf(mail[key], key).length > 0);
   return {
+    ...(named ? {} : { problem: `${messagePath}: no recipients (to, cc or bcc)` }),
     source: `${file}#${sourceSuffix}`,
     jsonPath: messagePath,
     line: lineOf(loc, messagePath, '$'),

@@ -168,3 +168,18 @@ describe('relocation to the JSON', () => {
     expect(r.recipients.visible.map((v) => v.line)).toEqual([3, 5, 5, 5, 5, 5]);
   });
 });
+
+describe('messages with few fields', () => {
+  it('bcc only, no sender: checked as undisclosed recipients, all blind', () => {
+    const [m] = parseCampaign('[{"bcc": ["a@x.test", "b@y.test", "c@z.test"]}]', 'c.json');
+    expect(m!.problem).toBeUndefined();
+    const r = check(m!);
+    expect(r.verdict).toBe('pass');
+    expect(r.recipients.hidden).toHaveLength(3);
+  });
+
+  it('no recipient at all: a problem for that message, not a pass', () => {
+    const [m] = parseCampaign('{"messages": [{"from": "a@corp.example", "subject": "x"}]}', 'c.json');
+    expect(m!.problem).toMatch(/messages\[0\]: no recipients/);
+  });
+});
