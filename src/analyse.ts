@@ -122,9 +122,11 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   if (options.body && policy.rules.ADDRESS_LIST_IN_BODY !== 'off') raw.push(...addressListInBody(ctx, bytes, options.body));
   const findings = applyRuleSettings(raw, policy);
 
-  const visibleSet = new Set(visible.map((r) => r.address));
-  const hidden = options.envelope
-    ? [...new Set(options.envelope.rcptTo)].filter((a) => !visibleSet.has(a)).map((address) => ({ address, internal: classifier.isInternal(domainOf(address)) }))
+  const envelope = options.envelope;
+  // The set of visible addresses is built only when there is an envelope to compare it with.
+  const visibleSet = envelope ? new Set(visible.map((r) => r.address)) : undefined;
+  const hidden = envelope
+    ? [...new Set(envelope.rcptTo)].filter((a) => !visibleSet!.has(a)).map((address) => ({ address, internal: classifier.isInternal(domainOf(address)) }))
     : [];
   const externalAddresses = new Set<string>();
   const externalParties = new Set<string>();
