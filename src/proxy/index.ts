@@ -4,7 +4,7 @@
 export { startProxy, checkListenPolicy, isLoopbackHost, type ProxyEvent, type ProxyOptions, type ProxyServer, type TransactionEvent } from './server.js';
 export { decideMessage, type Decision, type Rewriter, type ViolationAction } from './decide.js';
 export { DataGuard, findBareNewline } from './data-guard.js';
-export { parseUpstreamUrl, probeUpstream, relayToUpstream, type UpstreamOutcome, type UpstreamTarget } from './upstream.js';
+export { createUpstreamClient, parseUpstreamUrl, probeUpstream, relayToUpstream, type UpstreamClient, type UpstreamOutcome, type UpstreamTarget } from './upstream.js';
 export { blockReply, upstreamReply, type SmtpReply } from './replies.js';
 export { hashPassword, loadAuthFile, parseAuthFile, type AuthUsers } from './auth-file.js';
 export * from './limits.js';

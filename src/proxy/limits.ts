@@ -39,6 +39,18 @@ export const UPSTREAM_GREETING_TIMEOUT_MS = 30 * 1000;
  * 451 past it and retries. Kept under common client timeouts for the final reply (5-10 min). */
 export const UPSTREAM_TRANSACTION_TIMEOUT_MS = 2 * 60 * 1000;
 
+/** Upstream connections kept open between transactions (reused: no handshake, greeting and
+ * EHLO per message). Enough for a few busy clients; more are opened on demand. */
+export const UPSTREAM_MAX_IDLE_CONNECTIONS = 8;
+
+/** An idle upstream connection is closed after this, well before Postfix's smtpd_timeout (300 s)
+ * would close it from the other side. */
+export const UPSTREAM_IDLE_CONNECTION_MS = 30 * 1000;
+
+/** Transactions per upstream connection before a fresh one is opened (Postfix's
+ * smtp_connection_reuse_count_limit is unlimited; a bound keeps one bad session short-lived). */
+export const UPSTREAM_MAX_MESSAGES_PER_CONNECTION = 1000;
+
 /** SMTP reply text the proxy writes (RFC 5321 4.5.3.1.5: a reply line is at most 512 octets). */
 export const MAX_REPLY_TEXT_CHARS = 400;
 

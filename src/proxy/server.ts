@@ -23,7 +23,7 @@ import {
   UPSTREAM_TRANSACTION_TIMEOUT_MS,
 } from './limits.js';
 import { REPLIES, replyLine, upstreamReply, type SmtpReply } from './replies.js';
-import { parseUpstreamUrl, probeUpstream, relayToUpstream, type UpstreamOutcome, type UpstreamTarget } from './upstream.js';
+import { createUpstreamClient, parseUpstreamUrl, probeUpstream, type UpstreamOutcome, type UpstreamTarget } from './upstream.js';
 
 /** While the upstream is known to be down, MAIL FROM re-checks it at most this often. */
 const UPSTREAM_RECHECK_MS = 2000;
@@ -148,6 +148,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const mask = (a: string) => (options.logAddresses ? a : a ? maskAddress(a) : '<>');
 
   const { SMTPServer } = await import('smtp-server');
+  const upstreamClient = createUpstreamClient(upstream, { timeoutMs: upstreamTimeoutMs, ...(options.name ? { name: options.name } : {}) });
 
   /** Sessions with a message between DATA and the reply. */
   const busy = new Set<string>();
@@ -317,7 +318,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     let last: UpstreamOutcome | undefined;
     let delivered = 0;
     for (const part of decision.parts) {
-      const outcome = await relayToUpstream(upstream, part.envelope, part.bytes, { timeoutMs: upstreamTimeoutMs, ...(options.name ? { name: options.name } : {}) });
+      const outcome = await upstreamClient.relay(part.envelope, part.bytes);
       last = outcome;
       if (outcome.kind === 'unreachable') setUpstreamState('down', outcome.reason);
       else setUpstreamState('up');
@@ -385,6 +386,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       log({ event: 'stopping', time: now(), inFlight: busy.size });
       smtp.close(() => {
         for (const t of sessionTimers.values()) clearTimeout(t);
+        upstreamClient.close();
         log({ event: 'stopped', time: now() });
         resolve();
       });

@@ -11,7 +11,14 @@
 import { Readable } from 'node:stream';
 import { MailguardError } from '../errors.js';
 import type { Envelope } from '../message/envelope.js';
-import { UPSTREAM_CONNECT_TIMEOUT_MS, UPSTREAM_GREETING_TIMEOUT_MS, UPSTREAM_TRANSACTION_TIMEOUT_MS } from './limits.js';
+import {
+  UPSTREAM_CONNECT_TIMEOUT_MS,
+  UPSTREAM_GREETING_TIMEOUT_MS,
+  UPSTREAM_IDLE_CONNECTION_MS,
+  UPSTREAM_MAX_IDLE_CONNECTIONS,
+  UPSTREAM_MAX_MESSAGES_PER_CONNECTION,
+  UPSTREAM_TRANSACTION_TIMEOUT_MS,
+} from './limits.js';
 
 export interface UpstreamTarget {
   host: string;
@@ -139,67 +146,135 @@ function connectionOptions(target: UpstreamTarget, options: UpstreamOptions, tim
   return o;
 }
 
-/**
- * Relays one message: MAIL FROM and every RCPT TO of `envelope`, then `bytes`. Resolves with what
- * the upstream said; never rejects.
- */
-export async function relayToUpstream(target: UpstreamTarget, envelope: Envelope, bytes: Uint8Array, options: UpstreamOptions = {}): Promise<UpstreamOutcome> {
-  const SMTPConnection = await loadConnection();
-  const timeoutMs = options.timeoutMs ?? UPSTREAM_TRANSACTION_TIMEOUT_MS;
-  const conn: Connection = new SMTPConnection(connectionOptions(target, options, timeoutMs));
-  return new Promise<UpstreamOutcome>((resolve) => {
-    let settled = false;
-    const finish = (outcome: UpstreamOutcome, how: 'quit' | 'drop') => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (how === 'quit') {
-        try {
-          conn.quit();
-        } catch {
-          conn.close();
-        }
-      } else {
-        conn.close();
-      }
-      resolve(outcome);
-    };
-    // Dropping the connection before the final dot makes the upstream discard the message.
-    const timer = setTimeout(() => finish({ kind: 'unreachable', reason: `ETIMEDOUT: no reply within ${timeoutMs} ms` }, 'drop'), timeoutMs);
-    conn.on('error', (err: NodemailerError) => finish(outcomeOfError(err), 'drop'));
-    conn.on('end', () => finish({ kind: 'unreachable', reason: 'ECONNECTION: the upstream closed the connection' }, 'drop'));
+interface Pooled {
+  conn: Connection;
+  /** Transactions sent over this connection. */
+  uses: number;
+  dead: boolean;
+  idleTimer?: NodeJS.Timeout;
+  /** The transaction in progress hears about connection failures through this. */
+  onFailure?: (outcome: UpstreamOutcome) => void;
+}
 
-    const send = () => {
+interface Attempt {
+  outcome: UpstreamOutcome;
+  /** The session is at a clean point and can carry the next transaction. */
+  reusable: boolean;
+  /** Failed before any message byte was handed over: safe to try again elsewhere. */
+  beforeData: boolean;
+}
+
+export interface UpstreamClient {
+  /**
+   * Relays one message: MAIL FROM and every RCPT TO of `envelope`, then `bytes`. Resolves with
+   * what the upstream said; never rejects.
+   */
+  relay(envelope: Envelope, bytes: Uint8Array): Promise<UpstreamOutcome>;
+  /** Closes idle connections; later relays open new ones. */
+  close(): void;
+}
+
+function hasEightBit(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
+/**
+ * An upstream client that keeps up to `maxIdle` connections open between transactions: opening
+ * one costs a TCP handshake, the greeting (smtp-server delays it 100 ms) and EHLO per message.
+ */
+export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOptions & { maxIdle?: number } = {}): UpstreamClient {
+  const timeoutMs = options.timeoutMs ?? UPSTREAM_TRANSACTION_TIMEOUT_MS;
+  const maxIdle = options.maxIdle ?? UPSTREAM_MAX_IDLE_CONNECTIONS;
+  const idle: Pooled[] = [];
+  let closed = false;
+
+  const discard = (p: Pooled) => {
+    p.dead = true;
+    if (p.idleTimer) clearTimeout(p.idleTimer);
+    const i = idle.indexOf(p);
+    if (i !== -1) idle.splice(i, 1);
+    p.conn.close();
+  };
+
+  const open = async (): Promise<Pooled | UpstreamOutcome> => {
+    const SMTPConnection = await loadConnection();
+    const conn: Connection = new SMTPConnection(connectionOptions(target, options, timeoutMs));
+    const p: Pooled = { conn, uses: 0, dead: false };
+    const fail = (outcome: UpstreamOutcome) => {
+      const hook = p.onFailure;
+      discard(p);
+      hook?.(outcome);
+    };
+    conn.on('error', (err: NodemailerError) => fail(outcomeOfError(err)));
+    conn.on('end', () => fail({ kind: 'unreachable', reason: 'ECONNECTION: the upstream closed the connection' }));
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (r: Pooled | UpstreamOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        p.onFailure = undefined;
+        if (r !== p) discard(p);
+        resolve(r);
+      };
+      const timer = setTimeout(() => done({ kind: 'unreachable', reason: `ETIMEDOUT: no session within ${timeoutMs} ms` }), timeoutMs);
+      p.onFailure = done;
+      conn.connect((err) => {
+        if (err) return done(outcomeOfError(err as NodemailerError));
+        if (!target.auth) return done(p);
+        conn.login({ credentials: { user: target.auth.user, pass: target.auth.pass } }, (loginErr) => {
+          if (!loginErr) return done(p);
+          const o = outcomeOfError(loginErr as NodemailerError);
+          done(o.kind === 'refused' ? { ...o, stage: 'auth' } : o);
+        });
+      });
+    });
+  };
+
+  const transact = (p: Pooled, envelope: Envelope, bytes: Uint8Array): Promise<Attempt> =>
+    new Promise<Attempt>((resolve) => {
+      let settled = false;
+      let dataStarted = false;
+      const finish = (outcome: UpstreamOutcome, reusable: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        p.onFailure = undefined;
+        // Dropping the connection before the final dot makes the upstream discard the message.
+        if (!reusable) discard(p);
+        resolve({ outcome, reusable, beforeData: !dataStarted });
+      };
+      const timer = setTimeout(() => finish({ kind: 'unreachable', reason: `ETIMEDOUT: no reply within ${timeoutMs} ms` }, false), timeoutMs);
+      p.onFailure = (outcome) => finish(outcome, false);
+      p.uses++;
+      const conn = p.conn;
       const message = new Readable({
         read() {
           // Called once nodemailer has every RCPT reply and the upstream said 354: the last moment
           // the message can still be withdrawn.
           const state = (conn as unknown as { _envelope?: EnvelopeState })._envelope;
           if (!state || !Array.isArray(state.rejectedErrors)) {
-            finish({ kind: 'unreachable', reason: 'EINTERNAL: cannot see the upstream RCPT replies (nodemailer changed); refusing to relay' }, 'drop');
+            finish({ kind: 'unreachable', reason: 'EINTERNAL: cannot see the upstream RCPT replies (nodemailer changed); refusing to relay' }, false);
             return;
           }
           if (state.rejectedErrors.length > 0) {
             const rejected = rejectsOf(state.rejectedErrors);
             const first = rejected.find((r) => r.code >= 400 && r.code < 500) ?? rejected[0]!;
-            finish({ kind: 'refused', stage: 'rcpt', code: first.code, response: first.response, rejected }, 'drop');
+            finish({ kind: 'refused', stage: 'rcpt', code: first.code, response: first.response, rejected }, false);
             return;
           }
+          dataStarted = true;
           this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
           this.push(null);
         },
       });
-      let eightBit = false;
-      for (let i = 0; i < bytes.length; i++) {
-        if (bytes[i]! >= 0x80) {
-          eightBit = true;
-          break;
-        }
-      }
-      const env = { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: eightBit };
+      const env = { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: hasEightBit(bytes) };
       conn.send(env, message, (err, info) => {
         if (err) {
-          finish(outcomeOfError(err as NodemailerError), 'drop');
+          const outcome = outcomeOfError(err as NodemailerError);
+          // Refused at the final dot: the transaction is over and the session clean.
+          finish(outcome, outcome.kind === 'refused' && outcome.stage === 'message');
           return;
         }
         const response = String(info.response ?? '').trim();
@@ -207,32 +282,78 @@ export async function relayToUpstream(target: UpstreamTarget, envelope: Envelope
         if (info.rejected && info.rejected.length > 0) {
           // Not reachable while the check in read() works; kept so a partial delivery is never
           // reported as a full one.
-          finish({ kind: 'refused', stage: 'rcpt', code: 550, response: `delivered to ${info.accepted.length} recipient(s) only`, rejected: rejectsOf((info as { rejectedErrors?: NodemailerError[] }).rejectedErrors) }, 'quit');
+          finish({ kind: 'refused', stage: 'rcpt', code: 550, response: `delivered to ${info.accepted.length} recipient(s) only`, rejected: rejectsOf((info as { rejectedErrors?: NodemailerError[] }).rejectedErrors) }, true);
           return;
         }
-        finish({ kind: 'accepted', code, response }, 'quit');
-      });
-    };
-
-    conn.connect((err) => {
-      if (err) {
-        finish(outcomeOfError(err as NodemailerError), 'drop');
-        return;
-      }
-      if (!target.auth) {
-        send();
-        return;
-      }
-      conn.login({ credentials: { user: target.auth.user, pass: target.auth.pass } }, (loginErr) => {
-        if (loginErr) {
-          const o = outcomeOfError(loginErr as NodemailerError);
-          finish(o.kind === 'refused' ? { ...o, stage: 'auth' } : o, 'drop');
-          return;
-        }
-        send();
+        finish({ kind: 'accepted', code, response }, true);
       });
     });
-  });
+
+  const release = (p: Pooled) => {
+    if (p.dead) return;
+    if (closed || idle.length >= maxIdle || p.uses >= UPSTREAM_MAX_MESSAGES_PER_CONNECTION) {
+      p.dead = true;
+      p.conn.quit();
+      return;
+    }
+    p.idleTimer = setTimeout(() => {
+      const i = idle.indexOf(p);
+      if (i !== -1) idle.splice(i, 1);
+      p.dead = true;
+      p.conn.quit();
+    }, UPSTREAM_IDLE_CONNECTION_MS);
+    p.idleTimer.unref();
+    idle.push(p);
+  };
+
+  const take = (): Pooled | undefined => {
+    for (;;) {
+      const p = idle.pop();
+      if (!p) return undefined;
+      if (p.idleTimer) clearTimeout(p.idleTimer);
+      if (!p.dead) return p;
+    }
+  };
+
+  return {
+    async relay(envelope, bytes) {
+      let p = take();
+      const reused = p !== undefined;
+      if (!p) {
+        const opened = await open();
+        if (!('conn' in opened)) return opened;
+        p = opened;
+      }
+      let attempt = await transact(p, envelope, bytes);
+      if (reused && attempt.outcome.kind === 'unreachable' && attempt.beforeData) {
+        // A kept connection the upstream had closed meanwhile: nothing was sent, try a new one.
+        const opened = await open();
+        if (!('conn' in opened)) return opened;
+        p = opened;
+        attempt = await transact(p, envelope, bytes);
+      }
+      if (attempt.reusable) release(p);
+      return attempt.outcome;
+    },
+    close() {
+      closed = true;
+      for (const p of idle.splice(0)) {
+        if (p.idleTimer) clearTimeout(p.idleTimer);
+        p.dead = true;
+        p.conn.quit();
+      }
+    },
+  };
+}
+
+/** One message over a connection of its own. */
+export async function relayToUpstream(target: UpstreamTarget, envelope: Envelope, bytes: Uint8Array, options: UpstreamOptions = {}): Promise<UpstreamOutcome> {
+  const client = createUpstreamClient(target, { ...options, maxIdle: 0 });
+  try {
+    return await client.relay(envelope, bytes);
+  } finally {
+    client.close();
+  }
 }
 
 /** Connects and says EHLO: is the upstream there? */

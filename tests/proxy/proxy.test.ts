@@ -181,6 +181,8 @@ describe('proxy: the upstream decides the reply', () => {
         expect(received).toEqual([INTERNAL.join(',')]);
         expect(events.some((e) => e.event === 'upstream' && (e as { state?: string }).state === 'up')).toBe(true);
       } finally {
+        // The proxy first: it keeps an idle connection to the upstream, which a server waits for.
+        await proxy.stop();
         await new Promise<void>((resolve) => back.close(() => resolve()));
       }
     } finally {
@@ -235,6 +237,34 @@ describe('proxy: the upstream decides the reply', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.code).toBe(451);
     expect(h.transactions()[0]!.upstream).toMatch(/ETIMEDOUT/);
+  });
+});
+
+describe('proxy: upstream connections', () => {
+  it('reuses one upstream connection for consecutive messages', async () => {
+    let connections = 0;
+    h = await startHarness({ options: { onConnect: (_s, cb) => (connections++, cb()) } });
+    const before = connections; // the start-up probe
+    for (let i = 0; i < 3; i++) expect((await send(h.proxy.port, fixture('proxy-clean.eml'), 'alice@corp.example', INTERNAL)).ok).toBe(true);
+    expect(h.sink.messages).toHaveLength(3);
+    expect(connections - before).toBe(1);
+  });
+
+  it('an idle connection the upstream closed meanwhile is replaced, the message still goes through once', async () => {
+    h = await startHarness({ options: { socketTimeout: 200 } });
+    expect((await send(h.proxy.port, fixture('proxy-clean.eml'), 'alice@corp.example', INTERNAL)).ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the upstream times the idle session out
+    const r = await send(h.proxy.port, fixture('proxy-clean.eml'), 'alice@corp.example', INTERNAL);
+    expect(r.ok).toBe(true);
+    expect(h.sink.messages).toHaveLength(2);
+  });
+
+  it('the upstream refuses every recipient: 550 naming them, nothing delivered', async () => {
+    h = await startHarness({ rcpt: () => 550 });
+    const r = await send(h.proxy.port, fixture('proxy-clean.eml'), 'alice@corp.example', INTERNAL);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.response).toMatch(/^550 5\.1\.1 Upstream refused 2 of 2 recipients, nothing was delivered: <bob@corp\.example> 550 .*<carol@corp\.example> 550/);
+    expect(h.sink.attempts).toBe(0);
   });
 });
 
