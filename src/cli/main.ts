@@ -8,7 +8,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerInit } from './commands/init.js';
 import { registerFix } from './commands/fix.js';
 import { registerSend } from './commands/send.js';
-import { registerSendmail } from './commands/sendmail.js';
+import { registerSendmail, sendmailMain } from './commands/sendmail.js';
 import { registerProxy } from './commands/proxy.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -51,6 +51,9 @@ function printError(err: unknown): void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // sendmail's argv is not commander's (-V, --version, a leading "--" mean other things there):
+  // it goes to the command untouched, and the command sets its own (sysexits) status.
+  if (argv[2] === 'sendmail') return sendmailMain(argv.slice(3));
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

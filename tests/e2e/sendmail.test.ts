@@ -101,6 +101,12 @@ describe('mailguard-sendmail delivering through the relay', () => {
     expect(r.code).toBe(0);
     expect(s.messages[0]!.mailFrom).toBe('me@corp.example');
     expect(text(s.messages[0]!.raw)).toMatch(/^From: "Build Bot" <me@corp\.example>\r$/m);
+
+    // -V (a DSN envelope id to sendmail) and a leading "--" are sendmail's, not the mailguard program's.
+    const v = await runSendmail(['-V', 'envid-1', '--', 'b@x2.test'], { input: 'From: me@corp.example\nSubject: s\n\nb\n', cwd: scratch.dir, subcommand: true });
+    expect(v.code).toBe(0);
+    expect(v.stdout).toBe('');
+    expect(s.messages[1]!.rcptTo).toEqual(['b@x2.test']);
   });
 
   it('exit 65 when blocked by policy: nothing reaches the relay, the reason is on stderr (addresses masked)', async () => {

@@ -4,13 +4,8 @@
 
 import type { Command } from 'commander';
 
-/** The arguments after "sendmail" exactly as given (commander drops a leading "--"). */
-function rawArguments(parsed: string[]): string[] {
-  const at = process.argv.indexOf('sendmail', 2);
-  return at === -1 ? parsed : process.argv.slice(at + 1);
-}
-
-/** Entry of the mailguard-sendmail bin: no commander, the raw argv straight to the action. */
+/** Entry of the mailguard-sendmail bin and of `mailguard sendmail` (src/cli/main.ts hands it the
+ * arguments before commander sees them): the raw argv straight to the action. */
 export async function sendmailMain(argv: string[]): Promise<void> {
   const { runSendmail } = await import('../actions/sendmail.js');
   process.exitCode = await runSendmail(argv);
@@ -21,15 +16,16 @@ export function registerSendmail(program: Command): void {
     .command('sendmail')
     .summary('a drop-in sendmail: check the message on stdin, then deliver it or refuse (sysexits)')
     .description(
-      'Reads a message on stdin with sendmail\'s conventions (-t, -i/-oi, -f, -F, recipients), checks it\n' +
-        'with the policy, applies the on-violation action and delivers through the SMTP relay or a real\n' +
-        'sendmail binary. Also installed as mailguard-sendmail. Run "mailguard sendmail --help" for its options.',
+      'Reads a message on stdin with sendmail\'s conventions (-t, -i/-oi, -f, -F, recipients), checks it ' +
+        'with the policy, applies the on-violation action and delivers through the SMTP relay or a real ' +
+        'sendmail binary. Also installed as mailguard-sendmail.\n\nRun "mailguard sendmail --help" for its options and exit codes.',
     )
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[args...]', 'sendmail options and recipients')
+    // Reached only through "mailguard help sendmail"-style routes; main.ts normally bypasses commander.
     .action(async (args: string[]) => {
-      await sendmailMain(rawArguments(args));
+      await sendmailMain(args);
     });
 }
