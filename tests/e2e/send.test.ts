@@ -111,7 +111,25 @@ describe('envelopes and inputs', () => {
     sink = await startSink();
     const r = await runCli(['send', fx('send-transcript.smtp'), '--smtp', sink.url, ...POLICY]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 message: 1 sent.');
     expect(sink.messages.map((m) => [m.mailFrom, m.rcptTo])).toEqual([['bounces@corp.example', ['ann@alpha.test', 'hidden@corp.example']]]);
+  });
+
+  it('builds JSON campaign messages as nodemailer would, Bcc in the envelope only; a journal rerun skips them all', async () => {
+    sink = await startSink();
+    const journal = path.join(tmp, 'campaign.journal');
+    const args = ['send', fx('campaign-good.json'), '--smtp', sink.url, '--journal', journal, ...POLICY];
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    expect(sink.messages.map((m) => m.rcptTo.length)).toEqual([1, 1, 6, 3]);
+    const third = sink.messages[2]!;
+    expect(third.rcptTo).toContain('c5@customer5.test');
+    expect(third.raw.toString()).not.toContain('c5@customer5.test');
+    expect(third.raw.toString()).toContain('Hello all');
+    const again = await runCli(args);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/4 skipped/);
+    expect(sink.messages).toHaveLength(4);
   });
 
   it('reads piped input and honours --from', async () => {

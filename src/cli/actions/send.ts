@@ -120,10 +120,26 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: `${item.failure.reason}: ${item.failure.detail}`, transactions: [] };
         return;
       }
+      // A JSON campaign message is built as nodemailer would build it; its identity is the object.
+      let bytes = item.bytes;
+      let identityBytes = item.bytes;
+      if (item.campaign) {
+        const { compileCampaignMessage } = await import('../../relay/campaign.js');
+        try {
+          ({ bytes, identityBytes } = await compileCampaignMessage(item.campaign.mail));
+        } catch (err) {
+          if (!(err instanceof MailguardError)) throw err;
+          results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: err.message, transactions: [] };
+          return;
+        }
+      } else if (!item.complete) {
+        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: 'only the header of this message could be read', transactions: [] };
+        return;
+      }
       const planOptions: Parameters<typeof planDelivery>[2] = { onViolation: mode, source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) planOptions.envelope = item.envelope;
       if (mailFrom !== undefined) planOptions.mailFrom = mailFrom;
-      const plan: DeliveryPlan = planDelivery(item.bytes, settings.policy, planOptions);
+      const plan: DeliveryPlan = planDelivery(bytes, settings.policy, planOptions);
       const result: SendResult = {
         source: item.source,
         verdict: plan.result.verdict,
@@ -137,7 +153,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
       results[slot] = result;
       if (plan.outcome !== 'send') return;
 
-      const identity = messageIdentity(item.bytes);
+      const identity = messageIdentity(identityBytes);
       const done = journal?.accepted(identity);
       for (const t of plan.transactions) {
         const skipped = done ? t.envelope.rcptTo.filter((r) => done.has(r)) : [];
@@ -301,7 +317,7 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
         break;
       }
     }
-    if (r.action === 'dry-run' || (r.action === 'sent' && options.quiet && r.findings.length === 0) || (r.action === 'skipped' && options.quiet)) continue;
+    if ((r.action === 'sent' && options.quiet && r.findings.length === 0) || (r.action === 'skipped' && options.quiet)) continue;
     for (const f of r.findings) lines.push(`  ${f.severity === 'error' ? 'error' : 'warning'} ${f.code}: ${describeFinding(f, { redact: options.redact })}`);
   }
   if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
