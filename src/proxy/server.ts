@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { SMTPServer as SMTPServerType, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { MailguardError } from '../errors.js';
 import type { Envelope } from '../message/envelope.js';
-import type { Policy } from '../policy/policy.js';
+import { createPolicy, type Policy } from '../policy/policy.js';
 import { maskAddress } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
 import { DataGuard } from './data-guard.js';
@@ -113,6 +113,18 @@ export function isLoopbackHost(host: string): boolean {
 
 const now = () => new Date().toISOString();
 
+/** Findings that always block in the proxy: what mail software reads in different ways is never
+ * relayed, whatever the configuration says for reports. */
+const ALWAYS_BLOCK = ['AMBIGUOUS_RECIPIENT', 'MALFORMED_HEADER'] as const;
+
+/** The policy with ALWAYS_BLOCK set to error, and the codes the configuration had relaxed. */
+export function proxyPolicy(policy: Policy): { policy: Policy; relaxed: string[] } {
+  const relaxed = ALWAYS_BLOCK.filter((code) => policy.rules[code] !== undefined && policy.rules[code] !== 'error');
+  const rules = { ...policy.rules };
+  for (const code of ALWAYS_BLOCK) rules[code] = 'error';
+  return { policy: createPolicy({ ...policy, rules }), relaxed };
+}
+
 function smtpError(r: SmtpReply): Error {
   return Object.assign(new Error(r.text), { responseCode: r.code });
 }
@@ -145,6 +157,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const maxHeaderBytes = options.maxHeaderBytes ?? PROXY_MAX_HEADER_BYTES;
   const sessionTimeoutMs = options.sessionTimeoutMs ?? PROXY_SESSION_TIMEOUT_MS;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? UPSTREAM_TRANSACTION_TIMEOUT_MS;
+  const { policy, relaxed } = proxyPolicy(options.policy);
+  if (relaxed.length > 0) warnings.push(`${relaxed.join(' and ')} always block in the proxy (the configuration relaxes them for reports only)`);
   const mask = (a: string) => (options.logAddresses ? a : a ? maskAddress(a) : '<>');
 
   const { SMTPServer } = await import('smtp-server');
@@ -310,7 +324,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const describeOutcome = (o: UpstreamOutcome): string => (o.kind === 'unreachable' ? `unreachable: ${o.reason}` : `${o.code} ${o.response}`.replace(/^(\d{3}) \1 /, '$1 '));
 
   const handleMessage = async (guard: DataGuard, envelope: Envelope): Promise<Handled> => {
-    const decision: Decision = decideMessage(guard, envelope, { policy: options.policy, onViolation, maxHeaderBytes, ...(rewriter ? { rewriter } : {}) });
+    const decision: Decision = decideMessage(guard, envelope, { policy, onViolation, maxHeaderBytes, ...(rewriter ? { rewriter } : {}) });
     const codes = decision.findings.map((f) => f.code);
     if (decision.kind === 'reject') {
       return { verdict: decision.verdict, findings: codes, action: decision.action, reply: replyLine(decision.reply), replyObj: decision.reply };

@@ -78,6 +78,16 @@ describe('proxy: verdicts with a nodemailer client', () => {
     expect(h.sink.attempts).toBe(0);
   });
 
+  it('ambiguous recipients block in the proxy even when the configuration turns the rule off (with a warning)', async () => {
+    const { createPolicy } = await import('../../src/policy/policy.js');
+    h = await startHarness({}, { policy: createPolicy({ internalDomains: ['corp.example'], rules: { AMBIGUOUS_RECIPIENT: 'off' } }) });
+    expect(h.events.some((e) => e.event === 'warning' && /AMBIGUOUS_RECIPIENT always block/.test(e.message))).toBe(true);
+    const r = await send(h.proxy.port, fixture('proxy-malformed.eml'), 'alice@corp.example', ['a@one.test']);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.code).toBe(550);
+    expect(h.sink.attempts).toBe(0);
+  });
+
   it('strips a Bcc field before relaying; the envelope still carries the blind recipient', async () => {
     h = await startHarness();
     const raw = Buffer.from('From: alice@corp.example\r\nTo: bob@corp.example\r\nBcc: boss@corp.example\r\nSubject: s\r\n\r\nbody\r\n');
