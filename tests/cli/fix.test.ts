@@ -82,6 +82,17 @@ describe('mailguard fix (built CLI)', () => {
     );
   });
 
+  it('masks addresses in the JSON plan unless --no-redact', async () => {
+    const r = await runCli(['fix', fx('customer-list-cc.eml'), '--dry-run', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary).toMatchObject({ messages: 1, rewritten: 1, written: 0 });
+    const moved = doc.results[0].plan.moved as Array<{ address: string; from: string; to: string }>;
+    expect(moved.length).toBe(6);
+    for (const m of moved) expect(m.address).toMatch(/^.\*\*\*@/);
+    expect(r.stdout).not.toContain('"a@one.test"');
+  });
+
   it('split: an mbox that mailguard reads back to the same bodies', async () => {
     const out = path.join(tmp, 'copies.mbox');
     const input = readFileSync(fx('fix-mixed-crlf.eml'));
