@@ -148,7 +148,10 @@ export function decodeHeaderText(latin1: string): string {
   let text = latin1;
   if (/[\x80-\xff]/.test(text)) text = Buffer.from(text, 'latin1').toString('utf8');
   if (text.includes('=?')) {
-    decodeWords ??= (require('libmime') as { decodeWords: (s: string) => string }).decodeWords;
+    if (!decodeWords) {
+      const libmime = require('libmime') as { decodeWords(s: string): string };
+      decodeWords = (s) => libmime.decodeWords(s); // a method: it needs its object
+    }
     try {
       text = decodeWords(text);
     } catch {

@@ -10,6 +10,7 @@ import { registerFix } from './commands/fix.js';
 import { registerSend } from './commands/send.js';
 import { registerSendmail, sendmailMain } from './commands/sendmail.js';
 import { registerProxy } from './commands/proxy.js';
+import { registerAudit } from './commands/audit.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
@@ -28,6 +29,7 @@ function buildProgram(): Command {
   registerSend(program);
   registerSendmail(program);
   registerProxy(program);
+  registerAudit(program);
   program.addHelpText(
     'after',
     '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config, unreadable input, relay failure).\n' +

@@ -1,0 +1,224 @@
+// The exposure audit's aggregation: message results in, incidents and totals out. Pure. Keeps
+// only incidents (and the distinct exposed addresses), never whole results, so a Sent folder of
+// any size is audited in memory that grows with the incidents found, not with the messages read.
+
+import type { MessageResult } from '../result.js';
+
+/** Incidents listed as "worst" (most external addresses exposed). */
+export const WORST_INCIDENTS = 10;
+
+/** Unreadable inputs named in the report; past this only the count grows. */
+export const MAX_LISTED_UNREADABLE = 100;
+
+export interface AuditIncident {
+  /** The message: a path, `path#N` inside an mbox. */
+  source: string;
+  /** ISO 8601 (UTC) from the Date field (or the mbox From_ line); null when neither can be read. */
+  date: string | null;
+  subject: string;
+  /** The From address; null when it cannot be read. */
+  sender: string | null;
+  /** Distinct external addresses visible in To/Cc/Resent-To/Resent-Cc. */
+  exposedExternal: number;
+  /** External organisations among them. */
+  parties: number;
+  /** Distinct recipients: visible plus Bcc (and envelope-only recipients, for SMTP input). */
+  recipients: number;
+  severity: 'error' | 'warning';
+  /** The visible fields that held external addresses. */
+  fields: string[];
+  /** A few of the exposed addresses. */
+  examples: string[];
+}
+
+export interface AuditMonth {
+  /** YYYY-MM (UTC). */
+  month: string;
+  incidents: number;
+  /** Sum over the month's incidents of the addresses each exposed. */
+  exposedAddresses: number;
+}
+
+export interface AuditSender {
+  sender: string;
+  incidents: number;
+  exposedAddresses: number;
+}
+
+export interface AuditSummary {
+  /** Messages audited (in the date range). */
+  messages: number;
+  incidents: number;
+  /** Distinct external addresses exposed across all incidents. */
+  exposedAddresses: number;
+  /** Distinct external organisations exposed across all incidents. */
+  exposedParties: number;
+  /** Inputs that could not be read as messages. */
+  unreadable: number;
+  unreadableSources: string[];
+  /** Messages left out because they are outside --since/--until. */
+  outOfRange: number;
+  /** Messages without a readable date (left out when a date range is given). */
+  undated: number;
+  since: string | null;
+  until: string | null;
+  firstIncident: string | null;
+  lastIncident: string | null;
+  /** Incidents per month, in month order (months without incidents are left out). */
+  months: AuditMonth[];
+  /** Incidents without a date. */
+  undatedIncidents: number;
+  /** Senders with more than one incident, most incidents first. */
+  repeatSenders: AuditSender[];
+  /** Indexes into `incidents` of the worst incidents, worst first. */
+  worst: number[];
+}
+
+export interface AuditReport {
+  summary: AuditSummary;
+  incidents: AuditIncident[];
+}
+
+export interface AuditMeta {
+  date?: Date;
+  subject?: string;
+}
+
+export interface AuditOptions {
+  since?: Date;
+  until?: Date;
+}
+
+export interface Audit {
+  /** Whether a message dated `date` is inside the range (undated ones are when no range is set). */
+  inRange(date: Date | undefined): boolean;
+  /** Adds one message: its result (undefined only for a message outside the range, which is not checked) and its date and subject. */
+  add(result: MessageResult | undefined, meta: AuditMeta): void;
+  finish(): AuditReport;
+}
+
+function monthOf(iso: string): string {
+  return iso.slice(0, 7);
+}
+
+export function createAudit(options: AuditOptions = {}): Audit {
+  const incidents: AuditIncident[] = [];
+  const exposed = new Set<string>();
+  const parties = new Set<string>();
+  const months = new Map<string, AuditMonth>();
+  const senders = new Map<string, AuditSender>();
+  const unreadableSources: string[] = [];
+  let messages = 0;
+  let unreadable = 0;
+  let outOfRange = 0;
+  let undated = 0;
+  let undatedIncidents = 0;
+  const ranged = options.since !== undefined || options.until !== undefined;
+
+  const inRange = (date: Date | undefined): boolean => {
+    if (!ranged) return true;
+    if (date === undefined) return false;
+    if (options.since && date < options.since) return false;
+    if (options.until && date > options.until) return false;
+    return true;
+  };
+
+  return {
+    inRange,
+    add(result, meta) {
+      if (result && result.verdict === 'error' && result.findings.some((f) => f.code === 'UNREADABLE_MESSAGE')) {
+        unreadable++;
+        if (unreadableSources.length < MAX_LISTED_UNREADABLE) unreadableSources.push(result.source);
+        return;
+      }
+      if (meta.date === undefined) undated++;
+      if (!inRange(meta.date)) {
+        if (meta.date !== undefined) outOfRange++;
+        return;
+      }
+      if (!result) return;
+      messages++;
+      const finding = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+      if (!finding || finding.code !== 'EXPOSED_RECIPIENTS') return;
+      for (const r of result.recipients.visible) {
+        if (r.internal) continue;
+        exposed.add(r.address);
+        parties.add(r.party);
+      }
+      const all = new Set<string>();
+      for (const r of result.recipients.visible) all.add(r.address);
+      for (const r of result.recipients.blind) all.add(r.address);
+      for (const h of result.recipients.hidden) all.add(h.address);
+      const date = meta.date ? meta.date.toISOString() : null;
+      const incident: AuditIncident = {
+        source: result.source,
+        date,
+        subject: meta.subject ?? '',
+        sender: result.sender ?? null,
+        exposedExternal: finding.args.externalAddresses,
+        parties: finding.args.parties,
+        recipients: all.size,
+        severity: finding.severity,
+        fields: finding.args.fields,
+        examples: finding.args.examples,
+      };
+      incidents.push(incident);
+      if (date) {
+        const key = monthOf(date);
+        const m = months.get(key) ?? { month: key, incidents: 0, exposedAddresses: 0 };
+        m.incidents++;
+        m.exposedAddresses += incident.exposedExternal;
+        months.set(key, m);
+      } else undatedIncidents++;
+      const senderKey = incident.sender ?? '(unknown sender)';
+      const s = senders.get(senderKey) ?? { sender: senderKey, incidents: 0, exposedAddresses: 0 };
+      s.incidents++;
+      s.exposedAddresses += incident.exposedExternal;
+      senders.set(senderKey, s);
+    },
+    finish() {
+      const dates = incidents.map((i) => i.date).filter((d): d is string => d !== null).sort();
+      const worst = incidents
+        .map((_, i) => i)
+        .sort((a, b) => incidents[b]!.exposedExternal - incidents[a]!.exposedExternal || a - b)
+        .slice(0, WORST_INCIDENTS);
+      return {
+        summary: {
+          messages,
+          incidents: incidents.length,
+          exposedAddresses: exposed.size,
+          exposedParties: parties.size,
+          unreadable,
+          unreadableSources,
+          outOfRange,
+          undated,
+          since: options.since ? options.since.toISOString() : null,
+          until: options.until ? options.until.toISOString() : null,
+          firstIncident: dates[0] ?? null,
+          lastIncident: dates[dates.length - 1] ?? null,
+          months: [...months.values()].sort((a, b) => (a.month < b.month ? -1 : 1)),
+          undatedIncidents,
+          repeatSenders: [...senders.values()].filter((s) => s.incidents > 1).sort((a, b) => b.incidents - a.incidents || b.exposedAddresses - a.exposedAddresses || (a.sender < b.sender ? -1 : 1)),
+          worst,
+        },
+        incidents,
+      };
+    },
+  };
+}
+
+/** Every month from `first` to `last` (YYYY-MM), for a time axis with gaps shown. */
+export function monthRange(first: string, last: string): string[] {
+  const out: string[] = [];
+  let [y, m] = first.split('-').map(Number) as [number, number];
+  const [ly, lm] = last.split('-').map(Number) as [number, number];
+  while (y < ly || (y === ly && m <= lm)) {
+    out.push(`${y}-${String(m).padStart(2, '0')}`);
+    m++;
+    if (m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+// The audit for a terminal: totals, worst incidents, incidents per month, repeat senders, and
+// one line per incident. Pure; colour is an option.
+
+import { painter } from '../report/human.js';
+import type { AuditIncident, AuditReport } from './aggregate.js';
+import { applyRedaction, type AuditFormatOptions } from './json.js';
+
+export interface AuditHumanOptions extends AuditFormatOptions {
+  color: boolean;
+}
+
+/** Widest bar in the per-month histogram. */
+const BAR_WIDTH = 30;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function day(iso: string | null): string {
+  return iso ? iso.slice(0, 10) : 'undated   ';
+}
+
+function line(i: AuditIncident): string {
+  const subject = i.subject ? `"${i.subject}"` : '(no subject)';
+  return `${day(i.date)}  ${i.sender ?? '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${i.source}`;
+}
+
+export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions): string {
+  const p = painter(options.color);
+  const { summary: s, incidents } = applyRedaction(report, options);
+  const out: string[] = [];
+  const range = s.since || s.until ? ` from ${s.since ? s.since.slice(0, 10) : 'the start'} to ${s.until ? s.until.slice(0, 10) : 'now'}` : '';
+  out.push(p.bold(`Exposure audit: ${plural(s.messages, 'message')}${range}`));
+  if (s.incidents === 0) out.push(p.green('No message exposed external recipients.'));
+  else {
+    const span = s.firstIncident ? ` between ${s.firstIncident.slice(0, 10)} and ${s.lastIncident!.slice(0, 10)}` : '';
+    out.push(
+      p.red(`${plural(s.incidents, 'incident')}${span}: ${plural(s.exposedAddresses, 'distinct external address', 'distinct external addresses')} of ${plural(s.exposedParties, 'organisation')} exposed.`),
+    );
+  }
+  if (s.unreadable > 0) out.push(p.yellow(`${plural(s.unreadable, 'input')} could not be read: ${s.unreadableSources.join(', ')}${s.unreadable > s.unreadableSources.length ? ' ...' : ''}`));
+  if (s.outOfRange > 0) out.push(p.dim(`${plural(s.outOfRange, 'message')} outside the date range left out.`));
+  if (s.undated > 0 && (s.since || s.until)) out.push(p.dim(`${plural(s.undated, 'message')} without a readable date left out.`));
+  if (s.incidents > 0) {
+    out.push('', p.bold('Worst incidents'));
+    for (const i of s.worst) out.push(`  ${line(incidents[i]!)}`);
+    out.push('', p.bold('Incidents per month'));
+    const max = Math.max(...s.months.map((m) => m.incidents), 1);
+    for (const m of s.months) {
+      const bar = '#'.repeat(Math.max(1, Math.round((m.incidents / max) * BAR_WIDTH)));
+      out.push(`  ${m.month}  ${bar} ${m.incidents} ${p.dim(`(${plural(m.exposedAddresses, 'address', 'addresses')})`)}`);
+    }
+    if (s.undatedIncidents > 0) out.push(`  undated  ${s.undatedIncidents}`);
+    if (s.repeatSenders.length > 0) {
+      out.push('', p.bold('Repeat senders'));
+      for (const r of s.repeatSenders) out.push(`  ${r.sender}: ${plural(r.incidents, 'incident')}, ${plural(r.exposedAddresses, 'address', 'addresses')} exposed`);
+    }
+    out.push('', p.bold('All incidents'));
+    for (const i of incidents) out.push(`  ${line(i)}`);
+  }
+  return `${out.join('\n')}\n`;
+}

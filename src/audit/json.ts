@@ -1,0 +1,42 @@
+// The audit's JSON document: a contract (version 1; names do not change, fields may be added).
+
+import { maskAddress, maskText } from '../report/redact.js';
+import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
+
+export const AUDIT_JSON_VERSION = 1;
+
+export interface AuditJson {
+  version: typeof AUDIT_JSON_VERSION;
+  summary: AuditSummary;
+  incidents: AuditIncident[];
+}
+
+export interface AuditFormatOptions {
+  /** Mask addresses (sender, examples, addresses in subjects). */
+  redact: boolean;
+}
+
+export function redactIncident(i: AuditIncident): AuditIncident {
+  return { ...i, subject: maskText(i.subject), sender: i.sender === null ? null : maskAddress(i.sender), examples: i.examples.map(maskAddress) };
+}
+
+/** The report with addresses masked when asked. */
+export function applyRedaction(report: AuditReport, options: AuditFormatOptions): AuditReport {
+  if (!options.redact) return report;
+  return {
+    summary: {
+      ...report.summary,
+      repeatSenders: report.summary.repeatSenders.map((s) => ({ ...s, sender: s.sender.includes('@') ? maskAddress(s.sender) : s.sender })),
+    },
+    incidents: report.incidents.map(redactIncident),
+  };
+}
+
+export function toAuditJson(report: AuditReport, options: AuditFormatOptions): AuditJson {
+  const r = applyRedaction(report, options);
+  return { version: AUDIT_JSON_VERSION, summary: r.summary, incidents: r.incidents };
+}
+
+export function formatAuditJson(report: AuditReport, options: AuditFormatOptions): string {
+  return `${JSON.stringify(toAuditJson(report, options), null, 2)}\n`;
+}

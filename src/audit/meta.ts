@@ -1,0 +1,64 @@
+// Date and Subject of a message for the audit, from its header block. Pure.
+
+import { decodeHeaderText } from '../body/mime.js';
+import { MailguardError } from '../errors.js';
+import { readHeaderBlock, unfold } from '../message/header-block.js';
+import type { AuditMeta } from './aggregate.js';
+
+/** Subjects are cut to this many characters in reports (a subject is a label, not content). */
+export const MAX_SUBJECT_CHARS = 200;
+
+/** An RFC 5322 date (comments removed), or undefined when it is not a date. */
+export function parseMailDate(value: string): Date | undefined {
+  const text = value.replace(/\([^)]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+  if (text === '') return undefined;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) return undefined;
+  return new Date(t);
+}
+
+/** The date of an mbox `From sender Mon Nov  2 10:00:00 2026` line, read as UTC. */
+export function parseFromLineDate(line: string): Date | undefined {
+  const m = /^From \S+\s+(\w{3} \w{3}\s+\d{1,2} \d{1,2}:\d{2}(?::\d{2})? \d{4})/.exec(line);
+  if (!m) return undefined;
+  const t = Date.parse(`${m[1]} GMT`);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string): AuditMeta {
+  const header = readHeaderBlock(bytes);
+  const meta: AuditMeta = {};
+  const dateField = header.fields.find((f) => f.key === 'date');
+  const date = dateField ? parseMailDate(unfold(dateField.rawValue, header.lineEnding)) : undefined;
+  const fallback = mboxFromLine ?? header.mboxFromLine;
+  const when = date ?? (fallback ? parseFromLineDate(fallback) : undefined);
+  if (when) meta.date = when;
+  const subjectField = header.fields.find((f) => f.key === 'subject');
+  if (subjectField) {
+    const subject = decodeHeaderText(unfold(subjectField.rawValue, header.lineEnding)).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    meta.subject = subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 1)}…` : subject;
+  }
+  return meta;
+}
+
+/**
+ * A --since / --until value: YYYY-MM-DD, YYYY-MM, or an ISO date-time. A day or month given
+ * alone covers all of it: --until 2026-11 ends on 30 November 23:59:59.999 UTC.
+ */
+export function parseRangeDate(value: string, flag: '--since' | '--until'): Date {
+  const end = flag === '--until';
+  let m = /^(\d{4})-(\d{2})$/.exec(value);
+  if (m) {
+    const y = Number(m[1]);
+    const mo = Number(m[2]);
+    if (mo >= 1 && mo <= 12) return end ? new Date(Date.UTC(y, mo, 1) - 1) : new Date(Date.UTC(y, mo - 1, 1));
+  }
+  m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (m) {
+    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    if (d.toISOString().slice(0, 10) === value) return end ? new Date(d.getTime() + 86_400_000 - 1) : d;
+  } else if (/^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value))) {
+    return new Date(Date.parse(value));
+  }
+  throw new MailguardError('EUSAGE', `${flag} takes a date such as 2026-11-02, 2026-11 or 2026-11-02T10:00:00Z (got "${value}").`);
+}

@@ -1,0 +1,72 @@
+// mailguard audit: inputs (header blocks, mbox streamed) -> core check -> incidents -> reports.
+// Results are dropped as soon as they are counted; only incidents are kept.
+
+import { writeFile } from 'node:fs/promises';
+import { checkMessage, unreadableResult } from '../../analyse.js';
+import { createAudit, type AuditOptions } from '../../audit/aggregate.js';
+import { formatAuditCsv } from '../../audit/csv.js';
+import { formatAuditHtml } from '../../audit/html.js';
+import { formatAuditHuman } from '../../audit/human.js';
+import { formatAuditJson } from '../../audit/json.js';
+import { parseRangeDate, readAuditMeta } from '../../audit/meta.js';
+import { MailguardError } from '../../errors.js';
+import { isFailure, readInputs } from '../../io/inputs.js';
+import type { AuditFlags } from '../commands/audit.js';
+import { EXIT } from '../exit-codes.js';
+import { resolveRedact, writeReport } from '../output.js';
+import { resolveSettings } from '../policy-options.js';
+import { createProgress, useColor } from '../terminal.js';
+
+async function writeExport(file: string, text: string, what: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (err) {
+    throw new MailguardError('EUSAGE', `cannot write the ${what} to ${file}: ${(err as Error).message}`, { hint: 'Check that the directory exists and is writable.' });
+  }
+}
+
+export async function runAudit(paths: string[], flags: AuditFlags): Promise<number> {
+  const options: AuditOptions = {};
+  if (flags.since !== undefined) options.since = parseRangeDate(flags.since, '--since');
+  if (flags.until !== undefined) options.until = parseRangeDate(flags.until, '--until');
+  if (options.since && options.until && options.since > options.until) {
+    throw new MailguardError('EUSAGE', `--since (${flags.since}) is after --until (${flags.until}).`);
+  }
+  const settings = await resolveSettings(flags);
+  const audit = createAudit(options);
+  const progress = createProgress('audited');
+  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true };
+  if (flags.input) readOptions.format = flags.input;
+  let read = 0;
+  for await (const item of readInputs(paths, readOptions)) {
+    if (isFailure(item)) {
+      audit.add(unreadableResult(item.source, item.failure.reason, item.failure.detail), {});
+    } else {
+      const meta = readAuditMeta(item.bytes, item.mboxFromLine);
+      let result;
+      // Messages outside --since/--until are counted, never checked.
+      if (audit.inRange(meta.date)) {
+        const check: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
+        if (item.envelope) check.envelope = item.envelope;
+        result = checkMessage(item.bytes, settings.policy, check);
+      }
+      audit.add(result, meta);
+    }
+    progress.tick(++read);
+  }
+  progress.done();
+  const report = audit.finish();
+  const redact = resolveRedact(flags.redact, settings.config.redact, false);
+  if (flags.csv !== undefined) await writeExport(flags.csv, formatAuditCsv(report, { redact }), 'CSV export');
+  if (flags.html !== undefined) {
+    const html = formatAuditHtml(report, { redact: resolveRedact(flags.redact, settings.config.redact, true), generatedAt: new Date().toISOString(), inputs: paths });
+    await writeExport(flags.html, html, 'HTML report');
+  }
+  const text =
+    flags.format === 'json'
+      ? formatAuditJson(report, { redact })
+      : formatAuditHuman(report, { redact, color: flags.output === undefined && useColor(flags.color) });
+  await writeReport(text, flags.output);
+  if (report.summary.unreadable > 0) return EXIT.ERROR;
+  return report.summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
+}
