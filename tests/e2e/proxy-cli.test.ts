@@ -141,6 +141,47 @@ describe('mailguard proxy (process): start and stop', () => {
     expect(await proxy.waitFor((e) => e.event === 'transaction')).toMatchObject({ action: 'deferred', upstream: 'down', from: 'a***@corp.example' });
   });
 
+  it('--tls-key/--tls-cert: STARTTLS is offered and swaks -tls relays through it', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailguard-proxy-cli-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+      sink = await startSink();
+      proxy = await spawnProxy(['--upstream', sink.url, '--tls-key', path.join(dir, 'key.pem'), '--tls-cert', path.join(dir, 'cert.pem'), ...POLICY_FLAGS]);
+      expect(proxy.events.find((e) => e.event === 'listening')).toMatchObject({ tls: true });
+      const r = await swaks(proxy.port, ['-tls', '--from', 'alice@corp.example', '--to', 'bob@corp.example', '--data', '@' + fixture('proxy-clean.eml')]);
+      expect(r.out).toMatch(/STARTTLS/);
+      expect(r.out).toMatch(/TLS started/);
+      expect(r.out).toMatch(/250 2\.0\.0 Ok: relayed/);
+      expect(sink.messages).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--log human: one readable line per transaction', async () => {
+    sink = await startSink();
+    const { spawn } = await import('node:child_process');
+    const { BIN, ROOT } = await import('../helpers/cli.js');
+    const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:0', '--upstream', sink.url, ...POLICY_FLAGS], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!/listening on 127\.0\.0\.1:(\d+)/.test(out) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      await swaks(port, ['--from', 'alice@corp.example', '--to', 'bob@corp.example', '--data', '@' + fixture('proxy-clean.eml')]);
+      while (!/ relayed /.test(out) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(out).toMatch(/ relayed verdict=pass from=a\*\*\*@corp\.example rcpt=1 size=\d+ reply="250 2\.0\.0 Ok: relayed .*" upstream="250 .*" \d+ms\n/);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+
   it('refuses a non-loopback address without --auth-file, before binding (exit 2)', async () => {
     const r = await runCli(['proxy', '--listen', '192.0.2.10:2525', '--upstream', 'smtp://127.0.0.1:25']);
     expect(r.code).toBe(2);
