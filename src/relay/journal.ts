@@ -8,7 +8,7 @@
 // left is a crash between the server's "250" and the fsync of its record; SMTP cannot close it.
 
 import { createHash } from 'node:crypto';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
 import { MailguardError } from '../errors.js';
 import { readHeaderBlock, unfold } from '../message/header-block.js';
 
@@ -66,6 +66,7 @@ export async function openJournal(file: string, options: { readOnly?: boolean } 
   }
   const done = new Map<string, Set<string>>();
   const lines = text.split('\n');
+  let torn = false;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let entry: JournalEntry;
@@ -73,7 +74,10 @@ export async function openJournal(file: string, options: { readOnly?: boolean } 
       entry = JSON.parse(line) as JournalEntry;
     } catch {
       // A torn last line (a crash mid-write) recorded nothing that was flushed; anything else is damage.
-      if (i === lines.length - 1) return;
+      if (i === lines.length - 1) {
+        torn = true;
+        return;
+      }
       throw new MailguardError('EUSAGE', `the journal ${file} is damaged at line ${i + 1}.`, { hint: 'It is not a mailguard send journal, or it was edited. Move it aside to start a new one.' });
     }
     if (entry.v !== JOURNAL_VERSION || typeof entry.sha256 !== 'string' || !Array.isArray(entry.recipients)) {
@@ -88,14 +92,16 @@ export async function openJournal(file: string, options: { readOnly?: boolean } 
   let handle: FileHandle | undefined;
   if (!options.readOnly) {
     try {
+      // The torn line goes, so the file stays one whole entry per line.
+      if (torn) await truncate(file, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1), 'utf8'));
       handle = await open(file, 'a', 0o600);
+      // A whole last entry without its line end (written by hand?) gets one.
+      if (!torn && text.length > 0 && !text.endsWith('\n')) {
+        await handle.write('\n');
+        await handle.sync();
+      }
     } catch (err) {
       throw new MailguardError('EUSAGE', `cannot write the journal ${file}: ${(err as Error).message}`);
-    }
-    // A torn last line must not swallow the next entry.
-    if (text.length > 0 && !text.endsWith('\n')) {
-      await handle.write('\n');
-      await handle.sync();
     }
   }
   // Records are written one after another even when deliveries run in parallel.
