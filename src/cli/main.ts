@@ -37,8 +37,28 @@ function buildProgram(): Command {
       'Run "mailguard <command> --help" for a command\'s options.',
   );
   // Subcommands inherit exitOverride so usage errors come back here (exit 2, not commander's 1).
-  for (const cmd of program.commands) cmd.exitOverride();
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    cmd.description(reflow(cmd.description()));
+  }
   return program;
+}
+
+/**
+ * Descriptions are written with line breaks for the source's sake; commander wraps to the
+ * terminal itself, so a break inside a paragraph is joined. Breaks before an empty line, an
+ * indented line, a list item or a `label:` line are kept.
+ */
+export function reflow(text: string): string {
+  const lines = text.split('\n');
+  let out = lines[0] ?? '';
+  for (let i = 1; i < lines.length; i++) {
+    const prev = lines[i - 1]!;
+    const line = lines[i]!;
+    const keep = prev.trim() === '' || line.trim() === '' || /^\s/.test(line) || /^[-*•]\s/.test(line) || /^[\w-]+:\s/.test(line);
+    out += keep ? `\n${line}` : ` ${line}`;
+  }
+  return out;
 }
 
 function printError(err: unknown): void {

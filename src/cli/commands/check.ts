@@ -16,10 +16,10 @@ export function registerCheck(program: Command): void {
     .command('check')
     .summary('find visible recipients in outgoing mail and flag exposed recipient lists')
     .description(
-      'Reads .eml drafts, mbox files, SMTP transcripts and directories of them (or stdin), finds every\n' +
-        'visible recipient (To, Cc, Resent-To, Resent-Cc), tells internal from external, and flags\n' +
-        'messages whose external recipients span several organisations.\n\n' +
-        'Exit codes: 0 nothing blocked, 1 a message was blocked (or too many warnings),\n' +
+      'Reads .eml drafts, mbox files, SMTP transcripts and directories of them (or stdin), finds ' +
+        'every visible recipient (To, Cc, Resent-To, Resent-Cc), tells internal from external, and ' +
+        'flags messages whose external recipients span several organisations.\n\n' +
+        'Exit codes: 0 nothing blocked, 1 a message was blocked (or too many warnings), ' +
         '2 an input could not be checked, or a usage or configuration error.',
     )
     .argument('[paths...]', 'files, directories (recursive), globs, or - for stdin (default: stdin when piped)')
