@@ -114,6 +114,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     if (flags.input) readOptions.format = flags.input;
     const items = readInputs(specs, readOptions);
     let index = 0;
+    let finished = 0;
 
     const handle = async (item: InputItem, slot: number): Promise<void> => {
       if (isFailure(item)) {
@@ -195,7 +196,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         if (next.done) return;
         const slot = index++;
         await handle(next.value, slot);
-        progress.tick(results.filter(Boolean).length);
+        progress.tick(++finished);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, relayOptions?.pool ?? 1) }, worker));
