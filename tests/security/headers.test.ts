@@ -134,6 +134,13 @@ describe('where the header block ends', () => {
     expect(problems(r)).toContain('MALFORMED_HEADER:whitespace-only-line');
   });
 
+  it('a flood of bad header lines is reported once per kind, in linear time (no list of a million problems)', () => {
+    const text = `From: me@corp.example\r\n${'To: a@corp.example\r\n'.repeat(10_001)}${'no colon here\r\n \r\n'.repeat(100_000)}\r\nbody`;
+    const { value: block, ms } = timed(() => readHeaderBlock(Buffer.from(text)));
+    expect(block.problems.map((p) => p.kind)).toEqual(['too-many-fields', 'line-without-colon', 'whitespace-only-line']);
+    expect(ms).toBeLessThan(500);
+  });
+
   it('a continuation line before any field is malformed', () => {
     const r = check(' To: x@evil.example\r\nFrom: me@corp.example\r\n\r\n');
     expect(problems(r)).toContain('MALFORMED_HEADER:leading-continuation');
