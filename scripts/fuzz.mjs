@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // Mutation fuzzing of mailguard's core `checkMessage`, for a fixed time (not part of `npm test`).
 //
-//   npm run fuzz                          # 60 s over fixtures/ (and ../shared/corpus when present)
-//   npm run fuzz -- --seconds 600 --seed 42
-//   node scripts/fuzz.mjs --seconds 30 --no-corpus
+//   npm run fuzz                          # 60 s, seeds: the messages in fixtures/
+//   npm run fuzz -- --seconds 600 --seed 42 --corpus   # also seed from ../shared/corpus
 //
 // Seeds are real messages; each round applies a few byte-level and mail-aware mutations (line
 // ends, control bytes, quotes, brackets, encoded words, IDN look-alikes, repeated chunks to find
@@ -13,7 +12,9 @@
 //   - give the same result twice (no hidden state) and the same result for its header block alone
 //     (the CLI reads only the header block).
 // A failing input is saved to fixtures/crashes/<kind>-<sha1>.eml, where tests/security/headers.test.ts
-// replays every file as a regression test. Exit code 1 when anything was saved.
+// replays every file as a regression test; with --corpus, a .source.txt beside it names the corpus
+// files it grew from (check their licence before committing, see fixtures/crashes/README.md).
+// Exit code 1 when anything was saved.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -31,15 +32,15 @@ const FUZZ_MAX_SEED_BYTES = 64 * 1024;
 const FUZZ_MAX_INPUT_BYTES = 4 * 1024 * 1024;
 
 function parseArgs(argv) {
-  const opts = { seconds: 60, seed: Date.now() % 2 ** 31, corpus: true, quiet: false };
+  const opts = { seconds: 60, seed: Date.now() % 2 ** 31, corpus: false, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--seconds') opts.seconds = Number(argv[++i]);
     else if (a === '--seed') opts.seed = Number(argv[++i]);
-    else if (a === '--no-corpus') opts.corpus = false;
+    else if (a === '--corpus') opts.corpus = true;
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/fuzz.mjs [--seconds N] [--seed N] [--no-corpus] [--quiet]');
+      console.log('usage: node scripts/fuzz.mjs [--seconds N] [--seed N] [--corpus] [--quiet]');
       process.exit(0);
     } else {
       console.error(`fuzz: unknown option ${a}; see --help`);
@@ -75,13 +76,19 @@ function walk(dir, out = []) {
 }
 
 function loadSeeds(useCorpus) {
-  const files = walk(path.join(ROOT, 'fixtures'));
-  if (useCorpus && existsSync(CORPUS_DIR)) walk(CORPUS_DIR, files);
+  const files = walk(path.join(ROOT, 'fixtures')).filter((f) => !f.includes(`${path.sep}crashes${path.sep}`));
+  if (useCorpus) {
+    if (!existsSync(CORPUS_DIR)) {
+      console.error(`fuzz: --corpus needs ${CORPUS_DIR}`);
+      process.exit(2);
+    }
+    walk(CORPUS_DIR, files);
+  }
   return files
     .filter((f) => statSync(f).size > 0)
-    .map((f) => {
-      const b = readFileSync(f);
-      return b.length > FUZZ_MAX_SEED_BYTES ? b.subarray(0, FUZZ_MAX_SEED_BYTES) : b;
+    .map((file) => {
+      const b = readFileSync(file);
+      return { file, bytes: b.length > FUZZ_MAX_SEED_BYTES ? b.subarray(0, FUZZ_MAX_SEED_BYTES) : b };
     });
 }
 
@@ -146,11 +153,16 @@ function mutateOnce(rand, b, other) {
   }
 }
 
-function save(kind, bytes, detail) {
+function save(kind, bytes, detail, origins) {
   mkdirSync(CRASH_DIR, { recursive: true });
   const hash = createHash('sha1').update(bytes).digest('hex').slice(0, 12);
   const file = path.join(CRASH_DIR, `${kind}-${hash}.eml`);
   if (!existsSync(file)) writeFileSync(file, bytes);
+  const fromCorpus = [...origins].filter((f) => f.startsWith(CORPUS_DIR));
+  if (fromCorpus.length > 0) {
+    const lines = fromCorpus.map((f) => `../shared/corpus/${path.relative(CORPUS_DIR, f)}`);
+    writeFileSync(file.replace(/\.eml$/, '.source.txt'), `Grown by mutation from:\n${lines.join('\n')}\nCheck the licence in ../shared/corpus/SOURCES.md before committing.\n`);
+  }
   console.log(`fuzz: ${kind}: saved ${path.relative(ROOT, file)} (${bytes.length} bytes)${detail ? `: ${detail}` : ''}`);
   return file;
 }
@@ -176,9 +188,16 @@ async function main() {
   console.log(`fuzz: ${seeds.length} seeds, ${opts.seconds} s, seed ${opts.seed}, budget ${MAX_CHECK_MS} ms per message`);
 
   while (Date.now() < deadline) {
-    let input = pick(rand, seeds);
+    const seed = pick(rand, seeds);
+    const origins = new Set([seed.file]);
+    let input = seed.bytes;
     const rounds = 1 + int(rand, 6);
-    for (let i = 0; i < rounds; i++) input = mutateOnce(rand, input, pick(rand, seeds));
+    for (let i = 0; i < rounds; i++) {
+      const other = pick(rand, seeds);
+      input = mutateOnce(rand, input, other.bytes);
+      // It may have been spliced in: over-reporting provenance is the safe side.
+      origins.add(other.file);
+    }
     if (input.length > FUZZ_MAX_INPUT_BYTES) input = input.subarray(0, FUZZ_MAX_INPUT_BYTES);
     runs++;
     const p = runs % 2 === 0 ? policy : inferred;
@@ -190,7 +209,7 @@ async function main() {
       const key = `crash:${String(err?.message ?? err)}`;
       if (!seen.has(key)) {
         seen.add(key);
-        save('crash', input, String(err?.stack ?? err).split('\n').slice(0, 3).join(' | '));
+        save('crash', input, String(err?.stack ?? err).split('\n').slice(0, 3).join(' | '), origins);
         saved++;
       }
       continue;
@@ -203,17 +222,17 @@ async function main() {
       checkMessage(input, p, { source: 'fuzz' });
       const ms2 = performance.now() - again;
       if (ms2 > MAX_CHECK_MS) {
-        save('slow', input, `${ms.toFixed(0)} ms, then ${ms2.toFixed(0)} ms`);
+        save('slow', input, `${ms.toFixed(0)} ms, then ${ms2.toFixed(0)} ms`, origins);
         saved++;
       }
     }
     if (!['pass', 'warn', 'block', 'error'].includes(first.verdict)) {
-      save('invalid-verdict', input, String(first.verdict));
+      save('invalid-verdict', input, String(first.verdict), origins);
       saved++;
     }
     const second = checkMessage(input, p, { source: 'fuzz' });
     if (!isDeepStrictEqual(first, second)) {
-      save('nondeterministic', input, 'two checks of the same bytes differ');
+      save('nondeterministic', input, 'two checks of the same bytes differ', origins);
       saved++;
     }
     const bodyStart = locateBodyStart(input);
@@ -223,7 +242,7 @@ async function main() {
       // for the header block alone and "no-header" for the whole input).
       const same = first.verdict === 'error' ? headerOnly.verdict === 'error' : isDeepStrictEqual(first, headerOnly);
       if (!same) {
-        save('header-only-differs', input, `the header block alone (${bodyStart} bytes) gives ${headerOnly.verdict}, the whole message ${first.verdict}`);
+        save('header-only-differs', input, `the header block alone (${bodyStart} bytes) gives ${headerOnly.verdict}, the whole message ${first.verdict}`, origins);
         saved++;
       }
     }
