@@ -39,8 +39,8 @@ export interface CampaignMessage {
   header: Uint8Array;
   /** `origins[n - 1]` is where header line n came from. */
   origins: HeaderLineOrigin[];
-  /** Envelope recipients: every address of to, cc and bcc (nodemailer sends Bcc in the envelope only). */
-  envelope: Envelope;
+  /** With bcc: every address of to, cc and bcc (nodemailer sends Bcc in the envelope only). */
+  envelope?: Envelope;
   /** Why this message cannot be checked (it names no recipient at all), if so. */
   problem?: string;
 }
@@ -80,22 +80,34 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 };
 }
 
-interface Parsed {
+/** Where values start: for each object or array, the offset of each member's value. Kept per
+ * container rather than per path string, so a 100,000-message file builds no path strings. */
+export interface Parsed {
   value: unknown;
-  /** JSON path -> offset where its value starts. */
-  offsets: Map<string, number>;
+  /** Offset of the top-level value. */
+  start: number;
+  members: WeakMap<object, Map<string, number> | number[]>;
 }
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-function memberPath(parent: string, key: string): string {
-  const safe = IDENTIFIER.test(key) ? key : `[${JSON.stringify(key)}]`;
-  if (parent === '$') return safe.startsWith('[') ? `$${safe}` : safe;
-  return safe.startsWith('[') ? `${parent}${safe}` : `${parent}.${safe}`;
+/** The offset where `container[key]` starts, if it was recorded. */
+function memberOffset(parsed: Parsed, container: unknown, key: string | number): number | undefined {
+  if (typeof container !== 'object' || container === null) return undefined;
+  const m = parsed.members.get(container);
+  if (m === undefined) return undefined;
+  if (Array.isArray(m)) return typeof key === 'number' ? m[key] : undefined;
+  return typeof key === 'string' ? m.get(key) : undefined;
 }
 
-function elementPath(parent: string, index: number): string {
-  return parent === '$' ? `[${index}]` : `${parent}[${index}]`;
+/** The offset of the value at a path of keys and indexes from the top. */
+export function offsetAt(parsed: Parsed, path: ReadonlyArray<string | number>): number | undefined {
+  let container: unknown = parsed.value;
+  let offset: number | undefined = parsed.start;
+  for (const key of path) {
+    offset = memberOffset(parsed, container, key);
+    if (offset === undefined) return undefined;
+    container = (container as Record<string | number, unknown>)[key];
+  }
+  return offset;
 }
 
 function describeChar(text: string, i: number): string {
@@ -104,9 +116,12 @@ function describeChar(text: string, i: number): string {
   return /[\x21-\x7e]/.test(c) ? `"${c}"` : `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** Parses JSON like JSON.parse, recording each value's offset by JSON path. */
+const LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const NEEDS_DECODING = /[\\\u0000-\u001f]/;
+
+/** Parses JSON like JSON.parse, recording where each member's value starts. */
 export function parseJsonWithOffsets(text: string): Parsed {
-  const offsets = new Map<string, number>();
+  const members: Parsed['members'] = new WeakMap();
   let i = 0;
   const ws = () => {
     for (;;) {
@@ -120,6 +135,15 @@ export function parseJsonWithOffsets(text: string): Parsed {
   };
   const parseString = (): string => {
     const start = i;
+    // Fast path: no escapes and no control characters before the next quote.
+    const close = text.indexOf('"', i + 1);
+    if (close !== -1) {
+      const body = text.slice(i + 1, close);
+      if (!NEEDS_DECODING.test(body)) {
+        i = close + 1;
+        return body;
+      }
+    }
     i++;
     for (;;) {
       const c = text.charCodeAt(i);
@@ -136,76 +160,90 @@ export function parseJsonWithOffsets(text: string): Parsed {
       throw new JsonSyntaxError('an invalid escape sequence in a string', start);
     }
   };
-  const parseValue = (path: string, depth: number): unknown => {
+  const parseValue = (depth: number): unknown => {
     if (depth > MAX_CAMPAIGN_JSON_DEPTH) throw new JsonSyntaxError(`nested deeper than ${MAX_CAMPAIGN_JSON_DEPTH} levels`, i);
-    ws();
-    offsets.set(path, i);
-    const c = text[i];
-    if (c === '{') {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) {
       i++;
-      // No prototype: a "__proto__" key is data, not an object's prototype.
-      const obj = Object.create(null) as Record<string, unknown>;
+      const obj: Record<string, unknown> = {};
+      const starts = new Map<string, number>();
+      members.set(obj, starts);
       ws();
-      if (text[i] === '}') {
+      if (text.charCodeAt(i) === 0x7d) {
         i++;
         return obj;
       }
       for (;;) {
         ws();
-        if (text[i] !== '"') expect('a property name in double quotes');
+        if (text.charCodeAt(i) !== 0x22) expect('a property name in double quotes');
         const key = parseString();
         ws();
-        if (text[i] !== ':') expect('":" after a property name');
+        if (text.charCodeAt(i) !== 0x3a) expect('":" after a property name');
         i++;
-        obj[key] = parseValue(memberPath(path, key), depth + 1);
         ws();
-        if (text[i] === ',') {
+        starts.set(key, i);
+        const member = parseValue(depth + 1);
+        // A "__proto__" key is data, as with JSON.parse, never the object's prototype.
+        if (key === '__proto__') Object.defineProperty(obj, key, { value: member, enumerable: true, writable: true, configurable: true });
+        else obj[key] = member;
+        ws();
+        const next = text.charCodeAt(i);
+        if (next === 0x2c) {
           i++;
           continue;
         }
-        if (text[i] === '}') {
+        if (next === 0x7d) {
           i++;
           return obj;
         }
         expect('"," or "}" after a property value');
       }
     }
-    if (c === '[') {
+    if (c === 0x5b) {
       i++;
       const arr: unknown[] = [];
+      const starts: number[] = [];
+      members.set(arr, starts);
       ws();
-      if (text[i] === ']') {
+      if (text.charCodeAt(i) === 0x5d) {
         i++;
         return arr;
       }
       for (;;) {
-        arr.push(parseValue(elementPath(path, arr.length), depth + 1));
         ws();
-        if (text[i] === ',') {
+        starts.push(i);
+        arr.push(parseValue(depth + 1));
+        ws();
+        const next = text.charCodeAt(i);
+        if (next === 0x2c) {
           i++;
           continue;
         }
-        if (text[i] === ']') {
+        if (next === 0x5d) {
           i++;
           return arr;
         }
         expect('"," or "]" after an array element');
       }
     }
-    if (c === '"') return parseString();
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
+    if (c === 0x22) return parseString();
+    LITERAL.lastIndex = i;
+    const literal = LITERAL.exec(text);
     if (literal) {
-      i += literal[0].length;
-      return JSON.parse(literal[0]) as unknown;
+      i = LITERAL.lastIndex;
+      const word = literal[0];
+      return word === 'true' ? true : word === 'false' ? false : word === 'null' ? null : Number(word);
     }
     return expect('a value (object, array, string, number, true, false or null)');
   };
   // A UTF-8 byte order mark is not JSON, but editors write it; skip it like most tools do.
   if (text.charCodeAt(0) === 0xfeff) i = 1;
-  const value = parseValue('$', 0);
+  ws();
+  const start = i;
+  const value = parseValue(0);
   ws();
   if (i < text.length) expect('the end of the file after the top-level value');
-  return { value, offsets };
+  return { value, start, members };
 }
 
 // --- Campaign shape ---------------------------------------------------------------------------
@@ -213,6 +251,8 @@ export function parseJsonWithOffsets(text: string): Parsed {
 type Obj = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
 /** nodemailer message keys that hold addresses shown in the header, in header order. */
 const HEADER_FIELDS: Array<{ key: string; name: string }> = [
@@ -239,9 +279,16 @@ class CampaignError extends Error {
   constructor(
     message: string,
     readonly path: string,
+    readonly offset: number | undefined,
   ) {
     super(message);
   }
+}
+
+/** One address entry as header text, and where its value starts in the JSON. */
+interface Entry {
+  text: string;
+  offset: number | undefined;
 }
 
 /**
@@ -250,49 +297,36 @@ class CampaignError extends Error {
  * quoted string without a domain, which the strict parser reports (AMBIGUOUS_RECIPIENT) instead of
  * reading it as several recipients.
  */
-function entryText(entry: unknown, path: string): string {
+function entryText(entry: unknown, path: () => string, offset: number | undefined): string {
   if (typeof entry === 'string') return oneLine(entry);
   if (isObject(entry)) {
     const address = entry.address;
     const name = entry.name;
-    if (typeof address !== 'string') throw new CampaignError('an address object needs an "address" string', path);
-    if (name !== undefined && name !== null && typeof name !== 'string') throw new CampaignError('"name" must be a string', path);
+    if (typeof address !== 'string') throw new CampaignError('an address object needs an "address" string', path(), offset);
+    if (name !== undefined && name !== null && typeof name !== 'string') throw new CampaignError('"name" must be a string', path(), offset);
     const addr = PLAIN_ADDRESS.test(address) ? `<${address}>` : `<${quoted(address)}>`;
     return typeof name === 'string' && name !== '' ? `${quoted(name)} ${addr}` : addr;
   }
-  throw new CampaignError('an address must be a string, { "name", "address" }, or an array of them', path);
+  throw new CampaignError('an address must be a string, { "name", "address" }, or an array of them', path(), offset);
 }
 
-interface Entry {
-  text: string;
-  path: string;
-}
-
-/** Flattens a field's value (string, object, or nested arrays of them) into entries with paths. */
-function entriesOf(value: unknown, path: string, out: Entry[] = []): Entry[] {
+/** Flattens `container[key]` (string, object, or nested arrays of them) into entries. */
+function entriesOf(parsed: Parsed, container: unknown, key: string | number, path: () => string, out: Entry[] = []): Entry[] {
+  const value = (container as Record<string | number, unknown>)[key];
   if (value === undefined || value === null || value === false || value === '') return out;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => entriesOf(v, `${path}[${i}]`, out));
+    for (let n = 0; n < value.length; n++) entriesOf(parsed, value, n, () => `${path()}[${n}]`, out);
     return out;
   }
-  out.push({ text: entryText(value, path), path });
+  const offset = memberOffset(parsed, container, key);
+  out.push({ text: entryText(value, path, offset), offset });
   return out;
-}
-
-interface Located {
-  parsed: Parsed;
-  /** 1-based line of an offset. */
-  lineAt: (offset: number) => number;
-}
-
-function lineOf(loc: Located, path: string, fallback: string): number {
-  return loc.lineAt(loc.parsed.offsets.get(path) ?? loc.parsed.offsets.get(fallback) ?? 0);
 }
 
 /** Line lookup by offset: line starts indexed once, then a binary search per lookup. */
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0x0a) starts.push(i + 1);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return (offset) => {
     let lo = 0;
     let hi = starts.length - 1;
@@ -305,43 +339,56 @@ function lineIndex(text: string): (offset: number) => number {
   };
 }
 
-function buildMessage(loc: Located, file: string, mail: Obj, messagePath: string, sourceSuffix: string, fieldOwner: (key: string) => string): CampaignMessage {
+interface MessageSite {
+  parsed: Parsed;
+  lineAt: (offset: number) => number;
+  file: string;
+  /** The message object as written, and the defaults object when there is one. */
+  own: Obj;
+  defaults: Obj | undefined;
+  path: string;
+  suffix: string;
+  offset: number;
+}
+
+function buildMessage(site: MessageSite): CampaignMessage {
+  const { parsed, own, defaults, path } = site;
+  const mail: Obj = { ...(defaults ?? {}), ...own };
+  const entries = new Map<string, { fieldPath: string; list: Entry[] }>();
+  for (const key of ['from', 'sender', 'to', 'cc', 'replyTo', 'bcc']) {
+    const owner = has(own, key) || !defaults ? own : defaults;
+    // The keys are identifiers, so the path needs no quoting.
+    const fieldPath = owner === own ? (path === '$' ? key : `${path}.${key}`) : `defaults.${key}`;
+    entries.set(key, { fieldPath, list: entriesOf(parsed, owner, key, () => fieldPath) });
+  }
+  const messageLine = site.lineAt(site.offset);
   const lines: string[] = [];
   const origins: HeaderLineOrigin[] = [];
   for (const { key, name } of HEADER_FIELDS) {
-    const fieldPath = memberPath(fieldOwner(key), key);
-    const entries = entriesOf(mail[key], fieldPath);
-    entries.forEach((e, n) => {
-      const last = n === entries.length - 1;
-      lines.push(`${n === 0 ? `${name}:` : ''} ${e.text}${last ? '' : ','}`);
-      origins.push({ line: lineOf(loc, e.path, fieldPath), path: fieldPath });
-    });
+    const { fieldPath, list } = entries.get(key)!;
+    for (let n = 0; n < list.length; n++) {
+      const e = list[n]!;
+      lines.push(`${n === 0 ? `${name}:` : ''} ${e.text}${n === list.length - 1 ? '' : ','}`);
+      origins.push({ line: e.offset === undefined ? messageLine : site.lineAt(e.offset), path: fieldPath });
+    }
   }
   if (lines.length === 0) {
     // Bcc only and no sender: the header nodemailer writes shows nobody; give the core that.
     lines.push('To: undisclosed-recipients:;');
-    origins.push({ line: lineOf(loc, messagePath, '$'), path: messagePath });
+    origins.push({ line: messageLine, path });
   }
   const header = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8');
-  const rcptTo: string[] = [];
-  for (const key of ['to', 'cc', 'bcc']) {
-    for (const e of entriesOf(mail[key], memberPath(fieldOwner(key), key))) {
-      for (const m of parseAddressList(e.text).mailboxes) rcptTo.push(m.address);
-    }
+  const message: CampaignMessage = { source: `${site.file}#${site.suffix}`, jsonPath: path, line: messageLine, mail, header, origins };
+  const bcc = entries.get('bcc')!.list;
+  if (bcc.length > 0) {
+    // The envelope only adds something when there are blind recipients: the visible ones are in the header.
+    const rcptTo: string[] = [];
+    for (const key of ['to', 'cc', 'bcc']) for (const e of entries.get(key)!.list) for (const m of parseAddressList(e.text).mailboxes) rcptTo.push(m.address);
+    const from = entries.get('from')!.list[0];
+    message.envelope = { mailFrom: from ? (parseAddressList(from.text).mailboxes[0]?.address ?? '') : '', rcptTo };
   }
-  const fromEntries = entriesOf(mail.from, 'from');
-  const mailFrom = fromEntries.length > 0 ? (parseAddressList(fromEntries[0]!.text).mailboxes[0]?.address ?? '') : '';
-  const named = ['to', 'cc', 'bcc'].some((key) => entriesOf(mail[key], key).length > 0);
-  return {
-    ...(named ? {} : { problem: `${messagePath}: no recipients (to, cc or bcc)` }),
-    source: `${file}#${sourceSuffix}`,
-    jsonPath: messagePath,
-    line: lineOf(loc, messagePath, '$'),
-    mail,
-    header,
-    origins,
-    envelope: { mailFrom, rcptTo },
-  };
+  if (bcc.length + entries.get('to')!.list.length + entries.get('cc')!.list.length === 0) message.problem = `${path}: no recipients (to, cc or bcc)`;
+  return message;
 }
 
 /**
@@ -357,32 +404,32 @@ export function parseCampaign(text: string, file: string): CampaignMessage[] {
     const { line, column } = lineColumn(text, err.offset);
     throw new CampaignFileError(file, `invalid JSON at line ${line}, column ${column}: ${err.message}`, 'A campaign file is a nodemailer message object, an array of them, or { "defaults": {...}, "messages": [...] }.');
   }
-  const loc: Located = { parsed, lineAt: lineIndex(text) };
+  const lineAt = lineIndex(text);
   const root = parsed.value;
   const out: CampaignMessage[] = [];
   try {
-    const message = (value: unknown, path: string, suffix: string, defaults: Obj | undefined) => {
-      if (!isObject(value)) throw new CampaignError('a message must be an object', path);
-      const mail: Obj = { ...(defaults ?? {}), ...value };
-      const owner = (key: string) => (Object.prototype.hasOwnProperty.call(value, key) || !defaults ? path : 'defaults');
-      out.push(buildMessage(loc, file, mail, path, suffix, owner));
+    const message = (container: unknown, key: string | number | undefined, path: string, suffix: string, defaults: Obj | undefined) => {
+      const value = key === undefined ? container : (container as Record<string | number, unknown>)[key];
+      const offset = key === undefined ? parsed.start : (memberOffset(parsed, container, key) ?? parsed.start);
+      if (!isObject(value)) throw new CampaignError('a message must be an object', path, offset);
+      out.push(buildMessage({ parsed, lineAt, file, own: value, defaults, path, suffix, offset }));
     };
     if (Array.isArray(root)) {
-      root.forEach((m, i) => message(m, `[${i}]`, `[${i}]`, undefined));
-    } else if (isObject(root) && Object.prototype.hasOwnProperty.call(root, 'messages')) {
+      for (let n = 0; n < root.length; n++) message(root, n, `[${n}]`, `[${n}]`, undefined);
+    } else if (isObject(root) && has(root, 'messages')) {
       const defaults = root.defaults;
-      if (defaults !== undefined && !isObject(defaults)) throw new CampaignError('"defaults" must be an object', 'defaults');
+      if (defaults !== undefined && !isObject(defaults)) throw new CampaignError('"defaults" must be an object', 'defaults', memberOffset(parsed, root, 'defaults'));
       const messages = root.messages;
-      if (!Array.isArray(messages)) throw new CampaignError('"messages" must be an array of message objects', 'messages');
-      messages.forEach((m, i) => message(m, `messages[${i}]`, `messages[${i}]`, defaults as Obj | undefined));
+      if (!Array.isArray(messages)) throw new CampaignError('"messages" must be an array of message objects', 'messages', memberOffset(parsed, root, 'messages'));
+      for (let n = 0; n < messages.length; n++) message(messages, n, `messages[${n}]`, `messages[${n}]`, defaults as Obj | undefined);
     } else if (isObject(root)) {
-      message(root, '$', 'message', undefined);
+      message(root, undefined, '$', 'message', undefined);
     } else {
-      throw new CampaignError('the file must hold a message object, an array of them, or { "defaults", "messages" }', '$');
+      throw new CampaignError('the file must hold a message object, an array of them, or { "defaults", "messages" }', '$', parsed.start);
     }
   } catch (err) {
     if (!(err instanceof CampaignError)) throw err;
-    const line = lineOf(loc, err.path, '$');
+    const line = lineAt(err.offset ?? parsed.start);
     throw new CampaignFileError(file, `${err.path} (line ${line}): ${err.message}`, 'Addresses are strings ("a@x.example, B <b@y.example>"), { "name": ..., "address": ... } objects, or arrays of them.');
   }
   return out;

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
-import { CampaignFileError, parseCampaign, parseJsonWithOffsets, relocateToCampaign, type CampaignMessage } from '../../src/io/campaign.js';
+import { CampaignFileError, offsetAt, parseCampaign, parseJsonWithOffsets, relocateToCampaign, type CampaignMessage } from '../../src/io/campaign.js';
 import { readHeaderBlock } from '../../src/message/header-block.js';
 
 function fieldsOf(m: CampaignMessage): string[] {
@@ -44,9 +44,11 @@ describe('parseJsonWithOffsets', () => {
 
   it('records where each value starts', () => {
     const text = '{\n  "messages": [\n    { "to": ["a@b.test",\n      "c@d.test"] }\n  ]\n}';
-    const { offsets } = parseJsonWithOffsets(text);
-    expect(text.slice(offsets.get('messages[0].to[1]')!)).toMatch(/^"c@d\.test"/);
-    expect(text.slice(offsets.get('messages[0]')!)).toMatch(/^\{ "to"/);
+    const parsed = parseJsonWithOffsets(text);
+    expect(text.slice(offsetAt(parsed, ['messages', 0, 'to', 1]))).toMatch(/^"c@d\.test"/);
+    expect(text.slice(offsetAt(parsed, ['messages', 0]))).toMatch(/^\{ "to"/);
+    expect(offsetAt(parsed, [])).toBe(0);
+    expect(offsetAt(parsed, ['nothing'])).toBeUndefined();
   });
 
   it.each([
@@ -103,7 +105,7 @@ describe('campaign shapes', () => {
     expect(r.recipients.blind).toEqual([]);
     expect(r.recipients.hidden.map((h) => h.address)).toEqual(['h1@h.test', 'h2@h.test']);
     expect(r.findings.map((f) => f.code)).toEqual(['EXPOSED_RECIPIENTS']);
-    expect(m!.envelope.mailFrom).toBe('news@corp.example');
+    expect(m!.envelope?.mailFrom).toBe('news@corp.example');
   });
 
   it.each([
