@@ -25,13 +25,18 @@ afterAll(async () => postfix?.stop());
 const headerOf = (m: DeliveredMessage) => m.raw.toString('latin1').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
 const field = (m: DeliveredMessage, name: string) => new RegExp(`^${name}: *(.*)$`, 'im').exec(headerOf(m))?.[1]?.trim();
 
-async function deliveredSince(before: number, count: number): Promise<DeliveredMessage[]> {
-  return (await postfix.waitForMessages(before + count)).slice(before);
+/** The Maildir files present now, so a test can tell its own copies (file names do not sort by arrival within a second). */
+async function snapshot(): Promise<Set<string>> {
+  return new Set((await postfix.messages()).map((m) => m.file));
+}
+
+async function deliveredSince(before: Set<string>, count: number): Promise<DeliveredMessage[]> {
+  return (await postfix.waitForMessages(before.size + count)).filter((m) => !before.has(m.file));
 }
 
 it('--via-sendmail /usr/sbin/sendmail (Postfix), onViolation split: each copy shows only its recipient', async () => {
   scratch = await scratchDir({ internalDomains: ['corp.example'], blockAt: 3, sendmail: { onViolation: 'split', viaSendmail: '/usr/sbin/sendmail' } });
-  const before = (await postfix.messages()).length;
+  const before = await snapshot();
   const r = await runSendmail(['-t', '-i'], { input: exposed, cwd: scratch.dir, env: { MAIL_CONFIG: postfix.configDir } });
   expect(r.stderr).toContain('split into 8 messages');
   expect(r.code).toBe(0);
@@ -50,7 +55,7 @@ it('--via-sendmail /usr/sbin/sendmail (Postfix), onViolation split: each copy sh
 
 it('through Postfix as the SMTP relay, onViolation bcc: one copy per recipient, no customer visible', async () => {
   scratch = await scratchDir({ internalDomains: ['corp.example'], blockAt: 3, onViolation: 'bcc', smtp: postfix.url });
-  const before = (await postfix.messages()).length;
+  const before = await snapshot();
   const r = await runSendmail(['-t', '-i'], { input: exposed, cwd: scratch.dir });
   expect(r.code).toBe(0);
   const copies = await deliveredSince(before, 8);
@@ -64,7 +69,7 @@ it('through Postfix as the SMTP relay, onViolation bcc: one copy per recipient, 
 
 it('Postfix refuses a recipient it does not serve (relay access denied): exit 67, the others are delivered', async () => {
   scratch = await scratchDir({ internalDomains: ['corp.example'], smtp: postfix.url });
-  const before = (await postfix.messages()).length;
+  const before = await snapshot();
   const r = await runSendmail(['-i', 'anna@customer1.test', 'someone@elsewhere.test'], { input: 'From: dev@corp.example\nTo: anna@customer1.test\nSubject: s\n\nb\n', cwd: scratch.dir });
   expect(r.code).toBe(67);
   expect(r.stderr).toContain('s***@elsewhere.test');

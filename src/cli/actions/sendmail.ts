@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { MailguardError } from '../../errors.js';
 import type { Envelope } from '../../message/envelope.js';
 import type { OnViolation } from '../../policy/config.js';
+import type { Policy } from '../../policy/policy.js';
+import type { RelayOptions, resolveSmtpSettings } from '../../relay/index.js';
 import { describeFinding } from '../../report/messages.js';
 import { maskAddress, maskText } from '../../report/redact.js';
 import type { MessageResult } from '../../result.js';
@@ -76,10 +78,10 @@ Examples:
 `;
 
 /** Where the message goes: a relay's settings or a binary; resolved before stdin is read. */
-type Transport = { kind: 'relay'; options: import('../../relay/index.js').RelayOptions; label: string } | { kind: 'binary'; path: string; label: string };
+type Transport = { kind: 'relay'; options: RelayOptions; label: string } | { kind: 'binary'; path: string; label: string };
 
 interface Deliverer {
-  deliver(d: Delivery): Promise<{ rejected: Array<{ address: string; response: string }> }>;
+  deliver(d: Delivery): Promise<{ accepted: string[]; rejected: Array<{ address: string; response: string }> }>;
   close(): Promise<void>;
 }
 
@@ -89,7 +91,7 @@ async function openDeliverer(t: Transport): Promise<Deliverer> {
     return {
       deliver: async (d) => {
         await deliverViaSendmail(t.path, d.bytes, d.envelope);
-        return { rejected: [] };
+        return { accepted: d.envelope.rcptTo, rejected: [] };
       },
       close: async () => {},
     };
@@ -153,11 +155,18 @@ async function keep(spool: string | undefined, raw: Uint8Array, record: SpoolRec
   }
 }
 
-function resolveTransport(args: SendmailArgs, viaSendmail: string | undefined, smtpFromSection: string | undefined, resolveSmtp: typeof import('../../relay/index.js').resolveSmtpSettings, config: Parameters<typeof import('../../relay/index.js').resolveSmtpSettings>[1], env: NodeJS.ProcessEnv): Transport {
+function resolveTransport(
+  args: SendmailArgs,
+  section: { viaSendmail?: string; smtp?: string },
+  resolveSmtp: typeof resolveSmtpSettings,
+  config: Parameters<typeof resolveSmtpSettings>[1],
+  env: NodeJS.ProcessEnv,
+): Transport {
   // A --smtp flag beats a configured binary; a --via-sendmail flag beats any configured relay.
   if (args.viaSendmail !== undefined) return { kind: 'binary', path: args.viaSendmail, label: args.viaSendmail };
-  if (viaSendmail !== undefined && args.smtp === undefined) return { kind: 'binary', path: viaSendmail, label: viaSendmail };
-  const flag = args.smtp ?? (env.MAILGUARD_SMTP_URL ? undefined : smtpFromSection);
+  if (section.viaSendmail !== undefined && args.smtp === undefined) return { kind: 'binary', path: section.viaSendmail, label: section.viaSendmail };
+  // --smtp, then MAILGUARD_SMTP_URL, then "sendmail.smtp", then the top-level "smtp".
+  const flag = args.smtp ?? (env.MAILGUARD_SMTP_URL ? undefined : section.smtp);
   try {
     const options = resolveSmtp(flag, config, env);
     return { kind: 'relay', options, label: options.url };
@@ -191,7 +200,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   for (const option of args.ignored) note(`ignoring sendmail option ${option}`);
 
   // 1. Configuration, before reading anything: a bad setup fails fast with 78.
-  let setup: { policy: import('../../policy/policy.js').Policy; onViolation: OnViolation; spool: string | undefined; from: string | undefined; transport: Transport };
+  let setup: { policy: Policy; onViolation: OnViolation; spool: string | undefined; from: string | undefined; transport: Transport };
   try {
     const flags: Parameters<typeof resolveSettings>[0] = { internalDomain: args.internalDomain, trustedDomain: args.trustedDomain, rule: args.rule };
     if (args.config !== undefined) flags.config = args.config;
@@ -200,13 +209,13 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     if (args.sensitive) flags.sensitive = true;
     const settings = await resolveSettings(flags, io.cwd);
     const section = parseSendmailConfig(settings.config.sections.sendmail, settings.configPath ?? 'configuration');
-    const { resolveSmtpSettings } = await import('../../relay/index.js');
+    const { resolveSmtpSettings: resolveSmtp } = await import('../../relay/index.js');
     setup = {
       policy: settings.policy,
       onViolation: args.onViolation ?? section.onViolation ?? settings.config.onViolation ?? 'block',
       spool: args.spool ?? section.spool,
       from: section.from,
-      transport: resolveTransport(args, section.viaSendmail, section.smtp, resolveSmtpSettings, settings.config, io.env),
+      transport: resolveTransport(args, section, resolveSmtp, settings.config, io.env),
     };
     note(`policy from ${settings.configPath ?? 'defaults and flags'}; on violation: ${setup.onViolation}; delivery: ${setup.transport.kind === 'relay' ? 'relay' : 'sendmail binary'} ${setup.transport.label}`);
   } catch (err) {
@@ -266,11 +275,13 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   let deliverer: Deliverer | undefined;
   let delivered = 0;
   const refusedRecipients: Array<{ address: string; response: string }> = [];
+  let accepted = 0;
   try {
     deliverer = await openDeliverer(setup.transport);
     for (const d of decision.deliveries) {
       const outcome = await deliverer.deliver(d);
       refusedRecipients.push(...outcome.rejected);
+      accepted += outcome.accepted.length;
       delivered++;
     }
   } catch (err) {
@@ -287,7 +298,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     const temporary = refusedRecipients.every((r) => /^4\d\d/.test(r.response.trim()));
     io.stderr(
       [
-        `${NAME}: the relay refused ${plural(refusedRecipients.length, 'recipient')}${temporary ? ' for now' : ''}; the others received the message:`,
+        `${NAME}: the relay refused ${plural(refusedRecipients.length, 'recipient')}${temporary ? ' for now' : ''}; ${accepted > 0 ? `${plural(accepted, 'other')} received the message` : 'nobody received the message'}:`,
         ...refusedRecipients.map((r) => `  ${maskAddress(r.address)}: ${maskText(r.response)}`),
       ].join('\n') + '\n',
     );
