@@ -20,6 +20,9 @@ import { resolveSettings } from '../policy-options.js';
 import { createProgress } from '../terminal.js';
 import { inputSpecs } from './check.js';
 
+/** Messages handed to the relay per pooled connection at once (one being sent, one waiting). */
+export const MESSAGES_IN_FLIGHT_PER_CONNECTION = 2;
+
 /** Version of the `send --format json` document. */
 export const SEND_JSON_VERSION = 1;
 
@@ -199,7 +202,9 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         progress.tick(++finished);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, relayOptions?.pool ?? 1) }, worker));
+    // Two messages in hand per connection: the next one is planned and queued while the relay
+    // answers the last (loopback sink, 1,000 messages: 4.3 s with one in hand, see the report).
+    await Promise.all(Array.from({ length: Math.max(1, relayOptions?.pool ?? 1) * MESSAGES_IN_FLIGHT_PER_CONNECTION }, worker));
     if (stoppedBy !== undefined) await items.return(undefined);
   } finally {
     progress.done();
