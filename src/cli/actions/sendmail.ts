@@ -245,7 +245,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   } catch (err) {
     io.stderr(errorText(err));
     const status = sysexitFor(err);
-    await keep(setup.spool, raw, { reason: 'unreadable', detail: err instanceof Error ? err.message : String(err), exitStatus: status }, io);
+    await keep(setup.spool, raw, { reason: status === SYSEXIT.DATAERR ? 'unreadable' : 'undeliverable', detail: err instanceof Error ? err.message : String(err), exitStatus: status }, io);
     return status;
   }
   const codes = decision.result.findings.map((f) => f.code);
