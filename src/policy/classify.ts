@@ -7,29 +7,48 @@ const require = createRequire(import.meta.url);
 
 // Loaded on first use, so a message with no external recipient never pays for them.
 let getDomain: ((domain: string, options?: { allowPrivateDomains?: boolean }) => string | null) | undefined;
-let consumer: Set<string> | undefined;
+let consumer: string[] | undefined;
 
 // RFC 2606 / 6761 names used in documentation and tests, never anyone's mailbox provider
 // (the bundled provider list includes example.com).
 const RESERVED = new Set(['example.com', 'example.net', 'example.org']);
 
-function consumerDomains(): Set<string> {
+/** Whether the bundled provider list names `domain`. A binary search over the sorted list:
+ * building a Set of its ~9,000 names cost more than the rest of a one-message check (bench
+ * scenario 5, cold start). */
+function isListedConsumer(domain: string): boolean {
+  if (RESERVED.has(domain)) return false;
   if (!consumer) {
     const all = require('email-providers/all.json') as string[];
-    consumer = new Set(all.filter((d) => !RESERVED.has(d)));
+    let sorted = true;
+    for (let i = 1; i < all.length && sorted; i++) sorted = all[i - 1]! < all[i]!;
+    consumer = sorted ? all : [...all].sort();
   }
-  return consumer;
+  let lo = 0;
+  let hi = consumer.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = consumer[mid]!;
+    if (v === domain) return true;
+    if (v < domain) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 // The same domains come back message after message (a folder, a campaign, a proxy), and the
 // public suffix lookup costs more than the rest of classifying an address (bench scenario 1).
 const registrableCache = new Map<string, string>();
+const TWO_LABELS = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)?$/;
 /** Bounds the cache: a header with 100,000 distinct domains must not keep them all. */
 const REGISTRABLE_CACHE_ENTRIES = 4096;
 
 /** The registrable domain (eTLD+1) per the public suffix list, or the domain itself. */
 export function registrableDomain(domain: string): string {
   if (domain.startsWith('[')) return domain;
+  // One or two labels: the domain is its own registrable domain (its suffix is its last label,
+  // or it is a public suffix itself and stands for itself), so the suffix list need not load.
+  if (TWO_LABELS.test(domain)) return domain;
   let reg = registrableCache.get(domain);
   if (reg === undefined) {
     getDomain ??= (require('tldts') as { getDomain: typeof getDomain }).getDomain;
@@ -63,7 +82,7 @@ export function createClassifier(policy: Policy, senderDomain: string | undefine
   const extraConsumer = new Set(policy.consumerDomains);
   const isConsumerDomain = (domain: string): boolean => {
     const reg = registrableDomain(domain);
-    return extraConsumer.has(reg) || extraConsumer.has(domain) || consumerDomains().has(reg) || consumerDomains().has(domain);
+    return extraConsumer.has(reg) || extraConsumer.has(domain) || isListedConsumer(reg) || isListedConsumer(domain);
   };
   let internalDomains = policy.internalDomains;
   let inferred = false;
