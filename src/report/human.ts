@@ -80,6 +80,8 @@ export const formatHuman: Formatter = (report, options) => {
     if (exposure && r.source !== '-' && !r.source.includes('#')) {
       const strategy = exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.sensitive ? 'split' : 'bcc';
       lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${strategy}`);
+    } else if (exposure?.jsonPath !== undefined) {
+      lines.push(`  ${p.dim('fix:')} in ${exposure.jsonPath}, move the external addresses to "bcc", or give each recipient a message object of its own`);
     } else if (exposure) {
       lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient (${fix} --strategy split)`);
     }

@@ -197,6 +197,7 @@ describe('campaign files', () => {
     ]);
     const human = await runCli(['check', 'fixtures/campaign-exposed.json']);
     expect(human.stdout).toContain('(line 10, messages[1].cc)');
+    expect(human.stdout).toContain('fix: in messages[1].cc, move the external addresses to "bcc"');
   });
 
   it('malformed: exit 2 with the line and column', async () => {
