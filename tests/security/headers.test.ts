@@ -6,10 +6,12 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
+import * as limits from '../../src/limits.js';
 import { MAX_CHECK_MS } from '../../src/limits.js';
+import * as proxyLimits from '../../src/proxy/limits.js';
 import { readHeaderBlock, locateBodyStart } from '../../src/message/header-block.js';
 import { createPolicy } from '../../src/policy/policy.js';
-import { FIXTURES } from '../helpers/cli.js';
+import { FIXTURES, ROOT } from '../helpers/cli.js';
 import { check, codes, CORP, message, problems, timed, visible } from './support.js';
 
 const EXTERNAL_5 = 'a@one.example, b@two.example, c@three.example, d@four.example, e@five.example';
@@ -358,5 +360,27 @@ describe('property: random byte mutations of real messages', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('SECURITY.md states the limits as they are', () => {
+  /** `16 MiB`, `10,000`, `1,000 ms`, `5 min`, `64 KiB` -> a number in the constant's unit. */
+  function value(text: string): number {
+    const m = /^([\d,]+)\s*(MiB|KiB|ms|min)?$/.exec(text.trim());
+    if (!m) throw new Error(`cannot read the value "${text}"`);
+    const n = Number(m[1]!.replace(/,/g, ''));
+    return m[2] === 'MiB' ? n * 1024 * 1024 : m[2] === 'KiB' ? n * 1024 : m[2] === 'min' ? n * 60_000 : n;
+  }
+  const rows = new Map(
+    [...readFileSync(path.join(ROOT, 'SECURITY.md'), 'utf8').matchAll(/^\| `([A-Z_]+)` \| ([^|]+) \|/gm)].map((m) => [m[1]!, value(m[2]!)]),
+  );
+
+  it('lists every core limit (src/limits.ts) with its value', () => {
+    for (const [name, v] of Object.entries(limits)) expect([name, rows.get(name)]).toEqual([name, v]);
+  });
+
+  it('every proxy limit it lists has that value in src/proxy/limits.ts', () => {
+    const proxy = proxyLimits as Record<string, unknown>;
+    for (const [name, v] of rows) if (!(name in limits)) expect([name, proxy[name]]).toEqual([name, v]);
   });
 });
