@@ -58,8 +58,10 @@ export function formatRfc5322Date(d: Date): string {
 }
 
 /** A display name as a quoted string, or an RFC 2047 encoded word when it is not ASCII. */
-function displayName(name: string): string {
+function displayName(raw: string): string {
+  // Control characters (a line break in -F would start a new header field) become spaces.
   // eslint-disable-next-line no-control-regex
+  const name = raw.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
   if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/["\\]/g, (c) => `\\${c}`)}"`;
   return `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`;
 }

@@ -46,6 +46,13 @@ describe('prepareSendmailMessage', () => {
     expect(text(prepare('Subject: x\n\nb\n', ['-f', 'r@corp.example', '-F', 'Zoë', 'a@x.test']).bytes)).toContain('From: =?UTF-8?B?Wm/Dqw==?= <r@corp.example>\n');
   });
 
+  it('a -F name cannot inject a header field (control characters become spaces)', () => {
+    const out = text(prepare('Subject: x\n\nb\n', ['-f', 'r@corp.example', '-F', 'Eve\nBcc: spy@evil.test', 'a@x.test']).bytes);
+    expect(out).not.toMatch(/^Bcc:/im);
+    expect(out.split('\n').filter((l) => l.startsWith('From:'))).toHaveLength(1);
+    expect(out).toContain('From: "Eve Bcc: spy@evil.test" <r@corp.example>\n');
+  });
+
   const errors: Array<[string, string, string[], string, RegExp]> = [
     ['no recipients without -t', MSG, ['-i'], 'EUSAGE', /no recipients given/],
     ['-t and no recipient fields', 'From: me@corp.example\nSubject: s\n\nb\n', ['-t'], 'EINPUT', /-t found no To, Cc or Bcc/],
