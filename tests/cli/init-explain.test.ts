@@ -1,11 +1,11 @@
 // mailguard init and mailguard explain through the built CLI.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FINDING_CODES } from '../../src/findings.js';
-import { FIXTURES, runCli } from '../helpers/cli.js';
+import { BIN, FIXTURES, runCli } from '../helpers/cli.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -66,6 +66,28 @@ describe('mailguard init', () => {
     const bad = await runCli(['init', '--internal-domain', 'not a domain', '-o', 'bad.json'], { cwd: dir, env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"not a domain" is not a domain name');
+  });
+});
+
+describe('mailguard init on a terminal', () => {
+  it('asks for the internal domains when none can be guessed', async () => {
+    const { dir, env } = await repo(undefined);
+    // util-linux `script` gives the CLI a pseudo-terminal, as a developer's shell would.
+    const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} init`, '/dev/null'], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' } });
+    let out = '';
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('Internal domains') && !child.stdin.writableEnded) child.stdin.end('corp.example, Other.Example\n');
+    });
+    const code = await done;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    expect(out).toContain('Internal domains (comma-separated');
+    const config = JSON.parse(await readFile(path.join(dir, 'mailguard.config.json'), 'utf8'));
+    expect(config.internalDomains).toEqual(['corp.example', 'other.example']);
+    expect(config['//'].join('\n')).toMatch(/as answered/);
   });
 });
 
