@@ -156,6 +156,33 @@ describe('envelopes and inputs', () => {
   });
 });
 
+describe('batches', () => {
+  it('--pool 3 --rate 20/s: every message once, the report in input order, no faster than the rate', async () => {
+    sink = await startSink({ dataDelayMs: 20 });
+    const started = Date.now();
+    const r = await runCli(['send', fx('send-batch'), '--smtp', sink.url, '--pool', '3', '--rate', '20/s', ...POLICY]);
+    expect(r.code).toBe(0);
+    // Five starts at least 50 ms apart.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(sink.messages.map((m) => m.rcptTo[0]).sort()).toEqual([1, 2, 3, 4, 5].map((i) => `c${i}@customer${i}.test`));
+    const order = [...r.stdout.matchAll(/invoice-(\d)\.eml/g)].map((m) => m[1]);
+    expect(order).toEqual(['1', '2', '3', '4', '5']);
+    expect(r.stdout).toContain('5 messages: 5 sent.');
+  });
+
+  it.each([
+    ['--rate', 'fast'],
+    ['--pool', '0'],
+    ['--from', 'not an address'],
+  ])('refuses %s %s as a usage error (exit 2) before sending anything', async (flag, value) => {
+    sink = await startSink();
+    const r = await runCli(['send', fx('send-clean.eml'), '--smtp', sink.url, flag, value, ...POLICY]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(flag);
+    expect(sink.attempts).toBe(0);
+  });
+});
+
 describe('partial failures', () => {
   it('names the recipients the server refused (masked) and exits 2; the others get the message', async () => {
     sink = await startSink({ rcpt: (a) => (a === 'boss@corp.example' ? 550 : undefined) });

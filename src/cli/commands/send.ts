@@ -33,23 +33,25 @@ export function registerSend(program: Command): void {
     .command('send')
     .summary('check each message, then relay what is safe through an SMTP server')
     .description(
-      'Checks every message first, then relays it through an SMTP server with an explicit envelope\n' +
-        '(the Bcc field is always stripped from what is sent; Bcc recipients stay in the envelope).\n\n' +
-        '  --on-violation block  (default) a blocked message is not sent; the report says why\n' +
+      'Checks every message first, then relays it through an SMTP server with an\n' +
+        'explicit envelope. The Bcc field is always stripped from what is sent; Bcc\n' +
+        'recipients stay in the envelope.\n\n' +
+        '  --on-violation block  (default) a blocked message is not sent (exit 1)\n' +
         '  --on-violation bcc    external To/Cc recipients move to Bcc, then it is sent\n' +
-        '  --on-violation split  one copy per external recipient, each sent on its own\n' +
+        '  --on-violation split  one copy per recipient, each sent on its own\n' +
         '  --on-violation warn   sent as it is; the findings are reported\n\n' +
-        'The envelope comes from the SMTP transcript when the input is one, else from To, Cc and\n' +
-        'Bcc (Resent-* when resending). The relay is --smtp, else MAILGUARD_SMTP_URL, else "smtp"\n' +
-        'in the configuration file; credentials in the URL or in MAILGUARD_SMTP_USER and\n' +
-        'MAILGUARD_SMTP_PASS (never printed). smtp:// upgrades with STARTTLS when offered;\n' +
-        'smtps:// is TLS from the start. Transient failures (4xx, dropped connections) are\n' +
-        'retried with backoff.\n\n' +
-        'With --journal FILE every accepted delivery is recorded (and flushed to disk) before the\n' +
-        'next: rerunning the same command after a crash, Ctrl-C or relay outage sends only what was\n' +
-        'not yet accepted.\n\n' +
-        'Exit codes: 0 everything sent, 1 a message was blocked by policy, 2 a message could not be\n' +
-        'sent (relay failure, recipients refused, unreadable or ambiguous message) or a usage error.',
+        'The envelope comes from the SMTP transcript when the input is one, else from\n' +
+        'To, Cc and Bcc (Resent-* when resending). The relay is --smtp, else\n' +
+        'MAILGUARD_SMTP_URL, else "smtp" in the configuration file. Credentials go in\n' +
+        'the URL or in MAILGUARD_SMTP_USER and MAILGUARD_SMTP_PASS (never printed).\n' +
+        'smtp:// upgrades with STARTTLS when offered; smtps:// is TLS from the start.\n' +
+        'Transient failures (4xx, dropped connections) are retried with backoff.\n\n' +
+        'With --journal FILE each accepted delivery is recorded, and flushed to disk,\n' +
+        'before the next: rerunning the same command after a crash, Ctrl-C or relay\n' +
+        'outage sends only what was not yet accepted.\n\n' +
+        'Exit codes: 0 everything sent, 1 a message was blocked by policy, 2 a message\n' +
+        'could not be sent (relay failure, recipients refused, unreadable or ambiguous\n' +
+        'message) or a usage error.',
     )
     .argument('[paths...]', 'files, directories, mbox files, SMTP transcripts, globs, or - for stdin (default: stdin when piped)')
     .option('--smtp <url>', 'relay: smtp://[user:pass@]host[:port] or smtps://... (default: MAILGUARD_SMTP_URL, then the config file)')
