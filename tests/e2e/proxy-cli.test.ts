@@ -81,6 +81,17 @@ describe('mailguard proxy (process) with swaks', () => {
     expect(actions).toEqual(['blocked', 'relayed', 'blocked']);
   });
 
+  it('--max-size and --max-recipients are enforced (552 on the bytes, 452 past the count)', async () => {
+    sink = await startSink();
+    proxy = await spawnProxy(['--upstream', sink.url, '--max-size', '5000', '--max-recipients', '2', ...POLICY_FLAGS]);
+    const big = await swaks(proxy.port, ['--from', 'alice@corp.example', '--to', 'bob@corp.example', '--header', 'Subject: big', '--body', 'x'.repeat(6000)]);
+    expect(dataReply(big.out)).toMatch(/^552 5\.3\.4 /);
+    const many = await swaks(proxy.port, ['--from', 'alice@corp.example', '--to', 'a@corp.example,b@corp.example,c@corp.example', '--data', '@' + fixture('proxy-clean.eml')]);
+    expect(many.out).toMatch(/RCPT TO:<c@corp\.example>\n<\*\* +452 4\.5\.3 Too many recipients/);
+    // swaks goes on with the two accepted recipients (the sender's MTA would retry the third).
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['a@corp.example', 'b@corp.example']]);
+  });
+
   it('--log-addresses logs full addresses', async () => {
     sink = await startSink();
     proxy = await spawnProxy(['--upstream', sink.url, '--log-addresses', ...POLICY_FLAGS]);

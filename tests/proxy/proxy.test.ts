@@ -136,6 +136,14 @@ describe('proxy: verdicts with a nodemailer client', () => {
     expect(h.transactions()[0]).toMatchObject({ action: 'split', parts: 6 });
   });
 
+  it('a split that fails part-way answers 550 saying how many copies went out (a retry would repeat them)', async () => {
+    h = await startHarness({ data: (_m, index) => (index === 2 ? 451 : undefined) }, { onViolation: 'split' });
+    const r = await send(h.proxy.port, fixture('proxy-exposed.eml'), 'sales@corp.example', CUSTOMERS);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.response).toMatch(/^550 5\.3\.0 Delivered 2 of 6 split copies, then: 451 /);
+    expect(h.sink.messages).toHaveLength(2);
+  });
+
   it('split never sends to anyone outside the envelope, and gives envelope-only recipients a copy showing nobody', async () => {
     h = await startHarness({}, { onViolation: 'split' });
     const envelope = [CUSTOMERS[0]!, CUSTOMERS[1]!, 'hidden@elsewhere.test'];
