@@ -241,3 +241,50 @@ describe('mbox and Maildir inputs', () => {
     ]);
   });
 });
+
+describe('the GitHub Action (action.yml)', () => {
+  /** The check step's script, as the runner would run it (bash -eo pipefail). */
+  async function actionScript(): Promise<string> {
+    const yml = await readFile(path.join(ROOT, 'action.yml'), 'utf8');
+    const lines = yml.split('\n');
+    const start = lines.findIndex((l, n) => l.trim() === 'run: |' && lines.slice(0, n).some((x) => x.includes('id: check')));
+    const body: string[] = [];
+    for (const line of lines.slice(start + 1)) {
+      if (line.trim() !== '' && !line.startsWith('        ')) break;
+      body.push(line.slice(8));
+    }
+    return body.join('\n');
+  }
+
+  it('runs check with the inputs, writes SARIF when asked, and reports the exit code as an output', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = path.join(tmp, 'action-step.sh');
+    await writeFile(script, await actionScript());
+    const outputs = path.join(tmp, 'github-output');
+    await writeFile(outputs, '');
+    const sarif = path.join(tmp, 'action.sarif');
+    const env = {
+      ...process.env,
+      MG_PATHS: 'fixtures/ci-several-findings.eml\nfixtures/campaign-good.json',
+      MG_FORMAT: 'github',
+      MG_OUTPUT: '',
+      MG_UPLOAD_SARIF: 'true',
+      MG_SARIF_FILE: sarif,
+      MG_CONFIG: '',
+      MG_INTERNAL_DOMAINS: 'corp.example',
+      MG_SENSITIVE: 'false',
+      MG_MAX_WARNINGS: '',
+      MG_NO_REDACT: 'false',
+      MG_VERSION: '',
+      GITHUB_OUTPUT: outputs,
+      GITHUB_ACTION_PATH: ROOT,
+      GITHUB_STEP_SUMMARY: '',
+    };
+    const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(0);
+    expect(await readFile(outputs, 'utf8')).toBe(`sarif-file=${sarif}\nexit-code=1\n`);
+    expect(parseAnnotations(r.stdout).map((a) => a.title)).toContain('Exposed recipient list (EXPOSED_RECIPIENTS)');
+    const log = JSON.parse(await readFile(sarif, 'utf8'));
+    expect(log.runs[0].results.length).toBeGreaterThan(0);
+  });
+});
