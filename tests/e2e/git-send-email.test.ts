@@ -73,8 +73,9 @@ afterEach(async () => {
 afterAll(async () => work?.cleanup());
 
 describe('git send-email through mailguard-sendmail', () => {
-  it('git-email is installed (CI installs it)', () => {
+  it('git-email and Mail::Address are installed (.ci/run installs git-email and libmailtools-perl)', async () => {
     expect(existsSync('/usr/lib/git-core/git-send-email')).toBe(true);
+    await expect(execFileP('perl', ['-MMail::Address', '-e', '1']), 'Mail::Address (Debian libmailtools-perl) is missing').resolves.toBeDefined();
     expect(patches).toHaveLength(4);
   });
 
