@@ -87,6 +87,24 @@ function excerpt(text: string): string {
   return clean.length > EXCERPT_CHARS ? `${clean.slice(0, EXCERPT_CHARS)}…` : clean;
 }
 
+/**
+ * The UTF-8 length of a Unicode line break or C1 control starting at `i` (NEL and the other
+ * U+0080-U+009F, LINE and PARAGRAPH SEPARATOR), else 0. Python's str.splitlines(), Java and
+ * JavaScript treat these as line ends: a recipient field holding one is split by some software.
+ */
+function unicodeBreakAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 0xc2) {
+    const d = s.charCodeAt(i + 1);
+    return d >= 0x80 && d <= 0x9f ? 2 : 0;
+  }
+  if (c === 0xe2 && s.charCodeAt(i + 1) === 0x80) {
+    const d = s.charCodeAt(i + 2);
+    return d === 0xa8 || d === 0xa9 ? 3 : 0;
+  }
+  return 0;
+}
+
 function tokenize(s: string, problems: AddressProblem[]): Token[] {
   const tokens: Token[] = [];
   const n = s.length;
@@ -100,12 +118,13 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
       tokens.push({ type: 'space', text: ' ', start, end: i });
       continue;
     }
-    if (c < 0x20 || c === 0x7f) {
-      // NUL, bare CR or LF left after unfolding, and other control bytes: parsers truncate or
-      // split at these in different places.
+    const unicodeBreak = c === 0xc2 || c === 0xe2 ? unicodeBreakAt(s, i) : 0;
+    if (c < 0x20 || c === 0x7f || unicodeBreak > 0) {
+      // NUL, bare CR or LF left after unfolding, other control bytes and Unicode line breaks:
+      // parsers truncate or split at these in different places.
       if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
       reportedControl = true;
-      i++;
+      i += unicodeBreak || 1;
       tokens.push({ type: 'space', text: ' ', start, end: i });
       continue;
     }
@@ -123,7 +142,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
           i++;
           break;
         }
-        if ((d < 0x20 && d !== 0x09) || d === 0x7f) {
+        if ((d < 0x20 && d !== 0x09) || d === 0x7f || ((d === 0xc2 || d === 0xe2) && unicodeBreakAt(s, i) > 0)) {
           if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(start, i + 20)) });
           reportedControl = true;
         }
@@ -154,7 +173,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
             i++;
             break;
           }
-        } else if ((d < 0x20 && d !== 0x09) || d === 0x7f) {
+        } else if ((d < 0x20 && d !== 0x09) || d === 0x7f || ((d === 0xc2 || d === 0xe2) && unicodeBreakAt(s, i) > 0)) {
           if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(start, i + 20)) });
           reportedControl = true;
         }
@@ -210,7 +229,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
     if (c < 256 && IS_ATEXT[c]) {
       while (i < n) {
         const d = s.charCodeAt(i);
-        if (d < 256 && IS_ATEXT[d]) i++;
+        if (d < 256 && IS_ATEXT[d] && !((d === 0xc2 || d === 0xe2) && unicodeBreakAt(s, i) > 0)) i++;
         else break;
       }
       tokens.push({ type: 'atom', text: s.slice(start, i), start, end: i });

@@ -83,6 +83,25 @@ describe('control bytes and invalid UTF-8', () => {
     expect(problems(r)).toContain('AMBIGUOUS_RECIPIENT:control-character');
   });
 
+  it.each([
+    ['NEL (U+0085)', '\u0085'],
+    ['a C1 control (U+009B, CSI)', '\u009b'],
+    ['LINE SEPARATOR (U+2028)', '\u2028'],
+    ['PARAGRAPH SEPARATOR (U+2029)', '\u2029'],
+  ])('%s in a To field (a line end to Python splitlines, Java, JavaScript) is ambiguous', (_name, brk) => {
+    for (const field of [`To: boss@corp.example${brk}Cc: x@evil.example`, `To: "Boss${brk}" <boss@corp.example>`, `To: boss${brk}@corp.example`, `To: (note${brk}) boss@corp.example`]) {
+      const r = check(message(['From: me@corp.example', field]));
+      expect(r.verdict).toBe('block');
+      expect(problems(r)).toContain('AMBIGUOUS_RECIPIENT:control-character');
+    }
+  });
+
+  it('ordinary non-ASCII names and domains are not mistaken for line breaks', () => {
+    const r = check(message(['From: me@corp.example', 'To: Jürgen Groß <j@bücher.example>, "山田 太郎" <yamada@corp.example>, “Quote” <q@corp.example>']));
+    expect(r.findings.filter((f) => f.code === 'AMBIGUOUS_RECIPIENT')).toEqual([]);
+    expect(r.recipients.visible).toHaveLength(3);
+  });
+
   it('NUL inside a quoted display name is ambiguous (truncation hides the address)', () => {
     const r = check(message(['From: me@corp.example', 'To: "Boss\x00" <x@evil.example>']));
     expect(problems(r)).toContain('AMBIGUOUS_RECIPIENT:control-character');
