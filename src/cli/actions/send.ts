@@ -148,7 +148,8 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         source: item.source,
         verdict: plan.result.verdict,
         action: plan.outcome === 'block' ? 'blocked' : plan.outcome === 'refuse' ? 'refused' : flags.dryRun ? 'dry-run' : 'sent',
-        findings: plan.outcome === 'send' ? plan.result.findings.filter((f) => f.severity === 'warning').concat(plan.blocking) : plan.blocking,
+        // A Bcc field is stripped before sending, so its warning does not apply to what is sent.
+        findings: plan.outcome === 'send' ? plan.result.findings.filter((f) => f.severity === 'warning' && f.code !== 'BCC_HEADER_PRESENT').concat(plan.blocking) : plan.blocking,
         transactions: [],
       };
       if (plan.rewrite) result.rewrite = plan.rewrite.strategy;
@@ -337,7 +338,7 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
   ].filter(Boolean);
   lines.push(`${plural(summary.messages, 'message')}: ${parts.join(', ')}.${options.dryRun ? ' Nothing was sent (--dry-run).' : ''}`);
   if (options.stoppedBy !== undefined) {
-    lines.push(`Stopped early: the relay did not answer (${options.stoppedBy}).`);
+    lines.push(`Stopped early: the relay did not answer (${options.stoppedBy}). Messages after the last one listed were not attempted.`);
     lines.push(options.journal ? `Run the same command again to send the rest; the journal ${options.journal} skips what was accepted.` : 'Rerun with --journal FILE next time so a rerun skips what was accepted.');
   } else if (summary.failed + summary.partial > 0 && options.journal) {
     lines.push(`Run the same command again to retry; the journal ${options.journal} skips what was accepted.`);
