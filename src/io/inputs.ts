@@ -35,6 +35,8 @@ export interface InputMessage {
 export interface InputFailure {
   source: string;
   failure: { reason: string; detail: string };
+  /** The file, when `source` names a part of it (`campaign.json#messages[3]`). */
+  path?: string;
 }
 
 export type InputItem = InputMessage | InputFailure;
@@ -320,9 +322,27 @@ async function* fromCampaign(bytes: Uint8Array, source: string, file: string | u
   }
   for (const m of messages) {
     if (m.problem !== undefined) {
-      yield failure(m.source, 'bad-campaign', m.problem);
+      yield file === undefined ? failure(m.source, 'bad-campaign', m.problem) : { ...failure(m.source, 'bad-campaign', m.problem), path: file };
       continue;
     }
+    const msg: InputMessage = { source: m.source, bytes: m.header, complete: false, format: 'json', envelope: m.envelope, lineOffset: 0, campaign: { jsonPath: m.jsonPath, origins: m.origins, mail: m.mail } };
+    if (file !== undefined) msg.path = file;
+    yield msg;
+  }
+}
+
+/** Campaign JSON: one header block per message object, or one failure with the line and column. */
+async function* fromCampaign(bytes: Uint8Array, source: string, file: string | undefined): AsyncGenerator<InputItem> {
+  const { CampaignFileError, parseCampaign } = await import('./campaign.js');
+  let messages;
+  try {
+    messages = parseCampaign(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), source);
+  } catch (err) {
+    if (!(err instanceof CampaignFileError)) throw err;
+    yield failure(source, 'bad-campaign', err.detail);
+    return;
+  }
+  for (const m of messages) {
     const msg: InputMessage = { source: m.source, bytes: m.header, complete: false, format: 'json', envelope: m.envelope, lineOffset: 0, campaign: { jsonPath: m.jsonPath, origins: m.origins, mail: m.mail } };
     if (file !== undefined) msg.path = file;
     yield msg;

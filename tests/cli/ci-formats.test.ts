@@ -208,6 +208,17 @@ describe('campaign files', () => {
     expect(json.results[0].findings[0].args).toMatchObject({ reason: 'bad-campaign' });
   });
 
+  it('a message without recipients is an error located in its file', async () => {
+    const file = path.join(tmp, 'no-recipients.json');
+    await writeFile(file, '{"messages": [{"to": "a@corp.example"}, {"from": "a@corp.example"}]}');
+    const r = await runCli(['check', file, '--format', 'sarif']);
+    expect(r.code).toBe(2);
+    const [result] = JSON.parse(r.stdout).runs[0].results;
+    expect(result.ruleId).toBe('UNREADABLE_MESSAGE');
+    expect(result.properties.source).toBe(`${file}#messages[1]`);
+    expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe(`file://${file}`);
+  });
+
   it('piped on stdin, detected by its first character', async () => {
     const text = await readFile(path.join(ROOT, 'fixtures/campaign-exposed.json'));
     const r = await runCli(['check', '-', '--format', 'json'], { input: text });

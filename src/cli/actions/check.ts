@@ -47,7 +47,9 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   if (flags.input) readOptions.format = flags.input;
   for await (const item of readInputs(specs, readOptions)) {
     if (isFailure(item)) {
-      results.push(unreadableResult(item.source, item.failure.reason, item.failure.detail));
+      const failed = unreadableResult(item.source, item.failure.reason, item.failure.detail);
+      if (item.path !== undefined) failed.file = item.path;
+      results.push(failed);
     } else {
       const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) options.envelope = item.envelope;
