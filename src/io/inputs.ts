@@ -331,24 +331,6 @@ async function* fromCampaign(bytes: Uint8Array, source: string, file: string | u
   }
 }
 
-/** Campaign JSON: one header block per message object, or one failure with the line and column. */
-async function* fromCampaign(bytes: Uint8Array, source: string, file: string | undefined): AsyncGenerator<InputItem> {
-  const { CampaignFileError, parseCampaign } = await import('./campaign.js');
-  let messages;
-  try {
-    messages = parseCampaign(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), source);
-  } catch (err) {
-    if (!(err instanceof CampaignFileError)) throw err;
-    yield failure(source, 'bad-campaign', err.detail);
-    return;
-  }
-  for (const m of messages) {
-    const msg: InputMessage = { source: m.source, bytes: m.header, complete: false, format: 'json', envelope: m.envelope, lineOffset: 0, campaign: { jsonPath: m.jsonPath, origins: m.origins, mail: m.mail } };
-    if (file !== undefined) msg.path = file;
-    yield msg;
-  }
-}
-
 /** Reads one input: small ones into a list, streams (mbox, stdin) as a generator read in turn. */
 async function openOne(file: string, options: ReadInputsOptions): Promise<InputItem[] | AsyncGenerator<InputItem>> {
   if (file === '-') return readOne(file, options);
