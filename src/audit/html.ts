@@ -78,6 +78,7 @@ h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .5rem}
 .card b{display:block;font-size:1.4rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e4e7ed;vertical-align:top}
 th{background:#f4f6f9;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td:first-child{white-space:nowrap}#months,#senders{width:auto;min-width:24rem}
 tr.error td:first-child{border-left:3px solid #c62828}tr.warning td:first-child{border-left:3px solid #ef8f00}
 .chart .bar{fill:#c62828}.chart .axis{stroke:#5b6475;stroke-width:1}.chart .tick{font-size:10px;fill:#5b6475}
 .empty,.note{color:#5b6475}

@@ -54,7 +54,9 @@ interface ParsedContentType {
 }
 
 /** Splits a header value at `;` outside quotes into the value and its parameters (RFC 2045, 2231). */
-export function parseHeaderParams(value: string): ParsedContentType {
+function splitParams(value: string): string[] {
+  // Most values have no quoted string: split them directly.
+  if (value.indexOf('"') === -1) return value.split(';');
   const pieces: string[] = [];
   let cur = '';
   let quoted = false;
@@ -71,6 +73,11 @@ export function parseHeaderParams(value: string): ParsedContentType {
     } else cur += c;
   }
   pieces.push(cur);
+  return pieces;
+}
+
+export function parseHeaderParams(value: string): ParsedContentType {
+  const pieces = splitParams(value);
   const type = (pieces.shift() ?? '').replace(/\([^)]*\)/g, '').trim().toLowerCase();
   const params = new Map<string, string>();
   const extended = new Set<string>();

@@ -31,7 +31,7 @@ export function splitQuoted(text: string, html: boolean): SplitText {
     const m = HTML_QUOTE.exec(text);
     return m ? { own: text.slice(0, m.index), quoted: text.slice(m.index) } : { own: text, quoted: '' };
   }
-  const lines = text.split(/\r?\n|\r/);
+  const lines = text.includes('\r') ? text.split(/\r?\n|\r/) : text.split('\n');
   const own: string[] = [];
   const quoted: string[] = [];
   let inThread = false;

@@ -1,7 +1,7 @@
 // mailguard check: inputs -> core check -> report -> exit code.
 
 import { checkMessage, unreadableResult } from '../../analyse.js';
-import { readWholeForScan } from '../../body/read-message.js';
+import { withWholeMessages } from '../../body/read-message.js';
 import { MailguardError } from '../../errors.js';
 import { relocateToCampaign } from '../../io/campaign.js';
 import { isFailure, readInputs } from '../../io/inputs.js';
@@ -43,9 +43,11 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const specs = inputSpecs(paths);
   const results: MessageResult[] = [];
   const progress = createProgress('checked');
-  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: settings.bodyScan !== undefined };
+  // The body scan (ADDRESS_LIST_IN_BODY) reads past the header only where the header promises text.
+  const scan = settings.bodyScan !== undefined && settings.policy.rules.ADDRESS_LIST_IN_BODY !== 'off';
+  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan };
   if (flags.input) readOptions.format = flags.input;
-  for await (const item of readInputs(specs, readOptions)) {
+  for await (const { item, whole } of withWholeMessages(readInputs(specs, readOptions), scan)) {
     if (isFailure(item)) {
       const failed = unreadableResult(item.source, item.failure.reason, item.failure.detail);
       if (item.path !== undefined) failed.file = item.path;
@@ -53,8 +55,6 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     } else {
       const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) options.envelope = item.envelope;
-      // The body scan reads past the header only when its header promises text to scan.
-      const whole = settings.bodyScan && settings.policy.rules.ADDRESS_LIST_IN_BODY !== 'off' ? await readWholeForScan(item) : undefined;
       if (whole) options.body = settings.bodyScan;
       let result = checkMessage(whole ?? item.bytes, settings.policy, options);
       if (item.campaign) result = relocateToCampaign(result, item.campaign.origins, item.campaign.jsonPath);
