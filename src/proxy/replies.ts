@@ -94,6 +94,11 @@ export function upstreamReply(outcome: UpstreamOutcome, totalRecipients: number)
         return reply(first.code >= 500 ? first.code : 550, enhancedCodeOf(first.response, '5') ?? '5.1.1', `Upstream refused ${n} of ${totalRecipients} recipients, nothing was delivered: ${list}`);
       }
       const text = upstreamText(outcome.response);
+      if (outcome.stage === 'auth' || outcome.stage === 'other') {
+        // The upstream refused the proxy itself (its credentials, its greeting): a configuration
+        // problem to fix, not a verdict on this message. The client keeps the message and retries.
+        return reply(451, '4.4.3', `Upstream relay refused the proxy's session; try again later (upstream: ${outcome.code} ${text})`);
+      }
       if (temporary) return reply(451, enhancedCodeOf(outcome.response, '4') ?? '4.3.0', `Upstream deferred the message; try again later (upstream: ${outcome.code} ${text})`);
       return reply(outcome.code, enhancedCodeOf(outcome.response, '5') ?? '5.0.0', `Upstream refused the message (upstream: ${outcome.code} ${text})`);
     }

@@ -336,6 +336,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       last = outcome;
       if (outcome.kind === 'unreachable') setUpstreamState('down', outcome.reason);
       else setUpstreamState('up');
+      if (outcome.kind === 'refused' && (outcome.stage === 'auth' || outcome.stage === 'other')) {
+        log({ event: 'warning', time: now(), message: `upstream ${upstream.display} refused the proxy's session (${outcome.code} ${outcome.response}); check --upstream` });
+      }
       if (outcome.kind !== 'accepted') break;
       delivered++;
     }

@@ -277,6 +277,32 @@ describe('proxy: upstream connections', () => {
     expect(h.sink.messages).toHaveLength(2);
   });
 
+  it('logs in to an upstream that requires AUTH (credentials in the URL); refused credentials give 451, not a bounce', async () => {
+    const { startSink } = await import('../helpers/smtp-sink.js');
+    const { startProxy } = await import('../../src/proxy/index.js');
+    const { POLICY } = await import('./harness.js');
+    const sink = await startSink({
+      options: {
+        authOptional: false,
+        allowInsecureAuth: true,
+        onAuth: (auth, _s, cb) => (auth.username === 'relay' && auth.password === 's3cret/+' ? cb(null, { user: 'relay' }) : cb(Object.assign(new Error('bad credentials'), { responseCode: 535 }))),
+      },
+    });
+    const good = await startProxy({ port: 0, upstream: `smtp://relay:${encodeURIComponent('s3cret/+')}@127.0.0.1:${sink.port}`, policy: POLICY });
+    const bad = await startProxy({ port: 0, upstream: `smtp://relay:wrong@127.0.0.1:${sink.port}`, policy: POLICY });
+    try {
+      expect((await send(good.port, fixture('proxy-clean.eml'), 'alice@corp.example', INTERNAL)).ok).toBe(true);
+      const r = await send(bad.port, fixture('proxy-clean.eml'), 'alice@corp.example', INTERNAL);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.response).toMatch(/^451 4\.4\.3 Upstream relay refused the proxy's session/);
+      expect(sink.messages).toHaveLength(1);
+    } finally {
+      await good.stop();
+      await bad.stop();
+      await sink.close();
+    }
+  });
+
   it('the upstream refuses every recipient: 550 naming them, nothing delivered', async () => {
     h = await startHarness({ rcpt: () => 550 });
     const r = await send(h.proxy.port, fixture('proxy-clean.eml'), 'alice@corp.example', INTERNAL);
