@@ -1,0 +1,92 @@
+// The pure parts of the audit: aggregation, dates, CSV cells.
+import { describe, expect, it } from 'vitest';
+import { checkMessage, createPolicy } from '../../src/index.js';
+import { createAudit, monthRange } from '../../src/audit/aggregate.js';
+import { csvCell } from '../../src/audit/csv.js';
+import { parseFromLineDate, parseMailDate, parseRangeDate, readAuditMeta } from '../../src/audit/meta.js';
+
+const policy = createPolicy({ internalDomains: ['corp.example'] });
+const msg = (to: string, date: string, from = 'sales@corp.example') => Buffer.from(`From: ${from}\nTo: ${to}\nSubject: s\nDate: ${date}\n\nbody\n`);
+const five = Array.from({ length: 5 }, (_, i) => `x${i}@o${i}.test`).join(', ');
+
+describe('createAudit', () => {
+  it('keeps incidents only, counts distinct exposed addresses, months, repeat senders and the worst first', () => {
+    const audit = createAudit();
+    const add = (bytes: Buffer, source: string) => audit.add(checkMessage(bytes, policy, { source }), readAuditMeta(bytes));
+    add(msg(five, 'Mon, 2 Nov 2026 10:00:00 +0000'), 'a');
+    add(msg('one@o1.test', 'Tue, 3 Nov 2026 10:00:00 +0000'), 'b');
+    add(msg(`${five}, y@p.test, z@q.test`, 'Wed, 1 Jan 2025 10:00:00 +0000'), 'c');
+    add(msg(five, 'not a date', 'hr@corp.example'), 'd');
+    const { summary, incidents } = audit.finish();
+    expect(incidents.map((i) => [i.source, i.exposedExternal, i.date?.slice(0, 10) ?? null])).toEqual([
+      ['a', 5, '2026-11-02'],
+      ['c', 7, '2025-01-01'],
+      ['d', 5, null],
+    ]);
+    expect(summary).toMatchObject({ messages: 4, incidents: 3, exposedAddresses: 7, exposedParties: 7, undated: 1, undatedIncidents: 1, firstIncident: '2025-01-01T10:00:00.000Z' });
+    expect(summary.months).toEqual([
+      { month: '2025-01', incidents: 1, exposedAddresses: 7 },
+      { month: '2026-11', incidents: 1, exposedAddresses: 5 },
+    ]);
+    expect(summary.repeatSenders).toEqual([{ sender: 'sales@corp.example', incidents: 2, exposedAddresses: 12 }]);
+    expect(summary.worst).toEqual([1, 0, 2]);
+  });
+
+  it('leaves out messages outside the range (and undated ones when a range is set)', () => {
+    const audit = createAudit({ since: parseRangeDate('2026-11', '--since') });
+    expect(audit.inRange(new Date('2026-10-31T23:59:59Z'))).toBe(false);
+    expect(audit.inRange(new Date('2026-11-01T00:00:00Z'))).toBe(true);
+    expect(audit.inRange(undefined)).toBe(false);
+    audit.add(undefined, { date: new Date('2026-01-01T00:00:00Z') });
+    audit.add(undefined, {});
+    expect(audit.finish().summary).toMatchObject({ messages: 0, outOfRange: 1, undated: 1 });
+  });
+});
+
+describe('dates', () => {
+  it.each([
+    ['2026-11-02', '--since', '2026-11-02T00:00:00.000Z'],
+    ['2026-11-02', '--until', '2026-11-02T23:59:59.999Z'],
+    ['2026-02', '--until', '2026-02-28T23:59:59.999Z'],
+    ['2026-12', '--since', '2026-12-01T00:00:00.000Z'],
+    ['2026-11-02T10:00:00+02:00', '--since', '2026-11-02T08:00:00.000Z'],
+  ] as const)('%s as %s', (value, flag, iso) => {
+    expect(parseRangeDate(value, flag).toISOString()).toBe(iso);
+  });
+
+  it('refuses what is not a date', () => {
+    for (const v of ['2026-13', '2026-02-30', 'yesterday', '02.11.2026']) expect(() => parseRangeDate(v, '--since')).toThrow(/--since takes a date/);
+  });
+
+  it('reads RFC 5322 dates with comments and zones, and the mbox From_ line as a fallback', () => {
+    expect(parseMailDate('Mon, 2 Nov 2026 10:00:00 +0100 (CET)')?.toISOString()).toBe('2026-11-02T09:00:00.000Z');
+    expect(parseMailDate('garbage')).toBeUndefined();
+    expect(parseFromLineDate('From sales@corp.example Mon Nov  2 10:00:00 2026')?.toISOString()).toBe('2026-11-02T10:00:00.000Z');
+    expect(readAuditMeta(Buffer.from('Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=\n\n'), 'From x Tue Nov  3 08:00:00 2026')).toEqual({ date: new Date('2026-11-03T08:00:00Z'), subject: 'Grüße' });
+  });
+
+  it('lists every month of a span', () => {
+    expect(monthRange('2025-11', '2026-02')).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
+  });
+});
+
+describe('csvCell', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['a,b', '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ['=1+2', "'=1+2"],
+    ['+33 1', "'+33 1"],
+    ['-x', "'-x"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['=HYPERLINK("u","c")', `"'=HYPERLINK(""u"",""c"")"`],
+    ['line\nbreak', '"line\nbreak"'],
+  ])('%s', (value, cell) => {
+    expect(csvCell(value)).toBe(cell);
+  });
+
+  it('leaves numbers and empty cells alone', () => {
+    expect(csvCell(-1)).toBe('-1');
+    expect(csvCell(null)).toBe('');
+  });
+});

@@ -1,0 +1,99 @@
+// The pieces of the body scan: parameters, multipart splitting, transfer encodings, the address
+// finder, the quoted-thread split, and the bodyScan settings.
+import { describe, expect, it } from 'vitest';
+import { findAddresses } from '../../src/body/addresses.js';
+import { bodyWorthScanning, decodeQuotedPrintable, findTextParts, parseHeaderParams, splitMultipart } from '../../src/body/mime.js';
+import { splitQuoted } from '../../src/body/quoted.js';
+import { parseBodyScanSection, resolveBodyScan } from '../../src/body/settings.js';
+import { readHeaderBlock } from '../../src/message/header-block.js';
+
+describe('parseHeaderParams', () => {
+  it.each([
+    ['text/plain; charset="utf-8"', 'text/plain', { charset: 'utf-8' }],
+    ['Multipart/Mixed; boundary="a;b\\"c"', 'multipart/mixed', { boundary: 'a;b"c' }],
+    ["attachment; filename*=UTF-8''na%C3%AFve%20list.csv", 'attachment', { filename: 'naïve list.csv' }],
+    ["attachment; filename*0*=UTF-8''Kunden%20; filename*1=liste.csv", 'attachment', { filename: 'Kunden liste.csv' }],
+    ['text/plain (a comment); format=flowed', 'text/plain', { format: 'flowed' }],
+  ])('%s', (value, type, params) => {
+    const p = parseHeaderParams(value);
+    expect(p.type).toBe(type);
+    expect(Object.fromEntries(p.params)).toMatchObject(params);
+  });
+});
+
+describe('splitMultipart', () => {
+  it('splits at boundary lines only, drops preamble and epilogue, and keeps a part without the close line', () => {
+    const body = Buffer.from('preamble\r\n--xy\r\nA: 1\r\n\r\none --xy not a boundary\r\n--xyz\r\n--xy  \r\n\r\ntwo\r\n--xy--\r\nepilogue\r\n');
+    expect(splitMultipart(body, 'xy').map(String)).toEqual(['A: 1\r\n\r\none --xy not a boundary\r\n--xyz', '\r\ntwo']);
+    expect(splitMultipart(Buffer.from('--b\nx\n--b\ny\n'), 'b').map(String)).toEqual(['x', 'y\n']);
+  });
+});
+
+describe('transfer encodings and text parts', () => {
+  it('decodes quoted-printable with soft breaks and keeps malformed escapes', () => {
+    expect(decodeQuotedPrintable(Buffer.from('a=3Db=\r\nc=XYd=C3=A9')).toString('utf8')).toBe('a=bc=XYdé');
+  });
+
+  it('finds text parts by type and by file name, decodes base64 and charsets', () => {
+    const msg = Buffer.from(
+      'Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nJ=FCrgen\n' +
+        `--B\nContent-Type: application/octet-stream; name=list.txt\nContent-Transfer-Encoding: base64\n\n${Buffer.from('x@y.test').toString('base64')}\n` +
+        '--B\nContent-Type: image/png; name=a.png\n\nPNG\n--B--\n',
+    );
+    const parts = findTextParts(msg, 1024);
+    expect(parts.map((p) => [p.part, p.contentType, p.fileName, p.text.trim()])).toEqual([
+      ['1', 'text/plain', undefined, 'Jürgen'],
+      ['2', 'application/octet-stream', 'list.txt', 'x@y.test'],
+    ]);
+  });
+
+  it('says which headers promise a body worth reading', () => {
+    const worth = (h: string) => bodyWorthScanning(readHeaderBlock(Buffer.from(`${h}\n\nbody`)));
+    expect(worth('From: a@b.test')).toBe(true);
+    expect(worth('Content-Type: multipart/mixed; boundary=x')).toBe(true);
+    expect(worth('Content-Type: image/jpeg')).toBe(false);
+    expect(worth('Content-Type: application/octet-stream; name="customers.CSV"')).toBe(true);
+    expect(bodyWorthScanning(readHeaderBlock(Buffer.from('From: a@b.test\n')))).toBe(false);
+  });
+});
+
+describe('findAddresses', () => {
+  it.each([
+    ['Anna <Anna.B@Example.TEST>, "x" <x@y.test>; mailto:m@n.test', ['anna.b@example.test', 'x@y.test', 'm@n.test']],
+    ['customer1,c1@shop1.test,"Berlin"', ['c1@shop1.test']],
+    ["'quoted@single.test' and trailing dot a@b.test.", ['quoted@single.test', 'a@b.test']],
+    ['logo@2x.png cid:image001.png@01D8A2B3.5E6F7A80 user@localhost @handle', []],
+    ['jürgen@bücher.test', ['jürgen@xn--bcher-kva.test']],
+  ])('%s', (text, expected) => {
+    expect([...findAddresses(text)]).toEqual(expected);
+  });
+});
+
+describe('splitQuoted', () => {
+  it('puts > lines and everything after a reply or forward separator in the quoted part', () => {
+    const s = splitQuoted('mine a@own.test\n> q1@quoted.test\nmore b@own.test\nOn Mon, 2 Nov 2026, X <x@y.test> wrote:\nc@later.test', false);
+    expect([...findAddresses(s.own)]).toEqual(['a@own.test', 'b@own.test']);
+    expect([...findAddresses(s.quoted)]).toEqual(['q1@quoted.test', 'x@y.test', 'c@later.test']);
+  });
+
+  it('recognises an Outlook header block as the start of the thread', () => {
+    const s = splitQuoted('Hi\n\nFrom: Someone <s@x.test>\nSent: Monday\nTo: a@b.test\n', false);
+    expect(s.own).toBe('Hi\n');
+    expect([...findAddresses(s.quoted)]).toEqual(['s@x.test', 'a@b.test']);
+  });
+});
+
+describe('bodyScan settings', () => {
+  it('validates the config section and names the bad key', () => {
+    expect(parseBodyScanSection({ minAddresses: 5 }, 'cfg.json')).toMatchObject({ enabled: true, minAddresses: 5 });
+    expect(() => parseBodyScanSection({ minAdresses: 5 }, 'cfg.json')).toThrow(/cfg.json: unknown key "bodyScan.minAdresses"/);
+    expect(() => parseBodyScanSection({ maxPartBytes: 10 }, 'cfg.json')).toThrow(/"bodyScan.maxPartBytes" must be a whole number of bytes/);
+    expect(() => parseBodyScanSection({ enabled: 'yes' }, 'cfg.json')).toThrow(/true or false/);
+  });
+
+  it('flags win over the config; --no-body-scan turns it off', () => {
+    expect(resolveBodyScan({ minAddresses: 5 }, { bodyScan: true, bodyMinAddresses: 7 }, 'c')).toMatchObject({ minAddresses: 7 });
+    expect(resolveBodyScan(undefined, { bodyScan: false }, 'c')).toBeUndefined();
+    expect(resolveBodyScan({ enabled: false }, { bodyScan: true }, 'c')).toBeUndefined();
+  });
+});
