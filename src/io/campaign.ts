@@ -46,6 +46,10 @@ export interface CampaignMessage {
 }
 
 // --- A JSON parser that remembers where each value starts ----------------------------------------
+// JSON.parse keeps no positions, and its error messages differ between Node versions. This parser
+// gives findings their JSON line and syntax errors a line and column. Measured on a 9 MB file of
+// 100,000 messages (2 cores, loaded): 350-750 ms against JSON.parse's 45-80 ms, while checking
+// those messages takes about 2.5 s, so the position keeping is not the bottleneck.
 
 /** A campaign file that cannot be read; `detail` is the message without the file name. */
 export class CampaignFileError extends MailguardError {
