@@ -47,7 +47,8 @@ describe('npm run bench (tiny inputs)', () => {
         }
         expect(s.figure).toBeGreaterThan(0);
         expect(s.baseline).toBeGreaterThan(0);
-        expect(s.ratio).toBeCloseTo(s.figure / s.baseline, 1);
+        // The ratio is taken before rounding the figures, so compare within 5%.
+        expect(Math.abs(s.ratio - s.figure / s.baseline) / s.ratio).toBeLessThan(0.05);
       }
       // The reference implementation reaches the same verdicts as mailguard on every draft.
       const ref = doc.scenarios.find((s: { name: string }) => s.name === '1-check-folder-vs-simpleparser');
