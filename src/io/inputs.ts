@@ -2,7 +2,8 @@
 // source name). Reads only header blocks when asked to, so a 100 MB message costs its header.
 
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { HEADER_READ_CHUNK_BYTES, MAX_HEADER_BLOCK_BYTES } from '../limits.js';
 import type { Envelope } from '../message/envelope.js';
@@ -89,24 +90,43 @@ function errnoDetail(err: unknown): string {
 /** Lists the message files below a directory, sorted, following the Maildir layout when present. */
 export async function walkDirectory(dir: string): Promise<string[]> {
   const out: string[] = [];
+  // Symlinks are followed: a symlinked draft skipped here would pass unchecked. A link that
+  // cannot be resolved counts as a file, so reading it fails and it is reported, not skipped.
+  const kind = async (p: string, e: Dirent): Promise<'dir' | 'file' | 'other'> => {
+    if (e.isDirectory()) return 'dir';
+    if (e.isFile()) return 'file';
+    if (!e.isSymbolicLink()) return 'other';
+    try {
+      const st = await stat(p);
+      return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+    } catch {
+      return 'file';
+    }
+  };
+  // Real paths of the directories visited: a symlinked directory is walked once (no loops).
+  const visited = new Set<string>();
   const visit = async (d: string): Promise<void> => {
+    const real = await realpath(d);
+    if (visited.has(real)) return;
+    visited.add(real);
     const entries = await readdir(d, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const names = new Set(entries.map((e) => e.name));
     const isMaildir = names.has('cur') && names.has('new');
     for (const e of entries) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) {
+      const k = await kind(p, e);
+      if (k === 'dir') {
         if (e.name === 'node_modules' || e.name === '.git') continue;
         if (isMaildir && (e.name === 'cur' || e.name === 'new')) {
-          const files = (await readdir(p, { withFileTypes: true })).filter((f) => f.isFile() && !f.name.startsWith('.'));
+          const files = (await readdir(p, { withFileTypes: true })).filter((f) => (f.isFile() || f.isSymbolicLink()) && !f.name.startsWith('.'));
           files.sort((a, b) => (a.name < b.name ? -1 : 1));
           out.push(...files.map((f) => path.join(p, f.name)));
           continue;
         }
         if (isMaildir && e.name === 'tmp') continue;
         await visit(p);
-      } else if (e.isFile() && MESSAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
+      } else if (k === 'file' && MESSAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
         out.push(p);
       }
     }
@@ -186,7 +206,15 @@ function readHead(file: string): { bytes: Buffer; complete: boolean } {
         buf.copy(bigger, 0, 0, length);
         buf = bigger;
       }
-      const bytesRead = readSync(fd, buf, length, buf.length - length, length);
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(fd, buf, length, buf.length - length, length);
+      } catch (err) {
+        // A pipe or FIFO (`mailguard check <(generate)`) cannot be read by position (ESPIPE, on
+        // the first read, before any byte is consumed) nor read twice: read it whole, once.
+        if (length === 0 && (err as NodeJS.ErrnoException).code === 'ESPIPE') return { bytes: readToEnd(fd), complete: true };
+        throw err;
+      }
       length += bytesRead;
       if (bytesRead === 0) return keep(true);
       // Sniffed formats that need the whole file are read whole by the caller.
@@ -195,6 +223,17 @@ function readHead(file: string): { bytes: Buffer; complete: boolean } {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Reads a non-seekable file descriptor from where it is to its end. */
+function readToEnd(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(HEADER_READ_CHUNK_BYTES);
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) return Buffer.concat(chunks);
+    chunks.push(chunk.subarray(0, n));
   }
 }
 
@@ -341,7 +380,7 @@ async function openOne(file: string, options: ReadInputsOptions): Promise<InputI
     return [failure(file, 'unreadable', errnoDetail(err))];
   }
   const format = options.format ?? detectFormat(file, head.bytes);
-  if (format === 'mbox') return readOne(file, options);
+  if (format === 'mbox') return readOne(file, options, head.complete ? head : undefined);
   // The common case, a draft whose header is read: the item readOne would yield, without a
   // generator per file (bench scenario 1).
   if (format === 'eml' && (head.complete || options.headersOnly)) return [{ source: file, path: file, bytes: head.bytes, complete: head.complete, format: 'eml', lineOffset: 0 }];
@@ -376,7 +415,10 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
   }
   const format = options.format ?? detectFormat(file, head.bytes);
   if (format === 'mbox') {
-    yield* readMbox(createReadStream(file, { highWaterMark: 1024 * 1024 }), file, file, options.headersOnly && !options.mboxBodies);
+    // Read whole already (a small file, or a pipe that cannot be read again): split those bytes.
+    const { Readable } = await import('node:stream');
+    const stream = head.complete ? Readable.from([head.bytes]) : createReadStream(file, { highWaterMark: 1024 * 1024 });
+    yield* readMbox(stream, file, file, options.headersOnly && !options.mboxBodies);
     return;
   }
   if (format === 'json') {

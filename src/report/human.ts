@@ -73,7 +73,7 @@ export const formatHuman: Formatter = (report, options) => {
       lines.push(`  ${p.dim(`${r.recipients.hidden.length} envelope recipient(s) not shown in the header (Bcc-style)`)}`);
     }
     if (r.internal.inferred && r.recipients.externalAddresses > 0) {
-      const d = r.internal.domains.length > 0 ? r.internal.domains.join(', ') : 'none (the sender uses a consumer mail provider)';
+      const d = r.internal.domains.length > 0 ? r.internal.domains.join(', ') : r.sender === undefined ? 'none (no readable From address)' : 'none (the sender uses a consumer mail provider or an address literal)';
       lines.push(`  ${p.dim(`internal domain inferred from the sender: ${d}; set internalDomains or --internal-domain to be sure`)}`);
     }
     const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');

@@ -55,7 +55,8 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     } else {
       const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) options.envelope = item.envelope;
-      if (whole) options.body = settings.bodyScan;
+      // Header-only bytes may hold part of the body: scan only what was read whole.
+      options.body = whole ? settings.bodyScan! : false;
       let result = checkMessage(whole ?? item.bytes, settings.policy, options);
       if (item.campaign) result = relocateToCampaign(result, item.campaign.origins, item.campaign.jsonPath);
       if (item.path !== undefined) result.file = item.path;
@@ -72,7 +73,11 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     color: human && flags.output === undefined && useColor(flags.color),
     quiet: flags.quiet === true,
   });
+  const code = exitCodeFor(results, flags.maxWarnings ?? settings.config.maxWarnings);
+  // Set before writing: when the reader closes the pipe early (`check ... | head`), main.ts exits
+  // on EPIPE with process.exitCode, and a blocked message must not come out as 0.
+  process.exitCode = code;
   await writeReport(text, flags.output);
   if (flags.format === 'github' && process.env.GITHUB_STEP_SUMMARY) await appendStepSummary(process.env.GITHUB_STEP_SUMMARY, githubStepSummary(report, { redact }));
-  return exitCodeFor(results, flags.maxWarnings ?? settings.config.maxWarnings);
+  return code;
 }
