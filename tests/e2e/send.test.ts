@@ -1,11 +1,12 @@
 // mailguard send, spawned as a user runs it, against a real SMTP server on 127.0.0.1 that
 // records every envelope and every byte it is given.
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURES, runCli } from '../helpers/cli.js';
+import { BIN, FIXTURES, ROOT, runCli } from '../helpers/cli.js';
 import { startSink, type Sink, type SinkMessage } from '../helpers/smtp-sink.js';
 
 const POLICY = ['--internal-domain', 'corp.example'];
@@ -245,6 +246,30 @@ describe('the journal', () => {
     } finally {
       await gate.close();
     }
+  });
+
+  it('Ctrl-C mid-batch: the message in flight finishes and is journaled; the rerun sends the rest, each once', async () => {
+    sink = await startSink({ dataDelayMs: 150 });
+    const journal = path.join(tmp, 'ctrl-c.journal');
+    const args = ['send', fx('send-batch'), '--smtp', sink.url, '--journal', journal, ...POLICY];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Interrupt while the second message's DATA is being answered.
+    while (sink.attempts < 2) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    expect(await exited).toBe(2);
+    expect(stdout).toContain('Interrupted');
+    const firstRun = sink.messages.length;
+    expect(firstRun).toBeGreaterThanOrEqual(2);
+    expect(firstRun).toBeLessThan(5);
+    // Every message the server accepted is in the journal.
+    expect((await readFile(journal, 'utf8')).trim().split('\n')).toHaveLength(firstRun);
+    const rerun = await runCli(args);
+    expect(rerun.code).toBe(0);
+    const ids = sink.messages.map((m) => /Message-ID: (<[^>]+>)/.exec(m.raw.toString())![1]).sort();
+    expect(ids).toEqual([1, 2, 3, 4, 5].map((i) => `<send-batch-${i}@corp.example>`));
   });
 
   it('a journal from a partial reject sends the rerun only to the recipients not yet accepted', async () => {

@@ -107,6 +107,14 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const results: SendResult[] = [];
   const progress = createProgress('sent');
   let stoppedBy: string | undefined;
+  // Ctrl-C: no new message is started; those in flight finish and are journaled. A second one quits.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('mailguard: interrupted; finishing the messages in flight (Ctrl-C again to quit now).\n');
+  };
+  if (!flags.dryRun) process.on('SIGINT', onInterrupt);
 
   try {
     if (relayOptions) {
@@ -170,8 +178,8 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
           continue;
         }
         if (rcptTo.length === 0) continue;
-        if (stoppedBy !== undefined) {
-          tx.error = stoppedBy;
+        if (stoppedBy !== undefined || interrupted) {
+          tx.error = stoppedBy ?? 'interrupted before this was sent';
           continue;
         }
         try {
@@ -195,7 +203,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
 
     const worker = async (): Promise<void> => {
       for (;;) {
-        if (stoppedBy !== undefined) return;
+        if (stoppedBy !== undefined || interrupted) return;
         const next = await items.next();
         if (next.done) return;
         const slot = index++;
@@ -206,8 +214,9 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     // Two messages in hand per connection: the next one is planned and queued while the relay
     // answers the last (loopback sink, 1,000 messages: 4.3 s with one in hand, see the report).
     await Promise.all(Array.from({ length: Math.max(1, relayOptions?.pool ?? 1) * MESSAGES_IN_FLIGHT_PER_CONNECTION }, worker));
-    if (stoppedBy !== undefined) await items.return(undefined);
+    if (stoppedBy !== undefined || interrupted) await items.return(undefined);
   } finally {
+    process.off('SIGINT', onInterrupt);
     progress.done();
     await relay?.close();
     await journal?.close();
@@ -217,10 +226,10 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const redact = flags.redact !== false;
   const text =
     flags.format === 'json'
-      ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, results: results.map((r) => (redact && !flags.dryRun ? redactResult(r) : r)), summary }, null, 2)}\n`
-      : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, journal: flags.journal });
+      ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, interrupted, results: results.map((r) => (redact && !flags.dryRun ? redactResult(r) : r)), summary }, null, 2)}\n`
+      : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, interrupted, journal: flags.journal });
   await writeReport(text, undefined);
-  if (results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined) return EXIT.ERROR;
+  if (results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined || interrupted) return EXIT.ERROR;
   if (results.some((r) => r.action === 'blocked')) return EXIT.VIOLATION;
   return EXIT.OK;
 }
@@ -280,7 +289,7 @@ function redactResult(r: SendResult): SendResult {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function formatHuman(results: SendResult[], summary: SendSummary, options: { redact: boolean; quiet: boolean; dryRun: boolean; stoppedBy: string | undefined; journal: string | undefined }): string {
+function formatHuman(results: SendResult[], summary: SendSummary, options: { redact: boolean; quiet: boolean; dryRun: boolean; stoppedBy: string | undefined; interrupted: boolean; journal: string | undefined }): string {
   const a = (x: string) => (options.redact ? maskAddress(x) : x);
   const lines: string[] = [];
   for (const r of results) {
@@ -337,8 +346,12 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
     summary.skipped ? `${summary.skipped} skipped (already sent)` : '',
   ].filter(Boolean);
   lines.push(`${plural(summary.messages, 'message')}: ${parts.join(', ')}.${options.dryRun ? ' Nothing was sent (--dry-run).' : ''}`);
-  if (options.stoppedBy !== undefined) {
-    lines.push(`Stopped early: the relay did not answer (${options.stoppedBy}). Messages after the last one listed were not attempted.`);
+  if (options.stoppedBy !== undefined || options.interrupted) {
+    lines.push(
+      options.stoppedBy !== undefined
+        ? `Stopped early: the relay did not answer (${options.stoppedBy}). Messages after the last one listed were not attempted.`
+        : 'Interrupted: messages after the last one listed were not attempted.',
+    );
     lines.push(options.journal ? `Run the same command again to send the rest; the journal ${options.journal} skips what was accepted.` : 'Rerun with --journal FILE next time so a rerun skips what was accepted.');
   } else if (summary.failed + summary.partial > 0 && options.journal) {
     lines.push(`Run the same command again to retry; the journal ${options.journal} skips what was accepted.`);
