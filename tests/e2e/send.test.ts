@@ -1,7 +1,7 @@
 // mailguard send, spawned as a user runs it, against a real SMTP server on 127.0.0.1 that
 // records every envelope and every byte it is given.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,6 +154,28 @@ describe('envelopes and inputs', () => {
     expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).not.toContain('hunter2');
     expect(r.stdout).toContain(`smtp://127.0.0.1:${port}`);
+  });
+});
+
+describe('configuration', () => {
+  it('takes the relay from "smtp" and defaults from the "send" section; flags override them', async () => {
+    sink = await startSink();
+    const config = { internalDomains: ['corp.example'], smtp: sink.url, send: { onViolation: 'bcc', from: 'bounce@corp.example', retries: 0 } };
+    await writeFile(path.join(tmp, 'mailguard.config.json'), JSON.stringify(config));
+    const r = await runCli(['send', fx('send-exposed.eml')], { cwd: tmp, env: { MAILGUARD_SMTP_URL: '' } });
+    expect(r.code).toBe(0);
+    expect(sink.messages[0]!.mailFrom).toBe('bounce@corp.example');
+    expect(field(sink.messages[0]!, 'to')).toEqual(['To: undisclosed-recipients:;']);
+    const blocked = await runCli(['send', fx('send-exposed.eml'), '--on-violation', 'block'], { cwd: tmp, env: { MAILGUARD_SMTP_URL: '' } });
+    expect(blocked.code).toBe(1);
+    expect(sink.messages).toHaveLength(1);
+  });
+
+  it('refuses an unknown key in the "send" section (exit 2) and names it', async () => {
+    await writeFile(path.join(tmp, 'mailguard.config.json'), JSON.stringify({ smtp: 'smtp://127.0.0.1:1', send: { poll: 3 } }));
+    const r = await runCli(['send', fx('send-clean.eml')], { cwd: tmp });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('send.poll');
   });
 });
 

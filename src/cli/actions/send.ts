@@ -7,6 +7,7 @@ import { isFailure, readInputs, type InputItem } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { readHeaderBlock } from '../../message/header-block.js';
 import type { OnViolation } from '../../policy/config.js';
+import { parseSendConfig, type SendConfig } from '../../relay/config.js';
 import type { Journal } from '../../relay/journal.js';
 import type { DeliveryPlan } from '../../relay/plan.js';
 import type { Relay, RelayOptions } from '../../relay/index.js';
@@ -65,27 +66,35 @@ export interface SendSummary {
   recipientsRejected: number;
 }
 
-/** Reads flags and config into the relay settings; throws EUSAGE early, before any input is read. */
-async function relaySettings(flags: SendFlags, config: Awaited<ReturnType<typeof resolveSettings>>['config']): Promise<RelayOptions> {
+/** Reads flags, then the config's "send" section, into the relay settings; throws before any input is read. */
+async function relaySettings(flags: SendFlags, config: Awaited<ReturnType<typeof resolveSettings>>['config'], section: SendConfig): Promise<RelayOptions> {
   const { resolveSmtpSettings } = await import('../../relay/index.js');
   const options = resolveSmtpSettings(flags.smtp, config, process.env);
-  if (flags.pool !== undefined) options.pool = flags.pool;
-  if (flags.rate !== undefined) options.rateLimitPerSecond = flags.rate;
-  if (flags.retries !== undefined) options.retries = flags.retries;
-  if (flags.timeout !== undefined) options.connectionTimeoutMs = flags.timeout * 1000;
+  const pool = flags.pool ?? section.pool;
+  const rate = flags.rate ?? section.rate;
+  const retries = flags.retries ?? section.retries;
+  const timeout = flags.timeout ?? section.timeout;
+  if (pool !== undefined) options.pool = pool;
+  if (rate !== undefined) options.rateLimitPerSecond = rate;
+  if (retries !== undefined) options.retries = retries;
+  if (timeout !== undefined) options.connectionTimeoutMs = timeout * 1000;
   return options;
 }
 
-function validate(flags: SendFlags, mode: OnViolation, sensitive: boolean): string | undefined {
+function validate(flags: SendFlags, mode: OnViolation, sensitive: boolean, configuredFrom: string | undefined): string | undefined {
   if (mode === 'bcc' && sensitive) {
     throw new MailguardError('EREWRITE', 'a sensitive list is not sent with Bcc: one reply-all or one leaked Bcc field exposes everyone.', {
       hint: 'Use --on-violation split: each recipient gets a copy of their own.',
     });
   }
-  if (flags.from === undefined) return undefined;
-  if (flags.from === '' || flags.from === '<>') return '';
-  const from = normaliseAddress(flags.from);
-  if (from === undefined) throw new MailguardError('EUSAGE', `--from takes one address (got "${flags.from}").`);
+  const given = flags.from ?? configuredFrom;
+  if (given === undefined) return undefined;
+  if (given === '' || given === '<>') return '';
+  const from = normaliseAddress(given);
+  if (from === undefined) {
+    if (flags.from !== undefined) throw new MailguardError('EUSAGE', `--from takes one address (got "${flags.from}").`);
+    throw new MailguardError('ECONFIG', `"send.from" must be one address (got ${JSON.stringify(given)}).`);
+  }
   return from;
 }
 
@@ -96,9 +105,10 @@ function headerText(bytes: Uint8Array): string {
 
 export async function runSend(paths: string[], flags: SendFlags): Promise<number> {
   const settings = await resolveSettings(flags);
-  const mode: OnViolation = flags.onViolation ?? settings.config.onViolation ?? 'block';
-  const mailFrom = validate(flags, mode, settings.policy.sensitive);
-  const relayOptions = flags.dryRun ? undefined : await relaySettings(flags, settings.config);
+  const section = parseSendConfig(settings.config.sections.send, settings.configPath ?? 'configuration');
+  const mode: OnViolation = flags.onViolation ?? section.onViolation ?? settings.config.onViolation ?? 'block';
+  const mailFrom = validate(flags, mode, settings.policy.sensitive, section.from);
+  const relayOptions = flags.dryRun ? undefined : await relaySettings(flags, settings.config, section);
   const specs = inputSpecs(paths);
   const { planDelivery } = await import('../../relay/plan.js');
   const { messageIdentity, openJournal } = await import('../../relay/journal.js');

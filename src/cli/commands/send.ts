@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { MailguardError } from '../../errors.js';
+import { parseRatePerSecond } from '../../relay/config.js';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
 
 export interface SendFlags extends PolicyFlags {
@@ -18,13 +19,10 @@ export interface SendFlags extends PolicyFlags {
   quiet?: boolean;
 }
 
-const RATE_UNITS: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600 };
-
 /** `10`, `10/s`, `600/min`, `0.5/s` -> messages per second. */
 export function parseRate(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(?:\/(s|sec|second|m|min|minute|h|hour))?$/.exec(value.trim());
-  const n = m ? Number(m[1]) / (RATE_UNITS[m[2] ?? 's'] ?? 1) : NaN;
-  if (!m || !(n > 0)) throw new MailguardError('EUSAGE', `--rate takes messages per second or per minute, like 10/s or 600/min (got "${value}").`);
+  const n = parseRatePerSecond(value);
+  if (n === undefined) throw new MailguardError('EUSAGE', `--rate takes messages per second or per minute, like 10/s or 600/min (got "${value}").`);
   return n;
 }
 
