@@ -12,9 +12,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkMessage, unreadableResult } from '../src/analyse.js';
+import { checkMessage, unreadableResult, type CheckOptions } from '../src/analyse.js';
 import { isFailure, readInputs } from '../src/io/inputs.js';
-import { createPolicy, type Policy } from '../src/policy/policy.js';
+import { withWholeMessages } from '../src/body/read-message.js';
+import { resolveSettings, type ResolvedSettings } from '../src/cli/policy-options.js';
 import type { MessageResult } from '../src/result.js';
 import { makeDraft, makeManyRecipients, createRandom, writeBigMessage, writeDraftFolder } from './generate.js';
 import { alternate, median, medians, runChild } from './measure.js';
@@ -72,12 +73,20 @@ function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-/** mailguard's check in-process: the CLI's read + check loop, without the report. */
-async function checkPaths(specs: string[], policy: Policy): Promise<MessageResult[]> {
+/**
+ * mailguard's check in-process: the loop of `mailguard check` (src/cli/actions/check.ts) with
+ * its default settings, body scan included, without formatting the report.
+ */
+async function checkPaths(specs: string[], settings: ResolvedSettings): Promise<MessageResult[]> {
   const results: MessageResult[] = [];
-  for await (const item of readInputs(specs, { headersOnly: true })) {
-    if (isFailure(item)) results.push(unreadableResult(item.source, item.failure.reason, item.failure.detail));
-    else results.push(checkMessage(item.bytes, policy, { source: item.source, lineOffset: item.lineOffset }));
+  const scan = settings.bodyScan !== undefined && settings.policy.rules.ADDRESS_LIST_IN_BODY !== 'off';
+  for await (const { item, whole } of withWholeMessages(readInputs(specs, { headersOnly: true, mboxBodies: scan }), scan)) {
+    if (isFailure(item)) {
+      results.push(unreadableResult(item.source, item.failure.reason, item.failure.detail));
+    } else {
+      const options: CheckOptions = { source: item.source, lineOffset: item.lineOffset, body: whole ? settings.bodyScan! : false };
+      results.push(checkMessage(whole ?? item.bytes, settings.policy, options));
+    }
   }
   return results;
 }
@@ -119,9 +128,10 @@ export async function main(argv: string[], root: string): Promise<number> {
   const bin = path.join(root, 'bin', 'mailguard.js');
   const node = process.execPath;
   const rssPreload = path.join(root, 'bench', 'rss-preload.mjs');
-  const policy = createPolicy({});
   const scenarios: ScenarioResult[] = [];
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'mailguard-bench-'));
+  // The settings `mailguard check` resolves with no flags, from the temp directory (no config file).
+  const settings = await resolveSettings({}, tmp);
   try {
     const drafts = path.join(tmp, 'drafts');
     const one = path.join(tmp, 'one.eml');
@@ -139,7 +149,7 @@ export async function main(argv: string[], root: string): Promise<number> {
           {
             floorSync: () => readFolderSync(drafts),
             floorAsync: () => readFolder(drafts),
-            mailguard: () => checkPaths([drafts], policy),
+            mailguard: () => checkPaths([drafts], settings),
           },
           sizes.roundsInProcess,
         ),
@@ -163,7 +173,7 @@ export async function main(argv: string[], root: string): Promise<number> {
       const reference = await loadReference();
       const files = (await readdir(drafts)).sort().map((f) => path.join(drafts, f));
       // Same decision? Checked once, outside the timing.
-      const ours = await checkPaths([drafts], policy);
+      const ours = await checkPaths([drafts], settings);
       let agree = 0;
       await mapLimit(files, 8, async (f) => {
         const verdict = await reference.decide(await readFile(f));
@@ -172,7 +182,7 @@ export async function main(argv: string[], root: string): Promise<number> {
       const refTimes = medians(
         await alternate(
           {
-            mailguard: () => checkPaths([drafts], policy),
+            mailguard: () => checkPaths([drafts], settings),
             reference: () => mapLimit(files, 8, async (f) => void (await reference.decide(await readFile(f)))),
           },
           sizes.roundsReference,
@@ -217,16 +227,32 @@ export async function main(argv: string[], root: string): Promise<number> {
         await alternate(
           {
             small: async () => {
-              for (let i = 0; i < repeat; i++) await checkPaths([one], policy);
+              for (let i = 0; i < repeat; i++) await checkPaths([one], settings);
             },
             big: async () => {
-              for (let i = 0; i < repeat; i++) await checkPaths([big], policy);
+              for (let i = 0; i < repeat; i++) await checkPaths([big], settings);
             },
           },
           sizes.roundsInProcess * 3,
         ),
       );
-      scenarios.push(result('3-big-message-time', `check one ${mb}-MB message with an attachment vs one 2-KB message (in-process, read included)`, times.big! / repeat, 'ms', times.small! / repeat, 'check a 2-KB message', { max: 2 }));
+      scenarios.push(result('3-big-message-time', `check one ${mb}-MB message with an attachment vs one 2-KB message (in-process, read included, default body scan)`, times.big! / repeat, 'ms', times.small! / repeat, 'check a 2-KB message', { max: 2 }));
+      // The same with --no-body-scan: what reading only the header block costs.
+      const headerOnly = await resolveSettings({ bodyScan: false }, tmp);
+      const headerTimes = medians(
+        await alternate(
+          {
+            small: async () => {
+              for (let i = 0; i < repeat; i++) await checkPaths([one], headerOnly);
+            },
+            big: async () => {
+              for (let i = 0; i < repeat; i++) await checkPaths([big], headerOnly);
+            },
+          },
+          sizes.roundsInProcess * 3,
+        ),
+      );
+      scenarios.push(result('3-big-message-time-no-body-scan', `the same with --no-body-scan (header block only)`, headerTimes.big! / repeat, 'ms', headerTimes.small! / repeat, 'check a 2-KB message', { max: 2 }));
 
       const rss: Record<string, number[]> = { idle: [], mailguard: [] };
       await alternate(
@@ -253,7 +279,7 @@ export async function main(argv: string[], root: string): Promise<number> {
       await writeFile(fileSmall, makeManyRecipients(small, SEED + 4));
       await writeFile(fileLarge, makeManyRecipients(large, SEED + 4));
       const checkOne = async (file: string, expected: number) => {
-        const [res] = await checkPaths([file], policy);
+        const [res] = await checkPaths([file], settings);
         const seen = res!.recipients.visible.length;
         if (seen !== expected) throw new Error(`${path.basename(file)}: ${seen} recipients read, ${expected} expected`);
       };
