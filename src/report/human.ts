@@ -24,7 +24,15 @@ export function painter(color: boolean): Painter {
 
 const MAX_HUMAN_EXAMPLES = 3;
 
+/** A file name as shown: control characters escaped, so a name cannot forge lines or colours. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function shellQuote(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(s)) return `$'${printable(s.replace(/[\\']/g, '\\$&'))}'`;
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -57,7 +65,7 @@ export const formatHuman: Formatter = (report, options) => {
   for (const r of report.results) {
     if (options.quiet && r.verdict === 'pass') continue;
     const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
-    lines.push(`${verdictLabel(r, p)} ${p.bold(r.source)}${summary}`);
+    lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}`);
     for (const f of r.findings) {
       const sev = f.severity === 'error' ? p.red('error  ') : p.yellow('warning');
       const at = f.line !== undefined ? p.dim(` (line ${f.line}${f.jsonPath !== undefined ? `, ${f.jsonPath}` : ''})`) : '';

@@ -110,6 +110,21 @@ describe('check: inputs that are not (whole) messages', () => {
     expectNoCrash(r);
   }, 90_000);
 
+  it('a file name with a newline or an escape sequence cannot forge a line of the human report', async () => {
+    const dir = path.join(tmp, 'odd-names');
+    mkdirSync(dir);
+    copyFileSync(EXPOSED, path.join(dir, 'x.eml\nPASS all-clear.eml'));
+    copyFileSync(EXPOSED, path.join(dir, '\u001b[32mgreen.eml'));
+    const r = await runCli(['check', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/^PASS/m);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('x.eml\\x0aPASS all-clear.eml (12 visible recipients');
+    // The suggested command is still one line a shell runs as is.
+    expect(r.stdout).toContain("fix: mailguard fix $'");
+    expect(r.stdout).toContain("/x.eml\\x0aPASS all-clear.eml' --strategy bcc");
+  });
+
   it('a message without From says so instead of blaming a consumer mail provider', async () => {
     const r = await runCli(['check', path.join(FIXTURES, 'qa-no-from.eml')]);
     expect(r.code).toBe(0);
