@@ -168,10 +168,9 @@ export async function expandSpecs(specs: string[]): Promise<Array<{ path: string
   return out;
 }
 
-/** Reads a file's header block (at least), growing the read until the blank line is found. */
-// Synchronous on purpose: for the small files a check reads, open + read + close on the main
-// thread costs about a fifth of the same calls through the thread pool (bench scenario 1:
-// 10,000 drafts read in about 40 ms instead of 200 ms), and the reads are one after another anyway.
+// Header reads are synchronous on purpose: for the small files a check reads, open + read +
+// close on the main thread cost about a fifth of the same calls through the thread pool (bench
+// scenario 1), and the reads happen one after another anyway.
 /** Reused by every header read; what is kept is copied out at its exact length. */
 let scratch: Buffer | undefined;
 /** Header blocks are copied into shared slabs of this size: one ArrayBuffer per few hundred
@@ -193,6 +192,7 @@ function keepBytes(buf: Buffer, length: number): Buffer {
   return kept;
 }
 
+/** Reads a file's header block (at least), growing the read until the blank line is found. */
 function readHead(file: string): { bytes: Buffer; complete: boolean } {
   const fd = openSync(file, 'r');
   try {
