@@ -72,6 +72,9 @@ export class RelayError extends MailguardError {
   }
 }
 
+/** TLS certificate failures, by Node's error text and codes. */
+const CERTIFICATE_PROBLEM = /certificate|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT|Hostname\/IP does not match/i;
+
 /** Connection-level error codes of nodemailer that a later attempt may not meet. */
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
@@ -89,12 +92,15 @@ export function toRelayError(err: unknown, where: string): RelayError {
   if (err instanceof RelayError) return err;
   const e = err as NodemailerError;
   const code = typeof e?.responseCode === 'number' ? e.responseCode : undefined;
-  const transient = code !== undefined ? code >= 400 && code < 500 : TRANSIENT_CODES.has(e?.code ?? '') || TRANSIENT_CODES.has((e?.cause as NodemailerError | undefined)?.code ?? '');
+  // A refused certificate is not a blip: retrying meets the same certificate.
+  const tls = e?.code === 'ETLS' || CERTIFICATE_PROBLEM.test(`${e?.message ?? ''} ${(e?.cause as NodemailerError | undefined)?.code ?? ''}`);
+  const transient = tls ? false : code !== undefined ? code >= 400 && code < 500 : TRANSIENT_CODES.has(e?.code ?? '') || TRANSIENT_CODES.has((e?.cause as NodemailerError | undefined)?.code ?? '');
   const details: ConstructorParameters<typeof RelayError>[1] = { transient, cause: err };
   if (code !== undefined) details.responseCode = code;
   if (e?.response) details.response = e.response;
   const reply = e?.response ? `: ${e.response}` : e?.message ? `: ${e.message}` : '';
   if (e?.code === 'EAUTH') details.hint = 'Check the user and password (MAILGUARD_SMTP_USER, MAILGUARD_SMTP_PASS).';
+  else if (tls) details.hint = "The relay's TLS certificate was refused. Fix it on the relay; for a test relay only, add ?tls.rejectUnauthorized=false to the URL.";
   else if (transient && code === undefined) details.hint = 'Is the relay running and reachable? Check the host and port of the SMTP URL.';
   return new RelayError(`${where} ${transient ? 'failed for now' : 'failed'}${e?.command ? ` at ${e.command}` : ''}${reply}`, details);
 }

@@ -1,4 +1,6 @@
 // The relay adapter against a real SMTP server on 127.0.0.1 (the recording sink).
+import net from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MailguardError } from '../../src/errors.js';
 import { parseConfig } from '../../src/policy/config.js';
@@ -9,11 +11,14 @@ import { startSink, type Sink } from '../helpers/smtp-sink.js';
 const RAW = new TextEncoder().encode('From: a@corp.example\r\nTo: b@x.test\r\nSubject: relay\r\n\r\nbody\r\n');
 let sink: Sink | undefined;
 let relay: Relay | undefined;
+let closeServer: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await relay?.close();
   await sink?.close();
+  await closeServer?.();
   relay = undefined;
   sink = undefined;
+  closeServer = undefined;
 });
 
 describe('deliver', () => {
@@ -98,6 +103,26 @@ describe('deliver', () => {
     expect((err as RelayError).responseCode).toBeUndefined();
     // Two backoffs (250 + 500 ms) before giving up.
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+  });
+
+  it('smtps:// refuses an untrusted certificate at once (permanent, with a hint), and ?tls.rejectUnauthorized=false accepts it', async () => {
+    // smtp-server's built-in certificate is self-signed and expired: no client trusts it. (Its own
+    // server here, not the sink: the refused handshake is an 'error' event the test must listen to.)
+    const server = new SMTPServer({ secure: true, authOptional: true, logger: false, onData: (s, _x, cb) => s.resume().on('end', () => cb()) });
+    server.on('error', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.server.address() as net.AddressInfo).port;
+    closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    relay = await createRelay({ url: `smtps://127.0.0.1:${port}`, retries: 2 });
+    const started = Date.now();
+    const err = await relay.deliver(RAW, { mailFrom: 'a@corp.example', rcptTo: ['b@x.test'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RelayError);
+    expect((err as RelayError).transient).toBe(false);
+    expect((err as RelayError).hint).toContain('certificate');
+    expect(Date.now() - started).toBeLessThan(2000);
+    await relay.close();
+    relay = await createRelay({ url: `smtps://127.0.0.1:${port}/?tls.rejectUnauthorized=false` });
+    expect((await relay.deliver(RAW, { mailFrom: 'a@corp.example', rcptTo: ['b@x.test'] })).accepted).toEqual(['b@x.test']);
   });
 
   it('spaces messages by the rate limit', async () => {
