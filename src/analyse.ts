@@ -19,11 +19,11 @@ export interface CheckOptions {
   /** Added to header line numbers (the message's first line within its file, minus one). */
   lineOffset?: number;
   /**
-   * Scan the body and text-like attachments for address lists (ADDRESS_LIST_IN_BODY). Only
-   * when `bytes` holds the whole message; absent, nothing past the header is read. The CLI
-   * resolves it with the policy: `ResolvedSettings.bodyScan` (undefined when off).
+   * Scan the body and text-like attachments for address lists (ADDRESS_LIST_IN_BODY). Default:
+   * `policy.bodyScan` (absent in the library's default policy: nothing past the header is read).
+   * Pass `false` when `bytes` may hold only part of the body (a header-only read).
    */
-  body?: BodyScanOptions;
+  body?: BodyScanOptions | false;
 }
 
 const VISIBLE = new Set<string>(VISIBLE_FIELDS);
@@ -119,7 +119,8 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
 
   const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, lineOffset };
   const raw = RULES.flatMap((rule) => rule(ctx));
-  if (options.body && policy.rules.ADDRESS_LIST_IN_BODY !== 'off') raw.push(...addressListInBody(ctx, bytes, options.body));
+  const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
+  if (body && policy.rules.ADDRESS_LIST_IN_BODY !== 'off') raw.push(...addressListInBody(ctx, bytes, body));
   const findings = applyRuleSettings(raw, policy);
 
   const envelope = options.envelope;

@@ -76,9 +76,11 @@ export async function resolveSettings(flags: PolicyFlags, cwd: string = process.
     }
     partial.rules = rules;
   }
+  // In the policy, so every command that checks whole messages (fix, send, proxy) gets the rule.
+  const bodyScan = resolveBodyScan(loaded.config.sections.bodyScan, flags, flags.config ?? loaded.path ?? 'config');
+  if (bodyScan) partial.bodyScan = bodyScan;
   const result: ResolvedSettings = { policy: createPolicy(partial), config: loaded.config };
   if (loaded.path !== undefined) result.configPath = loaded.path;
-  const bodyScan = resolveBodyScan(loaded.config.sections.bodyScan, flags, flags.config ?? loaded.path ?? 'config');
   if (bodyScan) result.bodyScan = bodyScan;
   return result;
 }

@@ -3,6 +3,7 @@
 
 import { normaliseDomain } from '../message/domain.js';
 import { MailguardError } from '../errors.js';
+import type { BodyScanOptions } from '../body/settings.js';
 import type { FindingCode, Severity } from '../findings.js';
 
 export type RuleSetting = Severity | 'off';
@@ -22,6 +23,12 @@ export interface Policy {
   rules: Partial<Record<FindingCode, RuleSetting>>;
   /** More consumer mail domains (each address its own party), beside the bundled list. */
   consumerDomains: string[];
+  /**
+   * Scan bodies and text attachments for address lists (ADDRESS_LIST_IN_BODY) when checkMessage
+   * is given a whole message. Absent (the library default): header only. The CLI sets it (on
+   * unless --no-body-scan), so every command that checks whole messages gets the rule.
+   */
+  bodyScan?: BodyScanOptions;
 }
 
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({

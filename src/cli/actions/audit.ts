@@ -46,7 +46,8 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
       let result;
       // Messages outside --since/--until are counted, never checked.
       if (audit.inRange(meta.date)) {
-        const check: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
+        // Header only: an incident is an exposed header; bodies are check's business.
+        const check: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset, body: false };
         if (item.envelope) check.envelope = item.envelope;
         result = checkMessage(item.bytes, settings.policy, check);
       }
