@@ -136,6 +136,22 @@ function blockedHint(mode: 'block' | 'bcc'): string {
     : 'The recipients cannot be rewritten safely; fix the addresses or send one message per recipient.';
 }
 
+/**
+ * nodemailer sends raw bytes as they are and never reads recipients from them: without an
+ * envelope (or to/cc/bcc) it has none, and a Bcc field would reach every recipient. So the
+ * envelope is made explicit from the header, and the Bcc field goes.
+ */
+function sendRawSafely(data: MailData, bytes: Uint8Array): void {
+  const hasAddressData = data.to !== undefined || data.cc !== undefined || data.bcc !== undefined;
+  if (data.envelope === undefined && !hasAddressData) {
+    const from = headerSender(bytes);
+    const to = headerRecipients(bytes);
+    data.envelope = from === undefined ? { to } : { from, to };
+  }
+  const stripped = stripBcc(bytes);
+  if (stripped !== bytes || typeof data.raw === 'string') data.raw = Buffer.from(stripped);
+}
+
 /** Checks (and in bcc mode rewrites) one sendMail() call's data. Throws ExposedRecipientsError. */
 export function guardMailData(data: MailData, policy: Policy, mode: 'block' | 'bcc'): void {
   const raw = data.raw === undefined ? undefined : rawBytes(data.raw);
@@ -149,18 +165,14 @@ export function guardMailData(data: MailData, policy: Policy, mode: 'block' | 'b
   const rewrite = mode === 'bcc' && exposed && !unsafe && (result.verdict === 'block' || result.verdict === 'warn');
   if (!rewrite) {
     if (result.verdict === 'block' || result.verdict === 'error') throw new ExposedRecipientsError(result, errors, blockedHint(mode));
+    if (raw) sendRawSafely(data, raw);
     return;
   }
   if (raw) {
     const rewritten = rewriteToBcc(raw, policy);
     const after = checkMessage(rewritten.bytes, policy, { source: 'sendMail' });
     if (after.verdict === 'block') throw new ExposedRecipientsError(after, after.findings.filter((f) => f.severity === 'error'), blockedHint(mode));
-    // nodemailer sends raw bytes as they are: the envelope must be explicit, the Bcc field gone.
-    if (data.envelope === undefined) {
-      const from = headerSender(rewritten.bytes);
-      data.envelope = from === undefined ? { to: headerRecipients(rewritten.bytes) } : { from, to: headerRecipients(rewritten.bytes) };
-    }
-    data.raw = Buffer.from(stripBcc(rewritten.bytes));
+    sendRawSafely(data, rewritten.bytes);
     return;
   }
   moveExternalToBcc(data, result);

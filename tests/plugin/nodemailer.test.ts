@@ -64,6 +64,17 @@ describe('onViolation: block', () => {
     expect((err as { code?: string }).code).toBe('EEXPOSED');
     expect(sink!.attempts).toBe(0);
   });
+
+  it('sends a raw message with its Bcc field stripped and every header recipient in the envelope', async () => {
+    const raw = await readFile(path.join(ROOT, 'fixtures/send-clean.eml'));
+    const t = await transporter({ policy: POLICY });
+    await t.sendMail({ raw });
+    const m = sink!.messages[0]!;
+    expect(m.mailFrom).toBe('sales@corp.example');
+    expect(m.rcptTo.sort()).toEqual(['ann@alpha.test', 'audit@corp.example', 'boss@corp.example']);
+    expect(header(m)).not.toMatch(/^bcc:/im);
+    expect(m.raw.toString()).not.toContain('audit@corp.example');
+  });
 });
 
 describe('onViolation: bcc', () => {
