@@ -67,7 +67,7 @@ describe('audit --html in headless Chromium', () => {
       expect(await page.locator('#incidents tr.incident').count()).toBe(doc.summary.incidents);
       expect(await page.locator('#worst tr.incident').count()).toBe(Math.min(10, doc.summary.incidents));
       expect(await page.locator('.card[data-stat="incidents"] b').innerText()).toBe(String(doc.summary.incidents));
-      const fill = await bars.first().evaluate((e) => getComputedStyle(e).fill);
+      const fill = await bars.first().evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).fill);
       expect(fill).toBe('rgb(198, 40, 40)');
       // Masked by default.
       expect(await page.locator('body').innerText()).not.toContain('sales@corp.example');
