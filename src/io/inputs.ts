@@ -207,8 +207,9 @@ function readHead(file: string): { bytes: Buffer; complete: boolean } {
         buf = bigger;
       }
       let bytesRead: number;
+      const asked = buf.length - length;
       try {
-        bytesRead = readSync(fd, buf, length, buf.length - length, length);
+        bytesRead = readSync(fd, buf, length, asked, length);
       } catch (err) {
         // A pipe or FIFO (`mailguard check <(generate)`) cannot be read by position (ESPIPE, on
         // the first read, before any byte is consumed) nor read twice: read it whole, once.
@@ -218,7 +219,12 @@ function readHead(file: string): { bytes: Buffer; complete: boolean } {
       length += bytesRead;
       if (bytesRead === 0) return keep(true);
       // Sniffed formats that need the whole file are read whole by the caller.
-      if (locateBodyStart(buf.subarray(0, length)) !== -1) return keep(false);
+      if (locateBodyStart(buf.subarray(0, length)) !== -1) {
+        // A short read usually means the file ended: one more read that returns nothing proves
+        // it, so a small message is known to be whole and the body scan does not stat it again.
+        if (bytesRead < asked && readSync(fd, buf, length, 1, length) === 0) return keep(true);
+        return keep(false);
+      }
       if (length > MAX_HEADER_BLOCK_BYTES + HEADER_READ_CHUNK_BYTES) return keep(false);
     }
   } finally {
