@@ -8,21 +8,30 @@ const require = createRequire(import.meta.url);
 // Loaded on first use, so a message with no external recipient never pays for them.
 let getDomain: ((domain: string, options?: { allowPrivateDomains?: boolean }) => string | null) | undefined;
 let consumer: string[] | undefined;
+let consumerSet: Set<string> | undefined;
+let consumerLookups = 0;
+/** Lookups after which the provider list is worth a Set (one message makes a few dozen). */
+const CONSUMER_SET_AFTER_LOOKUPS = 256;
 
 // RFC 2606 / 6761 names used in documentation and tests, never anyone's mailbox provider
 // (the bundled provider list includes example.com).
 const RESERVED = new Set(['example.com', 'example.net', 'example.org']);
 
-/** Whether the bundled provider list names `domain`. A binary search over the sorted list:
- * building a Set of its ~9,000 names cost more than the rest of a one-message check (bench
- * scenario 5, cold start). */
+/** Whether the bundled provider list names `domain`. A binary search over the sorted list at
+ * first: building a Set of its ~9,000 names cost more than the rest of a one-message check
+ * (bench scenario 5, cold start); a folder of messages then builds the Set (scenario 1). */
 function isListedConsumer(domain: string): boolean {
   if (RESERVED.has(domain)) return false;
+  if (consumerSet) return consumerSet.has(domain);
   if (!consumer) {
     const all = require('email-providers/all.json') as string[];
     let sorted = true;
     for (let i = 1; i < all.length && sorted; i++) sorted = all[i - 1]! < all[i]!;
     consumer = sorted ? all : [...all].sort();
+  }
+  if (++consumerLookups > CONSUMER_SET_AFTER_LOOKUPS) {
+    consumerSet = new Set(consumer);
+    return consumerSet.has(domain);
   }
   let lo = 0;
   let hi = consumer.length - 1;
