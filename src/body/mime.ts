@@ -324,6 +324,8 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   }
   const html = type.type === 'text/html';
   if (!html && !isTextLike(type.type, entity.fileName)) return;
+  // Unencoded text without an "@" byte holds no address (UTF-16 still has the 0x40 byte): skip decoding it.
+  if (encoding !== 'base64' && encoding !== 'quoted-printable' && body.subarray(0, state.maxPartBytes).indexOf(0x40) === -1) return;
   const { bytes, truncated } = decodeContent(body, encoding, state.maxPartBytes);
   const charset = type.params.get('charset');
   const text = decodeBytes(bytes, charset);
