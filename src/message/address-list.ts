@@ -80,10 +80,21 @@ for (let c = 0; c < 256; c++) {
 }
 const EXCERPT_CHARS = 80;
 
+/** Characters an excerpt shows escaped: C0 and C1 controls (ESC and CSI drive terminals), DEL,
+ * the Unicode line and paragraph separators. */
+const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+
+/** A short, printable excerpt of raw field bytes (a latin1 string): UTF-8 decoded where it is
+ * valid (U+FFFD where not), every control character escaped, so a report or an SMTP reply that
+ * quotes it can be neither split nor used to drive a terminal. */
 function excerpt(text: string): string {
   // Cut first: the rest of an 8 MB field is never shown, so it is never scanned either.
-  const s = text.length > EXCERPT_CHARS ? text.slice(0, EXCERPT_CHARS + 1) : text;
-  const clean = s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const raw = text.length > EXCERPT_CHARS * 4 ? text.slice(0, EXCERPT_CHARS * 4) : text;
+  const s = Buffer.from(raw, 'latin1').toString('utf8');
+  const clean = s.replace(UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
   return clean.length > EXCERPT_CHARS ? `${clean.slice(0, EXCERPT_CHARS)}…` : clean;
 }
 

@@ -28,7 +28,7 @@ const AMBIGUITY: Record<string, string> = {
   'comment-too-deep': 'comments nested too deeply',
   'missing-separator': 'two addresses without a comma between them',
   'encoded-word-in-address': 'an encoded word (=?...?=) inside an address',
-  'control-character': 'a control character (NUL, bare CR or LF)',
+  'control-character': 'a control character (NUL, bare CR or LF, a Unicode line break)',
   'multiple-at': 'more than one @ outside quotes',
   'route-syntax': 'obsolete source-route syntax (<@relay:user@host>)',
   'missing-domain': 'an address without a domain',

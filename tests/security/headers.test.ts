@@ -11,7 +11,7 @@ import { MAX_CHECK_MS } from '../../src/limits.js';
 import * as proxyLimits from '../../src/proxy/limits.js';
 import { readHeaderBlock, locateBodyStart } from '../../src/message/header-block.js';
 import { createPolicy } from '../../src/policy/policy.js';
-import { FIXTURES, ROOT } from '../helpers/cli.js';
+import { FIXTURES, ROOT, runCli } from '../helpers/cli.js';
 import { check, codes, CORP, message, problems, timed, visible } from './support.js';
 
 const EXTERNAL_5 = 'a@one.example, b@two.example, c@three.example, d@four.example, e@five.example';
@@ -401,5 +401,43 @@ describe('SECURITY.md states the limits as they are', () => {
   it('every proxy limit it lists has that value in src/proxy/limits.ts', () => {
     const proxy = proxyLimits as Record<string, unknown>;
     for (const [name, v] of rows) if (!(name in limits)) expect([name, proxy[name]]).toEqual([name, v]);
+  });
+});
+
+describe('the built CLI (which reads only the header block) on hostile fixtures', () => {
+  it.each([
+    ['security-routed-local-part.eml', 'block', ['AMBIGUOUS_RECIPIENT:routed-local-part']],
+    ['security-idn-deviation.eml', 'block', ['AMBIGUOUS_RECIPIENT:idn-mismatch']],
+    ['security-unicode-line-separator.eml', 'block', ['AMBIGUOUS_RECIPIENT:control-character', 'AMBIGUOUS_RECIPIENT:missing-separator', 'EXPOSED_RECIPIENTS']],
+    ['security-second-to-field.eml', 'block', ['EXPOSED_RECIPIENTS', 'DUPLICATE_RECIPIENT_FIELD']],
+    ['security-cr-only.eml', 'block', ['EXPOSED_RECIPIENTS']],
+    ['security-rfc822-inner-to.eml', 'pass', []],
+  ])('%s -> %s %j, as checkMessage reads the whole file', async (name, verdict, expected) => {
+    const r = await runCli(['check', `fixtures/${name}`, '--internal-domain', 'corp.example', '--format', 'json']);
+    const result = JSON.parse(r.stdout).results[0];
+    const seen = result.findings.map((f: { code: string; args: { problem?: string } }) => (f.args.problem ? `${f.code}:${f.args.problem}` : f.code));
+    expect([result.verdict, [...new Set(seen)]]).toEqual([verdict, expected]);
+    expect(r.code).toBe(verdict === 'pass' ? 0 : 1);
+    const core = checkMessage(readFileSync(path.join(FIXTURES, name)), CORP);
+    expect(core.verdict).toBe(verdict);
+    expect(core.recipients.visible.map((v) => v.address)).toEqual(result.recipients.visible.map((v: { address: string }) => v.address));
+  });
+});
+
+describe('reports quote hostile bytes safely', () => {
+  it('excerpts are UTF-8 decoded with C0/C1 controls and line separators escaped (no terminal escapes, no split lines)', async () => {
+    const hostile = Buffer.concat([
+      Buffer.from('From: me@corp.example\r\nTo: boss@corp.example \x1b[2J\x1b]0;pwned\x07', 'latin1'),
+      Buffer.from('\u009b31m \u2028 Jürgen x@evil.example\r\n\r\nbody\r\n', 'utf8'),
+    ]);
+    for (const format of ['human', 'json']) {
+      const r = await runCli(['check', '-', '--format', format], { input: hostile });
+      expect(r.code).toBe(1);
+      expect(r.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/);
+      expect(r.stdout).toContain(format === 'json' ? '\\\\x1b' : '\\x1b');
+    }
+    const core = checkMessage(Buffer.from('From: me@corp.example\r\nTo: "Jürgen \x01" <j@corp.example>\r\n\r\n', 'utf8'), CORP);
+    const finding = core.findings.find((f) => f.code === 'AMBIGUOUS_RECIPIENT' && f.args.problem === 'control-character');
+    expect(finding?.args).toMatchObject({ excerpt: expect.stringContaining('"Jürgen \\x01"') });
   });
 });
