@@ -69,6 +69,8 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
       });
     },
   });
+  // Client-side faults (a TLS handshake refused, a reset) must not crash the test process.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
