@@ -123,6 +123,7 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<v
 
 export async function main(argv: string[], root: string): Promise<number> {
   const args = parseArgs(argv, root);
+  const loadAtStart = os.loadavg()[0]!;
   const sizes = args.mode === 'full' ? FULL : args.mode === 'quick' ? QUICK : TINY;
   const want = (n: number) => !args.only || args.only.has(n);
   const bin = path.join(root, 'bin', 'mailguard.js');
@@ -326,6 +327,8 @@ export async function main(argv: string[], root: string): Promise<number> {
       node: process.version,
       platform: process.platform,
       release: os.release(),
+      // Other work on the machine skews every figure; ratios (side by side) suffer least.
+      loadAverage: { start: round(loadAtStart), end: round(os.loadavg()[0]!) },
     },
     date: new Date().toISOString(),
     mode: args.mode,
@@ -360,5 +363,5 @@ export function formatTable(doc: BenchDocument): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`;
   const notes = doc.scenarios.filter((s) => s.note).map((s) => `  ${s.name}: ${s.note}\n`);
-  return `mailguard bench (${doc.mode}) on ${doc.machine.cores} x ${doc.machine.cpu}, Node ${doc.machine.node}\n\n${line(head)}${rows.map(line).join('')}${notes.length ? `\n${notes.join('')}` : ''}`;
+  return `mailguard bench (${doc.mode}) on ${doc.machine.cores} x ${doc.machine.cpu}, Node ${doc.machine.node}, load average ${doc.machine.loadAverage.start} -> ${doc.machine.loadAverage.end}\n\n${line(head)}${rows.map(line).join('')}${notes.length ? `\n${notes.join('')}` : ''}`;
 }

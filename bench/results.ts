@@ -19,7 +19,7 @@ export interface ScenarioResult {
 }
 
 export interface BenchDocument {
-  machine: { cpu: string; cores: number; memoryGB: number; node: string; platform: string; release: string };
+  machine: { cpu: string; cores: number; memoryGB: number; node: string; platform: string; release: string; loadAverage: { start: number; end: number } };
   date: string;
   mode: 'full' | 'quick' | 'tiny';
   seed: number;
