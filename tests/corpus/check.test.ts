@@ -3,11 +3,14 @@
 // every message where mailparser reads the field, or the difference is explained by a finding.
 import { readFileSync } from 'node:fs';
 import { domainToASCII } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import { simpleParser, type AddressObject, type EmailAddress } from 'mailparser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
 import type { FindingCode } from '../../src/findings.js';
 import { MAX_CHECK_MS } from '../../src/limits.js';
+import { locateBodyStart } from '../../src/message/header-block.js';
 import { createPolicy } from '../../src/policy/policy.js';
 import type { MessageResult } from '../../src/result.js';
 import { runCli } from '../helpers/cli.js';
@@ -65,6 +68,48 @@ describe('the corpus through checkMessage', () => {
       expect(c.result.findings.map((f) => f.code)).toEqual(['UNREADABLE_MESSAGE']);
       expect(['empty', 'no-header']).toContain((c.result.findings[0]!.args as { reason: string }).reason);
     }
+  });
+});
+
+// ---- random byte mutations of corpus messages ------------------------------------------------
+
+/** Byte edits that break mail in the ways mail breaks: line ends, controls, quotes, brackets. */
+const edit = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom('insert', 'delete', 'flip', 'repeat'),
+  text: fc.constantFrom('\x00', '\r', '\n', '\r\n', '\r\n ', '"', '(', '<', '>', '@', ',', ';', ':', '\\', '=?utf-8?q?', '\xc2\x85', 'To: ', '\r\n\r\n'),
+  len: fc.integer({ min: 1, max: 64 }),
+  times: fc.integer({ min: 2, max: 5000 }),
+});
+
+function mutate(b: Buffer, e: { at: number; kind: string; text: string; len: number; times: number }): Buffer {
+  const at = e.at % (b.length + 1);
+  if (e.kind === 'insert') return Buffer.concat([b.subarray(0, at), Buffer.from(e.text, 'latin1'), b.subarray(at)]);
+  if (e.kind === 'delete') return Buffer.concat([b.subarray(0, at), b.subarray(at + e.len)]);
+  if (e.kind === 'repeat') return Buffer.concat([b.subarray(0, at), ...Array<Buffer>(e.times).fill(b.subarray(at, at + e.len)), b.subarray(at)]);
+  if (b.length === 0) return b;
+  const c = Buffer.from(b);
+  c[at % c.length]! ^= 0xff;
+  return c;
+}
+
+describe('random byte mutations of corpus messages', () => {
+  it('never throw out of the core, stay within the bound, and read the same from the header block alone', () => {
+    const seeds = checked.map((c) => c.bytes.subarray(0, 32 * 1024));
+    fc.assert(
+      fc.property(fc.nat({ max: seeds.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 4 }), (i, edits) => {
+        const bytes = edits.reduce(mutate, Buffer.from(seeds[i]!));
+        const cpu = process.cpuUsage();
+        const start = performance.now();
+        const r = checkMessage(bytes, policy, { source: 'm' });
+        const used = process.cpuUsage(cpu);
+        expect(Math.min(performance.now() - start, (used.user + used.system) / 1000)).toBeLessThan(BOUND_MS);
+        expect(['pass', 'warn', 'block', 'error']).toContain(r.verdict);
+        const bodyStart = locateBodyStart(bytes);
+        if (bodyStart !== -1 && r.verdict !== 'error') expect(isDeepStrictEqual(checkMessage(bytes.subarray(0, bodyStart), policy, { source: 'm' }), r)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
