@@ -619,6 +619,11 @@ class Parser {
     }
     // Local part: dot-atom or one quoted-string.
     const localIsQuoted = l.inner.length === 1 && l.inner[0]!.type === 'quoted';
+    if (localIsQuoted && l.inner[0]!.text === '""') {
+      // ""@host: an empty mailbox name, which MTAs reject, drop or route to a default mailbox.
+      this.problem('missing-local-part', from, to);
+      return undefined;
+    }
     if (!localIsQuoted) {
       // Atoms and dots only. Empty words ("s..palmer", ".a", "a.") break the dot-atom rule, but
       // every parser and MTA reads those same bytes as the same mailbox, so they are accepted.

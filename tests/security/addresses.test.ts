@@ -1,6 +1,8 @@
 // Security cases for address lists: every ambiguity class (recipient syntax that mail software
 // reads in different ways fails closed), quoting, plus-tags, groups, the limits, and property
 // tests. Each case is named for what it defends against.
+import { createRequire } from 'node:module';
+import { domainToASCII } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
@@ -52,6 +54,7 @@ describe('every ambiguity class fails closed (AMBIGUOUS_RECIPIENT, never a guess
     ['an address without a domain (the MTA appends one)', 'boss', 'missing-domain'],
     ['an empty address', '<>', 'missing-domain'],
     ['an address without a local part', '@corp.example', 'missing-local-part'],
+    ['an empty quoted local part', '""@corp.example', 'missing-local-part'],
     ['a group inside a group', 'outer: inner: x@evil.example;;', 'nested-group'],
     ['a group without its closing semicolon', 'team: boss@corp.example, x@evil.example', 'unterminated-group'],
     ['a backslash outside quotes', 'x\\@evil.example@corp.example', 'invalid-character'],
@@ -309,6 +312,46 @@ describe('property: format, then parse gives the same recipients', () => {
         expect(r.recipients.visible.map((v) => v.address)).toEqual(boxes.map((b) => `${quoteLocal(b.local)}@${new URL(`http://${b.domain}/`).hostname}`));
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+// ---- differential: where mailguard sees no problem, mailparser's address parser agrees ----------
+
+interface NodemailerAddress {
+  address?: string;
+  group?: NodemailerAddress[];
+}
+const addressparser = createRequire(import.meta.url)('nodemailer/lib/addressparser') as (value: string) => NodemailerAddress[];
+
+/** Unquoted local part, lower-cased A-label domain: the comparison both parsers are held to. */
+function comparable(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at === -1) return address;
+  let local = address.slice(0, at);
+  if (local.startsWith('"') && local.endsWith('"') && local.length >= 2) local = local.slice(1, -1).replace(/\\(.)/g, '$1');
+  let domain = address.slice(at + 1).toLowerCase();
+  if (domain.endsWith('.')) domain = domain.slice(0, -1);
+  return `${local}@${domainToASCII(domain) || domain}`;
+}
+
+const flatten = (list: NodemailerAddress[]): string[] => list.flatMap((a) => (a.group ? flatten(a.group) : a.address ? [a.address] : []));
+
+describe('property: no problem reported means no disagreement with nodemailer/mailparser', () => {
+  const token = fc.constantFrom(
+    'a', 'b', 'x', 'corp', 'example', 'evil', 'bücher', '.', '@', ',', ';', ':', '<', '>', '"', '"q w"', '"a@b"', '(c)', '(', ')',
+    ' ', '\t', '\\', '[1.2.3.4]', '=?utf-8?q?a?=', 'g:', '..', 'b@x.example', 'a@corp.example', '<a@corp.example>', '"n" ', '%', '!', '\r\n ',
+  );
+  it('token soup: every list mailguard reads without a problem, nodemailer reads as the same mailboxes', () => {
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 14 }), (tokens) => {
+        const value = tokens.join('').replace(/\r\n /g, ' ');
+        const ours = parseAddressList(Buffer.from(value, 'utf8').toString('latin1'));
+        if (ours.problems.length > 0) return;
+        const theirs = flatten(addressparser(value)).map(comparable);
+        expect(ours.mailboxes.map((m) => comparable(m.address))).toEqual(theirs);
+      }),
+      { numRuns: 3000 },
     );
   });
 });
