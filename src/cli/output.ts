@@ -6,7 +6,11 @@ import { MailguardError } from '../errors.js';
 export async function writeReport(text: string, output: string | undefined): Promise<void> {
   if (output === undefined || output === '-') {
     await new Promise<void>((resolve, reject) => {
-      process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
+      process.stdout.write(text, (err) => {
+        // EPIPE (the reader stopped early: `| head`) is handled in main.ts with the exit code set.
+        if (!err || (err as NodeJS.ErrnoException).code === 'EPIPE') resolve();
+        else reject(new MailguardError('EUSAGE', `cannot write the report to stdout: ${err.message}`, { hint: 'Check where standard output goes (a full disk, a closed or read-only file).' }));
+      });
     });
     return;
   }

@@ -185,6 +185,16 @@ describe('pipes and process substitution (<(...)): read once, whole', () => {
     expectNoCrash(r);
   });
 
+  it('stdout on a full disk: exit 2 and one clear line, no stack trace (check, audit, explain)', async () => {
+    const r = await bash(
+      `$MG check ${EXPOSED} >/dev/full; echo "check=$?"; $MG check ${EXPOSED} --format sarif >/dev/full; echo "sarif=$?"; ` +
+        `$MG audit ${EXPOSED} >/dev/full; echo "audit=$?"; $MG explain EXPOSED_RECIPIENTS >/dev/full; echo "explain=$?"`,
+    );
+    expect(r.stdout.trim().split('\n')).toEqual(['check=2', 'sarif=2', 'audit=2', 'explain=2']);
+    expect(r.stderr.match(/mailguard: cannot write the report to stdout: ENOSPC/g)).toHaveLength(4);
+    expectNoCrash(r);
+  });
+
   it('a reader that closes the pipe early does not turn a blocked check into exit 0', async () => {
     const mbox = path.join(tmp, 'many.mbox');
     const one = 'From: s@corp.example\nTo: a@one.test, b@two.test, c@three.test, d@four.test, e@five.test\nSubject: x\n\nbody\n';
