@@ -49,6 +49,8 @@ function acceptDomain(written: string): string | undefined {
  * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.
  */
 export function findAddresses(text: string, into: Set<string> = new Set()): Set<string> {
+  // Lists repeat their domains; normalising each once keeps IDN-heavy text cheap.
+  const domains = new Map<string, string | undefined>();
   let at = text.indexOf('@');
   while (at !== -1) {
     let start = at;
@@ -61,7 +63,11 @@ export function findAddresses(text: string, into: Set<string> = new Set()): Set<
     const domainText = text.slice(at + 1, end).replace(/[.-]+$/, '');
     const tooLong = at - start > MAX_LOCAL_PART_BYTES || end - at > MAX_DOMAIN_BYTES + 1;
     if (!tooLong && local.length > 0 && !local.endsWith('.') && !local.includes('..') && domainText.length > 0) {
-      const domain = acceptDomain(domainText);
+      let domain = domains.get(domainText);
+      if (domain === undefined && !domains.has(domainText)) {
+        domain = acceptDomain(domainText);
+        domains.set(domainText, domain);
+      }
       if (domain !== undefined) into.add(`${local.toLowerCase()}@${domain}`);
     }
     at = text.indexOf('@', at + 1);

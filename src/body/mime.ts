@@ -16,6 +16,14 @@ export const MAX_MIME_DEPTH = 8;
 /** Parts visited per message. Real mail has a handful; this bounds a crafted message's cost. */
 export const MAX_MIME_PARTS = 256;
 
+/** Decoded text scanned per message, all parts together (at least one part's maxPartBytes). A
+ * dense list costs about 100-250 ms per MiB (one address every 17 bytes), so a message stays well
+ * inside MAX_CHECK_MS; a list is found in its first rows anyway. */
+export const MAX_MESSAGE_TEXT_BYTES = 2 * 1024 * 1024;
+
+/** A forwarded message (message/rfc822) is decoded up to this size before its parts are walked. */
+export const MAX_FORWARDED_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /** Content types scanned as text wherever they appear. */
 const TEXT_TYPES = new Set([
   'text/plain',
@@ -268,6 +276,8 @@ interface WalkState {
   parts: TextPart[];
   visited: number;
   maxPartBytes: number;
+  /** Decoded text bytes still allowed for this message. */
+  budget: number;
 }
 
 interface Entity {
@@ -309,7 +319,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   const encoding = (fieldValue(entity.header, 'content-transfer-encoding') ?? '7bit').toLowerCase();
   const partName = part === '' ? '1' : part;
   if ((type.type === 'message/rfc822' || type.type === 'message/global') && depth < MAX_MIME_DEPTH) {
-    const { bytes } = decodeContent(body, encoding, body.length);
+    const { bytes } = decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES);
     const inner = readEntity(bytes, 'text/plain');
     // The forwarded message's own header shows its recipients to everyone who reads the forward.
     const shown = inner.header.fields.filter((f) => ['from', 'to', 'cc', 'reply-to', 'bcc'].includes(f.key));
@@ -326,7 +336,10 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   if (!html && !isTextLike(type.type, entity.fileName)) return;
   // Unencoded text without an "@" byte holds no address (UTF-16 still has the 0x40 byte): skip decoding it.
   if (encoding !== 'base64' && encoding !== 'quoted-printable' && body.subarray(0, state.maxPartBytes).indexOf(0x40) === -1) return;
-  const { bytes, truncated } = decodeContent(body, encoding, state.maxPartBytes);
+  if (state.budget <= 0) return;
+  const limit = Math.min(state.maxPartBytes, state.budget);
+  const { bytes, truncated } = decodeContent(body, encoding, limit);
+  state.budget -= bytes.length;
   const charset = type.params.get('charset');
   const text = decodeBytes(bytes, charset);
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
@@ -337,7 +350,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
 /** The text parts of a whole message worth scanning for addresses, in MIME order. */
 export function findTextParts(message: Uint8Array, maxPartBytes: number, header?: HeaderBlock): TextPart[] {
   const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  const state: WalkState = { parts: [], visited: 0, maxPartBytes };
+  const state: WalkState = { parts: [], visited: 0, maxPartBytes, budget: Math.max(MAX_MESSAGE_TEXT_BYTES, maxPartBytes) };
   walk(readEntity(bytes, 'text/plain', header), '', 0, false, state);
   return state.parts;
 }
