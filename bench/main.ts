@@ -18,9 +18,9 @@ import { withWholeMessages } from '../src/body/read-message.js';
 import { resolveSettings, type ResolvedSettings } from '../src/cli/policy-options.js';
 import type { MessageResult } from '../src/result.js';
 import { makeDraft, makeManyRecipients, createRandom, writeBigMessage, writeDraftFolder } from './generate.js';
-import { alternate, median, medians, runChild } from './measure.js';
+import { alternate, alternateTimings, median, medians, runChild } from './measure.js';
 import { loadReference } from './reference.js';
-import { result, round, type BenchDocument, type ScenarioResult } from './results.js';
+import { result, round, withCpu, type BenchDocument, type ScenarioResult } from './results.js';
 import { runProxyScenario, runSendScenario } from './smtp.js';
 
 interface Sizes {
@@ -128,7 +128,7 @@ export async function main(argv: string[], root: string): Promise<number> {
   const want = (n: number) => !args.only || args.only.has(n);
   const bin = path.join(root, 'bin', 'mailguard.js');
   const node = process.execPath;
-  const rssPreload = path.join(root, 'bench', 'rss-preload.mjs');
+  const statsPreload = path.join(root, 'bench', 'stats-preload.mjs');
   const scenarios: ScenarioResult[] = [];
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'mailguard-bench-'));
   // The settings `mailguard check` resolves with no flags, from the temp directory (no config file).
@@ -145,20 +145,20 @@ export async function main(argv: string[], root: string): Promise<number> {
 
     if (want(1)) {
       log(`1: check ${sizes.drafts} drafts in-process vs reading them (${sizes.roundsInProcess} rounds)`);
-      const times = medians(
-        await alternate(
+      const timings = await alternateTimings(
           {
             floorSync: () => readFolderSync(drafts),
             floorAsync: () => readFolder(drafts),
             mailguard: () => checkPaths([drafts], settings),
           },
           sizes.roundsInProcess,
-        ),
       );
+      const times = medians(timings.wall);
+      const cpu = medians(timings.cpu);
       // The floor is the faster of two plain ways to read the files.
       const sync = times.floorSync! <= times.floorAsync!;
       scenarios.push(
-        result(
+        withCpu(result(
           '1-check-folder-vs-floor',
           `check ${sizes.drafts} 2-KB drafts (30 To/Cc) in-process vs reading the same files`,
           times.mailguard!,
@@ -167,7 +167,7 @@ export async function main(argv: string[], root: string): Promise<number> {
           sync ? 'read the files (readFileSync)' : 'read the files (readFile, 16 in flight)',
           { max: 1.5 },
           `floors: readFileSync loop ${Math.round(times.floorSync!)} ms, fs.promises.readFile 16 in flight ${Math.round(times.floorAsync!)} ms`,
-        ),
+        ), cpu.mailguard!, Math.min(cpu.floorSync!, cpu.floorAsync!)),
       );
 
       log(`1: vs a simpleParser reference (${sizes.roundsReference} rounds)`);
@@ -180,17 +180,17 @@ export async function main(argv: string[], root: string): Promise<number> {
         const verdict = await reference.decide(await readFile(f));
         if (ours.find((r) => r.source === f)?.verdict === verdict) agree++;
       });
-      const refTimes = medians(
-        await alternate(
+      const refTimings = await alternateTimings(
           {
             mailguard: () => checkPaths([drafts], settings),
             reference: () => mapLimit(files, 8, async (f) => void (await reference.decide(await readFile(f)))),
           },
           sizes.roundsReference,
-        ),
       );
+      const refTimes = medians(refTimings.wall);
+      const refCpu = medians(refTimings.cpu);
       scenarios.push(
-        result(
+        withCpu(result(
           '1-check-folder-vs-simpleparser',
           `check ${sizes.drafts} drafts in-process vs the same decision on mailparser's simpleParser (8 files in flight)`,
           refTimes.mailguard!,
@@ -199,7 +199,7 @@ export async function main(argv: string[], root: string): Promise<number> {
           'simpleParser reference',
           { max: 0.1 },
           `verdicts agree on ${agree}/${files.length} drafts`,
-        ),
+        ), refCpu.mailguard!, refCpu.reference!),
       );
     }
 
@@ -224,8 +224,7 @@ export async function main(argv: string[], root: string): Promise<number> {
       await writeBigMessage(big, sizes.bigBytes, SEED + 3);
       // Each sample checks the message 20 times: one check is well under a millisecond.
       const repeat = 20;
-      const times = medians(
-        await alternate(
+      const bigTimings = await alternateTimings(
           {
             small: async () => {
               for (let i = 0; i < repeat; i++) await checkPaths([one], settings);
@@ -235,13 +234,13 @@ export async function main(argv: string[], root: string): Promise<number> {
             },
           },
           sizes.roundsInProcess * 3,
-        ),
       );
-      scenarios.push(result('3-big-message-time', `check one ${mb}-MB message with an attachment vs one 2-KB message (in-process, read included, default body scan)`, times.big! / repeat, 'ms', times.small! / repeat, 'check a 2-KB message', { max: 2 }));
+      const times = medians(bigTimings.wall);
+      const bigCpu = medians(bigTimings.cpu);
+      scenarios.push(withCpu(result('3-big-message-time', `check one ${mb}-MB message with an attachment vs one 2-KB message (in-process, read included, default body scan)`, times.big! / repeat, 'ms', times.small! / repeat, 'check a 2-KB message', { max: 2 }), bigCpu.big!, bigCpu.small!, repeat));
       // The same with --no-body-scan: what reading only the header block costs.
       const headerOnly = await resolveSettings({ bodyScan: false }, tmp);
-      const headerTimes = medians(
-        await alternate(
+      const headerTimings = await alternateTimings(
           {
             small: async () => {
               for (let i = 0; i < repeat; i++) await checkPaths([one], headerOnly);
@@ -251,15 +250,16 @@ export async function main(argv: string[], root: string): Promise<number> {
             },
           },
           sizes.roundsInProcess * 3,
-        ),
       );
-      scenarios.push(result('3-big-message-time-no-body-scan', `the same with --no-body-scan (header block only)`, headerTimes.big! / repeat, 'ms', headerTimes.small! / repeat, 'check a 2-KB message', { max: 2 }));
+      const headerTimes = medians(headerTimings.wall);
+      const headerCpu = medians(headerTimings.cpu);
+      scenarios.push(withCpu(result('3-big-message-time-no-body-scan', `the same with --no-body-scan (header block only)`, headerTimes.big! / repeat, 'ms', headerTimes.small! / repeat, 'check a 2-KB message', { max: 2 }), headerCpu.big!, headerCpu.small!, repeat));
 
       const rss: Record<string, number[]> = { idle: [], mailguard: [] };
       await alternate(
         {
-          idle: async () => rss.idle!.push((await runChild(node, ['-e', '0'], { rssPreload })).maxRss ?? Number.NaN),
-          mailguard: async () => rss.mailguard!.push((await runChild(node, [bin, 'check', big, '--format', 'json'], { cwd: tmp, rssPreload })).maxRss ?? Number.NaN),
+          idle: async () => rss.idle!.push((await runChild(node, ['-e', '0'], { statsPreload })).maxRss ?? Number.NaN),
+          mailguard: async () => rss.mailguard!.push((await runChild(node, [bin, 'check', big, '--format', 'json'], { cwd: tmp, statsPreload })).maxRss ?? Number.NaN),
         },
         Math.max(1, sizes.roundsCli),
         0,
@@ -284,32 +284,33 @@ export async function main(argv: string[], root: string): Promise<number> {
         const seen = res!.recipients.visible.length;
         if (seen !== expected) throw new Error(`${path.basename(file)}: ${seen} recipients read, ${expected} expected`);
       };
-      const times = medians(
-        await alternate(
+      const timings = await alternateTimings(
           {
             small: () => checkOne(fileSmall, small),
             large: () => checkOne(fileLarge, large),
           },
           sizes.roundsInProcess,
-        ),
       );
-      scenarios.push(result('4-recipients-growth', `check one message with ${large} recipients vs one with ${small} (${large / small}x the recipients)`, times.large!, 'ms', times.small!, `check ${small} recipients`, { max: 12 }));
-      scenarios.push(result('4-recipients-100k-time', `check one message with ${large} recipients, against a 1-second budget`, times.large!, 'ms', 1000, '1 s budget', { max: 1 }));
+      const times = medians(timings.wall);
+      const cpu = medians(timings.cpu);
+      scenarios.push(withCpu(result('4-recipients-growth', `check one message with ${large} recipients vs one with ${small} (${large / small}x the recipients)`, times.large!, 'ms', times.small!, `check ${small} recipients`, { max: 12 }), cpu.large!, cpu.small!));
+      scenarios.push(withCpu(result('4-recipients-100k-time', `check one message with ${large} recipients, against a 1-second budget`, times.large!, 'ms', 1000, '1 s budget', { max: 1 }), cpu.large!, 1000));
     }
 
     if (want(5)) {
       log(`5: cold start, mailguard check one.eml vs node -e 0 (${sizes.roundsColdStart} rounds)`);
-      const times = medians(
-        await alternate(
+      // Both with the stats preload, so both pay for it alike and report their CPU time.
+      const timings = await alternateTimings(
           {
-            node: () => runChild(node, ['-e', '0'], { cwd: tmp }),
-            mailguard: () => runChild(node, [bin, 'check', one], { cwd: tmp }),
+            node: () => runChild(node, ['-e', '0'], { cwd: tmp, statsPreload }),
+            mailguard: () => runChild(node, [bin, 'check', one], { cwd: tmp, statsPreload }),
           },
           sizes.roundsColdStart,
           2,
-        ),
       );
-      scenarios.push(result('5-cold-start', 'mailguard check one.eml (a process from start to exit) vs node -e 0', times.mailguard!, 'ms', times.node!, 'node -e 0', { max: 1.5 }));
+      const times = medians(timings.wall);
+      const cpu = medians(timings.cpu);
+      scenarios.push(withCpu(result('5-cold-start', 'mailguard check one.eml (a process from start to exit) vs node -e 0', times.mailguard!, 'ms', times.node!, 'node -e 0', { max: 1.5 }), cpu.mailguard!, cpu.node!));
     }
 
     if (want(6)) scenarios.push(await runProxyScenario({ root, bin, count: sizes.smtpMessages, rounds: sizes.roundsCli, seed: SEED + 6, tmp, log }));
@@ -358,8 +359,9 @@ export function formatTable(doc: BenchDocument): string {
     s.ratio === null ? '-' : `${s.ratio.toFixed(2)}x`,
     s.target ?? 'report',
     s.met === null ? '' : s.met ? 'met' : 'MISSED',
+    s.cpu ? `${s.cpu.ratio.toFixed(2)}x` : '-',
   ]);
-  const head = ['scenario', 'mailguard', 'baseline', 'ratio', 'target', ''];
+  const head = ['scenario', 'mailguard', 'baseline', 'ratio', 'target', '', 'cpu ratio'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`;
   const notes = doc.scenarios.filter((s) => s.note).map((s) => `  ${s.name}: ${s.note}\n`);

@@ -15,6 +15,9 @@ export interface ScenarioResult {
   /** The issue's target, e.g. "ratio <= 1.5"; null where the issue asks only for the figure. */
   target: string | null;
   met: boolean | null;
+  /** The same comparison in CPU time (user + system), where both sides could be measured. On a
+   * machine busy with other work it is steadier than the wall-clock figure. */
+  cpu?: { figure: number; baseline: number; ratio: number };
   note?: string;
 }
 
@@ -54,4 +57,10 @@ export function result(
 export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/** Adds the CPU-time comparison (ms of CPU per side) to a result. */
+export function withCpu(r: ScenarioResult, figureCpuMs: number, baselineCpuMs: number, scale = 1): ScenarioResult {
+  r.cpu = { figure: round(figureCpuMs / scale), baseline: round(baselineCpuMs / scale), ratio: round(figureCpuMs / baselineCpuMs, 3) };
+  return r;
 }

@@ -7,8 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { INTERNAL_DOMAINS, makeSmallMessages } from './generate.js';
-import { alternate, medians, runChild } from './measure.js';
-import { result, type ScenarioResult } from './results.js';
+import { alternate, alternateTimings, medians, runChild } from './measure.js';
+import { result, withCpu, type ScenarioResult } from './results.js';
 
 export interface SmtpScenarioOptions {
   root: string;
@@ -154,25 +154,29 @@ export async function runSendScenario(o: SmtpScenarioOptions): Promise<ScenarioR
   const url = `smtp://127.0.0.1:${sink.port}`;
   try {
     let sent = 0;
-    const times = medians(
-      await alternate(
-        {
-          nodemailer: async () => {
-            await runChild(process.execPath, [path.join(o.root, 'bench', 'nodemailer-send.mjs'), manifestFile, url], { cwd: o.tmp, okCodes: [0] });
-            sent += o.count;
-          },
-          mailguard: async () => {
-            await runChild(process.execPath, [o.bin, 'send', dir, '--smtp', url, '--internal-domain', INTERNAL_DOMAINS[0]!, '--format', 'json'], { cwd: o.tmp, okCodes: [0] });
-            sent += o.count;
-          },
+    const statsPreload = path.join(o.root, 'bench', 'stats-preload.mjs');
+    const timings = await alternateTimings(
+      {
+        nodemailer: async () => {
+          const run = await runChild(process.execPath, [path.join(o.root, 'bench', 'nodemailer-send.mjs'), manifestFile, url], { cwd: o.tmp, okCodes: [0], statsPreload });
+          sent += o.count;
+          return run;
         },
-        o.rounds,
-      ),
+        mailguard: async () => {
+          const run = await runChild(process.execPath, [o.bin, 'send', dir, '--smtp', url, '--internal-domain', INTERNAL_DOMAINS[0]!, '--format', 'json'], { cwd: o.tmp, okCodes: [0], statsPreload });
+          sent += o.count;
+          return run;
+        },
+      },
+      o.rounds,
     );
+    const times = medians(timings.wall);
+    const cpu = medians(timings.cpu);
     const received = await sink.count();
     if (received !== sent) throw new Error(`the sink received ${received} messages, ${sent} were sent`);
     const rate = (ms: number) => (o.count / ms) * 1000;
-    return result('7-send-throughput', description, rate(times.mailguard!), 'msg/s', rate(times.nodemailer!), 'plain nodemailer', { min: 0.9 });
+    // CPU: the whole sending process on each side (mailguard's checks included).
+    return withCpu(result('7-send-throughput', description, rate(times.mailguard!), 'msg/s', rate(times.nodemailer!), 'plain nodemailer', { min: 0.9 }), cpu.mailguard!, cpu.nodemailer!);
   } finally {
     await sink.stop();
   }

@@ -1,21 +1,22 @@
-// Preloaded into a measured Node child (node --import): writes the process's peak RSS (KiB) to
-// MAILGUARD_BENCH_RSS_FILE when it exits. Used by the bench only.
+// Preloaded into a measured Node child (node --import): when it exits, writes its peak RSS (KiB)
+// and the CPU time it used (ms, user + system) as JSON to MAILGUARD_BENCH_STATS_FILE. Bench only.
 //
 // On Linux the peak comes from VmHWM in /proc/self/status, which starts afresh at exec:
 // getrusage's maxRSS keeps the high-water mark of the forked parent (the bench itself) across
 // exec, so a child spawned from a 60-MB bench would never report less than 60 MB.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const file = process.env.MAILGUARD_BENCH_RSS_FILE;
+const file = process.env.MAILGUARD_BENCH_STATS_FILE;
 if (file) {
   process.on('exit', () => {
-    let kib = process.resourceUsage().maxRSS;
+    let maxRssKiB = process.resourceUsage().maxRSS;
     try {
       const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-      if (m) kib = Number(m[1]);
+      if (m) maxRssKiB = Number(m[1]);
     } catch {
       // Not Linux: maxRSS is the best there is.
     }
-    writeFileSync(file, String(kib));
+    const cpu = process.cpuUsage();
+    writeFileSync(file, JSON.stringify({ maxRssKiB, cpuMs: (cpu.user + cpu.system) / 1000 }));
   });
 }
