@@ -97,3 +97,27 @@ describe('bodyScan settings', () => {
     expect(resolveBodyScan({ enabled: false }, { bodyScan: true }, 'c')).toBeUndefined();
   });
 });
+
+describe('hostile bodies', () => {
+  it('never throws on arbitrary bytes under a multipart, base64 or quoted-printable header', async () => {
+    const fc = await import('fast-check');
+    const { checkMessage, createPolicy } = await import('../../src/index.js');
+    const policy = createPolicy({ internalDomains: ['corp.example'], bodyScan: { minAddresses: 1, maxPartBytes: 4096 } });
+    const headers = [
+      'Content-Type: multipart/mixed; boundary=b',
+      'Content-Type: text/plain\nContent-Transfer-Encoding: base64',
+      'Content-Type: text/csv; charset=utf-16\nContent-Transfer-Encoding: quoted-printable',
+      'Content-Type: message/rfc822',
+      'Content-Type: multipart/alternative; boundary=""',
+    ];
+    const piece = fc.oneof(fc.constantFrom('--b\n', '--b--\n', '\n\n', 'Content-Type: message/rfc822\n', '=', '=4', '@', 'x@y.test ', '> ', '\r'), fc.string());
+    fc.assert(
+      fc.property(fc.constantFrom(...headers), fc.array(piece, { maxLength: 60 }), fc.uint8Array({ maxLength: 200 }), (head, pieces, raw) => {
+        const bytes = Buffer.concat([Buffer.from(`From: a@corp.example\nTo: b@corp.example\n${head}\n\n${pieces.join('')}`), raw]);
+        const r = checkMessage(bytes, policy);
+        expect(['pass', 'warn', 'block']).toContain(r.verdict);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
