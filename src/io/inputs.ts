@@ -149,9 +149,19 @@ export async function expandSpecs(specs: string[]): Promise<Array<{ path: string
     } catch (err) {
       if (GLOB_CHARS.test(spec)) {
         const { glob } = await import('tinyglobby');
-        const matches = (await glob(spec, { onlyFiles: true, dot: false, expandDirectories: false })).sort();
+        // Directories matched are walked like directories named on the command line (a quoted
+        // `outbox/*` must not skip outbox/2026/); a file matched twice is read once.
+        const matches = (await glob(spec, { onlyFiles: false, dot: false, expandDirectories: false, absolute: path.isAbsolute(spec) })).sort();
         if (matches.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
-        for (const m of matches) out.push({ path: m });
+        const seen = new Set<string>();
+        for (const m of matches) {
+          const files = m.endsWith('/') ? await walkDirectory(m.slice(0, -1) || '/') : [m];
+          for (const f of files) {
+            if (seen.has(f)) continue;
+            seen.add(f);
+            out.push({ path: f });
+          }
+        }
         continue;
       }
       out.push(failure(spec, 'not-found', errnoDetail(err)));

@@ -165,6 +165,22 @@ describe('check: directories with symlinks (a symlinked draft must not pass unch
   });
 });
 
+describe('globs expanded by mailguard (the GitHub Action passes them quoted)', () => {
+  it('a directory matched by the pattern is walked, not skipped; absolute patterns give absolute names', async () => {
+    const dir = path.join(tmp, 'glob-outbox');
+    mkdirSync(path.join(dir, '2026'), { recursive: true });
+    copyFileSync(CLEAN, path.join(dir, 'lunch.eml'));
+    copyFileSync(EXPOSED, path.join(dir, '2026', 'offer.eml'));
+    const r = await runCli(['check', path.join(dir, '*'), '--format', 'json']);
+    const sources = JSON.parse(r.stdout).results.map((x: { source: string }) => x.source);
+    expect(sources).toEqual([path.join(dir, '2026', 'offer.eml'), path.join(dir, 'lunch.eml')]);
+    expect(r.code).toBe(1);
+    // `**` matches the directory and the files in it: each file is checked once.
+    const all = await runCli(['check', path.join(dir, '**'), '--format', 'json']);
+    expect(JSON.parse(all.stdout).summary.checked).toBe(2);
+  });
+});
+
 describe('pipes and process substitution (<(...)): read once, whole', () => {
   it('check, fix, send --dry-run and audit read /dev/fd/N', async () => {
     const r = await bash(
