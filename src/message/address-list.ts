@@ -56,6 +56,8 @@ export interface AddressList {
   mailboxes: Mailbox[];
   /** The parse passed its deadline and stopped: the mailboxes are incomplete (see MAX_PARSE_MS). */
   timedOut?: boolean;
+  /** The parse stopped after `maxMailboxes` mailboxes: the rest of the field was not read. */
+  truncated?: boolean;
   /** Groups seen (their raw names), including empty ones like `undisclosed-recipients:;`. */
   groups: string[];
   problems: AddressProblem[];
@@ -327,6 +329,7 @@ class Parser {
   readonly groups: string[] = [];
 
   timedOut = false;
+  truncated = false;
 
   constructor(
     private readonly s: string,
@@ -334,6 +337,8 @@ class Parser {
     readonly problems: AddressProblem[],
     /** performance.now() past which parsing stops (Infinity: no deadline). */
     private readonly deadline = Infinity,
+    /** Mailboxes after which parsing stops (the caller's remaining address budget). */
+    private readonly maxMailboxes = Infinity,
   ) {}
 
   private peek(): Token | undefined {
@@ -478,7 +483,7 @@ class Parser {
     }
     // Reached the end without ';'. `undisclosed-recipients:` alone is harmless; a group with
     // members and no end leaves parsers to disagree about what follows belongs to it.
-    if (members > 0 && !this.timedOut) this.problem('unterminated-group', startOffset, Math.min(this.s.length, startOffset + 60));
+    if (members > 0 && !this.timedOut && !this.truncated) this.problem('unterminated-group', startOffset, Math.min(this.s.length, startOffset + 60));
   }
 
   private parseAngleAddr(phrase: Token[], group: string | undefined, startOffset: number): void {
@@ -587,6 +592,11 @@ class Parser {
       this.timedOut = true;
       this.i = this.tokens.length;
     }
+    if (this.mailboxes.length >= this.maxMailboxes) {
+      // Past the message's address limit nothing more is read: the caller fails closed.
+      this.truncated = true;
+      this.i = this.tokens.length;
+    }
   }
 
   /** Validates `local@domain` from its tokens; reports and returns undefined when it is not one. */
@@ -691,13 +701,14 @@ class Parser {
 }
 
 /** Parses an unfolded address-list field value (a latin1 string of the raw bytes). */
-export function parseAddressList(value: string, deadline = Infinity): AddressList {
+export function parseAddressList(value: string, deadline = Infinity, maxMailboxes = Infinity): AddressList {
   const problems: AddressProblem[] = [];
   const tokens = tokenize(value, problems);
-  const parser = new Parser(value, tokens, problems, deadline);
+  const parser = new Parser(value, tokens, problems, deadline, maxMailboxes);
   parser.parseList();
   const list: AddressList = { mailboxes: parser.mailboxes, groups: parser.groups, problems };
   if (parser.timedOut) list.timedOut = true;
+  if (parser.truncated) list.truncated = true;
   return list;
 }
 

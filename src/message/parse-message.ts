@@ -50,8 +50,8 @@ export interface ParsedMessage {
 }
 
 /** Parses one address field's value. */
-export function parseField(field: HeaderField, header: HeaderBlock, deadline = Infinity) {
-  return parseAddressList(unfold(field.rawValue, header.lineEnding), deadline);
+export function parseField(field: HeaderField, header: HeaderBlock, deadline = Infinity, maxMailboxes = Infinity) {
+  return parseAddressList(unfold(field.rawValue, header.lineEnding), deadline, maxMailboxes);
 }
 
 export function parseMessage(bytes: Uint8Array): ParsedMessage {
@@ -71,7 +71,8 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
     fieldCounts[field] = (fieldCounts[field] ?? 0) + 1;
     if (f.spaceBeforeColon) spacedFieldNames.push({ field, line: f.line });
     if (truncated) return;
-    const list = parseField(f, header, deadline);
+    // One more than the budget left, so going past the limit is seen, and no more is parsed.
+    const list = parseField(f, header, deadline, MAX_ADDRESSES_PER_MESSAGE - addresses.length + 1);
     // Past the deadline the remaining addresses are unread: treated as truncated everywhere
     // (rules, envelopes), so nothing is built from a partial list.
     if (list.timedOut || performance.now() > deadline) truncated = timedOut = true;

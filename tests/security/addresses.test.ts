@@ -252,6 +252,14 @@ describe('limits: past a limit fail closed, never hang', () => {
     expect(onTime.mailboxes).toHaveLength(5000);
   });
 
+  it('past the address budget the parser stops reading the field (no work spent on what is refused anyway)', () => {
+    const list = Array.from({ length: 5000 }, (_, i) => `u${i}@org${i}.example`).join(', ');
+    const capped = parseAddressList(list, Infinity, 11);
+    expect(capped.truncated).toBe(true);
+    expect(capped.mailboxes).toHaveLength(11);
+    expect(parseAddressList(list).truncated).toBeUndefined();
+  });
+
   it('a flood of From problems cannot crowd a To problem out of the report', () => {
     const r = check(message([`From: ${'\\'.repeat(1000)}`, 'To: boss@corp.example x@evil.example']));
     expect(r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' && f.args.field === 'to')).toBe(true);
