@@ -18,7 +18,7 @@ import { createProgress, useColor } from '../terminal.js';
 export function inputSpecs(paths: string[]): string[] {
   if (paths.length > 0) return paths;
   if (process.stdin.isTTY) {
-    throw new MailguardError('EUSAGE', 'no input given.', { hint: 'Name files or directories to check, or pipe a message in (use - for stdin).' });
+    throw new MailguardError('EUSAGE', 'no input given.', { hint: 'Name files, directories or globs, or pipe a message in (use - for stdin). See --help.' });
   }
   return ['-'];
 }
