@@ -87,9 +87,21 @@ function errnoDetail(err: unknown): string {
   return e.message ?? String(err);
 }
 
-/** Lists the message files below a directory, sorted, following the Maildir layout when present. */
-export async function walkDirectory(dir: string): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * Lists the message files below a directory, sorted, following the Maildir layout when present.
+ * A directory that cannot be listed (permissions) is a failure in the list, not an exception:
+ * the files around it are still read and it is reported.
+ */
+export async function walkDirectory(dir: string): Promise<Array<{ path: string } | InputFailure>> {
+  const out: Array<{ path: string } | InputFailure> = [];
+  const list = async (d: string): Promise<Dirent[] | undefined> => {
+    try {
+      return await readdir(d, { withFileTypes: true });
+    } catch (err) {
+      out.push(failure(d, 'unreadable', errnoDetail(err)));
+      return undefined;
+    }
+  };
   // Symlinks are followed: a symlinked draft skipped here would pass unchecked. A link that
   // cannot be resolved counts as a file, so reading it fails and it is reported, not skipped.
   const kind = async (p: string, e: Dirent): Promise<'dir' | 'file' | 'other'> => {
@@ -106,10 +118,11 @@ export async function walkDirectory(dir: string): Promise<string[]> {
   // Real paths of the directories visited: a symlinked directory is walked once (no loops).
   const visited = new Set<string>();
   const visit = async (d: string): Promise<void> => {
-    const real = await realpath(d);
+    const real = await realpath(d).catch(() => d);
     if (visited.has(real)) return;
     visited.add(real);
-    const entries = await readdir(d, { withFileTypes: true });
+    const entries = await list(d);
+    if (!entries) return;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const names = new Set(entries.map((e) => e.name));
     const isMaildir = names.has('cur') && names.has('new');
@@ -119,15 +132,15 @@ export async function walkDirectory(dir: string): Promise<string[]> {
       if (k === 'dir') {
         if (e.name === 'node_modules' || e.name === '.git') continue;
         if (isMaildir && (e.name === 'cur' || e.name === 'new')) {
-          const files = (await readdir(p, { withFileTypes: true })).filter((f) => (f.isFile() || f.isSymbolicLink()) && !f.name.startsWith('.'));
+          const files = ((await list(p)) ?? []).filter((f) => (f.isFile() || f.isSymbolicLink()) && !f.name.startsWith('.'));
           files.sort((a, b) => (a.name < b.name ? -1 : 1));
-          out.push(...files.map((f) => path.join(p, f.name)));
+          out.push(...files.map((f) => ({ path: path.join(p, f.name) })));
           continue;
         }
         if (isMaildir && e.name === 'tmp') continue;
         await visit(p);
       } else if (k === 'file' && MESSAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
-        out.push(p);
+        out.push({ path: p });
       }
     }
   };
@@ -155,11 +168,13 @@ export async function expandSpecs(specs: string[]): Promise<Array<{ path: string
         if (matches.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
         const seen = new Set<string>();
         for (const m of matches) {
-          const files = m.endsWith('/') ? await walkDirectory(m.slice(0, -1) || '/') : [m];
-          for (const f of files) {
-            if (seen.has(f)) continue;
-            seen.add(f);
-            out.push({ path: f });
+          const found = m.endsWith('/') ? await walkDirectory(m.slice(0, -1) || '/') : [{ path: m }];
+          for (const f of found) {
+            if (!('failure' in f)) {
+              if (seen.has(f.path)) continue;
+              seen.add(f.path);
+            }
+            out.push(f);
           }
         }
         continue;
@@ -168,9 +183,9 @@ export async function expandSpecs(specs: string[]): Promise<Array<{ path: string
       continue;
     }
     if (st.isDirectory()) {
-      const files = await walkDirectory(spec);
-      if (files.length === 0) out.push(failure(spec, 'not-found', `no message files (${[...MESSAGE_EXTENSIONS].join(', ')}) in this directory`));
-      for (const f of files) out.push({ path: f });
+      const found = await walkDirectory(spec);
+      if (found.length === 0) out.push(failure(spec, 'not-found', `no message files (${[...MESSAGE_EXTENSIONS].join(', ')}) in this directory`));
+      out.push(...found);
     } else {
       out.push({ path: spec });
     }

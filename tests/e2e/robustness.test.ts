@@ -3,7 +3,7 @@
 // configuration. Each case must give the right exit code and a clear message, never a stack
 // trace, and never let an exposed message pass unchecked.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +162,36 @@ describe('check: directories with symlinks (a symlinked draft must not pass unch
     const r = await runCli(['check', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('BLOCK');
+  });
+});
+
+describe('permissions', () => {
+  it('an unreadable file and an unreadable sub-directory are reported; the rest is still checked', async () => {
+    const dir = path.join(tmp, 'perm');
+    mkdirSync(path.join(dir, 'locked'), { recursive: true });
+    copyFileSync(EXPOSED, path.join(dir, 'a-exposed.eml'));
+    copyFileSync(CLEAN, path.join(dir, 'b-secret.eml'));
+    copyFileSync(CLEAN, path.join(dir, 'locked', 'c.eml'));
+    chmodSync(tmp, 0o755);
+    chmodSync(path.join(dir, 'b-secret.eml'), 0o000);
+    chmodSync(path.join(dir, 'locked'), 0o000);
+    // root reads everything: drop to nobody for the run (setpriv is in util-linux).
+    const asNobody = process.getuid?.() === 0 ? 'setpriv --reuid=65534 --regid=65534 --clear-groups ' : '';
+    try {
+      const r = await bash(`${asNobody}$MG check ${dir} --format json; echo "status=$?" >&2`);
+      expect(r.stderr).toContain('status=2');
+      expectNoCrash(r);
+      const results = JSON.parse(r.stdout).results as Array<{ source: string; verdict: string; findings: Array<{ message: string }> }>;
+      const by = new Map(results.map((x) => [path.relative(dir, x.source), x]));
+      expect(by.get('a-exposed.eml')?.verdict).toBe('block');
+      expect(by.get('b-secret.eml')?.verdict).toBe('error');
+      expect(by.get('b-secret.eml')?.findings[0]?.message).toContain('permission denied');
+      expect(by.get('locked')?.verdict).toBe('error');
+      expect(by.get('locked')?.findings[0]?.message).toContain('permission denied');
+    } finally {
+      chmodSync(path.join(dir, 'locked'), 0o755);
+      chmodSync(path.join(dir, 'b-secret.eml'), 0o644);
+    }
   });
 });
 
