@@ -14,13 +14,19 @@ const BAR_WIDTH = 30;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** Control characters escaped, so a file name or subject cannot forge lines or colours. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : 'undated   ';
 }
 
 function line(i: AuditIncident): string {
-  const subject = i.subject ? `"${i.subject}"` : '(no subject)';
-  return `${day(i.date)}  ${i.sender ?? '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${i.source}`;
+  const subject = i.subject ? `"${printable(i.subject)}"` : '(no subject)';
+  return `${day(i.date)}  ${i.sender ?? '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${printable(i.source)}`;
 }
 
 export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions): string {
@@ -36,7 +42,7 @@ export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions
       p.red(`${plural(s.incidents, 'incident')}${span}: ${plural(s.exposedAddresses, 'distinct external address', 'distinct external addresses')} of ${plural(s.exposedParties, 'organisation')} exposed.`),
     );
   }
-  if (s.unreadable > 0) out.push(p.yellow(`${plural(s.unreadable, 'input')} could not be read: ${s.unreadableSources.join(', ')}${s.unreadable > s.unreadableSources.length ? ' ...' : ''}`));
+  if (s.unreadable > 0) out.push(p.yellow(`${plural(s.unreadable, 'input')} could not be read: ${s.unreadableSources.map(printable).join(', ')}${s.unreadable > s.unreadableSources.length ? ' ...' : ''}`));
   if (s.outOfRange > 0) out.push(p.dim(`${plural(s.outOfRange, 'message')} outside the date range left out.`));
   if (s.undated > 0 && (s.since || s.until)) out.push(p.dim(`${plural(s.undated, 'message')} without a readable date left out.`));
   if (s.incidents > 0) {

@@ -35,7 +35,7 @@ export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string): AuditMe
   if (when) meta.date = when;
   const subjectField = header.fields.find((f) => f.key === 'subject');
   if (subjectField) {
-    const subject = decodeHeaderText(unfold(subjectField.rawValue, header.lineEnding)).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    const subject = decodeHeaderText(unfold(subjectField.rawValue, header.lineEnding)).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
     meta.subject = subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 1)}…` : subject;
   }
   return meta;

@@ -90,3 +90,17 @@ describe('csvCell', () => {
     expect(csvCell(null)).toBe('');
   });
 });
+
+describe('hostile subjects and file names', () => {
+  it('strips control characters from decoded subjects and escapes them in source names', async () => {
+    const { formatAuditHuman } = await import('../../src/audit/human.js');
+    const bytes = Buffer.from(`From: s@corp.example\nTo: ${five}\nSubject: =?UTF-8?Q?ok=1B[2K=0ANO_INCIDENT=E2=80=AEtxt?=\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\n`);
+    const meta = readAuditMeta(bytes);
+    expect(meta.subject).toBe('ok [2K NO INCIDENT txt'); // ESC, LF and the right-to-left override became spaces
+    const audit = createAudit();
+    audit.add(checkMessage(bytes, policy, { source: 'evil\n\u001b[32mname.eml' }), meta);
+    const text = formatAuditHuman(audit.finish(), { redact: false, color: false });
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(text).toContain('evil\\x0a\\x1b[32mname.eml');
+  });
+});
