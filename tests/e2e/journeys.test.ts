@@ -4,7 +4,7 @@
 // shell script; an audit of a Sent mbox; init, CI formats and explain. Each journey asserts what
 // a user relies on, so it fails when the feature breaks.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -289,6 +289,45 @@ describe('journey: a cron script pipes mail into mailguard sendmail -t', () => {
       expect(header(m.raw)).toMatch(/^Date: /m); // sendmail adds what a bare script leaves out
       expect(header(m.raw)).toMatch(/^Message-ID: /im);
     }
+  });
+});
+
+describe('journey: a nodemailer send script installs mailguard and uses the plugin by package name', () => {
+  it('block: sendMail rejects with EEXPOSED and nothing reaches the relay; bcc: one message, recipients only in the envelope', async () => {
+    const relay = await sink();
+    const project = workdir('nodemailer-project');
+    mkdirSync(path.join(project, 'node_modules'), { recursive: true });
+    symlinkSync(ROOT, path.join(project, 'node_modules', 'mailguard'));
+    symlinkSync(path.join(ROOT, 'node_modules', 'nodemailer'), path.join(project, 'node_modules', 'nodemailer'));
+    writeFileSync(
+      path.join(project, 'send.mjs'),
+      `import nodemailer from 'nodemailer';
+import { mailguard } from 'mailguard/nodemailer';
+const [port, onViolation] = process.argv.slice(2);
+const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: Number(port), ignoreTLS: true });
+transporter.use('compile', mailguard({ policy: { internalDomains: ['corp.example'] }, onViolation }));
+const customers = ['Ann <ann@a1.test>', 'ben@b2.test', { name: 'Cé, Lia', address: 'cel@c3.test' }, 'd@d4.test', 'e@e5.test'];
+try {
+  const info = await transporter.sendMail({ from: 'sales@corp.example', to: customers, cc: 'boss@corp.example', subject: 'Offer', text: 'hi' });
+  console.log(JSON.stringify({ sent: info.envelope }));
+} catch (err) {
+  console.log(JSON.stringify({ error: err.code, findings: (err.findings ?? []).map((f) => f.code) }));
+}
+transporter.close();
+`,
+    );
+    const blocked = await run(process.execPath, ['send.mjs', String(relay.port), 'block'], { cwd: project });
+    expect(blocked.stderr).toBe('');
+    expect(JSON.parse(blocked.stdout)).toEqual({ error: 'EEXPOSED', findings: ['EXPOSED_RECIPIENTS'] });
+    expect(relay.attempts).toBe(0);
+
+    const bcc = await run(process.execPath, ['send.mjs', String(relay.port), 'bcc'], { cwd: project });
+    expect(JSON.parse(bcc.stdout).sent.to.sort()).toEqual(['ann@a1.test', 'ben@b2.test', 'boss@corp.example', 'cel@c3.test', 'd@d4.test', 'e@e5.test']);
+    expect(relay.messages).toHaveLength(1);
+    const head = header(relay.messages[0]!.raw);
+    expect(head).toContain('boss@corp.example');
+    for (const external of ['ann@a1.test', 'ben@b2.test', 'cel@c3.test', 'd@d4.test', 'e@e5.test']) expect(head).not.toContain(external);
+    expect(head).not.toMatch(/^Bcc:/im);
   });
 });
 
