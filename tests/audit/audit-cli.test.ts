@@ -121,6 +121,17 @@ describe('mailguard audit: options and inputs', () => {
     expect(masked.incidents[0].examples.every((a: string) => a.includes('***@'))).toBe(true);
   });
 
+  it('the audit config section sets redaction and refuses unknown keys', async () => {
+    const cfg = path.join(tmp, 'audit-config.json');
+    writeFileSync(cfg, JSON.stringify({ internalDomains: ['corp.example'], audit: { redact: true } }));
+    const masked = JSON.parse((await runCli(['audit', mbox, '--config', cfg, '--format', 'json'])).stdout);
+    expect(masked.incidents[0].sender).toBe('s***@corp.example');
+    writeFileSync(cfg, JSON.stringify({ audit: { redcat: true } }));
+    const bad = await runCli(['audit', mbox, '--config', cfg]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown key "audit.redcat"');
+  });
+
   it('exit 2 with a clear message for a bad date, a missing input, an unwritable export', async () => {
     const bad = await runCli(['audit', mbox, '--since', 'last tuesday']);
     expect(bad.code).toBe(2);

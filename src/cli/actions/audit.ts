@@ -25,6 +25,17 @@ async function writeExport(file: string, text: string, what: string): Promise<vo
   }
 }
 
+/** The `audit` section of the config file: `{ "redact": true|false }` for every audit output. */
+function auditSection(section: Record<string, unknown> | undefined, where: string): { redact?: boolean } {
+  const out: { redact?: boolean } = {};
+  for (const [key, value] of Object.entries(section ?? {})) {
+    if (key !== 'redact') throw new MailguardError('ECONFIG', `${where}: unknown key "audit.${key}".`, { hint: 'Allowed keys in audit: redact.' });
+    if (typeof value !== 'boolean') throw new MailguardError('ECONFIG', `${where}: "audit.redact" must be true or false (got ${JSON.stringify(value)}).`);
+    out.redact = value;
+  }
+  return out;
+}
+
 export async function runAudit(paths: string[], flags: AuditFlags): Promise<number> {
   const options: AuditOptions = {};
   if (flags.since !== undefined) options.since = parseRangeDate(flags.since, '--since');
@@ -33,6 +44,8 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
     throw new MailguardError('EUSAGE', `--since (${flags.since}) is after --until (${flags.until}).`);
   }
   const settings = await resolveSettings(flags);
+  const section = auditSection(settings.config.sections.audit, flags.config ?? settings.configPath ?? 'config');
+  const configuredRedact = section.redact ?? settings.config.redact;
   const audit = createAudit(options);
   const progress = createProgress('audited');
   const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true };
@@ -57,10 +70,10 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   }
   progress.done();
   const report = audit.finish();
-  const redact = resolveRedact(flags.redact, settings.config.redact, false);
+  const redact = resolveRedact(flags.redact, configuredRedact, false);
   if (flags.csv !== undefined) await writeExport(flags.csv, formatAuditCsv(report, { redact }), 'CSV export');
   if (flags.html !== undefined) {
-    const html = formatAuditHtml(report, { redact: resolveRedact(flags.redact, settings.config.redact, true), generatedAt: new Date().toISOString(), inputs: paths });
+    const html = formatAuditHtml(report, { redact: resolveRedact(flags.redact, configuredRedact, true), generatedAt: new Date().toISOString(), inputs: paths });
     await writeExport(flags.html, html, 'HTML report');
   }
   const text =
