@@ -84,10 +84,10 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
     settings: [],
   },
   ADDRESS_LIST_IN_BODY: {
-    meaning: 'A text part or a text-like attachment (CSV, a pasted list, a forwarded thread) lists external addresses of several organisations.',
+    meaning: 'A text part or a text-like attachment (CSV, vCard, a pasted list, a forwarded thread) holds at least bodyScan.minAddresses (default 10) distinct external addresses that the header does not already show.',
     why: 'Moving recipients to Bcc does not help when the list itself travels in the body or an attachment: every recipient can read it, and forwarding spreads it further.',
     fix: ['Remove the list from the body or attachment, or send it only to the internal people who need it.', 'Trim quoted threads that carry other people\'s addresses before forwarding.'],
-    settings: ['"rules": { "ADDRESS_LIST_IN_BODY": "off" }'],
+    settings: ['"bodyScan": { "minAddresses": 10, "maxPartBytes": 1048576 }', '"rules": { "ADDRESS_LIST_IN_BODY": "off" }', '--no-body-scan on the command line'],
   },
 };
 
