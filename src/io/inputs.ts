@@ -268,12 +268,6 @@ function readToEnd(fd: number): Buffer {
   }
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
 /**
  * Splits an mbox stream into messages. Boundaries are `From ` lines at the start of the file or
  * after a blank line; `>From ` lines are unescaped (mboxrd) when whole messages are kept.
@@ -423,15 +417,43 @@ async function openOne(file: string, options: ReadInputsOptions): Promise<InputI
 async function* readOne(file: string, options: ReadInputsOptions, preread?: { bytes: Buffer; complete: boolean }): AsyncGenerator<InputItem> {
   if (file === '-') {
     const stdin = options.stdin ?? process.stdin;
-    const bytes = await readAll(stdin);
-    const format = options.format ?? detectFormat(undefined, bytes);
+    // Enough of stdin to tell its format. An mbox is then streamed (`zcat Sent.mbox.gz |
+    // mailguard audit -` in bounded memory); anything else is read whole.
+    const chunks = stdin[Symbol.asyncIterator]();
+    const nextChunk = async (): Promise<Buffer | undefined> => {
+      const next = await chunks.next();
+      if (next.done) return undefined;
+      return typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
+    };
+    const read: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    while (size < HEADER_READ_CHUNK_BYTES) {
+      const chunk = await nextChunk();
+      if (chunk === undefined) {
+        ended = true;
+        break;
+      }
+      read.push(chunk);
+      size += chunk.length;
+    }
+    const head = Buffer.concat(read);
+    const format = options.format ?? detectFormat(undefined, head);
+    if (format === 'mbox') {
+      const { Readable } = await import('node:stream');
+      const rest = async function* (): AsyncGenerator<Buffer> {
+        yield head;
+        for (let chunk = ended ? undefined : await nextChunk(); chunk !== undefined; chunk = await nextChunk()) yield chunk;
+      };
+      yield* readMbox(Readable.from(rest()), '-', undefined, options.headersOnly && !options.mboxBodies);
+      return;
+    }
+    for (let chunk = ended ? undefined : await nextChunk(); chunk !== undefined; chunk = await nextChunk()) read.push(chunk);
+    const bytes = ended ? head : Buffer.concat(read);
     if (format === 'smtp') {
       yield* fromTranscript(bytes, '-', undefined);
     } else if (format === 'json') {
       yield* fromCampaign(bytes, '-', undefined);
-    } else if (format === 'mbox') {
-      const { Readable } = await import('node:stream');
-      yield* readMbox(Readable.from([bytes]), '-', undefined, options.headersOnly && !options.mboxBodies);
     } else {
       yield { source: '-', bytes, complete: true, format: 'eml', lineOffset: 0 };
     }
