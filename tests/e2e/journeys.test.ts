@@ -261,6 +261,28 @@ describe('journey: the SMTP proxy in front of a relay, swaks as the mail client'
   });
 });
 
+describe('journey: mailguard send through the mailguard proxy (two guards in a row)', () => {
+  it('the split copies pass the proxy and reach the relay; the unfixed original is refused by send before the proxy sees it', async () => {
+    const relay = await sink();
+    const proxy = await spawnProxy(['--upstream', relay.url, ...POLICY]);
+    proxies.push(proxy);
+    const viaProxy = `smtp://127.0.0.1:${proxy.port}`;
+    const blocked = await runCli(['send', MIXED, '--smtp', viaProxy, ...POLICY]);
+    expect(blocked.code).toBe(1);
+    expect(proxy.events.filter((e) => e.event === 'transaction')).toHaveLength(0);
+
+    const split = await runCli(['send', MIXED, '--smtp', viaProxy, '--on-violation', 'split', '--format', 'json', ...POLICY]);
+    expect(split.code).toBe(0);
+    expect(json(split).summary.recipientsAccepted).toBe(ALL.length);
+    expect(relay.messages.flatMap((m) => m.rcptTo).sort()).toEqual(ALL);
+    // The proxy logs a transaction just after its reply: wait for every line.
+    await proxy.waitFor(() => proxy.events.filter((e) => e.event === 'transaction').length >= relay.messages.length);
+    const transactions = proxy.events.filter((e) => e.event === 'transaction');
+    expect(transactions.length).toBe(relay.messages.length);
+    expect(transactions.every((e) => e.verdict === 'pass' && e.action === 'relayed')).toBe(true);
+  });
+});
+
 describe('journey: a cron script pipes mail into mailguard sendmail -t', () => {
   it('blocked with EX_DATAERR (65) and nothing relayed; with onViolation split each recipient gets a copy; Bcc never travels', async () => {
     const relay = await sink();
