@@ -144,7 +144,14 @@ export async function writeBigMessage(file: string, bytes: number, seed: number)
     `--${boundary}\r\nContent-Type: application/octet-stream; name="archive.bin"\r\n` +
     'Content-Disposition: attachment; filename="archive.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n';
   const out = createWriteStream(file);
-  const write = (chunk: string | Buffer) => new Promise<void>((resolve, reject) => (out.write(chunk) ? resolve() : out.once('drain', resolve), out.once('error', reject)));
+  let failed: Error | undefined;
+  out.on('error', (err) => (failed = err));
+  const write = (chunk: string | Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      if (failed) return reject(failed);
+      if (out.write(chunk)) resolve();
+      else out.once('drain', resolve);
+    });
   await write(head);
   let written = Buffer.byteLength(head);
   const line = 57; // 57 raw bytes = 76 base64 characters per line
