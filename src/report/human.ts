@@ -85,7 +85,17 @@ export const formatHuman: Formatter = (report, options) => {
       lines.push(`  ${p.dim(`internal domain inferred from the sender: ${d}; set internalDomains or --internal-domain to be sure`)}`);
     }
     const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
-    if (exposure && r.source !== '-' && !r.source.includes('#')) {
+    // Cases mailguard fix refuses: suggesting its command would only lead to a second refusal.
+    const unfixable = !exposure
+      ? undefined
+      : r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER')
+        ? 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first'
+        : exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.fields.some((f) => f.startsWith('resent-'))
+          ? 'resent messages are not rewritten: fix the original message, or resend one copy per recipient'
+          : undefined;
+    if (unfixable) {
+      lines.push(`  ${p.dim('fix:')} ${unfixable}`);
+    } else if (exposure && r.source !== '-' && !r.source.includes('#')) {
       const strategy = exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.sensitive ? 'split' : 'bcc';
       lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${strategy}`);
     } else if (exposure?.jsonPath !== undefined) {

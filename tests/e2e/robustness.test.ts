@@ -125,6 +125,21 @@ describe('check: inputs that are not (whole) messages', () => {
     expect(r.stdout).toContain("/x.eml\\x0aPASS all-clear.eml' --strategy bcc");
   });
 
+  it('the human report does not suggest a fix command that fix would refuse (malformed header, resent message)', async () => {
+    const resent = path.join(tmp, 'resent.eml');
+    writeFileSync(resent, 'Resent-From: fwd@corp.example\nResent-To: a@one.test, b@two.test, c@three.test, d@four.test, e@five.test\nFrom: orig@corp.example\nTo: team@corp.example\nSubject: resent\n\nbody\n');
+    const malformed = path.join(FIXTURES, 'qa-truncated-header.eml');
+    const r = await runCli(['check', resent, malformed]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('--strategy');
+    expect(r.stdout).toContain('fix: resent messages are not rewritten');
+    expect(r.stdout).toContain('fix: mailguard fix does not rewrite an ambiguous or malformed header');
+    // And fix does refuse both, so the advice holds.
+    const fix = await runCli(['fix', resent, malformed, '--dry-run']);
+    expect(fix.code).toBe(2);
+    expect(fix.stdout.match(/NOT rewritten/g)).toHaveLength(2);
+  });
+
   it('a message without From says so instead of blaming a consumer mail provider', async () => {
     const r = await runCli(['check', path.join(FIXTURES, 'qa-no-from.eml')]);
     expect(r.code).toBe(0);
