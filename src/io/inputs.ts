@@ -104,10 +104,7 @@ export async function walkDirectory(dir: string): Promise<Array<{ path: string }
   };
   // Symlinks are followed: a symlinked draft skipped here would pass unchecked. A link that
   // cannot be resolved counts as a file, so reading it fails and it is reported, not skipped.
-  const kind = async (p: string, e: Dirent): Promise<'dir' | 'file' | 'other'> => {
-    if (e.isDirectory()) return 'dir';
-    if (e.isFile()) return 'file';
-    if (!e.isSymbolicLink()) return 'other';
+  const linkKind = async (p: string): Promise<'dir' | 'file' | 'other'> => {
     try {
       const st = await stat(p);
       return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
@@ -128,7 +125,8 @@ export async function walkDirectory(dir: string): Promise<Array<{ path: string }
     const isMaildir = names.has('cur') && names.has('new');
     for (const e of entries) {
       const p = path.join(d, e.name);
-      const k = await kind(p, e);
+      // No await for plain entries: a walk of 10,000 drafts stays as cheap as before.
+      const k = e.isDirectory() ? 'dir' : e.isFile() ? 'file' : e.isSymbolicLink() ? await linkKind(p) : 'other';
       if (k === 'dir') {
         if (e.name === 'node_modules' || e.name === '.git') continue;
         if (isMaildir && (e.name === 'cur' || e.name === 'new')) {
