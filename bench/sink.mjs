@@ -18,6 +18,9 @@ const server = new SMTPServer({
     });
   },
 });
+// A client that goes away mid-session (the proxy stopping, a pooled connection closed) is not
+// the sink's business: without a listener, the socket error would end the process.
+server.on('error', () => {});
 server.listen(0, '127.0.0.1', () => process.send({ port: server.server.address().port }));
 process.on('message', (m) => {
   if (m === 'count') process.send({ count });
