@@ -49,9 +49,14 @@ export function result(
     targetText = `ratio >= ${target.min}`;
     met = ratio >= target.min;
   }
-  const r: ScenarioResult = { name, description, figure: round(figure), unit, baseline: round(baseline), baselineName, ratio: round(ratio, 3), target: targetText, met };
+  const r: ScenarioResult = { name, description, figure: roundFigure(figure), unit, baseline: roundFigure(baseline), baselineName, ratio: roundFigure(ratio), target: targetText, met };
   if (note) r.note = note;
   return r;
+}
+
+/** Four significant digits below 100 (a 0.07-ms check keeps its precision), else 2 decimals. */
+export function roundFigure(n: number): number {
+  return Math.abs(n) >= 100 || n === 0 ? round(n) : Number(n.toPrecision(4));
 }
 
 export function round(n: number, digits = 2): number {
@@ -61,6 +66,6 @@ export function round(n: number, digits = 2): number {
 
 /** Adds the CPU-time comparison (ms of CPU per side) to a result. */
 export function withCpu(r: ScenarioResult, figureCpuMs: number, baselineCpuMs: number, scale = 1): ScenarioResult {
-  r.cpu = { figure: round(figureCpuMs / scale), baseline: round(baselineCpuMs / scale), ratio: round(figureCpuMs / baselineCpuMs, 3) };
+  r.cpu = { figure: roundFigure(figureCpuMs / scale), baseline: roundFigure(baselineCpuMs / scale), ratio: roundFigure(figureCpuMs / baselineCpuMs) };
   return r;
 }
