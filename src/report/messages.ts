@@ -70,6 +70,8 @@ const UNREADABLE: Record<string, string> = {
 
 export interface MessageOptions {
   redact: boolean;
+  /** 'send': the report of mailguard send, which strips the Bcc field from what it relays. */
+  context?: 'send';
 }
 
 function list(addresses: string[], redact: boolean): string {
@@ -86,8 +88,11 @@ export function describeFinding(f: Finding, options: MessageOptions): string {
       const addr = a.externalAddresses === 1 ? 'address' : 'addresses';
       return `${a.externalAddresses} external ${addr} from ${a.parties} ${org} visible in ${fields}${a.sensitive ? ' (sensitive list)' : ''}`;
     }
-    case 'BCC_HEADER_PRESENT':
-      return `the message carries a ${fieldName(f.args.field)} field with ${f.args.count} address${f.args.count === 1 ? '' : 'es'}; relayed as is, every recipient sees them`;
+    case 'BCC_HEADER_PRESENT': {
+      const carries = `the message carries a ${fieldName(f.args.field)} field with ${f.args.count} address${f.args.count === 1 ? '' : 'es'}`;
+      if (options.context === 'send') return `${carries}; send removes the field from what it relays (the addresses stay in the envelope)`;
+      return `${carries}; relayed as is, every recipient sees them`;
+    }
     case 'AMBIGUOUS_RECIPIENT': {
       const what = AMBIGUITY[f.args.problem] ?? f.args.problem;
       const ex = f.args.excerpt ? `: ${options.redact ? maskText(f.args.excerpt) : f.args.excerpt}` : '';

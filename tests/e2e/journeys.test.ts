@@ -181,7 +181,7 @@ describe('journey: send guards the original', () => {
     const dry = await runCli(['send', MIXED, '--smtp', relay.url, '--dry-run', '--on-violation', 'bcc', ...POLICY]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('Nothing was sent (--dry-run)');
-    expect(dry.stdout).toContain('To: Team <team@corp.example>');
+    expect(dry.stdout).toContain('To: Team <t***@corp.example>'); // masked by default (F3)
     expect(relay.attempts).toBe(0);
 
     const blocked = await runCli(['send', MIXED, '--smtp', relay.url, ...POLICY]);

@@ -100,10 +100,51 @@ describe('rewrite before sending', () => {
     const r = await runCli(['send', fx('send-exposed.eml'), '--dry-run', '--on-violation', 'bcc', ...POLICY]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('MAIL FROM:<sales@corp.example>');
-    expect(r.stdout).toContain('RCPT TO:<eve@epsilon.test>');
+    expect(r.stdout).toContain('RCPT TO:<e***@epsilon.test>');
     expect(r.stdout).toContain('| To: undisclosed-recipients:;');
     expect(r.stdout).not.toMatch(/\| Bcc:/);
     expect(r.stdout).toContain('Nothing was sent');
+  });
+
+  it('--dry-run masks recipients like every report (full with --no-redact), in the envelope and the header', async () => {
+    const masked = await runCli(['send', fx('send-clean.eml'), '--dry-run', ...POLICY]);
+    expect(masked.code).toBe(0);
+    expect(masked.stdout).toContain('RCPT TO:<a***@alpha.test>');
+    expect(masked.stdout).toContain('| To: Ann <a***@alpha.test>');
+    expect(masked.stdout).not.toContain('ann@alpha.test');
+    const json = await runCli(['send', fx('send-clean.eml'), '--dry-run', '--format', 'json', ...POLICY]);
+    expect(json.stdout).not.toContain('ann@alpha.test');
+    expect(JSON.parse(json.stdout).results[0].transactions[0].recipients).toContain('a***@alpha.test');
+    const full = await runCli(['send', fx('send-clean.eml'), '--dry-run', '--no-redact', ...POLICY]);
+    expect(full.stdout).toContain('RCPT TO:<ann@alpha.test>');
+    expect(full.stdout).toContain('| To: Ann <ann@alpha.test>');
+  });
+
+  it('--dry-run --format json counts nothing as sent: sent 0, wouldSend 1', async () => {
+    const r = await runCli(['send', fx('send-clean.eml'), '--dry-run', '--format', 'json', ...POLICY]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.dryRun).toBe(true);
+    expect(doc.summary).toMatchObject({ messages: 1, sent: 0, wouldSend: 1 });
+  });
+
+  it('--dry-run --quiet lists only what would not go out as it is', async () => {
+    const r = await runCli(['send', fx('send-clean.eml'), fx('send-exposed.eml'), '--dry-run', '--quiet', ...POLICY]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('send-clean.eml');
+    expect(r.stdout).toMatch(/blocked\s+\S*send-exposed\.eml/);
+    expect(r.stdout).toContain('2 messages: 1 would be sent, 1 blocked.');
+  });
+
+  it('a Bcc finding in the send report says send removes the field (not "relayed as is")', async () => {
+    sink = await startSink();
+    const r = await runCli(['send', fx('send-clean.eml'), '--smtp', sink.url, '--on-violation', 'warn', '--rule', 'BCC_HEADER_PRESENT=error', ...POLICY]);
+    expect(r.code).toBe(0);
+    expect(sink.messages).toHaveLength(1);
+    expect(field(sink.messages[0]!, 'bcc')).toEqual([]);
+    expect(r.stdout).toContain('BCC_HEADER_PRESENT');
+    expect(r.stdout).toContain('send removes the field');
+    expect(r.stdout).not.toContain('relayed as is');
   });
 });
 

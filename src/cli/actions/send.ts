@@ -56,7 +56,10 @@ export interface SendResult {
 
 export interface SendSummary {
   messages: number;
+  /** Messages the relay accepted; always 0 on --dry-run (see wouldSend). */
   sent: number;
+  /** --dry-run: messages that would be sent. */
+  wouldSend: number;
   partial: number;
   blocked: number;
   refused: number;
@@ -237,7 +240,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const redact = flags.redact !== false;
   const text =
     flags.format === 'json'
-      ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, interrupted, results: results.map((r) => (redact && !flags.dryRun ? redactResult(r) : r)), summary }, null, 2)}\n`
+      ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, interrupted, results: results.map((r) => (redact ? redactResult(r) : r)), summary }, null, 2)}\n`
       : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, interrupted, journal: flags.journal });
   await writeReport(text, undefined);
   if (results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined || interrupted) return EXIT.ERROR;
@@ -267,7 +270,8 @@ function summarise(results: SendResult[]): SendSummary {
   }
   return {
     messages: results.length,
-    sent: count('sent') + count('dry-run'),
+    sent: count('sent'),
+    wouldSend: count('dry-run'),
     partial: count('partial'),
     blocked: count('blocked'),
     refused: count('refused'),
@@ -293,6 +297,7 @@ function redactResult(r: SendResult): SendResult {
         skipped: t.skipped.map(m),
       };
       if (t.error !== undefined) out.error = maskText(t.error);
+      if (t.header !== undefined) out.header = maskText(t.header);
       return out;
     }),
   };
@@ -306,24 +311,27 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
   for (const r of results) {
     if (!r) continue;
     const rcpt = r.transactions.reduce((n, t) => n + t.recipients.length, 0);
+    // --quiet: a message sent (or that would be sent) as it is, without findings, is left out.
+    const clean = (r.action === 'sent' || (r.action === 'dry-run' && r.rewrite === undefined)) && r.findings.length === 0;
+    if (options.quiet && (clean || r.action === 'skipped')) continue;
     const how = r.rewrite === 'bcc' ? ', external recipients moved to Bcc' : r.rewrite === 'split' ? `, split into ${plural(r.transactions.length, 'message')}` : '';
     switch (r.action) {
       case 'dry-run': {
         lines.push(`would send  ${r.source}  ${plural(rcpt, 'recipient')}${how}`);
         for (const t of r.transactions) {
-          // The dry run shows what the relay would get, in full: it is for the sender's eyes.
+          // The dry run shows what the relay would get; recipients masked unless --no-redact, as everywhere.
           lines.push(`  MAIL FROM:<${t.mailFrom}>`);
-          for (const x of t.recipients) lines.push(`  RCPT TO:<${x}>${t.skipped.includes(x) ? '  (already accepted, journal)' : ''}`);
-          lines.push(...(t.header ?? '').replace(/\r?\n$/, '').replace(/\r?\n$/, '').split(/\r?\n/).map((l) => `  | ${l}`));
+          for (const x of t.recipients) lines.push(`  RCPT TO:<${a(x)}>${t.skipped.includes(x) ? '  (already accepted, journal)' : ''}`);
+          lines.push(...(options.redact ? maskText(t.header ?? '') : (t.header ?? '')).replace(/\r?\n$/, '').replace(/\r?\n$/, '').split(/\r?\n/).map((l) => `  | ${l}`));
           lines.push('');
         }
         break;
       }
       case 'sent':
-        if (!options.quiet || r.findings.length > 0) lines.push(`sent     ${r.source}  ${plural(rcpt, 'recipient')}${how}`);
+        lines.push(`sent     ${r.source}  ${plural(rcpt, 'recipient')}${how}`);
         break;
       case 'skipped':
-        if (!options.quiet) lines.push(`skipped  ${r.source}  already accepted (journal)`);
+        lines.push(`skipped  ${r.source}  already accepted (journal)`);
         break;
       case 'blocked':
         lines.push(`blocked  ${r.source}  not sent`);
@@ -344,12 +352,11 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
         break;
       }
     }
-    if ((r.action === 'sent' && options.quiet && r.findings.length === 0) || (r.action === 'skipped' && options.quiet)) continue;
-    for (const f of r.findings) lines.push(`  ${f.severity === 'error' ? 'error' : 'warning'} ${f.code}: ${describeFinding(f, { redact: options.redact })}`);
+    for (const f of r.findings) lines.push(`  ${f.severity === 'error' ? 'error' : 'warning'} ${f.code}: ${describeFinding(f, { redact: options.redact, context: 'send' })}`);
   }
   if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
   const parts = [
-    `${summary.sent} ${options.dryRun ? 'would be sent' : 'sent'}`,
+    options.dryRun ? `${summary.wouldSend} would be sent` : `${summary.sent} sent`,
     summary.partial ? `${summary.partial} partly refused` : '',
     summary.failed ? `${summary.failed} failed` : '',
     summary.blocked ? `${summary.blocked} blocked` : '',

@@ -63,7 +63,7 @@ export function registerSend(program: Command): void {
     .option('--from <address>', 'envelope sender (MAIL FROM) instead of the header or transcript sender')
     .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp']))
     .addOption(new Option('-f, --format <format>', 'report format').choices(['human', 'json']).default('human'))
-    .option('-q, --quiet', 'leave messages that were sent cleanly out of the report')
+    .option('-q, --quiet', 'leave messages sent as they are, without findings, out of the report (with --dry-run: those that would be)')
     .option('--no-redact', 'show full addresses in the report (masked by default: j***@example.com)');
   addPolicyOptions(cmd);
   cmd.addHelpText(
