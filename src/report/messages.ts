@@ -78,6 +78,12 @@ function list(addresses: string[], redact: boolean): string {
   return addresses.map((a) => (redact ? maskAddress(a) : a)).join(', ');
 }
 
+/** Why an input could not be read, from its reason code and detail (no code in the text). */
+export function describeUnreadable(reason: string, detail: string | undefined): string {
+  const what = UNREADABLE[reason] ?? reason;
+  return detail ? `${what}: ${detail}` : what;
+}
+
 /** One sentence describing a finding. */
 export function describeFinding(f: Finding, options: MessageOptions): string {
   switch (f.code) {
@@ -104,10 +110,8 @@ export function describeFinding(f: Finding, options: MessageOptions): string {
       return MALFORMED[f.args.problem] ?? `malformed header (${f.args.problem})`;
     case 'EXPOSED_REPLY_ADDRESSES':
       return `${fieldName(f.args.field)} shows ${f.args.externalAddresses} external addresses from ${f.args.parties} organisations to every recipient`;
-    case 'UNREADABLE_MESSAGE': {
-      const what = UNREADABLE[f.args.reason] ?? f.args.reason;
-      return f.args.detail ? `${what}: ${f.args.detail}` : what;
-    }
+    case 'UNREADABLE_MESSAGE':
+      return describeUnreadable(f.args.reason, f.args.detail);
     case 'ADDRESS_LIST_IN_BODY': {
       const a = f.args;
       const where = a.fileName !== undefined ? `the attachment "${a.fileName}" (part ${a.part}, ${a.contentType})` : a.part === '1' ? `the body (${a.contentType})` : `body part ${a.part} (${a.contentType})`;

@@ -147,6 +147,57 @@ describe('mailguard fix (built CLI)', () => {
     expect(readdirSync(tmp).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
+  it('--in-place on a symlinked draft rewrites the real file and keeps the link', async () => {
+    const { lstatSync, mkdirSync, symlinkSync } = await import('node:fs');
+    const real = path.join(tmp, 'real');
+    const drafts = path.join(tmp, 'drafts');
+    mkdirSync(real);
+    mkdirSync(drafts);
+    copyFileSync(fx('customer-list-to.eml'), path.join(real, 'offer.eml'));
+    symlinkSync('../real/offer.eml', path.join(drafts, 'offer.eml'));
+    const r = await runCli(['fix', drafts, '--in-place']);
+    expect(r.code).toBe(0);
+    expect(lstatSync(path.join(drafts, 'offer.eml')).isSymbolicLink()).toBe(true);
+    const after = readFileSync(path.join(real, 'offer.eml'));
+    expect(checkMessage(after, policy).findings.map((f) => f.code)).not.toContain('EXPOSED_RECIPIENTS');
+    expect(readdirSync(real)).toEqual(['offer.eml']);
+    expect(readdirSync(drafts)).toEqual(['offer.eml']);
+  });
+
+  it('says what is wrong with an input or -o without internal codes or raw errno text', async () => {
+    const empty = path.join(tmp, 'empty-dir');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(empty);
+    const r = await runCli(['fix', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('NOT rewritten: not found: no message files');
+    expect(r.stdout).not.toContain('not-found');
+    const full = await runCli(['fix', fx('customer-list-to.eml'), '--strategy', 'split', '-o', '/dev/null']);
+    expect(full.code).toBe(2);
+    expect(full.stderr).toContain('-o /dev/null exists and is not a directory');
+    expect(full.stderr).not.toContain('EEXIST');
+    const one = path.join(tmp, 'one.eml');
+    const many = await runCli(['fix', fx('customer-list-to.eml'), fx('fix-cc-only.eml'), '-o', one]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain('2 messages were read: -o');
+    expect(() => statSync(one)).toThrow();
+  });
+
+  it('a full stdout is a clear error, not an internal error with a stack trace', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    const { openSync, closeSync } = await import('node:fs');
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'fix', fx('customer-list-to.eml')], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('cannot write to stdout');
+      expect(r.stderr).not.toContain('internal error');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('refuses --in-place for a message inside an mbox', async () => {
     const box = path.join(tmp, 'in.mbox');
     writeFileSync(box, `From a@b Thu Jan  1 00:00:00 1970\n${readFileSync(fx('fix-cc-only.eml'), 'latin1')}\n`);

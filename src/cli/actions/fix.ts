@@ -1,12 +1,13 @@
 // mailguard fix: inputs -> core check -> rewrite (bcc or split) -> files. The rewriting itself
 // is the pure core (src/rewrite); this adapter decides what to write where and prints the plan.
 
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkMessage } from '../../analyse.js';
 import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
+import { describeUnreadable } from '../../report/messages.js';
 import { maskAddress } from '../../report/redact.js';
 import type { RewritePlan, SplitCopy } from '../../rewrite/plan.js';
 import { rewriteToBcc } from '../../rewrite/bcc.js';
@@ -85,7 +86,15 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
+async function writeAtomically(link: string, bytes: Uint8Array): Promise<void> {
+  // A symlinked draft is rewritten where it really lives: renaming onto the link would replace
+  // the link with a file and leave the draft the mail client sends exposed.
+  let file = link;
+  try {
+    file = await realpath(link);
+  } catch {
+    file = link;
+  }
   let mode: number | undefined;
   try {
     mode = (await stat(file)).mode & 0o777;
@@ -176,6 +185,23 @@ async function chooseTarget(flags: FixFlags, produced: Produced[]): Promise<Targ
   return { kind: 'file', path: out };
 }
 
+/** Creates the -o directory, refusing a path that exists as something else or that names a single .eml file. */
+async function makeOutputDirectory(dir: string, inputs: number): Promise<void> {
+  let existing: Awaited<ReturnType<typeof stat>> | undefined;
+  try {
+    existing = await stat(dir);
+  } catch {
+    existing = undefined;
+  }
+  const hint = 'Give -o DIR (created if missing, one .eml per message), or -o FILE.mbox with --strategy split.';
+  if (existing && !existing.isDirectory()) throw new MailguardError('EUSAGE', `-o ${dir} exists and is not a directory; the rewritten messages need a directory.`, { hint });
+  if (!existing && /\.(eml|msg|txt)$/i.test(dir)) {
+    const what = inputs > 1 ? `${inputs} messages were read` : 'the message is split into several';
+    throw new MailguardError('EUSAGE', `${what}: -o ${dir} would have to be a directory, but it is named like one message file.`, { hint });
+  }
+  await mkdir(dir, { recursive: true });
+}
+
 /** Writes every produced message; returns what goes to stdout (message bytes or an mbox), if anything. */
 async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffer | undefined> {
   const toStdout: Buffer[] = [];
@@ -187,7 +213,7 @@ async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffe
     used.add(name);
     return name;
   };
-  if (target.kind === 'dir') await mkdir(target.path, { recursive: true });
+  if (target.kind === 'dir') await makeOutputDirectory(target.path, produced.length);
   for (const p of produced) {
     if ((target.kind === 'stdout-message' || target.kind === 'file') && p.result.action === 'untouched' && p.original) {
       // One message in, one out: a message that needs no fix comes out as it went in, so
@@ -253,7 +279,7 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
   const produced: Produced[] = [];
   for await (const item of readInputs(specs, { headersOnly: false })) {
     if (isFailure(item)) {
-      produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `cannot be read (${item.failure.reason}${item.failure.detail ? `: ${item.failure.detail}` : ''}).`, outputs: [] }, messages: [] });
+      produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${describeUnreadable(item.failure.reason, item.failure.detail)}.`, outputs: [] }, messages: [] });
       continue;
     }
     const p = decideOne(item.bytes, item.source, flags, settings);
@@ -279,7 +305,14 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
 }
 
 function writeStream(stream: NodeJS.WriteStream, data: string | Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => stream.write(data, (err) => (err ? reject(err) : resolve())));
+  const name = stream === process.stdout ? 'stdout' : 'stderr';
+  return new Promise((resolve, reject) =>
+    stream.write(data, (err) => {
+      // EPIPE (the reader stopped early) is handled in main.ts; anything else is a usage problem, not a bug.
+      if (!err || (err as NodeJS.ErrnoException).code === 'EPIPE') resolve();
+      else reject(new MailguardError('EUSAGE', `cannot write to ${name}: ${err.message}`, { hint: 'Check where the output goes (a full disk, a closed or read-only file), or give -o FILE.' }));
+    }),
+  );
 }
 
 /** The JSON document of `fix --format json` (version 1; names are a contract, fields may be added). */

@@ -11,7 +11,7 @@ import { parseSendConfig, type SendConfig } from '../../relay/config.js';
 import type { Journal } from '../../relay/journal.js';
 import type { DeliveryPlan } from '../../relay/plan.js';
 import type { Relay, RelayOptions } from '../../relay/index.js';
-import { describeFinding } from '../../report/messages.js';
+import { describeFinding, describeUnreadable } from '../../report/messages.js';
 import { maskAddress, maskText } from '../../report/redact.js';
 import type { Verdict } from '../../result.js';
 import type { SendFlags } from '../commands/send.js';
@@ -142,7 +142,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
 
     const handle = async (item: InputItem, slot: number): Promise<void> => {
       if (isFailure(item)) {
-        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: `${item.failure.reason}: ${item.failure.detail}`, transactions: [] };
+        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: describeUnreadable(item.failure.reason, item.failure.detail), transactions: [] };
         return;
       }
       // A JSON campaign message is built as nodemailer would build it; its identity is the object.
