@@ -81,6 +81,11 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
+      // Help shown because no command was given (`mailguard`, `mailguard help nope`) is a usage error.
+      if (err.code === 'commander.help' && err.exitCode !== 0) {
+        process.exitCode = EXIT.ERROR;
+        return;
+      }
       // Help and version are not errors.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
         process.exitCode = EXIT.OK;

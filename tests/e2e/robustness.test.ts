@@ -316,6 +316,15 @@ describe('usage errors and --help for every command', () => {
     expectNoCrash(bad);
   });
 
+  it('no command is a usage error (exit 2, usage on stderr); asking for help is not', async () => {
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage: mailguard');
+    expect(none.stdout).toBe('');
+    expect((await runCli(['help', 'no-such-command'])).code).toBe(2);
+    for (const args of [['help'], ['help', 'check'], ['--help'], ['--version']]) expect((await runCli(args)).code, args.join(' ')).toBe(0);
+  });
+
   it('a misspelt command suggests the right one', async () => {
     const r = await runCli(['chek', 'x.eml']);
     expect(r.code).toBe(2);
@@ -328,7 +337,7 @@ describe('bad configuration files: exit 2, the file and the problem named', () =
     ['invalid JSON', '{ "internalDomains": ["corp.example"],\n', /invalid JSON at line 2, column 1/],
     ['an unknown key', '{ "internalDomain": ["corp.example"] }', /unknown key "internalDomain"[\s\S]*Allowed keys: .*internalDomains/],
     ['a wrong type', '{ "warnAt": "3" }', /"warnAt" must be a whole number/],
-    ['warnAt above blockAt', '{ "warnAt": 9, "blockAt": 2 }', /warnAt \(9\) is above blockAt \(2\)/],
+    ['warnAt above blockAt', '{ "warnAt": 9, "blockAt": 2 }', /warnAt \(9(, from [^)]+)?\) is above blockAt \(2/],
   ])('%s', async (_name, text, message) => {
     const file = path.join(tmp, `config-${_name.replace(/\W+/g, '-')}.json`);
     writeFileSync(file, text);
