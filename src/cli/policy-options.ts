@@ -1,13 +1,14 @@
 // The policy flags shared by check, fix, send, proxy and sendmail, and their resolution:
 // defaults, then the config file, then flags. The core receives one validated policy.
 
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { resolveBodyScan, type BodyScanOptions } from '../body/settings.js';
 import { MailguardError } from '../errors.js';
 import { isFindingCode } from '../findings.js';
 import { loadConfig } from '../io/config-file.js';
 import type { MailguardConfig } from '../policy/config.js';
-import { createPolicy, type Policy, type RuleSetting } from '../policy/policy.js';
+import { createPolicy, DEFAULT_POLICY, type Policy, type RuleSetting } from '../policy/policy.js';
 
 export interface PolicyFlags {
   config?: string;
@@ -24,10 +25,19 @@ export interface PolicyFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
-export function parseCount(name: string) {
+/** Like collect, but an empty value is refused (as "" is in the configuration file), not ignored. */
+const collectDomains = (name: string) => (value: string, previous: string[] = []) => {
+  const added = collect(value);
+  if (added.length === 0) throw new MailguardError('EUSAGE', `${name} takes a domain name (got an empty value).`);
+  return [...previous, ...added];
+};
+
+/** A commander parser for a whole-number flag; `min` 0 also accepts "0". */
+export function parseCount(name: string, min: 0 | 1 = 1) {
   return (value: string): number => {
+    if (min === 0 && value === '0') return 0;
     const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1) throw new MailguardError('EUSAGE', `${name} takes a whole number, 1 or more (got "${value}").`);
+    if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1) throw new MailguardError('EUSAGE', `${name} takes a whole number, ${min} or more (got "${value}").`);
     return n;
   };
 }
@@ -35,8 +45,8 @@ export function parseCount(name: string) {
 export function addPolicyOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'configuration file (default: mailguard.config.json, .mailguardrc.json or package.json "mailguard", searched upward)')
-    .option('--internal-domain <domain>', 'a domain whose addresses are internal, subdomains included (repeatable, or comma-separated)', collect)
-    .option('--trusted-domain <domain>', 'a partner domain that counts as internal (repeatable)', collect)
+    .option('--internal-domain <domain>', 'a domain whose addresses are internal, subdomains included (repeatable, or comma-separated)', collectDomains('--internal-domain'))
+    .option('--trusted-domain <domain>', 'a partner domain that counts as internal (repeatable)', collectDomains('--trusted-domain'))
     .option('--warn-at <parties>', 'warn when visible external recipients span this many organisations (default 3)', parseCount('--warn-at'))
     .option('--block-at <parties>', 'block when they span this many organisations (default 5)', parseCount('--block-at'))
     .option('--sensitive', 'a patient, applicant or member list: block at 2 organisations, refuse Bcc-only fixes')
@@ -53,6 +63,21 @@ export interface ResolvedSettings {
   bodyScan?: BodyScanOptions;
 }
 
+/** warnAt above blockAt: say which value came from where (a flag, the file, the default). */
+function checkThresholdOrder(partial: Partial<Policy>, flags: PolicyFlags, loaded: Awaited<ReturnType<typeof loadConfig>>): void {
+  const warnAt = partial.warnAt ?? DEFAULT_POLICY.warnAt;
+  const blockAt = partial.blockAt ?? DEFAULT_POLICY.blockAt;
+  if (typeof warnAt !== 'number' || typeof blockAt !== 'number' || warnAt <= blockAt) return;
+  const file = flags.config ?? (loaded.path !== undefined ? path.relative(process.cwd(), loaded.path) || loaded.path : 'the configuration file');
+  const from = (flag: number | undefined, configured: unknown, name: string) =>
+    flag !== undefined ? `--${name}` : configured !== undefined ? file : 'the default';
+  const warnFrom = from(flags.warnAt, loaded.config.policy.warnAt, 'warn-at');
+  const blockFrom = from(flags.blockAt, loaded.config.policy.blockAt, 'block-at');
+  throw new MailguardError('ECONFIG', `warnAt (${warnAt}, from ${warnFrom}) is above blockAt (${blockAt}, from ${blockFrom}).`, {
+    hint: 'warnAt must be at most blockAt; set both, or only one of them.',
+  });
+}
+
 /** Resolves the policy once: defaults, then the config file, then flags. */
 export async function resolveSettings(flags: PolicyFlags, cwd: string = process.cwd()): Promise<ResolvedSettings> {
   const configOptions: { configPath?: string; cwd: string } = { cwd };
@@ -66,6 +91,7 @@ export async function resolveSettings(flags: PolicyFlags, cwd: string = process.
   // One threshold given alone on the command line must not clash with the other's default.
   if (flags.warnAt !== undefined && flags.blockAt === undefined && (partial.blockAt ?? 5) < flags.warnAt) partial.blockAt = flags.warnAt;
   if (flags.blockAt !== undefined && flags.warnAt === undefined && (partial.warnAt ?? 3) > flags.blockAt) partial.warnAt = flags.blockAt;
+  checkThresholdOrder(partial, flags, loaded);
   if (flags.sensitive) partial.sensitive = true;
   if (flags.rule?.length) {
     const rules: Partial<Record<string, RuleSetting>> = { ...(partial.rules ?? {}) };

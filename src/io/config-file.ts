@@ -14,14 +14,17 @@ export interface LoadedConfig {
   path?: string;
 }
 
-/** Where a JSON syntax error is, as "line L, column C", from V8's message. */
+/** Where a JSON syntax error is, always as "line L, column C" (from V8's message when it says). */
 export function jsonErrorPosition(text: string, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const m = /position (\d+)/.exec(message);
   const lc = /line (\d+) column (\d+)/.exec(message);
   if (lc) return `line ${lc[1]}, column ${lc[2]}`;
-  if (!m) return message;
-  const pos = Number(m[1]);
+  // No position in the engine's message ("Unexpected end of JSON input", an unexpected token):
+  // the end of the text, or the first occurrence of the token it names.
+  const token = /Unexpected token '(.+?)'/.exec(message)?.[1];
+  const at = token !== undefined && text.indexOf(token) !== -1 ? text.indexOf(token) : text.trimEnd().length;
+  const pos = m ? Number(m[1]) : at;
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
   const column = pos - before.lastIndexOf('\n');
@@ -35,6 +38,11 @@ async function readJson(file: string): Promise<unknown | undefined> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new MailguardError('ECONFIG', `${file}: cannot be read (${(err as Error).message}).`);
+  }
+  // A byte order mark (a file saved by Windows Notepad) is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') {
+    throw new MailguardError('ECONFIG', `${file}: the file is empty (a configuration is a JSON object, e.g. {}).`, { hint: 'Write {} or run mailguard init, or pass another file with --config.' });
   }
   try {
     return JSON.parse(text);

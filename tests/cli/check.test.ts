@@ -112,6 +112,43 @@ describe('mailguard check (built CLI)', () => {
     expect(flagWins.code).toBe(1); // sensitive still caps blockAt at 2
   });
 
+  it('config errors say where a value came from; empty, BOM and truncated files get a clear message', async () => {
+    const dir = path.join(tmp, 'config-errors');
+    mkdirSync(dir, { recursive: true });
+    const msg = path.join(ROOT, 'fixtures/group-three-parties.eml');
+    const write = (name: string, text: string) => {
+      writeFileSync(path.join(dir, name), text);
+      return name;
+    };
+    const both = await runCli(['check', msg, '--config', write('both.json', '{ "warnAt": 9, "blockAt": 2 }')], { cwd: dir });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('warnAt (9, from both.json) is above blockAt (2, from both.json)');
+    const mixed = await runCli(['check', msg, '--config', write('warn.json', '{ "warnAt": 9 }')], { cwd: dir });
+    expect(mixed.stderr).toContain('warnAt (9, from warn.json) is above blockAt (5, from the default)');
+    const flags = await runCli(['check', msg, '--warn-at', '6', '--block-at', '4'], { cwd: dir });
+    expect(flags.stderr).toContain('warnAt (6, from --warn-at) is above blockAt (4, from --block-at)');
+    const empty = await runCli(['check', msg, '--config', write('empty.json', '')], { cwd: dir });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('empty.json: the file is empty (a configuration is a JSON object, e.g. {})');
+    const bom = await runCli(['check', msg, '--config', write('bom.json', '\ufeff{ "blockAt": 3 }')], { cwd: dir });
+    expect(bom.code).toBe(1);
+    expect(bom.stderr).toBe('');
+    const truncated = await runCli(['check', msg, '--config', write('cut.json', '{ "blockAt": 3')], { cwd: dir });
+    expect(truncated.code).toBe(2);
+    expect(truncated.stderr).toContain('invalid JSON at line 1, column 15');
+    const token = await runCli(['check', msg, '--config', write('token.json', '{\n  "blockAt": }')], { cwd: dir });
+    expect(token.stderr).toMatch(/invalid JSON at line 2, column \d+\./);
+  });
+
+  it('--max-warnings accepts 0 and says so; an empty --trusted-domain is refused, not ignored', async () => {
+    const neg = await runCli(['check', 'fixtures/customer-list-to.eml', '--max-warnings', '-1']);
+    expect(neg.code).toBe(2);
+    expect(neg.stderr).toContain('--max-warnings takes a whole number, 0 or more');
+    const empty = await runCli(['check', 'fixtures/customer-list-to.eml', '--trusted-domain', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--trusted-domain takes a domain name');
+  });
+
   it('--output writes the report to a file and nothing to stdout', async () => {
     const out = path.join(tmp, 'report.json');
     const r = await runCli(['check', 'fixtures/clean-internal.eml', '--format', 'json', '--output', out]);

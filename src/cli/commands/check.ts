@@ -26,7 +26,7 @@ export function registerCheck(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json', 'sarif', 'github', 'junit']).default('human'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp', 'json']))
-    .option('--max-warnings <n>', 'exit 1 when more than this many warnings are found', (v) => (v === '0' ? 0 : parseCount('--max-warnings')(v)))
+    .option('--max-warnings <n>', 'exit 1 when more than this many warnings are found', parseCount('--max-warnings', 0))
     .option('-q, --quiet', 'leave out messages that pass')
     .option('--redact', 'mask addresses in the output (j***@example.com)')
     .option('--no-redact', 'show full addresses even in formats that mask them by default (sarif, github, junit)')

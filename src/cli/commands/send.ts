@@ -58,7 +58,7 @@ export function registerSend(program: Command): void {
     .option('--journal <file>', 'record accepted deliveries here; a rerun skips them')
     .option('--rate <n/s>', 'at most this many messages per second (10, 10/s, 600/min)', parseRate)
     .option('--pool <n>', 'SMTP connections to use at once (default 1)', parseCount('--pool'))
-    .option('--retries <n>', 'attempts after a transient failure (default 3)', (v) => (v === '0' ? 0 : parseCount('--retries')(v)))
+    .option('--retries <n>', 'attempts after a transient failure (default 3)', parseCount('--retries', 0))
     .option('--timeout <seconds>', 'connection and greeting timeout (default 30)', parseCount('--timeout'))
     .option('--from <address>', 'envelope sender (MAIL FROM) instead of the header or transcript sender')
     .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp']))
