@@ -23,7 +23,7 @@ export function jsonErrorPosition(text: string, err: unknown): string {
   // No position in the engine's message ("Unexpected end of JSON input", an unexpected token):
   // the end of the text, or the first occurrence of the token it names.
   const token = /Unexpected token '(.+?)'/.exec(message)?.[1];
-  const at = token !== undefined && text.indexOf(token) !== -1 ? text.indexOf(token) : text.trimEnd().length;
+  const at = token !== undefined && text.indexOf(token) !== -1 ? text.indexOf(token) : text.length;
   const pos = m ? Number(m[1]) : at;
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
