@@ -349,9 +349,20 @@ export async function* readMbox(stream: NodeJS.ReadableStream, source: string, f
   if (last) yield last;
 }
 
+/** Problems of a bad transcript named in its one failure; the rest are counted. */
+export const MAX_TRANSCRIPT_PROBLEMS_SHOWN = 3;
+
 function* fromTranscript(bytes: Uint8Array, source: string, file: string | undefined): Generator<InputItem> {
   const transcript = parseSmtpTranscript(bytes);
-  for (const p of transcript.problems) yield failure(source, 'bad-transcript', `line ${p.line}: ${p.problem}`);
+  // One failure for the file however many lines are wrong (a message read as a transcript has a
+  // problem on every line); its good transactions are still checked.
+  const problems = transcript.problems;
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_TRANSCRIPT_PROBLEMS_SHOWN).map((p) => `line ${p.line}: ${p.problem}`);
+    const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
+    const what = transcript.transactions.length === 0 ? 'no complete SMTP transaction; ' : '';
+    yield failure(source, 'bad-transcript', `${what}${shown.join('; ')}${more}`);
+  }
   let n = 0;
   for (const t of transcript.transactions) {
     n++;

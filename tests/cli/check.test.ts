@@ -149,6 +149,27 @@ describe('mailguard check (built CLI)', () => {
     expect(empty.stderr).toContain('--trusted-domain takes a domain name');
   });
 
+  it('--input smtp on a file that is not a transcript: one error for the file, not one per line', async () => {
+    const eml = path.join(tmp, 'long.eml');
+    writeFileSync(eml, `From: a@corp.example\nTo: b@corp.example\nSubject: x\n\n${'body line\n'.repeat(200)}`);
+    const r = await runCli(['check', '--input', 'smtp', eml, '--format', 'json']);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary).toMatchObject({ checked: 1, error: 1 });
+    const detail = doc.results[0].findings[0].args.detail as string;
+    expect(detail).toMatch(/^no complete SMTP transaction; line 1: .*; line 2: .*; line 3: .*; and 200 more$/);
+  });
+
+  it('a transcript with one bad transaction reports that problem once and still checks the good ones', async () => {
+    const good = readFileSync(path.join(ROOT, 'fixtures/check/bcc-envelope.smtp'), 'latin1').replace(/QUIT\s*$/, '');
+    const file = path.join(tmp, 'mixed.smtp');
+    writeFileSync(file, `${good}MAIL FROM:<a@corp.example>\nBOGUS\nQUIT\n`);
+    const r = await runCli(['check', file, '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results.map((x: { verdict: string }) => x.verdict)).toEqual(['error', 'pass', 'block']);
+    expect(doc.results[0].findings[0].args.detail).toMatch(/^line \d+: /);
+  });
+
   it('--output writes the report to a file and nothing to stdout', async () => {
     const out = path.join(tmp, 'report.json');
     const r = await runCli(['check', 'fixtures/clean-internal.eml', '--format', 'json', '--output', out]);
