@@ -9,8 +9,9 @@ import { readHeaderBlock } from '../message/header-block.js';
 import { bodyWorthScanning } from './mime.js';
 
 /** Bytes of one message read for the body scan. The text body and text attachments come first
- * in real mail; past this a message is mostly attachments (a 100-MB message costs 8 MiB, not 100). */
-export const MAX_SCANNED_MESSAGE_BYTES = 8 * 1024 * 1024;
+ * in real mail, and ten distinct addresses of a pasted list or CSV show within its first KBs;
+ * past this a message is mostly attachments (a 100-MB message costs 1 MiB, not 100). */
+export const MAX_SCANNED_MESSAGE_BYTES = 1024 * 1024;
 
 export async function readWholeForScan(item: InputMessage): Promise<Uint8Array | undefined> {
   if (item.complete) return item.bytes;
