@@ -53,6 +53,8 @@ export interface ReadInputsOptions {
   stdin?: NodeJS.ReadableStream;
   /** Files read at once. */
   concurrency?: number;
+  /** Filled with the files directory walks passed over (other extensions), so the CLI can say so. */
+  skipped?: string[];
 }
 
 /** File name endings read when walking a directory. */
@@ -92,7 +94,7 @@ function errnoDetail(err: unknown): string {
  * A directory that cannot be listed (permissions) is a failure in the list, not an exception:
  * the files around it are still read and it is reported.
  */
-export async function walkDirectory(dir: string): Promise<Array<{ path: string } | InputFailure>> {
+export async function walkDirectory(dir: string, skipped?: string[]): Promise<Array<{ path: string } | InputFailure>> {
   const out: Array<{ path: string } | InputFailure> = [];
   const list = async (d: string): Promise<Dirent[] | undefined> => {
     try {
@@ -139,6 +141,9 @@ export async function walkDirectory(dir: string): Promise<Array<{ path: string }
         await visit(p);
       } else if (k === 'file' && MESSAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
         out.push({ path: p });
+      } else if (k === 'file' && !isMaildir && !e.name.startsWith('.')) {
+        // Hidden files (.gitkeep, .DS_Store) and a Maildir's own files are not drafts anyone missed.
+        skipped?.push(p);
       }
     }
   };
@@ -147,7 +152,7 @@ export async function walkDirectory(dir: string): Promise<Array<{ path: string }
 }
 
 /** Expands the user's input specs into file paths (and `-`), keeping their order. */
-export async function expandSpecs(specs: string[]): Promise<Array<{ path: string } | InputFailure>> {
+export async function expandSpecs(specs: string[], skipped?: string[]): Promise<Array<{ path: string } | InputFailure>> {
   const out: Array<{ path: string } | InputFailure> = [];
   for (const spec of specs) {
     if (spec === '-') {
@@ -166,7 +171,7 @@ export async function expandSpecs(specs: string[]): Promise<Array<{ path: string
         if (matches.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
         const seen = new Set<string>();
         for (const m of matches) {
-          const found = m.endsWith('/') ? await walkDirectory(m.slice(0, -1) || '/') : [{ path: m }];
+          const found = m.endsWith('/') ? await walkDirectory(m.slice(0, -1) || '/', skipped) : [{ path: m }];
           for (const f of found) {
             if (!('failure' in f)) {
               if (seen.has(f.path)) continue;
@@ -181,7 +186,7 @@ export async function expandSpecs(specs: string[]): Promise<Array<{ path: string
       continue;
     }
     if (st.isDirectory()) {
-      const found = await walkDirectory(spec);
+      const found = await walkDirectory(spec, skipped);
       if (found.length === 0) out.push(failure(spec, 'not-found', `no message files (${[...MESSAGE_EXTENSIONS].join(', ')}) in this directory`));
       out.push(...found);
     } else {
@@ -515,7 +520,7 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
  * Failures are yielded as items, never thrown, so one bad file cannot hide the others.
  */
 export async function* readInputs(specs: string[], options: ReadInputsOptions): AsyncGenerator<InputItem> {
-  const expanded = await expandSpecs(specs);
+  const expanded = await expandSpecs(specs, options.skipped);
   const concurrency = Math.max(1, options.concurrency ?? 16);
   // A window of in-flight reads; each holds the items one input yields, in order.
   const window: Array<Promise<InputItem[] | AsyncGenerator<InputItem>>> = [];

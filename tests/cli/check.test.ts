@@ -170,6 +170,28 @@ describe('mailguard check (built CLI)', () => {
     expect(doc.results[0].findings[0].args.detail).toMatch(/^line \d+: /);
   });
 
+  it('says on stderr which files a directory walk skipped; stdout of machine formats is unchanged', async () => {
+    const dir = path.join(tmp, 'mixed-drafts');
+    mkdirSync(path.join(dir, 'sub'), { recursive: true });
+    const draft = readFileSync(path.join(ROOT, 'fixtures/customer-list-to.eml'));
+    writeFileSync(path.join(dir, 'clean.eml'), readFileSync(path.join(ROOT, 'fixtures/clean-internal.eml')));
+    writeFileSync(path.join(dir, 'offer.txt'), draft);
+    writeFileSync(path.join(dir, 'sub', 'offer2.msg'), draft);
+    writeFileSync(path.join(dir, '.gitkeep'), '');
+    const human = await runCli(['check', dir]);
+    expect(human.code).toBe(0);
+    expect(human.stderr).toContain('2 files in the directories read were skipped (not .eml/.mbox/.mbx/.smtp)');
+    expect(human.stderr).toContain('offer.txt');
+    expect(human.stderr).not.toContain('.gitkeep');
+    const json = await runCli(['check', dir, '--format', 'json']);
+    expect(JSON.parse(json.stdout).summary.checked).toBe(1);
+    expect(json.stderr).toContain('2 files in the directories read were skipped');
+    const fix = await runCli(['fix', dir, '--dry-run']);
+    expect(fix.stderr).toContain('2 files in the directories read were skipped');
+    const named = await runCli(['check', path.join(dir, 'clean.eml')]);
+    expect(named.stderr).toBe('');
+  });
+
   it('--output writes the report to a file and nothing to stdout', async () => {
     const out = path.join(tmp, 'report.json');
     const r = await runCli(['check', 'fixtures/clean-internal.eml', '--format', 'json', '--output', out]);

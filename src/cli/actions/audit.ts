@@ -14,6 +14,7 @@ import { isFailure, readInputs } from '../../io/inputs.js';
 import type { AuditFlags } from '../commands/audit.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveRedact, writeReport } from '../output.js';
+import { writeSkippedNote } from '../skipped-note.js';
 import { resolveSettings } from '../policy-options.js';
 import { createProgress, useColor } from '../terminal.js';
 
@@ -48,7 +49,8 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   const configuredRedact = section.redact ?? settings.config.redact;
   const audit = createAudit(options);
   const progress = createProgress('audited');
-  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true };
+  const skipped: string[] = [];
+  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, skipped };
   if (flags.input) readOptions.format = flags.input;
   let read = 0;
   for await (const item of readInputs(paths, readOptions)) {
@@ -81,6 +83,7 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
       ? formatAuditJson(report, { redact })
       : formatAuditHuman(report, { redact, color: flags.output === undefined && useColor(flags.color) });
   await writeReport(text, flags.output);
+  writeSkippedNote(skipped);
   if (report.summary.unreadable > 0) return EXIT.ERROR;
   return report.summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
 }

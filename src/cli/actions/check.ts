@@ -12,6 +12,7 @@ import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
 import { appendStepSummary, resolveRedact, writeReport } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
+import { writeSkippedNote } from '../skipped-note.js';
 import { createProgress, useColor } from '../terminal.js';
 
 /** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
@@ -45,7 +46,8 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const progress = createProgress('checked');
   // The body scan (ADDRESS_LIST_IN_BODY) reads past the header only where the header promises text.
   const scan = settings.bodyScan !== undefined && settings.policy.rules.ADDRESS_LIST_IN_BODY !== 'off';
-  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan };
+  const skipped: string[] = [];
+  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan, skipped };
   if (flags.input) readOptions.format = flags.input;
   for await (const { item, whole } of withWholeMessages(readInputs(specs, readOptions), scan)) {
     if (isFailure(item)) {
@@ -78,6 +80,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   // on EPIPE with process.exitCode, and a blocked message must not come out as 0.
   process.exitCode = code;
   await writeReport(text, flags.output);
+  writeSkippedNote(skipped);
   if (flags.format === 'github' && process.env.GITHUB_STEP_SUMMARY) await appendStepSummary(process.env.GITHUB_STEP_SUMMARY, githubStepSummary(report, { redact }));
   return code;
 }

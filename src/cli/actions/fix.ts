@@ -15,6 +15,7 @@ import { splitMessage } from '../../rewrite/split.js';
 import type { FixFlags } from '../commands/fix.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveSettings } from '../policy-options.js';
+import { writeSkippedNote } from '../skipped-note.js';
 import { inputSpecs } from './check.js';
 
 /** The human plan lists at most this many addresses per message; the JSON plan lists all. */
@@ -277,7 +278,8 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
   validateFlags(flags, settings.policy.sensitive);
   const specs = inputSpecs(paths);
   const produced: Produced[] = [];
-  for await (const item of readInputs(specs, { headersOnly: false })) {
+  const skipped: string[] = [];
+  for await (const item of readInputs(specs, { headersOnly: false, skipped })) {
     if (isFailure(item)) {
       produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${describeUnreadable(item.failure.reason, item.failure.detail)}.`, outputs: [] }, messages: [] });
       continue;
@@ -301,6 +303,7 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
   const planStream = stdoutBytes !== undefined ? process.stderr : process.stdout;
   if (stdoutBytes !== undefined) await writeStream(process.stdout, stdoutBytes);
   await writeStream(planStream, text);
+  writeSkippedNote(skipped);
   return results.some((r) => r.action === 'refused') ? EXIT.ERROR : EXIT.OK;
 }
 

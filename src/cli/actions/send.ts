@@ -18,6 +18,7 @@ import type { SendFlags } from '../commands/send.js';
 import { EXIT } from '../exit-codes.js';
 import { writeReport } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
+import { writeSkippedNote } from '../skipped-note.js';
 import { createProgress } from '../terminal.js';
 import { inputSpecs } from './check.js';
 
@@ -118,6 +119,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const journal: Journal | undefined = flags.journal ? await openJournal(flags.journal, { readOnly: flags.dryRun === true }) : undefined;
   let relay: Relay | undefined;
   const results: SendResult[] = [];
+  const skipped: string[] = [];
   const progress = createProgress('sent');
   let stoppedBy: string | undefined;
   // Ctrl-C: no new message is started; those in flight finish and are journaled. A second one quits.
@@ -134,7 +136,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
       const { createRelay } = await import('../../relay/index.js');
       relay = await createRelay(relayOptions);
     }
-    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: false };
+    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: false, skipped };
     if (flags.input) readOptions.format = flags.input;
     const items = readInputs(specs, readOptions);
     let index = 0;
@@ -243,6 +245,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
       ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, interrupted, results: results.map((r) => (redact ? redactResult(r) : r)), summary }, null, 2)}\n`
       : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, interrupted, journal: flags.journal });
   await writeReport(text, undefined);
+  writeSkippedNote(skipped);
   if (results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined || interrupted) return EXIT.ERROR;
   if (results.some((r) => r.action === 'blocked')) return EXIT.VIOLATION;
   return EXIT.OK;
