@@ -52,6 +52,14 @@ const TWO_LABELS = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)?$/;
 /** Bounds the cache: a header with 100,000 distinct domains must not keep them all. */
 const REGISTRABLE_CACHE_ENTRIES = 4096;
 
+/** Whether `domain` is a public suffix itself (com, co.uk, github.io, an unknown single label):
+ * an internal or trusted domain like that would make every address under it internal. */
+export function isPublicSuffix(domain: string): boolean {
+  if (domain.startsWith('[')) return false;
+  getDomain ??= (require('tldts') as { getDomain: typeof getDomain }).getDomain;
+  return getDomain!(domain, { allowPrivateDomains: true }) === null;
+}
+
 /** The registrable domain (eTLD+1) per the public suffix list, or the domain itself. */
 export function registrableDomain(domain: string): string {
   if (domain.startsWith('[')) return domain;

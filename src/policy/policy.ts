@@ -3,6 +3,7 @@
 
 import { normaliseDomain } from '../message/domain.js';
 import { MailguardError } from '../errors.js';
+import { isPublicSuffix } from './classify.js';
 import type { BodyScanOptions } from '../body/settings.js';
 import type { FindingCode, Severity } from '../findings.js';
 
@@ -60,6 +61,12 @@ export function normaliseConfiguredDomain(domain: string, where: string): string
   if (!result.ok) {
     throw new MailguardError('ECONFIG', `${where}: "${domain}" is not a valid domain name (${result.problem}).`, {
       hint: 'Give a domain such as corp.example; subdomains are included automatically.',
+    });
+  }
+  // Fail closed: "com" or "co.uk" as an internal or trusted domain would pass every mailing.
+  if ((where === 'internalDomains' || where === 'trustedDomains') && isPublicSuffix(result.ascii)) {
+    throw new MailguardError('ECONFIG', `${where}: "${domain}" is a public suffix, so every address under it would count as internal.`, {
+      hint: 'Give your organisation\'s own domain, such as corp.example (its subdomains are included).',
     });
   }
   return result.ascii;

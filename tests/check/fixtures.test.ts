@@ -175,6 +175,12 @@ describe('check: policy', () => {
   it('refuses invalid policies with the key named', () => {
     expect(() => createPolicy({ warnAt: 6, blockAt: 5 })).toThrow(/warnAt/);
     expect(() => createPolicy({ internalDomains: ['not a domain'] })).toThrow(/internalDomains/);
+    // A public suffix as internal or trusted would make every address under it internal (fail open).
+    for (const suffix of ['com', 'co.uk', 'github.io', 'test', '.com']) {
+      expect(() => createPolicy({ trustedDomains: [suffix] })).toThrow(/public suffix/);
+      expect(() => createPolicy({ internalDomains: [suffix] })).toThrow(/public suffix/);
+    }
+    expect(createPolicy({ internalDomains: ['corp.co.uk', 'mail.corp.example'] }).internalDomains).toEqual(['corp.co.uk', 'mail.corp.example']);
   });
 });
 
