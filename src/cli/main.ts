@@ -32,8 +32,9 @@ function buildProgram(): Command {
   registerAudit(program);
   program.addHelpText(
     'after',
-    '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config, unreadable input, relay failure).\n' +
-      'mailguard sendmail uses sendmail\'s exit codes (sysexits) instead: see "mailguard sendmail --help".\n' +
+    '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config,\n' +
+      'unreadable input, relay failure). mailguard sendmail uses sendmail\'s exit\n' +
+      'codes (sysexits) instead: see "mailguard sendmail --help".\n' +
       'Run "mailguard <command> --help" for a command\'s options.',
   );
   // Subcommands inherit exitOverride so usage errors come back here (exit 2, not commander's 1).

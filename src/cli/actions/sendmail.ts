@@ -42,39 +42,50 @@ const defaultIo = (): SendmailIo => ({
 export const SENDMAIL_USAGE = `Usage: mailguard sendmail [options] [--] [recipients...]
        mailguard-sendmail [options] [--] [recipients...]
 
-A drop-in sendmail: reads a message on stdin, checks it with the mailguard policy, applies the
-on-violation action (block, bcc, split, warn) and delivers it through the SMTP relay, or through
-a real sendmail binary with --via-sendmail.
+A drop-in sendmail: reads a message on stdin, checks it with the mailguard
+policy, applies the on-violation action (block, bcc, split, warn) and delivers
+it through the SMTP relay, or through a real sendmail binary (--via-sendmail).
 
 Sendmail options:
-  -t                 recipients from To, Cc and Bcc (Bcc is removed); command-line ones are added
-  -i, -oi            a line with a single "." is not the end of the message
-  -f SENDER          envelope sender (also -fSENDER, -r SENDER; <> for the null sender)
-  -F NAME            sender's full name, for a From field added when the message has none
-  -bm                deliver a message (the default and only mode)
-  -v                 notes on stderr (same as --debug)
-  -oXXX -B... -odi -oem -N... -R... -V... -X... -C... -h N -U -m -n   accepted and ignored
+  -t             recipients from To, Cc and Bcc (Bcc is removed); command-line
+                 ones are added
+  -i, -oi        a line with a single "." is not the end of the message
+  -f SENDER      envelope sender (also -fSENDER, -r SENDER; <> for the null
+                 sender)
+  -F NAME        sender's full name, for a From field added when there is none
+  -bm            deliver a message (the default and only mode)
+  -v             notes on stderr (same as --debug)
+  accepted and ignored: -oXXX -B... -odi -oem -N... -R... -V... -X... -C...
+                 -h N -U -m -n
 
 mailguard options:
-  --smtp URL                 relay (else MAILGUARD_SMTP_URL, else "smtp" in the configuration)
-  --via-sendmail PATH        hand the final message to this sendmail-compatible binary instead
-  --on-violation ACTION      block (default), bcc, split or warn
-  --spool DIR                keep blocked and undeliverable messages in DIR for review
-  --config FILE              configuration file (default: searched upward from the working directory)
-  --internal-domain D, --trusted-domain D, --warn-at N, --block-at N, --sensitive, --rule CODE=SEVERITY
-  --debug                    notes on stderr
-  --help                     this text
+  --smtp URL             relay (else MAILGUARD_SMTP_URL, else "smtp" in the
+                         configuration)
+  --via-sendmail PATH    hand the final message to this sendmail-compatible
+                         binary instead
+  --on-violation ACTION  block (default), bcc, split or warn
+  --spool DIR            keep blocked and undeliverable messages in DIR for
+                         review
+  --config FILE          configuration file (default: searched upward from the
+                         working directory)
+  --debug                notes on stderr
+  --help                 this text
+  and the policy options of check: --internal-domain D, --trusted-domain D,
+  --warn-at N, --block-at N, --sensitive, --rule CODE=SEVERITY
 
-The configuration's "sendmail" section may set smtp, viaSendmail, onViolation, spool and from.
+The configuration's "sendmail" section may set smtp, viaSendmail, onViolation,
+spool and from.
 
-Exit codes (sysexits): 0 delivered; 64 bad command line; 65 blocked by policy or unreadable
-message; 67 the relay refused some recipients; 69 the relay refused the message; 75 relay
-unreachable or temporary refusal (try again later); 78 configuration error.
+Exit codes (sysexits): 0 delivered; 64 bad command line; 65 blocked by policy
+or unreadable message; 67 the relay refused some recipients; 69 the relay
+refused the message; 75 relay unreachable or temporary refusal (try again
+later); 78 configuration error.
 
 Examples:
   git config sendemail.sendmailCmd "mailguard-sendmail"
   printf 'To: a@example.org\\nSubject: hi\\n\\nhello\\n' | mailguard sendmail -t -i
-  mailguard sendmail -oi -f me@corp.example -- a@example.org b@example.net < message.eml
+  mailguard sendmail -oi -f me@corp.example -- a@example.org b@example.net \\
+    < message.eml
 `;
 
 /** Where the message goes: a relay's settings or a binary; resolved before stdin is read. */

@@ -42,7 +42,8 @@ export function registerAudit(program: Command): void {
     'after',
     '\nExamples:\n' +
       '  mailguard audit Sent.mbox --internal-domain corp.example\n' +
-      '  mailguard audit ~/Maildir/.Sent --since 2026-01-01 --html audit.html --csv incidents.csv\n' +
+      '  mailguard audit ~/Maildir/.Sent --since 2026-01-01 --html audit.html\n' +
+      '  mailguard audit Sent.mbox --since 2026-01 --csv incidents.csv\n' +
       '  mailguard audit export/ --format json > audit.json\n',
   );
   cmd.action(async (paths: string[], flags: AuditFlags) => {

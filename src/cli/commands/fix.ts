@@ -50,11 +50,11 @@ export function registerFix(program: Command): void {
   cmd.addHelpText(
     'after',
     '\nExamples:\n' +
-      '  mailguard fix draft.eml -o fixed.eml                  # external To/Cc -> Bcc\n' +
-      '  mailguard fix draft.eml > fixed.eml                   # draft on stdout, plan on stderr\n' +
+      '  mailguard fix draft.eml -o fixed.eml   # external To/Cc -> Bcc\n' +
+      '  mailguard fix draft.eml > fixed.eml    # draft on stdout, plan on stderr\n' +
       '  mailguard fix outbox/ --in-place --internal-domain corp.example\n' +
       '  mailguard fix patients.eml --sensitive --strategy split -o copies/\n' +
-      '  mailguard fix campaign.eml --strategy split -o campaign-split.mbox --format json\n',
+      '  mailguard fix campaign.eml --strategy split -o split.mbox --format json\n',
   );
   cmd.action(async (paths: string[], flags: FixFlags) => {
     const { runFix } = await import('../actions/fix.js');

@@ -47,9 +47,13 @@ export function registerProxy(program: Command): void {
     'after',
     '\nExamples:\n' +
       '  mailguard proxy --upstream smtp://127.0.0.1:25 --internal-domain corp.example\n' +
-      '  mailguard proxy --listen 127.0.0.1:10025 --upstream smtp://127.0.0.1:10026 --log json   # Postfix content filter\n' +
-      '  echo "$PASSWORD" | mailguard proxy --hash-password   # then put alice:<hash> in the auth file\n' +
-      '  mailguard proxy --listen 0.0.0.0:587 --auth-file users --tls-key key.pem --tls-cert cert.pem --upstream smtp://relay:25\n',
+      '  # a Postfix content filter:\n' +
+      '  mailguard proxy --listen 127.0.0.1:10025 --upstream smtp://127.0.0.1:10026 \\\n' +
+      '    --log json\n' +
+      '  # a hash for the auth file (a line alice:<hash>):\n' +
+      '  echo "$PASSWORD" | mailguard proxy --hash-password\n' +
+      '  mailguard proxy --listen 0.0.0.0:587 --auth-file users \\\n' +
+      '    --tls-key key.pem --tls-cert cert.pem --upstream smtp://relay:25\n',
   );
   cmd.action(async (flags: ProxyFlags) => {
     const { runProxy } = await import('../actions/proxy.js');

@@ -70,8 +70,10 @@ export function registerSend(program: Command): void {
     'after',
     '\nExamples:\n' +
       '  mailguard send draft.eml --smtp smtp://relay.corp.example:587\n' +
-      '  MAILGUARD_SMTP_URL=smtps://mail.corp.example mailguard send outbox/ --on-violation bcc\n' +
-      '  mailguard send campaign.mbox --on-violation split --journal campaign.journal --rate 5/s\n' +
+      '  MAILGUARD_SMTP_URL=smtps://mail.corp.example mailguard send outbox/ \\\n' +
+      '    --on-violation bcc\n' +
+      '  mailguard send campaign.mbox --on-violation split --journal sent.journal \\\n' +
+      '    --rate 5/s\n' +
       '  generate-campaign | mailguard send - --smtp smtp://127.0.0.1:25 --dry-run\n',
   );
   cmd.action(async (paths: string[], flags: SendFlags) => {
