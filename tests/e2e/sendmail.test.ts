@@ -300,7 +300,7 @@ describe('--via-sendmail and --spool', () => {
     scratch = await scratchDir();
     const r = await runSendmail(['--help'], { cwd: scratch.dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('-t                 recipients from To, Cc and Bcc');
+    expect(r.stdout).toContain('-t             recipients from To, Cc and Bcc');
     expect(r.stdout).toContain('75 relay');
   });
 });
