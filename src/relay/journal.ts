@@ -8,7 +8,8 @@
 // left is a crash between the server's "250" and the fsync of its record; SMTP cannot close it.
 
 import { createHash } from 'node:crypto';
-import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { open, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { MailguardError } from '../errors.js';
 import { readHeaderBlock, unfold } from '../message/header-block.js';
 
@@ -54,8 +55,72 @@ export function messageIdentity(bytes: Uint8Array): MessageIdentity {
 
 const keyOf = (id: MessageIdentity) => `${id.messageId}\u0000${id.sha256}`;
 
+/** Whether a process with this id runs on this machine (EPERM: it does, as another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `FILE.lock` (created exclusively, holding the pid) for the run: two sends with the same
+ * journal at once would both read it before either wrote, and send everything twice. A lock left
+ * by a process that no longer runs (a crash, kill -9) is taken over. Returns the release.
+ */
+async function lockJournal(file: string): Promise<() => Promise<void>> {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const h = await open(lock, 'wx', 0o600);
+      await h.write(`${process.pid}\n`);
+      await h.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new MailguardError('EUSAGE', `cannot lock the journal ${file} (${lock}): ${(err as Error).message}`);
+      const pid = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      if (attempt === 0 && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) {
+        await unlink(lock).catch(() => undefined);
+        continue;
+      }
+      throw new MailguardError('EUSAGE', `the journal ${file} is in use by another mailguard send${Number.isInteger(pid) && pid > 0 ? ` (pid ${pid})` : ''}.`, {
+        hint: `Wait for that run to finish: two runs with one journal would send everything twice. If no such run is going on, remove ${lock}.`,
+      });
+    }
+  }
+  // A second Ctrl-C exits at once: the lock goes with the process.
+  const onExit = () => {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', onExit);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    process.off('exit', onExit);
+    await unlink(lock).catch(() => undefined);
+  };
+}
+
 /** Opens (creating if needed) a journal. `readOnly`: read what it holds, write nothing (--dry-run). */
 export async function openJournal(file: string, options: { readOnly?: boolean } = {}): Promise<Journal> {
+  // Locked before it is read: a second run must not plan from a journal the first is still writing.
+  const release = options.readOnly ? undefined : await lockJournal(file);
+  try {
+    return await openLocked(file, options, release);
+  } catch (err) {
+    await release?.();
+    throw err;
+  }
+}
+
+async function openLocked(file: string, options: { readOnly?: boolean }, release: (() => Promise<void>) | undefined): Promise<Journal> {
   let text = '';
   try {
     text = await readFile(file, 'utf8');
@@ -132,6 +197,7 @@ export async function openJournal(file: string, options: { readOnly?: boolean } 
       await queue;
       await handle?.close();
       handle = undefined;
+      await release?.();
     },
   };
 }

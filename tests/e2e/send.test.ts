@@ -271,6 +271,22 @@ describe('partial failures', () => {
 });
 
 describe('the journal', () => {
+  it('a second send with a journal in use is refused before anything is sent; the lock goes when the run ends', async () => {
+    sink = await startSink();
+    const journal = path.join(tmp, 'busy.journal');
+    // This test process stands for a run still sending.
+    await writeFile(`${journal}.lock`, `${process.pid}\n`);
+    const busy = await runCli(['send', fx('send-clean.eml'), '--smtp', sink.url, '--journal', journal, ...POLICY]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toContain(`the journal ${journal} is in use by another mailguard send (pid ${process.pid})`);
+    expect(sink.messages).toHaveLength(0);
+    await rm(`${journal}.lock`);
+    const ok = await runCli(['send', fx('send-clean.eml'), '--smtp', sink.url, '--journal', journal, ...POLICY]);
+    expect(ok.code).toBe(0);
+    expect(sink.messages).toHaveLength(1);
+    await expect(readFile(`${journal}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('after the relay drops mid-batch and comes back, a rerun delivers each message exactly once', async () => {
     let dropped = false;
     sink = await startSink({

@@ -66,3 +66,24 @@ it('read-only (dry run) remembers nothing on disk', async () => {
   await j.close();
   await expect(readFile(file)).rejects.toMatchObject({ code: 'ENOENT' });
 });
+
+it('is taken by one run at a time: a second open is refused naming the pid; a lock of a dead process is taken over', async () => {
+  const file = path.join(dir, 'j');
+  const j = await openJournal(file);
+  expect((await readFile(`${file}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+  await expect(openJournal(file)).rejects.toThrow(new RegExp(`in use by another mailguard send \\(pid ${process.pid}\\)`));
+  // A dry run only reads: no lock needed.
+  await (await openJournal(file, { readOnly: true })).close();
+  await j.close();
+  await expect(readFile(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+  // A crashed run's lock (its process is gone) does not block the rerun.
+  const { spawnSync } = await import('node:child_process');
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  await writeFile(`${file}.lock`, `${dead}\n`);
+  const k = await openJournal(file);
+  await k.close();
+  // A journal that cannot be opened leaves no lock behind.
+  await writeFile(file, 'not a journal\nat all\n');
+  await expect(openJournal(file)).rejects.toBeInstanceOf(MailguardError);
+  await expect(readFile(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+});
