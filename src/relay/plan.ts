@@ -12,7 +12,7 @@ import type { OnViolation } from '../policy/config.js';
 import type { Policy } from '../policy/policy.js';
 import type { MessageResult } from '../result.js';
 import { rewriteToBcc, splitMessage, type RewritePlan } from '../rewrite/index.js';
-import { stripBcc } from '../rewrite/strip-bcc.js';
+import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 
 export interface PlanOptions {
   onViolation: OnViolation;
@@ -66,11 +66,13 @@ export function headerSender(bytes: Uint8Array): string | undefined {
 }
 
 /** Plans the relaying of one message. Never throws for a message's content: it refuses instead. */
-export function planDelivery(bytes: Uint8Array, policy: Policy, options: PlanOptions): DeliveryPlan {
+export function planDelivery(input: Uint8Array, policy: Policy, options: PlanOptions): DeliveryPlan {
+  // A BOM or a leading mbox `From ` line is not part of the message: never relayed.
+  const { bytes, lines: dropped } = stripLeadingEnvelope(input);
   const checkOptions: Parameters<typeof checkMessage>[2] = {};
   if (options.source !== undefined) checkOptions.source = options.source;
   if (options.envelope) checkOptions.envelope = options.envelope;
-  if (options.lineOffset !== undefined) checkOptions.lineOffset = options.lineOffset;
+  if (options.lineOffset !== undefined || dropped > 0) checkOptions.lineOffset = (options.lineOffset ?? 0) + dropped;
   const result = checkMessage(bytes, policy, checkOptions);
   const blocking = result.findings.filter((f) => f.severity === 'error');
   const plan: DeliveryPlan = { outcome: 'send', result, blocking, transactions: [] };

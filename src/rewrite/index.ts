@@ -3,4 +3,4 @@
 export type { BccOptions, MovedRecipient, RewritePlan, SplitCopy, SplitOptions } from './plan.js';
 export { rewriteToBcc, UNDISCLOSED_GROUP } from './bcc.js';
 export { splitMessage } from './split.js';
-export { stripBcc } from './strip-bcc.js';
+export { stripBcc, stripLeadingEnvelope } from './strip-bcc.js';

@@ -12,3 +12,26 @@ export function stripBcc(bytes: Uint8Array, header: HeaderBlock = readHeaderBloc
   if (edits.length === 0) return bytes;
   return editFields(bytes, header, edits);
 }
+
+/**
+ * What a file or pipe may carry before the message that is not part of it: a UTF-8 byte order
+ * mark (a draft saved by Notepad) and a leading mbox `From ` envelope line. Relayed, they would
+ * start the SMTP DATA with a line that is not a header field (or a From field named "\ufeffFrom"),
+ * and receivers read the header as body. Postfix's cleanup drops the `From ` line too.
+ * Returns the message bytes and how many lines were dropped (to keep line numbers file-relative).
+ */
+export function stripLeadingEnvelope(bytes: Uint8Array): { bytes: Uint8Array; lines: number } {
+  let start = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+  let lines = 0;
+  // "From " (not "From:"): an mbox envelope line, up to and including its line end.
+  if (bytes[start] === 0x46 && bytes[start + 1] === 0x72 && bytes[start + 2] === 0x6f && bytes[start + 3] === 0x6d && bytes[start + 4] === 0x20) {
+    let i = start;
+    while (i < bytes.length && bytes[i] !== 0x0a && bytes[i] !== 0x0d) i++;
+    if (bytes[i] === 0x0d) i++;
+    if (bytes[i] === 0x0a) i++;
+    start = i;
+    lines = 1;
+  }
+  return start === 0 ? { bytes, lines: 0 } : { bytes: bytes.subarray(start), lines };
+}

@@ -9,7 +9,7 @@ import { headerRecipients } from '../message/header-recipients.js';
 import { readHeaderBlock } from '../message/header-block.js';
 import { parseMessage } from '../message/parse-message.js';
 import { editFields, headerNewline } from '../rewrite/edit-fields.js';
-import { stripBcc } from '../rewrite/strip-bcc.js';
+import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 import type { SendmailArgs } from './args.js';
 
 /** Right part of an added Message-ID when the sender has no usable domain (RFC 2606: never resolves). */
@@ -78,7 +78,9 @@ function validSender(value: string, where: string): string {
  * (Resent-* when resent) plus the command line; Bcc fields are always removed, as Postfix does,
  * because a relayed Bcc field shows every blind recipient to the others.
  */
-export function prepareSendmailMessage(raw: Uint8Array, args: SendmailArgs, options: PrepareOptions): SendmailMessage {
+export function prepareSendmailMessage(input: Uint8Array, args: SendmailArgs, options: PrepareOptions): SendmailMessage {
+  // A BOM or a leading mbox `From ` line (cron, mailx) is not part of the message: never relayed.
+  const raw = stripLeadingEnvelope(input).bytes;
   const parsed = parseMessage(raw);
   const recipients = new Set<string>();
   if (args.extractRecipients) {

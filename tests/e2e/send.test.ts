@@ -149,6 +149,22 @@ describe('rewrite before sending', () => {
 });
 
 describe('envelopes and inputs', () => {
+  it('never relays a leading mbox From_ line or a BOM (also in split copies); findings keep file line numbers', async () => {
+    sink = await startSink();
+    const exposed = await readFile(fx('send-exposed.eml'), 'latin1');
+    const withFromLine = path.join(tmp, 'from-line.eml');
+    const withBom = path.join(tmp, 'bom.eml');
+    await writeFile(withFromLine, `From sales@corp.example Mon Nov  2 10:00:00 2026\n${exposed}`, 'latin1');
+    await writeFile(withBom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(await readFile(fx('send-clean.eml')))]));
+    const r = await runCli(['send', withFromLine, withBom, '--smtp', sink.url, '--on-violation', 'split', ...POLICY]);
+    expect(r.code).toBe(0);
+    expect(sink.messages.length).toBeGreaterThan(2);
+    for (const m of sink.messages) expect(m.raw.subarray(0, 6).toString('latin1')).toBe('From: ');
+    const dry = await runCli(['send', withFromLine, '--dry-run', '--format', 'json', ...POLICY]);
+    const check = await runCli(['check', withFromLine, '--format', 'json', ...POLICY]);
+    expect(JSON.parse(dry.stdout).results[0].findings[0].line).toBe(JSON.parse(check.stdout).results[0].findings[0].line);
+  });
+
   it('takes the envelope of an SMTP transcript, hidden recipients included', async () => {
     sink = await startSink();
     const r = await runCli(['send', fx('send-transcript.smtp'), '--smtp', sink.url, ...POLICY]);

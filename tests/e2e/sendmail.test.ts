@@ -53,6 +53,18 @@ describe('mailguard-sendmail delivering through the relay', () => {
     expect(raw).toContain('\r\n\r\nline 1\r\n');
   });
 
+  it('drops a leading mbox From_ line and a BOM: the relayed DATA starts with a header field', async () => {
+    const s = await setup();
+    const fromLine = `From dev@corp.example Mon Nov  2 10:00:00 2026\n${CLEAN}`;
+    expect((await runSendmail(['-t', '-i'], { input: fromLine, cwd: scratch.dir })).code).toBe(0);
+    expect((await runSendmail(['-t', '-i'], { input: `\ufeff${CLEAN}`, cwd: scratch.dir })).code).toBe(0);
+    expect(s.messages).toHaveLength(2);
+    for (const m of s.messages) {
+      expect(m.raw.subarray(0, 6).toString('latin1')).toBe('From: ');
+      expect(m.mailFrom).toBe('dev@corp.example');
+    }
+  });
+
   it('a Python program with os.popen("sendmail -t -i"), the classic idiom', async () => {
     const s = await setup();
     const py = [
