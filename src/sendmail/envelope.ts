@@ -42,6 +42,8 @@ export interface SendmailMessage {
 export interface PrepareOptions {
   /** The envelope sender when neither -f nor the message gives one (config `sendmail.from`). */
   defaultSender?: string;
+  /** Last resort, as sendmail and Postfix do for cron and mailx: the login name at this host (user@host.example). */
+  loginSender?: string;
   /** For a missing Date field. */
   now: Date;
   /** For a missing Message-ID field: its unique left part; the right part is the sender's domain. */
@@ -103,9 +105,13 @@ export function prepareSendmailMessage(input: Uint8Array, args: SendmailArgs, op
   if (args.sender !== undefined) mailFrom = validSender(args.sender, '-f');
   else if (options.defaultSender !== undefined) mailFrom = validSender(options.defaultSender, 'sendmail.from');
   else if (fromField) mailFrom = fromField.mailbox.address;
+  else if (options.loginSender !== undefined) mailFrom = normaliseAddress(options.loginSender);
   if (mailFrom === undefined) {
     const why = parsed.header.fields.some((f) => f.key === 'from') ? 'the From field holds no full address (cron writes "root")' : 'the message has no From field';
-    throw new MailguardError('EUSAGE', `no envelope sender: ${why} and no -f was given.`, { hint: 'Pass -f you@example.org, or set "sendmail": { "from": "..." } in the configuration.' });
+    // Not the caller's command line (64 would say so): this host needs a sender configured once (78).
+    throw new MailguardError('ECONFIG', `no envelope sender: ${why}, no -f was given, and this host has no domain to add to the login name.`, {
+      hint: 'Set "sendmail": { "from": "cron@host.example" } in the configuration once, or pass -f you@example.org.',
+    });
   }
 
   // Header fields sendmail would add; written at the end of the header block.

@@ -188,6 +188,25 @@ describe('exit statuses (sysexits)', () => {
     }
   });
 
+  it('a cron-style message without From and -f: sent from user@host, or 78 (not 64) asking for sendmail.from once', async () => {
+    const s = await setup();
+    const os = await import('node:os');
+    const r = await runSendmail(['-oi', 'ops@corp.example'], { input: 'Subject: only subject\n\nbody\n', cwd: scratch.dir });
+    if (os.hostname().includes('.')) {
+      expect(r.code).toBe(0);
+      expect(s.messages[0]!.mailFrom).toBe(`${os.userInfo().username}@${os.hostname()}`.toLowerCase());
+    } else {
+      expect(r.code).toBe(78);
+      expect(r.stderr).toContain('"sendmail": { "from"');
+      expect(s.messages).toHaveLength(0);
+    }
+    // Once configured, the same call delivers.
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, smtp: s.url, sendmail: { from: 'cron@build.corp.example' } }));
+    const configured = await runSendmail(['-oi', 'ops@corp.example'], { input: 'Subject: only subject\n\nbody\n', cwd: scratch.dir });
+    expect(configured.code).toBe(0);
+    expect(s.messages.at(-1)!.mailFrom).toBe('cron@build.corp.example');
+  });
+
   it('65 for an empty or headerless message and for -t without recipients', async () => {
     const s = await setup();
     expect((await runSendmail(['-i', 'a@x1.test', '-f', 'me@corp.example'], { input: '', cwd: scratch.dir })).code).toBe(65);

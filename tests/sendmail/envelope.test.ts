@@ -53,13 +53,24 @@ describe('prepareSendmailMessage', () => {
     expect(out).toContain('From: "Eve Bcc: spy@evil.test" <r@corp.example>\n');
   });
 
+  it('no From, no -f, no configured sender: the login name at the host, as sendmail does (cron, mailx)', () => {
+    const opts = { now, messageIdLocal: 'fixed', loginSender: 'cron@build.corp.example' };
+    const out = prepareSendmailMessage(Buffer.from('Subject: only subject\n\nbody\n'), parseSendmailArgs(['-i', 'ops@corp.example']), opts);
+    expect(out.envelope.mailFrom).toBe('cron@build.corp.example');
+    expect(text(out.bytes)).toMatch(/^From: cron@build\.corp\.example$/m);
+    // A From field or a configured sender still wins.
+    const configured = prepareSendmailMessage(Buffer.from('Subject: s\n\nb\n'), parseSendmailArgs(['ops@corp.example']), { ...opts, defaultSender: 'noreply@corp.example' });
+    expect(configured.envelope.mailFrom).toBe('noreply@corp.example');
+    expect(prepareSendmailMessage(Buffer.from(MSG), parseSendmailArgs(['-t']), opts).envelope.mailFrom).toBe('me@corp.example');
+  });
+
   const errors: Array<[string, string, string[], string, RegExp]> = [
     ['no recipients without -t', MSG, ['-i'], 'EUSAGE', /no recipients given/],
     ['-t and no recipient fields', 'From: me@corp.example\nSubject: s\n\nb\n', ['-t'], 'EINPUT', /-t found no To, Cc or Bcc/],
     ['-t and an ambiguous To', 'From: me@corp.example\nTo: "a@x.test, b@y.test\n\nb\n', ['-t'], 'EINPUT', /-t: the to field cannot be read/],
     ['an unqualified command-line recipient', MSG, ['root'], 'EUSAGE', /"root" is not a recipient address .*no domain/],
     ['a bad -f', MSG, ['-f', 'not an address', '-t'], 'EUSAGE', /-f "not an address" is not an email address/],
-    ['no From and no -f', 'Subject: s\n\nb\n', ['a@x.test'], 'EUSAGE', /no envelope sender: the message has no From field/],
+    ['no From and no -f', 'Subject: s\n\nb\n', ['a@x.test'], 'ECONFIG', /no envelope sender: the message has no From field, no -f was given/],
   ];
   it.each(errors)('refuses %s', (_name, message, argv, code, pattern) => {
     let caught: unknown;

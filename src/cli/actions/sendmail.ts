@@ -4,6 +4,7 @@
 // callers of sendmail read them: nothing is sent unless everything before delivery succeeded.
 
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { MailguardError } from '../../errors.js';
 import type { Envelope } from '../../message/envelope.js';
 import type { OnViolation } from '../../policy/config.js';
@@ -87,6 +88,18 @@ Examples:
   mailguard sendmail -oi -f me@corp.example -- a@example.org b@example.net \\
     < message.eml
 `;
+
+/** user@host as sendmail uses it when nothing names a sender; only with a host name that has a domain. */
+function loginSender(): string | undefined {
+  let user: string | undefined;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    user = process.env.LOGNAME ?? process.env.USER;
+  }
+  const host = os.hostname();
+  return user && host.includes('.') ? `${user}@${host}` : undefined;
+}
 
 /** Where the message goes: a relay's settings or a binary; resolved before stdin is read. */
 type Transport = { kind: 'relay'; options: RelayOptions; label: string } | { kind: 'binary'; path: string; label: string };
@@ -248,7 +261,11 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   let decision: SendmailDecision;
   let envelope: Envelope | undefined;
   try {
-    const prepared = prepareSendmailMessage(raw, args, { now: new Date(), messageIdLocal: `${Date.now().toString(36)}.${randomBytes(8).toString('hex')}.mailguard`, ...(setup.from !== undefined ? { defaultSender: setup.from } : {}) });
+    const prepareOptions: Parameters<typeof prepareSendmailMessage>[2] = { now: new Date(), messageIdLocal: `${Date.now().toString(36)}.${randomBytes(8).toString('hex')}.mailguard` };
+    if (setup.from !== undefined) prepareOptions.defaultSender = setup.from;
+    const login = loginSender();
+    if (login !== undefined) prepareOptions.loginSender = login;
+    const prepared = prepareSendmailMessage(raw, args, prepareOptions);
     envelope = prepared.envelope;
     if (prepared.added.length > 0) note(`added ${prepared.added.join(', ')}`);
     note(`envelope: from ${prepared.envelope.mailFrom ? maskAddress(prepared.envelope.mailFrom) : '<>'}, ${plural(prepared.envelope.rcptTo.length, 'recipient')}`);
