@@ -260,14 +260,36 @@ function readHead(file: string): { bytes: Buffer; complete: boolean } {
   }
 }
 
-/** Reads a non-seekable file descriptor from where it is to its end. */
+/**
+ * The most of one message read whole (fix, send, a pipe, stdin): above the largest message
+ * limits of common mail services (Exchange Online 150 MB), so only an endless or broken input
+ * (/dev/zero, a runaway generator) reaches it, and it is reported instead of exhausting memory.
+ */
+export const MAX_MESSAGE_BYTES = 160 * 1024 * 1024;
+
+const tooLarge = () => new Error(`larger than ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB, the most mailguard reads of one message`);
+
+/** Reads a file descriptor from where it is to its end, at most MAX_MESSAGE_BYTES. */
 function readToEnd(fd: number): Buffer {
   const chunks: Buffer[] = [];
+  let size = 0;
   for (;;) {
     const chunk = Buffer.allocUnsafe(HEADER_READ_CHUNK_BYTES);
     const n = readSync(fd, chunk, 0, chunk.length, null);
     if (n === 0) return Buffer.concat(chunks);
+    size += n;
+    if (size > MAX_MESSAGE_BYTES) throw tooLarge();
     chunks.push(chunk.subarray(0, n));
+  }
+}
+
+/** A whole file, at most MAX_MESSAGE_BYTES (a device such as /dev/zero has no end). */
+function readWhole(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    return readToEnd(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -462,7 +484,14 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
       yield* readMbox(Readable.from(rest()), '-', undefined, options.headersOnly && !options.mboxBodies);
       return;
     }
-    for (let chunk = ended ? undefined : await nextChunk(); chunk !== undefined; chunk = await nextChunk()) read.push(chunk);
+    for (let chunk = ended ? undefined : await nextChunk(); chunk !== undefined; chunk = await nextChunk()) {
+      size += chunk.length;
+      if (size > MAX_MESSAGE_BYTES) {
+        yield failure('-', 'unreadable', tooLarge().message);
+        return;
+      }
+      read.push(chunk);
+    }
     const bytes = ended ? head : Buffer.concat(read);
     if (format === 'smtp') {
       yield* fromTranscript(bytes, '-', undefined);
@@ -499,14 +528,19 @@ async function* readOne(file: string, options: ReadInputsOptions, preread?: { by
     return;
   }
   if (format === 'smtp') {
-    const { readFile } = await import('node:fs/promises');
-    yield* fromTranscript(head.complete ? head.bytes : await readFile(file), file, file);
+    let bytes: Buffer;
+    try {
+      bytes = head.complete ? head.bytes : readWhole(file);
+    } catch (err) {
+      yield failure(file, 'unreadable', errnoDetail(err));
+      return;
+    }
+    yield* fromTranscript(bytes, file, file);
     return;
   }
   if (!head.complete && !options.headersOnly) {
-    const { readFile } = await import('node:fs/promises');
     try {
-      head = { bytes: await readFile(file), complete: true };
+      head = { bytes: readWhole(file), complete: true };
     } catch (err) {
       yield failure(file, 'unreadable', errnoDetail(err));
       return;

@@ -183,6 +183,15 @@ describe('mailguard fix (built CLI)', () => {
     expect(() => statSync(one)).toThrow();
   });
 
+  it('an endless input (/dev/zero) is refused at MAX_MESSAGE_BYTES instead of filling memory', async () => {
+    const r = await runCli(['fix', '/dev/zero'], { timeoutMs: 15_000 });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/NOT rewritten: cannot be read: larger than \d+ MiB, the most mailguard reads of one message/);
+    const send = await runCli(['send', '/dev/zero', '--dry-run'], { timeoutMs: 15_000 });
+    expect(send.code).toBe(2);
+    expect(send.stdout).toContain('the most mailguard reads of one message');
+  });
+
   it('a full stdout is a clear error, not an internal error with a stack trace', async () => {
     const { spawnSync } = await import('node:child_process');
     const { BIN } = await import('../helpers/cli.js');
