@@ -299,3 +299,16 @@ describe('the GitHub Action (action.yml)', () => {
     expect(log.runs[0].results.length).toBeGreaterThan(0);
   });
 });
+
+describe('absolute paths in CI formats', () => {
+  it('a path under the workspace (GITHUB_WORKSPACE, else the working directory) is reported relative to it', async () => {
+    const abs = path.join(ROOT, 'fixtures/customer-list-to.eml');
+    const sarif = await runCli(['check', abs, '--format', 'sarif'], { env: { GITHUB_WORKSPACE: '' } });
+    expect(JSON.parse(sarif.stdout).runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('fixtures/customer-list-to.eml');
+    const github = await runCli(['check', abs, '--format', 'github'], { env: { GITHUB_WORKSPACE: path.join(ROOT, 'fixtures') } });
+    expect(github.stdout).toMatch(/^::error file=customer-list-to\.eml,line=2,/m);
+    // Outside the workspace and the working directory: stays absolute.
+    const outside = await runCli(['check', abs, '--format', 'github'], { cwd: os.tmpdir(), env: { GITHUB_WORKSPACE: '' } });
+    expect(outside.stdout).toContain(`::error file=${abs},`);
+  });
+});

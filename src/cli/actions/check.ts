@@ -1,5 +1,6 @@
 // mailguard check: inputs -> core check -> report -> exit code.
 
+import path from 'node:path';
 import { checkMessage, unreadableResult } from '../../analyse.js';
 import { withWholeMessages } from '../../body/read-message.js';
 import { MailguardError } from '../../errors.js';
@@ -35,6 +36,24 @@ export function exitCodeFor(results: readonly MessageResult[], maxWarnings: numb
   return EXIT.OK;
 }
 
+/**
+ * Code scanning and annotations attach only to repository-relative paths: an absolute path
+ * under GITHUB_WORKSPACE (else the working directory) becomes relative to it; others stay.
+ */
+export function relativeToWorkspace(r: MessageResult, workspace: string | undefined, cwd: string): void {
+  const file = r.file ?? (r.source === '-' ? undefined : r.source.replace(/#\d+$/, ''));
+  if (file === undefined || !path.isAbsolute(file)) return;
+  for (const root of [workspace, cwd]) {
+    if (root === undefined || root === '') continue;
+    const rel = path.relative(root, file);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    const relSlashed = rel.split(path.sep).join('/');
+    if (r.source.startsWith(file)) r.source = relSlashed + r.source.slice(file.length);
+    if (r.file !== undefined) r.file = relSlashed;
+    return;
+  }
+}
+
 export async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
   const formatter = FORMATTERS[flags.format];
   if (!formatter) {
@@ -67,6 +86,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     progress.tick(results.length);
   }
   progress.done();
+  if (PUBLIC_FORMATS.has(flags.format)) for (const r of results) relativeToWorkspace(r, process.env.GITHUB_WORKSPACE, process.cwd());
   const report = createReport(results);
   const human = flags.format === 'human';
   const redact = resolveRedact(flags.redact, settings.config.redact, PUBLIC_FORMATS.has(flags.format));
