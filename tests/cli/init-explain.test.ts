@@ -29,6 +29,7 @@ describe('mailguard init', () => {
     const r = await runCli(['init'], { cwd: dir, env });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('corp-example.co.uk');
+    expect(r.stderr).toContain('Next: mailguard check <paths>');
     const file = path.join(dir, 'mailguard.config.json');
     const text = await readFile(file, 'utf8');
     const config = JSON.parse(text);
@@ -63,6 +64,8 @@ describe('mailguard init', () => {
     const r = await runCli(['init', '--internal-domain', 'Corp.Example,@partner-owned.example', '-o', 'custom.json'], { cwd: dir, env });
     expect(r.code).toBe(0);
     expect(JSON.parse(await readFile(path.join(dir, 'custom.json'), 'utf8')).internalDomains).toEqual(['corp.example', 'partner-owned.example']);
+    // check does not discover custom.json: the next step names it.
+    expect(r.stderr).toContain('Next: mailguard check --config custom.json <paths>');
     const bad = await runCli(['init', '--internal-domain', 'not a domain', '-o', 'bad.json'], { cwd: dir, env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"not a domain" is not a domain name');

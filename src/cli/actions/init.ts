@@ -3,7 +3,9 @@
 
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { MailguardError } from '../../errors.js';
+import { CONFIG_FILE_NAMES } from '../../io/config-file.js';
 import { normaliseDomain } from '../../message/domain.js';
 import { createClassifier, registrableDomain } from '../../policy/classify.js';
 import { parseConfig } from '../../policy/config.js';
@@ -112,6 +114,11 @@ export async function runInit(flags: InitFlags): Promise<number> {
     throw new MailguardError('EUSAGE', `cannot write ${flags.output}: ${(err as Error).message}`);
   }
   const shown = domains.length > 0 ? domains.join(', ') : 'none (edit internalDomains)';
-  process.stderr.write(`mailguard: wrote ${flags.output} (internal domains: ${shown}).\n  Next: mailguard check <paths>   (mailguard explain CODE explains a finding)\n`);
+  // A name check does not discover needs --config in the next command.
+  const dir = path.resolve(path.dirname(flags.output));
+  const cwd = process.cwd();
+  const discovered = (CONFIG_FILE_NAMES as readonly string[]).includes(path.basename(flags.output)) && (cwd === dir || cwd.startsWith(dir + path.sep) || dir === path.parse(dir).root);
+  const next = discovered ? 'mailguard check <paths>' : `mailguard check --config ${/^[\w@%+=:,./-]+$/.test(flags.output) ? flags.output : `'${flags.output.replace(/'/g, `'\\''`)}'`} <paths>`;
+  process.stderr.write(`mailguard: wrote ${flags.output} (internal domains: ${shown}).\n  Next: ${next}   (mailguard explain CODE explains a finding)\n`);
   return EXIT.OK;
 }
