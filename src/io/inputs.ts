@@ -1,7 +1,7 @@
 // Input adapter: turns paths, directories, globs and stdin into messages (bytes plus a stable
 // source name). Reads only header blocks when asked to, so a 100 MB message costs its header.
 
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
@@ -269,6 +269,14 @@ export const MAX_MESSAGE_BYTES = 160 * 1024 * 1024;
 
 const tooLarge = () => new Error(`larger than ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB, the most mailguard reads of one message`);
 
+function stdinIsDirectory(): boolean {
+  try {
+    return fstatSync(0).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Reads a file descriptor from where it is to its end, at most MAX_MESSAGE_BYTES. */
 function readToEnd(fd: number): Buffer {
   const chunks: Buffer[] = [];
@@ -452,6 +460,11 @@ async function openOne(file: string, options: ReadInputsOptions): Promise<InputI
 
 async function* readOne(file: string, options: ReadInputsOptions, preread?: { bytes: Buffer; complete: boolean }): AsyncGenerator<InputItem> {
   if (file === '-') {
+    // `mailguard check < dir`: reading a directory gives nothing, which would read as "empty".
+    if (options.stdin === undefined && stdinIsDirectory()) {
+      yield failure('-', 'unreadable', 'stdin is a directory; name the directory as a path instead of redirecting it');
+      return;
+    }
     const stdin = options.stdin ?? process.stdin;
     // Enough of stdin to tell its format. An mbox is then streamed (`zcat Sent.mbox.gz |
     // mailguard audit -` in bounded memory); anything else is read whole.

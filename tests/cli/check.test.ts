@@ -192,6 +192,21 @@ describe('mailguard check (built CLI)', () => {
     expect(named.stderr).toBe('');
   });
 
+  it('stdin redirected from a directory says so, not "the input is empty"', async () => {
+    const { closeSync, openSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    const fd = openSync(tmp, 'r');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'check', '-'], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toContain('stdin is a directory');
+      expect(r.stdout).not.toContain('the input is empty');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('--output writes the report to a file and nothing to stdout', async () => {
     const out = path.join(tmp, 'report.json');
     const r = await runCli(['check', 'fixtures/clean-internal.eml', '--format', 'json', '--output', out]);
