@@ -207,6 +207,19 @@ describe('mailguard fix (built CLI)', () => {
     }
   });
 
+  it('a file name with a newline cannot forge lines in the fix plan or the send report', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const dir = path.join(tmp, 'forged');
+    mkdirSync(dir);
+    copyFileSync(fx('customer-list-to.eml'), path.join(dir, 'x.eml\nPASS all-clear.eml'));
+    const fix = await runCli(['fix', dir, '--dry-run']);
+    expect(fix.stdout).toContain('x.eml\\x0aPASS all-clear.eml: rewritten');
+    expect(fix.stdout.split('\n').some((l) => l.startsWith('PASS'))).toBe(false);
+    const send = await runCli(['send', dir, '--dry-run']);
+    expect(send.stdout).toContain('x.eml\\x0aPASS all-clear.eml');
+    expect(send.stdout.split('\n').some((l) => l.startsWith('PASS'))).toBe(false);
+  });
+
   it('refuses --in-place for a message inside an mbox', async () => {
     const box = path.join(tmp, 'in.mbox');
     writeFileSync(box, `From a@b Thu Jan  1 00:00:00 1970\n${readFileSync(fx('fix-cc-only.eml'), 'latin1')}\n`);

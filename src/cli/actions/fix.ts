@@ -7,6 +7,7 @@ import { checkMessage } from '../../analyse.js';
 import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
+import { printable } from '../../report/human.js';
 import { describeUnreadable } from '../../report/messages.js';
 import { maskAddress } from '../../report/redact.js';
 import type { RewritePlan, SplitCopy } from '../../rewrite/plan.js';
@@ -363,18 +364,18 @@ export function formatFixHuman(results: readonly FixResult[], redact: boolean): 
   for (const r of results) {
     if (r.action === 'untouched') {
       const copied = r.outputs[0]?.path;
-      lines.push(`${r.source}: left untouched: ${r.reason ?? 'nothing to fix'}${copied ? ` (copied unchanged to ${copied})` : ''}`);
+      lines.push(`${printable(r.source)}: left untouched: ${r.reason ?? 'nothing to fix'}${copied ? ` (copied unchanged to ${printable(copied)})` : ''}`);
       continue;
     }
     if (r.action === 'refused') {
-      lines.push(`${r.source}: NOT rewritten: ${r.reason ?? 'refused'}`);
+      lines.push(`${printable(r.source)}: NOT rewritten: ${r.reason ?? 'refused'}`);
       if (r.hint) lines.push(`  ${r.hint}`);
       continue;
     }
     const plan = r.plan!;
     const written = r.outputs.filter((o) => o.path !== undefined);
-    const where = written.length === 0 ? ' (nothing written)' : written.length === 1 ? ` -> ${written[0]!.path!}` : '';
-    lines.push(`${r.source}: rewritten (${plan.strategy}), ${plan.messages} message${plan.messages === 1 ? '' : 's'}${where}`);
+    const where = written.length === 0 ? ' (nothing written)' : written.length === 1 ? ` -> ${printable(written[0]!.path!)}` : '';
+    lines.push(`${printable(r.source)}: rewritten (${plan.strategy}), ${plan.messages} message${plan.messages === 1 ? '' : 's'}${where}`);
     if (plan.strategy === 'bcc') {
       if (plan.moved.length > 0) lines.push(`  moved to Bcc (${plan.moved.length}): ${listAddresses(plan.moved.map((m) => m.address), redact)}`);
       if (plan.keptVisible.length > 0) lines.push(`  still visible (${plan.keptVisible.length}): ${listAddresses(plan.keptVisible, redact)}`);
@@ -383,7 +384,7 @@ export function formatFixHuman(results: readonly FixResult[], redact: boolean): 
       lines.push('  The Bcc field is for a mail client that sends the draft; relaying code must strip it (mailguard send does).');
     } else {
       const shown = r.outputs.slice(0, MAX_PLAN_ADDRESSES);
-      for (const [i, o] of shown.entries()) lines.push(`  message ${i + 1} for ${listAddresses(o.recipients, redact)}${o.path ? ` -> ${o.path}` : ''}`);
+      for (const [i, o] of shown.entries()) lines.push(`  message ${i + 1} for ${listAddresses(o.recipients, redact)}${o.path ? ` -> ${printable(o.path)}` : ''}`);
       if (r.outputs.length > shown.length) lines.push(`  ... and ${r.outputs.length - shown.length} more messages`);
     }
     if (plan.dkimBroken) {

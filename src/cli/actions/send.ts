@@ -11,6 +11,7 @@ import { parseSendConfig, type SendConfig } from '../../relay/config.js';
 import type { Journal } from '../../relay/journal.js';
 import type { DeliveryPlan } from '../../relay/plan.js';
 import type { Relay, RelayOptions } from '../../relay/index.js';
+import { printable } from '../../report/human.js';
 import { describeFinding, describeUnreadable } from '../../report/messages.js';
 import { maskAddress, maskText } from '../../report/redact.js';
 import type { Verdict } from '../../result.js';
@@ -320,7 +321,7 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
     const how = r.rewrite === 'bcc' ? ', external recipients moved to Bcc' : r.rewrite === 'split' ? `, split into ${plural(r.transactions.length, 'message')}` : '';
     switch (r.action) {
       case 'dry-run': {
-        lines.push(`would send  ${r.source}  ${plural(rcpt, 'recipient')}${how}`);
+        lines.push(`would send  ${printable(r.source)}  ${plural(rcpt, 'recipient')}${how}`);
         for (const t of r.transactions) {
           // The dry run shows what the relay would get; recipients masked unless --no-redact, as everywhere.
           lines.push(`  MAIL FROM:<${t.mailFrom}>`);
@@ -331,22 +332,22 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
         break;
       }
       case 'sent':
-        lines.push(`sent     ${r.source}  ${plural(rcpt, 'recipient')}${how}`);
+        lines.push(`sent     ${printable(r.source)}  ${plural(rcpt, 'recipient')}${how}`);
         break;
       case 'skipped':
-        lines.push(`skipped  ${r.source}  already accepted (journal)`);
+        lines.push(`skipped  ${printable(r.source)}  already accepted (journal)`);
         break;
       case 'blocked':
-        lines.push(`blocked  ${r.source}  not sent`);
+        lines.push(`blocked  ${printable(r.source)}  not sent`);
         break;
       case 'refused':
-        lines.push(`refused  ${r.source}  not sent: ${r.reason ?? 'cannot be sent safely'}`);
+        lines.push(`refused  ${printable(r.source)}  not sent: ${r.reason ?? 'cannot be sent safely'}`);
         if (r.hint) lines.push(`  ${r.hint}`);
         break;
       case 'partial':
       case 'failed': {
         const accepted = r.transactions.reduce((n, t) => n + t.accepted.length + t.skipped.length, 0);
-        lines.push(`${r.action === 'partial' ? 'partial' : 'failed '}  ${r.source}  ${accepted} of ${plural(rcpt, 'recipient')} accepted${how}`);
+        lines.push(`${r.action === 'partial' ? 'partial' : 'failed '}  ${printable(r.source)}  ${accepted} of ${plural(rcpt, 'recipient')} accepted${how}`);
         for (const t of r.transactions) {
           // Servers quote the address in their reply: masked with the rest.
           for (const x of t.rejected) lines.push(`  refused ${a(x.address)}: ${options.redact ? maskText(x.response) : x.response}`);
