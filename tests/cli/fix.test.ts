@@ -127,6 +127,7 @@ describe('mailguard fix (built CLI)', () => {
     expect(r.stdout).toContain('clean-internal.eml: left untouched');
     expect(r.stdout).toContain('3 messages: 1 rewritten, 1 left untouched, 1 not rewritten.');
     expect(readdirSync(dir)).toEqual(['fix-cc-only.eml']);
+    expect(r.stdout).toContain(`Only the rewritten messages were written to ${dir}; the 1 left untouched were not copied there.`);
   });
 
   it('--in-place rewrites the file atomically, keeping its mode; --dry-run writes nothing', async () => {

@@ -299,7 +299,12 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
     throw new MailguardError('EUSAGE', `cannot write the output: ${(err as Error).message}`, { cause: err });
   }
   const results = produced.map((p) => p.result);
-  const text = flags.format === 'json' ? `${JSON.stringify(toFixJson(results, flags.redact), null, 2)}\n` : formatFixHuman(results, flags.redact);
+  let text = flags.format === 'json' ? `${JSON.stringify(toFixJson(results, flags.redact), null, 2)}\n` : formatFixHuman(results, flags.redact);
+  const untouched = results.filter((r) => r.action === 'untouched').length;
+  if (flags.format !== 'json' && (target.kind === 'dir' || target.kind === 'mbox') && untouched > 0) {
+    // -o DIR is not a fixed copy of the whole input: say so before someone sends DIR as the mailing.
+    text += `Only the rewritten messages were written to ${printable(target.path)}; the ${untouched} left untouched were not copied there.\n`;
+  }
   // Message bytes on stdout: the plan goes to stderr so the two never mix.
   const planStream = stdoutBytes !== undefined ? process.stderr : process.stdout;
   if (stdoutBytes !== undefined) await writeStream(process.stdout, stdoutBytes);
