@@ -379,12 +379,17 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   };
 
   smtp = new SMTPServer(serverOptions);
-  smtp.on('error', (err: Error) => log({ event: 'warning', time: now(), message: `smtp: ${err.message}` }));
+  // Before listening, an error (EADDRINUSE) is the one "cannot listen" error below, not also a warning.
+  let listening = false;
+  smtp.on('error', (err: Error) => {
+    if (listening) log({ event: 'warning', time: now(), message: `smtp: ${err.message}` });
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(new MailguardError('EUSAGE', `cannot listen on ${host}:${options.port ?? 2525}: ${err.message}`, { cause: err }));
     smtp.server.once('error', onError);
     smtp.listen(options.port ?? 2525, host, () => {
       smtp.server.removeListener('error', onError);
+      listening = true;
       resolve();
     });
   });

@@ -111,6 +111,21 @@ describe('mailguard proxy (process) with swaks', () => {
 });
 
 describe('mailguard proxy (process): start and stop', () => {
+  it('a port in use: one error on stderr, exit 2, no warning line on stdout', async () => {
+    const net = await import('node:net');
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as import('node:net').AddressInfo).port;
+      const r = await runCli(['proxy', '--listen', `127.0.0.1:${port}`, '--upstream', 'smtp://127.0.0.1:1', '--internal-domain', 'corp.example']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect(r.stdout).not.toContain('EADDRINUSE');
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
   it('SIGTERM with a transaction in flight: the client still gets its 250, then the process exits 0', async () => {
     sink = await startSink({ dataDelayMs: 800 });
     proxy = await spawnProxy(['--upstream', sink.url, ...POLICY_FLAGS]);
