@@ -286,6 +286,20 @@ describe('partial failures', () => {
   });
 });
 
+describe('a reader that closes the pipe early', () => {
+  it('does not turn a blocked send --dry-run (or audit) into exit 0', async () => {
+    const mbox = path.join(tmp, 'many.mbox');
+    const one = 'From: s@corp.example\nTo: a@one.test, b@two.test, c@three.test, d@four.test, e@five.test\nSubject: x\n\nbody\n';
+    await writeFile(mbox, Array.from({ length: 3000 }, () => `From MAILER-DAEMON Mon Nov  2 10:00:00 2026\n${one}\n`).join(''));
+    const { execFile } = await import('node:child_process');
+    const script =
+      `"${process.execPath}" "${BIN}" send "${mbox}" --dry-run --format json --internal-domain corp.example | head -c 10 >/dev/null; echo "send=\${PIPESTATUS[0]}"; ` +
+      `"${process.execPath}" "${BIN}" audit "${mbox}" --format json --internal-domain corp.example | head -c 10 >/dev/null; echo "audit=\${PIPESTATUS[0]}"`;
+    const out = await new Promise<string>((resolve, reject) => execFile('bash', ['-c', script], { timeout: 30_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    expect(out.trim().split('\n')).toEqual(['send=1', 'audit=1']);
+  });
+});
+
 describe('the journal', () => {
   it('a second send with a journal in use is refused before anything is sent; the lock goes when the run ends', async () => {
     sink = await startSink();

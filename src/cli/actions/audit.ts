@@ -82,8 +82,10 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
     flags.format === 'json'
       ? formatAuditJson(report, { redact })
       : formatAuditHuman(report, { redact, color: flags.output === undefined && useColor(flags.color) });
+  const code = report.summary.unreadable > 0 ? EXIT.ERROR : report.summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
+  // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
+  process.exitCode = code;
   await writeReport(text, flags.output);
   writeSkippedNote(skipped);
-  if (report.summary.unreadable > 0) return EXIT.ERROR;
-  return report.summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
+  return code;
 }

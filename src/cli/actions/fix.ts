@@ -307,10 +307,13 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
   }
   // Message bytes on stdout: the plan goes to stderr so the two never mix.
   const planStream = stdoutBytes !== undefined ? process.stderr : process.stdout;
+  const code = results.some((r) => r.action === 'refused') ? EXIT.ERROR : EXIT.OK;
+  // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
+  process.exitCode = code;
   if (stdoutBytes !== undefined) await writeStream(process.stdout, stdoutBytes);
   await writeStream(planStream, text);
   writeSkippedNote(skipped);
-  return results.some((r) => r.action === 'refused') ? EXIT.ERROR : EXIT.OK;
+  return code;
 }
 
 function writeStream(stream: NodeJS.WriteStream, data: string | Uint8Array): Promise<void> {

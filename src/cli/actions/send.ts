@@ -245,11 +245,17 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     flags.format === 'json'
       ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, interrupted, results: results.map((r) => (redact ? redactResult(r) : r)), summary }, null, 2)}\n`
       : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, interrupted, journal: flags.journal });
+  const code =
+    results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined || interrupted
+      ? EXIT.ERROR
+      : results.some((r) => r.action === 'blocked')
+        ? EXIT.VIOLATION
+        : EXIT.OK;
+  // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
+  process.exitCode = code;
   await writeReport(text, undefined);
   writeSkippedNote(skipped);
-  if (results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined || interrupted) return EXIT.ERROR;
-  if (results.some((r) => r.action === 'blocked')) return EXIT.VIOLATION;
-  return EXIT.OK;
+  return code;
 }
 
 function actionOf(result: SendResult, dryRun: boolean): SendAction {
