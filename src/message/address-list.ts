@@ -63,14 +63,53 @@ export interface AddressList {
   problems: AddressProblem[];
 }
 
-type TokenType = 'atom' | 'quoted' | 'literal' | 'special' | 'space' | 'comment';
+// Tokens live in parallel typed arrays (kind, start, end), not objects: a 5-MB field holds about
+// a million tokens, and as objects they outlived the young generation and cost most of the
+// parse in garbage collection (bench scenario 4). A token's text is always `s.slice(start, end)`
+// (a space token stands for one space), so no string is cut until a result needs it.
+const T_ATOM = 1;
+const T_QUOTED = 2;
+const T_LITERAL = 3;
+const T_SPACE = 4;
+const T_COMMENT = 5;
+// A special's kind is its own character code.
+const T_LT = 0x3c;
+const T_GT = 0x3e;
+const T_COMMA = 0x2c;
+const T_COLON = 0x3a;
+const T_SEMI = 0x3b;
+const T_AT = 0x40;
+const T_DOT = 0x2e;
 
-interface Token {
-  type: TokenType;
-  /** For special: the character; otherwise the raw text. */
-  text: string;
-  start: number;
-  end: number;
+/** The token arrays are reused from call to call (parsing is synchronous); past this many
+ * tokens they are dropped after the call rather than kept for the life of the process. */
+const TOKEN_SCRATCH_KEEP = 65_536;
+/** Room for the tokens of a usual To or Cc field without growing (doubles when needed). */
+const TOKEN_SCRATCH_INITIAL = 256;
+let tokKind = new Uint8Array(TOKEN_SCRATCH_INITIAL);
+let tokStart = new Int32Array(TOKEN_SCRATCH_INITIAL);
+let tokEnd = new Int32Array(TOKEN_SCRATCH_INITIAL);
+
+/** A field has about one token per three bytes; sizing for that up front spares most copying. */
+const TOKEN_BYTES_ESTIMATE = 3;
+
+function growTokens(size = tokKind.length * 2): void {
+  const kind = new Uint8Array(size);
+  kind.set(tokKind);
+  const start = new Int32Array(size);
+  start.set(tokStart);
+  const end = new Int32Array(size);
+  end.set(tokEnd);
+  tokKind = kind;
+  tokStart = start;
+  tokEnd = end;
+}
+
+function releaseTokens(): void {
+  if (tokKind.length <= TOKEN_SCRATCH_KEEP) return;
+  tokKind = new Uint8Array(TOKEN_SCRATCH_INITIAL);
+  tokStart = new Int32Array(TOKEN_SCRATCH_INITIAL);
+  tokEnd = new Int32Array(TOKEN_SCRATCH_INITIAL);
 }
 
 const ATEXT_EXTRA = "!#$%&'*+-/=?^_`{|}~";
@@ -118,8 +157,18 @@ function unicodeBreakAt(s: string, i: number): number {
   return 0;
 }
 
-function tokenize(s: string, problems: AddressProblem[]): Token[] {
-  const tokens: Token[] = [];
+/** Tokenizes the whole field into the token arrays (problems in field order, as before any
+ * parsing); returns the number of tokens. */
+function tokenize(s: string, problems: AddressProblem[]): number {
+  let count = 0;
+  if (s.length / TOKEN_BYTES_ESTIMATE > tokKind.length) growTokens(Math.ceil(s.length / TOKEN_BYTES_ESTIMATE));
+  const push = (kind: number, start: number, end: number): void => {
+    if (count === tokKind.length) growTokens();
+    tokKind[count] = kind;
+    tokStart[count] = start;
+    tokEnd[count] = end;
+    count++;
+  };
   const n = s.length;
   let i = 0;
   let reportedControl = false;
@@ -128,7 +177,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
     const start = i;
     if (c === 0x20 || c === 0x09) {
       while (i < n && (s.charCodeAt(i) === 0x20 || s.charCodeAt(i) === 0x09)) i++;
-      tokens.push({ type: 'space', text: ' ', start, end: i });
+      push(T_SPACE, start, i);
       continue;
     }
     const unicodeBreak = c === 0xc2 || c === 0xe2 ? unicodeBreakAt(s, i) : 0;
@@ -138,7 +187,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
       if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
       reportedControl = true;
       i += unicodeBreak || 1;
-      tokens.push({ type: 'space', text: ' ', start, end: i });
+      push(T_SPACE, start, i);
       continue;
     }
     if (c === 0x22 /* " */) {
@@ -165,7 +214,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
         if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-quote', excerpt: excerpt(s.slice(start)) });
         i = n;
       }
-      tokens.push({ type: 'quoted', text: s.slice(start, Math.min(i, n)), start, end: Math.min(i, n) });
+      push(T_QUOTED, start, Math.min(i, n));
       continue;
     }
     if (c === 0x28 /* ( */) {
@@ -197,7 +246,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
         if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-comment', excerpt: excerpt(s.slice(start)) });
         i = n;
       }
-      tokens.push({ type: 'comment', text: s.slice(start, Math.min(i, n)), start, end: Math.min(i, n) });
+      push(T_COMMENT, start, Math.min(i, n));
       continue;
     }
     if (c === 0x29 /* ) */) {
@@ -226,7 +275,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
         if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-bracket', excerpt: excerpt(s.slice(start, start + 60)) });
         i = Math.max(i, start + 1);
       }
-      tokens.push({ type: 'literal', text: s.slice(start, i), start, end: i });
+      push(T_LITERAL, start, i);
       continue;
     }
     if (c === 0x5d /* ] */ || c === 0x5c /* \ */) {
@@ -236,7 +285,7 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
     }
     if (c === 0x3c || c === 0x3e || c === 0x2c || c === 0x3a || c === 0x3b || c === 0x40 || c === 0x2e) {
       i++;
-      tokens.push({ type: 'special', text: s[start]!, start, end: i });
+      push(c, start, i);
       continue;
     }
     if (c < 256 && IS_ATEXT[c]) {
@@ -245,28 +294,40 @@ function tokenize(s: string, problems: AddressProblem[]): Token[] {
         if (d < 256 && IS_ATEXT[d] && !((d === 0xc2 || d === 0xe2) && unicodeBreakAt(s, i) > 0)) i++;
         else break;
       }
-      tokens.push({ type: 'atom', text: s.slice(start, i), start, end: i });
+      push(T_ATOM, start, i);
       continue;
     }
     // Anything else (a latin1 char > 0xff cannot occur; kept for completeness).
     if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'invalid-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
     i++;
   }
-  return tokens;
+  return count;
 }
 
 const ENCODED_WORD = /=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=/;
 const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\x80-\uffff]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\x80-\uffff]+)*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A local part with these is routed on by some MTAs (see parseAddrSpec). */
+const ROUTED_LOCAL = /[%!@]/;
 
-/** The text of consecutive tokens: one flat slice when they are contiguous (the usual case),
- * so the regular expressions and Map lookups below do not each flatten a concatenated string. */
-function tokenText(s: string, tokens: Token[]): string {
-  if (tokens.length === 0) return '';
-  for (let k = 1; k < tokens.length; k++) {
-    if (tokens[k]!.start !== tokens[k - 1]!.end) return tokens.map((t) => t.text).join('');
+/** The text of token `k` (a space token stands for one space). */
+function textOf(s: string, k: number): string {
+  return tokKind[k] === T_SPACE ? ' ' : s.slice(tokStart[k]!, tokEnd[k]!);
+}
+
+/** The text of tokens `lo` to `hi` (exclusive): one flat slice when they are contiguous (the
+ * usual case), so the regular expressions and Map lookups below do not each flatten a
+ * concatenated string. */
+function tokenText(s: string, lo: number, hi: number): string {
+  if (hi <= lo) return '';
+  for (let k = lo + 1; k < hi; k++) {
+    if (tokStart[k] !== tokEnd[k - 1]) {
+      let text = '';
+      for (let m = lo; m < hi; m++) text += textOf(s, m);
+      return text;
+    }
   }
-  return s.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end);
+  return s.slice(tokStart[lo]!, tokEnd[hi - 1]!);
 }
 
 /** Written domain (raw dot-atom text) -> its normalised form or the problem. Domains repeat
@@ -274,8 +335,10 @@ function tokenText(s: string, tokens: Token[]): string {
  * more than parsing the rest of its address (bench scenario 1). The check is pure, so caching
  * it changes nothing but speed. */
 const domainCache = new Map<string, { ok: true; ascii: string } | { ok: false; problem: AddressProblemKind }>();
-/** Bounds the cache: a header with 100,000 distinct domains must not keep them all. */
-const DOMAIN_CACHE_ENTRIES = 4096;
+/** Bounds the cache: a header with 100,000 distinct domains must not keep them all. 4,096 was
+ * too few for one list of 5,000 organisations: the cache emptied every 4,096 new domains and
+ * most lookups missed (bench scenario 4). */
+const DOMAIN_CACHE_ENTRIES = 16_384;
 
 function normaliseWrittenDomain(rawDomain: string): { ok: true; ascii: string } | { ok: false; problem: AddressProblemKind } {
   let hit = domainCache.get(rawDomain);
@@ -313,16 +376,26 @@ export function decodeUtf8Bytes(latin1: string): string | undefined {
   }
 }
 
-/** Canonical local part: quoted-pairs undone; quotes only where the text is not a dot-atom. */
-function canonicalLocal(parts: Token[]): string {
-  if (parts.length === 1 && parts[0]!.type === 'quoted') {
-    const inner = parts[0]!.text.slice(1, -1).replace(/\\(.)/g, '$1');
-    if (DOT_ATOM.test(inner)) return inner;
-    return `"${inner.replace(/(["\\])/g, '\\$1')}"`;
-  }
-  return parts.map((t) => t.text).join('');
+/** Canonical local part of one quoted-string token: quoted-pairs undone; quotes only where the
+ * text is not a dot-atom. */
+function canonicalQuotedLocal(quoted: string): string {
+  const inner = quoted.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (DOT_ATOM.test(inner)) return inner;
+  return `"${inner.replace(/(["\\])/g, '\\$1')}"`;
 }
 
+function isCfws(kind: number): boolean {
+  return kind === T_SPACE || kind === T_COMMENT;
+}
+
+/** A valid addr-spec: the canonical local part, the normalised domain, and `local@domain`. */
+interface AddrSpec {
+  local: string;
+  domain: string;
+  address: string;
+}
+
+/** Reads the tokens of one field (in the token arrays, `count` of them) by index. */
 class Parser {
   private i = 0;
   readonly mailboxes: Mailbox[] = [];
@@ -333,7 +406,7 @@ class Parser {
 
   constructor(
     private readonly s: string,
-    private readonly tokens: Token[],
+    private readonly count: number,
     readonly problems: AddressProblem[],
     /** performance.now() past which parsing stops (Infinity: no deadline). */
     private readonly deadline = Infinity,
@@ -341,16 +414,13 @@ class Parser {
     private readonly maxMailboxes = Infinity,
   ) {}
 
-  private peek(): Token | undefined {
-    return this.tokens[this.i];
+  /** The kind of token `k`, or 0 past the end. */
+  private kindAt(k: number): number {
+    return k < this.count ? tokKind[k]! : 0;
   }
 
   private skipCfws(): void {
-    while (this.i < this.tokens.length) {
-      const t = this.tokens[this.i]!;
-      if (t.type === 'space' || t.type === 'comment') this.i++;
-      else break;
-    }
+    while (this.i < this.count && isCfws(tokKind[this.i]!)) this.i++;
   }
 
   private problem(kind: AddressProblemKind, from: number, to: number): void {
@@ -359,38 +429,33 @@ class Parser {
     this.problems.push({ kind, excerpt: excerpt(this.s.slice(from, to)) });
   }
 
-  private isSpecial(t: Token | undefined, ch: string): boolean {
-    return t !== undefined && t.type === 'special' && t.text === ch;
-  }
-
   /** Skips to the next top-level separator after an error, so one bad address does not hide the rest. */
   private recover(inGroup: boolean): void {
-    while (this.i < this.tokens.length) {
-      const t = this.tokens[this.i]!;
-      if (this.isSpecial(t, ',') || (inGroup && this.isSpecial(t, ';'))) return;
+    while (this.i < this.count) {
+      const k = tokKind[this.i]!;
+      if (k === T_COMMA || (inGroup && k === T_SEMI)) return;
       this.i++;
     }
   }
 
   parseList(): void {
-    while (this.i < this.tokens.length) {
+    while (this.i < this.count) {
       this.skipCfws();
-      const t = this.peek();
-      if (!t) break;
-      if (this.isSpecial(t, ',')) {
+      if (this.i >= this.count) break;
+      if (tokKind[this.i] === T_COMMA) {
         this.i++;
         continue;
       }
       this.parseAddress(undefined);
       this.skipCfws();
-      const after = this.peek();
-      if (!after) break;
-      if (this.isSpecial(after, ',')) {
+      if (this.i >= this.count) break;
+      if (tokKind[this.i] === T_COMMA) {
         this.i++;
         continue;
       }
       // Something follows an address without a comma between them.
-      this.problem('missing-separator', after.start, Math.min(this.s.length, after.start + 60));
+      const after = tokStart[this.i]!;
+      this.problem('missing-separator', after, Math.min(this.s.length, after + 60));
       this.recover(false);
     }
   }
@@ -399,71 +464,74 @@ class Parser {
   private parseAddress(group: string | undefined): void {
     const phraseStart = this.i;
     // Read the phrase (display name, or the local part of a bare addr-spec).
-    while (this.i < this.tokens.length) {
-      const t = this.tokens[this.i]!;
-      if (t.type === 'atom' || t.type === 'quoted' || t.type === 'space' || t.type === 'comment' || this.isSpecial(t, '.')) {
-        this.i++;
-        continue;
-      }
-      break;
+    let words = 0;
+    while (this.i < this.count) {
+      const k = tokKind[this.i]!;
+      if (k === T_ATOM || k === T_QUOTED) words++;
+      else if (k !== T_SPACE && k !== T_COMMENT && k !== T_DOT) break;
+      this.i++;
     }
-    const phrase = this.tokens.slice(phraseStart, this.i);
-    const stop = this.peek();
-    const startOffset = phrase[0]?.start ?? stop?.start ?? this.s.length;
+    const phraseEnd = this.i;
+    const stop = this.i < this.count ? this.i : -1;
+    const stopKind = this.kindAt(this.i);
+    const startOffset = phraseEnd > phraseStart ? tokStart[phraseStart]! : stop >= 0 ? tokStart[stop]! : this.s.length;
 
-    if (stop && this.isSpecial(stop, '<')) {
-      this.parseAngleAddr(phrase, group, startOffset);
+    if (stopKind === T_LT) {
+      this.parseAngleAddr(phraseStart, phraseEnd, group, startOffset);
       return;
     }
-    if (stop && this.isSpecial(stop, ':')) {
+    if (stopKind === T_COLON) {
       if ((group === undefined ? 0 : 1) >= MAX_GROUP_DEPTH) {
-        this.problem('nested-group', startOffset, stop.end);
+        this.problem('nested-group', startOffset, tokEnd[stop]!);
         this.i++;
         this.recover(true);
         return;
       }
       this.i++;
-      const name = this.rawPhrase(phrase);
+      const name = this.rawPhrase(phraseStart, phraseEnd);
       this.groups.push(name);
       this.parseGroupMembers(name, startOffset);
       return;
     }
-    if (stop && this.isSpecial(stop, '@')) {
-      this.parseBareAddrSpec(phrase, group, startOffset);
+    if (stopKind === T_AT) {
+      this.parseBareAddrSpec(phraseStart, group, startOffset);
       return;
     }
-    const words = phrase.filter((t) => t.type === 'atom' || t.type === 'quoted');
-    if (words.length > 0) {
+    if (words > 0) {
       // A word with no @ and no group colon: the MTA would guess a domain.
-      const end = phrase[phrase.length - 1]!.end;
-      this.problem('missing-domain', startOffset, end);
+      this.problem('missing-domain', startOffset, tokEnd[phraseEnd - 1]!);
       return;
     }
-    if (stop && !this.isSpecial(stop, ',') && !(group !== undefined && this.isSpecial(stop, ';'))) {
+    if (stop >= 0 && stopKind !== T_COMMA && !(group !== undefined && stopKind === T_SEMI)) {
       // A stray special such as '>' or '@' with nothing sensible before it.
-      this.problem(this.isSpecial(stop, '>') ? 'unbalanced-angle' : 'invalid-character', stop.start, Math.min(this.s.length, stop.start + 60));
+      const at = tokStart[stop]!;
+      this.problem(stopKind === T_GT ? 'unbalanced-angle' : 'invalid-character', at, Math.min(this.s.length, at + 60));
       this.i++;
       this.recover(group !== undefined);
     }
   }
 
-  private rawPhrase(phrase: Token[]): string {
-    const words = phrase.filter((t) => t.type !== 'space' && t.type !== 'comment');
-    if (words.length === 0) return '';
-    return this.s.slice(words[0]!.start, words[words.length - 1]!.end);
+  /** The phrase of tokens `lo` to `hi` as written, from its first word to its last. */
+  private rawPhrase(lo: number, hi: number): string {
+    let first = lo;
+    while (first < hi && isCfws(tokKind[first]!)) first++;
+    if (first === hi) return '';
+    let last = hi - 1;
+    while (isCfws(tokKind[last]!)) last--;
+    return this.s.slice(tokStart[first]!, tokEnd[last]!);
   }
 
   private parseGroupMembers(name: string, startOffset: number): void {
     let members = 0;
-    while (this.i < this.tokens.length) {
+    while (this.i < this.count) {
       this.skipCfws();
-      const t = this.peek();
-      if (!t) break;
-      if (this.isSpecial(t, ';')) {
+      if (this.i >= this.count) break;
+      const k = tokKind[this.i]!;
+      if (k === T_SEMI) {
         this.i++;
         return;
       }
-      if (this.isSpecial(t, ',')) {
+      if (k === T_COMMA) {
         this.i++;
         continue;
       }
@@ -471,14 +539,15 @@ class Parser {
       this.parseAddress(name);
       members += this.mailboxes.length - before;
       this.skipCfws();
-      const after = this.peek();
-      if (!after) break;
-      if (this.isSpecial(after, ',')) {
+      if (this.i >= this.count) break;
+      const after = tokKind[this.i]!;
+      if (after === T_COMMA) {
         this.i++;
         continue;
       }
-      if (this.isSpecial(after, ';')) continue;
-      this.problem('missing-separator', after.start, Math.min(this.s.length, after.start + 60));
+      if (after === T_SEMI) continue;
+      const at = tokStart[this.i]!;
+      this.problem('missing-separator', at, Math.min(this.s.length, at + 60));
       this.recover(true);
     }
     // Reached the end without ';'. `undisclosed-recipients:` alone is harmless; a group with
@@ -486,100 +555,101 @@ class Parser {
     if (members > 0 && !this.timedOut && !this.truncated) this.problem('unterminated-group', startOffset, Math.min(this.s.length, startOffset + 60));
   }
 
-  private parseAngleAddr(phrase: Token[], group: string | undefined, startOffset: number): void {
-    const open = this.tokens[this.i]!;
+  private parseAngleAddr(phraseLo: number, phraseHi: number, group: string | undefined, startOffset: number): void {
+    const open = tokStart[this.i]!;
     this.i++;
     this.skipCfws();
-    if (this.isSpecial(this.peek(), '@')) {
+    if (this.kindAt(this.i) === T_AT) {
       // obs-route: <@relay.example:user@host>. Some software routes through the relay.
-      this.problem('route-syntax', open.start, Math.min(this.s.length, open.start + 60));
+      this.problem('route-syntax', open, Math.min(this.s.length, open + 60));
       this.recoverAngle();
       return;
     }
     const specStart = this.i;
-    while (this.i < this.tokens.length && !this.isSpecial(this.tokens[this.i], '>')) {
-      const t = this.tokens[this.i]!;
-      if (this.isSpecial(t, '<')) {
-        this.problem('unbalanced-angle', open.start, Math.min(this.s.length, t.end + 40));
+    while (this.i < this.count && tokKind[this.i] !== T_GT) {
+      const k = tokKind[this.i]!;
+      if (k === T_LT) {
+        this.problem('unbalanced-angle', open, Math.min(this.s.length, tokEnd[this.i]! + 40));
         this.recover(group !== undefined);
         return;
       }
-      if (this.isSpecial(t, ',') || this.isSpecial(t, ';') || this.isSpecial(t, ':')) {
+      if (k === T_COMMA || k === T_SEMI || k === T_COLON) {
         // A separator inside <...>: "<a@b, c@d>" or a route; parsers split it differently.
-        this.problem(this.isSpecial(t, ':') ? 'route-syntax' : 'unbalanced-angle', open.start, Math.min(this.s.length, t.end + 40));
+        this.problem(k === T_COLON ? 'route-syntax' : 'unbalanced-angle', open, Math.min(this.s.length, tokEnd[this.i]! + 40));
         this.recoverAngle();
         return;
       }
       this.i++;
     }
-    const close = this.peek();
-    if (!close) {
-      this.problem('unbalanced-angle', open.start, this.s.length);
+    if (this.i >= this.count) {
+      this.problem('unbalanced-angle', open, this.s.length);
       return;
     }
-    const inner = this.tokens.slice(specStart, this.i);
+    const specEnd = this.i;
+    const closeEnd = tokEnd[this.i]!;
     this.i++; // '>'
-    const spec = this.parseAddrSpec(inner, open.start, close.end);
+    const spec = this.parseAddrSpec(specStart, specEnd, open, closeEnd);
     if (!spec) return;
     // A display name must be a phrase: words only. An '@' or a stray '.' is handled by the caller.
-    this.pushMailbox(spec, this.rawPhrase(phrase), group, startOffset, close.end);
+    this.pushMailbox(spec, this.rawPhrase(phraseLo, phraseHi), group, startOffset, closeEnd);
   }
 
   private recoverAngle(): void {
-    while (this.i < this.tokens.length && !this.isSpecial(this.tokens[this.i], '>')) this.i++;
-    if (this.i < this.tokens.length) this.i++;
+    while (this.i < this.count && tokKind[this.i] !== T_GT) this.i++;
+    if (this.i < this.count) this.i++;
   }
 
-  private parseBareAddrSpec(phrase: Token[], group: string | undefined, startOffset: number): void {
+  /** The addr-spec's tokens are always one run: the phrase from `specLo`, then what follows. */
+  private parseBareAddrSpec(specLo: number, group: string | undefined, startOffset: number): void {
     // local-part is the phrase; then '@' and the domain up to a separator.
-    const specTokens = [...phrase];
-    while (this.i < this.tokens.length) {
-      const t = this.tokens[this.i]!;
-      if (this.isSpecial(t, ',') || this.isSpecial(t, ';') || this.isSpecial(t, '<') || this.isSpecial(t, '>') || this.isSpecial(t, ':')) break;
-      if (t.type === 'space' || t.type === 'comment') {
+    let specHi = this.i;
+    while (this.i < this.count) {
+      const k = tokKind[this.i]!;
+      if (k === T_COMMA || k === T_SEMI || k === T_LT || k === T_GT || k === T_COLON) break;
+      if (k === T_SPACE || k === T_COMMENT) {
         // White space ends a bare addr-spec unless only CFWS follows up to a separator.
         let j = this.i;
-        while (j < this.tokens.length && (this.tokens[j]!.type === 'space' || this.tokens[j]!.type === 'comment')) j++;
-        const next = this.tokens[j];
-        if (!next || this.isSpecial(next, ',') || this.isSpecial(next, ';')) {
+        while (j < this.count && isCfws(tokKind[j]!)) j++;
+        const next = this.kindAt(j);
+        if (next === 0 || next === T_COMMA || next === T_SEMI) {
           this.i = j;
           break;
         }
-        if (this.isSpecial(next, '.') || this.isSpecial(next, '@') || (specTokens.length > 0 && this.isSpecial(specTokens[specTokens.length - 1], '.')) || (specTokens.length > 0 && this.isSpecial(specTokens[specTokens.length - 1], '@'))) {
+        const lastKind = specHi > specLo ? tokKind[specHi - 1]! : 0;
+        if (next === T_DOT || next === T_AT || lastKind === T_DOT || lastKind === T_AT) {
           // CFWS around '.' or '@' (obsolete syntax): keep it in the spec, parseAddrSpec refuses it.
-          specTokens.push(...this.tokens.slice(this.i, j));
           this.i = j;
+          specHi = j;
           continue;
         }
         this.i = j;
         break;
       }
-      specTokens.push(t);
       this.i++;
+      specHi = this.i;
     }
-    const last = specTokens[specTokens.length - 1];
-    const endOffset = last ? last.end : startOffset;
-    const next = this.peek();
-    if (next && this.isSpecial(next, '<')) {
+    const endOffset = specHi > specLo ? tokEnd[specHi - 1]! : startOffset;
+    const next = this.kindAt(this.i);
+    if (next === T_LT) {
       // "a@b.example <c@d.example>": is a@b the name or the address? Mail software disagrees.
-      this.problem('missing-separator', startOffset, Math.min(this.s.length, next.end + 40));
+      this.problem('missing-separator', startOffset, Math.min(this.s.length, tokEnd[this.i]! + 40));
       this.recover(group !== undefined);
       return;
     }
-    if (next && (this.isSpecial(next, '>') || this.isSpecial(next, ':'))) {
-      this.problem(this.isSpecial(next, '>') ? 'unbalanced-angle' : 'route-syntax', startOffset, Math.min(this.s.length, next.end + 40));
+    if (next === T_GT || next === T_COLON) {
+      this.problem(next === T_GT ? 'unbalanced-angle' : 'route-syntax', startOffset, Math.min(this.s.length, tokEnd[this.i]! + 40));
       this.i++;
       this.recover(group !== undefined);
       return;
     }
-    const spec = this.parseAddrSpec(specTokens, startOffset, endOffset);
+    const spec = this.parseAddrSpec(specLo, specHi, startOffset, endOffset);
     if (!spec) return;
     this.pushMailbox(spec, '', group, startOffset, endOffset);
   }
 
-  private pushMailbox(spec: { local: string; domain: string }, rawName: string, group: string | undefined, from: number, to: number): void {
+  private pushMailbox(spec: AddrSpec, rawName: string, group: string | undefined, from: number, to: number): void {
     const mailbox: Mailbox = {
-      address: `${spec.local}@${spec.domain}`,
+      address: spec.address,
       local: spec.local,
       domain: spec.domain,
       rawName,
@@ -590,46 +660,59 @@ class Parser {
     // The clock is read every 1,024 mailboxes only: cheap, and enough to stop a runaway header.
     if ((this.mailboxes.length & 1023) === 0 && performance.now() > this.deadline) {
       this.timedOut = true;
-      this.i = this.tokens.length;
+      this.i = this.count;
     }
     if (this.mailboxes.length >= this.maxMailboxes) {
       // Past the message's address limit nothing more is read: the caller fails closed.
       this.truncated = true;
-      this.i = this.tokens.length;
+      this.i = this.count;
     }
   }
 
-  /** Validates `local@domain` from its tokens; reports and returns undefined when it is not one. */
-  private parseAddrSpec(tokens: Token[], from: number, to: number): { local: string; domain: string } | undefined {
-    const hasCfws = (ts: Token[]) => ts.some((t) => t.type === 'space' || t.type === 'comment');
-    let a = 0;
-    let b = tokens.length;
-    while (a < b && (tokens[a]!.type === 'space' || tokens[a]!.type === 'comment')) a++;
-    while (b > a && (tokens[b - 1]!.type === 'space' || tokens[b - 1]!.type === 'comment')) b--;
-    const whole = tokens.slice(a, b);
-    const at = whole.findIndex((t) => this.isSpecial(t, '@'));
+  /** Validates `local@domain` from tokens `lo` to `hi`; reports and returns undefined when it is not one. */
+  private parseAddrSpec(lo: number, hi: number, from: number, to: number): AddrSpec | undefined {
+    const s = this.s;
+    let a = lo;
+    let b = hi;
+    while (a < b && isCfws(tokKind[a]!)) a++;
+    while (b > a && isCfws(tokKind[b - 1]!)) b--;
+    let at = -1;
+    let ats = 0;
+    let spaces = 0;
+    let comments = 0;
+    let localCfws = false;
+    for (let k = a; k < b; k++) {
+      const kind = tokKind[k]!;
+      if (kind === T_AT) {
+        if (at === -1) at = k;
+        ats++;
+      } else if (kind === T_SPACE || kind === T_COMMENT) {
+        if (kind === T_SPACE) spaces++;
+        else comments++;
+        if (at === -1) localCfws = true;
+      }
+    }
     if (at === -1) {
       this.problem('missing-domain', from, to);
       return undefined;
     }
-    if (whole.some((t, k) => k > at && this.isSpecial(t, '@'))) {
+    if (ats > 1) {
       this.problem('multiple-at', from, to);
       return undefined;
     }
-    const l = { inner: whole.slice(0, at) };
-    const d = { inner: whole.slice(at + 1) };
     // CFWS inside the addr-spec (obsolete syntax, "a . b @ c") is read differently by parsers.
-    if (hasCfws(whole)) {
-      this.problem(whole.some((t) => t.type === 'comment') ? 'comment-in-address' : hasCfws(l.inner) ? 'invalid-local-part' : 'invalid-domain', from, to);
+    if (spaces + comments > 0) {
+      this.problem(comments > 0 ? 'comment-in-address' : localCfws ? 'invalid-local-part' : 'invalid-domain', from, to);
       return undefined;
     }
-    if (l.inner.length === 0) {
+    if (at === a) {
       this.problem('missing-local-part', from, to);
       return undefined;
     }
     // Local part: dot-atom or one quoted-string.
-    const localIsQuoted = l.inner.length === 1 && l.inner[0]!.type === 'quoted';
-    if (localIsQuoted && l.inner[0]!.text === '""') {
+    const localIsQuoted = at - a === 1 && tokKind[a] === T_QUOTED;
+    const quoted = localIsQuoted ? s.slice(tokStart[a]!, tokEnd[a]!) : '';
+    if (localIsQuoted && quoted === '""') {
       // ""@host: an empty mailbox name, which MTAs reject, drop or route to a default mailbox.
       this.problem('missing-local-part', from, to);
       return undefined;
@@ -637,18 +720,27 @@ class Parser {
     if (!localIsQuoted) {
       // Atoms and dots only. Empty words ("s..palmer", ".a", "a.") break the dot-atom rule, but
       // every parser and MTA reads those same bytes as the same mailbox, so they are accepted.
-      const valid = l.inner.every((t) => t.type === 'atom' || this.isSpecial(t, '.')) && l.inner.some((t) => t.type === 'atom');
-      if (!valid) {
+      let valid = true;
+      let atoms = 0;
+      for (let k = a; k < at; k++) {
+        const kind = tokKind[k]!;
+        if (kind === T_ATOM) atoms++;
+        else if (kind !== T_DOT) {
+          valid = false;
+          break;
+        }
+      }
+      if (!valid || atoms === 0) {
         this.problem('invalid-local-part', from, to);
         return undefined;
       }
     }
-    const rawLocal = tokenText(this.s, l.inner);
+    const rawLocal = tokenText(s, a, at);
     if (rawLocal.includes('=?') && ENCODED_WORD.test(rawLocal)) {
       this.problem('encoded-word-in-address', from, to);
       return undefined;
     }
-    const localDecoded = decodeUtf8Bytes(localIsQuoted ? canonicalLocal(l.inner) : rawLocal);
+    const localDecoded = decodeUtf8Bytes(localIsQuoted ? canonicalQuotedLocal(quoted) : rawLocal);
     if (localDecoded === undefined) {
       this.problem('invalid-utf8', from, to);
       return undefined;
@@ -660,18 +752,19 @@ class Parser {
     // user%host@corp and host!user@corp (Postfix's allow_percent_hack and swap_bangpath, both on
     // by default) and "user@host"@corp (resolve_dequoted_address) are delivered on to `host` by
     // some MTAs: the written domain is not where the message ends up.
-    if (/[%!@]/.test(localIsQuoted ? l.inner[0]!.text.slice(1, -1) : rawLocal)) {
+    if (ROUTED_LOCAL.test(localIsQuoted ? quoted.slice(1, -1) : rawLocal)) {
       this.problem('routed-local-part', from, to);
       return undefined;
     }
     // Domain: dot-atom or a domain literal.
-    if (d.inner.length === 0) {
+    const d = at + 1;
+    if (d === b) {
       this.problem('missing-domain', from, to);
       return undefined;
     }
     let domain: string;
-    if (d.inner.length === 1 && d.inner[0]!.type === 'literal') {
-      const literal = normaliseAddressLiteral(d.inner[0]!.text);
+    if (b - d === 1 && tokKind[d] === T_LITERAL) {
+      const literal = normaliseAddressLiteral(s.slice(tokStart[d]!, tokEnd[d]!));
       if (!literal.ok) {
         this.problem(literal.problem, from, to);
         return undefined;
@@ -679,33 +772,45 @@ class Parser {
       domain = literal.ascii;
     } else {
       let expectWord = true;
-      for (let k = 0; k < d.inner.length; k++) {
-        const t = d.inner[k]!;
-        const isLastDot = k === d.inner.length - 1 && this.isSpecial(t, '.') && !expectWord;
-        const ok = expectWord ? t.type === 'atom' : this.isSpecial(t, '.');
+      for (let k = d; k < b; k++) {
+        const kind = tokKind[k]!;
+        const isLastDot = k === b - 1 && kind === T_DOT && !expectWord;
+        const ok = expectWord ? kind === T_ATOM : kind === T_DOT;
         if (!ok && !isLastDot) {
           this.problem('invalid-domain', from, to);
           return undefined;
         }
         expectWord = !expectWord;
       }
-      const norm = normaliseWrittenDomain(tokenText(this.s, d.inner));
+      const rawDomain = tokenText(s, d, b);
+      const norm = normaliseWrittenDomain(rawDomain);
       if (!norm.ok) {
         this.problem(norm.problem, from, to);
         return undefined;
       }
       domain = norm.ascii;
+      // Written exactly as normalised (the usual case): the address is one slice of the field,
+      // not a concatenation that every later Map lookup would flatten again.
+      const first = tokStart[a]!;
+      const last = tokEnd[b - 1]!;
+      if (localDecoded === rawLocal && domain === rawDomain && last - first === rawLocal.length + 1 + rawDomain.length) {
+        return { local: localDecoded, domain, address: s.slice(first, last) };
+      }
     }
-    return { local: localDecoded, domain };
+    return { local: localDecoded, domain, address: `${localDecoded}@${domain}` };
   }
 }
 
 /** Parses an unfolded address-list field value (a latin1 string of the raw bytes). */
 export function parseAddressList(value: string, deadline = Infinity, maxMailboxes = Infinity): AddressList {
   const problems: AddressProblem[] = [];
-  const tokens = tokenize(value, problems);
-  const parser = new Parser(value, tokens, problems, deadline, maxMailboxes);
-  parser.parseList();
+  const count = tokenize(value, problems);
+  const parser = new Parser(value, count, problems, deadline, maxMailboxes);
+  try {
+    parser.parseList();
+  } finally {
+    releaseTokens();
+  }
   const list: AddressList = { mailboxes: parser.mailboxes, groups: parser.groups, problems };
   if (parser.timedOut) list.timedOut = true;
   if (parser.truncated) list.truncated = true;
