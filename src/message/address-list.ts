@@ -351,12 +351,18 @@ function normaliseWrittenDomain(rawDomain: string): { ok: true; ascii: string } 
       hit = { ok: false, problem: 'invalid-utf8' };
     } else {
       const norm = normaliseDomain(decoded);
-      hit = norm.ok ? { ok: true, ascii: norm.ascii } : { ok: false, problem: norm.problem };
+      hit = norm.ok ? { ok: true, ascii: copyString(norm.ascii) } : { ok: false, problem: norm.problem };
     }
   }
   if (domainCache.size >= DOMAIN_CACHE_ENTRIES) domainCache.clear();
-  domainCache.set(rawDomain, hit);
+  domainCache.set(copyString(rawDomain), hit);
   return hit;
+}
+
+/** A copy that shares no memory with `s`. What the cache keeps outlives the message: a slice of
+ * a field would keep the whole field (up to MAX_FIELD_BYTES) alive with it. */
+function copyString(s: string): string {
+  return Buffer.from(s, 'latin1').toString('latin1');
 }
 
 /** Decodes a latin1 string (one char per byte) as UTF-8; undefined if it is not valid UTF-8. */
