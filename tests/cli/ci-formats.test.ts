@@ -307,8 +307,14 @@ describe('absolute paths in CI formats', () => {
     expect(JSON.parse(sarif.stdout).runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('fixtures/customer-list-to.eml');
     const github = await runCli(['check', abs, '--format', 'github'], { env: { GITHUB_WORKSPACE: path.join(ROOT, 'fixtures') } });
     expect(github.stdout).toMatch(/^::error file=customer-list-to\.eml,line=2,/m);
-    // Outside the workspace and the working directory: stays absolute.
-    const outside = await runCli(['check', abs, '--format', 'github'], { cwd: os.tmpdir(), env: { GITHUB_WORKSPACE: '' } });
-    expect(outside.stdout).toContain(`::error file=${abs},`);
+    // Outside the workspace and the working directory: stays absolute. The working directory is a
+    // fresh folder, never an ancestor of the checkout (CI may clone under the temp directory).
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'mailguard-outside-'));
+    try {
+      const outside = await runCli(['check', abs, '--format', 'github'], { cwd: elsewhere, env: { GITHUB_WORKSPACE: '' } });
+      expect(outside.stdout).toContain(`::error file=${abs},`);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });
