@@ -7,5 +7,6 @@ export default defineConfig({
     include: ['tests/corpus/**/*.test.ts'],
     testTimeout: 300_000,
     globalSetup: ['tests/global-setup.ts'],
+    setupFiles: ['tests/setup-fast-check.ts'],
   },
 });
