@@ -1,6 +1,7 @@
 // The check pipeline's core: bytes and a policy in, a result out. Pure: no I/O, no printing.
 
 import type { Finding, FindingCode } from './findings.js';
+import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { createClassifier, type Classifier } from './policy/classify.js';
@@ -126,8 +127,12 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   const envelope = options.envelope;
   // The set of visible addresses is built only when there is an envelope to compare it with.
   const visibleSet = envelope ? new Set(visible.map((r) => r.address)) : undefined;
+  // Envelope addresses come as the client wrote them (RCPT TO:<A@Corp.Example>): compared in the
+  // same normalised form as header addresses, or as written when they are not one clean mailbox.
   const hidden = envelope
-    ? [...new Set(envelope.rcptTo)].filter((a) => !visibleSet!.has(a)).map((address) => ({ address, internal: classifier.isInternal(domainOf(address)) }))
+    ? [...new Set(envelope.rcptTo.map((a) => normaliseAddress(a) ?? a))]
+        .filter((a) => !visibleSet!.has(a))
+        .map((address) => ({ address, internal: classifier.isInternal(domainOf(address)) }))
     : [];
   const externalAddresses = new Set<string>();
   const externalParties = new Set<string>();

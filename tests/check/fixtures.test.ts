@@ -216,6 +216,12 @@ describe('check: mbox and SMTP transcripts', () => {
     expect(r.recipients.hidden.map((h) => h.address)).toEqual(['a@one.test', 'b@two.test', 'c@three.test']);
   });
 
+  it('compares envelope recipients with header recipients in normalised form', () => {
+    const bytes = Buffer.from('From: s@corp.example\r\nTo: Ann <ann@one.test>\r\n\r\nhi\r\n');
+    const r = checkMessage(bytes, policy, { envelope: { mailFrom: 's@corp.example', rcptTo: ['ann@ONE.Test.', 'bob@Two.Test'] } });
+    expect(r.recipients.hidden).toEqual([{ address: 'bob@two.test', internal: false }]);
+  });
+
   it('fails closed on an incomplete transcript', async () => {
     const items = await readAll('incomplete.smtp');
     expect(items.every(isFailure)).toBe(true);
