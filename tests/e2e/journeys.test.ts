@@ -3,12 +3,11 @@
 // split and journal; the proxy in front of a relay with swaks as the client; sendmail -t fed by a
 // shell script; an audit of a Sent mbox; init, CI formats and explain. Each journey asserts what
 // a user relies on, so it fails when the feature breaks.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, ROOT, runCli, type RunResult } from '../helpers/cli.js';
+import { BIN, FIXTURES, ROOT, runCli, runProcess, type RunResult } from '../helpers/cli.js';
 import { startSink, type Sink, type SinkBehaviour } from '../helpers/smtp-sink.js';
 import { spawnProxy, type ProxyProcess } from './proxy-process.js';
 
@@ -67,21 +66,7 @@ function json(r: RunResult): any {
 }
 
 function run(cmd: string, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
-  });
+  return runProcess(cmd, args, { ...options, env: { ...process.env, NO_COLOR: '1', ...options.env }, timeoutMs: 30_000 });
 }
 
 describe('journey: a blocked invitation is fixed with Bcc, re-checked and sent', () => {

@@ -13,11 +13,20 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export interface RunOptions {
+  input?: string | Buffer;
+  cwd?: string;
+  /** The whole environment of the child (default: this process's, without colour). */
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/** Runs a program to completion and collects its output; killed after `timeoutMs`. */
+export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
+      env: options.env ?? { ...process.env, NO_COLOR: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -31,7 +40,14 @@ export function runCli(args: string[], options: { input?: string | Buffer; cwd?:
       resolve({ code, stdout, stderr });
     });
     child.stdin.on('error', () => {});
-    if (options.input !== undefined) child.stdin.end(options.input);
-    else child.stdin.end();
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs the built CLI (bin/mailguard.js) as a user would; `env` is added to this process's. */
+export function runCli(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runProcess(process.execPath, [BIN, ...args], {
+    ...options,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
   });
 }

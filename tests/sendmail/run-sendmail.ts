@@ -1,19 +1,14 @@
 // Spawns mailguard-sendmail (or `mailguard sendmail`) as a program that pipes a message into
 // sendmail would, in a scratch directory with its own config and none of the caller's settings.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT, runProcess, type RunOptions, type RunResult } from '../helpers/cli.js';
 
 export const SENDMAIL_BIN = path.join(ROOT, 'bin/mailguard-sendmail.js');
 export const MAILGUARD_BIN = path.join(ROOT, 'bin/mailguard.js');
 
-export interface SendmailRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type SendmailRun = RunResult;
 
 /** The environment without any MAILGUARD_* setting of the machine running the tests. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -23,22 +18,10 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export function runSendmail(args: string[], options: { input?: string | Buffer; cwd: string; env?: NodeJS.ProcessEnv; subcommand?: boolean }): Promise<SendmailRun> {
-  return new Promise((resolve, reject) => {
-    const argv = options.subcommand ? [MAILGUARD_BIN, 'sendmail', ...args] : [SENDMAIL_BIN, ...args];
-    const child = spawn(process.execPath, argv, { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
-  });
+  const argv = options.subcommand ? [MAILGUARD_BIN, 'sendmail', ...args] : [SENDMAIL_BIN, ...args];
+  const run: RunOptions = { cwd: options.cwd, env: cleanEnv(options.env), timeoutMs: 25_000 };
+  if (options.input !== undefined) run.input = options.input;
+  return runProcess(process.execPath, argv, run);
 }
 
 /** A scratch directory holding mailguard.config.json (when given). */
