@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { resolveBodyScan, type BodyScanOptions } from '../body/settings.js';
 import { MailguardError } from '../errors.js';
 import { isFindingCode } from '../findings.js';
-import { loadConfig } from '../io/config-file.js';
+import { loadConfig, type LoadedConfig } from '../io/config-file.js';
 import type { MailguardConfig } from '../policy/config.js';
 import { createPolicy, DEFAULT_POLICY, type Policy, type RuleSetting } from '../policy/policy.js';
 
@@ -82,7 +82,11 @@ function checkThresholdOrder(partial: Partial<Policy>, flags: PolicyFlags, loade
 export async function resolveSettings(flags: PolicyFlags, cwd: string = process.cwd()): Promise<ResolvedSettings> {
   const configOptions: { configPath?: string; cwd: string } = { cwd };
   if (flags.config !== undefined) configOptions.configPath = flags.config;
-  const loaded = await loadConfig(configOptions);
+  return settingsFromConfig(await loadConfig(configOptions), flags);
+}
+
+/** The same resolution from a configuration already loaded (the drop-in sendmail's system file). */
+export function settingsFromConfig(loaded: LoadedConfig, flags: PolicyFlags): ResolvedSettings {
   const partial: Partial<Policy> = { ...loaded.config.policy };
   if (flags.internalDomain?.length) partial.internalDomains = flags.internalDomain;
   if (flags.trustedDomain?.length) partial.trustedDomains = [...(partial.trustedDomains ?? []), ...flags.trustedDomain];

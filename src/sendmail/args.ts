@@ -3,7 +3,6 @@
 // options out; unknown-but-common sendmail options are collected as notes, never fatal.
 
 import { MailguardError } from '../errors.js';
-import type { OnViolation } from '../policy/config.js';
 
 export interface SendmailArgs {
   /** -t: take recipients from To, Cc and Bcc (or the Resent-* fields), and remove Bcc. */
@@ -18,21 +17,16 @@ export interface SendmailArgs {
   recipients: string[];
   /** Sendmail options accepted and ignored, for debug output. */
   ignored: string[];
+  /**
+   * mailguard policy, relay and delivery options given by the caller (`--on-violation=warn`,
+   * `--smtp`, `--config`, `--via-sendmail` ...), as written. They are never applied: the program
+   * that sends is not the one that sets policy (a PHP mail() fifth argument or a script could
+   * otherwise switch the guard off); the command warns that it ignored them.
+   */
+  callerPolicyOptions: string[];
   /** -v, --debug: notes on stderr. */
   debug: boolean;
   help: boolean;
-  // mailguard's own long options.
-  config?: string;
-  smtp?: string;
-  onViolation?: OnViolation;
-  viaSendmail?: string;
-  spool?: string;
-  internalDomain: string[];
-  trustedDomain: string[];
-  warnAt?: number;
-  blockAt?: number;
-  sensitive: boolean;
-  rule: string[];
 }
 
 /** Single-letter options that take a value (getopt "x:"), from sendmail 8 and Postfix sendmail. */
@@ -42,60 +36,21 @@ const IGNORED_FLAGS = new Set([...'cGImnsUx']);
 /** -b modes: only "deliver a message" (-bm) is something mailguard does. */
 const DELIVER_MODE = 'm';
 
-const ON_VIOLATION: readonly OnViolation[] = ['block', 'bcc', 'split', 'warn'];
-
-type LongKey = 'config' | 'smtp' | 'on-violation' | 'via-sendmail' | 'spool' | 'internal-domain' | 'trusted-domain' | 'warn-at' | 'block-at' | 'rule';
-const LONG_WITH_VALUE = new Set<string>(['config', 'smtp', 'on-violation', 'via-sendmail', 'spool', 'internal-domain', 'trusted-domain', 'warn-at', 'block-at', 'rule']);
+/**
+ * mailguard's own options of other commands that set policy, relay or delivery program. Given to
+ * the drop-in sendmail they are named in a warning and ignored (their value too, when it is a
+ * separate word), never applied.
+ */
+export const CALLER_POLICY_OPTIONS: ReadonlySet<string> = new Set(['config', 'smtp', 'on-violation', 'via-sendmail', 'spool', 'internal-domain', 'trusted-domain', 'warn-at', 'block-at', 'rule', 'sensitive', 'public-list', 'max-visible', 'no-body-scan', 'body-min-addresses']);
+/** Of those, the ones that are flags (no value). */
+const CALLER_POLICY_FLAGS = new Set(['sensitive', 'no-body-scan']);
 
 const usage = (message: string, hint = 'Run "mailguard sendmail --help" for the options.') => new MailguardError('EUSAGE', message, { hint });
-
-function count(name: string, value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw usage(`--${name} takes a whole number, 1 or more (got "${value}").`);
-  return Number(value);
-}
-
-const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 
 /** `<a@b>` -> `a@b`, `<>` -> '' (the null sender), anything else as given. */
 export function unbracket(address: string): string {
   const t = address.trim();
   return t.startsWith('<') && t.endsWith('>') ? t.slice(1, -1).trim() : t;
-}
-
-function applyLong(out: SendmailArgs, key: LongKey, value: string): void {
-  switch (key) {
-    case 'config':
-      out.config = value;
-      break;
-    case 'smtp':
-      out.smtp = value;
-      break;
-    case 'on-violation':
-      if (!(ON_VIOLATION as readonly string[]).includes(value)) throw usage(`--on-violation takes ${ON_VIOLATION.join(', ')} (got "${value}").`);
-      out.onViolation = value as OnViolation;
-      break;
-    case 'via-sendmail':
-      out.viaSendmail = value;
-      break;
-    case 'spool':
-      out.spool = value;
-      break;
-    case 'internal-domain':
-      out.internalDomain.push(...list(value));
-      break;
-    case 'trusted-domain':
-      out.trustedDomain.push(...list(value));
-      break;
-    case 'warn-at':
-      out.warnAt = count(key, value);
-      break;
-    case 'block-at':
-      out.blockAt = count(key, value);
-      break;
-    case 'rule':
-      out.rule.push(...list(value));
-      break;
-  }
 }
 
 /** Applies one single-letter option that takes a value. */
@@ -137,12 +92,9 @@ export function parseSendmailArgs(argv: readonly string[]): SendmailArgs {
     ignoreDots: false,
     recipients: [],
     ignored: [],
+    callerPolicyOptions: [],
     debug: false,
     help: false,
-    internalDomain: [],
-    trustedDomain: [],
-    sensitive: false,
-    rule: [],
   };
   let i = 0;
   for (; i < argv.length; i++) {
@@ -151,6 +103,9 @@ export function parseSendmailArgs(argv: readonly string[]): SendmailArgs {
       i++;
       break;
     }
+    // Options end at the first recipient, as sendmail and Postfix's sendmail read them (getopt
+    // with "+"): `sendmail user@x --on-violation=warn` names two recipients, the second invalid.
+    if (!arg.startsWith('-') || arg === '-') break;
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = arg.slice(2, eq === -1 ? undefined : eq);
@@ -162,21 +117,10 @@ export function parseSendmailArgs(argv: readonly string[]): SendmailArgs {
         out.debug = true;
         continue;
       }
-      if (name === 'sensitive') {
-        out.sensitive = true;
-        continue;
-      }
-      if (!LONG_WITH_VALUE.has(name)) throw usage(`unknown option --${name}.`);
-      let value: string | undefined;
-      if (eq !== -1) value = arg.slice(eq + 1);
-      else value = argv[++i];
-      if (value === undefined) throw usage(`--${name} needs a value.`);
-      applyLong(out, name as LongKey, value);
-      continue;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      // Options may follow recipients, as glibc getopt allows (`sendmail user -oi`).
-      out.recipients.push(arg);
+      if (!CALLER_POLICY_OPTIONS.has(name)) throw usage(`unknown option --${name}.`);
+      out.callerPolicyOptions.push(`--${name}`);
+      // Its value, when written as a separate word, is the option's, not a recipient.
+      if (eq === -1 && !CALLER_POLICY_FLAGS.has(name) && i + 1 < argv.length) i++;
       continue;
     }
     // A cluster of single-letter options: -ti, -oi, -fsender, -f sender.
@@ -200,7 +144,7 @@ export function parseSendmailArgs(argv: readonly string[]): SendmailArgs {
       else throw usage(`unknown sendmail option -${letter}.`);
     }
   }
-  // After "--" everything is a recipient, even a word starting with "-".
+  // From the first recipient (or after "--") every word is a recipient, even one starting with "-".
   out.recipients.push(...argv.slice(i));
   return out;
 }

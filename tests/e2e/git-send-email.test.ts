@@ -22,7 +22,8 @@ const LIST = 'dev-list@lists.project.test';
 
 /** git without the machine's own configuration. */
 function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return cleanEnv({ HOME: work.dir, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_DATE: '2026-11-29T04:00:00Z', GIT_COMMITTER_DATE: '2026-11-29T04:00:00Z', ...extra });
+  // The administrator's wrapper names the system configuration; none is read from the repository.
+  return cleanEnv({ MAILGUARD_SENDMAIL_CONFIG: path.join(work.dir, 'sendmail.json'), HOME: work.dir, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_DATE: '2026-11-29T04:00:00Z', GIT_COMMITTER_DATE: '2026-11-29T04:00:00Z', ...extra });
 }
 
 const git = (args: string[], extra?: NodeJS.ProcessEnv) => execFileP('git', args, { cwd: repo, env: gitEnv(extra) });
@@ -43,7 +44,7 @@ const recipientArgs = [...EXTERNAL.map((a) => `--to=${a}`), `--cc=${LIST}`, '--c
 
 async function configure(config: object): Promise<void> {
   sink = await startSink();
-  await writeFile(path.join(repo, 'mailguard.config.json'), JSON.stringify({ internalDomains: ['corp.example'], warnAt: 2, blockAt: 3, smtp: sink.url, ...config }));
+  await writeFile(path.join(work.dir, 'sendmail.json'), JSON.stringify({ internalDomains: ['corp.example'], warnAt: 2, blockAt: 3, smtp: sink.url, ...config }));
 }
 
 beforeAll(async () => {

@@ -281,13 +281,20 @@ describe('journey: a cron script pipes mail into mailguard sendmail -t', () => {
         'echo "status=$?"\n',
       { mode: 0o755 },
     );
-    const env = { MAILGUARD_SMTP_URL: '' };
+    // The administrator's wrapper names the system configuration; the script cannot choose it.
+    const env = { MAILGUARD_SMTP_URL: '', MAILGUARD_SENDMAIL_CONFIG: path.join(dir, 'mailguard.config.json') };
     const blocked = await run('sh', [script], { cwd: dir, env });
     expect(blocked.stdout).toContain('status=65');
     expect(blocked.stderr).toContain('blocked by policy');
     expect(relay.attempts).toBe(0);
+    // The script asking for a weaker policy is ignored with a warning.
+    const asked = await run('sh', [script, '--on-violation', 'warn'], { cwd: dir, env });
+    expect(asked.stdout).toContain('status=65');
+    expect(asked.stderr).toContain('ignoring --on-violation');
+    expect(relay.attempts).toBe(0);
 
-    const split = await run('sh', [script, '--on-violation', 'split'], { cwd: dir, env });
+    writeFileSync(path.join(dir, 'mailguard.config.json'), JSON.stringify({ internalDomains: ['corp.example'], smtp: relay.url, sendmail: { onViolation: 'split' } }));
+    const split = await run('sh', [script], { cwd: dir, env });
     expect(split.stdout).toContain('status=0');
     const rcpts = relay.messages.flatMap((m) => m.rcptTo).sort();
     expect(rcpts).toEqual(['a@one.test', 'archive@corp.example', 'b@two.test', 'c@three.test', 'd@four.test', 'e@five.test']);

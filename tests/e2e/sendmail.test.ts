@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../helpers/cli.js';
 import { startSink, type Sink, type SinkBehaviour } from '../helpers/smtp-sink.js';
-import { cleanEnv, runSendmail, scratchDir, SENDMAIL_BIN, writeRecordingSendmail } from '../sendmail/run-sendmail.js';
+import { cleanEnv, runSendmail, scratchDir, SENDMAIL_BIN, systemConfigEnv, writeRecordingSendmail } from '../sendmail/run-sendmail.js';
 
 const execFileP = promisify(execFile);
 
@@ -41,7 +41,7 @@ describe('mailguard-sendmail delivering through the relay', () => {
     const s = await setup();
     const { stdout } = await execFileP('sh', ['-c', `printf '%s' "$MSG" | "${process.execPath}" "${SENDMAIL_BIN}" -t; echo "status=$?"`], {
       cwd: scratch.dir,
-      env: cleanEnv({ MSG: CLEAN }),
+      env: cleanEnv(systemConfigEnv(scratch.dir, { MSG: CLEAN })),
     });
     expect(stdout.trim()).toBe('status=0');
     expect(s.messages).toHaveLength(1);
@@ -74,7 +74,7 @@ describe('mailguard-sendmail delivering through the relay', () => {
       'status = p.close()',
       'print("status", 0 if status is None else os.waitstatus_to_exitcode(status))',
     ].join('\n');
-    const { stdout } = await execFileP('python3', ['-c', py], { cwd: scratch.dir, env: cleanEnv() });
+    const { stdout } = await execFileP('python3', ['-c', py], { cwd: scratch.dir, env: cleanEnv(systemConfigEnv(scratch.dir)) });
     expect(stdout.trim()).toBe('status 0');
     expect(s.messages).toHaveLength(1);
     expect(s.messages[0]!.rcptTo).toEqual(['user@x1.test', 'archive@corp.example']);
@@ -169,9 +169,9 @@ describe('mailguard-sendmail delivering through the relay', () => {
     expect(s.messages).toHaveLength(2);
   });
 
-  it('--on-violation warn delivers the exposed message as it is, saying so on stderr', async () => {
-    const s = await setup();
-    const r = await runSendmail(['-t', '-i', '--on-violation', 'warn'], { input: await EXPOSED, cwd: scratch.dir });
+  it('onViolation warn (system configuration) delivers the exposed message as it is, saying so on stderr', async () => {
+    const s = await setup({}, { onViolation: 'warn' });
+    const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('sent although it violates the policy');
     expect(text(s.messages[0]!.raw)).toContain('anna@customer1.test');
@@ -209,8 +209,8 @@ describe('exit statuses (sysexits)', () => {
 
   it('65 for an empty or headerless message and for -t without recipients', async () => {
     const s = await setup();
-    expect((await runSendmail(['-i', 'a@x1.test', '-f', 'me@corp.example'], { input: '', cwd: scratch.dir })).code).toBe(65);
-    expect((await runSendmail(['-i', 'a@x1.test', '-f', 'me@corp.example'], { input: '\n\njust a body\n', cwd: scratch.dir })).code).toBe(65);
+    expect((await runSendmail(['-i', '-f', 'me@corp.example', 'a@x1.test'], { input: '', cwd: scratch.dir })).code).toBe(65);
+    expect((await runSendmail(['-i', '-f', 'me@corp.example', 'a@x1.test'], { input: '\n\njust a body\n', cwd: scratch.dir })).code).toBe(65);
     const none = await runSendmail(['-t'], { input: 'From: me@corp.example\nSubject: s\n\nb\n', cwd: scratch.dir });
     expect(none.code).toBe(65);
     expect(none.stderr).toContain('-t found no To, Cc or Bcc');
@@ -278,11 +278,12 @@ describe('exit statuses (sysexits)', () => {
   });
 });
 
-describe('--via-sendmail and --spool', () => {
+describe('viaSendmail and spool (system configuration)', () => {
   it('hands the final message to the real sendmail with an explicit envelope', async () => {
-    scratch = await scratchDir({ ...POLICY, onViolation: 'bcc' });
+    scratch = await scratchDir({ ...POLICY, onViolation: 'bcc', sendmail: { viaSendmail: 'set-below' } });
     const fake = await writeRecordingSendmail(scratch.dir);
-    const r = await runSendmail(['-t', '-i', '--via-sendmail', fake.path], { input: await EXPOSED, cwd: scratch.dir });
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, onViolation: 'bcc', sendmail: { viaSendmail: fake.path } }));
+    const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
     expect(r.code).toBe(0);
     const args = (await readFile(fake.args, 'utf8')).trim().split('\n');
     expect(args.slice(0, 4)).toEqual(['-i', '-f', 'sales@corp.example', '--']);
@@ -300,19 +301,21 @@ describe('--via-sendmail and --spool', () => {
     const r = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir, env: { FAKE_SENDMAIL_STATUS: '75' } });
     expect(r.code).toBe(75);
     expect(r.stderr).toContain('fake sendmail says hello');
-    const missing = await runSendmail(['-t', '--via-sendmail', path.join(scratch.dir, 'no-such-sendmail')], { input: CLEAN, cwd: scratch.dir });
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, sendmail: { viaSendmail: path.join(scratch.dir, 'no-such-sendmail') } }));
+    const missing = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir });
     expect(missing.code).toBe(78);
   });
 
-  it('--spool keeps a blocked message and an undeliverable one, private to the user', async () => {
+  it('spool keeps a blocked message and an undeliverable one, private to the user', async () => {
     const closed = await startSink();
     const url = closed.url;
     await closed.close();
-    scratch = await scratchDir({ ...POLICY, smtp: url });
+    scratch = await scratchDir();
     const spool = path.join(scratch.dir, 'spool');
-    const blocked = await runSendmail(['-t', '-i', '--spool', spool], { input: await EXPOSED, cwd: scratch.dir });
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, smtp: url, sendmail: { spool } }));
+    const blocked = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
     expect(blocked.code).toBe(65);
-    const down = await runSendmail(['-t', '--spool', spool], { input: CLEAN, cwd: scratch.dir });
+    const down = await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir });
     expect(down.code).toBe(75);
     const files = (await readdir(spool)).sort();
     expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(2);

@@ -1,5 +1,6 @@
 // Spawns mailguard-sendmail (or `mailguard sendmail`) as a program that pipes a message into
 // sendmail would, in a scratch directory with its own config and none of the caller's settings.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +18,20 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
+/**
+ * The drop-in sendmail reads no configuration from its working directory: the scratch directory's
+ * mailguard.config.json is handed over as the system configuration, the way an administrator's
+ * wrapper names it (MAILGUARD_SENDMAIL_CONFIG), unless the test sets that variable itself.
+ */
+export function systemConfigEnv(cwd: string, env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const file = path.join(cwd, 'mailguard.config.json');
+  if (env.MAILGUARD_SENDMAIL_CONFIG !== undefined || !existsSync(file)) return env;
+  return { MAILGUARD_SENDMAIL_CONFIG: file, ...env };
+}
+
 export function runSendmail(args: string[], options: { input?: string | Buffer; cwd: string; env?: NodeJS.ProcessEnv; subcommand?: boolean }): Promise<SendmailRun> {
   const argv = options.subcommand ? [MAILGUARD_BIN, 'sendmail', ...args] : [SENDMAIL_BIN, ...args];
-  const run: RunOptions = { cwd: options.cwd, env: cleanEnv(options.env), timeoutMs: 25_000 };
+  const run: RunOptions = { cwd: options.cwd, env: cleanEnv(systemConfigEnv(options.cwd, options.env)), timeoutMs: 25_000 };
   if (options.input !== undefined) run.input = options.input;
   return runProcess(process.execPath, argv, run);
 }

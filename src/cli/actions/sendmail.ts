@@ -14,13 +14,15 @@ import { describeFinding } from '../../report/messages.js';
 import { maskAddress, maskText } from '../../report/redact.js';
 import type { MessageResult } from '../../result.js';
 import { parseSendmailArgs, type SendmailArgs } from '../../sendmail/args.js';
-import { parseSendmailConfig } from '../../sendmail/config.js';
+import { parseSendmailConfig, readSystemConfigFile, SYSTEM_CONFIG_ENV, SYSTEM_CONFIG_PATH } from '../../sendmail/config.js';
 import { decideSendmail, type Delivery, type SendmailDecision } from '../../sendmail/decide.js';
 import { prepareSendmailMessage } from '../../sendmail/envelope.js';
 import { failureDetail, SYSEXIT, sysexitForDelivery } from '../../sendmail/exit-codes.js';
 import { readSendmailMessage } from '../../sendmail/read-message.js';
 import { spoolMessage, type SpoolRecord } from '../../sendmail/spool.js';
-import { resolveSettings } from '../policy-options.js';
+import { jsonErrorPosition, type LoadedConfig } from '../../io/config-file.js';
+import { parseConfig } from '../../policy/config.js';
+import { settingsFromConfig } from '../policy-options.js';
 
 const NAME = 'mailguard-sendmail';
 
@@ -45,9 +47,9 @@ export const SENDMAIL_USAGE = `Usage: mailguard sendmail [options] [--] [recipie
 
 A drop-in sendmail: reads a message on stdin, checks it with the mailguard
 policy, applies the on-violation action (block, bcc, split, warn) and delivers
-it through the SMTP relay, or through a real sendmail binary (--via-sendmail).
+it through the SMTP relay, or through a real sendmail binary.
 
-Sendmail options:
+Sendmail options (they end at the first recipient; later words are recipients):
   -t             recipients from To, Cc and Bcc (Bcc is removed); command-line
                  ones are added
   -i, -oi        a line with a single "." is not the end of the message
@@ -58,22 +60,18 @@ Sendmail options:
   -v             notes on stderr (same as --debug)
   accepted and ignored: -oXXX -B... -odi -oem -N... -R... -V... -X... -C...
                  -h N -U -m -n
+  --debug        notes on stderr
+  --help         this text
 
-mailguard options:
-  --smtp URL             relay (else MAILGUARD_SMTP_URL, else "smtp" in the
-                         configuration)
-  --via-sendmail PATH    hand the final message to this sendmail-compatible
-                         binary instead
-  --on-violation ACTION  block (default), bcc, split or warn
-  --spool DIR            keep blocked and undeliverable messages in DIR for
-                         review
-  --config FILE          configuration file (default: searched upward from the
-                         working directory)
-  --debug                notes on stderr
-  --help                 this text
-  and the policy options of check: --internal-domain D, --trusted-domain D,
-  --warn-at N, --block-at N, --sensitive, --rule CODE=SEVERITY
-
+Policy, relay and delivery program come only from the system configuration,
+${SYSTEM_CONFIG_PATH} (the format of mailguard.config.json; owned by root
+or the user running mailguard, not writable by group or others), or the file
+named by ${SYSTEM_CONFIG_ENV}, which is for the administrator's wrapper
+script. The caller's options --on-violation, --smtp, --config, --via-sendmail,
+--spool, --rule, --warn-at, --block-at, --internal-domain, --trusted-domain and
+--sensitive are ignored with a warning, and no configuration is looked for in
+the working directory: the program that sends does not set the policy.
+The relay may also come from MAILGUARD_SMTP_URL in the environment.
 The configuration's "sendmail" section may set smtp, viaSendmail, onViolation,
 spool and from.
 
@@ -180,28 +178,40 @@ async function keep(spool: string | undefined, raw: Uint8Array, record: SpoolRec
 }
 
 function resolveTransport(
-  args: SendmailArgs,
   section: { viaSendmail?: string; smtp?: string },
   resolveSmtp: typeof resolveSmtpSettings,
   config: Parameters<typeof resolveSmtpSettings>[1],
   env: NodeJS.ProcessEnv,
 ): Transport {
-  // A --smtp flag beats a configured binary; a --via-sendmail flag beats any configured relay.
-  if (args.viaSendmail !== undefined) return { kind: 'binary', path: args.viaSendmail, label: args.viaSendmail };
-  if (section.viaSendmail !== undefined && args.smtp === undefined) return { kind: 'binary', path: section.viaSendmail, label: section.viaSendmail };
-  // --smtp, then MAILGUARD_SMTP_URL, then "sendmail.smtp", then the top-level "smtp".
-  const flag = args.smtp ?? (env.MAILGUARD_SMTP_URL ? undefined : section.smtp);
+  if (section.viaSendmail !== undefined) return { kind: 'binary', path: section.viaSendmail, label: section.viaSendmail };
+  // MAILGUARD_SMTP_URL (set by the administrator's environment), then "sendmail.smtp", then the top-level "smtp".
+  const flag = env.MAILGUARD_SMTP_URL ? undefined : section.smtp;
   try {
     const options = resolveSmtp(flag, config, env);
     return { kind: 'relay', options, label: options.url };
   } catch (err) {
     if (err instanceof MailguardError && err.code === 'EUSAGE') {
       throw new MailguardError('ECONFIG', err.message === 'no SMTP relay given.' ? 'no way to deliver: no SMTP relay and no sendmail binary configured.' : err.message, {
-        hint: 'Set MAILGUARD_SMTP_URL or "smtp" (or "sendmail": { "smtp" | "viaSendmail" }) in the configuration, or pass --smtp URL or --via-sendmail PATH.',
+        hint: `Set "smtp" (or "sendmail": { "smtp" | "viaSendmail" }) in ${SYSTEM_CONFIG_PATH}, or MAILGUARD_SMTP_URL in the environment.`,
       });
     }
     throw err;
   }
+}
+
+/** The system configuration file, parsed; an empty configuration when the fixed path does not exist. */
+async function loadSystemConfig(env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
+  const file = await readSystemConfigFile(env);
+  if (file.text === undefined) return { config: { policy: {}, sections: {} } };
+  let text = file.text;
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new MailguardError('ECONFIG', `${file.path}: invalid JSON at ${jsonErrorPosition(text, err)}.`);
+  }
+  return { config: parseConfig(data, file.path), path: file.path };
 }
 
 /** Runs the command; returns the sysexit status. Never throws. */
@@ -223,25 +233,28 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   };
   for (const option of args.ignored) note(`ignoring sendmail option ${option}`);
 
-  // 1. Configuration, before reading anything: a bad setup fails fast with 78.
+  // The caller does not set policy: its mailguard options are named and ignored.
+  for (const option of args.callerPolicyOptions) {
+    io.stderr(`${NAME}: ignoring ${option}: the drop-in sendmail takes its policy, relay and delivery program only from its system configuration (${SYSTEM_CONFIG_PATH}), not from the caller's arguments.\n`);
+  }
+
+  // 1. Configuration, before reading anything: a bad setup fails fast with 78. Only the system
+  // file counts; nothing is discovered from the working directory (a cloned repository's
+  // package.json must not switch the guard off).
   let setup: { policy: Policy; onViolation: OnViolation; spool: string | undefined; from: string | undefined; transport: Transport };
   try {
-    const flags: Parameters<typeof resolveSettings>[0] = { internalDomain: args.internalDomain, trustedDomain: args.trustedDomain, rule: args.rule };
-    if (args.config !== undefined) flags.config = args.config;
-    if (args.warnAt !== undefined) flags.warnAt = args.warnAt;
-    if (args.blockAt !== undefined) flags.blockAt = args.blockAt;
-    if (args.sensitive) flags.sensitive = true;
-    const settings = await resolveSettings(flags, io.cwd);
+    const loaded = await loadSystemConfig(io.env);
+    const settings = settingsFromConfig(loaded, {});
     const section = parseSendmailConfig(settings.config.sections.sendmail, settings.configPath ?? 'configuration');
     const { resolveSmtpSettings: resolveSmtp } = await import('../../relay/index.js');
     setup = {
       policy: settings.policy,
-      onViolation: args.onViolation ?? section.onViolation ?? settings.config.onViolation ?? 'block',
-      spool: args.spool ?? section.spool,
+      onViolation: section.onViolation ?? settings.config.onViolation ?? 'block',
+      spool: section.spool,
       from: section.from,
-      transport: resolveTransport(args, section, resolveSmtp, settings.config, io.env),
+      transport: resolveTransport(section, resolveSmtp, settings.config, io.env),
     };
-    note(`policy from ${settings.configPath ?? 'defaults and flags'}; on violation: ${setup.onViolation}; delivery: ${setup.transport.kind === 'relay' ? 'relay' : 'sendmail binary'} ${setup.transport.label}`);
+    note(`policy from ${settings.configPath ?? `defaults (no ${SYSTEM_CONFIG_PATH})`}; on violation: ${setup.onViolation}; delivery: ${setup.transport.kind === 'relay' ? 'relay' : 'sendmail binary'} ${setup.transport.label}`);
   } catch (err) {
     io.stderr(errorText(err));
     return err instanceof MailguardError && err.code === 'EUSAGE' ? SYSEXIT.USAGE : err instanceof MailguardError ? SYSEXIT.CONFIG : SYSEXIT.SOFTWARE;
