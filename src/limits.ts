@@ -55,3 +55,16 @@ export const MAX_LOCAL_PART_BYTES = 64 * 4;
 
 /** How much of a file is read at a time while looking for the end of the header block. */
 export const HEADER_READ_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * One file a campaign names as content (`"path"` in text, html, raw, attachments): as large as
+ * the attachment limits of the common mail services (Gmail and Outlook.com take 20-25 MB), so a
+ * real attachment fits and a device or a runaway file (/dev/zero, a log) is refused, not read.
+ */
+export const MAX_CAMPAIGN_CONTENT_FILE_BYTES = 25 * 1024 * 1024;
+
+/**
+ * All the files one campaign message reads, together: above what providers accept in one
+ * message (Exchange Online's default 35 MB), so the limit refuses only what no relay would take.
+ */
+export const MAX_CAMPAIGN_MESSAGE_CONTENT_BYTES = 50 * 1024 * 1024;

@@ -56,6 +56,10 @@ export interface AuditSummary {
   /** Inputs that could not be read as messages. */
   unreadable: number;
   unreadableSources: string[];
+  /** Files found (directory walk, glob) that are not mail and were not read. */
+  notRead: number;
+  /** The first of them, with what each is instead ("PNG image"). */
+  notReadFiles: Array<{ path: string; kind: string }>;
   /** Messages left out because they are outside --since/--until. */
   outOfRange: number;
   /** Messages without a readable date (left out when a date range is given). */
@@ -94,6 +98,8 @@ export interface Audit {
   inRange(date: Date | undefined): boolean;
   /** Adds one message: its result (undefined only for a message outside the range, which is not checked) and its date and subject. */
   add(result: MessageResult | undefined, meta: AuditMeta): void;
+  /** Counts a file found that is not mail. */
+  notMail(file: { path: string; kind: string }): void;
   finish(): AuditReport;
 }
 
@@ -111,6 +117,8 @@ export function createAudit(options: AuditOptions = {}): Audit {
   let messages = 0;
   let unreadable = 0;
   let outOfRange = 0;
+  const notReadFiles: Array<{ path: string; kind: string }> = [];
+  let notRead = 0;
   let undated = 0;
   let undatedIncidents = 0;
   const ranged = options.since !== undefined || options.until !== undefined;
@@ -176,6 +184,10 @@ export function createAudit(options: AuditOptions = {}): Audit {
       s.exposedAddresses += incident.exposedExternal;
       senders.set(senderKey, s);
     },
+    notMail(file) {
+      notRead++;
+      if (notReadFiles.length < MAX_LISTED_UNREADABLE) notReadFiles.push({ path: file.path, kind: file.kind });
+    },
     finish() {
       const dates = incidents.map((i) => i.date).filter((d): d is string => d !== null).sort();
       const worst = incidents
@@ -190,6 +202,8 @@ export function createAudit(options: AuditOptions = {}): Audit {
           exposedParties: parties.size,
           unreadable,
           unreadableSources,
+          notRead,
+          notReadFiles,
           outOfRange,
           undated,
           since: options.since ? options.since.toISOString() : null,

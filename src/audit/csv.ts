@@ -24,5 +24,8 @@ export function formatAuditCsv(report: AuditReport, options: AuditFormatOptions)
         .join(','),
     );
   }
+  // Files found that are not mail: one row each, severity "not-read", so the sheet says what the audit did not cover.
+  for (const f of r.summary.notReadFiles) rows.push([f.path, null, `not read: ${f.kind}, not a mail message`, null, null, null, null, 'not-read', '', ''].map(csvCell).join(','));
+  if (r.summary.notRead > r.summary.notReadFiles.length) rows.push([`and ${r.summary.notRead - r.summary.notReadFiles.length} more files`, null, 'not read: not mail', null, null, null, null, 'not-read', '', ''].map(csvCell).join(','));
   return `\ufeff${rows.join('\r\n')}\r\n`;
 }

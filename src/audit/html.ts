@@ -109,6 +109,12 @@ export function formatAuditHtml(report: AuditReport, options: AuditHtmlOptions):
   body.push(`<p class="meta">${e(options.inputs.join(', '))}${e(range)} · generated ${e(options.generatedAt.slice(0, 19).replace('T', ' '))} UTC by mailguard${options.redact ? ' · addresses masked' : ''}</p>`);
   body.push(`<div class="cards">${cards}</div>`);
   if (s.unreadable > 0) body.push(`<p class="note">${plural(s.unreadable, 'input')} could not be read.</p>`);
+  if (s.notRead > 0) {
+    body.push(
+      `<p class="note" id="not-read">${plural(s.notRead, 'file')} found ${s.notRead === 1 ? 'is' : 'are'} not mail and ${s.notRead === 1 ? 'was' : 'were'} not read${s.notRead > s.notReadFiles.length ? ` (the first ${s.notReadFiles.length} listed)` : ''}:</p>`,
+      `<ul class="not-read">${s.notReadFiles.map((f) => `<li>${e(f.path)} (${e(f.kind)})</li>`).join('')}</ul>`,
+    );
+  }
   if (s.outOfRange > 0) body.push(`<p class="note">${plural(s.outOfRange, 'message')} outside the date range left out.</p>`);
   body.push('<h2>Incidents per month</h2>', chart(report));
   if (s.undatedIncidents > 0) body.push(`<p class="note">${plural(s.undatedIncidents, 'incident')} without a date not shown in the chart.</p>`);

@@ -43,6 +43,11 @@ export interface CampaignMessage {
   envelope?: Envelope;
   /** Why this message cannot be checked (it names no recipient at all), if so. */
   problem?: string;
+  /**
+   * Where each header field nodemailer writes comes from, by lower-case field name (`to`,
+   * `reply-to`, a name from `headers`); `*` for every field of a `raw` message.
+   */
+  fields: Map<string, HeaderLineOrigin>;
 }
 
 // --- A JSON parser that remembers where each value starts ----------------------------------------
@@ -355,6 +360,41 @@ interface MessageSite {
   offset: number;
 }
 
+/** Header field names (lower case) of the nodemailer keys that write them. */
+const KEY_FIELDS: Record<string, string> = { from: 'from', sender: 'sender', to: 'to', cc: 'cc', bcc: 'bcc', replyTo: 'reply-to', subject: 'subject', inReplyTo: 'in-reply-to', references: 'references', messageId: 'message-id', date: 'date' };
+
+/** Where each header field of the message nodemailer builds comes from in the JSON. */
+function fieldOrigins(site: MessageSite, messageLine: number): Map<string, HeaderLineOrigin> {
+  const { parsed, own, defaults, path } = site;
+  const out = new Map<string, HeaderLineOrigin>();
+  const owner = (key: string) => (has(own, key) || !defaults || !has(defaults, key) ? own : defaults);
+  const keyPath = (container: Obj, key: string) => (container === own ? (path === '$' ? key : `${path}.${key}`) : `defaults.${key}`);
+  const lineOf = (container: unknown, key: string | number) => {
+    const offset = memberOffset(parsed, container, key);
+    return offset === undefined ? messageLine : site.lineAt(offset);
+  };
+  for (const [key, field] of Object.entries(KEY_FIELDS)) {
+    const o = owner(key);
+    if (has(o, key)) out.set(field, { line: lineOf(o, key), path: keyPath(o, key) });
+  }
+  // `headers` from the message and the defaults (nodemailer merges them field by field).
+  for (const o of [defaults, own]) {
+    if (!o || !has(o, 'headers')) continue;
+    const headers = o.headers;
+    const base = keyPath(o, 'headers');
+    if (Array.isArray(headers)) {
+      headers.forEach((h, n) => {
+        if (isObject(h) && typeof h.key === 'string') out.set(h.key.toLowerCase(), { line: lineOf(headers, n), path: `${base}[${n}]` });
+      });
+    } else if (isObject(headers)) {
+      for (const name of Object.keys(headers)) out.set(name.toLowerCase(), { line: lineOf(headers, name), path: `${base}.${JSON.stringify(name)}` });
+    }
+  }
+  const rawOwner = owner('raw');
+  if (has(rawOwner, 'raw')) out.set('*', { line: lineOf(rawOwner, 'raw'), path: keyPath(rawOwner, 'raw') });
+  return out;
+}
+
 function buildMessage(site: MessageSite): CampaignMessage {
   const { parsed, own, defaults, path } = site;
   const mail: Obj = { ...(defaults ?? {}), ...own };
@@ -382,7 +422,7 @@ function buildMessage(site: MessageSite): CampaignMessage {
     origins.push({ line: messageLine, path });
   }
   const header = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8');
-  const message: CampaignMessage = { source: `${site.file}#${site.suffix}`, jsonPath: path, line: messageLine, mail, header, origins };
+  const message: CampaignMessage = { source: `${site.file}#${site.suffix}`, jsonPath: path, line: messageLine, mail, header, origins, fields: fieldOrigins(site, messageLine) };
   const bcc = entries.get('bcc')!.list;
   if (bcc.length > 0) {
     // The envelope only adds something when there are blind recipients: the visible ones are in the header.
@@ -391,8 +431,66 @@ function buildMessage(site: MessageSite): CampaignMessage {
     const from = entries.get('from')!.list[0];
     message.envelope = { mailFrom: from ? (parseAddressList(from.text).mailboxes[0]?.address ?? '') : '', rcptTo };
   }
-  if (bcc.length + entries.get('to')!.list.length + entries.get('cc')!.list.length === 0) message.problem = `${path}: no recipients (to, cc or bcc)`;
+  // nodemailer also delivers to `envelope` and sends `raw` as it is, with the recipients it names.
+  if (bcc.length + entries.get('to')!.list.length + entries.get('cc')!.list.length === 0 && mail.envelope === undefined && mail.raw === undefined && !hasAddressHeaders(mail.headers)) {
+    message.problem = `${path}: no recipients (to, cc, bcc, envelope, or headers)`;
+  }
   return message;
+}
+
+function hasAddressHeaders(headers: unknown): boolean {
+  const names = Array.isArray(headers) ? headers.map((h) => (isObject(h) && typeof h.key === 'string' ? h.key : '')) : isObject(headers) ? Object.keys(headers) : [];
+  return names.some((n) => /^(to|cc|bcc)$/i.test(n));
+}
+
+/** The field name whose lines cover 1-based line `line` of a header block, lower case. */
+function fieldAtLine(bytes: Uint8Array, line: number): string | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let name: string | undefined;
+  let n = 0;
+  let start = 0;
+  while (start <= text.length && n < line) {
+    const end = text.indexOf('\n', start);
+    const current = text.slice(start, end === -1 ? text.length : end).replace(/\r$/, '');
+    n++;
+    if (current === '') return undefined;
+    if (current[0] !== ' ' && current[0] !== '\t') name = /^([^:\s]+)\s*:/.exec(current)?.[1]?.toLowerCase();
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return n === line ? name : undefined;
+}
+
+/**
+ * Points a result checked from the message nodemailer builds back into the JSON: each finding and
+ * recipient line becomes the JSON line of the key that wrote its field (`messages[3].cc`,
+ * `messages[3].headers.Cc`, `messages[3].raw`); findings of a field nothing in the JSON wrote
+ * point at the message object.
+ */
+export function relocateComposedToCampaign(result: MessageResult, bytes: Uint8Array, fields: ReadonlyMap<string, HeaderLineOrigin>, messagePath: string, messageLine: number): MessageResult {
+  const origin = (line: number | undefined): HeaderLineOrigin | undefined => {
+    if (line === undefined || line < 1) return undefined;
+    const name = fieldAtLine(bytes, line);
+    return (name !== undefined ? fields.get(name) : undefined) ?? fields.get('*');
+  };
+  const findings = result.findings.map((f): Finding => {
+    const moved = { ...f } as Finding;
+    const o = origin(f.line);
+    if (o) {
+      moved.line = o.line;
+      moved.jsonPath = o.path;
+    } else {
+      if (f.line !== undefined) moved.line = messageLine;
+      if (f.code !== 'UNREADABLE_MESSAGE') moved.jsonPath = messagePath;
+    }
+    return moved;
+  });
+  const view = (r: RecipientView): RecipientView => ({ ...r, line: origin(r.line)?.line ?? messageLine });
+  return {
+    ...result,
+    findings,
+    recipients: { ...result.recipients, visible: result.recipients.visible.map(view), blind: result.recipients.blind.map(view), reply: result.recipients.reply.map(view) },
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { MessageResult } from '../result.js';
 import { describeWhere, findingsByImportance, resultFile } from './locate.js';
 import { describeFinding, FINDING_TITLES } from './messages.js';
-import type { Formatter, FormatOptions, Report } from './report.js';
+import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type Report } from './report.js';
 
 /** GitHub shows at most this many annotations of each kind (error, warning) per step. */
 export const GITHUB_MAX_ANNOTATIONS_PER_KIND = 10;
@@ -21,7 +21,7 @@ export function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-function command(kind: 'error' | 'warning', properties: Array<[string, string | number | undefined]>, message: string): string {
+function command(kind: 'error' | 'warning' | 'notice', properties: Array<[string, string | number | undefined]>, message: string): string {
   const props = properties.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${escapeProperty(String(v))}`);
   return `::${kind}${props.length > 0 ? ` ${props.join(',')}` : ''}::${escapeData(message)}`;
 }
@@ -50,8 +50,11 @@ export const formatGithub: Formatter = (report, options) => {
       `mailguard: ${plural(skipped.error, 'more error')} and ${plural(skipped.warning, 'more warning')} not annotated (GitHub shows ${GITHUB_MAX_ANNOTATIONS_PER_KIND} of each kind per step); see the step summary or run with --format sarif.`,
     );
   }
+  const shownNotRead = report.notRead.slice(0, MAX_NOT_READ_NAMED);
+  for (const f of shownNotRead) lines.push(command('notice', [['file', f.path], ['title', 'Not mail, not read']], `mailguard did not read ${f.path}: ${f.kind}, not a mail message`));
   const s = report.summary;
-  lines.push(`mailguard: ${plural(s.checked, 'message')} checked: ${s.pass} pass, ${s.warn} warn, ${s.block} block, ${s.error} error`);
+  const notRead = s.notRead > 0 ? `; ${plural(s.notRead, 'file')} not read (not mail)${report.notRead.length > shownNotRead.length ? `, ${report.notRead.length - shownNotRead.length} of them not annotated` : ''}` : '';
+  lines.push(`mailguard: ${plural(s.checked, 'message')} checked: ${s.pass} pass, ${s.warn} warn, ${s.block} block, ${s.error} error${notRead}`);
   return `${lines.join('\n')}\n`;
 };
 
@@ -68,7 +71,7 @@ export function githubStepSummary(report: Report, options: Pick<FormatOptions, '
   const lines = [
     '### mailguard',
     '',
-    `${plural(s.checked, 'message')} checked: ${s.pass} pass, ${s.warn} warn, ${s.block} block, ${s.error} error`,
+    `${plural(s.checked, 'message')} checked: ${s.pass} pass, ${s.warn} warn, ${s.block} block, ${s.error} error${s.notRead > 0 ? `; ${plural(s.notRead, 'file')} not read (not mail)` : ''}`,
     '',
   ];
   const rows: string[] = [];
@@ -83,6 +86,9 @@ export function githubStepSummary(report: Report, options: Pick<FormatOptions, '
     lines.push('| verdict | message | where | code | severity | finding |', '|---|---|---|---|---|---|', ...rows, '');
   } else {
     lines.push('No findings.', '');
+  }
+  if (report.notRead.length > 0) {
+    lines.push('| not read | what it is |', '|---|---|', ...report.notRead.map((f) => `| ${cell(f.path)} | ${cell(f.kind)} |`), '');
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@
 
 import type { MessageResult } from '../result.js';
 import { describeFinding, fieldName, findingExamples, formatAddressList } from './messages.js';
-import type { Formatter } from './report.js';
+import { MAX_NOT_READ_NAMED, type Formatter } from './report.js';
 
 export interface Painter {
   red(s: string): string;
@@ -105,10 +105,17 @@ export const formatHuman: Formatter = (report, options) => {
     }
   }
   const s = report.summary;
-  if (s.checked !== 1 || lines.length === 0) {
+  if (s.checked !== 1 || lines.length === 0 || s.notRead > 0) {
     if (lines.length > 0) lines.push('');
     const parts = [`${s.pass} pass`, `${s.warn} warn`, `${s.block} block`, `${s.error} error`];
-    lines.push(`${s.checked} message${s.checked === 1 ? '' : 's'} checked: ${parts.join(', ')}`);
+    const notRead = s.notRead > 0 ? `; ${s.notRead} file${s.notRead === 1 ? '' : 's'} not read (not mail)` : '';
+    lines.push(`${s.checked} message${s.checked === 1 ? '' : 's'} checked: ${parts.join(', ')}${notRead}`);
+  }
+  if (report.notRead.length > 0) {
+    const shown = report.notRead.slice(0, MAX_NOT_READ_NAMED);
+    lines.push(p.dim(`Not mail, not read (name them with --input FORMAT to read them anyway):`));
+    for (const f of shown) lines.push(p.dim(`  ${printable(f.path)} (${f.kind})`));
+    if (report.notRead.length > shown.length) lines.push(p.dim(`  and ${report.notRead.length - shown.length} more`));
   }
   return `${lines.join('\n')}\n`;
 };

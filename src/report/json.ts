@@ -47,8 +47,11 @@ export interface JsonResult {
 
 export interface JsonReport {
   version: typeof JSON_REPORT_VERSION;
-  summary: { checked: number; pass: number; warn: number; block: number; error: number };
+  /** `notRead`: files found (directory walk, glob) that are not mail and were not read. */
+  summary: { checked: number; pass: number; warn: number; block: number; error: number; notRead: number };
   results: JsonResult[];
+  /** Each file not read, with what it is instead ("PNG image"). */
+  notRead: Array<{ path: string; kind: string }>;
 }
 
 function maskArgs(args: Record<string, unknown>): Record<string, unknown> {
@@ -66,6 +69,7 @@ export function toJsonReport(report: Report, options: Pick<FormatOptions, 'redac
   return {
     version: JSON_REPORT_VERSION,
     summary: { ...report.summary },
+    notRead: report.notRead.map((f) => ({ path: f.path, kind: f.kind })),
     results: report.results.map((r) => {
       const out: JsonResult = {
         source: r.source,

@@ -52,7 +52,11 @@ export const formatJunit: Formatter = (report, options) => {
     if (out.length > 0) body.push(`      <system-out>${escapeXml(out.join('\n'))}</system-out>`);
     cases.push(body.length === 0 ? `${head.slice(0, -1)}/>` : `${head}\n${body.join('\n')}\n    </testcase>`);
   }
-  const counts = `tests="${s.checked}" failures="${failures}" errors="${s.error}" skipped="0"`;
+  // Files that are not mail are skipped test cases: JUnit viewers show them, counted apart.
+  for (const f of report.notRead) {
+    cases.push(`    <testcase name="${attr(f.path)}" classname="mailguard.check" file="${attr(f.path)}" time="0">\n      <skipped message="${attr(`not read: ${f.kind}, not a mail message`)}"/>\n    </testcase>`);
+  }
+  const counts = `tests="${s.checked + s.notRead}" failures="${failures}" errors="${s.error}" skipped="${s.notRead}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="mailguard" ${counts}>`,

@@ -26,6 +26,19 @@ export interface SarifLog {
     tool: { driver: SarifDriver };
     results: SarifResult[];
     columnKind: 'unicodeCodePoints';
+    /** Files found that are not mail: one notification each, so code scanning shows what was not read. */
+    invocations: SarifInvocation[];
+    properties: { notRead: number };
+  }>;
+}
+
+interface SarifInvocation {
+  executionSuccessful: boolean;
+  toolExecutionNotifications: Array<{
+    level: 'note';
+    descriptor: { id: 'NOT_MAIL' };
+    message: { text: string };
+    locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }>;
   }>;
 }
 
@@ -150,6 +163,18 @@ export function toSarif(report: Report, options: Pick<FormatOptions, 'redact'> &
         tool: { driver: { name: 'mailguard', version: VERSION, semanticVersion: VERSION, rules: ruleList } },
         results,
         columnKind: 'unicodeCodePoints',
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: report.notRead.map((f) => ({
+              level: 'note' as const,
+              descriptor: { id: 'NOT_MAIL' as const },
+              message: { text: `Not read: ${f.kind}, not a mail message.` },
+              locations: [{ physicalLocation: { artifactLocation: { uri: toArtifactUri(f.path) } } }],
+            })),
+          },
+        ],
+        properties: { notRead: report.summary.notRead },
       },
     ],
   };

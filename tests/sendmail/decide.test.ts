@@ -76,7 +76,7 @@ describe('decideSendmail', () => {
   });
 
   it('not a message: unreadable', () => {
-    const p = prepared('\n\n', ['a@x1.test', '-f', 'me@corp.example']);
+    const p = prepared('\n\n', ['-f', 'me@corp.example', 'a@x1.test']);
     expect(decideSendmail(p, policy, 'bcc').action).toBe('unreadable');
   });
 });

@@ -10,11 +10,10 @@ import { formatAuditHuman } from '../../audit/human.js';
 import { formatAuditJson } from '../../audit/json.js';
 import { parseRangeDate, readAuditMeta } from '../../audit/meta.js';
 import { MailguardError } from '../../errors.js';
-import { isFailure, readInputs } from '../../io/inputs.js';
+import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import type { AuditFlags } from '../commands/audit.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveRedact, writeReport } from '../output.js';
-import { writeSkippedNote } from '../skipped-note.js';
 import { resolveSettings } from '../policy-options.js';
 import { createProgress, useColor } from '../terminal.js';
 
@@ -49,7 +48,7 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   const configuredRedact = section.redact ?? settings.config.redact;
   const audit = createAudit(options);
   const progress = createProgress('audited');
-  const skipped: string[] = [];
+  const skipped: NotMailFile[] = [];
   const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, skipped };
   if (flags.input) readOptions.format = flags.input;
   let read = 0;
@@ -71,6 +70,7 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
     progress.tick(++read);
   }
   progress.done();
+  for (const f of skipped) audit.notMail(f);
   const report = audit.finish();
   const redact = resolveRedact(flags.redact, configuredRedact, false);
   if (flags.csv !== undefined) await writeExport(flags.csv, formatAuditCsv(report, { redact }), 'CSV export');
@@ -86,6 +86,5 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
   process.exitCode = code;
   await writeReport(text, flags.output);
-  writeSkippedNote(skipped);
   return code;
 }

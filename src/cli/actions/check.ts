@@ -4,8 +4,8 @@ import path from 'node:path';
 import { checkMessage, unreadableResult } from '../../analyse.js';
 import { withWholeMessages } from '../../body/read-message.js';
 import { MailguardError } from '../../errors.js';
-import { relocateToCampaign } from '../../io/campaign.js';
-import { isFailure, readInputs } from '../../io/inputs.js';
+import { relocateComposedToCampaign } from '../../io/campaign.js';
+import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { githubStepSummary } from '../../report/github.js';
 import { createReport, FORMATTERS, PUBLIC_FORMATS } from '../../report/index.js';
 import type { MessageResult } from '../../result.js';
@@ -13,7 +13,6 @@ import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
 import { appendStepSummary, resolveRedact, writeReport } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
-import { writeSkippedNote } from '../skipped-note.js';
 import { createProgress, useColor } from '../terminal.js';
 
 /** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
@@ -54,6 +53,18 @@ export function relativeToWorkspace(r: MessageResult, workspace: string | undefi
   }
 }
 
+/** A path relative to the workspace (else the working directory) when it lies under it. */
+function relativePath(file: string, workspace: string | undefined, cwd: string): string {
+  if (!path.isAbsolute(file)) return file;
+  for (const root of [workspace, cwd]) {
+    if (root === undefined || root === '') continue;
+    const rel = path.relative(root, file);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    return rel.split(path.sep).join('/');
+  }
+  return file;
+}
+
 export async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
   const formatter = FORMATTERS[flags.format];
   if (!formatter) {
@@ -65,9 +76,10 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const progress = createProgress('checked');
   // The body scan (ADDRESS_LIST_IN_BODY) reads past the header only where the header promises text.
   const scan = settings.bodyScan !== undefined && settings.policy.rules.ADDRESS_LIST_IN_BODY !== 'off';
-  const skipped: string[] = [];
+  const skipped: NotMailFile[] = [];
   const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan, skipped };
   if (flags.input) readOptions.format = flags.input;
+  if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
   for await (const { item, whole } of withWholeMessages(readInputs(specs, readOptions), scan)) {
     if (isFailure(item)) {
       const failed = unreadableResult(item.source, item.failure.reason, item.failure.detail);
@@ -79,15 +91,19 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
       // Header-only bytes may hold part of the body: scan only what was read whole.
       options.body = whole ? settings.bodyScan! : false;
       let result = checkMessage(whole ?? item.bytes, settings.policy, options);
-      if (item.campaign) result = relocateToCampaign(result, item.campaign.origins, item.campaign.jsonPath);
+      if (item.campaign) result = relocateComposedToCampaign(result, item.bytes, item.campaign.origins, item.campaign.jsonPath, item.campaign.messageLine);
       if (item.path !== undefined) result.file = item.path;
       results.push(result);
     }
     progress.tick(results.length);
   }
   progress.done();
-  if (PUBLIC_FORMATS.has(flags.format)) for (const r of results) relativeToWorkspace(r, process.env.GITHUB_WORKSPACE, process.cwd());
-  const report = createReport(results);
+  if (PUBLIC_FORMATS.has(flags.format)) {
+    for (const r of results) relativeToWorkspace(r, process.env.GITHUB_WORKSPACE, process.cwd());
+    for (const f of skipped) f.path = relativePath(f.path, process.env.GITHUB_WORKSPACE, process.cwd());
+  }
+  // Files found that are not mail are named in the report itself, in every format.
+  const report = createReport(results, skipped);
   const human = flags.format === 'human';
   const redact = resolveRedact(flags.redact, settings.config.redact, PUBLIC_FORMATS.has(flags.format));
   const text = formatter(report, {
@@ -100,7 +116,6 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   // on EPIPE with process.exitCode, and a blocked message must not come out as 0.
   process.exitCode = code;
   await writeReport(text, flags.output);
-  writeSkippedNote(skipped);
   if (flags.format === 'github' && process.env.GITHUB_STEP_SUMMARY) await appendStepSummary(process.env.GITHUB_STEP_SUMMARY, githubStepSummary(report, { redact }));
   return code;
 }

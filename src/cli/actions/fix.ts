@@ -5,7 +5,7 @@ import { mkdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkMessage } from '../../analyse.js';
 import { MailguardError } from '../../errors.js';
-import { isFailure, readInputs } from '../../io/inputs.js';
+import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { printable } from '../../report/human.js';
 import { describeUnreadable } from '../../report/messages.js';
@@ -279,7 +279,7 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
   validateFlags(flags, settings.policy.sensitive);
   const specs = inputSpecs(paths);
   const produced: Produced[] = [];
-  const skipped: string[] = [];
+  const skipped: NotMailFile[] = [];
   for await (const item of readInputs(specs, { headersOnly: false, skipped })) {
     if (isFailure(item)) {
       produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${describeUnreadable(item.failure.reason, item.failure.detail)}.`, outputs: [] }, messages: [] });

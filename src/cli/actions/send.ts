@@ -3,7 +3,7 @@
 
 import { MailguardError } from '../../errors.js';
 import type { Finding } from '../../findings.js';
-import { isFailure, readInputs, type InputItem } from '../../io/inputs.js';
+import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { readHeaderBlock } from '../../message/header-block.js';
 import type { OnViolation } from '../../policy/config.js';
@@ -120,7 +120,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const journal: Journal | undefined = flags.journal ? await openJournal(flags.journal, { readOnly: flags.dryRun === true }) : undefined;
   let relay: Relay | undefined;
   const results: SendResult[] = [];
-  const skipped: string[] = [];
+  const skipped: NotMailFile[] = [];
   const progress = createProgress('sent');
   let stoppedBy: string | undefined;
   // Ctrl-C: no new message is started; those in flight finish and are journaled. A second one quits.
@@ -139,6 +139,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     }
     const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: false, skipped };
     if (flags.input) readOptions.format = flags.input;
+    if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
     const items = readInputs(specs, readOptions);
     let index = 0;
     let finished = 0;
@@ -148,19 +149,10 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: describeUnreadable(item.failure.reason, item.failure.detail), transactions: [] };
         return;
       }
-      // A JSON campaign message is built as nodemailer would build it; its identity is the object.
-      let bytes = item.bytes;
-      let identityBytes = item.bytes;
-      if (item.campaign) {
-        const { compileCampaignMessage } = await import('../../relay/campaign.js');
-        try {
-          ({ bytes, identityBytes } = await compileCampaignMessage(item.campaign.mail));
-        } catch (err) {
-          if (!(err instanceof MailguardError)) throw err;
-          results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: err.message, transactions: [] };
-          return;
-        }
-      } else if (!item.complete) {
+      // A JSON campaign message was built by nodemailer's composer as it reads it; its identity is the object.
+      const bytes = item.bytes;
+      const identityBytes = item.campaign ? item.campaign.identityBytes : item.bytes;
+      if (!item.complete) {
         results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: 'only the header of this message could be read', transactions: [] };
         return;
       }

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
 import { addPolicyOptions, type PolicyFlags } from '../policy-options.js';
+import { inputFormatOption } from '../input-options.js';
+import type { InputFormat } from '../../io/formats/names.js';
 
 export interface AuditFlags extends PolicyFlags {
   since?: string;
@@ -8,7 +10,7 @@ export interface AuditFlags extends PolicyFlags {
   csv?: string;
   format: 'human' | 'json';
   output?: string;
-  input?: 'eml' | 'mbox';
+  input?: InputFormat;
   redact?: boolean;
   color?: boolean;
 }
@@ -33,7 +35,7 @@ export function registerAudit(program: Command): void {
     .option('--csv <file>', 'also write one CSV row per incident')
     .addOption(new Option('-f, --format <format>', 'format on stdout').choices(['human', 'json']).default('human'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox']))
+    .addOption(inputFormatOption())
     .option('--redact', 'mask addresses in every output (j***@example.com)')
     .option('--no-redact', 'show full addresses, also in the HTML page (masked there by default)')
     .option('--no-color', 'no colour, even on a terminal');

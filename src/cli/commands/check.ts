@@ -1,10 +1,13 @@
 import { Option, type Command } from 'commander';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
+import { inputFormatOption } from '../input-options.js';
+import type { InputFormat } from '../../io/formats/names.js';
 
 export interface CheckFlags extends PolicyFlags {
   format: string;
   output?: string;
-  input?: 'eml' | 'mbox' | 'smtp' | 'json';
+  input?: InputFormat;
+  contentRoot?: string;
   maxWarnings?: number;
   quiet?: boolean;
   redact?: boolean;
@@ -25,7 +28,8 @@ export function registerCheck(program: Command): void {
     .argument('[paths...]', 'files, directories (recursive), globs, or - for stdin (default: stdin when piped)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json', 'sarif', 'github', 'junit']).default('human'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp', 'json']))
+    .addOption(inputFormatOption())
+    .option('--content-root <dir>', 'campaign content files ("path" in text, html, raw, attachments) must lie under this folder (default: the campaign file\'s folder)')
     .option('--max-warnings <n>', 'exit 1 when more than this many warnings are found', parseCount('--max-warnings', 0))
     .option('-q, --quiet', 'leave out messages that pass')
     .option('--redact', 'mask addresses in the output (j***@example.com)')

@@ -2,6 +2,8 @@ import { Option, type Command } from 'commander';
 import { MailguardError } from '../../errors.js';
 import { parseRatePerSecond } from '../../relay/config.js';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
+import { inputFormatOption } from '../input-options.js';
+import type { InputFormat } from '../../io/formats/names.js';
 
 export interface SendFlags extends PolicyFlags {
   smtp?: string;
@@ -13,7 +15,8 @@ export interface SendFlags extends PolicyFlags {
   retries?: number;
   timeout?: number;
   from?: string;
-  input?: 'eml' | 'mbox' | 'smtp';
+  input?: InputFormat;
+  contentRoot?: string;
   format: 'human' | 'json';
   redact: boolean;
   quiet?: boolean;
@@ -61,7 +64,8 @@ export function registerSend(program: Command): void {
     .option('--retries <n>', 'attempts after a transient failure (default 3)', parseCount('--retries', 0))
     .option('--timeout <seconds>', 'connection and greeting timeout (default 30)', parseCount('--timeout'))
     .option('--from <address>', 'envelope sender (MAIL FROM) instead of the header or transcript sender')
-    .addOption(new Option('--input <format>', 'read inputs as this format instead of detecting it').choices(['eml', 'mbox', 'smtp']))
+    .addOption(inputFormatOption())
+    .option('--content-root <dir>', 'campaign content files ("path" in text, html, raw, attachments) must lie under this folder (default: the campaign file\'s folder)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(['human', 'json']).default('human'))
     .option('-q, --quiet', 'leave messages sent as they are, without findings, out of the report (with --dry-run: those that would be)')
     .option('--no-redact', 'show full addresses in the report (masked by default: j***@example.com)');

@@ -1,0 +1,65 @@
+// "What nodemailer will really write": a message object (sendMail options, a campaign message)
+// compiled by nodemailer's own composer, so the check sees every field nodemailer writes (those
+// from `headers` too, in object and array form), a `raw` message as it will be sent, and the
+// envelope nodemailer delivers to (`envelope`, else the recipients of every To, Cc and Bcc field
+// it writes). nodemailer is loaded here, lazily: only campaigns and the plugin need it.
+
+import { MailguardError } from '../errors.js';
+import type { Envelope } from '../message/envelope.js';
+
+export interface Composed {
+  /** The message as nodemailer writes it: its header block only when headersOnly (not raw). */
+  bytes: Uint8Array;
+  /** The whole message is in `bytes`. */
+  complete: boolean;
+  envelope: Envelope;
+  /** The message is `raw`: nodemailer sends these bytes unchanged. */
+  raw: boolean;
+}
+
+type Obj = Record<string, unknown>;
+
+/** The bytes of a `raw` value, or undefined when it is something mailguard cannot read here. */
+export function rawValueBytes(raw: unknown): Uint8Array | undefined {
+  if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
+  if (raw instanceof Uint8Array) return raw;
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const content = (raw as Obj).content;
+    if (typeof content === 'string') return Buffer.from(content, 'utf8');
+    if (content instanceof Uint8Array) return content;
+  }
+  return undefined;
+}
+
+/**
+ * Compiles a message object as nodemailer's sendMail does (MailComposer), returning its bytes and
+ * envelope. Content must already be bytes or strings (see resolveCampaignContent); a `raw` that
+ * is a stream, a path or a URL is refused (EINPUT), since checking it would consume or fetch it.
+ */
+export async function composeLikeNodemailer(data: Obj, options: { headersOnly: boolean }): Promise<Composed> {
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
+  let rawBytes: Uint8Array | undefined;
+  if (data.raw !== undefined && data.raw !== null && data.raw !== false && data.raw !== '') {
+    rawBytes = rawValueBytes(data.raw);
+    if (rawBytes === undefined) {
+      throw new MailguardError('EINPUT', 'the raw message is a stream, a path or a URL, which mailguard cannot check without consuming or fetching it.', {
+        hint: 'Give raw as a string or a Buffer (read the file first).',
+      });
+    }
+  }
+  let node;
+  try {
+    node = new MailComposer({ ...data, disableFileAccess: true, disableUrlAccess: true } as ConstructorParameters<typeof MailComposer>[0]).compile();
+  } catch (err) {
+    throw new MailguardError('EINPUT', `nodemailer cannot build this message: ${(err as Error).message}`);
+  }
+  const e = node.getEnvelope() as { from?: string | false; to?: string[] };
+  const envelope: Envelope = { mailFrom: typeof e.from === 'string' ? e.from : '', rcptTo: [...(e.to ?? [])] };
+  if (rawBytes !== undefined) return { bytes: rawBytes, complete: true, envelope, raw: true };
+  if (options.headersOnly) return { bytes: Buffer.from(`${node.buildHeaders()}\r\n\r\n`, 'utf8'), complete: false, envelope, raw: false };
+  try {
+    return { bytes: await node.build(), complete: true, envelope, raw: false };
+  } catch (err) {
+    throw new MailguardError('EINPUT', `nodemailer cannot build this message: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,98 @@
+// JSON campaigns (the message objects a send script hands to nodemailer): each message is
+// compiled by nodemailer's own composer, its content files read under the rules of
+// campaign-content.ts, and checked as the bytes and envelope nodemailer would send. Recognised by
+// a JSON object or array; in a directory walk only when it names message keys (a package.json
+// is not a campaign).
+
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { MailguardError } from '../../errors.js';
+import { errnoDetail, failure, headText, type InputFormatDefinition, type InputItem, type InputMessage, type ReadSource } from './types.js';
+
+/** Keys that make a JSON document a campaign when a directory walk finds it. */
+const CAMPAIGN_KEYS = /"(?:to|cc|bcc|from|messages|raw|envelope)"\s*:/;
+
+export function looksLikeCampaign(head: Uint8Array, strict: boolean): boolean {
+  const text = headText(head, 64 * 1024);
+  const first = /\S/.exec(text.startsWith('\xef\xbb\xbf') ? text.slice(3) : text)?.[0];
+  if (first !== '{' && first !== '[') return false;
+  return !strict || CAMPAIGN_KEYS.test(text);
+}
+
+/**
+ * Without a messageId one is derived from the message object, so a rerun builds the same
+ * Message-ID (the journal's identity for campaigns is the object).
+ */
+function withMessageId(mail: Record<string, unknown>, identityBytes: Uint8Array): Record<string, unknown> {
+  if (mail.messageId !== undefined) return mail;
+  const from = JSON.stringify(mail.from ?? '');
+  const domain = /@([A-Za-z0-9.-]+)/.exec(from)?.[1] ?? 'mailguard.invalid';
+  return { ...mail, messageId: `<${createHash('sha256').update(identityBytes).digest('hex').slice(0, 32)}@${domain}>` };
+}
+
+async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
+  const { CampaignFileError, MAX_CAMPAIGN_FILE_BYTES, parseCampaign } = await import('../campaign.js');
+  const { resolveCampaignContent } = await import('../campaign-content.js');
+  const { composeLikeNodemailer } = await import('../compose.js');
+  let bytes: Buffer;
+  try {
+    if (src.file !== undefined) {
+      const { stat, readFile } = await import('node:fs/promises');
+      if ((await stat(src.file)).size > MAX_CAMPAIGN_FILE_BYTES) {
+        yield failure(src.source, 'bad-campaign', `larger than ${MAX_CAMPAIGN_FILE_BYTES / 1024 / 1024} MiB; split the campaign into several files`);
+        return;
+      }
+      bytes = src.complete ? src.head : await readFile(src.file);
+    } else {
+      bytes = src.complete ? src.head : await src.whole();
+    }
+  } catch (err) {
+    yield failure(src.source, 'unreadable', errnoDetail(err));
+    return;
+  }
+  let messages;
+  try {
+    messages = parseCampaign(bytes.toString('utf8'), src.source);
+  } catch (err) {
+    if (!(err instanceof CampaignFileError)) throw err;
+    yield failure(src.source, 'bad-campaign', err.detail);
+    return;
+  }
+  const root = src.options.contentRoot ?? (src.file !== undefined ? path.dirname(path.resolve(src.file)) : process.cwd());
+  const headersOnly = src.options.headersOnly;
+  const fail = (source: string, detail: string): InputItem => (src.file === undefined ? failure(source, 'bad-campaign', detail) : { ...failure(source, 'bad-campaign', detail), path: src.file });
+  for (const m of messages) {
+    if (m.problem !== undefined) {
+      yield fail(m.source, m.problem);
+      continue;
+    }
+    const identityBytes = Buffer.from(JSON.stringify(m.mail), 'utf8');
+    let composed;
+    try {
+      const mail = await resolveCampaignContent(withMessageId(m.mail, identityBytes), m.jsonPath, { root, headersOnly });
+      composed = await composeLikeNodemailer(mail, { headersOnly });
+    } catch (err) {
+      if (!(err instanceof MailguardError)) throw err;
+      yield fail(m.source, err.message);
+      continue;
+    }
+    const msg: InputMessage = {
+      source: m.source,
+      bytes: composed.bytes,
+      complete: composed.complete,
+      format: 'json',
+      envelope: composed.envelope,
+      lineOffset: 0,
+      campaign: { jsonPath: m.jsonPath, origins: m.fields, messageLine: m.line, mail: m.mail, identityBytes },
+    };
+    if (src.file !== undefined) msg.path = src.file;
+    yield msg;
+  }
+}
+
+export const campaign: InputFormatDefinition = {
+  name: 'json',
+  description: 'JSON campaigns: nodemailer message objects, compiled as nodemailer sends them',
+  sniff: looksLikeCampaign,
+  read: readCampaign,
+};
