@@ -104,6 +104,29 @@ export async function walkDirectory(dir: string): Promise<Array<FileEntry | Inpu
   return out;
 }
 
+/** Whether a directory walk of the file's folder would pass over this file (see walkDirectory). */
+async function passedOverByWalk(file: string, isFile: boolean, listings: Map<string, Promise<Dirent[]>>): Promise<boolean> {
+  const listing = (d: string) => {
+    let l = listings.get(d);
+    if (!l) {
+      l = readdir(d, { withFileTypes: true }).catch(() => []);
+      listings.set(d, l);
+    }
+    return l;
+  };
+  const maildirAt = async (d: string) => {
+    const l = await listing(d);
+    return isMaildir(new Set(l.map((e) => e.name)), new Set(l.filter((e) => e.isDirectory()).map((e) => e.name)));
+  };
+  const dir = path.dirname(file);
+  // A Maildir's tmp/ (messages still being delivered), and what is in it.
+  if (!isFile && path.basename(file) === 'tmp' && (await maildirAt(dir))) return true;
+  if (!isFile) return false;
+  if (path.basename(dir) === 'tmp' && (await maildirAt(path.dirname(dir)))) return true;
+  const here = await listing(dir);
+  return isStoreFile(dir, path.basename(file), new Set(here.map((e) => e.name)), await maildirAt(dir));
+}
+
 /** Expands the user's input specs into file paths (and `-`), keeping their order. */
 export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | InputFailure>> {
   const out: Array<FileEntry | InputFailure> = [];
@@ -124,7 +147,11 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
         const matches = (await glob(spec, { onlyFiles: false, dot: false, expandDirectories: false, absolute: path.isAbsolute(spec) })).sort();
         if (matches.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
         const seen = new Set<string>();
+        const listings = new Map<string, Promise<Dirent[]>>();
         for (const m of matches) {
+          // A file the pattern matched is passed over when a walk of its folder would pass over it
+          // (a Maildir's tmp/ and index files, Apple Mail's Info.plist), so counts agree.
+          if (await passedOverByWalk(m.endsWith('/') ? m.slice(0, -1) : m, !m.endsWith('/'), listings)) continue;
           const found = m.endsWith('/') ? await walkDirectory(m.slice(0, -1) || '/') : [{ path: m, found: true }];
           for (const f of found) {
             if (!('failure' in f)) {

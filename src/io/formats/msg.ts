@@ -70,8 +70,9 @@ async function readOutlookFields(bytes: Buffer): Promise<MsgFields> {
   const mod = (await import('@kenjiuno/msgreader')) as unknown as { default: unknown };
   // A CommonJS module: its default export is on `default` (and again on `default.default`).
   const MsgReader = ((mod.default as { default?: unknown }).default ?? mod.default) as new (data: ArrayBuffer | DataView) => { getFileData(): MsgFields };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return new MsgReader(view).getFileData();
+  // A copy with an ArrayBuffer of its own: headers of small files share slabs (inputs.ts).
+  const own = Uint8Array.from(bytes);
+  return new MsgReader(new DataView(own.buffer)).getFileData();
 }
 
 /** What an OLE file that holds no mail message is, for the "not mail" count, or undefined for a message. */

@@ -1,0 +1,67 @@
+// Writes Outlook .msg files (OLE compound files in the MS-OXMSG layout) for tests, with
+// @kenjiuno/msgreader's own CFB writer: subject, sender and a recipient table (To, Cc, Bcc), and
+// optionally the transport header a message that went through a server keeps.
+import { burn } from '@kenjiuno/msgreader/lib/Burner.js';
+
+const ROOT = 5;
+const DIRECTORY = 1;
+const DOCUMENT = 2;
+
+interface Entry {
+  name: string;
+  type: number;
+  length: number;
+  children?: number[];
+  binaryProvider?: () => ArrayLike<number>;
+}
+
+export interface OutlookMessage {
+  subject: string;
+  senderName?: string;
+  senderSmtp?: string;
+  recipients: Array<{ name?: string; smtp: string; type: 'to' | 'cc' | 'bcc' }>;
+  /** PR_TRANSPORT_MESSAGE_HEADERS: the header a received or sent message keeps. */
+  transportHeaders?: string;
+  /** PR_MESSAGE_CLASS (default IPM.Note). */
+  messageClass?: string;
+}
+
+const utf16 = (s: string) => Buffer.from(s, 'utf16le');
+/** A string property stream (PT_UNICODE, type 001F). */
+const stringStream = (id: string, value: string): [string, Buffer] => [`__substg1.0_${id}001F`, utf16(value)];
+
+export function outlookMsg(m: OutlookMessage): Buffer {
+  const entries: Entry[] = [{ name: 'Root Entry', type: ROOT, length: 0, children: [] }];
+  const addDoc = (parent: number, name: string, bytes: Buffer) => {
+    entries[parent]!.children!.push(entries.length);
+    // A copy with an ArrayBuffer of its own: small Buffers share a pool the writer would read whole.
+    const own = Uint8Array.from(bytes);
+    entries.push({ name, type: DOCUMENT, length: own.length, binaryProvider: () => own });
+  };
+  const docs: Array<[string, Buffer]> = [stringStream('001A', m.messageClass ?? 'IPM.Note'), stringStream('0037', m.subject)];
+  if (m.senderName) docs.push(stringStream('0C1A', m.senderName));
+  if (m.senderSmtp) docs.push(stringStream('5D01', m.senderSmtp), stringStream('0C1F', m.senderSmtp));
+  if (m.transportHeaders) docs.push(stringStream('007D', m.transportHeaders));
+  for (const [name, bytes] of docs) addDoc(0, name, bytes);
+  // Top-level property stream: a 32-byte header (next recipient and attachment ids, counts).
+  const top = Buffer.alloc(32);
+  top.writeUInt32LE(m.recipients.length, 8);
+  top.writeUInt32LE(m.recipients.length, 16);
+  addDoc(0, '__properties_version1.0', top);
+  m.recipients.forEach((r, n) => {
+    const dir = entries.length;
+    entries[0]!.children!.push(dir);
+    entries.push({ name: `__recip_version1.0_#${n.toString(16).toUpperCase().padStart(8, '0')}`, type: DIRECTORY, length: 0, children: [] });
+    addDoc(dir, ...stringStream('3001', r.name ?? r.smtp));
+    addDoc(dir, ...stringStream('39FE', r.smtp));
+    addDoc(dir, ...stringStream('3003', r.smtp));
+    addDoc(dir, ...stringStream('3002', 'SMTP'));
+    // Recipient property stream: an 8-byte header, then PR_RECIPIENT_TYPE (0x0C150003) = 1, 2, 3.
+    const props = Buffer.alloc(8 + 16);
+    props.writeUInt32LE(0x0c150003, 8);
+    props.writeUInt32LE(6, 12);
+    props.writeUInt32LE(r.type === 'to' ? 1 : r.type === 'cc' ? 2 : 3, 16);
+    addDoc(dir, '__properties_version1.0', props);
+  });
+  return Buffer.from(burn(entries as Parameters<typeof burn>[0]));
+}
