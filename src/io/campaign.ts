@@ -370,7 +370,9 @@ function fieldOrigins(site: MessageSite, messageLine: number): Map<string, Heade
   const owner = (key: string) => (has(own, key) || !defaults || !has(defaults, key) ? own : defaults);
   const keyPath = (container: Obj, key: string) => (container === own ? (path === '$' ? key : `${path}.${key}`) : `defaults.${key}`);
   const lineOf = (container: unknown, key: string | number) => {
-    const offset = memberOffset(parsed, container, key);
+    // A list points at its first element, as the header field's first line is its first address.
+    const value = (container as Record<string | number, unknown>)[key];
+    const offset = Array.isArray(value) && value.length > 0 ? memberOffset(parsed, value, 0) : memberOffset(parsed, container, key);
     return offset === undefined ? messageLine : site.lineAt(offset);
   };
   for (const [key, field] of Object.entries(KEY_FIELDS)) {

@@ -26,6 +26,8 @@ const MAIL_EXTENSIONS = new Set(['.eml', '.msg', '.mbox', '.mbx', '.smtp', '.mbs
 interface FileEntry {
   path: string;
   found?: boolean;
+  /** The directory or pattern the user named that found it: if none of its files is mail, that is reported. */
+  group?: { spec: string; kind: 'directory' | 'pattern'; files: number };
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -148,6 +150,7 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
         if (matches.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
         const seen = new Set<string>();
         const listings = new Map<string, Promise<Dirent[]>>();
+        const group = { spec, kind: 'pattern' as const, files: 0 };
         for (const m of matches) {
           // A file the pattern matched is passed over when a walk of its folder would pass over it
           // (a Maildir's tmp/ and index files, Apple Mail's Info.plist), so counts agree.
@@ -157,6 +160,8 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
             if (!('failure' in f)) {
               if (seen.has(f.path)) continue;
               seen.add(f.path);
+              f.group = group;
+              group.files++;
             }
             out.push(f);
           }
@@ -169,7 +174,14 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
     if (st.isDirectory()) {
       const found = await walkDirectory(spec);
       if (found.length === 0) out.push(failure(spec, 'not-found', 'no files in this directory'));
-      out.push(...found);
+      const group = { spec, kind: 'directory' as const, files: 0 };
+      for (const f of found) {
+        if (!('failure' in f)) {
+          f.group = group;
+          group.files++;
+        }
+        out.push(f);
+      }
     } else {
       out.push({ path: spec });
     }
@@ -437,11 +449,30 @@ export async function* readInputs(specs: string[], options: ReadInputsOptions): 
     }
   };
   fill();
+  // Per directory or pattern named: files left to read, and whether any gave a message or failure.
+  const groups = new Map<FileEntry['group'], { left: number; items: number }>();
+  let done = 0;
   while (window.length > 0) {
     const items = await window.shift()!;
+    const entry = expanded[done++]!;
     fill();
+    const group = 'failure' in entry ? undefined : entry.group;
+    let count = 0;
     // Streams (mbox, stdin) are yielded as they are read, in bounded memory.
-    yield* items;
+    for await (const item of items) {
+      count++;
+      yield item;
+    }
+    if (group === undefined) continue;
+    const g = groups.get(group) ?? { left: group.files, items: 0 };
+    groups.set(group, g);
+    g.left--;
+    g.items += count;
+    // A directory or pattern of which no file is mail: nothing was checked, which is not a pass.
+    if (g.left === 0 && g.items === 0) {
+      const where = group.kind === 'directory' ? 'this directory' : 'the files the pattern matched';
+      yield failure(group.spec, 'not-found', `no mail in ${where}: ${group.files === 1 ? '1 file' : `${group.files} files`}, none of them a message`);
+    }
   }
 }
 

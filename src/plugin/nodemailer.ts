@@ -1,13 +1,20 @@
-// mailguard/nodemailer: a nodemailer 'compile' plugin that checks every sendMail() before the
-// message is built. It blocks an exposed recipient list (the error's code is EEXPOSED and it
-// carries the findings) or moves external To/Cc recipients to Bcc in `mail.data`.
+// mailguard/nodemailer: a nodemailer 'compile' plugin that checks every sendMail() before it is
+// sent. It checks what nodemailer will really write: the message is compiled with nodemailer's
+// own composer (every field, those from `headers` too), a `raw` message is checked as it is, and
+// the envelope is the one nodemailer delivers to (`envelope`, else every To, Cc and Bcc it
+// writes). It blocks an exposed recipient list (the error's code is EEXPOSED and it carries the
+// findings) or moves external To/Cc recipients to Bcc in `mail.data`.
 //
 //   import { mailguard } from 'mailguard/nodemailer';
 //   transporter.use('compile', mailguard({ policy: { internalDomains: ['corp.example'] }, onViolation: 'bcc' }));
 //
-// It loads the pure core only: no SMTP server, and not even nodemailer (the caller has that).
+// It loads the pure core and, when a message is checked, nodemailer's composer (the caller has
+// nodemailer); no SMTP server.
 
+import { readFile, stat } from 'node:fs/promises';
 import { checkMessage } from '../analyse.js';
+import { composeLikeNodemailer, rawValueBytes } from '../io/compose.js';
+import type { Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { headerRecipients } from '../message/header-recipients.js';
@@ -34,6 +41,8 @@ export interface MailData {
   replyTo?: AddressesInput;
   raw?: unknown;
   envelope?: unknown;
+  /** Further fields nodemailer writes (object or array form); checked as written. */
+  headers?: unknown;
 }
 
 export interface MailguardPluginOptions {
@@ -77,8 +86,13 @@ function asList(v: AddressesInput | undefined | null): AddressInput[] {
   return (v as readonly AddressesInput[]).flatMap((x) => asList(x));
 }
 
-/** The header block a message with these addresses would have, for the check. */
-function headerFor(data: MailData): Uint8Array {
+/**
+ * The header the address options describe, read with mailguard's strict parser. nodemailer's
+ * parser repairs what it cannot read (an unclosed quote, a missing separator), so a message it
+ * compiles can look clean while the caller wrote something two programs read differently: the
+ * strict reading fails closed on that, before the compiled bytes are checked.
+ */
+function modelHeader(data: MailData): Uint8Array {
   const lines: string[] = [];
   const add = (name: string, v: AddressesInput | undefined) => {
     const list = asList(v);
@@ -93,10 +107,34 @@ function headerFor(data: MailData): Uint8Array {
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8');
 }
 
-function rawBytes(raw: unknown): Uint8Array | undefined {
-  if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
-  if (raw instanceof Uint8Array) return raw;
-  return undefined;
+/** The most of a raw message given as `{ path }` that is read (as `mailguard check` reads one message). */
+const MAX_RAW_FILE_BYTES = 160 * 1024 * 1024;
+
+/**
+ * A raw message given as `{ path }` is read once, here, and handed to nodemailer as bytes: what
+ * is checked is what is sent, even if the file changes afterwards.
+ */
+async function rawFromPath(data: MailData): Promise<void> {
+  const raw = data.raw;
+  if (typeof raw !== 'object' || raw === null || raw instanceof Uint8Array) return;
+  const file = (raw as { path?: unknown }).path;
+  if (typeof file !== 'string' || /^data:/i.test(file)) return;
+  const st = await stat(file).catch((err: Error) => {
+    throw new MailguardError('EUSAGE', `the raw message ${file} cannot be read: ${err.message}`);
+  });
+  if (!st.isFile()) throw new MailguardError('EUSAGE', `the raw message ${file} is not a regular file.`);
+  if (st.size > MAX_RAW_FILE_BYTES) throw new MailguardError('EUSAGE', `the raw message ${file} is larger than ${MAX_RAW_FILE_BYTES / 1024 / 1024} MiB.`);
+  data.raw = await readFile(file);
+}
+
+/** What nodemailer will write and deliver to for this data: bytes (the header, or a raw message) and envelope. */
+async function compose(data: MailData): Promise<{ bytes: Uint8Array; envelope: Envelope; raw: boolean }> {
+  try {
+    return await composeLikeNodemailer(data as Record<string, unknown>, { headersOnly: true });
+  } catch (err) {
+    if (err instanceof MailguardError && err.code === 'EINPUT') throw new MailguardError('EUSAGE', err.message, err.hint !== undefined ? { hint: err.hint } : {});
+    throw err;
+  }
 }
 
 /**
@@ -152,17 +190,25 @@ function sendRawSafely(data: MailData, bytes: Uint8Array): void {
   if (stripped !== bytes || typeof data.raw === 'string') data.raw = Buffer.from(stripped);
 }
 
-/** Checks (and in bcc mode rewrites) one sendMail() call's data. Throws ExposedRecipientsError. */
-export function guardMailData(data: MailData, policy: Policy, mode: 'block' | 'bcc'): void {
-  const raw = data.raw === undefined ? undefined : rawBytes(data.raw);
-  if (data.raw !== undefined && raw === undefined) {
-    throw new MailguardError('EUSAGE', 'mailguard checks raw messages given as a string or Buffer, not as a stream or path.', { hint: 'Read the message into a Buffer first.' });
+/** Checks (and in bcc mode rewrites) one sendMail() call's data. Rejects with ExposedRecipientsError. */
+export async function guardMailData(data: MailData, policy: Policy, mode: 'block' | 'bcc'): Promise<void> {
+  await rawFromPath(data);
+  if (data.raw !== undefined && data.raw !== null && data.raw !== false && data.raw !== '' && rawValueBytes(data.raw) === undefined) {
+    throw new MailguardError('EUSAGE', 'mailguard checks raw messages given as a string, a Buffer or a file path, not as a stream or URL.', { hint: 'Read the message into a Buffer first.' });
   }
-  const result = checkMessage(raw ?? headerFor(data), policy, { source: 'sendMail' });
+  if (rawValueBytes(data.raw) === undefined) {
+    const model = checkMessage(modelHeader(data), policy, { source: 'sendMail' });
+    const unreadable = model.findings.filter((f) => UNSAFE.has(f.code) && f.severity === 'error');
+    if (unreadable.length > 0) throw new ExposedRecipientsError(model, unreadable, blockedHint(mode));
+  }
+  const composed = await compose(data);
+  // A raw message without envelope or addresses has none yet (sendRawSafely gives it the header's).
+  const result = checkMessage(composed.bytes, policy, composed.envelope.rcptTo.length > 0 ? { source: 'sendMail', envelope: composed.envelope } : { source: 'sendMail' });
   const errors = result.findings.filter((f) => f.severity === 'error');
   const exposed = result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
   const unsafe = result.findings.some((f) => UNSAFE.has(f.code));
   const rewrite = mode === 'bcc' && exposed && !unsafe && (result.verdict === 'block' || result.verdict === 'warn');
+  const raw = composed.raw ? composed.bytes : undefined;
   if (!rewrite) {
     if (result.verdict === 'block' || result.verdict === 'error') throw new ExposedRecipientsError(result, errors, blockedHint(mode));
     if (raw) sendRawSafely(data, raw);
@@ -176,8 +222,11 @@ export function guardMailData(data: MailData, policy: Policy, mode: 'block' | 'b
     return;
   }
   moveExternalToBcc(data, result);
-  const after = checkMessage(headerFor(data), policy, { source: 'sendMail' });
-  if (after.verdict === 'block') throw new ExposedRecipientsError(after, after.findings.filter((f) => f.severity === 'error'), blockedHint(mode));
+  // The rewritten data is compiled and checked again: a list in `headers` or an envelope
+  // nodemailer would still write or use is caught here.
+  const again = await compose(data);
+  const after = checkMessage(again.bytes, policy, { source: 'sendMail', envelope: again.envelope });
+  if (after.verdict === 'block' || after.verdict === 'error') throw new ExposedRecipientsError(after, after.findings.filter((f) => f.severity === 'error'), blockedHint(mode));
 }
 
 /** nodemailer's plugin signature: `(mail, callback)`, where `mail.data` holds the sendMail options. */
@@ -192,13 +241,10 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
     throw new MailguardError('EUSAGE', 'a sensitive list is not fixed with Bcc: one reply-all or one leaked Bcc field exposes everyone.', { hint: 'Use onViolation: "block" and send one message per recipient.' });
   }
   return (mail, callback) => {
-    try {
-      guardMailData(mail.data, policy, mode);
-    } catch (err) {
-      callback(err as Error);
-      return;
-    }
-    callback();
+    guardMailData(mail.data, policy, mode).then(
+      () => callback(),
+      (err: unknown) => callback(err as Error),
+    );
   };
 }
 

@@ -13,7 +13,8 @@ describe('mailguard check (built CLI)', () => {
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.version).toBe(1);
-    expect(doc.summary).toEqual({ checked: 1, pass: 0, warn: 0, block: 1, error: 0 });
+    expect(doc.summary).toEqual({ checked: 1, pass: 0, warn: 0, block: 1, error: 0, notRead: 0 });
+    expect(doc.notRead).toEqual([]);
     const res = doc.results[0];
     expect(res.source).toBe('fixtures/customer-list-to.eml');
     expect(res.verdict).toBe('block');
@@ -170,24 +171,29 @@ describe('mailguard check (built CLI)', () => {
     expect(doc.results[0].findings[0].args.detail).toMatch(/^line \d+: /);
   });
 
-  it('says on stderr which files a directory walk skipped; stdout of machine formats is unchanged', async () => {
+  it('reads drafts by content, whatever their name; names what is not mail in the report, not on stderr', async () => {
     const dir = path.join(tmp, 'mixed-drafts');
     mkdirSync(path.join(dir, 'sub'), { recursive: true });
     const draft = readFileSync(path.join(ROOT, 'fixtures/customer-list-to.eml'));
     writeFileSync(path.join(dir, 'clean.eml'), readFileSync(path.join(ROOT, 'fixtures/clean-internal.eml')));
     writeFileSync(path.join(dir, 'offer.txt'), draft);
     writeFileSync(path.join(dir, 'sub', 'offer2.msg'), draft);
+    writeFileSync(path.join(dir, 'sub', 'todo.txt'), 'call the customers\n');
     writeFileSync(path.join(dir, '.gitkeep'), '');
     const human = await runCli(['check', dir]);
-    expect(human.code).toBe(0);
-    expect(human.stderr).toContain('2 files in the directories read were skipped (not .eml/.mbox/.mbx/.smtp)');
-    expect(human.stderr).toContain('offer.txt');
-    expect(human.stderr).not.toContain('.gitkeep');
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain('3 messages checked: 1 pass, 0 warn, 2 block, 0 error; 1 file not read (not mail)');
+    expect(human.stdout).toContain('todo.txt (text that is not a message');
+    expect(human.stdout).not.toContain('.gitkeep');
+    expect(human.stderr).toBe('');
     const json = await runCli(['check', dir, '--format', 'json']);
-    expect(JSON.parse(json.stdout).summary.checked).toBe(1);
-    expect(json.stderr).toContain('2 files in the directories read were skipped');
+    const doc = JSON.parse(json.stdout);
+    expect(doc.summary).toMatchObject({ checked: 3, block: 2, notRead: 1 });
+    expect(doc.notRead).toEqual([{ path: path.join(dir, 'sub', 'todo.txt'), kind: 'text that is not a message (no header field at the start)' }]);
+    expect(json.stderr).toBe('');
+    // fix and send report on stderr (their reports do not carry the list).
     const fix = await runCli(['fix', dir, '--dry-run']);
-    expect(fix.stderr).toContain('2 files in the directories read were skipped');
+    expect(fix.stderr).toContain('1 file found is not mail and was not read');
     const named = await runCli(['check', path.join(dir, 'clean.eml')]);
     expect(named.stderr).toBe('');
   });

@@ -171,7 +171,7 @@ describe('mailguard fix (built CLI)', () => {
     mkdirSync(empty);
     const r = await runCli(['fix', empty]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('NOT rewritten: not found: no message files');
+    expect(r.stdout).toContain('NOT rewritten: not found: no files in this directory');
     expect(r.stdout).not.toContain('not-found');
     const full = await runCli(['fix', fx('customer-list-to.eml'), '--strategy', 'split', '-o', '/dev/null']);
     expect(full.code).toBe(2);

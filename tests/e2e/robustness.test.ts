@@ -69,7 +69,7 @@ describe('check: inputs that are not (whole) messages', () => {
     const r = await runCli(['check', path.join(tmp, 'missing.eml'), empty, path.join(tmp, 'nothing-*.eml'), CLEAN]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/missing\.eml\n\s+error\s+UNREADABLE_MESSAGE: not found: no such file or directory/);
-    expect(r.stdout).toMatch(/no-mail\n\s+error\s+UNREADABLE_MESSAGE: not found: no message files \(\.eml/);
+    expect(r.stdout).toMatch(/no-mail\n\s+error\s+UNREADABLE_MESSAGE: not found: no mail in this directory: 1 file, none of them a message/);
     expect(r.stdout).toContain('the pattern matched no file');
     // The readable message is still checked and counted.
     expect(r.stdout).toContain(`PASS ${CLEAN}`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { checkMessage, unreadableResult } from '../../analyse.js';
 import { withWholeMessages } from '../../body/read-message.js';
 import { MailguardError } from '../../errors.js';
-import { relocateComposedToCampaign } from '../../io/campaign.js';
+import { relocateComposedToCampaign, relocateToCampaign } from '../../io/campaign.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { githubStepSummary } from '../../report/github.js';
 import { createReport, FORMATTERS, PUBLIC_FORMATS } from '../../report/index.js';
@@ -91,7 +91,10 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
       // Header-only bytes may hold part of the body: scan only what was read whole.
       options.body = whole ? settings.bodyScan! : false;
       let result = checkMessage(whole ?? item.bytes, settings.policy, options);
-      if (item.campaign) result = relocateComposedToCampaign(result, item.bytes, item.campaign.origins, item.campaign.jsonPath, item.campaign.messageLine);
+      if (item.campaign) {
+        const c = item.campaign;
+        result = c.modelOrigins ? relocateToCampaign(result, c.modelOrigins, c.jsonPath) : relocateComposedToCampaign(result, item.bytes, c.origins, c.jsonPath, c.messageLine);
+      }
       if (item.path !== undefined) result.file = item.path;
       results.push(result);
     }

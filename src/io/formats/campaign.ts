@@ -30,10 +30,21 @@ function withMessageId(mail: Record<string, unknown>, identityBytes: Uint8Array)
   return { ...mail, messageId: `<${createHash('sha256').update(identityBytes).digest('hex').slice(0, 32)}@${domain}>` };
 }
 
+/** Whether an address field of the strict header model cannot be read unambiguously. */
+function hasUnclearAddress(
+  header: Uint8Array,
+  readHeaderBlock: typeof import('../../message/header-block.js').readHeaderBlock,
+  parseAddressList: typeof import('../../message/address-list.js').parseAddressList,
+): boolean {
+  return readHeaderBlock(header).fields.some((field) => parseAddressList(field.rawValue).problems.length > 0);
+}
+
 async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
   const { CampaignFileError, MAX_CAMPAIGN_FILE_BYTES, parseCampaign } = await import('../campaign.js');
   const { resolveCampaignContent } = await import('../campaign-content.js');
   const { composeLikeNodemailer } = await import('../compose.js');
+  const { readHeaderBlock } = await import('../../message/header-block.js');
+  const { parseAddressList } = await import('../../message/address-list.js');
   let bytes: Buffer;
   try {
     if (src.file !== undefined) {
@@ -66,7 +77,24 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
       yield fail(m.source, m.problem);
       continue;
     }
+    // nodemailer repairs addresses it cannot read (an unclosed quote, a missing separator); such
+    // an address is refused here, read strictly, before nodemailer's reading of it is checked.
     const identityBytes = Buffer.from(JSON.stringify(m.mail), 'utf8');
+    if (hasUnclearAddress(m.header, readHeaderBlock, parseAddressList)) {
+      // Checked as the strict model, whose AMBIGUOUS_RECIPIENT blocks in check and send alike.
+      const model: InputMessage = {
+        source: m.source,
+        bytes: m.header,
+        complete: true,
+        format: 'json',
+        lineOffset: 0,
+        campaign: { jsonPath: m.jsonPath, origins: m.fields, messageLine: m.line, mail: m.mail, identityBytes, modelOrigins: m.origins },
+      };
+      if (m.envelope) model.envelope = m.envelope;
+      if (src.file !== undefined) model.path = src.file;
+      yield model;
+      continue;
+    }
     let composed;
     try {
       const mail = await resolveCampaignContent(withMessageId(m.mail, identityBytes), m.jsonPath, { root, headersOnly });
@@ -81,10 +109,11 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
       bytes: composed.bytes,
       complete: composed.complete,
       format: 'json',
-      envelope: composed.envelope,
       lineOffset: 0,
       campaign: { jsonPath: m.jsonPath, origins: m.fields, messageLine: m.line, mail: m.mail, identityBytes },
     };
+    // nodemailer's envelope: `envelope`, else every recipient of the To, Cc and Bcc it writes.
+    if (composed.envelope.rcptTo.length > 0) msg.envelope = composed.envelope;
     if (src.file !== undefined) msg.path = src.file;
     yield msg;
   }

@@ -35,7 +35,19 @@ export interface InputMessage {
    * headers were asked for); origins map header fields into the JSON; `identityBytes` is the
    * message object, the journal's identity of the message.
    */
-  campaign?: { jsonPath: string; origins: Map<string, HeaderLineOrigin>; messageLine: number; mail: Record<string, unknown>; identityBytes: Uint8Array };
+  campaign?: {
+    jsonPath: string;
+    origins: Map<string, HeaderLineOrigin>;
+    messageLine: number;
+    mail: Record<string, unknown>;
+    identityBytes: Uint8Array;
+    /**
+     * Set when an address cannot be read unambiguously: `bytes` is then the strict header model
+     * (one address per line, so the finding points at it), which every command blocks; these map
+     * its lines into the JSON.
+     */
+    modelOrigins?: HeaderLineOrigin[];
+  };
 }
 
 /** An input that could not be read: reported as verdict `error`, never skipped. */
