@@ -340,7 +340,7 @@ async function openOne(entry: FileEntry, options: ReadInputsOptions): Promise<In
   const format = chooseFormat(head.bytes, file, found, options);
   if (format === undefined) return notMail(file, describeNotMail(head.bytes), options);
   // A file the user named that is plainly something else (an image, a PDF) is an error naming it.
-  if (format === eml && !options.format && !found && head.bytes.length > 0 && !eml.sniff(head.bytes, false)) {
+  if (format === eml && !options.format && head.bytes.length > 0 && !eml.sniff(head.bytes, false)) {
     const kind = describeNotMail(head.bytes);
     if (!kind.startsWith('text') && kind !== 'binary file') return [failure(file, 'not-mail', `a ${kind}, not a mail message`)];
   }

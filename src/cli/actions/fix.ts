@@ -285,6 +285,12 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
       produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${describeUnreadable(item.failure.reason, item.failure.detail)}.`, outputs: [] }, messages: [] });
       continue;
     }
+    if (!item.complete) {
+      // An Outlook .msg is read as its header only: mailguard checks it but cannot write it back.
+      const why = item.format === 'msg' ? 'an Outlook .msg is checked, not rewritten; move the recipients to Bcc in Outlook' : 'only the header of this message could be read';
+      produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${why}.`, outputs: [] }, messages: [] });
+      continue;
+    }
     const p = decideOne(item.bytes, item.source, flags, settings);
     if (item.format === 'eml' && item.path !== undefined && item.source === item.path) p.file = item.path;
     if (p.result.action === 'untouched') p.original = item.bytes;

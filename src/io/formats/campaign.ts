@@ -13,10 +13,11 @@ import { errnoDetail, failure, headText, type InputFormatDefinition, type InputI
 const CAMPAIGN_KEYS = /"(?:to|cc|bcc|from|messages|raw|envelope)"\s*:/;
 
 export function looksLikeCampaign(head: Uint8Array, strict: boolean): boolean {
-  const text = headText(head, 64 * 1024);
-  const first = /\S/.exec(text.startsWith('\xef\xbb\xbf') ? text.slice(3) : text)?.[0];
-  if (first !== '{' && first !== '[') return false;
-  return !strict || CAMPAIGN_KEYS.test(text);
+  // The first byte that is not white space (after a byte order mark) opens an object or array.
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
+  if (head[i] !== 0x7b && head[i] !== 0x5b) return false;
+  return !strict || CAMPAIGN_KEYS.test(headText(head, 64 * 1024));
 }
 
 /**
