@@ -154,3 +154,58 @@ describe('the package entry', () => {
     expect([...bare].filter((s) => s.includes('smtp-server') || s === 'nodemailer' || s === 'mailparser')).toEqual([]);
   });
 });
+
+describe('what nodemailer will really write', () => {
+  const list = EXTERNAL.join(', ');
+  it.each([
+    ['headers object (Cc)', { to: 'boss@corp.example', headers: { Cc: list } }],
+    ['headers object (To, array of values)', { headers: { To: EXTERNAL } }],
+    ['headers array form', { to: 'boss@corp.example', headers: [{ key: 'cc', value: list }] }],
+    ['raw string', { raw: `From: sales@corp.example\r\nTo: ${list}\r\nSubject: r\r\n\r\nx\r\n` }],
+    ['raw { content }', { raw: { content: `From: sales@corp.example\r\nCc: ${list}\r\n\r\nx\r\n` }, envelope: { from: 'sales@corp.example', to: EXTERNAL } }],
+  ])('blocks a list given as %s; nothing reaches the server', async (_name, data) => {
+    const t = await transporter({ policy: POLICY });
+    const err = await t.sendMail({ from: 'sales@corp.example', subject: 's', text: 'hi', ...(data as object) }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('EEXPOSED');
+    expect(sink!.attempts).toBe(0);
+  });
+
+  it('bcc mode cannot hide a list it cannot move (in headers): still blocked', async () => {
+    const t = await transporter({ policy: POLICY, onViolation: 'bcc' });
+    const err = await t.sendMail({ from: 'sales@corp.example', to: EXTERNAL, headers: { Cc: list }, text: 'hi' }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('EEXPOSED');
+    expect(sink!.attempts).toBe(0);
+  });
+
+  it('raw { path }: read once and sent as the bytes that were checked', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailguard-plugin-'));
+    try {
+      const file = path.join(dir, 'm.eml');
+      writeFileSync(file, 'From: sales@corp.example\r\nTo: ann@alpha.test\r\nSubject: r\r\n\r\nchecked\r\n');
+      const t = await transporter({ policy: POLICY });
+      // A plugin after mailguard's swaps the file: nodemailer must not read it again.
+      let swap = true;
+      t.use('compile', (_mail, done) => {
+        if (swap) writeFileSync(file, `From: sales@corp.example\r\nTo: ${list}\r\n\r\nswapped\r\n`);
+        swap = false;
+        done();
+      });
+      await t.sendMail({ raw: { path: file }, envelope: { from: 'sales@corp.example', to: ['ann@alpha.test'] } });
+      expect(sink!.messages[0]!.raw.toString('utf8')).toContain('checked');
+      expect(sink!.messages[0]!.raw.toString('utf8')).not.toContain('swapped');
+      const blocked = await t.sendMail({ raw: { path: file }, envelope: { from: 'sales@corp.example', to: EXTERNAL } }).catch((e: unknown) => e);
+      expect((blocked as { code?: string }).code).toBe('EEXPOSED');
+      expect(sink!.messages).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an envelope to everyone behind one visible recipient is Bcc-style and is sent to the envelope', async () => {
+    const t = await transporter({ policy: POLICY });
+    await t.sendMail({ from: 'sales@corp.example', to: 'undisclosed-recipients:;', envelope: { from: 'sales@corp.example', to: EXTERNAL }, text: 'hi' });
+    expect([...sink!.messages[0]!.rcptTo].sort()).toEqual([...EXTERNAL].sort());
+  });
+});
