@@ -23,7 +23,7 @@ export interface FindingArgs {
   /** More than one To or Cc field. */
   DUPLICATE_RECIPIENT_FIELD: { field: string; count: number; lines: number[] };
   /** The header block cannot be delimited or read safely. */
-  MALFORMED_HEADER: { problem: string };
+  MALFORMED_HEADER: { problem: string; /** foreign-line-break: the character (CR, LF, VT, FF, FS, GS, RS, U+0085, U+2028, U+2029). */ detail?: string };
   /** Reply-To or Mail-Followup-To show external addresses of several organisations to everyone. */
   EXPOSED_REPLY_ADDRESSES: { field: string; externalAddresses: number; parties: number; examples: string[] };
   /** The input could not be read as a message at all. */

@@ -65,7 +65,7 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
   },
   MALFORMED_HEADER: {
     meaning:
-      'The header block cannot be delimited or read safely: a line without a colon, a line of only white space, a continuation line at the start, a bad field name, or a line, field or header past mailguard\'s limits.',
+      'The header block cannot be delimited or read safely: a line without a colon, a line of only white space, a continuation line at the start, a bad field name, a line break that other software honours inside a field (a bare CR, VT, FF, FS/GS/RS, NEL, U+2028 or U+2029: Python\'s email package, used by Mailman and many scripts, splits fields there), or a line, field or header past mailguard\'s limits.',
     why:
       'Software disagrees about where a malformed header ends and which lines belong to which field. A recipient field that one program reads as part of the body or as another field can slip past a check and still be delivered.',
     fix: ['Regenerate the message with a mail library instead of writing the header by hand.', 'Fold long fields with a line break followed by a space, and end the header with one empty line.'],

@@ -57,6 +57,7 @@ const MALFORMED: Record<string, string> = {
   'field-too-long': 'a header field is longer than the limit',
   'header-too-large': 'the header block is larger than the limit',
   'too-many-fields': 'the header has more fields than the limit',
+  'foreign-line-break': 'a header field holds a line break that other mail software honours and mailguard does not, so they read different fields',
 };
 
 const UNREADABLE: Record<string, string> = {
@@ -106,8 +107,10 @@ export function describeFinding(f: Finding, options: MessageOptions): string {
     }
     case 'DUPLICATE_RECIPIENT_FIELD':
       return `${f.args.count} ${fieldName(f.args.field)} fields (lines ${f.args.lines.join(', ')}); all are counted`;
-    case 'MALFORMED_HEADER':
-      return MALFORMED[f.args.problem] ?? `malformed header (${f.args.problem})`;
+    case 'MALFORMED_HEADER': {
+      const what = MALFORMED[f.args.problem] ?? `malformed header (${f.args.problem})`;
+      return f.args.detail !== undefined ? `${what} (${f.args.detail})` : what;
+    }
     case 'EXPOSED_REPLY_ADDRESSES':
       return `${fieldName(f.args.field)} shows ${f.args.externalAddresses} external addresses from ${f.args.parties} organisations to every recipient`;
     case 'UNREADABLE_MESSAGE':

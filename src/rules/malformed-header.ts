@@ -8,7 +8,9 @@ export const malformedHeader: Rule = ({ parsed, lineOffset }) => {
   for (const p of parsed.header.problems) {
     if (seen.has(p.kind)) continue;
     seen.add(p.kind);
-    findings.push({ code: 'MALFORMED_HEADER', severity: 'error', line: p.line + lineOffset, args: { problem: p.kind } });
+    const args: { problem: string; detail?: string } = { problem: p.kind };
+    if (p.detail !== undefined) args.detail = p.detail;
+    findings.push({ code: 'MALFORMED_HEADER', severity: 'error', line: p.line + lineOffset, args });
   }
   return findings;
 };
