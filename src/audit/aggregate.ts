@@ -158,7 +158,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
         exposedExternal: finding.args.externalAddresses,
         parties: finding.args.parties,
         recipients: all.size,
-        severity: finding.severity,
+        severity: finding.severity === 'error' ? 'error' : 'warning',
         fields: finding.args.fields,
         examples: finding.args.examples,
       };

@@ -11,9 +11,11 @@ export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => 
   // With no internal domain configured, the From address decides what is internal. If From is
   // ambiguous yet an address was read from it, that choice is a guess: fail closed. (A From with
   // no readable address, such as a bounce's `<>`, infers nothing, so everything counts as external.)
-  const senderDecides = classifier.inferred && parsed.addresses.some((a) => a.field === 'from' || a.field === 'sender');
+  // A resent message is inferred from its Resent-From / Resent-Sender instead.
+  const deciding = classifier.inferredFrom?.startsWith('resent-') ? ['resent-from', 'resent-sender'] : ['from', 'sender'];
+  const senderDecides = classifier.inferred && parsed.addresses.some((a) => deciding.includes(a.field));
   for (const p of parsed.addressProblems) {
-    if (!RECIPIENT_FIELDS.has(p.field) && !(senderDecides && (p.field === 'from' || p.field === 'sender'))) continue;
+    if (!RECIPIENT_FIELDS.has(p.field) && !(senderDecides && deciding.includes(p.field))) continue;
     findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: p.line + lineOffset, args: { field: p.field, problem: p.kind, excerpt: p.excerpt } });
   }
   for (const s of parsed.spacedFieldNames) {

@@ -1,8 +1,15 @@
 import type { Finding } from '../findings.js';
 import type { Rule } from './context.js';
 
-/** BCC_HEADER_PRESENT: a Bcc / Resent-Bcc field with addresses would reveal every blind recipient. */
-export const bccHeaderPresent: Rule = ({ blind }) => {
+/**
+ * BCC_HEADER_PRESENT: a Bcc / Resent-Bcc field with addresses would reveal every blind recipient
+ * if the message were relayed as it is. A draft at rest (no SMTP envelope, no Received or
+ * Return-Path field) is what a mail client opens and sends, and every sender that builds the
+ * envelope from the header (mail clients, sendmail -t, mailguard send) strips the field: a note
+ * (info), so the output of mailguard fix --strategy bcc checks clean. A message in transit (an
+ * envelope: the proxy, an SMTP transcript; or trace fields) is relayed raw: a warning.
+ */
+export const bccHeaderPresent: Rule = ({ blind, draft }) => {
   const byField = new Map<string, { count: number; line: number }>();
   for (const r of blind) {
     const entry = byField.get(r.field);
@@ -11,8 +18,8 @@ export const bccHeaderPresent: Rule = ({ blind }) => {
   }
   return [...byField].map(([field, { count, line }]): Finding => ({
     code: 'BCC_HEADER_PRESENT',
-    severity: 'warning',
+    severity: draft ? 'info' : 'warning',
     line,
-    args: { field, count },
+    args: { field, count, context: draft ? 'draft' : 'in-transit' },
   }));
 };

@@ -12,6 +12,10 @@ export interface RuleContext {
   visible: RecipientView[];
   blind: RecipientView[];
   reply: RecipientView[];
+  /** Other addresses every reader sees (MessageResult.recipients.shown). */
+  shown: RecipientView[];
+  /** No envelope and no trace fields: a draft at rest, not a message in transit. */
+  draft: boolean;
   /** Added to header-relative line numbers to make them file-relative (mbox, transcripts). RecipientView lines already include it. */
   lineOffset: number;
 }

@@ -253,9 +253,10 @@ describe('recipient fields: every occurrence counts', () => {
     expect(r.findings.find((f) => f.code === 'BCC_HEADER_PRESENT')?.args).toMatchObject({ field: 'resent-bcc', count: 1 });
   });
 
-  it('Reply-To showing many external organisations is reported, and not counted as To/Cc', () => {
+  it('Reply-To showing many external organisations counts toward exposure, and is not a recipient', () => {
     const r = check(message(['From: me@corp.example', 'To: boss@corp.example', `Reply-To: ${EXTERNAL_5}`]));
-    expect(codes(r)).toEqual(['EXPOSED_REPLY_ADDRESSES']);
+    expect(codes(r)).toEqual(['EXPOSED_RECIPIENTS', 'EXPOSED_REPLY_ADDRESSES']);
+    expect(r.verdict).toBe('block');
     expect(r.recipients.externalParties).toBe(0);
     expect(r.recipients.reply).toHaveLength(5);
   });
