@@ -135,8 +135,6 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
   return shown;
 }
 
-/** Trace fields: a message that carries them has been handed to a mail server already. */
-const TRACE_FIELDS = new Set(['received', 'return-path']);
 
 /** A result for input that is not a message at all. */
 export function unreadableResult(source: string, reason: string, detail?: string): MessageResult {
@@ -189,7 +187,9 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   }
 
   const shown = shownAddresses(parsed, classifier, lineOffset);
-  const draft = !options.envelope && !parsed.header.fields.some((f) => TRACE_FIELDS.has(f.key));
+  // Checked with an SMTP envelope (the proxy, a transcript): in transit. Otherwise a message at
+  // rest: a draft, a Sent-folder copy (clients keep Bcc there), the output of fix --strategy bcc.
+  const draft = !options.envelope;
   const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset };
   const raw = RULES.flatMap((rule) => rule(ctx));
   const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);

@@ -21,9 +21,9 @@ export interface FindingArgs {
   };
   /**
    * A Bcc or Resent-Bcc field with addresses: relayed as is, it shows every blind recipient.
-   * `draft`: a message at rest with no envelope and no trace fields, which a mail client (or
+   * `draft`: a message at rest (checked without an SMTP envelope), which a mail client (or
    * mailguard send, sendmail -t) strips before sending: a note (info). `in-transit`: the message
-   * came with an SMTP envelope or carries Received/Return-Path fields: relayed raw (warning).
+   * came with an SMTP envelope (proxy, transcript): relayed raw (warning).
    */
   BCC_HEADER_PRESENT: { field: string; count: number; context: 'draft' | 'in-transit' };
   /** Recipient syntax that mail software reads in different ways. */

@@ -36,7 +36,7 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
   },
   BCC_HEADER_PRESENT: {
     meaning:
-      'The message carries a Bcc or Resent-Bcc header field with addresses in it. In a draft at rest (no SMTP envelope, no Received or Return-Path field: what a mail client opens and sends, and what mailguard fix --strategy bcc writes) it is a note (info); in a message in transit (checked with an envelope by the proxy or from an SMTP transcript, or carrying trace fields) it is a warning.',
+      'The message carries a Bcc or Resent-Bcc header field with addresses in it. In a message at rest (checked without an SMTP envelope: a draft a mail client opens and sends, a Sent-folder copy, what mailguard fix --strategy bcc writes) it is a note (info); in a message in transit (checked with an envelope by the proxy or from an SMTP transcript) it is a warning.',
     why:
       'Mail clients remove Bcc before sending, but a message relayed raw (an .eml handed to sendmail, a script that writes the header itself, an SMTP relay that does not strip it) delivers the field to every recipient, so the blind recipients are shown to all.',
     fix: [

@@ -3,11 +3,12 @@ import type { Rule } from './context.js';
 
 /**
  * BCC_HEADER_PRESENT: a Bcc / Resent-Bcc field with addresses would reveal every blind recipient
- * if the message were relayed as it is. A draft at rest (no SMTP envelope, no Received or
- * Return-Path field) is what a mail client opens and sends, and every sender that builds the
- * envelope from the header (mail clients, sendmail -t, mailguard send) strips the field: a note
- * (info), so the output of mailguard fix --strategy bcc checks clean. A message in transit (an
- * envelope: the proxy, an SMTP transcript; or trace fields) is relayed raw: a warning.
+ * if the message were relayed as it is. A message at rest (checked without an SMTP envelope: a
+ * draft, a Sent-folder copy, which mail clients keep with its Bcc) is what a mail client opens and
+ * sends, and every sender that builds the envelope from the header (mail clients, sendmail -t,
+ * mailguard send) strips the field: a note (info), so the output of mailguard fix --strategy bcc
+ * checks clean. A message in transit (an SMTP envelope: the proxy, a transcript) is relayed raw:
+ * a warning. Where files are relayed raw, set the rule to "warning" or "error".
  */
 export const bccHeaderPresent: Rule = ({ blind, draft }) => {
   const byField = new Map<string, { count: number; line: number }>();

@@ -14,7 +14,7 @@ export interface RuleContext {
   reply: RecipientView[];
   /** Other addresses every reader sees (MessageResult.recipients.shown). */
   shown: RecipientView[];
-  /** No envelope and no trace fields: a draft at rest, not a message in transit. */
+  /** Checked without an SMTP envelope: a message at rest (a draft, a stored copy), not one in transit. */
   draft: boolean;
   /** Added to header-relative line numbers to make them file-relative (mbox, transcripts). RecipientView lines already include it. */
   lineOffset: number;
