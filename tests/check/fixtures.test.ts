@@ -111,6 +111,7 @@ const ISSUE_13: Array<[string, Policy, string, string[], number, number | '-']> 
   ['public-list-post.eml', createPolicy({ internalDomains: ['corp.example'], publicLists: ['*@vger.kernel.org'], sensitive: true }), 'block', ['EXPOSED_RECIPIENTS'], 7, 7],
   ['sender-for-manager.eml', policy, 'pass', [], 1, '-'],
   ['all-hands.eml', policy, 'pass', [], 0, '-'],
+  ['thunderbird-draft-attachment.eml', policy, 'pass', ['BCC_HEADER_PRESENT'], 1, '-'],
 ];
 
 describe('check: issue 13 fixtures', () => {

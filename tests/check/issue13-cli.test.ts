@@ -218,3 +218,19 @@ describe('the output of mailguard fix passes check --max-warnings 0 with the sam
     expect(strict.code).toBe(1);
   });
 });
+
+describe('ordinary mail keeps passing', () => {
+  it('a Thunderbird draft with an attachment and a Bcc passes --max-warnings 0', async () => {
+    const { code, results } = await checkJson([fx('thunderbird-draft-attachment.eml'), '--internal-domain', 'corp.example', '--max-warnings', '0']);
+    expect([code, results[0]!.verdict, codes(results[0]!)]).toEqual([0, 'pass', ['BCC_HEADER_PRESENT']]);
+  });
+
+  it('a clean mbox of internal mail and one partner thread passes, with or without a configured domain', async () => {
+    const msg = (n: number, to: string) => `From me@corp.example Mon Nov  2 10:00:0${n} 2026\nFrom: "Müller, Jörg" <me@corp.example>\nTo: ${to}\nSubject: m${n}\nDate: Mon, 2 Nov 2026 10:00:0${n} +0000\n\nbody\n>From the start\n\n`;
+    const mbox = write('clean.mbox', msg(1, 'team@corp.example') + msg(2, '"Doe, Jane" <jane@partner.test>, john@partner.test') + msg(3, `${Array.from({ length: 200 }, (_, i) => `c${i}@corp.example`).join(', ')}`));
+    for (const args of [[mbox, '--internal-domain', 'corp.example'], [mbox]]) {
+      const { code, results } = await checkJson([...args, '--max-warnings', '0']);
+      expect([code, results.map((r) => r.verdict)]).toEqual([0, ['pass', 'pass', 'pass']]);
+    }
+  });
+});
