@@ -81,7 +81,7 @@ export function effectiveThresholds(policy: Policy): Thresholds {
 }
 
 /** Normalises a configured public list: `list@host` or `*@host`, domain as its A-label. */
-export function normalisePublicList(pattern: string): string {
+function normalisePublicList(pattern: string): string {
   const p = pattern.trim();
   const at = p.lastIndexOf('@');
   const local = at > 0 ? p.slice(0, at) : '';

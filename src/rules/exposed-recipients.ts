@@ -5,7 +5,7 @@ import type { RecipientView } from '../result.js';
 import { externalSummary, type Rule } from './context.js';
 
 /** The configured public list `address` is, if any (`list@host` exactly, or `*@host`). */
-export function publicListOf(address: string, policy: Policy): string | undefined {
+function publicListOf(address: string, policy: Policy): string | undefined {
   const lists = policy.publicLists;
   if (!lists || lists.length === 0) return undefined;
   const lower = address.toLowerCase();
