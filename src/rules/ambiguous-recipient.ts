@@ -5,6 +5,8 @@ import type { Rule } from './context.js';
 /** Fields where ambiguity decides who receives or who is shown: errors. Sender fields are not checked here. */
 const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'mail-followup-to']);
 
+const AUTHOR_FIELDS = new Set(['from', 'sender', 'resent-from', 'resent-sender']);
+
 /** AMBIGUOUS_RECIPIENT: recipient syntax that mail software reads in different ways. */
 export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => {
   const findings: Finding[] = [];
@@ -15,7 +17,10 @@ export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => 
   const deciding = classifier.inferredFrom?.startsWith('resent-') ? ['resent-from', 'resent-sender'] : ['from', 'sender'];
   const senderDecides = classifier.inferred && parsed.addresses.some((a) => deciding.includes(a.field));
   for (const p of parsed.addressProblems) {
-    if (!RECIPIENT_FIELDS.has(p.field) && !(senderDecides && deciding.includes(p.field))) continue;
+    // Several authors or senders count toward exposure (issue 13, class 3): a list written in
+    // them without commas is read as one mailbox by some software and as many by others.
+    const hiddenList = p.kind === 'missing-separator' && AUTHOR_FIELDS.has(p.field);
+    if (!RECIPIENT_FIELDS.has(p.field) && !hiddenList && !(senderDecides && deciding.includes(p.field))) continue;
     findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: p.line + lineOffset, args: { field: p.field, problem: p.kind, excerpt: p.excerpt } });
   }
   for (const s of parsed.spacedFieldNames) {

@@ -124,6 +124,12 @@ describe('3. fields other than To/Cc that every reader sees', () => {
     ]);
   });
 
+  it('a list of authors written without commas is ambiguous, even with a configured domain', async () => {
+    const file = write('authors-no-commas.eml', 'From: c0@a.test c1@b.test c2@c.test c3@d.test c4@e.test, news@corp.example\nSender: news@corp.example\nTo: news@corp.example\n\nx\n');
+    const { code, results } = await checkJson([file, '--internal-domain', 'corp.example']);
+    expect([code, codes(results[0]!)]).toEqual([1, ['AMBIGUOUS_RECIPIENT:missing-separator']]);
+  });
+
   it('a Sender with several mailboxes is malformed', async () => {
     const { code, results } = await checkJson([fx('several-senders.eml'), '--internal-domain', 'corp.example']);
     expect([code, codes(results[0]!)]).toEqual([1, ['MALFORMED_HEADER:several-senders']]);
