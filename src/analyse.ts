@@ -4,7 +4,9 @@ import type { Finding, FindingCode } from './findings.js';
 import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
-import { createClassifier, type Classifier } from './policy/classify.js';
+import { findAddresses } from './body/addresses.js';
+import { decodeHeaderText } from './body/mime.js';
+import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
 import type { BodyScanOptions } from './body/settings.js';
 import { addressListInBody } from './rules/address-list-in-body.js';
@@ -57,7 +59,30 @@ function senderOf(parsed: ParsedMessage): { address: string; domain: string } | 
   return from ? { address: from.mailbox.address, domain: from.mailbox.domain } : undefined;
 }
 
-function view(entry: ParsedMessage['addresses'][number], classifier: Classifier, lineOffset: number): RecipientView {
+type Entry = ParsedMessage['addresses'][number];
+
+/** The mailboxes of the first field of kind `key` (all of one field: a second From is another story). */
+function firstField(parsed: ParsedMessage, key: string): Entry[] {
+  const first = parsed.addresses.find((a) => a.field === key);
+  return first ? parsed.addresses.filter((a) => a.fieldIndex === first.fieldIndex) : [];
+}
+
+/**
+ * Whom internal domains are inferred from, when none is configured. A resent message: the
+ * resender (Resent-From, the topmost block). Otherwise From; with several authors, the Sender
+ * who sent it (RFC 5322 3.6.2), and without a Sender nobody: the authors could be anyone's.
+ */
+function inferenceSource(parsed: ParsedMessage): InferenceSource {
+  const resent = (parsed.fieldCounts['resent-from'] ?? 0) > 0;
+  const [authorKey, senderKey] = resent ? ['resent-from', 'resent-sender'] : ['from', 'sender'];
+  const authors = firstField(parsed, authorKey);
+  const senders = firstField(parsed, senderKey);
+  if (authors.length === 1) return { field: authorKey, domain: authors[0]!.mailbox.domain };
+  if (senders.length >= 1) return { field: senderKey, domain: senders[0]!.mailbox.domain };
+  return authors.length > 1 ? { field: authorKey, severalAuthors: true } : { field: authorKey };
+}
+
+function view(entry: Entry, classifier: Classifier, lineOffset: number): RecipientView {
   const { address, domain } = entry.mailbox;
   return {
     address,
@@ -68,6 +93,49 @@ function view(entry: ParsedMessage['addresses'][number], classifier: Classifier,
   };
 }
 
+function nameView(address: string, field: string, line: number, classifier: Classifier): RecipientView {
+  const domain = domainOf(address);
+  return { address, field, internal: classifier.isInternal(domain), party: classifier.partyOf(address, domain), line, inDisplayName: true };
+}
+
+/** Addresses written in `text` (a display name, a comment, a group name), decoded as a reader sees it. */
+function addressesIn(text: string): Set<string> {
+  return findAddresses(/[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text);
+}
+
+/** Author and sender fields whose every mailbox is shown as exposure when they hold several. */
+const AUTHOR_FIELDS = new Set(['from', 'resent-from', 'sender', 'resent-sender']);
+
+/**
+ * Addresses every reader sees besides To/Cc and the reply fields: several authors in From or
+ * Resent-From, several mailboxes in Sender or Resent-Sender, and addresses written inside a display
+ * name, comment or group name (`"c0@a.test, c1@b.test" <news@corp.example>`) of any field but Bcc.
+ * A display name that is the mailbox's own address (`"bob@x.test" <bob@x.test>`) adds nothing.
+ */
+function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffset: number): RecipientView[] {
+  const shown: RecipientView[] = [];
+  const perField = new Map<number, number>();
+  for (const a of parsed.addresses) if (AUTHOR_FIELDS.has(a.field)) perField.set(a.fieldIndex, (perField.get(a.fieldIndex) ?? 0) + 1);
+  for (const a of parsed.addresses) {
+    if (BLIND.has(a.field)) continue;
+    if (AUTHOR_FIELDS.has(a.field) && (perField.get(a.fieldIndex) ?? 0) > 1) shown.push(view(a, classifier, lineOffset));
+    const { source, rawName, address } = a.mailbox;
+    // Two @ in what was written for one mailbox, or an encoded name: something besides its own
+    // address may be written there. (Two indexOf calls per mailbox keep huge lists cheap.)
+    if (source.indexOf('@') === source.lastIndexOf('@') && !rawName.includes('=?')) continue;
+    const own = address.toLowerCase();
+    for (const found of addressesIn(`${source} ${rawName}`)) {
+      if (found !== own) shown.push(nameView(found, a.field, a.line + lineOffset, classifier));
+    }
+  }
+  for (const g of parsed.groupNames) {
+    if (BLIND.has(g.field)) continue;
+    for (const found of addressesIn(g.name)) shown.push(nameView(found, g.field, g.line + lineOffset, classifier));
+  }
+  return shown;
+}
+
+
 /** A result for input that is not a message at all. */
 export function unreadableResult(source: string, reason: string, detail?: string): MessageResult {
   const args: { reason: string; detail?: string } = { reason };
@@ -76,7 +144,7 @@ export function unreadableResult(source: string, reason: string, detail?: string
     source,
     verdict: 'error',
     findings: [{ code: 'UNREADABLE_MESSAGE', severity: 'error', args }],
-    recipients: { visible: [], hidden: [], blind: [], reply: [], externalParties: 0, externalAddresses: 0 },
+    recipients: { visible: [], hidden: [], blind: [], reply: [], shown: [], externalParties: 0, externalAddresses: 0 },
     internal: { domains: [], inferred: false },
   };
 }
@@ -108,7 +176,7 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   if (unreadable) return unreadableResult(source, unreadable);
 
   const sender = senderOf(parsed);
-  const classifier = createClassifier(policy, sender?.domain);
+  const classifier = createClassifier(policy, inferenceSource(parsed));
   const visible: RecipientView[] = [];
   const blind: RecipientView[] = [];
   const reply: RecipientView[] = [];
@@ -118,7 +186,11 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
     else if (REPLY.has(entry.field)) reply.push(view(entry, classifier, lineOffset));
   }
 
-  const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, lineOffset };
+  const shown = shownAddresses(parsed, classifier, lineOffset);
+  // Checked with an SMTP envelope (the proxy, a transcript): in transit. Otherwise a message at
+  // rest: a draft, a Sent-folder copy (clients keep Bcc there), the output of fix --strategy bcc.
+  const draft = !options.envelope;
+  const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset };
   const raw = RULES.flatMap((rule) => rule(ctx));
   const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
   if (body && policy.rules.ADDRESS_LIST_IN_BODY !== 'off') raw.push(...addressListInBody(ctx, bytes, body));
@@ -146,9 +218,11 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
     source,
     verdict: decideVerdict(findings),
     findings,
-    recipients: { visible, hidden, blind, reply, externalParties: externalParties.size, externalAddresses: externalAddresses.size },
+    recipients: { visible, hidden, blind, reply, shown, externalParties: externalParties.size, externalAddresses: externalAddresses.size },
     internal: { domains: classifier.internalDomains, inferred: classifier.inferred },
   };
+  if (classifier.inferredFrom !== undefined) result.internal.inferredFrom = classifier.inferredFrom;
+  if (classifier.notInferred !== undefined) result.internal.notInferred = classifier.notInferred;
   if (sender) result.sender = sender.address;
   if (options.envelope) result.envelope = options.envelope;
   return result;

@@ -1,6 +1,7 @@
 // Findings are coded data. Their wording lives in one place: src/report/messages.ts.
 
-export type Severity = 'error' | 'warning';
+/** `info` is a note: reported, never part of the verdict nor counted as a warning. */
+export type Severity = 'error' | 'warning' | 'info';
 
 /** Arguments carried by each finding code. Add a code here and its wording in report/messages.ts. */
 export interface FindingArgs {
@@ -8,24 +9,33 @@ export interface FindingArgs {
   EXPOSED_RECIPIENTS: {
     externalAddresses: number;
     parties: number;
-    /** The threshold (parties) that was reached: warnAt or blockAt. */
+    /** The threshold that was reached: warnAt or blockAt (parties), or warnAddressesAt or blockAddressesAt (addresses). */
     threshold: number;
-    /** The visible fields that hold external addresses. */
+    /** Which count reached it: organisations, or distinct addresses whatever their organisations. */
+    trigger: 'parties' | 'addresses';
+    /** The fields every reader sees that hold external addresses (to, cc, reply-to, from ...; a field's display names count too). */
     fields: string[];
     /** A few of the exposed addresses. */
     examples: string[];
     sensitive: boolean;
   };
-  /** A Bcc or Resent-Bcc field with addresses: relayed as is, it shows every blind recipient. */
-  BCC_HEADER_PRESENT: { field: string; count: number };
+  /**
+   * A Bcc or Resent-Bcc field with addresses: relayed as is, it shows every blind recipient.
+   * `draft`: a message at rest (checked without an SMTP envelope), which a mail client (or
+   * mailguard send, sendmail -t) strips before sending: a note (info). `in-transit`: the message
+   * came with an SMTP envelope (proxy, transcript): relayed raw (warning).
+   */
+  BCC_HEADER_PRESENT: { field: string; count: number; context: 'draft' | 'in-transit' };
   /** Recipient syntax that mail software reads in different ways. */
   AMBIGUOUS_RECIPIENT: { field: string; problem: string; excerpt: string };
   /** More than one To or Cc field. */
   DUPLICATE_RECIPIENT_FIELD: { field: string; count: number; lines: number[] };
   /** The header block cannot be delimited or read safely. */
-  MALFORMED_HEADER: { problem: string };
+  MALFORMED_HEADER: { problem: string; /** foreign-line-break: the character (CR, LF, VT, FF, FS, GS, RS, U+0085, U+2028, U+2029). */ detail?: string };
   /** Reply-To or Mail-Followup-To show external addresses of several organisations to everyone. */
   EXPOSED_REPLY_ADDRESSES: { field: string; externalAddresses: number; parties: number; examples: string[] };
+  /** A visible recipient is a configured public mailing list: a public post, not an exposed list (info). */
+  PUBLIC_LIST_POST: { list: string; externalAddresses: number; parties: number; fields: string[] };
   /** The input could not be read as a message at all. */
   UNREADABLE_MESSAGE: { reason: string; detail?: string };
   /** A text part or text-like attachment lists at least `threshold` distinct external addresses. */
@@ -68,6 +78,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'EXPOSED_REPLY_ADDRESSES',
   'UNREADABLE_MESSAGE',
   'ADDRESS_LIST_IN_BODY',
+  'PUBLIC_LIST_POST',
 ];
 
 /** Severity each code has unless the policy says otherwise (EXPOSED_RECIPIENTS: by threshold). */
@@ -80,6 +91,7 @@ export const DEFAULT_SEVERITY: Record<FindingCode, Severity> = {
   EXPOSED_REPLY_ADDRESSES: 'warning',
   UNREADABLE_MESSAGE: 'error',
   ADDRESS_LIST_IN_BODY: 'warning',
+  PUBLIC_LIST_POST: 'info',
 };
 
 export function isFindingCode(s: string): s is FindingCode {

@@ -1,5 +1,6 @@
 import type { Finding } from './findings.js';
 import type { Envelope } from './message/envelope.js';
+import type { NoInferenceReason } from './policy/classify.js';
 
 export type Verdict = 'pass' | 'warn' | 'block' | 'error';
 
@@ -12,6 +13,8 @@ export interface RecipientView {
   party: string;
   /** 1-based line of the header field in the input file. */
   line: number;
+  /** The address is written inside a display name, comment or group name, not as a mailbox: shown, not sent to. */
+  inDisplayName?: true;
 }
 
 export interface MessageResult {
@@ -30,6 +33,12 @@ export interface MessageResult {
     blind: RecipientView[];
     /** Addresses in Reply-To / Mail-Followup-To. */
     reply: RecipientView[];
+    /**
+     * Other addresses every reader sees: the authors of a From or Resent-From with several
+     * mailboxes, a Sender or Resent-Sender with several, and addresses written inside display
+     * names, comments or group names of any field but Bcc. They count toward EXPOSED_RECIPIENTS.
+     */
+    shown: RecipientView[];
     /** Distinct external parties among the visible recipients. */
     externalParties: number;
     /** Distinct external addresses among the visible recipients. */
@@ -38,6 +47,13 @@ export interface MessageResult {
   /** The From address, if it could be read. */
   sender?: string;
   /** Internal domains in force for this message, and whether they were inferred from the sender. */
-  internal: { domains: string[]; inferred: boolean };
+  internal: {
+    domains: string[];
+    inferred: boolean;
+    /** With inference: the field it was read from (from, sender, resent-from, resent-sender). */
+    inferredFrom?: string;
+    /** With inference and no domain: why none (nothing is internal then). */
+    notInferred?: NoInferenceReason;
+  };
   envelope?: Envelope;
 }

@@ -53,6 +53,10 @@ export interface AuditSummary {
   exposedAddresses: number;
   /** Distinct external organisations exposed across all incidents. */
   exposedParties: number;
+  /** Messages with List-Id or List-Post (mailing-list traffic), counted apart: never incidents. */
+  listTraffic: number;
+  /** Of those, how many would have been incidents (their lists are shown by the list, on purpose). */
+  listTrafficExposing: number;
   /** Inputs that could not be read as messages. */
   unreadable: number;
   unreadableSources: string[];
@@ -86,6 +90,8 @@ export interface AuditReport {
 export interface AuditMeta {
   date?: Date;
   subject?: string;
+  /** The message carries List-Id or List-Post: mailing-list traffic, counted apart from incidents. */
+  listTraffic?: boolean;
 }
 
 export interface AuditOptions {
@@ -115,6 +121,8 @@ export function createAudit(options: AuditOptions = {}): Audit {
   const senders = new Map<string, AuditSender>();
   const unreadableSources: string[] = [];
   let messages = 0;
+  let listTraffic = 0;
+  let listTrafficExposing = 0;
   let unreadable = 0;
   let outOfRange = 0;
   const notReadFiles: Array<{ path: string; kind: string }> = [];
@@ -147,6 +155,11 @@ export function createAudit(options: AuditOptions = {}): Audit {
       if (!result) return;
       messages++;
       const finding = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+      if (meta.listTraffic) {
+        listTraffic++;
+        if (finding) listTrafficExposing++;
+        return;
+      }
       if (!finding || finding.code !== 'EXPOSED_RECIPIENTS') return;
       for (const r of result.recipients.visible) {
         if (r.internal) continue;
@@ -166,7 +179,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
         exposedExternal: finding.args.externalAddresses,
         parties: finding.args.parties,
         recipients: all.size,
-        severity: finding.severity,
+        severity: finding.severity === 'error' ? 'error' : 'warning',
         fields: finding.args.fields,
         examples: finding.args.examples,
       };
@@ -200,6 +213,8 @@ export function createAudit(options: AuditOptions = {}): Audit {
           incidents: incidents.length,
           exposedAddresses: exposed.size,
           exposedParties: parties.size,
+          listTraffic,
+          listTrafficExposing,
           unreadable,
           unreadableSources,
           notRead,

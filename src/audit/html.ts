@@ -115,6 +115,7 @@ export function formatAuditHtml(report: AuditReport, options: AuditHtmlOptions):
       `<ul class="not-read">${s.notReadFiles.map((f) => `<li>${e(f.path)} (${e(f.kind)})</li>`).join('')}</ul>`,
     );
   }
+  if (s.listTraffic > 0) body.push(`<p class="note">${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents.</p>`);
   if (s.outOfRange > 0) body.push(`<p class="note">${plural(s.outOfRange, 'message')} outside the date range left out.</p>`);
   body.push('<h2>Incidents per month</h2>', chart(report));
   if (s.undatedIncidents > 0) body.push(`<p class="note">${plural(s.undatedIncidents, 'incident')} without a date not shown in the chart.</p>`);

@@ -46,6 +46,7 @@ export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions
   if (s.notRead > 0) {
     out.push(p.yellow(`${plural(s.notRead, 'file')} found ${s.notRead === 1 ? 'is' : 'are'} not mail and ${s.notRead === 1 ? 'was' : 'were'} not read: ${s.notReadFiles.map((f) => `${printable(f.path)} (${f.kind})`).join(', ')}${s.notRead > s.notReadFiles.length ? ' ...' : ''}`));
   }
+  if (s.listTraffic > 0) out.push(p.dim(`${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents${s.listTrafficExposing > 0 ? ` (${s.listTrafficExposing} show many addresses, as lists do)` : ''}.`));
   if (s.outOfRange > 0) out.push(p.dim(`${plural(s.outOfRange, 'message')} outside the date range left out.`));
   if (s.undated > 0 && (s.since || s.until)) out.push(p.dim(`${plural(s.undated, 'message')} without a readable date left out.`));
   if (s.incidents > 0) {

@@ -38,6 +38,9 @@ export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string): AuditMe
     const subject = decodeHeaderText(unfold(subjectField.rawValue, header.lineEnding)).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
     meta.subject = subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 1)}…` : subject;
   }
+  // A mailing list's own copy (RFC 2919 List-Id, RFC 2369 List-Post): list traffic, whose
+  // visible recipients are the list's business, not the sender's exposure.
+  if (header.fields.some((f) => f.key === 'list-id' || f.key === 'list-post')) meta.listTraffic = true;
   return meta;
 }
 

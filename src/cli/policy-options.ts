@@ -17,6 +17,9 @@ export interface PolicyFlags {
   trustedDomain?: string[];
   warnAt?: number;
   blockAt?: number;
+  warnAddressesAt?: number;
+  blockAddressesAt?: number;
+  publicList?: string[];
   sensitive?: boolean;
   rule?: string[];
   /** false with --no-body-scan (true means the flag was not given). */
@@ -50,6 +53,9 @@ export function addPolicyOptions(cmd: Command): Command {
     .option('--trusted-domain <domain>', 'a partner domain that counts as internal (repeatable)', collectDomains('--trusted-domain'))
     .option('--warn-at <parties>', 'warn when visible external recipients span this many organisations (default 3)', parseCount('--warn-at'))
     .option('--block-at <parties>', 'block when they span this many organisations (default 5)', parseCount('--block-at'))
+    .option('--warn-addresses-at <n>', 'also warn at this many distinct visible external addresses, whatever their organisations (default 10)', parseCount('--warn-addresses-at'))
+    .option('--block-addresses-at <n>', 'also block at this many (default 25)', parseCount('--block-addresses-at'))
+    .addOption(new Option('--public-list <address>', 'a public mailing list (list@host, or *@host): a message to it is a public post, not an exposed list (repeatable)').argParser(collect))
     .option('--sensitive', 'a patient, applicant or member list: block at 2 organisations, refuse Bcc-only fixes')
     .addOption(new Option('--rule <CODE=severity>', 'set a finding code to error, warning or off (repeatable)').argParser(collect))
     .option('--body-min-addresses <n>', 'report a body part or text attachment listing this many external addresses (default 10)', parseCount('--body-min-addresses'))
@@ -96,6 +102,13 @@ export function settingsFromConfig(loaded: LoadedConfig, flags: PolicyFlags): Re
   // One threshold given alone on the command line must not clash with the other's default.
   if (flags.warnAt !== undefined && flags.blockAt === undefined && (partial.blockAt ?? 5) < flags.warnAt) partial.blockAt = flags.warnAt;
   if (flags.blockAt !== undefined && flags.warnAt === undefined && (partial.warnAt ?? 3) > flags.blockAt) partial.warnAt = flags.blockAt;
+  if (flags.warnAddressesAt !== undefined) partial.warnAddressesAt = flags.warnAddressesAt;
+  if (flags.blockAddressesAt !== undefined) partial.blockAddressesAt = flags.blockAddressesAt;
+  const defaultBlockAddresses = DEFAULT_POLICY.blockAddressesAt;
+  const defaultWarnAddresses = DEFAULT_POLICY.warnAddressesAt;
+  if (flags.warnAddressesAt !== undefined && flags.blockAddressesAt === undefined && (partial.blockAddressesAt ?? defaultBlockAddresses) < flags.warnAddressesAt) partial.blockAddressesAt = flags.warnAddressesAt;
+  if (flags.blockAddressesAt !== undefined && flags.warnAddressesAt === undefined && (partial.warnAddressesAt ?? defaultWarnAddresses) > flags.blockAddressesAt) partial.warnAddressesAt = flags.blockAddressesAt;
+  if (flags.publicList?.length) partial.publicLists = [...(partial.publicLists ?? []), ...flags.publicList];
   checkThresholdOrder(partial, flags, loaded);
   if (flags.sensitive) partial.sensitive = true;
   if (flags.rule?.length) {

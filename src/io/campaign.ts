@@ -561,6 +561,6 @@ export function relocateToCampaign(result: MessageResult, origins: readonly Head
   return {
     ...result,
     findings,
-    recipients: { ...result.recipients, visible: result.recipients.visible.map(view), blind: result.recipients.blind.map(view), reply: result.recipients.reply.map(view) },
+    recipients: { ...result.recipients, visible: result.recipients.visible.map(view), blind: result.recipients.blind.map(view), reply: result.recipients.reply.map(view), shown: result.recipients.shown.map(view) },
   };
 }

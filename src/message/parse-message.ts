@@ -41,6 +41,8 @@ export interface ParsedMessage {
   addressProblems: FieldAddressProblem[];
   /** Address fields written with white space before the colon ("To : ..."). */
   spacedFieldNames: Array<{ field: AddressField; line: number }>;
+  /** Group names as written (raw), by field: a group name is shown to every reader. */
+  groupNames: Array<{ field: AddressField; line: number; name: string }>;
   /** How many fields of each address kind the message has (To twice counts 2). */
   fieldCounts: Partial<Record<AddressField, number>>;
   /** More addresses than MAX_ADDRESSES_PER_MESSAGE: the rest were not read. */
@@ -60,6 +62,7 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
   const addressProblems: FieldAddressProblem[] = [];
   const spacedFieldNames: ParsedMessage['spacedFieldNames'] = [];
   const fieldCounts: ParsedMessage['fieldCounts'] = {};
+  const groupNames: ParsedMessage['groupNames'] = [];
   const problemCounts: Partial<Record<AddressField, number>> = {};
   let truncated = false;
   let timedOut = false;
@@ -83,6 +86,7 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
       problemCounts[field] = kept;
       addressProblems.push({ ...p, field, line: f.line });
     }
+    for (const name of list.groups) if (name.includes('@') || name.includes('=?')) groupNames.push({ field, line: f.line, name });
     for (const mailbox of list.mailboxes) {
       if (addresses.length >= MAX_ADDRESSES_PER_MESSAGE) {
         truncated = true;
@@ -91,7 +95,7 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
       addresses.push({ mailbox, field, fieldIndex, line: f.line });
     }
   });
-  const parsed: ParsedMessage = { header, addresses, addressProblems, spacedFieldNames, fieldCounts, truncated };
+  const parsed: ParsedMessage = { header, addresses, addressProblems, spacedFieldNames, groupNames, fieldCounts, truncated };
   if (timedOut) parsed.timedOut = true;
   return parsed;
 }

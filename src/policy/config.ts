@@ -90,6 +90,9 @@ export const CONFIG_KEYS: Record<string, KeyCheck> = {
   consumerDomains: stringArray,
   warnAt: positiveInt,
   blockAt: positiveInt,
+  warnAddressesAt: positiveInt,
+  blockAddressesAt: positiveInt,
+  publicLists: stringArray,
   sensitive: boolean,
   rules,
   maxWarnings: nonNegativeInt,
@@ -120,10 +123,13 @@ export function parseConfig(data: unknown, where: string): MailguardConfig {
       case 'internalDomains':
       case 'trustedDomains':
       case 'consumerDomains':
+      case 'publicLists':
         config.policy[key] = value as string[];
         break;
       case 'warnAt':
       case 'blockAt':
+      case 'warnAddressesAt':
+      case 'blockAddressesAt':
         config.policy[key] = value as number;
         break;
       case 'sensitive':

@@ -18,6 +18,16 @@ export interface Policy {
   warnAt: number;
   /** Visible external parties at which EXPOSED_RECIPIENTS blocks. */
   blockAt: number;
+  /** Distinct visible external addresses at which EXPOSED_RECIPIENTS is a warning, whatever their organisations. */
+  warnAddressesAt: number;
+  /** Distinct visible external addresses at which EXPOSED_RECIPIENTS blocks. */
+  blockAddressesAt: number;
+  /**
+   * Public mailing lists (`list@host`, or `*@host` for every list at a host): a message that
+   * shows one is a public post (PUBLIC_LIST_POST, info) instead of EXPOSED_RECIPIENTS, unless
+   * `sensitive`. Lower-case, A-label domains.
+   */
+  publicLists: string[];
   /** Patient, applicant or member lists: blockAt 2, and Bcc rewriting is refused. */
   sensitive: boolean;
   /** Per-code severity overrides. */
@@ -37,6 +47,11 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   trustedDomains: [],
   warnAt: 3,
   blockAt: 5,
+  // Ten matches the body scan's list size (ADDRESS_LIST_IN_BODY); 25 people at one organisation
+  // are a customer list or a class, not a working group (README, "Defaults").
+  warnAddressesAt: 10,
+  blockAddressesAt: 25,
+  publicLists: [],
   sensitive: false,
   rules: {},
   consumerDomains: [],
@@ -45,10 +60,38 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
 /** Visible external parties at which a sensitive list is blocked. */
 export const SENSITIVE_BLOCK_AT = 2;
 
+/** Visible external addresses at which a sensitive list is blocked (two patients see each other). */
+export const SENSITIVE_BLOCK_ADDRESSES_AT = 2;
+
+export interface Thresholds {
+  warnAt: number;
+  blockAt: number;
+  warnAddressesAt: number;
+  blockAddressesAt: number;
+}
+
 /** The thresholds in force, after `sensitive`. */
-export function effectiveThresholds(policy: Policy): { warnAt: number; blockAt: number } {
+export function effectiveThresholds(policy: Policy): Thresholds {
   const blockAt = policy.sensitive ? Math.min(policy.blockAt, SENSITIVE_BLOCK_AT) : policy.blockAt;
-  return { warnAt: Math.min(policy.warnAt, blockAt), blockAt };
+  // A policy built before these keys existed (a plain object from older callers) gets the defaults.
+  const configuredBlockAddresses = policy.blockAddressesAt ?? DEFAULT_POLICY.blockAddressesAt;
+  const blockAddressesAt = policy.sensitive ? Math.min(configuredBlockAddresses, SENSITIVE_BLOCK_ADDRESSES_AT) : configuredBlockAddresses;
+  const warnAddressesAt = Math.min(policy.warnAddressesAt ?? DEFAULT_POLICY.warnAddressesAt, blockAddressesAt);
+  return { warnAt: Math.min(policy.warnAt, blockAt), blockAt, warnAddressesAt, blockAddressesAt };
+}
+
+/** Normalises a configured public list: `list@host` or `*@host`, domain as its A-label. */
+function normalisePublicList(pattern: string): string {
+  const p = pattern.trim();
+  const at = p.lastIndexOf('@');
+  const local = at > 0 ? p.slice(0, at) : '';
+  const domain = at > 0 ? normaliseDomain(p.slice(at + 1)) : undefined;
+  if (!domain?.ok || local.length === 0 || /[\s<>,;"]/.test(local) || (local.includes('*') && local !== '*')) {
+    throw new MailguardError('ECONFIG', `publicLists: "${pattern}" is not a list address or *@host pattern.`, {
+      hint: 'Give the list\'s posting address (linux-kernel@vger.kernel.org) or every list at a host (*@lists.example.org).',
+    });
+  }
+  return `${local.toLowerCase()}@${domain.ascii}`;
 }
 
 /** Normalises a configured domain (`.corp.example`, `Corp.Example.`, a U-label) to its A-label. */
@@ -85,11 +128,17 @@ export function createPolicy(partial: Partial<Policy> = {}): Policy {
   merged.internalDomains = [...new Set(merged.internalDomains.map((d) => normaliseConfiguredDomain(d, 'internalDomains')))];
   merged.trustedDomains = [...new Set(merged.trustedDomains.map((d) => normaliseConfiguredDomain(d, 'trustedDomains')))];
   merged.consumerDomains = [...new Set(merged.consumerDomains.map((d) => normaliseConfiguredDomain(d, 'consumerDomains')))];
-  for (const key of ['warnAt', 'blockAt'] as const) {
+  merged.publicLists = [...new Set(merged.publicLists.map(normalisePublicList))];
+  for (const key of ['warnAt', 'blockAt', 'warnAddressesAt', 'blockAddressesAt'] as const) {
     const v = merged[key];
     if (!Number.isInteger(v) || v < 1) {
-      throw new MailguardError('ECONFIG', `${key} must be a whole number of parties, 1 or more (got ${String(v)}).`);
+      throw new MailguardError('ECONFIG', `${key} must be a whole number of ${key.includes('Addresses') ? 'addresses' : 'parties'}, 1 or more (got ${String(v)}).`);
     }
+  }
+  if (merged.warnAddressesAt > merged.blockAddressesAt) {
+    throw new MailguardError('ECONFIG', `warnAddressesAt (${merged.warnAddressesAt}) is above blockAddressesAt (${merged.blockAddressesAt}).`, {
+      hint: 'warnAddressesAt must be at most blockAddressesAt; set both, or only one of them.',
+    });
   }
   if (merged.warnAt > merged.blockAt) {
     throw new MailguardError('ECONFIG', `warnAt (${merged.warnAt}) is above blockAt (${merged.blockAt}).`, {

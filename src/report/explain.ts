@@ -23,7 +23,7 @@ type ExplanationText = Omit<Explanation, 'code' | 'title'>;
 export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
   EXPOSED_RECIPIENTS: {
     meaning:
-      'The external recipients shown in To, Cc, Resent-To or Resent-Cc belong to several organisations (registrable domains; each address at a consumer mail provider counts as its own). It is a warning at warnAt organisations (default 3) and an error at blockAt (default 5); with "sensitive" it is an error at 2.',
+      'The external addresses every recipient sees (To, Cc, Resent-To, Resent-Cc, Reply-To, Mail-Followup-To, several authors in From or Resent-From, several mailboxes in Sender, addresses written inside display names) belong to several organisations (registrable domains; each address at a consumer mail provider counts as its own, each tenant of a hosting domain such as acme.zendesk.com too), or are many addresses whatever their organisations. It is a warning at warnAt organisations (default 3) or warnAddressesAt addresses (10), and an error at blockAt (5) or blockAddressesAt (25); with "sensitive" it is an error at 2 of either.',
     why:
       'Every recipient receives every visible address. A mailing to customers, patients, applicants or members that lists them in To or Cc discloses who is on the list to everyone on it: a personal-data breach in most jurisdictions (GDPR Art. 5 and 32, HIPAA), and a gift to spammers and phishers who reply to all.',
     fix: [
@@ -32,17 +32,18 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
       'For campaign files, give each recipient its own message object, or use "bcc" instead of "to"/"cc".',
       'If these organisations are partners, list them in trustedDomains; if they are yours, in internalDomains.',
     ],
-    settings: ['"internalDomains": ["corp.example"]', '"trustedDomains": ["partner.example"]', '"warnAt": 3, "blockAt": 5', '"sensitive": true'],
+    settings: ['"internalDomains": ["corp.example"]', '"trustedDomains": ["partner.example"]', '"warnAt": 3, "blockAt": 5', '"warnAddressesAt": 10, "blockAddressesAt": 25', '"publicLists": ["list@lists.example.org"]', '"sensitive": true'],
   },
   BCC_HEADER_PRESENT: {
-    meaning: 'The message carries a Bcc or Resent-Bcc header field with addresses in it.',
+    meaning:
+      'The message carries a Bcc or Resent-Bcc header field with addresses in it. In a message at rest (checked without an SMTP envelope: a draft a mail client opens and sends, a Sent-folder copy, what mailguard fix --strategy bcc writes) it is a note (info); in a message in transit (checked with an envelope by the proxy or from an SMTP transcript) it is a warning.',
     why:
       'Mail clients remove Bcc before sending, but a message relayed raw (an .eml handed to sendmail, a script that writes the header itself, an SMTP relay that does not strip it) delivers the field to every recipient, so the blind recipients are shown to all.',
     fix: [
       'Remove the Bcc field from the stored message and give its addresses to the sender as envelope recipients only.',
       'Let the sending library build the header and envelope (nodemailer leaves Bcc out of the header it writes).',
     ],
-    settings: ['"rules": { "BCC_HEADER_PRESENT": "error" } to block instead of warn'],
+    settings: ['"rules": { "BCC_HEADER_PRESENT": "error" } to block instead of warn (drafts included)', '"rules": { "BCC_HEADER_PRESENT": "warning" } to warn about drafts too, where files are relayed raw'],
   },
   AMBIGUOUS_RECIPIENT: {
     meaning:
@@ -65,7 +66,7 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
   },
   MALFORMED_HEADER: {
     meaning:
-      'The header block cannot be delimited or read safely: a line without a colon, a line of only white space, a continuation line at the start, a bad field name, or a line, field or header past mailguard\'s limits.',
+      'The header block cannot be delimited or read safely: a line without a colon, a line of only white space, a continuation line at the start, a bad field name, a line break that other software honours inside a field (a bare CR, VT, FF, FS/GS/RS, NEL, U+2028 or U+2029: Python\'s email package, used by Mailman and many scripts, splits fields there), or a line, field or header past mailguard\'s limits.',
     why:
       'Software disagrees about where a malformed header ends and which lines belong to which field. A recipient field that one program reads as part of the body or as another field can slip past a check and still be delivered.',
     fix: ['Regenerate the message with a mail library instead of writing the header by hand.', 'Fold long fields with a line break followed by a space, and end the header with one empty line.'],
@@ -88,6 +89,13 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
     why: 'Moving recipients to Bcc does not help when the list itself travels in the body or an attachment: every recipient can read it, and forwarding spreads it further.',
     fix: ['Remove the list from the body or attachment, or send it only to the internal people who need it.', 'Trim quoted threads that carry other people\'s addresses before forwarding.'],
     settings: ['"bodyScan": { "minAddresses": 10, "maxPartBytes": 1048576 }', '"rules": { "ADDRESS_LIST_IN_BODY": "off" }', '--no-body-scan on the command line'],
+  },
+  PUBLIC_LIST_POST: {
+    meaning:
+      'A visible recipient is a public mailing list named in publicLists (or --public-list). The message is a public post: the other people in To and Cc are shown on purpose, as in every patch series or list discussion, so this is a note (info) instead of EXPOSED_RECIPIENTS.',
+    why: 'Blocking list traffic teaches people to switch the guard off. The list archive shows the same addresses anyway. With --sensitive (patients, applicants, members) the exposure is reported as usual.',
+    fix: ['Nothing to fix for a public post. If the list is not public, remove it from publicLists.'],
+    settings: ['"publicLists": ["linux-kernel@vger.kernel.org", "*@lists.example.org"]', '--public-list ADDR on the command line'],
   },
 };
 

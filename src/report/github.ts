@@ -32,8 +32,8 @@ function plural(n: number, word: string): string {
 
 export const formatGithub: Formatter = (report, options) => {
   const lines: string[] = [];
-  const shown = { error: 0, warning: 0 };
-  const skipped = { error: 0, warning: 0 };
+  const shown = { error: 0, warning: 0, info: 0 };
+  const skipped = { error: 0, warning: 0, info: 0 };
   for (const { result, finding } of findingsByImportance(report.results)) {
     const kind = finding.severity;
     if (shown[kind] >= GITHUB_MAX_ANNOTATIONS_PER_KIND) {
@@ -43,7 +43,7 @@ export const formatGithub: Formatter = (report, options) => {
     shown[kind]++;
     const where = describeWhere(finding);
     const message = `${result.source}: ${describeFinding(finding, { redact: options.redact })}${where ? ` (${where})` : ''}`;
-    lines.push(command(kind, [['file', resultFile(result)], ['line', finding.line], ['title', `${FINDING_TITLES[finding.code]} (${finding.code})`]], message));
+    lines.push(command(kind === 'info' ? 'notice' : kind, [['file', resultFile(result)], ['line', finding.line], ['title', `${FINDING_TITLES[finding.code]} (${finding.code})`]], message));
   }
   if (skipped.error + skipped.warning > 0) {
     lines.push(

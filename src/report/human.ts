@@ -58,6 +58,14 @@ function recipientSummary(r: MessageResult): string {
   return `${distinct} visible recipient${distinct === 1 ? '' : 's'}, ${external} external from ${r.recipients.externalParties} organisation${r.recipients.externalParties === 1 ? '' : 's'}`;
 }
 
+const NOT_INFERRED: Record<string, string> = {
+  'no-sender': 'no readable sender address',
+  'address-literal': 'the sender is an address literal',
+  'public-suffix': 'the sender\'s domain is a public suffix such as com, co.uk or github.io',
+  'consumer-provider': 'the sender uses a consumer mail provider',
+  'several-authors': 'From names several authors and no Sender',
+};
+
 export const formatHuman: Formatter = (report, options) => {
   const p = painter(options.color);
   const lines: string[] = [];
@@ -67,7 +75,7 @@ export const formatHuman: Formatter = (report, options) => {
     const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
     lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}`);
     for (const f of r.findings) {
-      const sev = f.severity === 'error' ? p.red('error  ') : p.yellow('warning');
+      const sev = f.severity === 'error' ? p.red('error  ') : f.severity === 'warning' ? p.yellow('warning') : p.dim('info   ');
       const at = f.line !== undefined ? p.dim(` (line ${f.line}${f.jsonPath !== undefined ? `, ${f.jsonPath}` : ''})`) : '';
       lines.push(`  ${sev} ${f.code}: ${describeFinding(f, { redact: options.redact })}${at}`);
       const examples = findingExamples(f);
@@ -80,9 +88,10 @@ export const formatHuman: Formatter = (report, options) => {
     if (r.verdict !== 'error' && r.recipients.hidden.length > 0) {
       lines.push(`  ${p.dim(`${r.recipients.hidden.length} envelope recipient(s) not shown in the header (Bcc-style)`)}`);
     }
-    if (r.internal.inferred && r.recipients.externalAddresses > 0) {
-      const d = r.internal.domains.length > 0 ? r.internal.domains.join(', ') : r.sender === undefined ? 'none (no readable From address)' : 'none (the sender uses a consumer mail provider or an address literal)';
-      lines.push(`  ${p.dim(`internal domain inferred from the sender: ${d}; set internalDomains or --internal-domain to be sure`)}`);
+    if (r.internal.inferred && (r.recipients.externalAddresses > 0 || r.internal.notInferred !== undefined)) {
+      const d = r.internal.domains.length > 0 ? `${r.internal.domains.join(', ')} (exactly; not their other subdomains)` : `none, so every address is external (${NOT_INFERRED[r.internal.notInferred ?? 'no-sender']})`;
+      const from = r.internal.inferredFrom !== undefined && r.internal.inferredFrom !== 'from' ? ` (${fieldName(r.internal.inferredFrom)})` : '';
+      lines.push(`  ${p.dim(`internal domain inferred from the sender${from}: ${d}; set internalDomains or --internal-domain to be sure`)}`);
     }
     const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
     // Cases mailguard fix refuses: suggesting its command would only lead to a second refusal.

@@ -14,6 +14,8 @@ export interface JsonRecipient {
   internal: boolean;
   party: string;
   line: number;
+  /** Written inside a display name, comment or group name (shown, not a recipient). */
+  inDisplayName?: true;
 }
 
 export interface JsonFinding {
@@ -36,12 +38,18 @@ export interface JsonResult {
     hidden: Array<{ address: string; internal: boolean }>;
     bcc: JsonRecipient[];
     reply: JsonRecipient[];
+    /** Other addresses every reader sees (several authors, several senders, addresses in display names); `inDisplayName` marks the latter. */
+    shown: JsonRecipient[];
     externalParties: number;
     externalAddresses: number;
   };
   sender?: string;
   internalDomains: string[];
   internalDomainsInferred: boolean;
+  /** With inference: the field it was read from (from, sender, resent-from, resent-sender). */
+  internalDomainsInferredFrom?: string;
+  /** With inference and no internal domain: why (no-sender, address-literal, public-suffix, consumer-provider, several-authors); nothing is internal. */
+  internalDomainsNotInferred?: string;
   envelope?: { mailFrom: string; rcptTo: string[] };
 }
 
@@ -65,7 +73,11 @@ function maskArgs(args: Record<string, unknown>): Record<string, unknown> {
 export function toJsonReport(report: Report, options: Pick<FormatOptions, 'redact'>): JsonReport {
   const redact = options.redact;
   const addr = (a: string) => (redact ? maskAddress(a) : a);
-  const recipient = (r: JsonRecipient): JsonRecipient => ({ address: addr(r.address), field: r.field, internal: r.internal, party: redact ? maskParty(r.party) : r.party, line: r.line });
+  const recipient = (r: JsonRecipient): JsonRecipient => {
+    const out: JsonRecipient = { address: addr(r.address), field: r.field, internal: r.internal, party: redact ? maskParty(r.party) : r.party, line: r.line };
+    if (r.inDisplayName) out.inDisplayName = true;
+    return out;
+  };
   return {
     version: JSON_REPORT_VERSION,
     summary: { ...report.summary },
@@ -85,12 +97,15 @@ export function toJsonReport(report: Report, options: Pick<FormatOptions, 'redac
           hidden: r.recipients.hidden.map((h) => ({ address: addr(h.address), internal: h.internal })),
           bcc: r.recipients.blind.map(recipient),
           reply: r.recipients.reply.map(recipient),
+          shown: r.recipients.shown.map(recipient),
           externalParties: r.recipients.externalParties,
           externalAddresses: r.recipients.externalAddresses,
         },
         internalDomains: r.internal.domains,
         internalDomainsInferred: r.internal.inferred,
       };
+      if (r.internal.inferredFrom !== undefined) out.internalDomainsInferredFrom = r.internal.inferredFrom;
+      if (r.internal.notInferred !== undefined) out.internalDomainsNotInferred = r.internal.notInferred;
       if (r.sender !== undefined) out.sender = addr(r.sender);
       if (r.envelope) out.envelope = { mailFrom: r.envelope.mailFrom === '' ? '' : addr(r.envelope.mailFrom), rcptTo: r.envelope.rcptTo.map(addr) };
       return out;

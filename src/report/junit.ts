@@ -45,7 +45,7 @@ export const formatJunit: Formatter = (report, options) => {
       } else if (f.severity === 'error') {
         body.push(`      <failure type="${f.code}" message="${attr(text)}">${escapeXml(`${FINDING_TITLES[f.code]} (${f.code}): ${text}\nRun "mailguard explain ${f.code}" for how to fix it.`)}</failure>`);
       } else {
-        out.push(`warning ${f.code}: ${text}`);
+        out.push(`${f.severity} ${f.code}: ${text}`);
       }
     }
     if (body.some((b) => b.startsWith('      <failure'))) failures++;

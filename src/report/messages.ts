@@ -14,6 +14,9 @@ const FIELD_NAMES: Record<string, string> = {
   'reply-to': 'Reply-To',
   'mail-followup-to': 'Mail-Followup-To',
   from: 'From',
+  sender: 'Sender',
+  'resent-from': 'Resent-From',
+  'resent-sender': 'Resent-Sender',
 };
 
 export function fieldName(field: string): string {
@@ -57,6 +60,8 @@ const MALFORMED: Record<string, string> = {
   'field-too-long': 'a header field is longer than the limit',
   'header-too-large': 'the header block is larger than the limit',
   'too-many-fields': 'the header has more fields than the limit',
+  'several-senders': 'a Sender field names more than one mailbox (it must name exactly the one who sent the message)',
+  'foreign-line-break': 'a header field holds a line break that other mail software honours and mailguard does not, so they read different fields',
 };
 
 const UNREADABLE: Record<string, string> = {
@@ -92,12 +97,19 @@ export function describeFinding(f: Finding, options: MessageOptions): string {
       const fields = a.fields.map(fieldName).join('/');
       const org = a.parties === 1 ? 'organisation' : 'organisations';
       const addr = a.externalAddresses === 1 ? 'address' : 'addresses';
-      return `${a.externalAddresses} external ${addr} from ${a.parties} ${org} visible in ${fields}${a.sensitive ? ' (sensitive list)' : ''}`;
+      const over = a.trigger === 'addresses' ? ` (${a.threshold} or more addresses, whatever their organisations)` : '';
+      return `${a.externalAddresses} external ${addr} from ${a.parties} ${org} visible in ${fields}${over}${a.sensitive ? ' (sensitive list)' : ''}`;
+    }
+    case 'PUBLIC_LIST_POST': {
+      const a = f.args;
+      const list = options.redact ? maskAddress(a.list) : a.list;
+      return `a post to the public list ${list}: ${a.externalAddresses} external address${a.externalAddresses === 1 ? '' : 'es'} from ${a.parties} organisation${a.parties === 1 ? '' : 's'} in ${a.fields.map(fieldName).join('/')} are shown on purpose (not reported as exposure; --sensitive reports them)`;
     }
     case 'BCC_HEADER_PRESENT': {
       const carries = `the message carries a ${fieldName(f.args.field)} field with ${f.args.count} address${f.args.count === 1 ? '' : 'es'}`;
       if (options.context === 'send') return `${carries}; send removes the field from what it relays (the addresses stay in the envelope)`;
-      return `${carries}; relayed as is, every recipient sees them`;
+      if (f.args.context === 'draft') return `${carries}: a draft, which a mail client, sendmail -t or mailguard send strips before sending; relayed raw, every recipient would see them`;
+      return `${carries} and is in transit; relayed as is, every recipient sees them`;
     }
     case 'AMBIGUOUS_RECIPIENT': {
       const what = AMBIGUITY[f.args.problem] ?? f.args.problem;
@@ -106,8 +118,10 @@ export function describeFinding(f: Finding, options: MessageOptions): string {
     }
     case 'DUPLICATE_RECIPIENT_FIELD':
       return `${f.args.count} ${fieldName(f.args.field)} fields (lines ${f.args.lines.join(', ')}); all are counted`;
-    case 'MALFORMED_HEADER':
-      return MALFORMED[f.args.problem] ?? `malformed header (${f.args.problem})`;
+    case 'MALFORMED_HEADER': {
+      const what = MALFORMED[f.args.problem] ?? `malformed header (${f.args.problem})`;
+      return f.args.detail !== undefined ? `${what} (${f.args.detail})` : what;
+    }
     case 'EXPOSED_REPLY_ADDRESSES':
       return `${fieldName(f.args.field)} shows ${f.args.externalAddresses} external addresses from ${f.args.parties} organisations to every recipient`;
     case 'UNREADABLE_MESSAGE':
@@ -140,6 +154,7 @@ export const FINDING_TITLES: Record<FindingCode, string> = {
   EXPOSED_REPLY_ADDRESSES: 'Addresses exposed in reply fields',
   UNREADABLE_MESSAGE: 'Unreadable message',
   ADDRESS_LIST_IN_BODY: 'Address list in body or attachment',
+  PUBLIC_LIST_POST: 'Post to a public mailing list',
 };
 
 /** Why a delivery decision stopped a message (src/decide), in one sentence without a final stop. */

@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import { VERSION } from '../cli/version.js';
-import { DEFAULT_SEVERITY, FINDING_CODES, type Finding, type FindingCode } from '../findings.js';
+import { DEFAULT_SEVERITY, FINDING_CODES, type Finding, type FindingCode, type Severity } from '../findings.js';
 import type { MessageResult } from '../result.js';
 import { explainCode, explanationMarkdown, explanationText } from './explain.js';
 import { findingField, resultFile } from './locate.js';
@@ -81,6 +81,11 @@ function ruleName(code: string): string {
     .join('');
 }
 
+/** SARIF calls an info finding a note. */
+function sarifLevel(s: Severity): SarifLevel {
+  return s === 'info' ? 'note' : s;
+}
+
 function rules(): SarifRule[] {
   return FINDING_CODES.map((code) => {
     const e = explainCode(code);
@@ -91,7 +96,7 @@ function rules(): SarifRule[] {
       fullDescription: { text: e.meaning },
       help: { text: explanationText(e), markdown: explanationMarkdown(e) },
       // EXPOSED_RECIPIENTS is an error at blockAt; its level per result says which threshold was hit.
-      defaultConfiguration: { level: DEFAULT_SEVERITY[code] },
+      defaultConfiguration: { level: sarifLevel(DEFAULT_SEVERITY[code]) },
       properties: { tags: ['email', 'privacy', code === 'AMBIGUOUS_RECIPIENT' || code === 'MALFORMED_HEADER' ? 'security' : 'recipients'] },
     };
   });
@@ -133,7 +138,7 @@ function toResult(r: MessageResult, f: Finding, index: Map<FindingCode, number>,
   const out: SarifResult = {
     ruleId: f.code,
     ruleIndex: index.get(f.code) ?? 0,
-    level: f.severity,
+    level: sarifLevel(f.severity),
     message: { text: `${describeFinding(f, { redact: options.redact })}${where}` },
     partialFingerprints: { [SARIF_FINGERPRINT_KEY]: fingerprint(r, f) },
     properties: { source: r.source, verdict: r.verdict },

@@ -5,15 +5,22 @@ import type { Rule } from './context.js';
 /** Fields where ambiguity decides who receives or who is shown: errors. Sender fields are not checked here. */
 const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'mail-followup-to']);
 
+const AUTHOR_FIELDS = new Set(['from', 'sender', 'resent-from', 'resent-sender']);
+
 /** AMBIGUOUS_RECIPIENT: recipient syntax that mail software reads in different ways. */
 export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => {
   const findings: Finding[] = [];
   // With no internal domain configured, the From address decides what is internal. If From is
   // ambiguous yet an address was read from it, that choice is a guess: fail closed. (A From with
   // no readable address, such as a bounce's `<>`, infers nothing, so everything counts as external.)
-  const senderDecides = classifier.inferred && parsed.addresses.some((a) => a.field === 'from' || a.field === 'sender');
+  // A resent message is inferred from its Resent-From / Resent-Sender instead.
+  const deciding = classifier.inferredFrom?.startsWith('resent-') ? ['resent-from', 'resent-sender'] : ['from', 'sender'];
+  const senderDecides = classifier.inferred && parsed.addresses.some((a) => deciding.includes(a.field));
   for (const p of parsed.addressProblems) {
-    if (!RECIPIENT_FIELDS.has(p.field) && !(senderDecides && (p.field === 'from' || p.field === 'sender'))) continue;
+    // Several authors or senders count toward exposure (issue 13, class 3): a list written in
+    // them without commas is read as one mailbox by some software and as many by others.
+    const hiddenList = p.kind === 'missing-separator' && AUTHOR_FIELDS.has(p.field);
+    if (!RECIPIENT_FIELDS.has(p.field) && !hiddenList && !(senderDecides && deciding.includes(p.field))) continue;
     findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: p.line + lineOffset, args: { field: p.field, problem: p.kind, excerpt: p.excerpt } });
   }
   for (const s of parsed.spacedFieldNames) {

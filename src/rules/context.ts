@@ -12,6 +12,10 @@ export interface RuleContext {
   visible: RecipientView[];
   blind: RecipientView[];
   reply: RecipientView[];
+  /** Other addresses every reader sees (MessageResult.recipients.shown). */
+  shown: RecipientView[];
+  /** Checked without an SMTP envelope: a message at rest (a draft, a stored copy), not one in transit. */
+  draft: boolean;
   /** Added to header-relative line numbers to make them file-relative (mbox, transcripts). RecipientView lines already include it. */
   lineOffset: number;
 }

@@ -1,28 +1,59 @@
+import type { Finding } from '../findings.js';
 import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
-import { effectiveThresholds } from '../policy/policy.js';
+import { effectiveThresholds, type Policy } from '../policy/policy.js';
+import type { RecipientView } from '../result.js';
 import { externalSummary, type Rule } from './context.js';
 
-/** EXPOSED_RECIPIENTS: visible external recipients span warnAt or blockAt parties. */
-export const exposedRecipients: Rule = ({ visible, policy }) => {
-  const { addresses, parties } = externalSummary(visible);
-  const { warnAt, blockAt } = effectiveThresholds(policy);
-  if (parties.size < warnAt) return [];
-  const severity = parties.size >= blockAt ? 'error' : 'warning';
-  const externals = visible.filter((r) => !r.internal);
+/** The configured public list `address` is, if any (`list@host` exactly, or `*@host`). */
+function publicListOf(address: string, policy: Policy): string | undefined {
+  const lists = policy.publicLists;
+  if (!lists || lists.length === 0) return undefined;
+  const lower = address.toLowerCase();
+  const host = lower.slice(lower.lastIndexOf('@') + 1);
+  for (const l of lists) if (l === lower || l === `*@${host}`) return lower;
+  return undefined;
+}
+
+/**
+ * EXPOSED_RECIPIENTS: the external addresses every reader sees (To, Cc, Resent-To, Resent-Cc,
+ * Reply-To, Mail-Followup-To, several authors or senders, addresses inside display names) span
+ * warnAt or blockAt organisations, or number warnAddressesAt or blockAddressesAt whatever their
+ * organisations. A message to a configured public list is a public post instead
+ * (PUBLIC_LIST_POST, info), unless the policy is sensitive.
+ */
+export const exposedRecipients: Rule = ({ visible, reply, shown, policy }) => {
+  const all: RecipientView[] = [...visible, ...reply, ...shown];
+  const { addresses, parties } = externalSummary(all);
+  const t = effectiveThresholds(policy);
+  const byParties = parties.size >= t.blockAt ? 'error' : parties.size >= t.warnAt ? 'warning' : undefined;
+  const byAddresses = addresses.length >= t.blockAddressesAt ? 'error' : addresses.length >= t.warnAddressesAt ? 'warning' : undefined;
+  if (!byParties && !byAddresses) return [];
+  const externals = all.filter((r) => !r.internal);
   const fields = [...new Set(externals.map((r) => r.field))];
-  return [
-    {
-      code: 'EXPOSED_RECIPIENTS',
-      severity,
-      line: externals[0]!.line,
-      args: {
-        externalAddresses: addresses.length,
-        parties: parties.size,
-        threshold: severity === 'error' ? blockAt : warnAt,
-        fields,
-        examples: addresses.slice(0, MAX_EXAMPLE_ADDRESSES),
-        sensitive: policy.sensitive,
-      },
+  if (!policy.sensitive) {
+    // A recipient (not a name, not a reply field) that is a public list makes this a public post.
+    const list = visible.map((r) => publicListOf(r.address, policy)).find((l) => l !== undefined);
+    if (list !== undefined) {
+      return [{ code: 'PUBLIC_LIST_POST', severity: 'info', line: externals[0]!.line, args: { list, externalAddresses: addresses.length, parties: parties.size, fields } }];
+    }
+  }
+  // The stronger of the two triggers decides; on a tie the organisations are named.
+  const trigger = byParties === 'error' || (byParties && byAddresses !== 'error') ? 'parties' : 'addresses';
+  const severity = trigger === 'parties' ? byParties! : byAddresses!;
+  const threshold = trigger === 'parties' ? (severity === 'error' ? t.blockAt : t.warnAt) : severity === 'error' ? t.blockAddressesAt : t.warnAddressesAt;
+  const finding: Finding = {
+    code: 'EXPOSED_RECIPIENTS',
+    severity,
+    line: externals[0]!.line,
+    args: {
+      externalAddresses: addresses.length,
+      parties: parties.size,
+      threshold,
+      trigger,
+      fields,
+      examples: addresses.slice(0, MAX_EXAMPLE_ADDRESSES),
+      sensitive: policy.sensitive,
     },
-  ];
+  };
+  return [finding];
 };

@@ -130,13 +130,14 @@ describe('--format github', () => {
   it('appends a Markdown summary to $GITHUB_STEP_SUMMARY, keeping what was there', async () => {
     const summary = path.join(tmp, 'summary.md');
     await writeFile(summary, '# earlier step\n');
+    // bcc-present.eml is a draft at rest: its Bcc field is a note (info), so it passes.
     const r = await runCli(['check', 'fixtures/ci-several-findings.eml', 'fixtures/bcc-present.eml', '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
     expect(r.code).toBe(1);
     const md = await readFile(summary, 'utf8');
     expect(md.startsWith('# earlier step\n')).toBe(true);
     expect(md).toContain('| verdict | message | where | code | severity | finding |');
     expect(md.split('\n').filter((l) => /^\| .*`[A-Z_]+`/.test(l))).toHaveLength(4);
-    expect(md).toContain('2 messages checked: 0 pass, 1 warn, 1 block, 0 error');
+    expect(md).toContain('2 messages checked: 1 pass, 0 warn, 1 block, 0 error');
   });
 });
 

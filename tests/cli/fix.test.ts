@@ -78,7 +78,7 @@ describe('mailguard fix (built CLI)', () => {
       expect([...new Set(result.recipients.visible.map((v) => v.address))].sort()).toEqual([...o.recipients].sort());
     }
     expect(outputs.flatMap((o) => o.recipients).sort()).toEqual(
-      ['alice@corp.example', 'audit@corp.example', 'bob@mail.corp.example', 'five@customer-five.test', 'joerg@customer-four.test', 'one@customer-one.test', 'three@customer-three.test', 'two@customer-two.test'].sort(),
+      ['alice@corp.example', 'audit@corp.example', 'bob@corp.example', 'five@customer-five.test', 'joerg@customer-four.test', 'one@customer-one.test', 'three@customer-three.test', 'two@customer-two.test'].sort(),
     );
   });
 

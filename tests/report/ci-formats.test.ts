@@ -18,7 +18,7 @@ function result(source: string, findings: Finding[], file?: string): MessageResu
     source,
     verdict: findings.some((f) => f.severity === 'error') ? 'block' : findings.length > 0 ? 'warn' : 'pass',
     findings,
-    recipients: { visible: [], hidden: [], blind: [], reply: [], externalParties: 0, externalAddresses: 0 },
+    recipients: { visible: [], hidden: [], blind: [], reply: [], shown: [], externalParties: 0, externalAddresses: 0 },
     internal: { domains: ['corp.example'], inferred: false },
   };
   if (file !== undefined) r.file = file;
@@ -30,7 +30,7 @@ function exposed(parties: number, severity: 'error' | 'warning', line = 2): Find
     code: 'EXPOSED_RECIPIENTS',
     severity,
     line,
-    args: { externalAddresses: parties, parties, threshold: 3, fields: ['to'], examples: ['jane.doe@customer.test'], sensitive: false },
+    args: { externalAddresses: parties, parties, threshold: 3, trigger: 'parties', fields: ['to'], examples: ['jane.doe@customer.test'], sensitive: false },
   };
 }
 
@@ -94,7 +94,7 @@ describe('github annotations', () => {
 
   it('keeps at most 10 of each kind, most important first, and says how many were left out', () => {
     const results: MessageResult[] = [];
-    for (let i = 0; i < 12; i++) results.push(result(`w${i}.eml`, [{ code: 'BCC_HEADER_PRESENT', severity: 'warning', line: 3, args: { field: 'bcc', count: 2 } }], `w${i}.eml`));
+    for (let i = 0; i < 12; i++) results.push(result(`w${i}.eml`, [{ code: 'BCC_HEADER_PRESENT', severity: 'warning', line: 3, args: { field: 'bcc', count: 2, context: 'in-transit' } }], `w${i}.eml`));
     for (let i = 0; i < 12; i++) results.push(result(`e${i}.eml`, [exposed(5 + i, 'error')], `e${i}.eml`));
     const lines = formatGithub(createReport(results), OPTIONS).trimEnd().split('\n');
     const cmds = lines.map(parseCommand).filter((c) => c !== undefined);
@@ -127,7 +127,7 @@ describe('sarif', () => {
     for (const rule of rules) {
       expect(rule.help.text.length).toBeGreaterThan(40);
       expect(rule.help.markdown).toContain(rule.id);
-      expect(['error', 'warning']).toContain(rule.defaultConfiguration.level);
+      expect(['error', 'warning', 'note']).toContain(rule.defaultConfiguration.level);
     }
   });
 
@@ -178,7 +178,7 @@ describe('junit', () => {
   });
 
   it('one testcase per message, a failure per blocking finding, warnings in system-out', () => {
-    const bcc: Finding = { code: 'BCC_HEADER_PRESENT', severity: 'warning', line: 3, args: { field: 'bcc', count: 2 } };
+    const bcc: Finding = { code: 'BCC_HEADER_PRESENT', severity: 'warning', line: 3, args: { field: 'bcc', count: 2, context: 'in-transit' } };
     const report = createReport([
       result('clean.eml', [], 'clean.eml'),
       result('two.eml', [exposed(6, 'error'), ambiguous('x'), bcc], 'two.eml'),

@@ -253,9 +253,10 @@ describe('recipient fields: every occurrence counts', () => {
     expect(r.findings.find((f) => f.code === 'BCC_HEADER_PRESENT')?.args).toMatchObject({ field: 'resent-bcc', count: 1 });
   });
 
-  it('Reply-To showing many external organisations is reported, and not counted as To/Cc', () => {
+  it('Reply-To showing many external organisations counts toward exposure, and is not a recipient', () => {
     const r = check(message(['From: me@corp.example', 'To: boss@corp.example', `Reply-To: ${EXTERNAL_5}`]));
-    expect(codes(r)).toEqual(['EXPOSED_REPLY_ADDRESSES']);
+    expect(codes(r)).toEqual(['EXPOSED_RECIPIENTS', 'EXPOSED_REPLY_ADDRESSES']);
+    expect(r.verdict).toBe('block');
     expect(r.recipients.externalParties).toBe(0);
     expect(r.recipients.reply).toHaveLength(5);
   });
@@ -408,7 +409,7 @@ describe('the built CLI (which reads only the header block) on hostile fixtures'
   it.each([
     ['security-routed-local-part.eml', 'block', ['AMBIGUOUS_RECIPIENT:routed-local-part']],
     ['security-idn-deviation.eml', 'block', ['AMBIGUOUS_RECIPIENT:idn-mismatch']],
-    ['security-unicode-line-separator.eml', 'block', ['AMBIGUOUS_RECIPIENT:control-character', 'AMBIGUOUS_RECIPIENT:missing-separator', 'EXPOSED_RECIPIENTS']],
+    ['security-unicode-line-separator.eml', 'block', ['MALFORMED_HEADER:foreign-line-break', 'AMBIGUOUS_RECIPIENT:control-character', 'AMBIGUOUS_RECIPIENT:missing-separator', 'EXPOSED_RECIPIENTS']],
     ['security-second-to-field.eml', 'block', ['EXPOSED_RECIPIENTS', 'DUPLICATE_RECIPIENT_FIELD']],
     ['security-cr-only.eml', 'block', ['EXPOSED_RECIPIENTS']],
     ['security-rfc822-inner-to.eml', 'pass', []],

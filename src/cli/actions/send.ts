@@ -355,7 +355,7 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
         break;
       }
     }
-    for (const f of r.findings) lines.push(`  ${f.severity === 'error' ? 'error' : 'warning'} ${f.code}: ${describeFinding(f, { redact: options.redact, context: 'send' })}`);
+    for (const f of r.findings) lines.push(`  ${f.severity} ${f.code}: ${describeFinding(f, { redact: options.redact, context: 'send' })}`);
   }
   if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
   const parts = [

@@ -1,0 +1,96 @@
+// Classification for issue 13: inference from the sender, the consumer-provider union, hosting tenants.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { createClassifier, HOSTING_SUFFIXES, registrableDomain } from '../../src/policy/classify.js';
+import { createPolicy, effectiveThresholds } from '../../src/policy/policy.js';
+
+const require = createRequire(import.meta.url);
+const INFER = createPolicy({});
+
+/** Every `step`-th entry of a list: a sample spread over the whole list. */
+function sample(list: string[], count = 40): string[] {
+  const step = Math.max(1, Math.floor(list.length / count));
+  return list.filter((_, i) => i % step === 0);
+}
+
+describe('the inferred internal domain', () => {
+  it.each([
+    ['com', 'public-suffix'],
+    ['co.uk', 'public-suffix'],
+    ['github.io', 'public-suffix'],
+    ['blogspot.com', 'public-suffix'],
+    ['gmail.com', 'consumer-provider'],
+    ['fastmail.com', 'consumer-provider'],
+    ['posteo.de', 'consumer-provider'],
+    ['[192.0.2.1]', 'address-literal'],
+  ])('is refused for %s (%s): nothing is internal', (domain, reason) => {
+    const c = createClassifier(INFER, { field: 'from', domain });
+    expect([c.internalDomains, c.notInferred, c.isInternal(domain), c.isInternal(`x.${domain}`)]).toEqual([[], reason, false, false]);
+  });
+
+  it('matches the registrable domain and the sender\'s own domain exactly, not other subdomains', () => {
+    const c = createClassifier(INFER, { field: 'from', domain: 'mail.university.example' });
+    expect(c.internalDomains.sort()).toEqual(['mail.university.example', 'university.example']);
+    expect(['university.example', 'mail.university.example', 'stud.university.example', 'evil-university.example'].map((d) => c.isInternal(d))).toEqual([true, true, false, false]);
+  });
+
+  it('keeps configured domains with their subdomains, and trusted domains in both modes', () => {
+    const configured = createClassifier(createPolicy({ internalDomains: ['university.example'] }), 'university.example');
+    expect(configured.isInternal('stud.university.example')).toBe(true);
+    const trusted = createClassifier(createPolicy({ trustedDomains: ['partner.example'] }), 'corp.example');
+    expect([trusted.isInternal('eu.partner.example'), trusted.isInternal('eu.corp.example')]).toEqual([true, false]);
+  });
+
+  it('names no reason when there is no sender, or several authors', () => {
+    expect(createClassifier(INFER, undefined).notInferred).toBe('no-sender');
+    expect(createClassifier(INFER, { field: 'from', severalAuthors: true }).notInferred).toBe('several-authors');
+    expect(createClassifier(INFER, { field: 'resent-from', domain: 'corp.example' }).inferredFrom).toBe('resent-from');
+  });
+
+  it('infers a hosting tenant, not the hosting domain', () => {
+    const c = createClassifier(INFER, { field: 'from', domain: 'acme.zendesk.com' });
+    expect([c.isInternal('acme.zendesk.com'), c.isInternal('globex.zendesk.com')]).toEqual([true, false]);
+  });
+});
+
+describe('consumer providers: a union of well-kept lists and the named ISPs', () => {
+  const c = createClassifier(createPolicy({ internalDomains: ['corp.example'] }), undefined);
+  it.each([['fastmail.com'], ['posteo.de'], ['tutanota.com'], ['mailfence.com'], ['xs4all.nl'], ['gmx.ch'], ['gmail.com'], ['outlook.com']])('%s: each address its own party', (d) => {
+    expect(c.isConsumerDomain(d)).toBe(true);
+    expect(c.partyOf(`a@${d}`, d)).toBe(`a@${d}`);
+  });
+  it('a sample of email-providers', () => {
+    for (const d of sample(require('email-providers/all.json') as string[]).filter((x) => !x.startsWith('example.'))) expect([d, c.isConsumerDomain(d)]).toEqual([d, true]);
+  });
+  it('a sample of HubSpot\'s free mail list (free-email-domains-typescript)', () => {
+    for (const d of sample((require('free-email-domains-typescript') as { freeEmailDomains: string[] }).freeEmailDomains)) expect([d, c.isConsumerDomain(d)]).toEqual([d, true]);
+  });
+  it('not ordinary organisations or documentation names', () => {
+    for (const d of ['corp.example', 'example.com', 'kernel.org', 'university.example', 'acme.zendesk.com']) expect([d, c.isConsumerDomain(d)]).toEqual([d, false]);
+  });
+});
+
+describe('multi-tenant hosting domains: one organisation per tenant', () => {
+  it.each(HOSTING_SUFFIXES.map((s) => [s]))('%s', (suffix) => {
+    expect(registrableDomain(`acme.${suffix}`)).toBe(`acme.${suffix}`);
+    expect(registrableDomain(`support.acme.${suffix}`)).toBe(`acme.${suffix}`);
+    expect(registrableDomain(`globex.${suffix}`)).not.toBe(registrableDomain(`acme.${suffix}`));
+  });
+  it('the hosting company\'s own domain stays one organisation', () => {
+    expect(registrableDomain('zendesk.com')).toBe('zendesk.com');
+    expect(registrableDomain('mail.salesforce.com')).toBe('salesforce.com');
+  });
+});
+
+describe('thresholds', () => {
+  it('defaults, and sensitive blocks at two addresses as at two organisations', () => {
+    expect(effectiveThresholds(createPolicy({}))).toEqual({ warnAt: 3, blockAt: 5, warnAddressesAt: 10, blockAddressesAt: 25 });
+    expect(effectiveThresholds(createPolicy({ sensitive: true }))).toEqual({ warnAt: 2, blockAt: 2, warnAddressesAt: 2, blockAddressesAt: 2 });
+  });
+  it('refuses bad address thresholds and bad public lists, naming the key', () => {
+    expect(() => createPolicy({ warnAddressesAt: 30, blockAddressesAt: 20 })).toThrow(/warnAddressesAt/);
+    expect(() => createPolicy({ blockAddressesAt: 0 })).toThrow(/blockAddressesAt/);
+    for (const bad of ['no-at-sign', '@host.example', 'a*b@host.example', 'list@', 'a b@host.example']) expect(() => createPolicy({ publicLists: [bad] })).toThrow(/publicLists/);
+    expect(createPolicy({ publicLists: ['Dev@Lists.Example.ORG.', '*@vger.kernel.org'] }).publicLists).toEqual(['dev@lists.example.org', '*@vger.kernel.org']);
+  });
+});
