@@ -22,6 +22,8 @@ export class DataGuard {
   bareNewline: BareNewline | undefined;
   /** The previous chunk ended with CR: the next byte must be LF. */
   private pendingCr = false;
+  /** Keep no more bytes (the proxy's in-flight budget is spent): the message will be refused. */
+  private dropping = false;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
@@ -34,13 +36,24 @@ export class DataGuard {
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
     if (this.bareNewline === undefined && chunk.length > 0) this.scan(chunk);
-    if (this.kept + chunk.length <= this.maxBytes) {
+    if (!this.dropping && this.kept + chunk.length <= this.maxBytes) {
       this.chunks.push(chunk);
       this.kept += chunk.length;
     } else if (this.chunks.length > 0) {
       // Past the limit: the message will be refused, drop what was kept.
       this.chunks = [];
     }
+  }
+
+  /** Drops what is kept and keeps nothing more; the bytes are still counted and scanned. */
+  drop(): void {
+    this.dropping = true;
+    this.chunks = [];
+    this.kept = 0;
+  }
+
+  get dropped(): boolean {
+    return this.dropping;
   }
 
   private scan(chunk: Buffer): void {
@@ -76,11 +89,19 @@ export class DataGuard {
     }
   }
 
-  /** The message, or undefined when it went over the limit. */
+  /** The message, or undefined when it went over the limit (or was dropped). The chunks are
+   * replaced by the one joined buffer, so the message is held once, not twice. */
   message(): Buffer | undefined {
-    if (this.oversized) return undefined;
+    if (this.oversized || this.dropping) return undefined;
     if (this.pendingCr) this.bareNewline ??= 'cr';
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.kept);
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.kept)];
+    return this.chunks[0]!;
+  }
+
+  /** Lets go of the message (after the reply). */
+  release(): void {
+    this.chunks = [];
+    this.kept = 0;
   }
 }
 
