@@ -30,6 +30,8 @@ export interface SinkBehaviour {
   afterData?: (message: SinkMessage, index: number) => 'accept-then-drop' | 'drop' | undefined;
   /** Random 421 and disconnect: at each of `stages` with probability `rate` (seeded PRNG). */
   random421?: { rate: number; seed?: number; stages?: SinkStage[] };
+  /** Random disconnect without any reply (a crash or a network cut) at each of `stages`. */
+  randomDrop?: { rate: number; seed?: number; stages?: SinkStage[] };
   /** Extra smtp-server options. */
   options?: Partial<SMTPServerOptions>;
 }
@@ -42,6 +44,8 @@ export interface Sink {
   attempts: number;
   /** 421 disconnects injected so far. */
   injected421: number;
+  /** Connections dropped without a reply so far. */
+  droppedConnections: number;
   /** Drops every connection at once and stops listening (a crash of the relay). */
   kill(): Promise<void>;
   /** Listens again on the same port, with the same records. */
@@ -88,6 +92,17 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
   let injected421 = 0;
   const random = seededRandom(behaviour.random421?.seed ?? 1);
   const stages = new Set(behaviour.random421?.stages ?? ['mail', 'rcpt', 'data']);
+  const dropRandom = seededRandom(behaviour.randomDrop?.seed ?? 2);
+  const dropStages = new Set(behaviour.randomDrop?.stages ?? ['mail', 'rcpt', 'data']);
+  let droppedConnections = 0;
+  /** Drops the session's connection without a reply; true when it did. */
+  const drop = (stage: SinkStage, remotePort: number): boolean => {
+    if (!behaviour.randomDrop || !dropStages.has(stage)) return false;
+    if (dropRandom() >= behaviour.randomDrop.rate) return false;
+    droppedConnections++;
+    for (const sock of sockets) if (sock.remotePort === remotePort) sock.destroy();
+    return true;
+  };
   const fault = (stage: SinkStage): boolean => {
     if (!behaviour.random421 || !stages.has(stage)) return false;
     if (random() >= behaviour.random421.rate) return false;
@@ -109,12 +124,14 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
         if (fault('connect')) return callback(smtpError(421, 'sink: random disconnect'));
         callback();
       },
-      onMailFrom(_address, _session, callback) {
+      onMailFrom(_address, session, callback) {
+        if (drop('mail', session.remotePort)) return;
         if (fault('mail')) return callback(smtpError(421, 'sink: random disconnect'));
         if (behaviour.mailDelayMs) setTimeout(() => callback(), behaviour.mailDelayMs);
         else callback();
       },
-      onRcptTo(address, _session, callback) {
+      onRcptTo(address, session, callback) {
+        if (drop('rcpt', session.remotePort)) return;
         if (fault('rcpt')) return callback(smtpError(421, 'sink: random disconnect'));
         const code = behaviour.rcpt?.(address.address);
         if (code) return callback(smtpError(code, `${code} recipient refused by sink`));
@@ -142,6 +159,7 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
               for (const sock of sockets) if (sock.remotePort === session.remotePort) sock.destroy();
               return;
             }
+            if (drop('data', session.remotePort)) return;
             if (fault('data')) return callback(smtpError(421, 'sink: random disconnect'));
             const code = behaviour.data?.(message, index);
             if (code) return callback(smtpError(code, `${code} message refused by sink`));
@@ -193,6 +211,9 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
     },
     get injected421() {
       return injected421;
+    },
+    get droppedConnections() {
+      return droppedConnections;
     },
     kill,
     async restart() {
