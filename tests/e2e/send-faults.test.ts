@@ -166,3 +166,31 @@ describe('load: kill -9 of send at random points, then reruns (exactly once outs
     expect(duplicates.length).toBeLessThanOrEqual(kills.length * 4 * 3);
   }, 300_000);
 });
+
+describe('SMTP transcripts: AUTH is read; a file is never refused after part of it was sent (item 9)', () => {
+  const tx = (n: number) => [`MAIL FROM:<sales@corp.example>`, `RCPT TO:<r${n}@ext.test>`, 'DATA', 'From: sales@corp.example', 'To: team@corp.example', `Subject: t${n}`, `Message-ID: <t${n}@corp.example>`, '', 'hi', '.'];
+
+  it.each([
+    ['AUTH LOGIN', ['AUTH LOGIN', 'dXNlcg==', 'cGFzcw==']],
+    ['AUTH PLAIN with replies', ['AUTH PLAIN', '334 ', 'AHVzZXIAcGFzcw==', '235 2.7.0 ok']],
+  ])('a transcript with %s: sent once, exit 0, nothing reported refused', async (_name, auth) => {
+    sink = await startSink();
+    const file = path.join(tmp, 'session.smtp');
+    await writeFile(file, [`EHLO client.example`, ...auth, ...tx(1), ...tx(2), 'QUIT', ''].join('\r\n'));
+    const r = await runCli(['send', file, '--smtp', sink.url, ...POLICY]);
+    expect(r.stdout).not.toMatch(/refused/);
+    expect(r.code).toBe(0);
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['r1@ext.test'], ['r2@ext.test']]);
+  });
+
+  it('a transcript with an unreadable line: nothing of it is sent (exit 2), so a retry cannot send anything twice', async () => {
+    sink = await startSink();
+    const file = path.join(tmp, 'bad.smtp');
+    await writeFile(file, ['EHLO client.example', ...tx(1), 'FROB something', ...tx(2), 'QUIT', ''].join('\r\n'));
+    const r = await runCli(['send', file, '--smtp', sink.url, ...POLICY]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/nothing from this transcript is sent/);
+    expect(r.stdout).toMatch(/0 sent/);
+    expect(sink.attempts).toBe(0);
+  });
+});

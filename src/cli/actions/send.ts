@@ -162,8 +162,18 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     let index = 0;
     let finished = 0;
 
+    /** Transcripts with a line that cannot be read: none of their transactions is sent, so a file
+     * is never reported refused after part of it went out (a caller retrying on exit 2 would
+     * send that part twice). The failure comes before the file's transactions. */
+    const refusedTranscripts = new Map<string, string>();
     const handle = async (item: InputItem, slot: number): Promise<void> => {
+      const whole = item.source.replace(/#\d+$/, '');
+      if (!isFailure(item) && item.source !== whole && refusedTranscripts.has(whole)) {
+        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: `not sent: ${refusedTranscripts.get(whole)!}; nothing from this transcript is sent until it is fixed`, transactions: [] };
+        return;
+      }
       if (isFailure(item)) {
+        if (item.failure.reason === 'bad-transcript') refusedTranscripts.set(item.source, describeUnreadable(item.failure.reason, item.failure.detail));
         results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: describeUnreadable(item.failure.reason, item.failure.detail), transactions: [] };
         return;
       }
