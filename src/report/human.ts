@@ -2,7 +2,7 @@
 
 import type { MessageResult } from '../result.js';
 import { describeFinding, fieldName, findingExamples, formatAddressList } from './messages.js';
-import type { Formatter } from './report.js';
+import type { FormatOptions, Formatter, Report } from './report.js';
 
 export interface Painter {
   red(s: string): string;
@@ -59,11 +59,30 @@ function recipientSummary(r: MessageResult): string {
 }
 
 export const formatHuman: Formatter = (report, options) => {
+  const lines: string[] = [];
+  for (const r of report.results) lines.push(...formatHumanResult(r, options));
+  lines.push(...formatHumanSummary(report.summary, lines.length > 0));
+  return `${lines.join('\n')}\n`;
+};
+
+/** The lines after all results: the totals (left out for one message that printed lines). */
+export function formatHumanSummary(s: Report['summary'], anyLines: boolean): string[] {
+  const lines: string[] = [];
+  if (s.checked !== 1 || !anyLines) {
+    if (anyLines) lines.push('');
+    const parts = [`${s.pass} pass`, `${s.warn} warn`, `${s.block} block`, `${s.error} error`];
+    lines.push(`${s.checked} message${s.checked === 1 ? '' : 's'} checked: ${parts.join(', ')}`);
+  }
+  return lines;
+}
+
+/** The lines of one message (none for a pass with --quiet): written as each result is produced. */
+export function formatHumanResult(r: MessageResult, options: FormatOptions): string[] {
   const p = painter(options.color);
   const lines: string[] = [];
   const fix = options.fixCommand ?? 'mailguard fix';
-  for (const r of report.results) {
-    if (options.quiet && r.verdict === 'pass') continue;
+  {
+    if (options.quiet && r.verdict === 'pass') return lines;
     const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
     lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}`);
     for (const f of r.findings) {
@@ -104,11 +123,5 @@ export const formatHuman: Formatter = (report, options) => {
       lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient (${fix} --strategy split)`);
     }
   }
-  const s = report.summary;
-  if (s.checked !== 1 || lines.length === 0) {
-    if (lines.length > 0) lines.push('');
-    const parts = [`${s.pass} pass`, `${s.warn} warn`, `${s.block} block`, `${s.error} error`];
-    lines.push(`${s.checked} message${s.checked === 1 ? '' : 's'} checked: ${parts.join(', ')}`);
-  }
-  return `${lines.join('\n')}\n`;
-};
+  return lines;
+}

@@ -1,7 +1,7 @@
 // The JSON report: a contract. Field names do not change within a version; new fields may be added.
 
 import type { Finding } from '../findings.js';
-import type { Verdict } from '../result.js';
+import type { MessageResult, Verdict } from '../result.js';
 import { describeFinding } from './messages.js';
 import { maskAddress, maskParty, maskText } from './redact.js';
 import type { Formatter, FormatOptions, Report } from './report.js';
@@ -60,13 +60,20 @@ function maskArgs(args: Record<string, unknown>): Record<string, unknown> {
 
 /** Builds the JSON document (pure; printing is the CLI's job). */
 export function toJsonReport(report: Report, options: Pick<FormatOptions, 'redact'>): JsonReport {
-  const redact = options.redact;
-  const addr = (a: string) => (redact ? maskAddress(a) : a);
-  const recipient = (r: JsonRecipient): JsonRecipient => ({ address: addr(r.address), field: r.field, internal: r.internal, party: redact ? maskParty(r.party) : r.party, line: r.line });
   return {
     version: JSON_REPORT_VERSION,
     summary: { ...report.summary },
-    results: report.results.map((r) => {
+    results: report.results.map((r) => toJsonResult(r, options)),
+  };
+}
+
+/** One message's entry in `results`. */
+export function toJsonResult(r: MessageResult, options: Pick<FormatOptions, 'redact'>): JsonResult {
+  const redact = options.redact;
+  const addr = (a: string) => (redact ? maskAddress(a) : a);
+  const recipient = (x: JsonRecipient): JsonRecipient => ({ address: addr(x.address), field: x.field, internal: x.internal, party: redact ? maskParty(x.party) : x.party, line: x.line });
+  {
+    {
       const out: JsonResult = {
         source: r.source,
         verdict: r.verdict,
@@ -90,8 +97,27 @@ export function toJsonReport(report: Report, options: Pick<FormatOptions, 'redac
       if (r.sender !== undefined) out.sender = addr(r.sender);
       if (r.envelope) out.envelope = { mailFrom: r.envelope.mailFrom === '' ? '' : addr(r.envelope.mailFrom), rcptTo: r.envelope.rcptTo.map(addr) };
       return out;
-    }),
-  };
+    }
+  }
 }
 
 export const formatJson: Formatter = (report, options) => `${JSON.stringify(toJsonReport(report, options), null, 2)}\n`;
+
+/**
+ * The same document in pieces, for writing results as they are produced: `result` for each one
+ * (in order), then `head` and `tail` around them once the summary is known. head + the results +
+ * tail is byte for byte what formatJson writes.
+ */
+export const jsonReportPieces = {
+  result(r: MessageResult, options: Pick<FormatOptions, 'redact'>, index: number): string {
+    const text = JSON.stringify(toJsonResult(r, options), null, 2).replace(/\n/g, '\n    ');
+    return `${index === 0 ? '' : ',\n'}    ${text}`;
+  },
+  head(summary: Report['summary'], count: number): string {
+    const s = JSON.stringify({ ...summary }, null, 2).replace(/\n/g, '\n  ');
+    return `{\n  "version": ${JSON_REPORT_VERSION},\n  "summary": ${s},\n  "results": [${count === 0 ? '' : '\n'}`;
+  },
+  tail(count: number): string {
+    return count === 0 ? ']\n}\n' : '\n  ]\n}\n';
+  },
+};
