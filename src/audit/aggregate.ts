@@ -1,6 +1,7 @@
 // The exposure audit's aggregation: message results in, incidents and totals out. Pure. Keeps
-// only incidents (and the distinct exposed addresses), never whole results, so a Sent folder of
-// any size is audited in memory that grows with the incidents found, not with the messages read.
+// only incidents (and the distinct exposed addresses), never whole results. With `onIncident`,
+// incidents are handed out as they are found and only the few the reports show apart (the worst,
+// the first rows of the HTML page) are kept, so memory does not grow with the incidents either.
 
 import type { MessageResult } from '../result.js';
 
@@ -87,6 +88,18 @@ export interface AuditMeta {
 export interface AuditOptions {
   since?: Date;
   until?: Date;
+  /** Receives each incident as it is found; the audit then keeps only the worst ones and the
+   * first `keepFirst` (finish() returns those in `kept`, and `incidents` empty). */
+  onIncident?: (incident: AuditIncident, index: number) => void;
+  keepFirst?: number;
+}
+
+/** The incidents an audit that streams its incidents still holds. */
+export interface KeptIncidents {
+  /** The worst incidents, in the order of summary.worst. */
+  worst: AuditIncident[];
+  /** The first incidents, in order (up to keepFirst). */
+  first: AuditIncident[];
 }
 
 export interface Audit {
@@ -94,7 +107,12 @@ export interface Audit {
   inRange(date: Date | undefined): boolean;
   /** Adds one message: its result (undefined only for a message outside the range, which is not checked) and its date and subject. */
   add(result: MessageResult | undefined, meta: AuditMeta): void;
-  finish(): AuditReport;
+  finish(): AuditReport & { kept: KeptIncidents };
+}
+
+/** A copy that holds no slice of a larger string (a header block held alive by a subject). */
+function own(s: string): string {
+  return s.length === 0 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function monthOf(iso: string): string {
@@ -103,6 +121,14 @@ function monthOf(iso: string): string {
 
 export function createAudit(options: AuditOptions = {}): Audit {
   const incidents: AuditIncident[] = [];
+  const streaming = options.onIncident !== undefined;
+  const keepFirst = options.keepFirst ?? 0;
+  const first: AuditIncident[] = [];
+  /** The worst so far, worst first (most exposed, then earliest). */
+  let worstKept: Array<{ index: number; incident: AuditIncident }> = [];
+  let count = 0;
+  let firstDate: string | null = null;
+  let lastDate: string | null = null;
   const exposed = new Set<string>();
   const parties = new Set<string>();
   const months = new Map<string, AuditMonth>();
@@ -142,8 +168,8 @@ export function createAudit(options: AuditOptions = {}): Audit {
       if (!finding || finding.code !== 'EXPOSED_RECIPIENTS') return;
       for (const r of result.recipients.visible) {
         if (r.internal) continue;
-        exposed.add(r.address);
-        parties.add(r.party);
+        if (!exposed.has(r.address)) exposed.add(own(r.address));
+        if (!parties.has(r.party)) parties.add(own(r.party));
       }
       const all = new Set<string>();
       for (const r of result.recipients.visible) all.add(r.address);
@@ -151,18 +177,33 @@ export function createAudit(options: AuditOptions = {}): Audit {
       for (const h of result.recipients.hidden) all.add(h.address);
       const date = meta.date ? meta.date.toISOString() : null;
       const incident: AuditIncident = {
-        source: result.source,
+        source: own(result.source),
         date,
-        subject: meta.subject ?? '',
-        sender: result.sender ?? null,
+        subject: own(meta.subject ?? ''),
+        sender: result.sender === undefined ? null : own(result.sender),
         exposedExternal: finding.args.externalAddresses,
         parties: finding.args.parties,
         recipients: all.size,
         severity: finding.severity,
-        fields: finding.args.fields,
-        examples: finding.args.examples,
+        fields: finding.args.fields.map(own),
+        examples: finding.args.examples.map(own),
       };
-      incidents.push(incident);
+      const index = count++;
+      if (date !== null) {
+        if (firstDate === null || date < firstDate) firstDate = date;
+        if (lastDate === null || date > lastDate) lastDate = date;
+      }
+      if (streaming) {
+        options.onIncident!(incident, index);
+        if (first.length < keepFirst) first.push(incident);
+        const last = worstKept[worstKept.length - 1];
+        if (worstKept.length < WORST_INCIDENTS || incident.exposedExternal > last!.incident.exposedExternal) {
+          worstKept.push({ index, incident });
+          // Stable: equal counts keep input order, as the sort over all incidents does.
+          worstKept.sort((a, b) => b.incident.exposedExternal - a.incident.exposedExternal || a.index - b.index);
+          worstKept = worstKept.slice(0, WORST_INCIDENTS);
+        }
+      } else incidents.push(incident);
       if (date) {
         const key = monthOf(date);
         const m = months.get(key) ?? { month: key, incidents: 0, exposedAddresses: 0 };
@@ -177,15 +218,17 @@ export function createAudit(options: AuditOptions = {}): Audit {
       senders.set(senderKey, s);
     },
     finish() {
-      const dates = incidents.map((i) => i.date).filter((d): d is string => d !== null).sort();
-      const worst = incidents
-        .map((_, i) => i)
-        .sort((a, b) => incidents[b]!.exposedExternal - incidents[a]!.exposedExternal || a - b)
-        .slice(0, WORST_INCIDENTS);
+      const worst = streaming
+        ? worstKept.map((w) => w.index)
+        : incidents
+            .map((_, i) => i)
+            .sort((a, b) => incidents[b]!.exposedExternal - incidents[a]!.exposedExternal || a - b)
+            .slice(0, WORST_INCIDENTS);
+      const kept: KeptIncidents = streaming ? { worst: worstKept.map((w) => w.incident), first } : { worst: worst.map((i) => incidents[i]!), first: incidents.slice(0, keepFirst) };
       return {
         summary: {
           messages,
-          incidents: incidents.length,
+          incidents: count,
           exposedAddresses: exposed.size,
           exposedParties: parties.size,
           unreadable,
@@ -194,14 +237,15 @@ export function createAudit(options: AuditOptions = {}): Audit {
           undated,
           since: options.since ? options.since.toISOString() : null,
           until: options.until ? options.until.toISOString() : null,
-          firstIncident: dates[0] ?? null,
-          lastIncident: dates[dates.length - 1] ?? null,
+          firstIncident: firstDate,
+          lastIncident: lastDate,
           months: [...months.values()].sort((a, b) => (a.month < b.month ? -1 : 1)),
           undatedIncidents,
           repeatSenders: [...senders.values()].filter((s) => s.incidents > 1).sort((a, b) => b.incidents - a.incidents || b.exposedAddresses - a.exposedAddresses || (a.sender < b.sender ? -1 : 1)),
           worst,
         },
         incidents,
+        kept,
       };
     },
   };

@@ -2,8 +2,8 @@
 // CRLF line ends, a UTF-8 byte-order mark (so spreadsheet programs read accents right), and
 // cells that a spreadsheet would run as a formula (= + - @, tab, CR) prefixed with a quote.
 
-import type { AuditReport } from './aggregate.js';
-import { applyRedaction, type AuditFormatOptions } from './json.js';
+import type { AuditIncident, AuditReport } from './aggregate.js';
+import { redactIncident, type AuditFormatOptions } from './json.js';
 
 export const AUDIT_CSV_COLUMNS = ['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples'] as const;
 
@@ -15,14 +15,14 @@ export function csvCell(value: string | number | null): string {
 }
 
 export function formatAuditCsv(report: AuditReport, options: AuditFormatOptions): string {
-  const r = applyRedaction(report, options);
-  const rows = [AUDIT_CSV_COLUMNS.join(',')];
-  for (const i of r.incidents) {
-    rows.push(
-      [i.source, i.date, i.subject, i.sender, i.exposedExternal, i.parties, i.recipients, i.severity, i.fields.join(' '), i.examples.join(' ')]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `\ufeff${rows.join('\r\n')}\r\n`;
+  return auditCsvPieces.head() + report.incidents.map((i) => auditCsvPieces.incident(i, options)).join('');
 }
+
+/** The CSV in pieces: the head, then one row per incident (for incidents read back one by one). */
+export const auditCsvPieces = {
+  head: (): string => `\ufeff${AUDIT_CSV_COLUMNS.join(',')}\r\n`,
+  incident(incident: AuditIncident, options: AuditFormatOptions): string {
+    const i = options.redact ? redactIncident(incident) : incident;
+    return `${[i.source, i.date, i.subject, i.sender, i.exposedExternal, i.parties, i.recipients, i.severity, i.fields.join(' '), i.examples.join(' ')].map(csvCell).join(',')}\r\n`;
+  },
+};
