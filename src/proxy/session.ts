@@ -290,7 +290,8 @@ export function checkRcptTo(ctx: SessionContext, smtpSession: SMTPServerSession)
 export function receiveData(ctx: SessionContext, session: ProxySession, stream: SMTPServerDataStream, smtpSession: SMTPServerSession, respond: (reply: SmtpReply) => void): void {
   const started = Date.now();
   session.receiving = true;
-  const guard = new DataGuard(ctx.maxMessageBytes);
+  const declared = smtpSession.envelope.mailFrom ? declaredSize(smtpSession.envelope.mailFrom) : undefined;
+  const guard = new DataGuard(ctx.maxMessageBytes, declared);
   const envelope: Envelope = {
     mailFrom: smtpSession.envelope.mailFrom ? smtpSession.envelope.mailFrom.address : '',
     rcptTo: smtpSession.envelope.rcptTo.map((r) => r.address),

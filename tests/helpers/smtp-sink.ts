@@ -120,8 +120,9 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
       hideSTARTTLS: true,
       logger: false,
       ...behaviour.options,
-      onConnect(_session, callback) {
+      onConnect(session, callback) {
         if (fault('connect')) return callback(smtpError(421, 'sink: random disconnect'));
+        if (behaviour.options?.onConnect) return behaviour.options.onConnect(session, callback);
         callback();
       },
       onMailFrom(_address, session, callback) {
