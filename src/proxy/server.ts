@@ -333,7 +333,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         s.idleTimer = undefined;
       }
       const busy = checkMailFrom(ctx, address);
-      if (busy) return callback(smtpError(busy));
+      if (busy) {
+        if (s) becomeIdle(s);
+        return callback(smtpError(busy));
+      }
       if (upstreamState !== 'down') return callback();
       // Known down: look again (at most every UPSTREAM_RECHECK_MS) before taking a message.
       const started = Date.now();
@@ -341,6 +344,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       check.then(() => {
         if (upstreamState !== 'down') return callback();
         const r = REPLIES.upstreamDown();
+        if (s) becomeIdle(s);
         logTransaction(ctx, session, { mailFrom: address.address, rcptTo: [] }, 0, started, { verdict: 'unchecked', findings: [], action: 'deferred', reply: r, upstream: 'down' });
         callback(smtpError(r));
       });
