@@ -10,7 +10,8 @@ import { MailguardError } from '../errors.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
 import { maskAddress } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
-import type { Rewriter, ViolationAction } from './decide.js';
+import { assertOnViolation } from '../decide/index.js';
+import { PROXY_MODES, type ViolationAction } from './decide.js';
 import { createDeliveredCopies } from './delivered-copies.js';
 import {
   PROXY_IDLE_BEFORE_MAIL_MS,
@@ -44,8 +45,6 @@ export interface ProxyOptions {
   upstream: string | UpstreamTarget;
   policy: Policy;
   onViolation?: ViolationAction;
-  /** The rewrite functions for bcc and split (default: src/rewrite, loaded when needed). */
-  rewriter?: Rewriter;
   /** AUTH users; when given, AUTH is required before MAIL FROM. */
   auth?: AuthUsers;
   /** Accept unauthenticated clients on a non-loopback address (logged as a warning). */
@@ -141,7 +140,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const host = options.host ?? '127.0.0.1';
   const upstream = typeof options.upstream === 'string' ? parseUpstreamUrl(options.upstream) : options.upstream;
   const onViolation = options.onViolation ?? 'block';
-  const rewriter: Rewriter | undefined = options.rewriter ?? (onViolation === 'block' ? undefined : await import('../rewrite/index.js'));
+  assertOnViolation(onViolation, options.policy, { name: 'mailguard proxy', modes: PROXY_MODES });
   const log = options.log ?? (() => {});
   const { warnings } = checkListenPolicy({ host, auth: !!options.auth, tls: !!options.tls, allowUnauthenticated: !!options.allowUnauthenticated, treatAsPublic: options.treatAsPublic ?? false });
   const loopback = isLoopbackHost(host) && !options.treatAsPublic;
@@ -193,7 +192,6 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const ctx: SessionContext = {
     policy,
     onViolation,
-    rewriter,
     maxMessageBytes,
     maxHeaderBytes: options.maxHeaderBytes ?? PROXY_MAX_HEADER_BYTES,
     maxRecipients: options.maxRecipients ?? PROXY_MAX_RECIPIENTS,

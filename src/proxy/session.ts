@@ -14,7 +14,7 @@ import type { Envelope } from '../message/envelope.js';
 import type { Policy } from '../policy/policy.js';
 import { DataGuard } from './data-guard.js';
 import type { DeliveredCopies } from './delivered-copies.js';
-import { decideMessage, type Decision, type RelayPart, type Rewriter, type ViolationAction } from './decide.js';
+import { decideMessage, type Decision, type RelayPart, type ViolationAction } from './decide.js';
 import { MAX_LOGGED_RECIPIENTS } from './limits.js';
 import { REPLIES, replyLine, upstreamReply, type SmtpReply } from './replies.js';
 import type { UpstreamClient, UpstreamOutcome } from './upstream.js';
@@ -72,7 +72,6 @@ export function createByteBudget(max: number): ByteBudget {
 export interface SessionContext {
   policy: Policy;
   onViolation: ViolationAction;
-  rewriter: Rewriter | undefined;
   maxMessageBytes: number;
   maxHeaderBytes: number;
   maxRecipients: number;
@@ -165,17 +164,15 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
   const split = decision.action === 'split';
   const key = split ? ctx.delivered.keyOf(original, envelope.mailFrom) : undefined;
   const codes = decision.findings.map((f) => f.code);
-  let total = 0;
+  const total = decision.partCount;
   let deliveredNow = 0;
   let alreadyDelivered = 0;
   let stopped: UpstreamOutcome | SmtpReply | undefined;
   let permanent: UpstreamOutcome | undefined;
   let last: UpstreamOutcome | undefined;
   const parts: Iterable<RelayPart> = decision.parts;
+  // Copies are made one at a time as the loop asks for them (decideDelivery's transactions()).
   for (const part of parts) {
-    total++;
-    // After a temporary failure the rest waits for the client's retry; the loop only counts.
-    if (stopped) continue;
     let rcptTo = part.envelope.rcptTo;
     if (key !== undefined) {
       rcptTo = rcptTo.filter((r) => !ctx.delivered.has(key, r));
@@ -186,7 +183,7 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
     }
     if (split && ctx.graceOver()) {
       stopped = REPLIES.shuttingDown();
-      continue;
+      break;
     }
     const outcome = await ctx.upstreamClient.relay({ mailFrom: part.envelope.mailFrom, rcptTo }, part.bytes, {
       onDataSent: () => {
@@ -208,6 +205,7 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
       continue;
     }
     stopped = outcome;
+    break;
   }
 
   const handled = (reply: SmtpReply, action: TransactionEvent['action']): Handled => {
@@ -237,7 +235,7 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
 
 async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope): Promise<Handled> {
   if (guard.dropped && !guard.oversized) return { verdict: 'unchecked', findings: [], action: 'deferred', reply: REPLIES.tooBusy() };
-  const decision = decideMessage(guard, envelope, { policy: ctx.policy, onViolation: ctx.onViolation, maxHeaderBytes: ctx.maxHeaderBytes, ...(ctx.rewriter ? { rewriter: ctx.rewriter } : {}) });
+  const decision = decideMessage(guard, envelope, { policy: ctx.policy, onViolation: ctx.onViolation, maxHeaderBytes: ctx.maxHeaderBytes });
   if (decision.kind === 'reject') {
     return { verdict: decision.verdict, findings: decision.findings.map((f) => f.code), action: decision.action, reply: decision.reply };
   }
