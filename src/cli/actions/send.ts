@@ -420,8 +420,12 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
         : 'Interrupted: messages after the last one listed were not attempted.',
     );
     lines.push(options.journal ? `Run the same command again to send the rest; the journal ${options.journal} skips what was accepted.` : 'Rerun with --journal FILE next time so a rerun skips what was accepted.');
-  } else if (summary.failed + summary.partial > 0 && options.journal) {
-    lines.push(`Run the same command again to retry; the journal ${options.journal} skips what was accepted.`);
+  } else if (summary.failed + summary.partial > 0) {
+    lines.push(
+      options.journal
+        ? `Run the same command again to retry; the journal ${options.journal} skips what was accepted.`
+        : 'To retry without sending twice, rerun with --journal FILE next time: a rerun then skips what was accepted.',
+    );
   }
   return `${lines.join('\n')}\n`;
 }
