@@ -2,9 +2,9 @@
 // network (a Content-Security-Policy forbids both), so it can be mailed to a data-protection
 // officer or opened offline. Pure.
 
-import type { AuditIncident, AuditReport } from './aggregate.js';
+import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
 import { monthRange } from './aggregate.js';
-import { applyRedaction, type AuditFormatOptions } from './json.js';
+import { redactIncident, redactSummary, type AuditFormatOptions } from './json.js';
 
 /** Rows in the page's table of all incidents; the CSV has every one. Keeps the page openable. */
 export const MAX_HTML_INCIDENT_ROWS = 2000;
@@ -22,8 +22,8 @@ export function escapeHtml(s: string): string {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The incidents-per-month chart: one bar per month with incidents, on a continuous month axis. */
-function chart(report: AuditReport): string {
-  const months = report.summary.months;
+function chart(summary: AuditSummary): string {
+  const months = summary.months;
   if (months.length === 0) return '<p class="empty">No dated incidents to chart.</p>';
   const axis = monthRange(months[0]!.month, months[months.length - 1]!.month);
   const slot = Math.max(4, Math.min(48, Math.floor((CHART_MAX_WIDTH - CHART_LEFT) / axis.length)));
@@ -92,7 +92,18 @@ export interface AuditHtmlOptions extends AuditFormatOptions {
 }
 
 export function formatAuditHtml(report: AuditReport, options: AuditHtmlOptions): string {
-  const { summary: s, incidents } = applyRedaction(report, options);
+  const worst = report.summary.worst.map((i) => report.incidents[i]!);
+  return formatAuditHtmlFrom(report.summary, { worst, first: report.incidents.slice(0, MAX_HTML_INCIDENT_ROWS) }, options);
+}
+
+/**
+ * The page from the summary and the only incidents it shows: the worst (in the order of
+ * summary.worst) and the first MAX_HTML_INCIDENT_ROWS. An audit that streams its incidents keeps
+ * just these.
+ */
+export function formatAuditHtmlFrom(summary: AuditSummary, kept: { worst: readonly AuditIncident[]; first: readonly AuditIncident[] }, options: AuditHtmlOptions): string {
+  const s = redactSummary(summary, options);
+  const redact = (i: AuditIncident) => (options.redact ? redactIncident(i) : i);
   const e = escapeHtml;
   const range = s.since || s.until ? `, ${s.since ? s.since.slice(0, 10) : 'start'} to ${s.until ? s.until.slice(0, 10) : 'now'}` : '';
   const cards = [
@@ -117,10 +128,10 @@ export function formatAuditHtml(report: AuditReport, options: AuditHtmlOptions):
   }
   if (s.listTraffic > 0) body.push(`<p class="note">${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents.</p>`);
   if (s.outOfRange > 0) body.push(`<p class="note">${plural(s.outOfRange, 'message')} outside the date range left out.</p>`);
-  body.push('<h2>Incidents per month</h2>', chart(report));
+  body.push('<h2>Incidents per month</h2>', chart(summary));
   if (s.undatedIncidents > 0) body.push(`<p class="note">${plural(s.undatedIncidents, 'incident')} without a date not shown in the chart.</p>`);
   if (s.incidents > 0) {
-    body.push('<h2>Worst incidents</h2>', `<table id="worst">${INCIDENT_HEAD}${s.worst.map((i) => incidentRow(incidents[i]!)).join('')}</table>`);
+    body.push('<h2>Worst incidents</h2>', `<table id="worst">${INCIDENT_HEAD}${kept.worst.map((i) => incidentRow(redact(i))).join('')}</table>`);
     body.push(
       '<h2>Per month</h2>',
       `<table id="months"><tr><th>month</th><th>incidents</th><th>addresses exposed</th></tr>${s.months.map((m) => `<tr><td>${m.month}</td><td class="num">${m.incidents}</td><td class="num">${m.exposedAddresses}</td></tr>`).join('')}</table>`,
@@ -131,9 +142,9 @@ export function formatAuditHtml(report: AuditReport, options: AuditHtmlOptions):
         `<table id="senders"><tr><th>sender</th><th>incidents</th><th>addresses exposed</th></tr>${s.repeatSenders.map((r) => `<tr><td>${e(r.sender)}</td><td class="num">${r.incidents}</td><td class="num">${r.exposedAddresses}</td></tr>`).join('')}</table>`,
       );
     }
-    const shown = incidents.slice(0, MAX_HTML_INCIDENT_ROWS);
+    const shown = kept.first.slice(0, MAX_HTML_INCIDENT_ROWS).map(redact);
     body.push('<h2>All incidents</h2>', `<table id="incidents">${INCIDENT_HEAD}${shown.map(incidentRow).join('')}</table>`);
-    if (incidents.length > shown.length) body.push(`<p class="note">The first ${shown.length} of ${incidents.length} incidents are listed; the CSV export (--csv) has all of them.</p>`);
+    if (s.incidents > shown.length) body.push(`<p class="note">The first ${shown.length} of ${s.incidents} incidents are listed; the CSV export (--csv) has all of them.</p>`);
   } else {
     body.push('<p>No message exposed external recipients.</p>');
   }

@@ -2,8 +2,8 @@
 // one line per incident. Pure; colour is an option.
 
 import { painter } from '../report/human.js';
-import type { AuditIncident, AuditReport } from './aggregate.js';
-import { applyRedaction, type AuditFormatOptions } from './json.js';
+import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
+import { redactIncident, redactSummary, type AuditFormatOptions } from './json.js';
 
 export interface AuditHumanOptions extends AuditFormatOptions {
   color: boolean;
@@ -30,8 +30,23 @@ function line(i: AuditIncident): string {
 }
 
 export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions): string {
+  const worst = report.summary.worst.map((i) => report.incidents[i]!);
+  return auditHumanPieces.head(report.summary, worst, options) + report.incidents.map((i) => auditHumanPieces.incident(i, options)).join('');
+}
+
+/** The human report in pieces: everything up to the list of all incidents, then one line each. */
+export const auditHumanPieces = {
+  head(summary: AuditSummary, worstIncidents: readonly AuditIncident[], options: AuditHumanOptions): string {
+    return `${humanHead(summary, worstIncidents, options).join('\n')}\n`;
+  },
+  incident(i: AuditIncident, options: AuditHumanOptions): string {
+    return `  ${line(options.redact ? redactIncident(i) : i)}\n`;
+  },
+};
+
+function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident[], options: AuditHumanOptions): string[] {
   const p = painter(options.color);
-  const { summary: s, incidents } = applyRedaction(report, options);
+  const s = redactSummary(summary, options);
   const out: string[] = [];
   const range = s.since || s.until ? ` from ${s.since ? s.since.slice(0, 10) : 'the start'} to ${s.until ? s.until.slice(0, 10) : 'now'}` : '';
   out.push(p.bold(`Exposure audit: ${plural(s.messages, 'message')}${range}`));
@@ -51,7 +66,7 @@ export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions
   if (s.undated > 0 && (s.since || s.until)) out.push(p.dim(`${plural(s.undated, 'message')} without a readable date left out.`));
   if (s.incidents > 0) {
     out.push('', p.bold('Worst incidents'));
-    for (const i of s.worst) out.push(`  ${line(incidents[i]!)}`);
+    for (const i of worstIncidents) out.push(`  ${line(options.redact ? redactIncident(i) : i)}`);
     out.push('', p.bold('Incidents per month'));
     const max = Math.max(...s.months.map((m) => m.incidents), 1);
     for (const m of s.months) {
@@ -64,7 +79,6 @@ export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions
       for (const r of s.repeatSenders) out.push(`  ${r.sender}: ${plural(r.incidents, 'incident')}, ${plural(r.exposedAddresses, 'address', 'addresses')} exposed`);
     }
     out.push('', p.bold('All incidents'));
-    for (const i of incidents) out.push(`  ${line(i)}`);
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }

@@ -40,3 +40,26 @@ export function toAuditJson(report: AuditReport, options: AuditFormatOptions): A
 export function formatAuditJson(report: AuditReport, options: AuditFormatOptions): string {
   return `${JSON.stringify(toAuditJson(report, options), null, 2)}\n`;
 }
+
+/** The summary as the report shows it (repeat senders masked when asked). */
+export function redactSummary(summary: AuditSummary, options: AuditFormatOptions): AuditSummary {
+  return applyRedaction({ summary, incidents: [] }, options).summary;
+}
+
+/**
+ * The same document in pieces, for incidents written as they are read back: head, then each
+ * incident (in order, `index` from 0), then tail; byte for byte what formatAuditJson writes.
+ */
+export const auditJsonPieces = {
+  head(summary: AuditSummary, options: AuditFormatOptions): string {
+    const s = JSON.stringify(redactSummary(summary, options), null, 2).replace(/\n/g, '\n  ');
+    return `{\n  "version": ${AUDIT_JSON_VERSION},\n  "summary": ${s},\n  "incidents": [${summary.incidents === 0 ? '' : '\n'}`;
+  },
+  incident(i: AuditIncident, index: number, options: AuditFormatOptions): string {
+    const text = JSON.stringify(options.redact ? redactIncident(i) : i, null, 2).replace(/\n/g, '\n    ');
+    return `${index === 0 ? '' : ',\n'}    ${text}`;
+  },
+  tail(summary: AuditSummary): string {
+    return summary.incidents === 0 ? ']\n}\n' : '\n  ]\n}\n';
+  },
+};

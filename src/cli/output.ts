@@ -21,6 +21,37 @@ export async function writeReport(text: string, output: string | undefined): Pro
   }
 }
 
+/**
+ * Writes a report given in pieces (a long report is never one string in memory), to stdout or
+ * the --output file, waiting for each piece to be taken.
+ */
+export async function writeReportPieces(pieces: AsyncIterable<string> | Iterable<string>, output: string | undefined): Promise<void> {
+  if (output === undefined || output === '-') {
+    for await (const piece of pieces) {
+      const stop = await new Promise<boolean>((resolve, reject) => {
+        process.stdout.write(piece, (err) => {
+          // EPIPE (the reader stopped early: `| head`) is handled in main.ts with the exit code set.
+          if (!err) resolve(false);
+          else if ((err as NodeJS.ErrnoException).code === 'EPIPE') resolve(true);
+          else reject(new MailguardError('EUSAGE', `cannot write the report to stdout: ${err.message}`, { hint: 'Check where standard output goes (a full disk, a closed or read-only file).' }));
+        });
+      });
+      if (stop) return;
+    }
+    return;
+  }
+  const { open } = await import('node:fs/promises');
+  let handle;
+  try {
+    handle = await open(output, 'w');
+    for await (const piece of pieces) await handle.write(piece);
+  } catch (err) {
+    throw new MailguardError('EUSAGE', `cannot write the report to ${output}: ${(err as Error).message}`);
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** Appends Markdown to the GitHub Actions step summary file ($GITHUB_STEP_SUMMARY). */
 export async function appendStepSummary(file: string, markdown: string): Promise<void> {
   const { appendFile } = await import('node:fs/promises');

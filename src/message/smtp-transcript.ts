@@ -1,5 +1,7 @@
 // SMTP transcripts: the client side of a session (EHLO, MAIL FROM, RCPT TO, DATA, the message,
-// the final dot), possibly several transactions. The RCPT TO list is the envelope.
+// the final dot, or BDAT chunks), possibly several transactions, with or without the server's
+// replies. The RCPT TO list is the envelope. AUTH exchanges (the base64 lines after AUTH LOGIN,
+// PLAIN, CRAM-MD5, XOAUTH2 ...) and the other commands a client really sends are read and skipped.
 
 import { normaliseAddress } from './address-list.js';
 import type { Envelope } from './envelope.js';
@@ -19,7 +21,15 @@ export interface SmtpTranscript {
 }
 
 // Commands that do not affect the envelope or the message.
-const IGNORED = new Set(['EHLO', 'HELO', 'LHLO', 'NOOP', 'QUIT', 'STARTTLS', 'AUTH', 'VRFY', 'EXPN', 'HELP', 'XCLIENT', 'XFORWARD']);
+const IGNORED = new Set(['EHLO', 'HELO', 'LHLO', 'NOOP', 'QUIT', 'STARTTLS', 'VRFY', 'EXPN', 'HELP', 'XCLIENT', 'XFORWARD', 'ETRN', 'ATRN', 'TURN']);
+/** Every verb read as a command: a line that is only one of these is never an AUTH continuation. */
+const COMMANDS = new Set([...IGNORED, 'AUTH', 'MAIL', 'RCPT', 'DATA', 'BDAT', 'RSET']);
+
+/** Client lines that follow AUTH <mechanism> without an initial response (with one: one fewer).
+ * Undefined: an unknown mechanism, whose base64 lines are skipped while they look like base64. */
+const AUTH_CONTINUATIONS: Record<string, number> = { LOGIN: 2, PLAIN: 1, 'CRAM-MD5': 1, XOAUTH2: 1, OAUTHBEARER: 1, EXTERNAL: 1, ANONYMOUS: 1 };
+/** A continuation line: base64 (possibly empty, or "=" for an empty response) or "*" (cancel). */
+const BASE64_LINE = /^(?:[A-Za-z0-9+/]+={0,2}|=|\*|)$/;
 
 function pathArgument(rest: string): string | undefined {
   const m = /^\s*<([^>]*)>/.exec(rest) ?? /^\s*(\S+)/.exec(rest);
@@ -35,8 +45,17 @@ export function looksLikeSmtpTranscript(bytes: Uint8Array): boolean {
 export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   const lines = text.split(/\r?\n/);
+  // Where each line starts in `text` (BDAT counts bytes, not lines).
+  const starts: number[] = [];
+  for (let pos = 0, i = 0; i < lines.length; i++) {
+    starts.push(pos);
+    pos += lines[i]!.length;
+    pos += text[pos] === '\r' ? 2 : 1;
+  }
   // A trailing newline leaves one empty element that is not a line.
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  let bdat: string[] | undefined;
+  let bdatLine = 0;
   const transactions: SmtpTransaction[] = [];
   const problems: SmtpTranscript['problems'] = [];
   let mailFrom: string | undefined;
@@ -86,6 +105,38 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       mailFrom = undefined;
       rcptTo = [];
       bad = false;
+      bdat = undefined;
+      continue;
+    }
+    if (verb === 'AUTH') {
+      i = skipAuthExchange(lines, i);
+      continue;
+    }
+    if (verb === 'BDAT') {
+      // BDAT <size> [LAST]: exactly <size> bytes follow the command line (CHUNKING, RFC 3030).
+      const b = /^BDAT\s+(\d+)(\s+LAST)?\s*$/i.exec(line);
+      const start = starts[i + 1] ?? text.length;
+      const size = b ? Number(b[1]) : NaN;
+      const end = start + size;
+      const next = starts.findIndex((p, k) => k > i && p >= end);
+      if (!b || !Number.isSafeInteger(size) || end > text.length || (next !== -1 && starts[next] !== end) || (next === -1 && end !== text.length)) {
+        problems.push({ line: lineNo, problem: b ? 'BDAT chunk does not end where a line starts, or runs past the end of the transcript' : 'BDAT without a chunk size' });
+        break;
+      }
+      if (!bdat) {
+        bdat = [];
+        bdatLine = lineNo;
+      }
+      bdat.push(text.slice(start, end));
+      i = (next === -1 ? lines.length : next) - 1;
+      if (b[2]) {
+        if (mailFrom === undefined || rcptTo.length === 0) problems.push({ line: lineNo, problem: 'BDAT without MAIL FROM and RCPT TO' });
+        else if (!bad) transactions.push({ envelope: { mailFrom, rcptTo }, data: Buffer.from(bdat.join(''), 'latin1'), lineOffset: bdatLine });
+        mailFrom = undefined;
+        rcptTo = [];
+        bad = false;
+        bdat = undefined;
+      }
       continue;
     }
     if (verb === 'DATA' && line.trim().toUpperCase() === 'DATA') {
@@ -124,4 +175,37 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
     problems.push({ line: lineNo, problem: `unknown command "${line.slice(0, 20)}"` });
   }
   return { transactions, problems };
+}
+
+/** Whether a line is a command (a known verb alone, or a known verb and its arguments). */
+function isCommand(line: string): boolean {
+  const m = /^([A-Za-z]+)(?:[\s:]|$)/.exec(line.trim());
+  return !!m && COMMANDS.has(m[1]!.toUpperCase());
+}
+
+/**
+ * Skips an AUTH exchange starting at line `at` (the AUTH command): the client's continuation
+ * lines (base64, or "*" to cancel) and any server replies between them. Returns the index of its
+ * last line. With replies in the transcript, a reply other than 334 ends the exchange.
+ */
+function skipAuthExchange(lines: readonly string[], at: number): number {
+  const args = lines[at]!.trim().split(/\s+/).slice(1);
+  const mechanism = (args[0] ?? '').toUpperCase();
+  const known = AUTH_CONTINUATIONS[mechanism];
+  let left = known === undefined ? Infinity : Math.max(0, known - (args.length > 1 ? 1 : 0));
+  let i = at;
+  while (left > 0 && i + 1 < lines.length) {
+    const next = lines[i + 1]!;
+    if (/^\d{3}(?:[ -]|$)/.test(next)) {
+      i++;
+      // The server ended the exchange (235 accepted, 5xx refused): no more client lines.
+      if (/^\d{3}(?: |$)/.test(next) && !next.startsWith('334')) return i;
+      continue;
+    }
+    if (!BASE64_LINE.test(next.trim()) || isCommand(next)) break;
+    i++;
+    left--;
+    if (next.trim() === '*') break;
+  }
+  return i;
 }

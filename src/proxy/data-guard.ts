@@ -12,9 +12,14 @@ const LF = 0x0a;
 
 export type BareNewline = 'lf' | 'cr';
 
+/** First size of the buffer a message is copied into when the client declared no SIZE. */
+const INITIAL_CAPACITY = 64 * 1024;
+
 export class DataGuard {
   readonly maxBytes: number;
-  private chunks: Buffer[] = [];
+  /** The message so far, copied in as it arrives (each chunk is let go at once), so a message is
+   * held once: no list of chunks next to a joined copy. */
+  private buffer: Buffer | undefined;
   private kept = 0;
   /** Every byte seen, kept or not. */
   bytes = 0;
@@ -22,9 +27,13 @@ export class DataGuard {
   bareNewline: BareNewline | undefined;
   /** The previous chunk ended with CR: the next byte must be LF. */
   private pendingCr = false;
+  /** Keep no more bytes (the proxy's in-flight budget is spent): the message will be refused. */
+  private dropping = false;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, declaredSize?: number) {
     this.maxBytes = maxBytes;
+    // The SIZE the client declared sizes the buffer once (a claim: growth still works past it).
+    if (declaredSize !== undefined && declaredSize > 0 && declaredSize <= maxBytes) this.buffer = Buffer.allocUnsafe(declaredSize);
   }
 
   get oversized(): boolean {
@@ -34,13 +43,32 @@ export class DataGuard {
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
     if (this.bareNewline === undefined && chunk.length > 0) this.scan(chunk);
-    if (this.kept + chunk.length <= this.maxBytes) {
-      this.chunks.push(chunk);
-      this.kept += chunk.length;
-    } else if (this.chunks.length > 0) {
+    if (!this.dropping && this.kept + chunk.length <= this.maxBytes) {
+      const need = this.kept + chunk.length;
+      if (!this.buffer || this.buffer.length < need) {
+        // Doubling keeps the copying linear; capped at the limit.
+        const grown = Buffer.allocUnsafe(Math.min(this.maxBytes, Math.max(need, INITIAL_CAPACITY, (this.buffer?.length ?? 0) * 2)));
+        if (this.buffer) this.buffer.copy(grown, 0, 0, this.kept);
+        this.buffer = grown;
+      }
+      chunk.copy(this.buffer, this.kept);
+      this.kept = need;
+    } else if (this.buffer) {
       // Past the limit: the message will be refused, drop what was kept.
-      this.chunks = [];
+      this.buffer = undefined;
+      this.kept = 0;
     }
+  }
+
+  /** Drops what is kept and keeps nothing more; the bytes are still counted and scanned. */
+  drop(): void {
+    this.dropping = true;
+    this.buffer = undefined;
+    this.kept = 0;
+  }
+
+  get dropped(): boolean {
+    return this.dropping;
   }
 
   private scan(chunk: Buffer): void {
@@ -76,18 +104,32 @@ export class DataGuard {
     }
   }
 
-  /** The message, or undefined when it went over the limit. */
-  message(): Buffer | undefined {
-    if (this.oversized) return undefined;
+  /** The end of DATA: a CR at the very end is bare. */
+  finish(): void {
     if (this.pendingCr) this.bareNewline ??= 'cr';
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.kept);
+  }
+
+  /** The message (a view of the one buffer, not a copy), or undefined when it went over the
+   * limit (or was dropped). */
+  message(): Buffer | undefined {
+    this.finish();
+    if (this.oversized || this.dropping) return undefined;
+    return (this.buffer ?? Buffer.alloc(0)).subarray(0, this.kept);
+  }
+
+  /** Lets go of the message (after the reply). */
+  release(): void {
+    this.buffer = undefined;
+    this.kept = 0;
   }
 }
 
 /** Finds the first bare LF or bare CR in a whole message (for callers that have all the bytes). */
 export function findBareNewline(bytes: Uint8Array): BareNewline | undefined {
   const guard = new DataGuard(Number.MAX_SAFE_INTEGER);
+  // Only the scan is wanted: keep no copy of the bytes.
+  guard.drop();
   guard.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  guard.message();
+  guard.finish();
   return guard.bareNewline;
 }

@@ -21,13 +21,41 @@ export const PROXY_IDLE_TIMEOUT_MS = 5 * 60 * 1000;
  * timeout. Long enough for a few hundred messages over one connection. */
 export const PROXY_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
 
-/** Concurrent client connections. Each may buffer one message of up to the size limit, so this
- * bounds memory (50 x 25 MB); more clients wait in the kernel's accept queue. */
+/** Concurrent client connections (file descriptors; memory is bounded by
+ * PROXY_MAX_BYTES_IN_FLIGHT). When full, the session idle longest (no MAIL FROM) is closed with
+ * 421 to make room; with none idle, the newcomer gets 421. */
 export const PROXY_MAX_CLIENTS = 50;
 
-/** After SIGTERM/SIGINT, transactions in flight get this long to finish before connections are
- * cut (the clients then retry: nothing is lost, at worst a message is delivered twice). */
+/** Concurrent connections from one client address (as Postfix's anvil
+ * smtpd_client_connection_count_limit): one host cannot take every slot. Loopback clients are
+ * exempt (like Postfix's $mynetworks exception): everything local shares 127.0.0.1. */
+export const PROXY_MAX_CONNECTIONS_PER_IP = 20;
+
+/** A session that has not started a transaction (no MAIL FROM since it connected or since its
+ * last message) is closed after this (as Postfix's smtpd_timeout under stress, 10 s, and the 5
+ * minutes of RFC 5321 for a client inside a transaction). Real clients send EHLO and MAIL at
+ * once; pooled clients reconnect. */
+export const PROXY_IDLE_BEFORE_MAIL_MS = 30 * 1000;
+
+/** Message bytes held at once across all sessions (each message is held once, from the first
+ * byte of DATA to the reply). Ten messages of the maximum size; past it the transaction gets
+ * 452 4.3.1 and the client retries later. */
+export const PROXY_MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
+
+/** After SIGTERM/SIGINT, transactions that have not gone upstream get this long to finish before
+ * their connections are cut with 421 (nothing of theirs was relayed, so the retry delivers once).
+ * Transactions whose data went upstream are never cut: they wait for the upstream's reply, up to
+ * UPSTREAM_DATA_DONE_TIMEOUT_MS. */
 export const PROXY_SHUTDOWN_GRACE_MS = 30 * 1000;
+
+/** How long the proxy remembers which copies of a split message the upstream accepted, so that
+ * the client's retry after a 4xx delivers only the others (Postfix's maximal_queue_lifetime is 5
+ * days: a client retries at most that long). Kept in memory: lost when the proxy restarts. */
+export const PROXY_SPLIT_MEMORY_MS = 5 * 24 * 60 * 60 * 1000;
+
+/** Entries (message, recipient) in that memory; the oldest go first past it. About 150 bytes
+ * each, so at most 15 MB. */
+export const PROXY_SPLIT_MEMORY_MAX_ENTRIES = 100_000;
 
 /** Connecting to the upstream relay. A relay that does not answer a SYN within this is down. */
 export const UPSTREAM_CONNECT_TIMEOUT_MS = 10 * 1000;
@@ -35,9 +63,16 @@ export const UPSTREAM_CONNECT_TIMEOUT_MS = 10 * 1000;
 /** The upstream's 220 greeting. Postfix answers in milliseconds unless overloaded. */
 export const UPSTREAM_GREETING_TIMEOUT_MS = 30 * 1000;
 
-/** One whole upstream transaction (connect to the reply to the final dot). The client is told
- * 451 past it and retries. Kept under common client timeouts for the final reply (5-10 min). */
+/** One upstream transaction up to the end of the message data (connect, MAIL, RCPT, DATA and
+ * sending the bytes). Nothing was committed yet, so the client is told 451 "timed out" and its
+ * retry delivers once. */
 export const UPSTREAM_TRANSACTION_TIMEOUT_MS = 2 * 60 * 1000;
+
+/** The upstream's reply to the final dot. Once the dot has gone the upstream may accept the
+ * message at any moment, so the proxy waits this long (past any shutdown grace) rather than
+ * telling the client 4xx and getting a retry; under the 10 minutes a client waits for it (RFC
+ * 5321 4.5.3.2.6), so the client hears the answer. Past it the outcome is unknown (logged). */
+export const UPSTREAM_DATA_DONE_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** Upstream connections kept open between transactions (reused: no handshake, greeting and
  * EHLO per message). Enough for a few busy clients; more are opened on demand. */

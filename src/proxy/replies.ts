@@ -45,6 +45,16 @@ export const REPLIES = {
   notAMessage: (why: string) => reply(554, '5.6.0', `Not a valid message: ${why}`),
   cannotRewrite: (why: string) => reply(550, '5.7.1', `Blocked by mailguard: the message cannot be rewritten safely (${why})`),
   upstreamDown: () => reply(451, '4.4.1', 'Upstream relay not reachable; try again later'),
+  upstreamTimedOut: () => reply(451, '4.4.2', 'Upstream relay timed out before the message was sent, nothing was delivered; try again later'),
+  /** The dot went upstream and no reply came: the client retries, and the upstream may have the first copy. */
+  outcomeUnknown: () => reply(451, '4.4.2', 'Upstream connection lost after the message was sent: the outcome is unknown and it may have been delivered; try again later'),
+  tooBusy: () => reply(452, '4.3.1', 'Insufficient system storage: too many messages in flight; try again later'),
+  tooManyFromAddress: () => reply(421, '4.7.0', 'Too many connections from your address; try again later'),
+  tooManyClients: () => reply(421, '4.7.0', 'Too many connected clients; try again later'),
+  idleClosed: () => reply(421, '4.4.2', 'Idle too long without a transaction; closing (reconnect to send)'),
+  /** Some split copies were delivered, others not yet: a retry delivers only the others. */
+  splitDeferred: (delivered: number, total: number, why: SmtpReply) =>
+    reply(451, '4.3.0', `Delivered ${delivered} of ${total} split copies; the rest were not delivered (${why.code} ${why.text}). Retry: copies already delivered are not sent again`),
   shuttingDown: () => reply(421, '4.3.2', 'mailguard proxy shutting down; try again later'),
   sessionTooLong: () => reply(421, '4.4.2', 'Session time limit reached; reconnect to continue'),
   internalError: () => reply(451, '4.3.0', 'Local error in processing; try again later'),
@@ -79,7 +89,9 @@ export function upstreamReply(outcome: UpstreamOutcome, totalRecipients: number)
     case 'accepted':
       return reply(250, '2.0.0', `Ok: relayed (upstream: ${outcome.response})`);
     case 'unreachable':
-      return REPLIES.upstreamDown();
+      return outcome.timedOut ? REPLIES.upstreamTimedOut() : REPLIES.upstreamDown();
+    case 'unknown':
+      return REPLIES.outcomeUnknown();
     case 'refused': {
       const temporary = outcome.code < 500;
       if (outcome.stage === 'rcpt' && outcome.rejected.length > 0) {

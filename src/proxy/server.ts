@@ -1,30 +1,37 @@
-// The SMTP proxy: receives with smtp-server, checks every message with the core, relays what
-// passes to the upstream with the original envelope, and answers the client only with what the
-// upstream said. It fails closed: no 250 unless the upstream took the message.
+// The SMTP proxy's listener: receives with smtp-server, admits and closes sessions (connection
+// limits, idle sessions, shutdown) and hands each session's work to session.ts, which checks every
+// message with the core, relays what passes to the upstream with the original envelope, and
+// answers the client only with what the upstream said. It fails closed: no 250 unless the
+// upstream took the message, and no 4xx while the upstream may still take it.
 
 import { isIP } from 'node:net';
-import type { SMTPServer as SMTPServerType, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { SMTPServer as SMTPServerType, SMTPServerOptions } from 'smtp-server';
 import { MailguardError } from '../errors.js';
-import type { Envelope } from '../message/envelope.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
 import { maskAddress } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
-import { DataGuard } from './data-guard.js';
 import { assertOnViolation } from '../decide/index.js';
-import { decideMessage, PROXY_MODES, type Decision, type ViolationAction } from './decide.js';
+import { PROXY_MODES, type ViolationAction } from './decide.js';
+import { createDeliveredCopies } from './delivered-copies.js';
 import {
-  MAX_LOGGED_RECIPIENTS,
+  PROXY_IDLE_BEFORE_MAIL_MS,
   PROXY_IDLE_TIMEOUT_MS,
+  PROXY_MAX_BYTES_IN_FLIGHT,
   PROXY_MAX_CLIENTS,
+  PROXY_MAX_CONNECTIONS_PER_IP,
   PROXY_MAX_HEADER_BYTES,
   PROXY_MAX_MESSAGE_BYTES,
   PROXY_MAX_RECIPIENTS,
   PROXY_SESSION_TIMEOUT_MS,
   PROXY_SHUTDOWN_GRACE_MS,
+  UPSTREAM_DATA_DONE_TIMEOUT_MS,
   UPSTREAM_TRANSACTION_TIMEOUT_MS,
 } from './limits.js';
-import { REPLIES, replyLine, upstreamReply, type SmtpReply } from './replies.js';
-import { createUpstreamClient, parseUpstreamUrl, probeUpstream, type UpstreamOutcome, type UpstreamTarget } from './upstream.js';
+import { REPLIES, type SmtpReply } from './replies.js';
+import { checkMailFrom, checkRcptTo, createByteBudget, logTransaction, ProxySession, receiveData, smtpError, type SessionContext, type TransactionEvent } from './session.js';
+import { createUpstreamClient, parseUpstreamUrl, probeUpstream, type UpstreamTarget } from './upstream.js';
+
+export type { TransactionEvent } from './session.js';
 
 /** While the upstream is known to be down, MAIL FROM re-checks it at most this often. */
 const UPSTREAM_RECHECK_MS = 2000;
@@ -48,9 +55,16 @@ export interface ProxyOptions {
   maxRecipients?: number;
   maxHeaderBytes?: number;
   idleTimeoutMs?: number;
+  /** A session without MAIL FROM is closed after this (PROXY_IDLE_BEFORE_MAIL_MS). */
+  idleBeforeMailMs?: number;
   sessionTimeoutMs?: number;
   upstreamTimeoutMs?: number;
+  /** The upstream's reply to the final dot (UPSTREAM_DATA_DONE_TIMEOUT_MS). */
+  dataDoneTimeoutMs?: number;
   shutdownGraceMs?: number;
+  maxClients?: number;
+  maxConnectionsPerIp?: number;
+  maxBytesInFlight?: number;
   /** Log full addresses instead of masked ones. */
   logAddresses?: boolean;
   /** Receives one event per transaction, and warnings and state changes. */
@@ -61,30 +75,12 @@ export interface ProxyOptions {
   treatAsPublic?: boolean;
 }
 
-export interface TransactionEvent {
-  event: 'transaction';
-  time: string;
-  session: string;
-  client: string;
-  user?: string;
-  from: string;
-  recipients: number;
-  to: string[];
-  size: number;
-  verdict: string;
-  findings: string[];
-  action: 'relayed' | 'rewritten-bcc' | 'split' | 'blocked' | 'rejected' | 'deferred' | 'refused-upstream' | 'aborted';
-  reply: string;
-  upstream?: string;
-  parts?: number;
-  durationMs: number;
-}
-
 export type ProxyEvent =
   | TransactionEvent
   | { event: 'listening'; time: string; address: string; upstream: string; onViolation: ViolationAction; auth: boolean; tls: boolean }
   | { event: 'warning'; time: string; message: string }
   | { event: 'upstream'; time: string; state: 'up' | 'down'; detail?: string }
+  | { event: 'session'; time: string; session: string; client: string; state: 'refused' | 'evicted' | 'idle-closed'; reason: string }
   | { event: 'stopping'; time: string; inFlight: number }
   | { event: 'stopped'; time: string };
 
@@ -92,7 +88,8 @@ export interface ProxyServer {
   host: string;
   port: number;
   upstream: UpstreamTarget;
-  /** Stops accepting, lets transactions in flight finish, closes idle sessions with 421. */
+  /** Stops accepting and answers new commands 421; sessions that have not sent data upstream get
+   * the shutdown grace, those whose data went upstream wait for its reply. */
   stop(): Promise<void>;
 }
 
@@ -124,10 +121,6 @@ export function proxyPolicy(policy: Policy): { policy: Policy; relaxed: string[]
   return { policy: createPolicy({ ...policy, rules }), relaxed };
 }
 
-function smtpError(r: SmtpReply): Error {
-  return Object.assign(new Error(r.text), { responseCode: r.code });
-}
-
 /** Checks the listen, AUTH and TLS combination before anything is bound: no open relay. */
 export function checkListenPolicy(o: { host: string; auth: boolean; tls: boolean; allowUnauthenticated: boolean; treatAsPublic?: boolean }): { warnings: string[] } {
   const loopback = isLoopbackHost(o.host) && !o.treatAsPublic;
@@ -152,23 +145,24 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const { warnings } = checkListenPolicy({ host, auth: !!options.auth, tls: !!options.tls, allowUnauthenticated: !!options.allowUnauthenticated, treatAsPublic: options.treatAsPublic ?? false });
   const loopback = isLoopbackHost(host) && !options.treatAsPublic;
   const maxMessageBytes = options.maxMessageBytes ?? PROXY_MAX_MESSAGE_BYTES;
-  const maxRecipients = options.maxRecipients ?? PROXY_MAX_RECIPIENTS;
-  const maxHeaderBytes = options.maxHeaderBytes ?? PROXY_MAX_HEADER_BYTES;
   const sessionTimeoutMs = options.sessionTimeoutMs ?? PROXY_SESSION_TIMEOUT_MS;
+  const idleBeforeMailMs = options.idleBeforeMailMs ?? PROXY_IDLE_BEFORE_MAIL_MS;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? UPSTREAM_TRANSACTION_TIMEOUT_MS;
+  const dataDoneTimeoutMs = Math.max(options.dataDoneTimeoutMs ?? UPSTREAM_DATA_DONE_TIMEOUT_MS, upstreamTimeoutMs);
+  const shutdownGraceMs = options.shutdownGraceMs ?? PROXY_SHUTDOWN_GRACE_MS;
+  const maxClients = options.maxClients ?? PROXY_MAX_CLIENTS;
+  const maxPerIp = options.maxConnectionsPerIp ?? PROXY_MAX_CONNECTIONS_PER_IP;
   const { policy, relaxed } = proxyPolicy(options.policy);
   if (relaxed.length > 0) warnings.push(`${relaxed.join(' and ')} always block in the proxy (the configuration relaxes them for reports only)`);
   const mask = (a: string) => (options.logAddresses ? a : a ? maskAddress(a) : '<>');
 
   const { SMTPServer } = await import('smtp-server');
-  const upstreamClient = createUpstreamClient(upstream, { timeoutMs: upstreamTimeoutMs, ...(options.name ? { name: options.name } : {}) });
+  const upstreamClient = createUpstreamClient(upstream, { timeoutMs: upstreamTimeoutMs, dataDoneTimeoutMs, ...(options.name ? { name: options.name } : {}) });
 
-  /** Sessions with a message between DATA and the reply. */
-  const busy = new Set<string>();
-  /** Sessions to close once their transaction is answered. */
-  const closeAfterReply = new Map<string, SmtpReply>();
-  const sessionTimers = new Map<string, NodeJS.Timeout>();
+  /** Admitted sessions, in order of arrival. */
+  const sessions = new Map<string, ProxySession>();
   let stopping = false;
+  let graceOver = false;
   let upstreamState: 'unknown' | 'up' | 'down' = 'unknown';
   let lastProbe = 0;
   let probing: Promise<void> | undefined;
@@ -195,12 +189,88 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     return probing;
   };
 
+  const ctx: SessionContext = {
+    policy,
+    onViolation,
+    maxMessageBytes,
+    maxHeaderBytes: options.maxHeaderBytes ?? PROXY_MAX_HEADER_BYTES,
+    maxRecipients: options.maxRecipients ?? PROXY_MAX_RECIPIENTS,
+    upstreamClient,
+    budget: createByteBudget(options.maxBytesInFlight ?? PROXY_MAX_BYTES_IN_FLIGHT),
+    delivered: createDeliveredCopies(),
+    noteUpstream(outcome) {
+      // A timeout or a lost connection after the dot says the upstream is slow, not that it is down.
+      if (outcome.kind === 'unreachable' && !outcome.timedOut) setUpstreamState('down', outcome.reason);
+      else if (outcome.kind === 'accepted' || outcome.kind === 'refused') setUpstreamState('up');
+      if (outcome.kind === 'refused' && (outcome.stage === 'auth' || outcome.stage === 'other')) {
+        log({ event: 'warning', time: now(), message: `upstream ${upstream.display} refused the proxy's session (${outcome.code} ${outcome.response}); check --upstream` });
+      }
+    },
+    graceOver: () => graceOver,
+    mask,
+    log,
+    warn: (message) => log({ event: 'warning', time: now(), message }),
+  };
+
   let smtp!: SMTPServerType;
   const connections = (): ConnectionHandle[] => [...((smtp as unknown as { connections: Set<ConnectionHandle> }).connections ?? [])];
   const connectionOf = (id: string) => connections().find((c) => c.id === id);
   const closeWith = (id: string, r: SmtpReply) => {
     const c = connectionOf(id);
     if (c) c.send(r.code, r.text); // 421 closes the connection
+  };
+
+  /** Closes a session that waited too long for MAIL FROM (or is the oldest idle one when full). */
+  const closeIdle = (s: ProxySession, state: 'evicted' | 'idle-closed') => {
+    log({ event: 'session', time: now(), session: s.id, client: s.remoteAddress, state, reason: state === 'evicted' ? 'idle longest while the server was full' : `no MAIL FROM within ${idleBeforeMailMs} ms` });
+    sessions.delete(s.id);
+    s.clearTimers();
+    closeWith(s.id, REPLIES.idleClosed());
+  };
+
+  /** Starts the wait for MAIL FROM: the session counts as idle from now. */
+  const becomeIdle = (s: ProxySession) => {
+    s.idleSince = Date.now();
+    if (s.idleTimer) clearTimeout(s.idleTimer);
+    s.idleTimer = setTimeout(() => {
+      if (s.idle) closeIdle(s, 'idle-closed');
+    }, idleBeforeMailMs);
+    s.idleTimer.unref();
+  };
+
+  const oldestIdle = (among: Iterable<ProxySession>): ProxySession | undefined => {
+    let oldest: ProxySession | undefined;
+    for (const s of among) if (s.idle && (oldest === undefined || s.idleSince! < oldest.idleSince!)) oldest = s;
+    return oldest;
+  };
+
+  /** Makes room for one more session: closes the oldest idle one, or says why not. */
+  const admit = (remoteAddress: string): SmtpReply | undefined => {
+    const exempt = isLoopbackHost(remoteAddress) && !options.treatAsPublic;
+    if (!exempt) {
+      const same = [...sessions.values()].filter((s) => s.remoteAddress === remoteAddress);
+      if (same.length >= maxPerIp) {
+        const victim = oldestIdle(same);
+        if (!victim) return REPLIES.tooManyFromAddress();
+        closeIdle(victim, 'evicted');
+      }
+    }
+    if (sessions.size >= maxClients) {
+      const victim = oldestIdle(sessions.values());
+      if (!victim) return REPLIES.tooManyClients();
+      closeIdle(victim, 'evicted');
+    }
+    return undefined;
+  };
+
+  const respond = (s: ProxySession, callback: (err?: Error | null, message?: string) => void, reply: SmtpReply) => {
+    s.busy = false;
+    s.committed = false;
+    if (reply.code >= 200 && reply.code < 300) callback(null, reply.text);
+    else callback(smtpError(reply));
+    const after = stopping ? REPLIES.shuttingDown() : s.closeAfterReply;
+    if (after) setImmediate(() => closeWith(s.id, after));
+    else becomeIdle(s);
   };
 
   const serverOptions: SMTPServerOptions = {
@@ -216,24 +286,32 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     allowInsecureAuth: loopback,
     disabledCommands: options.auth ? [] : ['AUTH'],
     socketTimeout: options.idleTimeoutMs ?? PROXY_IDLE_TIMEOUT_MS,
-    closeTimeout: options.shutdownGraceMs ?? PROXY_SHUTDOWN_GRACE_MS,
-    maxClients: PROXY_MAX_CLIENTS,
+    // smtp-server's own cut at close: only a backstop; stop() cuts what may be cut at the grace.
+    closeTimeout: shutdownGraceMs + upstreamTimeoutMs + dataDoneTimeoutMs,
+    // smtp-server refuses past this before onConnect; admit() keeps maxClients (it needs to see
+    // one over the limit to close an idle session for it).
+    maxClients: maxClients * 2,
     onConnect(session, callback) {
       if (stopping) return callback(smtpError(REPLIES.shuttingDown()));
-      const timer = setTimeout(() => {
-        if (busy.has(session.id)) closeAfterReply.set(session.id, REPLIES.sessionTooLong());
-        else closeWith(session.id, REPLIES.sessionTooLong());
+      const refused = admit(session.remoteAddress);
+      if (refused) {
+        log({ event: 'session', time: now(), session: session.id, client: session.remoteAddress, state: 'refused', reason: refused.text });
+        return callback(smtpError(refused));
+      }
+      const s = new ProxySession(session.id, session.remoteAddress, Date.now());
+      sessions.set(s.id, s);
+      becomeIdle(s);
+      s.sessionTimer = setTimeout(() => {
+        if (s.busy || s.receiving) s.closeAfterReply = REPLIES.sessionTooLong();
+        else closeWith(s.id, REPLIES.sessionTooLong());
       }, sessionTimeoutMs);
-      timer.unref();
-      sessionTimers.set(session.id, timer);
+      s.sessionTimer.unref();
       callback();
     },
     onClose(session) {
-      const t = sessionTimers.get(session.id);
-      if (t) clearTimeout(t);
-      sessionTimers.delete(session.id);
-      closeAfterReply.delete(session.id);
-      busy.delete(session.id);
+      const s = sessions.get(session.id);
+      s?.clearTimers();
+      sessions.delete(session.id);
     },
     onAuth(auth, session, callback) {
       if (!options.auth) return callback(smtpError({ code: 502, text: '5.5.1 AUTH not available' }));
@@ -246,6 +324,17 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     },
     onMailFrom(address, session, callback) {
       if (stopping) return callback(smtpError(REPLIES.shuttingDown()));
+      const s = sessions.get(session.id);
+      if (s) {
+        s.idleSince = undefined;
+        if (s.idleTimer) clearTimeout(s.idleTimer);
+        s.idleTimer = undefined;
+      }
+      const busy = checkMailFrom(ctx, address);
+      if (busy) {
+        if (s) becomeIdle(s);
+        return callback(smtpError(busy));
+      }
       if (upstreamState !== 'down') return callback();
       // Known down: look again (at most every UPSTREAM_RECHECK_MS) before taking a message.
       const started = Date.now();
@@ -253,46 +342,20 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       check.then(() => {
         if (upstreamState !== 'down') return callback();
         const r = REPLIES.upstreamDown();
-        logTransaction(session, { mailFrom: address.address, rcptTo: [] }, 0, started, { verdict: 'unchecked', findings: [], action: 'deferred', reply: replyLine(r), upstream: 'down' });
+        if (s) becomeIdle(s);
+        logTransaction(ctx, session, { mailFrom: address.address, rcptTo: [] }, 0, started, { verdict: 'unchecked', findings: [], action: 'deferred', reply: r, upstream: 'down' });
         callback(smtpError(r));
       });
     },
     onRcptTo(_address, session, callback) {
-      if (session.envelope.rcptTo.length >= maxRecipients) return callback(smtpError(REPLIES.tooManyRecipients(maxRecipients)));
-      callback();
+      if (stopping) return callback(smtpError(REPLIES.shuttingDown()));
+      const refused = checkRcptTo(ctx, session);
+      callback(refused ? smtpError(refused) : undefined);
     },
     onData(stream, session, callback) {
-      const started = Date.now();
-      busy.add(session.id);
-      const guard = new DataGuard(maxMessageBytes);
-      const envelope: Envelope = {
-        mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-        rcptTo: session.envelope.rcptTo.map((r) => r.address),
-      };
-      let ended = false;
-      stream.on('data', (chunk: Buffer) => guard.push(chunk));
-      stream.on('error', () => {
-        // The client went away mid-message: nothing to answer, nothing relayed.
-        if (ended) return;
-        ended = true;
-        busy.delete(session.id);
-        logTransaction(session, envelope, guard.bytes, started, { verdict: 'incomplete', findings: [], action: 'aborted', reply: 'client disconnected during DATA' });
-      });
-      stream.on('end', () => {
-        if (ended) return;
-        ended = true;
-        handleMessage(guard, envelope).then(
-          (done) => {
-            logTransaction(session, envelope, guard.bytes, started, done);
-            respond(session, callback, done.replyObj);
-          },
-          () => {
-            const r = REPLIES.internalError();
-            logTransaction(session, envelope, guard.bytes, started, { verdict: 'error', findings: [], action: 'deferred', reply: replyLine(r) });
-            respond(session, callback, r);
-          },
-        );
-      });
+      const s = sessions.get(session.id) ?? new ProxySession(session.id, session.remoteAddress, Date.now());
+      s.idleSince = undefined;
+      receiveData(ctx, s, stream, session, (reply) => respond(s, callback, reply));
     },
   };
   if (options.tls) {
@@ -300,82 +363,6 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     serverOptions.cert = options.tls.cert;
   }
   if (options.name) serverOptions.name = options.name;
-
-  interface Handled {
-    verdict: string;
-    findings: string[];
-    action: TransactionEvent['action'];
-    reply: string;
-    upstream?: string;
-    parts?: number;
-    replyObj?: SmtpReply;
-  }
-
-  const respond = (session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void, r: SmtpReply | undefined) => {
-    busy.delete(session.id);
-    const reply = r ?? REPLIES.internalError();
-    if (reply.code >= 200 && reply.code < 300) callback(null, reply.text);
-    else callback(smtpError(reply));
-    const after = stopping ? REPLIES.shuttingDown() : closeAfterReply.get(session.id);
-    if (after) setImmediate(() => closeWith(session.id, after));
-  };
-
-  const describeOutcome = (o: UpstreamOutcome): string => (o.kind === 'unreachable' ? `unreachable: ${o.reason}` : `${o.code} ${o.response}`.replace(/^(\d{3}) \1 /, '$1 '));
-
-  const handleMessage = async (guard: DataGuard, envelope: Envelope): Promise<Handled> => {
-    const decision: Decision = decideMessage(guard, envelope, { policy, onViolation, maxHeaderBytes });
-    const codes = decision.findings.map((f) => f.code);
-    if (decision.kind === 'reject') {
-      return { verdict: decision.verdict, findings: codes, action: decision.action, reply: replyLine(decision.reply), replyObj: decision.reply };
-    }
-    let last: UpstreamOutcome | undefined;
-    let delivered = 0;
-    for (const part of decision.parts) {
-      const outcome = await upstreamClient.relay(part.envelope, part.bytes);
-      last = outcome;
-      if (outcome.kind === 'unreachable') setUpstreamState('down', outcome.reason);
-      else setUpstreamState('up');
-      if (outcome.kind === 'refused' && (outcome.stage === 'auth' || outcome.stage === 'other')) {
-        log({ event: 'warning', time: now(), message: `upstream ${upstream.display} refused the proxy's session (${outcome.code} ${outcome.response}); check --upstream` });
-      }
-      if (outcome.kind !== 'accepted') break;
-      delivered++;
-    }
-    const outcome = last!;
-    let reply = upstreamReply(outcome, envelope.rcptTo.length);
-    if (outcome.kind !== 'accepted' && delivered > 0) {
-      // Part of a split went out: a retry would deliver those copies twice, so the failure is
-      // permanent and says who got the message.
-      reply = { code: 550, text: `5.3.0 Delivered ${delivered} of ${decision.partCount} split copies, then: ${reply.code} ${reply.text}`.slice(0, 400) };
-    }
-    const action: TransactionEvent['action'] = outcome.kind === 'accepted' ? decision.action : reply.code < 500 ? 'deferred' : 'refused-upstream';
-    const handled: Handled = { verdict: decision.verdict, findings: codes, action, reply: replyLine(reply), upstream: describeOutcome(outcome), replyObj: reply };
-    if (decision.partCount > 1) handled.parts = decision.partCount;
-    return handled;
-  };
-
-  const logTransaction = (session: SMTPServerSession, envelope: Envelope, size: number, started: number, h: Omit<Handled, 'replyObj'>) => {
-    const event: TransactionEvent = {
-      event: 'transaction',
-      time: now(),
-      session: session.id,
-      client: session.remoteAddress,
-      from: mask(envelope.mailFrom),
-      recipients: envelope.rcptTo.length,
-      to: envelope.rcptTo.slice(0, MAX_LOGGED_RECIPIENTS).map(mask),
-      size,
-      verdict: h.verdict,
-      findings: h.findings,
-      action: h.action,
-      reply: h.reply,
-      durationMs: Date.now() - started,
-    };
-    const user = session.user as unknown;
-    if (typeof user === 'string') event.user = user;
-    if (h.upstream !== undefined) event.upstream = h.upstream;
-    if (h.parts !== undefined) event.parts = h.parts;
-    log(event);
-  };
 
   smtp = new SMTPServer(serverOptions);
   // Before listening, an error (EADDRINUSE) is the one "cannot listen" error below, not also a warning.
@@ -404,15 +391,29 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const stop = () => {
     stopped ??= new Promise<void>((resolve) => {
       stopping = true;
-      log({ event: 'stopping', time: now(), inFlight: busy.size });
+      const active = [...sessions.values()].filter((s) => s.busy || s.receiving);
+      log({ event: 'stopping', time: now(), inFlight: active.length });
+      // smtp-server stops accepting and answers every new command 421 from here on.
       smtp.close(() => {
-        for (const t of sessionTimers.values()) clearTimeout(t);
+        clearTimeout(grace);
+        for (const s of sessions.values()) s.clearTimers();
         upstreamClient.close();
         log({ event: 'stopped', time: now() });
         resolve();
       });
-      // Idle sessions are told now; busy ones after their reply (see respond).
-      for (const c of connections()) if (!busy.has(c.id)) c.send(421, REPLIES.shuttingDown().text);
+      // Sessions between transactions are told now; busy ones after their reply (see respond).
+      for (const s of [...sessions.values()]) if (s.idle) closeWith(s.id, REPLIES.shuttingDown());
+      // At the end of the grace, what has not gone upstream is cut (the client retries and the
+      // upstream never saw it); sessions waiting for the upstream's reply are left to finish.
+      const grace = setTimeout(() => {
+        graceOver = true;
+        for (const c of connections()) {
+          const s = sessions.get(c.id);
+          if (s?.busy) continue;
+          c.send(421, REPLIES.shuttingDown().text);
+        }
+      }, shutdownGraceMs);
+      grace.unref();
     });
     return stopped;
   };

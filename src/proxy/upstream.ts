@@ -13,6 +13,7 @@ import { MailguardError } from '../errors.js';
 import type { Envelope } from '../message/envelope.js';
 import {
   UPSTREAM_CONNECT_TIMEOUT_MS,
+  UPSTREAM_DATA_DONE_TIMEOUT_MS,
   UPSTREAM_GREETING_TIMEOUT_MS,
   UPSTREAM_IDLE_CONNECTION_MS,
   UPSTREAM_MAX_IDLE_CONNECTIONS,
@@ -55,12 +56,19 @@ export type UpstreamOutcome =
   | { kind: 'accepted'; code: number; response: string }
   /** The upstream answered with an error at `stage`; `rejected` lists refused recipients. */
   | { kind: 'refused'; stage: 'mail' | 'rcpt' | 'data' | 'message' | 'auth' | 'other'; code: number; response: string; rejected: UpstreamReject[] }
-  /** No SMTP answer: connection refused or lost, TLS failure, timeout. */
-  | { kind: 'unreachable'; reason: string };
+  /** No SMTP answer before the end of the message data (connection refused or lost, TLS failure,
+   * timeout): nothing was committed, the upstream discarded whatever it had. */
+  | { kind: 'unreachable'; reason: string; timedOut?: boolean }
+  /** The final dot went upstream but no reply came (connection lost, or no reply within
+   * UPSTREAM_DATA_DONE_TIMEOUT_MS): the upstream may or may not have accepted the message. SMTP
+   * leaves this window open (RFC 1047); Postfix treats it as a deferral too. */
+  | { kind: 'unknown'; reason: string };
 
 export interface UpstreamOptions {
-  /** The whole transaction, connect to final reply. */
+  /** The transaction up to the end of the message data (connect, MAIL, RCPT, DATA, the bytes). */
   timeoutMs?: number;
+  /** The reply to the final dot (default UPSTREAM_DATA_DONE_TIMEOUT_MS, never less than timeoutMs). */
+  dataDoneTimeoutMs?: number;
   /** EHLO name. */
   name?: string;
 }
@@ -117,7 +125,9 @@ function outcomeOfError(err: NodemailerError): UpstreamOutcome {
     const stage = err.code === 'EMESSAGE' && err.command === 'DATA' ? 'message' : stageOf(err.command);
     return { kind: 'refused', stage, code: err.responseCode, response: (err.response ?? err.message).trim(), rejected: rejectsOf(err.rejectedErrors) };
   }
-  return { kind: 'unreachable', reason: `${err.code ?? 'ERROR'}: ${err.message}` };
+  const outcome: UpstreamOutcome = { kind: 'unreachable', reason: `${err.code ?? 'ERROR'}: ${err.message}` };
+  if (err.code === 'ETIMEDOUT') outcome.timedOut = true;
+  return outcome;
 }
 
 async function loadConnection(): Promise<typeof import('nodemailer/lib/smtp-connection').default> {
@@ -125,14 +135,16 @@ async function loadConnection(): Promise<typeof import('nodemailer/lib/smtp-conn
   return mod.default;
 }
 
-function connectionOptions(target: UpstreamTarget, options: UpstreamOptions, timeoutMs: number) {
+function connectionOptions(target: UpstreamTarget, options: UpstreamOptions, timeoutMs: number, dataDoneTimeoutMs: number) {
   const o: import('nodemailer/lib/smtp-connection').SMTPConnectionOptions = {
     host: target.host,
     port: target.port,
     secure: target.secure,
     connectionTimeout: Math.min(UPSTREAM_CONNECT_TIMEOUT_MS, timeoutMs),
     greetingTimeout: Math.min(UPSTREAM_GREETING_TIMEOUT_MS, timeoutMs),
-    socketTimeout: timeoutMs,
+    // Inactivity: the reply to the final dot may take dataDoneTimeoutMs; the stages before it
+    // are bounded by the transaction timer.
+    socketTimeout: Math.max(timeoutMs, dataDoneTimeoutMs),
     logger: false,
     // The upstream is usually the local MTA on loopback.
     allowInternalNetworkInterfaces: true,
@@ -164,15 +176,24 @@ interface Attempt {
   beforeData: boolean;
 }
 
+export interface RelayHooks {
+  /** The final dot was handed to the upstream: from now on the upstream may accept the message,
+   * so the transaction must not be cut (shutdown waits for its reply). */
+  onDataSent?: () => void;
+}
+
 export interface UpstreamClient {
   /**
    * Relays one message: MAIL FROM and every RCPT TO of `envelope`, then `bytes`. Resolves with
    * what the upstream said; never rejects.
    */
-  relay(envelope: Envelope, bytes: Uint8Array): Promise<UpstreamOutcome>;
+  relay(envelope: Envelope, bytes: Uint8Array, hooks?: RelayHooks): Promise<UpstreamOutcome>;
   /** Closes idle connections; later relays open new ones. */
   close(): void;
 }
+
+/** Size of the views the message is written upstream in (see transact). */
+const UPSTREAM_WRITE_CHUNK_BYTES = 64 * 1024;
 
 function hasEightBit(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
@@ -185,6 +206,7 @@ function hasEightBit(bytes: Uint8Array): boolean {
  */
 export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOptions & { maxIdle?: number } = {}): UpstreamClient {
   const timeoutMs = options.timeoutMs ?? UPSTREAM_TRANSACTION_TIMEOUT_MS;
+  const dataDoneTimeoutMs = Math.max(options.dataDoneTimeoutMs ?? UPSTREAM_DATA_DONE_TIMEOUT_MS, timeoutMs);
   const maxIdle = options.maxIdle ?? UPSTREAM_MAX_IDLE_CONNECTIONS;
   const idle: Pooled[] = [];
   let closed = false;
@@ -199,7 +221,7 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
 
   const open = async (): Promise<Pooled | UpstreamOutcome> => {
     const SMTPConnection = await loadConnection();
-    const conn: Connection = new SMTPConnection(connectionOptions(target, options, timeoutMs));
+    const conn: Connection = new SMTPConnection(connectionOptions(target, options, timeoutMs, dataDoneTimeoutMs));
     const p: Pooled = { conn, uses: 0, dead: false };
     const fail = (outcome: UpstreamOutcome) => {
       const hook = p.onFailure;
@@ -218,7 +240,7 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
         if (r !== p) discard(p);
         resolve(r);
       };
-      const timer = setTimeout(() => done({ kind: 'unreachable', reason: `ETIMEDOUT: no session within ${timeoutMs} ms` }), timeoutMs);
+      const timer = setTimeout(() => done({ kind: 'unreachable', reason: `ETIMEDOUT: no session within ${timeoutMs} ms`, timedOut: true }), timeoutMs);
       p.onFailure = done;
       conn.connect((err) => {
         if (err) return done(outcomeOfError(err as NodemailerError));
@@ -232,25 +254,49 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
     });
   };
 
-  const transact = (p: Pooled, envelope: Envelope, bytes: Uint8Array): Promise<Attempt> =>
+  const transact = (p: Pooled, envelope: Envelope, bytes: Uint8Array, hooks: RelayHooks): Promise<Attempt> =>
     new Promise<Attempt>((resolve) => {
       let settled = false;
       let dataStarted = false;
-      const finish = (outcome: UpstreamOutcome, reusable: boolean) => {
+      /** The final dot has been handed to the upstream connection. */
+      let dotSent = false;
+      const finish = (result: UpstreamOutcome, reusable: boolean) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         p.onFailure = undefined;
+        // After the dot, a lost connection or a silence is not "nothing happened": the upstream
+        // may have queued the message.
+        const outcome: UpstreamOutcome = dotSent && result.kind === 'unreachable' ? { kind: 'unknown', reason: result.reason } : result;
         // Dropping the connection before the final dot makes the upstream discard the message.
         if (!reusable) discard(p);
         resolve({ outcome, reusable, beforeData: !dataStarted });
       };
-      const timer = setTimeout(() => finish({ kind: 'unreachable', reason: `ETIMEDOUT: no reply within ${timeoutMs} ms` }, false), timeoutMs);
+      let timer = setTimeout(() => finish({ kind: 'unreachable', reason: `ETIMEDOUT: no reply within ${timeoutMs} ms`, timedOut: true }, false), timeoutMs);
+      const onDotSent = () => {
+        if (settled || dotSent) return;
+        dotSent = true;
+        // From here the upstream decides: wait for its answer (longer than any shutdown grace)
+        // instead of telling the client 4xx while the upstream may still say 250.
+        clearTimeout(timer);
+        timer = setTimeout(() => finish({ kind: 'unknown', reason: `ETIMEDOUT: no reply to the end of data within ${dataDoneTimeoutMs} ms` }, false), dataDoneTimeoutMs);
+        hooks.onDataSent?.();
+      };
       p.onFailure = (outcome) => finish(outcome, false);
       p.uses++;
       const conn = p.conn;
+      let offset = -1;
+      // The message goes out in views of UPSTREAM_WRITE_CHUNK_BYTES, with backpressure: one 25 MB
+      // push would make nodemailer's dot-stuffing stream emit a second 25 MB copy.
+      const pushNext = (stream: Readable) => {
+        const end = Math.min(offset + UPSTREAM_WRITE_CHUNK_BYTES, bytes.byteLength);
+        if (end > offset) stream.push(Buffer.from(bytes.buffer, bytes.byteOffset + offset, end - offset));
+        offset = end;
+        if (offset >= bytes.byteLength) stream.push(null);
+      };
       const message = new Readable({
         read() {
+          if (offset >= 0) return pushNext(this);
           // Called once nodemailer has every RCPT reply and the upstream said 354: the last moment
           // the message can still be withdrawn.
           const state = (conn as unknown as { _envelope?: EnvelopeState })._envelope;
@@ -265,8 +311,12 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
             return;
           }
           dataStarted = true;
-          this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-          this.push(null);
+          // nodemailer's dot-stuffing stream ends once it has written the final dot.
+          const dataStream = (conn as unknown as { _currentDataStream?: NodeJS.ReadableStream | false })._currentDataStream;
+          if (dataStream) dataStream.once('end', onDotSent);
+          else onDotSent();
+          offset = 0;
+          pushNext(this);
         },
       });
       const env = { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: hasEightBit(bytes) };
@@ -316,7 +366,7 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
   };
 
   return {
-    async relay(envelope, bytes) {
+    async relay(envelope, bytes, hooks = {}) {
       let p = take();
       const reused = p !== undefined;
       if (!p) {
@@ -324,13 +374,13 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
         if (!('conn' in opened)) return opened;
         p = opened;
       }
-      let attempt = await transact(p, envelope, bytes);
+      let attempt = await transact(p, envelope, bytes, hooks);
       if (reused && attempt.outcome.kind === 'unreachable' && attempt.beforeData) {
         // A kept connection the upstream had closed meanwhile: nothing was sent, try a new one.
         const opened = await open();
         if (!('conn' in opened)) return opened;
         p = opened;
-        attempt = await transact(p, envelope, bytes);
+        attempt = await transact(p, envelope, bytes, hooks);
       }
       if (attempt.reusable) release(p);
       return attempt.outcome;
@@ -359,7 +409,7 @@ export async function relayToUpstream(target: UpstreamTarget, envelope: Envelope
 /** Connects and says EHLO: is the upstream there? */
 export async function probeUpstream(target: UpstreamTarget, timeoutMs: number = UPSTREAM_CONNECT_TIMEOUT_MS): Promise<{ ok: true } | { ok: false; reason: string }> {
   const SMTPConnection = await loadConnection();
-  const conn: Connection = new SMTPConnection(connectionOptions(target, {}, timeoutMs));
+  const conn: Connection = new SMTPConnection(connectionOptions(target, {}, timeoutMs, timeoutMs));
   return new Promise((resolve) => {
     let settled = false;
     const finish = (r: { ok: true } | { ok: false; reason: string }) => {

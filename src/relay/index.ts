@@ -33,8 +33,15 @@ export interface DeliveryResult {
   response: string;
 }
 
+export interface DeliverHooks {
+  /** Called after each attempt with the recipients the server accepted in it, before any retry
+   * or backoff for the others (send journals them here, so a crash during the retries of some
+   * recipients does not resend the message to those already accepted). */
+  onAccepted?: (accepted: string[], response: string) => Promise<void>;
+}
+
 export interface Relay {
-  deliver(raw: Uint8Array, envelope: Envelope): Promise<DeliveryResult>;
+  deliver(raw: Uint8Array, envelope: Envelope, hooks?: DeliverHooks): Promise<DeliveryResult>;
   close(): Promise<void>;
 }
 
@@ -51,6 +58,12 @@ export const RELAY_DEFAULT_CONNECTION_TIMEOUT_MS = 30_000;
 export const RELAY_SOCKET_TIMEOUT_MS = 120_000;
 /** Connections one relay may open at once; more only burdens the server. */
 export const RELAY_MAX_POOL = 32;
+/** send keeps going through failures (a flaky relay that drops 3% of connections still accepts
+ * most messages) and stops only once the relay has accepted nothing for this long. */
+export const RELAY_GIVE_UP_AFTER_MS = 10_000;
+/** Before the relay has accepted anything, this many messages in a row failing without an answer
+ * (each after its retries) end the run at once: the relay is not there, not flaky. */
+export const RELAY_DEAD_AFTER_MESSAGES = 3;
 
 /** A relay failure. `transient`: worth retrying later (4xx, connection); else permanent (5xx). */
 export class RelayError extends MailguardError {
@@ -236,7 +249,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
 
   return {
-    async deliver(raw, envelope) {
+    async deliver(raw, envelope, hooks = {}) {
       if (envelope.rcptTo.length === 0) throw new RelayError(`${where}: the message has no recipients.`, { transient: false });
       const accepted: string[] = [];
       const refused: DeliveryResult['rejected'] = [];
@@ -268,6 +281,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         }
         accepted.push(...outcome.accepted);
         if (outcome.response) response = outcome.response;
+        if (outcome.accepted.length > 0) await hooks.onAccepted?.(outcome.accepted, outcome.response);
         refused.push(...outcome.rejected.filter((r) => !r.transient).map(({ address, response: reply }) => ({ address, response: reply })));
         const deferred = outcome.rejected.filter((r) => r.transient);
         if (deferred.length === 0) break;

@@ -403,6 +403,10 @@ describe('SECURITY.md states the limits as they are', () => {
     const proxy = proxyLimits as Record<string, unknown>;
     for (const [name, v] of rows) if (!(name in limits)) expect([name, proxy[name]]).toEqual([name, v]);
   });
+
+  it('lists every proxy limit (src/proxy/limits.ts)', () => {
+    for (const [name, v] of Object.entries(proxyLimits)) expect([name, rows.get(name)]).toEqual([name, v]);
+  });
 });
 
 describe('the built CLI (which reads only the header block) on hostile fixtures', () => {

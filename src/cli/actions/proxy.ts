@@ -26,6 +26,8 @@ function humanLine(e: ProxyEvent): string {
       if (e.user) parts.push(`user=${e.user}`);
       if (e.findings.length) parts.push(`findings=${e.findings.join(',')}`);
       if (e.parts) parts.push(`parts=${e.parts}`);
+      if (e.delivered !== undefined) parts.push(`delivered=${e.delivered}`);
+      if (e.alreadyDelivered) parts.push(`already-delivered=${e.alreadyDelivered}`);
       parts.push(`reply="${e.reply}"`);
       if (e.upstream) parts.push(`upstream="${e.upstream}"`);
       parts.push(`${e.durationMs}ms`);
@@ -41,6 +43,8 @@ function humanLine(e: ProxyEvent): string {
       return `${e.time} stopping (${e.inFlight} transaction${e.inFlight === 1 ? '' : 's'} in flight)`;
     case 'stopped':
       return `${e.time} stopped`;
+    case 'session':
+      return `${e.time} session ${e.state} client=${e.client}: ${e.reason}`;
   }
 }
 

@@ -122,6 +122,25 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const skipped: NotMailFile[] = [];
   const progress = createProgress('sent');
   let stoppedBy: string | undefined;
+  // A flaky relay (dropped connections, 421s) still gets the batch while it accepts messages; the
+  // run stops once it has accepted nothing for RELAY_GIVE_UP_AFTER_MS.
+  const { RELAY_DEAD_AFTER_MESSAGES, RELAY_GIVE_UP_AFTER_MS, RelayError } = await import('../../relay/index.js');
+  let anyAccepted = false;
+  let lastAcceptedAt = Date.now();
+  /** Messages in a row that failed with no answer from the relay, since the last acceptance. */
+  let unanswered = 0;
+  /** Decides after a failed or fully refused attempt whether the batch goes on. */
+  const noteFailure = (err: InstanceType<typeof RelayError> | undefined) => {
+    if (stoppedBy !== undefined) return;
+    if (err?.transient && err.responseCode === undefined) unanswered++;
+    const quiet = Date.now() - lastAcceptedAt;
+    if (quiet >= RELAY_GIVE_UP_AFTER_MS) {
+      stoppedBy = `the relay accepted nothing for ${Math.round(quiet / 1000)} s${err ? ` (last: ${err.message})` : ''}`;
+    } else if (!anyAccepted && unanswered >= RELAY_DEAD_AFTER_MESSAGES) {
+      // Nothing answers and nothing was ever accepted: the rest would only pile up the same failure.
+      stoppedBy = `the relay did not answer (${err?.message ?? "no reply"})`;
+    }
+  };
   // Ctrl-C: no new message is started; those in flight finish and are journaled. A second one quits.
   let interrupted = false;
   const onInterrupt = () => {
@@ -143,8 +162,18 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     let index = 0;
     let finished = 0;
 
+    /** Transcripts with a line that cannot be read: none of their transactions is sent, so a file
+     * is never reported refused after part of it went out (a caller retrying on exit 2 would
+     * send that part twice). The failure comes before the file's transactions. */
+    const refusedTranscripts = new Map<string, string>();
     const handle = async (item: InputItem, slot: number): Promise<void> => {
+      const whole = item.source.replace(/#\d+$/, '');
+      if (!isFailure(item) && item.source !== whole && refusedTranscripts.has(whole)) {
+        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: `not sent: ${refusedTranscripts.get(whole)!}; nothing from this transcript is sent until it is fixed`, transactions: [] };
+        return;
+      }
       if (isFailure(item)) {
+        if (item.failure.reason === 'bad-transcript') refusedTranscripts.set(item.source, describeUnreadable(item.failure.reason, item.failure.detail));
         results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: describeUnreadable(item.failure.reason, item.failure.detail), transactions: [] };
         return;
       }
@@ -192,19 +221,28 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
           continue;
         }
         try {
-          const delivery = await relay!.deliver(t.bytes, { mailFrom: t.envelope.mailFrom, rcptTo });
+          const delivery = await relay!.deliver(
+            t.bytes,
+            { mailFrom: t.envelope.mailFrom, rcptTo },
+            {
+              // Journaled as soon as the server accepted them, before any retry of the others:
+              // the only window left is between the server's 250 and this fsync.
+              onAccepted: async (accepted, response) => {
+                anyAccepted = true;
+                unanswered = 0;
+                lastAcceptedAt = Date.now();
+                if (journal) await journal.record({ source: item.source, messageId: identity.messageId, sha256: identity.sha256, recipients: accepted, response });
+              },
+            },
+          );
           tx.accepted = delivery.accepted;
           tx.rejected = delivery.rejected;
           tx.response = delivery.response;
-          if (journal && delivery.accepted.length > 0) {
-            await journal.record({ source: item.source, messageId: identity.messageId, sha256: identity.sha256, recipients: delivery.accepted, response: delivery.response });
-          }
+          if (delivery.accepted.length === 0) noteFailure(undefined);
         } catch (err) {
-          const { RelayError } = await import('../../relay/index.js');
           if (!(err instanceof RelayError)) throw err;
           tx.error = err.message;
-          // Nothing answers: the rest of the batch would only pile up the same failure.
-          if (err.transient && err.responseCode === undefined) stoppedBy = err.message;
+          noteFailure(err);
         }
       }
       result.action = actionOf(result, flags.dryRun === true);
@@ -370,12 +408,16 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
   if (options.stoppedBy !== undefined || options.interrupted) {
     lines.push(
       options.stoppedBy !== undefined
-        ? `Stopped early: the relay did not answer (${options.stoppedBy}). Messages after the last one listed were not attempted.`
+        ? `Stopped early: ${options.stoppedBy}. Messages after the last one listed were not attempted.`
         : 'Interrupted: messages after the last one listed were not attempted.',
     );
     lines.push(options.journal ? `Run the same command again to send the rest; the journal ${options.journal} skips what was accepted.` : 'Rerun with --journal FILE next time so a rerun skips what was accepted.');
-  } else if (summary.failed + summary.partial > 0 && options.journal) {
-    lines.push(`Run the same command again to retry; the journal ${options.journal} skips what was accepted.`);
+  } else if (summary.failed + summary.partial > 0) {
+    lines.push(
+      options.journal
+        ? `Run the same command again to retry; the journal ${options.journal} skips what was accepted.`
+        : 'To retry without sending twice, rerun with --journal FILE next time: a rerun then skips what was accepted.',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

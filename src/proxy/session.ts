@@ -1,0 +1,341 @@
+// One client session of the SMTP proxy: its transactions (MAIL, RCPT, DATA), the check, the
+// relaying of the decided parts and the reply. The listener (server.ts) admits and closes
+// sessions; this file does the work inside one, as smtp-server separates its server from its
+// connections.
+//
+// The reply follows what the upstream did, never what it might still do: once the final dot has
+// gone upstream the session waits for the upstream's answer (UPSTREAM_DATA_DONE_TIMEOUT_MS),
+// and shutdown does not cut it. A split's copies go out one at a time; copies the upstream
+// accepted are remembered (delivered-copies.ts), so a failure part-way is a 4xx whose retry
+// delivers only the rest.
+
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { Envelope } from '../message/envelope.js';
+import type { Policy } from '../policy/policy.js';
+import { DataGuard } from './data-guard.js';
+import type { DeliveredCopies } from './delivered-copies.js';
+import { decideMessage, type Decision, type RelayPart, type ViolationAction } from './decide.js';
+import { MAX_LOGGED_RECIPIENTS } from './limits.js';
+import { REPLIES, replyLine, upstreamReply, type SmtpReply } from './replies.js';
+import type { UpstreamClient, UpstreamOutcome } from './upstream.js';
+
+export interface TransactionEvent {
+  event: 'transaction';
+  time: string;
+  session: string;
+  client: string;
+  user?: string;
+  from: string;
+  recipients: number;
+  to: string[];
+  size: number;
+  verdict: string;
+  findings: string[];
+  action: 'relayed' | 'rewritten-bcc' | 'split' | 'blocked' | 'rejected' | 'deferred' | 'refused-upstream' | 'aborted' | 'outcome-unknown';
+  reply: string;
+  upstream?: string;
+  parts?: number;
+  /** Split: copies the upstream accepted in this transaction, and copies skipped because an
+   * earlier attempt delivered them. */
+  delivered?: number;
+  alreadyDelivered?: number;
+  durationMs: number;
+}
+
+/** Bytes of messages held at once across sessions. */
+export interface ByteBudget {
+  readonly used: number;
+  readonly max: number;
+  take(n: number): boolean;
+  give(n: number): void;
+}
+
+export function createByteBudget(max: number): ByteBudget {
+  let used = 0;
+  return {
+    get used() {
+      return used;
+    },
+    max,
+    take(n) {
+      if (used + n > max) return false;
+      used += n;
+      return true;
+    },
+    give(n) {
+      used = Math.max(0, used - n);
+    },
+  };
+}
+
+/** What every session shares: settings, the upstream client, the memory of split copies. */
+export interface SessionContext {
+  policy: Policy;
+  onViolation: ViolationAction;
+  maxMessageBytes: number;
+  maxHeaderBytes: number;
+  maxRecipients: number;
+  upstreamClient: UpstreamClient;
+  budget: ByteBudget;
+  delivered: DeliveredCopies;
+  /** Records what a relay attempt said about the upstream's health. */
+  noteUpstream(outcome: UpstreamOutcome): void;
+  /** The shutdown grace is over: start no further split copy. */
+  graceOver(): boolean;
+  mask(address: string): string;
+  log(event: TransactionEvent): void;
+  warn(message: string): void;
+}
+
+/** The state of one client connection the listener needs (idle or not, cut-able or not). */
+export class ProxySession {
+  readonly id: string;
+  readonly remoteAddress: string;
+  /** When the session last became idle (no transaction open); undefined inside a transaction. */
+  idleSince: number | undefined;
+  /** Receiving DATA from the client. */
+  receiving = false;
+  /** Between the end of DATA and the reply (checking, relaying). */
+  busy = false;
+  /** Message data of this session went upstream and its reply is awaited: never cut. */
+  committed = false;
+  /** A reply to send and close with once the transaction in progress is answered. */
+  closeAfterReply: SmtpReply | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  sessionTimer: NodeJS.Timeout | undefined;
+
+  constructor(id: string, remoteAddress: string, now: number) {
+    this.id = id;
+    this.remoteAddress = remoteAddress;
+    this.idleSince = now;
+  }
+
+  /** Not inside a transaction: may be closed to make room. */
+  get idle(): boolean {
+    return this.idleSince !== undefined && !this.receiving && !this.busy;
+  }
+
+  clearTimers(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.sessionTimer) clearTimeout(this.sessionTimer);
+    this.idleTimer = undefined;
+    this.sessionTimer = undefined;
+  }
+}
+
+interface Handled {
+  verdict: string;
+  findings: string[];
+  action: TransactionEvent['action'];
+  /** The reply sent, or what happened instead when none was. */
+  reply: SmtpReply | string;
+  upstream?: string;
+  parts?: number;
+  delivered?: number;
+  alreadyDelivered?: number;
+}
+
+const now = () => new Date().toISOString();
+
+function smtpError(r: SmtpReply): Error {
+  return Object.assign(new Error(r.text), { responseCode: r.code });
+}
+
+function describeOutcome(o: UpstreamOutcome): string {
+  if (o.kind === 'unreachable') return `${o.timedOut ? 'timed out' : 'unreachable'}: ${o.reason}`;
+  if (o.kind === 'unknown') return `outcome unknown: ${o.reason}`;
+  return `${o.code} ${o.response}`.replace(/^(\d{3}) \1 /, '$1 ');
+}
+
+/** The SIZE a client declared at MAIL FROM, if any. */
+function declaredSize(address: SMTPServerAddress): number | undefined {
+  const args = address.args as Record<string, unknown> | false | undefined;
+  const size = args ? args['SIZE'] : undefined;
+  const n = typeof size === 'string' ? Number(size) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * Relays the parts of a decision one at a time (the decision may produce them lazily) and picks
+ * the reply from what the upstream did. `original` is the message as the client sent it (the
+ * key of the split memory).
+ */
+async function relayParts(ctx: SessionContext, session: ProxySession, decision: Extract<Decision, { kind: 'relay' }>, envelope: Envelope, original: Uint8Array): Promise<Handled> {
+  const split = decision.action === 'split';
+  const key = split ? ctx.delivered.keyOf(original, envelope.mailFrom) : undefined;
+  const codes = decision.findings.map((f) => f.code);
+  const total = decision.partCount;
+  let deliveredNow = 0;
+  let alreadyDelivered = 0;
+  let stopped: UpstreamOutcome | SmtpReply | undefined;
+  let permanent: UpstreamOutcome | undefined;
+  let last: UpstreamOutcome | undefined;
+  const parts: Iterable<RelayPart> = decision.parts;
+  // Copies are made one at a time as the loop asks for them (decideDelivery's transactions()).
+  for (const part of parts) {
+    let rcptTo = part.envelope.rcptTo;
+    if (key !== undefined) {
+      rcptTo = rcptTo.filter((r) => !ctx.delivered.has(key, r));
+      if (rcptTo.length === 0) {
+        alreadyDelivered++;
+        continue;
+      }
+    }
+    if (split && ctx.graceOver()) {
+      stopped = REPLIES.shuttingDown();
+      break;
+    }
+    const outcome = await ctx.upstreamClient.relay({ mailFrom: part.envelope.mailFrom, rcptTo }, part.bytes, {
+      onDataSent: () => {
+        session.committed = true;
+      },
+    });
+    session.committed = false;
+    last = outcome;
+    ctx.noteUpstream(outcome);
+    if (outcome.kind === 'accepted') {
+      deliveredNow++;
+      if (key !== undefined) ctx.delivered.add(key, rcptTo);
+      continue;
+    }
+    if (outcome.kind === 'unknown') ctx.warn(`outcome unknown: the upstream connection was lost after the message data (${outcome.reason}); the client is told 451 and its retry may deliver a second copy`);
+    // A split copy refused for good: the other recipients still get theirs.
+    if (split && outcome.kind === 'refused' && outcome.code >= 500 && outcome.stage !== 'auth' && outcome.stage !== 'other') {
+      permanent ??= outcome;
+      continue;
+    }
+    stopped = outcome;
+    break;
+  }
+
+  const handled = (reply: SmtpReply, action: TransactionEvent['action']): Handled => {
+    const h: Handled = { verdict: decision.verdict, findings: codes, action, reply };
+    if (last) h.upstream = describeOutcome(last);
+    if (split) {
+      h.parts = total;
+      h.delivered = deliveredNow;
+      if (alreadyDelivered > 0) h.alreadyDelivered = alreadyDelivered;
+    }
+    return h;
+  };
+  const failure = stopped ?? permanent;
+  if (!failure) {
+    if (!split) return handled(upstreamReply(last!, envelope.rcptTo.length), decision.action);
+    const text = `2.0.0 Ok: relayed ${total} split copies${alreadyDelivered > 0 ? ` (${alreadyDelivered} delivered by an earlier attempt)` : ''}`;
+    return handled({ code: 250, text: last ? `${text} (upstream: ${describeOutcome(last)})`.slice(0, 400) : text }, decision.action);
+  }
+  const failureReply = 'code' in failure && !('kind' in failure) ? failure : upstreamReply(failure as UpstreamOutcome, envelope.rcptTo.length);
+  const unknown = 'kind' in failure && failure.kind === 'unknown';
+  const action: TransactionEvent['action'] = unknown ? 'outcome-unknown' : failureReply.code < 500 ? 'deferred' : 'refused-upstream';
+  if (deliveredNow + alreadyDelivered === 0) return handled(failureReply, action);
+  // Part of a split went out and cannot be recalled: 4xx (never 5xx, the message was partly
+  // delivered), and the memory makes the retry send only the copies not yet delivered.
+  return handled(REPLIES.splitDeferred(deliveredNow + alreadyDelivered, total, failureReply), action);
+}
+
+async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope): Promise<Handled> {
+  if (guard.dropped && !guard.oversized) return { verdict: 'unchecked', findings: [], action: 'deferred', reply: REPLIES.tooBusy() };
+  const decision = decideMessage(guard, envelope, { policy: ctx.policy, onViolation: ctx.onViolation, maxHeaderBytes: ctx.maxHeaderBytes });
+  if (decision.kind === 'reject') {
+    return { verdict: decision.verdict, findings: decision.findings.map((f) => f.code), action: decision.action, reply: decision.reply };
+  }
+  return relayParts(ctx, session, decision, envelope, guard.message()!);
+}
+
+export type { Handled };
+
+export function logTransaction(ctx: SessionContext, smtpSession: SMTPServerSession, envelope: Envelope, size: number, started: number, h: Handled): void {
+  const event: TransactionEvent = {
+    event: 'transaction',
+    time: now(),
+    session: smtpSession.id,
+    client: smtpSession.remoteAddress,
+    from: ctx.mask(envelope.mailFrom),
+    recipients: envelope.rcptTo.length,
+    to: envelope.rcptTo.slice(0, MAX_LOGGED_RECIPIENTS).map(ctx.mask),
+    size,
+    verdict: h.verdict,
+    findings: h.findings,
+    action: h.action,
+    reply: typeof h.reply === 'string' ? h.reply : replyLine(h.reply),
+    durationMs: Date.now() - started,
+  };
+  const user = smtpSession.user as unknown;
+  if (typeof user === 'string') event.user = user;
+  if (h.upstream !== undefined) event.upstream = h.upstream;
+  if (h.parts !== undefined) event.parts = h.parts;
+  if (h.delivered !== undefined) event.delivered = h.delivered;
+  if (h.alreadyDelivered !== undefined) event.alreadyDelivered = h.alreadyDelivered;
+  ctx.log(event);
+}
+
+/** MAIL FROM: a declared SIZE that does not fit in the in-flight budget is deferred at once. */
+export function checkMailFrom(ctx: SessionContext, address: SMTPServerAddress): SmtpReply | undefined {
+  const size = declaredSize(address);
+  if (size !== undefined && size <= ctx.maxMessageBytes && ctx.budget.used + size > ctx.budget.max) return REPLIES.tooBusy();
+  return undefined;
+}
+
+export function checkRcptTo(ctx: SessionContext, smtpSession: SMTPServerSession): SmtpReply | undefined {
+  if (smtpSession.envelope.rcptTo.length >= ctx.maxRecipients) return REPLIES.tooManyRecipients(ctx.maxRecipients);
+  return undefined;
+}
+
+/**
+ * DATA: watches the bytes (size, bare line ends, the in-flight budget), then checks, relays and
+ * answers. `respond` sends the reply (the listener decides what happens to the connection after).
+ */
+export function receiveData(ctx: SessionContext, session: ProxySession, stream: SMTPServerDataStream, smtpSession: SMTPServerSession, respond: (reply: SmtpReply) => void): void {
+  const started = Date.now();
+  session.receiving = true;
+  const declared = smtpSession.envelope.mailFrom ? declaredSize(smtpSession.envelope.mailFrom) : undefined;
+  const guard = new DataGuard(ctx.maxMessageBytes, declared);
+  const envelope: Envelope = {
+    mailFrom: smtpSession.envelope.mailFrom ? smtpSession.envelope.mailFrom.address : '',
+    rcptTo: smtpSession.envelope.rcptTo.map((r) => r.address),
+  };
+  let held = 0;
+  const giveBack = () => {
+    ctx.budget.give(held);
+    held = 0;
+  };
+  let ended = false;
+  stream.on('data', (chunk: Buffer) => {
+    guard.push(chunk);
+    if (guard.dropped || guard.oversized) return;
+    // Each byte held counts once, from arrival to the reply; past the budget the message is
+    // dropped (and answered 452 at its end), not buffered.
+    if (ctx.budget.take(chunk.length)) held += chunk.length;
+    else {
+      guard.drop();
+      giveBack();
+    }
+  });
+  stream.on('error', () => {
+    // The client went away mid-message: nothing to answer, nothing relayed.
+    if (ended) return;
+    ended = true;
+    session.receiving = false;
+    guard.release();
+    giveBack();
+    logTransaction(ctx, smtpSession, envelope, guard.bytes, started, { verdict: 'incomplete', findings: [], action: 'aborted', reply: 'client disconnected during DATA' });
+  });
+  stream.on('end', () => {
+    if (ended) return;
+    ended = true;
+    session.receiving = false;
+    session.busy = true;
+    // Bytes past the size limit were not kept: give their budget back now.
+    if (guard.oversized) giveBack();
+    handleMessage(ctx, session, guard, envelope)
+      .catch((): Handled => ({ verdict: 'error', findings: [], action: 'deferred', reply: REPLIES.internalError() }))
+      .then((done) => {
+        guard.release();
+        giveBack();
+        logTransaction(ctx, smtpSession, envelope, guard.bytes, started, done);
+        respond(typeof done.reply === 'string' ? REPLIES.internalError() : done.reply);
+      });
+  });
+}
+
+export { smtpError };

@@ -1,0 +1,65 @@
+// SMTP transcripts as clients really write them: AUTH exchanges, BDAT, replies interleaved.
+import { describe, expect, it } from 'vitest';
+import { parseSmtpTranscript } from '../../src/message/smtp-transcript.js';
+
+const MESSAGE = ['DATA', 'From: a@corp.example', 'To: b@corp.example', 'Subject: t', '', 'hi', '.'];
+const ENVELOPE = ['MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>'];
+const parse = (lines: string[]) => parseSmtpTranscript(Buffer.from(`${lines.join('\r\n')}\r\n`, 'latin1'));
+
+describe('AUTH exchanges are read, not refused', () => {
+  it.each([
+    ['AUTH LOGIN, two base64 lines', ['AUTH LOGIN', 'dXNlcg==', 'cGFzcw==']],
+    ['AUTH LOGIN with the user as initial response', ['AUTH LOGIN dXNlcg==', 'cGFzcw==']],
+    ['AUTH PLAIN, one line', ['AUTH PLAIN', 'AHVzZXIAcGFzcw==']],
+    ['AUTH PLAIN with initial response', ['AUTH PLAIN AHVzZXIAcGFzcw==']],
+    ['AUTH CRAM-MD5', ['AUTH CRAM-MD5', 'dXNlciA5YjkxZjM1ZmE0ZGVhZjU1ZTM0ZTFlOTdmYjk2ZWIyMQ==']],
+    ['AUTH XOAUTH2 with a token', ['AUTH XOAUTH2 dXNlcj1hQGIBYXV0aD1CZWFyZXIgeHl6AQE=']],
+    ['AUTH LOGIN with server replies', ['AUTH LOGIN', '334 VXNlcm5hbWU6', 'dXNlcg==', '334 UGFzc3dvcmQ6', 'cGFzcw==', '235 2.7.0 Authentication successful']],
+    ['AUTH LOGIN refused after the user (reply ends it)', ['AUTH LOGIN', '334 VXNlcm5hbWU6', 'dXNlcg==', '535 5.7.8 no', 'AUTH PLAIN AHVzZXIAcGFzcw==', '235 ok']],
+    ['AUTH LOGIN cancelled with *', ['AUTH LOGIN', '*', 'AUTH PLAIN AHVzZXIAcGFzcw==']],
+    ['an unknown mechanism with two base64 lines', ['AUTH SCRAM-SHA-256', 'biwsbj11c2VyLHI9cm9t', 'Yz1iaXdzLHI9cm9t']],
+  ])('%s', (_name, auth) => {
+    const t = parse(['EHLO client.example', ...auth, ...ENVELOPE, ...MESSAGE, 'QUIT']);
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+    expect(t.transactions[0]!.envelope).toEqual({ mailFrom: 'a@corp.example', rcptTo: ['b@corp.example'] });
+  });
+
+  it('a command right after AUTH LOGIN (no continuation given) is read as a command, even a bare DATA or QUIT', () => {
+    const t = parse(['EHLO c', 'AUTH LOGIN', ...ENVELOPE, ...MESSAGE, 'QUIT']);
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+  });
+
+  it('a line that is neither a command nor a continuation is still a problem', () => {
+    const t = parse(['EHLO c', 'AUTH PLAIN AHVzZXIAcGFzcw==', 'hello there', ...ENVELOPE, ...MESSAGE]);
+    expect(t.problems.map((p) => p.line)).toEqual([3]);
+  });
+});
+
+describe('other commands clients send', () => {
+  it.each(['ETRN example.com', 'HELP', 'NOOP', 'RSET', 'VRFY postmaster', 'XCLIENT ADDR=1.2.3.4', 'STARTTLS'])('%s is read, not refused', (command) => {
+    const t = parse(['EHLO c', command, ...ENVELOPE, ...MESSAGE]);
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+  });
+
+  it('BDAT chunks (CHUNKING) make one message, byte for byte, with the envelope', () => {
+    const part1 = 'From: a@corp.example\r\nTo: b@corp.example\r\n';
+    const part2 = 'Subject: t\r\n\r\n.hi\r\n';
+    const text = ['EHLO c', ...ENVELOPE, `BDAT ${part1.length}`].join('\r\n') + '\r\n' + part1 + `BDAT ${part2.length} LAST\r\n` + part2 + 'QUIT\r\n';
+    const t = parseSmtpTranscript(Buffer.from(text, 'latin1'));
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+    // No dot-unstuffing in BDAT: ".hi" stays.
+    expect(Buffer.from(t.transactions[0]!.data).toString('latin1')).toBe(part1 + part2);
+    expect(t.transactions[0]!.envelope.rcptTo).toEqual(['b@corp.example']);
+  });
+
+  it('a BDAT size that does not match the bytes is a problem, not a guess', () => {
+    const text = ['EHLO c', ...ENVELOPE, 'BDAT 5 LAST', 'From: a@corp.example', 'QUIT'].join('\r\n') + '\r\n';
+    const t = parseSmtpTranscript(Buffer.from(text, 'latin1'));
+    expect(t.problems).toHaveLength(1);
+    expect(t.transactions).toHaveLength(0);
+  });
+});
