@@ -92,6 +92,18 @@ const BY_TYPE: Record<string, AttachmentFormat> = {
 /** Types that never hold a readable list: pictures, sound, film, signatures, fonts. */
 const NOT_LISTS = /^(?:image|audio|video|font|model)\/|^application\/(?:pkcs7-signature|x-pkcs7-signature|pgp-signature|pgp-keys|ms-tnef|vnd\.ms-tnef)$/;
 
+/** File names inside a zip that hold no readable list (pictures, sound, film, fonts, programs). */
+const NOT_LIST_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'bmp', 'tif', 'tiff', 'svg', 'webp', 'heic', 'ico', 'emf', 'wmf', 'mp3', 'mp4', 'm4a', 'wav', 'mov', 'avi', 'mkv', 'ttf', 'otf', 'woff', 'woff2', 'exe', 'dll', 'so', 'dylib', 'class', 'jar']);
+
+/** The format of a member of a zip attachment, from its name; undefined for pictures and the like. */
+export function memberFormat(name: string): AttachmentFormat | undefined {
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  const ext = extensionOf(base);
+  if (ext !== undefined && NOT_LIST_EXTENSIONS.has(ext)) return undefined;
+  if (ext !== undefined && ['csv', 'tsv', 'txt', 'vcf', 'vcard'].includes(ext)) return 'text';
+  return attachmentFormat('application/octet-stream', base);
+}
+
 function extensionOf(fileName: string | undefined): string | undefined {
   if (fileName === undefined) return undefined;
   const dot = fileName.lastIndexOf('.');

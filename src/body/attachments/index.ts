@@ -4,7 +4,7 @@
 // are required on first use, so a message without such an attachment never loads them.
 
 import { findAddresses } from '../addresses.js';
-import { attachmentFormat, type AttachmentFormat } from '../attachment-kind.js';
+import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
 import { decodeBytes, type BinaryPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
 import { scanCalendar } from './calendar.js';
@@ -138,9 +138,8 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
 function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget, out: AttachmentScan): void {
   for (const e of entries) {
     if (e.name.endsWith('/')) continue;
-    const format = attachmentFormat('application/octet-stream', e.name.slice(e.name.lastIndexOf('/') + 1)) ?? (/\.(csv|tsv|txt|vcf|vcard)$/i.test(e.name) ? 'text' : undefined);
+    const format = memberFormat(e.name);
     if (format === undefined) continue; // pictures and the like
-    const memberFormat: AttachmentFormat = /\.(csv|tsv|txt|vcf|vcard)$/i.test(e.name) ? 'text' : format;
     let member: Buffer;
     try {
       member = readZipEntry(bytes, e, budget, MAX_ATTACHMENT_BYTES);
@@ -150,7 +149,7 @@ function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateB
       continue;
     }
     try {
-      scanFile({ bytes: member, format: memberFormat, entry: e.name }, budget, out);
+      scanFile({ bytes: member, format, entry: e.name }, budget, out);
     } catch (err) {
       out.notScanned.push(refusal(err, e.name));
     }

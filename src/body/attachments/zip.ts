@@ -119,10 +119,10 @@ export function listZip(input: Uint8Array): ZipEntry[] {
 }
 
 /**
- * One entry's bytes. Bounded three ways: the declared ratio is checked before inflating; the
- * inflated output stops at MAX_COMPRESSION_RATIO times the compressed size, at the message's
- * remaining budget and at `maxBytes`; and an entry that inflates to another size than it
- * declares is refused (its content differs between readers).
+ * One entry's bytes. The declared size is held to MAX_COMPRESSION_RATIO, the message's remaining
+ * budget and `maxBytes` before anything is inflated; inflating stops one byte past the declared
+ * size; an entry that inflates to another size than it declares is refused (readers that trust
+ * the declaration would see other content).
  */
 export function readZipEntry(input: Uint8Array, entry: ZipEntry, budget: InflateBudget, maxBytes: number): Buffer {
   const b = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
@@ -140,15 +140,12 @@ export function readZipEntry(input: Uint8Array, entry: ZipEntry, budget: Inflate
   if (entry.method === 0) out = raw;
   else {
     zlib ??= require('node:zlib') as typeof import('node:zlib');
-    const cap = Math.min(Math.max(entry.compressedSize, 1) * MAX_COMPRESSION_RATIO, budget.remaining, maxBytes);
+    // The declared size passed the ratio and budget checks above; one byte more proves a lie, so
+    // a bomb that declares little stops there instead of at the limits.
     try {
-      out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(cap, 1) });
+      out = zlib.inflateRawSync(raw, { maxOutputLength: entry.size + 1 });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE') {
-        const ratioBound = cap === Math.max(entry.compressedSize, 1) * MAX_COMPRESSION_RATIO;
-        throw new ZipRefused(ratioBound ? 'compression-ratio' : 'too-large', entry.name);
-      }
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ZipRefused('unreadable', `${entry.name}: inflates to more than the ${entry.size} bytes it declares`);
       throw new ZipRefused('unreadable', `${entry.name}: ${(err as Error).message}`);
     }
   }
