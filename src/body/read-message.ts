@@ -8,10 +8,11 @@ import type { InputItem, InputMessage } from '../io/inputs.js';
 import { readHeaderBlock } from '../message/header-block.js';
 import { bodyWorthScanning } from './mime.js';
 
-/** Bytes of one message read for the body scan. The text body and text attachments come first
- * in real mail, and ten distinct addresses of a pasted list or CSV show within its first KBs;
- * past this a message is mostly attachments (a 100-MB message costs 1 MiB, not 100). */
-export const MAX_SCANNED_MESSAGE_BYTES = 1024 * 1024;
+/** Bytes of one message read for the body scan. Attachments are opened whole (a workbook's
+ * directory is at its end), and providers refuse messages past 25-35 MB (base64 included), so
+ * every sendable message fits; a larger one is read this far, and an attachment cut off by it is
+ * ATTACHMENT_NOT_SCANNED, never clean. Messages without attachments are small and read whole anyway. */
+export const MAX_SCANNED_MESSAGE_BYTES = 48 * 1024 * 1024;
 
 export async function readWholeForScan(item: InputMessage): Promise<Uint8Array | undefined> {
   if (item.complete) return item.bytes;

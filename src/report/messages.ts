@@ -168,6 +168,18 @@ function attachmentName(a: { fileName?: string; part: string }): string {
   return a.fileName !== undefined ? `the attachment "${a.fileName}"` : `the attachment in part ${a.part}`;
 }
 
+/**
+ * Why mailguard fix leaves a message alone although it could rewrite its header: the list travels
+ * in an attachment or invitation that a header rewrite does not change. Undefined when none.
+ */
+export function unfixableByRewrite(findings: readonly Finding[]): string | undefined {
+  const f = findings.find((x) => x.code === 'EXPOSED_ATTENDEES' || x.code === 'ADDRESS_LIST_IN_ATTACHMENT' || (x.code === 'ATTACHMENT_NOT_SCANNED' && x.severity === 'error'));
+  if (f === undefined) return undefined;
+  if (f.code === 'EXPOSED_ATTENDEES') return 'the calendar invitation lists its attendees to every invitee, and moving recipients to Bcc does not change it: send one invitation per attendee, or hide the guest list before sending';
+  if (f.code === 'ADDRESS_LIST_IN_ATTACHMENT') return `the address list is inside ${f.args.fileName !== undefined ? `the attachment "${f.args.fileName}"` : 'an attachment'}, which a header rewrite cannot clean: remove the list (and hidden sheets, rows and columns) from the file and send again`;
+  return 'an attachment could not be scanned and the policy blocks what is not scanned: a header rewrite cannot make it safe';
+}
+
 /** Example addresses a finding quotes, for the human report. */
 export function findingExamples(f: Finding): string[] {
   if (f.code === 'EXPOSED_RECIPIENTS' || f.code === 'EXPOSED_REPLY_ADDRESSES' || f.code === 'ADDRESS_LIST_IN_BODY' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || f.code === 'EXPOSED_ATTENDEES') return f.args.examples;

@@ -8,7 +8,7 @@ import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { printable } from '../../report/human.js';
-import { describeUnreadable } from '../../report/messages.js';
+import { describeUnreadable, unfixableByRewrite } from '../../report/messages.js';
 import { maskAddress } from '../../report/redact.js';
 import type { RewritePlan, SplitCopy } from '../../rewrite/plan.js';
 import { rewriteToBcc } from '../../rewrite/bcc.js';
@@ -116,6 +116,13 @@ function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings:
     const f = check.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
     result.action = 'refused';
     result.reason = `not a message (${f?.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable'}).`;
+    return { result, messages: [] };
+  }
+  // A list in an attachment or invitation survives any header rewrite: refuse, with the reason.
+  const inAttachment = unfixableByRewrite(check.findings);
+  if (inAttachment !== undefined) {
+    result.action = 'refused';
+    result.reason = `${inAttachment}.`;
     return { result, messages: [] };
   }
   const unsafe = check.findings.find((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER');
