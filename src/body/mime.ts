@@ -55,13 +55,23 @@ export interface TextPart {
   truncated: boolean;
 }
 
+/** Formats whose content the attachment scan reads; the others are only identified. */
+const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'text']);
+
+/** Bytes decoded of an attachment that is only identified (pdf, legacy office, archives, unknown). */
+const SNIFF_BYTES = 4096;
+
+function isZipSignature(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4;
+}
+
 /** A part the attachment scan opens: calendars, workbooks, documents, archives (decoded bytes). */
 export interface BinaryPart {
   part: string;
   contentType: string;
   fileName?: string;
   format: AttachmentFormat;
-  /** Decoded content, at most MAX_ATTACHMENT_BYTES. */
+  /** Decoded content, at most MAX_ATTACHMENT_BYTES (the first SNIFF_BYTES of a format that is only identified). */
   bytes: Buffer;
   /** The charset parameter (calendars are text). */
   charset?: string;
@@ -354,8 +364,12 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   if (!html && !isTextLike(type.type, entity.fileName)) {
     const format = attachmentFormat(type.type, entity.fileName);
     if (format === undefined) return;
-    const { bytes, truncated } = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
-    const out: BinaryPart = { part: partName, contentType: type.type, format, bytes, truncated, forwarded };
+    // Formats that are only reported (pdf, xls, rar, unknown) need their first bytes, to tell what
+    // they really are; an unknown file that turns out to be a zip is decoded whole after all.
+    let decoded = decodeContent(body, encoding, READ_FORMATS.has(format) ? MAX_ATTACHMENT_BYTES : SNIFF_BYTES);
+    if (format === 'unknown' && isZipSignature(decoded.bytes)) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
+    const { bytes, truncated } = decoded;
+    const out: BinaryPart = { part: partName, contentType: type.type, format, bytes, truncated: truncated && (READ_FORMATS.has(format) || format === 'unknown' && isZipSignature(bytes)), forwarded };
     if (entity.fileName !== undefined) out.fileName = entity.fileName;
     const charset = type.params.get('charset');
     if (charset !== undefined) out.charset = charset;

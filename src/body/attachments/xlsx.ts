@@ -49,13 +49,28 @@ function relsOf(a: Archive, part: string): Map<string, { target: string; type: s
   return out;
 }
 
-/** "BC12" -> column 55 (1-based), row 12; undefined when not a cell reference. */
+/** "BC12" -> column 55 (1-based), row 12; undefined when not a cell reference. Hand-written:
+ * it runs for every cell of every sheet. */
 export function cellRef(ref: string): { col: number; row: number } | undefined {
-  const m = /^\$?([A-Za-z]{1,3})\$?(\d{1,7})$/.exec(ref);
-  if (!m) return undefined;
+  let i = ref.charCodeAt(0) === 0x24 ? 1 : 0;
   let col = 0;
-  for (const ch of m[1]!.toUpperCase()) col = col * 26 + (ch.charCodeAt(0) - 64);
-  return { col, row: Number(m[2]) };
+  const start = i;
+  for (; i < ref.length; i++) {
+    const c = ref.charCodeAt(i) | 0x20; // lower case
+    if (c < 0x61 || c > 0x7a) break;
+    col = col * 26 + (c - 0x60);
+  }
+  if (i === start || i - start > 3) return undefined;
+  if (ref.charCodeAt(i) === 0x24) i++;
+  let row = 0;
+  const digits = i;
+  for (; i < ref.length; i++) {
+    const c = ref.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+    row = row * 10 + (c - 0x30);
+  }
+  if (i === digits || i - digits > 7) return undefined;
+  return { col, row };
 }
 
 function truthy(v: string | undefined): boolean {
@@ -81,6 +96,8 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
       if (rel) sheets.push({ name: attr(attrs, 'name') ?? '?', state: attr(attrs, 'state') ?? 'visible', part: rel.target });
     },
   });
+  // One domain cache for every cell of the workbook: a list repeats its domains.
+  const domains = new Map<string, string | undefined>();
   // Shared strings: only those holding an address are kept (index -> addresses).
   const shared = new Map<number, string[]>();
   const sharedUsed = new Set<number>();
@@ -91,6 +108,7 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
     if (ss) {
       let index = -1;
       let buf: string[] = [];
+      const found = new Set<string>();
       let inSi = false;
       parseXml(ss, {
         onopentag(name) {
@@ -106,10 +124,11 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
         onclosetag(name) {
           if (localName(name) !== 'si') return;
           inSi = false;
-          const text = buf.join('');
+          const text = buf.length === 1 ? buf[0]! : buf.join('');
           if (text.includes('@')) {
-            const found = findAddresses(text);
+            findAddresses(text, found, domains);
             if (found.size > 0) shared.set(index, [...found]);
+            found.clear();
           }
         },
       });
@@ -132,7 +151,7 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
     let cellType = '';
     let cellHidden = false;
     let inCell = false;
-    let text: string[] = [];
+    let text = '';
     const why = new Set<string>();
     parseXml(xml, {
       onopentag(name, attrs) {
@@ -160,28 +179,31 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
             if (ref) row = ref.row;
             cellType = attr(attrs, 't') ?? 'n';
             inCell = true;
-            text = [];
+            text = '';
             cellHidden = false;
             if (rowHidden) (cellHidden = true), why.add('hidden-rows');
-            else if (hiddenCols.some(([lo, hi]) => col >= lo && col <= hi)) (cellHidden = true), why.add('hidden-columns');
+            else if (hiddenCols.length > 0 && hiddenCols.some(([lo, hi]) => col >= lo && col <= hi)) (cellHidden = true), why.add('hidden-columns');
             if (range && (col < range.c1 || col > range.c2 || row < range.r1 || row > range.r2)) (cellHidden = true), why.add('outside-used-range');
             break;
           }
         }
       },
       ontext(t) {
-        if (inCell) text.push(t);
+        if (inCell) text += t;
       },
       onclosetag(name) {
-        if (localName(name) !== 'c') return;
+        if (name !== 'c' && localName(name) !== 'c') return;
         inCell = false;
-        const value = text.join('');
+        const value = text;
         let found: Iterable<string> = [];
         if (cellType === 's') {
           const i = Number(value.trim());
+          const list = shared.get(i);
+          if (list === undefined) return;
           sharedUsed.add(i);
-          found = shared.get(i) ?? [];
-        } else if (value.includes('@')) found = findAddresses(value);
+          found = list;
+        } else if (value.includes('@')) found = findAddresses(value, new Set(), domains);
+        else return;
         for (const addr of found) {
           if (cellHidden || sheetHidden) {
             if (!unit.addresses.has(addr)) unit.hiddenAddresses.add(addr);
