@@ -51,11 +51,6 @@ export function scanMessage(message: Uint8Array, options: Pick<BodyScanOptions, 
   return { parts: addressesOfTextParts(found.text), attachments };
 }
 
-/** Scans every text part of a whole message. `header` may be passed when already read. */
-export function scanBody(message: Uint8Array, options: Pick<BodyScanOptions, 'maxPartBytes'>, header?: HeaderBlock): PartAddresses[] {
-  return scanMessage(message, options, header).parts;
-}
-
 function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
   const out: PartAddresses[] = [];
   for (const p of textParts) {

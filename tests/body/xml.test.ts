@@ -3,6 +3,7 @@
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { decodeXmlEntities, htmlparser2Xml, parseXml, type XmlHandler } from '../../src/body/attachments/xml.js';
+import { cellRef } from '../../src/body/attachments/xlsx.js';
 import { addresses, buildDocx, buildOds, buildXlsx } from '../helpers/office-files.js';
 
 function events(xml: string, parse: (x: string, h: XmlHandler) => void): string[] {
@@ -57,5 +58,20 @@ describe('the fast XML reader', () => {
 
   it('decodes character references and the five predefined entities only', () => {
     expect(decodeXmlEntities('a&#64;b &#x40; &amp;lt; &nbsp; &#0;')).toBe('a@b @ &lt; &nbsp; &#0;');
+  });
+});
+
+describe('cell references', () => {
+  it.each([
+    ['A1', { col: 1, row: 1 }],
+    ['z10', { col: 26, row: 10 }],
+    ['AA3', { col: 27, row: 3 }],
+    ['$XFD$1048576', { col: 16384, row: 1048576 }],
+    ['ABCD1', undefined],
+    ['A', undefined],
+    ['1A', undefined],
+    ['A1B', undefined],
+  ])('%s', (ref, expected) => {
+    expect(cellRef(ref)).toEqual(expected);
   });
 });

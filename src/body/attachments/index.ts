@@ -13,8 +13,7 @@ import { scanXlsx } from './xlsx.js';
 import type { AttachmentScan, NotScanned, ScanUnit } from './types.js';
 import { listZip, looksLikeZip, readZipEntry, ZipRefused, type InflateBudget, type ZipEntry } from './zip.js';
 
-export type { AttachmentScan, CalendarScan, NotScanned, ScanUnit, UnitLocation } from './types.js';
-export type { InflateBudget } from './zip.js';
+export type { AttachmentScan } from './types.js';
 
 const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 /** "EncryptionInfo" in UTF-16LE: the stream a password-protected OOXML file keeps in its CFB container. */

@@ -21,7 +21,7 @@ function read(a: Archive, name: string): Buffer | undefined {
 }
 
 /** Resolves a relationship target against the folder of the part that names it. */
-export function resolvePartName(base: string, target: string): string {
+function resolvePartName(base: string, target: string): string {
   if (target.startsWith('/')) return target.slice(1);
   const dir = base.includes('/') ? base.slice(0, base.lastIndexOf('/') + 1) : '';
   const parts: string[] = [];
