@@ -181,3 +181,56 @@ export function makeSmallMessages(count: number, seed: number): Array<{ from: st
   }
   return out;
 }
+
+/**
+ * A message with one xlsx attachment of about `bytes` (compressed): a visible sheet of 20 rows
+ * and a hidden sheet of applicants (name, address, city, reference), addresses as shared strings
+ * as Excel writes them. Built with fflate (a devDependency; the bench is development tooling).
+ */
+export async function writeWorkbookMessage(file: string, bytes: number, seed: number): Promise<{ rows: number; xlsxBytes: number }> {
+  const { strToU8, zipSync } = await import('fflate');
+  const rand = createRandom(seed);
+  const build = (rows: number) => {
+    const strings: string[] = [];
+    const cell = (ref: string, v: string) => {
+      strings.push(v);
+      return `<c r="${ref}" t="s"><v>${strings.length - 1}</v></c>`;
+    };
+    const sheet = (n: number, prefix: string) => {
+      const out: string[] = [];
+      for (let r = 1; r <= n; r++) {
+        const first = FIRST[Math.floor(rand() * FIRST.length)]!;
+        const last = LAST[Math.floor(rand() * LAST.length)]!;
+        const org = r % 3 === 0 ? CONSUMER_DOMAINS[r % CONSUMER_DOMAINS.length]! : orgDomain(Math.floor(rand() * 5000));
+        out.push(`<row r="${r}">${cell(`A${r}`, `${first} ${last}`)}${cell(`B${r}`, `${prefix}${r}.${first.toLowerCase()}@${org}`)}${cell(`C${r}`, `City ${Math.floor(rand() * 900)}`)}<c r="D${r}"><v>${Math.floor(rand() * 1e9)}</v></c></row>`);
+      }
+      return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:D${n}"/><sheetData>${out.join('')}</sheetData></worksheet>`;
+    };
+    const s1 = sheet(20, 'v');
+    const s2 = sheet(rows, 'a');
+    const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    return zipSync({
+      '[Content_Types].xml': strToU8('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>'),
+      '_rels/.rels': strToU8('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+      'xl/workbook.xml': strToU8('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Summary" sheetId="1" r:id="rId1"/><sheet name="Applicants" sheetId="2" state="hidden" r:id="rId2"/></sheets></workbook>'),
+      'xl/_rels/workbook.xml.rels': strToU8('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="x/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="x/sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+      'xl/worksheets/sheet1.xml': strToU8(s1),
+      'xl/worksheets/sheet2.xml': strToU8(s2),
+      'xl/sharedStrings.xml': strToU8(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${strings.map((s) => `<si><t>${esc(s)}</t></si>`).join('')}</sst>`),
+    });
+  };
+  // Size the sheet from a sample: compressed bytes grow linearly with rows.
+  const sample = build(5000).length;
+  const rows = Math.max(100, Math.round((5000 * bytes) / sample));
+  const xlsx = Buffer.from(build(rows));
+  const b64 = xlsx.toString('base64').replace(/.{76}/g, '$&\r\n');
+  const boundary = '=_bench_xlsx_4b1e';
+  const message =
+    headerBlock(rand, 1, ['colleague@corp-bench.com'], [], `Content-Type: multipart/mixed; boundary="${boundary}"\r\n`) +
+    '\r\n' +
+    `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe figures are attached.\r\n` +
+    `--${boundary}\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name="figures.xlsx"\r\n` +
+    `Content-Disposition: attachment; filename="figures.xlsx"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}\r\n--${boundary}--\r\n`;
+  await writeFile(file, message);
+  return { rows, xlsxBytes: xlsx.length };
+}

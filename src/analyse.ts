@@ -1,6 +1,6 @@
 // The check pipeline's core: bytes and a policy in, a result out. Pure: no I/O, no printing.
 
-import type { Finding, FindingCode } from './findings.js';
+import { BODY_SCAN_CODES, type Finding, type FindingCode } from './findings.js';
 import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
@@ -9,7 +9,9 @@ import { decodeHeaderText } from './body/mime.js';
 import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
 import type { BodyScanOptions } from './body/settings.js';
+import { scanMessage } from './body/scan.js';
 import { addressListInBody } from './rules/address-list-in-body.js';
+import { attachmentFindings } from './rules/attachments.js';
 import type { RuleContext } from './rules/context.js';
 import { RULES } from './rules/index.js';
 import type { MessageResult, RecipientView, Verdict } from './result.js';
@@ -22,7 +24,8 @@ export interface CheckOptions {
   /** Added to header line numbers (the message's first line within its file, minus one). */
   lineOffset?: number;
   /**
-   * Scan the body and text-like attachments for address lists (ADDRESS_LIST_IN_BODY). Default:
+   * Scan the body and attachments for address lists and invitations (ADDRESS_LIST_IN_BODY,
+   * ADDRESS_LIST_IN_ATTACHMENT, EXPOSED_ATTENDEES, ATTACHMENT_NOT_SCANNED). Default:
    * `policy.bodyScan` (absent in the library's default policy: nothing past the header is read).
    * Pass `false` when `bytes` may hold only part of the body (a header-only read).
    */
@@ -193,7 +196,11 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset };
   const raw = RULES.flatMap((rule) => rule(ctx));
   const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
-  if (body && policy.rules.ADDRESS_LIST_IN_BODY !== 'off') raw.push(...addressListInBody(ctx, bytes, body));
+  const bodyPresent = parsed.header.hasBlankLine && parsed.header.bodyStart < bytes.length;
+  if (body && bodyPresent && BODY_SCAN_CODES.some((c) => policy.rules[c] !== 'off')) {
+    const scanned = scanMessage(bytes, body, parsed.header);
+    raw.push(...addressListInBody(ctx, scanned.parts, body), ...attachmentFindings(ctx, scanned.attachments, body));
+  }
   const findings = applyRuleSettings(raw, policy);
 
   const envelope = options.envelope;

@@ -53,6 +53,53 @@ export interface FindingArgs {
     /** Only the first maxPartBytes of the part were scanned. */
     truncated: boolean;
   };
+  /** A workbook sheet, a document or an archive member lists at least `threshold` distinct external addresses. */
+  ADDRESS_LIST_IN_ATTACHMENT: {
+    part: string;
+    contentType: string;
+    fileName?: string;
+    /** As read: xlsx, ods, docx, odt, pptx, odp, zip. */
+    format: string;
+    /** The member of a zip attachment. */
+    entry?: string;
+    /** The sheet (workbooks); absent for documents. */
+    sheet?: string;
+    /** The parts of a workbook outside every sheet (unused shared strings, comments, pivot caches). */
+    outsideSheets?: boolean;
+    externalAddresses: number;
+    /** Of them, found only where a reader does not see them. */
+    hiddenAddresses: number;
+    /** Where: hidden-sheet, very-hidden-sheet, hidden-rows, hidden-columns, outside-used-range, not-in-any-sheet. */
+    hidden: string[];
+    parties: number;
+    threshold: number;
+    examples: string[];
+    sensitive: boolean;
+  };
+  /** A calendar invitation shows its external attendees (and organiser) to every invitee, at or past a threshold. */
+  EXPOSED_ATTENDEES: {
+    part: string;
+    fileName?: string;
+    entry?: string;
+    /** The iCalendar METHOD (REQUEST, PUBLISH ...), when given. */
+    method?: string;
+    externalAddresses: number;
+    parties: number;
+    /** The threshold (parties) that was reached: warnAt or blockAt. */
+    threshold: number;
+    examples: string[];
+    sensitive: boolean;
+  };
+  /** An attachment (or a member of a zip attachment) that could not be read: it is not known to be clean. */
+  ATTACHMENT_NOT_SCANNED: {
+    part: string;
+    contentType: string;
+    fileName?: string;
+    entry?: string;
+    /** encrypted, too-large, too-many-entries, compression-ratio, nested-archive, unsupported-format, unsupported-compression, unknown-format, unreadable, truncated. */
+    reason: string;
+    detail?: string;
+  };
 }
 
 export type FindingCode = keyof FindingArgs;
@@ -79,7 +126,13 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'UNREADABLE_MESSAGE',
   'ADDRESS_LIST_IN_BODY',
   'PUBLIC_LIST_POST',
+  'ADDRESS_LIST_IN_ATTACHMENT',
+  'EXPOSED_ATTENDEES',
+  'ATTACHMENT_NOT_SCANNED',
 ];
+
+/** Codes only the body scan reports (checkMessage with `body`). */
+export const BODY_SCAN_CODES: readonly FindingCode[] = ['ADDRESS_LIST_IN_BODY', 'ADDRESS_LIST_IN_ATTACHMENT', 'EXPOSED_ATTENDEES', 'ATTACHMENT_NOT_SCANNED'];
 
 /** Severity each code has unless the policy says otherwise (EXPOSED_RECIPIENTS: by threshold). */
 export const DEFAULT_SEVERITY: Record<FindingCode, Severity> = {
@@ -92,6 +145,9 @@ export const DEFAULT_SEVERITY: Record<FindingCode, Severity> = {
   UNREADABLE_MESSAGE: 'error',
   ADDRESS_LIST_IN_BODY: 'warning',
   PUBLIC_LIST_POST: 'info',
+  ADDRESS_LIST_IN_ATTACHMENT: 'warning',
+  EXPOSED_ATTENDEES: 'error',
+  ATTACHMENT_NOT_SCANNED: 'warning',
 };
 
 export function isFindingCode(s: string): s is FindingCode {

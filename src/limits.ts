@@ -68,3 +68,20 @@ export const MAX_CAMPAIGN_CONTENT_FILE_BYTES = 25 * 1024 * 1024;
  * message (Exchange Online's default 35 MB), so the limit refuses only what no relay would take.
  */
 export const MAX_CAMPAIGN_MESSAGE_CONTENT_BYTES = 50 * 1024 * 1024;
+/** One attachment opened by the attachment scan (xlsx, ods, docx, odt, zip, ics), decoded. Mail
+ * providers refuse messages past 25-35 MB, so every real attachment fits; past it the attachment
+ * is ATTACHMENT_NOT_SCANNED (too-large), never reported clean. */
+export const MAX_ATTACHMENT_BYTES = 32 * 1024 * 1024;
+
+/** Entries in one zip container (office files are zip archives): real workbooks and documents
+ * have tens to a few hundred; a crafted archive with more is refused before any is inflated. */
+export const MAX_ARCHIVE_ENTRIES = 10_000;
+
+/** Bytes inflated per message, all attachments and entries together (zip-bomb bound). XML is
+ * parsed at about 20 MB/s (htmlparser2, measured), so this keeps one message to a few seconds;
+ * a 10-MB address workbook inflates to about 40 MB. */
+export const MAX_UNCOMPRESSED_BYTES = 128 * 1024 * 1024;
+
+/** Inflated size over compressed size of one entry. Office XML compresses 5 to 30 times; deflate
+ * reaches about 1,000 on zeros. Checked on the declared sizes first, then while inflating. */
+export const MAX_COMPRESSION_RATIO = 200;

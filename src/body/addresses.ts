@@ -48,9 +48,9 @@ function acceptDomain(written: string): string | undefined {
  * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
  * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.
  */
-export function findAddresses(text: string, into: Set<string> = new Set()): Set<string> {
-  // Lists repeat their domains; normalising each once keeps IDN-heavy text cheap.
-  const domains = new Map<string, string | undefined>();
+export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map()): Set<string> {
+  // Lists repeat their domains; normalising each once keeps IDN-heavy text cheap. A caller that
+  // scans many small texts (the cells of a workbook) passes one map for all of them.
   let at = text.indexOf('@');
   while (at !== -1) {
     let start = at;

@@ -6,6 +6,8 @@
 import { createRequire } from 'node:module';
 import { TextDecoder } from 'node:util';
 import { readHeaderBlock, unfold, type HeaderBlock } from '../message/header-block.js';
+import { MAX_ATTACHMENT_BYTES } from '../limits.js';
+import { attachmentFormat, type AttachmentFormat } from './attachment-kind.js';
 
 const require = createRequire(import.meta.url);
 
@@ -51,6 +53,31 @@ export interface TextPart {
   forwarded: boolean;
   /** The part was longer than maxPartBytes; only its beginning was scanned. */
   truncated: boolean;
+}
+
+/** Formats whose content the attachment scan reads; the others are only identified. */
+const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'text']);
+
+/** Bytes decoded of an attachment that is only identified (pdf, legacy office, archives, unknown). */
+const SNIFF_BYTES = 4096;
+
+function isZipSignature(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4;
+}
+
+/** A part the attachment scan opens: calendars, workbooks, documents, archives (decoded bytes). */
+export interface BinaryPart {
+  part: string;
+  contentType: string;
+  fileName?: string;
+  format: AttachmentFormat;
+  /** Decoded content, at most MAX_ATTACHMENT_BYTES (the first SNIFF_BYTES of a format that is only identified). */
+  bytes: Buffer;
+  /** The charset parameter (calendars are text). */
+  charset?: string;
+  /** Longer than MAX_ATTACHMENT_BYTES: not opened, reported as not scanned. */
+  truncated: boolean;
+  forwarded: boolean;
 }
 
 interface ParsedContentType {
@@ -274,6 +301,7 @@ function isTextLike(type: string, fileName: string | undefined): boolean {
 
 interface WalkState {
   parts: TextPart[];
+  binary: BinaryPart[];
   visited: number;
   maxPartBytes: number;
   /** Decoded text bytes still allowed for this message. */
@@ -333,7 +361,21 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   const html = type.type === 'text/html';
-  if (!html && !isTextLike(type.type, entity.fileName)) return;
+  if (!html && !isTextLike(type.type, entity.fileName)) {
+    const format = attachmentFormat(type.type, entity.fileName);
+    if (format === undefined) return;
+    // Formats that are only reported (pdf, xls, rar, unknown) need their first bytes, to tell what
+    // they really are; an unknown file that turns out to be a zip is decoded whole after all.
+    let decoded = decodeContent(body, encoding, READ_FORMATS.has(format) ? MAX_ATTACHMENT_BYTES : SNIFF_BYTES);
+    if (format === 'unknown' && isZipSignature(decoded.bytes)) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
+    const { bytes, truncated } = decoded;
+    const out: BinaryPart = { part: partName, contentType: type.type, format, bytes, truncated: truncated && (READ_FORMATS.has(format) || format === 'unknown' && isZipSignature(bytes)), forwarded };
+    if (entity.fileName !== undefined) out.fileName = entity.fileName;
+    const charset = type.params.get('charset');
+    if (charset !== undefined) out.charset = charset;
+    state.binary.push(out);
+    return;
+  }
   // Unencoded text without an "@" byte holds no address (UTF-16 still has the 0x40 byte): skip decoding it.
   if (encoding !== 'base64' && encoding !== 'quoted-printable' && body.subarray(0, state.maxPartBytes).indexOf(0x40) === -1) return;
   if (state.budget <= 0) return;
@@ -347,12 +389,17 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   state.parts.push(out);
 }
 
+/** The text parts of a whole message worth scanning for addresses, and the attachments to open, in MIME order. */
+export function findParts(message: Uint8Array, maxPartBytes: number, header?: HeaderBlock): { text: TextPart[]; binary: BinaryPart[] } {
+  const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+  const state: WalkState = { parts: [], binary: [], visited: 0, maxPartBytes, budget: Math.max(MAX_MESSAGE_TEXT_BYTES, maxPartBytes) };
+  walk(readEntity(bytes, 'text/plain', header), '', 0, false, state);
+  return { text: state.parts, binary: state.binary };
+}
+
 /** The text parts of a whole message worth scanning for addresses, in MIME order. */
 export function findTextParts(message: Uint8Array, maxPartBytes: number, header?: HeaderBlock): TextPart[] {
-  const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  const state: WalkState = { parts: [], visited: 0, maxPartBytes, budget: Math.max(MAX_MESSAGE_TEXT_BYTES, maxPartBytes) };
-  walk(readEntity(bytes, 'text/plain', header), '', 0, false, state);
-  return state.parts;
+  return findParts(message, maxPartBytes, header).text;
 }
 
 /**
@@ -367,5 +414,5 @@ export function bodyWorthScanning(header: HeaderBlock): boolean {
   if (type.startsWith('multipart/') || type.startsWith('message/') || type === 'text/html' || TEXT_TYPES.has(type) || !type.includes('/')) return true;
   const dispValue = fieldValue(header, 'content-disposition');
   const name = (dispValue ? parseHeaderParams(dispValue).params.get('filename') : undefined) ?? params.get('name');
-  return isTextLike(type, name);
+  return isTextLike(type, name) || attachmentFormat(type, name) !== undefined;
 }

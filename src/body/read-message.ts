@@ -8,10 +8,16 @@ import type { InputItem, InputMessage } from '../io/inputs.js';
 import { readHeaderBlock } from '../message/header-block.js';
 import { bodyWorthScanning } from './mime.js';
 
-/** Bytes of one message read for the body scan. The text body and text attachments come first
- * in real mail, and ten distinct addresses of a pasted list or CSV show within its first KBs;
- * past this a message is mostly attachments (a 100-MB message costs 1 MiB, not 100). */
-export const MAX_SCANNED_MESSAGE_BYTES = 1024 * 1024;
+/** Bytes of one message read for the body scan. Attachments are opened whole (a workbook's
+ * directory is at its end), and providers refuse messages past 25-35 MB (base64 included), so
+ * every sendable message is read whole. */
+export const MAX_SCANNED_MESSAGE_BYTES = 48 * 1024 * 1024;
+
+/** Of a message larger than MAX_SCANNED_MESSAGE_BYTES (no provider sends it), only this much is
+ * read: the text body and text attachments come first in real mail, and ten addresses of a list
+ * show within its first KBs (a 100-MB message costs 1 MiB, not 100). An attachment cut off is
+ * ATTACHMENT_NOT_SCANNED, never clean. */
+export const OVERSIZED_MESSAGE_PREFIX_BYTES = 1024 * 1024;
 
 export async function readWholeForScan(item: InputMessage): Promise<Uint8Array | undefined> {
   if (item.complete) return item.bytes;
@@ -28,7 +34,7 @@ export async function readWholeForScan(item: InputMessage): Promise<Uint8Array |
   if (size === item.bytes.length) return item.bytes;
   const fh = await open(item.path, 'r');
   try {
-    const length = Math.min(size, MAX_SCANNED_MESSAGE_BYTES);
+    const length = size > MAX_SCANNED_MESSAGE_BYTES ? OVERSIZED_MESSAGE_PREFIX_BYTES : size;
     const buf = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {

@@ -2,8 +2,10 @@
 // what the sender wrote and the quoted thread). Pure; classification is the rule's job.
 
 import type { HeaderBlock } from '../message/header-block.js';
+import { MAX_UNCOMPRESSED_BYTES } from '../limits.js';
 import { findAddresses } from './addresses.js';
-import { findTextParts } from './mime.js';
+import { scanAttachment, type AttachmentScan } from './attachments/index.js';
+import { findParts, type TextPart } from './mime.js';
 import { splitQuoted } from './quoted.js';
 import type { BodyScanOptions } from './settings.js';
 
@@ -21,10 +23,37 @@ export interface PartAddresses {
 export { bodyWorthScanning } from './mime.js';
 export type { BodyScanOptions } from './settings.js';
 
-/** Scans every text part of a whole message. `header` may be passed when already read. */
-export function scanBody(message: Uint8Array, options: Pick<BodyScanOptions, 'maxPartBytes'>, header?: HeaderBlock): PartAddresses[] {
+/** An attachment the scan opened (calendar, workbook, document, archive) and what it found. */
+export interface ScannedAttachment {
+  part: string;
+  contentType: string;
+  fileName?: string;
+  /** Inside a forwarded message. */
+  forwarded: boolean;
+  scan: AttachmentScan;
+}
+
+export interface MessageScan {
+  parts: PartAddresses[];
+  attachments: ScannedAttachment[];
+}
+
+/** Scans every text part and every attachment of a whole message. `header` may be passed when already read. */
+export function scanMessage(message: Uint8Array, options: Pick<BodyScanOptions, 'maxPartBytes'>, header?: HeaderBlock): MessageScan {
+  const found = findParts(message, options.maxPartBytes, header);
+  // One zip-bomb budget for the whole message, whatever number of attachments it carries.
+  const budget = { remaining: MAX_UNCOMPRESSED_BYTES };
+  const attachments = found.binary.map((b) => {
+    const a: ScannedAttachment = { part: b.part, contentType: b.contentType, forwarded: b.forwarded, scan: scanAttachment(b, budget) };
+    if (b.fileName !== undefined) a.fileName = b.fileName;
+    return a;
+  });
+  return { parts: addressesOfTextParts(found.text), attachments };
+}
+
+function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
   const out: PartAddresses[] = [];
-  for (const p of findTextParts(message, options.maxPartBytes, header)) {
+  for (const p of textParts) {
     if (p.text.indexOf('@') === -1) continue;
     let own: Set<string>;
     let quoted: Set<string>;

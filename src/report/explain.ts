@@ -97,6 +97,25 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
     fix: ['Nothing to fix for a public post. If the list is not public, remove it from publicLists.'],
     settings: ['"publicLists": ["linux-kernel@vger.kernel.org", "*@lists.example.org"]', '--public-list ADDR on the command line'],
   },
+  ADDRESS_LIST_IN_ATTACHMENT: {
+    meaning:
+      'A sheet of a workbook (xlsx, ods), a document or presentation (docx, odt, pptx, odp), or a file inside a zip attachment holds at least bodyScan.minAddresses (default 10) distinct external addresses. Sheets are counted one by one, hidden and very hidden sheets, hidden rows and columns and cells outside the used range included, and the finding says which; parts of a workbook no sheet shows (unused strings, comments, pivot caches) count too. A warning, or an error when that many are hidden from view or the list is sensitive.',
+    why: 'Half of recorded recipient-list breaches are spreadsheets: a workbook whose hidden tab or rows held thousands of applicants while the sender saw a short table. Every recipient can unhide them.',
+    fix: ['Send only the rows and columns the recipients need: copy them into a new workbook rather than hiding the rest.', 'Delete hidden sheets, rows and columns (and pivot caches) before sending, or share the file through a system that controls access.'],
+    settings: ['"bodyScan": { "minAddresses": 10 }', '"rules": { "ADDRESS_LIST_IN_ATTACHMENT": "error" }', '--sensitive (every such list blocks)', '--no-body-scan on the command line'],
+  },
+  EXPOSED_ATTENDEES: {
+    meaning: 'A calendar invitation (a text/calendar part or an .ics file) lists external attendees and organiser from warnAt (warning) or blockAt (error) organisations, counted like visible To and Cc recipients.',
+    why: 'Calendar clients show every ATTENDEE of an invitation to every invitee, whatever the message\'s To and Cc say: inviting patients, applicants or customers to one event discloses all of them to each other.',
+    fix: ['Send one invitation per external attendee, or use an event registration tool that does not list attendees.', 'Hide the guest list in the calendar program before sending, so the invitation carries only the recipient.'],
+    settings: ['"warnAt": 3, "blockAt": 5 (the same thresholds as EXPOSED_RECIPIENTS)', '--sensitive (block at 2 organisations)', '"rules": { "EXPOSED_ATTENDEES": "warning" }'],
+  },
+  ATTACHMENT_NOT_SCANNED: {
+    meaning: 'An attachment that can hold a list could not be read: it is encrypted, larger than the limits, inflates like a zip bomb, is an archive inside an archive, or is in a format mailguard does not read (PDF, legacy .xls/.doc, rar, 7z, an unknown file type).',
+    why: 'An unread attachment is not a clean one. Whether it may go out unread is a policy decision: a warning by default, an error where lists must never leave unchecked.',
+    fix: ['Send the data as csv, xlsx, ods, docx or odt, which are scanned.', 'For encrypted files, check their content before encrypting them; share the password by another channel.'],
+    settings: ['"rules": { "ATTACHMENT_NOT_SCANNED": "error" } (block what cannot be scanned)', '"rules": { "ATTACHMENT_NOT_SCANNED": "off" }'],
+  },
 };
 
 const GENERIC: ExplanationText = {
@@ -118,7 +137,7 @@ export function allExplanations(): Explanation[] {
 /** Plain text for `mailguard explain CODE`. */
 export function formatExplanation(e: Explanation): string {
   const lines = [
-    `${e.code}: ${e.title} (default severity: ${e.code === 'EXPOSED_RECIPIENTS' ? 'warning at warnAt, error at blockAt' : DEFAULT_SEVERITY[e.code]})`,
+    `${e.code}: ${e.title} (default severity: ${e.code === 'EXPOSED_RECIPIENTS' || e.code === 'EXPOSED_ATTENDEES' ? 'warning at warnAt, error at blockAt' : e.code === 'ADDRESS_LIST_IN_ATTACHMENT' ? 'warning; error when hidden or sensitive' : DEFAULT_SEVERITY[e.code]})`,
     '',
     'What it means',
     ...wrap(e.meaning),

@@ -1,7 +1,7 @@
 // The human report: per message the verdict, what is exposed, a few addresses, and the fix.
 
 import type { MessageResult } from '../result.js';
-import { describeFinding, fieldName, findingExamples, formatAddressList } from './messages.js';
+import { describeFinding, fieldName, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
 import { MAX_NOT_READ_NAMED, type Formatter } from './report.js';
 
 export interface Painter {
@@ -81,7 +81,10 @@ export const formatHuman: Formatter = (report, options) => {
       const examples = findingExamples(f);
       if (examples.length > 0) {
         const shown = examples.slice(0, MAX_HUMAN_EXAMPLES);
-        const more = f.code === 'EXPOSED_RECIPIENTS' || f.code === 'ADDRESS_LIST_IN_BODY' ? f.args.externalAddresses - shown.length : examples.length - shown.length;
+        const more =
+          f.code === 'EXPOSED_RECIPIENTS' || f.code === 'ADDRESS_LIST_IN_BODY' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || f.code === 'EXPOSED_ATTENDEES'
+            ? f.args.externalAddresses - shown.length
+            : examples.length - shown.length;
         lines.push(`          ${p.dim('e.g.')} ${formatAddressList(shown, options.redact)}${more > 0 ? p.dim(` and ${more} more`) : ''}`);
       }
     }
@@ -94,8 +97,11 @@ export const formatHuman: Formatter = (report, options) => {
       lines.push(`  ${p.dim(`internal domain inferred from the sender${from}: ${d}; set internalDomains or --internal-domain to be sure`)}`);
     }
     const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+    const inAttachment = unfixableByRewrite(r.findings);
     // Cases mailguard fix refuses: suggesting its command would only lead to a second refusal.
-    const unfixable = !exposure
+    const unfixable = inAttachment
+      ? inAttachment
+      : !exposure
       ? undefined
       : r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER')
         ? 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first'

@@ -133,12 +133,70 @@ export function describeFinding(f: Finding, options: MessageOptions): string {
       const cut = a.truncated ? ' in its scanned beginning' : '';
       return `${where} lists ${a.externalAddresses} external addresses from ${a.parties} organisation${a.parties === 1 ? '' : 's'}${cut}${quoted}; every recipient can read them`;
     }
+    case 'ADDRESS_LIST_IN_ATTACHMENT': {
+      const a = f.args;
+      const n = a.externalAddresses.toLocaleString('en-GB');
+      const place = a.outsideSheets ? 'outside every sheet (unused strings, comments or pivot caches)' : a.sheet !== undefined ? `in sheet '${a.sheet}'` : '';
+      const hiddenWhere = a.hidden.map((h) => HIDDEN_PLACES[h] ?? h);
+      const hidden = a.outsideSheets ? '' : hiddenWhere.length > 0 ? ` (${a.hiddenAddresses === a.externalAddresses ? '' : `${a.hiddenAddresses.toLocaleString('en-GB')} of them `}${hiddenWhere.join(', ')})` : '';
+      const file = `${attachmentName(a)}${a.entry !== undefined ? ` (member "${a.entry}")` : ''}`;
+      return `${n} external addresses from ${a.parties} organisation${a.parties === 1 ? '' : 's'}${place ? ` ${place}` : ''}${hidden} of ${file}; every recipient can read them${a.sensitive ? ' (sensitive list)' : ''}`;
+    }
+    case 'EXPOSED_ATTENDEES': {
+      const a = f.args;
+      const what = a.method === 'REQUEST' || a.method === undefined ? 'calendar invitation' : `calendar ${a.method.toLowerCase()}`;
+      const inside = a.entry !== undefined ? ` (member "${a.entry}" of ${attachmentName(a)})` : a.fileName !== undefined ? ` ${attachmentName(a)}` : ` (part ${a.part})`;
+      return `the ${what}${inside} shows ${a.externalAddresses} external attendee${a.externalAddresses === 1 ? '' : 's'} from ${a.parties} organisation${a.parties === 1 ? '' : 's'} to every invitee${a.sensitive ? ' (sensitive list)' : ''}`;
+    }
+    case 'ATTACHMENT_NOT_SCANNED': {
+      const a = f.args;
+      const what = a.entry !== undefined ? `member "${a.entry}" of ${attachmentName(a)}` : `${attachmentName(a)} (${a.contentType})`;
+      const why = NOT_SCANNED[a.reason] ?? a.reason;
+      return `${what} was not scanned for address lists: ${why}${a.detail !== undefined && a.reason !== 'encrypted' ? ` (${a.detail})` : ''}; it is not known to be clean`;
+    }
   }
+}
+
+const HIDDEN_PLACES: Record<string, string> = {
+  'hidden-sheet': 'hidden sheet',
+  'very-hidden-sheet': 'very hidden sheet',
+  'hidden-rows': 'in hidden rows',
+  'hidden-columns': 'in hidden columns',
+  'outside-used-range': 'outside the used range',
+};
+
+const NOT_SCANNED: Record<string, string> = {
+  encrypted: 'it is encrypted (password-protected)',
+  'too-large': 'it is larger than the scan reads',
+  'too-many-entries': 'the archive has more entries than the scan opens',
+  'compression-ratio': 'it inflates more than any real document does (a zip bomb?)',
+  'nested-archive': 'an archive inside an archive is not opened',
+  'unsupported-format': 'mailguard cannot read this format',
+  'unsupported-compression': 'the archive uses a compression method mailguard cannot read',
+  'unknown-format': 'the format is unknown',
+  unreadable: 'it cannot be read (damaged or cut off)',
+  truncated: 'the message was cut off inside it',
+};
+
+function attachmentName(a: { fileName?: string; part: string }): string {
+  return a.fileName !== undefined ? `the attachment "${a.fileName}"` : `the attachment in part ${a.part}`;
+}
+
+/**
+ * Why mailguard fix leaves a message alone although it could rewrite its header: the list travels
+ * in an attachment or invitation that a header rewrite does not change. Undefined when none.
+ */
+export function unfixableByRewrite(findings: readonly Finding[]): string | undefined {
+  const f = findings.find((x) => x.code === 'EXPOSED_ATTENDEES' || x.code === 'ADDRESS_LIST_IN_ATTACHMENT' || (x.code === 'ATTACHMENT_NOT_SCANNED' && x.severity === 'error'));
+  if (f === undefined) return undefined;
+  if (f.code === 'EXPOSED_ATTENDEES') return 'the calendar invitation lists its attendees to every invitee, and moving recipients to Bcc does not change it: send one invitation per attendee, or hide the guest list before sending';
+  if (f.code === 'ADDRESS_LIST_IN_ATTACHMENT') return `the address list is inside ${f.args.fileName !== undefined ? `the attachment "${f.args.fileName}"` : 'an attachment'}, which a header rewrite cannot clean: remove the list (and hidden sheets, rows and columns) from the file and send again`;
+  return 'an attachment could not be scanned and the policy blocks what is not scanned: a header rewrite cannot make it safe';
 }
 
 /** Example addresses a finding quotes, for the human report. */
 export function findingExamples(f: Finding): string[] {
-  if (f.code === 'EXPOSED_RECIPIENTS' || f.code === 'EXPOSED_REPLY_ADDRESSES' || f.code === 'ADDRESS_LIST_IN_BODY') return f.args.examples;
+  if (f.code === 'EXPOSED_RECIPIENTS' || f.code === 'EXPOSED_REPLY_ADDRESSES' || f.code === 'ADDRESS_LIST_IN_BODY' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || f.code === 'EXPOSED_ATTENDEES') return f.args.examples;
   return [];
 }
 
@@ -155,6 +213,9 @@ export const FINDING_TITLES: Record<FindingCode, string> = {
   UNREADABLE_MESSAGE: 'Unreadable message',
   ADDRESS_LIST_IN_BODY: 'Address list in body or attachment',
   PUBLIC_LIST_POST: 'Post to a public mailing list',
+  ADDRESS_LIST_IN_ATTACHMENT: 'Address list in a spreadsheet, document or archive',
+  EXPOSED_ATTENDEES: 'Exposed attendee list in a calendar invitation',
+  ATTACHMENT_NOT_SCANNED: 'Attachment not scanned',
 };
 
 /** Why a delivery decision stopped a message (src/decide), in one sentence without a final stop. */

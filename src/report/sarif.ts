@@ -129,6 +129,9 @@ function fingerprint(r: MessageResult, f: Finding): string {
   if (f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER') parts.push(f.args.problem);
   if (f.code === 'UNREADABLE_MESSAGE') parts.push(f.args.reason);
   if (f.code === 'ADDRESS_LIST_IN_BODY') parts.push(f.args.part);
+  if (f.code === 'ADDRESS_LIST_IN_ATTACHMENT') parts.push(f.args.part, f.args.entry ?? '', f.args.sheet ?? '', f.args.outsideSheets ? 'rest' : '');
+  if (f.code === 'EXPOSED_ATTENDEES') parts.push(f.args.part, f.args.entry ?? '');
+  if (f.code === 'ATTACHMENT_NOT_SCANNED') parts.push(f.args.part, f.args.entry ?? '', f.args.reason);
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 

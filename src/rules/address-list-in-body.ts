@@ -1,4 +1,4 @@
-import { scanBody, type BodyScanOptions } from '../body/scan.js';
+import type { BodyScanOptions, PartAddresses } from '../body/scan.js';
 import type { Finding } from '../findings.js';
 import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
 import type { RuleContext } from './context.js';
@@ -13,14 +13,13 @@ function domainOf(address: string): string {
  * are not counted: they are not exposed by the body. Quoted-thread addresses count once per
  * message, in the first part that quotes them. Runs only on whole messages (CheckOptions.body).
  */
-export function addressListInBody(ctx: RuleContext, message: Uint8Array, options: BodyScanOptions): Finding[] {
+export function addressListInBody(ctx: RuleContext, scanned: PartAddresses[], options: BodyScanOptions): Finding[] {
   const { parsed, classifier } = ctx;
-  if (!parsed.header.hasBlankLine || parsed.header.bodyStart >= message.length) return [];
   const inHeader = new Set(parsed.addresses.map((a) => a.mailbox.address.toLowerCase()));
   const external = (a: string) => !inHeader.has(a) && !classifier.isInternal(domainOf(a));
   const quotedSeen = new Set<string>();
   const findings: Finding[] = [];
-  for (const part of scanBody(message, options, parsed.header)) {
+  for (const part of scanned) {
     const counted = new Set<string>();
     for (const a of part.own) if (external(a)) counted.add(a);
     let quotedAddresses = 0;

@@ -2,7 +2,7 @@
 // finder, the quoted-thread split, and the bodyScan settings.
 import { describe, expect, it } from 'vitest';
 import { findAddresses } from '../../src/body/addresses.js';
-import { bodyWorthScanning, decodeQuotedPrintable, findTextParts, parseHeaderParams, splitMultipart } from '../../src/body/mime.js';
+import { bodyWorthScanning, decodeQuotedPrintable, findParts, findTextParts, parseHeaderParams, splitMultipart } from '../../src/body/mime.js';
 import { splitQuoted } from '../../src/body/quoted.js';
 import { parseBodyScanSection, resolveBodyScan } from '../../src/body/settings.js';
 import { readHeaderBlock } from '../../src/message/header-block.js';
@@ -119,5 +119,38 @@ describe('hostile bodies', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('attachments found by the MIME walk', () => {
+  const part = (type: string, name: string, bytes: Buffer) =>
+    `--B\nContent-Type: ${type}; name="${name}"\nContent-Transfer-Encoding: base64\n\n${bytes.toString('base64').replace(/.{76}/g, '$&\n')}\n`;
+
+  it('decodes formats it reads whole, and only the first bytes of those it only identifies', () => {
+    const big = Buffer.alloc(200_000, 0x41);
+    const msg = Buffer.from(
+      `Content-Type: multipart/mixed; boundary=B\n\n${part('application/pdf', 'r.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), big]))}${part('application/octet-stream', 'x.bin', big)}` +
+        `${part('application/octet-stream', 'list.xlsx', big)}${part('image/png', 'a.png', big)}--B--\n`,
+    );
+    const { binary } = findParts(msg, 1024);
+    expect(binary.map((b) => [b.fileName, b.format, b.bytes.length, b.truncated])).toEqual([
+      ['r.pdf', 'pdf', 4096, false],
+      ['x.bin', 'unknown', 4096, false],
+      ['list.xlsx', 'xlsx', 200_000, false],
+    ]);
+  });
+
+  it('an unknown file that is a zip is decoded whole (then read by its entries)', () => {
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(10_000)]);
+    const { binary } = findParts(Buffer.from(`Content-Type: multipart/mixed; boundary=B\n\n${part('application/octet-stream', 'export.dat', zip)}--B--\n`), 1024);
+    expect(binary.map((b) => [b.format, b.bytes.length])).toEqual([['unknown', 10_004]]);
+  });
+
+  it('a header announcing an invitation or a workbook is worth reading', () => {
+    const worth = (h: string) => bodyWorthScanning(readHeaderBlock(Buffer.from(`${h}\n\nbody`)));
+    expect(worth('Content-Type: text/calendar; method=REQUEST')).toBe(true);
+    expect(worth('Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')).toBe(true);
+    expect(worth('Content-Type: application/octet-stream; name="a.ods"')).toBe(true);
+    expect(worth('Content-Type: video/mp4; name="a.mp4"')).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { checkMessage, unreadableResult } from '../../analyse.js';
 import { withWholeMessages } from '../../body/read-message.js';
 import { MailguardError } from '../../errors.js';
+import { BODY_SCAN_CODES } from '../../findings.js';
 import { relocateComposedToCampaign, relocateToCampaign } from '../../io/campaign.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { githubStepSummary } from '../../report/github.js';
@@ -74,8 +75,8 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const specs = inputSpecs(paths);
   const results: MessageResult[] = [];
   const progress = createProgress('checked');
-  // The body scan (ADDRESS_LIST_IN_BODY) reads past the header only where the header promises text.
-  const scan = settings.bodyScan !== undefined && settings.policy.rules.ADDRESS_LIST_IN_BODY !== 'off';
+  // The body scan reads past the header only where the header promises text or an attachment it opens.
+  const scan = settings.bodyScan !== undefined && BODY_SCAN_CODES.some((c) => settings.policy.rules[c] !== 'off');
   const skipped: NotMailFile[] = [];
   const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan, skipped };
   if (flags.input) readOptions.format = flags.input;

@@ -1,0 +1,129 @@
+// Which non-text parts the attachment scan opens (or must report as not scanned), by declared
+// type and file name. Cheap and dependency-free: it runs on every part of every scanned message;
+// the readers themselves (src/body/attachments/) load their libraries only when a part needs them.
+
+/** Formats the scan reads, and the ones it knows but cannot read (reported, never called clean). */
+export type AttachmentFormat =
+  | 'ics'
+  | 'xlsx'
+  | 'ods'
+  | 'docx'
+  | 'pptx'
+  | 'odt'
+  | 'odp'
+  | 'zip'
+  | 'text'
+  | 'pdf'
+  | 'legacy-office'
+  | 'archive'
+  | 'unknown';
+
+const BY_EXTENSION: Record<string, AttachmentFormat> = {
+  ics: 'ics',
+  ical: 'ics',
+  ifb: 'ics',
+  vcs: 'ics',
+  xlsx: 'xlsx',
+  xlsm: 'xlsx',
+  xltx: 'xlsx',
+  xltm: 'xlsx',
+  ods: 'ods',
+  ots: 'ods',
+  fods: 'text',
+  docx: 'docx',
+  docm: 'docx',
+  dotx: 'docx',
+  pptx: 'pptx',
+  pptm: 'pptx',
+  odt: 'odt',
+  ott: 'odt',
+  fodt: 'text',
+  odp: 'odp',
+  zip: 'zip',
+  pdf: 'pdf',
+  xls: 'legacy-office',
+  xlsb: 'legacy-office',
+  doc: 'legacy-office',
+  ppt: 'legacy-office',
+  numbers: 'archive',
+  pages: 'archive',
+  rar: 'archive',
+  '7z': 'archive',
+  gz: 'archive',
+  tgz: 'archive',
+  tar: 'archive',
+  bz2: 'archive',
+  xz: 'archive',
+  json: 'text',
+  xml: 'text',
+  md: 'text',
+  ldif: 'text',
+  log: 'text',
+};
+
+const BY_TYPE: Record<string, AttachmentFormat> = {
+  'text/calendar': 'ics',
+  'application/ics': 'ics',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.ms-excel.sheet.macroenabled.12': 'xlsx',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+  'application/vnd.oasis.opendocument.text': 'odt',
+  'application/vnd.oasis.opendocument.presentation': 'odp',
+  'application/zip': 'zip',
+  'application/x-zip-compressed': 'zip',
+  'application/x-zip': 'zip',
+  'application/pdf': 'pdf',
+  'application/msword': 'legacy-office',
+  'application/vnd.ms-powerpoint': 'legacy-office',
+  'application/x-rar-compressed': 'archive',
+  'application/vnd.rar': 'archive',
+  'application/x-7z-compressed': 'archive',
+  'application/gzip': 'archive',
+  'application/x-tar': 'archive',
+  'application/json': 'text',
+  'application/xml': 'text',
+  'text/xml': 'text',
+  'text/markdown': 'text',
+  'text/x-ldif': 'text',
+};
+
+/** Types that never hold a readable list: pictures, sound, film, signatures, fonts. */
+const NOT_LISTS = /^(?:image|audio|video|font|model)\/|^application\/(?:pkcs7-signature|x-pkcs7-signature|pgp-signature|pgp-keys|ms-tnef|vnd\.ms-tnef)$/;
+
+/** File names inside a zip that hold no readable list (pictures, sound, film, fonts, programs). */
+const NOT_LIST_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'bmp', 'tif', 'tiff', 'svg', 'webp', 'heic', 'ico', 'emf', 'wmf', 'mp3', 'mp4', 'm4a', 'wav', 'mov', 'avi', 'mkv', 'ttf', 'otf', 'woff', 'woff2', 'exe', 'dll', 'so', 'dylib', 'class', 'jar']);
+
+/** The format of a member of a zip attachment, from its name; undefined for pictures and the like. */
+export function memberFormat(name: string): AttachmentFormat | undefined {
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  const ext = extensionOf(base);
+  if (ext !== undefined && NOT_LIST_EXTENSIONS.has(ext)) return undefined;
+  if (ext !== undefined && ['csv', 'tsv', 'txt', 'vcf', 'vcard'].includes(ext)) return 'text';
+  return attachmentFormat('application/octet-stream', base);
+}
+
+function extensionOf(fileName: string | undefined): string | undefined {
+  if (fileName === undefined) return undefined;
+  const dot = fileName.lastIndexOf('.');
+  return dot === -1 ? undefined : fileName.slice(dot + 1).trim().toLowerCase();
+}
+
+/**
+ * The format a non-text part is read as, or undefined when it is not one the scan looks at. The
+ * file name wins over the declared type (mail programs send workbooks as application/octet-stream
+ * or vnd.ms-excel); a part with a file name of no known kind, not a picture or the like, is
+ * 'unknown' and reported as not scanned.
+ */
+export function attachmentFormat(type: string, fileName: string | undefined): AttachmentFormat | undefined {
+  const ext = extensionOf(fileName);
+  const byExt = ext === undefined ? undefined : BY_EXTENSION[ext];
+  if (byExt !== undefined) return byExt;
+  // vnd.ms-excel is sent for CSV files as often as for .xls: the content decides (see sniffing).
+  if (type === 'application/vnd.ms-excel') return fileName === undefined ? undefined : 'unknown';
+  const byType = BY_TYPE[type];
+  if (byType !== undefined) return byType;
+  if (fileName === undefined || NOT_LISTS.test(type) || type.startsWith('text/') || type.startsWith('message/') || type.startsWith('multipart/')) return undefined;
+  return 'unknown';
+}

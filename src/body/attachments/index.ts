@@ -1,0 +1,181 @@
+// The attachment scan: one decoded attachment in, the addresses per sheet, document or archive
+// member out, with the calendar participants and what could not be read. Pure and synchronous
+// (checkMessage is synchronous for every adapter); its libraries (htmlparser2, ical.js, node:zlib)
+// are required on first use, so a message without such an attachment never loads them.
+
+import { findAddresses } from '../addresses.js';
+import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
+import { decodeBytes, type BinaryPart } from '../mime.js';
+import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
+import { scanCalendar } from './calendar.js';
+import { scanOds, scanOdfText, scanOoxmlText } from './odf.js';
+import { scanXlsx } from './xlsx.js';
+import type { AttachmentScan, NotScanned, ScanUnit } from './types.js';
+import { listZip, looksLikeZip, readZipEntry, ZipRefused, type InflateBudget, type ZipEntry } from './zip.js';
+
+export type { AttachmentScan } from './types.js';
+
+const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+/** "EncryptionInfo" in UTF-16LE: the stream a password-protected OOXML file keeps in its CFB container. */
+const ENCRYPTION_INFO = Buffer.from('EncryptionInfo', 'utf16le');
+
+function isCfb(b: Uint8Array): boolean {
+  return CFB_MAGIC.every((v, i) => b[i] === v);
+}
+
+/** What zip-based office format an archive is, from its entries (when the name did not say). */
+function sniffZip(entries: ZipEntry[]): AttachmentFormat {
+  const names = new Set(entries.map((e) => e.name));
+  if (names.has('xl/workbook.xml') || [...names].some((n) => /^xl\/.*workbook\d*\.xml$/.test(n))) return 'xlsx';
+  if (names.has('word/document.xml')) return 'docx';
+  if (names.has('ppt/presentation.xml')) return 'pptx';
+  if (names.has('content.xml') && names.has('mimetype')) return 'odt'; // refined by the mimetype entry
+  return 'zip';
+}
+
+function odfKind(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget): AttachmentFormat {
+  const m = entries.find((e) => e.name === 'mimetype');
+  const type = m ? readZipEntry(bytes, m, budget, 256).toString('latin1') : '';
+  if (type.includes('spreadsheet')) return 'ods';
+  if (type.includes('presentation')) return 'odp';
+  return 'odt';
+}
+
+function whole(addresses: Set<string>, entry?: string): ScanUnit {
+  const unit: ScanUnit = { location: {}, addresses, hiddenAddresses: new Set(), hidden: [] };
+  if (entry !== undefined) unit.location.entry = entry;
+  return unit;
+}
+
+interface FileInput {
+  bytes: Uint8Array;
+  format: AttachmentFormat;
+  charset?: string | undefined;
+  /** The zip member this file is, when it came out of a zip attachment. */
+  entry?: string;
+}
+
+/** Reads one file (an attachment, or a member of a zip attachment) into `out`. */
+function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan): void {
+  const { bytes, entry } = input;
+  let format = input.format;
+  const refuse = (n: NotScanned): void => {
+    out.notScanned.push(entry === undefined ? n : { ...n, entry });
+  };
+  // The bytes decide where the name and the declared type disagree.
+  if (bytes.length >= 5 && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-') format = 'pdf';
+  else if (isCfb(bytes)) {
+    const encrypted = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(ENCRYPTION_INFO);
+    refuse(encrypted ? { reason: 'encrypted', detail: format } : { reason: 'unsupported-format', detail: format === 'unknown' ? 'legacy-office' : format });
+    return;
+  } else if (looksLikeZip(bytes) && (format === 'unknown' || format === 'text')) format = 'zip-sniff' as AttachmentFormat;
+  switch (format) {
+    case 'pdf':
+    case 'legacy-office':
+    case 'archive':
+      refuse({ reason: 'unsupported-format', detail: format });
+      return;
+    case 'unknown':
+      refuse({ reason: 'unknown-format' });
+      return;
+    case 'text': {
+      const found = findAddresses(decodeBytes(bytes, input.charset));
+      out.units.push(whole(found, entry));
+      return;
+    }
+    case 'ics': {
+      const scans = scanCalendar(decodeBytes(bytes, input.charset));
+      for (const s of scans) out.calendars.push(entry === undefined ? s : { ...s, entry });
+      return;
+    }
+    default:
+      break;
+  }
+  // Zip-based from here on.
+  let entries: ZipEntry[];
+  try {
+    entries = listZip(bytes);
+  } catch (err) {
+    if (err instanceof ZipRefused) return refuse({ reason: err.reason === 'unreadable' ? 'unreadable' : err.reason, detail: err.detail ?? format });
+    throw err;
+  }
+  if ((format as string) === 'zip-sniff' || (format === 'zip' && entry === undefined)) {
+    const sniffed = sniffZip(entries);
+    format = sniffed === 'odt' ? odfKind(bytes, entries, budget) : sniffed;
+  } else if (format === 'odt' || format === 'ods' || format === 'odp') format = odfKind(bytes, entries, budget);
+  out.format = entry === undefined ? format : out.format;
+  let units: ScanUnit[];
+  switch (format) {
+    case 'xlsx':
+      units = scanXlsx(bytes, entries, budget);
+      break;
+    case 'ods':
+      units = scanOds(bytes, entries, budget);
+      break;
+    case 'odt':
+    case 'odp':
+      units = scanOdfText(bytes, entries, budget);
+      break;
+    case 'docx':
+    case 'pptx':
+      units = scanOoxmlText(bytes, entries, budget);
+      break;
+    case 'zip':
+      if (entry !== undefined) return refuse({ reason: 'nested-archive' });
+      scanZipMembers(bytes, entries, budget, out);
+      return;
+    default:
+      return refuse({ reason: 'unknown-format' });
+  }
+  for (const u of units) {
+    if (entry !== undefined) u.location.entry = entry;
+    out.units.push(u);
+  }
+}
+
+/** A zip attachment: each member read as a file of its own, one level deep (a zip in it is not opened). */
+function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget, out: AttachmentScan): void {
+  for (const e of entries) {
+    if (e.name.endsWith('/')) continue;
+    const format = memberFormat(e.name);
+    if (format === undefined) continue; // pictures and the like
+    let member: Buffer;
+    try {
+      member = readZipEntry(bytes, e, budget, MAX_ATTACHMENT_BYTES);
+    } catch (err) {
+      if (!(err instanceof ZipRefused)) throw err;
+      out.notScanned.push({ reason: err.reason, entry: e.name });
+      continue;
+    }
+    try {
+      scanFile({ bytes: member, format, entry: e.name }, budget, out);
+    } catch (err) {
+      out.notScanned.push(refusal(err, e.name));
+    }
+  }
+}
+
+function refusal(err: unknown, entry?: string): NotScanned {
+  const n: NotScanned = err instanceof ZipRefused ? { reason: err.reason } : { reason: 'unreadable', detail: (err as Error)?.message?.slice(0, 200) ?? String(err) };
+  if (err instanceof ZipRefused && err.detail !== undefined) n.detail = err.detail;
+  if (entry !== undefined) n.entry = entry;
+  return n;
+}
+
+/** Scans one attachment. Never throws for what the attachment holds: what cannot be read is in `notScanned`. */
+export function scanAttachment(part: BinaryPart, budget: InflateBudget): AttachmentScan {
+  const out: AttachmentScan = { format: part.format, units: [], calendars: [], notScanned: [] };
+  if (part.truncated) {
+    out.notScanned.push({ reason: 'too-large', detail: `over ${MAX_ATTACHMENT_BYTES} bytes` });
+    return out;
+  }
+  try {
+    scanFile({ bytes: part.bytes, format: part.format, charset: part.charset }, budget, out);
+  } catch (err) {
+    // A half-read attachment is not scanned, whatever it gave before the failure.
+    out.units = [];
+    out.calendars = [];
+    out.notScanned.push(refusal(err));
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+import type { BodyScanOptions, ScannedAttachment } from '../body/scan.js';
+import type { Finding, FindingArgs } from '../findings.js';
+import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
+import { effectiveThresholds } from '../policy/policy.js';
+import type { RuleContext } from './context.js';
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1);
+}
+
+/**
+ * The findings of the attachment scan:
+ * - ADDRESS_LIST_IN_ATTACHMENT: a sheet, document or zip member lists at least `minAddresses`
+ *   distinct external addresses the header does not already show. A warning, like a list in the
+ *   body, except where the sender cannot see it (at least `minAddresses` of them only in hidden
+ *   sheets, rows, columns or outside the used range) or the list is sensitive: then it blocks.
+ * - EXPOSED_ATTENDEES: an invitation's ATTENDEE and ORGANIZER addresses, classified like header
+ *   recipients, span warnAt (warning) or blockAt (error) external parties; `sensitive` lowers blockAt.
+ * - ATTACHMENT_NOT_SCANNED: what could not be read (a warning; `rules` makes it an error).
+ */
+export function attachmentFindings(ctx: RuleContext, attachments: ScannedAttachment[], options: BodyScanOptions): Finding[] {
+  const { parsed, classifier, policy } = ctx;
+  const inHeader = new Set(parsed.addresses.map((a) => a.mailbox.address.toLowerCase()));
+  const external = (a: string) => !classifier.isInternal(domainOf(a));
+  const findings: Finding[] = [];
+  for (const att of attachments) {
+    const where = <T extends object>(args: T): T & { fileName?: string } => (att.fileName !== undefined ? { ...args, fileName: att.fileName } : args);
+    for (const unit of att.scan.units) {
+      const counted = [...unit.addresses].filter((a) => external(a) && !inHeader.has(a));
+      if (counted.length < options.minAddresses) continue;
+      const hiddenCount = counted.filter((a) => unit.hiddenAddresses.has(a)).length;
+      const parties = new Set(counted.map((a) => classifier.partyOf(a, domainOf(a))));
+      // Examples from the hidden part first: that is what the sender does not know they send.
+      const examples = [...counted.filter((a) => unit.hiddenAddresses.has(a)), ...counted.filter((a) => !unit.hiddenAddresses.has(a))].slice(0, MAX_EXAMPLE_ADDRESSES);
+      const args: FindingArgs['ADDRESS_LIST_IN_ATTACHMENT'] = where({
+        part: att.part,
+        contentType: att.contentType,
+        format: att.scan.format,
+        externalAddresses: counted.length,
+        hiddenAddresses: hiddenCount,
+        hidden: hiddenCount > 0 ? unit.hidden : unit.hidden.filter((h) => h.endsWith('-sheet')),
+        parties: parties.size,
+        threshold: options.minAddresses,
+        examples,
+        sensitive: policy.sensitive,
+      });
+      if (unit.location.entry !== undefined) args.entry = unit.location.entry;
+      if (unit.location.sheet !== undefined) args.sheet = unit.location.sheet;
+      if (unit.location.rest) args.outsideSheets = true;
+      const severity = policy.sensitive || hiddenCount >= options.minAddresses ? 'error' : 'warning';
+      findings.push({ code: 'ADDRESS_LIST_IN_ATTACHMENT', severity, args });
+    }
+    const { warnAt, blockAt } = effectiveThresholds(policy);
+    for (const cal of att.scan.calendars) {
+      const externals = cal.attendees.filter(external);
+      const parties = new Set(externals.map((a) => classifier.partyOf(a, domainOf(a))));
+      if (parties.size < warnAt) continue;
+      const severity = parties.size >= blockAt ? 'error' : 'warning';
+      const args: FindingArgs['EXPOSED_ATTENDEES'] = where({
+        part: att.part,
+        externalAddresses: externals.length,
+        parties: parties.size,
+        threshold: severity === 'error' ? blockAt : warnAt,
+        examples: externals.slice(0, MAX_EXAMPLE_ADDRESSES),
+        sensitive: policy.sensitive,
+      });
+      if (cal.entry !== undefined) args.entry = cal.entry;
+      if (cal.method !== undefined) args.method = cal.method;
+      findings.push({ code: 'EXPOSED_ATTENDEES', severity, args });
+    }
+    for (const n of att.scan.notScanned) {
+      const args: FindingArgs['ATTACHMENT_NOT_SCANNED'] = where({ part: att.part, contentType: att.contentType, reason: n.reason });
+      if (n.entry !== undefined) args.entry = n.entry;
+      if (n.detail !== undefined) args.detail = n.detail;
+      findings.push({ code: 'ATTACHMENT_NOT_SCANNED', severity: 'warning', args });
+    }
+  }
+  return findings;
+}
