@@ -122,7 +122,7 @@ describe('milter with --on-violation block (smtpd_milters)', () => {
     // Only the bounce to the sender may quote it; none of the four recipients got it.
     expect(copies.filter((m) => m.recipient !== 'alice@inbox.test')).toHaveLength(0);
     const bounce = (await postfix!.messages()).find((m) => m.recipient === 'alice@inbox.test' && m.raw.toString('latin1').includes('sendmail exposed'));
-    expect(bounce?.raw.toString('latin1')).toMatch(/5\.7\.1 Blocked by mailguard/);
+    expect(bounce?.raw.toString('latin1')).toMatch(/Status: 5\.7\.1\n[^]*Diagnostic-Code: X-Postfix; Blocked by mailguard: 3 external addresses/);
   });
 });
 
