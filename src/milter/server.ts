@@ -139,6 +139,8 @@ export async function startMilter(options: MilterServerOptions): Promise<MilterS
     const c: Conn = { id: `${options.worker !== undefined ? `w${options.worker}-` : ''}${(++counter).toString(36)}`, socket, session: new MilterSession(sessionOptions) };
     conns.add(c);
     const decoder = new PacketDecoder(maxPacketBytes);
+    // Replies are small and awaited by the MTA: never hold one back for Nagle's algorithm.
+    socket.setNoDelay(true);
     socket.setTimeout(options.idleTimeoutMs ?? MILTER_IDLE_TIMEOUT_MS);
     socket.on('timeout', () => {
       log({ event: 'warning', time: now(), connection: c.id, message: 'closing an idle MTA connection', ...workerField });

@@ -45,11 +45,16 @@ export interface StepResult {
 /** Actions asked for: header changes for bcc (and removing Bcc fields), quarantine for hold. */
 const WANTED_ACTIONS = SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE;
 
-/** Steps not needed, and replies not sent: one round trip per message (at end of body). */
-const WANTED_PROTOCOL =
-  SMFIP.NOHELO | SMFIP.NODATA | SMFIP.NOUNKNOWN |
-  SMFIP.NR_CONN | SMFIP.NR_HELO | SMFIP.NR_MAIL | SMFIP.NR_RCPT | SMFIP.NR_DATA | SMFIP.NR_UNKN | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY |
-  SMFIP.HDR_LEADSPC;
+/**
+ * Header values with their leading white space (exact bytes), and no reply per header field or
+ * body chunk: those packets reach us in one burst, flushed together with the EOH / end-of-body
+ * packet that does want a reply. Every other step is answered (continue), even though the answer
+ * carries no information: a packet that wants no reply and is followed by a pause (skipping DATA
+ * or HELO still sends their macros; no reply to RCPT before the client's DATA) leaves Postfix's
+ * next write behind Nagle's algorithm and our delayed ACK, about 40 ms per message (measured on
+ * Postfix 3.7: +45 ms median with SMFIP_NODATA, +1 ms with this set).
+ */
+const WANTED_PROTOCOL = SMFIP.NR_HDR | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC;
 
 const NO_REPLY_FLAG: Partial<Record<MilterCommand['kind'], number>> = {
   connect: SMFIP.NR_CONN,
@@ -147,9 +152,19 @@ export class MilterSession {
         return this.cont(cmd.kind);
       }
       case 'rcpt':
+        if (this.rcptTo.length < this.maxRecipients) {
+          this.rcptCount++;
+          this.rcptTo.push(unbracket(cmd.args[0] ?? ''));
+          return this.cont(cmd.kind);
+        }
+        // Past the limit: this recipient is deferred (the client sends it in another
+        // transaction), as the proxy does; without a reply to RCPT, the whole message is refused.
+        if (this.expectsReply('rcpt')) {
+          const r = REPLIES.tooManyRecipients(this.maxRecipients);
+          return { replies: [{ kind: 'replycode', code: r.code, text: r.text }] };
+        }
         this.rcptCount++;
-        if (this.rcptTo.length < this.maxRecipients) this.rcptTo.push(unbracket(cmd.args[0] ?? ''));
-        else this.refuse(REPLIES.tooManyRecipients(this.maxRecipients), 550, '5.5.3');
+        this.refuse(REPLIES.tooManyRecipients(this.maxRecipients), 550, '5.5.3');
         return this.cont(cmd.kind);
       case 'header':
         if (!this.refusal) {
