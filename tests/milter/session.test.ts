@@ -43,7 +43,7 @@ describe('negotiation', () => {
     const reply = replies[0]![1][0] as Extract<MilterReply, { kind: 'optneg' }>;
     expect(reply.version).toBe(6);
     expect(reply.actions).toBe(SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE);
-    expect(reply.protocol).toBe(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC);
+    expect(reply.protocol).toBe(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC);
     const scanning = run([POSTFIX_OPTNEG], { policy: createPolicy({ internalDomains: ['inbox.test'], bodyScan: { minAddresses: 10 } as never }) });
     expect((scanning.replies[0]![1][0] as { protocol: number }).protocol & SMFIP.NOBODY).toBe(0);
   });
@@ -65,7 +65,7 @@ describe('answers at end of body', () => {
     const { replies, messages } = run(commands);
     // The capture asked for no replies but to end of body; replayed here, it gets what mailguard
     // negotiates instead: one continue per step, nothing per header field, accept at the end.
-    expect(replies.map(([k, r]) => `${k}:${r.map((x) => x.kind).join(',')}`)).toEqual(['optneg:optneg', 'connect:continue', 'mail:continue', 'rcpt:continue', 'rcpt:continue', 'eoh:continue', 'eob:accept']);
+    expect(replies.map(([k, r]) => `${k}:${r.map((x) => x.kind).join(',')}`)).toEqual(['optneg:optneg', 'connect:continue', 'mail:continue', 'rcpt:continue', 'rcpt:continue', 'eob:accept']);
     expect(messages).toEqual([expect.objectContaining({ from: 'alice@inbox.test', to: ['bob@inbox.test', 'carol@inbox.test'], verdict: 'pass', action: 'accepted', queueId: expect.stringMatching(/^[0-9A-F]+$/) })]);
   });
 
@@ -100,10 +100,8 @@ describe('limits', () => {
   it('a header block over the limit is refused with 552 and not kept', () => {
     const big: Array<[string, string]> = [...CLEAN, ...Array.from({ length: 50 }, (_, i): [string, string] => [`X-Pad-${i}`, ` ${'x'.repeat(100)}`])];
     const { replies, messages } = run([POSTFIX_OPTNEG, ...transaction(big, ['bob@inbox.test'])], { maxHeaderBytes: 2000 });
-    // Answered at the end of the header (the first step after the fields that wants a reply).
-    expect(replies.find(([k]) => k === 'eoh')![1]).toEqual([{ kind: 'replycode', code: 552, text: '5.3.4 Message header block exceeds 2000 bytes' }]);
-    expect(replies.find(([k]) => k === 'eob')![1]).toEqual([{ kind: 'continue' }]);
-    expect(messages).toEqual([]);
+    expect(replies.find(([k]) => k === 'eob')![1]).toEqual([{ kind: 'replycode', code: 552, text: '5.3.4 Message header block exceeds 2000 bytes' }]);
+    expect(messages[0]).toMatchObject({ action: 'rejected' });
   });
 
   it('a recipient past the limit is deferred with 452 4.5.3 (the client sends it in another transaction)', () => {
