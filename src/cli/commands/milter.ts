@@ -37,7 +37,8 @@ export function registerMilter(program: Command): void {
       '  #   smtpd_milters = inet:127.0.0.1:8891\n' +
       '  #   non_smtpd_milters = $smtpd_milters\n' +
       '  #   milter_default_action = tempfail\n' +
-      '  mailguard milter --listen unix:/run/mailguard/milter.sock --on-violation hold --workers 4\n',
+      '  mailguard milter --listen unix:/run/mailguard/milter.sock \\\n' +
+      '    --on-violation hold --workers 4\n',
   );
   cmd.action(async (flags: MilterFlags) => {
     const { runMilter } = await import('../actions/milter.js');
