@@ -1,50 +1,44 @@
-// The milter's one call into the shared decision, and what the MTA is told for each outcome.
+// The milter's translation of the one decision (src/decide) into what the MTA is told at the end
+// of the message: accept (with header edits for the bytes to send), a reply code, quarantine.
 // Pure: the collected message and envelope in, milter replies out.
-//
-// `decideForMilter` is the only place that knows which decision function is used: today the
-// relay plan (src/relay/plan.ts); when src/decide lands it becomes one call to decideDelivery
-// with onViolation 'hold' passed through.
 
 import { checkMessage } from '../analyse.js';
+import { decideDelivery, type DeliveryDecision } from '../decide/index.js';
+import { ADAPTER_MODES } from '../decide/modes.js';
 import type { Finding } from '../findings.js';
 import type { Envelope } from '../message/envelope.js';
 import type { Policy } from '../policy/policy.js';
 import { blockReply, REPLIES, type SmtpReply } from '../proxy/replies.js';
-import { planDelivery } from '../relay/plan.js';
-import type { MessageResult } from '../result.js';
-import type { RewritePlan } from '../rewrite/plan.js';
+import { describeDeliveryReason } from '../report/messages.js';
 import type { MilterReply } from './codec.js';
 import { applyHeaderEdits, planHeaderEdits, sameHeader, type HeaderEdit, type MilterField } from './header-edits.js';
 import { MILTER_MAX_QUARANTINE_REASON_CHARS, MILTER_MAX_REPLY_PACKET_BYTES } from './limits.js';
 
-/** What the milter does with a message the policy blocks. `split` is refused at start-up. */
-export type MilterViolationAction = 'block' | 'bcc' | 'hold';
+/** The on-violation modes the milter carries out (split needs several transactions: refused at start-up). */
+export const MILTER_MODES = ADAPTER_MODES.milter;
+export type MilterViolationAction = (typeof MILTER_MODES)[number];
 
-export interface MilterDecision {
-  action: 'send' | 'block' | 'hold' | 'refuse';
-  result: MessageResult;
-  blocking: Finding[];
-  /** The bytes to deliver (send): header edits are computed from them. */
-  final?: Uint8Array;
-  reason?: string;
-  rewrite?: RewritePlan;
+/** The shared decision for one message (the milter decides nothing itself). */
+export function decideForMilter(bytes: Uint8Array, policy: Policy, onViolation: MilterViolationAction, envelope: Envelope): DeliveryDecision {
+  return decideDelivery(bytes, policy, { onViolation, envelope, source: 'milter' });
 }
 
-/** The shared decision, mapped to the milter's four outcomes. */
-export function decideForMilter(bytes: Uint8Array, policy: Policy, onViolation: MilterViolationAction, envelope: Envelope): MilterDecision {
-  const plan = planDelivery(bytes, policy, { onViolation: onViolation === 'hold' ? 'block' : onViolation, envelope, source: 'milter' });
-  const d: MilterDecision = { action: plan.outcome === 'block' && onViolation === 'hold' ? 'hold' : plan.outcome, result: plan.result, blocking: plan.blocking };
-  if (plan.transactions.length > 1) return { ...d, action: 'refuse', reason: 'the decision needs several transactions, which a milter cannot send' };
-  if (plan.transactions[0]) d.final = plan.transactions[0].bytes;
-  if (plan.reason !== undefined) d.reason = plan.reason;
-  if (plan.rewrite) d.rewrite = plan.rewrite;
-  return d;
+/** The SMTP reply for a decision that sends nothing (as the proxy words it). */
+function stopReply(d: DeliveryDecision): SmtpReply {
+  const reason = d.reason;
+  if (reason?.code === 'unreadable') {
+    const f = d.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+    const why = f?.code === 'UNREADABLE_MESSAGE' ? (f.args.reason === 'empty' ? 'the message is empty' : 'no header fields') : 'unreadable';
+    return REPLIES.notAMessage(why);
+  }
+  if (reason && reason.code !== 'policy' && reason.code !== 'still-exposed') return REPLIES.cannotRewrite(describeDeliveryReason(reason));
+  return blockReply(d.blocking.length > 0 ? d.blocking : d.result.findings);
 }
 
 export interface MilterAnswer {
   replies: MilterReply[];
-  /** For the log: accepted, rewritten-bcc, held, blocked, rejected (unreadable or unsafe to rewrite). */
-  action: 'accepted' | 'rewritten-bcc' | 'held' | 'blocked' | 'rejected';
+  /** For the log: accepted, sent-despite (onViolation warn), rewritten-bcc, held, blocked, rejected (not a message). */
+  action: 'accepted' | 'sent-despite' | 'rewritten-bcc' | 'held' | 'blocked' | 'rejected';
   reply: string;
   verdict: string;
   findings: string[];
@@ -85,23 +79,27 @@ export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array,
   const base = { verdict: d.result.verdict, findings: d.result.findings.map((f) => f.code) };
   const reject = (r: SmtpReply, action: 'blocked' | 'rejected'): MilterAnswer => ({ ...base, replies: [replyCode(r)], action, reply: `${r.code} ${r.text}`, edits: 0 });
 
-  if (d.action === 'block') return reject(blockReply(d.blocking), 'blocked');
-  if (d.action === 'refuse') {
-    if (d.result.verdict === 'error') {
-      const f = d.result.findings[0];
-      const why = f?.code === 'UNREADABLE_MESSAGE' ? (f.args.reason === 'empty' ? 'the message is empty' : 'no header fields') : 'unreadable';
-      return reject(REPLIES.notAMessage(why), 'rejected');
+  switch (d.action) {
+    case 'block':
+    case 'refuse':
+      return reject(stopReply(d), d.action === 'refuse' && d.reason?.code === 'unreadable' ? 'rejected' : 'blocked');
+    case 'hold': {
+      if (!o.canQuarantine) throw new MilterCapabilityError('the MTA did not allow SMFIR_QUARANTINE');
+      const reason = holdReason(d.blocking);
+      return { ...base, replies: [{ kind: 'quarantine', reason }, { kind: 'accept' }], action: 'held', reply: `hold: ${reason}`, edits: 0 };
     }
-    return reject(REPLIES.cannotRewrite((d.reason ?? 'refused').replace(/\.$/, '')), 'blocked');
+    case 'split':
+      throw new Error('a split decision reached the milter (split is refused at start-up)');
+    case 'send':
+    case 'rewrite':
+      break;
   }
-  if (d.action === 'hold') {
-    if (!o.canQuarantine) throw new MilterCapabilityError('the MTA did not allow SMFIR_QUARANTINE');
-    const reason = holdReason(d.blocking);
-    return { ...base, replies: [{ kind: 'quarantine', reason }, { kind: 'accept' }], action: 'held', reply: `hold: ${reason}`, edits: 0 };
-  }
-  // send: carry the header of the final bytes over with edits, then check what the MTA will hold.
-  const final = d.final!;
-  if (sameHeader(fields, final, o.leadingSpace)) return { ...base, replies: [{ kind: 'accept' }], action: 'accepted', reply: 'accept', edits: 0 };
+  // Send: carry the header of the bytes to send over with edits, then check what the MTA will hold.
+  const transactions = [...d.transactions()];
+  if (transactions.length !== 1) throw new Error(`the decision has ${transactions.length} transactions; a milter carries out one`);
+  const final = transactions[0]!.bytes;
+  const sent = d.warnedOnly ? 'sent-despite' : 'accepted';
+  if (sameHeader(fields, final, o.leadingSpace)) return { ...base, replies: [{ kind: 'accept' }], action: sent, reply: 'accept', edits: 0 };
   const edits = planHeaderEdits(fields, final, o.leadingSpace);
   if (!edits) return reject(REPLIES.cannotRewrite('the header edits could not be worked out'), 'blocked');
   if (!o.canEditHeader) throw new MilterCapabilityError('the MTA did not allow header changes (SMFIF_CHGHDRS, SMFIF_ADDHDRS)');
@@ -110,9 +108,12 @@ export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array,
   if (!sameHeader(held, final, o.leadingSpace)) throw new Error('header edits do not reproduce the decided header');
   const tooLong = edits.find((e) => editPacketBytes(e) > MILTER_MAX_REPLY_PACKET_BYTES);
   if (tooLong) return reject(REPLIES.cannotRewrite(`the new ${tooLong.name} field is longer than the milter protocol carries`), 'blocked');
-  const recheck = checkMessage(final, o.policy, { source: 'milter', envelope });
-  if (recheck.verdict === 'block' || recheck.verdict === 'error') return reject(blockReply(recheck.findings), 'blocked');
-  const action = d.rewrite?.strategy === 'bcc' ? 'rewritten-bcc' : 'accepted';
+  if (d.action === 'rewrite') {
+    // The decision checked the rewritten header; check the bytes the MTA will hold once more.
+    const recheck = checkMessage(final, o.policy, { source: 'milter', envelope, body: false });
+    if (recheck.verdict === 'block' || recheck.verdict === 'error') return reject(blockReply(recheck.findings), 'blocked');
+  }
+  const action = d.action === 'rewrite' ? 'rewritten-bcc' : sent;
   const what = d.rewrite ? `${d.rewrite.moved.length} moved to Bcc` : 'Bcc removed';
   return { ...base, replies: [...edits, { kind: 'accept' }], action, reply: `accept with ${edits.length} header edit${edits.length === 1 ? '' : 's'} (${what})`, edits: edits.length };
 }

@@ -27,7 +27,7 @@ export interface MessageOutcome {
   size: number;
   verdict: string;
   findings: string[];
-  action: 'accepted' | 'rewritten-bcc' | 'held' | 'blocked' | 'rejected' | 'tempfailed';
+  action: 'accepted' | 'sent-despite' | 'rewritten-bcc' | 'held' | 'blocked' | 'rejected' | 'tempfailed';
   reply: string;
   edits: number;
   error?: string;

@@ -1,7 +1,7 @@
 // `mailguard milter` as a command: usage errors, help, start-up refusals, human logs, --workers
 // on a unix socket, and a clean stop on SIGTERM.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,13 +14,14 @@ const milter = (args: string[]) => runProcess(process.execPath, [BIN, 'milter', 
 
 describe('mailguard milter: usage', () => {
   it.each([
-    [['--listen', 'inet:127.0.0.1:0', '--on-violation', 'split'], /--on-violation split cannot be done by a milter: one SMTP transaction delivers one message/],
+    [['--listen', 'inet:127.0.0.1:0', '--on-violation', 'split'], /mailguard milter cannot do onViolation "split": one message cannot become several here/],
+    [['--listen', 'inet:127.0.0.1:0', '--on-violation', 'bcc', '--sensitive'], /a sensitive list is not fixed with Bcc/],
     [['--listen', '127.0.0.1:8891'], /--listen takes inet:HOST:PORT or unix:\/PATH \(got "127\.0\.0\.1:8891"\)/],
     [['--listen', 'unix:relative.sock'], /--listen takes inet:HOST:PORT or unix:\/PATH/],
     [['--listen', 'inet:127.0.0.1:99999'], /--listen takes inet:HOST:PORT/],
-    [['--listen', 'inet:127.0.0.1:0', '--on-violation', 'warn'], /Allowed choices are block, bcc, hold, split/],
+    [['--listen', 'inet:127.0.0.1:0', '--on-violation', 'later'], /Allowed choices are block, warn, bcc, split, hold/],
     [['--listen', 'inet:127.0.0.1:0', '--workers', '0'], /--workers takes a whole number/],
-    [[], /required option '--listen <address>' not specified/],
+    [[], /milter needs --listen/],
   ])('%j exits 2', async (args, message) => {
     const r = await milter(args);
     expect(r.code).toBe(2);
@@ -51,6 +52,26 @@ describe('mailguard milter: usage', () => {
 });
 
 describe('mailguard milter: running', () => {
+  it('reads listen and onViolation from the configuration\'s "milter" section (flags win)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-milter-config-'));
+    const config = path.join(dir, 'mailguard.config.json');
+    await writeFile(config, JSON.stringify({ internalDomains: ['inbox.test'], onViolation: 'bcc', milter: { listen: 'inet:127.0.0.1:0', onViolation: 'hold' } }));
+    try {
+      const fromConfig = await spawnMilter(['--config', config], undefined);
+      expect(fromConfig.events[0]).toMatchObject({ event: 'listening', onViolation: 'hold', address: expect.stringMatching(/^inet:127\.0\.0\.1:\d+$/) });
+      await fromConfig.stop();
+      const flagWins = await spawnMilter(['--config', config, '--on-violation', 'block'], undefined);
+      expect(flagWins.events[0]).toMatchObject({ onViolation: 'block' });
+      await flagWins.stop();
+      await writeFile(config, JSON.stringify({ milter: { listen: 'inet:127.0.0.1:0', upstream: 'x' } }));
+      const r = await milter(['--config', config]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/unknown key "milter\.upstream"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('human log lines, and exit 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, [BIN, 'milter', '--listen', 'inet:127.0.0.1:0', '--on-violation', 'hold'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -164,17 +164,25 @@ describe('milter with --on-violation bcc: header edits on the MTA, envelope kept
     for (const m of copies) expect(headerOf(m)).not.toMatch(/^Bcc:/im);
   });
 
-  it('refuses instead when the policy forbids the Bcc fix (a sensitive list)', async () => {
-    const sensitive = await spawnMilter(['--on-violation', 'bcc', ...POLICY, '--sensitive']);
-    const pf = await startPostfix({ localDomains: DOMAINS, milter: sensitive.address });
+  it('refuses what the rewrite cannot cure (an ambiguous field beside the exposed list): 550, nothing delivered', async () => {
+    const { reply, transcript } = await swaks(ports.bcc, [...CUSTOMERS, 'bob@inbox.test'], message('bcc not curable', [`To: ${CUSTOMERS.join(', ')}`, 'Cc: "Bob <bob@inbox.test>']));
+    expect(reply, transcript).toMatch(/^550 5\.7\.1 /);
+    await settle();
+    expect(await copiesOf('bcc not curable')).toHaveLength(0);
+  });
+
+  it('--on-violation warn: accepted as written and logged as sent-despite', async () => {
+    const warn = await spawnMilter(['--on-violation', 'warn', ...POLICY]);
+    const pf = await startPostfix({ localDomains: DOMAINS, milter: warn.address });
     try {
-      const r = await runProcess('swaks', ['--server', `127.0.0.1:${pf.port}`, '--from', 'alice@inbox.test', '--to', CUSTOMERS.join(','), '--data', '-'], { input: message('sensitive', [`To: ${CUSTOMERS.join(', ')}`]) });
-      expect(r.stdout).toMatch(/<\*\* +550 5\.7\.1 Blocked by mailguard: the message cannot be rewritten safely/);
-      await settle();
-      expect(await pf.messages()).toHaveLength(0);
+      const r = await runProcess('swaks', ['--server', `127.0.0.1:${pf.port}`, '--from', 'alice@inbox.test', '--to', CUSTOMERS.join(','), '--data', '-'], { input: message('warned', [`To: ${CUSTOMERS.join(', ')}`]) });
+      expect(r.stdout).toMatch(/<- +250 2\.0\.0 Ok: queued/);
+      const copies = await pf.waitForMessages(3);
+      expect(copies.every((m) => m.raw.toString('latin1').includes(`To: ${CUSTOMERS.join(', ')}`))).toBe(true);
+      expect(await warn.waitFor((e) => e.event === 'message')).toMatchObject({ action: 'sent-despite', verdict: 'block' });
     } finally {
       await pf.stop();
-      await sensitive.stop();
+      await warn.stop();
     }
   });
 });

@@ -18,8 +18,9 @@ export interface MilterProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnMilter(args: string[], listen = 'inet:127.0.0.1:0'): Promise<MilterProcess> {
-  const child = spawn(process.execPath, [BIN, 'milter', '--listen', listen, '--log', 'json', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `listen` undefined: no --listen flag (the configuration gives it). */
+export async function spawnMilter(args: string[], listen: string | undefined = 'inet:127.0.0.1:0'): Promise<MilterProcess> {
+  const child = spawn(process.execPath, [BIN, 'milter', ...(listen === undefined ? [] : ['--listen', listen]), '--log', 'json', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const events: Array<Record<string, unknown>> = [];
   const listeners: Array<() => void> = [];
   let err = '';

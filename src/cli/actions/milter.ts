@@ -2,11 +2,20 @@
 // listen socket), log one line per message, stop on a signal.
 
 import cluster from 'node:cluster';
+import { assertOnViolation } from '../../decide/index.js';
 import { MailguardError } from '../../errors.js';
+import { MILTER_MODES, type MilterViolationAction } from '../../milter/decide.js';
 import type { MilterEvent } from '../../milter/server.js';
+import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
 import type { MilterFlags } from '../commands/milter.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveSettings } from '../policy-options.js';
+import { resolveOnViolation, resolveSettings } from '../policy-options.js';
+
+/** The milter section's keys: "milter": { "listen": "inet:127.0.0.1:8891", "onViolation": "hold" }. */
+export const MILTER_SECTION: Record<string, KeyCheck> = {
+  onViolation: checks.onViolation,
+  listen: checks.string,
+};
 
 function humanLine(e: MilterEvent): string {
   switch (e.event) {
@@ -46,14 +55,17 @@ function onSignal(): Promise<void> {
 }
 
 export async function runMilter(flags: MilterFlags): Promise<number> {
-  if (flags.onViolation === 'split') {
-    throw new MailguardError('EUSAGE', '--on-violation split cannot be done by a milter: one SMTP transaction delivers one message to all its recipients, and split needs a copy per recipient.', {
-      hint: 'Use --on-violation bcc or hold, or run mailguard proxy (an SMTP filter can send several transactions).',
-    });
-  }
-  const { parseMilterListen, formatListen, removeStaleSocket, startMilter } = await import('../../milter/server.js');
-  const listen = parseMilterListen(flags.listen);
   const settings = await resolveSettings(flags);
+  const section = parseSection(settings.config.sections.milter, 'milter', MILTER_SECTION, settings.configPath ?? 'configuration') as { onViolation?: MilterFlags['onViolation']; listen?: string };
+  const onViolation = resolveOnViolation(flags.onViolation, section.onViolation, settings.config);
+  // split needs several transactions, which one SMTP transaction cannot be; bcc refuses a
+  // sensitive list. Both are refused here, before any mail arrives.
+  assertOnViolation(onViolation, settings.policy, { name: 'mailguard milter', modes: MILTER_MODES });
+  const mode = onViolation as MilterViolationAction;
+  const listenText = flags.listen ?? section.listen;
+  if (!listenText) throw new MailguardError('EUSAGE', 'milter needs --listen.', { hint: 'For example --listen inet:127.0.0.1:8891 (or "milter": { "listen": ... } in the configuration).' });
+  const { parseMilterListen, formatListen, removeStaleSocket, startMilter } = await import('../../milter/server.js');
+  const listen = parseMilterListen(listenText);
   const write = flags.log === 'json' ? (e: MilterEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e: MilterEvent) => process.stdout.write(`${humanLine(e)}\n`);
   const workers = flags.workers ?? 1;
   const signal = onSignal();
@@ -72,7 +84,7 @@ export async function runMilter(flags: MilterFlags): Promise<number> {
           process.stderr.write(`mailguard: ${m.failed}\n`);
           failed();
         } else if (m.listening && ++ready === workers) {
-          write({ event: 'listening', time: new Date().toISOString(), address: m.listening, onViolation: flags.onViolation as 'block' | 'bcc' | 'hold', workers });
+          write({ event: 'listening', time: new Date().toISOString(), address: m.listening, onViolation: mode, workers });
         }
       });
       w.on('exit', (code, sig) => {
@@ -97,7 +109,7 @@ export async function runMilter(flags: MilterFlags): Promise<number> {
     milter = await startMilter({
       listen,
       policy: settings.policy,
-      onViolation: flags.onViolation,
+      onViolation: mode,
       logAddresses: flags.logAddresses === true,
       // In a worker, "listening" and "stopped" are the primary's to log.
       log: worker !== undefined ? (e) => e.event !== 'listening' && e.event !== 'stopped' && e.event !== 'stopping' && write(e) : write,
@@ -108,7 +120,7 @@ export async function runMilter(flags: MilterFlags): Promise<number> {
     throw err;
   }
   if (worker !== undefined) process.send?.({ listening: formatListen(milter.address) });
-  else write({ event: 'listening', time: new Date().toISOString(), address: formatListen(milter.address), onViolation: flags.onViolation });
+  else write({ event: 'listening', time: new Date().toISOString(), address: formatListen(milter.address), onViolation: mode });
   // A worker whose primary is gone stops too.
   const orphaned = worker !== undefined ? new Promise<void>((resolve) => process.once('disconnect', () => resolve())) : new Promise<void>(() => {});
   await Promise.race([signal, orphaned]);

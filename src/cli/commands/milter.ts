@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
+import { ON_VIOLATION_MODES, type OnViolation } from '../../decide/modes.js';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
 
 export interface MilterFlags extends PolicyFlags {
-  listen: string;
-  onViolation: 'block' | 'bcc' | 'hold' | 'split';
+  listen?: string;
+  onViolation?: OnViolation;
   workers?: number;
   log: 'human' | 'json';
   logAddresses?: boolean;
@@ -20,11 +21,12 @@ export function registerMilter(program: Command): void {
         '--on-violation bcc the external To/Cc recipients are moved out of view by header edits (the\n' +
         'envelope keeps them); with hold the message waits in Postfix\'s hold queue (postsuper -H).\n' +
         'An internal error answers tempfail; set milter_default_action = tempfail in Postfix so a\n' +
-        'milter that is down or times out never lets mail through unchecked.\n\n' +
+        'milter that is down or times out never lets mail through unchecked. With warn the message\n' +
+        'is accepted and logged as sent-despite.\n\n' +
         'Stops cleanly on SIGTERM/SIGINT (exit 0).',
     )
-    .requiredOption('--listen <address>', 'inet:HOST:PORT or unix:/PATH (as Postfix names milters)')
-    .addOption(new Option('--on-violation <action>', 'what to do with a message the policy blocks').choices(['block', 'bcc', 'hold', 'split']).default('block'))
+    .option('--listen <address>', 'inet:HOST:PORT or unix:/PATH (as Postfix names milters; or "milter": { "listen" } in the configuration)')
+    .addOption(new Option('--on-violation <action>', 'what to do with a message the policy blocks (default: the configuration\'s, else block; split is refused)').choices([...ON_VIOLATION_MODES]))
     .option('--workers <n>', 'processes sharing the listen socket (default 1; use the number of cores for a fleet)', parseCount('--workers'))
     .addOption(new Option('--log <format>', 'log format: one line per message').choices(['human', 'json']).default('human'))
     .option('--log-addresses', 'log full addresses (default: masked, j***@example.com)');
