@@ -201,8 +201,9 @@ export function decodeCommand(code: number, data: Uint8Array): MilterCommand {
     case SMFIC.EOH:
       return { kind: 'eoh' };
     case SMFIC.BODYEOB:
-      // Sendmail may send a last body chunk with EOB; Postfix sends none.
-      return data.length > 0 ? { kind: 'body', chunk: data } : { kind: 'eob' };
+      // Sendmail may send a last body chunk with EOB (PacketDecoder emits it as a body command
+      // first); Postfix sends none.
+      return { kind: 'eob' };
     case SMFIC.DATA:
       return { kind: 'data' };
     case SMFIC.ABORT:
@@ -249,6 +250,7 @@ export class PacketDecoder {
       if (len + 4 > this.maxPacketBytes) throw new MilterProtocolError(`packet of ${len} bytes (at most ${this.maxPacketBytes - 4})`, 'oversized');
       if (this.buffered < len + 4) break;
       const packet = this.take(len + 4);
+      if (packet[4] === SMFIC.BODYEOB && packet.length > 5) out.push({ kind: 'body', chunk: packet.subarray(5) });
       out.push(decodeCommand(packet[4]!, packet.subarray(5)));
     }
     return out;

@@ -75,6 +75,11 @@ describe('decoding what Postfix sends', () => {
     }
   });
 
+  it('end of body with a last chunk (as Sendmail may send it) is that chunk, then end of body', () => {
+    const packet = Buffer.from([0, 0, 0, 4, 0x45, 0x61, 0x62, 0x63]);
+    expect(new PacketDecoder().push(packet)).toEqual([{ kind: 'body', chunk: Buffer.from('abc') }, { kind: 'eob' }]);
+  });
+
   it('re-encodes every captured command to the exact bytes Postfix sent', () => {
     for (const cap of [SMTPD, SENDMAIL]) {
       const commands = new PacketDecoder().push(cap.mtaToMilter);

@@ -2,6 +2,7 @@
 // end of body, and the limits (header, recipients, body).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PacketDecoder, SMFIF, SMFIP, type MilterCommand, type MilterReply } from '../../src/milter/codec.js';
 import { MilterSession, type SessionOptions } from '../../src/milter/session.js';
@@ -123,5 +124,30 @@ describe('limits', () => {
     const scanning = createPolicy({ internalDomains: ['inbox.test'], bodyScan: { minAddresses: 10 } as never });
     const { replies } = run([POSTFIX_OPTNEG, ...transaction(CLEAN, ['bob@inbox.test'], 'x'.repeat(5000))], { policy: scanning, maxBodyBytes: 1000 });
     expect(replies.find(([k]) => k === 'eob')![1]).toEqual([{ kind: 'replycode', code: 552, text: '5.3.4 Message exceeds the size limit of 1000 bytes' }]);
+  });
+});
+
+describe('any command sequence (property)', () => {
+  const command: fc.Arbitrary<MilterCommand> = fc.oneof(
+    fc.constant(POSTFIX_OPTNEG),
+    fc.record({ kind: fc.constant('optneg' as const), version: fc.integer({ min: 0, max: 9 }), actions: fc.nat(), protocol: fc.nat() }),
+    fc.constant<MilterCommand>({ kind: 'mail', args: ['<alice@inbox.test>'] }),
+    fc.constantFrom<MilterCommand>({ kind: 'rcpt', args: ['<x@one.test>'] }, { kind: 'rcpt', args: ['<>'] }, { kind: 'rcpt', args: ['bob@inbox.test'] }),
+    fc.tuple(fc.constantFrom('To', 'Cc', 'From', 'Bcc', 'Subject', 'X'), fc.constantFrom(' x@one.test, y@two.test', ' bob@inbox.test', '', ' "a', ' a\n\tb')).map(([name, value]): MilterCommand => ({ kind: 'header', name, value })),
+    fc.constantFrom<MilterCommand>({ kind: 'eoh' }, { kind: 'eob' }, { kind: 'abort' }, { kind: 'data' }, { kind: 'helo', name: 'h' }, { kind: 'quit-nc' }, { kind: 'unknown', line: 'X' }),
+    fc.uint8Array({ maxLength: 50 }).map((chunk): MilterCommand => ({ kind: 'body', chunk })),
+  );
+  it('never throws, answers OPTNEG with OPTNEG, and accepts only at end of body', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<'block' | 'bcc' | 'hold' | 'warn'>('block', 'bcc', 'hold', 'warn'), fc.array(command, { maxLength: 40 }), (mode, commands) => {
+        const session = new MilterSession({ policy, onViolation: mode, maxHeaderBytes: 200 });
+        for (const c of commands) {
+          const { replies } = session.handle(c, 0);
+          if (c.kind === 'optneg') expect(replies.map((r) => r.kind)).toEqual(['optneg']);
+          for (const r of replies) if (r.kind === 'accept' || r.kind === 'quarantine' || r.kind === 'chgheader' || r.kind === 'insheader') expect(c.kind).toBe('eob');
+        }
+      }),
+      { numRuns: 1500 },
+    );
   });
 });
