@@ -120,6 +120,14 @@ describe('limits', () => {
     expect(replies.some((r) => r.kind === 'accept')).toBe(false);
   });
 
+  it('a rewritten field longer than a reply packet may be (Postfix: 131,070 bytes) refuses the message instead', () => {
+    const internal = Array.from({ length: 8000 }, (_, i) => `user${i}@inbox.test`);
+    const fields: Array<[string, string]> = [['From', ' alice@inbox.test'], ['To', ` x@one.test, y@two.test, ${internal.join(', ')}`], ['Subject', ' big']];
+    const { replies, messages } = run([POSTFIX_OPTNEG, ...transaction(fields, ['x@one.test'])], { onViolation: 'bcc' });
+    expect(replies.find(([k]) => k === 'eob')![1]).toEqual([{ kind: 'replycode', code: 550, text: expect.stringMatching(/cannot be rewritten safely \(the new To field is longer than the milter protocol carries\)/) }]);
+    expect(messages[0]).toMatchObject({ action: 'blocked' });
+  });
+
   it('with body scanning, a body over the limit is refused with 552', () => {
     const scanning = createPolicy({ internalDomains: ['inbox.test'], bodyScan: { minAddresses: 10 } as never });
     const { replies } = run([POSTFIX_OPTNEG, ...transaction(CLEAN, ['bob@inbox.test'], 'x'.repeat(5000))], { policy: scanning, maxBodyBytes: 1000 });
