@@ -60,7 +60,7 @@ function replyCode(r: SmtpReply): MilterReply {
   return { kind: 'replycode', code: r.code, text: r.text };
 }
 
-/** The one-line reason put on a held message (Postfix logs it): no addresses. */
+/** The one-line reason sent with a hold (SMFIR_QUARANTINE): no addresses. */
 export function holdReason(blocking: readonly Finding[]): string {
   const first = blockReply(blocking).text.replace(/^5\.7\.1 Blocked by mailguard: /, '');
   const text = `mailguard: ${first}`;

@@ -49,5 +49,6 @@ export const MILTER_SHUTDOWN_GRACE_MS = 10 * 1000;
 /** Recipients named in one log line (the count is always logged). */
 export const MILTER_MAX_LOGGED_RECIPIENTS = 20;
 
-/** Characters of reason text in a SMFIR_QUARANTINE packet (Postfix logs it; keep it one line). */
+/** Characters of reason text in a SMFIR_QUARANTINE packet (Sendmail logs it, Postfix 3.7 drops
+ * it; mailguard's own log line carries the whole reason). One line, kept short. */
 export const MILTER_MAX_QUARANTINE_REASON_CHARS = 200;
