@@ -2,6 +2,9 @@
 // Postfix with three SMTP listeners, each with its own milter (block, bcc, hold) through
 // smtpd_milters; the block milter is also the non_smtpd_milters of the sendmail command. swaks
 // is the mail client; each delivered Maildir copy (or the hold queue) is the assertion.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../helpers/cli.js';
 import { freePort, startPostfix, type DeliveredMessage, type PostfixInstance } from '../helpers/postfix.js';
@@ -171,10 +174,14 @@ describe('milter with --on-violation bcc: header edits on the MTA, envelope kept
     expect(await copiesOf('bcc not curable')).toHaveLength(0);
   });
 
-  it('--on-violation warn: accepted as written and logged as sent-despite', async () => {
-    const warn = await spawnMilter(['--on-violation', 'warn', ...POLICY]);
+  it('--on-violation warn, on a unix socket: accepted as written and logged as sent-despite', async () => {
+    // Postfix's smtpd and cleanup connect as the postfix user: the directory must let them in.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-milter-sock-'));
+    await chmod(dir, 0o755);
+    const warn = await spawnMilter(['--on-violation', 'warn', ...POLICY], `unix:${path.join(dir, 'milter.sock')}`);
     const pf = await startPostfix({ localDomains: DOMAINS, milter: warn.address });
     try {
+      expect(warn.address).toBe(`unix:${path.join(dir, 'milter.sock')}`);
       const r = await runProcess('swaks', ['--server', `127.0.0.1:${pf.port}`, '--from', 'alice@inbox.test', '--to', CUSTOMERS.join(','), '--data', '-'], { input: message('warned', [`To: ${CUSTOMERS.join(', ')}`]) });
       expect(r.stdout).toMatch(/<- +250 2\.0\.0 Ok: queued/);
       const copies = await pf.waitForMessages(3);
@@ -183,6 +190,7 @@ describe('milter with --on-violation bcc: header edits on the MTA, envelope kept
     } finally {
       await pf.stop();
       await warn.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
