@@ -10,6 +10,7 @@ import { registerFix } from './commands/fix.js';
 import { registerSend } from './commands/send.js';
 import { registerSendmail, sendmailMain } from './commands/sendmail.js';
 import { registerProxy } from './commands/proxy.js';
+import { registerMilter } from './commands/milter.js';
 import { registerAudit } from './commands/audit.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -29,6 +30,7 @@ function buildProgram(): Command {
   registerSend(program);
   registerSendmail(program);
   registerProxy(program);
+  registerMilter(program);
   registerAudit(program);
   program.addHelpText(
     'after',

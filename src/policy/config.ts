@@ -102,6 +102,7 @@ export const CONFIG_KEYS: Record<string, KeyCheck> = {
   // Sections owned by one command each; their keys are checked by that command.
   send: object,
   proxy: object,
+  milter: object,
   sendmail: object,
   audit: object,
   bodyScan: object,

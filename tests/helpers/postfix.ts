@@ -38,6 +38,12 @@ export interface PostfixOptions {
    * `true` picks a free port; a number uses that port. Implied by `contentFilter`.
    */
   reinjectPort?: number | boolean;
+  /**
+   * A milter (MILTER_README) for both SMTP mail (smtpd_milters) and the sendmail command
+   * (non_smtpd_milters), as `inet:127.0.0.1:PORT` or `unix:/PATH`, with milter_protocol = 6 and
+   * milter_default_action = tempfail (a milter that is down never lets mail through).
+   */
+  milter?: string;
   /** Extra or overriding main.cf parameters. */
   mainCf?: Record<string, string>;
   /** Extra master.cf lines (whole services with their `-o` lines), appended as given. */
@@ -69,6 +75,12 @@ export interface PostfixInstance {
   log(): Promise<string>;
   /** Asks Postfix to retry deferred mail now. */
   flush(): Promise<void>;
+  /** The queue as `postqueue -j` lists it (one object per queued message). */
+  queue(): Promise<Array<{ queue_name: string; queue_id: string; sender: string; recipients: Array<{ address: string }> }>>;
+  /** Runs postsuper with this instance's configuration (for example `['-H', 'ALL']`). */
+  postsuper(args: string[]): Promise<void>;
+  /** Submits a message with Postfix's sendmail command (the non-SMTP path, non_smtpd_milters). */
+  sendmail(args: string[], input: Buffer | string): Promise<{ code: number; stderr: string }>;
   /** Stops Postfix and removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -194,6 +206,18 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Postfi
     biff: 'no',
   };
   if (options.contentFilter) main.content_filter = `scan:[127.0.0.1]:${options.contentFilter.port}`;
+  if (options.milter) {
+    Object.assign(main, {
+      smtpd_milters: options.milter,
+      non_smtpd_milters: options.milter,
+      milter_default_action: 'tempfail',
+      milter_protocol: '6',
+      // Failures fast in tests (defaults: 30 s connect, 30 s per command, 300 s per content step).
+      milter_connect_timeout: '5s',
+      milter_command_timeout: '10s',
+      milter_content_timeout: '20s',
+    });
+  }
   Object.assign(main, options.mainCf);
 
   const master = [`127.0.0.1:${port} inet n - n - - smtpd`, SERVICES.trimEnd()];
@@ -281,6 +305,21 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Postfi
     log: () => readFile(logFile, 'utf8').catch(() => ''),
     async flush() {
       await run(POSTFIX, ['-c', configDir, 'flush']);
+    },
+    async queue() {
+      const { stdout } = await run('/usr/sbin/postqueue', ['-c', configDir, '-j']);
+      return stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    },
+    async postsuper(args) {
+      await run('/usr/sbin/postsuper', ['-c', configDir, ...args]);
+    },
+    sendmail(args, input) {
+      return new Promise((resolve) => {
+        const child = execFile('/usr/sbin/sendmail', args, { env: { ...process.env, MAIL_CONFIG: configDir }, timeout: START_TIMEOUT_MS }, (err, _stdout, stderr) => {
+          resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: number }).code as unknown as number) ?? 1 : 0, stderr });
+        });
+        child.stdin!.end(input);
+      });
     },
     stop,
   };

@@ -9,6 +9,7 @@ import { checkMessage } from '../../src/analyse.js';
 import * as limits from '../../src/limits.js';
 import { MAX_CHECK_MS } from '../../src/limits.js';
 import * as proxyLimits from '../../src/proxy/limits.js';
+import * as milterLimits from '../../src/milter/limits.js';
 import { readHeaderBlock, locateBodyStart } from '../../src/message/header-block.js';
 import { createPolicy } from '../../src/policy/policy.js';
 import { FIXTURES, ROOT, runCli } from '../helpers/cli.js';
@@ -399,8 +400,8 @@ describe('SECURITY.md states the limits as they are', () => {
     for (const [name, v] of Object.entries(limits)) expect([name, rows.get(name)]).toEqual([name, v]);
   });
 
-  it('every proxy limit it lists has that value in src/proxy/limits.ts', () => {
-    const proxy = proxyLimits as Record<string, unknown>;
+  it('every proxy and milter limit it lists has that value in src/proxy/limits.ts or src/milter/limits.ts', () => {
+    const proxy = { ...proxyLimits, ...milterLimits } as Record<string, unknown>;
     for (const [name, v] of rows) if (!(name in limits)) expect([name, proxy[name]]).toEqual([name, v]);
   });
 

@@ -1,0 +1,123 @@
+// The milter's translation of the one decision (src/decide) into what the MTA is told at the end
+// of the message: accept (with header edits for the bytes to send), a reply code, quarantine.
+// Pure: the collected message and envelope in, milter replies out.
+
+import { checkMessage } from '../analyse.js';
+import { decideDelivery, type DeliveryDecision } from '../decide/index.js';
+import { ADAPTER_MODES } from '../decide/modes.js';
+import type { Finding } from '../findings.js';
+import type { Envelope } from '../message/envelope.js';
+import type { Policy } from '../policy/policy.js';
+import { blockReply, REPLIES, type SmtpReply } from '../proxy/replies.js';
+import { describeDeliveryReason } from '../report/messages.js';
+import type { MilterReply } from './codec.js';
+import { applyHeaderEdits, planHeaderEdits, sameHeader, type HeaderEdit, type MilterField } from './header-edits.js';
+import { MILTER_MAX_QUARANTINE_REASON_CHARS, MILTER_MAX_REPLY_PACKET_BYTES } from './limits.js';
+
+/** The on-violation modes the milter carries out (split needs several transactions: refused at start-up). */
+export const MILTER_MODES = ADAPTER_MODES.milter;
+export type MilterViolationAction = (typeof MILTER_MODES)[number];
+
+/** The shared decision for one message (the milter decides nothing itself). */
+export function decideForMilter(bytes: Uint8Array, policy: Policy, onViolation: MilterViolationAction, envelope: Envelope): DeliveryDecision {
+  return decideDelivery(bytes, policy, { onViolation, envelope, source: 'milter' });
+}
+
+/** The SMTP reply for a decision that sends nothing (as the proxy words it). */
+function stopReply(d: DeliveryDecision): SmtpReply {
+  const reason = d.reason;
+  if (reason?.code === 'unreadable') {
+    const f = d.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+    const why = f?.code === 'UNREADABLE_MESSAGE' ? (f.args.reason === 'empty' ? 'the message is empty' : 'no header fields') : 'unreadable';
+    return REPLIES.notAMessage(why);
+  }
+  if (reason && reason.code !== 'policy' && reason.code !== 'still-exposed') return REPLIES.cannotRewrite(describeDeliveryReason(reason));
+  return blockReply(d.blocking.length > 0 ? d.blocking : d.result.findings);
+}
+
+export interface MilterAnswer {
+  replies: MilterReply[];
+  /** For the log: accepted, sent-despite (onViolation warn), rewritten-bcc, held, blocked, rejected (not a message). */
+  action: 'accepted' | 'sent-despite' | 'rewritten-bcc' | 'held' | 'blocked' | 'rejected';
+  reply: string;
+  verdict: string;
+  findings: string[];
+  edits: number;
+}
+
+export interface AnswerOptions {
+  policy: Policy;
+  onViolation: MilterViolationAction;
+  /** SMFIP_HDR_LEADSPC was negotiated. */
+  leadingSpace: boolean;
+  /** The MTA allows header changes (SMFIF_CHGHDRS and SMFIF_ADDHDRS). */
+  canEditHeader: boolean;
+  /** The MTA allows SMFIR_QUARANTINE. */
+  canQuarantine: boolean;
+}
+
+function replyCode(r: SmtpReply): MilterReply {
+  return { kind: 'replycode', code: r.code, text: r.text };
+}
+
+/** The one-line reason sent with a hold (SMFIR_QUARANTINE): no addresses. */
+export function holdReason(blocking: readonly Finding[]): string {
+  const first = blockReply(blocking).text.replace(/^5\.7\.1 Blocked by mailguard: /, '');
+  const text = `mailguard: ${first}`;
+  return text.length > MILTER_MAX_QUARANTINE_REASON_CHARS ? `${text.slice(0, MILTER_MAX_QUARANTINE_REASON_CHARS - 3)}...` : text;
+}
+
+/** Thrown when the MTA cannot do what the decision needs: the caller answers tempfail. */
+export class MilterCapabilityError extends Error {}
+
+/**
+ * Decides one message and builds the replies to SMFIC_BODYEOB. `fields` is the header as the MTA
+ * sent it and `bytes` the message rebuilt from it (fields, blank line, body if collected).
+ */
+export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array, envelope: Envelope, o: AnswerOptions): MilterAnswer {
+  const d = decideForMilter(bytes, o.policy, o.onViolation, envelope);
+  const base = { verdict: d.result.verdict, findings: d.result.findings.map((f) => f.code) };
+  const reject = (r: SmtpReply, action: 'blocked' | 'rejected'): MilterAnswer => ({ ...base, replies: [replyCode(r)], action, reply: `${r.code} ${r.text}`, edits: 0 });
+
+  switch (d.action) {
+    case 'block':
+    case 'refuse':
+      return reject(stopReply(d), d.action === 'refuse' && d.reason?.code === 'unreadable' ? 'rejected' : 'blocked');
+    case 'hold': {
+      if (!o.canQuarantine) throw new MilterCapabilityError('the MTA did not allow SMFIR_QUARANTINE');
+      const reason = holdReason(d.blocking);
+      return { ...base, replies: [{ kind: 'quarantine', reason }, { kind: 'accept' }], action: 'held', reply: `hold: ${reason}`, edits: 0 };
+    }
+    case 'split':
+      throw new Error('a split decision reached the milter (split is refused at start-up)');
+    case 'send':
+    case 'rewrite':
+      break;
+  }
+  // Send: carry the header of the bytes to send over with edits, then check what the MTA will hold.
+  const transactions = [...d.transactions()];
+  if (transactions.length !== 1) throw new Error(`the decision has ${transactions.length} transactions; a milter carries out one`);
+  const final = transactions[0]!.bytes;
+  const sent = d.warnedOnly ? 'sent-despite' : 'accepted';
+  if (sameHeader(fields, final, o.leadingSpace)) return { ...base, replies: [{ kind: 'accept' }], action: sent, reply: 'accept', edits: 0 };
+  const edits = planHeaderEdits(fields, final, o.leadingSpace);
+  if (!edits) return reject(REPLIES.cannotRewrite('the header edits could not be worked out'), 'blocked');
+  if (!o.canEditHeader) throw new MilterCapabilityError('the MTA did not allow header changes (SMFIF_CHGHDRS, SMFIF_ADDHDRS)');
+  const held = applyHeaderEdits(fields, edits);
+  // The edits must give exactly the header the decision checked; anything else is a bug here.
+  if (!sameHeader(held, final, o.leadingSpace)) throw new Error('header edits do not reproduce the decided header');
+  const tooLong = edits.find((e) => editPacketBytes(e) > MILTER_MAX_REPLY_PACKET_BYTES);
+  if (tooLong) return reject(REPLIES.cannotRewrite(`the new ${tooLong.name} field is longer than the milter protocol carries`), 'blocked');
+  if (d.action === 'rewrite') {
+    // The decision checked the rewritten header; check the bytes the MTA will hold once more.
+    const recheck = checkMessage(final, o.policy, { source: 'milter', envelope, body: false });
+    if (recheck.verdict === 'block' || recheck.verdict === 'error') return reject(blockReply(recheck.findings), 'blocked');
+  }
+  const action = d.action === 'rewrite' ? 'rewritten-bcc' : sent;
+  const what = d.rewrite ? `${d.rewrite.moved.length} moved to Bcc` : 'Bcc removed';
+  return { ...base, replies: [...edits, { kind: 'accept' }], action, reply: `accept with ${edits.length} header edit${edits.length === 1 ? '' : 's'} (${what})`, edits: edits.length };
+}
+
+function editPacketBytes(e: HeaderEdit): number {
+  return 4 + 1 + 4 + Buffer.byteLength(e.name, 'latin1') + 1 + Buffer.byteLength(e.value, 'latin1') + 1;
+}
