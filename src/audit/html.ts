@@ -108,7 +108,10 @@ export function formatAuditHtml(report: AuditReport, options: AuditHtmlOptions):
   body.push(`<h1>Exposure audit</h1>`);
   body.push(`<p class="meta">${e(options.inputs.join(', '))}${e(range)} · generated ${e(options.generatedAt.slice(0, 19).replace('T', ' '))} UTC by mailguard${options.redact ? ' · addresses masked' : ''}</p>`);
   body.push(`<div class="cards">${cards}</div>`);
-  if (s.unreadable > 0) body.push(`<p class="note">${plural(s.unreadable, 'input')} could not be read.</p>`);
+  if (s.unreadable > 0) {
+    body.push(`<p class="note unreadable"><b>The audit is incomplete:</b> ${plural(s.unreadable, 'input')} could not be read.</p>`);
+    body.push(`<ul class="unreadable">${s.unreadableSources.map((src, k) => `<li>${e(src)}: ${e(s.unreadableReasons[k] ?? 'cannot be read')}</li>`).join('')}</ul>`);
+  }
   if (s.outOfRange > 0) body.push(`<p class="note">${plural(s.outOfRange, 'message')} outside the date range left out.</p>`);
   body.push('<h2>Incidents per month</h2>', chart(report));
   if (s.undatedIncidents > 0) body.push(`<p class="note">${plural(s.undatedIncidents, 'incident')} without a date not shown in the chart.</p>`);

@@ -1,0 +1,214 @@
+// mailguard audit over IMAP against a real Dovecot on 127.0.0.1: finds the same incidents (with the
+// same IDs) as a file audit of the same messages, changes no flag, reads several folders, survives
+// a connection cut mid-FETCH (or reports the folder as not fully read), reports an unreadable
+// folder or refused login as exit 2 in every format, and never prints the password.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_FIXTURES, mboxOf, parseCsv } from '../audit/helpers.js';
+import { FIXTURES, runCli, type RunResult } from '../helpers/cli.js';
+import { startCuttingProxy } from '../helpers/cutting-proxy.js';
+import { startDovecot, type DovecotInstance } from '../helpers/dovecot.js';
+
+const PASSWORD = 'Pa55-w0rd;with spaces&"quotes"';
+const WRONG = 'not-the-Pa55w0rd-9f3k';
+const POLICY = ['--internal-domain', 'corp.example'];
+// Flags spread over the fixtures: none, seen, flagged+seen, answered, draft, deleted (a Sent folder has them all).
+const FLAGS = ['', 'S', 'FS', 'RS', 'D', '', 'ST'];
+const BIG_CLEAN = 150;
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'mailguard-imap-'));
+let dovecot: DovecotInstance;
+let url: (folder: string, port?: number) => string;
+const env = { MAILGUARD_IMAP_PASSWORD: PASSWORD };
+
+function cleanMessage(n: number): string {
+  return [
+    'From: Ann <ann@corp.example>',
+    `To: partner${n}@partner${n % 7}.test`,
+    'Cc: team@corp.example',
+    `Subject: Clean message ${n}`,
+    `Date: Mon, ${String((n % 27) + 1).padStart(2, '0')} Feb 2026 10:00:00 +0000`,
+    `Message-ID: <clean-${n}@corp.example>`,
+    `X-Padding: ${'x'.repeat(200)}`,
+    '',
+    `Body ${n}.`,
+    '',
+  ].join('\r\n');
+}
+
+/** Everything a run printed must be free of the secrets. */
+function expectNoSecret(r: RunResult, ...secrets: string[]): void {
+  for (const s of secrets) {
+    expect(r.stdout).not.toContain(s);
+    expect(r.stderr).not.toContain(s);
+    expect(r.stdout + r.stderr).not.toContain(Buffer.from(s).toString('base64'));
+  }
+}
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: [{ user: 'alice', password: PASSWORD }] });
+  url = (folder, port = dovecot.port) => `imap://alice@127.0.0.1:${port}/${folder}`;
+  await dovecot.addMessages(
+    'alice',
+    'Sent',
+    AUDIT_FIXTURES.map((f, i) => ({ flags: FLAGS[i % FLAGS.length]!, bytes: readFileSync(path.join(FIXTURES, f)) })),
+  );
+  await dovecot.addMessages('alice', 'Archive', [
+    { flags: 'S', bytes: cleanMessage(1) },
+    { flags: '', bytes: readFileSync(path.join(FIXTURES, 'audit-2026-03-cc-warn.eml')) },
+  ]);
+  const big = Array.from({ length: BIG_CLEAN }, (_, i) => ({ flags: i % 2 ? 'S' : '', bytes: cleanMessage(i + 10) }));
+  big.splice(40, 0, { flags: 'F', bytes: readFileSync(path.join(FIXTURES, 'audit-2026-01-newsletter-to.eml')) });
+  big.splice(120, 0, { flags: '', bytes: readFileSync(path.join(FIXTURES, 'audit-2026-06-formula-subject.eml')) });
+  await dovecot.addMessages('alice', 'Big', big);
+  writeFileSync(path.join(tmp, 'Sent.mbox'), mboxOf(AUDIT_FIXTURES));
+}, 60_000);
+
+afterAll(async () => {
+  await dovecot?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('mailguard audit imap://', () => {
+  it('finds the incidents a file audit finds, with the same IDs, and changes no flag', async () => {
+    const before = await dovecot.fileNames('alice', 'Sent');
+    expect(before.some((f) => f.endsWith(':2,FS'))).toBe(true);
+    const r = await runCli(['audit', url('Sent'), ...POLICY, '--format', 'json'], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const imap = JSON.parse(r.stdout);
+    const files = JSON.parse((await runCli(['audit', path.join(tmp, 'Sent.mbox'), ...POLICY, '--format', 'json'])).stdout);
+    expect(imap.summary.messages).toBe(AUDIT_FIXTURES.length);
+    expect(imap.summary.incidents).toBe(4);
+    for (const key of ['incidents', 'exposedAddresses', 'exposedParties', 'messages', 'months', 'repeatSenders']) expect(imap.summary[key]).toEqual(files.summary[key]);
+    const ids = (doc: any) => doc.incidents.map((i: any) => i.id).sort();
+    expect(ids(imap)).toEqual(ids(files));
+    expect(ids(imap).every((id: string) => /^[0-9a-f]{16}$/.test(id))).toBe(true);
+    expect(imap.incidents[0].source).toMatch(new RegExp(`^imap://alice@127\\.0\\.0\\.1:${dovecot.port}/Sent;UID=\\d+$`));
+    // Every message keeps its flags: the Maildir names (which carry them) are unchanged.
+    expect(await dovecot.fileNames('alice', 'Sent')).toEqual(before);
+    expectNoSecret(r, PASSWORD);
+  });
+
+  it('reads several folders at once, and the \\Sent folder when none is named; --since/--until apply', async () => {
+    const r = await runCli(['audit', url('Sent'), url('Archive'), ...POLICY, '--format', 'json'], { env });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary.messages).toBe(AUDIT_FIXTURES.length + 2);
+    expect(doc.summary.incidents).toBe(5);
+    expect(doc.incidents.filter((i: any) => i.source.includes('/Archive;UID=')).length).toBe(1);
+    const noFolder = JSON.parse((await runCli(['audit', `imap://alice@127.0.0.1:${dovecot.port}/`, ...POLICY, '--format', 'json'], { env })).stdout);
+    expect(noFolder.summary.messages).toBe(AUDIT_FIXTURES.length);
+    const ranged = JSON.parse((await runCli(['audit', url('Sent'), ...POLICY, '--since', '2026-01', '--until', '2026-03', '--format', 'json'], { env })).stdout);
+    expect(ranged.incidents.map((i: any) => i.date.slice(0, 7)).sort()).toEqual(['2026-01', '2026-03']);
+    expect(ranged.summary.outOfRange).toBeGreaterThan(0);
+  });
+
+  it('takes the password from --password-file, and refuses one in the URL without printing it', async () => {
+    const file = path.join(tmp, 'pw');
+    writeFileSync(file, `${PASSWORD}\n`, { mode: 0o600 });
+    const ok = await runCli(['audit', url('Sent'), ...POLICY, '--password-file', file, '--format', 'json'], { env: { MAILGUARD_IMAP_PASSWORD: undefined } });
+    expect(ok.code).toBe(1);
+    expect(JSON.parse(ok.stdout).summary.incidents).toBe(4);
+    const inUrl = await runCli(['audit', `imap://alice:${encodeURIComponent(WRONG)}@127.0.0.1:${dovecot.port}/Sent`], { env });
+    expect(inUrl.code).toBe(2);
+    expect(inUrl.stderr).toMatch(/must not contain a password/);
+    expect(inUrl.stderr).toMatch(/MAILGUARD_IMAP_PASSWORD/);
+    expectNoSecret(inUrl, WRONG, PASSWORD);
+    const none = await runCli(['audit', url('Sent')], { env: { MAILGUARD_IMAP_PASSWORD: undefined } });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no IMAP password for alice/);
+  });
+
+  it('a refused login is exit 2 in every format, says so, and prints no password', async () => {
+    const wrongEnv = { MAILGUARD_IMAP_PASSWORD: WRONG };
+    const json = await runCli(['audit', url('Sent'), url('Archive'), ...POLICY, '--format', 'json', '--csv', path.join(tmp, 'x.csv'), '--html', path.join(tmp, 'x.html')], { env: wrongEnv });
+    expect(json.code).toBe(2);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.summary.unreadable).toBe(2);
+    expect(doc.summary.unreadableReasons[0]).toMatch(/refused the login/);
+    expect(json.stderr).toMatch(/audit is incomplete/);
+    expect(readFileSync(path.join(tmp, 'x.html'), 'utf8')).toMatch(/audit is incomplete/);
+    const human = await runCli(['audit', url('Sent'), ...POLICY], { env: wrongEnv });
+    expect(human.code).toBe(2);
+    expect(human.stdout).not.toMatch(/No message exposed/);
+    expect(human.stdout).toMatch(/incomplete/);
+    expect(human.stdout).toMatch(/refused the login/);
+    for (const r of [json, human]) expectNoSecret(r, WRONG, PASSWORD);
+    expect(readFileSync(path.join(tmp, 'x.html'), 'utf8')).not.toContain(WRONG);
+  });
+
+  it('a folder that does not exist is an error, not "no exposure"; the others are still read', async () => {
+    const r = await runCli(['audit', url('Nope'), url('Archive'), ...POLICY, '--format', 'json'], { env });
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary.unreadableSources).toEqual([url('Nope')]);
+    expect(doc.summary.unreadableReasons[0]).toMatch(/folder cannot be opened/);
+    expect(doc.summary.messages).toBe(2);
+    const human = await runCli(['audit', url('Nope'), ...POLICY], { env });
+    expect(human.code).toBe(2);
+    expect(human.stdout).toMatch(/incomplete/);
+    expect(human.stdout).not.toMatch(/No message exposed/);
+    const csv = await runCli(['audit', url('Nope'), ...POLICY, '--format', 'csv'], { env });
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toMatch(/could not be read/);
+  });
+
+  it('a connection cut in the middle of a FETCH is reopened and the folder read once, completely', async () => {
+    const before = await dovecot.fileNames('alice', 'Big');
+    const proxy = await startCuttingProxy({ targetPort: dovecot.port, after: /UID FETCH/i, cutAfterBytes: 20_000, connections: 'first' });
+    try {
+      const r = await runCli(['audit', url('Big', proxy.port), ...POLICY, '--format', 'json'], { env });
+      expect(proxy.cut).toBe(1);
+      expect(proxy.accepted).toBeGreaterThanOrEqual(2);
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      // Every message once: none lost, none counted twice.
+      expect(doc.summary.messages).toBe(BIG_CLEAN + 2);
+      expect(doc.summary.incidents).toBe(2);
+      expect(doc.summary.unreadable).toBe(0);
+      expectNoSecret(r, PASSWORD);
+    } finally {
+      await proxy.close();
+    }
+    expect(await dovecot.fileNames('alice', 'Big')).toEqual(before);
+  });
+
+  it('a connection cut every time leaves the folder reported as not fully read (exit 2)', async () => {
+    const proxy = await startCuttingProxy({ targetPort: dovecot.port, after: /UID FETCH/i, cutAfterBytes: 15_000, connections: 'all' });
+    try {
+      const r = await runCli(['audit', url('Big', proxy.port), ...POLICY, '--format', 'json'], { env, timeoutMs: 30_000 });
+      expect(r.code).toBe(2);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.summary.unreadableSources).toEqual([url('Big', proxy.port)]);
+      expect(doc.summary.unreadableReasons[0]).toMatch(/not read completely/);
+      expect(doc.summary.unreadableReasons[0]).toMatch(new RegExp(`read \\d+ of ${BIG_CLEAN + 2} messages`));
+      expect(doc.summary.messages).toBeLessThan(BIG_CLEAN + 2);
+      expectNoSecret(r, PASSWORD);
+      const human = await runCli(['audit', url('Big', proxy.port), ...POLICY], { env, timeoutMs: 30_000 });
+      expect(human.code).toBe(2);
+      expect(human.stdout).toMatch(/not read completely/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('--incident ID shows the same people over IMAP as from files; masked unless --no-redact', async () => {
+    const files = JSON.parse((await runCli(['audit', path.join(tmp, 'Sent.mbox'), ...POLICY, '--format', 'json'])).stdout);
+    const worst = files.incidents.find((i: any) => i.exposedExternal === 8);
+    const fromFiles = await runCli(['audit', path.join(tmp, 'Sent.mbox'), ...POLICY, '--incident', worst.id, '--no-redact', '--format', 'csv']);
+    const fromImap = await runCli(['audit', url('Sent'), ...POLICY, '--incident', worst.id, '--no-redact', '--format', 'csv'], { env });
+    expect(fromImap.code).toBe(1);
+    const rows = parseCsv(fromImap.stdout);
+    expect(rows[0]).toEqual(['incident', 'address', 'name', 'field', 'organisation', 'internal']);
+    expect(rows.length - 1).toBe(8);
+    expect(rows.slice(1).map((r) => r[1]).sort()).toEqual(parseCsv(fromFiles.stdout).slice(1).map((r) => r[1]).sort());
+    expect(rows.slice(1).every((r) => r[0] === worst.id)).toBe(true);
+    const masked = await runCli(['audit', url('Sent'), ...POLICY, '--incident', worst.id, '--format', 'json'], { env });
+    const doc = JSON.parse(masked.stdout);
+    expect(doc.redacted).toBe(true);
+    expect(doc.incident.exposed.every((p: any) => p.address.includes('***@'))).toBe(true);
+  });
+});
