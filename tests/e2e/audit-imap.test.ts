@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_FIXTURES, mboxOf, parseCsv } from '../audit/helpers.js';
 import { FIXTURES, runCli, type RunResult } from '../helpers/cli.js';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
-import { startDovecot, type DovecotInstance } from '../helpers/dovecot.js';
+import { startDovecot, type DovecotInstance, type MaildirMessage } from '../helpers/dovecot.js';
 
 const PASSWORD = 'Pa55-w0rd;with spaces&"quotes"';
 const WRONG = 'not-the-Pa55w0rd-9f3k';
@@ -59,7 +59,7 @@ beforeAll(async () => {
     { flags: 'S', bytes: cleanMessage(1) },
     { flags: '', bytes: readFileSync(path.join(FIXTURES, 'audit-2026-03-cc-warn.eml')) },
   ]);
-  const big = Array.from({ length: BIG_CLEAN }, (_, i) => ({ flags: i % 2 ? 'S' : '', bytes: cleanMessage(i + 10) }));
+  const big: MaildirMessage[] = Array.from({ length: BIG_CLEAN }, (_, i) => ({ flags: i % 2 ? 'S' : '', bytes: cleanMessage(i + 10) }));
   big.splice(40, 0, { flags: 'F', bytes: readFileSync(path.join(FIXTURES, 'audit-2026-01-newsletter-to.eml')) });
   big.splice(120, 0, { flags: '', bytes: readFileSync(path.join(FIXTURES, 'audit-2026-06-formula-subject.eml')) });
   await dovecot.addMessages('alice', 'Big', big);

@@ -1,0 +1,111 @@
+// The notice to the people an incident exposed: one copy per person, each showing only that
+// person, built with the split rewrite from the template plus everyone in Bcc. Pure.
+//
+// The template is refused if it shows any recipient list, whatever the policy says: recipients
+// in To/Cc/Bcc, a Reply-To or Mail-Followup-To with more than one address, a body listing
+// addresses, or any affected person's address anywhere in it (an apology to "everyone blind
+// copied here" is the second exposure). Each copy is checked again before it is handed on.
+
+import { DEFAULT_MAX_PART_BYTES } from '../body/settings.js';
+import { scanBody } from '../body/scan.js';
+import { checkMessage } from '../analyse.js';
+import { MailguardError } from '../errors.js';
+import { readHeaderBlock } from '../message/header-block.js';
+import { parseMessage } from '../message/parse-message.js';
+import type { Policy } from '../policy/policy.js';
+import { splitMessage } from '../rewrite/split.js';
+
+/** People per template-plus-Bcc message handed to the split: keeps each split's memory small. */
+export const NOTICE_SPLIT_BATCH = 200;
+/** Addresses a template body may show (say, the data-protection officer's): more is a list. */
+export const NOTICE_MAX_BODY_ADDRESSES = 1;
+
+const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc']);
+const REPLY_FIELDS = new Set(['reply-to', 'mail-followup-to']);
+
+export interface Notice {
+  person: string;
+  bytes: Uint8Array;
+}
+
+/** Throws EUSAGE naming the reason when the template shows, or could show, a recipient list. */
+export function checkNoticeTemplate(template: Uint8Array, people: string[]): void {
+  const header = readHeaderBlock(template);
+  if (header.problems.length > 0 || !header.hasBlankLine) {
+    throw new MailguardError('EUSAGE', `the notice template is not a message whose header can be read safely (${header.problems[0]?.kind ?? 'no blank line after the header'}).`);
+  }
+  const parsed = parseMessage(template);
+  const shown = parsed.addresses.filter((a) => RECIPIENT_FIELDS.has(a.field));
+  if (shown.length > 0 || parsed.addressProblems.some((p) => RECIPIENT_FIELDS.has(p.field))) {
+    throw new MailguardError('EUSAGE', `the notice template names recipients (${[...new Set(shown.map((a) => a.field))].join(', ') || 'an unreadable recipient field'}); it must name none.`, {
+      hint: 'Remove To, Cc and Bcc from the template: mailguard notify addresses each copy to one person.',
+    });
+  }
+  for (const field of REPLY_FIELDS) {
+    const n = parsed.addresses.filter((a) => a.field === field).length;
+    if (n > 1) throw new MailguardError('EUSAGE', `the notice template's ${field} lists ${n} addresses; every recipient would see them.`, { hint: 'Give one reply address (the data-protection contact).' });
+  }
+  const lower = new Set(people.map((p) => p.toLowerCase()));
+  const text = Buffer.from(template.buffer, template.byteOffset, template.byteLength).toString('latin1').toLowerCase();
+  const named = people.find((p) => text.includes(p.toLowerCase()));
+  if (named !== undefined) {
+    throw new MailguardError('EUSAGE', 'the notice template contains the address of a person it is sent to; each would see it.', { hint: 'Write the template without any recipient address.' });
+  }
+  const inBody = new Set<string>();
+  for (const part of scanBody(template, { maxPartBytes: DEFAULT_MAX_PART_BYTES }, header)) {
+    for (const a of [...part.own, ...part.quoted]) inBody.add(a.toLowerCase());
+  }
+  const decodedNamed = [...inBody].find((a) => lower.has(a));
+  if (decodedNamed !== undefined) {
+    throw new MailguardError('EUSAGE', 'the notice template contains the address of a person it is sent to; each would see it.', { hint: 'Write the template without any recipient address.' });
+  }
+  if (inBody.size > NOTICE_MAX_BODY_ADDRESSES) {
+    throw new MailguardError('EUSAGE', `the notice template's body lists ${inBody.size} addresses; a notice shows at most ${NOTICE_MAX_BODY_ADDRESSES} (a contact address).`, {
+      hint: 'Remove the list (a quoted thread or a forwarded message counts too).',
+    });
+  }
+}
+
+/** RFC 5322 date-time, in UTC: `Tue, 03 Feb 2026 10:00:00 +0000`. */
+export function formatMailDate(d: Date): string {
+  return d.toUTCString().replace(/GMT$/, '+0000');
+}
+
+/**
+ * The template with a Bcc field naming `people` (and a Date field when it has none), inserted at
+ * the end of its header in its own line ending.
+ */
+function withBcc(template: Uint8Array, people: string[], date: Date): Uint8Array {
+  const header = readHeaderBlock(template);
+  const eol = header.lineEnding === 'crlf' ? '\r\n' : '\n';
+  const dated = header.fields.some((f) => f.key === 'date') ? '' : `Date: ${formatMailDate(date)}${eol}`;
+  // Addresses are the parser's latin1 view of their bytes: written back as latin1, they are those bytes.
+  const field = Buffer.from(`${dated}Bcc: ${people.join(`,${eol} `)}${eol}`, 'latin1');
+  const t = Buffer.from(template.buffer, template.byteOffset, template.byteLength);
+  return Buffer.concat([t.subarray(0, header.headerEnd), field, t.subarray(header.headerEnd)]);
+}
+
+/**
+ * One notice per person (addresses as normalised by the parser), in the order given; `date` is
+ * used when the template has no Date field. Each copy is
+ * checked: it must show exactly its person and carry no Bcc field; anything else is refused.
+ */
+export function buildNotices(template: Uint8Array, people: string[], policy: Policy, options: { date: Date; messageIdDomain?: string }): Notice[] {
+  checkNoticeTemplate(template, people);
+  const out: Notice[] = [];
+  for (let i = 0; i < people.length; i += NOTICE_SPLIT_BATCH) {
+    const batch = people.slice(i, i + NOTICE_SPLIT_BATCH);
+    const split = options.messageIdDomain !== undefined ? { messageIdDomain: options.messageIdDomain } : {};
+    const { messages } = splitMessage(withBcc(template, batch, options.date), policy, split);
+    for (const copy of messages) {
+      const person = copy.recipients.length === 1 ? copy.recipients[0]! : undefined;
+      const check = checkMessage(copy.bytes, policy);
+      const visible = [...new Set(check.recipients.visible.map((r) => r.address))];
+      if (person === undefined || check.recipients.blind.length > 0 || visible.length !== 1 || visible[0] !== person) {
+        throw new MailguardError('EREWRITE', 'a notice copy would not show exactly one person; nothing was sent.', { hint: 'This is a bug; please report it with the template.' });
+      }
+      out.push({ person, bytes: copy.bytes });
+    }
+  }
+  return out;
+}
