@@ -80,6 +80,6 @@ export function parseImapUrl(raw: string, env: NodeJS.ProcessEnv = {}): ImapTarg
   if (u.search !== '' || u.hash !== '') {
     throw new MailguardError('EUSAGE', 'an IMAP URL takes no ?query or #fragment here.', { hint: 'Write it as imaps://user@host/Folder; use one URL per folder.' });
   }
-  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return { secure, host, port, user, folder, loopback: isLoopbackHost(host) };
 }
