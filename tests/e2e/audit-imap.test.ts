@@ -5,9 +5,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_FIXTURES, mboxOf, parseCsv } from '../audit/helpers.js';
-import { FIXTURES, runCli, type RunResult } from '../helpers/cli.js';
+import { BIN, FIXTURES, runCli, runProcess, type RunResult } from '../helpers/cli.js';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import { startDovecot, type DovecotInstance, type MaildirMessage } from '../helpers/dovecot.js';
 
@@ -99,6 +100,12 @@ describe('mailguard audit imap://', () => {
     expect(doc.summary.messages).toBe(AUDIT_FIXTURES.length + 2);
     expect(doc.summary.incidents).toBe(5);
     expect(doc.incidents.filter((i: any) => i.source.includes('/Archive;UID=')).length).toBe(1);
+    // The same message in both folders: one ID, the detail names the other copy.
+    const copy = doc.incidents.find((i: any) => i.source.includes('/Archive;UID='));
+    expect(doc.incidents.filter((i: any) => i.id === copy.id)).toHaveLength(2);
+    const detail = JSON.parse((await runCli(['audit', url('Sent'), url('Archive'), ...POLICY, '--incident', copy.id, '--format', 'json'], { env })).stdout);
+    expect(detail.incident.source).toMatch(/\/Sent;UID=/);
+    expect(detail.incident.otherSources).toEqual([copy.source]);
     const noFolder = JSON.parse((await runCli(['audit', `imap://alice@127.0.0.1:${dovecot.port}/`, ...POLICY, '--format', 'json'], { env })).stdout);
     expect(noFolder.summary.messages).toBe(AUDIT_FIXTURES.length);
     const ranged = JSON.parse((await runCli(['audit', url('Sent'), ...POLICY, '--since', '2026-01', '--until', '2026-03', '--format', 'json'], { env })).stdout);
@@ -195,6 +202,24 @@ describe('mailguard audit imap://', () => {
     }
   });
 
+  it('file audits and check never load imapflow; an IMAP audit does', async () => {
+    // A resolve hook that fails the run if anything imports imapflow.
+    const hook = path.join(tmp, 'forbid-imapflow.mjs');
+    writeFileSync(hook, "export async function resolve(s, c, next) { if (s === 'imapflow') throw new Error('imapflow was loaded'); return next(s, c); }\n");
+    const preload = path.join(tmp, 'preload.mjs');
+    writeFileSync(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+    const withHook = (args: string[]) => runProcess(process.execPath, ['--import', pathToFileURL(preload).href, BIN, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } });
+    const files = await withHook(['audit', path.join(tmp, 'Sent.mbox'), ...POLICY, '--format', 'json']);
+    expect(files.code).toBe(1);
+    expect(files.stderr).toBe('');
+    const check = await withHook(['check', path.join(FIXTURES, 'audit-2026-03-cc-warn.eml')]);
+    expect(check.stderr).not.toMatch(/imapflow/);
+    expect([0, 1]).toContain(check.code);
+    const imap = await withHook(['audit', url('Sent'), ...POLICY]);
+    expect(imap.code).toBe(2);
+    expect(imap.stderr).toMatch(/imapflow was loaded/);
+  });
+
   it('--incident ID shows the same people over IMAP as from files; masked unless --no-redact', async () => {
     const files = JSON.parse((await runCli(['audit', path.join(tmp, 'Sent.mbox'), ...POLICY, '--format', 'json'])).stdout);
     const worst = files.incidents.find((i: any) => i.exposedExternal === 8);
@@ -210,5 +235,14 @@ describe('mailguard audit imap://', () => {
     const doc = JSON.parse(masked.stdout);
     expect(doc.redacted).toBe(true);
     expect(doc.incident.exposed.every((p: any) => p.address.includes('***@'))).toBe(true);
+    const breach = await runCli(['audit', url('Sent'), ...POLICY, '--incident', worst.id, '--breach-report', 'json', '--found', '2026-02-01'], { env });
+    expect(breach.code).toBe(1);
+    expect(JSON.parse(breach.stdout)).toMatchObject({ incident: worst.id, peopleExposed: 8, internalExposed: 0, recipients: 8, sentAt: worst.date, foundAt: '2026-02-01T00:00:00.000Z' });
+    const md = await runCli(['audit', url('Sent'), ...POLICY, '--incident', worst.id, '--breach-report', 'md'], { env });
+    expect(md.stdout).toMatch(/\| People affected \| 8 external \|/);
+    expect(md.stdout).not.toMatch(/a1@alpha\.test/);
+    const unknown = await runCli(['audit', url('Sent'), ...POLICY, '--incident', '0123456789abcdef'], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no incident 0123456789abcdef/);
   });
 });

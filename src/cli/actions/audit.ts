@@ -117,7 +117,8 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
     process.stderr.write(`mailguard: ${report.summary.unreadable} input(s) could not be read; the audit is incomplete (exit 2).\n`);
     report.summary.unreadableSources.forEach((src, k) => process.stderr.write(`  ${src}: ${report.summary.unreadableReasons[k] ?? ''}\n`));
   }
-  if (flags.incident !== undefined) return writeIncident(detail, flags, resolveRedact(flags.redact, configuredRedact, true), foundAt, incomplete);
+  // The people of an incident are shown only when --no-redact asks for it, whatever the config says.
+  if (flags.incident !== undefined) return writeIncident(detail, flags, flags.redact !== false, foundAt, incomplete);
 
   const redact = resolveRedact(flags.redact, configuredRedact, false);
   if (flags.csv !== undefined) await writeExport(flags.csv, formatAuditCsv(report, { redact }), 'CSV export');

@@ -163,6 +163,14 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
   const progress = createProgress('notified');
   let relay: Relay | undefined;
   let stopped: string | undefined;
+  // Ctrl-C: the notice in flight finishes and is journaled, no new one starts. A second one quits.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('mailguard: interrupted; finishing the notice in flight (Ctrl-C again to quit now).\n');
+  };
+  if (sending) process.on('SIGINT', onInterrupt);
   try {
     if (flags.output !== undefined) {
       try {
@@ -196,9 +204,9 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
       } else if (flags.dryRun) {
         r.status = 'dry-run';
         r.header = headerText(notice.bytes);
-      } else if (stopped !== undefined) {
+      } else if (stopped !== undefined || interrupted) {
         r.status = 'failed';
-        r.error = stopped;
+        r.error = stopped ?? 'interrupted before this was sent';
       } else {
         try {
           const delivery = await relay!.deliver(notice.bytes, { mailFrom, rcptTo: [notice.person] });
@@ -221,6 +229,7 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
       progress.tick(n, notices.length);
     }
   } finally {
+    process.off('SIGINT', onInterrupt);
     progress.done();
     await relay?.close();
     await journal.close();
