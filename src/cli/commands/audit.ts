@@ -66,10 +66,11 @@ export function registerAudit(program: Command): void {
       '  mailguard audit ~/Maildir/.Sent --since 2026-01-01 --html audit.html\n' +
       '  mailguard audit Sent.mbox --since 2026-01 --csv incidents.csv\n' +
       '  mailguard audit export/ --format json > audit.json\n' +
-      '  MAILGUARD_IMAP_PASSWORD=... mailguard audit imaps://dpo%40corp.example@imap.corp.example/Sent \\\n' +
+      '  MAILGUARD_IMAP_PASSWORD=... mailguard audit \\\n' +
+      '    imaps://dpo%40corp.example@imap.corp.example/Sent \\\n' +
       '    imaps://dpo%40corp.example@imap.corp.example/Archive --since 2026-01\n' +
-      '  mailguard audit imaps://me@imap.example/Sent --incident 3f2a9c1d0b4e5f67 --no-redact \\\n' +
-      '    --format csv > affected.csv\n' +
+      '  mailguard audit imaps://me@imap.example/Sent \\\n' +
+      '    --incident 3f2a9c1d0b4e5f67 --no-redact --format csv > affected.csv\n' +
       '  mailguard audit Sent.mbox --incident 3f2a9c1d0b4e5f67 --breach-report md\n',
   );
   cmd.action(async (paths: string[], flags: AuditFlags) => {

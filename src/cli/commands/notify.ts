@@ -53,8 +53,8 @@ export function registerNotify(program: Command): void {
   cmd.addHelpText(
     'after',
     '\nExamples:\n' +
-      '  mailguard audit imaps://dpo@imap.corp.example/Sent --incident 3f2a9c1d0b4e5f67 \\\n' +
-      '    --no-redact --format csv > affected.csv\n' +
+      '  mailguard audit imaps://dpo@imap.corp.example/Sent \\\n' +
+      '    --incident 3f2a9c1d0b4e5f67 --no-redact --format csv > affected.csv\n' +
       '  mailguard notify --incident-file affected.csv --template notice.eml -o review/\n' +
       '  mailguard notify --incident-file affected.csv --template notice.eml \\\n' +
       '    --smtp smtp://relay.corp.example:587 --rate 5/s\n',
