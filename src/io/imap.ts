@@ -193,6 +193,9 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
                 yield { source: itemSource, bytes: new Uint8Array(msg.headers.buffer, msg.headers.byteOffset, msg.headers.byteLength), complete: false, format: 'eml', lineOffset: 0 };
               }
             }
+            // A FETCH that ended because the connection did is not a finished batch (UIDs missing
+            // from a finished one were expunged meanwhile: no longer in the folder).
+            if (!client!.usable) throw Object.assign(new Error('the connection closed during FETCH'), { code: 'EConnectionClosed' });
           }
           break;
         } catch (err) {

@@ -34,6 +34,8 @@ export interface DovecotOptions {
   users?: DovecotUser[];
   /** Serve TLS: STARTTLS on the imap port and an imaps port, with this certificate and key (PEM files). */
   tls?: { cert: string; key: string };
+  /** Also accept OAuth2 bearer tokens (XOAUTH2, OAUTHBEARER), checked by POSTing them to this introspection URL. */
+  oauth2IntrospectionUrl?: string;
 }
 
 export interface MaildirMessage {
@@ -114,7 +116,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     'listen = 127.0.0.1',
     options.tls ? `ssl = yes\nssl_cert = <${options.tls.cert}\nssl_key = <${options.tls.key}` : 'ssl = no',
     'disable_plaintext_auth = no',
-    'auth_mechanisms = plain login',
+    options.oauth2IntrospectionUrl ? 'auth_mechanisms = plain login xoauth2 oauthbearer' : 'auth_mechanisms = plain login',
+    ...(options.oauth2IntrospectionUrl
+      ? [`passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${path.join(dir, 'oauth2.conf')}\n}`]
+      : []),
     'default_internal_user = dovecot',
     'default_login_user = dovenull',
     `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN ${path.join(dir, 'passwd')}\n}`,
@@ -123,6 +128,12 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     `service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ${port}\n  }\n  inet_listener imaps {\n    address = 127.0.0.1\n    port = ${imapsPort ?? 0}\n  }\n}`,
     'namespace inbox {\n  inbox = yes\n  separator = /\n  mailbox Sent {\n    special_use = \\Sent\n  }\n}',
   ].join('\n');
+  if (options.oauth2IntrospectionUrl) {
+    await writeFile(
+      path.join(dir, 'oauth2.conf'),
+      [`introspection_url = ${options.oauth2IntrospectionUrl}`, 'introspection_mode = post', 'username_attribute = username', 'active_attribute = active', 'active_value = true', 'tokeninfo_url = ', ''].join('\n'),
+    );
+  }
   const confFile = path.join(dir, 'dovecot.conf');
   await writeFile(confFile, `${conf}\n`);
 
