@@ -13,7 +13,7 @@ import { MailguardError } from '../errors.js';
 import { readHeaderBlock } from '../message/header-block.js';
 import { parseMessage } from '../message/parse-message.js';
 import type { Policy } from '../policy/policy.js';
-import { splitMessage } from '../rewrite/split.js';
+import { planSplit } from '../rewrite/split.js';
 
 /** People per template-plus-Bcc message handed to the split: keeps each split's memory small. */
 export const NOTICE_SPLIT_BATCH = 200;
@@ -86,26 +86,31 @@ function withBcc(template: Uint8Array, people: string[], date: Date): Uint8Array
 }
 
 /**
- * One notice per person (addresses as normalised by the parser), in the order given; `date` is
- * used when the template has no Date field. Each copy is
- * checked: it must show exactly its person and carry no Bcc field; anything else is refused.
+ * One notice per person (addresses as normalised by the parser), in the order given, made one at
+ * a time as they are taken (memory: one batch's plan, not every copy); `date` is used when the
+ * template has no Date field. Each copy is checked: it must show exactly its person and carry no
+ * Bcc field; anything else is refused. The template is checked before the first copy.
  */
-export function buildNotices(template: Uint8Array, people: string[], policy: Policy, options: { date: Date; messageIdDomain?: string }): Notice[] {
+export function* noticeCopies(template: Uint8Array, people: string[], policy: Policy, options: { date: Date; messageIdDomain?: string }): Generator<Notice> {
   checkNoticeTemplate(template, people);
-  const out: Notice[] = [];
   for (let i = 0; i < people.length; i += NOTICE_SPLIT_BATCH) {
     const batch = people.slice(i, i + NOTICE_SPLIT_BATCH);
-    const split = options.messageIdDomain !== undefined ? { messageIdDomain: options.messageIdDomain } : {};
-    const { messages } = splitMessage(withBcc(template, batch, options.date), policy, split);
-    for (const copy of messages) {
-      const person = copy.recipients.length === 1 ? copy.recipients[0]! : undefined;
-      const check = checkMessage(copy.bytes, policy);
+    const split = planSplit(withBcc(template, batch, options.date), policy, options.messageIdDomain !== undefined ? { messageIdDomain: options.messageIdDomain } : {});
+    for (let k = 0; k < split.copies.length; k++) {
+      const recipients = split.copies[k]!.recipients;
+      const person = recipients.length === 1 ? recipients[0]! : undefined;
+      const bytes = split.render(k);
+      const check = checkMessage(bytes, policy);
       const visible = [...new Set(check.recipients.visible.map((r) => r.address))];
       if (person === undefined || check.recipients.blind.length > 0 || visible.length !== 1 || visible[0] !== person) {
-        throw new MailguardError('EREWRITE', 'a notice copy would not show exactly one person; nothing was sent.', { hint: 'This is a bug; please report it with the template.' });
+        throw new MailguardError('EREWRITE', 'a notice copy would not show exactly one person; nothing more was sent.', { hint: 'This is a bug; please report it with the template.' });
       }
-      out.push({ person, bytes: copy.bytes });
+      yield { person, bytes };
     }
   }
-  return out;
+}
+
+/** Every notice at once (see noticeCopies). */
+export function buildNotices(template: Uint8Array, people: string[], policy: Policy, options: { date: Date; messageIdDomain?: string }): Notice[] {
+  return [...noticeCopies(template, people, policy, options)];
 }

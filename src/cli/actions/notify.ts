@@ -4,13 +4,13 @@
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildNotices, checkNoticeTemplate, type Notice } from '../../audit/notice.js';
+import { checkNoticeTemplate, noticeCopies } from '../../audit/notice.js';
 import { MailguardError } from '../../errors.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { readHeaderBlock } from '../../message/header-block.js';
 import type { Journal } from '../../relay/journal.js';
 import type { Relay } from '../../relay/index.js';
-import { headerSender } from '../../relay/plan.js';
+import { headerSender } from '../../decide/index.js';
 import { maskAddress, maskText } from '../../report/redact.js';
 import type { NotifyFlags } from '../commands/notify.js';
 import { EXIT } from '../exit-codes.js';
@@ -146,7 +146,7 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
   if (chosen.length === 0) throw new MailguardError('EUSAGE', `${flags.incidentFile} names only internal addresses.`, { hint: 'Add --include-internal to notify them.' });
   // Every person's address is checked against the template, internal ones too.
   checkNoticeTemplate(template, people.map((p) => p.address));
-  const notices: Notice[] = buildNotices(template, chosen, settings.policy, { date: new Date() });
+  const notices = noticeCopies(template, chosen, settings.policy, { date: new Date() });
   let mailFrom = flags.from !== undefined ? normaliseAddress(flags.from) : headerSender(template);
   if (flags.from !== undefined && mailFrom === undefined) throw new MailguardError('EUSAGE', `--from takes one address (got "${flags.from}").`);
   if (mailFrom === undefined) throw new MailguardError('EUSAGE', 'the template has no readable From, so there is no envelope sender.', { hint: 'Add a From field to the template, or give --from ADDRESS.' });
@@ -226,7 +226,7 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
           if (err.transient && err.responseCode === undefined) stopped = err.message;
         }
       }
-      progress.tick(n, notices.length);
+      progress.tick(n, chosen.length);
     }
   } finally {
     process.off('SIGINT', onInterrupt);
@@ -236,7 +236,7 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
   }
 
   const count = (s: NoticeStatus) => results.filter((r) => r.status === s).length;
-  const summary = { people: notices.length, internalLeftOut: leftOut, sent: count('sent'), skipped: count('skipped'), failed: count('failed'), written: count('written'), dryRun: count('dry-run') };
+  const summary = { people: chosen.length, internalLeftOut: leftOut, sent: count('sent'), skipped: count('skipped'), failed: count('failed'), written: count('written'), dryRun: count('dry-run') };
   const redact = flags.redact !== false;
   const m = (a: string) => (redact ? maskAddress(a) : a);
   const text =
