@@ -10,7 +10,9 @@ import { DEFAULT_MAX_PART_BYTES } from '../body/settings.js';
 import { scanBody } from '../body/scan.js';
 import { checkMessage } from '../analyse.js';
 import { MailguardError } from '../errors.js';
-import { readHeaderBlock } from '../message/header-block.js';
+import { findAddresses } from '../body/addresses.js';
+import { decodeHeaderText } from '../body/mime.js';
+import { readHeaderBlock, unfold } from '../message/header-block.js';
 import { parseMessage } from '../message/parse-message.js';
 import type { Policy } from '../policy/policy.js';
 import { planSplit } from '../rewrite/split.js';
@@ -22,6 +24,8 @@ export const NOTICE_MAX_BODY_ADDRESSES = 1;
 
 const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc']);
 const REPLY_FIELDS = new Set(['reply-to', 'mail-followup-to']);
+/** Fields whose addresses are the sender's, or identifiers that look like addresses (Message-ID). */
+const HEADER_ADDRESS_FIELDS = new Set([...RECIPIENT_FIELDS, ...REPLY_FIELDS, 'from', 'sender', 'return-path', 'message-id', 'in-reply-to', 'references', 'dkim-signature', 'received', 'list-unsubscribe', 'list-post', 'list-help']);
 
 export interface Notice {
   person: string;
@@ -55,13 +59,18 @@ export function checkNoticeTemplate(template: Uint8Array, people: string[]): voi
   for (const part of scanBody(template, { maxPartBytes: DEFAULT_MAX_PART_BYTES }, header)) {
     for (const a of [...part.own, ...part.quoted]) inBody.add(a.toLowerCase());
   }
+  // Addresses written in other header fields (a Subject, Comments, X-*), encoded words decoded.
+  for (const f of header.fields) {
+    if (HEADER_ADDRESS_FIELDS.has(f.key)) continue;
+    for (const a of findAddresses(decodeHeaderText(unfold(f.rawValue, header.lineEnding)))) inBody.add(a.toLowerCase());
+  }
   const decodedNamed = [...inBody].find((a) => lower.has(a));
   if (decodedNamed !== undefined) {
     throw new MailguardError('EUSAGE', 'the notice template contains the address of a person it is sent to; each would see it.', { hint: 'Write the template without any recipient address.' });
   }
   if (inBody.size > NOTICE_MAX_BODY_ADDRESSES) {
-    throw new MailguardError('EUSAGE', `the notice template's body lists ${inBody.size} addresses; a notice shows at most ${NOTICE_MAX_BODY_ADDRESSES} (a contact address).`, {
-      hint: 'Remove the list (a quoted thread or a forwarded message counts too).',
+    throw new MailguardError('EUSAGE', `the notice template shows ${inBody.size} addresses in its text (body or header fields); a notice shows at most ${NOTICE_MAX_BODY_ADDRESSES} (a contact address).`, {
+      hint: 'Remove the list (a quoted thread, a forwarded message, a Subject or other header field counts too).',
     });
   }
 }

@@ -22,9 +22,11 @@ describe('checkNoticeTemplate', () => {
     ['Bcc', T.join('\r\n').replace('Subject:', 'Bcc: me@corp.example\r\nSubject:'), /names recipients \(bcc\)/],
     ['Resent-To', T.join('\r\n').replace('Subject:', 'Resent-To: x@y.test\r\nSubject:'), /names recipients \(resent-to\)/],
     ['Reply-To list', T.join('\r\n').replace('Reply-To: dpo@corp.example', 'Reply-To: dpo@corp.example, x@corp.example'), /reply-to lists 2/],
-    ['body list', `${T.join('\r\n')}cc: p@a.test; q@b.test\r\n`, /body lists 3 addresses/],
+    ['body list', `${T.join('\r\n')}cc: p@a.test; q@b.test\r\n`, /shows 3 addresses in its text/],
     ['a person in the subject', T.join('\r\n').replace('Subject: Sorry', 'Subject: Sorry A@X.test'), /address of a person/],
     ['a person in a base64 body', ['From: d@corp.example', 'Subject: s', 'MIME-Version: 1.0', 'Content-Type: text/plain', 'Content-Transfer-Encoding: base64', '', Buffer.from('Hello c@gmail.com').toString('base64'), ''].join('\r\n'), /address of a person/],
+    ['a person in an encoded Subject', T.join('\r\n').replace('Subject: Sorry', 'Subject: =?UTF-8?Q?Sorry_b=40y=2Etest?='), /address of a person/],
+    ['a list in an X- field', T.join('\r\n').replace('Subject: Sorry', 'Subject: Sorry\r\nX-List: p@a.test, q@b.test'), /shows 3 addresses in its text/],
     ['no blank line', 'From: d@corp.example\r\nSubject: s', /header can be read safely/],
   ])('refuses %s', (_name, text, message) => {
     expect(() => checkNoticeTemplate(enc(text), people)).toThrow(message);

@@ -142,7 +142,7 @@ describe('mailguard notify', () => {
       ['cc-internal.eml', TEMPLATE.replace('Subject:', 'Cc: colleague@corp.example\r\nSubject:'), /names recipients \(cc\)/],
       ['bcc.eml', TEMPLATE.replace('Subject:', 'Bcc: person0@org0.test\r\nSubject:'), /names recipients \(bcc\)/],
       ['reply.eml', TEMPLATE.replace('Reply-To: dpo@corp.example', 'Reply-To: dpo@corp.example, legal@corp.example'), /reply-to lists 2 addresses/],
-      ['body-list.eml', `${TEMPLATE}Also sent to: x1@a.test, x2@b.test, x3@c.test\r\n`, /body lists \d+ addresses/],
+      ['body-list.eml', `${TEMPLATE}Also sent to: x1@a.test, x2@b.test, x3@c.test\r\n`, /shows \d+ addresses in its text/],
       ['names-one.eml', `${TEMPLATE}Dear ${EXTERNAL[3]},\r\n`, /address of a person it is sent to/],
     ];
     for (const [name, text, message] of cases) {
