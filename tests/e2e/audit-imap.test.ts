@@ -2,7 +2,7 @@
 // same IDs) as a file audit of the same messages, changes no flag, reads several folders, survives
 // a connection cut mid-FETCH (or reports the folder as not fully read), reports an unreadable
 // folder or refused login as exit 2 in every format, and never prints the password.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -65,6 +65,13 @@ beforeAll(async () => {
   big.splice(120, 0, { flags: '', bytes: readFileSync(path.join(FIXTURES, 'audit-2026-06-formula-subject.eml')) });
   await dovecot.addMessages('alice', 'Big', big);
   writeFileSync(path.join(tmp, 'Sent.mbox'), mboxOf(AUDIT_FIXTURES));
+  // A folder with undated and badly dated messages, also written as .eml files, for --since/--until.
+  const undated = readFileSync(path.join(FIXTURES, 'audit-2026-06-formula-subject.eml'), 'utf8').replace(/^Date:.*\r?\n/m, '');
+  const badDate = readFileSync(path.join(FIXTURES, 'audit-2026-03-cc-warn.eml'), 'utf8').replace(/^Date:.*$/m, 'Date: someday');
+  const ranged = [...AUDIT_FIXTURES.map((f) => readFileSync(path.join(FIXTURES, f), 'utf8')), undated, badDate, cleanMessage(3)];
+  await dovecot.addMessages('alice', 'Ranged', ranged.map((bytes) => ({ flags: 'S', bytes })));
+  mkdirSync(path.join(tmp, 'ranged'));
+  ranged.forEach((text, i) => writeFileSync(path.join(tmp, 'ranged', `${String(i).padStart(2, '0')}.eml`), text));
 }, 60_000);
 
 afterAll(async () => {
@@ -111,6 +118,21 @@ describe('mailguard audit imap://', () => {
     const ranged = JSON.parse((await runCli(['audit', url('Sent'), ...POLICY, '--since', '2026-01', '--until', '2026-03', '--format', 'json'], { env })).stdout);
     expect(ranged.incidents.map((i: any) => i.date.slice(0, 7)).sort()).toEqual(['2026-01', '2026-03']);
     expect(ranged.summary.outOfRange).toBeGreaterThan(0);
+  });
+
+  it('--since/--until over IMAP (Date fields first, whole headers only in range) count as a file audit does', async () => {
+    const before = await dovecot.fileNames('alice', 'Ranged');
+    for (const range of [['--since', '2026-01', '--until', '2026-03'], ['--since', '2026-03-10'], ['--until', '2025-12-31'], ['--since', '2030-01']]) {
+      const imap = await runCli(['audit', url('Ranged'), ...POLICY, ...range, '--format', 'json'], { env });
+      const files = await runCli(['audit', path.join(tmp, 'ranged'), ...POLICY, ...range, '--format', 'json']);
+      expect(imap.code, range.join(' ')).toBe(files.code);
+      const a = JSON.parse(imap.stdout);
+      const b = JSON.parse(files.stdout);
+      expect(a.summary.undated, range.join(' ')).toBe(2);
+      for (const key of ['messages', 'incidents', 'exposedAddresses', 'outOfRange', 'undated', 'months', 'firstIncident', 'lastIncident']) expect(a.summary[key], `${range.join(' ')}: ${key}`).toEqual(b.summary[key]);
+      expect(a.incidents.map((i: any) => i.id).sort()).toEqual(b.incidents.map((i: any) => i.id).sort());
+    }
+    expect(await dovecot.fileNames('alice', 'Ranged')).toEqual(before);
   });
 
   it('takes the password from --password-file, and refuses one in the URL without printing it', async () => {

@@ -41,7 +41,7 @@ function auditSection(section: Record<string, unknown> | undefined, where: strin
 }
 
 /** The messages of every input: files first (as before), then IMAP folders (imapflow loaded only then). */
-async function* auditInputs(paths: string[], flags: AuditFlags, skipped: string[], onFolder: (source: string, messages: number) => void): AsyncGenerator<InputItem> {
+async function* auditInputs(paths: string[], flags: AuditFlags, skipped: string[], onFolder: (source: string, messages: number) => void, inRange: ((date: Date | undefined) => boolean) | undefined): AsyncGenerator<InputItem> {
   const files = paths.filter((p) => !isImapUrl(p));
   const targets = paths.filter(isImapUrl).map((u) => parseImapUrl(u, process.env));
   // Credentials are asked for before anything is read, so a prompt does not interrupt progress.
@@ -53,7 +53,10 @@ async function* auditInputs(paths: string[], flags: AuditFlags, skipped: string[
   }
   if (targets.length > 0) {
     const { readImapFolders } = await import('../../io/imap.js');
-    yield* readImapFolders(targets, credentials!, { onFolder });
+    const imapOptions: Parameters<typeof readImapFolders>[2] = { onFolder };
+    // With --since/--until, a message's whole header is fetched only when its date is in range.
+    if (inRange) imapOptions.keepDate = (dateOnly) => inRange(readAuditMeta(dateOnly).date);
+    yield* readImapFolders(targets, credentials!, imapOptions);
   }
 }
 
@@ -86,7 +89,8 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   const onFolder = (_source: string, messages: number) => {
     total = read + messages;
   };
-  for await (const item of auditInputs(paths, flags, skipped, onFolder)) {
+  const ranged = options.since !== undefined || options.until !== undefined;
+  for await (const item of auditInputs(paths, flags, skipped, onFolder, ranged ? audit.inRange : undefined)) {
     if (isFailure(item)) {
       audit.add(unreadableResult(item.source, item.failure.reason, item.failure.detail), {});
     } else {
