@@ -144,8 +144,8 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
   const chosen = people.filter((p) => flags.includeInternal || !p.internal).map((p) => p.address);
   const leftOut = people.length - chosen.length;
   if (chosen.length === 0) throw new MailguardError('EUSAGE', `${flags.incidentFile} names only internal addresses.`, { hint: 'Add --include-internal to notify them.' });
-  // Every person's address is checked against the template, internal ones too.
-  checkNoticeTemplate(template, people.map((p) => p.address));
+  // Refused before anything is opened or sent (noticeCopies checks it too).
+  checkNoticeTemplate(template, chosen);
   const notices = noticeCopies(template, chosen, settings.policy, { date: new Date() });
   let mailFrom = flags.from !== undefined ? normaliseAddress(flags.from) : headerSender(template);
   if (flags.from !== undefined && mailFrom === undefined) throw new MailguardError('EUSAGE', `--from takes one address (got "${flags.from}").`);
