@@ -4,7 +4,8 @@
 //
 // Read-only by construction: folders are opened with EXAMINE (imapflow's readOnly), and headers
 // are fetched with BODY.PEEK[HEADER], which never sets \Seen; nothing else is sent that could
-// change a flag. A connection lost mid-folder is reopened (a bounded number of times) and the
+// change a flag. A connection lost mid-folder is reopened (while each new one makes progress, and
+// a bounded number of times in a row when none does) and the
 // read continues with the UIDs not yet read, if the folder's UIDVALIDITY is unchanged; otherwise
 // the folder is reported as not fully read. A folder that cannot be read is a failure item
 // (exit 2), never "no exposure". Credentials never appear in what this yields or throws.
@@ -15,7 +16,8 @@ import { accountOf, folderUrl, type ImapTarget } from './imap-url.js';
 
 /** Messages per FETCH: big enough to stream, small enough that a lost connection re-reads little. */
 export const IMAP_FETCH_BATCH = 500;
-/** New connections after one is lost, per folder, before the folder is reported as not fully read. */
+/** New connections in a row that read nothing, per folder, before it is reported as not fully read
+ * (a connection that read messages before it was lost resets the count: the read advances). */
 export const IMAP_RECONNECT_ATTEMPTS = 3;
 /** First pause before reconnecting; doubled each time (250, 500, 1000 ms). */
 const IMAP_RECONNECT_DELAY_MS = 250;
@@ -173,6 +175,8 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
       /** UIDs whose Date field was read (the keepDate pass). */
       const dated = new Set<number>();
       let lost = 0;
+      let losses = 0;
+      let readAtLoss = 0;
       let lastError: ImapError | undefined;
 
       // Opens the folder read-only (EXAMINE) and, the first time, lists its UIDs.
@@ -246,8 +250,11 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
             break;
           }
           await close();
+          losses++;
+          if (done.size + dated.size > readAtLoss) lost = 0;
+          readAtLoss = done.size + dated.size;
           if (lost++ >= attempts) {
-            failed = { reason: 'imap-incomplete', detail: `${describe(e, target, credentials).detail}; read ${done.size} of ${uids.length} messages, the connection was lost ${lost} times` };
+            failed = { reason: 'imap-incomplete', detail: `${describe(e, target, credentials).detail}; read ${done.size} of ${uids.length} messages, the connection was lost ${losses} times` };
             break;
           }
           await sleep(delay * 2 ** (lost - 1));
