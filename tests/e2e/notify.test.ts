@@ -136,6 +136,24 @@ describe('mailguard notify', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('a person the relay refuses is reported (exit 2, JSON) and only they are retried by a rerun', async () => {
+    const journal = path.join(tmp, 'refused.journal');
+    let refuse = true;
+    sink = await startSink({ rcpt: (a) => (refuse && a === EXTERNAL[5] ? 550 : undefined) });
+    const args = ['notify', '--incident-file', incidentCsv, '--template', path.join(tmp, 'notice.eml'), '--smtp', sink.url, '--journal', journal, '--format', 'json', ...POLICY];
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary).toMatchObject({ people: 10, sent: 9, failed: 1, skipped: 0 });
+    expect(doc.results.find((x: any) => x.status === 'failed').person).toBe('p***@org1.test');
+    expect(sink.messages).toHaveLength(9);
+    refuse = false;
+    const again = await runCli(args);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).summary).toMatchObject({ sent: 1, skipped: 9, failed: 0 });
+    expect(sink.messages.map((m) => m.rcptTo[0]).sort()).toEqual([...EXTERNAL].sort());
+  });
+
   it('refuses a template that shows any recipient list, whatever the policy says', async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['to.eml', TEMPLATE.replace('Subject:', 'To: a@x.test\r\nSubject:'), /names recipients \(to\)/],
