@@ -7,6 +7,7 @@
 //   npm run bench -- --json        print the results document on stdout (progress on stderr)
 //   npm run bench -- --only 1,5    some scenarios only
 //   npm run bench -- --tiny        tiny inputs (for the test); writes nothing unless --out
+//   npm run bench -- --only 8 --imap-messages 2000   the IMAP audit (scenario 8) on fewer messages
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +24,7 @@ import { alternate, alternateTimings, median, medians, runChild } from './measur
 import { loadReference } from './reference.js';
 import { result, round, withCpu, type BenchDocument, type ScenarioResult } from './results.js';
 import { runMilterScenario } from './milter.js';
+import { runImapScenario } from './imap.js';
 import { runProxyScenario, runSendScenario } from './smtp.js';
 
 interface Sizes {
@@ -51,6 +53,8 @@ interface Args {
   json: boolean;
   only?: Set<number>;
   out?: string;
+  /** Scenario 8 on this many messages instead of the size's drafts (a reduced run). */
+  imapMessages?: number;
   write: boolean;
 }
 
@@ -63,9 +67,10 @@ function parseArgs(argv: string[], root: string): Args {
     else if (a === '--json') args.json = true;
     else if (a === '--no-write') args.write = false;
     else if (a === '--out') args.out = argv[++i];
+    else if (a === '--imap-messages') args.imapMessages = Number(argv[++i]);
     else if (a === '--only') args.only = new Set((argv[++i] ?? '').split(',').map(Number));
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--json] [--only 1,2,...] [--out FILE] [--no-write] [--tiny]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--json] [--only 1,2,...] [--out FILE] [--no-write] [--tiny] [--imap-messages N]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -317,6 +322,15 @@ export async function main(argv: string[], root: string): Promise<number> {
       const times = medians(timings.wall);
       const cpu = medians(timings.cpu);
       scenarios.push(withCpu(result('5-cold-start', 'mailguard check one.eml (a process from start to exit) vs node -e 0', times.mailguard!, 'ms', times.node!, 'node -e 0', { max: 1.5 }), cpu.mailguard!, cpu.node!));
+    }
+
+    if (want(10)) {
+      const count = args.imapMessages ?? sizes.drafts;
+      const folder = path.join(tmp, 'imap-drafts');
+      log(`10: generating ${count} drafts for the IMAP audit`);
+      await writeDraftFolder(folder, count, SEED + 10);
+      const r = await runImapScenario({ bin, drafts: folder, rounds: sizes.roundsCli, tmp, log });
+      if (r) scenarios.push(r);
     }
 
     if (want(6)) scenarios.push(await runProxyScenario({ root, bin, count: sizes.smtpMessages, rounds: sizes.roundsCli, seed: SEED + 6, tmp, log }));

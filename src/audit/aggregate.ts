@@ -2,6 +2,7 @@
 // only incidents (and the distinct exposed addresses), never whole results, so a Sent folder of
 // any size is audited in memory that grows with the incidents found, not with the messages read.
 
+import { describeUnreadable } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
 
 /** Incidents listed as "worst" (most external addresses exposed). */
@@ -11,7 +12,9 @@ export const WORST_INCIDENTS = 10;
 export const MAX_LISTED_UNREADABLE = 100;
 
 export interface AuditIncident {
-  /** The message: a path, `path#N` inside an mbox. */
+  /** Stable ID derived from the message (see incidentId), for `audit --incident ID`; '' when not given. */
+  id: string;
+  /** The message: a path, `path#N` inside an mbox, `imap://user@host:port/Folder;UID=N`. */
   source: string;
   /** ISO 8601 (UTC) from the Date field (or the mbox From_ line); null when neither can be read. */
   date: string | null;
@@ -64,6 +67,8 @@ export interface AuditSummary {
   notRead: number;
   /** The first of them, with what each is instead ("PNG image"). */
   notReadFiles: Array<{ path: string; kind: string }>;
+  /** Why each listed input could not be read (same order as unreadableSources). */
+  unreadableReasons: string[];
   /** Messages left out because they are outside --since/--until. */
   outOfRange: number;
   /** Messages without a readable date (left out when a date range is given). */
@@ -88,6 +93,8 @@ export interface AuditReport {
 }
 
 export interface AuditMeta {
+  /** The incident ID of the message (computed by the caller for messages with an incident). */
+  id?: string;
   date?: Date;
   subject?: string;
   /** The message carries List-Id or List-Post: mailing-list traffic, counted apart from incidents. */
@@ -120,6 +127,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
   const months = new Map<string, AuditMonth>();
   const senders = new Map<string, AuditSender>();
   const unreadableSources: string[] = [];
+  const unreadableReasons: string[] = [];
   let messages = 0;
   let listTraffic = 0;
   let listTrafficExposing = 0;
@@ -144,7 +152,11 @@ export function createAudit(options: AuditOptions = {}): Audit {
     add(result, meta) {
       if (result && result.verdict === 'error' && result.findings.some((f) => f.code === 'UNREADABLE_MESSAGE')) {
         unreadable++;
-        if (unreadableSources.length < MAX_LISTED_UNREADABLE) unreadableSources.push(result.source);
+        if (unreadableSources.length < MAX_LISTED_UNREADABLE) {
+          unreadableSources.push(result.source);
+          const f = result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+          unreadableReasons.push(f && f.code === 'UNREADABLE_MESSAGE' ? describeUnreadable(f.args.reason, f.args.detail) : 'cannot be read');
+        }
         return;
       }
       if (meta.date === undefined) undated++;
@@ -172,6 +184,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
       for (const h of result.recipients.hidden) all.add(h.address);
       const date = meta.date ? meta.date.toISOString() : null;
       const incident: AuditIncident = {
+        id: meta.id ?? '',
         source: result.source,
         date,
         subject: meta.subject ?? '',
@@ -219,6 +232,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
           unreadableSources,
           notRead,
           notReadFiles,
+          unreadableReasons,
           outOfRange,
           undated,
           since: options.since ? options.since.toISOString() : null,

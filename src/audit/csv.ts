@@ -5,7 +5,7 @@
 import type { AuditReport } from './aggregate.js';
 import { applyRedaction, type AuditFormatOptions } from './json.js';
 
-export const AUDIT_CSV_COLUMNS = ['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples'] as const;
+export const AUDIT_CSV_COLUMNS = ['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples', 'id'] as const;
 
 /** Neutralises formula injection (OWASP "CSV injection"), then quotes when needed. */
 export function csvCell(value: string | number | null): string {
@@ -19,7 +19,7 @@ export function formatAuditCsv(report: AuditReport, options: AuditFormatOptions)
   const rows = [AUDIT_CSV_COLUMNS.join(',')];
   for (const i of r.incidents) {
     rows.push(
-      [i.source, i.date, i.subject, i.sender, i.exposedExternal, i.parties, i.recipients, i.severity, i.fields.join(' '), i.examples.join(' ')]
+      [i.source, i.date, i.subject, i.sender, i.exposedExternal, i.parties, i.recipients, i.severity, i.fields.join(' '), i.examples.join(' '), i.id]
         .map(csvCell)
         .join(','),
     );

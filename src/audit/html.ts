@@ -127,6 +127,10 @@ export function formatAuditHtmlFrom(summary: AuditSummary, kept: { worst: readon
     );
   }
   if (s.listTraffic > 0) body.push(`<p class="note">${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents.</p>`);
+  if (s.unreadable > 0) {
+    body.push(`<p class="note unreadable"><b>The audit is incomplete:</b> ${plural(s.unreadable, 'input')} could not be read.</p>`);
+    body.push(`<ul class="unreadable">${s.unreadableSources.map((src, k) => `<li>${e(src)}: ${e(s.unreadableReasons[k] ?? 'cannot be read')}</li>`).join('')}</ul>`);
+  }
   if (s.outOfRange > 0) body.push(`<p class="note">${plural(s.outOfRange, 'message')} outside the date range left out.</p>`);
   body.push('<h2>Incidents per month</h2>', chart(summary));
   if (s.undatedIncidents > 0) body.push(`<p class="note">${plural(s.undatedIncidents, 'incident')} without a date not shown in the chart.</p>`);

@@ -26,7 +26,7 @@ function day(iso: string | null): string {
 
 function line(i: AuditIncident): string {
   const subject = i.subject ? `"${printable(i.subject)}"` : '(no subject)';
-  return `${day(i.date)}  ${i.sender ?? '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${printable(i.source)}`;
+  return `${i.id ? `${i.id}  ` : ''}${day(i.date)}  ${i.sender ?? '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${printable(i.source)}`;
 }
 
 export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions): string {
@@ -50,7 +50,9 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
   const out: string[] = [];
   const range = s.since || s.until ? ` from ${s.since ? s.since.slice(0, 10) : 'the start'} to ${s.until ? s.until.slice(0, 10) : 'now'}` : '';
   out.push(p.bold(`Exposure audit: ${plural(s.messages, 'message')}${range}`));
-  if (s.incidents === 0) out.push(p.green('No message exposed external recipients.'));
+  // An input that could not be read is never "no exposure": the audit is incomplete.
+  if (s.incidents === 0 && s.unreadable > 0) out.push(p.yellow('No incident in what could be read, but the audit is incomplete (see below).'));
+  else if (s.incidents === 0) out.push(p.green('No message exposed external recipients.'));
   else {
     const span = s.firstIncident ? ` between ${s.firstIncident.slice(0, 10)} and ${s.lastIncident!.slice(0, 10)}` : '';
     out.push(
@@ -62,6 +64,13 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
     out.push(p.yellow(`${plural(s.notRead, 'file')} found ${s.notRead === 1 ? 'is' : 'are'} not mail and ${s.notRead === 1 ? 'was' : 'were'} not read: ${s.notReadFiles.map((f) => `${printable(f.path)} (${f.kind})`).join(', ')}${s.notRead > s.notReadFiles.length ? ' ...' : ''}`));
   }
   if (s.listTraffic > 0) out.push(p.dim(`${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents${s.listTrafficExposing > 0 ? ` (${s.listTrafficExposing} show many addresses, as lists do)` : ''}.`));
+  if (s.unreadable > 0) {
+    out.push(p.yellow(`${plural(s.unreadable, 'input')} could not be read: ${s.unreadableSources.map(printable).join(', ')}${s.unreadable > s.unreadableSources.length ? ' ...' : ''}`));
+    // Folders and servers say why (a folder not read is not a folder without incidents).
+    s.unreadableSources.forEach((src, k) => {
+      if (/^imaps?:\/\//.test(src) && s.unreadableReasons[k]) out.push(p.yellow(`  ${printable(src)}: ${printable(s.unreadableReasons[k]!)}`));
+    });
+  }
   if (s.outOfRange > 0) out.push(p.dim(`${plural(s.outOfRange, 'message')} outside the date range left out.`));
   if (s.undated > 0 && (s.since || s.until)) out.push(p.dim(`${plural(s.undated, 'message')} without a readable date left out.`));
   if (s.incidents > 0) {

@@ -12,6 +12,7 @@ import { registerSendmail, sendmailMain } from './commands/sendmail.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerMilter } from './commands/milter.js';
 import { registerAudit } from './commands/audit.js';
+import { registerNotify } from './commands/notify.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
@@ -32,6 +33,7 @@ function buildProgram(): Command {
   registerProxy(program);
   registerMilter(program);
   registerAudit(program);
+  registerNotify(program);
   program.addHelpText(
     'after',
     '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config,\n' +

@@ -71,6 +71,10 @@ const UNREADABLE: Record<string, string> = {
   unreadable: 'cannot be read',
   'bad-transcript': 'the SMTP transcript cannot be read',
   'bad-campaign': 'the campaign file cannot be read',
+  'imap-connect': 'the IMAP server cannot be used',
+  'imap-auth': 'the IMAP server refused the login',
+  'imap-folder': 'the IMAP folder cannot be opened',
+  'imap-incomplete': 'the IMAP folder was not read completely',
 };
 
 export interface MessageOptions {

@@ -60,9 +60,10 @@ describe('mailguard audit: JSON, CSV and HTML agree', () => {
 
   it('CSV: one row per incident with the same numbers, quoted, formula cells neutralised', () => {
     const [head, ...rows] = csv;
-    expect(head).toEqual(['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples']);
+    expect(head).toEqual(['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples', 'id']);
     expect(rows).toHaveLength(doc.summary.incidents);
     expect(rows.map((r) => [r[0], Number(r[4]), Number(r[5]), Number(r[6])])).toEqual(doc.incidents.map((i: any) => [i.source, i.exposedExternal, i.parties, i.recipients]));
+    expect(rows.map((r) => r[10])).toEqual(doc.incidents.map((i: any) => i.id));
     const formula = rows.find((r) => r[0]!.endsWith(`#${indexOfFixture('audit-2026-06-formula-subject.eml')}`))!;
     expect(formula[2]).toBe(`'=HYPERLINK("http://evil.test","click"), "quoted" offer`);
     expect(readFileSync(path.join(tmp, 'i.csv'), 'utf8')).toContain('"\'=HYPERLINK(""http://evil.test"",""click""), ""quoted"" offer"');

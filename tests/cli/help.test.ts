@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-const COMMANDS = [[], ['check'], ['init'], ['explain'], ['fix'], ['send'], ['sendmail'], ['proxy'], ['milter'], ['audit']];
+const COMMANDS = [[], ['check'], ['init'], ['explain'], ['fix'], ['send'], ['sendmail'], ['proxy'], ['milter'], ['audit'], ['notify']];
 
 describe('--help at 80 columns', () => {
   it.each(COMMANDS.map((c) => [c.join(' ') || '(program)', c] as const))('%s --help: no line longer than 80 columns', async (_name, cmd) => {

@@ -4,13 +4,16 @@
 import { writeFile } from 'node:fs/promises';
 import { checkMessage, unreadableResult } from '../../analyse.js';
 import { createAudit, type AuditOptions } from '../../audit/aggregate.js';
-import { formatAuditCsv } from '../../audit/csv.js';
+import { csvCell, formatAuditCsv } from '../../audit/csv.js';
 import { formatAuditHtml } from '../../audit/html.js';
 import { formatAuditHuman } from '../../audit/human.js';
 import { formatAuditJson } from '../../audit/json.js';
+import { breachReport, describeIncident, formatBreachJson, formatBreachMarkdown, formatIncidentCsv, formatIncidentHuman, formatIncidentJson, incidentId, type IncidentDetail } from '../../audit/incident.js';
 import { parseRangeDate, readAuditMeta } from '../../audit/meta.js';
 import { MailguardError } from '../../errors.js';
-import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
+import { isImapUrl, parseImapUrl } from '../../io/imap-url.js';
+import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../io/inputs.js';
+import { resolveImapCredentials } from '../imap-credentials.js';
 import type { AuditFlags } from '../commands/audit.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveRedact, writeReport } from '../output.js';
@@ -36,6 +39,26 @@ function auditSection(section: Record<string, unknown> | undefined, where: strin
   return out;
 }
 
+/** The messages of every input: files first (as before), then IMAP folders (imapflow loaded only then). */
+async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMailFile[], onFolder: (source: string, messages: number) => void, inRange: ((date: Date | undefined) => boolean) | undefined): AsyncGenerator<InputItem> {
+  const files = paths.filter((p) => !isImapUrl(p));
+  const targets = paths.filter(isImapUrl).map((u) => parseImapUrl(u, process.env));
+  // Credentials are asked for before anything is read, so a prompt does not interrupt progress.
+  const credentials = targets.length > 0 ? await resolveImapCredentials(flags, targets[0]!.user) : undefined;
+  if (files.length > 0) {
+    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, skipped };
+    if (flags.input) readOptions.format = flags.input;
+    yield* readInputs(files, readOptions);
+  }
+  if (targets.length > 0) {
+    const { readImapFolders } = await import('../../io/imap.js');
+    const imapOptions: Parameters<typeof readImapFolders>[2] = { onFolder };
+    // With --since/--until, a message's whole header is fetched only when its date is in range.
+    if (inRange) imapOptions.keepDate = (dateOnly) => inRange(readAuditMeta(dateOnly).date);
+    yield* readImapFolders(targets, credentials!, imapOptions);
+  }
+}
+
 export async function runAudit(paths: string[], flags: AuditFlags): Promise<number> {
   const options: AuditOptions = {};
   if (flags.since !== undefined) options.since = parseRangeDate(flags.since, '--since');
@@ -43,16 +66,30 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   if (options.since && options.until && options.since > options.until) {
     throw new MailguardError('EUSAGE', `--since (${flags.since}) is after --until (${flags.until}).`);
   }
+  if (flags.breachReport !== undefined && flags.incident === undefined) {
+    throw new MailguardError('EUSAGE', '--breach-report summarises one incident: give --incident ID too.', { hint: 'Run the audit first; every incident is listed with its ID.' });
+  }
+  if (flags.incident !== undefined && !/^[0-9a-f]{16}$/i.test(flags.incident)) {
+    throw new MailguardError('EUSAGE', `--incident takes an incident ID of 16 hex digits, as the audit lists it (got "${flags.incident}").`);
+  }
+  const foundAt = flags.found !== undefined ? parseRangeDate(flags.found, '--since') : new Date();
+  const wanted = flags.incident?.toLowerCase();
+  // Parsed now: a bad URL or a password in it is refused before anything is read.
+  for (const p of paths) if (isImapUrl(p)) parseImapUrl(p, process.env);
   const settings = await resolveSettings(flags);
   const section = auditSection(settings.config.sections.audit, flags.config ?? settings.configPath ?? 'config');
   const configuredRedact = section.redact ?? settings.config.redact;
   const audit = createAudit(options);
   const progress = createProgress('audited');
   const skipped: NotMailFile[] = [];
-  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, skipped };
-  if (flags.input) readOptions.format = flags.input;
   let read = 0;
-  for await (const item of readInputs(paths, readOptions)) {
+  let total: number | undefined;
+  let detail: IncidentDetail | undefined;
+  const onFolder = (_source: string, messages: number) => {
+    total = read + messages;
+  };
+  const ranged = options.since !== undefined || options.until !== undefined;
+  for await (const item of auditInputs(paths, flags, skipped, onFolder, ranged ? audit.inRange : undefined)) {
     if (isFailure(item)) {
       audit.add(unreadableResult(item.source, item.failure.reason, item.failure.detail), {});
     } else {
@@ -64,14 +101,29 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
         const check: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset, body: false };
         if (item.envelope) check.envelope = item.envelope;
         result = checkMessage(item.bytes, settings.policy, check);
+        if (result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS')) {
+          meta.id = incidentId(item.bytes);
+          if (meta.id === wanted) {
+            if (detail) detail.otherSources.push(item.source);
+            else detail = describeIncident(meta.id, item.bytes, result, meta);
+          }
+        }
       }
       audit.add(result, meta);
     }
-    progress.tick(++read);
+    progress.tick(++read, total !== undefined && total >= read ? total : undefined);
   }
   progress.done();
   for (const f of skipped) audit.notMail(f);
   const report = audit.finish();
+  const incomplete = report.summary.unreadable > 0;
+  if (incomplete && (flags.format !== 'human' || flags.output !== undefined || flags.incident !== undefined)) {
+    process.stderr.write(`mailguard: ${report.summary.unreadable} input(s) could not be read; the audit is incomplete (exit 2).\n`);
+    report.summary.unreadableSources.forEach((src, k) => process.stderr.write(`  ${src}: ${report.summary.unreadableReasons[k] ?? ''}\n`));
+  }
+  // The people of an incident are shown only when --no-redact asks for it, whatever the config says.
+  if (flags.incident !== undefined) return writeIncident(detail, flags, flags.redact !== false, foundAt, incomplete);
+
   const redact = resolveRedact(flags.redact, configuredRedact, false);
   if (flags.csv !== undefined) await writeExport(flags.csv, formatAuditCsv(report, { redact }), 'CSV export');
   if (flags.html !== undefined) {
@@ -81,9 +133,34 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   const text =
     flags.format === 'json'
       ? formatAuditJson(report, { redact })
-      : formatAuditHuman(report, { redact, color: flags.output === undefined && useColor(flags.color) });
-  const code = report.summary.unreadable > 0 ? EXIT.ERROR : report.summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
+      : flags.format === 'csv'
+        ? formatAuditCsv(report, { redact })
+        : formatAuditHuman(report, { redact, color: flags.output === undefined && useColor(flags.color) });
+  const code = incomplete ? EXIT.ERROR : report.summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
   // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
+  process.exitCode = code;
+  await writeReport(text, flags.output);
+  return code;
+}
+
+/** --incident ID: the detail (human, JSON, CSV) or the breach report of one incident. */
+async function writeIncident(detail: IncidentDetail | undefined, flags: AuditFlags, redact: boolean, foundAt: Date, incomplete: boolean): Promise<number> {
+  if (!detail) {
+    throw new MailguardError(incomplete ? 'EINPUT' : 'EUSAGE', `no incident ${flags.incident} in ${incomplete ? 'what could be read (the audit is incomplete)' : 'these inputs'}.`, {
+      hint: 'Incident IDs are listed by the audit (first column); run it on the same folders or files.',
+    });
+  }
+  const text =
+    flags.breachReport === 'json'
+      ? formatBreachJson(breachReport(detail, foundAt))
+      : flags.breachReport === 'md'
+        ? formatBreachMarkdown(breachReport(detail, foundAt))
+        : flags.format === 'json'
+          ? formatIncidentJson(detail, redact)
+          : flags.format === 'csv'
+            ? formatIncidentCsv(detail, redact, csvCell)
+            : formatIncidentHuman(detail, redact);
+  const code = incomplete ? EXIT.ERROR : EXIT.VIOLATION;
   process.exitCode = code;
   await writeReport(text, flags.output);
   return code;

@@ -1,0 +1,252 @@
+// One incident in detail, for the people who must notify and report it: a stable ID derived from
+// the message, everyone whose address was shown, and a breach-report summary. Pure.
+
+import { createHash } from 'node:crypto';
+import { decodeHeaderText } from '../body/mime.js';
+import { readHeaderBlock, unfold } from '../message/header-block.js';
+import { parseMessage, VISIBLE_FIELDS } from '../message/parse-message.js';
+import { maskAddress } from '../report/redact.js';
+import type { MessageResult } from '../result.js';
+import type { AuditMeta } from './aggregate.js';
+
+/** Hex digits of an incident ID: 64 bits, unique among any one organisation's sent mail. */
+export const INCIDENT_ID_HEX = 16;
+/** Version of the incident and breach-report JSON documents. */
+export const INCIDENT_JSON_VERSION = 1;
+
+/** The fields an incident ID is derived from: the same message read from a file or over IMAP gets the same ID. */
+const ID_FIELDS = ['message-id', 'date', 'from', 'to', 'cc'] as const;
+
+/**
+ * The ID of the incident a message is: a hash of its Message-ID, Date, From, To and Cc, unfolded
+ * and with white space collapsed, so line endings (LF in a Maildir file, CRLF over IMAP) and
+ * folding do not change it. Stable across runs; a message without Message-ID is still told apart
+ * by its date, sender and recipients.
+ */
+export function incidentId(bytes: Uint8Array): string {
+  const header = readHeaderBlock(bytes);
+  const hash = createHash('sha256');
+  for (const key of ID_FIELDS) {
+    const values = header.fields.filter((f) => f.key === key).map((f) => unfold(f.rawValue, header.lineEnding).replace(/\s+/g, ' ').trim());
+    hash.update(`${key}\u0000${values.join('\u0001')}\u0000`);
+  }
+  return hash.digest('hex').slice(0, INCIDENT_ID_HEX);
+}
+
+export interface ExposedPerson {
+  address: string;
+  /** The display name shown with it (decoded), '' when none. */
+  name: string;
+  /** The field it was shown in (to, cc, resent-to, resent-cc). */
+  field: string;
+  /** Registrable domain, or the address itself at a consumer provider. */
+  organisation: string;
+  internal: boolean;
+}
+
+export interface IncidentDetail {
+  id: string;
+  /** Where the message was found (first), and any other copies of it. */
+  source: string;
+  otherSources: string[];
+  messageId: string;
+  /** When it was sent (Date field, ISO UTC); null when unreadable. */
+  date: string | null;
+  subject: string;
+  sender: string | null;
+  severity: 'error' | 'warning';
+  /** Everyone shown in To/Cc (internal recipients too: their addresses were shown as well). */
+  exposed: ExposedPerson[];
+  /** External addresses shown, and their organisations. */
+  exposedExternal: number;
+  parties: number;
+  /** Recipients who received the list: visible plus Bcc (and envelope-only). */
+  recipients: number;
+  /** Whether display names were shown with the addresses. */
+  namesShown: boolean;
+}
+
+function displayName(raw: string): string {
+  let name = raw.trim();
+  if (name.startsWith('"') && name.endsWith('"') && name.length >= 2) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
+  return decodeHeaderText(name).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+}
+
+function messageIdOf(bytes: Uint8Array): string {
+  const header = readHeaderBlock(bytes);
+  const f = header.fields.find((x) => x.key === 'message-id');
+  return f ? unfold(f.rawValue, header.lineEnding).replace(/\s+/g, ' ').trim() : '';
+}
+
+/** The detail of one incident, from the message's header block and its check result. */
+export function describeIncident(id: string, bytes: Uint8Array, result: MessageResult, meta: AuditMeta): IncidentDetail {
+  const parsed = parseMessage(bytes);
+  const visible = new Set<string>(VISIBLE_FIELDS);
+  const names = new Map<string, string>();
+  for (const a of parsed.addresses) {
+    if (!visible.has(a.field) || names.has(a.mailbox.address)) continue;
+    names.set(a.mailbox.address, displayName(a.mailbox.rawName));
+  }
+  const exposed: ExposedPerson[] = [];
+  const seen = new Set<string>();
+  for (const r of result.recipients.visible) {
+    if (seen.has(r.address)) continue;
+    seen.add(r.address);
+    exposed.push({ address: r.address, name: names.get(r.address) ?? '', field: r.field, organisation: r.party, internal: r.internal });
+  }
+  const all = new Set<string>([...result.recipients.visible, ...result.recipients.blind].map((r) => r.address));
+  for (const h of result.recipients.hidden) all.add(h.address);
+  const finding = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+  return {
+    id,
+    source: result.source,
+    otherSources: [],
+    messageId: messageIdOf(bytes),
+    date: meta.date ? meta.date.toISOString() : null,
+    subject: meta.subject ?? '',
+    sender: result.sender ?? null,
+    severity: finding?.severity === 'error' ? 'error' : 'warning',
+    exposed,
+    exposedExternal: result.recipients.externalAddresses,
+    parties: result.recipients.externalParties,
+    recipients: all.size,
+    namesShown: exposed.some((p) => p.name !== ''),
+  };
+}
+
+function maskName(name: string): string {
+  return name === '' ? '' : `${[...name][0]}***`;
+}
+
+export function redactDetail(d: IncidentDetail): IncidentDetail {
+  return {
+    ...d,
+    sender: d.sender === null ? null : maskAddress(d.sender),
+    exposed: d.exposed.map((p) => ({ ...p, address: maskAddress(p.address), name: maskName(p.name), organisation: p.organisation.includes('@') ? maskAddress(p.organisation) : p.organisation })),
+  };
+}
+
+export const INCIDENT_CSV_COLUMNS = ['incident', 'address', 'name', 'field', 'organisation', 'internal'] as const;
+
+export interface IncidentJson {
+  version: typeof INCIDENT_JSON_VERSION;
+  /** Addresses are masked: not usable to notify (run with --no-redact). */
+  redacted: boolean;
+  incident: IncidentDetail;
+}
+
+export function formatIncidentJson(d: IncidentDetail, redact: boolean): string {
+  const doc: IncidentJson = { version: INCIDENT_JSON_VERSION, redacted: redact, incident: redact ? redactDetail(d) : d };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function formatIncidentCsv(d: IncidentDetail, redact: boolean, cell: (v: string | number | null) => string): string {
+  const r = redact ? redactDetail(d) : d;
+  const rows = [INCIDENT_CSV_COLUMNS.join(',')];
+  for (const p of r.exposed) rows.push([r.id, p.address, p.name, p.field, p.organisation, p.internal ? 'yes' : 'no'].map(cell).join(','));
+  return `\ufeff${rows.join('\r\n')}\r\n`;
+}
+
+export function formatIncidentHuman(d: IncidentDetail, redact: boolean): string {
+  const r = redact ? redactDetail(d) : d;
+  const external = r.exposed.filter((p) => !p.internal);
+  const out = [
+    `Incident ${r.id}`,
+    `  message   ${r.source}${r.otherSources.length ? ` (also ${r.otherSources.join(', ')})` : ''}`,
+    `  sent      ${r.date ?? 'undated'} by ${r.sender ?? '(unknown sender)'}`,
+    `  subject   ${r.subject || '(no subject)'}`,
+    `  exposed   ${external.length} external addresses of ${r.parties} organisations, shown to ${r.recipients} recipients`,
+    '',
+    'Everyone shown in To/Cc:',
+    ...r.exposed.map((p) => `  ${p.address}${p.name ? ` (${p.name})` : ''}  ${p.field}  ${p.organisation}${p.internal ? '  internal' : ''}`),
+  ];
+  if (redact) out.push('', 'Addresses are masked; run with --no-redact for the list to notify.');
+  return `${out.join('\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ')}\n`;
+}
+
+export interface BreachReport {
+  version: typeof INCIDENT_JSON_VERSION;
+  incident: string;
+  /** What was exposed: kinds of personal data. */
+  dataExposed: string[];
+  /** External people whose addresses were shown; internal ones counted apart. */
+  peopleExposed: number;
+  internalExposed: number;
+  /** People who received the message and so saw the list. */
+  recipients: number;
+  /** External organisations, with how many of their people; private mailboxes grouped by provider. */
+  organisations: Array<{ name: string; people: number; private: boolean }>;
+  /** When it was sent (ISO), and when it was found (ISO). */
+  sentAt: string | null;
+  foundAt: string;
+  sender: string | null;
+  subject: string;
+  messageId: string;
+  source: string;
+  fields: string[];
+}
+
+export function breachReport(d: IncidentDetail, foundAt: Date): BreachReport {
+  const external = d.exposed.filter((p) => !p.internal);
+  const orgs = new Map<string, { name: string; people: number; private: boolean }>();
+  for (const p of external) {
+    const priv = p.organisation.includes('@');
+    const name = priv ? p.organisation.slice(p.organisation.lastIndexOf('@') + 1) : p.organisation;
+    const key = `${priv ? 'p' : 'o'}:${name}`;
+    const o = orgs.get(key) ?? { name, people: 0, private: priv };
+    o.people++;
+    orgs.set(key, o);
+  }
+  return {
+    version: INCIDENT_JSON_VERSION,
+    incident: d.id,
+    dataExposed: d.namesShown ? ['email addresses', 'names shown with them', 'the fact of being a recipient of this message'] : ['email addresses', 'the fact of being a recipient of this message'],
+    peopleExposed: external.length,
+    internalExposed: d.exposed.length - external.length,
+    recipients: d.recipients,
+    organisations: [...orgs.values()].sort((a, b) => b.people - a.people || (a.name < b.name ? -1 : 1)),
+    sentAt: d.date,
+    foundAt: foundAt.toISOString(),
+    sender: d.sender,
+    subject: d.subject,
+    messageId: d.messageId,
+    source: d.source,
+    fields: [...new Set(d.exposed.map((p) => p.field))],
+  };
+}
+
+export function formatBreachJson(b: BreachReport): string {
+  return `${JSON.stringify(b, null, 2)}\n`;
+}
+
+const mdEscape = (s: string) => s.replace(/[\\`*_{}[\]<>()#+|!-]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, ' ');
+
+export function formatBreachMarkdown(b: BreachReport): string {
+  const fieldNames: Record<string, string> = { to: 'To', cc: 'Cc', 'resent-to': 'Resent-To', 'resent-cc': 'Resent-Cc' };
+  const lines = [
+    `# Personal data breach: recipient list exposed (incident ${b.incident})`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| What happened | An email showed its recipients' addresses to every recipient (in ${b.fields.map((f) => fieldNames[f] ?? f).join(', ')}) instead of hiding them (Bcc). |`,
+    `| Data exposed | ${b.dataExposed.join('; ')} |`,
+    `| People affected | ${b.peopleExposed} external${b.internalExposed ? ` (and ${b.internalExposed} internal)` : ''} |`,
+    `| Shown to | ${b.recipients} recipients |`,
+    `| Organisations | ${b.organisations.length} |`,
+    `| Sent | ${b.sentAt ?? 'unknown (no readable Date)'} |`,
+    `| Found | ${b.foundAt} |`,
+    `| Sender | ${mdEscape(b.sender ?? 'unknown')} |`,
+    `| Subject | ${mdEscape(b.subject || '(none)')} |`,
+    `| Message-ID | ${mdEscape(b.messageId || '(none)')} |`,
+    `| Found in | ${mdEscape(b.source)} |`,
+    '',
+    '## Organisations whose people were exposed',
+    '',
+    '| Organisation | People |',
+    '|---|---:|',
+    ...b.organisations.map((o) => `| ${mdEscape(o.private ? `private addresses at ${o.name}` : o.name)} | ${o.people} |`),
+    '',
+    'The list of the people affected (for notifying them) is produced separately with `mailguard audit ... --incident ' + b.incident + ' --no-redact --format csv`; this summary names no individual.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
