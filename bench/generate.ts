@@ -210,7 +210,7 @@ export function makeIdnRecipients(count: number, seed: number): Buffer {
   const to: string[] = [];
   for (let k = 0; k < count; k++) {
     const name = names[k % names.length]!;
-    const domain = `${name}${k.toString(36)}.${suffixes[k % suffixes.length]}`;
+    const domain = `${name}${k}.${suffixes[k % suffixes.length]}`;
     const local = `${name}.${k}`;
     to.push(rand() < 0.5 ? `${local}@${domain}` : `${pick(rand, FIRST)} ${pick(rand, LAST)} <${local}@${domain}>`);
   }

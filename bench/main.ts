@@ -17,7 +17,7 @@ import { isFailure, readInputs } from '../src/io/inputs.js';
 import { withWholeMessages } from '../src/body/read-message.js';
 import { resolveSettings, type ResolvedSettings } from '../src/cli/policy-options.js';
 import type { MessageResult } from '../src/result.js';
-import { makeDraft, makeManyRecipients, createRandom, writeBigMessage, writeDraftFolder } from './generate.js';
+import { makeDraft, makeDistinctDomains, makeIdnRecipients, makeInvalidIdn, makeManyRecipients, createRandom, writeBigMessage, writeDraftFolder } from './generate.js';
 import { alternate, alternateTimings, median, medians, runChild } from './measure.js';
 import { loadReference } from './reference.js';
 import { result, round, withCpu, type BenchDocument, type ScenarioResult } from './results.js';
@@ -27,6 +27,8 @@ interface Sizes {
   drafts: number;
   bigBytes: number;
   recipients: [number, number];
+  /** Scenario 8: addresses at distinct domains, IDN addresses, refused IDN domains. */
+  bigHeaders: [number, number, number];
   smtpMessages: number;
   roundsInProcess: number;
   roundsReference: number;
@@ -36,9 +38,9 @@ interface Sizes {
 
 const SEED = 20261129;
 
-const FULL: Sizes = { drafts: 10_000, bigBytes: 100 * 1024 * 1024, recipients: [10_000, 100_000], smtpMessages: 2_000, roundsInProcess: 7, roundsReference: 3, roundsCli: 5, roundsColdStart: 21 };
+const FULL: Sizes = { drafts: 10_000, bigBytes: 100 * 1024 * 1024, recipients: [10_000, 100_000], bigHeaders: [200_000, 60_000, 250_000], smtpMessages: 2_000, roundsInProcess: 7, roundsReference: 3, roundsCli: 5, roundsColdStart: 21 };
 const QUICK: Sizes = { ...FULL, roundsInProcess: 3, roundsReference: 1, roundsCli: 3, roundsColdStart: 9 };
-const TINY: Sizes = { drafts: 40, bigBytes: 1024 * 1024, recipients: [200, 2_000], smtpMessages: 20, roundsInProcess: 1, roundsReference: 1, roundsCli: 1, roundsColdStart: 1 };
+const TINY: Sizes = { drafts: 40, bigBytes: 1024 * 1024, recipients: [200, 2_000], bigHeaders: [2_000, 600, 2_500], smtpMessages: 20, roundsInProcess: 1, roundsReference: 1, roundsCli: 1, roundsColdStart: 1 };
 
 interface Args {
   mode: 'full' | 'quick' | 'tiny';
@@ -311,6 +313,37 @@ export async function main(argv: string[], root: string): Promise<number> {
       const times = medians(timings.wall);
       const cpu = medians(timings.cpu);
       scenarios.push(withCpu(result('5-cold-start', 'mailguard check one.eml (a process from start to exit) vs node -e 0', times.mailguard!, 'ms', times.node!, 'node -e 0', { max: 1.5 }), cpu.mailguard!, cpu.node!));
+    }
+
+    if (want(8)) {
+      const [distinct, idn, invalid] = sizes.bigHeaders;
+      log(`8: headers of ${distinct} addresses at distinct domains, ${idn} IDN addresses, ${invalid} refused IDN domains`);
+      const inputs = {
+        distinct: { file: path.join(tmp, `distinct-${distinct}.eml`), bytes: makeDistinctDomains(distinct, SEED + 8), expected: distinct },
+        idn: { file: path.join(tmp, `idn-${idn}.eml`), bytes: makeIdnRecipients(idn, SEED + 8), expected: idn },
+        invalid: { file: path.join(tmp, `invalid-idn-${invalid}.eml`), bytes: makeInvalidIdn(invalid), expected: 0 },
+      };
+      for (const input of Object.values(inputs)) await writeFile(input.file, input.bytes);
+      const checkOne = async (input: { file: string; expected: number }) => {
+        const [res] = await checkPaths([input.file], settings);
+        const seen = res!.recipients.visible.length;
+        if (seen !== input.expected) throw new Error(`${path.basename(input.file)}: ${seen} recipients read, ${input.expected} expected`);
+        if (res!.findings.some((f) => 'problem' in f.args && f.args.problem === 'parse-time-exceeded')) throw new Error(`${path.basename(input.file)}: the parse deadline stopped it`);
+      };
+      const timings = await alternateTimings(
+          {
+            distinct: () => checkOne(inputs.distinct),
+            idn: () => checkOne(inputs.idn),
+            invalid: () => checkOne(inputs.invalid),
+          },
+          sizes.roundsInProcess,
+      );
+      const times = medians(timings.wall);
+      const cpu = medians(timings.cpu);
+      const mb = (b: Buffer) => (b.length / 1024 / 1024).toFixed(1);
+      scenarios.push(withCpu(result('8-distinct-domains-time', `check one message with ${distinct} recipients, each at a domain of its own (${mb(inputs.distinct.bytes)} MB), against a 1-second budget`, times.distinct!, 'ms', 1000, '1 s budget', { max: 1 }), cpu.distinct!, 1000));
+      scenarios.push(withCpu(result('8-idn-time', `check one message with ${idn} IDN recipients, each at a domain of its own (${mb(inputs.idn.bytes)} MB), against a 1-second budget`, times.idn!, 'ms', 1000, '1 s budget', { max: 1 }), cpu.idn!, 1000));
+      scenarios.push(withCpu(result('8-invalid-idn-time', `check one message with ${invalid} refused IDN domains, all distinct (${mb(inputs.invalid.bytes)} MB), against a 1-second budget`, times.invalid!, 'ms', 1000, '1 s budget', { max: 1 }), cpu.invalid!, 1000));
     }
 
     if (want(6)) scenarios.push(await runProxyScenario({ root, bin, count: sizes.smtpMessages, rounds: sizes.roundsCli, seed: SEED + 6, tmp, log }));
