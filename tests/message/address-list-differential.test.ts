@@ -112,9 +112,18 @@ describe('address parser: src/ gives exactly the results of the reference copy',
     );
   });
 
+  // ASCII edge cases: case, A-label prefixes, digits, hyphens and underscores at the ends, the
+  // 63-byte label and 253-byte domain limits.
+  const asciiLabel = fc.oneof(
+    fc.stringMatching(/^[A-Za-z0-9_-]{0,6}$/),
+    fc.constantFrom('XN--', 'xn--bcher-kva', 'Xn--BCHER-KVA', 'xn--0', '123', '0', 'a'.repeat(63), 'a'.repeat(64), 'b'.repeat(62), '-', '_', 'a!b', 'a b'),
+  );
+  const asciiDomain = fc.array(asciiLabel, { minLength: 1, maxLength: 6 }).map((ls) => ls.join('.'));
+  const longDomain = fc.tuple(fc.integer({ min: 248, max: 258 }), fc.constantFrom('.com', '.123', '.xn--p1ai', '')).map(([n, tld]) => `${'a.'.repeat(n)}b`.slice(0, n - tld.length) + tld);
+
   it(`normaliseDomain on ${RUNS} generated domains`, () => {
     fc.assert(
-      fc.property(fc.oneof(domain, domain.map((d) => `${d}.`), fc.string({ maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 12 })), (d) => {
+      fc.property(fc.oneof(domain, domain.map((d) => `${d}.`), asciiDomain, asciiDomain.map((d) => `${d}.`), longDomain, fc.string({ maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 12 })), (d) => {
         expect(normaliseDomain(d)).toEqual(referenceNormaliseDomain(d));
       }),
       { numRuns: RUNS },
