@@ -1,20 +1,9 @@
 // The CLI entry: picks the path (sendmail's argv, the plain `check` fast path, or commander),
-// loads each command's work lazily, and maps errors to exit codes in this one place.
+// loads each command's work lazily, and maps errors to exit codes in this one place
+// (report-error.ts; bin/mailguard.js sends a plain check to check-main.ts, which shares it).
 
-import { MailguardError } from '../errors.js';
 import { parseCheckArgs } from './check-args.js';
-import { EXIT, exitCodeForError } from './exit-codes.js';
-
-function printError(err: unknown): void {
-  if (err instanceof MailguardError) {
-    process.stderr.write(`mailguard: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
-    return;
-  }
-  const e = err as Error;
-  process.stderr.write(`mailguard: internal error: ${e?.stack ?? String(err)}\n`);
-  process.stderr.write('  This is a bug; please report it with the command you ran.\n');
-}
+import { exitQuietlyOnEpipe, reportError } from './report-error.js';
 
 async function main(argv: string[]): Promise<void> {
   // sendmail's argv is not commander's (-V, --version, a leading "--" mean other things there):
@@ -36,14 +25,9 @@ async function main(argv: string[]): Promise<void> {
     const { runProgram } = await import('./program.js');
     await runProgram(argv);
   } catch (err) {
-    printError(err);
-    process.exitCode = err instanceof MailguardError ? exitCodeForError(err.code) : EXIT.ERROR;
+    reportError(err);
   }
 }
 
-// EPIPE on stdout (mailguard check ... | head) is not an error worth a stack trace.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-});
-
+exitQuietlyOnEpipe();
 await main(process.argv);
