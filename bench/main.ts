@@ -17,7 +17,7 @@ import { isFailure, readInputs } from '../src/io/inputs.js';
 import { withWholeMessages } from '../src/body/read-message.js';
 import { resolveSettings, type ResolvedSettings } from '../src/cli/policy-options.js';
 import type { MessageResult } from '../src/result.js';
-import { makeDraft, makeDistinctDomains, makeIdnRecipients, makeInvalidIdn, makeManyRecipients, createRandom, writeBigMessage, writeDraftFolder } from './generate.js';
+import { INTERNAL_DOMAINS, makeDraft, makeDistinctDomains, makeIdnRecipients, makeInvalidIdn, makeManyRecipients, createRandom, writeBigMessage, writeDraftFolder } from './generate.js';
 import { alternate, alternateTimings, median, medians, runChild } from './measure.js';
 import { loadReference } from './reference.js';
 import { result, round, withCpu, type BenchDocument, type ScenarioResult } from './results.js';
@@ -300,19 +300,20 @@ export async function main(argv: string[], root: string): Promise<number> {
     }
 
     if (want(5)) {
-      log(`5: cold start, mailguard check one.eml vs node -e 0 (${sizes.roundsColdStart} rounds)`);
+      log(`5: cold start, mailguard check one.eml --internal-domain ... --format json vs node -e 0 (${sizes.roundsColdStart} rounds)`);
       // Both with the stats preload, so both pay for it alike and report their CPU time.
       const timings = await alternateTimings(
           {
             node: () => runChild(node, ['-e', '0'], { cwd: tmp, statsPreload }),
-            mailguard: () => runChild(node, [bin, 'check', one], { cwd: tmp, statsPreload }),
+            // As a send script or a git hook calls it (issue 18): an internal domain, JSON output.
+            mailguard: () => runChild(node, [bin, 'check', one, '--internal-domain', INTERNAL_DOMAINS[0]!, '--format', 'json'], { cwd: tmp, statsPreload }),
           },
           sizes.roundsColdStart,
           2,
       );
       const times = medians(timings.wall);
       const cpu = medians(timings.cpu);
-      scenarios.push(withCpu(result('5-cold-start', 'mailguard check one.eml (a process from start to exit) vs node -e 0', times.mailguard!, 'ms', times.node!, 'node -e 0', { max: 1.5 }), cpu.mailguard!, cpu.node!));
+      scenarios.push(withCpu(result('5-cold-start', 'mailguard check one.eml --internal-domain corp-bench.com --format json (a process from start to exit) vs node -e 0', times.mailguard!, 'ms', times.node!, 'node -e 0', { max: 1.3 }), cpu.mailguard!, cpu.node!));
     }
 
     if (want(8)) {
