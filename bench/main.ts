@@ -325,26 +325,34 @@ export async function main(argv: string[], root: string): Promise<number> {
         invalid: { file: path.join(tmp, `invalid-idn-${invalid}.eml`), bytes: makeInvalidIdn(invalid), expected: 0 },
       };
       for (const input of Object.values(inputs)) await writeFile(input.file, input.bytes);
-      const checkOne = async (input: { file: string; expected: number }) => {
+      // On a starved machine the parse deadline (MAX_PARSE_MS) may stop a check: counted and
+      // reported in the note (the time is then at least the deadline), not an error of the bench.
+      const stopped: Record<string, number> = { distinct: 0, idn: 0, invalid: 0 };
+      const checkOne = async (name: keyof typeof inputs) => {
+        const input = inputs[name];
         const [res] = await checkPaths([input.file], settings);
+        if (res!.findings.some((f) => 'problem' in f.args && f.args.problem === 'parse-time-exceeded')) {
+          stopped[name]!++;
+          return;
+        }
         const seen = res!.recipients.visible.length;
         if (seen !== input.expected) throw new Error(`${path.basename(input.file)}: ${seen} recipients read, ${input.expected} expected`);
-        if (res!.findings.some((f) => 'problem' in f.args && f.args.problem === 'parse-time-exceeded')) throw new Error(`${path.basename(input.file)}: the parse deadline stopped it`);
       };
       const timings = await alternateTimings(
           {
-            distinct: () => checkOne(inputs.distinct),
-            idn: () => checkOne(inputs.idn),
-            invalid: () => checkOne(inputs.invalid),
+            distinct: () => checkOne('distinct'),
+            idn: () => checkOne('idn'),
+            invalid: () => checkOne('invalid'),
           },
           sizes.roundsInProcess,
       );
       const times = medians(timings.wall);
       const cpu = medians(timings.cpu);
       const mb = (b: Buffer) => (b.length / 1024 / 1024).toFixed(1);
-      scenarios.push(withCpu(result('8-distinct-domains-time', `check one message with ${distinct} recipients, each at a domain of its own (${mb(inputs.distinct.bytes)} MB), against a 1-second budget`, times.distinct!, 'ms', 1000, '1 s budget', { max: 1 }), cpu.distinct!, 1000));
-      scenarios.push(withCpu(result('8-idn-time', `check one message with ${idn} IDN recipients, each at a domain of its own (${mb(inputs.idn.bytes)} MB), against a 1-second budget`, times.idn!, 'ms', 1000, '1 s budget', { max: 1 }), cpu.idn!, 1000));
-      scenarios.push(withCpu(result('8-invalid-idn-time', `check one message with ${invalid} refused IDN domains, all distinct (${mb(inputs.invalid.bytes)} MB), against a 1-second budget`, times.invalid!, 'ms', 1000, '1 s budget', { max: 1 }), cpu.invalid!, 1000));
+      const note = (name: string) => (stopped[name] ? `the parse deadline stopped ${stopped[name]} of ${sizes.roundsInProcess + 1} checks` : undefined);
+      scenarios.push(withCpu(result('8-distinct-domains-time', `check one message with ${distinct} recipients, each at a domain of its own (${mb(inputs.distinct.bytes)} MB), against a 1-second budget`, times.distinct!, 'ms', 1000, '1 s budget', { max: 1 }, note('distinct')), cpu.distinct!, 1000));
+      scenarios.push(withCpu(result('8-idn-time', `check one message with ${idn} IDN recipients, each at a domain of its own (${mb(inputs.idn.bytes)} MB), against a 1-second budget`, times.idn!, 'ms', 1000, '1 s budget', { max: 1 }, note('idn')), cpu.idn!, 1000));
+      scenarios.push(withCpu(result('8-invalid-idn-time', `check one message with ${invalid} refused IDN domains, all distinct (${mb(inputs.invalid.bytes)} MB), against a 1-second budget`, times.invalid!, 'ms', 1000, '1 s budget', { max: 1 }, note('invalid')), cpu.invalid!, 1000));
     }
 
     if (want(6)) scenarios.push(await runProxyScenario({ root, bin, count: sizes.smtpMessages, rounds: sizes.roundsCli, seed: SEED + 6, tmp, log }));
