@@ -2,7 +2,7 @@
 // loads smtp-server or nodemailer.
 
 export { startProxy, checkListenPolicy, isLoopbackHost, type ProxyEvent, type ProxyOptions, type ProxyServer, type TransactionEvent } from './server.js';
-export { decideMessage, type Decision, type Rewriter, type ViolationAction } from './decide.js';
+export { decideMessage, PROXY_MODES, type Decision, type ViolationAction } from './decide.js';
 export { DataGuard, findBareNewline } from './data-guard.js';
 export { createUpstreamClient, parseUpstreamUrl, probeUpstream, relayToUpstream, type UpstreamClient, type UpstreamOutcome, type UpstreamTarget } from './upstream.js';
 export { blockReply, upstreamReply, type SmtpReply } from './replies.js';
