@@ -234,3 +234,46 @@ export async function writeWorkbookMessage(file: string, bytes: number, seed: nu
   await writeFile(file, message);
   return { rows, xlsxBytes: xlsx.length };
 }
+
+/** A message with one To field of the given addresses (folded one per line). */
+function recipientMessage(to: string[]): Buffer {
+  const head = headerBlock(createRandom(1), 1, to, [], 'Content-Type: text/plain; charset=utf-8\r\n');
+  return Buffer.from(`${head}\r\nHello everyone.\r\n`, 'utf8');
+}
+
+/** Every recipient at a domain of its own (no cache helps): bare, named and quoted, under
+ * one- and multi-label public suffixes, a fifth of them with a subdomain. */
+export function makeDistinctDomains(count: number, seed: number): Buffer {
+  const rand = createRandom(seed);
+  const suffixes = ['com', 'co.uk', 'de', 'com.au', 'org', 'io'];
+  const to: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const domain = `${k % 5 === 0 ? 'mail.' : ''}org${k.toString(36)}-x.${suffixes[k % suffixes.length]}`;
+    to.push(mailbox(rand, domain, k));
+  }
+  return recipientMessage(to);
+}
+
+/** International (IDN) recipients, each at a domain of its own: Unicode local parts and domains
+ * in Latin, Cyrillic, Greek and Han script under Unicode and ASCII suffixes. */
+export function makeIdnRecipients(count: number, seed: number): Buffer {
+  const rand = createRandom(seed);
+  const names = ['bücher', 'müller', 'café', 'пример', 'παράδειγμα', '日本語', 'señor', 'zürich'];
+  const suffixes = ['de', 'com', 'рф', 'co.uk', 'ελ', 'jp'];
+  const to: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const name = names[k % names.length]!;
+    const domain = `${name}${k}.${suffixes[k % suffixes.length]}`;
+    const local = `${name}.${k}`;
+    to.push(rand() < 0.5 ? `${local}@${domain}` : `${pick(rand, FIRST)} ${pick(rand, LAST)} <${local}@${domain}>`);
+  }
+  return recipientMessage(to);
+}
+
+/** Recipients whose domains are all refused (fullwidth letters: UTS 46 maps them, so the written
+ * and the sent domain differ), each one distinct: no address is accepted, every domain is normalised. */
+export function makeInvalidIdn(count: number): Buffer {
+  const to: string[] = [];
+  for (let k = 0; k < count; k++) to.push(`a${k}@ｂ${k.toString(36)}.com`);
+  return recipientMessage(to);
+}

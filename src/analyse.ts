@@ -12,7 +12,7 @@ import type { BodyScanOptions } from './body/settings.js';
 import { scanMessage } from './body/scan.js';
 import { addressListInBody } from './rules/address-list-in-body.js';
 import { attachmentFindings } from './rules/attachments.js';
-import type { RuleContext } from './rules/context.js';
+import { externalSummary, type RuleContext } from './rules/context.js';
 import { RULES } from './rules/index.js';
 import type { MessageResult, RecipientView, Verdict } from './result.js';
 
@@ -213,19 +213,14 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
         .filter((a) => !visibleSet!.has(a))
         .map((address) => ({ address, internal: classifier.isInternal(domainOf(address)) }))
     : [];
-  const externalAddresses = new Set<string>();
-  const externalParties = new Set<string>();
-  for (const r of visible) {
-    if (r.internal) continue;
-    externalAddresses.add(r.address);
-    externalParties.add(r.party);
-  }
+  // The same distinct addresses and parties the rules counted (one summary per list).
+  const external = externalSummary(visible);
 
   const result: MessageResult = {
     source,
     verdict: decideVerdict(findings),
     findings,
-    recipients: { visible, hidden, blind, reply, shown, externalParties: externalParties.size, externalAddresses: externalAddresses.size },
+    recipients: { visible, hidden, blind, reply, shown, externalParties: external.parties.size, externalAddresses: external.addresses.length },
     internal: { domains: classifier.internalDomains, inferred: classifier.inferred },
   };
   if (classifier.inferredFrom !== undefined) result.internal.inferredFrom = classifier.inferredFrom;

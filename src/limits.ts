@@ -35,7 +35,8 @@ export const MAX_PROBLEMS_PER_FIELD = 20;
 export const MAX_CHECK_MS = 1_000;
 
 /**
- * Hard stop for reading one message's address fields, checked on the clock every 1,024 mailboxes.
+ * Hard stop for reading one message's address fields, checked on the clock every 2,048 tokens
+ * (whether or not any address was accepted: a field of refused addresses is stopped too).
  * Far above MAX_CHECK_MS, so only a runaway input on a starved machine reaches it; past it the
  * message is AMBIGUOUS_RECIPIENT (parse-time-exceeded), never a hang and never a partial pass.
  */

@@ -1,116 +1,33 @@
-// The CLI entry: defines the commands (cheap), loads each command's work lazily, and maps
-// errors to exit codes in this one place.
+// The CLI entry: picks the path (sendmail's argv, the plain `check` fast path, or commander),
+// loads each command's work lazily, and maps errors to exit codes in this one place
+// (report-error.ts; bin/mailguard.js sends a plain check to check-main.ts, which shares it).
 
-import { Command, CommanderError } from 'commander';
-import { MailguardError } from '../errors.js';
-import { registerCheck } from './commands/check.js';
-import { registerExplain } from './commands/explain.js';
-import { registerInit } from './commands/init.js';
-import { registerFix } from './commands/fix.js';
-import { registerSend } from './commands/send.js';
-import { registerSendmail, sendmailMain } from './commands/sendmail.js';
-import { registerProxy } from './commands/proxy.js';
-import { registerMilter } from './commands/milter.js';
-import { registerAudit } from './commands/audit.js';
-import { registerNotify } from './commands/notify.js';
-import { EXIT, exitCodeForError } from './exit-codes.js';
-import { VERSION } from './version.js';
-
-function buildProgram(): Command {
-  const program = new Command('mailguard');
-  program
-    .description('Guardrail in the send path: finds exposed recipient lists in outgoing mail and blocks, rewrites or relays safely.')
-    .version(VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false })
-    .exitOverride();
-  registerCheck(program);
-  registerInit(program);
-  registerExplain(program);
-  registerFix(program);
-  registerSend(program);
-  registerSendmail(program);
-  registerProxy(program);
-  registerMilter(program);
-  registerAudit(program);
-  registerNotify(program);
-  program.addHelpText(
-    'after',
-    '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config,\n' +
-      'unreadable input, relay failure). mailguard sendmail uses sendmail\'s exit\n' +
-      'codes (sysexits) instead: see "mailguard sendmail --help".\n' +
-      'Run "mailguard <command> --help" for a command\'s options.',
-  );
-  // Subcommands inherit exitOverride so usage errors come back here (exit 2, not commander's 1).
-  for (const cmd of program.commands) {
-    cmd.exitOverride();
-    cmd.description(reflow(cmd.description()));
-  }
-  return program;
-}
-
-/**
- * Descriptions are written with line breaks for the source's sake; commander wraps to the
- * terminal itself, so a break inside a paragraph is joined. Breaks before an empty line, an
- * indented line, a list item or a `label:` line are kept.
- */
-export function reflow(text: string): string {
-  const lines = text.split('\n');
-  let out = lines[0] ?? '';
-  for (let i = 1; i < lines.length; i++) {
-    const prev = lines[i - 1]!;
-    const line = lines[i]!;
-    const keep = prev.trim() === '' || line.trim() === '' || /^\s/.test(line) || /^[-*•]\s/.test(line) || /^[\w-]+:\s/.test(line);
-    out += keep ? `\n${line}` : ` ${line}`;
-  }
-  return out;
-}
-
-function printError(err: unknown): void {
-  if (err instanceof MailguardError) {
-    process.stderr.write(`mailguard: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
-    return;
-  }
-  const e = err as Error;
-  process.stderr.write(`mailguard: internal error: ${e?.stack ?? String(err)}\n`);
-  process.stderr.write('  This is a bug; please report it with the command you ran.\n');
-}
+import { parseCheckArgs } from './check-args.js';
+import { exitQuietlyOnEpipe, reportError } from './report-error.js';
 
 async function main(argv: string[]): Promise<void> {
   // sendmail's argv is not commander's (-V, --version, a leading "--" mean other things there):
   // it goes to the command untouched, and the command sets its own (sysexits) status.
-  if (argv[2] === 'sendmail') return sendmailMain(argv.slice(3));
-  const program = buildProgram();
+  if (argv[2] === 'sendmail') {
+    const { sendmailMain } = await import('./commands/sendmail.js');
+    return sendmailMain(argv.slice(3));
+  }
   try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help shown because no command was given (`mailguard`, `mailguard help nope`) is a usage error.
-      if (err.code === 'commander.help' && err.exitCode !== 0) {
-        process.exitCode = EXIT.ERROR;
-        return;
-      }
-      // Help and version are not errors.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-        process.exitCode = EXIT.OK;
-        return;
-      }
-      if (err.exitCode === 0) {
-        process.exitCode = EXIT.OK;
-        return;
-      }
-      process.exitCode = EXIT.ERROR;
+    // `mailguard check` with flags the fast path reads exactly as commander would: run it without
+    // loading commander (cold start, bench scenario 5). Anything else, errors and help included,
+    // goes through commander. MAILGUARD_NO_FAST_PATH=1 turns it off (the differential tests).
+    const fast = argv[2] === 'check' && process.env.MAILGUARD_NO_FAST_PATH !== '1' ? parseCheckArgs(argv.slice(3)) : undefined;
+    if (fast) {
+      const { runCheck } = await import('./actions/check.js');
+      process.exitCode = await runCheck(fast.paths, fast.flags);
       return;
     }
-    printError(err);
-    process.exitCode = err instanceof MailguardError ? exitCodeForError(err.code) : EXIT.ERROR;
+    const { runProgram } = await import('./program.js');
+    await runProgram(argv);
+  } catch (err) {
+    reportError(err);
   }
 }
 
-// EPIPE on stdout (mailguard check ... | head) is not an error worth a stack trace.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-});
-
+exitQuietlyOnEpipe();
 await main(process.argv);

@@ -2,7 +2,7 @@
 // defaults, then the config file, then flags. The core receives one validated policy.
 
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { resolveBodyScan, type BodyScanOptions } from '../body/settings.js';
 import { MailguardError } from '../errors.js';
 import { isFindingCode } from '../findings.js';
@@ -27,10 +27,11 @@ export interface PolicyFlags {
   bodyMinAddresses?: number;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+/** Values of a repeatable, comma-separated flag. */
+export const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
 /** Like collect, but an empty value is refused (as "" is in the configuration file), not ignored. */
-const collectDomains = (name: string) => (value: string, previous: string[] = []) => {
+export const collectDomains = (name: string) => (value: string, previous: string[] = []) => {
   const added = collect(value);
   if (added.length === 0) throw new MailguardError('EUSAGE', `${name} takes a domain name (got an empty value).`);
   return [...previous, ...added];
@@ -46,6 +47,8 @@ export function parseCount(name: string, min: 0 | 1 = 1) {
   };
 }
 
+/** Adds the policy flags to a command. (Options come from `cmd.createOption`: this module is also
+ * loaded by the check fast path, which never loads commander; see check-args.ts.) */
 export function addPolicyOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'configuration file (default: mailguard.config.json, .mailguardrc.json or package.json "mailguard", searched upward)')
@@ -55,9 +58,9 @@ export function addPolicyOptions(cmd: Command): Command {
     .option('--block-at <parties>', 'block when they span this many organisations (default 5)', parseCount('--block-at'))
     .option('--warn-addresses-at <n>', 'also warn at this many distinct visible external addresses, whatever their organisations (default 10)', parseCount('--warn-addresses-at'))
     .option('--block-addresses-at <n>', 'also block at this many (default 25)', parseCount('--block-addresses-at'))
-    .addOption(new Option('--public-list <address>', 'a public mailing list (list@host, or *@host): a message to it is a public post, not an exposed list (repeatable)').argParser(collect))
+    .addOption(cmd.createOption('--public-list <address>', 'a public mailing list (list@host, or *@host): a message to it is a public post, not an exposed list (repeatable)').argParser(collect))
     .option('--sensitive', 'a patient, applicant or member list: block at 2 organisations, refuse Bcc-only fixes')
-    .addOption(new Option('--rule <CODE=severity>', 'set a finding code to error, warning or off (repeatable)').argParser(collect))
+    .addOption(cmd.createOption('--rule <CODE=severity>', 'set a finding code to error, warning or off (repeatable)').argParser(collect))
     .option('--body-min-addresses <n>', 'report a body part or text attachment listing this many external addresses (default 10)', parseCount('--body-min-addresses'))
     .option('--no-body-scan', 'read only the header: skip the scan of bodies and text attachments for address lists');
 }

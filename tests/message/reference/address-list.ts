@@ -1,0 +1,837 @@
+// The address parser as it stood before the speed work of issue 18 (commit 68bb915), kept
+// unchanged for the differential test (address-list-differential.test.ts). Do not edit.
+// A strict RFC 5322 address-list parser that reports ambiguity instead of repairing it.
+//
+// Why not nodemailer's addressparser: it is built to accept anything and guess (a missing
+// separator, an unclosed quote or bracket all become "some address"), and those guesses are
+// exactly where mail software disagrees about who receives a message. A guard must refuse to
+// guess, so this parser keeps to the grammar and names every deviation it meets.
+
+import { MAX_COMMENT_DEPTH, MAX_GROUP_DEPTH, MAX_LOCAL_PART_BYTES, MAX_PROBLEMS_PER_FIELD } from '../../../src/limits.js';
+import { normaliseAddressLiteral, normaliseDomain } from './domain.js';
+
+export type AddressProblemKind =
+  | 'unbalanced-quote'
+  | 'unbalanced-comment'
+  | 'unbalanced-angle'
+  | 'unbalanced-bracket'
+  | 'comment-too-deep'
+  | 'missing-separator'
+  | 'encoded-word-in-address'
+  | 'control-character'
+  | 'multiple-at'
+  | 'route-syntax'
+  | 'missing-domain'
+  | 'missing-local-part'
+  | 'invalid-local-part'
+  | 'invalid-domain'
+  | 'idn-mismatch'
+  | 'mixed-script-domain'
+  | 'invalid-utf8'
+  | 'nested-group'
+  | 'unterminated-group'
+  | 'comment-in-address'
+  | 'routed-local-part'
+  | 'invalid-character';
+
+export interface AddressProblem {
+  kind: AddressProblemKind;
+  /** A short excerpt of the offending text (never more than one address). */
+  excerpt: string;
+}
+
+export interface Mailbox {
+  /** The normalised addr-spec: local part as written (minimal quoting), `@`, A-label domain. */
+  address: string;
+  local: string;
+  /** The domain in lower-case A-label form without a trailing dot, or a `[literal]`. */
+  domain: string;
+  /** The display name as written (raw, undecoded, may hold RFC 2047 encoded words). */
+  rawName: string;
+  /** The group this mailbox was listed in, if any (raw group name). */
+  group?: string;
+  /** The mailbox exactly as it stood in the unfolded field value. */
+  source: string;
+}
+
+export interface AddressList {
+  mailboxes: Mailbox[];
+  /** The parse passed its deadline and stopped: the mailboxes are incomplete (see MAX_PARSE_MS). */
+  timedOut?: boolean;
+  /** The parse stopped after `maxMailboxes` mailboxes: the rest of the field was not read. */
+  truncated?: boolean;
+  /** Groups seen (their raw names), including empty ones like `undisclosed-recipients:;`. */
+  groups: string[];
+  problems: AddressProblem[];
+}
+
+// Tokens live in parallel typed arrays (kind, start, end), not objects: a 5-MB field holds about
+// a million tokens, and as objects they outlived the young generation and cost most of the
+// parse in garbage collection (bench scenario 4). A token's text is always `s.slice(start, end)`
+// (a space token stands for one space), so no string is cut until a result needs it.
+const T_ATOM = 1;
+const T_QUOTED = 2;
+const T_LITERAL = 3;
+const T_SPACE = 4;
+const T_COMMENT = 5;
+// A special's kind is its own character code.
+const T_LT = 0x3c;
+const T_GT = 0x3e;
+const T_COMMA = 0x2c;
+const T_COLON = 0x3a;
+const T_SEMI = 0x3b;
+const T_AT = 0x40;
+const T_DOT = 0x2e;
+
+/** The token arrays are reused from call to call (parsing is synchronous); past this many
+ * tokens they are dropped after the call rather than kept for the life of the process. */
+const TOKEN_SCRATCH_KEEP = 65_536;
+/** Room for the tokens of a usual To or Cc field without growing (doubles when needed). */
+const TOKEN_SCRATCH_INITIAL = 256;
+let tokKind = new Uint8Array(TOKEN_SCRATCH_INITIAL);
+let tokStart = new Int32Array(TOKEN_SCRATCH_INITIAL);
+let tokEnd = new Int32Array(TOKEN_SCRATCH_INITIAL);
+
+/** A field has about one token per three bytes; sizing for that up front spares most copying. */
+const TOKEN_BYTES_ESTIMATE = 3;
+
+function growTokens(size = tokKind.length * 2): void {
+  const kind = new Uint8Array(size);
+  kind.set(tokKind);
+  const start = new Int32Array(size);
+  start.set(tokStart);
+  const end = new Int32Array(size);
+  end.set(tokEnd);
+  tokKind = kind;
+  tokStart = start;
+  tokEnd = end;
+}
+
+function releaseTokens(): void {
+  if (tokKind.length <= TOKEN_SCRATCH_KEEP) return;
+  tokKind = new Uint8Array(TOKEN_SCRATCH_INITIAL);
+  tokStart = new Int32Array(TOKEN_SCRATCH_INITIAL);
+  tokEnd = new Int32Array(TOKEN_SCRATCH_INITIAL);
+}
+
+const ATEXT_EXTRA = "!#$%&'*+-/=?^_`{|}~";
+const IS_ATEXT = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c >= 0x80) IS_ATEXT[c] = 1;
+  else if (ATEXT_EXTRA.includes(ch)) IS_ATEXT[c] = 1;
+}
+const EXCERPT_CHARS = 80;
+
+/** Characters an excerpt shows escaped: C0 and C1 controls (ESC and CSI drive terminals), DEL,
+ * the Unicode line and paragraph separators. */
+const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+
+/** A short, printable excerpt of raw field bytes (a latin1 string): UTF-8 decoded where it is
+ * valid (U+FFFD where not), every control character escaped, so a report or an SMTP reply that
+ * quotes it can be neither split nor used to drive a terminal. */
+function excerpt(text: string): string {
+  // Cut first: the rest of an 8 MB field is never shown, so it is never scanned either.
+  const raw = text.length > EXCERPT_CHARS * 4 ? text.slice(0, EXCERPT_CHARS * 4) : text;
+  const s = Buffer.from(raw, 'latin1').toString('utf8');
+  const clean = s.replace(UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+  return clean.length > EXCERPT_CHARS ? `${clean.slice(0, EXCERPT_CHARS)}…` : clean;
+}
+
+/**
+ * The UTF-8 length of a Unicode line break or C1 control starting at `i` (NEL and the other
+ * U+0080-U+009F, LINE and PARAGRAPH SEPARATOR), else 0. Python's str.splitlines(), Java and
+ * JavaScript treat these as line ends: a recipient field holding one is split by some software.
+ */
+function unicodeBreakAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 0xc2) {
+    const d = s.charCodeAt(i + 1);
+    return d >= 0x80 && d <= 0x9f ? 2 : 0;
+  }
+  if (c === 0xe2 && s.charCodeAt(i + 1) === 0x80) {
+    const d = s.charCodeAt(i + 2);
+    return d === 0xa8 || d === 0xa9 ? 3 : 0;
+  }
+  return 0;
+}
+
+/** Tokenizes the whole field into the token arrays (problems in field order, as before any
+ * parsing); returns the number of tokens. */
+function tokenize(s: string, problems: AddressProblem[]): number {
+  let count = 0;
+  if (s.length / TOKEN_BYTES_ESTIMATE > tokKind.length) growTokens(Math.ceil(s.length / TOKEN_BYTES_ESTIMATE));
+  const push = (kind: number, start: number, end: number): void => {
+    if (count === tokKind.length) growTokens();
+    tokKind[count] = kind;
+    tokStart[count] = start;
+    tokEnd[count] = end;
+    count++;
+  };
+  const n = s.length;
+  let i = 0;
+  let reportedControl = false;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    const start = i;
+    if (c === 0x20 || c === 0x09) {
+      while (i < n && (s.charCodeAt(i) === 0x20 || s.charCodeAt(i) === 0x09)) i++;
+      push(T_SPACE, start, i);
+      continue;
+    }
+    const unicodeBreak = c === 0xc2 || c === 0xe2 ? unicodeBreakAt(s, i) : 0;
+    if (c < 0x20 || c === 0x7f || unicodeBreak > 0) {
+      // NUL, bare CR or LF left after unfolding, other control bytes and Unicode line breaks:
+      // parsers truncate or split at these in different places.
+      if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
+      reportedControl = true;
+      i += unicodeBreak || 1;
+      push(T_SPACE, start, i);
+      continue;
+    }
+    if (c === 0x22 /* " */) {
+      i++;
+      let closed = false;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          i += 2;
+          continue;
+        }
+        if (d === 0x22) {
+          closed = true;
+          i++;
+          break;
+        }
+        if ((d < 0x20 && d !== 0x09) || d === 0x7f || ((d === 0xc2 || d === 0xe2) && unicodeBreakAt(s, i) > 0)) {
+          if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(start, i + 20)) });
+          reportedControl = true;
+        }
+        i++;
+      }
+      if (!closed) {
+        if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-quote', excerpt: excerpt(s.slice(start)) });
+        i = n;
+      }
+      push(T_QUOTED, start, Math.min(i, n));
+      continue;
+    }
+    if (c === 0x28 /* ( */) {
+      let depth = 0;
+      let tooDeep = false;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === 0x5c) {
+          i += 2;
+          continue;
+        }
+        if (d === 0x28) {
+          depth++;
+          if (depth > MAX_COMMENT_DEPTH) tooDeep = true;
+        } else if (d === 0x29) {
+          depth--;
+          if (depth === 0) {
+            i++;
+            break;
+          }
+        } else if ((d < 0x20 && d !== 0x09) || d === 0x7f || ((d === 0xc2 || d === 0xe2) && unicodeBreakAt(s, i) > 0)) {
+          if (!reportedControl && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'control-character', excerpt: excerpt(s.slice(start, i + 20)) });
+          reportedControl = true;
+        }
+        i++;
+      }
+      if (tooDeep && problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'comment-too-deep', excerpt: excerpt(s.slice(start, start + 40)) });
+      if (depth > 0) {
+        if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-comment', excerpt: excerpt(s.slice(start)) });
+        i = n;
+      }
+      push(T_COMMENT, start, Math.min(i, n));
+      continue;
+    }
+    if (c === 0x29 /* ) */) {
+      if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-comment', excerpt: excerpt(s.slice(Math.max(0, i - 40), i + 1)) });
+      i++;
+      continue;
+    }
+    if (c === 0x5b /* [ */) {
+      i++;
+      let closed = false;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === 0x5c) {
+          i += 2;
+          continue;
+        }
+        if (d === 0x5b) break;
+        if (d === 0x5d) {
+          closed = true;
+          i++;
+          break;
+        }
+        i++;
+      }
+      if (!closed) {
+        if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'unbalanced-bracket', excerpt: excerpt(s.slice(start, start + 60)) });
+        i = Math.max(i, start + 1);
+      }
+      push(T_LITERAL, start, i);
+      continue;
+    }
+    if (c === 0x5d /* ] */ || c === 0x5c /* \ */) {
+      if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: c === 0x5d ? 'unbalanced-bracket' : 'invalid-character', excerpt: excerpt(s.slice(Math.max(0, i - 40), i + 1)) });
+      i++;
+      continue;
+    }
+    if (c === 0x3c || c === 0x3e || c === 0x2c || c === 0x3a || c === 0x3b || c === 0x40 || c === 0x2e) {
+      i++;
+      push(c, start, i);
+      continue;
+    }
+    if (c < 256 && IS_ATEXT[c]) {
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d < 256 && IS_ATEXT[d] && !((d === 0xc2 || d === 0xe2) && unicodeBreakAt(s, i) > 0)) i++;
+        else break;
+      }
+      push(T_ATOM, start, i);
+      continue;
+    }
+    // Anything else (a latin1 char > 0xff cannot occur; kept for completeness).
+    if (problems.length < MAX_PROBLEMS_PER_FIELD) problems.push({ kind: 'invalid-character', excerpt: excerpt(s.slice(Math.max(0, i - 20), i + 20)) });
+    i++;
+  }
+  return count;
+}
+
+const ENCODED_WORD = /=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=/;
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\x80-\uffff]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\x80-\uffff]+)*$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A local part with these is routed on by some MTAs (see parseAddrSpec). */
+const ROUTED_LOCAL = /[%!@]/;
+
+/** The text of token `k` (a space token stands for one space). */
+function textOf(s: string, k: number): string {
+  return tokKind[k] === T_SPACE ? ' ' : s.slice(tokStart[k]!, tokEnd[k]!);
+}
+
+/** The text of tokens `lo` to `hi` (exclusive): one flat slice when they are contiguous (the
+ * usual case), so the regular expressions and Map lookups below do not each flatten a
+ * concatenated string. */
+function tokenText(s: string, lo: number, hi: number): string {
+  if (hi <= lo) return '';
+  for (let k = lo + 1; k < hi; k++) {
+    if (tokStart[k] !== tokEnd[k - 1]) {
+      let text = '';
+      for (let m = lo; m < hi; m++) text += textOf(s, m);
+      return text;
+    }
+  }
+  return s.slice(tokStart[lo]!, tokEnd[hi - 1]!);
+}
+
+/** Written domain (raw dot-atom text) -> its normalised form or the problem. Domains repeat
+ * across the messages of a folder or campaign, and normalising one (UTF-8, IDNA, scripts) costs
+ * more than parsing the rest of its address (bench scenario 1). The check is pure, so caching
+ * it changes nothing but speed. */
+const domainCache = new Map<string, { ok: true; ascii: string } | { ok: false; problem: AddressProblemKind }>();
+/** Bounds the cache: a header with 100,000 distinct domains must not keep them all. 4,096 was
+ * too few for one list of 5,000 organisations: the cache emptied every 4,096 new domains and
+ * most lookups missed (bench scenario 4). */
+const DOMAIN_CACHE_ENTRIES = 16_384;
+
+function normaliseWrittenDomain(rawDomain: string): { ok: true; ascii: string } | { ok: false; problem: AddressProblemKind } {
+  let hit = domainCache.get(rawDomain);
+  if (hit) return hit;
+  if (rawDomain.includes('=?') && ENCODED_WORD.test(rawDomain)) {
+    hit = { ok: false, problem: 'encoded-word-in-address' };
+  } else {
+    const decoded = decodeUtf8Bytes(rawDomain);
+    if (decoded === undefined) {
+      hit = { ok: false, problem: 'invalid-utf8' };
+    } else {
+      const norm = normaliseDomain(decoded);
+      hit = norm.ok ? { ok: true, ascii: copyString(norm.ascii) } : { ok: false, problem: norm.problem };
+    }
+  }
+  if (domainCache.size >= DOMAIN_CACHE_ENTRIES) domainCache.clear();
+  domainCache.set(copyString(rawDomain), hit);
+  return hit;
+}
+
+/** A copy that shares no memory with `s`. What the cache keeps outlives the message: a slice of
+ * a field would keep the whole field (up to MAX_FIELD_BYTES) alive with it. */
+function copyString(s: string): string {
+  return Buffer.from(s, 'latin1').toString('latin1');
+}
+
+/** Decodes a latin1 string (one char per byte) as UTF-8; undefined if it is not valid UTF-8. */
+export function decodeUtf8Bytes(latin1: string): string | undefined {
+  let ascii = true;
+  for (let i = 0; i < latin1.length; i++) {
+    if (latin1.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return latin1;
+  try {
+    return utf8.decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Canonical local part of one quoted-string token: quoted-pairs undone; quotes only where the
+ * text is not a dot-atom. */
+function canonicalQuotedLocal(quoted: string): string {
+  const inner = quoted.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (DOT_ATOM.test(inner)) return inner;
+  return `"${inner.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+function isCfws(kind: number): boolean {
+  return kind === T_SPACE || kind === T_COMMENT;
+}
+
+/** A valid addr-spec: the canonical local part, the normalised domain, and `local@domain`. */
+interface AddrSpec {
+  local: string;
+  domain: string;
+  address: string;
+}
+
+/** Reads the tokens of one field (in the token arrays, `count` of them) by index. */
+class Parser {
+  private i = 0;
+  readonly mailboxes: Mailbox[] = [];
+  readonly groups: string[] = [];
+
+  timedOut = false;
+  truncated = false;
+
+  constructor(
+    private readonly s: string,
+    private readonly count: number,
+    readonly problems: AddressProblem[],
+    /** performance.now() past which parsing stops (Infinity: no deadline). */
+    private readonly deadline = Infinity,
+    /** Mailboxes after which parsing stops (the caller's remaining address budget). */
+    private readonly maxMailboxes = Infinity,
+  ) {}
+
+  /** The kind of token `k`, or 0 past the end. */
+  private kindAt(k: number): number {
+    return k < this.count ? tokKind[k]! : 0;
+  }
+
+  private skipCfws(): void {
+    while (this.i < this.count && isCfws(tokKind[this.i]!)) this.i++;
+  }
+
+  private problem(kind: AddressProblemKind, from: number, to: number): void {
+    // One problem already blocks; past the cap, a flood of them only costs time and report space.
+    if (this.problems.length >= MAX_PROBLEMS_PER_FIELD) return;
+    this.problems.push({ kind, excerpt: excerpt(this.s.slice(from, to)) });
+  }
+
+  /** Skips to the next top-level separator after an error, so one bad address does not hide the rest. */
+  private recover(inGroup: boolean): void {
+    while (this.i < this.count) {
+      const k = tokKind[this.i]!;
+      if (k === T_COMMA || (inGroup && k === T_SEMI)) return;
+      this.i++;
+    }
+  }
+
+  parseList(): void {
+    while (this.i < this.count) {
+      this.skipCfws();
+      if (this.i >= this.count) break;
+      if (tokKind[this.i] === T_COMMA) {
+        this.i++;
+        continue;
+      }
+      this.parseAddress(undefined);
+      this.skipCfws();
+      if (this.i >= this.count) break;
+      if (tokKind[this.i] === T_COMMA) {
+        this.i++;
+        continue;
+      }
+      // Something follows an address without a comma between them.
+      const after = tokStart[this.i]!;
+      this.problem('missing-separator', after, Math.min(this.s.length, after + 60));
+      this.recover(false);
+    }
+  }
+
+  /** address = mailbox / group. Stops before the separator that ends it. */
+  private parseAddress(group: string | undefined): void {
+    const phraseStart = this.i;
+    // Read the phrase (display name, or the local part of a bare addr-spec).
+    let words = 0;
+    while (this.i < this.count) {
+      const k = tokKind[this.i]!;
+      if (k === T_ATOM || k === T_QUOTED) words++;
+      else if (k !== T_SPACE && k !== T_COMMENT && k !== T_DOT) break;
+      this.i++;
+    }
+    const phraseEnd = this.i;
+    const stop = this.i < this.count ? this.i : -1;
+    const stopKind = this.kindAt(this.i);
+    const startOffset = phraseEnd > phraseStart ? tokStart[phraseStart]! : stop >= 0 ? tokStart[stop]! : this.s.length;
+
+    if (stopKind === T_LT) {
+      this.parseAngleAddr(phraseStart, phraseEnd, group, startOffset);
+      return;
+    }
+    if (stopKind === T_COLON) {
+      if ((group === undefined ? 0 : 1) >= MAX_GROUP_DEPTH) {
+        this.problem('nested-group', startOffset, tokEnd[stop]!);
+        this.i++;
+        this.recover(true);
+        return;
+      }
+      this.i++;
+      const name = this.rawPhrase(phraseStart, phraseEnd);
+      this.groups.push(name);
+      this.parseGroupMembers(name, startOffset);
+      return;
+    }
+    if (stopKind === T_AT) {
+      this.parseBareAddrSpec(phraseStart, group, startOffset);
+      return;
+    }
+    if (words > 0) {
+      // A word with no @ and no group colon: the MTA would guess a domain.
+      this.problem('missing-domain', startOffset, tokEnd[phraseEnd - 1]!);
+      return;
+    }
+    if (stop >= 0 && stopKind !== T_COMMA && !(group !== undefined && stopKind === T_SEMI)) {
+      // A stray special such as '>' or '@' with nothing sensible before it.
+      const at = tokStart[stop]!;
+      this.problem(stopKind === T_GT ? 'unbalanced-angle' : 'invalid-character', at, Math.min(this.s.length, at + 60));
+      this.i++;
+      this.recover(group !== undefined);
+    }
+  }
+
+  /** The phrase of tokens `lo` to `hi` as written, from its first word to its last. */
+  private rawPhrase(lo: number, hi: number): string {
+    let first = lo;
+    while (first < hi && isCfws(tokKind[first]!)) first++;
+    if (first === hi) return '';
+    let last = hi - 1;
+    while (isCfws(tokKind[last]!)) last--;
+    return this.s.slice(tokStart[first]!, tokEnd[last]!);
+  }
+
+  private parseGroupMembers(name: string, startOffset: number): void {
+    let members = 0;
+    while (this.i < this.count) {
+      this.skipCfws();
+      if (this.i >= this.count) break;
+      const k = tokKind[this.i]!;
+      if (k === T_SEMI) {
+        this.i++;
+        return;
+      }
+      if (k === T_COMMA) {
+        this.i++;
+        continue;
+      }
+      const before = this.mailboxes.length;
+      this.parseAddress(name);
+      members += this.mailboxes.length - before;
+      this.skipCfws();
+      if (this.i >= this.count) break;
+      const after = tokKind[this.i]!;
+      if (after === T_COMMA) {
+        this.i++;
+        continue;
+      }
+      if (after === T_SEMI) continue;
+      const at = tokStart[this.i]!;
+      this.problem('missing-separator', at, Math.min(this.s.length, at + 60));
+      this.recover(true);
+    }
+    // Reached the end without ';'. `undisclosed-recipients:` alone is harmless; a group with
+    // members and no end leaves parsers to disagree about what follows belongs to it.
+    if (members > 0 && !this.timedOut && !this.truncated) this.problem('unterminated-group', startOffset, Math.min(this.s.length, startOffset + 60));
+  }
+
+  private parseAngleAddr(phraseLo: number, phraseHi: number, group: string | undefined, startOffset: number): void {
+    const open = tokStart[this.i]!;
+    this.i++;
+    this.skipCfws();
+    if (this.kindAt(this.i) === T_AT) {
+      // obs-route: <@relay.example:user@host>. Some software routes through the relay.
+      this.problem('route-syntax', open, Math.min(this.s.length, open + 60));
+      this.recoverAngle();
+      return;
+    }
+    const specStart = this.i;
+    while (this.i < this.count && tokKind[this.i] !== T_GT) {
+      const k = tokKind[this.i]!;
+      if (k === T_LT) {
+        this.problem('unbalanced-angle', open, Math.min(this.s.length, tokEnd[this.i]! + 40));
+        this.recover(group !== undefined);
+        return;
+      }
+      if (k === T_COMMA || k === T_SEMI || k === T_COLON) {
+        // A separator inside <...>: "<a@b, c@d>" or a route; parsers split it differently.
+        this.problem(k === T_COLON ? 'route-syntax' : 'unbalanced-angle', open, Math.min(this.s.length, tokEnd[this.i]! + 40));
+        this.recoverAngle();
+        return;
+      }
+      this.i++;
+    }
+    if (this.i >= this.count) {
+      this.problem('unbalanced-angle', open, this.s.length);
+      return;
+    }
+    const specEnd = this.i;
+    const closeEnd = tokEnd[this.i]!;
+    this.i++; // '>'
+    const spec = this.parseAddrSpec(specStart, specEnd, open, closeEnd);
+    if (!spec) return;
+    // A display name must be a phrase: words only. An '@' or a stray '.' is handled by the caller.
+    this.pushMailbox(spec, this.rawPhrase(phraseLo, phraseHi), group, startOffset, closeEnd);
+  }
+
+  private recoverAngle(): void {
+    while (this.i < this.count && tokKind[this.i] !== T_GT) this.i++;
+    if (this.i < this.count) this.i++;
+  }
+
+  /** The addr-spec's tokens are always one run: the phrase from `specLo`, then what follows. */
+  private parseBareAddrSpec(specLo: number, group: string | undefined, startOffset: number): void {
+    // local-part is the phrase; then '@' and the domain up to a separator.
+    let specHi = this.i;
+    while (this.i < this.count) {
+      const k = tokKind[this.i]!;
+      if (k === T_COMMA || k === T_SEMI || k === T_LT || k === T_GT || k === T_COLON) break;
+      if (k === T_SPACE || k === T_COMMENT) {
+        // White space ends a bare addr-spec unless only CFWS follows up to a separator.
+        let j = this.i;
+        while (j < this.count && isCfws(tokKind[j]!)) j++;
+        const next = this.kindAt(j);
+        if (next === 0 || next === T_COMMA || next === T_SEMI) {
+          this.i = j;
+          break;
+        }
+        const lastKind = specHi > specLo ? tokKind[specHi - 1]! : 0;
+        if (next === T_DOT || next === T_AT || lastKind === T_DOT || lastKind === T_AT) {
+          // CFWS around '.' or '@' (obsolete syntax): keep it in the spec, parseAddrSpec refuses it.
+          this.i = j;
+          specHi = j;
+          continue;
+        }
+        this.i = j;
+        break;
+      }
+      this.i++;
+      specHi = this.i;
+    }
+    const endOffset = specHi > specLo ? tokEnd[specHi - 1]! : startOffset;
+    const next = this.kindAt(this.i);
+    if (next === T_LT) {
+      // "a@b.example <c@d.example>": is a@b the name or the address? Mail software disagrees.
+      this.problem('missing-separator', startOffset, Math.min(this.s.length, tokEnd[this.i]! + 40));
+      this.recover(group !== undefined);
+      return;
+    }
+    if (next === T_GT || next === T_COLON) {
+      this.problem(next === T_GT ? 'unbalanced-angle' : 'route-syntax', startOffset, Math.min(this.s.length, tokEnd[this.i]! + 40));
+      this.i++;
+      this.recover(group !== undefined);
+      return;
+    }
+    const spec = this.parseAddrSpec(specLo, specHi, startOffset, endOffset);
+    if (!spec) return;
+    this.pushMailbox(spec, '', group, startOffset, endOffset);
+  }
+
+  private pushMailbox(spec: AddrSpec, rawName: string, group: string | undefined, from: number, to: number): void {
+    const mailbox: Mailbox = {
+      address: spec.address,
+      local: spec.local,
+      domain: spec.domain,
+      rawName,
+      source: this.s.slice(from, to).trim(),
+    };
+    if (group !== undefined) mailbox.group = group;
+    this.mailboxes.push(mailbox);
+    // The clock is read every 1,024 mailboxes only: cheap, and enough to stop a runaway header.
+    if ((this.mailboxes.length & 1023) === 0 && performance.now() > this.deadline) {
+      this.timedOut = true;
+      this.i = this.count;
+    }
+    if (this.mailboxes.length >= this.maxMailboxes) {
+      // Past the message's address limit nothing more is read: the caller fails closed.
+      this.truncated = true;
+      this.i = this.count;
+    }
+  }
+
+  /** Validates `local@domain` from tokens `lo` to `hi`; reports and returns undefined when it is not one. */
+  private parseAddrSpec(lo: number, hi: number, from: number, to: number): AddrSpec | undefined {
+    const s = this.s;
+    let a = lo;
+    let b = hi;
+    while (a < b && isCfws(tokKind[a]!)) a++;
+    while (b > a && isCfws(tokKind[b - 1]!)) b--;
+    let at = -1;
+    let ats = 0;
+    let spaces = 0;
+    let comments = 0;
+    let localCfws = false;
+    for (let k = a; k < b; k++) {
+      const kind = tokKind[k]!;
+      if (kind === T_AT) {
+        if (at === -1) at = k;
+        ats++;
+      } else if (kind === T_SPACE || kind === T_COMMENT) {
+        if (kind === T_SPACE) spaces++;
+        else comments++;
+        if (at === -1) localCfws = true;
+      }
+    }
+    if (at === -1) {
+      this.problem('missing-domain', from, to);
+      return undefined;
+    }
+    if (ats > 1) {
+      this.problem('multiple-at', from, to);
+      return undefined;
+    }
+    // CFWS inside the addr-spec (obsolete syntax, "a . b @ c") is read differently by parsers.
+    if (spaces + comments > 0) {
+      this.problem(comments > 0 ? 'comment-in-address' : localCfws ? 'invalid-local-part' : 'invalid-domain', from, to);
+      return undefined;
+    }
+    if (at === a) {
+      this.problem('missing-local-part', from, to);
+      return undefined;
+    }
+    // Local part: dot-atom or one quoted-string.
+    const localIsQuoted = at - a === 1 && tokKind[a] === T_QUOTED;
+    const quoted = localIsQuoted ? s.slice(tokStart[a]!, tokEnd[a]!) : '';
+    if (localIsQuoted && quoted === '""') {
+      // ""@host: an empty mailbox name, which MTAs reject, drop or route to a default mailbox.
+      this.problem('missing-local-part', from, to);
+      return undefined;
+    }
+    if (!localIsQuoted) {
+      // Atoms and dots only. Empty words ("s..palmer", ".a", "a.") break the dot-atom rule, but
+      // every parser and MTA reads those same bytes as the same mailbox, so they are accepted.
+      let valid = true;
+      let atoms = 0;
+      for (let k = a; k < at; k++) {
+        const kind = tokKind[k]!;
+        if (kind === T_ATOM) atoms++;
+        else if (kind !== T_DOT) {
+          valid = false;
+          break;
+        }
+      }
+      if (!valid || atoms === 0) {
+        this.problem('invalid-local-part', from, to);
+        return undefined;
+      }
+    }
+    const rawLocal = tokenText(s, a, at);
+    if (rawLocal.includes('=?') && ENCODED_WORD.test(rawLocal)) {
+      this.problem('encoded-word-in-address', from, to);
+      return undefined;
+    }
+    const localDecoded = decodeUtf8Bytes(localIsQuoted ? canonicalQuotedLocal(quoted) : rawLocal);
+    if (localDecoded === undefined) {
+      this.problem('invalid-utf8', from, to);
+      return undefined;
+    }
+    if (Buffer.byteLength(localDecoded) > MAX_LOCAL_PART_BYTES) {
+      this.problem('invalid-local-part', from, to);
+      return undefined;
+    }
+    // user%host@corp and host!user@corp (Postfix's allow_percent_hack and swap_bangpath, both on
+    // by default) and "user@host"@corp (resolve_dequoted_address) are delivered on to `host` by
+    // some MTAs: the written domain is not where the message ends up.
+    if (ROUTED_LOCAL.test(localIsQuoted ? quoted.slice(1, -1) : rawLocal)) {
+      this.problem('routed-local-part', from, to);
+      return undefined;
+    }
+    // Domain: dot-atom or a domain literal.
+    const d = at + 1;
+    if (d === b) {
+      this.problem('missing-domain', from, to);
+      return undefined;
+    }
+    let domain: string;
+    if (b - d === 1 && tokKind[d] === T_LITERAL) {
+      const literal = normaliseAddressLiteral(s.slice(tokStart[d]!, tokEnd[d]!));
+      if (!literal.ok) {
+        this.problem(literal.problem, from, to);
+        return undefined;
+      }
+      domain = literal.ascii;
+    } else {
+      let expectWord = true;
+      for (let k = d; k < b; k++) {
+        const kind = tokKind[k]!;
+        const isLastDot = k === b - 1 && kind === T_DOT && !expectWord;
+        const ok = expectWord ? kind === T_ATOM : kind === T_DOT;
+        if (!ok && !isLastDot) {
+          this.problem('invalid-domain', from, to);
+          return undefined;
+        }
+        expectWord = !expectWord;
+      }
+      const rawDomain = tokenText(s, d, b);
+      const norm = normaliseWrittenDomain(rawDomain);
+      if (!norm.ok) {
+        this.problem(norm.problem, from, to);
+        return undefined;
+      }
+      domain = norm.ascii;
+      // Written exactly as normalised (the usual case): the address is one slice of the field,
+      // not a concatenation that every later Map lookup would flatten again.
+      const first = tokStart[a]!;
+      const last = tokEnd[b - 1]!;
+      if (localDecoded === rawLocal && domain === rawDomain && last - first === rawLocal.length + 1 + rawDomain.length) {
+        return { local: localDecoded, domain, address: s.slice(first, last) };
+      }
+    }
+    return { local: localDecoded, domain, address: `${localDecoded}@${domain}` };
+  }
+}
+
+/** Parses an unfolded address-list field value (a latin1 string of the raw bytes). */
+export function parseAddressList(value: string, deadline = Infinity, maxMailboxes = Infinity): AddressList {
+  const problems: AddressProblem[] = [];
+  const count = tokenize(value, problems);
+  const parser = new Parser(value, count, problems, deadline, maxMailboxes);
+  try {
+    parser.parseList();
+  } finally {
+    releaseTokens();
+  }
+  const list: AddressList = { mailboxes: parser.mailboxes, groups: parser.groups, problems };
+  if (parser.timedOut) list.timedOut = true;
+  if (parser.truncated) list.truncated = true;
+  return list;
+}
+
+/**
+ * Parses an address as a user typed it (a flag, an envelope address, a nodemailer field) with the
+ * same strict parser; returns the normalised address, or undefined unless it is exactly one mailbox.
+ */
+export function normaliseAddress(text: string): string | undefined {
+  // The parser reads bytes (as latin1 chars); a JS string is UTF-16, so encode it first.
+  const list = parseAddressList(Buffer.from(text, 'utf8').toString('latin1'));
+  if (list.problems.length > 0 || list.mailboxes.length !== 1 || list.groups.length > 0) return undefined;
+  return list.mailboxes[0]!.address;
+}
