@@ -14,7 +14,7 @@ import { EXIT } from '../exit-codes.js';
 import { appendStepSummary, resolveRedact, writeReport } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
 import { writeSkippedNote } from '../skipped-note.js';
-import { createProgress, useColor } from '../terminal.js';
+import { colors, createProgress } from '../terminal.js';
 
 /** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
 export function inputSpecs(paths: string[]): string[] {
@@ -92,7 +92,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const redact = resolveRedact(flags.redact, settings.config.redact, PUBLIC_FORMATS.has(flags.format));
   const text = formatter(report, {
     redact,
-    color: human && flags.output === undefined && useColor(flags.color),
+    color: human && flags.output === undefined && colors(flags.color),
     quiet: flags.quiet === true,
   });
   const code = exitCodeFor(results, flags.maxWarnings ?? settings.config.maxWarnings);
