@@ -9,7 +9,7 @@ const TEST_WORKERS = Math.max(4, os.availableParallelism());
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    exclude: ['tests/corpus/**', 'node_modules/**'],
+    exclude: ['tests/corpus/**', 'tests/**/*.slow.test.ts', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     maxWorkers: TEST_WORKERS,

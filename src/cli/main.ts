@@ -13,9 +13,10 @@ import { registerProxy } from './commands/proxy.js';
 import { registerAudit } from './commands/audit.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { VERSION } from './version.js';
+import { adaptSuggestions, invocationName, programName, setProgramName } from './program-name.js';
 
 function buildProgram(): Command {
-  const program = new Command('mailguard');
+  const program = new Command(programName());
   program
     .description('Guardrail in the send path: finds exposed recipient lists in outgoing mail and blocks, rewrites or relays safely.')
     .version(VERSION, '-V, --version')
@@ -42,6 +43,9 @@ function buildProgram(): Command {
     cmd.exitOverride();
     cmd.description(reflow(cmd.description()));
   }
+  // Help text examples say "mailguard check ...": shown as the user started it (npx mailguard).
+  const output = { writeOut: (s: string) => process.stdout.write(adaptSuggestions(s)), writeErr: (s: string) => process.stderr.write(adaptSuggestions(s)) };
+  for (const cmd of [program, ...program.commands]) cmd.configureOutput(output);
   return program;
 }
 
@@ -64,8 +68,8 @@ export function reflow(text: string): string {
 
 function printError(err: unknown): void {
   if (err instanceof MailguardError) {
-    process.stderr.write(`mailguard: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+    process.stderr.write(`mailguard: ${adaptSuggestions(err.message)}\n`);
+    if (err.hint) process.stderr.write(`  ${adaptSuggestions(err.hint)}\n`);
     return;
   }
   const e = err as Error;
@@ -77,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
   // sendmail's argv is not commander's (-V, --version, a leading "--" mean other things there):
   // it goes to the command untouched, and the command sets its own (sysexits) status.
   if (argv[2] === 'sendmail') return sendmailMain(argv.slice(3));
+  setProgramName(invocationName(argv));
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -15,6 +15,7 @@ import { appendStepSummary, resolveRedact, writeReport } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
 import { writeSkippedNote } from '../skipped-note.js';
 import { colors, createProgress } from '../terminal.js';
+import { programName } from '../program-name.js';
 
 /** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
 export function inputSpecs(paths: string[]): string[] {
@@ -94,6 +95,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     redact,
     color: human && flags.output === undefined && colors(flags.color),
     quiet: flags.quiet === true,
+    fixCommand: `${programName()} fix`,
   });
   const code = exitCodeFor(results, flags.maxWarnings ?? settings.config.maxWarnings);
   // Set before writing: when the reader closes the pipe early (`check ... | head`), main.ts exits
