@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The system programs mailguard's tests drive for real: Postfix (private instances), swaks (an
-# SMTP client), git send-email (with Mail::Address), Chromium (the audit page) and Dovecot (IMAP).
+# SMTP client), git send-email (with Mail::Address), Chromium (the audit page), Dovecot (IMAP),
+# and zsh and fish (their completion scripts).
 # Used by `npm test` (tests/global-setup.ts) and by .ci/run, so both need the same things.
 #
 # Missing programs are installed with apt-get when run as root on Debian or Ubuntu; otherwise the
@@ -21,8 +22,11 @@ declare -A checks=(
   [libmailtools-perl]='perl -MMail::Address -e 1 >/dev/null 2>&1'
   [chromium]='[ -x /usr/bin/chromium ]'
   [dovecot-imapd]='[ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ]'
+  # mailguard completion zsh|fish: each script is checked by its own shell.
+  [zsh]='command -v zsh >/dev/null 2>&1'
+  [fish]='command -v fish >/dev/null 2>&1'
 )
-order=(postfix swaks git-email libmailtools-perl chromium dovecot-imapd)
+order=(postfix swaks git-email libmailtools-perl chromium dovecot-imapd zsh fish)
 
 missing() {
   local assume=" ${1:-} " pkg

@@ -11,6 +11,7 @@ import { registerSend } from './commands/send.js';
 import { registerSendmail, sendmailMain } from './commands/sendmail.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerAudit } from './commands/audit.js';
+import { registerCompletion } from './commands/completion.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { VERSION } from './version.js';
 import { adaptSuggestions, invocationName, programName, setProgramName } from './program-name.js';
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   registerSendmail(program);
   registerProxy(program);
   registerAudit(program);
+  registerCompletion(program);
   program.addHelpText(
     'after',
     '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config,\n' +

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runProcess } from '../helpers/cli.js';
 
 const SCRIPT = path.join(ROOT, 'scripts/provision-test-deps.sh');
-const ALL = ['postfix', 'swaks', 'git-email', 'libmailtools-perl', 'chromium', 'dovecot-imapd'];
+const ALL = ['postfix', 'swaks', 'git-email', 'libmailtools-perl', 'chromium', 'dovecot-imapd', 'zsh', 'fish'];
 const isRoot = process.getuid?.() === 0;
 
 let tmp: string;
@@ -38,6 +38,7 @@ describe('provision-test-deps.sh', () => {
     [['swaks', 'chromium']],
     [['git-email', 'libmailtools-perl']],
     [['dovecot-imapd']],
+    [['zsh', 'fish']],
     [ALL],
   ])('missing %j and not allowed to install: exit 1, one message naming exactly them and the apt-get line', async (missing) => {
     const r = await provision({ MAILGUARD_TEST_DEPS_ASSUME_MISSING: missing.join(' '), MAILGUARD_TEST_DEPS_NO_INSTALL: '1' });
