@@ -7,6 +7,7 @@ import { resolveBodyScan, type BodyScanOptions } from '../body/settings.js';
 import { MailguardError } from '../errors.js';
 import { isFindingCode } from '../findings.js';
 import { loadConfig } from '../io/config-file.js';
+import type { OnViolation } from '../decide/modes.js';
 import type { MailguardConfig } from '../policy/config.js';
 import { createPolicy, DEFAULT_POLICY, type Policy, type RuleSetting } from '../policy/policy.js';
 
@@ -109,4 +110,12 @@ export async function resolveSettings(flags: PolicyFlags, cwd: string = process.
   if (loaded.path !== undefined) result.configPath = loaded.path;
   if (bodyScan) result.bodyScan = bodyScan;
   return result;
+}
+
+/**
+ * The on-violation mode every command resolves the same way: the flag, then the command's own
+ * section of the configuration file, then its top level, then `block`.
+ */
+export function resolveOnViolation(flag: OnViolation | undefined, section: OnViolation | undefined, config: Pick<MailguardConfig, 'onViolation'>): OnViolation {
+  return flag ?? section ?? config.onViolation ?? 'block';
 }

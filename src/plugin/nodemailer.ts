@@ -13,7 +13,7 @@ import type { Finding } from '../findings.js';
 import { headerRecipients } from '../message/header-recipients.js';
 import { parseAddressList } from '../message/address-list.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
-import { headerSender } from '../relay/plan.js';
+import { headerSender } from '../decide/index.js';
 import { describeFinding } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
 import { rewriteToBcc } from '../rewrite/bcc.js';

@@ -5,7 +5,9 @@ import { MailguardError } from '../errors.js';
 import { isFindingCode, FINDING_CODES } from '../findings.js';
 import type { Policy, RuleSetting } from './policy.js';
 
-export type OnViolation = 'block' | 'bcc' | 'split' | 'warn';
+import { ON_VIOLATION_MODES, type OnViolation } from '../decide/modes.js';
+
+export type { OnViolation };
 
 export interface MailguardConfig {
   policy: Partial<Policy>;
@@ -21,7 +23,8 @@ export interface MailguardConfig {
   sections: Record<string, Record<string, unknown>>;
 }
 
-type KeyCheck = (value: unknown, key: string, where: string) => void;
+/** Checks one key's value; throws ECONFIG naming `where` and the key. Shared by every section. */
+export type KeyCheck = (value: unknown, key: string, where: string) => void;
 
 const fail = (where: string, key: string, expected: string, value: unknown): never => {
   throw new MailguardError('ECONFIG', `${where}: "${key}" must be ${expected} (got ${JSON.stringify(value)}).`);
@@ -59,6 +62,24 @@ const rules: KeyCheck = (v, k, w) => {
   }
 };
 
+/** The value checks every section of the configuration uses (one set, one wording). */
+export const checks = { stringArray, positiveInt, nonNegativeInt, boolean, string, oneOf, object, onViolation: oneOf(...ON_VIOLATION_MODES) };
+
+/**
+ * Validates one command's section (`send`, `sendmail`, `proxy` ...) against its keys: unknown
+ * keys are refused with the allowed ones listed, each value by its check. Returns the section.
+ */
+export function parseSection(section: Record<string, unknown> | undefined, name: string, spec: Record<string, KeyCheck>, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(section ?? {})) {
+    const check = spec[key];
+    if (!check) throw new MailguardError('ECONFIG', `${where}: unknown key "${name}.${key}".`, { hint: `Allowed keys: ${Object.keys(spec).join(', ')}.` });
+    check(value, `${name}.${key}`, where);
+    out[key] = value;
+  }
+  return out;
+}
+
 /** Top-level keys of the config file and how each is checked. Commands add their sections here. */
 export const CONFIG_KEYS: Record<string, KeyCheck> = {
   $schema: string,
@@ -73,7 +94,7 @@ export const CONFIG_KEYS: Record<string, KeyCheck> = {
   rules,
   maxWarnings: nonNegativeInt,
   redact: boolean,
-  onViolation: oneOf('block', 'bcc', 'split', 'warn'),
+  onViolation: oneOf(...ON_VIOLATION_MODES),
   smtp: string,
   // Sections owned by one command each; their keys are checked by that command.
   send: object,

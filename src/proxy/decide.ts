@@ -1,42 +1,52 @@
-// What the proxy does with one received message: pure (bytes, envelope and policy in, a decision
-// out). The server relays the parts of a `relay` decision or answers a `reject` one.
+// The proxy's translation of the one decision (src/decide) into what it does with a received
+// message: relay the transactions, or answer with an SMTP reply. The transport checks (size, bare
+// line ends, header size) happen here; everything about the message's content is decideDelivery's.
 
-import { checkMessage } from '../analyse.js';
-import { MailguardError } from '../errors.js';
+import { decideDelivery, type DeliveryDecision, type Transaction } from '../decide/index.js';
+import { ADAPTER_MODES } from '../decide/modes.js';
 import type { Finding } from '../findings.js';
 import type { Envelope } from '../message/envelope.js';
 import { locateBodyStart } from '../message/header-block.js';
 import type { Policy } from '../policy/policy.js';
+import { describeDeliveryReason } from '../report/messages.js';
 import type { Verdict } from '../result.js';
-import { stripBcc } from '../rewrite/strip-bcc.js';
 import { DataGuard } from './data-guard.js';
 import { blockReply, REPLIES, type SmtpReply } from './replies.js';
 
-export type ViolationAction = 'block' | 'bcc' | 'split';
+/** The on-violation modes the proxy carries out (hold needs a hold queue: the milter has one). */
+export const PROXY_MODES = ADAPTER_MODES.proxy;
+export type ViolationAction = (typeof PROXY_MODES)[number];
 
-/** The rewrite functions (src/rewrite), handed in so the proxy loads them only when used. */
-export type Rewriter = Pick<typeof import('../rewrite/index.js'), 'rewriteToBcc' | 'splitMessage'>;
-
-export interface RelayPart {
-  bytes: Uint8Array;
-  envelope: Envelope;
-}
+export type RelayPart = Transaction;
 
 export type Decision =
   | { kind: 'reject'; reply: SmtpReply; verdict: Verdict | 'invalid'; findings: Finding[]; action: 'blocked' | 'rejected' }
-  | { kind: 'relay'; parts: RelayPart[]; verdict: Verdict; findings: Finding[]; action: 'relayed' | 'rewritten-bcc' | 'split' };
+  | {
+      kind: 'relay';
+      /** The transactions, made one at a time as they are iterated (a split's copies). */
+      parts: Iterable<RelayPart>;
+      partCount: number;
+      verdict: Verdict;
+      findings: Finding[];
+      action: 'relayed' | 'rewritten-bcc' | 'split';
+    };
 
 export interface DecideOptions {
   policy: Policy;
   onViolation: ViolationAction;
   maxHeaderBytes: number;
-  rewriter?: Rewriter;
 }
 
-/** Only an exposed recipient list can be rewritten away; any other error blocks. */
-function rewritable(findings: readonly Finding[]): boolean {
-  const errors = findings.filter((f) => f.severity === 'error');
-  return errors.length > 0 && errors.every((f) => f.code === 'EXPOSED_RECIPIENTS');
+/** The SMTP reply for a decision that sends nothing. */
+function stopReply(d: DeliveryDecision): SmtpReply {
+  const reason = d.reason;
+  if (reason?.code === 'unreadable') {
+    const f = d.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+    const why = f?.code === 'UNREADABLE_MESSAGE' ? (f.args.reason === 'empty' ? 'the message is empty' : 'no header fields') : 'unreadable';
+    return REPLIES.notAMessage(why);
+  }
+  if (reason && reason.code !== 'policy' && reason.code !== 'still-exposed') return REPLIES.cannotRewrite(describeDeliveryReason(reason));
+  return blockReply(d.blocking.length > 0 ? d.blocking : d.result.findings);
 }
 
 /** Decides what happens to a message whose DATA was watched by `guard`. */
@@ -48,65 +58,21 @@ export function decideMessage(guard: DataGuard, envelope: Envelope, options: Dec
   const headerBytes = bodyStart === -1 ? bytes.length : bodyStart;
   if (headerBytes > options.maxHeaderBytes) return { kind: 'reject', reply: REPLIES.headerTooBig(options.maxHeaderBytes), verdict: 'invalid', findings: [], action: 'rejected' };
 
-  const result = checkMessage(bytes, options.policy, { source: 'smtp', envelope });
-  const { findings, verdict } = result;
-  if (verdict === 'error') {
-    const f = findings[0];
-    const why = f?.code === 'UNREADABLE_MESSAGE' ? (f.args.reason === 'empty' ? 'the message is empty' : 'no header fields') : 'unreadable';
-    return { kind: 'reject', reply: REPLIES.notAMessage(why), verdict, findings, action: 'rejected' };
-  }
-  if (verdict !== 'block') {
-    return { kind: 'relay', parts: [{ bytes: stripBcc(bytes), envelope }], verdict, findings, action: 'relayed' };
-  }
-  if (options.onViolation === 'block' || !rewritable(findings) || !options.rewriter) {
-    return { kind: 'reject', reply: blockReply(findings), verdict, findings, action: 'blocked' };
-  }
-  try {
-    if (options.onViolation === 'bcc') {
-      const rewritten = options.rewriter.rewriteToBcc(bytes, options.policy);
-      const recheck = checkMessage(rewritten.bytes, options.policy, { source: 'smtp', envelope });
-      if (recheck.verdict === 'block' || recheck.verdict === 'error') return { kind: 'reject', reply: blockReply(recheck.findings), verdict, findings, action: 'blocked' };
-      return { kind: 'relay', parts: [{ bytes: stripBcc(rewritten.bytes), envelope }], verdict, findings, action: 'rewritten-bcc' };
-    }
-    const split = options.rewriter.splitMessage(bytes, options.policy);
-    // Each copy goes to the envelope recipients its header shows, never to anyone the client did
-    // not name in RCPT TO (a content filter may get a subset of the header's recipients).
-    const envelopeByKey = new Map(envelope.rcptTo.map((r) => [r.toLowerCase(), r]));
-    const covered = new Set<string>();
-    const parts: RelayPart[] = [];
-    const addPart = (partBytes: Uint8Array, rcptTo: string[]): Decision | undefined => {
-      const recheck = checkMessage(partBytes, options.policy, { source: 'smtp', envelope: { mailFrom: envelope.mailFrom, rcptTo } });
-      if (recheck.verdict === 'block' || recheck.verdict === 'error') return { kind: 'reject', reply: blockReply(recheck.findings), verdict, findings, action: 'blocked' };
-      parts.push({ bytes: stripBcc(partBytes), envelope: { mailFrom: envelope.mailFrom, rcptTo } });
-      return undefined;
-    };
-    for (const m of split.messages) {
-      const rcptTo: string[] = [];
-      for (const r of m.recipients) {
-        const key = r.toLowerCase();
-        const original = envelopeByKey.get(key);
-        if (original !== undefined && !covered.has(key)) {
-          covered.add(key);
-          rcptTo.push(original);
-        }
-      }
-      if (rcptTo.length === 0) continue;
-      const refused = addPart(m.bytes, rcptTo);
-      if (refused) return refused;
-    }
-    // Envelope recipients no copy shows (Bcc stripped by the client) get a copy that shows no
-    // recipient at all; leaving them out would drop them silently.
-    const hidden = envelope.rcptTo.filter((r) => !covered.has(r.toLowerCase()));
-    if (hidden.length > 0) {
-      const blind = options.rewriter.rewriteToBcc(bytes, { ...options.policy, sensitive: false }, { allToBcc: true });
-      const refused = addPart(blind.bytes, hidden);
-      if (refused) return refused;
-    }
-    return { kind: 'relay', parts, verdict, findings, action: 'split' };
-  } catch (err) {
-    if (err instanceof MailguardError && err.code === 'EREWRITE') {
-      return { kind: 'reject', reply: REPLIES.cannotRewrite(err.message.replace(/\.$/, '')), verdict, findings, action: 'blocked' };
-    }
-    throw err;
+  const d = decideDelivery(bytes, options.policy, { onViolation: options.onViolation, envelope, source: 'smtp' });
+  const { verdict, findings } = d.result;
+  switch (d.action) {
+    case 'send':
+    case 'rewrite':
+    case 'split':
+      return {
+        kind: 'relay',
+        parts: { [Symbol.iterator]: () => d.transactions()[Symbol.iterator]() },
+        partCount: d.transactionCount,
+        verdict: d.verdict,
+        findings,
+        action: d.action === 'send' ? 'relayed' : d.action === 'rewrite' ? 'rewritten-bcc' : 'split',
+      };
+    default:
+      return { kind: 'reject', reply: stopReply(d), verdict, findings, action: d.action === 'refuse' && d.reason?.code === 'unreadable' ? 'rejected' : 'blocked' };
   }
 }

@@ -3,6 +3,6 @@
 // and the auth-file helpers; the limits (SECURITY.md lists their values) and the plumbing stay internal.
 
 export { startProxy, type ProxyEvent, type ProxyOptions, type ProxyServer, type TransactionEvent } from './server.js';
-export type { Decision, Rewriter, ViolationAction } from './decide.js';
+export type { Decision, ViolationAction } from './decide.js';
 export { parseUpstreamUrl, type UpstreamTarget } from './upstream.js';
 export { hashPassword, loadAuthFile, parseAuthFile, type AuthUsers } from './auth-file.js';

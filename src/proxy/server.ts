@@ -10,7 +10,8 @@ import { createPolicy, type Policy } from '../policy/policy.js';
 import { maskAddress } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
 import { DataGuard } from './data-guard.js';
-import { decideMessage, type Decision, type Rewriter, type ViolationAction } from './decide.js';
+import { assertOnViolation } from '../decide/index.js';
+import { decideMessage, PROXY_MODES, type Decision, type ViolationAction } from './decide.js';
 import {
   MAX_LOGGED_RECIPIENTS,
   PROXY_IDLE_TIMEOUT_MS,
@@ -37,8 +38,6 @@ export interface ProxyOptions {
   upstream: string | UpstreamTarget;
   policy: Policy;
   onViolation?: ViolationAction;
-  /** The rewrite functions for bcc and split (default: src/rewrite, loaded when needed). */
-  rewriter?: Rewriter;
   /** AUTH users; when given, AUTH is required before MAIL FROM. */
   auth?: AuthUsers;
   /** Accept unauthenticated clients on a non-loopback address (logged as a warning). */
@@ -148,7 +147,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const host = options.host ?? '127.0.0.1';
   const upstream = typeof options.upstream === 'string' ? parseUpstreamUrl(options.upstream) : options.upstream;
   const onViolation = options.onViolation ?? 'block';
-  const rewriter: Rewriter | undefined = options.rewriter ?? (onViolation === 'block' ? undefined : await import('../rewrite/index.js'));
+  assertOnViolation(onViolation, options.policy, { name: 'mailguard proxy', modes: PROXY_MODES });
   const log = options.log ?? (() => {});
   const { warnings } = checkListenPolicy({ host, auth: !!options.auth, tls: !!options.tls, allowUnauthenticated: !!options.allowUnauthenticated, treatAsPublic: options.treatAsPublic ?? false });
   const loopback = isLoopbackHost(host) && !options.treatAsPublic;
@@ -324,7 +323,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const describeOutcome = (o: UpstreamOutcome): string => (o.kind === 'unreachable' ? `unreachable: ${o.reason}` : `${o.code} ${o.response}`.replace(/^(\d{3}) \1 /, '$1 '));
 
   const handleMessage = async (guard: DataGuard, envelope: Envelope): Promise<Handled> => {
-    const decision: Decision = decideMessage(guard, envelope, { policy, onViolation, maxHeaderBytes, ...(rewriter ? { rewriter } : {}) });
+    const decision: Decision = decideMessage(guard, envelope, { policy, onViolation, maxHeaderBytes });
     const codes = decision.findings.map((f) => f.code);
     if (decision.kind === 'reject') {
       return { verdict: decision.verdict, findings: codes, action: decision.action, reply: replyLine(decision.reply), replyObj: decision.reply };
@@ -347,11 +346,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     if (outcome.kind !== 'accepted' && delivered > 0) {
       // Part of a split went out: a retry would deliver those copies twice, so the failure is
       // permanent and says who got the message.
-      reply = { code: 550, text: `5.3.0 Delivered ${delivered} of ${decision.parts.length} split copies, then: ${reply.code} ${reply.text}`.slice(0, 400) };
+      reply = { code: 550, text: `5.3.0 Delivered ${delivered} of ${decision.partCount} split copies, then: ${reply.code} ${reply.text}`.slice(0, 400) };
     }
     const action: TransactionEvent['action'] = outcome.kind === 'accepted' ? decision.action : reply.code < 500 ? 'deferred' : 'refused-upstream';
     const handled: Handled = { verdict: decision.verdict, findings: codes, action, reply: replyLine(reply), upstream: describeOutcome(outcome), replyObj: reply };
-    if (decision.parts.length > 1) handled.parts = decision.parts.length;
+    if (decision.partCount > 1) handled.parts = decision.partCount;
     return handled;
   };
 

@@ -2,7 +2,7 @@
 // Pure: the parsed section in, typed settings out, or ECONFIG naming the bad key.
 
 import { MailguardError } from '../errors.js';
-import type { OnViolation } from '../policy/config.js';
+import { checks, parseSection, type KeyCheck, type OnViolation } from '../policy/config.js';
 
 export interface SendConfig {
   onViolation?: OnViolation;
@@ -27,41 +27,23 @@ export function parseRatePerSecond(value: string | number): number | undefined {
   return n > 0 ? n : undefined;
 }
 
-const KEYS = ['onViolation', 'pool', 'rate', 'retries', 'timeout', 'from'] as const;
+const rate: KeyCheck = (value, key, where) => {
+  const perSecond = typeof value === 'string' || typeof value === 'number' ? parseRatePerSecond(value) : undefined;
+  if (perSecond === undefined) throw new MailguardError('ECONFIG', `${where}: "${key}" must be messages per second, or a string like "10/s" or "600/min" (got ${JSON.stringify(value)}).`);
+};
+
+/** The section's keys and their checks (the JSON Schema's "send" lists the same). */
+export const SEND_SECTION: Record<string, KeyCheck> = {
+  onViolation: checks.onViolation,
+  pool: checks.positiveInt,
+  rate,
+  retries: checks.nonNegativeInt,
+  timeout: checks.positiveInt,
+  from: checks.string,
+};
 
 export function parseSendConfig(section: Record<string, unknown> | undefined, where = 'configuration'): SendConfig {
-  const out: SendConfig = {};
-  const bad = (key: string, expected: string, value: unknown): never => {
-    throw new MailguardError('ECONFIG', `${where}: "send.${key}" must be ${expected} (got ${JSON.stringify(value)}).`);
-  };
-  for (const [key, value] of Object.entries(section ?? {})) {
-    switch (key) {
-      case 'onViolation':
-        if (value !== 'block' && value !== 'bcc' && value !== 'split' && value !== 'warn') bad(key, 'one of "block", "bcc", "split", "warn"', value);
-        out.onViolation = value as OnViolation;
-        break;
-      case 'pool':
-      case 'timeout':
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) bad(key, 'a whole number, 1 or more', value);
-        out[key] = value as number;
-        break;
-      case 'retries':
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) bad(key, 'a whole number, 0 or more', value);
-        out.retries = value as number;
-        break;
-      case 'rate': {
-        const rate = typeof value === 'string' || typeof value === 'number' ? parseRatePerSecond(value) : undefined;
-        if (rate === undefined) bad(key, 'messages per second, or a string like "10/s" or "600/min"', value);
-        out.rate = rate;
-        break;
-      }
-      case 'from':
-        if (typeof value !== 'string' || value === '') bad(key, 'an address', value);
-        out.from = value as string;
-        break;
-      default:
-        throw new MailguardError('ECONFIG', `${where}: unknown key "send.${key}".`, { hint: `Allowed keys: ${KEYS.join(', ')}.` });
-    }
-  }
-  return out;
+  const out = parseSection(section, 'send', SEND_SECTION, where) as SendConfig & { rate?: number | string };
+  if (out.rate !== undefined) out.rate = parseRatePerSecond(out.rate);
+  return out as SendConfig;
 }

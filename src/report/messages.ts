@@ -141,3 +141,23 @@ export const FINDING_TITLES: Record<FindingCode, string> = {
   UNREADABLE_MESSAGE: 'Unreadable message',
   ADDRESS_LIST_IN_BODY: 'Address list in body or attachment',
 };
+
+/** Why a delivery decision stopped a message (src/decide), in one sentence without a final stop. */
+export function describeDeliveryReason(reason: { code: string; detail?: string }): string {
+  switch (reason.code) {
+    case 'policy':
+      return 'the policy blocks it';
+    case 'unreadable':
+      return 'not a message that can be sent';
+    case 'rewrite-refused':
+      return (reason.detail ?? 'the rewrite cannot be done safely').replace(/\.$/, '');
+    case 'still-exposed':
+      return 'the rewritten message would still show a recipient list, so it was not sent';
+    case 'no-recipients':
+      return 'no recipients: To, Cc and Bcc are empty';
+    case 'no-sender':
+      return 'no envelope sender: the message has no readable From';
+    default:
+      return reason.detail ?? reason.code;
+  }
+}

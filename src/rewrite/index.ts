@@ -2,5 +2,5 @@
 
 export type { BccOptions, MovedRecipient, RewritePlan, SplitCopy, SplitOptions } from './plan.js';
 export { rewriteToBcc, UNDISCLOSED_GROUP } from './bcc.js';
-export { splitMessage } from './split.js';
+export { planSplit, splitMessage, type LazySplit } from './split.js';
 export { stripBcc, stripLeadingEnvelope } from './strip-bcc.js';

@@ -37,7 +37,28 @@ interface Recipient {
   field: string;
 }
 
+/**
+ * A split that makes its copies only when asked: `copies` says who each copy is for (cheap), and
+ * `render(i)` builds copy i's bytes. Memory stays at one message however many copies there are,
+ * so callers that send or write copies one at a time (and skip copies nobody receives) never
+ * hold more than one.
+ */
+export interface LazySplit {
+  plan: RewritePlan;
+  /** Who each copy is for, in order (the envelope of copy i is `copies[i].recipients`). */
+  copies: ReadonlyArray<{ recipients: string[] }>;
+  /** Builds copy `index` (0-based): a fresh Message-ID each call. */
+  render(index: number): Uint8Array;
+}
+
+/** One message per external recipient, one for the internal ones, one per Bcc-only recipient; all copies built at once. */
 export function splitMessage(bytes: Uint8Array, policy: Policy, options: SplitOptions = {}): { messages: SplitCopy[]; plan: RewritePlan } {
+  const lazy = planSplit(bytes, policy, options);
+  return { plan: lazy.plan, messages: lazy.copies.map((c, i) => ({ bytes: lazy.render(i), recipients: c.recipients })) };
+}
+
+/** The split as a plan and a recipe for each copy (see LazySplit). Throws EREWRITE as splitMessage does. */
+export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptions = {}): LazySplit {
   const { result, parsed } = prepareRewrite(bytes, policy);
   const { header } = parsed;
   const internal = new Map(result.recipients.visible.map((r) => [r.address, r.internal]));
@@ -98,14 +119,17 @@ export function splitMessage(bytes: Uint8Array, policy: Policy, options: SplitOp
     return applyChunks(bytes, header, chunks);
   };
 
-  const messages: SplitCopy[] = [];
+  const recipes: Array<{ recipients: string[]; make: () => Uint8Array }> = [];
   const personal = (r: Recipient): void => {
-    const chunks = new Map<number, Uint8Array[]>();
-    for (const i of [...toIndexes, ...ccIndexes]) chunks.set(i, []);
-    const name = toIndexes.length > 0 ? header.fields[toIndexes[0]!]!.name : 'To';
-    const to = composeField(name, [{ kind: 'mailbox', mailbox: r.mailbox }], header);
-    messages.push({ bytes: build(chunks, to), recipients: [r.mailbox.address] });
-    plan.moved.push({ address: r.mailbox.address, from: r.field, to: `message ${messages.length}` });
+    const make = (): Uint8Array => {
+      const chunks = new Map<number, Uint8Array[]>();
+      for (const i of [...toIndexes, ...ccIndexes]) chunks.set(i, []);
+      const name = toIndexes.length > 0 ? header.fields[toIndexes[0]!]!.name : 'To';
+      const to = composeField(name, [{ kind: 'mailbox', mailbox: r.mailbox }], header);
+      return build(chunks, to);
+    };
+    recipes.push({ recipients: [r.mailbox.address], make });
+    plan.moved.push({ address: r.mailbox.address, from: r.field, to: `message ${recipes.length}` });
   };
 
   for (const r of external) personal(r);
@@ -128,11 +152,19 @@ export function splitMessage(bytes: Uint8Array, policy: Policy, options: SplitOp
       for (const i of toIndexes) chunks.set(i, []);
       extraTo = composeField(toIndexes.length > 0 ? header.fields[toIndexes[0]!]!.name : 'To', UNDISCLOSED_GROUP, header);
     }
-    messages.push({ bytes: build(chunks, extraTo), recipients: internalVisible });
-    for (const address of internalVisible) plan.moved.push({ address, from: firstField.get(address)!, to: `message ${messages.length}` });
+    recipes.push({ recipients: internalVisible, make: () => build(chunks, extraTo) });
+    for (const address of internalVisible) plan.moved.push({ address, from: firstField.get(address)!, to: `message ${recipes.length}` });
   }
 
   for (const r of bccOnly) personal(r);
-  plan.messages = messages.length;
-  return { messages, plan };
+  plan.messages = recipes.length;
+  return {
+    plan,
+    copies: recipes.map((r) => ({ recipients: r.recipients })),
+    render: (index) => {
+      const recipe = recipes[index];
+      if (!recipe) throw new RangeError(`split copy ${index} does not exist (${recipes.length} copies)`);
+      return recipe.make();
+    },
+  };
 }

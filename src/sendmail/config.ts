@@ -1,7 +1,6 @@
 // The "sendmail" section of the configuration file. Pure: validates and returns typed settings.
 
-import { MailguardError } from '../errors.js';
-import type { OnViolation } from '../policy/config.js';
+import { checks, parseSection, type KeyCheck, type OnViolation } from '../policy/config.js';
 
 export interface SendmailConfig {
   /** SMTP relay URL for this command only (else the top-level "smtp" or MAILGUARD_SMTP_URL). */
@@ -16,23 +15,15 @@ export interface SendmailConfig {
   from?: string;
 }
 
-const ON_VIOLATION = ['block', 'bcc', 'split', 'warn'];
-const STRING_KEYS = ['smtp', 'viaSendmail', 'spool', 'from'] as const;
+/** The section's keys and their checks (the JSON Schema's "sendmail" lists the same). */
+export const SENDMAIL_SECTION: Record<string, KeyCheck> = {
+  smtp: checks.string,
+  onViolation: checks.onViolation,
+  viaSendmail: checks.string,
+  spool: checks.string,
+  from: checks.string,
+};
 
 export function parseSendmailConfig(section: Record<string, unknown> | undefined, where = 'configuration'): SendmailConfig {
-  const out: SendmailConfig = {};
-  for (const [key, value] of Object.entries(section ?? {})) {
-    if ((STRING_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'string' || value === '') throw new MailguardError('ECONFIG', `${where}: "sendmail.${key}" must be a non-empty string (got ${JSON.stringify(value)}).`);
-      out[key as (typeof STRING_KEYS)[number]] = value;
-    } else if (key === 'onViolation') {
-      if (typeof value !== 'string' || !ON_VIOLATION.includes(value)) {
-        throw new MailguardError('ECONFIG', `${where}: "sendmail.onViolation" must be one of ${ON_VIOLATION.map((v) => `"${v}"`).join(', ')} (got ${JSON.stringify(value)}).`);
-      }
-      out.onViolation = value as OnViolation;
-    } else {
-      throw new MailguardError('ECONFIG', `${where}: unknown key "sendmail.${key}".`, { hint: `Allowed keys: ${[...STRING_KEYS, 'onViolation'].join(', ')}.` });
-    }
-  }
-  return out;
+  return parseSection(section, 'sendmail', SENDMAIL_SECTION, where) as SendmailConfig;
 }

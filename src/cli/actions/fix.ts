@@ -1,18 +1,16 @@
 // mailguard fix: inputs -> core check -> rewrite (bcc or split) -> files. The rewriting itself
 // is the pure core (src/rewrite); this adapter decides what to write where and prints the plan.
 
-import { mkdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkMessage } from '../../analyse.js';
+import { decideDelivery, type DecideOptions } from '../../decide/index.js';
 import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { printable } from '../../report/human.js';
-import { describeUnreadable } from '../../report/messages.js';
+import { describeDeliveryReason, describeUnreadable } from '../../report/messages.js';
 import { maskAddress } from '../../report/redact.js';
-import type { RewritePlan, SplitCopy } from '../../rewrite/plan.js';
-import { rewriteToBcc } from '../../rewrite/bcc.js';
-import { splitMessage } from '../../rewrite/split.js';
+import type { RewritePlan } from '../../rewrite/plan.js';
 import type { FixFlags } from '../commands/fix.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveSettings } from '../policy-options.js';
@@ -47,8 +45,12 @@ export interface FixResult {
 
 interface Produced {
   result: FixResult;
-  /** The messages to write, in order (one for bcc, several for split). */
-  messages: SplitCopy[];
+  /** How many messages the rewrite makes (one for bcc, several for split). */
+  count: number;
+  /** Who each of them is for, in order. */
+  recipients: string[][];
+  /** The messages, made one at a time as they are written (a split's copies). */
+  messages: () => Iterable<{ bytes: Uint8Array }>;
   /** The input file, when the message is a whole plain file (in-place is possible). */
   file?: string;
   /** The input bytes: passed through unchanged on stdout when one message is untouched. */
@@ -109,40 +111,46 @@ async function writeAtomically(link: string, bytes: Uint8Array): Promise<void> {
 }
 
 function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Produced {
-  const check = checkMessage(bytes, settings.policy, { source });
+  const options: DecideOptions = { onViolation: flags.strategy, source, output: 'draft' };
+  if (flags.strategy === 'split') {
+    options.split = { removeDkim: flags.removeDkim === true };
+    if (flags.messageIdDomain !== undefined) options.split.messageIdDomain = flags.messageIdDomain;
+  } else {
+    options.bcc = { to: flags.to, allToBcc: flags.allToBcc === true, removeDkim: flags.removeDkim === true };
+  }
+  const decision = decideDelivery(bytes, settings.policy, options);
+  const check = decision.result;
   const result: FixResult = { source, action: 'untouched', verdict: check.verdict, outputs: [] };
-  const exposure = check.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
-  if (check.verdict === 'error') {
-    const f = check.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
-    result.action = 'refused';
-    result.reason = `not a message (${f?.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable'}).`;
-    return { result, messages: [] };
-  }
-  const unsafe = check.findings.find((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER');
-  if (!unsafe && (!exposure || (check.verdict !== 'block' && check.verdict !== 'warn'))) {
-    result.reason = exposure ? `verdict ${check.verdict}` : `no exposed recipients (verdict ${check.verdict})`;
-    return { result, messages: [] };
-  }
-  try {
-    if (flags.strategy === 'split') {
-      const options: Parameters<typeof splitMessage>[2] = { removeDkim: flags.removeDkim === true };
-      if (flags.messageIdDomain !== undefined) options.messageIdDomain = flags.messageIdDomain;
-      const split = splitMessage(bytes, settings.policy, options);
+  const none: Produced = { result, count: 0, recipients: [], messages: () => [] };
+  switch (decision.action) {
+    case 'rewrite':
+    case 'split':
       result.action = 'rewritten';
-      result.plan = split.plan;
-      return { result, messages: split.messages };
+      if (decision.rewrite) result.plan = decision.rewrite;
+      return { result, count: decision.transactionCount, recipients: decision.envelopes.map((e) => e.rcptTo), messages: () => decision.transactions() };
+    case 'send': {
+      const exposure = check.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
+      result.reason = exposure ? `verdict ${check.verdict}` : `no exposed recipients (verdict ${check.verdict})`;
+      return none;
     }
-    const bcc = rewriteToBcc(bytes, settings.policy, { to: flags.to, allToBcc: flags.allToBcc === true, removeDkim: flags.removeDkim === true });
-    result.action = 'rewritten';
-    result.plan = bcc.plan;
-    const recipients = [...bcc.plan.keptVisible, ...bcc.plan.moved.map((m) => m.address), ...check.recipients.blind.map((r) => r.address), ...bcc.plan.addedRecipients];
-    return { result, messages: [{ bytes: bcc.bytes, recipients: [...new Set(recipients)] }] };
-  } catch (err) {
-    if (!(err instanceof MailguardError) || err.code !== 'EREWRITE') throw err;
-    result.action = 'refused';
-    result.reason = err.message;
-    if (err.hint) result.hint = err.hint;
-    return { result, messages: [] };
+    default: {
+      result.action = 'refused';
+      const reason = decision.reason;
+      if (reason?.code === 'unreadable') {
+        const f = check.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+        result.reason = `not a message (${f?.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable'}).`;
+      } else if (reason?.code === 'policy' || reason?.code === 'still-exposed') {
+        // The findings a rewrite cannot cure come first: they are why it was not rewritten.
+        const codes = [...new Set(decision.blocking.map((f) => f.code))].sort((a, b) => Number(a === 'EXPOSED_RECIPIENTS') - Number(b === 'EXPOSED_RECIPIENTS'));
+        const why = reason.code === 'policy' ? 'a rewrite of To/Cc does not cure it' : 'the rewritten message would still be blocked';
+        result.reason = `${codes.join(', ') || 'blocked'}: ${why}; the message was not rewritten.`;
+        result.hint = 'Fix it by hand; mailguard check shows where.';
+      } else if (reason) {
+        result.reason = `${describeDeliveryReason(reason)}.`;
+      }
+      if (reason?.hint !== undefined) result.hint = reason.hint;
+      return none;
+    }
   }
 }
 
@@ -207,7 +215,7 @@ async function makeOutputDirectory(dir: string, inputs: number): Promise<void> {
 /** Writes every produced message; returns what goes to stdout (message bytes or an mbox), if anything. */
 async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffer | undefined> {
   const toStdout: Buffer[] = [];
-  const mbox: Buffer[] = [];
+  const mbox = await openMboxSink(target);
   const used = new Set<string>();
   const unique = (stem: string): string => {
     let name = stem;
@@ -225,21 +233,24 @@ async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffe
       p.result.outputs.push({ path: target.kind === 'file' ? target.path : '-', recipients: [] });
       continue;
     }
-    if (p.messages.length === 0) continue;
+    if (p.count === 0) continue;
     if (target.kind === 'in-place' && p.file === undefined) {
       p.result.action = 'refused';
       p.result.reason = 'cannot be rewritten in place: it is not a whole file of its own (a message in an mbox, a transcript, or stdin).';
       p.result.hint = 'Use -o DIR instead of --in-place.';
-      p.messages = [];
+      p.count = 0;
+      continue;
+    }
+    if (target.kind === 'none') {
+      // A dry run builds no copy: the plan and who each copy is for are enough.
+      for (const recipients of p.recipients) p.result.outputs.push({ recipients });
       continue;
     }
     const stem = unique(outputStem(p.result.source));
-    for (let i = 0; i < p.messages.length; i++) {
-      const m = p.messages[i]!;
-      const output: FixOutput = { recipients: m.recipients };
+    let i = 0;
+    for (const m of p.messages()) {
+      const output: FixOutput = { recipients: p.recipients[i]! };
       switch (target.kind) {
-        case 'none':
-          break;
         case 'stdout-message':
           toStdout.push(Buffer.from(m.bytes));
           output.path = '-';
@@ -253,25 +264,44 @@ async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffe
           output.path = p.file!;
           break;
         case 'dir': {
-          const name = p.messages.length > 1 ? `${stem}-${String(i + 1).padStart(3, '0')}.eml` : `${stem}.eml`;
+          const name = p.count > 1 ? `${stem}-${String(i + 1).padStart(3, '0')}.eml` : `${stem}.eml`;
           output.path = path.join(target.path, name);
           await writeFile(output.path, m.bytes);
           break;
         }
         case 'mbox':
-          mbox.push(toMboxEntry(m.bytes));
-          output.path = target.path === '-' ? '-' : `${target.path}#${mbox.length}`;
+          await mbox.write(toMboxEntry(m.bytes));
+          output.path = target.path === '-' ? '-' : `${target.path}#${mbox.count}`;
           break;
       }
       p.result.outputs.push(output);
+      i++;
     }
   }
-  if (target.kind === 'mbox') {
-    const all = Buffer.concat(mbox);
-    if (target.path === '-') return all;
-    await writeFile(target.path, all);
-  }
+  await mbox.close();
+  // An mbox on stdout was written as it was made: the plan then goes to stderr.
+  if (target.kind === 'mbox' && target.path === '-') return Buffer.alloc(0);
   return toStdout.length > 0 ? Buffer.concat(toStdout) : undefined;
+}
+
+/** Where split copies go as an mbox: written one entry at a time, never gathered in memory. */
+async function openMboxSink(target: Target): Promise<{ count: number; write(entry: Buffer): Promise<void>; close(): Promise<void> }> {
+  if (target.kind !== 'mbox') {
+    return { count: 0, write: async () => {}, close: async () => {} };
+  }
+  const file = target.path === '-' ? undefined : await open(target.path, 'w');
+  const sink = {
+    count: 0,
+    async write(entry: Buffer): Promise<void> {
+      sink.count++;
+      if (file) await file.write(entry);
+      else await writeStream(process.stdout, entry);
+    },
+    async close(): Promise<void> {
+      await file?.close();
+    },
+  };
+  return sink;
 }
 
 export async function runFix(paths: string[], flags: FixFlags): Promise<number> {
@@ -282,7 +312,7 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
   const skipped: string[] = [];
   for await (const item of readInputs(specs, { headersOnly: false, skipped })) {
     if (isFailure(item)) {
-      produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${describeUnreadable(item.failure.reason, item.failure.detail)}.`, outputs: [] }, messages: [] });
+      produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${describeUnreadable(item.failure.reason, item.failure.detail)}.`, outputs: [] }, count: 0, recipients: [], messages: () => [] });
       continue;
     }
     const p = decideOne(item.bytes, item.source, flags, settings);

@@ -5,7 +5,9 @@ import { MailguardError } from '../../errors.js';
 import type { ProxyEvent, ProxyOptions } from '../../proxy/server.js';
 import type { ProxyFlags } from '../commands/proxy.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveSettings } from '../policy-options.js';
+import { resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
+import { PROXY_MODES, type ViolationAction } from '../../proxy/decide.js';
 
 /** `HOST:PORT`, `[v6]:PORT`, `:PORT` or `PORT`. */
 export function parseListen(value: string): { host: string; port: number } {
@@ -56,6 +58,13 @@ async function readPem(path: string, what: string): Promise<Buffer> {
   }
 }
 
+/** The proxy section's keys (the JSON Schema's "proxy" lists the same). */
+export const PROXY_SECTION: Record<string, KeyCheck> = {
+  onViolation: checks.onViolation,
+  listen: checks.string,
+  upstream: checks.string,
+};
+
 export async function runProxy(flags: ProxyFlags): Promise<number> {
   const { hashPassword, loadAuthFile } = await import('../../proxy/auth-file.js');
   if (flags.hashPassword) {
@@ -64,13 +73,19 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return EXIT.OK;
   }
-  if (!flags.upstream) throw new MailguardError('EUSAGE', 'proxy needs --upstream.', { hint: 'Name the real relay, for example --upstream smtp://127.0.0.1:25.' });
   if (!!flags.tlsKey !== !!flags.tlsCert) throw new MailguardError('EUSAGE', 'STARTTLS needs both --tls-key and --tls-cert.');
-  const { host, port } = parseListen(flags.listen);
   const settings = await resolveSettings(flags);
+  const section = parseSection(settings.config.sections.proxy, 'proxy', PROXY_SECTION, settings.configPath ?? 'configuration') as { onViolation?: ViolationAction; listen?: string; upstream?: string };
+  const upstream = flags.upstream ?? section.upstream;
+  if (!upstream) throw new MailguardError('EUSAGE', 'proxy needs --upstream.', { hint: 'Name the real relay, for example --upstream smtp://127.0.0.1:25 (or "proxy": { "upstream": ... } in the configuration).' });
+  const { host, port } = parseListen(flags.listen ?? section.listen ?? '127.0.0.1:2525');
+  const onViolation = resolveOnViolation(flags.onViolation, section.onViolation, settings.config);
+  if (!(PROXY_MODES as readonly string[]).includes(onViolation)) {
+    throw new MailguardError('ECONFIG', `mailguard proxy cannot do onViolation "${onViolation}": it has no hold queue.`, { hint: 'Use the milter (mailguard milter --on-violation hold) or one of block, warn, bcc, split.' });
+  }
   const write = flags.log === 'json' ? (e: ProxyEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e: ProxyEvent) => process.stdout.write(`${humanLine(e)}\n`);
 
-  const options: ProxyOptions = { host, port, upstream: flags.upstream, policy: settings.policy, onViolation: flags.onViolation, log: write, logAddresses: flags.logAddresses === true };
+  const options: ProxyOptions = { host, port, upstream, policy: settings.policy, onViolation: onViolation as ViolationAction, log: write, logAddresses: flags.logAddresses === true };
   if (flags.authFile) options.auth = await loadAuthFile(flags.authFile);
   if (flags.allowUnauthenticated) options.allowUnauthenticated = true;
   if (flags.tlsKey && flags.tlsCert) options.tls = { key: await readPem(flags.tlsKey, 'key'), cert: await readPem(flags.tlsCert, 'certificate') };

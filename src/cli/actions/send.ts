@@ -1,24 +1,24 @@
 // mailguard send: inputs -> plan (check, block or rewrite, envelope) -> journal -> relay -> report.
-// The deciding is the pure planDelivery (src/relay/plan.ts); this adapter does the I/O.
+// The deciding is the pure decideDelivery (src/decide); this adapter does the I/O.
 
 import { MailguardError } from '../../errors.js';
 import type { Finding } from '../../findings.js';
 import { isFailure, readInputs, type InputItem } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { readHeaderBlock } from '../../message/header-block.js';
-import type { OnViolation } from '../../policy/config.js';
+import { assertOnViolation, type DeliveryDecision, type OnViolation } from '../../decide/index.js';
+import { ADAPTER_MODES } from '../../decide/modes.js';
 import { parseSendConfig, type SendConfig } from '../../relay/config.js';
 import type { Journal } from '../../relay/journal.js';
-import type { DeliveryPlan } from '../../relay/plan.js';
 import type { Relay, RelayOptions } from '../../relay/index.js';
 import { printable } from '../../report/human.js';
-import { describeFinding, describeUnreadable } from '../../report/messages.js';
+import { describeDeliveryReason, describeFinding, describeUnreadable } from '../../report/messages.js';
 import { maskAddress, maskText } from '../../report/redact.js';
 import type { Verdict } from '../../result.js';
 import type { SendFlags } from '../commands/send.js';
 import { EXIT } from '../exit-codes.js';
 import { writeReport } from '../output.js';
-import { resolveSettings } from '../policy-options.js';
+import { resolveOnViolation, resolveSettings } from '../policy-options.js';
 import { writeSkippedNote } from '../skipped-note.js';
 import { createProgress } from '../terminal.js';
 import { inputSpecs } from './check.js';
@@ -86,12 +86,11 @@ async function relaySettings(flags: SendFlags, config: Awaited<ReturnType<typeof
   return options;
 }
 
+/** What send can carry out (hold needs a hold queue: the milter has Postfix's). */
+const SEND_CAPABILITIES = { name: 'mailguard send', modes: ADAPTER_MODES.send };
+
 function validate(flags: SendFlags, mode: OnViolation, sensitive: boolean, configuredFrom: string | undefined): string | undefined {
-  if (mode === 'bcc' && sensitive) {
-    throw new MailguardError('EREWRITE', 'a sensitive list is not sent with Bcc: one reply-all or one leaked Bcc field exposes everyone.', {
-      hint: 'Use --on-violation split: each recipient gets a copy of their own.',
-    });
-  }
+  assertOnViolation(mode, { sensitive }, SEND_CAPABILITIES);
   const given = flags.from ?? configuredFrom;
   if (given === undefined) return undefined;
   if (given === '' || given === '<>') return '';
@@ -111,11 +110,11 @@ function headerText(bytes: Uint8Array): string {
 export async function runSend(paths: string[], flags: SendFlags): Promise<number> {
   const settings = await resolveSettings(flags);
   const section = parseSendConfig(settings.config.sections.send, settings.configPath ?? 'configuration');
-  const mode: OnViolation = flags.onViolation ?? section.onViolation ?? settings.config.onViolation ?? 'block';
+  const mode: OnViolation = resolveOnViolation(flags.onViolation, section.onViolation, settings.config);
   const mailFrom = validate(flags, mode, settings.policy.sensitive, section.from);
   const relayOptions = flags.dryRun ? undefined : await relaySettings(flags, settings.config, section);
   const specs = inputSpecs(paths);
-  const { planDelivery } = await import('../../relay/plan.js');
+  const { decideDelivery } = await import('../../decide/index.js');
   const { messageIdentity, openJournal } = await import('../../relay/journal.js');
   const journal: Journal | undefined = flags.journal ? await openJournal(flags.journal, { readOnly: flags.dryRun === true }) : undefined;
   let relay: Relay | undefined;
@@ -164,27 +163,29 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: 'only the header of this message could be read', transactions: [] };
         return;
       }
-      const planOptions: Parameters<typeof planDelivery>[2] = { onViolation: mode, source: item.source, lineOffset: item.lineOffset };
-      if (item.envelope) planOptions.envelope = item.envelope;
-      if (mailFrom !== undefined) planOptions.mailFrom = mailFrom;
-      const plan: DeliveryPlan = planDelivery(bytes, settings.policy, planOptions);
+      const decideOptions: Parameters<typeof decideDelivery>[2] = { onViolation: mode, source: item.source, lineOffset: item.lineOffset };
+      if (item.envelope) decideOptions.envelope = item.envelope;
+      if (mailFrom !== undefined) decideOptions.mailFrom = mailFrom;
+      const plan: DeliveryDecision = decideDelivery(bytes, settings.policy, decideOptions);
+      const sending = plan.action === 'send' || plan.action === 'rewrite' || plan.action === 'split';
       const result: SendResult = {
         source: item.source,
-        verdict: plan.result.verdict,
-        action: plan.outcome === 'block' ? 'blocked' : plan.outcome === 'refuse' ? 'refused' : flags.dryRun ? 'dry-run' : 'sent',
+        verdict: plan.verdict,
+        action: plan.action === 'block' || plan.action === 'hold' ? 'blocked' : plan.action === 'refuse' ? 'refused' : flags.dryRun ? 'dry-run' : 'sent',
         // A Bcc field is stripped before sending, so its warning does not apply to what is sent.
-        findings: plan.outcome === 'send' ? plan.result.findings.filter((f) => f.severity === 'warning' && f.code !== 'BCC_HEADER_PRESENT').concat(plan.blocking) : plan.blocking,
+        findings: sending ? plan.result.findings.filter((f) => f.severity === 'warning' && f.code !== 'BCC_HEADER_PRESENT').concat(plan.blocking) : plan.blocking,
         transactions: [],
       };
       if (plan.rewrite) result.rewrite = plan.rewrite.strategy;
-      if (plan.reason !== undefined) result.reason = plan.reason;
-      if (plan.hint !== undefined) result.hint = plan.hint;
+      // A policy block is described by its findings; other stops by their reason.
+      if (plan.reason !== undefined && plan.reason.code !== 'policy') result.reason = `${describeDeliveryReason(plan.reason)}.`;
+      if (plan.reason?.hint !== undefined) result.hint = plan.reason.hint;
       results[slot] = result;
-      if (plan.outcome !== 'send') return;
+      if (!sending) return;
 
       const identity = messageIdentity(identityBytes);
       const done = journal?.accepted(identity);
-      for (const t of plan.transactions) {
+      for (const t of plan.transactions()) {
         const skipped = done ? t.envelope.rcptTo.filter((r) => done.has(r)) : [];
         const rcptTo = t.envelope.rcptTo.filter((r) => !skipped.includes(r));
         const tx: SendTransaction = { mailFrom: t.envelope.mailFrom, recipients: t.envelope.rcptTo, accepted: [], rejected: [], skipped };

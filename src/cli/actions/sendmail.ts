@@ -10,17 +10,18 @@ import type { Envelope } from '../../message/envelope.js';
 import type { OnViolation } from '../../policy/config.js';
 import type { Policy } from '../../policy/policy.js';
 import type { RelayOptions, resolveSmtpSettings } from '../../relay/index.js';
-import { describeFinding } from '../../report/messages.js';
+import { describeDeliveryReason, describeFinding } from '../../report/messages.js';
 import { maskAddress, maskText } from '../../report/redact.js';
 import type { MessageResult } from '../../result.js';
 import { parseSendmailArgs, type SendmailArgs } from '../../sendmail/args.js';
 import { parseSendmailConfig } from '../../sendmail/config.js';
-import { decideSendmail, type Delivery, type SendmailDecision } from '../../sendmail/decide.js';
+import { ADAPTER_MODES } from '../../decide/modes.js';
+import { assertOnViolation, decideDelivery, type DeliveryDecision, type Transaction as Delivery } from '../../decide/index.js';
 import { prepareSendmailMessage } from '../../sendmail/envelope.js';
 import { failureDetail, SYSEXIT, sysexitForDelivery } from '../../sendmail/exit-codes.js';
 import { readSendmailMessage } from '../../sendmail/read-message.js';
 import { spoolMessage, type SpoolRecord } from '../../sendmail/spool.js';
-import { resolveSettings } from '../policy-options.js';
+import { resolveOnViolation, resolveSettings } from '../policy-options.js';
 
 const NAME = 'mailguard-sendmail';
 
@@ -159,14 +160,17 @@ function findingLines(result: MessageResult, severity: 'error' | 'warning'): str
   return result.findings.filter((f) => f.severity === severity).map((f) => `  ${f.code}: ${describeFinding(f, { redact: true })}`);
 }
 
-function blockText(decision: SendmailDecision, onViolation: OnViolation): string {
-  const lines = [`${NAME}: message not sent: blocked by policy.`, ...findingLines(decision.result, 'error')];
-  if (decision.refused) lines.push(`  The ${onViolation} rewrite was not done: ${decision.refused}.`);
+function blockText(decision: DeliveryDecision, onViolation: OnViolation): string {
+  const lines = [`${NAME}: message not sent: blocked by policy.`, ...decision.blocking.map((f) => `  ${f.code}: ${describeFinding(f, { redact: true })}`)];
+  if (decision.reason && decision.reason.code !== 'policy') lines.push(`  The ${onViolation} rewrite was not done: ${describeDeliveryReason(decision.reason)}.`);
   else if (onViolation === 'block') {
     lines.push('  Put the external recipients in Bcc, or set "onViolation": "bcc" or "split" (or --on-violation) to let mailguard rewrite such messages.');
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** What the drop-in sendmail can carry out (hold needs a hold queue: use the milter). */
+const SENDMAIL_CAPABILITIES = { name: 'mailguard sendmail', modes: ADAPTER_MODES.sendmail };
 
 /** Keeps the message for review when a spool is configured; a spool failure is reported, not fatal. */
 async function keep(spool: string | undefined, raw: Uint8Array, record: SpoolRecord, io: SendmailIo): Promise<void> {
@@ -236,11 +240,12 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     const { resolveSmtpSettings: resolveSmtp } = await import('../../relay/index.js');
     setup = {
       policy: settings.policy,
-      onViolation: args.onViolation ?? section.onViolation ?? settings.config.onViolation ?? 'block',
+      onViolation: resolveOnViolation(args.onViolation, section.onViolation, settings.config),
       spool: args.spool ?? section.spool,
       from: section.from,
       transport: resolveTransport(args, section, resolveSmtp, settings.config, io.env),
     };
+    assertOnViolation(setup.onViolation, setup.policy, SENDMAIL_CAPABILITIES);
     note(`policy from ${settings.configPath ?? 'defaults and flags'}; on violation: ${setup.onViolation}; delivery: ${setup.transport.kind === 'relay' ? 'relay' : 'sendmail binary'} ${setup.transport.label}`);
   } catch (err) {
     io.stderr(errorText(err));
@@ -258,7 +263,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   note(`read ${raw.length} bytes${args.ignoreDots ? '' : ' (a lone "." ends the message)'}`);
 
   // 3. Envelope, check and the on-violation action: all decided before anything is sent.
-  let decision: SendmailDecision;
+  let decision: DeliveryDecision;
   let envelope: Envelope | undefined;
   try {
     const prepareOptions: Parameters<typeof prepareSendmailMessage>[2] = { now: new Date(), messageIdLocal: `${Date.now().toString(36)}.${randomBytes(8).toString('hex')}.mailguard` };
@@ -269,7 +274,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     envelope = prepared.envelope;
     if (prepared.added.length > 0) note(`added ${prepared.added.join(', ')}`);
     note(`envelope: from ${prepared.envelope.mailFrom ? maskAddress(prepared.envelope.mailFrom) : '<>'}, ${plural(prepared.envelope.rcptTo.length, 'recipient')}`);
-    decision = decideSendmail(prepared, setup.policy, setup.onViolation);
+    decision = decideDelivery(prepared.bytes, setup.policy, { onViolation: setup.onViolation, envelope: prepared.envelope, source: 'stdin' });
   } catch (err) {
     io.stderr(errorText(err));
     const status = sysexitFor(err);
@@ -277,24 +282,25 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     return status;
   }
   const codes = decision.result.findings.map((f) => f.code);
-  if (decision.action === 'unreadable') {
+  if (decision.action === 'refuse' && decision.reason?.code === 'unreadable') {
     const f = decision.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
     io.stderr(`${NAME}: message not sent: ${f ? describeFinding(f, { redact: true }) : 'not a message'}.\n`);
     await keep(setup.spool, raw, { reason: 'unreadable', detail: 'not a message', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
     return SYSEXIT.DATAERR;
   }
-  if (decision.action === 'block') {
+  if (decision.action === 'block' || decision.action === 'refuse' || decision.action === 'hold') {
     io.stderr(blockText(decision, setup.onViolation));
-    await keep(setup.spool, raw, { reason: 'blocked', detail: decision.refused ?? 'blocked by policy', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
+    await keep(setup.spool, raw, { reason: 'blocked', detail: decision.reason && decision.reason.code !== 'policy' ? describeDeliveryReason(decision.reason) : 'blocked by policy', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
     return SYSEXIT.DATAERR;
   }
   if (decision.warnedOnly) io.stderr([`${NAME}: sent although it violates the policy (onViolation: warn):`, ...findingLines(decision.result, 'error')].join('\n') + '\n');
+  const total = decision.transactionCount;
   if (decision.rewrite) {
     const r = decision.rewrite;
     io.stderr(
       r.strategy === 'bcc'
         ? `${NAME}: moved ${plural(r.moved.length, 'external recipient')} to Bcc before sending (onViolation: bcc).\n`
-        : `${NAME}: split into ${plural(decision.deliveries.length, 'message')}, one per recipient (onViolation: split).\n`,
+        : `${NAME}: split into ${plural(total, 'message')}, one per recipient (onViolation: split).\n`,
     );
   }
   for (const line of findingLines(decision.result, 'warning')) note(`warning: ${line.trim()}`);
@@ -306,7 +312,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   let accepted = 0;
   try {
     deliverer = await openDeliverer(setup.transport);
-    for (const d of decision.deliveries) {
+    for (const d of decision.transactions()) {
       const outcome = await deliverer.deliver(d);
       refusedRecipients.push(...outcome.rejected);
       accepted += outcome.accepted.length;
@@ -314,7 +320,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     }
   } catch (err) {
     const status = sysexitFor(err);
-    const partial = delivered > 0 ? ` (${delivered} of ${decision.deliveries.length} copies were delivered before the failure)` : '';
+    const partial = delivered > 0 ? ` (${delivered} of ${total} copies were delivered before the failure)` : '';
     io.stderr(errorText(err, `message not delivered${partial}: `));
     if (status === SYSEXIT.TEMPFAIL) io.stderr('  Nothing was lost: the caller gets status 75 (try again later).\n');
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: err instanceof Error ? err.message : String(err), envelope: envelope!, findings: codes, exitStatus: status }, io);
@@ -334,6 +340,6 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: `refused: ${refusedRecipients.map((r) => r.address).join(', ')}`, envelope: envelope!, findings: codes, exitStatus: status }, io);
     return status;
   }
-  note(`delivered ${plural(decision.deliveries.length, 'message')} via ${setup.transport.label}`);
+  note(`delivered ${plural(total, 'message')} via ${setup.transport.label}`);
   return SYSEXIT.OK;
 }

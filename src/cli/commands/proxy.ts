@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
+import { ADAPTER_MODES } from '../../decide/modes.js';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
 
 export interface ProxyFlags extends PolicyFlags {
-  listen: string;
+  listen?: string;
   upstream?: string;
-  onViolation: 'block' | 'bcc' | 'split';
+  onViolation?: 'block' | 'warn' | 'bcc' | 'split';
   authFile?: string;
   allowUnauthenticated?: boolean;
   tlsKey?: string;
@@ -29,9 +30,9 @@ export function registerProxy(program: Command): void {
         'Listens on 127.0.0.1 unless told otherwise; another address needs --auth-file (with TLS)\n' +
         'or --allow-unauthenticated. Stops cleanly on SIGTERM/SIGINT (exit 0).',
     )
-    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:2525')
+    .option('--listen <host:port>', 'address to listen on (default: the configuration\'s proxy.listen, else 127.0.0.1:2525)')
     .option('--upstream <url>', 'the real relay: smtp://HOST:PORT or smtps://user:pass@HOST:PORT')
-    .addOption(new Option('--on-violation <action>', 'what to do with a message the policy blocks').choices(['block', 'bcc', 'split']).default('block'))
+    .addOption(new Option('--on-violation <action>', 'what to do with a message the policy blocks (default: the configuration\'s, else block)').choices([...ADAPTER_MODES.proxy]))
     .option('--auth-file <file>', 'require AUTH; users and scrypt hashes, one user:hash per line (see --hash-password)')
     .option('--allow-unauthenticated', 'accept unauthenticated clients on a non-loopback address (logs a warning)')
     .option('--tls-key <file>', 'PEM private key for STARTTLS')

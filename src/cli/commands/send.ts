@@ -1,3 +1,4 @@
+import { ADAPTER_MODES } from '../../decide/modes.js';
 import { Option, type Command } from 'commander';
 import { MailguardError } from '../../errors.js';
 import { parseRatePerSecond } from '../../relay/config.js';
@@ -53,7 +54,7 @@ export function registerSend(program: Command): void {
     )
     .argument('[paths...]', 'files, directories, mbox files, SMTP transcripts, globs, or - for stdin (default: stdin when piped)')
     .option('--smtp <url>', 'relay: smtp://[user:pass@]host[:port] or smtps://... (default: MAILGUARD_SMTP_URL, then the config file)')
-    .addOption(new Option('--on-violation <action>', 'what to do with a message the policy flags').choices(['block', 'bcc', 'split', 'warn']))
+    .addOption(new Option('--on-violation <action>', 'what to do with a message the policy flags').choices([...ADAPTER_MODES.send]))
     .option('-n, --dry-run', 'print the envelope and final header of every message it would send; send nothing')
     .option('--journal <file>', 'record accepted deliveries here; a rerun skips them')
     .option('--rate <n/s>', 'at most this many messages per second (10, 10/s, 600/min)', parseRate)

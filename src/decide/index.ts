@@ -1,0 +1,352 @@
+// The one decision every delivery path carries out: what happens to a message, given its bytes,
+// the policy and the on-violation mode. Pure: bytes and settings in, a decision (data) out, in
+// the spirit of changesets' assembleReleasePlan. send, the proxy, the drop-in sendmail, the
+// nodemailer plugin, fix and the milter only translate it into SMTP transactions, replies,
+// sysexits, errors or files; none of them decides anything about a flagged message itself.
+//
+// Semantics, defined here once (README "What onViolation does"):
+// - A message that cannot be read, or whose recipients cannot be read unambiguously where the
+//   delivery needs them, is refused: nothing is sent (fail closed).
+// - block (default): a message whose verdict is `block` is not sent.
+// - warn: it is sent as written, and the caller reports the findings it sent anyway.
+// - hold: it is kept for a person to release (only adapters with a hold queue: the milter).
+// - bcc / split: a message that shows an exposed list (EXPOSED_RECIPIENTS at warning or error
+//   level) is rewritten: external To/Cc recipients move to Bcc, or each recipient gets a copy of
+//   their own. Every output is checked again with the full policy; if the rewrite cannot be done
+//   or its output would still be blocked, a block-level message is blocked (or refused when the
+//   rewrite cannot be done safely) and a warn-level one is sent as written, as without the mode.
+// - A sensitive list is never fixed with Bcc (rewriteToBcc refuses it): one reply-all exposes all.
+// - Relayed bytes never carry a Bcc or Resent-Bcc field; each transaction has an explicit envelope.
+//   With an envelope (SMTP, sendmail without -t), nobody outside it receives anything; envelope
+//   recipients no header shows get a copy that shows no recipient at all (split) or are kept in
+//   the envelope (bcc, as written).
+
+import { checkMessage } from '../analyse.js';
+import { MailguardError } from '../errors.js';
+import type { Finding } from '../findings.js';
+import { normaliseAddress } from '../message/address-list.js';
+import type { Envelope } from '../message/envelope.js';
+import { locateBodyStart } from '../message/header-block.js';
+import { headerRecipients } from '../message/header-recipients.js';
+import { parseMessage } from '../message/parse-message.js';
+import type { Policy } from '../policy/policy.js';
+import type { MessageResult, Verdict } from '../result.js';
+import { rewriteToBcc } from '../rewrite/bcc.js';
+import type { BccOptions, RewritePlan, SplitOptions } from '../rewrite/plan.js';
+import { planSplit, type LazySplit } from '../rewrite/split.js';
+import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
+
+import type { OnViolation } from './modes.js';
+
+export { isOnViolation, ON_VIOLATION_MODES, type OnViolation } from './modes.js';
+
+/**
+ * What the decision tells the adapter to do.
+ * - send: relay the transactions (the message as written, without Bcc).
+ * - rewrite: relay the transactions (the message with external recipients moved to Bcc).
+ * - split: relay the transactions (one copy per recipient, made one at a time).
+ * - block: the policy blocks it; nothing is sent (exit 1, SMTP 550).
+ * - hold: keep it for review (milter quarantine); nothing is sent now.
+ * - refuse: it cannot be sent safely (unreadable, ambiguous, no recipients); nothing is sent.
+ */
+export type DeliveryAction = 'send' | 'rewrite' | 'split' | 'block' | 'hold' | 'refuse';
+
+/** Why a message is blocked, held or refused, as data; the wording is the adapter's report's. */
+export type ReasonCode =
+  /** The policy blocks it (the blocking findings say why). */
+  | 'policy'
+  /** Not a message: empty, no header fields. */
+  | 'unreadable'
+  /** The rewrite the mode asks for cannot be done safely (ambiguous, malformed, resent, sensitive + bcc). */
+  | 'rewrite-refused'
+  /** The rewritten output would still be blocked (a list in Reply-To, From, a display name ...). */
+  | 'still-exposed'
+  /** No recipient to send to. */
+  | 'no-recipients'
+  /** No envelope sender could be found. */
+  | 'no-sender';
+
+export interface DeliveryReason {
+  code: ReasonCode;
+  /** A sentence for people (from the rewrite's refusal), when there is one. */
+  detail?: string;
+  hint?: string;
+}
+
+export interface Transaction {
+  /** The bytes to send. Relay output: never a Bcc or Resent-Bcc field. */
+  bytes: Uint8Array;
+  envelope: Envelope;
+}
+
+export interface DecideOptions {
+  onViolation: OnViolation;
+  /** The envelope the message came with (SMTP, transcript, sendmail); else read from the header. */
+  envelope?: Envelope;
+  /** MAIL FROM to use instead of the envelope's or the header's sender. */
+  mailFrom?: string;
+  /** Source name carried into the check result. */
+  source?: string;
+  /** Line offset of the message within its file, for the check result. */
+  lineOffset?: number;
+  /**
+   * `relay` (default): transactions for SMTP (Bcc stripped, envelope required).
+   * `draft`: the rewritten message for a mail client to send (fix): a Bcc field is kept, no
+   * envelope sender is needed.
+   */
+  output?: 'relay' | 'draft';
+  /** Options of the bcc rewrite (fix's --to, --all-to-bcc, --remove-dkim). */
+  bcc?: BccOptions;
+  /** Options of the split (fix's --message-id-domain, --remove-dkim). */
+  split?: SplitOptions;
+}
+
+export interface DeliveryDecision {
+  action: DeliveryAction;
+  /** The verdict of the message as it came in. */
+  verdict: Verdict;
+  /** The check of the message as it came in. */
+  result: MessageResult;
+  /** Set when action is block, hold or refuse. */
+  reason?: DeliveryReason;
+  /** The findings that block it; with onViolation warn, the ones it is sent despite. */
+  blocking: Finding[];
+  /** The violation was sent anyway because onViolation is warn. */
+  warnedOnly: boolean;
+  /** The rewrite done (rewrite, split). */
+  rewrite?: RewritePlan;
+  /** How many transactions `transactions()` yields. */
+  transactionCount: number;
+  /** Who each transaction is for, in order, without building any bytes (for plans and dry runs). */
+  envelopes: Envelope[];
+  /**
+   * The transactions, built one at a time: a split's copies are made only when iterated, so
+   * memory stays at one copy whatever the number of recipients. Every output was already checked.
+   */
+  transactions(): Iterable<Transaction>;
+}
+
+const NONE: Iterable<Transaction> = [];
+
+/** The envelope sender a message's header gives: Resent-Sender/Resent-From when resent, else Sender, From. */
+export function headerSender(bytes: Uint8Array): string | undefined {
+  const parsed = parseMessage(bytes);
+  const first = (field: string) => parsed.addresses.find((a) => a.field === field)?.mailbox.address;
+  const resent = parsed.addresses.some((a) => a.field === 'resent-to' || a.field === 'resent-cc' || a.field === 'resent-bcc');
+  if (resent) return first('resent-sender') ?? first('resent-from') ?? first('sender') ?? first('from');
+  return first('sender') ?? first('from');
+}
+
+/**
+ * An address in the form envelope and header addresses are compared in: the parser's normal form
+ * (A-label domain, no trailing dot), lower-cased whole: local parts are case-sensitive in theory,
+ * but no mail system in use treats ANN@ and ann@ as two people.
+ */
+export function envelopeKey(address: string): string {
+  return (normaliseAddress(address) ?? address.trim()).toLowerCase();
+}
+
+/** The header block of `bytes` (and its blank line) alone: enough to re-check a rewrite's output. */
+function headerOnly(bytes: Uint8Array): Uint8Array {
+  const start = locateBodyStart(bytes);
+  return start === -1 ? bytes : bytes.subarray(0, start);
+}
+
+/** Whether a rewritten output may go out: nothing in it would block, nothing unreadable. */
+function outputBlocks(bytes: Uint8Array, policy: Policy, envelope: Envelope | undefined): MessageResult | undefined {
+  const options: Parameters<typeof checkMessage>[2] = { body: false };
+  if (envelope) options.envelope = envelope;
+  const after = checkMessage(headerOnly(bytes), policy, options);
+  return after.verdict === 'block' || after.verdict === 'error' ? after : undefined;
+}
+
+function rewriteRefusal(err: unknown): DeliveryReason {
+  if (err instanceof MailguardError && (err.code === 'EREWRITE' || err.code === 'ECONFIG')) {
+    const reason: DeliveryReason = { code: 'rewrite-refused', detail: err.message };
+    if (err.hint !== undefined) reason.hint = err.hint;
+    return reason;
+  }
+  throw err;
+}
+
+/** Decides what is delivered for one message. Never throws for a message's content. */
+export function decideDelivery(input: Uint8Array, policy: Policy, options: DecideOptions): DeliveryDecision {
+  // A BOM or a leading mbox `From ` line is not part of the message: never relayed.
+  const { bytes, lines: dropped } = stripLeadingEnvelope(input);
+  const checkOptions: Parameters<typeof checkMessage>[2] = {};
+  if (options.source !== undefined) checkOptions.source = options.source;
+  if (options.envelope) checkOptions.envelope = options.envelope;
+  if (options.lineOffset !== undefined || dropped > 0) checkOptions.lineOffset = (options.lineOffset ?? 0) + dropped;
+  const result = checkMessage(bytes, policy, checkOptions);
+  const verdict = result.verdict;
+  const errors = result.findings.filter((f) => f.severity === 'error');
+  const relay = (options.output ?? 'relay') === 'relay';
+  const mode = options.onViolation;
+
+  const base = { verdict, result, warnedOnly: false, transactionCount: 0, envelopes: [] as Envelope[], transactions: () => NONE };
+  const stop = (action: 'block' | 'hold' | 'refuse', reason: DeliveryReason, blocking: Finding[] = errors): DeliveryDecision => ({ ...base, action, reason, blocking });
+
+  if (verdict === 'error') return stop('refuse', { code: 'unreadable' });
+
+  const violation = verdict === 'block';
+  const exposed = result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
+  // Only an exposed list can be rewritten away; any other blocking finding stays.
+  const curable = errors.every((f) => f.code === 'EXPOSED_RECIPIENTS');
+  const wantsRewrite = (mode === 'bcc' || mode === 'split') && exposed;
+
+  if (violation && mode === 'block') return stop('block', { code: 'policy' });
+  if (violation && mode === 'hold') return stop('hold', { code: 'policy' });
+  if (violation && wantsRewrite && !curable) return stop('block', { code: 'policy' });
+  if (violation && !wantsRewrite && mode !== 'warn') return stop('block', { code: 'policy' });
+
+  const mailFrom = (final: Uint8Array): string | undefined => options.mailFrom ?? options.envelope?.mailFrom ?? headerSender(final);
+  const warnedOnly = violation && mode === 'warn';
+  const asWritten = (): DeliveryDecision => {
+    let envelope: Envelope;
+    if (relay) {
+      let rcptTo: string[];
+      try {
+        rcptTo = options.envelope ? [...new Set(options.envelope.rcptTo)] : headerRecipients(bytes);
+      } catch (err) {
+        return stop('refuse', rewriteRefusal(err));
+      }
+      if (rcptTo.length === 0) return stop('refuse', { code: 'no-recipients' });
+      const from = mailFrom(bytes);
+      if (from === undefined) return stop('refuse', { code: 'no-sender', hint: 'Give --from ADDRESS.' });
+      envelope = { mailFrom: from, rcptTo };
+    } else {
+      envelope = { mailFrom: '', rcptTo: result.recipients.visible.map((r) => r.address) };
+    }
+    const out = relay ? stripBcc(bytes) : bytes;
+    return { ...base, action: 'send', blocking: warnedOnly ? errors : [], warnedOnly, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }] };
+  };
+
+  if (!wantsRewrite) return asWritten();
+
+  // The rewrite could not cure the message: block it if it was a violation, else send it as written.
+  const notCured = (reason: DeliveryReason, after?: MessageResult): DeliveryDecision => {
+    if (!violation) return asWritten();
+    if (reason.code === 'rewrite-refused') return stop('refuse', reason);
+    return stop('block', reason, after ? after.findings.filter((f) => f.severity === 'error') : errors);
+  };
+
+  if (mode === 'bcc') {
+    let rewritten: ReturnType<typeof rewriteToBcc>;
+    try {
+      rewritten = rewriteToBcc(bytes, policy, options.bcc);
+    } catch (err) {
+      return notCured(rewriteRefusal(err));
+    }
+    const out = relay ? stripBcc(rewritten.bytes) : rewritten.bytes;
+    let envelope: Envelope;
+    if (relay) {
+      let rcptTo: string[];
+      try {
+        rcptTo = options.envelope ? [...new Set([...options.envelope.rcptTo, ...rewritten.plan.addedRecipients])] : headerRecipients(rewritten.bytes);
+      } catch (err) {
+        return notCured(rewriteRefusal(err));
+      }
+      if (rcptTo.length === 0) return stop('refuse', { code: 'no-recipients' });
+      const from = mailFrom(rewritten.bytes);
+      if (from === undefined) return stop('refuse', { code: 'no-sender', hint: 'Give --from ADDRESS.' });
+      envelope = { mailFrom: from, rcptTo };
+    } else {
+      const plan = rewritten.plan;
+      envelope = { mailFrom: '', rcptTo: [...new Set([...plan.keptVisible, ...plan.moved.map((m) => m.address), ...result.recipients.blind.map((r) => r.address), ...plan.addedRecipients])] };
+    }
+    // The output is what recipients see: it must not block under the full policy. (A draft keeps
+    // its Bcc field for the mail client; the re-check reads it as the relay would send it.)
+    const after = outputBlocks(stripBcc(rewritten.bytes), policy, relay ? envelope : undefined);
+    if (after) return notCured({ code: 'still-exposed' }, after);
+    return { ...base, action: 'rewrite', blocking: [], rewrite: rewritten.plan, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }] };
+  }
+
+  // split
+  let split: LazySplit;
+  try {
+    split = planSplit(bytes, policy, options.split);
+  } catch (err) {
+    return notCured(rewriteRefusal(err));
+  }
+  const from = relay ? mailFrom(bytes) : '';
+  if (from === undefined) return stop('refuse', { code: 'no-sender', hint: 'Give --from ADDRESS.' });
+
+  // Which copies go out, and to whom. With an envelope, a copy goes only to the envelope
+  // recipients its header shows (compared in normal form, sent as the client wrote them).
+  type Planned = { copy: number; rcptTo: string[] } | { copy: 'blind'; rcptTo: string[] };
+  const planned: Planned[] = [];
+  if (options.envelope) {
+    const byKey = new Map<string, string>();
+    for (const r of options.envelope.rcptTo) if (!byKey.has(envelopeKey(r))) byKey.set(envelopeKey(r), r);
+    const covered = new Set<string>();
+    split.copies.forEach((c, copy) => {
+      const rcptTo: string[] = [];
+      for (const r of c.recipients) {
+        const key = envelopeKey(r);
+        const original = byKey.get(key);
+        if (original !== undefined && !covered.has(key)) {
+          covered.add(key);
+          rcptTo.push(original);
+        }
+      }
+      if (rcptTo.length > 0) planned.push({ copy, rcptTo });
+    });
+    // Envelope recipients no copy shows (blind copies): one copy that shows no recipient at all.
+    const hidden = [...byKey].filter(([key]) => !covered.has(key)).map(([, original]) => original);
+    if (hidden.length > 0) planned.push({ copy: 'blind', rcptTo: hidden });
+  } else {
+    split.copies.forEach((c, copy) => planned.push({ copy, rcptTo: c.recipients }));
+  }
+  if (planned.length === 0) return stop('refuse', { code: 'no-recipients' });
+
+  const blindCopy = (source: Uint8Array): Uint8Array => rewriteToBcc(source, { ...policy, sensitive: false }, { allToBcc: true }).bytes;
+  // Every copy is checked before any is sent (a copy that fails after others went out could not
+  // be recalled). The check reads each copy's header alone, built from the header block, so no
+  // body is copied here.
+  const header = headerOnly(bytes);
+  let headerSplit: LazySplit;
+  try {
+    headerSplit = planSplit(header, policy, { ...options.split, messageIdDomain: options.split?.messageIdDomain ?? 'mailguard.invalid' });
+    for (const p of planned) {
+      const copyHeader = p.copy === 'blind' ? blindCopy(header) : headerSplit.render(p.copy);
+      const after = outputBlocks(stripBcc(copyHeader), policy, relay ? { mailFrom: from, rcptTo: p.rcptTo } : undefined);
+      if (after) return notCured({ code: 'still-exposed' }, after);
+    }
+  } catch (err) {
+    return notCured(rewriteRefusal(err));
+  }
+
+  const envelopes = planned.map((p) => ({ mailFrom: from, rcptTo: p.rcptTo }));
+  function* transactions(): Generator<Transaction> {
+    for (const [i, p] of planned.entries()) {
+      const copy = p.copy === 'blind' ? blindCopy(bytes) : split.render(p.copy);
+      yield { bytes: relay ? stripBcc(copy) : copy, envelope: envelopes[i]! };
+    }
+  }
+  return { ...base, action: 'split', blocking: [], rewrite: split.plan, transactionCount: planned.length, envelopes, transactions };
+}
+
+/** What an adapter can carry out; a mode outside it is refused at start-up, not at send time. */
+export interface AdapterCapabilities {
+  /** The adapter's name in messages: `mailguard proxy`, `the nodemailer plugin`. */
+  name: string;
+  modes: readonly OnViolation[];
+}
+
+/** Throws ECONFIG at start-up when the adapter cannot do `mode`, or the policy forbids it. */
+export function assertOnViolation(mode: OnViolation, policy: Pick<Policy, 'sensitive'>, adapter: AdapterCapabilities): void {
+  if (!adapter.modes.includes(mode)) {
+    const why: Partial<Record<OnViolation, string>> = {
+      split: 'one message cannot become several here',
+      hold: 'it has no hold queue (the milter uses Postfix\'s)',
+    };
+    throw new MailguardError('ECONFIG', `${adapter.name} cannot do onViolation "${mode}"${why[mode] ? `: ${why[mode]}` : ''}.`, {
+      hint: `Use one of ${adapter.modes.map((m) => `"${m}"`).join(', ')}.`,
+    });
+  }
+  if (mode === 'bcc' && policy.sensitive) {
+    throw new MailguardError('ECONFIG', 'a sensitive list is not fixed with Bcc: one reply-all or one leaked Bcc field exposes everyone.', {
+      hint: 'Use onViolation "split" (each recipient gets a copy of their own) or "block".',
+    });
+  }
+}

@@ -1,0 +1,24 @@
+// The on-violation modes, apart from the decision so the configuration can name them without
+// loading the rewrite code (check's start-up never pays for it).
+
+/** Every on-violation mode, with one meaning everywhere (src/decide/index.ts, README). */
+export const ON_VIOLATION_MODES = ['block', 'warn', 'bcc', 'split', 'hold'] as const;
+export type OnViolation = (typeof ON_VIOLATION_MODES)[number];
+
+export function isOnViolation(s: unknown): s is OnViolation {
+  return typeof s === 'string' && (ON_VIOLATION_MODES as readonly string[]).includes(s);
+}
+
+/**
+ * The modes each delivery adapter can carry out. A mode outside its list is refused at start-up
+ * (assertOnViolation), never discovered at send time. Split makes several messages of one, which
+ * a milter (one SMTP transaction) and the nodemailer plugin (one sendMail) cannot; hold needs a
+ * hold queue, which only the milter has (Postfix's).
+ */
+export const ADAPTER_MODES = {
+  send: ['block', 'warn', 'bcc', 'split'],
+  sendmail: ['block', 'warn', 'bcc', 'split'],
+  proxy: ['block', 'warn', 'bcc', 'split'],
+  plugin: ['block', 'warn', 'bcc'],
+  milter: ['block', 'warn', 'bcc', 'hold'],
+} as const satisfies Record<string, readonly OnViolation[]>;
