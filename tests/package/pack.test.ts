@@ -32,7 +32,7 @@ beforeAll(async () => {
   }
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules'));
   // As pre-commit runs it: plain `npm pack`, whose prepare script builds dist/ first.
-  const packed = await runProcess('npm', ['pack'], { cwd: checkout, env: NPM_ENV, timeoutMs: 120_000 });
+  const packed = await runProcess('npm', ['pack'], { cwd: checkout, env: NPM_ENV, timeoutMs: 300_000 });
   expect(packed.code, packed.stderr).toBe(0);
   packStdout = packed.stdout;
   tarball = path.join(checkout, packStdout.trim());
@@ -40,9 +40,9 @@ beforeAll(async () => {
   mkdirSync(app);
   writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
   // npm's cache holds every dependency after `npm ci`; the registry is asked only for what is missing.
-  const installed = await runProcess('npm', ['install', '--prefer-offline', '--omit=dev', tarball], { cwd: app, env: NPM_ENV, timeoutMs: 120_000 });
+  const installed = await runProcess('npm', ['install', '--prefer-offline', '--omit=dev', tarball], { cwd: app, env: NPM_ENV, timeoutMs: 300_000 });
   expect(installed.code, installed.stderr).toBe(0);
-}, 240_000);
+}, 600_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
