@@ -1,33 +1,41 @@
 import { defineConfig } from 'tsup';
 
+// One entry per public subpath (STYLE.md: heavy adapters are their own entry, so importing
+// the core never loads an SMTP server). The CLI loads each command lazily.
+const LIBRARY = {
+  index: 'src/index.ts',
+  // mailguard/smtp: the SMTP proxy (loads smtp-server and nodemailer only when imported).
+  smtp: 'src/proxy/index.ts',
+  // mailguard/nodemailer: the compile plugin (the pure core only; no SMTP server).
+  nodemailer: 'src/plugin/nodemailer.ts',
+};
+
 const common = {
-  format: ['esm'] as const,
   target: 'node20',
   platform: 'node' as const,
   sourcemap: false,
-  // Not cleaned: several test runs may build at once; stale chunks are harmless.
+  // Two configs build at once, so neither cleans dist/ (one would delete the other's output):
+  // `npm run build` (and so prepack) empties it first, so a tarball never ships stale chunks.
   clean: false,
-  shims: false,
+  silent: true,
 };
 
 export default defineConfig([
-  // One entry per public subpath (STYLE.md: heavy adapters are their own entry, so importing
-  // the core never loads an SMTP server). The CLI loads each command lazily.
   {
     ...common,
-    format: ['esm'],
     entry: {
-      index: 'src/index.ts',
+      ...LIBRARY,
       cli: 'src/cli/main.ts',
-      // mailguard/smtp: the SMTP proxy (loads smtp-server and nodemailer only when imported).
-      smtp: 'src/proxy/index.ts',
       // The mailguard-sendmail bin: sendmail's argv goes straight to the command, without commander.
       sendmail: 'src/cli/commands/sendmail.ts',
-      // mailguard/nodemailer: the compile plugin (the pure core only; no SMTP server).
-      nodemailer: 'src/plugin/nodemailer.ts',
     },
-    dts: { entry: { index: 'src/index.ts', smtp: 'src/proxy/index.ts', nodemailer: 'src/plugin/nodemailer.ts' } },
+    // ESM (.js) for import, CommonJS (.cjs) for require: most nodemailer scripts are CommonJS.
+    format: ['esm', 'cjs'],
+    // .d.ts for the ESM build, .d.cts for CommonJS (TypeScript resolves each by its condition).
+    dts: { entry: LIBRARY },
     splitting: true,
+    // import.meta.url in the CommonJS build (createRequire for the provider list).
+    shims: true,
   },
   // `mailguard check` (bin/mailguard.js): the check path in one file, no chunks to resolve and
   // link at start-up (bench scenario 5, cold start). Dependencies stay external, loaded on use.
@@ -37,5 +45,6 @@ export default defineConfig([
     entry: { check: 'src/cli/check-main.ts' },
     dts: false,
     splitting: false,
+    shims: false,
   },
 ]);

@@ -28,6 +28,8 @@ await build({
   splitting: false,
   sourcemap: false,
   dts: false,
+  // Dependencies stay imports (mailparser, the reference, is a devDependency and would be bundled).
+  skipNodeModulesBundle: true,
   clean: true,
   silent: true,
   tsconfig: path.join(root, 'tsconfig.json'),

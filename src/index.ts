@@ -18,5 +18,5 @@ export { describeFinding } from './report/messages.js';
 export { maskAddress } from './report/redact.js';
 export type { MessageResult, RecipientView, Verdict } from './result.js';
 export { headerRecipients } from './message/header-recipients.js';
-export { rewriteToBcc, splitMessage, stripBcc, UNDISCLOSED_GROUP, type BccOptions, type MovedRecipient, type RewritePlan, type SplitCopy, type SplitOptions } from './rewrite/index.js';
+export { rewriteToBcc, splitMessage, stripBcc, type BccOptions, type MovedRecipient, type RewritePlan, type SplitCopy, type SplitOptions } from './rewrite/index.js';
 export { editFields } from './rewrite/edit-fields.js';

@@ -1,12 +1,13 @@
 // The audit for a terminal: totals, worst incidents, incidents per month, repeat senders, and
 // one line per incident. Pure; colour is an option.
 
-import { painter } from '../report/human.js';
+import { painter, type Painter } from '../report/human.js';
 import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
 import { redactIncident, redactSummary, type AuditFormatOptions } from './json.js';
 
 export interface AuditHumanOptions extends AuditFormatOptions {
-  color: boolean;
+  /** A painter such as `new Chalk({ level: 1 })`, or false. */
+  color: Painter | false;
 }
 
 /** Widest bar in the per-month histogram. */

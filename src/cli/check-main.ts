@@ -5,7 +5,10 @@
 
 import { runCheck } from './actions/check.js';
 import { parseCheckArgs } from './check-args.js';
+import { invocationName, setProgramName } from './program-name.js';
 import { exitQuietlyOnEpipe, reportError } from './report-error.js';
+
+setProgramName(invocationName(process.argv));
 
 const fast = process.env.MAILGUARD_NO_FAST_PATH !== '1' ? parseCheckArgs(process.argv.slice(3)) : undefined;
 if (fast) {

@@ -3,6 +3,7 @@
 // (report-error.ts; bin/mailguard.js sends a plain check to check-main.ts, which shares it).
 
 import { parseCheckArgs } from './check-args.js';
+import { invocationName, setProgramName } from './program-name.js';
 import { exitQuietlyOnEpipe, reportError } from './report-error.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -12,6 +13,8 @@ async function main(argv: string[]): Promise<void> {
     const { sendmailMain } = await import('./commands/sendmail.js');
     return sendmailMain(argv.slice(3));
   }
+  // Hints name the program as it was started (`npx mailguard` from node_modules/.bin).
+  setProgramName(invocationName(argv));
   try {
     // `mailguard check` with flags the fast path reads exactly as commander would: run it without
     // loading commander (cold start, bench scenario 5). Anything else, errors and help included,

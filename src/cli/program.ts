@@ -13,11 +13,13 @@ import { registerProxy } from './commands/proxy.js';
 import { registerMilter } from './commands/milter.js';
 import { registerAudit } from './commands/audit.js';
 import { registerNotify } from './commands/notify.js';
+import { registerCompletion } from './commands/completion.js';
+import { adaptSuggestions, programName } from './program-name.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
-  const program = new Command('mailguard');
+  const program = new Command(programName());
   program
     .description('Guardrail in the send path: finds exposed recipient lists in outgoing mail and blocks, rewrites or relays safely.')
     .version(VERSION, '-V, --version')
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
   registerMilter(program);
   registerAudit(program);
   registerNotify(program);
+  registerCompletion(program);
   program.addHelpText(
     'after',
     '\nExit codes: 0 clean, 1 policy violation, 2 could not check (usage, config,\n' +
@@ -46,6 +49,9 @@ export function buildProgram(): Command {
     cmd.exitOverride();
     cmd.description(reflow(cmd.description()));
   }
+  // Help text examples say "mailguard check ...": shown as the user started it (npx mailguard).
+  const output = { writeOut: (s: string) => process.stdout.write(adaptSuggestions(s)), writeErr: (s: string) => process.stderr.write(adaptSuggestions(s)) };
+  for (const cmd of [program, ...program.commands]) cmd.configureOutput(output);
   return program;
 }
 

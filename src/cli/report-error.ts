@@ -3,12 +3,13 @@
 
 import { MailguardError } from '../errors.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
+import { adaptSuggestions } from './program-name.js';
 
 /** Prints `err` to stderr and sets the exit code for it. */
 export function reportError(err: unknown): void {
   if (err instanceof MailguardError) {
-    process.stderr.write(`mailguard: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+    process.stderr.write(`mailguard: ${adaptSuggestions(err.message)}\n`);
+    if (err.hint) process.stderr.write(`  ${adaptSuggestions(err.hint)}\n`);
   } else {
     const e = err as Error;
     process.stderr.write(`mailguard: internal error: ${e?.stack ?? String(err)}\n`);

@@ -1,11 +1,26 @@
 // Terminal facts the CLI needs: colour, TTY, and a progress line on stderr.
 
+import { Chalk } from 'chalk';
+import type { Painter } from '../report/human.js';
+
 /** Colour on stdout: --no-color and NO_COLOR turn it off, FORCE_COLOR on, else only on a TTY. */
 export function useColor(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stream.isTTY === true;
+}
+
+/**
+ * The painter handed to the human formatters: chalk at the level FORCE_COLOR asks for (1 when it
+ * is set without a level, or on a TTY), or false for no colour. Decided here, from this process's
+ * flags and environment, so the formatters stay pure.
+ */
+export function colors(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Painter | false {
+  if (!useColor(flag, stream, env)) return false;
+  const forced = Number(env.FORCE_COLOR);
+  const level = forced === 2 || forced === 3 ? forced : 1;
+  return new Chalk({ level });
 }
 
 /** Below this many inputs no progress is shown: it would flicker for nothing. */

@@ -1,10 +1,8 @@
 // mailguard/smtp: the SMTP proxy as a library. Its own package entry, so importing the core never
-// loads smtp-server or nodemailer.
+// loads smtp-server or nodemailer. Only what README documents: the proxy, its options and events,
+// and the auth-file helpers; the limits (SECURITY.md lists their values) and the plumbing stay internal.
 
-export { startProxy, checkListenPolicy, isLoopbackHost, type ProxyEvent, type ProxyOptions, type ProxyServer, type TransactionEvent } from './server.js';
-export { decideMessage, PROXY_MODES, type Decision, type ViolationAction } from './decide.js';
-export { DataGuard, findBareNewline } from './data-guard.js';
-export { createUpstreamClient, parseUpstreamUrl, probeUpstream, relayToUpstream, type UpstreamClient, type UpstreamOutcome, type UpstreamTarget } from './upstream.js';
-export { blockReply, upstreamReply, type SmtpReply } from './replies.js';
+export { startProxy, type ProxyEvent, type ProxyOptions, type ProxyServer, type TransactionEvent } from './server.js';
+export type { Decision, ViolationAction } from './decide.js';
+export { parseUpstreamUrl, type UpstreamTarget } from './upstream.js';
 export { hashPassword, loadAuthFile, parseAuthFile, type AuthUsers } from './auth-file.js';
-export * from './limits.js';

@@ -4,6 +4,7 @@ import type { MessageResult } from '../result.js';
 import { describeFinding, fieldName, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
 import { MAX_NOT_READ_NAMED, type Formatter } from './report.js';
 
+/** The styles the human formats use. A chalk instance is one (the CLI passes `new Chalk({ level })`). */
 export interface Painter {
   red(s: string): string;
   yellow(s: string): string;
@@ -14,12 +15,9 @@ export interface Painter {
 
 const plain: Painter = { red: (s) => s, yellow: (s) => s, green: (s) => s, dim: (s) => s, bold: (s) => s };
 
-const SGR = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
-const ansi: Painter = { red: SGR(31, 39), yellow: SGR(33, 39), green: SGR(32, 39), dim: SGR(2, 22), bold: SGR(1, 22) };
-
-/** Picks colours on or off. Colour is an option handed in, never a global. */
-export function painter(color: boolean): Painter {
-  return color ? ansi : plain;
+/** The painter for a `color` option: the one handed in, or none. Colour is never a global. */
+export function painter(color: Painter | false | undefined): Painter {
+  return color || plain;
 }
 
 const MAX_HUMAN_EXAMPLES = 3;

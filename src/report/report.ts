@@ -1,4 +1,5 @@
 import type { MessageResult, Verdict } from '../result.js';
+import type { Painter } from './human.js';
 
 /** What a run produced: every message's result and the totals. Formatters turn it into text. */
 export interface Report {
@@ -32,8 +33,8 @@ export function createReport(results: MessageResult[], notRead: NotReadFile[] = 
 export interface FormatOptions {
   /** Mask addresses (first character of the local part, then the domain). */
   redact: boolean;
-  /** ANSI colour (human format only). */
-  color: boolean;
+  /** Colour for the human format: a painter such as `new Chalk({ level: 1 })`, or false. */
+  color: Painter | false;
   /** Leave out messages that pass (human format). */
   quiet?: boolean;
   /** The command a user runs to fix an exposed message ("mailguard fix"). */

@@ -294,7 +294,7 @@ describe('the GitHub Action (action.yml)', () => {
     };
     const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(0);
-    expect(await readFile(outputs, 'utf8')).toBe(`sarif-file=${sarif}\nexit-code=1\n`);
+    expect(await readFile(outputs, 'utf8')).toBe(`sarif-file=${sarif}\nupload=true\nexit-code=1\n`);
     expect(parseAnnotations(r.stdout).map((a) => a.title)).toContain('Exposed recipient list (EXPOSED_RECIPIENTS)');
     const log = JSON.parse(await readFile(sarif, 'utf8'));
     expect(log.runs[0].results.length).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, ROOT, runCli, type RunResult } from '../helpers/cli.js';
+import { copyCliForOtherUsers } from '../helpers/readable-copy.js';
 import { isFailure, readInputs } from '../../src/io/inputs.js';
 
 const EXPOSED = path.join(ROOT, 'examples/outbox/spring-offer-to-customers.eml');
@@ -29,11 +30,11 @@ function expectNoCrash(r: RunResult): void {
 }
 
 /** Runs a bash command line (process substitution, pipes) with the built CLI as $MG. */
-function bash(script: string, timeoutMs = 30_000): Promise<RunResult> {
+function bash(script: string, timeoutMs = 30_000, bin = BIN, cwd = ROOT): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', script], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', MG: `${process.execPath} ${BIN}` },
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', MG: `${process.execPath} ${bin}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -190,10 +191,13 @@ describe('permissions', () => {
     chmodSync(tmp, 0o755);
     chmodSync(path.join(dir, 'b-secret.eml'), 0o000);
     chmodSync(path.join(dir, 'locked'), 0o000);
-    // root reads everything: drop to nobody for the run (setpriv is in util-linux).
-    const asNobody = process.getuid?.() === 0 ? 'setpriv --reuid=65534 --regid=65534 --clear-groups ' : '';
+    // root reads everything: drop to nobody for the run (setpriv is in util-linux). nobody may
+    // not be able to enter the checkout (a private home or temp dir), so it runs a readable copy.
+    const asRoot = process.getuid?.() === 0;
+    const asNobody = asRoot ? 'setpriv --reuid=65534 --regid=65534 --clear-groups ' : '';
+    const install = asRoot ? copyCliForOtherUsers() : undefined;
     try {
-      const r = await bash(`${asNobody}$MG check ${dir} --format json; echo "status=$?" >&2`);
+      const r = await bash(`${asNobody}$MG check ${dir} --format json; echo "status=$?" >&2`, 30_000, install ? path.join(install, 'bin/mailguard.js') : BIN, install ?? ROOT);
       expect(r.stderr).toContain('status=2');
       expectNoCrash(r);
       const results = JSON.parse(r.stdout).results as Array<{ source: string; verdict: string; findings: Array<{ message: string }> }>;
@@ -206,6 +210,7 @@ describe('permissions', () => {
     } finally {
       chmodSync(path.join(dir, 'locked'), 0o755);
       chmodSync(path.join(dir, 'b-secret.eml'), 0o644);
+      if (install) rmSync(install, { recursive: true, force: true });
     }
   });
 });

@@ -2,7 +2,7 @@
 // is refused (as Postfix smtpd_forbid_bare_newline), only <CRLF>.<CRLF> ends a message however the
 // bytes are split into TCP writes, and nothing is ever relayed from a refused DATA.
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataGuard, findBareNewline } from '../../src/proxy/index.js';
+import { DataGuard, findBareNewline } from '../../src/proxy/data-guard.js';
 import { connectRaw, type RawSmtp } from './raw-smtp.js';
 import { startHarness, type Harness } from './harness.js';
 

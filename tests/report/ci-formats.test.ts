@@ -11,7 +11,7 @@ import { formatJunit } from '../../src/report/junit.js';
 import { SARIF_FINGERPRINT_KEY, toArtifactUri, toSarif } from '../../src/report/sarif.js';
 import type { MessageResult } from '../../src/result.js';
 
-const OPTIONS = { redact: true, color: false };
+const OPTIONS = { redact: true, color: false as const };
 
 function result(source: string, findings: Finding[], file?: string): MessageResult {
   const r: MessageResult = {

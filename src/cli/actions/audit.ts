@@ -18,7 +18,7 @@ import type { AuditFlags } from '../commands/audit.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveRedact, writeReport } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
-import { createProgress, useColor } from '../terminal.js';
+import { colors, createProgress } from '../terminal.js';
 
 async function writeExport(file: string, text: string, what: string): Promise<void> {
   try {
@@ -135,7 +135,7 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
       ? formatAuditJson(report, { redact })
       : flags.format === 'csv'
         ? formatAuditCsv(report, { redact })
-        : formatAuditHuman(report, { redact, color: flags.output === undefined && useColor(flags.color) });
+        : formatAuditHuman(report, { redact, color: flags.output === undefined && colors(flags.color) });
   const code = incomplete ? EXIT.ERROR : report.summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
   // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
   process.exitCode = code;

@@ -14,7 +14,8 @@ import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
 import { appendStepSummary, resolveRedact, writeReport } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
-import { createProgress, useColor } from '../terminal.js';
+import { colors, createProgress } from '../terminal.js';
+import { programName } from '../program-name.js';
 
 /** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
 export function inputSpecs(paths: string[]): string[] {
@@ -112,8 +113,9 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const redact = resolveRedact(flags.redact, settings.config.redact, PUBLIC_FORMATS.has(flags.format));
   const text = formatter(report, {
     redact,
-    color: human && flags.output === undefined && useColor(flags.color),
+    color: human && flags.output === undefined && colors(flags.color),
     quiet: flags.quiet === true,
+    fixCommand: `${programName()} fix`,
   });
   const code = exitCodeFor(results, flags.maxWarnings ?? settings.config.maxWarnings);
   // Set before writing: when the reader closes the pipe early (`check ... | head`), main.ts exits

@@ -6,6 +6,7 @@ import { explainCode, formatExplanation } from '../../report/explain.js';
 import { FINDING_TITLES } from '../../report/messages.js';
 import { EXIT } from '../exit-codes.js';
 import { writeReport } from '../output.js';
+import { adaptSuggestions } from '../program-name.js';
 
 function codeList(): string {
   const width = Math.max(...FINDING_CODES.map((c) => c.length));
@@ -14,13 +15,13 @@ function codeList(): string {
 
 export async function runExplain(code: string | undefined): Promise<number> {
   if (code === undefined) {
-    await writeReport(`Finding codes (run "mailguard explain CODE" for one of them):\n${codeList()}\n`, undefined);
+    await writeReport(adaptSuggestions(`Finding codes (run "mailguard explain CODE" for one of them):\n${codeList()}\n`), undefined);
     return EXIT.OK;
   }
   const normalised = code.trim().toUpperCase().replace(/-/g, '_');
   if (!isFindingCode(normalised)) {
     throw new MailguardError('EUSAGE', `unknown finding code "${code}".`, { hint: `Known codes:\n${codeList()}` });
   }
-  await writeReport(formatExplanation(explainCode(normalised)), undefined);
+  await writeReport(adaptSuggestions(formatExplanation(explainCode(normalised))), undefined);
   return EXIT.OK;
 }
