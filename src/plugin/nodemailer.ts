@@ -3,7 +3,8 @@
 // own composer (every field, those from `headers` too), a `raw` message is checked as it is, and
 // the envelope is the one nodemailer delivers to (`envelope`, else every To, Cc and Bcc it
 // writes). It blocks an exposed recipient list (the error's code is EEXPOSED and it carries the
-// findings) or moves external To/Cc recipients to Bcc in `mail.data`.
+// findings), or in bcc mode sends the rewritten message the decision (src/decide) made and checked:
+// `raw` becomes those bytes and `envelope` their recipients. `warn` sends and reports nothing.
 //
 //   import { mailguard } from 'mailguard/nodemailer';
 //   transporter.use('compile', mailguard({ policy: { internalDomains: ['corp.example'] }, onViolation: 'bcc' }));
@@ -18,12 +19,11 @@ import type { Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { headerRecipients } from '../message/header-recipients.js';
-import { parseAddressList } from '../message/address-list.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
-import { headerSender } from '../decide/index.js';
-import { describeFinding } from '../report/messages.js';
+import { assertOnViolation, decideDelivery, headerSender } from '../decide/index.js';
+import { ADAPTER_MODES, isOnViolation } from '../decide/modes.js';
+import { describeDeliveryReason, describeFinding } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
-import { rewriteToBcc } from '../rewrite/bcc.js';
 import { stripBcc } from '../rewrite/strip-bcc.js';
 
 /** One address as nodemailer takes it. */
@@ -49,7 +49,7 @@ export interface MailguardPluginOptions {
   /** The policy: internal domains, thresholds, rules (defaults as for `mailguard check`). */
   policy?: Partial<Policy>;
   /** `block` (default): sendMail fails with EEXPOSED. `bcc`: external To/Cc move to Bcc. */
-  onViolation?: 'block' | 'bcc';
+  onViolation?: PluginMode;
 }
 
 /** The error sendMail fails with when the plugin blocks a message. */
@@ -128,47 +128,19 @@ async function rawFromPath(data: MailData): Promise<void> {
 }
 
 /** What nodemailer will write and deliver to for this data: bytes (the header, or a raw message) and envelope. */
-async function compose(data: MailData): Promise<{ bytes: Uint8Array; envelope: Envelope; raw: boolean }> {
+async function compose(data: MailData, whole = false): Promise<{ bytes: Uint8Array; envelope: Envelope; raw: boolean }> {
   try {
-    return await composeLikeNodemailer(data as Record<string, unknown>, { headersOnly: true });
+    return await composeLikeNodemailer(data as Record<string, unknown>, { headersOnly: !whole });
   } catch (err) {
     if (err instanceof MailguardError && err.code === 'EINPUT') throw new MailguardError('EUSAGE', err.message, err.hint !== undefined ? { hint: err.hint } : {});
     throw err;
   }
 }
 
-/**
- * Moves the external recipients of To and Cc into Bcc. Each To/Cc entry is kept as given when
- * it holds no external address; a string listing several addresses is split into its mailboxes.
- */
-function moveExternalToBcc(data: MailData, result: MessageResult): void {
-  const internal = new Map(result.recipients.visible.map((r) => [r.address, r.internal]));
-  const moved: AddressInput[] = [];
-  for (const key of ['to', 'cc'] as const) {
-    const kept: AddressInput[] = [];
-    for (const entry of asList(data[key])) {
-      const parsed = parseAddressList(formatAddress(entry));
-      const externals = parsed.mailboxes.filter((m) => internal.get(m.address) === false);
-      if (externals.length === 0) {
-        kept.push(entry);
-        continue;
-      }
-      if (typeof entry !== 'string') {
-        moved.push(entry);
-        continue;
-      }
-      for (const m of parsed.mailboxes) (internal.get(m.address) === false ? moved : kept).push(m.source);
-    }
-    if (kept.length > 0) data[key] = kept;
-    else delete data[key];
-  }
-  if (moved.length === 0) return;
-  data.bcc = [...asList(data.bcc), ...moved];
-  // A message with no visible recipient still says who it is for, as mail clients do.
-  if (data.to === undefined) data.to = 'undisclosed-recipients:;';
-}
+/** What the plugin can carry out: one sendMail is one message, so no split. */
+export type PluginMode = (typeof ADAPTER_MODES.plugin)[number];
 
-function blockedHint(mode: 'block' | 'bcc'): string {
+function blockedHint(mode: PluginMode): string {
   return mode === 'block'
     ? 'Put the external recipients in bcc, send one message per recipient, or use mailguard({ onViolation: "bcc" }).'
     : 'The recipients cannot be rewritten safely; fix the addresses or send one message per recipient.';
@@ -191,7 +163,7 @@ function sendRawSafely(data: MailData, bytes: Uint8Array): void {
 }
 
 /** Checks (and in bcc mode rewrites) one sendMail() call's data. Rejects with ExposedRecipientsError. */
-export async function guardMailData(data: MailData, policy: Policy, mode: 'block' | 'bcc'): Promise<void> {
+export async function guardMailData(data: MailData, policy: Policy, mode: PluginMode): Promise<void> {
   await rawFromPath(data);
   if (data.raw !== undefined && data.raw !== null && data.raw !== false && data.raw !== '' && rawValueBytes(data.raw) === undefined) {
     throw new MailguardError('EUSAGE', 'mailguard checks raw messages given as a string, a Buffer or a file path, not as a stream or URL.', { hint: 'Read the message into a Buffer first.' });
@@ -201,32 +173,29 @@ export async function guardMailData(data: MailData, policy: Policy, mode: 'block
     const unreadable = model.findings.filter((f) => UNSAFE.has(f.code) && f.severity === 'error');
     if (unreadable.length > 0) throw new ExposedRecipientsError(model, unreadable, blockedHint(mode));
   }
-  const composed = await compose(data);
-  // A raw message without envelope or addresses has none yet (sendRawSafely gives it the header's).
-  const result = checkMessage(composed.bytes, policy, composed.envelope.rcptTo.length > 0 ? { source: 'sendMail', envelope: composed.envelope } : { source: 'sendMail' });
-  const errors = result.findings.filter((f) => f.severity === 'error');
-  const exposed = result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
-  const unsafe = result.findings.some((f) => UNSAFE.has(f.code));
-  const rewrite = mode === 'bcc' && exposed && !unsafe && (result.verdict === 'block' || result.verdict === 'warn');
-  const raw = composed.raw ? composed.bytes : undefined;
-  if (!rewrite) {
-    if (result.verdict === 'block' || result.verdict === 'error') throw new ExposedRecipientsError(result, errors, blockedHint(mode));
-    if (raw) sendRawSafely(data, raw);
-    return;
+  // In bcc mode the rewritten message is sent as decided, so the whole message is composed.
+  const composed = await compose(data, mode === 'bcc');
+  // The one decision (src/decide) on the bytes nodemailer will write and the envelope it will use;
+  // this adapter only carries it out. A raw message without envelope or addresses has none yet.
+  const envelope = composed.envelope.rcptTo.length > 0 ? composed.envelope : undefined;
+  const decision = decideDelivery(composed.bytes, policy, envelope ? { onViolation: mode, envelope, source: 'sendMail' } : { onViolation: mode, source: 'sendMail' });
+  const result = decision.result;
+  switch (decision.action) {
+    case 'send':
+      if (composed.raw) sendRawSafely(data, composed.bytes);
+      return;
+    case 'rewrite': {
+      // What goes out is exactly what was decided and checked: the rewritten bytes and envelope.
+      const [t] = [...decision.transactions()];
+      data.raw = Buffer.from(t!.bytes);
+      data.envelope = t!.envelope.mailFrom === '' ? { to: t!.envelope.rcptTo } : { from: t!.envelope.mailFrom, to: t!.envelope.rcptTo };
+      return;
+    }
+    default: {
+      const blocking = decision.blocking.length > 0 ? decision.blocking : result.findings.filter((f) => f.severity === 'error');
+      throw new ExposedRecipientsError(result, blocking, decision.reason && decision.reason.code !== 'policy' ? `${describeDeliveryReason(decision.reason)}. ${blockedHint(mode)}` : blockedHint(mode));
+    }
   }
-  if (raw) {
-    const rewritten = rewriteToBcc(raw, policy);
-    const after = checkMessage(rewritten.bytes, policy, { source: 'sendMail' });
-    if (after.verdict === 'block') throw new ExposedRecipientsError(after, after.findings.filter((f) => f.severity === 'error'), blockedHint(mode));
-    sendRawSafely(data, rewritten.bytes);
-    return;
-  }
-  moveExternalToBcc(data, result);
-  // The rewritten data is compiled and checked again: a list in `headers` or an envelope
-  // nodemailer would still write or use is caught here.
-  const again = await compose(data);
-  const after = checkMessage(again.bytes, policy, { source: 'sendMail', envelope: again.envelope });
-  if (after.verdict === 'block' || after.verdict === 'error') throw new ExposedRecipientsError(after, after.findings.filter((f) => f.severity === 'error'), blockedHint(mode));
 }
 
 /** nodemailer's plugin signature: `(mail, callback)`, where `mail.data` holds the sendMail options. */
@@ -236,9 +205,13 @@ export type CompilePlugin = (mail: { data: MailData }, callback: (err?: Error | 
 export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
   const policy = options.policy && isResolvedPolicy(options.policy) ? options.policy : createPolicy(options.policy ?? {});
   const mode = options.onViolation ?? 'block';
-  if (mode !== 'block' && mode !== 'bcc') throw new MailguardError('EUSAGE', `onViolation must be "block" or "bcc" (got ${JSON.stringify(mode)}).`);
-  if (mode === 'bcc' && policy.sensitive) {
-    throw new MailguardError('EUSAGE', 'a sensitive list is not fixed with Bcc: one reply-all or one leaked Bcc field exposes everyone.', { hint: 'Use onViolation: "block" and send one message per recipient.' });
+  if (!isOnViolation(mode)) throw new MailguardError('EUSAGE', `onViolation must be one of ${ADAPTER_MODES.plugin.map((m) => `"${m}"`).join(', ')} (got ${JSON.stringify(mode)}).`);
+  // Refused when the plugin is made, never at send time (split: one sendMail is one message).
+  try {
+    assertOnViolation(mode, policy, { name: 'the nodemailer plugin', modes: ADAPTER_MODES.plugin });
+  } catch (err) {
+    if (err instanceof MailguardError) throw new MailguardError('EUSAGE', err.message, err.hint !== undefined ? { hint: err.hint } : {});
+    throw err;
   }
   return (mail, callback) => {
     guardMailData(mail.data, policy, mode).then(
