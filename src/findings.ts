@@ -147,7 +147,7 @@ export const DEFAULT_SEVERITY: Record<FindingCode, Severity> = {
   PUBLIC_LIST_POST: 'info',
   ADDRESS_LIST_IN_ATTACHMENT: 'warning',
   EXPOSED_ATTENDEES: 'error',
-  ATTACHMENT_NOT_SCANNED: 'warning',
+  ATTACHMENT_NOT_SCANNED: 'info',
 };
 
 export function isFindingCode(s: string): s is FindingCode {

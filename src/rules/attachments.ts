@@ -1,5 +1,5 @@
 import type { BodyScanOptions, ScannedAttachment } from '../body/scan.js';
-import type { Finding, FindingArgs } from '../findings.js';
+import { DEFAULT_SEVERITY, type Finding, type FindingArgs } from '../findings.js';
 import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
 import { effectiveThresholds } from '../policy/policy.js';
 import type { RuleContext } from './context.js';
@@ -72,7 +72,7 @@ export function attachmentFindings(ctx: RuleContext, attachments: ScannedAttachm
       const args: FindingArgs['ATTACHMENT_NOT_SCANNED'] = where({ part: att.part, contentType: att.contentType, reason: n.reason });
       if (n.entry !== undefined) args.entry = n.entry;
       if (n.detail !== undefined) args.detail = n.detail;
-      findings.push({ code: 'ATTACHMENT_NOT_SCANNED', severity: 'warning', args });
+      findings.push({ code: 'ATTACHMENT_NOT_SCANNED', severity: DEFAULT_SEVERITY.ATTACHMENT_NOT_SCANNED, args });
     }
   }
   return findings;

@@ -184,7 +184,7 @@ describe('not scanned: encrypted, formats not read, limits', () => {
   ])('%s', (_label, spec, reason) => {
     const r = check([spec]);
     const got = of(r.findings, 'ATTACHMENT_NOT_SCANNED');
-    expect(got.map((a) => [a.reason, a.severity])).toEqual([[reason, 'warning']]);
+    expect(got.map((a) => [a.reason, a.severity])).toEqual([[reason, 'info']]);
     expect(r.findings.filter((f) => f.code === 'ADDRESS_LIST_IN_ATTACHMENT')).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runCli, runProcess } from '../helpers/cli.js';
 
-const COMMANDS = ['check', 'init', 'explain', 'fix', 'send', 'sendmail', 'proxy', 'audit', 'completion'];
+const COMMANDS = ['check', 'init', 'explain', 'fix', 'send', 'sendmail', 'proxy', 'milter', 'audit', 'notify', 'completion'];
 const scripts: Record<string, string> = {};
 let tmp: string;
 
