@@ -6,10 +6,9 @@ import { MailguardError } from '../errors.js';
 import { parseAddressList, normaliseAddress } from '../message/address-list.js';
 import type { Envelope } from '../message/envelope.js';
 import { headerRecipients } from '../message/header-recipients.js';
-import { readHeaderBlock } from '../message/header-block.js';
 import { parseMessage } from '../message/parse-message.js';
 import { editFields, headerNewline } from '../rewrite/edit-fields.js';
-import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
+import { stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 import type { SendmailArgs } from './args.js';
 
 /** Right part of an added Message-ID when the sender has no usable domain (RFC 2606: never resolves). */
@@ -32,7 +31,7 @@ export function commandLineRecipients(words: readonly string[]): string[] {
 }
 
 export interface SendmailMessage {
-  /** The message to check and deliver: Bcc removed, missing From / Date / Message-ID added. */
+  /** The message to check and deliver: missing From / Date / Message-ID added; Bcc kept for the decision, which strips it from every relayed copy. */
   bytes: Uint8Array;
   envelope: Envelope;
   /** Header fields that were added (names), for debug output. */
@@ -77,8 +76,8 @@ function validSender(value: string, where: string): string {
 
 /**
  * Builds what will be checked and delivered. With -t the recipients come from To, Cc and Bcc
- * (Resent-* when resent) plus the command line; Bcc fields are always removed, as Postfix does,
- * because a relayed Bcc field shows every blind recipient to the others.
+ * (Resent-* when resent) plus the command line. Bcc fields are removed from whatever is relayed,
+ * as Postfix does (src/decide strips them), because a relayed Bcc field shows every blind recipient.
  */
 export function prepareSendmailMessage(input: Uint8Array, args: SendmailArgs, options: PrepareOptions): SendmailMessage {
   // A BOM or a leading mbox `From ` line (cron, mailx) is not part of the message: never relayed.
@@ -131,7 +130,9 @@ export function prepareSendmailMessage(input: Uint8Array, args: SendmailArgs, op
     addField('Message-ID', `<${options.messageIdLocal}@${senderDomain.startsWith('[') ? MESSAGE_ID_FALLBACK_DOMAIN : senderDomain}>`);
   }
 
-  let bytes = insert.length > 0 && header.fields.length > 0 ? editFields(raw, header, [], insert) : raw;
-  bytes = stripBcc(bytes, bytes === raw ? header : readHeaderBlock(bytes));
+  // Bcc stays for the decision (src/decide): it tells a blind recipient from an envelope-only one
+  // (a split gives the first a copy addressed to them, as send and the proxy do), and every
+  // relayed output strips it.
+  const bytes = insert.length > 0 && header.fields.length > 0 ? editFields(raw, header, [], insert) : raw;
   return { bytes, envelope: { mailFrom, rcptTo: [...recipients] }, added };
 }

