@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { checkMessage, createPolicy, type Finding } from '../../src/index.js';
 import { MAX_MESSAGE_TEXT_BYTES } from '../../src/body/mime.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
-import { MAX_CHECK_MS } from '../../src/limits.js';
 import { FIXTURES } from '../helpers/cli.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'] });
@@ -117,15 +116,15 @@ describe('limits', () => {
     const t0 = performance.now();
     bodyFindings(message(`Content-Type: text/plain\r\n\r\n${'a'.repeat(1_000_000)}\r\n`));
     bodyFindings(message(`Content-Type: text/plain\r\n\r\n${'a@'.repeat(500_000)}\r\n`));
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // A quadratic scan of these takes minutes; the bound leaves room for a loaded CI machine.
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   it('scans at most MAX_MESSAGE_TEXT_BYTES of text per message, however many parts it has', () => {
     const part = `${list(6000, (i) => `d${i % 500}.test`).join('\n')}\n`; // ~100 KB, 6,000 addresses
     const many = Array.from({ length: 60 }, () => `--P\r\nContent-Type: text/plain\r\n\r\n${part}`).join('');
-    const t0 = performance.now();
+    // The bound is asserted by what was scanned, not by the clock (speed is the bench's job).
     const found = bodyFindings(message(`Content-Type: multipart/mixed; boundary=P\r\n\r\n${many}--P--\r\n`));
-    expect(performance.now() - t0).toBeLessThan(MAX_CHECK_MS);
     const scanned = Math.ceil(MAX_MESSAGE_TEXT_BYTES / Buffer.byteLength(part));
     expect(found.length).toBeGreaterThanOrEqual(scanned - 1);
     expect(found.length).toBeLessThanOrEqual(scanned + 1);
