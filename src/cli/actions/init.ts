@@ -64,9 +64,14 @@ function cleanDomains(list: string[]): string[] {
   return out;
 }
 
+/** Where an installed mailguard's JSON Schema of this file is, from the project folder. */
+export const CONFIG_SCHEMA_PATH = './node_modules/mailguard/schema/mailguard.config.schema.json';
+
 /** The configuration text: valid JSON that parseConfig accepts, explained under "//". */
 export function renderConfig(internalDomains: string[], source: string): string {
   const config = {
+    // Editors complete and check the keys from the schema the package ships.
+    $schema: CONFIG_SCHEMA_PATH,
     '//': [
       'mailguard configuration, written by "mailguard init". JSON has no comments, so they live here.',
       `internalDomains: addresses at these domains and their subdomains are internal (${source}).`,
