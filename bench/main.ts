@@ -375,6 +375,41 @@ export async function main(argv: string[], root: string): Promise<number> {
       if (r) scenarios.push(r);
     }
 
+    if (want(12)) {
+      // Issue 14: a split makes its copies one at a time, only for who receives them.
+      const count = 300;
+      const to = Array.from({ length: count }, (_, i) => `person${i}@org${i}.test`);
+      const body = Array.from({ length: 27_000 }, (_, i) => `line ${i} ${'x'.repeat(70)}`).join('\r\n');
+      const file = path.join(tmp, 'split-300.eml');
+      await writeFile(file, `From: Sales <sales@corp.example>\r\nTo: ${to.join(',\r\n ')}\r\nSubject: offer\r\nMessage-ID: <split@corp.example>\r\n\r\n${body}\r\n`);
+      const mb = ((await readFile(file)).length / 1024 / 1024).toFixed(1);
+      log(`12: split of a ${mb}-MB message to ${count} organisations (fix --strategy split -o DIR) vs check of it`);
+      const rss: Record<string, number[]> = { check: [], split: [] };
+      const ms: Record<string, number[]> = { check: [], split: [] };
+      let round = 0;
+      await alternate(
+        {
+          check: async () => {
+            const run = await runChild(node, [bin, 'check', file, '--format', 'json', '--internal-domain', 'corp.example'], { cwd: tmp, statsPreload });
+            rss.check!.push(run.maxRss ?? Number.NaN);
+            ms.check!.push(run.ms);
+          },
+          split: async () => {
+            const out = path.join(tmp, `split-out-${round++}`);
+            const run = await runChild(node, [bin, 'fix', file, '--strategy', 'split', '-o', out, '--internal-domain', 'corp.example'], { cwd: tmp, statsPreload });
+            rss.split!.push(run.maxRss ?? Number.NaN);
+            ms.split!.push(run.ms);
+            await rm(out, { recursive: true, force: true });
+          },
+        },
+        Math.max(1, sizes.roundsCli),
+        0,
+      );
+      const r = result('12-split-300-rss', `peak RSS of fix --strategy split of a ${mb}-MB message to ${count} organisations vs check of it`, median(rss.split!) / 1024 / 1024, 'MB', median(rss.check!) / 1024 / 1024, 'mailguard check of the same message', { max: 2 });
+      scenarios.push(r);
+      scenarios.push(result('12-split-300-time', `time of the same split (${count} copies written)`, median(ms.split!), 'ms', median(ms.check!), 'mailguard check of the same message', null));
+    }
+
     if (want(6)) scenarios.push(await runProxyScenario({ root, bin, count: sizes.smtpMessages, rounds: sizes.roundsCli, seed: SEED + 6, tmp, log }));
     if (want(7)) scenarios.push(await runSendScenario({ root, bin, count: sizes.smtpMessages, rounds: sizes.roundsCli, seed: SEED + 7, tmp, log }));
 
