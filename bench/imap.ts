@@ -48,7 +48,7 @@ export async function runImapScenario(o: ImapScenarioOptions): Promise<ScenarioR
       ),
     );
     return result(
-      '8-audit-imap-vs-files',
+      '10-audit-imap-vs-files',
       `mailguard audit of ${names.length} messages' headers over IMAP (Dovecot on loopback, batches of 500) vs the same messages as files, through the CLI`,
       times.imap!,
       'ms',

@@ -67,7 +67,7 @@ export async function runMilterScenario(o: SmtpScenarioOptions): Promise<Scenari
     const why = 'needs Postfix (/usr/sbin/postfix) and root to start a private instance';
     return [notMeasured(throughputName, description, 'msg/s', why), notMeasured('9-milter-added-latency-median', 'added latency per message', 'ms', why), notMeasured('9-milter-added-latency-p99', 'added latency per message, p99', 'ms', why)];
   }
-  o.log(`8: milter, ${o.count} messages into Postfix with vs without mailguard milter (${o.rounds} rounds)`);
+  o.log(`9: milter, ${o.count} messages into Postfix with vs without mailguard milter (${o.rounds} rounds)`);
   const milter = await startMilterProcess(o.bin, o.tmp);
   const milterPort = await freePort();
   const postfix = await startPostfix({

@@ -23,7 +23,7 @@ describe('npm run bench (tiny inputs)', () => {
       expect(doc.machine.cores).toBeGreaterThan(0);
       expect(Number.isNaN(Date.parse(doc.date))).toBe(false);
       const names = doc.scenarios.map((s: { name: string }) => s.name);
-      for (const prefix of ['1-', '2-', '3-', '4-', '5-', '6-', '7-', '8-']) expect(names.some((n: string) => n.startsWith(prefix))).toBe(true);
+      for (const prefix of ['1-', '2-', '3-', '4-', '5-', '6-', '7-', '8-', '9-', '10-', '11-', '12-']) expect(names.some((n: string) => n.startsWith(prefix))).toBe(true);
       for (const s of doc.scenarios) {
         expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'figure', 'unit', 'baseline', 'ratio', 'target']));
         if (s.figure === null) {
