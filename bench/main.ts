@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkMessage, unreadableResult, type CheckOptions } from '../src/analyse.js';
 import { isFailure, readInputs } from '../src/io/inputs.js';
-import { withWholeMessages } from '../src/body/read-message.js';
+import { withWholeMessages } from '../src/io/read-whole.js';
 import { BODY_SCAN_CODES } from '../src/findings.js';
 import { resolveSettings, type ResolvedSettings } from '../src/cli/policy-options.js';
 import type { MessageResult } from '../src/result.js';

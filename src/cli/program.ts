@@ -16,7 +16,7 @@ import { registerNotify } from './commands/notify.js';
 import { registerCompletion } from './commands/completion.js';
 import { adaptSuggestions, programName } from './program-name.js';
 import { EXIT } from './exit-codes.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
   const program = new Command(programName());

@@ -4,7 +4,7 @@
 // move, so alerts do not churn between runs.
 
 import { createRequire } from 'node:module';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 import { DEFAULT_SEVERITY, FINDING_CODES, type Finding, type FindingCode, type Severity } from '../findings.js';
 import type { MessageResult } from '../result.js';
 import { explainCode, explanationMarkdown, explanationText } from './explain.js';

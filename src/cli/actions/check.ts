@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import { checkMessage, unreadableResult } from '../../analyse.js';
-import { withWholeMessages } from '../../body/read-message.js';
+import { withWholeMessages } from '../../io/read-whole.js';
 import { MailguardError } from '../../errors.js';
 import { BODY_SCAN_CODES } from '../../findings.js';
 import { relocateComposedToCampaign, relocateToCampaign } from '../../io/campaign.js';

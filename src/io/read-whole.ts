@@ -4,9 +4,9 @@
 
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { InputItem, InputMessage } from '../io/inputs.js';
+import type { InputItem, InputMessage } from './inputs.js';
 import { readHeaderBlock } from '../message/header-block.js';
-import { bodyWorthScanning } from './mime.js';
+import { bodyWorthScanning } from '../body/mime.js';
 
 /** Bytes of one message read for the body scan. Attachments are opened whole (a workbook's
  * directory is at its end), and providers refuse messages past 25-35 MB (base64 included), so
