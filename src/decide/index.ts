@@ -36,9 +36,9 @@ import type { BccOptions, RewritePlan, SplitOptions } from '../rewrite/plan.js';
 import { planSplit, type LazySplit } from '../rewrite/split.js';
 import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 
-import type { OnViolation } from './modes.js';
+import { listInAttachment, type OnViolation } from './modes.js';
 
-export { isOnViolation, ON_VIOLATION_MODES, type OnViolation } from './modes.js';
+export { isOnViolation, listInAttachment, ON_VIOLATION_MODES, type OnViolation } from './modes.js';
 
 /**
  * What the decision tells the adapter to do.
@@ -64,10 +64,14 @@ export type ReasonCode =
   /** No recipient to send to. */
   | 'no-recipients'
   /** No envelope sender could be found. */
-  | 'no-sender';
+  | 'no-sender'
+  /** bcc/split asked for, but a list travels in an attachment or invitation: no header rewrite cures it. */
+  | 'list-in-attachment';
 
 export interface DeliveryReason {
   code: ReasonCode;
+  /** The finding behind the reason (list-in-attachment). */
+  finding?: Finding;
   /** A sentence for people (from the rewrite's refusal), when there is one. */
   detail?: string;
   hint?: string;
@@ -107,7 +111,7 @@ export interface DeliveryDecision {
   verdict: Verdict;
   /** The check of the message as it came in. */
   result: MessageResult;
-  /** Set when action is block, hold or refuse. */
+  /** Set when action is block, hold or refuse; on send, why a wanted rewrite was not done. */
   reason?: DeliveryReason;
   /** The findings that block it; with onViolation warn, the ones it is sent despite. */
   blocking: Finding[];
@@ -194,6 +198,10 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
   const curable = errors.every((f) => f.code === 'EXPOSED_RECIPIENTS');
   const wantsRewrite = (mode === 'bcc' || mode === 'split') && exposed;
 
+  // A list in an attachment or an invitation survives any header rewrite: a bcc or split of this
+  // message would cure nothing there, so it is not attempted (the reason says why).
+  const inAttachment = mode === 'bcc' || mode === 'split' ? result.findings.find(listInAttachment) : undefined;
+  if (inAttachment && violation) return stop('refuse', { code: 'list-in-attachment', finding: inAttachment });
   if (violation && mode === 'block') return stop('block', { code: 'policy' });
   if (violation && mode === 'hold') return stop('hold', { code: 'policy' });
   if (violation && wantsRewrite && !curable) return stop('block', { code: 'policy' });
@@ -221,6 +229,7 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
     return { ...base, action: 'send', blocking: warnedOnly ? errors : [], warnedOnly, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }] };
   };
 
+  if (inAttachment) return { ...asWritten(), reason: { code: 'list-in-attachment', finding: inAttachment } };
   if (!wantsRewrite) return asWritten();
 
   // The rewrite could not cure the message: block it if it was a violation, else send it as written.

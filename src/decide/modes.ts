@@ -1,9 +1,16 @@
 // The on-violation modes, apart from the decision so the configuration can name them without
 // loading the rewrite code (check's start-up never pays for it).
 
+import type { Finding } from '../findings.js';
+
 /** Every on-violation mode, with one meaning everywhere (src/decide/index.ts, README). */
 export const ON_VIOLATION_MODES = ['block', 'warn', 'bcc', 'split', 'hold'] as const;
 export type OnViolation = (typeof ON_VIOLATION_MODES)[number];
+
+/** A finding that shows a list no header rewrite can hide (in an attachment, an invitation, or an attachment that could not be read and must not go unread). */
+export function listInAttachment(f: Finding): boolean {
+  return f.code === 'EXPOSED_ATTENDEES' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || (f.code === 'ATTACHMENT_NOT_SCANNED' && f.severity === 'error');
+}
 
 export function isOnViolation(s: unknown): s is OnViolation {
   return typeof s === 'string' && (ON_VIOLATION_MODES as readonly string[]).includes(s);

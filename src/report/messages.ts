@@ -1,6 +1,7 @@
 // All wording of findings lives here. Rules produce codes and arguments; this turns them into
 // sentences. Tests assert codes and arguments, not these sentences.
 
+import { listInAttachment } from '../decide/modes.js';
 import type { Finding, FindingCode } from '../findings.js';
 import { maskAddress, maskText } from './redact.js';
 
@@ -191,7 +192,7 @@ function attachmentName(a: { fileName?: string; part: string }): string {
  * in an attachment or invitation that a header rewrite does not change. Undefined when none.
  */
 export function unfixableByRewrite(findings: readonly Finding[]): string | undefined {
-  const f = findings.find((x) => x.code === 'EXPOSED_ATTENDEES' || x.code === 'ADDRESS_LIST_IN_ATTACHMENT' || (x.code === 'ATTACHMENT_NOT_SCANNED' && x.severity === 'error'));
+  const f = findings.find(listInAttachment);
   if (f === undefined) return undefined;
   if (f.code === 'EXPOSED_ATTENDEES') return 'the calendar invitation lists its attendees to every invitee, and moving recipients to Bcc does not change it: send one invitation per attendee, or hide the guest list before sending';
   if (f.code === 'ADDRESS_LIST_IN_ATTACHMENT') return `the address list is inside ${f.args.fileName !== undefined ? `the attachment "${f.args.fileName}"` : 'an attachment'}, which a header rewrite cannot clean: remove the list (and hidden sheets, rows and columns) from the file and send again`;
@@ -223,7 +224,7 @@ export const FINDING_TITLES: Record<FindingCode, string> = {
 };
 
 /** Why a delivery decision stopped a message (src/decide), in one sentence without a final stop. */
-export function describeDeliveryReason(reason: { code: string; detail?: string }): string {
+export function describeDeliveryReason(reason: { code: string; detail?: string; finding?: Finding }): string {
   switch (reason.code) {
     case 'policy':
       return 'the policy blocks it';
@@ -237,6 +238,8 @@ export function describeDeliveryReason(reason: { code: string; detail?: string }
       return 'no recipients: To, Cc and Bcc are empty';
     case 'no-sender':
       return 'no envelope sender: the message has no readable From';
+    case 'list-in-attachment':
+      return (reason.finding && unfixableByRewrite([reason.finding])) ?? 'a list travels in an attachment, which a header rewrite cannot clean';
     default:
       return reason.detail ?? reason.code;
   }

@@ -214,3 +214,32 @@ describe('assertOnViolation', () => {
     }
   });
 });
+
+describe('a list that travels in an attachment or invitation (no header rewrite cures it)', () => {
+  const ics = (n: number) =>
+    ['BEGIN:VCALENDAR', 'VERSION:2.0', 'METHOD:REQUEST', 'BEGIN:VEVENT', 'UID:1@corp.example', 'DTSTART:20261201T100000Z', 'SUMMARY:x', 'ORGANIZER:mailto:me@corp.example', ...Array.from({ length: n }, (_, i) => `ATTENDEE:mailto:a${i}@org${i}.test`), 'END:VEVENT', 'END:VCALENDAR'].join('\r\n');
+  const invite = (to: string, n: number) =>
+    bytesOf(`From: me@corp.example\r\nTo: ${to}\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n${ics(n)}\r\n--B--\r\n`);
+  const scanning = createPolicy({ internalDomains: ['corp.example'], bodyScan: { enabled: true, minAddresses: 10, maxPartBytes: 1024 * 1024 } as never });
+
+  it.each(['bcc', 'split'] as const)('%s: a blocking invitation is refused, whatever the header shows', (mode) => {
+    for (const to of ['a@x1.test, b@x2.test, c@x3.test, d@x4.test, e@x5.test', 'colleague@corp.example']) {
+      const d = decideDelivery(invite(to, 8), scanning, { onViolation: mode });
+      expect(d.action, to).toBe('refuse');
+      expect(d.reason?.code).toBe('list-in-attachment');
+      expect(d.reason?.finding?.code).toBe('EXPOSED_ATTENDEES');
+      expect(all(d)).toEqual([]);
+    }
+  });
+
+  it.each(['bcc', 'split'] as const)('%s: a warn-level invitation goes as written (as with block), and the decision says why it was not rewritten', (mode) => {
+    const d = decideDelivery(invite('colleague@corp.example', 3), scanning, { onViolation: mode });
+    expect(d.action).toBe('send');
+    expect(d.reason?.code).toBe('list-in-attachment');
+  });
+
+  it('block and warn are unchanged: block stops the blocking invitation, warn sends it', () => {
+    expect(decideDelivery(invite('colleague@corp.example', 8), scanning, { onViolation: 'block' }).action).toBe('block');
+    expect(decideDelivery(invite('colleague@corp.example', 8), scanning, { onViolation: 'warn' }).warnedOnly).toBe(true);
+  });
+});

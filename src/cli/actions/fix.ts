@@ -8,7 +8,7 @@ import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { printable } from '../../report/human.js';
-import { describeDeliveryReason, describeUnreadable, unfixableByRewrite } from '../../report/messages.js';
+import { describeDeliveryReason, describeUnreadable } from '../../report/messages.js';
 import { maskAddress } from '../../report/redact.js';
 import type { RewritePlan } from '../../rewrite/plan.js';
 import type { FixFlags } from '../commands/fix.js';
@@ -122,12 +122,11 @@ function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings:
   const check = decision.result;
   const result: FixResult = { source, action: 'untouched', verdict: check.verdict, outputs: [] };
   const none: Produced = { result, count: 0, recipients: [], messages: () => [] };
-  // A list in an attachment or an invitation survives any header rewrite: refused, with the reason
-  // (also when only warned about, and when the header alone would have been rewritten).
-  const inAttachment = decision.reason?.code === 'unreadable' ? undefined : unfixableByRewrite(check.findings);
-  if (inAttachment !== undefined) {
+  // fix cannot clean an attachment: a decision that left one in place (sent as written, or
+  // refused) is a refusal here, with the decision's reason.
+  if (decision.reason?.code === 'list-in-attachment') {
     result.action = 'refused';
-    result.reason = `${inAttachment}.`;
+    result.reason = `${describeDeliveryReason(decision.reason)}.`;
     return none;
   }
   switch (decision.action) {
