@@ -8,8 +8,7 @@ import { ADAPTER_MODES } from '../decide/modes.js';
 import type { Finding } from '../findings.js';
 import type { Envelope } from '../message/envelope.js';
 import type { Policy } from '../policy/policy.js';
-import { blockReply, REPLIES, type SmtpReply } from '../proxy/replies.js';
-import { describeDeliveryReason } from '../report/messages.js';
+import { blockReply, REPLIES, stopReply, type SmtpReply } from '../proxy/replies.js';
 import type { MilterReply } from './codec.js';
 import { applyHeaderEdits, planHeaderEdits, sameHeader, type HeaderEdit, type MilterField } from './header-edits.js';
 import { MILTER_MAX_QUARANTINE_REASON_CHARS, MILTER_MAX_REPLY_PACKET_BYTES } from './limits.js';
@@ -23,17 +22,6 @@ export function decideForMilter(bytes: Uint8Array, policy: Policy, onViolation: 
   return decideDelivery(bytes, policy, { onViolation, envelope, source: 'milter' });
 }
 
-/** The SMTP reply for a decision that sends nothing (as the proxy words it). */
-function stopReply(d: DeliveryDecision): SmtpReply {
-  const reason = d.reason;
-  if (reason?.code === 'unreadable') {
-    const f = d.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
-    const why = f?.code === 'UNREADABLE_MESSAGE' ? (f.args.reason === 'empty' ? 'the message is empty' : 'no header fields') : 'unreadable';
-    return REPLIES.notAMessage(why);
-  }
-  if (reason && reason.code !== 'policy' && reason.code !== 'still-exposed') return REPLIES.cannotRewrite(describeDeliveryReason(reason));
-  return blockReply(d.blocking.length > 0 ? d.blocking : d.result.findings);
-}
 
 export interface MilterAnswer {
   replies: MilterReply[];

@@ -2,16 +2,15 @@
 // message: relay the transactions, or answer with an SMTP reply. The transport checks (size, bare
 // line ends, header size) happen here; everything about the message's content is decideDelivery's.
 
-import { decideDelivery, type DeliveryDecision, type Transaction } from '../decide/index.js';
+import { decideDelivery, type Transaction } from '../decide/index.js';
 import { ADAPTER_MODES } from '../decide/modes.js';
 import type { Finding } from '../findings.js';
 import type { Envelope } from '../message/envelope.js';
 import { locateBodyStart } from '../message/header-block.js';
 import type { Policy } from '../policy/policy.js';
-import { describeDeliveryReason } from '../report/messages.js';
 import type { Verdict } from '../result.js';
 import { DataGuard } from './data-guard.js';
-import { blockReply, REPLIES, type SmtpReply } from './replies.js';
+import { REPLIES, stopReply, type SmtpReply } from './replies.js';
 
 /** The on-violation modes the proxy carries out (hold needs a hold queue: the milter has one). */
 export const PROXY_MODES = ADAPTER_MODES.proxy;
@@ -37,17 +36,6 @@ export interface DecideOptions {
   maxHeaderBytes: number;
 }
 
-/** The SMTP reply for a decision that sends nothing. */
-function stopReply(d: DeliveryDecision): SmtpReply {
-  const reason = d.reason;
-  if (reason?.code === 'unreadable') {
-    const f = d.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
-    const why = f?.code === 'UNREADABLE_MESSAGE' ? (f.args.reason === 'empty' ? 'the message is empty' : 'no header fields') : 'unreadable';
-    return REPLIES.notAMessage(why);
-  }
-  if (reason && reason.code !== 'policy' && reason.code !== 'still-exposed') return REPLIES.cannotRewrite(describeDeliveryReason(reason));
-  return blockReply(d.blocking.length > 0 ? d.blocking : d.result.findings);
-}
 
 /** Decides what happens to a message whose DATA was watched by `guard`. */
 export function decideMessage(guard: DataGuard, envelope: Envelope, options: DecideOptions): Decision {

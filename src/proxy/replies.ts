@@ -3,7 +3,8 @@
 // turned off because they are chosen from the reply code alone (550 would say 5.1.1).
 
 import type { Finding } from '../findings.js';
-import { describeFinding } from '../report/messages.js';
+import type { DeliveryDecision } from '../decide/index.js';
+import { describeDeliveryReason, describeFinding } from '../report/messages.js';
 import { MAX_QUOTED_REJECTS, MAX_REPLY_TEXT_CHARS } from './limits.js';
 import type { UpstreamOutcome, UpstreamReject } from './upstream.js';
 
@@ -115,4 +116,16 @@ export function upstreamReply(outcome: UpstreamOutcome, totalRecipients: number)
       return reply(outcome.code, enhancedCodeOf(outcome.response, '5') ?? '5.0.0', `Upstream refused the message (upstream: ${outcome.code} ${text})`);
     }
   }
+}
+
+/** The SMTP reply for a decision that sends nothing (the proxy's and the milter's wording). */
+export function stopReply(d: Pick<DeliveryDecision, 'reason' | 'result' | 'blocking'>): SmtpReply {
+  const reason = d.reason;
+  if (reason?.code === 'unreadable') {
+    const f = d.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+    const why = f?.code === 'UNREADABLE_MESSAGE' ? (f.args.reason === 'empty' ? 'the message is empty' : 'no header fields') : 'unreadable';
+    return REPLIES.notAMessage(why);
+  }
+  if (reason && reason.code !== 'policy' && reason.code !== 'still-exposed') return REPLIES.cannotRewrite(describeDeliveryReason(reason));
+  return blockReply(d.blocking.length > 0 ? d.blocking : d.result.findings);
 }
