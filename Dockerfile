@@ -5,7 +5,7 @@
 #   docker build -t mailguard .
 #   docker run --rm -p 127.0.0.1:2525:2525 mailguard proxy --listen 0.0.0.0:2525 \
 #     --allow-unauthenticated --upstream smtp://relay.corp.example:25 --internal-domain corp.example
-# examples/docker-compose.yml puts it in front of Postfix.
+# deploy/docker-compose.yml puts it in front of Postfix.
 
 ARG NODE_VERSION=24
 

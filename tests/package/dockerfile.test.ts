@@ -102,8 +102,8 @@ describe('Dockerfile', () => {
   }, 960_000);
 });
 
-describe('examples/docker-compose.yml', () => {
-  const compose = parse(readFileSync(path.join(ROOT, 'examples/docker-compose.yml'), 'utf8')) as { services: Record<string, { build?: { context: string; dockerfile?: string; dockerfile_inline?: string }; command?: string[]; ports?: string[]; depends_on?: string[]; read_only?: boolean; cap_drop?: string[] }> };
+describe('deploy/docker-compose.yml', () => {
+  const compose = parse(readFileSync(path.join(ROOT, 'deploy/docker-compose.yml'), 'utf8')) as { services: Record<string, { build?: { context: string; dockerfile?: string; dockerfile_inline?: string }; command?: string[]; ports?: string[]; depends_on?: string[]; read_only?: boolean; cap_drop?: string[] }> };
   const mg = compose.services.mailguard!;
 
   it('builds this Dockerfile and runs the proxy in front of the postfix service', () => {
