@@ -1,22 +1,13 @@
-// Formatters by --format name. Each is pure: (report, options) => string.
+// Check's formatters by --format name, from the one registry of output formats (formats.ts).
+// Each is pure: (report, options) => string.
 
-import { formatGithub } from './github.js';
-import { formatHuman } from './human.js';
-import { formatJson } from './json.js';
-import { formatJunit } from './junit.js';
-import { formatSarif } from './sarif.js';
+import { checkFormatters, formatsOf } from './formats.js';
 import type { Formatter } from './report.js';
 
-export const FORMATTERS: Record<string, Formatter> = {
-  human: formatHuman,
-  json: formatJson,
-  sarif: formatSarif,
-  github: formatGithub,
-  junit: formatJunit,
-};
+export const FORMATTERS: Record<string, Formatter> = checkFormatters();
 
 /** Formats whose output may be published (CI logs, code scanning): addresses masked by default. */
-export const PUBLIC_FORMATS = new Set<string>(['sarif', 'github', 'junit']);
+export const PUBLIC_FORMATS = new Set<string>(formatsOf('check').filter((f) => f.maskedByDefault).map((f) => f.name));
 
 export type { Formatter, FormatOptions, Report } from './report.js';
 export { createReport, summarise } from './report.js';

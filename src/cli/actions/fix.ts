@@ -7,41 +7,14 @@ import { decideDelivery, type DecideOptions } from '../../decide/index.js';
 import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
-import { printable } from '../../report/human.js';
+import { FIX_REASONS, type FixOutput, type FixReport, type FixResult } from '../../report/fix.js';
+import { formatterFor } from '../../report/formats.js';
 import { describeDeliveryReason, describeUnreadable } from '../../report/messages.js';
-import { maskAddress } from '../../report/redact.js';
-import type { RewritePlan } from '../../rewrite/plan.js';
 import type { FixFlags } from '../commands/fix.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveSettings } from '../policy-options.js';
 import { writeSkippedNote } from '../skipped-note.js';
 import { inputSpecs } from './check.js';
-
-/** The human plan lists at most this many addresses per message; the JSON plan lists all. */
-export const MAX_PLAN_ADDRESSES = 20;
-/** Version of the `fix --format json` document. */
-export const FIX_JSON_VERSION = 1;
-
-export type FixAction = 'rewritten' | 'untouched' | 'refused';
-
-export interface FixOutput {
-  /** Where the message was written (`-` for stdout), absent on --dry-run. */
-  path?: string;
-  /** The envelope of this output: who it is for. */
-  recipients: string[];
-}
-
-export interface FixResult {
-  source: string;
-  action: FixAction;
-  /** The check verdict of the input. */
-  verdict: string;
-  /** Why it was left untouched or refused. */
-  reason?: string;
-  hint?: string;
-  plan?: RewritePlan;
-  outputs: FixOutput[];
-}
 
 interface Produced {
   result: FixResult;
@@ -137,7 +110,7 @@ function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings:
       return { result, count: decision.transactionCount, recipients: decision.envelopes.map((e) => e.rcptTo), messages: () => decision.transactions() };
     case 'send': {
       const exposure = check.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
-      result.reason = exposure ? `verdict ${check.verdict}` : `no exposed recipients (verdict ${check.verdict})`;
+      result.reason = FIX_REASONS.notRewritten(check.verdict, exposure);
       return none;
     }
     default: {
@@ -145,13 +118,12 @@ function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings:
       const reason = decision.reason;
       if (reason?.code === 'unreadable') {
         const f = check.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
-        result.reason = `not a message (${f?.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable'}).`;
+        result.reason = FIX_REASONS.notAMessage(f?.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable');
       } else if (reason?.code === 'policy' || reason?.code === 'still-exposed') {
         // The findings a rewrite cannot cure come first: they are why it was not rewritten.
         const codes = [...new Set(decision.blocking.map((f) => f.code))].sort((a, b) => Number(a === 'EXPOSED_RECIPIENTS') - Number(b === 'EXPOSED_RECIPIENTS'));
-        const why = reason.code === 'policy' ? 'a rewrite of To/Cc does not cure it' : 'the rewritten message would still be blocked';
-        result.reason = `${codes.join(', ') || 'blocked'}: ${why}; the message was not rewritten.`;
-        result.hint = 'Fix it by hand; mailguard check shows where.';
+        result.reason = FIX_REASONS.cannotCure(codes, reason.code === 'still-exposed');
+        result.hint = FIX_REASONS.cannotCureHint;
       } else if (reason) {
         result.reason = `${describeDeliveryReason(reason)}.`;
       }
@@ -243,8 +215,8 @@ async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffe
     if (p.count === 0) continue;
     if (target.kind === 'in-place' && p.file === undefined) {
       p.result.action = 'refused';
-      p.result.reason = 'cannot be rewritten in place: it is not a whole file of its own (a message in an mbox, a transcript, or stdin).';
-      p.result.hint = 'Use -o DIR instead of --in-place.';
+      p.result.reason = FIX_REASONS.notInPlace;
+      p.result.hint = FIX_REASONS.notInPlaceHint;
       p.count = 0;
       continue;
     }
@@ -324,8 +296,8 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
     }
     if (!item.complete) {
       // An Outlook .msg is read as its header only: mailguard checks it but cannot write it back.
-      const why = item.format === 'msg' ? 'an Outlook .msg is checked, not rewritten; move the recipients to Bcc in Outlook' : 'only the header of this message could be read';
-      produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${why}.`, outputs: [] }, count: 0, recipients: [], messages: () => [] });
+      const reason = item.format === 'msg' ? FIX_REASONS.outlookMsg : FIX_REASONS.headerOnly;
+      produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason, outputs: [] }, count: 0, recipients: [], messages: () => [] });
       continue;
     }
     const p = decideOne(item.bytes, item.source, flags, settings);
@@ -342,12 +314,9 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
     throw new MailguardError('EUSAGE', `cannot write the output: ${(err as Error).message}`, { cause: err });
   }
   const results = produced.map((p) => p.result);
-  let text = flags.format === 'json' ? `${JSON.stringify(toFixJson(results, flags.redact), null, 2)}\n` : formatFixHuman(results, flags.redact);
-  const untouched = results.filter((r) => r.action === 'untouched').length;
-  if (flags.format !== 'json' && (target.kind === 'dir' || target.kind === 'mbox') && untouched > 0) {
-    // -o DIR is not a fixed copy of the whole input: say so before someone sends DIR as the mailing.
-    text += `Only the rewritten messages were written to ${printable(target.path)}; the ${untouched} left untouched were not copied there.\n`;
-  }
+  const report: FixReport = { results };
+  if (target.kind === 'dir' || target.kind === 'mbox') report.copiesIn = target.path;
+  const text = formatterFor('fix', flags.format)(report, { redact: flags.redact });
   // Message bytes on stdout: the plan goes to stderr so the two never mix.
   const planStream = stdoutBytes !== undefined ? process.stderr : process.stdout;
   const code = results.some((r) => r.action === 'refused') ? EXIT.ERROR : EXIT.OK;
@@ -368,86 +337,4 @@ function writeStream(stream: NodeJS.WriteStream, data: string | Uint8Array): Pro
       else reject(new MailguardError('EUSAGE', `cannot write to ${name}: ${err.message}`, { hint: 'Check where the output goes (a full disk, a closed or read-only file), or give -o FILE.' }));
     }),
   );
-}
-
-/** The JSON document of `fix --format json` (version 1; names are a contract, fields may be added). */
-export interface FixJson {
-  version: number;
-  summary: { messages: number; rewritten: number; untouched: number; refused: number; written: number };
-  results: FixResult[];
-}
-
-export function toFixJson(results: readonly FixResult[], redact: boolean): FixJson {
-  const mask = (a: string): string => (redact ? maskAddress(a) : a);
-  const out = results.map((r): FixResult => {
-    const copy: FixResult = { ...r, outputs: r.outputs.map((o) => ({ ...o, recipients: o.recipients.map(mask) })) };
-    if (r.plan) {
-      copy.plan = {
-        ...r.plan,
-        moved: r.plan.moved.map((m) => ({ ...m, address: mask(m.address) })),
-        keptVisible: r.plan.keptVisible.map(mask),
-        addedRecipients: r.plan.addedRecipients.map(mask),
-      };
-    }
-    return copy;
-  });
-  return {
-    version: FIX_JSON_VERSION,
-    summary: {
-      messages: results.length,
-      rewritten: results.filter((r) => r.action === 'rewritten').length,
-      untouched: results.filter((r) => r.action === 'untouched').length,
-      refused: results.filter((r) => r.action === 'refused').length,
-      written: results.reduce((n, r) => n + r.outputs.filter((o) => o.path !== undefined).length, 0),
-    },
-    results: out,
-  };
-}
-
-function listAddresses(addresses: readonly string[], redact: boolean): string {
-  const shown = addresses.slice(0, MAX_PLAN_ADDRESSES).map((a) => (redact ? maskAddress(a) : a));
-  const more = addresses.length - shown.length;
-  return shown.join(', ') + (more > 0 ? `, and ${more} more` : '');
-}
-
-export function formatFixHuman(results: readonly FixResult[], redact: boolean): string {
-  const lines: string[] = [];
-  for (const r of results) {
-    if (r.action === 'untouched') {
-      const copied = r.outputs[0]?.path;
-      lines.push(`${printable(r.source)}: left untouched: ${r.reason ?? 'nothing to fix'}${copied ? ` (copied unchanged to ${printable(copied)})` : ''}`);
-      continue;
-    }
-    if (r.action === 'refused') {
-      lines.push(`${printable(r.source)}: NOT rewritten: ${r.reason ?? 'refused'}`);
-      if (r.hint) lines.push(`  ${r.hint}`);
-      continue;
-    }
-    const plan = r.plan!;
-    const written = r.outputs.filter((o) => o.path !== undefined);
-    const where = written.length === 0 ? ' (nothing written)' : written.length === 1 ? ` -> ${printable(written[0]!.path!)}` : '';
-    lines.push(`${printable(r.source)}: rewritten (${plan.strategy}), ${plan.messages} message${plan.messages === 1 ? '' : 's'}${where}`);
-    if (plan.strategy === 'bcc') {
-      if (plan.moved.length > 0) lines.push(`  moved to Bcc (${plan.moved.length}): ${listAddresses(plan.moved.map((m) => m.address), redact)}`);
-      if (plan.keptVisible.length > 0) lines.push(`  still visible (${plan.keptVisible.length}): ${listAddresses(plan.keptVisible, redact)}`);
-      if (plan.toPlaceholder) lines.push(`  To now shows ${plan.toPlaceholder === 'undisclosed' ? 'undisclosed-recipients:;' : plan.toPlaceholder === 'sender' ? 'the sender' : 'the --to address'}`);
-      if (plan.addedRecipients.length > 0) lines.push(`  also receives it now (in To): ${listAddresses(plan.addedRecipients, redact)}`);
-      lines.push('  The Bcc field is for a mail client that sends the draft; relaying code must strip it (mailguard send does).');
-    } else {
-      const shown = r.outputs.slice(0, MAX_PLAN_ADDRESSES);
-      for (const [i, o] of shown.entries()) lines.push(`  message ${i + 1} for ${listAddresses(o.recipients, redact)}${o.path ? ` -> ${printable(o.path)}` : ''}`);
-      if (r.outputs.length > shown.length) lines.push(`  ... and ${r.outputs.length - shown.length} more messages`);
-    }
-    if (plan.dkimBroken) {
-      const by = plan.dkimDomains.length > 0 ? ` (d=${plan.dkimDomains.join(', ')})` : '';
-      lines.push(
-        plan.dkimRemoved > 0
-          ? `  removed ${plan.dkimRemoved} DKIM signature${plan.dkimRemoved === 1 ? '' : 's'}${by} that covered a rewritten field`
-          : `  a DKIM signature${by} covers a rewritten field and will no longer verify; re-sign, or use --remove-dkim`,
-      );
-    }
-  }
-  const count = (a: FixAction) => results.filter((r) => r.action === a).length;
-  lines.push(`${results.length} message${results.length === 1 ? '' : 's'}: ${count('rewritten')} rewritten, ${count('untouched')} left untouched, ${count('refused')} not rewritten.`);
-  return `${lines.join('\n')}\n`;
 }

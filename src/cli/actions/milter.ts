@@ -8,6 +8,7 @@ import { MILTER_MODES, type MilterViolationAction } from '../../milter/decide.js
 import type { MilterEvent } from '../../milter/server.js';
 import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
 import type { MilterFlags } from '../commands/milter.js';
+import { formatterFor } from '../../report/formats.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveOnViolation, resolveSettings } from '../policy-options.js';
 
@@ -16,30 +17,6 @@ export const MILTER_SECTION: Record<string, KeyCheck> = {
   onViolation: checks.onViolation,
   listen: checks.string,
 };
-
-function humanLine(e: MilterEvent): string {
-  switch (e.event) {
-    case 'message': {
-      const parts = [e.time, e.action, `verdict=${e.verdict}`];
-      if (e.queueId) parts.push(`queue_id=${e.queueId}`);
-      parts.push(`from=${e.from}`, `rcpt=${e.recipients}`, `size=${e.size}`);
-      if (e.findings.length) parts.push(`findings=${e.findings.join(',')}`);
-      if (e.edits) parts.push(`edits=${e.edits}`);
-      parts.push(`reply="${e.reply}"`);
-      if (e.error) parts.push(`error="${e.error}"`);
-      parts.push(`${e.durationMs}ms`);
-      return parts.join(' ');
-    }
-    case 'listening':
-      return `${e.time} listening on ${e.address} (on violation: ${e.onViolation}${e.workers ? `, ${e.workers} workers` : ''})`;
-    case 'warning':
-      return `${e.time} warning: ${e.message}`;
-    case 'stopping':
-      return `${e.time} stopping (${e.inFlight} message${e.inFlight === 1 ? '' : 's'} in flight)`;
-    case 'stopped':
-      return `${e.time} stopped`;
-  }
-}
 
 /** Resolves once SIGTERM or SIGINT arrives. */
 function onSignal(): Promise<void> {
@@ -66,7 +43,8 @@ export async function runMilter(flags: MilterFlags): Promise<number> {
   if (!listenText) throw new MailguardError('EUSAGE', 'milter needs --listen.', { hint: 'For example --listen inet:127.0.0.1:8891 (or "milter": { "listen": ... } in the configuration).' });
   const { parseMilterListen, formatListen, removeStaleSocket, startMilter } = await import('../../milter/server.js');
   const listen = parseMilterListen(listenText);
-  const write = flags.log === 'json' ? (e: MilterEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e: MilterEvent) => process.stdout.write(`${humanLine(e)}\n`);
+  const line = formatterFor('milter', flags.log);
+  const write = (e: MilterEvent) => process.stdout.write(line(e));
   const workers = flags.workers ?? 1;
   const signal = onSignal();
 

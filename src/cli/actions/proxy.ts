@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { MailguardError } from '../../errors.js';
 import type { ProxyEvent, ProxyOptions } from '../../proxy/server.js';
 import type { ProxyFlags } from '../commands/proxy.js';
+import { formatterFor } from '../../report/formats.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveOnViolation, resolveSettings } from '../policy-options.js';
 import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
@@ -17,35 +18,6 @@ export function parseListen(value: string): { host: string; port: number } {
     throw new MailguardError('EUSAGE', `--listen takes HOST:PORT (got "${value}").`, { hint: 'For example 127.0.0.1:2525, or [::1]:2525.' });
   }
   return { host: m[1] || m[2] || '127.0.0.1', port };
-}
-
-function humanLine(e: ProxyEvent): string {
-  switch (e.event) {
-    case 'transaction': {
-      const parts = [e.time, e.action, `verdict=${e.verdict}`, `from=${e.from}`, `rcpt=${e.recipients}`, `size=${e.size}`];
-      if (e.user) parts.push(`user=${e.user}`);
-      if (e.findings.length) parts.push(`findings=${e.findings.join(',')}`);
-      if (e.parts) parts.push(`parts=${e.parts}`);
-      if (e.delivered !== undefined) parts.push(`delivered=${e.delivered}`);
-      if (e.alreadyDelivered) parts.push(`already-delivered=${e.alreadyDelivered}`);
-      parts.push(`reply="${e.reply}"`);
-      if (e.upstream) parts.push(`upstream="${e.upstream}"`);
-      parts.push(`${e.durationMs}ms`);
-      return parts.join(' ');
-    }
-    case 'listening':
-      return `${e.time} listening on ${e.address}, relaying to ${e.upstream} (on violation: ${e.onViolation}${e.auth ? ', AUTH required' : ''}${e.tls ? ', STARTTLS' : ''})`;
-    case 'warning':
-      return `${e.time} warning: ${e.message}`;
-    case 'upstream':
-      return `${e.time} upstream ${e.state}${e.detail ? `: ${e.detail}` : ''}`;
-    case 'stopping':
-      return `${e.time} stopping (${e.inFlight} transaction${e.inFlight === 1 ? '' : 's'} in flight)`;
-    case 'stopped':
-      return `${e.time} stopped`;
-    case 'session':
-      return `${e.time} session ${e.state} client=${e.client}: ${e.reason}`;
-  }
 }
 
 async function readStdinLine(): Promise<string> {
@@ -87,7 +59,8 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   if (!(PROXY_MODES as readonly string[]).includes(onViolation)) {
     throw new MailguardError('ECONFIG', `mailguard proxy cannot do onViolation "${onViolation}": it has no hold queue.`, { hint: 'Use the milter (mailguard milter --on-violation hold) or one of block, warn, bcc, split.' });
   }
-  const write = flags.log === 'json' ? (e: ProxyEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e: ProxyEvent) => process.stdout.write(`${humanLine(e)}\n`);
+  const line = formatterFor('proxy', flags.log);
+  const write = (e: ProxyEvent) => process.stdout.write(line(e));
 
   const options: ProxyOptions = { host, port, upstream, policy: settings.policy, onViolation: onViolation as ViolationAction, log: write, logAddresses: flags.logAddresses === true };
   if (flags.authFile) options.auth = await loadAuthFile(flags.authFile);

@@ -2,7 +2,6 @@
 // The deciding is the pure decideDelivery (src/decide); this adapter does the I/O.
 
 import { MailguardError } from '../../errors.js';
-import type { Finding } from '../../findings.js';
 import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { readHeaderBlock } from '../../message/header-block.js';
@@ -11,10 +10,9 @@ import { ADAPTER_MODES } from '../../decide/modes.js';
 import { parseSendConfig, type SendConfig } from '../../relay/config.js';
 import type { Journal } from '../../relay/journal.js';
 import type { Relay, RelayOptions } from '../../relay/index.js';
-import { printable } from '../../report/human.js';
-import { describeDeliveryReason, describeFinding, describeUnreadable } from '../../report/messages.js';
-import { maskAddress, maskText } from '../../report/redact.js';
-import type { Verdict } from '../../result.js';
+import { describeDeliveryReason, describeUnreadable } from '../../report/messages.js';
+import { formatterFor } from '../../report/formats.js';
+import { describeSendStop, SEND_REFUSALS, summariseSend, type SendAction, type SendReport, type SendResult, type SendTransaction } from '../../report/send.js';
 import type { SendFlags } from '../commands/send.js';
 import { EXIT } from '../exit-codes.js';
 import { writeReport } from '../output.js';
@@ -25,51 +23,6 @@ import { inputSpecs } from './check.js';
 
 /** Messages handed to the relay per pooled connection at once (one being sent, one waiting). */
 export const MESSAGES_IN_FLIGHT_PER_CONNECTION = 2;
-
-/** Version of the `send --format json` document. */
-export const SEND_JSON_VERSION = 1;
-
-export type SendAction = 'sent' | 'partial' | 'blocked' | 'refused' | 'failed' | 'skipped' | 'dry-run';
-
-export interface SendTransaction {
-  mailFrom: string;
-  recipients: string[];
-  accepted: string[];
-  rejected: Array<{ address: string; response: string }>;
-  /** Recipients skipped because the journal says they already accepted this message. */
-  skipped: string[];
-  response?: string;
-  error?: string;
-  /** --dry-run: the header block that would be sent. */
-  header?: string;
-}
-
-export interface SendResult {
-  source: string;
-  verdict: Verdict;
-  action: SendAction;
-  /** Findings reported: the blocking ones, or the warnings of a message sent anyway. */
-  findings: Finding[];
-  rewrite?: 'bcc' | 'split';
-  reason?: string;
-  hint?: string;
-  transactions: SendTransaction[];
-}
-
-export interface SendSummary {
-  messages: number;
-  /** Messages the relay accepted; always 0 on --dry-run (see wouldSend). */
-  sent: number;
-  /** --dry-run: messages that would be sent. */
-  wouldSend: number;
-  partial: number;
-  blocked: number;
-  refused: number;
-  failed: number;
-  skipped: number;
-  recipientsAccepted: number;
-  recipientsRejected: number;
-}
 
 /** Reads flags, then the config's "send" section, into the relay settings; throws before any input is read. */
 async function relaySettings(flags: SendFlags, config: Awaited<ReturnType<typeof resolveSettings>>['config'], section: SendConfig): Promise<RelayOptions> {
@@ -135,10 +88,10 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     if (err?.transient && err.responseCode === undefined) unanswered++;
     const quiet = Date.now() - lastAcceptedAt;
     if (quiet >= RELAY_GIVE_UP_AFTER_MS) {
-      stoppedBy = `the relay accepted nothing for ${Math.round(quiet / 1000)} s${err ? ` (last: ${err.message})` : ''}`;
+      stoppedBy = describeSendStop({ kind: 'relay-quiet', seconds: Math.round(quiet / 1000), ...(err ? { last: err.message } : {}) });
     } else if (!anyAccepted && unanswered >= RELAY_DEAD_AFTER_MESSAGES) {
       // Nothing answers and nothing was ever accepted: the rest would only pile up the same failure.
-      stoppedBy = `the relay did not answer (${err?.message ?? "no reply"})`;
+      stoppedBy = describeSendStop({ kind: 'relay-silent', ...(err ? { last: err.message } : {}) });
     }
   };
   // Ctrl-C: no new message is started; those in flight finish and are journaled. A second one quits.
@@ -169,7 +122,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     const handle = async (item: InputItem, slot: number): Promise<void> => {
       const whole = item.source.replace(/#\d+$/, '');
       if (!isFailure(item) && item.source !== whole && refusedTranscripts.has(whole)) {
-        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: `not sent: ${refusedTranscripts.get(whole)!}; nothing from this transcript is sent until it is fixed`, transactions: [] };
+        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: SEND_REFUSALS.transcriptLine(refusedTranscripts.get(whole)!), transactions: [] };
         return;
       }
       if (isFailure(item)) {
@@ -181,7 +134,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
       const bytes = item.bytes;
       const identityBytes = item.campaign ? item.campaign.identityBytes : item.bytes;
       if (!item.complete) {
-        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: 'only the header of this message could be read', transactions: [] };
+        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: SEND_REFUSALS.headerOnly, transactions: [] };
         return;
       }
       const decideOptions: Parameters<typeof decideDelivery>[2] = { onViolation: mode, source: item.source, lineOffset: item.lineOffset };
@@ -270,12 +223,8 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     await journal?.close();
   }
 
-  const summary = summarise(results);
-  const redact = flags.redact !== false;
-  const text =
-    flags.format === 'json'
-      ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, interrupted, results: results.map((r) => (redact ? redactResult(r) : r)), summary }, null, 2)}\n`
-      : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, interrupted, journal: flags.journal });
+  const report: SendReport = { onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal, stopped: stoppedBy, interrupted, results, summary: summariseSend(results) };
+  const text = formatterFor('send', flags.format)(report, { redact: flags.redact !== false, quiet: flags.quiet === true });
   const code =
     results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined || interrupted
       ? EXIT.ERROR
@@ -297,127 +246,4 @@ function actionOf(result: SendResult, dryRun: boolean): SendAction {
   const problems = txs.some((t) => t.rejected.length > 0 || t.error !== undefined);
   if (!problems) return accepted === 0 && skipped > 0 ? 'skipped' : 'sent';
   return accepted + skipped === 0 ? 'failed' : 'partial';
-}
-
-function summarise(results: SendResult[]): SendSummary {
-  const count = (a: SendAction) => results.filter((r) => r.action === a).length;
-  let recipientsAccepted = 0;
-  let recipientsRejected = 0;
-  for (const r of results) {
-    for (const t of r.transactions) {
-      recipientsAccepted += t.accepted.length;
-      recipientsRejected += t.rejected.length;
-    }
-  }
-  return {
-    messages: results.length,
-    sent: count('sent'),
-    wouldSend: count('dry-run'),
-    partial: count('partial'),
-    blocked: count('blocked'),
-    refused: count('refused'),
-    failed: count('failed'),
-    skipped: count('skipped'),
-    recipientsAccepted,
-    recipientsRejected,
-  };
-}
-
-function redactResult(r: SendResult): SendResult {
-  const m = (a: string) => maskAddress(a);
-  return {
-    ...r,
-    findings: r.findings.map((f) => ('examples' in f.args ? ({ ...f, args: { ...f.args, examples: (f.args.examples as string[]).map(m) } } as Finding) : f)),
-    transactions: r.transactions.map((t) => {
-      const out: SendTransaction = {
-        ...t,
-        mailFrom: t.mailFrom,
-        recipients: t.recipients.map(m),
-        accepted: t.accepted.map(m),
-        rejected: t.rejected.map((x) => ({ address: m(x.address), response: maskText(x.response) })),
-        skipped: t.skipped.map(m),
-      };
-      if (t.error !== undefined) out.error = maskText(t.error);
-      if (t.header !== undefined) out.header = maskText(t.header);
-      return out;
-    }),
-  };
-}
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-function formatHuman(results: SendResult[], summary: SendSummary, options: { redact: boolean; quiet: boolean; dryRun: boolean; stoppedBy: string | undefined; interrupted: boolean; journal: string | undefined }): string {
-  const a = (x: string) => (options.redact ? maskAddress(x) : x);
-  const lines: string[] = [];
-  for (const r of results) {
-    if (!r) continue;
-    const rcpt = r.transactions.reduce((n, t) => n + t.recipients.length, 0);
-    // --quiet: a message sent (or that would be sent) as it is, without findings, is left out.
-    const clean = (r.action === 'sent' || (r.action === 'dry-run' && r.rewrite === undefined)) && r.findings.length === 0;
-    if (options.quiet && (clean || r.action === 'skipped')) continue;
-    const how = r.rewrite === 'bcc' ? ', external recipients moved to Bcc' : r.rewrite === 'split' ? `, split into ${plural(r.transactions.length, 'message')}` : '';
-    switch (r.action) {
-      case 'dry-run': {
-        lines.push(`would send  ${printable(r.source)}  ${plural(rcpt, 'recipient')}${how}`);
-        for (const t of r.transactions) {
-          // The dry run shows what the relay would get; recipients masked unless --no-redact, as everywhere.
-          lines.push(`  MAIL FROM:<${t.mailFrom}>`);
-          for (const x of t.recipients) lines.push(`  RCPT TO:<${a(x)}>${t.skipped.includes(x) ? '  (already accepted, journal)' : ''}`);
-          lines.push(...(options.redact ? maskText(t.header ?? '') : (t.header ?? '')).replace(/\r?\n$/, '').replace(/\r?\n$/, '').split(/\r?\n/).map((l) => `  | ${l}`));
-          lines.push('');
-        }
-        break;
-      }
-      case 'sent':
-        lines.push(`sent     ${printable(r.source)}  ${plural(rcpt, 'recipient')}${how}`);
-        break;
-      case 'skipped':
-        lines.push(`skipped  ${printable(r.source)}  already accepted (journal)`);
-        break;
-      case 'blocked':
-        lines.push(`blocked  ${printable(r.source)}  not sent`);
-        break;
-      case 'refused':
-        lines.push(`refused  ${printable(r.source)}  not sent: ${r.reason ?? 'cannot be sent safely'}`);
-        if (r.hint) lines.push(`  ${r.hint}`);
-        break;
-      case 'partial':
-      case 'failed': {
-        const accepted = r.transactions.reduce((n, t) => n + t.accepted.length + t.skipped.length, 0);
-        lines.push(`${r.action === 'partial' ? 'partial' : 'failed '}  ${printable(r.source)}  ${accepted} of ${plural(rcpt, 'recipient')} accepted${how}`);
-        for (const t of r.transactions) {
-          // Servers quote the address in their reply: masked with the rest.
-          for (const x of t.rejected) lines.push(`  refused ${a(x.address)}: ${options.redact ? maskText(x.response) : x.response}`);
-          if (t.error) lines.push(`  ${options.redact ? maskText(t.error) : t.error}`);
-        }
-        break;
-      }
-    }
-    for (const f of r.findings) lines.push(`  ${f.severity} ${f.code}: ${describeFinding(f, { redact: options.redact, context: 'send' })}`);
-  }
-  if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
-  const parts = [
-    options.dryRun ? `${summary.wouldSend} would be sent` : `${summary.sent} sent`,
-    summary.partial ? `${summary.partial} partly refused` : '',
-    summary.failed ? `${summary.failed} failed` : '',
-    summary.blocked ? `${summary.blocked} blocked` : '',
-    summary.refused ? `${summary.refused} refused` : '',
-    summary.skipped ? `${summary.skipped} skipped (already sent)` : '',
-  ].filter(Boolean);
-  lines.push(`${plural(summary.messages, 'message')}: ${parts.join(', ')}.${options.dryRun ? ' Nothing was sent (--dry-run).' : ''}`);
-  if (options.stoppedBy !== undefined || options.interrupted) {
-    lines.push(
-      options.stoppedBy !== undefined
-        ? `Stopped early: ${options.stoppedBy}. Messages after the last one listed were not attempted.`
-        : 'Interrupted: messages after the last one listed were not attempted.',
-    );
-    lines.push(options.journal ? `Run the same command again to send the rest; the journal ${options.journal} skips what was accepted.` : 'Rerun with --journal FILE next time so a rerun skips what was accepted.');
-  } else if (summary.failed + summary.partial > 0) {
-    lines.push(
-      options.journal
-        ? `Run the same command again to retry; the journal ${options.journal} skips what was accepted.`
-        : 'To retry without sending twice, rerun with --journal FILE next time: a rerun then skips what was accepted.',
-    );
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { addPolicyOptions, type PolicyFlags } from '../policy-options.js';
 import { inputFormatOption } from '../input-options.js';
 import type { InputFormat } from '../../io/formats/names.js';
+import { addFormatsHelp, formatOption } from '../format-option.js';
 
 export interface AuditFlags extends PolicyFlags {
   since?: string;
@@ -49,7 +50,7 @@ export function registerAudit(program: Command): void {
     .option('--until <date>', 'only messages dated up to the end of this day (or month)')
     .option('--html <file>', 'also write a self-contained HTML page with a chart (addresses masked unless --no-redact)')
     .option('--csv <file>', 'also write one CSV row per incident')
-    .addOption(new Option('-f, --format <format>', 'format on stdout (csv: one row per incident, or per person with --incident)').choices(['human', 'json', 'csv']).default('human'))
+    .addOption(formatOption('audit'))
     .option('--incident <id>', 'show one incident: everyone whose address it showed (masked unless --no-redact)')
     .addOption(new Option('--breach-report <format>', 'with --incident: a breach-report summary (what, how many people, which organisations, when)').choices(['md', 'json']))
     .option('--found <date>', 'with --breach-report: when the incident was found (default: now)')
@@ -60,6 +61,7 @@ export function registerAudit(program: Command): void {
     .option('--redact', 'mask addresses in every output (j***@example.com)')
     .option('--no-redact', 'show full addresses, also in the HTML page (masked there by default)')
     .option('--no-color', 'no colour, even on a terminal');
+  addFormatsHelp(cmd, 'audit');
   addPolicyOptions(cmd);
   cmd.addHelpText(
     'after',

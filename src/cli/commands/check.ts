@@ -1,7 +1,8 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
 import { inputFormatOption } from '../input-options.js';
 import type { InputFormat } from '../../io/formats/names.js';
+import { addFormatsHelp, formatOption } from '../format-option.js';
 
 export interface CheckFlags extends PolicyFlags {
   format: string;
@@ -26,7 +27,7 @@ export function registerCheck(program: Command): void {
         '2 an input could not be checked, or a usage or configuration error.',
     )
     .argument('[paths...]', 'files, directories (recursive), globs, or - for stdin (default: stdin when piped)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json', 'sarif', 'github', 'junit']).default('human'))
+    .addOption(formatOption('check'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .addOption(inputFormatOption())
     .option('--content-root <dir>', 'campaign content files ("path" in text, html, raw, attachments) must lie under this folder (default: the campaign file\'s folder)')
@@ -35,6 +36,7 @@ export function registerCheck(program: Command): void {
     .option('--redact', 'mask addresses in the output (j***@example.com)')
     .option('--no-redact', 'show full addresses even in formats that mask them by default (sarif, github, junit)')
     .option('--no-color', 'no colour, even on a terminal');
+  addFormatsHelp(cmd, 'check');
   addPolicyOptions(cmd);
   cmd.addHelpText(
     'after',

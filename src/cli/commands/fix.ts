@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { addPolicyOptions, type PolicyFlags } from '../policy-options.js';
+import { addFormatsHelp, formatOption } from '../format-option.js';
 
 export interface FixFlags extends PolicyFlags {
   strategy: 'bcc' | 'split';
@@ -44,8 +45,9 @@ export function registerFix(program: Command): void {
     .option('-o, --output <path>', 'bcc: a file (one message) or a directory; split: a directory of .eml files, a .mbox file, or - for an mbox on stdout')
     .option('--in-place', 'bcc: overwrite each input file that is rewritten')
     .option('-n, --dry-run', 'print the plan, write nothing')
-    .addOption(new Option('-f, --format <format>', 'format of the plan').choices(['human', 'json']).default('human'))
+    .addOption(formatOption('fix'))
     .option('--no-redact', 'show full addresses in the plan (masked by default: j***@example.com)');
+  addFormatsHelp(cmd, 'fix');
   addPolicyOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ON_VIOLATION_MODES, type OnViolation } from '../../decide/modes.js';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
+import { addFormatsHelp, formatOption } from '../format-option.js';
 
 export interface MilterFlags extends PolicyFlags {
   listen?: string;
@@ -28,8 +29,9 @@ export function registerMilter(program: Command): void {
     .option('--listen <address>', 'inet:HOST:PORT or unix:/PATH (as Postfix names milters; or "milter": { "listen" } in the configuration)')
     .addOption(new Option('--on-violation <action>', 'what to do with a message the policy blocks (default: the configuration\'s, else block; split is refused)').choices([...ON_VIOLATION_MODES]))
     .option('--workers <n>', 'processes sharing the listen socket (default 1; use the number of cores for a fleet)', parseCount('--workers'))
-    .addOption(new Option('--log <format>', 'log format: one line per message').choices(['human', 'json']).default('human'))
+    .addOption(formatOption('milter'))
     .option('--log-addresses', 'log full addresses (default: masked, j***@example.com)');
+  addFormatsHelp(cmd, 'milter');
   addPolicyOptions(cmd);
   cmd.addHelpText(
     'after',

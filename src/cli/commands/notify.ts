@@ -1,6 +1,7 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { parseRate } from './send.js';
 import { addPolicyOptions, type PolicyFlags } from '../policy-options.js';
+import { addFormatsHelp, formatOption } from '../format-option.js';
 
 export interface NotifyFlags extends PolicyFlags {
   incidentFile: string;
@@ -47,8 +48,9 @@ export function registerNotify(program: Command): void {
     .option('--from <address>', 'envelope sender (MAIL FROM) instead of the template From')
     .option('--rate <n/s>', 'at most this many notices per second (10, 10/s, 600/min)', parseRate)
     .option('--include-internal', 'also notify the internal addresses the incident showed')
-    .addOption(new Option('-f, --format <format>', 'report format').choices(['human', 'json']).default('human'))
+    .addOption(formatOption('notify'))
     .option('--no-redact', 'show full addresses in the report (masked by default)');
+  addFormatsHelp(cmd, 'notify');
   addPolicyOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ADAPTER_MODES } from '../../decide/modes.js';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
+import { addFormatsHelp, formatOption } from '../format-option.js';
 
 export interface ProxyFlags extends PolicyFlags {
   listen?: string;
@@ -40,9 +41,10 @@ export function registerProxy(program: Command): void {
     .option('--max-size <bytes>', 'largest message accepted, counted on the bytes received (default 26214400)', parseCount('--max-size'))
     .option('--max-recipients <n>', 'RCPT TO per transaction; past it the client gets 452 (default 1000)', parseCount('--max-recipients'))
     .option('--upstream-timeout <ms>', 'time for an upstream transaction up to the end of the message data before the client gets 451 "timed out" (default 120000); the reply to the final dot is always awaited (up to 5 minutes)', parseCount('--upstream-timeout'))
-    .addOption(new Option('--log <format>', 'log format: one line per transaction').choices(['human', 'json']).default('human'))
+    .addOption(formatOption('proxy'))
     .option('--log-addresses', 'log full addresses (default: masked, j***@example.com)')
     .option('--hash-password', 'read a password from stdin, print its hash for --auth-file, and exit');
+  addFormatsHelp(cmd, 'proxy');
   addPolicyOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -5,6 +5,7 @@ import { parseRatePerSecond } from '../../relay/config.js';
 import { addPolicyOptions, parseCount, type PolicyFlags } from '../policy-options.js';
 import { inputFormatOption } from '../input-options.js';
 import type { InputFormat } from '../../io/formats/names.js';
+import { addFormatsHelp, formatOption } from '../format-option.js';
 
 export interface SendFlags extends PolicyFlags {
   smtp?: string;
@@ -67,9 +68,10 @@ export function registerSend(program: Command): void {
     .option('--from <address>', 'envelope sender (MAIL FROM) instead of the header or transcript sender')
     .addOption(inputFormatOption())
     .option('--content-root <dir>', 'campaign content files ("path" in text, html, raw, attachments) must lie under this folder (default: the campaign file\'s folder)')
-    .addOption(new Option('-f, --format <format>', 'report format').choices(['human', 'json']).default('human'))
+    .addOption(formatOption('send'))
     .option('-q, --quiet', 'leave messages sent as they are, without findings, out of the report (with --dry-run: those that would be)')
     .option('--no-redact', 'show full addresses in the report (masked by default: j***@example.com)');
+  addFormatsHelp(cmd, 'send');
   addPolicyOptions(cmd);
   cmd.addHelpText(
     'after',
