@@ -5,19 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Envelope } from '../message/envelope.js';
+import { formatSpoolRecord, type SpoolRecord } from '../report/sendmail.js';
 
-export interface SpoolRecord {
-  /** blocked: refused by policy; undeliverable: the relay or the real sendmail failed; unreadable. */
-  reason: 'blocked' | 'undeliverable' | 'unreadable';
-  /** One line: what happened. */
-  detail: string;
-  envelope?: Envelope;
-  /** Finding codes of the check, when there was one. */
-  findings?: string[];
-  /** The exit status the caller was given. */
-  exitStatus: number;
-}
+export type { SpoolRecord };
 
 /** Writes the message and its record; returns the path of the .eml file. */
 export async function spoolMessage(dir: string, bytes: Uint8Array, record: SpoolRecord, now: Date = new Date()): Promise<string> {
@@ -25,6 +15,6 @@ export async function spoolMessage(dir: string, bytes: Uint8Array, record: Spool
   const stamp = `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const eml = path.join(dir, `${stamp}.eml`);
   await writeFile(eml, bytes, { mode: 0o600, flag: 'wx' });
-  await writeFile(path.join(dir, `${stamp}.json`), `${JSON.stringify({ version: 1, time: now.toISOString(), ...record }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  await writeFile(path.join(dir, `${stamp}.json`), formatSpoolRecord(record, now), { mode: 0o600, flag: 'wx' });
   return eml;
 }

@@ -10,9 +10,7 @@ import type { Envelope } from '../../message/envelope.js';
 import type { OnViolation } from '../../policy/config.js';
 import type { Policy } from '../../policy/policy.js';
 import type { RelayOptions, resolveSmtpSettings } from '../../relay/index.js';
-import { describeDeliveryReason, describeFinding } from '../../report/messages.js';
-import { maskAddress, maskText } from '../../report/redact.js';
-import type { MessageResult } from '../../result.js';
+import { formatSendmailNotice, isDebugNotice, spoolBlockedDetail, temporarilyRefused, type SendmailNotice } from '../../report/sendmail.js';
 import { parseSendmailArgs, type SendmailArgs } from '../../sendmail/args.js';
 import { parseSendmailConfig, readSystemConfigFile, SYSTEM_CONFIG_ENV, SYSTEM_CONFIG_PATH } from '../../sendmail/config.js';
 import { ADAPTER_MODES } from '../../decide/modes.js';
@@ -24,8 +22,6 @@ import { spoolMessage, type SpoolRecord } from '../../sendmail/spool.js';
 import { jsonErrorPosition, type LoadedConfig } from '../../io/config-file.js';
 import { parseConfig } from '../../policy/config.js';
 import { resolveOnViolation, settingsFromConfig } from '../policy-options.js';
-
-const NAME = 'mailguard-sendmail';
 
 export interface SendmailIo {
   stdin: AsyncIterable<Uint8Array>;
@@ -141,32 +137,6 @@ function sysexitFor(err: unknown): number {
   }
 }
 
-/** An error for stderr. Relay replies often quote addresses ("<x@y>: Recipient rejected"): masked. */
-function errorText(err: unknown, prefix = ''): string {
-  if (err instanceof MailguardError) {
-    const message = err.code === 'ERELAY' ? maskText(err.message) : err.message;
-    return `${NAME}: ${prefix}${message}\n${err.hint ? `  ${err.hint}\n` : ''}`;
-  }
-  const e = err as Error;
-  return `${NAME}: internal error: ${e?.stack ?? String(err)}\n  This is a bug; please report it with the command you ran.\n`;
-}
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-/** The findings of a given severity, one line each, addresses masked (stderr often ends in logs). */
-function findingLines(result: MessageResult, severity: 'error' | 'warning'): string[] {
-  return result.findings.filter((f) => f.severity === severity).map((f) => `  ${f.code}: ${describeFinding(f, { redact: true })}`);
-}
-
-function blockText(decision: DeliveryDecision, onViolation: OnViolation): string {
-  const lines = [`${NAME}: message not sent: blocked by policy.`, ...decision.blocking.map((f) => `  ${f.code}: ${describeFinding(f, { redact: true })}`)];
-  if (decision.reason && decision.reason.code !== 'policy') lines.push(`  The ${onViolation} rewrite was not done: ${describeDeliveryReason(decision.reason)}.`);
-  else if (onViolation === 'block') {
-    lines.push('  Put the external recipients in Bcc, or set "onViolation": "bcc" or "split" (or --on-violation) to let mailguard rewrite such messages.');
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 /** What the drop-in sendmail can carry out (hold needs a hold queue: use the milter). */
 const SENDMAIL_CAPABILITIES = { name: 'mailguard sendmail', modes: ADAPTER_MODES.sendmail };
 
@@ -175,9 +145,9 @@ async function keep(spool: string | undefined, raw: Uint8Array, record: SpoolRec
   if (!spool) return;
   try {
     const file = await spoolMessage(spool, raw, record);
-    io.stderr(`${NAME}: kept a copy in ${file}\n`);
+    io.stderr(formatSendmailNotice({ kind: 'kept', file }));
   } catch (err) {
-    io.stderr(`${NAME}: could not keep a copy in ${spool}: ${(err as Error).message}\n`);
+    io.stderr(formatSendmailNotice({ kind: 'not-kept', spool, problem: (err as Error).message }));
   }
 }
 
@@ -224,7 +194,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   try {
     args = parseSendmailArgs(argv);
   } catch (err) {
-    io.stderr(errorText(err));
+    io.stderr(formatSendmailNotice({ kind: 'error', error: err }));
     return sysexitFor(err);
   }
   if (args.help) {
@@ -232,14 +202,15 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     return SYSEXIT.OK;
   }
   const debug = args.debug || (io.env.MAILGUARD_DEBUG !== undefined && io.env.MAILGUARD_DEBUG !== '' && io.env.MAILGUARD_DEBUG !== '0');
-  const note = (text: string) => {
-    if (debug) io.stderr(`${NAME}: ${text}\n`);
+  /** Writes a notice to stderr; one for -v/--debug only when that is on. */
+  const say = (n: SendmailNotice) => {
+    if (debug || !isDebugNotice(n)) io.stderr(formatSendmailNotice(n));
   };
-  for (const option of args.ignored) note(`ignoring sendmail option ${option}`);
+  for (const option of args.ignored) say({ kind: 'ignored-option', option });
 
   // The caller does not set policy: its mailguard options are named and ignored.
   for (const option of args.callerPolicyOptions) {
-    io.stderr(`${NAME}: ignoring ${option}: the drop-in sendmail takes its policy, relay and delivery program only from its system configuration (${SYSTEM_CONFIG_PATH}), not from the caller's arguments.\n`);
+    say({ kind: 'caller-policy-option', option, configPath: SYSTEM_CONFIG_PATH });
   }
 
   // 1. Configuration, before reading anything: a bad setup fails fast with 78. Only the system
@@ -259,9 +230,9 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
       transport: resolveTransport(section, resolveSmtp, settings.config, io.env),
     };
     assertOnViolation(setup.onViolation, setup.policy, SENDMAIL_CAPABILITIES);
-    note(`policy from ${settings.configPath ?? `defaults (no ${SYSTEM_CONFIG_PATH})`}; on violation: ${setup.onViolation}; delivery: ${setup.transport.kind === 'relay' ? 'relay' : 'sendmail binary'} ${setup.transport.label}`);
+    say({ kind: 'setup', configPath: settings.configPath, systemPath: SYSTEM_CONFIG_PATH, onViolation: setup.onViolation, transport: setup.transport.kind, label: setup.transport.label });
   } catch (err) {
-    io.stderr(errorText(err));
+    say({ kind: 'error', error: err });
     return err instanceof MailguardError && err.code === 'EUSAGE' ? SYSEXIT.USAGE : err instanceof MailguardError ? SYSEXIT.CONFIG : SYSEXIT.SOFTWARE;
   }
 
@@ -270,10 +241,10 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   try {
     raw = await readSendmailMessage(io.stdin, { ignoreDots: args.ignoreDots });
   } catch (err) {
-    io.stderr(errorText(err instanceof MailguardError ? err : new MailguardError('EINPUT', `cannot read the message from stdin (${(err as Error).message}).`)));
+    say({ kind: 'error', error: err instanceof MailguardError ? err : new MailguardError('EINPUT', `cannot read the message from stdin (${(err as Error).message}).`) });
     return SYSEXIT.DATAERR;
   }
-  note(`read ${raw.length} bytes${args.ignoreDots ? '' : ' (a lone "." ends the message)'}`);
+  say({ kind: 'read', bytes: raw.length, ignoreDots: args.ignoreDots });
 
   // 3. Envelope, check and the on-violation action: all decided before anything is sent.
   let decision: DeliveryDecision;
@@ -285,11 +256,11 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     if (login !== undefined) prepareOptions.loginSender = login;
     const prepared = prepareSendmailMessage(raw, args, prepareOptions);
     envelope = prepared.envelope;
-    if (prepared.added.length > 0) note(`added ${prepared.added.join(', ')}`);
-    note(`envelope: from ${prepared.envelope.mailFrom ? maskAddress(prepared.envelope.mailFrom) : '<>'}, ${plural(prepared.envelope.rcptTo.length, 'recipient')}`);
+    if (prepared.added.length > 0) say({ kind: 'added', fields: prepared.added });
+    say({ kind: 'envelope', mailFrom: prepared.envelope.mailFrom, recipients: prepared.envelope.rcptTo.length });
     decision = decideDelivery(prepared.bytes, setup.policy, { onViolation: setup.onViolation, envelope: prepared.envelope, source: 'stdin' });
   } catch (err) {
-    io.stderr(errorText(err));
+    say({ kind: 'error', error: err });
     const status = sysexitFor(err);
     await keep(setup.spool, raw, { reason: status === SYSEXIT.DATAERR ? 'unreadable' : 'undeliverable', detail: err instanceof Error ? err.message : String(err), exitStatus: status }, io);
     return status;
@@ -297,26 +268,19 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   const codes = decision.result.findings.map((f) => f.code);
   if (decision.action === 'refuse' && decision.reason?.code === 'unreadable') {
     const f = decision.result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
-    io.stderr(`${NAME}: message not sent: ${f ? describeFinding(f, { redact: true }) : 'not a message'}.\n`);
+    say(f ? { kind: 'unreadable', finding: f } : { kind: 'unreadable' });
     await keep(setup.spool, raw, { reason: 'unreadable', detail: 'not a message', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
     return SYSEXIT.DATAERR;
   }
   if (decision.action === 'block' || decision.action === 'refuse' || decision.action === 'hold') {
-    io.stderr(blockText(decision, setup.onViolation));
-    await keep(setup.spool, raw, { reason: 'blocked', detail: decision.reason && decision.reason.code !== 'policy' ? describeDeliveryReason(decision.reason) : 'blocked by policy', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
+    say({ kind: 'blocked', blocking: decision.blocking, reason: decision.reason, onViolation: setup.onViolation });
+    await keep(setup.spool, raw, { reason: 'blocked', detail: spoolBlockedDetail(decision.reason), envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
     return SYSEXIT.DATAERR;
   }
-  if (decision.warnedOnly) io.stderr([`${NAME}: sent although it violates the policy (onViolation: warn):`, ...findingLines(decision.result, 'error')].join('\n') + '\n');
+  if (decision.warnedOnly) say({ kind: 'warned', findings: decision.result.findings.filter((f) => f.severity === 'error') });
   const total = decision.transactionCount;
-  if (decision.rewrite) {
-    const r = decision.rewrite;
-    io.stderr(
-      r.strategy === 'bcc'
-        ? `${NAME}: moved ${plural(r.moved.length, 'external recipient')} to Bcc before sending (onViolation: bcc).\n`
-        : `${NAME}: split into ${plural(total, 'message')}, one per recipient (onViolation: split).\n`,
-    );
-  }
-  for (const line of findingLines(decision.result, 'warning')) note(`warning: ${line.trim()}`);
+  if (decision.rewrite) say(decision.rewrite.strategy === 'bcc' ? { kind: 'rewritten', strategy: 'bcc', moved: decision.rewrite.moved.length } : { kind: 'rewritten', strategy: 'split', copies: total });
+  for (const finding of decision.result.findings) if (finding.severity === 'warning') say({ kind: 'warning', finding });
 
   // 4. Delivery. A failure before the first message is accepted leaves nothing sent.
   let deliverer: Deliverer | undefined;
@@ -333,26 +297,19 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     }
   } catch (err) {
     const status = sysexitFor(err);
-    const partial = delivered > 0 ? ` (${delivered} of ${total} copies were delivered before the failure)` : '';
-    io.stderr(errorText(err, `message not delivered${partial}: `));
-    if (status === SYSEXIT.TEMPFAIL) io.stderr('  Nothing was lost: the caller gets status 75 (try again later).\n');
+    say({ kind: 'error', error: err, delivery: { delivered, total, tempfail: status === SYSEXIT.TEMPFAIL } });
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: err instanceof Error ? err.message : String(err), envelope: envelope!, findings: codes, exitStatus: status }, io);
     return status;
   } finally {
     await deliverer?.close().catch(() => {});
   }
   if (refusedRecipients.length > 0) {
-    const temporary = refusedRecipients.every((r) => /^4\d\d/.test(r.response.trim()));
-    io.stderr(
-      [
-        `${NAME}: the relay refused ${plural(refusedRecipients.length, 'recipient')}${temporary ? ' for now' : ''}; ${accepted > 0 ? `${plural(accepted, 'other')} received the message` : 'nobody received the message'}:`,
-        ...refusedRecipients.map((r) => `  ${maskAddress(r.address)}: ${maskText(r.response)}`),
-      ].join('\n') + '\n',
-    );
+    const temporary = temporarilyRefused(refusedRecipients);
+    say({ kind: 'refused-recipients', refused: refusedRecipients, accepted });
     const status = temporary ? SYSEXIT.TEMPFAIL : SYSEXIT.NOUSER;
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: `refused: ${refusedRecipients.map((r) => r.address).join(', ')}`, envelope: envelope!, findings: codes, exitStatus: status }, io);
     return status;
   }
-  note(`delivered ${plural(total, 'message')} via ${setup.transport.label}`);
+  say({ kind: 'delivered', messages: total, via: setup.transport.label });
   return SYSEXIT.OK;
 }

@@ -1,0 +1,142 @@
+// What the drop-in sendmail says on stderr (its only channel: callers read the exit status, and
+// stderr often ends in a cron mail or a log) and the record it keeps beside a spooled message.
+// Pure: a notice (data) in, text out. src/cli/actions/sendmail.ts decides which notice to give.
+// Recipient addresses are always masked on stderr; the spool record is a private file (0600)
+// and keeps them whole, so the message can be delivered by hand.
+
+import type { DeliveryReason } from '../decide/index.js';
+import { MailguardError } from '../errors.js';
+import type { Finding } from '../findings.js';
+import type { Envelope } from '../message/envelope.js';
+import type { OnViolation } from '../policy/config.js';
+import { describeDeliveryReason, describeFinding } from './messages.js';
+import { maskAddress, maskText } from './redact.js';
+
+/** The name every stderr line starts with (what cron mail and logs show). */
+export const SENDMAIL_NAME = 'mailguard-sendmail';
+
+/** Version of the spool record (DIR/<stamp>.json). */
+export const SPOOL_RECORD_VERSION = 1;
+
+export interface SpoolRecord {
+  /** blocked: refused by policy; undeliverable: the relay or the real sendmail failed; unreadable. */
+  reason: 'blocked' | 'undeliverable' | 'unreadable';
+  /** One line: what happened. */
+  detail: string;
+  envelope?: Envelope;
+  /** Finding codes of the check, when there was one. */
+  findings?: string[];
+  /** The exit status the caller was given. */
+  exitStatus: number;
+}
+
+/** Everything the drop-in sendmail reports. `debug` notices are shown only with -v/--debug. */
+export type SendmailNotice =
+  /** An error before or during delivery; `delivery` says how far a split got, `tempfail` that the caller may retry. */
+  | { kind: 'error'; error: unknown; delivery?: { delivered: number; total: number; tempfail: boolean } }
+  | { kind: 'caller-policy-option'; option: string; configPath: string }
+  | { kind: 'unreadable'; finding?: Finding }
+  | { kind: 'blocked'; blocking: readonly Finding[]; reason: DeliveryReason | undefined; onViolation: OnViolation }
+  | { kind: 'warned'; findings: readonly Finding[] }
+  | { kind: 'rewritten'; strategy: 'bcc'; moved: number }
+  | { kind: 'rewritten'; strategy: 'split'; copies: number }
+  | { kind: 'refused-recipients'; refused: ReadonlyArray<{ address: string; response: string }>; accepted: number }
+  | { kind: 'kept'; file: string }
+  | { kind: 'not-kept'; spool: string; problem: string }
+  // -v / --debug
+  | { kind: 'ignored-option'; option: string }
+  | { kind: 'setup'; configPath: string | undefined; systemPath: string; onViolation: OnViolation; transport: 'relay' | 'binary'; label: string }
+  | { kind: 'read'; bytes: number; ignoreDots: boolean }
+  | { kind: 'added'; fields: readonly string[] }
+  | { kind: 'envelope'; mailFrom: string; recipients: number }
+  | { kind: 'warning'; finding: Finding }
+  | { kind: 'delivered'; messages: number; via: string };
+
+const DEBUG_KINDS = new Set<SendmailNotice['kind']>(['ignored-option', 'setup', 'read', 'added', 'envelope', 'warning', 'delivered']);
+
+/** Whether a notice is shown only with -v/--debug. */
+export function isDebugNotice(n: SendmailNotice): boolean {
+  return DEBUG_KINDS.has(n.kind);
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const finding = (f: Finding) => `${f.code}: ${describeFinding(f, { redact: true })}`;
+
+/** Refused recipients count as temporary when every reply is a 4xx (the caller gets 75, not 67). */
+export function temporarilyRefused(refused: ReadonlyArray<{ response: string }>): boolean {
+  return refused.every((r) => /^4\d\d/.test(r.response.trim()));
+}
+
+/** An error for stderr. Relay replies often quote addresses ("<x@y>: Recipient rejected"): masked. */
+function errorText(err: unknown, prefix = ''): string {
+  if (err instanceof MailguardError) {
+    const message = err.code === 'ERELAY' ? maskText(err.message) : err.message;
+    return `${SENDMAIL_NAME}: ${prefix}${message}\n${err.hint ? `  ${err.hint}\n` : ''}`;
+  }
+  const e = err as Error;
+  return `${SENDMAIL_NAME}: internal error: ${e?.stack ?? String(err)}\n  This is a bug; please report it with the command you ran.\n`;
+}
+
+/** One notice as the lines stderr gets, each ending in a line break. */
+export function formatSendmailNotice(n: SendmailNotice): string {
+  const line = (text: string) => `${SENDMAIL_NAME}: ${text}\n`;
+  switch (n.kind) {
+    case 'error': {
+      if (!n.delivery) return errorText(n.error);
+      const { delivered, total, tempfail } = n.delivery;
+      const partial = delivered > 0 ? ` (${delivered} of ${total} copies were delivered before the failure)` : '';
+      return errorText(n.error, `message not delivered${partial}: `) + (tempfail ? '  Nothing was lost: the caller gets status 75 (try again later).\n' : '');
+    }
+    case 'caller-policy-option':
+      return line(`ignoring ${n.option}: the drop-in sendmail takes its policy, relay and delivery program only from its system configuration (${n.configPath}), not from the caller's arguments.`);
+    case 'unreadable':
+      return line(`message not sent: ${n.finding ? describeFinding(n.finding, { redact: true }) : 'not a message'}.`);
+    case 'blocked': {
+      const lines = [`${SENDMAIL_NAME}: message not sent: blocked by policy.`, ...n.blocking.map((f) => `  ${finding(f)}`)];
+      if (n.reason && n.reason.code !== 'policy') lines.push(`  The ${n.onViolation} rewrite was not done: ${describeDeliveryReason(n.reason)}.`);
+      else if (n.onViolation === 'block') {
+        lines.push('  Put the external recipients in Bcc, or set "onViolation": "bcc" or "split" (or --on-violation) to let mailguard rewrite such messages.');
+      }
+      return `${lines.join('\n')}\n`;
+    }
+    case 'warned':
+      return `${[`${SENDMAIL_NAME}: sent although it violates the policy (onViolation: warn):`, ...n.findings.map((f) => `  ${finding(f)}`)].join('\n')}\n`;
+    case 'rewritten':
+      return n.strategy === 'bcc'
+        ? line(`moved ${plural(n.moved, 'external recipient')} to Bcc before sending (onViolation: bcc).`)
+        : line(`split into ${plural(n.copies, 'message')}, one per recipient (onViolation: split).`);
+    case 'refused-recipients': {
+      const temporary = temporarilyRefused(n.refused);
+      const who = n.accepted > 0 ? `${plural(n.accepted, 'other')} received the message` : 'nobody received the message';
+      return `${[`${SENDMAIL_NAME}: the relay refused ${plural(n.refused.length, 'recipient')}${temporary ? ' for now' : ''}; ${who}:`, ...n.refused.map((r) => `  ${maskAddress(r.address)}: ${maskText(r.response)}`)].join('\n')}\n`;
+    }
+    case 'kept':
+      return line(`kept a copy in ${n.file}`);
+    case 'not-kept':
+      return line(`could not keep a copy in ${n.spool}: ${n.problem}`);
+    case 'ignored-option':
+      return line(`ignoring sendmail option ${n.option}`);
+    case 'setup':
+      return line(`policy from ${n.configPath ?? `defaults (no ${n.systemPath})`}; on violation: ${n.onViolation}; delivery: ${n.transport === 'relay' ? 'relay' : 'sendmail binary'} ${n.label}`);
+    case 'read':
+      return line(`read ${n.bytes} bytes${n.ignoreDots ? '' : ' (a lone "." ends the message)'}`);
+    case 'added':
+      return line(`added ${n.fields.join(', ')}`);
+    case 'envelope':
+      return line(`envelope: from ${n.mailFrom ? maskAddress(n.mailFrom) : '<>'}, ${plural(n.recipients, 'recipient')}`);
+    case 'warning':
+      return line(`warning: ${finding(n.finding)}`);
+    case 'delivered':
+      return line(`delivered ${plural(n.messages, 'message')} via ${n.via}`);
+  }
+}
+
+/** Why a message was spooled as blocked (the record's `detail`). */
+export function spoolBlockedDetail(reason: DeliveryReason | undefined): string {
+  return reason && reason.code !== 'policy' ? describeDeliveryReason(reason) : 'blocked by policy';
+}
+
+/** The spool record beside a kept message: a contract (version 1), pinned by a test. */
+export function formatSpoolRecord(record: SpoolRecord, time: Date): string {
+  return `${JSON.stringify({ version: SPOOL_RECORD_VERSION, time: time.toISOString(), ...record }, null, 2)}\n`;
+}
