@@ -152,7 +152,11 @@ export function formatsMarkdown(): string {
   const commands = Object.keys(FORMAT_OPTION) as FormatCommand[];
   const rows = OUTPUT_FORMATS.map((f) => {
     const offered = commands.filter((c) => f.commands[c] !== undefined).map((c) => `\`${c}\`${FORMAT_OPTION[c].flags.includes('--log') ? ' (`--log`)' : ''}`);
-    return `| \`${f.name}\` | ${offered.join(', ')} | ${f.description}${f.maskedByDefault ? '; addresses masked by default' : ''} |`;
+    // Commands whose output in this format differs say how ("proxy, milter: one JSON object per event").
+    const differing = new Map<string, string[]>();
+    for (const [c, text] of Object.entries(f.describedFor ?? {})) differing.set(text, [...(differing.get(text) ?? []), `\`${c}\``]);
+    const notes = [...differing].map(([text, cs]) => `; ${cs.join(', ')}: ${text}`).join('');
+    return `| \`${f.name}\` | ${offered.join(', ')} | ${f.description}${notes}${f.maskedByDefault ? '; addresses masked by default' : ''} |`;
   });
   return ['| format | commands | what it is |', '|---|---|---|', ...rows].join('\n');
 }
