@@ -1,6 +1,8 @@
 // The exposure audit's aggregation: message results in, incidents and totals out. Pure. Keeps
-// only incidents (and the distinct exposed addresses), never whole results, so a Sent folder of
-// any size is audited in memory that grows with the incidents found, not with the messages read.
+// only incidents (and the distinct exposed addresses), never whole results. With `onIncident`,
+// incidents are handed out as they are found (the CLI keeps them in a temporary file) and only the
+// few the reports show apart (the worst, the first rows of the HTML page) are kept, so memory does
+// not grow with the incidents either.
 
 import { describeUnreadable } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
@@ -104,6 +106,18 @@ export interface AuditMeta {
 export interface AuditOptions {
   since?: Date;
   until?: Date;
+  /** Receives each incident as it is found; the audit then keeps only the worst ones and the
+   * first `keepFirst` (finish() returns those in `kept`, and `incidents` empty). */
+  onIncident?: (incident: AuditIncident) => void;
+  keepFirst?: number;
+}
+
+/** The incidents the reports show apart from the list of all of them. */
+export interface KeptIncidents {
+  /** The worst incidents, in the order of summary.worst. */
+  worst: AuditIncident[];
+  /** The first incidents, in order (up to keepFirst). */
+  first: AuditIncident[];
 }
 
 export interface Audit {
@@ -113,7 +127,20 @@ export interface Audit {
   add(result: MessageResult | undefined, meta: AuditMeta): void;
   /** Counts a file found that is not mail. */
   notMail(file: { path: string; kind: string }): void;
-  finish(): AuditReport;
+  finish(): AuditReport & { kept: KeptIncidents };
+}
+
+/**
+ * A copy that holds no slice of a larger string: an address or subject kept for the totals must
+ * not keep its whole header block alive. (Concatenation flattens into a new string; the copy is
+ * taken only for strings kept across messages.)
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : (` ${s}`).slice(1);
+}
+
+function ownIncident(i: AuditIncident): AuditIncident {
+  return { ...i, source: own(i.source), subject: own(i.subject), sender: i.sender === null ? null : own(i.sender), fields: i.fields.map(own), examples: i.examples.map(own) };
 }
 
 function monthOf(iso: string): string {
@@ -122,6 +149,14 @@ function monthOf(iso: string): string {
 
 export function createAudit(options: AuditOptions = {}): Audit {
   const incidents: AuditIncident[] = [];
+  const streaming = options.onIncident !== undefined;
+  const keepFirst = options.keepFirst ?? 0;
+  const first: AuditIncident[] = [];
+  /** With onIncident: the worst so far, worst first (most exposed, then earliest). */
+  let worstKept: Array<{ index: number; incident: AuditIncident }> = [];
+  let count = 0;
+  let firstDate: string | null = null;
+  let lastDate: string | null = null;
   const exposed = new Set<string>();
   const parties = new Set<string>();
   const months = new Map<string, AuditMonth>();
@@ -175,8 +210,8 @@ export function createAudit(options: AuditOptions = {}): Audit {
       if (!finding || finding.code !== 'EXPOSED_RECIPIENTS') return;
       for (const r of result.recipients.visible) {
         if (r.internal) continue;
-        exposed.add(r.address);
-        parties.add(r.party);
+        if (!exposed.has(r.address)) exposed.add(own(r.address));
+        if (!parties.has(r.party)) parties.add(own(r.party));
       }
       const all = new Set<string>();
       for (const r of result.recipients.visible) all.add(r.address);
@@ -196,7 +231,26 @@ export function createAudit(options: AuditOptions = {}): Audit {
         fields: finding.args.fields,
         examples: finding.args.examples,
       };
-      incidents.push(incident);
+      const index = count++;
+      if (date !== null) {
+        if (firstDate === null || date < firstDate) firstDate = date;
+        if (lastDate === null || date > lastDate) lastDate = date;
+      }
+      if (streaming) {
+        options.onIncident!(incident);
+        const last = worstKept[worstKept.length - 1];
+        const keep = worstKept.length < WORST_INCIDENTS || incident.exposedExternal > last!.incident.exposedExternal;
+        if (first.length < keepFirst || keep) {
+          const copy = ownIncident(incident);
+          if (first.length < keepFirst) first.push(copy);
+          if (keep) {
+            worstKept.push({ index, incident: copy });
+            // Stable: equal counts keep input order, as the sort over all incidents does.
+            worstKept.sort((a, b) => b.incident.exposedExternal - a.incident.exposedExternal || a.index - b.index);
+            worstKept = worstKept.slice(0, WORST_INCIDENTS);
+          }
+        }
+      } else incidents.push(incident);
       if (date) {
         const key = monthOf(date);
         const m = months.get(key) ?? { month: key, incidents: 0, exposedAddresses: 0 };
@@ -205,7 +259,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
         months.set(key, m);
       } else undatedIncidents++;
       const senderKey = incident.sender ?? '(unknown sender)';
-      const s = senders.get(senderKey) ?? { sender: senderKey, incidents: 0, exposedAddresses: 0 };
+      const s = senders.get(senderKey) ?? { sender: own(senderKey), incidents: 0, exposedAddresses: 0 };
       s.incidents++;
       s.exposedAddresses += incident.exposedExternal;
       senders.set(senderKey, s);
@@ -215,15 +269,17 @@ export function createAudit(options: AuditOptions = {}): Audit {
       if (notReadFiles.length < MAX_LISTED_UNREADABLE) notReadFiles.push({ path: file.path, kind: file.kind });
     },
     finish() {
-      const dates = incidents.map((i) => i.date).filter((d): d is string => d !== null).sort();
-      const worst = incidents
-        .map((_, i) => i)
-        .sort((a, b) => incidents[b]!.exposedExternal - incidents[a]!.exposedExternal || a - b)
-        .slice(0, WORST_INCIDENTS);
+      const worst = streaming
+        ? worstKept.map((w) => w.index)
+        : incidents
+            .map((_, i) => i)
+            .sort((a, b) => incidents[b]!.exposedExternal - incidents[a]!.exposedExternal || a - b)
+            .slice(0, WORST_INCIDENTS);
+      const kept: KeptIncidents = streaming ? { worst: worstKept.map((w) => w.incident), first } : { worst: worst.map((i) => incidents[i]!), first: incidents.slice(0, keepFirst) };
       return {
         summary: {
           messages,
-          incidents: incidents.length,
+          incidents: count,
           exposedAddresses: exposed.size,
           exposedParties: parties.size,
           listTraffic,
@@ -237,14 +293,15 @@ export function createAudit(options: AuditOptions = {}): Audit {
           undated,
           since: options.since ? options.since.toISOString() : null,
           until: options.until ? options.until.toISOString() : null,
-          firstIncident: dates[0] ?? null,
-          lastIncident: dates[dates.length - 1] ?? null,
+          firstIncident: firstDate,
+          lastIncident: lastDate,
           months: [...months.values()].sort((a, b) => (a.month < b.month ? -1 : 1)),
           undatedIncidents,
           repeatSenders: [...senders.values()].filter((s) => s.incidents > 1).sort((a, b) => b.incidents - a.incidents || b.exposedAddresses - a.exposedAddresses || (a.sender < b.sender ? -1 : 1)),
           worst,
         },
         incidents,
+        kept,
       };
     },
   };

@@ -2,8 +2,8 @@
 // CRLF line ends, a UTF-8 byte-order mark (so spreadsheet programs read accents right), and
 // cells that a spreadsheet would run as a formula (= + - @, tab, CR) prefixed with a quote.
 
-import type { AuditReport } from './aggregate.js';
-import { applyRedaction, type AuditFormatOptions } from './json.js';
+import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
+import { redactIncident, type AuditFormatOptions } from './json.js';
 
 export const AUDIT_CSV_COLUMNS = ['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples', 'id'] as const;
 
@@ -14,18 +14,27 @@ export function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** One incident's row (redacted as the report asks). */
+function incidentRow(incident: AuditIncident, options: AuditFormatOptions): string {
+  const i = options.redact ? redactIncident(incident) : incident;
+  return [i.source, i.date, i.subject, i.sender, i.exposedExternal, i.parties, i.recipients, i.severity, i.fields.join(' '), i.examples.join(' '), i.id].map(csvCell).join(',');
+}
+
+/** Files found that are not mail: one row each, severity "not-read", so the sheet says what the audit did not cover. */
+function notReadRows(s: AuditSummary): string[] {
+  const rows = s.notReadFiles.map((f) => [f.path, null, `not read: ${f.kind}, not a mail message`, null, null, null, null, 'not-read', '', ''].map(csvCell).join(','));
+  if (s.notRead > s.notReadFiles.length) rows.push([`and ${s.notRead - s.notReadFiles.length} more files`, null, 'not read: not mail', null, null, null, null, 'not-read', '', ''].map(csvCell).join(','));
+  return rows;
+}
+
 export function formatAuditCsv(report: AuditReport, options: AuditFormatOptions): string {
-  const r = applyRedaction(report, options);
-  const rows = [AUDIT_CSV_COLUMNS.join(',')];
-  for (const i of r.incidents) {
-    rows.push(
-      [i.source, i.date, i.subject, i.sender, i.exposedExternal, i.parties, i.recipients, i.severity, i.fields.join(' '), i.examples.join(' '), i.id]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  // Files found that are not mail: one row each, severity "not-read", so the sheet says what the audit did not cover.
-  for (const f of r.summary.notReadFiles) rows.push([f.path, null, `not read: ${f.kind}, not a mail message`, null, null, null, null, 'not-read', '', ''].map(csvCell).join(','));
-  if (r.summary.notRead > r.summary.notReadFiles.length) rows.push([`and ${r.summary.notRead - r.summary.notReadFiles.length} more files`, null, 'not read: not mail', null, null, null, null, 'not-read', '', ''].map(csvCell).join(','));
+  const rows = [AUDIT_CSV_COLUMNS.join(','), ...report.incidents.map((i) => incidentRow(i, options)), ...notReadRows(report.summary)];
   return `\ufeff${rows.join('\r\n')}\r\n`;
 }
+
+/** The same sheet in pieces, for incidents read back one by one: head, one row per incident, tail. */
+export const auditCsvPieces = {
+  head: (): string => `\ufeff${AUDIT_CSV_COLUMNS.join(',')}\r\n`,
+  incident: (incident: AuditIncident, options: AuditFormatOptions): string => `${incidentRow(incident, options)}\r\n`,
+  tail: (summary: AuditSummary): string => notReadRows(summary).map((row) => `${row}\r\n`).join(''),
+};

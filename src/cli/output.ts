@@ -25,7 +25,7 @@ export async function writeReport(text: string, output: string | undefined): Pro
  * Writes a report given in pieces (a long report is never one string in memory), to stdout or
  * the --output file, waiting for each piece to be taken.
  */
-export async function writeReportPieces(pieces: AsyncIterable<string> | Iterable<string>, output: string | undefined): Promise<void> {
+export async function writeReportPieces(pieces: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, output: string | undefined): Promise<void> {
   if (output === undefined || output === '-') {
     for await (const piece of pieces) {
       const stop = await new Promise<boolean>((resolve, reject) => {
@@ -44,20 +44,26 @@ export async function writeReportPieces(pieces: AsyncIterable<string> | Iterable
   let handle;
   try {
     handle = await open(output, 'w');
-    for await (const piece of pieces) await handle.write(piece);
+    // writeFile on a handle writes on from where the last write ended, all of it (write() may take part).
+    for await (const piece of pieces) await handle.writeFile(piece);
   } catch (err) {
+    if (err instanceof MailguardError) throw err;
     throw new MailguardError('EUSAGE', `cannot write the report to ${output}: ${(err as Error).message}`);
   } finally {
     await handle?.close();
   }
 }
 
-/** Appends Markdown to the GitHub Actions step summary file ($GITHUB_STEP_SUMMARY). */
-export async function appendStepSummary(file: string, markdown: string): Promise<void> {
-  const { appendFile } = await import('node:fs/promises');
+/** Appends Markdown (given in pieces) to the GitHub Actions step summary file ($GITHUB_STEP_SUMMARY). */
+export async function appendStepSummary(file: string, markdown: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  let handle;
   try {
-    await appendFile(file, markdown);
+    handle = await open(file, 'a');
+    for await (const piece of markdown) await handle.writeFile(piece);
+    await handle.close();
   } catch (err) {
+    await handle?.close().catch(() => undefined);
     // The annotations and the exit code already tell the result; a missing summary must not change it.
     process.stderr.write(`mailguard: warning: cannot append the step summary to ${file} (GITHUB_STEP_SUMMARY): ${(err as Error).message}\n`);
   }

@@ -3,10 +3,11 @@
 // important findings come first; `githubStepSummary` renders every result as a Markdown table for
 // $GITHUB_STEP_SUMMARY (the CLI appends it; this module only builds strings).
 
+import type { Finding } from '../findings.js';
 import type { MessageResult } from '../result.js';
-import { describeWhere, findingsByImportance, resultFile } from './locate.js';
+import { describeWhere, findingsByImportance, findingWeight, resultFile } from './locate.js';
 import { describeFinding, FINDING_TITLES } from './messages.js';
-import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type Report } from './report.js';
+import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type NotReadFile, type Report, type StreamFormatter } from './report.js';
 
 /** GitHub shows at most this many annotations of each kind (error, warning) per step. */
 export const GITHUB_MAX_ANNOTATIONS_PER_KIND = 10;
@@ -30,6 +31,30 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+type Kind = Finding['severity'];
+
+/** One finding's workflow command. */
+function annotation(result: MessageResult, finding: Finding, options: Pick<FormatOptions, 'redact'>): string {
+  const where = describeWhere(finding);
+  const message = `${result.source}: ${describeFinding(finding, { redact: options.redact })}${where ? ` (${where})` : ''}`;
+  return command(finding.severity === 'info' ? 'notice' : finding.severity, [['file', resultFile(result)], ['line', finding.line], ['title', `${FINDING_TITLES[finding.code]} (${finding.code})`]], message);
+}
+
+/** The lines after the annotations: what was not annotated, the files not read, the totals. */
+function githubTotalsLines(skipped: Record<Kind, number>, s: Report['summary'], notRead: readonly NotReadFile[]): string[] {
+  const lines: string[] = [];
+  if (skipped.error + skipped.warning > 0) {
+    lines.push(
+      `mailguard: ${plural(skipped.error, 'more error')} and ${plural(skipped.warning, 'more warning')} not annotated (GitHub shows ${GITHUB_MAX_ANNOTATIONS_PER_KIND} of each kind per step); see the step summary or run with --format sarif.`,
+    );
+  }
+  const shownNotRead = notRead.slice(0, MAX_NOT_READ_NAMED);
+  for (const f of shownNotRead) lines.push(command('notice', [['file', f.path], ['title', 'Not mail, not read']], `mailguard did not read ${f.path}: ${f.kind}, not a mail message`));
+  const notReadCount = s.notRead > 0 ? `; ${plural(s.notRead, 'file')} not read (not mail)${notRead.length > shownNotRead.length ? `, ${notRead.length - shownNotRead.length} of them not annotated` : ''}` : '';
+  lines.push(`mailguard: ${plural(s.checked, 'message')} checked: ${s.pass} pass, ${s.warn} warn, ${s.block} block, ${s.error} error${notReadCount}`);
+  return lines;
+}
+
 export const formatGithub: Formatter = (report, options) => {
   const lines: string[] = [];
   const shown = { error: 0, warning: 0, info: 0 };
@@ -41,21 +66,49 @@ export const formatGithub: Formatter = (report, options) => {
       continue;
     }
     shown[kind]++;
-    const where = describeWhere(finding);
-    const message = `${result.source}: ${describeFinding(finding, { redact: options.redact })}${where ? ` (${where})` : ''}`;
-    lines.push(command(kind === 'info' ? 'notice' : kind, [['file', resultFile(result)], ['line', finding.line], ['title', `${FINDING_TITLES[finding.code]} (${finding.code})`]], message));
+    lines.push(annotation(result, finding, options));
   }
-  if (skipped.error + skipped.warning > 0) {
-    lines.push(
-      `mailguard: ${plural(skipped.error, 'more error')} and ${plural(skipped.warning, 'more warning')} not annotated (GitHub shows ${GITHUB_MAX_ANNOTATIONS_PER_KIND} of each kind per step); see the step summary or run with --format sarif.`,
-    );
-  }
-  const shownNotRead = report.notRead.slice(0, MAX_NOT_READ_NAMED);
-  for (const f of shownNotRead) lines.push(command('notice', [['file', f.path], ['title', 'Not mail, not read']], `mailguard did not read ${f.path}: ${f.kind}, not a mail message`));
-  const s = report.summary;
-  const notRead = s.notRead > 0 ? `; ${plural(s.notRead, 'file')} not read (not mail)${report.notRead.length > shownNotRead.length ? `, ${report.notRead.length - shownNotRead.length} of them not annotated` : ''}` : '';
-  lines.push(`mailguard: ${plural(s.checked, 'message')} checked: ${s.pass} pass, ${s.warn} warn, ${s.block} block, ${s.error} error${notRead}`);
+  lines.push(...githubTotalsLines(skipped, report.summary, report.notRead));
   return `${lines.join('\n')}\n`;
+};
+
+/**
+ * The same annotations result by result (see ReportStream). They come most important first, not
+ * in input order, and GitHub shows only the first of each kind: so only those are kept (the most
+ * important so far of each kind, as written commands) and everything is written at the end.
+ */
+export const streamGithub: StreamFormatter = (options) => {
+  interface Kept {
+    weight: number;
+    order: number;
+    line: string;
+  }
+  const kept: Record<Kind, Kept[]> = { error: [], warning: [], info: [] };
+  const seen: Record<Kind, number> = { error: 0, warning: 0, info: 0 };
+  /** a before b in findingsByImportance's order. */
+  const before = (a: Omit<Kept, 'line'>, b: Omit<Kept, 'line'>) => a.weight > b.weight || (a.weight === b.weight && a.order < b.order);
+  let order = 0;
+  return {
+    result(r) {
+      for (const finding of r.findings) {
+        const rank = { weight: findingWeight(finding), order: order++ };
+        const list = kept[finding.severity];
+        seen[finding.severity]++;
+        if (list.length >= GITHUB_MAX_ANNOTATIONS_PER_KIND && !before(rank, list[list.length - 1]!)) continue;
+        let at = list.length;
+        while (at > 0 && before(rank, list[at - 1]!)) at--;
+        list.splice(at, 0, { ...rank, line: annotation(r, finding, options) });
+        if (list.length > GITHUB_MAX_ANNOTATIONS_PER_KIND) list.pop();
+      }
+      return '';
+    },
+    finish(summary, notRead) {
+      const shown = [...kept.error, ...kept.warning, ...kept.info].sort((a, b) => (before(a, b) ? -1 : 1));
+      const skipped = { error: seen.error - kept.error.length, warning: seen.warning - kept.warning.length, info: seen.info - kept.info.length };
+      const lines = [...shown.map((k) => k.line), ...githubTotalsLines(skipped, summary, notRead)];
+      return { head: `${lines.join('\n')}\n`, tail: '' };
+    },
+  };
 };
 
 /** Escapes text for a Markdown table cell. */
@@ -65,30 +118,46 @@ function cell(s: string): string {
 
 const VERDICT_ICONS: Record<MessageResult['verdict'], string> = { pass: '✅ pass', warn: '⚠️ warn', block: '⛔ block', error: '❌ error' };
 
+const STEP_SUMMARY_TABLE_HEAD = ['| verdict | message | where | code | severity | finding |', '|---|---|---|---|---|---|'];
+
+/** A result's rows in the step summary's table (one per finding). */
+function stepSummaryRows(r: MessageResult, options: Pick<FormatOptions, 'redact'>): string[] {
+  return r.findings.map((f) => `| ${VERDICT_ICONS[r.verdict]} | ${cell(r.source)} | ${cell(describeWhere(f))} | \`${f.code}\` | ${f.severity} | ${cell(describeFinding(f, { redact: options.redact }))} |`);
+}
+
+function stepSummaryHead(s: Report['summary']): string[] {
+  return ['### mailguard', '', `${plural(s.checked, 'message')} checked: ${s.pass} pass, ${s.warn} warn, ${s.block} block, ${s.error} error${s.notRead > 0 ? `; ${plural(s.notRead, 'file')} not read (not mail)` : ''}`, ''];
+}
+
+function notReadTable(notRead: readonly NotReadFile[]): string[] {
+  return notRead.length > 0 ? ['| not read | what it is |', '|---|---|', ...notRead.map((f) => `| ${cell(f.path)} | ${cell(f.kind)} |`), ''] : [];
+}
+
 /** A Markdown summary of every result, for $GITHUB_STEP_SUMMARY (not limited like annotations). */
 export function githubStepSummary(report: Report, options: Pick<FormatOptions, 'redact'>): string {
-  const s = report.summary;
-  const lines = [
-    '### mailguard',
-    '',
-    `${plural(s.checked, 'message')} checked: ${s.pass} pass, ${s.warn} warn, ${s.block} block, ${s.error} error${s.notRead > 0 ? `; ${plural(s.notRead, 'file')} not read (not mail)` : ''}`,
-    '',
-  ];
-  const rows: string[] = [];
-  for (const r of report.results) {
-    if (r.findings.length === 0) continue;
-    for (const f of r.findings) {
-      const where = describeWhere(f);
-      rows.push(`| ${VERDICT_ICONS[r.verdict]} | ${cell(r.source)} | ${cell(where)} | \`${f.code}\` | ${f.severity} | ${cell(describeFinding(f, { redact: options.redact }))} |`);
-    }
-  }
-  if (rows.length > 0) {
-    lines.push('| verdict | message | where | code | severity | finding |', '|---|---|---|---|---|---|', ...rows, '');
-  } else {
-    lines.push('No findings.', '');
-  }
-  if (report.notRead.length > 0) {
-    lines.push('| not read | what it is |', '|---|---|', ...report.notRead.map((f) => `| ${cell(f.path)} | ${cell(f.kind)} |`), '');
-  }
+  const lines = stepSummaryHead(report.summary);
+  const rows = report.results.flatMap((r) => stepSummaryRows(r, options));
+  if (rows.length > 0) lines.push(...STEP_SUMMARY_TABLE_HEAD, ...rows, '');
+  else lines.push('No findings.', '');
+  lines.push(...notReadTable(report.notRead));
   return `${lines.join('\n')}\n`;
 }
+
+/** The same summary result by result (see ReportStream): every row, then what surrounds them. */
+export const streamGithubStepSummary: StreamFormatter = (options) => {
+  let anyRows = false;
+  const text = (lines: string[]) => lines.map((line) => `${line}\n`).join('');
+  return {
+    result(r) {
+      const rows = stepSummaryRows(r, options);
+      if (rows.length > 0) anyRows = true;
+      return text(rows);
+    },
+    finish(summary, notRead) {
+      return {
+        head: text([...stepSummaryHead(summary), ...(anyRows ? STEP_SUMMARY_TABLE_HEAD : [])]),
+        tail: text([...(anyRows ? [''] : ['No findings.', '']), ...notReadTable(notRead)]),
+      };
+    },
+  };
+};

@@ -2,7 +2,7 @@
 
 import type { MessageResult } from '../result.js';
 import { describeFinding, fieldName, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
-import { MAX_NOT_READ_NAMED, type Formatter } from './report.js';
+import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type NotReadFile, type Report, type StreamFormatter } from './report.js';
 
 /** The styles the human formats use. A chalk instance is one (the CLI passes `new Chalk({ level })`). */
 export interface Painter {
@@ -65,70 +65,99 @@ const NOT_INFERRED: Record<string, string> = {
 };
 
 export const formatHuman: Formatter = (report, options) => {
+  const lines: string[] = [];
+  for (const r of report.results) lines.push(...humanResultLines(r, options));
+  lines.push(...humanTotalsLines(report.summary, report.notRead, lines.length > 0, options));
+  return `${lines.join('\n')}\n`;
+};
+
+/** The same report result by result (see ReportStream). */
+export const streamHuman: StreamFormatter = (options) => {
+  let anyLines = false;
+  return {
+    result(r) {
+      const lines = humanResultLines(r, options);
+      if (lines.length === 0) return '';
+      anyLines = true;
+      return `${lines.join('\n')}\n`;
+    },
+    finish(summary, notRead) {
+      const lines = humanTotalsLines(summary, notRead, anyLines, options);
+      return { head: '', tail: lines.length > 0 ? `${lines.join('\n')}\n` : '' };
+    },
+  };
+};
+
+/** One message's lines (none for a pass with --quiet). */
+function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   const p = painter(options.color);
   const lines: string[] = [];
   const fix = options.fixCommand ?? 'mailguard fix';
-  for (const r of report.results) {
-    if (options.quiet && r.verdict === 'pass') continue;
-    const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
-    lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}`);
-    for (const f of r.findings) {
-      const sev = f.severity === 'error' ? p.red('error  ') : f.severity === 'warning' ? p.yellow('warning') : p.dim('info   ');
-      const at = f.line !== undefined ? p.dim(` (line ${f.line}${f.jsonPath !== undefined ? `, ${f.jsonPath}` : ''})`) : '';
-      lines.push(`  ${sev} ${f.code}: ${describeFinding(f, { redact: options.redact })}${at}`);
-      const examples = findingExamples(f);
-      if (examples.length > 0) {
-        const shown = examples.slice(0, MAX_HUMAN_EXAMPLES);
-        const more =
-          f.code === 'EXPOSED_RECIPIENTS' || f.code === 'ADDRESS_LIST_IN_BODY' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || f.code === 'EXPOSED_ATTENDEES'
-            ? f.args.externalAddresses - shown.length
-            : examples.length - shown.length;
-        lines.push(`          ${p.dim('e.g.')} ${formatAddressList(shown, options.redact)}${more > 0 ? p.dim(` and ${more} more`) : ''}`);
-      }
-    }
-    if (r.verdict !== 'error' && r.recipients.hidden.length > 0) {
-      lines.push(`  ${p.dim(`${r.recipients.hidden.length} envelope recipient(s) not shown in the header (Bcc-style)`)}`);
-    }
-    if (r.internal.inferred && (r.recipients.externalAddresses > 0 || r.internal.notInferred !== undefined)) {
-      const d = r.internal.domains.length > 0 ? `${r.internal.domains.join(', ')} (exactly; not their other subdomains)` : `none, so every address is external (${NOT_INFERRED[r.internal.notInferred ?? 'no-sender']})`;
-      const from = r.internal.inferredFrom !== undefined && r.internal.inferredFrom !== 'from' ? ` (${fieldName(r.internal.inferredFrom)})` : '';
-      lines.push(`  ${p.dim(`internal domain inferred from the sender${from}: ${d}; set internalDomains or --internal-domain to be sure`)}`);
-    }
-    const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
-    const inAttachment = unfixableByRewrite(r.findings);
-    // Cases mailguard fix refuses: suggesting its command would only lead to a second refusal.
-    const unfixable = inAttachment
-      ? inAttachment
-      : !exposure
-      ? undefined
-      : r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER')
-        ? 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first'
-        : exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.fields.some((f) => f.startsWith('resent-'))
-          ? 'resent messages are not rewritten: fix the original message, or resend one copy per recipient'
-          : undefined;
-    if (unfixable) {
-      lines.push(`  ${p.dim('fix:')} ${unfixable}`);
-    } else if (exposure && r.source !== '-' && !r.source.includes('#')) {
-      const strategy = exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.sensitive ? 'split' : 'bcc';
-      lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${strategy}`);
-    } else if (exposure?.jsonPath !== undefined) {
-      lines.push(`  ${p.dim('fix:')} in ${exposure.jsonPath}, move the external addresses to "bcc", or give each recipient a message object of its own`);
-    } else if (exposure) {
-      lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient (${fix} --strategy split)`);
+  if (options.quiet && r.verdict === 'pass') return lines;
+  const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
+  lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}`);
+  for (const f of r.findings) {
+    const sev = f.severity === 'error' ? p.red('error  ') : f.severity === 'warning' ? p.yellow('warning') : p.dim('info   ');
+    const at = f.line !== undefined ? p.dim(` (line ${f.line}${f.jsonPath !== undefined ? `, ${f.jsonPath}` : ''})`) : '';
+    lines.push(`  ${sev} ${f.code}: ${describeFinding(f, { redact: options.redact })}${at}`);
+    const examples = findingExamples(f);
+    if (examples.length > 0) {
+      const shown = examples.slice(0, MAX_HUMAN_EXAMPLES);
+      const more =
+        f.code === 'EXPOSED_RECIPIENTS' || f.code === 'ADDRESS_LIST_IN_BODY' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || f.code === 'EXPOSED_ATTENDEES'
+          ? f.args.externalAddresses - shown.length
+          : examples.length - shown.length;
+      lines.push(`          ${p.dim('e.g.')} ${formatAddressList(shown, options.redact)}${more > 0 ? p.dim(` and ${more} more`) : ''}`);
     }
   }
-  const s = report.summary;
-  if (s.checked !== 1 || lines.length === 0 || s.notRead > 0) {
-    if (lines.length > 0) lines.push('');
+  if (r.verdict !== 'error' && r.recipients.hidden.length > 0) {
+    lines.push(`  ${p.dim(`${r.recipients.hidden.length} envelope recipient(s) not shown in the header (Bcc-style)`)}`);
+  }
+  if (r.internal.inferred && (r.recipients.externalAddresses > 0 || r.internal.notInferred !== undefined)) {
+    const d = r.internal.domains.length > 0 ? `${r.internal.domains.join(', ')} (exactly; not their other subdomains)` : `none, so every address is external (${NOT_INFERRED[r.internal.notInferred ?? 'no-sender']})`;
+    const from = r.internal.inferredFrom !== undefined && r.internal.inferredFrom !== 'from' ? ` (${fieldName(r.internal.inferredFrom)})` : '';
+    lines.push(`  ${p.dim(`internal domain inferred from the sender${from}: ${d}; set internalDomains or --internal-domain to be sure`)}`);
+  }
+  const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+  const inAttachment = unfixableByRewrite(r.findings);
+  // Cases mailguard fix refuses: suggesting its command would only lead to a second refusal.
+  const unfixable = inAttachment
+    ? inAttachment
+    : !exposure
+    ? undefined
+    : r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER')
+      ? 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first'
+      : exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.fields.some((f) => f.startsWith('resent-'))
+        ? 'resent messages are not rewritten: fix the original message, or resend one copy per recipient'
+        : undefined;
+  if (unfixable) {
+    lines.push(`  ${p.dim('fix:')} ${unfixable}`);
+  } else if (exposure && r.source !== '-' && !r.source.includes('#')) {
+    const strategy = exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.sensitive ? 'split' : 'bcc';
+    lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${strategy}`);
+  } else if (exposure?.jsonPath !== undefined) {
+    lines.push(`  ${p.dim('fix:')} in ${exposure.jsonPath}, move the external addresses to "bcc", or give each recipient a message object of its own`);
+  } else if (exposure) {
+    lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient (${fix} --strategy split)`);
+  }
+  return lines;
+}
+
+/** The lines after the messages': the totals (left out after the lines of a single message) and the files not read. */
+function humanTotalsLines(s: Report['summary'], notRead: readonly NotReadFile[], anyLines: boolean, options: FormatOptions): string[] {
+  const p = painter(options.color);
+  const lines: string[] = [];
+  if (s.checked !== 1 || !anyLines || s.notRead > 0) {
+    if (anyLines) lines.push('');
     const parts = [`${s.pass} pass`, `${s.warn} warn`, `${s.block} block`, `${s.error} error`];
-    const notRead = s.notRead > 0 ? `; ${s.notRead} file${s.notRead === 1 ? '' : 's'} not read (not mail)` : '';
-    lines.push(`${s.checked} message${s.checked === 1 ? '' : 's'} checked: ${parts.join(', ')}${notRead}`);
+    const notReadCount = s.notRead > 0 ? `; ${s.notRead} file${s.notRead === 1 ? '' : 's'} not read (not mail)` : '';
+    lines.push(`${s.checked} message${s.checked === 1 ? '' : 's'} checked: ${parts.join(', ')}${notReadCount}`);
   }
-  if (report.notRead.length > 0) {
-    const shown = report.notRead.slice(0, MAX_NOT_READ_NAMED);
+  if (notRead.length > 0) {
+    const shown = notRead.slice(0, MAX_NOT_READ_NAMED);
     lines.push(p.dim(`Not mail, not read (name them with --input FORMAT to read them anyway):`));
     for (const f of shown) lines.push(p.dim(`  ${printable(f.path)} (${f.kind})`));
-    if (report.notRead.length > shown.length) lines.push(p.dim(`  and ${report.notRead.length - shown.length} more`));
+    if (notRead.length > shown.length) lines.push(p.dim(`  and ${notRead.length - shown.length} more`));
   }
-  return `${lines.join('\n')}\n`;
-};
+  return lines;
+}

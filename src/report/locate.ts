@@ -26,7 +26,7 @@ export function findingField(f: Finding): string | undefined {
 }
 
 /** How important a finding is: errors first, then exposure by size, then the rest. */
-function weight(f: Finding): number {
+export function findingWeight(f: Finding): number {
   let w = f.severity === 'error' ? 1_000_000_000 : 0;
   if (f.code === 'UNREADABLE_MESSAGE') w += 500_000_000;
   if (f.code === 'EXPOSED_RECIPIENTS') w += 100_000_000 + Math.min(f.args.parties, 99_999) * 1000;
@@ -43,7 +43,7 @@ export interface LocatedFinding {
 export function findingsByImportance(results: readonly MessageResult[]): LocatedFinding[] {
   const all: Array<LocatedFinding & { order: number }> = [];
   for (const result of results) for (const finding of result.findings) all.push({ result, finding, order: all.length });
-  all.sort((a, b) => weight(b.finding) - weight(a.finding) || a.order - b.order);
+  all.sort((a, b) => findingWeight(b.finding) - findingWeight(a.finding) || a.order - b.order);
   return all.map(({ result, finding }) => ({ result, finding }));
 }
 

@@ -26,6 +26,11 @@ export function summarise(results: readonly MessageResult[], notRead = 0): Repor
   return summary;
 }
 
+/** Totals kept while results are written one at a time (the same fields, in the same order, as `summarise`). */
+export function emptySummary(): Report['summary'] {
+  return { checked: 0, pass: 0, warn: 0, block: 0, error: 0, notRead: 0 };
+}
+
 export function createReport(results: MessageResult[], notRead: NotReadFile[] = []): Report {
   return { results, summary: summarise(results, notRead.length), notRead };
 }
@@ -42,3 +47,18 @@ export interface FormatOptions {
 }
 
 export type Formatter = (report: Report, options: FormatOptions) => string;
+
+/**
+ * A format written result by result, so a report's memory does not grow with the number of
+ * messages: `result` turns each result into its text as it is produced (the caller keeps that
+ * text, in order, outside the heap), and `finish` gives what goes before and after it once the
+ * totals are known. head + every result's text + tail is byte for byte what the format's
+ * Formatter writes for the same report. A format whose order is not the input's (GitHub
+ * annotations: the most important first) keeps only what it will show, and writes it at `finish`.
+ */
+export interface ReportStream {
+  result(r: MessageResult): string;
+  finish(summary: Report['summary'], notRead: readonly NotReadFile[]): { head: string; tail: string };
+}
+
+export type StreamFormatter = (options: FormatOptions) => ReportStream;

@@ -10,7 +10,8 @@ import type { MessageResult } from '../result.js';
 import { explainCode, explanationMarkdown, explanationText } from './explain.js';
 import { findingField, resultFile } from './locate.js';
 import { describeFinding, FINDING_TITLES } from './messages.js';
-import type { Formatter, FormatOptions, Report } from './report.js';
+import { jsonArrayAround, jsonArrayElement } from './json-pieces.js';
+import type { Formatter, FormatOptions, NotReadFile, Report, StreamFormatter } from './report.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -189,3 +190,22 @@ export function toSarif(report: Report, options: Pick<FormatOptions, 'redact'> &
 }
 
 export const formatSarif: Formatter = (report, options) => `${JSON.stringify(toSarif(report, options), null, 2)}\n`;
+
+/** The same log result by result (see ReportStream): each finding's result, then what surrounds them. */
+export const streamSarif: StreamFormatter = (options) => {
+  const index = new Map(rules().map((rule, i) => [rule.id, i]));
+  let count = 0;
+  return {
+    result(r) {
+      let text = '';
+      for (const f of r.findings) text += jsonArrayElement(toResult(r, f, index, options), 3, count++);
+      return text;
+    },
+    finish(summary: Report['summary'], notRead: readonly NotReadFile[]) {
+      const doc = JSON.stringify(toSarif({ results: [], summary, notRead: [...notRead] }, options), null, 2);
+      // runs[0].results: a key of the run object, three levels in.
+      const { open, close } = jsonArrayAround(doc, 'results', 3, count);
+      return { head: open, tail: `${close}\n` };
+    },
+  };
+};

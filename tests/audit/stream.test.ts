@@ -1,10 +1,18 @@
-// A Sent folder is audited in bounded memory: peak RSS does not follow the mbox size.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+// A Sent folder is audited in bounded memory: peak RSS does not follow the mbox size, and the
+// incidents handed out one by one (the CLI spools them) make the same documents as keeping them.
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { checkMessage } from '../../src/analyse.js';
+import { createAudit, WORST_INCIDENTS as WORST } from '../../src/audit/aggregate.js';
+import { auditCsvPieces, formatAuditCsv } from '../../src/audit/csv.js';
+import { formatAuditHtml, formatAuditHtmlFrom } from '../../src/audit/html.js';
+import { auditHumanPieces, formatAuditHuman } from '../../src/audit/human.js';
+import { auditJsonPieces, formatAuditJson } from '../../src/audit/json.js';
+import { createPolicy } from '../../src/policy/policy.js';
+import { FIXTURES, runCli } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mailguard-audit-stream-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -52,3 +60,47 @@ describe('audit streams an mbox', () => {
     expect(b.rssKb - a.rssKb).toBeLessThan(40 * 1024);
   });
 });
+
+describe('audit with its incidents handed out (what the CLI spools) makes the same documents', () => {
+  it('same summary, worst list, first rows and every format, redacted or not, with files not read', () => {
+    const policy = createPolicy({ internalDomains: ['corp.example'] });
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.eml')).sort();
+    const results = files.map((f) => checkMessage(readFileSync(path.join(FIXTURES, f)), policy, { source: f }));
+    for (const keepFirst of [0, 3]) {
+      const whole = createAudit({ keepFirst });
+      const spooled: unknown[] = [];
+      const streaming = createAudit({ keepFirst, onIncident: (i) => spooled.push(JSON.parse(JSON.stringify(i))) });
+      // Three rounds: equal exposure counts, so the worst list's ties are tested.
+      for (let round = 0; round < 3; round++) {
+        results.forEach((r, k) => {
+          const meta = { id: `${round}${k}`.padStart(16, '0'), date: k % 5 === 0 ? undefined : new Date(Date.UTC(2025, (k + round) % 12, 1 + k)), subject: `s${k} <x${k}@customer.test>` };
+          whole.add(r, meta);
+          streaming.add(r, meta);
+        });
+      }
+      for (const audit of [whole, streaming]) for (let n = 0; n < 104; n++) audit.notMail({ path: `img${n}.png`, kind: 'PNG image' });
+      const a = whole.finish();
+      const b = streaming.finish();
+      expect(a.incidents.length).toBeGreaterThan(WORST);
+      expect(b.incidents).toEqual([]);
+      expect(b.summary).toEqual(a.summary);
+      expect(spooled).toEqual(a.incidents);
+      expect(b.kept).toEqual(a.kept);
+      const incidents = spooled as typeof a.incidents;
+      for (const redact of [true, false]) {
+        const o = { redact };
+        expect(auditJsonPieces.head(b.summary, o) + incidents.map((i, k) => auditJsonPieces.incident(i, k, o)).join('') + auditJsonPieces.tail(b.summary)).toBe(formatAuditJson(a, o));
+        expect(auditCsvPieces.head() + incidents.map((i) => auditCsvPieces.incident(i, o)).join('') + auditCsvPieces.tail(b.summary)).toBe(formatAuditCsv(a, o));
+        const h = { redact, color: false as const };
+        expect(auditHumanPieces.head(b.summary, b.kept.worst, h) + incidents.map((i) => auditHumanPieces.incident(i, h)).join('')).toBe(formatAuditHuman(a, h));
+        if (keepFirst > 0) {
+          const page = { redact, generatedAt: '2026-12-04T00:00:00Z', inputs: ['x'] };
+          // The page lists the first MAX_HTML_INCIDENT_ROWS; kept here: the first 3, so compare up to the list.
+          const cut = (s: string) => s.replace(/<h2>All incidents[\s\S]*$/, '');
+          expect(cut(formatAuditHtmlFrom(b.summary, b.kept, page))).toBe(cut(formatAuditHtml(a, page)));
+        }
+      }
+    }
+  });
+});
+

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCheckArgs } from '../../src/cli/check-args.js';
 import { MailguardError } from '../../src/errors.js';
 import { FORMAT_OPTION, formatChoices, formatsHelp, formatsMarkdown, formatsOf, formatterFor, OUTPUT_FORMATS, type FormatCommand } from '../../src/report/formats.js';
-import { FORMATTERS, PUBLIC_FORMATS } from '../../src/report/index.js';
+import { FORMATTERS, PUBLIC_FORMATS, STREAM_FORMATTERS } from '../../src/report/index.js';
 import { ROOT } from '../helpers/cli.js';
 
 const COMMANDS = Object.keys(FORMAT_OPTION) as FormatCommand[];
@@ -111,5 +111,11 @@ describe('help and README text', () => {
       return;
     }
     expect(block![2]).toBe(formatsMarkdown());
+  });
+});
+
+describe('streamed check formats', () => {
+  it('every check format of the registry can also be written result by result (the CLI streams them)', () => {
+    expect(Object.keys(STREAM_FORMATTERS).sort()).toEqual(formatChoices('check').sort());
   });
 });

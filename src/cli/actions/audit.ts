@@ -1,13 +1,15 @@
 // mailguard audit: inputs (header blocks, mbox streamed) -> core check -> incidents -> reports.
-// Results are dropped as soon as they are counted; only incidents are kept.
+// Results are dropped as soon as they are counted; incidents go to a spool (memory, then a
+// private temporary file) as they are found and are read back for each report, so memory does not
+// grow with the messages or the incidents (issue 19).
 
 import { writeFile } from 'node:fs/promises';
 import { checkMessage, unreadableResult } from '../../analyse.js';
-import { createAudit, type AuditOptions } from '../../audit/aggregate.js';
-import { csvCell, formatAuditCsv } from '../../audit/csv.js';
-import { formatAuditHtml } from '../../audit/html.js';
-import { formatAuditHuman } from '../../audit/human.js';
-import { formatAuditJson } from '../../audit/json.js';
+import { createAudit, type AuditIncident, type AuditOptions } from '../../audit/aggregate.js';
+import { auditCsvPieces, csvCell } from '../../audit/csv.js';
+import { formatAuditHtmlFrom, MAX_HTML_INCIDENT_ROWS } from '../../audit/html.js';
+import { auditHumanPieces } from '../../audit/human.js';
+import { auditJsonPieces } from '../../audit/json.js';
 import { breachReport, describeIncident, formatBreachJson, formatBreachMarkdown, formatIncidentCsv, formatIncidentHuman, formatIncidentJson, incidentId, type IncidentDetail } from '../../audit/incident.js';
 import { parseRangeDate, readAuditMeta } from '../../audit/meta.js';
 import { MailguardError } from '../../errors.js';
@@ -16,16 +18,54 @@ import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../i
 import { resolveImapCredentials } from '../imap-credentials.js';
 import type { AuditFlags } from '../commands/audit.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveRedact, writeReport } from '../output.js';
+import { resolveRedact, writeReport, writeReportPieces } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
+import { createSpool, type Spool } from '../spool.js';
 import { colors, createProgress } from '../terminal.js';
 
-async function writeExport(file: string, text: string, what: string): Promise<void> {
+async function writeExport(file: string, text: string | AsyncIterable<string | Uint8Array>, what: string): Promise<void> {
   try {
-    await writeFile(file, text);
+    if (typeof text === 'string') await writeFile(file, text);
+    else await writeReportPieces(text, file);
   } catch (err) {
-    throw new MailguardError('EUSAGE', `cannot write the ${what} to ${file}: ${(err as Error).message}`, { hint: 'Check that the directory exists and is writable.' });
+    const wrapped = `cannot write the report to ${file}: `;
+    if (err instanceof MailguardError && !err.message.startsWith(wrapped)) throw err;
+    const reason = (err as Error).message.startsWith(wrapped) ? (err as Error).message.slice(wrapped.length) : (err as Error).message;
+    throw new MailguardError('EUSAGE', `cannot write the ${what} to ${file}: ${reason}`, { hint: 'Check that the directory exists and is writable.' });
   }
+}
+
+/** The incidents written to the spool (one JSON line each), read back in order. */
+async function* readIncidents(spool: Spool): AsyncGenerator<AuditIncident> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const piece of spool.read()) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    // JSON.stringify escapes line breaks inside strings: each raw LF ends an incident.
+    for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
+      yield JSON.parse(data.toString('utf8', start, nl)) as AuditIncident;
+      start = nl + 1;
+    }
+    rest = Buffer.from(data.subarray(start));
+  }
+}
+
+/** A report's head, each incident read back, and its tail. */
+async function* aroundIncidents(head: string, each: (i: AuditIncident, index: number) => string, tail: string, spool: Spool): AsyncGenerator<string> {
+  if (head !== '') yield head;
+  let index = 0;
+  let text = '';
+  for await (const incident of readIncidents(spool)) {
+    text += each(incident, index++);
+    // Gathered into pieces of a useful size: one write per incident would be slow.
+    if (text.length >= 1 << 16) {
+      yield text;
+      text = '';
+    }
+  }
+  if (text !== '') yield text;
+  if (tail !== '') yield tail;
 }
 
 /** The `audit` section of the config file: `{ "redact": true|false }` for every audit output. */
@@ -73,12 +113,26 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
     throw new MailguardError('EUSAGE', `--incident takes an incident ID of 16 hex digits, as the audit lists it (got "${flags.incident}").`);
   }
   const foundAt = flags.found !== undefined ? parseRangeDate(flags.found, '--since') : new Date();
-  const wanted = flags.incident?.toLowerCase();
   // Parsed now: a bad URL or a password in it is refused before anything is read.
   for (const p of paths) if (isImapUrl(p)) parseImapUrl(p, process.env);
   const settings = await resolveSettings(flags);
   const section = auditSection(settings.config.sections.audit, flags.config ?? settings.configPath ?? 'config');
   const configuredRedact = section.redact ?? settings.config.redact;
+  const spool = createSpool();
+  try {
+    return await auditWith(paths, flags, settings, options, configuredRedact, foundAt, spool);
+  } finally {
+    await spool.close();
+  }
+}
+
+async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<ReturnType<typeof resolveSettings>>, options: AuditOptions, configuredRedact: boolean | undefined, foundAt: Date, spool: Spool): Promise<number> {
+  const wanted = flags.incident?.toLowerCase();
+  // Incidents found by the last message, written to the spool before the next one is read
+  // (the detail of one incident, --incident, needs none of them).
+  const found: string[] = [];
+  options.onIncident = flags.incident !== undefined ? () => undefined : (incident) => found.push(`${JSON.stringify(incident)}\n`);
+  if (flags.html !== undefined) options.keepFirst = MAX_HTML_INCIDENT_ROWS;
   const audit = createAudit(options);
   const progress = createProgress('audited');
   const skipped: NotMailFile[] = [];
@@ -110,6 +164,8 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
         }
       }
       audit.add(result, meta);
+      for (const line of found) await spool.write(line);
+      found.length = 0;
     }
     progress.tick(++read, total !== undefined && total >= read ? total : undefined);
   }
@@ -124,22 +180,25 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   // The people of an incident are shown only when --no-redact asks for it, whatever the config says.
   if (flags.incident !== undefined) return writeIncident(detail, flags, flags.redact !== false, foundAt, incomplete);
 
+  const { summary, kept } = report;
   const redact = resolveRedact(flags.redact, configuredRedact, false);
-  if (flags.csv !== undefined) await writeExport(flags.csv, formatAuditCsv(report, { redact }), 'CSV export');
+  const csv = () => aroundIncidents(auditCsvPieces.head(), (i) => auditCsvPieces.incident(i, { redact }), auditCsvPieces.tail(summary), spool);
+  if (flags.csv !== undefined) await writeExport(flags.csv, csv(), 'CSV export');
   if (flags.html !== undefined) {
-    const html = formatAuditHtml(report, { redact: resolveRedact(flags.redact, configuredRedact, true), generatedAt: new Date().toISOString(), inputs: paths });
+    const html = formatAuditHtmlFrom(summary, kept, { redact: resolveRedact(flags.redact, configuredRedact, true), generatedAt: new Date().toISOString(), inputs: paths });
     await writeExport(flags.html, html, 'HTML report');
   }
+  const human = { redact, color: flags.output === undefined && colors(flags.color) };
   const text =
     flags.format === 'json'
-      ? formatAuditJson(report, { redact })
+      ? aroundIncidents(auditJsonPieces.head(summary, { redact }), (i, index) => auditJsonPieces.incident(i, index, { redact }), auditJsonPieces.tail(summary), spool)
       : flags.format === 'csv'
-        ? formatAuditCsv(report, { redact })
-        : formatAuditHuman(report, { redact, color: flags.output === undefined && colors(flags.color) });
-  const code = incomplete ? EXIT.ERROR : report.summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
+        ? csv()
+        : aroundIncidents(auditHumanPieces.head(summary, kept.worst, human), (i) => auditHumanPieces.incident(i, human), '', spool);
+  const code = incomplete ? EXIT.ERROR : summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
   // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
   process.exitCode = code;
-  await writeReport(text, flags.output);
+  await writeReportPieces(text, flags.output);
   return code;
 }
 

@@ -7,13 +7,14 @@ import { MailguardError } from '../../errors.js';
 import { BODY_SCAN_CODES } from '../../findings.js';
 import { relocateComposedToCampaign, relocateToCampaign } from '../../io/campaign.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
-import { githubStepSummary } from '../../report/github.js';
-import { createReport, FORMATTERS, PUBLIC_FORMATS } from '../../report/index.js';
+import { streamGithubStepSummary } from '../../report/github.js';
+import { emptySummary, PUBLIC_FORMATS, STREAM_FORMATTERS, type Report } from '../../report/index.js';
 import type { MessageResult } from '../../result.js';
 import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
-import { appendStepSummary, resolveRedact, writeReport } from '../output.js';
+import { appendStepSummary, resolveRedact, writeReportPieces } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
+import { createSpool, type Spool } from '../spool.js';
 import { colors, createProgress } from '../terminal.js';
 import { programName } from '../program-name.js';
 
@@ -26,14 +27,11 @@ export function inputSpecs(paths: string[]): string[] {
   return ['-'];
 }
 
-/** Exit code for a set of results. */
-export function exitCodeFor(results: readonly MessageResult[], maxWarnings: number | undefined): number {
-  if (results.some((r) => r.verdict === 'error')) return EXIT.ERROR;
-  if (results.some((r) => r.verdict === 'block')) return EXIT.VIOLATION;
-  if (maxWarnings !== undefined) {
-    const warnings = results.reduce((n, r) => n + r.findings.filter((f) => f.severity === 'warning').length, 0);
-    if (warnings > maxWarnings) return EXIT.VIOLATION;
-  }
+/** Exit code from the totals and the number of warning findings (results are not kept). */
+export function exitCodeFor(summary: Report['summary'], warnings: number, maxWarnings: number | undefined): number {
+  if (summary.error > 0) return EXIT.ERROR;
+  if (summary.block > 0) return EXIT.VIOLATION;
+  if (maxWarnings !== undefined && warnings > maxWarnings) return EXIT.VIOLATION;
   return EXIT.OK;
 }
 
@@ -67,18 +65,74 @@ function relativePath(file: string, workspace: string | undefined, cwd: string):
   return file;
 }
 
+type Settings = Awaited<ReturnType<typeof resolveSettings>>;
+
+/**
+ * Each result is formatted as it is produced and its text kept in a spool (memory, then a private
+ * temporary file), never the result itself; the report is written once the totals that open it
+ * are known. Memory is bounded by the largest message, not by the number of messages (issue 19).
+ */
 export async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
-  const formatter = FORMATTERS[flags.format];
-  if (!formatter) {
-    throw new MailguardError('EUSAGE', `the ${flags.format} format is not available in this build.`, { hint: `Available: ${Object.keys(FORMATTERS).join(', ')}.` });
+  const stream = STREAM_FORMATTERS[flags.format];
+  if (!stream) {
+    throw new MailguardError('EUSAGE', `the ${flags.format} format is not available in this build.`, { hint: `Available: ${Object.keys(STREAM_FORMATTERS).join(', ')}.` });
   }
   const settings = await resolveSettings(flags);
   const specs = inputSpecs(paths);
-  const results: MessageResult[] = [];
-  const progress = createProgress('checked');
+  const publicFormat = PUBLIC_FORMATS.has(flags.format);
+  const redact = resolveRedact(flags.redact, settings.config.redact, publicFormat);
+  const report = stream({
+    redact,
+    color: flags.format === 'human' && flags.output === undefined && colors(flags.color),
+    quiet: flags.quiet === true,
+    fixCommand: `${programName()} fix`,
+  });
+  const stepSummaryFile = flags.format === 'github' ? process.env.GITHUB_STEP_SUMMARY : undefined;
+  const stepSummary = stepSummaryFile ? streamGithubStepSummary({ redact, color: false }) : undefined;
+  const spool = createSpool();
+  const stepSpool = stepSummary ? createSpool() : undefined;
+  try {
+    const summary = emptySummary();
+    let warnings = 0;
+    const skipped: NotMailFile[] = [];
+    const progress = createProgress('checked');
+    for await (const result of checkInputs(specs, flags, settings, skipped)) {
+      if (publicFormat) relativeToWorkspace(result, process.env.GITHUB_WORKSPACE, process.cwd());
+      await spool.write(report.result(result));
+      if (stepSummary) await stepSpool!.write(stepSummary.result(result));
+      summary.checked++;
+      summary[result.verdict]++;
+      for (const f of result.findings) if (f.severity === 'warning') warnings++;
+      progress.tick(summary.checked);
+    }
+    progress.done();
+    if (publicFormat) for (const f of skipped) f.path = relativePath(f.path, process.env.GITHUB_WORKSPACE, process.cwd());
+    // Files found that are not mail are named in the report itself, in every format.
+    summary.notRead = skipped.length;
+    const code = exitCodeFor(summary, warnings, flags.maxWarnings ?? settings.config.maxWarnings);
+    // Set before writing: when the reader closes the pipe early (`check ... | head`), main.ts exits
+    // on EPIPE with process.exitCode, and a blocked message must not come out as 0.
+    process.exitCode = code;
+    await writeReportPieces(around(report.finish(summary, skipped), spool), flags.output);
+    if (stepSummary) await appendStepSummary(stepSummaryFile!, around(stepSummary.finish(summary, skipped), stepSpool!));
+    return code;
+  } finally {
+    await spool.close();
+    await stepSpool?.close();
+  }
+}
+
+/** A report's head, the spooled text of its results, and its tail. */
+async function* around({ head, tail }: { head: string; tail: string }, spool: Spool): AsyncGenerator<string | Uint8Array> {
+  if (head !== '') yield head;
+  yield* spool.read();
+  if (tail !== '') yield tail;
+}
+
+/** Every input checked, one result at a time. */
+async function* checkInputs(specs: string[], flags: CheckFlags, settings: Settings, skipped: NotMailFile[]): AsyncGenerator<MessageResult> {
   // The body scan reads past the header only where the header promises text or an attachment it opens.
   const scan = settings.bodyScan !== undefined && BODY_SCAN_CODES.some((c) => settings.policy.rules[c] !== 'off');
-  const skipped: NotMailFile[] = [];
   const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan, skipped };
   if (flags.input) readOptions.format = flags.input;
   if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
@@ -86,7 +140,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     if (isFailure(item)) {
       const failed = unreadableResult(item.source, item.failure.reason, item.failure.detail);
       if (item.path !== undefined) failed.file = item.path;
-      results.push(failed);
+      yield failed;
     } else {
       const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) options.envelope = item.envelope;
@@ -98,30 +152,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
         result = c.modelOrigins ? relocateToCampaign(result, c.modelOrigins, c.jsonPath) : relocateComposedToCampaign(result, item.bytes, c.origins, c.jsonPath, c.messageLine);
       }
       if (item.path !== undefined) result.file = item.path;
-      results.push(result);
+      yield result;
     }
-    progress.tick(results.length);
   }
-  progress.done();
-  if (PUBLIC_FORMATS.has(flags.format)) {
-    for (const r of results) relativeToWorkspace(r, process.env.GITHUB_WORKSPACE, process.cwd());
-    for (const f of skipped) f.path = relativePath(f.path, process.env.GITHUB_WORKSPACE, process.cwd());
-  }
-  // Files found that are not mail are named in the report itself, in every format.
-  const report = createReport(results, skipped);
-  const human = flags.format === 'human';
-  const redact = resolveRedact(flags.redact, settings.config.redact, PUBLIC_FORMATS.has(flags.format));
-  const text = formatter(report, {
-    redact,
-    color: human && flags.output === undefined && colors(flags.color),
-    quiet: flags.quiet === true,
-    fixCommand: `${programName()} fix`,
-  });
-  const code = exitCodeFor(results, flags.maxWarnings ?? settings.config.maxWarnings);
-  // Set before writing: when the reader closes the pipe early (`check ... | head`), main.ts exits
-  // on EPIPE with process.exitCode, and a blocked message must not come out as 0.
-  process.exitCode = code;
-  await writeReport(text, flags.output);
-  if (flags.format === 'github' && process.env.GITHUB_STEP_SUMMARY) await appendStepSummary(process.env.GITHUB_STEP_SUMMARY, githubStepSummary(report, { redact }));
-  return code;
 }
