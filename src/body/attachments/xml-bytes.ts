@@ -14,8 +14,8 @@
 import { decodeXmlEntities } from './xml.js';
 
 /** Text-range flags: what a run of text holds, found while looking for its end. */
-export const HAS_AT = 1;
-export const HAS_AMP = 2;
+const HAS_AT = 1;
+const HAS_AMP = 2;
 
 export interface ByteXmlHandler {
   /** An opening tag: its name [nameStart, nameEnd), attributes in [nameEnd, tagEnd). */
