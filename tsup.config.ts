@@ -8,6 +8,8 @@ const LIBRARY = {
   smtp: 'src/proxy/index.ts',
   // mailguard/nodemailer: the compile plugin (the pure core only; no SMTP server).
   nodemailer: 'src/plugin/nodemailer.ts',
+  // mailguard/milter: the milter server (protocol v6) for a process that embeds it.
+  milter: 'src/milter/index.ts',
 };
 
 const common = {

@@ -132,6 +132,48 @@ describe('the milter server', () => {
     expect(events.some((e) => e.event === 'warning' && /a message was open for more than 200 ms/.test(e.message))).toBe(true);
   });
 
+  it('closes a silent connection and one stopped mid-packet after the idle timeout, with a log line each, while a busy one is served', async () => {
+    const idleTimeoutMs = 1000;
+    const { server, events } = await start({ idleTimeoutMs });
+    const busy = await connect(server.address);
+    busy.send([OPTNEG]);
+    await busy.read(['optneg']);
+    let busyClosed = false;
+    void busy.closed().then(() => (busyClosed = true));
+    const started = Date.now();
+    const silent = await connect(server.address);
+    const stalled = await connect(server.address);
+    // A HEADER packet that announces 100 bytes and sends 5: the rest never comes.
+    stalled.raw(Buffer.from([0, 0, 0, 100, 0x4c, 0x46, 0x72, 0x6f, 0x6d]));
+    const closedAt: number[] = [];
+    const both = Promise.all([silent.closed(), stalled.closed()].map((p) => p.then(() => closedAt.push(Date.now() - started))));
+    let done = false;
+    void both.then(() => (done = true));
+    // The busy connection speaks every 150 ms (well inside the timeout) until the other two are closed.
+    let answered = 0;
+    for (let n = 0; !done; n++) {
+      busy.send([...message(n % 2 === 1, n), { kind: 'abort' }]);
+      const last = (await busy.read(['accept', 'replycode'])).pop();
+      expect(last?.kind).toBe(n % 2 === 1 ? 'replycode' : 'accept');
+      answered++;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await both;
+    // Generous bounds only: not before the timeout, and not forever after it.
+    for (const t of closedAt) {
+      expect(t).toBeGreaterThanOrEqual(idleTimeoutMs * 0.8);
+      expect(t).toBeLessThan(30_000);
+    }
+    expect(answered).toBeGreaterThan(2);
+    const idle = events.filter((e) => e.event === 'warning' && /closing an idle MTA connection/.test(e.message));
+    expect(idle).toHaveLength(2);
+    // The busy connection is still served after the other two were closed.
+    busy.send([...message(false, 999), { kind: 'abort' }]);
+    expect((await busy.read(['accept'])).pop()).toEqual({ kind: 'accept' });
+    expect(busyClosed).toBe(false);
+    busy.end();
+  });
+
   it('past the connection limit, new connections are closed at once and logged', async () => {
     const { server, events } = await start({ maxConnections: 2 });
     const a = await connect(server.address);

@@ -12,6 +12,7 @@ const ENTRIES = [
   ['mailguard', ['checkMessage', 'createPolicy', 'parseAddressList', 'rewriteToBcc', 'MailguardError']],
   ['mailguard/nodemailer', ['mailguard', 'ExposedRecipientsError', 'guardMailData']],
   ['mailguard/smtp', ['startProxy', 'hashPassword', 'parseAuthFile']],
+  ['mailguard/milter', ['startMilter', 'parseMilterListen', 'formatListen']],
 ] as const;
 
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string>; files: string[] };
