@@ -8,6 +8,7 @@ import { TextDecoder } from 'node:util';
 import { readHeaderBlock, unfold, type HeaderBlock } from '../message/header-block.js';
 import { MAX_ATTACHMENT_BYTES } from '../limits.js';
 import { attachmentFormat, type AttachmentFormat } from './attachment-kind.js';
+import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 
 const require = createRequire(import.meta.url);
 
@@ -190,6 +191,7 @@ export function decodeHeaderText(latin1: string): string {
   let text = latin1;
   if (/[\x80-\xff]/.test(text)) text = Buffer.from(text, 'latin1').toString('utf8');
   if (text.includes('=?')) {
+    if (onlyUtf8Words(text)) return decodeUtf8Words(text);
     if (!decodeWords) {
       const libmime = require('libmime') as { decodeWords(s: string): string };
       decodeWords = (s) => libmime.decodeWords(s); // a method: it needs its object

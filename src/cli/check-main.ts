@@ -10,16 +10,18 @@ import { exitQuietlyOnEpipe, reportError } from './report-error.js';
 
 setProgramName(invocationName(process.argv));
 
+// No top-level await: this file is built as CommonJS (dist/check.cjs, see tsup.config.ts).
 const fast = process.env.MAILGUARD_NO_FAST_PATH !== '1' ? parseCheckArgs(process.argv.slice(3)) : undefined;
 if (fast) {
   exitQuietlyOnEpipe();
-  try {
-    process.exitCode = await runCheck(fast.paths, fast.flags);
-  } catch (err) {
-    reportError(err);
-  }
+  runCheck(fast.paths, fast.flags).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    reportError,
+  );
 } else {
-  // A computed specifier: the bundler leaves it alone, so the full CLI stays its own file.
+  // A computed specifier: the bundler leaves it alone, so the full CLI stays its own (ESM) file.
   const cli = './cli.js';
-  await import(cli);
+  void import(cli);
 }
