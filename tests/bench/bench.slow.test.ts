@@ -1,4 +1,6 @@
 // The bench script runs end to end on tiny inputs and prints the documented results shape.
+// Bench work, so `npm run test:slow` (run by .ci/run), not `npm test` (it starts Dovecot, the
+// proxy and send, and takes a minute or more on two cores).
 // Never a timed assertion here: speed is measured by `npm run bench`, not by `npm test`.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
