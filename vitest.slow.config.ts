@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Tests that take minutes or are load runs by nature: `npm run test:slow`, run by .ci/run; not
 // part of npm test. pre-commit installing the hooks from a clone, the bench on tiny inputs, the
-// kill -9 load run of send, the proxy splitting a 2-MiB message to 300 organisations.
+// kill -9 load run of send.
 export default defineConfig({
   test: {
     include: ['tests/**/*.slow.test.ts'],
