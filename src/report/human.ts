@@ -62,6 +62,7 @@ const NOT_INFERRED: Record<string, string> = {
   'public-suffix': 'the sender\'s domain is a public suffix such as com, co.uk or github.io',
   'consumer-provider': 'the sender uses a consumer mail provider',
   'several-authors': 'From names several authors and no Sender',
+  'not-internal-in-every-profile': 'the sender\'s domain is not internal under every profile that applies',
 };
 
 export const formatHuman: Formatter = (report, options) => {

@@ -48,7 +48,7 @@ export interface JsonResult {
   internalDomainsInferred: boolean;
   /** With inference: the field it was read from (from, sender, resent-from, resent-sender). */
   internalDomainsInferredFrom?: string;
-  /** With inference and no internal domain: why (no-sender, address-literal, public-suffix, consumer-provider, several-authors); nothing is internal. */
+  /** With inference and no internal domain: why (no-sender, address-literal, public-suffix, consumer-provider, several-authors, not-internal-in-every-profile); nothing is internal. */
   internalDomainsNotInferred?: string;
   envelope?: { mailFrom: string; rcptTo: string[] };
 }
