@@ -215,8 +215,12 @@ export function stricterPolicy(a: Policy, b: Policy): Policy {
     const lost = (merged.sensitive && !p.sensitive) || p.publicLists.some((l) => listIntersection([l], publicLists).length === 0);
     if (lost) rules.EXPOSED_RECIPIENTS = stricterRuleSetting(rules.EXPOSED_RECIPIENTS, raised)!;
   }
+  // The cap matters only where something is inferred from the sender, or a cap came in; else the
+  // lists above already say exactly what both count as internal.
+  const internal = merged.internalDomains!;
+  if (internal.length > 0) merged.trustedDomains = merged.trustedDomains!.filter((d) => !internal.some((i) => domainMatches(d, i)));
   const cap = capA === undefined ? capB : capB === undefined ? capA : domainIntersection(capA, capB);
-  if (cap !== undefined) merged.internalWithin = cap;
+  if (cap !== undefined && (internal.length === 0 || a.internalWithin !== undefined || b.internalWithin !== undefined)) merged.internalWithin = cap;
   const bodyScan = a.bodyScan ?? b.bodyScan;
   if (bodyScan) merged.bodyScan = bodyScan;
   return createPolicy(merged);

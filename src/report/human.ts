@@ -72,7 +72,8 @@ export const formatHuman: Formatter = (report, options) => {
   for (const r of report.results) {
     if (options.quiet && r.verdict === 'pass') continue;
     const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
-    lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}`);
+    const profile = r.profile !== undefined ? ` ${p.dim(`[profile ${r.profile}]`)}` : '';
+    lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}${profile}`);
     for (const f of r.findings) {
       const sev = f.severity === 'error' ? p.red('error  ') : f.severity === 'warning' ? p.yellow('warning') : p.dim('info   ');
       const at = f.line !== undefined ? p.dim(` (line ${f.line}${f.jsonPath !== undefined ? `, ${f.jsonPath}` : ''})`) : '';

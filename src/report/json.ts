@@ -1,6 +1,7 @@
 // The JSON report: a contract. Field names do not change within a version; new fields may be added.
 
 import type { Finding } from '../findings.js';
+import { DEFAULT_PROFILE } from '../policy/config.js';
 import type { Verdict } from '../result.js';
 import { describeFinding } from './messages.js';
 import { maskAddress, maskParty, maskText } from './redact.js';
@@ -51,6 +52,8 @@ export interface JsonResult {
   /** With inference and no internal domain: why (no-sender, address-literal, public-suffix, consumer-provider, several-authors, not-internal-in-every-profile); nothing is internal. */
   internalDomainsNotInferred?: string;
   envelope?: { mailFrom: string; rcptTo: string[] };
+  /** The profile whose policy applied (`default`: the top level; `a+b`: a merged with the stricter b). */
+  profile: string;
 }
 
 export interface JsonReport {
@@ -103,6 +106,7 @@ export function toJsonReport(report: Report, options: Pick<FormatOptions, 'redac
         },
         internalDomains: r.internal.domains,
         internalDomainsInferred: r.internal.inferred,
+        profile: r.profile ?? DEFAULT_PROFILE,
       };
       if (r.internal.inferredFrom !== undefined) out.internalDomainsInferredFrom = r.internal.inferredFrom;
       if (r.internal.notInferred !== undefined) out.internalDomainsNotInferred = r.internal.notInferred;
