@@ -10,7 +10,7 @@ import { loadConfig, type LoadedConfig } from '../io/config-file.js';
 import type { OnViolation } from '../decide/modes.js';
 import type { MailguardConfig } from '../policy/config.js';
 import { createPolicy, DEFAULT_POLICY, type Policy, type RuleSetting } from '../policy/policy.js';
-import { bindOnViolation, createProfiles, type Profile, type Profiles } from '../policy/profiles.js';
+import { bindOnViolation, buildProfiles, type Profile, type Profiles } from '../policy/profiles.js';
 
 export interface PolicyFlags {
   config?: string;
@@ -141,29 +141,12 @@ export function settingsFromConfig(loaded: LoadedConfig, flags: PolicyFlags): Re
   if (bodyScan) partial.bodyScan = bodyScan;
   const policy = createPolicy(partial);
   const where = flags.config ?? loaded.path ?? 'configuration';
-  const profiles = (loaded.config.profiles ?? []).map((p, i): Profile => {
-    const own: Partial<Policy> = { ...loaded.config.policy, ...p.policy, rules: { ...(loaded.config.policy.rules ?? {}), ...(p.policy.rules ?? {}) } };
-    // A threshold the profile sets alone must not clash with the one it inherits (as with flags).
-    for (const [warn, block] of [['warnAt', 'blockAt'], ['warnAddressesAt', 'blockAddressesAt']] as const) {
-      const w = p.policy[warn];
-      const b = p.policy[block];
-      if (b !== undefined && w === undefined && (own[warn] ?? DEFAULT_POLICY[warn]) > b) own[warn] = b;
-      if (w !== undefined && b === undefined && (own[block] ?? DEFAULT_POLICY[block]) < w) own[block] = w;
-    }
+  const profiles = buildProfiles(policy, loaded.config.policy, loaded.config.profiles ?? [], where, (own) => {
     const merged = applyPolicyFlags(own, flags);
     if (bodyScan) merged.bodyScan = bodyScan;
-    let profilePolicy: Policy;
-    try {
-      profilePolicy = createPolicy(merged);
-    } catch (err) {
-      if (err instanceof MailguardError) throw new MailguardError(err.code, `${where}: profiles[${i}] ("${p.name}"): ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {});
-      throw err;
-    }
-    const profile: Profile = { name: p.name, match: p.match, policy: profilePolicy };
-    if (p.onViolation !== undefined) profile.onViolation = p.onViolation;
-    return profile;
+    return merged;
   });
-  const result: ResolvedSettings = { policy, config: loaded.config, profiles: createProfiles(policy, profiles) };
+  const result: ResolvedSettings = { policy, config: loaded.config, profiles };
   if (loaded.path !== undefined) result.configPath = loaded.path;
   if (bodyScan) result.bodyScan = bodyScan;
   return result;
@@ -185,6 +168,15 @@ export function resolveOnViolation(flag: OnViolation | undefined, section: OnVio
  */
 export function profilesForCommand(profiles: Profiles, flag: OnViolation | undefined, section: OnViolation | undefined, config: Pick<MailguardConfig, 'onViolation'>, check?: (mode: OnViolation, profile: Profile) => void): Profiles {
   const bound = bindOnViolation(profiles, (own) => flag ?? own ?? section ?? config.onViolation ?? 'block');
-  if (check) for (const p of [bound.default, ...bound.list]) check(p.onViolation!, p);
+  if (check) {
+    for (const p of [bound.default, ...bound.list]) {
+      try {
+        check(p.onViolation!, p);
+      } catch (err) {
+        if (!(err instanceof MailguardError) || p === bound.default) throw err;
+        throw new MailguardError(err.code, `profile "${p.name}": ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {});
+      }
+    }
+  }
   return bound;
 }

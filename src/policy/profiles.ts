@@ -16,8 +16,9 @@ import { parseMessage } from '../message/parse-message.js';
 import type { OnViolation } from '../decide/modes.js';
 import type { FindingCode } from '../findings.js';
 import { domainMatches } from './classify.js';
-import { DEFAULT_PROFILE, type MatchAttribute, type ProfileMatch } from './config.js';
-import { createPolicy, type Policy, type RuleSetting } from './policy.js';
+import { MailguardError } from '../errors.js';
+import { DEFAULT_PROFILE, type MatchAttribute, type ProfileConfig, type ProfileMatch } from './config.js';
+import { createPolicy, DEFAULT_POLICY, type Policy, type RuleSetting } from './policy.js';
 
 export { DEFAULT_PROFILE, PROFILE_MATCH_KEYS, type MatchAttribute, type ProfileMatch } from './config.js';
 
@@ -70,6 +71,39 @@ export interface ResolvedProfile {
 /** Builds the profiles from the top-level policy and each profile's own, both complete. */
 export function createProfiles(top: Policy, profiles: readonly Profile[] = []): Profiles {
   return { default: { name: DEFAULT_PROFILE, match: {}, policy: top }, list: profiles.map((p) => ({ ...p })) };
+}
+
+/**
+ * A profile's policy before it is completed: the top level, then the profile's keys (rules merged
+ * per code). A threshold the profile sets alone does not clash with the one it inherits: blockAt
+ * 2 under a top-level warnAt 3 brings warnAt down to 2 (as one flag does on the command line).
+ */
+export function profilePartial(top: Partial<Policy>, own: Partial<Policy>): Partial<Policy> {
+  const merged: Partial<Policy> = { ...top, ...own, rules: { ...(top.rules ?? {}), ...(own.rules ?? {}) } };
+  for (const [warn, block] of [['warnAt', 'blockAt'], ['warnAddressesAt', 'blockAddressesAt']] as const) {
+    const w = own[warn];
+    const b = own[block];
+    if (b !== undefined && w === undefined && (merged[warn] ?? DEFAULT_POLICY[warn]) > b) merged[warn] = b;
+    if (w !== undefined && b === undefined && (merged[block] ?? DEFAULT_POLICY[block]) < w) merged[block] = w;
+  }
+  return merged;
+}
+
+/** Builds the profiles of a configuration: each profile's partial (profilePartial, then `finish`, e.g. the command-line flags) completed by createPolicy; errors name the profile. */
+export function buildProfiles(top: Policy, topPartial: Partial<Policy>, configs: readonly ProfileConfig[], where: string, finish: (partial: Partial<Policy>) => Partial<Policy> = (p) => p): Profiles {
+  const list = configs.map((p, i): Profile => {
+    let policy: Policy;
+    try {
+      policy = createPolicy(finish(profilePartial(topPartial, p.policy)));
+    } catch (err) {
+      if (err instanceof MailguardError) throw new MailguardError(err.code, `${where}: profiles[${i}] ("${p.name}"): ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {});
+      throw err;
+    }
+    const profile: Profile = { name: p.name, match: p.match, policy };
+    if (p.onViolation !== undefined) profile.onViolation = p.onViolation;
+    return profile;
+  });
+  return createProfiles(top, list);
 }
 
 /** The profiles with every on-violation mode made concrete for one adapter: `mode(own)` gets the profile's own (undefined for none). */

@@ -17,6 +17,8 @@ export interface SpoolRecord {
   findings?: string[];
   /** The exit status the caller was given. */
   exitStatus: number;
+  /** The profile whose policy applied (configuration `profiles`). */
+  profile?: string;
 }
 
 /** Writes the message and its record; returns the path of the .eml file. */

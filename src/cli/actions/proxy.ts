@@ -5,7 +5,7 @@ import { MailguardError } from '../../errors.js';
 import type { ProxyEvent, ProxyOptions } from '../../proxy/server.js';
 import type { ProxyFlags } from '../commands/proxy.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { profilesForCommand, resolveOnViolation, resolveSettings } from '../policy-options.js';
 import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
 import { PROXY_MODES, type ViolationAction } from '../../proxy/decide.js';
 
@@ -24,6 +24,7 @@ function humanLine(e: ProxyEvent): string {
     case 'transaction': {
       const parts = [e.time, e.action, `verdict=${e.verdict}`, `from=${e.from}`, `rcpt=${e.recipients}`, `size=${e.size}`];
       if (e.user) parts.push(`user=${e.user}`);
+      if (e.profile) parts.push(`profile=${e.profile}`);
       if (e.findings.length) parts.push(`findings=${e.findings.join(',')}`);
       if (e.parts) parts.push(`parts=${e.parts}`);
       if (e.delivered !== undefined) parts.push(`delivered=${e.delivered}`);
@@ -90,6 +91,8 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   const write = flags.log === 'json' ? (e: ProxyEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : (e: ProxyEvent) => process.stdout.write(`${humanLine(e)}\n`);
 
   const options: ProxyOptions = { host, port, upstream, policy: settings.policy, onViolation: onViolation as ViolationAction, log: write, logAddresses: flags.logAddresses === true };
+  // Each profile's mode: --on-violation, then the profile's own, then proxy.onViolation, then the top level (checked by startProxy).
+  options.profiles = profilesForCommand(settings.profiles, flags.onViolation, section.onViolation, settings.config);
   if (flags.authFile) options.auth = await loadAuthFile(flags.authFile);
   if (flags.allowUnauthenticated) options.allowUnauthenticated = true;
   if (flags.tlsKey && flags.tlsCert) options.tls = { key: await readPem(flags.tlsKey, 'key'), cert: await readPem(flags.tlsCert, 'certificate') };

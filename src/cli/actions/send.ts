@@ -18,7 +18,8 @@ import type { Verdict } from '../../result.js';
 import type { SendFlags } from '../commands/send.js';
 import { EXIT } from '../exit-codes.js';
 import { writeReport } from '../output.js';
-import { resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { profilesForCommand, resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { messageIdentity as senderIdentity, resolveProfile } from '../../policy/profiles.js';
 import { writeSkippedNote } from '../skipped-note.js';
 import { createProgress } from '../terminal.js';
 import { inputSpecs } from './check.js';
@@ -51,6 +52,10 @@ export interface SendResult {
   /** Findings reported: the blocking ones, or the warnings of a message sent anyway. */
   findings: Finding[];
   rewrite?: 'bcc' | 'split';
+  /** The profile whose policy and mode applied (`default`: the top level); absent when the message could not be read. */
+  profile?: string;
+  /** The on-violation mode that applied (the profile's). */
+  onViolation?: OnViolation;
   reason?: string;
   hint?: string;
   transactions: SendTransaction[];
@@ -89,8 +94,7 @@ async function relaySettings(flags: SendFlags, config: Awaited<ReturnType<typeof
 /** What send can carry out (hold needs a hold queue: the milter has Postfix's). */
 const SEND_CAPABILITIES = { name: 'mailguard send', modes: ADAPTER_MODES.send };
 
-function validate(flags: SendFlags, mode: OnViolation, sensitive: boolean, configuredFrom: string | undefined): string | undefined {
-  assertOnViolation(mode, { sensitive }, SEND_CAPABILITIES);
+function validate(flags: SendFlags, configuredFrom: string | undefined): string | undefined {
   const given = flags.from ?? configuredFrom;
   if (given === undefined) return undefined;
   if (given === '' || given === '<>') return '';
@@ -111,7 +115,9 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const settings = await resolveSettings(flags);
   const section = parseSendConfig(settings.config.sections.send, settings.configPath ?? 'configuration');
   const mode: OnViolation = resolveOnViolation(flags.onViolation, section.onViolation, settings.config);
-  const mailFrom = validate(flags, mode, settings.policy.sensitive, section.from);
+  // Each profile's mode, checked at start-up: a profile send cannot carry out is refused before any message.
+  const profiles = profilesForCommand(settings.profiles, flags.onViolation, section.onViolation, settings.config, (m, p) => assertOnViolation(m, p.policy, SEND_CAPABILITIES));
+  const mailFrom = validate(flags, section.from);
   const relayOptions = flags.dryRun ? undefined : await relaySettings(flags, settings.config, section);
   const specs = inputSpecs(paths);
   const { decideDelivery } = await import('../../decide/index.js');
@@ -184,10 +190,12 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: 'only the header of this message could be read', transactions: [] };
         return;
       }
-      const decideOptions: Parameters<typeof decideDelivery>[2] = { onViolation: mode, source: item.source, lineOffset: item.lineOffset };
+      // The sender's profile: the envelope sender send was given (--from, send.from, a transcript's MAIL FROM) before From.
+      const profile = resolveProfile(profiles, senderIdentity(bytes, { envelopeFrom: mailFrom || item.envelope?.mailFrom }));
+      const decideOptions: Parameters<typeof decideDelivery>[2] = { onViolation: profile.onViolation!, source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) decideOptions.envelope = item.envelope;
       if (mailFrom !== undefined) decideOptions.mailFrom = mailFrom;
-      const plan: DeliveryDecision = decideDelivery(bytes, settings.policy, decideOptions);
+      const plan: DeliveryDecision = decideDelivery(bytes, profile.policy, decideOptions);
       const sending = plan.action === 'send' || plan.action === 'rewrite' || plan.action === 'split';
       const result: SendResult = {
         source: item.source,
@@ -195,6 +203,8 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         action: plan.action === 'block' || plan.action === 'hold' ? 'blocked' : plan.action === 'refuse' ? 'refused' : flags.dryRun ? 'dry-run' : 'sent',
         // A Bcc field is stripped before sending, so its warning does not apply to what is sent.
         findings: sending ? plan.result.findings.filter((f) => f.severity === 'warning' && f.code !== 'BCC_HEADER_PRESENT').concat(plan.blocking) : plan.blocking,
+        profile: profile.name,
+        onViolation: profile.onViolation!,
         transactions: [],
       };
       if (plan.rewrite) result.rewrite = plan.rewrite.strategy;
@@ -275,7 +285,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const text =
     flags.format === 'json'
       ? `${JSON.stringify({ version: SEND_JSON_VERSION, onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal ?? null, stopped: stoppedBy ?? null, interrupted, results: results.map((r) => (redact ? redactResult(r) : r)), summary }, null, 2)}\n`
-      : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, interrupted, journal: flags.journal });
+      : formatHuman(results, summary, { redact, quiet: flags.quiet === true, dryRun: flags.dryRun === true, stoppedBy, interrupted, journal: flags.journal, profiled: profiles.list.length > 0 });
   const code =
     results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined || interrupted
       ? EXIT.ERROR
@@ -346,7 +356,7 @@ function redactResult(r: SendResult): SendResult {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function formatHuman(results: SendResult[], summary: SendSummary, options: { redact: boolean; quiet: boolean; dryRun: boolean; stoppedBy: string | undefined; interrupted: boolean; journal: string | undefined }): string {
+function formatHuman(results: SendResult[], summary: SendSummary, options: { redact: boolean; quiet: boolean; dryRun: boolean; stoppedBy: string | undefined; interrupted: boolean; journal: string | undefined; profiled?: boolean }): string {
   const a = (x: string) => (options.redact ? maskAddress(x) : x);
   const lines: string[] = [];
   for (const r of results) {
@@ -393,6 +403,7 @@ function formatHuman(results: SendResult[], summary: SendSummary, options: { red
         break;
       }
     }
+    if (options.profiled && r.profile !== undefined) lines.push(`  profile ${r.profile} (on violation: ${r.onViolation})`);
     for (const f of r.findings) lines.push(`  ${f.severity} ${f.code}: ${describeFinding(f, { redact: options.redact, context: 'send' })}`);
   }
   if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');

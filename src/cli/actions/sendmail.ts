@@ -22,8 +22,9 @@ import { failureDetail, SYSEXIT, sysexitForDelivery } from '../../sendmail/exit-
 import { readSendmailMessage } from '../../sendmail/read-message.js';
 import { spoolMessage, type SpoolRecord } from '../../sendmail/spool.js';
 import { jsonErrorPosition, type LoadedConfig } from '../../io/config-file.js';
-import { parseConfig } from '../../policy/config.js';
-import { resolveOnViolation, settingsFromConfig } from '../policy-options.js';
+import { DEFAULT_PROFILE, parseConfig } from '../../policy/config.js';
+import { messageIdentity, resolveProfile, type Profiles } from '../../policy/profiles.js';
+import { profilesForCommand, resolveOnViolation, settingsFromConfig } from '../policy-options.js';
 
 const NAME = 'mailguard-sendmail';
 
@@ -88,14 +89,18 @@ Examples:
     < message.eml
 `;
 
+/** The user running the drop-in, as the system knows it (the profiles' authUser). */
+function loginUser(): string | undefined {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.LOGNAME ?? process.env.USER;
+  }
+}
+
 /** user@host as sendmail uses it when nothing names a sender; only with a host name that has a domain. */
 function loginSender(): string | undefined {
-  let user: string | undefined;
-  try {
-    user = os.userInfo().username;
-  } catch {
-    user = process.env.LOGNAME ?? process.env.USER;
-  }
+  const user = loginUser();
   const host = os.hostname();
   return user && host.includes('.') ? `${user}@${host}` : undefined;
 }
@@ -158,8 +163,8 @@ function findingLines(result: MessageResult, severity: 'error' | 'warning'): str
   return result.findings.filter((f) => f.severity === severity).map((f) => `  ${f.code}: ${describeFinding(f, { redact: true })}`);
 }
 
-function blockText(decision: DeliveryDecision, onViolation: OnViolation): string {
-  const lines = [`${NAME}: message not sent: blocked by policy.`, ...decision.blocking.map((f) => `  ${f.code}: ${describeFinding(f, { redact: true })}`)];
+function blockText(decision: DeliveryDecision, onViolation: OnViolation, profile: string): string {
+  const lines = [`${NAME}: message not sent: blocked by policy${profile !== DEFAULT_PROFILE ? ` (profile ${profile})` : ''}.`, ...decision.blocking.map((f) => `  ${f.code}: ${describeFinding(f, { redact: true })}`)];
   if (decision.reason && decision.reason.code !== 'policy') lines.push(`  The ${onViolation} rewrite was not done: ${describeDeliveryReason(decision.reason)}.`);
   else if (onViolation === 'block') {
     lines.push('  Put the external recipients in Bcc, or set "onViolation": "bcc" or "split" (or --on-violation) to let mailguard rewrite such messages.');
@@ -245,7 +250,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   // 1. Configuration, before reading anything: a bad setup fails fast with 78. Only the system
   // file counts; nothing is discovered from the working directory (a cloned repository's
   // package.json must not switch the guard off).
-  let setup: { policy: Policy; onViolation: OnViolation; spool: string | undefined; from: string | undefined; transport: Transport };
+  let setup: { policy: Policy; onViolation: OnViolation; profiles: Profiles; spool: string | undefined; from: string | undefined; transport: Transport };
   try {
     const loaded = await loadSystemConfig(io.env);
     const settings = settingsFromConfig(loaded, {});
@@ -254,6 +259,8 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     setup = {
       policy: settings.policy,
       onViolation: resolveOnViolation(undefined, section.onViolation, settings.config),
+      // Each profile's mode, checked here: a profile the drop-in cannot carry out fails with 78 at once.
+      profiles: profilesForCommand(settings.profiles, undefined, section.onViolation, settings.config, (m, p) => assertOnViolation(m, p.policy, SENDMAIL_CAPABILITIES)),
       spool: section.spool,
       from: section.from,
       transport: resolveTransport(section, resolveSmtp, settings.config, io.env),
@@ -278,6 +285,8 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   // 3. Envelope, check and the on-violation action: all decided before anything is sent.
   let decision: DeliveryDecision;
   let envelope: Envelope | undefined;
+  let profileName = 'default';
+  let onViolation = setup.onViolation;
   try {
     const prepareOptions: Parameters<typeof prepareSendmailMessage>[2] = { now: new Date(), messageIdLocal: `${Date.now().toString(36)}.${randomBytes(8).toString('hex')}.mailguard` };
     if (setup.from !== undefined) prepareOptions.defaultSender = setup.from;
@@ -287,7 +296,12 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     envelope = prepared.envelope;
     if (prepared.added.length > 0) note(`added ${prepared.added.join(', ')}`);
     note(`envelope: from ${prepared.envelope.mailFrom ? maskAddress(prepared.envelope.mailFrom) : '<>'}, ${plural(prepared.envelope.rcptTo.length, 'recipient')}`);
-    decision = decideDelivery(prepared.bytes, setup.policy, { onViolation: setup.onViolation, envelope: prepared.envelope, source: 'stdin' });
+    // The profile: the login user (the system knows it), then the envelope sender, then From.
+    const profile = resolveProfile(setup.profiles, messageIdentity(prepared.bytes, { authUser: loginUser(), envelopeFrom: prepared.envelope.mailFrom }));
+    profileName = profile.name;
+    onViolation = profile.onViolation!;
+    note(`profile: ${profile.name} (on violation: ${onViolation})`);
+    decision = decideDelivery(prepared.bytes, profile.policy, { onViolation, envelope: prepared.envelope, source: 'stdin' });
   } catch (err) {
     io.stderr(errorText(err));
     const status = sysexitFor(err);
@@ -302,11 +316,11 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     return SYSEXIT.DATAERR;
   }
   if (decision.action === 'block' || decision.action === 'refuse' || decision.action === 'hold') {
-    io.stderr(blockText(decision, setup.onViolation));
-    await keep(setup.spool, raw, { reason: 'blocked', detail: decision.reason && decision.reason.code !== 'policy' ? describeDeliveryReason(decision.reason) : 'blocked by policy', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
+    io.stderr(blockText(decision, onViolation, profileName));
+    await keep(setup.spool, raw, { reason: 'blocked', profile: profileName, detail: decision.reason && decision.reason.code !== 'policy' ? describeDeliveryReason(decision.reason) : 'blocked by policy', envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
     return SYSEXIT.DATAERR;
   }
-  if (decision.warnedOnly) io.stderr([`${NAME}: sent although it violates the policy (onViolation: warn):`, ...findingLines(decision.result, 'error')].join('\n') + '\n');
+  if (decision.warnedOnly) io.stderr([`${NAME}: sent although it violates the policy (onViolation: warn${profileName !== DEFAULT_PROFILE ? `, profile ${profileName}` : ''}):`, ...findingLines(decision.result, 'error')].join('\n') + '\n');
   const total = decision.transactionCount;
   if (decision.rewrite) {
     const r = decision.rewrite;
