@@ -109,6 +109,23 @@ describe('check (spawned CLI)', () => {
   });
 });
 
+describe('audit (spawned CLI)', () => {
+  it('names each incident\'s profile and groups incidents by profile', async () => {
+    const r = await runCli(['audit', '--config', configFile, '--format', 'json', path.join(dir, 'clinic.eml'), path.join(dir, 'sales.eml'), path.join(dir, 'press.eml')]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.incidents.map((i: { profile: string; severity: string }) => [i.profile, i.severity])).toEqual([
+      ['clinic', 'error'],
+      ['default', 'warning'],
+    ]);
+    expect(doc.summary.profiles).toEqual([
+      { profile: 'clinic', incidents: 1, exposedAddresses: 4 },
+      { profile: 'default', incidents: 1, exposedAddresses: 4 },
+    ]);
+    const human = await runCli(['audit', '--config', configFile, path.join(dir, 'clinic.eml'), path.join(dir, 'sales.eml'), path.join(dir, 'press.eml')]);
+    expect(human.stdout).toMatch(/Incidents by profile\n {2}clinic: 1 incident, 4 addresses exposed\n {2}default: 1 incident/);
+  });
+});
+
 describe('send (spawned CLI, real SMTP sink)', () => {
   it('blocks the clinic, moves sales to Bcc, sends press as written; JSON names each profile', async () => {
     const before = sink.messages.length;

@@ -49,10 +49,11 @@ export function registerCheck(program: Command): void {
       '  mailguard check outbox/ --internal-domain corp.example --format json\n' +
       '  generate-campaign | mailguard check - --sensitive && send-it\n' +
       '  mailguard check --explain-policy draft.eml --auth-user dr-ann\n\n' +
-      'Profiles: with "profiles" in the configuration, each message is checked with the profile its sender\n' +
-      'selects, and every result names it. The sender is read from From, and from --auth-user and\n' +
-      '--envelope-from (an SMTP transcript\'s MAIL FROM too), which are trusted first: a From that selects\n' +
-      'another profile only makes the policy stricter. --explain-policy shows the choice and the policy.\n',
+      'Profiles: with "profiles" in the configuration, each message is checked with\n' +
+      'the profile its sender selects, and every result names it. The sender is read\n' +
+      'from From, and from --auth-user and --envelope-from (or a transcript\'s MAIL\n' +
+      'FROM), which are trusted first: a From that selects another profile only makes\n' +
+      'the policy stricter. --explain-policy shows the choice and the policy.\n',
   );
   cmd.action(async (paths: string[], flags: CheckFlags) => {
     const { runCheck } = await import('../actions/check.js');
