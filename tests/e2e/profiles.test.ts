@@ -109,6 +109,17 @@ describe('check (spawned CLI)', () => {
   });
 });
 
+describe('fix (spawned CLI)', () => {
+  it('names the draft\'s profile; the clinic\'s draft is not fixed with Bcc, the sales draft is', async () => {
+    const r = await runCli(['fix', '--config', configFile, '--dry-run', '--format', 'json', '--strategy', 'bcc', path.join(dir, 'clinic.eml'), path.join(dir, 'sales.eml')]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results.map((x: { profile: string; action: string }) => [x.profile, x.action])).toEqual([
+      ['clinic', 'refused'],
+      ['default', 'rewritten'],
+    ]);
+  });
+});
+
 describe('audit (spawned CLI)', () => {
   it('names each incident\'s profile and groups incidents by profile', async () => {
     const r = await runCli(['audit', '--config', configFile, '--format', 'json', path.join(dir, 'clinic.eml'), path.join(dir, 'sales.eml'), path.join(dir, 'press.eml')]);
