@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES } from '../helpers/cli.js';
+import { parse } from 'csv-parse/sync';
 
 export const AUDIT_FIXTURES = readdirSync(FIXTURES)
   .filter((f) => f.startsWith('audit-') && f.endsWith('.eml'))
@@ -17,36 +18,7 @@ export function mboxOf(files: string[]): string {
     .join('');
 }
 
-/** Minimal RFC 4180 reader for the tests (quoted cells, doubled quotes, CRLF). */
+/** The rows of a CSV report (csv-parse, the reader notify uses), byte-order mark removed. */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const s = text.replace(/^\ufeff/, '');
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && s[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
+  return parse(text, { bom: true, relax_column_count: true }) as string[][];
 }

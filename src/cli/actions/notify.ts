@@ -4,6 +4,7 @@
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { checkNoticeTemplate, noticeCopies } from '../../audit/notice.js';
 import { MailguardError } from '../../errors.js';
 import { normaliseAddress } from '../../message/address-list.js';
@@ -39,38 +40,16 @@ interface Person {
   internal: boolean;
 }
 
-/** Minimal RFC 4180 reader (quoted cells, doubled quotes, CRLF or LF), BOM removed. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const s = text.replace(/^\ufeff/, '');
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && s[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
+/** RFC 4180 rows of an incident CSV (csv-parse: quoted fields with commas, quotes and line
+ *  breaks, CRLF or LF, a byte-order mark); rows that are all blank are dropped. */
+function parseCsv(text: string, file: string): string[][] {
+  try {
+    return parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+  } catch (err) {
+    throw new MailguardError('EUSAGE', `${file} is not a readable CSV file: ${(err as Error).message}`, {
+      hint: 'Write it again with mailguard audit ... --incident ID --no-redact --format csv.',
+    });
   }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((c) => c.trim() !== ''));
 }
 
 const MASKED = /\*\*\*@/;
@@ -98,7 +77,7 @@ export function readPeople(text: string, file: string): Person[] {
       raw.push({ address: p.address, internal: p.internal === true, where: `incident.exposed[${i}]` });
     });
   } else {
-    const rows = parseCsv(text);
+    const rows = parseCsv(text, file).filter((r) => r.some((c) => c.trim() !== ''));
     const head = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
     const col = head.indexOf('address');
     if (col === -1) throw new MailguardError('EUSAGE', `${file} has no "address" column.`, { hint: 'Use the CSV of mailguard audit ... --incident ID --no-redact --format csv.' });
