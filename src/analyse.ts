@@ -51,6 +51,7 @@ function applyRuleSettings(findings: Finding[], policy: Policy): Finding[] {
     const setting = policy.rules[f.code as FindingCode];
     if (setting === 'off' && f.code !== 'UNREADABLE_MESSAGE') continue;
     if (setting === 'error' || setting === 'warning') out.push({ ...f, severity: setting } as Finding);
+    else if (setting === 'at-least-warning' && f.severity === 'info') out.push({ ...f, severity: 'warning' } as Finding);
     else out.push(f);
   }
   return out;

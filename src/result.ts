@@ -56,4 +56,6 @@ export interface MessageResult {
     notInferred?: NoInferenceReason;
   };
   envelope?: Envelope;
+  /** The profile whose policy checked it (configuration `profiles`; `default` is the top level). Set by the adapter that resolved it. */
+  profile?: string;
 }

@@ -4,6 +4,7 @@
 // few the reports show apart (the worst, the first rows of the HTML page) are kept, so memory does
 // not grow with the incidents either.
 
+import { DEFAULT_PROFILE } from '../policy/config.js';
 import { describeUnreadable } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
 
@@ -34,6 +35,14 @@ export interface AuditIncident {
   fields: string[];
   /** A few of the exposed addresses. */
   examples: string[];
+  /** The profile whose policy checked it (configuration `profiles`; `default` the top level). */
+  profile: string;
+}
+
+export interface AuditProfile {
+  profile: string;
+  incidents: number;
+  exposedAddresses: number;
 }
 
 export interface AuditMonth {
@@ -87,6 +96,8 @@ export interface AuditSummary {
   repeatSenders: AuditSender[];
   /** Indexes into `incidents` of the worst incidents, worst first. */
   worst: number[];
+  /** Incidents grouped by the profile that applied, most incidents first. */
+  profiles: AuditProfile[];
 }
 
 export interface AuditReport {
@@ -161,6 +172,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
   const parties = new Set<string>();
   const months = new Map<string, AuditMonth>();
   const senders = new Map<string, AuditSender>();
+  const profiles = new Map<string, AuditProfile>();
   const unreadableSources: string[] = [];
   const unreadableReasons: string[] = [];
   let messages = 0;
@@ -230,6 +242,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
         severity: finding.severity === 'error' ? 'error' : 'warning',
         fields: finding.args.fields,
         examples: finding.args.examples,
+        profile: result.profile ?? DEFAULT_PROFILE,
       };
       const index = count++;
       if (date !== null) {
@@ -251,6 +264,10 @@ export function createAudit(options: AuditOptions = {}): Audit {
           }
         }
       } else incidents.push(incident);
+      const byProfile = profiles.get(incident.profile) ?? { profile: incident.profile, incidents: 0, exposedAddresses: 0 };
+      byProfile.incidents++;
+      byProfile.exposedAddresses += incident.exposedExternal;
+      profiles.set(incident.profile, byProfile);
       if (date) {
         const key = monthOf(date);
         const m = months.get(key) ?? { month: key, incidents: 0, exposedAddresses: 0 };
@@ -299,6 +316,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
           undatedIncidents,
           repeatSenders: [...senders.values()].filter((s) => s.incidents > 1).sort((a, b) => b.incidents - a.incidents || b.exposedAddresses - a.exposedAddresses || (a.sender < b.sender ? -1 : 1)),
           worst,
+          profiles: [...profiles.values()].sort((a, b) => b.incidents - a.incidents || (a.profile < b.profile ? -1 : 1)),
         },
         incidents,
         kept,

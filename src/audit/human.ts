@@ -84,6 +84,10 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
       out.push(`  ${m.month}  ${bar} ${m.incidents} ${p.dim(`(${plural(m.exposedAddresses, 'address', 'addresses')})`)}`);
     }
     if (s.undatedIncidents > 0) out.push(`  undated  ${s.undatedIncidents}`);
+    if (s.profiles.some((x) => x.profile !== 'default')) {
+      out.push('', p.bold('Incidents by profile'));
+      for (const x of s.profiles) out.push(`  ${x.profile}: ${plural(x.incidents, 'incident')}, ${plural(x.exposedAddresses, 'address', 'addresses')} exposed`);
+    }
     if (s.repeatSenders.length > 0) {
       out.push('', p.bold('Repeat senders'));
       for (const r of s.repeatSenders) out.push(`  ${r.sender}: ${plural(r.incidents, 'incident')}, ${plural(r.exposedAddresses, 'address', 'addresses')} exposed`);

@@ -10,6 +10,7 @@ import { loadConfig, type LoadedConfig } from '../io/config-file.js';
 import type { OnViolation } from '../decide/modes.js';
 import type { MailguardConfig } from '../policy/config.js';
 import { createPolicy, DEFAULT_POLICY, type Policy, type RuleSetting } from '../policy/policy.js';
+import { bindOnViolation, buildProfiles, type Profile, type Profiles } from '../policy/profiles.js';
 
 export interface PolicyFlags {
   config?: string;
@@ -66,7 +67,10 @@ export function addPolicyOptions(cmd: Command): Command {
 }
 
 export interface ResolvedSettings {
+  /** The top-level policy (the `default` profile's). */
   policy: Policy;
+  /** The top level and the configured profiles, each with flags applied (src/policy/profiles.ts). */
+  profiles: Profiles;
   config: MailguardConfig;
   configPath?: string;
   /** Body scan for ADDRESS_LIST_IN_BODY (pass as CheckOptions.body); undefined when it is off. */
@@ -95,9 +99,8 @@ export async function resolveSettings(flags: PolicyFlags, cwd: string = process.
   return settingsFromConfig(await loadConfig(configOptions), flags);
 }
 
-/** The same resolution from a configuration already loaded (the drop-in sendmail's system file). */
-export function settingsFromConfig(loaded: LoadedConfig, flags: PolicyFlags): ResolvedSettings {
-  const partial: Partial<Policy> = { ...loaded.config.policy };
+/** Applies the policy flags to a partial policy (the top level's, or a profile's over it). */
+function applyPolicyFlags(partial: Partial<Policy>, flags: PolicyFlags): Partial<Policy> {
   if (flags.internalDomain?.length) partial.internalDomains = flags.internalDomain;
   if (flags.trustedDomain?.length) partial.trustedDomains = [...(partial.trustedDomains ?? []), ...flags.trustedDomain];
   if (flags.warnAt !== undefined) partial.warnAt = flags.warnAt;
@@ -112,7 +115,6 @@ export function settingsFromConfig(loaded: LoadedConfig, flags: PolicyFlags): Re
   if (flags.warnAddressesAt !== undefined && flags.blockAddressesAt === undefined && (partial.blockAddressesAt ?? defaultBlockAddresses) < flags.warnAddressesAt) partial.blockAddressesAt = flags.warnAddressesAt;
   if (flags.blockAddressesAt !== undefined && flags.warnAddressesAt === undefined && (partial.warnAddressesAt ?? defaultWarnAddresses) > flags.blockAddressesAt) partial.warnAddressesAt = flags.blockAddressesAt;
   if (flags.publicList?.length) partial.publicLists = [...(partial.publicLists ?? []), ...flags.publicList];
-  checkThresholdOrder(partial, flags, loaded);
   if (flags.sensitive) partial.sensitive = true;
   if (flags.rule?.length) {
     const rules: Partial<Record<string, RuleSetting>> = { ...(partial.rules ?? {}) };
@@ -123,10 +125,28 @@ export function settingsFromConfig(loaded: LoadedConfig, flags: PolicyFlags): Re
     }
     partial.rules = rules;
   }
+  return partial;
+}
+
+/**
+ * The same resolution from a configuration already loaded (the drop-in sendmail's system file).
+ * Each profile is the top level, then the profile's keys (rules merged per code), then the flags:
+ * a flag is the last word for every profile.
+ */
+export function settingsFromConfig(loaded: LoadedConfig, flags: PolicyFlags): ResolvedSettings {
+  const partial = applyPolicyFlags({ ...loaded.config.policy }, flags);
+  checkThresholdOrder(partial, flags, loaded);
   // In the policy, so every command that checks whole messages (fix, send, proxy) gets the rule.
   const bodyScan = resolveBodyScan(loaded.config.sections.bodyScan, flags, flags.config ?? loaded.path ?? 'config');
   if (bodyScan) partial.bodyScan = bodyScan;
-  const result: ResolvedSettings = { policy: createPolicy(partial), config: loaded.config };
+  const policy = createPolicy(partial);
+  const where = flags.config ?? loaded.path ?? 'configuration';
+  const profiles = buildProfiles(policy, loaded.config.policy, loaded.config.profiles ?? [], where, (own) => {
+    const merged = applyPolicyFlags(own, flags);
+    if (bodyScan) merged.bodyScan = bodyScan;
+    return merged;
+  });
+  const result: ResolvedSettings = { policy, config: loaded.config, profiles };
   if (loaded.path !== undefined) result.configPath = loaded.path;
   if (bodyScan) result.bodyScan = bodyScan;
   return result;
@@ -138,4 +158,25 @@ export function settingsFromConfig(loaded: LoadedConfig, flags: PolicyFlags): Re
  */
 export function resolveOnViolation(flag: OnViolation | undefined, section: OnViolation | undefined, config: Pick<MailguardConfig, 'onViolation'>): OnViolation {
   return flag ?? section ?? config.onViolation ?? 'block';
+}
+
+/**
+ * The profiles with each one's on-violation mode made concrete for a command: the flag, then the
+ * profile's own, then the command's section, then the top level, then `block`. `check` (each
+ * mode it can do) is asked at start-up for every profile, so a profile an adapter cannot carry
+ * out is refused before the first message.
+ */
+export function profilesForCommand(profiles: Profiles, flag: OnViolation | undefined, section: OnViolation | undefined, config: Pick<MailguardConfig, 'onViolation'>, check?: (mode: OnViolation, profile: Profile) => void): Profiles {
+  const bound = bindOnViolation(profiles, (own) => flag ?? own ?? section ?? config.onViolation ?? 'block');
+  if (check) {
+    for (const p of [bound.default, ...bound.list]) {
+      try {
+        check(p.onViolation!, p);
+      } catch (err) {
+        if (!(err instanceof MailguardError) || p === bound.default) throw err;
+        throw new MailguardError(err.code, `profile "${p.name}": ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {});
+      }
+    }
+  }
+  return bound;
 }

@@ -7,6 +7,7 @@ import { ADAPTER_MODES } from '../decide/modes.js';
 import type { Finding } from '../findings.js';
 import type { Envelope } from '../message/envelope.js';
 import type { Policy } from '../policy/policy.js';
+import { messageIdentity, resolveProfile, type Profiles, type ResolvedProfile } from '../policy/profiles.js';
 import { blockReply, REPLIES, stopReply, type SmtpReply } from '../proxy/replies.js';
 import type { MilterReply } from './codec.js';
 import { applyHeaderEdits, planHeaderEdits, sameHeader, type HeaderEdit, type MilterField } from './header-edits.js';
@@ -21,6 +22,11 @@ export function decideForMilter(bytes: Uint8Array, policy: Policy, onViolation: 
   return decideDelivery(bytes, policy, { onViolation, envelope, source: 'milter' });
 }
 
+/** The sender's profile: the {auth_authen} user, then MAIL FROM, then the From of the header the MTA holds. */
+export function milterProfile(bytes: Uint8Array, profiles: Profiles, envelope: Envelope, authUser: string | undefined): ResolvedProfile {
+  return resolveProfile(profiles, messageIdentity(bytes, { authUser, envelopeFrom: envelope.mailFrom }));
+}
+
 
 export interface MilterAnswer {
   replies: MilterReply[];
@@ -30,11 +36,15 @@ export interface MilterAnswer {
   verdict: string;
   findings: string[];
   edits: number;
+  /** The profile whose policy and mode applied. */
+  profile: string;
 }
 
 export interface AnswerOptions {
-  policy: Policy;
-  onViolation: MilterViolationAction;
+  /** The profiles, each with its mode; the sender's is resolved per message. */
+  profiles: Profiles;
+  /** The SMTP AUTH user Postfix passed ({auth_authen}), if any. */
+  authUser?: string;
   /** SMFIP_HDR_LEADSPC was negotiated. */
   leadingSpace: boolean;
   /** The MTA allows header changes (SMFIF_CHGHDRS and SMFIF_ADDHDRS). */
@@ -62,8 +72,9 @@ export class MilterCapabilityError extends Error {}
  * sent it and `bytes` the message rebuilt from it (fields, blank line, body if collected).
  */
 export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array, envelope: Envelope, o: AnswerOptions): MilterAnswer {
-  const d = decideForMilter(bytes, o.policy, o.onViolation, envelope);
-  const base = { verdict: d.result.verdict, findings: d.result.findings.map((f) => f.code) };
+  const profile = milterProfile(bytes, o.profiles, envelope, o.authUser);
+  const d = decideForMilter(bytes, profile.policy, profile.onViolation as MilterViolationAction, envelope);
+  const base = { verdict: d.result.verdict, findings: d.result.findings.map((f) => f.code), profile: profile.name };
   const reject = (r: SmtpReply, action: 'blocked' | 'rejected'): MilterAnswer => ({ ...base, replies: [replyCode(r)], action, reply: `${r.code} ${r.text}`, edits: 0 });
 
   switch (d.action) {

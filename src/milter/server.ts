@@ -6,6 +6,8 @@ import { lstat, chmod, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { MailguardError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
+import { DEFAULT_PROFILE } from '../policy/config.js';
+import { bindOnViolation, createProfiles, type Profile, type Profiles } from '../policy/profiles.js';
 import { proxyPolicy } from '../proxy/server.js';
 import { maskAddress } from '../report/redact.js';
 import { encodeReply, MilterProtocolError, PacketDecoder } from './codec.js';
@@ -61,6 +63,8 @@ export interface MilterServerOptions {
   listen: ListenAddress;
   policy: Policy;
   onViolation?: MilterViolationAction;
+  /** Profiles (configuration `profiles`), each with its mode: the sender's is resolved per message ({auth_authen}, MAIL FROM, From). Without: the policy alone. */
+  profiles?: Profiles;
   /** Log full addresses instead of masked ones. */
   logAddresses?: boolean;
   log?: (event: MilterEvent) => void;
@@ -103,8 +107,10 @@ export async function removeStaleSocket(path: string): Promise<void> {
 export async function startMilter(options: MilterServerOptions): Promise<MilterServer> {
   const log = options.log ?? (() => {});
   const onViolation = options.onViolation ?? 'block';
-  const { policy } = proxyPolicy(options.policy);
-  const sessionOptions: SessionOptions = { policy, onViolation };
+  // Every profile gets the proxy's always-blocking codes; the top level gets the milter's mode.
+  const bound = bindOnViolation(options.profiles ?? createProfiles(options.policy), (own, name) => (name === DEFAULT_PROFILE ? onViolation : (own ?? onViolation)));
+  const withAlwaysBlock = (p: Profile): Profile => ({ ...p, policy: proxyPolicy(p.policy).policy });
+  const sessionOptions: SessionOptions = { profiles: { default: withAlwaysBlock(bound.default), list: bound.list.map(withAlwaysBlock) } };
   const maxPacketBytes = options.maxPacketBytes ?? MILTER_MAX_PACKET_BYTES;
   const messageTimeoutMs = options.messageTimeoutMs ?? MILTER_MESSAGE_TIMEOUT_MS;
   const mask = (a: string) => (options.logAddresses ? a : a ? maskAddress(a) : '<>');

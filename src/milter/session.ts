@@ -3,7 +3,8 @@
 // command in, the replies to write out (the server does the I/O, timers and logging).
 
 import type { Envelope } from '../message/envelope.js';
-import type { Policy } from '../policy/policy.js';
+import { createPolicy, type Policy } from '../policy/policy.js';
+import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
 import { REPLIES, type SmtpReply } from '../proxy/replies.js';
 import { MILTER_PROTOCOL_VERSION, SMFIF, SMFIP, type MilterCommand, type MilterReply } from './codec.js';
 import { answerMessage, type MilterViolationAction } from './decide.js';
@@ -11,8 +12,10 @@ import { headerBytes, type MilterField } from './header-edits.js';
 import { MILTER_MAX_BODY_BYTES, MILTER_MAX_HEADER_BYTES, MILTER_MAX_HEADER_FIELDS, MILTER_MAX_RECIPIENTS } from './limits.js';
 
 export interface SessionOptions {
-  policy: Policy;
-  onViolation: MilterViolationAction;
+  /** The profiles, each with its policy and mode (src/policy/profiles.ts); without, `policy` and `onViolation` alone. */
+  profiles?: Profiles;
+  policy?: Policy;
+  onViolation?: MilterViolationAction;
   maxHeaderBytes?: number;
   maxBodyBytes?: number;
   maxRecipients?: number;
@@ -32,6 +35,8 @@ export interface MessageOutcome {
   edits: number;
   error?: string;
   durationMs: number;
+  /** The profile whose policy and mode applied (not set when the message was not decided). */
+  profile?: string;
 }
 
 export interface StepResult {
@@ -84,7 +89,10 @@ export class MilterSession {
   private readonly maxRecipients: number;
 
   // The message in progress.
+  private readonly profiles: Profiles;
   private mailFrom: string | undefined;
+  /** The SMTP AUTH user of the message in progress ({auth_authen}). */
+  private authUser: string | undefined;
   private rcptTo: string[] = [];
   private rcptCount = 0;
   private fields: MilterField[] = [];
@@ -97,8 +105,9 @@ export class MilterSession {
   /** When the message started (MAIL), for the per-message time limit and the log. */
   started: number | undefined;
 
-  constructor(private readonly options: SessionOptions) {
-    this.readBody = options.policy.bodyScan !== undefined;
+  constructor(options: SessionOptions) {
+    this.profiles = options.profiles ?? bindOnViolation(createProfiles(options.policy ?? createPolicy()), () => options.onViolation ?? 'block');
+    this.readBody = [this.profiles.default, ...this.profiles.list].some((p) => p.policy.bodyScan !== undefined);
     this.maxHeaderBytes = options.maxHeaderBytes ?? MILTER_MAX_HEADER_BYTES;
     this.maxBodyBytes = options.maxBodyBytes ?? MILTER_MAX_BODY_BYTES;
     this.maxRecipients = options.maxRecipients ?? MILTER_MAX_RECIPIENTS;
@@ -138,7 +147,11 @@ export class MilterSession {
         return { replies: [{ kind: 'optneg', version: Math.min(cmd.version, MILTER_PROTOCOL_VERSION), actions: this.actions, protocol: this.protocol }] };
       }
       case 'macro':
-        for (const [name, value] of cmd.macros) if (name === 'i' && value) this.queueId = value;
+        for (const [name, value] of cmd.macros) {
+          if (name === 'i' && value) this.queueId = value;
+          // Postfix sends it with the MAIL macros (milter_mail_macros has it by default).
+          if ((name === '{auth_authen}' || name === 'auth_authen') && cmd.command === 'M') this.authUser = value || undefined;
+        }
         return { replies: [] };
       case 'connect':
         this.client = cmd.family === 'unknown' ? cmd.hostname : `${cmd.hostname}[${cmd.address}]`;
@@ -262,13 +275,14 @@ export class MilterSession {
     const bytes = Buffer.concat([header, Buffer.from('\r\n'), ...this.body]);
     const envelope: Envelope = { mailFrom: this.mailFrom ?? '', rcptTo: this.rcptTo };
     try {
-      const answer = answerMessage(this.fields, bytes, envelope, {
-        policy: this.options.policy,
-        onViolation: this.options.onViolation,
+      const answerOptions: Parameters<typeof answerMessage>[3] = {
+        profiles: this.profiles,
         leadingSpace,
         canEditHeader: (this.actions & (SMFIF.CHGHDRS | SMFIF.ADDHDRS)) === (SMFIF.CHGHDRS | SMFIF.ADDHDRS),
         canQuarantine: (this.actions & SMFIF.QUARANTINE) !== 0,
-      });
+      };
+      if (this.authUser !== undefined) answerOptions.authUser = this.authUser;
+      const answer = answerMessage(this.fields, bytes, envelope, answerOptions);
       const { replies, ...rest } = answer;
       return { replies, message: { ...summary, ...rest } };
     } catch (err) {

@@ -23,6 +23,8 @@ import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js
 import { assertOnViolation, decideDelivery, headerSender } from '../decide/index.js';
 import { ADAPTER_MODES, isOnViolation } from '../decide/modes.js';
 import { describeDeliveryReason, describeFinding } from '../report/messages.js';
+import { parseConfig } from '../policy/config.js';
+import { bindOnViolation, buildProfiles, messageIdentity, resolveProfile, type Profiles } from '../policy/profiles.js';
 import type { MessageResult } from '../result.js';
 import { stripBcc } from '../rewrite/strip-bcc.js';
 
@@ -41,6 +43,8 @@ export interface MailData {
   replyTo?: AddressesInput;
   raw?: unknown;
   envelope?: unknown;
+  /** Per-message SMTP credentials (nodemailer's `auth`). */
+  auth?: unknown;
   /** Further fields nodemailer writes (object or array form); checked as written. */
   headers?: unknown;
 }
@@ -50,6 +54,14 @@ export interface MailguardPluginOptions {
   policy?: Partial<Policy>;
   /** `block` (default): sendMail fails with EEXPOSED. `bcc`: external To/Cc move to Bcc. */
   onViolation?: PluginMode;
+  /**
+   * Profiles as in the configuration file (`{ name, match, ...overrides }`, README "Profiles"):
+   * each message gets its sender's. The sender: `authUser` below, else the message's own
+   * `auth.user`, else the transport's; then the envelope sender given in `envelope`; then From.
+   */
+  profiles?: unknown[];
+  /** The authenticated user (your application's logged-in user), or a function of the message data. */
+  authUser?: string | ((data: MailData) => string | undefined);
 }
 
 /** The error sendMail fails with when the plugin blocks a message. */
@@ -163,7 +175,7 @@ function sendRawSafely(data: MailData, bytes: Uint8Array): void {
 }
 
 /** Checks (and in bcc mode rewrites) one sendMail() call's data. Rejects with ExposedRecipientsError. */
-export async function guardMailData(data: MailData, policy: Policy, mode: PluginMode): Promise<void> {
+export async function guardMailData(data: MailData, policy: Policy, mode: PluginMode, profiles?: Profiles, authUser?: string): Promise<void> {
   await rawFromPath(data);
   if (data.raw !== undefined && data.raw !== null && data.raw !== false && data.raw !== '' && rawValueBytes(data.raw) === undefined) {
     throw new MailguardError('EUSAGE', 'mailguard checks raw messages given as a string, a Buffer or a file path, not as a stream or URL.', { hint: 'Read the message into a Buffer first.' });
@@ -178,7 +190,15 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   // The one decision (src/decide) on the bytes nodemailer will write and the envelope it will use;
   // this adapter only carries it out. A raw message without envelope or addresses has none yet.
   const envelope = composed.envelope.rcptTo.length > 0 ? composed.envelope : undefined;
+  // The sender's profile: the authenticated user, an explicit envelope sender, then From.
+  const explicitFrom = typeof data.envelope === 'object' && data.envelope !== null ? (data.envelope as { from?: unknown }).from : undefined;
+  const profile = profiles ? resolveProfile(profiles, messageIdentity(composed.bytes, { authUser, envelopeFrom: typeof explicitFrom === 'string' ? explicitFrom : undefined })) : undefined;
+  if (profile) {
+    policy = profile.policy;
+    mode = profile.onViolation as PluginMode;
+  }
   const decision = decideDelivery(composed.bytes, policy, envelope ? { onViolation: mode, envelope, source: 'sendMail' } : { onViolation: mode, source: 'sendMail' });
+  if (profile) decision.result.profile = profile.name;
   const result = decision.result;
   switch (decision.action) {
     case 'send':
@@ -199,7 +219,13 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
 }
 
 /** nodemailer's plugin signature: `(mail, callback)`, where `mail.data` holds the sendMail options. */
-export type CompilePlugin = (mail: { data: MailData }, callback: (err?: Error | null) => void) => void;
+export type CompilePlugin = (mail: { data: MailData; mailer?: unknown }, callback: (err?: Error | null) => void) => void;
+
+/** The user name of nodemailer auth settings (`{ user }`), if any. */
+function userOf(auth: unknown): string | undefined {
+  const user = typeof auth === 'object' && auth !== null ? (auth as { user?: unknown }).user : undefined;
+  return typeof user === 'string' && user !== '' ? user : undefined;
+}
 
 /** A nodemailer 'compile' plugin: `transporter.use('compile', mailguard({ policy, onViolation }))`. */
 export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
@@ -213,8 +239,24 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
     if (err instanceof MailguardError) throw new MailguardError('EUSAGE', err.message, err.hint !== undefined ? { hint: err.hint } : {});
     throw err;
   }
+  let profiles: Profiles | undefined;
+  if (options.profiles !== undefined) {
+    try {
+      const config = parseConfig({ profiles: options.profiles }, 'mailguard({ profiles })');
+      const built = buildProfiles(policy, options.policy ?? {}, config.profiles ?? [], 'mailguard({ profiles })');
+      profiles = bindOnViolation(built, (own) => own ?? mode);
+      for (const p of profiles.list) assertOnViolation(p.onViolation!, p.policy, { name: `the nodemailer plugin (profile "${p.name}")`, modes: ADAPTER_MODES.plugin });
+    } catch (err) {
+      if (err instanceof MailguardError) throw new MailguardError('EUSAGE', err.message, err.hint !== undefined ? { hint: err.hint } : {});
+      throw err;
+    }
+  }
   return (mail, callback) => {
-    guardMailData(mail.data, policy, mode).then(
+    const given = typeof options.authUser === 'function' ? options.authUser(mail.data) : options.authUser;
+    // nodemailer's Mail: `transporter.auth` (SMTP) and `options.auth`, read loosely (other transports have neither).
+    const mailer = (mail.mailer ?? {}) as { transporter?: { auth?: unknown }; options?: { auth?: unknown } };
+    const authUser = given ?? userOf(mail.data.auth) ?? userOf(mailer.transporter?.auth) ?? userOf(mailer.options?.auth);
+    guardMailData(mail.data, policy, mode, profiles, authUser).then(
       () => callback(),
       (err: unknown) => callback(err as Error),
     );

@@ -114,7 +114,7 @@ export function domainMatches(domain: string, base: string): boolean {
 }
 
 /** Why no internal domain could be inferred from the sender (nothing is internal then). */
-export type NoInferenceReason = 'no-sender' | 'address-literal' | 'public-suffix' | 'consumer-provider' | 'several-authors';
+export type NoInferenceReason = 'no-sender' | 'address-literal' | 'public-suffix' | 'consumer-provider' | 'several-authors' | 'not-internal-in-every-profile';
 
 /** The sender mailguard infers internal domains from, when none is configured. */
 export interface InferenceSource {
@@ -157,6 +157,8 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
     const reg = registrableDomain(domain);
     return extraConsumer.has(reg) || extraConsumer.has(domain) || isListedConsumer(reg) || isListedConsumer(domain);
   };
+  const cap = policy.internalWithin;
+  const within = (domain: string): boolean => cap === undefined || cap.some((b) => domainMatches(domain, b));
   const source: InferenceSource | undefined = typeof sender === 'string' ? { field: 'from', domain: sender } : sender;
   let internalDomains = policy.internalDomains;
   let inferred = false;
@@ -171,7 +173,11 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
     else if (d.startsWith('[')) notInferred = 'address-literal';
     else if (isPublicSuffix(d)) notInferred = 'public-suffix';
     else if (isConsumerDomain(d)) notInferred = 'consumer-provider';
-    else exact = [...new Set([registrableDomain(d), d])];
+    else {
+      exact = [...new Set([registrableDomain(d), d])].filter(within);
+      // Two profiles were merged (internalWithin) and the other does not count this sender's domain as internal.
+      if (exact.length === 0) notInferred = 'not-internal-in-every-profile';
+    }
     internalDomains = exact;
   }
   const bases = inferred ? [...policy.trustedDomains] : [...internalDomains, ...policy.trustedDomains];
@@ -183,13 +189,9 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
     internalDomains,
     inferred,
     isInternal(domain) {
-      if (!cache) {
-        for (const b of bases) if (domainMatches(domain, b)) return true;
-        return false;
-      }
       let hit = cache.get(domain);
       if (hit === undefined) {
-        hit = exactSet.has(domain) || bases.some((b) => domainMatches(domain, b));
+        hit = (exactSet.has(domain) || bases.some((b) => domainMatches(domain, b))) && within(domain);
         cache.set(domain, hit);
       }
       return hit;

@@ -3,7 +3,8 @@
 
 import { MailguardError } from '../errors.js';
 import { isFindingCode, FINDING_CODES } from '../findings.js';
-import type { Policy, RuleSetting } from './policy.js';
+import { normaliseDomain } from '../message/domain.js';
+import type { Policy } from './policy.js';
 
 import { ON_VIOLATION_MODES, type OnViolation } from '../decide/modes.js';
 
@@ -21,6 +22,31 @@ export interface MailguardConfig {
   smtp?: string;
   /** Further sections owned by one command each (proxy, audit, bodyScan ...), validated there. */
   sections: Record<string, Record<string, unknown>>;
+  /** Policies per sender, team or list (`profiles`), in order; the first match applies. */
+  profiles?: ProfileConfig[];
+}
+
+/** What selects a profile: patterns per sender attribute (any one matching selects it). */
+export interface ProfileMatch {
+  /** The author: From addresses as written in the header (address, `*@domain`, or `domain` with its subdomains). */
+  from?: string[];
+  /** The envelope sender (SMTP MAIL FROM, sendmail -f, send's --from), same patterns. */
+  envelopeFrom?: string[];
+  /** The authenticated user (proxy AUTH, milter {auth_authen}, the plugin's transport user): a user name, or address patterns. */
+  authUser?: string[];
+}
+
+/** The attributes a profile can match on, from the most trusted (the transport knows it) to the least (the author writes it). */
+export const PROFILE_MATCH_KEYS = ['authUser', 'envelopeFrom', 'from'] as const;
+export type MatchAttribute = (typeof PROFILE_MATCH_KEYS)[number];
+
+/** One entry of `profiles`, validated: its name, what selects it and what it overrides. */
+export interface ProfileConfig {
+  name: string;
+  match: ProfileMatch;
+  /** Keys that override the top-level policy (rules are merged per code). */
+  policy: Partial<Policy>;
+  onViolation?: OnViolation;
 }
 
 /** Checks one key's value; throws ECONFIG naming `where` and the key. Shared by every section. */
@@ -80,11 +106,11 @@ export function parseSection(section: Record<string, unknown> | undefined, name:
   return out;
 }
 
-/** Top-level keys of the config file and how each is checked. Commands add their sections here. */
-export const CONFIG_KEYS: Record<string, KeyCheck> = {
-  $schema: string,
-  // Comments: JSON has none, so `mailguard init` writes its explanations under "//".
-  '//': (v, k, w) => (typeof v === 'string' ? undefined : stringArray(v, k, w)),
+// Comments: JSON has none, so `mailguard init` writes its explanations under "//".
+const comment: KeyCheck = (v, k, w) => (typeof v === 'string' ? undefined : stringArray(v, k, w));
+
+/** The policy keys, at the top level and in each profile (one set of checks). */
+const POLICY_KEYS: Record<string, KeyCheck> = {
   internalDomains: stringArray,
   trustedDomains: stringArray,
   consumerDomains: stringArray,
@@ -95,6 +121,95 @@ export const CONFIG_KEYS: Record<string, KeyCheck> = {
   publicLists: stringArray,
   sensitive: boolean,
   rules,
+};
+
+/** Profile names appear in log lines and reports: one word, no spaces (`+` joins merged profiles). */
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** The name the top-level policy goes by in results and logs. */
+export const DEFAULT_PROFILE = 'default';
+
+/** The keys of one profile (the JSON Schema's profiles items list the same). */
+export const PROFILE_KEYS: Record<string, KeyCheck> = {
+  '//': comment,
+  name: string,
+  match: object,
+  ...POLICY_KEYS,
+  onViolation: oneOf(...ON_VIOLATION_MODES),
+};
+
+/** The keys of a profile's match (the JSON Schema lists the same). */
+export const MATCH_KEYS: Record<MatchAttribute, KeyCheck> = { from: stringArray, envelopeFrom: stringArray, authUser: stringArray };
+
+/**
+ * Why a match pattern is not one, or undefined when it is: `name@domain`, `*@domain` (that domain
+ * exactly) or `domain` (and its subdomains); for authUser also a plain user name.
+ */
+export function patternProblem(pattern: string, attribute: MatchAttribute): string | undefined {
+  if (pattern.trim() !== pattern || pattern === '') return 'it is empty or has spaces around it';
+  if (/[\s<>,;"()\[\]]/.test(pattern)) return 'it holds a space, bracket, comma, semicolon or quote';
+  const at = pattern.lastIndexOf('@');
+  if (at === -1) {
+    if (pattern.includes('*')) return 'a wildcard is only allowed as *@domain';
+    if (attribute === 'authUser' && !pattern.includes('.')) return undefined;
+    const d = normaliseDomain(pattern.startsWith('.') ? pattern.slice(1) : pattern);
+    return d.ok && d.ascii.includes('.') ? undefined : attribute === 'authUser' ? 'it is neither a user name nor a domain' : 'it is not an address, *@domain or a domain';
+  }
+  const local = pattern.slice(0, at);
+  if (local === '') return 'the part before @ is empty (write *@domain for every address at a domain)';
+  if (local.includes('@') || (local.includes('*') && local !== '*')) return 'a wildcard is only allowed as *@domain';
+  const d = normaliseDomain(pattern.slice(at + 1));
+  return d.ok && d.ascii.includes('.') ? undefined : 'its domain is not a valid domain name';
+}
+
+/** Validates `profiles`: an array of named profiles, each with a non-empty match and policy overrides. */
+function parseProfiles(value: unknown, where: string): ProfileConfig[] {
+  if (!Array.isArray(value)) fail(where, 'profiles', 'an array of profiles ({ "name", "match", ...overrides })', value);
+  const seen = new Set<string>();
+  return (value as unknown[]).map((entry, i) => {
+    const at = `profiles[${i}]`;
+    object(entry, at, where);
+    const e = entry as Record<string, unknown>;
+    if (typeof e.name !== 'string') throw new MailguardError('ECONFIG', `${where}: ${at} has no "name".`, { hint: 'Give each profile a name, such as "clinic"; results and logs name the profile applied.' });
+    const label = `profiles[${i}] ("${e.name}")`;
+    parseSection(e, label, PROFILE_KEYS, where);
+    if (!PROFILE_NAME.test(e.name)) throw new MailguardError('ECONFIG', `${where}: ${label}: the name must be one word of letters, digits, ".", "_" or "-" (up to 64).`);
+    if (e.name === DEFAULT_PROFILE) throw new MailguardError('ECONFIG', `${where}: ${label}: "${DEFAULT_PROFILE}" is the name of the top-level policy.`, { hint: 'Name the profile after its team or list.' });
+    if (seen.has(e.name)) throw new MailguardError('ECONFIG', `${where}: ${label}: a profile of that name comes earlier; names must be unique.`);
+    seen.add(e.name);
+    if (e.match === undefined) throw new MailguardError('ECONFIG', `${where}: ${label} has no "match".`, { hint: 'Say whom it applies to: "match": { "authUser": [...], "envelopeFrom": [...], "from": [...] }.' });
+    const match = parseSection(e.match as Record<string, unknown>, `${label}.match`, MATCH_KEYS, where) as ProfileMatch;
+    let patterns = 0;
+    for (const attribute of PROFILE_MATCH_KEYS) {
+      for (const p of match[attribute] ?? []) {
+        const problem = patternProblem(p, attribute);
+        if (problem) throw new MailguardError('ECONFIG', `${where}: ${label}.match.${attribute}: "${p}" is not a pattern: ${problem}.`, { hint: 'Write name@domain, *@domain (that domain) or domain (and its subdomains); authUser also takes a user name.' });
+        patterns++;
+      }
+    }
+    if (patterns === 0) throw new MailguardError('ECONFIG', `${where}: ${label}.match is empty: it would select nobody.`, { hint: 'The top level is the policy for everyone else; give at least one authUser, envelopeFrom or from pattern.' });
+    const profile: ProfileConfig = { name: e.name, match, policy: policyFromKeys(e) };
+    if (e.onViolation !== undefined) profile.onViolation = e.onViolation as OnViolation;
+    return profile;
+  });
+}
+
+/** The policy keys of a validated object, as a partial policy. */
+function policyFromKeys(data: Record<string, unknown>): Partial<Policy> {
+  const policy: Partial<Policy> = {};
+  for (const key of Object.keys(POLICY_KEYS)) {
+    if (data[key] !== undefined) (policy as Record<string, unknown>)[key] = data[key];
+  }
+  return policy;
+}
+
+/** Top-level keys of the config file and how each is checked. Commands add their sections here. */
+export const CONFIG_KEYS: Record<string, KeyCheck> = {
+  $schema: string,
+  '//': comment,
+  ...POLICY_KEYS,
+  profiles: (v, k, w) => {
+    if (!Array.isArray(v)) fail(w, k, 'an array of profiles ({ "name", "match", ...overrides })', v);
+  },
   maxWarnings: nonNegativeInt,
   redact: boolean,
   onViolation: oneOf(...ON_VIOLATION_MODES),
@@ -120,24 +235,10 @@ export function parseConfig(data: unknown, where: string): MailguardConfig {
       throw new MailguardError('ECONFIG', `${where}: unknown key "${key}".`, { hint: `Allowed keys: ${Object.keys(CONFIG_KEYS).filter((k) => k !== '$schema').join(', ')}.` });
     }
     check(value, key, where);
+    if (key in POLICY_KEYS) continue;
     switch (key) {
-      case 'internalDomains':
-      case 'trustedDomains':
-      case 'consumerDomains':
-      case 'publicLists':
-        config.policy[key] = value as string[];
-        break;
-      case 'warnAt':
-      case 'blockAt':
-      case 'warnAddressesAt':
-      case 'blockAddressesAt':
-        config.policy[key] = value as number;
-        break;
-      case 'sensitive':
-        config.policy.sensitive = value as boolean;
-        break;
-      case 'rules':
-        config.policy.rules = value as Partial<Record<keyof typeof config.policy.rules, RuleSetting>>;
+      case 'profiles':
+        config.profiles = parseProfiles(value, where);
         break;
       case 'maxWarnings':
         config.maxWarnings = value as number;
@@ -158,5 +259,6 @@ export function parseConfig(data: unknown, where: string): MailguardConfig {
         config.sections[key] = value as Record<string, unknown>;
     }
   }
+  config.policy = policyFromKeys(data as Record<string, unknown>);
   return config;
 }

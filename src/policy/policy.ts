@@ -7,7 +7,13 @@ import { isPublicSuffix } from './classify.js';
 import type { BodyScanOptions } from '../body/settings.js';
 import type { FindingCode, Severity } from '../findings.js';
 
-export type RuleSetting = Severity | 'off';
+/**
+ * A finding code's severity: error, warning or off in the configuration. `at-least-warning` is
+ * made only by the stricter merge of two profiles (src/policy/profiles.ts), where one says
+ * warning and the other keeps the rule's own severity: an info finding becomes a warning, an
+ * error stays an error.
+ */
+export type RuleSetting = Severity | 'off' | 'at-least-warning';
 
 export interface Policy {
   /** Domains whose addresses are internal, in lower-case A-label form; subdomains included. */
@@ -40,6 +46,12 @@ export interface Policy {
    * unless --no-body-scan), so every command that checks whole messages gets the rule.
    */
   bodyScan?: BodyScanOptions;
+  /**
+   * When set, no address is internal unless its domain is one of these or under one, whatever
+   * internalDomains, trustedDomains or the inference from the sender say. Made only by the
+   * stricter merge of two profiles (src/policy/profiles.ts): internal only where both say so.
+   */
+  internalWithin?: string[];
 }
 
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({

@@ -7,7 +7,7 @@ import { ADAPTER_MODES } from '../decide/modes.js';
 import type { Finding } from '../findings.js';
 import type { Envelope } from '../message/envelope.js';
 import { locateBodyStart } from '../message/header-block.js';
-import type { Policy } from '../policy/policy.js';
+import { messageIdentity, resolveProfile, type Profiles } from '../policy/profiles.js';
 import type { Verdict } from '../result.js';
 import { DataGuard } from './data-guard.js';
 import { REPLIES, stopReply, type SmtpReply } from './replies.js';
@@ -19,9 +19,11 @@ export type ViolationAction = (typeof PROXY_MODES)[number];
 export type RelayPart = Transaction;
 
 export type Decision =
-  | { kind: 'reject'; reply: SmtpReply; verdict: Verdict | 'invalid'; findings: Finding[]; action: 'blocked' | 'rejected' }
+  | { kind: 'reject'; reply: SmtpReply; verdict: Verdict | 'invalid'; findings: Finding[]; action: 'blocked' | 'rejected'; profile?: string }
   | {
       kind: 'relay';
+      /** The profile whose policy and mode applied. */
+      profile: string;
       /** The transactions, made one at a time as they are iterated (a split's copies). */
       parts: Iterable<RelayPart>;
       partCount: number;
@@ -31,8 +33,10 @@ export type Decision =
     };
 
 export interface DecideOptions {
-  policy: Policy;
-  onViolation: ViolationAction;
+  /** The profiles, each with its mode (src/policy/profiles.ts); the sender's is resolved per message. */
+  profiles: Profiles;
+  /** The user the session authenticated as, if any: it chooses the profile before MAIL FROM and From. */
+  authUser?: string;
   maxHeaderBytes: number;
 }
 
@@ -46,7 +50,9 @@ export function decideMessage(guard: DataGuard, envelope: Envelope, options: Dec
   const headerBytes = bodyStart === -1 ? bytes.length : bodyStart;
   if (headerBytes > options.maxHeaderBytes) return { kind: 'reject', reply: REPLIES.headerTooBig(options.maxHeaderBytes), verdict: 'invalid', findings: [], action: 'rejected' };
 
-  const d = decideDelivery(bytes, options.policy, { onViolation: options.onViolation, envelope, source: 'smtp' });
+  // Who sends: the AUTH user, then MAIL FROM, then the From of the bytes that will be relayed.
+  const profile = resolveProfile(options.profiles, messageIdentity(bytes, { authUser: options.authUser, envelopeFrom: envelope.mailFrom }));
+  const d = decideDelivery(bytes, profile.policy, { onViolation: profile.onViolation as ViolationAction, envelope, source: 'smtp' });
   const { verdict, findings } = d.result;
   switch (d.action) {
     case 'send':
@@ -54,6 +60,7 @@ export function decideMessage(guard: DataGuard, envelope: Envelope, options: Dec
     case 'split':
       return {
         kind: 'relay',
+        profile: profile.name,
         parts: { [Symbol.iterator]: () => d.transactions()[Symbol.iterator]() },
         partCount: d.transactionCount,
         verdict: d.verdict,
@@ -61,6 +68,6 @@ export function decideMessage(guard: DataGuard, envelope: Envelope, options: Dec
         action: d.action === 'send' ? 'relayed' : d.action === 'rewrite' ? 'rewritten-bcc' : 'split',
       };
     default:
-      return { kind: 'reject', reply: stopReply(d), verdict, findings, action: d.action === 'refuse' && d.reason?.code === 'unreadable' ? 'rejected' : 'blocked' };
+      return { kind: 'reject', reply: stopReply(d), verdict, findings, action: d.action === 'refuse' && d.reason?.code === 'unreadable' ? 'rejected' : 'blocked', profile: profile.name };
   }
 }

@@ -8,6 +8,8 @@ import { isIP } from 'node:net';
 import type { SMTPServer as SMTPServerType, SMTPServerOptions } from 'smtp-server';
 import { MailguardError } from '../errors.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
+import { DEFAULT_PROFILE } from '../policy/config.js';
+import { bindOnViolation, createProfiles, type Profile, type Profiles } from '../policy/profiles.js';
 import { maskAddress } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
 import { assertOnViolation } from '../decide/index.js';
@@ -43,8 +45,11 @@ export interface ProxyOptions {
   port?: number;
   /** `smtp://host:port` of the real relay. */
   upstream: string | UpstreamTarget;
+  /** The top-level policy (the `default` profile's). */
   policy: Policy;
   onViolation?: ViolationAction;
+  /** Profiles (configuration `profiles`): the sender's is resolved per message, by AUTH user, MAIL FROM, then From. Without: the policy alone. */
+  profiles?: Profiles;
   /** AUTH users; when given, AUTH is required before MAIL FROM. */
   auth?: AuthUsers;
   /** Accept unauthenticated clients on a non-loopback address (logged as a warning). */
@@ -140,7 +145,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const host = options.host ?? '127.0.0.1';
   const upstream = typeof options.upstream === 'string' ? parseUpstreamUrl(options.upstream) : options.upstream;
   const onViolation = options.onViolation ?? 'block';
-  assertOnViolation(onViolation, options.policy, { name: 'mailguard proxy', modes: PROXY_MODES });
+  // Each profile's mode (its own, else the proxy's) is checked now, not when its first message comes.
+  const bound = bindOnViolation(options.profiles ?? createProfiles(options.policy), (own, name) => (name === DEFAULT_PROFILE ? onViolation : (own ?? onViolation)));
+  for (const p of [bound.default, ...bound.list]) {
+    try {
+      assertOnViolation(p.onViolation!, p.policy, { name: 'mailguard proxy', modes: PROXY_MODES });
+    } catch (err) {
+      if (err instanceof MailguardError && p !== bound.default) throw new MailguardError(err.code, `profile "${p.name}": ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {});
+      throw err;
+    }
+  }
   const log = options.log ?? (() => {});
   const { warnings } = checkListenPolicy({ host, auth: !!options.auth, tls: !!options.tls, allowUnauthenticated: !!options.allowUnauthenticated, treatAsPublic: options.treatAsPublic ?? false });
   const loopback = isLoopbackHost(host) && !options.treatAsPublic;
@@ -152,7 +166,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const shutdownGraceMs = options.shutdownGraceMs ?? PROXY_SHUTDOWN_GRACE_MS;
   const maxClients = options.maxClients ?? PROXY_MAX_CLIENTS;
   const maxPerIp = options.maxConnectionsPerIp ?? PROXY_MAX_CONNECTIONS_PER_IP;
-  const { policy, relaxed } = proxyPolicy(options.policy);
+  const relaxed = [...new Set([bound.default, ...bound.list].flatMap((p) => proxyPolicy(p.policy).relaxed))];
+  const withAlwaysBlock = (p: Profile): Profile => ({ ...p, policy: proxyPolicy(p.policy).policy });
+  const profiles: Profiles = { default: withAlwaysBlock(bound.default), list: bound.list.map(withAlwaysBlock) };
   if (relaxed.length > 0) warnings.push(`${relaxed.join(' and ')} always block in the proxy (the configuration relaxes them for reports only)`);
   const mask = (a: string) => (options.logAddresses ? a : a ? maskAddress(a) : '<>');
 
@@ -190,8 +206,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   };
 
   const ctx: SessionContext = {
-    policy,
-    onViolation,
+    profiles,
     maxMessageBytes,
     maxHeaderBytes: options.maxHeaderBytes ?? PROXY_MAX_HEADER_BYTES,
     maxRecipients: options.maxRecipients ?? PROXY_MAX_RECIPIENTS,

@@ -11,10 +11,10 @@
 
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Envelope } from '../message/envelope.js';
-import type { Policy } from '../policy/policy.js';
+import type { Profiles } from '../policy/profiles.js';
 import { DataGuard } from './data-guard.js';
 import type { DeliveredCopies } from './delivered-copies.js';
-import { decideMessage, type Decision, type RelayPart, type ViolationAction } from './decide.js';
+import { decideMessage, type Decision, type RelayPart } from './decide.js';
 import { MAX_LOGGED_RECIPIENTS } from './limits.js';
 import { REPLIES, replyLine, upstreamReply, type SmtpReply } from './replies.js';
 import type { UpstreamClient, UpstreamOutcome } from './upstream.js';
@@ -25,6 +25,8 @@ export interface TransactionEvent {
   session: string;
   client: string;
   user?: string;
+  /** The profile whose policy and mode applied (configuration `profiles`; `default` the top level). */
+  profile?: string;
   from: string;
   recipients: number;
   to: string[];
@@ -70,8 +72,8 @@ export function createByteBudget(max: number): ByteBudget {
 
 /** What every session shares: settings, the upstream client, the memory of split copies. */
 export interface SessionContext {
-  policy: Policy;
-  onViolation: ViolationAction;
+  /** The profiles, each with its policy (ALWAYS_BLOCK applied) and mode. */
+  profiles: Profiles;
   maxMessageBytes: number;
   maxHeaderBytes: number;
   maxRecipients: number;
@@ -133,6 +135,7 @@ interface Handled {
   parts?: number;
   delivered?: number;
   alreadyDelivered?: number;
+  profile?: string;
 }
 
 const now = () => new Date().toISOString();
@@ -233,13 +236,17 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
   return handled(REPLIES.splitDeferred(deliveredNow + alreadyDelivered, total, failureReply), action);
 }
 
-async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope): Promise<Handled> {
+async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope, authUser: string | undefined): Promise<Handled> {
   if (guard.dropped && !guard.oversized) return { verdict: 'unchecked', findings: [], action: 'deferred', reply: REPLIES.tooBusy() };
-  const decision = decideMessage(guard, envelope, { policy: ctx.policy, onViolation: ctx.onViolation, maxHeaderBytes: ctx.maxHeaderBytes });
+  const options: Parameters<typeof decideMessage>[2] = { profiles: ctx.profiles, maxHeaderBytes: ctx.maxHeaderBytes };
+  if (authUser !== undefined) options.authUser = authUser;
+  const decision = decideMessage(guard, envelope, options);
   if (decision.kind === 'reject') {
-    return { verdict: decision.verdict, findings: decision.findings.map((f) => f.code), action: decision.action, reply: decision.reply };
+    const h: Handled = { verdict: decision.verdict, findings: decision.findings.map((f) => f.code), action: decision.action, reply: decision.reply };
+    if (decision.profile !== undefined) h.profile = decision.profile;
+    return h;
   }
-  return relayParts(ctx, session, decision, envelope, guard.message()!);
+  return { ...(await relayParts(ctx, session, decision, envelope, guard.message()!)), profile: decision.profile };
 }
 
 export type { Handled };
@@ -262,6 +269,7 @@ export function logTransaction(ctx: SessionContext, smtpSession: SMTPServerSessi
   };
   const user = smtpSession.user as unknown;
   if (typeof user === 'string') event.user = user;
+  if (h.profile !== undefined) event.profile = h.profile;
   if (h.upstream !== undefined) event.upstream = h.upstream;
   if (h.parts !== undefined) event.parts = h.parts;
   if (h.delivered !== undefined) event.delivered = h.delivered;
@@ -327,7 +335,7 @@ export function receiveData(ctx: SessionContext, session: ProxySession, stream: 
     session.busy = true;
     // Bytes past the size limit were not kept: give their budget back now.
     if (guard.oversized) giveBack();
-    handleMessage(ctx, session, guard, envelope)
+    handleMessage(ctx, session, guard, envelope, typeof smtpSession.user === 'string' ? smtpSession.user : undefined)
       .catch((): Handled => ({ verdict: 'error', findings: [], action: 'deferred', reply: REPLIES.internalError() }))
       .then((done) => {
         guard.release();

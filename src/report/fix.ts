@@ -30,6 +30,8 @@ export interface FixResult {
   hint?: string;
   plan?: RewritePlan;
   outputs: FixOutput[];
+  /** The profile whose policy applied (from the draft's From; `default` the top level). */
+  profile?: string;
 }
 
 /** One run of fix: what every format is made from. */

@@ -62,6 +62,7 @@ const NOT_INFERRED: Record<string, string> = {
   'public-suffix': 'the sender\'s domain is a public suffix such as com, co.uk or github.io',
   'consumer-provider': 'the sender uses a consumer mail provider',
   'several-authors': 'From names several authors and no Sender',
+  'not-internal-in-every-profile': 'the sender\'s domain is not internal under every profile that applies',
 };
 
 export const formatHuman: Formatter = (report, options) => {
@@ -95,7 +96,8 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   const fix = options.fixCommand ?? 'mailguard fix';
   if (options.quiet && r.verdict === 'pass') return lines;
   const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
-  lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}`);
+  const profile = r.profile !== undefined ? ` ${p.dim(`[profile ${r.profile}]`)}` : '';
+  lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}${profile}`);
   for (const f of r.findings) {
     const sev = f.severity === 'error' ? p.red('error  ') : f.severity === 'warning' ? p.yellow('warning') : p.dim('info   ');
     const at = f.line !== undefined ? p.dim(` (line ${f.line}${f.jsonPath !== undefined ? `, ${f.jsonPath}` : ''})`) : '';

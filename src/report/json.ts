@@ -3,6 +3,7 @@
 import type { Finding } from '../findings.js';
 import type { MessageResult, Verdict } from '../result.js';
 import { jsonArrayAround, jsonArrayElement } from './json-pieces.js';
+import { DEFAULT_PROFILE } from '../policy/config.js';
 import { describeFinding } from './messages.js';
 import { maskAddress, maskParty, maskText } from './redact.js';
 import type { Formatter, FormatOptions, NotReadFile, Report, StreamFormatter } from './report.js';
@@ -49,9 +50,11 @@ export interface JsonResult {
   internalDomainsInferred: boolean;
   /** With inference: the field it was read from (from, sender, resent-from, resent-sender). */
   internalDomainsInferredFrom?: string;
-  /** With inference and no internal domain: why (no-sender, address-literal, public-suffix, consumer-provider, several-authors); nothing is internal. */
+  /** With inference and no internal domain: why (no-sender, address-literal, public-suffix, consumer-provider, several-authors, not-internal-in-every-profile); nothing is internal. */
   internalDomainsNotInferred?: string;
   envelope?: { mailFrom: string; rcptTo: string[] };
+  /** The profile whose policy applied (`default`: the top level; `a+b`: a merged with the stricter b). */
+  profile: string;
 }
 
 export interface JsonReport {
@@ -109,6 +112,7 @@ export function toJsonResult(r: MessageResult, options: Pick<FormatOptions, 'red
     },
     internalDomains: r.internal.domains,
     internalDomainsInferred: r.internal.inferred,
+    profile: r.profile ?? DEFAULT_PROFILE,
   };
   if (r.internal.inferredFrom !== undefined) out.internalDomainsInferredFrom = r.internal.inferredFrom;
   if (r.internal.notInferred !== undefined) out.internalDomainsNotInferred = r.internal.notInferred;

@@ -18,6 +18,7 @@ function milterHumanLine(e: MilterEvent): string {
     case 'message': {
       const parts = [e.time, e.action, `verdict=${e.verdict}`];
       if (e.queueId) parts.push(`queue_id=${e.queueId}`);
+      if (e.profile) parts.push(`profile=${e.profile}`);
       parts.push(`from=${e.from}`, `rcpt=${e.recipients}`, `size=${e.size}`);
       if (e.findings.length) parts.push(`findings=${e.findings.join(',')}`);
       if (e.edits) parts.push(`edits=${e.edits}`);

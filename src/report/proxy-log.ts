@@ -19,6 +19,7 @@ function proxyHumanLine(e: ProxyEvent): string {
     case 'transaction': {
       const parts = [e.time, e.action, `verdict=${e.verdict}`, `from=${e.from}`, `rcpt=${e.recipients}`, `size=${e.size}`];
       if (e.user) parts.push(`user=${e.user}`);
+      if (e.profile) parts.push(`profile=${e.profile}`);
       if (e.findings.length) parts.push(`findings=${e.findings.join(',')}`);
       if (e.parts) parts.push(`parts=${e.parts}`);
       if (e.delivered !== undefined) parts.push(`delivered=${e.delivered}`);

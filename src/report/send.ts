@@ -34,6 +34,10 @@ export interface SendResult {
   /** Findings reported: the blocking ones, or the warnings of a message sent anyway. */
   findings: Finding[];
   rewrite?: 'bcc' | 'split';
+  /** The profile whose policy and mode applied (`default`: the top level); absent when the message could not be read. */
+  profile?: string;
+  /** The on-violation mode that applied (the profile's). */
+  onViolation?: OnViolation;
   reason?: string;
   hint?: string;
   transactions: SendTransaction[];
@@ -66,6 +70,8 @@ export interface SendReport {
   interrupted: boolean;
   results: SendResult[];
   summary: SendSummary;
+  /** Profiles are configured: the human report names each message's. */
+  profiled?: boolean;
 }
 
 export interface SendFormatOptions {
@@ -211,6 +217,7 @@ export function formatSendHuman(report: SendReport, options: SendFormatOptions):
         break;
       }
     }
+    if (report.profiled && r.profile !== undefined) lines.push(`  profile ${r.profile} (on violation: ${r.onViolation})`);
     for (const f of r.findings) lines.push(`  ${f.severity} ${f.code}: ${describeFinding(f, { redact: options.redact, context: 'send' })}`);
   }
   if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');

@@ -11,6 +11,7 @@ import type { Envelope } from '../message/envelope.js';
 import type { OnViolation } from '../policy/config.js';
 import { describeDeliveryReason, describeFinding } from './messages.js';
 import { maskAddress, maskText } from './redact.js';
+import { DEFAULT_PROFILE } from '../policy/config.js';
 
 /** The name every stderr line starts with (what cron mail and logs show). */
 export const SENDMAIL_NAME = 'mailguard-sendmail';
@@ -28,6 +29,8 @@ export interface SpoolRecord {
   findings?: string[];
   /** The exit status the caller was given. */
   exitStatus: number;
+  /** The profile whose policy applied (configuration `profiles`). */
+  profile?: string;
 }
 
 /** Everything the drop-in sendmail reports. `debug` notices are shown only with -v/--debug. */
@@ -36,8 +39,8 @@ export type SendmailNotice =
   | { kind: 'error'; error: unknown; delivery?: { delivered: number; total: number; tempfail: boolean } }
   | { kind: 'caller-policy-option'; option: string; configPath: string }
   | { kind: 'unreadable'; finding?: Finding }
-  | { kind: 'blocked'; blocking: readonly Finding[]; reason: DeliveryReason | undefined; onViolation: OnViolation }
-  | { kind: 'warned'; findings: readonly Finding[] }
+  | { kind: 'blocked'; blocking: readonly Finding[]; reason: DeliveryReason | undefined; onViolation: OnViolation; profile?: string }
+  | { kind: 'warned'; findings: readonly Finding[]; profile?: string }
   | { kind: 'rewritten'; strategy: 'bcc'; moved: number }
   | { kind: 'rewritten'; strategy: 'split'; copies: number }
   | { kind: 'refused-recipients'; refused: ReadonlyArray<{ address: string; response: string }>; accepted: number }
@@ -49,16 +52,19 @@ export type SendmailNotice =
   | { kind: 'read'; bytes: number; ignoreDots: boolean }
   | { kind: 'added'; fields: readonly string[] }
   | { kind: 'envelope'; mailFrom: string; recipients: number }
+  | { kind: 'profile'; profile: string; onViolation: OnViolation }
   | { kind: 'warning'; finding: Finding }
   | { kind: 'delivered'; messages: number; via: string };
 
-const DEBUG_KINDS = new Set<SendmailNotice['kind']>(['ignored-option', 'setup', 'read', 'added', 'envelope', 'warning', 'delivered']);
+const DEBUG_KINDS = new Set<SendmailNotice['kind']>(['ignored-option', 'setup', 'read', 'added', 'envelope', 'profile', 'warning', 'delivered']);
 
 /** Whether a notice is shown only with -v/--debug. */
 export function isDebugNotice(n: SendmailNotice): boolean {
   return DEBUG_KINDS.has(n.kind);
 }
 
+/** A profile named in a line, unless it is the top level. */
+const profileNote = (profile: string | undefined, before: string, after: string) => (profile !== undefined && profile !== DEFAULT_PROFILE ? `${before}${profile}${after}` : '');
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const finding = (f: Finding) => `${f.code}: ${describeFinding(f, { redact: true })}`;
 
@@ -92,7 +98,7 @@ export function formatSendmailNotice(n: SendmailNotice): string {
     case 'unreadable':
       return line(`message not sent: ${n.finding ? describeFinding(n.finding, { redact: true }) : 'not a message'}.`);
     case 'blocked': {
-      const lines = [`${SENDMAIL_NAME}: message not sent: blocked by policy.`, ...n.blocking.map((f) => `  ${finding(f)}`)];
+      const lines = [`${SENDMAIL_NAME}: message not sent: blocked by policy${profileNote(n.profile, ' (profile ', ')')}.`, ...n.blocking.map((f) => `  ${finding(f)}`)];
       if (n.reason && n.reason.code !== 'policy') lines.push(`  The ${n.onViolation} rewrite was not done: ${describeDeliveryReason(n.reason)}.`);
       else if (n.onViolation === 'block') {
         lines.push('  Put the external recipients in Bcc, or set "onViolation": "bcc" or "split" (or --on-violation) to let mailguard rewrite such messages.');
@@ -100,7 +106,7 @@ export function formatSendmailNotice(n: SendmailNotice): string {
       return `${lines.join('\n')}\n`;
     }
     case 'warned':
-      return `${[`${SENDMAIL_NAME}: sent although it violates the policy (onViolation: warn):`, ...n.findings.map((f) => `  ${finding(f)}`)].join('\n')}\n`;
+      return `${[`${SENDMAIL_NAME}: sent although it violates the policy (onViolation: warn${profileNote(n.profile, ', profile ', '')}):`, ...n.findings.map((f) => `  ${finding(f)}`)].join('\n')}\n`;
     case 'rewritten':
       return n.strategy === 'bcc'
         ? line(`moved ${plural(n.moved, 'external recipient')} to Bcc before sending (onViolation: bcc).`)
@@ -124,6 +130,8 @@ export function formatSendmailNotice(n: SendmailNotice): string {
       return line(`added ${n.fields.join(', ')}`);
     case 'envelope':
       return line(`envelope: from ${n.mailFrom ? maskAddress(n.mailFrom) : '<>'}, ${plural(n.recipients, 'recipient')}`);
+    case 'profile':
+      return line(`profile: ${n.profile} (on violation: ${n.onViolation})`);
     case 'warning':
       return line(`warning: ${finding(n.finding)}`);
     case 'delivered':

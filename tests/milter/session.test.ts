@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { PacketDecoder, SMFIF, SMFIP, type MilterCommand, type MilterReply } from '../../src/milter/codec.js';
 import { MilterSession, type SessionOptions } from '../../src/milter/session.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import { bindOnViolation, createProfiles } from '../../src/policy/profiles.js';
 import { FIXTURES } from '../helpers/cli.js';
 
 const policy = createPolicy({ internalDomains: ['inbox.test'], warnAt: 2, blockAt: 2 });
@@ -157,5 +158,34 @@ describe('any command sequence (property)', () => {
       }),
       { numRuns: 1500 },
     );
+  });
+});
+
+describe('profiles: the {auth_authen} user chooses', () => {
+  const profiles = bindOnViolation(
+    createProfiles(policy, [
+      { name: 'lax', match: { authUser: ['press'], envelopeFrom: ['alice@inbox.test'], from: ['press@inbox.test'] }, policy: createPolicy({ internalDomains: ['inbox.test'], warnAt: 5, blockAt: 5 }) },
+      { name: 'strict', match: { authUser: ['dr-ann'] }, policy: createPolicy({ internalDomains: ['inbox.test'], sensitive: true }) },
+    ]),
+    () => 'block',
+  );
+  const FORGED: Array<[string, string]> = [['From', ' press@inbox.test'], ['To', ' x@one.test, y@two.test'], ['Subject', ' s']];
+  const withAuth = (user: string | undefined): MilterCommand[] => [
+    POSTFIX_OPTNEG,
+    ...(user === undefined ? [] : [{ kind: 'macro', command: 'M', macros: [['{auth_authen}', user]] } as MilterCommand]),
+    ...transaction(FORGED, ['x@one.test', 'y@two.test']),
+  ];
+
+  it.each<[string | undefined, string, string]>([
+    [undefined, 'lax', 'accepted'],
+    ['press', 'lax', 'accepted'],
+    // The attack: the strict profile's user writes From: press@ and is held to the stricter of the two.
+    ['dr-ann', 'strict+lax', 'blocked'],
+    // An authenticated user no profile names: the top level (blockAt 2) merged with lax.
+    ['sam', 'default+lax', 'blocked'],
+  ])('AUTH %s, From press@: profile %s, %s', (user, profile, action) => {
+    const { messages } = run(withAuth(user), { profiles });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ profile, action });
   });
 });

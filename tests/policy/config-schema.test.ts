@@ -7,9 +7,9 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { MILTER_SECTION } from '../../src/cli/actions/milter.js';
 import { PROXY_SECTION } from '../../src/cli/actions/proxy.js';
-import { CONFIG_SCHEMA_PATH, renderConfig } from '../../src/cli/actions/init.js';
+import { CONFIG_SCHEMA_PATH, renderConfig, renderExample } from '../../src/cli/actions/init.js';
 import { resolveBodyScan } from '../../src/body/settings.js';
-import { CONFIG_KEYS, parseConfig } from '../../src/policy/config.js';
+import { CONFIG_KEYS, MATCH_KEYS, PROFILE_KEYS, parseConfig } from '../../src/policy/config.js';
 import { SEND_SECTION, parseSendConfig } from '../../src/relay/config.js';
 import { SENDMAIL_SECTION, parseSendmailConfig } from '../../src/sendmail/config.js';
 import { parseSection } from '../../src/policy/config.js';
@@ -41,6 +41,8 @@ describe('the configuration JSON Schema', () => {
     expect(props(schema.properties.sendmail)).toEqual(Object.keys(SENDMAIL_SECTION).sort());
     expect(props(schema.properties.proxy)).toEqual(Object.keys(PROXY_SECTION).sort());
     expect(props(schema.properties.milter)).toEqual(Object.keys(MILTER_SECTION).sort());
+    expect(props(schema.properties.profiles.items)).toEqual(Object.keys(PROFILE_KEYS).sort());
+    expect(props(schema.properties.profiles.items.properties.match)).toEqual(Object.keys(MATCH_KEYS).sort());
   });
 
   it('is what mailguard init names, and accepts what it writes', () => {
@@ -49,6 +51,10 @@ describe('the configuration JSON Schema', () => {
     expect(CONFIG_SCHEMA_PATH.endsWith('/schema/mailguard.config.schema.json')).toBe(true);
     expect(validate(written)).toBe(true);
     expect(accepted(written)).toBe(true);
+    const example = JSON.parse(renderExample());
+    expect(example.profiles.map((p: { name: string }) => p.name)).toEqual(['clinic', 'press', 'board']);
+    expect(validate(example)).toBe(true);
+    expect(accepted(example)).toBe(true);
   });
 
   it.each<[string, Record<string, unknown>]>([
@@ -65,6 +71,17 @@ describe('the configuration JSON Schema', () => {
     ['an empty sendmail smtp', { sendmail: { smtp: '' } }],
     ['a rule severity that does not exist', { rules: { BCC_HEADER_PRESENT: 'fatal' } }],
     ['domains that are not strings', { internalDomains: [1] }],
+    ['three profiles', { onViolation: 'bcc', profiles: [{ name: 'clinic', match: { authUser: ['dr-ann'], from: ['clinic.example'] }, sensitive: true, blockAt: 2, onViolation: 'block' }, { name: 'press', match: { from: ['press@corp.example'] }, publicLists: ['*@lists.example.org'] }, { name: 'board', match: { envelopeFrom: ['*@board.corp.example'] }, warnAt: 12, blockAt: 15, rules: { BCC_HEADER_PRESENT: 'off' } }] }],
+    ['a profile with an unknown key', { profiles: [{ name: 'a', match: { from: ['a.example'] }, blockat: 2 }] }],
+    ['a profile without a match', { profiles: [{ name: 'a', warnAt: 2 }] }],
+    ['a profile with an empty match', { profiles: [{ name: 'a', match: {} }] }],
+    ['a profile whose match lists are empty', { profiles: [{ name: 'a', match: { from: [], authUser: [] } }] }],
+    ['a profile with an unknown match key', { profiles: [{ name: 'a', match: { sender: ['a.example'] } }] }],
+    ['a profile named default', { profiles: [{ name: 'default', match: { from: ['a.example'] } }] }],
+    ['a profile name with a space', { profiles: [{ name: 'the clinic', match: { from: ['a.example'] } }] }],
+    ['a pattern with a space', { profiles: [{ name: 'a', match: { authUser: ['dr ann'] } }] }],
+    ['a profile mode that does not exist', { profiles: [{ name: 'a', match: { from: ['a.example'] }, onViolation: 'drop' }] }],
+    ['profiles as an object', { profiles: { a: {} } }],
   ])('schema and validator agree on %s', (_, config) => {
     expect(validate(config)).toBe(accepted(config));
   });

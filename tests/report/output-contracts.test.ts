@@ -103,7 +103,7 @@ describe('proxy --log json', () => {
     transport.close();
     const t = await proxy.waitFor((e) => e.event === 'transaction');
     expect(Object.keys(proxy.events[0]!)).toEqual(['event', 'time', 'address', 'upstream', 'onViolation', 'auth', 'tls']);
-    expect(Object.keys(t)).toEqual(['event', 'time', 'session', 'client', 'from', 'recipients', 'to', 'size', 'verdict', 'findings', 'action', 'reply', 'durationMs', 'upstream']);
+    expect(Object.keys(t)).toEqual(['event', 'time', 'session', 'client', 'from', 'recipients', 'to', 'size', 'verdict', 'findings', 'action', 'reply', 'durationMs', 'profile', 'upstream']);
     expect(t).toMatchObject({ from: 'a***@corp.example', to: ['b***@corp.example'], verdict: 'pass', action: 'relayed' });
   });
 });

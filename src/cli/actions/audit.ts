@@ -21,6 +21,7 @@ import { EXIT } from '../exit-codes.js';
 import { resolveRedact, writeReport, writeReportPieces } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
 import { createSpool, type Spool } from '../spool.js';
+import { messageIdentity, resolveProfile } from '../../policy/profiles.js';
 import { colors, createProgress } from '../terminal.js';
 
 async function writeExport(file: string, text: string | AsyncIterable<string | Uint8Array>, what: string): Promise<void> {
@@ -154,7 +155,10 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
         // Header only: an incident is an exposed header; bodies are check's business.
         const check: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset, body: false };
         if (item.envelope) check.envelope = item.envelope;
-        result = checkMessage(item.bytes, settings.policy, check);
+        // With profiles, the sender's (From; a transcript's MAIL FROM first) gives the policy.
+        const profile = settings.profiles.list.length > 0 ? resolveProfile(settings.profiles, messageIdentity(item.bytes, { envelopeFrom: item.envelope?.mailFrom })) : undefined;
+        result = checkMessage(item.bytes, profile?.policy ?? settings.policy, check);
+        if (profile) result.profile = profile.name;
         if (result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS')) {
           meta.id = incidentId(item.bytes);
           if (meta.id === wanted) {

@@ -12,9 +12,11 @@ import { emptySummary, PUBLIC_FORMATS, STREAM_FORMATTERS, type Report } from '..
 import type { MessageResult } from '../../result.js';
 import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
-import { appendStepSummary, resolveRedact, writeReportPieces } from '../output.js';
-import { resolveSettings } from '../policy-options.js';
+import { appendStepSummary, resolveRedact, writeReport, writeReportPieces } from '../output.js';
+import { profilesForCommand, resolveSettings } from '../policy-options.js';
 import { createSpool, type Spool } from '../spool.js';
+import { messageIdentity, resolveProfile, type ResolvedProfile } from '../../policy/profiles.js';
+import { formatPolicyExplanation, formatPolicyExplanationJson, type PolicyExplanationEntry } from '../../report/profile.js';
 import { colors, createProgress } from '../terminal.js';
 import { programName } from '../program-name.js';
 
@@ -78,6 +80,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     throw new MailguardError('EUSAGE', `the ${flags.format} format is not available in this build.`, { hint: `Available: ${Object.keys(STREAM_FORMATTERS).join(', ')}.` });
   }
   const settings = await resolveSettings(flags);
+  if (flags.explainPolicy) return explainPolicy(paths, flags, settings);
   const specs = inputSpecs(paths);
   const publicFormat = PUBLIC_FORMATS.has(flags.format);
   const redact = resolveRedact(flags.redact, settings.config.redact, publicFormat);
@@ -131,8 +134,10 @@ async function* around({ head, tail }: { head: string; tail: string }, spool: Sp
 
 /** Every input checked, one result at a time. */
 async function* checkInputs(specs: string[], flags: CheckFlags, settings: Settings, skipped: NotMailFile[]): AsyncGenerator<MessageResult> {
+  const profiles = settings.profiles;
+  const profiled = profiles.list.length > 0;
   // The body scan reads past the header only where the header promises text or an attachment it opens.
-  const scan = settings.bodyScan !== undefined && BODY_SCAN_CODES.some((c) => settings.policy.rules[c] !== 'off');
+  const scan = settings.bodyScan !== undefined && [profiles.default, ...profiles.list].some((p) => BODY_SCAN_CODES.some((c) => p.policy.rules[c] !== 'off'));
   const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan, skipped };
   if (flags.input) readOptions.format = flags.input;
   if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
@@ -146,7 +151,10 @@ async function* checkInputs(specs: string[], flags: CheckFlags, settings: Settin
       if (item.envelope) options.envelope = item.envelope;
       // Header-only bytes may hold part of the body: scan only what was read whole.
       options.body = whole ? settings.bodyScan! : false;
-      let result = checkMessage(whole ?? item.bytes, settings.policy, options);
+      // With profiles, the sender's profile (src/policy/profiles.ts) gives the policy.
+      const resolved = profiled ? resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom)) : undefined;
+      let result = checkMessage(whole ?? item.bytes, resolved?.policy ?? settings.policy, options);
+      if (resolved) result.profile = resolved.name;
       if (item.campaign) {
         const c = item.campaign;
         result = c.modelOrigins ? relocateToCampaign(result, c.modelOrigins, c.jsonPath) : relocateComposedToCampaign(result, item.bytes, c.origins, c.jsonPath, c.messageLine);
@@ -155,4 +163,34 @@ async function* checkInputs(specs: string[], flags: CheckFlags, settings: Settin
       yield result;
     }
   }
+}
+
+/** Who sends a message being checked: its From, and what --auth-user, --envelope-from (or a transcript's MAIL FROM) say. */
+function identityOf(bytes: Uint8Array, flags: CheckFlags, mailFrom: string | undefined) {
+  return messageIdentity(bytes, { authUser: flags.authUser, envelopeFrom: flags.envelopeFrom ?? mailFrom });
+}
+
+/** check --explain-policy: the profile each message gets, why, and the policy in force; nothing is checked. */
+async function explainPolicy(paths: string[], flags: CheckFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Promise<number> {
+  if (flags.format !== 'human' && flags.format !== 'json') {
+    throw new MailguardError('EUSAGE', `--explain-policy prints human or json, not ${flags.format}.`, { hint: 'Use --format json for the machine form.' });
+  }
+  const profiles = profilesForCommand(settings.profiles, undefined, undefined, settings.config);
+  const entries: PolicyExplanationEntry[] = [];
+  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true };
+  if (flags.input) readOptions.format = flags.input;
+  if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
+  let failed = false;
+  for await (const item of readInputs(inputSpecs(paths), readOptions)) {
+    if (isFailure(item)) {
+      failed = true;
+      process.stderr.write(`mailguard: ${item.source}: cannot be read (${item.failure.reason}).\n`);
+      continue;
+    }
+    const resolved: ResolvedProfile = resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom));
+    entries.push({ source: item.source, resolved });
+  }
+  const text = flags.format === 'json' ? formatPolicyExplanationJson(entries) : formatPolicyExplanation(entries, { color: flags.output === undefined && colors(flags.color) });
+  await writeReport(text, flags.output);
+  return failed ? EXIT.ERROR : EXIT.OK;
 }

@@ -13,6 +13,7 @@ import { describeDeliveryReason, describeUnreadable } from '../../report/message
 import type { FixFlags } from '../commands/fix.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveSettings } from '../policy-options.js';
+import { messageIdentity, resolveProfile } from '../../policy/profiles.js';
 import { writeSkippedNote } from '../skipped-note.js';
 import { inputSpecs } from './check.js';
 
@@ -91,9 +92,11 @@ function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings:
   } else {
     options.bcc = { to: flags.to, allToBcc: flags.allToBcc === true, removeDkim: flags.removeDkim === true };
   }
-  const decision = decideDelivery(bytes, settings.policy, options);
+  // A draft has no transport identity: its From chooses the profile (the mode is fix's --strategy).
+  const profile = resolveProfile(settings.profiles, messageIdentity(bytes));
+  const decision = decideDelivery(bytes, profile.policy, options);
   const check = decision.result;
-  const result: FixResult = { source, action: 'untouched', verdict: check.verdict, outputs: [] };
+  const result: FixResult = { source, action: 'untouched', verdict: check.verdict, outputs: [], profile: profile.name };
   const none: Produced = { result, count: 0, recipients: [], messages: () => [] };
   // fix cannot clean an attachment: a decision that left one in place (sent as written, or
   // refused) is a refusal here, with the decision's reason.

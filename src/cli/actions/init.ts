@@ -91,7 +91,61 @@ export function renderConfig(internalDomains: string[], source: string): string 
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
+/**
+ * An example for a whole organisation (`mailguard init --example`): the top level is the default
+ * (sales), and three profiles override it for a team, a list and a person. Valid as written.
+ */
+export function renderExample(): string {
+  const config = {
+    $schema: CONFIG_SCHEMA_PATH,
+    '//': [
+      'An example for a whole organisation, from "mailguard init --example". The top level is the policy for everyone',
+      'no profile matches (it is named "default" in results and logs). Each profile overrides top-level keys for the',
+      'senders it matches; the first match applies. match: authUser (the authenticated user of the proxy, milter or',
+      'nodemailer transport), envelopeFrom (MAIL FROM), from (the author). Patterns: name@domain, *@domain, domain',
+      '(and its subdomains); authUser also a user name. Where the transport knows the sender (authUser, envelopeFrom),',
+      'a From that selects another profile only makes the policy stricter (SECURITY.md, Profiles).',
+      'Test it: mailguard check --explain-policy message.eml --auth-user dr-ann',
+    ],
+    internalDomains: ['corp.example'],
+    warnAt: 3,
+    blockAt: 5,
+    onViolation: 'bcc',
+    profiles: [
+      {
+        name: 'clinic',
+        '//': 'Patient-facing team: two patients must never see each other; never fixed with Bcc.',
+        match: { authUser: ['dr-ann', 'dr-bob'], envelopeFrom: ['*@clinic.corp.example'], from: ['clinic.corp.example'] },
+        sensitive: true,
+        blockAt: 2,
+        onViolation: 'block',
+      },
+      {
+        name: 'press',
+        '//': 'The press office posts to public lists: a post there is not an exposed list.',
+        match: { authUser: ['press'], from: ['press@corp.example'] },
+        publicLists: ['*@lists.example.org'],
+      },
+      {
+        name: 'board',
+        '//': 'The board\'s assistant writes to twelve partners at once, on purpose.',
+        match: { authUser: ['board-assistant'] },
+        warnAt: 13,
+        blockAt: 20,
+        onViolation: 'warn',
+      },
+    ],
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
 export async function runInit(flags: InitFlags): Promise<number> {
+  if (flags.example) {
+    const text = renderExample();
+    parseConfig(JSON.parse(text), 'the example');
+    process.stdout.write(text);
+    return EXIT.OK;
+  }
   let domains = cleanDomains(flags.internalDomain ?? []);
   let source = 'given on the command line';
   if (domains.length === 0) {

@@ -10,7 +10,7 @@ import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
 import type { MilterFlags } from '../commands/milter.js';
 import { formatterFor } from '../../report/formats.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { profilesForCommand, resolveOnViolation, resolveSettings } from '../policy-options.js';
 
 /** The milter section's keys: "milter": { "listen": "inet:127.0.0.1:8891", "onViolation": "hold" }. */
 export const MILTER_SECTION: Record<string, KeyCheck> = {
@@ -38,6 +38,8 @@ export async function runMilter(flags: MilterFlags): Promise<number> {
   // split needs several transactions, which one SMTP transaction cannot be; bcc refuses a
   // sensitive list. Both are refused here, before any mail arrives.
   assertOnViolation(onViolation, settings.policy, { name: 'mailguard milter', modes: MILTER_MODES });
+  // Each profile's mode (--on-violation, its own, milter.onViolation, the top level), checked now.
+  const profiles = profilesForCommand(settings.profiles, flags.onViolation, section.onViolation, settings.config, (m, p) => assertOnViolation(m, p.policy, { name: 'mailguard milter', modes: MILTER_MODES }));
   const mode = onViolation as MilterViolationAction;
   const listenText = flags.listen ?? section.listen;
   if (!listenText) throw new MailguardError('EUSAGE', 'milter needs --listen.', { hint: 'For example --listen inet:127.0.0.1:8891 (or "milter": { "listen": ... } in the configuration).' });
@@ -88,6 +90,7 @@ export async function runMilter(flags: MilterFlags): Promise<number> {
       listen,
       policy: settings.policy,
       onViolation: mode,
+      profiles,
       logAddresses: flags.logAddresses === true,
       // In a worker, "listening" and "stopped" are the primary's to log.
       log: worker !== undefined ? (e) => e.event !== 'listening' && e.event !== 'stopped' && e.event !== 'stopping' && write(e) : write,

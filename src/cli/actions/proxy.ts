@@ -6,7 +6,7 @@ import type { ProxyEvent, ProxyOptions } from '../../proxy/server.js';
 import type { ProxyFlags } from '../commands/proxy.js';
 import { formatterFor } from '../../report/formats.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { profilesForCommand, resolveOnViolation, resolveSettings } from '../policy-options.js';
 import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
 import { PROXY_MODES, type ViolationAction } from '../../proxy/decide.js';
 
@@ -63,6 +63,8 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   const write = (e: ProxyEvent) => process.stdout.write(line(e));
 
   const options: ProxyOptions = { host, port, upstream, policy: settings.policy, onViolation: onViolation as ViolationAction, log: write, logAddresses: flags.logAddresses === true };
+  // Each profile's mode: --on-violation, then the profile's own, then proxy.onViolation, then the top level (checked by startProxy).
+  options.profiles = profilesForCommand(settings.profiles, flags.onViolation, section.onViolation, settings.config);
   if (flags.authFile) options.auth = await loadAuthFile(flags.authFile);
   if (flags.allowUnauthenticated) options.allowUnauthenticated = true;
   if (flags.tlsKey && flags.tlsCert) options.tls = { key: await readPem(flags.tlsKey, 'key'), cert: await readPem(flags.tlsCert, 'certificate') };

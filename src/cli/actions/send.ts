@@ -16,7 +16,8 @@ import { describeSendStop, SEND_REFUSALS, summariseSend, type SendAction, type S
 import type { SendFlags } from '../commands/send.js';
 import { EXIT } from '../exit-codes.js';
 import { writeReport } from '../output.js';
-import { resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { profilesForCommand, resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { messageIdentity as senderIdentity, resolveProfile } from '../../policy/profiles.js';
 import { writeSkippedNote } from '../skipped-note.js';
 import { createProgress } from '../terminal.js';
 import { inputSpecs } from './check.js';
@@ -42,8 +43,7 @@ async function relaySettings(flags: SendFlags, config: Awaited<ReturnType<typeof
 /** What send can carry out (hold needs a hold queue: the milter has Postfix's). */
 const SEND_CAPABILITIES = { name: 'mailguard send', modes: ADAPTER_MODES.send };
 
-function validate(flags: SendFlags, mode: OnViolation, sensitive: boolean, configuredFrom: string | undefined): string | undefined {
-  assertOnViolation(mode, { sensitive }, SEND_CAPABILITIES);
+function validate(flags: SendFlags, configuredFrom: string | undefined): string | undefined {
   const given = flags.from ?? configuredFrom;
   if (given === undefined) return undefined;
   if (given === '' || given === '<>') return '';
@@ -64,7 +64,9 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
   const settings = await resolveSettings(flags);
   const section = parseSendConfig(settings.config.sections.send, settings.configPath ?? 'configuration');
   const mode: OnViolation = resolveOnViolation(flags.onViolation, section.onViolation, settings.config);
-  const mailFrom = validate(flags, mode, settings.policy.sensitive, section.from);
+  // Each profile's mode, checked at start-up: a profile send cannot carry out is refused before any message.
+  const profiles = profilesForCommand(settings.profiles, flags.onViolation, section.onViolation, settings.config, (m, p) => assertOnViolation(m, p.policy, SEND_CAPABILITIES));
+  const mailFrom = validate(flags, section.from);
   const relayOptions = flags.dryRun ? undefined : await relaySettings(flags, settings.config, section);
   const specs = inputSpecs(paths);
   const { decideDelivery } = await import('../../decide/index.js');
@@ -137,10 +139,12 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: SEND_REFUSALS.headerOnly, transactions: [] };
         return;
       }
-      const decideOptions: Parameters<typeof decideDelivery>[2] = { onViolation: mode, source: item.source, lineOffset: item.lineOffset };
+      // The sender's profile: the envelope sender send was given (--from, send.from, a transcript's MAIL FROM) before From.
+      const profile = resolveProfile(profiles, senderIdentity(bytes, { envelopeFrom: mailFrom || item.envelope?.mailFrom }));
+      const decideOptions: Parameters<typeof decideDelivery>[2] = { onViolation: profile.onViolation!, source: item.source, lineOffset: item.lineOffset };
       if (item.envelope) decideOptions.envelope = item.envelope;
       if (mailFrom !== undefined) decideOptions.mailFrom = mailFrom;
-      const plan: DeliveryDecision = decideDelivery(bytes, settings.policy, decideOptions);
+      const plan: DeliveryDecision = decideDelivery(bytes, profile.policy, decideOptions);
       const sending = plan.action === 'send' || plan.action === 'rewrite' || plan.action === 'split';
       const result: SendResult = {
         source: item.source,
@@ -148,6 +152,8 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
         action: plan.action === 'block' || plan.action === 'hold' ? 'blocked' : plan.action === 'refuse' ? 'refused' : flags.dryRun ? 'dry-run' : 'sent',
         // A Bcc field is stripped before sending, so its warning does not apply to what is sent.
         findings: sending ? plan.result.findings.filter((f) => f.severity === 'warning' && f.code !== 'BCC_HEADER_PRESENT').concat(plan.blocking) : plan.blocking,
+        profile: profile.name,
+        onViolation: profile.onViolation!,
         transactions: [],
       };
       if (plan.rewrite) result.rewrite = plan.rewrite.strategy;
@@ -223,7 +229,7 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
     await journal?.close();
   }
 
-  const report: SendReport = { onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal, stopped: stoppedBy, interrupted, results, summary: summariseSend(results) };
+  const report: SendReport = { onViolation: mode, dryRun: flags.dryRun === true, journal: flags.journal, stopped: stoppedBy, interrupted, results, summary: summariseSend(results), profiled: profiles.list.length > 0 };
   const text = formatterFor('send', flags.format)(report, { redact: flags.redact !== false, quiet: flags.quiet === true });
   const code =
     results.some((r) => r.action === 'failed' || r.action === 'partial' || r.action === 'refused') || stoppedBy !== undefined || interrupted

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { MailguardError } from '../../errors.js';
 import type { Envelope } from '../../message/envelope.js';
-import type { OnViolation } from '../../policy/config.js';
+import { parseConfig, type OnViolation } from '../../policy/config.js';
 import type { Policy } from '../../policy/policy.js';
 import type { RelayOptions, resolveSmtpSettings } from '../../relay/index.js';
 import { formatSendmailNotice, isDebugNotice, spoolBlockedDetail, temporarilyRefused, type SendmailNotice } from '../../report/sendmail.js';
@@ -20,8 +20,8 @@ import { failureDetail, SYSEXIT, sysexitForDelivery } from '../../sendmail/exit-
 import { readSendmailMessage } from '../../sendmail/read-message.js';
 import { spoolMessage, type SpoolRecord } from '../../sendmail/spool.js';
 import { jsonErrorPosition, type LoadedConfig } from '../../io/config-file.js';
-import { parseConfig } from '../../policy/config.js';
-import { resolveOnViolation, settingsFromConfig } from '../policy-options.js';
+import { messageIdentity, resolveProfile, type Profiles } from '../../policy/profiles.js';
+import { profilesForCommand, resolveOnViolation, settingsFromConfig } from '../policy-options.js';
 
 export interface SendmailIo {
   stdin: AsyncIterable<Uint8Array>;
@@ -84,14 +84,18 @@ Examples:
     < message.eml
 `;
 
+/** The user running the drop-in, as the system knows it (the profiles' authUser). */
+function loginUser(): string | undefined {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.LOGNAME ?? process.env.USER;
+  }
+}
+
 /** user@host as sendmail uses it when nothing names a sender; only with a host name that has a domain. */
 function loginSender(): string | undefined {
-  let user: string | undefined;
-  try {
-    user = os.userInfo().username;
-  } catch {
-    user = process.env.LOGNAME ?? process.env.USER;
-  }
+  const user = loginUser();
   const host = os.hostname();
   return user && host.includes('.') ? `${user}@${host}` : undefined;
 }
@@ -216,7 +220,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   // 1. Configuration, before reading anything: a bad setup fails fast with 78. Only the system
   // file counts; nothing is discovered from the working directory (a cloned repository's
   // package.json must not switch the guard off).
-  let setup: { policy: Policy; onViolation: OnViolation; spool: string | undefined; from: string | undefined; transport: Transport };
+  let setup: { policy: Policy; onViolation: OnViolation; profiles: Profiles; spool: string | undefined; from: string | undefined; transport: Transport };
   try {
     const loaded = await loadSystemConfig(io.env);
     const settings = settingsFromConfig(loaded, {});
@@ -225,6 +229,8 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     setup = {
       policy: settings.policy,
       onViolation: resolveOnViolation(undefined, section.onViolation, settings.config),
+      // Each profile's mode, checked here: a profile the drop-in cannot carry out fails with 78 at once.
+      profiles: profilesForCommand(settings.profiles, undefined, section.onViolation, settings.config, (m, p) => assertOnViolation(m, p.policy, SENDMAIL_CAPABILITIES)),
       spool: section.spool,
       from: section.from,
       transport: resolveTransport(section, resolveSmtp, settings.config, io.env),
@@ -249,6 +255,8 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   // 3. Envelope, check and the on-violation action: all decided before anything is sent.
   let decision: DeliveryDecision;
   let envelope: Envelope | undefined;
+  let profileName = 'default';
+  let onViolation = setup.onViolation;
   try {
     const prepareOptions: Parameters<typeof prepareSendmailMessage>[2] = { now: new Date(), messageIdLocal: `${Date.now().toString(36)}.${randomBytes(8).toString('hex')}.mailguard` };
     if (setup.from !== undefined) prepareOptions.defaultSender = setup.from;
@@ -258,7 +266,12 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     envelope = prepared.envelope;
     if (prepared.added.length > 0) say({ kind: 'added', fields: prepared.added });
     say({ kind: 'envelope', mailFrom: prepared.envelope.mailFrom, recipients: prepared.envelope.rcptTo.length });
-    decision = decideDelivery(prepared.bytes, setup.policy, { onViolation: setup.onViolation, envelope: prepared.envelope, source: 'stdin' });
+    // The profile: the login user (the system knows it), then the envelope sender, then From.
+    const profile = resolveProfile(setup.profiles, messageIdentity(prepared.bytes, { authUser: loginUser(), envelopeFrom: prepared.envelope.mailFrom }));
+    profileName = profile.name;
+    onViolation = profile.onViolation!;
+    say({ kind: 'profile', profile: profile.name, onViolation });
+    decision = decideDelivery(prepared.bytes, profile.policy, { onViolation, envelope: prepared.envelope, source: 'stdin' });
   } catch (err) {
     say({ kind: 'error', error: err });
     const status = sysexitFor(err);
@@ -273,11 +286,11 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     return SYSEXIT.DATAERR;
   }
   if (decision.action === 'block' || decision.action === 'refuse' || decision.action === 'hold') {
-    say({ kind: 'blocked', blocking: decision.blocking, reason: decision.reason, onViolation: setup.onViolation });
-    await keep(setup.spool, raw, { reason: 'blocked', detail: spoolBlockedDetail(decision.reason), envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
+    say({ kind: 'blocked', blocking: decision.blocking, reason: decision.reason, onViolation, profile: profileName });
+    await keep(setup.spool, raw, { reason: 'blocked', profile: profileName, detail: spoolBlockedDetail(decision.reason), envelope: envelope!, findings: codes, exitStatus: SYSEXIT.DATAERR }, io);
     return SYSEXIT.DATAERR;
   }
-  if (decision.warnedOnly) say({ kind: 'warned', findings: decision.result.findings.filter((f) => f.severity === 'error') });
+  if (decision.warnedOnly) say({ kind: 'warned', findings: decision.result.findings.filter((f) => f.severity === 'error'), profile: profileName });
   const total = decision.transactionCount;
   if (decision.rewrite) say(decision.rewrite.strategy === 'bcc' ? { kind: 'rewritten', strategy: 'bcc', moved: decision.rewrite.moved.length } : { kind: 'rewritten', strategy: 'split', copies: total });
   for (const finding of decision.result.findings) if (finding.severity === 'warning') say({ kind: 'warning', finding });

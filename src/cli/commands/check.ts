@@ -13,6 +13,9 @@ export interface CheckFlags extends PolicyFlags {
   quiet?: boolean;
   redact?: boolean;
   color?: boolean;
+  explainPolicy?: boolean;
+  authUser?: string;
+  envelopeFrom?: string;
 }
 
 export function registerCheck(program: Command): void {
@@ -35,7 +38,10 @@ export function registerCheck(program: Command): void {
     .option('-q, --quiet', 'leave out messages that pass')
     .option('--redact', 'mask addresses in the output (j***@example.com)')
     .option('--no-redact', 'show full addresses even in formats that mask them by default (sarif, github, junit)')
-    .option('--no-color', 'no colour, even on a terminal');
+    .option('--no-color', 'no colour, even on a terminal')
+    .option('--explain-policy', 'do not check: print which profile (configuration "profiles") each message gets, why, and the policy in force (with --format json: as JSON)')
+    .option('--auth-user <user>', 'check as if this user had authenticated (the proxy\'s AUTH user, the milter\'s {auth_authen}): it chooses the profile before From does')
+    .option('--envelope-from <address>', 'check as if the message came with this envelope sender (MAIL FROM): it chooses the profile before From does');
   addFormatsHelp(cmd, 'check');
   addPolicyOptions(cmd);
   cmd.addHelpText(
@@ -43,7 +49,13 @@ export function registerCheck(program: Command): void {
     '\nExamples:\n' +
       '  mailguard check draft.eml\n' +
       '  mailguard check outbox/ --internal-domain corp.example --format json\n' +
-      '  generate-campaign | mailguard check - --sensitive && send-it\n',
+      '  generate-campaign | mailguard check - --sensitive && send-it\n' +
+      '  mailguard check --explain-policy draft.eml --auth-user dr-ann\n\n' +
+      'Profiles: with "profiles" in the configuration, each message is checked with\n' +
+      'the profile its sender selects, and every result names it. The sender is read\n' +
+      'from From, and from --auth-user and --envelope-from (or a transcript\'s MAIL\n' +
+      'FROM), which are trusted first: a From that selects another profile only makes\n' +
+      'the policy stricter. --explain-policy shows the choice and the policy.\n',
   );
   cmd.action(async (paths: string[], flags: CheckFlags) => {
     const { runCheck } = await import('../actions/check.js');

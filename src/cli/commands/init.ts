@@ -4,6 +4,7 @@ export interface InitFlags {
   internalDomain?: string[];
   output: string;
   yes?: boolean;
+  example?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
@@ -21,7 +22,8 @@ export function registerInit(program: Command): void {
     .option('--internal-domain <domain>', 'an internal domain (repeatable, or comma-separated)', collect)
     .option('-o, --output <file>', 'where to write the configuration', 'mailguard.config.json')
     .option('-y, --yes', 'do not ask: use what was given or guessed')
-    .addHelpText('after', '\nExamples:\n  mailguard init\n  mailguard init --internal-domain corp.example,corp-mail.example\n')
+    .option('--example', 'print an example for a whole organisation (profiles per team, list and person) to stdout; writes nothing')
+    .addHelpText('after', '\nExamples:\n  mailguard init\n  mailguard init --internal-domain corp.example,corp-mail.example\n  mailguard init --example > mailguard.config.json\n')
     .action(async (flags: InitFlags) => {
       const { runInit } = await import('../actions/init.js');
       process.exitCode = await runInit(flags);
