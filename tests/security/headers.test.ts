@@ -10,6 +10,7 @@ import * as limits from '../../src/limits.js';
 import { MAX_CHECK_MS } from '../../src/limits.js';
 import * as proxyLimits from '../../src/proxy/limits.js';
 import * as milterLimits from '../../src/milter/limits.js';
+import { SPOOL_MEMORY_CHARS } from '../../src/cli/spool.js';
 import { readHeaderBlock, locateBodyStart } from '../../src/message/header-block.js';
 import { createPolicy } from '../../src/policy/policy.js';
 import { FIXTURES, ROOT, runCli } from '../helpers/cli.js';
@@ -400,8 +401,8 @@ describe('SECURITY.md states the limits as they are', () => {
     for (const [name, v] of Object.entries(limits)) expect([name, rows.get(name)]).toEqual([name, v]);
   });
 
-  it('every proxy and milter limit it lists has that value in src/proxy/limits.ts or src/milter/limits.ts', () => {
-    const proxy = { ...proxyLimits, ...milterLimits } as Record<string, unknown>;
+  it('every proxy, milter and report-spool limit it lists has that value in src/proxy/limits.ts, src/milter/limits.ts or src/cli/spool.ts', () => {
+    const proxy = { ...proxyLimits, ...milterLimits, SPOOL_MEMORY_CHARS } as Record<string, unknown>;
     for (const [name, v] of rows) if (!(name in limits)) expect([name, proxy[name]]).toEqual([name, v]);
   });
 
