@@ -201,7 +201,7 @@ describe('mailguard proxy (process): start and stop', () => {
       const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]);
       await swaks(port, ['--from', 'alice@corp.example', '--to', 'bob@corp.example', '--data', '@' + fixture('proxy-clean.eml')]);
       while (!/ relayed /.test(out) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(out).toMatch(/ relayed verdict=pass from=a\*\*\*@corp\.example rcpt=1 size=\d+ reply="250 2\.0\.0 Ok: relayed .*" upstream="250 .*" \d+ms\n/);
+      expect(out).toMatch(/ relayed verdict=pass from=a\*\*\*@corp\.example rcpt=1 size=\d+ profile=default reply="250 2\.0\.0 Ok: relayed .*" upstream="250 .*" \d+ms\n/);
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
