@@ -59,6 +59,8 @@ describe('peak memory does not follow the number of messages', () => {
       expect(JSON.parse(b.stdout).runs[0].results.length).toBe(nLarge / 2);
     } else expect(b.stdout).toContain(`${nLarge} messages checked: ${nLarge / 2} pass, 0 warn, ${nLarge / 2} block, 0 error`);
     // Before the change the larger run took hundreds of MB more (every result kept).
-    expect(b.rssKb - a.rssKb).toBeLessThan(40 * 1024);
+    // Kept results grow ~5 KB a message (~200 MB for the 40,000 more here); allocator and GC
+    // slack differ between machines (48 MB seen on a fresh Debian 12), so the bound is half that.
+    expect(b.rssKb - a.rssKb).toBeLessThan(100 * 1024);
   }, 700_000);
 });
