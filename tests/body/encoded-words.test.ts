@@ -6,20 +6,11 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { decodeUtf8Words, onlyUtf8Words } from '../../src/body/encoded-words.js';
 import { decodeHeaderText } from '../../src/body/mime.js';
+import { createRandom } from '../../bench/generate.js';
 
 const require = createRequire(import.meta.url);
 const libmime = require('libmime') as { decodeWords(s: string): string };
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CASES = [
   '=?UTF-8?Q?Sven_Eriksen?= <sven@x.test>',
@@ -54,7 +45,7 @@ describe('UTF-8 encoded words without libmime', () => {
   });
 
   it('agrees with libmime on 20,000 generated texts', () => {
-    const rand = random(20261204);
+    const rand = createRandom(20261204);
     const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const charsets = ['UTF-8', 'utf-8', 'Utf-8', 'uTF-8'];
     const utf8 = ['ä', 'ß', '€', '𝄞', 'é', 'a', 'b', '@', ',', ' ', '_', '?', '=', '\u0100', 'x.test'];

@@ -5,6 +5,7 @@
 // recorded, so tests compare what the client was told with what the server really took.
 import type net from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { createRandom } from '../../bench/generate.js';
 
 export interface SinkMessage {
   mailFrom: string;
@@ -53,17 +54,8 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the bench's mulberry32), so a failing run can be repeated. */
+export const seededRandom = createRandom;
 
 const smtpError = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
 
