@@ -1,7 +1,10 @@
-// The package as users get it: `npm pack` in a copy of the checkout (its own build, so the
-// dist/ other test files run is never cleaned under them), the tarball installed in an empty
-// folder from npm's cache, then the CLI through npx, ESM import and CommonJS require of each
-// entry, publint and arethetypeswrong on the tarball, and the production dependency tree.
+// The package as users get it: `npm pack` of a copy of the package's files with the dist/ this
+// test run built (global setup; a second tsup build with declarations cost ~20 s of CPU), the
+// tarball installed in an empty folder from npm's cache, then the CLI through npx, ESM import and
+// CommonJS require of each entry, publint and arethetypeswrong on the tarball, and the production
+// dependency tree. Plain `npm pack`, whose prepare script builds dist/ as pre-commit runs it, is
+// tests/package/pre-commit.slow.test.ts (npm run test:slow); npm's stdout with a prepare script
+// that prints is checked here on a small package with this repository's .npmrc.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,12 +31,12 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'mailguard-pack-'));
   checkout = path.join(tmp, 'checkout');
   mkdirSync(checkout);
-  for (const part of [...pkg.files.filter((f) => f !== 'dist'), 'package.json', '.npmrc', 'tsconfig.json', 'tsup.config.ts', 'src']) {
+  for (const part of [...pkg.files, 'package.json', '.npmrc']) {
     cpSync(path.join(ROOT, part), path.join(checkout, part), { recursive: true });
   }
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules'));
-  // As pre-commit runs it: plain `npm pack`, whose prepare script builds dist/ first.
-  const packed = await runProcess('npm', ['pack'], { cwd: checkout, env: NPM_ENV, timeoutMs: 300_000 });
+  // dist/ is already built: --ignore-scripts skips prepare's rebuild.
+  const packed = await runProcess('npm', ['pack', '--ignore-scripts'], { cwd: checkout, env: NPM_ENV, timeoutMs: 300_000 });
   expect(packed.code, packed.stderr).toBe(0);
   packStdout = packed.stdout;
   tarball = path.join(checkout, packStdout.trim());
@@ -48,8 +51,18 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('npm pack', () => {
-  it('prints only the tarball name on stdout (pre-commit reads it as the file to install)', () => {
+  it('prints only the tarball name on stdout (pre-commit reads it as the file to install)', async () => {
     expect(packStdout).toBe(`${pkg.name}-${pkg.version}.tgz\n`);
+    // With a prepare script that prints (ours runs tsup), as plain `npm pack` runs it: this
+    // repository's .npmrc keeps the script's output off stdout.
+    const probe = path.join(tmp, 'prepare-probe');
+    mkdirSync(probe);
+    cpSync(path.join(ROOT, '.npmrc'), path.join(probe, '.npmrc'));
+    writeFileSync(path.join(probe, 'index.js'), '');
+    writeFileSync(path.join(probe, 'package.json'), JSON.stringify({ name: 'prepare-probe', version: '1.0.0', files: ['index.js'], scripts: { prepare: 'echo prepare banner on stdout' } }));
+    const packed = await runProcess('npm', ['pack'], { cwd: probe, env: NPM_ENV });
+    expect(packed.code, packed.stderr).toBe(0);
+    expect(packed.stdout).toBe('prepare-probe-1.0.0.tgz\n');
   });
 
   it('ships LICENSE, README, bins and both builds with their types; no sources, tests or stale chunks', async () => {
