@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runCli } from '../helpers/cli.js';
 
 const fx = (name: string) => path.join(FIXTURES, 'check', name);
@@ -34,23 +34,50 @@ function write(name: string, text: string): string {
   return file;
 }
 
+/**
+ * One run of the CLI over every row's file (a JSON result per file, in argument order), so a
+ * table costs one process, not one per row. A row's verdict is what its own run's exit code
+ * would say (block 1, warn and pass 0, error 2); the run's exit code is asserted once.
+ */
+type Batch = { code: number | null; results: Map<string, JsonResult> };
+async function checkEach(files: string[], flags: string[]): Promise<Batch> {
+  const { code, results } = await checkJson([...files, ...flags]);
+  expect(results).toHaveLength(files.length);
+  return { code, results: new Map(files.map((f, i) => [f, results[i]!])) };
+}
+
 const EXT5 = 'a@one.example, b@two.example, c@three.example, d@four.example, e@five.example';
 
 describe('1. a line end another parser honours, in any field, blocks (check and fix)', () => {
-  it.each([
+  const ROWS: Array<[string, string]> = [
     ['Subject', '\r'],
     ['Received', '\x0c'],
     ['Message-ID', '\u2028'],
     ['Date', '\x0b'],
     ['X-Mailer', '\u0085'],
     ['From', '\x1e'],
-  ])('%s with %j hiding a Cc list', async (field, br) => {
-    const file = write(`lb-${field}.eml`, `From: me@corp.example\nTo: boss@corp.example\n${field}: value${br}Cc: ${EXT5}\n\nbody\n`);
-    const { code, results } = await checkJson([file, '--internal-domain', 'corp.example']);
-    expect(code).toBe(1);
-    expect(codes(results[0]!)).toContain('MALFORMED_HEADER:foreign-line-break');
-    const fix = await runCli(['fix', file, '-o', path.join(tmp, `lb-${field}-fixed.eml`), '--internal-domain', 'corp.example']);
-    expect(fix.code).toBe(2);
+  ];
+  const fileOf = (field: string) => path.join(tmp, `lb-${field}.eml`);
+  let checked: Batch;
+  let fixed: { code: number | null; results: Map<string, { action: string; outputs: unknown[] }> };
+  beforeAll(async () => {
+    for (const [field, br] of ROWS) write(`lb-${field}.eml`, `From: me@corp.example\nTo: boss@corp.example\n${field}: value${br}Cc: ${EXT5}\n\nbody\n`);
+    const files = ROWS.map(([field]) => fileOf(field));
+    checked = await checkEach(files, ['--internal-domain', 'corp.example']);
+    const fix = await runCli(['fix', ...files, '-o', path.join(tmp, 'lb-fixed'), '--internal-domain', 'corp.example', '--format', 'json']);
+    const results = (JSON.parse(fix.stdout) as { results: Array<{ action: string; outputs: unknown[] }> }).results;
+    fixed = { code: fix.code, results: new Map(files.map((f, i) => [f, results[i]!])) };
+  });
+
+  it('check over every row exits 1 (all blocked, none unreadable); fix exits 2 (refused)', () => {
+    expect([checked.code, fixed.code]).toEqual([1, 2]);
+  });
+
+  it.each(ROWS)('%s with %j hiding a Cc list', (field) => {
+    const result = checked.results.get(fileOf(field))!;
+    expect(result.verdict).toBe('block');
+    expect(codes(result)).toContain('MALFORMED_HEADER:foreign-line-break');
+    expect(fixed.results.get(fileOf(field))).toMatchObject({ action: 'refused', outputs: [] });
   });
 
   it('the fixtures block, and LF-only, CRLF and folded drafts pass', async () => {
@@ -64,16 +91,27 @@ describe('1. a line end another parser honours, in any field, blocks (check and 
 });
 
 describe('2. the inferred internal domain', () => {
-  it.each([
+  const ROWS: Array<[string, string, number]> = [
     ['inferred-public-suffix.eml', 'public-suffix', 1],
     ['inferred-private-suffix.eml', 'public-suffix', 1],
     ['inferred-consumer-provider.eml', 'consumer-provider', 0],
-  ])('%s: nothing is inferred (%s), nothing is internal, and the report says so', async (name, reason, exit) => {
-    const { code, results } = await checkJson([fx(name)]);
-    expect([code, results[0]!.verdict]).toEqual([exit, exit === 1 ? 'block' : 'warn']);
-    expect(results[0]!.internalDomains).toEqual([]);
-    expect(results[0]!.internalDomainsNotInferred).toBe(reason);
+  ];
+  let checked: Batch;
+  beforeAll(async () => {
+    checked = await checkEach(ROWS.map(([name]) => fx(name)), []);
+  });
+
+  it('check over every row exits 1 (two blocked, none unreadable)', () => {
+    expect(checked.code).toBe(1);
+  });
+
+  it.each(ROWS)('%s: nothing is inferred (%s), nothing is internal, and the report says so', async (name, reason, exit) => {
+    const result = checked.results.get(fx(name))!;
+    expect(result.verdict).toEqual(exit === 1 ? 'block' : 'warn');
+    expect(result.internalDomains).toEqual([]);
+    expect(result.internalDomainsNotInferred).toBe(reason);
     const human = await runCli(['check', fx(name)]);
+    expect(human.code).toBe(exit);
     expect(human.stdout).toContain('internal domain inferred from the sender: none, so every address is external');
   });
 
@@ -100,22 +138,31 @@ describe('2. the inferred internal domain', () => {
 });
 
 describe('3. fields other than To/Cc that every reader sees', () => {
-  it.each([
+  const ROWS: Array<[string, string]> = [
     ['several-authors-from.eml', 'from'],
     ['display-name-list.eml', 'to'],
     ['display-name-encoded-list.eml', 'to'],
     ['mail-followup-to-list.eml', 'mail-followup-to'],
     ['resent-from-several.eml', 'resent-from'],
-  ])('%s blocks, the list counted in %s', async (name, field) => {
-    const { code, results } = await checkJson([fx(name), '--internal-domain', 'corp.example']);
-    expect(code).toBe(1);
-    const f = results[0]!.findings.find((x) => x.code === 'EXPOSED_RECIPIENTS');
+  ];
+  let checked: Batch;
+  beforeAll(async () => {
+    checked = await checkEach(ROWS.map(([name]) => fx(name)), ['--internal-domain', 'corp.example']);
+  });
+
+  it('check over every row exits 1 (all blocked, none unreadable)', () => {
+    expect(checked.code).toBe(1);
+  });
+
+  it.each(ROWS)('%s blocks, the list counted in %s', (name, field) => {
+    const result = checked.results.get(fx(name))!;
+    expect(result.verdict).toBe('block');
+    const f = result.findings.find((x) => x.code === 'EXPOSED_RECIPIENTS');
     expect(f?.args).toMatchObject({ externalAddresses: 5, fields: [field] });
   });
 
-  it('addresses in a display name are listed as shown, not as recipients', async () => {
-    const { results } = await checkJson([fx('display-name-list.eml'), '--internal-domain', 'corp.example']);
-    expect(results[0]!.recipients.shown.map((s) => [s.address, s.inDisplayName])).toEqual([
+  it('addresses in a display name are listed as shown, not as recipients', () => {
+    expect(checked.results.get(fx('display-name-list.eml'))!.recipients.shown.map((s) => [s.address, s.inDisplayName])).toEqual([
       ['c0@a.test', true],
       ['c1@b.test', true],
       ['c2@c.test', true],
