@@ -1,12 +1,17 @@
-// Scenario 8 (milter): a private Postfix (tests/helpers/postfix.ts, 127.0.0.1 only) with two SMTP
-// listeners on the same instance, one with `mailguard milter` in smtpd_milters and one without.
-// The same clean messages go through both, rounds alternating: Postfix's throughput with the
-// milter over without (target >= 0.8), and the milter's added latency per message (median and
-// p99 of one-at-a-time transactions, with minus without). Needs Postfix and root; otherwise the
-// results say "not measured".
+// Scenario 9 (milter): a private Postfix (tests/helpers/postfix.ts, 127.0.0.1 only) with three SMTP
+// listeners on the same instance: one without a milter, one with `mailguard milter` on a unix
+// socket in smtpd_milters (the set-up the README recommends), one with it on 127.0.0.1 TCP. The
+// same clean messages go through each, rounds alternating: Postfix's throughput with the milter
+// over without (target >= 0.8, unix socket; TCP reported), the milter process's CPU per message
+// (/proc utime + stime: steadier than wall-clock ratios on a shared machine), and the milter's
+// added latency per message (median and p99 of one-at-a-time transactions, with minus without).
+// Needs Postfix and root; otherwise the results say "not measured".
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort, startPostfix } from '../tests/helpers/postfix.js';
 import { alternate, median, medians } from './measure.js';
@@ -27,8 +32,27 @@ function messages(count: number): Array<{ raw: Buffer }> {
   }));
 }
 
-async function startMilterProcess(bin: string, cwd: string): Promise<{ address: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [bin, 'milter', '--listen', 'inet:127.0.0.1:0', '--internal-domain', 'inbox.test', '--log', 'json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+interface MilterProcess {
+  address: string;
+  /** CPU time (user + system, ms) the process has used so far. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/** utime + stime of a process from /proc (Linux; NaN elsewhere). */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of proc(5), in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function startMilterProcess(bin: string, cwd: string, listen: string): Promise<MilterProcess> {
+  const child = spawn(process.execPath, [bin, 'milter', '--listen', listen, '--internal-domain', 'inbox.test', '--log', 'json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d.slice(0, 2000)));
   const address = await new Promise<string>((resolve, reject) => {
@@ -37,7 +61,7 @@ async function startMilterProcess(bin: string, cwd: string): Promise<{ address: 
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (listening) return;
       buffered += d;
-      const m = /"address":"(inet:[^"]+)"/.exec(buffered);
+      const m = /"address":"((?:inet|unix):[^"]+)"/.exec(buffered);
       if (m) {
         listening = true;
         resolve(m[1]!);
@@ -47,6 +71,7 @@ async function startMilterProcess(bin: string, cwd: string): Promise<{ address: 
   });
   return {
     address,
+    cpuMs: () => processCpuMs(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -62,51 +87,75 @@ function notMeasured(name: string, description: string, unit: string, why: strin
 
 export async function runMilterScenario(o: SmtpScenarioOptions): Promise<ScenarioResult[]> {
   const throughputName = '9-milter-postfix-throughput';
-  const description = `${o.count} messages, ${CONCURRENCY} SMTP clients at once, into Postfix with mailguard milter in smtpd_milters vs the same Postfix without`;
+  const inetName = '9-milter-inet-throughput';
+  const description = `${o.count} messages, ${CONCURRENCY} SMTP clients at once, into Postfix with mailguard milter (unix socket) in smtpd_milters vs the same Postfix without`;
+  const inetDescription = `the same with the milter on 127.0.0.1 TCP (inet:)`;
   if (!existsSync('/usr/sbin/postfix') || process.getuid?.() !== 0) {
     const why = 'needs Postfix (/usr/sbin/postfix) and root to start a private instance';
-    return [notMeasured(throughputName, description, 'msg/s', why), notMeasured('9-milter-added-latency-median', 'added latency per message', 'ms', why), notMeasured('9-milter-added-latency-p99', 'added latency per message, p99', 'ms', why)];
+    return [notMeasured(throughputName, description, 'msg/s', why), notMeasured(inetName, inetDescription, 'msg/s', why), notMeasured('9-milter-added-latency-median', 'added latency per message', 'ms', why), notMeasured('9-milter-added-latency-p99', 'added latency per message, p99', 'ms', why)];
   }
-  o.log(`9: milter, ${o.count} messages into Postfix with vs without mailguard milter (${o.rounds} rounds)`);
-  const milter = await startMilterProcess(o.bin, o.tmp);
-  const milterPort = await freePort();
-  const postfix = await startPostfix({
-    localDomains: ['inbox.test'],
-    mainCf: { milter_protocol: '6', milter_default_action: 'tempfail' },
-    masterCf: [`127.0.0.1:${milterPort} inet n - n - - smtpd`, `  -o smtpd_milters=${milter.address}`],
-  });
-  const nodemailer = (await import('nodemailer')).default;
-  const batch = messages(o.count);
-  const envelope = { from: 'alice@inbox.test', to: ['bob@inbox.test', 'carol@inbox.test'] };
-  const send = async (port: number, concurrency: number, latencies?: number[]) => {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port, pool: true, maxConnections: concurrency, secure: false, ignoreTLS: true } as Parameters<typeof nodemailer.createTransport>[0]);
-    let next = 0;
-    const worker = async () => {
-      while (next < batch.length) {
-        const m = batch[next++]!;
-        const t0 = performance.now();
-        const info = await transport.sendMail({ envelope, raw: m.raw });
-        if (!/^250 /.test(info.response)) throw new Error(`Postfix answered ${info.response}`);
-        latencies?.push(performance.now() - t0);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    transport.close();
-  };
+  o.log(`9: milter, ${o.count} messages into Postfix with vs without mailguard milter, unix socket and TCP (${o.rounds} rounds)`);
+  // Postfix's smtpd runs as the postfix user: the socket's directory must be enterable by it.
+  const socketDir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-bench-milter-'));
+  await chmod(socketDir, 0o755);
+  const milters: MilterProcess[] = [];
+  let postfix: Awaited<ReturnType<typeof startPostfix>> | undefined;
   try {
-    const times = medians(await alternate({ direct: () => send(postfix.port, CONCURRENCY), milter: () => send(milterPort, CONCURRENCY) }, o.rounds));
+    const unix = await startMilterProcess(o.bin, o.tmp, `unix:${path.join(socketDir, 'milter.sock')}`);
+    milters.push(unix);
+    const inet = await startMilterProcess(o.bin, o.tmp, 'inet:127.0.0.1:0');
+    milters.push(inet);
+    const unixPort = await freePort();
+    const inetPort = await freePort();
+    // The three listeners differ only in smtpd_milters.
+    postfix = await startPostfix({
+      localDomains: ['inbox.test'],
+      mainCf: { milter_protocol: '6', milter_default_action: 'tempfail' },
+      masterCf: [`127.0.0.1:${unixPort} inet n - n - - smtpd`, `  -o smtpd_milters=${unix.address}`, `127.0.0.1:${inetPort} inet n - n - - smtpd`, `  -o smtpd_milters=${inet.address}`],
+    });
+    const directPort = postfix.port;
+    const nodemailer = (await import('nodemailer')).default;
+    const batch = messages(o.count);
+    const envelope = { from: 'alice@inbox.test', to: ['bob@inbox.test', 'carol@inbox.test'] };
+    const send = async (port: number, concurrency: number, latencies?: number[]) => {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port, pool: true, maxConnections: concurrency, secure: false, ignoreTLS: true } as Parameters<typeof nodemailer.createTransport>[0]);
+      let next = 0;
+      const worker = async () => {
+        while (next < batch.length) {
+          const m = batch[next++]!;
+          const t0 = performance.now();
+          const info = await transport.sendMail({ envelope, raw: m.raw });
+          if (!/^250 /.test(info.response)) throw new Error(`Postfix answered ${info.response}`);
+          latencies?.push(performance.now() - t0);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      transport.close();
+    };
+    // The milter's CPU per message, over the measured rounds only (not the warm-up round).
+    const cpu = { unix: [] as number[], inet: [] as number[] };
+    const measured = (m: MilterProcess, into: number[], port: number) => async () => {
+      const c0 = m.cpuMs();
+      await send(port, CONCURRENCY);
+      into.push((m.cpuMs() - c0) / o.count);
+    };
+    const times = medians(await alternate({ direct: () => send(directPort, CONCURRENCY), unix: measured(unix, cpu.unix, unixPort), inet: measured(inet, cpu.inet, inetPort) }, o.rounds));
     const rate = (ms: number) => (o.count / ms) * 1000;
-    const throughput = result(throughputName, description, rate(times.milter!), 'msg/s', rate(times.direct!), 'the same Postfix without the milter', { min: 0.8 });
+    // The first entry of each CPU list is the warm-up round's.
+    const cpuNote = (v: number[]) => `the milter process used ${median(v.slice(1)).toFixed(2)} ms of CPU per message`;
+    const throughput = result(throughputName, description, rate(times.unix!), 'msg/s', rate(times.direct!), 'the same Postfix without the milter', { min: 0.8 }, `${cpuNote(cpu.unix)} (unix socket)`);
+    const inetThroughput = result(inetName, inetDescription, rate(times.inet!), 'msg/s', rate(times.direct!), 'the same Postfix without the milter', null, `${cpuNote(cpu.inet)} (TCP: every envelope step answered)`);
     // Latency: one message at a time over one connection, so the figure is the transaction itself.
     const lat: Record<'direct' | 'milter', number[]> = { direct: [], milter: [] };
-    await alternate({ direct: () => send(postfix.port, 1, lat.direct), milter: () => send(milterPort, 1, lat.milter) }, o.rounds);
+    await alternate({ direct: () => send(directPort, 1, lat.direct), milter: () => send(unixPort, 1, lat.milter) }, o.rounds);
     const added = (p: (v: number[]) => number) => p(lat.milter) - p(lat.direct);
-    const note = `one message at a time; with the milter ${median(lat.milter).toFixed(2)} ms median, ${percentile(lat.milter, 99).toFixed(2)} ms p99; without ${median(lat.direct).toFixed(2)} ms, ${percentile(lat.direct, 99).toFixed(2)} ms`;
+    const note = `one message at a time, unix socket; with the milter ${median(lat.milter).toFixed(2)} ms median, ${percentile(lat.milter, 99).toFixed(2)} ms p99; without ${median(lat.direct).toFixed(2)} ms, ${percentile(lat.direct, 99).toFixed(2)} ms`;
     const medianResult = result('9-milter-added-latency-median', 'median SMTP transaction time with the milter vs without (MAIL FROM to the reply to DATA)', median(lat.milter), 'ms', median(lat.direct), 'the same Postfix without the milter', null, `${note}; added ${added(median).toFixed(2)} ms`);
     const p99Result = result('9-milter-added-latency-p99', 'p99 SMTP transaction time with the milter vs without', percentile(lat.milter, 99), 'ms', percentile(lat.direct, 99), 'the same Postfix without the milter', null, `added ${added((v) => percentile(v, 99)).toFixed(2)} ms at p99`);
-    return [throughput, medianResult, p99Result];
+    return [throughput, inetThroughput, medianResult, p99Result];
   } finally {
-    await postfix.stop();
-    await milter.stop();
+    await postfix?.stop();
+    await Promise.all(milters.map((m) => m.stop()));
+    await rm(socketDir, { recursive: true, force: true });
   }
 }

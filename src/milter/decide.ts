@@ -24,6 +24,9 @@ export function decideForMilter(bytes: Uint8Array, policy: Policy, onViolation: 
 
 /** The sender's profile: the {auth_authen} user, then MAIL FROM, then the From of the header the MTA holds. */
 export function milterProfile(bytes: Uint8Array, profiles: Profiles, envelope: Envelope, authUser: string | undefined): ResolvedProfile {
+  // Without profiles every sender gets the default: the From field is not worth a second parse
+  // of the message (a tenth of the milter's CPU per message in bench scenario 9).
+  if (profiles.list.length === 0) return resolveProfile(profiles, { authUser, envelopeFrom: envelope.mailFrom });
   return resolveProfile(profiles, messageIdentity(bytes, { authUser, envelopeFrom: envelope.mailFrom }));
 }
 

@@ -110,7 +110,7 @@ export async function startMilter(options: MilterServerOptions): Promise<MilterS
   // Every profile gets the proxy's always-blocking codes; the top level gets the milter's mode.
   const bound = bindOnViolation(options.profiles ?? createProfiles(options.policy), (own, name) => (name === DEFAULT_PROFILE ? onViolation : (own ?? onViolation)));
   const withAlwaysBlock = (p: Profile): Profile => ({ ...p, policy: proxyPolicy(p.policy).policy });
-  const sessionOptions: SessionOptions = { profiles: { default: withAlwaysBlock(bound.default), list: bound.list.map(withAlwaysBlock) } };
+  const sessionOptions: SessionOptions = { profiles: { default: withAlwaysBlock(bound.default), list: bound.list.map(withAlwaysBlock) }, transport: options.listen.kind };
   const maxPacketBytes = options.maxPacketBytes ?? MILTER_MAX_PACKET_BYTES;
   const messageTimeoutMs = options.messageTimeoutMs ?? MILTER_MESSAGE_TIMEOUT_MS;
   const mask = (a: string) => (options.logAddresses ? a : a ? maskAddress(a) : '<>');
@@ -126,20 +126,8 @@ export async function startMilter(options: MilterServerOptions): Promise<MilterS
     log({ event: 'message', time: now(), connection: c.id, client: c.session.client, ...rest, from: mask(from), to: to.slice(0, MILTER_MAX_LOGGED_RECIPIENTS).map(mask), ...workerField });
   };
 
-  const write = (c: Conn, replies: Parameters<typeof encodeReply>[0][]): boolean => {
-    if (replies.length === 0) return true;
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.concat(replies.map(encodeReply));
-    } catch (err) {
-      // A reply the protocol cannot carry (a NUL in a value): tempfail this message.
-      const failed = c.session.failMessage(Date.now(), (err as Error).message);
-      if (failed.message) logMessage(c, failed.message);
-      bytes = encodeReply({ kind: 'tempfail' });
-    }
-    if (!c.socket.destroyed) c.socket.write(bytes);
-    return true;
-  };
+  const encodeReplies = (replies: Parameters<typeof encodeReply>[0][]): Buffer | undefined =>
+    replies.length === 0 ? undefined : replies.length === 1 ? encodeReply(replies[0]!) : Buffer.concat(replies.map(encodeReply));
 
   const server = net.createServer((socket) => {
     const c: Conn = { id: `${options.worker !== undefined ? `w${options.worker}-` : ''}${(++counter).toString(36)}`, socket, session: new MilterSession(sessionOptions) };
@@ -164,6 +152,14 @@ export async function startMilter(options: MilterServerOptions): Promise<MilterS
         socket.destroy();
         return;
       }
+      // The replies to every command of this read go out in one write, before the log lines: the
+      // MTA waits for them, the log does not (a log write to a pipe can wake its reader first).
+      const out: Buffer[] = [];
+      const answered: MessageOutcome[] = [];
+      const flush = () => {
+        if (out.length > 0 && !socket.destroyed) socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+        for (const m of answered) logMessage(c, m);
+      };
       for (const cmd of commands) {
         let step;
         try {
@@ -172,21 +168,33 @@ export async function startMilter(options: MilterServerOptions): Promise<MilterS
           if (c.session.inMessage) {
             step = c.session.failMessage(Date.now(), (err as Error).message);
           } else {
+            flush();
             log({ event: 'warning', time: now(), connection: c.id, message: `closing the MTA connection after an internal error: ${(err as Error).message}`, ...workerField });
             socket.destroy();
             return;
           }
         }
-        if (step.message) {
-          step.message.durationMs = c.session.started === undefined ? step.message.durationMs : Date.now() - c.session.started;
-          logMessage(c, step.message);
+        let message = step.message;
+        let bytes: Buffer | undefined;
+        try {
+          bytes = encodeReplies(step.replies);
+        } catch (err) {
+          // A reply the protocol cannot carry (a NUL in a value): tempfail this message.
+          message = c.session.failMessage(Date.now(), (err as Error).message).message;
+          bytes = encodeReply({ kind: 'tempfail' });
         }
-        write(c, step.replies);
+        if (message) {
+          message.durationMs = c.session.started === undefined ? message.durationMs : Date.now() - c.session.started;
+          answered.push(message);
+        }
+        if (bytes) out.push(bytes);
         if (step.close) {
+          flush();
           socket.end();
           return;
         }
       }
+      flush();
       if (stopping && !c.session.inMessage) socket.end();
     });
   });

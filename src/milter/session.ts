@@ -19,6 +19,12 @@ export interface SessionOptions {
   maxHeaderBytes?: number;
   maxBodyBytes?: number;
   maxRecipients?: number;
+  /**
+   * How the MTA reaches us. Over a unix socket the milter asks for no reply before the end of the
+   * message (and for no HELO, DATA or unknown-command events at all); over TCP it answers every
+   * envelope step (see ENVELOPE_STEPS_UNANSWERED for why). Default 'inet'.
+   */
+  transport?: 'inet' | 'unix';
 }
 
 /** What one message came to, for the log line. */
@@ -61,6 +67,16 @@ const WANTED_ACTIONS = SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE;
  */
 const WANTED_PROTOCOL = SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC;
 
+/**
+ * Over a unix socket, also no reply to connect, MAIL and RCPT, and no HELO, DATA or unknown-command
+ * events (unused): Postfix then waits for the milter once per message (end of body) instead of at
+ * every envelope step. A unix socket has no Nagle's algorithm, so the unanswered packets cost
+ * nothing; over TCP they do (above), which Postfix's side of the socket decides, not ours.
+ * Measured with bench scenario 9 (Postfix 3.7, 2 cores): milter wake-ups per message from about 5
+ * to 2, and its CPU per message down by a third (BENCHMARKS.md).
+ */
+const ENVELOPE_STEPS_UNANSWERED = SMFIP.NR_CONN | SMFIP.NR_MAIL | SMFIP.NR_RCPT | SMFIP.NOHELO | SMFIP.NODATA | SMFIP.NOUNKNOWN;
+
 const NO_REPLY_FLAG: Partial<Record<MilterCommand['kind'], number>> = {
   connect: SMFIP.NR_CONN,
   helo: SMFIP.NR_HELO,
@@ -87,6 +103,7 @@ export class MilterSession {
   private readonly maxHeaderBytes: number;
   private readonly maxBodyBytes: number;
   private readonly maxRecipients: number;
+  private readonly transport: 'inet' | 'unix';
 
   // The message in progress.
   private readonly profiles: Profiles;
@@ -111,6 +128,7 @@ export class MilterSession {
     this.maxHeaderBytes = options.maxHeaderBytes ?? MILTER_MAX_HEADER_BYTES;
     this.maxBodyBytes = options.maxBodyBytes ?? MILTER_MAX_BODY_BYTES;
     this.maxRecipients = options.maxRecipients ?? MILTER_MAX_RECIPIENTS;
+    this.transport = options.transport ?? 'inet';
   }
 
   /** A message is between MAIL and its answer. */
@@ -141,7 +159,7 @@ export class MilterSession {
   handle(cmd: MilterCommand, now: number): StepResult {
     switch (cmd.kind) {
       case 'optneg': {
-        const protocol = WANTED_PROTOCOL | (this.readBody ? 0 : SMFIP.NOBODY);
+        const protocol = WANTED_PROTOCOL | (this.readBody ? 0 : SMFIP.NOBODY) | (this.transport === 'unix' ? ENVELOPE_STEPS_UNANSWERED : 0);
         this.protocol = protocol & cmd.protocol;
         this.actions = WANTED_ACTIONS & cmd.actions;
         return { replies: [{ kind: 'optneg', version: Math.min(cmd.version, MILTER_PROTOCOL_VERSION), actions: this.actions, protocol: this.protocol }] };

@@ -1,7 +1,9 @@
 // `mailguard milter` inside a real Postfix (tests/helpers/postfix.ts, 127.0.0.1 only): one
 // Postfix with three SMTP listeners, each with its own milter (block, bcc, hold) through
-// smtpd_milters; the block milter is also the non_smtpd_milters of the sendmail command. swaks
-// is the mail client; each delivered Maildir copy (or the hold queue) is the assertion.
+// smtpd_milters; the block milter is also the non_smtpd_milters of the sendmail command. The bcc
+// milter listens on a unix socket (no reply before the end of the message, see
+// src/milter/session.ts), the others on TCP (every envelope step answered). swaks is the mail
+// client; each delivered Maildir copy (or the hold queue) is the assertion.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +17,15 @@ const POLICY = ['--internal-domain', 'inbox.test', '--block-at', '2', '--warn-at
 const CUSTOMERS = ['c1@customer1.test', 'c2@customer2.test', 'c3@customer3.test'];
 
 let postfix: PostfixInstance | undefined;
+let socketDir: string | undefined;
 const milters: Record<'block' | 'bcc' | 'hold', MilterProcess | undefined> = { block: undefined, bcc: undefined, hold: undefined };
 const ports: Record<'block' | 'bcc' | 'hold', number> = { block: 0, bcc: 0, hold: 0 };
 
 beforeAll(async () => {
-  for (const mode of ['block', 'bcc', 'hold'] as const) milters[mode] = await spawnMilter(['--on-violation', mode, ...POLICY]);
+  // Postfix's smtpd and cleanup connect as the postfix user: the directory must let them in.
+  socketDir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-milter-sock-'));
+  await chmod(socketDir, 0o755);
+  for (const mode of ['block', 'bcc', 'hold'] as const) milters[mode] = await spawnMilter(['--on-violation', mode, ...POLICY], mode === 'bcc' ? `unix:${path.join(socketDir, 'bcc.sock')}` : undefined);
   ports.bcc = await freePort();
   ports.hold = await freePort();
   const listener = (port: number, milter: string) => [`127.0.0.1:${port} inet n - n - - smtpd`, `  -o smtpd_milters=${milter}`];
@@ -34,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await postfix?.stop();
   for (const m of Object.values(milters)) await m?.stop();
+  if (socketDir) await rm(socketDir, { recursive: true, force: true });
 });
 
 function message(subject: string, fields: string[], body = 'Dear all,\r\nthe agenda is attached.\r\n'): string {
@@ -129,7 +136,7 @@ describe('milter with --on-violation block (smtpd_milters)', () => {
   });
 });
 
-describe('milter with --on-violation bcc: header edits on the MTA, envelope kept', () => {
+describe('milter with --on-violation bcc, on a unix socket: header edits on the MTA, envelope kept', () => {
   it('moves the external recipients out of To into the envelope only: every recipient gets a copy that shows no external list', async () => {
     const to = [...CUSTOMERS, 'bob@inbox.test'];
     const { reply, transcript } = await swaks(ports.bcc, to, message('bcc rewrite to', [`To: ${CUSTOMERS.map((c, i) => `Customer ${i} <${c}>`).join(', ')}`, 'Cc: Bob <bob@inbox.test>']));

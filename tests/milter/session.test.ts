@@ -46,8 +46,32 @@ describe('negotiation', () => {
     expect(reply.version).toBe(6);
     expect(reply.actions).toBe(SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE);
     expect(reply.protocol).toBe(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC);
+    expect(run([POSTFIX_OPTNEG], { transport: 'inet' }).replies[0]![1][0]).toEqual(reply);
     const scanning = run([POSTFIX_OPTNEG], { policy: createPolicy({ internalDomains: ['inbox.test'], bodyScan: { minAddresses: 10 } as never }) });
     expect((scanning.replies[0]![1][0] as { protocol: number }).protocol & SMFIP.NOBODY).toBe(0);
+  });
+
+  // Over TCP every envelope step is answered (Postfix's next packet would wait behind Nagle's
+  // algorithm for our delayed ACK); over a unix socket only the end of the message is.
+  const CONNECT: MilterCommand = { kind: 'connect', hostname: 'h', family: 'inet', port: 25, address: '10.0.0.1' };
+  it.each<['inet' | 'unix', number, string[]]>([
+    ['inet', 0, ['connect:continue', 'helo:continue', 'mail:continue', 'rcpt:continue', 'rcpt:continue', 'data:continue', 'eob:accept']],
+    ['unix', SMFIP.NR_CONN | SMFIP.NR_MAIL | SMFIP.NR_RCPT | SMFIP.NOHELO | SMFIP.NODATA | SMFIP.NOUNKNOWN, ['eob:accept']],
+  ])('over %s: the flags asked for beyond the common set, and the steps answered in one transaction', (transport, extra, answered) => {
+    const session = run([POSTFIX_OPTNEG], { transport }).session;
+    expect(session.protocol).toBe(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC | extra);
+    const [mail, ...rest] = transaction(CLEAN, ['bob@inbox.test', 'carol@inbox.test']);
+    // As Postfix sends them: no HELO or DATA events once NOHELO and NODATA are negotiated.
+    const sent = (skip: number, c: MilterCommand): MilterCommand[] => ((session.protocol & skip) !== 0 ? [] : [c]);
+    const commands: MilterCommand[] = [POSTFIX_OPTNEG, CONNECT, ...sent(SMFIP.NOHELO, { kind: 'helo', name: 'h' }), mail!, ...rest.slice(0, 2), ...sent(SMFIP.NODATA, { kind: 'data' }), ...rest.slice(2)];
+    const { replies, messages } = run(commands, { transport });
+    expect(replies.slice(1).map(([k, r]) => `${k}:${r.map((x) => x.kind).join(',')}`)).toEqual(answered);
+    expect(messages).toEqual([expect.objectContaining({ from: 'alice@inbox.test', to: ['bob@inbox.test', 'carol@inbox.test'], action: 'accepted' })]);
+  });
+
+  it('over a unix socket, an MTA that offers no no-reply flags still gets a reply to every step', () => {
+    const { replies } = run([{ kind: 'optneg', version: 6, actions: 0x1ff, protocol: 0x7f }, CONNECT, ...transaction(CLEAN, ['bob@inbox.test'])], { transport: 'unix' });
+    expect(replies.slice(1).map(([k]) => k)).toEqual(['connect', 'mail', 'rcpt', 'header', 'header', 'header', 'eoh', 'body', 'eob']);
   });
 
   it('an older MTA (version 2, no no-reply flags): answers continue to every step, and never a flag it was not offered', () => {
@@ -113,6 +137,12 @@ describe('limits', () => {
     expect(messages[0]).toMatchObject({ recipients: 2, action: 'accepted' });
   });
 
+  it('over a unix socket (no reply to RCPT), too many recipients refuse the whole message at its end with 550 5.5.3', () => {
+    const { replies, messages } = run([POSTFIX_OPTNEG, ...transaction(CLEAN, ['a@inbox.test', 'b@inbox.test', 'c@inbox.test'])], { maxRecipients: 2, transport: 'unix' });
+    expect(replies.slice(1)).toEqual([['eob', [{ kind: 'replycode', code: 550, text: expect.stringMatching(/^5\.5\.3 Too many recipients: at most 2/) }]]]);
+    expect(messages[0]).toMatchObject({ recipients: 3, action: 'rejected' });
+  });
+
   it('without replies to RCPT (an MTA that negotiated NR_RCPT), too many recipients refuse the message with 550 5.5.3', () => {
     const session = new MilterSession({ policy, onViolation: 'block', maxRecipients: 2 });
     session.protocol = SMFIP.NR_RCPT;
@@ -148,8 +178,8 @@ describe('any command sequence (property)', () => {
   );
   it('never throws, answers OPTNEG with OPTNEG, and accepts only at end of body', () => {
     fc.assert(
-      fc.property(fc.constantFrom<'block' | 'bcc' | 'hold' | 'warn'>('block', 'bcc', 'hold', 'warn'), fc.array(command, { maxLength: 40 }), (mode, commands) => {
-        const session = new MilterSession({ policy, onViolation: mode, maxHeaderBytes: 200 });
+      fc.property(fc.constantFrom<'block' | 'bcc' | 'hold' | 'warn'>('block', 'bcc', 'hold', 'warn'), fc.constantFrom<'inet' | 'unix'>('inet', 'unix'), fc.array(command, { maxLength: 40 }), (mode, transport, commands) => {
+        const session = new MilterSession({ policy, onViolation: mode, maxHeaderBytes: 200, transport });
         for (const c of commands) {
           const { replies } = session.handle(c, 0);
           if (c.kind === 'optneg') expect(replies.map((r) => r.kind)).toEqual(['optneg']);
