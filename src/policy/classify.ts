@@ -2,11 +2,11 @@
 
 import { createRequire } from 'node:module';
 import type { Policy } from './policy.js';
+import { registrableOf } from './public-suffix.js';
 
 const require = createRequire(import.meta.url);
 
 // Loaded on first use, so a message with no external recipient never pays for them.
-let getDomain: ((domain: string, options?: { allowPrivateDomains?: boolean }) => string | null) | undefined;
 let consumer: string[] | undefined;
 let consumerSet: Set<string> | undefined;
 let consumerLookups = 0;
@@ -88,8 +88,7 @@ const REGISTRABLE_CACHE_ENTRIES = 4096;
  * an internal or trusted domain like that would make every address under it internal. */
 export function isPublicSuffix(domain: string): boolean {
   if (domain.startsWith('[')) return false;
-  getDomain ??= (require('tldts') as { getDomain: typeof getDomain }).getDomain;
-  return getDomain!(domain, { allowPrivateDomains: true }) === null;
+  return registrableOf(domain) === null;
 }
 
 /** The registrable domain (eTLD+1) per the public suffix list, or the domain itself. */
@@ -100,8 +99,7 @@ export function registrableDomain(domain: string): string {
   if (TWO_LABELS.test(domain)) return domain;
   let reg = registrableCache.get(domain);
   if (reg === undefined) {
-    getDomain ??= (require('tldts') as { getDomain: typeof getDomain }).getDomain;
-    reg = hostingTenant(domain) ?? getDomain!(domain, { allowPrivateDomains: true }) ?? domain;
+    reg = hostingTenant(domain) ?? registrableOf(domain) ?? domain;
     if (registrableCache.size >= REGISTRABLE_CACHE_ENTRIES) registrableCache.clear();
     registrableCache.set(domain, reg);
   }
