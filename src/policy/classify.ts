@@ -190,7 +190,9 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
       let hit = cache.get(domain);
       if (hit === undefined) {
         hit = (exactSet.has(domain) || bases.some((b) => domainMatches(domain, b))) && within(domain);
-        cache.set(domain, hit);
+        // Bounded like parties: unbounded, this table took 200,000 entries for the header of
+        // distinct domains (bench scenario 11; 0.17 s of its ~2 s in a CPU profile, GC aside).
+        if (cache.size < PER_MESSAGE_CACHE_ENTRIES) cache.set(domain, hit);
       }
       return hit;
     },
