@@ -11,16 +11,35 @@ export function useColor(flag: boolean | undefined, stream: NodeJS.WriteStream =
   return stream.isTTY === true;
 }
 
+/** The chalk level for stdout: 0 without colour; FORCE_COLOR's level when it asks for 2 or 3, else 1. */
+function colorLevel(flag: boolean | undefined, stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): 0 | 1 | 2 | 3 {
+  if (!useColor(flag, stream, env)) return 0;
+  const forced = Number(env.FORCE_COLOR);
+  return forced === 2 || forced === 3 ? forced : 1;
+}
+
 /**
  * The painter handed to the human formatters: chalk at the level FORCE_COLOR asks for (1 when it
  * is set without a level, or on a TTY), or false for no colour. Decided here, from this process's
  * flags and environment, so the formatters stay pure.
  */
 export function colors(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Painter | false {
-  if (!useColor(flag, stream, env)) return false;
-  const forced = Number(env.FORCE_COLOR);
-  const level = forced === 2 || forced === 3 ? forced : 1;
-  return new Chalk({ level });
+  const level = colorLevel(flag, stream, env);
+  return level === 0 ? false : new Chalk({ level });
+}
+
+/**
+ * colors(), with chalk imported only when there is colour to paint. `mailguard check` uses this:
+ * chalk's terminal detection runs at import and loads node:tty (about 8M instructions of a cold
+ * start in callgrind, bench scenario 5, where output is JSON or not a terminal). The check bundle
+ * keeps chalk out of its start-up only because nothing in it calls colors() (chalk is marked free
+ * of side effects, so the bundler drops its static import).
+ */
+export async function loadColors(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Promise<Painter | false> {
+  const level = colorLevel(flag, stream, env);
+  if (level === 0) return false;
+  const { Chalk: LazyChalk } = await import('chalk');
+  return new LazyChalk({ level });
 }
 
 /** Below this many inputs no progress is shown: it would flicker for nothing. */

@@ -1,17 +1,11 @@
 // Internal or external, and which party (organisation) an external address belongs to.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Policy } from './policy.js';
+import { registrableOf } from './public-suffix.js';
 
 const require = createRequire(import.meta.url);
-
-// Loaded on first use, so a message with no external recipient never pays for them.
-let getDomain: ((domain: string, options?: { allowPrivateDomains?: boolean }) => string | null) | undefined;
-let consumer: string[] | undefined;
-let consumerSet: Set<string> | undefined;
-let consumerLookups = 0;
-/** Lookups after which the provider list is worth a Set (one message makes a few dozen). */
-const CONSUMER_SET_AFTER_LOOKUPS = 256;
 
 // RFC 2606 / 6761 names used in documentation and tests, never anyone's mailbox provider
 // (the bundled provider list includes example.com).
@@ -24,41 +18,50 @@ const EXTRA_CONSUMER = [
   'tuta.io', 'tuta.com', 'keemail.me', 'mailfence.com', 'xs4all.nl', 'gmx.ch', 'gmx.li',
 ];
 
-// Consumer provider lists, loaded on first use. email-providers (~8,800 domains, kept by its
-// authors from public sources) is searched in place; HubSpot's list of free mail domains
-// (free-email-domains-typescript, ~4,800, unsorted) and EXTRA_CONSUMER go into one Set. Sorting
-// the union instead cost about 30 ms on the first lookup (measured on the 2-core machine).
-let otherConsumer: Set<string> | undefined;
+// Consumer provider lists, loaded on first use: email-providers (~8,800 domains, kept by its
+// authors from public sources), HubSpot's list of free mail domains (free-email-domains-typescript,
+// ~4,800) and EXTRA_CONSUMER.
+const extraConsumer = new Set(EXTRA_CONSUMER);
+/** The lists' files as text, searched for `"domain"` until a Set is worth building. */
+let listTexts: string[] | undefined;
+let consumerSet: Set<string> | undefined;
+let consumerLookups = 0;
+/** Lookups after which the provider lists are worth a Set (one message makes a few dozen; a
+ * folder, a campaign or a proxy makes thousands). */
+const CONSUMER_SET_AFTER_LOOKUPS = 256;
 
-/** Whether the bundled provider lists name `domain`. A binary search over the sorted
- * email-providers list at first: building a Set of its ~8,800 names cost more than the rest of a
- * one-message check (bench scenario 5, cold start); a folder of messages then builds the Set
- * (scenario 1). */
+/** The provider list files, whose every entry is a JSON-style string literal (`"gmail.com"`):
+ * a JSON array, and a JavaScript module holding one array literal. */
+const LIST_FILES = ['email-providers/all.json', 'free-email-domains-typescript'];
+const PLAIN_NAME = /^[a-z0-9._-]+$/;
+
+/** Whether a list file's text holds `domain` as one of its string literals. Measured with callgrind
+ * on a one-message cold start (bench scenario 5): loading the two lists as modules and building
+ * their Set cost ~22M instructions (compiling an 81-KB array literal, parsing a 138-KB JSON
+ * array; `node -e 0` is ~88M without extra CA certificates); reading them as text and searching
+ * costs a few. tests/policy/consumer-lists.test.ts holds this to the lists' arrays. */
+export function listedByText(domain: string): boolean | undefined {
+  // Only names of domain characters: the files hold other string literals too ("use strict",
+  // "__esModule"), and an escaped character would not be found as written. Others ask the Set.
+  if (!PLAIN_NAME.test(domain)) return undefined;
+  listTexts ??= LIST_FILES.map((f) => readFileSync(require.resolve(f), 'utf8'));
+  const quoted = `"${domain}"`;
+  return listTexts.some((text) => text.includes(quoted));
+}
+
+/** Whether the bundled provider lists name `domain`. */
 function isListedConsumer(domain: string): boolean {
   if (RESERVED.has(domain)) return false;
-  otherConsumer ??= new Set([...(require('free-email-domains-typescript') as { freeEmailDomains: string[] }).freeEmailDomains, ...EXTRA_CONSUMER]);
-  if (otherConsumer.has(domain)) return true;
-  if (consumerSet) return consumerSet.has(domain);
-  if (!consumer) {
-    const all = require('email-providers/all.json') as string[];
-    let sorted = true;
-    for (let i = 1; i < all.length && sorted; i++) sorted = all[i - 1]! < all[i]!;
-    consumer = sorted ? all : [...all].sort();
+  if (extraConsumer.has(domain)) return true;
+  if (!consumerSet && ++consumerLookups <= CONSUMER_SET_AFTER_LOOKUPS) {
+    const byText = listedByText(domain);
+    if (byText !== undefined) return byText;
   }
-  if (++consumerLookups > CONSUMER_SET_AFTER_LOOKUPS) {
-    consumerSet = new Set(consumer);
-    return consumerSet.has(domain);
-  }
-  let lo = 0;
-  let hi = consumer.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = consumer[mid]!;
-    if (v === domain) return true;
-    if (v < domain) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  consumerSet ??= new Set([
+    ...(require('email-providers/all.json') as string[]),
+    ...(require('free-email-domains-typescript') as { freeEmailDomains: string[] }).freeEmailDomains,
+  ]);
+  return consumerSet.has(domain);
 }
 
 // Multi-tenant hosting domains that the public suffix list does not list: every tenant (the label
@@ -88,8 +91,7 @@ const REGISTRABLE_CACHE_ENTRIES = 4096;
  * an internal or trusted domain like that would make every address under it internal. */
 export function isPublicSuffix(domain: string): boolean {
   if (domain.startsWith('[')) return false;
-  getDomain ??= (require('tldts') as { getDomain: typeof getDomain }).getDomain;
-  return getDomain!(domain, { allowPrivateDomains: true }) === null;
+  return registrableOf(domain) === null;
 }
 
 /** The registrable domain (eTLD+1) per the public suffix list, or the domain itself. */
@@ -100,8 +102,7 @@ export function registrableDomain(domain: string): string {
   if (TWO_LABELS.test(domain)) return domain;
   let reg = registrableCache.get(domain);
   if (reg === undefined) {
-    getDomain ??= (require('tldts') as { getDomain: typeof getDomain }).getDomain;
-    reg = hostingTenant(domain) ?? getDomain!(domain, { allowPrivateDomains: true }) ?? domain;
+    reg = hostingTenant(domain) ?? registrableOf(domain) ?? domain;
     if (registrableCache.size >= REGISTRABLE_CACHE_ENTRIES) registrableCache.clear();
     registrableCache.set(domain, reg);
   }
@@ -192,7 +193,9 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
       let hit = cache.get(domain);
       if (hit === undefined) {
         hit = (exactSet.has(domain) || bases.some((b) => domainMatches(domain, b))) && within(domain);
-        cache.set(domain, hit);
+        // Bounded like parties: unbounded, this table took 200,000 entries for the header of
+        // distinct domains (bench scenario 11; 0.17 s of its ~2 s in a CPU profile, GC aside).
+        if (cache.size < PER_MESSAGE_CACHE_ENTRIES) cache.set(domain, hit);
       }
       return hit;
     },

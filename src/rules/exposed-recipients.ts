@@ -22,7 +22,11 @@ function publicListOf(address: string, policy: Policy): string | undefined {
  * (PUBLIC_LIST_POST, info), unless the policy is sensitive.
  */
 export const exposedRecipients: Rule = ({ visible, reply, shown, policy }) => {
-  const all: RecipientView[] = [...visible, ...reply, ...shown];
+  // With no reply or shown addresses (the usual message) the list is `visible` itself, so its
+  // summary is the one checkMessage's counts use (externalSummary keeps one per list): a copy cost
+  // a second pair of hash sets, 200,000 entries each for the header of distinct domains (bench
+  // scenario 11, ~0.2 s of its ~1.7 s).
+  const all: readonly RecipientView[] = reply.length === 0 && shown.length === 0 ? visible : [...visible, ...reply, ...shown];
   const { addresses, parties } = externalSummary(all);
   const t = effectiveThresholds(policy);
   const byParties = parties.size >= t.blockAt ? 'error' : parties.size >= t.warnAt ? 'warning' : undefined;

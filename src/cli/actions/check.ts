@@ -17,7 +17,7 @@ import { profilesForCommand, resolveSettings } from '../policy-options.js';
 import { createSpool, type Spool } from '../spool.js';
 import { messageIdentity, resolveProfile, type ResolvedProfile } from '../../policy/profiles.js';
 import { formatPolicyExplanation, formatPolicyExplanationJson, type PolicyExplanationEntry } from '../../report/profile.js';
-import { colors, createProgress } from '../terminal.js';
+import { createProgress, loadColors } from '../terminal.js';
 import { programName } from '../program-name.js';
 
 /** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
@@ -86,7 +86,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const redact = resolveRedact(flags.redact, settings.config.redact, publicFormat);
   const report = stream({
     redact,
-    color: flags.format === 'human' && flags.output === undefined && colors(flags.color),
+    color: flags.format === 'human' && flags.output === undefined && (await loadColors(flags.color)),
     quiet: flags.quiet === true,
     fixCommand: `${programName()} fix`,
   });
@@ -190,7 +190,7 @@ async function explainPolicy(paths: string[], flags: CheckFlags, settings: Await
     const resolved: ResolvedProfile = resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom));
     entries.push({ source: item.source, resolved });
   }
-  const text = flags.format === 'json' ? formatPolicyExplanationJson(entries) : formatPolicyExplanation(entries, { color: flags.output === undefined && colors(flags.color) });
+  const text = flags.format === 'json' ? formatPolicyExplanationJson(entries) : formatPolicyExplanation(entries, { color: flags.output === undefined && (await loadColors(flags.color)) });
   await writeReport(text, flags.output);
   return failed ? EXIT.ERROR : EXIT.OK;
 }
