@@ -86,6 +86,11 @@ function inferenceSource(parsed: ParsedMessage): InferenceSource {
   return authors.length > 1 ? { field: authorKey, severalAuthors: true } : { field: authorKey };
 }
 
+/** The classifier checkMessage uses for a parsed message (configured, or inferred from its sender), for callers that classify more of it (audit --incident). */
+export function classifierFor(parsed: ParsedMessage, policy: Policy): Classifier {
+  return createClassifier(policy, inferenceSource(parsed));
+}
+
 function view(entry: Entry, classifier: Classifier, lineOffset: number): RecipientView {
   const { address, domain } = entry.mailbox;
   return {

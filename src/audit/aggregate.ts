@@ -7,6 +7,7 @@
 import { DEFAULT_PROFILE } from '../policy/config.js';
 import { describeUnreadable } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
+import { exposuresOf, incidentKinds, notScannedOf, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
 
 /** Incidents listed as "worst" (most external addresses exposed). */
 export const WORST_INCIDENTS = 10;
@@ -24,19 +25,32 @@ export interface AuditIncident {
   subject: string;
   /** The From address; null when it cannot be read. */
   sender: string | null;
-  /** Distinct external addresses visible in To/Cc/Resent-To/Resent-Cc. */
+  /** Distinct external addresses visible in To/Cc/Resent-To/Resent-Cc, plus those listed in each
+   * exposure (attachment sheet, invitation, text part: counted per list). */
   exposedExternal: number;
-  /** External organisations among them. */
+  /** External organisations among them (per list, like the addresses). */
   parties: number;
   /** Distinct recipients: visible plus Bcc (and envelope-only recipients, for SMTP input). */
   recipients: number;
   severity: 'error' | 'warning';
-  /** The visible fields that held external addresses. */
+  /** The visible fields that held external addresses (none when only an attachment exposed a list). */
   fields: string[];
-  /** A few of the exposed addresses. */
+  /** A few of the exposed addresses (To/Cc first, else the first list's). */
   examples: string[];
   /** The profile whose policy checked it (configuration `profiles`; `default` the top level). */
   profile: string;
+  /** What it exposed: `recipients` (To/Cc), `attachment`, `invitation`, `body`. */
+  kinds: IncidentKind[];
+  /** The lists in its attachments, invitations and text, each with where it was (sheet, hidden ...). */
+  exposures: AuditExposure[];
+  /** Its attachments that could not be scanned (not known to be clean). */
+  notScanned: AuditNotScanned[];
+}
+
+/** A message with attachments the audit could not scan. */
+export interface AuditNotScannedMessage {
+  source: string;
+  parts: AuditNotScanned[];
 }
 
 export interface AuditProfile {
@@ -98,6 +112,14 @@ export interface AuditSummary {
   worst: number[];
   /** Incidents grouped by the profile that applied, most incidents first. */
   profiles: AuditProfile[];
+  /** Incidents with a list in an attachment, an invitation or (when the policy blocks it) the text. */
+  attachmentIncidents: number;
+  /** External addresses listed in those lists (counted per list: a sheet, an invitation, a part). */
+  listedAddresses: number;
+  /** Messages with an attachment that could not be scanned (encrypted, over a limit ...): not known to be clean. */
+  notScanned: number;
+  /** The first of them, with what could not be read. */
+  notScannedMessages: AuditNotScannedMessage[];
 }
 
 export interface AuditReport {
@@ -112,6 +134,8 @@ export interface AuditMeta {
   subject?: string;
   /** The message carries List-Id or List-Post: mailing-list traffic, counted apart from incidents. */
   listTraffic?: boolean;
+  /** Its header says it may carry an attachment or invitation (more than one plain or HTML text part). */
+  mayCarryAttachment?: boolean;
 }
 
 export interface AuditOptions {
@@ -151,7 +175,15 @@ function own(s: string): string {
 }
 
 function ownIncident(i: AuditIncident): AuditIncident {
-  return { ...i, source: own(i.source), subject: own(i.subject), sender: i.sender === null ? null : own(i.sender), fields: i.fields.map(own), examples: i.examples.map(own) };
+  return {
+    ...i,
+    source: own(i.source),
+    subject: own(i.subject),
+    sender: i.sender === null ? null : own(i.sender),
+    fields: i.fields.map(own),
+    examples: i.examples.map(own),
+    exposures: i.exposures.map((e) => ({ ...e, examples: e.examples.map(own) })),
+  };
 }
 
 function monthOf(iso: string): string {
@@ -184,6 +216,10 @@ export function createAudit(options: AuditOptions = {}): Audit {
   let notRead = 0;
   let undated = 0;
   let undatedIncidents = 0;
+  let attachmentIncidents = 0;
+  let listedAddresses = 0;
+  let notScanned = 0;
+  const notScannedMessages: AuditNotScannedMessage[] = [];
   const ranged = options.since !== undefined || options.until !== undefined;
 
   const inRange = (date: Date | undefined): boolean => {
@@ -213,37 +249,58 @@ export function createAudit(options: AuditOptions = {}): Audit {
       }
       if (!result) return;
       messages++;
-      const finding = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+      // Not scanned is never clean: counted for every message, incident or not.
+      const unscanned = notScannedOf(result);
+      if (unscanned.length > 0) {
+        notScanned++;
+        if (notScannedMessages.length < MAX_LISTED_UNREADABLE) notScannedMessages.push({ source: own(result.source), parts: unscanned });
+      }
+      const header = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+      const exposures = exposuresOf(result);
       if (meta.listTraffic) {
         listTraffic++;
-        if (finding) listTrafficExposing++;
-        return;
+        if (header) listTrafficExposing++;
+        // A list's To/Cc is the list's business; a spreadsheet or invitation it carries is not.
+        if (exposures.length === 0) return;
       }
-      if (!finding || finding.code !== 'EXPOSED_RECIPIENTS') return;
-      for (const r of result.recipients.visible) {
-        if (r.internal) continue;
-        if (!exposed.has(r.address)) exposed.add(own(r.address));
-        if (!parties.has(r.party)) parties.add(own(r.party));
+      const finding = meta.listTraffic ? undefined : header;
+      if ((!finding || finding.code !== 'EXPOSED_RECIPIENTS') && exposures.length === 0) return;
+      const headerExposed = finding !== undefined && finding.code === 'EXPOSED_RECIPIENTS';
+      if (headerExposed) {
+        for (const r of result.recipients.visible) {
+          if (r.internal) continue;
+          if (!exposed.has(r.address)) exposed.add(own(r.address));
+          if (!parties.has(r.party)) parties.add(own(r.party));
+        }
       }
       const all = new Set<string>();
       for (const r of result.recipients.visible) all.add(r.address);
       for (const r of result.recipients.blind) all.add(r.address);
       for (const h of result.recipients.hidden) all.add(h.address);
       const date = meta.date ? meta.date.toISOString() : null;
+      const listed = exposures.reduce((n, e) => n + e.externalAddresses, 0);
+      const severity = (headerExposed && finding.severity === 'error') || exposures.some((e) => e.severity === 'error') ? 'error' : 'warning';
       const incident: AuditIncident = {
         id: meta.id ?? '',
         source: result.source,
         date,
         subject: meta.subject ?? '',
         sender: result.sender ?? null,
-        exposedExternal: finding.args.externalAddresses,
-        parties: finding.args.parties,
+        exposedExternal: (headerExposed ? finding.args.externalAddresses : 0) + listed,
+        parties: (headerExposed ? finding.args.parties : 0) + exposures.reduce((n, e) => n + e.parties, 0),
         recipients: all.size,
-        severity: finding.severity === 'error' ? 'error' : 'warning',
-        fields: finding.args.fields,
-        examples: finding.args.examples,
+        severity,
+        fields: headerExposed ? finding.args.fields : [],
+        examples: headerExposed ? finding.args.examples : (exposures[0]?.examples ?? []),
         profile: result.profile ?? DEFAULT_PROFILE,
+        kinds: incidentKinds(headerExposed, exposures),
+        exposures,
+        notScanned: unscanned,
       };
+      if (exposures.length > 0) {
+        attachmentIncidents++;
+        listedAddresses += listed;
+      }
       const index = count++;
       if (date !== null) {
         if (firstDate === null || date < firstDate) firstDate = date;
@@ -317,6 +374,10 @@ export function createAudit(options: AuditOptions = {}): Audit {
           repeatSenders: [...senders.values()].filter((s) => s.incidents > 1).sort((a, b) => b.incidents - a.incidents || b.exposedAddresses - a.exposedAddresses || (a.sender < b.sender ? -1 : 1)),
           worst,
           profiles: [...profiles.values()].sort((a, b) => b.incidents - a.incidents || (a.profile < b.profile ? -1 : 1)),
+          attachmentIncidents,
+          listedAddresses,
+          notScanned,
+          notScannedMessages,
         },
         incidents,
         kept,

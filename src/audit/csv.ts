@@ -3,9 +3,11 @@
 // cells that a spreadsheet would run as a formula (= + - @, tab, CR) prefixed with a quote.
 
 import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
-import { redactIncident, type AuditFormatOptions } from './json.js';
+import { describeExposure, describeNotScanned } from './exposure.js';
+import { redactIncident, redactSummary, type AuditFormatOptions } from './json.js';
 
-export const AUDIT_CSV_COLUMNS = ['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples', 'id'] as const;
+/** Columns are only ever added at the end: spreadsheets and scripts read them by position too. */
+export const AUDIT_CSV_COLUMNS = ['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples', 'id', 'kinds', 'exposures'] as const;
 
 /** Neutralises formula injection (OWASP "CSV injection"), then quotes when needed. */
 export function csvCell(value: string | number | null): string {
@@ -17,7 +19,16 @@ export function csvCell(value: string | number | null): string {
 /** One incident's row (redacted as the report asks). */
 function incidentRow(incident: AuditIncident, options: AuditFormatOptions): string {
   const i = options.redact ? redactIncident(incident) : incident;
-  return [i.source, i.date, i.subject, i.sender, i.exposedExternal, i.parties, i.recipients, i.severity, i.fields.join(' '), i.examples.join(' '), i.id].map(csvCell).join(',');
+  const where = [...i.exposures.map((e) => `${e.kind}: ${describeExposure(e)}`), ...i.notScanned.map((n) => `not scanned: ${describeNotScanned(n)}`)].join('; ');
+  return [i.source, i.date, i.subject, i.sender, i.exposedExternal, i.parties, i.recipients, i.severity, i.fields.join(' '), i.examples.join(' '), i.id, i.kinds.join(' '), where].map(csvCell).join(',');
+}
+
+/** Messages with attachments that could not be scanned: one row each, severity "not-scanned" (never clean). */
+function notScannedRows(summary: AuditSummary, options: AuditFormatOptions): string[] {
+  const s = redactSummary(summary, options);
+  const rows = s.notScannedMessages.map((m) => [m.source, null, `not scanned: ${m.parts.map(describeNotScanned).join('; ')}`, null, null, null, null, 'not-scanned', '', ''].map(csvCell).join(','));
+  if (s.notScanned > s.notScannedMessages.length) rows.push([`and ${s.notScanned - s.notScannedMessages.length} more messages`, null, 'not scanned', null, null, null, null, 'not-scanned', '', ''].map(csvCell).join(','));
+  return rows;
 }
 
 /** Files found that are not mail: one row each, severity "not-read", so the sheet says what the audit did not cover. */
@@ -28,7 +39,7 @@ function notReadRows(s: AuditSummary): string[] {
 }
 
 export function formatAuditCsv(report: AuditReport, options: AuditFormatOptions): string {
-  const rows = [AUDIT_CSV_COLUMNS.join(','), ...report.incidents.map((i) => incidentRow(i, options)), ...notReadRows(report.summary)];
+  const rows = [AUDIT_CSV_COLUMNS.join(','), ...report.incidents.map((i) => incidentRow(i, options)), ...notScannedRows(report.summary, options), ...notReadRows(report.summary)];
   return `\ufeff${rows.join('\r\n')}\r\n`;
 }
 
@@ -36,5 +47,5 @@ export function formatAuditCsv(report: AuditReport, options: AuditFormatOptions)
 export const auditCsvPieces = {
   head: (): string => `\ufeff${AUDIT_CSV_COLUMNS.join(',')}\r\n`,
   incident: (incident: AuditIncident, options: AuditFormatOptions): string => `${incidentRow(incident, options)}\r\n`,
-  tail: (summary: AuditSummary): string => notReadRows(summary).map((row) => `${row}\r\n`).join(''),
+  tail: (summary: AuditSummary, options: AuditFormatOptions): string => [...notScannedRows(summary, options), ...notReadRows(summary)].map((row) => `${row}\r\n`).join(''),
 };

@@ -4,6 +4,7 @@
 
 import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
 import { monthRange } from './aggregate.js';
+import { describeExposure, describeNotScanned } from './exposure.js';
 import { redactIncident, redactSummary, type AuditFormatOptions } from './json.js';
 
 /** Rows in the page's table of all incidents; the CSV has every one. Keeps the page openable. */
@@ -64,10 +65,17 @@ function incidentRow(i: AuditIncident): string {
     i.severity,
     i.source,
   ];
-  return `<tr class="incident ${i.severity}">${cells.map((c, k) => `<td${k >= 3 && k <= 5 ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  // Where the addresses were: To/Cc, and each list in an attachment or invitation (sheet, hidden ...).
+  const where = [
+    ...(i.kinds.includes('recipients') ? [`To/Cc (${i.fields.join(', ')})`] : []),
+    ...i.exposures.map((x) => `${x.kind}: ${describeExposure(x)}`),
+    ...i.notScanned.map((n) => `not scanned: ${describeNotScanned(n)}`),
+  ];
+  const exposedIn = `<td class="exposed-in" data-kinds="${escapeHtml(i.kinds.join(' '))}">${where.map(escapeHtml).join('<br>')}</td>`;
+  return `<tr class="incident ${i.severity}">${cells.map((c, k) => `<td${k >= 3 && k <= 5 ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}${exposedIn}</tr>`;
 }
 
-const INCIDENT_HEAD = '<tr><th>date</th><th>sender</th><th>subject</th><th>external addresses</th><th>organisations</th><th>recipients</th><th>severity</th><th>message</th></tr>';
+const INCIDENT_HEAD = '<tr><th>date</th><th>sender</th><th>subject</th><th>external addresses</th><th>organisations</th><th>recipients</th><th>severity</th><th>message</th><th>exposed in</th></tr>';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;margin:2rem auto;max-width:1100px;padding:0 1rem}
@@ -112,6 +120,8 @@ export function formatAuditHtmlFrom(summary: AuditSummary, kept: { worst: readon
     ['distinct exposed addresses', s.exposedAddresses],
     ['organisations exposed', s.exposedParties],
     ['repeat senders', s.repeatSenders.length],
+    ...(s.attachmentIncidents > 0 ? [['lists in attachments', s.attachmentIncidents] as const] : []),
+    ...(s.notScanned > 0 ? [['messages not fully scanned', s.notScanned] as const] : []),
   ]
     .map(([label, n]) => `<div class="card" data-stat="${e(String(label))}"><b>${n}</b>${e(String(label))}</div>`)
     .join('');
@@ -124,6 +134,13 @@ export function formatAuditHtmlFrom(summary: AuditSummary, kept: { worst: readon
     body.push(
       `<p class="note" id="not-read">${plural(s.notRead, 'file')} found ${s.notRead === 1 ? 'is' : 'are'} not mail and ${s.notRead === 1 ? 'was' : 'were'} not read${s.notRead > s.notReadFiles.length ? ` (the first ${s.notReadFiles.length} listed)` : ''}:</p>`,
       `<ul class="not-read">${s.notReadFiles.map((f) => `<li>${e(f.path)} (${e(f.kind)})</li>`).join('')}</ul>`,
+    );
+  }
+  if (s.notScanned > 0) {
+    // Not scanned is never clean: named like the files that could not be read.
+    body.push(
+      `<p class="note not-scanned"><b>Not known to be clean:</b> ${plural(s.notScanned, 'message')} ${s.notScanned === 1 ? 'has' : 'have'} attachments that could not be scanned${s.notScanned > s.notScannedMessages.length ? ` (the first ${s.notScannedMessages.length} listed)` : ''}:</p>`,
+      `<ul class="not-scanned">${s.notScannedMessages.map((m) => `<li>${e(m.source)}: ${e(m.parts.map(describeNotScanned).join('; '))}</li>`).join('')}</ul>`,
     );
   }
   if (s.listTraffic > 0) body.push(`<p class="note">${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents.</p>`);

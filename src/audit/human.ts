@@ -3,6 +3,7 @@
 
 import { painter, type Painter } from '../report/human.js';
 import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
+import { describeExposure, describeNotScanned } from './exposure.js';
 import { redactIncident, redactSummary, type AuditFormatOptions } from './json.js';
 
 export interface AuditHumanOptions extends AuditFormatOptions {
@@ -25,9 +26,19 @@ function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : 'undated   ';
 }
 
+/** Indent of the lines that say where an incident's lists were (under its own line). */
+const DETAIL_INDENT = '      ';
+
 function line(i: AuditIncident): string {
   const subject = i.subject ? `"${printable(i.subject)}"` : '(no subject)';
-  return `${i.id ? `${i.id}  ` : ''}${day(i.date)}  ${i.sender ?? '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${printable(i.source)}`;
+  const head = `${i.id ? `${i.id}  ` : ''}${day(i.date)}  ${i.sender ?? '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${printable(i.source)}`;
+  // Header-only incidents keep their one line; lists in attachments say where each one is.
+  if (i.exposures.length === 0 && i.notScanned.length === 0) return head;
+  const details = [
+    ...i.exposures.map((e) => `${e.kind}: ${printable(describeExposure(e))}${e.examples.length > 0 ? `, e.g. ${e.examples.slice(0, 3).join(', ')}` : ''}`),
+    ...i.notScanned.map((n) => `not scanned: ${printable(describeNotScanned(n))}`),
+  ];
+  return [`${head}  [${i.kinds.join(', ')}]`, ...details.map((d) => `${DETAIL_INDENT}${d}`)].join('\n  ');
 }
 
 export function formatAuditHuman(report: AuditReport, options: AuditHumanOptions): string {
@@ -53,12 +64,22 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
   out.push(p.bold(`Exposure audit: ${plural(s.messages, 'message')}${range}`));
   // An input that could not be read is never "no exposure": the audit is incomplete.
   if (s.incidents === 0 && s.unreadable > 0) out.push(p.yellow('No incident in what could be read, but the audit is incomplete (see below).'));
+  // Nor is an attachment that could not be scanned.
+  else if (s.incidents === 0 && s.notScanned > 0) out.push(p.yellow('No incident in what could be scanned, but some attachments could not be scanned (see below).'));
   else if (s.incidents === 0) out.push(p.green('No message exposed external recipients.'));
   else {
     const span = s.firstIncident ? ` between ${s.firstIncident.slice(0, 10)} and ${s.lastIncident!.slice(0, 10)}` : '';
     out.push(
       p.red(`${plural(s.incidents, 'incident')}${span}: ${plural(s.exposedAddresses, 'distinct external address', 'distinct external addresses')} of ${plural(s.exposedParties, 'organisation')} exposed.`),
     );
+  }
+  if (s.attachmentIncidents > 0) {
+    out.push(p.red(`${plural(s.attachmentIncidents, 'incident')} listed addresses in attachments, invitations or the text: ${plural(s.listedAddresses, 'external address', 'external addresses')} (counted per list).`));
+  }
+  if (s.notScanned > 0) {
+    out.push(p.yellow(`${plural(s.notScanned, 'message')} with attachments that could not be scanned (not known to be clean):`));
+    for (const m of s.notScannedMessages) for (const n of m.parts) out.push(p.yellow(`  ${printable(m.source)}: ${printable(describeNotScanned(n))}`));
+    if (s.notScanned > s.notScannedMessages.length) out.push(p.yellow(`  ... and ${s.notScanned - s.notScannedMessages.length} more messages`));
   }
   if (s.unreadable > 0) out.push(p.yellow(`${plural(s.unreadable, 'input')} could not be read: ${s.unreadableSources.map(printable).join(', ')}${s.unreadable > s.unreadableSources.length ? ' ...' : ''}`));
   if (s.notRead > 0) {

@@ -2,12 +2,17 @@
 // the message, everyone whose address was shown, and a breach-report summary. Pure.
 
 import { createHash } from 'node:crypto';
+import { classifierFor } from '../analyse.js';
 import { decodeHeaderText } from '../body/mime.js';
+import { scanMessage, type MessageScan } from '../body/scan.js';
+import type { BodyScanOptions } from '../body/settings.js';
+import type { Policy } from '../policy/policy.js';
 import { readHeaderBlock, unfold } from '../message/header-block.js';
 import { parseMessage, VISIBLE_FIELDS } from '../message/parse-message.js';
 import { maskAddress } from '../report/redact.js';
 import type { MessageResult } from '../result.js';
 import type { AuditMeta } from './aggregate.js';
+import { describeExposure, describeNotScanned, exposuresOf, incidentKinds, notScannedOf, placeOf, redactExposure, redactNotScanned, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
 
 /** Hex digits of an incident ID: 64 bits, unique among any one organisation's sent mail. */
 export const INCIDENT_ID_HEX = 16;
@@ -37,11 +42,13 @@ export interface ExposedPerson {
   address: string;
   /** The display name shown with it (decoded), '' when none. */
   name: string;
-  /** The field it was shown in (to, cc, resent-to, resent-cc). */
+  /** The field it was shown in (to, cc, resent-to, resent-cc), or the kind of list it was in (attachment, invitation, body). */
   field: string;
   /** Registrable domain, or the address itself at a consumer provider. */
   organisation: string;
   internal: boolean;
+  /** For a list in an attachment, invitation or text: where (`attachment 'a.xlsx', sheet 'S'`). */
+  location?: string;
 }
 
 export interface IncidentDetail {
@@ -64,6 +71,55 @@ export interface IncidentDetail {
   recipients: number;
   /** Whether display names were shown with the addresses. */
   namesShown: boolean;
+  /** What it exposed: recipients (To/Cc), attachment, invitation, body. */
+  kinds: IncidentKind[];
+  /** The lists in attachments, invitations and the text (their people are in `exposed`, with `location`). */
+  exposures: AuditExposure[];
+  /** Attachments that could not be scanned: who else they list is not known. */
+  notScanned: AuditNotScanned[];
+}
+
+/** The body scan's settings and policy, for the people of lists in attachments (absent: header only). */
+export interface ListScan {
+  policy: Policy;
+  body: BodyScanOptions;
+}
+
+/** The addresses of one exposure in the scan, as the rules counted them (before classification). */
+function addressesOf(scan: MessageScan, e: AuditExposure): Iterable<string> {
+  if (e.kind === 'body' || (e.kind === 'attachment' && e.format !== undefined && scan.parts.some((p) => p.part === e.part))) {
+    const part = scan.parts.find((p) => p.part === e.part);
+    if (part) return [...part.own, ...part.quoted];
+  }
+  const att = scan.attachments.find((a) => a.part === e.part);
+  if (!att) return [];
+  if (e.kind === 'invitation') return att.scan.calendars.filter((c) => c.entry === e.entry).flatMap((c) => c.attendees);
+  const units = att.scan.units.filter((u) => u.location.entry === e.entry && u.location.sheet === e.sheet && !!u.location.rest === !!e.outsideSheets);
+  return units.flatMap((u) => [...u.addresses]);
+}
+
+/**
+ * Everyone listed in the incident's attachments, invitations and text: the external addresses the
+ * rules counted (not the header's, not internal ones), each once, with where it was first found.
+ * The message is scanned again: only for the one incident asked for, never during the audit.
+ */
+function listedPeople(bytes: Uint8Array, exposures: readonly AuditExposure[], lists: ListScan): ExposedPerson[] {
+  const parsed = parseMessage(bytes);
+  const classifier = classifierFor(parsed, lists.policy);
+  const inHeader = new Set(parsed.addresses.map((a) => a.mailbox.address.toLowerCase()));
+  const scan = scanMessage(bytes, lists.body, parsed.header);
+  const seen = new Set<string>();
+  const out: ExposedPerson[] = [];
+  for (const e of exposures) {
+    const location = placeOf(e);
+    for (const address of addressesOf(scan, e)) {
+      const domain = address.slice(address.lastIndexOf('@') + 1);
+      if (seen.has(address) || inHeader.has(address) || classifier.isInternal(domain)) continue;
+      seen.add(address);
+      out.push({ address, name: '', field: e.kind, organisation: classifier.partyOf(address, domain), internal: false, location });
+    }
+  }
+  return out;
 }
 
 function displayName(raw: string): string {
@@ -78,9 +134,11 @@ function messageIdOf(bytes: Uint8Array): string {
   return f ? unfold(f.rawValue, header.lineEnding).replace(/\s+/g, ' ').trim() : '';
 }
 
-/** The detail of one incident, from the message's header block and its check result. */
-export function describeIncident(id: string, bytes: Uint8Array, result: MessageResult, meta: AuditMeta): IncidentDetail {
+/** The detail of one incident, from the message (whole, for lists in attachments) and its check result. */
+export function describeIncident(id: string, bytes: Uint8Array, result: MessageResult, meta: AuditMeta, lists?: ListScan): IncidentDetail {
   const parsed = parseMessage(bytes);
+  const headerExposed = !meta.listTraffic && result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
+  const exposures = exposuresOf(result);
   const visible = new Set<string>(VISIBLE_FIELDS);
   const names = new Map<string, string>();
   for (const a of parsed.addresses) {
@@ -89,7 +147,8 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
   }
   const exposed: ExposedPerson[] = [];
   const seen = new Set<string>();
-  for (const r of result.recipients.visible) {
+  // An incident of an attachment alone did not expose its To/Cc: the people are the list's.
+  for (const r of headerExposed || exposures.length === 0 ? result.recipients.visible : []) {
     if (seen.has(r.address)) continue;
     seen.add(r.address);
     exposed.push({ address: r.address, name: names.get(r.address) ?? '', field: r.field, organisation: r.party, internal: r.internal });
@@ -97,6 +156,9 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
   const all = new Set<string>([...result.recipients.visible, ...result.recipients.blind].map((r) => r.address));
   for (const h of result.recipients.hidden) all.add(h.address);
   const finding = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+  const listed = exposures.length > 0 && lists ? listedPeople(bytes, exposures, lists) : [];
+  for (const p of listed) if (!seen.has(p.address)) exposed.push(p);
+  const severity = finding?.severity === 'error' || exposures.some((e) => e.severity === 'error') ? 'error' : 'warning';
   return {
     id,
     source: result.source,
@@ -105,12 +167,15 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
     date: meta.date ? meta.date.toISOString() : null,
     subject: meta.subject ?? '',
     sender: result.sender ?? null,
-    severity: finding?.severity === 'error' ? 'error' : 'warning',
+    severity,
     exposed,
-    exposedExternal: result.recipients.externalAddresses,
-    parties: result.recipients.externalParties,
+    exposedExternal: (headerExposed ? result.recipients.externalAddresses : 0) + listed.length,
+    parties: headerExposed ? result.recipients.externalParties : 0,
     recipients: all.size,
     namesShown: exposed.some((p) => p.name !== ''),
+    kinds: incidentKinds(headerExposed, exposures),
+    exposures,
+    notScanned: notScannedOf(result),
   };
 }
 
@@ -123,10 +188,13 @@ export function redactDetail(d: IncidentDetail): IncidentDetail {
     ...d,
     sender: d.sender === null ? null : maskAddress(d.sender),
     exposed: d.exposed.map((p) => ({ ...p, address: maskAddress(p.address), name: maskName(p.name), organisation: p.organisation.includes('@') ? maskAddress(p.organisation) : p.organisation })),
+    exposures: d.exposures.map(redactExposure),
+    notScanned: d.notScanned.map(redactNotScanned),
   };
 }
 
-export const INCIDENT_CSV_COLUMNS = ['incident', 'address', 'name', 'field', 'organisation', 'internal'] as const;
+/** Columns are only ever added at the end (notify reads them by name). */
+export const INCIDENT_CSV_COLUMNS = ['incident', 'address', 'name', 'field', 'organisation', 'internal', 'location'] as const;
 
 export interface IncidentJson {
   version: typeof INCIDENT_JSON_VERSION;
@@ -143,23 +211,30 @@ export function formatIncidentJson(d: IncidentDetail, redact: boolean): string {
 export function formatIncidentCsv(d: IncidentDetail, redact: boolean, cell: (v: string | number | null) => string): string {
   const r = redact ? redactDetail(d) : d;
   const rows = [INCIDENT_CSV_COLUMNS.join(',')];
-  for (const p of r.exposed) rows.push([r.id, p.address, p.name, p.field, p.organisation, p.internal ? 'yes' : 'no'].map(cell).join(','));
+  for (const p of r.exposed) rows.push([r.id, p.address, p.name, p.field, p.organisation, p.internal ? 'yes' : 'no', p.location ?? ''].map(cell).join(','));
   return `\ufeff${rows.join('\r\n')}\r\n`;
 }
 
 export function formatIncidentHuman(d: IncidentDetail, redact: boolean): string {
   const r = redact ? redactDetail(d) : d;
-  const external = r.exposed.filter((p) => !p.internal);
+  const inHeader = r.exposed.filter((p) => p.location === undefined);
+  const external = inHeader.filter((p) => !p.internal);
   const out = [
     `Incident ${r.id}`,
     `  message   ${r.source}${r.otherSources.length ? ` (also ${r.otherSources.join(', ')})` : ''}`,
     `  sent      ${r.date ?? 'undated'} by ${r.sender ?? '(unknown sender)'}`,
     `  subject   ${r.subject || '(no subject)'}`,
-    `  exposed   ${external.length} external addresses of ${r.parties} organisations, shown to ${r.recipients} recipients`,
-    '',
-    'Everyone shown in To/Cc:',
-    ...r.exposed.map((p) => `  ${p.address}${p.name ? ` (${p.name})` : ''}  ${p.field}  ${p.organisation}${p.internal ? '  internal' : ''}`),
   ];
+  if (r.kinds.length === 0 || r.kinds.includes('recipients')) out.push(`  exposed   ${external.length} external addresses of ${r.parties} organisations, shown to ${r.recipients} recipients`);
+  for (const e of r.exposures) out.push(`  ${e.kind === 'invitation' ? 'invited' : 'listed '}   ${describeExposure(e)}, sent to ${r.recipients} recipients`);
+  for (const n of r.notScanned) out.push(`  not scanned  ${describeNotScanned(n)}: who else it lists is not known`);
+  if (inHeader.length > 0) {
+    out.push('', 'Everyone shown in To/Cc:', ...inHeader.map((p) => `  ${p.address}${p.name ? ` (${p.name})` : ''}  ${p.field}  ${p.organisation}${p.internal ? '  internal' : ''}`));
+  }
+  const locations = [...new Set(r.exposed.filter((p) => p.location !== undefined).map((p) => p.location!))];
+  for (const where of locations) {
+    out.push('', `Everyone listed in the ${where}:`, ...r.exposed.filter((p) => p.location === where).map((p) => `  ${p.address}  ${p.organisation}`));
+  }
   if (redact) out.push('', 'Addresses are masked; run with --no-redact for the list to notify.');
   return `${out.join('\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ')}\n`;
 }
@@ -184,6 +259,12 @@ export interface BreachReport {
   messageId: string;
   source: string;
   fields: string[];
+  /** What it exposed: recipients (To/Cc), attachment, invitation, body. */
+  kinds: IncidentKind[];
+  /** The lists in attachments, invitations and the text (sheet, hidden flag, counts; examples masked). */
+  exposures: AuditExposure[];
+  /** Attachments that could not be scanned: the people counted may be fewer than those exposed. */
+  notScanned: AuditNotScanned[];
 }
 
 export function breachReport(d: IncidentDetail, foundAt: Date): BreachReport {
@@ -200,7 +281,13 @@ export function breachReport(d: IncidentDetail, foundAt: Date): BreachReport {
   return {
     version: INCIDENT_JSON_VERSION,
     incident: d.id,
-    dataExposed: d.namesShown ? ['email addresses', 'names shown with them', 'the fact of being a recipient of this message'] : ['email addresses', 'the fact of being a recipient of this message'],
+    dataExposed: [
+      'email addresses',
+      ...(d.namesShown ? ['names shown with them'] : []),
+      ...(d.kinds.length === 0 || d.kinds.includes('recipients') ? ['the fact of being a recipient of this message'] : []),
+      ...(d.exposures.some((e) => e.kind !== 'invitation') ? ['the fact of being listed in a file or text sent with this message (what else the list held is in the attachment)'] : []),
+      ...(d.exposures.some((e) => e.kind === 'invitation') ? ['the fact of being invited to the same event'] : []),
+    ],
     peopleExposed: external.length,
     internalExposed: d.exposed.length - external.length,
     recipients: d.recipients,
@@ -211,7 +298,11 @@ export function breachReport(d: IncidentDetail, foundAt: Date): BreachReport {
     subject: d.subject,
     messageId: d.messageId,
     source: d.source,
-    fields: [...new Set(d.exposed.map((p) => p.field))],
+    fields: [...new Set(d.exposed.filter((p) => p.location === undefined).map((p) => p.field))],
+    kinds: d.kinds,
+    // Examples masked: this summary names no individual.
+    exposures: d.exposures.map(redactExposure),
+    notScanned: d.notScanned.map(redactNotScanned),
   };
 }
 
@@ -223,12 +314,18 @@ const mdEscape = (s: string) => s.replace(/[\\`*_{}[\]<>()#+|!-]/g, (c) => `\\${
 
 export function formatBreachMarkdown(b: BreachReport): string {
   const fieldNames: Record<string, string> = { to: 'To', cc: 'Cc', 'resent-to': 'Resent-To', 'resent-cc': 'Resent-Cc' };
+  const happened: string[] = [];
+  if (b.kinds.length === 0 || b.kinds.includes('recipients')) happened.push(`An email showed its recipients' addresses to every recipient (in ${b.fields.map((f) => fieldNames[f] ?? f).join(', ')}) instead of hiding them (Bcc).`);
+  for (const e of b.exposures) {
+    happened.push(e.kind === 'invitation' ? `A calendar invitation showed every attendee to every invitee: ${mdEscape(describeExposure(e))}.` : `An email carried a list of addresses: ${mdEscape(describeExposure(e))}.`);
+  }
+  for (const n of b.notScanned) happened.push(`Not scanned: ${mdEscape(describeNotScanned(n))}; it may list more people.`);
   const lines = [
-    `# Personal data breach: recipient list exposed (incident ${b.incident})`,
+    `# Personal data breach: ${b.kinds.length === 0 || b.kinds.includes('recipients') ? 'recipient list' : 'address list'} exposed (incident ${b.incident})`,
     '',
     '| | |',
     '|---|---|',
-    `| What happened | An email showed its recipients' addresses to every recipient (in ${b.fields.map((f) => fieldNames[f] ?? f).join(', ')}) instead of hiding them (Bcc). |`,
+    `| What happened | ${happened.join(' ')} |`,
     `| Data exposed | ${b.dataExposed.join('; ')} |`,
     `| People affected | ${b.peopleExposed} external${b.internalExposed ? ` (and ${b.internalExposed} internal)` : ''} |`,
     `| Shown to | ${b.recipients} recipients |`,

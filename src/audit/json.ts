@@ -2,6 +2,7 @@
 
 import { maskAddress, maskText } from '../report/redact.js';
 import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
+import { redactExposure, redactNotScanned } from './exposure.js';
 
 export const AUDIT_JSON_VERSION = 1;
 
@@ -17,7 +18,14 @@ export interface AuditFormatOptions {
 }
 
 export function redactIncident(i: AuditIncident): AuditIncident {
-  return { ...i, subject: maskText(i.subject), sender: i.sender === null ? null : maskAddress(i.sender), examples: i.examples.map(maskAddress) };
+  return {
+    ...i,
+    subject: maskText(i.subject),
+    sender: i.sender === null ? null : maskAddress(i.sender),
+    examples: i.examples.map(maskAddress),
+    exposures: i.exposures.map(redactExposure),
+    notScanned: i.notScanned.map(redactNotScanned),
+  };
 }
 
 /** The report with addresses masked when asked. */
@@ -27,6 +35,7 @@ export function applyRedaction(report: AuditReport, options: AuditFormatOptions)
     summary: {
       ...report.summary,
       repeatSenders: report.summary.repeatSenders.map((s) => ({ ...s, sender: s.sender.includes('@') ? maskAddress(s.sender) : s.sender })),
+      notScannedMessages: report.summary.notScannedMessages.map((m) => ({ ...m, parts: m.parts.map(redactNotScanned) })),
     },
     incidents: report.incidents.map(redactIncident),
   };

@@ -1,6 +1,6 @@
 // Date and Subject of a message for the audit, from its header block. Pure.
 
-import { decodeHeaderText } from '../body/mime.js';
+import { decodeHeaderText, mayCarryAttachment } from '../body/mime.js';
 import { MailguardError } from '../errors.js';
 import { readHeaderBlock, unfold } from '../message/header-block.js';
 import type { AuditMeta } from './aggregate.js';
@@ -41,6 +41,8 @@ export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string): AuditMe
   // A mailing list's own copy (RFC 2919 List-Id, RFC 2369 List-Post): list traffic, whose
   // visible recipients are the list's business, not the sender's exposure.
   if (header.fields.some((f) => f.key === 'list-id' || f.key === 'list-post')) meta.listTraffic = true;
+  // Read here, from the header block already parsed, so the audit decides on the scan for free.
+  if (mayCarryAttachment(header)) meta.mayCarryAttachment = true;
   return meta;
 }
 

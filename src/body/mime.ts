@@ -418,3 +418,18 @@ export function bodyWorthScanning(header: HeaderBlock): boolean {
   const name = (dispValue ? parseHeaderParams(dispValue).params.get('filename') : undefined) ?? params.get('name');
   return isTextLike(type, name) || attachmentFormat(type, name) !== undefined;
 }
+
+/**
+ * Whether a message may carry an attachment or an invitation (anything but one plain or HTML text
+ * part): what the audit scans when a list in the text alone would not be an incident, so the
+ * ordinary single-part message never pays for the scan.
+ */
+export function mayCarryAttachment(header: HeaderBlock): boolean {
+  if (!header.hasBlankLine) return false;
+  const ctValue = fieldValue(header, 'content-type');
+  if (!ctValue) return false;
+  const { type, params } = parseHeaderParams(ctValue);
+  if (type !== 'text/plain' && type !== 'text/html') return true;
+  const dispValue = fieldValue(header, 'content-disposition');
+  return (dispValue ? parseHeaderParams(dispValue).params.get('filename') : undefined) !== undefined || params.get('name') !== undefined;
+}

@@ -60,7 +60,7 @@ describe('mailguard audit: JSON, CSV and HTML agree', () => {
 
   it('CSV: one row per incident with the same numbers, quoted, formula cells neutralised', () => {
     const [head, ...rows] = csv;
-    expect(head).toEqual(['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples', 'id']);
+    expect(head).toEqual(['source', 'date', 'subject', 'sender', 'exposedExternal', 'parties', 'recipients', 'severity', 'fields', 'examples', 'id', 'kinds', 'exposures']);
     expect(rows).toHaveLength(doc.summary.incidents);
     expect(rows.map((r) => [r[0], Number(r[4]), Number(r[5]), Number(r[6])])).toEqual(doc.incidents.map((i: any) => [i.source, i.exposedExternal, i.parties, i.recipients]));
     expect(rows.map((r) => r[10])).toEqual(doc.incidents.map((i: any) => i.id));

@@ -90,7 +90,7 @@ describe('audit with its incidents handed out (what the CLI spools) makes the sa
       for (const redact of [true, false]) {
         const o = { redact };
         expect(auditJsonPieces.head(b.summary, o) + incidents.map((i, k) => auditJsonPieces.incident(i, k, o)).join('') + auditJsonPieces.tail(b.summary)).toBe(formatAuditJson(a, o));
-        expect(auditCsvPieces.head() + incidents.map((i) => auditCsvPieces.incident(i, o)).join('') + auditCsvPieces.tail(b.summary)).toBe(formatAuditCsv(a, o));
+        expect(auditCsvPieces.head() + incidents.map((i) => auditCsvPieces.incident(i, o)).join('') + auditCsvPieces.tail(b.summary, o)).toBe(formatAuditCsv(a, o));
         const h = { redact, color: false as const };
         expect(auditHumanPieces.head(b.summary, b.kept.worst, h) + incidents.map((i) => auditHumanPieces.incident(i, h)).join('')).toBe(formatAuditHuman(a, h));
         if (keepFirst > 0) {

@@ -264,7 +264,7 @@ describe('mailguard audit imap://', () => {
     const fromImap = await runCli(['audit', url('Sent'), ...POLICY, '--incident', worst.id, '--no-redact', '--format', 'csv'], { env });
     expect(fromImap.code).toBe(1);
     const rows = parseCsv(fromImap.stdout);
-    expect(rows[0]).toEqual(['incident', 'address', 'name', 'field', 'organisation', 'internal']);
+    expect(rows[0]).toEqual(['incident', 'address', 'name', 'field', 'organisation', 'internal', 'location']);
     expect(rows.length - 1).toBe(8);
     expect(rows.slice(1).map((r) => r[1]).sort()).toEqual(parseCsv(fromFiles.stdout).slice(1).map((r) => r[1]).sort());
     expect(rows.slice(1).every((r) => r[0] === worst.id)).toBe(true);

@@ -30,7 +30,10 @@ export function registerAudit(program: Command): void {
         'message that exposed external recipients in To/Cc (an EXPOSED_RECIPIENTS finding): date,\n' +
         'subject, sender, how many external addresses of how many organisations, to how many\n' +
         'recipients. Totals: incidents, distinct exposed addresses, the worst incidents, incidents\n' +
-        'per month, repeat senders. Only header blocks are read; mbox files are streamed.\n\n' +
+        'per month, repeat senders. Attachments are scanned as check scans them: a list in a\n' +
+        'sheet, document or zip member, or an invitation to many external attendees, is an\n' +
+        'incident too; what could not be scanned is reported (--no-body-scan: headers only).\n' +
+        'mbox files are streamed.\n\n' +
         'IMAP folders are read in place: imaps://USER@HOST[:PORT]/FOLDER (TLS) or\n' +
         'imap://USER@HOST[:PORT]/FOLDER (STARTTLS, required unless the host is loopback);\n' +
         'no folder means the one marked \\Sent. Folders are opened read-only (EXAMINE) and\n' +
