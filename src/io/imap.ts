@@ -35,10 +35,10 @@ export const IMAP_CONNECT_TIMEOUT_MS = 30_000;
 export const IMAP_SOCKET_TIMEOUT_MS = 120_000;
 /** Whole messages fetched for the scan: the limit up to which a file is read whole (providers
  * refuse messages past 25-35 MB, so every sendable message is scanned). */
-export const IMAP_MAX_WHOLE_MESSAGE_BYTES = MAX_SCANNED_MESSAGE_BYTES;
+const IMAP_MAX_WHOLE_MESSAGE_BYTES = MAX_SCANNED_MESSAGE_BYTES;
 /** Bytes of whole messages (by RFC822.SIZE) per FETCH: one batch in memory at most, whatever the
  * count, and a largest message still fits alone. */
-export const IMAP_WHOLE_BATCH_BYTES = MAX_SCANNED_MESSAGE_BYTES;
+const IMAP_WHOLE_BATCH_BYTES = MAX_SCANNED_MESSAGE_BYTES;
 /** A header block larger than this is not a header block (imapflow's own caps are 1 GB). */
 const IMAP_MAX_LITERAL_BYTES = 64 * 1024 * 1024;
 

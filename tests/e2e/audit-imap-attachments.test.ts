@@ -5,6 +5,7 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import { startDovecot, type DovecotInstance } from '../helpers/dovecot.js';
 import { addresses, buildIcs, buildMessage, buildXlsx } from '../helpers/office-files.js';
 
@@ -32,7 +33,7 @@ const MESSAGES: Array<[string, Buffer, string[] | undefined]> = [
 
 let dovecot: DovecotInstance;
 const env = { MAILGUARD_IMAP_PASSWORD: PASSWORD };
-const url = () => `imap://alice@127.0.0.1:${dovecot.port}/Sent`;
+const url = (port = dovecot.port) => `imap://alice@127.0.0.1:${port}/Sent`;
 
 async function withClient<T>(run: (client: ImapFlow) => Promise<T>): Promise<T> {
   const client = new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user: 'alice', pass: PASSWORD }, logger: false });
@@ -95,5 +96,20 @@ describe('mailguard audit imap:// with attachments', () => {
     const r = await runCli(['audit', url(), ...POLICY, '--format', 'json', '--no-body-scan'], { env: { ...env, MAILGUARD_TEST_IMAP_MAX_WHOLE_BYTES: String(LIMIT) } });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).summary).toMatchObject({ messages: 4, incidents: 0, notScanned: 0 });
+  });
+
+  it('a connection cut while whole messages arrive is reopened and every message read once', async () => {
+    // The header FETCH answers in about 2 KB: the cut falls inside the whole messages.
+    const proxy = await startCuttingProxy({ targetPort: dovecot.port, after: /UID FETCH/i, cutAfterBytes: 6_000, connections: 'first' });
+    try {
+      const r = await runCli(['audit', url(proxy.port), ...POLICY, '--format', 'json'], { env });
+      expect(proxy.cut).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.incidents.map((i: any) => [i.source, i.kinds])).toEqual([[`${url(proxy.port)};UID=1`, ['attachment']], [`${url(proxy.port)};UID=2`, ['invitation']], [`${url(proxy.port)};UID=4`, ['attachment']]]);
+      expect(doc.summary).toMatchObject({ messages: 4, incidents: 3, unreadable: 0 });
+    } finally {
+      await proxy.close();
+    }
   });
 });
