@@ -1,11 +1,11 @@
 // The check pipeline's core: bytes and a policy in, a result out. Pure: no I/O, no printing.
 
-import { BODY_SCAN_CODES, type Finding, type FindingCode } from './findings.js';
+import { BODY_SCAN_CODES, DEFAULT_SEVERITY, type Finding, type FindingCode } from './findings.js';
 import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { findAddresses } from './body/addresses.js';
-import { decodeHeaderText } from './body/mime.js';
+import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
 import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
 import type { BodyScanOptions } from './body/settings.js';
@@ -30,6 +30,11 @@ export interface CheckOptions {
    * Pass `false` when `bytes` may hold only part of the body (a header-only read).
    */
   body?: BodyScanOptions | false;
+  /**
+   * The reader did not read the body it was asked to scan (an IMAP message over its size limit):
+   * with `body`, one ATTACHMENT_NOT_SCANNED for the whole message (part ''), so it is never clean.
+   */
+  bodyNotRead?: { reason: 'too-large'; detail: string };
 }
 
 const VISIBLE = new Set<string>(VISIBLE_FIELDS);
@@ -206,6 +211,10 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   if (body && bodyPresent && BODY_SCAN_CODES.some((c) => policy.rules[c] !== 'off')) {
     const scanned = scanMessage(bytes, body, parsed.header);
     raw.push(...addressListInBody(ctx, scanned.parts, body), ...attachmentFindings(ctx, scanned.attachments, body));
+  } else if (body && options.bodyNotRead) {
+    const { reason, detail } = options.bodyNotRead;
+    const contentType = parseHeaderParams((parsed.header.fields.find((f) => f.key === 'content-type')?.rawValue ?? 'text/plain').replace(/\r?\n/g, '')).type;
+    raw.push({ code: 'ATTACHMENT_NOT_SCANNED', severity: DEFAULT_SEVERITY.ATTACHMENT_NOT_SCANNED, args: { part: '', contentType, reason, detail } });
   }
   const findings = applyRuleSettings(raw, policy);
 

@@ -154,6 +154,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString
 
 /** Where a list or a part is: `attachment 'list.xlsx', sheet 'Applicants'`, `invitation 'invite.ics'`, `message text (part 1)`. */
 export function placeOf(e: { kind?: ExposureKind; part: string; fileName?: string; entry?: string; sheet?: string; outsideSheets?: boolean }): string {
+  // Part '': the message itself, left unread (an IMAP message over the size limit).
+  if (e.part === '') return 'the whole message';
   const name = e.fileName !== undefined ? ` '${e.fileName}'` : ` (part ${e.part})`;
   const head = e.kind === 'body' ? `message text (part ${e.part})` : `${e.kind === 'invitation' ? 'invitation' : 'attachment'}${name}`;
   const entry = e.entry !== undefined ? `, member '${e.entry}'` : '';

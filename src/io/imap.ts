@@ -2,9 +2,14 @@
 // folders through imapflow and yields them as inputs, like files. Loaded lazily (only when an
 // imap:// or imaps:// URL is given), so file audits and check never load imapflow.
 //
+// With `wantWhole` (the audit's body scan), a message whose header it accepts is then fetched
+// whole, BODY.PEEK[] (imapflow's `source`), after the rest of its header batch, in batches bounded
+// by count and bytes, when its RFC822.SIZE is within the limit; over it, it is yielded
+// header-only with `bodyNotRead`.
+//
 // Read-only by construction: folders are opened with EXAMINE (imapflow's readOnly), and headers
-// are fetched with BODY.PEEK[HEADER], which never sets \Seen; nothing else is sent that could
-// change a flag. A connection lost mid-folder is reopened (while each new one makes progress, and
+// and whole messages are fetched with BODY.PEEK, which never sets \Seen; nothing else is sent
+// that could change a flag. A connection lost mid-folder is reopened (while each new one makes progress, and
 // a bounded number of times in a row when none does) and the
 // read continues with the UIDs not yet read, if the folder's UIDVALIDITY is unchanged; otherwise
 // the folder is reported as not fully read. A folder that cannot be read is a failure item
@@ -12,6 +17,9 @@
 
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { InputItem } from './inputs.js';
+import { MAX_SCANNED_MESSAGE_BYTES } from './read-whole.js';
+import { bodyWorthScanning } from '../body/mime.js';
+import { readHeaderBlock } from '../message/header-block.js';
 import { accountOf, folderUrl, type ImapTarget } from './imap-url.js';
 
 /** Messages per FETCH: big enough to stream, small enough that a lost connection re-reads little. */
@@ -25,6 +33,12 @@ const IMAP_RECONNECT_DELAY_MS = 250;
 export const IMAP_CONNECT_TIMEOUT_MS = 30_000;
 /** Inactivity on an open connection: a FETCH of 500 header blocks answers well within this. */
 export const IMAP_SOCKET_TIMEOUT_MS = 120_000;
+/** Whole messages fetched for the scan: the limit up to which a file is read whole (providers
+ * refuse messages past 25-35 MB, so every sendable message is scanned). */
+const IMAP_MAX_WHOLE_MESSAGE_BYTES = MAX_SCANNED_MESSAGE_BYTES;
+/** Bytes of whole messages (by RFC822.SIZE) per FETCH: one batch in memory at most, whatever the
+ * count, and a largest message still fits alone. */
+const IMAP_WHOLE_BATCH_BYTES = MAX_SCANNED_MESSAGE_BYTES;
 /** A header block larger than this is not a header block (imapflow's own caps are 1 GB). */
 const IMAP_MAX_LITERAL_BYTES = 64 * 1024 * 1024;
 
@@ -42,6 +56,10 @@ export interface ImapReadOptions {
    * whole header is needed. When set, messages it rejects are yielded with only that field.
    */
   keepDate?(dateOnlyHeader: Uint8Array): boolean;
+  /** Given a message's header block, whether the body scan wants the whole message. */
+  wantWhole?(header: Uint8Array): boolean;
+  /** Whole messages larger than this are not fetched (default IMAP_MAX_WHOLE_MESSAGE_BYTES). */
+  maxWholeBytes?: number;
   /** Test and bench knobs. */
   batchSize?: number;
   reconnectAttempts?: number;
@@ -127,6 +145,31 @@ function* batches(uids: number[], size: number, want: (uid: number) => boolean):
   if (slice.length > 0) yield slice;
 }
 
+/** The rows to fetch whole, in FETCH batches of at most `size` messages and `bytes` bytes. */
+function* wholeBatches(rows: HeaderRow[], size: number, bytes: number, max: number): Generator<HeaderRow[]> {
+  let slice: HeaderRow[] = [];
+  let sum = 0;
+  for (const row of rows) {
+    const n = row.size ?? max;
+    if (slice.length > 0 && (slice.length >= size || sum + n > bytes)) {
+      yield slice;
+      slice = [];
+      sum = 0;
+    }
+    slice.push(row);
+    sum += n;
+  }
+  if (slice.length > 0) yield slice;
+}
+
+/** A message to fetch whole: its UID and RFC822.SIZE. */
+interface HeaderRow {
+  uid: number;
+  size: number | undefined;
+}
+
+const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Yields the header block of every message in the folders, grouped by account (one connection per account). */
@@ -141,6 +184,8 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
   const batch = Math.max(1, options.batchSize ?? IMAP_FETCH_BATCH);
   const attempts = options.reconnectAttempts ?? IMAP_RECONNECT_ATTEMPTS;
   const delay = options.reconnectDelayMs ?? IMAP_RECONNECT_DELAY_MS;
+  const wantWhole = options.wantWhole;
+  const maxWhole = Math.min(options.maxWholeBytes ?? IMAP_MAX_WHOLE_MESSAGE_BYTES, IMAP_MAX_WHOLE_MESSAGE_BYTES);
   let client: ImapFlow | undefined;
 
   const connect = async (): Promise<ImapFlow> => {
@@ -218,19 +263,42 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
             }
           }
           for (const slice of batches(uids, batch, (uid) => !done.has(uid))) {
-            for await (const msg of client!.fetch(slice.join(','), { uid: true, headers: true }, { uid: true })) {
+            // Messages the scan wants whole wait for the second FETCH below; the rest are yielded
+            // as they arrive, so a connection lost mid-batch still counts as progress.
+            const wanted: HeaderRow[] = [];
+            for await (const msg of client!.fetch(slice.join(','), { uid: true, headers: true, size: wantWhole !== undefined }, { uid: true })) {
               if (done.has(msg.uid)) continue;
-              done.add(msg.uid);
+              const headers = msg.headers && msg.headers.length > 0 ? msg.headers : undefined;
               const itemSource = `${source};UID=${msg.uid}`;
-              if (!msg.headers || msg.headers.length === 0) {
+              if (!headers) {
+                done.add(msg.uid);
                 yield { source: itemSource, failure: { reason: 'no-header', detail: 'the server returned no header for this message' } };
-              } else {
-                yield { source: itemSource, bytes: new Uint8Array(msg.headers.buffer, msg.headers.byteOffset, msg.headers.byteLength), complete: false, format: 'eml', lineOffset: 0 };
+                continue;
               }
+              // As readWholeForScan: only a header promising a body worth scanning, then the audit's choice.
+              const whole = wantWhole !== undefined && bodyWorthScanning(readHeaderBlock(view(headers))) && wantWhole(view(headers));
+              if (whole && (msg.size === undefined || msg.size <= maxWhole)) {
+                wanted.push({ uid: msg.uid, size: msg.size });
+                continue;
+              }
+              done.add(msg.uid);
+              const item: InputItem = { source: itemSource, bytes: view(headers), complete: false, format: 'eml', lineOffset: 0 };
+              // Over the limit: not fetched, and so not known to be clean.
+              if (whole) item.bodyNotRead = { reason: 'too-large', detail: `${msg.size} bytes, over ${maxWhole}` };
+              yield item;
             }
             // A FETCH that ended because the connection did is not a finished batch (UIDs missing
             // from a finished one were expunged meanwhile: no longer in the folder).
             if (!client!.usable) throw Object.assign(new Error('the connection closed during FETCH'), { code: 'EConnectionClosed' });
+            // Then the wanted ones whole, after the rest of their batch; one missing was expunged meanwhile.
+            for (const group of wholeBatches(wanted, batch, IMAP_WHOLE_BATCH_BYTES, maxWhole)) {
+              for await (const msg of client!.fetch(group.map((r) => r.uid).join(','), { uid: true, source: true }, { uid: true })) {
+                if (done.has(msg.uid) || !msg.source) continue;
+                done.add(msg.uid);
+                yield { source: `${source};UID=${msg.uid}`, bytes: view(msg.source), complete: true, format: 'eml', lineOffset: 0 };
+              }
+              if (!client!.usable) throw Object.assign(new Error('the connection closed during FETCH'), { code: 'EConnectionClosed' });
+            }
           }
           break;
         } catch (err) {

@@ -54,18 +54,28 @@ export const BODY_READ_AHEAD = 16;
 /**
  * Pairs each input item with its whole message (when the body scan wants it), reading up to
  * BODY_READ_AHEAD files at once while keeping input order. `scan` false: a plain pass-through.
+ * Whole messages already in memory (mbox bodies, IMAP) wait in the window too: past
+ * MAX_SCANNED_MESSAGE_BYTES of them it is drained first, so it holds about one message's limit.
  */
 export async function* withWholeMessages(items: AsyncIterable<InputItem>, scan: boolean): AsyncGenerator<{ item: InputItem; whole: Uint8Array | undefined }> {
   if (!scan) {
     for await (const item of items) yield { item, whole: undefined };
     return;
   }
-  const window: Array<Promise<{ item: InputItem; whole: Uint8Array | undefined }>> = [];
+  const window: Array<{ loaded: Promise<{ item: InputItem; whole: Uint8Array | undefined }>; held: number }> = [];
+  let held = 0;
   // Never rejects: a file that cannot be read again is checked on its header alone.
   const load = async (item: InputItem) => ({ item, whole: 'failure' in item ? undefined : await readWholeForScan(item).catch(() => undefined) });
+  const next = async () => {
+    const entry = window.shift()!;
+    held -= entry.held;
+    return entry.loaded;
+  };
   for await (const item of items) {
-    window.push(load(item));
-    if (window.length >= BODY_READ_AHEAD) yield await window.shift()!;
+    const size = 'failure' in item || !item.complete ? 0 : item.bytes.length;
+    window.push({ loaded: load(item), held: size });
+    held += size;
+    while (window.length >= BODY_READ_AHEAD || (window.length > 1 && held > MAX_SCANNED_MESSAGE_BYTES)) yield await next();
   }
-  while (window.length > 0) yield await window.shift()!;
+  while (window.length > 0) yield await next();
 }

@@ -54,7 +54,7 @@ describe('mailguard audit over TLS', () => {
   it('imaps:// and imap:// with STARTTLS read the folder when the CA is trusted', async () => {
     for (const url of [`imaps://alice@127.0.0.1:${dovecot.imapsPort}/Sent`, `imap://alice@127.0.0.1:${dovecot.port}/Sent`]) {
       const r = await runCli(['audit', url, ...POLICY, '--format', 'json'], { env: { MAILGUARD_IMAP_PASSWORD: PASSWORD, NODE_EXTRA_CA_CERTS: cert } });
-      expect(r.code, url).toBe(1);
+      expect(r.code, `${url}: ${r.stderr}`).toBe(1);
       expect(JSON.parse(r.stdout).summary).toMatchObject({ messages: 2, incidents: 1, unreadable: 0 });
     }
     // Both logins went over TLS (imaps, and STARTTLS on the imap port): Dovecot marks each.
@@ -65,7 +65,7 @@ describe('mailguard audit over TLS', () => {
 
   it('refuses an untrusted certificate: exit 2, the reason, no password', async () => {
     const r = await runCli(['audit', `imaps://alice@127.0.0.1:${dovecot.imapsPort}/Sent`, ...POLICY, '--format', 'json'], { env: { MAILGUARD_IMAP_PASSWORD: PASSWORD, NODE_EXTRA_CA_CERTS: undefined } });
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     const doc = JSON.parse(r.stdout);
     expect(doc.summary.unreadable).toBe(1);
     expect(doc.summary.unreadableReasons[0]).toMatch(/TLS failed|certificate/i);
@@ -77,7 +77,7 @@ describe('mailguard audit over TLS', () => {
     writeFileSync(file, `${GOOD_TOKEN}\n`);
     for (const [args, extra] of [[[], { MAILGUARD_IMAP_ACCESS_TOKEN: GOOD_TOKEN }], [['--access-token-file', file], {}]] as const) {
       const r = await runCli(['audit', `imaps://alice@127.0.0.1:${dovecot.imapsPort}/Sent`, ...POLICY, ...args, '--format', 'json'], { env: { MAILGUARD_IMAP_PASSWORD: undefined, NODE_EXTRA_CA_CERTS: cert, ...extra } });
-      expect(r.code).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
       expect(JSON.parse(r.stdout).summary).toMatchObject({ messages: 2, incidents: 1 });
       expect(r.stdout + r.stderr).not.toContain(GOOD_TOKEN);
     }
@@ -87,7 +87,7 @@ describe('mailguard audit over TLS', () => {
 
   it('an OAuth2 token the server refuses is exit 2 and never printed', async () => {
     const r = await runCli(['audit', `imaps://alice@127.0.0.1:${dovecot.imapsPort}/Sent`, ...POLICY, '--format', 'json'], { env: { MAILGUARD_IMAP_ACCESS_TOKEN: TOKEN, MAILGUARD_IMAP_PASSWORD: undefined, NODE_EXTRA_CA_CERTS: cert } });
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(JSON.parse(r.stdout).summary.unreadable).toBe(1);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     expect(r.stdout + r.stderr).not.toContain(Buffer.from(`user=alice\u0001auth=Bearer ${TOKEN}\u0001\u0001`).toString('base64'));

@@ -85,7 +85,7 @@ describe('mailguard audit imap://', () => {
     expect(before.some((f) => f.endsWith(':2,FS'))).toBe(true);
     const r = await runCli(['audit', url('Sent'), ...POLICY, '--format', 'json'], { env });
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     const imap = JSON.parse(r.stdout);
     const files = JSON.parse((await runCli(['audit', path.join(tmp, 'Sent.mbox'), ...POLICY, '--format', 'json'])).stdout);
     expect(imap.summary.messages).toBe(AUDIT_FIXTURES.length);
@@ -102,7 +102,7 @@ describe('mailguard audit imap://', () => {
 
   it('reads several folders at once, and the \\Sent folder when none is named; --since/--until apply', async () => {
     const r = await runCli(['audit', url('Sent'), url('Archive'), ...POLICY, '--format', 'json'], { env });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.summary.messages).toBe(AUDIT_FIXTURES.length + 2);
     expect(doc.summary.incidents).toBe(5);
@@ -125,7 +125,7 @@ describe('mailguard audit imap://', () => {
     for (const range of [['--since', '2026-01', '--until', '2026-03'], ['--since', '2026-03-10'], ['--until', '2025-12-31'], ['--since', '2030-01']]) {
       const imap = await runCli(['audit', url('Ranged'), ...POLICY, ...range, '--format', 'json'], { env });
       const files = await runCli(['audit', path.join(tmp, 'ranged'), ...POLICY, ...range, '--format', 'json']);
-      expect(imap.code, range.join(' ')).toBe(files.code);
+      expect(imap.code, `${range.join(' ')}: ${imap.stderr}`).toBe(files.code);
       const a = JSON.parse(imap.stdout);
       const b = JSON.parse(files.stdout);
       expect(a.summary.undated, range.join(' ')).toBe(2);
@@ -139,29 +139,29 @@ describe('mailguard audit imap://', () => {
     const file = path.join(tmp, 'pw');
     writeFileSync(file, `${PASSWORD}\n`, { mode: 0o600 });
     const ok = await runCli(['audit', url('Sent'), ...POLICY, '--password-file', file, '--format', 'json'], { env: { MAILGUARD_IMAP_PASSWORD: undefined } });
-    expect(ok.code).toBe(1);
+    expect(ok.code, ok.stderr).toBe(1);
     expect(JSON.parse(ok.stdout).summary.incidents).toBe(4);
     const inUrl = await runCli(['audit', `imap://alice:${encodeURIComponent(WRONG)}@127.0.0.1:${dovecot.port}/Sent`], { env });
-    expect(inUrl.code).toBe(2);
+    expect(inUrl.code, inUrl.stderr).toBe(2);
     expect(inUrl.stderr).toMatch(/must not contain a password/);
     expect(inUrl.stderr).toMatch(/MAILGUARD_IMAP_PASSWORD/);
     expectNoSecret(inUrl, WRONG, PASSWORD);
     const none = await runCli(['audit', url('Sent')], { env: { MAILGUARD_IMAP_PASSWORD: undefined } });
-    expect(none.code).toBe(2);
+    expect(none.code, none.stderr).toBe(2);
     expect(none.stderr).toMatch(/no IMAP password for alice/);
   });
 
   it('a refused login is exit 2 in every format, says so, and prints no password', async () => {
     const wrongEnv = { MAILGUARD_IMAP_PASSWORD: WRONG };
     const json = await runCli(['audit', url('Sent'), url('Archive'), ...POLICY, '--format', 'json', '--csv', path.join(tmp, 'x.csv'), '--html', path.join(tmp, 'x.html')], { env: wrongEnv });
-    expect(json.code).toBe(2);
+    expect(json.code, json.stderr).toBe(2);
     const doc = JSON.parse(json.stdout);
     expect(doc.summary.unreadable).toBe(2);
     expect(doc.summary.unreadableReasons[0]).toMatch(/refused the login/);
     expect(json.stderr).toMatch(/audit is incomplete/);
     expect(readFileSync(path.join(tmp, 'x.html'), 'utf8')).toMatch(/audit is incomplete/);
     const human = await runCli(['audit', url('Sent'), ...POLICY], { env: wrongEnv });
-    expect(human.code).toBe(2);
+    expect(human.code, human.stderr).toBe(2);
     expect(human.stdout).not.toMatch(/No message exposed/);
     expect(human.stdout).toMatch(/incomplete/);
     expect(human.stdout).toMatch(/refused the login/);
@@ -171,17 +171,17 @@ describe('mailguard audit imap://', () => {
 
   it('a folder that does not exist is an error, not "no exposure"; the others are still read', async () => {
     const r = await runCli(['audit', url('Nope'), url('Archive'), ...POLICY, '--format', 'json'], { env });
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     const doc = JSON.parse(r.stdout);
     expect(doc.summary.unreadableSources).toEqual([url('Nope')]);
     expect(doc.summary.unreadableReasons[0]).toMatch(/folder cannot be opened/);
     expect(doc.summary.messages).toBe(2);
     const human = await runCli(['audit', url('Nope'), ...POLICY], { env });
-    expect(human.code).toBe(2);
+    expect(human.code, human.stderr).toBe(2);
     expect(human.stdout).toMatch(/incomplete/);
     expect(human.stdout).not.toMatch(/No message exposed/);
     const csv = await runCli(['audit', url('Nope'), ...POLICY, '--format', 'csv'], { env });
-    expect(csv.code).toBe(2);
+    expect(csv.code, csv.stderr).toBe(2);
     expect(csv.stderr).toMatch(/could not be read/);
   });
 
@@ -192,7 +192,7 @@ describe('mailguard audit imap://', () => {
       const r = await runCli(['audit', url('Big', proxy.port), ...POLICY, '--format', 'json'], { env });
       expect(proxy.cut).toBe(1);
       expect(proxy.accepted).toBeGreaterThanOrEqual(2);
-      expect(r.code).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
       const doc = JSON.parse(r.stdout);
       // Every message once: none lost, none counted twice.
       expect(doc.summary.messages).toBe(BIG_CLEAN + 2);
@@ -210,7 +210,7 @@ describe('mailguard audit imap://', () => {
     try {
       const r = await runCli(['audit', url('Big', proxy.port), ...POLICY, '--format', 'json'], { env, timeoutMs: 60_000 });
       expect(proxy.cut).toBeGreaterThanOrEqual(4);
-      expect(r.code).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
       const doc = JSON.parse(r.stdout);
       expect(doc.summary.messages).toBe(BIG_CLEAN + 2);
       expect(doc.summary.incidents).toBe(2);
@@ -224,7 +224,7 @@ describe('mailguard audit imap://', () => {
     const proxy = await startCuttingProxy({ targetPort: dovecot.port, after: /UID FETCH/i, cutAfterBytes: 0, connections: 'all' });
     try {
       const r = await runCli(['audit', url('Big', proxy.port), ...POLICY, '--format', 'json'], { env, timeoutMs: 30_000 });
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       const doc = JSON.parse(r.stdout);
       expect(doc.summary.unreadableSources).toEqual([url('Big', proxy.port)]);
       expect(doc.summary.unreadableReasons[0]).toMatch(/not read completely/);
@@ -232,7 +232,7 @@ describe('mailguard audit imap://', () => {
       expect(doc.summary.messages).toBe(0);
       expectNoSecret(r, PASSWORD);
       const human = await runCli(['audit', url('Big', proxy.port), ...POLICY], { env, timeoutMs: 30_000 });
-      expect(human.code).toBe(2);
+      expect(human.code, human.stderr).toBe(2);
       expect(human.stdout).toMatch(/not read completely/);
     } finally {
       await proxy.close();
@@ -247,13 +247,13 @@ describe('mailguard audit imap://', () => {
     writeFileSync(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
     const withHook = (args: string[]) => runProcess(process.execPath, ['--import', pathToFileURL(preload).href, BIN, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } });
     const files = await withHook(['audit', path.join(tmp, 'Sent.mbox'), ...POLICY, '--format', 'json']);
-    expect(files.code).toBe(1);
+    expect(files.code, files.stderr).toBe(1);
     expect(files.stderr).toBe('');
     const check = await withHook(['check', path.join(FIXTURES, 'audit-2026-03-cc-warn.eml')]);
     expect(check.stderr).not.toMatch(/imapflow/);
     expect([0, 1]).toContain(check.code);
     const imap = await withHook(['audit', url('Sent'), ...POLICY]);
-    expect(imap.code).toBe(2);
+    expect(imap.code, imap.stderr).toBe(2);
     expect(imap.stderr).toMatch(/imapflow was loaded/);
   });
 
@@ -262,7 +262,7 @@ describe('mailguard audit imap://', () => {
     const worst = files.incidents.find((i: any) => i.exposedExternal === 8);
     const fromFiles = await runCli(['audit', path.join(tmp, 'Sent.mbox'), ...POLICY, '--incident', worst.id, '--no-redact', '--format', 'csv']);
     const fromImap = await runCli(['audit', url('Sent'), ...POLICY, '--incident', worst.id, '--no-redact', '--format', 'csv'], { env });
-    expect(fromImap.code).toBe(1);
+    expect(fromImap.code, fromImap.stderr).toBe(1);
     const rows = parseCsv(fromImap.stdout);
     expect(rows[0]).toEqual(['incident', 'address', 'name', 'field', 'organisation', 'internal', 'location']);
     expect(rows.length - 1).toBe(8);
@@ -273,13 +273,13 @@ describe('mailguard audit imap://', () => {
     expect(doc.redacted).toBe(true);
     expect(doc.incident.exposed.every((p: any) => p.address.includes('***@'))).toBe(true);
     const breach = await runCli(['audit', url('Sent'), ...POLICY, '--incident', worst.id, '--breach-report', 'json', '--found', '2026-02-01'], { env });
-    expect(breach.code).toBe(1);
+    expect(breach.code, breach.stderr).toBe(1);
     expect(JSON.parse(breach.stdout)).toMatchObject({ incident: worst.id, peopleExposed: 8, internalExposed: 0, recipients: 8, sentAt: worst.date, foundAt: '2026-02-01T00:00:00.000Z' });
     const md = await runCli(['audit', url('Sent'), ...POLICY, '--incident', worst.id, '--breach-report', 'md'], { env });
     expect(md.stdout).toMatch(/\| People affected \| 8 external \|/);
     expect(md.stdout).not.toMatch(/a1@alpha\.test/);
     const unknown = await runCli(['audit', url('Sent'), ...POLICY, '--incident', '0123456789abcdef'], { env });
-    expect(unknown.code).toBe(2);
+    expect(unknown.code, unknown.stderr).toBe(2);
     expect(unknown.stderr).toMatch(/no incident 0123456789abcdef/);
   });
 });

@@ -5,7 +5,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { checkMessage, unreadableResult } from '../../analyse.js';
-import { createAudit, type AuditIncident, type AuditOptions } from '../../audit/aggregate.js';
+import { createAudit, type AuditIncident, type AuditMeta, type AuditOptions } from '../../audit/aggregate.js';
 import { auditCsvPieces, csvCell } from '../../audit/csv.js';
 import { formatAuditHtmlFrom, MAX_HTML_INCIDENT_ROWS } from '../../audit/html.js';
 import { auditHumanPieces } from '../../audit/human.js';
@@ -83,15 +83,20 @@ function auditSection(section: Record<string, unknown> | undefined, where: strin
   return out;
 }
 
+/** Test knob only (tests/e2e/audit-imap-attachments.test.ts): lowers the size up to which an IMAP
+ * message is fetched whole, so a small message can stand for one over the limit. */
+const TEST_IMAP_MAX_WHOLE_BYTES_ENV = 'MAILGUARD_TEST_IMAP_MAX_WHOLE_BYTES';
+
 /** The messages of every input: files first (as before), then IMAP folders (imapflow loaded only then).
- * With `scan`, mbox bodies are kept (a Maildir or .eml file is read whole later, by withWholeMessages). */
-async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMailFile[], onFolder: (source: string, messages: number) => void, inRange: ((date: Date | undefined) => boolean) | undefined, scan: boolean): AsyncGenerator<InputItem> {
+ * With `wantsBody` (the body scan), mbox bodies are kept (a Maildir or .eml file is read whole
+ * later, by withWholeMessages) and IMAP messages whose header it accepts are fetched whole. */
+async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMailFile[], onFolder: (source: string, messages: number) => void, inRange: ((date: Date | undefined) => boolean) | undefined, wantsBody: ((meta: AuditMeta) => boolean) | undefined): AsyncGenerator<InputItem> {
   const files = paths.filter((p) => !isImapUrl(p));
   const targets = paths.filter(isImapUrl).map((u) => parseImapUrl(u, process.env));
   // Credentials are asked for before anything is read, so a prompt does not interrupt progress.
   const credentials = targets.length > 0 ? await resolveImapCredentials(flags, targets[0]!.user) : undefined;
   if (files.length > 0) {
-    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan, skipped };
+    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: wantsBody !== undefined, skipped };
     if (flags.input) readOptions.format = flags.input;
     yield* readInputs(files, readOptions);
   }
@@ -100,6 +105,9 @@ async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMail
     const imapOptions: Parameters<typeof readImapFolders>[2] = { onFolder };
     // With --since/--until, a message's whole header is fetched only when its date is in range.
     if (inRange) imapOptions.keepDate = (dateOnly) => inRange(readAuditMeta(dateOnly).date);
+    if (wantsBody) imapOptions.wantWhole = (header) => wantsBody(readAuditMeta(header));
+    const testLimit = Number(process.env[TEST_IMAP_MAX_WHOLE_BYTES_ENV]);
+    if (testLimit > 0) imapOptions.maxWholeBytes = testLimit;
     yield* readImapFolders(targets, credentials!, imapOptions);
   }
 }
@@ -157,7 +165,9 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
   // error; otherwise a message of one text part is not scanned (measured: the scan of the
   // 10,000-draft folder's text parts cost 6-10% CPU for findings the audit would not report).
   const textBlocks = [profiles.default, ...profiles.list].some((p) => p.policy.rules.ADDRESS_LIST_IN_BODY === 'error');
-  const inputs = auditInputs(paths, flags, skipped, onFolder, ranged ? audit.inRange : undefined, scan);
+  /** Whether a message's body is scanned: decided here for files and IMAP alike. */
+  const wantsBody = (meta: AuditMeta) => textBlocks || meta.mayCarryAttachment === true;
+  const inputs = auditInputs(paths, flags, skipped, onFolder, ranged ? audit.inRange : undefined, scan ? wantsBody : undefined);
   for await (const { item, whole } of withWholeMessages(inputs, scan)) {
     if (isFailure(item)) {
       audit.add(unreadableResult(item.source, item.failure.reason, item.failure.detail), {});
@@ -167,8 +177,11 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
       // Messages outside --since/--until are counted, never checked.
       if (audit.inRange(meta.date)) {
         // Header-only bytes may hold part of the body: only what was read whole is scanned.
-        const scanned = whole !== undefined && (textBlocks || meta.mayCarryAttachment === true);
-        const check: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset, body: scanned ? settings.bodyScan! : false };
+        const scanned = whole !== undefined && wantsBody(meta);
+        // A body wanted but left unread (an IMAP message over the size limit) is reported not scanned.
+        const notRead = scan && item.bodyNotRead !== undefined && wantsBody(meta);
+        const check: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset, body: scanned || notRead ? settings.bodyScan! : false };
+        if (notRead) check.bodyNotRead = item.bodyNotRead!;
         if (item.envelope) check.envelope = item.envelope;
         // With profiles, the sender's (From; a transcript's MAIL FROM first) gives the policy.
         const profile = settings.profiles.list.length > 0 ? resolveProfile(settings.profiles, messageIdentity(item.bytes, { envelopeFrom: item.envelope?.mailFrom })) : undefined;

@@ -37,9 +37,10 @@ export function registerAudit(program: Command): void {
         'IMAP folders are read in place: imaps://USER@HOST[:PORT]/FOLDER (TLS) or\n' +
         'imap://USER@HOST[:PORT]/FOLDER (STARTTLS, required unless the host is loopback);\n' +
         'no folder means the one marked \\Sent. Folders are opened read-only (EXAMINE) and\n' +
-        'headers fetched with BODY.PEEK: no flag changes. The password comes from\n' +
-        '--password-file, MAILGUARD_IMAP_PASSWORD or a prompt on a terminal (an OAuth2\n' +
-        'token from --access-token-file or MAILGUARD_IMAP_ACCESS_TOKEN), never from the URL.\n' +
+        'headers (and messages to scan, up to 48 MB) fetched with BODY.PEEK: no flag\n' +
+        'changes. The password comes from --password-file, MAILGUARD_IMAP_PASSWORD or a\n' +
+        'prompt on a terminal (an OAuth2 token from --access-token-file or\n' +
+        'MAILGUARD_IMAP_ACCESS_TOKEN), never from the URL.\n' +
         'A folder that cannot be read completely makes the audit incomplete (exit 2).\n\n' +
         'Every incident has an ID derived from the message (the same in every run, from\n' +
         'files or IMAP). --incident ID shows everyone it exposed (masked unless\n' +

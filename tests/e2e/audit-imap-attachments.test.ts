@@ -1,0 +1,115 @@
+// mailguard audit over IMAP reads attachments as a file audit does: messages APPENDed to a real
+// Dovecot (a hidden sheet of addresses, an invitation to 40, a clean one, one over the size limit)
+// give the same incidents and kinds; the one over the limit is fetched header-only and reported
+// not scanned, never clean; BODY.PEEK leaves every message unseen (FETCH FLAGS afterwards).
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { startCuttingProxy } from '../helpers/cutting-proxy.js';
+import { startDovecot, type DovecotInstance } from '../helpers/dovecot.js';
+import { addresses, buildIcs, buildMessage, buildXlsx } from '../helpers/office-files.js';
+
+const PASSWORD = 'att-Pa55word-k2';
+const POLICY = ['--internal-domain', 'corp.example'];
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+/** The test-only limit (MAILGUARD_TEST_IMAP_MAX_WHOLE_BYTES): the padded message is over it, the others well under. */
+const LIMIT = 200_000;
+const rows = (list: string[]) => list.map((a, i) => [`Name ${i + 1}`, a]);
+const hiddenSheet = (prefix: string) => ({ fileName: 'figures.xlsx', contentType: XLSX, bytes: buildXlsx([{ name: 'Summary', rows: rows(['x@corp.example']) }, { name: 'Applicants', state: 'hidden', rows: rows(addresses(300, prefix, 90)) }]) });
+
+/** buildMessage with its own Message-ID and subject. */
+function message(n: number, subject: string, ...args: Parameters<typeof buildMessage>): Buffer {
+  return Buffer.from(buildMessage(...args).toString('latin1').replace('<t1@corp.example>', `<t${n}@corp.example>`).replace('Subject: Figures', `Subject: ${subject}`), 'latin1');
+}
+
+// [subject, message, kinds of its incident (undefined: none)], APPENDed in this order (UIDs 1-4).
+const MESSAGES: Array<[string, Buffer, string[] | undefined]> = [
+  ['Hidden sheet', message(1, 'Hidden sheet', [hiddenSheet('a')]), ['attachment']],
+  ['Invite 40', message(2, 'Invite 40', [{ fileName: 'invite.ics', contentType: 'text/calendar; method=REQUEST', bytes: buildIcs('anna@corp.example', addresses(40, 'guest')) }]), ['invitation']],
+  ['Clean', message(3, 'Clean', [], { body: 'Hello Bob, see you tomorrow.' }), undefined],
+  // Over LIMIT: the same kind of hidden sheet, after a long text.
+  ['Big', message(4, 'Big', [hiddenSheet('b')], { body: `Minutes.\r\n${'Nothing to report here. '.repeat(LIMIT / 24)}` }), undefined],
+];
+
+let dovecot: DovecotInstance;
+const env = { MAILGUARD_IMAP_PASSWORD: PASSWORD };
+const url = (port = dovecot.port) => `imap://alice@127.0.0.1:${port}/Sent`;
+
+async function withClient<T>(run: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const client = new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user: 'alice', pass: PASSWORD }, logger: false });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.logout();
+  }
+}
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: [{ user: 'alice', password: PASSWORD }] });
+  await withClient(async (client) => {
+    await client.mailboxCreate('Sent');
+    for (const [, bytes] of MESSAGES) await client.append('Sent', bytes, []);
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await dovecot?.stop();
+});
+
+describe('mailguard audit imap:// with attachments', () => {
+  it('reports the attachment and invitation incidents, the message over the limit as not scanned, and sets no \\Seen', async () => {
+    const r = await runCli(['audit', url(), ...POLICY, '--format', 'json', '--no-redact'], { env: { ...env, MAILGUARD_TEST_IMAP_MAX_WHOLE_BYTES: String(LIMIT) } });
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    const source = (uid: number) => `${url()};UID=${uid}`;
+    const expected = MESSAGES.map(([, , kinds], k) => [source(k + 1), kinds]).filter(([, kinds]) => kinds !== undefined);
+    expect(doc.incidents.map((i: any) => [i.source, i.kinds])).toEqual(expected);
+    expect(doc.summary).toMatchObject({ messages: 4, incidents: 2, attachmentIncidents: 2, notScanned: 1 });
+    expect(doc.incidents[0].exposures).toEqual([expect.objectContaining({ kind: 'attachment', fileName: 'figures.xlsx', sheet: 'Applicants', externalAddresses: 300, hiddenAddresses: 300, hidden: ['hidden-sheet'] })]);
+    expect(doc.incidents[1].exposures).toEqual([expect.objectContaining({ kind: 'invitation', method: 'REQUEST', externalAddresses: 40 })]);
+    // Over the limit: not fetched, so not known to be clean.
+    expect(doc.summary.notScannedMessages).toEqual([{ source: source(4), parts: [expect.objectContaining({ part: '', reason: 'too-large' })] }]);
+    const human = await runCli(['audit', url(), ...POLICY, '--no-color'], { env: { ...env, MAILGUARD_TEST_IMAP_MAX_WHOLE_BYTES: String(LIMIT) } });
+    expect(human.code, human.stderr).toBe(1);
+    expect(human.stdout).toContain(`${source(4)}: the whole message: over the size limit`);
+    // Every message stays unseen (APPENDed without flags; EXAMINE and BODY.PEEK change none;
+    // \Recent is the server's, per session).
+    const flags = await withClient(async (client) => {
+      await client.mailboxOpen('Sent', { readOnly: true });
+      const out: Array<[number, string[]]> = [];
+      for await (const msg of client.fetch('1:*', { uid: true, flags: true }, { uid: true })) out.push([msg.uid, [...(msg.flags ?? [])].filter((f) => f !== '\\Recent')]);
+      return out;
+    });
+    expect(flags).toEqual([1, 2, 3, 4].map((uid) => [uid, []]));
+  });
+
+  it('under the default limit the same message is fetched whole and is an attachment incident', async () => {
+    const r = await runCli(['audit', url(), ...POLICY, '--format', 'json'], { env });
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.incidents.map((i: any) => i.kinds)).toEqual([['attachment'], ['invitation'], ['attachment']]);
+    expect(doc.summary).toMatchObject({ messages: 4, incidents: 3, notScanned: 0 });
+  });
+
+  it('--no-body-scan fetches headers only: no attachment incident, nothing not scanned', async () => {
+    const r = await runCli(['audit', url(), ...POLICY, '--format', 'json', '--no-body-scan'], { env: { ...env, MAILGUARD_TEST_IMAP_MAX_WHOLE_BYTES: String(LIMIT) } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).summary).toMatchObject({ messages: 4, incidents: 0, notScanned: 0 });
+  });
+
+  it('a connection cut while whole messages arrive is reopened and every message read once', async () => {
+    // The header FETCH answers in about 2 KB: the cut falls inside the whole messages.
+    const proxy = await startCuttingProxy({ targetPort: dovecot.port, after: /UID FETCH/i, cutAfterBytes: 6_000, connections: 'first' });
+    try {
+      const r = await runCli(['audit', url(proxy.port), ...POLICY, '--format', 'json'], { env });
+      expect(proxy.cut).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.incidents.map((i: any) => [i.source, i.kinds])).toEqual([[`${url(proxy.port)};UID=1`, ['attachment']], [`${url(proxy.port)};UID=2`, ['invitation']], [`${url(proxy.port)};UID=4`, ['attachment']]]);
+      expect(doc.summary).toMatchObject({ messages: 4, incidents: 3, unreadable: 0 });
+    } finally {
+      await proxy.close();
+    }
+  });
+});

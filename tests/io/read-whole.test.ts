@@ -1,0 +1,39 @@
+// withWholeMessages keeps input order and reads ahead BODY_READ_AHEAD items, but holds no more
+// than about MAX_SCANNED_MESSAGE_BYTES of whole messages already in memory (mbox bodies, IMAP).
+import { describe, expect, it } from 'vitest';
+import type { InputItem } from '../../src/io/inputs.js';
+import { BODY_READ_AHEAD, MAX_SCANNED_MESSAGE_BYTES, withWholeMessages } from '../../src/io/read-whole.js';
+
+/** How many items the source had given when each output came out. */
+async function pulledAtEachOutput(sizes: number[]): Promise<number[]> {
+  // One buffer shared by every item: the test measures what is held, without allocating it.
+  const shared = new Uint8Array(Math.max(...sizes));
+  let pulled = 0;
+  async function* source(): AsyncGenerator<InputItem> {
+    for (const [k, size] of sizes.entries()) {
+      pulled++;
+      yield { source: `m${k}`, bytes: shared.subarray(0, size), complete: true, format: 'eml', lineOffset: 0 };
+    }
+  }
+  const out: number[] = [];
+  const order: string[] = [];
+  for await (const { item } of withWholeMessages(source(), true)) {
+    out.push(pulled);
+    order.push(item.source);
+  }
+  expect(order).toEqual(sizes.map((_, k) => `m${k}`));
+  return out;
+}
+
+describe('withWholeMessages', () => {
+  it.each([
+    // [whole-message sizes, most items held ahead of the one given out]
+    ['small messages: the read-ahead window', Array(40).fill(1000), BODY_READ_AHEAD],
+    ['messages of 0.6 times the limit: one held beside the newest', Array(6).fill(Math.ceil(MAX_SCANNED_MESSAGE_BYTES * 0.6)), 2],
+    ['messages of 0.3 times the limit: three', Array(10).fill(Math.ceil(MAX_SCANNED_MESSAGE_BYTES * 0.3)), 4],
+  ])('%s', async (_, sizes, ahead) => {
+    const pulled = await pulledAtEachOutput(sizes as number[]);
+    const most = Math.max(...pulled.map((p, k) => p - k));
+    expect(most).toBe(ahead);
+  });
+});
