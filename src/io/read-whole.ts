@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { InputItem, InputMessage } from './inputs.js';
-import { readHeaderBlock } from '../message/header-block.js';
+import { readHeaderBlock, type HeaderBlock } from '../message/header-block.js';
 import { bodyWorthScanning } from '../body/mime.js';
 
 /** Bytes of one message read for the body scan. Attachments are opened whole (a workbook's
@@ -19,10 +19,14 @@ export const MAX_SCANNED_MESSAGE_BYTES = 48 * 1024 * 1024;
  * ATTACHMENT_NOT_SCANNED, never clean. */
 export const OVERSIZED_MESSAGE_PREFIX_BYTES = 1024 * 1024;
 
-export async function readWholeForScan(item: InputMessage): Promise<Uint8Array | undefined> {
+/** Which headers promise a body the caller scans: check scans any text worth it; audit only
+ * messages that may carry an attachment (src/cli/actions/audit.ts). */
+export type WantsBody = (header: HeaderBlock) => boolean;
+
+export async function readWholeForScan(item: InputMessage, wants: WantsBody = bodyWorthScanning): Promise<Uint8Array | undefined> {
   if (item.complete) return item.bytes;
   if (item.path === undefined || item.format !== 'eml') return undefined;
-  if (!bodyWorthScanning(readHeaderBlock(item.bytes))) return undefined;
+  if (!wants(readHeaderBlock(item.bytes))) return undefined;
   let size: number;
   try {
     // Synchronous on purpose: a stat costs ~3 µs, a promise-based open/stat/close ~50 µs of CPU,
@@ -57,7 +61,7 @@ export const BODY_READ_AHEAD = 16;
  * Whole messages already in memory (mbox bodies, IMAP) wait in the window too: past
  * MAX_SCANNED_MESSAGE_BYTES of them it is drained first, so it holds about one message's limit.
  */
-export async function* withWholeMessages(items: AsyncIterable<InputItem>, scan: boolean): AsyncGenerator<{ item: InputItem; whole: Uint8Array | undefined }> {
+export async function* withWholeMessages(items: AsyncIterable<InputItem>, scan: boolean, wants?: WantsBody): AsyncGenerator<{ item: InputItem; whole: Uint8Array | undefined }> {
   if (!scan) {
     for await (const item of items) yield { item, whole: undefined };
     return;
@@ -65,7 +69,7 @@ export async function* withWholeMessages(items: AsyncIterable<InputItem>, scan: 
   const window: Array<{ loaded: Promise<{ item: InputItem; whole: Uint8Array | undefined }>; held: number }> = [];
   let held = 0;
   // Never rejects: a file that cannot be read again is checked on its header alone.
-  const load = async (item: InputItem) => ({ item, whole: 'failure' in item ? undefined : await readWholeForScan(item).catch(() => undefined) });
+  const load = async (item: InputItem) => ({ item, whole: 'failure' in item ? undefined : await readWholeForScan(item, wants).catch(() => undefined) });
   const next = async () => {
     const entry = window.shift()!;
     held -= entry.held;

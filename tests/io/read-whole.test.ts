@@ -1,8 +1,13 @@
 // withWholeMessages keeps input order and reads ahead BODY_READ_AHEAD items, but holds no more
 // than about MAX_SCANNED_MESSAGE_BYTES of whole messages already in memory (mbox bodies, IMAP).
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bodyWorthScanning, mayCarryAttachment } from '../../src/body/mime.js';
 import type { InputItem } from '../../src/io/inputs.js';
-import { BODY_READ_AHEAD, MAX_SCANNED_MESSAGE_BYTES, withWholeMessages } from '../../src/io/read-whole.js';
+import { BODY_READ_AHEAD, MAX_SCANNED_MESSAGE_BYTES, readWholeForScan, withWholeMessages } from '../../src/io/read-whole.js';
+import type { HeaderBlock } from '../../src/message/header-block.js';
 
 /** How many items the source had given when each output came out. */
 async function pulledAtEachOutput(sizes: number[]): Promise<number[]> {
@@ -35,5 +40,27 @@ describe('withWholeMessages', () => {
     const pulled = await pulledAtEachOutput(sizes as number[]);
     const most = Math.max(...pulled.map((p, k) => p - k));
     expect(most).toBe(ahead);
+  });
+});
+
+describe('readWholeForScan: the caller says which bodies it scans', () => {
+  // A text-only .eml past the 64-KiB header read: check scans its text, audit (unless text lists
+  // block) does not, so audit must not read it whole; a multipart one both read.
+  const dir = mkdtempSync(path.join(tmpdir(), 'mg-read-whole-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const text = `From: a@corp.example\r\nTo: b@corp.example\r\nContent-Type: text/plain\r\n\r\n${'words '.repeat(30_000)}\r\n`;
+  const mixed = `From: a@corp.example\r\nTo: b@corp.example\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n${'words '.repeat(30_000)}\r\n--B--\r\n`;
+  const audits = (h: HeaderBlock) => bodyWorthScanning(h) && mayCarryAttachment(h);
+  it.each([
+    ['text only, check', text, undefined, true],
+    ['text only, audit', text, audits, false],
+    ['multipart, check', mixed, undefined, true],
+    ['multipart, audit', mixed, audits, true],
+  ] as const)('%s', async (name, body, wants, read) => {
+    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.eml`);
+    writeFileSync(file, body);
+    const bytes = Buffer.from(body).subarray(0, 64 * 1024);
+    const whole = await readWholeForScan({ source: file, path: file, bytes, complete: false, format: 'eml', lineOffset: 0 }, wants);
+    expect(whole?.length).toBe(read ? Buffer.byteLength(body) : undefined);
   });
 });

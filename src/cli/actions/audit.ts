@@ -17,6 +17,8 @@ import { MailguardError } from '../../errors.js';
 import { isImapUrl, parseImapUrl } from '../../io/imap-url.js';
 import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../io/inputs.js';
 import { withWholeMessages } from '../../io/read-whole.js';
+import { bodyWorthScanning, mayCarryAttachment } from '../../body/mime.js';
+import type { HeaderBlock } from '../../message/header-block.js';
 import { BODY_SCAN_CODES } from '../../findings.js';
 import { resolveImapCredentials } from '../imap-credentials.js';
 import type { AuditFlags } from '../commands/audit.js';
@@ -168,7 +170,10 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
   /** Whether a message's body is scanned: decided here for files and IMAP alike. */
   const wantsBody = (meta: AuditMeta) => textBlocks || meta.mayCarryAttachment === true;
   const inputs = auditInputs(paths, flags, skipped, onFolder, ranged ? audit.inRange : undefined, scan ? wantsBody : undefined);
-  for await (const { item, whole } of withWholeMessages(inputs, scan)) {
+  // A file is read past its header only when that body would be scanned (a long text-only .eml
+  // is not, unless text lists block).
+  const wantsFileBody = (header: HeaderBlock) => bodyWorthScanning(header) && (textBlocks || mayCarryAttachment(header));
+  for await (const { item, whole } of withWholeMessages(inputs, scan, wantsFileBody)) {
     if (isFailure(item)) {
       audit.add(unreadableResult(item.source, item.failure.reason, item.failure.detail), {});
     } else {
