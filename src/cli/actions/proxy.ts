@@ -6,6 +6,7 @@ import type { ProxyEvent, ProxyOptions } from '../../proxy/server.js';
 import type { ProxyFlags } from '../commands/proxy.js';
 import { formatterFor } from '../../report/formats.js';
 import { EXIT } from '../exit-codes.js';
+import { batchedLines } from '../log-lines.js';
 import { profilesForCommand, resolveOnViolation, resolveSettings } from '../policy-options.js';
 import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
 import { PROXY_MODES, type ViolationAction } from '../../proxy/decide.js';
@@ -60,7 +61,8 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     throw new MailguardError('ECONFIG', `mailguard proxy cannot do onViolation "${onViolation}": it has no hold queue.`, { hint: 'Use the milter (mailguard milter --on-violation hold) or one of block, warn, bcc, split.' });
   }
   const line = formatterFor('proxy', flags.log);
-  const write = (e: ProxyEvent) => process.stdout.write(line(e));
+  const lines = batchedLines();
+  const write = (e: ProxyEvent) => lines.write(line(e));
 
   const options: ProxyOptions = { host, port, upstream, policy: settings.policy, onViolation: onViolation as ViolationAction, log: write, logAddresses: flags.logAddresses === true };
   // Each profile's mode: --on-violation, then the profile's own, then proxy.onViolation, then the top level (checked by startProxy).
