@@ -21,6 +21,13 @@ import type { SmtpScenarioOptions } from './smtp.js';
 /** SMTP clients sending at once in the throughput part. */
 const CONCURRENCY = 4;
 
+/** Messages sent through each milter before anything is measured. V8 optimises the milter's hot
+ * functions (the stream reads, the parser, the decision, the log line) only after about 2,000
+ * messages (--trace-opt: TurboFan compiles were still finishing in the fourth round of 500), and
+ * until then its CPU per message falls round by round (1.46 -> 0.86 ms in one probe). A milter is a
+ * long-running service: its steady state is what Postfix sees. */
+const WARMUP_MESSAGES = 3000;
+
 /** Alternating throughput rounds at least (more when the run asks for more): on 2 shared cores
  * one round's ratio moves by +-0.2, so the target is checked against the median of the per-round
  * ratios of this many rounds, and their spread is reported beside it. */
@@ -153,6 +160,11 @@ export async function runMilterScenario(o: SmtpScenarioOptions): Promise<Scenari
       await Promise.all(Array.from({ length: concurrency }, worker));
       transport.close();
     };
+    // Not in a --tiny run (a smoke test of 20 messages).
+    if (o.count >= 100) {
+      o.log(`9: warming up each milter with ${WARMUP_MESSAGES} messages`);
+      for (const port of [unixPort, inetPort]) for (let sent = 0; sent < WARMUP_MESSAGES; sent += batch.length) await send(port, CONCURRENCY);
+    }
     // The milter's CPU per message, over the measured rounds only (not the warm-up round).
     const cpu = { unix: [] as number[], inet: [] as number[] };
     const measured = (m: MilterProcess, into: number[], port: number) => async () => {
