@@ -88,7 +88,7 @@ const ENVELOPE_STEPS_UNANSWERED = SMFIP.NR_CONN | SMFIP.NR_MAIL | SMFIP.NR_RCPT 
  * ignores the lists (sends its defaults) changes nothing but the bytes.
  */
 const NO_MACRO = '{mailguard_none}';
-export const WANTED_MACROS: ReadonlyArray<[stage: number, names: string]> = [
+const WANTED_MACROS: ReadonlyArray<[stage: number, names: string]> = [
   [SMFIM.CONNECT, NO_MACRO],
   [SMFIM.HELO, NO_MACRO],
   [SMFIM.ENVFROM, '{auth_authen}'],

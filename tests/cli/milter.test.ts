@@ -84,6 +84,35 @@ describe('mailguard milter: running', () => {
     expect(out).toMatch(/stopping \(0 messages in flight\)\n\S+ stopped\n$/);
   });
 
+  // Log lines are written together every 50 ms (LOG_FLUSH_MS): one answered just before SIGTERM
+  // is still written, before the stop lines.
+  it('the log line of a message answered just before SIGTERM is written before exit', async () => {
+    const child = spawn(process.execPath, [BIN, 'milter', '--listen', 'inet:127.0.0.1:0', '--internal-domain', 'inbox.test'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    while (!/listening/.test(out)) await new Promise((r) => setTimeout(r, 50));
+    const port = Number(/inet:127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const mta = net.connect(port, '127.0.0.1');
+    const commands: MilterCommand[] = [
+      { kind: 'optneg', version: 6, actions: 0x1ff, protocol: 0x1fffff },
+      { kind: 'mail', args: ['<alice@inbox.test>'] },
+      { kind: 'rcpt', args: ['<bob@inbox.test>'] },
+      { kind: 'header', name: 'From', value: ' alice@inbox.test' },
+      { kind: 'header', name: 'To', value: ' bob@inbox.test' },
+      { kind: 'eoh' },
+      { kind: 'eob' },
+    ];
+    mta.write(Buffer.concat(commands.map(encodeCommand)));
+    let got = Buffer.alloc(0);
+    while (!decodeReplies(got).some((r) => r.kind === 'accept')) {
+      await new Promise((r) => mta.once('data', (d: Buffer) => r((got = Buffer.concat([got, d])))));
+    }
+    child.kill('SIGTERM');
+    expect(await new Promise((r) => child.on('close', r))).toBe(0);
+    mta.destroy();
+    expect(out).toMatch(/ accepted verdict=pass .*\n\S+ stopping \(0 messages in flight\)\n\S+ stopped\n$/);
+  });
+
   it('--workers 2 on a unix socket: both workers answer, one "listening" line, exit 0 on SIGTERM', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-milter-cli-'));
     const sock = path.join(dir, 'm.sock');
