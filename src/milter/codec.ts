@@ -83,6 +83,17 @@ export const SMFIP = {
   HDR_LEADSPC: 1 << 20,
 } as const;
 
+/** Protocol stages a milter names macros for (SMFIF_SETSYMLIST lists in its OPTNEG reply). */
+export const SMFIM = {
+  CONNECT: 0,
+  HELO: 1,
+  ENVFROM: 2,
+  ENVRCPT: 3,
+  DATA: 4,
+  EOM: 5,
+  EOH: 6,
+} as const;
+
 export const MILTER_PROTOCOL_VERSION = 6;
 
 export type MilterCommand =
@@ -103,7 +114,11 @@ export type MilterCommand =
   | { kind: 'unknown'; line: string };
 
 export type MilterReply =
-  | { kind: 'optneg'; version: number; actions: number; protocol: number }
+  /**
+   * `macros`: per stage (SMFIM), the space-separated macro names the milter wants, sent after the
+   * three words (SMFIF_SETSYMLIST). A stage not listed gets the MTA's default list.
+   */
+  | { kind: 'optneg'; version: number; actions: number; protocol: number; macros?: Array<[stage: number, names: string]> }
   | { kind: 'continue' }
   | { kind: 'accept' }
   | { kind: 'reject' }
@@ -142,14 +157,22 @@ function cStrings(data: Uint8Array, what: string): string[] {
   if (data[data.length - 1] !== 0) throw new MilterProtocolError(`${what}: string not NUL-terminated`, 'malformed');
   const out: string[] = [];
   let start = 0;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] === 0) {
-      out.push(Buffer.from(data.buffer, data.byteOffset + start, i - start).toString('latin1'));
-      start = i + 1;
-    }
+  for (;;) {
+    const nul = data.indexOf(0, start);
+    if (nul === -1) break;
+    out.push(latin1Text(data, start, nul));
+    start = nul + 1;
   }
   return out;
 }
+
+/** Bytes start..end as a latin1 string, without a Buffer view per string (packets are Buffers). */
+function latin1Text(data: Uint8Array, start: number, end: number): string {
+  return Buffer.isBuffer(data) ? data.toString('latin1', start, end) : Buffer.from(data.buffer, data.byteOffset + start, end - start).toString('latin1');
+}
+
+/** A MACRO packet with no macros (a stage whose list names none the MTA has): one shared object per stage. */
+const NO_MACROS = new Map<number, MilterCommand>();
 
 function u32(data: Uint8Array, at: number): number {
   return ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0;
@@ -163,6 +186,11 @@ export function decodeCommand(code: number, data: Uint8Array): MilterCommand {
       return { kind: 'optneg', version: u32(data, 0), actions: u32(data, 4), protocol: u32(data, 8) };
     case SMFIC.MACRO: {
       if (data.length < 1) throw new MilterProtocolError('MACRO without a command code', 'malformed');
+      if (data.length === 1) {
+        let empty = NO_MACROS.get(data[0]!);
+        if (!empty) NO_MACROS.set(data[0]!, (empty = Object.freeze({ kind: 'macro', command: String.fromCharCode(data[0]!), macros: Object.freeze([]) as unknown as Array<[string, string]> })));
+        return empty;
+      }
       const list = cStrings(data.subarray(1), 'MACRO');
       const macros: Array<[string, string]> = [];
       for (let i = 0; i + 1 < list.length; i += 2) macros.push([list[i]!, list[i + 1]!]);
@@ -171,7 +199,7 @@ export function decodeCommand(code: number, data: Uint8Array): MilterCommand {
     case SMFIC.CONNECT: {
       const nul = data.indexOf(0);
       if (nul === -1 || nul + 1 >= data.length) throw new MilterProtocolError('CONNECT without a family', 'malformed');
-      const hostname = Buffer.from(data.buffer, data.byteOffset, nul).toString('latin1');
+      const hostname = latin1Text(data, 0, nul);
       const fam = data[nul + 1];
       if (fam === 0x55) return { kind: 'connect', hostname, family: 'unknown', port: 0, address: '' };
       const family = fam === 0x4c ? 'unix' : fam === 0x34 ? 'inet' : fam === 0x36 ? 'inet6' : undefined;
@@ -300,7 +328,7 @@ function be32(n: number): Buffer {
 export function encodeReply(reply: MilterReply): Buffer {
   switch (reply.kind) {
     case 'optneg':
-      return packet(SMFIR.OPTNEG, [be32(reply.version), be32(reply.actions), be32(reply.protocol)]);
+      return packet(SMFIR.OPTNEG, [be32(reply.version), be32(reply.actions), be32(reply.protocol), ...(reply.macros ?? []).flatMap(([stage, names]) => [be32(stage), latin1(names, 'macro names'), NUL])]);
     case 'continue':
       return packet(SMFIR.CONTINUE);
     case 'accept':
@@ -390,10 +418,19 @@ export function decodeReplies(bytes: Uint8Array): MilterReply[] {
     at += 4 + len;
     const s = (d: Uint8Array) => cStrings(d, 'reply');
     switch (code) {
-      case SMFIR.OPTNEG:
+      case SMFIR.OPTNEG: {
         if (data.length < 12) throw new MilterProtocolError('short OPTNEG reply', 'malformed');
-        out.push({ kind: 'optneg', version: u32(data, 0), actions: u32(data, 4), protocol: u32(data, 8) });
+        const neg: MilterReply = { kind: 'optneg', version: u32(data, 0), actions: u32(data, 4), protocol: u32(data, 8) };
+        // SMFIF_SETSYMLIST lists: a stage (4 bytes) and its names (a C string), repeated.
+        for (let i = 12; i < data.length; ) {
+          const nul = data.indexOf(0, i + 4);
+          if (data.length - i < 5 || nul === -1) throw new MilterProtocolError('malformed macro list in OPTNEG reply', 'malformed');
+          (neg.macros ??= []).push([u32(data, i), latin1Text(data, i + 4, nul)]);
+          i = nul + 1;
+        }
+        out.push(neg);
         break;
+      }
       case SMFIR.CONTINUE:
         out.push({ kind: 'continue' });
         break;

@@ -6,7 +6,7 @@ import type { Envelope } from '../message/envelope.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
 import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
 import { REPLIES, type SmtpReply } from '../proxy/replies.js';
-import { MILTER_PROTOCOL_VERSION, SMFIF, SMFIP, type MilterCommand, type MilterReply } from './codec.js';
+import { MILTER_PROTOCOL_VERSION, SMFIF, SMFIM, SMFIP, type MilterCommand, type MilterReply } from './codec.js';
 import { answerMessage, type MilterViolationAction } from './decide.js';
 import { headerBytes, type MilterField } from './header-edits.js';
 import { MILTER_MAX_BODY_BYTES, MILTER_MAX_HEADER_BYTES, MILTER_MAX_HEADER_FIELDS, MILTER_MAX_RECIPIENTS } from './limits.js';
@@ -76,6 +76,27 @@ const WANTED_PROTOCOL = SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_
  * to 2, and its CPU per message down by a third (BENCHMARKS.md).
  */
 const ENVELOPE_STEPS_UNANSWERED = SMFIP.NR_CONN | SMFIP.NR_MAIL | SMFIP.NR_RCPT | SMFIP.NOHELO | SMFIP.NODATA | SMFIP.NOUNKNOWN;
+
+/**
+ * The macros read, each at the one stage it is read (SMFIF_SETSYMLIST, protocol version 6): the
+ * SMTP AUTH user at MAIL (profiles) and the queue id at end of message (the log line; Postfix
+ * has it from DATA on). Every other stage asks for a name no MTA defines, so nothing is sent:
+ * Postfix treats an empty list as "use main.cf's list" (milter.c MILTER_MACRO_EVAL), and by
+ * default that sends the queue id again before every header field and the envelope's
+ * {rcpt_addr} {rcpt_host} {rcpt_mailer} before every RCPT. Postfix still sends one MACRO packet
+ * per event, only empty (milter8.c); the session reads macros wherever they come, so an MTA that
+ * ignores the lists (sends its defaults) changes nothing but the bytes.
+ */
+const NO_MACRO = '{mailguard_none}';
+const WANTED_MACROS: ReadonlyArray<[stage: number, names: string]> = [
+  [SMFIM.CONNECT, NO_MACRO],
+  [SMFIM.HELO, NO_MACRO],
+  [SMFIM.ENVFROM, '{auth_authen}'],
+  [SMFIM.ENVRCPT, NO_MACRO],
+  [SMFIM.DATA, NO_MACRO],
+  [SMFIM.EOH, NO_MACRO],
+  [SMFIM.EOM, 'i'],
+];
 
 const NO_REPLY_FLAG: Partial<Record<MilterCommand['kind'], number>> = {
   connect: SMFIP.NR_CONN,
@@ -161,8 +182,13 @@ export class MilterSession {
       case 'optneg': {
         const protocol = WANTED_PROTOCOL | (this.readBody ? 0 : SMFIP.NOBODY) | (this.transport === 'unix' ? ENVELOPE_STEPS_UNANSWERED : 0);
         this.protocol = protocol & cmd.protocol;
-        this.actions = WANTED_ACTIONS & cmd.actions;
-        return { replies: [{ kind: 'optneg', version: Math.min(cmd.version, MILTER_PROTOCOL_VERSION), actions: this.actions, protocol: this.protocol }] };
+        const version = Math.min(cmd.version, MILTER_PROTOCOL_VERSION);
+        // Macro lists are a version 6 feature, sent only to an MTA that offers it.
+        const symlist = version >= 6 && (cmd.actions & SMFIF.SETSYMLIST) !== 0;
+        this.actions = (WANTED_ACTIONS | (symlist ? SMFIF.SETSYMLIST : 0)) & cmd.actions;
+        const reply: MilterReply = { kind: 'optneg', version, actions: this.actions, protocol: this.protocol };
+        if (symlist) reply.macros = WANTED_MACROS.map(([stage, names]) => [stage, names]);
+        return { replies: [reply] };
       }
       case 'macro':
         for (const [name, value] of cmd.macros) {

@@ -10,6 +10,16 @@ import { decodeReplies, encodeCommand, type MilterCommand } from '../../src/milt
 import { BIN, ROOT, runProcess } from '../helpers/cli.js';
 import { spawnMilter } from '../e2e/milter-process.js';
 
+/** Negotiation and one clean message from `from` to `to`, as an MTA sends them. */
+const cleanMessage = (from: string, to: string): MilterCommand[] => [
+  { kind: 'optneg', version: 6, actions: 0x1ff, protocol: 0x1fffff },
+  { kind: 'mail', args: [`<${from}>`] },
+  { kind: 'rcpt', args: [`<${to}>`] },
+  { kind: 'header', name: 'From', value: ` ${from}` },
+  { kind: 'header', name: 'To', value: ` ${to}` },
+  { kind: 'eob' },
+];
+
 const milter = (args: string[]) => runProcess(process.execPath, [BIN, 'milter', ...args]);
 
 describe('mailguard milter: usage', () => {
@@ -84,6 +94,26 @@ describe('mailguard milter: running', () => {
     expect(out).toMatch(/stopping \(0 messages in flight\)\n\S+ stopped\n$/);
   });
 
+  // Log lines are written together every 50 ms (LOG_FLUSH_MS): one answered just before SIGTERM
+  // is still written, before the stop lines.
+  it('the log line of a message answered just before SIGTERM is written before exit', async () => {
+    const child = spawn(process.execPath, [BIN, 'milter', '--listen', 'inet:127.0.0.1:0', '--internal-domain', 'inbox.test'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    while (!/listening/.test(out)) await new Promise((r) => setTimeout(r, 50));
+    const port = Number(/inet:127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const mta = net.connect(port, '127.0.0.1');
+    mta.write(Buffer.concat(cleanMessage('alice@inbox.test', 'bob@inbox.test').map(encodeCommand)));
+    let got = Buffer.alloc(0);
+    while (!decodeReplies(got).some((r) => r.kind === 'accept')) {
+      await new Promise((r) => mta.once('data', (d: Buffer) => r((got = Buffer.concat([got, d])))));
+    }
+    child.kill('SIGTERM');
+    expect(await new Promise((r) => child.on('close', r))).toBe(0);
+    mta.destroy();
+    expect(out).toMatch(/ accepted verdict=pass .*\n\S+ stopping \(0 messages in flight\)\n\S+ stopped\n$/);
+  });
+
   it('--workers 2 on a unix socket: both workers answer, one "listening" line, exit 0 on SIGTERM', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-milter-cli-'));
     const sock = path.join(dir, 'm.sock');
@@ -91,15 +121,7 @@ describe('mailguard milter: running', () => {
     try {
       expect(m.address).toBe(`unix:${sock}`);
       expect(m.events.filter((e) => e.event === 'listening')).toEqual([expect.objectContaining({ workers: 2 })]);
-      const session: MilterCommand[] = [
-        { kind: 'optneg', version: 6, actions: 0x1ff, protocol: 0x1fffff },
-        { kind: 'mail', args: ['<a@inbox.test>'] },
-        { kind: 'rcpt', args: ['<b@inbox.test>'] },
-        { kind: 'header', name: 'From', value: ' a@inbox.test' },
-        { kind: 'header', name: 'To', value: ' b@inbox.test' },
-        { kind: 'eob' },
-        { kind: 'quit' },
-      ];
+      const session: MilterCommand[] = [...cleanMessage('a@inbox.test', 'b@inbox.test'), { kind: 'quit' }];
       for (let i = 0; i < 8; i++) {
         const socket = net.connect(sock);
         const chunks: Buffer[] = [];

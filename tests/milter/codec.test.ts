@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCommand, decodeReplies, encodeCommand, encodeReply, MilterProtocolError, PacketDecoder, SMFIF, SMFIP, type MilterCommand, type MilterReply } from '../../src/milter/codec.js';
+import { decodeCommand, decodeReplies, encodeCommand, encodeReply, MilterProtocolError, PacketDecoder, SMFIF, SMFIM, SMFIP, type MilterCommand, type MilterReply } from '../../src/milter/codec.js';
 import { headerBytes } from '../../src/milter/header-edits.js';
 import { FIXTURES } from '../helpers/cli.js';
 
@@ -100,6 +100,11 @@ describe('encoding replies', () => {
     [{ kind: 'accept' }, '0000000161'],
     [{ kind: 'tempfail' }, '0000000174'],
     [{ kind: 'optneg', version: 6, actions: SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE, protocol: SMFIP.NOHELO | SMFIP.HDR_LEADSPC }, '0000000d4f000000060000003100100002'],
+    // SMFIF_SETSYMLIST: after the three words, a stage (4 bytes) and its names, NUL-terminated, per stage.
+    [
+      { kind: 'optneg', version: 6, actions: SMFIF.ADDHDRS | SMFIF.SETSYMLIST, protocol: 0, macros: [[SMFIM.ENVFROM, '{auth_authen}'], [SMFIM.EOM, 'i']] },
+      `000000254f000000060000010100000000${'00000002'}${Buffer.from('{auth_authen}\0').toString('hex')}${'00000005'}${Buffer.from('i\0').toString('hex')}`,
+    ],
     [{ kind: 'replycode', code: 550, text: '5.7.1 100% blocked' }, `0000001979${Buffer.from('550 5.7.1 100%% blocked\0').toString('hex')}`],
     [{ kind: 'chgheader', index: 2, name: 'To', value: ' a@b' }, `0000000d6d00000002${Buffer.from('To\0 a@b\0').toString('hex')}`],
     [{ kind: 'chgheader', index: 1, name: 'Bcc', value: '' }, `0000000a6d00000001${Buffer.from('Bcc\0\0').toString('hex')}`],

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PacketDecoder, SMFIF, SMFIP, type MilterCommand, type MilterReply } from '../../src/milter/codec.js';
+import { encodeReply, PacketDecoder, SMFIF, SMFIM, SMFIP, type MilterCommand, type MilterReply } from '../../src/milter/codec.js';
 import { MilterSession, type SessionOptions } from '../../src/milter/session.js';
 import { createPolicy } from '../../src/policy/policy.js';
 import { bindOnViolation, createProfiles } from '../../src/policy/profiles.js';
@@ -44,11 +44,57 @@ describe('negotiation', () => {
     const { replies } = run([POSTFIX_OPTNEG]);
     const reply = replies[0]![1][0] as Extract<MilterReply, { kind: 'optneg' }>;
     expect(reply.version).toBe(6);
-    expect(reply.actions).toBe(SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE);
+    expect(reply.actions).toBe(SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE | SMFIF.SETSYMLIST);
     expect(reply.protocol).toBe(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC);
     expect(run([POSTFIX_OPTNEG], { transport: 'inet' }).replies[0]![1][0]).toEqual(reply);
     const scanning = run([POSTFIX_OPTNEG], { policy: createPolicy({ internalDomains: ['inbox.test'], bodyScan: { minAddresses: 10 } as never }) });
     expect((scanning.replies[0]![1][0] as { protocol: number }).protocol & SMFIP.NOBODY).toBe(0);
+  });
+
+  // Postfix sends a MACRO packet before every event (skipped ones too), with main.cf's lists by
+  // default: the queue id before each header field, three macros before each RCPT. The milter
+  // names the two it reads, each at its stage, and a name no MTA defines everywhere else (an
+  // empty list would mean "main.cf's list" to Postfix).
+  it('names only the macros it reads, each at one stage (SMFIF_SETSYMLIST), in the OPTNEG reply bytes', () => {
+    const reply = run([POSTFIX_OPTNEG]).replies[0]![1][0]!;
+    const entry = (stage: number, names: string) => `${stage.toString(16).padStart(8, '0')}${Buffer.from(`${names}\0`).toString('hex')}`;
+    const lists = [entry(SMFIM.CONNECT, '{mailguard_none}'), entry(SMFIM.HELO, '{mailguard_none}'), entry(SMFIM.ENVFROM, '{auth_authen}'), entry(SMFIM.ENVRCPT, '{mailguard_none}'), entry(SMFIM.DATA, '{mailguard_none}'), entry(SMFIM.EOH, '{mailguard_none}'), entry(SMFIM.EOM, 'i')].join('');
+    const words = `00000006${(SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE | SMFIF.SETSYMLIST).toString(16).padStart(8, '0')}${(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC).toString(16).padStart(8, '0')}`;
+    const bytes = encodeReply(reply).toString('hex');
+    expect(bytes.slice(8)).toBe(`4f${words}${lists}`);
+    expect(parseInt(bytes.slice(0, 8), 16)).toBe(bytes.length / 2 - 4);
+    // No lists to an MTA that does not offer them (SMFIF_SETSYMLIST unset, or before version 6).
+    for (const optneg of [{ ...POSTFIX_OPTNEG, actions: 0xff }, { ...POSTFIX_OPTNEG, version: 2 }] as MilterCommand[]) {
+      const r = run([optneg]).replies[0]![1][0] as Extract<MilterReply, { kind: 'optneg' }>;
+      expect(r.macros).toBeUndefined();
+      expect(r.actions & SMFIF.SETSYMLIST).toBe(0);
+    }
+  });
+
+  it('an MTA that ignores the lists and sends its default macros everywhere: the same answer, queue id and profile', () => {
+    const profiles = bindOnViolation(createProfiles(policy, [{ name: 'press', match: { authUser: ['press'] }, policy: createPolicy({ internalDomains: ['inbox.test'], warnAt: 5, blockAt: 5 }) }]), () => 'block');
+    const macro = (command: string, ...macros: Array<[string, string]>): MilterCommand => ({ kind: 'macro', command, macros });
+    const [mail, r1, r2, ...content] = transaction(EXPOSED, ['x@one.test', 'y@two.test']);
+    const defaults: MilterCommand[] = [
+      POSTFIX_OPTNEG,
+      macro('C', ['j', 'mx.test'], ['{daemon_name}', 'mx'], ['v', 'Postfix 3.7.11']),
+      { kind: 'connect', hostname: 'localhost', family: 'inet', port: 4000, address: '127.0.0.1' },
+      macro('M', ['{auth_type}', 'PLAIN'], ['{auth_authen}', 'press'], ['{mail_addr}', 'alice@inbox.test'], ['{mail_host}', 'inbox.test'], ['{mail_mailer}', 'virtual']),
+      mail!,
+      macro('R', ['{rcpt_addr}', 'x@one.test'], ['{rcpt_host}', 'one.test'], ['{rcpt_mailer}', 'smtp']),
+      r1!,
+      macro('R', ['i', 'A1B2C3'], ['{rcpt_addr}', 'y@two.test'], ['{rcpt_host}', 'two.test'], ['{rcpt_mailer}', 'smtp']),
+      r2!,
+      macro('T', ['i', 'A1B2C3']),
+      ...content.flatMap((c): MilterCommand[] => (c.kind === 'header' || c.kind === 'eoh' ? [macro('L', ['i', 'A1B2C3']), c] : c.kind === 'eob' ? [macro('E', ['i', 'A1B2C3']), c] : [c])),
+    ];
+    const { replies, messages } = run(defaults, { profiles });
+    // The AUTH user's profile merged with the top level's (MAIL FROM matches no profile).
+    expect(replies.find(([k]) => k === 'eob')).toEqual(['eob', [expect.objectContaining({ kind: 'replycode', code: 550 })]]);
+    expect(messages).toEqual([expect.objectContaining({ queueId: 'A1B2C3', profile: 'press+default', action: 'blocked', to: ['x@one.test', 'y@two.test'] })]);
+    // With the lists honoured: empty MACRO packets, the AUTH user at MAIL, the queue id at the end.
+    const honoured = defaults.map((c) => (c.kind !== 'macro' ? c : c.command === 'M' ? macro('M', ['{auth_authen}', 'press']) : c.command === 'E' ? c : macro(c.command)));
+    expect(run(honoured, { profiles }).messages).toEqual(messages);
   });
 
   // Over TCP every envelope step is answered (Postfix's next packet would wait behind Nagle's
