@@ -58,6 +58,7 @@ describe('Postfix after-queue content filter through mailguard proxy', () => {
     expect(texts.some((t) => /^Delivered-To: carol@inbox\.test/im.test(t))).toBe(false);
 
     // The proxy logged one line per transaction: one relayed, one blocked.
+    await proxy!.waitFor(() => proxy!.events.filter((e) => e.event === 'transaction').length >= 2);
     const actions = proxy!.events.filter((e) => e.event === 'transaction').map((e) => e.action).sort();
     expect(actions).toEqual(['blocked', 'relayed']);
   });

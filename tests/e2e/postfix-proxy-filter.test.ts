@@ -51,5 +51,6 @@ it('refuses the exposed message at SMTP time and delivers the clean one', async 
   expect(delivered[0]!.raw.toString('latin1')).toContain('Subject: clean before queue');
   // No bounce: the sender's client was told at once.
   expect(all.some((m) => m.recipient === 'alice@inbox.test')).toBe(false);
+  await proxy!.waitFor(() => proxy!.events.filter((e) => e.event === 'transaction').length >= 2);
   expect(proxy!.events.filter((e) => e.event === 'transaction').map((e) => e.action).sort()).toEqual(['blocked', 'relayed']);
 });

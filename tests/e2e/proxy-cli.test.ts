@@ -77,6 +77,9 @@ describe('mailguard proxy (process) with swaks', () => {
     const malformed = await swaks(proxy.port, ['--from', 'alice@corp.example', '--to', 'a@one.test', '--data', '@' + fixture('proxy-malformed.eml')]);
     expect(dataReply(malformed.out)).toMatch(/^550 5\.7\.1 /);
     expect(sink.messages).toHaveLength(1);
+    // Log lines are written in batches (src/cli/log-lines.ts): wait for the third.
+    const p = proxy;
+    await p.waitFor(() => p.events.filter((e) => e.event === 'transaction').length >= 3);
     const actions = proxy.events.filter((e) => e.event === 'transaction').map((e) => e.action);
     expect(actions).toEqual(['blocked', 'relayed', 'blocked']);
   });

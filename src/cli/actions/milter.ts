@@ -11,44 +11,13 @@ import type { MilterFlags } from '../commands/milter.js';
 import { formatterFor } from '../../report/formats.js';
 import { EXIT } from '../exit-codes.js';
 import { profilesForCommand, resolveOnViolation, resolveSettings } from '../policy-options.js';
+import { batchedLines } from '../log-lines.js';
 
 /** The milter section's keys: "milter": { "listen": "inet:127.0.0.1:8891", "onViolation": "hold" }. */
 export const MILTER_SECTION: Record<string, KeyCheck> = {
   onViolation: checks.onViolation,
   listen: checks.string,
 };
-
-/** How long a log line may wait to be written with the lines after it: one write (and one
- * wake-up of the log's reader, journald or a pipe) per this interval instead of one per message;
- * at 400 messages/s about 20 lines a write. Short enough that a tail of the log looks live. */
-const LOG_FLUSH_MS = 50;
-/** Pending log text that is written at once, whatever the interval (a burst of warnings). */
-const LOG_FLUSH_BYTES = 64 * 1024;
-
-/**
- * Log lines gathered and written together (see LOG_FLUSH_MS). Whatever is pending is written
- * before the process exits, also after SIGTERM, SIGINT or an uncaught error ('exit' runs, and
- * stdout to a file or pipe is written synchronously on Linux); only a kill -9 can lose the last
- * LOG_FLUSH_MS of lines.
- */
-function bufferedWriter(out: NodeJS.WritableStream): (text: string) => void {
-  let pending = '';
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (pending === '') return;
-    const text = pending;
-    pending = '';
-    out.write(text);
-  };
-  process.on('exit', flush);
-  return (text) => {
-    pending += text;
-    if (pending.length >= LOG_FLUSH_BYTES) flush();
-    else if (!timer) (timer = setTimeout(flush, LOG_FLUSH_MS)).unref();
-  };
-}
 
 /** Resolves once SIGTERM or SIGINT arrives. */
 function onSignal(): Promise<void> {
@@ -78,8 +47,8 @@ export async function runMilter(flags: MilterFlags): Promise<number> {
   const { parseMilterListen, formatListen, removeStaleSocket, startMilter } = await import('../../milter/server.js');
   const listen = parseMilterListen(listenText);
   const line = formatterFor('milter', flags.log);
-  const writeText = bufferedWriter(process.stdout);
-  const write = (e: MilterEvent) => writeText(line(e));
+  const lines = batchedLines();
+  const write = (e: MilterEvent) => lines.write(line(e));
   const workers = flags.workers ?? 1;
   const signal = onSignal();
 
