@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-import { sendmailMain } from '../dist/sendmail.js';
-await sendmailMain(process.argv.slice(2));
+// CommonJS like every file in bin/ (bin/package.json); the command itself is an ES module.
+'use strict';
+import('../dist/sendmail.js').then(({ sendmailMain }) => sendmailMain(process.argv.slice(2)));

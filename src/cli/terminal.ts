@@ -1,6 +1,5 @@
 // Terminal facts the CLI needs: colour, TTY, and a progress line on stderr.
 
-import { Chalk } from 'chalk';
 import type { Painter } from '../report/human.js';
 
 /** Colour on stdout: --no-color and NO_COLOR turn it off, FORCE_COLOR on, else only on a TTY. */
@@ -21,19 +20,11 @@ function colorLevel(flag: boolean | undefined, stream: NodeJS.WriteStream, env: 
 /**
  * The painter handed to the human formatters: chalk at the level FORCE_COLOR asks for (1 when it
  * is set without a level, or on a TTY), or false for no colour. Decided here, from this process's
- * flags and environment, so the formatters stay pure.
- */
-export function colors(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Painter | false {
-  const level = colorLevel(flag, stream, env);
-  return level === 0 ? false : new Chalk({ level });
-}
-
-/**
- * colors(), with chalk imported only when there is colour to paint. `mailguard check` uses this:
- * chalk's terminal detection runs at import and loads node:tty (about 8M instructions of a cold
- * start in callgrind, bench scenario 5, where output is JSON or not a terminal). The check bundle
- * keeps chalk out of its start-up only because nothing in it calls colors() (chalk is marked free
- * of side effects, so the bundler drops its static import).
+ * flags and environment, so the formatters stay pure. chalk is imported only when there is colour
+ * to paint: its terminal detection runs at import and loads node:tty (about 8M instructions of a
+ * cold start in callgrind, bench scenario 5, where output is JSON or not a terminal). No static
+ * import of chalk in the CLI: the check build is split into chunks (tsup.config.ts), and a chunk
+ * holding chalk would be loaded, and its detection run, at start-up.
  */
 export async function loadColors(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Promise<Painter | false> {
   const level = colorLevel(flag, stream, env);

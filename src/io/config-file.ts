@@ -1,6 +1,7 @@
 // Finds and reads the configuration file: mailguard.config.json, .mailguardrc.json, or a
 // "mailguard" key in package.json, searched upward from the working directory.
 
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MailguardError } from '../errors.js';
@@ -31,7 +32,19 @@ export function jsonErrorPosition(text: string, err: unknown): string {
   return `line ${line}, column ${column}`;
 }
 
+/** Whether a file is certainly absent, asked without an exception (other failures: false). */
+function isAbsent(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
+}
+
 async function readJson(file: string): Promise<unknown | undefined> {
+  // The search upward usually finds nothing: a rejected read builds an error object and its stack
+  // for each of three names per directory, ~0.3M instructions each on a cold start (bench scenario 5).
+  if (isAbsent(file)) return undefined;
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -84,7 +84,8 @@ function scriptOf(ch: string): string | null {
   let script = scriptCache.get(ch);
   if (script !== undefined) return script;
   scriptTests ??= SCRIPT_NAMES.map((name): [string, RegExp] => [name, new RegExp(`\\p{Script=${name}}`, 'u')]);
-  otherScript ??= /[^\p{Script=Common}\p{Script=Inherited}]/u;
+  // From a string: a literal's Unicode properties are looked up when V8 parses the file (cold start).
+  otherScript ??= new RegExp('[^\\p{Script=Common}\\p{Script=Inherited}]', 'u');
   const hit = scriptTests.find(([, re]) => re.test(ch));
   script = hit ? hit[0] : otherScript.test(ch) ? `other:${ch}` : null;
   if (scriptCache.size >= SCRIPT_CACHE_ENTRIES) scriptCache.clear();

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCheckArgs } from '../../src/cli/check-args.js';
 import { MailguardError } from '../../src/errors.js';
 import { FORMAT_OPTION, formatChoices, formatsHelp, formatsMarkdown, formatsOf, formatterFor, OUTPUT_FORMATS, type FormatCommand } from '../../src/report/formats.js';
+import { CHECK_STREAMS } from '../../src/report/check-streams.js';
 import { FORMATTERS, PUBLIC_FORMATS, STREAM_FORMATTERS } from '../../src/report/index.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -117,5 +118,13 @@ describe('help and README text', () => {
 describe('streamed check formats', () => {
   it('every check format of the registry can also be written result by result (the CLI streams them)', () => {
     expect(Object.keys(STREAM_FORMATTERS).sort()).toEqual(formatChoices('check').sort());
+  });
+
+  it('the CLI\'s table (formatters loaded on use) loads the registry\'s formatter and masks the public formats', async () => {
+    expect(Object.keys(CHECK_STREAMS).sort()).toEqual(Object.keys(STREAM_FORMATTERS).sort());
+    for (const [name, entry] of Object.entries(CHECK_STREAMS)) {
+      expect(await entry.load(), name).toBe(STREAM_FORMATTERS[name]);
+      expect(entry.masked, name).toBe(PUBLIC_FORMATS.has(name));
+    }
   });
 });

@@ -27,7 +27,7 @@ import { resolveRedact, writeReport, writeReportPieces } from '../output.js';
 import { resolveSettings } from '../policy-options.js';
 import { createSpool, type Spool } from '../spool.js';
 import { messageIdentity, resolveProfile } from '../../policy/profiles.js';
-import { colors, createProgress } from '../terminal.js';
+import { createProgress, loadColors } from '../terminal.js';
 
 async function writeExport(file: string, text: string | AsyncIterable<string | Uint8Array>, what: string): Promise<void> {
   try {
@@ -226,7 +226,7 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
     const html = formatAuditHtmlFrom(summary, kept, { redact: resolveRedact(flags.redact, configuredRedact, true), generatedAt: new Date().toISOString(), inputs: paths });
     await writeExport(flags.html, html, 'HTML report');
   }
-  const human = { redact, color: flags.output === undefined && colors(flags.color) };
+  const human = { redact, color: flags.output === undefined && (await loadColors(flags.color)) };
   const text =
     flags.format === 'json'
       ? aroundIncidents(auditJsonPieces.head(summary, { redact }), (i, index) => auditJsonPieces.incident(i, index, { redact }), auditJsonPieces.tail(summary), spool)

@@ -7,8 +7,8 @@ import { MailguardError } from '../../errors.js';
 import { BODY_SCAN_CODES } from '../../findings.js';
 import { relocateComposedToCampaign, relocateToCampaign } from '../../io/campaign.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
-import { streamGithubStepSummary } from '../../report/github.js';
-import { emptySummary, PUBLIC_FORMATS, STREAM_FORMATTERS, type Report } from '../../report/index.js';
+import { CHECK_STREAMS } from '../../report/check-streams.js';
+import { emptySummary, type Report } from '../../report/report.js';
 import type { MessageResult } from '../../result.js';
 import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
@@ -16,7 +16,7 @@ import { appendStepSummary, resolveRedact, writeReport, writeReportPieces } from
 import { profilesForCommand, resolveSettings } from '../policy-options.js';
 import { createSpool, type Spool } from '../spool.js';
 import { messageIdentity, resolveProfile, type ResolvedProfile } from '../../policy/profiles.js';
-import { formatPolicyExplanation, formatPolicyExplanationJson, type PolicyExplanationEntry } from '../../report/profile.js';
+import type { PolicyExplanationEntry } from '../../report/profile.js';
 import { createProgress, loadColors } from '../terminal.js';
 import { programName } from '../program-name.js';
 
@@ -75,14 +75,15 @@ type Settings = Awaited<ReturnType<typeof resolveSettings>>;
  * are known. Memory is bounded by the largest message, not by the number of messages (issue 19).
  */
 export async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
-  const stream = STREAM_FORMATTERS[flags.format];
-  if (!stream) {
-    throw new MailguardError('EUSAGE', `the ${flags.format} format is not available in this build.`, { hint: `Available: ${Object.keys(STREAM_FORMATTERS).join(', ')}.` });
+  const format = CHECK_STREAMS[flags.format];
+  if (!format) {
+    throw new MailguardError('EUSAGE', `the ${flags.format} format is not available in this build.`, { hint: `Available: ${Object.keys(CHECK_STREAMS).join(', ')}.` });
   }
   const settings = await resolveSettings(flags);
   if (flags.explainPolicy) return explainPolicy(paths, flags, settings);
   const specs = inputSpecs(paths);
-  const publicFormat = PUBLIC_FORMATS.has(flags.format);
+  const publicFormat = format.masked;
+  const stream = await format.load();
   const redact = resolveRedact(flags.redact, settings.config.redact, publicFormat);
   const report = stream({
     redact,
@@ -91,7 +92,7 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     fixCommand: `${programName()} fix`,
   });
   const stepSummaryFile = flags.format === 'github' ? process.env.GITHUB_STEP_SUMMARY : undefined;
-  const stepSummary = stepSummaryFile ? streamGithubStepSummary({ redact, color: false }) : undefined;
+  const stepSummary = stepSummaryFile ? (await import('../../report/github.js')).streamGithubStepSummary({ redact, color: false }) : undefined;
   const spool = createSpool();
   const stepSpool = stepSummary ? createSpool() : undefined;
   try {
@@ -190,6 +191,7 @@ async function explainPolicy(paths: string[], flags: CheckFlags, settings: Await
     const resolved: ResolvedProfile = resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom));
     entries.push({ source: item.source, resolved });
   }
+  const { formatPolicyExplanation, formatPolicyExplanationJson } = await import('../../report/profile.js');
   const text = flags.format === 'json' ? formatPolicyExplanationJson(entries) : formatPolicyExplanation(entries, { color: flags.output === undefined && (await loadColors(flags.color)) });
   await writeReport(text, flags.output);
   return failed ? EXIT.ERROR : EXIT.OK;
