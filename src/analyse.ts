@@ -272,7 +272,7 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
     source,
     verdict: decideVerdict(findings),
     findings,
-    recipients: { visible, hidden, blind, reply, shown, externalParties: external.parties.size, externalAddresses: external.addresses.length },
+    recipients: { visible, hidden, blind, reply, shown, externalParties: external.parties, externalAddresses: external.addresses.length },
     internal: { domains: classifier.internalDomains, inferred: classifier.inferred },
   };
   if (classifier.inferredFrom !== undefined) result.internal.inferredFrom = classifier.inferredFrom;
