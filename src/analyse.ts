@@ -122,6 +122,12 @@ function addressesIn(text: string): Set<string> {
 const UTF8_WORDS_ONLY = /^=\?utf-8\?[bq]\?[^?\s]*\?=(?:[ \t]+=\?utf-8\?[bq]\?[^?\s]*\?=)*$/i;
 /** What follows such a name in its mailbox: `<addr-spec>` with no "?" (so no encoded word). */
 const ANGLE_ADDR_REST = /^[ \t]*<[^?]*>$/;
+/** An addr-spec that findAddresses reads as written, or not at all: local-part characters it takes,
+ * not starting with a character it strips ('.'), domain characters ending in a letter or digit. */
+const PLAIN_SPEC = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*@[A-Za-z0-9.-]*[A-Za-z0-9]$/;
+/** Short enough that findAddresses's length bounds (MAX_LOCAL_PART_BYTES, MAX_DOMAIN_BYTES) never cut it. */
+const PLAIN_SPEC_MAX = 250;
+const NONE: ReadonlySet<string> = new Set();
 /** Display name (as written) -> whether its decoded text holds an "@". Names repeat across the
  * messages of a folder (the same colleagues), and decoding one cost more than parsing its whole
  * mailbox (bench scenario 1: a sixth of the check). Decoding is pure, so caching changes nothing. */
@@ -137,7 +143,7 @@ const NAME_CACHE_ENTRIES = 4_096;
  * addr-spec's, whose address ends at the angle brackets; so the same addresses are found in the
  * `<addr-spec>` part alone. (The differential check of BENCHMARKS.md, issue 18, holds it.)
  */
-function addressesInEncodedMailbox(source: string, rawName: string): Set<string> | undefined {
+function addressesInEncodedMailbox(source: string, rawName: string, own: string): ReadonlySet<string> | undefined {
   if (!source.startsWith(rawName) || !UTF8_WORDS_ONLY.test(rawName)) return undefined;
   const rest = source.slice(rawName.length);
   if (!ANGLE_ADDR_REST.test(rest)) return undefined;
@@ -149,6 +155,10 @@ function addressesInEncodedMailbox(source: string, rawName: string): Set<string>
     decodedNameHoldsAt.set(` ${rawName}`.slice(1), holdsAt);
   }
   if (holdsAt) return undefined;
+  // The mailbox's own address written plainly: findAddresses finds it (lower-cased: `own`) or
+  // nothing, and the caller drops `own`; searching it again cost as much as the rest of this check.
+  const spec = rest.slice(rest.indexOf('<') + 1, -1);
+  if (spec.length <= PLAIN_SPEC_MAX && PLAIN_SPEC.test(spec) && spec.toLowerCase() === own) return NONE;
   return findAddresses(/[\x80-\xff]/.test(rest) ? Buffer.from(rest, 'latin1').toString('utf8') : rest);
 }
 
@@ -174,7 +184,7 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     const oneAt = source.indexOf('@') === source.lastIndexOf('@');
     if (oneAt && !rawName.includes('=?')) continue;
     const own = address.toLowerCase();
-    const written = (oneAt && addressesInEncodedMailbox(source, rawName)) || addressesIn(`${source} ${rawName}`);
+    const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesIn(`${source} ${rawName}`);
     for (const found of written) {
       if (found !== own) shown.push(nameView(found, a.field, a.line + lineOffset, classifier));
     }

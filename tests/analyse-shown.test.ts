@@ -25,6 +25,8 @@ describe('addresses written in encoded display names', () => {
     ['an encoded name and an address in a comment', '=?utf-8?q?x?= (c@y.example) <x@x.example>', ['c@y.example (name)']],
     ['an own address read differently in free text', '=?utf-8?q?x?= <a€b@x.example>', ['b@x.example (name)']],
     ['a plain name never searched for its own address', 'x <a€b@x.example>', []],
+    ['an own address starting with a dot (free text drops it)', '=?utf-8?q?x?= <.a@x.example>', ['a@x.example (name)']],
+    ['an own address in upper case', '=?utf-8?q?x?= <A.B@X.Example>', []],
   ])('%s', (_name, to, expected) => {
     expect(shownIn(to)).toEqual(expected);
   });
