@@ -1,7 +1,7 @@
 import type { BodyScanOptions, PartAddresses } from '../body/scan.js';
 import type { Finding } from '../findings.js';
 import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
-import type { RuleContext } from './context.js';
+import { headerAddresses, type RuleContext } from './context.js';
 
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
@@ -15,8 +15,8 @@ function domainOf(address: string): string {
  */
 export function addressListInBody(ctx: RuleContext, scanned: PartAddresses[], options: BodyScanOptions): Finding[] {
   const { parsed, classifier } = ctx;
-  const inHeader = new Set(parsed.addresses.map((a) => a.mailbox.address.toLowerCase()));
-  const external = (a: string) => !inHeader.has(a) && !classifier.isInternal(domainOf(a));
+  let inHeader: ReadonlySet<string> | undefined;
+  const external = (a: string) => !(inHeader ??= headerAddresses(parsed)).has(a) && !classifier.isInternal(domainOf(a));
   const quotedSeen = new Set<string>();
   const findings: Finding[] = [];
   for (const part of scanned) {

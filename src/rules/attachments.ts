@@ -2,7 +2,7 @@ import type { BodyScanOptions, ScannedAttachment } from '../body/scan.js';
 import { DEFAULT_SEVERITY, type Finding, type FindingArgs } from '../findings.js';
 import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
 import { effectiveThresholds } from '../policy/policy.js';
-import type { RuleContext } from './context.js';
+import { headerAddresses, type RuleContext } from './context.js';
 
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
@@ -20,8 +20,8 @@ function domainOf(address: string): string {
  */
 export function attachmentFindings(ctx: RuleContext, attachments: ScannedAttachment[], options: BodyScanOptions): Finding[] {
   const { parsed, classifier, policy } = ctx;
-  const inHeader = new Set(parsed.addresses.map((a) => a.mailbox.address.toLowerCase()));
   const external = (a: string) => !classifier.isInternal(domainOf(a));
+  let inHeader: ReadonlySet<string> | undefined;
   const findings: Finding[] = [];
   for (const att of attachments) {
     const where = <T extends object>(args: T): T & { fileName?: string } => (att.fileName !== undefined ? { ...args, fileName: att.fileName } : args);
@@ -35,7 +35,7 @@ export function attachmentFindings(ctx: RuleContext, attachments: ScannedAttachm
       const shownExamples: string[] = [];
       for (const a of unit.addresses) {
         const domain = domainOf(a);
-        if (classifier.isInternal(domain) || inHeader.has(a)) continue;
+        if (classifier.isInternal(domain) || (inHeader ??= headerAddresses(parsed)).has(a)) continue;
         counted++;
         parties.add(classifier.partyOf(a, domain));
         if (unit.hiddenAddresses.has(a)) {

@@ -29,7 +29,7 @@ export const exposedRecipients: Rule = ({ visible, reply, shown, policy }) => {
   const all: readonly RecipientView[] = reply.length === 0 && shown.length === 0 ? visible : [...visible, ...reply, ...shown];
   const { addresses, parties } = externalSummary(all);
   const t = effectiveThresholds(policy);
-  const byParties = parties.size >= t.blockAt ? 'error' : parties.size >= t.warnAt ? 'warning' : undefined;
+  const byParties = parties >= t.blockAt ? 'error' : parties >= t.warnAt ? 'warning' : undefined;
   const byAddresses = addresses.length >= t.blockAddressesAt ? 'error' : addresses.length >= t.warnAddressesAt ? 'warning' : undefined;
   if (!byParties && !byAddresses) return [];
   const externals = all.filter((r) => !r.internal);
@@ -38,7 +38,7 @@ export const exposedRecipients: Rule = ({ visible, reply, shown, policy }) => {
     // A recipient (not a name, not a reply field) that is a public list makes this a public post.
     const list = visible.map((r) => publicListOf(r.address, policy)).find((l) => l !== undefined);
     if (list !== undefined) {
-      return [{ code: 'PUBLIC_LIST_POST', severity: 'info', line: externals[0]!.line, args: { list, externalAddresses: addresses.length, parties: parties.size, fields } }];
+      return [{ code: 'PUBLIC_LIST_POST', severity: 'info', line: externals[0]!.line, args: { list, externalAddresses: addresses.length, parties, fields } }];
     }
   }
   // The stronger of the two triggers decides; on a tie the organisations are named.
@@ -51,7 +51,7 @@ export const exposedRecipients: Rule = ({ visible, reply, shown, policy }) => {
     line: externals[0]!.line,
     args: {
       externalAddresses: addresses.length,
-      parties: parties.size,
+      parties,
       threshold,
       trigger,
       fields,

@@ -10,12 +10,12 @@ export const exposedReplyAddresses: Rule = ({ reply, policy }) => {
   for (const field of new Set(reply.map((r) => r.field))) {
     const list = reply.filter((r) => r.field === field);
     const { addresses, parties } = externalSummary(list);
-    if (parties.size < warnAt) continue;
+    if (parties < warnAt) continue;
     findings.push({
       code: 'EXPOSED_REPLY_ADDRESSES',
       severity: 'warning',
       line: list[0]!.line,
-      args: { field, externalAddresses: addresses.length, parties: parties.size, examples: addresses.slice(0, MAX_EXAMPLE_ADDRESSES) },
+      args: { field, externalAddresses: addresses.length, parties, examples: addresses.slice(0, MAX_EXAMPLE_ADDRESSES) },
     });
   }
   return findings;

@@ -1,0 +1,33 @@
+// Addresses shown inside encoded display names (src/analyse.ts, shownAddresses): the names clients
+// write (`=?UTF-8?Q?...?= <addr>`) are decoded once per distinct name and only the angle address
+// is searched again; every other form is decoded whole. Each row: the To field, the addresses the
+// result lists as shown (in a display name).
+import { describe, expect, it } from 'vitest';
+import { checkMessage } from '../src/analyse.js';
+import { createPolicy } from '../src/policy/policy.js';
+
+const POLICY = createPolicy({ internalDomains: ['corp.example'] });
+
+function shownIn(to: string): string[] {
+  const bytes = Buffer.from(`From: A <a@corp.example>\r\nTo: ${to}\r\nSubject: s\r\n\r\nHello.\r\n`, 'utf8');
+  return checkMessage(bytes, POLICY).recipients.shown.map((s) => `${s.address}${s.inDisplayName ? ' (name)' : ''}`);
+}
+
+describe('addresses written in encoded display names', () => {
+  it.each([
+    ['a UTF-8 Q name without an address', '=?UTF-8?Q?Chlo=C3=A9_Dubois?= <chloe@x.example>', []],
+    ['the same name twice (the second from the cache)', '=?UTF-8?Q?Chlo=C3=A9_Dubois?= <c1@x.example>, =?UTF-8?Q?Chlo=C3=A9_Dubois?= <c2@x.example>', []],
+    ['a Q name holding an address (=40)', '=?utf-8?q?boss=40y.example?= <x@x.example>', ['boss@y.example (name)']],
+    ['the same name twice, holding an address', '=?utf-8?q?b=40y.example?= <x1@x.example>, =?utf-8?q?b=40y.example?= <x2@x.example>', ['b@y.example (name)', 'b@y.example (name)']],
+    ['a B name holding an address', '=?UTF-8?B?Ym9zc0B5LmV4YW1wbGU=?= <x@x.example>', ['boss@y.example (name)']],
+    ['an escape split over two joined words', '=?utf-8?q?b=4?= =?utf-8?q?0y.example?= <x@x.example>', ['b@y.example (name)']],
+    ['a Latin-1 name holding an address', '=?iso-8859-1?q?b=40y.example?= <x@x.example>', ['b@y.example (name)']],
+    ['an encoded name and an address in a comment', '=?utf-8?q?x?= (c@y.example) <x@x.example>', ['c@y.example (name)']],
+    ['an own address read differently in free text', '=?utf-8?q?x?= <a€b@x.example>', ['b@x.example (name)']],
+    ['a plain name never searched for its own address', 'x <a€b@x.example>', []],
+    ['an own address starting with a dot (free text drops it)', '=?utf-8?q?x?= <.a@x.example>', ['a@x.example (name)']],
+    ['an own address in upper case', '=?utf-8?q?x?= <A.B@X.Example>', []],
+  ])('%s', (_name, to, expected) => {
+    expect(shownIn(to)).toEqual(expected);
+  });
+});
