@@ -35,6 +35,15 @@ describe('npm run bench (tiny inputs)', () => {
         }
         expect(s.figure).toBeGreaterThan(0);
         expect(s.baseline).toBeGreaterThan(0);
+        const rounds = /per-round ratios, each round with vs without: ([\d. ]+) \(spread/.exec(s.note ?? '');
+        if (rounds) {
+          // Scenario 9's throughput: the median of the per-round ratios (bench/milter.ts), not the
+          // ratio of the medians; it lies within the rounds it names.
+          const ratios = rounds[1]!.trim().split(' ').map(Number);
+          expect(s.ratio).toBeGreaterThanOrEqual(Math.min(...ratios) - 0.01);
+          expect(s.ratio).toBeLessThanOrEqual(Math.max(...ratios) + 0.01);
+          continue;
+        }
         // The ratio is taken before rounding the figures, so compare within 5%.
         expect(Math.abs(s.ratio - s.figure / s.baseline) / s.ratio).toBeLessThan(0.05);
       }
