@@ -35,11 +35,11 @@ const MIN_THROUGHPUT_ROUNDS = 9;
 
 /** A throughput result whose ratio is the median of the per-round ratios (each round's with vs
  * without, run next to each other), not the ratio of the medians; the rounds' ratios, sorted, in
- * the note, so the spread is read where the figure is. */
+ * `roundRatios` and in the note, so the spread is read where the figure is. */
 function roundRatioResult(base: ScenarioResult, ratios: number[], min: number | undefined, note: string): ScenarioResult {
   const sorted = [...ratios].sort((a, b) => a - b);
   const ratio = median(sorted);
-  const r: ScenarioResult = { ...base, ratio: Math.round(ratio * 1000) / 1000 };
+  const r: ScenarioResult = { ...base, ratio: Math.round(ratio * 1000) / 1000, roundRatios: sorted.map((x) => Math.round(x * 1000) / 1000) };
   if (min !== undefined) {
     r.target = `ratio >= ${min}`;
     r.met = ratio >= min;

@@ -18,6 +18,9 @@ export interface ScenarioResult {
   /** The same comparison in CPU time (user + system), where both sides could be measured. On a
    * machine busy with other work it is steadier than the wall-clock figure. */
   cpu?: { figure: number; baseline: number; ratio: number };
+  /** Where `ratio` is the median of per-round ratios (each round with vs without, side by side)
+   * rather than figure / baseline: those ratios, sorted (scenario 9's throughput). */
+  roundRatios?: number[];
   note?: string;
 }
 
