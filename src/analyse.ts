@@ -3,6 +3,7 @@
 import { BODY_SCAN_CODES, DEFAULT_SEVERITY, type Finding, type FindingCode } from './findings.js';
 import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
+import type { HeaderBlock } from './message/header-block.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { findAddresses } from './body/addresses.js';
 import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
@@ -35,6 +36,8 @@ export interface CheckOptions {
    * with `body`, one ATTACHMENT_NOT_SCANNED for the whole message (part ''), so it is never clean.
    */
   bodyNotRead?: { reason: 'too-large'; detail: string };
+  /** `readHeaderBlock(bytes)`, when the caller has read it already (the decision shares it with the Bcc strip). */
+  header?: HeaderBlock;
 }
 
 const VISIBLE = new Set<string>(VISIBLE_FIELDS);
@@ -232,7 +235,7 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   const policy = isResolvedPolicy(policyInput) ? policyInput : createPolicy(policyInput);
   const source = options.source ?? '-';
   const lineOffset = options.lineOffset ?? 0;
-  const parsed = parseMessage(bytes);
+  const parsed = parseMessage(bytes, options.header);
   const unreadable = notAMessage(bytes, parsed);
   if (unreadable) return unreadableResult(source, unreadable);
 

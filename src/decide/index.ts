@@ -28,6 +28,7 @@ import { normaliseAddress } from '../message/address-list.js';
 import type { Envelope } from '../message/envelope.js';
 import { locateBodyStart } from '../message/header-block.js';
 import { headerRecipients } from '../message/header-recipients.js';
+import { readHeaderBlock } from '../message/header-block.js';
 import { parseMessage } from '../message/parse-message.js';
 import type { Policy } from '../policy/policy.js';
 import type { MessageResult, Verdict } from '../result.js';
@@ -177,7 +178,10 @@ function rewriteRefusal(err: unknown): DeliveryReason {
 export function decideDelivery(input: Uint8Array, policy: Policy, options: DecideOptions): DeliveryDecision {
   // A BOM or a leading mbox `From ` line is not part of the message: never relayed.
   const { bytes, lines: dropped } = stripLeadingEnvelope(input);
-  const checkOptions: Parameters<typeof checkMessage>[2] = {};
+  // Read once for the check and the Bcc strip of the message as written (a third of the milter's
+  // header reading per message, bench scenario 9).
+  const block = readHeaderBlock(bytes);
+  const checkOptions: Parameters<typeof checkMessage>[2] = { header: block };
   if (options.source !== undefined) checkOptions.source = options.source;
   if (options.envelope) checkOptions.envelope = options.envelope;
   if (options.lineOffset !== undefined || dropped > 0) checkOptions.lineOffset = (options.lineOffset ?? 0) + dropped;
@@ -225,7 +229,7 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
     } else {
       envelope = { mailFrom: '', rcptTo: result.recipients.visible.map((r) => r.address) };
     }
-    const out = relay ? stripBcc(bytes) : bytes;
+    const out = relay ? stripBcc(bytes, block) : bytes;
     return { ...base, action: 'send', blocking: warnedOnly ? errors : [], warnedOnly, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }] };
   };
 

@@ -56,8 +56,8 @@ export function parseField(field: HeaderField, header: HeaderBlock, deadline = I
   return parseAddressList(unfold(field.rawValue, header.lineEnding), deadline, maxMailboxes);
 }
 
-export function parseMessage(bytes: Uint8Array): ParsedMessage {
-  const header = readHeaderBlock(bytes);
+/** `header`: `readHeaderBlock(bytes)`, when the caller has it. */
+export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeaderBlock(bytes)): ParsedMessage {
   const addresses: AddressEntry[] = [];
   const addressProblems: FieldAddressProblem[] = [];
   const spacedFieldNames: ParsedMessage['spacedFieldNames'] = [];

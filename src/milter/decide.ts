@@ -54,6 +54,8 @@ export interface AnswerOptions {
   canEditHeader: boolean;
   /** The MTA allows SMFIR_QUARANTINE. */
   canQuarantine: boolean;
+  /** `headerBytes(fields, leadingSpace)`, when the caller built it already (the header of `bytes`). */
+  header?: Buffer;
 }
 
 function replyCode(r: SmtpReply): MilterReply {
@@ -100,7 +102,7 @@ export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array,
   if (transactions.length !== 1) throw new Error(`the decision has ${transactions.length} transactions; a milter carries out one`);
   const final = transactions[0]!.bytes;
   const sent = d.warnedOnly ? 'sent-despite' : 'accepted';
-  if (sameHeader(fields, final, o.leadingSpace)) return { ...base, replies: [{ kind: 'accept' }], action: sent, reply: 'accept', edits: 0 };
+  if (sameHeader(fields, final, o.leadingSpace, o.header)) return { ...base, replies: [{ kind: 'accept' }], action: sent, reply: 'accept', edits: 0 };
   const edits = planHeaderEdits(fields, final, o.leadingSpace);
   if (!edits) return reject(REPLIES.cannotRewrite('the header edits could not be worked out'), 'blocked');
   if (!o.canEditHeader) throw new MilterCapabilityError('the MTA did not allow header changes (SMFIF_CHGHDRS, SMFIF_ADDHDRS)');

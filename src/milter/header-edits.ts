@@ -192,9 +192,10 @@ export function applyHeaderEdits(fields: readonly MilterField[], edits: readonly
   return out;
 }
 
-/** Whether `target`'s header block is exactly `headerBytes(fields)` (its body is not compared). */
-export function sameHeader(fields: readonly MilterField[], target: Uint8Array, leadingSpace: boolean): boolean {
-  const { headerEnd } = splitFields(target);
-  const mine = headerBytes(fields, leadingSpace);
+/** Whether `target`'s header block is exactly `headerBytes(fields)` (its body is not compared).
+ * `mine`, when the caller has it, is that `headerBytes(fields, leadingSpace)` already built. Only
+ * where the header ends is read of `target` (no field texts: this runs for every message). */
+export function sameHeader(fields: readonly MilterField[], target: Uint8Array, leadingSpace: boolean, mine: Buffer = headerBytes(fields, leadingSpace)): boolean {
+  const { headerEnd } = readHeaderBlock(target);
   return headerEnd === mine.length && Buffer.from(target.buffer, target.byteOffset, headerEnd).equals(mine);
 }

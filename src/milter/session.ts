@@ -324,6 +324,7 @@ export class MilterSession {
         leadingSpace,
         canEditHeader: (this.actions & (SMFIF.CHGHDRS | SMFIF.ADDHDRS)) === (SMFIF.CHGHDRS | SMFIF.ADDHDRS),
         canQuarantine: (this.actions & SMFIF.QUARANTINE) !== 0,
+        header,
       };
       if (this.authUser !== undefined) answerOptions.authUser = this.authUser;
       const answer = answerMessage(this.fields, bytes, envelope, answerOptions);
