@@ -154,7 +154,7 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const str = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
 
 /** One result of `results`, with its indentation and no separator. */
-export function jsonResultText(r: MessageResult, redact: boolean): string {
+function jsonResultText(r: MessageResult, redact: boolean): string {
   const addr = (a: string) => (redact ? maskAddress(a) : a);
   let t = `${I4}{${I6}"source": ${str(r.source)},${I6}"verdict": ${str(r.verdict)},${I6}"findings": `;
   if (r.findings.length === 0) t += '[]';
