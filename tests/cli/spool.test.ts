@@ -40,6 +40,32 @@ describe('spool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it.each([
+    ['in memory', 200],
+    ['in a file', Math.ceil((3 * SPOOL_MEMORY_CHARS) / 90)],
+  ])('surrogate pairs split across writes, and lone halves, come out as the texts joined (%s)', async (_name, n) => {
+    const dir = mkdtempSync(path.join(tmp, 'surrogates-'));
+    const spool = createSpool({ tmpdir: dir });
+    const texts = Array.from({ length: n }, (_, i) => `${i % 2 === 1 ? '\ude00' : ''}${'x'.repeat(i % 89)}${['\ud83d', '\ude00', 'é', '\udc00\ud800', ''][i % 5]}`);
+    for (const text of texts) await spool.write(text);
+    // What the spool wrote when it kept strings: each megabyte of text (or less) joined and encoded.
+    const groups: Buffer[] = [];
+    let group: string[] = [];
+    let chars = 0;
+    for (const text of texts) {
+      group.push(text);
+      chars += text.length;
+      if (chars >= SPOOL_MEMORY_CHARS) {
+        groups.push(Buffer.from(group.join('')));
+        group = [];
+        chars = 0;
+      }
+    }
+    groups.push(Buffer.from(group.join('')));
+    expect(await readAll(spool)).toBe(Buffer.concat(groups).toString('utf8'));
+    await spool.close();
+  });
+
   it('where the name must stay: 0600 in a 0700 directory of its own, removed on close', async () => {
     const dir = mkdtempSync(path.join(tmp, 'named-'));
     const spool = createSpool({ tmpdir: dir, keepName: true });
