@@ -180,8 +180,10 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     if (AUTHOR_FIELDS.has(a.field) && (perField.get(a.fieldIndex) ?? 0) > 1) shown.push(view(a, classifier, lineOffset));
     const { source, rawName, address } = a.mailbox;
     // Two @ in what was written for one mailbox, or an encoded name: something besides its own
-    // address may be written there. (Two indexOf calls per mailbox keep huge lists cheap.)
-    const oneAt = source.indexOf('@') === source.lastIndexOf('@');
+    // address may be written there. (Two indexOf calls per mailbox keep huge lists cheap; a
+    // lastIndexOf is a runtime call, and cost as much as the rest of this loop: bench scenario 1.)
+    const firstAt = source.indexOf('@');
+    const oneAt = firstAt === -1 || source.indexOf('@', firstAt + 1) === -1;
     if (oneAt && !rawName.includes('=?')) continue;
     const own = address.toLowerCase();
     const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesIn(`${source} ${rawName}`);
