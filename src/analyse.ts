@@ -253,7 +253,9 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   // Checked with an SMTP envelope (the proxy, a transcript): in transit. Otherwise a message at
   // rest: a draft, a Sent-folder copy (clients keep Bcc there), the output of fix --strategy bcc.
   const draft = !options.envelope;
-  const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset };
+  // The same distinct addresses and parties the rules count (one summary per list).
+  const external = externalSummary(visible);
+  const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset, visibleSummary: external };
   const raw = RULES.flatMap((rule) => rule(ctx));
   const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
   const bodyPresent = parsed.header.hasBlankLine && parsed.header.bodyStart < bytes.length;
@@ -277,8 +279,6 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
         .filter((a) => !visibleSet!.has(a))
         .map((address) => ({ address, internal: classifier.isInternal(domainOf(address)) }))
     : [];
-  // The same distinct addresses and parties the rules counted (one summary per list).
-  const external = externalSummary(visible);
 
   const result: MessageResult = {
     source,
