@@ -183,7 +183,14 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
   return true;
 }
 
-/** Adds to a bounded table: a full one starts over, so a long run (a proxy) keeps its recent domains. */
+/** A copy that shares no memory with `s`: a domain may be a slice of its header field, and the
+ * tables outlive the message (a slice would keep a field of megabytes alive with them). */
+function copyOf(s: string): string {
+  return ` ${s}`.slice(1);
+}
+
+/** Adds to a bounded table (key and value copies, see copyOf): a full one starts over, so a long
+ * run (a proxy) keeps its recent domains. */
 function remember<V>(table: Map<string, V>, key: string, value: V): void {
   if (table.size >= PER_MESSAGE_CACHE_ENTRIES) table.clear();
   table.set(key, value);
@@ -230,11 +237,11 @@ function inferFrom(tables: PolicyTables, d: string): Inference {
     else if (isPublicSuffix(d)) inference = { exact: [], notInferred: 'public-suffix' };
     else if (tables.isConsumerDomain(d)) inference = { exact: [], notInferred: 'consumer-provider' };
     else {
-      const exact = [...new Set([registrableDomain(d), d])].filter(tables.within);
+      const exact = [...new Set([registrableDomain(d), d])].filter(tables.within).map(copyOf);
       // Two profiles were merged (internalWithin) and the other does not count this sender's domain as internal.
       inference = exact.length === 0 ? { exact, notInferred: 'not-internal-in-every-profile' } : { exact };
     }
-    remember(tables.inferences, d, inference);
+    remember(tables.inferences, copyOf(d), inference);
   }
   return inference;
 }
@@ -279,7 +286,7 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
       let hit = underBases.get(domain);
       if (hit === undefined) {
         hit = bases.some((b) => domainMatches(domain, b)) && within(domain);
-        remember(underBases, domain, hit);
+        remember(underBases, copyOf(domain), hit);
       }
       return hit;
     },
@@ -288,7 +295,10 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
       let party = parties.get(domain);
       if (party === undefined) {
         party = tables.isConsumerDomain(domain) ? null : registrableDomain(domain);
-        remember(parties, domain, party);
+        const key = copyOf(domain);
+        // A domain that is its own organisation is kept once, as the key.
+        if (party === domain) party = key;
+        remember(parties, key, party);
       }
       return party ?? address;
     },
