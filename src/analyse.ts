@@ -183,8 +183,10 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     if (AUTHOR_FIELDS.has(a.field) && (perField.get(a.fieldIndex) ?? 0) > 1) shown.push(view(a, classifier, lineOffset));
     const { source, rawName, address } = a.mailbox;
     // Two @ in what was written for one mailbox, or an encoded name: something besides its own
-    // address may be written there. (Two indexOf calls per mailbox keep huge lists cheap.)
-    const oneAt = source.indexOf('@') === source.lastIndexOf('@');
+    // address may be written there. (Two indexOf calls per mailbox keep huge lists cheap; a
+    // lastIndexOf is a runtime call, and cost as much as the rest of this loop: bench scenario 1.)
+    const firstAt = source.indexOf('@');
+    const oneAt = firstAt === -1 || source.indexOf('@', firstAt + 1) === -1;
     if (oneAt && !rawName.includes('=?')) continue;
     const own = address.toLowerCase();
     const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesIn(`${source} ${rawName}`);
@@ -254,7 +256,9 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   // Checked with an SMTP envelope (the proxy, a transcript): in transit. Otherwise a message at
   // rest: a draft, a Sent-folder copy (clients keep Bcc there), the output of fix --strategy bcc.
   const draft = !options.envelope;
-  const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset };
+  // The same distinct addresses and parties the rules count (one summary per list).
+  const external = externalSummary(visible);
+  const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset, visibleSummary: external };
   const raw = RULES.flatMap((rule) => rule(ctx));
   const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
   const bodyPresent = parsed.header.hasBlankLine && parsed.header.bodyStart < bytes.length;
@@ -278,8 +282,6 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
         .filter((a) => !visibleSet!.has(a))
         .map((address) => ({ address, internal: classifier.isInternal(domainOf(address)) }))
     : [];
-  // The same distinct addresses and parties the rules counted (one summary per list).
-  const external = externalSummary(visible);
 
   const result: MessageResult = {
     source,

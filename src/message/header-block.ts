@@ -356,6 +356,23 @@ function findForeignLineBreak(buf: Buffer, start: number, end: number, crOnly: b
  */
 export function unfold(rawValue: string, lineEnding: LineEnding): string {
   if (lineEnding === 'cr') return rawValue.replace(/\r(?=[ \t])/g, '');
-  if (rawValue.indexOf('\n') === -1) return rawValue;
-  return rawValue.replace(/\r?\n(?=[ \t])/g, '');
+  // What /\r?\n(?=[ \t])/g removes, found with indexOf and joined: the address parser read the
+  // result of that replace about 15% slower than a joined string, and the regex itself cost as
+  // much as the joining (bench scenario 1: 30,000 address fields, 239 -> 202 ms parsed).
+  let nl = rawValue.indexOf('\n');
+  if (nl === -1) return rawValue;
+  const pieces: string[] = [];
+  let from = 0;
+  while (nl !== -1) {
+    const next = rawValue.charCodeAt(nl + 1);
+    if (next === 0x20 || next === 0x09) {
+      // A CR just before the LF goes with it (it cannot be the white space of an earlier fold).
+      pieces.push(rawValue.slice(from, nl > from && rawValue.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl));
+      from = nl + 1;
+    }
+    nl = rawValue.indexOf('\n', nl + 1);
+  }
+  if (from === 0) return rawValue;
+  pieces.push(rawValue.slice(from));
+  return pieces.join('');
 }

@@ -18,6 +18,8 @@ export interface RuleContext {
   draft: boolean;
   /** Added to header-relative line numbers to make them file-relative (mbox, transcripts). RecipientView lines already include it. */
   lineOffset: number;
+  /** externalSummary(visible): worked out once per message, for the rules and the result's counts. */
+  visibleSummary: ExternalSummary;
 }
 
 export type Rule = (ctx: RuleContext) => Finding[];
@@ -29,21 +31,17 @@ export interface ExternalSummary {
   parties: number;
 }
 
-// One summary per list: the rules and checkMessage's counts both ask for the visible list's, and
-// for a header of 200,000 distinct recipients each summary is two hash sets of that size (bench
-// scenario 8). The lists are not changed once the rules run.
-const summaries = new WeakMap<readonly RecipientView[], ExternalSummary>();
-
 /**
- * Distinct external addresses and parties in a list of recipients (computed once per list).
+ * Distinct external addresses and parties in a list of recipients. Its callers keep what they
+ * need: checkMessage works out the visible list's once (RuleContext.visibleSummary), which the
+ * rules and the result's counts share. (A WeakMap from list to summary did that before; one entry
+ * per message cost a fifth of this function in bench scenario 1, and weak tables slow every GC.)
  * A recipient's party is a function of its address, so an address at a party not seen yet is
  * new: one table keyed by party, holding its first address (or a set once a party has several),
  * finds both. Two sets, of every address and of every party, cost twice the hashing and memory
  * for the header of 200,000 distinct domains (bench scenario 11).
  */
 export function externalSummary(list: readonly RecipientView[]): ExternalSummary {
-  let summary = summaries.get(list);
-  if (summary) return summary;
   const byParty = new Map<string, string | Set<string>>();
   const addresses: string[] = [];
   for (const r of list) {
@@ -57,9 +55,7 @@ export function externalSummary(list: readonly RecipientView[]): ExternalSummary
     else known.add(r.address);
     addresses.push(r.address);
   }
-  summary = { addresses, parties: byParty.size };
-  summaries.set(list, summary);
-  return summary;
+  return { addresses, parties: byParty.size };
 }
 
 // Both body rules skip addresses the header already shows. Built only when a part or attachment

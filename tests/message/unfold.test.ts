@@ -1,0 +1,36 @@
+// unfold() finds folds with indexOf instead of a regular expression (issue 18, bench scenario 1):
+// held here to the expression it replaced, on strings made of the characters folding is about.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { unfold, type LineEnding } from '../../src/message/header-block.js';
+
+function byRegex(value: string, lineEnding: LineEnding): string {
+  if (lineEnding === 'cr') return value.replace(/\r(?=[ \t])/g, '');
+  return value.replace(/\r?\n(?=[ \t])/g, '');
+}
+
+const piece = fc.constantFrom('\r', '\n', ' ', '\t', 'a', '\r\n', '\n ', '\r\n\t', 'To: b@c.example');
+
+describe('unfold', () => {
+  it.each([
+    ['a,\n b', 'lf', 'a, b'],
+    ['a,\r\n\tb', 'crlf', 'a,\tb'],
+    ['a\r\r\n b', 'crlf', 'a\r b'],
+    ['a\n\n b', 'lf', 'a\n b'],
+    ['a\nb', 'lf', 'a\nb'],
+    ['\n a', 'lf', ' a'],
+    ['a\r b', 'cr', 'a b'],
+  ] as const)('%j (%s) -> %j', (value, lineEnding, want) => {
+    expect(unfold(value, lineEnding)).toBe(want);
+  });
+
+  it('removes exactly what /\\r?\\n(?=[ \\t])/g removes', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }), fc.constantFrom<LineEnding>('lf', 'crlf', 'mixed', 'none', 'cr'), (pieces, lineEnding) => {
+        const value = pieces.join('');
+        expect(unfold(value, lineEnding)).toBe(byRegex(value, lineEnding));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
