@@ -136,6 +136,9 @@ function compileCached(file: string, env: NodeJS.ProcessEnv): Compiled | undefin
   const key = readFileSync(`${file}.sha256`, 'latin1').slice(0, 16);
   if (!/^[0-9a-f]{16}$/.test(key)) return undefined;
   const dir = codeCacheDirectory(env);
+  // Not there yet (made at exit), or ours and private; else not used at all.
+  const dirStats = lstatSync(dir, { throwIfNoEntry: false });
+  if (dirStats && (!dirStats.isDirectory() || !ownedAndPrivate(dirStats, uid))) return undefined;
   const entryFile = path.join(dir, `check-${key}-${process.version}-${process.arch}.v8`);
   const source = readFileSync(file);
   const entry = readEntry(entryFile, uid);
