@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
@@ -83,12 +85,26 @@ export default defineConfig([
   {
     ...common,
     format: ['cjs'],
-    entry: { check: 'src/cli/check-main.ts', ...Object.fromEntries(Object.entries(LAZY_CHECK_FILES).map(([source, name]) => [name, source])) },
+    // code-cache: the loader bin/mailguard.js runs dist/check.cjs through (V8 code cache, Node 20).
+    entry: { check: 'src/cli/check-main.ts', 'code-cache': 'src/cli/code-cache.ts', ...Object.fromEntries(Object.entries(LAZY_CHECK_FILES).map(([source, name]) => [name, source])) },
     dts: false,
     splitting: false,
     // import.meta.url (createRequire of the provider lists, tldts, libmime) in CommonJS.
     shims: true,
     noExternal: ['chalk'],
     esbuildPlugins: [lazyCheckFiles()],
+    // No import() in these files: a script compiled from a V8 code cache cannot import() on Node 20
+    // (src/cli/code-cache.ts), so esbuild writes each as a require() in a promise.
+    esbuildOptions(options) {
+      options.supported = { ...options.supported, 'dynamic-import': false };
+      // ASCII only (non-ASCII characters of regular expressions and strings escaped): the code
+      // cache loader decodes an ASCII bundle as Latin-1, a copy, instead of decoding UTF-8.
+      options.charset = 'ascii';
+    },
+    // The bundle's content hash, which names its code cache entries (src/cli/code-cache.ts).
+    async onSuccess() {
+      const bundle = path.resolve('dist/check.cjs');
+      writeFileSync(`${bundle}.sha256`, `${createHash('sha256').update(readFileSync(bundle)).digest('hex')}\n`);
+    },
   },
 ]);

@@ -19,6 +19,10 @@ export default defineConfig({
     // one (node, vitest, and every src module imported again) for each of the ~110 files. No test
     // mocks modules, stubs globals or changes process.env; each file starts its own servers.
     isolate: false,
+    // The built CLI's code cache (src/cli/code-cache.ts) off in every spawned CLI: a test's run
+    // does not write to the user's cache or depend on what an earlier run left there.
+    // tests/cli/code-cache.test.ts turns it on with a cache directory of its own.
+    env: { MAILGUARD_NO_COMPILE_CACHE: '1' },
     globalSetup: ['tests/global-setup.ts'],
     setupFiles: ['tests/setup-fast-check.ts'],
   },

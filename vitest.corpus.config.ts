@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['tests/corpus/**/*.test.ts'],
     testTimeout: 300_000,
+    // The CLI's code cache off, as in vitest.config.ts.
+    env: { MAILGUARD_NO_COMPILE_CACHE: '1' },
     globalSetup: ['tests/global-setup.ts'],
     setupFiles: ['tests/setup-fast-check.ts'],
   },

@@ -6,19 +6,23 @@ export interface SplitText {
   quoted: string;
 }
 
-/** Lines that start the quoted part of a reply or forward in common clients (en, de, fr). */
+/**
+ * Lines that start the quoted part of a reply or forward in common clients (en, de, fr). Letters
+ * beyond ASCII are escapes (\u00fc u-umlaut, \u00e9 e-acute, \u00e0 a-grave): esbuild copies a regular
+ * expression's characters as they are, and the check bundle must stay ASCII (tsup.config.ts).
+ */
 const SEPARATORS: RegExp[] = [
-  /^-{2,}\s*(?:original message|forwarded message|ursprüngliche nachricht|weitergeleitete nachricht|message d'origine|message transféré)\s*-{2,}/i,
+  /^-{2,}\s*(?:original message|forwarded message|urspr\u00fcngliche nachricht|weitergeleitete nachricht|message d'origine|message transf\u00e9r\u00e9)\s*-{2,}/i,
   /^begin forwarded message:/i,
   /^on .{1,300}wrote:\s*$/i,
   /^am .{1,300}schrieb.{0,200}:\s*$/i,
-  /^le .{1,300}a écrit\s*:\s*$/i,
+  /^le .{1,300}a \u00e9crit\s*:\s*$/i,
   /^_{10,}\s*$/,
 ];
 
 /** Outlook quotes a thread as a header block: "From: ..." then "Sent:"/"Date:"/"To:" within a few lines. */
 const OUTLOOK_FROM = /^\*?(?:from|von|de)\s*:\*?\s/i;
-const OUTLOOK_NEXT = /^\*?(?:sent|date|gesendet|datum|envoyé|to|an|à|subject|betreff|objet)\s*:\*?\s/i;
+const OUTLOOK_NEXT = /^\*?(?:sent|date|gesendet|datum|envoy\u00e9|to|an|\u00e0|subject|betreff|objet)\s*:\*?\s/i;
 
 /** Header lines quoted in threads whose `x@y` tokens are message identifiers, not addresses. */
 const ID_FIELDS = /^(?:message-id|references|in-reply-to|content-id|x-[\w-]+)\s*:/i;

@@ -2,17 +2,23 @@
 // chunks) holding the check path and nothing else, because a cold start of Node's module loader
 // pays for every file it resolves and links (bench scenario 5). Arguments the fast path does not
 // take (check-args.ts) go to the full CLI (dist/cli.js), which reports them through commander.
+//
+// The bin loads this file through its V8 code cache (src/cli/code-cache.ts). A script whose code
+// comes from a code cache cannot import() on Node 20 (the cache drops the script's host options:
+// ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so this bundle holds no import(): tsup turns its dynamic
+// imports into require(), and the full CLI, an ES module that require() cannot load on Node 20,
+// is imported by the bin when startCheck returns false.
 
 import { runCheck } from './actions/check.js';
 import { parseCheckArgs } from './check-args.js';
 import { invocationName, setProgramName } from './program-name.js';
 import { exitQuietlyOnEpipe, reportError } from './report-error.js';
 
-setProgramName(invocationName(process.argv));
-
-// No top-level await: this file is built as CommonJS (dist/check.cjs, see tsup.config.ts).
-const fast = process.env.MAILGUARD_NO_FAST_PATH !== '1' ? parseCheckArgs(process.argv.slice(3)) : undefined;
-if (fast) {
+/** Runs `mailguard check` when the fast path takes its arguments; false: the caller runs the full CLI. */
+export function startCheck(argv: readonly string[]): boolean {
+  setProgramName(invocationName(argv));
+  const fast = process.env.MAILGUARD_NO_FAST_PATH !== '1' ? parseCheckArgs(argv.slice(3)) : undefined;
+  if (!fast) return false;
   exitQuietlyOnEpipe();
   runCheck(fast.paths, fast.flags).then(
     (code) => {
@@ -20,8 +26,5 @@ if (fast) {
     },
     reportError,
   );
-} else {
-  // A computed specifier: the bundler leaves it alone, so the full CLI stays its own (ESM) file.
-  const cli = './cli.js';
-  void import(cli);
+  return true;
 }

@@ -66,7 +66,7 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
   const problemCounts: Partial<Record<AddressField, number>> = {};
   let truncated = false;
   let timedOut = false;
-  const deadline = performance.now() + MAX_PARSE_MS;
+  const deadline = process.uptime() * 1000 + MAX_PARSE_MS; // the parser's clock (address-list.ts)
 
   header.fields.forEach((f, fieldIndex) => {
     if (!ADDRESS_FIELDS.has(f.key)) return;
@@ -78,7 +78,7 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
     const list = parseField(f, header, deadline, MAX_ADDRESSES_PER_MESSAGE - addresses.length + 1);
     // Past the deadline the remaining addresses are unread: treated as truncated everywhere
     // (rules, envelopes), so nothing is built from a partial list.
-    if (list.timedOut || performance.now() > deadline) truncated = timedOut = true;
+    if (list.timedOut || process.uptime() * 1000 > deadline) truncated = timedOut = true;
     for (const p of list.problems) {
       // Counted per field kind, so a flood in From cannot crowd a To problem out of the report.
       const kept = (problemCounts[field] ?? 0) + 1;

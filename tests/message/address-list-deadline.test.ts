@@ -19,7 +19,7 @@ describe('the parse deadline is checked per token batch', () => {
     const value = make();
     const whole = parseAddressList(value);
     expect(whole.timedOut).toBeUndefined();
-    const stopped = parseAddressList(value, performance.now() - 1);
+    const stopped = parseAddressList(value, process.uptime() * 1000 - 1);
     expect(stopped.timedOut).toBe(true);
     // One batch of 2,048 tokens at most: a few hundred addresses, refused or not.
     expect(stopped.mailboxes.length).toBeLessThan(Math.min(1_000, whole.mailboxes.length + 1));
@@ -27,7 +27,7 @@ describe('the parse deadline is checked per token batch', () => {
   });
 
   it('a field shorter than one batch is read whole even past the deadline (nothing to stop)', () => {
-    const list = parseAddressList(Buffer.from('a@b.example, ｂ@ｃ.com, c@d.example', 'utf8').toString('latin1'), performance.now() - 1);
+    const list = parseAddressList(Buffer.from('a@b.example, ｂ@ｃ.com, c@d.example', 'utf8').toString('latin1'), process.uptime() * 1000 - 1);
     expect(list.timedOut).toBeUndefined();
     expect(list.mailboxes.map((m) => m.address)).toEqual(['a@b.example', 'c@d.example']);
     expect(list.problems.map((p) => p.kind)).toEqual(['idn-mismatch']);
@@ -35,6 +35,6 @@ describe('the parse deadline is checked per token batch', () => {
 
   it('a deadline in the future changes nothing', () => {
     const value = invalidIdnField(5_000);
-    expect(JSON.stringify(parseAddressList(value, performance.now() + 60_000))).toBe(JSON.stringify(parseAddressList(value)));
+    expect(JSON.stringify(parseAddressList(value, process.uptime() * 1000 + 60_000))).toBe(JSON.stringify(parseAddressList(value)));
   });
 });

@@ -6,6 +6,7 @@
 // tests/package/pre-commit.slow.test.ts (npm run test:slow); npm's stdout with a prepare script
 // that prints is checked here on a small package with this repository's .npmrc.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,13 @@ describe('the tarball installed in an empty folder', () => {
     expect(exposed.stdout).toMatch(/^BLOCK .*spring-offer-to-customers\.eml/m);
     const clean = await runProcess('npx', ['--no-install', 'mailguard', 'check', path.join(ROOT, 'examples/outbox/team-lunch.eml')], { cwd: app, env: { ...NPM_ENV, NO_COLOR: '1' } });
     expect(clean.code, clean.stderr).toBe(0);
+    // With the check bundle's code cache on (off in the rest of the tests): made, then used.
+    const cacheHome = path.join(tmp, 'cache-home');
+    for (let i = 0; i < 2; i++) {
+      const cached = await runProcess('npx', ['--no-install', 'mailguard', 'check', path.join(ROOT, 'examples/outbox/spring-offer-to-customers.eml')], { cwd: app, env: { ...NPM_ENV, NO_COLOR: '1', MAILGUARD_NO_COMPILE_CACHE: undefined, XDG_CACHE_HOME: cacheHome } });
+      expect({ code: cached.code, stdout: cached.stdout }).toEqual({ code: exposed.code, stdout: exposed.stdout });
+    }
+    if (!('enableCompileCache' in Module)) expect(readdirSync(path.join(cacheHome, 'mailguard'))).toHaveLength(1);
     const sendmail = await runProcess(path.join(app, 'node_modules/.bin/mailguard-sendmail'), ['--help'], { cwd: app });
     expect(sendmail.code).toBe(0);
   });

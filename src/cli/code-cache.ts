@@ -1,0 +1,184 @@
+// A V8 code cache for the check bundle (dist/check.cjs) on Node versions without
+// module.enableCompileCache (Node 20): what v8-compile-cache did. Compiling the ~420-KB bundle
+// and the functions a check runs is about 60M of the ~140M instructions a cold `mailguard check`
+// spends beyond `node -e 0` (bench scenario 5); from the cache V8 deserializes that code instead.
+//
+// Safety: a cache entry is bytecode this process will run, so it is only read from and written to
+// a directory of this user's that nobody else can write (created 0700, files 0600, written to a
+// temporary file and renamed, never followed through a symlink). An entry holds a copy of the
+// source it was made from and is used only when that copy equals the bundle byte for byte (V8
+// itself compares only the source's length); V8 checks its version and flags, and with
+// --verify-snapshot-checksum (on only while the cache is read or made) a checksum of the data, so a
+// damaged entry is rejected (cachedDataRejected) and made again. Any failure of the cache itself
+// falls back to a plain require(). MAILGUARD_NO_COMPILE_CACHE=1 turns it off (the tests do).
+//
+// Only node: built-ins here: this file is compiled on every start, before the bundle.
+
+import { isAscii } from 'node:buffer';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+/** The entry layout's name and version: an entry written by another layout is never read. */
+const FORMAT = 'mailguard-code-cache 1';
+/** An entry is the bundle plus its code (~1 MB); anything much larger is not one of ours. */
+const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+/** The header line is short (format, versions, two lengths); a longer one is not ours. */
+const MAX_HEADER_BYTES = 256;
+// Node's own CommonJS wrapper (Module.wrap): the bundle sees the same five bindings.
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+const WRAP_TAIL = '\n});';
+
+/** The directory for cache entries: $XDG_CACHE_HOME/mailguard, else ~/.cache/mailguard. */
+export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'mailguard');
+}
+
+/** True when `stats` belong to this user and nobody else can write there. */
+function ownedAndPrivate(stats: { uid: number; mode: number }, uid: number): boolean {
+  return stats.uid === uid && (stats.mode & 0o022) === 0;
+}
+
+/** The first line of an entry for a source of `sourceBytes` bytes and code of `dataBytes` bytes. */
+function headerLine(sourceBytes: number, dataBytes: number): string {
+  return `${FORMAT} ${process.version} ${process.versions.v8} ${process.arch} ${sourceBytes} ${dataBytes}\n`;
+}
+
+/** The cached code in `entry` when it was made from exactly `source` by this Node; else undefined. */
+export function cachedCodeFor(entry: Buffer, source: Buffer): Buffer | undefined {
+  const end = entry.indexOf(10, 0);
+  if (end < 0 || end >= MAX_HEADER_BYTES) return undefined;
+  const header = entry.toString('latin1', 0, end + 1);
+  const dataBytes = entry.length - (end + 1) - source.length;
+  if (dataBytes <= 0 || header !== headerLine(source.length, dataBytes)) return undefined;
+  const start = end + 1;
+  if (!entry.subarray(start, start + source.length).equals(source)) return undefined;
+  return entry.subarray(start + source.length);
+}
+
+/** The entry at `file` when it is a regular file of this user's that nobody else can write. */
+function readEntry(file: string, uid: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined; // No entry yet (or a symlink, refused by O_NOFOLLOW).
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || !ownedAndPrivate(stats, uid) || stats.size > MAX_ENTRY_BYTES) return undefined;
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes an entry atomically (a 0600 temporary file renamed over the entry) in a private directory. */
+function writeEntry(dir: string, file: string, uid: number, source: Buffer, data: Buffer): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stats = lstatSync(dir);
+  if (!stats.isDirectory() || !ownedAndPrivate(stats, uid)) return;
+  const temporary = `${file}.${process.pid}.tmp`;
+  // 'wx': created here (O_EXCL), so never a file or symlink someone left in its place.
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(fd, headerLine(source.length, data.length), null, 'latin1');
+    writeSync(fd, source);
+    writeSync(fd, data);
+  } catch (err) {
+    closeSync(fd);
+    unlinkSync(temporary);
+    throw err;
+  }
+  closeSync(fd);
+  try {
+    renameSync(temporary, file);
+  } catch (err) {
+    unlinkSync(temporary);
+    throw err;
+  }
+}
+
+/** Runs `make` with V8's checksums of code caches on: made and checked only while it runs. */
+function withChecksums<T>(make: () => T): T {
+  // Left on, it would also reject the code caches built into Node for its own modules (made
+  // without it), which then compile from source (~10M instructions for a few modules).
+  v8.setFlagsFromString('--verify-snapshot-checksum');
+  try {
+    return make();
+  } finally {
+    v8.setFlagsFromString('--no-verify-snapshot-checksum');
+  }
+}
+
+/** The cache entry of a compile: where it goes, and whether it must be (re)written at exit. */
+interface Compiled {
+  script: vm.Script;
+  /** Set when there was no usable entry: the code to write once the run has compiled what it runs. */
+  save?: { dir: string; file: string; uid: number; source: Buffer };
+}
+
+/**
+ * Compiles `file` (a CommonJS bundle) from its cache entry, or from source with an entry to write.
+ * Undefined when the cache is off or cannot be used here.
+ */
+function compileCached(file: string, env: NodeJS.ProcessEnv): Compiled | undefined {
+  // Node 22.1+ caches every module itself (bin/mailguard.js turns that on); Windows has no owner
+  // to check an entry against.
+  if (env.MAILGUARD_NO_COMPILE_CACHE === '1' || (Module as { enableCompileCache?: unknown }).enableCompileCache !== undefined || typeof process.getuid !== 'function') return undefined;
+  const uid = process.getuid();
+  // The bundle's content hash, written beside it by the build (tsup.config.ts): entries of
+  // different builds have different names, so installs of two versions do not overwrite each other's.
+  const key = readFileSync(`${file}.sha256`, 'latin1').slice(0, 16);
+  if (!/^[0-9a-f]{16}$/.test(key)) return undefined;
+  const dir = codeCacheDirectory(env);
+  // Not there yet (made at exit), or ours and private; else not used at all.
+  const dirStats = lstatSync(dir, { throwIfNoEntry: false });
+  if (dirStats && (!dirStats.isDirectory() || !ownedAndPrivate(dirStats, uid))) return undefined;
+  const entryFile = path.join(dir, `check-${key}-${process.version}-${process.arch}.v8`);
+  const source = readFileSync(file);
+  const entry = readEntry(entryFile, uid);
+  const cachedData = entry && cachedCodeFor(entry, source);
+  // An ASCII bundle (tsup.config.ts) as Latin-1: a copy into a one-byte string. Decoding 420 KB
+  // of UTF-8 costs ~4M instructions, and one non-ASCII character makes all of it two-byte.
+  const code = WRAP_HEAD + source.toString(isAscii?.(source) ? 'latin1' : 'utf8') + WRAP_TAIL;
+  const script = withChecksums(() => new vm.Script(code, { filename: file, cachedData }));
+  if (cachedData && !script.cachedDataRejected) return { script };
+  return { script, save: { dir, file: entryFile, uid, source } };
+}
+
+/**
+ * require(file) for a CommonJS bundle that holds no import() (a script compiled from a code cache
+ * cannot import() on Node 20), compiled through the code cache where it can be.
+ */
+export function requireWithCodeCache(file: string, env: NodeJS.ProcessEnv = process.env): unknown {
+  const require = createRequire(file);
+  let compiled: Compiled | undefined;
+  try {
+    compiled = compileCached(file, env);
+  } catch {
+    compiled = undefined; // An unreadable home or hash file: the cache is only an optimisation.
+  }
+  if (!compiled) return require(file);
+  const { script, save } = compiled;
+  if (save) {
+    // At exit, so the entry holds the functions this run compiled lazily as well (most of the
+    // check path), not only the bundle's top level.
+    process.once('exit', () => {
+      try {
+        writeEntry(save.dir, save.file, save.uid, save.source, withChecksums(() => script.createCachedData()));
+      } catch {
+        // A read-only or full disk: the next run compiles from source again.
+      }
+    });
+  }
+  const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
+  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+  wrapper(module.exports, require, module, file, path.dirname(file));
+  module.loaded = true;
+  return module.exports;
+}

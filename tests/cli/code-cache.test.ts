@@ -1,0 +1,134 @@
+// The check bundle's V8 code cache (src/cli/code-cache.ts): a cached start prints what an uncached
+// one prints, an entry is private and written once, and an entry that is damaged, made from other
+// source, or sits in a directory others can write is never run. The rest of `npm test` runs with
+// the cache off (vitest.config.ts); these tests turn it on with a cache directory of their own.
+import { isAscii } from 'node:buffer';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedCodeFor, codeCacheDirectory } from '../../src/cli/code-cache.js';
+import { FIXTURES, ROOT, runCli } from '../helpers/cli.js';
+
+const DRAFT = path.join(ROOT, 'examples/outbox/spring-offer-to-customers.eml');
+const ARGS = ['check', DRAFT, '--internal-domain', 'corp.example', '--format', 'json'];
+// Node 22.1+ caches modules itself and Windows has no file owner to check: no cache of ours there.
+const applies = (Module as { enableCompileCache?: unknown }).enableCompileCache === undefined && typeof process.getuid === 'function';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'mailguard-code-cache-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the CLI with the code cache on, its entries under `cacheHome/mailguard`. */
+const runCached = (args: string[], cacheHome: string) => runCli(args, { env: { MAILGUARD_NO_COMPILE_CACHE: undefined, XDG_CACHE_HOME: cacheHome } });
+const entriesIn = (cacheHome: string) => readdirSync(path.join(cacheHome, 'mailguard'));
+
+describe.runIf(applies)('the code cache of dist/check.cjs', () => {
+  it('is made on the first run (0700 directory, 0600 file), used on the next, and both print what an uncached run prints', async () => {
+    const home = path.join(tmp, 'first');
+    const plain = await runCli(ARGS);
+    const first = await runCached(ARGS, home);
+    const [entry, ...others] = entriesIn(home);
+    expect(others).toEqual([]);
+    expect(entry).toMatch(new RegExp(`^check-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+    expect(statSync(path.join(home, 'mailguard')).mode & 0o777).toBe(0o700);
+    const file = path.join(home, 'mailguard', entry!);
+    const made = statSync(file);
+    expect(made.mode & 0o777).toBe(0o600);
+    const second = await runCached(ARGS, home);
+    for (const run of [first, second]) expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+    // Read, not written again: the same file (a rewrite renames a new one over it).
+    expect(statSync(file).ino).toBe(made.ino);
+  });
+
+  it.each([
+    ['a damaged entry', (entry: Buffer) => entry.fill(0x5a, entry.length - 20_000, entry.length - 19_000)],
+    ['an entry of other source of the same length', (entry: Buffer) => entry.fill(0x20, 200, 210)],
+    ['an entry for another Node', (entry: Buffer) => entry.write('v1', entry.indexOf(' v') + 1, 'latin1')],
+  ])('%s is not run, and is made again', async (_name, spoil) => {
+    const home = path.join(tmp, `spoiled-${_name.replace(/\W+/g, '-')}`);
+    const plain = await runCli(ARGS);
+    await runCached(ARGS, home);
+    const file = path.join(home, 'mailguard', entriesIn(home)[0]!);
+    const good = readFileSync(file);
+    const spoiled = Buffer.from(good);
+    spoil(spoiled);
+    expect(spoiled.equals(good)).toBe(false);
+    writeFileSync(file, spoiled);
+    const run = await runCached(ARGS, home);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+    expect(readFileSync(file).equals(spoiled)).toBe(false);
+  });
+
+  it('a cache directory others can write is neither read nor written', async () => {
+    const home = path.join(tmp, 'shared');
+    mkdirSync(path.join(home, 'mailguard'), { recursive: true });
+    chmodSync(path.join(home, 'mailguard'), 0o777);
+    const plain = await runCli(ARGS);
+    const run = await runCached(ARGS, home);
+    expect(run.stdout).toBe(plain.stdout);
+    expect(entriesIn(home)).toEqual([]);
+  });
+
+  it('a cache home that cannot be a directory changes nothing but the cache', async () => {
+    const home = path.join(tmp, 'a-file');
+    writeFileSync(home, '');
+    const plain = await runCli(ARGS);
+    const run = await runCached(ARGS, home);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+  });
+
+  // Code from a cache cannot import() on Node 20: the formats loaded on use, a folder (tinyglobby)
+  // and arguments only the full CLI takes must all work from a cached start.
+  it.each([
+    ['SARIF', ['--format', 'sarif']],
+    ['GitHub', ['--format', 'github']],
+    ['a pattern (tinyglobby)', ['--format', 'json', path.join(FIXTURES, 'audit-2026-0*.eml')]],
+    ['a campaign (nodemailer composer)', ['--format', 'json', path.join(FIXTURES, 'campaign-exposed.json')]],
+    ['the full CLI', ['--format', 'json', '--no-such-flag']],
+  ])('from the cache: %s', async (_name, extra) => {
+    const home = path.join(tmp, 'formats');
+    const args = ['check', DRAFT, '--internal-domain', 'corp.example', ...extra];
+    const plain = await runCli(args);
+    for (let i = 0; i < 2; i++) {
+      const run = await runCached(args, home);
+      expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+    }
+  });
+
+  it('MAILGUARD_NO_COMPILE_CACHE=1 turns it off', async () => {
+    const home = path.join(tmp, 'off');
+    await runCli(ARGS, { env: { MAILGUARD_NO_COMPILE_CACHE: '1', XDG_CACHE_HOME: home } });
+    expect(() => entriesIn(home)).toThrow();
+  });
+});
+
+describe('code cache entries', () => {
+  const source = Buffer.from('exports.x = 1;\n');
+  const entryOf = (src: Buffer, data: Buffer, version = process.version) =>
+    Buffer.concat([Buffer.from(`mailguard-code-cache 1 ${version} ${process.versions.v8} ${process.arch} ${src.length} ${data.length}\n`, 'latin1'), src, data]);
+
+  it.each([
+    ['the entry of this source', entryOf(source, Buffer.from('code')), 'code'],
+    ['another source of the same length', entryOf(Buffer.from('exports.y = 1;\n'), Buffer.from('code')), undefined],
+    ['another Node', entryOf(source, Buffer.from('code'), 'v1.0.0'), undefined],
+    ['a cut entry', entryOf(source, Buffer.from('code')).subarray(0, -1), undefined],
+    ['no code', entryOf(source, Buffer.alloc(0)), undefined],
+    ['no header', Buffer.concat([source, Buffer.from('code')]), undefined],
+  ])('%s', (_name, entry, expected) => {
+    expect(cachedCodeFor(entry, source)?.toString()).toBe(expected);
+  });
+
+  it('live in $XDG_CACHE_HOME/mailguard, else ~/.cache/mailguard (a relative XDG_CACHE_HOME is ignored)', () => {
+    expect(codeCacheDirectory({ XDG_CACHE_HOME: '/x/cache' })).toBe(path.join('/x/cache', 'mailguard'));
+    expect(codeCacheDirectory({ XDG_CACHE_HOME: 'cache' })).toBe(path.join(os.homedir(), '.cache', 'mailguard'));
+    expect(codeCacheDirectory({})).toBe(path.join(os.homedir(), '.cache', 'mailguard'));
+  });
+
+  it('the check bundle is ASCII, so the loader reads it as Latin-1 (src/body/quoted.ts escapes its letters)', () => {
+    expect(isAscii(readFileSync(path.join(ROOT, 'dist/check.cjs')))).toBe(true);
+  });
+});
