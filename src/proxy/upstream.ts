@@ -8,9 +8,10 @@
 // transaction; a partial 250 would silently drop the refused recipients, and a 4xx after a
 // partial delivery would deliver twice on retry.
 
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { MailguardError } from '../errors.js';
 import type { Envelope } from '../message/envelope.js';
+import { corkForTurn } from './coalesce-writes.js';
 import {
   UPSTREAM_CONNECT_TIMEOUT_MS,
   UPSTREAM_DATA_DONE_TIMEOUT_MS,
@@ -315,6 +316,10 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
           const dataStream = (conn as unknown as { _currentDataStream?: NodeJS.ReadableStream | false })._currentDataStream;
           if (dataStream) dataStream.once('end', onDotSent);
           else onDotSent();
+          // The message and nodemailer's final dot in one segment (coalesce-writes.ts); the
+          // socket is nodemailer's, read like _envelope above, and left alone if it is not there.
+          const socket = (conn as unknown as { _socket?: Writable })._socket;
+          if (socket && typeof socket.cork === 'function' && bytes.byteLength <= UPSTREAM_WRITE_CHUNK_BYTES) corkForTurn(socket);
           offset = 0;
           pushNext(this);
         },
