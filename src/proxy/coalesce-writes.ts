@@ -13,11 +13,23 @@ export function corkForTick(socket: Writable): void {
   process.nextTick(uncork, socket);
 }
 
-/** Holds what is written to `socket` until the event loop's next turn (the pipes a message
- * goes through hand it on in later ticks), then writes it at once. */
-export function corkForTurn(socket: Writable): void {
+/**
+ * Holds what is written to `socket` until the returned release is called (the batch is complete),
+ * at the latest until the event loop's next turn: a batch that cannot complete while corked (a
+ * pipe waiting for 'drain') is never stuck. Released in time, the fallback is cleared and costs
+ * no extra turn of the loop.
+ */
+export function corkUntilReleased(socket: Writable): () => void {
   socket.cork();
-  setImmediate(uncork, socket);
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    clearImmediate(fallback);
+    uncork(socket);
+  };
+  const fallback = setImmediate(release);
+  return release;
 }
 
 function uncork(socket: Writable): void {

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { coalesceRepliesPerChunk, corkForTick, corkForTurn } from '../../src/proxy/coalesce-writes.js';
+import { coalesceRepliesPerChunk, corkForTick, corkUntilReleased } from '../../src/proxy/coalesce-writes.js';
 import { startProxy, type ProxyServer } from '../../src/proxy/index.js';
 import { POLICY } from './harness.js';
 
@@ -26,7 +26,7 @@ function recorder(): { stream: Writable; batches: string[][] } {
 const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe('corkForTick and corkForTurn', () => {
+describe('corkForTick and corkUntilReleased', () => {
   it('writes made in one tick go out as one batch after it; nothing is held longer', async () => {
     const { stream, batches } = recorder();
     corkForTick(stream);
@@ -40,16 +40,28 @@ describe('corkForTick and corkForTurn', () => {
     expect(batches).toHaveLength(2);
   });
 
-  it('corkForTurn holds across the ticks a pipe hands data on in, until the next turn of the loop', async () => {
+  it('corkUntilReleased holds across the ticks a pipe hands data on in, until released', async () => {
     const { stream, batches } = recorder();
-    corkForTurn(stream);
+    const release = corkUntilReleased(stream);
     stream.write('message\r\n');
     await nextTick();
     await nextTick();
     stream.write('.\r\n');
     expect(batches).toEqual([]);
-    await nextTurn();
+    release();
     expect(batches).toEqual([['message\r\n', '.\r\n']]);
+    release();
+    expect(batches).toHaveLength(1);
+  });
+
+  it('corkUntilReleased lets go by itself at the next turn of the loop (a batch that never completes is not stuck)', async () => {
+    const { stream, batches } = recorder();
+    corkUntilReleased(stream);
+    stream.write('message\r\n');
+    await nextTick();
+    expect(batches).toEqual([]);
+    await nextTurn();
+    expect(batches).toEqual([['message\r\n']]);
   });
 
   it('end() inside the tick flushes what was held (a 421 followed by close)', async () => {
