@@ -51,7 +51,10 @@ export function decideMessage(guard: DataGuard, envelope: Envelope, options: Dec
   if (headerBytes > options.maxHeaderBytes) return { kind: 'reject', reply: REPLIES.headerTooBig(options.maxHeaderBytes), verdict: 'invalid', findings: [], action: 'rejected' };
 
   // Who sends: the AUTH user, then MAIL FROM, then the From of the bytes that will be relayed.
-  const profile = resolveProfile(options.profiles, messageIdentity(bytes, { authUser: options.authUser, envelopeFrom: envelope.mailFrom }));
+  // Without named profiles everyone gets the default one: the From field is not read then (it
+  // is a parse of the header of its own, ~15 us of every message in bench scenario 6).
+  const identity = options.profiles.list.length > 0 ? messageIdentity(bytes, { authUser: options.authUser, envelopeFrom: envelope.mailFrom }) : {};
+  const profile = resolveProfile(options.profiles, identity);
   const d = decideDelivery(bytes, profile.policy, { onViolation: profile.onViolation as ViolationAction, envelope, source: 'smtp' });
   const { verdict, findings } = d.result;
   switch (d.action) {

@@ -4,7 +4,7 @@
 // answers the client only with what the upstream said. It fails closed: no 250 unless the
 // upstream took the message, and no 4xx while the upstream may still take it.
 
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { SMTPServer as SMTPServerType, SMTPServerOptions } from 'smtp-server';
 import { MailguardError } from '../errors.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
@@ -14,6 +14,7 @@ import { maskAddress } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
 import { assertOnViolation } from '../decide/index.js';
 import { PROXY_MODES, type ViolationAction } from './decide.js';
+import { coalesceRepliesPerChunk } from './coalesce-writes.js';
 import { createDeliveredCopies } from './delivered-copies.js';
 import {
   PROXY_IDLE_BEFORE_MAIL_MS,
@@ -228,6 +229,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   };
 
   let smtp!: SMTPServerType;
+  const accepted = new Map<number, Socket[]>();
+  /** The socket of a session; undefined unless exactly one open socket matches. */
+  const acceptedSocket = (remoteAddress: string, remotePort: number | undefined): Socket | undefined => {
+    const list = remotePort === undefined ? undefined : accepted.get(remotePort);
+    if (!list) return undefined;
+    if (list.length === 1) return list[0];
+    // Same port from different hosts: smtp-server may have normalized the address (IPv6).
+    const same = list.filter((x) => x.remoteAddress === remoteAddress);
+    return same.length === 1 ? same[0] : undefined;
+  };
   const connections = (): ConnectionHandle[] => [...((smtp as unknown as { connections: Set<ConnectionHandle> }).connections ?? [])];
   const connectionOf = (id: string) => connections().find((c) => c.id === id);
   const closeWith = (id: string, r: SmtpReply) => {
@@ -315,6 +326,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       }
       const s = new ProxySession(session.id, session.remoteAddress, Date.now());
       sessions.set(s.id, s);
+      // One write per pipelined batch of replies instead of one per reply (coalesce-writes.ts).
+      // Not with STARTTLS: its 220 must be on the wire before the socket is handed to TLS.
+      if (!options.tls) {
+        const socket = acceptedSocket(session.remoteAddress, session.remotePort);
+        if (socket) coalesceRepliesPerChunk(socket);
+      }
       becomeIdle(s);
       s.sessionTimer = setTimeout(() => {
         if (s.busy || s.receiving) s.closeAfterReply = REPLIES.sessionTooLong();
@@ -380,6 +397,21 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   if (options.name) serverOptions.name = options.name;
 
   smtp = new SMTPServer(serverOptions);
+  // The sockets accepted and still open, by remote port, for onConnect to find its session's:
+  // smtp-server hands the application the session, the listener (net.Server 'connection') the
+  // socket.
+  smtp.server.on('connection', (socket: Socket) => {
+    const port = socket.remotePort;
+    if (port === undefined) return;
+    const list = accepted.get(port);
+    if (list) list.push(socket);
+    else accepted.set(port, [socket]);
+    socket.once('close', () => {
+      const left = (accepted.get(port) ?? []).filter((x) => x !== socket);
+      if (left.length > 0) accepted.set(port, left);
+      else accepted.delete(port);
+    });
+  });
   // Before listening, an error (EADDRINUSE) is the one "cannot listen" error below, not also a warning.
   let listening = false;
   smtp.on('error', (err: Error) => {

@@ -8,9 +8,10 @@
 // transaction; a partial 250 would silently drop the refused recipients, and a 4xx after a
 // partial delivery would deliver twice on retry.
 
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { MailguardError } from '../errors.js';
 import type { Envelope } from '../message/envelope.js';
+import { corkUntilReleased } from './coalesce-writes.js';
 import {
   UPSTREAM_CONNECT_TIMEOUT_MS,
   UPSTREAM_DATA_DONE_TIMEOUT_MS,
@@ -260,10 +261,13 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
       let dataStarted = false;
       /** The final dot has been handed to the upstream connection. */
       let dotSent = false;
+      /** Sends what the message's socket holds (see read()). */
+      let releaseCork: (() => void) | undefined;
       const finish = (result: UpstreamOutcome, reusable: boolean) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        releaseCork?.();
         p.onFailure = undefined;
         // After the dot, a lost connection or a silence is not "nothing happened": the upstream
         // may have queued the message.
@@ -274,6 +278,7 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
       };
       let timer = setTimeout(() => finish({ kind: 'unreachable', reason: `ETIMEDOUT: no reply within ${timeoutMs} ms`, timedOut: true }, false), timeoutMs);
       const onDotSent = () => {
+        releaseCork?.();
         if (settled || dotSent) return;
         dotSent = true;
         // From here the upstream decides: wait for its answer (longer than any shutdown grace)
@@ -313,8 +318,14 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
           dataStarted = true;
           // nodemailer's dot-stuffing stream ends once it has written the final dot.
           const dataStream = (conn as unknown as { _currentDataStream?: NodeJS.ReadableStream | false })._currentDataStream;
-          if (dataStream) dataStream.once('end', onDotSent);
-          else onDotSent();
+          if (dataStream) {
+            // The message and the final dot in one segment (coalesce-writes.ts), released when
+            // the dot is written. The socket is nodemailer's, read like _envelope above and left
+            // alone if it is not there; a message in one view only.
+            const socket = (conn as unknown as { _socket?: Writable })._socket;
+            if (socket && typeof socket.cork === 'function' && bytes.byteLength <= UPSTREAM_WRITE_CHUNK_BYTES) releaseCork = corkUntilReleased(socket);
+            dataStream.once('end', onDotSent);
+          } else onDotSent();
           offset = 0;
           pushNext(this);
         },
