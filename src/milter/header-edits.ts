@@ -42,10 +42,10 @@ export function headerBytes(fields: readonly MilterField[], leadingSpace: boolea
 }
 
 /** The header fields of message bytes, as field texts (latin1, line ends as in the bytes). */
-function splitFields(bytes: Uint8Array): { texts: string[]; headerEnd: number; bodyStart: number } {
+function fieldTexts(bytes: Uint8Array): string[] {
   const header = readHeaderBlock(bytes);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { texts: header.fields.map((f) => buf.toString('latin1', f.start, f.end)), headerEnd: header.headerEnd, bodyStart: header.bodyStart };
+  return header.fields.map((f) => buf.toString('latin1', f.start, f.end));
 }
 
 /** A field text back into the MTA's name/value form. */
@@ -111,7 +111,7 @@ function diff(a: readonly string[], b: readonly string[], maxD: number): Op[] | 
  */
 export function planHeaderEdits(original: readonly MilterField[], target: Uint8Array, leadingSpace: boolean): HeaderEdit[] | undefined {
   const a = original.map((f) => fieldText(f, leadingSpace));
-  const b = splitFields(target).texts;
+  const b = fieldTexts(target);
   const ops = diff(a, b, MAX_EDIT_DISTANCE);
   if (!ops) return undefined;
   // Hunks: a run of deletions and insertions between kept fields.
