@@ -15,7 +15,7 @@
 // Only node: built-ins here: this file is compiled on every start, before the bundle.
 
 import { isAscii } from 'node:buffer';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,18 @@ import vm from 'node:vm';
 const FORMAT = 'mailguard-code-cache 1';
 /** An entry is the bundle plus its code (~1 MB); anything much larger is not one of ours. */
 const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+/**
+ * Entries kept in the directory (~1 MB each). Each build and each Node version makes its own, so
+ * upgrades would leave old ones behind for ever; the least recently written beyond this many are
+ * removed when a new one is written. Four leave room for a global and a project install under two
+ * Node versions used side by side without one evicting the other at every run.
+ */
+export const MAX_ENTRIES = 4;
+/** A temporary file older than this was left by a run that died while writing (a live write takes milliseconds). */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+/** The names this cache writes: entries and their temporary files. Nothing else in the directory is touched. */
+const ENTRY_NAME = /^check-[0-9a-f]{16}-v[\w.-]+-[a-z0-9]+\.v8$/;
+const TEMPORARY_NAME = /^check-[0-9a-f]{16}-v[\w.-]+-[a-z0-9]+\.v8\.\d+\.tmp$/;
 /** The header line is short (format, versions, two lengths); a longer one is not ours. */
 const MAX_HEADER_BYTES = 256;
 // Node's own CommonJS wrapper (Module.wrap): the bundle sees the same five bindings.
@@ -100,6 +112,35 @@ function writeEntry(dir: string, file: string, uid: number, source: Buffer, data
   } catch (err) {
     unlinkSync(temporary);
     throw err;
+  }
+  pruneEntries(dir, uid, Date.now());
+}
+
+/**
+ * Removes all but the MAX_ENTRIES most recently written entries, and temporary files left by runs
+ * that died while writing. Only regular files of this user's with this cache's names; a file that
+ * vanishes meanwhile (another run pruning) is skipped.
+ */
+export function pruneEntries(dir: string, uid: number, now: number): void {
+  const entries: Array<{ file: string; written: number }> = [];
+  for (const name of readdirSync(dir)) {
+    const entry = ENTRY_NAME.test(name);
+    if (!entry && !TEMPORARY_NAME.test(name)) continue;
+    const file = path.join(dir, name);
+    const stats = lstatSync(file, { throwIfNoEntry: false });
+    if (!stats?.isFile() || stats.uid !== uid) continue;
+    if (entry) entries.push({ file, written: stats.mtimeMs });
+    else if (now - stats.mtimeMs > STALE_TEMPORARY_MS) unlinkQuietly(file);
+  }
+  entries.sort((a, b) => b.written - a.written);
+  for (const { file } of entries.slice(MAX_ENTRIES)) unlinkQuietly(file);
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Gone already (another run pruned it): nothing to do.
   }
 }
 

@@ -3,12 +3,12 @@
 // source, or sits in a directory others can write is never run. The rest of `npm test` runs with
 // the cache off (vitest.config.ts); these tests turn it on with a cache directory of their own.
 import { isAscii } from 'node:buffer';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedCodeFor, codeCacheDirectory } from '../../src/cli/code-cache.js';
+import { cachedCodeFor, codeCacheDirectory, MAX_ENTRIES, pruneEntries } from '../../src/cli/code-cache.js';
 import { FIXTURES, ROOT, runCli } from '../helpers/cli.js';
 
 const DRAFT = path.join(ROOT, 'examples/outbox/spring-offer-to-customers.eml');
@@ -99,6 +99,23 @@ describe.runIf(applies)('the code cache of dist/check.cjs', () => {
     }
   });
 
+  it(`keeps the ${MAX_ENTRIES} most recently written entries: older builds' are removed when a new one is made`, async () => {
+    const home = path.join(tmp, 'upgrades');
+    const dir = path.join(home, 'mailguard');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const old = Array.from({ length: MAX_ENTRIES + 1 }, (_, i) => `check-${i.toString(16).padStart(16, '0')}-${process.version}-${process.arch}.v8`);
+    old.forEach((name, i) => {
+      writeFileSync(path.join(dir, name), 'an old build', { mode: 0o600 });
+      utimesSync(path.join(dir, name), 1_000_000 + i, 1_000_000 + i);
+    });
+    await runCached(ARGS, home);
+    const left = entriesIn(home).sort();
+    expect(left).toHaveLength(MAX_ENTRIES);
+    // The new entry and the most recent old ones.
+    expect(left.filter((name) => !old.includes(name))).toHaveLength(1);
+    expect(left.filter((name) => old.includes(name))).toEqual(old.slice(-(MAX_ENTRIES - 1)).sort());
+  });
+
   it('MAILGUARD_NO_COMPILE_CACHE=1 turns it off', async () => {
     const home = path.join(tmp, 'off');
     await runCli(ARGS, { env: { MAILGUARD_NO_COMPILE_CACHE: '1', XDG_CACHE_HOME: home } });
@@ -120,6 +137,27 @@ describe('code cache entries', () => {
     ['no header', Buffer.concat([source, Buffer.from('code')]), undefined],
   ])('%s', (_name, entry, expected) => {
     expect(cachedCodeFor(entry, source)?.toString()).toBe(expected);
+  });
+
+  it('pruning removes only this cache\'s files: old entries beyond the newest, and temporary files a dead run left', () => {
+    const dir = mkdtempSync(path.join(tmp, 'prune-'));
+    const now = Date.now();
+    const entry = (i: number, version = 'v20.20.2') => `check-${i.toString(16).padStart(16, 'a')}-${version}-x64.v8`;
+    const files: Array<[name: string, ageMs: number]> = [
+      ...Array.from({ length: MAX_ENTRIES + 2 }, (_, i): [string, number] => [entry(i, i % 2 ? 'v21.7.3' : 'v20.20.2'), (i + 1) * 60_000]),
+      [`${entry(20)}.4242.tmp`, 2 * 60 * 60 * 1000],
+      [`${entry(21)}.4243.tmp`, 1000],
+      ['notes.txt', 365 * 24 * 60 * 60 * 1000],
+      ['check-old.v8', 365 * 24 * 60 * 60 * 1000],
+    ];
+    for (const [name, age] of files) {
+      writeFileSync(path.join(dir, name), 'x');
+      utimesSync(path.join(dir, name), (now - age) / 1000, (now - age) / 1000);
+    }
+    mkdirSync(path.join(dir, entry(30)));
+    pruneEntries(dir, process.getuid?.() ?? 0, now);
+    const expected = [...Array.from({ length: MAX_ENTRIES }, (_, i) => files[i]![0]), `${entry(21)}.4243.tmp`, 'notes.txt', 'check-old.v8', entry(30)];
+    expect(readdirSync(dir).sort()).toEqual(expected.sort());
   });
 
   it('live in $XDG_CACHE_HOME/mailguard, else ~/.cache/mailguard (a relative XDG_CACHE_HOME is ignored)', () => {
