@@ -191,8 +191,10 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
   const relay = (options.output ?? 'relay') === 'relay';
   const mode = options.onViolation;
 
-  const base = { verdict, result, warnedOnly: false, transactionCount: 0, envelopes: [] as Envelope[], transactions: () => NONE };
-  const stop = (action: 'block' | 'hold' | 'refuse', reason: DeliveryReason, blocking: Finding[] = errors): DeliveryDecision => ({ ...base, action, reason, blocking });
+  // Decisions are object literals of one shape each, not spreads of a shared base: a spread builds
+  // its object property by property (a map transition each), which showed in the milter's and the
+  // proxy's CPU per message (bench scenario 9). The key order is the one the spreads gave.
+  const stop = (action: 'block' | 'hold' | 'refuse', reason: DeliveryReason, blocking: Finding[] = errors): DeliveryDecision => ({ verdict, result, warnedOnly: false, transactionCount: 0, envelopes: [], transactions: () => NONE, action, reason, blocking });
 
   if (verdict === 'error') return stop('refuse', { code: 'unreadable' });
 
@@ -230,7 +232,7 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
       envelope = { mailFrom: '', rcptTo: result.recipients.visible.map((r) => r.address) };
     }
     const out = relay ? stripBcc(bytes, block) : bytes;
-    return { ...base, action: 'send', blocking: warnedOnly ? errors : [], warnedOnly, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }] };
+    return { verdict, result, warnedOnly, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }], action: 'send', blocking: warnedOnly ? errors : [] };
   };
 
   if (inAttachment) return { ...asWritten(), reason: { code: 'list-in-attachment', finding: inAttachment } };
@@ -271,7 +273,7 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
     // its Bcc field for the mail client; the re-check reads it as the relay would send it.)
     const after = outputBlocks(stripBcc(rewritten.bytes), policy, relay ? envelope : undefined);
     if (after) return notCured({ code: 'still-exposed' }, after);
-    return { ...base, action: 'rewrite', blocking: [], rewrite: rewritten.plan, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }] };
+    return { verdict, result, warnedOnly: false, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }], action: 'rewrite', blocking: [], rewrite: rewritten.plan };
   }
 
   // split
@@ -336,7 +338,7 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
       yield { bytes: relay ? stripBcc(copy) : copy, envelope: envelopes[i]! };
     }
   }
-  return { ...base, action: 'split', blocking: [], rewrite: split.plan, transactionCount: planned.length, envelopes, transactions };
+  return { verdict, result, warnedOnly: false, transactionCount: planned.length, envelopes, transactions, action: 'split', blocking: [], rewrite: split.plan };
 }
 
 /** What an adapter can carry out; a mode outside it is refused at start-up, not at send time. */

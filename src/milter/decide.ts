@@ -79,8 +79,11 @@ export class MilterCapabilityError extends Error {}
 export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array, envelope: Envelope, o: AnswerOptions): MilterAnswer {
   const profile = milterProfile(bytes, o.profiles, envelope, o.authUser);
   const d = decideForMilter(bytes, profile.policy, profile.onViolation as MilterViolationAction, envelope);
-  const base = { verdict: d.result.verdict, findings: d.result.findings.map((f) => f.code), profile: profile.name };
-  const reject = (r: SmtpReply, action: 'blocked' | 'rejected'): MilterAnswer => ({ ...base, replies: [replyCode(r)], action, reply: `${r.code} ${r.text}`, edits: 0 });
+  const verdict = d.result.verdict;
+  const findings = d.result.findings.map((f) => f.code);
+  // One object literal (not a spread of a shared base): one shape, built at once.
+  const answer = (replies: MilterReply[], action: MilterAnswer['action'], reply: string, edits: number): MilterAnswer => ({ verdict, findings, profile: profile.name, replies, action, reply, edits });
+  const reject = (r: SmtpReply, action: 'blocked' | 'rejected'): MilterAnswer => answer([replyCode(r)], action, `${r.code} ${r.text}`, 0);
 
   switch (d.action) {
     case 'block':
@@ -89,7 +92,7 @@ export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array,
     case 'hold': {
       if (!o.canQuarantine) throw new MilterCapabilityError('the MTA did not allow SMFIR_QUARANTINE');
       const reason = holdReason(d.blocking);
-      return { ...base, replies: [{ kind: 'quarantine', reason }, { kind: 'accept' }], action: 'held', reply: `hold: ${reason}`, edits: 0 };
+      return answer([{ kind: 'quarantine', reason }, { kind: 'accept' }], 'held', `hold: ${reason}`, 0);
     }
     case 'split':
       throw new Error('a split decision reached the milter (split is refused at start-up)');
@@ -102,7 +105,7 @@ export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array,
   if (transactions.length !== 1) throw new Error(`the decision has ${transactions.length} transactions; a milter carries out one`);
   const final = transactions[0]!.bytes;
   const sent = d.warnedOnly ? 'sent-despite' : 'accepted';
-  if (sameHeader(fields, final, o.leadingSpace, o.header)) return { ...base, replies: [{ kind: 'accept' }], action: sent, reply: 'accept', edits: 0 };
+  if (sameHeader(fields, final, o.leadingSpace, o.header)) return answer([{ kind: 'accept' }], sent, 'accept', 0);
   const edits = planHeaderEdits(fields, final, o.leadingSpace);
   if (!edits) return reject(REPLIES.cannotRewrite('the header edits could not be worked out'), 'blocked');
   if (!o.canEditHeader) throw new MilterCapabilityError('the MTA did not allow header changes (SMFIF_CHGHDRS, SMFIF_ADDHDRS)');
@@ -115,7 +118,7 @@ export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array,
   // edits were just shown to reproduce them.
   const action = d.action === 'rewrite' ? 'rewritten-bcc' : sent;
   const what = d.rewrite ? `${d.rewrite.moved.length} moved to Bcc` : 'Bcc removed';
-  return { ...base, replies: [...edits, { kind: 'accept' }], action, reply: `accept with ${edits.length} header edit${edits.length === 1 ? '' : 's'} (${what})`, edits: edits.length };
+  return answer([...edits, { kind: 'accept' }], action, `accept with ${edits.length} header edit${edits.length === 1 ? '' : 's'} (${what})`, edits.length);
 }
 
 function editPacketBytes(e: HeaderEdit): number {

@@ -121,9 +121,29 @@ export async function startMilter(options: MilterServerOptions): Promise<MilterS
   let counter = 0;
   let stopping = false;
 
+  // One object literal in the order the log has always had (keys left undefined are left out of
+  // the JSON line, as the spreads that built it left them out): no rest/spread copies per message.
   const logMessage = (c: Conn, m: MessageOutcome) => {
-    const { from, to, ...rest } = m;
-    log({ event: 'message', time: now(), connection: c.id, client: c.session.client, ...rest, from: mask(from), to: to.slice(0, MILTER_MAX_LOGGED_RECIPIENTS).map(mask), ...workerField });
+    log({
+      event: 'message',
+      time: now(),
+      connection: c.id,
+      client: c.session.client,
+      recipients: m.recipients,
+      size: m.size,
+      durationMs: m.durationMs,
+      queueId: m.queueId,
+      verdict: m.verdict,
+      findings: m.findings,
+      profile: m.profile,
+      action: m.action,
+      reply: m.reply,
+      edits: m.edits,
+      error: m.error,
+      from: mask(m.from),
+      to: m.to.length <= MILTER_MAX_LOGGED_RECIPIENTS ? m.to.map(mask) : m.to.slice(0, MILTER_MAX_LOGGED_RECIPIENTS).map(mask),
+      worker: options.worker,
+    });
   };
 
   const encodeReplies = (replies: Parameters<typeof encodeReply>[0][]): Buffer | undefined =>
