@@ -322,7 +322,50 @@ const FOREIGN_BREAKS: ReadonlyArray<{ needle: Buffer; detail: string }> = [
  * field), and a FOREIGN_BREAKS character just before a real line end starts no new line either:
  * neither changes which fields anyone reads, so neither is reported.
  */
-function findForeignLineBreak(buf: Buffer, start: number, end: number, crOnly: boolean): { offset: number; detail: string } | undefined {
+export function findForeignLineBreak(buf: Buffer, start: number, end: number, crOnly: boolean): { offset: number; detail: string } | undefined {
+  return end - start <= SCAN_BYTES_AT_MOST ? scanForeignLineBreak(buf, start, end, crOnly) : searchForeignLineBreak(buf, start, end, crOnly);
+}
+
+/**
+ * Up to this many header bytes, findForeignLineBreak reads each byte once in a loop; beyond, it
+ * searches with Buffer indexOf (memchr). A search costs a call per candidate and per needle: for a
+ * common header (a few hundred bytes, a CR per line) that was 18 calls and a twelfth of the milter's
+ * own time per message (bench scenario 9); for megabytes of header the memchr searches win.
+ */
+const SCAN_BYTES_AT_MOST = 16 * 1024;
+
+/** findForeignLineBreak in one pass over the bytes: the same answer as the search (a test holds them equal). */
+export function scanForeignLineBreak(buf: Buffer, start: number, end: number, crOnly: boolean): { offset: number; detail: string } | undefined {
+  const bare = crOnly ? LF : CR;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    // Everything at or above 0x1f but the first bytes of U+0085 and U+2028/9 in UTF-8 is plain.
+    if (c > 0x1e && c !== 0xc2 && c !== 0xe2) continue;
+    if (c === bare) {
+      const next = i + 1 < end ? buf[i + 1] : undefined;
+      if ((!crOnly && next === LF) || next === SP || next === HT) continue;
+      return { offset: i, detail: crOnly ? 'LF' : 'CR' };
+    }
+    let length = 1;
+    let detail: string;
+    if (c === 0x0b) detail = 'VT';
+    else if (c === 0x0c) detail = 'FF';
+    else if (c === 0x1c) detail = 'FS';
+    else if (c === 0x1d) detail = 'GS';
+    else if (c === 0x1e) detail = 'RS';
+    else if (c === 0xc2 && i + 1 < end && buf[i + 1] === 0x85) (length = 2), (detail = 'U+0085');
+    else if (c === 0xe2 && i + 2 < end && buf[i + 1] === 0x80 && (buf[i + 2] === 0xa8 || buf[i + 2] === 0xa9)) (length = 3), (detail = buf[i + 2] === 0xa8 ? 'U+2028' : 'U+2029');
+    else continue;
+    const after = i + length;
+    const next = buf[after];
+    if (after >= end || next === SP || next === HT || next === LF || next === CR) continue;
+    return { offset: i, detail };
+  }
+  return undefined;
+}
+
+/** findForeignLineBreak by memchr searches, for large header blocks. */
+export function searchForeignLineBreak(buf: Buffer, start: number, end: number, crOnly: boolean): { offset: number; detail: string } | undefined {
   // Searched within the header block only: the body may be large and is not read.
   const region = buf.subarray(start, end);
   let best: { offset: number; detail: string } | undefined;
