@@ -191,8 +191,10 @@ export function decodeCommand(code: number, data: Uint8Array): MilterCommand {
  * of the decoder's cost (bench scenario 9), so each packet with strings is read as latin1 text
  * once and split there.
  */
-function decodePacket(code: number, buf: Buffer, start: number, end: number): MilterCommand {
+function decodePacket(code: number, buf: Buffer, start: number, end: number, whole?: string): MilterCommand {
   const length = end - start;
+  // The packet's bytes as latin1 text: a slice of the read's text when the decoder made one.
+  const text = (from: number) => (whole === undefined ? buf.toString('latin1', from, end) : whole.slice(from, end));
   switch (code) {
     case SMFIC.OPTNEG:
       if (length < 12) throw new MilterProtocolError(`OPTNEG with ${length} data bytes (12 expected)`, 'malformed');
@@ -205,44 +207,44 @@ function decodePacket(code: number, buf: Buffer, start: number, end: number): Mi
         if (!empty) NO_MACROS.set(stage, (empty = Object.freeze({ kind: 'macro', command: String.fromCharCode(stage), macros: Object.freeze([]) as unknown as Array<[string, string]> })));
         return empty;
       }
-      const list = cStrings(buf.toString('latin1', start + 1, end), 'MACRO');
+      const list = cStrings(text(start + 1), 'MACRO');
       const macros: Array<[string, string]> = [];
       for (let i = 0; i + 1 < list.length; i += 2) macros.push([list[i]!, list[i + 1]!]);
       return { kind: 'macro', command: String.fromCharCode(stage), macros };
     }
     case SMFIC.CONNECT: {
-      const text = buf.toString('latin1', start, end);
-      const nul = text.indexOf('\0');
+      const data = text(start);
+      const nul = data.indexOf('\0');
       if (nul === -1 || nul + 1 >= length) throw new MilterProtocolError('CONNECT without a family', 'malformed');
-      const hostname = text.slice(0, nul);
-      const fam = text.charCodeAt(nul + 1);
+      const hostname = data.slice(0, nul);
+      const fam = data.charCodeAt(nul + 1);
       if (fam === 0x55) return { kind: 'connect', hostname, family: 'unknown', port: 0, address: '' };
       const family = fam === 0x4c ? 'unix' : fam === 0x34 ? 'inet' : fam === 0x36 ? 'inet6' : undefined;
       if (!family) throw new MilterProtocolError(`CONNECT with unknown family ${commandName(fam)}`, 'malformed');
       // After the family: the port (2 bytes, network order) and the address (a C string).
       if (length - (nul + 2) < 3) throw new MilterProtocolError('CONNECT without port and address', 'malformed');
-      const [address] = cStrings(text.slice(nul + 4), 'CONNECT address');
-      return { kind: 'connect', hostname, family, port: (text.charCodeAt(nul + 2) << 8) | text.charCodeAt(nul + 3), address: address ?? '' };
+      const [address] = cStrings(data.slice(nul + 4), 'CONNECT address');
+      return { kind: 'connect', hostname, family, port: (data.charCodeAt(nul + 2) << 8) | data.charCodeAt(nul + 3), address: address ?? '' };
     }
     case SMFIC.HELO: {
-      const [name] = cStrings(buf.toString('latin1', start, end), 'HELO');
+      const [name] = cStrings(text(start), 'HELO');
       return { kind: 'helo', name: name ?? '' };
     }
     case SMFIC.MAIL:
     case SMFIC.RCPT: {
-      const args = cStrings(buf.toString('latin1', start, end), code === SMFIC.MAIL ? 'MAIL' : 'RCPT');
+      const args = cStrings(text(start), code === SMFIC.MAIL ? 'MAIL' : 'RCPT');
       if (args.length === 0) throw new MilterProtocolError(`${code === SMFIC.MAIL ? 'MAIL' : 'RCPT'} without an address`, 'malformed');
       return code === SMFIC.MAIL ? { kind: 'mail', args } : { kind: 'rcpt', args };
     }
     case SMFIC.HEADER: {
-      const text = buf.toString('latin1', start, end);
+      const data = text(start);
       // A name and a value, each ending in a NUL: exactly two NULs, the last byte one of them.
-      const nul = text.indexOf('\0');
-      if (nul <= 0 || text.indexOf('\0', nul + 1) !== text.length - 1) {
-        const parts = cStrings(text, 'HEADER');
+      const nul = data.indexOf('\0');
+      if (nul <= 0 || data.indexOf('\0', nul + 1) !== data.length - 1) {
+        const parts = cStrings(data, 'HEADER');
         if (parts.length !== 2 || parts[0] === '') throw new MilterProtocolError('HEADER is not a name and a value', 'malformed');
       }
-      return { kind: 'header', name: text.slice(0, nul), value: text.slice(nul + 1, text.length - 1) };
+      return { kind: 'header', name: data.slice(0, nul), value: data.slice(nul + 1, data.length - 1) };
     }
     case SMFIC.BODY:
       return { kind: 'body', chunk: buf.subarray(start, end) };
@@ -261,13 +263,16 @@ function decodePacket(code: number, buf: Buffer, start: number, end: number): Mi
     case SMFIC.QUIT_NC:
       return { kind: 'quit-nc' };
     case SMFIC.UNKNOWN: {
-      const [line] = cStrings(buf.toString('latin1', start, end), 'UNKNOWN');
+      const [line] = cStrings(text(start), 'UNKNOWN');
       return { kind: 'unknown', line: line ?? '' };
     }
     default:
       throw new MilterProtocolError(`unknown command ${commandName(code)}`, 'unknown-command');
   }
 }
+
+/** Reads up to this size are decoded from one latin1 text (PacketDecoder.push). */
+const WHOLE_TEXT_BYTES = 8 * 1024;
 
 /**
  * Splits a byte stream from the MTA into commands. Holds at most one incomplete packet, and
@@ -302,6 +307,9 @@ export class PacketDecoder {
       this.buffered = 0;
     }
     const out: MilterCommand[] = [];
+    // A read of a message's header is a few hundred bytes of small packets: one latin1 text of it,
+    // sliced per string, instead of a Buffer toString per packet. Not for large reads (body).
+    const whole = buf.length <= WHOLE_TEXT_BYTES ? buf.toString('latin1') : undefined;
     let pos = 0;
     for (;;) {
       const left = buf.length - pos;
@@ -320,7 +328,7 @@ export class PacketDecoder {
       const dataStart = pos + 5;
       pos += 4 + len;
       if (code === SMFIC.BODYEOB && len > 1) out.push({ kind: 'body', chunk: buf.subarray(dataStart, pos) });
-      out.push(decodePacket(code, buf, dataStart, pos));
+      out.push(decodePacket(code, buf, dataStart, pos, whole));
     }
     if (pos < buf.length) {
       this.chunks = [buf.subarray(pos)];
