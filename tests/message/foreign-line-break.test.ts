@@ -34,10 +34,12 @@ describe('the first foreign line break in a header block', () => {
     expect(searchForeignLineBreak(buf, 0, buf.length, crOnly)).toEqual(expected);
   });
 
-  it('large header blocks take the search, small ones the scan, with the same finding either way', () => {
+  it('large or LF header blocks take the search, small CRLF ones the scan, with the same finding either way', () => {
     const big = Buffer.from(`X-Pad: ${'a'.repeat(40_000)}\r\nTo: a@x.test\vBcc: b@y.test\r\n\r\n`, 'latin1');
     const offset = big.indexOf(0x0b);
-    expect(findForeignLineBreak(big, 0, big.length, false)).toEqual({ offset, detail: 'VT' });
+    expect(findForeignLineBreak(big, 0, big.length, false, true)).toEqual({ offset, detail: 'VT' });
+    const small = Buffer.from('To: a@x.test\vBcc: b@y.test\r\n', 'latin1');
+    for (const crlf of [true, false]) expect(findForeignLineBreak(small, 0, small.length, false, crlf)).toEqual({ offset: 12, detail: 'VT' });
     const problem = readHeaderBlock(big).problems.find((p) => p.kind === 'foreign-line-break');
     expect(problem).toMatchObject({ detail: 'VT', line: 2 });
   });
