@@ -33,6 +33,7 @@ import {
 import { REPLIES, type SmtpReply } from './replies.js';
 import { checkMailFrom, checkRcptTo, createByteBudget, logTransaction, ProxySession, receiveData, smtpError, type SessionContext, type TransactionEvent } from './session.js';
 import { createUpstreamClient, parseUpstreamUrl, probeUpstream, type UpstreamTarget } from './upstream.js';
+import { logTime as now } from '../report/log-time.js';
 
 export type { TransactionEvent } from './session.js';
 
@@ -113,7 +114,6 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(v4) === 4 && v4.startsWith('127.');
 }
 
-const now = () => new Date().toISOString();
 
 /** Findings that always block in the proxy: what mail software reads in different ways is never
  * relayed, whatever the configuration says for reports. */

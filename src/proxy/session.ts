@@ -18,6 +18,7 @@ import { decideMessage, type Decision, type RelayPart } from './decide.js';
 import { MAX_LOGGED_RECIPIENTS } from './limits.js';
 import { REPLIES, replyLine, upstreamReply, type SmtpReply } from './replies.js';
 import type { UpstreamClient, UpstreamOutcome } from './upstream.js';
+import { logTime as now } from '../report/log-time.js';
 
 export interface TransactionEvent {
   event: 'transaction';
@@ -138,7 +139,6 @@ interface Handled {
   profile?: string;
 }
 
-const now = () => new Date().toISOString();
 
 function smtpError(r: SmtpReply): Error {
   return Object.assign(new Error(r.text), { responseCode: r.code });

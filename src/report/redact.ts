@@ -6,7 +6,10 @@ export function maskAddress(address: string): string {
   const at = address.lastIndexOf('@');
   if (at <= 0) return '***';
   const local = address.slice(0, at);
-  const first = local.startsWith('"') ? local.slice(0, 2) : [...local][0] ?? '';
+  // The first character: two UTF-16 units for a surrogate pair (no array of the whole local part).
+  const c = local.charCodeAt(0);
+  const pair = c >= 0xd800 && c <= 0xdbff && local.length > 1 && (local.charCodeAt(1) & 0xfc00) === 0xdc00;
+  const first = local.startsWith('"') || pair ? local.slice(0, 2) : local.slice(0, 1);
   return `${first}***${address.slice(at)}`;
 }
 
