@@ -60,7 +60,12 @@ export function readHead(file: string): { bytes: Buffer; complete: boolean } {
       length += bytesRead;
       if (bytesRead === 0) return keep(true);
       // Sniffed formats that need the whole file are read whole by the caller.
-      if (locateBodyStart(buf.subarray(0, length)) !== -1) {
+      const bodyStart = locateBodyStart(buf.subarray(0, length));
+      if (bodyStart !== -1) {
+        // A header on CR-only line ends (its blank line ends in a CR, not an LF): an LF anywhere
+        // after it makes the header ambiguous (header-block.ts, mixed-line-ends), so the whole
+        // file is read to look. (Positional reads left the file offset at 0.)
+        if (buf[bodyStart - 1] === 0x0d) return { bytes: readToEnd(fd), complete: true };
         // A short read usually means the file ended: one more read that returns nothing proves
         // it, so a small message is known to be whole and the body scan does not stat it again.
         if (bytesRead < asked && readSync(fd, buf, length, 1, length) === 0) return keep(true);

@@ -37,7 +37,8 @@ export type HeaderProblemKind =
   | 'field-too-long'
   | 'header-too-large'
   | 'too-many-fields'
-  | 'foreign-line-break';
+  | 'foreign-line-break'
+  | 'mixed-line-ends';
 
 export interface HeaderProblem {
   kind: HeaderProblemKind;
@@ -285,6 +286,18 @@ export function readHeaderBlock(bytes: Uint8Array): HeaderBlock {
       for (let i = fieldsStart; i < foreign.offset; i++) if (buf[i] === terminator) at++;
     }
     problems.push({ kind: 'foreign-line-break', line: at, detail: foreign.detail });
+  }
+  // A header read on CR-only line ends, with an LF after it: software that splits lines on LF
+  // (Postfix's sendmail, nodemailer's stream and sendmail transports, which delete every CR)
+  // reads one long first line and then the LF lines as header fields: a "Cc:" line that is body
+  // here is a header field there. Which fields the message has is ambiguous: fail closed.
+  if (crOnly) {
+    const lf = buf.indexOf(LF, headerEnd);
+    if (lf !== -1) {
+      let at = mboxFromLine !== undefined ? 2 : 1;
+      for (let i = fieldsStart; i < lf; i++) if (buf[i] === CR) at++;
+      problems.push({ kind: 'mixed-line-ends', line: at });
+    }
   }
 
   let lineEnding: LineEnding = 'none';

@@ -63,6 +63,7 @@ const MALFORMED: Record<string, string> = {
   'too-many-fields': 'the header has more fields than the limit',
   'several-senders': 'a Sender field names more than one mailbox (it must name exactly the one who sent the message)',
   'foreign-line-break': 'a header field holds a line break that other mail software honours and mailguard does not, so they read different fields',
+  'mixed-line-ends': 'the header ends in CR-only line breaks but LF line breaks follow: software that splits lines on LF reads a different header (lines after the blank line become header fields)',
 };
 
 const UNREADABLE: Record<string, string> = {

@@ -212,4 +212,19 @@ describe('what nodemailer will really write', () => {
     await t.sendMail({ from: 'sales@corp.example', to: 'undisclosed-recipients:;', envelope: { from: 'sales@corp.example', to: EXTERNAL }, text: 'hi' });
     expect([...sink!.messages[0]!.rcptTo].sort()).toEqual([...EXTERNAL].sort());
   });
+
+  it('a raw message whose header is CR-only with LF lines after it is refused in every mode: nodemailer\'s stream transport deletes the CRs and the LF lines become header fields', async () => {
+    const raw = `From: sales@corp.example\rTo: boss@corp.example\rSubject: s\r\rx\nCc: ${EXTERNAL.join(', ')}\n\nbody\n`;
+    for (const onViolation of ['block', 'bcc'] as const) {
+      const written: string[] = [];
+      const t = nodemailer.createTransport({ streamTransport: true, buffer: true });
+      t.use('compile', mailguard({ policy: POLICY, onViolation }));
+      const err = await t
+        .sendMail({ raw, envelope: { from: 'sales@corp.example', to: EXTERNAL } })
+        .then((info) => written.push(String((info as { message: Buffer }).message)))
+        .catch((e: unknown) => e);
+      expect(written).toEqual([]);
+      expect((err as { findings?: Array<{ code: string; args: { problem?: string } }> }).findings?.map((f) => `${f.code}:${f.args.problem}`)).toContain('MALFORMED_HEADER:mixed-line-ends');
+    }
+  });
 });

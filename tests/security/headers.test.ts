@@ -1,6 +1,7 @@
 // Security cases for the header block: line ends, control bytes, field counting, where the header
 // ends, and the size limits. Each case is named for what it defends against.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
@@ -68,6 +69,46 @@ describe('line ends: every convention reads the same recipients', () => {
   it('a bare LF in a CRLF message still ends the line: the Cc after it counts', () => {
     const r = check('From: me@corp.example\r\nTo: boss@corp.example\nCc: x@evil.example\r\n\r\nbody\r\n');
     expect(visible(r)).toEqual(['to:boss@corp.example', 'cc:x@evil.example']);
+  });
+});
+
+describe('a CR-only header with LF line ends after it (read one way here, another by LF software)', () => {
+  const L = 'u1@org1.example, u2@org2.example, u3@org3.example, u4@org4.example, u5@org5.example, u6@org6.example';
+  // Postfix's sendmail and nodemailer's stream and sendmail transports split lines on LF (the
+  // latter delete every CR): to them the LF lines below are header fields.
+  it.each([
+    ['a Cc on an LF line after the CR blank line', `From: a@corp.example\rTo: a@corp.example\rSubject: hi\r\rx\nCc: ${L}\n\nbody\n`, 5],
+    ['CR CR LF after the first field (the To is header to LF readers)', `From: me@corp.example\r\r\nTo: ${L}\r\n\r\nbody\r\n`, 3],
+    ['a CRLF body after a CR-only header', `From: a@corp.example\rTo: a@corp.example\r\rline one\r\nCc: ${L}\r\n\r\n`, 5],
+    ['an mbox From_ line and a CR-only header, an LF far into the body', `From a@corp.example Mon Jan  1 00:00:00 2024\rFrom: a@corp.example\rTo: a@corp.example\r\r${'body\r'.repeat(50)}Cc: ${L}\n\n`, 55],
+    ['only a final LF', 'From: a@corp.example\rTo: a@corp.example\r\rbody\n', 4],
+  ])('%s: malformed, blocked', (_name, text, line) => {
+    const r = check(text);
+    expect(r.verdict).toBe('block');
+    const f = r.findings.find((x) => x.code === 'MALFORMED_HEADER' && (x.args as { problem: string }).problem === 'mixed-line-ends');
+    expect(f?.line).toBe(line);
+  });
+
+  it('a CR-only message without any LF, and an LF message with CRs in its body, are not reported', () => {
+    for (const text of ['From: a@corp.example\rTo: b@corp.example\r\rbody\rmore\r', 'From: a@corp.example\nTo: b@corp.example\n\nbody\rCc: x@y.example\r\n']) {
+      expect(problems(check(text))).not.toContain('MALFORMED_HEADER:mixed-line-ends');
+      expect(check(text).verdict).toBe('pass');
+    }
+  });
+
+  it('check reads the whole file for a CR-only header, body scan off too: an LF past the first read is found', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailguard-cr-'));
+    try {
+      const file = path.join(dir, 'cr.eml');
+      // Far past the first read of the header (HEADER_READ_CHUNK_BYTES).
+      writeFileSync(file, `From: a@corp.example\rTo: a@corp.example\r\r${'x'.repeat(limits.HEADER_READ_CHUNK_BYTES * 3)}\nCc: ${L}\n\n`, 'latin1');
+      const run = await runCli(['check', file, '--internal-domain', 'corp.example', '--format', 'json', '--no-body-scan']);
+      expect(run.code).toBe(1);
+      const doc = JSON.parse(run.stdout) as { results: Array<{ findings: Array<{ code: string; args: { problem?: string } }> }> };
+      expect(doc.results[0]!.findings.map((f) => `${f.code}:${f.args.problem}`)).toContain('MALFORMED_HEADER:mixed-line-ends');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
