@@ -117,7 +117,11 @@ function nameView(address: string, field: string, line: number, classifier: Clas
 
 /** Addresses written in `text` (a display name, a comment, a group name), decoded as a reader sees it. */
 function addressesIn(text: string): Set<string> {
-  return findAddresses(/[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text);
+  const found = findAddresses(/[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text);
+  // Quoted pairs (`"a\@x.test"`, `(b\.y.test)`) are shown without their backslashes: read the text
+  // that way too (as written as well, in case a backslash stands inside an encoded word).
+  if (text.includes('\\')) for (const a of addressesIn(text.replace(/\\([\s\S])/g, '$1'))) found.add(a);
+  return found;
 }
 
 /** A display name written only as RFC 2047 words in UTF-8, whitespace between them: the form mail
@@ -197,6 +201,18 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
   for (const g of parsed.groupNames) {
     if (BLIND.has(g.field)) continue;
     for (const found of addressesIn(g.name)) shown.push(nameView(found, g.field, g.line + lineOffset, classifier));
+  }
+  // Comments anywhere in a field but Bcc (a comment inside a mailbox's own text was searched with
+  // it above): a mailbox's own address, or one already listed, repeated there adds nothing.
+  let known: Set<string> | undefined;
+  for (const c of parsed.comments) {
+    if (BLIND.has(c.field)) continue;
+    known ??= new Set([...parsed.addresses.map((a) => a.mailbox.address.toLowerCase()), ...shown.map((v) => v.address)]);
+    for (const found of addressesIn(c.text)) {
+      if (known.has(found)) continue;
+      known.add(found);
+      shown.push(nameView(found, c.field, c.line + lineOffset, classifier));
+    }
   }
   return shown;
 }

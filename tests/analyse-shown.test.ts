@@ -31,3 +31,42 @@ describe('addresses written in encoded display names', () => {
     expect(shownIn(to)).toEqual(expected);
   });
 });
+
+// Comments anywhere in a field, and quoted pairs: readers show both. nodemailer's addressparser
+// and Python's email.utils.getaddresses turn `me@corp.example (a@x.test, b@y.test)` into a
+// display name, and `"a\@x.test"` is shown as `a@x.test`.
+describe('addresses written in comments and behind quoted pairs', () => {
+  it.each([
+    ['a trailing comment', 'me@corp.example (c1@x.example, c2@y.example)', ['c1@x.example (name)', 'c2@y.example (name)']],
+    ['a leading comment', '(c1@x.example) me@corp.example', ['c1@x.example (name)']],
+    ['a comment after the angle address', 'Me <me@corp.example> (c1@x.example)', ['c1@x.example (name)']],
+    ['a comment inside a group', 'undisclosed: (c1@x.example, c2@y.example);', ['c1@x.example (name)', 'c2@y.example (name)']],
+    ['a nested comment', 'me@corp.example (see (c1@x.example))', ['c1@x.example (name)']],
+    ['an encoded word in a comment', 'me@corp.example (=?utf-8?q?c1=40x.example?=)', ['c1@x.example (name)']],
+    ['a quoted pair in a comment', 'me@corp.example (c1\\@x.example)', ['c1@x.example (name)']],
+    ['an escaped @ in a quoted name', '"c1\\@x.example, c2\\@y.example" <me@corp.example>', ['c1@x.example (name)', 'c2@y.example (name)']],
+    ['an escaped dot and letter in a quoted name', '"\\c1@x\\.example" <me@corp.example>', ['c1@x.example (name)']],
+    ['an escaped @ in a group name', '"c1\\@x.example":;', ['c1@x.example (name)']],
+    ['the mailbox\'s own address in its comment', 'c1@x.example (c1@x.example)', []],
+    ['an address listed in the field already', 'c1@x.example, me@corp.example (c1@x.example)', []],
+    ['a comment with no address', 'c1@x.example (Chloe, sales)', []],
+    ['the same address in two comments, once', 'me@corp.example (c1@x.example), you@corp.example (c1@x.example)', ['c1@x.example (name)']],
+  ])('%s', (_name, to, expected) => {
+    expect(shownIn(to)).toEqual(expected);
+  });
+
+  it.each([
+    ['From', 'From: me@corp.example (c1@x.example, c2@y.example, c3@z.example)\r\nTo: boss@corp.example'],
+    ['Reply-To', 'From: me@corp.example\r\nTo: boss@corp.example\r\nReply-To: me@corp.example (c1@x.example, c2@y.example, c3@z.example)'],
+    ['Cc', 'From: me@corp.example\r\nTo: boss@corp.example\r\nCc: (c1@x.example, c2@y.example, c3@z.example) boss@corp.example'],
+  ])('three external addresses in a comment of %s warn as an exposed list', (_name, header) => {
+    const r = checkMessage(Buffer.from(`${header}\r\nSubject: s\r\n\r\nHello.\r\n`), POLICY);
+    expect(r.verdict).toBe('warn');
+    expect(r.findings.map((f) => f.code)).toContain('EXPOSED_RECIPIENTS');
+  });
+
+  it('a comment in Bcc is not shown to anyone', () => {
+    const r = checkMessage(Buffer.from('From: me@corp.example\r\nTo: boss@corp.example\r\nBcc: x@corp.example (c1@x.example, c2@y.example, c3@z.example)\r\nSubject: s\r\n\r\nHello.\r\n'), POLICY);
+    expect(r.recipients.shown).toEqual([]);
+  });
+});

@@ -60,6 +60,12 @@ export interface AddressList {
   truncated?: boolean;
   /** Groups seen (their raw names), including empty ones like `undisclosed-recipients:;`. */
   groups: string[];
+  /**
+   * Comments as written (with their parentheses) that may hold an address: an "@" or an encoded
+   * word in them. Readers show comments (nodemailer's addressparser and Python's getaddresses turn
+   * `me@corp.example (a@x.test, b@y.test)` into a display name), so what they hold is shown.
+   */
+  comments?: string[];
   problems: AddressProblem[];
 }
 
@@ -930,12 +936,24 @@ export function parseAddressList(value: string, deadline = Infinity, maxMailboxe
   domainsCachedThisField = 0;
   domainCacheClosed = false;
   const parser = new Parser(value, count, problems, deadline, maxMailboxes);
+  let comments: string[] | undefined;
   try {
     parser.parseList();
+    // Every comment of the field, wherever it stands (before or after a mailbox, in a group), from
+    // the tokens: the mailboxes' `source` leaves out the comments around them. Only a field that
+    // has a "(" at all is looked through.
+    if (value.includes('(')) {
+      for (let k = 0; k < count; k++) {
+        if (tokKind[k] !== T_COMMENT) continue;
+        const text = value.slice(tokStart[k], tokEnd[k]);
+        if (text.includes('@') || text.includes('=?')) (comments ??= []).push(text);
+      }
+    }
   } finally {
     releaseTokens();
   }
   const list: AddressList = { mailboxes: parser.mailboxes, groups: parser.groups, problems };
+  if (comments) list.comments = comments;
   if (parser.timedOut) list.timedOut = true;
   if (parser.truncated) list.truncated = true;
   return list;

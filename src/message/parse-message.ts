@@ -43,6 +43,8 @@ export interface ParsedMessage {
   spacedFieldNames: Array<{ field: AddressField; line: number }>;
   /** Group names as written (raw), by field: a group name is shown to every reader. */
   groupNames: Array<{ field: AddressField; line: number; name: string }>;
+  /** Comments that may hold an address (see AddressList.comments), by field: shown to every reader. */
+  comments: Array<{ field: AddressField; line: number; text: string }>;
   /** How many fields of each address kind the message has (To twice counts 2). */
   fieldCounts: Partial<Record<AddressField, number>>;
   /** More addresses than MAX_ADDRESSES_PER_MESSAGE: the rest were not read. */
@@ -63,6 +65,7 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
   const spacedFieldNames: ParsedMessage['spacedFieldNames'] = [];
   const fieldCounts: ParsedMessage['fieldCounts'] = {};
   const groupNames: ParsedMessage['groupNames'] = [];
+  const comments: ParsedMessage['comments'] = [];
   const problemCounts: Partial<Record<AddressField, number>> = {};
   let truncated = false;
   let timedOut = false;
@@ -87,6 +90,7 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
       addressProblems.push({ ...p, field, line: f.line });
     }
     for (const name of list.groups) if (name.includes('@') || name.includes('=?')) groupNames.push({ field, line: f.line, name });
+    if (list.comments) for (const text of list.comments) comments.push({ field, line: f.line, text });
     for (const mailbox of list.mailboxes) {
       if (addresses.length >= MAX_ADDRESSES_PER_MESSAGE) {
         truncated = true;
@@ -95,7 +99,7 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
       addresses.push({ mailbox, field, fieldIndex, line: f.line });
     }
   });
-  const parsed: ParsedMessage = { header, addresses, addressProblems, spacedFieldNames, groupNames, fieldCounts, truncated };
+  const parsed: ParsedMessage = { header, addresses, addressProblems, spacedFieldNames, groupNames, comments, fieldCounts, truncated };
   if (timedOut) parsed.timedOut = true;
   return parsed;
 }
