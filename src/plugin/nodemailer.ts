@@ -185,8 +185,12 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
     const unreadable = model.findings.filter((f) => UNSAFE.has(f.code) && f.severity === 'error');
     if (unreadable.length > 0) throw new ExposedRecipientsError(model, unreadable, blockedHint(mode));
   }
-  // In bcc mode the rewritten message is sent as decided, so the whole message is composed.
-  const composed = await compose(data, mode === 'bcc');
+  // In bcc mode the rewritten message is sent as decided, and with a body scan the body is what
+  // is looked at (an invitation's attendees, a pasted list, an attachment): the whole message is
+  // composed then, for whichever profile the sender turns out to have. Otherwise the header is.
+  const wants = (p: Policy, m: string | undefined) => m === 'bcc' || Boolean(p.bodyScan);
+  const whole = wants(policy, mode) || (profiles !== undefined && [profiles.default, ...profiles.list].some((p) => wants(p.policy, p.onViolation ?? mode)));
+  const composed = await compose(data, whole);
   // The one decision (src/decide) on the bytes nodemailer will write and the envelope it will use;
   // this adapter only carries it out. A raw message without envelope or addresses has none yet.
   const envelope = composed.envelope.rcptTo.length > 0 ? composed.envelope : undefined;

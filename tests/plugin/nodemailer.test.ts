@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { mailguard, type MailguardPluginOptions } from '../../src/plugin/nodemailer.js';
 import { ROOT } from '../helpers/cli.js';
 import { startSink, type Sink, type SinkMessage } from '../helpers/smtp-sink.js';
@@ -225,6 +226,20 @@ describe('what nodemailer will really write', () => {
         .catch((e: unknown) => e);
       expect(written).toEqual([]);
       expect((err as { findings?: Array<{ code: string; args: { problem?: string } }> }).findings?.map((f) => `${f.code}:${f.args.problem}`)).toContain('MALFORMED_HEADER:mixed-line-ends');
+    }
+  });
+
+  it('block mode with a body scan looks at the body nodemailer writes: an invitation or .ics attachment showing external attendees is refused', async () => {
+    const ics = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1@corp.example\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260102T000000Z\r\nSUMMARY:x\r\nORGANIZER:mailto:sales@corp.example\r\n${EXTERNAL.map((a) => `ATTENDEE;CN=x:mailto:${a}\r\n`).join('')}END:VEVENT\r\nEND:VCALENDAR\r\n`;
+    const base = { from: 'sales@corp.example', to: 'boss@corp.example', bcc: EXTERNAL, subject: 'meeting', text: 'see the invitation' };
+    for (const extra of [{ icalEvent: { method: 'REQUEST', content: ics } }, { attachments: [{ filename: 'invite.ics', content: ics, contentType: 'text/calendar' }] }]) {
+      for (const [policy, refused] of [[{ ...POLICY, bodyScan: DEFAULT_BODY_SCAN }, true], [POLICY, false]] as const) {
+        const t = nodemailer.createTransport({ streamTransport: true, buffer: true });
+        t.use('compile', mailguard({ policy, onViolation: 'block' }));
+        const outcome = await t.sendMail({ ...base, ...extra }).catch((e: unknown) => e);
+        if (refused) expect((outcome as { findings?: Array<{ code: string }> }).findings?.map((f) => f.code)).toContain('EXPOSED_ATTENDEES');
+        else expect((outcome as { envelope?: { to: string[] } }).envelope?.to).toHaveLength(EXTERNAL.length + 1);
+      }
     }
   });
 });
