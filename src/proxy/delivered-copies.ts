@@ -4,7 +4,9 @@
 // When a later copy fails, the client is told 4xx (never 550: the message was partly delivered)
 // and retries the whole message; this memory makes the retry deliver only the copies not yet
 // delivered. A message is known by the SHA-256 of its bytes as the client sent them and its
-// MAIL FROM; a client MTA retries from its queue file, so the bytes are the same.
+// MAIL FROM; a client MTA retries from its queue file, so the bytes are the same. Once a message
+// is answered 250 (every copy out) its entries go: the same bytes sent again later (a script
+// that sends one file twice) are a new message, not a retry, and are delivered again.
 
 import { createHash } from 'node:crypto';
 import { PROXY_SPLIT_MEMORY_MAX_ENTRIES, PROXY_SPLIT_MEMORY_MS } from './limits.js';
@@ -14,6 +16,8 @@ export interface DeliveredCopies {
   keyOf(bytes: Uint8Array, mailFrom: string): string;
   has(key: string, recipient: string): boolean;
   add(key: string, recipients: readonly string[]): void;
+  /** Forgets `recipients` of the message `key` (it was delivered whole). */
+  forget(key: string, recipients: readonly string[]): void;
   readonly size: number;
 }
 
@@ -47,6 +51,9 @@ export function createDeliveredCopies(options: { ttlMs?: number; maxEntries?: nu
         entries.set(k, t);
       }
       expire();
+    },
+    forget(key, recipients) {
+      for (const r of recipients) entries.delete(entryKey(key, r));
     },
     get size() {
       return entries.size;

@@ -174,10 +174,13 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
   let permanent: UpstreamOutcome | undefined;
   let last: UpstreamOutcome | undefined;
   const parts: Iterable<RelayPart> = decision.parts;
+  /** Every recipient of the split's copies, for forgetting them once all went out. */
+  const recipients: string[] = [];
   // Copies are made one at a time as the loop asks for them (decideDelivery's transactions()).
   for (const part of parts) {
     let rcptTo = part.envelope.rcptTo;
     if (key !== undefined) {
+      recipients.push(...rcptTo);
       rcptTo = rcptTo.filter((r) => !ctx.delivered.has(key, r));
       if (rcptTo.length === 0) {
         alreadyDelivered++;
@@ -224,6 +227,9 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
   const failure = stopped ?? permanent;
   if (!failure) {
     if (!split) return handled(upstreamReply(last!, envelope.rcptTo.length), decision.action);
+    // Every copy is out and the client hears 250: this message is done, and the same bytes sent
+    // again are a new message (delivered-copies.ts).
+    if (key !== undefined) ctx.delivered.forget(key, recipients);
     const text = `2.0.0 Ok: relayed ${total} split copies${alreadyDelivered > 0 ? ` (${alreadyDelivered} delivered by an earlier attempt)` : ''}`;
     return handled({ code: 250, text: last ? `${text} (upstream: ${describeOutcome(last)})`.slice(0, 400) : text }, decision.action);
   }

@@ -191,6 +191,21 @@ describe('split: never 550 after partial delivery; the retry delivers only the r
     expectExactlyOnce(h.sink.messages, CUSTOMERS);
   });
 
+  it('the same bytes sent again after a 250 are a new message, delivered again (a script sending one file twice); so after a completed retry', async () => {
+    h = await startHarness({ data: (_m, index) => (index === 2 ? 451 : undefined) }, { onViolation: 'split' });
+    const raw = fixture('proxy-exposed.eml');
+    expect((await send(h.proxy.port, raw, 'sales@corp.example', CUSTOMERS)).ok).toBe(false);
+    const retry = await send(h.proxy.port, raw, 'sales@corp.example', CUSTOMERS);
+    expect(retry.ok).toBe(true);
+    expectExactlyOnce(h.sink.messages, CUSTOMERS);
+    const again = await send(h.proxy.port, raw, 'sales@corp.example', CUSTOMERS);
+    expect(again.ok).toBe(true);
+    if (again.ok) expect(again.response).not.toMatch(/earlier attempt/);
+    expect(h.sink.messages).toHaveLength(12);
+    expect(h.transactions()[2]).toMatchObject({ action: 'split', delivered: 6 });
+    expect(h.transactions()[2]).not.toHaveProperty('alreadyDelivered');
+  });
+
   it('a different message (other bytes) to the same recipients is not mistaken for a retry', async () => {
     h = await startHarness({}, { onViolation: 'split' });
     const raw = fixture('proxy-exposed.eml');
@@ -216,6 +231,18 @@ describe('the memory of delivered copies', () => {
     expect(d.has(k, 'a@y.test')).toBe(false);
     t = 1600;
     expect(d.has(k, 'c@y.test')).toBe(false);
+  });
+
+  it('forgets a message delivered whole, and only that one', () => {
+    const d = createDeliveredCopies();
+    const k = d.keyOf(Buffer.from('m'), 'a@x.test');
+    const other = d.keyOf(Buffer.from('n'), 'a@x.test');
+    d.add(k, ['a@y.test', 'B@y.test']);
+    d.add(other, ['a@y.test']);
+    d.forget(k, ['a@y.test', 'b@y.test']);
+    expect(d.has(k, 'a@y.test')).toBe(false);
+    expect(d.has(k, 'b@y.test')).toBe(false);
+    expect(d.has(other, 'a@y.test')).toBe(true);
   });
 });
 
