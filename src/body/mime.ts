@@ -54,6 +54,12 @@ export interface TextPart {
   forwarded: boolean;
   /** The part was longer than maxPartBytes; only its beginning was scanned. */
   truncated: boolean;
+  /**
+   * The multipart/alternative this part is one rendering of (that multipart's part number): a
+   * reader sees one of them, whichever the client prefers, so each is scanned and their addresses
+   * count as one part's.
+   */
+  alternative?: string;
 }
 
 /** Formats whose content the attachment scan reads; the others are only identified. */
@@ -330,7 +336,7 @@ function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): E
   return { header: h, body: bytes.subarray(h.bodyStart), type, fileName };
 }
 
-function walk(entity: Entity, part: string, depth: number, forwarded: boolean, state: WalkState): void {
+function walk(entity: Entity, part: string, depth: number, forwarded: boolean, state: WalkState, alternative?: string): void {
   if (++state.visited > MAX_MIME_PARTS) return;
   const { type, body } = entity;
   if (type.type.startsWith('multipart/')) {
@@ -338,11 +344,11 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     if (!boundary || depth >= MAX_MIME_DEPTH) return;
     const childDefault = type.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
     const children = splitMultipart(body, boundary).map((b) => readEntity(b, childDefault));
-    // Of alternatives, scan the plain text when there is one (the HTML says the same again).
-    const skipHtml = type.type === 'multipart/alternative' && children.some((c) => c.type.type === 'text/plain');
+    // Every alternative is scanned: an HTML client shows the HTML, whatever the plain text says
+    // (a list only in the HTML part was missed when the plain one was read alone).
+    const group = type.type === 'multipart/alternative' ? (part === '' ? '0' : part) : alternative;
     children.forEach((child, i) => {
-      if (skipHtml && child.type.type === 'text/html') return;
-      walk(child, part === '' ? String(i + 1) : `${part}.${i + 1}`, depth + 1, forwarded, state);
+      walk(child, part === '' ? String(i + 1) : `${part}.${i + 1}`, depth + 1, forwarded, state, group);
     });
     return;
   }
@@ -378,8 +384,10 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     state.binary.push(out);
     return;
   }
-  // Unencoded text without an "@" byte holds no address (UTF-16 still has the 0x40 byte): skip decoding it.
-  if (encoding !== 'base64' && encoding !== 'quoted-printable' && body.subarray(0, state.maxPartBytes).indexOf(0x40) === -1) return;
+  // Unencoded text without an "@" byte holds no address (UTF-16 still has the 0x40 byte): skip
+  // decoding it. HTML can write the "@" as a character reference (&#64;, &commat;).
+  const head = body.subarray(0, state.maxPartBytes);
+  if (encoding !== 'base64' && encoding !== 'quoted-printable' && head.indexOf(0x40) === -1 && !(html && head.indexOf(0x26) !== -1)) return;
   if (state.budget <= 0) return;
   const limit = Math.min(state.maxPartBytes, state.budget);
   const { bytes, truncated } = decodeContent(body, encoding, limit);
@@ -388,6 +396,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   const text = decodeBytes(bytes, charset);
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
   if (entity.fileName !== undefined) out.fileName = entity.fileName;
+  else if (alternative !== undefined) out.alternative = alternative;
   state.parts.push(out);
 }
 

@@ -4,6 +4,7 @@
 import type { HeaderBlock } from '../message/header-block.js';
 import { MAX_UNCOMPRESSED_BYTES } from '../limits.js';
 import { findAddresses } from './addresses.js';
+import { htmlText, INVISIBLE } from './html-text.js';
 import { scanAttachment, type AttachmentScan } from './attachments/index.js';
 import { findParts, type TextPart } from './mime.js';
 import { splitQuoted } from './quoted.js';
@@ -51,26 +52,48 @@ export function scanMessage(message: Uint8Array, options: Pick<BodyScanOptions, 
   return { parts: addressesOfTextParts(found.text), attachments };
 }
 
+/**
+ * The addresses a reader sees in `text`: for HTML, those of the markup (mailto: links) and those
+ * of its text once tags, comments and character references are gone (htmlText); for any text,
+ * also with invisible characters (soft hyphen, zero-width space) removed.
+ */
+function addressesSeen(text: string, html: boolean): Set<string> {
+  const found = findAddresses(text);
+  const shown = html ? htmlText(text) : text.replace(INVISIBLE, '');
+  if (shown !== text) findAddresses(shown, found);
+  return found;
+}
+
 function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
   const out: PartAddresses[] = [];
+  /** One entry per multipart/alternative: its renderings show the same list once. */
+  const alternatives = new Map<string, PartAddresses>();
   for (const p of textParts) {
-    if (p.text.indexOf('@') === -1) continue;
+    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1)) continue;
     let own: Set<string>;
     let quoted: Set<string>;
     // Attachments are data, not conversation: everything in them is the sender's.
     if (p.forwarded) {
       own = new Set();
-      quoted = findAddresses(p.text);
+      quoted = addressesSeen(p.text, p.html);
     } else if (p.fileName !== undefined && !p.html && p.contentType !== 'text/plain') {
-      own = findAddresses(p.text);
+      own = addressesSeen(p.text, false);
       quoted = new Set();
     } else {
       const split = splitQuoted(p.text, p.html);
-      own = findAddresses(split.own);
-      quoted = findAddresses(split.quoted);
+      own = addressesSeen(split.own, p.html);
+      quoted = addressesSeen(split.quoted, p.html);
+    }
+    const same = p.alternative !== undefined ? alternatives.get(p.alternative) : undefined;
+    if (same) {
+      for (const a of own) same.own.add(a);
+      for (const a of quoted) if (!same.own.has(a)) same.quoted.add(a);
+      same.truncated ||= p.truncated;
+      continue;
     }
     const entry: PartAddresses = { part: p.part, contentType: p.contentType, own, quoted, truncated: p.truncated };
     if (p.fileName !== undefined) entry.fileName = p.fileName;
+    if (p.alternative !== undefined) alternatives.set(p.alternative, entry);
     out.push(entry);
   }
   return out;

@@ -1,5 +1,5 @@
 import type { Finding } from '../findings.js';
-import type { ParsedMessage } from '../message/parse-message.js';
+import { BLIND_FIELDS, type ParsedMessage } from '../message/parse-message.js';
 import type { Classifier } from '../policy/classify.js';
 import type { Policy } from '../policy/policy.js';
 import type { RecipientView } from '../result.js';
@@ -58,17 +58,22 @@ export function externalSummary(list: readonly RecipientView[]): ExternalSummary
   return { addresses, parties: byParty.size };
 }
 
-// Both body rules skip addresses the header already shows. Built only when a part or attachment
+// Both body rules skip addresses the header already shows (not Bcc's: a Bcc list pasted into the
+// body shows every reader who was meant to stay hidden). Built only when a part or attachment
 // has addresses to compare, and once per message: for the header of 200,000 distinct recipients it
 // is 200,000 lower-cased copies in a hash set, and most bodies have no address at all (bench
 // scenarios 1 and 11).
 const headerSets = new WeakMap<ParsedMessage, ReadonlySet<string>>();
 
-/** Every header address of the message, lower-cased (computed once per parsed message). */
+const BLIND: ReadonlySet<string> = new Set(BLIND_FIELDS);
+
+/** Every header address of the message a reader sees (not Bcc's), lower-cased (computed once per parsed message). */
 export function headerAddresses(parsed: ParsedMessage): ReadonlySet<string> {
   let set = headerSets.get(parsed);
   if (!set) {
-    set = new Set(parsed.addresses.map((a) => a.mailbox.address.toLowerCase()));
+    const seen = new Set<string>();
+    for (const a of parsed.addresses) if (!BLIND.has(a.field)) seen.add(a.mailbox.address.toLowerCase());
+    set = seen;
     headerSets.set(parsed, set);
   }
   return set;

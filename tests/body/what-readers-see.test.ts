@@ -1,0 +1,112 @@
+// The body scan reads what a reader sees (found by an adversarial hunt, each a list of 20 external
+// addresses that went unreported): a list pasted from Bcc, a list only in the HTML alternative,
+// HTML that writes the "@" as a character reference or splits an address with tags, comments or
+// invisible characters. And what it must not do: count one list twice because a message carries
+// it as plain text and as HTML, or glue two addresses on two lines into a third.
+import { describe, expect, it } from 'vitest';
+import { checkMessage, createPolicy, type Finding } from '../../src/index.js';
+import { htmlText } from '../../src/body/html-text.js';
+import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
+
+const policy = createPolicy({ internalDomains: ['corp.example'] });
+const LIST = Array.from({ length: 20 }, (_, i) => `p${i}@org${i}.example`);
+
+type BodyArgs = Extract<Finding, { code: 'ADDRESS_LIST_IN_BODY' }>['args'];
+
+function bodyFindings(text: string): BodyArgs[] {
+  const r = checkMessage(Buffer.from(text, 'utf8'), policy, { source: 't', body: DEFAULT_BODY_SCAN });
+  return r.findings.flatMap((f) => (f.code === 'ADDRESS_LIST_IN_BODY' ? [f.args] : []));
+}
+
+const HEAD = 'From: me@corp.example\r\nTo: boss@corp.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n';
+const single = (type: string, body: string, extra = '') => `${HEAD}${extra}Content-Type: ${type}; charset=utf-8\r\n\r\n${body}\r\n`;
+const alternative = (plain: string, html: string) =>
+  `${HEAD}Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${plain}\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n--b--\r\n`;
+
+describe('a list pasted from Bcc', () => {
+  it('in the body or a CSV attachment is reported: Bcc addresses are not shown by the header', () => {
+    const bcc = `Bcc: ${LIST.join(', ')}\r\n`;
+    expect(bodyFindings(single('text/plain', LIST.join('\r\n'), bcc)).map((f) => f.externalAddresses)).toEqual([20]);
+    const csv = `${HEAD}${bcc}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--m\r\nContent-Type: text/csv; name=l.csv\r\nContent-Disposition: attachment; filename=l.csv\r\n\r\n${LIST.join('\r\n')}\r\n--m--\r\n`;
+    expect(bodyFindings(csv).map((f) => [f.fileName, f.externalAddresses])).toEqual([['l.csv', 20]]);
+  });
+
+  it('an address the To field shows is still not counted again', () => {
+    const to = `${HEAD.replace('To: boss@corp.example', `To: ${LIST.slice(0, 15).join(', ')}`)}Content-Type: text/plain\r\n\r\n${LIST.join('\r\n')}\r\n`;
+    expect(bodyFindings(to)).toEqual([]);
+  });
+});
+
+describe('alternatives: each rendering is read, a list counts once', () => {
+  it('a list only in the HTML part (the plain part says "see below") is reported', () => {
+    const f = bodyFindings(alternative('See below.', `<p>${LIST.join('<br>')}</p>`));
+    expect(f.map((x) => [x.contentType, x.externalAddresses])).toEqual([['text/html', 20]]);
+  });
+
+  it('the same list in both parts is one finding of 20, not two', () => {
+    const f = bodyFindings(alternative(LIST.join('\r\n'), `<ul>${LIST.map((a) => `<li>${a}</li>`).join('')}</ul>`));
+    expect(f.map((x) => [x.part, x.externalAddresses])).toEqual([['1', 20]]);
+  });
+
+  it('half in each part: one finding with the union', () => {
+    const f = bodyFindings(alternative(LIST.slice(0, 10).join('\r\n'), LIST.slice(10).join('<br>')));
+    expect(f.map((x) => x.externalAddresses)).toEqual([20]);
+  });
+
+  it('HTML inside multipart/related inside the alternative counts with its plain part', () => {
+    const text = `${HEAD}Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\n${LIST.slice(0, 5).join('\r\n')}\r\n--a\r\nContent-Type: multipart/related; boundary=r\r\n\r\n--r\r\nContent-Type: text/html\r\n\r\n${LIST.join('<br>')}\r\n--r--\r\n--a--\r\n`;
+    expect(bodyFindings(text).map((x) => x.externalAddresses)).toEqual([20]);
+  });
+});
+
+describe('HTML as a reader sees it', () => {
+  const html = (write: (a: string) => string, sep = '<br>\r\n') => bodyFindings(single('text/html', `<p>${LIST.map(write).join(sep)}</p>`));
+  const at = (f: (local: string, domain: string) => string) => (a: string) => {
+    const [local, domain] = a.split('@') as [string, string];
+    return f(local, domain);
+  };
+  it.each<[string, (a: string) => string]>([
+    ['&#64;', at((l, d) => `${l}&#64;${d}`)],
+    ['&#x40;', at((l, d) => `${l}&#x40;${d}`)],
+    ['&commat;', at((l, d) => `${l}&commat;${d}`)],
+    ['<span>@</span>', at((l, d) => `${l}<span>@</span>${d}`)],
+    ['a comment inside', at((l, d) => `${l}<!-- x -->@${d}`)],
+    ['&#46; for the dot', at((l, d) => `${l}@${d.replace('.', '&#46;')}`)],
+    ['&shy; in the domain', at((l, d) => `${l}@${d.replace('.', '&shy;.')}`)],
+    ['a zero-width space', at((l, d) => `${l}@\u200b${d}`)],
+    ['<b> around the local part', at((l, d) => `<b>${l}</b>@${d}`)],
+  ])('%s: 20 addresses', (_name, write) => {
+    expect(html(write).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it('block elements keep two addresses on two lines apart (no glued third)', () => {
+    for (const sep of ['<br>', '</p><p>', '</td><td>', '<div>', '</li><li>']) {
+      const f = html((a) => a, sep);
+      expect(f.map((x) => x.externalAddresses)).toEqual([20]);
+      expect(f[0]!.parties).toBe(20);
+    }
+  });
+
+  it('a zero-width space in a plain text part is dropped too', () => {
+    expect(bodyFindings(single('text/plain', LIST.map((a) => a.replace('@', '@\u200b')).join('\r\n'))).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it('mailto: links are still read from the markup', () => {
+    expect(html((a) => `<a href="mailto:${a}">write to us</a>`).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it('what no reader sees (script, style, title) is dropped; an unclosed script hides the rest', () => {
+    expect(htmlText('<title>a@x.test</title><style>p{}</style>b&#64;y.test<script>c@z.test</script>')).toBe('  b@y.test ');
+    expect(htmlText('ok <SCRIPT type=x>a@x.test')).toBe('ok  ');
+    expect(htmlText('a&amp;b &lt;c&gt; &unknown; &#0; &#xD800; &#128512;')).toBe('a&b <c> &unknown; \ufffd \ufffd \u{1f600}');
+  });
+
+  it('hostile markup (100,000 unclosed tags, scripts, comments) is read in linear time', () => {
+    for (const unit of ['<a', '<script', '<!--', '<br', '&#', '<p x="<a>']) {
+      const input = unit.repeat(100_000);
+      const t0 = performance.now();
+      htmlText(input);
+      expect(performance.now() - t0).toBeLessThan(2000);
+    }
+  });
+});
