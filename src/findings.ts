@@ -96,7 +96,7 @@ export interface FindingArgs {
     contentType: string;
     fileName?: string;
     entry?: string;
-    /** encrypted, too-large, too-many-entries, compression-ratio, nested-archive, unsupported-format, unsupported-compression, unknown-format, unreadable, truncated. */
+    /** encrypted, too-large, too-many-entries, compression-ratio, nested-archive, unsupported-format, unsupported-compression, unknown-format, unreadable, truncated; for MIME parts the scan did not reach: too-many-parts, too-deep. */
     reason: string;
     detail?: string;
   };

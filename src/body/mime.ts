@@ -307,9 +307,18 @@ function isTextLike(type: string, fileName: string | undefined): boolean {
   return TEXT_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
+/** A part the walk did not read (past MAX_MIME_PARTS or MAX_MIME_DEPTH, a multipart without a
+ * boundary): reported as not scanned, never taken as clean. */
+export interface SkippedPart {
+  part: string;
+  contentType: string;
+  reason: 'too-many-parts' | 'too-deep' | 'unreadable';
+}
+
 interface WalkState {
   parts: TextPart[];
   binary: BinaryPart[];
+  skipped: SkippedPart[];
   visited: number;
   maxPartBytes: number;
   /** Decoded text bytes still allowed for this message. */
@@ -337,11 +346,19 @@ function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): E
 }
 
 function walk(entity: Entity, part: string, depth: number, forwarded: boolean, state: WalkState, alternative?: string): void {
-  if (++state.visited > MAX_MIME_PARTS) return;
   const { type, body } = entity;
+  const partName = part === '' ? '1' : part;
+  if (++state.visited > MAX_MIME_PARTS) {
+    // Once: the parts past the limit are one gap in the scan.
+    if (state.visited === MAX_MIME_PARTS + 1) state.skipped.push({ part: partName, contentType: type.type, reason: 'too-many-parts' });
+    return;
+  }
   if (type.type.startsWith('multipart/')) {
     const boundary = type.params.get('boundary');
-    if (!boundary || depth >= MAX_MIME_DEPTH) return;
+    if (!boundary || depth >= MAX_MIME_DEPTH) {
+      state.skipped.push({ part: partName, contentType: type.type, reason: boundary ? 'too-deep' : 'unreadable' });
+      return;
+    }
     const childDefault = type.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
     const children = splitMultipart(body, boundary).map((b) => readEntity(b, childDefault));
     // Every alternative is scanned: an HTML client shows the HTML, whatever the plain text says
@@ -353,8 +370,11 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   const encoding = (fieldValue(entity.header, 'content-transfer-encoding') ?? '7bit').toLowerCase();
-  const partName = part === '' ? '1' : part;
-  if ((type.type === 'message/rfc822' || type.type === 'message/global') && depth < MAX_MIME_DEPTH) {
+  if ((type.type === 'message/rfc822' || type.type === 'message/global') && depth >= MAX_MIME_DEPTH) {
+    state.skipped.push({ part: partName, contentType: type.type, reason: 'too-deep' });
+    return;
+  }
+  if (type.type === 'message/rfc822' || type.type === 'message/global') {
     const { bytes } = decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES);
     const inner = readEntity(bytes, 'text/plain');
     // The forwarded message's own header shows its recipients to everyone who reads the forward.
@@ -401,11 +421,11 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
 }
 
 /** The text parts of a whole message worth scanning for addresses, and the attachments to open, in MIME order. */
-export function findParts(message: Uint8Array, maxPartBytes: number, header?: HeaderBlock): { text: TextPart[]; binary: BinaryPart[] } {
+export function findParts(message: Uint8Array, maxPartBytes: number, header?: HeaderBlock): { text: TextPart[]; binary: BinaryPart[]; skipped: SkippedPart[] } {
   const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  const state: WalkState = { parts: [], binary: [], visited: 0, maxPartBytes, budget: Math.max(MAX_MESSAGE_TEXT_BYTES, maxPartBytes) };
+  const state: WalkState = { parts: [], binary: [], skipped: [], visited: 0, maxPartBytes, budget: Math.max(MAX_MESSAGE_TEXT_BYTES, maxPartBytes) };
   walk(readEntity(bytes, 'text/plain', header), '', 0, false, state);
-  return { text: state.parts, binary: state.binary };
+  return { text: state.parts, binary: state.binary, skipped: state.skipped };
 }
 
 /** The text parts of a whole message worth scanning for addresses, in MIME order. */

@@ -49,6 +49,8 @@ export function scanMessage(message: Uint8Array, options: Pick<BodyScanOptions, 
     if (b.fileName !== undefined) a.fileName = b.fileName;
     return a;
   });
+  // Parts the MIME walk did not read are gaps in the scan (ATTACHMENT_NOT_SCANNED), not clean.
+  for (const s of found.skipped) attachments.push({ part: s.part, contentType: s.contentType, forwarded: false, scan: { format: 'mime', units: [], calendars: [], notScanned: [{ reason: s.reason }] } });
   return { parts: addressesOfTextParts(found.text), attachments };
 }
 

@@ -182,6 +182,8 @@ const NOT_SCANNED: Record<string, string> = {
   'unknown-format': 'the format is unknown',
   unreadable: 'it cannot be read (damaged or cut off)',
   truncated: 'the message was cut off inside it',
+  'too-many-parts': 'the message has more MIME parts than the scan reads (256); this one and those after it were not read',
+  'too-deep': 'it is nested deeper than the scan reads (8 levels)',
 };
 
 function attachmentName(a: { fileName?: string; part: string }): string {

@@ -110,3 +110,32 @@ describe('HTML as a reader sees it', () => {
     }
   });
 });
+
+describe('parts the scan does not reach are reported, not taken as clean', () => {
+  const notScanned = (text: string) =>
+    checkMessage(Buffer.from(text, 'utf8'), policy, { source: 't', body: DEFAULT_BODY_SCAN }).findings.flatMap((f) => (f.code === 'ATTACHMENT_NOT_SCANNED' ? [`${f.args.part} ${f.args.contentType} ${f.args.reason}`] : []));
+  const nested = (levels: number, inner: string) => {
+    let body = inner;
+    for (let i = levels; i > 0; i--) body = `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n${body}\r\n--b${i}--\r\n`;
+    return `${HEAD}${body}`;
+  };
+  const list = `Content-Type: text/plain\r\n\r\n${LIST.join('\r\n')}`;
+
+  it('multiparts nested past 8 levels', () => {
+    expect(notScanned(nested(9, list))).toEqual(['1.1.1.1.1.1.1.1 multipart/mixed too-deep']);
+    expect(notScanned(nested(7, list))).toEqual([]);
+  });
+
+  it('a forwarded message at the depth limit', () => {
+    expect(notScanned(nested(8, `Content-Type: message/rfc822\r\n\r\nFrom: a@x.example\r\nTo: ${LIST.join(', ')}\r\n\r\nhi`))).toEqual(['1.1.1.1.1.1.1.1 message/rfc822 too-deep']);
+  });
+
+  it('parts past the 256th: one finding for the gap', () => {
+    const parts = Array.from({ length: 300 }, (_, i) => `--m\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`).join('');
+    expect(notScanned(`${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n${parts}--m--\r\n`)).toEqual(['256 text/plain too-many-parts']);
+  });
+
+  it('a multipart without a boundary', () => {
+    expect(notScanned(`${HEAD}Content-Type: multipart/mixed\r\n\r\n${LIST.join('\r\n')}\r\n`)).toEqual(['1 multipart/mixed unreadable']);
+  });
+});

@@ -30,7 +30,10 @@ export type NotScannedReason =
   | 'unsupported-compression'
   | 'unknown-format'
   | 'unreadable'
-  | 'truncated';
+  | 'truncated'
+  /** MIME parts the walk did not read (src/body/mime.ts, SkippedPart). */
+  | 'too-many-parts'
+  | 'too-deep';
 
 export interface NotScanned {
   reason: NotScannedReason;
