@@ -37,6 +37,9 @@ const TEXT_TYPES = new Set([
   'text/vcard',
   'text/x-vcard',
   'text/directory',
+  // Shown as formatted text by the clients that know them, as plain text by the others.
+  'text/enriched',
+  'text/richtext',
 ]);
 
 /** Attachments scanned by file name whatever their declared type (application/octet-stream, vnd.ms-excel ...). */
@@ -176,7 +179,13 @@ const decoders = new Map<string, TextDecoder | null>();
 
 /** Decodes bytes in a declared charset; unknown charsets fall back to latin1 (addresses are ASCII). */
 export function decodeBytes(bytes: Uint8Array, charset: string | undefined): string {
-  const label = (charset ?? 'utf-8').trim().toLowerCase();
+  let label = (charset ?? 'utf-8').trim().toLowerCase();
+  // A byte order mark says what the text is, whatever the label (as readers decide): UTF-16 in
+  // big-endian order was read as little-endian, its addresses lost.
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) label = 'utf-16be';
+  else if (bytes[0] === 0xff && bytes[1] === 0xfe && !(bytes[2] === 0 && bytes[3] === 0)) label = 'utf-16le';
+  else if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) label = 'utf-8';
+  if (label.startsWith('utf-32') || label === 'ucs-4') return decodeUtf32(bytes, label);
   let decoder = decoders.get(label);
   if (decoder === undefined) {
     try {
@@ -188,6 +197,20 @@ export function decodeBytes(bytes: Uint8Array, charset: string | undefined): str
   }
   if (decoder === null) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   return decoder.decode(bytes);
+}
+
+/** UTF-32 (TextDecoder has none): big-endian unless labelled or marked little-endian. */
+function decodeUtf32(bytes: Uint8Array, label: string): string {
+  let little = label === 'utf-32le';
+  let i = 0;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0 && bytes[3] === 0) [little, i] = [true, 4];
+  else if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff) [little, i] = [false, 4];
+  let out = '';
+  for (; i + 3 < bytes.length; i += 4) {
+    const cp = little ? bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24) : (bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!;
+    out += cp >= 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';
+  }
+  return out;
 }
 
 let decodeWords: ((s: string) => string) | undefined;
@@ -285,11 +308,27 @@ export function decodeQuotedPrintable(input: Uint8Array): Buffer {
 }
 
 /** Decodes at most `limit` bytes of a part's content. */
+/**
+ * Base64 as mail readers decode it: padding in the middle ends a piece, not the whole content.
+ * Node's decoder stops at the first "=", so text after a padded first line was never scanned;
+ * mailparser and Thunderbird decode on, and show it.
+ */
+function decodeBase64(text: string): Buffer {
+  const eq = text.indexOf('=');
+  if (eq === -1 || !/[A-Za-z0-9+/]/.test(text.slice(eq))) return Buffer.from(text, 'base64');
+  return Buffer.concat(text.split(/=+/).map((piece) => Buffer.from(piece, 'base64')));
+}
+
+/** The encoding token of a Content-Transfer-Encoding value (`base64 (comment)`, ` Base64;`). */
+export function transferEncoding(value: string | undefined): string {
+  return /^[\s]*([^\s(;]*)/.exec(value ?? '')![1]!.toLowerCase() || '7bit';
+}
+
 function decodeContent(raw: Buffer, encoding: string, limit: number): { bytes: Buffer; truncated: boolean } {
   if (encoding === 'base64') {
     // 4 base64 characters make 3 bytes; line breaks add a little, so read a bit more than needed.
     const take = Math.min(raw.length, Math.ceil((limit * 4) / 3) + Math.ceil(limit / 38) + 4);
-    const bytes = Buffer.from(raw.subarray(0, take).toString('latin1'), 'base64');
+    const bytes = decodeBase64(raw.subarray(0, take).toString('latin1'));
     return { bytes: bytes.subarray(0, limit), truncated: take < raw.length || bytes.length > limit };
   }
   if (encoding === 'quoted-printable') {
@@ -369,7 +408,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     });
     return;
   }
-  const encoding = (fieldValue(entity.header, 'content-transfer-encoding') ?? '7bit').toLowerCase();
+  const encoding = transferEncoding(fieldValue(entity.header, 'content-transfer-encoding'));
   if ((type.type === 'message/rfc822' || type.type === 'message/global') && depth >= MAX_MIME_DEPTH) {
     state.skipped.push({ part: partName, contentType: type.type, reason: 'too-deep' });
     return;
@@ -405,9 +444,10 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   // Unencoded text without an "@" byte holds no address (UTF-16 still has the 0x40 byte): skip
-  // decoding it. HTML can write the "@" as a character reference (&#64;, &commat;).
+  // decoding it. HTML can write the "@" as a character reference (&#64;, &commat;), a vCard as
+  // quoted-printable (=40).
   const head = body.subarray(0, state.maxPartBytes);
-  if (encoding !== 'base64' && encoding !== 'quoted-printable' && head.indexOf(0x40) === -1 && !(html && head.indexOf(0x26) !== -1)) return;
+  if (encoding !== 'base64' && encoding !== 'quoted-printable' && head.indexOf(0x40) === -1 && !(html && head.indexOf(0x26) !== -1) && head.indexOf('=40') === -1) return;
   if (state.budget <= 0) return;
   const limit = Math.min(state.maxPartBytes, state.budget);
   const { bytes, truncated } = decodeContent(body, encoding, limit);

@@ -63,6 +63,9 @@ function addressesSeen(text: string, html: boolean): Set<string> {
   const found = findAddresses(text);
   const shown = html ? htmlText(text) : text.replace(INVISIBLE, '');
   if (shown !== text) findAddresses(shown, found);
+  // Quoted-printable inside the text itself (vCard 2.1's EMAIL;ENCODING=QUOTED-PRINTABLE:a=40x.test,
+  // read as "a@x.test" by every address book).
+  if (/=40/i.test(shown)) findAddresses(shown.replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))), found);
   return found;
 }
 
@@ -71,7 +74,7 @@ function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
   /** One entry per multipart/alternative: its renderings show the same list once. */
   const alternatives = new Map<string, PartAddresses>();
   for (const p of textParts) {
-    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1)) continue;
+    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1) continue;
     let own: Set<string>;
     let quoted: Set<string>;
     // Attachments are data, not conversation: everything in them is the sender's.

@@ -139,3 +139,27 @@ describe('parts the scan does not reach are reported, not taken as clean', () =>
     expect(notScanned(`${HEAD}Content-Type: multipart/mixed\r\n\r\n${LIST.join('\r\n')}\r\n`)).toEqual(['1 multipart/mixed unreadable']);
   });
 });
+
+describe('encodings readers decode', () => {
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  it.each<[string, string]>([
+    ['base64 with a comment in its Content-Transfer-Encoding', single('text/plain', b64(LIST.join('\r\n')), 'Content-Transfer-Encoding: base64 (the list)\r\n')],
+    ['"Base64;" in odd case with a semicolon', single('text/plain', b64(LIST.join('\r\n')), 'Content-Transfer-Encoding:  Base64;\r\n')],
+    ['base64 padded after its first line (Node stops at the first "=")', single('text/plain', `${b64('Hi.')}\r\n${b64(LIST.join('\r\n'))}`, 'Content-Transfer-Encoding: base64\r\n')],
+    ['a vCard 2.1 with quoted-printable EMAIL lines', `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nContacts.\r\n--m\r\nContent-Type: text/vcard; name=c.vcf\r\nContent-Disposition: attachment; filename=c.vcf\r\n\r\n${LIST.map((a) => `BEGIN:VCARD\r\nVERSION:2.1\r\nEMAIL;ENCODING=QUOTED-PRINTABLE:${a.replace('@', '=40')}\r\nEND:VCARD`).join('\r\n')}\r\n--m--\r\n`],
+    ['text/enriched', single('text/enriched', LIST.join('\r\n'))],
+  ])('%s', (_name, text) => {
+    expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it.each<[string, string, Buffer]>([
+    ['UTF-16 big-endian with its mark, labelled utf-16', 'utf-16', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(LIST.join('\r\n'), 'utf16le').swap16()])],
+    ['UTF-16 big-endian with its mark, labelled utf-8', 'utf-8', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(LIST.join('\r\n'), 'utf16le').swap16()])],
+    ['UTF-32 (big-endian, no mark)', 'utf-32', Buffer.from(LIST.join('\r\n').split('').flatMap((c) => [0, 0, 0, c.charCodeAt(0)]))],
+    ['UTF-32LE with its mark', 'utf-32', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from(LIST.join('\r\n').split('').flatMap((c) => [c.charCodeAt(0), 0, 0, 0]))])],
+  ])('%s', (_name, charset, bytes) => {
+    const text = Buffer.concat([Buffer.from(`${HEAD}Content-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: base64\r\n\r\n`), Buffer.from(bytes.toString('base64')), Buffer.from('\r\n')]);
+    const r = checkMessage(text, policy, { source: 't', body: DEFAULT_BODY_SCAN });
+    expect(r.findings.flatMap((f) => (f.code === 'ADDRESS_LIST_IN_BODY' ? [f.args.externalAddresses] : []))).toEqual([20]);
+  });
+});
