@@ -37,7 +37,7 @@ import type { BccOptions, RewritePlan, SplitOptions } from '../rewrite/plan.js';
 import { planSplit, type LazySplit } from '../rewrite/split.js';
 import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 
-import { listInAttachment, type OnViolation } from './modes.js';
+import { listInAttachment, UNREADABLE_CODES, type OnViolation } from './modes.js';
 
 export { isOnViolation, listInAttachment, ON_VIOLATION_MODES, type OnViolation } from './modes.js';
 
@@ -209,6 +209,10 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
   const inAttachment = mode === 'bcc' || mode === 'split' ? result.findings.find(listInAttachment) : undefined;
   if (inAttachment && violation) return stop('refuse', { code: 'list-in-attachment', finding: inAttachment });
   if (violation && mode === 'block') return stop('block', { code: 'policy' });
+  // Warn sends an exposure the sender chose to be warned about; a header that cannot be read for
+  // certain is not an exposure it can accept knowingly (nobody knows what the readers see).
+  const unreadable = violation && mode === 'warn' ? errors.filter((f) => UNREADABLE_CODES.has(f.code)) : [];
+  if (unreadable.length > 0) return stop('block', { code: 'policy' }, unreadable);
   if (violation && mode === 'hold') return stop('hold', { code: 'policy' });
   if (violation && wantsRewrite && !curable) return stop('block', { code: 'policy' });
   if (violation && !wantsRewrite && mode !== 'warn') return stop('block', { code: 'policy' });

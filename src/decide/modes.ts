@@ -12,6 +12,13 @@ export function listInAttachment(f: Finding): boolean {
   return f.code === 'EXPOSED_ATTENDEES' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || (f.code === 'ATTACHMENT_NOT_SCANNED' && f.severity === 'error');
 }
 
+/**
+ * Findings that say the message cannot be read for certain (who sees whom is not known): whatever
+ * the mode, warn included, a message with one of them as an error is not sent.
+ */
+export const UNREADABLE_FINDINGS = ['AMBIGUOUS_RECIPIENT', 'MALFORMED_HEADER'] as const;
+export const UNREADABLE_CODES: ReadonlySet<string> = new Set(UNREADABLE_FINDINGS);
+
 export function isOnViolation(s: unknown): s is OnViolation {
   return typeof s === 'string' && (ON_VIOLATION_MODES as readonly string[]).includes(s);
 }

@@ -21,7 +21,7 @@ import type { Finding } from '../findings.js';
 import { headerRecipients } from '../message/header-recipients.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
 import { assertOnViolation, decideDelivery, headerSender } from '../decide/index.js';
-import { ADAPTER_MODES, isOnViolation } from '../decide/modes.js';
+import { ADAPTER_MODES, isOnViolation, UNREADABLE_CODES } from '../decide/modes.js';
 import { describeDeliveryReason, describeFinding } from '../report/messages.js';
 import { parseConfig } from '../policy/config.js';
 import { bindOnViolation, buildProfiles, messageIdentity, resolveProfile, type Profiles } from '../policy/profiles.js';
@@ -80,7 +80,7 @@ export class ExposedRecipientsError extends MailguardError {
   }
 }
 
-const UNSAFE = new Set(['AMBIGUOUS_RECIPIENT', 'MALFORMED_HEADER']);
+const UNSAFE = UNREADABLE_CODES;
 
 /** No header line break can come from a value: a name with CR LF must not add fields. */
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');

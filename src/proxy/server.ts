@@ -13,6 +13,7 @@ import { bindOnViolation, createProfiles, type Profile, type Profiles } from '..
 import { maskAddress } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
 import { assertOnViolation } from '../decide/index.js';
+import { UNREADABLE_FINDINGS } from '../decide/modes.js';
 import { PROXY_MODES, type ViolationAction } from './decide.js';
 import { coalesceRepliesPerChunk } from './coalesce-writes.js';
 import { createDeliveredCopies } from './delivered-copies.js';
@@ -117,7 +118,7 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Findings that always block in the proxy: what mail software reads in different ways is never
  * relayed, whatever the configuration says for reports. */
-const ALWAYS_BLOCK = ['AMBIGUOUS_RECIPIENT', 'MALFORMED_HEADER'] as const;
+const ALWAYS_BLOCK = UNREADABLE_FINDINGS;
 
 /** The policy with ALWAYS_BLOCK set to error, and the codes the configuration had relaxed. */
 export function proxyPolicy(policy: Policy): { policy: Policy; relaxed: string[] } {

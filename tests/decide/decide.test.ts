@@ -108,6 +108,18 @@ describe('decideDelivery', () => {
     expect(d.blocking.map((f) => f.code)).toEqual(['EXPOSED_RECIPIENTS']);
   });
 
+  it.each<[string, string]>([
+    ['an encoded word holding the whole To', `From: me@corp.example\r\nTo: =?utf-8?b?${Buffer.from(EXTERNAL.join(', ')).toString('base64')}?=\r\nSubject: s\r\n\r\nhi\r\n`],
+    ['a line without a colon between To and a Cc holding a list', `From: me@corp.example\r\nTo: boss@corp.example\r\n.\r\nCc: ${EXTERNAL.join(', ')}\r\n\r\nhi\r\n`],
+    ['source routes', `From: me@corp.example\r\nTo: <@relay.test:ann@alpha.test>, <@relay.test:ben@beta.test>\r\nSubject: s\r\n\r\nhi\r\n`],
+  ])('warn does not send a header it cannot read for certain (%s): blocked, as in every mode', (_name, message) => {
+    const d = decideDelivery(bytesOf(message), createPolicy({ internalDomains: ['corp.example'], rules: { AMBIGUOUS_RECIPIENT: 'error', MALFORMED_HEADER: 'error' } }), { onViolation: 'warn' });
+    expect(d.action).toBe('block');
+    expect(d.transactionCount).toBe(0);
+    expect(d.blocking.map((f) => f.code).every((c) => c === 'AMBIGUOUS_RECIPIENT' || c === 'MALFORMED_HEADER')).toBe(true);
+    expect(d.blocking.length).toBeGreaterThan(0);
+  });
+
   it('warn level (under blockAt) is rewritten by bcc and split too, and passes as written with block', () => {
     const msg = bytesOf('From: me@corp.example\nTo: a@x1.test, b@x2.test, c@x3.test\nSubject: s\n\nb\n');
     expect(decideDelivery(msg, policy, { onViolation: 'block' }).verdict).toBe('warn');
