@@ -247,7 +247,8 @@ function notAMessage(bytes: Uint8Array, parsed: ParsedMessage): string | undefin
 
 /**
  * Checks one message. `bytes` may hold the whole message or only its header block: nothing past
- * the blank line is read.
+ * the blank line is read (without the body scan), but for one look after a CR-only header: an LF
+ * there makes the header malformed (mixed-line-ends), so give such a message whole.
  */
 export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Policy> = {}, options: CheckOptions = {}): MessageResult {
   const policy = isResolvedPolicy(policyInput) ? policyInput : createPolicy(policyInput);

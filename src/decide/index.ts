@@ -211,8 +211,7 @@ export function decideDelivery(input: Uint8Array, policy: Policy, options: Decid
   if (violation && mode === 'block') return stop('block', { code: 'policy' });
   // Warn sends an exposure the sender chose to be warned about; a header that cannot be read for
   // certain is not an exposure it can accept knowingly (nobody knows what the readers see).
-  const unreadable = violation && mode === 'warn' ? errors.filter((f) => UNREADABLE_CODES.has(f.code)) : [];
-  if (unreadable.length > 0) return stop('block', { code: 'policy' }, unreadable);
+  if (violation && mode === 'warn' && errors.some((f) => UNREADABLE_CODES.has(f.code))) return stop('block', { code: 'policy' });
   if (violation && mode === 'hold') return stop('hold', { code: 'policy' });
   if (violation && wantsRewrite && !curable) return stop('block', { code: 'policy' });
   if (violation && !wantsRewrite && mode !== 'warn') return stop('block', { code: 'policy' });

@@ -1,11 +1,25 @@
 import type { Finding } from '../findings.js';
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
+import type { ParsedMessage } from '../message/parse-message.js';
 import type { Rule } from './context.js';
 
 /** Fields where ambiguity decides who receives or who is shown: errors. Sender fields are not checked here. */
 const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'mail-followup-to']);
 
 const AUTHOR_FIELDS = new Set(['from', 'sender', 'resent-from', 'resent-sender']);
+
+/** Whether the `field` starting at `line` holds an encoded word, or at least two "@" and more than mailboxes read from it. */
+function mayHideAddress(parsed: ParsedMessage, field: string, line: number): boolean {
+  const f = parsed.header.fields.find((x) => x.key === field && x.line === line);
+  if (!f) return true;
+  if (f.rawValue.includes('=?')) return true;
+  let ats = 0;
+  for (let i = f.rawValue.indexOf('@'); i !== -1; i = f.rawValue.indexOf('@', i + 1)) ats++;
+  let read = 0;
+  for (const a of parsed.addresses) if (a.field === field && a.line === line) read++;
+  // One author is the sender, shown anyway: only a second address can make a list.
+  return ats > read && ats >= 2;
+}
 
 /** AMBIGUOUS_RECIPIENT: recipient syntax that mail software reads in different ways. */
 export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => {
@@ -18,8 +32,12 @@ export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => 
   const senderDecides = classifier.inferred && parsed.addresses.some((a) => deciding.includes(a.field));
   for (const p of parsed.addressProblems) {
     // Several authors or senders count toward exposure (issue 13, class 3): a list written in
-    // them without commas is read as one mailbox by some software and as many by others.
-    const hiddenList = p.kind === 'missing-separator' && AUTHOR_FIELDS.has(p.field);
+    // them without commas is read as one mailbox by some software and as many by others, and one
+    // the parser could not read is not there for the count at all. So a problem in an author
+    // field is an error when the field may hold a second address that was not read: two "@" or
+    // more and fewer mailboxes, or an encoded word. (A bare local name, `From: MAILER-DAEMON`,
+    // holds none; a broken field with one "@" holds at most the sender.)
+    const hiddenList = AUTHOR_FIELDS.has(p.field) && (p.kind === 'missing-separator' || mayHideAddress(parsed, p.field, p.line));
     if (!RECIPIENT_FIELDS.has(p.field) && !hiddenList && !(senderDecides && deciding.includes(p.field))) continue;
     findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: p.line + lineOffset, args: { field: p.field, problem: p.kind, excerpt: p.excerpt } });
   }

@@ -106,7 +106,9 @@ describe('random byte mutations of corpus messages', () => {
         expect(Math.min(performance.now() - start, (used.user + used.system) / 1000)).toBeLessThan(BOUND_MS);
         expect(['pass', 'warn', 'block', 'error']).toContain(r.verdict);
         const bodyStart = locateBodyStart(bytes);
-        if (bodyStart !== -1 && r.verdict !== 'error') expect(isDeepStrictEqual(checkMessage(bytes.subarray(0, bodyStart), policy, { source: 'm' }), r)).toBe(true);
+        // The one thing read past a header's blank line: after a CR-only header, an LF (mixed-line-ends).
+        const mixed = r.findings.some((f) => f.code === 'MALFORMED_HEADER' && f.args.problem === 'mixed-line-ends');
+        if (bodyStart !== -1 && r.verdict !== 'error' && !mixed) expect(isDeepStrictEqual(checkMessage(bytes.subarray(0, bodyStart), policy, { source: 'm' }), r)).toBe(true);
       }),
       { numRuns: 3000 },
     );

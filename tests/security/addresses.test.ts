@@ -78,6 +78,24 @@ describe('every ambiguity class fails closed (AMBIGUOUS_RECIPIENT, never a guess
     expect(r.verdict).toBe('pass');
   });
 
+  it.each([
+    ['From: an encoded word glued to a domain', ['From: me@corp.example, =?utf-8?q?u0?=@org0.test, =?utf-8?q?u1?=@org1.test, =?utf-8?q?u2?=@org2.test', 'Sender: me@corp.example', 'To: boss@corp.example'], 'from'],
+    ['Sender: an unclosed angle holding a list', ['From: me@corp.example', 'Sender: Me <me@corp.example, u0@org0.test, u1@org1.test, u2@org2.test', 'To: boss@corp.example'], 'sender'],
+    ['From: fullwidth letters in the domains', ['From: me@corp.example, u0@org\uff4f.test, u1@org\uff4f1.test, u2@org\uff4f2.test', 'Sender: me@corp.example', 'To: boss@corp.example'], 'from'],
+    ['Resent-From: an unbalanced quote', ['From: me@corp.example', 'Resent-From: "x, u0@org0.test, u1@org1.test, u2@org2.test', 'To: boss@corp.example'], 'resent-from'],
+  ])('a list hidden in an author field by a syntax error is ambiguous, internal domains configured or not (%s)', (_name, headers, field) => {
+    for (const policy of [CORP, createPolicy({})]) {
+      const r = check(message(headers as string[]), policy);
+      expect(r.verdict).toBe('block');
+      expect(r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' && (f.args as { field: string }).field === field)).toBe(true);
+    }
+  });
+
+  it('a broken author field that cannot hold a second address stays out of it (a bare local name, one "@")', () => {
+    expect(check(message(['From: MAILER-DAEMON', 'To: boss@corp.example'])).verdict).toBe('pass');
+    expect(check(message(['From: Me <me@corp.example', 'To: boss@corp.example'])).verdict).toBe('pass');
+  });
+
   it('an ambiguous From that would decide the inferred internal domain blocks', () => {
     const r = check(message(['From: me@customer.example, "broken', 'To: a@customer.example, b@customer.example']), createPolicy({}));
     expect(r.internal.inferred).toBe(true);
