@@ -70,3 +70,20 @@ describe('addresses written in comments and behind quoted pairs', () => {
     expect(r.recipients.shown).toEqual([]);
   });
 });
+
+describe('UTF-7 encoded words (libmime leaves them; Python and older Outlook decode them)', () => {
+  const utf7 = (s: string) => s.replace(/@/g, '+AEA-').replace(/,/g, '+ACw-');
+  it.each([
+    ['Q', `=?utf-7?q?${utf7('c1@x.example, c2@y.example').replace(/ /g, '_')}?= <me@corp.example>`],
+    ['B', `=?UTF-7?B?${Buffer.from(utf7('c1@x.example, c2@y.example')).toString('base64')}?= <me@corp.example>`],
+  ])('%s: the addresses in the name are shown', (_name, to) => {
+    expect(shownIn(to)).toEqual(['c1@x.example (name)', 'c2@y.example (name)']);
+  });
+
+  it('decodes RFC 2152 examples', async () => {
+    const { decodeUtf7 } = await import('../src/body/mime.js');
+    expect(decodeUtf7('Hi Mom -+Jjo--!')).toBe('Hi Mom -\u263a-!');
+    expect(decodeUtf7('A+ImIDkQ.')).toBe('A\u2262\u0391.');
+    expect(decodeUtf7('1 +- 1')).toBe('1 + 1');
+  });
+});

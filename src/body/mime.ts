@@ -215,10 +215,29 @@ function decodeUtf32(bytes: Uint8Array, label: string): string {
 
 let decodeWords: ((s: string) => string) | undefined;
 
+/** RFC 2152 UTF-7: `+` base64 of UTF-16BE `-`, `+-` for a plus; the rest as it is. */
+export function decodeUtf7(s: string): string {
+  return s.replace(/\+([A-Za-z0-9+/]*)-?/g, (_m, b64: string) => {
+    if (b64 === '') return '+';
+    const bytes = Buffer.from(b64, 'base64');
+    return bytes.subarray(0, bytes.length & ~1).swap16().toString('utf16le');
+  });
+}
+
+/** Encoded words in UTF-7, which libmime leaves as they are (Python and older Outlook decode them;
+ * `=?utf-7?q?a+AEA-x.test?=` is "a@x.test" to them). */
+const UTF7_WORD = /=\?(?:utf-7|unicode-1-1-utf-7)(?:\*[^?]*)?\?([bq])\?([^?]*)\?=/gi;
+
 /** A header value as text: raw UTF-8 bytes read as UTF-8, RFC 2047 encoded words decoded (libmime, loaded on first use). */
 export function decodeHeaderText(latin1: string): string {
   let text = latin1;
   if (/[\x80-\xff]/.test(text)) text = Buffer.from(text, 'latin1').toString('utf8');
+  if (text.includes('=?') && /utf-7/i.test(text)) {
+    text = text.replace(UTF7_WORD, (_m, enc: string, payload: string) => {
+      const raw = enc.toLowerCase() === 'b' ? Buffer.from(payload, 'base64').toString('latin1') : payload.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_q, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+      return decodeUtf7(raw);
+    });
+  }
   if (text.includes('=?')) {
     if (onlyUtf8Words(text)) return decodeUtf8Words(text);
     if (!decodeWords) {
