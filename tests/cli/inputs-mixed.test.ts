@@ -202,6 +202,26 @@ describe('files named on the command line', () => {
     expect(hidden.recipients.bcc).toHaveLength(6);
   });
 
+  it('an Outlook .msg whose transport header leaves out recipients of its table is checked by the table (what Outlook shows)', async () => {
+    const file = path.join(tmp, 'stale.msg');
+    writeFileSync(file, outlookMsg({ subject: 'x', recipients: customers('st').map((smtp) => ({ smtp, type: 'to' as const })), transportHeaders: 'From: a@corp.example\r\nTo: me@corp.example\r\nSubject: x\r\n' }));
+    const result = JSON.parse((await runCli(['check', file, '--format', 'json', ...POLICY])).stdout).results[0];
+    expect(result.verdict).toBe('block');
+    expect(result.recipients.externalAddresses).toBe(6);
+  });
+
+  it('an Outlook .msg with recipient types other than To, Cc, Bcc (0, a resend\'s 0x10000001) reads them as To, next to other inputs', async () => {
+    const file = path.join(tmp, 'types.msg');
+    const list = customers('ty');
+    writeFileSync(file, outlookMsg({ subject: 'x', senderSmtp: 'a@corp.example', recipients: list.map((smtp, i) => ({ smtp, type: i % 2 === 0 ? 0 : 0x10000001 })) }));
+    const other = path.join(tmp, 'types-other.eml');
+    writeFileSync(other, 'From: a@corp.example\r\nTo: b@corp.example\r\nSubject: x\r\n\r\nhi\r\n');
+    const r = await runCli(['check', file, other, '--format', 'json', ...POLICY]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results.map((x: { verdict: string }) => x.verdict)).toEqual(['block', 'pass']);
+    expect(doc.results[0].recipients.externalAddresses).toBe(list.length);
+  });
+
   it('--input forces a format for every input: a PNG read as a message is an error, not "not read"', async () => {
     const r = await runCli(['check', path.join(dir, 'drafts'), '--input', 'eml', '--format', 'json', ...POLICY]);
     const doc = JSON.parse(r.stdout);

@@ -19,7 +19,8 @@ export interface OutlookMessage {
   subject: string;
   senderName?: string;
   senderSmtp?: string;
-  recipients: Array<{ name?: string; smtp: string; type: 'to' | 'cc' | 'bcc' }>;
+  /** A number is written as PR_RECIPIENT_TYPE as it is (0 MAPI_ORIG, 0x10000001 a resend's To). */
+  recipients: Array<{ name?: string; smtp: string; type: 'to' | 'cc' | 'bcc' | number }>;
   /** PR_TRANSPORT_MESSAGE_HEADERS: the header a received or sent message keeps. */
   transportHeaders?: string;
   /** PR_MESSAGE_CLASS (default IPM.Note). */
@@ -60,7 +61,7 @@ export function outlookMsg(m: OutlookMessage): Buffer {
     const props = Buffer.alloc(8 + 16);
     props.writeUInt32LE(0x0c150003, 8);
     props.writeUInt32LE(6, 12);
-    props.writeUInt32LE(r.type === 'to' ? 1 : r.type === 'cc' ? 2 : 3, 16);
+    props.writeUInt32LE(typeof r.type === 'number' ? r.type : r.type === 'to' ? 1 : r.type === 'cc' ? 2 : 3, 16);
     addDoc(dir, '__properties_version1.0', props);
   });
   return Buffer.from(burn(entries as Parameters<typeof burn>[0]));

@@ -1,7 +1,8 @@
 // Outlook .msg files (OLE compound files, signature D0 CF 11 E0 A1 B1 1A E1): read with
 // @kenjiuno/msgreader, loaded only when such a file is met. A message that went through a mail
-// server keeps its transport header (PR_TRANSPORT_MESSAGE_HEADERS), which is checked as it is; a
-// draft or a sent item without one is checked as the header its recipient table and sender make.
+// server keeps its transport header (PR_TRANSPORT_MESSAGE_HEADERS), which is checked as it is when
+// it names every To and Cc recipient of the recipient table; a draft or a sent item without one,
+// or one whose table shows more, is checked as the header its recipient table and sender make.
 // Other OLE files (Word, Excel) are not mail.
 
 import { errnoDetail, failure, type InputFormatDefinition, type InputItem } from './types.js';
@@ -16,8 +17,13 @@ interface MsgRecipient {
   name?: string;
   email?: string;
   smtpAddress?: string;
-  recipType?: 'to' | 'cc' | 'bcc';
+  /** 'to', 'cc', 'bcc'; msgreader gives other types (MAPI_ORIG 0, a resend's 0x10000001) as numbers. */
+  recipType?: 'to' | 'cc' | 'bcc' | number;
 }
+
+/** A recipient's field: anything but Cc and Bcc is read as To (shown: fail closed). */
+const fieldOf = (r: MsgRecipient): 'to' | 'cc' | 'bcc' => (r.recipType === 'cc' || r.recipType === 'bcc' ? r.recipType : 'to');
+const addressOf = (r: MsgRecipient): string | undefined => r.smtpAddress ?? r.email;
 
 interface MsgFields {
   dataType: null | 'msg' | 'attachment' | 'recipient';
@@ -41,10 +47,17 @@ function mailbox(name: string | undefined, address: string): string {
   return n && n !== a ? `"${n.replace(/[\\"]/g, (c) => `\\${c}`)}" <${a}>` : `<${a}>`;
 }
 
-/** The header block of a .msg: its transport header, or one built from its properties. */
+/**
+ * The header block of a .msg: its transport header, or one built from its properties. The
+ * transport header is used only when it names every To and Cc recipient of the recipient table:
+ * Outlook shows (and sends a resend to) the table, so a stale or crafted transport header that
+ * leaves a listed recipient out is not what readers see.
+ */
 export function msgHeader(fields: MsgFields): Buffer {
   const transport = fields.headers?.replace(/^\s+/, '');
-  if (transport) {
+  const shown = (fields.recipients ?? []).filter((r) => fieldOf(r) !== 'bcc').map(addressOf);
+  const lower = transport?.toLowerCase();
+  if (transport && shown.every((a) => a === undefined || lower!.includes(oneLine(a).trim().toLowerCase()))) {
     const text = transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '');
     return Buffer.from(`${text}\r\n\r\n`, 'utf8');
   }
@@ -55,8 +68,8 @@ export function msgHeader(fields: MsgFields): Buffer {
   for (const r of fields.recipients ?? []) {
     // An Exchange-only address (no SMTP address stored) is written as it is: the check fails
     // closed on it rather than guessing where it goes.
-    const address = r.smtpAddress ?? r.email;
-    if (address) byType[r.recipType ?? 'to'].push(mailbox(r.name, address));
+    const address = addressOf(r);
+    if (address) byType[fieldOf(r)].push(mailbox(r.name, address));
   }
   if (byType.to.length > 0) lines.push(`To: ${byType.to.join(',\r\n ')}`);
   if (byType.cc.length > 0) lines.push(`Cc: ${byType.cc.join(',\r\n ')}`);
