@@ -8,8 +8,17 @@ export function looksLikeMbox(head: Uint8Array): boolean {
 }
 
 /**
+ * A `From ` line as mbox writers make it: `From sender asctime-date` (`From a@b.example Mon Jan  1
+ * 00:00:00 2024`, with an optional time zone). Such a line starts a message even without a blank
+ * line before it: Python's mailbox module (and other readers) split there, so a message after it
+ * must not be read as the body of the one before (its list would go unchecked).
+ */
+const FROM_LINE = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}(?::\d{2})? +(?:[A-Z]{3,4} +)?\d{4}\s*$/;
+
+/**
  * Splits an mbox stream into messages. Boundaries are `From ` lines at the start of the file or
- * after a blank line; `>From ` lines are unescaped (mboxrd) when whole messages are kept.
+ * after a blank line, and anywhere a line is a whole mbox `From ` line (FROM_LINE); `>From ` lines
+ * are unescaped (mboxrd) when whole messages are kept.
  */
 export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, source: string, file: string | undefined, headersOnly: boolean): AsyncGenerator<InputMessage> {
   let index = 0;
@@ -43,7 +52,7 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
     if (content > 0 && line[content - 1] === 0x0d) content--;
     const blank = content === 0;
     let done: InputMessage | undefined;
-    if (prevBlank && line.length >= 5 && line[0] === 0x46 && line.toString('latin1', 0, 5) === 'From ') {
+    if (line.length >= 5 && line[0] === 0x46 && line.toString('latin1', 0, 5) === 'From ' && (prevBlank || FROM_LINE.test(line.toString('latin1', 0, Math.min(content, 200))))) {
       heldBlank = undefined;
       done = finish();
       current = { lines: [], fromLine: line.toString('latin1', 0, content), startLine: lineNo, inHeader: true, size: 0 };
