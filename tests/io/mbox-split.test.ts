@@ -7,7 +7,7 @@ import { readMbox } from '../../src/io/formats/mbox.js';
 
 async function split(text: string): Promise<string[]> {
   const out: string[] = [];
-  for await (const m of readMbox([Buffer.from(text, 'latin1')], 'box', undefined, false)) out.push(m.bytes.toString('latin1'));
+  for await (const m of readMbox([Buffer.from(text, 'latin1')], 'box', undefined, false)) out.push(Buffer.from(m.bytes).toString('latin1'));
   return out;
 }
 
