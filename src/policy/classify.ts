@@ -16,6 +16,12 @@ const RESERVED = new Set(['example.com', 'example.net', 'example.org']);
 const EXTRA_CONSUMER = [
   'fastmail.com', 'fastmail.fm', 'posteo.de', 'posteo.net', 'tutanota.com', 'tutanota.de', 'tutamail.com',
   'tuta.io', 'tuta.com', 'keemail.me', 'mailfence.com', 'xs4all.nl', 'gmx.ch', 'gmx.li',
+  // Alias and privacy services (each address a different person, found missing by an adversarial
+  // hunt): Firefox Relay, SimpleLogin, addy.io (AnonAddy), Proton Pass.
+  'mozmail.com', 'simplelogin.com', 'simplelogin.co', 'simplelogin.fr', 'aleeas.com', 'slmail.me', 'anonaddy.me', 'anonaddy.com',
+  'addy.io', 'passmail.net', 'passmail.com', 'passinbox.com',
+  // Mailbox providers for the public.
+  'zohomail.eu', 'zohomail.com', 'startmail.com', 'riseup.net', 'disroot.org', 'skiff.com',
 ];
 
 // Consumer provider lists, loaded on first use: email-providers (~8,800 domains, kept by its

@@ -22,6 +22,8 @@ describe('the inferred internal domain', () => {
     ['gmail.com', 'consumer-provider'],
     ['fastmail.com', 'consumer-provider'],
     ['posteo.de', 'consumer-provider'],
+    ['riseup.net', 'consumer-provider'],
+    ['mozmail.com', 'consumer-provider'],
     ['[192.0.2.1]', 'address-literal'],
   ])('is refused for %s (%s): nothing is internal', (domain, reason) => {
     const c = createClassifier(INFER, { field: 'from', domain });
@@ -55,7 +57,7 @@ describe('the inferred internal domain', () => {
 
 describe('consumer providers: a union of well-kept lists and the named ISPs', () => {
   const c = createClassifier(createPolicy({ internalDomains: ['corp.example'] }), undefined);
-  it.each([['fastmail.com'], ['posteo.de'], ['tutanota.com'], ['mailfence.com'], ['xs4all.nl'], ['gmx.ch'], ['gmail.com'], ['outlook.com']])('%s: each address its own party', (d) => {
+  it.each([['fastmail.com'], ['posteo.de'], ['tutanota.com'], ['mailfence.com'], ['xs4all.nl'], ['gmx.ch'], ['gmail.com'], ['outlook.com'], ['mozmail.com'], ['simplelogin.com'], ['addy.io'], ['passmail.net'], ['riseup.net'], ['disroot.org'], ['zohomail.eu'], ['startmail.com']])('%s: each address its own party', (d) => {
     expect(c.isConsumerDomain(d)).toBe(true);
     expect(c.partyOf(`a@${d}`, d)).toBe(`a@${d}`);
   });
