@@ -6,7 +6,7 @@ export type Verdict = 'pass' | 'warn' | 'block' | 'error';
 
 export interface RecipientView {
   address: string;
-  /** to, cc, resent-to, resent-cc (visible), bcc, resent-bcc, reply-to, mail-followup-to. */
+  /** to, cc, resent-to, resent-cc (visible), bcc, resent-bcc, reply-to, mail-followup-to, mail-reply-to. */
   field: string;
   internal: boolean;
   /** The organisation: registrable domain, or the address itself at a consumer provider. */

@@ -23,7 +23,7 @@ export const NOTICE_SPLIT_BATCH = 200;
 export const NOTICE_MAX_BODY_ADDRESSES = 1;
 
 const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc']);
-const REPLY_FIELDS = new Set(['reply-to', 'mail-followup-to']);
+const REPLY_FIELDS = new Set(['reply-to', 'mail-followup-to', 'mail-reply-to']);
 /** Fields whose addresses are the sender's, or identifiers that look like addresses (Message-ID). */
 const HEADER_ADDRESS_FIELDS = new Set([...RECIPIENT_FIELDS, ...REPLY_FIELDS, 'from', 'sender', 'return-path', 'message-id', 'in-reply-to', 'references', 'dkim-signature', 'received', 'list-unsubscribe', 'list-post', 'list-help']);
 

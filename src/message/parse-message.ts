@@ -10,7 +10,8 @@ export const VISIBLE_FIELDS = ['to', 'cc', 'resent-to', 'resent-cc'] as const;
 /** Fields that name blind recipients; present in a message they leak those recipients. */
 export const BLIND_FIELDS = ['bcc', 'resent-bcc'] as const;
 /** Other fields that show addresses to every recipient without sending to them. */
-export const REPLY_FIELDS = ['reply-to', 'mail-followup-to'] as const;
+/** Where replies go, shown by mail clients (Mail-Reply-To: mutt's and others' Reply-To for a list). */
+export const REPLY_FIELDS = ['reply-to', 'mail-followup-to', 'mail-reply-to'] as const;
 export const SENDER_FIELDS = ['from', 'sender', 'resent-from', 'resent-sender'] as const;
 
 export type VisibleField = (typeof VISIBLE_FIELDS)[number];

@@ -14,6 +14,7 @@ const FIELD_NAMES: Record<string, string> = {
   'resent-bcc': 'Resent-Bcc',
   'reply-to': 'Reply-To',
   'mail-followup-to': 'Mail-Followup-To',
+  'mail-reply-to': 'Mail-Reply-To',
   from: 'From',
   sender: 'Sender',
   'resent-from': 'Resent-From',

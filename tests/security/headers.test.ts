@@ -309,6 +309,14 @@ describe('recipient fields: every occurrence counts', () => {
     expect(r.findings.find((f) => f.code === 'EXPOSED_REPLY_ADDRESSES')?.args).toMatchObject({ field: 'mail-followup-to', parties: 5 });
   });
 
+  it('Mail-Reply-To (mutt\'s Reply-To) showing many external organisations is reported, and an ambiguous one blocks', () => {
+    const r = check(message(['From: me@corp.example', 'To: boss@corp.example', `Mail-Reply-To: ${EXTERNAL_5}`]));
+    expect(r.verdict).toBe('block');
+    expect(r.findings.find((f) => f.code === 'EXPOSED_REPLY_ADDRESSES')?.args).toMatchObject({ field: 'mail-reply-to', parties: 5 });
+    const ambiguous = check(message(['From: me@corp.example', 'To: boss@corp.example', 'Mail-Reply-To: "boss <boss@corp.example>']));
+    expect(ambiguous.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' && f.args.field === 'mail-reply-to')).toBe(true);
+  });
+
   it('an ambiguous Reply-To blocks (replies would go somewhere mail software disagrees on)', () => {
     const r = check(message(['From: me@corp.example', 'To: boss@corp.example', 'Reply-To: "boss <boss@corp.example>']));
     expect(r.verdict).toBe('block');
