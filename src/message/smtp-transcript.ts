@@ -140,7 +140,9 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       continue;
     }
     if (verb === 'DATA' && line.trim().toUpperCase() === 'DATA') {
-      const start = i + 1;
+      // The server's "354 go ahead" (when replies are interleaved) is not the message's first line.
+      let start = i + 1;
+      while (start < lines.length && /^354(?:[ -]|$)/.test(lines[start]!)) start++;
       let end = -1;
       for (let j = start; j < lines.length; j++) {
         if (lines[j] === '.') {

@@ -63,3 +63,23 @@ describe('other commands clients send', () => {
     expect(t.transactions).toHaveLength(0);
   });
 });
+
+describe('server replies interleaved around DATA and a banner of several lines', () => {
+  it.each([
+    ['"354 go ahead"', ['354 go ahead']],
+    ['a 354 of two lines', ['354-Start mail input', '354 end with <CRLF>.<CRLF>']],
+    ['a bare "354"', ['354']],
+  ])('%s after DATA is not the message\'s first line; line numbers stay the file\'s', (_name, reply) => {
+    const t = parse(['EHLO c', '250 ok', ...ENVELOPE, 'DATA', ...reply, ...MESSAGE.slice(1), '250 queued', 'QUIT']);
+    expect(t.problems).toEqual([]);
+    expect(Buffer.from(t.transactions[0]!.data).toString('latin1').startsWith('From: a@corp.example\r\n')).toBe(true);
+    expect(t.transactions[0]!.lineOffset).toBe(5 + reply.length);
+  });
+
+  it('a transcript starting with a banner of several 220 lines is recognised as one', async () => {
+    const { looksLikeTranscript } = await import('../../src/io/formats/transcript.js');
+    expect(looksLikeTranscript(Buffer.from('220-mx.example ESMTP\r\n220-no UCE\r\n220 mx.example\r\nEHLO c\r\n'))).toBe(true);
+    expect(looksLikeTranscript(Buffer.from('220 mx.example\r\nEHLO c\r\n'))).toBe(true);
+    expect(looksLikeTranscript(Buffer.from('From: a@corp.example\r\nTo: b@corp.example\r\n\r\n'))).toBe(false);
+  });
+});

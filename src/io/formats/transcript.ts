@@ -8,7 +8,8 @@ import { errnoDetail, failure, headText, type InputFormatDefinition, type InputI
 export const MAX_TRANSCRIPT_PROBLEMS_SHOWN = 3;
 
 export function looksLikeTranscript(head: Uint8Array): boolean {
-  return /^(?:220[ -][^\r\n]*\r?\n)?(?:EHLO|HELO|LHLO|MAIL FROM:)/i.test(headText(head, 512));
+  // The banner may take several lines (220-... then 220 ...).
+  return /^(?:220[ -][^\r\n]*\r?\n){0,20}(?:EHLO|HELO|LHLO|MAIL FROM:)/i.test(headText(head, 2048));
 }
 
 export function* fromTranscript(bytes: Uint8Array, source: string, file: string | undefined): Generator<InputItem> {
