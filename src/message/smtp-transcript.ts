@@ -154,6 +154,15 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
         problems.push({ line: lineNo, problem: 'DATA without the final "." line: the message is incomplete' });
         break;
       }
+      // A bare CR in the data: a server that ends DATA at <CR>.<CR> reads the rest as new commands
+      // (SMTP smuggling, CVE-2023-51764), so what it delivers is not this one message. The proxy
+      // refuses such data; a transcript holding it is reported, whatever its message says.
+      for (let j = start; j < end; j++) {
+        if (lines[j]!.includes('\r')) {
+          problems.push({ line: j + 1, problem: 'a bare CR inside the message data: servers that end DATA at <CR>.<CR> read another transaction there (SMTP smuggling)' });
+          break;
+        }
+      }
       if (mailFrom === undefined || rcptTo.length === 0) {
         problems.push({ line: lineNo, problem: 'DATA without MAIL FROM and RCPT TO' });
       } else if (!bad) {

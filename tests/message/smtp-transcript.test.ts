@@ -83,3 +83,14 @@ describe('server replies interleaved around DATA and a banner of several lines',
     expect(looksLikeTranscript(Buffer.from('From: a@corp.example\r\nTo: b@corp.example\r\n\r\n'))).toBe(false);
   });
 });
+
+describe('SMTP smuggling in a transcript', () => {
+  it.each([
+    ['<CR>.<CR> then a second transaction', 'hi\r.\rMAIL FROM:<me@corp.example>\rRCPT TO:<u0@org0.test>\rDATA\rTo: u0@org0.test\r\rx\r.\r'],
+    ['a lone bare CR inside a body line', 'one\rtwo'],
+  ])('a bare CR inside the data is a problem of the transcript (%s)', (_name, line) => {
+    const t = parse(['EHLO c', ...ENVELOPE, 'DATA', 'From: a@corp.example', 'To: b@corp.example', '', line, '.', 'QUIT']);
+    expect(t.problems.map((p) => p.line)).toEqual([8]);
+    expect(t.problems[0]!.problem).toMatch(/bare CR/);
+  });
+});
