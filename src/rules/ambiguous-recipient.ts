@@ -30,6 +30,8 @@ export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => 
   // A resent message is inferred from its Resent-From / Resent-Sender instead.
   const deciding = classifier.inferredFrom?.startsWith('resent-') ? ['resent-from', 'resent-sender'] : ['from', 'sender'];
   const senderDecides = classifier.inferred && parsed.addresses.some((a) => deciding.includes(a.field));
+  /** mayHideAddress per author field (by field and line): it walks every address once. */
+  const hiding = new Map<string, boolean>();
   for (const p of parsed.addressProblems) {
     // Several authors or senders count toward exposure (issue 13, class 3): a list written in
     // them without commas is read as one mailbox by some software and as many by others, and one
@@ -37,7 +39,13 @@ export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => 
     // field is an error when the field may hold a second address that was not read: two "@" or
     // more and fewer mailboxes, or an encoded word. (A bare local name, `From: MAILER-DAEMON`,
     // holds none; a broken field with one "@" holds at most the sender.)
-    const hiddenList = AUTHOR_FIELDS.has(p.field) && (p.kind === 'missing-separator' || mayHideAddress(parsed, p.field, p.line));
+    let hiddenList = false;
+    if (AUTHOR_FIELDS.has(p.field)) {
+      const key = `${p.field}:${p.line}`;
+      let hides = hiding.get(key);
+      if (hides === undefined) hiding.set(key, (hides = mayHideAddress(parsed, p.field, p.line)));
+      hiddenList = p.kind === 'missing-separator' || hides;
+    }
     if (!RECIPIENT_FIELDS.has(p.field) && !hiddenList && !(senderDecides && deciding.includes(p.field))) continue;
     findings.push({ code: 'AMBIGUOUS_RECIPIENT', severity: 'error', line: p.line + lineOffset, args: { field: p.field, problem: p.kind, excerpt: p.excerpt } });
   }
