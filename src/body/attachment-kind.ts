@@ -106,8 +106,10 @@ export function memberFormat(name: string): AttachmentFormat | undefined {
 
 function extensionOf(fileName: string | undefined): string | undefined {
   if (fileName === undefined) return undefined;
-  const dot = fileName.lastIndexOf('.');
-  return dot === -1 ? undefined : fileName.slice(dot + 1).trim().toLowerCase();
+  // Windows drops trailing spaces and dots from a name it saves: "list.xlsx. " opens as an xlsx.
+  const name = fileName.replace(/[\s.]+$/, '');
+  const dot = name.lastIndexOf('.');
+  return dot === -1 ? undefined : name.slice(dot + 1).trim().toLowerCase();
 }
 
 /**

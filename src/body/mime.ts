@@ -361,7 +361,8 @@ function decodeContent(raw: Buffer, encoding: string, limit: number): { bytes: B
 function isTextLike(type: string, fileName: string | undefined): boolean {
   if (TEXT_TYPES.has(type)) return true;
   if (fileName === undefined) return false;
-  const lower = fileName.toLowerCase();
+  // Windows drops trailing spaces and dots from a name it saves: "list.csv " opens as a CSV.
+  const lower = fileName.toLowerCase().replace(/[\s.]+$/, '');
   return TEXT_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 

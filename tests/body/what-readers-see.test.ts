@@ -163,3 +163,10 @@ describe('encodings readers decode', () => {
     expect(r.findings.flatMap((f) => (f.code === 'ADDRESS_LIST_IN_BODY' ? [f.args.externalAddresses] : []))).toEqual([20]);
   });
 });
+
+describe('file names as Windows saves them', () => {
+  it.each(['l.csv ', 'l.csv.', 'l.CSV . '])('an attachment named %j is read as a CSV', (name) => {
+    const text = `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--m\r\nContent-Type: application/octet-stream; name="${name}"\r\nContent-Disposition: attachment; filename="${name}"\r\n\r\n${LIST.join('\r\n')}\r\n--m--\r\n`;
+    expect(bodyFindings(text).map((f) => [f.fileName, f.externalAddresses])).toEqual([[name, 20]]);
+  });
+});
