@@ -210,6 +210,14 @@ describe('files named on the command line', () => {
     expect(result.recipients.externalAddresses).toBe(6);
   });
 
+  it('an Outlook .msg whose table holds an Exchange-only name (no SMTP address) keeps its transport header', async () => {
+    const file = path.join(tmp, 'exchange.msg');
+    writeFileSync(file, outlookMsg({ subject: 'x', recipients: [{ smtp: '/O=EXCHANGELABS/OU=EXCHANGE ADMINISTRATIVE GROUP/CN=RECIPIENTS/CN=BOB', type: 'to' }, { smtp: 'ann@corp.example', type: 'cc' }], transportHeaders: 'From: a@corp.example\r\nTo: Bob <bob@corp.example>\r\nCc: ann@corp.example\r\nSubject: x\r\n' }));
+    const result = JSON.parse((await runCli(['check', file, '--format', 'json', ...POLICY])).stdout).results[0];
+    expect(result.verdict).toBe('pass');
+    expect(result.recipients.visible.map((v: { address: string }) => v.address)).toEqual(['bob@corp.example', 'ann@corp.example']);
+  });
+
   it('an Outlook .msg with recipient types other than To, Cc, Bcc (0, a resend\'s 0x10000001) reads them as To, next to other inputs', async () => {
     const file = path.join(tmp, 'types.msg');
     const list = customers('ty');

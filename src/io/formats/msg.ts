@@ -55,9 +55,11 @@ function mailbox(name: string | undefined, address: string): string {
  */
 export function msgHeader(fields: MsgFields): Buffer {
   const transport = fields.headers?.replace(/^\s+/, '');
-  const shown = (fields.recipients ?? []).filter((r) => fieldOf(r) !== 'bcc').map(addressOf);
+  // Only SMTP addresses are compared: an Exchange-only entry (an X.500 name) is not written in a
+  // transport header, and the header it came with is the better reading then.
+  const shown = (fields.recipients ?? []).filter((r) => fieldOf(r) !== 'bcc').map(addressOf).filter((a): a is string => a !== undefined && a.includes('@'));
   const lower = transport?.toLowerCase();
-  if (transport && shown.every((a) => a === undefined || lower!.includes(oneLine(a).trim().toLowerCase()))) {
+  if (transport && shown.every((a) => lower!.includes(oneLine(a).trim().toLowerCase()))) {
     const text = transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '');
     return Buffer.from(`${text}\r\n\r\n`, 'utf8');
   }
