@@ -120,7 +120,11 @@ function addressesIn(text: string): Set<string> {
   const found = findAddresses(/[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text);
   // Quoted pairs (`"a\@x.test"`, `(b\.y.test)`) are shown without their backslashes: read the text
   // that way too (as written as well, in case a backslash stands inside an encoded word).
-  if (text.includes('\\')) for (const a of addressesIn(text.replace(/\\([\s\S])/g, '$1'))) found.add(a);
+  if (text.includes('\\')) {
+    // Once: the text without its quoted pairs (a lone backslash at the end stays, and is not read again).
+    const unescaped = text.replace(/\\([\s\S])/g, '$1');
+    if (unescaped !== text) findAddresses(/[\x80-\xff]|=\?/.test(unescaped) ? decodeHeaderText(unescaped) : unescaped, found);
+  }
   return found;
 }
 

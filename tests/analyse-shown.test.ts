@@ -87,3 +87,30 @@ describe('UTF-7 encoded words (libmime leaves them; Python and older Outlook dec
     expect(decodeUtf7('1 +- 1')).toBe('1 + 1');
   });
 });
+
+describe('a lone backslash (no character after it to escape)', () => {
+  it.each([
+    ['at the end of an unclosed comment', '(c1@x.example \\'],
+    ['at the end of a comment', 'me@corp.example (c1@x.example \\\\)'],
+    ['at the end of an unclosed quoted name', '"c1@x.example \\'],
+    ['in a group name', 'c1@x.example\\:;'],
+  ])('%s is read once, never again and again (no stack overflow)', (_name, to) => {
+    const bytes = Buffer.from(`From: A <a@corp.example>\r\nTo: ${to}\r\nSubject: s\r\n\r\nHello.\r\n`, 'utf8');
+    const r = checkMessage(bytes, POLICY);
+    expect(['pass', 'warn', 'block', 'error']).toContain(r.verdict);
+  });
+});
+
+describe('any To made of the characters comments, quotes and quoted pairs are made of', () => {
+  it('is checked without throwing (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const piece = fc.constantFrom('\\', '(', ')', '"', '@', ',', ' ', 'a', 'x.example', '=?utf-8?q?', '?=', '<', '>', ':', ';', '=40', '+AEA-', '=?utf-7?q?');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        const bytes = Buffer.from(`From: A <a@corp.example>\r\nTo: ${parts.join('')}\r\nSubject: s\r\n\r\nHello.\r\n`, 'utf8');
+        expect(['pass', 'warn', 'block', 'error']).toContain(checkMessage(bytes, POLICY).verdict);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
