@@ -26,7 +26,7 @@ const body = (t: string, enc: string, bom: boolean) => {
 
 const part = fc.record({ type, charset, encoding, name, t: text, bom: fc.boolean() }).map((p) => `Content-Type: ${p.type}; charset=${p.charset}${p.name !== undefined ? `; name="${p.name}"` : ''}\r\nContent-Transfer-Encoding: ${p.encoding}\r\n\r\n${body(p.t, p.encoding, p.bom)}`);
 
-const tree: fc.Arbitrary<string> = fc.letrec((tie) => ({
+const tree = fc.letrec<{ node: string; multi: string }>((tie) => ({
   node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, part, tie('multi')),
   multi: fc.record({ kind: fc.constantFrom('alternative', 'mixed', 'related'), children: fc.array(tie('node'), { maxLength: 4 }), b: fc.constantFrom('b1', 'b2', 'b3') }).map((m) => `Content-Type: multipart/${m.kind}; boundary=${m.b}\r\n\r\n${m.children.map((c) => `--${m.b}\r\n${c}\r\n`).join('')}--${m.b}--`),
 })).node;
