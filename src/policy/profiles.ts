@@ -44,7 +44,12 @@ export interface SenderIdentity {
   envelopeFrom?: string;
   /** The author addresses of the From field of the bytes that will be sent. */
   from?: string[];
+  /** The From field holds an address that could not be read: its author is not known for sure. */
+  fromUnreadable?: boolean;
 }
+
+/** The value of the choices an unreadable From adds (one per profile, see resolveProfile). */
+export const UNREADABLE_AUTHOR = '(an address in From that cannot be read)';
 
 /** Which attribute selected which profile, and by which pattern (none: the top level). */
 export interface ProfileChoice {
@@ -121,7 +126,11 @@ export function authorsOf(bytes: Uint8Array): string[] {
 
 /** The identity of a message: its authors from the bytes, plus what the transport knows. */
 export function messageIdentity(bytes: Uint8Array, known: { authUser?: string | undefined; envelopeFrom?: string | undefined } = {}): SenderIdentity {
-  const identity: SenderIdentity = { from: authorsOf(bytes) };
+  const parsed = parseMessage(bytes);
+  const identity: SenderIdentity = { from: parsed.addresses.filter((a) => a.field === 'from').map((a) => a.mailbox.address) };
+  // An author written so that it cannot be read (`x@BÜCHER.example` with a decomposed letter, a
+  // fullwidth dot) would otherwise just be missing, and the message fall back to the top level.
+  if (parsed.addressProblems.some((p) => p.field === 'from') && parsed.header.fields.some((f) => f.key === 'from' && f.rawValue.includes('@'))) identity.fromUnreadable = true;
   if (known.authUser) identity.authUser = known.authUser;
   if (known.envelopeFrom) identity.envelopeFrom = known.envelopeFrom;
   return identity;
@@ -277,12 +286,16 @@ export function resolveProfile(profiles: Profiles, identity: SenderIdentity): Re
     if (pattern !== undefined) choice.pattern = pattern;
     choices.push(choice);
   }
-  const byName = (name: string): Profile => (name === DEFAULT_PROFILE ? profiles.default : profiles.list.find((p) => p.name === name)!);
+  // An author that cannot be read could be anyone's: every profile applies, merged the stricter
+  // way (never the laxer top level alone, as a From that is simply missing an address would give).
+  // (The top level stays the primary when nothing else was known.)
   const chosenBy = choices[0];
+  if (identity.fromUnreadable) for (const p of profiles.list) choices.push({ attribute: 'from', value: UNREADABLE_AUTHOR, profile: p.name });
+  const byName = (name: string): Profile => (name === DEFAULT_PROFILE ? profiles.default : profiles.list.find((p) => p.name === name)!);
   const primary = chosenBy ? byName(chosenBy.profile) : profiles.default;
   const stricterWith: ProfileChoice[] = [];
   const names = [primary.name];
-  for (const c of choices.slice(1)) {
+  for (const c of chosenBy ? choices.slice(1) : choices) {
     if (names.includes(c.profile)) continue;
     names.push(c.profile);
     stricterWith.push(c);

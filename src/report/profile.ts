@@ -4,7 +4,7 @@
 
 import type { MatchAttribute } from '../policy/config.js';
 import { effectiveThresholds, type Policy } from '../policy/policy.js';
-import type { ProfileChoice, ResolvedProfile } from '../policy/profiles.js';
+import { UNREADABLE_AUTHOR, type ProfileChoice, type ResolvedProfile } from '../policy/profiles.js';
 import { painter, printable, type Painter } from './human.js';
 
 export const POLICY_EXPLANATION_VERSION = 1;
@@ -77,6 +77,7 @@ export function toJsonPolicyExplanation(entries: readonly PolicyExplanationEntry
 const ATTRIBUTE: Record<MatchAttribute, string> = { authUser: 'the authenticated user', envelopeFrom: 'the envelope sender', from: 'the author (From)' };
 
 function describeChoice(c: ProfileChoice): string {
+  if (c.value === UNREADABLE_AUTHOR) return `an address in From cannot be read, so it could be any profile's author: profile ${c.profile}`;
   const who = `${ATTRIBUTE[c.attribute]} ${printable(c.value)}`;
   return c.pattern !== undefined ? `${who} matches ${c.attribute} pattern "${printable(c.pattern)}" of profile ${c.profile}` : `${who} matches no profile's ${c.attribute} patterns: the top level (default)`;
 }

@@ -132,6 +132,27 @@ describe('resolveProfile', () => {
     expect(resolve({ from: ['press@corp.example'] }).policy.publicLists).toEqual(['*@lists.example.org']);
   });
 
+  it.each([
+    ['a decomposed letter in the domain', 'From: Doc <doc@clinic.corp.exa\u0301mple>'],
+    ['a fullwidth dot', 'From: doc@clinic\uff0ecorp.example'],
+    ['an unclosed angle', 'From: Doc <doc@clinic.corp.example'],
+  ])('an author that cannot be read (%s) could be anyone: every profile applies, never the top level alone', (_name, from) => {
+    const identity = messageIdentity(Buffer.from(`${from}\r\nTo: a@x.example\r\nSubject: s\r\n\r\nhi\r\n`, 'utf8'));
+    expect(identity.fromUnreadable).toBe(true);
+    const r = resolve(identity);
+    expect(r.name).toBe('default+clinic+press');
+    expect(r.policy).toMatchObject({ sensitive: true, blockAt: 2, publicLists: [] });
+    // Known transport identity still comes first.
+    expect(resolve({ ...identity, authUser: 'press' }).name).toBe('press+clinic');
+  });
+
+  it('a From without an "@" problem (a bare name) or a readable one adds nothing', () => {
+    for (const from of ['From: MAILER-DAEMON', 'From: Sam <sam@corp.example>']) {
+      const identity = messageIdentity(Buffer.from(`${from}\r\nTo: a@x.example\r\n\r\nhi\r\n`));
+      expect(identity.fromUnreadable).toBeUndefined();
+    }
+  });
+
   it('the first matching profile applies', () => {
     const config = { profiles: [{ name: 'first', match: { from: ['corp.example'] }, warnAt: 2 }, { name: 'second', match: { from: ['ann@corp.example'] }, warnAt: 4, blockAt: 6 }] };
     expect(resolve({ from: ['ann@corp.example'] }, config).name).toBe('first');
