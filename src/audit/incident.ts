@@ -9,7 +9,7 @@ import type { BodyScanOptions } from '../body/settings.js';
 import type { Policy } from '../policy/policy.js';
 import { readHeaderBlock, unfold } from '../message/header-block.js';
 import { parseMessage, VISIBLE_FIELDS } from '../message/parse-message.js';
-import { maskAddress } from '../report/redact.js';
+import { maskAddress, maskText } from '../report/redact.js';
 import type { MessageResult } from '../result.js';
 import type { AuditMeta } from './aggregate.js';
 import { describeExposure, describeNotScanned, exposuresOf, incidentKinds, notScannedOf, placeOf, redactExposure, redactNotScanned, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
@@ -187,6 +187,9 @@ export function redactDetail(d: IncidentDetail): IncidentDetail {
   return {
     ...d,
     sender: d.sender === null ? null : maskAddress(d.sender),
+    // A subject or Message-ID can hold an address too (`list for frank.q@zeta.test`).
+    subject: maskText(d.subject),
+    messageId: maskText(d.messageId),
     exposed: d.exposed.map((p) => ({ ...p, address: maskAddress(p.address), name: maskName(p.name), organisation: p.organisation.includes('@') ? maskAddress(p.organisation) : p.organisation })),
     exposures: d.exposures.map(redactExposure),
     notScanned: d.notScanned.map(redactNotScanned),
@@ -294,9 +297,11 @@ export function breachReport(d: IncidentDetail, foundAt: Date): BreachReport {
     organisations: [...orgs.values()].sort((a, b) => b.people - a.people || (a.name < b.name ? -1 : 1)),
     sentAt: d.date,
     foundAt: foundAt.toISOString(),
-    sender: d.sender,
-    subject: d.subject,
-    messageId: d.messageId,
+    // This summary names no individual: addresses in the sender, the subject (`list for
+    // frank.q@zeta.test`) and the Message-ID are masked too.
+    sender: d.sender === null ? null : maskAddress(d.sender),
+    subject: maskText(d.subject),
+    messageId: maskText(d.messageId),
     source: d.source,
     fields: [...new Set(d.exposed.filter((p) => p.location === undefined).map((p) => p.field))],
     kinds: d.kinds,

@@ -95,6 +95,19 @@ describe('describeIncident and breachReport', () => {
     expect(md).not.toMatch(/jane@|ann@|Jürgen/);
   });
 
+  it('masks addresses in the sender, the subject and the Message-ID of the breach report and the redacted detail', () => {
+    const leaky = enc(BASE.join('\r\n').replace('Subject: Prices', 'Subject: list for frank.q@zeta.test').replace('<p1@corp.example>', '<m1.zed.private@alpha.test>'));
+    const r = checkMessage(leaky, policy, { source: 'x' });
+    const detail = describeIncident(incidentId(leaky), leaky, r, readAuditMeta(leaky));
+    const b = breachReport(detail, new Date());
+    expect(b.subject).toBe('list for f***@zeta.test');
+    expect(b.messageId).toBe('<m***@alpha.test>');
+    expect(formatBreachMarkdown(b)).not.toMatch(/frank\.q@|m1\.zed/);
+    expect(JSON.stringify(b)).not.toMatch(/frank\.q@|m1\.zed/);
+    const red = redactDetail(detail);
+    expect([red.subject, red.messageId]).toEqual(['list for f***@zeta.test', '<m***@alpha.test>']);
+  });
+
   it('escapes Markdown in subjects so a subject cannot forge table rows or links', () => {
     const evil = enc(BASE.join('\r\n').replace('Subject: Prices', 'Subject: a | b [x](http://evil.test)'));
     const r = checkMessage(evil, policy, { source: 'x' });
