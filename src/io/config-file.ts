@@ -57,11 +57,23 @@ async function readJson(file: string): Promise<unknown | undefined> {
   if (text.trim() === '') {
     throw new MailguardError('ECONFIG', `${file}: the file is empty (a configuration is a JSON object, e.g. {}).`, { hint: 'Write {} or run mailguard init, or pass another file with --config.' });
   }
+  let data: unknown;
   try {
-    return JSON.parse(text);
+    data = JSON.parse(text);
   } catch (err) {
     throw new MailguardError('ECONFIG', `${file}: invalid JSON at ${jsonErrorPosition(text, err)}.`, { hint: 'Fix the syntax, or pass another file with --config.' });
   }
+  // JSON.parse keeps "__proto__" as an own key; spread or merged later it would change an
+  // object's prototype (the run ended in an internal error). No setting has such a name.
+  const check = (v: unknown, where: string): void => {
+    if (typeof v !== 'object' || v === null) return;
+    for (const k of Object.keys(v)) {
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') throw new MailguardError('ECONFIG', `${file}: "${where}${k}" is not a setting.`, { hint: 'Remove it; mailguard init writes every setting there is.' });
+      check((v as Record<string, unknown>)[k], `${where}${k}.`);
+    }
+  };
+  check(data, '');
+  return data;
 }
 
 /** Loads `--config FILE`, or discovers a config upward from `cwd`. No file: an empty config. */

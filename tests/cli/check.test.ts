@@ -106,6 +106,14 @@ describe('mailguard check (built CLI)', () => {
     const syntax = await runCli(['check', msg], { cwd: dir });
     expect(syntax.code).toBe(2);
     expect(syntax.stderr).toMatch(/invalid JSON at line 1, column \d+/);
+    // "__proto__" (kept by JSON.parse as an own key) is a clear error, not an internal one.
+    for (const [text, key] of [['{ "__proto__": { "blockAt": 50 } }', '__proto__'], ['{ "rules": { "constructor": "off" } }', 'rules.constructor']]) {
+      writeFileSync(path.join(tmp, 'project', 'mailguard.config.json'), text!);
+      const proto = await runCli(['check', msg], { cwd: dir });
+      expect(proto.code).toBe(2);
+      expect(proto.stderr).toContain(`"${key}" is not a setting`);
+      expect(proto.stderr).not.toMatch(/internal error/);
+    }
     rmSync(path.join(tmp, 'project', 'mailguard.config.json'));
     writeFileSync(path.join(tmp, 'project', 'package.json'), JSON.stringify({ name: 'x', mailguard: { sensitive: true } }));
     expect((await runCli(['check', msg], { cwd: dir })).code).toBe(1);
