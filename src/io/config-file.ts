@@ -73,7 +73,52 @@ async function readJson(file: string): Promise<unknown | undefined> {
     }
   };
   check(data, '');
+  // In a package.json only mailguard's own section is mailguard's business.
+  const dup = duplicateKey(text, path.basename(file) === 'package.json' ? (p) => p === 'mailguard' || p.startsWith('mailguard.') : undefined);
+  if (dup) throw new MailguardError('ECONFIG', `${file}: "${dup}" is set twice; only the last one would count.`, { hint: 'Keep one of them.' });
   return data;
+}
+
+/**
+ * The first key set twice in one object of valid JSON `text` (its path, `profiles.0.blockAt`), or
+ * undefined. JSON.parse keeps the last one silently, so `"blockAt": 2, ... "blockAt": 50` would
+ * read as 50 while the file shows 2 first. (No JSON library at hand reports duplicates; the text
+ * is already known to be valid JSON, so a scan of strings and brackets is enough.)
+ */
+export function duplicateKey(text: string, counts: (path: string) => boolean = () => true): string | undefined {
+  const stack: Array<{ keys: Set<string> | undefined; at: string; index: number }> = [];
+  const path = () => stack.map((s) => s.at).filter((x) => x !== '').join('.');
+  let pendingKey: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const value = JSON.parse(text.slice(i, j + 1)) as string;
+      i = j;
+      let k = j + 1;
+      while (text[k] === ' ' || text[k] === '\t' || text[k] === '\n' || text[k] === '\r') k++;
+      const top = stack[stack.length - 1];
+      if (text[k] === ':' && top?.keys) {
+        if (top.keys.has(value)) {
+          const where = [path(), value].filter((x) => x !== '').join('.');
+          if (counts(where)) return where;
+        }
+        top.keys.add(value);
+        pendingKey = value;
+      }
+    } else if (c === '{' || c === '[') {
+      const parent = stack[stack.length - 1];
+      const at = parent === undefined ? '' : parent.keys ? (pendingKey ?? '') : String(parent.index);
+      stack.push({ keys: c === '{' ? new Set() : undefined, at, index: 0 });
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top && !top.keys) top.index++;
+    }
+  }
+  return undefined;
 }
 
 /** Loads `--config FILE`, or discovers a config upward from `cwd`. No file: an empty config. */

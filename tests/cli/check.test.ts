@@ -114,7 +114,19 @@ describe('mailguard check (built CLI)', () => {
       expect(proto.stderr).toContain(`"${key}" is not a setting`);
       expect(proto.stderr).not.toMatch(/internal error/);
     }
+    // A key set twice: JSON.parse would keep the last one silently (blockAt 50 where the file shows 2 first).
+    for (const [text, key] of [['{ "blockAt": 2, "warnAt": 2, "blockAt": 50 }', 'blockAt'], ['{ "profiles": [ { "name": "a", "match": { "from": ["x.example"], "from": ["y.example"] } } ] }', 'profiles.0.match.from']]) {
+      writeFileSync(path.join(tmp, 'project', 'mailguard.config.json'), text!);
+      const twice = await runCli(['check', msg], { cwd: dir });
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toContain(`"${key}" is set twice`);
+    }
     rmSync(path.join(tmp, 'project', 'mailguard.config.json'));
+    // In a package.json, keys outside mailguard's section are not its business.
+    writeFileSync(path.join(tmp, 'project', 'package.json'), '{ "name": "x", "scripts": { "t": "a", "t": "b" }, "mailguard": { "blockAt": 3 } }');
+    expect((await runCli(['check', msg], { cwd: dir })).code).toBe(1);
+    writeFileSync(path.join(tmp, 'project', 'package.json'), '{ "name": "x", "mailguard": { "blockAt": 3, "blockAt": 30 } }');
+    expect((await runCli(['check', msg], { cwd: dir })).stderr).toContain('"mailguard.blockAt" is set twice');
     writeFileSync(path.join(tmp, 'project', 'package.json'), JSON.stringify({ name: 'x', mailguard: { sensitive: true } }));
     expect((await runCli(['check', msg], { cwd: dir })).code).toBe(1);
     const flagWins = await runCli(['check', msg, '--config', path.join(tmp, 'project', 'package.json'), '--block-at', '9', '--warn-at', '9'], { cwd: dir });
