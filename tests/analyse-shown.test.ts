@@ -80,11 +80,12 @@ describe('UTF-7 encoded words (libmime leaves them; Python and older Outlook dec
     expect(shownIn(to)).toEqual(['c1@x.example (name)', 'c2@y.example (name)']);
   });
 
-  it('decodes RFC 2152 examples', async () => {
-    const { decodeUtf7 } = await import('../src/body/mime.js');
-    expect(decodeUtf7('Hi Mom -+Jjo--!')).toBe('Hi Mom -\u263a-!');
-    expect(decodeUtf7('A+ImIDkQ.')).toBe('A\u2262\u0391.');
-    expect(decodeUtf7('1 +- 1')).toBe('1 + 1');
+  it('decodes RFC 2152 examples, in bodies and in encoded words (through iconv-lite)', async () => {
+    const { decodeBytes, decodeHeaderText } = await import('../src/body/mime.js');
+    expect(decodeBytes(Buffer.from('Hi Mom -+Jjo--!'), 'utf-7')).toBe('Hi Mom -\u263a-!');
+    expect(decodeBytes(Buffer.from('A+ImIDkQ.'), 'UTF-7')).toBe('A\u2262\u0391.');
+    expect(decodeBytes(Buffer.from('1 +- 1'), 'utf-7')).toBe('1 + 1');
+    expect(decodeHeaderText('=?utf-7?q?A+ImIDkQ.?= and =?utf-8?q?caf=C3=A9?=')).toBe('A\u2262\u0391. and caf\u00e9');
   });
 });
 

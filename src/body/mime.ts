@@ -175,71 +175,71 @@ export function parseHeaderParams(value: string): ParsedContentType {
   return { type, params, extended };
 }
 
-const decoders = new Map<string, TextDecoder | null>();
+/** iconv-lite (loaded on first use): the charsets TextDecoder lacks (UTF-7, UTF-32, EBCDIC ...). */
+let iconvLite: typeof import('iconv-lite') | undefined;
+const iconv = (): typeof import('iconv-lite') => (iconvLite ??= require('iconv-lite') as typeof import('iconv-lite'));
+
+type Decode = (bytes: Uint8Array) => string;
+const decoders = new Map<string, Decode | null>();
+
+/** A decoder for a charset label: TextDecoder's, else iconv-lite's, else null (unknown). */
+function decoderFor(label: string): Decode | null {
+  let decode = decoders.get(label);
+  if (decode !== undefined) return decode;
+  try {
+    const d = new TextDecoder(label === 'us-ascii' || label === 'ascii' ? 'utf-8' : label);
+    decode = (bytes) => d.decode(bytes);
+  } catch {
+    decode = iconv().encodingExists(label) ? (bytes) => iconv().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), label) : null;
+  }
+  decoders.set(label, decode);
+  return decode;
+}
 
 /** Decodes bytes in a declared charset; unknown charsets fall back to latin1 (addresses are ASCII). */
 export function decodeBytes(bytes: Uint8Array, charset: string | undefined): string {
   let label = (charset ?? 'utf-8').trim().toLowerCase();
   // A byte order mark says what the text is, whatever the label (as readers decide): UTF-16 in
-  // big-endian order was read as little-endian, its addresses lost.
+  // big-endian order was read as little-endian, its addresses lost. (UTF-32's marks are read by
+  // iconv-lite's UTF-32 decoder.)
   if (bytes[0] === 0xfe && bytes[1] === 0xff) label = 'utf-16be';
   else if (bytes[0] === 0xff && bytes[1] === 0xfe && !(bytes[2] === 0 && bytes[3] === 0)) label = 'utf-16le';
   else if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) label = 'utf-8';
-  if (label.startsWith('utf-32') || label === 'ucs-4') return decodeUtf32(bytes, label);
-  let decoder = decoders.get(label);
-  if (decoder === undefined) {
-    try {
-      decoder = new TextDecoder(label === 'us-ascii' || label === 'ascii' ? 'utf-8' : label);
-    } catch {
-      decoder = null;
-    }
-    decoders.set(label, decoder);
-  }
-  if (decoder === null) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  return decoder.decode(bytes);
-}
-
-/** UTF-32 (TextDecoder has none): big-endian unless labelled or marked little-endian. */
-function decodeUtf32(bytes: Uint8Array, label: string): string {
-  let little = label === 'utf-32le';
-  let i = 0;
-  if (bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0 && bytes[3] === 0) [little, i] = [true, 4];
-  else if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff) [little, i] = [false, 4];
-  let out = '';
-  for (; i + 3 < bytes.length; i += 4) {
-    const cp = little ? bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24) : (bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!;
-    out += cp >= 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';
-  }
-  return out;
+  const decode = decoderFor(label);
+  return decode === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : decode(bytes);
 }
 
 let decodeWords: ((s: string) => string) | undefined;
 
-/** RFC 2152 UTF-7: `+` base64 of UTF-16BE `-`, `+-` for a plus; the rest as it is. */
-export function decodeUtf7(s: string): string {
-  return s.replace(/\+([A-Za-z0-9+/]*)-?/g, (_m, b64: string) => {
-    if (b64 === '') return '+';
-    const bytes = Buffer.from(b64, 'base64');
-    return bytes.subarray(0, bytes.length & ~1).swap16().toString('utf16le');
+/** An RFC 2047 encoded word: charset (an RFC 2231 language dropped), B or Q, the text. */
+const ENCODED_WORD = /=\?([^?*\s]+)(?:\*[^?]*)?\?([bq])\?([^?]*)\?=/gi;
+
+/** Encoded words in a charset TextDecoder lacks, decoded with iconv-lite: libmime leaves UTF-7
+ * words (`=?utf-7?q?a+AEA-x.test?=`) as they are, which Python and older Outlook show as "a@x.test". */
+function decodeOtherCharsetWords(text: string): string {
+  return text.replace(ENCODED_WORD, (word, charset: string, enc: string, payload: string) => {
+    const label = charset.toLowerCase();
+    if (label === 'utf-8' || label === 'us-ascii' || label.startsWith('iso-8859-')) return word;
+    try {
+      new TextDecoder(label);
+      return word; // libmime's
+    } catch {
+      // not TextDecoder's: iconv-lite's, if it has it
+    }
+    const decode = decoderFor(label);
+    if (decode === null) return word;
+    const bytes = enc.toLowerCase() === 'b' ? Buffer.from(payload, 'base64') : decodeQuotedPrintable(Buffer.from(payload.replace(/_/g, ' '), 'latin1'));
+    return decode(bytes);
   });
 }
-
-/** Encoded words in UTF-7, which libmime leaves as they are (Python and older Outlook decode them;
- * `=?utf-7?q?a+AEA-x.test?=` is "a@x.test" to them). */
-const UTF7_WORD = /=\?(?:utf-7|unicode-1-1-utf-7)(?:\*[^?]*)?\?([bq])\?([^?]*)\?=/gi;
 
 /** A header value as text: raw UTF-8 bytes read as UTF-8, RFC 2047 encoded words decoded (libmime, loaded on first use). */
 export function decodeHeaderText(latin1: string): string {
   let text = latin1;
   if (/[\x80-\xff]/.test(text)) text = Buffer.from(text, 'latin1').toString('utf8');
-  if (text.includes('=?') && /utf-7/i.test(text)) {
-    text = text.replace(UTF7_WORD, (_m, enc: string, payload: string) => {
-      const raw = enc.toLowerCase() === 'b' ? Buffer.from(payload, 'base64').toString('latin1') : payload.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_q, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
-      return decodeUtf7(raw);
-    });
-  }
   if (text.includes('=?')) {
     if (onlyUtf8Words(text)) return decodeUtf8Words(text);
+    text = decodeOtherCharsetWords(text);
     if (!decodeWords) {
       const libmime = require('libmime') as { decodeWords(s: string): string };
       decodeWords = (s) => libmime.decodeWords(s); // a method: it needs its object
