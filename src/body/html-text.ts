@@ -1,70 +1,30 @@
 // What a reader sees of an HTML part, for the address scan: tags and comments gone, character
 // references decoded, invisible characters dropped. A list written `a&#64;x.test`, `a<span>@</span>
 // x.test` or `a@x&shy;.test` is shown by every mail client as `a@x.test`, and searching the raw
-// markup missed it. Not a renderer (no library needed for this): the scan looks for addresses, so
+// markup missed it. Not a renderer (far more than needed): the scan looks for addresses, so
 // block elements become line breaks (two addresses on two lines must stay two) and inline ones
-// disappear. The raw markup is still searched too (mailto: links), see scan.ts.
+// disappear. Character references are decoded by `entities` (htmlparser2's own decoder: every HTML
+// name, and the legacy ones without ";" as browsers read them). The raw markup is still searched
+// too (mailto: links), see scan.ts.
 
-/** Elements a browser lays out as their own line or cell. */
 // Every pattern here runs in linear time on any input (a part is up to maxPartBytes): a tag ends
 // at the next "<" or ">" (so unclosed ones cannot make each "<" scan to the end), a comment at
 // its "-->" or the end.
+
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** `entities`' decodeHTML, loaded on the first HTML part with a reference (not at start-up). */
+let decodeHTML: ((s: string) => string) | undefined;
+
+/** Elements a browser lays out as their own line or cell. */
 const BLOCK_TAG = /<\/?(?:address|article|aside|blockquote|br|caption|dd|div|dl|dt|fieldset|figcaption|figure|footer|form|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul)\b[^<>]*>/gi;
 const COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
 const HIDDEN_OPEN = /<(script|style|title|head)\b/gi;
 const TAG = /<\/?[a-z!?][^<>]*>/gi;
-const REFERENCE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,31}));?/g;
-
-/** Named references that can stand in an address or around one (HTML's names). */
-const NAMED: Readonly<Record<string, string>> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  commat: '@',
-  period: '.',
-  hyphen: '-',
-  dash: '-',
-  lowbar: '_',
-  plus: '+',
-  equals: '=',
-  excl: '!',
-  num: '#',
-  dollar: '$',
-  percnt: '%',
-  ast: '*',
-  sol: '/',
-  quest: '?',
-  Hat: '^',
-  grave: '`',
-  lbrace: '{',
-  rbrace: '}',
-  verbar: '|',
-  vert: '|',
-  tilde: '~',
-  comma: ',',
-  colon: ':',
-  semi: ';',
-  shy: '',
-  zwj: '',
-  zwnj: '',
-  lrm: '',
-  rlm: '',
-  NoBreak: '',
-  ZeroWidthSpace: '',
-};
-
 /** Characters no reader sees that would cut an address in two for the search. */
 export const INVISIBLE = /[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
-
-function reference(whole: string, dec: string | undefined, hex: string | undefined, name: string | undefined): string {
-  if (name !== undefined) return NAMED[name] ?? whole;
-  const cp = dec !== undefined ? Number(dec) : Number.parseInt(hex!, 16);
-  if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\ufffd';
-  return String.fromCodePoint(cp);
-}
 
 /** `html` without the elements no reader sees (script, style, title, head), each up to its end tag
  * (or to the end, as a browser reads an unclosed one); one pass. */
@@ -86,6 +46,6 @@ function withoutHidden(html: string): string {
 /** The text of an HTML fragment as a reader sees it, roughly: for finding addresses only. */
 export function htmlText(html: string): string {
   let t = withoutHidden(html.replace(COMMENT, '')).replace(BLOCK_TAG, '\n').replace(TAG, '');
-  if (t.includes('&')) t = t.replace(REFERENCE, reference);
+  if (t.includes('&')) t = (decodeHTML ??= (require('entities') as typeof import('entities')).decodeHTML)(t);
   return t.replace(INVISIBLE, '');
 }
