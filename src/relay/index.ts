@@ -6,6 +6,12 @@
 // in `rejected`. Failures of the whole transaction throw RelayError ('ERELAY') saying whether
 // they are transient; transient ones (4xx replies, dropped or refused connections, timeouts) are
 // retried here a bounded number of times with backoff before they are thrown.
+//
+// Except one: a connection lost (or silent) after the whole message was handed over. The final
+// dot may have reached the server, which may have queued the message (RFC 1047), so a retry could
+// deliver it twice. nodemailer reports that loss exactly as it reports one before MAIL FROM
+// (ECONNECTION), so the adapter watches the message stream itself (see watchHandover) and throws
+// a permanent RelayError with `outcomeUnknown` instead of retrying.
 
 import { MailguardError } from '../errors.js';
 import type { Envelope } from '../message/envelope.js';
@@ -72,8 +78,10 @@ export class RelayError extends MailguardError {
   readonly responseCode: number | undefined;
   /** The server's reply line, when it answered. */
   readonly response: string | undefined;
+  /** The message was handed over but no reply came: the server may have accepted it. Never retried. */
+  readonly outcomeUnknown: boolean;
 
-  constructor(message: string, details: { transient: boolean; responseCode?: number; response?: string; hint?: string; cause?: unknown }) {
+  constructor(message: string, details: { transient: boolean; responseCode?: number; response?: string; hint?: string; cause?: unknown; outcomeUnknown?: boolean }) {
     const options: { hint?: string; cause?: unknown } = {};
     if (details.hint !== undefined) options.hint = details.hint;
     if (details.cause !== undefined) options.cause = details.cause;
@@ -82,6 +90,7 @@ export class RelayError extends MailguardError {
     this.transient = details.transient;
     this.responseCode = details.responseCode;
     this.response = details.response;
+    this.outcomeUnknown = details.outcomeUnknown === true;
   }
 }
 
@@ -240,12 +249,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const waitTurn = createRateLimiter(options.rateLimitPerSecond);
   const where = `relaying through ${describeRelay(options)}`;
 
-  const attempt = async (raw: Uint8Array, mailFrom: string, rcptTo: string[]): Promise<SendInfo> => {
+  transport.use('stream', watchHandover);
+
+  const attempt = async (raw: Uint8Array, mailFrom: string, rcptTo: string[], handover: Handover): Promise<SendInfo> => {
     await waitTurn();
     return (await transport.sendMail({
       raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
       envelope: { from: mailFrom, to: rcptTo },
-    })) as SendInfo;
+      [HANDOVER_KEY]: handover,
+    } as Parameters<typeof transport.sendMail>[0])) as SendInfo;
   };
 
   return {
@@ -257,13 +269,22 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       let response = '';
       for (let n = 0; ; n++) {
         let outcome: Outcome | RelayError;
+        const handover: Handover = { complete: false };
         try {
-          outcome = readInfo(await attempt(raw, envelope.mailFrom, pending));
+          outcome = readInfo(await attempt(raw, envelope.mailFrom, pending, handover));
         } catch (err) {
           const e = err as NodemailerError;
           // Every recipient refused at RCPT: per-recipient results, not a failed transaction.
           if (e?.code === 'EENVELOPE' && e.command === 'RCPT TO' && e.rejectedErrors?.length) {
             outcome = readInfo({ accepted: [], rejected: e.rejectedErrors.map((r) => r.recipient ?? ''), rejectedErrors: e.rejectedErrors, response: '' });
+          } else if (handover.complete && typeof e?.responseCode !== 'number') {
+            // The whole message went out and no reply came: it may have been delivered.
+            outcome = new RelayError(`${where}: the connection was lost after the whole message was sent, before the server's reply (${e?.code ?? 'ERROR'}: ${e?.message ?? String(err)}); the server may have accepted it, so it was not sent again`, {
+              transient: false,
+              outcomeUnknown: true,
+              cause: err,
+              hint: "Look in the relay's log (or a recipient's mailbox) before sending it again: a second attempt could deliver it twice.",
+            });
           } else {
             outcome = toRelayError(err, where);
           }
@@ -299,6 +320,41 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       transport.close();
     },
   };
+}
+
+/** What one attempt handed to the SMTP connection. */
+interface Handover {
+  /** The connection read the whole message: the final dot follows it at once. */
+  complete: boolean;
+}
+
+/** The sendMail option that carries an attempt's Handover to watchHandover (nodemailer keeps
+ * unknown options on mail.data). */
+const HANDOVER_KEY = 'mailguardHandover';
+
+interface StreamPluginMail {
+  data: object;
+  message: { processFunc(fn: (input: NodeJS.ReadableStream) => NodeJS.ReadableStream): void };
+}
+
+/**
+ * A nodemailer 'stream' plugin: marks the attempt's Handover complete when the SMTP connection
+ * has read the last byte of the message. The message stream is read only after the server's 354,
+ * by the data stream that writes the final dot as soon as it ends; so this 'end' (the consumer
+ * side) is the moment the dot goes out. The stages before it end earlier: they fill their buffers
+ * before anyone reads, which is why nodemailer's own raw stream cannot tell.
+ */
+function watchHandover(mail: StreamPluginMail, done: (err?: Error | null) => void): void {
+  const handover = (mail.data as Record<string, unknown>)[HANDOVER_KEY] as Handover | undefined;
+  if (handover) {
+    mail.message.processFunc((input) => {
+      input.once('end', () => {
+        handover.complete = true;
+      });
+      return input;
+    });
+  }
+  done();
 }
 
 function backoff(attempt: number): number {

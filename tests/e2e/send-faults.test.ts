@@ -54,6 +54,23 @@ describe('the journal records each recipient as soon as the server accepted it (
   });
 });
 
+describe('a connection lost after the final dot: the outcome is unknown, and send never delivers twice', () => {
+  it.each([
+    ['one message', 1, 0],
+    ['the second of three', 3, 1],
+  ] as const)('%s: the relay queues it and drops the connection; exit 2, one copy, the others sent', async (_name, count, victim) => {
+    sink = await startSink({ afterData: (_m, i) => (i === victim ? 'accept-then-drop' : undefined) });
+    const { dir } = await writeBatch(path.join(tmp, 'batch'), count, (i) => [`r${i}@ext${i}.test`]);
+    const r = await runCli(['send', dir, '--smtp', sink.url, '--retries', '3', ...POLICY]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/may have accepted it, so it was not sent again\. Look in the relay's log/);
+    // Exactly one copy of every message, the dropped one included; no retry made a second.
+    expect(sink.attempts).toBe(count);
+    expect(sink.messages).toHaveLength(count);
+    expect(new Set(sink.messages.map((m) => m.rcptTo.join())).size).toBe(count);
+  });
+});
+
 describe('a flaky relay (random 421 disconnects) gets the whole batch (item 6)', () => {
   it.each([
     [0.03, 5, 'random421', 3],

@@ -81,6 +81,44 @@ describe('deliver', () => {
     expect(sink.messages).toHaveLength(1);
   });
 
+  it.each(['accept-then-drop', 'drop'] as const)('a connection lost after the whole message was sent (%s) is not retried: the outcome is unknown, so it is never delivered twice', async (how) => {
+    sink = await startSink({ afterData: (_m, i) => (i === 0 ? how : undefined) });
+    relay = await createRelay({ url: sink.url, retries: 3 });
+    const err = await relay.deliver(RAW, { mailFrom: 'a@corp.example', rcptTo: ['b@x.test', 'c@y.test'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RelayError);
+    expect((err as RelayError).outcomeUnknown).toBe(true);
+    expect((err as RelayError).transient).toBe(false);
+    expect((err as RelayError).message).toMatch(/after the whole message was sent.*may have accepted it, so it was not sent again/);
+    expect((err as RelayError).hint).toMatch(/twice/);
+    expect(sink.attempts).toBe(1);
+    expect(sink.messages).toHaveLength(how === 'accept-then-drop' ? 1 : 0);
+    // The relay is still usable: the next message goes out on a new connection.
+    const next = await relay.deliver(RAW, { mailFrom: 'a@corp.example', rcptTo: ['b@x.test'] });
+    expect(next.accepted).toEqual(['b@x.test']);
+  });
+
+  it.each(['mail', 'rcpt'] as const)('a connection lost before the message was sent (at %s) is still retried: nothing can have been delivered', async (stage) => {
+    sink = await startSink({ randomDrop: { rate: 1, stages: [stage] } });
+    relay = await createRelay({ url: sink.url, retries: 2 });
+    const err = await relay.deliver(RAW, { mailFrom: 'a@corp.example', rcptTo: ['b@x.test'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RelayError);
+    expect((err as RelayError).outcomeUnknown).toBe(false);
+    expect((err as RelayError).transient).toBe(true);
+    // The first attempt and both retries.
+    expect(sink.droppedConnections).toBe(3);
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it('a message as large as several stream buffers: a drop after the dot is still told from one before it', async () => {
+    const big = new TextEncoder().encode(`From: a@corp.example\r\nTo: b@x.test\r\nSubject: big\r\n\r\n${'0123456789abcdef'.repeat(64).concat('\r\n').repeat(400)}`);
+    sink = await startSink({ afterData: (_m, i) => (i === 0 ? 'accept-then-drop' : undefined) });
+    relay = await createRelay({ url: sink.url, retries: 3 });
+    const err = await relay.deliver(big, { mailFrom: 'a@corp.example', rcptTo: ['b@x.test'] }).catch((e: unknown) => e);
+    expect((err as RelayError).outcomeUnknown).toBe(true);
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.messages[0]!.raw.length).toBe(big.length);
+  });
+
   it('throws a permanent ERELAY with the reply code when DATA is refused with 5xx, without retrying', async () => {
     sink = await startSink({ data: () => 554 });
     relay = await createRelay({ url: sink.url, retries: 3 });

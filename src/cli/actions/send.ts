@@ -200,7 +200,8 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
           if (delivery.accepted.length === 0) noteFailure(undefined);
         } catch (err) {
           if (!(err instanceof RelayError)) throw err;
-          tx.error = err.message;
+          // "Maybe delivered" says what to do before any rerun: a journal cannot know either.
+          tx.error = err.outcomeUnknown && err.hint ? `${err.message}. ${err.hint}` : err.message;
           noteFailure(err);
         }
       }
