@@ -36,14 +36,45 @@ function pathArgument(rest: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** True when `bytes` looks like an SMTP client transcript. */
-export function looksLikeSmtpTranscript(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 64)).toString('latin1');
-  return /^(EHLO|HELO|LHLO|MAIL FROM:)/i.test(head);
+/**
+ * Whether text (the first 2 KB or so of an input) starts like an SMTP session: the first command
+ * (EHLO, HELO, LHLO or MAIL FROM), maybe after the server's banner (220, several lines), written
+ * plain, in the notation of the RFCs' examples ("C: " and "S: " before each line), or as swaks
+ * logs it ("=== " notes, " -> " client, "<-  " server lines; "~>" and "<~" inside TLS).
+ */
+export function looksLikeSmtpTranscript(text: string): boolean {
+  return (
+    /^(?:(?:S: ?)?220[ -][^\r\n]*\r?\n){0,20}(?:C: ?)?(?:EHLO|HELO|LHLO|MAIL FROM:)/i.test(text) ||
+    /^(?:(?:===|\*\*\*)[^\r\n]*\r?\n){0,20}(?:<[-~] +220[ -][^\r\n]*\r?\n){0,20} ?[-~]> (?:EHLO|HELO|LHLO|MAIL FROM:)/i.test(text)
+  );
+}
+
+/** Who speaks on a line of a transcript written with prefixes: the RFCs' "C: "/"S: ", swaks's
+ * " -> "/"<-  " (" ~> "/"<~  " inside TLS) and its "=== " notes. */
+const SPEAKER_PREFIX = /^(?:([CS]):(?: |$)| ?([-~])> ?|<([-~]) +|(?:===|\*\*\*|<\*\*|\*\*>)(?: |$))/;
+
+/**
+ * A transcript written with speaker prefixes, read as a plain one, line for line (line numbers
+ * and line ends kept): client lines lose their prefix (and the one space after it), server lines
+ * keep their reply (skipped as replies are), notes become empty lines. A line without a prefix is
+ * kept as it is, so anything unexpected is still reported. Plain transcripts are returned as given.
+ */
+function withoutSpeakerPrefixes(text: string): string {
+  const first = /^[^\r\n]*/.exec(text.replace(/^(?:\s*\r?\n)+/, ''))![0];
+  if (!SPEAKER_PREFIX.test(first) || /^(?:EHLO|HELO|LHLO|MAIL FROM:|\d{3}[ -])/i.test(first)) return text;
+  return text.replace(/^[^\r\n]*/gm, (line) => {
+    const m = SPEAKER_PREFIX.exec(line);
+    if (!m) return line;
+    const rest = line.slice(m[0].length);
+    if (m[1] === 'C' || m[2] !== undefined) return rest;
+    // A server line: its reply code makes it skipped; anything else a server says is not a command.
+    if (m[1] === 'S' || m[3] !== undefined) return /^\d{3}(?:[ -]|$)/.test(rest) ? rest : '';
+    return '';
+  });
 }
 
 export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const text = withoutSpeakerPrefixes(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
   const lines = text.split(/\r?\n/);
   // Where each line starts in `text` (BDAT counts bytes, not lines).
   const starts: number[] = [];
@@ -140,9 +171,10 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       continue;
     }
     if (verb === 'DATA' && line.trim().toUpperCase() === 'DATA') {
-      // The server's "354 go ahead" (when replies are interleaved) is not the message's first line.
+      // Replies logged after DATA are not the message's first lines: "354 go ahead", and with
+      // PIPELINING the 250s to MAIL FROM and RCPT TO, which the server sends after the client's DATA.
       let start = i + 1;
-      while (start < lines.length && /^354(?:[ -]|$)/.test(lines[start]!)) start++;
+      while (start < lines.length && /^[2-5]\d\d(?:[ -]|$)/.test(lines[start]!)) start++;
       let end = -1;
       for (let j = start; j < lines.length; j++) {
         if (lines[j] === '.') {

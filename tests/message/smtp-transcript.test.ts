@@ -1,6 +1,7 @@
 // SMTP transcripts as clients really write them: AUTH exchanges, BDAT, replies interleaved.
 import { describe, expect, it } from 'vitest';
-import { parseSmtpTranscript } from '../../src/message/smtp-transcript.js';
+import { readFileSync } from 'node:fs';
+import { looksLikeSmtpTranscript, parseSmtpTranscript } from '../../src/message/smtp-transcript.js';
 
 const MESSAGE = ['DATA', 'From: a@corp.example', 'To: b@corp.example', 'Subject: t', '', 'hi', '.'];
 const ENVELOPE = ['MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>'];
@@ -92,5 +93,74 @@ describe('SMTP smuggling in a transcript', () => {
     const t = parse(['EHLO c', ...ENVELOPE, 'DATA', 'From: a@corp.example', 'To: b@corp.example', '', line, '.', 'QUIT']);
     expect(t.problems.map((p) => p.line)).toEqual([8]);
     expect(t.problems[0]!.problem).toMatch(/bare CR/);
+  });
+});
+
+describe('transcripts written with speaker prefixes are read, not taken for a message with a header field "C"', () => {
+  const EXPOSED = ['From: me@corp.example', 'To: a1@org1.test, a2@org2.test, a3@org3.test,', ' a4@org4.test, a5@org5.test, a6@org6.test', 'Subject: offer', '', '.leading dot', 'hi'];
+  const session = (client: (l: string) => string, server: (l: string) => string, notes: string[] = []) => [
+    ...notes,
+    server('220 mx.example ESMTP'),
+    client('EHLO corp.example'),
+    server('250-mx.example'),
+    server('250 PIPELINING'),
+    client('MAIL FROM:<me@corp.example>'),
+    server('250 OK'),
+    client('RCPT TO:<a1@org1.test>'),
+    server('250 OK'),
+    client('DATA'),
+    server('354 go ahead'),
+    ...EXPOSED.map((l) => client(l.startsWith('.') ? `.${l}` : l)),
+    client('.'),
+    server('250 queued'),
+    client('QUIT'),
+    server('221 bye'),
+  ];
+  it.each([
+    ['the RFCs\' "C: " and "S: "', (l: string) => `C: ${l}`, (l: string) => `S: ${l}`, []],
+    ['"C:" and "S:" with nothing after on blank lines', (l: string) => (l === '' ? 'C:' : `C: ${l}`), (l: string) => `S: ${l}`, []],
+    ['swaks (" -> ", "<-  ", "=== " notes)', (l: string) => ` -> ${l}`, (l: string) => `<-  ${l}`, ['=== Trying 127.0.0.1:25...', '=== Connected to 127.0.0.1.']],
+    ['swaks inside TLS (" ~> ", "<~  ")', (l: string) => ` ~> ${l}`, (l: string) => `<~  ${l}`, ['=== TLS started with cipher TLSv1.3']],
+  ])('%s: the message and its envelope, dot-stuffing undone, folded lines kept', (_name, client, server, notes) => {
+    const t = parse(session(client, server, notes));
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+    expect(t.transactions[0]!.envelope).toEqual({ mailFrom: 'me@corp.example', rcptTo: ['a1@org1.test'] });
+    expect(Buffer.from(t.transactions[0]!.data).toString('latin1')).toBe(`${EXPOSED.join('\r\n')}\r\n`);
+  });
+
+  it('a log swaks really wrote (tests/data/swaks-exposed.log) gives the message it sent', () => {
+    const t = parseSmtpTranscript(readFileSync(new URL('../data/swaks-exposed.log', import.meta.url)));
+    expect(t.problems).toEqual([]);
+    expect(Buffer.from(t.transactions[0]!.data).toString('latin1')).toMatch(/^From: me@corp\.example\r\nTo: a1@org1\.test, .*\r\n a4@org4\.test, a5@org5\.test, a6@org6\.test\r\nSubject: hi\r\n\r\n\.leading dot\r\n/);
+  });
+
+  it('a line without a prefix in a prefixed transcript is still a problem', () => {
+    const t = parse(['C: EHLO c', 'C: MAIL FROM:<a@corp.example>', 'whatever this is', 'C: RCPT TO:<b@corp.example>', 'C: DATA', 'C: From: a@corp.example', 'C: ', 'C: hi', 'C: .']);
+    expect(t.problems.map((p) => p.line)).toEqual([3]);
+  });
+
+  it.each([
+    ['C: EHLO corp.example\r\nS: 250 ok\r\n', true],
+    ['S: 220 mx ESMTP\r\nC: HELO corp.example\r\n', true],
+    ['=== Trying 127.0.0.1:25...\n=== Connected to 127.0.0.1.\n<-  220 vm ESMTP\n -> EHLO vm\n', true],
+    [' -> MAIL FROM:<a@corp.example>\n', true],
+    ['C: whatever\r\n', false],
+    ['Cc: a@b.example\r\n', false],
+    ['From: a@corp.example\r\n', false],
+  ])('looksLikeSmtpTranscript(%j) is %s', (text, expected) => {
+    expect(looksLikeSmtpTranscript(text)).toBe(expected);
+  });
+});
+
+describe('PIPELINING: the replies to MAIL FROM and RCPT TO logged after DATA are not the message', () => {
+  it.each([
+    ['250s then 354', ['250 2.1.0 Ok', '250 2.1.5 Ok', '354 End data']],
+    ['a refused RCPT among them', ['250 2.1.0 Ok', '550 5.1.1 no such user', '250 2.1.5 Ok', '354 End data']],
+    ['multi-line replies', ['250-2.1.0 Ok', '250 2.1.0 Ok', '354 go']],
+  ])('%s', (_name, replies) => {
+    const t = parse(['EHLO c', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>', 'RCPT TO:<c@corp.example>', 'DATA', ...replies, 'From: a@corp.example', 'To: b@corp.example', '', 'hi', '.', '250 queued']);
+    expect(t.problems).toEqual([]);
+    expect(Buffer.from(t.transactions[0]!.data).toString('latin1')).toBe('From: a@corp.example\r\nTo: b@corp.example\r\n\r\nhi\r\n');
   });
 });

@@ -1,15 +1,14 @@
 // SMTP transcripts (what a client sent: EHLO, MAIL FROM, RCPT TO, DATA ...): each transaction
 // is a message with its envelope. Recognised by the first command (or the server's 220 banner).
 
-import { parseSmtpTranscript } from '../../message/smtp-transcript.js';
+import { looksLikeSmtpTranscript, parseSmtpTranscript } from '../../message/smtp-transcript.js';
 import { errnoDetail, failure, headText, type InputFormatDefinition, type InputItem, type InputMessage } from './types.js';
 
 /** Problems of a bad transcript named in its one failure; the rest are counted. */
 export const MAX_TRANSCRIPT_PROBLEMS_SHOWN = 3;
 
 export function looksLikeTranscript(head: Uint8Array): boolean {
-  // The banner may take several lines (220-... then 220 ...).
-  return /^(?:220[ -][^\r\n]*\r?\n){0,20}(?:EHLO|HELO|LHLO|MAIL FROM:)/i.test(headText(head, 2048));
+  return looksLikeSmtpTranscript(headText(head, 2048));
 }
 
 export function* fromTranscript(bytes: Uint8Array, source: string, file: string | undefined): Generator<InputItem> {
