@@ -7,7 +7,8 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeNotMail, formatByName, sniffFormat, type InputFormatDefinition } from './formats/index.js';
-import { eml } from './formats/eml.js';
+import { eml, namedLikeMailbox } from './formats/eml.js';
+import { holdsMboxMessages } from './formats/mbox.js';
 import { errnoDetail, failure, type InputFailure, type InputItem, type ReadInputsOptions } from './formats/types.js';
 import { fileSource, readHead, readStdin } from './read-bytes.js';
 
@@ -225,7 +226,9 @@ async function openOne(entry: FileEntry, options: ReadInputsOptions): Promise<In
   }
   // The common case, a draft whose header is read: the item the eml reader would yield, without
   // a generator per file (bench scenario 1).
-  if (format === eml && (head.complete || options.headersOnly)) return [{ source: file, path: file, bytes: head.bytes, complete: head.complete, format: 'eml', lineOffset: 0 }];
+  if (format === eml && (head.complete || options.headersOnly) && !(head.complete && !options.format && namedLikeMailbox(file) && holdsMboxMessages(head.bytes))) {
+    return [{ source: file, path: file, bytes: head.bytes, complete: head.complete, format: 'eml', lineOffset: 0 }];
+  }
   const items = format.read(fileSource(file, head, options));
   if (format.name === 'mbox') return items;
   const out: InputItem[] = [];

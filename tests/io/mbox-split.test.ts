@@ -1,9 +1,14 @@
 // Where an mbox splits into messages: after a blank line at a `From ` line (as always), and at a
 // whole mbox `From ` line even without one (Python's mailbox module splits there: a message that
 // followed without a blank line was read as the body of the one before, its list never checked).
-// A body line that merely starts with "From " stays body.
-import { describe, expect, it } from 'vitest';
+// So does a `From ` line of any shape followed by a header field (Python splits at every `From `
+// line). A body line that merely starts with "From " and is followed by text stays body.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMbox } from '../../src/io/formats/mbox.js';
+import { isFailure, readInputs } from '../../src/io/inputs.js';
 
 async function split(text: string): Promise<string[]> {
   const out: string[] = [];
@@ -18,6 +23,11 @@ describe('readMbox boundaries', () => {
     ['a time zone before the year', 'From me@corp.example Sun Dec  6 01:02:03 UTC 2026'],
     ['no seconds', 'From x@y.example Fri Feb 13 23:31 2009'],
     ['CRLF line ends', 'From me@corp.example Mon Jan  1 00:00:00 2024\r'],
+    ["Gmail Takeout's numeric zone before the year", 'From 1700000000000000001@xxx Mon Jun 01 10:00:00 +0000 2026'],
+    ['a numeric zone after the year', 'From me@corp.example Mon Jun  1 10:00:00 2026 +0200'],
+    ['a zone name after the year', 'From me@corp.example Mon Jun  1 10:00:00 2026 CEST'],
+    ['no date at all (a header field follows)', 'From me@corp.example'],
+    ['a bare "From " with a header field after it', 'From '],
   ])('a whole From_ line without a blank line before it starts a message (%s)', async (_name, fromLine) => {
     const eol = fromLine.endsWith('\r') ? '\r\n' : '\n';
     const line = fromLine.replace(/\r$/, '');
@@ -28,12 +38,83 @@ describe('readMbox boundaries', () => {
   });
 
   it('a body line that only starts with "From " is body', async () => {
-    const msgs = await split(['From me@corp.example Mon Jan  1 00:00:00 2024', 'From: me@corp.example', 'To: a@corp.example', '', 'hi', 'From the desk of the CEO', 'From me, with thanks', 'To: u0@org0.test', ''].join('\n'));
+    const msgs = await split(['From me@corp.example Mon Jan  1 00:00:00 2024', 'From: me@corp.example', 'To: a@corp.example', '', 'hi', 'From the desk of the CEO', 'From me, with thanks', 'and regards', 'From here on: nothing', ''].join('\n'));
     expect(msgs).toHaveLength(1);
-    expect(msgs[0]).toContain('From the desk of the CEO');
+    expect(msgs[0]).toContain('From the desk of the CEO\nFrom me, with thanks\nand regards\nFrom here on: nothing\n');
+  });
+
+  it('a "From " line followed by a header field starts a message, as Python reads it: its list is checked as recipients', async () => {
+    const msgs = await split(['From me@corp.example Mon Jan  1 00:00:00 2024', 'From: me@corp.example', 'To: a@corp.example', '', 'hi', 'From me, with thanks', 'To: u0@org0.test', ''].join('\n'));
+    expect(msgs).toHaveLength(2);
+    expect(msgs[0]).toBe('From: me@corp.example\nTo: a@corp.example\n\nhi\n');
+    expect(msgs[1]).toBe('To: u0@org0.test\n');
+  });
+
+  it('a "From " line as the last line of the file is body', async () => {
+    const msgs = await split(['From me@corp.example Mon Jan  1 00:00:00 2024', 'To: a@corp.example', '', 'hi', 'From me'].join('\n'));
+    expect(msgs).toEqual(['To: a@corp.example\n\nhi\nFrom me']);
+  });
+
+  it.each([
+    ['a UTF-8 byte order mark', '\xef\xbb\xbf'],
+    ['no byte order mark', ''],
+  ])('%s before the first From line: the first message is read as one', async (_name, bom) => {
+    const msgs = await split([`${bom}From me@corp.example Mon Jan  1 00:00:00 2024`, 'To: a@corp.example', '', 'hi', '', 'From me@corp.example Mon Jan  1 00:00:00 2024', 'To: u0@org0.test', '', 'x', ''].join('\n'));
+    expect(msgs).toEqual(['To: a@corp.example\n\nhi\n', 'To: u0@org0.test\n\nx\n']);
   });
 
   it('a blank line before a From line still splits, whatever follows "From "', async () => {
     expect(await split(['From a', 'To: x@y.test', '', 'body', '', 'From b', 'To: z@y.test', '', 'body2', ''].join('\n'))).toHaveLength(2);
+  });
+});
+
+describe('a "From  :" header field is not a separator', () => {
+  it('in a message\'s header block (spamassassin writes it so)', async () => {
+    const msgs = await split(['From a@x.test Fri Dec  7 11:07:41 2001', 'Received: from x', 'From  :<tst1@example.com>', 'X-Mailer: Mozilla', 'To: b@y.test', '', 'hi', ''].join('\n'));
+    expect(msgs).toHaveLength(1);
+  });
+});
+
+describe('files read by readInputs: a mailbox named so, without its first From line, is split; a message file is not', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-mbox-named-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const FIRST = ['From: me@corp.example', 'To: a@corp.example', 'Subject: one', '', 'hi'];
+  const SECOND = ['From: me@corp.example', 'To: u0@org0.test, u1@org1.test, u2@org2.test', 'Subject: two', '', 'list'];
+  const read = async (name: string, text: string, options: Partial<Parameters<typeof readInputs>[1]> = {}) => {
+    const file = path.join(dir, name);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, text, 'latin1');
+    const out: Array<{ source: string; text: string }> = [];
+    for await (const item of readInputs([file], { headersOnly: false, ...options })) {
+      if (isFailure(item)) throw new Error(item.failure.detail);
+      out.push({ source: path.basename(item.source), text: Buffer.from(item.bytes).toString('latin1') });
+    }
+    return out;
+  };
+  it.each([
+    ['Sent.mbox', 'a dated From line', 'From me@corp.example Mon Jun  1 10:00:00 2026'],
+    ['archive.mbx', 'a From line without a date', 'From me@corp.example'],
+    ['Mail/Sent.mbox/mbox', "Apple Mail's mailbox file", 'From me@corp.example Mon Jun  1 10:00:00 +0000 2026'],
+  ])('%s (%s): both messages', async (name, _what, separator) => {
+    const items = await read(name, [...FIRST, separator, ...SECOND, ''].join('\n'));
+    expect(items.map((i) => i.source)).toEqual([`${path.basename(name)}#1`, `${path.basename(name)}#2`]);
+    expect(items[1]!.text).toContain('To: u0@org0.test, u1@org1.test, u2@org2.test');
+  });
+  it('a UTF-8 byte order mark before the first From line: read as an mbox, every message', async () => {
+    const items = await read('bom-box', ['\xef\xbb\xbfFrom me@corp.example Mon Jun  1 10:00:00 2026', ...FIRST, '', 'From me@corp.example Mon Jun  1 10:00:00 2026', ...SECOND, ''].join('\n'));
+    expect(items).toHaveLength(2);
+    expect(items[0]!.text.startsWith('From: me@corp.example')).toBe(true);
+  });
+  it.each([
+    ['draft.eml', {}],
+    ['Sent.mbox', { format: 'eml' as const }],
+  ])('%s %j: one message, the From line is body', async (name, options) => {
+    const items = await read(`one/${name}`, [...FIRST, 'From me@corp.example Mon Jun  1 10:00:00 2026', ...SECOND, ''].join('\n'), options);
+    expect(items).toHaveLength(1);
   });
 });

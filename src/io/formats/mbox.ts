@@ -3,22 +3,54 @@
 
 import type { InputFormatDefinition, InputMessage } from './types.js';
 
+/** A file starting with `From ` (after a UTF-8 byte order mark, which Windows tools write). */
 export function looksLikeMbox(head: Uint8Array): boolean {
-  return head.length >= 5 && head[0] === 0x46 && head[1] === 0x72 && head[2] === 0x6f && head[3] === 0x6d && head[4] === 0x20;
+  const i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  return head.length >= i + 5 && head[i] === 0x46 && head[i + 1] === 0x72 && head[i + 2] === 0x6f && head[i + 3] === 0x6d && head[i + 4] === 0x20;
 }
+
+/** A time zone in a `From ` line: a name (UTC, PST) or an offset (+0000, as Gmail's Takeout writes). */
+const ZONE = '(?:[A-Z]{3,4}|[+-]\\d{4})';
 
 /**
  * A `From ` line as mbox writers make it: `From sender asctime-date` (`From a@b.example Mon Jan  1
- * 00:00:00 2024`, with an optional time zone). Such a line starts a message even without a blank
- * line before it: Python's mailbox module (and other readers) split there, so a message after it
- * must not be read as the body of the one before (its list would go unchecked).
+ * 00:00:00 2024`, with an optional time zone before or after the year). Such a line starts a
+ * message even without a blank line before it: Python's mailbox module (and other readers) split
+ * there, so a message after it must not be read as the body of the one before (its list would go
+ * unchecked).
  */
-const FROM_LINE = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}(?::\d{2})? +(?:[A-Z]{3,4} +)?\d{4}\s*$/;
+const FROM_LINE = new RegExp(
+  `^From \\S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\\d{1,2} +\\d{1,2}:\\d{2}(?::\\d{2})? +(?:${ZONE} +)?\\d{4}(?: +${ZONE})?\\s*$`,
+);
+
+/** A header field line (a name of printable characters, then a colon): what follows a `From `
+ * line that starts a message, whatever its date looks like. */
+const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
+
+/**
+ * Whether a message file holds mbox `From ` lines that start further messages: a whole `From `
+ * line (FROM_LINE), or a `From ` line followed by a header field. Mail programs that read the
+ * file as a mailbox (Python's mailbox, mutt, Thunderbird's import) show the messages after it as
+ * messages of their own, with their own recipients; a file that holds them is read as an mbox.
+ */
+export function holdsMboxMessages(bytes: Uint8Array): boolean {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = buf.indexOf('\nFrom ', 0, 'latin1'); at !== -1; at = buf.indexOf('\nFrom ', at + 1, 'latin1')) {
+    const end = buf.indexOf(0x0a, at + 1);
+    const line = buf.toString('latin1', at + 1, end === -1 ? buf.length : Math.min(end, at + 201)).replace(/\r$/, '');
+    if (FROM_LINE.test(line)) return true;
+    if (end !== -1 && !/^From\s*:/.test(line)) {
+      const next = buf.toString('latin1', end + 1, Math.min(buf.length, end + 201));
+      if (FIELD_LINE.test(next)) return true;
+    }
+  }
+  return false;
+}
 
 /**
  * Splits an mbox stream into messages. Boundaries are `From ` lines at the start of the file or
- * after a blank line, and anywhere a line is a whole mbox `From ` line (FROM_LINE); `>From ` lines
- * are unescaped (mboxrd) when whole messages are kept.
+ * after a blank line, anywhere a line is a whole mbox `From ` line (FROM_LINE), and a `From ` line
+ * followed by a header field; `>From ` lines are unescaped (mboxrd) when whole messages are kept.
  */
 export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, source: string, file: string | undefined, headersOnly: boolean): AsyncGenerator<InputMessage> {
   let index = 0;
@@ -45,22 +77,42 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
     return msg;
   };
 
-  const onLine = (line: Buffer): InputMessage | undefined => {
-    lineNo++;
+  /** A `From ` line that starts a message if the next line is a header field (see FIELD_LINE). */
+  let candidate: Buffer | undefined;
+
+  const startMessage = (line: Buffer, content: number): InputMessage | undefined => {
+    heldBlank = undefined;
+    const done = finish();
+    current = { lines: [], fromLine: line.toString('latin1', 0, content), startLine: lineNo, inHeader: true, size: 0 };
+    prevBlank = false;
+    return done;
+  };
+
+  const contentLength = (line: Buffer): number => {
     let content = line.length;
     if (content > 0 && line[content - 1] === 0x0a) content--;
     if (content > 0 && line[content - 1] === 0x0d) content--;
+    return content;
+  };
+
+  const consume = (line: Buffer, allowCandidate: boolean): InputMessage | undefined => {
+    lineNo++;
+    // The first line of the file may carry a UTF-8 byte order mark.
+    if (lineNo === 1 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) line = line.subarray(3);
+    const content = contentLength(line);
     const blank = content === 0;
-    let done: InputMessage | undefined;
-    if (line.length >= 5 && line[0] === 0x46 && line.toString('latin1', 0, 5) === 'From ' && (prevBlank || FROM_LINE.test(line.toString('latin1', 0, Math.min(content, 200))))) {
-      heldBlank = undefined;
-      done = finish();
-      current = { lines: [], fromLine: line.toString('latin1', 0, content), startLine: lineNo, inHeader: true, size: 0 };
-      prevBlank = false;
-      return done;
+    if (line.length >= 5 && line[0] === 0x46 && line.toString('latin1', 0, 5) === 'From ') {
+      if (prevBlank || FROM_LINE.test(line.toString('latin1', 0, Math.min(content, 200)))) return startMessage(line, content);
+      // In a header block, `From  :` (a blank before the colon) is the From field.
+      if (allowCandidate && !(current?.inHeader ?? false) && !/^From\s*:/.test(line.toString('latin1', 0, Math.min(content, 64)))) {
+        // Decided by the next line.
+        lineNo--;
+        candidate = line;
+        return undefined;
+      }
     }
     if (!current) {
-      // Text before the first `From ` line: not an mbox message; treat the file as one message.
+      // Text before the first `From ` line: not an mbox message; treat it as one message.
       current = { lines: [], fromLine: '', startLine: lineNo - 1, inHeader: true, size: 0 };
     }
     if (heldBlank) {
@@ -76,7 +128,27 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
     }
     if (blank && current.inHeader) current.inHeader = false;
     prevBlank = blank;
-    return done;
+    return undefined;
+  };
+
+  /** One line; may yield two messages' worth of decisions when a held `From ` line is settled. */
+  const onLine = (line: Buffer): InputMessage[] => {
+    const out: InputMessage[] = [];
+    if (candidate) {
+      const held = candidate;
+      candidate = undefined;
+      if (FIELD_LINE.test(line.toString('latin1', 0, Math.min(line.length, 200)))) {
+        lineNo++;
+        const done = startMessage(held, contentLength(held));
+        if (done) out.push(done);
+      } else {
+        const done = consume(held, false);
+        if (done) out.push(done);
+      }
+    }
+    const done = consume(line, true);
+    if (done) out.push(done);
+    return out;
   };
 
   for await (const chunk of stream) {
@@ -86,15 +158,17 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
     for (;;) {
       const nl = data.indexOf(0x0a, start);
       if (nl === -1) break;
-      const msg = onLine(data.subarray(start, nl + 1));
-      if (msg) yield msg;
+      yield* onLine(data.subarray(start, nl + 1));
       start = nl + 1;
     }
     pending = Buffer.from(data.subarray(start));
   }
-  if (pending.length > 0) {
-    const msg = onLine(pending);
-    if (msg) yield msg;
+  if (pending.length > 0) yield* onLine(pending);
+  if (candidate) {
+    const held = candidate;
+    candidate = undefined;
+    const done = consume(held, false);
+    if (done) yield done;
   }
   const last = finish();
   if (last) yield last;
