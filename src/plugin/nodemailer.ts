@@ -19,6 +19,7 @@ import type { Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { headerRecipients } from '../message/header-recipients.js';
+import { DEFAULT_BODY_MIN_ADDRESSES, DEFAULT_MAX_PART_BYTES } from '../body/settings.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
 import { assertOnViolation, decideDelivery, headerSender } from '../decide/index.js';
 import { ADAPTER_MODES, isOnViolation, UNREADABLE_CODES } from '../decide/modes.js';
@@ -49,9 +50,13 @@ export interface MailData {
   headers?: unknown;
 }
 
+/** The plugin's policy: a partial Policy, where `bodyScan: false` turns the body scan off. */
+export type PluginPolicy = Omit<Partial<Policy>, 'bodyScan'> & { bodyScan?: Policy['bodyScan'] | false };
+
 export interface MailguardPluginOptions {
-  /** The policy: internal domains, thresholds, rules (defaults as for `mailguard check`). */
-  policy?: Partial<Policy>;
+  /** The policy: internal domains, thresholds, rules, body scan (defaults as for `mailguard check`:
+   * the body scan is on unless `bodyScan: false`). A policy made by createPolicy is used as it is. */
+  policy?: PluginPolicy;
   /** `block` (default): sendMail fails with EEXPOSED. `bcc`: external To/Cc move to Bcc. */
   onViolation?: PluginMode;
   /**
@@ -205,9 +210,18 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   if (profile) decision.result.profile = profile.name;
   const result = decision.result;
   switch (decision.action) {
-    case 'send':
-      if (composed.raw) sendRawSafely(data, composed.bytes);
+    case 'send': {
+      if (composed.raw) {
+        sendRawSafely(data, composed.bytes);
+        return;
+      }
+      // nodemailer drops `bcc` but writes fields given in `headers` as they are: a Resent-Bcc
+      // there would reach every recipient. When the decision's bytes differ from nodemailer's
+      // (it stripped such a field), what is sent is what was decided, as raw bytes.
+      const [t] = [...decision.transactions()];
+      if (t && t.bytes !== composed.bytes) await sendDecided(data, policy, mode, whole ? { decision, bytes: composed.bytes } : undefined);
       return;
+    }
     case 'rewrite': {
       // What goes out is exactly what was decided and checked: the rewritten bytes and envelope.
       const [t] = [...decision.transactions()];
@@ -222,6 +236,26 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   }
 }
 
+/**
+ * Sends the decision's bytes instead of letting nodemailer compose the message: `raw` becomes the
+ * whole message as decided (composed whole here when only the header was), `envelope` its
+ * transaction's. A decision made again on the whole message must still be `send`.
+ */
+async function sendDecided(data: MailData, policy: Policy, mode: PluginMode, whole: { decision: ReturnType<typeof decideDelivery>; bytes: Uint8Array } | undefined): Promise<void> {
+  let decision = whole?.decision;
+  if (!decision) {
+    const full = await compose(data, true);
+    decision = decideDelivery(full.bytes, policy, full.envelope.rcptTo.length > 0 ? { onViolation: mode, envelope: full.envelope, source: 'sendMail' } : { onViolation: mode, source: 'sendMail' });
+    if (decision.action !== 'send') {
+      const blocking = decision.blocking.length > 0 ? decision.blocking : decision.result.findings.filter((f) => f.severity === 'error');
+      throw new ExposedRecipientsError(decision.result, blocking, blockedHint(mode));
+    }
+  }
+  const [t] = [...decision.transactions()];
+  data.raw = Buffer.from(t!.bytes);
+  data.envelope = t!.envelope.mailFrom === '' ? { to: t!.envelope.rcptTo } : { from: t!.envelope.mailFrom, to: t!.envelope.rcptTo };
+}
+
 /** nodemailer's plugin signature: `(mail, callback)`, where `mail.data` holds the sendMail options. */
 export type CompilePlugin = (mail: { data: MailData; mailer?: unknown }, callback: (err?: Error | null) => void) => void;
 
@@ -231,9 +265,21 @@ function userOf(auth: unknown): string | undefined {
   return typeof user === 'string' && user !== '' ? user : undefined;
 }
 
+/**
+ * The plugin's policy reads the body as `mailguard check` does (an invitation's attendees, a
+ * pasted list, a spreadsheet attached): every other adapter decides with the scan on, and the same
+ * settings must give the same decision. `bodyScan: false` turns it off; settings given are kept.
+ */
+function withDefaultBodyScan(given: PluginPolicy | undefined): Partial<Policy> {
+  const { bodyScan, ...rest } = given ?? {};
+  if (bodyScan === false) return rest;
+  return { ...rest, bodyScan: bodyScan ?? { minAddresses: DEFAULT_BODY_MIN_ADDRESSES, maxPartBytes: DEFAULT_MAX_PART_BYTES } };
+}
+
 /** A nodemailer 'compile' plugin: `transporter.use('compile', mailguard({ policy, onViolation }))`. */
 export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
-  const policy = options.policy && isResolvedPolicy(options.policy) ? options.policy : createPolicy(options.policy ?? {});
+  const partial: Partial<Policy> = options.policy && isResolvedPolicy(options.policy) ? options.policy : withDefaultBodyScan(options.policy);
+  const policy = isResolvedPolicy(partial) ? partial : createPolicy(partial);
   const mode = options.onViolation ?? 'block';
   if (!isOnViolation(mode)) throw new MailguardError('EUSAGE', `onViolation must be one of ${ADAPTER_MODES.plugin.map((m) => `"${m}"`).join(', ')} (got ${JSON.stringify(mode)}).`);
   // Refused when the plugin is made, never at send time (split: one sendMail is one message).
@@ -247,7 +293,7 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
   if (options.profiles !== undefined) {
     try {
       const config = parseConfig({ profiles: options.profiles }, 'mailguard({ profiles })');
-      const built = buildProfiles(policy, options.policy ?? {}, config.profiles ?? [], 'mailguard({ profiles })');
+      const built = buildProfiles(policy, partial, config.profiles ?? [], 'mailguard({ profiles })');
       profiles = bindOnViolation(built, (own) => own ?? mode);
       for (const p of profiles.list) assertOnViolation(p.onViolation!, p.policy, { name: `the nodemailer plugin (profile "${p.name}")`, modes: ADAPTER_MODES.plugin });
     } catch (err) {

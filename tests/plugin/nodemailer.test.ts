@@ -229,17 +229,37 @@ describe('what nodemailer will really write', () => {
     }
   });
 
-  it('block mode with a body scan looks at the body nodemailer writes: an invitation or .ics attachment showing external attendees is refused', async () => {
+  it('block mode looks at the body nodemailer writes, as check does by default: an invitation or .ics attachment showing external attendees is refused (bodyScan: false turns it off)', async () => {
     const ics = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1@corp.example\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260102T000000Z\r\nSUMMARY:x\r\nORGANIZER:mailto:sales@corp.example\r\n${EXTERNAL.map((a) => `ATTENDEE;CN=x:mailto:${a}\r\n`).join('')}END:VEVENT\r\nEND:VCALENDAR\r\n`;
     const base = { from: 'sales@corp.example', to: 'boss@corp.example', bcc: EXTERNAL, subject: 'meeting', text: 'see the invitation' };
     for (const extra of [{ icalEvent: { method: 'REQUEST', content: ics } }, { attachments: [{ filename: 'invite.ics', content: ics, contentType: 'text/calendar' }] }]) {
-      for (const [policy, refused] of [[{ ...POLICY, bodyScan: DEFAULT_BODY_SCAN }, true], [POLICY, false]] as const) {
+      for (const [policy, refused] of [[{ ...POLICY, bodyScan: DEFAULT_BODY_SCAN }, true], [POLICY, true], [{ ...POLICY, bodyScan: false as const }, false]] as const) {
         const t = nodemailer.createTransport({ streamTransport: true, buffer: true });
         t.use('compile', mailguard({ policy, onViolation: 'block' }));
         const outcome = await t.sendMail({ ...base, ...extra }).catch((e: unknown) => e);
         if (refused) expect((outcome as { findings?: Array<{ code: string }> }).findings?.map((f) => f.code)).toContain('EXPOSED_ATTENDEES');
         else expect((outcome as { envelope?: { to: string[] } }).envelope?.to).toHaveLength(EXTERNAL.length + 1);
       }
+    }
+  });
+
+  it.each([
+    ['block', { 'Resent-Bcc': EXTERNAL.join(', ') }],
+    ['warn', { 'resent-bcc': EXTERNAL.join(', ') }],
+    ['bcc', [{ key: 'Resent-Bcc', value: EXTERNAL.join(', ') }]],
+    ['block', { 'Resent-Bcc': EXTERNAL[0]!, 'X-Note': 'kept' }],
+  ] as const)('%s mode: a Resent-Bcc given in headers never reaches the recipients (nodemailer writes it as is; the decided bytes are sent) %#', async (mode, headers) => {
+    for (const bodyScan of [undefined, false] as const) {
+      sink?.messages.splice(0);
+      const t = await transporter({ policy: { ...POLICY, ...(bodyScan === false ? { bodyScan } : {}) }, onViolation: mode });
+      const info = await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'resent', text: 'hi', headers: headers as Record<string, string> });
+      const got = sink!.messages.at(-1)!;
+      expect(header(got)).not.toMatch(/resent-bcc/i);
+      for (const a of EXTERNAL) expect(got.raw.toString('utf8')).not.toContain(a);
+      expect(header(got)).toMatch(/^To: boss@corp\.example$/m);
+      expect(got.rcptTo).toEqual(['boss@corp.example']);
+      expect(info.accepted).toEqual(['boss@corp.example']);
+      if (!Array.isArray(headers) && 'X-Note' in headers) expect(header(got)).toMatch(/^X-Note: kept$/m);
     }
   });
 });
