@@ -202,12 +202,28 @@ describe('files named on the command line', () => {
     expect(hidden.recipients.bcc).toHaveLength(6);
   });
 
-  it('an Outlook .msg whose transport header leaves out recipients of its table is checked by the table (what Outlook shows)', async () => {
-    const file = path.join(tmp, 'stale.msg');
-    writeFileSync(file, outlookMsg({ subject: 'x', recipients: customers('st').map((smtp) => ({ smtp, type: 'to' as const })), transportHeaders: 'From: a@corp.example\r\nTo: me@corp.example\r\nSubject: x\r\n' }));
+  it.each([
+    ['names only one of them', (_list: string[]) => ''],
+    ['names the others in Received lines', (list: string[]) => list.map((a) => `Received: from x by y for <${a}>; Mon, 1 Jun 2026 10:00:00 +0000\r\n`).join('')],
+    ['names the others in a Bcc field', (list: string[]) => `Bcc: ${list.join(', ')}\r\n`],
+    ['names the others in an X- field', (list: string[]) => `X-Original-Recipients: ${list.join(', ')}\r\n`],
+    ['names the others in the Subject', (list: string[]) => `X-Note: see ${list.join(' ')}\r\n`],
+  ])('an Outlook .msg whose transport header %s is checked by the table (what Outlook shows and resends to)', async (name, extra) => {
+    const file = path.join(tmp, `stale-${name.replace(/\W+/g, '-')}.msg`);
+    const list = customers(`st${name.length}`);
+    writeFileSync(file, outlookMsg({ subject: 'x', recipients: list.map((smtp) => ({ smtp, type: 'to' as const })), transportHeaders: `${extra(list)}From: a@corp.example\r\nTo: ${list[0]}\r\nSubject: x\r\n` }));
     const result = JSON.parse((await runCli(['check', file, '--format', 'json', ...POLICY])).stdout).results[0];
     expect(result.verdict).toBe('block');
     expect(result.recipients.externalAddresses).toBe(6);
+  });
+
+  it('an Outlook .msg whose transport header shows every recipient of its table (in To and Cc, any case) is read by the header', async () => {
+    const file = path.join(tmp, 'whole-header.msg');
+    const list = customers('wh');
+    writeFileSync(file, outlookMsg({ subject: 'x', recipients: list.map((smtp, i) => ({ smtp, type: i < 3 ? ('to' as const) : ('cc' as const) })), transportHeaders: `From: a@corp.example\r\nTo: ${list.slice(0, 3).join(', ')}\r\nCc: ${list.slice(3).map((a) => a.toUpperCase()).join(',\r\n ')}\r\nSubject: header wins\r\nX-Marker: from-the-header\r\n` }));
+    const result = JSON.parse((await runCli(['check', file, '--format', 'json', ...POLICY])).stdout).results[0];
+    expect(result.verdict).toBe('block');
+    expect(result.recipients.visible.map((r: { field: string }) => r.field).sort()).toEqual(['cc', 'cc', 'cc', 'to', 'to', 'to']);
   });
 
   it('an Outlook .msg whose table holds an Exchange-only name (no SMTP address) keeps its transport header', async () => {

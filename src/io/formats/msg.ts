@@ -5,6 +5,7 @@
 // or one whose table shows more, is checked as the header its recipient table and sender make.
 // Other OLE files (Word, Excel) are not mail.
 
+import { parseMessage } from '../../message/parse-message.js';
 import { errnoDetail, failure, type InputFormatDefinition, type InputItem } from './types.js';
 
 const CFB_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -53,13 +54,26 @@ function mailbox(name: string | undefined, address: string): string {
  * Outlook shows (and sends a resend to) the table, so a stale or crafted transport header that
  * leaves a listed recipient out is not what readers see.
  */
+/**
+ * Whether the transport header's To and Cc fields (or their Resent-* ones) name every one of the
+ * table's To and Cc addresses. Read as fields, not searched as text: an address in a Received
+ * line, a Bcc field or an X- field is not shown to anyone.
+ */
+function shownByHeader(transport: string, shown: readonly string[]): boolean {
+  const text = `${transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '')}\r\n\r\n`;
+  const parsed = parseMessage(Buffer.from(text, 'utf8'));
+  const named = new Set(parsed.addresses.filter((a) => VISIBLE_FIELDS.has(a.field)).map((a) => a.mailbox.address.toLowerCase()));
+  return shown.every((a) => named.has(oneLine(a).trim().toLowerCase()));
+}
+
+const VISIBLE_FIELDS = new Set(['to', 'cc', 'resent-to', 'resent-cc']);
+
 export function msgHeader(fields: MsgFields): Buffer {
   const transport = fields.headers?.replace(/^\s+/, '');
   // Only SMTP addresses are compared: an Exchange-only entry (an X.500 name) is not written in a
   // transport header, and the header it came with is the better reading then.
   const shown = (fields.recipients ?? []).filter((r) => fieldOf(r) !== 'bcc').map(addressOf).filter((a): a is string => a !== undefined && a.includes('@'));
-  const lower = transport?.toLowerCase();
-  if (transport && shown.every((a) => lower!.includes(oneLine(a).trim().toLowerCase()))) {
+  if (transport && shownByHeader(transport, shown)) {
     const text = transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '');
     return Buffer.from(`${text}\r\n\r\n`, 'utf8');
   }
