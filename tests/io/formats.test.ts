@@ -25,6 +25,7 @@ describe('recognised by content', () => {
     ['a transcript without EHLO', b('MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\n'), false, 'smtp'],
     ['a transcript in the RFCs\' C:/S: notation (not a field named "C")', b('S: 220 mx ESMTP\r\nC: EHLO client\r\nS: 250 ok\r\n'), false, 'smtp'],
     ['a swaks log', b('=== Trying 127.0.0.1:25...\n=== Connected to 127.0.0.1.\n<-  220 vm ESMTP\n -> EHLO vm\n'), true, 'smtp'],
+    ['an Apple Mail .emlx (a byte count line, then the message)', b('312\nFrom: a@x.test\nTo: b@y.test\n\nhi\n'), true, 'emlx'],
     ['a campaign object', b('{"to": "a@x.test"}'), false, 'json'],
     ['a campaign array with a BOM and blanks', b('\xef\xbb\xbf \n [{"to": "a@x.test"}]'), false, 'json'],
     ['a campaign found by a walk (names message keys)', b('{\n  "messages": []\n}'), true, 'json'],

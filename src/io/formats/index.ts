@@ -6,6 +6,7 @@
 
 import { campaign } from './campaign.js';
 import { eml } from './eml.js';
+import { emlx } from './emlx.js';
 import { mbox } from './mbox.js';
 import { msg } from './msg.js';
 import { transcript } from './transcript.js';
@@ -13,7 +14,7 @@ import type { InputFormat, InputFormatDefinition } from './types.js';
 import { headText } from './types.js';
 
 /** In the order they are tried: the most specific signature first, the plain message last. */
-export const INPUT_FORMATS: readonly InputFormatDefinition[] = [msg, transcript, campaign, mbox, eml];
+export const INPUT_FORMATS: readonly InputFormatDefinition[] = [msg, transcript, campaign, mbox, emlx, eml];
 
 export { INPUT_FORMAT_NAMES } from './names.js';
 

@@ -2,6 +2,6 @@
 // --help) can list them without loading any reader. The registry (index.ts) holds one format per
 // name; a test keeps the two in step.
 
-export const INPUT_FORMAT_NAMES = ['eml', 'mbox', 'smtp', 'json', 'msg'] as const;
+export const INPUT_FORMAT_NAMES = ['eml', 'mbox', 'smtp', 'json', 'msg', 'emlx'] as const;
 
 export type InputFormat = (typeof INPUT_FORMAT_NAMES)[number];

@@ -1,0 +1,40 @@
+// Apple Mail's message files (`.emlx`, `.partial.emlx`): a line with the message's length in
+// bytes, the message, then an XML property list of Mail's flags. Recognised by that first line
+// followed by a header field; read as the message alone (the count decides where it ends).
+
+import { looksLikeMessage } from './eml.js';
+import { errnoDetail, failure, headText, type InputFormatDefinition, type InputMessage } from './types.js';
+
+/** The byte count line: digits, maybe blanks, then the line end. */
+const COUNT_LINE = /^(\d{1,12})[ \t]*\r?\n/;
+
+export function looksLikeEmlx(head: Uint8Array): boolean {
+  const m = COUNT_LINE.exec(headText(head, 32));
+  return m !== null && looksLikeMessage(head.subarray(m[0].length));
+}
+
+export const emlx: InputFormatDefinition = {
+  name: 'emlx',
+  description: "Apple Mail's message files (.emlx): the message after its byte count line",
+  sniff: (head) => looksLikeEmlx(head),
+  async *read(src) {
+    let bytes: Uint8Array;
+    try {
+      bytes = src.complete ? src.head : await src.whole();
+    } catch (err) {
+      yield failure(src.source, 'unreadable', errnoDetail(err));
+      return;
+    }
+    const m = COUNT_LINE.exec(headText(bytes, 32));
+    const start = m ? m[0].length : 0;
+    const count = m ? Number(m[1]) : NaN;
+    // A count past the end means the file was cut: what the message holds cannot be known.
+    if (!m || start + count > bytes.byteLength) {
+      yield failure(src.source, 'unreadable', `an Apple Mail .emlx file whose byte count (${m ? m[1] : 'missing'}) runs past its end (${bytes.byteLength - start} bytes): the file is cut`);
+      return;
+    }
+    const msg: InputMessage = { source: src.source, bytes: bytes.subarray(start, start + count), complete: true, format: 'emlx', lineOffset: 1 };
+    if (src.file !== undefined) msg.path = src.file;
+    yield msg;
+  },
+};
