@@ -7,7 +7,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeNotMail, formatByName, sniffFormat, type InputFormatDefinition } from './formats/index.js';
-import { eml, namedLikeMailbox } from './formats/eml.js';
+import { eml, looksLikeMessageAfterNoise, namedLikeMailbox } from './formats/eml.js';
 import { holdsMboxMessages } from './formats/mbox.js';
 import { errnoDetail, failure, type InputFailure, type InputItem, type ReadInputsOptions } from './formats/types.js';
 import { fileSource, readHead, readStdin } from './read-bytes.js';
@@ -196,7 +196,7 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   if (options.format) return formatByName(options.format);
   const sniffed = sniffFormat(head, found);
   if (sniffed) return sniffed;
-  if (found && !(file !== undefined && MAIL_EXTENSIONS.has(path.extname(file).toLowerCase()))) return undefined;
+  if (found && !(file !== undefined && MAIL_EXTENSIONS.has(path.extname(file).toLowerCase())) && !looksLikeMessageAfterNoise(head)) return undefined;
   return eml;
 }
 

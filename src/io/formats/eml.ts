@@ -40,6 +40,28 @@ export function looksLikeMessage(head: Uint8Array): boolean {
   return head[i] === 0x3a;
 }
 
+/**
+ * Whether a file a walk found is a message behind bytes that keep it from starting like one:
+ * blank or white-space lines, NUL bytes, a byte order mark, `>` quoting, or UTF-16 text. Such a
+ * file named on the command line is read as a message (and fails closed on that start); found by
+ * a walk it must be read too, not counted as "not mail" while its list goes unchecked.
+ */
+export function looksLikeMessageAfterNoise(head: Uint8Array): boolean {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    // UTF-16: its ASCII letters with the zero bytes between them removed.
+    const n = Math.min(head.length, 512);
+    const ascii: number[] = [];
+    for (let i = head[0] === 0xff ? 2 : 3; i < n; i += 2) ascii.push(head[i]!);
+    return looksLikeMessage(Uint8Array.from(ascii));
+  }
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  const limit = Math.min(head.length, 4096);
+  while (i < limit && (head[i] === 0x00 || head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0d || head[i] === 0x0a)) i++;
+  while (i < limit && head[i] === 0x3e) i++;
+  const rest = head.subarray(i);
+  return i > 0 && (looksLikeMessage(rest) || (rest.length >= 5 && Buffer.from(rest.subarray(0, 5)).toString('latin1') === 'From '));
+}
+
 export const eml: InputFormatDefinition = {
   name: 'eml',
   description: 'one message per file (.eml, .txt drafts, Maildir files)',
