@@ -7,17 +7,37 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MailguardError } from '../../errors.js';
+import { HEADER_READ_CHUNK_BYTES } from '../../limits.js';
 import { errnoDetail, failure, headText, type InputFormatDefinition, type InputItem, type InputMessage, type ReadSource } from './types.js';
 
 /** Keys that make a JSON document a campaign when a directory walk finds it. */
-const CAMPAIGN_KEYS = /"(?:to|cc|bcc|from|messages|raw|envelope)"\s*:/;
+const MESSAGE_KEYS = new Set(['to', 'cc', 'bcc', 'from', 'messages', 'raw', 'envelope', 'headers']);
+const CAMPAIGN_KEYS = /"(?:to|cc|bcc|from|messages|raw|envelope|headers)"\s*:/;
+/** A key written with a \u escape (`"\u0074o"` is "to"): only parsing tells. */
+const ESCAPED_KEY = /"(?:[^"\\]|\\.)*\\u[0-9a-fA-F]{4}(?:[^"\\]|\\.)*"\s*:/;
+
+/**
+ * Whether the first bytes leave open that a JSON document names message keys although none is in
+ * them: a document longer than the head (a long html value first), or a key with a \u escape. Its
+ * reader then parses it and decides (see namesMessageKeys).
+ */
+function keysUnseen(head: Uint8Array): boolean {
+  const text = headText(head, HEADER_READ_CHUNK_BYTES);
+  return !CAMPAIGN_KEYS.test(text) && (head.length >= HEADER_READ_CHUNK_BYTES || ESCAPED_KEY.test(text));
+}
 
 export function looksLikeCampaign(head: Uint8Array, strict: boolean): boolean {
   // The first byte that is not white space (after a byte order mark) opens an object or array.
   let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
   if (head[i] !== 0x7b && head[i] !== 0x5b) return false;
-  return !strict || CAMPAIGN_KEYS.test(headText(head, 64 * 1024));
+  return !strict || CAMPAIGN_KEYS.test(headText(head, HEADER_READ_CHUNK_BYTES)) || keysUnseen(head);
+}
+
+/** Whether a parsed JSON document names a message key: at its top, in an array's objects, or in `messages`. */
+function namesMessageKeys(value: unknown): boolean {
+  const objects = Array.isArray(value) ? value : [value];
+  return objects.some((o) => typeof o === 'object' && o !== null && !Array.isArray(o) && Object.keys(o).some((k) => MESSAGE_KEYS.has(k)));
 }
 
 // node:crypto is loaded when a campaign message needs a Message-ID, not by every `mailguard check`
@@ -68,9 +88,24 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
     yield failure(src.source, 'unreadable', errnoDetail(err));
     return;
   }
+  const text = bytes.toString('utf8');
+  if (keysUnseen(src.head)) {
+    // Recognised before its keys were seen: a document that names none is not a campaign (a walk
+    // counts it as not mail; named, it is reported).
+    let value: unknown;
+    try {
+      value = JSON.parse(text.replace(/^\ufeff/, ''));
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined && !namesMessageKeys(value)) {
+      yield failure(src.source, 'not-mail', 'a JSON document that is not a campaign (it names no message keys), not a mail message');
+      return;
+    }
+  }
   let messages;
   try {
-    messages = parseCampaign(bytes.toString('utf8'), src.source);
+    messages = parseCampaign(text, src.source);
   } catch (err) {
     if (!(err instanceof CampaignFileError)) throw err;
     yield failure(src.source, 'bad-campaign', err.detail);
