@@ -85,6 +85,8 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
   }
   // A trailing newline leaves one empty element that is not a line.
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  /** The transcript line each entry of `lines` is on (a BDAT chunk ending mid-line splits one). */
+  const lineNos = lines.map((_, i) => i + 1);
   let bdat: string[] | undefined;
   let bdatLine = 0;
   const transactions: SmtpTransaction[] = [];
@@ -95,7 +97,7 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const lineNo = i + 1;
+    const lineNo = lineNos[i]!;
     // Server replies, when a transcript includes them.
     if (/^\d{3}(?:[ -]|$)/.test(line)) continue;
     if (line.trim() === '') continue;
@@ -149,7 +151,21 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       const start = starts[i + 1] ?? text.length;
       const size = b ? Number(b[1]) : NaN;
       const end = start + size;
-      const next = starts.findIndex((p, k) => k > i && p >= end);
+      let next = starts.findIndex((p, k) => k > i && p >= end);
+      // Real CHUNKING clients cut chunks anywhere, so a chunk may end inside a line of the
+      // transcript: the next command starts right after it. That line is split there, when what
+      // follows is a command, a reply or nothing (anything else is a size that does not match).
+      const k = (next === -1 ? starts.length : next) - 1;
+      if (b && Number.isSafeInteger(size) && end <= text.length && k > i && starts[k]! < end) {
+        const lineEnd = starts[k]! + lines[k]!.length;
+        const rest = end <= lineEnd ? text.slice(end, lineEnd) : '';
+        if (rest === '' || isCommand(rest) || /^\d{3}(?:[ -]|$)/.test(rest)) {
+          lines.splice(k + 1, 0, rest);
+          starts.splice(k + 1, 0, end);
+          lineNos.splice(k + 1, 0, lineNos[k]!);
+          next = k + 1;
+        }
+      }
       if (!b || !Number.isSafeInteger(size) || end > text.length || (next !== -1 && starts[next] !== end) || (next === -1 && end !== text.length)) {
         problems.push({ line: lineNo, problem: b ? 'BDAT chunk does not end where a line starts, or runs past the end of the transcript' : 'BDAT without a chunk size' });
         break;
@@ -191,7 +207,7 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       // refuses such data; a transcript holding it is reported, whatever its message says.
       for (let j = start; j < end; j++) {
         if (lines[j]!.includes('\r')) {
-          problems.push({ line: j + 1, problem: 'a bare CR inside the message data: servers that end DATA at <CR>.<CR> read another transaction there (SMTP smuggling)' });
+          problems.push({ line: lineNos[j]!, problem: 'a bare CR inside the message data: servers that end DATA at <CR>.<CR> read another transaction there (SMTP smuggling)' });
           break;
         }
       }
@@ -205,7 +221,7 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
         transactions.push({
           envelope: { mailFrom, rcptTo },
           data: Buffer.from(body.length > 0 ? `${body}\r\n` : '', 'latin1'),
-          lineOffset: start,
+          lineOffset: (lineNos[start] ?? lineNos.length + 1) - 1,
         });
       }
       mailFrom = undefined;

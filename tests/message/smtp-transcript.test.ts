@@ -57,6 +57,27 @@ describe('other commands clients send', () => {
     expect(t.transactions[0]!.envelope.rcptTo).toEqual(['b@corp.example']);
   });
 
+  it.each([
+    ['in the middle of a line', 25],
+    ['between the CR and the LF of a line end', 21],
+    ['right after a field name', 5],
+    ['one byte in', 1],
+  ])('BDAT chunks cut anywhere (%s), as real CHUNKING clients send them: the message byte for byte', (_name, cut) => {
+    const message = 'From: a@corp.example\r\nTo: b@corp.example, c0@org0.test, c1@org1.test\r\nSubject: t\r\n\r\n.hi\r\n';
+    const parts = [message.slice(0, cut), message.slice(cut, cut + 30), message.slice(cut + 30)];
+    const text = `EHLO c\r\n${ENVELOPE.join('\r\n')}\r\nBDAT ${parts[0]!.length}\r\n${parts[0]}BDAT ${parts[1]!.length}\r\n250 2.0.0 ok\r\n`.replace('250 2.0.0 ok\r\n', `${parts[1]}250 2.0.0 ok\r\nBDAT ${parts[2]!.length} LAST\r\n${parts[2]}QUIT\r\n`);
+    const t = parseSmtpTranscript(Buffer.from(text, 'latin1'));
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+    expect(Buffer.from(t.transactions[0]!.data).toString('latin1')).toBe(message);
+  });
+
+  it('a BDAT chunk that ends mid-line before something that is no command is a problem', () => {
+    const text = ['EHLO c', ...ENVELOPE, 'BDAT 5 LAST', 'From: a@corp.example', 'QUIT'].join('\r\n') + '\r\n';
+    const t = parseSmtpTranscript(Buffer.from(text, 'latin1'));
+    expect(t.problems.map((p) => p.problem)).toEqual(['BDAT chunk does not end where a line starts, or runs past the end of the transcript']);
+  });
+
   it('a BDAT size that does not match the bytes is a problem, not a guess', () => {
     const text = ['EHLO c', ...ENVELOPE, 'BDAT 5 LAST', 'From: a@corp.example', 'QUIT'].join('\r\n') + '\r\n';
     const t = parseSmtpTranscript(Buffer.from(text, 'latin1'));
