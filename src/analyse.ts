@@ -32,8 +32,9 @@ export interface CheckOptions {
    */
   body?: BodyScanOptions | false;
   /**
-   * The reader did not read the body it was asked to scan (an IMAP message over its size limit):
-   * with `body`, one ATTACHMENT_NOT_SCANNED for the whole message (part ''), so it is never clean.
+   * The reader did not read (all of) the body it was asked to scan (an IMAP message over its size
+   * limit; a file over MAX_SCANNED_MESSAGE_BYTES, of which only a prefix is given): with `body`,
+   * one ATTACHMENT_NOT_SCANNED for the whole message (part ''), so it is never clean.
    */
   bodyNotRead?: { reason: 'too-large'; detail: string };
   /** `readHeaderBlock(bytes)`, when the caller has read it already (the decision shares it with the Bcc strip). */
@@ -286,7 +287,8 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
   if (body && bodyPresent && BODY_SCAN_CODES.some((c) => policy.rules[c] !== 'off')) {
     const scanned = scanMessage(bytes, body, parsed.header);
     raw.push(...addressListInBody(ctx, scanned.parts, body), ...attachmentFindings(ctx, scanned.attachments, body));
-  } else if (body && options.bodyNotRead) {
+  }
+  if (body && options.bodyNotRead) {
     const { reason, detail } = options.bodyNotRead;
     const contentType = parseHeaderParams((parsed.header.fields.find((f) => f.key === 'content-type')?.rawValue ?? 'text/plain').replace(/\r?\n/g, '')).type;
     raw.push({ code: 'ATTACHMENT_NOT_SCANNED', severity: DEFAULT_SEVERITY.ATTACHMENT_NOT_SCANNED, args: { part: '', contentType, reason, detail } });

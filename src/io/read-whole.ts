@@ -15,8 +15,8 @@ export const MAX_SCANNED_MESSAGE_BYTES = 48 * 1024 * 1024;
 
 /** Of a message larger than MAX_SCANNED_MESSAGE_BYTES (no provider sends it), only this much is
  * read: the text body and text attachments come first in real mail, and ten addresses of a list
- * show within its first KBs (a 100-MB message costs 1 MiB, not 100). An attachment cut off is
- * ATTACHMENT_NOT_SCANNED, never clean. */
+ * show within its first KBs (a 100-MB message costs 1 MiB, not 100). What is past it (the rest of
+ * a cut part, later parts) is one ATTACHMENT_NOT_SCANNED for the message (`bodyNotRead`), never clean. */
 export const OVERSIZED_MESSAGE_PREFIX_BYTES = 1024 * 1024;
 
 /** Which headers promise a body the caller scans: check scans any text worth it; audit only
@@ -39,6 +39,8 @@ export async function readWholeForScan(item: InputMessage, wants: WantsBody = bo
   const fh = await open(item.path, 'r');
   try {
     const length = size > MAX_SCANNED_MESSAGE_BYTES ? OVERSIZED_MESSAGE_PREFIX_BYTES : size;
+    // What is past the prefix (later parts, the rest of a cut one) is reported, never clean.
+    if (length < size) item.bodyNotRead = { reason: 'too-large', detail: `${size} bytes, over ${MAX_SCANNED_MESSAGE_BYTES}: only the first ${length} were scanned` };
     const buf = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bodyWorthScanning, mayCarryAttachment } from '../../src/body/mime.js';
-import type { InputItem } from '../../src/io/inputs.js';
-import { BODY_READ_AHEAD, MAX_SCANNED_MESSAGE_BYTES, readWholeForScan, withWholeMessages } from '../../src/io/read-whole.js';
+import { checkMessage } from '../../src/analyse.js';
+import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
+import type { InputItem, InputMessage } from '../../src/io/inputs.js';
+import { BODY_READ_AHEAD, MAX_SCANNED_MESSAGE_BYTES, OVERSIZED_MESSAGE_PREFIX_BYTES, readWholeForScan, withWholeMessages } from '../../src/io/read-whole.js';
+import { createPolicy } from '../../src/policy/policy.js';
 import type { HeaderBlock } from '../../src/message/header-block.js';
 
 /** How many items the source had given when each output came out. */
@@ -62,5 +65,29 @@ describe('readWholeForScan: the caller says which bodies it scans', () => {
     const bytes = Buffer.from(body).subarray(0, 64 * 1024);
     const whole = await readWholeForScan({ source: file, path: file, bytes, complete: false, format: 'eml', lineOffset: 0 }, wants);
     expect(whole?.length).toBe(read ? Buffer.byteLength(body) : undefined);
+  });
+});
+
+describe('a message over MAX_SCANNED_MESSAGE_BYTES: its first MiB is scanned and the rest reported, never clean', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mg-read-whole-big-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const policy = createPolicy({ internalDomains: ['corp.example'], bodyScan: DEFAULT_BODY_SCAN });
+  const list = Array.from({ length: 12 }, (_, i) => `c${i}@org${i}.test`).join('\r\n');
+  it.each([
+    ['a video, then the list', `--B\r\nContent-Type: video/mp4\r\nContent-Transfer-Encoding: base64\r\n\r\n${'QUFB\r\n'.repeat(9 * 1024 * 1024)}--B\r\nContent-Type: text/csv; name=l.csv\r\n\r\n${list}\r\n--B--\r\n`],
+    ['text, then more text', `--B\r\nContent-Type: text/plain\r\n\r\n${'words words words\r\n'.repeat(3 * 1024 * 1024)}--B--\r\n`],
+  ])('%s', async (name, body) => {
+    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.eml`);
+    const text = `From: a@corp.example\r\nTo: b@corp.example\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n${body}`;
+    writeFileSync(file, text);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(MAX_SCANNED_MESSAGE_BYTES);
+    const item: InputMessage = { source: file, path: file, bytes: Buffer.from(text.slice(0, 64 * 1024)), complete: false, format: 'eml', lineOffset: 0 };
+    const whole = await readWholeForScan(item);
+    expect(whole!.length).toBe(OVERSIZED_MESSAGE_PREFIX_BYTES);
+    expect(item.bodyNotRead?.reason).toBe('too-large');
+    const result = checkMessage(whole!, policy, { source: file, body: DEFAULT_BODY_SCAN, bodyNotRead: item.bodyNotRead! });
+    const notScanned = result.findings.filter((f) => f.code === 'ATTACHMENT_NOT_SCANNED' && (f.args as { part?: string }).part === '');
+    expect(notScanned).toHaveLength(1);
+    expect((notScanned[0]!.args as { reason?: string }).reason).toBe('too-large');
   });
 });

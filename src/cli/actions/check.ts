@@ -152,6 +152,7 @@ async function* checkInputs(specs: string[], flags: CheckFlags, settings: Settin
       if (item.envelope) options.envelope = item.envelope;
       // Header-only bytes may hold part of the body: scan only what was read whole.
       options.body = whole ? settings.bodyScan! : false;
+      if (whole && item.bodyNotRead) options.bodyNotRead = item.bodyNotRead;
       // With profiles, the sender's profile (src/policy/profiles.ts) gives the policy.
       const resolved = profiled ? resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom)) : undefined;
       let result = checkMessage(whole ?? item.bytes, resolved?.policy ?? settings.policy, options);
