@@ -90,6 +90,21 @@ export interface FindingArgs {
     examples: string[];
     sensitive: boolean;
   };
+  /**
+   * With no internal domain configured, the domains inferred from the sender make `sameDomainAddresses`
+   * (at least warnAddressesAt) of the addresses every reader sees internal: not counted as exposed.
+   */
+  INTERNAL_DOMAIN_INFERRED: {
+    /** The inferred internal domains (matched exactly). */
+    domains: string[];
+    /** The field the sender was read from: from, sender, resent-from or resent-sender. */
+    field: string;
+    /** Distinct visible addresses at those domains (internal by the inference unless a merged profile's cap made them external). */
+    sameDomainAddresses: number;
+    /** warnAddressesAt in force. */
+    threshold: number;
+    examples: string[];
+  };
   /** An attachment (or a member of a zip attachment) that could not be read: it is not known to be clean. */
   ATTACHMENT_NOT_SCANNED: {
     part: string;
@@ -129,6 +144,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'ADDRESS_LIST_IN_ATTACHMENT',
   'EXPOSED_ATTENDEES',
   'ATTACHMENT_NOT_SCANNED',
+  'INTERNAL_DOMAIN_INFERRED',
 ];
 
 /** Codes only the body scan reports (checkMessage with `body`). */
@@ -148,6 +164,7 @@ export const DEFAULT_SEVERITY: Record<FindingCode, Severity> = {
   ADDRESS_LIST_IN_ATTACHMENT: 'warning',
   EXPOSED_ATTENDEES: 'error',
   ATTACHMENT_NOT_SCANNED: 'info',
+  INTERNAL_DOMAIN_INFERRED: 'info',
 };
 
 export function isFindingCode(s: string): s is FindingCode {

@@ -141,6 +141,10 @@ export interface Classifier {
   inferredFrom?: string;
   /** With inference but no internal domain: why (nothing is internal then). */
   notInferred?: NoInferenceReason;
+  /** With inference from a sender's domain that may be inferred from (not a consumer provider,
+   * public suffix or address literal): the domains inferred from it before a merged profile's cap
+   * (internalWithin) left only `internalDomains`. INTERNAL_DOMAIN_INFERRED counts addresses there. */
+  senderDomains?: readonly string[];
   isInternal(domain: string): boolean;
   /** The party of an external address: its organisation, or the address itself at a consumer provider. */
   partyOf(address: string, domain: string): string;
@@ -177,6 +181,8 @@ interface PolicyTables {
 
 interface Inference {
   exact: string[];
+  /** The sender's domains that may be inferred from, before the cap (empty where nothing may be). */
+  candidates: string[];
   notInferred?: NoInferenceReason;
 }
 
@@ -239,13 +245,14 @@ function tablesFor(policy: Policy): PolicyTables {
 function inferFrom(tables: PolicyTables, d: string): Inference {
   let inference = tables.inferences.get(d);
   if (inference === undefined) {
-    if (d.startsWith('[')) inference = { exact: [], notInferred: 'address-literal' };
-    else if (isPublicSuffix(d)) inference = { exact: [], notInferred: 'public-suffix' };
-    else if (tables.isConsumerDomain(d)) inference = { exact: [], notInferred: 'consumer-provider' };
+    if (d.startsWith('[')) inference = { exact: [], candidates: [], notInferred: 'address-literal' };
+    else if (isPublicSuffix(d)) inference = { exact: [], candidates: [], notInferred: 'public-suffix' };
+    else if (tables.isConsumerDomain(d)) inference = { exact: [], candidates: [], notInferred: 'consumer-provider' };
     else {
-      const exact = [...new Set([registrableDomain(d), d])].filter(tables.within).map(copyOf);
+      const candidates = [...new Set([registrableDomain(d), d])].map(copyOf);
+      const exact = candidates.filter(tables.within);
       // Two profiles were merged (internalWithin) and the other does not count this sender's domain as internal.
-      inference = exact.length === 0 ? { exact, notInferred: 'not-internal-in-every-profile' } : { exact };
+      inference = exact.length === 0 ? { exact, candidates, notInferred: 'not-internal-in-every-profile' } : { exact, candidates };
     }
     remember(tables.inferences, copyOf(d), inference);
   }
@@ -267,6 +274,7 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
   let notInferred: NoInferenceReason | undefined;
   // Inferred domains match exactly; configured ones include their subdomains.
   let exact: readonly string[] = [];
+  let senderDomains: readonly string[] | undefined;
   if (internalDomains.length === 0) {
     inferred = true;
     const d = source?.domain;
@@ -275,6 +283,7 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
     else {
       const inference = inferFrom(tables, d);
       exact = inference.exact;
+      if (inference.candidates.length > 0) senderDomains = inference.candidates;
       notInferred = inference.notInferred;
     }
     // A copy: the result carries it, and the table's stays as it is.
@@ -312,5 +321,6 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
   };
   if (inferred && source) classifier.inferredFrom = source.field;
   if (notInferred) classifier.notInferred = notInferred;
+  if (senderDomains) classifier.senderDomains = senderDomains;
   return classifier;
 }

@@ -110,6 +110,17 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
     fix: ['Send one invitation per external attendee, or use an event registration tool that does not list attendees.', 'Hide the guest list in the calendar program before sending, so the invitation carries only the recipient.'],
     settings: ['"warnAt": 3, "blockAt": 5 (the same thresholds as EXPOSED_RECIPIENTS)', '--sensitive (block at 2 organisations)', '"rules": { "EXPOSED_ATTENDEES": "warning" }'],
   },
+  INTERNAL_DOMAIN_INFERRED: {
+    meaning:
+      'No internal domain is configured, so it was inferred from the sender (From; Sender or Resent-From where they decide), and that inference makes warnAddressesAt (default 10) or more of the addresses every reader sees internal, so they are not counted as exposed. A note (info): the message passes, as mail from alice@acme.com to her colleagues at acme.com should.',
+    why:
+      'From the message alone, a company\'s own domain and a shared one that no provider list knows (an internet provider such as online.no, a booking or marketplace relay, an SMS gateway) look the same. Mailed from such a domain to its customers, every customer sees every other, and without this note the report would say "all internal".',
+    fix: [
+      'Configure your organisation\'s domains: "internalDomains": ["corp.example"] or --internal-domain corp.example (mailguard init writes it). Then nothing is inferred.',
+      'If the domain is a shared provider, add it to consumerDomains (each address its own organisation) and send the message with the recipients in Bcc.',
+    ],
+    settings: ['"internalDomains": ["corp.example"]', '"consumerDomains": ["isp.example"]', '"rules": { "INTERNAL_DOMAIN_INFERRED": "error" } (block instead of guessing, where every sender must be configured)', '"rules": { "INTERNAL_DOMAIN_INFERRED": "off" }'],
+  },
   ATTACHMENT_NOT_SCANNED: {
     meaning: 'An attachment that can hold a list could not be read: it is encrypted, larger than the limits, inflates like a zip bomb, is an archive inside an archive, or is in a format mailguard does not read (PDF, legacy .xls/.doc, rar, 7z, an unknown file type).',
     why: 'An unread attachment is not a clean one. Whether it may go out unread is a policy decision: a warning by default, an error where lists must never leave unchecked.',

@@ -108,7 +108,9 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
       const more =
         f.code === 'EXPOSED_RECIPIENTS' || f.code === 'ADDRESS_LIST_IN_BODY' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || f.code === 'EXPOSED_ATTENDEES'
           ? f.args.externalAddresses - shown.length
-          : examples.length - shown.length;
+          : f.code === 'INTERNAL_DOMAIN_INFERRED'
+            ? f.args.sameDomainAddresses - shown.length
+            : examples.length - shown.length;
       lines.push(`          ${p.dim('e.g.')} ${formatAddressList(shown, options.redact)}${more > 0 ? p.dim(` and ${more} more`) : ''}`);
     }
   }

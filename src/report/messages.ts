@@ -155,6 +155,11 @@ export function describeFinding(f: Finding, options: MessageOptions): string {
       const inside = a.entry !== undefined ? ` (member "${a.entry}" of ${attachmentName(a)})` : a.fileName !== undefined ? ` ${attachmentName(a)}` : ` (part ${a.part})`;
       return `the ${what}${inside} shows ${a.externalAddresses} external attendee${a.externalAddresses === 1 ? '' : 's'} from ${a.parties} organisation${a.parties === 1 ? '' : 's'} to every invitee${a.sensitive ? ' (sensitive list)' : ''}`;
     }
+    case 'INTERNAL_DOMAIN_INFERRED': {
+      const a = f.args;
+      const domains = a.domains.join(' or ');
+      return `${a.sameDomainAddresses} visible addresses are at ${domains}, internal only because the internal domain was inferred from the sender (${fieldName(a.field)}); if ${domains} is a shared mail domain (an internet provider, a relay, an SMS gateway) rather than your organisation's own, they are external and shown to each other: set internalDomains (--internal-domain), or consumerDomains for a provider`;
+    }
     case 'ATTACHMENT_NOT_SCANNED': {
       const a = f.args;
       const what = a.entry !== undefined ? `member "${a.entry}" of ${attachmentName(a)}` : `${attachmentName(a)} (${a.contentType})`;
@@ -205,7 +210,7 @@ export function unfixableByRewrite(findings: readonly Finding[]): string | undef
 
 /** Example addresses a finding quotes, for the human report. */
 export function findingExamples(f: Finding): string[] {
-  if (f.code === 'EXPOSED_RECIPIENTS' || f.code === 'EXPOSED_REPLY_ADDRESSES' || f.code === 'ADDRESS_LIST_IN_BODY' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || f.code === 'EXPOSED_ATTENDEES') return f.args.examples;
+  if (f.code === 'EXPOSED_RECIPIENTS' || f.code === 'EXPOSED_REPLY_ADDRESSES' || f.code === 'ADDRESS_LIST_IN_BODY' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || f.code === 'EXPOSED_ATTENDEES' || f.code === 'INTERNAL_DOMAIN_INFERRED') return f.args.examples;
   return [];
 }
 
@@ -225,6 +230,7 @@ export const FINDING_TITLES: Record<FindingCode, string> = {
   ADDRESS_LIST_IN_ATTACHMENT: 'Address list in a spreadsheet, document or archive',
   EXPOSED_ATTENDEES: 'Exposed attendee list in a calendar invitation',
   ATTACHMENT_NOT_SCANNED: 'Attachment not scanned',
+  INTERNAL_DOMAIN_INFERRED: 'Many recipients internal by inference',
 };
 
 /** Why a delivery decision stopped a message (src/decide), in one sentence without a final stop. */

@@ -86,7 +86,7 @@ function policyLines(p: Policy, mode: string | undefined, paint: Painter): strin
   const t = effectiveThresholds(p);
   const list = (l: readonly string[], none: string) => (l.length > 0 ? l.join(', ') : paint.dim(none));
   const lines = [
-    `internalDomains: ${list(p.internalDomains, 'none (inferred from the sender)')}`,
+    `internalDomains: ${list(p.internalDomains, `none (inferred from the sender; noted as INTERNAL_DOMAIN_INFERRED where that makes ${t.warnAddressesAt} or more visible addresses internal)`)}`,
     `trustedDomains: ${list(p.trustedDomains, 'none')}`,
   ];
   if (p.internalWithin !== undefined) lines.push(`internal only within: ${list(p.internalWithin, 'nothing (no address is internal)')} ${paint.dim('(internal only where every profile merged says so)')}`);

@@ -3,6 +3,7 @@ import { bccHeaderPresent } from './bcc-header.js';
 import type { Rule } from './context.js';
 import { duplicateRecipientField } from './duplicate-field.js';
 import { exposedRecipients } from './exposed-recipients.js';
+import { internalDomainInferred } from './internal-domain-inferred.js';
 import { malformedHeader } from './malformed-header.js';
 import { exposedReplyAddresses } from './reply-addresses.js';
 
@@ -14,4 +15,5 @@ export const RULES: readonly Rule[] = [
   bccHeaderPresent,
   duplicateRecipientField,
   exposedReplyAddresses,
+  internalDomainInferred,
 ];
