@@ -72,12 +72,23 @@ function isListedConsumer(domain: string): boolean {
 
 // Multi-tenant hosting domains that the public suffix list does not list: every tenant (the label
 // left of the suffix) is an organisation of its own, as the suffix list has it for github.io.
-// Without this, customers at acme.zendesk.com and globex.zendesk.com were one party.
-export const HOSTING_SUFFIXES: readonly string[] = ['onmicrosoft.com', 'zendesk.com', 'freshdesk.com', 'atlassian.net', 'my.salesforce.com', 'sharepoint.com'];
+// Without this, customers at acme.zendesk.com and globex.zendesk.com were one party. Microsoft 365
+// gives each tenant `tenant.onmicrosoft.com` and, for mail routing (Exchange hybrid), the
+// `tenant.mail.onmicrosoft.com` below it; its sovereign clouds do the same under onmicrosoft.us
+// (GCC High, DoD), onmicrosoft.de (the former Microsoft Cloud Deutschland) and partner.onmschina.cn
+// (operated by 21Vianet). A suffix may have several labels; the longest that matches decides.
+export const HOSTING_SUFFIXES: readonly string[] = [
+  'onmicrosoft.com', 'mail.onmicrosoft.com', 'onmicrosoft.us', 'mail.onmicrosoft.us', 'onmicrosoft.de', 'mail.onmicrosoft.de',
+  'partner.onmschina.cn', 'mail.partner.onmschina.cn',
+  'zendesk.com', 'freshdesk.com', 'atlassian.net', 'my.salesforce.com', 'sharepoint.com',
+];
+
+/** Longest first, so `acme.mail.onmicrosoft.com` is tenant acme under mail.onmicrosoft.com, not tenant "mail". */
+const HOSTING_SUFFIXES_LONGEST_FIRST = [...HOSTING_SUFFIXES].sort((a, b) => b.length - a.length);
 
 /** `acme.zendesk.com` for `support.acme.zendesk.com`; undefined outside the hosting suffixes. */
 function hostingTenant(domain: string): string | undefined {
-  for (const suffix of HOSTING_SUFFIXES) {
+  for (const suffix of HOSTING_SUFFIXES_LONGEST_FIRST) {
     if (domain.length > suffix.length + 1 && domain.endsWith(suffix) && domain.charCodeAt(domain.length - suffix.length - 1) === 0x2e) {
       const rest = domain.slice(0, domain.length - suffix.length - 1);
       return `${rest.slice(rest.lastIndexOf('.') + 1)}.${suffix}`;

@@ -1,6 +1,7 @@
 // Classification for issue 13: inference from the sender, the consumer-provider union, hosting tenants.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { checkMessage } from '../../src/analyse.js';
 import { createClassifier, HOSTING_SUFFIXES, registrableDomain } from '../../src/policy/classify.js';
 import { createPolicy, effectiveThresholds } from '../../src/policy/policy.js';
 
@@ -77,6 +78,25 @@ describe('multi-tenant hosting domains: one organisation per tenant', () => {
     expect(registrableDomain(`acme.${suffix}`)).toBe(`acme.${suffix}`);
     expect(registrableDomain(`support.acme.${suffix}`)).toBe(`acme.${suffix}`);
     expect(registrableDomain(`globex.${suffix}`)).not.toBe(registrableDomain(`acme.${suffix}`));
+  });
+  it.each([
+    ['acme.mail.onmicrosoft.com', 'acme.mail.onmicrosoft.com', 'globex.mail.onmicrosoft.com'],
+    ['eu.acme.mail.onmicrosoft.com', 'acme.mail.onmicrosoft.com', 'acme.onmicrosoft.com'],
+    ['acme.onmicrosoft.us', 'acme.onmicrosoft.us', 'globex.onmicrosoft.us'],
+    ['acme.mail.onmicrosoft.us', 'acme.mail.onmicrosoft.us', 'globex.mail.onmicrosoft.us'],
+    ['acme.partner.onmschina.cn', 'acme.partner.onmschina.cn', 'globex.partner.onmschina.cn'],
+    ['hr.acme.partner.onmschina.cn', 'acme.partner.onmschina.cn', 'globex.partner.onmschina.cn'],
+    ['acme.onmicrosoft.de', 'acme.onmicrosoft.de', 'globex.onmicrosoft.de'],
+  ])('the tenant is the label left of the longest suffix: %s -> %s', (domain, tenant, other) => {
+    expect(registrableDomain(domain)).toBe(tenant);
+    expect(registrableDomain(other)).not.toBe(tenant);
+  });
+  it('nine tenants under a multi-label suffix are nine organisations', () => {
+    for (const suffix of ['mail.onmicrosoft.com', 'onmicrosoft.us', 'partner.onmschina.cn']) {
+      const to = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'cyberdyne', 'soylent'].map((t) => `it@${t}.${suffix}`).join(', ');
+      const r = checkMessage(Buffer.from(`From: helpdesk@corp.example\r\nTo: ${to}\r\nSubject: s\r\n\r\n`), {}, { source: 't' });
+      expect([suffix, r.recipients.externalParties, r.verdict]).toEqual([suffix, 9, 'block']);
+    }
   });
   it('the hosting company\'s own domain stays one organisation', () => {
     expect(registrableDomain('zendesk.com')).toBe('zendesk.com');
