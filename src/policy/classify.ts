@@ -55,6 +55,12 @@ export function listedByText(domain: string): boolean | undefined {
   return listTexts.some((text) => text.includes(quoted));
 }
 
+/** Whether `domain` or its registrable domain is a consumer mail provider of the bundled lists
+ * (each address there is a different person). */
+export function isConsumerProvider(domain: string): boolean {
+  return isListedConsumer(domain) || isListedConsumer(registrableDomain(domain));
+}
+
 /** Whether the bundled provider lists name `domain`. */
 function isListedConsumer(domain: string): boolean {
   if (RESERVED.has(domain)) return false;
@@ -82,6 +88,11 @@ export const HOSTING_SUFFIXES: readonly string[] = [
   'partner.onmschina.cn', 'mail.partner.onmschina.cn',
   'zendesk.com', 'freshdesk.com', 'atlassian.net', 'my.salesforce.com', 'sharepoint.com',
 ];
+
+/** Hosting suffixes under which only tenants have mail: nobody's own mailbox domain, so configured
+ * as internal or trusted they would make every tenant internal (refused by createPolicy). zendesk.com
+ * and freshdesk.com are also their companies' own domains, and are not refused. */
+export const TENANT_NAMESPACES: ReadonlySet<string> = new Set(HOSTING_SUFFIXES.filter((s) => s !== 'zendesk.com' && s !== 'freshdesk.com'));
 
 /** Longest first, so `acme.mail.onmicrosoft.com` is tenant acme under mail.onmicrosoft.com, not tenant "mail". */
 const HOSTING_SUFFIXES_LONGEST_FIRST = [...HOSTING_SUFFIXES].sort((a, b) => b.length - a.length);

@@ -3,7 +3,7 @@
 
 import { normaliseDomain } from '../message/domain.js';
 import { MailguardError } from '../errors.js';
-import { isPublicSuffix } from './classify.js';
+import { domainMatches, isConsumerProvider, isPublicSuffix, TENANT_NAMESPACES } from './classify.js';
 import type { BodyScanOptions } from '../body/settings.js';
 import type { FindingCode, Severity } from '../findings.js';
 
@@ -124,7 +124,30 @@ export function normaliseConfiguredDomain(domain: string, where: string): string
       hint: 'Give your organisation\'s own domain, such as corp.example (its subdomains are included).',
     });
   }
+  if (where === 'internalDomains' || where === 'trustedDomains') refuseSharedDomain(result.ascii, domain, where);
   return result.ascii;
+}
+
+/** mailguard has no list of individual internal addresses: what to do instead of a shared domain. */
+const NO_PER_ADDRESS_HINT =
+  'mailguard counts whole domains as internal, never single addresses: give your organisation\'s own domain (corp.example). Colleagues who write from webmail count as external, each an organisation of their own, so a message to a few of them passes; mail to a list of them belongs in Bcc.';
+
+/**
+ * Fail closed, as for a public suffix: a consumer provider (gmail.com: every address a different
+ * person) or a hosting namespace (onmicrosoft.com: every tenant a different organisation) as an
+ * internal or trusted domain would count customers and every tenant as internal.
+ */
+function refuseSharedDomain(ascii: string, written: string, where: string): void {
+  if (TENANT_NAMESPACES.has(ascii)) {
+    throw new MailguardError('ECONFIG', `${where}: "${written}" is a hosting domain whose every tenant is a different organisation, so all of them would count as internal.`, {
+      hint: `Give your own tenant's domain, such as acme.${ascii}, or your organisation's own domain.`,
+    });
+  }
+  if (isConsumerProvider(ascii)) {
+    throw new MailguardError('ECONFIG', `${where}: "${written}" is a consumer mail provider, whose addresses belong to unrelated people, so every one of them would count as internal.`, {
+      hint: NO_PER_ADDRESS_HINT,
+    });
+  }
 }
 
 const resolved = new WeakSet<object>();
@@ -140,6 +163,12 @@ export function createPolicy(partial: Partial<Policy> = {}): Policy {
   merged.internalDomains = [...new Set(merged.internalDomains.map((d) => normaliseConfiguredDomain(d, 'internalDomains')))];
   merged.trustedDomains = [...new Set(merged.trustedDomains.map((d) => normaliseConfiguredDomain(d, 'trustedDomains')))];
   merged.consumerDomains = [...new Set(merged.consumerDomains.map((d) => normaliseConfiguredDomain(d, 'consumerDomains')))];
+  for (const where of ['internalDomains', 'trustedDomains'] as const) {
+    const shared = merged[where].find((d) => merged.consumerDomains.some((c) => domainMatches(d, c)));
+    if (shared !== undefined) {
+      throw new MailguardError('ECONFIG', `${where}: "${shared}" is also one of consumerDomains (each address its own organisation); it cannot be both.`, { hint: NO_PER_ADDRESS_HINT });
+    }
+  }
   merged.publicLists = [...new Set(merged.publicLists.map(normalisePublicList))];
   for (const key of ['warnAt', 'blockAt', 'warnAddressesAt', 'blockAddressesAt'] as const) {
     const v = merged[key];

@@ -188,10 +188,10 @@ describe('check: addresses and classification', () => {
     expect(gmail.verdict).toBe('warn');
   });
 
-  it('counts trusted partner domains as internal', () => {
-    const r = check('freemail-parties.eml', createPolicy({ internalDomains: ['corp.example'], trustedDomains: ['gmail.com'] }));
-    expect(r.recipients.externalParties).toBe(2);
-    expect(r.verdict).toBe('pass');
+  it('refuses a consumer provider as a trusted partner domain (its customers would count as internal)', () => {
+    expect(() => createPolicy({ internalDomains: ['corp.example'], trustedDomains: ['gmail.com'] })).toThrow(/consumer mail provider/);
+    const r = check('freemail-parties.eml', createPolicy({ internalDomains: ['corp.example'], trustedDomains: ['partner.example'] }));
+    expect(r.recipients.externalParties).toBe(5);
   });
 
   it('reports the line of the field and of each recipient', () => {

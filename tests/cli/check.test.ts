@@ -257,3 +257,28 @@ describe('mailguard check (built CLI)', () => {
     expect(r.stdout).toMatch(/\u001b\[/);
   });
 });
+
+describe('shared domains refused as internal or trusted (flags, config file, profiles)', () => {
+  const msg = path.join(tmp, 'gmail-customers.eml');
+  writeFileSync(msg, `From: shop@corp.example\nTo: ${['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((l) => `${l}@gmail.com`).join(', ')}\n\nhi\n`);
+  const config = (name: string, body: object) => {
+    const file = path.join(tmp, name);
+    writeFileSync(file, JSON.stringify(body));
+    return file;
+  };
+  const ROWS: Array<[string, string[], RegExp]> = [
+    ['--internal-domain gmail.com', ['--internal-domain', 'gmail.com'], /internalDomains: "gmail\.com" is a consumer mail provider/],
+    ['--trusted-domain gmail.com', ['--internal-domain', 'corp.example', '--trusted-domain', 'gmail.com'], /trustedDomains: "gmail\.com" is a consumer mail provider/],
+    ['--trusted-domain onmicrosoft.com', ['--trusted-domain', 'onmicrosoft.com'], /trustedDomains: "onmicrosoft\.com" is a hosting domain/],
+    ['--internal-domain hotmail.co.uk', ['--internal-domain', 'hotmail.co.uk'], /consumer mail provider/],
+    ['a config file', ['--config', config('gmail.json', { internalDomains: ['gmail.com'] })], /internalDomains: "gmail\.com" is a consumer mail provider/],
+    ['a profile', ['--config', config('profile.json', { internalDomains: ['corp.example'], profiles: [{ name: 'shop', match: { from: ['corp.example'] }, trustedDomains: ['yahoo.com'] }] })], /consumer mail provider/],
+  ];
+  it.each(ROWS)('%s: exit 2 with the reason and a hint', async (_, flags, why) => {
+    const r = await runCli(['check', msg, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(why);
+    expect(r.stderr).toMatch(/own domain/);
+    expect(r.stdout).not.toMatch(/PASS/);
+  });
+});

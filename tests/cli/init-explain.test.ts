@@ -24,6 +24,14 @@ async function repo(email: string | undefined): Promise<{ dir: string; env: Node
 }
 
 describe('mailguard init', () => {
+  it.each([['gmail.com'], ['btinternet.com'], ['onmicrosoft.com'], ['co.uk']])('refuses --internal-domain %s (exit 2) and writes nothing', async (domain) => {
+    const { dir, env } = await repo(undefined);
+    const r = await runCli(['init', '--internal-domain', 'corp.example', '--internal-domain', domain, '--yes'], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/internalDomains: ".*" is a (consumer mail provider|hosting domain|public suffix)/);
+    await expect(readFile(path.join(dir, 'mailguard.config.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
   it('guesses the internal domain from git user.email, writes a config check accepts, refuses to overwrite', async () => {
     const { dir, env } = await repo('dev@mail.corp-example.co.uk');
     const r = await runCli(['init'], { cwd: dir, env });

@@ -61,6 +61,9 @@ function cleanDomains(list: string[]): string[] {
     if (!d) throw new MailguardError('EUSAGE', `"${raw}" is not a domain name.`, { hint: 'Give domains like corp.example (subdomains are included).' });
     if (!out.includes(d)) out.push(d);
   }
+  // Refused here as check refuses them (a public suffix, a consumer provider, a hosting namespace),
+  // not written into a file that every later command refuses, or worse, that counts customers internal.
+  createPolicy({ internalDomains: out });
   return out;
 }
 
