@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Policy } from './policy.js';
 import { registrableOf } from './public-suffix.js';
+import { SHARED_MAIL_DOMAINS } from './shared-mail-domains.js';
 
 const require = createRequire(import.meta.url);
 
@@ -11,23 +12,11 @@ const require = createRequire(import.meta.url);
 // (the bundled provider list includes example.com).
 const RESERVED = new Set(['example.com', 'example.net', 'example.org']);
 
-// Consumer providers the bundled lists miss (issue 13: six customers at one of these passed as
-// one organisation). Each address at a consumer provider is a party of its own.
-const EXTRA_CONSUMER = [
-  'fastmail.com', 'fastmail.fm', 'posteo.de', 'posteo.net', 'tutanota.com', 'tutanota.de', 'tutamail.com',
-  'tuta.io', 'tuta.com', 'keemail.me', 'mailfence.com', 'xs4all.nl', 'gmx.ch', 'gmx.li',
-  // Alias and privacy services (each address a different person, found missing by an adversarial
-  // hunt): Firefox Relay, SimpleLogin, addy.io (AnonAddy), Proton Pass.
-  'mozmail.com', 'simplelogin.com', 'simplelogin.co', 'simplelogin.fr', 'aleeas.com', 'slmail.me', 'anonaddy.me', 'anonaddy.com',
-  'addy.io', 'passmail.net', 'passmail.com', 'passinbox.com',
-  // Mailbox providers for the public.
-  'zohomail.eu', 'zohomail.com', 'startmail.com', 'riseup.net', 'disroot.org', 'skiff.com',
-];
-
 // Consumer provider lists, loaded on first use: email-providers (~8,800 domains, kept by its
 // authors from public sources), HubSpot's list of free mail domains (free-email-domains-typescript,
-// ~4,800) and EXTRA_CONSUMER.
-const extraConsumer = new Set(EXTRA_CONSUMER);
+// ~4,800) and the shared domains both miss (src/policy/shared-mail-domains.ts: providers, ISPs,
+// SMS gateways, per-person relays).
+const extraConsumer = new Set(SHARED_MAIL_DOMAINS);
 /** The lists' files as text, searched for `"domain"` until a Set is worth building. */
 let listTexts: string[] | undefined;
 let consumerSet: Set<string> | undefined;
@@ -58,7 +47,19 @@ export function listedByText(domain: string): boolean | undefined {
 /** Whether `domain` or its registrable domain is a consumer mail provider of the bundled lists
  * (each address there is a different person). */
 export function isConsumerProvider(domain: string): boolean {
-  return isListedConsumer(domain) || isListedConsumer(registrableDomain(domain));
+  return underListed(domain, registrableDomain(domain), isListedConsumer);
+}
+
+/** Whether `listed` names `domain`, its registrable domain `reg`, or a domain between them
+ * (x.guest.booking.com: guest.booking.com). A handful of labels at most: O(1) per address. */
+function underListed(domain: string, reg: string, listed: (d: string) => boolean): boolean {
+  if (listed(domain) || (reg !== domain && listed(reg))) return true;
+  for (let d = domain, dot = d.indexOf('.'); dot !== -1 && d.length > reg.length; dot = d.indexOf('.')) {
+    d = d.slice(dot + 1);
+    if (d.length <= reg.length) break;
+    if (listed(d)) return true;
+  }
+  return false;
 }
 
 /** Whether the bundled provider lists name `domain`. */
@@ -251,7 +252,7 @@ function tablesFor(policy: Policy): PolicyTables {
     internalWithin: cap === undefined ? undefined : [...cap],
     isConsumerDomain(domain) {
       const reg = registrableDomain(domain);
-      return extraConsumer.has(reg) || extraConsumer.has(domain) || isListedConsumer(reg) || isListedConsumer(domain);
+      return underListed(domain, reg, (d) => extraConsumer.has(d) || isListedConsumer(d));
     },
     within: cap === undefined ? () => true : (domain) => cap.some((b) => domainMatches(domain, b)),
     bases: inferred ? [...policy.trustedDomains] : [...policy.internalDomains, ...policy.trustedDomains],

@@ -73,6 +73,31 @@ describe('consumer providers: a union of well-kept lists and the named ISPs', ()
   });
 });
 
+describe('shared domains the bundled lists miss (src/policy/shared-mail-domains.ts)', () => {
+  const c = createClassifier(createPolicy({ internalDomains: ['corp.example'] }), undefined);
+  const GROUPS: Array<[string, string[]]> = [
+    ['ISPs', ['online.no', 'comhem.se', 'nifty.com', 'au.com', 'biglobe.ne.jp', 'ocn.ne.jp', 'so-net.ne.jp', 'spectrum.net', 'xfinity.com', 'mail.dk', 'saunalahti.fi', 'tim.it', 'fastwebnet.it', 'bbox.fr', 'sunrise.ch', 'a1.net', 'movistar.es']],
+    ['providers', ['myyahoo.com', 'gmx.us', 'kakao.com', 'ik.me', 'mailo.com', 'live.fi']],
+    ['SMS gateways', ['vtext.com', 'tmomail.net', 'txt.att.net', 'msg.fi.google.com']],
+    ['per-person relays', ['guest.booking.com', 'guest.airbnb.com', 'marketplace.amazon.com', 'members.ebay.com', 'm.expediapartnercentral.com', 'messages.vrbo.com', 'users.noreply.github.com', 'users.noreply.gitlab.com']],
+  ];
+  it.each(GROUPS)('%s: each address its own party', (_, domains) => {
+    for (const d of domains) {
+      expect([d, c.isConsumerDomain(d), c.partyOf(`a@${d}`, d)]).toEqual([d, true, `a@${d}`]);
+      expect([d, createClassifier(INFER, { field: 'from', domain: d }).notInferred]).toEqual([d, 'consumer-provider']);
+    }
+  });
+  it('a listed domain covers the domains below it, not the organisation above it', () => {
+    expect(['x.guest.booking.com', 'eu.ocn.ne.jp', 'a.b.users.noreply.github.com'].map((d) => c.isConsumerDomain(d))).toEqual([true, true, true]);
+    expect(['booking.com', 'airbnb.com', 'amazon.com', 'github.com', 'att.net.example'].map((d) => c.isConsumerDomain(d))).toEqual([false, false, false, false, false]);
+  });
+  it('an ISP sender infers nothing: thirty customers at its domain are exposed', () => {
+    const to = Array.from({ length: 30 }, (_, i) => `kunde${i}@online.no`).join(', ');
+    const r = checkMessage(Buffer.from(`From: kari@online.no\r\nTo: ${to}\r\nSubject: s\r\n\r\n`), {}, { source: 't' });
+    expect([r.verdict, r.recipients.externalParties, r.internal.notInferred]).toEqual(['block', 30, 'consumer-provider']);
+  });
+});
+
 describe('multi-tenant hosting domains: one organisation per tenant', () => {
   it.each(HOSTING_SUFFIXES.map((s) => [s]))('%s', (suffix) => {
     expect(registrableDomain(`acme.${suffix}`)).toBe(`acme.${suffix}`);
