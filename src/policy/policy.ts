@@ -3,7 +3,8 @@
 
 import { normaliseDomain } from '../message/domain.js';
 import { MailguardError } from '../errors.js';
-import { domainMatches, isConsumerProvider, isPublicSuffix, TENANT_NAMESPACES } from './classify.js';
+import { domainMatches, isPublicSuffix, TENANT_NAMESPACES } from './classify.js';
+import { PUBLIC_WEBMAIL, SHARED_MAIL_DOMAINS } from './shared-mail-domains.js';
 import type { BodyScanOptions } from '../body/settings.js';
 import type { FindingCode, Severity } from '../findings.js';
 
@@ -132,6 +133,18 @@ export function normaliseConfiguredDomain(domain: string, where: string): string
 const NO_PER_ADDRESS_HINT =
   'mailguard counts whole domains as internal, never single addresses: give your organisation\'s own domain (corp.example). Colleagues who write from webmail count as external, each an organisation of their own, so a message to a few of them passes; mail to a list of them belongs in Bcc.';
 
+/** Domains refused as internal or trusted (and the domains under them): the big public webmail
+ * services and the curated shared domains. Not every domain of the bundled provider lists: those
+ * hold companies' own domains too (bt.com), which stay configurable. */
+const REFUSED_SHARED = new Set([...PUBLIC_WEBMAIL, ...SHARED_MAIL_DOMAINS]);
+
+function isRefusedSharedDomain(ascii: string): boolean {
+  for (let d = ascii; ; d = d.slice(d.indexOf('.') + 1)) {
+    if (REFUSED_SHARED.has(d)) return true;
+    if (!d.includes('.')) return false;
+  }
+}
+
 /**
  * Fail closed, as for a public suffix: a consumer provider (gmail.com: every address a different
  * person) or a hosting namespace (onmicrosoft.com: every tenant a different organisation) as an
@@ -143,7 +156,7 @@ function refuseSharedDomain(ascii: string, written: string, where: string): void
       hint: `Give your own tenant's domain, such as acme.${ascii}, or your organisation's own domain.`,
     });
   }
-  if (isConsumerProvider(ascii)) {
+  if (isRefusedSharedDomain(ascii)) {
     throw new MailguardError('ECONFIG', `${where}: "${written}" is a consumer mail provider, whose addresses belong to unrelated people, so every one of them would count as internal.`, {
       hint: NO_PER_ADDRESS_HINT,
     });

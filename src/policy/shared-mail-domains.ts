@@ -56,3 +56,19 @@ const PERSON_RELAYS = [
 ];
 
 export const SHARED_MAIL_DOMAINS: readonly string[] = [...MAILBOX_PROVIDERS, ...ISP_MAIL, ...SMS_GATEWAYS, ...PERSON_RELAYS];
+
+/**
+ * The big public webmail services: no organisation's staff write from these, so one configured as
+ * an internal or trusted domain is always a mistake (customers there would count as colleagues)
+ * and is refused. Only these and the lists above are refused: the bundled third-party lists also
+ * hold domains that are companies' own (bt.com, sky.com, telstra.com, zoho.com), which those
+ * companies must be able to configure.
+ */
+export const PUBLIC_WEBMAIL: readonly string[] = [
+  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'hotmail.co.uk', 'hotmail.fr', 'hotmail.de', 'hotmail.it', 'hotmail.es',
+  'live.com', 'live.co.uk', 'live.fr', 'live.de', 'msn.com', 'yahoo.com', 'yahoo.co.uk', 'yahoo.fr', 'yahoo.de', 'yahoo.co.jp', 'ymail.com',
+  'rocketmail.com', 'aol.com', 'icloud.com', 'me.com', 'mac.com', 'proton.me', 'protonmail.com', 'pm.me', 'gmx.de', 'gmx.net', 'gmx.at',
+  'gmx.com', 'web.de', 'mail.com', 'mail.ru', 'yandex.ru', 'yandex.com', 'qq.com', '163.com', '126.com', 'naver.com', 'hanmail.net',
+  'daum.net', 'libero.it', 'orange.fr', 'wanadoo.fr', 'free.fr', 'laposte.net', 't-online.de', 'freenet.de', 'seznam.cz', 'wp.pl',
+  'o2.pl', 'interia.pl', 'onet.pl', 'rediffmail.com', 'btinternet.com', 'talktalk.net', 'comcast.net', 'verizon.net', 'att.net', 'sbcglobal.net',
+];
