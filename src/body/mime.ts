@@ -40,10 +40,12 @@ const TEXT_TYPES = new Set([
   // Shown as formatted text by the clients that know them, as plain text by the others.
   'text/enriched',
   'text/richtext',
+  // Word processors write the text of an RTF file as it is; rtfText (scan.ts) reads the rest.
+  'application/rtf',
 ]);
 
 /** Attachments scanned by file name whatever their declared type (application/octet-stream, vnd.ms-excel ...). */
-const TEXT_EXTENSIONS = ['.csv', '.txt', '.vcf', '.vcard', '.tsv'];
+const TEXT_EXTENSIONS = ['.csv', '.txt', '.vcf', '.vcard', '.tsv', '.rtf'];
 
 export interface TextPart {
   /** MIME part number, IMAP style: "1" for a single-part message, "2.1" for nested parts. */
@@ -53,6 +55,8 @@ export interface TextPart {
   /** Decoded text (at most maxPartBytes of the decoded content). */
   text: string;
   html: boolean;
+  /** RTF (text/rtf, application/rtf, a .rtf file): its control words are read away as well. */
+  rtf?: true;
   /** Inside a forwarded message (message/rfc822): all of it is quoted thread. */
   forwarded: boolean;
   /** The part was longer than maxPartBytes; only its beginning was scanned. */
@@ -360,10 +364,18 @@ function decodeContent(raw: Buffer, encoding: string, limit: number): { bytes: B
 
 function isTextLike(type: string, fileName: string | undefined): boolean {
   if (TEXT_TYPES.has(type)) return true;
+  // RFC 2046 4.1.4: a text subtype a reader does not know is shown as text/plain (text/x-sql,
+  // text/rtf, text/rfc822-headers, text/x-comma-separated-values ...): it is scanned as text,
+  // unless its name or type is one the attachment scan reads (text/calendar, text/xml, a.xlsx).
+  if (type.startsWith('text/') && type !== 'text/html') return attachmentFormat(type, fileName) === undefined;
   if (fileName === undefined) return false;
   // Windows drops trailing spaces and dots from a name it saves: "list.csv " opens as a CSV.
   const lower = fileName.toLowerCase().replace(/[\s.]+$/, '');
   return TEXT_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+function isRtf(type: string, fileName: string | undefined): boolean {
+  return type === 'text/rtf' || type === 'application/rtf' || (fileName !== undefined && fileName.toLowerCase().replace(/[\s.]+$/, '').endsWith('.rtf'));
 }
 
 /** A part the walk did not read (past MAX_MIME_PARTS or MAX_MIME_DEPTH, a multipart without a
@@ -466,8 +478,10 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   // Unencoded text without an "@" byte holds no address (UTF-16 still has the 0x40 byte): skip
   // decoding it. HTML can write the "@" as a character reference (&#64;, &commat;), a vCard as
   // quoted-printable (=40).
+  // RTF can write it as \'40 or \u64.
+  const rtf = !html && isRtf(type.type, entity.fileName);
   const head = body.subarray(0, state.maxPartBytes);
-  if (encoding !== 'base64' && encoding !== 'quoted-printable' && head.indexOf(0x40) === -1 && !(html && head.indexOf(0x26) !== -1) && head.indexOf('=40') === -1) return;
+  if (encoding !== 'base64' && encoding !== 'quoted-printable' && head.indexOf(0x40) === -1 && !(html && head.indexOf(0x26) !== -1) && head.indexOf('=40') === -1 && !(rtf && head.indexOf(0x5c) !== -1)) return;
   if (state.budget <= 0) return;
   const limit = Math.min(state.maxPartBytes, state.budget);
   const { bytes, truncated } = decodeContent(body, encoding, limit);
@@ -475,6 +489,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   const charset = type.params.get('charset');
   const text = decodeBytes(bytes, charset);
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
+  if (rtf) out.rtf = true;
   if (entity.fileName !== undefined) out.fileName = entity.fileName;
   else if (alternative !== undefined) out.alternative = alternative;
   state.parts.push(out);
@@ -502,7 +517,7 @@ export function bodyWorthScanning(header: HeaderBlock): boolean {
   const ctValue = fieldValue(header, 'content-type');
   if (!ctValue) return true;
   const { type, params } = parseHeaderParams(ctValue);
-  if (type.startsWith('multipart/') || type.startsWith('message/') || type === 'text/html' || TEXT_TYPES.has(type) || !type.includes('/')) return true;
+  if (type.startsWith('multipart/') || type.startsWith('message/') || type.startsWith('text/') || TEXT_TYPES.has(type) || !type.includes('/')) return true;
   const dispValue = fieldValue(header, 'content-disposition');
   const name = (dispValue ? parseHeaderParams(dispValue).params.get('filename') : undefined) ?? params.get('name');
   return isTextLike(type, name) || attachmentFormat(type, name) !== undefined;

@@ -8,6 +8,7 @@ import { htmlText, INVISIBLE } from './html-text.js';
 import { scanAttachment, type AttachmentScan } from './attachments/index.js';
 import { findParts, type TextPart } from './mime.js';
 import { splitQuoted } from './quoted.js';
+import { rtfText } from './rtf-text.js';
 import type { BodyScanOptions } from './settings.js';
 
 export interface PartAddresses {
@@ -59,9 +60,9 @@ export function scanMessage(message: Uint8Array, options: Pick<BodyScanOptions, 
  * of its text once tags, comments and character references are gone (htmlText); for any text,
  * also with invisible characters (soft hyphen, zero-width space) removed.
  */
-function addressesSeen(text: string, html: boolean): Set<string> {
+function addressesSeen(text: string, html: boolean, rtf = false): Set<string> {
   const found = findAddresses(text);
-  const shown = html ? htmlText(text) : text.replace(INVISIBLE, '');
+  const shown = html ? htmlText(text) : rtf ? rtfText(text).replace(INVISIBLE, '') : text.replace(INVISIBLE, '');
   if (shown !== text) findAddresses(shown, found);
   // Quoted-printable inside the text itself (vCard 2.1's EMAIL;ENCODING=QUOTED-PRINTABLE:a=40x.test,
   // read as "a@x.test" by every address book).
@@ -74,20 +75,21 @@ function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
   /** One entry per multipart/alternative: its renderings show the same list once. */
   const alternatives = new Map<string, PartAddresses>();
   for (const p of textParts) {
-    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1) continue;
+    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1 && !(p.rtf && p.text.indexOf('\\') !== -1)) continue;
+    const rtf = p.rtf === true;
     let own: Set<string>;
     let quoted: Set<string>;
     // Attachments are data, not conversation: everything in them is the sender's.
     if (p.forwarded) {
       own = new Set();
-      quoted = addressesSeen(p.text, p.html);
+      quoted = addressesSeen(p.text, p.html, rtf);
     } else if (p.fileName !== undefined && !p.html && p.contentType !== 'text/plain') {
-      own = addressesSeen(p.text, false);
+      own = addressesSeen(p.text, false, rtf);
       quoted = new Set();
     } else {
       const split = splitQuoted(p.text, p.html);
-      own = addressesSeen(split.own, p.html);
-      quoted = addressesSeen(split.quoted, p.html);
+      own = addressesSeen(split.own, p.html, rtf);
+      quoted = addressesSeen(split.quoted, p.html, rtf);
     }
     const same = p.alternative !== undefined ? alternatives.get(p.alternative) : undefined;
     if (same) {

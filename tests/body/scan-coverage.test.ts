@@ -1,0 +1,63 @@
+// What the body scan reads and what it must report as not read: every part a recipient can open
+// either is scanned or gives ATTACHMENT_NOT_SCANNED, never silence. One table per kind of gap.
+import { describe, expect, it } from 'vitest';
+import { checkMessage, createPolicy, type Finding } from '../../src/index.js';
+import { bodyWorthScanning } from '../../src/body/mime.js';
+import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
+import { readHeaderBlock } from '../../src/message/header-block.js';
+
+const policy = createPolicy({ internalDomains: ['corp.example'] });
+const body = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
+
+/** Twelve external addresses, one per organisation. */
+const LIST = Array.from({ length: 12 }, (_, i) => `cust${i + 1}@org${i + 1}.test`);
+const CSV = `name,email\n${LIST.map((a, i) => `Customer ${i + 1},${a}`).join('\n')}\n`;
+
+const HEAD = 'From: alice@corp.example\nTo: bob@partner.test\nSubject: info\nMIME-Version: 1.0\n';
+
+/** A multipart/mixed message: a short text part, then `parts` (each a raw header block, blank line, body). */
+function mixed(parts: string[], boundary = 'BOUND'): Buffer {
+  const all = ['Content-Type: text/plain; charset=utf-8\n\nHi Bob, see attached.', ...parts];
+  return Buffer.from(`${HEAD}Content-Type: multipart/mixed; boundary="${boundary}"\n\n${all.map((p) => `--${boundary}\n${p}\n`).join('')}--${boundary}--\n`, 'latin1');
+}
+
+/** The findings of the body scan as [code, externalAddresses or reason]. */
+function scanned(bytes: Uint8Array): Array<[Finding['code'], number | string | undefined]> {
+  return checkMessage(bytes, policy, { source: 't', body }).findings.map((f) => {
+    const a = f.args as { externalAddresses?: number; reason?: string };
+    return [f.code, a.externalAddresses ?? a.reason];
+  });
+}
+
+const LISTED: Array<[Finding['code'], number]> = [['ADDRESS_LIST_IN_BODY', 12]];
+
+describe('every text/* part is read as text (RFC 2046 4.1.4: an unknown subtype is text/plain)', () => {
+  it.each([
+    ['text/rfc822-headers', `Content-Type: text/rfc822-headers\n\nFrom: alice@corp.example\nTo: ${LIST.join(', ')}\nSubject: Offer`],
+    ['text/x-comma-separated-values named .dat', `Content-Type: text/x-comma-separated-values; name="list.dat"\nContent-Disposition: attachment; filename="list.dat"\n\n${CSV}`],
+    ['text/x-sql', `Content-Type: text/x-sql; name="dump.sql"\n\n${LIST.map((a) => `INSERT INTO c VALUES ('${a}');`).join('\n')}`],
+    ['text/x-foo, inline, no name', `Content-Type: text/x-foo\n\n${CSV}`],
+    ['text/x-log, base64', `Content-Type: text/x-log\nContent-Transfer-Encoding: base64\n\n${Buffer.from(CSV).toString('base64')}`],
+    ['text/rtf', `Content-Type: text/rtf; name="list.rtf"\n\n{\\rtf1\\ansi ${LIST.join(' \\par ')} \\par }`],
+    ['text/rtf with \\\'40 for "@"', `Content-Type: text/rtf\n\n{\\rtf1\\ansi ${LIST.map((a) => a.replace('@', "\\'40")).join('\\par\n')}}`],
+    ['application/rtf, "@" as \\u64 and split by a group', `Content-Type: application/rtf; name="l.rtf"\n\n{\\rtf1 ${LIST.map((a) => a.replace('@', '{\\b \\u64?}')).join('\\line ')}}`],
+    ['octet-stream named .rtf', `Content-Type: application/octet-stream; name="l.rtf"\n\n{\\rtf1 ${LIST.join('\\par ')}}`],
+  ])('%s', (_name, part) => {
+    expect(scanned(mixed([part]))).toEqual(LISTED);
+  });
+
+  it('still reads the text/* types the attachment scan knows as theirs (text/calendar, text/xml, a named workbook)', () => {
+    const ics = 'Content-Type: text/calendar; method=REQUEST\n\nBEGIN:VCALENDAR\nBEGIN:VEVENT\nORGANIZER:mailto:alice@corp.example\nEND:VEVENT\nEND:VCALENDAR';
+    expect(scanned(mixed([ics]))).toEqual([]);
+    expect(scanned(mixed([`Content-Type: text/xml\n\n<l>${LIST.map((a) => `<m>${a}</m>`).join('')}</l>`]))).toEqual([['ADDRESS_LIST_IN_ATTACHMENT', 12]]);
+    expect(scanned(mixed([`Content-Type: text/x-foo; name="a.pdf"\n\n${CSV}`]))).toEqual([['ATTACHMENT_NOT_SCANNED', 'unsupported-format']]);
+  });
+
+  it('a single-part message of an unknown text type is worth reading, and a short one holds no list', () => {
+    expect(scanned(Buffer.from(`${HEAD}Content-Type: text/x-foo\n\n${CSV}`))).toEqual(LISTED);
+    expect(scanned(mixed(['Content-Type: text/x-foo\n\nno addresses here']))).toEqual([]);
+    for (const type of ['text/x-sql', 'text/rtf', 'text/rfc822-headers', 'application/rtf']) {
+      expect(bodyWorthScanning(readHeaderBlock(Buffer.from(`${HEAD}Content-Type: ${type}\n\nx`))), type).toBe(true);
+    }
+  });
+});
