@@ -374,6 +374,15 @@ function isTextLike(type: string, fileName: string | undefined): boolean {
   return TEXT_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
+/** Charsets in which "@" is always the byte 0x40 (ASCII and its supersets, UTF-16, UTF-32, the
+ * ISO 2022 and EUC families, whose ASCII is ASCII): the only ones where a part without that byte
+ * can be taken as holding no address. Not UTF-7 ("+AEA-"), not EBCDIC (0x7C), nor any other. */
+const AT_IS_0X40 = /^(?:us-?ascii|ascii|ansi_x3\.4-1968|utf-?8|utf-?(?:16|32)(?:le|be)?|iso[-_]?8859-\d{1,2}|latin-?\d{1,2}|l\d|(?:windows|cp|x-cp)-?12[05]\d|cp-?(?:437|850|852|866)|ibm-?(?:437|850|852|866)|koi8-?[ru]|gb2312|gbk|gb18030|x-gbk|big5(?:-hkscs)?|euc-(?:jp|kr|cn)|shift[-_]jis|sjis|x-sjis|windows-31j|cp932|ms932|iso-2022-(?:jp|kr|cn)(?:-\d)?|ks_c_5601-1987|tis-620|windows-874|macintosh|x-mac-roman|utf-?8-?bom)$/;
+
+function writesAtAs0x40(charset: string | undefined): boolean {
+  return charset === undefined || AT_IS_0X40.test(charset.trim().toLowerCase());
+}
+
 function isRtf(type: string, fileName: string | undefined): boolean {
   return type === 'text/rtf' || type === 'application/rtf' || (fileName !== undefined && fileName.toLowerCase().replace(/[\s.]+$/, '').endsWith('.rtf'));
 }
@@ -475,18 +484,28 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     state.binary.push(out);
     return;
   }
-  // Unencoded text without an "@" byte holds no address (UTF-16 still has the 0x40 byte): skip
-  // decoding it. HTML can write the "@" as a character reference (&#64;, &commat;), a vCard as
-  // quoted-printable (=40).
-  // RTF can write it as \'40 or \u64.
+  // Unencoded text without an "@" byte holds no address, in a charset that writes "@" as that
+  // byte (UTF-16 and UTF-32 do too): skip decoding it. HTML can write the "@" as a character
+  // reference (&#64;, &commat;), a vCard as quoted-printable (=40), RTF as \'40 or \u64; UTF-7
+  // as +AEA-, EBCDIC as 0x7C, so other charsets are always decoded.
   const rtf = !html && isRtf(type.type, entity.fileName);
+  const charset = type.params.get('charset');
   const head = body.subarray(0, state.maxPartBytes);
-  if (encoding !== 'base64' && encoding !== 'quoted-printable' && head.indexOf(0x40) === -1 && !(html && head.indexOf(0x26) !== -1) && head.indexOf('=40') === -1 && !(rtf && head.indexOf(0x5c) !== -1)) return;
+  if (
+    encoding !== 'base64' &&
+    encoding !== 'quoted-printable' &&
+    head.indexOf(0x40) === -1 &&
+    !(html && head.indexOf(0x26) !== -1) &&
+    head.indexOf('=40') === -1 &&
+    !(rtf && head.indexOf(0x5c) !== -1) &&
+    writesAtAs0x40(charset)
+  ) {
+    return;
+  }
   if (state.budget <= 0) return;
   const limit = Math.min(state.maxPartBytes, state.budget);
   const { bytes, truncated } = decodeContent(body, encoding, limit);
   state.budget -= bytes.length;
-  const charset = type.params.get('charset');
   const text = decodeBytes(bytes, charset);
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
   if (rtf) out.rtf = true;

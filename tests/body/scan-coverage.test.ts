@@ -2,10 +2,12 @@
 // either is scanned or gives ATTACHMENT_NOT_SCANNED, never silence. One table per kind of gap.
 import { describe, expect, it } from 'vitest';
 import { checkMessage, createPolicy, type Finding } from '../../src/index.js';
-import { bodyWorthScanning } from '../../src/body/mime.js';
+import { createRequire } from 'node:module';
+import { bodyWorthScanning, findTextParts } from '../../src/body/mime.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { readHeaderBlock } from '../../src/message/header-block.js';
 
+const iconv = createRequire(import.meta.url)('iconv-lite') as typeof import('iconv-lite');
 const policy = createPolicy({ internalDomains: ['corp.example'] });
 const body = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
 
@@ -59,5 +61,29 @@ describe('every text/* part is read as text (RFC 2046 4.1.4: an unknown subtype 
     for (const type of ['text/x-sql', 'text/rtf', 'text/rfc822-headers', 'application/rtf']) {
       expect(bodyWorthScanning(readHeaderBlock(Buffer.from(`${HEAD}Content-Type: ${type}\n\nx`))), type).toBe(true);
     }
+  });
+});
+
+describe('the "no @ byte" shortcut is taken only where "@" is that byte', () => {
+  /** `text` encoded in `charset` as an 8bit part (latin1 carries the bytes through). */
+  const encoded = (text: string, charset: string) => iconv.encode(text, charset).toString('latin1');
+  it.each([
+    ['utf-7 text/plain', 'text/plain; charset=utf-7', encoded(`Customers:\n${LIST.join('\n')}`, 'utf-7')],
+    ['UTF-7, quoted and upper case', 'text/plain; charset="UTF-7"', encoded(LIST.join(', '), 'utf-7')],
+    ['utf-7 csv attachment', 'text/csv; charset=utf-7; name="list.csv"', encoded(CSV, 'utf-7')],
+    ['utf-7 html', 'text/html; charset=utf-7', encoded(`<p>${LIST.join('<br>')}</p>`, 'utf-7')],
+    ['utf-16le without a byte order mark', 'text/plain; charset=utf-16le', encoded(LIST.join('\n'), 'utf-16le')],
+    ['utf-16be without a byte order mark', 'text/csv; charset=utf-16be; name="l.csv"', encoded(CSV, 'utf-16be')],
+  ])('%s', (_name, type, content) => {
+    expect(content.includes('@') && type.includes('utf-7')).toBe(false);
+    expect(scanned(mixed([`Content-Type: ${type}\nContent-Transfer-Encoding: 8bit\n\n${content}`]))).toEqual(LISTED);
+  });
+
+  it('still skips an ASCII-compatible part without "@", and decodes a UTF-7 one', () => {
+    const parts = (charset: string) => findTextParts(mixed([`Content-Type: text/plain; charset=${charset}\n\nno address +AEA- here`]), 1024).map((p) => p.part);
+    expect(parts('utf-8')).toEqual([]);
+    expect(parts('windows-1252')).toEqual([]);
+    expect(parts('utf-7')).toEqual(['2']);
+    expect(parts('x-unknown-charset')).toEqual(['2']);
   });
 });
