@@ -111,7 +111,7 @@ export interface FindingArgs {
     contentType: string;
     fileName?: string;
     entry?: string;
-    /** encrypted, too-large, too-many-entries, compression-ratio, nested-archive, unsupported-format, unsupported-compression, unknown-format, unreadable, truncated; for MIME parts the scan did not reach: too-many-parts, too-deep. */
+    /** encrypted, too-large, too-many-entries, compression-ratio, nested-archive, unsupported-format, unsupported-compression, unknown-format, unreadable, truncated; for MIME parts the scan did not reach: too-many-parts, too-deep; for text past a limit: partly-read (past maxPartBytes), text-limit (past the text read per message). */
     reason: string;
     detail?: string;
   };

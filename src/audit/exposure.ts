@@ -183,6 +183,8 @@ const REASON_WORDS: Record<string, string> = {
   'unknown-format': 'unknown format',
   unreadable: 'unreadable',
   truncated: 'cut off',
+  'partly-read': 'read only in part (size limit)',
+  'text-limit': 'not read (text limit per message)',
 };
 
 /** What could not be scanned and why: `attachment 'pay.xlsx': encrypted (xlsx)`. */

@@ -387,12 +387,17 @@ function isRtf(type: string, fileName: string | undefined): boolean {
   return type === 'text/rtf' || type === 'application/rtf' || (fileName !== undefined && fileName.toLowerCase().replace(/[\s.]+$/, '').endsWith('.rtf'));
 }
 
-/** A part the walk did not read (past MAX_MIME_PARTS or MAX_MIME_DEPTH, a multipart without a
- * boundary): reported as not scanned, never taken as clean. */
+/** A part the walk did not read, or read only the beginning of (past MAX_MIME_PARTS or
+ * MAX_MIME_DEPTH, a multipart without a boundary, past maxPartBytes or the message's text
+ * budget): reported as not scanned, never taken as clean. */
 export interface SkippedPart {
   part: string;
   contentType: string;
-  reason: 'too-many-parts' | 'too-deep' | 'unreadable';
+  fileName?: string;
+  forwarded?: boolean;
+  reason: 'too-many-parts' | 'too-deep' | 'unreadable' | 'partly-read' | 'text-limit';
+  /** partly-read: how much was read. */
+  detail?: string;
 }
 
 interface WalkState {
@@ -491,6 +496,13 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   const rtf = !html && isRtf(type.type, entity.fileName);
   const charset = type.params.get('charset');
   const head = body.subarray(0, state.maxPartBytes);
+  // What a limit leaves unread is reported (ATTACHMENT_NOT_SCANNED), never taken as clean.
+  const unread = (reason: SkippedPart['reason'], detail?: string): void => {
+    const s: SkippedPart = { part: partName, contentType: type.type, reason, forwarded };
+    if (entity.fileName !== undefined) s.fileName = entity.fileName;
+    if (detail !== undefined) s.detail = detail;
+    state.skipped.push(s);
+  };
   if (
     encoding !== 'base64' &&
     encoding !== 'quoted-printable' &&
@@ -500,12 +512,17 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     !(rtf && head.indexOf(0x5c) !== -1) &&
     writesAtAs0x40(charset)
   ) {
+    if (head.length < body.length) unread('partly-read', `the first ${head.length} bytes, without an address`);
     return;
   }
-  if (state.budget <= 0) return;
+  if (state.budget <= 0) {
+    unread('text-limit');
+    return;
+  }
   const limit = Math.min(state.maxPartBytes, state.budget);
   const { bytes, truncated } = decodeContent(body, encoding, limit);
   state.budget -= bytes.length;
+  if (truncated) unread('partly-read', `the first ${bytes.length} bytes`);
   const text = decodeBytes(bytes, charset);
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
   if (rtf) out.rtf = true;

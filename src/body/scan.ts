@@ -51,7 +51,11 @@ export function scanMessage(message: Uint8Array, options: Pick<BodyScanOptions, 
     return a;
   });
   // Parts the MIME walk did not read are gaps in the scan (ATTACHMENT_NOT_SCANNED), not clean.
-  for (const s of found.skipped) attachments.push({ part: s.part, contentType: s.contentType, forwarded: false, scan: { format: 'mime', units: [], calendars: [], notScanned: [{ reason: s.reason }] } });
+  for (const s of found.skipped) {
+    const a: ScannedAttachment = { part: s.part, contentType: s.contentType, forwarded: s.forwarded === true, scan: { format: 'mime', units: [], calendars: [], notScanned: [s.detail === undefined ? { reason: s.reason } : { reason: s.reason, detail: s.detail }] } };
+    if (s.fileName !== undefined) a.fileName = s.fileName;
+    attachments.push(a);
+  }
   return { parts: addressesOfTextParts(found.text), attachments };
 }
 

@@ -190,6 +190,8 @@ const NOT_SCANNED: Record<string, string> = {
   truncated: 'the message was cut off inside it',
   'too-many-parts': 'the message has more MIME parts than the scan reads (256); this one and those after it were not read',
   'too-deep': 'it is nested deeper than the scan reads (8 levels)',
+  'partly-read': 'it is longer than the scan reads of one part (bodyScan.maxPartBytes); only its beginning was read',
+  'text-limit': 'the parts before it used up the text the scan reads of one message (2 MiB)',
 };
 
 function attachmentName(a: { fileName?: string; part: string }): string {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { bodyWorthScanning, findTextParts } from '../../src/body/mime.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { readHeaderBlock } from '../../src/message/header-block.js';
+import { describeFinding } from '../../src/report/messages.js';
 
 const iconv = createRequire(import.meta.url)('iconv-lite') as typeof import('iconv-lite');
 const policy = createPolicy({ internalDomains: ['corp.example'] });
@@ -24,8 +25,8 @@ function mixed(parts: string[], boundary = 'BOUND'): Buffer {
 }
 
 /** The findings of the body scan as [code, externalAddresses or reason]. */
-function scanned(bytes: Uint8Array): Array<[Finding['code'], number | string | undefined]> {
-  return checkMessage(bytes, policy, { source: 't', body }).findings.map((f) => {
+function scanned(bytes: Uint8Array, options = body): Array<[Finding['code'], number | string | undefined]> {
+  return checkMessage(bytes, policy, { source: 't', body: options }).findings.map((f) => {
     const a = f.args as { externalAddresses?: number; reason?: string };
     return [f.code, a.externalAddresses ?? a.reason];
   });
@@ -85,5 +86,41 @@ describe('the "no @ byte" shortcut is taken only where "@" is that byte', () => 
     expect(parts('windows-1252')).toEqual([]);
     expect(parts('utf-7')).toEqual(['2']);
     expect(parts('x-unknown-charset')).toEqual(['2']);
+  });
+});
+
+describe('what a size limit leaves unread is reported, never taken as clean', () => {
+  const small = { ...body, maxPartBytes: 4096 };
+  const filler = (n: number, line = 'log line without an address\n') => line.repeat(Math.ceil(n / line.length)).slice(0, n);
+  const NOT_READ = (reason: string): Array<[Finding['code'], string]> => [['ATTACHMENT_NOT_SCANNED', reason]];
+  it.each([
+    ['a 7bit csv whose list comes after maxPartBytes', `Content-Type: text/csv; name="list.csv"\n\n${filler(5000)}${CSV}`],
+    ['the same csv in base64', `Content-Type: text/csv; name="list.csv"\nContent-Transfer-Encoding: base64\n\n${Buffer.from(filler(5000) + CSV).toString('base64')}`],
+    ['the same in quoted-printable', `Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n${filler(5000)}${CSV}`],
+    ['an HTML part whose data: URI fills maxPartBytes', `Content-Type: text/html\n\n<img src="data:image/png;base64,${'A'.repeat(5000)}"><p>${LIST.join('<br>')}</p>`],
+    ['an unknown text type', `Content-Type: text/x-foo\n\n${filler(5000)}${CSV}`],
+  ])('%s', (_name, part) => {
+    expect(scanned(mixed([part]), small)).toEqual(NOT_READ('partly-read'));
+  });
+
+  it('a single-part body cut at maxPartBytes, and a list found in a cut part, still say what was not read', () => {
+    expect(scanned(Buffer.from(`${HEAD}Content-Type: text/plain\n\n${filler(5000)}${CSV}`), small)).toEqual(NOT_READ('partly-read'));
+    expect(scanned(mixed([`Content-Type: text/plain\n\n${CSV}${filler(5000)}`]), small)).toEqual([...LISTED, ...NOT_READ('partly-read')]);
+  });
+
+  it('a part within the limits gives no such finding', () => {
+    expect(scanned(mixed([`Content-Type: text/plain\n\n${filler(3000, 'a@corp.example\n')}`]), small)).toEqual([]);
+  });
+
+  it('parts past the text read per message are reported (text-limit), with their names', () => {
+    const log = (name: string) => `Content-Type: text/plain; name="${name}"\n\n${filler(1100 * 1024, 'sent to a@corp.example\n')}`;
+    const r = checkMessage(mixed([log('a.log.txt'), log('b.log.txt'), `Content-Type: text/csv; name="list.csv"\n\n${CSV}`]), policy, { source: 't', body });
+    const notScanned = r.findings.map((f) => f.code === 'ATTACHMENT_NOT_SCANNED' && [f.args.fileName, f.args.reason, f.severity]);
+    expect(notScanned).toEqual([
+      ['a.log.txt', 'partly-read', 'info'],
+      ['b.log.txt', 'partly-read', 'info'],
+      ['list.csv', 'text-limit', 'info'],
+    ]);
+    expect(describeFinding(r.findings[2]!, { redact: true })).toContain('used up the text the scan reads of one message');
   });
 });

@@ -33,7 +33,11 @@ export type NotScannedReason =
   | 'truncated'
   /** MIME parts the walk did not read (src/body/mime.ts, SkippedPart). */
   | 'too-many-parts'
-  | 'too-deep';
+  | 'too-deep'
+  /** A text part read only up to maxPartBytes (or what was left of the message's text budget). */
+  | 'partly-read'
+  /** A text part not read: the parts before it used the message's text budget (MAX_MESSAGE_TEXT_BYTES). */
+  | 'text-limit';
 
 export interface NotScanned {
   reason: NotScannedReason;
