@@ -102,10 +102,16 @@ interface ParsedContentType {
   extended: Set<string>;
 }
 
-/** Splits a header value at `;` outside quotes into the value and its parameters (RFC 2045, 2231). */
+/**
+ * Splits a header value at `;` outside quotes into the value and its parameters (RFC 2045, 2231),
+ * dropping comments as Python's email package and mailparser do (`boundary="B" (comment)`,
+ * `; (c) boundary=B`). A "(" counts as a comment only where a token may start (after a space, a
+ * quote, "=" or ";"), so an unquoted `name=report(1).csv` keeps its name. A quote left open runs
+ * to the end of the value, as both readers take it.
+ */
 function splitParams(value: string): string[] {
-  // Most values have no quoted string: split them directly.
-  if (value.indexOf('"') === -1) return value.split(';');
+  // Most values have no quoted string and no comment: split them directly.
+  if (value.indexOf('"') === -1 && value.indexOf('(') === -1) return value.split(';');
   const pieces: string[] = [];
   let cur = '';
   let quoted = false;
@@ -113,6 +119,11 @@ function splitParams(value: string): string[] {
     const c = value[i]!;
     if (quoted && c === '\\' && i + 1 < value.length) {
       cur += value[++i];
+      continue;
+    }
+    if (!quoted && c === '(' && (i === 0 || /[\s"=;]/.test(value[i - 1]!))) {
+      i = commentEnd(value, i);
+      cur += ' ';
       continue;
     }
     if (c === '"') quoted = !quoted;
@@ -123,6 +134,18 @@ function splitParams(value: string): string[] {
   }
   pieces.push(cur);
   return pieces;
+}
+
+/** The index of the ")" that closes the comment opened at `start` (nested, with quoted-pairs), or the last index. */
+function commentEnd(value: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\') i++;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return value.length - 1;
 }
 
 export function parseHeaderParams(value: string): ParsedContentType {
@@ -137,7 +160,7 @@ export function parseHeaderParams(value: string): ParsedContentType {
     if (eq === -1) continue;
     let name = piece.slice(0, eq).trim().toLowerCase();
     let val = piece.slice(eq + 1).trim();
-    if (val.startsWith('"') && val.endsWith('"') && val.length >= 2) val = val.slice(1, -1);
+    if (val.startsWith('"')) val = val.endsWith('"') && val.length >= 2 ? val.slice(1, -1) : val.slice(1);
     const m = /^([^*]+)\*(\d+)?(\*)?$/.exec(name);
     if (m) {
       name = m[1]!;
@@ -446,6 +469,11 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     }
     const childDefault = type.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
     const children = splitMultipart(body, boundary).map((b) => readEntity(b, childDefault));
+    // A boundary that never starts a line leaves the body unsplit: whatever it holds was not read.
+    if (children.length === 0 && /[^\s]/.test(body.toString('latin1', 0, Math.min(body.length, 65536))) && body.indexOf(`--${boundary}--`) === -1) {
+      state.skipped.push({ part: partName, contentType: type.type, reason: 'unreadable', detail: 'no part found at its boundary' });
+      return;
+    }
     // Every alternative is scanned: an HTML client shows the HTML, whatever the plain text says
     // (a list only in the HTML part was missed when the plain one was read alone).
     const group = type.type === 'multipart/alternative' ? (part === '' ? '0' : part) : alternative;

@@ -14,6 +14,14 @@ describe('parseHeaderParams', () => {
     ["attachment; filename*=UTF-8''na%C3%AFve%20list.csv", 'attachment', { filename: 'naïve list.csv' }],
     ["attachment; filename*0*=UTF-8''Kunden%20; filename*1=liste.csv", 'attachment', { filename: 'Kunden liste.csv' }],
     ['text/plain (a comment); format=flowed', 'text/plain', { format: 'flowed' }],
+    // Comments and an unclosed quote, read as Python's email package and mailparser read them.
+    ['multipart/mixed; boundary="BOUND" (comment)', 'multipart/mixed', { boundary: 'BOUND' }],
+    ['multipart/mixed; boundary=BOUND (comment)', 'multipart/mixed', { boundary: 'BOUND' }],
+    ['multipart/mixed; (c) boundary="BOUND"', 'multipart/mixed', { boundary: 'BOUND' }],
+    ['multipart/mixed; boundary=(c (nested) \\) still)BOUND', 'multipart/mixed', { boundary: 'BOUND' }],
+    ['multipart/mixed; boundary="BOUND', 'multipart/mixed', { boundary: 'BOUND' }],
+    ['multipart/mixed; boundary="a (not a comment)"', 'multipart/mixed', { boundary: 'a (not a comment)' }],
+    ['text/plain; charset="utf-7"(comment); name=report(1).csv', 'text/plain', { charset: 'utf-7', name: 'report(1).csv' }],
   ])('%s', (value, type, params) => {
     const p = parseHeaderParams(value);
     expect(p.type).toBe(type);

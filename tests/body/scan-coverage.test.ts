@@ -124,3 +124,33 @@ describe('what a size limit leaves unread is reported, never taken as clean', ()
     expect(describeFinding(r.findings[2]!, { redact: true })).toContain('used up the text the scan reads of one message');
   });
 });
+
+describe('a multipart is split where readers split it, or reported as unreadable', () => {
+  const withType = (ct: string, boundary = 'BOUND') => Buffer.from(`${HEAD}Content-Type: ${ct}\n\n--${boundary}\nContent-Type: text/plain\n\nHi\n--${boundary}\nContent-Type: text/csv; name="l.csv"\n\n${CSV}\n--${boundary}--\n`);
+  it.each([
+    'multipart/mixed; boundary="BOUND" (comment)',
+    'multipart/mixed; boundary=BOUND (comment)',
+    'multipart/mixed; boundary="BOUND',
+    'multipart/mixed; (c) boundary="BOUND"',
+    'multipart/mixed (c); boundary=(a comment) BOUND',
+  ])('%s', (ct) => {
+    expect(scanned(withType(ct))).toEqual(LISTED);
+  });
+
+  it('a nested multipart whose boundary has a comment is read too', () => {
+    const inner = `Content-Type: multipart/alternative; boundary="IN" (inner)\n\n--IN\nContent-Type: text/plain\n\n${LIST.join('\n')}\n--IN--`;
+    expect(scanned(mixed([inner]))).toEqual(LISTED);
+  });
+
+  it.each([
+    ['a boundary that never occurs', 'multipart/mixed; boundary="OTHER"'],
+    ['the first of two boundary parameters, when only the second occurs', 'multipart/mixed; boundary="X"; boundary="BOUND"'],
+  ])('%s is ATTACHMENT_NOT_SCANNED (unreadable), never clean', (_name, ct) => {
+    expect(scanned(withType(ct))).toEqual([['ATTACHMENT_NOT_SCANNED', 'unreadable']]);
+  });
+
+  it('an empty multipart, or one with only its closing line, holds nothing to report', () => {
+    expect(scanned(Buffer.from(`${HEAD}Content-Type: multipart/mixed; boundary=B\n\n`))).toEqual([]);
+    expect(scanned(Buffer.from(`${HEAD}Content-Type: multipart/mixed; boundary=B\n\n--B--\n`))).toEqual([]);
+  });
+});
