@@ -16,6 +16,10 @@ export type AttachmentFormat =
   | 'pdf'
   | 'legacy-office'
   | 'archive'
+  /** S/MIME (application/pkcs7-mime): enveloped or opaque-signed content inside DER. */
+  | 'smime'
+  /** OpenPGP encrypted data. */
+  | 'pgp'
   | 'unknown';
 
 const BY_EXTENSION: Record<string, AttachmentFormat> = {
@@ -59,6 +63,9 @@ const BY_EXTENSION: Record<string, AttachmentFormat> = {
   md: 'text',
   ldif: 'text',
   log: 'text',
+  p7m: 'smime',
+  pgp: 'pgp',
+  gpg: 'pgp',
 };
 
 const BY_TYPE: Record<string, AttachmentFormat> = {
@@ -82,6 +89,9 @@ const BY_TYPE: Record<string, AttachmentFormat> = {
   'application/x-7z-compressed': 'archive',
   'application/gzip': 'archive',
   'application/x-tar': 'archive',
+  'application/pkcs7-mime': 'smime',
+  'application/x-pkcs7-mime': 'smime',
+  'application/pgp-encrypted': 'pgp',
   'application/json': 'text',
   'application/xml': 'text',
   'text/xml': 'text',
@@ -89,8 +99,9 @@ const BY_TYPE: Record<string, AttachmentFormat> = {
   'text/x-ldif': 'text',
 };
 
-/** Types that never hold a readable list: pictures, sound, film, signatures, fonts. */
-const NOT_LISTS = /^(?:image|audio|video|font|model)\/|^application\/(?:pkcs7-signature|x-pkcs7-signature|pgp-signature|pgp-keys|ms-tnef|vnd\.ms-tnef)$/;
+/** Types that never hold a readable list: pictures, sound, film, detached signatures, keys,
+ * fonts, a Mac file's resource fork (application/applefile, beside its data in multipart/appledouble). */
+const NOT_LISTS = /^(?:image|audio|video|font|model)\/|^application\/(?:pkcs7-signature|x-pkcs7-signature|pgp-signature|pgp-keys|ms-tnef|vnd\.ms-tnef|applefile)$/;
 
 /** File names inside a zip that hold no readable list (pictures, sound, film, fonts, programs). */
 const NOT_LIST_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'bmp', 'tif', 'tiff', 'svg', 'webp', 'heic', 'ico', 'emf', 'wmf', 'mp3', 'mp4', 'm4a', 'wav', 'mov', 'avi', 'mkv', 'ttf', 'otf', 'woff', 'woff2', 'exe', 'dll', 'so', 'dylib', 'class', 'jar']);
@@ -115,17 +126,18 @@ function extensionOf(fileName: string | undefined): string | undefined {
 /**
  * The format a non-text part is read as, or undefined when it is not one the scan looks at. The
  * file name wins over the declared type (mail programs send workbooks as application/octet-stream
- * or vnd.ms-excel); a part with a file name of no known kind, not a picture or the like, is
- * 'unknown' and reported as not scanned.
+ * or vnd.ms-excel); any other part, named or not, that is not a picture or the like is 'unknown'
+ * and reported as not scanned: a reader's client offers an unnamed part for download all the same
+ * ("ATT00001.bin", "noname"), and an unnamed S/MIME part is the whole message to its reader.
  */
 export function attachmentFormat(type: string, fileName: string | undefined): AttachmentFormat | undefined {
   const ext = extensionOf(fileName);
   const byExt = ext === undefined ? undefined : BY_EXTENSION[ext];
   if (byExt !== undefined) return byExt;
   // vnd.ms-excel is sent for CSV files as often as for .xls: the content decides (see sniffing).
-  if (type === 'application/vnd.ms-excel') return fileName === undefined ? undefined : 'unknown';
+  if (type === 'application/vnd.ms-excel') return 'unknown';
   const byType = BY_TYPE[type];
   if (byType !== undefined) return byType;
-  if (fileName === undefined || NOT_LISTS.test(type) || type.startsWith('text/') || type.startsWith('message/') || type.startsWith('multipart/')) return undefined;
+  if (NOT_LISTS.test(type) || type.startsWith('text/') || type.startsWith('message/') || type.startsWith('multipart/')) return undefined;
   return 'unknown';
 }

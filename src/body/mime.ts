@@ -418,7 +418,7 @@ export interface SkippedPart {
   contentType: string;
   fileName?: string;
   forwarded?: boolean;
-  reason: 'too-many-parts' | 'too-deep' | 'unreadable' | 'partly-read' | 'text-limit';
+  reason: 'too-many-parts' | 'too-deep' | 'unreadable' | 'partly-read' | 'text-limit' | 'encrypted';
   /** partly-read: how much was read. */
   detail?: string;
 }
@@ -459,6 +459,11 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   if (++state.visited > MAX_MIME_PARTS) {
     // Once: the parts past the limit are one gap in the scan.
     if (state.visited === MAX_MIME_PARTS + 1) state.skipped.push({ part: partName, contentType: type.type, reason: 'too-many-parts' });
+    return;
+  }
+  if (type.type === 'multipart/encrypted') {
+    // RFC 1847: a control part and the encrypted data (PGP/MIME); the reader sees what it decrypts to.
+    state.skipped.push({ part: partName, contentType: type.type, reason: 'encrypted', detail: type.params.get('protocol') ?? 'multipart/encrypted', forwarded });
     return;
   }
   if (type.type.startsWith('multipart/')) {

@@ -7,6 +7,7 @@ import { bodyWorthScanning, findTextParts } from '../../src/body/mime.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { readHeaderBlock } from '../../src/message/header-block.js';
 import { describeFinding } from '../../src/report/messages.js';
+import { buildZip } from '../helpers/office-files.js';
 
 const iconv = createRequire(import.meta.url)('iconv-lite') as typeof import('iconv-lite');
 const policy = createPolicy({ internalDomains: ['corp.example'] });
@@ -152,5 +153,52 @@ describe('a multipart is split where readers split it, or reported as unreadable
   it('an empty multipart, or one with only its closing line, holds nothing to report', () => {
     expect(scanned(Buffer.from(`${HEAD}Content-Type: multipart/mixed; boundary=B\n\n`))).toEqual([]);
     expect(scanned(Buffer.from(`${HEAD}Content-Type: multipart/mixed; boundary=B\n\n--B--\n`))).toEqual([]);
+  });
+});
+
+describe('a part the reader can open is reported whatever its name; pictures and detached signatures are not', () => {
+  const b64 = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64').replace(/.{76}/g, '$&\n');
+  const binary = (headers: string, bytes: Uint8Array | string) => `${headers}\nContent-Transfer-Encoding: base64\n\n${b64(bytes)}`;
+  const DER = Uint8Array.from([0x30, 0x82, 0x01, 0x00, 0x06, 0x09, 0x2a, 0x86, 0x48]);
+  const CFB = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]);
+  const PGP = 'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n--E\nContent-Type: application/octet-stream\n\n-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n--E--';
+  it.each([
+    ['unnamed application/pkcs7-mime', binary('Content-Type: application/pkcs7-mime; smime-type=enveloped-data', DER), 'unsupported-format', 'smime'],
+    ['unnamed application/x-pkcs7-mime', binary('Content-Type: application/x-pkcs7-mime', DER), 'unsupported-format', 'smime'],
+    ['smime.p7m as application/octet-stream', binary('Content-Type: application/octet-stream; name="smime.p7m"', DER), 'unsupported-format', 'smime'],
+    ['PGP/MIME multipart/encrypted (its parts not reported one by one)', PGP, 'encrypted', 'application/pgp-encrypted'],
+    ['unnamed application/pgp-encrypted', 'Content-Type: application/pgp-encrypted\n\n-----BEGIN PGP MESSAGE-----', 'encrypted', 'pgp'],
+    ['unnamed application/vnd.ms-excel', binary('Content-Type: application/vnd.ms-excel\nContent-Disposition: attachment', CSV), 'unknown-format', undefined],
+    ['unnamed application/vnd.ms-excel holding an .xls', binary('Content-Type: application/vnd.ms-excel', CFB), 'unsupported-format', 'legacy-office'],
+    ['unnamed application/octet-stream', binary('Content-Type: application/octet-stream', 'data'), 'unknown-format', undefined],
+  ])('%s', (_name, part, reason, detail) => {
+    const r = checkMessage(mixed([part]), policy, { source: 't', body });
+    expect(r.findings.map((f) => [f.code, (f.args as { reason?: string }).reason, (f.args as { detail?: string }).detail])).toEqual([['ATTACHMENT_NOT_SCANNED', reason, detail]]);
+  });
+
+  it('an unnamed zip is opened and read', () => {
+    expect(scanned(mixed([binary('Content-Type: application/octet-stream', buildZip({ 'list.csv': CSV }))]))).toEqual([['ADDRESS_LIST_IN_ATTACHMENT', 12]]);
+  });
+
+  it('a single-part S/MIME message is read and reported', () => {
+    const single = (type: string, bytes: Uint8Array) => Buffer.from(`${HEAD}Content-Type: ${type}\nContent-Transfer-Encoding: base64\n\n${b64(bytes)}\n`);
+    expect(scanned(single('application/pkcs7-mime; smime-type=signed-data', DER))).toEqual([['ATTACHMENT_NOT_SCANNED', 'unsupported-format']]);
+    for (const type of ['application/pkcs7-mime', 'application/octet-stream', 'application/vnd.ms-excel']) {
+      expect(bodyWorthScanning(readHeaderBlock(Buffer.from(`${HEAD}Content-Type: ${type}\n\nx`))), type).toBe(true);
+    }
+    expect(bodyWorthScanning(readHeaderBlock(Buffer.from(`${HEAD}Content-Type: image/png\n\nx`)))).toBe(false);
+  });
+
+  it.each([
+    ['an inline picture', binary('Content-Type: image/png\nContent-Disposition: inline', 'PNG')],
+    ['a named picture', binary('Content-Type: image/jpeg; name="photo.jpg"', 'JPEG')],
+    ['an S/MIME detached signature', binary('Content-Type: application/pkcs7-signature; name="smime.p7s"', DER)],
+    ['an unnamed x-pkcs7-signature', binary('Content-Type: application/x-pkcs7-signature', DER)],
+    ['an OpenPGP signature named signature.asc', 'Content-Type: application/pgp-signature; name="signature.asc"\n\n-----BEGIN PGP SIGNATURE-----'],
+    ['a public key', 'Content-Type: application/pgp-keys\n\n-----BEGIN PGP PUBLIC KEY BLOCK-----'],
+    ['a Mac resource fork', binary('Content-Type: application/applefile', 'fork')],
+    ['sound', binary('Content-Type: audio/mpeg', 'ID3')],
+  ])('%s is not reported', (_name, part) => {
+    expect(scanned(mixed([part]))).toEqual([]);
   });
 });

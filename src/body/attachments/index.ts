@@ -73,7 +73,11 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
     case 'pdf':
     case 'legacy-office':
     case 'archive':
+    case 'smime':
       refuse({ reason: 'unsupported-format', detail: format });
+      return;
+    case 'pgp':
+      refuse({ reason: 'encrypted', detail: format });
       return;
     case 'unknown':
       refuse({ reason: 'unknown-format' });
