@@ -20,6 +20,8 @@ export type AttachmentFormat =
   | 'smime'
   /** OpenPGP encrypted data. */
   | 'pgp'
+  /** Outlook's winmail.dat (application/ms-tnef): attachments packed in TNEF, unpacked by Outlook and Gmail. */
+  | 'tnef'
   | 'unknown';
 
 const BY_EXTENSION: Record<string, AttachmentFormat> = {
@@ -66,6 +68,7 @@ const BY_EXTENSION: Record<string, AttachmentFormat> = {
   p7m: 'smime',
   pgp: 'pgp',
   gpg: 'pgp',
+  tnef: 'tnef',
 };
 
 const BY_TYPE: Record<string, AttachmentFormat> = {
@@ -92,6 +95,8 @@ const BY_TYPE: Record<string, AttachmentFormat> = {
   'application/pkcs7-mime': 'smime',
   'application/x-pkcs7-mime': 'smime',
   'application/pgp-encrypted': 'pgp',
+  'application/ms-tnef': 'tnef',
+  'application/vnd.ms-tnef': 'tnef',
   'application/json': 'text',
   'application/xml': 'text',
   'text/xml': 'text',
@@ -101,7 +106,7 @@ const BY_TYPE: Record<string, AttachmentFormat> = {
 
 /** Types that never hold a readable list: pictures, sound, film, detached signatures, keys,
  * fonts, a Mac file's resource fork (application/applefile, beside its data in multipart/appledouble). */
-const NOT_LISTS = /^(?:image|audio|video|font|model)\/|^application\/(?:pkcs7-signature|x-pkcs7-signature|pgp-signature|pgp-keys|ms-tnef|vnd\.ms-tnef|applefile)$/;
+const NOT_LISTS = /^(?:image|audio|video|font|model)\/|^application\/(?:pkcs7-signature|x-pkcs7-signature|pgp-signature|pgp-keys|applefile)$/;
 
 /** File names inside a zip that hold no readable list (pictures, sound, film, fonts, programs). */
 const NOT_LIST_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'bmp', 'tif', 'tiff', 'svg', 'webp', 'heic', 'ico', 'emf', 'wmf', 'mp3', 'mp4', 'm4a', 'wav', 'mov', 'avi', 'mkv', 'ttf', 'otf', 'woff', 'woff2', 'exe', 'dll', 'so', 'dylib', 'class', 'jar']);
@@ -128,7 +133,7 @@ function extensionOf(fileName: string | undefined): string | undefined {
  * file name wins over the declared type (mail programs send workbooks as application/octet-stream
  * or vnd.ms-excel); any other part, named or not, that is not a picture or the like is 'unknown'
  * and reported as not scanned: a reader's client offers an unnamed part for download all the same
- * ("ATT00001.bin", "noname"), and an unnamed S/MIME part is the whole message to its reader.
+ * ("ATT00001.bin", "noname"), and an unnamed S/MIME or TNEF part is the whole message to its reader.
  */
 export function attachmentFormat(type: string, fileName: string | undefined): AttachmentFormat | undefined {
   const ext = extensionOf(fileName);

@@ -19,6 +19,11 @@ const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 /** "EncryptionInfo" in UTF-16LE: the stream a password-protected OOXML file keeps in its CFB container. */
 const ENCRYPTION_INFO = Buffer.from('EncryptionInfo', 'utf16le');
 
+/** TNEF's signature (0x223E9F78, little-endian): winmail.dat under any name. */
+function isTnef(b: Uint8Array): boolean {
+  return b[0] === 0x78 && b[1] === 0x9f && b[2] === 0x3e && b[3] === 0x22;
+}
+
 function isCfb(b: Uint8Array): boolean {
   return CFB_MAGIC.every((v, i) => b[i] === v);
 }
@@ -69,11 +74,13 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
     refuse(encrypted ? { reason: 'encrypted', detail: format } : { reason: 'unsupported-format', detail: format === 'unknown' ? 'legacy-office' : format });
     return;
   } else if (looksLikeZip(bytes) && (format === 'unknown' || format === 'text')) format = 'zip-sniff' as AttachmentFormat;
+  else if (isTnef(bytes)) format = 'tnef';
   switch (format) {
     case 'pdf':
     case 'legacy-office':
     case 'archive':
     case 'smime':
+    case 'tnef':
       refuse({ reason: 'unsupported-format', detail: format });
       return;
     case 'pgp':
