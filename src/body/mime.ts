@@ -7,8 +7,9 @@ import { createRequire } from 'node:module';
 import { TextDecoder } from 'node:util';
 import { readHeaderBlock, unfold, type HeaderBlock } from '../message/header-block.js';
 import { MAX_ATTACHMENT_BYTES } from '../limits.js';
-import { attachmentFormat, type AttachmentFormat } from './attachment-kind.js';
+import { attachmentFormat, memberFormat, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
+import { findEncodedBlocks, uudecode } from './uuencode.js';
 
 const require = createRequire(import.meta.url);
 
@@ -382,7 +383,55 @@ function decodeContent(raw: Buffer, encoding: string, limit: number): { bytes: B
     const bytes = decodeQuotedPrintable(raw.subarray(0, take));
     return { bytes: bytes.subarray(0, limit), truncated: take < raw.length || bytes.length > limit };
   }
+  if (UUENCODINGS.has(encoding)) {
+    // 45 bytes per line of 61 characters and a line break; the begin line and a little more.
+    const take = Math.min(raw.length, Math.ceil(limit * 1.4) + 1024);
+    const text = raw.toString('latin1', 0, take);
+    const begin = findEncodedBlocks(text, 1)[0];
+    const { bytes, truncated } = uudecode(text, begin?.kind === 'uuencode' ? begin.start : 0, limit);
+    return { bytes, truncated };
+  }
   return { bytes: raw.subarray(0, limit), truncated: raw.length > limit };
+}
+
+const BEGIN = Buffer.from('begin ', 'latin1');
+
+/** Whether a line starts a uuencoded or yEnc file (`begin 644 name`, `=ybegin ... name=`): one
+ * search for "begin " (most parts have none), then a look at what precedes each. */
+function opensEncodedFile(head: Buffer): boolean {
+  for (let i = head.indexOf(BEGIN); i !== -1; i = head.indexOf(BEGIN, i + 1)) {
+    const at = i >= 2 && head[i - 2] === 0x3d && head[i - 1] === 0x79 ? i - 2 : i; // "=ybegin "
+    if (at === 0 || head[at - 1] === LF) return true;
+  }
+  return false;
+}
+
+/** Content-Transfer-Encoding names of uuencode (not in RFC 2045; sent by older clients and scripts). */
+const UUENCODINGS = new Set(['x-uuencode', 'uuencode', 'x-uue', 'uue']);
+
+const OCTET_STREAM = 'application/octet-stream';
+
+/**
+ * Files written inside a text part as uuencode blocks (`begin 644 list.csv` ... `end`), which
+ * Outlook and Thunderbird show as attachments: each is decoded and scanned as an attachment of
+ * its name's kind. yEnc blocks are reported as not scanned. A cheap indexOf when there are none.
+ */
+function addEncodedBlocks(text: string, part: string, forwarded: boolean, state: WalkState): void {
+  for (const block of findEncodedBlocks(text, MAX_MIME_PARTS)) {
+    if (++state.visited > MAX_MIME_PARTS) {
+      if (state.visited === MAX_MIME_PARTS + 1) state.skipped.push({ part, contentType: OCTET_STREAM, fileName: block.name, reason: 'too-many-parts', forwarded });
+      return;
+    }
+    if (block.kind === 'yenc') {
+      state.skipped.push({ part, contentType: OCTET_STREAM, fileName: block.name, reason: 'unsupported-format', detail: 'yenc', forwarded });
+      continue;
+    }
+    // Named like a zip member: no declared type, and a picture's name says it is one.
+    const format = isTextLike(OCTET_STREAM, block.name) ? 'text' : memberFormat(block.name);
+    if (format === undefined) continue;
+    const { bytes, truncated } = uudecode(text, block.start, MAX_ATTACHMENT_BYTES);
+    state.binary.push({ part, contentType: OCTET_STREAM, fileName: block.name, format, bytes, truncated, forwarded });
+  }
 }
 
 function isTextLike(type: string, fileName: string | undefined): boolean {
@@ -403,7 +452,14 @@ function isTextLike(type: string, fileName: string | undefined): boolean {
 const AT_IS_0X40 = /^(?:us-?ascii|ascii|ansi_x3\.4-1968|utf-?8|utf-?(?:16|32)(?:le|be)?|iso[-_]?8859-\d{1,2}|latin-?\d{1,2}|l\d|(?:windows|cp|x-cp)-?12[05]\d|cp-?(?:437|850|852|866)|ibm-?(?:437|850|852|866)|koi8-?[ru]|gb2312|gbk|gb18030|x-gbk|big5(?:-hkscs)?|euc-(?:jp|kr|cn)|shift[-_]jis|sjis|x-sjis|windows-31j|cp932|ms932|iso-2022-(?:jp|kr|cn)(?:-\d)?|ks_c_5601-1987|tis-620|windows-874|macintosh|x-mac-roman|utf-?8-?bom)$/;
 
 function writesAtAs0x40(charset: string | undefined): boolean {
-  return charset === undefined || AT_IS_0X40.test(charset.trim().toLowerCase());
+  return charset === undefined || charset === 'utf-8' || charset === 'us-ascii' || AT_IS_0X40.test(charset.trim().toLowerCase());
+}
+
+function skippedPart(part: string, entity: Entity, reason: SkippedPart['reason'], forwarded: boolean, detail?: string): SkippedPart {
+  const s: SkippedPart = { part, contentType: entity.type.type, reason, forwarded };
+  if (entity.fileName !== undefined) s.fileName = entity.fileName;
+  if (detail !== undefined) s.detail = detail;
+  return s;
 }
 
 function isRtf(type: string, fileName: string | undefined): boolean {
@@ -418,7 +474,7 @@ export interface SkippedPart {
   contentType: string;
   fileName?: string;
   forwarded?: boolean;
-  reason: 'too-many-parts' | 'too-deep' | 'unreadable' | 'partly-read' | 'text-limit' | 'encrypted';
+  reason: 'too-many-parts' | 'too-deep' | 'unreadable' | 'partly-read' | 'text-limit' | 'encrypted' | 'unsupported-format';
   /** partly-read: how much was read. */
   detail?: string;
 }
@@ -531,10 +587,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   const head = body.subarray(0, state.maxPartBytes);
   // What a limit leaves unread is reported (ATTACHMENT_NOT_SCANNED), never taken as clean.
   const unread = (reason: SkippedPart['reason'], detail?: string): void => {
-    const s: SkippedPart = { part: partName, contentType: type.type, reason, forwarded };
-    if (entity.fileName !== undefined) s.fileName = entity.fileName;
-    if (detail !== undefined) s.detail = detail;
-    state.skipped.push(s);
+    state.skipped.push(skippedPart(partName, entity, reason, forwarded, detail));
   };
   if (
     encoding !== 'base64' &&
@@ -543,7 +596,9 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     !(html && head.indexOf(0x26) !== -1) &&
     head.indexOf('=40') === -1 &&
     !(rtf && head.indexOf(0x5c) !== -1) &&
-    writesAtAs0x40(charset)
+    writesAtAs0x40(charset) &&
+    !UUENCODINGS.has(encoding) &&
+    !opensEncodedFile(head)
   ) {
     if (head.length < body.length) unread('partly-read', `the first ${head.length} bytes, without an address`);
     return;
@@ -562,6 +617,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   if (entity.fileName !== undefined) out.fileName = entity.fileName;
   else if (alternative !== undefined) out.alternative = alternative;
   state.parts.push(out);
+  if (!html && !UUENCODINGS.has(encoding)) addEncodedBlocks(text, partName, forwarded, state);
 }
 
 /** The text parts of a whole message worth scanning for addresses, and the attachments to open, in MIME order. */

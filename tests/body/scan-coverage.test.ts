@@ -8,6 +8,7 @@ import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { readHeaderBlock } from '../../src/message/header-block.js';
 import { describeFinding } from '../../src/report/messages.js';
 import { buildZip } from '../helpers/office-files.js';
+import { uuencode } from '../helpers/uuencode.js';
 
 const iconv = createRequire(import.meta.url)('iconv-lite') as typeof import('iconv-lite');
 const policy = createPolicy({ internalDomains: ['corp.example'] });
@@ -205,5 +206,30 @@ describe('a part the reader can open is reported whatever its name; pictures and
     ['sound', binary('Content-Type: audio/mpeg', 'ID3')],
   ])('%s is not reported', (_name, part) => {
     expect(scanned(mixed([part]))).toEqual([]);
+  });
+});
+
+describe('uuencoded files are decoded and scanned as their name says; yEnc is reported', () => {
+  const ATTACHED: Array<[Finding['code'], number]> = [['ADDRESS_LIST_IN_ATTACHMENT', 12]];
+  it.each([
+    ['Content-Transfer-Encoding: x-uuencode, text/csv', `Content-Type: text/csv; name="list.csv"\nContent-Transfer-Encoding: x-uuencode\n\n${uuencode(Buffer.from(CSV), 'list.csv')}`, LISTED],
+    ['uuencode, octet-stream named list.csv', `Content-Type: application/octet-stream; name="list.csv"\nContent-Transfer-Encoding: uuencode\n\n${uuencode(Buffer.from(CSV), 'list.csv')}`, LISTED],
+    ['x-uue with CRLF lines and spaces for zero', `Content-Type: text/plain; name="l.txt"\nContent-Transfer-Encoding: x-uue\n\n${uuencode(Buffer.from(CSV), 'l.txt', '\r\n', ' ')}`, LISTED],
+    ['x-uuencode zip', `Content-Type: application/zip; name="l.zip"\nContent-Transfer-Encoding: x-uuencode\n\n${uuencode(buildZip({ 'l.csv': CSV }), 'l.zip')}`, ATTACHED],
+    ['a block in a text body', `Content-Type: text/plain\n\nHi Bob, here is the list.\n\n${uuencode(Buffer.from(CSV), 'customers.csv')}\nBye`, ATTACHED],
+    ['a block in a text body, CRLF, trailing spaces stripped', `Content-Type: text/plain\n\nList:\r\n${uuencode(Buffer.from(CSV), 'customers.csv', '\r\n', ' ').replace(/ +\r$/gm, '\r')}`, ATTACHED],
+    ['a block holding a zip', `Content-Type: text/plain\n\n${uuencode(buildZip({ 'members.csv': CSV }), 'members.zip')}`, ATTACHED],
+    ['a block in a quoted-printable body', `Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n${uuencode(Buffer.from(CSV), 'c.csv').replace(/=/g, '=3D')}`, ATTACHED],
+    ['a block of a picture', `Content-Type: text/plain\n\n${uuencode(Buffer.from('GIF89a'), 'logo.gif')}`, []],
+    ['a block of a PDF', `Content-Type: text/plain\n\n${uuencode(Buffer.from('%PDF-1.4'), 'offer.pdf')}`, [['ATTACHMENT_NOT_SCANNED', 'unsupported-format']]],
+    ['a yEnc block', 'Content-Type: text/plain\n\nList:\n=ybegin line=128 size=3 name=customers.csv\n\x8d\x8e\x8f\n=yend size=3', [['ATTACHMENT_NOT_SCANNED', 'unsupported-format']]],
+    ['"begin" in prose', 'Content-Type: text/plain\n\nWe begin 644 meetings at nine.\nbegin here', []],
+  ])('%s', (_name, part, expected) => {
+    expect(scanned(mixed([part]))).toEqual(expected);
+  });
+
+  it('names the file found in a body and says yEnc', () => {
+    const r = checkMessage(mixed([`Content-Type: text/plain\n\n=ybegin line=128 size=3 name=customers.csv\nabc\n=yend`]), policy, { source: 't', body });
+    expect(r.findings.map((f) => f.args)).toEqual([{ part: '2', contentType: 'application/octet-stream', fileName: 'customers.csv', reason: 'unsupported-format', detail: 'yenc' }]);
   });
 });
