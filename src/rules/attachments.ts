@@ -16,7 +16,8 @@ function domainOf(address: string): string {
  *   sheets, rows, columns or outside the used range) or the list is sensitive: then it blocks.
  * - EXPOSED_ATTENDEES: an invitation's ATTENDEE and ORGANIZER addresses, classified like header
  *   recipients, span warnAt (warning) or blockAt (error) external parties; `sensitive` lowers blockAt.
- * - ATTACHMENT_NOT_SCANNED: what could not be read (a warning; `rules` makes it an error).
+ * - ATTACHMENT_NOT_SCANNED: what could not be read (info by default, so it changes neither the
+ *   verdict nor --max-warnings; `rules` makes it a warning or an error).
  */
 export function attachmentFindings(ctx: RuleContext, attachments: ScannedAttachment[], options: BodyScanOptions): Finding[] {
   const { parsed, classifier, policy } = ctx;
