@@ -87,7 +87,10 @@ describe('a flaky relay (random 421 disconnects) gets the whole batch (item 6)',
     const first = await runCli(args, { timeoutMs: 120_000 });
     expect(first.stdout).not.toContain('Stopped early');
     expect(sink.injected421 + sink.droppedConnections).toBeGreaterThan(0);
-    expect(sink.messages.length).toBeGreaterThan(retries > 0 ? 110 : 90);
+    // A message dropped after its final dot is not retried (the relay may have queued it): it is
+    // left to the rerun, like one that failed after its retries.
+    expect(sink.messages.length + sink.droppedAfterData).toBeGreaterThan(retries > 0 ? 110 : 90);
+    if (sink.droppedAfterData > 0) expect(first.stdout).toContain('may have accepted it, so it was not sent again');
     let code = first.code;
     for (let rerun = 0; code !== 0 && rerun < 4; rerun++) code = (await runCli(args, { timeoutMs: 120_000 })).code;
     expect(code).toBe(0);

@@ -47,6 +47,8 @@ export interface Sink {
   injected421: number;
   /** Connections dropped without a reply so far. */
   droppedConnections: number;
+  /** Of those, the ones dropped after the final dot (the client cannot know the outcome). */
+  droppedAfterData: number;
   /** Drops every connection at once and stops listening (a crash of the relay). */
   kill(): Promise<void>;
   /** Listens again on the same port, with the same records. */
@@ -87,11 +89,13 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
   const dropRandom = seededRandom(behaviour.randomDrop?.seed ?? 2);
   const dropStages = new Set(behaviour.randomDrop?.stages ?? ['mail', 'rcpt', 'data']);
   let droppedConnections = 0;
+  let droppedAfterData = 0;
   /** Drops the session's connection without a reply; true when it did. */
   const drop = (stage: SinkStage, remotePort: number): boolean => {
     if (!behaviour.randomDrop || !dropStages.has(stage)) return false;
     if (dropRandom() >= behaviour.randomDrop.rate) return false;
     droppedConnections++;
+    if (stage === 'data') droppedAfterData++;
     for (const sock of sockets) if (sock.remotePort === remotePort) sock.destroy();
     return true;
   };
@@ -204,6 +208,9 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
     },
     get injected421() {
       return injected421;
+    },
+    get droppedAfterData() {
+      return droppedAfterData;
     },
     get droppedConnections() {
       return droppedConnections;
