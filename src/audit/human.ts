@@ -1,7 +1,7 @@
 // The audit for a terminal: totals, worst incidents, incidents per month, repeat senders, and
 // one line per incident. Pure; colour is an option.
 
-import { painter, type Painter } from '../report/human.js';
+import { painter, printable, type Painter } from '../report/human.js';
 import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
 import { describeExposure, describeNotScanned } from './exposure.js';
 import { redactIncident, redactSummary, type AuditFormatOptions } from './json.js';
@@ -16,12 +16,6 @@ const BAR_WIDTH = 30;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** Control characters escaped, so a file name or subject cannot forge lines or colours. */
-function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : 'undated   ';
 }
@@ -31,7 +25,7 @@ const DETAIL_INDENT = '      ';
 
 function line(i: AuditIncident): string {
   const subject = i.subject ? `"${printable(i.subject)}"` : '(no subject)';
-  const head = `${i.id ? `${i.id}  ` : ''}${day(i.date)}  ${i.sender ?? '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${printable(i.source)}`;
+  const head = `${i.id ? `${i.id}  ` : ''}${day(i.date)}  ${i.sender ? printable(i.sender) : '(unknown sender)'}  ${subject}: ${plural(i.exposedExternal, 'external address', 'external addresses')} from ${plural(i.parties, 'organisation')} to ${plural(i.recipients, 'recipient')}  ${printable(i.source)}`;
   // Header-only incidents keep their one line; lists in attachments say where each one is.
   if (i.exposures.length === 0 && i.notScanned.length === 0) return head;
   const details = [
@@ -111,7 +105,7 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
     }
     if (s.repeatSenders.length > 0) {
       out.push('', p.bold('Repeat senders'));
-      for (const r of s.repeatSenders) out.push(`  ${r.sender}: ${plural(r.incidents, 'incident')}, ${plural(r.exposedAddresses, 'address', 'addresses')} exposed`);
+      for (const r of s.repeatSenders) out.push(`  ${printable(r.sender)}: ${plural(r.incidents, 'incident')}, ${plural(r.exposedAddresses, 'address', 'addresses')} exposed`);
     }
     out.push('', p.bold('All incidents'));
   }

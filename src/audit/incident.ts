@@ -9,6 +9,7 @@ import type { BodyScanOptions } from '../body/settings.js';
 import type { Policy } from '../policy/policy.js';
 import { readHeaderBlock, unfold } from '../message/header-block.js';
 import { parseMessage, VISIBLE_FIELDS } from '../message/parse-message.js';
+import { printable } from '../report/printable.js';
 import { maskAddress, maskText } from '../report/redact.js';
 import type { MessageResult } from '../result.js';
 import type { AuditMeta } from './aggregate.js';
@@ -239,7 +240,9 @@ export function formatIncidentHuman(d: IncidentDetail, redact: boolean): string 
     out.push('', `Everyone listed in the ${where}:`, ...r.exposed.filter((p) => p.location === where).map((p) => `  ${p.address}  ${p.organisation}`));
   }
   if (redact) out.push('', 'Addresses are masked; run with --no-redact for the list to notify.');
-  return `${out.join('\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ')}\n`;
+  // Each line is made printable on its own: a line break in a subject, a name or an attachment's
+  // name cannot add a line (the lines are joined after).
+  return `${out.map(printable).join('\n')}\n`;
 }
 
 export interface BreachReport {

@@ -113,7 +113,11 @@ export const streamGithub: StreamFormatter = (options) => {
 
 /** Escapes text for a Markdown table cell. */
 function cell(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+  // Markdown's own characters too: a subject or a name cannot add a link, an image or emphasis.
+  return s
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\\|[\]()!*_`~#]/g, (c) => `\\${c}`)
+    .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
 const VERDICT_ICONS: Record<MessageResult['verdict'], string> = { pass: '✅ pass', warn: '⚠️ warn', block: '⛔ block', error: '❌ error' };

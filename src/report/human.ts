@@ -22,11 +22,9 @@ export function painter(color: Painter | false | undefined): Painter {
 
 const MAX_HUMAN_EXAMPLES = 3;
 
-/** A file name as shown: control characters escaped, so a name cannot forge lines or colours. */
-export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+import { printable } from './printable.js';
+
+export { printable };
 
 function shellQuote(s: string): string {
   // eslint-disable-next-line no-control-regex

@@ -3,6 +3,7 @@
 
 import { listInAttachment } from '../decide/modes.js';
 import type { Finding, FindingCode } from '../findings.js';
+import { printable } from './printable.js';
 import { maskAddress, maskText } from './redact.js';
 
 const FIELD_NAMES: Record<string, string> = {
@@ -93,11 +94,16 @@ function list(addresses: string[], redact: boolean): string {
 /** Why an input could not be read, from its reason code and detail (no code in the text). */
 export function describeUnreadable(reason: string, detail: string | undefined): string {
   const what = UNREADABLE[reason] ?? reason;
-  return detail ? `${what}: ${detail}` : what;
+  // The detail may quote the input (a transcript line, a file name).
+  return detail ? `${what}: ${printable(detail)}` : what;
 }
 
-/** One sentence describing a finding. */
+/** One sentence describing a finding; what it quotes from the message is made printable. */
 export function describeFinding(f: Finding, options: MessageOptions): string {
+  return printable(describeFindingText(f, options));
+}
+
+function describeFindingText(f: Finding, options: MessageOptions): string {
   switch (f.code) {
     case 'EXPOSED_RECIPIENTS': {
       const a = f.args;

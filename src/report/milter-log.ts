@@ -2,6 +2,7 @@
 // data made by src/milter (addresses already masked); these turn one event into one line.
 
 import type { MilterEvent } from '../milter/server.js';
+import { quoted } from './printable.js';
 
 /** `2026-11-02T10:00:00.000Z accepted verdict=pass queue_id=4XyZ from=a***@corp.example ... 3ms` */
 export function formatMilterLogHuman(e: MilterEvent): string {
@@ -22,8 +23,8 @@ function milterHumanLine(e: MilterEvent): string {
       parts.push(`from=${e.from}`, `rcpt=${e.recipients}`, `size=${e.size}`);
       if (e.findings.length) parts.push(`findings=${e.findings.join(',')}`);
       if (e.edits) parts.push(`edits=${e.edits}`);
-      parts.push(`reply="${e.reply}"`);
-      if (e.error) parts.push(`error="${e.error}"`);
+      parts.push(`reply=${quoted(e.reply)}`);
+      if (e.error) parts.push(`error=${quoted(e.error)}`);
       parts.push(`${e.durationMs}ms`);
       return parts.join(' ');
     }

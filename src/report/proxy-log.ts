@@ -3,6 +3,7 @@
 // masked unless --log-addresses); these turn one event into one line.
 
 import type { ProxyEvent } from '../proxy/server.js';
+import { quoted } from './printable.js';
 
 /** `2026-11-02T10:00:00.000Z relayed verdict=pass from=a***@corp.example rcpt=2 ... 12ms` */
 export function formatProxyLogHuman(e: ProxyEvent): string {
@@ -24,8 +25,8 @@ function proxyHumanLine(e: ProxyEvent): string {
       if (e.parts) parts.push(`parts=${e.parts}`);
       if (e.delivered !== undefined) parts.push(`delivered=${e.delivered}`);
       if (e.alreadyDelivered) parts.push(`already-delivered=${e.alreadyDelivered}`);
-      parts.push(`reply="${e.reply}"`);
-      if (e.upstream) parts.push(`upstream="${e.upstream}"`);
+      parts.push(`reply=${quoted(e.reply)}`);
+      if (e.upstream) parts.push(`upstream=${quoted(e.upstream)}`);
       parts.push(`${e.durationMs}ms`);
       return parts.join(' ');
     }

@@ -164,7 +164,7 @@ function headerLines(header: string): string[] {
     .replace(/\r?\n$/, '')
     .replace(/\r?\n$/, '')
     .split(/\r?\n/)
-    .map((l) => `  | ${l}`);
+    .map((l) => `  | ${printable(l)}`);
 }
 
 export function formatSendHuman(report: SendReport, options: SendFormatOptions): string {
@@ -184,8 +184,8 @@ export function formatSendHuman(report: SendReport, options: SendFormatOptions):
         lines.push(`would send  ${printable(r.source)}  ${plural(rcpt, 'recipient')}${how}`);
         for (const t of r.transactions) {
           // The dry run shows what the relay would get; recipients masked unless --no-redact, as everywhere.
-          lines.push(`  MAIL FROM:<${t.mailFrom}>`);
-          for (const x of t.recipients) lines.push(`  RCPT TO:<${a(x)}>${t.skipped.includes(x) ? '  (already accepted, journal)' : ''}`);
+          lines.push(`  MAIL FROM:<${printable(a(t.mailFrom))}>`);
+          for (const x of t.recipients) lines.push(`  RCPT TO:<${printable(a(x))}>${t.skipped.includes(x) ? '  (already accepted, journal)' : ''}`);
           lines.push(...headerLines(text(t.header ?? '')));
           lines.push('');
         }

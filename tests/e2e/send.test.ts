@@ -99,7 +99,8 @@ describe('rewrite before sending', () => {
   it('--dry-run prints envelope and final header and sends nothing, without needing a relay', async () => {
     const r = await runCli(['send', fx('send-exposed.eml'), '--dry-run', '--on-violation', 'bcc', ...POLICY]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('MAIL FROM:<sales@corp.example>');
+    // Masked like the From field (--no-redact shows it).
+    expect(r.stdout).toContain('MAIL FROM:<s***@corp.example>');
     expect(r.stdout).toContain('RCPT TO:<e***@epsilon.test>');
     expect(r.stdout).toContain('| To: undisclosed-recipients:;');
     expect(r.stdout).not.toMatch(/\| Bcc:/);

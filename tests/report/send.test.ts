@@ -65,7 +65,7 @@ describe('formatSendHuman', () => {
     expect(text).toBe(
       [
         'would send  a.eml  1 recipient',
-        '  MAIL FROM:<sales@corp.example>',
+        '  MAIL FROM:<s***@corp.example>',
         '  RCPT TO:<j***@alpha.test>  (already accepted, journal)',
         '  | From: s***@corp.example',
         '  | To: j***@alpha.test',

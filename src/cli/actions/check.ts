@@ -19,6 +19,7 @@ import { messageIdentity, resolveProfile, type ResolvedProfile } from '../../pol
 import type { PolicyExplanationEntry } from '../../report/profile.js';
 import { createProgress, loadColors } from '../terminal.js';
 import { programName } from '../program-name.js';
+import { printable } from '../../report/printable.js';
 
 /** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
 export function inputSpecs(paths: string[]): string[] {
@@ -186,7 +187,7 @@ async function explainPolicy(paths: string[], flags: CheckFlags, settings: Await
   for await (const item of readInputs(inputSpecs(paths), readOptions)) {
     if (isFailure(item)) {
       failed = true;
-      process.stderr.write(`mailguard: ${item.source}: cannot be read (${item.failure.reason}).\n`);
+      process.stderr.write(`mailguard: ${printable(item.source)}: cannot be read (${item.failure.reason}).\n`);
       continue;
     }
     const resolved: ResolvedProfile = resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom));
