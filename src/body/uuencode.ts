@@ -7,10 +7,12 @@
 // (mail has CRLF), drops a whole file when a line lost its trailing spaces (mail transports strip
 // them, and a space is uuencode's zero), has no output bound, and uses the removed `new Buffer`.
 
-/** The line that opens a uuencoded file: mode and name (trailing blanks and CR not part of it). */
-const UU_BEGIN = /^begin[ \t]+[0-7]{3,4}[ \t]+(\S(?:[^\r\n]*\S)?)[ \t]*\r?$/gm;
-/** The line that opens a yEnc file, with its name= parameter (the rest of the line). */
-const YENC_BEGIN = /^=ybegin[ \t][^\r\n]*?\bname=[ \t]*(\S(?:[^\r\n]*\S)?)[ \t]*\r?$/gm;
+/**
+ * The start of a line that opens a uuencoded file (`begin 644 `) or a yEnc file (`=ybegin `). The
+ * rest of the line (the name) is read with indexOf, not by the pattern: a pattern that also
+ * matched the name backtracked over every `name=` of a crafted line (quadratic: 210 KB took 42 s).
+ */
+const BEGIN_LINE = /^(?:begin[ \t]+[0-7]{3,4}[ \t]+|=ybegin[ \t])/gm;
 
 export interface EncodedBlock {
   kind: 'uuencode' | 'yenc';
@@ -22,16 +24,25 @@ export interface EncodedBlock {
 /** The uuencoded and yEnc files written inside `text`, in order, at most `max`. */
 export function findEncodedBlocks(text: string, max: number): EncodedBlock[] {
   const out: EncodedBlock[] = [];
-  if (text.indexOf('begin ') === -1) return out;
-  for (const [kind, re] of [['uuencode', UU_BEGIN], ['yenc', YENC_BEGIN]] as const) {
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null && out.length < max; m = re.exec(text)) {
-      let start = m.index + m[0].length;
-      if (text.charCodeAt(start) === 0x0a) start++;
-      out.push({ kind, name: m[1]!, start });
+  if (text.indexOf('begin ') === -1 && text.indexOf('begin\t') === -1) return out;
+  BEGIN_LINE.lastIndex = 0;
+  for (let m = BEGIN_LINE.exec(text); m !== null && out.length < max; m = BEGIN_LINE.exec(text)) {
+    const lf = text.indexOf('\n', m.index);
+    const lineEnd = lf === -1 ? text.length : lf;
+    BEGIN_LINE.lastIndex = lineEnd;
+    const kind = m[0].startsWith('=') ? 'yenc' : 'uuencode';
+    let rest = text.slice(m.index + m[0].length, lineEnd);
+    if (kind === 'yenc') {
+      // The name is the last parameter: everything after the first " name=".
+      const at = /(?:^|[ \t])name=/.exec(rest);
+      if (!at) continue;
+      rest = rest.slice(at.index + at[0].length);
     }
+    const name = rest.trim();
+    if (name === '') continue;
+    out.push({ kind, name, start: lf === -1 ? text.length : lf + 1 });
   }
-  return out.sort((a, b) => a.start - b.start);
+  return out;
 }
 
 /** One character's 6 bits: "`" and " " are both zero; a character past the line's end (a trailing

@@ -200,8 +200,13 @@ const NOT_SCANNED: Record<string, string> = {
   'text-limit': 'the parts before it used up the text the scan reads of one message (2 MiB)',
 };
 
+/** Longest attachment name shown: file systems stop at 255, a crafted header does not. */
+const MAX_SHOWN_NAME = 255;
+
 function attachmentName(a: { fileName?: string; part: string }): string {
-  return a.fileName !== undefined ? `the attachment "${a.fileName}"` : `the attachment in part ${a.part}`;
+  if (a.fileName === undefined) return `the attachment in part ${a.part}`;
+  const name = a.fileName.length > MAX_SHOWN_NAME ? `${a.fileName.slice(0, MAX_SHOWN_NAME)}...` : a.fileName;
+  return `the attachment "${name}"`;
 }
 
 /**

@@ -48,3 +48,17 @@ describe('findEncodedBlocks', () => {
     expect(Date.now() - t).toBeLessThan(1000);
   });
 });
+
+describe('begin lines a crafted message makes long', () => {
+  // The begin-line pattern once matched the name too and backtracked over every "name=" of a line
+  // ending in a form feed: 210 KB took 42 s. Now a 2 MB line is one pass (the test's own timeout
+  // is the guard, not a measurement).
+  it.each([
+    ['yEnc', `=ybegin ${'name=a '.repeat(300_000)}\f`],
+    ['uuencode', `begin 644 ${'a '.repeat(1_000_000)}\f`],
+    ['many begin lines', 'begin 644 x\n'.repeat(200_000)],
+  ])('%s', (_name, line) => {
+    const blocks = findEncodedBlocks(`${line}\n`, 64);
+    expect(blocks.length).toBeLessThanOrEqual(64);
+  }, 10_000);
+});
