@@ -8,7 +8,6 @@ import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeNotMail, formatByName, sniffFormat, type InputFormatDefinition } from './formats/index.js';
 import { eml, looksLikeMessageAfterNoise, namedLikeMailbox } from './formats/eml.js';
-import { holdsMboxMessages } from './formats/mbox.js';
 import { errnoDetail, failure, type InputFailure, type InputItem, type ReadInputsOptions } from './formats/types.js';
 import { fileSource, readHead, readStdin } from './read-bytes.js';
 
@@ -195,6 +194,10 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
 function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean, options: ReadInputsOptions): InputFormatDefinition | undefined {
   if (options.format) return formatByName(options.format);
   const sniffed = sniffFormat(head, found);
+  // A file named as a mailbox that starts with a message rather than a `From ` line (its first
+  // separator missing) is read as one: mail programs show the messages after the first with
+  // their own recipients. The mbox reader takes the text before the first `From ` line as a message.
+  if (sniffed === eml && namedLikeMailbox(file)) return formatByName('mbox');
   if (sniffed) return sniffed;
   if (found && !(file !== undefined && MAIL_EXTENSIONS.has(path.extname(file).toLowerCase())) && !looksLikeMessageAfterNoise(head)) return undefined;
   return eml;
@@ -226,9 +229,7 @@ async function openOne(entry: FileEntry, options: ReadInputsOptions): Promise<In
   }
   // The common case, a draft whose header is read: the item the eml reader would yield, without
   // a generator per file (bench scenario 1).
-  if (format === eml && (head.complete || options.headersOnly) && !(head.complete && !options.format && namedLikeMailbox(file) && holdsMboxMessages(head.bytes))) {
-    return [{ source: file, path: file, bytes: head.bytes, complete: head.complete, format: 'eml', lineOffset: 0 }];
-  }
+  if (format === eml && (head.complete || options.headersOnly)) return [{ source: file, path: file, bytes: head.bytes, complete: head.complete, format: 'eml', lineOffset: 0 }];
   const items = format.read(fileSource(file, head, options));
   if (format.name === 'mbox') return items;
   const out: InputItem[] = [];

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMbox } from '../../src/io/formats/mbox.js';
+import { runCli } from '../helpers/cli.js';
 import { isFailure, readInputs } from '../../src/io/inputs.js';
 
 async function split(text: string): Promise<string[]> {
@@ -116,5 +117,32 @@ describe('files read by readInputs: a mailbox named so, without its first From l
   ])('%s %j: one message, the From line is body', async (name, options) => {
     const items = await read(`one/${name}`, [...FIRST, 'From me@corp.example Mon Jun  1 10:00:00 2026', ...SECOND, ''].join('\n'), options);
     expect(items).toHaveLength(1);
+  });
+});
+
+describe('check on a file named as a mailbox without its first From line: every message, whatever its size, body scan included', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-mbox-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const FROM_LINE = 'From me@corp.example Mon Jun  1 10:00:00 2026';
+  const first = (body: string) => ['From: me@corp.example', 'To: boss@corp.example', 'Subject: one', '', body, ''].join('\n');
+  const exposed = ['From: me@corp.example', `To: ${Array.from({ length: 6 }, (_, i) => `c${i}@org${i}.test`).join(', ')}`, 'Subject: two', '', 'hi', ''].join('\n');
+  const pasted = ['From: me@corp.example', 'To: boss@corp.example', 'Subject: two', '', ...Array.from({ length: 15 }, (_, i) => `p${i}@club${i}.test`), ''].join('\n');
+  it.each([
+    ['a first message of 130 KB, then an exposed To', first('x'.repeat(130 * 1024)), exposed, 'block', 'EXPOSED_RECIPIENTS'],
+    ['a short first message, then a list pasted in the body', first('hello'), pasted, 'warn', 'ADDRESS_LIST_IN_BODY'],
+    ['a first message of 130 KB, then a list pasted in the body', first('x'.repeat(130 * 1024)), pasted, 'warn', 'ADDRESS_LIST_IN_BODY'],
+  ])('%s', async (name, one, two, verdict, code) => {
+    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.mbox`);
+    await writeFile(file, `${one}${FROM_LINE}\n${two}`);
+    const r = await runCli(['check', file, '--format', 'json', '--internal-domain', 'corp.example']);
+    const results = JSON.parse(r.stdout).results as Array<{ source: string; verdict: string; findings: Array<{ code: string }> }>;
+    expect(results.map((x) => path.basename(x.source))).toEqual([`${path.basename(file)}#1`, `${path.basename(file)}#2`]);
+    expect(results[1]!.verdict).toBe(verdict);
+    expect(results[1]!.findings.map((f) => f.code)).toContain(code);
   });
 });

@@ -1,28 +1,11 @@
 // One RFC 5322 message per file (.eml drafts, .txt drafts, a Maildir's message files): recognised
 // by a first line that is a header field. Read as its header block, or whole when asked.
 
-import { holdsMboxMessages, readMbox } from './mbox.js';
 import { failure, errnoDetail, type InputFormatDefinition, type InputMessage } from './types.js';
 
 /** A file named as a mailbox: `Sent.mbox`, `archive.mbx`, Apple Mail's `Sent.mbox/mbox`. */
 export function namedLikeMailbox(file: string | undefined): boolean {
   return file !== undefined && /(?:\.mbox|\.mbx|(?:^|[\\/])mbox)$/i.test(file);
-}
-
-/**
- * The items of a message file read whole: the message, or, for a file named as a mailbox whose
- * first `From ` line is missing (or preceded by a byte order mark another tool wrote), every
- * message in it as the mbox reader splits them: mail programs read such a file as a mailbox and
- * show the messages after the first with their own recipients. A file named otherwise is one
- * message, as a mail program opening it shows it (a `From ` line inside is body, or an attached
- * message's first line). Not when the user forced `--input eml`.
- */
-export async function* messageOrMailbox(msg: InputMessage, forced: boolean, headersOnly: boolean): AsyncGenerator<InputMessage> {
-  if (!msg.complete || forced || !namedLikeMailbox(msg.path) || !holdsMboxMessages(msg.bytes)) {
-    yield msg;
-    return;
-  }
-  yield* readMbox([Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength)], msg.source, msg.path, headersOnly);
 }
 
 /** Whether the input starts like a message: (a byte order mark, then) a header field's name (a
@@ -80,6 +63,6 @@ export const eml: InputFormatDefinition = {
     }
     const msg: InputMessage = { source: src.source, bytes, complete, format: 'eml', lineOffset: 0 };
     if (src.file !== undefined) msg.path = src.file;
-    yield* messageOrMailbox(msg, src.options.format === 'eml', src.options.headersOnly);
+    yield msg;
   },
 };

@@ -28,26 +28,6 @@ const FROM_LINE = new RegExp(
 const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 
 /**
- * Whether a message file holds mbox `From ` lines that start further messages: a whole `From `
- * line (FROM_LINE), or a `From ` line followed by a header field. Mail programs that read the
- * file as a mailbox (Python's mailbox, mutt, Thunderbird's import) show the messages after it as
- * messages of their own, with their own recipients; a file that holds them is read as an mbox.
- */
-export function holdsMboxMessages(bytes: Uint8Array): boolean {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = buf.indexOf('\nFrom ', 0, 'latin1'); at !== -1; at = buf.indexOf('\nFrom ', at + 1, 'latin1')) {
-    const end = buf.indexOf(0x0a, at + 1);
-    const line = buf.toString('latin1', at + 1, end === -1 ? buf.length : Math.min(end, at + 201)).replace(/\r$/, '');
-    if (FROM_LINE.test(line)) return true;
-    if (end !== -1 && !/^From\s*:/.test(line)) {
-      const next = buf.toString('latin1', end + 1, Math.min(buf.length, end + 201));
-      if (FIELD_LINE.test(next)) return true;
-    }
-  }
-  return false;
-}
-
-/**
  * Splits an mbox stream into messages. Boundaries are `From ` lines at the start of the file or
  * after a blank line, anywhere a line is a whole mbox `From ` line (FROM_LINE), and a `From ` line
  * followed by a header field; `>From ` lines are unescaped (mboxrd) when whole messages are kept.
