@@ -33,10 +33,12 @@ export function rawValueBytes(raw: unknown): Uint8Array | undefined {
 
 /**
  * Compiles a message object as nodemailer's sendMail does (MailComposer), returning its bytes and
- * envelope. Content must already be bytes or strings (see resolveCampaignContent); a `raw` that
- * is a stream, a path or a URL is refused (EINPUT), since checking it would consume or fetch it.
+ * envelope. Content must already be bytes or strings (see resolveCampaignContent) unless
+ * `contentAccess` lets nodemailer read attachment paths and URLs as it will when sending (the
+ * plugin); a `raw` that is a stream, a path or a URL is refused (EINPUT), since checking it would
+ * consume or fetch it.
  */
-export async function composeLikeNodemailer(data: Obj, options: { headersOnly: boolean }): Promise<Composed> {
+export async function composeLikeNodemailer(data: Obj, options: { headersOnly: boolean; contentAccess?: boolean }): Promise<Composed> {
   const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   let rawBytes: Uint8Array | undefined;
   if (data.raw !== undefined && data.raw !== null && data.raw !== false && data.raw !== '') {
@@ -49,7 +51,11 @@ export async function composeLikeNodemailer(data: Obj, options: { headersOnly: b
   }
   let node;
   try {
-    node = new MailComposer({ ...data, disableFileAccess: true, disableUrlAccess: true } as ConstructorParameters<typeof MailComposer>[0]).compile();
+    // Campaigns (a file anyone may have written) never make nodemailer read a path or fetch a URL;
+    // the plugin (the application's own sendMail data) reads what nodemailer itself will read,
+    // unless the data says otherwise.
+    const access = options.contentAccess ? {} : { disableFileAccess: true, disableUrlAccess: true };
+    node = new MailComposer({ ...data, ...access } as ConstructorParameters<typeof MailComposer>[0]).compile();
   } catch (err) {
     throw new MailguardError('EINPUT', `nodemailer cannot build this message: ${(err as Error).message}`);
   }

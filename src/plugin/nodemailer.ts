@@ -147,7 +147,8 @@ async function rawFromPath(data: MailData): Promise<void> {
 /** What nodemailer will write and deliver to for this data: bytes (the header, or a raw message) and envelope. */
 async function compose(data: MailData, whole = false): Promise<{ bytes: Uint8Array; envelope: Envelope; raw: boolean }> {
   try {
-    return await composeLikeNodemailer(data as Record<string, unknown>, { headersOnly: !whole });
+    // Attachments by path or URL are read as nodemailer will read them to send the message.
+    return await composeLikeNodemailer(data as Record<string, unknown>, { headersOnly: !whole, contentAccess: true });
   } catch (err) {
     if (err instanceof MailguardError && err.code === 'EINPUT') throw new MailguardError('EUSAGE', err.message, err.hint !== undefined ? { hint: err.hint } : {});
     throw err;

@@ -1,6 +1,7 @@
 // The nodemailer plugin with a real nodemailer SMTP transport against the recording sink.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -260,6 +261,25 @@ describe('what nodemailer will really write', () => {
       expect(got.rcptTo).toEqual(['boss@corp.example']);
       expect(info.accepted).toEqual(['boss@corp.example']);
       if (!Array.isArray(headers) && 'X-Note' in headers) expect(header(got)).toMatch(/^X-Note: kept$/m);
+    }
+  });
+
+  it('attachments given by path are read as nodemailer reads them: an ordinary one is sent, an invitation by path showing external attendees is refused', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-plugin-path-'));
+    try {
+      const report = path.join(dir, 'report.txt');
+      await writeFile(report, 'quarterly numbers\n');
+      const invite = path.join(dir, 'invite.ics');
+      await writeFile(invite, `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:2@corp.example\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260102T000000Z\r\nSUMMARY:x\r\nORGANIZER:mailto:sales@corp.example\r\n${EXTERNAL.map((a) => `ATTENDEE;CN=x:mailto:${a}\r\n`).join('')}END:VEVENT\r\nEND:VCALENDAR\r\n`);
+      const t = nodemailer.createTransport({ streamTransport: true, buffer: true });
+      t.use('compile', mailguard({ policy: POLICY }));
+      const base = { from: 'sales@corp.example', to: 'boss@corp.example', subject: 'files', text: 'attached' };
+      const sent = (await t.sendMail({ ...base, attachments: [{ path: report }] })) as { message: Buffer };
+      expect(sent.message.toString()).toContain('cXVhcnRlcmx5IG51bWJlcnMK');
+      const refused = await t.sendMail({ ...base, bcc: EXTERNAL, attachments: [{ path: invite, contentType: 'text/calendar' }] }).catch((e: unknown) => e);
+      expect((refused as { findings?: Array<{ code: string }> }).findings?.map((f) => f.code)).toContain('EXPOSED_ATTENDEES');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
