@@ -67,11 +67,15 @@ function withoutSpeakerPrefixes(text: string): string {
     if (!m) return line;
     const rest = line.slice(m[0].length);
     if (m[1] === 'C' || m[2] !== undefined) return rest;
-    // A server line: its reply code makes it skipped; anything else a server says is not a command.
-    if (m[1] === 'S' || m[3] !== undefined) return /^\d{3}(?:[ -]|$)/.test(rest) ? rest : '';
-    return '';
+    // A server line: its reply code makes it skipped; anything else a server says, and a note, is
+    // dropped, also inside DATA (an empty line there would end the message's header).
+    if (m[1] === 'S' || m[3] !== undefined) return /^\d{3}(?:[ -]|$)/.test(rest) ? rest : NOTE_LINE;
+    return NOTE_LINE;
   });
 }
+
+/** What a prefixed transcript's note or server remark becomes: a line no client sends, dropped. */
+const NOTE_LINE = '\u0000\u0001note';
 
 export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
   const text = withoutSpeakerPrefixes(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
@@ -100,7 +104,7 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
     const lineNo = lineNos[i]!;
     // Server replies, when a transcript includes them.
     if (/^\d{3}(?:[ -]|$)/.test(line)) continue;
-    if (line.trim() === '') continue;
+    if (line.trim() === '' || line === NOTE_LINE) continue;
     const m = /^([A-Za-z]+)(?:\s+FROM:|\s+TO:)?(.*)$/i.exec(line);
     const verb = (m?.[1] ?? '').toUpperCase();
     if (/^MAIL\s+FROM:/i.test(line)) {
@@ -216,6 +220,7 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       } else if (!bad) {
         const body = lines
           .slice(start, end)
+          .filter((l) => l !== NOTE_LINE)
           .map((l) => (l.startsWith('.') ? l.slice(1) : l))
           .join('\r\n');
         transactions.push({

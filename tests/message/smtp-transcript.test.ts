@@ -156,6 +156,17 @@ describe('transcripts written with speaker prefixes are read, not taken for a me
     expect(Buffer.from(t.transactions[0]!.data).toString('latin1')).toMatch(/^From: me@corp\.example\r\nTo: a1@org1\.test, .*\r\n a4@org4\.test, a5@org5\.test, a6@org6\.test\r\nSubject: hi\r\n\r\n\.leading dot\r\n/);
   });
 
+  it.each([
+    ['a server remark', 'S: (server note)'],
+    ['a swaks note', '=== note'],
+    ['a swaks error note', '*** note'],
+  ])('%s between header lines of the data is dropped, not read as the blank line that ends the header', (_name, note) => {
+    const prefix = note.startsWith('S:') ? 'C: ' : ' -> ';
+    const t = parse([`${prefix}EHLO c`, `${prefix}MAIL FROM:<me@corp.example>`, `${prefix}RCPT TO:<a1@org1.test>`, `${prefix}DATA`, `${prefix}From: me@corp.example`, note, `${prefix}To: a1@org1.test, a2@org2.test`, `${prefix}`, `${prefix}hi`, `${prefix}.`]);
+    expect(t.problems).toEqual([]);
+    expect(Buffer.from(t.transactions[0]!.data).toString('latin1')).toBe('From: me@corp.example\r\nTo: a1@org1.test, a2@org2.test\r\n\r\nhi\r\n');
+  });
+
   it('a line without a prefix in a prefixed transcript is still a problem', () => {
     const t = parse(['C: EHLO c', 'C: MAIL FROM:<a@corp.example>', 'whatever this is', 'C: RCPT TO:<b@corp.example>', 'C: DATA', 'C: From: a@corp.example', 'C: ', 'C: hi', 'C: .']);
     expect(t.problems.map((p) => p.line)).toEqual([3]);
