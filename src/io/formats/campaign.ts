@@ -13,8 +13,9 @@ import { errnoDetail, failure, headText, type InputFormatDefinition, type InputI
 /** Keys that make a JSON document a campaign when a directory walk finds it. */
 const MESSAGE_KEYS = new Set(['to', 'cc', 'bcc', 'from', 'messages', 'raw', 'envelope', 'headers']);
 const CAMPAIGN_KEYS = /"(?:to|cc|bcc|from|messages|raw|envelope|headers)"\s*:/;
-/** A key written with a \u escape (`"\u0074o"` is "to"): only parsing tells. */
-const ESCAPED_KEY = /"(?:[^"\\]|\\.)*\\u[0-9a-fA-F]{4}(?:[^"\\]|\\.)*"\s*:/;
+/** A \u escape anywhere (a key `"\u0074o"` is "to"): only parsing tells. A plain search: a pattern
+ * matching the whole escaped key backtracked over long escaped strings (0.9 s for 60 KB). */
+const ESCAPED_KEY = /\\u[0-9a-fA-F]{4}/;
 
 /**
  * Whether the first bytes leave open that a JSON document names message keys although none is in
