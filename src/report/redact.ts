@@ -13,11 +13,23 @@ export function maskAddress(address: string): string {
   return `${first}***${address.slice(at)}`;
 }
 
-const EMAILISH = /[^\s<>(),;:"]+@[^\s<>(),;:"]+/g;
+/**
+ * The local part before an `@` in free text, however it is written: a plain word, a quoted string
+ * (`"jane doe"@`), with blanks (`mary.major @`) or comments (`john(x)@`) between it and the `@`.
+ * Malformed fields are where such forms occur, and the excerpts shown are of malformed fields.
+ */
+const LOCAL_BEFORE_AT = /("[^"\r\n]*"|[^\s<>(),;:"@]+)((?:[ \t]*\([^()\r\n]*\))*[ \t]*)@/g;
 
-/** Masks every address-like token in free text (excerpts of malformed fields). */
+/** The first character of a local part (two for a quoted one), then `***`. */
+function maskLocal(local: string): string {
+  return `${maskAddress(`${local}@x`).slice(0, -2)}${local.startsWith('"') ? '"' : ''}`;
+}
+
+/** Masks every address-like token in free text (excerpts of malformed fields): each local part
+ * before an `@` keeps its first character, comments between it and the `@` are hidden. */
 export function maskText(text: string): string {
-  return text.replace(EMAILISH, (m) => maskAddress(m));
+  if (!text.includes('@')) return text;
+  return text.replace(LOCAL_BEFORE_AT, (_m, local: string, between: string) => `${maskLocal(local)}${between.replace(/\([^()]*\)/g, '(***)')}@`);
 }
 
 /** A party name is an address for consumer providers; mask those. */
