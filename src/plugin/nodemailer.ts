@@ -19,6 +19,7 @@ import type { Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { headerRecipients } from '../message/header-recipients.js';
+import { BLIND_FIELDS } from '../message/parse-message.js';
 import { DEFAULT_BODY_MIN_ADDRESSES, DEFAULT_MAX_PART_BYTES } from '../body/settings.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
 import { assertOnViolation, decideDelivery, headerSender } from '../decide/index.js';
@@ -220,7 +221,18 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
       // there would reach every recipient. When the decision's bytes differ from nodemailer's
       // (it stripped such a field), what is sent is what was decided, as raw bytes.
       const [t] = [...decision.transactions()];
-      if (t && t.bytes !== composed.bytes) await sendDecided(data, policy, mode, whole ? { decision, bytes: composed.bytes } : undefined);
+      if (t && t.bytes !== composed.bytes) {
+        // The same edit on the data first: without the blind fields in `headers`, nodemailer
+        // composes the message itself (its List-*, priority and X-Mailer fields included), and
+        // what it writes then needs no edit. Otherwise the decided bytes go out as they are.
+        if (dropBlindHeaders(data)) {
+          const again = await compose(data, whole);
+          const redo = decideDelivery(again.bytes, policy, envelope ? { onViolation: mode, envelope, source: 'sendMail' } : { onViolation: mode, source: 'sendMail' });
+          const [t2] = [...redo.transactions()];
+          if (redo.action === 'send' && t2 !== undefined && t2.bytes === again.bytes) return;
+        }
+        await sendDecided(data, policy, mode, whole ? { decision, bytes: composed.bytes } : undefined);
+      }
       return;
     }
     case 'rewrite': {
@@ -235,6 +247,23 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
       throw new ExposedRecipientsError(result, blocking, decision.reason && decision.reason.code !== 'policy' ? `${describeDeliveryReason(decision.reason)}. ${blockedHint(mode)}` : blockedHint(mode));
     }
   }
+}
+
+/** Removes Bcc and Resent-Bcc fields given in `headers` (object or array form); true when any was there. */
+function dropBlindHeaders(data: MailData): boolean {
+  const blind = (key: unknown) => typeof key === 'string' && (BLIND_FIELDS as readonly string[]).includes(key.trim().toLowerCase());
+  const headers = data.headers;
+  if (Array.isArray(headers)) {
+    const kept = headers.filter((h) => !(typeof h === 'object' && h !== null && blind((h as { key?: unknown }).key)));
+    if (kept.length === headers.length) return false;
+    data.headers = kept;
+    return true;
+  }
+  if (typeof headers !== 'object' || headers === null) return false;
+  const keys = Object.keys(headers).filter(blind);
+  if (keys.length === 0) return false;
+  data.headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !blind(k)));
+  return true;
 }
 
 /**

@@ -282,4 +282,14 @@ describe('what nodemailer will really write', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('dropping a Resent-Bcc keeps what nodemailer adds itself: List-*, priority and X-Mailer fields reach the recipients', async () => {
+    const t = await transporter({ policy: POLICY });
+    await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'news', text: 'hi', priority: 'high', xMailer: 'app 1.0', list: { unsubscribe: 'https://corp.example/u' }, headers: { 'Resent-Bcc': EXTERNAL.join(', ') } });
+    const got = header(sink!.messages.at(-1)!);
+    expect(got).not.toMatch(/resent-bcc/i);
+    expect(got).toMatch(/^List-Unsubscribe: <https:\/\/corp\.example\/u>$/m);
+    expect(got).toMatch(/^X-Priority: 1 \(Highest\)$/m);
+    expect(got).toMatch(/^X-Mailer: app 1\.0$/m);
+  });
 });
