@@ -138,7 +138,8 @@ function describeFindingText(f: Finding, options: MessageOptions): string {
     case 'EXPOSED_REPLY_ADDRESSES':
       return `${fieldName(f.args.field)} shows ${f.args.externalAddresses} external addresses from ${f.args.parties} organisations to every recipient`;
     case 'UNREADABLE_MESSAGE':
-      return describeUnreadable(f.args.reason, f.args.detail);
+      // The detail may quote the input (a transcript line naming a recipient).
+      return describeUnreadable(f.args.reason, f.args.detail !== undefined && options.redact ? maskText(f.args.detail) : f.args.detail);
     case 'ADDRESS_LIST_IN_BODY': {
       const a = f.args;
       const where = a.fileName !== undefined ? `the attachment "${a.fileName}" (part ${a.part}, ${a.contentType})` : a.part === '1' ? `the body (${a.contentType})` : `body part ${a.part} (${a.contentType})`;

@@ -2,6 +2,8 @@
 // written (found by an output hunt: "mary.major @patients.test" and "john(x)@patients.test" were
 // shown whole in JUnit, SARIF and GitHub output, which are masked by default).
 import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/findings.js';
+import { describeFinding } from '../../src/report/messages.js';
 import { maskText } from '../../src/report/redact.js';
 
 describe('maskText', () => {
@@ -16,5 +18,13 @@ describe('maskText', () => {
     ['no address here', 'no address here'],
   ])('%j -> %j', (text, masked) => {
     expect(maskText(text)).toBe(masked);
+  });
+});
+
+describe('an unreadable input\'s detail quoting the input', () => {
+  const finding = { code: 'UNREADABLE_MESSAGE', severity: 'error', args: { reason: 'bad-transcript', detail: 'line 3: unknown command "X jane@pt.test"' } } as unknown as Finding;
+  it('is masked by default and shown whole with redact off', () => {
+    expect(describeFinding(finding, { redact: true })).toContain('"X j***@pt.test"');
+    expect(describeFinding(finding, { redact: false })).toContain('"X jane@pt.test"');
   });
 });
