@@ -3,7 +3,7 @@
 // followed by a header field; read as the message alone (the count decides where it ends).
 
 import { looksLikeMessage } from './eml.js';
-import { errnoDetail, failure, headText, type InputFormatDefinition, type InputMessage } from './types.js';
+import { failure, wholeOrFailure, headText, type InputFormatDefinition, type InputMessage } from './types.js';
 
 /** The byte count line: digits, maybe blanks, then the line end. */
 const COUNT_LINE = /^(\d{1,12})[ \t]*\r?\n/;
@@ -18,11 +18,9 @@ export const emlx: InputFormatDefinition = {
   description: "Apple Mail's message files (.emlx): the message after its byte count line",
   sniff: (head) => looksLikeEmlx(head),
   async *read(src) {
-    let bytes: Uint8Array;
-    try {
-      bytes = src.complete ? src.head : await src.whole();
-    } catch (err) {
-      yield failure(src.source, 'unreadable', errnoDetail(err));
+    const bytes = await wholeOrFailure(src);
+    if ('failure' in bytes) {
+      yield bytes;
       return;
     }
     const m = COUNT_LINE.exec(headText(bytes, 32));

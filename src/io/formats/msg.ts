@@ -6,7 +6,7 @@
 // Other OLE files (Word, Excel) are not mail.
 
 import { parseMessage } from '../../message/parse-message.js';
-import { errnoDetail, failure, type InputFormatDefinition, type InputItem } from './types.js';
+import { failure, wholeOrFailure, type InputFormatDefinition, type InputItem } from './types.js';
 
 const CFB_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
@@ -123,11 +123,9 @@ export const msg: InputFormatDefinition = {
   description: 'Outlook .msg files (OLE), read with @kenjiuno/msgreader',
   sniff: (head) => looksLikeOutlookMsg(head),
   async *read(src): AsyncGenerator<InputItem> {
-    let bytes: Buffer;
-    try {
-      bytes = src.complete ? src.head : await src.whole();
-    } catch (err) {
-      yield failure(src.source, 'unreadable', errnoDetail(err));
+    const bytes = await wholeOrFailure(src);
+    if ('failure' in bytes) {
+      yield bytes;
       return;
     }
     const kind = await outlookKind(bytes);

@@ -2,7 +2,7 @@
 // is a message with its envelope. Recognised by the first command (or the server's 220 banner).
 
 import { looksLikeSmtpTranscript, parseSmtpTranscript } from '../../message/smtp-transcript.js';
-import { errnoDetail, failure, headText, type InputFormatDefinition, type InputItem, type InputMessage } from './types.js';
+import { failure, wholeOrFailure, headText, type InputFormatDefinition, type InputItem, type InputMessage } from './types.js';
 
 /** Problems of a bad transcript named in its one failure; the rest are counted. */
 export const MAX_TRANSCRIPT_PROBLEMS_SHOWN = 3;
@@ -39,11 +39,9 @@ export const transcript: InputFormatDefinition = {
   description: 'SMTP transcripts (EHLO, MAIL FROM, RCPT TO, DATA): each transaction with its envelope',
   sniff: (head) => looksLikeTranscript(head),
   async *read(src) {
-    let bytes: Buffer;
-    try {
-      bytes = src.complete ? src.head : await src.whole();
-    } catch (err) {
-      yield failure(src.source, 'unreadable', errnoDetail(err));
+    const bytes = await wholeOrFailure(src);
+    if ('failure' in bytes) {
+      yield bytes;
       return;
     }
     yield* fromTranscript(bytes, src.source, src.file);

@@ -120,6 +120,15 @@ export function failure(source: string, reason: string, detail: string): InputFa
   return { source, failure: { reason, detail } };
 }
 
+/** The whole input, or the failure that says why it could not be read (formats that need all of it). */
+export async function wholeOrFailure(src: ReadSource): Promise<Buffer | InputFailure> {
+  try {
+    return src.complete ? src.head : await src.whole();
+  } catch (err) {
+    return failure(src.source, 'unreadable', errnoDetail(err));
+  }
+}
+
 export function errnoDetail(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return 'no such file or directory';
