@@ -86,8 +86,6 @@ export class ExposedRecipientsError extends MailguardError {
   }
 }
 
-const UNSAFE = UNREADABLE_CODES;
-
 /** No header line break can come from a value: a name with CR LF must not add fields. */
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 
@@ -189,7 +187,7 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   }
   if (rawValueBytes(data.raw) === undefined) {
     const model = checkMessage(modelHeader(data), policy, { source: 'sendMail' });
-    const unreadable = model.findings.filter((f) => UNSAFE.has(f.code) && f.severity === 'error');
+    const unreadable = model.findings.filter((f) => UNREADABLE_CODES.has(f.code) && f.severity === 'error');
     if (unreadable.length > 0) throw new ExposedRecipientsError(model, unreadable, blockedHint(mode));
   }
   // In bcc mode the rewritten message is sent as decided, and with a body scan the body is what

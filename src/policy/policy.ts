@@ -136,14 +136,10 @@ const NO_PER_ADDRESS_HINT =
 /** Domains refused as internal or trusted (and the domains under them): the big public webmail
  * services and the curated shared domains. Not every domain of the bundled provider lists: those
  * hold companies' own domains too (bt.com), which stay configurable. */
-const REFUSED_SHARED = new Set([...PUBLIC_WEBMAIL, ...SHARED_MAIL_DOMAINS]);
+const REFUSED_SHARED: readonly string[] = [...PUBLIC_WEBMAIL, ...SHARED_MAIL_DOMAINS];
 
-function isRefusedSharedDomain(ascii: string): boolean {
-  for (let d = ascii; ; d = d.slice(d.indexOf('.') + 1)) {
-    if (REFUSED_SHARED.has(d)) return true;
-    if (!d.includes('.')) return false;
-  }
-}
+/** Checked once per configured domain, so a scan of the list is enough. */
+const isRefusedSharedDomain = (ascii: string): boolean => REFUSED_SHARED.some((base) => domainMatches(ascii, base));
 
 /**
  * Fail closed, as for a public suffix: a consumer provider (gmail.com: every address a different
