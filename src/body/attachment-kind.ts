@@ -120,10 +120,14 @@ export function memberFormat(name: string): AttachmentFormat | undefined {
   return attachmentFormat('application/octet-stream', base);
 }
 
+/** A file name as Windows saves it, lower-cased: trailing spaces and dots dropped ("list.xlsx. " opens as an xlsx). */
+export function savedName(fileName: string): string {
+  return fileName.toLowerCase().replace(/[\s.]+$/, '');
+}
+
 function extensionOf(fileName: string | undefined): string | undefined {
   if (fileName === undefined) return undefined;
-  // Windows drops trailing spaces and dots from a name it saves: "list.xlsx. " opens as an xlsx.
-  const name = fileName.replace(/[\s.]+$/, '');
+  const name = savedName(fileName);
   const dot = name.lastIndexOf('.');
   return dot === -1 ? undefined : name.slice(dot + 1).trim().toLowerCase();
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { TextDecoder } from 'node:util';
 import { readHeaderBlock, unfold, type HeaderBlock } from '../message/header-block.js';
 import { MAX_ATTACHMENT_BYTES } from '../limits.js';
-import { attachmentFormat, memberFormat, type AttachmentFormat } from './attachment-kind.js';
+import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
 
@@ -209,6 +209,8 @@ const iconv = (): typeof import('iconv-lite') => (iconvLite ??= require('iconv-l
 
 type Decode = (bytes: Uint8Array) => string;
 const decoders = new Map<string, Decode | null>();
+/** The labels of `decoders` that TextDecoder decodes (the others are iconv-lite's). */
+const nativeLabels = new Set<string>();
 
 /** A decoder for a charset label: TextDecoder's, else iconv-lite's, else null (unknown). */
 function decoderFor(label: string): Decode | null {
@@ -217,6 +219,7 @@ function decoderFor(label: string): Decode | null {
   try {
     const d = new TextDecoder(label === 'us-ascii' || label === 'ascii' ? 'utf-8' : label);
     decode = (bytes) => d.decode(bytes);
+    nativeLabels.add(label);
   } catch {
     decode = iconv().encodingExists(label) ? (bytes) => iconv().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), label) : null;
   }
@@ -248,14 +251,9 @@ function decodeOtherCharsetWords(text: string): string {
   return text.replace(ENCODED_WORD, (word, charset: string, enc: string, payload: string) => {
     const label = charset.toLowerCase();
     if (label === 'utf-8' || label === 'us-ascii' || label.startsWith('iso-8859-')) return word;
-    try {
-      new TextDecoder(label);
-      return word; // libmime's
-    } catch {
-      // not TextDecoder's: iconv-lite's, if it has it
-    }
     const decode = decoderFor(label);
-    if (decode === null) return word;
+    // TextDecoder's charsets are libmime's to decode; iconv-lite's only are decoded here.
+    if (decode === null || nativeLabels.has(label)) return word;
     const bytes = enc.toLowerCase() === 'b' ? Buffer.from(payload, 'base64') : decodeQuotedPrintable(Buffer.from(payload.replace(/_/g, ' '), 'latin1'));
     return decode(bytes);
   });
@@ -441,8 +439,7 @@ function isTextLike(type: string, fileName: string | undefined): boolean {
   // unless its name or type is one the attachment scan reads (text/calendar, text/xml, a.xlsx).
   if (type.startsWith('text/') && type !== 'text/html') return attachmentFormat(type, fileName) === undefined;
   if (fileName === undefined) return false;
-  // Windows drops trailing spaces and dots from a name it saves: "list.csv " opens as a CSV.
-  const lower = fileName.toLowerCase().replace(/[\s.]+$/, '');
+  const lower = savedName(fileName);
   return TEXT_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
@@ -463,7 +460,7 @@ function skippedPart(part: string, entity: Entity, reason: SkippedPart['reason']
 }
 
 function isRtf(type: string, fileName: string | undefined): boolean {
-  return type === 'text/rtf' || type === 'application/rtf' || (fileName !== undefined && fileName.toLowerCase().replace(/[\s.]+$/, '').endsWith('.rtf'));
+  return type === 'text/rtf' || type === 'application/rtf' || (fileName !== undefined && savedName(fileName).endsWith('.rtf'));
 }
 
 /** A part the walk did not read, or read only the beginning of (past MAX_MIME_PARTS or
