@@ -85,7 +85,8 @@ function processCpuMs(pid: number): number {
  */
 async function startMilterProcess(bin: string, cwd: string, listen: string, logFile: string): Promise<MilterProcess> {
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [bin, 'milter', '--listen', listen, '--internal-domain', 'inbox.test', '--log', 'json'], { cwd, stdio: ['ignore', fd, 'pipe'] });
+  const nodeArgs = process.env.MG_MILTER_NODE_ARGS ? process.env.MG_MILTER_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, process.env.MG_MILTER_SCRIPT && listen.startsWith('unix:') ? [...nodeArgs, process.env.MG_MILTER_SCRIPT, listen] : [...nodeArgs, bin, 'milter', '--listen', listen, '--internal-domain', 'inbox.test', '--log', 'json'], { cwd, stdio: ['ignore', fd, 'pipe'] });
   closeSync(fd);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d.slice(0, 2000)));

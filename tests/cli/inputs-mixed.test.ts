@@ -220,7 +220,8 @@ describe('files named on the command line', () => {
   it('an Outlook .msg whose transport header shows every recipient of its table (in To and Cc, any case) is read by the header', async () => {
     const file = path.join(tmp, 'whole-header.msg');
     const list = customers('wh');
-    writeFileSync(file, outlookMsg({ subject: 'x', recipients: list.map((smtp, i) => ({ smtp, type: i < 3 ? ('to' as const) : ('cc' as const) })), transportHeaders: `From: a@corp.example\r\nTo: ${list.slice(0, 3).join(', ')}\r\nCc: ${list.slice(3).map((a) => a.toUpperCase()).join(',\r\n ')}\r\nSubject: header wins\r\nX-Marker: from-the-header\r\n` }));
+    // The table has all six as To; only the header puts three in Cc, so the fields say which was read.
+    writeFileSync(file, outlookMsg({ subject: 'x', recipients: list.map((smtp) => ({ smtp, type: 'to' as const })), transportHeaders: `From: a@corp.example\r\nTo: ${list.slice(0, 3).join(', ')}\r\nCc: ${list.slice(3).map((a) => a.toUpperCase()).join(',\r\n ')}\r\nSubject: header wins\r\nX-Marker: from-the-header\r\n` }));
     const result = JSON.parse((await runCli(['check', file, '--format', 'json', ...POLICY])).stdout).results[0];
     expect(result.verdict).toBe('block');
     expect(result.recipients.visible.map((r: { field: string }) => r.field).sort()).toEqual(['cc', 'cc', 'cc', 'to', 'to', 'to']);
