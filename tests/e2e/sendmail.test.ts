@@ -229,6 +229,15 @@ describe('exit statuses (sysexits)', () => {
     expect(r.stderr).toContain('try again later');
   });
 
+  it.each(['accept-then-drop', 'drop'] as const)('the relay drops the connection after the final dot (%s): one attempt, never a second copy, exit 69 (not 75: a caller retrying could deliver it twice), and stderr says it may have been accepted', async (how) => {
+    const s = await setup({ afterData: () => how });
+    const r = await runSendmail(['-t', '-i'], { input: CLEAN, cwd: scratch.dir });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toMatch(/may have accepted it, so it was not sent again/);
+    expect(s.attempts).toBe(1);
+    expect(s.messages).toHaveLength(how === 'accept-then-drop' ? 1 : 0);
+  });
+
   it('75 when the relay refuses for now (451), 69 when it refuses for good (554)', async () => {
     const s = await setup({ data: () => 451 });
     expect((await runSendmail(['-t'], { input: CLEAN, cwd: scratch.dir })).code).toBe(75);
