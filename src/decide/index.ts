@@ -104,6 +104,15 @@ export interface DecideOptions {
   bcc?: BccOptions;
   /** Options of the split (fix's --message-id-domain, --remove-dkim). */
   split?: SplitOptions;
+  /**
+   * Where the caller put the blank line between a header and a body it was handed apart (the
+   * milter: the MTA sends header fields and body separately). Whether the sender wrote a blank
+   * line there is then not known: Postfix ends the header at the first line that is not a header
+   * field (a `.`, a `From ` line, a stray word) and delivers the lines after it as they are,
+   * with no blank line, where many readers show the fields that follow as header fields. The
+   * decision is then made on the stricter of the two readings (see `headerMayContinue`).
+   */
+  assumedBlankLineAt?: number;
 }
 
 export interface DeliveryDecision {
@@ -174,8 +183,44 @@ function rewriteRefusal(err: unknown): DeliveryReason {
   throw err;
 }
 
+/** A first line that would have ended a header (RFC 5322 field names are printable ASCII but colon, then the colon). */
+const ENDS_A_HEADER = /^(?![\t \r\n]|[\x21-\x39\x3b-\x7e]+[\t ]*:)/;
+
+/** How far past an assumed blank line the body is read for header fields a reader may show. */
+export const CONTINUED_HEADER_MAX_BYTES = 256 * 1024;
+
+/**
+ * The message as delivered when no blank line was written at `at` (the header ended at the body's
+ * first line), if that reading shows recipients the policy blocks; else undefined. The body's
+ * first paragraph is what a reader may take for more header fields; without an `@` in it no
+ * reader finds an address there, and a body that starts with a blank line, a header field or a
+ * folded line had a blank line before it (no MTA ends a header there). The reading's own MALFORMED_HEADER (the line that ended the header) is not enough:
+ * only what it exposes is (a memo that starts `To: all staff` is not refused).
+ */
+export function headerMayContinue(input: Uint8Array, at: number, policy: Policy, envelope: Envelope | undefined): Uint8Array | undefined {
+  if (at < 0 || at + 2 > input.length || input[at] !== 0x0d || input[at + 1] !== 0x0a) return undefined;
+  const body = input.subarray(at + 2);
+  const buf = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, CONTINUED_HEADER_MAX_BYTES));
+  // Only a line that is neither a header field nor a folded line ends a header: if the body
+  // starts with one of those (or a blank line), the sender wrote the blank line before it.
+  if (!ENDS_A_HEADER.test(buf.toString('latin1', 0, Math.min(buf.length, 1000)))) return undefined;
+  const lf = buf.indexOf('\n\n', 0, 'latin1');
+  const crlf = buf.indexOf('\n\n', 0, 'latin1');
+  const end = lf === -1 ? crlf : crlf === -1 ? lf : Math.min(lf, crlf);
+  const paragraph = end === -1 ? buf : buf.subarray(0, end + 1);
+  if (paragraph.indexOf(0x40) === -1) return undefined;
+  const joined = Buffer.concat([input.subarray(0, at), paragraph, Buffer.from('\r\n')]);
+  const options: Parameters<typeof checkMessage>[2] = { body: false };
+  if (envelope) options.envelope = envelope;
+  const reading = checkMessage(joined, policy, options);
+  const exposes = reading.findings.some((f) => f.severity === 'error' && !UNREADABLE_CODES.has(f.code));
+  return exposes ? Buffer.concat([input.subarray(0, at), body]) : undefined;
+}
+
 /** Decides what is delivered for one message. Never throws for a message's content. */
-export function decideDelivery(input: Uint8Array, policy: Policy, options: DecideOptions): DeliveryDecision {
+export function decideDelivery(message: Uint8Array, policy: Policy, options: DecideOptions): DeliveryDecision {
+  // Handed a header and a body apart: the stricter reading of where the header ended.
+  const input = options.assumedBlankLineAt === undefined ? message : (headerMayContinue(message, options.assumedBlankLineAt, policy, options.envelope) ?? message);
   // A BOM or a leading mbox `From ` line is not part of the message: never relayed.
   const { bytes, lines: dropped } = stripLeadingEnvelope(input);
   // Read once for the check and the Bcc strip of the message as written (a third of the milter's

@@ -10,16 +10,22 @@ import type { Policy } from '../policy/policy.js';
 import { messageIdentity, resolveProfile, type Profiles, type ResolvedProfile } from '../policy/profiles.js';
 import { blockReply, REPLIES, stopReply, type SmtpReply } from '../proxy/replies.js';
 import type { MilterReply } from './codec.js';
-import { applyHeaderEdits, planHeaderEdits, sameHeader, type HeaderEdit, type MilterField } from './header-edits.js';
+import { applyHeaderEdits, headerBytes, planHeaderEdits, sameHeader, type HeaderEdit, type MilterField } from './header-edits.js';
 import { MILTER_MAX_QUARANTINE_REASON_CHARS, MILTER_MAX_REPLY_PACKET_BYTES } from './limits.js';
 
 /** The on-violation modes the milter carries out (split needs several transactions: refused at start-up). */
 export const MILTER_MODES = ADAPTER_MODES.milter;
 export type MilterViolationAction = (typeof MILTER_MODES)[number];
 
-/** The shared decision for one message (the milter decides nothing itself). */
-export function decideForMilter(bytes: Uint8Array, policy: Policy, onViolation: MilterViolationAction, envelope: Envelope): DeliveryDecision {
-  return decideDelivery(bytes, policy, { onViolation, envelope, source: 'milter' });
+/**
+ * The shared decision for one message (the milter decides nothing itself). `blankLineAt` is where
+ * the blank line was put between the header fields and the body the MTA sent apart: whether the
+ * sender wrote one is not known to a milter, and the decision reads both ways.
+ */
+export function decideForMilter(bytes: Uint8Array, policy: Policy, onViolation: MilterViolationAction, envelope: Envelope, blankLineAt?: number): DeliveryDecision {
+  const options: Parameters<typeof decideDelivery>[2] = { onViolation, envelope, source: 'milter' };
+  if (blankLineAt !== undefined) options.assumedBlankLineAt = blankLineAt;
+  return decideDelivery(bytes, policy, options);
 }
 
 /** The sender's profile: the {auth_authen} user, then MAIL FROM, then the From of the header the MTA holds. */
@@ -78,7 +84,7 @@ export class MilterCapabilityError extends Error {}
  */
 export function answerMessage(fields: readonly MilterField[], bytes: Uint8Array, envelope: Envelope, o: AnswerOptions): MilterAnswer {
   const profile = milterProfile(bytes, o.profiles, envelope, o.authUser);
-  const d = decideForMilter(bytes, profile.policy, profile.onViolation as MilterViolationAction, envelope);
+  const d = decideForMilter(bytes, profile.policy, profile.onViolation as MilterViolationAction, envelope, (o.header ?? headerBytes(fields, o.leadingSpace)).length);
   const verdict = d.result.verdict;
   const findings = d.result.findings.map((f) => f.code);
   // One object literal (not a spread of a shared base): one shape, built at once.

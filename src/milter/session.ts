@@ -2,6 +2,7 @@
 // policy reads bodies) within the limits, and answers at end of body with the decision. Pure: a
 // command in, the replies to write out (the server does the I/O, timers and logging).
 
+import { CONTINUED_HEADER_MAX_BYTES } from '../decide/index.js';
 import type { Envelope } from '../message/envelope.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
 import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
@@ -180,7 +181,9 @@ export class MilterSession {
   handle(cmd: MilterCommand, now: number): StepResult {
     switch (cmd.kind) {
       case 'optneg': {
-        const protocol = WANTED_PROTOCOL | (this.readBody ? 0 : SMFIP.NOBODY) | (this.transport === 'unix' ? ENVELOPE_STEPS_UNANSWERED : 0);
+        // The body is asked for even when no policy scans bodies: its first paragraph may be
+        // header fields to readers (the header ended at a line that is not one; src/decide).
+        const protocol = WANTED_PROTOCOL | (this.transport === 'unix' ? ENVELOPE_STEPS_UNANSWERED : 0);
         this.protocol = protocol & cmd.protocol;
         const version = Math.min(cmd.version, MILTER_PROTOCOL_VERSION);
         // Macro lists are a version 6 feature, sent only to an MTA that offers it.
@@ -236,7 +239,12 @@ export class MilterSession {
         }
         return this.earlyOrContinue(cmd.kind);
       case 'body':
-        if (this.readBody && !this.refusal) {
+        if (!this.readBody) {
+          // Only the part a reader may take for more header fields is kept.
+          const room = CONTINUED_HEADER_MAX_BYTES - this.bodySize;
+          if (room > 0 && !this.refusal) this.body.push(Buffer.from(cmd.chunk.subarray(0, room)));
+          this.bodySize += cmd.chunk.length;
+        } else if (!this.refusal) {
           if (this.bodySize + cmd.chunk.length > this.maxBodyBytes) {
             this.refuse(REPLIES.tooBig(this.maxBodyBytes));
             this.body = [];

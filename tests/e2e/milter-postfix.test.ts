@@ -119,14 +119,40 @@ describe('milter with --on-violation block (smtpd_milters)', () => {
     expect(milters.block!.events.some((e) => e.event === 'message' && e.action === 'accepted' && e.verdict === 'pass')).toBe(true);
   });
 
+  // Postfix ends the header at the first line that is not a header field and delivers what
+  // follows with no blank line (Return-Path ... Date, then `.`, then the Cc field): readers that
+  // skip the bad line show the list. The milter gets the same body whether a blank line was
+  // written or not, so it refuses a first paragraph that would expose a list as header fields.
+  it('refuses a list after a line that ends the header early (a dot, a word, a BOM and From line); delivers such a body after a blank line when it shows no list', async () => {
+    const head = (subject: string) => [`From: Alice <alice@inbox.test>`, `Subject: ${subject}`, `Message-ID: <${subject.replace(/\W+/g, '-')}@inbox.test>`];
+    const refused = [
+      { subject: 'early end dot', lines: ['.', `Cc: ${CUSTOMERS.join(', ')}`] },
+      { subject: 'early end word', lines: ['thanks', `To: ${CUSTOMERS.join(',\r\n ')}`] },
+      { subject: 'early end bom', lines: ['\ufeffFrom alice@inbox.test Mon Jan  1 00:00:00 2024', `Cc: ${CUSTOMERS.join(', ')}`] },
+    ];
+    for (const v of refused) {
+      const { reply, transcript } = await swaks(ports.block, [...CUSTOMERS, 'bob@inbox.test'], [...head(v.subject), ...v.lines, '', 'Dear all,', ''].join('\r\n'));
+      expect(reply, transcript).toMatch(/^550 5\.7\.1 Blocked by mailguard: /);
+      expect(reply).not.toContain('@');
+    }
+    // The same first lines after a blank line, with one customer: no list either way.
+    const { reply, transcript } = await swaks(ports.block, [CUSTOMERS[0]!], [...head('early end one'), `To: ${CUSTOMERS[0]}`, '', '.', `Cc: ${CUSTOMERS[0]}`, '', 'Dear all,', ''].join('\r\n'));
+    expect(reply, transcript).toMatch(/^250 /);
+    expect(await waitForCopies('early end one', 1)).toHaveLength(1);
+    await settle();
+    for (const v of refused) expect(await copiesOf(v.subject)).toHaveLength(0);
+    const logged = milters.block!.events.filter((e) => e.event === 'message' && e.action === 'blocked' && (e.findings as string[]).includes('MALFORMED_HEADER'));
+    expect(logged.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('the sendmail command (non_smtpd_milters): a blocked message reaches no recipient, a clean one is delivered', async () => {
     const exposed = message('sendmail exposed', [`To: ${CUSTOMERS.join(', ')}`, 'Cc: bob@inbox.test']);
     const clean = message('sendmail clean', ['To: bob@inbox.test']);
     expect((await postfix!.sendmail(['-t', '-i', '-f', 'alice@inbox.test'], exposed.replace(/\r\n/g, '\n'))).code).toBe(0);
     expect((await postfix!.sendmail(['-t', '-i', '-f', 'alice@inbox.test'], clean.replace(/\r\n/g, '\n'))).code).toBe(0);
     await waitForCopies('sendmail clean', 1);
-    // The fourth blocked message of this file (three came through SMTP in the first test).
-    await milters.block!.waitFor(() => milters.block!.events.filter((e) => e.event === 'message' && e.action === 'blocked').length >= 4);
+    // The seventh blocked message of this file (six came through SMTP in the tests above).
+    await milters.block!.waitFor(() => milters.block!.events.filter((e) => e.event === 'message' && e.action === 'blocked').length >= 7);
     await settle();
     const copies = await copiesOf('sendmail exposed');
     // Only the bounce to the sender may quote it; none of the four recipients got it.

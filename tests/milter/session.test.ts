@@ -40,15 +40,18 @@ const EXPOSED: Array<[string, string]> = [['From', ' alice@inbox.test'], ['To', 
 const CLEAN: Array<[string, string]> = [['From', ' alice@inbox.test'], ['To', ' bob@inbox.test'], ['Subject', ' s']];
 
 describe('negotiation', () => {
-  it('asks only for what it uses, within what Postfix offers, and skips the body unless the policy scans bodies', () => {
+  // The body is read even when no policy scans bodies: its first paragraph may be more header
+  // fields to readers when the header ended at a line that is not one (src/decide).
+  it('asks only for what it uses, within what Postfix offers, the body included whether or not the policy scans bodies', () => {
     const { replies } = run([POSTFIX_OPTNEG]);
     const reply = replies[0]![1][0] as Extract<MilterReply, { kind: 'optneg' }>;
     expect(reply.version).toBe(6);
     expect(reply.actions).toBe(SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE | SMFIF.SETSYMLIST);
-    expect(reply.protocol).toBe(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC);
+    expect(reply.protocol).toBe(SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC);
     expect(run([POSTFIX_OPTNEG], { transport: 'inet' }).replies[0]![1][0]).toEqual(reply);
     const scanning = run([POSTFIX_OPTNEG], { policy: createPolicy({ internalDomains: ['inbox.test'], bodyScan: { minAddresses: 10 } as never }) });
     expect((scanning.replies[0]![1][0] as { protocol: number }).protocol & SMFIP.NOBODY).toBe(0);
+    expect(reply.protocol & SMFIP.NOBODY).toBe(0);
   });
 
   // Postfix sends a MACRO packet before every event (skipped ones too), with main.cf's lists by
@@ -59,7 +62,7 @@ describe('negotiation', () => {
     const reply = run([POSTFIX_OPTNEG]).replies[0]![1][0]!;
     const entry = (stage: number, names: string) => `${stage.toString(16).padStart(8, '0')}${Buffer.from(`${names}\0`).toString('hex')}`;
     const lists = [entry(SMFIM.CONNECT, '{mailguard_none}'), entry(SMFIM.HELO, '{mailguard_none}'), entry(SMFIM.ENVFROM, '{auth_authen}'), entry(SMFIM.ENVRCPT, '{mailguard_none}'), entry(SMFIM.DATA, '{mailguard_none}'), entry(SMFIM.EOH, '{mailguard_none}'), entry(SMFIM.EOM, 'i')].join('');
-    const words = `00000006${(SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE | SMFIF.SETSYMLIST).toString(16).padStart(8, '0')}${(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC).toString(16).padStart(8, '0')}`;
+    const words = `00000006${(SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.QUARANTINE | SMFIF.SETSYMLIST).toString(16).padStart(8, '0')}${(SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC).toString(16).padStart(8, '0')}`;
     const bytes = encodeReply(reply).toString('hex');
     expect(bytes.slice(8)).toBe(`4f${words}${lists}`);
     expect(parseInt(bytes.slice(0, 8), 16)).toBe(bytes.length / 2 - 4);
@@ -105,7 +108,7 @@ describe('negotiation', () => {
     ['unix', SMFIP.NR_CONN | SMFIP.NR_MAIL | SMFIP.NR_RCPT | SMFIP.NOHELO | SMFIP.NODATA | SMFIP.NOUNKNOWN, ['eob:accept']],
   ])('over %s: the flags asked for beyond the common set, and the steps answered in one transaction', (transport, extra, answered) => {
     const session = run([POSTFIX_OPTNEG], { transport }).session;
-    expect(session.protocol).toBe(SMFIP.NOBODY | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC | extra);
+    expect(session.protocol).toBe(SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.HDR_LEADSPC | extra);
     const [mail, ...rest] = transaction(CLEAN, ['bob@inbox.test', 'carol@inbox.test']);
     // As Postfix sends them: no HELO or DATA events once NOHELO and NODATA are negotiated.
     const sent = (skip: number, c: MilterCommand): MilterCommand[] => ((session.protocol & skip) !== 0 ? [] : [c]);
@@ -263,5 +266,76 @@ describe('profiles: the {auth_authen} user chooses', () => {
     const { messages } = run(withAuth(user), { profiles });
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ profile, action });
+  });
+});
+
+// Postfix ends the header at the first line that is not a header field and delivers the lines
+// after it as they are, with no blank line inserted (seen in tests/e2e/milter-postfix.test.ts):
+// readers that skip a bad line show the fields after it. The milter gets the same body whether
+// or not the sender wrote a blank line, so a list in the body's first paragraph that the policy
+// would block as a header field is refused either way.
+describe('a body whose first paragraph may be more header fields', () => {
+  const HEADER: Array<[string, string]> = [['From', ' alice@inbox.test'], ['To', ' bob@inbox.test'], ['Subject', ' s']];
+  const LIST = 'x@one.test, y@two.test, z@three.test';
+  const answer = (body: string, options: Partial<SessionOptions> = {}) => {
+    const { replies, messages } = run([POSTFIX_OPTNEG, ...transaction(HEADER, ['bob@inbox.test', 'x@one.test', 'y@two.test', 'z@three.test'], body)], options);
+    return { last: replies.at(-1)![1], message: messages[0] as { action: string; findings: string[] } };
+  };
+  const noBodyScan = createPolicy({ internalDomains: ['inbox.test'], warnAt: 2, blockAt: 2 });
+  const scanning = createPolicy({ internalDomains: ['inbox.test'], warnAt: 2, blockAt: 2, bodyScan: { minAddresses: 10 } as never });
+
+  it.each([
+    ['a lone dot (dot-stuffed on the wire)', `.\r\nCc: ${LIST}\r\n\r\nHi\r\n`],
+    ['a stray word', `oops\r\nCc: ${LIST}\r\n\r\nHi\r\n`],
+    ['a BOM and an mbox From line', `\ufeffFrom alice@inbox.test Mon Jan  1 00:00:00 2024\r\nFrom: alice@inbox.test\r\nTo: ${LIST}\r\n\r\nHi\r\n`],
+    ['a line with a colon but no field name', `Dear all: see below\r\nBcc: nobody@inbox.test\r\nReply-To: ${LIST}\r\n\r\nHi\r\n`],
+    ['bare LF line ends, folded', `-- \nCc: x@one.test,\n y@two.test,\n\tz@three.test\n\nHi\n`],
+  ])('%s: refused with 550, the findings name the malformed header and the list', (_, body) => {
+    for (const p of [noBodyScan, scanning]) {
+      const { last, message } = answer(body, { policy: p });
+      expect(last[0]).toMatchObject({ kind: 'replycode', code: 550 });
+      expect((last[0] as { text: string }).text).not.toContain('@');
+      expect(message.action).toBe('blocked');
+      expect(message.findings).toEqual(expect.arrayContaining(['MALFORMED_HEADER', 'EXPOSED_RECIPIENTS']));
+    }
+  });
+
+  it.each([
+    ['a blank line first (the header surely ended)', `\r\n.\r\nCc: ${LIST}\r\n`],
+    ['addresses in the second paragraph only', `Dear all,\r\n\r\nCc: ${LIST}\r\n`],
+    ['one external address in the first paragraph (under the policy)', `Write to x@one.test\r\nor to bob@inbox.test\r\n\r\nThanks\r\n`],
+    ['a memo head without addresses', `To: all staff\r\nCc: the board\r\n\r\nHi\r\n`],
+    ['no @ at all', `.\r\nHello\r\n`],
+    // A header field or a folded line would have continued the header: a blank line was written.
+    ['the list as the first line itself', `Cc: ${LIST}\r\n\r\nHi\r\n`],
+    ['a line of spaces first', `   \r\nCc: ${LIST}\r\n\r\nHi\r\n`],
+  ])('%s: accepted', (_, body) => {
+    for (const p of [noBodyScan, scanning]) {
+      const { last, message } = answer(body, { policy: p });
+      expect(last).toEqual([{ kind: 'accept' }]);
+      expect(message.action).toBe('accepted');
+    }
+  });
+
+  it('in every mode: bcc cannot move body lines (blocked), hold holds, warn does not send an unreadable header', () => {
+    const body = `.\r\nCc: ${LIST}\r\n\r\nHi\r\n`;
+    expect(answer(body, { onViolation: 'bcc' }).message.action).toBe('blocked');
+    expect(answer(body, { onViolation: 'hold' }).last.map((r) => r.kind)).toEqual(['quarantine', 'accept']);
+    expect(answer(body, { onViolation: 'warn' }).message.action).toBe('blocked');
+  });
+
+  it('a body larger than what is kept without a body scan: the first paragraph is still read', () => {
+    const body = `.\r\nCc: ${LIST}\r\n\r\n${'x'.repeat(1024 * 1024)}\r\n`;
+    const session = new MilterSession({ policy: noBodyScan, onViolation: 'block' });
+    session.handle(POSTFIX_OPTNEG, 0);
+    const [mail, ...rest] = transaction(HEADER, ['bob@inbox.test'], '');
+    session.handle(mail!, 0);
+    for (const c of rest.filter((c) => c.kind !== 'body' && c.kind !== 'eob')) session.handle(c, 0);
+    const bytes = Buffer.from(body);
+    for (let i = 0; i < bytes.length; i += 65_535) session.handle({ kind: 'body', chunk: bytes.subarray(i, i + 65_535) }, 0);
+    const end = session.handle({ kind: 'eob' }, 0);
+    expect(end.replies[0]).toMatchObject({ kind: 'replycode', code: 550 });
+    expect(end.message).toMatchObject({ size: expect.any(Number) });
+    expect((end.message as { size: number }).size).toBeGreaterThan(1024 * 1024);
   });
 });
