@@ -113,6 +113,13 @@ export interface DecideOptions {
    * decision is then made on the stricter of the two readings (see `headerMayContinue`).
    */
   assumedBlankLineAt?: number;
+  /**
+   * The recipient fields as the caller wrote them, when a library composed `message` from them
+   * (the nodemailer plugin: nodemailer repairs an unclosed quote or a missing separator, so its
+   * bytes can read clean where the caller wrote something two programs read differently). If
+   * they cannot be read unambiguously, the message is blocked, in every mode.
+   */
+  writtenAs?: Uint8Array;
 }
 
 export interface DeliveryDecision {
@@ -242,6 +249,11 @@ export function decideDelivery(message: Uint8Array, policy: Policy, options: Dec
   const stop = (action: 'block' | 'hold' | 'refuse', reason: DeliveryReason, blocking: Finding[] = errors): DeliveryDecision => ({ verdict, result, warnedOnly: false, transactionCount: 0, envelopes: [], transactions: () => NONE, action, reason, blocking });
 
   if (verdict === 'error') return stop('refuse', { code: 'unreadable' });
+  if (options.writtenAs !== undefined) {
+    const written = checkMessage(options.writtenAs, policy, { body: false });
+    const unreadable = written.findings.filter((f) => f.severity === 'error' && UNREADABLE_CODES.has(f.code));
+    if (unreadable.length > 0) return stop('block', { code: 'policy' }, unreadable);
+  }
 
   const violation = verdict === 'block';
   const exposed = result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');

@@ -13,7 +13,6 @@
 // nodemailer); no SMTP server.
 
 import { readFile, stat } from 'node:fs/promises';
-import { checkMessage } from '../analyse.js';
 import { composeLikeNodemailer, rawValueBytes } from '../io/compose.js';
 import type { Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
@@ -22,8 +21,8 @@ import { headerRecipients } from '../message/header-recipients.js';
 import { BLIND_FIELDS } from '../message/parse-message.js';
 import { DEFAULT_BODY_MIN_ADDRESSES, DEFAULT_MAX_PART_BYTES } from '../body/settings.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
-import { assertOnViolation, decideDelivery, headerSender } from '../decide/index.js';
-import { ADAPTER_MODES, isOnViolation, UNREADABLE_CODES } from '../decide/modes.js';
+import { assertOnViolation, decideDelivery, headerSender, type DecideOptions } from '../decide/index.js';
+import { ADAPTER_MODES, isOnViolation } from '../decide/modes.js';
 import { describeDeliveryReason, describeFinding } from '../report/messages.js';
 import { parseConfig } from '../policy/config.js';
 import { bindOnViolation, buildProfiles, messageIdentity, resolveProfile, type Profiles } from '../policy/profiles.js';
@@ -185,11 +184,6 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   if (data.raw !== undefined && data.raw !== null && data.raw !== false && data.raw !== '' && rawValueBytes(data.raw) === undefined) {
     throw new MailguardError('EUSAGE', 'mailguard checks raw messages given as a string, a Buffer or a file path, not as a stream or URL.', { hint: 'Read the message into a Buffer first.' });
   }
-  if (rawValueBytes(data.raw) === undefined) {
-    const model = checkMessage(modelHeader(data), policy, { source: 'sendMail' });
-    const unreadable = model.findings.filter((f) => UNREADABLE_CODES.has(f.code) && f.severity === 'error');
-    if (unreadable.length > 0) throw new ExposedRecipientsError(model, unreadable, blockedHint(mode));
-  }
   // In bcc mode the rewritten message is sent as decided, and with a body scan the body is what
   // is looked at (an invitation's attendees, a pasted list, an attachment): the whole message is
   // composed then, for whichever profile the sender turns out to have. Otherwise the header is.
@@ -206,7 +200,16 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
     policy = profile.policy;
     mode = profile.onViolation as PluginMode;
   }
-  const decision = decideDelivery(composed.bytes, policy, envelope ? { onViolation: mode, envelope, source: 'sendMail' } : { onViolation: mode, source: 'sendMail' });
+  // The address options as written go to the decision too: nodemailer's repairs must not hide
+  // what two programs would read differently.
+  const writtenAs = rawValueBytes(data.raw) === undefined ? modelHeader(data) : undefined;
+  const decideOptions = (): DecideOptions => {
+    const o: DecideOptions = { onViolation: mode, source: 'sendMail' };
+    if (envelope) o.envelope = envelope;
+    if (writtenAs) o.writtenAs = writtenAs;
+    return o;
+  };
+  const decision = decideDelivery(composed.bytes, policy, decideOptions());
   if (profile) decision.result.profile = profile.name;
   const result = decision.result;
   switch (decision.action) {
@@ -225,7 +228,7 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
         // what it writes then needs no edit. Otherwise the decided bytes go out as they are.
         if (dropBlindHeaders(data)) {
           const again = await compose(data, whole);
-          const redo = decideDelivery(again.bytes, policy, envelope ? { onViolation: mode, envelope, source: 'sendMail' } : { onViolation: mode, source: 'sendMail' });
+          const redo = decideDelivery(again.bytes, policy, decideOptions());
           const [t2] = [...redo.transactions()];
           if (redo.action === 'send' && t2 !== undefined && t2.bytes === again.bytes) return;
         }

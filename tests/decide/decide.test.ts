@@ -254,3 +254,28 @@ describe('a list that travels in an attachment or invitation (no header rewrite 
     expect(decideDelivery(invite('colleague@corp.example', 8), scanning, { onViolation: 'warn' }).warnedOnly).toBe(true);
   });
 });
+
+// The nodemailer plugin hands the decision the address options as written beside the bytes
+// nodemailer composed from them: nodemailer repairs an unclosed quote or a missing separator,
+// so its bytes can read clean where the caller wrote something two programs read differently.
+describe('writtenAs: the recipient fields as the caller wrote them', () => {
+  const composed = bytesOf('From: sales@corp.example\r\nTo: ann@alpha.test, ben@beta.test\r\nSubject: s\r\n\r\nhi\r\n');
+  it.each<[string, string]>([
+    ['an unclosed quote', 'To: "unclosed <ann@alpha.test>, ben@beta.test\r\n'],
+    ['a control character', 'To: ann@alpha.test,\u0000 ben@beta.test\r\n'],
+    ['a routing character in a local part', 'To: alpha.test!ann@corp.example, ben@beta.test\r\n'],
+  ])('%s: blocked in every mode, on the findings of what was written', (_, field) => {
+    const writtenAs = bytesOf(`From: sales@corp.example\r\n${field}\r\n`);
+    for (const mode of ['block', 'warn', 'bcc', 'hold'] as const) {
+      const d = decideDelivery(composed, policy, { onViolation: mode, writtenAs });
+      expect(d.action).toBe('block');
+      expect(d.transactionCount).toBe(0);
+      expect(d.blocking.map((f) => f.code)).toContain('AMBIGUOUS_RECIPIENT');
+    }
+  });
+
+  it('what was written reads as the bytes do: no effect', () => {
+    const writtenAs = bytesOf('From: sales@corp.example\r\nTo: ann@alpha.test, ben@beta.test\r\n\r\n');
+    expect(decideDelivery(composed, policy, { onViolation: 'block', writtenAs }).action).toBe('send');
+  });
+});
