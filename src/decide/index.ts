@@ -30,14 +30,14 @@ import { locateBodyStart } from '../message/header-block.js';
 import { headerRecipients } from '../message/header-recipients.js';
 import { readHeaderBlock } from '../message/header-block.js';
 import { parseMessage } from '../message/parse-message.js';
-import type { Policy } from '../policy/policy.js';
+import { createPolicy, type Policy } from '../policy/policy.js';
 import type { MessageResult, Verdict } from '../result.js';
 import { rewriteToBcc } from '../rewrite/bcc.js';
 import type { BccOptions, RewritePlan, SplitOptions } from '../rewrite/plan.js';
 import { planSplit, type LazySplit } from '../rewrite/split.js';
 import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 
-import { listInAttachment, UNREADABLE_CODES, type OnViolation } from './modes.js';
+import { listInAttachment, UNREADABLE_CODES, UNREADABLE_FINDINGS, type OnViolation } from './modes.js';
 
 export { isOnViolation, listInAttachment, ON_VIOLATION_MODES, type OnViolation } from './modes.js';
 
@@ -224,8 +224,34 @@ export function headerMayContinue(input: Uint8Array, at: number, policy: Policy,
   return exposes ? Buffer.concat([input.subarray(0, at), body]) : undefined;
 }
 
+/** Per policy, the one its deliveries are decided with (deliveryPolicy). */
+const deliveryPolicies = new WeakMap<Policy, Policy>();
+
+/** The unreadable-recipient rules a policy relaxes (below error, or off): they still block deliveries. */
+export function relaxedUnreadableRules(policy: Policy): string[] {
+  return UNREADABLE_FINDINGS.filter((code) => policy.rules[code] !== undefined && policy.rules[code] !== 'error');
+}
+
+/**
+ * The policy deliveries are decided with: what mail software reads in different ways
+ * (UNREADABLE_FINDINGS) is an error whatever the configuration says, which relaxes them for
+ * check's and audit's reports only. Made once per policy.
+ */
+export function deliveryPolicy(policy: Policy): Policy {
+  if (relaxedUnreadableRules(policy).length === 0) return policy;
+  let strict = deliveryPolicies.get(policy);
+  if (!strict) {
+    const rules = { ...policy.rules };
+    for (const code of UNREADABLE_FINDINGS) rules[code] = 'error';
+    strict = createPolicy({ ...policy, rules });
+    deliveryPolicies.set(policy, strict);
+  }
+  return strict;
+}
+
 /** Decides what is delivered for one message. Never throws for a message's content. */
-export function decideDelivery(message: Uint8Array, policy: Policy, options: DecideOptions): DeliveryDecision {
+export function decideDelivery(message: Uint8Array, configured: Policy, options: DecideOptions): DeliveryDecision {
+  const policy = deliveryPolicy(configured);
   // Handed a header and a body apart: the stricter reading of where the header ended.
   const input = options.assumedBlankLineAt === undefined ? message : (headerMayContinue(message, options.assumedBlankLineAt, policy, options.envelope) ?? message);
   // A BOM or a leading mbox `From ` line is not part of the message: never relayed.

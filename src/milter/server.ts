@@ -7,8 +7,7 @@ import net from 'node:net';
 import { MailguardError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
 import { DEFAULT_PROFILE } from '../policy/config.js';
-import { bindOnViolation, createProfiles, type Profile, type Profiles } from '../policy/profiles.js';
-import { proxyPolicy } from '../proxy/server.js';
+import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
 import { maskAddress } from '../report/redact.js';
 import { encodeReply, MilterProtocolError, PacketDecoder } from './codec.js';
 import type { MilterViolationAction } from './decide.js';
@@ -107,10 +106,10 @@ export async function removeStaleSocket(path: string): Promise<void> {
 export async function startMilter(options: MilterServerOptions): Promise<MilterServer> {
   const log = options.log ?? (() => {});
   const onViolation = options.onViolation ?? 'block';
-  // Every profile gets the proxy's always-blocking codes; the top level gets the milter's mode.
+  // The top level gets the milter's mode. (What mail software reads in different ways blocks
+  // whatever the configuration says: src/decide's deliveryPolicy.)
   const bound = bindOnViolation(options.profiles ?? createProfiles(options.policy), (own, name) => (name === DEFAULT_PROFILE ? onViolation : (own ?? onViolation)));
-  const withAlwaysBlock = (p: Profile): Profile => ({ ...p, policy: proxyPolicy(p.policy).policy });
-  const sessionOptions: SessionOptions = { profiles: { default: withAlwaysBlock(bound.default), list: bound.list.map(withAlwaysBlock) }, transport: options.listen.kind };
+  const sessionOptions: SessionOptions = { profiles: bound, transport: options.listen.kind };
   const maxPacketBytes = options.maxPacketBytes ?? MILTER_MAX_PACKET_BYTES;
   const messageTimeoutMs = options.messageTimeoutMs ?? MILTER_MESSAGE_TIMEOUT_MS;
   const idleTimeoutMs = options.idleTimeoutMs ?? MILTER_IDLE_TIMEOUT_MS;

@@ -7,13 +7,12 @@
 import { isIP, type Socket } from 'node:net';
 import type { SMTPServer as SMTPServerType, SMTPServerOptions } from 'smtp-server';
 import { MailguardError } from '../errors.js';
-import { createPolicy, type Policy } from '../policy/policy.js';
+import type { Policy } from '../policy/policy.js';
 import { DEFAULT_PROFILE } from '../policy/config.js';
-import { bindOnViolation, createProfiles, type Profile, type Profiles } from '../policy/profiles.js';
+import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
 import { maskAddress } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
-import { assertOnViolation } from '../decide/index.js';
-import { UNREADABLE_FINDINGS } from '../decide/modes.js';
+import { assertOnViolation, relaxedUnreadableRules } from '../decide/index.js';
 import { PROXY_MODES, type ViolationAction } from './decide.js';
 import { coalesceRepliesPerChunk } from './coalesce-writes.js';
 import { createDeliveredCopies } from './delivered-copies.js';
@@ -116,18 +115,6 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 
-/** Findings that always block in the proxy: what mail software reads in different ways is never
- * relayed, whatever the configuration says for reports. */
-const ALWAYS_BLOCK = UNREADABLE_FINDINGS;
-
-/** The policy with ALWAYS_BLOCK set to error, and the codes the configuration had relaxed. */
-export function proxyPolicy(policy: Policy): { policy: Policy; relaxed: string[] } {
-  const relaxed = ALWAYS_BLOCK.filter((code) => policy.rules[code] !== undefined && policy.rules[code] !== 'error');
-  const rules = { ...policy.rules };
-  for (const code of ALWAYS_BLOCK) rules[code] = 'error';
-  return { policy: createPolicy({ ...policy, rules }), relaxed };
-}
-
 /** Checks the listen, AUTH and TLS combination before anything is bound: no open relay. */
 export function checkListenPolicy(o: { host: string; auth: boolean; tls: boolean; allowUnauthenticated: boolean; treatAsPublic?: boolean }): { warnings: string[] } {
   const loopback = isLoopbackHost(o.host) && !o.treatAsPublic;
@@ -168,9 +155,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const shutdownGraceMs = options.shutdownGraceMs ?? PROXY_SHUTDOWN_GRACE_MS;
   const maxClients = options.maxClients ?? PROXY_MAX_CLIENTS;
   const maxPerIp = options.maxConnectionsPerIp ?? PROXY_MAX_CONNECTIONS_PER_IP;
-  const relaxed = [...new Set([bound.default, ...bound.list].flatMap((p) => proxyPolicy(p.policy).relaxed))];
-  const withAlwaysBlock = (p: Profile): Profile => ({ ...p, policy: proxyPolicy(p.policy).policy });
-  const profiles: Profiles = { default: withAlwaysBlock(bound.default), list: bound.list.map(withAlwaysBlock) };
+  // What mail software reads in different ways blocks every delivery (src/decide's deliveryPolicy).
+  const relaxed = [...new Set([bound.default, ...bound.list].flatMap((p) => relaxedUnreadableRules(p.policy)))];
+  const profiles: Profiles = bound;
   if (relaxed.length > 0) warnings.push(`${relaxed.join(' and ')} always block in the proxy (the configuration relaxes them for reports only)`);
   const mask = (a: string) => (options.logAddresses ? a : a ? maskAddress(a) : '<>');
 

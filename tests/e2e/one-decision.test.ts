@@ -158,3 +158,47 @@ describe('fix writes what send sends (bcc and split)', () => {
     }
   }
 });
+
+// A configuration may relax the unreadable-recipient rules for check's and audit's reports; no
+// delivery path sends such a header anyway (src/decide's deliveryPolicy). Before, send, the
+// drop-in sendmail and the plugin relayed what the proxy and the milter refused.
+describe('a configuration that relaxes MALFORMED_HEADER and AMBIGUOUS_RECIPIENT: every path still refuses', () => {
+  const RELAXED = { internalDomains: INTERNAL, rules: { MALFORMED_HEADER: 'warning', AMBIGUOUS_RECIPIENT: 'off' } } as const;
+  const UNREADABLE: Record<string, string> = {
+    'a line that is not a field': `From: Sales <sales@corp.example>\r\nTo: boss@corp.example\r\nSubject: offer\r\n.\r\nCc: ann@alpha.test, ben@beta.test\r\n\r\nHello.\r\n`,
+    'an unclosed quote': `From: Sales <sales@corp.example>\r\nTo: boss@corp.example, "unclosed <ann@alpha.test>, ben@beta.test\r\nSubject: offer\r\n\r\nHello.\r\n`,
+  };
+  for (const [what, raw] of Object.entries(UNREADABLE)) {
+    it(`${what}: check reports it as configured, send, sendmail, the proxy and the plugin send nothing`, async () => {
+      const config = path.join(work, 'relaxed.json');
+      await writeFile(config, JSON.stringify(RELAXED));
+      const file = path.join(work, 'unreadable.eml');
+      await writeFile(file, raw);
+      const check = await runCli(['check', file, '--config', config]);
+      expect(check.code, check.stdout).toBe(0);
+      for (const mode of ['block', 'warn', 'bcc'] as const) {
+        const send = await runCli(['send', file, '--smtp', sink.url, '--on-violation', mode, '--config', config]);
+        expect(send.code, `send ${mode}: ${send.stdout}${send.stderr}`).not.toBe(0);
+        const scratch = await scratchDir({ ...RELAXED, smtp: sink.url, onViolation: mode });
+        try {
+          expect((await runSendmail(['-t', '-i'], { input: raw, cwd: scratch.dir })).code, `sendmail ${mode}`).not.toBe(0);
+        } finally {
+          await scratch.cleanup();
+        }
+        const proxy = await startProxy({ port: 0, upstream: sink.url, policy: createPolicy(RELAXED), onViolation: mode });
+        try {
+          const t = nodemailer.createTransport({ host: '127.0.0.1', port: proxy.port, secure: false, ignoreTLS: true });
+          await expect(t.sendMail({ envelope: { from: 'sales@corp.example', to: ['boss@corp.example', 'ann@alpha.test', 'ben@beta.test'] }, raw }), `proxy ${mode}`).rejects.toThrow();
+          t.close();
+        } finally {
+          await proxy.stop();
+        }
+        const t = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true });
+        t.use('compile', mailguard({ policy: RELAXED, onViolation: mode }));
+        await expect(t.sendMail({ raw }), `plugin ${mode}`).rejects.toThrow(/mailguard blocked/);
+        t.close();
+        expect(await take(), `${what}, ${mode}: nothing reached the server`).toEqual([]);
+      }
+    }, 60_000);
+  }
+});
