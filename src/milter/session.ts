@@ -269,8 +269,12 @@ export class MilterSession {
       case 'quit':
         return { replies: [], close: true };
       case 'quit-nc':
+        // A new SMTP session follows on this connection: nothing of this one may carry over (an
+        // {auth_authen} user left here would choose the next sender's profile).
         this.reset();
         this.client = '';
+        this.authUser = undefined;
+        this.queueId = undefined;
         return { replies: [] };
     }
   }

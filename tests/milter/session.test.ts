@@ -255,6 +255,19 @@ describe('profiles: the {auth_authen} user chooses', () => {
     ...transaction(FORGED, ['x@one.test', 'y@two.test']),
   ];
 
+  // SMFIC_QUIT_NC: the MTA keeps the connection for another SMTP session. Postfix sends only the
+  // macros that have a value, so an unauthenticated session after an authenticated one sends no
+  // {auth_authen} at all: the earlier user must not choose its profile.
+  it('a new session on the same connection (QUIT_NC) does not inherit the previous AUTH user', () => {
+    const session = new MilterSession({ profiles });
+    const answer = (commands: MilterCommand[]) => commands.map((c) => session.handle(c, 0)).at(-1)!.message as { profile: string; action: string };
+    expect(answer(withAuth('press'))).toMatchObject({ profile: 'lax', action: 'accepted' });
+    session.handle({ kind: 'quit-nc' }, 0);
+    const [, ...rest] = transaction([['From', ' press@inbox.test'], ['To', ' x@one.test, y@two.test'], ['Subject', ' s']], ['x@one.test', 'y@two.test']);
+    const next = [POSTFIX_OPTNEG, { kind: 'mail', args: ['<bob@inbox.test>'] } as MilterCommand, ...rest];
+    expect(answer(next)).toMatchObject({ profile: 'default+lax', action: 'blocked' });
+  });
+
   it.each<[string | undefined, string, string]>([
     [undefined, 'lax', 'accepted'],
     ['press', 'lax', 'accepted'],
