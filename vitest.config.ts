@@ -21,8 +21,10 @@ export default defineConfig({
     isolate: false,
     // The built CLI's code cache (src/cli/code-cache.ts) off in every spawned CLI: a test's run
     // does not write to the user's cache or depend on what an earlier run left there.
-    // tests/cli/code-cache.test.ts turns it on with a cache directory of its own.
-    env: { MAILGUARD_NO_COMPILE_CACHE: '1' },
+    // tests/cli/code-cache.test.ts turns it on with a cache directory of its own. CI cleared: the
+    // spawned CLI masks addresses in CI (src/cli/output.ts runsInCi), and tests that read them
+    // must give the same results under .ci/run; tests/cli/redact-ci.test.ts sets it itself.
+    env: { MAILGUARD_NO_COMPILE_CACHE: '1', CI: '', GITHUB_ACTIONS: '', TF_BUILD: '' },
     globalSetup: ['tests/global-setup.ts'],
     setupFiles: ['tests/setup-fast-check.ts'],
   },

@@ -7,7 +7,7 @@ export default defineConfig({
     include: ['tests/corpus/**/*.test.ts'],
     testTimeout: 300_000,
     // The CLI's code cache off, as in vitest.config.ts.
-    env: { MAILGUARD_NO_COMPILE_CACHE: '1' },
+    env: { MAILGUARD_NO_COMPILE_CACHE: '1', CI: '', GITHUB_ACTIONS: '', TF_BUILD: '' },
     globalSetup: ['tests/global-setup.ts'],
     setupFiles: ['tests/setup-fast-check.ts'],
   },

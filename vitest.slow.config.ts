@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 660_000,
     hookTimeout: 60_000,
     globalSetup: ['tests/global-setup.ts'],
+    // As in vitest.config.ts: the spawned CLI masks addresses in CI.
+    env: { CI: '', GITHUB_ACTIONS: '', TF_BUILD: '' },
   },
 });

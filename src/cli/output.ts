@@ -69,6 +69,17 @@ export async function appendStepSummary(file: string, markdown: AsyncIterable<st
   }
 }
 
+/**
+ * A CI service runs this: its logs are often public (an open-source repository's Actions), so
+ * check masks addresses there in every format. `CI` as GitHub, GitLab, CircleCI, Travis,
+ * Buildkite, Jenkins' plugins and others set it (not "false" or "0"), and Azure's TF_BUILD.
+ */
+export function runsInCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI?.trim().toLowerCase();
+  if (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') return true;
+  return env.GITHUB_ACTIONS === 'true' || env.TF_BUILD?.toLowerCase() === 'true';
+}
+
 /** Reads a yes/no redact setting: flag, then config, then the format's default. */
 export function resolveRedact(flag: boolean | undefined, configured: boolean | undefined, publicFormat: boolean): boolean {
   if (flag !== undefined) return flag;

@@ -12,7 +12,7 @@ import { emptySummary, type Report } from '../../report/report.js';
 import type { MessageResult } from '../../result.js';
 import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
-import { appendStepSummary, resolveRedact, writeReport, writeReportPieces } from '../output.js';
+import { appendStepSummary, resolveRedact, runsInCi, writeReport, writeReportPieces } from '../output.js';
 import { profilesForCommand, resolveSettings } from '../policy-options.js';
 import { createSpool, type Spool } from '../spool.js';
 import { messageIdentity, resolveProfile, type ResolvedProfile } from '../../policy/profiles.js';
@@ -85,7 +85,8 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const specs = inputSpecs(paths);
   const publicFormat = format.masked;
   const stream = await format.load();
-  const redact = resolveRedact(flags.redact, settings.config.redact, publicFormat);
+  // Masked by default in the formats often published, and in every format in CI (public logs).
+  const redact = resolveRedact(flags.redact, settings.config.redact, publicFormat || runsInCi());
   const report = stream({
     redact,
     color: flags.format === 'human' && flags.output === undefined && (await loadColors(flags.color)),

@@ -37,7 +37,7 @@ export function registerCheck(program: Command): void {
     .option('--max-warnings <n>', 'exit 1 when more than this many warnings are found', parseCount('--max-warnings', 0))
     .option('-q, --quiet', 'leave out messages that pass')
     .option('--redact', 'mask addresses in the output (j***@example.com)')
-    .option('--no-redact', 'show full addresses even in formats that mask them by default (sarif, github, junit)')
+    .option('--no-redact', 'show full addresses where they are masked by default (sarif, github, junit, and every format when CI is set)')
     .option('--no-color', 'no colour, even on a terminal')
     .option('--explain-policy', 'do not check: print which profile (configuration "profiles") each message gets, why, and the policy in force (with --format json: as JSON)')
     .option('--auth-user <user>', 'check as if this user had authenticated (the proxy\'s AUTH user, the milter\'s {auth_authen}): it chooses the profile before From does')
