@@ -212,7 +212,7 @@ export function headerMayContinue(input: Uint8Array, at: number, policy: Policy,
   // starts with one of those (or a blank line), the sender wrote the blank line before it.
   if (!ENDS_A_HEADER.test(buf.toString('latin1', 0, Math.min(buf.length, 1000)))) return undefined;
   const lf = buf.indexOf('\n\n', 0, 'latin1');
-  const crlf = buf.indexOf('\n\n', 0, 'latin1');
+  const crlf = buf.indexOf('\n\r\n', 0, 'latin1');
   const end = lf === -1 ? crlf : crlf === -1 ? lf : Math.min(lf, crlf);
   const paragraph = end === -1 ? buf : buf.subarray(0, end + 1);
   if (paragraph.indexOf(0x40) === -1) return undefined;
