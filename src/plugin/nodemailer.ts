@@ -142,6 +142,54 @@ async function rawFromPath(data: MailData): Promise<void> {
   data.raw = await readFile(file);
 }
 
+/** What the stream contents of one message may add up to when they are read to be checked. */
+const MAX_STREAM_CONTENT_BYTES = MAX_RAW_FILE_BYTES;
+
+function isStream(v: unknown): v is NodeJS.ReadableStream {
+  return typeof v === 'object' && v !== null && typeof (v as { pipe?: unknown }).pipe === 'function' && typeof (v as { on?: unknown }).on === 'function';
+}
+
+/**
+ * Content given as a stream (a text, an alternative, an attachment, an invitation) is read once
+ * into a Buffer that replaces it, so the message checked and the one nodemailer then builds hold
+ * the same bytes; composing the message to check it would otherwise use the stream up, and
+ * nodemailer's own build fail (ESTREAM). New objects and arrays: the caller's are not changed.
+ */
+async function bufferStreams(data: MailData): Promise<void> {
+  let total = 0;
+  const read = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      total += b.length;
+      if (total > MAX_STREAM_CONTENT_BYTES) {
+        (stream as { destroy?: () => void }).destroy?.();
+        throw new MailguardError('EUSAGE', `the message's stream contents are larger than ${MAX_STREAM_CONTENT_BYTES / 1024 / 1024} MiB, more than mailguard reads to check them.`, { hint: 'Give large attachments as { path } instead of a stream.' });
+      }
+      chunks.push(b);
+    }
+    return Buffer.concat(chunks);
+  };
+  /** A content value (text, html ...) or an object with `content` (attachments, alternatives, icalEvent). */
+  const resolve = async (v: unknown): Promise<unknown> => {
+    if (isStream(v)) return read(v);
+    if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && isStream((v as { content?: unknown }).content)) return { ...(v as object), content: await read((v as { content: NodeJS.ReadableStream }).content) };
+    return v;
+  };
+  const record = data as Record<string, unknown>;
+  for (const key of ['text', 'html', 'watchHtml', 'amp', 'icalEvent']) {
+    if (record[key] !== undefined) record[key] = await resolve(record[key]);
+  }
+  for (const key of ['attachments', 'alternatives']) {
+    const list = record[key];
+    if (Array.isArray(list)) {
+      const resolved: unknown[] = [];
+      for (const item of list) resolved.push(await resolve(item));
+      record[key] = resolved;
+    }
+  }
+}
+
 /** What nodemailer will write and deliver to for this data: bytes (the header, or a raw message) and envelope. */
 async function compose(data: MailData, whole = false): Promise<{ bytes: Uint8Array; envelope: Envelope; raw: boolean }> {
   try {
@@ -189,6 +237,7 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   // composed then, for whichever profile the sender turns out to have. Otherwise the header is.
   const wants = (p: Policy, m: string | undefined) => m === 'bcc' || Boolean(p.bodyScan);
   const whole = wants(policy, mode) || (profiles !== undefined && [profiles.default, ...profiles.list].some((p) => wants(p.policy, p.onViolation ?? mode)));
+  if (whole) await bufferStreams(data);
   const composed = await compose(data, whole);
   // The one decision (src/decide) on the bytes nodemailer will write and the envelope it will use;
   // this adapter only carries it out. A raw message without envelope or addresses has none yet.

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
@@ -281,6 +282,29 @@ describe('what nodemailer will really write', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  // Composing the message to check it reads a stream; nodemailer's own build then found it used
+  // up (ESTREAM). Stream contents are read once into Buffers that both builds use.
+  it('content given as streams is checked and sent: an ordinary attachment and text arrive whole, a list in a streamed CSV is refused', async () => {
+    const t = await transporter({ policy: POLICY });
+    const csv = `name,email\n${Array.from({ length: 12 }, (_, i) => `p${i},p${i}@org${i}.test`).join('\n')}\n`;
+    const attachments = [{ filename: 'report.txt', content: Readable.from([Buffer.from('quarterly '), Buffer.from('numbers\n')]) }];
+    const base = { from: 'sales@corp.example', to: 'boss@corp.example', subject: 'files' };
+    await t.sendMail({ ...base, text: Readable.from(['see ', 'attached']), attachments });
+    const got = sink!.messages.at(-1)!.raw.toString('utf8');
+    expect(got).toContain('cXVhcnRlcmx5IG51bWJlcnMK');
+    expect(got).toContain('see attached');
+    // The caller's attachment objects are left as they were.
+    expect(typeof (attachments[0]!.content as Readable).pipe).toBe('function');
+    const strict = await transporter({ policy: { ...POLICY, rules: { ADDRESS_LIST_IN_BODY: 'error' } } });
+    const refused = await strict.sendMail({ ...base, text: 'attached', attachments: [{ filename: 'customers.csv', content: Readable.from([csv]) }] }).catch((e: unknown) => e);
+    expect((refused as { code?: string }).code).toBe('EEXPOSED');
+    expect((refused as { findings?: Array<{ code: string }> }).findings?.map((f) => f.code)).toContain('ADDRESS_LIST_IN_BODY');
+    const invite = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:3@corp.example\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260102T000000Z\r\nSUMMARY:x\r\nORGANIZER:mailto:sales@corp.example\r\n${EXTERNAL.map((a) => `ATTENDEE;CN=x:mailto:${a}\r\n`).join('')}END:VEVENT\r\nEND:VCALENDAR\r\n`;
+    const held = await t.sendMail({ ...base, text: 'x', icalEvent: { method: 'REQUEST', content: Readable.from([invite]) } }).catch((e: unknown) => e);
+    expect((held as { findings?: Array<{ code: string }> }).findings?.map((f) => f.code)).toContain('EXPOSED_ATTENDEES');
+    expect(sink!.messages).toHaveLength(1);
   });
 
   it('dropping a Resent-Bcc keeps what nodemailer adds itself: List-*, priority and X-Mailer fields reach the recipients', async () => {
