@@ -260,8 +260,12 @@ export class MilterSession {
       case 'data':
       case 'unknown':
         return this.earlyOrContinue(cmd.kind);
-      case 'eob':
-        return this.endOfMessage(now);
+      case 'eob': {
+        const step = this.endOfMessage(now);
+        // The id came with this message's end (the `i` macro); the next message has its own.
+        this.queueId = undefined;
+        return step;
+      }
       case 'abort': {
         this.reset();
         return { replies: [] };

@@ -268,6 +268,18 @@ describe('profiles: the {auth_authen} user chooses', () => {
     expect(answer(next)).toMatchObject({ profile: 'default+lax', action: 'blocked' });
   });
 
+  it('a message that fails before its end is logged without the previous message\'s queue id', () => {
+    const session = new MilterSession({ policy, onViolation: 'block' });
+    session.handle(POSTFIX_OPTNEG, 0);
+    const [mail, ...rest] = transaction(CLEAN, ['bob@inbox.test']);
+    session.handle(mail!, 0);
+    for (const c of rest.slice(0, -1)) session.handle(c, 0);
+    session.handle({ kind: 'macro', command: 'E', macros: [['i', 'AAA111']] }, 0);
+    expect(session.handle({ kind: 'eob' }, 0).message).toMatchObject({ queueId: 'AAA111' });
+    session.handle({ kind: 'mail', args: ['<alice@inbox.test>'] }, 0);
+    expect(session.failMessage(0, 'timeout').message!.queueId).toBeUndefined();
+  });
+
   it.each<[string | undefined, string, string]>([
     [undefined, 'lax', 'accepted'],
     ['press', 'lax', 'accepted'],
