@@ -19,6 +19,11 @@ export type BareNewline = 'lf' | 'cr';
  * about 120 us of the proxy's CPU per message). */
 const INITIAL_CAPACITY = 2 * 1024;
 
+/** The most a declared SIZE allocates before any byte arrives: the buffer is memory the in-flight
+ * budget counts only as bytes arrive, so a client declaring 25 MB and sending nothing must not
+ * hold 25 MB per session. Past it the buffer grows by doubling with what arrives. */
+export const DECLARED_SIZE_PREALLOCATION_MAX = 1024 * 1024;
+
 export class DataGuard {
   readonly maxBytes: number;
   /** The message so far, copied in as it arrives (each chunk is let go at once), so a message is
@@ -36,8 +41,9 @@ export class DataGuard {
 
   constructor(maxBytes: number, declaredSize?: number) {
     this.maxBytes = maxBytes;
-    // The SIZE the client declared sizes the buffer once (a claim: growth still works past it).
-    if (declaredSize !== undefined && declaredSize > 0 && declaredSize <= maxBytes) this.buffer = Buffer.allocUnsafe(declaredSize);
+    // The SIZE the client declared sizes the buffer (a claim: growth still works past it), up to
+    // what may be held before the bytes arrive.
+    if (declaredSize !== undefined && declaredSize > 0 && declaredSize <= maxBytes) this.buffer = Buffer.allocUnsafe(Math.min(declaredSize, DECLARED_SIZE_PREALLOCATION_MAX));
   }
 
   get oversized(): boolean {
