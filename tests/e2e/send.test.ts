@@ -191,6 +191,23 @@ describe('envelopes and inputs', () => {
     expect(sink.messages).toHaveLength(4);
   });
 
+  // nodemailer hands the relay's replies back with the domains it punycoded for RCPT TO; the
+  // journal must know ann@bücher.test and ann@xn--bcher-kva.test are one recipient, or a rerun
+  // sends to her again.
+  it('a journal rerun skips recipients at international domains too', async () => {
+    sink = await startSink();
+    const journal = path.join(tmp, 'idn.journal');
+    const file = path.join(tmp, 'idn.eml');
+    await writeFile(file, 'From: sales@corp.example\r\nTo: Ann <ann@bücher.test>, bob@corp.example\r\nSubject: idn\r\nMessage-ID: <idn-1@corp.example>\r\n\r\nhi\r\n');
+    const args = ['send', file, '--smtp', sink.url, '--journal', journal, ...POLICY];
+    expect((await runCli(args)).code).toBe(0);
+    expect(sink.messages).toHaveLength(1);
+    const again = await runCli(args);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/skipped/);
+    expect(sink.messages).toHaveLength(1);
+  });
+
   it('reads piped input and honours --from', async () => {
     sink = await startSink();
     const input = await readFile(fx('send-clean.eml'));
