@@ -60,8 +60,10 @@ export interface FindingArgs {
     fileName?: string;
     /** As read: xlsx, ods, docx, odt, pptx, odp, zip. */
     format: string;
-    /** The member of a zip attachment. */
+    /** The member of a zip or TNEF (winmail.dat) attachment. */
     entry?: string;
+    /** The message text of a TNEF attachment (winmail.dat), which Outlook shows as the body. */
+    messageText?: boolean;
     /** The sheet (workbooks); absent for documents. */
     sheet?: string;
     /** The parts of a workbook outside every sheet (unused shared strings, comments, pivot caches). */

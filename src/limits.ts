@@ -78,7 +78,13 @@ export const MAX_ATTACHMENT_BYTES = 32 * 1024 * 1024;
  * have tens to a few hundred; a crafted archive with more is refused before any is inflated. */
 export const MAX_ARCHIVE_ENTRIES = 10_000;
 
-/** Bytes inflated per message, all attachments and entries together (zip-bomb bound). XML is
+/** Compressed RTF (the body of a TNEF winmail.dat, MS-OXRTFCP) inflated per body: an Outlook body
+ * rarely passes a few hundred KiB and a list shows in its first pages; the format grows at most
+ * eightfold, so the declared size is never believed past that either. Past it: partly-read. */
+export const MAX_RTF_BYTES = 4 * 1024 * 1024;
+
+/** Bytes inflated per message, all attachments and entries together (zip-bomb bound; the files
+ * read out of TNEF winmail.dat attachments count too, as they are parsed the same way). XML is
  * parsed at about 20 MB/s (htmlparser2, measured), so this keeps one message to a few seconds;
  * a 10-MB address workbook inflates to about 40 MB. */
 export const MAX_UNCOMPRESSED_BYTES = 128 * 1024 * 1024;

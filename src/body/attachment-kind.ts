@@ -20,7 +20,7 @@ export type AttachmentFormat =
   | 'smime'
   /** OpenPGP encrypted data. */
   | 'pgp'
-  /** Outlook's winmail.dat (application/ms-tnef): attachments packed in TNEF, unpacked by Outlook and Gmail. */
+  /** Outlook's winmail.dat (application/ms-tnef): attachments packed in TNEF, unpacked by Outlook and Gmail (read by attachments/tnef.ts). */
   | 'tnef'
   | 'unknown';
 

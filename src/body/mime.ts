@@ -71,13 +71,23 @@ export interface TextPart {
 }
 
 /** Formats whose content the attachment scan reads; the others are only identified. */
-const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'text']);
+const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'tnef', 'text']);
 
 /** Bytes decoded of an attachment that is only identified (pdf, legacy office, archives, unknown). */
 const SNIFF_BYTES = 4096;
 
 function isZipSignature(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4;
+}
+
+/** TNEF (winmail.dat) sent under another name or type: read whole, like a zip found so. */
+function isTnefSignature(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x78 && b[1] === 0x9f && b[2] === 0x3e && b[3] === 0x22;
+}
+
+/** An unknown part whose first bytes show a container the scan reads. */
+function isReadContainer(b: Uint8Array): boolean {
+  return isZipSignature(b) || isTnefSignature(b);
 }
 
 /** A part the attachment scan opens: calendars, workbooks, documents, archives (decoded bytes). */
@@ -564,11 +574,11 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     const format = attachmentFormat(type.type, entity.fileName);
     if (format === undefined) return;
     // Formats that are only reported (pdf, xls, rar, unknown) need their first bytes, to tell what
-    // they really are; an unknown file that turns out to be a zip is decoded whole after all.
+    // they really are; an unknown file that turns out to be a zip or TNEF is decoded whole after all.
     let decoded = decodeContent(body, encoding, READ_FORMATS.has(format) ? MAX_ATTACHMENT_BYTES : SNIFF_BYTES);
-    if (format === 'unknown' && isZipSignature(decoded.bytes)) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
+    if (format === 'unknown' && isReadContainer(decoded.bytes)) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
     const { bytes, truncated } = decoded;
-    const out: BinaryPart = { part: partName, contentType: type.type, format, bytes, truncated: truncated && (READ_FORMATS.has(format) || format === 'unknown' && isZipSignature(bytes)), forwarded };
+    const out: BinaryPart = { part: partName, contentType: type.type, format, bytes, truncated: truncated && (READ_FORMATS.has(format) || format === 'unknown' && isReadContainer(bytes)), forwarded };
     if (entity.fileName !== undefined) out.fileName = entity.fileName;
     const charset = type.params.get('charset');
     if (charset !== undefined) out.charset = charset;

@@ -153,13 +153,13 @@ function describeFindingText(f: Finding, options: MessageOptions): string {
       const place = a.outsideSheets ? 'outside every sheet (unused strings, comments or pivot caches)' : a.sheet !== undefined ? `in sheet '${a.sheet}'` : '';
       const hiddenWhere = a.hidden.map((h) => HIDDEN_PLACES[h] ?? h);
       const hidden = a.outsideSheets ? '' : hiddenWhere.length > 0 ? ` (${a.hiddenAddresses === a.externalAddresses ? '' : `${a.hiddenAddresses.toLocaleString('en-GB')} of them `}${hiddenWhere.join(', ')})` : '';
-      const file = `${attachmentName(a)}${a.entry !== undefined ? ` (member "${a.entry}")` : ''}`;
+      const file = a.messageText ? `the message text inside ${attachmentName(a)}` : `${attachmentName(a)}${a.entry !== undefined ? ` (member "${shownName(a.entry)}")` : ''}`;
       return `${n} external addresses from ${a.parties} organisation${a.parties === 1 ? '' : 's'}${place ? ` ${place}` : ''}${hidden} of ${file}; every recipient can read them${a.sensitive ? ' (sensitive list)' : ''}`;
     }
     case 'EXPOSED_ATTENDEES': {
       const a = f.args;
       const what = a.method === 'REQUEST' || a.method === undefined ? 'calendar invitation' : `calendar ${a.method.toLowerCase()}`;
-      const inside = a.entry !== undefined ? ` (member "${a.entry}" of ${attachmentName(a)})` : a.fileName !== undefined ? ` ${attachmentName(a)}` : ` (part ${a.part})`;
+      const inside = a.entry !== undefined ? ` (member "${shownName(a.entry)}" of ${attachmentName(a)})` : a.fileName !== undefined ? ` ${attachmentName(a)}` : ` (part ${a.part})`;
       return `the ${what}${inside} shows ${a.externalAddresses} external attendee${a.externalAddresses === 1 ? '' : 's'} from ${a.parties} organisation${a.parties === 1 ? '' : 's'} to every invitee${a.sensitive ? ' (sensitive list)' : ''}`;
     }
     case 'INTERNAL_DOMAIN_INFERRED': {
@@ -169,7 +169,7 @@ function describeFindingText(f: Finding, options: MessageOptions): string {
     }
     case 'ATTACHMENT_NOT_SCANNED': {
       const a = f.args;
-      const what = a.entry !== undefined ? `member "${a.entry}" of ${attachmentName(a)}` : `${attachmentName(a)} (${a.contentType})`;
+      const what = a.entry !== undefined ? `member "${shownName(a.entry)}" of ${attachmentName(a)}` : `${attachmentName(a)} (${a.contentType})`;
       const why = NOT_SCANNED[a.reason] ?? a.reason;
       return `${what} was not scanned for address lists: ${why}${a.detail !== undefined && a.reason !== 'encrypted' ? ` (${a.detail})` : ''}; it is not known to be clean`;
     }
@@ -206,8 +206,12 @@ const MAX_SHOWN_NAME = 255;
 
 function attachmentName(a: { fileName?: string; part: string }): string {
   if (a.fileName === undefined) return `the attachment in part ${a.part}`;
-  const name = a.fileName.length > MAX_SHOWN_NAME ? `${a.fileName.slice(0, MAX_SHOWN_NAME)}...` : a.fileName;
-  return `the attachment "${name}"`;
+  return `the attachment "${shownName(a.fileName)}"`;
+}
+
+/** A file name as shown: its first MAX_SHOWN_NAME characters (a zip or TNEF member's name too). */
+function shownName(name: string): string {
+  return name.length > MAX_SHOWN_NAME ? `${name.slice(0, MAX_SHOWN_NAME)}...` : name;
 }
 
 /**

@@ -59,6 +59,7 @@ export function attachmentFindings(ctx: RuleContext, attachments: ScannedAttachm
         sensitive: policy.sensitive,
       });
       if (unit.location.entry !== undefined) args.entry = unit.location.entry;
+      if (unit.location.messageText) args.messageText = true;
       if (unit.location.sheet !== undefined) args.sheet = unit.location.sheet;
       if (unit.location.rest) args.outsideSheets = true;
       const severity = policy.sensitive || hiddenCount >= options.minAddresses ? 'error' : 'warning';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT, runCli, runProcess, BIN } from '../helpers/cli.js';
 import { addresses, buildEncryptedOoxml, buildIcs, buildMessage, buildXlsx } from '../helpers/office-files.js';
+import { buildTnef } from '../helpers/tnef.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mailguard-attach-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -44,6 +45,17 @@ describe('check', () => {
     expect(r.code).toBe(code);
     const result = JSON.parse(r.stdout).results[0];
     expect([result.verdict, result.findings.map((f: any) => [f.code, f.severity])]).toEqual([verdict, codes]);
+  });
+
+  it('a customer list inside winmail.dat (TNEF): a warning (exit 0), blocking with --sensitive (exit 1); the report names both files', async () => {
+    const csv = ['email,name', ...addresses(30, 'customer').map((a, i) => `${a},C${i}`)].join('\r\n');
+    const file = write('winmail-list.eml', buildMessage([{ fileName: 'winmail.dat', contentType: 'application/ms-tnef', bytes: buildTnef([{ title: 'CUSTOM~1.CSV', longName: 'customers.csv', data: csv }]) }]));
+    const warn = await runCli(['check', file, ...POLICY, '--format', 'json']);
+    const result = JSON.parse(warn.stdout).results[0];
+    expect([warn.code, result.verdict, result.findings.map((f: any) => [f.code, f.severity, f.args.fileName, f.args.entry, f.args.externalAddresses])]).toEqual([0, 'warn', [['ADDRESS_LIST_IN_ATTACHMENT', 'warning', 'winmail.dat', 'customers.csv', 30]]]);
+    const block = await runCli(['check', file, ...POLICY, '--sensitive']);
+    expect(block.code).toBe(1);
+    expect(block.stdout).toContain('30 external addresses from 30 organisations of the attachment "winmail.dat" (member "customers.csv")');
   });
 
   it('the JSON finding names the sheet, the hidden flag, the counts and masked examples; the human report says it in words', async () => {

@@ -162,6 +162,7 @@ describe('a part the reader can open is reported whatever its name; pictures and
   const binary = (headers: string, bytes: Uint8Array | string) => `${headers}\nContent-Transfer-Encoding: base64\n\n${b64(bytes)}`;
   const DER = Uint8Array.from([0x30, 0x82, 0x01, 0x00, 0x06, 0x09, 0x2a, 0x86, 0x48]);
   const CFB = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]);
+  /** A TNEF stream cut inside its first attribute: read (tests/body/tnef.test.ts), and reported as cut off. */
   const TNEF = Uint8Array.from([0x78, 0x9f, 0x3e, 0x22, 0x01, 0x00, 0x01, 0x06, 0x90, 0x08, 0x00]);
   const PGP = 'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n--E\nContent-Type: application/octet-stream\n\n-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n--E--';
   it.each([
@@ -173,9 +174,9 @@ describe('a part the reader can open is reported whatever its name; pictures and
     ['unnamed application/vnd.ms-excel', binary('Content-Type: application/vnd.ms-excel\nContent-Disposition: attachment', CSV), 'unknown-format', undefined],
     ['unnamed application/vnd.ms-excel holding an .xls', binary('Content-Type: application/vnd.ms-excel', CFB), 'unsupported-format', 'legacy-office'],
     ['unnamed application/octet-stream', binary('Content-Type: application/octet-stream', 'data'), 'unknown-format', undefined],
-    ['application/ms-tnef (winmail.dat)', binary('Content-Type: application/ms-tnef; name="winmail.dat"', TNEF), 'unsupported-format', 'tnef'],
-    ['unnamed application/vnd.ms-tnef', binary('Content-Type: application/vnd.ms-tnef', TNEF), 'unsupported-format', 'tnef'],
-    ['TNEF sent as application/octet-stream, any name', binary('Content-Type: application/octet-stream; name="mail.dat"', TNEF), 'unsupported-format', 'tnef'],
+    ['application/ms-tnef (winmail.dat)', binary('Content-Type: application/ms-tnef; name="winmail.dat"', TNEF), 'unreadable', 'TNEF stream: truncated'],
+    ['unnamed application/vnd.ms-tnef', binary('Content-Type: application/vnd.ms-tnef', TNEF), 'unreadable', 'TNEF stream: truncated'],
+    ['TNEF sent as application/octet-stream, any name', binary('Content-Type: application/octet-stream; name="mail.dat"', TNEF), 'unreadable', 'TNEF stream: truncated'],
   ])('%s', (_name, part, reason, detail) => {
     const r = checkMessage(mixed([part]), policy, { source: 't', body });
     expect(r.findings.map((f) => [f.code, (f.args as { reason?: string }).reason, (f.args as { detail?: string }).detail])).toEqual([['ATTACHMENT_NOT_SCANNED', reason, detail]]);
@@ -188,7 +189,7 @@ describe('a part the reader can open is reported whatever its name; pictures and
   it('a single-part S/MIME or TNEF message is read and reported', () => {
     const single = (type: string, bytes: Uint8Array) => Buffer.from(`${HEAD}Content-Type: ${type}\nContent-Transfer-Encoding: base64\n\n${b64(bytes)}\n`);
     expect(scanned(single('application/pkcs7-mime; smime-type=signed-data', DER))).toEqual([['ATTACHMENT_NOT_SCANNED', 'unsupported-format']]);
-    expect(scanned(single('application/ms-tnef', TNEF))).toEqual([['ATTACHMENT_NOT_SCANNED', 'unsupported-format']]);
+    expect(scanned(single('application/ms-tnef', TNEF))).toEqual([['ATTACHMENT_NOT_SCANNED', 'unreadable']]);
     for (const type of ['application/pkcs7-mime', 'application/vnd.ms-tnef', 'application/octet-stream', 'application/vnd.ms-excel']) {
       expect(bodyWorthScanning(readHeaderBlock(Buffer.from(`${HEAD}Content-Type: ${type}\n\nx`))), type).toBe(true);
     }

@@ -7,9 +7,12 @@ import { findAddresses } from '../addresses.js';
 import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
 import { decodeBytes, type BinaryPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
+import { htmlText } from '../html-text.js';
+import { rtfText } from '../rtf-text.js';
 import { scanCalendar } from './calendar.js';
 import { scanOds, scanOdfText, scanOoxmlText } from './odf.js';
 import { scanXlsx } from './xlsx.js';
+import { readTnef, TNEF_SIGNATURE, TnefRefused, type TnefBody } from './tnef.js';
 import type { AttachmentScan, NotScanned, ScanUnit } from './types.js';
 import { listZip, looksLikeZip, readZipEntry, ZipRefused, type InflateBudget, type ZipEntry } from './zip.js';
 
@@ -21,7 +24,7 @@ const ENCRYPTION_INFO = Buffer.from('EncryptionInfo', 'utf16le');
 
 /** TNEF's signature (0x223E9F78, little-endian): winmail.dat under any name. */
 function isTnef(b: Uint8Array): boolean {
-  return b[0] === 0x78 && b[1] === 0x9f && b[2] === 0x3e && b[3] === 0x22;
+  return b.length >= 4 && Buffer.from(b.buffer, b.byteOffset, 4).readUInt32LE(0) === TNEF_SIGNATURE;
 }
 
 function isCfb(b: Uint8Array): boolean {
@@ -56,7 +59,7 @@ interface FileInput {
   bytes: Uint8Array;
   format: AttachmentFormat;
   charset?: string | undefined;
-  /** The zip member this file is, when it came out of a zip attachment. */
+  /** The member this file is, when it came out of a zip or TNEF attachment. */
   entry?: string;
 }
 
@@ -80,8 +83,13 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
     case 'legacy-office':
     case 'archive':
     case 'smime':
-    case 'tnef':
       refuse({ reason: 'unsupported-format', detail: format });
+      return;
+    case 'tnef':
+      // One level deep, as a zip: a winmail.dat inside an attachment is not opened.
+      if (entry !== undefined) return refuse({ reason: 'nested-archive', detail: 'tnef' });
+      out.format = 'tnef';
+      scanTnefMembers(bytes, budget, out);
       return;
     case 'pgp':
       refuse({ reason: 'encrypted', detail: format });
@@ -166,9 +174,63 @@ function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateB
   }
 }
 
+/**
+ * A TNEF attachment (winmail.dat): each packed attachment read as a file of its own, named by its
+ * long file name (or its 8.3 title), one level deep like a zip's members; the message text TNEF
+ * carries (which Outlook shows instead of the MIME body) as a text unit. What the stream could
+ * not frame is reported; what came before it is still read.
+ */
+function scanTnefMembers(bytes: Uint8Array, budget: InflateBudget, out: AttachmentScan): void {
+  const tnef = readTnef(bytes, budget);
+  for (const [i, a] of tnef.attachments.entries()) {
+    const name = a.name ?? '';
+    const entry = name === '' ? `attachment ${i + 1} (no name)` : name;
+    const format = memberFormat(name);
+    if (format === undefined) continue; // pictures and the like
+    if (a.data.length === 0) {
+      // One cut off by damage to the stream is in the stream's own note (below).
+      if (tnef.refused === undefined) out.notScanned.push({ reason: 'unreadable', detail: 'no attachment data', entry });
+      continue;
+    }
+    for (const data of a.data) {
+      if (data.length > budget.remaining) {
+        out.notScanned.push({ reason: 'too-large', entry });
+        continue;
+      }
+      budget.remaining -= data.length;
+      try {
+        scanFile({ bytes: data, format, entry }, budget, out);
+      } catch (err) {
+        out.notScanned.push(refusal(err, entry));
+      }
+    }
+  }
+  for (const body of tnef.bodies) scanTnefBody(body, out);
+  if (tnef.refused !== undefined) {
+    const n: NotScanned = { reason: tnef.refused.reason };
+    if (tnef.refused.detail !== undefined) n.detail = tnef.refused.detail;
+    out.notScanned.push(n);
+  }
+}
+
+function scanTnefBody(body: TnefBody, out: AttachmentScan): void {
+  const found = findAddresses(body.text);
+  if (body.kind === 'html') findAddresses(htmlText(body.text), found);
+  else if (body.kind === 'rtf') findAddresses(rtfText(body.text), found);
+  // One unit for every rendering of the text (attBody, PidTagBody, HTML, RTF): the same list once.
+  const unit = out.units.find((u) => u.location.messageText === true);
+  if (unit !== undefined) for (const a of found) unit.addresses.add(a);
+  else {
+    const u = whole(found);
+    u.location.messageText = true;
+    out.units.push(u);
+  }
+  if (body.truncated) out.notScanned.push({ reason: 'partly-read', detail: 'the message text (compressed RTF)' });
+}
+
 function refusal(err: unknown, entry?: string): NotScanned {
-  const n: NotScanned = err instanceof ZipRefused ? { reason: err.reason } : { reason: 'unreadable', detail: (err as Error)?.message?.slice(0, 200) ?? String(err) };
-  if (err instanceof ZipRefused && err.detail !== undefined) n.detail = err.detail;
+  const n: NotScanned = err instanceof ZipRefused || err instanceof TnefRefused ? { reason: err.reason } : { reason: 'unreadable', detail: (err as Error)?.message?.slice(0, 200) ?? String(err) };
+  if ((err instanceof ZipRefused || err instanceof TnefRefused) && err.detail !== undefined) n.detail = err.detail;
   if (entry !== undefined) n.entry = entry;
   return n;
 }

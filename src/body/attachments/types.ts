@@ -2,8 +2,10 @@
 
 /** Where in an attachment a set of addresses was found. */
 export interface UnitLocation {
-  /** A member of a zip attachment ("lists/members.csv"). */
+  /** A member of a zip or TNEF attachment ("lists/members.csv"). */
   entry?: string;
+  /** The message text a TNEF attachment (winmail.dat) carries, which Outlook shows as the body. */
+  messageText?: boolean;
   /** A worksheet or table name. */
   sheet?: string | undefined;
   /** The parts of a workbook that no sheet shows (unused shared strings, comments, pivot caches). */
