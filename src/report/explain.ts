@@ -122,7 +122,7 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
     settings: ['"internalDomains": ["corp.example"]', '"consumerDomains": ["isp.example"]', '"rules": { "INTERNAL_DOMAIN_INFERRED": "error" } (block instead of guessing, where every sender must be configured)', '"rules": { "INTERNAL_DOMAIN_INFERRED": "off" }'],
   },
   ATTACHMENT_NOT_SCANNED: {
-    meaning: 'An attachment or part that can hold a list could not be read: it is encrypted (S/MIME, PGP, a password), larger than the limits, inflates like a zip bomb, is an archive inside an archive, or is in a format mailguard does not read (PDF, legacy .xls/.doc, rar, 7z, Outlook winmail.dat, yEnc, an unknown file type); or a text part was read only up to the size limits, or a multipart could not be split.',
+    meaning: 'An attachment or part that can hold a list could not be read: it is encrypted (S/MIME, PGP, a password), larger than the limits, inflates like a zip bomb, is an archive inside an archive (or inside an Outlook winmail.dat), is damaged, or is in a format mailguard does not read (PDF, legacy .xls/.doc, rar, 7z, yEnc, an unknown file type); or a text part was read only up to the size limits, or a multipart could not be split.',
     why: 'An unread attachment is not a clean one. Whether it may go out unread is a policy decision: by default it is info, a note that changes neither the verdict nor --max-warnings (a PDF in an ordinary draft passes); make it a warning to count it, or an error where lists must never leave unchecked.',
     fix: ['Send the data as csv, xlsx, ods, docx or odt, which are scanned.', 'For encrypted files, check their content before encrypting them; share the password by another channel.'],
     settings: [
