@@ -7,6 +7,8 @@
 // the message there and run the bytes after it as commands (SMTP smuggling, CVE-2023-51766 and
 // relatives). Postfix's smtpd_forbid_bare_newline rejects such messages; so does the proxy.
 
+import { PROXY_DECLARED_SIZE_PREALLOCATION_MAX } from './limits.js';
+
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -18,11 +20,6 @@ export type BareNewline = 'lf' | 'cr';
  * it per message made V8 run a full mark-compact every ~160 messages (bench scenario 6:
  * about 120 us of the proxy's CPU per message). */
 const INITIAL_CAPACITY = 2 * 1024;
-
-/** The most a declared SIZE allocates before any byte arrives: the buffer is memory the in-flight
- * budget counts only as bytes arrive, so a client declaring 25 MB and sending nothing must not
- * hold 25 MB per session. Past it the buffer grows by doubling with what arrives. */
-export const DECLARED_SIZE_PREALLOCATION_MAX = 1024 * 1024;
 
 export class DataGuard {
   readonly maxBytes: number;
@@ -43,7 +40,7 @@ export class DataGuard {
     this.maxBytes = maxBytes;
     // The SIZE the client declared sizes the buffer (a claim: growth still works past it), up to
     // what may be held before the bytes arrive.
-    if (declaredSize !== undefined && declaredSize > 0 && declaredSize <= maxBytes) this.buffer = Buffer.allocUnsafe(Math.min(declaredSize, DECLARED_SIZE_PREALLOCATION_MAX));
+    if (declaredSize !== undefined && declaredSize > 0 && declaredSize <= maxBytes) this.buffer = Buffer.allocUnsafe(Math.min(declaredSize, PROXY_DECLARED_SIZE_PREALLOCATION_MAX));
   }
 
   get oversized(): boolean {

@@ -42,6 +42,11 @@ export const PROXY_IDLE_BEFORE_MAIL_MS = 30 * 1000;
  * 452 4.3.1 and the client retries later. */
 export const PROXY_MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
 
+/** The most a declared SIZE makes a session allocate before any byte arrives: the buffer is memory
+ * the in-flight budget counts only as bytes arrive, so a client declaring 25 MB and sending nothing
+ * must not hold 25 MB. Past it the buffer grows by doubling with what arrives. */
+export const PROXY_DECLARED_SIZE_PREALLOCATION_MAX = 1024 * 1024;
+
 /** After SIGTERM/SIGINT, transactions that have not gone upstream get this long to finish before
  * their connections are cut with 421 (nothing of theirs was relayed, so the retry delivers once).
  * Transactions whose data went upstream are never cut: they wait for the upstream's reply, up to

@@ -3,7 +3,8 @@
 // recipients (outside the one window SMTP leaves open, which is asserted as such).
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataGuard, DECLARED_SIZE_PREALLOCATION_MAX } from '../../src/proxy/data-guard.js';
+import { DataGuard } from '../../src/proxy/data-guard.js';
+import { PROXY_DECLARED_SIZE_PREALLOCATION_MAX } from '../../src/proxy/limits.js';
 import { createDeliveredCopies } from '../../src/proxy/delivered-copies.js';
 import { deliveryCounts, type SinkMessage } from '../helpers/smtp-sink.js';
 import { fixture, startHarness, type Harness } from './harness.js';
@@ -338,14 +339,14 @@ describe('memory: one copy per message in flight, and a cap on the total (item 1
 
   // The in-flight budget counts bytes as they arrive; a declared SIZE is only a claim, so a client
   // that declares 25 MB and sends nothing must not make the proxy hold 25 MB.
-  it('a declared SIZE allocates at most DECLARED_SIZE_PREALLOCATION_MAX before the bytes arrive; a message of that size still arrives whole', () => {
+  it('a declared SIZE allocates at most PROXY_DECLARED_SIZE_PREALLOCATION_MAX before the bytes arrive; a message of that size still arrives whole', () => {
     const max = 25 * 1024 * 1024;
     const g = new DataGuard(max, max);
-    expect((g as unknown as { buffer: Buffer }).buffer.length).toBe(DECLARED_SIZE_PREALLOCATION_MAX);
+    expect((g as unknown as { buffer: Buffer }).buffer.length).toBe(PROXY_DECLARED_SIZE_PREALLOCATION_MAX);
     const line = Buffer.from(`${'x'.repeat(1022)}\r\n`);
-    const lines = (3 * DECLARED_SIZE_PREALLOCATION_MAX) / line.length;
+    const lines = (3 * PROXY_DECLARED_SIZE_PREALLOCATION_MAX) / line.length;
     for (let i = 0; i < lines; i++) g.push(line);
-    expect(g.message()!.length).toBe(3 * DECLARED_SIZE_PREALLOCATION_MAX);
+    expect(g.message()!.length).toBe(3 * PROXY_DECLARED_SIZE_PREALLOCATION_MAX);
     expect(new DataGuard(max, 5000) as unknown as { buffer: Buffer }).toMatchObject({ buffer: expect.objectContaining({ length: 5000 }) });
   });
 
