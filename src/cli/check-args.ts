@@ -50,8 +50,9 @@ const VALUE_FLAGS: Record<string, ValueFlag> = {
   '--block-at': set('blockAt', parseCount('--block-at')),
   '--rule': accumulate('rule', collect),
   '--body-min-addresses': set('bodyMinAddresses', parseCount('--body-min-addresses')),
+  '--jobs': set('jobs', parseCount('--jobs')),
 };
-const SHORT: Record<string, string> = { '-f': '--format', '-o': '--output', '-c': '--config', '-q': '--quiet' };
+const SHORT: Record<string, string> = { '-f': '--format', '-o': '--output', '-c': '--config', '-q': '--quiet', '-j': '--jobs' };
 
 /** Flags without a value, and what each sets. */
 const SWITCHES: Record<string, [string, boolean]> = {

@@ -10,6 +10,8 @@
 // is imported by the bin when startCheck returns false.
 
 import { runCheck } from './actions/check.js';
+// Worker threads of a check with several jobs load this same bundle and run this (check-jobs.ts).
+export { runCheckWorker } from './check-jobs.js';
 import { parseCheckArgs } from './check-args.js';
 import { invocationName, setProgramName } from './program-name.js';
 import { exitQuietlyOnEpipe, reportError } from './report-error.js';

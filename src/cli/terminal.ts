@@ -11,7 +11,7 @@ export function useColor(flag: boolean | undefined, stream: NodeJS.WriteStream =
 }
 
 /** The chalk level for stdout: 0 without colour; FORCE_COLOR's level when it asks for 2 or 3, else 1. */
-function colorLevel(flag: boolean | undefined, stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): 0 | 1 | 2 | 3 {
+export function colorLevel(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
   if (!useColor(flag, stream, env)) return 0;
   const forced = Number(env.FORCE_COLOR);
   return forced === 2 || forced === 3 ? forced : 1;
@@ -27,7 +27,11 @@ function colorLevel(flag: boolean | undefined, stream: NodeJS.WriteStream, env: 
  * holding chalk would be loaded, and its detection run, at start-up.
  */
 export async function loadColors(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Promise<Painter | false> {
-  const level = colorLevel(flag, stream, env);
+  return painterAt(colorLevel(flag, stream, env));
+}
+
+/** The painter for a chalk level already decided (a check job's worker gets the main thread's). */
+export async function painterAt(level: 0 | 1 | 2 | 3): Promise<Painter | false> {
   if (level === 0) return false;
   const { Chalk: LazyChalk } = await import('chalk');
   return new LazyChalk({ level });

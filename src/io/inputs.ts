@@ -20,7 +20,7 @@ export type { InputFailure, InputFormat, InputItem, InputMessage, NotMailFile, R
 const MAIL_EXTENSIONS = new Set(['.eml', '.msg', '.mbox', '.mbx', '.smtp', '.mbs']);
 
 /** A file to read; `found` when a directory walk or a glob found it rather than the user naming it. */
-interface FileEntry {
+export interface FileEntry {
   path: string;
   found?: boolean;
   /** The directory or pattern the user named that found it: if none of its files is mail, that is reported. */
@@ -247,47 +247,63 @@ async function openOne(entry: FileEntry, options: ReadInputsOptions): Promise<In
  * walk or glob found that are not mail go to `options.skipped`.
  */
 export async function* readInputs(specs: string[], options: ReadInputsOptions): AsyncGenerator<InputItem> {
-  const expanded = await expandSpecs(specs);
+  yield* readEntries(await expandSpecs(specs), options);
+}
+
+/** Reads one expanded input: its items (a list, or a generator for streams: mbox, stdin). */
+export async function openEntry(entry: FileEntry | InputFailure, options: ReadInputsOptions): Promise<InputItem[] | AsyncGenerator<InputItem>> {
+  if ('failure' in entry) return [entry];
+  return openOne(entry, options);
+}
+
+/** readInputs over inputs already expanded (expandSpecs). */
+export async function* readEntries(expanded: ReadonlyArray<FileEntry | InputFailure>, options: ReadInputsOptions): AsyncGenerator<InputItem> {
   const concurrency = Math.max(1, options.concurrency ?? 16);
   // A window of in-flight reads; each holds the items one input yields, in order.
   const window: Array<Promise<InputItem[] | AsyncGenerator<InputItem>>> = [];
-  const collect = async (entry: FileEntry | InputFailure): Promise<InputItem[] | AsyncGenerator<InputItem>> => {
-    if ('failure' in entry) return [entry];
-    return openOne(entry, options);
-  };
   let next = 0;
   const fill = () => {
-    while (window.length < concurrency && next < expanded.length) {
-      const entry = expanded[next++]!;
-      window.push(collect(entry));
-    }
+    while (window.length < concurrency && next < expanded.length) window.push(openEntry(expanded[next++]!, options));
   };
   fill();
-  // Per directory or pattern named: files left to read, and whether any gave a message or failure.
-  const groups = new Map<FileEntry['group'], { left: number; items: number }>();
+  const groups = createGroupTally();
   let done = 0;
   while (window.length > 0) {
     const items = await window.shift()!;
     const entry = expanded[done++]!;
     fill();
-    const group = 'failure' in entry ? undefined : entry.group;
     let count = 0;
     // Streams (mbox, stdin) are yielded as they are read, in bounded memory.
     for await (const item of items) {
       count++;
       yield item;
     }
-    if (group === undefined) continue;
-    const g = groups.get(group) ?? { left: group.files, items: 0 };
-    groups.set(group, g);
-    g.left--;
-    g.items += count;
-    // A directory or pattern of which no file is mail: nothing was checked, which is not a pass.
-    if (g.left === 0 && g.items === 0) {
-      const where = group.kind === 'directory' ? 'this directory' : 'the files the pattern matched';
-      yield failure(group.spec, 'not-found', `no mail in ${where}: ${group.files === 1 ? '1 file' : `${group.files} files`}, none of them a message`);
-    }
+    const none = groups.after(entry, count);
+    if (none) yield none;
   }
+}
+
+/**
+ * Per directory or pattern named: files left to read, and whether any gave a message or failure.
+ * `after` is told each entry's item count in input order; when the last file of a directory or
+ * pattern of which no file was mail is done, it returns the failure to report: nothing was
+ * checked there, which is not a pass.
+ */
+export function createGroupTally(): { after(entry: FileEntry | InputFailure, items: number): InputFailure | undefined } {
+  const groups = new Map<FileEntry['group'], { left: number; items: number }>();
+  return {
+    after(entry, items) {
+      const group = 'failure' in entry ? undefined : entry.group;
+      if (group === undefined) return undefined;
+      const g = groups.get(group) ?? { left: group.files, items: 0 };
+      groups.set(group, g);
+      g.left--;
+      g.items += items;
+      if (g.left !== 0 || g.items !== 0) return undefined;
+      const where = group.kind === 'directory' ? 'this directory' : 'the files the pattern matched';
+      return failure(group.spec, 'not-found', `no mail in ${where}: ${group.files === 1 ? '1 file' : `${group.files} files`}, none of them a message`);
+    },
+  };
 }
 
 export function isFailure(item: InputItem): item is InputFailure {

@@ -63,7 +63,7 @@ export const BODY_READ_AHEAD = 16;
  * Whole messages already in memory (mbox bodies, IMAP) wait in the window too: past
  * MAX_SCANNED_MESSAGE_BYTES of them it is drained first, so it holds about one message's limit.
  */
-export async function* withWholeMessages(items: AsyncIterable<InputItem>, scan: boolean, wants?: WantsBody): AsyncGenerator<{ item: InputItem; whole: Uint8Array | undefined }> {
+export async function* withWholeMessages(items: AsyncIterable<InputItem> | Iterable<InputItem>, scan: boolean, wants?: WantsBody): AsyncGenerator<{ item: InputItem; whole: Uint8Array | undefined }> {
   if (!scan) {
     for await (const item of items) yield { item, whole: undefined };
     return;

@@ -73,13 +73,17 @@ export const formatHuman: Formatter = (report, options) => {
 /** The same report result by result (see ReportStream). */
 export const streamHuman: StreamFormatter = (options) => {
   let anyLines = false;
+  const alone = (r: MessageResult) => {
+    const lines = humanResultLines(r, options);
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  };
+  const place = (text: string) => {
+    if (text !== '') anyLines = true;
+    return text;
+  };
   return {
-    result(r) {
-      const lines = humanResultLines(r, options);
-      if (lines.length === 0) return '';
-      anyLines = true;
-      return `${lines.join('\n')}\n`;
-    },
+    result: (r) => place(alone(r)),
+    parallel: { alone, place },
     finish(summary, notRead) {
       const lines = humanTotalsLines(summary, notRead, anyLines, options);
       return { head: '', tail: lines.length > 0 ? `${lines.join('\n')}\n` : '' };

@@ -126,8 +126,11 @@ export const formatJson: Formatter = (report, options) => `${JSON.stringify(toJs
 /** The same document result by result (see ReportStream): the results, then what surrounds them. */
 export const streamJson: StreamFormatter = (options) => {
   let count = 0;
+  const alone = (r: MessageResult) => jsonResultText(r, options.redact);
+  const place = (text: string) => `${count++ === 0 ? '' : ',\n'}${text}`;
   return {
-    result: (r) => `${count++ === 0 ? '' : ',\n'}${jsonResultText(r, options.redact)}`,
+    result: (r) => place(alone(r)),
+    parallel: { alone, place },
     finish(summary: Report['summary'], notRead: readonly NotReadFile[]) {
       const doc = JSON.stringify(toJsonReport({ results: [], summary, notRead: [...notRead] }, options), null, 2);
       const { open, close } = jsonArrayAround(doc, 'results', 1, count);

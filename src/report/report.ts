@@ -59,6 +59,13 @@ export type Formatter = (report: Report, options: FormatOptions) => string;
 export interface ReportStream {
   result(r: MessageResult): string;
   finish(summary: Report['summary'], notRead: readonly NotReadFile[]): { head: string; tail: string };
+  /**
+   * Formats whose results other threads can write (check with several jobs, src/cli/check-jobs.ts):
+   * `alone` is one result's text by itself, pure, run by a worker on its own stream made with the
+   * same options; `place` is what `result` writes for that text at its turn (separators, the
+   * stream's state). result(r) === place(alone(r)), always.
+   */
+  parallel?: { alone(r: MessageResult): string; place(text: string): string };
 }
 
 export type StreamFormatter = (options: FormatOptions) => ReportStream;

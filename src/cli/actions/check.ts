@@ -1,12 +1,8 @@
 // mailguard check: inputs -> core check -> report -> exit code.
 
 import path from 'node:path';
-import { checkMessage, unreadableResult } from '../../analyse.js';
-import { withWholeMessages } from '../../io/read-whole.js';
 import { MailguardError } from '../../errors.js';
-import { BODY_SCAN_CODES } from '../../findings.js';
-import { relocateComposedToCampaign, relocateToCampaign } from '../../io/campaign.js';
-import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
+import { expandSpecs, isFailure, readEntries, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { CHECK_STREAMS } from '../../report/check-streams.js';
 import { emptySummary, type Report } from '../../report/report.js';
 import type { MessageResult } from '../../result.js';
@@ -15,9 +11,11 @@ import { EXIT } from '../exit-codes.js';
 import { appendStepSummary, resolveRedact, runsInCi, writeReport, writeReportPieces } from '../output.js';
 import { profilesForCommand, resolveSettings } from '../policy-options.js';
 import { createSpool, type Spool } from '../spool.js';
-import { messageIdentity, resolveProfile, type ResolvedProfile } from '../../policy/profiles.js';
+import { resolveProfile, type ResolvedProfile } from '../../policy/profiles.js';
 import type { PolicyExplanationEntry } from '../../report/profile.js';
-import { createProgress, loadColors } from '../terminal.js';
+import { colorLevel, createProgress, loadColors, painterAt } from '../terminal.js';
+import { checkContext, checkItems, identityOf, relativeToWorkspace } from '../check-items.js';
+import { canRunJobs, checkWithJobs, jobCount, type CheckedText } from '../check-jobs.js';
 import { programName } from '../program-name.js';
 import { printable } from '../../report/printable.js';
 
@@ -38,24 +36,6 @@ export function exitCodeFor(summary: Report['summary'], warnings: number, maxWar
   return EXIT.OK;
 }
 
-/**
- * Code scanning and annotations attach only to repository-relative paths: an absolute path
- * under GITHUB_WORKSPACE (else the working directory) becomes relative to it; others stay.
- */
-export function relativeToWorkspace(r: MessageResult, workspace: string | undefined, cwd: string): void {
-  const file = r.file ?? (r.source === '-' ? undefined : r.source.replace(/#\d+$/, ''));
-  if (file === undefined || !path.isAbsolute(file)) return;
-  for (const root of [workspace, cwd]) {
-    if (root === undefined || root === '') continue;
-    const rel = path.relative(root, file);
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
-    const relSlashed = rel.split(path.sep).join('/');
-    if (r.source.startsWith(file)) r.source = relSlashed + r.source.slice(file.length);
-    if (r.file !== undefined) r.file = relSlashed;
-    return;
-  }
-}
-
 /** A path relative to the workspace (else the working directory) when it lies under it. */
 function relativePath(file: string, workspace: string | undefined, cwd: string): string {
   if (!path.isAbsolute(file)) return file;
@@ -67,8 +47,6 @@ function relativePath(file: string, workspace: string | undefined, cwd: string):
   }
   return file;
 }
-
-type Settings = Awaited<ReturnType<typeof resolveSettings>>;
 
 /**
  * Each result is formatted as it is produced and its text kept in a spool (memory, then a private
@@ -87,12 +65,9 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   const stream = await format.load();
   // Masked by default in the formats often published, and in every format in CI (public logs).
   const redact = resolveRedact(flags.redact, settings.config.redact, publicFormat || runsInCi());
-  const report = stream({
-    redact,
-    color: flags.format === 'human' && flags.output === undefined && (await loadColors(flags.color)),
-    quiet: flags.quiet === true,
-    fixCommand: `${programName()} fix`,
-  });
+  const level = flags.format === 'human' && flags.output === undefined ? colorLevel(flags.color) : 0;
+  const formatOptions = { redact, quiet: flags.quiet === true, fixCommand: `${programName()} fix` };
+  const report = stream({ ...formatOptions, color: await painterAt(level) });
   const stepSummaryFile = flags.format === 'github' ? process.env.GITHUB_STEP_SUMMARY : undefined;
   const stepSummary = stepSummaryFile ? (await import('../../report/github.js')).streamGithubStepSummary({ redact, color: false }) : undefined;
   const spool = createSpool();
@@ -101,14 +76,28 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     const summary = emptySummary();
     let warnings = 0;
     const skipped: NotMailFile[] = [];
+    const ctx = checkContext(flags, settings, skipped);
+    const workspace = process.env.GITHUB_WORKSPACE;
+    const textOf = (r: MessageResult): CheckedText => {
+      if (publicFormat) relativeToWorkspace(r, workspace, process.cwd());
+      let w = 0;
+      for (const f of r.findings) if (f.severity === 'warning') w++;
+      return { text: report.result(r), verdict: r.verdict, warnings: w, ...(stepSummary ? { result: r } : {}) };
+    };
+    const inputs = await expandSpecs(specs);
+    // Many files on several cores (src/cli/check-jobs.ts) when the format can be written that way.
+    const jobs = report.parallel && !stepSummary && canRunJobs() && !inputs.some((e) => !('failure' in e) && e.path === '-') ? jobCount(flags.jobs, inputs.length) : 1;
+    const texts: AsyncIterable<CheckedText & { result?: MessageResult }> =
+      jobs > 1
+        ? checkWithJobs(inputs, jobs, { flags, cwd: process.cwd(), format: { ...formatOptions, colorLevel: level }, workspace, publicFormat }, ctx, textOf, report.parallel!.place)
+        : mapResults(checkItems(readEntries(inputs, ctx.readOptions), ctx), textOf);
     const progress = createProgress('checked');
-    for await (const result of checkInputs(specs, flags, settings, skipped)) {
-      if (publicFormat) relativeToWorkspace(result, process.env.GITHUB_WORKSPACE, process.cwd());
-      await spool.write(report.result(result));
-      if (stepSummary) await stepSpool!.write(stepSummary.result(result));
+    for await (const out of texts) {
+      await spool.write(out.text);
+      if (stepSummary) await stepSpool!.write(stepSummary.result(out.result!));
       summary.checked++;
-      summary[result.verdict]++;
-      for (const f of result.findings) if (f.severity === 'warning') warnings++;
+      summary[out.verdict]++;
+      warnings += out.warnings;
       progress.tick(summary.checked);
     }
     progress.done();
@@ -128,50 +117,15 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   }
 }
 
+async function* mapResults<T>(results: AsyncIterable<MessageResult>, f: (r: MessageResult) => T): AsyncGenerator<T> {
+  for await (const r of results) yield f(r);
+}
+
 /** A report's head, the spooled text of its results, and its tail. */
 async function* around({ head, tail }: { head: string; tail: string }, spool: Spool): AsyncGenerator<string | Uint8Array> {
   if (head !== '') yield head;
   yield* spool.read();
   if (tail !== '') yield tail;
-}
-
-/** Every input checked, one result at a time. */
-async function* checkInputs(specs: string[], flags: CheckFlags, settings: Settings, skipped: NotMailFile[]): AsyncGenerator<MessageResult> {
-  const profiles = settings.profiles;
-  const profiled = profiles.list.length > 0;
-  // The body scan reads past the header only where the header promises text or an attachment it opens.
-  const scan = settings.bodyScan !== undefined && [profiles.default, ...profiles.list].some((p) => BODY_SCAN_CODES.some((c) => p.policy.rules[c] !== 'off'));
-  const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: scan, skipped };
-  if (flags.input) readOptions.format = flags.input;
-  if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
-  for await (const { item, whole } of withWholeMessages(readInputs(specs, readOptions), scan)) {
-    if (isFailure(item)) {
-      const failed = unreadableResult(item.source, item.failure.reason, item.failure.detail);
-      if (item.path !== undefined) failed.file = item.path;
-      yield failed;
-    } else {
-      const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
-      if (item.envelope) options.envelope = item.envelope;
-      // Header-only bytes may hold part of the body: scan only what was read whole.
-      options.body = whole ? settings.bodyScan! : false;
-      if (whole && item.bodyNotRead) options.bodyNotRead = item.bodyNotRead;
-      // With profiles, the sender's profile (src/policy/profiles.ts) gives the policy.
-      const resolved = profiled ? resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom)) : undefined;
-      let result = checkMessage(whole ?? item.bytes, resolved?.policy ?? settings.policy, options);
-      if (resolved) result.profile = resolved.name;
-      if (item.campaign) {
-        const c = item.campaign;
-        result = c.modelOrigins ? relocateToCampaign(result, c.modelOrigins, c.jsonPath) : relocateComposedToCampaign(result, item.bytes, c.origins, c.jsonPath, c.messageLine);
-      }
-      if (item.path !== undefined) result.file = item.path;
-      yield result;
-    }
-  }
-}
-
-/** Who sends a message being checked: its From, and what --auth-user, --envelope-from (or a transcript's MAIL FROM) say. */
-function identityOf(bytes: Uint8Array, flags: CheckFlags, mailFrom: string | undefined) {
-  return messageIdentity(bytes, { authUser: flags.authUser, envelopeFrom: flags.envelopeFrom ?? mailFrom });
 }
 
 /** check --explain-policy: the profile each message gets, why, and the policy in force; nothing is checked. */

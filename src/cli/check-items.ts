@@ -1,0 +1,85 @@
+// The per-message work of `mailguard check`, shared by the main thread and check's worker threads
+// (check-jobs.ts): input items -> results, with the sender's profile and campaign locations.
+
+import path from 'node:path';
+import { checkMessage, unreadableResult } from '../analyse.js';
+import { BODY_SCAN_CODES } from '../findings.js';
+import { relocateComposedToCampaign, relocateToCampaign } from '../io/campaign.js';
+import type { InputItem, NotMailFile, ReadInputsOptions } from '../io/inputs.js';
+import { withWholeMessages } from '../io/read-whole.js';
+import { messageIdentity, resolveProfile } from '../policy/profiles.js';
+import type { MessageResult } from '../result.js';
+import type { CheckFlags } from './commands/check.js';
+import type { resolveSettings } from './policy-options.js';
+
+export type Settings = Awaited<ReturnType<typeof resolveSettings>>;
+
+export interface CheckContext {
+  flags: CheckFlags;
+  settings: Settings;
+  /** The body scan reads past the header only where the header promises text or an attachment it opens. */
+  scan: boolean;
+  readOptions: ReadInputsOptions;
+}
+
+export function checkContext(flags: CheckFlags, settings: Settings, skipped: NotMailFile[]): CheckContext {
+  const profiles = settings.profiles;
+  const scan = settings.bodyScan !== undefined && [profiles.default, ...profiles.list].some((p) => BODY_SCAN_CODES.some((c) => p.policy.rules[c] !== 'off'));
+  const readOptions: ReadInputsOptions = { headersOnly: true, mboxBodies: scan, skipped };
+  if (flags.input) readOptions.format = flags.input;
+  if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
+  return { flags, settings, scan, readOptions };
+}
+
+/** Every item checked, one result at a time, in order. */
+export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<InputItem>, ctx: CheckContext): AsyncGenerator<MessageResult> {
+  const { flags, settings } = ctx;
+  const profiles = settings.profiles;
+  const profiled = profiles.list.length > 0;
+  for await (const { item, whole } of withWholeMessages(items, ctx.scan)) {
+    if ('failure' in item) {
+      const failed = unreadableResult(item.source, item.failure.reason, item.failure.detail);
+      if (item.path !== undefined) failed.file = item.path;
+      yield failed;
+      continue;
+    }
+    const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
+    if (item.envelope) options.envelope = item.envelope;
+    // Header-only bytes may hold part of the body: scan only what was read whole.
+    options.body = whole ? settings.bodyScan! : false;
+    if (whole && item.bodyNotRead) options.bodyNotRead = item.bodyNotRead;
+    // With profiles, the sender's profile (src/policy/profiles.ts) gives the policy.
+    const resolved = profiled ? resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom)) : undefined;
+    let result = checkMessage(whole ?? item.bytes, resolved?.policy ?? settings.policy, options);
+    if (resolved) result.profile = resolved.name;
+    if (item.campaign) {
+      const c = item.campaign;
+      result = c.modelOrigins ? relocateToCampaign(result, c.modelOrigins, c.jsonPath) : relocateComposedToCampaign(result, item.bytes, c.origins, c.jsonPath, c.messageLine);
+    }
+    if (item.path !== undefined) result.file = item.path;
+    yield result;
+  }
+}
+
+/** Who sends a message being checked: its From, and what --auth-user, --envelope-from (or a transcript's MAIL FROM) say. */
+export function identityOf(bytes: Uint8Array, flags: CheckFlags, mailFrom: string | undefined) {
+  return messageIdentity(bytes, { authUser: flags.authUser, envelopeFrom: flags.envelopeFrom ?? mailFrom });
+}
+
+/**
+ * Code scanning and annotations attach only to repository-relative paths: an absolute path
+ * under GITHUB_WORKSPACE (else the working directory) becomes relative to it; others stay.
+ */
+export function relativeToWorkspace(r: MessageResult, workspace: string | undefined, cwd: string): void {
+  const file = r.file ?? (r.source === '-' ? undefined : r.source.replace(/#\d+$/, ''));
+  if (file === undefined || !path.isAbsolute(file)) return;
+  for (const root of [workspace, cwd]) {
+    if (root === undefined || root === '') continue;
+    const rel = path.relative(root, file);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    const relSlashed = rel.split(path.sep).join('/');
+    if (r.source.startsWith(file)) r.source = relSlashed + r.source.slice(file.length);
+    if (r.file !== undefined) r.file = relSlashed;
+    return;
+  }
+}
