@@ -190,6 +190,14 @@ async function bufferStreams(data: MailData): Promise<void> {
   }
 }
 
+/** Whether nodemailer reads some of the content only when it builds the message: `path` or `href` in a content field, an attachment or an alternative. */
+function readsContentAtSend(data: MailData): boolean {
+  const record = data as Record<string, unknown>;
+  const byReference = (v: unknown) => typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && (typeof (v as { path?: unknown }).path === 'string' || typeof (v as { href?: unknown }).href === 'string');
+  if (['text', 'html', 'watchHtml', 'amp', 'icalEvent'].some((k) => byReference(record[k]))) return true;
+  return ['attachments', 'alternatives'].some((k) => Array.isArray(record[k]) && (record[k] as unknown[]).some(byReference));
+}
+
 /** What nodemailer will write and deliver to for this data: bytes (the header, or a raw message) and envelope. */
 async function compose(data: MailData, whole = false): Promise<{ bytes: Uint8Array; envelope: Envelope; raw: boolean }> {
   try {
@@ -270,6 +278,12 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
       // nodemailer drops `bcc` but writes fields given in `headers` as they are: a Resent-Bcc
       // there would reach every recipient. When the decision's bytes differ from nodemailer's
       // (it stripped such a field), what is sent is what was decided, as raw bytes.
+      // Content nodemailer reads when it sends (a file path, a URL) could differ the second time
+      // (a URL fetched again, a file changed): the bytes checked are the bytes sent, as raw.
+      if (whole && readsContentAtSend(data)) {
+        await sendDecided(data, policy, mode, { decision, bytes: composed.bytes });
+        return;
+      }
       const [t] = [...decision.transactions()];
       if (t && t.bytes !== composed.bytes) {
         // The same edit on the data first: without the blind fields in `headers`, nodemailer

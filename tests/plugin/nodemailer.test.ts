@@ -307,6 +307,54 @@ describe('what nodemailer will really write', () => {
     expect(sink!.messages).toHaveLength(1);
   });
 
+  // Content by URL or path is read by nodemailer when it builds the message: the check's build and
+  // the send's build each read it, and a server (or a file) can answer differently the second time.
+  // The bytes checked are the bytes sent: one fetch, and what it returned is what arrives.
+  it.each([
+    ['an attachment by URL', (url: string) => ({ text: 'see attached', attachments: [{ filename: 'report.csv', href: url }] })],
+    ['an alternative by URL', (url: string) => ({ text: 'see attached', alternatives: [{ contentType: 'text/plain; charset=utf-8', href: url }] })],
+    ['the html body by URL', (url: string) => ({ html: { href: url } })],
+  ])('%s is fetched once, and the checked content is what is sent', async (_name, content) => {
+    const { createServer } = await import('node:http');
+    let requests = 0;
+    const list = `name,email\n${Array.from({ length: 12 }, (_, i) => `p${i},p${i}@org${i}.test`).join('\n')}\n`;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end(requests === 1 ? 'quarterly numbers, nothing else\n' : list);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/report.csv`;
+      const t = await transporter({ policy: { ...POLICY, rules: { ADDRESS_LIST_IN_BODY: 'error' } } });
+      await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'files', ...content(url) });
+      expect(requests).toBe(1);
+      const got = sink!.messages.at(-1)!.raw.toString('utf8');
+      expect(got).not.toMatch(/p3@org3|cDMsc|cDMs/);
+      expect(got).toMatch(/quarterly numbers|cXVhcnRlcmx5IG51bWJlcnM/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('an attachment by path is read once: a file changed after the check is sent as it was checked', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-plugin-path-'));
+    try {
+      const file = path.join(dir, 'report.txt');
+      await writeFile(file, 'quarterly numbers, nothing else\n');
+      const t = await transporter({ policy: POLICY });
+      // A second compile plugin, run after mailguard's check and before nodemailer builds the message, changes the file.
+      t.use('compile', (_mail: unknown, done: (err?: Error | null) => void) => {
+        writeFile(file, `changed: ${EXTERNAL.join(', ')}\n`).then(() => done(), done);
+      });
+      await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'files', text: 'x', attachments: [{ path: file }] });
+      const got = sink!.messages.at(-1)!.raw.toString('utf8');
+      expect(got).toContain(Buffer.from('quarterly numbers, nothing else\n').toString('base64').slice(0, 20));
+      expect(got).not.toContain(Buffer.from('changed: ').toString('base64').slice(0, 8));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('dropping a Resent-Bcc keeps what nodemailer adds itself: List-*, priority and X-Mailer fields reach the recipients', async () => {
     const t = await transporter({ policy: POLICY });
     await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'news', text: 'hi', priority: 'high', xMailer: 'app 1.0', list: { unsubscribe: 'https://corp.example/u' }, headers: { 'Resent-Bcc': EXTERNAL.join(', ') } });
