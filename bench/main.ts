@@ -223,11 +223,14 @@ export async function main(argv: string[], root: string): Promise<number> {
           {
             cat: () => runChild('sh', ['-c', 'cat ./* > /dev/null'], { cwd: drafts }),
             mailguard: () => runChild(node, [bin, 'check', drafts, '--format', 'json'], { cwd: tmp }),
+            // Worker threads (src/cli/check-jobs.ts): one per core, side by side with one thread.
+            jobs: () => runChild(node, [bin, 'check', drafts, '--format', 'json', '--jobs', String(os.availableParallelism())], { cwd: tmp }),
           },
           sizes.roundsCli,
         ),
       );
       scenarios.push(result('2-cli-folder-vs-cat', `mailguard check on ${sizes.drafts} drafts through the CLI (JSON report to /dev/null) vs cat`, times.mailguard!, 'ms', times.cat!, 'cat DIR/* > /dev/null', null));
+      scenarios.push(result('2-cli-folder-jobs', `the same with --jobs ${os.availableParallelism()} (one worker per core) vs one thread`, times.jobs!, 'ms', times.mailguard!, 'mailguard check, one thread', null));
     }
 
     if (want(3)) {
