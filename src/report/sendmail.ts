@@ -36,14 +36,14 @@ export interface SpoolRecord {
 /** Everything the drop-in sendmail reports. `debug` notices are shown only with -v/--debug. */
 export type SendmailNotice =
   /** An error before or during delivery; `delivery` says how far a split got, `tempfail` that the caller may retry. */
-  | { kind: 'error'; error: unknown; delivery?: { delivered: number; total: number; tempfail: boolean } }
+  | { kind: 'error'; error: unknown; delivery?: { delivered: number; total: number; tempfail: boolean; earlier?: number; remembered?: boolean } }
   | { kind: 'caller-policy-option'; option: string; configPath: string }
   | { kind: 'unreadable'; finding?: Finding }
   | { kind: 'blocked'; blocking: readonly Finding[]; reason: DeliveryReason | undefined; onViolation: OnViolation; profile?: string }
   | { kind: 'warned'; findings: readonly Finding[]; profile?: string }
   | { kind: 'rewritten'; strategy: 'bcc'; moved: number }
   | { kind: 'rewritten'; strategy: 'split'; copies: number }
-  | { kind: 'refused-recipients'; refused: ReadonlyArray<{ address: string; response: string }>; accepted: number }
+  | { kind: 'refused-recipients'; refused: ReadonlyArray<{ address: string; response: string }>; accepted: number; remembered?: boolean }
   | { kind: 'kept'; file: string }
   | { kind: 'not-kept'; spool: string; problem: string }
   // -v / --debug
@@ -54,7 +54,7 @@ export type SendmailNotice =
   | { kind: 'envelope'; mailFrom: string; recipients: number }
   | { kind: 'profile'; profile: string; onViolation: OnViolation }
   | { kind: 'warning'; finding: Finding }
-  | { kind: 'delivered'; messages: number; via: string };
+  | { kind: 'delivered'; messages: number; via: string; earlier?: number };
 
 const DEBUG_KINDS = new Set<SendmailNotice['kind']>(['ignored-option', 'setup', 'read', 'added', 'envelope', 'profile', 'warning', 'delivered']);
 
@@ -89,9 +89,11 @@ export function formatSendmailNotice(n: SendmailNotice): string {
   switch (n.kind) {
     case 'error': {
       if (!n.delivery) return errorText(n.error);
-      const { delivered, total, tempfail } = n.delivery;
-      const partial = delivered > 0 ? ` (${delivered} of ${total} copies were delivered before the failure)` : '';
-      return errorText(n.error, `message not delivered${partial}: `) + (tempfail ? '  Nothing was lost: the caller gets status 75 (try again later).\n' : '');
+      const { delivered, total, tempfail, earlier = 0, remembered } = n.delivery;
+      const before = earlier > 0 ? `, ${earlier} by an earlier attempt` : '';
+      const partial = delivered + earlier > 0 ? ` (${delivered + earlier} of ${total} copies were delivered before the failure${before})` : '';
+      // A split stopped part-way: whether a retry repeats the copies already out (src/sendmail/delivered-copies.ts).
+      return errorText(n.error, `message not delivered${partial}: `) + (tempfail ? '  Nothing was lost: the caller gets status 75 (try again later).\n' : '') + (delivered + earlier > 0 ? retryNote(remembered) : '');
     }
     case 'caller-policy-option':
       return line(`ignoring ${n.option}: the drop-in sendmail takes its policy, relay and delivery program only from its system configuration (${n.configPath}), not from the caller's arguments.`);
@@ -114,7 +116,7 @@ export function formatSendmailNotice(n: SendmailNotice): string {
     case 'refused-recipients': {
       const temporary = temporarilyRefused(n.refused);
       const who = n.accepted > 0 ? `${plural(n.accepted, 'other')} received the message` : 'nobody received the message';
-      return `${[`${SENDMAIL_NAME}: the relay refused ${plural(n.refused.length, 'recipient')}${temporary ? ' for now' : ''}; ${who}:`, ...n.refused.map((r) => `  ${maskAddress(r.address)}: ${maskText(r.response)}`)].join('\n')}\n`;
+      return `${[`${SENDMAIL_NAME}: the relay refused ${plural(n.refused.length, 'recipient')}${temporary ? ' for now' : ''}; ${who}:`, ...n.refused.map((r) => `  ${maskAddress(r.address)}: ${maskText(r.response)}`)].join('\n')}\n${retryNote(n.remembered)}`;
     }
     case 'kept':
       return line(`kept a copy in ${n.file}`);
@@ -135,8 +137,14 @@ export function formatSendmailNotice(n: SendmailNotice): string {
     case 'warning':
       return line(`warning: ${finding(n.finding)}`);
     case 'delivered':
-      return line(`delivered ${plural(n.messages, 'message')} via ${n.via}`);
+      return line(`delivered ${plural(n.messages, 'message')} via ${n.via}${n.earlier ? ` (${n.earlier} of them by an earlier attempt)` : ''}`);
   }
+}
+
+/** After a split stopped part-way: whether a retry repeats the copies already out (src/sendmail/delivered-copies.ts). */
+function retryNote(remembered: boolean | undefined): string {
+  if (remembered === undefined) return '';
+  return remembered ? '  A retry sends only the copies not yet delivered.\n' : '  The delivered copies could not be remembered: a retry sends them again.\n';
 }
 
 /** Why a message was spooled as blocked (the record's `detail`). */

@@ -35,6 +35,7 @@ const CLEAN = 'From: Dev <dev@corp.example>\nTo: a@x1.test\nCc: colleague@corp.e
 const EXPOSED = readFile(path.join(FIXTURES, 'sendmail-exposed.eml'));
 const CRON = readFile(path.join(FIXTURES, 'sendmail-cron.eml'));
 const text = (b: Buffer) => b.toString('utf8');
+const deferring = { on: true };
 
 describe('mailguard-sendmail delivering through the relay', () => {
   it('a shell pipeline with -t: recipients from To and Cc, sender from From, exit 0', async () => {
@@ -168,6 +169,55 @@ describe('mailguard-sendmail delivering through the relay', () => {
     expect(r.code).toBe(69);
     expect(r.stderr).toContain('2 of 8 copies were delivered before the failure');
     expect(s.messages).toHaveLength(2);
+  });
+
+  // A split stopped part-way by a temporary failure: 75, and the retry (Postfix's pipe, a queueing
+  // client, the job run again) must not send the first copies again (src/sendmail/delivered-copies.ts).
+  it.each([
+    // The relay client retries a deferral itself for a while: the copy is deferred for the whole first run.
+    ['a copy deferred at DATA', { data: (m: { rcptTo: string[] }) => (deferring.on && m.rcptTo.some((r) => r.startsWith('carl@')) ? 451 : undefined) }],
+    ['one recipient deferred at RCPT', { rcpt: (a: string) => (deferring.on && a.startsWith('carl@') ? 450 : undefined) }],
+  ])('%s: 75, the retry delivers only the rest, every recipient exactly once; the same bytes sent after that are a new message', async (_name, behaviour) => {
+    deferring.on = true;
+    const s = await setup(behaviour as SinkBehaviour, { onViolation: 'split' });
+    const env = { XDG_STATE_HOME: path.join(scratch.dir, 'state') };
+    const input = await EXPOSED;
+    const first = await runSendmail(['-t', '-i'], { input, cwd: scratch.dir, env });
+    expect(first.code).toBe(75);
+    expect(first.stderr).toContain('A retry sends only the copies not yet delivered');
+    const afterFirst = s.messages.length;
+    expect(afterFirst).toBeGreaterThan(0);
+    deferring.on = false;
+    const retry = await runSendmail(['-t', '-i'], { input, cwd: scratch.dir, env });
+    expect(retry.code).toBe(0);
+    const recipients = s.messages.flatMap((m) => m.rcptTo);
+    expect(recipients).toHaveLength(8);
+    expect(new Set(recipients).size).toBe(8);
+    // Done: forgotten, so sending the same message again is a new message.
+    expect(await readdir(path.join(scratch.dir, 'state', 'mailguard', 'sendmail-delivered'))).toEqual([]);
+    expect((await runSendmail(['-t', '-i'], { input, cwd: scratch.dir, env })).code).toBe(0);
+    expect(s.messages.flatMap((m) => m.rcptTo)).toHaveLength(16);
+  });
+
+  it('with a spool configured, the memory lives in its delivered/ folder, private to the user', async () => {
+    const s = await setup({ data: (m) => (m.rcptTo.some((r) => r.startsWith('carl@')) ? 451 : undefined) });
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, smtp: s.url, onViolation: 'split', sendmail: { spool: path.join(scratch.dir, 'spool') } }));
+    const first = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
+    expect(first.code).toBe(75);
+    expect(first.stderr).toContain('2 of 8 copies were delivered before the failure');
+    const dir = path.join(scratch.dir, 'spool', 'delivered');
+    const files = (await readdir(dir)).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
+    expect(files).toHaveLength(1);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(await readFile(path.join(dir, files[0]!), 'utf8')).recipients).toHaveLength(2);
+  });
+
+  it('where the memory cannot be written, stderr says a retry sends the delivered copies again', async () => {
+    await setup({ data: (m) => (m.rcptTo.some((r) => r.startsWith('carl@')) ? 451 : undefined) }, { onViolation: 'split' });
+    await writeFile(path.join(scratch.dir, 'state-file'), 'x');
+    const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir, env: { XDG_STATE_HOME: path.join(scratch.dir, 'state-file') } });
+    expect(r.code).toBe(75);
+    expect(r.stderr).toContain('The delivered copies could not be remembered: a retry sends them again.');
   });
 
   it('onViolation warn (system configuration) delivers the exposed message as it is, saying so on stderr', async () => {

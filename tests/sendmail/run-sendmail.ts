@@ -25,8 +25,11 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  */
 export function systemConfigEnv(cwd: string, env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const file = path.join(cwd, 'mailguard.config.json');
-  if (env.MAILGUARD_SENDMAIL_CONFIG !== undefined || !existsSync(file)) return env;
-  return { MAILGUARD_SENDMAIL_CONFIG: file, ...env };
+  // The memory of split copies delivered (src/sendmail/delivered-copies.ts) lives in the user's
+  // state directory: each scratch directory gets its own, so no test sees another's.
+  const state = { XDG_STATE_HOME: path.join(cwd, '.state'), ...env };
+  if (env.MAILGUARD_SENDMAIL_CONFIG !== undefined || !existsSync(file)) return state;
+  return { MAILGUARD_SENDMAIL_CONFIG: file, ...state };
 }
 
 export function runSendmail(args: string[], options: { input?: string | Buffer; cwd: string; env?: NodeJS.ProcessEnv; subcommand?: boolean }): Promise<SendmailRun> {

@@ -3,6 +3,7 @@
 // relay (or a real sendmail binary). Exit codes are sysexits, mapped here and only here, because
 // callers of sendmail read them: nothing is sent unless everything before delivery succeeded.
 
+import { deliveredCopiesDirectory, openDeliveredCopies } from '../../sendmail/delivered-copies.js';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { MailguardError } from '../../errors.js';
@@ -295,22 +296,39 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   if (decision.rewrite) say(decision.rewrite.strategy === 'bcc' ? { kind: 'rewritten', strategy: 'bcc', moved: decision.rewrite.moved.length } : { kind: 'rewritten', strategy: 'split', copies: total });
   for (const finding of decision.result.findings) if (finding.severity === 'warning') say({ kind: 'warning', finding });
 
-  // 4. Delivery. A failure before the first message is accepted leaves nothing sent.
+  // 4. Delivery. A failure before the first message is accepted leaves nothing sent. A split
+  // goes copy by copy: copies an earlier attempt delivered are skipped, and when one fails
+  // part-way the copies out are remembered for the caller's retry (src/sendmail/delivered-copies.ts).
   let deliverer: Deliverer | undefined;
   let delivered = 0;
+  let earlier = 0;
   const refusedRecipients: Array<{ address: string; response: string }> = [];
   let accepted = 0;
+  const acceptedAddresses: string[] = [];
+  const memory = total > 1 ? await openDeliveredCopies(deliveredCopiesDirectory(setup.spool), raw, envelope!) : undefined;
+  /** Remembers the copies out after a part-way failure; undefined when nothing went out (nothing to remember). */
+  const remember = async () => (memory && delivered + earlier > 0 ? memory.save(acceptedAddresses) : undefined);
   try {
     deliverer = await openDeliverer(setup.transport);
     for (const d of decision.transactions()) {
-      const outcome = await deliverer.deliver(d);
+      const rcptTo = memory ? d.envelope.rcptTo.filter((r) => !memory.delivered.has(r.toLowerCase())) : d.envelope.rcptTo;
+      if (rcptTo.length === 0) {
+        earlier++;
+        continue;
+      }
+      const outcome = await deliverer.deliver(rcptTo === d.envelope.rcptTo ? d : { ...d, envelope: { ...d.envelope, rcptTo } });
       refusedRecipients.push(...outcome.rejected);
       accepted += outcome.accepted.length;
+      acceptedAddresses.push(...outcome.accepted);
       delivered++;
     }
   } catch (err) {
     const status = sysexitFor(err);
-    say({ kind: 'error', error: err, delivery: { delivered, total, tempfail: status === SYSEXIT.TEMPFAIL } });
+    const delivery: { delivered: number; total: number; tempfail: boolean; earlier?: number; remembered?: boolean } = { delivered, total, tempfail: status === SYSEXIT.TEMPFAIL };
+    if (earlier > 0) delivery.earlier = earlier;
+    const remembered = await remember();
+    if (remembered !== undefined) delivery.remembered = remembered;
+    say({ kind: 'error', error: err, delivery });
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: err instanceof Error ? err.message : String(err), envelope: envelope!, findings: codes, exitStatus: status }, io);
     return status;
   } finally {
@@ -318,11 +336,14 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   }
   if (refusedRecipients.length > 0) {
     const temporary = temporarilyRefused(refusedRecipients);
-    say({ kind: 'refused-recipients', refused: refusedRecipients, accepted });
+    const remembered = await remember();
+    say({ kind: 'refused-recipients', refused: refusedRecipients, accepted, ...(remembered !== undefined ? { remembered } : {}) });
     const status = temporary ? SYSEXIT.TEMPFAIL : SYSEXIT.NOUSER;
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: `refused: ${refusedRecipients.map((r) => r.address).join(', ')}`, envelope: envelope!, findings: codes, exitStatus: status }, io);
     return status;
   }
-  say({ kind: 'delivered', messages: total, via: setup.transport.label });
+  // Every copy is out: the same bytes sent again later are a new message.
+  await memory?.forget();
+  say({ kind: 'delivered', messages: total, via: setup.transport.label, ...(earlier > 0 ? { earlier } : {}) });
   return SYSEXIT.OK;
 }
