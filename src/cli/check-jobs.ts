@@ -13,7 +13,6 @@
 // profiles and compiled policy that do not survive a structured clone.
 
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
@@ -27,16 +26,8 @@ import { checkContext, checkItems, relativeToWorkspace, type CheckContext } from
 import { resolveSettings } from './policy-options.js';
 import { painterAt } from './terminal.js';
 
-/** Workers at most when --jobs is not given: past this the main thread's share (ordering, spooling
- * the texts) and the disk are what a run waits on. */
-export const JOBS_DEFAULT_MAX = 8;
-/** Cores from which --jobs is not needed for workers (see jobCount). */
-export const JOBS_DEFAULT_MIN_CORES = 4;
 /** --jobs at most: each worker holds a copy of the bundle and its runs (~20 MB). */
 export const JOBS_MAX = 64;
-/** Inputs per worker below which a worker is not started: a worker costs ~40 ms to start (a thread,
- * the bundle loaded again), about what 250 drafts take to check. */
-export const JOBS_MIN_INPUTS_PER_WORKER = 250;
 /** Inputs handed to a worker at a time: enough that messages between threads are few, small
  * enough that the workers finish together. */
 export const JOBS_RUN_INPUTS = 64;
@@ -71,17 +62,14 @@ interface ToWorker {
 }
 
 /**
- * How many workers to use: --jobs as given (1: none), else, on 4 cores or more, one per core but
- * the main thread's, up to JOBS_DEFAULT_MAX, while each gets JOBS_MIN_INPUTS_PER_WORKER inputs.
- * Fewer than two is none. On 2 cores the threads cost more than they save: with two workers,
- * 10,000 drafts took 1.7x the CPU of one thread and no less time (BENCHMARKS.md, scenario 2).
+ * How many workers to use: --jobs as given, at most one per run of inputs; 1 (none) unless asked.
+ * Not on by default: on this project's 2-core machine two workers used 1.7x the CPU of one thread
+ * (3.3 s against 1.9 s of user time for 10,000 drafts) and took as long or, on a loaded machine,
+ * 1.76x as long (bench scenario 2, BENCHMARKS.md); no machine here shows where they start to pay.
  */
-export function jobCount(requested: number | undefined, inputs: number, cores: number = os.availableParallelism()): number {
-  const useful = Math.ceil(inputs / JOBS_RUN_INPUTS);
-  if (requested !== undefined) return Math.max(1, Math.min(requested, JOBS_MAX, useful));
-  if (cores < JOBS_DEFAULT_MIN_CORES) return 1;
-  const n = Math.min(cores - 1, JOBS_DEFAULT_MAX, Math.floor(inputs / JOBS_MIN_INPUTS_PER_WORKER));
-  return n >= 2 ? n : 1;
+export function jobCount(requested: number | undefined, inputs: number): number {
+  if (requested === undefined) return 1;
+  return Math.max(1, Math.min(requested, JOBS_MAX, Math.ceil(inputs / JOBS_RUN_INPUTS)));
 }
 
 /** The bundle a worker runs, beside this code in dist/ (undefined when running from the sources, as the tests' library calls do). */

@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOBS_MIN_INPUTS_PER_WORKER, JOBS_RUN_INPUTS, jobCount } from '../../src/cli/check-jobs.js';
+import { JOBS_RUN_INPUTS, jobCount } from '../../src/cli/check-jobs.js';
 import { BIN, FIXTURES, runCli, runProcess } from '../helpers/cli.js';
 
 let dir: string;
@@ -73,19 +73,15 @@ describe('check --jobs: the same report and exit code as one thread', () => {
 });
 
 describe('jobCount', () => {
-  it.each<[number | undefined, number, number, number]>([
-    // requested, inputs, cores -> workers
-    [undefined, 10_000, 2, 1],
-    [undefined, 10_000, 4, 3],
-    [undefined, 10_000, 16, 8],
-    [undefined, JOBS_MIN_INPUTS_PER_WORKER * 2 - 1, 8, 1],
-    [undefined, JOBS_MIN_INPUTS_PER_WORKER * 3, 8, 3],
-    [undefined, 10, 4, 1],
-    [1, 10_000, 8, 1],
-    [4, 10_000, 2, 4],
-    [4, JOBS_RUN_INPUTS * 2, 2, 2],
-    [1000, 1_000_000, 2, 64],
-  ])('jobs %s, %i inputs, %i cores: %i', (requested, n, cores, expected) => {
-    expect(jobCount(requested, n, cores)).toBe(expected);
+  it.each<[number | undefined, number, number]>([
+    // requested, inputs -> workers
+    [undefined, 10_000, 1],
+    [1, 10_000, 1],
+    [4, 10_000, 4],
+    [4, JOBS_RUN_INPUTS * 2, 2],
+    [3, 10, 1],
+    [1000, 1_000_000, 64],
+  ])('--jobs %s, %i inputs: %i', (requested, n, expected) => {
+    expect(jobCount(requested, n)).toBe(expected);
   });
 });

@@ -42,7 +42,7 @@ export function registerCheck(program: Command): void {
     .option('--no-color', 'no colour, even on a terminal')
     .option('--explain-policy', 'do not check: print which profile (configuration "profiles") each message gets, why, and the policy in force (with --format json: as JSON)')
     .option('--auth-user <user>', 'check as if this user had authenticated (the proxy\'s AUTH user, the milter\'s {auth_authen}): it chooses the profile before From does')
-    .option('-j, --jobs <n>', 'check files on this many threads; the report is the same (default: on 4 cores or more, one per core but one, up to 8, when there are 250 files per thread; else 1)', parseCount('--jobs'))
+    .option('-j, --jobs <n>', 'check files on this many worker threads (human and json reports; the report is the same as with one thread; default 1)', parseCount('--jobs'))
     .option('--envelope-from <address>', 'check as if the message came with this envelope sender (MAIL FROM): it chooses the profile before From does');
   addFormatsHelp(cmd, 'check');
   addPolicyOptions(cmd);
