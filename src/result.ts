@@ -6,7 +6,7 @@ export type Verdict = 'pass' | 'warn' | 'block' | 'error';
 
 export interface RecipientView {
   address: string;
-  /** to, cc, resent-to, resent-cc (visible), bcc, resent-bcc, reply-to, mail-followup-to, mail-reply-to. */
+  /** to, cc, apparently-to, resent-to, resent-cc (visible), bcc, resent-bcc, reply-to, mail-followup-to, mail-reply-to. */
   field: string;
   internal: boolean;
   /** The organisation: registrable domain, or the address itself at a consumer provider. */
@@ -25,7 +25,7 @@ export interface MessageResult {
   verdict: Verdict;
   findings: Finding[];
   recipients: {
-    /** Everyone shown in To, Cc, Resent-To, Resent-Cc. */
+    /** Everyone shown in To, Cc, Apparently-To, Resent-To, Resent-Cc. */
     visible: RecipientView[];
     /** Envelope recipients that no visible field shows (SMTP input). */
     hidden: Array<{ address: string; internal: boolean }>;

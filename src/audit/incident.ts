@@ -321,7 +321,7 @@ export function formatBreachJson(b: BreachReport): string {
 const mdEscape = (s: string) => s.replace(/[\\`*_{}[\]<>()#+|!-]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, ' ');
 
 export function formatBreachMarkdown(b: BreachReport): string {
-  const fieldNames: Record<string, string> = { to: 'To', cc: 'Cc', 'resent-to': 'Resent-To', 'resent-cc': 'Resent-Cc' };
+  const fieldNames: Record<string, string> = { to: 'To', cc: 'Cc', 'apparently-to': 'Apparently-To', 'resent-to': 'Resent-To', 'resent-cc': 'Resent-Cc' };
   const happened: string[] = [];
   if (b.kinds.length === 0 || b.kinds.includes('recipients')) happened.push(`An email showed its recipients' addresses to every recipient (in ${b.fields.map((f) => fieldNames[f] ?? f).join(', ')}) instead of hiding them (Bcc).`);
   for (const e of b.exposures) {

@@ -22,7 +22,7 @@ export const NOTICE_SPLIT_BATCH = 200;
 /** Addresses a template body may show (say, the data-protection officer's): more is a list. */
 export const NOTICE_MAX_BODY_ADDRESSES = 1;
 
-const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc']);
+const RECIPIENT_FIELDS = new Set(['to', 'cc', 'apparently-to', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc']);
 const REPLY_FIELDS = new Set(['reply-to', 'mail-followup-to', 'mail-reply-to']);
 /** Fields whose addresses are the sender's, or identifiers that look like addresses (Message-ID). */
 const HEADER_ADDRESS_FIELDS = new Set([...RECIPIENT_FIELDS, ...REPLY_FIELDS, 'from', 'sender', 'return-path', 'message-id', 'in-reply-to', 'references', 'dkim-signature', 'received', 'list-unsubscribe', 'list-post', 'list-help']);

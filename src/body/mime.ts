@@ -559,7 +559,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     const { bytes } = decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES);
     const inner = readEntity(bytes, 'text/plain');
     // The forwarded message's own header shows its recipients to everyone who reads the forward.
-    const shown = inner.header.fields.filter((f) => ['from', 'to', 'cc', 'reply-to', 'bcc'].includes(f.key));
+    const shown = inner.header.fields.filter((f) => ['from', 'to', 'cc', 'apparently-to', 'reply-to', 'bcc'].includes(f.key));
     if (shown.length > 0) {
       const text = shown.map((f) => `${f.name}: ${decodeHeaderText(unfold(f.rawValue, inner.header.lineEnding))}`).join('\n');
       const headerPart: TextPart = { part: partName, contentType: type.type, text, html: false, forwarded: true, truncated: false };

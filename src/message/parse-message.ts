@@ -5,8 +5,12 @@ import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS, MAX_PROBLEMS_PER_FIELD } from 
 import { parseAddressList, type AddressProblem, type Mailbox } from './address-list.js';
 import { readHeaderBlock, unfold, type HeaderBlock, type HeaderField } from './header-block.js';
 
-/** Fields whose addresses are shown to every recipient and count as exposure. */
-export const VISIBLE_FIELDS = ['to', 'cc', 'resent-to', 'resent-cc'] as const;
+/**
+ * Fields whose addresses are shown to every recipient and count as exposure. Apparently-To is
+ * written by some MTAs (sendmail for a message with no To/Cc, one field per recipient) and by old
+ * clients, and readers show it like To: a list written there is shown to every recipient.
+ */
+export const VISIBLE_FIELDS = ['to', 'cc', 'apparently-to', 'resent-to', 'resent-cc'] as const;
 /** Fields that name blind recipients; present in a message they leak those recipients. */
 export const BLIND_FIELDS = ['bcc', 'resent-bcc'] as const;
 /** Other fields that show addresses to every recipient without sending to them. */

@@ -9,6 +9,7 @@ import { maskAddress, maskText } from './redact.js';
 const FIELD_NAMES: Record<string, string> = {
   to: 'To',
   cc: 'Cc',
+  'apparently-to': 'Apparently-To',
   bcc: 'Bcc',
   'resent-to': 'Resent-To',
   'resent-cc': 'Resent-Cc',

@@ -1,4 +1,5 @@
-// The bcc strategy: external visible recipients move from To/Cc to a Bcc field, for a draft that
+// The bcc strategy: external visible recipients move from To/Cc/Apparently-To to a Bcc field (a
+// field left empty goes), for a draft that
 // a mail client will send. Every byte outside the rewritten fields stays as it was.
 
 import { MailguardError } from '../errors.js';
@@ -10,7 +11,7 @@ import { composeField, countMailboxes, fieldItems, filterItems, type FieldItem }
 import { dkimImpact } from './dkim.js';
 import { editFields, headerNewline, type FieldEdit } from './edit-fields.js';
 import type { BccOptions, MovedRecipient, RewritePlan } from './plan.js';
-import { prepareRewrite } from './prepare.js';
+import { prepareRewrite, REWRITTEN_VISIBLE_FIELDS } from './prepare.js';
 
 /** The group To shows when nobody is left in it (RFC 5322 3.6.3 suggests this form). */
 export const UNDISCLOSED_GROUP = 'undisclosed-recipients:;';
@@ -82,7 +83,7 @@ export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOpti
   const changed = new Set<string>();
 
   header.fields.forEach((f, i) => {
-    if (f.key !== 'to' && f.key !== 'cc') return;
+    if (!REWRITTEN_VISIBLE_FIELDS.has(f.key)) return;
     visibleIndexes.push(i);
     if (f.key === 'to') toIndexes.push(i);
     const list = parseField(f, header);
@@ -119,7 +120,7 @@ export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOpti
     changed.add('to');
   }
 
-  // The moved mailboxes join the first Bcc field, or a new one after the last To/Cc field.
+  // The moved mailboxes join the first Bcc field, or a new one after the last To/Cc/Apparently-To field.
   const bccIndex = header.fields.findIndex((f) => f.key === 'bcc');
   if (bccIndex !== -1) {
     const f = header.fields[bccIndex]!;

@@ -22,7 +22,7 @@ export interface SplitOptions {
 export interface MovedRecipient {
   /** The normalised address. */
   address: string;
-  /** The field it stood in: to, cc or bcc. */
+  /** The field it stood in: to, cc, apparently-to or bcc. */
   from: string;
   /** Where it went: `bcc` (bcc strategy) or `message N` (split, 1-based). */
   to: string;
@@ -50,6 +50,6 @@ export interface RewritePlan {
 
 export interface SplitCopy {
   bytes: Uint8Array;
-  /** The envelope of this copy (RCPT TO): exactly the addresses its To/Cc show. */
+  /** The envelope of this copy (RCPT TO): exactly the addresses its To/Cc/Apparently-To show. */
   recipients: string[];
 }

@@ -10,7 +10,9 @@ import type { MessageResult } from '../result.js';
 
 /** Fields the rewrite moves addresses between; a problem in any of them refuses the rewrite. (A From
  * that cannot be read only matters for --to sender, which then refuses on its own.) */
-const READ_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc']);
+const READ_FIELDS = new Set(['to', 'cc', 'apparently-to', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc']);
+/** The visible fields both strategies take recipients out of (Resent-* are refused instead). */
+export const REWRITTEN_VISIBLE_FIELDS: ReadonlySet<string> = new Set(['to', 'cc', 'apparently-to']);
 const RESENT_RECIPIENT_FIELDS = ['resent-to', 'resent-cc', 'resent-bcc'] as const;
 
 export interface Prepared {

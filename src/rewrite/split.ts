@@ -13,7 +13,7 @@ import { applyChunks, originalField, UNDISCLOSED_GROUP } from './bcc.js';
 import { composeField, countMailboxes, fieldItems, filterItems, type FieldItem } from './compose.js';
 import { dkimImpact } from './dkim.js';
 import type { RewritePlan, SplitCopy, SplitOptions } from './plan.js';
-import { prepareRewrite } from './prepare.js';
+import { prepareRewrite, REWRITTEN_VISIBLE_FIELDS } from './prepare.js';
 
 /** Domain of fresh Message-IDs when neither an option nor the sender gives one (RFC 2606: never resolves). */
 export const FALLBACK_MESSAGE_ID_DOMAIN = 'mailguard.invalid';
@@ -21,7 +21,7 @@ export const FALLBACK_MESSAGE_ID_DOMAIN = 'mailguard.invalid';
 const MESSAGE_ID_RANDOM_BYTES = 16;
 
 /** Fields every copy rewrites, adds or removes (for DKIM). */
-const SPLIT_CHANGED = new Set(['to', 'cc', 'bcc', 'message-id']);
+const SPLIT_CHANGED = new Set([...REWRITTEN_VISIBLE_FIELDS, 'bcc', 'message-id']);
 
 function messageIdDomain(options: SplitOptions, senderDomain: string | undefined): string {
   if (options.messageIdDomain !== undefined) {
@@ -71,7 +71,7 @@ export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptio
   const seen = new Set<string>();
   const firstField = new Map<string, string>();
   for (const a of parsed.addresses) {
-    if (a.field !== 'to' && a.field !== 'cc') continue;
+    if (!REWRITTEN_VISIBLE_FIELDS.has(a.field)) continue;
     if (seen.has(a.mailbox.address)) continue;
     seen.add(a.mailbox.address);
     firstField.set(a.mailbox.address, a.field);
@@ -97,17 +97,18 @@ export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptio
   };
 
   const toIndexes: number[] = [];
+  // Cc and Apparently-To: every other visible field a copy rewrites.
   const ccIndexes: number[] = [];
   const bccIndexes: number[] = [];
   header.fields.forEach((f, i) => {
     if (f.key === 'to') toIndexes.push(i);
-    else if (f.key === 'cc') ccIndexes.push(i);
+    else if (REWRITTEN_VISIBLE_FIELDS.has(f.key)) ccIndexes.push(i);
     else if (f.key === 'bcc') bccIndexes.push(i);
   });
   const messageIdIndex = header.fields.findIndex((f) => f.key === 'message-id');
   const anchor = toIndexes[0] ?? ccIndexes[0] ?? bccIndexes[0]!;
 
-  /** A copy: `fieldsFor` gives the chunks of To/Cc; Bcc goes; a fresh Message-ID. */
+  /** A copy: `fieldsFor` gives the chunks of To/Cc/Apparently-To; Bcc goes; a fresh Message-ID. */
   const build = (visible: Map<number, Uint8Array[]>, extraTo: Uint8Array | undefined): Uint8Array => {
     const chunks = new Map(visible);
     for (const i of bccIndexes) chunks.set(i, []);

@@ -4,7 +4,7 @@ import type { ParsedMessage } from '../message/parse-message.js';
 import type { Rule } from './context.js';
 
 /** Fields where ambiguity decides who receives or who is shown: errors. Sender fields are not checked here. */
-const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'mail-followup-to', 'mail-reply-to']);
+const RECIPIENT_FIELDS = new Set(['to', 'cc', 'apparently-to', 'bcc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'mail-followup-to', 'mail-reply-to']);
 
 const AUTHOR_FIELDS = new Set(['from', 'sender', 'resent-from', 'resent-sender']);
 

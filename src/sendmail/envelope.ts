@@ -75,7 +75,7 @@ function validSender(value: string, where: string): string {
 }
 
 /**
- * Builds what will be checked and delivered. With -t the recipients come from To, Cc and Bcc
+ * Builds what will be checked and delivered. With -t the recipients come from To, Cc, Apparently-To and Bcc
  * (Resent-* when resent) plus the command line. Bcc fields are removed from whatever is relayed,
  * as Postfix does (src/decide strips them), because a relayed Bcc field shows every blind recipient.
  */
@@ -95,7 +95,7 @@ export function prepareSendmailMessage(input: Uint8Array, args: SendmailArgs, op
   for (const r of commandLineRecipients(args.recipients)) recipients.add(r);
   if (recipients.size === 0) {
     throw args.extractRecipients
-      ? new MailguardError('EINPUT', 'no recipients: -t found no To, Cc or Bcc address in the message, and none were named on the command line.')
+      ? new MailguardError('EINPUT', 'no recipients: -t found no To, Cc, Apparently-To or Bcc address in the message, and none were named on the command line.')
       : new MailguardError('EUSAGE', 'no recipients given.', { hint: 'Name recipients after the options, or use -t to take them from the message header.' });
   }
 

@@ -264,7 +264,7 @@ describe('exit statuses (sysexits)', () => {
     expect((await runSendmail(['-i', '-f', 'me@corp.example', 'a@x1.test'], { input: '\n\njust a body\n', cwd: scratch.dir })).code).toBe(65);
     const none = await runSendmail(['-t'], { input: 'From: me@corp.example\nSubject: s\n\nb\n', cwd: scratch.dir });
     expect(none.code).toBe(65);
-    expect(none.stderr).toContain('-t found no To, Cc or Bcc');
+    expect(none.stderr).toContain('-t found no To, Cc, Apparently-To or Bcc');
     expect(s.attempts).toBe(0);
   });
 

@@ -58,8 +58,8 @@ export function fieldKeys(bytes: Uint8Array): Set<string> {
   return new Set(readHeaderBlock(bytes).fields.map((f) => f.key));
 }
 
-const BCC_REWRITTEN = new Set(['to', 'cc', 'bcc', 'dkim-signature']);
-const SPLIT_REWRITTEN = new Set(['to', 'cc', 'bcc', 'message-id', 'dkim-signature']);
+const BCC_REWRITTEN = new Set(['to', 'cc', 'apparently-to', 'bcc', 'dkim-signature']);
+const SPLIT_REWRITTEN = new Set(['to', 'cc', 'apparently-to', 'bcc', 'message-id', 'dkim-signature']);
 
 /** No field appears that was not in the input, except the ones the rewrite may add. */
 async function expectNoInjectedField(input: Uint8Array, output: Uint8Array, mayAdd: ReadonlySet<string>): Promise<void> {

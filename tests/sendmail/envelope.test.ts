@@ -68,7 +68,7 @@ describe('prepareSendmailMessage', () => {
 
   const errors: Array<[string, string, string[], string, RegExp]> = [
     ['no recipients without -t', MSG, ['-i'], 'EUSAGE', /no recipients given/],
-    ['-t and no recipient fields', 'From: me@corp.example\nSubject: s\n\nb\n', ['-t'], 'EINPUT', /-t found no To, Cc or Bcc/],
+    ['-t and no recipient fields', 'From: me@corp.example\nSubject: s\n\nb\n', ['-t'], 'EINPUT', /-t found no To, Cc, Apparently-To or Bcc/],
     ['-t and an ambiguous To', 'From: me@corp.example\nTo: "a@x.test, b@y.test\n\nb\n', ['-t'], 'EINPUT', /-t: the to field cannot be read/],
     ['an unqualified command-line recipient', MSG, ['root'], 'EUSAGE', /"root" is not a recipient address .*no domain/],
     ['a bad -f', MSG, ['-f', 'not an address', '-t'], 'EUSAGE', /-f "not an address" is not an email address/],
