@@ -4,8 +4,9 @@ import { BODY_SCAN_CODES, DEFAULT_SEVERITY, type Finding, type FindingCode } fro
 import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import type { HeaderBlock } from './message/header-block.js';
+import { otherFieldLists } from './message/other-fields.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
-import { findAddresses } from './body/addresses.js';
+import { addressesInHeaderText, findAddresses } from './body/addresses.js';
 import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
 import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
@@ -13,7 +14,7 @@ import type { BodyScanOptions } from './body/settings.js';
 import { scanMessage } from './body/scan.js';
 import { addressListInBody } from './rules/address-list-in-body.js';
 import { attachmentFindings } from './rules/attachments.js';
-import { externalSummary, type RuleContext } from './rules/context.js';
+import { externalSummary, headerAddresses, type RuleContext } from './rules/context.js';
 import { RULES } from './rules/index.js';
 import type { MessageResult, RecipientView, Verdict } from './result.js';
 
@@ -116,19 +117,6 @@ function nameView(address: string, field: string, line: number, classifier: Clas
   return { address, field, internal: classifier.isInternal(domain), party: classifier.partyOf(address, domain), line, inDisplayName: true };
 }
 
-/** Addresses written in `text` (a display name, a comment, a group name), decoded as a reader sees it. */
-function addressesIn(text: string): Set<string> {
-  const found = findAddresses(/[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text);
-  // Quoted pairs (`"a\@x.test"`, `(b\.y.test)`) are shown without their backslashes: read the text
-  // that way too (as written as well, in case a backslash stands inside an encoded word).
-  if (text.includes('\\')) {
-    // Once: the text without its quoted pairs (a lone backslash at the end stays, and is not read again).
-    const unescaped = text.replace(/\\([\s\S])/g, '$1');
-    if (unescaped !== text) findAddresses(/[\x80-\xff]|=\?/.test(unescaped) ? decodeHeaderText(unescaped) : unescaped, found);
-  }
-  return found;
-}
-
 /** A display name written only as RFC 2047 words in UTF-8, whitespace between them: the form mail
  * clients write. Its decoding joins and decodes those words and touches nothing around them. */
 const UTF8_WORDS_ONLY = /^=\?utf-8\?[bq]\?[^?\s]*\?=(?:[ \t]+=\?utf-8\?[bq]\?[^?\s]*\?=)*$/i;
@@ -148,7 +136,7 @@ const decodedNameHoldsAt = new Map<string, boolean>();
 const NAME_CACHE_ENTRIES = 4_096;
 
 /**
- * The addresses `addressesIn(source + ' ' + rawName)` finds, without decoding the mailbox when it
+ * The addresses `addressesInHeaderText(source + ' ' + rawName)` finds, without decoding the mailbox when it
  * is `W <addr-spec>` with W only UTF-8 encoded words whose decoded text holds no "@" (undefined
  * when it is not). Then the decoded text is decode(W), the `<addr-spec>` as written (no "?" in it:
  * no word opens, closes or joins there), a space and decode(W) again; its only "@" is the
@@ -180,7 +168,8 @@ const AUTHOR_FIELDS = new Set(['from', 'resent-from', 'sender', 'resent-sender']
 /**
  * Addresses every reader sees besides To/Cc and the reply fields: several authors in From or
  * Resent-From, several mailboxes in Sender or Resent-Sender, and addresses written inside a display
- * name, comment or group name (`"c0@a.test, c1@b.test" <news@corp.example>`) of any field but Bcc.
+ * name, comment or group name (`"c0@a.test, c1@b.test" <news@corp.example>`) of any field but Bcc,
+ * and lists in fields that are not address fields (src/message/other-fields.ts).
  * A display name that is the mailbox's own address (`"bob@x.test" <bob@x.test>`) adds nothing.
  */
 function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffset: number): RecipientView[] {
@@ -198,14 +187,14 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     const oneAt = firstAt === -1 || source.indexOf('@', firstAt + 1) === -1;
     if (oneAt && !rawName.includes('=?')) continue;
     const own = address.toLowerCase();
-    const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesIn(`${source} ${rawName}`);
+    const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesInHeaderText(`${source} ${rawName}`);
     for (const found of written) {
       if (found !== own) shown.push(nameView(found, a.field, a.line + lineOffset, classifier));
     }
   }
   for (const g of parsed.groupNames) {
     if (BLIND.has(g.field)) continue;
-    for (const found of addressesIn(g.name)) shown.push(nameView(found, g.field, g.line + lineOffset, classifier));
+    for (const found of addressesInHeaderText(g.name)) shown.push(nameView(found, g.field, g.line + lineOffset, classifier));
   }
   // Comments anywhere in a field but Bcc (a comment inside a mailbox's own text was searched with
   // it above): a mailbox's own address, or one already listed, repeated there adds nothing.
@@ -213,10 +202,24 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
   for (const c of parsed.comments) {
     if (BLIND.has(c.field)) continue;
     known ??= new Set([...parsed.addresses.map((a) => a.mailbox.address.toLowerCase()), ...shown.map((v) => v.address)]);
-    for (const found of addressesIn(c.text)) {
+    for (const found of addressesInHeaderText(c.text)) {
       if (known.has(found)) continue;
       known.add(found);
       shown.push(nameView(found, c.field, c.line + lineOffset, classifier));
+    }
+  }
+  // Lists in fields that are not address fields (X-Recipients, Comments, Subject ...): an address
+  // a reader sees in To or Cc already, or in a display name, adds nothing; one in Bcc does (the
+  // field shows a blind recipient).
+  const others = otherFieldLists(parsed.header);
+  if (others.length > 0) {
+    const seen = new Set([...headerAddresses(parsed), ...shown.map((v) => v.address)]);
+    for (const o of others) {
+      for (const found of o.addresses) {
+        if (seen.has(found)) continue;
+        seen.add(found);
+        shown.push(nameView(found, o.key, o.line + lineOffset, classifier));
+      }
     }
   }
   return shown;

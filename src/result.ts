@@ -13,7 +13,7 @@ export interface RecipientView {
   party: string;
   /** 1-based line of the header field in the input file. */
   line: number;
-  /** The address is written inside a display name, comment or group name, not as a mailbox: shown, not sent to. */
+  /** The address is written inside a display name, comment or group name, or in a field that is not an address field: shown, not sent to. */
   inDisplayName?: true;
 }
 
@@ -36,7 +36,9 @@ export interface MessageResult {
     /**
      * Other addresses every reader sees: the authors of a From or Resent-From with several
      * mailboxes, a Sender or Resent-Sender with several, and addresses written inside display
-     * names, comments or group names of any field but Bcc. They count toward EXPOSED_RECIPIENTS.
+     * names, comments or group names of any field but Bcc, and the addresses a list in any other
+     * header field shows (X-Recipients, Comments ...: `field` names it; src/message/other-fields.ts).
+     * They count toward EXPOSED_RECIPIENTS.
      */
     shown: RecipientView[];
     /** Distinct external parties among the visible recipients. */

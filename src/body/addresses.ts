@@ -3,6 +3,7 @@
 // (a single regular expression backtracks quadratically on long runs of word characters).
 
 import { normaliseDomain } from '../message/domain.js';
+import { decodeHeaderText } from './mime.js';
 import { MAX_DOMAIN_BYTES, MAX_LOCAL_PART_BYTES } from '../limits.js';
 
 const ASCII_LOCAL = new Uint8Array(128);
@@ -81,4 +82,21 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
     at = text.indexOf('@', at + 1);
   }
   return into;
+}
+
+/**
+ * Addresses written in header text (a display name, a comment, a group name, an unstructured
+ * field), decoded as a reader sees it: encoded words and 8-bit UTF-8 decoded, quoted pairs read
+ * without their backslashes.
+ */
+export function addressesInHeaderText(text: string): Set<string> {
+  const found = findAddresses(/[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text);
+  // Quoted pairs (`"a\@x.test"`, `(b\.y.test)`) are shown without their backslashes: read the text
+  // that way too (as written as well, in case a backslash stands inside an encoded word).
+  if (text.includes('\\')) {
+    // Once: the text without its quoted pairs (a lone backslash at the end stays, and is not read again).
+    const unescaped = text.replace(/\\([\s\S])/g, '$1');
+    if (unescaped !== text) findAddresses(/[\x80-\xff]|=\?/.test(unescaped) ? decodeHeaderText(unescaped) : unescaped, found);
+  }
+  return found;
 }

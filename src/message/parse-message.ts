@@ -25,6 +25,12 @@ export type AddressField = VisibleField | BlindField | ReplyField | (typeof SEND
 
 const ADDRESS_FIELDS: ReadonlySet<string> = new Set<string>([...VISIBLE_FIELDS, ...BLIND_FIELDS, ...REPLY_FIELDS, ...SENDER_FIELDS]);
 
+/** Whether `key` (a lower-case field name) is one of the address fields read as mailboxes here;
+ * a list in any other field is read by src/message/other-fields.ts. */
+export function isAddressField(key: string): boolean {
+  return ADDRESS_FIELDS.has(key);
+}
+
 export interface AddressEntry {
   mailbox: Mailbox;
   field: AddressField;

@@ -23,13 +23,14 @@ type ExplanationText = Omit<Explanation, 'code' | 'title'>;
 export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
   EXPOSED_RECIPIENTS: {
     meaning:
-      'The external addresses every recipient sees (To, Cc, Apparently-To, Resent-To, Resent-Cc, Reply-To, Mail-Followup-To, several authors in From or Resent-From, several mailboxes in Sender, addresses written inside display names) belong to several organisations (registrable domains; each address at a consumer mail provider counts as its own, each tenant of a hosting domain such as acme.zendesk.com too), or are many addresses whatever their organisations. It is a warning at warnAt organisations (default 3) or warnAddressesAt addresses (10), and an error at blockAt (5) or blockAddressesAt (25); with "sensitive" it is an error at 2 of either.',
+      'The external addresses every recipient sees (To, Cc, Apparently-To, Resent-To, Resent-Cc, Reply-To, Mail-Followup-To, several authors in From or Resent-From, several mailboxes in Sender, addresses written inside display names, and a list in any other header field: X-Recipients, Comments, Keywords, Subject or a custom field that reads as a list of 2 or more addresses, or names 10 or more in free text; trace and identifier fields such as Received, Delivered-To, X-Original-To, DKIM-Signature, Message-ID, References and List-Unsubscribe are not counted) belong to several organisations (registrable domains; each address at a consumer mail provider counts as its own, each tenant of a hosting domain such as acme.zendesk.com too), or are many addresses whatever their organisations. It is a warning at warnAt organisations (default 3) or warnAddressesAt addresses (10), and an error at blockAt (5) or blockAddressesAt (25); with "sensitive" it is an error at 2 of either.',
     why:
       'Every recipient receives every visible address. A mailing to customers, patients, applicants or members that lists them in To or Cc discloses who is on the list to everyone on it: a personal-data breach in most jurisdictions (GDPR Art. 5 and 32, HIPAA), and a gift to spammers and phishers who reply to all.',
     fix: [
       'Put the external recipients in Bcc and an address of your own in To: mailguard fix FILE --strategy bcc',
       'Or send one message per recipient: mailguard fix FILE --strategy split (required for sensitive lists)',
       'For campaign files, give each recipient its own message object, or use "bcc" instead of "to"/"cc".',
+      'A list in a field that is not a recipient field (the finding names it: X-Recipients, Comments ...) is not moved by either strategy: when it blocks, send, the proxy, the milter, sendmail and the plugin keep the message back even with onViolation bcc or split. Delete the field or the list in it.',
       'If these organisations are partners, list them in trustedDomains; if they are yours, in internalDomains.',
     ],
     settings: ['"internalDomains": ["corp.example"]', '"trustedDomains": ["partner.example"]', '"warnAt": 3, "blockAt": 5', '"warnAddressesAt": 10, "blockAddressesAt": 25', '"publicLists": ["list@lists.example.org"]', '"sensitive": true'],

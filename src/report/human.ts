@@ -1,7 +1,7 @@
 // The human report: per message the verdict, what is exposed, a few addresses, and the fix.
 
 import type { MessageResult } from '../result.js';
-import { describeFinding, fieldName, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
+import { describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
 import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type NotReadFile, type Report, type StreamFormatter } from './report.js';
 
 /** The styles the human formats use. A chalk instance is one (the CLI passes `new Chalk({ level })`). */
@@ -133,6 +133,8 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
     ? undefined
     : r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER')
       ? 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first'
+      : exposure.code === 'EXPOSED_RECIPIENTS' && fieldsNoRewriteMoves(exposure.args.fields).length > 0
+        ? `the list in ${fieldsNoRewriteMoves(exposure.args.fields).map(fieldName).join('/')} is not in a recipient field, and no rewrite to Bcc or split removes it: delete the field (or the list in it) and check again`
       : exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.fields.some((f) => f.startsWith('resent-'))
         ? 'resent messages are not rewritten: fix the original message, or resend one copy per recipient'
         : undefined;

@@ -16,7 +16,7 @@ export interface JsonRecipient {
   internal: boolean;
   party: string;
   line: number;
-  /** Written inside a display name, comment or group name (shown, not a recipient). */
+  /** Written inside a display name, comment or group name, or in a field that is not an address field (shown, not a recipient). */
   inDisplayName?: true;
 }
 

@@ -3,6 +3,7 @@
 
 import { listInAttachment } from '../decide/modes.js';
 import type { Finding, FindingCode } from '../findings.js';
+import { isAddressField } from '../message/parse-message.js';
 import { printable } from './printable.js';
 import { maskAddress, maskText } from './redact.js';
 
@@ -23,8 +24,20 @@ const FIELD_NAMES: Record<string, string> = {
   'resent-sender': 'Resent-Sender',
 };
 
+/** Longest field name shown: a field name may be a whole header line long. */
+const MAX_SHOWN_FIELD_NAME = 60;
+
+/** A field's name as people write it: `x-recipients` -> `X-Recipients`. */
 export function fieldName(field: string): string {
-  return FIELD_NAMES[field] ?? field;
+  const known = FIELD_NAMES[field];
+  if (known !== undefined) return known;
+  const name = field.length > MAX_SHOWN_FIELD_NAME ? `${field.slice(0, MAX_SHOWN_FIELD_NAME)}...` : field;
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+/** The fields of an exposure that are not address fields (X-Recipients, Comments ...): no rewrite to Bcc moves a list there. */
+export function fieldsNoRewriteMoves(fields: readonly string[]): string[] {
+  return fields.filter((f) => !isAddressField(f));
 }
 
 const AMBIGUITY: Record<string, string> = {
@@ -112,7 +125,9 @@ function describeFindingText(f: Finding, options: MessageOptions): string {
       const org = a.parties === 1 ? 'organisation' : 'organisations';
       const addr = a.externalAddresses === 1 ? 'address' : 'addresses';
       const over = a.trigger === 'addresses' ? ` (${a.threshold} or more addresses, whatever their organisations)` : '';
-      return `${a.externalAddresses} external ${addr} from ${a.parties} ${org} visible in ${fields}${over}${a.sensitive ? ' (sensitive list)' : ''}`;
+      const unmoved = fieldsNoRewriteMoves(a.fields);
+      const notMoved = unmoved.length === 0 ? '' : `; ${unmoved.map(fieldName).join('/')} ${unmoved.length === 1 ? 'is not a recipient field' : 'are not recipient fields'}, so moving recipients to Bcc does not remove the list`;
+      return `${a.externalAddresses} external ${addr} from ${a.parties} ${org} visible in ${fields}${over}${a.sensitive ? ' (sensitive list)' : ''}${notMoved}`;
     }
     case 'PUBLIC_LIST_POST': {
       const a = f.args;

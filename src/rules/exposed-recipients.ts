@@ -16,7 +16,8 @@ function publicListOf(address: string, policy: Policy): string | undefined {
 
 /**
  * EXPOSED_RECIPIENTS: the external addresses every reader sees (To, Cc, Resent-To, Resent-Cc,
- * Reply-To, Mail-Followup-To, several authors or senders, addresses inside display names) span
+ * Apparently-To, Reply-To, Mail-Followup-To, several authors or senders, addresses inside display
+ * names, a list in any other header field) span
  * warnAt or blockAt organisations, or number warnAddressesAt or blockAddressesAt whatever their
  * organisations. A message to a configured public list is a public post instead
  * (PUBLIC_LIST_POST, info), unless the policy is sensitive.

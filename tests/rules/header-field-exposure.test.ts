@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
 import { headerRecipients } from '../../src/message/header-recipients.js';
+import { MIN_FREE_TEXT_ADDRESSES } from '../../src/message/other-fields.js';
 import { createPolicy } from '../../src/policy/policy.js';
 
 const POLICY = createPolicy({ internalDomains: ['corp.example'] });
@@ -21,6 +22,14 @@ const exposureFields = (r: ReturnType<typeof check>): string[] => {
 };
 
 type Row = [name: string, fields: string, verdict: string, codes: string[], exposedIn: string[]];
+
+/** One row: the verdict, the finding codes in order, and the fields EXPOSED_RECIPIENTS names. */
+function expectRow(...[, fields, verdict, codes, exposedIn]: Row): void {
+  const r = check(fields);
+  expect(r.verdict).toBe(verdict);
+  expect(r.findings.map((f) => f.code)).toEqual(codes);
+  expect(exposureFields(r)).toEqual(exposedIn);
+}
 
 describe('Apparently-To counts like To', () => {
   const ROWS: Row[] = [
@@ -42,12 +51,7 @@ describe('Apparently-To counts like To', () => {
     ['an ambiguous Apparently-To is refused like To', `To: staff@corp.example\r\nApparently-To: a@x.example b@y.example`, 'block', ['AMBIGUOUS_RECIPIENT'], []],
     ['white space before the colon is ambiguous', `To: staff@corp.example\r\nApparently-To : ${list(1)}`, 'block', ['AMBIGUOUS_RECIPIENT'], []],
   ];
-  it.each(ROWS)('%s', (_name, fields, verdict, codes, exposedIn) => {
-    const r = check(fields);
-    expect(r.verdict).toBe(verdict);
-    expect(r.findings.map((f) => f.code)).toEqual(codes);
-    expect(exposureFields(r)).toEqual(exposedIn);
-  });
+  it.each(ROWS)('%s', expectRow);
 
   it('its addresses are visible recipients, classified like To', () => {
     const r = check(`To: staff@corp.example\r\nApparently-To: ${externals(1)[0]}, boss@corp.example`);
@@ -76,5 +80,96 @@ describe('headerRecipients (send, sendmail -t, the plugin) takes Apparently-To',
 
   it('an ambiguous Apparently-To builds no envelope', () => {
     expect(() => headerRecipients(msg('To: a@x.example\r\nApparently-To: "open <b@y.example>'))).toThrow(/apparently-to/);
+  });
+});
+
+// A list in any header field that is not an address field counts too, and the finding names the
+// field. Trace and identifier fields (Received, DKIM-Signature, References ...) do not.
+describe('a list in any other header field', () => {
+  const q = (s: string) => `=?UTF-8?Q?${s.replace(/@/g, '=40').replace(/ /g, '_').replace(/,/g, '=2C')}?=`;
+  const b = (s: string) => `=?UTF-8?B?${Buffer.from(s).toString('base64')}?=`;
+  const received = (a: string, i: number) => `Received: from relay${i}.example (relay${i}.example [192.0.2.${i}])\r\n\tby mx.corp.example with ESMTPS id <${i}AB@mx.corp.example>\r\n\tfor <${a}>; Mon, 2 Feb 2026 10:00:00 +0000`;
+  const freeText = (n: number) => `cc: ${externals(n).join(', ')} and the others from yesterday's meeting (sorry for the noise)`;
+  const ROWS: Row[] = [
+    // Lists that read as address lists: from 2 addresses each counts, like To.
+    ['X-Recipients, five organisations', `To: staff@corp.example\r\nX-Recipients: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['X-Recipients, three organisations warn', `To: staff@corp.example\r\nX-Recipients: ${list(3)}`, 'warn', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['X-Mailer-Recipients', `To: staff@corp.example\r\nX-Mailer-Recipients: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-mailer-recipients']],
+    ['a custom X- field', `To: staff@corp.example\r\nX-Acme-Campaign-List: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-acme-campaign-list']],
+    ['a field name with no X-', `To: staff@corp.example\r\nParticipants: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['participants']],
+    ['Comments as an address list', `To: staff@corp.example\r\nComments: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['comments']],
+    ['Keywords as an address list', `To: staff@corp.example\r\nKeywords: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['keywords']],
+    ['Subject as an address list', `To: staff@corp.example\r\nSubject: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['Disposition-Notification-To with a list', `To: staff@corp.example\r\nDisposition-Notification-To: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['disposition-notification-to']],
+    ['an unknown List- field is read', `To: staff@corp.example\r\nList-Members: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['list-members']],
+    ['Content-Description is free text readers show', `To: staff@corp.example\r\nContent-Description: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['content-description']],
+    ['25 addresses of one organisation block by count', `To: staff@corp.example\r\nX-Recipients: ${Array.from({ length: 25 }, (_, i) => `c${i}@one-org.example`).join(', ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['folded over several lines', `To: staff@corp.example\r\nX-Recipients: ${externals(5).join(',\r\n\t')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['group syntax', `To: staff@corp.example\r\nX-Recipients: Customers: ${list(5)};`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['display names and angle addresses', `To: staff@corp.example\r\nX-Recipients: ${externals(5).map((a, i) => `"Customer ${i}" <${a}>`).join(', ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['addresses in a quoted display name count too', `To: staff@corp.example\r\nX-Recipients: "${externals(3).join(', ')}" <${externals(5)[3]}>, ${externals(5)[4]}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['Outlook\'s semicolons between addresses', `To: staff@corp.example\r\nX-Recipients: ${externals(5).join('; ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a whole list in one Q encoded word', `To: staff@corp.example\r\nX-Recipients: ${q(list(5))}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a whole list in one B encoded word', `To: staff@corp.example\r\nComments: ${b(list(5))}`, 'block', ['EXPOSED_RECIPIENTS'], ['comments']],
+    ['an encoded Subject holding a list', `To: staff@corp.example\r\nSubject: ${b(`Invitation: ${list(5)}`)}`, 'pass', [], []],
+    ['an encoded Subject that is a list', `To: staff@corp.example\r\nSubject: ${b(list(5))}`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['encoded display names in a list', `To: staff@corp.example\r\nX-Recipients: ${externals(5).map((a) => `=?UTF-8?Q?Chlo=C3=A9?= <${a}>`).join(', ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['raw UTF-8 display names', `To: staff@corp.example\r\nX-Recipients: ${externals(5).map((a) => `Jörg Müller <${a}>`).join(', ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['X-Bcc: a blind list in a field nobody strips', `To: staff@corp.example\r\nX-Bcc: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-bcc']],
+    ['addresses in a comment of a list field', `To: staff@corp.example\r\nX-Recipients: staff@corp.example (${list(3)}), ${list(2, 'q')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a UTF-7 encoded word', `To: staff@corp.example\r\nX-Recipients: =?utf-7?q?${list(5).replace(/@/g, '+AEA-').replace(/,/g, '+ACw-').replace(/ /g, '_')}?=`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['field name case does not matter', `To: staff@corp.example\r\nx-RECIPIENTS: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['LF-only line ends', `To: staff@corp.example\nX-Recipients: ${externals(5).join(',\n ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['the list split over two fields adds up', `To: staff@corp.example\r\nX-Recipients: ${list(2, 'a')}\r\nComments: ${list(3, 'b')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients', 'comments']],
+    ['parties across To and an X- field add up', `To: ${list(2, 'a')}\r\nX-Recipients: ${list(3, 'b')}`, 'block', ['EXPOSED_RECIPIENTS'], ['to', 'x-recipients']],
+    ['the Bcc list repeated in an X- field is shown', `To: staff@corp.example\r\nBcc: ${list(5)}\r\nX-Recipients: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS', 'BCC_HEADER_PRESENT'], ['x-recipients']],
+    ['the To list repeated in an X- field counts once', `To: ${list(2)}\r\nX-Recipients: ${list(2)}`, 'pass', [], []],
+    ['mixed internal and external: only the external count', `To: staff@corp.example\r\nX-Recipients: ${internals(20)}, ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['mixed, two externals: a pass', `To: staff@corp.example\r\nX-Recipients: ${internals(20)}, ${list(2)}`, 'pass', [], []],
+    ['only internal', `To: staff@corp.example\r\nX-Recipients: ${internals(30)}`, 'pass', [], []],
+    ['one external', `To: staff@corp.example\r\nX-Recipients: ${list(1)}`, 'pass', [], []],
+    ['one external with an internal one', `To: staff@corp.example\r\nX-Sender: ${list(1)}, boss@corp.example`, 'pass', [], []],
+    // Free text: counted only from MIN_FREE_TEXT_ADDRESSES (10) addresses.
+    ['free text naming two people', `To: staff@corp.example\r\nComments: forwarded by ${externals(2)[0]} for ${externals(2)[1]}, see ticket 42`, 'pass', [], []],
+    ['free text naming one too few', `To: staff@corp.example\r\nComments: ${freeText(MIN_FREE_TEXT_ADDRESSES - 1)}`, 'pass', [], []],
+    ['free text naming just enough', `To: staff@corp.example\r\nComments: ${freeText(MIN_FREE_TEXT_ADDRESSES)}`, 'block', ['EXPOSED_RECIPIENTS'], ['comments']],
+    ['free text in a custom field, folded', `To: staff@corp.example\r\nX-Note: ${freeText(12).replace(/, /g, ',\r\n ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-note']],
+    ['free text naming twelve, encoded', `To: staff@corp.example\r\nX-Note: ${b(freeText(12))}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-note']],
+    ['a Subject that mentions two addresses', `To: staff@corp.example\r\nSubject: Re: question from ${externals(2)[0]} to ${externals(2)[1]}`, 'pass', [], []],
+    ['addresses separated by spaces are free text', `To: staff@corp.example\r\nX-Recipients: ${externals(5).join(' ')}`, 'pass', [], []],
+    // Trace and identifier fields with many addresses: not shown as a list.
+    ['Received chain "for <a@b>" lines', `To: staff@corp.example\r\n${externals(30).map(received).join('\r\n')}`, 'pass', [], []],
+    ['X-Received', `To: staff@corp.example\r\nX-Received: by 2002:a05::1 with SMTP id x for ${list(12)}`, 'pass', [], []],
+    ['References with message-ids', `To: staff@corp.example\r\nReferences: ${externals(30).map((a) => `<${a}>`).join('\r\n ')}`, 'pass', [], []],
+    ['In-Reply-To', `To: staff@corp.example\r\nIn-Reply-To: ${externals(12).map((a) => `<${a}>`).join(' ')}`, 'pass', [], []],
+    ['message-id tokens under an unknown name', `To: staff@corp.example\r\nX-Thread-Parents: ${externals(12).map((a) => `<${a}>`).join(' ')}`, 'pass', [], []],
+    ['X-Original-Message-ID', `To: staff@corp.example\r\nX-Original-Message-ID: ${list(12)}`, 'pass', [], []],
+    ['Delivered-To', `To: staff@corp.example\r\nDelivered-To: ${list(12)}`, 'pass', [], []],
+    ['X-Original-To', `To: staff@corp.example\r\nX-Original-To: ${list(12)}`, 'pass', [], []],
+    ['Envelope-To', `To: staff@corp.example\r\nEnvelope-To: ${list(12)}`, 'pass', [], []],
+    ['X-Forwarded-To', `To: staff@corp.example\r\nX-Forwarded-To: ${list(12)}`, 'pass', [], []],
+    ['Return-Path', `To: staff@corp.example\r\nReturn-Path: ${list(12)}`, 'pass', [], []],
+    ['DKIM-Signature', `To: staff@corp.example\r\nDKIM-Signature: v=1; a=rsa-sha256; d=corp.example; i=${externals(1)[0]}; z=To:${externals(12).join('|')}; b=abc`, 'pass', [], []],
+    ['ARC-Authentication-Results', `To: staff@corp.example\r\nARC-Authentication-Results: i=1; mx.example; ${externals(12).map((a) => `smtp.mailfrom=${a}`).join('; ')}`, 'pass', [], []],
+    ['Authentication-Results', `To: staff@corp.example\r\nAuthentication-Results: mx.example; ${externals(12).map((a) => `header.i=${a}`).join('; ')}`, 'pass', [], []],
+    ['List-Unsubscribe', `To: staff@corp.example\r\nList-Unsubscribe: ${externals(12).map((a) => `<mailto:${a}>`).join(', ')}`, 'pass', [], []],
+    ['Content-Type parameters', `To: staff@corp.example\r\nContent-Type: text/plain; name="${externals(12).join(',')}"`, 'pass', [], []],
+    ['an excluded field in upper case', `To: staff@corp.example\r\nDELIVERED-TO: ${list(12)}`, 'pass', [], []],
+  ];
+  it.each(ROWS)('%s', expectRow);
+
+  it('the addresses are shown, not sent to, under the field that holds them', () => {
+    const r = check(`To: staff@corp.example\r\nX-Recipients: ${externals(2)[0]}, boss@corp.example, ${externals(2)[1]}`);
+    expect(r.recipients.shown.map((v) => `${v.field}:${v.address}:${v.internal ? 'internal' : 'external'}`)).toEqual([
+      'x-recipients:p0@p0-org.example:external',
+      'x-recipients:boss@corp.example:internal',
+      'x-recipients:p1@p1-org.example:external',
+    ]);
+    expect(headerRecipients(msg(`To: staff@corp.example\r\nX-Recipients: ${list(2)}`))).toEqual(['staff@corp.example']);
+  });
+
+  it('the finding line is the field\'s', () => {
+    const r = check(`To: staff@corp.example\r\nX-Recipients: ${list(5)}`);
+    expect(r.findings[0]!.line).toBe(3);
   });
 });

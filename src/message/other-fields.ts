@@ -1,0 +1,181 @@
+// Address lists in header fields that are not recipient fields ("check the bytes that will be
+// sent"): an X-Recipients, Comments, Keywords or Subject field that lists addresses shows them to
+// every reader (clients show the Subject, Comments and Keywords; "all headers" or the source shows
+// the rest), and no rewrite to Bcc moves them. Every field but the address fields parse-message.ts
+// reads and the ones NOT_SHOWN_LISTS names is read here. The usual header has none with two "@"
+// and no encoded word that may hold one, so the cost is a Set lookup and an indexOf per field.
+
+import { addressesInHeaderText } from '../body/addresses.js';
+import { decodeHeaderText } from '../body/mime.js';
+import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
+import { parseAddressList } from './address-list.js';
+import { unfold, type HeaderBlock } from './header-block.js';
+import { isAddressField } from './parse-message.js';
+
+/** A field that reads as an address list shows a list from this many distinct addresses: one is a
+ * contact (Disposition-Notification-To, X-Sender), two people shown to each other are a list. */
+const MIN_LISTED_ADDRESSES = 2;
+
+/** Free text (a field that does not read as an address list) shows a list from this many distinct
+ * addresses: a note naming a contact or two ("forwarded by a@x for b@y") is ordinary text, ten is a
+ * pasted list (the body scan's default minAddresses is the same). */
+export const MIN_FREE_TEXT_ADDRESSES = 10;
+
+/**
+ * Fields, by lower-case name, whose addresses are not a list shown to the message's readers.
+ * An unknown field is read: a list a sender wrote in it is shown to whoever looks.
+ */
+const NOT_SHOWN_LISTS: ReadonlySet<string> = new Set([
+  // Trace written by MTAs on the way or at delivery (RFC 5321 4.4; Received's "for <a@b>"), naming
+  // the envelope of the copy they came with. Readers do not show them, and a sender does not write
+  // them: Postfix's X-Original-To and Delivered-To, Exim's Envelope-To and X-Failed-Recipients (in
+  // a bounce to the one sender who wrote those recipients), forwarders' X-Forwarded-To/-For.
+  'received',
+  'return-path',
+  'delivered-to',
+  'x-original-to',
+  'x-delivered-to',
+  'envelope-to',
+  'x-envelope-to',
+  'x-forwarded-to',
+  'x-forwarded-for',
+  'x-failed-recipients',
+  // Verdicts of receiving servers: "smtp.mailfrom=a@b header.i=@c", the checked identities.
+  'received-spf',
+  'authentication-results',
+  // Signatures: i= and a copy of signed fields (z=) hold the signer's and the message's own identities.
+  'dkim-signature',
+  'domainkey-signature',
+  // Identifiers: msg-id syntax `<left@right>` looks like an address and names a message (RFC 5322 3.6.4).
+  'message-id',
+  'resent-message-id',
+  'in-reply-to',
+  'references',
+  'content-id',
+  // The mailing list's own addresses and URIs (RFC 2369, 2919, 8058), not its members. Only these:
+  // an unknown List-Members is read like any other field.
+  'list-id',
+  'list-help',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+  'list-subscribe',
+  'list-post',
+  'list-owner',
+  'list-archive',
+  // MIME structure: parameters and locations, shown at most as an attachment's name. (Not
+  // Content-Description: free text some clients show beside the attachment.)
+  'content-type',
+  'content-disposition',
+  'content-transfer-encoding',
+  'content-location',
+  'content-base',
+]);
+
+/** The same kinds written under other names: X-Received, ARC-Authentication-Results and
+ * X-Original-Authentication-Results, X-Google-DKIM-Signature, ARC-Seal and ARC-Message-Signature
+ * (signatures and verdicts), X-Original-Message-ID. */
+function notShownList(key: string): boolean {
+  return (
+    NOT_SHOWN_LISTS.has(key) ||
+    key.endsWith('-received') ||
+    key.endsWith('authentication-results') ||
+    key.endsWith('dkim-signature') ||
+    key.startsWith('arc-') ||
+    key.endsWith('-message-id')
+  );
+}
+
+export interface OtherFieldList {
+  /** The field's lower-case name. */
+  key: string;
+  /** 1-based line of the field in the message. */
+  line: number;
+  /** Read as an address list (group syntax, display names and comments included), or found in free text. */
+  form: 'list' | 'text';
+  /** The distinct addresses it shows, lower-cased, A-label domains. */
+  addresses: string[];
+}
+
+const NONE: readonly OtherFieldList[] = [];
+
+/** An RFC 2047 encoded word: charset, encoding, payload. */
+const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
+
+/**
+ * Whether an encoded word in `raw` may decode to an "@": its bytes hold 0x40 (`=40`, a literal
+ * "@", or base64 of one), or it is UTF-7, which writes "@" as `+AEA-`. Decided without decoding,
+ * so a common ISO-8859-1 Subject never loads the charset library.
+ */
+function wordMayHoldAt(raw: string): boolean {
+  for (const [, charset, encoding, payload] of raw.matchAll(ENCODED_WORD)) {
+    if (charset!.toLowerCase().startsWith('utf-7')) return true;
+    if (encoding === 'b' || encoding === 'B') {
+      if (Buffer.from(payload!, 'base64').includes(0x40)) return true;
+    } else if (payload!.includes('@') || /=40/i.test(payload!)) return true;
+  }
+  return false;
+}
+
+/** The prefilter: two "@" as written, or an encoded word that may decode to one. */
+function mayHoldList(raw: string): boolean {
+  const at = raw.indexOf('@');
+  if (at !== -1 && raw.indexOf('@', at + 1) !== -1) return true;
+  return raw.includes('=?') && wordMayHoldAt(raw);
+}
+
+/** A value of nothing but msg-ids, `<a@b> <c@d>` with white space between them and no commas, as
+ * References and In-Reply-To are written: identifiers, not addresses, under whatever name. */
+const MSG_ID_LIST = /^[ \t]*(?:<[^<>@\s,]+@[^<>\s,]+>[ \t]*)+$/;
+
+/** The distinct addresses of `value` (raw bytes as latin1) if the strict parser reads it as an
+ * address list without any problem, with those written in its display names, group names and comments. */
+function readAsList(value: string, deadline: number): Set<string> | undefined {
+  const list = parseAddressList(value, deadline, MAX_ADDRESSES_PER_MESSAGE);
+  if (list.problems.length > 0 || list.timedOut || list.truncated || list.mailboxes.length === 0) return undefined;
+  const found = new Set<string>();
+  const addWritten = (text: string) => {
+    if (text.includes('@') || text.includes('=?')) for (const a of addressesInHeaderText(text)) found.add(a);
+  };
+  for (const m of list.mailboxes) {
+    found.add(m.address.toLowerCase());
+    addWritten(m.rawName);
+  }
+  for (const g of list.groups) addWritten(g);
+  for (const c of list.comments ?? []) addWritten(c);
+  return found;
+}
+
+/** What one field (its unfolded value, latin1) shows, if it is a list. */
+function readField(text: string, deadline: number): Omit<OtherFieldList, 'key' | 'line'> | undefined {
+  // As a reader shows it: encoded words and UTF-8 decoded.
+  const shown = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
+  const first = shown.indexOf('@');
+  if (first === -1 || shown.indexOf('@', first + 1) === -1) return undefined;
+  if (MSG_ID_LIST.test(shown)) return undefined;
+  // The field as written; as decoded (an encoded word can hold a whole list); with Outlook's
+  // semicolons between the addresses instead of commas.
+  const decoded = shown === text ? undefined : Buffer.from(shown, 'utf8').toString('latin1');
+  const asList =
+    readAsList(text, deadline) ??
+    (decoded !== undefined ? readAsList(decoded, deadline) : undefined) ??
+    (shown.includes(';') ? readAsList((decoded ?? text).replace(/;/g, ','), deadline) : undefined);
+  if (asList) return asList.size >= MIN_LISTED_ADDRESSES ? { form: 'list', addresses: [...asList] } : undefined;
+  const inText = addressesInHeaderText(text);
+  return inText.size >= MIN_FREE_TEXT_ADDRESSES ? { form: 'text', addresses: [...inText] } : undefined;
+}
+
+/**
+ * The address lists in `header`'s fields that are neither address fields (To, Cc, From ...,
+ * read by parse-message.ts) nor fields whose addresses are not shown as a list (NOT_SHOWN_LISTS).
+ */
+export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] {
+  let out: OtherFieldList[] | undefined;
+  let deadline: number | undefined;
+  for (const f of header.fields) {
+    if (isAddressField(f.key) || !mayHoldList(f.rawValue) || notShownList(f.key)) continue;
+    deadline ??= process.uptime() * 1000 + MAX_PARSE_MS; // the parser's clock (address-list.ts)
+    const read = readField(unfold(f.rawValue, header.lineEnding), deadline);
+    if (read) (out ??= []).push({ key: f.key, line: f.line, ...read });
+  }
+  return out ?? NONE;
+}

@@ -1,0 +1,61 @@
+// The built CLI on lists outside To and Cc: Apparently-To, and any other header field (the finding
+// names it). Each row: a message written to a temporary .eml, the exit code, the verdict, the
+// finding codes and the fields EXPOSED_RECIPIENTS names in the JSON report.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'mailguard-header-fields-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const list = (n: number, tag = 'p') => Array.from({ length: n }, (_, i) => `${tag}${i}@${tag}${i}-org.example`).join(', ');
+const write = (name: string, fields: string): string => {
+  const file = path.join(tmp, `${name}.eml`);
+  writeFileSync(file, `From: Sender <sender@corp.example>\r\n${fields}\r\nSubject: s\r\nMessage-ID: <m@corp.example>\r\n\r\nHello.\r\n`);
+  return file;
+};
+
+interface JsonFinding {
+  code: string;
+  message: string;
+  args: { fields?: string[] };
+}
+
+describe('mailguard check: lists in fields other than To and Cc', () => {
+  it.each<[string, string, number, string, string[], string[]]>([
+    ['apparently-to', `To: staff@corp.example\r\nApparently-To: ${list(5)}`, 1, 'block', ['EXPOSED_RECIPIENTS'], ['apparently-to']],
+    ['x-recipients', `To: staff@corp.example\r\nX-Recipients: ${list(5)}`, 1, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['comments-free-text', `To: staff@corp.example\r\nComments: cc: ${list(12)} and the others`, 1, 'block', ['EXPOSED_RECIPIENTS'], ['comments']],
+    ['keywords-warn', `To: staff@corp.example\r\nKeywords: ${list(3)}`, 0, 'warn', ['EXPOSED_RECIPIENTS'], ['keywords']],
+    ['received-trace', `Received: from a.example by mx.corp.example for <${list(1)}>\r\nReceived: from b.example by a.example for <${list(1, 'q')}>\r\nTo: staff@corp.example\r\nReferences: <${list(1)}> <${list(1, 'q')}>`, 0, 'pass', [], []],
+    ['comment-two', `To: staff@corp.example\r\nComments: ask ${list(2)} about it`, 0, 'pass', [], []],
+  ])('%s', async (name, fields, code, verdict, codes, exposedIn) => {
+    const file = write(name, fields);
+    const r = await runCli(['check', file, '--format', 'json']);
+    expect(r.code).toBe(code);
+    const res = JSON.parse(r.stdout).results[0] as { verdict: string; findings: JsonFinding[] };
+    expect(res.verdict).toBe(verdict);
+    expect(res.findings.map((f) => f.code)).toEqual(codes);
+    expect(res.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS')?.args.fields ?? []).toEqual(exposedIn);
+  });
+
+  it('human output names the field, masks addresses with --redact, and says a rewrite does not remove it', async () => {
+    const file = write('x-recipients-human', `To: staff@corp.example\r\nX-Recipients: ${list(5)}`);
+    const r = await runCli(['check', file, '--redact']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('visible in X-Recipients; X-Recipients is not a recipient field');
+    expect(r.stdout).toContain('fix: the list in X-Recipients is not in a recipient field');
+    expect(r.stdout).not.toContain('p0@p0-org.example');
+    expect(r.stdout).not.toContain('--strategy bcc');
+  });
+
+  it('mailguard fix does not rewrite a list it cannot move, and says why', async () => {
+    const file = write('x-recipients-fix', `To: ${list(5, 'a')}\r\nX-Recipients: ${list(5)}`);
+    const r = await runCli(['fix', file, '--dry-run', '--format', 'json']);
+    expect(r.code).toBe(2);
+    const res = JSON.parse(r.stdout).results[0] as { action: string };
+    expect(res.action).toBe('refused');
+  });
+});
