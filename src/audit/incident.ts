@@ -63,7 +63,7 @@ export interface IncidentDetail {
   subject: string;
   sender: string | null;
   severity: 'error' | 'warning';
-  /** Everyone shown in To/Cc (internal recipients too: their addresses were shown as well). */
+  /** Everyone shown in To/Cc and the other fields the exposure counted (internal recipients too: their addresses were shown as well). */
   exposed: ExposedPerson[];
   /** External addresses shown, and their organisations. */
   exposedExternal: number;
@@ -148,8 +148,10 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
   }
   const exposed: ExposedPerson[] = [];
   const seen = new Set<string>();
-  // An incident of an attachment alone did not expose its To/Cc: the people are the list's.
-  for (const r of headerExposed || exposures.length === 0 ? result.recipients.visible : []) {
+  // An incident of an attachment alone did not expose its To/Cc: the people are the list's. The
+  // header's people are everyone its exposure counted: To/Cc and the other addresses every reader
+  // sees (in display names, a list in X-Recipients or Comments: `field` names where).
+  for (const r of headerExposed || exposures.length === 0 ? [...result.recipients.visible, ...result.recipients.shown] : []) {
     if (seen.has(r.address)) continue;
     seen.add(r.address);
     exposed.push({ address: r.address, name: names.get(r.address) ?? '', field: r.field, organisation: r.party, internal: r.internal });
@@ -170,14 +172,21 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
     sender: result.sender ?? null,
     severity,
     exposed,
-    exposedExternal: (headerExposed ? result.recipients.externalAddresses : 0) + listed.length,
-    parties: headerExposed ? result.recipients.externalParties : 0,
+    // The rule's counts (visible and shown addresses), as the audit's list of incidents gives them.
+    exposedExternal: (headerExposed ? headerCount(finding, 'externalAddresses', result.recipients.externalAddresses) : 0) + listed.length,
+    parties: headerExposed ? headerCount(finding, 'parties', result.recipients.externalParties) : 0,
     recipients: all.size,
     namesShown: exposed.some((p) => p.name !== ''),
     kinds: incidentKinds(headerExposed, exposures),
     exposures,
     notScanned: notScannedOf(result),
   };
+}
+
+/** A count from the EXPOSED_RECIPIENTS finding's arguments, else the visible recipients' figure. */
+function headerCount(finding: MessageResult['findings'][number] | undefined, key: 'externalAddresses' | 'parties', visible: number): number {
+  const v = (finding?.args as Record<string, unknown> | undefined)?.[key];
+  return typeof v === 'number' ? v : visible;
 }
 
 function maskName(name: string): string {
@@ -233,7 +242,9 @@ export function formatIncidentHuman(d: IncidentDetail, redact: boolean): string 
   for (const e of r.exposures) out.push(`  ${e.kind === 'invitation' ? 'invited' : 'listed '}   ${describeExposure(e)}, sent to ${r.recipients} recipients`);
   for (const n of r.notScanned) out.push(`  not scanned  ${describeNotScanned(n)}: who else it lists is not known`);
   if (inHeader.length > 0) {
-    out.push('', 'Everyone shown in To/Cc:', ...inHeader.map((p) => `  ${p.address}${p.name ? ` (${p.name})` : ''}  ${p.field}  ${p.organisation}${p.internal ? '  internal' : ''}`));
+    const fields = new Set(inHeader.map((p) => p.field));
+    const heading = [...fields].every((f) => f === 'to' || f === 'cc') ? 'Everyone shown in To/Cc:' : 'Everyone shown in the header (each with its field):';
+    out.push('', heading, ...inHeader.map((p) => `  ${p.address}${p.name ? ` (${p.name})` : ''}  ${p.field}  ${p.organisation}${p.internal ? '  internal' : ''}`));
   }
   const locations = [...new Set(r.exposed.filter((p) => p.location !== undefined).map((p) => p.location!))];
   for (const where of locations) {

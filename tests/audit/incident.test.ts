@@ -1,7 +1,7 @@
 // Incident IDs, incident detail and the breach report: pure functions over a message's header.
 import { describe, expect, it } from 'vitest';
 import { checkMessage, createPolicy } from '../../src/index.js';
-import { breachReport, describeIncident, formatBreachMarkdown, incidentId, redactDetail } from '../../src/audit/incident.js';
+import { breachReport, describeIncident, formatBreachMarkdown, formatIncidentHuman, incidentId, redactDetail } from '../../src/audit/incident.js';
 import { readAuditMeta } from '../../src/audit/meta.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'] });
@@ -113,5 +113,26 @@ describe('describeIncident and breachReport', () => {
     const r = checkMessage(evil, policy, { source: 'x' });
     const md = formatBreachMarkdown(breachReport(describeIncident(incidentId(evil), evil, r, readAuditMeta(evil)), new Date()));
     expect(md).toContain('a \\| b \\[x\\]\\(http://evil.test\\)');
+  });
+});
+
+// A list in a field that is not a recipient field (src/message/other-fields.ts) is what the incident
+// exposed: its people are listed with the field, and counted, not the To alone.
+describe('an incident of a list outside To/Cc', () => {
+  it.each([
+    ['X-Recipients', 'x-recipients'],
+    ['Comments', 'comments'],
+    ['Apparently-To', 'apparently-to'],
+  ])('%s: everyone in it, with the field, and the counts of the finding', (name, field) => {
+    const list = ['a@alpha.test', 'b@beta.test', 'c@gamma.test', 'd@delta.test', 'e@epsilon.test', 'f@zeta.test'];
+    const bytes = enc(['From: Sales <sales@corp.example>', 'To: boss@corp.example', `${name}: ${list.join(', ')}`, 'Subject: s', 'Date: Tue, 03 Feb 2026 10:00:00 +0000', 'Message-ID: <o1@corp.example>', '', 'body', ''].join('\r\n'));
+    const result = checkMessage(bytes, policy, { source: 'Sent#2' });
+    const d = describeIncident(incidentId(bytes), bytes, result, readAuditMeta(bytes));
+    expect(d.exposed.filter((p) => !p.internal).map((p) => [p.address, p.field])).toEqual(list.map((a) => [a, field]));
+    expect(d.exposedExternal).toBe(6);
+    expect(d.parties).toBe(6);
+    const text = formatIncidentHuman(d, true);
+    expect(text).toContain('exposed   6 external addresses of 6 organisations');
+    expect(text).toContain(`a***@alpha.test  ${field}  alpha.test`);
   });
 });
