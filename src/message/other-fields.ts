@@ -2,8 +2,8 @@
 // sent"): an X-Recipients, Comments, Keywords or Subject field that lists addresses shows them to
 // every reader (clients show the Subject, Comments and Keywords; "all headers" or the source shows
 // the rest), and no rewrite to Bcc moves them. Every field but the address fields parse-message.ts
-// reads and the ones NOT_SHOWN_LISTS names is read here. The usual header has none with two "@"
-// and no encoded word that may hold one, so the cost is a Set lookup and an indexOf per field.
+// reads and the ones NOT_SHOWN_LISTS names is read here. The usual header has no such field with
+// an "@" or an encoded word that may hold one, so the cost is a Set lookup and a search per field.
 
 import { addressesInHeaderText } from '../body/addresses.js';
 import { decodeHeaderText } from '../body/mime.js';
@@ -40,6 +40,12 @@ const NOT_SHOWN_LISTS: ReadonlySet<string> = new Set([
   'x-forwarded-to',
   'x-forwarded-for',
   'x-failed-recipients',
+  'x-gm-original-to',
+  // Loop markers list managers and MTAs add on each pass (X-Loop, Mailman's X-BeenThere), and the
+  // previous Return-Path list software keeps: the list's own addresses, once per hop.
+  'x-loop',
+  'x-beenthere',
+  'old-return-path',
   // Verdicts of receiving servers: "smtp.mailfrom=a@b header.i=@c", the checked identities.
   'received-spf',
   'authentication-results',
@@ -90,8 +96,6 @@ export interface OtherFieldList {
   key: string;
   /** 1-based line of the field in the message. */
   line: number;
-  /** Read as an address list (group syntax, display names and comments included), or found in free text. */
-  form: 'list' | 'text';
   /** The distinct addresses it shows, lower-cased, A-label domains. */
   addresses: string[];
 }
@@ -127,11 +131,15 @@ function mayHoldList(raw: string): boolean {
  * References and In-Reply-To are written: identifiers, not addresses, under whatever name. */
 const MSG_ID_LIST = /^[ \t]*(?:<[^<>@\s,]+@[^<>\s,]+>[ \t]*)+$/;
 
-/** The distinct addresses of `value` (raw bytes as latin1) if the strict parser reads it as an
- * address list without any problem, with those written in its display names, group names and comments. */
+/**
+ * The distinct addresses of `value` (raw bytes as latin1) if the strict parser reads it as an
+ * address list without any problem, with those written in its display names, group names and
+ * comments. A group left open is a list too: "Re: a@x.example, b@y.example" in a Subject, or
+ * "Invitation: ..." shows its members as surely as a closed one.
+ */
 function readAsList(value: string, deadline: number): Set<string> | undefined {
   const list = parseAddressList(value, deadline, MAX_ADDRESSES_PER_MESSAGE);
-  if (list.problems.length > 0 || list.timedOut || list.truncated || list.mailboxes.length === 0) return undefined;
+  if (list.problems.some((p) => p.kind !== 'unterminated-group') || list.timedOut || list.truncated || list.mailboxes.length === 0) return undefined;
   const found = new Set<string>();
   const addWritten = (text: string) => {
     if (text.includes('@') || text.includes('=?')) for (const a of addressesInHeaderText(text)) found.add(a);
@@ -145,8 +153,9 @@ function readAsList(value: string, deadline: number): Set<string> | undefined {
   return found;
 }
 
-/** What one field (its unfolded value, latin1) shows, if it is a list. */
-function readField(text: string, deadline: number): Omit<OtherFieldList, 'key' | 'line'> | undefined {
+/** The distinct addresses one field (its unfolded value, latin1) shows, if it shows a list: read as
+ * an address list (group syntax, display names and comments included), or found in free text. */
+function readField(text: string, deadline: number): Set<string> | undefined {
   // As a reader shows it: encoded words and UTF-8 decoded.
   const shown = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
   const first = shown.indexOf('@');
@@ -159,23 +168,45 @@ function readField(text: string, deadline: number): Omit<OtherFieldList, 'key' |
     readAsList(text, deadline) ??
     (decoded !== undefined ? readAsList(decoded, deadline) : undefined) ??
     (shown.includes(';') ? readAsList((decoded ?? text).replace(/;/g, ','), deadline) : undefined);
-  if (asList) return asList.size >= MIN_LISTED_ADDRESSES ? { form: 'list', addresses: [...asList] } : undefined;
+  if (asList) return asList.size >= MIN_LISTED_ADDRESSES ? asList : undefined;
   const inText = addressesInHeaderText(text);
-  return inText.size >= MIN_FREE_TEXT_ADDRESSES ? { form: 'text', addresses: [...inText] } : undefined;
+  return inText.size >= MIN_FREE_TEXT_ADDRESSES ? inText : undefined;
 }
 
 /**
  * The address lists in `header`'s fields that are neither address fields (To, Cc, From ...,
  * read by parse-message.ts) nor fields whose addresses are not shown as a list (NOT_SHOWN_LISTS).
+ * Fields of one name are also read together, as one list: written one field per recipient (as
+ * sendmail writes Apparently-To), `X-Recipient: a@x.example` ten times is a list of ten.
  */
 export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] {
-  let out: OtherFieldList[] | undefined;
-  let deadline: number | undefined;
+  /** The fields that may show an address, by name: the first one's line, and each unfolded value
+   * with whether it may hold a list on its own. */
+  let byName: Map<string, { line: number; values: Array<{ text: string; list: boolean }> }> | undefined;
   for (const f of header.fields) {
-    if (isAddressField(f.key) || !mayHoldList(f.rawValue) || notShownList(f.key)) continue;
-    deadline ??= process.uptime() * 1000 + MAX_PARSE_MS; // the parser's clock (address-list.ts)
-    const read = readField(unfold(f.rawValue, header.lineEnding), deadline);
-    if (read) (out ??= []).push({ key: f.key, line: f.line, ...read });
+    const raw = f.rawValue;
+    if (isAddressField(f.key) || (!raw.includes('@') && !raw.includes('=?'))) continue;
+    const list = mayHoldList(raw);
+    if ((!list && !raw.includes('@')) || notShownList(f.key)) continue;
+    const text = unfold(raw, header.lineEnding);
+    // A msg-id on its own (`<id@host>`) is no address, however often the field repeats.
+    if (!list && MSG_ID_LIST.test(text)) continue;
+    byName ??= new Map();
+    const same = byName.get(f.key);
+    if (same === undefined) byName.set(f.key, { line: f.line, values: [{ text, list }] });
+    else same.values.push({ text, list });
   }
-  return out ?? NONE;
+  if (byName === undefined) return NONE;
+  const out: OtherFieldList[] = [];
+  const deadline = process.uptime() * 1000 + MAX_PARSE_MS; // the parser's clock (address-list.ts)
+  for (const [key, { line, values }] of byName) {
+    // Each field on its own (one with a single "@" is a contact, not a list), and all of one name
+    // together: a second field of free text must not hide the list the first one holds.
+    const reads = values.filter((v) => v.list).map((v) => readField(v.text, deadline));
+    if (values.length > 1) reads.push(readField(values.map((v) => v.text).join(', '), deadline));
+    const addresses = new Set<string>();
+    for (const r of reads) if (r !== undefined) for (const a of r) addresses.add(a);
+    if (addresses.size > 0) out.push({ key, line, addresses: [...addresses] });
+  }
+  return out;
 }
