@@ -227,6 +227,15 @@ describe('files named on the command line', () => {
     expect(result.recipients.visible.map((r: { field: string }) => r.field).sort()).toEqual(['cc', 'cc', 'cc', 'to', 'to', 'to']);
   });
 
+  it('an Outlook .msg whose transport header shows the others in Apparently-To (a visible field) is read by the header', async () => {
+    const file = path.join(tmp, 'apparently-to.msg');
+    const list = customers('ap');
+    writeFileSync(file, outlookMsg({ subject: 'x', recipients: list.map((smtp) => ({ smtp, type: 'to' as const })), transportHeaders: `From: a@corp.example\r\nTo: ${list[0]}\r\nApparently-To: ${list.slice(1).join(', ')}\r\nSubject: x\r\n` }));
+    const result = JSON.parse((await runCli(['check', file, '--format', 'json', ...POLICY])).stdout).results[0];
+    expect(result.verdict).toBe('block');
+    expect(result.recipients.visible.map((r: { field: string }) => r.field).sort()).toEqual(['apparently-to', 'apparently-to', 'apparently-to', 'apparently-to', 'apparently-to', 'to']);
+  });
+
   it('an Outlook .msg whose table holds an Exchange-only name (no SMTP address) keeps its transport header', async () => {
     const file = path.join(tmp, 'exchange.msg');
     writeFileSync(file, outlookMsg({ subject: 'x', recipients: [{ smtp: '/O=EXCHANGELABS/OU=EXCHANGE ADMINISTRATIVE GROUP/CN=RECIPIENTS/CN=BOB', type: 'to' }, { smtp: 'ann@corp.example', type: 'cc' }], transportHeaders: 'From: a@corp.example\r\nTo: Bob <bob@corp.example>\r\nCc: ann@corp.example\r\nSubject: x\r\n' }));

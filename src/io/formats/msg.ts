@@ -5,7 +5,7 @@
 // or one whose table shows more, is checked as the header its recipient table and sender make.
 // Other OLE files (Word, Excel) are not mail.
 
-import { parseMessage } from '../../message/parse-message.js';
+import { parseMessage, VISIBLE_FIELDS } from '../../message/parse-message.js';
 import { failure, wholeOrFailure, type InputFormatDefinition, type InputItem } from './types.js';
 
 const CFB_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -55,18 +55,19 @@ function mailbox(name: string | undefined, address: string): string {
  * leaves a listed recipient out is not what readers see.
  */
 /**
- * Whether the transport header's To and Cc fields (or their Resent-* ones) name every one of the
+ * Whether the transport header's To and Cc fields (or Apparently-To, or the Resent-* ones) name every one of the
  * table's To and Cc addresses. Read as fields, not searched as text: an address in a Received
  * line, a Bcc field or an X- field is not shown to anyone.
  */
 function shownByHeader(transport: string, shown: readonly string[]): boolean {
   const text = `${transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '')}\r\n\r\n`;
   const parsed = parseMessage(Buffer.from(text, 'utf8'));
-  const named = new Set(parsed.addresses.filter((a) => VISIBLE_FIELDS.has(a.field)).map((a) => a.mailbox.address.toLowerCase()));
+  const named = new Set(parsed.addresses.filter((a) => VISIBLE.has(a.field)).map((a) => a.mailbox.address.toLowerCase()));
   return shown.every((a) => named.has(oneLine(a).trim().toLowerCase()));
 }
 
-const VISIBLE_FIELDS = new Set(['to', 'cc', 'resent-to', 'resent-cc']);
+/** The fields readers show as recipients: parse-message.ts's list, the one every rule uses. */
+const VISIBLE = new Set<string>(VISIBLE_FIELDS);
 
 export function msgHeader(fields: MsgFields): Buffer {
   const transport = fields.headers?.replace(/^\s+/, '');
