@@ -46,12 +46,24 @@ function verdictLabel(r: MessageResult, p: Painter): string {
 }
 
 function recipientSummary(r: MessageResult): string {
+  return `${visibleSummary(r)}${shownElsewhere(r)}`;
+}
+
+function visibleSummary(r: MessageResult): string {
   const v = r.recipients.visible;
   if (v.length === 0) return 'no visible recipients';
   const distinct = new Set(v.map((x) => x.address)).size;
   const external = r.recipients.externalAddresses;
   if (external === 0) return `${distinct} visible recipient${distinct === 1 ? '' : 's'}, all internal`;
   return `${distinct} visible recipient${distinct === 1 ? '' : 's'}, ${external} external from ${r.recipients.externalParties} organisation${r.recipients.externalParties === 1 ? '' : 's'}`;
+}
+
+/** External addresses shown outside the recipient fields (names, comments, X-Recipients ...), so a
+ * message blocked for them does not read as "all internal". */
+function shownElsewhere(r: MessageResult): string {
+  const visible = new Set(r.recipients.visible.map((x) => x.address));
+  const n = new Set(r.recipients.shown.filter((x) => !x.internal && !visible.has(x.address)).map((x) => x.address)).size;
+  return n === 0 ? '' : `; ${n} more external shown elsewhere in the header`;
 }
 
 const NOT_INFERRED: Record<string, string> = {
