@@ -61,6 +61,13 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
   }
 }
 
+/** Warning findings of a result (check's --max-warnings counts them). */
+export function warningCount(r: MessageResult): number {
+  let n = 0;
+  for (const f of r.findings) if (f.severity === 'warning') n++;
+  return n;
+}
+
 /** Who sends a message being checked: its From, and what --auth-user, --envelope-from (or a transcript's MAIL FROM) say. */
 export function identityOf(bytes: Uint8Array, flags: CheckFlags, mailFrom: string | undefined) {
   return messageIdentity(bytes, { authUser: flags.authUser, envelopeFrom: flags.envelopeFrom ?? mailFrom });

@@ -22,7 +22,7 @@ import type { MessageResult, Verdict } from '../result.js';
 import { CHECK_STREAMS } from '../report/check-streams.js';
 import type { FormatOptions } from '../report/report.js';
 import type { CheckFlags } from './commands/check.js';
-import { checkContext, checkItems, relativeToWorkspace, type CheckContext } from './check-items.js';
+import { checkContext, checkItems, relativeToWorkspace, warningCount, type CheckContext } from './check-items.js';
 import { resolveSettings } from './policy-options.js';
 import { painterAt } from './terminal.js';
 
@@ -54,7 +54,7 @@ export interface CheckWorkerInit {
 }
 
 /** One input as a worker did it: its results' texts, or null when it is a stream left to the main thread. */
-type InputDone = { texts: string[]; verdicts: Verdict[]; warnings: number; skipped: NotMailFile[] } | null;
+type InputDone = { texts: string[]; verdicts: Verdict[]; warnings: number[]; skipped: NotMailFile[] } | null;
 type FromWorker = { run: number; inputs: InputDone[] } | { failed: { code?: string; message: string } };
 interface ToWorker {
   run: number;
@@ -182,7 +182,7 @@ export async function* checkWithJobs(
         } else {
           ctx.readOptions.skipped?.push(...d.skipped);
           count = d.texts.length;
-          for (let k = 0; k < count; k++) yield { text: place(d.texts[k]!), verdict: d.verdicts[k]!, warnings: k === 0 ? d.warnings : 0 };
+          for (let k = 0; k < count; k++) yield { text: place(d.texts[k]!), verdict: d.verdicts[k]!, warnings: d.warnings[k]! };
         }
         const none = tally.after(input, count);
         if (none) for await (const r of checkItems([none], ctx)) yield textOf(r);
@@ -215,23 +215,25 @@ export async function runCheckWorker(): Promise<void> {
     const stream = (await CHECK_STREAMS[init.flags.format]!.load())({ ...options, color: await painterAt(colorLevel) });
     const alone = stream.parallel!.alone;
     work = Promise.resolve();
+    // One context for every input; its `skipped` list is swapped per input, so each input's go back with it.
+    const ctx = checkContext(init.flags, settings, []);
     const doRun = async ({ run, inputs }: ToWorker) => {
       const done: InputDone[] = [];
       for (const input of inputs) {
         const skipped: NotMailFile[] = [];
-        const ctx = checkContext(init.flags, settings, skipped);
+        ctx.readOptions.skipped = skipped;
         const items = await openEntry(input, ctx.readOptions);
         if (!Array.isArray(items)) {
           await items.return(undefined);
           done.push(null);
           continue;
         }
-        const d = { texts: [] as string[], verdicts: [] as Verdict[], warnings: 0, skipped };
+        const d = { texts: [] as string[], verdicts: [] as Verdict[], warnings: [] as number[], skipped };
         for await (const r of checkItems(items, ctx)) {
           if (init.publicFormat) relativeToWorkspace(r, init.workspace, init.cwd);
           d.texts.push(alone(r));
           d.verdicts.push(r.verdict);
-          for (const f of r.findings) if (f.severity === 'warning') d.warnings++;
+          d.warnings.push(warningCount(r));
         }
         done.push(d);
       }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS_RUN_INPUTS, jobCount } from '../../src/cli/check-jobs.js';
-import { BIN, FIXTURES, runCli, runProcess } from '../helpers/cli.js';
+import { BIN, FIXTURES, ROOT, runCli, runProcess } from '../helpers/cli.js';
 
 let dir: string;
 let inputs: string[];
@@ -57,6 +57,18 @@ describe('check --jobs: the same report and exit code as one thread', () => {
     expect(report.summary.notRead).toBe(report.notRead.length);
     expect(report.notRead.length).toBeGreaterThanOrEqual(JOBS_RUN_INPUTS * 2 + 7);
   }, 60_000);
+
+  it('warnings are counted per result across runs: --max-warnings one below and at their number', async () => {
+    const warns = path.join(dir, 'warns');
+    await mkdir(warns);
+    const n = JOBS_RUN_INPUTS * 2 + 5;
+    for (let i = 0; i < n; i++) await cp(path.join(ROOT, 'examples', 'outbox', 'partner-update.eml'), path.join(warns, `w-${i}.eml`));
+    for (const [max, code] of [[n - 1, 1], [n, 0]] as const) {
+      const one = await runCli(['check', warns, '--max-warnings', String(max), '--jobs', '1'], { timeoutMs: 60_000 });
+      const three = await runCli(['check', warns, '--max-warnings', String(max), '--jobs', '3'], { timeoutMs: 60_000 });
+      expect([one.code, three.code]).toEqual([code, code]);
+    }
+  }, 120_000);
 
   it('really runs worker threads: one CPU profile per thread (main + 3)', async () => {
     const profiles = path.join(dir, 'profiles');

@@ -14,7 +14,7 @@ import { createSpool, type Spool } from '../spool.js';
 import { resolveProfile, type ResolvedProfile } from '../../policy/profiles.js';
 import type { PolicyExplanationEntry } from '../../report/profile.js';
 import { colorLevel, createProgress, loadColors, painterAt } from '../terminal.js';
-import { checkContext, checkItems, identityOf, relativeToWorkspace } from '../check-items.js';
+import { checkContext, checkItems, identityOf, relativeToWorkspace, warningCount } from '../check-items.js';
 import { canRunJobs, checkWithJobs, jobCount, type CheckedText } from '../check-jobs.js';
 import { programName } from '../program-name.js';
 import { printable } from '../../report/printable.js';
@@ -80,13 +80,13 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
     const workspace = process.env.GITHUB_WORKSPACE;
     const textOf = (r: MessageResult): CheckedText => {
       if (publicFormat) relativeToWorkspace(r, workspace, process.cwd());
-      let w = 0;
-      for (const f of r.findings) if (f.severity === 'warning') w++;
-      return { text: report.result(r), verdict: r.verdict, warnings: w, ...(stepSummary ? { result: r } : {}) };
+      return { text: report.result(r), verdict: r.verdict, warnings: warningCount(r), ...(stepSummary ? { result: r } : {}) };
     };
     const inputs = await expandSpecs(specs);
     // Many files on several cores (src/cli/check-jobs.ts) when the format can be written that way.
-    const jobs = report.parallel && !stepSummary && canRunJobs() && !inputs.some((e) => !('failure' in e) && e.path === '-') ? jobCount(flags.jobs, inputs.length) : 1;
+    // Asked for with --jobs only: a plain check looks for no worker bundle.
+    const requested = jobCount(flags.jobs, inputs.length);
+    const jobs = requested > 1 && report.parallel && !stepSummary && !inputs.some((e) => !('failure' in e) && e.path === '-') && canRunJobs() ? requested : 1;
     const texts: AsyncIterable<CheckedText & { result?: MessageResult }> =
       jobs > 1
         ? checkWithJobs(inputs, jobs, { flags, cwd: process.cwd(), format: { ...formatOptions, colorLevel: level }, workspace, publicFormat }, ctx, textOf, report.parallel!.place)
