@@ -16,6 +16,10 @@ export type AttachmentFormat =
   | 'pdf'
   | 'legacy-office'
   | 'archive'
+  /** A gzip file (customers.csv.gz, export.tgz): the file inside read by its name (attachments/gzip-tar.ts). */
+  | 'gzip'
+  /** A tar archive: each file read like a zip member. */
+  | 'tar'
   /** S/MIME (application/pkcs7-mime): enveloped or opaque-signed content inside DER. */
   | 'smime'
   /** OpenPGP encrypted data. */
@@ -55,9 +59,9 @@ const BY_EXTENSION: Record<string, AttachmentFormat> = {
   pages: 'archive',
   rar: 'archive',
   '7z': 'archive',
-  gz: 'archive',
-  tgz: 'archive',
-  tar: 'archive',
+  gz: 'gzip',
+  tgz: 'gzip',
+  tar: 'tar',
   bz2: 'archive',
   xz: 'archive',
   json: 'text',
@@ -90,8 +94,11 @@ const BY_TYPE: Record<string, AttachmentFormat> = {
   'application/x-rar-compressed': 'archive',
   'application/vnd.rar': 'archive',
   'application/x-7z-compressed': 'archive',
-  'application/gzip': 'archive',
-  'application/x-tar': 'archive',
+  'application/gzip': 'gzip',
+  'application/x-gzip': 'gzip',
+  'application/x-compressed-tar': 'gzip',
+  'application/x-tar': 'tar',
+  'application/x-gtar': 'tar',
   'application/pkcs7-mime': 'smime',
   'application/x-pkcs7-mime': 'smime',
   'application/pgp-encrypted': 'pgp',

@@ -9,6 +9,7 @@ import { readHeaderBlock, unfold, type HeaderBlock } from '../message/header-blo
 import { MAX_ATTACHMENT_BYTES } from '../limits.js';
 import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
+import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
 
 const require = createRequire(import.meta.url);
@@ -71,7 +72,7 @@ export interface TextPart {
 }
 
 /** Formats whose content the attachment scan reads; the others are only identified. */
-const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'tnef', 'text']);
+const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'tnef', 'gzip', 'tar', 'text']);
 
 /** Bytes decoded of an attachment that is only identified (pdf, legacy office, archives, unknown). */
 const SNIFF_BYTES = 4096;
@@ -87,7 +88,7 @@ function isTnefSignature(b: Uint8Array): boolean {
 
 /** An unknown part whose first bytes show a container the scan reads. */
 function isReadContainer(b: Uint8Array): boolean {
-  return isZipSignature(b) || isTnefSignature(b);
+  return isZipSignature(b) || isTnefSignature(b) || looksLikeGzip(b) || looksLikeTar(b);
 }
 
 /** A part the attachment scan opens: calendars, workbooks, documents, archives (decoded bytes). */
@@ -574,11 +575,13 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     const format = attachmentFormat(type.type, entity.fileName);
     if (format === undefined) return;
     // Formats that are only reported (pdf, xls, rar, unknown) need their first bytes, to tell what
-    // they really are; an unknown file that turns out to be a zip or TNEF is decoded whole after all.
+    // they really are; an unknown file or an archive that turns out to be a zip, TNEF, gzip or tar
+    // is decoded whole after all.
     let decoded = decodeContent(body, encoding, READ_FORMATS.has(format) ? MAX_ATTACHMENT_BYTES : SNIFF_BYTES);
-    if (format === 'unknown' && isReadContainer(decoded.bytes)) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
+    const sniffed = (format === 'unknown' || format === 'archive') && isReadContainer(decoded.bytes);
+    if (sniffed) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
     const { bytes, truncated } = decoded;
-    const out: BinaryPart = { part: partName, contentType: type.type, format, bytes, truncated: truncated && (READ_FORMATS.has(format) || format === 'unknown' && isReadContainer(bytes)), forwarded };
+    const out: BinaryPart = { part: partName, contentType: type.type, format, bytes, truncated: truncated && (READ_FORMATS.has(format) || sniffed), forwarded };
     if (entity.fileName !== undefined) out.fileName = entity.fileName;
     const charset = type.params.get('charset');
     if (charset !== undefined) out.charset = charset;

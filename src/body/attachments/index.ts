@@ -15,6 +15,7 @@ import { scanXlsx } from './xlsx.js';
 import { readTnef, TNEF_SIGNATURE, TnefRefused, type TnefBody } from './tnef.js';
 import type { AttachmentScan, NotScanned, ScanUnit } from './types.js';
 import { listZip, looksLikeZip, readZipEntry, ZipRefused, type InflateBudget, type ZipEntry } from './zip.js';
+import { gunzipAttachment, listTar, looksLikeGzip, looksLikeTar } from './gzip-tar.js';
 
 export type { AttachmentScan } from './types.js';
 
@@ -59,8 +60,10 @@ interface FileInput {
   bytes: Uint8Array;
   format: AttachmentFormat;
   charset?: string | undefined;
-  /** The member this file is, when it came out of a zip or TNEF attachment. */
+  /** The member this file is, when it came out of a zip, tar or TNEF attachment. */
   entry?: string;
+  /** The attachment's file name (a gzip file's content is named after it). */
+  fileName?: string | undefined;
 }
 
 /** Reads one file (an attachment, or a member of a zip attachment) into `out`. */
@@ -78,6 +81,8 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
     return;
   } else if (looksLikeZip(bytes) && (format === 'unknown' || format === 'text')) format = 'zip-sniff' as AttachmentFormat;
   else if (isTnef(bytes)) format = 'tnef';
+  else if (looksLikeGzip(bytes)) format = 'gzip';
+  else if ((format === 'unknown' || format === 'archive') && looksLikeTar(bytes)) format = 'tar';
   switch (format) {
     case 'pdf':
     case 'legacy-office':
@@ -90,6 +95,13 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
       if (entry !== undefined) return refuse({ reason: 'nested-archive', detail: 'tnef' });
       out.format = 'tnef';
       scanTnefMembers(bytes, budget, out);
+      return;
+    case 'gzip':
+    case 'tar':
+      // One level deep, as a zip: a .tar.gz is one archive, a gzip or tar inside one is not opened.
+      if (entry !== undefined) return refuse({ reason: 'nested-archive', detail: format });
+      out.format = format;
+      scanGzipOrTar(input, format, budget, out);
       return;
     case 'pgp':
       refuse({ reason: 'encrypted', detail: format });
@@ -175,6 +187,50 @@ function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateB
 }
 
 /**
+ * A gzip attachment (the file inside it read by the name gzip kept or the attachment's name
+ * without .gz; a .tar.gz's files read one by one) or a tar attachment (each file read like a zip
+ * member). The files read before a damaged tar header are scanned, and the damage reported.
+ */
+function scanGzipOrTar(input: FileInput, format: 'gzip' | 'tar', budget: InflateBudget, out: AttachmentScan): void {
+  let bytes = input.bytes;
+  let inner: string | undefined;
+  if (format === 'gzip') {
+    const file = gunzipAttachment(bytes, input.fileName, budget, MAX_ATTACHMENT_BYTES);
+    bytes = file.bytes;
+    inner = file.name;
+    if (!looksLikeTar(bytes)) {
+      // One compressed file: read as what its name says, or as text when it reads as text.
+      const named = inner === undefined ? 'unknown' : memberFormat(inner);
+      if (named === undefined) return; // a picture and the like
+      const memberAs = named === 'unknown' && isText(bytes) ? 'text' : named;
+      const entry = inner ?? '(compressed file)';
+      try {
+        scanFile({ bytes, format: memberAs, entry }, budget, out);
+      } catch (err) {
+        out.notScanned.push(refusal(err, entry));
+      }
+      return;
+    }
+  }
+  const tar = listTar(bytes);
+  for (const m of tar.members) {
+    const memberAs = memberFormat(m.name);
+    if (memberAs === undefined) continue; // pictures and the like
+    try {
+      scanFile({ bytes: m.bytes, format: memberAs, entry: m.name }, budget, out);
+    } catch (err) {
+      out.notScanned.push(refusal(err, m.name));
+    }
+  }
+  if (tar.refused !== undefined) out.notScanned.push(refusal(tar.refused));
+}
+
+/** Content that reads as text: no NUL byte in its first 8 KiB (what `file` and git call text). */
+function isText(bytes: Uint8Array): boolean {
+  return !Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 8192)).includes(0);
+}
+
+/**
  * A TNEF attachment (winmail.dat): each packed attachment read as a file of its own, named by its
  * long file name (or its 8.3 title), one level deep like a zip's members; the message text TNEF
  * carries (which Outlook shows instead of the MIME body) as a text unit. What the stream could
@@ -243,7 +299,7 @@ export function scanAttachment(part: BinaryPart, budget: InflateBudget): Attachm
     return out;
   }
   try {
-    scanFile({ bytes: part.bytes, format: part.format, charset: part.charset }, budget, out);
+    scanFile({ bytes: part.bytes, format: part.format, charset: part.charset, fileName: part.fileName }, budget, out);
   } catch (err) {
     // A half-read attachment is not scanned, whatever it gave before the failure.
     out.units = [];
