@@ -552,11 +552,14 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   const encoding = transferEncoding(fieldValue(entity.header, 'content-transfer-encoding'));
-  if ((type.type === 'message/rfc822' || type.type === 'message/global') && depth >= MAX_MIME_DEPTH) {
+  // A saved message attached under another type (an .eml sent as application/octet-stream or
+  // text/plain): mail programs open it as a message, so it is read as a forwarded one.
+  const isMessage = type.type === 'message/rfc822' || type.type === 'message/global' || (entity.fileName !== undefined && savedName(entity.fileName).endsWith('.eml'));
+  if (isMessage && depth >= MAX_MIME_DEPTH) {
     state.skipped.push({ part: partName, contentType: type.type, reason: 'too-deep' });
     return;
   }
-  if (type.type === 'message/rfc822' || type.type === 'message/global') {
+  if (isMessage) {
     const { bytes } = decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES);
     const inner = readEntity(bytes, 'text/plain');
     // The forwarded message's own header shows its recipients to everyone who reads the forward.

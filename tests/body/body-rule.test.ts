@@ -7,6 +7,7 @@ import { checkMessage, createPolicy, type Finding } from '../../src/index.js';
 import { MAX_MESSAGE_TEXT_BYTES } from '../../src/body/mime.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { FIXTURES } from '../helpers/cli.js';
+import { buildXlsx } from '../helpers/office-files.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'] });
 const body = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
@@ -85,6 +86,27 @@ describe('quoted thread and forwarded messages', () => {
         `From: Someone <someone@org1.test>\r\nCc: ${list(11).join(',\r\n ')}\r\nSubject: hello\r\n\r\nhello all\r\n--X--\r\n`,
     );
     expect(bodyFindings(bytes).map((a) => [a.part, a.contentType, a.externalAddresses, a.quotedAddresses])).toEqual([['2', 'message/rfc822', 12, 12]]);
+  });
+
+  it.each([
+    ['application/octet-stream', 'base64'],
+    ['application/octet-stream', '7bit'],
+    ['application/x-eml', 'base64'],
+    ['text/plain', 'quoted-printable'],
+  ])('reads a saved message attached as %s (%s) under an .eml name as a forwarded one: its header and its own attachments', (type, encoding) => {
+    const book = Buffer.from(buildXlsx([{ name: 'Hidden', state: 'hidden', rows: list(15, (i) => `club${i}.test`).map((a) => [a]) }])).toString('base64');
+    const inner =
+      `From: Someone <someone@org1.test>\r\nCc: ${list(11).join(',\r\n ')}\r\nSubject: hello\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="IN"\r\n\r\n` +
+      `--IN\r\nContent-Type: text/plain\r\n\r\nhello all\r\n--IN\r\nContent-Type: application/octet-stream; name="members.xlsx"\r\nContent-Transfer-Encoding: base64\r\n\r\n${book.replace(/.{76}/g, '$&\r\n')}\r\n--IN--\r\n`;
+    const encoded = encoding === 'base64' ? Buffer.from(inner).toString('base64').replace(/.{76}/g, '$&\r\n') : encoding === 'quoted-printable' ? inner.replace(/=/g, '=3D') : inner;
+    const bytes = message(
+      'Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nFYI\r\n' +
+        `--X\r\nContent-Type: ${type}; name="Fwd hello.eml"\r\nContent-Disposition: attachment; filename="Fwd hello.eml"\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n${encoded}\r\n--X--\r\n`,
+    );
+    const r = checkMessage(bytes, policy, { source: 't', body });
+    expect(bodyFindings(bytes).map((a) => [a.part, a.externalAddresses])).toEqual([['2', 12]]);
+    const sheets = r.findings.flatMap((f) => (f.code === 'ADDRESS_LIST_IN_ATTACHMENT' ? [[f.args.sheet, f.args.externalAddresses]] : []));
+    expect(sheets).toEqual([['Hidden', 15]]);
   });
 
   it('does not count addresses the header already shows, nor Message-ID and References lines', () => {
