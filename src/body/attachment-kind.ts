@@ -20,6 +20,8 @@ export type AttachmentFormat =
   | 'gzip'
   /** A tar archive: each file read like a zip member. */
   | 'tar'
+  /** An Outlook item (.msg): its header, text and attachments (attachments/outlook-msg.ts). */
+  | 'outlook'
   /** S/MIME (application/pkcs7-mime): enveloped or opaque-signed content inside DER. */
   | 'smime'
   /** OpenPGP encrypted data. */
@@ -73,6 +75,7 @@ const BY_EXTENSION: Record<string, AttachmentFormat> = {
   pgp: 'pgp',
   gpg: 'pgp',
   tnef: 'tnef',
+  msg: 'outlook',
 };
 
 const BY_TYPE: Record<string, AttachmentFormat> = {
@@ -102,6 +105,7 @@ const BY_TYPE: Record<string, AttachmentFormat> = {
   'application/pkcs7-mime': 'smime',
   'application/x-pkcs7-mime': 'smime',
   'application/pgp-encrypted': 'pgp',
+  'application/vnd.ms-outlook': 'outlook',
   'application/ms-tnef': 'tnef',
   'application/vnd.ms-tnef': 'tnef',
   'application/json': 'text',

@@ -10,6 +10,7 @@ import { MAX_ATTACHMENT_BYTES } from '../limits.js';
 import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
+import { looksLikeOutlookMsg } from '../message/outlook-header.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
 
 const require = createRequire(import.meta.url);
@@ -72,7 +73,7 @@ export interface TextPart {
 }
 
 /** Formats whose content the attachment scan reads; the others are only identified. */
-const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'tnef', 'gzip', 'tar', 'text']);
+const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'tnef', 'gzip', 'tar', 'outlook', 'text']);
 
 /** Bytes decoded of an attachment that is only identified (pdf, legacy office, archives, unknown). */
 const SNIFF_BYTES = 4096;
@@ -88,7 +89,7 @@ function isTnefSignature(b: Uint8Array): boolean {
 
 /** An unknown part whose first bytes show a container the scan reads. */
 function isReadContainer(b: Uint8Array): boolean {
-  return isZipSignature(b) || isTnefSignature(b) || looksLikeGzip(b) || looksLikeTar(b);
+  return isZipSignature(b) || isTnefSignature(b) || looksLikeGzip(b) || looksLikeTar(b) || looksLikeOutlookMsg(b);
 }
 
 /** A part the attachment scan opens: calendars, workbooks, documents, archives (decoded bytes). */
@@ -578,8 +579,8 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     const format = attachmentFormat(type.type, entity.fileName);
     if (format === undefined) return;
     // Formats that are only reported (pdf, xls, rar, unknown) need their first bytes, to tell what
-    // they really are; an unknown file or an archive that turns out to be a zip, TNEF, gzip or tar
-    // is decoded whole after all.
+    // they really are; an unknown file or an archive that turns out to be a zip, TNEF, gzip, tar or
+    // an OLE file (an Outlook item sent without its name) is decoded whole after all.
     let decoded = decodeContent(body, encoding, READ_FORMATS.has(format) ? MAX_ATTACHMENT_BYTES : SNIFF_BYTES);
     const sniffed = (format === 'unknown' || format === 'archive') && isReadContainer(decoded.bytes);
     if (sniffed) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);

@@ -25,6 +25,12 @@ export interface OutlookMessage {
   transportHeaders?: string;
   /** PR_MESSAGE_CLASS (default IPM.Note). */
   messageClass?: string;
+  /** PR_BODY, the plain text body. */
+  body?: string;
+  /** PR_HTML, the HTML body (binary, UTF-8 here). */
+  html?: string;
+  /** Attachments by value: PR_ATTACH_LONG_FILENAME and PR_ATTACH_DATA_BIN. */
+  attachments?: Array<{ name: string; data: Uint8Array }>;
 }
 
 const utf16 = (s: string) => Buffer.from(s, 'utf16le');
@@ -43,12 +49,30 @@ export function outlookMsg(m: OutlookMessage): Buffer {
   if (m.senderName) docs.push(stringStream('0C1A', m.senderName));
   if (m.senderSmtp) docs.push(stringStream('5D01', m.senderSmtp), stringStream('0C1F', m.senderSmtp));
   if (m.transportHeaders) docs.push(stringStream('007D', m.transportHeaders));
+  if (m.body !== undefined) docs.push(stringStream('1000', m.body));
+  if (m.html !== undefined) docs.push(['__substg1.0_10130102', Buffer.from(m.html, 'utf8')]);
   for (const [name, bytes] of docs) addDoc(0, name, bytes);
   // Top-level property stream: a 32-byte header (next recipient and attachment ids, counts).
   const top = Buffer.alloc(32);
   top.writeUInt32LE(m.recipients.length, 8);
   top.writeUInt32LE(m.recipients.length, 16);
+  top.writeUInt32LE(m.attachments?.length ?? 0, 12);
+  top.writeUInt32LE(m.attachments?.length ?? 0, 20);
   addDoc(0, '__properties_version1.0', top);
+  (m.attachments ?? []).forEach((a, n) => {
+    const dir = entries.length;
+    entries[0]!.children!.push(dir);
+    entries.push({ name: `__attach_version1.0_#${n.toString(16).toUpperCase().padStart(8, '0')}`, type: DIRECTORY, length: 0, children: [] });
+    addDoc(dir, ...stringStream('3707', a.name));
+    addDoc(dir, ...stringStream('3704', a.name.slice(0, 12)));
+    addDoc(dir, '__substg1.0_37010102', Buffer.from(a.data));
+    // Attachment property stream: an 8-byte header, then PR_ATTACH_METHOD (0x37050003) = 1, by value.
+    const props = Buffer.alloc(8 + 16);
+    props.writeUInt32LE(0x37050003, 8);
+    props.writeUInt32LE(6, 12);
+    props.writeUInt32LE(1, 16);
+    addDoc(dir, '__properties_version1.0', props);
+  });
   m.recipients.forEach((r, n) => {
     const dir = entries.length;
     entries[0]!.children!.push(dir);

@@ -16,10 +16,11 @@ import { readTnef, TNEF_SIGNATURE, TnefRefused, type TnefBody } from './tnef.js'
 import type { AttachmentScan, NotScanned, ScanUnit } from './types.js';
 import { listZip, looksLikeZip, readZipEntry, ZipRefused, type InflateBudget, type ZipEntry } from './zip.js';
 import { gunzipAttachment, listTar, looksLikeGzip, looksLikeTar } from './gzip-tar.js';
+import { readOutlookItem } from './outlook-msg.js';
+import { looksLikeOutlookMsg } from '../../message/outlook-header.js';
 
 export type { AttachmentScan } from './types.js';
 
-const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 /** "EncryptionInfo" in UTF-16LE: the stream a password-protected OOXML file keeps in its CFB container. */
 const ENCRYPTION_INFO = Buffer.from('EncryptionInfo', 'utf16le');
 
@@ -28,9 +29,7 @@ function isTnef(b: Uint8Array): boolean {
   return b.length >= 4 && Buffer.from(b.buffer, b.byteOffset, 4).readUInt32LE(0) === TNEF_SIGNATURE;
 }
 
-function isCfb(b: Uint8Array): boolean {
-  return CFB_MAGIC.every((v, i) => b[i] === v);
-}
+const isCfb = looksLikeOutlookMsg;
 
 /** What zip-based office format an archive is, from its entries (when the name did not say). */
 function sniffZip(entries: ZipEntry[]): AttachmentFormat {
@@ -77,6 +76,7 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
   if (bytes.length >= 5 && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-') format = 'pdf';
   else if (isCfb(bytes)) {
     const encrypted = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(ENCRYPTION_INFO);
+    if (!encrypted && scanOutlookItem(input, budget, out)) return;
     refuse(encrypted ? { reason: 'encrypted', detail: format } : { reason: 'unsupported-format', detail: format === 'unknown' ? 'legacy-office' : format });
     return;
   } else if (looksLikeZip(bytes) && (format === 'unknown' || format === 'text')) format = 'zip-sniff' as AttachmentFormat;
@@ -184,6 +184,52 @@ function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateB
       out.notScanned.push(refusal(err, e.name));
     }
   }
+}
+
+/**
+ * An OLE file that is an Outlook item (.msg): its header (the recipients Outlook shows), its text
+ * and HTML as one "message text" unit, and its attachments read like a zip's members, one level
+ * deep (an item inside it, or the item inside an archive, is reported as not opened). False when
+ * the OLE file is not an Outlook mail item (a legacy Word or Excel file, damaged): reported as before.
+ */
+function scanOutlookItem(input: FileInput, budget: InflateBudget, out: AttachmentScan): boolean {
+  let item: ReturnType<typeof readOutlookItem>;
+  try {
+    item = readOutlookItem(input.bytes);
+  } catch {
+    return false;
+  }
+  if (item === undefined) return false;
+  if (input.entry !== undefined) {
+    out.notScanned.push({ reason: 'nested-archive', detail: 'msg', entry: input.entry });
+    return true;
+  }
+  out.format = 'msg';
+  const found = findAddresses(item.header);
+  findAddresses(item.text, found);
+  if (item.html !== undefined) findAddresses(htmlText(item.html), found);
+  const unit = whole(found);
+  unit.location.messageText = true;
+  out.units.push(unit);
+  for (const a of item.attachments) {
+    if (a.bytes === undefined) {
+      out.notScanned.push({ reason: 'nested-archive', detail: 'msg', entry: a.name });
+      continue;
+    }
+    const format = memberFormat(a.name);
+    if (format === undefined) continue; // pictures and the like
+    if (a.bytes.length > budget.remaining) {
+      out.notScanned.push({ reason: 'too-large', entry: a.name });
+      continue;
+    }
+    budget.remaining -= a.bytes.length;
+    try {
+      scanFile({ bytes: a.bytes, format, entry: a.name }, budget, out);
+    } catch (err) {
+      out.notScanned.push(refusal(err, a.name));
+    }
+  }
+  return true;
 }
 
 /**

@@ -1,0 +1,55 @@
+// An Outlook item (.msg, an OLE compound file) attached to a message: Outlook opens it as a
+// message, showing its From, To and Cc, its text and its own attachments. Read with
+// @kenjiuno/msgreader (the .msg input format's reader), required on first use so a message
+// without one never loads it; its parsing is synchronous, as the check is.
+
+import { createRequire } from 'node:module';
+import { msgHeader, type MsgFields } from '../../message/outlook-header.js';
+
+const require = createRequire(import.meta.url);
+
+interface ItemFields extends MsgFields {
+  body?: string;
+  bodyHtml?: string;
+  html?: Uint8Array;
+  attachments?: Array<{ fileName?: string; fileNameShort?: string; innerMsgContent?: true; attachmentHidden?: boolean }>;
+}
+
+interface Reader {
+  getFileData(): ItemFields;
+  getAttachment(attach: number): { fileName: string; content: Uint8Array };
+}
+
+export interface OutlookItem {
+  /** The header Outlook shows: the transport header, or one made of the recipient table. */
+  header: string;
+  /** Its plain text body, and its HTML body (as markup) when it has one. */
+  text: string;
+  html?: string;
+  /** Its attachments: bytes, or `embedded` for an item inside the item (not opened). */
+  attachments: Array<{ name: string; bytes?: Uint8Array; embedded?: true }>;
+}
+
+/** The item, or undefined when the OLE file is not an Outlook mail item (a Word or Excel file). */
+export function readOutlookItem(bytes: Uint8Array): OutlookItem | undefined {
+  const mod = require('@kenjiuno/msgreader') as { default?: new (data: DataView) => Reader };
+  const MsgReader = (mod.default ?? mod) as new (data: DataView) => Reader;
+  // A copy with an ArrayBuffer of its own: the reader reads the DataView's whole buffer.
+  const own = Uint8Array.from(bytes);
+  const reader = new MsgReader(new DataView(own.buffer));
+  const fields = reader.getFileData();
+  if (fields.dataType !== 'msg' || fields.error) return undefined;
+  // A mail item names its class (PR_MESSAGE_CLASS) or has recipients or a transport header; an OLE
+  // file with none of them (a legacy Word or Excel file) is not one, and is reported as before.
+  const mail = fields.messageClass !== undefined && /^IPM\.(Note|Schedule\.Meeting|Post)/i.test(fields.messageClass);
+  if (!mail && (fields.recipients?.length ?? 0) === 0 && !fields.headers) return undefined;
+  const item: OutlookItem = { header: msgHeader(fields).toString('utf8'), text: fields.body ?? '', attachments: [] };
+  const html = fields.bodyHtml ?? (fields.html ? Buffer.from(fields.html).toString('utf8') : undefined);
+  if (html !== undefined) item.html = html;
+  for (const [i, a] of (fields.attachments ?? []).entries()) {
+    const name = a.fileName ?? a.fileNameShort ?? `attachment ${i + 1} (no name)`;
+    if (a.innerMsgContent) item.attachments.push({ name, embedded: true });
+    else item.attachments.push({ name, bytes: reader.getAttachment(i).content });
+  }
+  return item;
+}

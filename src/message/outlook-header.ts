@@ -1,0 +1,95 @@
+// The header block of an Outlook .msg item (its transport header, or one built from its recipient
+// table and sender): shared by the .msg input format (src/io/formats/msg.ts) and the attachment
+// scan of a .msg attached to a message (src/body/attachments/outlook-msg.ts).
+
+import { parseMessage, VISIBLE_FIELDS } from './parse-message.js';
+
+const CFB_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+/** An OLE compound file, as .msg items are (and legacy Word and Excel files). */
+export function looksLikeOutlookMsg(head: Uint8Array): boolean {
+  return head.length >= 8 && CFB_SIGNATURE.every((b, i) => head[i] === b);
+}
+
+export interface MsgRecipient {
+  name?: string;
+  email?: string;
+  smtpAddress?: string;
+  /** 'to', 'cc', 'bcc'; msgreader gives other types (MAPI_ORIG 0, a resend's 0x10000001) as numbers. */
+  recipType?: 'to' | 'cc' | 'bcc' | number;
+}
+
+/** A recipient's field: anything but Cc and Bcc is read as To (shown: fail closed). */
+const fieldOf = (r: MsgRecipient): 'to' | 'cc' | 'bcc' => (r.recipType === 'cc' || r.recipType === 'bcc' ? r.recipType : 'to');
+const addressOf = (r: MsgRecipient): string | undefined => r.smtpAddress ?? r.email;
+
+export interface MsgFields {
+  dataType: null | 'msg' | 'attachment' | 'recipient';
+  error?: string;
+  messageClass?: string;
+  headers?: string;
+  subject?: string;
+  senderName?: string;
+  senderEmail?: string;
+  senderSmtpAddress?: string;
+  clientSubmitTime?: string;
+  recipients?: MsgRecipient[];
+}
+
+/** No line break can come from a property: each value stays inside its own field. */
+const oneLine = (s: string) => s.replace(/[\r\n\u2028\u2029]+/g, ' ');
+
+function mailbox(name: string | undefined, address: string): string {
+  const n = name ? oneLine(name).trim() : '';
+  const a = oneLine(address).trim();
+  return n && n !== a ? `"${n.replace(/[\\"]/g, (c) => `\\${c}`)}" <${a}>` : `<${a}>`;
+}
+
+/**
+ * The header block of a .msg: its transport header, or one built from its properties. The
+ * transport header is used only when it names every To and Cc recipient of the recipient table:
+ * Outlook shows (and sends a resend to) the table, so a stale or crafted transport header that
+ * leaves a listed recipient out is not what readers see.
+ */
+/**
+ * Whether the transport header's To and Cc fields (or Apparently-To, or the Resent-* ones) name every one of the
+ * table's To and Cc addresses. Read as fields, not searched as text: an address in a Received
+ * line, a Bcc field or an X- field is not shown to anyone.
+ */
+function shownByHeader(transport: string, shown: readonly string[]): boolean {
+  const text = `${transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '')}\r\n\r\n`;
+  const parsed = parseMessage(Buffer.from(text, 'utf8'));
+  const named = new Set(parsed.addresses.filter((a) => VISIBLE.has(a.field)).map((a) => a.mailbox.address.toLowerCase()));
+  return shown.every((a) => named.has(oneLine(a).trim().toLowerCase()));
+}
+
+/** The fields readers show as recipients: parse-message.ts's list, the one every rule uses. */
+const VISIBLE = new Set<string>(VISIBLE_FIELDS);
+
+export function msgHeader(fields: MsgFields): Buffer {
+  const transport = fields.headers?.replace(/^\s+/, '');
+  // Only SMTP addresses are compared: an Exchange-only entry (an X.500 name) is not written in a
+  // transport header, and the header it came with is the better reading then.
+  const shown = (fields.recipients ?? []).filter((r) => fieldOf(r) !== 'bcc').map(addressOf).filter((a): a is string => a !== undefined && a.includes('@'));
+  if (transport && shownByHeader(transport, shown)) {
+    const text = transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '');
+    return Buffer.from(`${text}\r\n\r\n`, 'utf8');
+  }
+  const lines: string[] = [];
+  const sender = fields.senderSmtpAddress ?? fields.senderEmail;
+  if (sender) lines.push(`From: ${mailbox(fields.senderName, sender)}`);
+  const byType: Record<'to' | 'cc' | 'bcc', string[]> = { to: [], cc: [], bcc: [] };
+  for (const r of fields.recipients ?? []) {
+    // An Exchange-only address (no SMTP address stored) is written as it is: the check fails
+    // closed on it rather than guessing where it goes.
+    const address = addressOf(r);
+    if (address) byType[fieldOf(r)].push(mailbox(r.name, address));
+  }
+  if (byType.to.length > 0) lines.push(`To: ${byType.to.join(',\r\n ')}`);
+  if (byType.cc.length > 0) lines.push(`Cc: ${byType.cc.join(',\r\n ')}`);
+  if (byType.bcc.length > 0) lines.push(`Bcc: ${byType.bcc.join(',\r\n ')}`);
+  if (fields.subject !== undefined) lines.push(`Subject: ${oneLine(fields.subject)}`);
+  if (fields.clientSubmitTime) lines.push(`Date: ${oneLine(fields.clientSubmitTime)}`);
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8');
+}
+
