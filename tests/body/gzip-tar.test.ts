@@ -6,22 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkMessage, createPolicy, type Finding, type FindingArgs } from '../../src/index.js';
-import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
+import type { Finding } from '../../src/index.js';
+import { argsOf, checkAttachments, notScanned } from '../helpers/attachment-findings.js';
 import { MAX_ARCHIVE_ENTRIES } from '../../src/limits.js';
-import { addresses, buildMessage, buildXlsx, buildZip, type AttachmentSpec } from '../helpers/office-files.js';
+import { addresses, buildXlsx, buildZip } from '../helpers/office-files.js';
 
-const policy = createPolicy({ internalDomains: ['corp.example'] });
-const body = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
-
-function check(attachments: AttachmentSpec[]) {
-  return checkMessage(buildMessage(attachments), policy, { source: 't', body });
-}
-function of<C extends Finding['code']>(findings: Finding[], code: C): Array<FindingArgs[C] & { severity: string }> {
-  return findings.flatMap((f) => (f.code === code ? [{ ...(f.args as FindingArgs[C]), severity: f.severity }] : []));
-}
-const listed = (fs: Finding[]) => of(fs, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.fileName, a.entry, a.externalAddresses]);
-const notScanned = (fs: Finding[]) => of(fs, 'ATTACHMENT_NOT_SCANNED').map((a) => [a.entry, a.reason]);
+const listed = (fs: Finding[]) => argsOf(fs, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.fileName, a.entry, a.externalAddresses]);
 
 const csv = ['email,name', ...addresses(30).map((a, i) => `${a},N${i}`)].join('\n') + '\n';
 const few = ['email', ...addresses(3, 'few')].join('\n') + '\n';
@@ -67,7 +57,7 @@ describe('tar archives written by the system tar', () => {
   it.each(['gnu', 'ustar', 'pax', 'v7'])('%s: each file read as a member, a long path named whole, pictures skipped, a short list not counted', (format) => {
     const names = { [format === 'v7' ? 'export/members.csv' : deep]: csv, 'export/few.txt': few, 'export/logo.png': csv };
     const tar = systemTar(format, names);
-    const r = check([{ fileName: 'export.tar', contentType: 'application/x-tar', bytes: tar }]);
+    const r = checkAttachments([{ fileName: 'export.tar', contentType: 'application/x-tar', bytes: tar }]);
     expect(listed(r.findings)).toEqual([['export.tar', format === 'v7' ? 'export/members.csv' : deep, 30]]);
     expect(notScanned(r.findings)).toEqual([]);
   });
@@ -82,7 +72,7 @@ describe('tar archives written by the system tar', () => {
       ['export.dat', 'application/octet-stream', systemTar('ustar', { 'a/members.csv': csv })],
       ['noname', 'application/x-gtar', systemTar('ustar', { 'a/members.csv': csv })],
     ] as const) {
-      const r = check([{ fileName, contentType, bytes }]);
+      const r = checkAttachments([{ fileName, contentType, bytes }]);
       expect([fileName, listed(r.findings)]).toEqual([fileName, [[fileName, 'a/members.csv', 30]]]);
     }
   });
@@ -93,58 +83,58 @@ describe('tar archives written by the system tar', () => {
     writeFileSync(path.join(dir, 'inner.csv.gz'), gzipSync(csv));
     writeFileSync(path.join(dir, 'book.xlsx'), buildXlsx([{ name: 'S', rows: addresses(25).map((a) => [a]) }]));
     execFileSync('tar', ['-cf', path.join(dir, 'out.tar'), '-C', dir, 'inner.zip', 'inner.csv.gz', 'book.xlsx']);
-    const r = check([{ fileName: 'bundle.tar', contentType: 'application/x-tar', bytes: readFileSync(path.join(dir, 'out.tar')) }]);
+    const r = checkAttachments([{ fileName: 'bundle.tar', contentType: 'application/x-tar', bytes: readFileSync(path.join(dir, 'out.tar')) }]);
     expect(notScanned(r.findings)).toEqual([
       ['inner.zip', 'nested-archive'],
       ['inner.csv.gz', 'nested-archive'],
     ]);
-    expect(of(r.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.entry, a.sheet, a.externalAddresses])).toEqual([['book.xlsx', 'S', 25]]);
+    expect(argsOf(r.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.entry, a.sheet, a.externalAddresses])).toEqual([['book.xlsx', 'S', 25]]);
   });
 
   it('a damaged header stops the reading: the files before it are read and the damage is reported', () => {
     const bad = tarHeader('b.csv', 10);
     bad[0] = 0x7a; // its checksum no longer adds up
     const tar = Buffer.concat([tarFile('a.csv', csv), bad, Buffer.alloc(512), tarFile('c.csv', csv), Buffer.alloc(1024)]);
-    const r = check([{ fileName: 'damaged.tar', contentType: 'application/x-tar', bytes: tar }]);
+    const r = checkAttachments([{ fileName: 'damaged.tar', contentType: 'application/x-tar', bytes: tar }]);
     expect(listed(r.findings)).toEqual([['damaged.tar', 'a.csv', 30]]);
     expect(notScanned(r.findings)).toEqual([[undefined, 'unreadable']]);
   });
 
   it('a file cut short, and a tar that is not one, are not read as clean', () => {
     const whole = tarFile('a.csv', csv);
-    const cut = check([{ fileName: 'cut.tar', contentType: 'application/x-tar', bytes: whole.subarray(0, 700) }]);
+    const cut = checkAttachments([{ fileName: 'cut.tar', contentType: 'application/x-tar', bytes: whole.subarray(0, 700) }]);
     expect(notScanned(cut.findings)).toEqual([[undefined, 'unreadable']]);
-    const junk = check([{ fileName: 'junk.tar', contentType: 'application/x-tar', bytes: Buffer.alloc(2048, 0x41) }]);
+    const junk = checkAttachments([{ fileName: 'junk.tar', contentType: 'application/x-tar', bytes: Buffer.alloc(2048, 0x41) }]);
     expect(notScanned(junk.findings)).toEqual([[undefined, 'unreadable']]);
   });
 
   it('more files than MAX_ARCHIVE_ENTRIES are refused', () => {
     const one = tarFile('f.txt', '');
     const tar = Buffer.concat([...Array.from({ length: MAX_ARCHIVE_ENTRIES + 1 }, () => one), Buffer.alloc(1024)]);
-    const r = check([{ fileName: 'many.tar', contentType: 'application/x-tar', bytes: tar }]);
+    const r = checkAttachments([{ fileName: 'many.tar', contentType: 'application/x-tar', bytes: tar }]);
     expect(notScanned(r.findings)).toEqual([[undefined, 'too-many-entries']]);
   });
 });
 
 describe('gzip files', () => {
   it('the file inside is named by the attachment without .gz, or by the name gzip kept', () => {
-    const r = check([{ fileName: 'customers.csv.gz', contentType: 'application/gzip', bytes: gzipSync(csv) }]);
+    const r = checkAttachments([{ fileName: 'customers.csv.gz', contentType: 'application/gzip', bytes: gzipSync(csv) }]);
     expect(listed(r.findings)).toEqual([['customers.csv.gz', 'customers.csv', 30]]);
     // gzip(1) keeps the original name (FNAME): it wins over the attachment's.
     const dir = mkdtempSync(path.join(scratch, 'gz-'));
     writeFileSync(path.join(dir, 'members.csv'), csv);
     execFileSync('gzip', [path.join(dir, 'members.csv')]);
-    const kept = check([{ fileName: 'report.gz', contentType: 'application/x-gzip', bytes: readFileSync(path.join(dir, 'members.csv.gz')) }]);
+    const kept = checkAttachments([{ fileName: 'report.gz', contentType: 'application/x-gzip', bytes: readFileSync(path.join(dir, 'members.csv.gz')) }]);
     expect(listed(kept.findings)).toEqual([['report.gz', 'members.csv', 30]]);
   });
 
   it('a workbook inside a gzip is read as a workbook; text without a name is read as text; a binary without one is reported', () => {
     const book = buildXlsx([{ name: 'Sheet', rows: addresses(20).map((a) => [a]) }]);
-    const r = check([{ fileName: 'book.xlsx.gz', contentType: 'application/gzip', bytes: gzipSync(book) }]);
-    expect(of(r.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.entry, a.sheet, a.externalAddresses])).toEqual([['book.xlsx', 'Sheet', 20]]);
-    const text = check([{ fileName: 'data', contentType: 'application/octet-stream', bytes: gzipSync(csv) }]);
+    const r = checkAttachments([{ fileName: 'book.xlsx.gz', contentType: 'application/gzip', bytes: gzipSync(book) }]);
+    expect(argsOf(r.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.entry, a.sheet, a.externalAddresses])).toEqual([['book.xlsx', 'Sheet', 20]]);
+    const text = checkAttachments([{ fileName: 'data', contentType: 'application/octet-stream', bytes: gzipSync(csv) }]);
     expect(listed(text.findings)).toEqual([['data', '(compressed file)', 30]]);
-    const binary = check([{ fileName: 'data.gz', contentType: 'application/gzip', bytes: gzipSync(Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(csv)])) }]);
+    const binary = checkAttachments([{ fileName: 'data.gz', contentType: 'application/gzip', bytes: gzipSync(Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(csv)])) }]);
     expect(notScanned(binary.findings)).toEqual([['data', 'unknown-format']]);
   });
 
@@ -152,20 +142,20 @@ describe('gzip files', () => {
     // 64 MiB of zeros in 64 KiB: a ratio of 1,000, refused after 200 times its size is inflated.
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
     const cpu = process.cpuUsage();
-    const r = check([{ fileName: 'members.csv.gz', contentType: 'application/gzip', bytes: bomb }]);
+    const r = checkAttachments([{ fileName: 'members.csv.gz', contentType: 'application/gzip', bytes: bomb }]);
     const used = process.cpuUsage(cpu);
     expect(notScanned(r.findings)).toEqual([[undefined, 'compression-ratio']]);
     expect((used.user + used.system) / 1000).toBeLessThan(1000);
     const whole = gzipSync(csv);
     for (const bytes of [whole.subarray(0, whole.length - 12), Buffer.concat([whole.subarray(0, 12), Buffer.alloc(40, 0xff)])]) {
-      const bad = check([{ fileName: 'members.csv.gz', contentType: 'application/gzip', bytes }]);
+      const bad = checkAttachments([{ fileName: 'members.csv.gz', contentType: 'application/gzip', bytes }]);
       expect(notScanned(bad.findings)).toEqual([[undefined, 'unreadable']]);
       expect(listed(bad.findings)).toEqual([]);
     }
   });
 
   it('a gzip inside a zip is not opened and is reported', () => {
-    const r = check([{ fileName: 'a.zip', contentType: 'application/zip', bytes: buildZip({ 'members.csv.gz': gzipSync(csv) }) }]);
+    const r = checkAttachments([{ fileName: 'a.zip', contentType: 'application/zip', bytes: buildZip({ 'members.csv.gz': gzipSync(csv) }) }]);
     expect(notScanned(r.findings)).toEqual([['members.csv.gz', 'nested-archive']]);
   });
 });
