@@ -259,5 +259,6 @@ export function describeSendStop(stop: { kind: 'relay-quiet'; seconds: number; l
 /** Why send did not send a message it could not take whole, in words (the result's `reason`). */
 export const SEND_REFUSALS = {
   headerOnly: 'only the header of this message could be read',
+  outlookMsg: 'an Outlook .msg is checked here, not composed for sending; send it from Outlook',
   transcriptLine: (why: string) => `not sent: ${why}; nothing from this transcript is sent until it is fixed`,
 } as const;

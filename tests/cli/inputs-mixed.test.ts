@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { outlookMsg } from '../helpers/outlook-msg.js';
+import { addresses, buildXlsx } from '../helpers/office-files.js';
 
 const POLICY = ['--internal-domain', 'corp.example'];
 let dir: string;
@@ -254,6 +255,32 @@ describe('files named on the command line', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.results.map((x: { verdict: string }) => x.verdict)).toEqual(['block', 'pass']);
     expect(doc.results[0].recipients.externalAddresses).toBe(list.length);
+  });
+
+  it('an Outlook .msg draft is checked whole: a list in its text, HTML or attachment is found; --no-body-scan reads only its header', async () => {
+    const book = buildXlsx([{ name: 'Hidden', state: 'hidden', rows: addresses(40).map((a) => [a]) }]);
+    const one = [{ smtp: 'hr@corp.example', type: 'to' as const }];
+    // A transport header with its own MIME fields (a received item): they describe a body the item no longer has.
+    const mimeHeader = 'From: a@corp.example\r\nTo: hr@corp.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="old"\r\nContent-Transfer-Encoding: 7bit\r\n';
+    const cases: Array<[string, Parameters<typeof outlookMsg>[0], string, string[]]> = [
+      ['text', { subject: 'x', senderSmtp: 'a@corp.example', recipients: one, body: `Applicants:\r\n${addresses(15, 'app').join('\r\n')}` }, 'warn', ['ADDRESS_LIST_IN_BODY']],
+      ['html', { subject: 'x', senderSmtp: 'a@corp.example', recipients: one, transportHeaders: mimeHeader, html: `<ul>${addresses(12, 'h').map((a) => `<li>${a}</li>`).join('')}</ul>` }, 'warn', ['ADDRESS_LIST_IN_BODY']],
+      ['attachment', { subject: 'x', senderSmtp: 'a@corp.example', recipients: one, body: 'See attached.', attachments: [{ name: 'applicants "final".xlsx', data: book }] }, 'block', ['ADDRESS_LIST_IN_ATTACHMENT']],
+    ];
+    for (const [name, item, verdict, codes] of cases) {
+      const file = path.join(tmp, `draft-${name}.msg`);
+      writeFileSync(file, outlookMsg(item));
+      const result = JSON.parse((await runCli(['check', file, '--format', 'json', ...POLICY])).stdout).results[0];
+      expect([name, result.verdict, result.findings.map((f: { code: string }) => f.code)]).toEqual([name, verdict, codes]);
+      const headerOnly = JSON.parse((await runCli(['check', file, '--no-body-scan', '--format', 'json', ...POLICY])).stdout).results[0];
+      expect([name, headerOnly.verdict]).toEqual([name, 'pass']);
+    }
+    // What is read is a rendering of the item: send and fix refuse it rather than send or write that.
+    const item = path.join(tmp, 'draft-text.msg');
+    const sent = await runCli(['send', item, '--smtp', 'smtp://127.0.0.1:9', ...POLICY]);
+    expect([sent.code, sent.stdout]).toEqual([2, expect.stringContaining('an Outlook .msg is checked here, not composed for sending')]);
+    const fixed = await runCli(['fix', item, '-o', path.join(tmp, 'fixed-msg'), ...POLICY]);
+    expect([fixed.code, fixed.stdout + fixed.stderr]).toEqual([2, expect.stringContaining('an Outlook .msg is checked, not rewritten')]);
   });
 
   it('--input forces a format for every input: a PNG read as a message is an error, not "not read"', async () => {

@@ -30,26 +30,32 @@ export interface OutlookItem {
   attachments: Array<{ name: string; bytes?: Uint8Array; embedded?: true }>;
 }
 
-/** The item, or undefined when the OLE file is not an Outlook mail item (a Word or Excel file). */
-export function readOutlookItem(bytes: Uint8Array): OutlookItem | undefined {
+/** What an Outlook file holds, whatever its class: its properties, text, HTML and attachments. Throws when the OLE file cannot be read as an Outlook item. */
+export function readOutlookContent(bytes: Uint8Array): { fields: MsgFields } & Omit<OutlookItem, 'header'> {
   const mod = require('@kenjiuno/msgreader') as { default?: new (data: DataView) => Reader };
   const MsgReader = (mod.default ?? mod) as new (data: DataView) => Reader;
   // A copy with an ArrayBuffer of its own: the reader reads the DataView's whole buffer.
   const own = Uint8Array.from(bytes);
   const reader = new MsgReader(new DataView(own.buffer));
   const fields = reader.getFileData();
+  const content: { fields: MsgFields } & Omit<OutlookItem, 'header'> = { fields, text: fields.body ?? '', attachments: [] };
+  const html = fields.bodyHtml ?? (fields.html ? Buffer.from(fields.html).toString('utf8') : undefined);
+  if (html !== undefined) content.html = html;
+  for (const [i, a] of (fields.attachments ?? []).entries()) {
+    const name = a.fileName ?? a.fileNameShort ?? `attachment ${i + 1} (no name)`;
+    if (a.innerMsgContent) content.attachments.push({ name, embedded: true });
+    else content.attachments.push({ name, bytes: reader.getAttachment(i).content });
+  }
+  return content;
+}
+
+/** The item, or undefined when the OLE file is not an Outlook mail item (a Word or Excel file). */
+export function readOutlookItem(bytes: Uint8Array): OutlookItem | undefined {
+  const { fields, ...content } = readOutlookContent(bytes);
   if (fields.dataType !== 'msg' || fields.error) return undefined;
   // A mail item names its class (PR_MESSAGE_CLASS) or has recipients or a transport header; an OLE
   // file with none of them (a legacy Word or Excel file) is not one, and is reported as before.
   const mail = fields.messageClass !== undefined && /^IPM\.(Note|Schedule\.Meeting|Post)/i.test(fields.messageClass);
   if (!mail && (fields.recipients?.length ?? 0) === 0 && !fields.headers) return undefined;
-  const item: OutlookItem = { header: msgHeader(fields).toString('utf8'), text: fields.body ?? '', attachments: [] };
-  const html = fields.bodyHtml ?? (fields.html ? Buffer.from(fields.html).toString('utf8') : undefined);
-  if (html !== undefined) item.html = html;
-  for (const [i, a] of (fields.attachments ?? []).entries()) {
-    const name = a.fileName ?? a.fileNameShort ?? `attachment ${i + 1} (no name)`;
-    if (a.innerMsgContent) item.attachments.push({ name, embedded: true });
-    else item.attachments.push({ name, bytes: reader.getAttachment(i).content });
-  }
-  return item;
+  return { header: msgHeader(fields).toString('utf8'), ...content };
 }

@@ -297,8 +297,8 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
       produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${describeUnreadable(item.failure.reason, item.failure.detail)}.`, outputs: [] }, count: 0, recipients: [], messages: () => [] });
       continue;
     }
-    if (!item.complete) {
-      // An Outlook .msg is read as its header only: mailguard checks it but cannot write it back.
+    if (!item.complete || item.format === 'msg') {
+      // An Outlook .msg is read as a MIME rendering of its content: mailguard checks it but cannot write it back.
       const reason = item.format === 'msg' ? FIX_REASONS.outlookMsg : FIX_REASONS.headerOnly;
       produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason, outputs: [] }, count: 0, recipients: [], messages: () => [] });
       continue;

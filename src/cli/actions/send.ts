@@ -135,8 +135,9 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
       // A JSON campaign message was built by nodemailer's composer as it reads it; its identity is the object.
       const bytes = item.bytes;
       const identityBytes = item.campaign ? item.campaign.identityBytes : item.bytes;
-      if (!item.complete) {
-        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: SEND_REFUSALS.headerOnly, transactions: [] };
+      // An Outlook .msg is read as a MIME rendering of its content (formats/msg.ts): checked, never sent.
+      if (!item.complete || item.format === 'msg') {
+        results[slot] = { source: item.source, verdict: 'error', action: 'refused', findings: [], reason: item.format === 'msg' ? SEND_REFUSALS.outlookMsg : SEND_REFUSALS.headerOnly, transactions: [] };
         return;
       }
       // The sender's profile: the envelope sender send was given (--from, send.from, a transcript's MAIL FROM) before From.
