@@ -93,7 +93,7 @@ function log(message: string): void {
 async function checkPaths(specs: string[], settings: ResolvedSettings): Promise<MessageResult[]> {
   const results: MessageResult[] = [];
   const scan = settings.bodyScan !== undefined && BODY_SCAN_CODES.some((c) => settings.policy.rules[c] !== 'off');
-  for await (const { item, whole } of withWholeMessages(readInputs(specs, { headersOnly: true, mboxBodies: scan }), scan)) {
+  for await (const { item, whole } of withWholeMessages(readInputs(specs, { headersOnly: true, bodies: scan }), scan)) {
     if (isFailure(item)) {
       results.push(unreadableResult(item.source, item.failure.reason, item.failure.detail));
     } else {

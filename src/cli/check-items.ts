@@ -25,7 +25,7 @@ export interface CheckContext {
 export function checkContext(flags: CheckFlags, settings: Settings, skipped: NotMailFile[]): CheckContext {
   const profiles = settings.profiles;
   const scan = settings.bodyScan !== undefined && [profiles.default, ...profiles.list].some((p) => BODY_SCAN_CODES.some((c) => p.policy.rules[c] !== 'off'));
-  const readOptions: ReadInputsOptions = { headersOnly: true, mboxBodies: scan, skipped };
+  const readOptions: ReadInputsOptions = { headersOnly: true, bodies: scan, skipped };
   if (flags.input) readOptions.format = flags.input;
   if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
   return { flags, settings, scan, readOptions };

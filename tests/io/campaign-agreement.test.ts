@@ -11,6 +11,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailguard } from '../../src/plugin/nodemailer.js';
 import { runCli } from '../helpers/cli.js';
+import { buildXlsx } from '../helpers/office-files.js';
 
 const POLICY = ['--internal-domain', 'corp.example'];
 let tmp: string;
@@ -59,6 +60,29 @@ describe('check and send see what nodemailer writes', () => {
     expect(headerFinding.jsonPath).toBe('[0].headers."Cc"');
     const rawFinding = checkDoc.results[4]!.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS')!;
     expect(rawFinding.jsonPath).toBe('[4].raw');
+  }, 60_000);
+
+  it('a list in the text, the HTML, an alternative or an attachment (inline or a content file): check reads it as send does', async () => {
+    const lines = customers(15, 'b').join('\n');
+    const book = Buffer.from(buildXlsx([{ name: 'Hidden', state: 'hidden', rows: customers(12, 'h').map((a) => [a]) }])).toString('base64');
+    writeFileSync(path.join(tmp, 'applicants.csv'), `email\n${customers(20, 'f').join('\n')}\n`);
+    const one = { from, to: 'one@corp.example', subject: 'body' };
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['text', { ...one, text: `Applicants:\n${lines}` }, 'warn'],
+      ['html', { ...one, html: `<ul>${customers(15, 'h').map((a) => `<li>${a}</li>`).join('')}</ul>` }, 'warn'],
+      ['alternative', { ...one, text: 'hi', alternatives: [{ contentType: 'text/x-web-markdown', content: lines }] }, 'warn'],
+      ['attachment (base64 content)', { ...one, text: 'see attached', attachments: [{ filename: 'applicants.xlsx', content: book, encoding: 'base64' }] }, 'block'],
+      ['attachment (a content file)', { ...one, text: 'see attached', attachments: [{ path: 'applicants.csv' }] }, 'warn'],
+      ['a short list in the text', { ...one, text: customers(3, 's').join(', ') }, 'pass'],
+    ];
+    const { check, send } = await verdicts(cases.map(([, m]) => m));
+    expect(check.map((r, i) => [cases[i]![0], r.verdict])).toEqual(cases.map(([n, , v]) => [n, v]));
+    expect(send).toEqual(check);
+    // The header alone, as asked: every one of them passes.
+    const file = path.join(tmp, 'header-only.json');
+    writeFileSync(file, JSON.stringify(cases.map(([, m]) => m)));
+    const headerOnly = JSON.parse((await runCli(['check', file, '--no-body-scan', '--format', 'json', ...POLICY])).stdout);
+    expect(headerOnly.results.map((r: { verdict: string }) => r.verdict)).toEqual(cases.map(() => 'pass'));
   }, 60_000);
 
   it('the nodemailer plugin reaches the same verdicts (block throws EEXPOSED, the rest are sent)', async () => {

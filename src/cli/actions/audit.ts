@@ -98,7 +98,7 @@ async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMail
   // Credentials are asked for before anything is read, so a prompt does not interrupt progress.
   const credentials = targets.length > 0 ? await resolveImapCredentials(flags, targets[0]!.user) : undefined;
   if (files.length > 0) {
-    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, mboxBodies: wantsBody !== undefined, skipped };
+    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, bodies: wantsBody !== undefined, skipped };
     if (flags.input) readOptions.format = flags.input;
     yield* readInputs(files, readOptions);
   }

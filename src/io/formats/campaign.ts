@@ -113,7 +113,8 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
     return;
   }
   const root = src.options.contentRoot ?? (src.file !== undefined ? path.dirname(path.resolve(src.file)) : process.cwd());
-  const headersOnly = src.options.headersOnly;
+  // A caller that reads bodies (check and audit with the body scan on) gets the whole message.
+  const headersOnly = src.options.headersOnly && !src.options.bodies;
   const fail = (source: string, detail: string): InputItem => (src.file === undefined ? failure(source, 'bad-campaign', detail) : { ...failure(source, 'bad-campaign', detail), path: src.file });
   for (const m of messages) {
     if (m.problem !== undefined) {

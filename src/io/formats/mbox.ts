@@ -158,5 +158,5 @@ export const mbox: InputFormatDefinition = {
   name: 'mbox',
   description: 'mbox mailboxes (messages separated by "From " lines), streamed',
   sniff: (head) => looksLikeMbox(head),
-  read: (src) => readMbox(src.stream(), src.source, src.file, src.options.headersOnly && !src.options.mboxBodies),
+  read: (src) => readMbox(src.stream(), src.source, src.file, src.options.headersOnly && !src.options.bodies),
 };

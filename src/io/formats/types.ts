@@ -72,8 +72,9 @@ export interface NotMailFile {
 export interface ReadInputsOptions {
   /** Read only the header block of each message (check, audit). */
   headersOnly: boolean;
-  /** Keep whole messages inside mbox files even with headersOnly (the body scan reads them). */
-  mboxBodies?: boolean;
+  /** With headersOnly, still give whole messages where the format holds them in the same read
+   * (mbox messages, JSON campaign messages composed whole): the body scan reads them. */
+  bodies?: boolean;
   /** Force a format instead of detecting it. */
   format?: InputFormat;
   /** Where `-` reads from. */
