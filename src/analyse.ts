@@ -6,7 +6,7 @@ import type { Envelope } from './message/envelope.js';
 import type { HeaderBlock } from './message/header-block.js';
 import { otherFieldLists } from './message/other-fields.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
-import { addressesInHeaderText, findAddresses } from './body/addresses.js';
+import { addressesInHeaderText, COMPAT_AT, findAddresses } from './body/addresses.js';
 import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
 import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
@@ -149,7 +149,8 @@ function addressesInEncodedMailbox(source: string, rawName: string, own: string)
   if (!ANGLE_ADDR_REST.test(rest)) return undefined;
   let holdsAt = decodedNameHoldsAt.get(rawName);
   if (holdsAt === undefined) {
-    holdsAt = decodeHeaderText(rawName).includes('@');
+    const decoded = decodeHeaderText(rawName);
+    holdsAt = decoded.includes('@') || COMPAT_AT.test(decoded);
     if (decodedNameHoldsAt.size >= NAME_CACHE_ENTRIES) decodedNameHoldsAt.clear();
     // A copy: a slice of the field would keep the whole field alive with the cache.
     decodedNameHoldsAt.set(` ${rawName}`.slice(1), holdsAt);
@@ -164,6 +165,11 @@ function addressesInEncodedMailbox(source: string, rawName: string, own: string)
 
 /** Author and sender fields whose every mailbox is shown as exposure when they hold several. */
 const AUTHOR_FIELDS = new Set(['from', 'resent-from', 'sender', 'resent-sender']);
+
+/** A fullwidth or small commercial at (U+FF20, U+FE6B) in UTF-8, as raw header text holds it: a name
+ * written with one reads as an address too (findAddresses reads it in its NFKC form). */
+const FULLWIDTH_AT_LATIN1 = '\xEF\xBC\xA0';
+const SMALL_AT_LATIN1 = '\xEF\xB9\xAB';
 
 /**
  * Addresses every reader sees besides To/Cc and the reply fields: several authors in From or
@@ -185,7 +191,7 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     // lastIndexOf is a runtime call, and cost as much as the rest of this loop: bench scenario 1.)
     const firstAt = source.indexOf('@');
     const oneAt = firstAt === -1 || source.indexOf('@', firstAt + 1) === -1;
-    if (oneAt && !rawName.includes('=?')) continue;
+    if (oneAt && !rawName.includes('=?') && !rawName.includes(FULLWIDTH_AT_LATIN1) && !rawName.includes(SMALL_AT_LATIN1)) continue;
     const own = address.toLowerCase();
     const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesInHeaderText(`${source} ${rawName}`);
     for (const found of written) {

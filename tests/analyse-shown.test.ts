@@ -27,6 +27,9 @@ describe('addresses written in encoded display names', () => {
     ['a plain name never searched for its own address', 'x <a€b@x.example>', []],
     ['an own address starting with a dot (free text drops it)', '=?utf-8?q?x?= <.a@x.example>', ['a@x.example (name)']],
     ['an own address in upper case', '=?utf-8?q?x?= <A.B@X.Example>', []],
+    ['a UTF-8 name with a fullwidth at', '"boss\uFF20y.example" <x@x.example>', ['boss@y.example (name)']],
+    ['a UTF-8 name in fullwidth letters with a small commercial at', '\uFF42\uFF4F\uFF53\uFF53\uFE6B\uFF59.example <x@x.example>', ['boss@y.example (name)']],
+    ['an encoded name with a fullwidth at', '=?UTF-8?Q?boss=EF=BC=A0y.example?= <x@x.example>', ['boss@y.example (name)']],
   ])('%s', (_name, to, expected) => {
     expect(shownIn(to)).toEqual(expected);
   });

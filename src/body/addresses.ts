@@ -57,7 +57,14 @@ function acceptDomain(written: string): string | undefined {
  * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
  * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.
  */
+/** A fullwidth or small commercial at (U+FF20, U+FE6B). */
+export const COMPAT_AT = /[\uFF20\uFE6B]/;
+
 export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map()): Set<string> {
+  // An address written with a fullwidth or small commercial at (U+FF20, U+FE6B; fullwidth letters
+  // around it) reads as an address to anyone: the text is read again in its compatibility form
+  // (NFKC), where they are "@" and ASCII. Only such text pays for the normalisation.
+  if (COMPAT_AT.test(text)) findAddresses(text.normalize('NFKC'), into, domains);
   // Lists repeat their domains; normalising each once keeps IDN-heavy text cheap. A caller that
   // scans many small texts (the cells of a workbook) passes one map for all of them.
   let at = text.indexOf('@');

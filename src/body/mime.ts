@@ -87,6 +87,16 @@ function isTnefSignature(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x78 && b[1] === 0x9f && b[2] === 0x3e && b[3] === 0x22;
 }
 
+/** A fullwidth or small commercial at (U+FF20, U+FE6B) in UTF-8 or UTF-16 (either order): text
+ * written with one holds addresses a reader sees (findAddresses reads it in its NFKC form). */
+function writesCompatAt(b: Buffer): boolean {
+  return b.includes(FULLWIDTH_AT_UTF8) || b.includes(SMALL_AT_UTF8) || b.includes(FULLWIDTH_AT_UTF16LE) || b.includes(FULLWIDTH_AT_UTF16BE);
+}
+const FULLWIDTH_AT_UTF8 = Buffer.from('\uFF20', 'utf8');
+const SMALL_AT_UTF8 = Buffer.from('\uFE6B', 'utf8');
+const FULLWIDTH_AT_UTF16LE = Buffer.from([0x20, 0xff]);
+const FULLWIDTH_AT_UTF16BE = Buffer.from([0xff, 0x20]);
+
 /** An unknown part whose first bytes show a container the scan reads. */
 function isReadContainer(b: Uint8Array): boolean {
   return isZipSignature(b) || isTnefSignature(b) || looksLikeGzip(b) || looksLikeTar(b) || looksLikeOutlookMsg(b);
@@ -609,6 +619,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     head.indexOf(0x40) === -1 &&
     !(html && head.indexOf(0x26) !== -1) &&
     head.indexOf('=40') === -1 &&
+    !writesCompatAt(head) &&
     !(rtf && head.indexOf(0x5c) !== -1) &&
     writesAtAs0x40(charset) &&
     !UUENCODINGS.has(encoding) &&

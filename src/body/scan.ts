@@ -3,7 +3,7 @@
 
 import type { HeaderBlock } from '../message/header-block.js';
 import { MAX_UNCOMPRESSED_BYTES } from '../limits.js';
-import { findAddresses } from './addresses.js';
+import { COMPAT_AT, findAddresses } from './addresses.js';
 import { htmlText, INVISIBLE } from './html-text.js';
 import { scanAttachment, type AttachmentScan } from './attachments/index.js';
 import { findParts, type TextPart } from './mime.js';
@@ -79,7 +79,8 @@ function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
   /** One entry per multipart/alternative: its renderings show the same list once. */
   const alternatives = new Map<string, PartAddresses>();
   for (const p of textParts) {
-    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1 && !(p.rtf && p.text.indexOf('\\') !== -1)) continue;
+    // (A fullwidth or small commercial at reads as "@" too: findAddresses reads it in its NFKC form.)
+    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1 && !(p.rtf && p.text.indexOf('\\') !== -1) && !COMPAT_AT.test(p.text)) continue;
     const rtf = p.rtf === true;
     let own: Set<string>;
     let quoted: Set<string>;

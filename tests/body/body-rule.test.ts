@@ -68,6 +68,20 @@ function message(parts: string): Buffer {
   return Buffer.from(`From: Me <me@corp.example>\r\nTo: You <you@corp.example>\r\nSubject: t\r\nMIME-Version: 1.0\r\n${parts}`);
 }
 
+describe('addresses written with a fullwidth or small commercial at', () => {
+  it.each([
+    ['text/plain; charset=utf-8', '8bit', (l: string[]) => l.map((a) => a.replace('@', '\uFF20')).join('\r\n'), 'utf8'],
+    ['text/html; charset=utf-8', '8bit', (l: string[]) => `<ul>${l.map((a) => `<li>${a.replace('@', '\uFE6B')}</li>`).join('')}</ul>`, 'utf8'],
+    ['text/plain; charset=utf-16le', 'binary', (l: string[]) => l.map((a) => a.replace('@', '\uFF20')).join('\r\n'), 'utf16le'],
+    ['text/plain; charset=utf-8', 'base64', (l: string[]) => l.map((a) => a.replace('@', '\uFF20')).join('\r\n'), 'base64'],
+  ] as const)('%s (%s): the list is found', (type, encoding, write, as) => {
+    const text = write(list(12));
+    const content = as === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : Buffer.from(text, as).toString('latin1');
+    const bytes = Buffer.from(`From: Me <me@corp.example>\r\nTo: You <you@corp.example>\r\nSubject: t\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n${content}\r\n`, 'latin1');
+    expect(bodyFindings(bytes).map((a) => a.externalAddresses)).toEqual([12]);
+  });
+});
+
 describe('quoted thread and forwarded messages', () => {
   it('counts a quoted address once per message: the same To line in the text and in an attached message', () => {
     const quoted = list(12).join(', ');

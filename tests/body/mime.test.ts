@@ -72,6 +72,7 @@ describe('findAddresses', () => {
     ["'quoted@single.test' and trailing dot a@b.test.", ['quoted@single.test', 'a@b.test']],
     ['logo@2x.png cid:image001.png@01D8A2B3.5E6F7A80 user@localhost @handle', []],
     ['jürgen@bücher.test', ['jürgen@xn--bcher-kva.test']],
+    ['fullwidth and small at: a\uFF20b.test, ｃ＠ｄ．ｔｅｓｔ, e\uFE6Bf.test and g@h.test', ['a@b.test', 'c@d.test', 'e@f.test', 'g@h.test']],
   ])('%s', (text, expected) => {
     expect([...findAddresses(text)]).toEqual(expected);
   });
