@@ -127,9 +127,42 @@ function mayHoldList(raw: string): boolean {
   return raw.includes('=?') && wordMayHoldAt(raw);
 }
 
-/** A value of nothing but msg-ids, `<a@b> <c@d>` with white space between them and no commas, as
- * References and In-Reply-To are written: identifiers, not addresses, under whatever name. */
-const MSG_ID_LIST = /^[ \t]*(?:<[^<>@\s,]+@[^<>\s,]+>[ \t]*)+$/;
+/** One token of an address sequence (see addressSequence): separators, a comment, a quoted
+ * string, an angle address, or a word. Each alternative starts with its own characters, so the
+ * sticky match never backtracks across tokens: linear in the field's length. */
+const SEQUENCE_TOKEN = /[\s,;]+|\((?:[^()\\]|\\.)*\)|"(?:[^"\\]|\\.)*"|<[^<>\s]*>|[^\s,;<>"()]+/y;
+
+/**
+ * Whether `shown` (a field's value as a reader sees it) is nothing but addresses one after another
+ * with or without separators: `<a@x> <b@y>`, `a@x b@y`, `a@x; b@y`, `Ann <a@x> Bob <b@y>`. Such a
+ * value is a list as surely as one with commas, though the strict parser stops at the first missing
+ * comma. An angle address may follow words or quoted strings (its display name); a bare address
+ * may follow only separators, another address or a label ending in ":" ("Re:"), so prose naming
+ * people ("forwarded by a@x for b@y") stays free text. Msg-id lists (`<id@host> <id@host>`) read the same way: a field is known
+ * to hold identifiers by its name (NOT_SHOWN_LISTS), never by its value, which a sender chooses.
+ */
+function addressSequence(shown: string): boolean {
+  let items = 0;
+  let name = false;
+  SEQUENCE_TOKEN.lastIndex = 0;
+  while (SEQUENCE_TOKEN.lastIndex < shown.length) {
+    const at = SEQUENCE_TOKEN.lastIndex;
+    const m = SEQUENCE_TOKEN.exec(shown);
+    if (m === null) return false; // an unbalanced quote, comment or angle bracket
+    const token = m[0];
+    const first = shown[at]!;
+    if (first === '(' || /[\s,;]/.test(first)) continue;
+    if (first === '"') name = true;
+    else if (first === '<') {
+      if (!token.includes('@')) return false;
+      items++;
+      name = false;
+    } else if (!token.includes('@')) name = !token.endsWith(':'); // "Re:", "Invited:" label a list
+    else if (name) return false;
+    else items++;
+  }
+  return items >= MIN_LISTED_ADDRESSES && !name;
+}
 
 /**
  * The distinct addresses of `value` (raw bytes as latin1) if the strict parser reads it as an
@@ -160,14 +193,14 @@ function readField(text: string, deadline: number): Set<string> | undefined {
   const shown = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
   const first = shown.indexOf('@');
   if (first === -1 || shown.indexOf('@', first + 1) === -1) return undefined;
-  if (MSG_ID_LIST.test(shown)) return undefined;
   // The field as written; as decoded (an encoded word can hold a whole list); with Outlook's
-  // semicolons between the addresses instead of commas.
+  // semicolons between the addresses instead of commas; addresses one after another without them.
   const decoded = shown === text ? undefined : Buffer.from(shown, 'utf8').toString('latin1');
   const asList =
     readAsList(text, deadline) ??
     (decoded !== undefined ? readAsList(decoded, deadline) : undefined) ??
-    (shown.includes(';') ? readAsList((decoded ?? text).replace(/;/g, ','), deadline) : undefined);
+    (shown.includes(';') ? readAsList((decoded ?? text).replace(/;/g, ','), deadline) : undefined) ??
+    (addressSequence(shown) ? addressesInHeaderText(text) : undefined);
   if (asList) return asList.size >= MIN_LISTED_ADDRESSES ? asList : undefined;
   const inText = addressesInHeaderText(text);
   return inText.size >= MIN_FREE_TEXT_ADDRESSES ? inText : undefined;
@@ -189,8 +222,6 @@ export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] 
     const list = mayHoldList(raw);
     if ((!list && !raw.includes('@')) || notShownList(f.key)) continue;
     const text = unfold(raw, header.lineEnding);
-    // A msg-id on its own (`<id@host>`) is no address, however often the field repeats.
-    if (!list && MSG_ID_LIST.test(text)) continue;
     byName ??= new Map();
     const same = byName.get(f.key);
     if (same === undefined) byName.set(f.key, { line: f.line, values: [{ text, list }] });

@@ -84,7 +84,7 @@ const INFERRED = createPolicy({});
 const LISTS = createPolicy({ internalDomains: ['corp.example'], publicLists: ['linux-kernel@vger.kernel.org'] });
 const ISSUE_13: Array<[string, Policy, string, string[], number, number | '-']> = [
   // 1. a line end another parser honours, in any field
-  ['malformed-bare-cr-subject.eml', policy, 'block', ['MALFORMED_HEADER:foreign-line-break'], 0, '-'],
+  ['malformed-bare-cr-subject.eml', policy, 'block', ['MALFORMED_HEADER:foreign-line-break', 'EXPOSED_RECIPIENTS'], 0, 5],
   ['malformed-form-feed-received.eml', policy, 'block', ['MALFORMED_HEADER:foreign-line-break'], 0, '-'],
   ['malformed-line-separator-message-id.eml', policy, 'block', ['MALFORMED_HEADER:foreign-line-break'], 0, '-'],
   ['malformed-cr-before-line-end.eml', policy, 'block', ['MALFORMED_HEADER:foreign-line-break', 'EXPOSED_RECIPIENTS'], 5, 5],
