@@ -59,7 +59,8 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
     settings: ['"rules": { "AMBIGUOUS_RECIPIENT": "warning" } (not recommended)'],
   },
   DUPLICATE_RECIPIENT_FIELD: {
-    meaning: 'The message has more than one To, Cc or Bcc field. mailguard counts the addresses of all of them.',
+    meaning:
+      'The message has more than one To, Cc or Bcc field. mailguard counts the addresses of all of them. Several Apparently-To fields are not reported: sendmail writes one per recipient, and they are read together as one list of visible recipients.',
     why:
       'RFC 5322 allows each of these fields once. Mail software that reads only the first or only the last field sees different recipients than the software that delivers the message, so a check can miss the addresses in the other field.',
     fix: ['Merge the fields into one, addresses separated by commas.'],
