@@ -442,7 +442,7 @@ function buildMessage(site: MessageSite): CampaignMessage {
 
 function hasAddressHeaders(headers: unknown): boolean {
   const names = Array.isArray(headers) ? headers.map((h) => (isObject(h) && typeof h.key === 'string' ? h.key : '')) : isObject(headers) ? Object.keys(headers) : [];
-  return names.some((n) => /^(to|cc|bcc)$/i.test(n));
+  return names.some((n) => /^(to|cc|bcc|apparently-to)$/i.test(n.trim()));
 }
 
 /** The field name whose lines cover 1-based line `line` of a header block, lower case. */

@@ -2,10 +2,13 @@
 // compiled by nodemailer's own composer, so the check sees every field nodemailer writes (those
 // from `headers` too, in object and array form), a `raw` message as it will be sent, and the
 // envelope nodemailer delivers to (`envelope`, else the recipients of every To, Cc and Bcc field
-// it writes). nodemailer is loaded here, lazily: only campaigns and the plugin need it.
+// it writes; for campaigns, Apparently-To's too). nodemailer is loaded here, lazily: only
+// campaigns and the plugin need it.
 
 import { MailguardError } from '../errors.js';
+import { normaliseAddress } from '../message/address-list.js';
 import type { Envelope } from '../message/envelope.js';
+import { parseMessage } from '../message/parse-message.js';
 
 export interface Composed {
   /** The message as nodemailer writes it: its header block only when headersOnly (not raw). */
@@ -38,7 +41,41 @@ export function rawValueBytes(raw: unknown): Uint8Array | undefined {
  * plugin); a `raw` that is a stream, a path or a URL is refused (EINPUT), since checking it would
  * consume or fetch it.
  */
-export async function composeLikeNodemailer(data: Obj, options: { headersOnly: boolean; contentAccess?: boolean }): Promise<Composed> {
+interface ComposeOptions {
+  /** Only the header block is built (the body is not read). */
+  headersOnly: boolean;
+  /** nodemailer may read attachment paths and URLs (the plugin); a campaign never lets it. */
+  contentAccess?: boolean;
+  /**
+   * An envelope nodemailer builds from the header (no `envelope`, no `raw`) gets every recipient
+   * of the Apparently-To fields it writes too (from `headers`), as mailguard send and sendmail -t
+   * read a message's own header (headerRecipients). nodemailer leaves them out; a campaign that
+   * mailguard send relays must not: the people its header shows as recipients receive it, as
+   * they would from the same message sent as a file, and a Bcc rewrite that moves them keeps them.
+   */
+  apparentlyTo?: boolean;
+}
+
+/** The Apparently-To recipients of `bytes`' header, in order (those the strict parser reads). */
+function apparentlyToRecipients(bytes: Uint8Array): string[] {
+  return parseMessage(bytes)
+    .addresses.filter((a) => a.field === 'apparently-to')
+    .map((a) => a.mailbox.address);
+}
+
+/** `rcptTo` with `more` added, each address once (compared normalised). */
+function addRecipients(rcptTo: readonly string[], more: readonly string[]): string[] {
+  const out = [...rcptTo];
+  const seen = new Set(rcptTo.map((a) => normaliseAddress(a) ?? a));
+  for (const a of more) {
+    if (seen.has(a)) continue;
+    seen.add(a);
+    out.push(a);
+  }
+  return out;
+}
+
+export async function composeLikeNodemailer(data: Obj, options: ComposeOptions): Promise<Composed> {
   const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   let rawBytes: Uint8Array | undefined;
   if (data.raw !== undefined && data.raw !== null && data.raw !== false && data.raw !== '') {
@@ -62,10 +99,17 @@ export async function composeLikeNodemailer(data: Obj, options: { headersOnly: b
   const e = node.getEnvelope() as { from?: string | false; to?: string[] };
   const envelope: Envelope = { mailFrom: typeof e.from === 'string' ? e.from : '', rcptTo: [...(e.to ?? [])] };
   if (rawBytes !== undefined) return { bytes: rawBytes, complete: true, envelope, raw: true };
-  if (options.headersOnly) return { bytes: Buffer.from(`${node.buildHeaders()}\r\n\r\n`, 'utf8'), complete: false, envelope, raw: false };
-  try {
-    return { bytes: await node.build(), complete: true, envelope, raw: false };
-  } catch (err) {
-    throw new MailguardError('EINPUT', `nodemailer cannot build this message: ${(err as Error).message}`);
+  let bytes: Uint8Array;
+  if (options.headersOnly) bytes = Buffer.from(`${node.buildHeaders()}\r\n\r\n`, 'utf8');
+  else {
+    try {
+      bytes = await node.build();
+    } catch (err) {
+      throw new MailguardError('EINPUT', `nodemailer cannot build this message: ${(err as Error).message}`);
+    }
   }
+  // nodemailer built the envelope from the header unless `envelope` was given (a truthy one, as
+  // MailComposer tests it).
+  if (options.apparentlyTo && !data.envelope) envelope.rcptTo = addRecipients(envelope.rcptTo, apparentlyToRecipients(bytes));
+  return { bytes, complete: !options.headersOnly, envelope, raw: false };
 }

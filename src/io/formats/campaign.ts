@@ -142,7 +142,7 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
     let composed;
     try {
       const mail = await resolveCampaignContent(withMessageId(m.mail, identityBytes), m.jsonPath, { root, headersOnly });
-      composed = await composeLikeNodemailer(mail, { headersOnly });
+      composed = await composeLikeNodemailer(mail, { headersOnly, apparentlyTo: true });
     } catch (err) {
       if (!(err instanceof MailguardError)) throw err;
       yield fail(m.source, err.message);
@@ -156,7 +156,8 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
       lineOffset: 0,
       campaign: { jsonPath: m.jsonPath, origins: m.fields, messageLine: m.line, mail: m.mail, identityBytes },
     };
-    // nodemailer's envelope: `envelope`, else every recipient of the To, Cc and Bcc it writes.
+    // nodemailer's envelope: `envelope`, else every recipient of the To, Cc, Bcc (and, as
+    // mailguard send reads a header, Apparently-To) fields it writes.
     if (composed.envelope.rcptTo.length > 0) msg.envelope = composed.envelope;
     if (src.file !== undefined) msg.path = src.file;
     yield msg;
