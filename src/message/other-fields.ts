@@ -105,17 +105,42 @@ const NONE: readonly OtherFieldList[] = [];
 /** An RFC 2047 encoded word: charset, encoding, payload. */
 const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
 
+/** Encoded words one after another, white space between them: decoders join their payloads. */
+const ENCODED_WORD_RUN = /=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=(?:[ \t\r\n]*=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)*/g;
+
+/** Charsets (an RFC 2231 language dropped) that write "@" as the byte 0x40 and every byte 0x40 as
+ * part of some character: in them an "@" shows only where that byte is. */
+const AT_IS_0X40 = /^(?:utf-8|us-ascii|ascii|iso-8859-\d{1,2}|windows-125\d|cp125\d|koi8-[ru]|gb2312|gbk|gb18030|big5|euc-jp|euc-kr|shift_jis|iso-2022-jp)$/;
+
+/** Whether base64 `payload` holds the byte 0x40, decoded as libmime (libbase64) and mailguard's own
+ * decoder do: the runs between padding characters one after another. */
+function base64HoldsAt(payload: string): boolean {
+  return payload.split('=').some((segment) => segment !== '' && Buffer.from(segment, 'base64').includes(0x40));
+}
+
 /**
- * Whether an encoded word in `raw` may decode to an "@": its bytes hold 0x40 (`=40`, a literal
- * "@", or base64 of one), or it is UTF-7, which writes "@" as `+AEA-`. Decided without decoding,
- * so a common ISO-8859-1 Subject never loads the charset library.
+ * Whether an encoded word in `raw` may decode to an "@". Decided without decoding, so a common
+ * ISO-8859-1 Subject never loads the charset library: a word in a charset that may write "@" other
+ * than as 0x40 (UTF-7's `+AEA-`, EBCDIC's 0x7C, an unknown one) may; so may a word whose bytes hold
+ * 0x40 (`=40`, a literal "@", base64 of one), alone or joined with the words next to it, as libmime
+ * and mailguard's decoder join adjacent words before decoding: an "@" whose base64 (`YTB` `AYQ`) or
+ * `=40` (`=4` `0`) is split between two words shows once they are joined.
  */
 function wordMayHoldAt(raw: string): boolean {
-  for (const [, charset, encoding, payload] of raw.matchAll(ENCODED_WORD)) {
-    if (charset!.toLowerCase().startsWith('utf-7')) return true;
-    if (encoding === 'b' || encoding === 'B') {
-      if (Buffer.from(payload!, 'base64').includes(0x40)) return true;
-    } else if (payload!.includes('@') || /=40/i.test(payload!)) return true;
+  for (const [run] of raw.matchAll(ENCODED_WORD_RUN)) {
+    let b = '';
+    let q = '';
+    for (const [, charset, encoding, payload] of run.matchAll(ENCODED_WORD)) {
+      if (!AT_IS_0X40.test(charset!.toLowerCase().replace(/\*.*$/, ''))) return true;
+      if (encoding === 'b' || encoding === 'B') {
+        if (base64HoldsAt(payload!)) return true;
+        b += payload;
+      } else {
+        if (payload!.includes('@') || /=40/i.test(payload!)) return true;
+        q += payload;
+      }
+    }
+    if (base64HoldsAt(b) || /=40/i.test(q)) return true;
   }
   return false;
 }

@@ -203,6 +203,31 @@ describe('a list in any other header field', () => {
   ];
   it.each(SEQUENCES)('a sequence without commas: %s', expectRow);
 
+  // Encoded words whose "@" is split between two words: no word alone decodes to one, but libmime
+  // (mailparser) and mailguard's decoder join adjacent words before decoding, and show the list.
+  /** `text` as base64 encoded words cut inside each "@", so that no word alone holds the byte. */
+  const straddledB = (text: string, charset = 'UTF-8') => {
+    const bytes = Buffer.from(text);
+    const b64 = bytes.toString('base64');
+    const cuts = [...bytes.keys()].filter((p) => bytes[p] === 0x40).map((p) => Math.floor((8 * p + 7) / 6));
+    const words = [0, ...cuts].map((from, i) => b64.slice(from, cuts[i] ?? b64.length));
+    expect(words.some((w) => Buffer.from(w, 'base64').includes(0x40))).toBe(false);
+    return words.map((w) => `=?${charset}?B?${w}?=`);
+  };
+  /** `text` as Q encoded words cut inside each `=40`. */
+  const straddledQ = (text: string) => text.replace(/ /g, '_').replace(/,/g, '=2C').split('@').map((w, i, all) => `=?UTF-8?Q?${i > 0 ? '0' : ''}${w}${i < all.length - 1 ? '=4' : ''}?=`);
+  const SPLIT_WORDS: Row[] = [
+    ['a Subject in base64 words, each "@" cut in two', `To: staff@corp.example\r\nSubject: ${straddledB(list(5)).join('\r\n ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['an X- field in base64 words, each "@" cut in two', `To: staff@corp.example\r\nX-Recipients: ${straddledB(list(5)).join(' ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['ISO-8859-1 base64 words, each "@" cut in two', `To: staff@corp.example\r\nComments: ${straddledB(list(5), 'ISO-8859-1').join(' ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['comments']],
+    ['a free-text note in base64 words, each "@" cut in two', `To: staff@corp.example\r\nX-Note: ${straddledB(`see ${externals(12).join(' and ')}`).join(' ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-note']],
+    ['Q words, each "=40" cut in two', `To: staff@corp.example\r\nSubject: ${straddledQ(list(5)).join(' ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['one address per field, its "@" cut between two words', `To: staff@corp.example\r\n${externals(5).map((a) => `X-Recipient: ${straddledB(a).join(' ')}`).join('\r\n')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipient']],
+    ['an encoded word in an unknown charset is decoded to look', `To: staff@corp.example\r\nSubject: =?x-unknown?Q?${list(5).replace(/@/g, '=40').replace(/ /g, '_')}?=`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['an ISO-8859-1 Subject with no "@" at all', `To: staff@corp.example\r\nSubject: =?ISO-8859-1?B?${Buffer.from('Grüße aus Köln, ein Überblick', 'latin1').toString('base64')}?= =?ISO-8859-1?Q?M=FCnchen?=`, 'pass', [], []],
+  ];
+  it.each(SPLIT_WORDS)('encoded words: %s', expectRow);
+
   it('the addresses are shown, not sent to, under the field that holds them', () => {
     const r = check(`To: staff@corp.example\r\nX-Recipients: ${externals(2)[0]}, boss@corp.example, ${externals(2)[1]}`);
     expect(r.recipients.shown.map((v) => `${v.field}:${v.address}:${v.internal ? 'internal' : 'external'}`)).toEqual([
