@@ -163,10 +163,16 @@ const SEQUENCE_TOKEN = /[\s,;]+|\((?:[^()\\]|\\.)*\)|"(?:[^"\\]|\\.)*"|<[^<>\s]*
  * value is a list as surely as one with commas, though the strict parser stops at the first missing
  * comma. An angle address may follow words or quoted strings (its display name); a bare address
  * may follow only separators, another address or a label ending in ":" ("Re:"), so prose naming
- * people ("forwarded by a@x for b@y") stays free text. Msg-id lists (`<id@host> <id@host>`) read the same way: a field is known
- * to hold identifiers by its name (NOT_SHOWN_LISTS), never by its value, which a sender chooses.
+ * people ("forwarded by a@x for b@y") stays free text. Msg-id lists (`<id@host> <id@host>`) read
+ * the same way: a field is known to hold identifiers by its name (NOT_SHOWN_LISTS), never by its
+ * value, which a sender chooses. Quoted strings and comments show their text, so a list inside
+ * them (`"a@x, b@y"`, `(a@x b@y)`) is read as one too.
  */
 function addressSequence(shown: string): boolean {
+  return readsAsSequence(shown) || (/["()]/.test(shown) && readsAsSequence(shown.replace(/["()]/g, ' ')));
+}
+
+function readsAsSequence(shown: string): boolean {
   let items = 0;
   let name = false;
   SEQUENCE_TOKEN.lastIndex = 0;

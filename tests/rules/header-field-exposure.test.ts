@@ -189,6 +189,11 @@ describe('a list in any other header field', () => {
     ['msg-id syntax per field under an unknown name', `To: staff@corp.example\r\n${externals(12).map((a) => `X-Parent-Id: <${a}>`).join('\r\n')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-parent-id']],
     ['msg-id syntax in one field under an unknown name', `To: staff@corp.example\r\nX-Thread-Parents: ${angles(12)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-thread-parents']],
     ['two angle addresses of two organisations are counted', `To: ${list(3, 'a')}\r\nX-Recipients: ${angles(2, ' ', 'b')}`, 'block', ['EXPOSED_RECIPIENTS'], ['to', 'x-recipients']],
+    ['a list inside one quoted string', `To: staff@corp.example\r\nX-Recipients: "${list(5)}"`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a list inside one comment', `To: staff@corp.example\r\nX-Recipients: (${list(5)})`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a Subject that is a quoted list, no commas', `To: staff@corp.example\r\nSubject: "${externals(5).join(' ')}"`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['quoted angle addresses', `To: staff@corp.example\r\nX-Recipients: ${externals(5).map((a) => `"<${a}>"`).join(' ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['prose inside a comment stays free text', `To: staff@corp.example\r\nX-Note: (ask ${externals(5).join(' or ')})`, 'pass', [], []],
     ['one angle address', `To: staff@corp.example\r\nX-Recipients: ${angles(1)}`, 'pass', [], []],
     ['only internal angle addresses', `To: staff@corp.example\r\nX-Recipients: ${Array.from({ length: 12 }, (_, i) => `<s${i}@corp.example>`).join(' ')}`, 'pass', [], []],
     // Prose that names people stays free text (10 addresses before it counts).
