@@ -197,13 +197,21 @@ function readsAsSequence(shown: string): boolean {
 
 /**
  * The distinct addresses of `value` (raw bytes as latin1) if the strict parser reads it as an
- * address list without any problem, with those written in its display names, group names and
- * comments. A group left open is a list too: "Re: a@x.example, b@y.example" in a Subject, or
- * "Invitation: ..." shows its members as surely as a closed one.
+ * address list, with those written in its display names, group names and comments. A group left
+ * open is a list too: "Re: a@x.example, b@y.example" in a Subject, or "Invitation: ..." shows its
+ * members as surely as a closed one. So is a list with elements the parser refuses ("TBD", "etc",
+ * an unclosed quote, `a . b@x`) once it reads MIN_LISTED_ADDRESSES mailboxes around them: every
+ * address written in the value counts then, those in the refused elements too, as readers show them.
  */
 function readAsList(value: string, deadline: number): Set<string> | undefined {
   const list = parseAddressList(value, deadline, MAX_ADDRESSES_PER_MESSAGE);
-  if (list.problems.some((p) => p.kind !== 'unterminated-group') || list.timedOut || list.truncated || list.mailboxes.length === 0) return undefined;
+  if (list.timedOut || list.truncated || list.mailboxes.length === 0) return undefined;
+  if (list.problems.some((p) => p.kind !== 'unterminated-group')) {
+    if (list.mailboxes.length < MIN_LISTED_ADDRESSES) return undefined;
+    const found = addressesInHeaderText(value);
+    for (const m of list.mailboxes) found.add(m.address.toLowerCase());
+    return found;
+  }
   const found = new Set<string>();
   const addWritten = (text: string) => {
     if (text.includes('@') || text.includes('=?')) for (const a of addressesInHeaderText(text)) found.add(a);

@@ -89,7 +89,8 @@ describe('a list in any other header field', () => {
   const q = (s: string) => `=?UTF-8?Q?${s.replace(/@/g, '=40').replace(/ /g, '_').replace(/,/g, '=2C')}?=`;
   const b = (s: string) => `=?UTF-8?B?${Buffer.from(s).toString('base64')}?=`;
   const received = (a: string, i: number) => `Received: from relay${i}.example (relay${i}.example [192.0.2.${i}])\r\n\tby mx.corp.example with ESMTPS id <${i}AB@mx.corp.example>\r\n\tfor <${a}>; Mon, 2 Feb 2026 10:00:00 +0000`;
-  const freeText = (n: number) => `cc: ${externals(n).join(', ')} and the others from yesterday's meeting (sorry for the noise)`;
+  // Prose: a pasted cc list with a remark after it is a list (see "a list ending in etc").
+  const freeText = (n: number) => `yesterday ${externals(n).join(' and ')} were in the meeting (sorry for the noise)`;
   const ROWS: Row[] = [
     // Lists that read as address lists: from 2 addresses each counts, like To.
     ['X-Recipients, five organisations', `To: staff@corp.example\r\nX-Recipients: ${list(5)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
@@ -134,11 +135,18 @@ describe('a list in any other header field', () => {
     ['only internal', `To: staff@corp.example\r\nX-Recipients: ${internals(30)}`, 'pass', [], []],
     ['one external', `To: staff@corp.example\r\nX-Recipients: ${list(1)}`, 'pass', [], []],
     ['one external with an internal one', `To: staff@corp.example\r\nX-Sender: ${list(1)}, boss@corp.example`, 'pass', [], []],
+    // A list with elements the strict parser refuses still shows the addresses around them.
+    ['a list with a word among the addresses', `To: staff@corp.example\r\nX-Recipients: ${list(2, 'a')}, TBD, ${list(3, 'b')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a list ending in "etc"', `To: staff@corp.example\r\nSubject: ${list(5)} etc`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['a list with an address the parser refuses counts it too', `To: staff@corp.example\r\nX-Recipients: ${list(4)}, Bad Name q@q-org.example`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a list with an unclosed quote at its end', `To: staff@corp.example\r\nX-Recipients: ${list(4)}, "${externals(5)[4]}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a pasted cc list with a remark after it', `To: staff@corp.example\r\nComments: cc: ${list(5)} and the others from yesterday's meeting`, 'block', ['EXPOSED_RECIPIENTS'], ['comments']],
+    ['prose with commas around one clean address', `To: staff@corp.example\r\nComments: Hi ${externals(2)[0]}, ${externals(2)[1]}, please review`, 'pass', [], []],
     // Free text: counted only from MIN_FREE_TEXT_ADDRESSES (10) addresses.
     ['free text naming two people', `To: staff@corp.example\r\nComments: forwarded by ${externals(2)[0]} for ${externals(2)[1]}, see ticket 42`, 'pass', [], []],
     ['free text naming one too few', `To: staff@corp.example\r\nComments: ${freeText(MIN_FREE_TEXT_ADDRESSES - 1)}`, 'pass', [], []],
     ['free text naming just enough', `To: staff@corp.example\r\nComments: ${freeText(MIN_FREE_TEXT_ADDRESSES)}`, 'block', ['EXPOSED_RECIPIENTS'], ['comments']],
-    ['free text in a custom field, folded', `To: staff@corp.example\r\nX-Note: ${freeText(12).replace(/, /g, ',\r\n ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-note']],
+    ['free text in a custom field, folded', `To: staff@corp.example\r\nX-Note: ${freeText(12).replace(/ and /g, ' and\r\n ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-note']],
     ['free text naming twelve, encoded', `To: staff@corp.example\r\nX-Note: ${b(freeText(12))}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-note']],
     ['a Subject that mentions two addresses', `To: staff@corp.example\r\nSubject: Re: question from ${externals(2)[0]} to ${externals(2)[1]}`, 'pass', [], []],
     // Trace and identifier fields with many addresses: not shown as a list.
