@@ -249,12 +249,14 @@ function readField(text: string, deadline: number): Set<string> | undefined {
  * The address lists in `header`'s fields that are neither address fields (To, Cc, From ...,
  * read by parse-message.ts) nor fields whose addresses are not shown as a list (NOT_SHOWN_LISTS).
  * Fields of one name are also read together, as one list: written one field per recipient (as
- * sendmail writes Apparently-To), `X-Recipient: a@x.example` ten times is a list of ten.
+ * sendmail writes Apparently-To), `X-Recipient: a@x.example` ten times is a list of ten. Names
+ * that differ only in their numbers are one name: `X-Recipient-1`, `X-Recipient-2` ... number the
+ * entries of one list.
  */
 export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] {
-  /** The fields that may show an address, by name: the first one's line, and each unfolded value
-   * with whether it may hold a list on its own. */
-  let byName: Map<string, { line: number; values: Array<{ text: string; list: boolean }> }> | undefined;
+  /** The fields that may show an address, by name (numbers left out): the first one's name and
+   * line, and each unfolded value with whether it may hold a list on its own. */
+  let byName: Map<string, { key: string; line: number; values: Array<{ text: string; list: boolean }> }> | undefined;
   for (const f of header.fields) {
     const raw = f.rawValue;
     if (isAddressField(f.key) || (!raw.includes('@') && !raw.includes('=?'))) continue;
@@ -262,14 +264,15 @@ export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] 
     if ((!list && !raw.includes('@')) || notShownList(f.key)) continue;
     const text = unfold(raw, header.lineEnding);
     byName ??= new Map();
-    const same = byName.get(f.key);
-    if (same === undefined) byName.set(f.key, { line: f.line, values: [{ text, list }] });
+    const name = /\d/.test(f.key) ? f.key.replace(/\d+/g, '#') : f.key;
+    const same = byName.get(name);
+    if (same === undefined) byName.set(name, { key: f.key, line: f.line, values: [{ text, list }] });
     else same.values.push({ text, list });
   }
   if (byName === undefined) return NONE;
   const out: OtherFieldList[] = [];
   const deadline = process.uptime() * 1000 + MAX_PARSE_MS; // the parser's clock (address-list.ts)
-  for (const [key, { line, values }] of byName) {
+  for (const { key, line, values } of byName.values()) {
     // Each field on its own (one with a single "@" is a contact, not a list), and all of one name
     // together: a second field of free text must not hide the list the first one holds.
     const reads = values.filter((v) => v.list).map((v) => readField(v.text, deadline));
