@@ -17,9 +17,11 @@ import { isAddressField } from './parse-message.js';
 const MIN_LISTED_ADDRESSES = 2;
 
 /** Free text (a field that does not read as an address list) shows a list from this many distinct
- * addresses: a note naming a contact or two ("forwarded by a@x for b@y") is ordinary text, ten is a
- * pasted list (the body scan's default minAddresses is the same). */
-export const MIN_FREE_TEXT_ADDRESSES = 10;
+ * addresses: a note naming a contact or two ("forwarded by a@x for b@y") is ordinary text; three in
+ * one header field are shown to every reader whatever their shape, and the shapes a pasted list
+ * takes are endless (`[a] / [b] / [c]`, `'a', 'b'`, `1. a 2. b`, `mailto:a | mailto:b`, `a and b
+ * and c`). (It was 10, as the body scan's minAddresses; a body is long text, a header field is not.) */
+export const MIN_FREE_TEXT_ADDRESSES = 3;
 
 /**
  * Fields, by lower-case name, whose addresses are not a list shown to the message's readers.
@@ -49,6 +51,10 @@ const NOT_SHOWN_LISTS: ReadonlySet<string> = new Set([
   // Verdicts of receiving servers: "smtp.mailfrom=a@b header.i=@c", the checked identities.
   'received-spf',
   'authentication-results',
+  // Spam filters' verdicts: rspamd's symbols quote the envelope and list addresses
+  // ("FORWARDED(0.00)[list@host]"), SpamAssassin's report quotes the message.
+  'x-spamd-result',
+  'x-spam-report',
   // Signatures: i= and a copy of signed fields (z=) hold the signer's and the message's own identities.
   'dkim-signature',
   'domainkey-signature',
