@@ -6,7 +6,7 @@ import type { Envelope } from './message/envelope.js';
 import type { HeaderBlock } from './message/header-block.js';
 import { otherFieldLists } from './message/other-fields.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
-import { addressesInHeaderText, COMPAT_AT, findAddresses } from './body/addresses.js';
+import { addressesInHeaderText, COMPAT_AT, findAddresses, FULLWIDTH_AT_LATIN1, SMALL_AT_LATIN1 } from './body/addresses.js';
 import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
 import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
@@ -165,11 +165,6 @@ function addressesInEncodedMailbox(source: string, rawName: string, own: string)
 
 /** Author and sender fields whose every mailbox is shown as exposure when they hold several. */
 const AUTHOR_FIELDS = new Set(['from', 'resent-from', 'sender', 'resent-sender']);
-
-/** A fullwidth or small commercial at (U+FF20, U+FE6B) in UTF-8, as raw header text holds it: a name
- * written with one reads as an address too (findAddresses reads it in its NFKC form). */
-const FULLWIDTH_AT_LATIN1 = '\xEF\xBC\xA0';
-const SMALL_AT_LATIN1 = '\xEF\xB9\xAB';
 
 /**
  * Addresses every reader sees besides To/Cc and the reply fields: several authors in From or

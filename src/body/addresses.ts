@@ -57,8 +57,10 @@ function acceptDomain(written: string): string | undefined {
  * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
  * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.
  */
-/** A fullwidth or small commercial at (U+FF20, U+FE6B). */
+/** A fullwidth or small commercial at (U+FF20, U+FE6B); and in UTF-8 read as latin1, as raw header text holds them. */
 export const COMPAT_AT = /[\uFF20\uFE6B]/;
+export const FULLWIDTH_AT_LATIN1 = '\xEF\xBC\xA0';
+export const SMALL_AT_LATIN1 = '\xEF\xB9\xAB';
 
 export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map()): Set<string> {
   // An address written with a fullwidth or small commercial at (U+FF20, U+FE6B; fullwidth letters

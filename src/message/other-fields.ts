@@ -5,7 +5,7 @@
 // reads and the ones NOT_SHOWN_LISTS names is read here. The usual header has no such field with
 // an "@" or an encoded word that may hold one, so the cost is a Set lookup and a search per field.
 
-import { addressesInHeaderText } from '../body/addresses.js';
+import { addressesInHeaderText, COMPAT_AT, FULLWIDTH_AT_LATIN1, SMALL_AT_LATIN1 } from '../body/addresses.js';
 import { decodeHeaderText } from '../body/mime.js';
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
 import { parseAddressList } from './address-list.js';
@@ -121,8 +121,18 @@ const AT_IS_0X40 = /^(?:utf-8|us-ascii|ascii|iso-8859-\d{1,2}|windows-125\d|cp12
 /** Whether base64 `payload` holds the byte 0x40, decoded as libmime (libbase64) and mailguard's own
  * decoder do: the runs between padding characters one after another. */
 function base64HoldsAt(payload: string): boolean {
-  return payload.split('=').some((segment) => segment !== '' && Buffer.from(segment, 'base64').includes(0x40));
+  return payload.split('=').some((segment) => segment !== '' && bytesHoldAt(Buffer.from(segment, 'base64')));
 }
+
+/** The byte 0x40, or a fullwidth or small commercial at in UTF-8 (they read as "@" too). */
+const FULLWIDTH_AT_BYTES = Buffer.from('\uFF20');
+const SMALL_AT_BYTES = Buffer.from('\uFE6B');
+function bytesHoldAt(b: Buffer): boolean {
+  return b.includes(0x40) || b.includes(FULLWIDTH_AT_BYTES) || b.includes(SMALL_AT_BYTES);
+}
+
+/** `=40` in Q encoding, or a fullwidth or small commercial at in UTF-8 (=EF=BC=A0, =EF=B9=AB). */
+const Q_AT = /=40|=EF=BC=A0|=EF=B9=AB/i;
 
 /**
  * Whether an encoded word in `raw` may decode to an "@". Decided without decoding, so a common
@@ -142,19 +152,21 @@ function wordMayHoldAt(raw: string): boolean {
         if (base64HoldsAt(payload!)) return true;
         b += payload;
       } else {
-        if (payload!.includes('@') || /=40/i.test(payload!)) return true;
+        if (payload!.includes('@') || Q_AT.test(payload!)) return true;
         q += payload;
       }
     }
-    if (base64HoldsAt(b) || /=40/i.test(q)) return true;
+    if (base64HoldsAt(b) || Q_AT.test(q)) return true;
   }
   return false;
 }
 
-/** The prefilter: two "@" as written, or an encoded word that may decode to one. */
+/** The prefilter: two "@" as written (or one beside a fullwidth or small commercial at in UTF-8),
+ * or an encoded word that may decode to one. */
 function mayHoldList(raw: string): boolean {
   const at = raw.indexOf('@');
   if (at !== -1 && raw.indexOf('@', at + 1) !== -1) return true;
+  if (raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1)) return true;
   return raw.includes('=?') && wordMayHoldAt(raw);
 }
 
@@ -236,6 +248,8 @@ function readAsList(value: string, deadline: number): Set<string> | undefined {
 function readField(text: string, deadline: number): Set<string> | undefined {
   // As a reader shows it: encoded words and UTF-8 decoded.
   const shown = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
+  // A fullwidth or small commercial at reads as "@": the field is read in its compatibility form.
+  if (COMPAT_AT.test(shown)) return readField(Buffer.from(shown.normalize('NFKC'), 'utf8').toString('latin1'), deadline);
   const first = shown.indexOf('@');
   if (first === -1 || shown.indexOf('@', first + 1) === -1) return undefined;
   // The field as written; as decoded (an encoded word can hold a whole list); with Outlook's
@@ -265,9 +279,10 @@ export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] 
   let byName: Map<string, { key: string; line: number; values: Array<{ text: string; list: boolean }> }> | undefined;
   for (const f of header.fields) {
     const raw = f.rawValue;
-    if (isAddressField(f.key) || (!raw.includes('@') && !raw.includes('=?'))) continue;
+    const at = raw.includes('@') || raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1);
+    if (isAddressField(f.key) || (!at && !raw.includes('=?'))) continue;
     const list = mayHoldList(raw);
-    if ((!list && !raw.includes('@')) || notShownList(f.key)) continue;
+    if ((!list && !at) || notShownList(f.key)) continue;
     const text = unfold(raw, header.lineEnding);
     byName ??= new Map();
     const name = /\d/.test(f.key) ? f.key.replace(/\d+/g, '#') : f.key;

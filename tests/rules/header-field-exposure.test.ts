@@ -259,6 +259,15 @@ describe('a list in any other header field', () => {
   ];
   it.each(SPLIT_WORDS)('encoded words: %s', expectRow);
 
+  // A fullwidth (U+FF20) or small (U+FE6B) commercial at reads as "@" to everyone.
+  const COMPAT: Row[] = [
+    ['an X- list with fullwidth ats', `To: staff@corp.example\r\nX-Recipients: ${list(5).replace(/@/g, '\uFF20')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['a Subject list with small ats, encoded', `To: staff@corp.example\r\nSubject: =?UTF-8?B?${Buffer.from(list(5).replace(/@/g, '\uFE6B')).toString('base64')}?=`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['one fullwidth address per field', `To: staff@corp.example\r\n${externals(5).map((a) => `X-Recipient: ${a.replace('@', '\uFF20')}`).join('\r\n')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipient']],
+    ['one fullwidth contact', `To: staff@corp.example\r\nX-Contact: ${externals(1)[0]!.replace('@', '\uFF20')}`, 'pass', [], []],
+  ];
+  it.each(COMPAT)('compatibility ats: %s', expectRow);
+
   it('the addresses are shown, not sent to, under the field that holds them', () => {
     const r = check(`To: staff@corp.example\r\nX-Recipients: ${externals(2)[0]}, boss@corp.example, ${externals(2)[1]}`);
     expect(r.recipients.shown.map((v) => `${v.field}:${v.address}:${v.internal ? 'internal' : 'external'}`)).toEqual([
