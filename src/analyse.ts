@@ -6,7 +6,7 @@ import type { Envelope } from './message/envelope.js';
 import type { HeaderBlock } from './message/header-block.js';
 import { otherFieldLists } from './message/other-fields.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
-import { addressesInHeaderText, COMPAT_AT, findAddresses, FULLWIDTH_AT_LATIN1, SMALL_AT_LATIN1 } from './body/addresses.js';
+import { addressesInHeaderText, COMPAT_AT, findAddresses, holdsCompatAt } from './body/addresses.js';
 import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
 import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
@@ -186,7 +186,7 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     // lastIndexOf is a runtime call, and cost as much as the rest of this loop: bench scenario 1.)
     const firstAt = source.indexOf('@');
     const oneAt = firstAt === -1 || source.indexOf('@', firstAt + 1) === -1;
-    if (oneAt && !rawName.includes('=?') && !rawName.includes(FULLWIDTH_AT_LATIN1) && !rawName.includes(SMALL_AT_LATIN1)) continue;
+    if (oneAt && !rawName.includes('=?') && !holdsCompatAt(rawName)) continue;
     const own = address.toLowerCase();
     const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesInHeaderText(`${source} ${rawName}`);
     for (const found of written) {

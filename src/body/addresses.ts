@@ -59,8 +59,14 @@ function acceptDomain(written: string): string | undefined {
  */
 /** A fullwidth or small commercial at (U+FF20, U+FE6B); and in UTF-8 read as latin1, as raw header text holds them. */
 export const COMPAT_AT = /[\uFF20\uFE6B]/;
-export const FULLWIDTH_AT_LATIN1 = '\xEF\xBC\xA0';
-export const SMALL_AT_LATIN1 = '\xEF\xB9\xAB';
+const FULLWIDTH_AT_LATIN1 = '\xEF\xBC\xA0';
+const SMALL_AT_LATIN1 = '\xEF\xB9\xAB';
+
+/** Whether raw header text (bytes as latin1) holds a fullwidth or small commercial at in UTF-8;
+ * one search for their lead byte first, as header text rarely has it. */
+export function holdsCompatAt(raw: string): boolean {
+  return raw.includes('\xEF') && (raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1));
+}
 
 export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map()): Set<string> {
   // An address written with a fullwidth or small commercial at (U+FF20, U+FE6B; fullwidth letters

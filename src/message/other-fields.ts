@@ -5,7 +5,7 @@
 // reads and the ones NOT_SHOWN_LISTS names is read here. The usual header has no such field with
 // an "@" or an encoded word that may hold one, so the cost is a Set lookup and a search per field.
 
-import { addressesInHeaderText, COMPAT_AT, FULLWIDTH_AT_LATIN1, SMALL_AT_LATIN1 } from '../body/addresses.js';
+import { addressesInHeaderText, COMPAT_AT, holdsCompatAt } from '../body/addresses.js';
 import { decodeHeaderText } from '../body/mime.js';
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
 import { parseAddressList } from './address-list.js';
@@ -166,7 +166,7 @@ function wordMayHoldAt(raw: string): boolean {
 function mayHoldList(raw: string): boolean {
   const at = raw.indexOf('@');
   if (at !== -1 && raw.indexOf('@', at + 1) !== -1) return true;
-  if (raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1)) return true;
+  if (holdsCompatAt(raw)) return true;
   return raw.includes('=?') && wordMayHoldAt(raw);
 }
 
@@ -279,7 +279,7 @@ export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] 
   let byName: Map<string, { key: string; line: number; values: Array<{ text: string; list: boolean }> }> | undefined;
   for (const f of header.fields) {
     const raw = f.rawValue;
-    const at = raw.includes('@') || raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1);
+    const at = raw.includes('@') || holdsCompatAt(raw);
     if (isAddressField(f.key) || (!at && !raw.includes('=?'))) continue;
     const list = mayHoldList(raw);
     if ((!list && !at) || notShownList(f.key)) continue;
