@@ -97,6 +97,10 @@ const SMALL_AT_UTF8 = Buffer.from('\uFE6B', 'utf8');
 const FULLWIDTH_AT_UTF16LE = Buffer.from([0x20, 0xff]);
 const FULLWIDTH_AT_UTF16BE = Buffer.from([0xff, 0x20]);
 
+/** The fields of a forwarded message's header its reader is shown as people: the recipient and
+ * author fields, their Resent- forms (a resent message shows both), Mail-Followup-To and Mail-Reply-To. */
+const FORWARDED_SHOWN_FIELDS: ReadonlySet<string> = new Set(['from', 'sender', 'to', 'cc', 'bcc', 'apparently-to', 'reply-to', 'resent-from', 'resent-sender', 'resent-to', 'resent-cc', 'resent-bcc', 'mail-followup-to', 'mail-reply-to']);
+
 /** An unknown part whose first bytes show a container the scan reads. */
 function isReadContainer(b: Uint8Array): boolean {
   return isZipSignature(b) || isTnefSignature(b) || looksLikeGzip(b) || looksLikeTar(b) || looksLikeOutlookMsg(b);
@@ -574,7 +578,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     const { bytes } = decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES);
     const inner = readEntity(bytes, 'text/plain');
     // The forwarded message's own header shows its recipients to everyone who reads the forward.
-    const shown = inner.header.fields.filter((f) => ['from', 'to', 'cc', 'apparently-to', 'reply-to', 'bcc'].includes(f.key));
+    const shown = inner.header.fields.filter((f) => FORWARDED_SHOWN_FIELDS.has(f.key));
     if (shown.length > 0) {
       const text = shown.map((f) => `${f.name}: ${decodeHeaderText(unfold(f.rawValue, inner.header.lineEnding))}`).join('\n');
       const headerPart: TextPart = { part: partName, contentType: type.type, text, html: false, forwarded: true, truncated: false };

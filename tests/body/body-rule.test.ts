@@ -123,6 +123,14 @@ describe('quoted thread and forwarded messages', () => {
     expect(sheets).toEqual([['Hidden', 15]]);
   });
 
+  it.each(['Resent-To', 'Resent-Cc', 'Mail-Followup-To', 'Sender'])('reports a forwarded message whose %s field shows the list', (field) => {
+    const bytes = message(
+      'Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nFYI\r\n--X\r\nContent-Type: message/rfc822\r\n\r\n' +
+        `From: Me <me@corp.example>\r\n${field}: ${list(12).join(',\r\n ')}\r\nSubject: hello\r\n\r\nhello all\r\n--X--\r\n`,
+    );
+    expect(bodyFindings(bytes).map((a) => [a.part, a.externalAddresses])).toEqual([['2', 12]]);
+  });
+
   it('does not count addresses the header already shows, nor Message-ID and References lines', () => {
     const to = list(12).join(', ');
     const bytes = Buffer.from(
