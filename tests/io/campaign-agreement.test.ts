@@ -48,6 +48,11 @@ const CASES: Array<[string, Record<string, unknown>, 'pass' | 'warn' | 'block' |
   ['bcc only: nobody visible', { from, bcc: customers(6) }, 'pass'],
   ['encoded names with commas and quotes, six organisations', { from, to: customers(6).map((address, i) => ({ name: `Müller, "K${i}"`, address })) }, 'block'],
   ['an internal all-hands', { from, to: Array.from({ length: 40 }, (_, i) => `p${i}@corp.example`) }, 'pass'],
+  // Lists of several entries (arrays) next to what only nodemailer's build shows: each must be read
+  // as nodemailer writes it, not as the strict model of the address keys alone.
+  ['to as an array of two colleagues, a Cc list in headers', { from, to: ['one@corp.example', 'two@corp.example'], headers: { Cc: customers(6).join(', ') } }, 'block'],
+  ['cc as an array of address objects, a To list in the headers array form', { from, cc: [{ name: 'One', address: 'one@corp.example' }, { name: 'Two', address: 'two@corp.example' }], headers: [{ key: 'To', value: customers(6).join(', ') }] }, 'block'],
+  ['replyTo as an array, a raw message showing the list', { from, replyTo: ['one@corp.example', 'two@corp.example'], raw: `From: sales@corp.example\r\nTo: ${customers(6).join(', ')}\r\nSubject: r\r\n\r\nx\r\n`, envelope: { from: 'sales@corp.example', to: customers(6) } }, 'block'],
 ];
 
 describe('check and send see what nodemailer writes', () => {
@@ -60,6 +65,16 @@ describe('check and send see what nodemailer writes', () => {
     expect(headerFinding.jsonPath).toBe('[0].headers."Cc"');
     const rawFinding = checkDoc.results[4]!.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS')!;
     expect(rawFinding.jsonPath).toBe('[4].raw');
+  }, 60_000);
+
+  it('a message whose address keys hold arrays is sent as nodemailer builds it (subject, body), not as the model of its addresses', async () => {
+    const file = path.join(tmp, 'arrays.json');
+    const message = { from: { name: 'Sales', address: 'sales@corp.example' }, to: ['one@corp.example', 'two@corp.example'], cc: ['three@corp.example', { name: 'Four', address: 'four@corp.example' }], subject: 'Quarterly figures', text: 'See you' };
+    writeFileSync(file, JSON.stringify(message));
+    const send = JSON.parse((await runCli(['send', file, '--dry-run', '--format', 'json', ...POLICY])).stdout);
+    const header: string = send.results[0].transactions[0].header;
+    expect(header).toContain('Subject: Quarterly figures\r\n');
+    expect(header).toContain('Content-Type: text/plain');
   }, 60_000);
 
   it('a list in the text, the HTML, an alternative or an attachment (inline or a content file): check reads it as send does', async () => {

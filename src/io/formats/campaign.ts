@@ -62,16 +62,21 @@ function withMessageId(mail: Record<string, unknown>, identityBytes: Uint8Array)
 function hasUnclearAddress(
   header: Uint8Array,
   readHeaderBlock: typeof import('../../message/header-block.js').readHeaderBlock,
+  unfold: typeof import('../../message/header-block.js').unfold,
   parseAddressList: typeof import('../../message/address-list.js').parseAddressList,
 ): boolean {
-  return readHeaderBlock(header).fields.some((field) => parseAddressList(field.rawValue).problems.length > 0);
+  // Read unfolded, as the check reads it: the model writes one address per line, and a fold is
+  // not a problem (read folded, every list of two or more entries looked unclear, and the model,
+  // without `headers`, subject or body, was checked and sent instead of nodemailer's message).
+  const block = readHeaderBlock(header);
+  return block.fields.some((field) => parseAddressList(unfold(field.rawValue, block.lineEnding)).problems.length > 0);
 }
 
 async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
   const { CampaignFileError, MAX_CAMPAIGN_FILE_BYTES, parseCampaign } = await import('../campaign.js');
   const { resolveCampaignContent } = await import('../campaign-content.js');
   const { composeLikeNodemailer } = await import('../compose.js');
-  const { readHeaderBlock } = await import('../../message/header-block.js');
+  const { readHeaderBlock, unfold } = await import('../../message/header-block.js');
   const { parseAddressList } = await import('../../message/address-list.js');
   let bytes: Buffer;
   try {
@@ -124,7 +129,7 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
     // nodemailer repairs addresses it cannot read (an unclosed quote, a missing separator); such
     // an address is refused here, read strictly, before nodemailer's reading of it is checked.
     const identityBytes = Buffer.from(JSON.stringify(m.mail), 'utf8');
-    if (hasUnclearAddress(m.header, readHeaderBlock, parseAddressList)) {
+    if (hasUnclearAddress(m.header, readHeaderBlock, unfold, parseAddressList)) {
       // Checked as the strict model, whose AMBIGUOUS_RECIPIENT blocks in check and send alike.
       const model: InputMessage = {
         source: m.source,
