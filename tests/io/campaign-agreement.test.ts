@@ -77,6 +77,21 @@ describe('check and send see what nodemailer writes', () => {
     expect(header).toContain('Content-Type: text/plain');
   }, 60_000);
 
+  // An unclosed quote in From or Sender (one address) decides nobody's delivery: checked as
+  // nodemailer writes it, and never relayed as the strict model (From, To alone: no subject, no body).
+  it.each([
+    ['From', { from: '"Sales <sales@corp.example>', to: 'one@corp.example' }],
+    ['Sender', { from: 'sales@corp.example', sender: '"Desk <desk@corp.example>', to: 'one@corp.example' }],
+    ['From, next to an array of recipients', { from: '"Sales <sales@corp.example>', to: ['one@corp.example', 'two@corp.example'] }],
+  ])('an unclear %s is sent as nodemailer builds the message, never as the model of its addresses', async (_, fields) => {
+    const file = path.join(tmp, `unclear-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify({ ...fields, subject: 'Quarterly figures', text: 'See you' }));
+    const send = JSON.parse((await runCli(['send', file, '--dry-run', '--from', 'sales@corp.example', '--format', 'json', ...POLICY])).stdout);
+    const check = JSON.parse((await runCli(['check', file, '--format', 'json', ...POLICY])).stdout);
+    expect(send.results[0].verdict).toBe(check.results[0].verdict);
+    for (const t of send.results[0].transactions) expect(t.header).toContain('Subject: Quarterly figures\r\n');
+  }, 60_000);
+
   it('a list in the text, the HTML, an alternative or an attachment (inline or a content file): check reads it as send does', async () => {
     const lines = customers(15, 'b').join('\n');
     const book = Buffer.from(buildXlsx([{ name: 'Hidden', state: 'hidden', rows: customers(12, 'h').map((a) => [a]) }])).toString('base64');

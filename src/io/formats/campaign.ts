@@ -58,7 +58,15 @@ function withMessageId(mail: Record<string, unknown>, identityBytes: Uint8Array)
   return { ...mail, messageId: `<${createHash('sha256').update(identityBytes).digest('hex').slice(0, 32)}@${domain}>` };
 }
 
-/** Whether an address field of the strict header model cannot be read unambiguously. */
+/**
+ * The model's fields whose reading decides who receives the message or who is shown as its
+ * recipient: a problem there is AMBIGUOUS_RECIPIENT, an error in every command and mode, so the
+ * model stands in for the message and is never sent. A problem in From or Sender is left to the
+ * check of what nodemailer writes (the model, which the check may pass, must not be sent).
+ */
+const MODEL_RECIPIENT_FIELDS = new Set(['to', 'cc', 'reply-to']);
+
+/** Whether a recipient field of the strict header model cannot be read unambiguously. */
 function hasUnclearAddress(
   header: Uint8Array,
   readHeaderBlock: typeof import('../../message/header-block.js').readHeaderBlock,
@@ -69,7 +77,7 @@ function hasUnclearAddress(
   // not a problem (read folded, every list of two or more entries looked unclear, and the model,
   // without `headers`, subject or body, was checked and sent instead of nodemailer's message).
   const block = readHeaderBlock(header);
-  return block.fields.some((field) => parseAddressList(unfold(field.rawValue, block.lineEnding)).problems.length > 0);
+  return block.fields.some((field) => MODEL_RECIPIENT_FIELDS.has(field.key) && parseAddressList(unfold(field.rawValue, block.lineEnding)).problems.length > 0);
 }
 
 async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {

@@ -44,7 +44,7 @@ export interface InputMessage {
     mail: Record<string, unknown>;
     identityBytes: Uint8Array;
     /**
-     * Set when an address cannot be read unambiguously: `bytes` is then the strict header model
+     * Set when an address of to, cc or replyTo cannot be read unambiguously: `bytes` is then the strict header model
      * (one address per line, so the finding points at it), which every command blocks; these map
      * its lines into the JSON.
      */
