@@ -22,7 +22,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function walk(name: string, json: string) {
+async function walk(name: string, json: string | Buffer) {
   const sub = path.join(dir, name.replace(/\W+/g, '-'));
   await mkdir(sub, { recursive: true });
   await writeFile(path.join(sub, 'campaign.json'), json);
@@ -42,6 +42,26 @@ describe('a walk reads every campaign, wherever its keys are', () => {
     ['an array whose first message names its keys after 70 KB', JSON.stringify([{ html: padding, from: 'me@corp.example', cc: LIST }])],
   ])('%s', async (name, json) => {
     expect(await walk(name, json)).toEqual({ verdicts: ['block'], skipped: [] });
+  });
+
+  // Windows PowerShell's `>` and Out-File write UTF-16 with a byte order mark.
+  const utf16 = (text: string, order: 'le' | 'be') => {
+    const le = Buffer.from(`\ufeff${text}`, 'utf16le');
+    return order === 'le' ? le : le.swap16();
+  };
+  it.each([
+    ['UTF-16LE (PowerShell)', utf16(JSON.stringify({ from: 'me@corp.example', to: LIST, subject: 'offer' }), 'le')],
+    ['UTF-16BE', utf16(JSON.stringify([{ from: 'me@corp.example', cc: LIST.join(', ') }]), 'be')],
+    ['UTF-16LE, pretty-printed with CRLF', utf16(JSON.stringify({ defaults: { from: 'me@corp.example' }, messages: [{ to: LIST }] }, null, 2).replace(/\n/g, '\r\n'), 'le')],
+    ['UTF-16LE, keys after 70 KB of html', utf16(JSON.stringify({ html: padding, from: 'me@corp.example', to: LIST }), 'le')],
+  ])('a campaign in %s', async (name, bytes) => {
+    expect(await walk(name, bytes)).toEqual({ verdicts: ['block'], skipped: [] });
+  });
+
+  it('a UTF-16 JSON document that names no message key is counted as not mail', async () => {
+    const r = await walk('utf16-package', utf16(JSON.stringify({ name: 'app', version: '1.0.0' }), 'le'));
+    expect(r.skipped).toHaveLength(1);
+    expect(r.verdicts).toEqual(['error: no mail in this directory: 1 file, none of them a message']);
   });
 
   it('a large JSON document that names no message key is still counted as not mail', async () => {

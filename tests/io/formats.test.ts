@@ -29,6 +29,7 @@ describe('recognised by content', () => {
     ['a campaign object', b('{"to": "a@x.test"}'), false, 'json'],
     ['a campaign array with a BOM and blanks', b('\xef\xbb\xbf \n [{"to": "a@x.test"}]'), false, 'json'],
     ['a campaign found by a walk (names message keys)', b('{\n  "messages": []\n}'), true, 'json'],
+    ['a campaign in UTF-16LE with its byte order mark (Windows PowerShell)', Buffer.from('\ufeff\r\n{"to": "a@x.test"}', 'utf16le'), true, 'json'],
     ['package.json found by a walk: not a campaign', b('{"name": "app", "version": "1.0.0"}'), true, undefined],
     ['package.json named: read as a campaign (and reported if it is none)', b('{"name": "app"}'), false, 'json'],
     ['an Outlook message', outlookMsg({ subject: 's', recipients: [{ smtp: 'a@x.test', type: 'to' }] }), false, 'msg'],

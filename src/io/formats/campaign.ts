@@ -23,16 +23,45 @@ const ESCAPED_KEY = /\\u[0-9a-fA-F]{4}/;
  * reader then parses it and decides (see namesMessageKeys).
  */
 function keysUnseen(head: Uint8Array): boolean {
-  const text = headText(head, HEADER_READ_CHUNK_BYTES);
+  const text = sniffedText(head);
   return !CAMPAIGN_KEYS.test(text) && (head.length >= HEADER_READ_CHUNK_BYTES || ESCAPED_KEY.test(text));
 }
 
+/** The UTF-16 byte order mark that starts the bytes, if any: what Windows PowerShell's `>` and
+ * Out-File write, so a campaign generated there is UTF-16. */
+function utf16Order(bytes: Uint8Array): 'le' | 'be' | undefined {
+  return bytes[0] === 0xff && bytes[1] === 0xfe ? 'le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'be' : undefined;
+}
+
+/** UTF-16 text after its byte order mark (an odd last byte dropped). */
+function decodeUtf16(bytes: Uint8Array, order: 'le' | 'be'): string {
+  const units = Buffer.from(bytes.buffer, bytes.byteOffset + 2, (bytes.byteLength - 2) & ~1);
+  return (order === 'le' ? units : Buffer.from(units).swap16()).toString('utf16le');
+}
+
+/** A JSON file's text: UTF-16 when a UTF-16 byte order mark starts it, else UTF-8. */
+export function campaignText(bytes: Uint8Array): string {
+  const order = utf16Order(bytes);
+  return order ? decodeUtf16(bytes, order) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** The first bytes as text for sniffing: decoded when UTF-16, else latin1 (a few KB at most). */
+function sniffedText(head: Uint8Array): string {
+  const order = utf16Order(head);
+  return order ? decodeUtf16(head.subarray(0, HEADER_READ_CHUNK_BYTES), order) : headText(head, HEADER_READ_CHUNK_BYTES);
+}
+
 export function looksLikeCampaign(head: Uint8Array, strict: boolean): boolean {
-  // The first byte that is not white space (after a byte order mark) opens an object or array.
-  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
-  if (head[i] !== 0x7b && head[i] !== 0x5b) return false;
-  return !strict || CAMPAIGN_KEYS.test(headText(head, HEADER_READ_CHUNK_BYTES)) || keysUnseen(head);
+  if (utf16Order(head) !== undefined) {
+    // A campaign in UTF-16 is one as well: skipped as a binary file, its list went unchecked.
+    if (!/^[ \t\r\n]*[{[]/.test(sniffedText(head))) return false;
+  } else {
+    // The first byte that is not white space (after a byte order mark) opens an object or array.
+    let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
+    if (head[i] !== 0x7b && head[i] !== 0x5b) return false;
+  }
+  return !strict || CAMPAIGN_KEYS.test(sniffedText(head)) || keysUnseen(head);
 }
 
 /** Whether a parsed JSON document names a message key: at its top, in an array's objects, or in `messages`. */
@@ -102,7 +131,7 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
     yield failure(src.source, 'unreadable', errnoDetail(err));
     return;
   }
-  const text = bytes.toString('utf8');
+  const text = campaignText(bytes);
   if (keysUnseen(src.head)) {
     // Recognised before its keys were seen: a document that names none is not a campaign (a walk
     // counts it as not mail; named, it is reported).
