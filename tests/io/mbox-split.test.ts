@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMbox } from '../../src/io/formats/mbox.js';
+import { mbox, readMbox } from '../../src/io/formats/mbox.js';
+import type { ReadSource } from '../../src/io/formats/types.js';
 import { runCli } from '../helpers/cli.js';
 import { isFailure, readInputs } from '../../src/io/inputs.js';
 
@@ -144,5 +145,41 @@ describe('check on a file named as a mailbox without its first From line: every 
     expect(results.map((x) => path.basename(x.source))).toEqual([`${path.basename(file)}#1`, `${path.basename(file)}#2`]);
     expect(results[1]!.verdict).toBe(verdict);
     expect(results[1]!.findings.map((f) => f.code)).toContain(code);
+  });
+});
+
+describe('a mailbox that cannot be read to its end', () => {
+  const first = 'From a@corp.example Mon Jan  1 00:00:00 2024\nFrom: a@corp.example\nTo: b@corp.example\n\nhi\n\n';
+  const second = 'From a@corp.example Mon Jan  1 00:00:00 2024\nFrom: a@corp.example\nTo: u0@org0.test, u1@org1.test\n';
+  /** A source whose stream gives these chunks, then fails as a file removed or cut off while read. */
+  const failingSource = (chunks: string[], file: string | undefined): ReadSource => ({
+    source: file ?? '-',
+    ...(file === undefined ? {} : { file }),
+    head: Buffer.from(chunks[0] ?? ''),
+    complete: false,
+    options: { headersOnly: true },
+    stream: () =>
+      (async function* () {
+        for (const c of chunks) yield Buffer.from(c);
+        throw Object.assign(new Error('ENOENT: no such file or directory, open'), { code: 'ENOENT' });
+      })(),
+    whole: () => Promise.reject(new Error('not used')),
+  });
+  const read = async (chunks: string[], file?: string) => {
+    const out: string[] = [];
+    for await (const item of mbox.read(failingSource(chunks, file))) out.push(isFailure(item) ? `failure ${item.source} ${item.failure.reason}: ${item.failure.detail}` : `message ${item.source}`);
+    return out;
+  };
+
+  it.each([
+    ['after a whole message: it is checked, then the failure', [first, second], ['message box.mbox#1', expect.stringMatching(/^failure box\.mbox unreadable: no such file or directory: the mailbox could not be read to its end/)]],
+    ['inside a message: the message cut off is not yielded as if whole', [first + second.slice(0, 60)], ['message box.mbox#1', expect.stringMatching(/^failure box\.mbox unreadable/)]],
+    ['before any byte', [], [expect.stringMatching(/^failure box\.mbox unreadable/)]],
+  ])('fails %s; nothing is thrown', async (_, chunks, expected) => {
+    expect(await read(chunks, 'box.mbox')).toEqual(expected);
+  });
+
+  it('stdin that fails part-way: a failure for "-"', async () => {
+    expect(await read([first, second])).toEqual(['message -#1', expect.stringMatching(/^failure - unreadable/)]);
   });
 });

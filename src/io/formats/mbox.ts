@@ -1,7 +1,7 @@
 // mbox files (Thunderbird's extensionless `Sent`, Apple Mail's `Sent.mbox/mbox`, `mbox` exports):
 // recognised by a `From ` line at the start, split into messages as the file streams.
 
-import type { InputFormatDefinition, InputMessage } from './types.js';
+import { errnoDetail, failure, type InputFormatDefinition, type InputItem, type InputMessage, type ReadSource } from './types.js';
 
 /** A file starting with `From ` (after a UTF-8 byte order mark, which Windows tools write). */
 export function looksLikeMbox(head: Uint8Array): boolean {
@@ -154,9 +154,24 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
   if (last) yield last;
 }
 
+/**
+ * The messages of a mailbox as it streams; a read that fails part-way (the file removed, moved
+ * or cut off while it streams, an I/O error) ends in a failure for the mailbox, never a thrown
+ * error that stops the run. The message being read when it failed is not yielded: its end was
+ * never seen.
+ */
+async function* readMailbox(src: ReadSource): AsyncGenerator<InputItem> {
+  try {
+    yield* readMbox(src.stream(), src.source, src.file, src.options.headersOnly && !src.options.bodies);
+  } catch (err) {
+    const item = failure(src.source, 'unreadable', `${errnoDetail(err)}: the mailbox could not be read to its end, so the messages after the last one reported were not checked`);
+    yield src.file === undefined ? item : { ...item, path: src.file };
+  }
+}
+
 export const mbox: InputFormatDefinition = {
   name: 'mbox',
   description: 'mbox mailboxes (messages separated by "From " lines), streamed',
   sniff: (head) => looksLikeMbox(head),
-  read: (src) => readMbox(src.stream(), src.source, src.file, src.options.headersOnly && !src.options.bodies),
+  read: readMailbox,
 };
