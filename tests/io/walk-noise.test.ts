@@ -34,6 +34,8 @@ describe('a walk reads a message behind noise, and never passes it', () => {
     ['a quoted mbox line', Buffer.from(`>From me@corp.example Mon Jun  1 10:00:00 2026\r\n${EXPOSED}`)],
     ['UTF-16LE', utf16(EXPOSED, false)],
     ['UTF-16BE', utf16(EXPOSED, true)],
+    ['an mbox in UTF-16LE', utf16(`From me@corp.example Mon Jun  1 10:00:00 2026\r\n${EXPOSED}`, false)],
+    ['an mbox in UTF-16BE', utf16(`From me@corp.example Mon Jun  1 10:00:00 2026\r\n${EXPOSED}`, true)],
   ])('%s', async (name, bytes) => {
     const sub = path.join(dir, name.replace(/\W+/g, '-'));
     await mkdir(sub, { recursive: true });

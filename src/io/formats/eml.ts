@@ -35,14 +35,20 @@ export function looksLikeMessageAfterNoise(head: Uint8Array): boolean {
     const n = Math.min(head.length, 512);
     const ascii: number[] = [];
     for (let i = head[0] === 0xff ? 2 : 3; i < n; i += 2) ascii.push(head[i]!);
-    return looksLikeMessage(Uint8Array.from(ascii));
+    const text = Uint8Array.from(ascii);
+    return looksLikeMessage(text) || startsWithFromLine(text);
   }
   let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   const limit = Math.min(head.length, 4096);
   while (i < limit && (head[i] === 0x00 || head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0d || head[i] === 0x0a)) i++;
   while (i < limit && head[i] === 0x3e) i++;
   const rest = head.subarray(i);
-  return i > 0 && (looksLikeMessage(rest) || (rest.length >= 5 && Buffer.from(rest.subarray(0, 5)).toString('latin1') === 'From '));
+  return i > 0 && (looksLikeMessage(rest) || startsWithFromLine(rest));
+}
+
+/** An mbox `From ` line at the start (a mailbox behind noise, or in UTF-16). */
+function startsWithFromLine(bytes: Uint8Array): boolean {
+  return bytes.length >= 5 && Buffer.from(bytes.buffer, bytes.byteOffset, 5).toString('latin1') === 'From ';
 }
 
 export const eml: InputFormatDefinition = {
