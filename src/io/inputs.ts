@@ -19,6 +19,15 @@ export type { InputFailure, InputFormat, InputItem, InputMessage, NotMailFile, R
  */
 const MAIL_EXTENSIONS = new Set(['.eml', '.msg', '.mbox', '.mbx', '.smtp', '.mbs']);
 
+/** A mail file compressed (`Sent-2025.mbox.gz`, `draft.eml.xz`): mail that cannot be read as it
+ * is, so a walk reports it (with the way to read it) instead of counting it as not mail. */
+const COMPRESSED_MAIL = /\.(?:eml|msg|mbox|mbx|smtp|mbs|emlx)\.(?:gz|bz2|xz|zst|lz4|z|zip|7z)$/i;
+
+/** Whether a file's name says it is mail, whatever its content. */
+function namedAsMail(file: string | undefined): boolean {
+  return file !== undefined && (MAIL_EXTENSIONS.has(path.extname(file).toLowerCase()) || COMPRESSED_MAIL.test(file));
+}
+
 /** A file to read; `found` when a directory walk or a glob found it rather than the user naming it. */
 export interface FileEntry {
   path: string;
@@ -199,7 +208,7 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   // their own recipients. The mbox reader takes the text before the first `From ` line as a message.
   if (sniffed === eml && namedLikeMailbox(file)) return formatByName('mbox');
   if (sniffed) return sniffed;
-  if (found && !(file !== undefined && MAIL_EXTENSIONS.has(path.extname(file).toLowerCase())) && !looksLikeMessageAfterNoise(head)) return undefined;
+  if (found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head)) return undefined;
   return eml;
 }
 
