@@ -75,7 +75,6 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
     for (const m of s.notScannedMessages) for (const n of m.parts) out.push(p.yellow(`  ${printable(m.source)}: ${printable(describeNotScanned(n))}`));
     if (s.notScanned > s.notScannedMessages.length) out.push(p.yellow(`  ... and ${s.notScanned - s.notScannedMessages.length} more messages`));
   }
-  if (s.unreadable > 0) out.push(p.yellow(`${plural(s.unreadable, 'input')} could not be read: ${s.unreadableSources.map(printable).join(', ')}${s.unreadable > s.unreadableSources.length ? ' ...' : ''}`));
   if (s.notRead > 0) {
     out.push(p.yellow(`${plural(s.notRead, 'file')} found ${s.notRead === 1 ? 'is' : 'are'} not mail and ${s.notRead === 1 ? 'was' : 'were'} not read: ${s.notReadFiles.map((f) => `${printable(f.path)} (${f.kind})`).join(', ')}${s.notRead > s.notReadFiles.length ? ' ...' : ''}`));
   }

@@ -140,6 +140,10 @@ describe('mailguard audit: options and inputs', () => {
     const missing = await runCli(['audit', path.join(tmp, 'nope.mbox'), '--format', 'json']);
     expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stdout).summary.unreadable).toBe(1);
+    // The human report names the input once, and says the audit is incomplete.
+    const human = await runCli(['audit', mbox, path.join(tmp, 'nope.mbox'), ...POLICY]);
+    expect(human.code).toBe(2);
+    expect(human.stdout.split('\n').filter((l) => l.includes('could not be read: '))).toEqual([`1 input could not be read: ${path.join(tmp, 'nope.mbox')}`]);
     const unwritable = await runCli(['audit', mbox, '--csv', path.join(tmp, 'no-dir', 'x.csv')]);
     expect(unwritable.code).toBe(2);
     expect(unwritable.stderr).toContain('cannot write the CSV export');
