@@ -22,6 +22,8 @@ export type AttachmentFormat =
   | 'tar'
   /** An Outlook item (.msg): its header, text and attachments (attachments/outlook-msg.ts). */
   | 'outlook'
+  /** A saved message (.eml) inside an archive or an Outlook item: its header and text. */
+  | 'message'
   /** S/MIME (application/pkcs7-mime): enveloped or opaque-signed content inside DER. */
   | 'smime'
   /** OpenPGP encrypted data. */
@@ -76,6 +78,7 @@ const BY_EXTENSION: Record<string, AttachmentFormat> = {
   gpg: 'pgp',
   tnef: 'tnef',
   msg: 'outlook',
+  eml: 'message',
 };
 
 const BY_TYPE: Record<string, AttachmentFormat> = {

@@ -159,3 +159,28 @@ describe('gzip files', () => {
     expect(notScanned(r.findings)).toEqual([['members.csv.gz', 'nested-archive']]);
   });
 });
+
+describe('saved messages (.eml) inside an archive', () => {
+  const saved = (cc: string[], extra = '') =>
+    `From: Someone <someone@org1.test>\r\nTo: me@corp.example\r\nCc: ${cc.join(',\r\n ')}\r\nSubject: the thread\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="S"\r\n\r\n--S\r\nContent-Type: text/html\r\n\r\n<p>Hello</p>\r\n${extra}--S--\r\n`;
+  const withAttachment = `--S\r\nContent-Type: application/pdf; name="minutes.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n`;
+
+  it('in a zip, a tar.gz and a gzip: the people its header shows and its text are read; its own attachments are reported', () => {
+    const cc = addresses(12, 'cc');
+    const dir = mkdtempSync(path.join(scratch, 'eml-'));
+    writeFileSync(path.join(dir, 'thread.eml'), saved(cc));
+    execFileSync('tar', ['-czf', path.join(dir, 'mails.tar.gz'), '-C', dir, 'thread.eml']);
+    for (const [fileName, contentType, bytes] of [
+      ['mails.zip', 'application/zip', buildZip({ 'export/thread.eml': saved(cc) })],
+      ['mails.tar.gz', 'application/gzip', readFileSync(path.join(dir, 'mails.tar.gz'))],
+      ['thread.eml.gz', 'application/gzip', gzipSync(saved(cc))],
+    ] as const) {
+      const r = checkAttachments([{ fileName, contentType, bytes }]);
+      expect([fileName, listed(r.findings)]).toEqual([fileName, [[fileName, fileName === 'mails.zip' ? 'export/thread.eml' : 'thread.eml', 13]]]);
+      expect(notScanned(r.findings)).toEqual([]);
+    }
+    const attached = checkAttachments([{ fileName: 'mails.zip', contentType: 'application/zip', bytes: buildZip({ 'thread.eml': saved(addresses(3, 'few'), withAttachment) }) }]);
+    expect(listed(attached.findings)).toEqual([]);
+    expect(notScanned(attached.findings)).toEqual([['thread.eml', 'nested-archive']]);
+  });
+});

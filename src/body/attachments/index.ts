@@ -5,7 +5,7 @@
 
 import { findAddresses } from '../addresses.js';
 import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
-import { decodeBytes, type BinaryPart } from '../mime.js';
+import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, type BinaryPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
 import { htmlText } from '../html-text.js';
 import { rtfText } from '../rtf-text.js';
@@ -103,6 +103,9 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
       out.format = format;
       scanGzipOrTar(input, format, budget, out);
       return;
+    case 'message':
+      scanSavedMessage(bytes, entry, out);
+      return;
     case 'pgp':
       refuse({ reason: 'encrypted', detail: format });
       return;
@@ -184,6 +187,26 @@ function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateB
       out.notScanned.push(refusal(err, e.name));
     }
   }
+}
+
+/**
+ * A saved message (.eml) inside an archive or an Outlook item: read as a forwarded message is
+ * (the people its header shows, its text parts, HTML and RTF as a reader sees them), one unit.
+ * Its own attachments are one level too deep: reported as not opened.
+ */
+function scanSavedMessage(bytes: Uint8Array, entry: string | undefined, out: AttachmentScan): void {
+  const wrapped = Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), bytes]);
+  const parts = findParts(wrapped, MAX_MESSAGE_TEXT_BYTES);
+  const found = new Set<string>();
+  for (const p of parts.text) {
+    findAddresses(p.text, found);
+    if (p.html) findAddresses(htmlText(p.text), found);
+    else if (p.rtf) findAddresses(rtfText(p.text), found);
+  }
+  out.units.push(whole(found, entry));
+  const at = (n: NotScanned): NotScanned => (entry === undefined ? n : { ...n, entry });
+  for (const b of parts.binary) out.notScanned.push(at({ reason: 'nested-archive', detail: b.fileName ?? b.contentType }));
+  for (const k of parts.skipped) out.notScanned.push(at(k.detail === undefined ? { reason: k.reason } : { reason: k.reason, detail: k.detail }));
 }
 
 /**
