@@ -101,6 +101,21 @@ const FULLWIDTH_AT_UTF16BE = Buffer.from([0xff, 0x20]);
  * author fields, their Resent- forms (a resent message shows both), Mail-Followup-To and Mail-Reply-To. */
 const FORWARDED_SHOWN_FIELDS: ReadonlySet<string> = new Set(['from', 'sender', 'to', 'cc', 'bcc', 'apparently-to', 'reply-to', 'resent-from', 'resent-sender', 'resent-to', 'resent-cc', 'resent-bcc', 'mail-followup-to', 'mail-reply-to']);
 
+/** The armour line of an OpenPGP encrypted message (RFC 4880 6.2). */
+const PGP_ARMOUR = Buffer.from('-----BEGIN PGP MESSAGE-----');
+
+/** Bytes that read as text: no NUL and no control character but tab, line ends, form feed and
+ * escape (git and file(1) call a file with a NUL binary; random binary data holds control bytes
+ * within its first KBs). */
+function readsAsText(b: Uint8Array): boolean {
+  if (b.length === 0) return false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c && c !== 0x1b) return false;
+  }
+  return true;
+}
+
 /** An unknown part whose first bytes show a container the scan reads. */
 function isReadContainer(b: Uint8Array): boolean {
   return isZipSignature(b) || isTnefSignature(b) || looksLikeGzip(b) || looksLikeTar(b) || looksLikeOutlookMsg(b);
@@ -597,9 +612,14 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     // an OLE file (an Outlook item sent without its name) is decoded whole after all.
     let decoded = decodeContent(body, encoding, READ_FORMATS.has(format) ? MAX_ATTACHMENT_BYTES : SNIFF_BYTES);
     const sniffed = (format === 'unknown' || format === 'archive') && isReadContainer(decoded.bytes);
-    if (sniffed) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
+    // A file of unknown type whose bytes are text (a list sent as application/octet-stream, with
+    // no name or "data.bin"): the reader's editor shows it as text, so it is read as text.
+    // (Not an ASCII-armoured PGP message, which is text only in its letters: it is encrypted.)
+    const armoured = !sniffed && format === 'unknown' && decoded.bytes.includes(PGP_ARMOUR);
+    const textual = !sniffed && !armoured && format === 'unknown' && readsAsText(decoded.bytes);
+    if (sniffed || textual) decoded = decodeContent(body, encoding, MAX_ATTACHMENT_BYTES);
     const { bytes, truncated } = decoded;
-    const out: BinaryPart = { part: partName, contentType: type.type, format, bytes, truncated: truncated && (READ_FORMATS.has(format) || sniffed), forwarded };
+    const out: BinaryPart = { part: partName, contentType: type.type, format: textual ? 'text' : armoured ? 'pgp' : format, bytes, truncated: truncated && (READ_FORMATS.has(format) || sniffed || textual), forwarded };
     if (entity.fileName !== undefined) out.fileName = entity.fileName;
     const charset = type.params.get('charset');
     if (charset !== undefined) out.charset = charset;

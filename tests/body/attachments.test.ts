@@ -179,7 +179,7 @@ describe('not scanned: encrypted, formats not read, limits', () => {
     ['a PDF sent as octet-stream under another name', { fileName: 'report.dat', contentType: 'application/octet-stream', bytes: '%PDF-1.4\n' }, 'unsupported-format'],
     ['a legacy .xls', { fileName: 'old.xls', contentType: 'application/vnd.ms-excel', bytes: Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(1000)]) }, 'unsupported-format'],
     ['a rar archive', { fileName: 'a.rar', contentType: 'application/octet-stream', bytes: 'Rar!' }, 'unsupported-format'],
-    ['an unknown file type', { fileName: 'data.bin', contentType: 'application/octet-stream', bytes: 'whatever' }, 'unknown-format'],
+    ['an unknown file type (not text)', { fileName: 'data.bin', contentType: 'application/octet-stream', bytes: Buffer.from([0x77, 0x00, 0x01, 0x02]) }, 'unknown-format'],
     ['a damaged xlsx', { fileName: 'cut.xlsx', contentType: XLSX, bytes: buildXlsx([{ name: 'A', rows: rows(addresses(20)) }]).subarray(0, 300) }, 'unreadable'],
   ])('%s', (_label, spec, reason) => {
     const r = check([spec]);

@@ -138,13 +138,15 @@ describe('attachments found by the MIME walk', () => {
   it('decodes formats it reads whole, and only the first bytes of those it only identifies', () => {
     const big = Buffer.alloc(200_000, 0x41);
     const msg = Buffer.from(
-      `Content-Type: multipart/mixed; boundary=B\n\n${part('application/pdf', 'r.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), big]))}${part('application/octet-stream', 'x.bin', big)}` +
+      `Content-Type: multipart/mixed; boundary=B\n\n${part('application/pdf', 'r.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), big]))}${part('application/octet-stream', 'x.bin', Buffer.alloc(200_000, 0))}${part('application/octet-stream', 'y.bin', big)}` +
         `${part('application/octet-stream', 'list.xlsx', big)}${part('image/png', 'a.png', big)}--B--\n`,
     );
     const { binary } = findParts(msg, 1024);
     expect(binary.map((b) => [b.fileName, b.format, b.bytes.length, b.truncated])).toEqual([
       ['r.pdf', 'pdf', 4096, false],
       ['x.bin', 'unknown', 4096, false],
+      // An unknown file whose bytes read as text is read whole, as text.
+      ['y.bin', 'text', 200_000, false],
       ['list.xlsx', 'xlsx', 200_000, false],
     ]);
   });

@@ -162,6 +162,8 @@ describe('a part the reader can open is reported whatever its name; pictures and
   const binary = (headers: string, bytes: Uint8Array | string) => `${headers}\nContent-Transfer-Encoding: base64\n\n${b64(bytes)}`;
   const DER = Uint8Array.from([0x30, 0x82, 0x01, 0x00, 0x06, 0x09, 0x2a, 0x86, 0x48]);
   const CFB = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]);
+  /** Bytes that do not read as text (a NUL, control bytes). */
+  const BINARY = Uint8Array.from([0x64, 0x61, 0x00, 0x01, 0x74, 0x61, 0x02]);
   /** A TNEF stream cut inside its first attribute: read (tests/body/tnef.test.ts), and reported as cut off. */
   const TNEF = Uint8Array.from([0x78, 0x9f, 0x3e, 0x22, 0x01, 0x00, 0x01, 0x06, 0x90, 0x08, 0x00]);
   const PGP = 'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n--E\nContent-Type: application/octet-stream\n\n-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n--E--';
@@ -171,15 +173,24 @@ describe('a part the reader can open is reported whatever its name; pictures and
     ['smime.p7m as application/octet-stream', binary('Content-Type: application/octet-stream; name="smime.p7m"', DER), 'unsupported-format', 'smime'],
     ['PGP/MIME multipart/encrypted (its parts not reported one by one)', PGP, 'encrypted', 'application/pgp-encrypted'],
     ['unnamed application/pgp-encrypted', 'Content-Type: application/pgp-encrypted\n\n-----BEGIN PGP MESSAGE-----', 'encrypted', 'pgp'],
-    ['unnamed application/vnd.ms-excel', binary('Content-Type: application/vnd.ms-excel\nContent-Disposition: attachment', CSV), 'unknown-format', undefined],
+    ['unnamed application/vnd.ms-excel, not text', binary('Content-Type: application/vnd.ms-excel\nContent-Disposition: attachment', BINARY), 'unknown-format', undefined],
     ['unnamed application/vnd.ms-excel holding an .xls', binary('Content-Type: application/vnd.ms-excel', CFB), 'unsupported-format', 'legacy-office'],
-    ['unnamed application/octet-stream', binary('Content-Type: application/octet-stream', 'data'), 'unknown-format', undefined],
+    ['unnamed application/octet-stream, not text', binary('Content-Type: application/octet-stream', BINARY), 'unknown-format', undefined],
     ['application/ms-tnef (winmail.dat)', binary('Content-Type: application/ms-tnef; name="winmail.dat"', TNEF), 'unreadable', 'TNEF stream: truncated'],
     ['unnamed application/vnd.ms-tnef', binary('Content-Type: application/vnd.ms-tnef', TNEF), 'unreadable', 'TNEF stream: truncated'],
     ['TNEF sent as application/octet-stream, any name', binary('Content-Type: application/octet-stream; name="mail.dat"', TNEF), 'unreadable', 'TNEF stream: truncated'],
   ])('%s', (_name, part, reason, detail) => {
     const r = checkMessage(mixed([part]), policy, { source: 't', body });
     expect(r.findings.map((f) => [f.code, (f.args as { reason?: string }).reason, (f.args as { detail?: string }).detail])).toEqual([['ATTACHMENT_NOT_SCANNED', reason, detail]]);
+  });
+
+  it('a file of unknown type whose bytes are text is read as text (the reader opens it in an editor)', () => {
+    expect(scanned(mixed([binary('Content-Type: application/vnd.ms-excel\nContent-Disposition: attachment', CSV)]))).toEqual([['ADDRESS_LIST_IN_ATTACHMENT', 12]]);
+    expect(scanned(mixed([binary('Content-Type: application/octet-stream', CSV)]))).toEqual([['ADDRESS_LIST_IN_ATTACHMENT', 12]]);
+    expect(scanned(mixed([binary('Content-Type: application/octet-stream; name="export.dat"', `${CSV}\f\x1b[0m`)]))).toEqual([['ADDRESS_LIST_IN_ATTACHMENT', 12]]);
+    expect(scanned(mixed([binary('Content-Type: application/octet-stream', 'data, no address')]))).toEqual([]);
+    // An ASCII-armoured PGP message is text only in its letters: encrypted, not clean.
+    expect(scanned(mixed([binary('Content-Type: application/octet-stream; name="msg.asc"', '-----BEGIN PGP MESSAGE-----\n\nhQEMA1x2\n-----END PGP MESSAGE-----\n')]))).toEqual([['ATTACHMENT_NOT_SCANNED', 'encrypted']]);
   });
 
   it('an unnamed zip is opened and read', () => {
