@@ -102,12 +102,12 @@ const FULLWIDTH_AT_UTF16BE = Buffer.from([0xff, 0x20]);
 const FORWARDED_SHOWN_FIELDS: ReadonlySet<string> = new Set(['from', 'sender', 'to', 'cc', 'bcc', 'apparently-to', 'reply-to', 'resent-from', 'resent-sender', 'resent-to', 'resent-cc', 'resent-bcc', 'mail-followup-to', 'mail-reply-to']);
 
 /** The armour line of an OpenPGP encrypted message (RFC 4880 6.2). */
-const PGP_ARMOUR = Buffer.from('-----BEGIN PGP MESSAGE-----');
+export const PGP_ARMOUR = Buffer.from('-----BEGIN PGP MESSAGE-----');
 
 /** Bytes that read as text: no NUL and no control character but tab, line ends, form feed and
  * escape (git and file(1) call a file with a NUL binary; random binary data holds control bytes
  * within its first KBs). */
-function readsAsText(b: Uint8Array): boolean {
+export function readsAsText(b: Uint8Array): boolean {
   if (b.length === 0) return false;
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;

@@ -154,6 +154,12 @@ describe('gzip files', () => {
     }
   });
 
+  it('a member of unknown type is read as text when its bytes are text, else reported', () => {
+    const r = checkAttachments([{ fileName: 'a.zip', contentType: 'application/zip', bytes: buildZip({ 'export/members.dat': csv, 'export/blob.dat': Buffer.from([1, 0, 2, 0]) }) }]);
+    expect(listed(r.findings)).toEqual([['a.zip', 'export/members.dat', 30]]);
+    expect(notScanned(r.findings)).toEqual([['export/blob.dat', 'unknown-format']]);
+  });
+
   it('a gzip inside a zip is not opened and is reported', () => {
     const r = checkAttachments([{ fileName: 'a.zip', contentType: 'application/zip', bytes: buildZip({ 'members.csv.gz': gzipSync(csv) }) }]);
     expect(notScanned(r.findings)).toEqual([['members.csv.gz', 'nested-archive']]);

@@ -84,8 +84,11 @@ describe('attachments packed in winmail.dat', () => {
   it('the long file name (PidTagAttachLongFilename) is used over the 8.3 title, which alone does not say csv', () => {
     const long = check([winmail(buildTnef([{ title: 'CUSTOM~1.DAT', longName: 'customer list.csv', data: CSV }]))]);
     expect(summary(long.findings)).toEqual([['ADDRESS_LIST_IN_ATTACHMENT', 'customer list.csv', 30, 'warning']]);
+    // The title alone does not say csv: the content decides (text is read as text, the rest is reported).
     const titleOnly = check([winmail(buildTnef([{ title: 'CUSTOM~1.DAT', data: CSV }]))]);
-    expect(summary(titleOnly.findings)).toEqual([['ATTACHMENT_NOT_SCANNED', 'CUSTOM~1.DAT', 'unknown-format', 'info']]);
+    expect(summary(titleOnly.findings)).toEqual([['ADDRESS_LIST_IN_ATTACHMENT', 'CUSTOM~1.DAT', 30, 'warning']]);
+    const binaryTitleOnly = check([winmail(buildTnef([{ title: 'CUSTOM~1.DAT', data: Buffer.from([1, 0, 2, 0]) }]))]);
+    expect(summary(binaryTitleOnly.findings)).toEqual([['ATTACHMENT_NOT_SCANNED', 'CUSTOM~1.DAT', 'unknown-format', 'info']]);
     // A long name in 8-bit (PT_STRING8), after named and multi-valued properties, is read too.
     const props = [
       { type: PT.unicode, id: 0x8005, name: 'x-custom', values: ['v'] },

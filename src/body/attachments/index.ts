@@ -5,7 +5,7 @@
 
 import { findAddresses } from '../addresses.js';
 import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
-import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, type BinaryPart } from '../mime.js';
+import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, PGP_ARMOUR, readsAsText, type BinaryPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
 import { htmlText } from '../html-text.js';
 import { rtfText } from '../rtf-text.js';
@@ -110,6 +110,11 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
       refuse({ reason: 'encrypted', detail: format });
       return;
     case 'unknown':
+      // A member of unknown type whose bytes read as text is read as text, as an attachment is (mime.ts).
+      if (readsAsText(bytes) && !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(PGP_ARMOUR)) {
+        out.units.push(whole(findAddresses(decodeBytes(bytes, input.charset)), entry));
+        return;
+      }
       refuse({ reason: 'unknown-format' });
       return;
     case 'text': {
