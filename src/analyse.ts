@@ -37,7 +37,7 @@ export interface CheckOptions {
    * limit; a file over MAX_SCANNED_MESSAGE_BYTES, of which only a prefix is given): with `body`,
    * one ATTACHMENT_NOT_SCANNED for the whole message (part ''), so it is never clean.
    */
-  bodyNotRead?: { reason: 'too-large'; detail: string };
+  bodyNotRead?: { reason: 'too-large' | 'unreadable'; detail: string };
   /** `readHeaderBlock(bytes)`, when the caller has read it already (the decision shares it with the Bcc strip). */
   header?: HeaderBlock;
 }
@@ -292,7 +292,9 @@ export function checkMessage(bytes: Uint8Array, policyInput: Policy | Partial<Po
     const scanned = scanMessage(bytes, body, parsed.header);
     raw.push(...addressListInBody(ctx, scanned.parts, body), ...attachmentFindings(ctx, scanned.attachments, body));
   }
-  if (body && options.bodyNotRead) {
+  // Reported whether or not the bytes given are whole: a body that could not be read again is
+  // checked on its header, and still never taken as clean.
+  if (options.bodyNotRead) {
     const { reason, detail } = options.bodyNotRead;
     const contentType = parseHeaderParams((parsed.header.fields.find((f) => f.key === 'content-type')?.rawValue ?? 'text/plain').replace(/\r?\n/g, '')).type;
     raw.push({ code: 'ATTACHMENT_NOT_SCANNED', severity: DEFAULT_SEVERITY.ATTACHMENT_NOT_SCANNED, args: { part: '', contentType, reason, detail } });

@@ -47,7 +47,7 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
     if (item.envelope) options.envelope = item.envelope;
     // Header-only bytes may hold part of the body: scan only what was read whole.
     options.body = whole ? settings.bodyScan! : false;
-    if (whole && item.bodyNotRead) options.bodyNotRead = item.bodyNotRead;
+    if (item.bodyNotRead) options.bodyNotRead = item.bodyNotRead;
     // With profiles, the sender's profile (src/policy/profiles.ts) gives the policy.
     const resolved = profiled ? resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom)) : undefined;
     let result = checkMessage(whole ?? item.bytes, resolved?.policy ?? settings.policy, options);

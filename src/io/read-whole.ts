@@ -32,11 +32,18 @@ export async function readWholeForScan(item: InputMessage, wants: WantsBody = bo
     // Synchronous on purpose: a stat costs ~3 µs, a promise-based open/stat/close ~50 µs of CPU,
     // and most messages are already whole (the header read takes a 64-KiB chunk).
     size = statSync(item.path).size;
-  } catch {
-    return undefined; // gone since the header was read: the header check still stands
+  } catch (err) {
+    // Gone since the header was read: the header check still stands, and the body is reported
+    // as not scanned, never taken as clean.
+    return bodyUnread(item, err);
   }
   if (size === item.bytes.length) return item.bytes;
-  const fh = await open(item.path, 'r');
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(item.path, 'r');
+  } catch (err) {
+    return bodyUnread(item, err);
+  }
   try {
     const length = size > MAX_SCANNED_MESSAGE_BYTES ? OVERSIZED_MESSAGE_PREFIX_BYTES : size;
     // What is past the prefix (later parts, the rest of a cut one) is reported, never clean.
@@ -49,9 +56,19 @@ export async function readWholeForScan(item: InputMessage, wants: WantsBody = bo
       done += bytesRead;
     }
     return buf.subarray(0, done);
+  } catch (err) {
+    return bodyUnread(item, err);
   } finally {
     await fh.close();
   }
+}
+
+/** A body that could not be read again after the header (the file removed, replaced or failing):
+ * `bodyNotRead` says so, so the check reports it (ATTACHMENT_NOT_SCANNED) on the header it has. */
+function bodyUnread(item: InputMessage, err: unknown): undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  item.bodyNotRead = { reason: 'unreadable', detail: `the file could not be read again after its header${code ? ` (${code})` : ''}; its body was not scanned` };
+  return undefined;
 }
 
 /** Reads ahead this many messages for the body scan, so the checks never wait on one file at a time. */

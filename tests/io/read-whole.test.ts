@@ -1,6 +1,6 @@
 // withWholeMessages keeps input order and reads ahead BODY_READ_AHEAD items, but holds no more
 // than about MAX_SCANNED_MESSAGE_BYTES of whole messages already in memory (mbox bodies, IMAP).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,5 +89,30 @@ describe('a message over MAX_SCANNED_MESSAGE_BYTES: its first MiB is scanned and
     const notScanned = result.findings.filter((f) => f.code === 'ATTACHMENT_NOT_SCANNED' && (f.args as { part?: string }).part === '');
     expect(notScanned).toHaveLength(1);
     expect((notScanned[0]!.args as { reason?: string }).reason).toBe('too-large');
+  });
+});
+
+describe('a body that cannot be read again after the header is reported, never clean', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mg-read-whole-gone-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const policy = createPolicy({ internalDomains: ['corp.example'], bodyScan: DEFAULT_BODY_SCAN });
+  const list = Array.from({ length: 12 }, (_, i) => `c${i}@org${i}.test`).join('\r\n');
+  const text = `From: a@corp.example\r\nTo: b@corp.example\r\nContent-Type: text/plain\r\n\r\n${'words '.repeat(20_000)}\r\n${list}\r\n`;
+  it.each([
+    ['removed', (file: string) => rmSync(file)],
+    ['replaced by a directory', (file: string) => {
+      rmSync(file);
+      mkdirSync(file);
+    }],
+  ])('%s between the header read and the body read', async (name, change) => {
+    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.eml`);
+    writeFileSync(file, text);
+    const item: InputMessage = { source: file, path: file, bytes: Buffer.from(text.slice(0, 64 * 1024)), complete: false, format: 'eml', lineOffset: 0 };
+    change(file);
+    expect(await readWholeForScan(item)).toBeUndefined();
+    expect(item.bodyNotRead?.reason).toBe('unreadable');
+    // The header is checked; the body is reported as not scanned.
+    const result = checkMessage(item.bytes, policy, { source: file, body: false, bodyNotRead: item.bodyNotRead! });
+    expect(result.findings.map((f) => [f.code, (f.args as { reason?: string }).reason])).toEqual([['ATTACHMENT_NOT_SCANNED', 'unreadable']]);
   });
 });

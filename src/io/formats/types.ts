@@ -31,7 +31,7 @@ export interface InputMessage {
   /** The mbox `From ` line that preceded this message, if any (without line end). */
   mboxFromLine?: string;
   /** Its body was wanted for the scan but not read (IMAP: over the size limit): never clean. */
-  bodyNotRead?: { reason: 'too-large'; detail: string };
+  bodyNotRead?: { reason: 'too-large' | 'unreadable'; detail: string };
   /**
    * JSON campaign message: `bytes` is what nodemailer builds from it (the header block when only
    * headers were asked for); origins map header fields into the JSON; `identityBytes` is the
