@@ -53,20 +53,29 @@ function acceptDomain(written: string): string | undefined {
   return domain;
 }
 
-/**
- * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
- * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.
- */
-/** A fullwidth or small commercial at (U+FF20, U+FE6B); and in UTF-8 read as latin1, as raw header text holds them. */
+/** A fullwidth or small commercial at (U+FF20, U+FE6B): they read as "@" (findAddresses reads
+ * text holding one in its NFKC form). */
 export const COMPAT_AT = /[\uFF20\uFE6B]/;
-const FULLWIDTH_AT_LATIN1 = '\xEF\xBC\xA0';
-const SMALL_AT_LATIN1 = '\xEF\xB9\xAB';
+const FULLWIDTH_AT_UTF8 = Buffer.from('\uFF20', 'utf8');
+const SMALL_AT_UTF8 = Buffer.from('\uFE6B', 'utf8');
+const FULLWIDTH_AT_LATIN1 = FULLWIDTH_AT_UTF8.toString('latin1');
+const SMALL_AT_LATIN1 = SMALL_AT_UTF8.toString('latin1');
 
 /** Whether raw header text (bytes as latin1) holds a fullwidth or small commercial at in UTF-8;
  * one search for their lead byte first, as header text rarely has it. */
 export function holdsCompatAt(raw: string): boolean {
   return raw.includes('\xEF') && (raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1));
 }
+
+/** The same in bytes, in UTF-8. */
+export function bytesHoldCompatAt(b: Buffer): boolean {
+  return b.includes(FULLWIDTH_AT_UTF8) || b.includes(SMALL_AT_UTF8);
+}
+
+/**
+ * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
+ * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.
+ */
 
 export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map()): Set<string> {
   // An address written with a fullwidth or small commercial at (U+FF20, U+FE6B; fullwidth letters

@@ -10,6 +10,7 @@ import { MAX_ATTACHMENT_BYTES } from '../limits.js';
 import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
+import { bytesHoldCompatAt } from './addresses.js';
 import { looksLikeOutlookMsg } from '../message/outlook-header.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
 
@@ -90,12 +91,9 @@ function isTnefSignature(b: Uint8Array): boolean {
 /** A fullwidth or small commercial at (U+FF20, U+FE6B) in UTF-8 or UTF-16 (either order): text
  * written with one holds addresses a reader sees (findAddresses reads it in its NFKC form). */
 function writesCompatAt(b: Buffer): boolean {
-  return b.includes(FULLWIDTH_AT_UTF8) || b.includes(SMALL_AT_UTF8) || b.includes(FULLWIDTH_AT_UTF16LE) || b.includes(FULLWIDTH_AT_UTF16BE);
+  return bytesHoldCompatAt(b) || UTF16_COMPAT_ATS.some((at) => b.includes(at));
 }
-const FULLWIDTH_AT_UTF8 = Buffer.from('\uFF20', 'utf8');
-const SMALL_AT_UTF8 = Buffer.from('\uFE6B', 'utf8');
-const FULLWIDTH_AT_UTF16LE = Buffer.from([0x20, 0xff]);
-const FULLWIDTH_AT_UTF16BE = Buffer.from([0xff, 0x20]);
+const UTF16_COMPAT_ATS = [Buffer.from('\uFF20', 'utf16le'), Buffer.from('\uFE6B', 'utf16le'), Buffer.from([0xff, 0x20]), Buffer.from([0xfe, 0x6b])];
 
 /** The fields of a forwarded message's header its reader is shown as people: the recipient and
  * author fields, their Resent- forms (a resent message shows both), Mail-Followup-To and Mail-Reply-To. */

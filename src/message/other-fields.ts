@@ -5,7 +5,7 @@
 // reads and the ones NOT_SHOWN_LISTS names is read here. The usual header has no such field with
 // an "@" or an encoded word that may hold one, so the cost is a Set lookup and a search per field.
 
-import { addressesInHeaderText, COMPAT_AT, holdsCompatAt } from '../body/addresses.js';
+import { addressesInHeaderText, bytesHoldCompatAt, COMPAT_AT, holdsCompatAt } from '../body/addresses.js';
 import { decodeHeaderText } from '../body/mime.js';
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
 import { parseAddressList } from './address-list.js';
@@ -125,10 +125,8 @@ function base64HoldsAt(payload: string): boolean {
 }
 
 /** The byte 0x40, or a fullwidth or small commercial at in UTF-8 (they read as "@" too). */
-const FULLWIDTH_AT_BYTES = Buffer.from('\uFF20');
-const SMALL_AT_BYTES = Buffer.from('\uFE6B');
 function bytesHoldAt(b: Buffer): boolean {
-  return b.includes(0x40) || b.includes(FULLWIDTH_AT_BYTES) || b.includes(SMALL_AT_BYTES);
+  return b.includes(0x40) || bytesHoldCompatAt(b);
 }
 
 /** `=40` in Q encoding, or a fullwidth or small commercial at in UTF-8 (=EF=BC=A0, =EF=B9=AB). */

@@ -186,11 +186,7 @@ function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateB
       out.notScanned.push({ reason: err.reason, entry: e.name });
       continue;
     }
-    try {
-      scanFile({ bytes: member, format, entry: e.name }, budget, out);
-    } catch (err) {
-      out.notScanned.push(refusal(err, e.name));
-    }
+    scanMember(member, e.name, budget, out, format);
   }
 }
 
@@ -244,18 +240,13 @@ function scanOutlookItem(input: FileInput, budget: InflateBudget, out: Attachmen
       out.notScanned.push({ reason: 'nested-archive', detail: 'msg', entry: a.name });
       continue;
     }
-    const format = memberFormat(a.name);
-    if (format === undefined) continue; // pictures and the like
+    if (memberFormat(a.name) === undefined) continue; // pictures and the like
     if (a.bytes.length > budget.remaining) {
       out.notScanned.push({ reason: 'too-large', entry: a.name });
       continue;
     }
     budget.remaining -= a.bytes.length;
-    try {
-      scanFile({ bytes: a.bytes, format, entry: a.name }, budget, out);
-    } catch (err) {
-      out.notScanned.push(refusal(err, a.name));
-    }
+    scanMember(a.bytes, a.name, budget, out);
   }
   return true;
 }
@@ -273,35 +264,28 @@ function scanGzipOrTar(input: FileInput, format: 'gzip' | 'tar', budget: Inflate
     bytes = file.bytes;
     inner = file.name;
     if (!looksLikeTar(bytes)) {
-      // One compressed file: read as what its name says, or as text when it reads as text.
-      const named = inner === undefined ? 'unknown' : memberFormat(inner);
-      if (named === undefined) return; // a picture and the like
-      const memberAs = named === 'unknown' && isText(bytes) ? 'text' : named;
-      const entry = inner ?? '(compressed file)';
-      try {
-        scanFile({ bytes, format: memberAs, entry }, budget, out);
-      } catch (err) {
-        out.notScanned.push(refusal(err, entry));
-      }
+      // One compressed file: read as what its name says (as text, when unnamed and it is text).
+      scanMember(bytes, inner ?? '(compressed file)', budget, out, inner === undefined ? 'unknown' : memberFormat(inner));
       return;
     }
   }
   const tar = listTar(bytes);
-  for (const m of tar.members) {
-    const memberAs = memberFormat(m.name);
-    if (memberAs === undefined) continue; // pictures and the like
-    try {
-      scanFile({ bytes: m.bytes, format: memberAs, entry: m.name }, budget, out);
-    } catch (err) {
-      out.notScanned.push(refusal(err, m.name));
-    }
-  }
+  for (const m of tar.members) scanMember(m.bytes, m.name, budget, out);
   if (tar.refused !== undefined) out.notScanned.push(refusal(tar.refused));
 }
 
-/** Content that reads as text: no NUL byte in its first 8 KiB (what `file` and git call text). */
-function isText(bytes: Uint8Array): boolean {
-  return !Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 8192)).includes(0);
+/**
+ * One file out of an archive or an item (a zip, tar or TNEF member, an Outlook item's
+ * attachment, a gzip's file), read as what its name says; pictures and the like are skipped, and
+ * what cannot be read is reported under its name.
+ */
+function scanMember(bytes: Uint8Array, name: string, budget: InflateBudget, out: AttachmentScan, format: AttachmentFormat | undefined = memberFormat(name)): void {
+  if (format === undefined) return;
+  try {
+    scanFile({ bytes, format, entry: name }, budget, out);
+  } catch (err) {
+    out.notScanned.push(refusal(err, name));
+  }
 }
 
 /**
@@ -328,11 +312,7 @@ function scanTnefMembers(bytes: Uint8Array, budget: InflateBudget, out: Attachme
         continue;
       }
       budget.remaining -= data.length;
-      try {
-        scanFile({ bytes: data, format, entry }, budget, out);
-      } catch (err) {
-        out.notScanned.push(refusal(err, entry));
-      }
+      scanMember(data, entry, budget, out, format);
     }
   }
   for (const body of tnef.bodies) scanTnefBody(body, out);
