@@ -93,3 +93,15 @@ export function msgHeader(fields: MsgFields): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8');
 }
 
+/** The message classes of mail items: a note, a meeting request or reply, a post. */
+const MAIL_CLASS = /^IPM\.(Note|Schedule\.Meeting|Post)/i;
+
+/**
+ * Whether an Outlook item is a mail item: a mail class, or recipients, or a transport header.
+ * `assumed` is the class taken when the item names none (the .msg input assumes a note, so an
+ * unnamed one is checked; an attached OLE file without a class is a legacy Office file).
+ */
+export function isMailItem(fields: MsgFields, assumed?: string): boolean {
+  const klass = fields.messageClass ?? assumed;
+  return (klass !== undefined && MAIL_CLASS.test(klass)) || (fields.recipients?.length ?? 0) > 0 || !!fields.headers;
+}

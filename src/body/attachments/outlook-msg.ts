@@ -4,7 +4,7 @@
 // without one never loads it; its parsing is synchronous, as the check is.
 
 import { createRequire } from 'node:module';
-import { msgHeader, type MsgFields } from '../../message/outlook-header.js';
+import { isMailItem, msgHeader, type MsgFields } from '../../message/outlook-header.js';
 
 const require = createRequire(import.meta.url);
 
@@ -53,9 +53,8 @@ export function readOutlookContent(bytes: Uint8Array): { fields: MsgFields } & O
 export function readOutlookItem(bytes: Uint8Array): OutlookItem | undefined {
   const { fields, ...content } = readOutlookContent(bytes);
   if (fields.dataType !== 'msg' || fields.error) return undefined;
-  // A mail item names its class (PR_MESSAGE_CLASS) or has recipients or a transport header; an OLE
-  // file with none of them (a legacy Word or Excel file) is not one, and is reported as before.
-  const mail = fields.messageClass !== undefined && /^IPM\.(Note|Schedule\.Meeting|Post)/i.test(fields.messageClass);
-  if (!mail && (fields.recipients?.length ?? 0) === 0 && !fields.headers) return undefined;
+  // An OLE file with no mail class, recipients or transport header (a legacy Word or Excel file)
+  // is not an item, and is reported as before.
+  if (!isMailItem(fields)) return undefined;
   return { header: msgHeader(fields).toString('utf8'), ...content };
 }

@@ -7,7 +7,7 @@
 // them; send and fix refuse the item (they would send or write that rendering, not the item).
 // Other OLE files (Word, Excel) are not mail.
 
-import { looksLikeOutlookMsg, msgHeader } from '../../message/outlook-header.js';
+import { isMailItem, looksLikeOutlookMsg, msgHeader } from '../../message/outlook-header.js';
 import { readOutlookContent } from '../../body/attachments/outlook-msg.js';
 import { failure, wholeOrFailure, type InputFormatDefinition, type InputItem } from './types.js';
 
@@ -23,9 +23,7 @@ function outlookKind(bytes: Buffer): OutlookContent | { notMail: string } {
   }
   const fields = content.fields;
   if (fields.dataType !== 'msg' || fields.error) return { notMail: 'OLE compound file (not an Outlook message)' };
-  const klass = fields.messageClass ?? 'IPM.Note';
-  const isMail = /^IPM\.(Note|Schedule\.Meeting|Post)/i.test(klass) || (fields.recipients?.length ?? 0) > 0 || !!fields.headers;
-  return isMail ? content : { notMail: `Outlook item that is not a message (${klass})` };
+  return isMailItem(fields, 'IPM.Note') ? content : { notMail: `Outlook item that is not a message (${fields.messageClass})` };
 }
 
 /** Fields of a transport header that describe the original MIME body, which the item no longer has. */
