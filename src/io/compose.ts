@@ -1,6 +1,7 @@
 // "What nodemailer will really write": a message object (sendMail options, a campaign message)
 // compiled by nodemailer's own composer, so the check sees every field nodemailer writes (those
-// from `headers` too, in object and array form), a `raw` message as it will be sent, and the
+// from `headers` too, in object and array form, and the X-Mailer, priority and List-* fields its
+// sendMail adds after compiling), a `raw` message as it will be sent, and the
 // envelope nodemailer delivers to (`envelope`, else the recipients of every To, Cc and Bcc field
 // it writes; for campaigns, Apparently-To's too). nodemailer is loaded here, lazily: only
 // campaigns and the plugin need it.
@@ -75,6 +76,23 @@ function addRecipients(rcptTo: readonly string[], more: readonly string[]): stri
   return out;
 }
 
+/**
+ * The fields nodemailer's sendMail writes after the compile plugins ran (Mailer.sendMail: right
+ * after MailComposer's compile(), setMailerHeader, setPriorityHeaders and setListHeaders): X-Mailer
+ * from `xMailer`, X-Priority, X-MSMail-Priority and Importance from `priority`, and a List-* field
+ * for every key of `list` (`list: { members: [...] }` writes List-Members). They are added with
+ * nodemailer's own methods, so what is checked is what it sends; a raw message gets none of them.
+ */
+async function addSendMailFields(node: object, data: Obj): Promise<void> {
+  if (!data.xMailer && !data.priority && !data.list) return;
+  const { default: MailMessage } = await import('nodemailer/lib/mailer/mail-message.js');
+  // The methods read only `message` and `data` of their MailMessage: a view holding this node.
+  const view = Object.assign(Object.create(MailMessage.prototype) as InstanceType<typeof MailMessage>, { message: node, data });
+  view.setMailerHeader();
+  view.setPriorityHeaders();
+  view.setListHeaders();
+}
+
 export async function composeLikeNodemailer(data: Obj, options: ComposeOptions): Promise<Composed> {
   const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   let rawBytes: Uint8Array | undefined;
@@ -93,6 +111,7 @@ export async function composeLikeNodemailer(data: Obj, options: ComposeOptions):
     // unless the data says otherwise.
     const access = options.contentAccess ? {} : { disableFileAccess: true, disableUrlAccess: true };
     node = new MailComposer({ ...data, ...access } as ConstructorParameters<typeof MailComposer>[0]).compile();
+    if (rawBytes === undefined) await addSendMailFields(node, data);
   } catch (err) {
     throw new MailguardError('EINPUT', `nodemailer cannot build this message: ${(err as Error).message}`);
   }

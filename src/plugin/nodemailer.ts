@@ -287,8 +287,9 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
       const [t] = [...decision.transactions()];
       if (t && t.bytes !== composed.bytes) {
         // The same edit on the data first: without the blind fields in `headers`, nodemailer
-        // composes the message itself (its List-*, priority and X-Mailer fields included), and
-        // what it writes then needs no edit. Otherwise the decided bytes go out as they are.
+        // composes the message itself (as compose() did, its List-*, priority and X-Mailer fields
+        // included), and what it writes then needs no edit. Otherwise the decided bytes go out as
+        // they are.
         if (dropBlindHeaders(data)) {
           const again = await compose(data, whole);
           const redo = decideDelivery(again.bytes, policy, decideOptions());

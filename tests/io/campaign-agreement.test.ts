@@ -52,6 +52,10 @@ const CASES: Array<[string, Record<string, unknown>, 'pass' | 'warn' | 'block' |
   // as nodemailer writes it, not as the strict model of the address keys alone.
   ['to as an array of two colleagues, a Cc list in headers', { from, to: ['one@corp.example', 'two@corp.example'], headers: { Cc: customers(6).join(', ') } }, 'block'],
   ['cc as an array of address objects, a To list in the headers array form', { from, cc: [{ name: 'One', address: 'one@corp.example' }, { name: 'Two', address: 'two@corp.example' }], headers: [{ key: 'To', value: customers(6).join(', ') }] }, 'block'],
+  // Fields nodemailer's sendMail adds after compiling: written (and checked) as it writes them.
+  ['list: { members } writes a List-Members list', { from, to: 'one@corp.example', list: { members: [customers(6).map((c) => `mailto:${c}`)] } }, 'block'],
+  ['xMailer holding a list', { from, to: 'one@corp.example', xMailer: customers(6).join(', ') }, 'block'],
+  ['priority "high" replaces a listed X-Priority from headers', { from, to: 'one@corp.example', priority: 'high', headers: { 'X-Priority': customers(6).join(', ') } }, 'pass'],
   ['replyTo as an array, a raw message showing the list', { from, replyTo: ['one@corp.example', 'two@corp.example'], raw: `From: sales@corp.example\r\nTo: ${customers(6).join(', ')}\r\nSubject: r\r\n\r\nx\r\n`, envelope: { from: 'sales@corp.example', to: customers(6) } }, 'block'],
 ];
 

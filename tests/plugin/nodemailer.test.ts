@@ -133,6 +133,58 @@ describe('onViolation: bcc', () => {
   });
 });
 
+describe('fields sendMail adds after the compile plugins (X-Mailer, priority, List-*)', () => {
+  const mailto = EXTERNAL.map((a) => `mailto:${a}`);
+  // Each is a list nodemailer writes after mailguard's compile plugin ran: checked as written.
+  const LISTED: Array<[string, Record<string, unknown>, string]> = [
+    ['list: { members } writes List-Members', { list: { members: [mailto] } }, 'List-Members'],
+    ['list: { members } one field per entry', { list: { members: mailto } }, 'List-Members'],
+    ['xMailer holding a list', { xMailer: EXTERNAL.join(', ') }, 'X-Mailer'],
+  ];
+  for (const [name, extra, field] of LISTED) {
+    it(`${name}: blocked in block and bcc mode, nothing sent`, async () => {
+      for (const onViolation of ['block', 'bcc'] as const) {
+        const t = await transporter({ policy: POLICY, onViolation });
+        const err = await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'news', text: 'hi', ...extra }).catch((e: unknown) => e);
+        expect((err as { code?: string }).code, `${onViolation}`).toBe('EEXPOSED');
+        expect((err as { findings: Array<{ code: string; args: { fields?: string[] } }> }).findings[0]).toMatchObject({ code: 'EXPOSED_RECIPIENTS', args: { fields: [field.toLowerCase()] } });
+      }
+      expect(sink!.attempts).toBe(0);
+    });
+  }
+
+  it('an xMailer from the transporter defaults (createTransport\'s second argument) is checked too', async () => {
+    sink ??= await startSink();
+    const t = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true }, { xMailer: EXTERNAL.join(', ') });
+    t.use('compile', mailguard({ policy: POLICY }));
+    transports.push(t);
+    const err = await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'news', text: 'hi' }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('EEXPOSED');
+    expect(sink.attempts).toBe(0);
+  });
+
+  it('what they replace is not what is sent: a listed X-Priority in headers gives way to priority "high"', async () => {
+    const t = await transporter({ policy: POLICY });
+    await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'news', text: 'hi', priority: 'high', headers: { 'X-Priority': EXTERNAL.join(', ') } });
+    const got = header(sink!.messages.at(-1)!);
+    expect(got).toMatch(/^X-Priority: 1 \(Highest\)$/m);
+    expect(got).not.toContain('alpha.test');
+  });
+
+  it('a bcc rewrite sends them: its raw bytes keep List-Unsubscribe, List-ID, the priority and X-Mailer', async () => {
+    const t = await transporter({ policy: POLICY, onViolation: 'bcc' });
+    await t.sendMail({ from: 'sales@corp.example', to: EXTERNAL, subject: 'news', text: 'hi', priority: 'low', xMailer: 'app 1.0', list: { unsubscribe: 'https://corp.example/u', id: { url: 'news.corp.example', comment: 'News' } } });
+    const m = sink!.messages.at(-1)!;
+    expect(m.rcptTo.sort()).toEqual([...EXTERNAL].sort());
+    const got = header(m);
+    expect(got).not.toContain('alpha.test');
+    expect(got).toMatch(/^List-Unsubscribe: <https:\/\/corp\.example\/u>$/m);
+    expect(got).toMatch(/^List-ID: "News" <news\.corp\.example>$/m);
+    expect(got).toMatch(/^X-Priority: 5 \(Lowest\)$/m);
+    expect(got).toMatch(/^X-Mailer: app 1\.0$/m);
+  });
+});
+
 describe('the package entry', () => {
   it('mailguard/nodemailer resolves to the built plugin, and its module graph holds no smtp-server', async () => {
     const code = "const m = await import('mailguard/nodemailer'); console.log(typeof m.mailguard, typeof m.default);";
