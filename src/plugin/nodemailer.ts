@@ -17,17 +17,15 @@ import { composeLikeNodemailer, rawValueBytes } from '../io/compose.js';
 import type { Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
 import type { Finding } from '../findings.js';
-import { headerRecipients } from '../message/header-recipients.js';
 import { BLIND_FIELDS } from '../message/parse-message.js';
 import { DEFAULT_BODY_MIN_ADDRESSES, DEFAULT_MAX_PART_BYTES } from '../body/settings.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
-import { assertOnViolation, decideDelivery, headerSender, type DecideOptions } from '../decide/index.js';
+import { assertOnViolation, decideDelivery, type DecideOptions, type Transaction } from '../decide/index.js';
 import { ADAPTER_MODES, isOnViolation } from '../decide/modes.js';
 import { describeDeliveryReason, describeFinding } from '../report/messages.js';
 import { parseConfig } from '../policy/config.js';
 import { bindOnViolation, buildProfiles, messageIdentity, resolveProfile, type Profiles } from '../policy/profiles.js';
 import type { MessageResult } from '../result.js';
-import { stripBcc } from '../rewrite/strip-bcc.js';
 
 /** One address as nodemailer takes it. */
 export type AddressInput = string | { name?: string; address?: string };
@@ -220,18 +218,15 @@ function blockedHint(mode: PluginMode): string {
 
 /**
  * nodemailer sends raw bytes as they are and never reads recipients from them: without an
- * envelope (or to/cc/bcc) it has none, and a Bcc field would reach every recipient. So the
- * envelope is made explicit from the header, and the Bcc field goes.
+ * envelope (or to/cc/bcc) it has none, and a Bcc field would reach every recipient. So the raw
+ * message becomes the decision's bytes (no Bcc field, no leading BOM or mbox `From ` line, which
+ * the decision read past and never relays), and without an envelope of its own it gets the
+ * decision's, read from the header.
  */
-function sendRawSafely(data: MailData, bytes: Uint8Array): void {
+function sendRawAsDecided(data: MailData, raw: Uint8Array, t: Transaction): void {
   const hasAddressData = data.to !== undefined || data.cc !== undefined || data.bcc !== undefined;
-  if (data.envelope === undefined && !hasAddressData) {
-    const from = headerSender(bytes);
-    const to = headerRecipients(bytes);
-    data.envelope = from === undefined ? { to } : { from, to };
-  }
-  const stripped = stripBcc(bytes);
-  if (stripped !== bytes || typeof data.raw === 'string') data.raw = Buffer.from(stripped);
+  if (data.envelope === undefined && !hasAddressData) data.envelope = t.envelope.mailFrom === '' ? { to: t.envelope.rcptTo } : { from: t.envelope.mailFrom, to: t.envelope.rcptTo };
+  if (t.bytes !== raw || typeof data.raw === 'string') data.raw = Buffer.from(t.bytes);
 }
 
 /** Checks (and in bcc mode rewrites) one sendMail() call's data. Rejects with ExposedRecipientsError. */
@@ -272,7 +267,7 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   switch (decision.action) {
     case 'send': {
       if (composed.raw) {
-        sendRawSafely(data, composed.bytes);
+        sendRawAsDecided(data, composed.bytes, [...decision.transactions()][0]!);
         return;
       }
       // nodemailer drops `bcc` but writes fields given in `headers` as they are: a Resent-Bcc

@@ -68,6 +68,24 @@ describe('onViolation: block', () => {
     expect(sink!.attempts).toBe(0);
   });
 
+  it('sends a raw message as decided: a leading BOM or mbox From_ line is not relayed (the check read past it), in each form raw takes', async () => {
+    const message = 'From: sales@corp.example\r\nTo: boss@corp.example\r\nBcc: audit@corp.example\r\nSubject: r\r\n\r\nhi\r\n';
+    const raws: Array<string | Buffer> = [
+      `\ufeff${message}`,
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(message)]),
+      `From sales@corp.example Mon Nov  2 10:00:00 2026\r\n${message}`,
+      Buffer.from(`From sales@corp.example Mon Nov  2 10:00:00 2026\r\n${message}`),
+    ];
+    const t = await transporter({ policy: POLICY });
+    for (const [i, raw] of raws.entries()) {
+      await t.sendMail(i % 2 === 0 ? { raw } : { raw, envelope: { from: 'sales@corp.example', to: ['boss@corp.example', 'audit@corp.example'] } });
+      const m = sink!.messages.at(-1)!;
+      expect(m.raw.toString('latin1').startsWith('From: sales@corp.example\r\nTo: boss@corp.example\r\nSubject: r\r\n'), `raw ${i}`).toBe(true);
+      expect(m.mailFrom).toBe('sales@corp.example');
+      expect([...m.rcptTo].sort()).toEqual(['audit@corp.example', 'boss@corp.example']);
+    }
+  });
+
   it('sends a raw message with its Bcc field stripped and every header recipient in the envelope', async () => {
     const raw = await readFile(path.join(ROOT, 'fixtures/send-clean.eml'));
     const t = await transporter({ policy: POLICY });
