@@ -226,7 +226,8 @@ function blockedHint(mode: PluginMode): string {
 function sendRawAsDecided(data: MailData, raw: Uint8Array, t: Transaction): void {
   const hasAddressData = data.to !== undefined || data.cc !== undefined || data.bcc !== undefined;
   if (data.envelope === undefined && !hasAddressData) data.envelope = t.envelope.mailFrom === '' ? { to: t.envelope.rcptTo } : { from: t.envelope.mailFrom, to: t.envelope.rcptTo };
-  if (t.bytes !== raw || typeof data.raw === 'string') data.raw = Buffer.from(t.bytes);
+  // nodemailer sends a string or bytes; `{ content }` it cannot send (its raw node streams the object).
+  if (t.bytes !== raw || !(data.raw instanceof Uint8Array)) data.raw = Buffer.from(t.bytes);
 }
 
 /** Checks (and in bcc mode rewrites) one sendMail() call's data. Rejects with ExposedRecipientsError. */

@@ -86,6 +86,19 @@ describe('onViolation: block', () => {
     }
   });
 
+  it('sends a raw message given as { content } (a string or a Buffer) as bytes nodemailer can send, with or without a Bcc field to strip', async () => {
+    const t = await transporter({ policy: POLICY });
+    const message = (bcc: string) => `From: sales@corp.example\r\nTo: boss@corp.example\r\n${bcc}Subject: content\r\n\r\nhi\r\n`;
+    for (const content of [message(''), Buffer.from(message('')), message('Bcc: audit@corp.example\r\n'), Buffer.from(message('Bcc: audit@corp.example\r\n'))]) {
+      // nodemailer's own types and its raw node take no { content }: mailguard reads it and hands on bytes.
+      await t.sendMail({ raw: { content } } as unknown as Parameters<typeof t.sendMail>[0]);
+      const m = sink!.messages.at(-1)!;
+      expect(m.raw.toString('latin1')).toBe(message(''));
+      expect(m.rcptTo.length).toBe(content.includes('audit@') ? 2 : 1);
+    }
+    expect(sink!.messages).toHaveLength(4);
+  });
+
   it('sends a raw message with its Bcc field stripped and every header recipient in the envelope', async () => {
     const raw = await readFile(path.join(ROOT, 'fixtures/send-clean.eml'));
     const t = await transporter({ policy: POLICY });
