@@ -22,6 +22,7 @@
 //   the envelope (bcc, as written).
 
 import { checkMessage } from '../analyse.js';
+import { bytesHoldCompatAt } from '../body/addresses.js';
 import { MailguardError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { normaliseAddress } from '../message/address-list.js';
@@ -197,10 +198,19 @@ const ENDS_A_HEADER = /^(?![\t \r\n]|[\x21-\x39\x3b-\x7e]+[\t ]*:)/;
 export const CONTINUED_HEADER_MAX_BYTES = 256 * 1024;
 
 /**
+ * Whether header text may show an address, as the check decides which fields to read (an "@", a
+ * fullwidth or small commercial at, or an encoded word that may decode to one): without one, no
+ * reader finds an address there, and the second reading is not made.
+ */
+function mayShowAddress(text: Buffer): boolean {
+  return text.includes(0x40) || bytesHoldCompatAt(text) || text.includes('=?', 0, 'latin1');
+}
+
+/**
  * The message as delivered when no blank line was written at `at` (the header ended at the body's
  * first line), if that reading shows recipients the policy blocks; else undefined. The body's
- * first paragraph is what a reader may take for more header fields; without an `@` in it no
- * reader finds an address there, and a body that starts with a blank line, a header field or a
+ * first paragraph is what a reader may take for more header fields; when nothing in it may show
+ * an address (mayShowAddress) no reader finds one there, and a body that starts with a blank line, a header field or a
  * folded line had a blank line before it (no MTA ends a header there). The reading's own MALFORMED_HEADER (the line that ended the header) is not enough:
  * only what it exposes is (a memo that starts `To: all staff` is not refused).
  */
@@ -215,7 +225,7 @@ export function headerMayContinue(input: Uint8Array, at: number, policy: Policy,
   const crlf = buf.indexOf('\n\r\n', 0, 'latin1');
   const end = lf === -1 ? crlf : crlf === -1 ? lf : Math.min(lf, crlf);
   const paragraph = end === -1 ? buf : buf.subarray(0, end + 1);
-  if (paragraph.indexOf(0x40) === -1) return undefined;
+  if (!mayShowAddress(paragraph)) return undefined;
   const joined = Buffer.concat([input.subarray(0, at), paragraph, Buffer.from('\r\n')]);
   const options: Parameters<typeof checkMessage>[2] = { body: false };
   if (envelope) options.envelope = envelope;

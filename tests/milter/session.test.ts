@@ -315,6 +315,11 @@ describe('a body whose first paragraph may be more header fields', () => {
     ['a BOM and an mbox From line', `\ufeffFrom alice@inbox.test Mon Jan  1 00:00:00 2024\r\nFrom: alice@inbox.test\r\nTo: ${LIST}\r\n\r\nHi\r\n`],
     ['a line with a colon but no field name', `Dear all: see below\r\nBcc: nobody@inbox.test\r\nReply-To: ${LIST}\r\n\r\nHi\r\n`],
     ['bare LF line ends, folded', `-- \nCc: x@one.test,\n y@two.test,\n\tz@three.test\n\nHi\n`],
+    // No "@" byte in the paragraph, yet a list every reader sees, as the check reads it in a header.
+    ['a list with fullwidth ats in X-Recipients', `.\r\nX-Recipients: ${LIST.replace(/@/g, '\uff20')}\r\n\r\nHi\r\n`],
+    ['a list with small commercial ats in Comments', `oops\r\nComments: ${LIST.replace(/@/g, '\ufe6b')}\r\n\r\nHi\r\n`],
+    ['a list in a base64 encoded Subject', `.\r\nSubject: =?UTF-8?B?${Buffer.from(LIST).toString('base64')}?=\r\n\r\nHi\r\n`],
+    ['a list in a Q encoded Subject (=40)', `.\r\nSubject: =?UTF-8?Q?${LIST.replace(/@/g, '=40').replace(/ /g, '_')}?=\r\n\r\nHi\r\n`],
   ])('%s: refused with 550, the findings name the malformed header and the list', (_, body) => {
     for (const p of [noBodyScan, scanning]) {
       const { last, message } = answer(body, { policy: p });
@@ -331,6 +336,7 @@ describe('a body whose first paragraph may be more header fields', () => {
     ['one external address in the first paragraph (under the policy)', `Write to x@one.test\r\nor to bob@inbox.test\r\n\r\nThanks\r\n`],
     ['a memo head without addresses', `To: all staff\r\nCc: the board\r\n\r\nHi\r\n`],
     ['no @ at all', `.\r\nHello\r\n`],
+    ['an encoded Subject without an address', `.\r\nSubject: =?UTF-8?B?${Buffer.from('Grüße an alle').toString('base64')}?=\r\n\r\nHi\r\n`],
     // A header field or a folded line would have continued the header: a blank line was written.
     ['the list as the first line itself', `Cc: ${LIST}\r\n\r\nHi\r\n`],
     ['a line of spaces first', `   \r\nCc: ${LIST}\r\n\r\nHi\r\n`],
