@@ -5,6 +5,7 @@
 // not grow with the incidents either.
 
 import { DEFAULT_PROFILE } from '../policy/config.js';
+import { exposureCounted } from '../rules/exposed-recipients.js';
 import { describeUnreadable } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
 import { exposuresOf, incidentKinds, notScannedOf, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
@@ -267,7 +268,8 @@ export function createAudit(options: AuditOptions = {}): Audit {
       if ((!finding || finding.code !== 'EXPOSED_RECIPIENTS') && exposures.length === 0) return;
       const headerExposed = finding !== undefined && finding.code === 'EXPOSED_RECIPIENTS';
       if (headerExposed) {
-        for (const r of result.recipients.visible) {
+        // Everyone the finding counted: To/Cc, the reply fields and the other addresses shown.
+        for (const r of exposureCounted(result.recipients)) {
           if (r.internal) continue;
           if (!exposed.has(r.address)) exposed.add(own(r.address));
           if (!parties.has(r.party)) parties.add(own(r.party));

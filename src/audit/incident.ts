@@ -8,7 +8,8 @@ import { scanMessage, type MessageScan } from '../body/scan.js';
 import type { BodyScanOptions } from '../body/settings.js';
 import type { Policy } from '../policy/policy.js';
 import { readHeaderBlock, unfold } from '../message/header-block.js';
-import { parseMessage, VISIBLE_FIELDS } from '../message/parse-message.js';
+import { parseMessage, REPLY_FIELDS, VISIBLE_FIELDS } from '../message/parse-message.js';
+import { exposureCounted } from '../rules/exposed-recipients.js';
 import { printable } from '../report/printable.js';
 import { maskAddress, maskText } from '../report/redact.js';
 import type { MessageResult } from '../result.js';
@@ -140,7 +141,7 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
   const parsed = parseMessage(bytes);
   const headerExposed = !meta.listTraffic && result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
   const exposures = exposuresOf(result);
-  const visible = new Set<string>(VISIBLE_FIELDS);
+  const visible = new Set<string>([...VISIBLE_FIELDS, ...REPLY_FIELDS]);
   const names = new Map<string, string>();
   for (const a of parsed.addresses) {
     if (!visible.has(a.field) || names.has(a.mailbox.address)) continue;
@@ -150,8 +151,8 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
   const seen = new Set<string>();
   // An incident of an attachment alone did not expose its To/Cc: the people are the list's. The
   // header's people are everyone its exposure counted: To/Cc and the other addresses every reader
-  // sees (in display names, a list in X-Recipients or Comments: `field` names where).
-  for (const r of headerExposed || exposures.length === 0 ? [...result.recipients.visible, ...result.recipients.shown] : []) {
+  // sees (Reply-To, in display names, a list in X-Recipients or Comments: `field` names where).
+  for (const r of headerExposed || exposures.length === 0 ? exposureCounted(result.recipients) : []) {
     if (seen.has(r.address)) continue;
     seen.add(r.address);
     exposed.push({ address: r.address, name: names.get(r.address) ?? '', field: r.field, organisation: r.party, internal: r.internal });
@@ -332,7 +333,7 @@ export function formatBreachJson(b: BreachReport): string {
 const mdEscape = (s: string) => s.replace(/[\\`*_{}[\]<>()#+|!-]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, ' ');
 
 export function formatBreachMarkdown(b: BreachReport): string {
-  const fieldNames: Record<string, string> = { to: 'To', cc: 'Cc', 'apparently-to': 'Apparently-To', 'resent-to': 'Resent-To', 'resent-cc': 'Resent-Cc' };
+  const fieldNames: Record<string, string> = { to: 'To', cc: 'Cc', 'apparently-to': 'Apparently-To', 'resent-to': 'Resent-To', 'resent-cc': 'Resent-Cc', 'reply-to': 'Reply-To', 'mail-followup-to': 'Mail-Followup-To', 'mail-reply-to': 'Mail-Reply-To' };
   const happened: string[] = [];
   if (b.kinds.length === 0 || b.kinds.includes('recipients')) happened.push(`An email showed its recipients' addresses to every recipient (in ${b.fields.map((f) => fieldNames[f] ?? f).join(', ')}) instead of hiding them (Bcc).`);
   for (const e of b.exposures) {

@@ -32,6 +32,26 @@ describe('createAudit', () => {
     expect(summary.worst).toEqual([1, 0, 2]);
   });
 
+  // The summary's distinct addresses and organisations are everyone the findings counted: a list
+  // in Reply-To, in display names or in another header field too (they were 0: To/Cc alone).
+  it.each([
+    ['Reply-To', (l: string) => `From: sales@corp.example\nTo: boss@corp.example\nReply-To: ${l}\n`],
+    ['Mail-Followup-To', (l: string) => `From: sales@corp.example\nTo: boss@corp.example\nMail-Followup-To: ${l}\n`],
+    ['X-Recipients', (l: string) => `From: sales@corp.example\nTo: boss@corp.example\nX-Recipients: ${l}\n`],
+    ['a display name', (l: string) => `From: sales@corp.example\nTo: "${l}" <boss@corp.example>\n`],
+    ['several authors', (l: string) => `From: ${l}\nSender: sales@corp.example\nTo: boss@corp.example\n`],
+  ])('counts the addresses of a list in %s in the totals', (_, head) => {
+    const audit = createAudit();
+    const bytes = Buffer.from(`${head(five)}Subject: s\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nbody\n`);
+    const result = checkMessage(bytes, policy, { source: 'a' });
+    expect(result.findings.map((f) => f.code)).toContain('EXPOSED_RECIPIENTS');
+    audit.add(result, readAuditMeta(bytes));
+    const { summary, incidents } = audit.finish();
+    expect(incidents.map((i) => i.exposedExternal)).toEqual([5]);
+    expect(summary).toMatchObject({ incidents: 1, exposedAddresses: 5, exposedParties: 5 });
+    expect(summary.months).toEqual([{ month: '2026-11', incidents: 1, exposedAddresses: 5 }]);
+  });
+
   it('leaves out messages outside the range (and undated ones when a range is set)', () => {
     const audit = createAudit({ since: parseRangeDate('2026-11', '--since') });
     expect(audit.inRange(new Date('2026-10-31T23:59:59Z'))).toBe(false);

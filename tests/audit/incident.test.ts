@@ -123,6 +123,11 @@ describe('an incident of a list outside To/Cc', () => {
     ['X-Recipients', 'x-recipients'],
     ['Comments', 'comments'],
     ['Apparently-To', 'apparently-to'],
+    // The reply fields count toward EXPOSED_RECIPIENTS: their people are the incident's too (they
+    // were missing from the list to notify).
+    ['Reply-To', 'reply-to'],
+    ['Mail-Followup-To', 'mail-followup-to'],
+    ['Mail-Reply-To', 'mail-reply-to'],
   ])('%s: everyone in it, with the field, and the counts of the finding', (name, field) => {
     const list = ['a@alpha.test', 'b@beta.test', 'c@gamma.test', 'd@delta.test', 'e@epsilon.test', 'f@zeta.test'];
     const bytes = enc(['From: Sales <sales@corp.example>', 'To: boss@corp.example', `${name}: ${list.join(', ')}`, 'Subject: s', 'Date: Tue, 03 Feb 2026 10:00:00 +0000', 'Message-ID: <o1@corp.example>', '', 'body', ''].join('\r\n'));
@@ -134,5 +139,25 @@ describe('an incident of a list outside To/Cc', () => {
     const text = formatIncidentHuman(d, true);
     expect(text).toContain('exposed   6 external addresses of 6 organisations');
     expect(text).toContain(`a***@alpha.test  ${field}  alpha.test`);
+  });
+});
+
+describe('an incident of a list in Reply-To', () => {
+  it('lists each person with the name shown, and the breach report names the field', () => {
+    const bytes = enc(['From: Sales <sales@corp.example>', 'To: boss@corp.example', 'Reply-To: "Doe, Jane" <jane@alpha.test>, bob@beta.test, c@gamma.test,', ' d@delta.test, e@epsilon.test', 'Subject: s', 'Date: Tue, 03 Feb 2026 10:00:00 +0000', 'Message-ID: <r1@corp.example>', '', 'body', ''].join('\r\n'));
+    const result = checkMessage(bytes, policy, { source: 'Sent#3' });
+    const d = describeIncident(incidentId(bytes), bytes, result, readAuditMeta(bytes));
+    expect(d.exposed.map((p) => [p.address, p.name, p.field, p.internal])).toEqual([
+      ['boss@corp.example', '', 'to', true],
+      ['jane@alpha.test', 'Doe, Jane', 'reply-to', false],
+      ['bob@beta.test', '', 'reply-to', false],
+      ['c@gamma.test', '', 'reply-to', false],
+      ['d@delta.test', '', 'reply-to', false],
+      ['e@epsilon.test', '', 'reply-to', false],
+    ]);
+    const b = breachReport(d, new Date('2026-03-01T00:00:00Z'));
+    expect(b.peopleExposed).toBe(5);
+    expect(b.fields).toEqual(['to', 'reply-to']);
+    expect(formatBreachMarkdown(b)).toContain('(in To, Reply-To)');
   });
 });
