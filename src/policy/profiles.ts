@@ -95,11 +95,11 @@ export function profilePartial(top: Partial<Policy>, own: Partial<Policy>): Part
 }
 
 /** Builds the profiles of a configuration: each profile's partial (profilePartial, then `finish`, e.g. the command-line flags) completed by createPolicy; errors name the profile. */
-export function buildProfiles(top: Policy, topPartial: Partial<Policy>, configs: readonly ProfileConfig[], where: string, finish: (partial: Partial<Policy>) => Partial<Policy> = (p) => p): Profiles {
+export function buildProfiles(top: Policy, topPartial: Partial<Policy>, configs: readonly ProfileConfig[], where: string, finish: (partial: Partial<Policy>, profile: ProfileConfig) => Partial<Policy> = (p) => p): Profiles {
   const list = configs.map((p, i): Profile => {
     let policy: Policy;
     try {
-      policy = createPolicy(finish(profilePartial(topPartial, p.policy)));
+      policy = createPolicy(finish(profilePartial(topPartial, p.policy), p));
     } catch (err) {
       if (err instanceof MailguardError) throw new MailguardError(err.code, `${where}: profiles[${i}] ("${p.name}"): ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {});
       throw err;

@@ -146,6 +146,10 @@ describe('mailguard check (built CLI)', () => {
     expect(both.stderr).toContain('warnAt (9, from both.json) is above blockAt (2, from both.json)');
     const mixed = await runCli(['check', msg, '--config', write('warn.json', '{ "warnAt": 9 }')], { cwd: dir });
     expect(mixed.stderr).toContain('warnAt (9, from warn.json) is above blockAt (5, from the default)');
+    // A flag given alone never raises a block threshold the file sets (it was lifted to 9 silently).
+    const flagOverFile = await runCli(['check', msg, '--config', write('block.json', '{ "blockAt": 3 }'), '--warn-at', '9'], { cwd: dir });
+    expect(flagOverFile.code).toBe(2);
+    expect(flagOverFile.stderr).toContain('warnAt (9, from --warn-at) is above blockAt (3, from block.json)');
     const flags = await runCli(['check', msg, '--warn-at', '6', '--block-at', '4'], { cwd: dir });
     expect(flags.stderr).toContain('warnAt (6, from --warn-at) is above blockAt (4, from --block-at)');
     const empty = await runCli(['check', msg, '--config', write('empty.json', '')], { cwd: dir });

@@ -50,7 +50,7 @@ describe('profiles in the configuration', () => {
     ['a pattern that is not a string', { profiles: [{ name: 'a', match: { from: [3] } }] }, /an array of strings/],
     ['a bad value in a profile', { profiles: [{ name: 'a', match: { from: ['a.example'] }, blockAt: 0 }] }, /profiles\[0\] \("a"\)\.blockAt" must be a whole number/],
     ['a mode that does not exist', { profiles: [{ name: 'a', match: { from: ['a.example'] }, onViolation: 'drop' }] }, /onViolation" must be one of/],
-    ['warnAt above blockAt in the profile', { profiles: [{ name: 'a', match: { from: ['a.example'] }, warnAt: 4, blockAt: 2 }] }, /profiles\[0\] \("a"\): warnAt \(4\) is above blockAt \(2\)/],
+    ['warnAt above blockAt in the profile', { profiles: [{ name: 'a', match: { from: ['a.example'] }, warnAt: 4, blockAt: 2 }] }, /profiles\[0\] \("a"\): warnAt \(4, from the profile\) is above blockAt \(2, from the profile\)/],
     ['a public suffix as internal domain of a profile', { profiles: [{ name: 'a', match: { from: ['a.example'] }, internalDomains: ['com'] }] }, /profiles\[0\] \("a"\).*public suffix/],
     ['profiles that are not a list', { profiles: { clinic: {} } }, /"profiles" must be an array/],
   ])('refuses %s, naming the key', (_, config, message) => {
@@ -77,6 +77,42 @@ describe('profiles in the configuration', () => {
     expect(s.profiles.default.policy).toMatchObject({ sensitive: false, blockAt: 5 });
     const flagged = settings(THREE_PROFILES, { blockAt: 9, warnAt: 9 });
     expect(flagged.profiles.list.map((p) => p.policy.blockAt)).toEqual([9, 9]);
+  });
+});
+
+// A threshold flag given alone moves the other threshold only where nothing configured it. It
+// raised configured ones: --warn-at 3 (the default's own value) lifted the clinic profile's
+// blockAt 2 to 3, and a message showing two patients passed with no finding.
+describe('a threshold flag given alone against a configured threshold', () => {
+  const clinic = (own: Record<string, unknown>) => ({ internalDomains: ['corp.example'], profiles: [{ name: 'clinic', match: { from: ['clinic.corp.example'] }, ...own }] });
+  const refused = (config: unknown, flags: Record<string, number>): string => {
+    try {
+      settings(config, flags);
+    } catch (err) {
+      expect((err as MailguardError).code).toBe('ECONFIG');
+      return (err as Error).message;
+    }
+    throw new Error('accepted');
+  };
+  it.each<[string, unknown, Record<string, number>, RegExp]>([
+    ["a profile's blockAt under --warn-at", clinic({ blockAt: 2 }), { warnAt: 3 }, /profiles\[0\] \("clinic"\): warnAt \(3, from --warn-at\) is above blockAt \(2, from the profile\)/],
+    ["a sensitive profile's blockAt under --warn-at", clinic({ sensitive: true, blockAt: 2 }), { warnAt: 4 }, /\("clinic"\): warnAt \(4, from --warn-at\) is above blockAt \(2, from the profile\)/],
+    ["a profile's blockAddressesAt under --warn-addresses-at", clinic({ blockAddressesAt: 5 }), { warnAddressesAt: 10 }, /\("clinic"\): warnAddressesAt \(10, from --warn-addresses-at\) is above blockAddressesAt \(5, from the profile\)/],
+    ['the file\'s blockAt under --warn-at', { blockAt: 4 }, { warnAt: 5 }, /^warnAt \(5, from --warn-at\) is above blockAt \(4, from /],
+    ['the file\'s blockAddressesAt under --warn-addresses-at', { blockAddressesAt: 12 }, { warnAddressesAt: 20 }, /^warnAddressesAt \(20, from --warn-addresses-at\) is above blockAddressesAt \(12, from /],
+    ['the file\'s blockAt inherited by a profile', { blockAt: 4, profiles: [{ name: 'p', match: { from: ['p.example'] }, warnAt: 2 }] }, { warnAt: 6 }, /^warnAt \(6, from --warn-at\) is above blockAt \(4, from /],
+  ])('%s is refused, not raised', (_, config, flags, message) => {
+    expect(refused(config, flags)).toMatch(message);
+  });
+
+  it('still raises a block threshold nothing configured (the default), and lowers a warn threshold to a block flag', () => {
+    expect(settings({}, { warnAt: 8 }).policy).toMatchObject({ warnAt: 8, blockAt: 8 });
+    expect(settings({}, { warnAddressesAt: 30 }).policy).toMatchObject({ warnAddressesAt: 30, blockAddressesAt: 30 });
+    const s = settings(clinic({ blockAt: 2 }), { blockAt: 4 });
+    expect(s.profiles.list[0]!.policy).toMatchObject({ warnAt: 2, blockAt: 4 });
+    expect(settings({ warnAt: 4 }, { blockAt: 3 }).policy).toMatchObject({ warnAt: 3, blockAt: 3 });
+    // A flag at or under the configured block threshold keeps it.
+    expect(settings(clinic({ blockAt: 2 }), { warnAt: 2 }).profiles.list[0]!.policy).toMatchObject({ warnAt: 2, blockAt: 2 });
   });
 });
 
