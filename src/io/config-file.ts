@@ -121,26 +121,73 @@ export function duplicateKey(text: string, counts: (path: string) => boolean = (
   return undefined;
 }
 
+/** The key of mailguard's section in a package.json. */
+const PACKAGE_KEY = 'mailguard';
+
+/**
+ * mailguard's section of a parsed package.json, or undefined when it has none. A key that differs
+ * only in case (`"mailGuard"`) is refused: npm keys are case-sensitive, so it would be skipped and
+ * the policy fall back to the defaults (or a file further up) without a word.
+ */
+function packageSection(pkg: unknown, file: string): unknown {
+  if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg)) return undefined;
+  if (PACKAGE_KEY in pkg) return (pkg as Record<string, unknown>)[PACKAGE_KEY];
+  const near = Object.keys(pkg).find((k) => k.toLowerCase() === PACKAGE_KEY);
+  if (near !== undefined) throw new MailguardError('ECONFIG', `${file}: "${near}" is not read; mailguard's section is "${PACKAGE_KEY}" (lower case).`, { hint: `Rename the key to "${PACKAGE_KEY}".` });
+  return undefined;
+}
+
+/**
+ * The configurations in one directory, in the order discovery takes them: each of
+ * CONFIG_FILE_NAMES that exists, then a package.json with a "mailguard" section (read and
+ * validated as JSON). More than one means one of them would be ignored.
+ */
+export async function configsIn(dir: string): Promise<Array<{ file: string; data: unknown }>> {
+  const found: Array<{ file: string; data: unknown }> = [];
+  for (const name of CONFIG_FILE_NAMES) {
+    const file = path.join(dir, name);
+    const data = await readJson(file);
+    if (data !== undefined) found.push({ file, data });
+  }
+  const pkgFile = path.join(dir, 'package.json');
+  let section: unknown;
+  try {
+    section = packageSection(await readJson(pkgFile), pkgFile);
+  } catch (err) {
+    // Beside a configuration file, a package.json that cannot be read is not mailguard's (it was
+    // never read there); alone, its error is the answer.
+    if (found.length === 0) throw err;
+  }
+  if (section !== undefined) found.push({ file: pkgFile, data: section });
+  return found;
+}
+
 /** Loads `--config FILE`, or discovers a config upward from `cwd`. No file: an empty config. */
 export async function loadConfig(options: { configPath?: string; cwd: string }): Promise<LoadedConfig> {
   if (options.configPath) {
     const file = path.resolve(options.cwd, options.configPath);
     const data = await readJson(file);
     if (data === undefined) throw new MailguardError('ECONFIG', `${options.configPath}: no such file.`, { hint: 'Check the path given to --config.' });
-    const data2 = path.basename(file) === 'package.json' ? (data as Record<string, unknown>).mailguard ?? {} : data;
-    return { config: parseConfig(data2, options.configPath), path: file };
+    if (path.basename(file) !== 'package.json') return { config: parseConfig(data, options.configPath), path: file };
+    // A package.json named on purpose must hold mailguard's section: without one, the defaults
+    // would apply in its place.
+    const section = packageSection(data, options.configPath);
+    if (section === undefined) throw new MailguardError('ECONFIG', `${options.configPath}: no "${PACKAGE_KEY}" section.`, { hint: `Put the configuration under "${PACKAGE_KEY}", or pass the file that holds it.` });
+    return { config: parseConfig(section, `${options.configPath} ("${PACKAGE_KEY}" key)`), path: file };
   }
   let dir = path.resolve(options.cwd);
   for (;;) {
-    for (const name of CONFIG_FILE_NAMES) {
-      const file = path.join(dir, name);
-      const data = await readJson(file);
-      if (data !== undefined) return { config: parseConfig(data, path.relative(options.cwd, file) || name), path: file };
+    const found = await configsIn(dir);
+    if (found.length > 1) {
+      // Discovery reads the first: a second one (a strict .mailguardrc.json beside the
+      // mailguard.config.json that mailguard init wrote) would be ignored without a word.
+      const names = found.map((f) => path.relative(options.cwd, f.file) || path.basename(f.file));
+      throw new MailguardError('ECONFIG', `${names.join(' and ')} are both mailguard configurations; only ${names[0]} would be read.`, { hint: 'Merge them into one and remove the other, or choose one with --config.' });
     }
-    const pkgFile = path.join(dir, 'package.json');
-    const pkg = (await readJson(pkgFile)) as Record<string, unknown> | undefined;
-    if (pkg && typeof pkg === 'object' && 'mailguard' in pkg) {
-      return { config: parseConfig(pkg.mailguard, `${path.relative(options.cwd, pkgFile) || 'package.json'} ("mailguard" key)`), path: pkgFile };
+    const [one] = found;
+    if (one !== undefined) {
+      const name = path.relative(options.cwd, one.file) || path.basename(one.file);
+      return { config: parseConfig(one.data, path.basename(one.file) === 'package.json' ? `${name} ("${PACKAGE_KEY}" key)` : name), path: one.file };
     }
     const parent = path.dirname(dir);
     if (parent === dir) break;

@@ -58,6 +58,20 @@ describe('mailguard init', () => {
     expect(await readFile(file, 'utf8')).toBe(text);
   });
 
+  // A mailguard.config.json written beside a .mailguardrc.json (or a package.json section) was
+  // read in its place: the defaults it holds replaced the stricter file without a word.
+  it.each([
+    ['.mailguardrc.json', '.mailguardrc.json', '{ "blockAt": 2, "warnAt": 2 }'],
+    ['a package.json section', 'package.json', '{ "name": "x", "mailguard": { "blockAt": 2, "warnAt": 2 } }'],
+  ])('does not write a second configuration beside %s', async (_, name, text) => {
+    const { dir, env } = await repo('dev@corp.example');
+    await writeFile(path.join(dir, name), text);
+    const r = await runCli(['init', '--yes'], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${name} is a mailguard configuration already; mailguard init does not write a second one beside it.`);
+    await expect(readFile(path.join(dir, 'mailguard.config.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
   it('a consumer-provider email is not an organisation: no domain guessed, none asked without a terminal', async () => {
     const { dir, env } = await repo('someone@gmail.com');
     const r = await runCli(['init'], { cwd: dir, env });

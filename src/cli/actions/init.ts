@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MailguardError } from '../../errors.js';
-import { CONFIG_FILE_NAMES } from '../../io/config-file.js';
+import { CONFIG_FILE_NAMES, configsIn } from '../../io/config-file.js';
 import { normaliseDomain } from '../../message/domain.js';
 import { createClassifier, registrableDomain } from '../../policy/classify.js';
 import { parseConfig } from '../../policy/config.js';
@@ -165,6 +165,14 @@ export async function runInit(flags: InitFlags): Promise<number> {
     source = 'as answered to mailguard init';
   }
   if (domains.length === 0) source = 'none set: fill these in, or the sender\'s domain is used';
+  // A second configuration beside one that is there already: discovery would refuse the pair
+  // (one of them would be ignored), so none is written.
+  if ((CONFIG_FILE_NAMES as readonly string[]).includes(path.basename(flags.output))) {
+    const other = (await configsIn(path.resolve(path.dirname(flags.output)))).find((c) => path.resolve(c.file) !== path.resolve(flags.output));
+    if (other !== undefined) {
+      throw new MailguardError('EUSAGE', `${path.relative(process.cwd(), other.file) || other.file} is a mailguard configuration already; mailguard init does not write a second one beside it.`, { hint: 'Edit that one, or remove it and run mailguard init again.' });
+    }
+  }
   const text = renderConfig(domains, source);
   // Fails here, not at the next check, if the validator and this template ever disagree.
   parseConfig(JSON.parse(text), flags.output);
