@@ -104,6 +104,14 @@ function normalisePublicList(pattern: string): string {
       hint: 'Give the list\'s posting address (linux-kernel@vger.kernel.org) or every list at a host (*@lists.example.org).',
     });
   }
+  // Every address at a mail provider or under a public suffix is a different person, never a list:
+  // `*@gmail.com` made any message with one Gmail user in To a public post, and a Cc of customers
+  // passed as PUBLIC_LIST_POST (info). One list address there (`team@gmail.com`) stays allowed.
+  if (local === '*' && (isPublicSuffix(domain.ascii) || isRefusedSharedDomain(domain.ascii) || TENANT_NAMESPACES.has(domain.ascii))) {
+    throw new MailguardError('ECONFIG', `publicLists: "${pattern}" would make every address at ${domain.ascii} a public list, and ${domain.ascii} is ${isPublicSuffix(domain.ascii) ? 'a public suffix' : 'a mail provider or hosting domain whose addresses belong to unrelated people'}.`, {
+      hint: 'Give the list\'s own address (team@' + domain.ascii + '), or *@host for a host that runs only lists (*@lists.example.org).',
+    });
+  }
   return `${local.toLowerCase()}@${domain.ascii}`;
 }
 
@@ -179,6 +187,10 @@ export function createPolicy(partial: Partial<Policy> = {}): Policy {
     }
   }
   merged.publicLists = [...new Set(merged.publicLists.map(normalisePublicList))];
+  const sharedList = merged.publicLists.find((l) => l.startsWith('*@') && merged.consumerDomains.some((c) => domainMatches(l.slice(2), c)));
+  if (sharedList !== undefined) {
+    throw new MailguardError('ECONFIG', `publicLists: "${sharedList}" is at one of consumerDomains (each address its own person), so every one of them would be a public list.`, { hint: 'Give the list\'s own address instead of *@host.' });
+  }
   for (const key of ['warnAt', 'blockAt', 'warnAddressesAt', 'blockAddressesAt'] as const) {
     const v = merged[key];
     if (!Number.isInteger(v) || v < 1) {

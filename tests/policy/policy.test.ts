@@ -46,3 +46,28 @@ describe('internal and trusted domains that would count unrelated people as inte
     expect(createPolicy({ internalDomains: [domain], trustedDomains: [domain] }).internalDomains).toEqual([domain]);
   });
 });
+
+// A wildcard public list at a mail provider or a public suffix made every address there a list:
+// one Gmail user in To turned a Cc of customers into a public post (PUBLIC_LIST_POST, info).
+describe('public lists that would make unrelated people lists are refused', () => {
+  it.each([
+    ['*@gmail.com', /mail provider/],
+    ['*@Outlook.com.', /mail provider/],
+    ['*@mail.yahoo.com', /mail provider/],
+    ['*@mozmail.com', /mail provider/],
+    ['*@onmicrosoft.com', /hosting domain/],
+    ['*@co.uk', /public suffix/],
+    ['*@github.io', /public suffix/],
+  ])('%s', (pattern, why) => {
+    expect(() => createPolicy({ publicLists: [pattern] })).toThrow(why);
+    expect(() => createPolicy({ publicLists: ['*@vger.kernel.org', pattern] })).toThrow(/publicLists/);
+  });
+
+  it('refuses a wildcard at one of consumerDomains', () => {
+    expect(() => createPolicy({ publicLists: ['*@mail.isp.example'], consumerDomains: ['isp.example'] })).toThrow(/at one of consumerDomains/);
+  });
+
+  it.each([['*@vger.kernel.org'], ['*@googlegroups.com'], ['*@lists.corp.example'], ['team@gmail.com'], ['list@co.uk']])('keeps %s', (pattern) => {
+    expect(createPolicy({ publicLists: [pattern] }).publicLists).toEqual([pattern]);
+  });
+});
