@@ -72,6 +72,35 @@ export function bytesHoldCompatAt(b: Buffer): boolean {
   return b.includes(FULLWIDTH_AT_UTF8) || b.includes(SMALL_AT_UTF8);
 }
 
+/** The East Asian double-byte charsets by label, with the bytes each writes a fullwidth (U+FF20)
+ * and a small (U+FE6B) commercial at as where it has them. "@" is 0x40 in all of them, but these
+ * two are not: a Japanese list written `p1＠org.example` in Shift_JIS holds no 0x40 and no UTF-8. */
+const CJK_COMPAT_ATS: ReadonlyArray<readonly [RegExp, readonly Buffer[]]> = [
+  [/^(?:shift[-_]?jis|s?jis|x-sjis|ms_kanji|csshiftjis|windows-31j|(?:x-)?cp-?932|ms932)$/, [Buffer.from([0x81, 0x97])]],
+  [/^(?:(?:x-)?euc-?jp|cseucpkdfmtjapanese)$/, [Buffer.from([0xa1, 0xf7])]],
+  // JIS X 0208 after ESC $ B: the two bytes "!w" (7-bit, so plain ASCII text may hold them too).
+  [/^(?:iso-?2022-?jp(?:-\d|-ext)?|csiso2022jp2?)$/, [Buffer.from('!w', 'latin1')]],
+  [/^(?:big-?5(?:-hkscs)?|x-x-big5|cn-big5|csbig5|cp-?950|windows-950)$/, [Buffer.from([0xa2, 0x49]), Buffer.from([0xa2, 0x4e])]],
+  [/^(?:gb2312|gbk|gb18030|x-gbk|cp-?936|windows-936|euc-?cn|x-euc-cn|chinese|csgb2312|iso-ir-58)$/, [Buffer.from([0xa3, 0xc0]), Buffer.from([0xa9, 0x88])]],
+  [/^(?:euc-?kr|cseuckr|ks_c_5601-19(?:87|89)|ksc_?5601|cp-?949|windows-949|uhc|korean|csksc56011987|iso-ir-149)$/, [Buffer.from([0xa3, 0xc0])]],
+];
+
+const NO_COMPAT_ATS: readonly Buffer[] = [];
+
+/** The bytes `charset` writes a fullwidth or small commercial at as, when that is not UTF-8 (an
+ * East Asian double-byte charset); none for the others (single-byte charsets have no such at). */
+export function charsetCompatAts(charset: string | undefined): readonly Buffer[] {
+  if (charset === undefined) return NO_COMPAT_ATS;
+  const label = charset.trim().toLowerCase();
+  for (const [labels, ats] of CJK_COMPAT_ATS) if (labels.test(label)) return ats;
+  return NO_COMPAT_ATS;
+}
+
+/** Whether bytes in `charset` hold a fullwidth or small commercial at, in UTF-8 or as that charset writes it. */
+export function bytesHoldCompatAtIn(b: Buffer, charset: string | undefined): boolean {
+  return bytesHoldCompatAt(b) || charsetCompatAts(charset).some((at) => b.includes(at));
+}
+
 /**
  * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
  * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.

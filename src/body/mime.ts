@@ -10,7 +10,7 @@ import { MAX_ATTACHMENT_BYTES } from '../limits.js';
 import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
-import { bytesHoldCompatAt } from './addresses.js';
+import { bytesHoldCompatAtIn } from './addresses.js';
 import { looksLikeOutlookMsg } from '../message/outlook-header.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
 
@@ -88,10 +88,11 @@ function isTnefSignature(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x78 && b[1] === 0x9f && b[2] === 0x3e && b[3] === 0x22;
 }
 
-/** A fullwidth or small commercial at (U+FF20, U+FE6B) in UTF-8 or UTF-16 (either order): text
- * written with one holds addresses a reader sees (findAddresses reads it in its NFKC form). */
-function writesCompatAt(b: Buffer): boolean {
-  return bytesHoldCompatAt(b) || UTF16_COMPAT_ATS.some((at) => b.includes(at));
+/** A fullwidth or small commercial at (U+FF20, U+FE6B) in UTF-8, UTF-16 (either order) or as the
+ * part's East Asian charset writes it (Shift_JIS 0x81 0x97, GBK 0xA3 0xC0 ...): text written with
+ * one holds addresses a reader sees (findAddresses reads it in its NFKC form). */
+function writesCompatAt(b: Buffer, charset: string | undefined): boolean {
+  return bytesHoldCompatAtIn(b, charset) || UTF16_COMPAT_ATS.some((at) => b.includes(at));
 }
 const UTF16_COMPAT_ATS = [Buffer.from('\uFF20', 'utf16le'), Buffer.from('\uFE6B', 'utf16le'), Buffer.from([0xff, 0x20]), Buffer.from([0xfe, 0x6b])];
 
@@ -627,7 +628,8 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   // Unencoded text without an "@" byte holds no address, in a charset that writes "@" as that
   // byte (UTF-16 and UTF-32 do too): skip decoding it. HTML can write the "@" as a character
   // reference (&#64;, &commat;), a vCard as quoted-printable (=40), RTF as \'40 or \u64; UTF-7
-  // as +AEA-, EBCDIC as 0x7C, so other charsets are always decoded.
+  // as +AEA-, EBCDIC as 0x7C, so other charsets are always decoded. A fullwidth at is looked for
+  // as the part's charset writes it.
   const rtf = !html && isRtf(type.type, entity.fileName);
   const charset = type.params.get('charset');
   const head = body.subarray(0, state.maxPartBytes);
@@ -641,7 +643,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     head.indexOf(0x40) === -1 &&
     !(html && head.indexOf(0x26) !== -1) &&
     head.indexOf('=40') === -1 &&
-    !writesCompatAt(head) &&
+    !writesCompatAt(head, charset) &&
     !(rtf && head.indexOf(0x5c) !== -1) &&
     writesAtAs0x40(charset) &&
     !UUENCODINGS.has(encoding) &&

@@ -5,7 +5,7 @@
 // reads and the ones NOT_SHOWN_LISTS names is read here. The usual header has no such field with
 // an "@" or an encoded word that may hold one, so the cost is a Set lookup and a search per field.
 
-import { addressesInHeaderText, bytesHoldCompatAt, COMPAT_AT, holdsCompatAt } from '../body/addresses.js';
+import { addressesInHeaderText, bytesHoldCompatAt, charsetCompatAts, COMPAT_AT, holdsCompatAt } from '../body/addresses.js';
 import { decodeHeaderText } from '../body/mime.js';
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
 import { parseAddressList } from './address-list.js';
@@ -115,46 +115,55 @@ const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
 const ENCODED_WORD_RUN = /=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=(?:[ \t\r\n]*=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)*/g;
 
 /** Charsets (an RFC 2231 language dropped) that write "@" as the byte 0x40 and every byte 0x40 as
- * part of some character: in them an "@" shows only where that byte is. */
+ * part of some character: in them an "@" shows only where that byte is, or where a fullwidth or
+ * small at is (the East Asian ones have them: charsetCompatAts). */
 const AT_IS_0X40 = /^(?:utf-8|us-ascii|ascii|iso-8859-\d{1,2}|windows-125\d|cp125\d|koi8-[ru]|gb2312|gbk|gb18030|big5|euc-jp|euc-kr|shift_jis|iso-2022-jp)$/;
 
-/** Whether base64 `payload` holds the byte 0x40, decoded as libmime (libbase64) and mailguard's own
- * decoder do: the runs between padding characters one after another. */
-function base64HoldsAt(payload: string): boolean {
-  return payload.split('=').some((segment) => segment !== '' && bytesHoldAt(Buffer.from(segment, 'base64')));
+/** Base64 `payload` decoded as libmime (libbase64) and mailguard's own decoder do: the runs
+ * between padding characters one after another. */
+function base64Bytes(payload: string): Buffer {
+  return Buffer.concat(payload.split('=').map((segment) => Buffer.from(segment, 'base64')));
 }
 
-/** The byte 0x40, or a fullwidth or small commercial at in UTF-8 (they read as "@" too). */
-function bytesHoldAt(b: Buffer): boolean {
-  return b.includes(0x40) || bytesHoldCompatAt(b);
+/** Q `payload` as bytes: "_" a space, "=XX" the byte XX. */
+function qBytes(payload: string): Buffer {
+  return Buffer.from(payload.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))), 'latin1');
 }
 
-/** `=40` in Q encoding, or a fullwidth or small commercial at in UTF-8 (=EF=BC=A0, =EF=B9=AB). */
-const Q_AT = /=40|=EF=BC=A0|=EF=B9=AB/i;
+/** The byte 0x40, or a fullwidth or small commercial at in UTF-8 or as one of `ats` (the bytes the
+ * words' East Asian charset writes it as): they read as "@" too. */
+function bytesHoldAt(b: Buffer, ats: readonly Buffer[]): boolean {
+  return b.includes(0x40) || bytesHoldCompatAt(b) || ats.some((at) => b.includes(at));
+}
 
 /**
  * Whether an encoded word in `raw` may decode to an "@". Decided without decoding, so a common
  * ISO-8859-1 Subject never loads the charset library: a word in a charset that may write "@" other
  * than as 0x40 (UTF-7's `+AEA-`, EBCDIC's 0x7C, an unknown one) may; so may a word whose bytes hold
- * 0x40 (`=40`, a literal "@", base64 of one), alone or joined with the words next to it, as libmime
- * and mailguard's decoder join adjacent words before decoding: an "@" whose base64 (`YTB` `AYQ`) or
- * `=40` (`=4` `0`) is split between two words shows once they are joined.
+ * 0x40 (`=40`, a literal "@", base64 of one) or a fullwidth or small at (in UTF-8, or as its East
+ * Asian charset writes it: Shift_JIS 0x81 0x97, ISO-2022-JP "!w" ...), alone or joined with the
+ * words next to it, as libmime and mailguard's decoder join adjacent words before decoding: an "@"
+ * whose base64 (`YTB` `AYQ`) or `=40` (`=4` `0`) is split between two words shows once they are joined.
  */
 function wordMayHoldAt(raw: string): boolean {
   for (const [run] of raw.matchAll(ENCODED_WORD_RUN)) {
     let b = '';
     let q = '';
+    let ats: readonly Buffer[] = [];
     for (const [, charset, encoding, payload] of run.matchAll(ENCODED_WORD)) {
-      if (!AT_IS_0X40.test(charset!.toLowerCase().replace(/\*.*$/, ''))) return true;
+      const label = charset!.toLowerCase().replace(/\*.*$/, '');
+      if (!AT_IS_0X40.test(label)) return true;
+      const own = charsetCompatAts(label);
+      if (own.length > 0 && !ats.includes(own[0]!)) ats = [...ats, ...own];
       if (encoding === 'b' || encoding === 'B') {
-        if (base64HoldsAt(payload!)) return true;
+        if (bytesHoldAt(base64Bytes(payload!), own)) return true;
         b += payload;
       } else {
-        if (payload!.includes('@') || Q_AT.test(payload!)) return true;
+        if (payload!.includes('@') || bytesHoldAt(qBytes(payload!), own)) return true;
         q += payload;
       }
     }
-    if (base64HoldsAt(b) || Q_AT.test(q)) return true;
+    if (bytesHoldAt(base64Bytes(b), ats) || bytesHoldAt(qBytes(q), ats)) return true;
   }
   return false;
 }

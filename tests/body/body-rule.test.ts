@@ -8,6 +8,7 @@ import { MAX_MESSAGE_TEXT_BYTES } from '../../src/body/mime.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { FIXTURES } from '../helpers/cli.js';
 import { buildXlsx } from '../helpers/office-files.js';
+import iconv from 'iconv-lite';
 
 const policy = createPolicy({ internalDomains: ['corp.example'] });
 const body = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
@@ -79,6 +80,45 @@ describe('addresses written with a fullwidth or small commercial at', () => {
     const content = as === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : Buffer.from(text, as).toString('latin1');
     const bytes = Buffer.from(`From: Me <me@corp.example>\r\nTo: You <you@corp.example>\r\nSubject: t\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n${content}\r\n`, 'latin1');
     expect(bodyFindings(bytes).map((a) => a.externalAddresses)).toEqual([12]);
+  });
+});
+
+/** `text` in an East Asian charset; ISO-2022-JP (which iconv-lite does not write) by hand: JIS X
+ * 0208 runs for the fullwidth at, ASCII around them. */
+function eastAsian(text: string, charset: string): Buffer {
+  if (charset === 'ISO-2022-JP') return Buffer.from(text.replace(/\uFF20/g, '\x1b$B!w\x1b(B'), 'latin1');
+  return iconv.encode(text, charset);
+}
+
+describe('a fullwidth at in an East Asian charset (no 0x40, no UTF-8 in the part)', () => {
+  const fullwidth = (l: string[]) => l.map((a) => a.replace('@', '\uFF20')).join('\r\n');
+  it.each([
+    ['Shift_JIS', '8bit'],
+    ['ISO-2022-JP', '7bit'],
+    ['EUC-JP', '8bit'],
+    ['Big5', '8bit'],
+    ['GB18030', '8bit'],
+    ['EUC-KR', '8bit'],
+  ])('a %s text part (%s): the list is found', (charset, encoding) => {
+    const content = eastAsian(fullwidth(list(12)), charset);
+    expect(content.includes(0x40)).toBe(false);
+    const bytes = Buffer.concat([message(`Content-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`), content, Buffer.from('\r\n')]);
+    expect(bodyFindings(bytes).map((a) => a.externalAddresses)).toEqual([12]);
+  });
+
+  it('a Shift_JIS CSV attachment, unencoded', () => {
+    const content = eastAsian(`氏名,メール\r\n${fullwidth(list(12)).replace(/\r\n/g, ',\r\n')}`, 'Shift_JIS');
+    const bytes = Buffer.concat([
+      message('Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nsee the list\r\n--X\r\nContent-Type: text/csv; charset=Shift_JIS; name="list.csv"\r\nContent-Disposition: attachment; filename="list.csv"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'),
+      content,
+      Buffer.from('\r\n--X--\r\n'),
+    ]);
+    expect(bodyFindings(bytes).map((a) => [a.fileName, a.externalAddresses])).toEqual([['list.csv', 12]]);
+  });
+
+  it('a Shift_JIS text naming no one is not a list', () => {
+    const bytes = Buffer.concat([message('Content-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), eastAsian('お世話になっております。会議は月曜日です。\r\n', 'Shift_JIS')]);
+    expect(bodyFindings(bytes)).toEqual([]);
   });
 });
 

@@ -7,6 +7,7 @@ import { checkMessage } from '../../src/analyse.js';
 import { headerRecipients } from '../../src/message/header-recipients.js';
 import { MIN_FREE_TEXT_ADDRESSES } from '../../src/message/other-fields.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import iconv from 'iconv-lite';
 
 const POLICY = createPolicy({ internalDomains: ['corp.example'] });
 
@@ -267,6 +268,23 @@ describe('a list in any other header field', () => {
     ['one fullwidth contact', `To: staff@corp.example\r\nX-Contact: ${externals(1)[0]!.replace('@', '\uFF20')}`, 'pass', [], []],
   ];
   it.each(COMPAT)('compatibility ats: %s', expectRow);
+
+  // East Asian charsets write "@" as 0x40 but a fullwidth at as two other bytes (Shift_JIS 0x81 0x97,
+  // ISO-2022-JP "!w" after ESC $ B, Big5 0xA2 0x49, GB18030 and EUC-KR 0xA3 0xC0).
+  const fullwidth = (text: string) => text.replace(/@/g, '\uFF20');
+  const bWord = (charset: string, bytes: Buffer) => `=?${charset}?B?${bytes.toString('base64')}?=`;
+  const qWord = (charset: string, bytes: Buffer) => `=?${charset}?Q?${[...bytes].map((c) => (/[A-Za-z0-9]/.test(String.fromCharCode(c)) ? String.fromCharCode(c) : `=${c.toString(16).toUpperCase().padStart(2, '0')}`)).join('')}?=`;
+  const jis = (text: string) => Buffer.from(text.replace(/\uFF20/g, '\x1b$B!w\x1b(B'), 'latin1');
+  const sjisList = iconv.encode(fullwidth(list(5)), 'Shift_JIS');
+  const EAST_ASIAN: Row[] = [
+    ['a Subject in Shift_JIS base64', `To: staff@corp.example\r\nSubject: ${bWord('Shift_JIS', sjisList)}`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['a Subject in ISO-2022-JP base64', `To: staff@corp.example\r\nSubject: ${bWord('ISO-2022-JP', jis(fullwidth(list(5))))}`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['an X- field in Big5 Q', `To: staff@corp.example\r\nX-Recipients: ${qWord('Big5', iconv.encode(fullwidth(list(5)), 'Big5'))}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-recipients']],
+    ['Comments in GB18030 and EUC-KR', `To: staff@corp.example\r\nComments: ${bWord('GB18030', iconv.encode(fullwidth(list(3)), 'GB18030'))}\r\nComments: ${bWord('EUC-KR', iconv.encode(fullwidth(list(3, 'k')), 'EUC-KR'))}`, 'block', ['EXPOSED_RECIPIENTS'], ['comments']],
+    ['a Shift_JIS at cut between two base64 words', `To: staff@corp.example\r\nSubject: ${bWord('Shift_JIS', sjisList.subarray(0, sjisList.indexOf(0x97)))} ${bWord('Shift_JIS', sjisList.subarray(sjisList.indexOf(0x97)))}`, 'block', ['EXPOSED_RECIPIENTS'], ['subject']],
+    ['a Japanese Subject naming no one', `To: staff@corp.example\r\nSubject: ${bWord('ISO-2022-JP', Buffer.from('\x1b$B2q5D\x1b(B', 'latin1'))}`, 'pass', [], []],
+  ];
+  it.each(EAST_ASIAN)('compatibility ats in East Asian charsets: %s', expectRow);
 
   it('the addresses are shown, not sent to, under the field that holds them', () => {
     const r = check(`To: staff@corp.example\r\nX-Recipients: ${externals(2)[0]}, boss@corp.example, ${externals(2)[1]}`);
