@@ -56,6 +56,11 @@ function acceptDomain(written: string): string | undefined {
 /** A fullwidth or small commercial at (U+FF20, U+FE6B): they read as "@" (findAddresses reads
  * text holding one in its NFKC form). */
 export const COMPAT_AT = /[\uFF20\uFE6B]/;
+
+/** Whether text may show an address: an "@", or a fullwidth or small commercial at. */
+export function textMayShowAt(text: string): boolean {
+  return text.includes('@') || COMPAT_AT.test(text);
+}
 const FULLWIDTH_AT_UTF8 = Buffer.from('\uFF20', 'utf8');
 const SMALL_AT_UTF8 = Buffer.from('\uFE6B', 'utf8');
 const FULLWIDTH_AT_LATIN1 = FULLWIDTH_AT_UTF8.toString('latin1');

@@ -2,6 +2,7 @@
 // outside the used range), documents, zip archives, calendar invitations, and what is reported
 // as not scanned. Every file is built here, in code (tests/helpers/office-files.ts).
 import { deflateRawSync } from 'node:zlib';
+import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkMessage, createPolicy, type Finding, type FindingArgs } from '../../src/index.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
@@ -117,6 +118,35 @@ describe('ods, docx, odt, zip', () => {
     }
     const few = buildDocx('Contact a@one.test or b@two.test', []);
     expect(listed(check([{ fileName: 'x.docx', contentType: 'application/octet-stream', bytes: few }]).findings)).toEqual([]);
+  });
+
+  describe('office XML as the programs show it: fullwidth ats, character references, UTF-16 parts', () => {
+    const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    const ODS = 'application/vnd.oasis.opendocument.spreadsheet';
+    /** The package with its XML parts rewritten (the text as UTF-8, the bytes to store). */
+    const rewrite = (zip: Uint8Array, edit: (xml: string) => Uint8Array | string) => {
+      const files: Record<string, Uint8Array | string> = {};
+      for (const [name, data] of Object.entries(unzipSync(zip))) files[name] = name.endsWith('.xml') && name !== 'mimetype' ? edit(strFromU8(data)) : data;
+      return buildZip(files);
+    };
+    const utf16 = (bom: boolean) => (xml: string) => Buffer.concat([Buffer.from(bom ? [0xff, 0xfe] : []), Buffer.from(xml.replace('encoding="UTF-8"', 'encoding="UTF-16"'), 'utf16le')]);
+    const fullwidth = (list: string[]) => list.map((a) => a.replace('@', '\uFF20'));
+    const charRefs = (xml: string) => xml.replace(/@/g, '&#64;');
+    it.each([
+      ['docx, fullwidth ats', 'l.docx', DOCX, buildDocx('Participants below.', rows(fullwidth(addresses(12))))],
+      ['docx, &#64;', 'l.docx', DOCX, rewrite(buildDocx('Participants below.', rows(addresses(12))), charRefs)],
+      ['docx, &#x40; and split runs', 'l.docx', DOCX, rewrite(buildDocx('Participants below.', rows(addresses(12)), { splitRuns: true }), (x) => x.replace(/@/g, '&#x40;'))],
+      ['docx, document in UTF-16 with a byte order mark', 'l.docx', DOCX, rewrite(buildDocx('Participants below.', rows(addresses(12))), utf16(true))],
+      ['xlsx, fullwidth ats in shared strings', 'l.xlsx', XLSX, buildXlsx([{ name: 'List', rows: rows(fullwidth(addresses(12))) }])],
+      ['xlsx, fullwidth ats in inline strings', 'l.xlsx', XLSX, buildXlsx([{ name: 'List', inline: true, rows: rows(fullwidth(addresses(12))) }])],
+      ['xlsx, every part in UTF-16 with a byte order mark', 'l.xlsx', XLSX, rewrite(buildXlsx([{ name: 'List', rows: rows(addresses(12)) }]), utf16(true))],
+      ['ods, fullwidth ats', 'l.ods', ODS, buildOds([{ name: 'List', rows: rows(fullwidth(addresses(12))) }])],
+      ['ods, content in UTF-16 without a byte order mark', 'l.ods', ODS, rewrite(buildOds([{ name: 'List', rows: rows(addresses(12)) }]), utf16(false))],
+      ['odt, &#64;', 'l.odt', 'application/vnd.oasis.opendocument.text', rewrite(buildOdt('Contact list', rows(addresses(12))), charRefs)],
+    ])('%s: the list is found', (_label, fileName, contentType, bytes) => {
+      const found = listed(check([{ fileName, contentType, bytes }]).findings);
+      expect(found.map(([, n]) => n)).toEqual([12]);
+    });
   });
 
   it('odt: paragraphs and tables', () => {

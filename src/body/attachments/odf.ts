@@ -1,9 +1,9 @@
 // OpenDocument: addresses per table of a spreadsheet (ods), with hidden tables (display=false),
 // collapsed or filtered rows and columns; the text of documents and presentations (odt, odp).
 
-import { findAddresses } from '../addresses.js';
+import { findAddresses, textMayShowAt } from '../addresses.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
-import { attr, localName, parseXml, xmlText } from './xml.js';
+import { attr, localName, parseXml, xmlAsUtf8, xmlMayHoldAt, xmlText } from './xml.js';
 import { readZipEntry, ZipRefused, type InflateBudget, type ZipEntry } from './zip.js';
 import type { ScanUnit } from './types.js';
 
@@ -11,7 +11,7 @@ function reader(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget) {
   const byName = new Map(entries.map((e) => [e.name, e]));
   return (name: string) => {
     const e = byName.get(name);
-    return e ? readZipEntry(bytes, e, budget, MAX_ATTACHMENT_BYTES * 8) : undefined;
+    return e ? xmlAsUtf8(readZipEntry(bytes, e, budget, MAX_ATTACHMENT_BYTES * 8)) : undefined;
   };
 }
 
@@ -83,7 +83,7 @@ export function scanOds(bytes: Uint8Array, entries: ZipEntry[], budget: InflateB
       if ((local === 'p' || local === 'h') && cell) cell.text.push('\n');
       if ((local === 'table-cell' || local === 'covered-table-cell') && cell && unit) {
         const value = `${cell.text.join('')}\n${cell.value}`;
-        if (value.includes('@')) {
+        if (textMayShowAt(value)) {
           for (const addr of findAddresses(value)) {
             if (cell.hidden || tableHidden) {
               if (!unit.addresses.has(addr)) unit.hiddenAddresses.add(addr);
@@ -113,7 +113,7 @@ export function scanOdfText(bytes: Uint8Array, entries: ZipEntry[], budget: Infl
   for (const e of entries) {
     if (!/\.xml$/i.test(e.name) || e.name.startsWith('META-INF/')) continue;
     const xml = read(e.name);
-    if (xml && xml.includes(0x40)) findAddresses(xmlText(xml), found);
+    if (xml && xmlMayHoldAt(xml)) findAddresses(xmlText(xml), found);
   }
   return [{ location: {}, addresses: found, hiddenAddresses: new Set(), hidden: [] }];
 }
@@ -126,7 +126,7 @@ export function scanOoxmlText(bytes: Uint8Array, entries: ZipEntry[], budget: In
   for (const e of entries) {
     if (!/\.(xml|rels)$/i.test(e.name) || /(^|\/)(theme|fontTable|styles|settings|webSettings)\d*\.xml$/.test(e.name)) continue;
     const xml = read(e.name);
-    if (xml && xml.includes(0x40)) findAddresses(xmlText(xml), found);
+    if (xml && xmlMayHoldAt(xml)) findAddresses(xmlText(xml), found);
   }
   return [{ location: {}, addresses: found, hiddenAddresses: new Set(), hidden: [] }];
 }

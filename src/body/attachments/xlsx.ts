@@ -3,8 +3,8 @@
 // Shared strings are resolved per sheet; strings no sheet uses and the rest of the package
 // (comments, pivot caches that keep a copy of source data, external links) are their own unit.
 
-import { findAddresses } from '../addresses.js';
-import { attr, localName, parseXml, xmlText } from './xml.js';
+import { findAddresses, textMayShowAt } from '../addresses.js';
+import { attr, localName, parseXml, xmlAsUtf8, xmlMayHoldAt, xmlText } from './xml.js';
 import { attrString, decodedText, findAttr, found, isLocal, scanPlainXml } from './xml-bytes.js';
 import { readZipEntry, type InflateBudget, type ZipEntry } from './zip.js';
 import type { ScanUnit } from './types.js';
@@ -18,7 +18,7 @@ interface Archive {
 
 function read(a: Archive, name: string): Buffer | undefined {
   const e = a.entries.get(name);
-  return e ? readZipEntry(a.bytes, e, a.budget, MAX_ATTACHMENT_BYTES * 8) : undefined;
+  return e ? xmlAsUtf8(readZipEntry(a.bytes, e, a.budget, MAX_ATTACHMENT_BYTES * 8)) : undefined;
 }
 
 /** Resolves a relationship target against the folder of the part that names it. */
@@ -82,7 +82,7 @@ type Domains = Map<string, string | undefined>;
 
 /** The addresses a shared string holds, when it holds any (text is the string's whole text). */
 function addSharedString(shared: Map<number, string[]>, index: number, text: string, domains: Domains): void {
-  if (!text.includes('@')) return;
+  if (!textMayShowAt(text)) return;
   const found = findAddresses(text, new Set(), domains);
   if (found.size > 0) shared.set(index, [...found]);
 }
@@ -224,7 +224,7 @@ class SheetCounter {
 
   /** Any other cell closes with its text (formula included, as the text of the cell). */
   textCell(value: string): void {
-    if (value.includes('@')) this.count(findAddresses(value, new Set(), this.domains));
+    if (textMayShowAt(value)) this.count(findAddresses(value, new Set(), this.domains));
   }
 
   private count(found: Iterable<string>): void {
@@ -431,7 +431,7 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
   for (const e of entries) {
     if (used.has(e.name) || !/\.(xml|rels|vml)$/i.test(e.name) || /^xl\/(styles|theme\/)/.test(e.name)) continue;
     const xml = read(a, e.name);
-    if (xml && xml.includes(0x40)) findAddresses(xmlText(xml), rest.addresses);
+    if (xml && xmlMayHoldAt(xml)) findAddresses(xmlText(xml), rest.addresses);
   }
   for (const addr of rest.addresses) rest.hiddenAddresses.add(addr);
   if (rest.addresses.size > 0) units.push(rest);

@@ -21,7 +21,7 @@ export interface ByteXmlHandler {
   /** An opening tag: its name [nameStart, nameEnd), attributes in [nameEnd, tagEnd). */
   open(nameStart: number, nameEnd: number, tagEnd: number, selfClosing: boolean): void;
   close(nameStart: number, nameEnd: number): void;
-  /** Text in [start, end); `flags` has HAS_AT and HAS_AMP when it holds "@" or "&". */
+  /** Text in [start, end); `flags` has HAS_AT and HAS_AMP when it holds "@" (or a fullwidth or small one) or "&". */
   text(start: number, end: number, flags: number): void;
 }
 
@@ -58,6 +58,8 @@ export function scanPlainXml(b: Uint8Array, h: ByteXmlHandler): boolean {
       if (c === 0x3c) break;
       if (c === 0x40) flags |= HAS_AT;
       else if (c === 0x26) flags |= HAS_AMP;
+      // A fullwidth or small commercial at in UTF-8 (EF BC A0, EF B9 AB): shown as an "@" too.
+      else if (c === 0xef && ((b[j + 1] === 0xbc && b[j + 2] === 0xa0) || (b[j + 1] === 0xb9 && b[j + 2] === 0xab))) flags |= HAS_AT;
     }
     if (j > i) h.text(i, j, flags);
     if (j >= n) return true;

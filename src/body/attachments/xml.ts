@@ -5,6 +5,7 @@
 // below that gives the same events faster; htmlparser2 reads everything else.
 
 import { createRequire } from 'node:module';
+import { textMayShowAt } from '../addresses.js';
 
 const require = createRequire(import.meta.url);
 
@@ -29,6 +30,35 @@ export function attr(attrs: Record<string, string>, local: string): string | und
   if (direct !== undefined) return direct;
   for (const k in attrs) if (k.length > local.length && k.charCodeAt(k.length - local.length - 1) === 0x3a && k.endsWith(local)) return attrs[k];
   return undefined;
+}
+
+/**
+ * A package part's XML as UTF-8 bytes. Office packages may write their XML parts in UTF-16 (Open
+ * Packaging Conventions: readers take UTF-8 and UTF-16 alike), which Word, Excel and LibreOffice
+ * open; read as UTF-8, its text had a NUL between every two letters and no address was found. Told
+ * by the byte order mark, or without one by the "<?" of the XML declaration (XML 1.0 Appendix F).
+ * Other bytes are returned as they are.
+ */
+export function xmlAsUtf8(b: Buffer): Buffer {
+  const b0 = b[0];
+  const b1 = b[1];
+  let encoding: 'utf16le' | 'utf16be' | undefined;
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0x3c && b1 === 0 && b[2] === 0x3f && b[3] === 0)) encoding = 'utf16le';
+  else if ((b0 === 0xfe && b1 === 0xff) || (b0 === 0 && b1 === 0x3c && b[2] === 0 && b[3] === 0x3f)) encoding = 'utf16be';
+  if (encoding === undefined) return b;
+  const bom = b0 === 0xff || b0 === 0xfe ? 2 : 0;
+  const body = b.subarray(bom, bom + ((b.length - bom) & ~1));
+  const text = encoding === 'utf16le' ? body.toString('utf16le') : Buffer.from(body).swap16().toString('utf16le');
+  return Buffer.from(text, 'utf8');
+}
+
+/** The bytes a fullwidth or small commercial at (U+FF20, U+FE6B) is in UTF-8. */
+const COMPAT_ATS_UTF8 = [Buffer.from('\uFF20', 'utf8'), Buffer.from('\uFE6B', 'utf8')];
+
+/** Whether UTF-8 XML may show an address: an "@", a character reference (`&#64;`, `&#x40;`), or a
+ * fullwidth or small commercial at, which readers show as one (findAddresses reads them). */
+export function xmlMayHoldAt(xml: Buffer): boolean {
+  return xml.includes(0x40) || xml.includes('&#') || COMPAT_ATS_UTF8.some((at) => xml.includes(at));
 }
 
 /** Streams `xml` through `handler`: element names as written (use localName), entities decoded. */
@@ -154,7 +184,7 @@ export function xmlText(xml: string | Uint8Array): string {
     onopentag(_name, attrs) {
       for (const k in attrs) {
         const v = attrs[k]!;
-        if (v.includes('@')) out.push(`\n${v}\n`);
+        if (textMayShowAt(v)) out.push(`\n${v}\n`);
       }
     },
     ontext(t) {
