@@ -87,8 +87,10 @@ export interface FindingArgs {
     method?: string;
     externalAddresses: number;
     parties: number;
-    /** The threshold (parties) that was reached: warnAt or blockAt. */
+    /** The threshold that was reached: warnAt or blockAt (parties), warnAddressesAt or blockAddressesAt (addresses). */
     threshold: number;
+    /** Which threshold was reached, as EXPOSED_RECIPIENTS says it. */
+    trigger: 'parties' | 'addresses';
     examples: string[];
     sensitive: boolean;
   };

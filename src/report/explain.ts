@@ -107,10 +107,10 @@ export const EXPLANATIONS: Partial<Record<FindingCode, ExplanationText>> = {
     settings: ['"bodyScan": { "minAddresses": 10 }', '"rules": { "ADDRESS_LIST_IN_ATTACHMENT": "error" }', '--sensitive (every such list blocks)', '--no-body-scan on the command line'],
   },
   EXPOSED_ATTENDEES: {
-    meaning: 'A calendar invitation (a text/calendar part or an .ics file) lists external attendees and organiser from warnAt (warning) or blockAt (error) organisations, counted like visible To and Cc recipients.',
+    meaning: 'A calendar invitation (a text/calendar part or an .ics file) lists external attendees and organiser from warnAt (warning) or blockAt (error) organisations, or warnAddressesAt (warning) or blockAddressesAt (error) external addresses whatever their organisations, counted like visible To and Cc recipients.',
     why: 'Calendar clients show every ATTENDEE of an invitation to every invitee, whatever the message\'s To and Cc say: inviting patients, applicants or customers to one event discloses all of them to each other.',
     fix: ['Send one invitation per external attendee, or use an event registration tool that does not list attendees.', 'Hide the guest list in the calendar program before sending, so the invitation carries only the recipient.'],
-    settings: ['"warnAt": 3, "blockAt": 5 (the same thresholds as EXPOSED_RECIPIENTS)', '--sensitive (block at 2 organisations)', '"rules": { "EXPOSED_ATTENDEES": "warning" }'],
+    settings: ['"warnAt": 3, "blockAt": 5, "warnAddressesAt": 10, "blockAddressesAt": 25 (the same thresholds as EXPOSED_RECIPIENTS)', '--sensitive (block at 2 organisations or 2 addresses)', '"rules": { "EXPOSED_ATTENDEES": "warning" }'],
   },
   INTERNAL_DOMAIN_INFERRED: {
     meaning:

@@ -15,7 +15,8 @@ function domainOf(address: string): string {
  *   body, except where the sender cannot see it (at least `minAddresses` of them only in hidden
  *   sheets, rows, columns or outside the used range) or the list is sensitive: then it blocks.
  * - EXPOSED_ATTENDEES: an invitation's ATTENDEE and ORGANIZER addresses, classified like header
- *   recipients, span warnAt (warning) or blockAt (error) external parties; `sensitive` lowers blockAt.
+ *   recipients, span warnAt (warning) or blockAt (error) external parties, or number
+ *   warnAddressesAt or blockAddressesAt external addresses; `sensitive` lowers the block thresholds.
  * - ATTACHMENT_NOT_SCANNED: what could not be read (info by default, so it changes neither the
  *   verdict nor --max-warnings; `rules` makes it a warning or an error).
  */
@@ -65,17 +66,24 @@ export function attachmentFindings(ctx: RuleContext, attachments: ScannedAttachm
       const severity = policy.sensitive || hiddenCount >= options.minAddresses ? 'error' : 'warning';
       findings.push({ code: 'ADDRESS_LIST_IN_ATTACHMENT', severity, args });
     }
-    const { warnAt, blockAt } = effectiveThresholds(policy);
+    const t = effectiveThresholds(policy);
     for (const cal of att.scan.calendars) {
       const externals = cal.attendees.filter(external);
       const parties = new Set(externals.map((a) => classifier.partyOf(a, domainOf(a))));
-      if (parties.size < warnAt) continue;
-      const severity = parties.size >= blockAt ? 'error' : 'warning';
+      // As EXPOSED_RECIPIENTS: organisations, or the number of addresses whatever their
+      // organisations (thirty attendees of one company are thirty people shown to each other).
+      const byParties = parties.size >= t.blockAt ? 'error' : parties.size >= t.warnAt ? 'warning' : undefined;
+      const byAddresses = externals.length >= t.blockAddressesAt ? 'error' : externals.length >= t.warnAddressesAt ? 'warning' : undefined;
+      if (!byParties && !byAddresses) continue;
+      const trigger = byParties === 'error' || (byParties && byAddresses !== 'error') ? 'parties' : 'addresses';
+      const severity = trigger === 'parties' ? byParties! : byAddresses!;
+      const threshold = trigger === 'parties' ? (severity === 'error' ? t.blockAt : t.warnAt) : severity === 'error' ? t.blockAddressesAt : t.warnAddressesAt;
       const args: FindingArgs['EXPOSED_ATTENDEES'] = where({
         part: att.part,
         externalAddresses: externals.length,
         parties: parties.size,
-        threshold: severity === 'error' ? blockAt : warnAt,
+        threshold,
+        trigger,
         examples: externals.slice(0, MAX_EXAMPLE_ADDRESSES),
         sensitive: policy.sensitive,
       });

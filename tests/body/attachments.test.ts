@@ -178,7 +178,24 @@ describe('calendar invitations', () => {
   ])('%s', (_label, spec, attendees, p, severity, count) => {
     const r = check([{ ...spec, bytes: buildIcs('anna@corp.example', attendees) }], p);
     const [f] = of(r.findings, 'EXPOSED_ATTENDEES');
-    expect([f?.severity, f?.externalAddresses, f?.parties, f?.method]).toEqual([severity, count, count, 'REQUEST']);
+    expect([f?.severity, f?.externalAddresses, f?.parties, f?.method, f?.trigger]).toEqual([severity, count, count, 'REQUEST', 'parties']);
+  });
+
+  // Counted like To and Cc: organisations, or addresses whatever their organisations.
+  const oneOrg = (n: number) => addresses(n, 'staff', 1);
+  it.each([
+    ['30 attendees of one organisation block (blockAddressesAt 25)', oneOrg(30), policy, 'error', 1, 25],
+    ['12 attendees of one organisation warn (warnAddressesAt 10)', oneOrg(12), policy, 'warning', 1, 10],
+    ['12 attendees of two organisations warn', addresses(12, 'g', 2), policy, 'warning', 2, 10],
+    ['2 attendees of one organisation with --sensitive block', oneOrg(2), createPolicy({ internalDomains: ['corp.example'], sensitive: true }), 'error', 1, 2],
+  ] as const)('%s', (_label, attendees, p, severity, parties, threshold) => {
+    const r = check([{ fileName: 'i.ics', contentType: 'text/calendar; method=REQUEST', bytes: buildIcs('anna@corp.example', [...attendees]) }], p);
+    const [f] = of(r.findings, 'EXPOSED_ATTENDEES');
+    expect([f?.severity, f?.externalAddresses, f?.parties, f?.threshold, f?.trigger]).toEqual([severity, attendees.length, parties, threshold, 'addresses']);
+  });
+
+  it('9 attendees of one organisation pass, as 9 addresses in To do', () => {
+    expect(of(check([{ fileName: 'i.ics', contentType: 'text/calendar', bytes: buildIcs('anna@corp.example', oneOrg(9)) }]).findings, 'EXPOSED_ATTENDEES')).toEqual([]);
   });
 
   it('an invitation to 3 colleagues (and an external organiser of one party) passes', () => {
