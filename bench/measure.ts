@@ -5,7 +5,6 @@ import { openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -77,7 +76,7 @@ export interface ChildRun {
  * Spawns a command and times it from spawn to exit. stdout goes to /dev/null (or a file), so
  * writing output costs what it costs on a real redirect, without a pipe reader in the bench.
  * With `statsPreload`, a Node child reports its peak RSS and CPU time through a preload
- * (bench/stats-preload.mjs).
+ * (bench/stats-preload.cjs).
  */
 export function runChild(
   command: string,
@@ -90,7 +89,7 @@ export function runChild(
   if (options.statsPreload) {
     statsFile = path.join(os.tmpdir(), `mailguard-bench-stats-${process.pid}-${Math.random().toString(36).slice(2)}`);
     env.MAILGUARD_BENCH_STATS_FILE = statsFile;
-    finalArgs = ['--import', pathToFileURL(options.statsPreload).href, ...args];
+    finalArgs = ['--require', options.statsPreload, ...args];
   }
   const out = openSync(options.stdout ?? '/dev/null', 'w');
   return new Promise((resolve, reject) => {

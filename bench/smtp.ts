@@ -154,7 +154,7 @@ export async function runSendScenario(o: SmtpScenarioOptions): Promise<ScenarioR
   const url = `smtp://127.0.0.1:${sink.port}`;
   try {
     let sent = 0;
-    const statsPreload = path.join(o.root, 'bench', 'stats-preload.mjs');
+    const statsPreload = path.join(o.root, 'bench', 'stats-preload.cjs');
     const timings = await alternateTimings(
       {
         nodemailer: async () => {
