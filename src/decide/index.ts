@@ -129,7 +129,8 @@ export interface DeliveryDecision {
   verdict: Verdict;
   /** The check of the message as it came in. */
   result: MessageResult;
-  /** Set when action is block, hold or refuse; on send, why a wanted rewrite was not done. */
+  /** Set when action is block, hold or refuse; on send, why a wanted rewrite was not done; on
+   * rewrite and split, a list in an attachment or invitation the rewrite left in place. */
   reason?: DeliveryReason;
   /** The findings that block it; with onViolation warn, the ones it is sent despite. */
   blocking: Finding[];
@@ -297,8 +298,8 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   const curable = errors.every((f) => f.code === 'EXPOSED_RECIPIENTS');
   const wantsRewrite = (mode === 'bcc' || mode === 'split') && exposed;
 
-  // A list in an attachment or an invitation survives any header rewrite: a bcc or split of this
-  // message would cure nothing there, so it is not attempted (the reason says why).
+  // A list in an attachment or an invitation survives any header rewrite: a message the policy
+  // blocks for it is refused in bcc and split, as no rewrite cures it (the reason says why).
   const inAttachment = mode === 'bcc' || mode === 'split' ? result.findings.find(listInAttachment) : undefined;
   if (inAttachment && violation) return stop('refuse', { code: 'list-in-attachment', finding: inAttachment });
   if (violation && mode === 'block') return stop('block', { code: 'policy' });
@@ -331,7 +332,10 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
     return { verdict, result, warnedOnly, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }], action: 'send', blocking: warnedOnly ? errors : [] };
   };
 
-  if (inAttachment) return { ...asWritten(), reason: { code: 'list-in-attachment', finding: inAttachment } };
+  // Below a violation such a list may go (as with block), but the header's own exposed list is
+  // still rewritten away when the mode asks for it: the decision then says what it left in place.
+  const attachmentNote: DeliveryReason | undefined = inAttachment ? { code: 'list-in-attachment', finding: inAttachment } : undefined;
+  if (attachmentNote && !wantsRewrite) return { ...asWritten(), reason: attachmentNote };
   if (!wantsRewrite) return asWritten();
 
   // The rewrite could not cure the message: block it if it was a violation, else send it as written.
@@ -369,7 +373,9 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
     // its Bcc field for the mail client; the re-check reads it as the relay would send it.)
     const after = outputBlocks(stripBcc(rewritten.bytes), policy, relay ? envelope : undefined);
     if (after) return notCured({ code: 'still-exposed' }, after);
-    return { verdict, result, warnedOnly: false, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }], action: 'rewrite', blocking: [], rewrite: rewritten.plan };
+    const done: DeliveryDecision = { verdict, result, warnedOnly: false, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }], action: 'rewrite', blocking: [], rewrite: rewritten.plan };
+    if (attachmentNote) done.reason = attachmentNote;
+    return done;
   }
 
   // split
@@ -434,7 +440,9 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
       yield { bytes: relay ? stripBcc(copy) : copy, envelope: envelopes[i]! };
     }
   }
-  return { verdict, result, warnedOnly: false, transactionCount: planned.length, envelopes, transactions, action: 'split', blocking: [], rewrite: split.plan };
+  const done: DeliveryDecision = { verdict, result, warnedOnly: false, transactionCount: planned.length, envelopes, transactions, action: 'split', blocking: [], rewrite: split.plan };
+  if (attachmentNote) done.reason = attachmentNote;
+  return done;
 }
 
 /** What an adapter can carry out; a mode outside it is refused at start-up, not at send time. */

@@ -9,6 +9,7 @@ import { createPolicy } from '../../src/policy/policy.js';
 import { parseSendmailArgs } from '../../src/sendmail/args.js';
 import { prepareSendmailMessage } from '../../src/sendmail/envelope.js';
 import { FIXTURES } from '../helpers/cli.js';
+import { buildXlsx } from '../helpers/office-files.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'] });
 const fixture = (name: string) => new Uint8Array(readFileSync(path.join(FIXTURES, name)));
@@ -247,6 +248,38 @@ describe('a list that travels in an attachment or invitation (no header rewrite 
     const d = decideDelivery(invite('colleague@corp.example', 3), scanning, { onViolation: mode });
     expect(d.action).toBe('send');
     expect(d.reason?.code).toBe('list-in-attachment');
+  });
+
+  // A warn-level list in the header is still rewritten away when a warn-level list also travels in
+  // an invitation or a spreadsheet: the rewrite cannot clean the attachment, and the decision says
+  // so, but the header it can clean is cleaned (it was sent as written, the header list shown).
+  const THREE = 'a@x1.test, b@x2.test, c@x3.test';
+  const sheet = (to: string) => {
+    const xlsx = Buffer.from(buildXlsx([{ name: 'People', rows: Array.from({ length: 12 }, (_, i) => [`p${i}@org${i}.test`]) }])).toString('base64');
+    return bytesOf(`From: me@corp.example\r\nTo: ${to}\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name=people.xlsx\r\nContent-Transfer-Encoding: base64\r\n\r\n${xlsx}\r\n--B--\r\n`);
+  };
+  it.each([
+    ['a warn-level invitation', invite(THREE, 3), 'EXPOSED_ATTENDEES'],
+    ['a spreadsheet listing twelve people', sheet(THREE), 'ADDRESS_LIST_IN_ATTACHMENT'],
+    ['a warn-level invitation, the list in Cc', invite(`colleague@corp.example\r\nCc: ${THREE}`, 3), 'EXPOSED_ATTENDEES'],
+  ])('%s beside a warn-level header list: bcc and split still rewrite the header, and say what they left', (_, bytes, code) => {
+    const bcc = decideDelivery(bytes, scanning, { onViolation: 'bcc' });
+    expect(bcc.verdict).toBe('warn');
+    expect(bcc.action).toBe('rewrite');
+    expect(bcc.reason).toMatchObject({ code: 'list-in-attachment', finding: { code } });
+    const [t] = all(bcc);
+    const header = Buffer.from(t!.bytes).toString('latin1').split('\r\n\r\n')[0]!;
+    expect(header).not.toMatch(/x[123]\.test/);
+    expect([...t!.envelope.rcptTo].sort()).toEqual(expect.arrayContaining(['a@x1.test', 'b@x2.test', 'c@x3.test']));
+    const split = decideDelivery(bytes, scanning, { onViolation: 'split' });
+    expect(split.action).toBe('split');
+    expect(split.reason?.code).toBe('list-in-attachment');
+    for (const c of all(split)) {
+      const shown = Buffer.from(c.bytes).toString('latin1').split('\r\n\r\n')[0]!.match(/x[123]\.test/g) ?? [];
+      expect(shown.length).toBeLessThanOrEqual(1);
+    }
+    // fix cannot clean the attachment: it still refuses such a draft (src/cli/actions/fix.ts).
+    expect(decideDelivery(bytes, scanning, { onViolation: 'bcc', output: 'draft' }).reason?.code).toBe('list-in-attachment');
   });
 
   it('block and warn are unchanged: block stops the blocking invitation, warn sends it', () => {
