@@ -230,8 +230,22 @@ function sendRawAsDecided(data: MailData, raw: Uint8Array, t: Transaction): void
   if (t.bytes !== raw || !(data.raw instanceof Uint8Array)) data.raw = Buffer.from(t.bytes);
 }
 
-/** Checks (and in bcc mode rewrites) one sendMail() call's data. Rejects with ExposedRecipientsError. */
-export async function guardMailData(data: MailData, policy: Policy, mode: PluginMode, profiles?: Profiles, authUser?: string): Promise<void> {
+/**
+ * Whether the transport delivers the message with nodemailer's Bcc field in it: its Sendmail
+ * transport does (keepBcc, "sendmail strips this header line by itself"), but it names the
+ * recipients on the command line without -t, where Exim and Courier leave a Bcc field in place
+ * for every recipient to read (Postfix removes it).
+ */
+function transportWritesBcc(mailer: unknown): boolean {
+  const transporter = typeof mailer === 'object' && mailer !== null ? (mailer as { transporter?: { name?: unknown } }).transporter : undefined;
+  return transporter?.name === 'Sendmail';
+}
+
+/**
+ * Checks (and in bcc mode rewrites) one sendMail() call's data. Rejects with ExposedRecipientsError.
+ * `writesBcc`: the transport writes nodemailer's Bcc field into what it delivers (transportWritesBcc).
+ */
+export async function guardMailData(data: MailData, policy: Policy, mode: PluginMode, profiles?: Profiles, authUser?: string, writesBcc = false): Promise<void> {
   await rawFromPath(data);
   if (data.raw !== undefined && data.raw !== null && data.raw !== false && data.raw !== '' && rawValueBytes(data.raw) === undefined) {
     throw new MailguardError('EUSAGE', 'mailguard checks raw messages given as a string, a Buffer or a file path, not as a stream or URL.', { hint: 'Read the message into a Buffer first.' });
@@ -278,6 +292,13 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
       // (a URL fetched again, a file changed): the bytes checked are the bytes sent, as raw.
       if (whole && readsContentAtSend(data)) {
         await sendDecided(data, policy, mode, { decision, bytes: composed.bytes });
+        return;
+      }
+      // nodemailer leaves `bcc` out of what it checks here, but a transport that keeps its Bcc
+      // field would deliver it to every recipient: the decided bytes (no Bcc field, every blind
+      // recipient in the envelope) go out instead.
+      if (writesBcc && asList(data.bcc).length > 0) {
+        await sendDecided(data, policy, mode, whole ? { decision, bytes: composed.bytes } : undefined);
         return;
       }
       const [t] = [...decision.transactions()];
@@ -397,7 +418,7 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
     // nodemailer's Mail: `transporter.auth` (SMTP) and `options.auth`, read loosely (other transports have neither).
     const mailer = (mail.mailer ?? {}) as { transporter?: { auth?: unknown }; options?: { auth?: unknown } };
     const authUser = given ?? userOf(mail.data.auth) ?? userOf(mailer.transporter?.auth) ?? userOf(mailer.options?.auth);
-    guardMailData(mail.data, policy, mode, profiles, authUser).then(
+    guardMailData(mail.data, policy, mode, profiles, authUser, transportWritesBcc(mail.mailer)).then(
       () => callback(),
       (err: unknown) => callback(err as Error),
     );

@@ -216,6 +216,55 @@ describe('fields sendMail adds after the compile plugins (X-Mailer, priority, Li
   });
 });
 
+describe('nodemailer\'s Sendmail transport (it writes the Bcc field and names the recipients without -t)', () => {
+  // A sendmail stand-in that keeps its arguments and the message it was given.
+  async function sendmailTransport(options: MailguardPluginOptions) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-plugin-sendmail-'));
+    const script = path.join(dir, 'sendmail');
+    await writeFile(script, `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/args"\ncat > "${dir}/message"\n`, { mode: 0o755 });
+    const t = nodemailer.createTransport({ sendmail: true, path: script });
+    t.use('compile', mailguard(options));
+    const read = async () => ({ args: (await readFile(path.join(dir, 'args'), 'utf8')).trim().split('\n'), message: await readFile(path.join(dir, 'message'), 'latin1') });
+    return { t, read, done: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const BLIND: Array<[string, Record<string, unknown>]> = [
+    ['bcc as a list string', { bcc: EXTERNAL.join(', ') }],
+    ['bcc as address objects', { bcc: EXTERNAL.map((address, i) => ({ name: `Customer ${i}`, address })) }],
+    ['bcc beside an explicit envelope', { bcc: EXTERNAL, envelope: { from: 'sales@corp.example', to: ['boss@corp.example', ...EXTERNAL] } }],
+  ];
+  for (const [name, extra] of BLIND) {
+    it(`${name}: the message handed to sendmail has no Bcc field, every blind recipient is still named`, async () => {
+      for (const onViolation of ['block', 'bcc'] as const) {
+        const s = await sendmailTransport({ policy: POLICY, onViolation });
+        try {
+          await s.t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'blind', text: 'hi', ...extra });
+          const { args, message } = await s.read();
+          const header = message.split(/\r?\n\r?\n/)[0]!;
+          expect(header, onViolation).not.toMatch(/^bcc:/im);
+          expect(header).not.toMatch(/alpha\.test|epsilon\.test/);
+          expect(header).toMatch(/^Subject: blind$/m);
+          expect(args).toEqual(expect.arrayContaining(['boss@corp.example', ...EXTERNAL]));
+          expect(message).toMatch(/\r?\n\r?\nhi/);
+        } finally {
+          await s.done();
+        }
+      }
+    });
+  }
+
+  it('a message without blind recipients is left to nodemailer, which writes it as it would without mailguard', async () => {
+    const s = await sendmailTransport({ policy: POLICY });
+    try {
+      await s.t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'plain', text: 'hi', xMailer: 'app 1.0' });
+      const { args, message } = await s.read();
+      expect(args).toEqual(['-i', '-f', 'sales@corp.example', 'boss@corp.example']);
+      expect(message).toMatch(/^X-Mailer: app 1\.0$/m);
+    } finally {
+      await s.done();
+    }
+  });
+});
+
 describe('the package entry', () => {
   it('mailguard/nodemailer resolves to the built plugin, and its module graph holds no smtp-server', async () => {
     const code = "const m = await import('mailguard/nodemailer'); console.log(typeof m.mailguard, typeof m.default);";
