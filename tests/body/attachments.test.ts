@@ -211,6 +211,36 @@ describe('calendar invitations', () => {
     expect(f).toMatchObject({ externalAddresses: 6, parties: 6, severity: 'error' });
   });
 
+  // The invitation's text is shown too: Outlook and Google Calendar show DESCRIPTION as its body.
+  const withText = (line: string) => buildIcs('anna@corp.example', ['colleague@corp.example']).replace('SUMMARY:Information session', line);
+  const escaped = (list: string[], sep: string) => list.join(sep);
+  it.each([
+    ['a DESCRIPTION listing 12 people, one per line', withText(`DESCRIPTION:Participants:\\n${escaped(ext(12), '\\n')}`)],
+    ['a DESCRIPTION with escaped commas, folded', withText(`DESCRIPTION:${escaped(ext(12), '\\, ').replace(/(.{60})/g, '$1\r\n ')}`)],
+    ["Outlook's HTML description (X-ALT-DESC) with &#64;", withText(`X-ALT-DESC;FMTTYPE=text/html:<p>${escaped(ext(12).map((a) => a.replace('@', '&#64;')), '<br>')}</p>`)],
+    ['a LOCATION and a COMMENT', withText(`LOCATION:${escaped(ext(6), ' ')}\r\nCOMMENT:${escaped(ext(12).slice(6), ' ')}`)],
+  ])('%s: ADDRESS_LIST_IN_ATTACHMENT', (_label, ics) => {
+    for (const spec of [{ fileName: 'i.ics', contentType: 'text/calendar; method=REQUEST' }, { contentType: 'text/calendar; method=REQUEST' }]) {
+      const r = check([{ ...spec, bytes: ics }]);
+      expect(of(r.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.format, a.externalAddresses])).toEqual([['ics', 12]]);
+    }
+  });
+
+  it('a DESCRIPTION naming the attendees is not counted again, nor is a note naming one person', () => {
+    const ics = buildIcs('anna@corp.example', ext(6)).replace('SUMMARY:Information session', `DESCRIPTION:${ext(6).join('\\n')}\\nQuestions: help@org9.test`);
+    const r = check([{ fileName: 'i.ics', contentType: 'text/calendar', bytes: ics }]);
+    expect(r.findings.map((f) => f.code)).toEqual(['EXPOSED_ATTENDEES']);
+  });
+
+  it.each([
+    ['written only as a display name (CN) with a urn:uuid value', (a: string, i: number) => `ATTENDEE;CN="${a}":urn:uuid:00000000-0000-0000-0000-${String(i).padStart(12, '0')}`],
+    ['a mailto: with its "@" percent-escaped', (a: string) => `ATTENDEE:mailto:${a.replace('@', '%40')}`],
+  ])('attendees %s are counted', (_label, line) => {
+    const ics = buildIcs('anna@corp.example', []).replace('SUMMARY:Information session', ext(6).map(line).join('\r\n'));
+    const [f] = of(check([{ fileName: 'i.ics', contentType: 'text/calendar', bytes: ics }]).findings, 'EXPOSED_ATTENDEES');
+    expect(f).toMatchObject({ externalAddresses: 6, parties: 6, severity: 'error' });
+  });
+
   it('a calendar that cannot be parsed is not scanned, not clean', () => {
     const r = check([{ fileName: 'broken.ics', contentType: 'text/calendar', bytes: 'BEGIN:VCALENDAR\r\nATTENDEE;CN="unterminated:mailto:a@b.test\r\n' }]);
     expect(of(r.findings, 'ATTACHMENT_NOT_SCANNED').map((a) => a.reason)).toEqual(['unreadable']);

@@ -124,7 +124,11 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
     }
     case 'ics': {
       const scans = scanCalendar(decodeBytes(bytes, input.charset));
-      for (const s of scans) out.calendars.push(entry === undefined ? s : { ...s, entry });
+      for (const s of scans) {
+        out.calendars.push(entry === undefined ? s : { ...s, entry });
+        // A list in the invitation's text is read like one in a document.
+        if (s.shown !== undefined) out.units.push(whole(new Set(s.shown), entry));
+      }
       return;
     }
     default:

@@ -52,6 +52,8 @@ export interface NotScanned {
 export interface CalendarScan {
   method?: string;
   attendees: string[];
+  /** Other addresses the invitation's text shows (description, summary, location, comments). */
+  shown?: string[];
   entry?: string;
 }
 
