@@ -116,6 +116,16 @@ describe('a fullwidth at in an East Asian charset (no 0x40, no UTF-8 in the part
     expect(bodyFindings(bytes).map((a) => [a.fileName, a.externalAddresses])).toEqual([['list.csv', 12]]);
   });
 
+  it.each([
+    ['Japanese Word (\\ansicpg932, \\uc2 with the Shift_JIS bytes as fallback)', '\\ansicpg932\\uc2', (a: string) => a.replace('@', "\\u-224\\'81\\'97")],
+    ['an older writer (\\ansicpg932, the Shift_JIS bytes alone)', '\\ansicpg932', (a: string) => a.replace('@', "\\'81\\'97")],
+    ['Chinese (\\ansicpg936, the GBK bytes alone)', '\\ansicpg936', (a: string) => a.replace('@', "\\'a3\\'c0")],
+  ])('an RTF attachment from %s', (_label, codePage, write) => {
+    const rtf = `{\\rtf1\\ansi${codePage}\\deff0{\\fonttbl{\\f0 MS Mincho;}}\\f0 ${list(12).map(write).join('\\par ')}}`;
+    const bytes = message(`Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nsee the list\r\n--X\r\nContent-Type: application/rtf; name="list.rtf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(rtf, 'latin1').toString('base64')}\r\n--X--\r\n`);
+    expect(bodyFindings(bytes).map((a) => [a.fileName, a.externalAddresses])).toEqual([['list.rtf', 12]]);
+  });
+
   it('a Shift_JIS text naming no one is not a list', () => {
     const bytes = Buffer.concat([message('Content-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), eastAsian('お世話になっております。会議は月曜日です。\r\n', 'Shift_JIS')]);
     expect(bodyFindings(bytes)).toEqual([]);

@@ -11,8 +11,21 @@ describe('rtfText', () => {
     ['a@x.te\r\nst', 'a@x.test'],
     ['\\{not a group\\} \\\\ x', 'not a group  x'],
     ['caf\\u-4064?', `caf${String.fromCharCode(65536 - 4064)}`],
+    // Double-byte code pages: two escaped bytes are one character (Japanese Word's "＠" is \'81\'97).
+    ["{\\rtf1\\ansi\\ansicpg932 a\\'81\\'97x.test}", 'a\uFF20x.test'],
+    ["{\\rtf1\\ansi\\ansicpg936 a\\'a3\\'c0x.test}", 'a\uFF20x.test'],
+    ["{\\rtf1\\ansi\\ansicpg950 a\\'a2\\'49x.test}", 'a\uFF20x.test'],
+    ["{\\rtf1\\ansi\\ansicpg949 a\\'a3\\'c0x.test}", 'a\uFF20x.test'],
+    // \ucN: the N fallback characters after each \uN are skipped (Word writes \uc2 in such documents).
+    ["{\\rtf1\\ansi\\ansicpg932\\uc2 a\\u-224\\'81\\'97x.test}", 'a\uFF20x.test'],
+    ['\\uc0 a\\u64 x.test', 'a@x.test'],
+    ["\\uc1 a\\u64\\'3fx.test", 'a@x.test'],
   ])('%j', (rtf, text) => {
     expect(rtfText(rtf)).toBe(text);
+  });
+
+  it('reads a long run of escaped bytes (no stack overflow)', () => {
+    expect(rtfText("\\'41".repeat(1_000_000))).toHaveLength(1_000_000);
   });
 
   it('stays linear on a long run of backslashes and braces', () => {
