@@ -1,5 +1,6 @@
 // Classification for issue 13: inference from the sender, the consumer-provider union, hosting tenants.
 import { createRequire } from 'node:module';
+import { domainToASCII } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
 import { createClassifier, HOSTING_SUFFIXES, registrableDomain } from '../../src/policy/classify.js';
@@ -70,6 +71,21 @@ describe('consumer providers: a union of well-kept lists and the named ISPs', ()
   });
   it('not ordinary organisations or documentation names', () => {
     for (const d of ['corp.example', 'example.com', 'kernel.org', 'university.example', 'acme.zendesk.com']) expect([d, c.isConsumerDomain(d)]).toEqual([d, false]);
+  });
+  // A few entries are written as U-labels; addresses are compared as A-labels, and missed them:
+  // five people at müllmail.com and müll.email were two organisations, and passed.
+  it('entries written in Unicode, looked up as the A-labels addresses carry', () => {
+    const lists = [...(require('email-providers/all.json') as string[]), ...(require('free-email-domains-typescript') as { freeEmailDomains: string[] }).freeEmailDomains];
+    const unicode = lists.filter((d) => /[^\x00-\x7f]/.test(d));
+    expect(unicode.length).toBeGreaterThan(0);
+    for (const d of unicode) {
+      const ascii = domainToASCII(d);
+      expect([ascii, c.isConsumerDomain(ascii), c.partyOf(`a@${ascii}`, ascii)]).toEqual([ascii, true, `a@${ascii}`]);
+      expect([ascii, createClassifier(INFER, { field: 'from', domain: ascii }).notInferred]).toEqual([ascii, 'consumer-provider']);
+    }
+    expect(['xn--bcher-kva.example', 'xn--mllmail-n2a.example'].map((d) => c.isConsumerDomain(d))).toEqual([false, false]);
+    const r = checkMessage(Buffer.from('From: a@corp.example\r\nTo: a@müllmail.com, b@müllmail.com, c@müllmail.com, d@müll.email, e@xn--mll-hoa.email\r\nSubject: s\r\n\r\n'), { internalDomains: ['corp.example'] }, { source: 't' });
+    expect([r.verdict, r.recipients.externalParties]).toEqual(['block', 5]);
   });
 });
 
