@@ -12,6 +12,7 @@ import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
 import { bytesHoldCompatAtIn } from './addresses.js';
 import { looksLikeOutlookMsg } from '../message/outlook-header.js';
+import { otherFieldLists } from '../message/other-fields.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
 
 const require = createRequire(import.meta.url);
@@ -591,10 +592,14 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   if (isMessage) {
     const { bytes } = decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES);
     const inner = readEntity(bytes, 'text/plain');
-    // The forwarded message's own header shows its recipients to everyone who reads the forward.
-    const shown = inner.header.fields.filter((f) => FORWARDED_SHOWN_FIELDS.has(f.key));
-    if (shown.length > 0) {
-      const text = shown.map((f) => `${f.name}: ${decodeHeaderText(unfold(f.rawValue, inner.header.lineEnding))}`).join('\n');
+    // The forwarded message's own header shows its recipients to everyone who reads the forward,
+    // and its other fields as the outer header's do: every client shows its Subject, and a list in
+    // X-Recipients or Comments is shown to whoever opens it (otherFieldLists: not trace fields nor
+    // identifiers, the same reading as for the message itself).
+    const lines = inner.header.fields.filter((f) => FORWARDED_SHOWN_FIELDS.has(f.key)).map((f) => `${f.name}: ${decodeHeaderText(unfold(f.rawValue, inner.header.lineEnding))}`);
+    for (const listed of otherFieldLists(inner.header)) lines.push(`${listed.key}: ${listed.addresses.join(', ')}`);
+    if (lines.length > 0) {
+      const text = lines.join('\n');
       const headerPart: TextPart = { part: partName, contentType: type.type, text, html: false, forwarded: true, truncated: false };
       if (entity.fileName !== undefined) headerPart.fileName = entity.fileName;
       state.parts.push(headerPart);

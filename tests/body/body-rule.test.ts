@@ -152,6 +152,30 @@ describe('quoted thread and forwarded messages', () => {
     expect(bodyFindings(bytes).map((a) => [a.part, a.contentType, a.externalAddresses, a.quotedAddresses])).toEqual([['2', 'message/rfc822', 12, 12]]);
   });
 
+  // Its other fields are read as the outer header's are: every client shows the Subject, and a
+  // list in any field is shown to whoever opens the forwarded message.
+  it.each([
+    ['a Subject listing them', `Subject: ${list(12).join(', ')}`],
+    ['a Subject in an encoded word', `Subject: =?UTF-8?B?${Buffer.from(list(12).join(', ')).toString('base64')}?=`],
+    ['an X-Recipients field', `Subject: hello\r\nX-Recipients: ${list(12).join(',\r\n ')}`],
+    ['numbered fields, one address each', `Subject: hello\r\n${list(12).map((a, i) => `X-Recipient-${i + 1}: ${a}`).join('\r\n')}`],
+  ])('reads a forwarded message whose header shows the list in %s', (_label, fields) => {
+    const bytes = message(
+      'Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nFYI\r\n--X\r\nContent-Type: message/rfc822\r\n\r\n' +
+        `From: Someone <someone@corp.example>\r\nTo: staff@corp.example\r\n${fields}\r\n\r\nhello all\r\n--X--\r\n`,
+    );
+    expect(bodyFindings(bytes).map((a) => [a.part, a.contentType, a.externalAddresses, a.quotedAddresses])).toEqual([['2', 'message/rfc822', 12, 12]]);
+  });
+
+  it('a forwarded message whose trace fields name the envelope (Received, Delivered-To) is not a list', () => {
+    const trace = list(12).map((a) => `Received: from mx.org.test by mx.corp.example for <${a}>; Mon, 2 Nov 2026 10:00:00 +0000\r\nDelivered-To: ${a}`).join('\r\n');
+    const bytes = message(
+      'Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nFYI\r\n--X\r\nContent-Type: message/rfc822\r\n\r\n' +
+        `${trace}\r\nFrom: Someone <someone@corp.example>\r\nTo: staff@corp.example\r\nSubject: hello\r\n\r\nhello all\r\n--X--\r\n`,
+    );
+    expect(bodyFindings(bytes)).toEqual([]);
+  });
+
   it.each([
     ['application/octet-stream', 'base64'],
     ['application/octet-stream', '7bit'],
