@@ -547,6 +547,22 @@ function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): E
   return { header: h, body: bytes.subarray(h.bodyStart), type, fileName };
 }
 
+/** The byte offset of the first header line of `bytes` that is not a field (no colon), when the
+ * header block has one; undefined for the usual part. */
+function firstLineNotAField(bytes: Buffer, header: HeaderBlock): number | undefined {
+  const problem = header.problems.find((p) => p.kind === 'line-without-colon');
+  if (problem === undefined) return undefined;
+  const end = header.lineEnding === 'cr' ? CR : LF;
+  let offset = header.fieldsStart;
+  const firstLine = bytes.subarray(0, header.fieldsStart).reduce((n, c) => (c === end ? n + 1 : n), 1);
+  for (let line = firstLine; line < problem.line; line++) {
+    const nl = bytes.indexOf(end, offset);
+    if (nl === -1) return undefined;
+    offset = nl + 1;
+  }
+  return offset;
+}
+
 function walk(entity: Entity, part: string, depth: number, forwarded: boolean, state: WalkState, alternative?: string): void {
   const { type, body } = entity;
   const partName = part === '' ? '1' : part;
@@ -561,23 +577,35 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   if (type.type.startsWith('multipart/')) {
-    const boundary = type.params.get('boundary');
+    // White space cannot end a boundary (RFC 2046 5.1.1): readers drop it, as mailparser and
+    // Python's email package split `boundary="B "` at "--B", and show the parts.
+    const boundary = type.params.get('boundary')?.replace(/[ \t]+$/, '');
     if (!boundary || depth >= MAX_MIME_DEPTH) {
       state.skipped.push({ part: partName, contentType: type.type, reason: boundary ? 'too-deep' : 'unreadable' });
       return;
     }
     const childDefault = type.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
-    const children = splitMultipart(body, boundary).map((b) => readEntity(b, childDefault));
-    // A boundary that never starts a line leaves the body unsplit: whatever it holds was not read.
-    if (children.length === 0 && /[^\s]/.test(body.toString('latin1', 0, Math.min(body.length, 65536))) && body.indexOf(`--${boundary}--`) === -1) {
-      state.skipped.push({ part: partName, contentType: type.type, reason: 'unreadable', detail: 'no part found at its boundary' });
+    const pieces = splitMultipart(body, boundary);
+    // A boundary that never starts a line (indented, in another case) leaves the body unsplit: a
+    // reader that cannot split it shows the body as text (Python's email package does), so it is
+    // read as text, and reported as not split unless it is an empty multipart ("--B--" alone).
+    if (pieces.length === 0 && /[^\s]/.test(body.toString('latin1', 0, Math.min(body.length, 65536)))) {
+      if (body.indexOf(`--${boundary}--`) === -1) state.skipped.push({ part: partName, contentType: type.type, reason: 'unreadable', detail: 'no part found at its boundary' });
+      walk({ ...entity, type: { type: 'text/plain', params: new Map(), extended: new Set() } }, part, depth + 1, forwarded, state, alternative);
       return;
     }
     // Every alternative is scanned: an HTML client shows the HTML, whatever the plain text says
     // (a list only in the HTML part was missed when the plain one was read alone).
     const group = type.type === 'multipart/alternative' ? (part === '' ? '0' : part) : alternative;
-    children.forEach((child, i) => {
-      walk(child, part === '' ? String(i + 1) : `${part}.${i + 1}`, depth + 1, forwarded, state, group);
+    pieces.forEach((piece, i) => {
+      const child = readEntity(piece, childDefault);
+      const childPart = part === '' ? String(i + 1) : `${part}.${i + 1}`;
+      walk(child, childPart, depth + 1, forwarded, state, group);
+      // A part whose header has a line that is not a field before its blank line: Python's email
+      // package ends the header there and shows the rest as the part's text; mail programs read on
+      // to the blank line. Both readings are scanned.
+      const from = firstLineNotAField(piece, child.header);
+      if (from !== undefined) walk({ header: child.header, body: piece.subarray(from), type: { type: 'text/plain', params: new Map(), extended: new Set() }, fileName: undefined }, childPart, depth + 1, forwarded, state, group);
     });
     return;
   }

@@ -144,11 +144,33 @@ describe('a multipart is split where readers split it, or reported as unreadable
     expect(scanned(mixed([inner]))).toEqual(LISTED);
   });
 
+  // A reader that cannot split the body shows it as text (Python's email package does): it is
+  // read as text, and reported as not split.
   it.each([
     ['a boundary that never occurs', 'multipart/mixed; boundary="OTHER"'],
     ['the first of two boundary parameters, when only the second occurs', 'multipart/mixed; boundary="X"; boundary="BOUND"'],
-  ])('%s is ATTACHMENT_NOT_SCANNED (unreadable), never clean', (_name, ct) => {
-    expect(scanned(withType(ct))).toEqual([['ATTACHMENT_NOT_SCANNED', 'unreadable']]);
+    ['a boundary in another case', 'multipart/mixed; boundary="bound"'],
+  ])('%s is ATTACHMENT_NOT_SCANNED (unreadable), and the body is read as text', (_name, ct) => {
+    expect(scanned(withType(ct))).toEqual([...LISTED, ['ATTACHMENT_NOT_SCANNED', 'unreadable']]);
+  });
+
+  it('boundary lines that do not start their line (indented) leave the body to be read as text', () => {
+    expect(scanned(Buffer.from(withType('multipart/mixed; boundary="BOUND"').toString('latin1').replace(/\n--BOUND/g, '\n --BOUND'), 'latin1'))).toEqual(LISTED);
+  });
+
+  it('a boundary parameter ending in white space is split where readers split it (without it)', () => {
+    expect(scanned(withType('multipart/mixed; boundary="BOUND "'))).toEqual(LISTED);
+    expect(scanned(withType('multipart/mixed; boundary="BOUND\t"'))).toEqual(LISTED);
+  });
+
+  // A part header with a line that is not a field: Python ends the header there and shows the
+  // rest as the part's text; mail programs read on to the blank line. Both are scanned.
+  it.each([
+    ['a part with no header and no blank line', `${LIST.join('\n')}`],
+    ['a header field, then the list without a blank line', `Content-Type: text/plain\n${LIST.join('\n')}`],
+    ['the list, then a blank line and more text', `${LIST.join('\n')}\n\nregards`],
+  ])('%s: the list is found', (_name, part) => {
+    expect(scanned(mixed(['Content-Type: text/plain\n\nHi', part]))).toEqual(LISTED);
   });
 
   it('an empty multipart, or one with only its closing line, holds nothing to report', () => {
