@@ -3,7 +3,7 @@
 import { BODY_SCAN_CODES, DEFAULT_SEVERITY, type Finding, type FindingCode } from './findings.js';
 import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
-import type { HeaderBlock } from './message/header-block.js';
+import { unfold, type HeaderBlock } from './message/header-block.js';
 import { otherFieldLists } from './message/other-fields.js';
 import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { addressesInHeaderText, COMPAT_AT, findAddresses, holdsCompatAt } from './body/addresses.js';
@@ -163,6 +163,9 @@ function addressesInEncodedMailbox(source: string, rawName: string, own: string)
   return findAddresses(/[\x80-\xff]/.test(rest) ? Buffer.from(rest, 'latin1').toString('utf8') : rest);
 }
 
+/** Fields whose every address is shown to every reader as a recipient or a reply address. */
+const EXPOSING: ReadonlySet<string> = new Set([...VISIBLE_FIELDS, ...REPLY_FIELDS]);
+
 /** Author and sender fields whose every mailbox is shown as exposure when they hold several. */
 const AUTHOR_FIELDS = new Set(['from', 'resent-from', 'sender', 'resent-sender']);
 
@@ -200,6 +203,7 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
   // Comments anywhere in a field but Bcc (a comment inside a mailbox's own text was searched with
   // it above): a mailbox's own address, or one already listed, repeated there adds nothing.
   let known: Set<string> | undefined;
+  const readAgain = new Set<number>();
   for (const c of parsed.comments) {
     if (BLIND.has(c.field)) continue;
     known ??= new Set([...parsed.addresses.map((a) => a.mailbox.address.toLowerCase()), ...shown.map((v) => v.address)]);
@@ -207,6 +211,24 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
       if (known.has(found)) continue;
       known.add(found);
       shown.push(nameView(found, c.field, c.line + lineOffset, classifier));
+    }
+  }
+  // A recipient or reply field that cannot be read whole (semicolons or spaces between addresses,
+  // an unclosed quote): the parser stops at the problem, yet every reader is shown the field's
+  // text, every address in it. AMBIGUOUS_RECIPIENT blocks such a message before it is sent; these
+  // count the addresses it shows, which a sent copy exposed (an audit found no incident in a Sent
+  // folder of such messages). Only fields with a problem pay for the search.
+  for (const p of parsed.addressProblems) {
+    if (!EXPOSING.has(p.field) || readAgain.has(p.line)) continue;
+    known ??= new Set([...parsed.addresses.map((a) => a.mailbox.address.toLowerCase()), ...shown.map((v) => v.address)]);
+    readAgain.add(p.line);
+    for (const f of parsed.header.fields) {
+      if (f.key !== p.field || f.line !== p.line) continue;
+      for (const found of addressesInHeaderText(unfold(f.rawValue, parsed.header.lineEnding))) {
+        if (known.has(found)) continue;
+        known.add(found);
+        shown.push(nameView(found, p.field, p.line + lineOffset, classifier));
+      }
     }
   }
   // Lists in fields that are not address fields (X-Recipients, Comments, Subject ...): an address

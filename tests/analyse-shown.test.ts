@@ -118,3 +118,32 @@ describe('any To made of the characters comments, quotes and quoted pairs are ma
     );
   });
 });
+
+// A recipient or reply field the parser cannot read whole: it stops at the problem, yet every
+// reader is shown every address written there. They were left out of the count: a Sent folder of
+// such messages (Outlook's semicolons, a missing comma, an unclosed quote) audited as clean.
+describe('addresses in a recipient field that cannot be read whole', () => {
+  const SIX = ['p1@a.test', 'p2@b.test', 'p3@c.test', 'p4@d.test', 'p5@e.test', 'p6@f.test'];
+  const check = (head: string) => checkMessage(Buffer.from(`From: A <a@corp.example>\r\n${head}\r\nSubject: s\r\n\r\nHello.\r\n`, 'utf8'), POLICY);
+  it.each([
+    ['semicolons between addresses (To)', `To: ${SIX.join('; ')}`, 'to'],
+    ['spaces between addresses (Cc)', `Cc: ${SIX.join(' ')}`, 'cc'],
+    ['an unclosed quote (To)', `To: "Jane <${SIX[0]}>, ${SIX.slice(1).join(', ')}`, 'to'],
+    ['a missing comma after named mailboxes (Resent-To)', `Resent-From: a@corp.example\r\nResent-To: ${SIX.map((a) => `P <${a}>`).join(' ')}`, 'resent-to'],
+    ['semicolons in Reply-To', `To: boss@corp.example\r\nReply-To: ${SIX.join('; ')}`, 'reply-to'],
+  ])('%s: every address counts, and the message blocks as before', (_, head, field) => {
+    const r = check(head);
+    const codes = r.findings.map((f) => f.code);
+    expect(codes).toContain('AMBIGUOUS_RECIPIENT');
+    const exposed = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+    expect(exposed?.args).toMatchObject({ externalAddresses: 6, parties: 6, fields: [field] });
+    expect(r.verdict).toBe('block');
+  });
+
+  it('an address read already is not counted twice; Bcc and a field without a problem add nothing', () => {
+    const r = check(`To: ${SIX.slice(0, 2).join('; ')}\r\nCc: ${SIX[1]}\r\nBcc: ${SIX.slice(2).join('; ')}`);
+    expect(r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS')).toBeUndefined();
+    expect(r.recipients.shown.map((s) => s.address)).toEqual([]);
+    expect(check(`To: ${SIX.join(', ')}`).recipients.shown).toEqual([]);
+  });
+});

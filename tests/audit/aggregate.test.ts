@@ -52,6 +52,21 @@ describe('createAudit', () => {
     expect(summary.months).toEqual([{ month: '2026-11', incidents: 1, exposedAddresses: 5 }]);
   });
 
+  // A sent message whose To the parser cannot read whole (Outlook's semicolons, spaces, an unclosed
+  // quote) showed every address in it: an incident. The audit reported no incident for them.
+  it.each([
+    ['semicolons', five.split(', ').join('; ')],
+    ['spaces', five.split(', ').join(' ')],
+    ['an unclosed quote', `"Jane <${five}`],
+  ])('a To with %s between its addresses is an incident', (_, to) => {
+    const audit = createAudit();
+    const bytes = msg(to, 'Mon, 2 Nov 2026 10:00:00 +0000');
+    audit.add(checkMessage(bytes, policy, { source: 'Sent#1' }), readAuditMeta(bytes));
+    const { summary, incidents } = audit.finish();
+    expect(incidents.map((i) => [i.source, i.exposedExternal, i.parties, i.fields])).toEqual([['Sent#1', 5, 5, ['to']]]);
+    expect(summary).toMatchObject({ incidents: 1, exposedAddresses: 5, exposedParties: 5 });
+  });
+
   it('leaves out messages outside the range (and undated ones when a range is set)', () => {
     const audit = createAudit({ since: parseRangeDate('2026-11', '--since') });
     expect(audit.inRange(new Date('2026-10-31T23:59:59Z'))).toBe(false);
