@@ -149,3 +149,29 @@ describe('mailguard audit: options and inputs', () => {
     expect(unwritable.stderr).toContain('cannot write the CSV export');
   });
 });
+
+// With EXPOSED_RECIPIENTS off (a configuration written for check, one profile, --rule) the audit
+// reported "No message exposed external recipients" (exit 0) of a folder of exposed lists.
+describe('mailguard audit with EXPOSED_RECIPIENTS off', () => {
+  const config = (name: string, value: unknown) => {
+    const file = path.join(tmp, name);
+    writeFileSync(file, JSON.stringify(value));
+    return file;
+  };
+  it.each<[string, () => string[], RegExp]>([
+    ['in the configuration', () => ['--config', config('off.json', { internalDomains: ['corp.example'], rules: { EXPOSED_RECIPIENTS: 'off' } })], /the configuration \(top level, .*off\.json\) turns that rule off/],
+    ['in one profile', () => ['--config', config('off-profile.json', { internalDomains: ['corp.example'], profiles: [{ name: 'press', match: { from: ['press@corp.example'] }, rules: { EXPOSED_RECIPIENTS: 'off' } }] })], /\(profile "press", .*off-profile\.json\) turns that rule off/],
+    ['by --rule', () => [...POLICY, '--rule', 'EXPOSED_RECIPIENTS=off'], /--rule EXPOSED_RECIPIENTS=off turns that rule off/],
+  ])('%s: refused (exit 2), saying where and how to audit anyway', async (_, args, message) => {
+    const r = await runCli(['audit', mbox, ...args(), '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('--rule EXPOSED_RECIPIENTS=warning audits a configuration that turns it off', async () => {
+    const r = await runCli(['audit', mbox, '--config', config('off2.json', { internalDomains: ['corp.example'], rules: { EXPOSED_RECIPIENTS: 'off' } }), '--rule', 'EXPOSED_RECIPIENTS=warning', '--format', 'json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).summary.incidents).toBe(INCIDENTS.length);
+  });
+});

@@ -4,6 +4,7 @@
 // grow with the messages or the incidents (issue 19).
 
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { checkMessage, unreadableResult } from '../../analyse.js';
 import { createAudit, type AuditIncident, type AuditMeta, type AuditOptions } from '../../audit/aggregate.js';
 import { auditCsvPieces, csvCell } from '../../audit/csv.js';
@@ -114,6 +115,24 @@ async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMail
   }
 }
 
+/**
+ * The audit finds exposed lists through EXPOSED_RECIPIENTS: with the rule off (a configuration
+ * written for check, a profile, --rule) it would report "No message exposed external recipients"
+ * of a folder full of them. Refused instead, naming where it is off and how to audit anyway.
+ */
+function refuseExposureOff(settings: Awaited<ReturnType<typeof resolveSettings>>, flags: AuditFlags): void {
+  const { profiles } = settings;
+  const off = [profiles.default, ...profiles.list].filter((p) => p.policy.rules.EXPOSED_RECIPIENTS === 'off');
+  if (off.length === 0) return;
+  const byFlag = (flags.rule ?? []).some((r) => r === 'EXPOSED_RECIPIENTS=off');
+  const where = byFlag
+    ? '--rule EXPOSED_RECIPIENTS=off'
+    : `the configuration (${off.map((p) => (p === profiles.default ? 'top level' : `profile "${p.name}"`)).join(', ')}${settings.configPath !== undefined ? `, ${path.relative(process.cwd(), settings.configPath) || settings.configPath}` : ''})`;
+  throw new MailguardError('ECONFIG', `the audit counts EXPOSED_RECIPIENTS findings, and ${where} turns that rule off: no exposed list could be found.`, {
+    hint: byFlag ? 'Leave out --rule EXPOSED_RECIPIENTS=off.' : 'Audit with the rule on: add --rule EXPOSED_RECIPIENTS=warning (or error), or give another --config.',
+  });
+}
+
 export async function runAudit(paths: string[], flags: AuditFlags): Promise<number> {
   const options: AuditOptions = {};
   if (flags.since !== undefined) options.since = parseRangeDate(flags.since, '--since');
@@ -131,6 +150,7 @@ export async function runAudit(paths: string[], flags: AuditFlags): Promise<numb
   // Parsed now: a bad URL or a password in it is refused before anything is read.
   for (const p of paths) if (isImapUrl(p)) parseImapUrl(p, process.env);
   const settings = await resolveSettings(flags);
+  refuseExposureOff(settings, flags);
   const section = auditSection(settings.config.sections.audit, flags.config ?? settings.configPath ?? 'config');
   const configuredRedact = section.redact ?? settings.config.redact;
   const spool = createSpool();
