@@ -84,7 +84,7 @@ const CJK_COMPAT_ATS: ReadonlyArray<readonly [RegExp, readonly Buffer[]]> = [
   [/^(?:shift[-_]?jis|s?jis|x-sjis|ms_kanji|csshiftjis|windows-31j|(?:x-)?cp-?932|ms932)$/, [Buffer.from([0x81, 0x97])]],
   [/^(?:(?:x-)?euc-?jp|cseucpkdfmtjapanese)$/, [Buffer.from([0xa1, 0xf7])]],
   // JIS X 0208 after ESC $ B: the two bytes "!w" (7-bit, so plain ASCII text may hold them too).
-  [/^(?:iso-?2022-?jp(?:-\d|-ext)?|csiso2022jp2?)$/, [Buffer.from('!w', 'latin1')]],
+  [/^(?:iso-?2022-?jp(?:-\d|-ext)?|csiso2022jp2?|cp5022[012])$/, [Buffer.from('!w', 'latin1')]],
   [/^(?:big-?5(?:-hkscs)?|x-x-big5|cn-big5|csbig5|cp-?950|windows-950)$/, [Buffer.from([0xa2, 0x49]), Buffer.from([0xa2, 0x4e])]],
   [/^(?:gb2312|gbk|gb18030|x-gbk|cp-?936|windows-936|euc-?cn|x-euc-cn|chinese|csgb2312|iso-ir-58)$/, [Buffer.from([0xa3, 0xc0]), Buffer.from([0xa9, 0x88])]],
   [/^(?:euc-?kr|cseuckr|ks_c_5601-19(?:87|89)|ksc_?5601|cp-?949|windows-949|uhc|korean|csksc56011987|iso-ir-149)$/, [Buffer.from([0xa3, 0xc0])]],

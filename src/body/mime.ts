@@ -268,9 +268,36 @@ function decoderFor(label: string): Decode | null {
   return decode;
 }
 
+/** Labels mail software writes that neither TextDecoder nor iconv-lite knows, for charsets they
+ * decode under another name: Windows code page names (1200 is UTF-16LE, 65001 UTF-8, Microsoft's
+ * 50220-50222 ISO-2022-JP) and the ISO-2022-JP extensions, whose JIS X 0208 (the fullwidth at
+ * included) is ISO-2022-JP's. Left to the latin1 fallback, UTF-16 text lost every address and an
+ * ISO-2022-JP-2 one its fullwidth ats. */
+const CHARSET_ALIASES: Readonly<Record<string, string>> = {
+  cp1200: 'utf-16le',
+  'windows-1200': 'utf-16le',
+  cp1201: 'utf-16be',
+  'windows-1201': 'utf-16be',
+  cp12000: 'utf-32le',
+  cp12001: 'utf-32be',
+  cp65000: 'utf-7',
+  'x-utf-7': 'utf-7',
+  cp65001: 'utf-8',
+  'windows-65001': 'utf-8',
+  'iso-2022-jp-1': 'iso-2022-jp',
+  'iso-2022-jp-2': 'iso-2022-jp',
+  'iso-2022-jp-3': 'iso-2022-jp',
+  'iso-2022-jp-ext': 'iso-2022-jp',
+  csiso2022jp2: 'iso-2022-jp',
+  cp50220: 'iso-2022-jp',
+  cp50221: 'iso-2022-jp',
+  cp50222: 'iso-2022-jp',
+};
+
 /** Decodes bytes in a declared charset; unknown charsets fall back to latin1 (addresses are ASCII). */
 export function decodeBytes(bytes: Uint8Array, charset: string | undefined): string {
   let label = (charset ?? 'utf-8').trim().toLowerCase();
+  label = CHARSET_ALIASES[label] ?? label;
   // A byte order mark says what the text is, whatever the label (as readers decide): UTF-16 in
   // big-endian order was read as little-endian, its addresses lost. (UTF-32's marks are read by
   // iconv-lite's UTF-32 decoder.)

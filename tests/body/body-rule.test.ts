@@ -132,6 +132,20 @@ describe('a fullwidth at in an East Asian charset (no 0x40, no UTF-8 in the part
   });
 });
 
+describe('charset labels known under another name (Windows code pages, ISO-2022-JP extensions)', () => {
+  it.each([
+    ['cp1200', 'binary', (l: string[]) => Buffer.from(l.join('\r\n'), 'utf16le')],
+    ['windows-1201', 'binary', (l: string[]) => Buffer.from(l.join('\r\n'), 'utf16le').swap16()],
+    ['cp65001', '8bit', (l: string[]) => Buffer.from(l.map((a) => a.replace('@', '\uFF20')).join('\r\n'), 'utf8')],
+    ['x-utf-7', '7bit', (l: string[]) => Buffer.from(l.map((a) => a.replace('@', '+AEA-')).join('\r\n'), 'latin1')],
+    ['ISO-2022-JP-2', '7bit', (l: string[]) => eastAsian(l.map((a) => a.replace('@', '\uFF20')).join('\r\n'), 'ISO-2022-JP')],
+    ['cp50220', '7bit', (l: string[]) => eastAsian(l.map((a) => a.replace('@', '\uFF20')).join('\r\n'), 'ISO-2022-JP')],
+  ])('a text part in %s: the list is found', (charset, encoding, write) => {
+    const bytes = Buffer.concat([message(`Content-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`), write([...list(12), ''])]);
+    expect(bodyFindings(bytes).map((a) => a.externalAddresses)).toEqual([12]);
+  });
+});
+
 describe('quoted thread and forwarded messages', () => {
   it('counts a quoted address once per message: the same To line in the text and in an attached message', () => {
     const quoted = list(12).join(', ');
