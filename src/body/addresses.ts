@@ -101,6 +101,33 @@ export function charsetCompatAts(charset: string | undefined): readonly Buffer[]
   return NO_COMPAT_ATS;
 }
 
+/**
+ * Text that declares no charset (a CSV attachment without a charset parameter, a member of a zip
+ * or tar) is read as UTF-8; Excel on a Japanese, Chinese or Korean Windows opens it in the
+ * system's code page instead, so `p1＠org.example` written in Shift_JIS showed a list there and
+ * nothing here. The charsets to read such text in as well when it is not UTF-8, each with the
+ * bytes it writes a fullwidth or small at as (one of them present says which are worth trying).
+ * ISO-2022-JP is valid ASCII: it is told by its escape to JIS X 0208 (ESC $ B) beside the at.
+ */
+const UNDECLARED_CJK: ReadonlyArray<{ label: string; ats: readonly Buffer[] }> = [
+  { label: 'shift_jis', ats: [Buffer.from([0x81, 0x97])] },
+  { label: 'euc-jp', ats: [Buffer.from([0xa1, 0xf7])] },
+  { label: 'gb18030', ats: [Buffer.from([0xa3, 0xc0]), Buffer.from([0xa9, 0x88])] },
+  { label: 'big5', ats: [Buffer.from([0xa2, 0x49]), Buffer.from([0xa2, 0x4e])] },
+  { label: 'euc-kr', ats: [Buffer.from([0xa3, 0xc0])] },
+];
+const JIS_X0208_ESCAPE = Buffer.from([0x1b, 0x24, 0x42]);
+const ISO_2022_JP_AT = Buffer.from('!w', 'latin1');
+
+/** The East Asian charsets `b` (text declaring none) may be written in, by the fullwidth or small
+ * ats it holds as they write them; empty for nearly all text (a byte search per pattern). */
+export function undeclaredCjkCharsets(b: Buffer): string[] {
+  const out: string[] = [];
+  for (const { label, ats } of UNDECLARED_CJK) if (ats.some((at) => b.includes(at))) out.push(label);
+  if (b.includes(JIS_X0208_ESCAPE) && b.includes(ISO_2022_JP_AT)) out.push('iso-2022-jp');
+  return out;
+}
+
 /** Whether bytes in `charset` hold a fullwidth or small commercial at, in UTF-8 or as that charset writes it. */
 export function bytesHoldCompatAtIn(b: Buffer, charset: string | undefined): boolean {
   return bytesHoldCompatAt(b) || charsetCompatAts(charset).some((at) => b.includes(at));

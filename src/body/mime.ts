@@ -10,7 +10,7 @@ import { MAX_ATTACHMENT_BYTES } from '../limits.js';
 import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
-import { bytesHoldCompatAtIn } from './addresses.js';
+import { bytesHoldCompatAtIn, undeclaredCjkCharsets } from './addresses.js';
 import { looksLikeOutlookMsg } from '../message/outlook-header.js';
 import { otherFieldLists } from '../message/other-fields.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
@@ -93,7 +93,7 @@ function isTnefSignature(b: Uint8Array): boolean {
  * part's East Asian charset writes it (Shift_JIS 0x81 0x97, GBK 0xA3 0xC0 ...): text written with
  * one holds addresses a reader sees (findAddresses reads it in its NFKC form). */
 function writesCompatAt(b: Buffer, charset: string | undefined): boolean {
-  return bytesHoldCompatAtIn(b, charset) || UTF16_COMPAT_ATS.some((at) => b.includes(at));
+  return bytesHoldCompatAtIn(b, charset) || UTF16_COMPAT_ATS.some((at) => b.includes(at)) || (charset === undefined && undeclaredCjkCharsets(b).length > 0);
 }
 const UTF16_COMPAT_ATS = [Buffer.from('\uFF20', 'utf16le'), Buffer.from('\uFE6B', 'utf16le'), Buffer.from([0xff, 0x20]), Buffer.from([0xfe, 0x6b])];
 
@@ -305,7 +305,18 @@ export function decodeBytes(bytes: Uint8Array, charset: string | undefined): str
   else if (bytes[0] === 0xff && bytes[1] === 0xfe && !(bytes[2] === 0 && bytes[3] === 0)) label = 'utf-16le';
   else if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) label = 'utf-8';
   const decode = decoderFor(label);
-  return decode === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : decode(bytes);
+  const text = decode === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : decode(bytes);
+  // Declared nothing, read as UTF-8 and not UTF-8 (or ISO-2022-JP's escapes): also read in the
+  // East Asian charsets whose fullwidth at it holds, as a reader in that locale shows it
+  // (undeclaredCjkCharsets). The readings are joined: findAddresses keeps each address once.
+  if (charset !== undefined || label !== 'utf-8' || !(text.includes('\ufffd') || text.includes('\x1b'))) return text;
+  const also = undeclaredCjkCharsets(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  let joined = text;
+  for (const other of also) {
+    const d = decoderFor(other);
+    if (d !== null) joined += `\n${d(bytes)}`;
+  }
+  return joined;
 }
 
 let decodeWords: ((s: string) => string) | undefined;

@@ -7,7 +7,7 @@ import { checkMessage, createPolicy, type Finding } from '../../src/index.js';
 import { MAX_MESSAGE_TEXT_BYTES } from '../../src/body/mime.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { FIXTURES } from '../helpers/cli.js';
-import { buildXlsx } from '../helpers/office-files.js';
+import { buildMessage, buildXlsx, buildZip } from '../helpers/office-files.js';
 import iconv from 'iconv-lite';
 
 const policy = createPolicy({ internalDomains: ['corp.example'] });
@@ -143,6 +143,34 @@ describe('charset labels known under another name (Windows code pages, ISO-2022-
   ])('a text part in %s: the list is found', (charset, encoding, write) => {
     const bytes = Buffer.concat([message(`Content-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`), write([...list(12), ''])]);
     expect(bodyFindings(bytes).map((a) => a.externalAddresses)).toEqual([12]);
+  });
+});
+
+describe('text that declares no charset, written in an East Asian one with fullwidth ats', () => {
+  const fullwidth = (l: string[]) => l.map((a) => a.replace('@', '\uFF20')).join('\r\n');
+  const attachmentFindings = (bytes: Uint8Array) =>
+    checkMessage(bytes, policy, { source: 't', body }).findings.flatMap((f) => (f.code === 'ADDRESS_LIST_IN_ATTACHMENT' ? [f.args.externalAddresses] : []));
+  // Excel and a mail reader in that locale show the list; read as UTF-8 it held no address.
+  it.each(['Shift_JIS', 'EUC-JP', 'Big5', 'GB18030', 'EUC-KR', 'ISO-2022-JP'])('a %s text part without a charset parameter: the list is found', (charset) => {
+    const content = eastAsian(`名簿\r\n${fullwidth(list(12))}`, charset);
+    expect(content.includes(0x40)).toBe(false);
+    const bytes = Buffer.concat([message('Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), content, Buffer.from('\r\n')]);
+    expect(bodyFindings(bytes).map((a) => a.externalAddresses)).toEqual([12]);
+  });
+
+  it('a Shift_JIS CSV attachment without a charset, base64, and the same CSV in a zip', () => {
+    const csv = eastAsian(`氏名,メール\r\n${fullwidth(list(12)).replace(/\r\n/g, ',\r\n')}`, 'Shift_JIS');
+    expect(bodyFindings(buildMessage([{ contentType: 'text/csv', fileName: 'list.csv', bytes: csv }])).map((a) => [a.fileName, a.externalAddresses])).toEqual([['list.csv', 12]]);
+    expect(attachmentFindings(buildMessage([{ contentType: 'application/zip', fileName: 'export.zip', bytes: buildZip({ 'list.csv': csv }) }]))).toEqual([12]);
+  });
+
+  it('UTF-8 text is read once, and a declared charset is not second-guessed', () => {
+    // The Shift_JIS at's bytes inside valid UTF-8 (U+1057 is E1 81 97): no second reading.
+    const utf8 = Buffer.from(`\u1057 ${list(12).map((a) => a.replace('@', ' at ')).join(', ')}\r\n`, 'utf8');
+    expect(utf8.includes(Buffer.from([0x81, 0x97]))).toBe(true);
+    expect(bodyFindings(Buffer.concat([message('Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), utf8]))).toEqual([]);
+    const sjisAsLatin1 = Buffer.concat([message('Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), eastAsian(fullwidth(list(12)), 'Shift_JIS')]);
+    expect(bodyFindings(sjisAsLatin1)).toEqual([]);
   });
 });
 
