@@ -3,7 +3,7 @@
 // (a single regular expression backtracks quadratically on long runs of word characters).
 
 import { normaliseDomain } from '../message/domain.js';
-import { decodeHeaderText } from './mime.js';
+import { decodeBytes, decodeHeaderText } from './mime.js';
 import { MAX_DOMAIN_BYTES, MAX_LOCAL_PART_BYTES } from '../limits.js';
 
 const ASCII_LOCAL = new Uint8Array(128);
@@ -66,10 +66,29 @@ const SMALL_AT_UTF8 = Buffer.from('\uFE6B', 'utf8');
 const FULLWIDTH_AT_LATIN1 = FULLWIDTH_AT_UTF8.toString('latin1');
 const SMALL_AT_LATIN1 = SMALL_AT_UTF8.toString('latin1');
 
-/** Whether raw header text (bytes as latin1) holds a fullwidth or small commercial at in UTF-8;
- * one search for their lead byte first, as header text rarely has it. */
+/** The bytes (as latin1) an East Asian double-byte charset writes a fullwidth or small at as
+ * (UNDECLARED_CJK below): raw 8-bit header text in Shift_JIS, GB18030, Big5, EUC-JP or EUC-KR. */
+const CJK_AT_LATIN1 = /\x81\x97|\xa1\xf7|\xa3\xc0|\xa9\x88|\xa2[\x49\x4e]/;
+
+/** Whether raw header text (bytes as latin1) holds a fullwidth or small commercial at in UTF-8
+ * (one search for their lead byte first, as header text rarely has it), or as an East Asian
+ * charset writes it unencoded (rawHeaderCjkText). */
 export function holdsCompatAt(raw: string): boolean {
-  return raw.includes('\xEF') && (raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1));
+  return (raw.includes('\xEF') && (raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1))) || CJK_AT_LATIN1.test(raw);
+}
+
+/**
+ * Raw 8-bit header text (bytes as latin1) that is not UTF-8 and holds a fullwidth or small at as an
+ * East Asian charset writes it, read in those charsets (Thunderbird and Outlook read such bytes in
+ * the fallback charset of a Japanese, Chinese or Korean locale): `Subject: 名簿 p1＠x.test, ...` in
+ * Shift_JIS shows a list there, and none read as UTF-8. Undefined for any other text.
+ */
+export function rawHeaderCjkText(latin1: string): string | undefined {
+  if (!CJK_AT_LATIN1.test(latin1)) return undefined;
+  const bytes = Buffer.from(latin1, 'latin1');
+  if (!bytes.toString('utf8').includes('\ufffd')) return undefined;
+  const readings = undeclaredCjkCharsets(bytes).map((charset) => decodeBytes(bytes, charset));
+  return readings.length === 0 ? undefined : readings.join(' ');
 }
 
 /** The same in bytes, in UTF-8. */
@@ -176,6 +195,9 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
  */
 export function addressesInHeaderText(text: string): Set<string> {
   const found = findAddresses(/[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text);
+  // Unencoded East Asian bytes (Shift_JIS ...) read as that locale's reader shows them, too.
+  const cjk = rawHeaderCjkText(text);
+  if (cjk !== undefined) findAddresses(cjk, found);
   // Quoted pairs (`"a\@x.test"`, `(b\.y.test)`) are shown without their backslashes: read the text
   // that way too (as written as well, in case a backslash stands inside an encoded word).
   if (text.includes('\\')) {

@@ -5,7 +5,7 @@
 // reads and the ones NOT_SHOWN_LISTS names is read here. The usual header has no such field with
 // an "@" or an encoded word that may hold one, so the cost is a Set lookup and a search per field.
 
-import { addressesInHeaderText, bytesHoldCompatAt, charsetCompatAts, COMPAT_AT, holdsCompatAt } from '../body/addresses.js';
+import { addressesInHeaderText, bytesHoldCompatAt, charsetCompatAts, COMPAT_AT, holdsCompatAt, rawHeaderCjkText } from '../body/addresses.js';
 import { decodeHeaderText } from '../body/mime.js';
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
 import { parseAddressList } from './address-list.js';
@@ -254,7 +254,10 @@ function readAsList(value: string, deadline: number): Set<string> | undefined {
  * an address list (group syntax, display names and comments included), or found in free text. */
 function readField(text: string, deadline: number): Set<string> | undefined {
   // As a reader shows it: encoded words and UTF-8 decoded.
-  const shown = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
+  const decodedText = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
+  // Unencoded East Asian bytes are also read as a reader in that locale shows them.
+  const cjk = rawHeaderCjkText(text);
+  const shown = cjk === undefined ? decodedText : `${decodedText} ${cjk}`;
   // A fullwidth or small commercial at reads as "@": the field is read in its compatibility form.
   if (COMPAT_AT.test(shown)) return readField(Buffer.from(shown.normalize('NFKC'), 'utf8').toString('latin1'), deadline);
   const first = shown.indexOf('@');

@@ -286,6 +286,38 @@ describe('a list in any other header field', () => {
   ];
   it.each(EAST_ASIAN)('compatibility ats in East Asian charsets: %s', expectRow);
 
+  // The same bytes unencoded (no encoded word): Thunderbird and Outlook read raw 8-bit header text
+  // in the fallback charset of a Japanese, Chinese or Korean locale, and show the list.
+  const rawMsg = (field: string, value: Buffer) => Buffer.concat([Buffer.from(`From: Sender <sender@corp.example>\r\nTo: staff@corp.example\r\n${field}`, 'latin1'), value, Buffer.from('\r\nSubject: s\r\n\r\nHello.\r\n')]);
+  it.each([
+    ['Shift_JIS', 'Subject: ', 'subject'],
+    ['EUC-JP', 'X-Recipients: ', 'x-recipients'],
+    ['Big5', 'Comments: ', 'comments'],
+    ['GB18030', 'Subject: ', 'subject'],
+    ['EUC-KR', 'X-Recipients: ', 'x-recipients'],
+  ])('raw %s bytes in %s(no encoded word): the list is shown', (charset, field, key) => {
+    const value = iconv.encode(`名簿 ${fullwidth(list(5))}`, charset);
+    expect(value.includes(0x40)).toBe(false);
+    const r = checkMessage(rawMsg(field, value), POLICY, { source: 't' });
+    expect(r.verdict).toBe('block');
+    expect(r.recipients.shown.filter((v) => v.field === key)).toHaveLength(5);
+  });
+
+  it('raw Shift_JIS in a display name: the addresses it writes are shown', () => {
+    const name = iconv.encode(fullwidth(list(5)), 'Shift_JIS');
+    const bytes = Buffer.concat([Buffer.from('From: Sender <sender@corp.example>\r\nTo: staff@corp.example\r\nCc: "', 'latin1'), name, Buffer.from('" <news@corp.example>\r\nSubject: s\r\n\r\nHello.\r\n')]);
+    const r = checkMessage(bytes, POLICY, { source: 't' });
+    expect(r.verdict).toBe('block');
+    expect(r.recipients.shown.filter((v) => v.field === 'cc')).toHaveLength(5);
+  });
+
+  it('raw UTF-8 text with the same byte pairs is read once, as UTF-8', () => {
+    // U+1057 is E1 81 97 in UTF-8: the Shift_JIS at's bytes, inside valid UTF-8; no list there.
+    const r = checkMessage(rawMsg('Subject: ', Buffer.from(`\u1057 ${list(2).replace(/@/g, ' at ')}`, 'utf8')), POLICY, { source: 't' });
+    expect(r.verdict).toBe('pass');
+    expect(r.recipients.shown).toEqual([]);
+  });
+
   it('the addresses are shown, not sent to, under the field that holds them', () => {
     const r = check(`To: staff@corp.example\r\nX-Recipients: ${externals(2)[0]}, boss@corp.example, ${externals(2)[1]}`);
     expect(r.recipients.shown.map((v) => `${v.field}:${v.address}:${v.internal ? 'internal' : 'external'}`)).toEqual([
