@@ -2,7 +2,8 @@
 
 import { decodeHeaderText, mayCarryAttachment } from '../body/mime.js';
 import { MailguardError } from '../errors.js';
-import { readHeaderBlock, unfold } from '../message/header-block.js';
+import { readHeaderBlock, unfold, type HeaderBlock, type HeaderField } from '../message/header-block.js';
+import { parseMessage, VISIBLE_FIELDS } from '../message/parse-message.js';
 import type { AuditMeta } from './aggregate.js';
 
 /** Subjects are cut to this many characters in reports (a subject is a label, not content). */
@@ -40,10 +41,48 @@ export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string): AuditMe
   }
   // A mailing list's own copy (RFC 2919 List-Id, RFC 2369 List-Post): list traffic, whose
   // visible recipients are the list's business, not the sender's exposure.
-  if (header.fields.some((f) => f.key === 'list-id' || f.key === 'list-post')) meta.listTraffic = true;
+  const listFields = header.fields.filter((f) => f.key === 'list-id' || f.key === 'list-post');
+  if (listFields.length > 0 && listShowsItself(bytes, header, listFields)) meta.listTraffic = true;
   // Read here, from the header block already parsed, so the audit decides on the scan for free.
   if (mayCarryAttachment(header)) meta.mayCarryAttachment = true;
   return meta;
+}
+
+/**
+ * Whether the list the List-Id or List-Post fields name is itself a visible recipient (To, Cc ...):
+ * its posting address (List-Post's mailto), its List-Id read as an address (`dev.lists.example.org`
+ * for dev@lists.example.org), or an address at the list-id's host. A list's copy names the list it
+ * went through; a bulk mailer's List-Id above a To of customers does not, and such a message was
+ * never an incident. Read only for messages with those fields.
+ */
+function listShowsItself(bytes: Uint8Array, header: HeaderBlock, fields: readonly HeaderField[]): boolean {
+  const posts = new Set<string>();
+  const ids = new Set<string>();
+  for (const f of fields) {
+    const value = unfold(f.rawValue, header.lineEnding);
+    if (f.key === 'list-post') {
+      for (const m of value.matchAll(/<\s*mailto:([^>?\s]+)/gi)) {
+        try {
+          posts.add(decodeURIComponent(m[1]!).toLowerCase());
+        } catch {
+          posts.add(m[1]!.toLowerCase());
+        }
+      }
+    } else {
+      const id = (/<([^>]*)>/.exec(value)?.[1] ?? value).trim().toLowerCase();
+      if (id.includes('.')) ids.add(id);
+    }
+  }
+  const visible = new Set<string>(VISIBLE_FIELDS);
+  for (const a of parseMessage(bytes, header).addresses) {
+    if (!visible.has(a.field)) continue;
+    const address = a.mailbox.address.toLowerCase();
+    const at = address.lastIndexOf('@');
+    const domain = address.slice(at + 1);
+    if (posts.has(address) || ids.has(`${address.slice(0, at)}.${domain}`)) return true;
+    for (const id of ids) if (id.slice(id.indexOf('.') + 1) === domain) return true;
+  }
+  return false;
 }
 
 /**

@@ -28,6 +28,25 @@ describe('mailguard audit: list traffic', () => {
     expect(human.stdout).toContain('2 messages of mailing-list traffic (List-Id or List-Post) counted apart');
   });
 
+  // List-Id or List-Post alone was taken for a list's copy: a bulk mailer's List-ID above a To of
+  // customers (Mailchimp writes one) was never an incident. The list must show itself among the
+  // recipients: its posting address, its List-Id read as an address, or an address at its host.
+  it.each<[string, string, string, boolean]>([
+    ['a bulk mailer\'s List-ID, customers in To', `To: ${CC}`, 'List-ID: Newsletter <4f2a.list-id.mcsv.net>\n', false],
+    ['List-Post of a list that is not a recipient', `To: ${CC}`, 'List-Post: <mailto:dev@lists.example.org>\n', false],
+    ['List-Id and List-Post of another list', `To: ${CC}`, 'List-Id: <dev.lists.example.org>\nList-Post: <mailto:dev@lists.example.org>\n', false],
+    ['the list in Cc, its List-Post', `To: ${CC}\nCc: dev@lists.example.org`, 'List-Post: <mailto:dev@lists.example.org>\n', true],
+    ['a Google group in To, its List-Id', `To: team@googlegroups.com\nCc: ${CC}`, 'List-Id: <team.googlegroups.com>\n', true],
+    ['an address at the list-id host', `To: dev-announce@lists.example.org\nCc: ${CC}`, 'List-Id: Dev <dev.lists.example.org>\n', true],
+    ['List-Post in upper case and folded', `To: DEV@Lists.Example.Org\nCc: ${CC}`, 'LIST-POST:\n <MAILTO:dev@lists.example.org>\n', true],
+  ])('%s', async (name, recipients, headers, listTraffic) => {
+    const mbox = path.join(tmp, `${name.replace(/\W+/g, '-')}.mbox`);
+    writeFileSync(mbox, `From me@corp.example Mon Nov  2 10:00:00 2026\nFrom: me@corp.example\n${recipients}\nSubject: s\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n${headers}\nbody\n\n`);
+    const r = await runCli(['audit', mbox, '--internal-domain', 'corp.example', '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect([r.code, doc.summary.incidents, doc.summary.listTraffic]).toEqual(listTraffic ? [0, 0, 1] : [1, 1, 0]);
+  });
+
   it('only list traffic: no incident, exit 0', async () => {
     const mbox = path.join(tmp, 'only.mbox');
     writeFileSync(mbox, msg(1, 'List-Id: <dev.lists.example.org>\n'));
