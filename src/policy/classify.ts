@@ -168,6 +168,18 @@ export function domainMatches(domain: string, base: string): boolean {
   return domain === base || (domain.length > base.length && domain.endsWith(base) && domain.charCodeAt(domain.length - base.length - 1) === 0x2e);
 }
 
+/**
+ * Whether a configured internal or trusted domain `base` covers `domain`: the domain itself or a
+ * subdomain, down to a public suffix or hosting namespace nested inside it. Under amazonaws.com,
+ * x.s3.amazonaws.com is a tenant of Amazon's s3.amazonaws.com suffix; under zendesk.com,
+ * acme.zendesk.com is a customer: each another organisation (their registrable domain lies below
+ * the base), so configuring the company's own domain does not make its tenants internal.
+ */
+export function coveredBy(domain: string, base: string): boolean {
+  if (!domainMatches(domain, base)) return false;
+  return domain === base || registrableDomain(domain).length <= base.length;
+}
+
 /** Why no internal domain could be inferred from the sender (nothing is internal then). */
 export type NoInferenceReason = 'no-sender' | 'address-literal' | 'public-suffix' | 'consumer-provider' | 'several-authors' | 'not-internal-in-every-profile';
 
@@ -348,7 +360,7 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
       if (bases.length === 0) return false;
       let hit = underBases.get(domain);
       if (hit === undefined) {
-        hit = bases.some((b) => domainMatches(domain, b)) && within(domain);
+        hit = bases.some((b) => coveredBy(domain, b)) && within(domain);
         remember(underBases, copyOf(domain), hit);
       }
       return hit;

@@ -1,6 +1,6 @@
 import type { Finding } from '../findings.js';
 import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
-import { domainMatches } from '../policy/classify.js';
+import { coveredBy } from '../policy/classify.js';
 import { effectiveThresholds } from '../policy/policy.js';
 import type { RecipientView } from '../result.js';
 import type { Rule } from './context.js';
@@ -23,7 +23,7 @@ export const internalDomainInferred: Rule = ({ classifier, policy, visible, repl
   if (!classifier.inferred || domains === undefined) return [];
   // Addresses under a trusted domain count as internal whatever the sender: not by inference.
   const trusted = policy.trustedDomains;
-  const suffixes = domains.filter((d) => !trusted.some((b) => domainMatches(d, b))).map((d) => `@${d}`);
+  const suffixes = domains.filter((d) => !trusted.some((b) => coveredBy(d, b))).map((d) => `@${d}`);
   if (suffixes.length === 0) return [];
   const threshold = effectiveThresholds(policy).warnAddressesAt;
   const all: readonly RecipientView[] = reply.length === 0 && shown.length === 0 ? visible : [...visible, ...reply, ...shown];

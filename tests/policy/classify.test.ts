@@ -139,6 +139,33 @@ describe('multi-tenant hosting domains: one organisation per tenant', () => {
       expect([suffix, r.recipients.externalParties, r.verdict]).toEqual([suffix, 9, 'block']);
     }
   });
+  // A configured domain covered every subdomain, tenants of a suffix nested in it included: with
+  // amazonaws.com or zendesk.com internal (or trusted), customers at x.s3.amazonaws.com and
+  // acme.zendesk.com were internal and a list of them passed.
+  it.each<[string, string, boolean]>([
+    ['amazonaws.com', 'x.s3.amazonaws.com', false],
+    ['amazonaws.com', 'a.b.compute.amazonaws.com', false],
+    ['windows.net', 'acme.blob.core.windows.net', false],
+    ['zendesk.com', 'acme.zendesk.com', false],
+    ['zendesk.com', 'help.acme.zendesk.com', false],
+    ['amazonaws.com', 'amazonaws.com', true],
+    ['amazonaws.com', 'mail.amazonaws.com', true],
+    ['zendesk.com', 'zendesk.com', true],
+    ['corp.example', 'a.b.corp.example', true],
+    ['eng.corp.example', 'x.eng.corp.example', true],
+    ['acme.zendesk.com', 'help.acme.zendesk.com', true],
+    ['acme.onmicrosoft.com', 'acme.onmicrosoft.com', true],
+  ])('configured %s: %s internal %s', (base, domain, internal) => {
+    for (const key of ['internalDomains', 'trustedDomains'] as const) {
+      const c = createClassifier(createPolicy({ [key]: [base] }), { field: 'from', domain: 'other.example' });
+      expect([key, domain, c.isInternal(domain)]).toEqual([key, domain, internal]);
+    }
+  });
+  it('five customers of a hosting company configured internal are five organisations', () => {
+    const to = ['acme', 'globex', 'initech', 'umbrella', 'hooli'].map((t) => `it@${t}.zendesk.com`).join(', ');
+    const r = checkMessage(Buffer.from(`From: support@zendesk.com\r\nTo: ${to}\r\nSubject: s\r\n\r\n`), { internalDomains: ['zendesk.com'] }, { source: 't' });
+    expect([r.recipients.externalParties, r.verdict]).toEqual([5, 'block']);
+  });
   it('the hosting company\'s own domain stays one organisation', () => {
     expect(registrableDomain('zendesk.com')).toBe('zendesk.com');
     expect(registrableDomain('mail.salesforce.com')).toBe('salesforce.com');
