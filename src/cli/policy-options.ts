@@ -89,14 +89,14 @@ type ThresholdKey = (typeof THRESHOLD_PAIRS)[number]['warn' | 'block'];
  * A warn threshold above its block threshold: refused, saying which value came from where (a flag,
  * the file, a profile, the default). `source(key)` names where the value in `partial` came from.
  */
-function checkThresholdOrder(partial: Partial<Policy>, source: (key: ThresholdKey) => string, prefix = ''): void {
+function checkThresholdOrder(partial: Partial<Policy>, source: (key: ThresholdKey) => string): void {
   for (const { warn, block, warnFlag, blockFlag } of THRESHOLD_PAIRS) {
     const w = partial[warn] ?? DEFAULT_POLICY[warn];
     const b = partial[block] ?? DEFAULT_POLICY[block];
     if (typeof w !== 'number' || typeof b !== 'number' || w <= b) continue;
     const [warnFrom, blockFrom] = [source(warn), source(block)];
     const flagged = warnFrom === `--${warnFlag}`;
-    throw new MailguardError('ECONFIG', `${prefix}${warn} (${w}, from ${warnFrom}) is above ${block} (${b}, from ${blockFrom}).`, {
+    throw new MailguardError('ECONFIG', `${warn} (${w}, from ${warnFrom}) is above ${block} (${b}, from ${blockFrom}).`, {
       hint: flagged && blockFrom !== `--${blockFlag}`
         ? `--${warnFlag} does not raise a ${block} that the configuration sets: give a value up to ${b}, or --${blockFlag} too (which replaces the configured one).`
         : `${warn} must be at most ${block}; set both, or only one of them.`,
