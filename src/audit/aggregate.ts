@@ -97,7 +97,7 @@ export interface AuditSummary {
   unreadableReasons: string[];
   /** Messages left out because they are outside --since/--until. */
   outOfRange: number;
-  /** Messages without a readable date (left out when a date range is given). */
+  /** Messages without a readable date (kept when a date range is given: they may fall in it). */
   undated: number;
   since: string | null;
   until: string | null;
@@ -157,7 +157,7 @@ export interface KeptIncidents {
 }
 
 export interface Audit {
-  /** Whether a message dated `date` is inside the range (undated ones are when no range is set). */
+  /** Whether a message dated `date` is inside the range (an undated one always is: it may be). */
   inRange(date: Date | undefined): boolean;
   /** Adds one message: its result (undefined only for a message outside the range, which is not checked) and its date and subject. */
   add(result: MessageResult | undefined, meta: AuditMeta): void;
@@ -225,7 +225,9 @@ export function createAudit(options: AuditOptions = {}): Audit {
 
   const inRange = (date: Date | undefined): boolean => {
     if (!ranged) return true;
-    if (date === undefined) return false;
+    // A message whose date cannot be read may lie in the range: an audit that left it out could
+    // miss an exposure in the months asked about, so it is kept (and counted as undated).
+    if (date === undefined) return true;
     if (options.since && date < options.since) return false;
     if (options.until && date > options.until) return false;
     return true;

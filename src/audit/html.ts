@@ -149,6 +149,7 @@ export function formatAuditHtmlFrom(summary: AuditSummary, kept: { worst: readon
     body.push(`<ul class="unreadable">${s.unreadableSources.map((src, k) => `<li>${e(src)}: ${e(s.unreadableReasons[k] ?? 'cannot be read')}</li>`).join('')}</ul>`);
   }
   if (s.outOfRange > 0) body.push(`<p class="note">${plural(s.outOfRange, 'message')} outside the date range left out.</p>`);
+  if (s.undated > 0 && (s.since || s.until)) body.push(`<p class="note">${plural(s.undated, 'message')} without a readable date audited too: ${s.undated === 1 ? 'it' : 'they'} may fall in the date range.</p>`);
   body.push('<h2>Incidents per month</h2>', chart(summary));
   if (s.undatedIncidents > 0) body.push(`<p class="note">${plural(s.undatedIncidents, 'incident')} without a date not shown in the chart.</p>`);
   if (s.incidents > 0) {

@@ -87,7 +87,7 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
     });
   }
   if (s.outOfRange > 0) out.push(p.dim(`${plural(s.outOfRange, 'message')} outside the date range left out.`));
-  if (s.undated > 0 && (s.since || s.until)) out.push(p.dim(`${plural(s.undated, 'message')} without a readable date left out.`));
+  if (s.undated > 0 && (s.since || s.until)) out.push(p.yellow(`${plural(s.undated, 'message')} without a readable date audited too: ${s.undated === 1 ? 'it' : 'they'} may fall in the date range.`));
   if (s.incidents > 0) {
     out.push('', p.bold('Worst incidents'));
     for (const i of worstIncidents) out.push(`  ${line(options.redact ? redactIncident(i) : i)}`);

@@ -67,14 +67,27 @@ describe('createAudit', () => {
     expect(summary).toMatchObject({ incidents: 1, exposedAddresses: 5, exposedParties: 5 });
   });
 
-  it('leaves out messages outside the range (and undated ones when a range is set)', () => {
+  it('leaves out messages outside the range, and keeps undated ones (they may be in it)', () => {
     const audit = createAudit({ since: parseRangeDate('2026-11', '--since') });
     expect(audit.inRange(new Date('2026-10-31T23:59:59Z'))).toBe(false);
     expect(audit.inRange(new Date('2026-11-01T00:00:00Z'))).toBe(true);
-    expect(audit.inRange(undefined)).toBe(false);
+    expect(audit.inRange(undefined)).toBe(true);
     audit.add(undefined, { date: new Date('2026-01-01T00:00:00Z') });
     audit.add(undefined, {});
     expect(audit.finish().summary).toMatchObject({ messages: 0, outOfRange: 1, undated: 1 });
+  });
+
+  it.each([
+    ['--since', { since: parseRangeDate('2026-11', '--since') }],
+    ['--until', { until: parseRangeDate('2025-01', '--until') }],
+    ['both', { since: parseRangeDate('2026-01', '--since'), until: parseRangeDate('2026-02', '--until') }],
+  ])('an undated message showing a list is an incident of a ranged audit (%s), counted as undated', (_, range) => {
+    const audit = createAudit(range);
+    const bytes = Buffer.from(`From: Me <me@corp.example>\r\nTo: ${Array.from({ length: 6 }, (_x, i) => `p${i}@org${i}.test`).join(', ')}\r\nSubject: s\r\n\r\nHi\r\n`);
+    audit.add(checkMessage(bytes, policy, { source: 'Sent#9' }), readAuditMeta(bytes));
+    const { summary, incidents } = audit.finish();
+    expect(incidents.map((i) => [i.source, i.exposedExternal, i.date ?? null])).toEqual([['Sent#9', 6, null]]);
+    expect(summary).toMatchObject({ messages: 1, incidents: 1, undated: 1, undatedIncidents: 1, outOfRange: 0 });
   });
 });
 
