@@ -93,6 +93,16 @@ export function effectiveThresholds(policy: Policy): Thresholds {
   return { warnAt: Math.min(policy.warnAt, blockAt), blockAt, warnAddressesAt, blockAddressesAt };
 }
 
+/** How an exposed list measures against the thresholds: the stronger of its organisations and its
+ * number of addresses decides (on a tie, the organisations are named); undefined below both. */
+export function exposureLevel(parties: number, addresses: number, t: Thresholds): { severity: 'error' | 'warning'; trigger: 'parties' | 'addresses'; threshold: number } | undefined {
+  const byParties = parties >= t.blockAt ? 'error' : parties >= t.warnAt ? 'warning' : undefined;
+  const byAddresses = addresses >= t.blockAddressesAt ? 'error' : addresses >= t.warnAddressesAt ? 'warning' : undefined;
+  if (!byParties && !byAddresses) return undefined;
+  if (byParties === 'error' || (byParties && byAddresses !== 'error')) return { severity: byParties, trigger: 'parties', threshold: byParties === 'error' ? t.blockAt : t.warnAt };
+  return { severity: byAddresses!, trigger: 'addresses', threshold: byAddresses === 'error' ? t.blockAddressesAt : t.warnAddressesAt };
+}
+
 /** Normalises a configured public list: `list@host` or `*@host`, domain as its A-label. */
 function normalisePublicList(pattern: string): string {
   const p = pattern.trim();

@@ -1,7 +1,7 @@
 import type { BodyScanOptions, ScannedAttachment } from '../body/scan.js';
 import { DEFAULT_SEVERITY, type Finding, type FindingArgs } from '../findings.js';
 import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
-import { effectiveThresholds } from '../policy/policy.js';
+import { effectiveThresholds, exposureLevel } from '../policy/policy.js';
 import { headerAddresses, type RuleContext } from './context.js';
 
 function domainOf(address: string): string {
@@ -72,12 +72,9 @@ export function attachmentFindings(ctx: RuleContext, attachments: ScannedAttachm
       const parties = new Set(externals.map((a) => classifier.partyOf(a, domainOf(a))));
       // As EXPOSED_RECIPIENTS: organisations, or the number of addresses whatever their
       // organisations (thirty attendees of one company are thirty people shown to each other).
-      const byParties = parties.size >= t.blockAt ? 'error' : parties.size >= t.warnAt ? 'warning' : undefined;
-      const byAddresses = externals.length >= t.blockAddressesAt ? 'error' : externals.length >= t.warnAddressesAt ? 'warning' : undefined;
-      if (!byParties && !byAddresses) continue;
-      const trigger = byParties === 'error' || (byParties && byAddresses !== 'error') ? 'parties' : 'addresses';
-      const severity = trigger === 'parties' ? byParties! : byAddresses!;
-      const threshold = trigger === 'parties' ? (severity === 'error' ? t.blockAt : t.warnAt) : severity === 'error' ? t.blockAddressesAt : t.warnAddressesAt;
+      const level = exposureLevel(parties.size, externals.length, t);
+      if (!level) continue;
+      const { severity, trigger, threshold } = level;
       const args: FindingArgs['EXPOSED_ATTENDEES'] = where({
         part: att.part,
         externalAddresses: externals.length,

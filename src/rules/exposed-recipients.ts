@@ -1,6 +1,6 @@
 import type { Finding } from '../findings.js';
 import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
-import { effectiveThresholds, type Policy } from '../policy/policy.js';
+import { effectiveThresholds, exposureLevel, type Policy } from '../policy/policy.js';
 import type { RecipientView } from '../result.js';
 import { externalSummary, type Rule } from './context.js';
 
@@ -41,10 +41,8 @@ export const exposedRecipients: Rule = ({ visible, reply, shown, policy, visible
   const onlyVisible = reply.length === 0 && shown.length === 0;
   const all = exposureCounted({ visible, reply, shown });
   const { addresses, parties } = onlyVisible ? visibleSummary : externalSummary(all);
-  const t = effectiveThresholds(policy);
-  const byParties = parties >= t.blockAt ? 'error' : parties >= t.warnAt ? 'warning' : undefined;
-  const byAddresses = addresses.length >= t.blockAddressesAt ? 'error' : addresses.length >= t.warnAddressesAt ? 'warning' : undefined;
-  if (!byParties && !byAddresses) return [];
+  const level = exposureLevel(parties, addresses.length, effectiveThresholds(policy));
+  if (!level) return [];
   // The first external recipient's line, and the fields of the external ones in order of first
   // appearance, in one pass (a message names a handful of fields: a list beats a Set here).
   let line: number | undefined;
@@ -61,10 +59,7 @@ export const exposedRecipients: Rule = ({ visible, reply, shown, policy, visible
       return [{ code: 'PUBLIC_LIST_POST', severity: 'info', line: line!, args: { list, externalAddresses: addresses.length, parties, fields } }];
     }
   }
-  // The stronger of the two triggers decides; on a tie the organisations are named.
-  const trigger = byParties === 'error' || (byParties && byAddresses !== 'error') ? 'parties' : 'addresses';
-  const severity = trigger === 'parties' ? byParties! : byAddresses!;
-  const threshold = trigger === 'parties' ? (severity === 'error' ? t.blockAt : t.warnAt) : severity === 'error' ? t.blockAddressesAt : t.warnAddressesAt;
+  const { severity, trigger, threshold } = level;
   const finding: Finding = {
     code: 'EXPOSED_RECIPIENTS',
     severity,
