@@ -66,10 +66,6 @@ const SMALL_AT_UTF8 = Buffer.from('\uFE6B', 'utf8');
 const FULLWIDTH_AT_LATIN1 = FULLWIDTH_AT_UTF8.toString('latin1');
 const SMALL_AT_LATIN1 = SMALL_AT_UTF8.toString('latin1');
 
-/** The bytes (as latin1) an East Asian double-byte charset writes a fullwidth or small at as
- * (UNDECLARED_CJK below): raw 8-bit header text in Shift_JIS, GB18030, Big5, EUC-JP or EUC-KR. */
-const CJK_AT_LATIN1 = /\x81\x97|\xa1\xf7|\xa3\xc0|\xa9\x88|\xa2[\x49\x4e]/;
-
 /** Whether raw header text (bytes as latin1) holds a fullwidth or small commercial at in UTF-8
  * (one search for their lead byte first, as header text rarely has it), or as an East Asian
  * charset writes it unencoded (rawHeaderCjkText). */
@@ -96,18 +92,29 @@ export function bytesHoldCompatAt(b: Buffer): boolean {
   return b.includes(FULLWIDTH_AT_UTF8) || b.includes(SMALL_AT_UTF8);
 }
 
-/** The East Asian double-byte charsets by label, with the bytes each writes a fullwidth (U+FF20)
- * and a small (U+FE6B) commercial at as where it has them. "@" is 0x40 in all of them, but these
- * two are not: a Japanese list written `p1＠org.example` in Shift_JIS holds no 0x40 and no UTF-8. */
-const CJK_COMPAT_ATS: ReadonlyArray<readonly [RegExp, readonly Buffer[]]> = [
-  [/^(?:shift[-_]?jis|s?jis|x-sjis|ms_kanji|csshiftjis|windows-31j|(?:x-)?cp-?932|ms932)$/, [Buffer.from([0x81, 0x97])]],
-  [/^(?:(?:x-)?euc-?jp|cseucpkdfmtjapanese)$/, [Buffer.from([0xa1, 0xf7])]],
-  // JIS X 0208 after ESC $ B: the two bytes "!w" (7-bit, so plain ASCII text may hold them too).
-  [/^(?:iso-?2022-?jp(?:-\d|-ext)?|csiso2022jp2?|cp5022[012])$/, [Buffer.from('!w', 'latin1')]],
-  [/^(?:big-?5(?:-hkscs)?|x-x-big5|cn-big5|csbig5|cp-?950|windows-950)$/, [Buffer.from([0xa2, 0x49]), Buffer.from([0xa2, 0x4e])]],
-  [/^(?:gb2312|gbk|gb18030|x-gbk|cp-?936|windows-936|euc-?cn|x-euc-cn|chinese|csgb2312|iso-ir-58)$/, [Buffer.from([0xa3, 0xc0]), Buffer.from([0xa9, 0x88])]],
-  [/^(?:euc-?kr|cseuckr|ks_c_5601-19(?:87|89)|ksc_?5601|cp-?949|windows-949|uhc|korean|csksc56011987|iso-ir-149)$/, [Buffer.from([0xa3, 0xc0])]],
+/**
+ * The East Asian charsets, with the bytes each writes a fullwidth (U+FF20) and a small (U+FE6B)
+ * commercial at as where it has them. "@" is 0x40 in all of them, but these two are not: a
+ * Japanese list written `p1＠org.example` in Shift_JIS holds no 0x40 and no UTF-8. `labels` are the
+ * names a declared charset goes by; `name` is the one text declaring no charset is decoded with
+ * (undeclaredCjkCharsets). ISO-2022-JP writes the at as "!w" after ESC $ B (JIS X 0208), 7-bit:
+ * undeclared text is only taken for it with that escape beside the at.
+ */
+const CJK_CHARSETS: ReadonlyArray<{ name: string; labels: RegExp; ats: readonly Buffer[]; escape?: Buffer }> = [
+  { name: 'shift_jis', labels: /^(?:shift[-_]?jis|s?jis|x-sjis|ms_kanji|csshiftjis|windows-31j|(?:x-)?cp-?932|ms932)$/, ats: [Buffer.from([0x81, 0x97])] },
+  { name: 'euc-jp', labels: /^(?:(?:x-)?euc-?jp|cseucpkdfmtjapanese)$/, ats: [Buffer.from([0xa1, 0xf7])] },
+  { name: 'iso-2022-jp', labels: /^(?:iso-?2022-?jp(?:-\d|-ext)?|csiso2022jp2?|cp5022[012])$/, ats: [Buffer.from('!w', 'latin1')], escape: Buffer.from([0x1b, 0x24, 0x42]) },
+  { name: 'big5', labels: /^(?:big-?5(?:-hkscs)?|x-x-big5|cn-big5|csbig5|cp-?950|windows-950)$/, ats: [Buffer.from([0xa2, 0x49]), Buffer.from([0xa2, 0x4e])] },
+  { name: 'gb18030', labels: /^(?:gb2312|gbk|gb18030|x-gbk|cp-?936|windows-936|euc-?cn|x-euc-cn|chinese|csgb2312|iso-ir-58)$/, ats: [Buffer.from([0xa3, 0xc0]), Buffer.from([0xa9, 0x88])] },
+  { name: 'euc-kr', labels: /^(?:euc-?kr|cseuckr|ks_c_5601-19(?:87|89)|ksc_?5601|cp-?949|windows-949|uhc|korean|csksc56011987|iso-ir-149)$/, ats: [Buffer.from([0xa3, 0xc0])] },
 ];
+
+/** Any 8-bit at of CJK_CHARSETS in raw header text (bytes as latin1): one search. */
+const CJK_AT_LATIN1 = new RegExp(
+  CJK_CHARSETS.filter((c) => c.escape === undefined)
+    .flatMap((c) => c.ats.map((at) => [...at].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')))
+    .join('|'),
+);
 
 const NO_COMPAT_ATS: readonly Buffer[] = [];
 
@@ -116,35 +123,18 @@ const NO_COMPAT_ATS: readonly Buffer[] = [];
 export function charsetCompatAts(charset: string | undefined): readonly Buffer[] {
   if (charset === undefined) return NO_COMPAT_ATS;
   const label = charset.trim().toLowerCase();
-  for (const [labels, ats] of CJK_COMPAT_ATS) if (labels.test(label)) return ats;
-  return NO_COMPAT_ATS;
+  return CJK_CHARSETS.find((c) => c.labels.test(label))?.ats ?? NO_COMPAT_ATS;
 }
 
 /**
- * Text that declares no charset (a CSV attachment without a charset parameter, a member of a zip
- * or tar) is read as UTF-8; Excel on a Japanese, Chinese or Korean Windows opens it in the
- * system's code page instead, so `p1＠org.example` written in Shift_JIS showed a list there and
- * nothing here. The charsets to read such text in as well when it is not UTF-8, each with the
- * bytes it writes a fullwidth or small at as (one of them present says which are worth trying).
- * ISO-2022-JP is valid ASCII: it is told by its escape to JIS X 0208 (ESC $ B) beside the at.
+ * The East Asian charsets text that declares no charset (a CSV attachment without a charset
+ * parameter, a member of a zip or tar) may be written in, by the fullwidth or small ats it holds as
+ * they write them; empty for nearly all text (a byte search per pattern). Such text is read as
+ * UTF-8, but Excel on a Japanese, Chinese or Korean Windows opens it in the system's code page, so
+ * `p1＠org.example` in Shift_JIS showed a list there and nothing here.
  */
-const UNDECLARED_CJK: ReadonlyArray<{ label: string; ats: readonly Buffer[] }> = [
-  { label: 'shift_jis', ats: [Buffer.from([0x81, 0x97])] },
-  { label: 'euc-jp', ats: [Buffer.from([0xa1, 0xf7])] },
-  { label: 'gb18030', ats: [Buffer.from([0xa3, 0xc0]), Buffer.from([0xa9, 0x88])] },
-  { label: 'big5', ats: [Buffer.from([0xa2, 0x49]), Buffer.from([0xa2, 0x4e])] },
-  { label: 'euc-kr', ats: [Buffer.from([0xa3, 0xc0])] },
-];
-const JIS_X0208_ESCAPE = Buffer.from([0x1b, 0x24, 0x42]);
-const ISO_2022_JP_AT = Buffer.from('!w', 'latin1');
-
-/** The East Asian charsets `b` (text declaring none) may be written in, by the fullwidth or small
- * ats it holds as they write them; empty for nearly all text (a byte search per pattern). */
 export function undeclaredCjkCharsets(b: Buffer): string[] {
-  const out: string[] = [];
-  for (const { label, ats } of UNDECLARED_CJK) if (ats.some((at) => b.includes(at))) out.push(label);
-  if (b.includes(JIS_X0208_ESCAPE) && b.includes(ISO_2022_JP_AT)) out.push('iso-2022-jp');
-  return out;
+  return CJK_CHARSETS.filter((c) => c.ats.some((at) => b.includes(at)) && (c.escape === undefined || b.includes(c.escape))).map((c) => c.name);
 }
 
 /** Whether bytes in `charset` hold a fullwidth or small commercial at, in UTF-8 or as that charset writes it. */

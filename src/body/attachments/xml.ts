@@ -5,7 +5,7 @@
 // below that gives the same events faster; htmlparser2 reads everything else.
 
 import { createRequire } from 'node:module';
-import { textMayShowAt } from '../addresses.js';
+import { bytesHoldCompatAt, textMayShowAt } from '../addresses.js';
 
 const require = createRequire(import.meta.url);
 
@@ -52,13 +52,10 @@ export function xmlAsUtf8(b: Buffer): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
-/** The bytes a fullwidth or small commercial at (U+FF20, U+FE6B) is in UTF-8. */
-const COMPAT_ATS_UTF8 = [Buffer.from('\uFF20', 'utf8'), Buffer.from('\uFE6B', 'utf8')];
-
 /** Whether UTF-8 XML may show an address: an "@", a character reference (`&#64;`, `&#x40;`), or a
  * fullwidth or small commercial at, which readers show as one (findAddresses reads them). */
 export function xmlMayHoldAt(xml: Buffer): boolean {
-  return xml.includes(0x40) || xml.includes('&#') || COMPAT_ATS_UTF8.some((at) => xml.includes(at));
+  return xml.includes(0x40) || xml.includes('&#') || bytesHoldCompatAt(xml);
 }
 
 /** Streams `xml` through `handler`: element names as written (use localName), entities decoded. */
