@@ -585,22 +585,6 @@ function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): E
   return { header: h, body: bytes.subarray(h.bodyStart), type, fileName };
 }
 
-/** The byte offset of the first header line of `bytes` that is not a field (no colon), when the
- * header block has one; undefined for the usual part. */
-function firstLineNotAField(bytes: Buffer, header: HeaderBlock): number | undefined {
-  const problem = header.problems.find((p) => p.kind === 'line-without-colon');
-  if (problem === undefined) return undefined;
-  const end = header.lineEnding === 'cr' ? CR : LF;
-  let offset = header.fieldsStart;
-  const firstLine = bytes.subarray(0, header.fieldsStart).reduce((n, c) => (c === end ? n + 1 : n), 1);
-  for (let line = firstLine; line < problem.line; line++) {
-    const nl = bytes.indexOf(end, offset);
-    if (nl === -1) return undefined;
-    offset = nl + 1;
-  }
-  return offset;
-}
-
 function walk(entity: Entity, part: string, depth: number, forwarded: boolean, state: WalkState, alternative?: string): void {
   const { type, body } = entity;
   const partName = part === '' ? '1' : part;
@@ -642,7 +626,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
       // A part whose header has a line that is not a field before its blank line: Python's email
       // package ends the header there and shows the rest as the part's text; mail programs read on
       // to the blank line. Both readings are scanned.
-      const from = firstLineNotAField(piece, child.header);
+      const from = child.header.problems.find((p) => p.kind === 'line-without-colon')?.offset;
       if (from !== undefined) walk({ header: child.header, body: piece.subarray(from), type: { type: 'text/plain', params: new Map(), extended: new Set() }, fileName: undefined }, childPart, depth + 1, forwarded, state, group);
     });
     return;

@@ -45,6 +45,8 @@ export interface HeaderProblem {
   line: number;
   /** For foreign-line-break: which character (`CR`, `LF`, `VT`, `FF`, `FS`, `GS`, `RS`, `U+0085`, `U+2028`, `U+2029`). */
   detail?: string;
+  /** For line-without-colon: the byte offset where that line starts. */
+  offset?: number;
 }
 
 export interface HeaderBlock {
@@ -143,10 +145,10 @@ export function readHeaderBlock(bytes: Uint8Array): HeaderBlock {
   // The first occurrence of each kind only: a header of a million bad lines must not become a
   // million problem objects (or a quadratic search through them).
   const reported = new Set<HeaderProblemKind>();
-  const report = (kind: HeaderProblemKind, line: number) => {
+  const report = (kind: HeaderProblemKind, line: number, offset?: number) => {
     if (reported.has(kind)) return;
     reported.add(kind);
-    problems.push({ kind, line });
+    problems.push(offset === undefined ? { kind, line } : { kind, line, offset });
   };
   let pos = 0;
   let line = 1;
@@ -235,7 +237,7 @@ export function readHeaderBlock(bytes: Uint8Array): HeaderBlock {
       let colon = lineStart;
       while (colon < contentEnd && buf[colon] !== COLON) colon++;
       if (colon === contentEnd) {
-        report('line-without-colon', line);
+        report('line-without-colon', line, lineStart);
       } else {
         let nameEnd = colon;
         while (nameEnd > lineStart && (buf[nameEnd - 1] === SP || buf[nameEnd - 1] === HT)) nameEnd--;
