@@ -14,14 +14,15 @@ import { runCheck } from './actions/check.js';
 export { runCheckWorker } from './check-jobs.js';
 import { parseCheckArgs } from './check-args.js';
 import { invocationName, setProgramName } from './program-name.js';
-import { exitQuietlyOnEpipe, reportError } from './report-error.js';
+import { reportError } from './report-error.js';
 
 /** Runs `mailguard check` when the fast path takes its arguments; false: the caller runs the full CLI. */
 export function startCheck(argv: readonly string[]): boolean {
   setProgramName(invocationName(argv));
   const fast = process.env.MAILGUARD_NO_FAST_PATH !== '1' ? parseCheckArgs(argv.slice(3)) : undefined;
   if (!fast) return false;
-  exitQuietlyOnEpipe();
+  // No process.stdout here: the report is written to descriptor 1 (writeStdout in output.ts),
+  // which sets up the quiet exit on EPIPE if it ever has to fall back to the stream.
   runCheck(fast.paths, fast.flags).then(
     (code) => {
       process.exitCode = code;

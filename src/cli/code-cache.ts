@@ -5,25 +5,27 @@
 //
 // Safety: a cache entry is bytecode this process will run, so it is only read from and written to
 // a directory of this user's that nobody else can write (created 0700, files 0600, written to a
-// temporary file and renamed, never followed through a symlink). An entry holds a copy of the
-// source it was made from and is used only when that copy equals the bundle byte for byte (V8
-// itself compares only the source's length); V8 checks its version and flags, and with
-// --verify-snapshot-checksum (on only while the cache is read or made) a checksum of the data, so a
-// damaged entry is rejected (cachedDataRejected) and made again. Any failure of the cache itself
-// falls back to a plain require(). MAILGUARD_NO_COMPILE_CACHE=1 turns it off (the tests do).
+// temporary file and renamed, never followed through a symlink). An entry names the bundle file it
+// was made from (its build's content hash in the entry's name; its size, device, inode and
+// modification and change times in the header, so a bundle patched in place is never run with the
+// old code: V8 itself compares only the source's length), and V8 checks its version and flags.
+// The code is written twice and used only when both copies are equal, so a damaged entry is not
+// run but made again: V8's own checksum (--verify-snapshot-checksum) needs node:v8, whose loading
+// (Node's stream modules) cost ~10M instructions of every start, a tenth of `node -e 0`, where
+// reading and comparing a second copy costs a fraction of one million. Any failure of the cache
+// itself falls back to a plain require(). MAILGUARD_NO_COMPILE_CACHE=1 turns it off (the tests do).
 //
 // Only node: built-ins here: this file is compiled on every start, before the bundle.
 
 import { isAscii } from 'node:buffer';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /** The entry layout's name and version: an entry written by another layout is never read. */
-const FORMAT = 'mailguard-code-cache 1';
+const FORMAT = 'mailguard-code-cache 2';
 /** An entry is the bundle plus its code (~1 MB); anything much larger is not one of ours. */
 const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 /**
@@ -38,7 +40,7 @@ const STALE_TEMPORARY_MS = 60 * 60 * 1000;
 /** The names this cache writes: entries and their temporary files. Nothing else in the directory is touched. */
 const ENTRY_NAME = /^check-[0-9a-f]{16}-v[\w.-]+-[a-z0-9]+\.v8$/;
 const TEMPORARY_NAME = /^check-[0-9a-f]{16}-v[\w.-]+-[a-z0-9]+\.v8\.\d+\.tmp$/;
-/** The header line is short (format, versions, two lengths); a longer one is not ours. */
+/** The header line is short (format, versions, the bundle's file, a length); a longer one is not ours. */
 const MAX_HEADER_BYTES = 256;
 // Node's own CommonJS wrapper (Module.wrap): the bundle sees the same five bindings.
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
@@ -55,21 +57,36 @@ function ownedAndPrivate(stats: { uid: number; mode: number }, uid: number): boo
   return stats.uid === uid && (stats.mode & 0o022) === 0;
 }
 
-/** The first line of an entry for a source of `sourceBytes` bytes and code of `dataBytes` bytes. */
-function headerLine(sourceBytes: number, dataBytes: number): string {
-  return `${FORMAT} ${process.version} ${process.versions.v8} ${process.arch} ${sourceBytes} ${dataBytes}\n`;
+/** The bundle file as an entry's header names it: size, device and inode, modification and change times (ns). */
+export function bundleIdentity(stats: Pick<BigIntStats, 'size' | 'dev' | 'ino' | 'mtimeNs' | 'ctimeNs'>): string {
+  return `${stats.size} ${stats.dev}:${stats.ino} ${stats.mtimeNs} ${stats.ctimeNs}`;
 }
 
-/** The cached code in `entry` when it was made from exactly `source` by this Node; else undefined. */
-export function cachedCodeFor(entry: Buffer, source: Buffer): Buffer | undefined {
+/** The first line of an entry for the bundle file `identity` and code of `dataBytes` bytes. */
+function headerLine(identity: string, dataBytes: number): string {
+  return `${FORMAT} ${process.version} ${process.versions.v8} ${process.arch} ${identity} ${dataBytes}\n`;
+}
+
+/**
+ * The cached code in `entry` when this Node made it from the bundle file `identity` and its two
+ * copies of the code are equal; else undefined.
+ */
+export function cachedCodeFor(entry: Buffer, identity: string): Buffer | undefined {
   const end = entry.indexOf(10, 0);
   if (end < 0 || end >= MAX_HEADER_BYTES) return undefined;
   const header = entry.toString('latin1', 0, end + 1);
-  const dataBytes = entry.length - (end + 1) - source.length;
-  if (dataBytes <= 0 || header !== headerLine(source.length, dataBytes)) return undefined;
   const start = end + 1;
-  if (!entry.subarray(start, start + source.length).equals(source)) return undefined;
-  return entry.subarray(start + source.length);
+  const dataBytes = (entry.length - start) / 2;
+  if (dataBytes <= 0 || !Number.isInteger(dataBytes) || header !== headerLine(identity, dataBytes)) return undefined;
+  const data = entry.subarray(start, start + dataBytes);
+  return data.equals(entry.subarray(start + dataBytes)) ? data : undefined;
+}
+
+/** 8 hex digits of FNV-1a over `text`: an entry's name tells two installs of one build apart. */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The entry at `file` when it is a regular file of this user's that nobody else can write. */
@@ -90,7 +107,7 @@ function readEntry(file: string, uid: number): Buffer | undefined {
 }
 
 /** Writes an entry atomically (a 0600 temporary file renamed over the entry) in a private directory. */
-function writeEntry(dir: string, file: string, uid: number, source: Buffer, data: Buffer): void {
+function writeEntry(dir: string, file: string, uid: number, identity: string, data: Buffer): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stats = lstatSync(dir);
   if (!stats.isDirectory() || !ownedAndPrivate(stats, uid)) return;
@@ -98,8 +115,8 @@ function writeEntry(dir: string, file: string, uid: number, source: Buffer, data
   // 'wx': created here (O_EXCL), so never a file or symlink someone left in its place.
   const fd = openSync(temporary, 'wx', 0o600);
   try {
-    writeSync(fd, headerLine(source.length, data.length), null, 'latin1');
-    writeSync(fd, source);
+    writeSync(fd, headerLine(identity, data.length), null, 'latin1');
+    writeSync(fd, data);
     writeSync(fd, data);
   } catch (err) {
     closeSync(fd);
@@ -144,23 +161,11 @@ function unlinkQuietly(file: string): void {
   }
 }
 
-/** Runs `make` with V8's checksums of code caches on: made and checked only while it runs. */
-function withChecksums<T>(make: () => T): T {
-  // Left on, it would also reject the code caches built into Node for its own modules (made
-  // without it), which then compile from source (~10M instructions for a few modules).
-  v8.setFlagsFromString('--verify-snapshot-checksum');
-  try {
-    return make();
-  } finally {
-    v8.setFlagsFromString('--no-verify-snapshot-checksum');
-  }
-}
-
 /** The cache entry of a compile: where it goes, and whether it must be (re)written at exit. */
 interface Compiled {
   script: vm.Script;
   /** Set when there was no usable entry: the code to write once the run has compiled what it runs. */
-  save?: { dir: string; file: string; uid: number; source: Buffer };
+  save?: { dir: string; file: string; uid: number; identity: string };
 }
 
 /**
@@ -174,22 +179,32 @@ function compileCached(file: string, env: NodeJS.ProcessEnv): Compiled | undefin
   const uid = process.getuid();
   // The bundle's content hash, written beside it by the build (tsup.config.ts): entries of
   // different builds have different names, so installs of two versions do not overwrite each other's.
-  const key = readFileSync(`${file}.sha256`, 'latin1').slice(0, 16);
-  if (!/^[0-9a-f]{16}$/.test(key)) return undefined;
+  const key = readFileSync(`${file}.sha256`, 'latin1').slice(0, 8);
+  if (!/^[0-9a-f]{8}$/.test(key)) return undefined;
   const dir = codeCacheDirectory(env);
   // Not there yet (made at exit), or ours and private; else not used at all.
   const dirStats = lstatSync(dir, { throwIfNoEntry: false });
   if (dirStats && (!dirStats.isDirectory() || !ownedAndPrivate(dirStats, uid))) return undefined;
-  const entryFile = path.join(dir, `check-${key}-${process.version}-${process.arch}.v8`);
-  const source = readFileSync(file);
+  const fd = openSync(file, 'r');
+  let source: Buffer;
+  let stats: BigIntStats;
+  try {
+    stats = fstatSync(fd, { bigint: true });
+    source = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const identity = bundleIdentity(stats);
+  // Two installs of one build (global and in a project) each keep their own entry.
+  const entryFile = path.join(dir, `check-${key}${shortHash(`${stats.dev}:${stats.ino}`)}-${process.version}-${process.arch}.v8`);
   const entry = readEntry(entryFile, uid);
-  const cachedData = entry && cachedCodeFor(entry, source);
+  const cachedData = entry && cachedCodeFor(entry, identity);
   // An ASCII bundle (tsup.config.ts) as Latin-1: a copy into a one-byte string. Decoding 420 KB
   // of UTF-8 costs ~4M instructions, and one non-ASCII character makes all of it two-byte.
   const code = WRAP_HEAD + source.toString(isAscii?.(source) ? 'latin1' : 'utf8') + WRAP_TAIL;
-  const script = withChecksums(() => new vm.Script(code, { filename: file, cachedData }));
+  const script = new vm.Script(code, { filename: file, cachedData });
   if (cachedData && !script.cachedDataRejected) return { script };
-  return { script, save: { dir, file: entryFile, uid, source } };
+  return { script, save: { dir, file: entryFile, uid, identity } };
 }
 
 /**
@@ -211,7 +226,7 @@ export function requireWithCodeCache(file: string, env: NodeJS.ProcessEnv = proc
     // check path), not only the bundle's top level.
     process.once('exit', () => {
       try {
-        writeEntry(save.dir, save.file, save.uid, save.source, withChecksums(() => script.createCachedData()));
+        writeEntry(save.dir, save.file, save.uid, save.identity, script.createCachedData());
       } catch {
         // A read-only or full disk: the next run compiles from source again.
       }

@@ -1,24 +1,64 @@
 // Writing reports: stdout, or a file with --output. Only the CLI writes.
 
-import { writeFile } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
 import { MailguardError } from '../errors.js';
+import { exitQuietlyOnEpipe } from './report-error.js';
 
 export async function writeReport(text: string, output: string | undefined): Promise<void> {
   if (output === undefined || output === '-') {
-    await new Promise<void>((resolve, reject) => {
-      process.stdout.write(text, (err) => {
-        // EPIPE (the reader stopped early: `| head`) is handled in main.ts with the exit code set.
-        if (!err || (err as NodeJS.ErrnoException).code === 'EPIPE') resolve();
-        else reject(new MailguardError('EUSAGE', `cannot write the report to stdout: ${err.message}`, { hint: 'Check where standard output goes (a full disk, a closed or read-only file).' }));
-      });
-    });
+    await writeStdout(text);
     return;
   }
   try {
+    const { writeFile } = await import('node:fs/promises');
     await writeFile(output, text);
   } catch (err) {
     throw new MailguardError('EUSAGE', `cannot write the report to ${output}: ${(err as Error).message}`);
   }
+}
+
+/** The error for a report stdout did not take (a full disk, a closed or read-only file). */
+function stdoutError(err: Error): MailguardError {
+  return new MailguardError('EUSAGE', `cannot write the report to stdout: ${err.message}`, { hint: 'Check where standard output goes (a full disk, a closed or read-only file).' });
+}
+
+/**
+ * Set once a write has gone through process.stdout: every later one does too, in order. Until then
+ * reports are written to descriptor 1 directly: creating process.stdout loads Node's stream modules
+ * (about 9M instructions, a tenth of `node -e 0`, in a cold `mailguard check`: bench scenario 5),
+ * and on Linux and macOS process.stdout writes files, pipes and terminals synchronously anyway.
+ * Windows keeps process.stdout (its console takes UTF-16, not the bytes of fs.writeSync).
+ */
+let viaStream = process.platform === 'win32';
+
+/**
+ * Writes `piece` to stdout; true when the reader has gone (EPIPE: `check ... | head`), so the
+ * caller stops writing (the exit code is already set). Other failures reject with the reason.
+ */
+export async function writeStdout(piece: string | Uint8Array): Promise<boolean> {
+  let rest = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+  while (!viaStream && rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(1, rest));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return true;
+      // A descriptor another process made non-blocking (a shared pipe or terminal) that is full:
+      // process.stdout waits for it to drain, so it takes the rest, and everything after.
+      if (code !== 'EAGAIN') throw stdoutError(err as Error);
+      viaStream = true;
+    }
+  }
+  if (rest.length === 0) return false;
+  exitQuietlyOnEpipe();
+  return new Promise<boolean>((resolve, reject) => {
+    process.stdout.write(rest, (err) => {
+      // EPIPE (the reader stopped early: `| head`): exitQuietlyOnEpipe exits with the code set.
+      if (!err) resolve(false);
+      else if ((err as NodeJS.ErrnoException).code === 'EPIPE') resolve(true);
+      else reject(stdoutError(err));
+    });
+  });
 }
 
 /**
@@ -27,17 +67,7 @@ export async function writeReport(text: string, output: string | undefined): Pro
  */
 export async function writeReportPieces(pieces: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, output: string | undefined): Promise<void> {
   if (output === undefined || output === '-') {
-    for await (const piece of pieces) {
-      const stop = await new Promise<boolean>((resolve, reject) => {
-        process.stdout.write(piece, (err) => {
-          // EPIPE (the reader stopped early: `| head`) is handled in main.ts with the exit code set.
-          if (!err) resolve(false);
-          else if ((err as NodeJS.ErrnoException).code === 'EPIPE') resolve(true);
-          else reject(new MailguardError('EUSAGE', `cannot write the report to stdout: ${err.message}`, { hint: 'Check where standard output goes (a full disk, a closed or read-only file).' }));
-        });
-      });
-      if (stop) return;
-    }
+    for await (const piece of pieces) if (await writeStdout(piece)) return;
     return;
   }
   const { open } = await import('node:fs/promises');

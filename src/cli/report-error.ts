@@ -18,8 +18,12 @@ export function reportError(err: unknown): void {
   process.exitCode = err instanceof MailguardError ? exitCodeForError(err.code) : EXIT.ERROR;
 }
 
-/** EPIPE on stdout (mailguard check ... | head) is not an error worth a stack trace. */
+let exitsOnEpipe = false;
+
+/** EPIPE on stdout (mailguard check ... | head) is not an error worth a stack trace. Once per process. */
 export function exitQuietlyOnEpipe(): void {
+  if (exitsOnEpipe) return;
+  exitsOnEpipe = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });

@@ -47,23 +47,33 @@ export interface Progress {
   done(): void;
 }
 
-/** A one-line progress counter on stderr, only when stderr is a TTY. */
-export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return { tick() {}, done() {} };
+/**
+ * A one-line progress counter on stderr, only when stderr is a TTY. process.stderr is looked at
+ * only once there is something to show: creating it loads Node's stream modules, which a check of
+ * one draft (bench scenario 5) would pay for nothing.
+ */
+export function createProgress(label: string, streamOf: () => NodeJS.WriteStream = () => process.stderr): Progress {
+  let stream: NodeJS.WriteStream | false | undefined;
   let last = 0;
   let shown = false;
   return {
     tick(done, total) {
+      if (stream === false) return;
       const now = Date.now();
       if (now - last < PROGRESS_INTERVAL_MS || (total !== undefined && total < PROGRESS_MIN_ITEMS && !shown)) return;
       if (total === undefined && done < PROGRESS_MIN_ITEMS) return;
+      if (stream === undefined) {
+        const candidate = streamOf();
+        stream = candidate.isTTY ? candidate : false;
+        if (stream === false) return;
+      }
       last = now;
       shown = true;
       const pct = total ? ` (${Math.floor((done / total) * 100)}%)` : '';
       stream.write(`\r\u001b[2K${label} ${done}${total ? `/${total}` : ''}${pct}`);
     },
     done() {
-      if (shown) stream.write('\r\u001b[2K');
+      if (shown && stream) stream.write('\r\u001b[2K');
     },
   };
 }

@@ -1,6 +1,6 @@
 // The check bundle's V8 code cache (src/cli/code-cache.ts): a cached start prints what an uncached
-// one prints, an entry is private and written once, and an entry that is damaged, made from other
-// source, or sits in a directory others can write is never run. The rest of `npm test` runs with
+// one prints, an entry is private and written once, and an entry that is damaged, made from another
+// file or an older state of the bundle, or sits in a directory others can write is never run. The rest of `npm test` runs with
 // the cache off (vitest.config.ts); these tests turn it on with a cache directory of their own.
 import { isAscii } from 'node:buffer';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedCodeFor, codeCacheDirectory, MAX_ENTRIES, pruneEntries } from '../../src/cli/code-cache.js';
+import { bundleIdentity, cachedCodeFor, codeCacheDirectory, MAX_ENTRIES, pruneEntries } from '../../src/cli/code-cache.js';
 import { FIXTURES, ROOT, runCli } from '../helpers/cli.js';
 
 const DRAFT = path.join(ROOT, 'examples/outbox/spring-offer-to-customers.eml');
@@ -34,6 +34,8 @@ describe.runIf(applies)('the code cache of dist/check.cjs', () => {
     const [entry, ...others] = entriesIn(home);
     expect(others).toEqual([]);
     expect(entry).toMatch(new RegExp(`^check-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+    // The build's content hash opens the name.
+    expect(entry!.slice(6, 14)).toBe(readFileSync(path.join(ROOT, 'dist/check.cjs.sha256'), 'latin1').slice(0, 8));
     expect(statSync(path.join(home, 'mailguard')).mode & 0o777).toBe(0o700);
     const file = path.join(home, 'mailguard', entry!);
     const made = statSync(file);
@@ -45,17 +47,24 @@ describe.runIf(applies)('the code cache of dist/check.cjs', () => {
   });
 
   it.each([
-    ['a damaged entry', (entry: Buffer) => entry.fill(0x5a, entry.length - 20_000, entry.length - 19_000)],
-    ['an entry of other source of the same length', (entry: Buffer) => entry.fill(0x20, 200, 210)],
-    ['an entry for another Node', (entry: Buffer) => entry.write('v1', entry.indexOf(' v') + 1, 'latin1')],
+    ['a damaged entry (its second copy of the code)', (entry: Buffer) => void entry.fill(0x5a, entry.length - 20_000, entry.length - 19_000)],
+    ['a damaged entry (its first copy of the code)', (entry: Buffer) => void entry.fill(0x20, 200, 210)],
+    ['an entry for another Node', (entry: Buffer) => void entry.write('v1', entry.indexOf(' v') + 1, 'latin1')],
+    // The bundle as it was before it was changed in place (patch-package, an editor): its times differ.
+    ['an entry for an earlier state of the bundle file', (entry: Buffer): Buffer => {
+      const end = entry.indexOf(10);
+      const fields = entry.toString('latin1', 0, end).split(' ');
+      fields[7] = String(BigInt(fields[7]!) - 1_000_000_000n); // modified a second later than the entry says
+      return Buffer.concat([Buffer.from(fields.join(' '), 'latin1'), entry.subarray(end)]);
+    }],
   ])('%s is not run, and is made again', async (_name, spoil) => {
     const home = path.join(tmp, `spoiled-${_name.replace(/\W+/g, '-')}`);
     const plain = await runCli(ARGS);
     await runCached(ARGS, home);
     const file = path.join(home, 'mailguard', entriesIn(home)[0]!);
     const good = readFileSync(file);
-    const spoiled = Buffer.from(good);
-    spoil(spoiled);
+    const copy = Buffer.from(good);
+    const spoiled = spoil(copy) ?? copy;
     expect(spoiled.equals(good)).toBe(false);
     writeFileSync(file, spoiled);
     const run = await runCached(ARGS, home);
@@ -124,19 +133,29 @@ describe.runIf(applies)('the code cache of dist/check.cjs', () => {
 });
 
 describe('code cache entries', () => {
-  const source = Buffer.from('exports.x = 1;\n');
-  const entryOf = (src: Buffer, data: Buffer, version = process.version) =>
-    Buffer.concat([Buffer.from(`mailguard-code-cache 1 ${version} ${process.versions.v8} ${process.arch} ${src.length} ${data.length}\n`, 'latin1'), src, data]);
+  const bundle = { size: 15n, dev: 2049n, ino: 1234n, mtimeNs: 1_700_000_000_000_000_000n, ctimeNs: 1_700_000_000_500_000_000n };
+  const identity = bundleIdentity(bundle);
+  const entryOf = (id: string, data: Buffer, copy = data, version = process.version) =>
+    Buffer.concat([Buffer.from(`mailguard-code-cache 2 ${version} ${process.versions.v8} ${process.arch} ${id} ${data.length}\n`, 'latin1'), data, copy]);
+  const code = Buffer.from('code');
+
+  it('name the bundle file by size, device and inode, and both times', () => {
+    expect(identity).toBe('15 2049:1234 1700000000000000000 1700000000500000000');
+  });
 
   it.each([
-    ['the entry of this source', entryOf(source, Buffer.from('code')), 'code'],
-    ['another source of the same length', entryOf(Buffer.from('exports.y = 1;\n'), Buffer.from('code')), undefined],
-    ['another Node', entryOf(source, Buffer.from('code'), 'v1.0.0'), undefined],
-    ['a cut entry', entryOf(source, Buffer.from('code')).subarray(0, -1), undefined],
-    ['no code', entryOf(source, Buffer.alloc(0)), undefined],
-    ['no header', Buffer.concat([source, Buffer.from('code')]), undefined],
+    ['the entry of this bundle file', entryOf(identity, code), 'code'],
+    ['the bundle changed in place (other times, same size)', entryOf(bundleIdentity({ ...bundle, mtimeNs: bundle.mtimeNs + 1n }), code), undefined],
+    ['the bundle changed in place (change time only)', entryOf(bundleIdentity({ ...bundle, ctimeNs: bundle.ctimeNs + 1n }), code), undefined],
+    ['another file of the same build', entryOf(bundleIdentity({ ...bundle, ino: 99n }), code), undefined],
+    ['another Node', entryOf(identity, code, code, 'v1.0.0'), undefined],
+    ['copies that differ (a damaged entry)', entryOf(identity, code, Buffer.from('codf')), undefined],
+    ['a cut entry', entryOf(identity, code).subarray(0, -1), undefined],
+    ['a cut entry of even length', entryOf(identity, code).subarray(0, -2), undefined],
+    ['no code', entryOf(identity, Buffer.alloc(0)), undefined],
+    ['no header', Buffer.concat([code, code]), undefined],
   ])('%s', (_name, entry, expected) => {
-    expect(cachedCodeFor(entry, source)?.toString()).toBe(expected);
+    expect(cachedCodeFor(entry, identity)?.toString()).toBe(expected);
   });
 
   it('pruning removes only this cache\'s files: old entries beyond the newest, and temporary files a dead run left', () => {

@@ -269,6 +269,23 @@ describe('pipes and process substitution (<(...)): read once, whole', () => {
     expect(r.stdout.trim()).toBe('status=1');
     expectNoCrash(r);
   });
+
+  // The report goes to descriptor 1 directly (src/cli/output.ts). A pipe that is non-blocking
+  // fills up while its reader sleeps: EAGAIN, and the rest goes through process.stdout, which
+  // waits. Here the parent Node makes the pipe it shares with the child non-blocking (creating its
+  // own process.stdout does that) once the child has started; the human format's colour check
+  // creates the child's process.stdout, which does the same.
+  it.each([['json'], ['human']])('a full non-blocking pipe gets the whole report (%s), not an error', async (format) => {
+    const mbox = path.join(tmp, `many-${format}.mbox`);
+    const one = 'From: s@corp.example\nTo: a@one.test, b@two.test, c@three.test\nSubject: x\n\nbody\n';
+    writeFileSync(mbox, Array.from({ length: 400 }, () => `From MAILER-DAEMON Mon Nov  2 10:00:00 2026\n${one}\n`).join(''));
+    const whole = await runCli(['check', mbox, '--format', format]);
+    expect(whole.stdout.length).toBeGreaterThan(2 * 65536); // more than a pipe holds
+    const parent = `const c = require('child_process').spawn(process.execPath, [${JSON.stringify(BIN)}, 'check', ${JSON.stringify(mbox)}, '--format', '${format}'], { stdio: 'inherit' }); c.on('spawn', () => process.stdout.write('')); c.on('exit', (code) => { process.exitCode = code; });`;
+    const r = await bash(`${JSON.stringify(process.execPath)} -e ${JSON.stringify(parent).replace(/\$/g, '\\$')} | (sleep 2; wc -c); echo "status=\${PIPESTATUS[0]}"`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split(/\s+/)).toEqual([String(Buffer.byteLength(whole.stdout)), `status=${whole.code}`]);
+  });
 });
 
 describe('a file deleted while the inputs are being read', () => {

@@ -1,0 +1,47 @@
+// What a plain `mailguard check` loads before it prints (bench scenario 5, cold start): none of
+// Node's stream modules, which process.stdout, process.stderr and node:v8 would each bring
+// (about 10M instructions, a tenth of `node -e 0`). The report goes to descriptor 1 directly
+// (src/cli/output.ts), the progress line looks at stderr only once there is progress to show
+// (src/cli/terminal.ts), and the code cache checks its entries without node:v8
+// (src/cli/code-cache.ts). Each case also checks that the report arrived whole.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, runProcess } from '../helpers/cli.js';
+
+const PRELOAD = path.join(ROOT, 'tests/helpers/module-list-preload.cjs');
+const DRAFT = path.join(ROOT, 'examples/outbox/spring-offer-to-customers.eml');
+const UNWANTED = ['stream', 'v8', 'tty', 'net', 'internal/fs/sync_write_stream'];
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'mailguard-cold-start-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the CLI (stdout into `redirect`, through bash) and returns the built-ins it loaded and what it printed. */
+async function run(args: string[], redirect: string, cacheHome: string): Promise<{ builtins: string[]; code: number | null; report: string }> {
+  const list = path.join(tmp, `modules-${Math.random().toString(36).slice(2)}.json`);
+  const out = path.join(tmp, `out-${Math.random().toString(36).slice(2)}.txt`);
+  const quoted = [process.execPath, '--require', PRELOAD, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  const r = await runProcess('bash', ['-o', 'pipefail', '-c', `${quoted} ${redirect.replace('OUT', `'${out}'`)}`], {
+    env: { ...process.env, NO_COLOR: '1', MAILGUARD_MODULE_LIST_FILE: list, MAILGUARD_NO_COMPILE_CACHE: undefined, XDG_CACHE_HOME: cacheHome },
+  });
+  return { builtins: JSON.parse(readFileSync(list, 'utf8')).builtins, code: r.code, report: readFileSync(out, 'utf8') };
+}
+
+describe('a plain check loads no stream module', () => {
+  it.each([
+    ['into a file', '> OUT'],
+    ['into a pipe', '| cat > OUT'],
+  ])('%s, from source and then from its code cache', async (_name, redirect) => {
+    const home = path.join(tmp, `cache-${_name.replace(/\W+/g, '-')}`);
+    for (let i = 0; i < 2; i++) {
+      const r = await run(['check', DRAFT, '--internal-domain', 'corp.example', '--format', 'json'], redirect, home);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.report).summary).toMatchObject({ checked: 1, block: 1 });
+      expect(r.builtins.filter((m) => UNWANTED.includes(m))).toEqual([]);
+    }
+  });
+});
