@@ -89,6 +89,7 @@ const UNREADABLE: Record<string, string> = {
   unreadable: 'cannot be read',
   'bad-transcript': 'the SMTP transcript cannot be read',
   'bad-campaign': 'the campaign file cannot be read',
+  'ambiguous-mbox': 'where the mailbox\'s messages begin and end cannot be told',
   'imap-connect': 'the IMAP server cannot be used',
   'imap-auth': 'the IMAP server refused the login',
   'imap-folder': 'the IMAP folder cannot be opened',

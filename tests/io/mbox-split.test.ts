@@ -14,7 +14,7 @@ import { isFailure, readInputs } from '../../src/io/inputs.js';
 
 async function split(text: string): Promise<string[]> {
   const out: string[] = [];
-  for await (const m of readMbox([Buffer.from(text, 'latin1')], 'box', undefined, false)) out.push(Buffer.from(m.bytes).toString('latin1'));
+  for await (const m of readMbox([Buffer.from(text, 'latin1')], 'box', undefined, false)) out.push('bytes' in m ? Buffer.from(m.bytes).toString('latin1') : `failure: ${m.failure.reason}`);
   return out;
 }
 
@@ -74,6 +74,83 @@ describe('a "From  :" header field is not a separator', () => {
   it('in a message\'s header block (spamassassin writes it so)', async () => {
     const msgs = await split(['From a@x.test Fri Dec  7 11:07:41 2001', 'Received: from x', 'From  :<tst1@example.com>', 'X-Mailer: Mozilla', 'To: b@y.test', '', 'hi', ''].join('\n'));
     expect(msgs).toHaveLength(1);
+  });
+});
+
+describe('a Content-Length (mboxcl2) counting a body past a From line: the readers disagree, one failure', () => {
+  const SEP = 'From me@corp.example Mon Jan  1 00:00:00 2024';
+  /** A message whose Content-Length counts `body` (or `length` bytes), then what follows it. */
+  const counted = (body: string, after: string, eol = '\n', length = Buffer.byteLength(body, 'latin1')) =>
+    [SEP, 'From: me@corp.example', 'To: boss@corp.example', `Content-Length: ${length}`, '', ''].join(eol) + body + after;
+  const half = (from: number, eol = '\n') => Array.from({ length: 6 }, (_, i) => `p${from + i}@org${from + i}.test${eol}`).join('');
+  const NEXT = `${SEP}\nFrom: me@corp.example\nTo: a@corp.example\n\nnext\n`;
+
+  it.each([
+    ['a From line after a blank line, then a field-like line', `list:\n${half(0)}\nFrom the second office:\nNote: these too\n\n${half(6)}`, '\n'],
+    ['a From line after a blank line, then text', `list:\n${half(0)}\nFrom the second office:\n${half(6)}`, '\n'],
+    ['a whole From_ line without a blank line', `list:\n${half(0)}${SEP}\n${half(6)}`, '\n'],
+    ['a From line followed by a header field', `list:\n${half(0)}From me, with thanks\nX-Note: more\n\n${half(6)}`, '\n'],
+    ['the counted body ending the file, no blank line after it', `list:\n${half(0)}\nFrom the second office:\nNote: x\n\n${half(6)}`, ''],
+  ])('%s', async (_name, body, after) => {
+    expect(await split(counted(body, after))).toEqual(['failure: ambiguous-mbox']);
+  });
+
+  it('the messages after the counted one are read as before', async () => {
+    const msgs = await split(counted(`list:\n${half(0)}\nFrom x\nNote: x\n\n${half(6)}`, `\n${NEXT}`));
+    expect(msgs).toEqual(['failure: ambiguous-mbox', 'From: me@corp.example\nTo: a@corp.example\n\nnext\n']);
+  });
+
+  it('CRLF line ends', async () => {
+    const body = `list:\r\n${half(0, '\r\n')}\r\nFrom x\r\nNote: x\r\n\r\n${half(6, '\r\n')}`;
+    expect(await split(counted(body, '\r\n', '\r\n'))).toEqual(['failure: ambiguous-mbox']);
+  });
+
+  it.each([
+    ['longer than the file', 10_000],
+    ['ending inside a line', 20],
+    ['ending before a line that is not a From line', 'list:\n'.length],
+  ])('a Content-Length that is not valid (%s) is ignored, as mutt ignores it: split at the From lines', async (_name, length) => {
+    const body = `list:\n${half(0)}\nFrom x\nNote: x\n\n${half(6)}`;
+    const msgs = await split(counted(body, `\n${NEXT}`, '\n', length));
+    expect(msgs).toHaveLength(3);
+    expect(msgs[1]).toBe(`Note: x\n\n${half(6)}`);
+  });
+
+  it('a valid Content-Length over a body without From lines: one message, as before', async () => {
+    const body = `list:\n${half(0)}\nFrom the office, too:\n${half(6)}`.replace('\nFrom the', '\n>From the');
+    const msgs = await split(counted(body, `\n${NEXT}`));
+    expect(msgs).toHaveLength(2);
+    expect(msgs[0]).toContain(half(6));
+  });
+
+  it('read only for headers (check --no-body-scan), in chunks of any size: the same failure, numbered in turn', async () => {
+    const text = NEXT + '\n' + counted(`list:\n${half(0)}\nFrom x\nNote: x\n\n${half(6)}`, `\n${NEXT}`);
+    for (const size of [1, 7, 64, 100_000]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < text.length; i += size) chunks.push(Buffer.from(text.slice(i, i + size), 'latin1'));
+      const out: string[] = [];
+      for await (const m of readMbox(chunks, 'box', undefined, true)) out.push(isFailure(m) ? `${m.source} ${m.failure.reason}` : m.source);
+      expect(out).toEqual(['box#1', 'box#2 ambiguous-mbox', 'box#3']);
+    }
+  });
+
+  it('check and audit exit 2 and name it; the halves of the list no longer pass apart', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-mboxcl2-'));
+    try {
+      const file = path.join(dir, 'Sent');
+      await writeFile(file, counted(`list:\n${half(0)}\nFrom the second office:\nNote: these too\n\n${half(6)}`, '\n'), 'latin1');
+      const check = await runCli(['check', file, '--format', 'json', '--internal-domain', 'corp.example']);
+      expect(check.code).toBe(2);
+      const results = JSON.parse(check.stdout).results as Array<{ source: string; verdict: string; findings: Array<{ code: string; message: string }> }>;
+      expect(results.map((r) => [path.basename(r.source), r.verdict])).toEqual([['Sent#1', 'error']]);
+      expect(results[0]!.findings[0]!.message).toMatch(/Content-Length of the message at line 2 counts its body past the "From " line at line 14/);
+      const noBody = await runCli(['check', file, '--no-body-scan', '--internal-domain', 'corp.example']);
+      expect(noBody.code).toBe(2);
+      const audit = await runCli(['audit', file, '--internal-domain', 'corp.example']);
+      expect(audit.code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

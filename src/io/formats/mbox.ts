@@ -27,15 +27,35 @@ const FROM_LINE = new RegExp(
  * line that starts a message, whatever its date looks like. */
 const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 
+/** A Content-Length field of a message's own header (mboxcl, mboxcl2): the body's length in bytes. */
+const CONTENT_LENGTH_FIELD = /^content-length[ \t]*:[ \t]*(\d{1,15})[ \t]*\r?\n?$/i;
+
 /**
  * Splits an mbox stream into messages. Boundaries are `From ` lines at the start of the file or
  * after a blank line, anywhere a line is a whole mbox `From ` line (FROM_LINE), and a `From ` line
  * followed by a header field; `>From ` lines are unescaped (mboxrd) when whole messages are kept.
+ *
+ * An mboxcl2 file (mutt, Solaris mailx) does not escape `From ` lines in a body: its Content-Length
+ * field says where the body ends, and readers that honour it (mutt, mailx) show one message where
+ * the `From ` lines split several (as Python and Thunderbird read it), each holding part of its
+ * list. Where a message's Content-Length is valid (it ends at the end of the file or before a
+ * `From ` line, as mutt checks it) and a `From ` line inside the counted body splits it, the
+ * readers disagree on what the messages are: that stretch is one failure, never pieces checked
+ * apart. A Content-Length that is not valid is ignored, as mutt ignores it.
  */
-export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, source: string, file: string | undefined, headersOnly: boolean): AsyncGenerator<InputMessage> {
+export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, source: string, file: string | undefined, headersOnly: boolean): AsyncGenerator<InputItem> {
   let index = 0;
   let lineNo = 0;
-  let current: { lines: Buffer[]; fromLine: string; startLine: number; inHeader: boolean; size: number } | undefined;
+  /** Offset in the stream of the line being read. */
+  let linePos = 0;
+  let current:
+    | { lines: Buffer[]; fromLine: string; startLine: number; inHeader: boolean; size: number; start: number; contentLength?: number; countedEnd?: number }
+    | undefined;
+  /**
+   * Messages split off inside a counted body (see above), held until the stream shows whether the
+   * Content-Length is valid: `end` is where it says the body ends; `valid` is set once known.
+   */
+  let counted: { end: number; startLine: number; splitLine: number; items: InputMessage[]; valid?: boolean; blankAt?: number } | undefined;
   let prevBlank = true;
   let pending = Buffer.alloc(0);
   // The blank line before a `From ` separator belongs to the separator, so it is held back.
@@ -43,27 +63,74 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
 
   const finish = (): InputMessage | undefined => {
     if (!current) return undefined;
+    if (counted && current.start < counted.end) {
+      // Part of a stretch whose reading is not settled yet: its number is given when it is released.
+      counted.items.push(messageOf(current, 0));
+      current = undefined;
+      return undefined;
+    }
     index++;
-    const msg: InputMessage = {
-      source: `${source}#${index}`,
-      bytes: Buffer.concat(current.lines),
-      complete: !headersOnly,
-      format: 'mbox',
-      lineOffset: current.startLine,
-      mboxFromLine: current.fromLine,
-    };
-    if (file !== undefined) msg.path = file;
+    const msg = messageOf(current, index);
     current = undefined;
     return msg;
   };
 
-  /** A `From ` line that starts a message if the next line is a header field (see FIELD_LINE). */
-  let candidate: Buffer | undefined;
+  const messageOf = (m: NonNullable<typeof current>, n: number): InputMessage => {
+    const msg: InputMessage = {
+      source: `${source}#${n}`,
+      bytes: Buffer.concat(m.lines),
+      complete: !headersOnly,
+      format: 'mbox',
+      lineOffset: m.startLine,
+      mboxFromLine: m.fromLine,
+    };
+    if (file !== undefined) msg.path = file;
+    return msg;
+  };
 
-  const startMessage = (line: Buffer, content: number): InputMessage | undefined => {
+  /**
+   * Once the counted stretch is settled and every message starting in it is finished: its
+   * messages as split, numbered now, when the Content-Length was not valid; else one failure.
+   */
+  const release = (atEnd: boolean): InputItem[] => {
+    if (!counted || counted.valid === undefined || (!atEnd && current !== undefined && current.start < counted.end)) return [];
+    const { items, valid, startLine, splitLine } = counted;
+    counted = undefined;
+    if (!valid) {
+      return items.map((m) => {
+        index++;
+        return { ...m, source: `${source}#${index}` };
+      });
+    }
+    index++;
+    const detail =
+      `the Content-Length of the message at line ${startLine + 1} counts its body past the "From " line at line ${splitLine}: ` +
+      'readers that honour it (mutt, mailx) read one message there, readers that split at "From " lines (Python) several, so neither reading was checked';
+    const item = failure(`${source}#${index}`, 'ambiguous-mbox', detail);
+    return [file === undefined ? item : { ...item, path: file }];
+  };
+
+  /** Settles the counted stretch from the line starting at linePos: valid when a `From ` line starts
+   * where the body ends, right there or after one blank line. */
+  const settle = (line: Buffer, content: number): void => {
+    if (!counted || counted.valid !== undefined) return;
+    const isFrom = line.length >= 5 && line.toString('latin1', 0, 5) === 'From ';
+    if (counted.blankAt !== undefined) counted.valid = isFrom;
+    else if (linePos === counted.end && isFrom) counted.valid = true;
+    else if (linePos === counted.end && content === 0) counted.blankAt = linePos;
+    else if (linePos >= counted.end) counted.valid = false;
+  };
+
+  /** A `From ` line that starts a message if the next line is a header field (see FIELD_LINE), and its offset. */
+  let candidate: Buffer | undefined;
+  let candidatePos = 0;
+
+  const startMessage = (line: Buffer, content: number, at: number): InputMessage | undefined => {
     heldBlank = undefined;
+    // A split inside the body a valid Content-Length would count: held until that is known.
+    if (!counted && current?.countedEnd !== undefined && at < current.countedEnd) counted = { end: current.countedEnd, startLine: current.startLine, splitLine: lineNo, items: [] };
     const done = finish();
-    current = { lines: [], fromLine: line.toString('latin1', 0, content), startLine: lineNo, inHeader: true, size: 0 };
+    current = { lines: [], fromLine: line.toString('latin1', 0, content), startLine: lineNo, inHeader: true, size: 0, start: at };
     prevBlank = false;
     return done;
   };
@@ -75,26 +142,32 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
     return content;
   };
 
-  const consume = (line: Buffer, allowCandidate: boolean): InputMessage | undefined => {
+  const consume = (line: Buffer, allowCandidate: boolean, at: number): InputMessage | undefined => {
     lineNo++;
     // The first line of the file may carry a UTF-8 byte order mark.
     if (lineNo === 1 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) line = line.subarray(3);
     const content = contentLength(line);
     const blank = content === 0;
     if (line.length >= 5 && line[0] === 0x46 && line.toString('latin1', 0, 5) === 'From ') {
-      if (prevBlank || FROM_LINE.test(line.toString('latin1', 0, Math.min(content, 200)))) return startMessage(line, content);
+      if (prevBlank || FROM_LINE.test(line.toString('latin1', 0, Math.min(content, 200)))) return startMessage(line, content, at);
       // In a header block, `From  :` (a blank before the colon) is the From field.
       if (allowCandidate && !(current?.inHeader ?? false) && !/^From\s*:/.test(line.toString('latin1', 0, Math.min(content, 64)))) {
         // Decided by the next line.
         lineNo--;
         candidate = line;
+        candidatePos = at;
         return undefined;
       }
     }
     if (!current) {
       // Text before the first `From ` line: not an mbox message; treat it as one message.
-      current = { lines: [], fromLine: '', startLine: lineNo - 1, inHeader: true, size: 0 };
+      current = { lines: [], fromLine: '', startLine: lineNo - 1, inHeader: true, size: 0, start: at };
     }
+    if (current.inHeader && !blank && (line[0] === 0x43 || line[0] === 0x63)) {
+      const m = CONTENT_LENGTH_FIELD.exec(line.toString('latin1', 0, Math.min(line.length, 80)));
+      if (m) current.contentLength = Number(m[1]);
+    }
+    if (blank && current.inHeader && current.contentLength !== undefined) current.countedEnd = at + line.length + current.contentLength;
     if (heldBlank) {
       if (!headersOnly || current.inHeader) current.lines.push(heldBlank);
       heldBlank = undefined;
@@ -112,22 +185,25 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
   };
 
   /** One line; may yield two messages' worth of decisions when a held `From ` line is settled. */
-  const onLine = (line: Buffer): InputMessage[] => {
-    const out: InputMessage[] = [];
+  const onLine = (line: Buffer): InputItem[] => {
+    const out: InputItem[] = [];
     if (candidate) {
       const held = candidate;
       candidate = undefined;
       if (FIELD_LINE.test(line.toString('latin1', 0, Math.min(line.length, 200)))) {
         lineNo++;
-        const done = startMessage(held, contentLength(held));
+        const done = startMessage(held, contentLength(held), candidatePos);
         if (done) out.push(done);
       } else {
-        const done = consume(held, false);
+        const done = consume(held, false, candidatePos);
         if (done) out.push(done);
       }
     }
-    const done = consume(line, true);
+    settle(line, contentLength(line));
+    const done = consume(line, true, linePos);
+    linePos += line.length;
     if (done) out.push(done);
+    out.push(...release(false));
     return out;
   };
 
@@ -147,11 +223,14 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
   if (candidate) {
     const held = candidate;
     candidate = undefined;
-    const done = consume(held, false);
+    const done = consume(held, false, candidatePos);
     if (done) yield done;
   }
+  // The counted body ends with the file (or before one last blank line): valid, as mutt reads it.
+  if (counted && counted.valid === undefined) counted.valid = counted.blankAt !== undefined || linePos === counted.end;
   const last = finish();
   if (last) yield last;
+  yield* release(true);
 }
 
 /**
