@@ -154,6 +154,60 @@ describe('a Content-Length (mboxcl2) counting a body past a From line: the reade
   });
 });
 
+describe('a classic Mac OS mailbox (CR line ends) is split at its From lines too', () => {
+  const SEP = 'From me@corp.example Mon Jan  1 00:00:00 2024';
+  const ONE = ['From: me@corp.example', 'To: a@corp.example', 'Subject: one', '', 'hi', ''];
+  const TWO = ['From: me@corp.example', 'To: u0@org0.test, u1@org1.test, u2@org2.test', 'Subject: two', '', 'list', ''];
+  const read = async (text: string, size = 100_000) => {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < text.length; i += size) chunks.push(Buffer.from(text.slice(i, i + size), 'latin1'));
+    const out: string[] = [];
+    for await (const m of readMbox(chunks, 'box', undefined, false)) out.push(isFailure(m) ? `failure: ${m.failure.reason}` : Buffer.from(m.bytes).toString('latin1'));
+    return out;
+  };
+
+  it.each([1, 2, 3, 17, 100_000])('with its first From line, in chunks of %i bytes', async (size) => {
+    expect(await read([SEP, ...ONE, SEP, ...TWO].join('\r'), size)).toEqual([ONE.join('\r'), `${TWO.join('\r')}`]);
+  });
+
+  it.each([1, 5, 100_000])('without its first From line (a file named as a mailbox), in chunks of %i bytes', async (size) => {
+    expect(await read([...ONE, SEP, ...TWO].join('\r'), size)).toEqual([ONE.join('\r'), TWO.join('\r')]);
+  });
+
+  it('a CRLF or LF line among CR lines is one line too', async () => {
+    const msgs = await read(`${[SEP, ...ONE].join('\r')}${SEP}\r\n${TWO.join('\r')}`);
+    expect(msgs).toHaveLength(2);
+    expect(msgs[1]).toContain('To: u0@org0.test');
+  });
+
+  it('an LF mailbox with bare CRs in a body (progress output) is split at LF only', async () => {
+    const msgs = await read([SEP, 'From: me@corp.example', 'To: a@corp.example', '', `10%\r50%\r\r${SEP}\rTo: u0@org0.test\r`, ''].join('\n'));
+    expect(msgs).toHaveLength(1);
+  });
+
+  it('check reads every message of a CR-only Sent.mbox, with or without its first From line', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailguard-mbox-cr-'));
+    try {
+      for (const [name, text] of [
+        ['Sent.mbox', [...ONE, SEP, ...TWO].join('\r')],
+        ['Sent', [SEP, ...ONE, SEP, ...TWO].join('\r')],
+      ] as const) {
+        const file = path.join(dir, name);
+        await writeFile(file, text, 'latin1');
+        const r = await runCli(['check', file, '--format', 'json', '--internal-domain', 'corp.example']);
+        const results = JSON.parse(r.stdout).results as Array<{ source: string; verdict: string; findings: Array<{ code: string; line?: number }> }>;
+        expect(results.map((x) => [path.basename(x.source), x.verdict])).toEqual([
+          [`${name}#1`, 'pass'],
+          [`${name}#2`, 'warn'],
+        ]);
+        expect(results[1]!.findings.map((f) => f.code)).toContain('EXPOSED_RECIPIENTS');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('files read by readInputs: a mailbox named so, without its first From line, is split; a message file is not', () => {
   let dir: string;
   beforeAll(async () => {

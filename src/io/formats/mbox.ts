@@ -1,6 +1,7 @@
 // mbox files (Thunderbird's extensionless `Sent`, Apple Mail's `Sent.mbox/mbox`, `mbox` exports):
 // recognised by a `From ` line at the start, split into messages as the file streams.
 
+import { MAX_HEADER_LINE_BYTES } from '../../limits.js';
 import { errnoDetail, failure, type InputFormatDefinition, type InputItem, type InputMessage, type ReadSource } from './types.js';
 
 /** A file starting with `From ` (after a UTF-8 byte order mark, which Windows tools write). */
@@ -207,15 +208,21 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
     return out;
   };
 
+  // A classic Mac OS mailbox ends its lines with a bare CR (its first line break is one): split
+  // there too, as the header block reader does, or the whole file is one line (a From line and
+  // nothing else) or, named as a mailbox without its first From line, one message whose later
+  // messages' headers are body text.
+  let crOnly: boolean | undefined;
   for await (const chunk of stream) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const data = pending.length > 0 ? Buffer.concat([pending, buf]) : buf;
+    crOnly ??= lineEndsAtCr(data);
     let start = 0;
     for (;;) {
-      const nl = data.indexOf(0x0a, start);
-      if (nl === -1) break;
-      yield* onLine(data.subarray(start, nl + 1));
-      start = nl + 1;
+      const end = crOnly ? crLineEnd(data, start) : data.indexOf(0x0a, start) + 1;
+      if (end <= 0) break;
+      yield* onLine(data.subarray(start, end));
+      start = end;
     }
     pending = Buffer.from(data.subarray(start));
   }
@@ -231,6 +238,26 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
   const last = finish();
   if (last) yield last;
   yield* release(true);
+}
+
+/** Whether the first line break of `data` is a bare CR; undefined until one is seen whole. */
+function lineEndsAtCr(data: Buffer): boolean | undefined {
+  const limit = Math.min(data.length, MAX_HEADER_LINE_BYTES);
+  for (let i = 0; i < limit; i++) {
+    if (data[i] === 0x0a) return false;
+    if (data[i] === 0x0d) return i + 1 < data.length ? data[i + 1] !== 0x0a : undefined;
+  }
+  return data.length >= MAX_HEADER_LINE_BYTES ? false : undefined;
+}
+
+/** Where the line starting at `start` ends (past its CR, LF or CRLF) in a CR-only mailbox; -1 when
+ * not yet known (no line break, or a CR that may be followed by an LF in the next chunk). */
+function crLineEnd(data: Buffer, start: number): number {
+  for (let i = start; i < data.length; i++) {
+    if (data[i] === 0x0a) return i + 1;
+    if (data[i] === 0x0d) return i + 1 < data.length ? (data[i + 1] === 0x0a ? i + 2 : i + 1) : -1;
+  }
+  return -1;
 }
 
 /**
