@@ -5,7 +5,7 @@ import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import { unfold, type HeaderBlock } from './message/header-block.js';
 import { otherFieldLists } from './message/other-fields.js';
-import { BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
+import { authorLists, BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { addressesInHeaderText, COMPAT_AT, findAddresses, holdsCompatAt } from './body/addresses.js';
 import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
 import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
@@ -75,22 +75,24 @@ function senderOf(parsed: ParsedMessage): { address: string; domain: string } | 
 
 type Entry = ParsedMessage['addresses'][number];
 
-/** The mailboxes of the first field of kind `key` (all of one field: a second From is another story). */
-function firstField(parsed: ParsedMessage, key: string): Entry[] {
-  const first = parsed.addresses.find((a) => a.field === key);
-  return first ? parsed.addresses.filter((a) => a.fieldIndex === first.fieldIndex) : [];
+/** The first author list of kind `key` (authorLists: every From field together, the topmost
+ * Resent-From block alone). */
+function firstAuthors(lists: ReturnType<typeof authorLists>, key: string): Entry[] {
+  return lists.find((l) => l.field === key)?.entries ?? [];
 }
 
 /**
  * Whom internal domains are inferred from, when none is configured. A resent message: the
- * resender (Resent-From, the topmost block). Otherwise From; with several authors, the Sender
- * who sent it (RFC 5322 3.6.2), and without a Sender nobody: the authors could be anyone's.
+ * resender (Resent-From, the topmost block). Otherwise From; with several authors (in one field
+ * or in several From fields), the Sender who sent it (RFC 5322 3.6.2), and without a Sender
+ * nobody: the authors could be anyone's.
  */
 function inferenceSource(parsed: ParsedMessage): InferenceSource {
   const resent = (parsed.fieldCounts['resent-from'] ?? 0) > 0;
   const [authorKey, senderKey] = resent ? ['resent-from', 'resent-sender'] : ['from', 'sender'];
-  const authors = firstField(parsed, authorKey);
-  const senders = firstField(parsed, senderKey);
+  const lists = authorLists(parsed);
+  const authors = firstAuthors(lists, authorKey);
+  const senders = firstAuthors(lists, senderKey);
   if (authors.length === 1) return { field: authorKey, domain: authors[0]!.mailbox.domain };
   if (senders.length >= 1) return { field: senderKey, domain: senders[0]!.mailbox.domain };
   return authors.length > 1 ? { field: authorKey, severalAuthors: true } : { field: authorKey };
@@ -166,23 +168,21 @@ function addressesInEncodedMailbox(source: string, rawName: string, own: string)
 /** Fields whose every address is shown to every reader as a recipient or a reply address. */
 const EXPOSING: ReadonlySet<string> = new Set([...VISIBLE_FIELDS, ...REPLY_FIELDS]);
 
-/** Author and sender fields whose every mailbox is shown as exposure when they hold several. */
-const AUTHOR_FIELDS = new Set(['from', 'resent-from', 'sender', 'resent-sender']);
-
 /**
- * Addresses every reader sees besides To/Cc and the reply fields: several authors in From or
- * Resent-From, several mailboxes in Sender or Resent-Sender, and addresses written inside a display
+ * Addresses every reader sees besides To/Cc and the reply fields: several authors in From (one
+ * field or several) or Resent-From, several mailboxes in Sender (likewise) or Resent-Sender, and addresses written inside a display
  * name, comment or group name (`"c0@a.test, c1@b.test" <news@corp.example>`) of any field but Bcc,
  * and lists in fields that are not address fields (src/message/other-fields.ts).
  * A display name that is the mailbox's own address (`"bob@x.test" <bob@x.test>`) adds nothing.
  */
 function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffset: number): RecipientView[] {
   const shown: RecipientView[] = [];
-  const perField = new Map<number, number>();
-  for (const a of parsed.addresses) if (AUTHOR_FIELDS.has(a.field)) perField.set(a.fieldIndex, (perField.get(a.fieldIndex) ?? 0) + 1);
+  // Several authors or senders (authorLists: all From fields are one list, all Sender fields another).
+  const severalAuthors = new Set<Entry>();
+  for (const list of authorLists(parsed)) if (list.entries.length > 1) for (const a of list.entries) severalAuthors.add(a);
   for (const a of parsed.addresses) {
     if (BLIND.has(a.field)) continue;
-    if (AUTHOR_FIELDS.has(a.field) && (perField.get(a.fieldIndex) ?? 0) > 1) shown.push(view(a, classifier, lineOffset));
+    if (severalAuthors.has(a)) shown.push(view(a, classifier, lineOffset));
     const { source, rawName, address } = a.mailbox;
     // Two @ in what was written for one mailbox, or an encoded name: something besides its own
     // address may be written there. (Two indexOf calls per mailbox keep huge lists cheap; a

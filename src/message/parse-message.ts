@@ -64,6 +64,38 @@ export interface ParsedMessage {
   timedOut?: boolean;
 }
 
+/** Author and sender fields RFC 5322 (3.6) allows once: several of them name several authors or
+ * senders, whichever a reader shows (the first, the last, or every line, as Python's
+ * getaddresses(msg.get_all('From')) and "all headers" views do). Resent-From and Resent-Sender
+ * come once per resending, so each of their fields stands alone. */
+const ONCE_ONLY_AUTHOR_FIELDS: ReadonlySet<string> = new Set(['from', 'sender']);
+
+/**
+ * The mailboxes of each author or sender field, in header order: one list for all From fields and
+ * one for all Sender fields (a later field's address that an earlier one named adds nothing: a line
+ * written twice names no one new), one per Resent-From or Resent-Sender field.
+ */
+export function authorLists(parsed: ParsedMessage): Array<{ field: AddressField; entries: AddressEntry[] }> {
+  const lists = new Map<string | number, { field: AddressField; entries: AddressEntry[]; fieldIndex: number; earlier: Set<string>; current: string[] }>();
+  for (const a of parsed.addresses) {
+    if (!SENDER_FIELDS.includes(a.field as (typeof SENDER_FIELDS)[number])) continue;
+    const key = ONCE_ONLY_AUTHOR_FIELDS.has(a.field) ? a.field : a.fieldIndex;
+    let list = lists.get(key);
+    if (!list) lists.set(key, (list = { field: a.field, entries: [], fieldIndex: a.fieldIndex, earlier: new Set(), current: [] }));
+    if (a.fieldIndex !== list.fieldIndex) {
+      // A new field of a once-only name: the field before it is among the earlier ones now
+      // (each address is added once, so 10,000 From fields stay linear).
+      for (const address of list.current) list.earlier.add(address);
+      list.current = [];
+      list.fieldIndex = a.fieldIndex;
+    }
+    if (list.earlier.has(a.mailbox.address)) continue;
+    list.entries.push(a);
+    list.current.push(a.mailbox.address);
+  }
+  return [...lists.values()].map(({ field, entries }) => ({ field, entries }));
+}
+
 /** Parses one address field's value. */
 export function parseField(field: HeaderField, header: HeaderBlock, deadline = Infinity, maxMailboxes = Infinity) {
   return parseAddressList(unfold(field.rawValue, header.lineEnding), deadline, maxMailboxes);

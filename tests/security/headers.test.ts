@@ -318,6 +318,55 @@ describe('recipient fields: every occurrence counts', () => {
     expect(ambiguous.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' && f.args.field === 'mail-reply-to')).toBe(true);
   });
 
+  // From and Sender are once-only (RFC 5322 3.6): several such fields are several authors or
+  // senders, whichever a reader shows, and read as one list, as several in one field are.
+  const ONE_EACH = (name: string) => ['a@one.example', 'b@two.example', 'c@three.example', 'd@four.example', 'e@five.example'].map((a) => `${name}: ${a}`);
+  it.each([
+    ['five From fields, one author each', [...ONE_EACH('From'), 'Sender: me@corp.example', 'To: boss@corp.example'], 'block', ['EXPOSED_RECIPIENTS']],
+    ['five From fields without a Sender', [...ONE_EACH('From'), 'To: boss@corp.example'], 'block', ['EXPOSED_RECIPIENTS']],
+    ['an internal From, then four external ones in their own fields', ['From: me@corp.example', ...ONE_EACH('From').slice(1), 'Sender: me@corp.example', 'To: boss@corp.example'], 'warn', ['EXPOSED_RECIPIENTS']],
+    ['five Sender fields, one mailbox each', ['From: me@corp.example', ...ONE_EACH('Sender'), 'To: boss@corp.example'], 'block', ['MALFORMED_HEADER:several-senders', 'EXPOSED_RECIPIENTS']],
+    ['two Sender fields naming different mailboxes', ['From: me@corp.example', 'Sender: me@corp.example', 'Sender: you@corp.example', 'To: boss@corp.example'], 'block', ['MALFORMED_HEADER:several-senders']],
+  ])('%s: the authors or senders are one list', (_name, lines, verdict, expected) => {
+    const r = check(message(lines));
+    expect(r.verdict).toBe(verdict);
+    expect(r.findings.map((f) => ('problem' in f.args ? `${f.code}:${f.args.problem}` : f.code))).toEqual(expected);
+  });
+
+  it('a From or Sender line written twice word for word names one author, as before', () => {
+    for (const lines of [
+      ['From: me@corp.example', 'From: me@corp.example', 'To: boss@corp.example'],
+      ['From: me@corp.example', 'Sender: desk@corp.example', 'Sender: desk@corp.example', 'To: boss@corp.example'],
+      ['From: x@one.example', 'From: x@one.example', 'To: boss@corp.example'],
+    ]) {
+      const r = check(message(lines));
+      expect([r.verdict, r.recipients.shown]).toEqual(['pass', []]);
+    }
+  });
+
+  it('100,000 authors in one From field and 9,000 From fields after it are read in linear time', () => {
+    const first = Array.from({ length: 100_000 }, (_, i) => `a${i}@org${i % 5000}.example`).join(',\r\n ');
+    const more = Array.from({ length: 9_000 }, (_, i) => `From: b${i}@org${i % 5000}.example`);
+    const bytes = Buffer.from(message([`From: ${first}`, ...more, 'Sender: me@corp.example', 'To: boss@corp.example']));
+    const { value: r, ms } = timed(() => checkMessage(bytes, CORP));
+    expect(ms).toBeLessThan(BOUND_MS);
+    expect([r.verdict, r.recipients.shown.length]).toEqual(['block', 109_000]);
+  });
+
+  it('with no internal domain configured, several From fields are several authors: nothing is inferred from the first', () => {
+    const customers = Array.from({ length: 30 }, (_, i) => `p${i}@customer.example`).join(', ');
+    for (const lines of [
+      ['From: x@customer.example', 'From: me@corp.example', `To: ${customers}`],
+      ['From: me@corp.example', 'From: x@customer.example', `To: ${customers}`],
+    ]) {
+      const r = check(message(lines), createPolicy({}));
+      expect([r.verdict, r.internal.domains, r.internal.notInferred]).toEqual(['block', [], 'several-authors']);
+    }
+    // A Sender names who sent it, as with several authors in one field.
+    const withSender = check(message(['From: x@customer.example', 'From: me@corp.example', 'Sender: me@corp.example', `To: ${customers}`]), createPolicy({}));
+    expect([withSender.verdict, withSender.internal.domains, withSender.internal.inferredFrom]).toEqual(['block', ['corp.example'], 'sender']);
+  });
+
   it('an ambiguous Reply-To blocks (replies would go somewhere mail software disagrees on)', () => {
     const r = check(message(['From: me@corp.example', 'To: boss@corp.example', 'Reply-To: "boss <boss@corp.example>']));
     expect(r.verdict).toBe('block');
