@@ -54,6 +54,12 @@ describe('addresses written in comments and behind quoted pairs', () => {
     ['an address listed in the field already', 'c1@x.example, me@corp.example (c1@x.example)', []],
     ['a comment with no address', 'c1@x.example (Chloe, sales)', []],
     ['the same address in two comments, once', 'me@corp.example (c1@x.example), you@corp.example (c1@x.example)', ['c1@x.example (name)']],
+    ['fullwidth ats in a comment', 'me@corp.example (c1\uFF20x.example, c2\uFF20y.example)', ['c1@x.example (name)', 'c2@y.example (name)']],
+    ['small commercial ats in a comment', 'me@corp.example (c1\uFE6Bx.example, c2\uFE6By.example)', ['c1@x.example (name)', 'c2@y.example (name)']],
+    ['a fullwidth at in a nested comment', 'me@corp.example (see (c1\uFF20x.example))', ['c1@x.example (name)']],
+    ['fullwidth ats in a quoted group name', '"c1\uFF20x.example, c2\uFF20y.example": me@corp.example;', ['c1@x.example (name)', 'c2@y.example (name)']],
+    ['fullwidth ats in an empty group\'s name', '"c1\uFF20x.example c2\uFF20y.example":;', ['c1@x.example (name)', 'c2@y.example (name)']],
+    ['a comment of 8-bit text without an at', 'me@corp.example (M\u00fcller, Vertrieb)', []],
   ])('%s', (_name, to, expected) => {
     expect(shownIn(to)).toEqual(expected);
   });
@@ -66,6 +72,19 @@ describe('addresses written in comments and behind quoted pairs', () => {
     const r = checkMessage(Buffer.from(`${header}\r\nSubject: s\r\n\r\nHello.\r\n`), POLICY);
     expect(r.verdict).toBe('warn');
     expect(r.findings.map((f) => f.code)).toContain('EXPOSED_RECIPIENTS');
+  });
+
+  // Unencoded East Asian text (bytes a Japanese, Chinese or Korean locale's reader decodes in its
+  // fallback charset) writes the fullwidth at as two bytes that are neither "@" nor UTF-8.
+  it.each([
+    ['Shift_JIS', [0x81, 0x97]],
+    ['EUC-KR', [0xa3, 0xc0]],
+  ])('a list with %s fullwidth ats in a comment or a group name warns as an exposed list', (_charset, at) => {
+    const list = ['c1', 'c2', 'c3'].map((u, i) => `${u}${String.fromCharCode(...at)}org${i}.example`).join(', ');
+    for (const to of [`boss@corp.example (${list})`, `"${list}": boss@corp.example;`]) {
+      const r = checkMessage(Buffer.from(`From: me@corp.example\r\nTo: ${to}\r\nSubject: s\r\n\r\nHello.\r\n`, 'latin1'), POLICY);
+      expect([r.verdict, r.recipients.shown.map((v) => v.address)]).toEqual(['warn', ['c1@org0.example', 'c2@org1.example', 'c3@org2.example']]);
+    }
   });
 
   it('a comment in Bcc is not shown to anyone', () => {

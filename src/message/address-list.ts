@@ -61,8 +61,8 @@ export interface AddressList {
   /** Groups seen (their raw names), including empty ones like `undisclosed-recipients:;`. */
   groups: string[];
   /**
-   * Comments as written (with their parentheses) that may hold an address: an "@" or an encoded
-   * word in them. Readers show comments (nodemailer's addressparser and Python's getaddresses turn
+   * Comments as written (with their parentheses) that may hold an address (mayWriteAddress).
+   * Readers show comments (nodemailer's addressparser and Python's getaddresses turn
    * `me@corp.example (a@x.test, b@y.test)` into a display name), so what they hold is shown.
    */
   comments?: string[];
@@ -929,6 +929,14 @@ class Parser {
   }
 }
 
+/** Whether raw text of a field (bytes as latin1: a comment, a group name) may show an address as
+ * readers decode it: an "@", an encoded word, or 8-bit text, where a fullwidth or small commercial
+ * at (U+FF20, U+FE6B) may stand in UTF-8 or as an East Asian charset writes it (Shift_JIS 0x81
+ * 0x97 ...). What it holds is read by addressesInHeaderText. */
+export function mayWriteAddress(text: string): boolean {
+  return text.includes('@') || text.includes('=?') || /[\x80-\xff]/.test(text);
+}
+
 /** Parses an unfolded address-list field value (a latin1 string of the raw bytes). */
 export function parseAddressList(value: string, deadline = Infinity, maxMailboxes = Infinity): AddressList {
   const problems: AddressProblem[] = [];
@@ -946,7 +954,7 @@ export function parseAddressList(value: string, deadline = Infinity, maxMailboxe
       for (let k = 0; k < count; k++) {
         if (tokKind[k] !== T_COMMENT) continue;
         const text = value.slice(tokStart[k], tokEnd[k]);
-        if (text.includes('@') || text.includes('=?')) (comments ??= []).push(text);
+        if (mayWriteAddress(text)) (comments ??= []).push(text);
       }
     }
   } finally {

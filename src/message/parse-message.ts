@@ -2,7 +2,7 @@
 // Reads only the header block; the body is never decoded.
 
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS, MAX_PROBLEMS_PER_FIELD } from '../limits.js';
-import { parseAddressList, type AddressProblem, type Mailbox } from './address-list.js';
+import { mayWriteAddress, parseAddressList, type AddressProblem, type Mailbox } from './address-list.js';
 import { readHeaderBlock, unfold, type HeaderBlock, type HeaderField } from './header-block.js';
 
 /**
@@ -132,7 +132,7 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
       problemCounts[field] = kept;
       addressProblems.push({ ...p, field, line: f.line });
     }
-    for (const name of list.groups) if (name.includes('@') || name.includes('=?')) groupNames.push({ field, line: f.line, name });
+    for (const name of list.groups) if (mayWriteAddress(name)) groupNames.push({ field, line: f.line, name });
     if (list.comments) for (const text of list.comments) comments.push({ field, line: f.line, text });
     for (const mailbox of list.mailboxes) {
       if (addresses.length >= MAX_ADDRESSES_PER_MESSAGE) {
