@@ -2,6 +2,7 @@
 // expands left and right within bounds, so a megabyte without an address costs one indexOf pass
 // (a single regular expression backtracks quadratically on long runs of word characters).
 
+import { domainToASCII } from 'node:url';
 import { normaliseDomain } from '../message/domain.js';
 import { decodeBytes, decodeHeaderText } from './mime.js';
 import { MAX_DOMAIN_BYTES, MAX_LOCAL_PART_BYTES } from '../limits.js';
@@ -26,10 +27,31 @@ function isLocalChar(ch: string): boolean {
   return c < 128 ? ASCII_LOCAL[c] === 1 : isLetterOrDigit(ch);
 }
 
-function isDomainChar(ch: string): boolean {
-  const c = ch.charCodeAt(0);
-  return c < 128 ? ASCII_DOMAIN[c] === 1 : isLetterOrDigit(ch);
+/** Characters of a written domain that IDNA (UTS 46) maps to nothing, or that continue a label
+ * though they are not letters: combining marks (a decomposed ü, the vowel signs of Devanagari or
+ * Thai), the soft hyphen and zero-width joiners. A reader sees the domain across them. */
+let domainMark: RegExp | undefined;
+
+/** Whether `c` (a UTF-16 unit) is an ASCII or fullwidth letter or digit. */
+function isLatinAlphanumeric(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a);
 }
+
+/** Whether the character at `i` continues a domain. An ideographic, fullwidth or halfwidth full
+ * stop, which IDNA maps to ".", does when a Latin letter or digit follows it (org0．test); before
+ * other text it ends a Japanese or Chinese sentence. */
+function isDomainCharAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return ASCII_DOMAIN[c] === 1;
+  if (c === 0x3002 || c === 0xff0e || c === 0xff61) return isLatinAlphanumeric(text.charCodeAt(i + 1));
+  const ch = text[i]!;
+  domainMark ??= new RegExp('[\\p{M}\\u00ad\\u200b-\\u200d\\u2060\\ufeff]', 'u');
+  return isLetterOrDigit(ch) || domainMark.test(ch);
+}
+
+/** A written domain's trailing full stops and hyphens (ASCII, ideographic, fullwidth, halfwidth):
+ * sentence punctuation after an address, not part of it. */
+const TRAILING_DOTS = /[.\-\u3002\uff0e\uff61]+$/;
 
 // Image names written with a density suffix (logo@2x.png) look like addresses; no such TLD exists.
 const FILE_SUFFIXES = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'bmp', 'ico', 'tif', 'tiff', 'heic']);
@@ -40,8 +62,15 @@ function acceptDomain(written: string): string | undefined {
   let domain = written;
   if (/[^\x00-\x7f]/.test(domain)) {
     const n = normaliseDomain(domain);
-    if (!n.ok) return undefined;
-    domain = n.ascii;
+    // A domain the strict reading refuses as a recipient (upper-case or fullwidth letters, a
+    // fullwidth dot, a soft hyphen, a decomposed letter, scripts mixed: AMBIGUOUS_RECIPIENT in To)
+    // is still an address to whoever reads the text: counted as IDNA (UTS 46, as browsers and mail
+    // clients look names up) maps it. Dropping it let a display name or X-Recipients field listing
+    // u0@BÜCHER0.example, u1@ｏｒｇ1.example ... pass. A zero-width joiner IDNA refuses outside
+    // the scripts that use it is invisible: the domain is read without it.
+    const ascii = n.ok ? n.ascii : domainToASCII(domain) || domainToASCII(domain.replace(/[\u200b-\u200d\u2060\ufeff]/g, ''));
+    if (ascii === '') return undefined;
+    domain = ascii;
   } else domain = domain.toLowerCase();
   const labels = domain.split('.');
   if (labels.length < 2) return undefined;
@@ -159,11 +188,11 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
     let start = at;
     while (start > 0 && at - start <= MAX_LOCAL_PART_BYTES && isLocalChar(text[start - 1]!)) start--;
     let end = at + 1;
-    while (end < text.length && end - at <= MAX_DOMAIN_BYTES + 1 && isDomainChar(text[end]!)) end++;
+    while (end < text.length && end - at <= MAX_DOMAIN_BYTES + 1 && isDomainCharAt(text, end)) end++;
     let local = text.slice(start, at);
     // Punctuation that wraps an address rather than belongs to it: 'x@y', .x@y, =x@y (stray QP).
     local = local.replace(/^[.'=`]+/, '');
-    const domainText = text.slice(at + 1, end).replace(/[.-]+$/, '');
+    const domainText = text.slice(at + 1, end).replace(TRAILING_DOTS, '');
     const tooLong = at - start > MAX_LOCAL_PART_BYTES || end - at > MAX_DOMAIN_BYTES + 1;
     if (!tooLong && local.length > 0 && !local.endsWith('.') && !local.includes('..') && domainText.length > 0) {
       let domain = domains.get(domainText);

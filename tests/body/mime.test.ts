@@ -73,6 +73,14 @@ describe('findAddresses', () => {
     ['logo@2x.png cid:image001.png@01D8A2B3.5E6F7A80 user@localhost @handle', []],
     ['jürgen@bücher.test', ['jürgen@xn--bcher-kva.test']],
     ['fullwidth and small at: a\uFF20b.test, ｃ＠ｄ．ｔｅｓｔ, e\uFE6Bf.test and g@h.test', ['a@b.test', 'c@d.test', 'e@f.test', 'g@h.test']],
+    // Domains refused as recipients (AMBIGUOUS_RECIPIENT in To) are still addresses to a reader:
+    // counted as IDNA maps them.
+    ['upper-case non-ASCII: a@BÜCHER.test', ['a@xn--bcher-kva.test']],
+    ['fullwidth letters and dot after an ASCII at: a@ｏｒｇ.test, b@org\uFF0Etest', ['a@org.test', 'b@org.test']],
+    ['soft hyphen, zero-width joiner, decomposed letter: a@or\u00adg.test b@or\u200dg.test c@bu\u0308cher.test', ['a@org.test', 'b@org.test', 'c@xn--bcher-kva.test']],
+    ['mixed scripts (Cyrillic o): a@\u043erg.test', ['a@xn--rg-emc.test']],
+    ['Devanagari vowel signs: a@\u0909\u0926\u093e\u0939\u0930\u0923.test', ['a@xn--p1b6ci4b4b3a.test']],
+    ['an ideographic full stop ending a sentence: a@org.test\u3002\u6b21\u306b b@org2.test\uff0e', ['a@org.test', 'b@org2.test']],
   ])('%s', (text, expected) => {
     expect([...findAddresses(text)]).toEqual(expected);
   });

@@ -333,3 +333,36 @@ describe('a list in any other header field', () => {
     expect(r.findings[0]!.line).toBe(3);
   });
 });
+
+// A domain the strict reading refuses as a recipient (AMBIGUOUS_RECIPIENT in To) is still an
+// address to whoever reads a display name, a comment or another field: counted as IDNA maps it.
+describe('addresses at domains refused as recipients, written where they are only shown', () => {
+  const forms: Array<[string, (i: number) => string]> = [
+    ['upper-case non-ASCII letters', (i) => `c${i}@BÜCHER${i}.example`],
+    ['fullwidth letters after an ASCII at', (i) => `c${i}@ｏｒｇ${i}.example`],
+    ['a fullwidth full stop', (i) => `c${i}@org${i}\uFF0Eexample`],
+    ['a soft hyphen', (i) => `c${i}@or\u00ADg${i}.example`],
+    ['a zero-width joiner', (i) => `c${i}@or\u200Dg${i}.example`],
+    ['a decomposed letter', (i) => `c${i}@bu\u0308cher${i}.example`],
+    ['a Cyrillic o among Latin letters', (i) => `c${i}@\u043Erg${i}.example`],
+  ];
+  const five = (form: (i: number) => string) => [0, 1, 2, 3, 4].map(form).join(', ');
+  it.each(forms)('%s: a list in a display name, a comment, X-Recipients or the Subject blocks', (_name, form) => {
+    for (const [fields, field] of [
+      [`To: "${five(form)}" <staff@corp.example>`, 'to'],
+      [`To: staff@corp.example (${five(form)})`, 'to'],
+      [`To: staff@corp.example\r\nX-Recipients: ${five(form)}`, 'x-recipients'],
+      [`To: staff@corp.example\r\nSubject: ${five(form)}`, 'subject'],
+    ] as const) {
+      const r = check(fields);
+      expect([r.verdict, r.findings.map((f) => f.code), exposureFields(r), r.recipients.shown.length]).toEqual(['block', ['EXPOSED_RECIPIENTS'], [field], 5]);
+    }
+  });
+
+  it('the same addresses in To itself are ambiguous, and the five it shows are counted', () => {
+    for (const [, form] of forms) {
+      const r = check(`To: ${five(form)}`);
+      expect([r.verdict, [...new Set(r.findings.map((f) => f.code))], r.recipients.shown.length]).toEqual(['block', ['AMBIGUOUS_RECIPIENT', 'EXPOSED_RECIPIENTS'], 5]);
+    }
+  });
+});
