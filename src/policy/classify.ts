@@ -18,8 +18,8 @@ const RESERVED = new Set(['example.com', 'example.net', 'example.org']);
 // ~4,800) and the shared domains both miss (src/policy/shared-mail-domains.ts: providers, ISPs,
 // SMS gateways, per-person relays).
 const extraConsumer = new Set(SHARED_MAIL_DOMAINS);
-/** The lists' files as text, searched for `"domain"` until a Set is worth building. */
-let listTexts: string[] | undefined;
+/** The lists' files as bytes, searched for `"domain"` until a Set is worth building. */
+let listFiles: Buffer[] | undefined;
 let consumerSet: Set<string> | undefined;
 let consumerLookups = 0;
 /** Lookups after which the provider lists are worth a Set (one message makes a few dozen; a
@@ -31,18 +31,19 @@ const CONSUMER_SET_AFTER_LOOKUPS = 256;
 const LIST_FILES = ['email-providers/all.json', 'free-email-domains-typescript'];
 const PLAIN_NAME = /^[a-z0-9._-]+$/;
 
-/** Whether a list file's text holds `domain` as one of its string literals. Measured with callgrind
+/** Whether a list file holds `domain` as one of its string literals. Measured with callgrind
  * on a one-message cold start (bench scenario 5): loading the two lists as modules and building
  * their Set cost ~22M instructions (compiling an 81-KB array literal, parsing a 138-KB JSON
- * array; `node -e 0` is ~88M without extra CA certificates); reading them as text and searching
- * costs a few. tests/policy/consumer-lists.test.ts holds this to the lists' arrays. */
+ * array; `node -e 0` is ~88M without extra CA certificates); reading them and searching costs a
+ * few. Searched as bytes: decoding 218 KB of UTF-8 into strings also cost a garbage collection
+ * of the young generation. tests/policy/consumer-lists.test.ts holds this to the lists' arrays. */
 export function listedByText(domain: string): boolean | undefined {
   // Only names of domain characters: the files hold other string literals too ("use strict",
   // "__esModule"), and an escaped character would not be found as written. Others ask the Set.
   if (!PLAIN_NAME.test(domain)) return undefined;
-  listTexts ??= LIST_FILES.map((f) => readFileSync(require.resolve(f), 'utf8'));
+  listFiles ??= LIST_FILES.map((f) => readFileSync(require.resolve(f)));
   const quoted = `"${domain}"`;
-  return listTexts.some((text) => text.includes(quoted));
+  return listFiles.some((bytes) => bytes.includes(quoted, 0, 'latin1'));
 }
 
 /** Whether `domain` or its registrable domain is a consumer mail provider of the bundled lists
@@ -76,10 +77,10 @@ function isListedConsumer(domain: string): boolean {
 let unicodeEntries: Set<string> | undefined;
 function unicodeEntriesAsAscii(): Set<string> {
   if (unicodeEntries === undefined) {
-    listTexts ??= LIST_FILES.map((f) => readFileSync(require.resolve(f), 'utf8'));
+    listFiles ??= LIST_FILES.map((f) => readFileSync(require.resolve(f)));
     unicodeEntries = new Set();
-    for (const text of listTexts) {
-      for (const m of text.matchAll(/"([^"\\\x00-\x1f]*[^\x00-\x7f][^"\\\x00-\x1f]*)"/g)) {
+    for (const bytes of listFiles) {
+      for (const m of bytes.toString('utf8').matchAll(/"([^"\\\x00-\x1f]*[^\x00-\x7f][^"\\\x00-\x1f]*)"/g)) {
         const ascii = domainToASCII(m[1]!);
         if (ascii !== '') unicodeEntries.add(ascii);
       }
