@@ -7,7 +7,7 @@
 // behind even on kill -9), else when the spool is closed, on exit and on SIGINT/SIGTERM/SIGHUP.
 
 import { rmSync } from 'node:fs';
-import { mkdtemp, open, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MailguardError } from '../errors.js';
@@ -62,6 +62,9 @@ export function createSpool(options: SpoolOptions = {}): Spool {
     new MailguardError('EUSAGE', `cannot ${what} the report's temporary file: ${(err as Error).message}`, { hint: 'Check that the temporary directory (TMPDIR) exists, is writable and has free space.' });
 
   async function openFile(): Promise<NonNullable<typeof file>> {
+    // Loaded here, for reports past memory only: node:fs/promises costs a plain check's start-up
+    // ~9M instructions (src/io/fs-async.ts).
+    const { mkdtemp, open, rmdir, unlink } = await import('node:fs/promises');
     let dir: string;
     let handle: FileHandle;
     try {
@@ -190,7 +193,7 @@ export function createSpool(options: SpoolOptions = {}): Spool {
       await file.handle.close().catch(() => undefined);
       if (file.named) {
         removeOnExit?.();
-        await rm(file.dir, { recursive: true, force: true });
+        await (await import('node:fs/promises')).rm(file.dir, { recursive: true, force: true });
       }
     },
   };

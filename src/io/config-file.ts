@@ -2,7 +2,7 @@
 // "mailguard" key in package.json, searched upward from the working directory.
 
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileAsync as readFile } from './fs-async.js';
 import path from 'node:path';
 import { MailguardError } from '../errors.js';
 import { parseConfig, type MailguardConfig } from '../policy/config.js';

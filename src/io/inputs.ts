@@ -3,7 +3,7 @@
 // is read comes from the format registry (src/io/formats/), by content, never by name. Reads only
 // header blocks when asked to, so a 100 MB message costs its header.
 
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirAsync as readdir, realpathAsync as realpath, statAsync as stat } from './fs-async.js';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeNotMail, formatByName, sniffFormat, type InputFormatDefinition } from './formats/index.js';

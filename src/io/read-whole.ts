@@ -3,7 +3,7 @@
 // with text to scan pay for reading past the header.
 
 import { statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeAsync, openAsync, readAsync } from './fs-async.js';
 import type { InputItem, InputMessage } from './inputs.js';
 import { readHeaderBlock, type HeaderBlock } from '../message/header-block.js';
 import { bodyWorthScanning } from '../body/mime.js';
@@ -38,9 +38,9 @@ export async function readWholeForScan(item: InputMessage, wants: WantsBody = bo
     return bodyUnread(item, err);
   }
   if (size === item.bytes.length) return item.bytes;
-  let fh: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    fh = await open(item.path, 'r');
+    fd = await openAsync(item.path, 'r');
   } catch (err) {
     return bodyUnread(item, err);
   }
@@ -51,7 +51,7 @@ export async function readWholeForScan(item: InputMessage, wants: WantsBody = bo
     const buf = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await fh.read(buf, done, length - done, done);
+      const bytesRead = await readAsync(fd, buf, done, length - done, done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
@@ -59,7 +59,7 @@ export async function readWholeForScan(item: InputMessage, wants: WantsBody = bo
   } catch (err) {
     return bodyUnread(item, err);
   } finally {
-    await fh.close();
+    await closeAsync(fd).catch(() => undefined);
   }
 }
 

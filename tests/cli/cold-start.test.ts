@@ -1,9 +1,10 @@
 // What a plain `mailguard check` loads before it prints (bench scenario 5, cold start): none of
 // Node's stream modules, which process.stdout, process.stderr and node:v8 would each bring
-// (about 10M instructions, a tenth of `node -e 0`). The report goes to descriptor 1 directly
-// (src/cli/output.ts), the progress line looks at stderr only once there is progress to show
-// (src/cli/terminal.ts), and the code cache checks its entries without node:v8
-// (src/cli/code-cache.ts). Each case also checks that the report arrived whole.
+// (about 10M instructions, a tenth of `node -e 0`), nor node:fs/promises (its readline, directory
+// and watcher modules). The report goes to descriptor 1 directly (src/cli/output.ts), the progress
+// line looks at stderr only once there is progress to show (src/cli/terminal.ts), the code cache
+// checks its entries without node:v8 (src/cli/code-cache.ts), and the inputs are read through
+// node:fs's callbacks (src/io/fs-async.ts). Each case also checks that the report arrived whole.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { BIN, ROOT, runProcess } from '../helpers/cli.js';
 
 const PRELOAD = path.join(ROOT, 'tests/helpers/module-list-preload.cjs');
 const DRAFT = path.join(ROOT, 'examples/outbox/spring-offer-to-customers.eml');
-const UNWANTED = ['stream', 'v8', 'tty', 'net', 'internal/fs/sync_write_stream'];
+const UNWANTED = ['stream', 'v8', 'tty', 'net', 'internal/fs/sync_write_stream', 'fs/promises', 'internal/fs/promises', 'internal/readline/interface'];
 
 let tmp: string;
 beforeAll(() => {
@@ -31,7 +32,7 @@ async function run(args: string[], redirect: string, cacheHome: string): Promise
   return { builtins: JSON.parse(readFileSync(list, 'utf8')).builtins, code: r.code, report: readFileSync(out, 'utf8') };
 }
 
-describe('a plain check loads no stream module', () => {
+describe('a plain check loads no stream module, nor node:fs/promises', () => {
   it.each([
     ['into a file', '> OUT'],
     ['into a pipe', '| cat > OUT'],
