@@ -19,6 +19,9 @@ const MAILBOX_PROVIDERS = [
   // Alias and relay services: Firefox Relay, SimpleLogin, addy.io (AnonAddy), Proton Pass.
   'mozmail.com', 'relay.firefox.com', 'simplelogin.com', 'simplelogin.co', 'simplelogin.fr', 'aleeas.com', 'slmail.me', 'anonaddy.me', 'anonaddy.com',
   'addy.io', 'passmail.net', 'passmail.com', 'passinbox.com',
+  // AOL's and Yandex's country domains; Ukraine's meta.ua and the Czech atlas.cz portals' free mail.
+  'aol.de', 'aol.fr', 'aol.es', 'aol.nl', 'aol.be', 'aol.ch', 'aol.at', 'aol.com.br',
+  'yandex.com.tr', 'yandex.kz', 'yandex.by', 'meta.ua', 'atlas.cz',
 ];
 
 /** Internet providers' customer mail. */
@@ -38,6 +41,9 @@ const ISP_MAIL = [
   // Spain: Movistar, ONO; the Netherlands' XS4ALL is above.
   'bbox.fr', 'numericable.fr', 'cegetel.net', 'noos.fr', 'tim.it', 'fastwebnet.it',
   'sunrise.ch', 'hispeed.ch', 'swissonline.ch', 'a1.net', 'chello.at', 'movistar.es', 'ono.com',
+  // Germany: O2 (o2online.de), Vodafone's customer mail, EWE TEL; Ireland: eir (iol.ie); Portugal:
+  // NOS (netcabo.pt), Clix; Belgium: Proximus and its Scarlet brand.
+  'o2online.de', 'vodafonemail.de', 'ewetel.net', 'iol.ie', 'netcabo.pt', 'clix.pt', 'proximus.be', 'scarlet.be',
 ];
 
 /** Carriers' email-to-SMS/MMS gateways: every address is a phone number, so a person. */
@@ -71,4 +77,7 @@ export const PUBLIC_WEBMAIL: readonly string[] = [
   'gmx.com', 'web.de', 'mail.com', 'mail.ru', 'yandex.ru', 'yandex.com', 'qq.com', '163.com', '126.com', 'naver.com', 'hanmail.net',
   'daum.net', 'libero.it', 'orange.fr', 'wanadoo.fr', 'free.fr', 'laposte.net', 't-online.de', 'freenet.de', 'seznam.cz', 'wp.pl',
   'o2.pl', 'interia.pl', 'onet.pl', 'rediffmail.com', 'btinternet.com', 'talktalk.net', 'comcast.net', 'verizon.net', 'att.net', 'sbcglobal.net',
+  // The same services' country domains.
+  'outlook.de', 'outlook.fr', 'outlook.es', 'outlook.it', 'outlook.jp', 'live.it', 'live.nl', 'hotmail.nl', 'hotmail.be', 'yahoo.es', 'yahoo.it',
+  'yahoo.com.br', 'yahoo.ca', 'yahoo.in', 'yahoo.com.au', 'yandex.ua', 'yandex.kz', 'yandex.by', 'yandex.com.tr', 'aol.de', 'aol.fr', 'aol.co.uk',
 ];

@@ -92,8 +92,8 @@ describe('consumer providers: a union of well-kept lists and the named ISPs', ()
 describe('shared domains the bundled lists miss (src/policy/shared-mail-domains.ts)', () => {
   const c = createClassifier(createPolicy({ internalDomains: ['corp.example'] }), undefined);
   const GROUPS: Array<[string, string[]]> = [
-    ['ISPs', ['online.no', 'comhem.se', 'nifty.com', 'au.com', 'biglobe.ne.jp', 'ocn.ne.jp', 'so-net.ne.jp', 'spectrum.net', 'xfinity.com', 'mail.dk', 'saunalahti.fi', 'tim.it', 'fastwebnet.it', 'bbox.fr', 'sunrise.ch', 'a1.net', 'movistar.es']],
-    ['providers', ['myyahoo.com', 'gmx.us', 'kakao.com', 'ik.me', 'mailo.com', 'live.fi']],
+    ['ISPs', ['online.no', 'comhem.se', 'nifty.com', 'au.com', 'biglobe.ne.jp', 'ocn.ne.jp', 'so-net.ne.jp', 'spectrum.net', 'xfinity.com', 'mail.dk', 'saunalahti.fi', 'tim.it', 'fastwebnet.it', 'bbox.fr', 'sunrise.ch', 'a1.net', 'movistar.es', 'o2online.de', 'vodafonemail.de', 'ewetel.net', 'iol.ie', 'netcabo.pt', 'clix.pt', 'proximus.be', 'scarlet.be']],
+    ['providers', ['myyahoo.com', 'gmx.us', 'kakao.com', 'ik.me', 'mailo.com', 'live.fi', 'aol.de', 'aol.fr', 'aol.com.br', 'yandex.com.tr', 'yandex.kz', 'yandex.by', 'meta.ua', 'atlas.cz']],
     ['SMS gateways', ['vtext.com', 'tmomail.net', 'txt.att.net', 'msg.fi.google.com']],
     ['per-person relays', ['guest.booking.com', 'guest.airbnb.com', 'marketplace.amazon.com', 'members.ebay.com', 'm.expediapartnercentral.com', 'messages.vrbo.com', 'users.noreply.github.com', 'users.noreply.gitlab.com']],
   ];

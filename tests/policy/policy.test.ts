@@ -10,6 +10,12 @@ describe('internal and trusted domains that would count unrelated people as inte
     ['btinternet.com', /consumer mail provider/],
     ['web.de', /consumer mail provider/],
     ['mozmail.com', /consumer mail provider/],
+    // The big services' country domains, and ISPs' customer mail.
+    ['outlook.de', /consumer mail provider/],
+    ['yahoo.com.br', /consumer mail provider/],
+    ['aol.fr', /consumer mail provider/],
+    ['yandex.kz', /consumer mail provider/],
+    ['vodafonemail.de', /consumer mail provider/],
     ['onmicrosoft.com', /hosting domain/],
     ['mail.onmicrosoft.com', /hosting domain/],
     ['onmicrosoft.us', /hosting domain/],
