@@ -19,10 +19,12 @@
 
 import { isAscii } from 'node:buffer';
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import vm from 'node:vm';
+// Named imports only: a default import of a built-in becomes esbuild's __toESM, which copies every
+// export of the module at each start.
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { Script } from 'node:vm';
 
 /** The entry layout's name and version: an entry written by another layout is never read. */
 const FORMAT = 'mailguard-code-cache 2';
@@ -49,7 +51,7 @@ const WRAP_TAIL = '\n});';
 /** The directory for cache entries: $XDG_CACHE_HOME/mailguard, else ~/.cache/mailguard. */
 export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME;
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'mailguard');
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'mailguard');
 }
 
 /** True when `stats` belong to this user and nobody else can write there. */
@@ -143,7 +145,7 @@ export function pruneEntries(dir: string, uid: number, now: number): void {
   for (const name of readdirSync(dir)) {
     const entry = ENTRY_NAME.test(name);
     if (!entry && !TEMPORARY_NAME.test(name)) continue;
-    const file = path.join(dir, name);
+    const file = join(dir, name);
     const stats = lstatSync(file, { throwIfNoEntry: false });
     if (!stats?.isFile() || stats.uid !== uid) continue;
     if (entry) entries.push({ file, written: stats.mtimeMs });
@@ -161,9 +163,15 @@ function unlinkQuietly(file: string): void {
   }
 }
 
+/** Whether this Node has module.enableCompileCache (22.1 and later), which bin/mailguard.js turns on. */
+function hasCompileCache(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 1);
+}
+
 /** The cache entry of a compile: where it goes, and whether it must be (re)written at exit. */
 interface Compiled {
-  script: vm.Script;
+  script: Script;
   /** Set when there was no usable entry: the code to write once the run has compiled what it runs. */
   save?: { dir: string; file: string; uid: number; identity: string };
 }
@@ -175,7 +183,7 @@ interface Compiled {
 function compileCached(file: string, env: NodeJS.ProcessEnv): Compiled | undefined {
   // Node 22.1+ caches every module itself (bin/mailguard.js turns that on); Windows has no owner
   // to check an entry against.
-  if (env.MAILGUARD_NO_COMPILE_CACHE === '1' || (Module as { enableCompileCache?: unknown }).enableCompileCache !== undefined || typeof process.getuid !== 'function') return undefined;
+  if (env.MAILGUARD_NO_COMPILE_CACHE === '1' || hasCompileCache() || typeof process.getuid !== 'function') return undefined;
   const uid = process.getuid();
   // The bundle's content hash, written beside it by the build (tsup.config.ts): entries of
   // different builds have different names, so installs of two versions do not overwrite each other's.
@@ -207,13 +215,13 @@ function compileCached(file: string, env: NodeJS.ProcessEnv): Compiled | undefin
   }
   const identity = bundleIdentity(stats);
   // Two installs of one build (global and in a project) each keep their own entry.
-  const entryFile = path.join(dir, `check-${key}${shortHash(`${stats.dev}:${stats.ino}`)}-${process.version}-${process.arch}.v8`);
+  const entryFile = join(dir, `check-${key}${shortHash(`${stats.dev}:${stats.ino}`)}-${process.version}-${process.arch}.v8`);
   const entry = readEntry(entryFile, uid);
   const cachedData = entry && cachedCodeFor(entry, identity);
   // An ASCII bundle (tsup.config.ts) as Latin-1: a copy into a one-byte string. Decoding 420 KB
   // of UTF-8 costs ~4M instructions, and one non-ASCII character makes all of it two-byte.
   const code = wrapped.toString(isAscii?.(wrapped) ? 'latin1' : 'utf8');
-  const script = new vm.Script(code, { filename: file, cachedData });
+  const script = new Script(code, { filename: file, cachedData });
   if (cachedData && !script.cachedDataRejected) return { script };
   return { script, save: { dir, file: entryFile, uid, identity } };
 }
@@ -245,7 +253,7 @@ export function requireWithCodeCache(file: string, env: NodeJS.ProcessEnv = proc
   }
   const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
-  wrapper(module.exports, require, module, file, path.dirname(file));
+  wrapper(module.exports, require, module, file, dirname(file));
   module.loaded = true;
   return module.exports;
 }
