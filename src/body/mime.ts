@@ -402,7 +402,12 @@ export function splitMultipart(body: Buffer, boundary: string): Buffer[] {
 
 const HEX = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1);
 
-/** Quoted-printable to bytes (RFC 2045 6.7); malformed escapes are kept as they are. */
+/**
+ * Quoted-printable to bytes (RFC 2045 6.7); malformed escapes are kept as they are. A soft line
+ * break may have white space between its "=" and the line end (rule 3: a transport may pad lines,
+ * and decoders drop trailing white space): Thunderbird and mailparser join such lines, so
+ * `p1@org=  ` then `1.example` shows one address.
+ */
 export function decodeQuotedPrintable(input: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(input.length);
   let o = 0;
@@ -412,13 +417,19 @@ export function decodeQuotedPrintable(input: Uint8Array): Buffer {
       out[o++] = c;
       continue;
     }
-    const a = input[i + 1];
+    let a = input[i + 1];
+    let eol = i + 1;
+    if (a === 0x20 || a === 0x09) {
+      while (input[eol] === 0x20 || input[eol] === 0x09) eol++;
+      if (input[eol] === LF || input[eol] === CR) a = input[eol];
+      else eol = i + 1;
+    }
     if (a === LF) {
-      i += 1;
+      i = eol;
       continue;
     }
-    if (a === CR && input[i + 2] === LF) {
-      i += 2;
+    if (a === CR && input[eol + 1] === LF) {
+      i = eol + 1;
       continue;
     }
     const h = a === undefined ? -1 : HEX(a);

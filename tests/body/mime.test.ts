@@ -42,6 +42,18 @@ describe('transfer encodings and text parts', () => {
     expect(decodeQuotedPrintable(Buffer.from('a=3Db=\r\nc=XYd=C3=A9')).toString('utf8')).toBe('a=bc=XYdé');
   });
 
+  it.each<[string, string]>([
+    ['spaces before CRLF', 'p1@org=  \r\n1.example'],
+    ['a tab before LF', 'p1@org=\t\n1.example'],
+    ['spaces and tabs before CRLF', 'p1@=\t \t\r\norg1.example'],
+  ])('a soft line break with white space after its "=" (%s) joins the lines', (_name, qp) => {
+    expect(decodeQuotedPrintable(Buffer.from(qp)).toString()).toBe('p1@org1.example');
+  });
+
+  it('an "=" before white space that does not end the line is kept as it is', () => {
+    expect(decodeQuotedPrintable(Buffer.from('a= b=\t\rc= ')).toString()).toBe('a= b=\t\rc= ');
+  });
+
   it('finds text parts by type and by file name, decodes base64 and charsets', () => {
     const msg = Buffer.from(
       'Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nJ=FCrgen\n' +

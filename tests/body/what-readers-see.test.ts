@@ -148,6 +148,8 @@ describe('encodings readers decode', () => {
     ['base64 padded after its first line (Node stops at the first "=")', single('text/plain', `${b64('Hi.')}\r\n${b64(LIST.join('\r\n'))}`, 'Content-Transfer-Encoding: base64\r\n')],
     ['a vCard 2.1 with quoted-printable EMAIL lines', `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nContacts.\r\n--m\r\nContent-Type: text/vcard; name=c.vcf\r\nContent-Disposition: attachment; filename=c.vcf\r\n\r\n${LIST.map((a) => `BEGIN:VCARD\r\nVERSION:2.1\r\nEMAIL;ENCODING=QUOTED-PRINTABLE:${a.replace('@', '=40')}\r\nEND:VCARD`).join('\r\n')}\r\n--m--\r\n`],
     ['text/enriched', single('text/enriched', LIST.join('\r\n'))],
+    ['quoted-printable soft line breaks padded with white space, inside each domain', single('text/plain', LIST.map((a) => a.replace('@org', '@org=  \r\n')).join('\r\n'), 'Content-Transfer-Encoding: quoted-printable\r\n')],
+    ['the same after each "@", with a tab, in HTML', single('text/html', LIST.map((a) => a.replace('@', '@=\t\r\n')).join('<br>'), 'Content-Transfer-Encoding: quoted-printable\r\n')],
   ])('%s', (_name, text) => {
     expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
   });
