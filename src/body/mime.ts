@@ -62,6 +62,9 @@ export interface TextPart {
   html: boolean;
   /** RTF (text/rtf, application/rtf, a .rtf file): its control words are read away as well. */
   rtf?: true;
+  /** text/plain; format=flowed; delsp=yes (RFC 3676): readers that know it join its flowed lines
+   * without their last space, those that do not show the lines as written; both are read. */
+  delSp?: true;
   /** Inside a forwarded message (message/rfc822): all of it is quoted thread. */
   forwarded: boolean;
   /** The part was longer than maxPartBytes; only its beginning was scanned. */
@@ -729,6 +732,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   const text = decodeBytes(bytes, charset);
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
   if (rtf) out.rtf = true;
+  if (type.type === 'text/plain' && type.params.get('format')?.toLowerCase() === 'flowed' && type.params.get('delsp')?.toLowerCase() === 'yes') out.delSp = true;
   if (entity.fileName !== undefined) out.fileName = entity.fileName;
   else if (alternative !== undefined) out.alternative = alternative;
   state.parts.push(out);

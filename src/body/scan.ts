@@ -8,6 +8,7 @@ import { htmlText, INVISIBLE } from './html-text.js';
 import { scanAttachment, type AttachmentScan } from './attachments/index.js';
 import { findParts, type TextPart } from './mime.js';
 import { splitQuoted } from './quoted.js';
+import { unflowDelSp } from './flowed.js';
 import { rtfText } from './rtf-text.js';
 import type { BodyScanOptions } from './settings.js';
 
@@ -95,6 +96,13 @@ function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
       const split = splitQuoted(p.text, p.html);
       own = addressesSeen(split.own, p.html, rtf);
       quoted = addressesSeen(split.quoted, p.html, rtf);
+    }
+    if (p.delSp) {
+      // The lines as a format=flowed reader joins them, beside the lines as written (read above).
+      const joined = unflowDelSp(p.text);
+      const split = p.forwarded ? { own: '', quoted: joined } : splitQuoted(joined, false);
+      for (const a of addressesSeen(split.own, false)) own.add(a);
+      for (const a of addressesSeen(split.quoted, false)) if (!own.has(a)) quoted.add(a);
     }
     const same = p.alternative !== undefined ? alternatives.get(p.alternative) : undefined;
     if (same) {

@@ -166,6 +166,24 @@ describe('encodings readers decode', () => {
   });
 });
 
+describe('format=flowed; delsp=yes: lines broken inside an address (RFC 3676 readers join them)', () => {
+  const flowed = (params: string, body: string) => bodyFindings(single(`text/plain; format=flowed${params}`, body)).map((f) => f.externalAddresses);
+  it.each<[string, string]>([
+    ['broken after each "@", joined with ";" as Outlook writes a list', LIST.map((a) => a.replace('@', '@ \r\n')).join(';')],
+    ['broken inside each domain, one per line', LIST.map((a) => a.replace('@org', '@org \r\n')).join('\r\n')],
+    ['broken before each "@"', LIST.map((a) => a.replace('@', ' \r\n@')).join(', ')],
+    ['in a quoted reply, at its quote depth', LIST.map((a) => `> ${a.replace('@', '@ \r\n> ')}`).join('\r\n')],
+  ])('%s', (_name, body) => {
+    expect(flowed('; delsp=yes', body)).toEqual([20]);
+    expect(flowed('; DelSp="Yes"', body)).toEqual([20]);
+  });
+
+  it('without delsp=yes the space stays, and the lines as written are still read', () => {
+    expect(flowed('', LIST.map((a) => a.replace('@', '@ \r\n')).join(';'))).toEqual([]);
+    expect(flowed('; delsp=yes', LIST.join(',  \r\n'))).toEqual([20]);
+  });
+});
+
 describe('file names as Windows saves them', () => {
   it.each(['l.csv ', 'l.csv.', 'l.CSV . '])('an attachment named %j is read as a CSV', (name) => {
     const text = `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--m\r\nContent-Type: application/octet-stream; name="${name}"\r\nContent-Disposition: attachment; filename="${name}"\r\n\r\n${LIST.join('\r\n')}\r\n--m--\r\n`;
