@@ -43,9 +43,14 @@ function withoutHidden(html: string): string {
   return from === 0 ? html : out + html.slice(from);
 }
 
+/** HTML with its character references decoded, tags and all (attribute values read as a reader is shown them). */
+export function decodeHtmlMarkup(html: string): string {
+  return (decodeHTML ??= (require('entities') as typeof import('entities')).decodeHTML)(html);
+}
+
 /** The text of an HTML fragment as a reader sees it, roughly: for finding addresses only. */
 export function htmlText(html: string): string {
   let t = withoutHidden(html.replace(COMMENT, '')).replace(BLOCK_TAG, '\n').replace(TAG, '');
-  if (t.includes('&')) t = (decodeHTML ??= (require('entities') as typeof import('entities')).decodeHTML)(t);
+  if (t.includes('&')) t = decodeHtmlMarkup(t);
   return t.replace(INVISIBLE, '');
 }

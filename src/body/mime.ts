@@ -712,6 +712,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     head.indexOf(0x40) === -1 &&
     !(html && head.indexOf(0x26) !== -1) &&
     head.indexOf('=40') === -1 &&
+    head.indexOf('%40') === -1 &&
     !writesCompatAt(head, charset) &&
     !(rtf && head.indexOf(0x5c) !== -1) &&
     writesAtAs0x40(charset) &&

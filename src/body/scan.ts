@@ -4,7 +4,7 @@
 import type { HeaderBlock } from '../message/header-block.js';
 import { MAX_UNCOMPRESSED_BYTES } from '../limits.js';
 import { COMPAT_AT, findAddresses } from './addresses.js';
-import { htmlText, INVISIBLE } from './html-text.js';
+import { decodeHtmlMarkup, htmlText, INVISIBLE } from './html-text.js';
 import { scanAttachment, type AttachmentScan } from './attachments/index.js';
 import { findParts, type TextPart } from './mime.js';
 import { splitQuoted } from './quoted.js';
@@ -69,10 +69,30 @@ function addressesSeen(text: string, html: boolean, rtf = false): Set<string> {
   const found = findAddresses(text);
   const shown = html ? htmlText(text) : rtf ? rtfText(text).replace(INVISIBLE, '') : text.replace(INVISIBLE, '');
   if (shown !== text) findAddresses(shown, found);
+  // Attribute values a reader is shown too (an image's alt text where images are blocked, a title
+  // on hover, a mailto: link's addresses in the window it opens) with an "@" written as a character
+  // reference: htmlText drops the tags, and the markup as written holds no "@".
+  const markup = html && AT_REFERENCE.test(text) ? decodeHtmlMarkup(text) : text;
+  if (markup !== text) findAddresses(markup, found);
+  // A mailto: link with its "@" percent-encoded (mailto:p1%40org1.example%2Cp2%40..., as
+  // encodeURIComponent writes an address): the mail program opens it with the addresses decoded.
+  if (markup.includes('%40')) for (const link of markup.match(MAILTO_LINK) ?? []) findAddresses(percentDecoded(link), found);
   // Quoted-printable inside the text itself (vCard 2.1's EMAIL;ENCODING=QUOTED-PRINTABLE:a=40x.test,
   // read as "a@x.test" by every address book).
   if (/=40/i.test(shown)) findAddresses(shown.replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))), found);
   return found;
+}
+
+/** A character reference to "@" (&#64;, &#x40;, &commat;, leading zeros and no ";" included). */
+const AT_REFERENCE = /&(?:#0*64(?!\d)|#x0*40(?![0-9a-f])|commat;)/i;
+const MAILTO_LINK = /mailto:[^\s"'<>]+/gi;
+
+function percentDecoded(link: string): string {
+  try {
+    return decodeURIComponent(link);
+  } catch {
+    return link.replace(/%40/g, '@');
+  }
 }
 
 function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
@@ -81,7 +101,7 @@ function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
   const alternatives = new Map<string, PartAddresses>();
   for (const p of textParts) {
     // (A fullwidth or small commercial at reads as "@" too: findAddresses reads it in its NFKC form.)
-    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1 && !(p.rtf && p.text.indexOf('\\') !== -1) && !COMPAT_AT.test(p.text)) continue;
+    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1 && p.text.indexOf('%40') === -1 && !(p.rtf && p.text.indexOf('\\') !== -1) && !COMPAT_AT.test(p.text)) continue;
     const rtf = p.rtf === true;
     let own: Set<string>;
     let quoted: Set<string>;

@@ -95,6 +95,24 @@ describe('HTML as a reader sees it', () => {
     expect(html((a) => `<a href="mailto:${a}">write to us</a>`).map((f) => f.externalAddresses)).toEqual([20]);
   });
 
+  it.each<[string, string]>([
+    ['an image\'s alt text (shown where images are blocked), &#64;', `<img src="cid:x" alt="${LIST.map((a) => a.replace('@', '&#64;')).join(', ')}">`],
+    ['a title (shown on hover), &#x40; without ";"', `<span title="${LIST.map((a) => a.replace('@', '&#x40')).join('; ')}">the team</span>`],
+    ['one mailto: link to all, &commat;', `<a href="mailto:${LIST.map((a) => a.replace('@', '&commat;')).join(',')}">reply to all</a>`],
+    ['mailto: links percent-encoded as encodeURIComponent writes them', LIST.map((a) => `<a href="mailto:${encodeURIComponent(a)}">write</a>`).join('<br>')],
+    ['one percent-encoded mailto: with cc and bcc', `<a href="mailto:${encodeURIComponent(LIST.slice(0, 5).join(','))}?cc=${encodeURIComponent(LIST.slice(5, 12).join(','))}&amp;bcc=${LIST.slice(12).map((a) => a.replace('@', '%40')).join('%2C')}">all</a>`],
+  ])('addresses in attributes with the "@" written otherwise: %s', (_name, markup) => {
+    expect(bodyFindings(single('text/html', markup)).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it('a plain text mailto: link percent-encoded is read as its mail program opens it', () => {
+    expect(bodyFindings(single('text/plain', LIST.map((a) => `<mailto:${a.replace('@', '%40')}>`).join('\r\n'))).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it('a percent-encoded "@" outside a mailto: link (a tracking link) is not an address', () => {
+    expect(bodyFindings(single('text/html', LIST.map((a) => `<a href="https://t.example/c?u=${encodeURIComponent(a)}">news</a>`).join('<br>')))).toEqual([]);
+  });
+
   it('what no reader sees (script, style, title) is dropped; an unclosed script hides the rest', () => {
     expect(htmlText('<title>a@x.test</title><style>p{}</style>b&#64;y.test<script>c@z.test</script>')).toBe('  b@y.test ');
     expect(htmlText('ok <SCRIPT type=x>a@x.test')).toBe('ok  ');
