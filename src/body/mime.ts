@@ -637,11 +637,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
       const child = readEntity(piece, childDefault);
       const childPart = part === '' ? String(i + 1) : `${part}.${i + 1}`;
       walk(child, childPart, depth + 1, forwarded, state, group);
-      // A part whose header has a line that is not a field before its blank line: Python's email
-      // package ends the header there and shows the rest as the part's text; mail programs read on
-      // to the blank line. Both readings are scanned.
-      const from = child.header.problems.find((p) => p.kind === 'line-without-colon')?.offset;
-      if (from !== undefined) walk({ header: child.header, body: piece.subarray(from), type: { type: 'text/plain', params: new Map(), extended: new Set() }, fileName: undefined }, childPart, depth + 1, forwarded, state, group);
+      walkFromLineNotAField(child, piece, childPart, depth, forwarded, state, group);
     });
     return;
   }
@@ -669,6 +665,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
       state.parts.push(headerPart);
     }
     walk(inner, partName, depth + 1, true, state);
+    walkFromLineNotAField(inner, bytes, partName, depth, true, state);
     return;
   }
   const html = type.type === 'text/html';
@@ -738,6 +735,21 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   else if (alternative !== undefined) out.alternative = alternative;
   state.parts.push(out);
   if (!html && !UUENCODINGS.has(encoding)) addEncodedBlocks(text, partName, forwarded, state);
+}
+
+/**
+ * A part or forwarded message whose header has a line that is not a field before its blank line
+ * (no colon, or a name no field has: `Dear all, the list: ...`, or no header at all): Python's
+ * email package ends the header there and shows the rest as the text; mail programs read on to the
+ * blank line. The second reading is scanned too (the first was walked by the caller).
+ */
+function walkFromLineNotAField(entity: Entity, bytes: Buffer, part: string, depth: number, forwarded: boolean, state: WalkState, alternative?: string): void {
+  let from: number | undefined;
+  for (const p of entity.header.problems) {
+    if ((p.kind === 'line-without-colon' || p.kind === 'bad-field-name') && p.offset !== undefined && (from === undefined || p.offset < from)) from = p.offset;
+  }
+  if (from === undefined) return;
+  walk({ header: entity.header, body: bytes.subarray(from), type: { type: 'text/plain', params: new Map(), extended: new Set() }, fileName: undefined }, part, depth + 1, forwarded, state, alternative);
 }
 
 /** The text parts of a whole message worth scanning for addresses, and the attachments to open, in MIME order. */

@@ -45,7 +45,7 @@ export interface HeaderProblem {
   line: number;
   /** For foreign-line-break: which character (`CR`, `LF`, `VT`, `FF`, `FS`, `GS`, `RS`, `U+0085`, `U+2028`, `U+2029`). */
   detail?: string;
-  /** For line-without-colon: the byte offset where that line starts. */
+  /** For line-without-colon and bad-field-name: the byte offset where that line starts. */
   offset?: number;
 }
 
@@ -247,7 +247,7 @@ export function readHeaderBlock(bytes: Uint8Array): HeaderBlock {
           if (c < 33 || c > 126) validName = false;
         }
         if (!validName) {
-          report('bad-field-name', line);
+          report('bad-field-name', line, lineStart);
         } else if (fields.length >= MAX_HEADER_FIELDS) {
           report('too-many-fields', line);
         } else {

@@ -169,8 +169,20 @@ describe('a multipart is split where readers split it, or reported as unreadable
     ['a part with no header and no blank line', `${LIST.join('\n')}`],
     ['a header field, then the list without a blank line', `Content-Type: text/plain\n${LIST.join('\n')}`],
     ['the list, then a blank line and more text', `${LIST.join('\n')}\n\nregards`],
+    ['a header field, then a line whose "name" no field has', `Content-Type: text/plain\nDear all, the list: ${LIST.join(', ')}\n\nregards`],
   ])('%s: the list is found', (_name, part) => {
     expect(scanned(mixed(['Content-Type: text/plain\n\nHi', part]))).toEqual(LISTED);
+  });
+
+  // The same in a forwarded message (message/rfc822, an attached .eml): Python shows the lines
+  // after its last field as the forwarded message's text.
+  it.each([
+    ['a forwarded message with no header at all', 'Content-Type: message/rfc822\n\n', LIST.join('\n')],
+    ['a forwarded message whose fields run into the list', 'Content-Type: message/rfc822\n\n', `From: a@corp.example\nSubject: fwd\n${LIST.join('\n')}`],
+    ['a forwarded message whose fields run into a line no field has', 'Content-Type: message/rfc822\n\n', `From: a@corp.example\nThe list: ${LIST.join(', ')}\n\nregards`],
+    ['an attached .eml of a type no reader knows, without a header', 'Content-Type: application/octet-stream; name="fwd.eml"\n\n', LIST.join('\n')],
+  ])('%s: the list is found', (_name, head, content) => {
+    expect(scanned(mixed(['Content-Type: text/plain\n\nHi', `${head}${content}`]))).toEqual(LISTED);
   });
 
   it('an empty multipart, or one with only its closing line, holds nothing to report', () => {
