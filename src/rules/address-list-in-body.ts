@@ -11,7 +11,7 @@ function domainOf(address: string): string {
  * ADDRESS_LIST_IN_BODY: a text part or text-like attachment lists at least `minAddresses`
  * distinct external addresses. Addresses the header already shows (From, To, Cc, Reply-To ...)
  * are not counted: they are not exposed by the body. Quoted-thread addresses count once per
- * message, in the first part that quotes them. Runs only on whole messages (CheckOptions.body).
+ * message, in the first reported part that quotes them. Runs only on whole messages (CheckOptions.body).
  */
 export function addressListInBody(ctx: RuleContext, scanned: PartAddresses[], options: BodyScanOptions): Finding[] {
   const { parsed, classifier } = ctx;
@@ -22,14 +22,17 @@ export function addressListInBody(ctx: RuleContext, scanned: PartAddresses[], op
   for (const part of scanned) {
     const counted = new Set<string>();
     for (const a of part.own) if (external(a)) counted.add(a);
-    let quotedAddresses = 0;
+    const quotedHere: string[] = [];
     for (const a of part.quoted) {
       if (counted.has(a) || quotedSeen.has(a) || !external(a)) continue;
-      quotedSeen.add(a);
       counted.add(a);
-      quotedAddresses++;
+      quotedHere.push(a);
     }
     if (counted.size < options.minAddresses) continue;
+    // Only a reported part's quoted addresses are spent: a reply quoting 8 of them must not keep
+    // the forwarded message after it, whose header shows all 12, below the threshold.
+    for (const a of quotedHere) quotedSeen.add(a);
+    const quotedAddresses = quotedHere.length;
     const parties = new Set<string>();
     for (const a of counted) parties.add(classifier.partyOf(a, domainOf(a)));
     const args: Extract<Finding, { code: 'ADDRESS_LIST_IN_BODY' }>['args'] = {

@@ -186,6 +186,17 @@ describe('quoted thread and forwarded messages', () => {
     expect(found.map((a) => [a.part, a.externalAddresses, a.quotedAddresses])).toEqual([['1', 12, 12]]);
   });
 
+  it.each<[string, string]>([
+    ['a reply quoting 8 of them', `See below.\r\n\r\nOn Mon, 2 Nov 2026, Someone wrote:\r\n> ${list(8).join('\r\n> ')}\r\n`],
+    ['a reply quoting 9 of them after an Outlook header', `See below.\r\n\r\nFrom: Someone\r\nSent: Monday\r\nTo: ${list(9).join('; ')}\r\n`],
+  ])('a part below the threshold does not spend the quoted addresses of the one after it: %s, then the forwarded message showing 12', (_name, text) => {
+    const bytes = message(
+      `Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\n${text}--X\r\nContent-Type: message/rfc822\r\n\r\n` +
+        `From: Someone <someone@corp.example>\r\nTo: ${list(12).join(', ')}\r\nSubject: hello\r\n\r\nhello all\r\n--X--\r\n`,
+    );
+    expect(bodyFindings(bytes).map((a) => [a.part, a.externalAddresses, a.quotedAddresses])).toEqual([['2', 12, 12]]);
+  });
+
   it('reports the header of a forwarded message (message/rfc822) when it alone shows the list (its From and 11 Cc)', () => {
     const bytes = message(
       'Content-Type: multipart/mixed; boundary="X"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nFYI\r\n--X\r\nContent-Type: message/rfc822\r\n\r\n' +
