@@ -17,8 +17,11 @@ export function maskAddress(address: string): string {
  * The local part before an `@` in free text, however it is written: a plain word, a quoted string
  * (`"jane doe"@`), with blanks (`mary.major @`) or comments (`john(x)@`) between it and the `@`.
  * Malformed fields are where such forms occur, and the excerpts shown are of malformed fields.
+ * A fullwidth or small commercial at (U+FF20, U+FE6B) is an at too: readers show `jane＠x.test` as
+ * an address, and the analysis counts it as one (findAddresses reads it in its NFKC form).
  */
-const LOCAL_BEFORE_AT = /("[^"\r\n]*"|[^\s<>(),;:"@]+)((?:[ \t]*\([^()\r\n]*\))*[ \t]*)@/g;
+const LOCAL_BEFORE_AT = /("[^"\r\n]*"|[^\s<>(),;:"@\uFF20\uFE6B]+)((?:[ \t]*\([^()\r\n]*\))*[ \t]*)([@\uFF20\uFE6B])/g;
+const ANY_AT = /[@\uFF20\uFE6B]/;
 
 /** The first character of a local part (two for a quoted one), then `***`. */
 function maskLocal(local: string): string {
@@ -28,8 +31,8 @@ function maskLocal(local: string): string {
 /** Masks every address-like token in free text (excerpts of malformed fields): each local part
  * before an `@` keeps its first character, comments between it and the `@` are hidden. */
 export function maskText(text: string): string {
-  if (!text.includes('@')) return text;
-  return text.replace(LOCAL_BEFORE_AT, (_m, local: string, between: string) => `${maskLocal(local)}${between.replace(/\([^()]*\)/g, '(***)')}@`);
+  if (!ANY_AT.test(text)) return text;
+  return text.replace(LOCAL_BEFORE_AT, (_m, local: string, between: string, at: string) => `${maskLocal(local)}${between.replace(/\([^()]*\)/g, '(***)')}${at}`);
 }
 
 /** A party name is an address for consumer providers; mask those. */

@@ -121,6 +121,37 @@ describe('rewrite before sending', () => {
     expect(full.stdout).toContain('| To: Ann <ann@alpha.test>');
   });
 
+  it('--dry-run shows raw 8-bit header text as readers do and masks addresses written with a fullwidth or small at', async () => {
+    // UTF-8 lines in UTF-8 (not JÃ¼rgen), a Shift_JIS line in Shift_JIS, a latin1 line in latin1.
+    const draft = path.join(tmp, 'eight-bit.eml');
+    await writeFile(
+      draft,
+      Buffer.concat([
+        Buffer.from('From: J\u00fcrgen M\u00fcller <juergen@corp.example>\r\nTo: "J\u00fcrgen Kunde" <kunde@alpha.test>\r\n', 'utf8'),
+        Buffer.from('Subject: Gr\u00fc\u00dfe an bob\uFF20beta.test\r\nX-Note: carol\uFE6Bgamma.test, \uFF44\uFF45\uFF45\uFF20delta.test\r\n', 'utf8'),
+        Buffer.from([...Buffer.from('Comments: '), 0x83, 0x8a, 0x83, 0x58, 0x83, 0x67, 0x20, ...Buffer.from('sjis'), 0x81, 0x97, ...Buffer.from('epsilon.test\r\n')]),
+        Buffer.from('Keywords: caf\xe9\r\n\r\nHallo\r\n', 'latin1'),
+      ]),
+    );
+    const masked = await runCli(['send', draft, '--dry-run', ...POLICY]);
+    expect(masked.code).toBe(0);
+    expect(masked.stdout).toContain('| From: J\u00fcrgen M\u00fcller <j***@corp.example>');
+    expect(masked.stdout).toContain('| To: "J\u00fcrgen Kunde" <k***@alpha.test>');
+    expect(masked.stdout).toContain('| Subject: Gr\u00fc\u00dfe an b***\uFF20beta.test');
+    expect(masked.stdout).toContain('| X-Note: c***\uFE6Bgamma.test, \uFF44***\uFF20delta.test');
+    expect(masked.stdout).toContain('| Comments: \u30ea\u30b9\u30c8 s***\uFF20epsilon.test');
+    expect(masked.stdout).toContain('| Keywords: caf\u00e9');
+    for (const local of ['bob', 'carol', '\uFF44\uFF45\uFF45', 'sjis']) expect(masked.stdout).not.toContain(local);
+    const json = await runCli(['send', draft, '--dry-run', '--format', 'json', ...POLICY]);
+    const header: string = JSON.parse(json.stdout).results[0].transactions[0].header;
+    expect(header).toContain('Subject: Gr\u00fc\u00dfe an b***\uFF20beta.test');
+    expect(header).toContain('Comments: \u30ea\u30b9\u30c8 s***\uFF20epsilon.test');
+    for (const local of ['bob', 'carol', '\uFF44\uFF45\uFF45', 'sjis']) expect(header).not.toContain(local);
+    const full = await runCli(['send', draft, '--dry-run', '--no-redact', ...POLICY]);
+    expect(full.stdout).toContain('| Subject: Gr\u00fc\u00dfe an bob\uFF20beta.test');
+    expect(full.stdout).toContain('| Comments: \u30ea\u30b9\u30c8 sjis\uFF20epsilon.test');
+  });
+
   it('--dry-run --format json counts nothing as sent: sent 0, wouldSend 1', async () => {
     const r = await runCli(['send', fx('send-clean.eml'), '--dry-run', '--format', 'json', ...POLICY]);
     expect(r.code).toBe(0);

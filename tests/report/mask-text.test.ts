@@ -16,6 +16,12 @@ describe('maskText', () => {
     ['a@x.test b@y.test, <c@z.test>', 'a***@x.test b***@y.test, <c***@z.test>'],
     ['Ann <ann@alpha.test> (boss)', 'Ann <a***@alpha.test> (boss)'],
     ['no address here', 'no address here'],
+    // A fullwidth or small commercial at is an at to every reader (and to the analysis).
+    ['bob\uFF20other.example', 'b***\uFF20other.example'],
+    ['Grüße an c1\uFF20org0.example, c2\uFE6Borg1.example', 'Grüße an c***\uFF20org0.example, c***\uFE6Borg1.example'],
+    ['\uFF4A\uFF41\uFF4E\uFF45\uFF20\uFF58.example', '\uFF4A***\uFF20\uFF58.example'],
+    ['"jane doe"\uFF20patients.test', '"j***"\uFF20patients.test'],
+    ['john (x) \uFE6Bpatients.test', 'j*** (***) \uFE6Bpatients.test'],
   ])('%j -> %j', (text, masked) => {
     expect(maskText(text)).toBe(masked);
   });

@@ -5,6 +5,8 @@ import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { readHeaderBlock } from '../../message/header-block.js';
+import { undeclaredCjkCharsets } from '../../body/addresses.js';
+import { decodeBytes } from '../../body/mime.js';
 import { assertOnViolation, type DeliveryDecision, type OnViolation } from '../../decide/index.js';
 import { ADAPTER_MODES } from '../../decide/modes.js';
 import { parseSendConfig, type SendConfig } from '../../relay/config.js';
@@ -55,9 +57,30 @@ function validate(flags: SendFlags, configuredFrom: string | undefined): string 
   return from;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The header block the dry run shows, as a reader shows its raw 8-bit text: each line in UTF-8
+ * where it is UTF-8 (JÃ¼rgen was Jürgen read as latin1), in the East Asian charset whose fullwidth
+ * at it writes (as the analysis reads it), else latin1. Read as latin1, `p1＠x.test` in UTF-8 or
+ * Shift_JIS had no at the masking knew, so its local part was shown whole.
+ */
 function headerText(bytes: Uint8Array): string {
-  const header = readHeaderBlock(bytes);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, header.headerEnd).toString('latin1');
+  const header = Buffer.from(bytes.buffer, bytes.byteOffset, readHeaderBlock(bytes).headerEnd);
+  let text = '';
+  for (let start = 0; start < header.length; ) {
+    const lf = header.indexOf(0x0a, start);
+    const end = lf === -1 ? header.length : lf + 1;
+    const line = header.subarray(start, end);
+    start = end;
+    try {
+      text += UTF8.decode(line);
+    } catch {
+      const cjk = undeclaredCjkCharsets(line)[0];
+      text += cjk === undefined ? line.toString('latin1') : decodeBytes(line, cjk);
+    }
+  }
+  return text;
 }
 
 export async function runSend(paths: string[], flags: SendFlags): Promise<number> {
