@@ -1,6 +1,8 @@
 // The human report: per message the verdict, what is exposed, a few addresses, and the fix.
 
+import type { Finding } from '../findings.js';
 import type { MessageResult } from '../result.js';
+import { REWRITTEN_VISIBLE_FIELDS } from '../rewrite/prepare.js';
 import { describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
 import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type NotReadFile, type Report, type StreamFormatter } from './report.js';
 
@@ -138,6 +140,7 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   }
   const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
   const inAttachment = unfixableByRewrite(r.findings);
+  const left = exposure?.code === 'EXPOSED_RECIPIENTS' ? leftBlocking(r, exposure) : undefined;
   // Cases mailguard fix refuses: suggesting its command would only lead to a second refusal.
   const unfixable = inAttachment
     ? inAttachment
@@ -149,6 +152,8 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
         ? `the list in ${fieldsNoRewriteMoves(exposure.args.fields).map(fieldName).join('/')} is not in a recipient field, and no rewrite to Bcc or split removes it: delete the field (or the list in it) and check again`
       : exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.fields.some((f) => f.startsWith('resent-'))
         ? 'resent messages are not rewritten: fix the original message, or resend one copy per recipient'
+      : left !== undefined
+        ? `the list in ${left.map(fieldName).join('/')} stays after a rewrite (bcc and split move only To, Cc and Apparently-To), so mailguard fix would refuse: take the addresses out of ${left.length === 1 ? 'that field' : 'those fields'} by hand and check again`
         : undefined;
   if (unfixable) {
     lines.push(`  ${p.dim('fix:')} ${unfixable}`);
@@ -161,6 +166,27 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
     lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient (${fix} --strategy split)`);
   }
   return lines;
+}
+
+/**
+ * The fields of the external addresses a rewrite leaves shown (several authors in From, Sender,
+ * Reply-To, Mail-Followup-To ...: bcc and split move only To, Cc and Apparently-To), when those
+ * alone reach the blocking exposure's threshold: the rewrite's output would still block, so fix
+ * refuses it. Undefined when they do not (fix may then clean the message).
+ */
+function leftBlocking(r: MessageResult, exposure: Extract<Finding, { code: 'EXPOSED_RECIPIENTS' }>): string[] | undefined {
+  if (exposure.severity !== 'error') return undefined;
+  const addresses = new Set<string>();
+  const parties = new Set<string>();
+  const fields: string[] = [];
+  for (const x of [...r.recipients.visible, ...r.recipients.reply, ...r.recipients.shown]) {
+    if (x.internal || REWRITTEN_VISIBLE_FIELDS.has(x.field)) continue;
+    addresses.add(x.address.toLowerCase());
+    parties.add(x.party);
+    if (!fields.includes(x.field)) fields.push(x.field);
+  }
+  const left = exposure.args.trigger === 'parties' ? parties.size : addresses.size;
+  return left >= exposure.args.threshold ? fields : undefined;
 }
 
 /** The lines after the messages': the totals (left out after the lines of a single message) and the files not read. */

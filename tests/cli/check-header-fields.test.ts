@@ -61,3 +61,38 @@ describe('mailguard check: lists in fields other than To and Cc', () => {
     expect(res.action).toBe('refused');
   });
 });
+
+describe('the fix the human report suggests is one mailguard fix carries out', () => {
+  // Each row: the header (From and To included), extra flags, and the strategy check suggests
+  // (undefined: it says why no rewrite cleans the message). fix --dry-run with that strategy (or
+  // either strategy when none is suggested) must then rewrite (exit 0) or refuse (exit 2) to match.
+  const authors = (n: number) => Array.from({ length: n }, (_, i) => `a${i}@a${i}-org.example`);
+  it.each<[string, string, string[], 'bcc' | 'split' | undefined, RegExp | undefined]>([
+    ['several authors in one From', `From: ${authors(5).join(', ')}\r\nSender: sender@corp.example\r\nTo: staff@corp.example`, [], undefined, /the list in From stays after a rewrite/],
+    ['several From fields', `${authors(5).map((a) => `From: ${a}`).join('\r\n')}\r\nTo: staff@corp.example`, [], undefined, /the list in From stays after a rewrite/],
+    ['a list in Reply-To', `From: sender@corp.example\r\nReply-To: ${list(5)}\r\nTo: staff@corp.example`, [], undefined, /the list in Reply-To stays after a rewrite/],
+    ['Reply-To and Mail-Followup-To', `From: sender@corp.example\r\nReply-To: ${list(3)}\r\nMail-Followup-To: ${list(3, 'q')}\r\nTo: staff@corp.example`, [], undefined, /the list in Reply-To\/Mail-Followup-To stays/],
+    ['To and the same list in From', `From: ${authors(5).join(', ')}\r\nSender: sender@corp.example\r\nTo: ${list(5)}`, [], undefined, /the list in From stays after a rewrite/],
+    ['a sensitive list of two authors', `From: ${authors(2).join(', ')}\r\nSender: sender@corp.example\r\nTo: staff@corp.example`, ['--sensitive'], undefined, /the list in From stays after a rewrite/],
+    // Kept: what stays is below the threshold, so fix cleans the message as suggested.
+    ['a list in To, one external Reply-To', `From: sender@corp.example\r\nReply-To: help@desk.example\r\nTo: ${list(5)}`, [], 'bcc', undefined],
+    ['a list in To and Cc', `From: sender@corp.example\r\nTo: ${list(3)}\r\nCc: ${list(3, 'q')}`, [], 'bcc', undefined],
+    ['a sensitive list in To', `From: sender@corp.example\r\nTo: ${list(2)}`, ['--sensitive'], 'split', undefined],
+  ])('%s', async (name, fields, flags, suggested, why) => {
+    const file = path.join(tmp, `${name.replace(/\W+/g, '-')}.eml`);
+    writeFileSync(file, `${fields}\r\nSubject: s\r\nMessage-ID: <m@corp.example>\r\n\r\nHello.\r\n`);
+    const policy = ['--internal-domain', 'corp.example', ...flags];
+    const check = await runCli(['check', file, ...policy]);
+    expect(check.code).toBe(1);
+    const hint = check.stdout.split('\n').find((l) => l.trim().startsWith('fix:'));
+    if (suggested) expect(hint).toMatch(new RegExp(`--strategy ${suggested}$`));
+    else {
+      expect(hint).not.toContain('--strategy');
+      expect(hint).toMatch(why!);
+    }
+    for (const strategy of suggested ? [suggested] : (['bcc', 'split'] as const)) {
+      const fix = await runCli(['fix', file, '--dry-run', '--strategy', strategy, '--format', 'json', ...policy]);
+      expect(fix.code, `${strategy}: ${fix.stdout}`).toBe(suggested ? 0 : 2);
+    }
+  });
+});
