@@ -64,7 +64,9 @@ export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptio
   const internal = new Map(result.recipients.visible.map((r) => [r.address, r.internal]));
   const idDomain = messageIdDomain(options, parsed.addresses.find((a) => a.field === 'from')?.mailbox.domain);
 
-  // Every recipient once, by normalised address, first occurrence wins (its field and its bytes).
+  // Every recipient once, by normalised address compared without case (as envelope addresses are
+  // compared with header ones: C1@x.test and c1@x.test are one mailbox, which two copies would
+  // reach twice), first occurrence wins (its field and its bytes).
   const external: Recipient[] = [];
   const internalVisible: string[] = [];
   const bccOnly: Recipient[] = [];
@@ -72,15 +74,17 @@ export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptio
   const firstField = new Map<string, string>();
   for (const a of parsed.addresses) {
     if (!REWRITTEN_VISIBLE_FIELDS.has(a.field)) continue;
-    if (seen.has(a.mailbox.address)) continue;
-    seen.add(a.mailbox.address);
+    const key = a.mailbox.address.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
     firstField.set(a.mailbox.address, a.field);
     if (internal.get(a.mailbox.address)) internalVisible.push(a.mailbox.address);
     else external.push({ mailbox: a.mailbox, field: a.field });
   }
   for (const a of parsed.addresses) {
-    if (a.field !== 'bcc' || seen.has(a.mailbox.address)) continue;
-    seen.add(a.mailbox.address);
+    const key = a.mailbox.address.toLowerCase();
+    if (a.field !== 'bcc' || seen.has(key)) continue;
+    seen.add(key);
     bccOnly.push({ mailbox: a.mailbox, field: 'bcc' });
   }
 

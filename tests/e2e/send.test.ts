@@ -96,6 +96,21 @@ describe('rewrite before sending', () => {
     }
   });
 
+  it('split: a mailbox written in two cases (To, Cc, Bcc) gets one copy, not one per spelling', async () => {
+    sink = await startSink();
+    const draft = path.join(tmp, 'cases.eml');
+    await writeFile(
+      draft,
+      'From: sales@corp.example\r\nTo: Ann@alpha.test, ben@beta.test, "Ann" <ann@alpha.test>\r\nCc: cy@gamma.test, BEN@BETA.test, dee@delta.test, eve@epsilon.test, Boss@corp.example, boss@corp.example\r\n' +
+        'Bcc: CY@gamma.test, audit@corp.example, Audit@corp.example\r\nSubject: offer\r\nMessage-ID: <cases@corp.example>\r\n\r\nHello\r\n',
+    );
+    const r = await runCli(['send', draft, '--smtp', sink.url, '--on-violation', 'split', ...POLICY]);
+    expect(r.code).toBe(0);
+    const reached = sink.messages.flatMap((m) => m.rcptTo.map((a) => a.toLowerCase())).sort();
+    expect(reached).toEqual([...EXTERNAL, 'audit@corp.example', 'boss@corp.example'].sort());
+    expect(sink.messages).toHaveLength(7);
+  });
+
   it('--dry-run prints envelope and final header and sends nothing, without needing a relay', async () => {
     const r = await runCli(['send', fx('send-exposed.eml'), '--dry-run', '--on-violation', 'bcc', ...POLICY]);
     expect(r.code).toBe(0);

@@ -211,6 +211,19 @@ describe('splitMessage', () => {
     expect(text(messages[0]!.bytes)).toMatch(/^From: news@corp\.example\nTo: a@one\.test\nMessage-ID: <[0-9a-f]{32}@corp\.example>\nSubject: only Cc\n\nno To field at all\n$/);
   });
 
+  // One mailbox written in two cases is one recipient (envelope and header addresses are compared
+  // without case): two copies would reach that person twice, each as a message of its own.
+  it.each<[string, string, string[][]]>([
+    ['local part in two cases in To', 'To: C1@one.test, c2@two.test, "x" <c1@one.test>', [['C1@one.test'], ['c2@two.test']]],
+    ['To and Cc', 'To: c1@one.test, c2@two.test\r\nCc: C2@TWO.test, Boss@corp.example, boss@corp.example', [['c1@one.test'], ['c2@two.test'], ['Boss@corp.example']]],
+    ['Apparently-To and To', 'To: c1@one.test\r\nApparently-To: C1@one.test\r\nApparently-To: c2@two.test', [['c1@one.test'], ['c2@two.test']]],
+    ['Bcc and Cc', 'To: c1@one.test\r\nCc: c2@two.test\r\nBcc: C2@two.test, Audit@corp.example, audit@CORP.example', [['c1@one.test'], ['c2@two.test'], ['Audit@corp.example']]],
+  ])('writes one copy per mailbox, whatever case it is written in: %s', (_name, fields, copies) => {
+    const input = Buffer.from(`From: news@corp.example\r\n${fields}\r\nSubject: s\r\n\r\nHello\r\n`, 'latin1');
+    const { messages } = splitMessage(input, createPolicy({ internalDomains: ['corp.example'] }), { messageIdDomain: 'corp.example' });
+    expect(messages.map((m) => m.recipients)).toEqual(copies);
+  });
+
   it('refuses ambiguous and malformed messages', () => {
     expectRewriteError(() => splitMessage(fixture('fix-ambiguous.eml'), policy), /^AMBIGUOUS_RECIPIENT/);
     expectRewriteError(() => splitMessage(fixture('check/no-blank-line.eml'), policy), /^MALFORMED_HEADER/);
