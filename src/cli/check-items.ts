@@ -31,6 +31,12 @@ export function checkContext(flags: CheckFlags, settings: Settings, skipped: Not
   return { flags, settings, scan, readOptions };
 }
 
+/** Messages this process (or worker thread) has checked: whether its code is worth caching. */
+let checkedHere = 0;
+export function checkedInThisProcess(): number {
+  return checkedHere;
+}
+
 /** Every item checked, one result at a time, in order. */
 export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<InputItem>, ctx: CheckContext): AsyncGenerator<MessageResult> {
   const { flags, settings } = ctx;
@@ -57,6 +63,7 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
       result = c.modelOrigins ? relocateToCampaign(result, c.modelOrigins, c.jsonPath) : relocateComposedToCampaign(result, item.bytes, c.origins, c.jsonPath, c.messageLine);
     }
     if (item.path !== undefined) result.file = item.path;
+    checkedHere++;
     yield result;
   }
 }

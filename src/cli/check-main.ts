@@ -10,11 +10,25 @@
 // is imported by the bin when startCheck returns false.
 
 import { runCheck } from './actions/check.js';
+import { checkedInThisProcess } from './check-items.js';
 // Worker threads of a check with several jobs load this same bundle and run this (check-jobs.ts).
 export { runCheckWorker } from './check-jobs.js';
 import { parseCheckArgs } from './check-args.js';
 import { invocationName, setProgramName } from './program-name.js';
 import { reportError } from './report-error.js';
+
+/**
+ * Asked by the code cache loader (src/cli/code-cache.ts) before it writes this bundle's entry at
+ * exit: the entry holds every function the run compiled, so one made by a run over a folder, a
+ * mailbox or a campaign also holds their readers, which every later start of a one-draft check
+ * (what a send script or hook runs, bench scenario 5) would deserialize for nothing: about 20M
+ * instructions more, a quarter of `node -e 0`. A run that checked nothing (a usage error, an
+ * unreadable file) would keep too little: the next runs would compile the rest at every start.
+ * Only a run that checked one message makes it.
+ */
+export function codeCacheWorthy(): boolean {
+  return checkedInThisProcess() === 1;
+}
 
 /** Runs `mailguard check` when the fast path takes its arguments; false: the caller runs the full CLI. */
 export function startCheck(argv: readonly string[]): boolean {

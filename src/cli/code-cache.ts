@@ -240,10 +240,14 @@ export function requireWithCodeCache(file: string, env: NodeJS.ProcessEnv = proc
   }
   if (!compiled) return require(file);
   const { script, save } = compiled;
+  const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
   if (save) {
     // At exit, so the entry holds the functions this run compiled lazily as well (most of the
-    // check path), not only the bundle's top level.
+    // check path), not only the bundle's top level; unless the bundle says this run's code is not
+    // the one to keep (its codeCacheWorthy export, src/cli/check-main.ts).
     process.once('exit', () => {
+      const worthy = (module.exports as { codeCacheWorthy?: () => boolean }).codeCacheWorthy;
+      if (worthy !== undefined && !worthy()) return;
       try {
         writeEntry(save.dir, save.file, save.uid, save.identity, script.createCachedData());
       } catch {
@@ -251,7 +255,6 @@ export function requireWithCodeCache(file: string, env: NodeJS.ProcessEnv = proc
       }
     });
   }
-  const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   wrapper(module.exports, require, module, file, dirname(file));
   module.loaded = true;

@@ -3,7 +3,7 @@
 // file or an older state of the bundle, or sits in a directory others can write is never run. The rest of `npm test` runs with
 // the cache off (vitest.config.ts); these tests turn it on with a cache directory of their own.
 import { isAscii } from 'node:buffer';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +70,20 @@ describe.runIf(applies)('the code cache of dist/check.cjs', () => {
     const run = await runCached(ARGS, home);
     expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
     expect(readFileSync(file).equals(spoiled)).toBe(false);
+  });
+
+  // The entry holds every function its run compiled: a folder's or a mailbox's readers would be
+  // deserialized by every later one-draft start (src/cli/check-main.ts codeCacheWorthy).
+  it.each([
+    ['a folder', [path.join(ROOT, 'examples/outbox')]],
+    ['two drafts', [DRAFT, path.join(ROOT, 'examples/outbox/team-lunch.eml')]],
+    ['a file that cannot be read', [path.join(ROOT, 'examples/outbox/no-such-draft.eml')]],
+  ])('a run over %s makes no entry; the next one-message run does', async (_name, inputs) => {
+    const home = path.join(tmp, `worthy-${_name.replace(/\W+/g, '-')}`);
+    await runCached(['check', ...inputs, '--internal-domain', 'corp.example', '--format', 'json'], home);
+    expect(existsSync(path.join(home, 'mailguard')) ? entriesIn(home) : []).toEqual([]);
+    await runCached(ARGS, home);
+    expect(entriesIn(home)).toHaveLength(1);
   });
 
   it('a cache directory others can write is neither read nor written', async () => {
