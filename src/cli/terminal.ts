@@ -1,17 +1,33 @@
 // Terminal facts the CLI needs: colour, TTY, and a progress line on stderr.
 
+import { fstatSync } from 'node:fs';
 import type { Painter } from '../report/human.js';
 
 /** Colour on stdout: --no-color and NO_COLOR turn it off, FORCE_COLOR on, else only on a TTY. */
-export function useColor(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function useColor(flag: boolean | undefined, stream?: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
-  return stream.isTTY === true;
+  return stream ? stream.isTTY === true : stdoutIsTerminal();
+}
+
+/**
+ * Whether stdout is a terminal, without creating process.stdout where the answer is plain: a
+ * file, a pipe or a socket never is (fstat), and creating process.stdout loads Node's stream
+ * modules, ~9M instructions of a one-draft check's start (bench scenario 5) that writes its report
+ * to descriptor 1 (src/cli/output.ts). A character device (a terminal, /dev/null) is asked.
+ */
+function stdoutIsTerminal(): boolean {
+  try {
+    if (process.platform !== 'win32' && !fstatSync(1).isCharacterDevice()) return false;
+  } catch {
+    return false; // No descriptor 1 (closed): nothing to colour.
+  }
+  return process.stdout.isTTY === true;
 }
 
 /** The chalk level for stdout: 0 without colour; FORCE_COLOR's level when it asks for 2 or 3, else 1. */
-export function colorLevel(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
+export function colorLevel(flag: boolean | undefined, stream?: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
   if (!useColor(flag, stream, env)) return 0;
   const forced = Number(env.FORCE_COLOR);
   return forced === 2 || forced === 3 ? forced : 1;
@@ -26,7 +42,7 @@ export function colorLevel(flag: boolean | undefined, stream: NodeJS.WriteStream
  * import of chalk in the CLI: the check build is split into chunks (tsup.config.ts), and a chunk
  * holding chalk would be loaded, and its detection run, at start-up.
  */
-export async function loadColors(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Promise<Painter | false> {
+export async function loadColors(flag: boolean | undefined, stream?: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Promise<Painter | false> {
   return painterAt(colorLevel(flag, stream, env));
 }
 

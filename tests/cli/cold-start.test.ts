@@ -22,12 +22,12 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the CLI (stdout into `redirect`, through bash) and returns the built-ins it loaded and what it printed. */
-async function run(args: string[], redirect: string, cacheHome: string): Promise<{ builtins: string[]; code: number | null; report: string }> {
+async function run(args: string[], redirect: string, cacheHome: string, env: NodeJS.ProcessEnv = { NO_COLOR: '1' }): Promise<{ builtins: string[]; code: number | null; report: string }> {
   const list = path.join(tmp, `modules-${Math.random().toString(36).slice(2)}.json`);
   const out = path.join(tmp, `out-${Math.random().toString(36).slice(2)}.txt`);
   const quoted = [process.execPath, '--require', PRELOAD, BIN, ...args].map((a) => `'${a}'`).join(' ');
   const r = await runProcess('bash', ['-o', 'pipefail', '-c', `${quoted} ${redirect.replace('OUT', `'${out}'`)}`], {
-    env: { ...process.env, NO_COLOR: '1', MAILGUARD_MODULE_LIST_FILE: list, MAILGUARD_NO_COMPILE_CACHE: undefined, XDG_CACHE_HOME: cacheHome },
+    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env, MAILGUARD_MODULE_LIST_FILE: list, MAILGUARD_NO_COMPILE_CACHE: undefined, XDG_CACHE_HOME: cacheHome },
   });
   return { builtins: JSON.parse(readFileSync(list, 'utf8')).builtins, code: r.code, report: readFileSync(out, 'utf8') };
 }
@@ -44,5 +44,18 @@ describe('a plain check loads no stream module, nor node:fs/promises', () => {
       expect(JSON.parse(r.report).summary).toMatchObject({ checked: 1, block: 1 });
       expect(r.builtins.filter((m) => UNWANTED.includes(m))).toEqual([]);
     }
+  });
+
+  // The human format asks whether stdout is a terminal (colour): a file or a pipe never is, told
+  // by fstat, without creating process.stdout (src/cli/terminal.ts). No NO_COLOR here.
+  it.each([
+    ['into a file', '> OUT'],
+    ['into a pipe', '| cat > OUT'],
+  ])('in the human format too, %s', async (_name, redirect) => {
+    const r = await run(['check', DRAFT, '--internal-domain', 'corp.example'], redirect, path.join(tmp, `human-${_name.replace(/\W+/g, '-')}`), {});
+    expect(r.code).toBe(1);
+    expect(r.report).toMatch(/^BLOCK \S+ \(12 visible recipients/m);
+    expect(r.report).not.toContain('\u001b');
+    expect(r.builtins.filter((m) => UNWANTED.includes(m))).toEqual([]);
   });
 });
