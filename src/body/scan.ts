@@ -1,29 +1,16 @@
 // The body scan: bytes of a whole message in, the addresses each text part holds out (split into
-// what the sender wrote and the quoted thread). Pure; classification is the rule's job.
+// what the sender wrote and the quoted thread, read by message-text.ts) and what each attachment
+// holds. Pure; classification is the rule's job.
 
 import type { HeaderBlock } from '../message/header-block.js';
 import { MAX_UNCOMPRESSED_BYTES } from '../limits.js';
-import { COMPAT_AT, findAddresses } from './addresses.js';
-import { decodeHtmlMarkup, htmlText, INVISIBLE } from './html-text.js';
 import { scanAttachment, type AttachmentScan } from './attachments/index.js';
-import { findParts, type TextPart } from './mime.js';
-import { splitQuoted } from './quoted.js';
-import { unflowDelSp } from './flowed.js';
-import { rtfText } from './rtf-text.js';
+import { findParts } from './mime.js';
+import { addressesOfTextParts, type PartAddresses } from './message-text.js';
 import type { BodyScanOptions } from './settings.js';
 
-export interface PartAddresses {
-  part: string;
-  contentType: string;
-  fileName?: string;
-  /** Addresses in what the sender wrote (or in the attachment). */
-  own: Set<string>;
-  /** Addresses in the quoted thread: ">" lines, after a reply separator, inside a forwarded message. */
-  quoted: Set<string>;
-  truncated: boolean;
-}
-
 export { bodyWorthScanning } from './mime.js';
+export type { PartAddresses } from './message-text.js';
 export type { BodyScanOptions } from './settings.js';
 
 /** An attachment the scan opened (calendar, workbook, document, archive) and what it found. */
@@ -58,83 +45,4 @@ export function scanMessage(message: Uint8Array, options: Pick<BodyScanOptions, 
     attachments.push(a);
   }
   return { parts: addressesOfTextParts(found.text), attachments };
-}
-
-/**
- * The addresses a reader sees in `text`: for HTML, those of the markup (mailto: links) and those
- * of its text once tags, comments and character references are gone (htmlText); for any text,
- * also with invisible characters (soft hyphen, zero-width space) removed.
- */
-function addressesSeen(text: string, html: boolean, rtf = false): Set<string> {
-  const found = findAddresses(text);
-  const shown = html ? htmlText(text) : rtf ? rtfText(text).replace(INVISIBLE, '') : text.replace(INVISIBLE, '');
-  if (shown !== text) findAddresses(shown, found);
-  // Attribute values a reader is shown too (an image's alt text where images are blocked, a title
-  // on hover, a mailto: link's addresses in the window it opens) with an "@" written as a character
-  // reference: htmlText drops the tags, and the markup as written holds no "@".
-  const markup = html && AT_REFERENCE.test(text) ? decodeHtmlMarkup(text) : text;
-  if (markup !== text) findAddresses(markup, found);
-  // A mailto: link with its "@" percent-encoded (mailto:p1%40org1.example%2Cp2%40..., as
-  // encodeURIComponent writes an address): the mail program opens it with the addresses decoded.
-  if (markup.includes('%40')) for (const link of markup.match(MAILTO_LINK) ?? []) findAddresses(percentDecoded(link), found);
-  // Quoted-printable inside the text itself (vCard 2.1's EMAIL;ENCODING=QUOTED-PRINTABLE:a=40x.test,
-  // read as "a@x.test" by every address book).
-  if (/=40/i.test(shown)) findAddresses(shown.replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))), found);
-  return found;
-}
-
-/** A character reference to "@" (&#64;, &#x40;, &commat;, leading zeros and no ";" included). */
-const AT_REFERENCE = /&(?:#0*64(?!\d)|#x0*40(?![0-9a-f])|commat;)/i;
-const MAILTO_LINK = /mailto:[^\s"'<>]+/gi;
-
-function percentDecoded(link: string): string {
-  try {
-    return decodeURIComponent(link);
-  } catch {
-    return link.replace(/%40/g, '@');
-  }
-}
-
-function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
-  const out: PartAddresses[] = [];
-  /** One entry per multipart/alternative: its renderings show the same list once. */
-  const alternatives = new Map<string, PartAddresses>();
-  for (const p of textParts) {
-    // (A fullwidth or small commercial at reads as "@" too: findAddresses reads it in its NFKC form.)
-    if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1 && p.text.indexOf('%40') === -1 && !(p.rtf && p.text.indexOf('\\') !== -1) && !COMPAT_AT.test(p.text)) continue;
-    const rtf = p.rtf === true;
-    let own: Set<string>;
-    let quoted: Set<string>;
-    // Attachments are data, not conversation: everything in them is the sender's.
-    if (p.forwarded) {
-      own = new Set();
-      quoted = addressesSeen(p.text, p.html, rtf);
-    } else if (p.fileName !== undefined && !p.html && p.contentType !== 'text/plain') {
-      own = addressesSeen(p.text, false, rtf);
-      quoted = new Set();
-    } else {
-      const split = splitQuoted(p.text, p.html);
-      own = addressesSeen(split.own, p.html, rtf);
-      quoted = addressesSeen(split.quoted, p.html, rtf);
-    }
-    if (p.delSp) {
-      // The lines as a format=flowed reader joins them, beside the lines as written (read above).
-      const joined = unflowDelSp(p.text);
-      const split = p.forwarded ? { own: '', quoted: joined } : splitQuoted(joined, false);
-      for (const a of addressesSeen(split.own, false)) own.add(a);
-      for (const a of addressesSeen(split.quoted, false)) if (!own.has(a)) quoted.add(a);
-    }
-    const same = p.alternative !== undefined ? alternatives.get(p.alternative) : undefined;
-    if (same) {
-      for (const a of own) same.own.add(a);
-      for (const a of quoted) if (!same.own.has(a)) same.quoted.add(a);
-      same.truncated ||= p.truncated;
-      continue;
-    }
-    const entry: PartAddresses = { part: p.part, contentType: p.contentType, own, quoted, truncated: p.truncated };
-    if (p.fileName !== undefined) entry.fileName = p.fileName;
-    if (p.alternative !== undefined) alternatives.set(p.alternative, entry);
-    out.push(entry);
-  }
-  return out;
 }

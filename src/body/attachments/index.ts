@@ -8,6 +8,7 @@ import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
 import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, PGP_ARMOUR, readsAsText, type BinaryPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
 import { htmlText } from '../html-text.js';
+import { addressesOfMessageText } from '../message-text.js';
 import { rtfText } from '../rtf-text.js';
 import { scanCalendar } from './calendar.js';
 import { scanOds, scanOdfText, scanOoxmlText } from './odf.js';
@@ -195,20 +196,14 @@ function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateB
 }
 
 /**
- * A saved message (.eml) inside an archive or an Outlook item: read as a forwarded message is
- * (the people its header shows, its text parts, HTML and RTF as a reader sees them), one unit.
- * Its own attachments are one level too deep: reported as not opened.
+ * A saved message (.eml) inside an archive or an Outlook item: read as a forwarded message is,
+ * by the same reading (message-text.ts: the people its header shows, its text parts as a reader
+ * sees them), one unit. Its own attachments are one level too deep: reported as not opened.
  */
 function scanSavedMessage(bytes: Uint8Array, entry: string | undefined, out: AttachmentScan): void {
   const wrapped = Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), bytes]);
   const parts = findParts(wrapped, MAX_MESSAGE_TEXT_BYTES);
-  const found = new Set<string>();
-  for (const p of parts.text) {
-    findAddresses(p.text, found);
-    if (p.html) findAddresses(htmlText(p.text), found);
-    else if (p.rtf) findAddresses(rtfText(p.text), found);
-  }
-  out.units.push(whole(found, entry));
+  out.units.push(whole(addressesOfMessageText(parts.text), entry));
   const at = (n: NotScanned): NotScanned => (entry === undefined ? n : { ...n, entry });
   for (const b of parts.binary) out.notScanned.push(at({ reason: 'nested-archive', detail: b.fileName ?? b.contentType }));
   for (const k of parts.skipped) out.notScanned.push(at(k.detail === undefined ? { reason: k.reason } : { reason: k.reason, detail: k.detail }));

@@ -1,0 +1,80 @@
+// One reading of a message's text (src/body/message-text.ts): the same for a forwarded message
+// (message/rfc822) and for a saved message (.eml) found inside a zip, a tar.gz, an Outlook item or
+// a TNEF winmail.dat. Each shape below hides a list of 12 external addresses from a search of the
+// text as written; the forwarded reading found each before the saved one did.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkMessage, createPolicy } from '../../src/index.js';
+import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
+import { argsOf, checkAttachments } from '../helpers/attachment-findings.js';
+import { addresses, buildZip } from '../helpers/office-files.js';
+import { outlookMsg } from '../helpers/outlook-msg.js';
+import { buildTnef } from '../helpers/tnef.js';
+
+const policy = createPolicy({ internalDomains: ['corp.example'] });
+const body = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
+
+const list = addresses(12, 'p');
+const encoded = (at: string) => list.map((a) => a.replace('@', at));
+const HEAD = 'From: Boss <boss@corp.example>\r\nTo: me@corp.example\r\nSubject: the list\r\nMIME-Version: 1.0\r\n';
+/** A saved message from and to corp.example whose text is `text`, of type `type`. */
+const saved = (type: string, text: string) => `${HEAD}Content-Type: ${type}\r\n\r\n${text}\r\n`;
+
+// [shape, the saved message]
+const SHAPES: Array<[string, string]> = [
+  ['alt text with &#64;', saved('text/html', `<p><img src="cid:x" alt="${encoded('&#64;').join(', ')}"></p>`)],
+  ['a title with &#x40 (no ";")', saved('text/html', `<p title="${encoded('&#x40').join(' ')}">the list</p>`)],
+  ['a mailto: link with &commat;', saved('text/html', `<a href="mailto:${encoded('&commat;').join(',')}">write to all</a>`)],
+  ['a mailto: link with %40 in HTML', saved('text/html', `<a href="mailto:${list.map(encodeURIComponent).join('%2C')}">write to all</a>`)],
+  ['a mailto: link with %40 in plain text', saved('text/plain', `Write to all: mailto:${list.map(encodeURIComponent).join('%2C')}`)],
+  ['quoted-printable =40 in the text', saved('text/plain', list.map((a) => `EMAIL;ENCODING=QUOTED-PRINTABLE:${a.replace('@', '=40')}`).join('\r\n'))],
+  ['format=flowed delsp=yes, broken after each "@"', saved('text/plain; format=flowed; delsp=yes', list.map((a) => a.replace('@', '@ \r\n')).join(', \r\n'))],
+  ['a header running into the list', `${HEAD}Dear all, the list: ${list.join(', ')}\r\n`],
+  ['no header at all, the list at once', `To: me@corp.example\r\n${list.join('\r\n')}\r\n`],
+  ['a zero-width space before each "@"', saved('text/plain; charset=utf-8', encoded('\u200b@').join('\r\n'))],
+  ['a word joiner before each "@" in HTML text', saved('text/html; charset=utf-8', `<p>${encoded('\u2060@').join('<br>')}</p>`)],
+];
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'mailguard-saved-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The saved message as the system's tar and gzip write it. */
+function tarGz(eml: string): Buffer {
+  const dir = mkdtempSync(path.join(scratch, 'eml-'));
+  writeFileSync(path.join(dir, 'thread.eml'), eml);
+  execFileSync('tar', ['-czf', path.join(dir, 'mails.tar.gz'), '-C', dir, 'thread.eml']);
+  return readFileSync(path.join(dir, 'mails.tar.gz'));
+}
+
+const item = (eml: string) =>
+  outlookMsg({ subject: 'Fwd', senderName: 'Boss', senderSmtp: 'boss@corp.example', recipients: [{ smtp: 'hr@corp.example', type: 'to' }], attachments: [{ name: 'thread.eml', data: Buffer.from(eml) }] });
+
+/** [container, the attachment carrying the saved message] */
+const CONTAINERS: Array<[string, (eml: string) => { fileName: string; contentType: string; bytes: Uint8Array }]> = [
+  ['zip', (eml) => ({ fileName: 'mails.zip', contentType: 'application/zip', bytes: buildZip({ 'export/thread.eml': eml }) })],
+  ['tar.gz', (eml) => ({ fileName: 'mails.tar.gz', contentType: 'application/gzip', bytes: tarGz(eml) })],
+  ['Outlook item', (eml) => ({ fileName: 'Fwd.msg', contentType: 'application/vnd.ms-outlook', bytes: item(eml) })],
+  ['TNEF winmail.dat', (eml) => ({ fileName: 'winmail.dat', contentType: 'application/ms-tnef', bytes: buildTnef([{ title: 'THREAD~1.EML', longName: 'thread.eml', data: eml }]) })],
+];
+
+describe('a saved message is read as a forwarded one', () => {
+  it.each(SHAPES)('%s: forwarded (message/rfc822), 12 external addresses', (_shape, eml) => {
+    const bytes = Buffer.from(
+      `From: Anna <anna@corp.example>\r\nTo: bob@corp.example\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="X"\r\n\r\n` +
+        `--X\r\nContent-Type: text/plain\r\n\r\nFYI\r\n--X\r\nContent-Type: message/rfc822\r\n\r\n${eml}--X--\r\n`,
+    );
+    const r = checkMessage(bytes, policy, { source: 't', body });
+    expect(argsOf(r.findings, 'ADDRESS_LIST_IN_BODY').map((a) => [a.part, a.externalAddresses])).toEqual([['2', 12]]);
+  });
+
+  describe.each(CONTAINERS)('inside a %s', (container, carry) => {
+    it.each(SHAPES)(`%s: 12 external addresses (${container})`, (_shape, eml) => {
+      const r = checkAttachments([carry(eml)]);
+      expect(argsOf(r.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.entry, a.externalAddresses])).toEqual([[container === 'zip' ? 'export/thread.eml' : 'thread.eml', 12]]);
+      expect(argsOf(r.findings, 'ATTACHMENT_NOT_SCANNED')).toEqual([]);
+    });
+  });
+});
