@@ -12,7 +12,7 @@ import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { argsOf, checkAttachments } from '../helpers/attachment-findings.js';
 import { addresses, buildZip } from '../helpers/office-files.js';
 import { outlookMsg } from '../helpers/outlook-msg.js';
-import { buildTnef } from '../helpers/tnef.js';
+import { buildTnef, PT } from '../helpers/tnef.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'] });
 const body = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
@@ -76,5 +76,28 @@ describe('a saved message is read as a forwarded one', () => {
       expect(argsOf(r.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.entry, a.externalAddresses])).toEqual([[container === 'zip' ? 'export/thread.eml' : 'thread.eml', 12]]);
       expect(argsOf(r.findings, 'ATTACHMENT_NOT_SCANNED')).toEqual([]);
     });
+  });
+});
+
+describe("an Outlook item's and a winmail.dat's own message text are read the same way", () => {
+  // [shape, HTML, plain text] of the item's text; each shows the 12 addresses.
+  const TEXTS: Array<[string, { html?: string; text?: string }]> = [
+    ['alt text with &#64;', { html: `<p><img src="cid:x" alt="${encoded('&#64;').join(', ')}"></p>` }],
+    ['a mailto: link with &commat;', { html: `<a href="mailto:${encoded('&commat;').join(',')}">write to all</a>` }],
+    ['a mailto: link with %40', { html: `<a href="mailto:${list.map(encodeURIComponent).join('%2C')}">write to all</a>` }],
+    ['quoted-printable =40 in the text', { text: list.map((a) => `EMAIL;ENCODING=QUOTED-PRINTABLE:${a.replace('@', '=40')}`).join('\r\n') }],
+    ['a zero-width space before each "@"', { text: encoded('\u200b@').join('\r\n') }],
+  ];
+  const messageText = (fs: ReturnType<typeof checkAttachments>['findings']) => argsOf(fs, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.messageText, a.externalAddresses]);
+
+  it.each(TEXTS)('an Outlook item attached, %s', (_shape, { html, text }) => {
+    const bytes = outlookMsg({ subject: 'Fwd', senderName: 'Boss', senderSmtp: 'boss@corp.example', recipients: [{ smtp: 'hr@corp.example', type: 'to' }], ...(html === undefined ? {} : { html }), ...(text === undefined ? {} : { body: text }) });
+    expect(messageText(checkAttachments([{ fileName: 'Fwd.msg', contentType: 'application/vnd.ms-outlook', bytes }]).findings)).toEqual([[true, 12]]);
+  });
+
+  it.each(TEXTS)('a winmail.dat, %s', (_shape, { html, text }) => {
+    // PidTagBody (Unicode: attBody is in the item's code page, which has no zero-width space) or PidTagBodyHtml.
+    const bytes = buildTnef([], { messageProperties: [html === undefined ? { type: PT.unicode, id: 0x1000, values: [text!] } : { type: PT.binary, id: 0x1013, values: [Buffer.from(html)] }] });
+    expect(messageText(checkAttachments([{ fileName: 'winmail.dat', contentType: 'application/ms-tnef', bytes }]).findings)).toEqual([[true, 12]]);
   });
 });

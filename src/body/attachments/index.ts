@@ -5,11 +5,9 @@
 
 import { findAddresses } from '../addresses.js';
 import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
-import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, PGP_ARMOUR, readsAsText, type BinaryPart } from '../mime.js';
+import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, PGP_ARMOUR, readsAsText, type BinaryPart, type TextPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
-import { htmlText } from '../html-text.js';
 import { addressesOfMessageText } from '../message-text.js';
-import { rtfText } from '../rtf-text.js';
 import { scanCalendar } from './calendar.js';
 import { scanOds, scanOdfText, scanOoxmlText } from './odf.js';
 import { scanXlsx } from './xlsx.js';
@@ -228,10 +226,9 @@ function scanOutlookItem(input: FileInput, budget: InflateBudget, out: Attachmen
     return true;
   }
   out.format = 'msg';
-  const found = findAddresses(item.header);
-  findAddresses(item.text, found);
-  if (item.html !== undefined) findAddresses(htmlText(item.html), found);
-  const unit = whole(found);
+  const texts = [itemText(item.header, 'text'), itemText(item.text, 'text')];
+  if (item.html !== undefined) texts.push(itemText(item.html, 'html'));
+  const unit = whole(addressesOfMessageText(texts));
   unit.location.messageText = true;
   out.units.push(unit);
   for (const a of item.attachments) {
@@ -323,9 +320,7 @@ function scanTnefMembers(bytes: Uint8Array, budget: InflateBudget, out: Attachme
 }
 
 function scanTnefBody(body: TnefBody, out: AttachmentScan): void {
-  const found = findAddresses(body.text);
-  if (body.kind === 'html') findAddresses(htmlText(body.text), found);
-  else if (body.kind === 'rtf') findAddresses(rtfText(body.text), found);
+  const found = addressesOfMessageText([itemText(body.text, body.kind)]);
   // One unit for every rendering of the text (attBody, PidTagBody, HTML, RTF): the same list once.
   const unit = out.units.find((u) => u.location.messageText === true);
   if (unit !== undefined) for (const a of found) unit.addresses.add(a);
@@ -335,6 +330,17 @@ function scanTnefBody(body: TnefBody, out: AttachmentScan): void {
     out.units.push(u);
   }
   if (body.truncated) out.notScanned.push({ reason: 'partly-read', detail: 'the message text (compressed RTF)' });
+}
+
+/**
+ * The text of an Outlook item or a winmail.dat (its header, plain text, HTML or RTF) as a text
+ * part, for the reading every message's text gets (message-text.ts); the whole of it is counted,
+ * as a forwarded message's is.
+ */
+function itemText(text: string, kind: TnefBody['kind']): TextPart {
+  const part: TextPart = { part: '1', contentType: kind === 'html' ? 'text/html' : kind === 'rtf' ? 'text/rtf' : 'text/plain', text, html: kind === 'html', forwarded: true, truncated: false };
+  if (kind === 'rtf') part.rtf = true;
+  return part;
 }
 
 function refusal(err: unknown, entry?: string): NotScanned {
