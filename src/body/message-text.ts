@@ -41,9 +41,19 @@ function addressesSeen(text: string, html: boolean, rtf = false): Set<string> {
   // encodeURIComponent writes an address): the mail program opens it with the addresses decoded.
   if (markup.includes('%40')) for (const link of markup.match(MAILTO_LINK) ?? []) findAddresses(percentDecoded(link), found);
   // Quoted-printable inside the text itself (vCard 2.1's EMAIL;ENCODING=QUOTED-PRINTABLE:a=40x.test,
-  // read as "a@x.test" by every address book).
-  if (/=40/i.test(shown)) findAddresses(shown.replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))), found);
+  // read as "a@x.test" by every address book), its soft line breaks joined: a writer breaks a long
+  // value anywhere, at its "@" too (p1= / =40org.example, p1@= / org.example).
+  if (QUOTED_PRINTABLE_TEXT.test(shown)) findAddresses(decodeQuotedPrintableText(shown), found);
   return found;
+}
+
+/** Text that may hold quoted-printable: an "=40", or a value declared so (`;ENCODING=QUOTED-PRINTABLE:`), whose "@" may be written as it is. One search. */
+const QUOTED_PRINTABLE_TEXT = /=40|quoted-printable/i;
+/** A soft line break (white space between its "=" and the line end included, as mime.ts's decoder reads it) or an escaped byte. */
+const QUOTED_PRINTABLE_ESCAPE = /=[ \t]*\r?\n|=([0-9A-Fa-f]{2})/g;
+
+function decodeQuotedPrintableText(text: string): string {
+  return text.replace(QUOTED_PRINTABLE_ESCAPE, (_m, hex: string | undefined) => (hex === undefined ? '' : String.fromCharCode(Number.parseInt(hex, 16))));
 }
 
 /** A character reference to "@" (&#64;, &#x40;, &commat;, leading zeros and no ";" included). */

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkMessage, createPolicy } from '../../src/index.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { argsOf, checkAttachments } from '../helpers/attachment-findings.js';
-import { addresses, buildZip } from '../helpers/office-files.js';
+import { addresses, buildMessage, buildZip } from '../helpers/office-files.js';
 import { outlookMsg } from '../helpers/outlook-msg.js';
 import { buildTnef, PT } from '../helpers/tnef.js';
 
@@ -99,5 +99,37 @@ describe("an Outlook item's and a winmail.dat's own message text are read the sa
     // PidTagBody (Unicode: attBody is in the item's code page, which has no zero-width space) or PidTagBodyHtml.
     const bytes = buildTnef([], { messageProperties: [html === undefined ? { type: PT.unicode, id: 0x1000, values: [text!] } : { type: PT.binary, id: 0x1013, values: [Buffer.from(html)] }] });
     expect(messageText(checkAttachments([{ fileName: 'winmail.dat', contentType: 'application/ms-tnef', bytes }]).findings)).toEqual([[true, 12]]);
+  });
+});
+
+describe('vCard quoted-printable with a soft line break at the "@"', () => {
+  // [variant, one address as the vCard writes its value; "\n" is the line end under test]
+  const VARIANTS: Array<[string, (a: string) => string]> = [
+    ['before the "@", written =40', (a) => a.replace('@', '=\n=40')],
+    ['after the "@", written =40', (a) => a.replace('@', '=40=\n')],
+    ['before a literal "@"', (a) => a.replace('@', '=\n@')],
+    ['after a literal "@"', (a) => a.replace('@', '@=\n')],
+    ['inside the domain, white space after the "="', (a) => a.replace('@org', '=40org= \t\n')],
+  ];
+  const vcards = (value: (a: string) => string, eol: string) =>
+    list.map((a, i) => `BEGIN:VCARD\nVERSION:2.1\nN:Person;${i + 1}\nEMAIL;INTERNET;ENCODING=QUOTED-PRINTABLE:${value(a)}\nEND:VCARD`.replace(/\n/g, eol)).join(eol) + eol;
+  const bodyCount = (bytes: Uint8Array) => argsOf(checkMessage(bytes, policy, { source: 't', body }).findings, 'ADDRESS_LIST_IN_BODY').map((a) => a.externalAddresses);
+
+  describe.each([
+    ['CRLF', '\r\n'],
+    ['LF', '\n'],
+  ])('%s', (_name, eol) => {
+    it.each(VARIANTS)('%s: 12 addresses in a .vcf attached, in the text, in a saved message in a zip', (_variant, value) => {
+      const cards = vcards(value, eol);
+      expect(bodyCount(buildMessage([{ fileName: 'contacts.vcf', contentType: 'text/vcard; charset=utf-8', bytes: cards }]))).toEqual([12]);
+      expect(bodyCount(Buffer.from(saved('text/plain; charset=utf-8', cards)))).toEqual([12]);
+      const zipped = checkAttachments([{ fileName: 'mails.zip', contentType: 'application/zip', bytes: buildZip({ 'thread.eml': saved('text/x-vcard', cards) }) }]);
+      expect(argsOf(zipped.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => a.externalAddresses)).toEqual([12]);
+    });
+  });
+
+  it('an "=" ending a line of text that declares no quoted-printable and has no =40 is not a soft line break', () => {
+    const text = list.map((a) => a.replace('@', '=\n@')).join('\n');
+    expect(bodyCount(Buffer.from(saved('text/plain', text)))).toEqual([]);
   });
 });
