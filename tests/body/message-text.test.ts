@@ -133,3 +133,21 @@ describe('vCard quoted-printable with a soft line break at the "@"', () => {
     expect(bodyCount(Buffer.from(saved('text/plain', text)))).toEqual([]);
   });
 });
+
+describe('a text file inside an archive is read as the same text attached is', () => {
+  const vcf = list.map((a, i) => `BEGIN:VCARD\r\nVERSION:2.1\r\nN:Person;${i + 1}\r\nEMAIL;ENCODING=QUOTED-PRINTABLE:${a.replace('@', '=\r\n=40')}\r\nEND:VCARD`).join('\r\n');
+  // [file, its text]
+  const FILES: Array<[string, string]> = [
+    ['contacts.vcf', vcf],
+    ['list.txt', encoded('\u200b@').join('\r\n')],
+    ['data.bin', `mailto:${list.map(encodeURIComponent).join('%2C')}`],
+  ];
+  it.each(FILES)('%s: attached, and in a zip, 12 addresses', (name, text) => {
+    const attached = checkAttachments([{ fileName: name, contentType: name === 'data.bin' ? 'application/octet-stream' : 'text/plain; charset=utf-8', bytes: text }]);
+    const inBody = argsOf(attached.findings, 'ADDRESS_LIST_IN_BODY').map((a) => a.externalAddresses);
+    const inFile = argsOf(attached.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => a.externalAddresses);
+    expect([...inBody, ...inFile]).toEqual([12]);
+    const zipped = checkAttachments([{ fileName: 'export.zip', contentType: 'application/zip', bytes: buildZip({ [name]: text }) }]);
+    expect(argsOf(zipped.findings, 'ADDRESS_LIST_IN_ATTACHMENT').map((a) => [a.entry, a.externalAddresses])).toEqual([[name, 12]]);
+  });
+});

@@ -3,7 +3,6 @@
 // (checkMessage is synchronous for every adapter); its libraries (htmlparser2, ical.js, node:zlib)
 // are required on first use, so a message without such an attachment never loads them.
 
-import { findAddresses } from '../addresses.js';
 import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
 import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, PGP_ARMOUR, readsAsText, type BinaryPart, type TextPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
@@ -111,16 +110,14 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
     case 'unknown':
       // A member of unknown type whose bytes read as text is read as text, as an attachment is (mime.ts).
       if (readsAsText(bytes) && !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(PGP_ARMOUR)) {
-        out.units.push(whole(findAddresses(decodeBytes(bytes, input.charset)), entry));
+        out.units.push(textUnit(input));
         return;
       }
       refuse({ reason: 'unknown-format' });
       return;
-    case 'text': {
-      const found = findAddresses(decodeBytes(bytes, input.charset));
-      out.units.push(whole(found, entry));
+    case 'text':
+      out.units.push(textUnit(input));
       return;
-    }
     case 'ics': {
       const scans = scanCalendar(decodeBytes(bytes, input.charset));
       for (const s of scans) {
@@ -175,6 +172,11 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
   }
 }
 
+/** A text file, read as a text attached is (a vCard's quoted-printable, a mailto: link's %40, invisible characters: message-text.ts). */
+function textUnit(input: FileInput): ScanUnit {
+  return whole(addressesOfMessageText([textAsPart(decodeBytes(input.bytes, input.charset), 'text')]), input.entry);
+}
+
 /** A zip attachment: each member read as a file of its own, one level deep (a zip in it is not opened). */
 function scanZipMembers(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget, out: AttachmentScan): void {
   for (const e of entries) {
@@ -226,8 +228,8 @@ function scanOutlookItem(input: FileInput, budget: InflateBudget, out: Attachmen
     return true;
   }
   out.format = 'msg';
-  const texts = [itemText(item.header, 'text'), itemText(item.text, 'text')];
-  if (item.html !== undefined) texts.push(itemText(item.html, 'html'));
+  const texts = [textAsPart(item.header, 'text'), textAsPart(item.text, 'text')];
+  if (item.html !== undefined) texts.push(textAsPart(item.html, 'html'));
   const unit = whole(addressesOfMessageText(texts));
   unit.location.messageText = true;
   out.units.push(unit);
@@ -320,7 +322,7 @@ function scanTnefMembers(bytes: Uint8Array, budget: InflateBudget, out: Attachme
 }
 
 function scanTnefBody(body: TnefBody, out: AttachmentScan): void {
-  const found = addressesOfMessageText([itemText(body.text, body.kind)]);
+  const found = addressesOfMessageText([textAsPart(body.text, body.kind)]);
   // One unit for every rendering of the text (attBody, PidTagBody, HTML, RTF): the same list once.
   const unit = out.units.find((u) => u.location.messageText === true);
   if (unit !== undefined) for (const a of found) unit.addresses.add(a);
@@ -333,11 +335,11 @@ function scanTnefBody(body: TnefBody, out: AttachmentScan): void {
 }
 
 /**
- * The text of an Outlook item or a winmail.dat (its header, plain text, HTML or RTF) as a text
- * part, for the reading every message's text gets (message-text.ts); the whole of it is counted,
- * as a forwarded message's is.
+ * A text (an Outlook item's or a winmail.dat's header, plain text, HTML or RTF; a text file) as a
+ * text part, for the reading every message's text gets (message-text.ts); the whole of it is
+ * counted, as a forwarded message's is.
  */
-function itemText(text: string, kind: TnefBody['kind']): TextPart {
+function textAsPart(text: string, kind: TnefBody['kind']): TextPart {
   const part: TextPart = { part: '1', contentType: kind === 'html' ? 'text/html' : kind === 'rtf' ? 'text/rtf' : 'text/plain', text, html: kind === 'html', forwarded: true, truncated: false };
   if (kind === 'rtf') part.rtf = true;
   return part;
