@@ -28,6 +28,10 @@ const FROM_LINE = new RegExp(
  * line that starts a message, whatever its date looks like. */
 const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 
+/** Past this many bytes a Content-Length is not waited for (see startMessage): providers refuse
+ * messages past 25-35 MB, and the body scan reads 48 MiB of one (src/io/read-whole.ts). */
+const MAX_MBOX_COUNTED_BYTES = 48 * 1024 * 1024;
+
 /** A Content-Length field of a message's own header (mboxcl, mboxcl2): the body's length in bytes. */
 const CONTENT_LENGTH_FIELD = /^content-length[ \t]*:[ \t]*(\d{1,15})[ \t]*\r?\n?$/i;
 
@@ -66,7 +70,8 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
     if (!current) return undefined;
     if (counted && current.start < counted.end) {
       // Part of a stretch whose reading is not settled yet: its number is given when it is released.
-      counted.items.push(messageOf(current, 0));
+      // A stretch already known to be one failure keeps nothing (its pieces are never checked).
+      if (counted.valid !== true) counted.items.push(messageOf(current, 0));
       current = undefined;
       return undefined;
     }
@@ -129,7 +134,13 @@ export async function* readMbox(stream: AsyncIterable<Buffer | string> | Iterabl
   const startMessage = (line: Buffer, content: number, at: number): InputMessage | undefined => {
     heldBlank = undefined;
     // A split inside the body a valid Content-Length would count: held until that is known.
-    if (!counted && current?.countedEnd !== undefined && at < current.countedEnd) counted = { end: current.countedEnd, startLine: current.startLine, splitLine: lineNo, items: [] };
+    if (!counted && current?.countedEnd !== undefined && at < current.countedEnd) {
+      counted = { end: current.countedEnd, startLine: current.startLine, splitLine: lineNo, items: [] };
+      // A body counted past what any provider sends is not waited for: the pieces held until its
+      // end would be the rest of the file in memory (a forged Content-Length). It is one failure,
+      // as a valid one would be; mutt would read one message there too.
+      if (current.countedEnd - current.start > MAX_MBOX_COUNTED_BYTES) counted.valid = true;
+    }
     const done = finish();
     current = { lines: [], fromLine: line.toString('latin1', 0, content), startLine: lineNo, inHeader: true, size: 0, start: at };
     prevBlank = false;
