@@ -43,6 +43,9 @@ export const REPLIES = {
   headerTooBig: (limit: number) => reply(552, '5.3.4', `Message header block exceeds ${limit} bytes`),
   bareNewline: (kind: 'lf' | 'cr') => reply(550, '5.5.2', `Bare <${kind.toUpperCase()}> in message data: line ends must be CRLF (SMTP smuggling protection)`),
   tooManyRecipients: (limit: number) => reply(452, '4.5.3', `Too many recipients: at most ${limit} per message, send the rest in another transaction`),
+  /** RFC 5321 4.1.1.11: a MAIL or RCPT parameter the server cannot implement. */
+  parameterNotSupported: (command: 'MAIL FROM' | 'RCPT TO', name: string) =>
+    reply(555, '5.5.4', `${command} parameter ${name.toUpperCase().slice(0, 40)} not supported: the proxy cannot pass it to the next hop; send without it`),
   notAMessage: (why: string) => reply(554, '5.6.0', `Not a valid message: ${why}`),
   cannotRewrite: (why: string) => reply(550, '5.7.1', `Blocked by mailguard: the message cannot be rewritten safely (${why})`),
   upstreamDown: () => reply(451, '4.4.1', 'Upstream relay not reachable; try again later'),

@@ -350,10 +350,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         if (s.idleTimer) clearTimeout(s.idleTimer);
         s.idleTimer = undefined;
       }
-      const busy = checkMailFrom(ctx, address);
-      if (busy) {
+      const refused = checkMailFrom(ctx, address);
+      if (refused) {
         if (s) becomeIdle(s);
-        return callback(smtpError(busy));
+        return callback(smtpError(refused));
       }
       if (upstreamState !== 'down') return callback();
       // Known down: look again (at most every UPSTREAM_RECHECK_MS) before taking a message.
@@ -367,9 +367,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         callback(smtpError(r));
       });
     },
-    onRcptTo(_address, session, callback) {
+    onRcptTo(address, session, callback) {
       if (stopping) return callback(smtpError(REPLIES.shuttingDown()));
-      const refused = checkRcptTo(ctx, session);
+      const refused = checkRcptTo(ctx, address, session);
       callback(refused ? smtpError(refused) : undefined);
     },
     onData(stream, session, callback) {

@@ -283,14 +283,38 @@ export function logTransaction(ctx: SessionContext, smtpSession: SMTPServerSessi
   ctx.log(event);
 }
 
-/** MAIL FROM: a declared SIZE that does not fit in the in-flight budget is deferred at once. */
+/**
+ * The MAIL FROM parameters the proxy carries out: SIZE (checked here), BODY (the upstream is told
+ * 8BITMIME from the bytes themselves), SMTPUTF8 (advertised), AUTH (RFC 4954: informational, may
+ * be ignored). Anything else the upstream would never see: DSN's RET and ENVID (DSN is not
+ * advertised), REQUIRETLS (the upstream hop may be clear text), a client's own extensions.
+ */
+const MAIL_PARAMETERS_CARRIED = new Set(['SIZE', 'BODY', 'SMTPUTF8', 'AUTH']);
+/** RCPT TO: none; DSN's NOTIFY and ORCPT are not advertised and would not reach the upstream. */
+const RCPT_PARAMETERS_CARRIED = new Set<string>();
+
+/** The first parameter of MAIL FROM or RCPT TO the proxy would not carry out, if any. Accepting
+ * one (250) tells the client it is honoured: NOTIFY=SUCCESS that asks for a receipt that never
+ * comes, REQUIRETLS relayed over a clear-text hop (RFC 5321 4.1.1.11: 555 instead). */
+function parameterNotCarried(address: SMTPServerAddress, carried: ReadonlySet<string>): string | undefined {
+  const args = address.args as Record<string, unknown> | false | undefined;
+  if (!args) return undefined;
+  return Object.keys(args).find((name) => !carried.has(name.toUpperCase()));
+}
+
+/** MAIL FROM: a parameter the proxy cannot carry is refused (555); a declared SIZE that does not
+ * fit in the in-flight budget is deferred at once. */
 export function checkMailFrom(ctx: SessionContext, address: SMTPServerAddress): SmtpReply | undefined {
+  const unsupported = parameterNotCarried(address, MAIL_PARAMETERS_CARRIED);
+  if (unsupported !== undefined) return REPLIES.parameterNotSupported('MAIL FROM', unsupported);
   const size = declaredSize(address);
   if (size !== undefined && size <= ctx.maxMessageBytes && ctx.budget.used + size > ctx.budget.max) return REPLIES.tooBusy();
   return undefined;
 }
 
-export function checkRcptTo(ctx: SessionContext, smtpSession: SMTPServerSession): SmtpReply | undefined {
+export function checkRcptTo(ctx: SessionContext, address: SMTPServerAddress, smtpSession: SMTPServerSession): SmtpReply | undefined {
+  const unsupported = parameterNotCarried(address, RCPT_PARAMETERS_CARRIED);
+  if (unsupported !== undefined) return REPLIES.parameterNotSupported('RCPT TO', unsupported);
   if (smtpSession.envelope.rcptTo.length >= ctx.maxRecipients) return REPLIES.tooManyRecipients(ctx.maxRecipients);
   return undefined;
 }

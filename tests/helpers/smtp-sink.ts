@@ -11,6 +11,9 @@ export interface SinkMessage {
   mailFrom: string;
   rcptTo: string[];
   raw: Buffer;
+  /** The parameters of MAIL FROM and of each RCPT TO as the sink received them (keys upper case). */
+  mailArgs: Record<string, unknown>;
+  rcptArgs: Array<Record<string, unknown>>;
   /** When the sink accepted it (ms since the epoch). */
   at: number;
 }
@@ -142,6 +145,8 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
             mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             rcptTo: session.envelope.rcptTo.map((r) => r.address),
             raw: Buffer.concat(chunks),
+            mailArgs: { ...(session.envelope.mailFrom ? session.envelope.mailFrom.args || {} : {}) },
+            rcptArgs: session.envelope.rcptTo.map((r) => ({ ...(r.args || {}) })),
             at: 0,
           };
           const index = attempts++;
