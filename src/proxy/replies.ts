@@ -56,9 +56,17 @@ export const REPLIES = {
   tooManyFromAddress: () => reply(421, '4.7.0', 'Too many connections from your address; try again later'),
   tooManyClients: () => reply(421, '4.7.0', 'Too many connected clients; try again later'),
   idleClosed: () => reply(421, '4.4.2', 'Idle too long without a transaction; closing (reconnect to send)'),
-  /** Some split copies were delivered, others not yet: a retry delivers only the others. */
-  splitDeferred: (delivered: number, total: number, why: SmtpReply) =>
-    reply(451, '4.3.0', `Delivered ${delivered} of ${total} split copies; the rest were not delivered (${why.code} ${why.text}). Retry: copies already delivered are not sent again`),
+  /** Some split copies were delivered, others not yet: a retry delivers only the others. With
+   * `unknown`, the copy that stopped the split went upstream and no reply came: it may have been
+   * delivered, and the retry sends it again (RFC 1047's window). */
+  splitDeferred: (delivered: number, total: number, why: SmtpReply, unknown = false) =>
+    reply(
+      451,
+      '4.3.0',
+      unknown
+        ? `Delivered ${delivered} of ${total} split copies; the outcome of one more is unknown (it may have been delivered, and a retry sends it again), the rest were not delivered (${why.code} ${why.text}). Retry: copies known to be delivered are not sent again`
+        : `Delivered ${delivered} of ${total} split copies; the rest were not delivered (${why.code} ${why.text}). Retry: copies already delivered are not sent again`,
+    ),
   shuttingDown: () => reply(421, '4.3.2', 'mailguard proxy shutting down; try again later'),
   sessionTooLong: () => reply(421, '4.4.2', 'Session time limit reached; reconnect to continue'),
   internalError: () => reply(451, '4.3.0', 'Local error in processing; try again later'),

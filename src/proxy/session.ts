@@ -239,7 +239,7 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
   if (deliveredNow + alreadyDelivered === 0) return handled(failureReply, action);
   // Part of a split went out and cannot be recalled: 4xx (never 5xx, the message was partly
   // delivered), and the memory makes the retry send only the copies not yet delivered.
-  return handled(REPLIES.splitDeferred(deliveredNow + alreadyDelivered, total, failureReply), action);
+  return handled(REPLIES.splitDeferred(deliveredNow + alreadyDelivered, total, failureReply, unknown), action);
 }
 
 async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope, authUser: string | undefined): Promise<Handled> {

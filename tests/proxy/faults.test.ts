@@ -177,6 +177,30 @@ describe('split: never 550 after partial delivery; the retry delivers only the r
     expect(h.transactions()[1]).toMatchObject({ delivered: 0, alreadyDelivered: 5 });
   });
 
+  it.each([
+    ['the first copy', 0],
+    ['the third copy', 2],
+    ['the last copy', 5],
+  ])('%s taken by the upstream, then the connection lost before its reply: 451 says its outcome is unknown, never that it was not delivered; the retry sends it again and the rest once', async (_name, lostAt) => {
+    h = await startHarness({ afterData: (_m, index) => (index === lostAt ? 'accept-then-drop' : undefined) }, { onViolation: 'split' });
+    const raw = fixture('proxy-exposed.eml');
+    const first = await send(h.proxy.port, raw, 'sales@corp.example', CUSTOMERS);
+    expect(first.ok).toBe(false);
+    if (!first.ok) {
+      expect(first.code).toBe(451);
+      if (lostAt === 0) expect(first.response).toMatch(/^451 4\.4\.2 Upstream connection lost after the message was sent: the outcome is unknown/);
+      else expect(first.response).toMatch(new RegExp(`^451 4\\.3\\.0 Delivered ${lostAt} of 6 split copies; the outcome of one more is unknown \\(it may have been delivered, and a retry sends it again\\), the rest were not delivered`));
+    }
+    expect(h.transactions()[0]).toMatchObject({ action: 'outcome-unknown', delivered: lostAt });
+    expect(h.sink.messages).toHaveLength(lostAt + 1);
+    const retry = await send(h.proxy.port, raw, 'sales@corp.example', CUSTOMERS);
+    expect(retry.ok).toBe(true);
+    // The one window SMTP leaves open: the copy whose reply was lost went twice, nobody else did.
+    const lost = CUSTOMERS[lostAt]!;
+    expectExactlyOnce(h.sink.messages.filter((m) => !m.rcptTo.includes(lost)), CUSTOMERS.filter((c) => c !== lost));
+    expect(h.sink.messages.filter((m) => m.rcptTo.includes(lost))).toHaveLength(2);
+  });
+
   it('nothing delivered and a permanent refusal: the upstream\'s 5xx is passed on (no copy went out)', async () => {
     h = await startHarness({ rcpt: () => 550 }, { onViolation: 'split' });
     const r = await send(h.proxy.port, fixture('proxy-exposed.eml'), 'sales@corp.example', CUSTOMERS);
