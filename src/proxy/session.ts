@@ -150,6 +150,12 @@ function describeOutcome(o: UpstreamOutcome): string {
   return `${o.code} ${o.response}`.replace(/^(\d{3}) \1 /, '$1 ');
 }
 
+/** The client declared SMTPUTF8 at MAIL FROM (this transaction's, not an earlier one's). */
+function declaredSmtpUtf8(smtpSession: SMTPServerSession): boolean {
+  const args = smtpSession.envelope.mailFrom ? (smtpSession.envelope.mailFrom.args as Record<string, unknown> | false) : false;
+  return !!args && args['SMTPUTF8'] === true;
+}
+
 /** The SIZE a client declared at MAIL FROM, if any. */
 function declaredSize(address: SMTPServerAddress): number | undefined {
   const args = address.args as Record<string, unknown> | false | undefined;
@@ -163,7 +169,7 @@ function declaredSize(address: SMTPServerAddress): number | undefined {
  * the reply from what the upstream did. `original` is the message as the client sent it (the
  * key of the split memory).
  */
-async function relayParts(ctx: SessionContext, session: ProxySession, decision: Extract<Decision, { kind: 'relay' }>, envelope: Envelope, original: Uint8Array): Promise<Handled> {
+async function relayParts(ctx: SessionContext, session: ProxySession, decision: Extract<Decision, { kind: 'relay' }>, envelope: Envelope, original: Uint8Array, smtpUtf8: boolean): Promise<Handled> {
   const split = decision.action === 'split';
   const key = split ? ctx.delivered.keyOf(original, envelope.mailFrom) : undefined;
   const codes = decision.findings.map((f) => f.code);
@@ -195,6 +201,7 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
       onDataSent: () => {
         session.committed = true;
       },
+      smtpUtf8,
     });
     session.committed = false;
     last = outcome;
@@ -242,7 +249,7 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
   return handled(REPLIES.splitDeferred(deliveredNow + alreadyDelivered, total, failureReply, unknown), action);
 }
 
-async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope, authUser: string | undefined): Promise<Handled> {
+async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope, authUser: string | undefined, smtpUtf8: boolean): Promise<Handled> {
   if (guard.dropped && !guard.oversized) return { verdict: 'unchecked', findings: [], action: 'deferred', reply: REPLIES.tooBusy() };
   const options: Parameters<typeof decideMessage>[2] = { profiles: ctx.profiles, maxHeaderBytes: ctx.maxHeaderBytes };
   if (authUser !== undefined) options.authUser = authUser;
@@ -252,7 +259,7 @@ async function handleMessage(ctx: SessionContext, session: ProxySession, guard: 
     if (decision.profile !== undefined) h.profile = decision.profile;
     return h;
   }
-  return { ...(await relayParts(ctx, session, decision, envelope, guard.message()!)), profile: decision.profile };
+  return { ...(await relayParts(ctx, session, decision, envelope, guard.message()!, smtpUtf8)), profile: decision.profile };
 }
 
 export type { Handled };
@@ -365,7 +372,7 @@ export function receiveData(ctx: SessionContext, session: ProxySession, stream: 
     session.busy = true;
     // Bytes past the size limit were not kept: give their budget back now.
     if (guard.oversized) giveBack();
-    handleMessage(ctx, session, guard, envelope, typeof smtpSession.user === 'string' ? smtpSession.user : undefined)
+    handleMessage(ctx, session, guard, envelope, typeof smtpSession.user === 'string' ? smtpSession.user : undefined, declaredSmtpUtf8(smtpSession))
       .catch((): Handled => ({ verdict: 'error', findings: [], action: 'deferred', reply: REPLIES.internalError() }))
       .then((done) => {
         guard.release();

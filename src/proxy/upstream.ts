@@ -181,6 +181,9 @@ export interface RelayHooks {
   /** The final dot was handed to the upstream: from now on the upstream may accept the message,
    * so the transaction must not be cut (shutdown waits for its reply). */
   onDataSent?: () => void;
+  /** The client declared SMTPUTF8 at MAIL FROM (RFC 6531): the upstream is told so, whatever
+   * the addresses, and a message the upstream cannot take that way is not sent. */
+  smtpUtf8?: boolean;
 }
 
 export interface UpstreamClient {
@@ -199,6 +202,27 @@ const UPSTREAM_WRITE_CHUNK_BYTES = 64 * 1024;
 function hasEightBit(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
   return false;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * What the message needs of the upstream that it does not offer (its EHLO), as the refusal the
+ * proxy gives instead of sending: a relay must not pass 8-bit data to a server without 8BITMIME
+ * (RFC 6152: 5.6.3, the proxy does not convert), nor an internationalised address or message to
+ * one without SMTPUTF8 (RFC 6531 3.2: 5.6.7, 5.6.9). nodemailer sends both anyway, without the
+ * parameter, and a strict upstream would mangle or bounce what the client was told was taken.
+ */
+function extensionMissing(envelope: Envelope, eightBit: boolean, smtpUtf8: boolean, offered: readonly string[]): UpstreamOutcome | undefined {
+  const refuse = (code: string, text: string): UpstreamOutcome => ({ kind: 'refused', stage: 'mail', code: 554, response: `554 ${code} ${text}`, rejected: [] });
+  const utf8Address = NON_ASCII.test(envelope.mailFrom) || envelope.rcptTo.some((r) => NON_ASCII.test(r));
+  if ((utf8Address || smtpUtf8) && !offered.includes('SMTPUTF8')) {
+    return utf8Address
+      ? refuse('5.6.7', 'Non-ASCII addresses: the next hop does not offer SMTPUTF8, the message was not sent')
+      : refuse('5.6.9', 'SMTPUTF8 message: the next hop does not offer SMTPUTF8, the message was not sent');
+  }
+  if (eightBit && !smtpUtf8 && !utf8Address && !offered.includes('8BITMIME')) return refuse('5.6.3', '8-bit data: the next hop does not offer 8BITMIME and the proxy does not convert, the message was not sent');
+  return undefined;
 }
 
 /**
@@ -263,11 +287,14 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
       let dotSent = false;
       /** Sends what the message's socket holds (see read()). */
       let releaseCork: (() => void) | undefined;
+      /** Puts back nodemailer's command writer (see the SMTPUTF8 parameter below). */
+      let restoreCommand: (() => void) | undefined;
       const finish = (result: UpstreamOutcome, reusable: boolean) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         releaseCork?.();
+        restoreCommand?.();
         p.onFailure = undefined;
         // After the dot, a lost connection or a silence is not "nothing happened": the upstream
         // may have queued the message.
@@ -330,7 +357,32 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
           pushNext(this);
         },
       });
-      const env = { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: hasEightBit(bytes) };
+      const eightBit = hasEightBit(bytes);
+      // The upstream's EHLO keywords and the command writer are nodemailer's, read like
+      // _envelope above; without them nothing is sent.
+      const internals = conn as unknown as { _supportedExtensions?: unknown; _sendCommand?: (str: string, logStr?: string) => void };
+      const offered = internals._supportedExtensions;
+      const sendCommand = internals._sendCommand;
+      if (!Array.isArray(offered) || typeof sendCommand !== 'function') {
+        finish({ kind: 'unreachable', reason: 'EINTERNAL: cannot see the upstream EHLO keywords (nodemailer changed); refusing to relay' }, false);
+        return;
+      }
+      const missing = extensionMissing(envelope, eightBit, hooks.smtpUtf8 === true, offered as string[]);
+      if (missing) {
+        // Nothing was sent: the session stays clean for the next transaction.
+        finish(missing, true);
+        return;
+      }
+      if (hooks.smtpUtf8 && !NON_ASCII.test(envelope.mailFrom) && !envelope.rcptTo.some((r) => NON_ASCII.test(r))) {
+        // nodemailer adds SMTPUTF8 only for a non-ASCII address; a message whose header alone is
+        // UTF-8 (RFC 6532) needs it too. This transaction's MAIL FROM gets it; the writer is put
+        // back when the transaction ends (finish).
+        internals._sendCommand = (str: string, logStr?: string) => sendCommand.call(conn, /^MAIL FROM:/i.test(str) && !/ SMTPUTF8\b/i.test(str) ? `${str} SMTPUTF8` : str, logStr);
+        restoreCommand = () => {
+          internals._sendCommand = sendCommand;
+        };
+      }
+      const env = { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: eightBit };
       conn.send(env, message, (err, info) => {
         if (err) {
           const outcome = outcomeOfError(err as NodemailerError);

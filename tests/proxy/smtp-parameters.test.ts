@@ -1,8 +1,9 @@
 // MAIL FROM and RCPT TO parameters: the proxy takes only those it carries to the upstream (SIZE,
 // BODY, SMTPUTF8, AUTH) and answers 555 5.5.4 to the rest (RFC 5321 4.1.1.11), so a client is never
 // told 250 to a request the next hop will not see: DSN's NOTIFY/ORCPT/RET/ENVID (DSN is not
-// advertised) and REQUIRETLS (the upstream hop may be clear text). Real clients: raw sockets, TLS
-// after STARTTLS, nodemailer.
+// advertised) and REQUIRETLS (the upstream hop may be clear text). What it takes it passes on:
+// SMTPUTF8 whenever the client declared it, 8BITMIME for 8-bit data; an upstream that offers
+// neither gets nothing it would mangle. Real clients: raw sockets, TLS after STARTTLS, nodemailer.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -188,5 +189,66 @@ describe('REQUIRETLS after STARTTLS', () => {
     expect(await c.command(`${MESSAGE}.`)).toMatch(/^250 2\.0\.0 Ok: relayed/);
     c.end();
     expect(h.sink.messages).toHaveLength(1);
+  });
+});
+
+describe('what the message needs of the upstream: 8BITMIME and SMTPUTF8 are carried, or the message is refused unsent', () => {
+  /** One transaction over a raw socket, every byte UTF-8; returns the reply to the end of DATA. */
+  async function transaction(c: RawSmtp, mailFrom: string, message: string): Promise<string> {
+    await c.write(Buffer.from(`${mailFrom}\r\nRCPT TO:<bob@corp.example>\r\nDATA\r\n`, 'utf8'));
+    expect(await c.reply()).toMatch(/^250/);
+    expect(await c.reply()).toMatch(/^250/);
+    expect(await c.reply()).toMatch(/^354/);
+    await c.write(Buffer.from(`${message}.\r\n`, 'utf8'));
+    return c.reply();
+  }
+  const UTF8_HEADER = 'From: Jürgen <alice@corp.example>\r\nTo: bob@corp.example\r\nSubject: Grüße\r\n\r\nhello\r\n';
+  const EIGHT_BIT_BODY = 'From: alice@corp.example\r\nTo: bob@corp.example\r\nSubject: s\r\n\r\nGrüße\r\n';
+
+  it.each([
+    ['an upstream without 8BITMIME, 8-bit body', { hide8BITMIME: true }, 'MAIL FROM:<alice@corp.example> BODY=8BITMIME', EIGHT_BIT_BODY, /^554 5\.6\.3 .*does not offer 8BITMIME/],
+    ['an upstream without 8BITMIME, 8-bit body, BODY not declared', { hide8BITMIME: true }, 'MAIL FROM:<alice@corp.example>', EIGHT_BIT_BODY, /^554 5\.6\.3 /],
+    ['an upstream without SMTPUTF8, a UTF-8 sender', { hideSMTPUTF8: true }, 'MAIL FROM:<jürgen@corp.example> SMTPUTF8', UTF8_HEADER, /^554 5\.6\.7 .*does not offer SMTPUTF8/],
+    ['an upstream without SMTPUTF8, ASCII addresses, SMTPUTF8 declared for a UTF-8 header', { hideSMTPUTF8: true }, 'MAIL FROM:<alice@corp.example> SMTPUTF8', UTF8_HEADER, /^554 5\.6\.9 .*does not offer SMTPUTF8/],
+  ])('%s: refused, nothing reaches the upstream; the same session then relays a message it can take', async (_name, options, mailFrom, message, expected) => {
+    h = await startHarness({ options });
+    const c = await open(h.proxy.port);
+    expect(await transaction(c, mailFrom, message)).toMatch(expected);
+    expect(h.sink.attempts).toBe(0);
+    expect(await transaction(c, 'MAIL FROM:<alice@corp.example>', MESSAGE)).toMatch(/^250 2\.0\.0 Ok: relayed/);
+    c.end();
+    expect(h.sink.messages).toHaveLength(1);
+    expect(h.transactions()[0]).toMatchObject({ action: 'refused-upstream' });
+  });
+
+  it('SMTPUTF8 declared with ASCII addresses reaches the upstream with the message; the next transaction on the same connections does not inherit it', async () => {
+    h = await startHarness();
+    const c = await open(h.proxy.port);
+    expect(await transaction(c, 'MAIL FROM:<alice@corp.example> SMTPUTF8', UTF8_HEADER)).toMatch(/^250 2\.0\.0 Ok: relayed/);
+    expect(await transaction(c, 'MAIL FROM:<alice@corp.example>', MESSAGE)).toMatch(/^250 2\.0\.0 Ok: relayed/);
+    expect(await transaction(c, 'MAIL FROM:<jürgen@corp.example> SMTPUTF8', UTF8_HEADER)).toMatch(/^250 2\.0\.0 Ok: relayed/);
+    expect(await transaction(c, 'MAIL FROM:<alice@corp.example> BODY=8BITMIME', EIGHT_BIT_BODY)).toMatch(/^250 2\.0\.0 Ok: relayed/);
+    c.end();
+    expect(h.sink.messages.map((m) => [m.mailFrom, m.mailArgs])).toEqual([
+      ['alice@corp.example', { SMTPUTF8: true, BODY: '8BITMIME' }],
+      ['alice@corp.example', {}],
+      ['jürgen@corp.example', { SMTPUTF8: true, BODY: '8BITMIME' }],
+      ['alice@corp.example', { BODY: '8BITMIME' }],
+    ]);
+    expect(h.sink.messages[0]!.raw.toString('utf8')).toBe(UTF8_HEADER);
+  });
+
+  it('split: every copy of an SMTPUTF8 message carries it', async () => {
+    h = await startHarness({}, { onViolation: 'split' });
+    const c = await open(h.proxy.port);
+    const customers = [1, 2, 3, 4, 5, 6].map((i) => `c${i}@customer${i}.test`);
+    await c.write(Buffer.from(`MAIL FROM:<alice@corp.example> SMTPUTF8\r\n${customers.map((r) => `RCPT TO:<${r}>\r\n`).join('')}DATA\r\n`, 'utf8'));
+    for (let i = 0; i < 7; i++) expect(await c.reply()).toMatch(/^250/);
+    expect(await c.reply()).toMatch(/^354/);
+    await c.write(Buffer.from(`From: Jürgen <alice@corp.example>\r\nTo: ${customers.join(', ')}\r\nSubject: Grüße\r\n\r\nhello\r\n.\r\n`, 'utf8'));
+    expect(await c.reply()).toMatch(/^250 2\.0\.0 Ok: relayed 6 split copies/);
+    c.end();
+    expect(h.sink.messages).toHaveLength(6);
+    for (const m of h.sink.messages) expect(m.mailArgs).toMatchObject({ SMTPUTF8: true });
   });
 });
