@@ -104,6 +104,8 @@ export function upstreamReply(outcome: UpstreamOutcome, totalRecipients: number)
       return outcome.timedOut ? REPLIES.upstreamTimedOut() : REPLIES.upstreamDown();
     case 'unknown':
       return REPLIES.outcomeUnknown();
+    case 'withdrawn':
+      return REPLIES.internalError();
     case 'refused': {
       const temporary = outcome.code < 500;
       if (outcome.stage === 'rcpt' && outcome.rejected.length > 0) {

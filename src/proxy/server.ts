@@ -284,7 +284,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     else callback(smtpError(reply));
     const after = stopping ? REPLIES.shuttingDown() : s.closeAfterReply;
     if (after) setImmediate(() => closeWith(s.id, after));
-    else becomeIdle(s);
+    else if (!s.clientGone) becomeIdle(s);
   };
 
   const serverOptions: SMTPServerOptions = {
@@ -330,6 +330,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     },
     onClose(session) {
       const s = sessions.get(session.id);
+      if (s) s.clientGone = true;
       s?.clearTimers();
       sessions.delete(session.id);
     },

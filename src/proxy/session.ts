@@ -102,6 +102,9 @@ export class ProxySession {
   busy = false;
   /** Message data of this session went upstream and its reply is awaited: never cut. */
   committed = false;
+  /** The client's connection closed: a message of its that has not gone upstream is withdrawn
+   * (the client never hears the reply and retries), and no further split copy is started. */
+  clientGone = false;
   /** A reply to send and close with once the transaction in progress is answered. */
   closeAfterReply: SmtpReply | undefined;
   idleTimer: NodeJS.Timeout | undefined;
@@ -147,6 +150,7 @@ function smtpError(r: SmtpReply): Error {
 function describeOutcome(o: UpstreamOutcome): string {
   if (o.kind === 'unreachable') return `${o.timedOut ? 'timed out' : 'unreachable'}: ${o.reason}`;
   if (o.kind === 'unknown') return `outcome unknown: ${o.reason}`;
+  if (o.kind === 'withdrawn') return `withdrawn: ${o.reason}`;
   return `${o.code} ${o.response}`.replace(/^(\d{3}) \1 /, '$1 ');
 }
 
@@ -197,10 +201,15 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
       stopped = REPLIES.shuttingDown();
       break;
     }
+    if (session.clientGone) {
+      stopped = { kind: 'withdrawn', reason: 'the client disconnected before the message went upstream' };
+      break;
+    }
     const outcome = await ctx.upstreamClient.relay({ mailFrom: part.envelope.mailFrom, rcptTo }, part.bytes, {
       onDataSent: () => {
         session.committed = true;
       },
+      withdraw: () => session.clientGone,
       smtpUtf8,
     });
     session.committed = false;
@@ -239,6 +248,14 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
     if (key !== undefined) ctx.delivered.forget(key, recipients);
     const text = `2.0.0 Ok: relayed ${total} split copies${alreadyDelivered > 0 ? ` (${alreadyDelivered} delivered by an earlier attempt)` : ''}`;
     return handled({ code: 250, text: last ? `${text} (upstream: ${describeOutcome(last)})`.slice(0, 400) : text }, decision.action);
+  }
+  if ('kind' in failure && failure.kind === 'withdrawn') {
+    // Nobody hears a reply; the log says what went out (a split's delivered copies are remembered
+    // for the client's retry).
+    const h = handled(REPLIES.internalError(), 'aborted');
+    const sent = deliveredNow + alreadyDelivered;
+    h.reply = `client disconnected before the message went upstream${split ? `; ${sent} of ${total} split copies delivered` : ''}; nothing more was relayed`;
+    return h;
   }
   const failureReply = 'code' in failure && !('kind' in failure) ? failure : upstreamReply(failure as UpstreamOutcome, envelope.rcptTo.length);
   const unknown = 'kind' in failure && failure.kind === 'unknown';

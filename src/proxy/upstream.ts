@@ -63,7 +63,9 @@ export type UpstreamOutcome =
   /** The final dot went upstream but no reply came (connection lost, or no reply within
    * UPSTREAM_DATA_DONE_TIMEOUT_MS): the upstream may or may not have accepted the message. SMTP
    * leaves this window open (RFC 1047); Postfix treats it as a deferral too. */
-  | { kind: 'unknown'; reason: string };
+  | { kind: 'unknown'; reason: string }
+  /** Withdrawn by the proxy before the final dot (RelayHooks.withdraw): nothing was committed. */
+  | { kind: 'withdrawn'; reason: string };
 
 export interface UpstreamOptions {
   /** The transaction up to the end of the message data (connect, MAIL, RCPT, DATA, the bytes). */
@@ -181,6 +183,11 @@ export interface RelayHooks {
   /** The final dot was handed to the upstream: from now on the upstream may accept the message,
    * so the transaction must not be cut (shutdown waits for its reply). */
   onDataSent?: () => void;
+  /** Asked at the last moment the message can be withdrawn (every RCPT answered, the upstream's
+   * 354 in): true drops the upstream connection before the final dot, so the upstream discards
+   * the message (the client that was to hear the reply has gone: its retry must not be a second
+   * copy). */
+  withdraw?: () => boolean;
   /** The client declared SMTPUTF8 at MAIL FROM (RFC 6531): the upstream is told so, whatever
    * the addresses, and a message the upstream cannot take that way is not sent. */
   smtpUtf8?: boolean;
@@ -334,6 +341,10 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
           const state = (conn as unknown as { _envelope?: EnvelopeState })._envelope;
           if (!state || !Array.isArray(state.rejectedErrors)) {
             finish({ kind: 'unreachable', reason: 'EINTERNAL: cannot see the upstream RCPT replies (nodemailer changed); refusing to relay' }, false);
+            return;
+          }
+          if (hooks.withdraw?.()) {
+            finish({ kind: 'withdrawn', reason: 'the client disconnected before the message went upstream' }, false);
             return;
           }
           if (state.rejectedErrors.length > 0) {

@@ -95,6 +95,63 @@ describe('the reply to the final dot is the upstream\'s, however long it takes (
   });
 });
 
+describe('a client that leaves before hearing the reply', () => {
+  const waitUntil = async (cond: () => boolean) => {
+    for (let i = 0; i < 500 && !cond(); i++) await sleep(10);
+    expect(cond()).toBe(true);
+  };
+  /** A raw client that sends one message to `to` and leaves at once after the final dot. */
+  async function sendAndLeave(port: number, raw: Buffer, from: string, to: string[]): Promise<RawSmtp> {
+    const c = await connectRaw(port);
+    raws.push(c);
+    expect(await c.reply()).toMatch(/^220 /);
+    await c.write(`EHLO client.test\r\nMAIL FROM:<${from}>\r\n${to.map((r) => `RCPT TO:<${r}>\r\n`).join('')}DATA\r\n`);
+    for (let i = 0; i < to.length + 2; i++) expect(await c.reply()).toMatch(/^250/);
+    expect(await c.reply()).toMatch(/^354/);
+    await c.write(Buffer.concat([raw, Buffer.from(raw.subarray(-2).toString() === '\r\n' ? '.\r\n' : '\r\n.\r\n')]));
+    return c;
+  }
+
+  it.each([
+    ['the upstream slow to answer MAIL FROM', { mailDelayMs: 800 }],
+    ['the upstream slow to greet a new connection', { options: { onConnect: (_s: unknown, cb: () => void) => setTimeout(cb, 800) } }],
+  ])('%s: gone before the message went upstream, it is withdrawn (logged aborted); the retry is the one copy', async (_name, behaviour) => {
+    h = await startHarness(behaviour as never);
+    const raw = fixture('proxy-clean.eml');
+    const c = await sendAndLeave(h.proxy.port, raw, 'alice@corp.example', INTERNAL);
+    await sleep(100);
+    c.end();
+    await waitUntil(() => h!.transactions().length === 1);
+    expect(h.transactions()[0]).toMatchObject({ action: 'aborted', reply: expect.stringMatching(/^client disconnected before the message went upstream/) });
+    expect(h.sink.messages).toHaveLength(0);
+    expect((await send(h.proxy.port, raw, 'alice@corp.example', INTERNAL)).ok).toBe(true);
+    expect(h.sink.messages).toHaveLength(1);
+  });
+
+  it('gone after the final dot went upstream: the upstream decides, the message stays delivered (one copy), logged relayed', async () => {
+    h = await startHarness({ dataDelayMs: 800 });
+    const c = await sendAndLeave(h.proxy.port, fixture('proxy-clean.eml'), 'alice@corp.example', INTERNAL);
+    await waitUntil(() => h!.sink.attempts === 1);
+    c.end();
+    await waitUntil(() => h!.transactions().length === 1);
+    expect(h.transactions()[0]).toMatchObject({ action: 'relayed' });
+    expect(h.sink.messages).toHaveLength(1);
+  });
+
+  it('split: gone after two copies went out, no further copy starts; the retry sends the other four, every customer once', async () => {
+    h = await startHarness({ mailDelayMs: 300 }, { onViolation: 'split' });
+    const raw = fixture('proxy-exposed.eml');
+    const c = await sendAndLeave(h.proxy.port, raw, 'sales@corp.example', CUSTOMERS);
+    await waitUntil(() => h!.sink.messages.length === 2);
+    c.end();
+    await waitUntil(() => h!.transactions().length === 1);
+    expect(h.transactions()[0]).toMatchObject({ action: 'aborted', delivered: 2, reply: expect.stringMatching(/2 of 6 split copies delivered/) });
+    expect(h.sink.messages).toHaveLength(2);
+    expect((await send(h.proxy.port, raw, 'sales@corp.example', CUSTOMERS)).ok).toBe(true);
+    expectExactlyOnce(h.sink.messages, CUSTOMERS);
+  });
+});
+
 describe('shutdown (item 2)', () => {
   it('SIGTERM while the upstream is answering the dot, past the grace: the client gets the upstream\'s 250, not 421; one copy', async () => {
     h = await startHarness({ dataDelayMs: 1200 }, { shutdownGraceMs: 150 });
