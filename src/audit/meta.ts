@@ -9,13 +9,73 @@ import type { AuditMeta } from './aggregate.js';
 /** Subjects are cut to this many characters in reports (a subject is a label, not content). */
 export const MAX_SUBJECT_CHARS = 200;
 
-/** An RFC 5322 date (comments removed), or undefined when it is not a date. */
+const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+/** RFC 5322 zone names (obs-zone): US zones and UT/GMT; a single military letter is read as -0000. */
+const NAMED_ZONES: Record<string, number> = { ut: 0, utc: 0, gmt: 0, z: 0, est: -300, edt: -240, cst: -360, cdt: -300, mst: -420, mdt: -360, pst: -480, pdt: -420 };
+const ZONE = String.raw`(?:([+-])(\d{2})(\d{2})|([A-Za-z]{1,5}))`;
+/** [day-of-week ","] day month year hour ":" minute [":" second] zone [a zone name after it, as "-0500 EST"]. */
+const RFC5322_DATE = new RegExp(String.raw`^(?:([A-Za-z]+)\s*,?\s*|,\s*)?(\d{1,2})[\s-]+([A-Za-z]+)[\s-]+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*${ZONE}(?:\s+[A-Za-z]{1,5})?$`);
+/** asctime, as some scripts write it, with a zone: `Wed Sep 30 19:56:38 2020 +1000`, `Fri May 24 10:35:57 EDT 1991`. */
+const ASCTIME_DATE = new RegExp(String.raw`^([A-Za-z]+)\s+([A-Za-z]+)\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+(?:(\d{4})\s+${ZONE}|${ZONE}\s+(\d{4}))$`);
+/** ISO 8601 with its offset: `2016-07-19 11:54:24 +0200`, `2026-11-02T10:00:00Z`. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:([+-])(\d{2}):?(\d{2})|(Z|UTC|GMT))$/i;
+
+function monthOf(name: string): number {
+  const lower = name.toLowerCase();
+  // Jan, January, Sept: a month's name or its first three (four) letters, nothing else.
+  return MONTH_NAMES.findIndex((m) => m === lower || ((lower.length === 3 || lower === 'sept') && m.startsWith(lower)));
+}
+
+/** Minutes east of UTC, or undefined for what is no zone (+02, -600, CEST: not RFC 5322). */
+function zoneMinutes(sign: string | undefined, hh: string | undefined, mm: string | undefined, name: string | undefined): number | undefined {
+  if (sign !== undefined) return Number(mm) > 59 ? undefined : (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
+  const n = name?.toLowerCase();
+  if (n === undefined) return undefined;
+  if (n in NAMED_ZONES) return NAMED_ZONES[n];
+  return /^[a-ik-z]$/.test(n) ? 0 : undefined;
+}
+
+function utcDate(year: number, month: number, day: number, hour: number, minute: number, second: number, zone: number | undefined): Date | undefined {
+  if (zone === undefined || month < 0 || year < 1900 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const t = Date.UTC(year, month, day, hour, minute, Math.min(second, 59));
+  // 31 Nov, 30 Feb: no such day (Date.UTC would roll it into the next month).
+  if (new Date(t).getUTCDate() !== day) return undefined;
+  return new Date(t - zone * 60_000);
+}
+
+/**
+ * An RFC 5322 date (comments removed; two- and three-digit years as RFC 5322 4.3 reads them), an
+ * asctime or ISO 8601 date with its zone, or undefined when it is not a date. Not Date.parse: its
+ * guesses make a date of anything ending in a number ("Sent from my iPhone 5" is 1 May 2001,
+ * "1" is 2001, "Mon, 2 Nov 0000" is 2000, 31 Nov is 1 December) and read a date without a zone in
+ * the machine's time zone, so a message with a broken Date fell outside a --since range, unaudited
+ * and counted as out of range. Without a readable date with its zone it is undated: audited
+ * whatever the range.
+ */
 export function parseMailDate(value: string): Date | undefined {
   const text = value.replace(/\([^)]*\)/g, ' ').replace(/\s+/g, ' ').trim();
-  if (text === '') return undefined;
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) return undefined;
-  return new Date(t);
+  let m = RFC5322_DATE.exec(text);
+  if (m) {
+    const [, dow, d, mon, y, hh, mm, ss, sign, zh, zm, name] = m;
+    if (dow !== undefined && !/^(?:mon|tue|wed|thu|fri|sat|sun)/i.test(dow)) return undefined;
+    let year = Number(y);
+    if (y!.length === 2) year += year < 50 ? 2000 : 1900;
+    else if (y!.length === 3) year += 1900;
+    return utcDate(year, monthOf(mon!), Number(d), Number(hh), Number(mm), Number(ss ?? 0), zoneMinutes(sign, zh, zm, name));
+  }
+  m = ASCTIME_DATE.exec(text);
+  if (m) {
+    const [, dow, mon, d, hh, mm, ss, y1, s1, h1, m1, n1, s2, h2, m2, n2, y2] = m;
+    if (!/^(?:mon|tue|wed|thu|fri|sat|sun)/i.test(dow!)) return undefined;
+    const zone = y1 !== undefined ? zoneMinutes(s1, h1, m1, n1) : zoneMinutes(s2, h2, m2, n2);
+    return utcDate(Number(y1 ?? y2), monthOf(mon!), Number(d), Number(hh), Number(mm), Number(ss ?? 0), zone);
+  }
+  m = ISO_DATE.exec(text);
+  if (m) {
+    const [, y, mo, d, hh, mm, ss, sign, zh, zm, utc] = m;
+    return utcDate(Number(y), Number(mo) - 1, Number(d), Number(hh), Number(mm), Number(ss ?? 0), utc !== undefined ? 0 : zoneMinutes(sign, zh, zm, undefined));
+  }
+  return undefined;
 }
 
 /** The date of an mbox `From sender Mon Nov  2 10:00:00 2026` line, read as UTC. */

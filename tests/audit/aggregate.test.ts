@@ -113,6 +113,39 @@ describe('dates', () => {
     expect(readAuditMeta(Buffer.from('Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=\n\n'), 'From x Tue Nov  3 08:00:00 2026')).toEqual({ date: new Date('2026-11-03T08:00:00Z'), subject: 'Grüße' });
   });
 
+  // Date.parse guesses a date from anything ending in a number; such a guess put a message outside
+  // a --since range, unaudited. What is not a date with its zone is undated (audited in any range).
+  it.each([
+    ['Sent from my iPhone 5', undefined],
+    ['1', undefined],
+    ['2026', undefined],
+    ['Nov 2026', undefined],
+    ['Mon, 2 Nov 0000 10:00:00 +0000', undefined],
+    ['Mon, 31 Nov 2026 10:00:00 +0000', undefined],
+    ['Mon, 30 Feb 2026 10:00:00 +0000', undefined],
+    ['Mon, 2 Nov 2026 24:00:00 +0000', undefined],
+    ['Mon, 2 Nov 2026 10:00:00', undefined],
+    ['Mon, 2 Nov 2026 10:00:00 CEST', undefined],
+    ['Mon, 2 Nov 2026 10:00:00 +02', undefined],
+    ['Mon, 2 Nov 2026 10:00:00 +0000 foo 1999', undefined],
+    ['2026-11-02T10:00:00', undefined],
+    ['Mon, 2 Nov 2026 10:00:00 +0000', '2026-11-02T10:00:00.000Z'],
+    ['2 Nov 2026 10:00 -0500 (EST)', '2026-11-02T15:00:00.000Z'],
+    ['Mon, 02 Nov 2026 23:30:00 +1400', '2026-11-02T09:30:00.000Z'],
+    ['Mon, 2 Nov 2026 23:30:00 -1200', '2026-11-03T11:30:00.000Z'],
+    ['Mon,2 Nov 2026 10:00:00 GMT', '2026-11-02T10:00:00.000Z'],
+    ['Tue, 3 Nov 26 08:00:00 PDT', '2026-11-03T15:00:00.000Z'],
+    ['3 Nov 126 08:00:00 +0000', '2026-11-03T08:00:00.000Z'],
+    ['Mon, 2 Nov 2026 10:00:00 Z', '2026-11-02T10:00:00.000Z'],
+    ['Mon, 2 Nov 2026 10:00:00 A', '2026-11-02T10:00:00.000Z'],
+    ['Mon, 2 November 2026 9:05:60 -0800 PST', '2026-11-02T17:05:59.000Z'],
+    ['Wed Sep 30 19:56:38 2026 +1000', '2026-09-30T09:56:38.000Z'],
+    ['2026-11-02 10:00:00 +0200', '2026-11-02T08:00:00.000Z'],
+    ['2026-11-02T10:00:00Z', '2026-11-02T10:00:00.000Z'],
+  ] as const)('parseMailDate(%j) is %s', (value, iso) => {
+    expect(parseMailDate(value)?.toISOString()).toBe(iso);
+  });
+
   it('lists every month of a span', () => {
     expect(monthRange('2025-11', '2026-02')).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
   });

@@ -93,6 +93,20 @@ describe('mailguard audit: options and inputs', () => {
     expect(doc.summary.months.map((m: any) => m.month)).toEqual(['2026-01', '2026-03']);
   });
 
+  it('a message whose Date is not a date with its zone is audited in any range, counted as undated', async () => {
+    // Each read by Date.parse as a date outside 2026 (a zone-less one in the machine's zone).
+    const dates = ['Sent from my iPhone 5', '1', 'Mon, 2 Nov 0000 10:00:00 +0000', 'Thu, 1 Jan 2026 05:00:00', 'Tue, 31 Nov 2025 10:00:00 +0000', 'Nov 2025'];
+    const dir = path.join(tmp, 'bad-dates');
+    mkdirSync(dir);
+    const list = readFileSync(path.join(FIXTURES, 'audit-2026-01-newsletter-to.eml'), 'utf8');
+    dates.forEach((d, i) => writeFileSync(path.join(dir, `${i}.eml`), list.replace(/^Date:.*$/m, `Date: ${d}`).replace(/^Subject:.*$/m, `Subject: bad date ${i}`)));
+    const r = await runCli(['audit', dir, ...POLICY, '--since', '2026-01-01', '--until', '2026-12', '--format', 'json'], { env: { ...process.env, TZ: 'Asia/Tokyo' } });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary).toMatchObject({ messages: dates.length, incidents: dates.length, outOfRange: 0, undated: dates.length });
+    expect(doc.incidents.map((i: any) => i.date)).toEqual(dates.map(() => null));
+  });
+
   it('reads a Maildir and a directory of .eml files like the mbox', async () => {
     const maildir = path.join(tmp, 'Maildir');
     for (const d of ['cur', 'new', 'tmp']) mkdirSync(path.join(maildir, d), { recursive: true });

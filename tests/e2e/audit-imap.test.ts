@@ -68,7 +68,9 @@ beforeAll(async () => {
   // A folder with undated and badly dated messages, also written as .eml files, for --since/--until.
   const undated = readFileSync(path.join(FIXTURES, 'audit-2026-06-formula-subject.eml'), 'utf8').replace(/^Date:.*\r?\n/m, '');
   const badDate = readFileSync(path.join(FIXTURES, 'audit-2026-03-cc-warn.eml'), 'utf8').replace(/^Date:.*$/m, 'Date: someday');
-  const ranged = [...AUDIT_FIXTURES.map((f) => readFileSync(path.join(FIXTURES, f), 'utf8')), undated, badDate, cleanMessage(3)];
+  // Dates Date.parse read as dates before 2026 (the zone-less one in the run's time zone, TZ below).
+  const guessed = ['Sent from my iPhone 5', 'Thu, 1 Jan 2026 05:00:00', 'Tue, 31 Nov 2025 10:00:00 +0000'].map((d) => readFileSync(path.join(FIXTURES, 'audit-2026-01-newsletter-to.eml'), 'utf8').replace(/^Date:.*$/m, `Date: ${d}`).replace(/^Subject:.*$/m, `Subject: guessed ${d}`));
+  const ranged = [...AUDIT_FIXTURES.map((f) => readFileSync(path.join(FIXTURES, f), 'utf8')), undated, badDate, ...guessed, cleanMessage(3)];
   await dovecot.addMessages('alice', 'Ranged', ranged.map((bytes) => ({ flags: 'S', bytes })));
   mkdirSync(path.join(tmp, 'ranged'));
   ranged.forEach((text, i) => writeFileSync(path.join(tmp, 'ranged', `${String(i).padStart(2, '0')}.eml`), text));
@@ -123,12 +125,14 @@ describe('mailguard audit imap://', () => {
   it('--since/--until over IMAP (Date fields first, whole headers only in range) count as a file audit does', async () => {
     const before = await dovecot.fileNames('alice', 'Ranged');
     for (const range of [['--since', '2026-01', '--until', '2026-03'], ['--since', '2026-03-10'], ['--until', '2025-12-31'], ['--since', '2030-01']]) {
-      const imap = await runCli(['audit', url('Ranged'), ...POLICY, ...range, '--format', 'json'], { env });
-      const files = await runCli(['audit', path.join(tmp, 'ranged'), ...POLICY, ...range, '--format', 'json']);
+      const imap = await runCli(['audit', url('Ranged'), ...POLICY, ...range, '--format', 'json'], { env: { ...env, TZ: 'Asia/Tokyo' } });
+      const files = await runCli(['audit', path.join(tmp, 'ranged'), ...POLICY, ...range, '--format', 'json'], { env: { TZ: 'Asia/Tokyo' } });
       expect(imap.code, `${range.join(' ')}: ${imap.stderr}`).toBe(files.code);
       const a = JSON.parse(imap.stdout);
       const b = JSON.parse(files.stdout);
-      expect(a.summary.undated, range.join(' ')).toBe(2);
+      expect(a.summary.undated, range.join(' ')).toBe(5);
+      // Undated messages are audited whatever the range: the three list messages with a guessed date too.
+      expect(a.incidents.filter((i: any) => i.subject.startsWith('guessed ')).length, range.join(' ')).toBe(3);
       for (const key of ['messages', 'incidents', 'exposedAddresses', 'outOfRange', 'undated', 'months', 'firstIncident', 'lastIncident']) expect(a.summary[key], `${range.join(' ')}: ${key}`).toEqual(b.summary[key]);
       expect(a.incidents.map((i: any) => i.id).sort()).toEqual(b.incidents.map((i: any) => i.id).sort());
     }
