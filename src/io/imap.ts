@@ -219,6 +219,10 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
       const done = new Set<number>();
       /** UIDs whose Date field was read (the keepDate pass). */
       const dated = new Set<number>();
+      /** Messages whose header was read and that wait to be fetched whole: kept across a lost
+       * connection, so a reconnection does not read their headers again (and a connection that
+       * read headers made progress, even when every message of the batch is wanted whole). */
+      const wanted = new Map<number, HeaderRow>();
       let lost = 0;
       let losses = 0;
       let readAtLoss = 0;
@@ -242,6 +246,20 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
         }
       };
 
+      // The messages waiting in `wanted`, whole; one the server no longer returns was expunged meanwhile.
+      async function* fetchWanted(): AsyncGenerator<InputItem> {
+        for (const group of wholeBatches([...wanted.values()], batch, IMAP_WHOLE_BATCH_BYTES, maxWhole)) {
+          for await (const msg of client!.fetch(group.map((r) => r.uid).join(','), { uid: true, source: true }, { uid: true })) {
+            if (done.has(msg.uid) || !msg.source) continue;
+            done.add(msg.uid);
+            wanted.delete(msg.uid);
+            yield { source: `${source};UID=${msg.uid}`, bytes: view(msg.source), complete: true, format: 'eml', lineOffset: 0 };
+          }
+          if (!client!.usable) throw Object.assign(new Error('the connection closed during FETCH'), { code: 'EConnectionClosed' });
+          for (const r of group) wanted.delete(r.uid);
+        }
+      }
+
       let failed: { reason: string; detail: string } | undefined;
       for (;;) {
         try {
@@ -262,12 +280,13 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
               if (!client!.usable) throw Object.assign(new Error('the connection closed during FETCH'), { code: 'EConnectionClosed' });
             }
           }
-          for (const slice of batches(uids, batch, (uid) => !done.has(uid))) {
+          // Whole messages whose headers a lost connection left waiting are fetched first.
+          yield* fetchWanted();
+          for (const slice of batches(uids, batch, (uid) => !done.has(uid) && !wanted.has(uid))) {
             // Messages the scan wants whole wait for the second FETCH below; the rest are yielded
             // as they arrive, so a connection lost mid-batch still counts as progress.
-            const wanted: HeaderRow[] = [];
             for await (const msg of client!.fetch(slice.join(','), { uid: true, headers: true, size: wantWhole !== undefined }, { uid: true })) {
-              if (done.has(msg.uid)) continue;
+              if (done.has(msg.uid) || wanted.has(msg.uid)) continue;
               const headers = msg.headers && msg.headers.length > 0 ? msg.headers : undefined;
               const itemSource = `${source};UID=${msg.uid}`;
               if (!headers) {
@@ -278,7 +297,7 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
               // As readWholeForScan: only a header promising a body worth scanning, then the audit's choice.
               const whole = wantWhole !== undefined && bodyWorthScanning(readHeaderBlock(view(headers))) && wantWhole(view(headers));
               if (whole && (msg.size === undefined || msg.size <= maxWhole)) {
-                wanted.push({ uid: msg.uid, size: msg.size });
+                wanted.set(msg.uid, { uid: msg.uid, size: msg.size });
                 continue;
               }
               done.add(msg.uid);
@@ -290,15 +309,8 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
             // A FETCH that ended because the connection did is not a finished batch (UIDs missing
             // from a finished one were expunged meanwhile: no longer in the folder).
             if (!client!.usable) throw Object.assign(new Error('the connection closed during FETCH'), { code: 'EConnectionClosed' });
-            // Then the wanted ones whole, after the rest of their batch; one missing was expunged meanwhile.
-            for (const group of wholeBatches(wanted, batch, IMAP_WHOLE_BATCH_BYTES, maxWhole)) {
-              for await (const msg of client!.fetch(group.map((r) => r.uid).join(','), { uid: true, source: true }, { uid: true })) {
-                if (done.has(msg.uid) || !msg.source) continue;
-                done.add(msg.uid);
-                yield { source: `${source};UID=${msg.uid}`, bytes: view(msg.source), complete: true, format: 'eml', lineOffset: 0 };
-              }
-              if (!client!.usable) throw Object.assign(new Error('the connection closed during FETCH'), { code: 'EConnectionClosed' });
-            }
+            // Then the wanted ones whole, after the rest of their batch.
+            yield* fetchWanted();
           }
           break;
         } catch (err) {
@@ -319,8 +331,10 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
           }
           await close();
           losses++;
-          if (done.size + dated.size > readAtLoss) lost = 0;
-          readAtLoss = done.size + dated.size;
+          // Progress: messages read, Date fields read, headers read of messages waiting to be fetched whole.
+          const read = done.size + dated.size + wanted.size;
+          if (read > readAtLoss) lost = 0;
+          readAtLoss = read;
           if (lost++ >= attempts) {
             failed = { reason: 'imap-incomplete', detail: `${describe(e, target, credentials).detail}; read ${done.size} of ${uids.length} messages, the connection was lost ${losses} times` };
             break;

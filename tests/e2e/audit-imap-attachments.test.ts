@@ -31,6 +31,16 @@ const MESSAGES: Array<[string, Buffer, string[] | undefined]> = [
   ['Big', message(4, 'Big', [hiddenSheet('b')], { body: `Minutes.\r\n${'Nothing to report here. '.repeat(LIMIT / 24)}` }), undefined],
 ];
 
+/** Messages with an attachment, each fetched whole, in one header batch whose answer (about 36 KB) is cut every 15 KB. */
+const LETTERS = 60;
+/** A multipart message with a small text attachment; the 7th is sent to 12 external addresses in To. */
+function letter(n: number): Buffer {
+  const to = n === 7 ? addresses(12, 'to').join(', ') : 'bob@partner.example';
+  return Buffer.from(
+    [`From: anna@corp.example`, `To: ${to}`, `Subject: Letter ${n}`, 'Date: Fri, 4 Dec 2026 12:00:00 +0000', `Message-ID: <letter${n}@corp.example>`, `X-Padding: ${'x'.repeat(300)}`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: text/plain', '', `Letter ${n}.`, '--b', 'Content-Type: text/plain; name=notes.txt', 'Content-Disposition: attachment; filename=notes.txt', '', 'Nothing to list.', '--b--', ''].join('\r\n'),
+  );
+}
+
 let dovecot: DovecotInstance;
 const env = { MAILGUARD_IMAP_PASSWORD: PASSWORD };
 const url = (port = dovecot.port) => `imap://alice@127.0.0.1:${port}/Sent`;
@@ -50,6 +60,8 @@ beforeAll(async () => {
   await withClient(async (client) => {
     await client.mailboxCreate('Sent');
     for (const [, bytes] of MESSAGES) await client.append('Sent', bytes, []);
+    await client.mailboxCreate('Letters');
+    for (let n = 1; n <= LETTERS; n++) await client.append('Letters', letter(n), []);
   });
 }, 60_000);
 
@@ -96,6 +108,21 @@ describe('mailguard audit imap:// with attachments', () => {
     const r = await runCli(['audit', url(), ...POLICY, '--format', 'json', '--no-body-scan'], { env: { ...env, MAILGUARD_TEST_IMAP_MAX_WHOLE_BYTES: String(LIMIT) } });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).summary).toMatchObject({ messages: 4, incidents: 0, notScanned: 0 });
+  });
+
+  it('every connection cut inside the header FETCH of messages wanted whole: headers read count as progress, the folder is read completely', async () => {
+    const letters = (port: number) => url(port).replace(/\/Sent$/, '/Letters');
+    const proxy = await startCuttingProxy({ targetPort: dovecot.port, after: /UID FETCH/i, cutAfterBytes: 15_000, connections: 'all' });
+    try {
+      const r = await runCli(['audit', letters(proxy.port), ...POLICY, '--format', 'json'], { env, timeoutMs: 60_000 });
+      expect(proxy.cut).toBeGreaterThanOrEqual(3);
+      expect(r.code, r.stderr).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.summary).toMatchObject({ messages: LETTERS, incidents: 1, unreadable: 0 });
+      expect(doc.incidents.map((i: any) => i.subject)).toEqual(['Letter 7']);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a connection cut while whole messages arrive is reopened and every message read once', async () => {
