@@ -86,8 +86,7 @@ export function parseFromLineDate(line: string): Date | undefined {
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
-export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string): AuditMeta {
-  const header = readHeaderBlock(bytes);
+export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string, header: HeaderBlock = readHeaderBlock(bytes)): AuditMeta {
   const meta: AuditMeta = {};
   const dateField = header.fields.find((f) => f.key === 'date');
   const date = dateField ? parseMailDate(unfold(dateField.rawValue, header.lineEnding)) : undefined;

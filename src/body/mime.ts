@@ -497,6 +497,26 @@ function opensEncodedFile(head: Buffer): boolean {
   return false;
 }
 
+/**
+ * Whether a plain-text message (what mayCarryAttachment calls text only: one text/plain part, or
+ * no Content-Type) writes a file into its text as uuencode or yEnc (`begin 644 list.csv`), which
+ * Outlook and Thunderbird show as an attachment and the scan reads as one (addEncodedBlocks):
+ * its text decoded as the scan decodes it, then one search for a `begin ` line.
+ */
+export function writesEncodedFile(message: Uint8Array, header: HeaderBlock = readHeaderBlock(message)): boolean {
+  if (!header.hasBlankLine) return false;
+  const { type, params } = parseHeaderParams(fieldValue(header, 'content-type') ?? 'text/plain');
+  if (type !== 'text/plain') return false;
+  const encoding = transferEncoding(fieldValue(header, 'content-transfer-encoding'));
+  if (UUENCODINGS.has(encoding)) return false;
+  const raw = Buffer.from(message.buffer, message.byteOffset + header.bodyStart, message.byteLength - header.bodyStart);
+  const bytes = encoding === 'base64' || encoding === 'quoted-printable' ? decodeContent(raw, encoding, raw.length).bytes : raw;
+  const charset = params.get('charset');
+  // "begin " is those bytes in every charset that writes "@" as 0x40 but UTF-16 and UTF-32.
+  if (writesAtAs0x40(charset) && !/^utf-?(?:16|32)/i.test(charset ?? '') && bytes[0] !== 0xfe && bytes[0] !== 0xff) return opensEncodedFile(bytes);
+  return findEncodedBlocks(decodeBytes(bytes, charset), 1).length > 0;
+}
+
 /** Content-Transfer-Encoding names of uuencode (not in RFC 2045; sent by older clients and scripts). */
 const UUENCODINGS = new Set(['x-uuencode', 'uuencode', 'x-uue', 'uue']);
 

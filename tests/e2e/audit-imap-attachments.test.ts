@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import { startDovecot, type DovecotInstance } from '../helpers/dovecot.js';
+import { ENCODED_FILE_MESSAGES } from '../helpers/encoded-file-messages.js';
 import { addresses, buildIcs, buildMessage, buildXlsx } from '../helpers/office-files.js';
 
 const PASSWORD = 'att-Pa55word-k2';
@@ -62,6 +63,8 @@ beforeAll(async () => {
     for (const [, bytes] of MESSAGES) await client.append('Sent', bytes, []);
     await client.mailboxCreate('Letters');
     for (let n = 1; n <= LETTERS; n++) await client.append('Letters', letter(n), []);
+    await client.mailboxCreate('Plain');
+    for (const [, bytes] of ENCODED_FILE_MESSAGES) await client.append('Plain', bytes, []);
   });
 }, 60_000);
 
@@ -102,6 +105,15 @@ describe('mailguard audit imap:// with attachments', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.incidents.map((i: any) => i.kinds)).toEqual([['attachment'], ['invitation'], ['attachment']]);
     expect(doc.summary).toMatchObject({ messages: 4, incidents: 3, notScanned: 0 });
+  });
+
+  it('a plain-text message writing a file into its text (uuencode) is fetched whole: an attachment incident, as from files', async () => {
+    const r = await runCli(['audit', url().replace(/\/Sent$/, '/Plain'), ...POLICY, '--format', 'json'], { env });
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    const expected = ENCODED_FILE_MESSAGES.flatMap(([, bytes, outcome]) => (outcome === 'attachment' ? [/^Subject: (.*)$/m.exec(bytes.toString('latin1'))![1]!.trim()] : []));
+    expect(doc.incidents.map((i: any) => [i.subject, i.kinds])).toEqual(expected.map((subject) => [subject, ['attachment']]));
+    expect(doc.summary).toMatchObject({ messages: ENCODED_FILE_MESSAGES.length, notScanned: 1 });
   });
 
   it('--no-body-scan fetches headers only: no attachment incident, nothing not scanned', async () => {

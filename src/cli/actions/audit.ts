@@ -18,9 +18,9 @@ import { MailguardError } from '../../errors.js';
 import { isImapUrl, parseImapUrl } from '../../io/imap-url.js';
 import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../io/inputs.js';
 import { withWholeMessages } from '../../io/read-whole.js';
-import { bodyWorthScanning, mayCarryAttachment } from '../../body/mime.js';
-import type { HeaderBlock } from '../../message/header-block.js';
+import { bodyWorthScanning, writesEncodedFile } from '../../body/mime.js';
 import { BODY_SCAN_CODES } from '../../findings.js';
+import { readHeaderBlock, type HeaderBlock } from '../../message/header-block.js';
 import { resolveImapCredentials } from '../imap-credentials.js';
 import type { AuditFlags } from '../commands/audit.js';
 import { EXIT } from '../exit-codes.js';
@@ -91,15 +91,15 @@ function auditSection(section: Record<string, unknown> | undefined, where: strin
 const TEST_IMAP_MAX_WHOLE_BYTES_ENV = 'MAILGUARD_TEST_IMAP_MAX_WHOLE_BYTES';
 
 /** The messages of every input: files first (as before), then IMAP folders (imapflow loaded only then).
- * With `wantsBody` (the body scan), mbox bodies are kept (a Maildir or .eml file is read whole
- * later, by withWholeMessages) and IMAP messages whose header it accepts are fetched whole. */
-async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMailFile[], onFolder: (source: string, messages: number) => void, inRange: ((date: Date | undefined) => boolean) | undefined, wantsBody: ((meta: AuditMeta) => boolean) | undefined): AsyncGenerator<InputItem> {
+ * With `bodies` (the body scan), mbox bodies are kept (a Maildir or .eml file is read whole
+ * later, by withWholeMessages) and IMAP messages with a body worth scanning are fetched whole. */
+async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMailFile[], onFolder: (source: string, messages: number) => void, inRange: ((date: Date | undefined) => boolean) | undefined, bodies: boolean): AsyncGenerator<InputItem> {
   const files = paths.filter((p) => !isImapUrl(p));
   const targets = paths.filter(isImapUrl).map((u) => parseImapUrl(u, process.env));
   // Credentials are asked for before anything is read, so a prompt does not interrupt progress.
   const credentials = targets.length > 0 ? await resolveImapCredentials(flags, targets[0]!.user) : undefined;
   if (files.length > 0) {
-    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, bodies: wantsBody !== undefined, skipped };
+    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: true, bodies, skipped };
     if (flags.input) readOptions.format = flags.input;
     yield* readInputs(files, readOptions);
   }
@@ -108,7 +108,7 @@ async function* auditInputs(paths: string[], flags: AuditFlags, skipped: NotMail
     const imapOptions: Parameters<typeof readImapFolders>[2] = { onFolder };
     // With --since/--until, a message's whole header is fetched only when its date is in range.
     if (inRange) imapOptions.keepDate = (dateOnly) => inRange(readAuditMeta(dateOnly).date);
-    if (wantsBody) imapOptions.wantWhole = (header) => wantsBody(readAuditMeta(header));
+    if (bodies) imapOptions.wantWhole = () => true;
     const testLimit = Number(process.env[TEST_IMAP_MAX_WHOLE_BYTES_ENV]);
     if (testLimit > 0) imapOptions.maxWholeBytes = testLimit;
     yield* readImapFolders(targets, credentials!, imapOptions);
@@ -187,24 +187,25 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
   // error; otherwise a message of one text part is not scanned (measured: the scan of the
   // 10,000-draft folder's text parts cost 6-10% CPU for findings the audit would not report).
   const textBlocks = [profiles.default, ...profiles.list].some((p) => p.policy.rules.ADDRESS_LIST_IN_BODY === 'error');
-  /** Whether a message's body is scanned: decided here for files and IMAP alike. */
-  const wantsBody = (meta: AuditMeta) => textBlocks || meta.mayCarryAttachment === true;
-  const inputs = auditInputs(paths, flags, skipped, onFolder, ranged ? audit.inRange : undefined, scan ? wantsBody : undefined);
-  // A file is read past its header only when that body would be scanned (a long text-only .eml
-  // is not, unless text lists block).
-  const wantsFileBody = (header: HeaderBlock) => bodyWorthScanning(header) && (textBlocks || mayCarryAttachment(header));
-  for await (const { item, whole } of withWholeMessages(inputs, scan, wantsFileBody)) {
+  /** Whether a message's body is scanned: decided here for files and IMAP alike. A plain-text
+   * message is read too (files, mbox and IMAP alike), and scanned only when it writes a file into
+   * its text (uuencode, yEnc): Outlook, Thunderbird and check show that file as an attachment. */
+  const scansBody = (meta: AuditMeta, whole: Uint8Array, header: HeaderBlock) => textBlocks || meta.mayCarryAttachment === true || writesEncodedFile(whole, header);
+  const inputs = auditInputs(paths, flags, skipped, onFolder, ranged ? audit.inRange : undefined, scan);
+  for await (const { item, whole } of withWholeMessages(inputs, scan, bodyWorthScanning)) {
     if (isFailure(item)) {
       audit.add(unreadableResult(item.source, item.failure.reason, item.failure.detail), {});
     } else {
-      const meta = readAuditMeta(item.bytes, item.mboxFromLine);
+      const header = readHeaderBlock(item.bytes);
+      const meta = readAuditMeta(item.bytes, item.mboxFromLine, header);
       let result;
       // Messages outside --since/--until are counted, never checked.
       if (audit.inRange(meta.date)) {
         // Header-only bytes may hold part of the body: only what was read whole is scanned.
-        const scanned = whole !== undefined && wantsBody(meta);
-        // A body wanted but left unread (an IMAP message over the size limit) is reported not scanned.
-        const notRead = scan && item.bodyNotRead !== undefined && wantsBody(meta);
+        // The header block read from the first bytes is the whole message's (the same offsets).
+        const scanned = whole !== undefined && scansBody(meta, whole, header);
+        // A body left unread (an IMAP message over the size limit) is reported not scanned, as check does.
+        const notRead = scan && item.bodyNotRead !== undefined;
         const check: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset, body: scanned || notRead ? settings.bodyScan! : false };
         if (notRead) check.bodyNotRead = item.bodyNotRead!;
         if (item.envelope) check.envelope = item.envelope;
