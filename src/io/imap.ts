@@ -162,10 +162,11 @@ function* wholeBatches(rows: HeaderRow[], size: number, bytes: number, max: numb
   if (slice.length > 0) yield slice;
 }
 
-/** A message to fetch whole: its UID and RFC822.SIZE. */
+/** A message to fetch whole: its UID, RFC822.SIZE and the header block already read. */
 interface HeaderRow {
   uid: number;
   size: number | undefined;
+  header: Uint8Array;
 }
 
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -246,7 +247,9 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
         }
       };
 
-      // The messages waiting in `wanted`, whole; one the server no longer returns was expunged meanwhile.
+      // The messages waiting in `wanted`, whole. One the server does not return in a FETCH that
+      // ended well (expunged meanwhile, or a server that skips it) was in the folder when its header
+      // was read: it is checked on that header and its body reported not read, never dropped.
       async function* fetchWanted(): AsyncGenerator<InputItem> {
         for (const group of wholeBatches([...wanted.values()], batch, IMAP_WHOLE_BATCH_BYTES, maxWhole)) {
           for await (const msg of client!.fetch(group.map((r) => r.uid).join(','), { uid: true, source: true }, { uid: true })) {
@@ -256,7 +259,12 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
             yield { source: `${source};UID=${msg.uid}`, bytes: view(msg.source), complete: true, format: 'eml', lineOffset: 0 };
           }
           if (!client!.usable) throw Object.assign(new Error('the connection closed during FETCH'), { code: 'EConnectionClosed' });
-          for (const r of group) wanted.delete(r.uid);
+          for (const r of group) {
+            if (done.has(r.uid)) continue;
+            done.add(r.uid);
+            wanted.delete(r.uid);
+            yield { source: `${source};UID=${r.uid}`, bytes: r.header, complete: false, format: 'eml', lineOffset: 0, bodyNotRead: { reason: 'unreadable', detail: 'the server returned its header but not the whole message (expunged meanwhile?); its body was not scanned' } };
+          }
         }
       }
 
@@ -297,7 +305,7 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
               // As readWholeForScan: only a header promising a body worth scanning, then the audit's choice.
               const whole = wantWhole !== undefined && bodyWorthScanning(readHeaderBlock(view(headers))) && wantWhole(view(headers));
               if (whole && (msg.size === undefined || msg.size <= maxWhole)) {
-                wanted.set(msg.uid, { uid: msg.uid, size: msg.size });
+                wanted.set(msg.uid, { uid: msg.uid, size: msg.size, header: view(headers) });
                 continue;
               }
               done.add(msg.uid);

@@ -2,6 +2,7 @@
 // Dovecot (a hidden sheet of addresses, an invitation to 40, a clean one, one over the size limit)
 // give the same incidents and kinds; the one over the limit is fetched header-only and reported
 // not scanned, never clean; BODY.PEEK leaves every message unseen (FETCH FLAGS afterwards).
+import net from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -134,6 +135,49 @@ describe('mailguard audit imap:// with attachments', () => {
       expect(doc.incidents.map((i: any) => i.subject)).toEqual(['Letter 7']);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('a message expunged between its header and its whole FETCH is checked on its header and reported not scanned, never dropped', async () => {
+    await withClient(async (client) => {
+      await client.mailboxCreate('Vanishing');
+      for (const n of [1, 2, 3]) await client.append('Vanishing', letter(n === 2 ? 7 : n), []);
+    });
+    // A pass-through that, when the audit asks for whole messages (BODY.PEEK[]), first has another
+    // session delete and expunge UID 2, as a user or a retention policy may meanwhile.
+    let expunged = false;
+    const server = net.createServer((socket) => {
+      const upstream = net.connect({ host: '127.0.0.1', port: dovecot.port });
+      upstream.pipe(socket);
+      socket.on('data', async (chunk: Buffer) => {
+        if (!expunged && /BODY\.PEEK\[\]/i.test(chunk.toString('latin1'))) {
+          socket.pause();
+          expunged = true;
+          await withClient(async (client) => {
+            await client.mailboxOpen('Vanishing');
+            await client.messageDelete('2', { uid: true });
+          });
+          socket.resume();
+        }
+        upstream.write(chunk);
+      });
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+      socket.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const r = await runCli(['audit', url(port).replace(/\/Sent$/, '/Vanishing'), ...POLICY, '--format', 'json'], { env });
+      expect(expunged).toBe(true);
+      expect(r.code, r.stderr).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      // Its header, read before it vanished, exposed 12 addresses in To.
+      expect(doc.incidents.map((i: any) => [i.subject, i.kinds])).toEqual([['Letter 7', ['recipients']]]);
+      expect(doc.summary).toMatchObject({ messages: 3, notScanned: 1 });
+      expect(doc.summary.notScannedMessages[0].source).toMatch(/;UID=2$/);
+    } finally {
+      server.close();
     }
   });
 
