@@ -78,12 +78,13 @@ export function parseMailDate(value: string): Date | undefined {
   return undefined;
 }
 
-/** The date of an mbox `From sender Mon Nov  2 10:00:00 2026` line, read as UTC. */
+/** The date of an mbox `From sender Mon Nov  2 10:00:00 2026` line, read as UTC. A day the month
+ * does not have (Nov 31) is no date: Date.parse rolled it into the next month, out of a range. */
 export function parseFromLineDate(line: string): Date | undefined {
-  const m = /^From \S+\s+(\w{3} \w{3}\s+\d{1,2} \d{1,2}:\d{2}(?::\d{2})? \d{4})/.exec(line);
+  const m = /^From \S+\s+(?:mon|tue|wed|thu|fri|sat|sun) (\w{3})\s+(\d{1,2}) (\d{1,2}):(\d{2})(?::(\d{2}))? (\d{4})/i.exec(line);
   if (!m) return undefined;
-  const t = Date.parse(`${m[1]} GMT`);
-  return Number.isNaN(t) ? undefined : new Date(t);
+  const [, mon, d, hh, mm, ss, y] = m;
+  return utcDate(Number(y), monthOf(mon!), Number(d), Number(hh), Number(mm), Number(ss ?? 0), 0);
 }
 
 export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string, header: HeaderBlock = readHeaderBlock(bytes)): AuditMeta {

@@ -110,6 +110,11 @@ describe('dates', () => {
     expect(parseMailDate('Mon, 2 Nov 2026 10:00:00 +0100 (CET)')?.toISOString()).toBe('2026-11-02T09:00:00.000Z');
     expect(parseMailDate('garbage')).toBeUndefined();
     expect(parseFromLineDate('From sales@corp.example Mon Nov  2 10:00:00 2026')?.toISOString()).toBe('2026-11-02T10:00:00.000Z');
+    expect(parseFromLineDate('From sales@corp.example Fri Jan 30 23:59 2026')?.toISOString()).toBe('2026-01-30T23:59:00.000Z');
+    // No such day or time, no such month: undated (audited in any range), never rolled into another month.
+    for (const line of ['From x Mon Nov 31 10:00:00 2026', 'From x Sun Feb 29 10:00:00 2026', 'From x Mon Nov  2 24:00:00 2026', 'From x Mon Foo  2 10:00:00 2026', 'From x Mon Nov  2 10:61:00 2026']) {
+      expect([line, parseFromLineDate(line)]).toEqual([line, undefined]);
+    }
     expect(readAuditMeta(Buffer.from('Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=\n\n'), 'From x Tue Nov  3 08:00:00 2026')).toEqual({ date: new Date('2026-11-03T08:00:00Z'), subject: 'Grüße' });
   });
 
