@@ -163,10 +163,10 @@ function unlinkQuietly(file: string): void {
   }
 }
 
-/** Whether this Node has module.enableCompileCache (22.1 and later), which bin/mailguard.js turns on. */
+/** Whether this Node has module.enableCompileCache (22.1 and later), which bin/mailguard.js turns
+ * on: asked of node:module itself, through a require (an import of its namespace would copy it). */
 function hasCompileCache(): boolean {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  return major > 22 || (major === 22 && minor >= 1);
+  return typeof (createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 }
 
 /** The cache entry of a compile: where it goes, and whether it must be (re)written at exit. */
