@@ -75,7 +75,17 @@ const ONCE_ONLY_AUTHOR_FIELDS: ReadonlySet<string> = new Set(['from', 'sender'])
  * one for all Sender fields (a later field's address that an earlier one named adds nothing: a line
  * written twice names no one new), one per Resent-From or Resent-Sender field.
  */
-export function authorLists(parsed: ParsedMessage): Array<{ field: AddressField; entries: AddressEntry[] }> {
+export function authorLists(parsed: ParsedMessage): AuthorList[] {
+  let found = authorListsOf.get(parsed);
+  if (found === undefined) authorListsOf.set(parsed, (found = readAuthorLists(parsed)));
+  return found;
+}
+
+type AuthorList = { field: AddressField; entries: AddressEntry[] };
+/** Read once per message: inference, the shown addresses and the malformed-header rule all ask. */
+const authorListsOf = new WeakMap<ParsedMessage, AuthorList[]>();
+
+function readAuthorLists(parsed: ParsedMessage): AuthorList[] {
   const lists = new Map<string | number, { field: AddressField; entries: AddressEntry[]; fieldIndex: number; earlier: Set<string>; current: string[] }>();
   for (const a of parsed.addresses) {
     if (!SENDER_FIELDS.includes(a.field as (typeof SENDER_FIELDS)[number])) continue;
