@@ -83,6 +83,12 @@ export const UPSTREAM_DATA_DONE_TIMEOUT_MS = 5 * 60 * 1000;
  * EHLO per message). Enough for a few busy clients; more are opened on demand. */
 export const UPSTREAM_MAX_IDLE_CONNECTIONS = 8;
 
+/** Upstream transactions opened ahead of their message (UpstreamClient.prepare: MAIL, RCPT and
+ * DATA sent while the client still sends the message) waiting at once. Each holds an upstream
+ * connection while its client uploads; past this many, messages are relayed after their check
+ * as before (one more round trip to the upstream each). */
+export const UPSTREAM_MAX_PREPARED = 8;
+
 /** An idle upstream connection is closed after this, well before Postfix's smtpd_timeout (300 s)
  * would close it from the other side. */
 export const UPSTREAM_IDLE_CONNECTION_MS = 30 * 1000;

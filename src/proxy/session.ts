@@ -17,7 +17,7 @@ import type { DeliveredCopies } from './delivered-copies.js';
 import { decideMessage, type Decision, type RelayPart } from './decide.js';
 import { MAX_LOGGED_RECIPIENTS } from './limits.js';
 import { REPLIES, replyLine, upstreamReply, type SmtpReply } from './replies.js';
-import type { UpstreamClient, UpstreamOutcome } from './upstream.js';
+import type { PreparedRelay, UpstreamClient, UpstreamOutcome } from './upstream.js';
 import { logTime as now } from '../report/log-time.js';
 
 export interface TransactionEvent {
@@ -173,7 +173,27 @@ function declaredSize(address: SMTPServerAddress): number | undefined {
  * the reply from what the upstream did. `original` is the message as the client sent it (the
  * key of the split memory).
  */
-async function relayParts(ctx: SessionContext, session: ProxySession, decision: Extract<Decision, { kind: 'relay' }>, envelope: Envelope, original: Uint8Array, smtpUtf8: boolean): Promise<Handled> {
+/** Same MAIL FROM and the same RCPT TO list, in order. */
+function sameEnvelope(a: Envelope, b: Envelope): boolean {
+  return a.mailFrom === b.mailFrom && a.rcptTo.length === b.rcptTo.length && a.rcptTo.every((r, i) => r === b.rcptTo[i]);
+}
+
+/**
+ * The upstream transaction opened while the client sends its message (UpstreamClient.prepare),
+ * for a message the client declared 7-bit without SMTPUTF8: those are relayed with the envelope
+ * as the client gave it unless the decision rewrites or splits them. 8-bit ones would need
+ * BODY=8BITMIME, which MAIL FROM carries before the bytes are known.
+ */
+function prepareUpstream(ctx: SessionContext, smtpSession: SMTPServerSession, envelope: Envelope): PreparedRelay | undefined {
+  const mailFrom = smtpSession.envelope.mailFrom;
+  if (!mailFrom || envelope.rcptTo.length === 0) return undefined;
+  const args = mailFrom.args as Record<string, unknown> | false | undefined;
+  if (args && (args['SMTPUTF8'] !== undefined || (typeof args['BODY'] === 'string' && args['BODY'].toUpperCase() !== '7BIT'))) return undefined;
+  const size = declaredSize(mailFrom);
+  return ctx.upstreamClient.prepare(envelope, size !== undefined ? { size } : {});
+}
+
+async function relayParts(ctx: SessionContext, session: ProxySession, decision: Extract<Decision, { kind: 'relay' }>, envelope: Envelope, original: Uint8Array, smtpUtf8: boolean, prepared: PreparedRelay | undefined): Promise<Handled> {
   const split = decision.action === 'split';
   const key = split ? ctx.delivered.keyOf(original, envelope.mailFrom) : undefined;
   const codes = decision.findings.map((f) => f.code);
@@ -205,13 +225,19 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
       stopped = { kind: 'withdrawn', reason: 'the client disconnected before the message went upstream' };
       break;
     }
-    const outcome = await ctx.upstreamClient.relay({ mailFrom: part.envelope.mailFrom, rcptTo }, part.bytes, {
+    const hooks = {
       onDataSent: () => {
         session.committed = true;
       },
       withdraw: () => session.clientGone,
       smtpUtf8,
-    });
+    };
+    const partEnvelope = { mailFrom: part.envelope.mailFrom, rcptTo };
+    // The transaction opened during DATA carries the message when the decision kept its envelope.
+    const ahead = prepared && !split && sameEnvelope(prepared.envelope, partEnvelope) ? prepared : undefined;
+    if (!ahead) prepared?.cancel('the decision changed the envelope');
+    prepared = undefined;
+    const outcome = ahead ? await ahead.relay(part.bytes, hooks) : await ctx.upstreamClient.relay(partEnvelope, part.bytes, hooks);
     session.committed = false;
     last = outcome;
     ctx.noteUpstream(outcome);
@@ -266,7 +292,7 @@ async function relayParts(ctx: SessionContext, session: ProxySession, decision: 
   return handled(REPLIES.splitDeferred(deliveredNow + alreadyDelivered, total, failureReply, unknown), action);
 }
 
-async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope, authUser: string | undefined, smtpUtf8: boolean): Promise<Handled> {
+async function handleMessage(ctx: SessionContext, session: ProxySession, guard: DataGuard, envelope: Envelope, authUser: string | undefined, smtpUtf8: boolean, prepared: PreparedRelay | undefined): Promise<Handled> {
   if (guard.dropped && !guard.oversized) return { verdict: 'unchecked', findings: [], action: 'deferred', reply: REPLIES.tooBusy() };
   const options: Parameters<typeof decideMessage>[2] = { profiles: ctx.profiles, maxHeaderBytes: ctx.maxHeaderBytes };
   if (authUser !== undefined) options.authUser = authUser;
@@ -276,7 +302,7 @@ async function handleMessage(ctx: SessionContext, session: ProxySession, guard: 
     if (decision.profile !== undefined) h.profile = decision.profile;
     return h;
   }
-  return { ...(await relayParts(ctx, session, decision, envelope, guard.message()!, smtpUtf8)), profile: decision.profile };
+  return { ...(await relayParts(ctx, session, decision, envelope, guard.message()!, smtpUtf8, prepared)), profile: decision.profile };
 }
 
 export type { Handled };
@@ -356,6 +382,9 @@ export function receiveData(ctx: SessionContext, session: ProxySession, stream: 
     mailFrom: smtpSession.envelope.mailFrom ? smtpSession.envelope.mailFrom.address : '',
     rcptTo: smtpSession.envelope.rcptTo.map((r) => r.address),
   };
+  // Opened now, used after the check if the message goes as the client sent it (relayParts);
+  // dropped otherwise, before any byte of the message went upstream.
+  const prepared = prepareUpstream(ctx, smtpSession, envelope);
   let held = 0;
   const giveBack = () => {
     ctx.budget.give(held);
@@ -378,6 +407,7 @@ export function receiveData(ctx: SessionContext, session: ProxySession, stream: 
     if (ended) return;
     ended = true;
     session.receiving = false;
+    prepared?.cancel('the client disconnected during DATA');
     guard.release();
     giveBack();
     logTransaction(ctx, smtpSession, envelope, guard.bytes, started, { verdict: 'incomplete', findings: [], action: 'aborted', reply: 'client disconnected during DATA' });
@@ -389,9 +419,11 @@ export function receiveData(ctx: SessionContext, session: ProxySession, stream: 
     session.busy = true;
     // Bytes past the size limit were not kept: give their budget back now.
     if (guard.oversized) giveBack();
-    handleMessage(ctx, session, guard, envelope, typeof smtpSession.user === 'string' ? smtpSession.user : undefined, declaredSmtpUtf8(smtpSession))
+    handleMessage(ctx, session, guard, envelope, typeof smtpSession.user === 'string' ? smtpSession.user : undefined, declaredSmtpUtf8(smtpSession), prepared)
       .catch((): Handled => ({ verdict: 'error', findings: [], action: 'deferred', reply: REPLIES.internalError() }))
       .then((done) => {
+        // Not used (rejected, blocked, an error): dropped, nothing of the message went upstream.
+        prepared?.cancel('the message was not relayed as sent');
         guard.release();
         giveBack();
         logTransaction(ctx, smtpSession, envelope, guard.bytes, started, done);

@@ -19,6 +19,7 @@ import {
   UPSTREAM_IDLE_CONNECTION_MS,
   UPSTREAM_MAX_IDLE_CONNECTIONS,
   UPSTREAM_MAX_MESSAGES_PER_CONNECTION,
+  UPSTREAM_MAX_PREPARED,
   UPSTREAM_TRANSACTION_TIMEOUT_MS,
 } from './limits.js';
 
@@ -177,7 +178,22 @@ interface Attempt {
   reusable: boolean;
   /** Failed before any message byte was handed over: safe to try again elsewhere. */
   beforeData: boolean;
+  /** The message was handed to the transaction (its checks ran on it), whatever came of it. */
+  payloadTaken: boolean;
 }
+
+/** What MAIL FROM says about the message, known before its bytes are (prepare). */
+interface Declared {
+  eightBit: boolean;
+  smtpUtf8: boolean;
+  /** The SIZE parameter, when known. */
+  size?: number;
+}
+
+/** The message a transaction carries, or why it carries none (the connection is dropped). */
+type Payload = { bytes: Uint8Array; hooks: RelayHooks } | { cancelled: string };
+
+const EMPTY = new Uint8Array(0);
 
 export interface RelayHooks {
   /** The final dot was handed to the upstream: from now on the upstream may accept the message,
@@ -199,8 +215,35 @@ export interface UpstreamClient {
    * what the upstream said; never rejects.
    */
   relay(envelope: Envelope, bytes: Uint8Array, hooks?: RelayHooks): Promise<UpstreamOutcome>;
+  /**
+   * Opens a transaction for `envelope` now, while the client still sends the message (MAIL FROM,
+   * RCPT TO and DATA go upstream; the transaction then waits at the 354 for the bytes), so the
+   * relay after the check costs one round trip to the upstream instead of two. Undefined when
+   * UPSTREAM_MAX_PREPARED transactions wait already, or the client is closed. Only for a message
+   * declared 7-bit, without SMTPUTF8.
+   */
+  prepare(envelope: Envelope, options?: { size?: number }): PreparedRelay | undefined;
   /** Closes idle connections; later relays open new ones. */
   close(): void;
+}
+
+/**
+ * A transaction opened ahead of its message (UpstreamClient.prepare). Exactly one of relay or
+ * cancel is called (cancel after relay does nothing). Nothing of the message goes upstream before
+ * relay hands its bytes over, and nothing is committed before its final dot: a cancelled one is
+ * dropped before any message byte, and the upstream discards it.
+ */
+export interface PreparedRelay {
+  readonly envelope: Envelope;
+  /**
+   * Sends `bytes` over the prepared transaction. The outcome is the one relay(envelope, bytes)
+   * would give: where the prepared transaction could not take these bytes (8-bit data, a kept
+   * connection the upstream had closed, a transaction that ended before they came), they go
+   * through relay() instead.
+   */
+  relay(bytes: Uint8Array, hooks?: RelayHooks): Promise<UpstreamOutcome>;
+  /** Drops the transaction: the message is not sent over it. */
+  cancel(reason: string): void;
 }
 
 /** Size of the views the message is written upstream in (see transact). */
@@ -286,16 +329,26 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
     });
   };
 
-  const transact = (p: Pooled, envelope: Envelope, bytes: Uint8Array, hooks: RelayHooks): Promise<Attempt> =>
+  /**
+   * One transaction over `p`. MAIL FROM, RCPT TO and DATA go out at once, with the parameters
+   * `declared` gives; the message bytes (and the hooks of the relay they belong to) come from
+   * `payload`, handed over at the upstream's 354 or later (prepare: the transaction is opened
+   * while the client still sends its message). A payload that says cancelled drops the connection
+   * before any message byte, so the upstream discards the transaction.
+   */
+  const transact = (p: Pooled, envelope: Envelope, declared: Declared, payload: Promise<Payload>): Promise<Attempt> =>
     new Promise<Attempt>((resolve) => {
       let settled = false;
       let dataStarted = false;
+      /** The payload was taken: its bytes were looked at, whatever then happened. */
+      let payloadTaken = false;
       /** The final dot has been handed to the upstream connection. */
       let dotSent = false;
       /** Sends what the message's socket holds (see read()). */
       let releaseCork: (() => void) | undefined;
       /** Puts back nodemailer's command writer (see the SMTPUTF8 parameter below). */
       let restoreCommand: (() => void) | undefined;
+      let hooks: RelayHooks = {};
       const finish = (result: UpstreamOutcome, reusable: boolean) => {
         if (settled) return;
         settled = true;
@@ -308,7 +361,7 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
         const outcome: UpstreamOutcome = dotSent && result.kind === 'unreachable' ? { kind: 'unknown', reason: result.reason } : result;
         // Dropping the connection before the final dot makes the upstream discard the message.
         if (!reusable) discard(p);
-        resolve({ outcome, reusable, beforeData: !dataStarted });
+        resolve({ outcome, reusable, beforeData: !dataStarted, payloadTaken });
       };
       let timer = setTimeout(() => finish({ kind: 'unreachable', reason: `ETIMEDOUT: no reply within ${timeoutMs} ms`, timedOut: true }, false), timeoutMs);
       const onDotSent = () => {
@@ -324,6 +377,7 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
       p.onFailure = (outcome) => finish(outcome, false);
       p.uses++;
       const conn = p.conn;
+      let bytes: Uint8Array = EMPTY;
       let offset = -1;
       // The message goes out in views of UPSTREAM_WRITE_CHUNK_BYTES, with backpressure: one 25 MB
       // push would make nodemailer's dot-stuffing stream emit a second 25 MB copy.
@@ -333,42 +387,56 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
         offset = end;
         if (offset >= bytes.byteLength) stream.push(null);
       };
+      // Every RCPT is answered and the upstream said 354: the last moment the message can still be
+      // withdrawn. Runs once the payload is there too.
+      const begin = (stream: Readable, given: Payload) => {
+        if (settled) return;
+        if ('cancelled' in given) {
+          finish({ kind: 'withdrawn', reason: given.cancelled }, false);
+          return;
+        }
+        payloadTaken = true;
+        bytes = given.bytes;
+        hooks = given.hooks;
+        const state = (conn as unknown as { _envelope?: EnvelopeState })._envelope;
+        if (!state || !Array.isArray(state.rejectedErrors)) {
+          finish({ kind: 'unreachable', reason: 'EINTERNAL: cannot see the upstream RCPT replies (nodemailer changed); refusing to relay' }, false);
+          return;
+        }
+        if (hooks.withdraw?.()) {
+          finish({ kind: 'withdrawn', reason: 'the client disconnected before the message went upstream' }, false);
+          return;
+        }
+        if (state.rejectedErrors.length > 0) {
+          const rejected = rejectsOf(state.rejectedErrors);
+          const first = rejected.find((r) => r.code >= 400 && r.code < 500) ?? rejected[0]!;
+          finish({ kind: 'refused', stage: 'rcpt', code: first.code, response: first.response, rejected }, false);
+          return;
+        }
+        dataStarted = true;
+        // nodemailer's dot-stuffing stream ends once it has written the final dot.
+        const dataStream = (conn as unknown as { _currentDataStream?: NodeJS.ReadableStream | false })._currentDataStream;
+        if (dataStream) {
+          // The message and the final dot in one segment (coalesce-writes.ts), released when
+          // the dot is written. The socket is nodemailer's, read like _envelope above and left
+          // alone if it is not there; a message in one view only.
+          const socket = (conn as unknown as { _socket?: Writable })._socket;
+          if (socket && typeof socket.cork === 'function' && bytes.byteLength <= UPSTREAM_WRITE_CHUNK_BYTES) releaseCork = corkUntilReleased(socket);
+          dataStream.once('end', onDotSent);
+        } else onDotSent();
+        offset = 0;
+        pushNext(stream);
+      };
+      let asked = false;
       const message = new Readable({
         read() {
           if (offset >= 0) return pushNext(this);
-          // Called once nodemailer has every RCPT reply and the upstream said 354: the last moment
-          // the message can still be withdrawn.
-          const state = (conn as unknown as { _envelope?: EnvelopeState })._envelope;
-          if (!state || !Array.isArray(state.rejectedErrors)) {
-            finish({ kind: 'unreachable', reason: 'EINTERNAL: cannot see the upstream RCPT replies (nodemailer changed); refusing to relay' }, false);
-            return;
-          }
-          if (hooks.withdraw?.()) {
-            finish({ kind: 'withdrawn', reason: 'the client disconnected before the message went upstream' }, false);
-            return;
-          }
-          if (state.rejectedErrors.length > 0) {
-            const rejected = rejectsOf(state.rejectedErrors);
-            const first = rejected.find((r) => r.code >= 400 && r.code < 500) ?? rejected[0]!;
-            finish({ kind: 'refused', stage: 'rcpt', code: first.code, response: first.response, rejected }, false);
-            return;
-          }
-          dataStarted = true;
-          // nodemailer's dot-stuffing stream ends once it has written the final dot.
-          const dataStream = (conn as unknown as { _currentDataStream?: NodeJS.ReadableStream | false })._currentDataStream;
-          if (dataStream) {
-            // The message and the final dot in one segment (coalesce-writes.ts), released when
-            // the dot is written. The socket is nodemailer's, read like _envelope above and left
-            // alone if it is not there; a message in one view only.
-            const socket = (conn as unknown as { _socket?: Writable })._socket;
-            if (socket && typeof socket.cork === 'function' && bytes.byteLength <= UPSTREAM_WRITE_CHUNK_BYTES) releaseCork = corkUntilReleased(socket);
-            dataStream.once('end', onDotSent);
-          } else onDotSent();
-          offset = 0;
-          pushNext(this);
+          // Called once nodemailer has every RCPT reply and the upstream said 354.
+          if (asked) return;
+          asked = true;
+          payload.then((given) => begin(this, given));
         },
       });
-      const eightBit = hasEightBit(bytes);
       // The upstream's EHLO keywords and the command writer are nodemailer's, read like
       // _envelope above; without them nothing is sent.
       const internals = conn as unknown as { _supportedExtensions?: unknown; _sendCommand?: (str: string, logStr?: string) => void };
@@ -378,13 +446,13 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
         finish({ kind: 'unreachable', reason: 'EINTERNAL: cannot see the upstream EHLO keywords (nodemailer changed); refusing to relay' }, false);
         return;
       }
-      const missing = extensionMissing(envelope, eightBit, hooks.smtpUtf8 === true, offered as string[]);
+      const missing = extensionMissing(envelope, declared.eightBit, declared.smtpUtf8, offered as string[]);
       if (missing) {
         // Nothing was sent: the session stays clean for the next transaction.
         finish(missing, true);
         return;
       }
-      if (hooks.smtpUtf8 && !NON_ASCII.test(envelope.mailFrom) && !envelope.rcptTo.some((r) => NON_ASCII.test(r))) {
+      if (declared.smtpUtf8 && !NON_ASCII.test(envelope.mailFrom) && !envelope.rcptTo.some((r) => NON_ASCII.test(r))) {
         // nodemailer adds SMTPUTF8 only for a non-ASCII address; a message whose header alone is
         // UTF-8 (RFC 6532) needs it too. This transaction's MAIL FROM gets it; the writer is put
         // back when the transaction ends (finish).
@@ -393,7 +461,8 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
           internals._sendCommand = sendCommand;
         };
       }
-      const env = { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: eightBit };
+      const env: { from: string; to: string[]; size?: number; use8BitMime: boolean } = { from: envelope.mailFrom, to: envelope.rcptTo, use8BitMime: declared.eightBit };
+      if (declared.size !== undefined) env.size = declared.size;
       conn.send(env, message, (err, info) => {
         if (err) {
           const outcome = outcomeOfError(err as NodemailerError);
@@ -404,7 +473,7 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
         const response = String(info.response ?? '').trim();
         const code = Number(response.slice(0, 3)) || 250;
         if (info.rejected && info.rejected.length > 0) {
-          // Not reachable while the check in read() works; kept so a partial delivery is never
+          // Not reachable while the check in begin() works; kept so a partial delivery is never
           // reported as a full one.
           finish({ kind: 'refused', stage: 'rcpt', code: 550, response: `delivered to ${info.accepted.length} recipient(s) only`, rejected: rejectsOf((info as { rejectedErrors?: NodemailerError[] }).rejectedErrors) }, true);
           return;
@@ -439,26 +508,99 @@ export function createUpstreamClient(target: UpstreamTarget, options: UpstreamOp
     }
   };
 
+  /** A connection for one transaction: a kept one, else a new one. */
+  const acquire = async (): Promise<{ p: Pooled; reused: boolean } | UpstreamOutcome> => {
+    const kept = take();
+    if (kept) return { p: kept, reused: true };
+    const opened = await open();
+    return 'conn' in opened ? { p: opened, reused: false } : opened;
+  };
+
+  const relay = async (envelope: Envelope, bytes: Uint8Array, hooks: RelayHooks = {}): Promise<UpstreamOutcome> => {
+    const got = await acquire();
+    if (!('p' in got)) return got;
+    let p = got.p;
+    const declared: Declared = { eightBit: hasEightBit(bytes), smtpUtf8: hooks.smtpUtf8 === true, size: bytes.length };
+    const payload = Promise.resolve<Payload>({ bytes, hooks });
+    let attempt = await transact(p, envelope, declared, payload);
+    if (got.reused && attempt.outcome.kind === 'unreachable' && attempt.beforeData) {
+      // A kept connection the upstream had closed meanwhile: nothing was sent, try a new one.
+      const opened = await open();
+      if (!('conn' in opened)) return opened;
+      p = opened;
+      attempt = await transact(p, envelope, declared, payload);
+    }
+    if (attempt.reusable) release(p);
+    return attempt.outcome;
+  };
+
+  let prepared = 0;
+
+  const prepare = (envelope: Envelope, options: { size?: number } = {}): PreparedRelay | undefined => {
+    if (closed || prepared >= UPSTREAM_MAX_PREPARED) return undefined;
+    prepared++;
+    let hand: (given: Payload) => void = () => {};
+    const payload = new Promise<Payload>((resolve) => (hand = resolve));
+    let given: Payload | undefined;
+    const give = (g: Payload) => {
+      if (given) return false;
+      given = g;
+      hand(g);
+      return true;
+    };
+    const declared: Declared = { eightBit: false, smtpUtf8: false };
+    if (options.size !== undefined) declared.size = options.size;
+    // The transaction runs from now on; what came of it is read when the bytes are handed over.
+    const attempt = (async (): Promise<{ attempt?: Attempt; opened?: UpstreamOutcome; reused: boolean }> => {
+      try {
+        const got = await acquire();
+        if (!('p' in got)) return { opened: got, reused: false };
+        if (given && 'cancelled' in given) {
+          // Cancelled before anything was sent on the connection: it is still clean.
+          release(got.p);
+          return { reused: got.reused };
+        }
+        const a = await transact(got.p, envelope, declared, payload);
+        if (a.reusable) release(got.p);
+        return { attempt: a, reused: got.reused };
+      } catch (err) {
+        // Nobody may be waiting for this (a cancelled transaction): never an unhandled rejection.
+        return { opened: { kind: 'unreachable', reason: `EINTERNAL: ${(err as Error).message}` }, reused: false };
+      } finally {
+        prepared--;
+      }
+    })();
+    return {
+      envelope,
+      cancel(reason) {
+        give({ cancelled: reason });
+      },
+      async relay(bytes, hooks = {}) {
+        // 8-bit data needs BODY=8BITMIME, which this transaction's MAIL FROM did not say.
+        if (hasEightBit(bytes) || !give({ bytes, hooks })) {
+          give({ cancelled: 'the message went by another transaction' });
+          return relay(envelope, bytes, hooks);
+        }
+        const r = await attempt;
+        // The upstream could not be reached: relay() would open a connection the same way.
+        if (r.opened) return r.opened;
+        const a = r.attempt;
+        if (!a) return relay(envelope, bytes, hooks);
+        if (a.payloadTaken) {
+          // A kept connection the upstream had closed meanwhile, as in relay(): nothing was sent.
+          if (r.reused && a.outcome.kind === 'unreachable' && a.beforeData) return relay(envelope, bytes, hooks);
+          return a.outcome;
+        }
+        // The transaction ended before the bytes came (refused at MAIL FROM, a timeout, the
+        // connection lost): these bytes were never looked at there, so they go the usual way.
+        return relay(envelope, bytes, hooks);
+      },
+    };
+  };
+
   return {
-    async relay(envelope, bytes, hooks = {}) {
-      let p = take();
-      const reused = p !== undefined;
-      if (!p) {
-        const opened = await open();
-        if (!('conn' in opened)) return opened;
-        p = opened;
-      }
-      let attempt = await transact(p, envelope, bytes, hooks);
-      if (reused && attempt.outcome.kind === 'unreachable' && attempt.beforeData) {
-        // A kept connection the upstream had closed meanwhile: nothing was sent, try a new one.
-        const opened = await open();
-        if (!('conn' in opened)) return opened;
-        p = opened;
-        attempt = await transact(p, envelope, bytes, hooks);
-      }
-      if (attempt.reusable) release(p);
-      return attempt.outcome;
-    },
+    relay,
+    prepare,
     close() {
       closed = true;
       for (const p of idle.splice(0)) {
