@@ -368,8 +368,11 @@ async function sendDecided(data: MailData, policy: Policy, mode: PluginMode, who
   data.envelope = t!.envelope.mailFrom === '' ? { to: t!.envelope.rcptTo } : { from: t!.envelope.mailFrom, to: t!.envelope.rcptTo };
 }
 
-/** nodemailer's plugin signature: `(mail, callback)`, where `mail.data` holds the sendMail options. */
-export type CompilePlugin = (mail: { data: MailData; mailer?: unknown }, callback: (err?: Error | null) => void) => void;
+/**
+ * nodemailer's plugin signature: `(mail, callback)`, where `mail.data` holds the sendMail options;
+ * `mail.message` is the compiled message once nodemailer built it (a 'stream' plugin sees it).
+ */
+export type CompilePlugin = (mail: { data: MailData; mailer?: unknown; message?: unknown }, callback: (err?: Error | null) => void) => void;
 
 /** The user name of nodemailer auth settings (`{ user }`), if any. */
 function userOf(auth: unknown): string | undefined {
@@ -414,6 +417,17 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
     }
   }
   return (mail, callback) => {
+    // Registered as a 'stream' plugin it runs after nodemailer compiled mail.data into the message
+    // it sends: a rewrite or a stripped Bcc field written into mail.data then changes nothing, and
+    // the check reads the data, not that message. Every sendMail fails instead (fail closed).
+    if (mail.message !== undefined && mail.message !== null) {
+      callback(
+        new MailguardError('EUSAGE', "mailguard runs as a 'compile' plugin: here nodemailer had already built the message, so what it sends could not be checked or changed.", {
+          hint: "Register it with transporter.use('compile', mailguard(...)), after any other compile plugin.",
+        }),
+      );
+      return;
+    }
     const given = typeof options.authUser === 'function' ? options.authUser(mail.data) : options.authUser;
     // nodemailer's Mail: `transporter.auth` (SMTP) and `options.auth`, read loosely (other transports have neither).
     const mailer = (mail.mailer ?? {}) as { transporter?: { auth?: unknown }; options?: { auth?: unknown } };

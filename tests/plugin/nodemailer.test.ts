@@ -497,3 +497,23 @@ describe('what nodemailer will really write', () => {
     expect(got).toMatch(/^X-Mailer: app 1\.0$/m);
   });
 });
+
+describe('registered where it cannot decide what is sent', () => {
+  // A 'stream' plugin runs after nodemailer compiled the message from mail.data: whatever the
+  // plugin then writes into mail.data (the bcc rewrite, a raw message's stripped Bcc field) is
+  // never sent. It fails every sendMail, clearly, instead of passing the message as written.
+  it.each([
+    ['bcc mode, an exposed list', 'bcc', { to: EXTERNAL }],
+    ['block mode, a raw message whose Bcc field it would strip', 'block', { raw: `From: sales@corp.example\r\nTo: boss@corp.example\r\nBcc: ${EXTERNAL.join(', ')}\r\nSubject: r\r\n\r\nhi\r\n`, envelope: { from: 'sales@corp.example', to: ['boss@corp.example', ...EXTERNAL] } }],
+    ['block mode, a clean message', 'block', { to: 'boss@corp.example' }],
+  ] as const)('as a stream plugin (%s): sendMail fails with EUSAGE naming the compile step, nothing reaches the server', async (_name, onViolation, data) => {
+    sink ??= await startSink();
+    const t = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true });
+    transports.push(t);
+    t.use('stream', mailguard({ policy: POLICY, onViolation }));
+    const err = await t.sendMail({ from: 'sales@corp.example', subject: 's', text: 'hi', ...(data as object) }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('EUSAGE');
+    expect((err as Error).message).toMatch(/'compile'/);
+    expect(sink.attempts).toBe(0);
+  });
+});
