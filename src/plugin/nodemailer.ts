@@ -428,14 +428,22 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
       );
       return;
     }
-    const given = typeof options.authUser === 'function' ? options.authUser(mail.data) : options.authUser;
-    // nodemailer's Mail: `transporter.auth` (SMTP) and `options.auth`, read loosely (other transports have neither).
-    const mailer = (mail.mailer ?? {}) as { transporter?: { auth?: unknown }; options?: { auth?: unknown } };
-    const authUser = given ?? userOf(mail.data.auth) ?? userOf(mailer.transporter?.auth) ?? userOf(mailer.options?.auth);
-    guardMailData(mail.data, policy, mode, profiles, authUser, transportWritesBcc(mail.mailer)).then(
-      () => callback(),
-      (err: unknown) => callback(err as Error),
-    );
+    // Whatever goes wrong fails this sendMail through its callback: a throw here (the caller's
+    // authUser function) would escape nodemailer's plugin chain, and a rejection that is no Error
+    // (undefined) would read as "passed".
+    const fail = (err: unknown) => callback(err instanceof Error ? err : new MailguardError('EUSAGE', `mailguard could not check this message: ${String(err)} was thrown.`));
+    let checked: Promise<void>;
+    try {
+      const given = typeof options.authUser === 'function' ? options.authUser(mail.data) : options.authUser;
+      // nodemailer's Mail: `transporter.auth` (SMTP) and `options.auth`, read loosely (other transports have neither).
+      const mailer = (mail.mailer ?? {}) as { transporter?: { auth?: unknown }; options?: { auth?: unknown } };
+      const authUser = given ?? userOf(mail.data.auth) ?? userOf(mailer.transporter?.auth) ?? userOf(mailer.options?.auth);
+      checked = guardMailData(mail.data, policy, mode, profiles, authUser, transportWritesBcc(mail.mailer));
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    checked.then(() => callback(), fail);
   };
 }
 

@@ -517,3 +517,46 @@ describe('registered where it cannot decide what is sent', () => {
     expect(sink.attempts).toBe(0);
   });
 });
+
+describe('an error inside the plugin fails that sendMail, and only it', () => {
+  // The caller's authUser function runs inside the plugin. Thrown where nodemailer calls the
+  // plugin, it escaped: sendMail threw instead of rejecting, and behind a compile plugin that
+  // finishes later (a template filler) it was an uncaught exception and sendMail never settled.
+  // A throw of something that is no Error (undefined) must not read as "passed" either.
+  it.each([
+    ['an Error', () => new Error('no user for this message')],
+    ['undefined', () => undefined],
+  ])('authUser throwing %s: sendMail rejects with an Error, nothing is sent, the process goes on', async (_name, thrown) => {
+    sink ??= await startSink();
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      for (const before of [false, true]) {
+        const t = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true });
+        transports.push(t);
+        if (before) t.use('compile', (_mail, done) => setTimeout(() => done(), 5));
+        t.use(
+          'compile',
+          mailguard({
+            policy: POLICY,
+            authUser: () => {
+              throw thrown();
+            },
+          }),
+        );
+        let outcome: unknown;
+        try {
+          outcome = await Promise.race([t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', text: 'hi' }).then(() => 'sent', (e: unknown) => e), new Promise((r) => setTimeout(() => r('never settled'), 2000))]);
+        } catch (e) {
+          outcome = `sendMail threw: ${String(e)}`;
+        }
+        expect(outcome, `${before ? 'behind an async plugin' : 'first plugin'}`).toBeInstanceOf(Error);
+      }
+      expect(uncaught).toEqual([]);
+      expect(sink.attempts).toBe(0);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+});
