@@ -55,6 +55,12 @@ interface ComposeOptions {
    * they would from the same message sent as a file, and a Bcc rewrite that moves them keeps them.
    */
   apparentlyTo?: boolean;
+  /**
+   * The message is built as a transport that keeps nodemailer's Bcc field writes it (its
+   * Sendmail, stream and JSON transports set keepBcc on the compiled message): a Bcc field,
+   * from `bcc` or from `headers`, is in the bytes.
+   */
+  keepBcc?: boolean;
 }
 
 /** The Apparently-To recipients of `bytes`' header, in order (those the strict parser reads). */
@@ -115,6 +121,7 @@ export async function composeLikeNodemailer(data: Obj, options: ComposeOptions):
   } catch (err) {
     throw new MailguardError('EINPUT', `nodemailer cannot build this message: ${(err as Error).message}`);
   }
+  if (options.keepBcc) node.keepBcc = true;
   const e = node.getEnvelope() as { from?: string | false; to?: string[] };
   const envelope: Envelope = { mailFrom: typeof e.from === 'string' ? e.from : '', rcptTo: [...(e.to ?? [])] };
   if (rawBytes !== undefined) return { bytes: rawBytes, complete: true, envelope, raw: true };

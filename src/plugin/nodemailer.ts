@@ -197,10 +197,10 @@ function readsContentAtSend(data: MailData): boolean {
 }
 
 /** What nodemailer will write and deliver to for this data: bytes (the header, or a raw message) and envelope. */
-async function compose(data: MailData, whole = false): Promise<{ bytes: Uint8Array; envelope: Envelope; raw: boolean }> {
+async function compose(data: MailData, whole = false, keepBcc = false): Promise<{ bytes: Uint8Array; envelope: Envelope; raw: boolean }> {
   try {
     // Attachments by path or URL are read as nodemailer will read them to send the message.
-    return await composeLikeNodemailer(data as Record<string, unknown>, { headersOnly: !whole, contentAccess: true });
+    return await composeLikeNodemailer(data as Record<string, unknown>, { headersOnly: !whole, contentAccess: true, keepBcc });
   } catch (err) {
     if (err instanceof MailguardError && err.code === 'EINPUT') throw new MailguardError('EUSAGE', err.message, err.hint !== undefined ? { hint: err.hint } : {});
     throw err;
@@ -256,7 +256,8 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   const wants = (p: Policy, m: string | undefined) => m === 'bcc' || Boolean(p.bodyScan);
   const whole = wants(policy, mode) || (profiles !== undefined && [profiles.default, ...profiles.list].some((p) => wants(p.policy, p.onViolation ?? mode)));
   if (whole) await bufferStreams(data);
-  const composed = await compose(data, whole);
+  // As the transport will write it: with nodemailer's Bcc field where the transport keeps it.
+  const composed = await compose(data, whole, writesBcc);
   // The one decision (src/decide) on the bytes nodemailer will write and the envelope it will use;
   // this adapter only carries it out. A raw message without envelope or addresses has none yet.
   const envelope = composed.envelope.rcptTo.length > 0 ? composed.envelope : undefined;
@@ -294,24 +295,24 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
         await sendDecided(data, policy, mode, { decision, bytes: composed.bytes });
         return;
       }
-      // nodemailer leaves `bcc` out of what it checks here, but a transport that keeps its Bcc
-      // field would deliver it to every recipient: the decided bytes (no Bcc field, every blind
-      // recipient in the envelope) go out instead.
-      if (writesBcc && asList(data.bcc).length > 0) {
-        await sendDecided(data, policy, mode, whole ? { decision, bytes: composed.bytes } : undefined);
-        return;
-      }
+      // A Bcc or Resent-Bcc field in what the transport writes (`headers`, or nodemailer's own
+      // Bcc field where the transport keeps it) is stripped by the decision: its bytes differ.
       const [t] = [...decision.transactions()];
       if (t && t.bytes !== composed.bytes) {
         // The same edit on the data first: without the blind fields in `headers`, nodemailer
         // composes the message itself (as compose() did, its List-*, priority and X-Mailer fields
-        // included), and what it writes then needs no edit. Otherwise the decided bytes go out as
-        // they are.
-        if (dropBlindHeaders(data)) {
-          const again = await compose(data, whole);
+        // included), and what it writes then needs no edit, to the same recipients (a Bcc in
+        // `headers` is in nodemailer's envelope). Otherwise the decided bytes go out as they are.
+        const kept = withoutBlindHeaders(data.headers);
+        if (kept !== undefined) {
+          const edited = { ...data, headers: kept };
+          const again = await compose(edited, whole, writesBcc);
           const redo = decideDelivery(again.bytes, policy, decideOptions());
           const [t2] = [...redo.transactions()];
-          if (redo.action === 'send' && t2 !== undefined && t2.bytes === again.bytes) return;
+          if (redo.action === 'send' && t2 !== undefined && t2.bytes === again.bytes && sameEnvelope(again.envelope, composed.envelope)) {
+            data.headers = kept;
+            return;
+          }
         }
         await sendDecided(data, policy, mode, whole ? { decision, bytes: composed.bytes } : undefined);
       }
@@ -331,21 +332,21 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   }
 }
 
-/** Removes Bcc and Resent-Bcc fields given in `headers` (object or array form); true when any was there. */
-function dropBlindHeaders(data: MailData): boolean {
+/** `headers` (object or array form) without its Bcc and Resent-Bcc fields, or undefined when it has none. */
+function withoutBlindHeaders(headers: unknown): unknown {
   const blind = (key: unknown) => typeof key === 'string' && (BLIND_FIELDS as readonly string[]).includes(key.trim().toLowerCase());
-  const headers = data.headers;
   if (Array.isArray(headers)) {
     const kept = headers.filter((h) => !(typeof h === 'object' && h !== null && blind((h as { key?: unknown }).key)));
-    if (kept.length === headers.length) return false;
-    data.headers = kept;
-    return true;
+    return kept.length === headers.length ? undefined : kept;
   }
-  if (typeof headers !== 'object' || headers === null) return false;
-  const keys = Object.keys(headers).filter(blind);
-  if (keys.length === 0) return false;
-  data.headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !blind(k)));
-  return true;
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  if (!Object.keys(headers).some(blind)) return undefined;
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !blind(k)));
+}
+
+/** The same sender and the same recipients in the same order. */
+function sameEnvelope(a: Envelope, b: Envelope): boolean {
+  return a.mailFrom === b.mailFrom && a.rcptTo.length === b.rcptTo.length && a.rcptTo.every((r, i) => r === b.rcptTo[i]);
 }
 
 /**

@@ -231,6 +231,9 @@ describe('nodemailer\'s Sendmail transport (it writes the Bcc field and names th
     ['bcc as a list string', { bcc: EXTERNAL.join(', ') }],
     ['bcc as address objects', { bcc: EXTERNAL.map((address, i) => ({ name: `Customer ${i}`, address })) }],
     ['bcc beside an explicit envelope', { bcc: EXTERNAL, envelope: { from: 'sales@corp.example', to: ['boss@corp.example', ...EXTERNAL] } }],
+    // nodemailer reads a Bcc given in headers into its envelope and, with keepBcc, writes it too.
+    ['a Bcc field given in headers', { headers: { Bcc: EXTERNAL.join(', ') } }],
+    ['a bcc field given in headers (array form)', { headers: [{ key: 'bcc', value: EXTERNAL.join(', ') }] }],
   ];
   for (const [name, extra] of BLIND) {
     it(`${name}: the message handed to sendmail has no Bcc field, every blind recipient is still named`, async () => {
@@ -394,6 +397,16 @@ describe('what nodemailer will really write', () => {
       expect(got.rcptTo).toEqual(['boss@corp.example']);
       expect(info.accepted).toEqual(['boss@corp.example']);
       if (!Array.isArray(headers) && 'X-Note' in headers) expect(header(got)).toMatch(/^X-Note: kept$/m);
+    }
+  });
+
+  it('a Bcc given in headers beside a Resent-Bcc still receives the message: dropping the fields must not drop the recipients nodemailer read from them', async () => {
+    for (const mode of ['block', 'bcc'] as const) {
+      const t = await transporter({ policy: POLICY, onViolation: mode });
+      await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'resent', text: 'hi', headers: { Bcc: 'audit@corp.example', 'Resent-Bcc': EXTERNAL.join(', ') } });
+      const got = sink!.messages.at(-1)!;
+      expect(header(got), mode).not.toMatch(/^(resent-)?bcc:/im);
+      expect([...got.rcptTo].sort(), mode).toEqual(['audit@corp.example', 'boss@corp.example']);
     }
   });
 
