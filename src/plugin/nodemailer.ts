@@ -147,11 +147,30 @@ function isStream(v: unknown): v is NodeJS.ReadableStream {
   return typeof v === 'object' && v !== null && typeof (v as { pipe?: unknown }).pipe === 'function' && typeof (v as { on?: unknown }).on === 'function';
 }
 
+/** sendMail's keys whose value is one content: a string, bytes, a stream, or an object describing it. */
+const CONTENT_KEYS = ['text', 'html', 'watchHtml', 'amp', 'icalEvent'] as const;
+/** sendMail's keys holding content descriptors: a list, or one object (nodemailer takes it as a list of one). */
+const CONTENT_LIST_KEYS = ['attachments', 'alternatives'] as const;
+/** Where a descriptor (an attachment, an alternative, `{ content }`, `{ raw }`) holds what nodemailer reads: its body, or a whole MIME part. */
+const DESCRIPTOR_SLOTS = ['content', 'raw'] as const;
+
+/** An object describing content (not the content itself: no string, bytes or stream). */
+function isDescriptor(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !isStream(v);
+}
+
+/** The items of a content list key: a list, or one object. */
+function listItems(v: unknown): unknown[] {
+  if (v === undefined || v === null || v === false) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
 /**
- * Content given as a stream (a text, an alternative, an attachment, an invitation) is read once
- * into a Buffer that replaces it, so the message checked and the one nodemailer then builds hold
- * the same bytes; composing the message to check it would otherwise use the stream up, and
- * nodemailer's own build fail (ESTREAM). New objects and arrays: the caller's are not changed.
+ * Content given as a stream (a text, an alternative, an attachment, an invitation, a raw MIME
+ * part) is read once into a Buffer that replaces it, so the message checked and the one nodemailer
+ * then builds hold the same bytes; composing the message to check it would otherwise use the
+ * stream up, and nodemailer's own build fail (ESTREAM). New objects and arrays: the caller's are
+ * not changed.
  */
 async function bufferStreams(data: MailData): Promise<void> {
   let total = 0;
@@ -168,23 +187,30 @@ async function bufferStreams(data: MailData): Promise<void> {
     }
     return Buffer.concat(chunks);
   };
-  /** A content value (text, html ...) or an object with `content` (attachments, alternatives, icalEvent). */
+  /** A content value (text, html ...), or a descriptor whose `content` or `raw` is a stream. */
   const resolve = async (v: unknown): Promise<unknown> => {
     if (isStream(v)) return read(v);
-    if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && isStream((v as { content?: unknown }).content)) return { ...(v as object), content: await read((v as { content: NodeJS.ReadableStream }).content) };
-    return v;
+    if (!isDescriptor(v)) return v;
+    let copy: Record<string, unknown> | undefined;
+    for (const slot of DESCRIPTOR_SLOTS) {
+      const inner = v[slot];
+      if (isStream(inner)) {
+        copy ??= { ...v };
+        copy[slot] = await read(inner);
+      }
+    }
+    return copy ?? v;
   };
   const record = data as Record<string, unknown>;
-  for (const key of ['text', 'html', 'watchHtml', 'amp', 'icalEvent']) {
+  for (const key of CONTENT_KEYS) {
     if (record[key] !== undefined) record[key] = await resolve(record[key]);
   }
-  for (const key of ['attachments', 'alternatives']) {
-    const list = record[key];
-    if (Array.isArray(list)) {
-      const resolved: unknown[] = [];
-      for (const item of list) resolved.push(await resolve(item));
-      record[key] = resolved;
-    }
+  for (const key of CONTENT_LIST_KEYS) {
+    const items = listItems(record[key]);
+    if (items.length === 0) continue;
+    const resolved: unknown[] = [];
+    for (const item of items) resolved.push(await resolve(item));
+    record[key] = resolved;
   }
 }
 

@@ -452,6 +452,23 @@ describe('what nodemailer will really write', () => {
     expect(sink!.messages).toHaveLength(1);
   });
 
+  // nodemailer takes a stream wherever it takes content: a descriptor's `raw` (a whole MIME part)
+  // as well as its `content`, and `attachments` or `alternatives` as one object as well as a list.
+  // Composing the message to check it read such a stream, and nodemailer's own build then failed
+  // (ESTREAM) on a message that was clean.
+  const part = (type: string, body: string) => () => Readable.from([`Content-Type: ${type}\r\nContent-Disposition: attachment; filename=report.txt\r\n\r\n${body}\r\n`]);
+  it.each([
+    ['an attachment as a raw MIME part', () => ({ attachments: [{ raw: part('text/plain', 'quarterly numbers')() }] })],
+    ['an alternative as a raw MIME part', () => ({ alternatives: [{ raw: part('text/plain', 'quarterly numbers')() }] })],
+    ['the html body as a raw MIME part', () => ({ html: { raw: part('text/html', '<p>quarterly numbers</p>')() } })],
+    ['one attachment object, not a list', () => ({ attachments: { filename: 'report.txt', content: Readable.from(['quarterly numbers\n']) } })],
+    ['one alternative object, not a list', () => ({ alternatives: { contentType: 'text/plain', content: Readable.from(['quarterly numbers\n']) } })],
+  ])('a stream wherever nodemailer takes content is read once, checked and sent whole: %s', async (_name, content) => {
+    const t = await transporter({ policy: POLICY });
+    await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'files', text: 'see attached', ...content() } as Parameters<typeof t.sendMail>[0]);
+    expect(sink!.messages.at(-1)!.raw.toString('utf8')).toMatch(/quarterly numbers|cXVhcnRlcmx5IG51bWJlcnM/);
+  });
+
   // Content by URL or path is read by nodemailer when it builds the message: the check's build and
   // the send's build each read it, and a server (or a file) can answer differently the second time.
   // The bytes checked are the bytes sent: one fetch, and what it returned is what arrives.
