@@ -214,12 +214,16 @@ async function bufferStreams(data: MailData): Promise<void> {
   }
 }
 
-/** Whether nodemailer reads some of the content only when it builds the message: `path` or `href` in a content field, an attachment or an alternative. */
+/**
+ * Whether nodemailer reads some of the content only when it builds the message: a `path` or `href`
+ * anywhere it takes content (a content field, an attachment or an alternative, one object or a
+ * list), on the descriptor itself or as its `content` or `raw`.
+ */
 function readsContentAtSend(data: MailData): boolean {
   const record = data as Record<string, unknown>;
-  const byReference = (v: unknown) => typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && (typeof (v as { path?: unknown }).path === 'string' || typeof (v as { href?: unknown }).href === 'string');
-  if (['text', 'html', 'watchHtml', 'amp', 'icalEvent'].some((k) => byReference(record[k]))) return true;
-  return ['attachments', 'alternatives'].some((k) => Array.isArray(record[k]) && (record[k] as unknown[]).some(byReference));
+  const isReference = (v: unknown) => isDescriptor(v) && (typeof v.path === 'string' || typeof v.href === 'string');
+  const readsAtSend = (v: unknown) => isReference(v) || (isDescriptor(v) && DESCRIPTOR_SLOTS.some((slot) => isReference(v[slot])));
+  return CONTENT_KEYS.some((k) => readsAtSend(record[k])) || CONTENT_LIST_KEYS.some((k) => listItems(record[k]).some(readsAtSend));
 }
 
 /** What nodemailer will write and deliver to for this data: bytes (the header, or a raw message) and envelope. */

@@ -476,6 +476,12 @@ describe('what nodemailer will really write', () => {
     ['an attachment by URL', (url: string) => ({ text: 'see attached', attachments: [{ filename: 'report.csv', href: url }] })],
     ['an alternative by URL', (url: string) => ({ text: 'see attached', alternatives: [{ contentType: 'text/plain; charset=utf-8', href: url }] })],
     ['the html body by URL', (url: string) => ({ html: { href: url } })],
+    // A URL inside a descriptor's content or raw, or in one attachment object given without a list.
+    ['an attachment whose content is a URL', (url: string) => ({ text: 'see attached', attachments: [{ filename: 'report.csv', content: { href: url } }] })],
+    ['an attachment as a raw MIME part by URL', (url: string) => ({ text: 'see attached', attachments: [{ raw: { href: url } }] })],
+    ['an alternative as a raw MIME part by URL', (url: string) => ({ text: 'see attached', alternatives: [{ raw: { href: url } }] })],
+    ['the html body whose content is a URL', (url: string) => ({ html: { content: { href: url } } })],
+    ['one attachment object by URL, not a list', (url: string) => ({ text: 'see attached', attachments: { filename: 'report.csv', href: url } })],
   ])('%s is fetched once, and the checked content is what is sent', async (_name, content) => {
     const { createServer } = await import('node:http');
     let requests = 0;
@@ -488,7 +494,7 @@ describe('what nodemailer will really write', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/report.csv`;
       const t = await transporter({ policy: { ...POLICY, rules: { ADDRESS_LIST_IN_BODY: 'error' } } });
-      await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'files', ...content(url) });
+      await t.sendMail({ from: 'sales@corp.example', to: 'boss@corp.example', subject: 'files', ...(content(url) as object) });
       expect(requests).toBe(1);
       const got = sink!.messages.at(-1)!.raw.toString('utf8');
       expect(got).not.toMatch(/p3@org3|cDMsc|cDMs/);
