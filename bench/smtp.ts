@@ -70,7 +70,10 @@ async function sendAll(url: string, messages: Array<{ from: string; to: string[]
 
 /** Starts `mailguard proxy` in front of the sink; resolves once it logs that it listens. */
 async function startProxyProcess(bin: string, cwd: string, upstreamPort: number): Promise<{ port: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [bin, 'proxy', '--listen', '127.0.0.1:0', '--upstream', `smtp://127.0.0.1:${upstreamPort}`, '--internal-domain', INTERNAL_DOMAINS[0]!, '--log', 'json'], {
+  // Node flags for the proxy child only (a profile of it: MG_PROXY_NODE_ARGS="--cpu-prof ..."), as
+  // MG_MILTER_NODE_ARGS does for scenario 9.
+  const nodeArgs = process.env.MG_PROXY_NODE_ARGS ? process.env.MG_PROXY_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'proxy', '--listen', '127.0.0.1:0', '--upstream', `smtp://127.0.0.1:${upstreamPort}`, '--internal-domain', INTERNAL_DOMAINS[0]!, '--log', 'json'], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
