@@ -1,9 +1,9 @@
 // The check pipeline's core: bytes and a policy in, a result out. Pure: no I/O, no printing.
 
-import { MailguardError } from './errors.js';
 import { BODY_SCAN_CODES, DEFAULT_SEVERITY, type Finding, type FindingCode } from './findings.js';
 import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
+import { messageBytes, type MessageInput } from './message/input-bytes.js';
 import { unfold, type HeaderBlock } from './message/header-block.js';
 import { otherFieldLists } from './message/other-fields.js';
 import { authorLists, BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
@@ -278,30 +278,13 @@ function notAMessage(bytes: Uint8Array, parsed: ParsedMessage): string | undefin
 }
 
 /**
- * The message's bytes as the caller gave them: a Uint8Array (a Buffer) as it is, its text as
- * UTF-8, an ArrayBuffer or any view (DataView, another typed array) as the bytes it covers. A
- * JavaScript caller's stream or null is a usage error, not a TypeError from inside the parser nor
- * a view's 16-bit elements read as bytes (an unreadable message, verdict error).
- */
-function messageBytes(input: unknown): Uint8Array {
-  if (input instanceof Uint8Array) return input;
-  if (typeof input === 'string') return Buffer.from(input, 'utf8');
-  if (input instanceof ArrayBuffer) return new Uint8Array(input);
-  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  const what = input === null ? 'null' : typeof (input as { pipe?: unknown } | undefined)?.pipe === 'function' ? 'a stream' : Array.isArray(input) ? 'an array' : typeof input;
-  throw new MailguardError('EUSAGE', `checkMessage takes the message as a Buffer, a Uint8Array or a string (got ${what}).`, {
-    hint: what === 'a stream' ? 'Read the stream into a Buffer first (Buffer.concat of its chunks).' : undefined,
-  });
-}
-
-/**
  * Checks one message. `bytes` may hold the whole message or only its header block: nothing past
  * the blank line is read (without the body scan), but for one look after a CR-only header: an LF
  * there makes the header malformed (mixed-line-ends), so give such a message whole. A string is
  * the message's text (UTF-8).
  */
-export function checkMessage(input: Uint8Array | string, policyInput: Policy | Partial<Policy> = {}, options: CheckOptions = {}): MessageResult {
-  const bytes = messageBytes(input);
+export function checkMessage(input: MessageInput, policyInput: Policy | Partial<Policy> = {}, options: CheckOptions = {}): MessageResult {
+  const bytes = messageBytes(input, 'checkMessage');
   const policy = isResolvedPolicy(policyInput) ? policyInput : createPolicy(policyInput);
   const source = options.source ?? '-';
   const lineOffset = options.lineOffset ?? 0;
