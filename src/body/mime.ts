@@ -10,7 +10,7 @@ import { MAX_ATTACHMENT_BYTES } from '../limits.js';
 import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
-import { bytesHoldCompatAtIn, undeclaredCjkCharsets } from './addresses.js';
+import { bytesHoldCompatAtIn, COMPAT_AT, undeclaredCjkCharsets } from './addresses.js';
 import { looksLikeOutlookMsg } from '../message/outlook-header.js';
 import { otherFieldLists } from '../message/other-fields.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
@@ -604,6 +604,8 @@ interface Entity {
   body: Buffer;
   type: ParsedContentType;
   fileName: string | undefined;
+  /** The Content-Type name, where the Content-Disposition filename (fileName) differs from it. */
+  otherName?: string;
 }
 
 function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): Entity {
@@ -613,10 +615,32 @@ function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): E
   if (!type.type.includes('/')) type.type = defaultType;
   const dispValue = fieldValue(h, 'content-disposition');
   const disp = dispValue ? parseHeaderParams(dispValue) : undefined;
-  const from = disp?.params.has('filename') ? { p: disp, key: 'filename' } : type.params.has('name') ? { p: type, key: 'name' } : undefined;
-  const rawName = from?.p.params.get(from.key);
-  const fileName = rawName === undefined ? undefined : from!.p.extended.has(from!.key) ? rawName : decodeHeaderText(rawName);
-  return { header: h, body: bytes.subarray(h.bodyStart), type, fileName };
+  const filename = disp === undefined ? undefined : shownParam(disp, 'filename');
+  const name = shownParam(type, 'name');
+  const entity: Entity = { header: h, body: bytes.subarray(h.bodyStart), type, fileName: filename ?? name };
+  // Readers prefer one name or the other (Python and Thunderbird the filename, others the name):
+  // both are shown somewhere.
+  if (filename !== undefined && name !== undefined && name !== filename) entity.otherName = name;
+  return entity;
+}
+
+/** A name parameter as a reader shows it: RFC 2231 values are decoded already, others may hold encoded words. */
+function shownParam(p: ParsedContentType, key: string): string | undefined {
+  const raw = p.params.get(key);
+  return raw === undefined || p.extended.has(key) ? raw : decodeHeaderText(raw);
+}
+
+/**
+ * An attachment's names, as text every reader is shown beside the message (the attachment bar,
+ * the file saved), whatever the part holds: a list written there (`p1@org1.example, p2@...pdf`,
+ * as a quoted value, RFC 2231 continuations or an encoded word) is scanned as a part's text is.
+ */
+function addShownNames(entity: Entity, part: string, contentType: string, forwarded: boolean, state: WalkState): void {
+  for (const name of [entity.fileName, entity.otherName]) {
+    // (Most names hold no "@": no part for them.)
+    if (name === undefined || !(name.includes('@') || COMPAT_AT.test(name))) continue;
+    state.parts.push({ part, contentType, fileName: name, text: name, html: false, forwarded, truncated: false });
+  }
 }
 
 function walk(entity: Entity, part: string, depth: number, forwarded: boolean, state: WalkState, alternative?: string): void {
@@ -661,6 +685,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     });
     return;
   }
+  addShownNames(entity, partName, type.type, forwarded, state);
   const encoding = transferEncoding(fieldValue(entity.header, 'content-transfer-encoding'));
   // A saved message attached under another type (an .eml sent as application/octet-stream or
   // text/plain): mail programs open it as a message, so it is read as a forwarded one.

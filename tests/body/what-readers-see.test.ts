@@ -208,3 +208,26 @@ describe('file names as Windows saves them', () => {
     expect(bodyFindings(text).map((f) => [f.fileName, f.externalAddresses])).toEqual([[name, 20]]);
   });
 });
+
+describe("a list written in an attachment's name (every client shows the name beside the message)", () => {
+  const attached = (partHeader: string, outer = HEAD) =>
+    `${outer}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--m\r\n${partHeader}\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--m--\r\n`;
+  const named = `${LIST.join(', ')}.pdf`;
+  const percent = encodeURIComponent(named);
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  it.each<[string, string]>([
+    ['a quoted filename', attached(`Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="${named}"`)],
+    ['an RFC 2231 filename*', attached(`Content-Type: application/pdf\r\nContent-Disposition: attachment; filename*=utf-8''${percent}`)],
+    ['RFC 2231 continuations (filename*0*, filename*1* ...)', attached(`Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n${named.match(/.{1,40}/g)!.map((c, i) => ` filename*${i}*=${i === 0 ? "utf-8''" : ''}${encodeURIComponent(c)}`).join(';\r\n')}`)],
+    ['an encoded word in the Content-Type name', attached(`Content-Type: application/pdf; name="=?utf-8?B?${b64(named)}?="`)],
+    ['the Content-Type name beside a harmless Content-Disposition filename', attached(`Content-Type: application/pdf; name="${named}"\r\nContent-Disposition: attachment; filename="report.pdf"`)],
+    ['the name of a message that is one attachment', `${HEAD}Content-Type: application/pdf; name="${named}"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n`],
+    ['an attachment of a forwarded message', attached(`Content-Type: message/rfc822\r\n\r\n${attached(`Content-Type: application/pdf; name="${named}"`, 'From: a@corp.example\r\nTo: b@corp.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n').replace(/\r\n$/, '')}`).replace('Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--m--', '--m--')],
+  ])('%s', (_name, text) => {
+    expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it('a name with an address or two is a name', () => {
+    expect(bodyFindings(attached(`Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="${LIST.slice(0, 2).join(' and ')}.pdf"`))).toEqual([]);
+  });
+});
