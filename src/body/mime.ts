@@ -195,7 +195,9 @@ function commentEnd(value: string, start: number): number {
 
 export function parseHeaderParams(value: string): ParsedContentType {
   const pieces = splitParams(value);
-  const type = (pieces.shift() ?? '').replace(/\([^)]*\)/g, '').trim().toLowerCase();
+  // RFC 2045 keeps RFC 822's lexical tokens: white space may stand around the "/" ("multipart
+  // /mixed", "text / plain"), and mailparser reads such a type as the one it names.
+  const type = (pieces.shift() ?? '').replace(/\([^)]*\)/g, '').replace(/\s*\/\s*/, '/').trim().toLowerCase();
   const params = new Map<string, string>();
   const extended = new Set<string>();
   // RFC 2231 continuations: name*0, name*1* ...; collected per name, then joined in order.

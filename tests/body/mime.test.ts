@@ -22,6 +22,12 @@ describe('parseHeaderParams', () => {
     ['multipart/mixed; boundary="BOUND', 'multipart/mixed', { boundary: 'BOUND' }],
     ['multipart/mixed; boundary="a (not a comment)"', 'multipart/mixed', { boundary: 'a (not a comment)' }],
     ['text/plain; charset="utf-7"(comment); name=report(1).csv', 'text/plain', { charset: 'utf-7', name: 'report(1).csv' }],
+    // White space between the tokens of type "/" subtype (RFC 2045 keeps RFC 822's lexical
+    // tokens): mailparser reads these as the type they name and shows the parts.
+    ['multipart /mixed; boundary=B', 'multipart/mixed', { boundary: 'B' }],
+    ['Multipart\t/\tAlternative; boundary=B', 'multipart/alternative', { boundary: 'B' }],
+    ['text / plain; charset=utf-16', 'text/plain', { charset: 'utf-16' }],
+    ['message (c) / (d) rfc822', 'message/rfc822', {}],
   ])('%s', (value, type, params) => {
     const p = parseHeaderParams(value);
     expect(p.type).toBe(type);

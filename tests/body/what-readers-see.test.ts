@@ -168,6 +168,10 @@ describe('encodings readers decode', () => {
     ['text/enriched', single('text/enriched', LIST.join('\r\n'))],
     ['quoted-printable soft line breaks padded with white space, inside each domain', single('text/plain', LIST.map((a) => a.replace('@org', '@org=  \r\n')).join('\r\n'), 'Content-Transfer-Encoding: quoted-printable\r\n')],
     ['the same after each "@", with a tab, in HTML', single('text/html', LIST.map((a) => a.replace('@', '@=\t\r\n')).join('<br>'), 'Content-Transfer-Encoding: quoted-printable\r\n')],
+    // RFC 822's tokens may have white space between them; mailparser splits such a multipart and shows its text.
+    ['a multipart type written "multipart /mixed"', `${HEAD}Content-Type: multipart /mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64(LIST.join('\r\n'))}\r\n--m--\r\n`],
+    ['"multipart\t/\tAlternative"', `${HEAD}Content-Type: multipart\t/\tAlternative; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64(LIST.join('\r\n'))}\r\n--m--\r\n`],
+    ['a UTF-16 part typed "text / plain"', `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text / plain; charset=utf-16\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(`\ufeff${LIST.join('\r\n')}`, 'utf16le').toString('base64')}\r\n--m--\r\n`],
   ])('%s', (_name, text) => {
     expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
   });
