@@ -785,25 +785,34 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
 }
 
 /**
- * A part or forwarded message whose header has a line that is not a field before its blank line
- * (no colon, or a name no field has: `Dear all, the list: ...`, or no header at all): Python's
- * email package ends the header there and shows the rest as the text; mail programs read on to the
- * blank line. The second reading is scanned too (the first was walked by the caller).
+ * A message, part or forwarded message whose header has a line that is not a field before its
+ * blank line (no colon, or a name no field has: `Dear all, the list: ...`, or no header at all),
+ * or a field written with white space before its colon (`Content-Type : image/png`, which Python's
+ * header line pattern does not read as a field either): Python's email package ends the header
+ * there and shows the rest as the text; mail programs read on to the blank line. The second
+ * reading is scanned too (the first was walked by the caller).
  */
 function walkFromLineNotAField(entity: Entity, bytes: Buffer, part: string, depth: number, forwarded: boolean, state: WalkState, alternative?: string): void {
   let from: number | undefined;
   for (const p of entity.header.problems) {
     if ((p.kind === 'line-without-colon' || p.kind === 'bad-field-name') && p.offset !== undefined && (from === undefined || p.offset < from)) from = p.offset;
   }
+  const spaced = entity.header.fields.find((f) => f.spaceBeforeColon);
+  if (spaced !== undefined && (from === undefined || spaced.start < from)) from = spaced.start;
   if (from === undefined) return;
-  walk({ header: entity.header, body: bytes.subarray(from), type: { type: 'text/plain', params: new Map(), extended: new Set() }, fileName: undefined }, part, depth + 1, forwarded, state, alternative);
+  // Only the fields before that line are the header to Python: a Content-Transfer-Encoding after it is text.
+  const start = from;
+  const header = { ...entity.header, fields: entity.header.fields.filter((f) => f.start < start) };
+  walk({ header, body: bytes.subarray(from), type: { type: 'text/plain', params: new Map(), extended: new Set() }, fileName: undefined }, part, depth + 1, forwarded, state, alternative);
 }
 
 /** The text parts of a whole message worth scanning for addresses, and the attachments to open, in MIME order. */
 export function findParts(message: Uint8Array, maxPartBytes: number, header?: HeaderBlock): { text: TextPart[]; binary: BinaryPart[]; skipped: SkippedPart[] } {
   const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
   const state: WalkState = { parts: [], binary: [], skipped: [], visited: 0, maxPartBytes, budget: Math.max(MAX_MESSAGE_TEXT_BYTES, maxPartBytes) };
-  walk(readEntity(bytes, 'text/plain', header), '', 0, false, state);
+  const root = readEntity(bytes, 'text/plain', header);
+  walk(root, '', 0, false, state);
+  walkFromLineNotAField(root, bytes, '', 0, false, state);
   return { text: state.parts, binary: state.binary, skipped: state.skipped };
 }
 

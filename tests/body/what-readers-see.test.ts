@@ -235,3 +235,18 @@ describe("a list written in an attachment's name (every client shows the name be
     expect(bodyFindings(attached(`Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="${LIST.slice(0, 2).join(' and ')}.pdf"`))).toEqual([]);
   });
 });
+
+describe('a field written with white space before its colon ends the header for Python', () => {
+  // Python's email package reads a header line as a field only if its name runs up to the colon
+  // ("Content-Type : image/png" is not one): the part's header ends there and the rest is its text.
+  const list = LIST.join('\r\n');
+  it.each<[string, string]>([
+    ['in a part', `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--m\r\nContent-Type : image/png\r\n\r\n${list}\r\n--m--\r\n`],
+    ['in the message header', `From: me@corp.example\r\nTo: boss@corp.example\r\nSubject: s\r\nMIME-Version : 1.0\r\nContent-Type: image/png\r\n\r\n${list}\r\n`],
+    ['in a forwarded message', `${HEAD}Content-Type: message/rfc822\r\n\r\nFrom: a@corp.example\r\nSubject : s\r\nContent-Type: image/png\r\n\r\n${list}\r\n`],
+    // The fields after that line are text to Python, a Content-Transfer-Encoding among them too.
+    ['before the list in a field, and a Content-Transfer-Encoding after it', `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--m\r\nContent-Type : image/png\r\nRecipients: ${LIST.join(', ')}\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--m--\r\n`],
+  ])('%s', (_name, text) => {
+    expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+});
