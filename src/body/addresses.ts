@@ -99,7 +99,7 @@ const SMALL_AT_LATIN1 = SMALL_AT_UTF8.toString('latin1');
  * (one search for their lead byte first, as header text rarely has it), or as an East Asian
  * charset writes it unencoded (rawHeaderCjkText). */
 export function holdsCompatAt(raw: string): boolean {
-  return (raw.includes('\xEF') && (raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1))) || CJK_AT_LATIN1.test(raw);
+  return (raw.includes('\xEF') && (raw.includes(FULLWIDTH_AT_LATIN1) || raw.includes(SMALL_AT_LATIN1))) || CJK_AT_LATIN1.test(raw) || (raw.includes('\x1b') && JIS_AT_LATIN1.test(raw));
 }
 
 /**
@@ -109,10 +109,16 @@ export function holdsCompatAt(raw: string): boolean {
  * Shift_JIS shows a list there, and none read as UTF-8. Undefined for any other text.
  */
 export function rawHeaderCjkText(latin1: string): string | undefined {
-  if (!CJK_AT_LATIN1.test(latin1)) return undefined;
+  // ISO-2022-JP is 7-bit, so never "not UTF-8": Thunderbird takes text holding ESC for it
+  // (Is7bitNonAsciiString) when that is the fallback charset, as it is in the Japanese locale.
+  const jis = latin1.includes('\x1b') && JIS_AT_LATIN1.test(latin1);
+  const eightBit = CJK_AT_LATIN1.test(latin1);
+  if (!jis && !eightBit) return undefined;
   const bytes = Buffer.from(latin1, 'latin1');
-  if (!bytes.toString('utf8').includes('\ufffd')) return undefined;
-  const readings = undeclaredCjkCharsets(bytes).map((charset) => decodeBytes(bytes, charset));
+  const notUtf8 = eightBit && bytes.toString('utf8').includes('\ufffd');
+  const readings = undeclaredCjkCharsets(bytes)
+    .filter((charset) => notUtf8 || (jis && charset === 'iso-2022-jp'))
+    .map((charset) => decodeBytes(bytes, charset));
   return readings.length === 0 ? undefined : readings.join(' ');
 }
 
@@ -144,6 +150,9 @@ const CJK_AT_LATIN1 = new RegExp(
     .flatMap((c) => c.ats.map((at) => [...at].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')))
     .join('|'),
 );
+
+/** ISO-2022-JP's fullwidth at: "!w" in JIS X 0208 text, after ESC $ B (or ESC $ @, its 1978 form) and before the next escape. */
+const JIS_AT_LATIN1 = /\x1b\$[@B][^\x1b]*?!w/;
 
 const NO_COMPAT_ATS: readonly Buffer[] = [];
 

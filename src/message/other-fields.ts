@@ -259,7 +259,8 @@ function readField(text: string, deadline: number): Set<string> | undefined {
   const cjk = rawHeaderCjkText(text);
   const shown = cjk === undefined ? decodedText : `${decodedText} ${cjk}`;
   // A fullwidth or small commercial at reads as "@": the field is read in its compatibility form.
-  if (COMPAT_AT.test(shown)) return readField(Buffer.from(shown.normalize('NFKC'), 'utf8').toString('latin1'), deadline);
+  // (Without ISO-2022-JP's escapes, read already: the form read again would read them again.)
+  if (COMPAT_AT.test(shown)) return readField(Buffer.from(shown.normalize('NFKC').replace(/\x1b/g, ''), 'utf8').toString('latin1'), deadline);
   const first = shown.indexOf('@');
   if (first === -1 || shown.indexOf('@', first + 1) === -1) return undefined;
   // The field as written; as decoded (an encoded word can hold a whole list); with Outlook's

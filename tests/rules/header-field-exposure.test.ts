@@ -303,6 +303,27 @@ describe('a list in any other header field', () => {
     expect(r.recipients.shown.filter((v) => v.field === key)).toHaveLength(5);
   });
 
+  // ISO-2022-JP is 7-bit: its fullwidth at is "!w" after ESC $ B. Thunderbird reads a raw header
+  // holding ESC in the fallback charset when that is ISO-2022-JP (its Japanese default:
+  // Is7bitNonAsciiString, CopyRawHeader in nsMIMEHeaderParamImpl.cpp) and shows the list.
+  it.each([
+    ['Subject: ', 'subject'],
+    ['X-Recipients: ', 'x-recipients'],
+    ['Comments: ', 'comments'],
+  ])('raw ISO-2022-JP in %s(no encoded word): the list is shown', (field, key) => {
+    const value = Buffer.concat([Buffer.from('\x1b$BL>Jm\x1b(B ', 'latin1'), jis(fullwidth(list(5)))]);
+    expect(value.includes(0x40)).toBe(false);
+    const r = checkMessage(rawMsg(field, value), POLICY, { source: 't' });
+    expect(r.verdict).toBe('block');
+    expect(r.recipients.shown.filter((v) => v.field === key)).toHaveLength(5);
+  });
+
+  it('raw ISO-2022-JP naming no one, and "!w" outside its two-byte text, show no list', () => {
+    const r = checkMessage(rawMsg('Subject: ', Buffer.from(`\x1b$B2q5D\x1b(B ${list(2).replace(/@/g, '!w')}`, 'latin1')), POLICY, { source: 't' });
+    expect(r.verdict).toBe('pass');
+    expect(r.recipients.shown).toEqual([]);
+  });
+
   it('raw Shift_JIS in a display name: the addresses it writes are shown', () => {
     const name = iconv.encode(fullwidth(list(5)), 'Shift_JIS');
     const bytes = Buffer.concat([Buffer.from('From: Sender <sender@corp.example>\r\nTo: staff@corp.example\r\nCc: "', 'latin1'), name, Buffer.from('" <news@corp.example>\r\nSubject: s\r\n\r\nHello.\r\n')]);
