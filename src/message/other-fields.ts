@@ -108,11 +108,13 @@ export interface OtherFieldList {
 
 const NONE: readonly OtherFieldList[] = [];
 
-/** An RFC 2047 encoded word: charset, encoding, payload. */
-const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
+/** An RFC 2047 encoded word: charset, encoding, payload. The payload may hold white space, which
+ * RFC 2047 forbids and libmime (mailparser) and Thunderbird decode through all the same:
+ * `=?utf-8?Q?p0=40x.example, p1=40y.example?=` shows a list. */
+const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=/g;
 
 /** Encoded words one after another, white space between them: decoders join their payloads. */
-const ENCODED_WORD_RUN = /=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=(?:[ \t\r\n]*=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)*/g;
+const ENCODED_WORD_RUN = /=\?[^?\s]+\?[bBqQ]\?[^?]*\?=(?:[ \t\r\n]*=\?[^?\s]+\?[bBqQ]\?[^?]*\?=)*/g;
 
 /** Charsets (an RFC 2231 language dropped) that write "@" as the byte 0x40 and every byte 0x40 as
  * part of some character: in them an "@" shows only where that byte is, or where a fullwidth or
