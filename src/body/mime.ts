@@ -145,6 +145,12 @@ interface ParsedContentType {
   params: Map<string, string>;
   /** Names of the parameters given in RFC 2231 form (already decoded). */
   extended: Set<string>;
+  /**
+   * Other values readers take for a parameter whose RFC 2231 form mailguard reads (`params`): the
+   * plain one written beside it (Python's email package takes it first) and its continuations up
+   * to a missing number (name*0, name*2: Python and Thunderbird stop there). Absent when they agree.
+   */
+  otherReadings?: Map<string, string[]>;
 }
 
 /**
@@ -218,35 +224,50 @@ export function parseHeaderParams(value: string): ParsedContentType {
       params.set(name, val);
     }
   }
+  let otherReadings: Map<string, string[]> | undefined;
   for (const [name, list] of continued) {
     list.sort((a, b) => a.index - b.index);
-    let charset = 'utf-8';
-    let bytes: number[] = [];
-    list.forEach((p, i) => {
-      let v = p.value;
-      if (p.encoded && i === 0) {
-        const q = /^([^']*)'[^']*'(.*)$/.exec(v);
-        if (q) {
-          charset = q[1] || 'utf-8';
-          v = q[2]!;
-        }
-      }
-      if (p.encoded) {
-        for (let k = 0; k < v.length; k++) {
-          if (v[k] === '%' && /^[0-9a-fA-F]{2}$/.test(v.slice(k + 1, k + 3))) {
-            bytes.push(parseInt(v.slice(k + 1, k + 3), 16));
-            k += 2;
-          } else bytes.push(v.charCodeAt(k) & 0xff);
-        }
-      } else {
-        for (let k = 0; k < v.length; k++) bytes.push(v.charCodeAt(k) & 0xff);
-      }
-    });
-    params.set(name, decodeBytes(Uint8Array.from(bytes), charset));
+    const joined = joinContinuations(list);
+    const gap = list.findIndex((p, i) => p.index !== i);
+    for (const other of [params.get(name), gap > 0 ? joinContinuations(list.slice(0, gap)) : undefined]) {
+      if (other === undefined || other === joined) continue;
+      otherReadings ??= new Map();
+      const known = otherReadings.get(name) ?? [];
+      if (!known.includes(other)) otherReadings.set(name, [...known, other]);
+    }
+    params.set(name, joined);
     extended.add(name);
-    bytes = [];
   }
-  return { type, params, extended };
+  const parsed: ParsedContentType = { type, params, extended };
+  if (otherReadings) parsed.otherReadings = otherReadings;
+  return parsed;
+}
+
+/** An RFC 2231 parameter's sections (in order) joined and decoded in the first one's charset. */
+function joinContinuations(list: ReadonlyArray<{ value: string; encoded: boolean }>): string {
+  let charset = 'utf-8';
+  const bytes: number[] = [];
+  list.forEach((p, i) => {
+    let v = p.value;
+    if (p.encoded && i === 0) {
+      const q = /^([^']*)'[^']*'(.*)$/.exec(v);
+      if (q) {
+        charset = q[1] || 'utf-8';
+        v = q[2]!;
+      }
+    }
+    if (p.encoded) {
+      for (let k = 0; k < v.length; k++) {
+        if (v[k] === '%' && /^[0-9a-fA-F]{2}$/.test(v.slice(k + 1, k + 3))) {
+          bytes.push(parseInt(v.slice(k + 1, k + 3), 16));
+          k += 2;
+        } else bytes.push(v.charCodeAt(k) & 0xff);
+      }
+    } else {
+      for (let k = 0; k < v.length; k++) bytes.push(v.charCodeAt(k) & 0xff);
+    }
+  });
+  return decodeBytes(Uint8Array.from(bytes), charset);
 }
 
 /** iconv-lite (loaded on first use): the charsets TextDecoder lacks (UTF-7, UTF-32, EBCDIC ...). */
@@ -667,6 +688,22 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
       return;
     }
     const childDefault = type.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
+    // Every alternative is scanned: an HTML client shows the HTML, whatever the plain text says
+    // (a list only in the HTML part was missed when the plain one was read alone).
+    const group = type.type === 'multipart/alternative' ? (part === '' ? '0' : part) : alternative;
+    const walkPieces = (pieces: Buffer[]) =>
+      pieces.forEach((piece, i) => {
+        const child = readEntity(piece, childDefault);
+        const childPart = part === '' ? String(i + 1) : `${part}.${i + 1}`;
+        walk(child, childPart, depth + 1, forwarded, state, group);
+        walkFromLineNotAField(child, piece, childPart, depth, forwarded, state, group);
+      });
+    // A boundary another reader takes (a plain one beside boundary*, continuations up to a gap:
+    // otherReadings): the body as that reader splits it is read too.
+    for (const other of type.otherReadings?.get('boundary') ?? []) {
+      const b = other.replace(/[ \t]+$/, '');
+      if (b !== '' && b !== boundary) walkPieces(splitMultipart(body, b));
+    }
     const pieces = splitMultipart(body, boundary);
     // A boundary that never starts a line (indented, in another case) leaves the body unsplit: a
     // reader that cannot split it shows the body as text (Python's email package does), so it is
@@ -676,15 +713,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
       walk({ ...entity, type: { type: 'text/plain', params: new Map(), extended: new Set() } }, part, depth + 1, forwarded, state, alternative);
       return;
     }
-    // Every alternative is scanned: an HTML client shows the HTML, whatever the plain text says
-    // (a list only in the HTML part was missed when the plain one was read alone).
-    const group = type.type === 'multipart/alternative' ? (part === '' ? '0' : part) : alternative;
-    pieces.forEach((piece, i) => {
-      const child = readEntity(piece, childDefault);
-      const childPart = part === '' ? String(i + 1) : `${part}.${i + 1}`;
-      walk(child, childPart, depth + 1, forwarded, state, group);
-      walkFromLineNotAField(child, piece, childPart, depth, forwarded, state, group);
-    });
+    walkPieces(pieces);
     return;
   }
   addShownNames(entity, partName, type.type, forwarded, state);
@@ -745,6 +774,8 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   // as the part's charset writes it.
   const rtf = !html && isRtf(type.type, entity.fileName);
   const charset = type.params.get('charset');
+  // Charsets other readers take (a plain one beside charset*): the text is decoded in each too.
+  const otherCharsets = type.otherReadings?.get('charset') ?? [];
   const head = body.subarray(0, state.maxPartBytes);
   // What a limit leaves unread is reported (ATTACHMENT_NOT_SCANNED), never taken as clean.
   const unread = (reason: SkippedPart['reason'], detail?: string): void => {
@@ -760,6 +791,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     !writesCompatAt(head, charset) &&
     !(rtf && head.indexOf(0x5c) !== -1) &&
     writesAtAs0x40(charset) &&
+    otherCharsets.length === 0 &&
     !UUENCODINGS.has(encoding) &&
     !opensEncodedFile(head)
   ) {
@@ -774,7 +806,8 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   const { bytes, truncated } = decodeContent(body, encoding, limit);
   state.budget -= bytes.length;
   if (truncated) unread('partly-read', `the first ${bytes.length} bytes`);
-  const text = decodeBytes(bytes, charset);
+  let text = decodeBytes(bytes, charset);
+  for (const other of otherCharsets) text += `\n${decodeBytes(bytes, other)}`;
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
   if (rtf) out.rtf = true;
   if (type.type === 'text/plain' && type.params.get('format')?.toLowerCase() === 'flowed' && type.params.get('delsp')?.toLowerCase() === 'yes') out.delSp = true;

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkMessage, createPolicy, type Finding } from '../../src/index.js';
 import { htmlText } from '../../src/body/html-text.js';
+import { parseHeaderParams } from '../../src/body/mime.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'] });
@@ -248,5 +249,28 @@ describe('a field written with white space before its colon ends the header for 
     ['before the list in a field, and a Content-Transfer-Encoding after it', `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--m\r\nContent-Type : image/png\r\nRecipients: ${LIST.join(', ')}\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--m--\r\n`],
   ])('%s', (_name, text) => {
     expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+});
+
+describe('a parameter readers read differently: every reading is scanned', () => {
+  // Python's email package takes a plain parameter before its RFC 2231 form, and it and Thunderbird
+  // join continuations only up to a missing number; mailparser reads a plain charset before an
+  // extended one. The list is where one of them looks.
+  const b64 = Buffer.from(LIST.join('\r\n'), 'utf8').toString('base64');
+  const split = (params: string, shown: string, other: string) =>
+    `${HEAD}Content-Type: multipart/mixed; ${params}\r\n\r\n--${other}\r\nContent-Type: text/plain\r\n\r\nHello.\r\n--${other}--\r\n--${shown}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}\r\n--${shown}--\r\n`;
+  it.each<[string, string]>([
+    ['a plain boundary beside boundary*', split(`boundary="A"; boundary*=''B`, 'A', 'B')],
+    ['a plain boundary beside boundary*0', split('boundary="A"; boundary*0=B', 'A', 'B')],
+    ['boundary*0 and boundary*2 without boundary*1', `${HEAD}Content-Type: multipart/mixed; boundary*0=A; boundary*2=C\r\n\r\n--AC\r\nContent-Type: text/plain\r\n\r\nHello.\r\n--A\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}\r\n--A--\r\n--AC--\r\n`],
+    ['a plain charset beside charset*', `${HEAD}Content-Type: text/plain; charset=utf-16le; charset*=''utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(LIST.join('\r\n'), 'utf16le').toString('base64')}\r\n`],
+  ])('%s', (_name, text) => {
+    expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it('the parameter readers agree on is read once', () => {
+    expect(parseHeaderParams(`multipart/mixed; boundary*0=A; boundary*1=B`).otherReadings).toBeUndefined();
+    expect(parseHeaderParams(`multipart/mixed; boundary="A"; boundary*=''A`).otherReadings).toBeUndefined();
+    expect(Object.fromEntries(parseHeaderParams(`multipart/mixed; boundary="A"; boundary*0=B; boundary*2=C`).otherReadings ?? [])).toEqual({ boundary: ['A', 'B'] });
   });
 });
