@@ -627,8 +627,9 @@ interface Entity {
   body: Buffer;
   type: ParsedContentType;
   fileName: string | undefined;
-  /** The Content-Type name, where the Content-Disposition filename (fileName) differs from it. */
-  otherName?: string;
+  /** Other names readers show: the Content-Type name where the Content-Disposition filename
+   * (fileName) differs from it, and other readings of either (ParsedContentType.otherReadings). */
+  otherNames?: string[];
 }
 
 function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): Entity {
@@ -641,9 +642,11 @@ function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): E
   const filename = disp === undefined ? undefined : shownParam(disp, 'filename');
   const name = shownParam(type, 'name');
   const entity: Entity = { header: h, body: bytes.subarray(h.bodyStart), type, fileName: filename ?? name };
-  // Readers prefer one name or the other (Python and Thunderbird the filename, others the name):
-  // both are shown somewhere.
-  if (filename !== undefined && name !== undefined && name !== filename) entity.otherName = name;
+  // Readers prefer one name or the other (Python and Thunderbird the filename, others the name),
+  // and read a plain one beside its RFC 2231 form differently (otherReadings): all are shown somewhere.
+  const others = [name, ...(disp?.otherReadings?.get('filename') ?? []).map((v) => decodeHeaderText(v)), ...(type.otherReadings?.get('name') ?? []).map((v) => decodeHeaderText(v))];
+  const otherNames = [...new Set(others.filter((n): n is string => n !== undefined && n !== entity.fileName))];
+  if (otherNames.length > 0) entity.otherNames = otherNames;
   return entity;
 }
 
@@ -659,7 +662,7 @@ function shownParam(p: ParsedContentType, key: string): string | undefined {
  * as a quoted value, RFC 2231 continuations or an encoded word) is scanned as a part's text is.
  */
 function addShownNames(entity: Entity, part: string, contentType: string, forwarded: boolean, state: WalkState): void {
-  for (const name of [entity.fileName, entity.otherName]) {
+  for (const name of [entity.fileName, ...(entity.otherNames ?? [])]) {
     // (Most names hold no "@": no part for them.)
     if (name === undefined || !(name.includes('@') || COMPAT_AT.test(name))) continue;
     state.parts.push({ part, contentType, fileName: name, text: name, html: false, forwarded, truncated: false });
