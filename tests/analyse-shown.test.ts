@@ -30,6 +30,11 @@ describe('addresses written in encoded display names', () => {
     ['a UTF-8 name with a fullwidth at', '"boss\uFF20y.example" <x@x.example>', ['boss@y.example (name)']],
     ['a UTF-8 name in fullwidth letters with a small commercial at', '\uFF42\uFF4F\uFF53\uFF53\uFE6B\uFF59.example <x@x.example>', ['boss@y.example (name)']],
     ['an encoded name with a fullwidth at', '=?UTF-8?Q?boss=EF=BC=A0y.example?= <x@x.example>', ['boss@y.example (name)']],
+    // An invisible character beside the "@" (a zero-width space, a soft hyphen, a word joiner): every
+    // client shows the address as if it were not there.
+    ['a name with a zero-width space before the "@"', '"boss\u200B@y.example" <x@x.example>', ['boss@y.example (name)']],
+    ['an encoded name with a soft hyphen before the "@"', '=?UTF-8?Q?boss=C2=AD=40y.example?= <x@x.example>', ['boss@y.example (name)']],
+    ['a comment with a word joiner after the "@"', 'x@x.example (boss@\u2060y.example)', ['boss@y.example (name)']],
   ])('%s', (_name, to, expected) => {
     expect(shownIn(to)).toEqual(expected);
   });

@@ -5,6 +5,7 @@
 import { domainToASCII } from 'node:url';
 import { normaliseDomain } from '../message/domain.js';
 import { decodeBytes, decodeHeaderText } from './mime.js';
+import { INVISIBLE } from './html-text.js';
 import { MAX_DOMAIN_BYTES, MAX_LOCAL_PART_BYTES } from '../limits.js';
 
 const ASCII_LOCAL = new Uint8Array(128);
@@ -81,6 +82,9 @@ function acceptDomain(written: string): string | undefined {
   if (!TLD.test(tld) || FILE_SUFFIXES.has(tld)) return undefined;
   return domain;
 }
+
+/** One of INVISIBLE (that one is global: its lastIndex would carry from test to test). */
+const INVISIBLE_CHAR = new RegExp(INVISIBLE.source);
 
 /** A fullwidth or small commercial at (U+FF20, U+FE6B): they read as "@" (findAddresses reads
  * text holding one in its NFKC form). */
@@ -222,7 +226,11 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
  * without their backslashes.
  */
 export function addressesInHeaderText(text: string): Set<string> {
-  const found = findAddresses(/[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text);
+  const decoded = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
+  const found = findAddresses(decoded);
+  // Invisible characters (a zero-width space or soft hyphen before the "@") are shown as nothing:
+  // the text is read without them too, as the body scan reads a text.
+  if (decoded !== text && INVISIBLE_CHAR.test(decoded)) findAddresses(decoded.replace(INVISIBLE, ''), found);
   // Unencoded East Asian bytes (Shift_JIS ...) read as that locale's reader shows them, too.
   const cjk = rawHeaderCjkText(text);
   if (cjk !== undefined) findAddresses(cjk, found);
