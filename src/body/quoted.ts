@@ -26,6 +26,10 @@ const OUTLOOK_NEXT = /^\*?(?:sent|date|gesendet|datum|envoy\u00e9|to|an|\u00e0|s
 
 /** Header lines quoted in threads whose `x@y` tokens are message identifiers, not addresses. */
 const ID_FIELDS = /^(?:message-id|references|in-reply-to|content-id|x-[\w-]+)\s*:/i;
+/** Such a line's value when it holds identifiers: `<id@host>` tokens with white space between
+ * them, or one token. A value listing addresses (`a@x, b@y`, `Ann <a@x>; ...`) is text a reader
+ * sees whatever the line starts with ("X-Attendees: ..."), and is read. */
+const ID_VALUE = /^\s*(?:<[^<>\s]*>(?:\s*<[^<>\s]*>)*|[^\s,;<>]*)\s*$/;
 
 /** Where quoted thread starts in HTML mail (Gmail, Outlook, Thunderbird, Apple Mail). */
 const HTML_QUOTE = /<blockquote|class=["']?(?:gmail_quote|moz-cite-prefix|moz-forward-container)|id=["']?(?:divRplyFwdMsg|appendonsend)/i;
@@ -42,7 +46,8 @@ export function splitQuoted(text: string, html: boolean): SplitText {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const bare = line.replace(/^[\s>]+/, '');
-    if (ID_FIELDS.test(bare)) continue;
+    const idField = ID_FIELDS.exec(bare);
+    if (idField && ID_VALUE.test(bare.slice(idField[0].length))) continue;
     if (!inThread) {
       const trimmed = line.trim();
       if (SEPARATORS.some((re) => re.test(trimmed))) inThread = true;

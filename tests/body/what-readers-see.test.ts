@@ -275,3 +275,21 @@ describe('a parameter readers read differently: every reading is scanned', () =>
     expect(Object.fromEntries(parseHeaderParams(`multipart/mixed; boundary="A"; boundary*0=B; boundary*2=C`).otherReadings ?? [])).toEqual({ boundary: ['A', 'B'] });
   });
 });
+
+describe('a header line written in the text is text unless it holds message identifiers', () => {
+  // Lines such as "References: <id@host>" in a quoted thread name messages, not people, and are
+  // skipped; a line shaped like one but listing addresses is shown to every reader as the list.
+  it.each<[string, string]>([
+    ['"X-Attendees:" then the list', `Hi all, the list:\r\nX-Attendees: ${LIST.join(', ')}`],
+    ['"References:" then the list, with semicolons', `References: ${LIST.join('; ')}`],
+    ['"Message-ID:" then names and addresses', `Message-ID: ${LIST.map((a, i) => `P${i} <${a}>`).join(', ')}`],
+  ])('%s', (_name, body) => {
+    expect(bodyFindings(single('text/plain', body)).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
+  it('identifiers quoted from a header stay unread', () => {
+    const ids = LIST.map((a) => `<${a.replace('@', '.1234@')}>`);
+    const body = `> Message-ID: ${ids[0]}\r\n> References: ${ids.join(' ')}\r\n> X-Google-Original-Message-ID: ${ids[1]}\r\n> In-Reply-To:\r\n>  ${ids[2]}\r\n> X-Ref: ${LIST[3]}`;
+    expect(bodyFindings(single('text/plain', body))).toEqual([]);
+  });
+});
