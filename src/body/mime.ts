@@ -208,11 +208,19 @@ export function parseHeaderParams(value: string): ParsedContentType {
   const extended = new Set<string>();
   // RFC 2231 continuations: name*0, name*1* ...; collected per name, then joined in order.
   const continued = new Map<string, Array<{ index: number; value: string; encoded: boolean }>>();
+  let otherReadings: Map<string, string[]> | undefined;
+  const addReading = (name: string, other: string | undefined, read: string | undefined) => {
+    if (other === undefined || other === read) return;
+    otherReadings ??= new Map();
+    const known = otherReadings.get(name) ?? [];
+    if (!known.includes(other)) otherReadings.set(name, [...known, other]);
+  };
   for (const piece of pieces) {
     const eq = piece.indexOf('=');
     if (eq === -1) continue;
     let name = piece.slice(0, eq).trim().toLowerCase();
-    let val = piece.slice(eq + 1).trim();
+    const written = piece.slice(eq + 1).trim();
+    let val = written;
     if (val.startsWith('"')) val = val.endsWith('"') && val.length >= 2 ? val.slice(1, -1) : val.slice(1);
     const m = /^([^*]+)\*(\d+)?(\*)?$/.exec(name);
     if (m) {
@@ -222,24 +230,26 @@ export function parseHeaderParams(value: string): ParsedContentType {
       continued.set(name, list);
     } else if (!params.has(name)) {
       params.set(name, val);
+      // More after the first word or quoted string (`boundary=A B`, `"A"B`, `A"B"`): Python's
+      // email package reads that word or quoted string alone, as Thunderbird reads a quoted one.
+      const first = /^"([^"]*)"|^[^\s"]+/.exec(written);
+      if (first !== null && first[0] !== written) addReading(name, first[1] ?? first[0], val);
     }
   }
-  let otherReadings: Map<string, string[]> | undefined;
   for (const [name, list] of continued) {
     list.sort((a, b) => a.index - b.index);
     const joined = joinContinuations(list);
     const gap = list.findIndex((p, i) => p.index !== i);
-    for (const other of [params.get(name), gap > 0 ? joinContinuations(list.slice(0, gap)) : undefined]) {
-      if (other === undefined || other === joined) continue;
-      otherReadings ??= new Map();
-      const known = otherReadings.get(name) ?? [];
-      if (!known.includes(other)) otherReadings.set(name, [...known, other]);
-    }
+    // The plain value (and its other readings) and the continuations up to a gap, beside the whole.
+    const plain = params.get(name);
+    const others = [plain, ...(otherReadings?.get(name) ?? []), gap > 0 ? joinContinuations(list.slice(0, gap)) : undefined];
+    otherReadings?.delete(name);
+    for (const other of others) addReading(name, other, joined);
     params.set(name, joined);
     extended.add(name);
   }
   const parsed: ParsedContentType = { type, params, extended };
-  if (otherReadings) parsed.otherReadings = otherReadings;
+  if (otherReadings !== undefined && otherReadings.size > 0) parsed.otherReadings = otherReadings;
   return parsed;
 }
 

@@ -263,6 +263,11 @@ describe('a parameter readers read differently: every reading is scanned', () =>
     ['a plain boundary beside boundary*', split(`boundary="A"; boundary*=''B`, 'A', 'B')],
     ['a plain boundary beside boundary*0', split('boundary="A"; boundary*0=B', 'A', 'B')],
     ['boundary*0 and boundary*2 without boundary*1', `${HEAD}Content-Type: multipart/mixed; boundary*0=A; boundary*2=C\r\n\r\n--AC\r\nContent-Type: text/plain\r\n\r\nHello.\r\n--A\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}\r\n--A--\r\n--AC--\r\n`],
+    // A value with more after its first word or quoted string: Python's email package (and, for a
+    // quoted one, Thunderbird) read the word or the quoted string alone.
+    ['an unquoted boundary with a space in it', split('boundary=A B', 'A', 'A B')],
+    ['a quoted boundary with more after its closing quote', split('boundary="A"B', 'A', 'A"B')],
+    ['an unquoted boundary with a quoted string after it', split('boundary=A"B"', 'A', 'A"B"')],
     ['a plain filename beside filename* (Python shows the plain one)', `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="${LIST.join(', ')}.pdf"; filename*=''report.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--m--\r\n`],
     ['a plain charset beside charset*', `${HEAD}Content-Type: text/plain; charset=utf-16le; charset*=''utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(LIST.join('\r\n'), 'utf16le').toString('base64')}\r\n`],
   ])('%s', (_name, text) => {
