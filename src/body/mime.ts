@@ -730,7 +730,8 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   addShownNames(entity, partName, type.type, forwarded, state);
-  const encoding = transferEncoding(fieldValue(entity.header, 'content-transfer-encoding'));
+  const cte = fieldValue(entity.header, 'content-transfer-encoding');
+  const encoding = transferEncoding(cte);
   // A saved message attached under another type (an .eml sent as application/octet-stream or
   // text/plain): mail programs open it as a message, so it is read as a forwarded one.
   const isMessage = type.type === 'message/rfc822' || type.type === 'message/global' || (entity.fileName !== undefined && savedName(entity.fileName).endsWith('.eml'));
@@ -821,6 +822,10 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   if (truncated) unread('partly-read', `the first ${bytes.length} bytes`);
   let text = decodeBytes(bytes, charset);
   for (const other of otherCharsets) text += `\n${decodeBytes(bytes, other)}`;
+  // A Content-Transfer-Encoding with more than its name ("base64 x", "Base64;", "base64 (c)"):
+  // Python's email package decodes only the name alone and shows the rest as written, mailparser
+  // decodes some: the text as written is read too.
+  if (cte !== undefined && (encoding === 'base64' || encoding === 'quoted-printable' || UUENCODINGS.has(encoding)) && cte.toLowerCase() !== encoding) text += `\n${decodeBytes(body.subarray(0, limit), charset)}`;
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
   if (rtf) out.rtf = true;
   if (type.type === 'text/plain' && type.params.get('format')?.toLowerCase() === 'flowed' && type.params.get('delsp')?.toLowerCase() === 'yes') out.delSp = true;

@@ -177,6 +177,12 @@ describe('encodings readers decode', () => {
     expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
   });
 
+  // A Content-Transfer-Encoding with more than its name: Python's email package decodes only the
+  // name alone and shows the text as written (mailparser decodes some of them): both are read.
+  it.each(['base64 x', 'base64 (the list)', 'Base64;', 'x-uuencode x'])('a plain-text list under "Content-Transfer-Encoding: %s"', (cte) => {
+    expect(bodyFindings(single('text/plain', LIST.join('\r\n'), `Content-Transfer-Encoding: ${cte}\r\n`)).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+
   it.each<[string, string, Buffer]>([
     ['UTF-16 big-endian with its mark, labelled utf-16', 'utf-16', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(LIST.join('\r\n'), 'utf16le').swap16()])],
     ['UTF-16 big-endian with its mark, labelled utf-8', 'utf-8', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(LIST.join('\r\n'), 'utf16le').swap16()])],
