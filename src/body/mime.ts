@@ -104,6 +104,9 @@ const UTF16_COMPAT_ATS = [Buffer.from('\uFF20', 'utf16le'), Buffer.from('\uFE6B'
  * author fields, their Resent- forms (a resent message shows both), Mail-Followup-To and Mail-Reply-To. */
 const FORWARDED_SHOWN_FIELDS: ReadonlySet<string> = new Set(['from', 'sender', 'to', 'cc', 'bcc', 'apparently-to', 'reply-to', 'resent-from', 'resent-sender', 'resent-to', 'resent-cc', 'resent-bcc', 'mail-followup-to', 'mail-reply-to']);
 
+/** Text starting with a header field: a name of printable characters but ":" and white space, then ":". */
+const STARTS_WITH_FIELD = /^[!-9;-~]+[ \t]*:/;
+
 /** The armour line of an OpenPGP encrypted message (RFC 4880 6.2). */
 export const PGP_ARMOUR = Buffer.from('-----BEGIN PGP MESSAGE-----');
 
@@ -740,22 +743,14 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   if (isMessage) {
-    const { bytes } = decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES);
-    const inner = readEntity(bytes, 'text/plain');
-    // The forwarded message's own header shows its recipients to everyone who reads the forward,
-    // and its other fields as the outer header's do: every client shows its Subject, and a list in
-    // X-Recipients or Comments is shown to whoever opens it (otherFieldLists: not trace fields nor
-    // identifiers, the same reading as for the message itself).
-    const lines = inner.header.fields.filter((f) => FORWARDED_SHOWN_FIELDS.has(f.key)).map((f) => `${f.name}: ${decodeHeaderText(unfold(f.rawValue, inner.header.lineEnding))}`);
-    for (const listed of otherFieldLists(inner.header)) lines.push(`${listed.key}: ${listed.addresses.join(', ')}`);
-    if (lines.length > 0) {
-      const text = lines.join('\n');
-      const headerPart: TextPart = { part: partName, contentType: type.type, text, html: false, forwarded: true, truncated: false };
-      if (entity.fileName !== undefined) headerPart.fileName = entity.fileName;
-      state.parts.push(headerPart);
+    walkForwarded(entity, decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES).bytes, partName, depth, state);
+    // RFC 2046 allows only 7bit, 8bit and binary on message/rfc822 and message/global: Python's
+    // email package parses the body as the message whatever the field says (base64, uuencode),
+    // where other readers decode it. Both messages are read, when the body as written starts with
+    // a header field (base64 and uuencode lines hold no colon: a message encoded so is read once).
+    if (type.type.startsWith('message/') && (encoding === 'base64' || UUENCODINGS.has(encoding)) && STARTS_WITH_FIELD.test(body.toString('latin1', 0, 1000))) {
+      walkForwarded(entity, body.subarray(0, MAX_FORWARDED_MESSAGE_BYTES), partName, depth, state);
     }
-    walk(inner, partName, depth + 1, true, state);
-    walkFromLineNotAField(inner, bytes, partName, depth, true, state);
     return;
   }
   const html = type.type === 'text/html';
@@ -833,6 +828,26 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   else if (alternative !== undefined) out.alternative = alternative;
   state.parts.push(out);
   if (!html && !UUENCODINGS.has(encoding)) addEncodedBlocks(text, partName, forwarded, state);
+}
+
+/** A forwarded message (its bytes decoded as the part says, or as written): its shown header fields, then its parts. */
+function walkForwarded(entity: Entity, bytes: Buffer, partName: string, depth: number, state: WalkState): void {
+  const type = entity.type;
+  const inner = readEntity(bytes, 'text/plain');
+  // The forwarded message's own header shows its recipients to everyone who reads the forward,
+  // and its other fields as the outer header's do: every client shows its Subject, and a list in
+  // X-Recipients or Comments is shown to whoever opens it (otherFieldLists: not trace fields nor
+  // identifiers, the same reading as for the message itself).
+  const lines = inner.header.fields.filter((f) => FORWARDED_SHOWN_FIELDS.has(f.key)).map((f) => `${f.name}: ${decodeHeaderText(unfold(f.rawValue, inner.header.lineEnding))}`);
+  for (const listed of otherFieldLists(inner.header)) lines.push(`${listed.key}: ${listed.addresses.join(', ')}`);
+  if (lines.length > 0) {
+    const text = lines.join('\n');
+    const headerPart: TextPart = { part: partName, contentType: type.type, text, html: false, forwarded: true, truncated: false };
+    if (entity.fileName !== undefined) headerPart.fileName = entity.fileName;
+    state.parts.push(headerPart);
+  }
+  walk(inner, partName, depth + 1, true, state);
+  walkFromLineNotAField(inner, bytes, partName, depth, true, state);
 }
 
 /**

@@ -304,3 +304,12 @@ describe('a header line written in the text is text unless it holds message iden
     expect(bodyFindings(single('text/plain', body))).toEqual([]);
   });
 });
+
+describe('a forwarded message under a Content-Transfer-Encoding it does not use', () => {
+  // RFC 2046 allows only 7bit, 8bit and binary on message/rfc822: Python's email package parses the
+  // body as the message whatever the field says, and shows its recipients.
+  it.each(['base64', 'Base64 (attached)', 'x-uuencode'])('"Content-Transfer-Encoding: %s" over a message written as it is', (cte) => {
+    const text = `${HEAD}Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n--m\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: ${cte}\r\n\r\nFrom: x@corp.example\r\nTo: ${LIST.join(', ')}\r\nSubject: old\r\n\r\nHello.\r\n--m--\r\n`;
+    expect(bodyFindings(text).map((f) => f.externalAddresses)).toEqual([20]);
+  });
+});
