@@ -43,7 +43,8 @@ export type SendmailNotice =
   | { kind: 'warned'; findings: readonly Finding[]; profile?: string }
   | { kind: 'rewritten'; strategy: 'bcc'; moved: number }
   | { kind: 'rewritten'; strategy: 'split'; copies: number }
-  | { kind: 'refused-recipients'; refused: ReadonlyArray<{ address: string; response: string }>; accepted: number; remembered?: boolean }
+  /** `split`: the message went out as several copies (the retry note speaks of copies, else of recipients). */
+  | { kind: 'refused-recipients'; refused: ReadonlyArray<{ address: string; response: string }>; accepted: number; remembered?: boolean; split?: boolean }
   | { kind: 'kept'; file: string }
   | { kind: 'not-kept'; spool: string; problem: string }
   // -v / --debug
@@ -116,7 +117,7 @@ export function formatSendmailNotice(n: SendmailNotice): string {
     case 'refused-recipients': {
       const temporary = temporarilyRefused(n.refused);
       const who = n.accepted > 0 ? `${plural(n.accepted, 'other')} received the message` : 'nobody received the message';
-      return `${[`${SENDMAIL_NAME}: the relay refused ${plural(n.refused.length, 'recipient')}${temporary ? ' for now' : ''}; ${who}:`, ...n.refused.map((r) => `  ${maskAddress(r.address)}: ${maskText(r.response)}`)].join('\n')}\n${retryNote(n.remembered)}`;
+      return `${[`${SENDMAIL_NAME}: the relay refused ${plural(n.refused.length, 'recipient')}${temporary ? ' for now' : ''}; ${who}:`, ...n.refused.map((r) => `  ${maskAddress(r.address)}: ${maskText(r.response)}`)].join('\n')}\n${retryNote(n.remembered, n.split ? 'copies' : 'recipients')}`;
     }
     case 'kept':
       return line(`kept a copy in ${n.file}`);
@@ -141,9 +142,15 @@ export function formatSendmailNotice(n: SendmailNotice): string {
   }
 }
 
-/** After a split stopped part-way: whether a retry repeats the copies already out (src/sendmail/delivered-copies.ts). */
-function retryNote(remembered: boolean | undefined): string {
+/**
+ * After a delivery stopped part-way (a split's copies, or recipients of one message the relay
+ * refused): whether a retry repeats what is already out (src/sendmail/delivered-copies.ts).
+ */
+function retryNote(remembered: boolean | undefined, unit: 'copies' | 'recipients' = 'copies'): string {
   if (remembered === undefined) return '';
+  if (unit === 'recipients') {
+    return remembered ? '  A retry sends it only to the recipients not yet delivered.\n' : '  The recipients delivered could not be remembered: a retry sends it to them again.\n';
+  }
   return remembered ? '  A retry sends only the copies not yet delivered.\n' : '  The delivered copies could not be remembered: a retry sends them again.\n';
 }
 

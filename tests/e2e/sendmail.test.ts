@@ -199,6 +199,31 @@ describe('mailguard-sendmail delivering through the relay', () => {
     expect(s.messages.flatMap((m) => m.rcptTo)).toHaveLength(16);
   });
 
+  // One message (no split) is partly delivered too when the relay defers some of its recipients:
+  // the others have it, the caller gets 75 and retries, and must not send it to them again.
+  it.each([
+    ['-t', ['-t', '-i']],
+    ['recipients on the command line', ['-i', '-f', 'dev@corp.example', 'a@x1.test', 'carl@x3.test', 'colleague@corp.example']],
+  ])('one message, one recipient deferred at RCPT (%s): 75, the retry delivers it to that recipient only, every recipient exactly once', async (_name, args) => {
+    deferring.on = true;
+    const s = await setup({ rcpt: (a: string) => (deferring.on && a.startsWith('carl@') ? 450 : undefined) });
+    const env = { XDG_STATE_HOME: path.join(scratch.dir, 'state') };
+    const input = 'From: dev@corp.example\nTo: a@x1.test, carl@x3.test\nCc: colleague@corp.example\nSubject: s\n\nb\n';
+    const first = await runSendmail(args, { input, cwd: scratch.dir, env });
+    expect(first.code).toBe(75);
+    expect(first.stderr).toContain('2 others received the message');
+    expect(first.stderr).toContain('A retry sends it only to the recipients not yet delivered');
+    expect(s.messages.map((m) => m.rcptTo)).toEqual([['a@x1.test', 'colleague@corp.example']]);
+    deferring.on = false;
+    const retry = await runSendmail(args, { input, cwd: scratch.dir, env });
+    expect(retry.code).toBe(0);
+    expect(s.messages.map((m) => m.rcptTo)).toEqual([['a@x1.test', 'colleague@corp.example'], ['carl@x3.test']]);
+    // Done: forgotten, so sending the same message again is a new message.
+    expect(await readdir(path.join(scratch.dir, 'state', 'mailguard', 'sendmail-delivered'))).toEqual([]);
+    expect((await runSendmail(args, { input, cwd: scratch.dir, env })).code).toBe(0);
+    expect(s.messages.flatMap((m) => m.rcptTo)).toHaveLength(6);
+  });
+
   it('with a spool configured, the memory lives in its delivered/ folder, private to the user', async () => {
     const s = await setup({ data: (m) => (m.rcptTo.some((r) => r.startsWith('carl@')) ? 451 : undefined) });
     await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, smtp: s.url, onViolation: 'split', sendmail: { spool: path.join(scratch.dir, 'spool') } }));

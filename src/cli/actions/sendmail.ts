@@ -299,13 +299,15 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   // 4. Delivery. A failure before the first message is accepted leaves nothing sent. A split
   // goes copy by copy: copies an earlier attempt delivered are skipped, and when one fails
   // part-way the copies out are remembered for the caller's retry (src/sendmail/delivered-copies.ts).
+  // One message to several recipients can be delivered part-way too (the relay defers some at
+  // RCPT and takes the message for the others): the recipients that have it are remembered alike.
   let deliverer: Deliverer | undefined;
   let delivered = 0;
   let earlier = 0;
   const refusedRecipients: Array<{ address: string; response: string }> = [];
   let accepted = 0;
   const acceptedAddresses: string[] = [];
-  const memory = total > 1 ? await openDeliveredCopies(deliveredCopiesDirectory(setup.spool), raw, envelope!) : undefined;
+  const memory = total > 1 || envelope!.rcptTo.length > 1 ? await openDeliveredCopies(deliveredCopiesDirectory(setup.spool), raw, envelope!) : undefined;
   /** Remembers the copies out after a part-way failure; undefined when nothing went out (nothing to remember). */
   const remember = async () => (memory && delivered + earlier > 0 ? memory.save(acceptedAddresses) : undefined);
   try {
@@ -337,7 +339,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   if (refusedRecipients.length > 0) {
     const temporary = temporarilyRefused(refusedRecipients);
     const remembered = await remember();
-    say({ kind: 'refused-recipients', refused: refusedRecipients, accepted, ...(remembered !== undefined ? { remembered } : {}) });
+    say({ kind: 'refused-recipients', refused: refusedRecipients, accepted, split: total > 1, ...(remembered !== undefined ? { remembered } : {}) });
     const status = temporary ? SYSEXIT.TEMPFAIL : SYSEXIT.NOUSER;
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: `refused: ${refusedRecipients.map((r) => r.address).join(', ')}`, envelope: envelope!, findings: codes, exitStatus: status }, io);
     return status;
