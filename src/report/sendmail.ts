@@ -36,7 +36,8 @@ export interface SpoolRecord {
 /** Everything the drop-in sendmail reports. `debug` notices are shown only with -v/--debug. */
 export type SendmailNotice =
   /** An error before or during delivery; `delivery` says how far a split got, `tempfail` that the caller may retry. */
-  | { kind: 'error'; error: unknown; delivery?: { delivered: number; total: number; tempfail: boolean; earlier?: number; remembered?: boolean } }
+  /** `spool: false`: no spool is configured, so nothing keeps the message but the caller. */
+  | { kind: 'error'; error: unknown; delivery?: { delivered: number; total: number; tempfail: boolean; earlier?: number; remembered?: boolean; spool?: boolean } }
   | { kind: 'caller-policy-option'; option: string; configPath: string }
   | { kind: 'unreadable'; finding?: Finding }
   | { kind: 'blocked'; blocking: readonly Finding[]; reason: DeliveryReason | undefined; onViolation: OnViolation; profile?: string }
@@ -90,11 +91,15 @@ export function formatSendmailNotice(n: SendmailNotice): string {
   switch (n.kind) {
     case 'error': {
       if (!n.delivery) return errorText(n.error);
-      const { delivered, total, tempfail, earlier = 0, remembered } = n.delivery;
+      const { delivered, total, tempfail, earlier = 0, remembered, spool } = n.delivery;
       const before = earlier > 0 ? `, ${earlier} by an earlier attempt` : '';
       const partial = delivered + earlier > 0 ? ` (${delivered + earlier} of ${total} copies were delivered before the failure${before})` : '';
       // A split stopped part-way: whether a retry repeats the copies already out (src/sendmail/delivered-copies.ts).
-      return errorText(n.error, `message not delivered${partial}: `) + (tempfail ? '  Nothing was lost: the caller gets status 75 (try again later).\n' : '') + (delivered + earlier > 0 ? retryNote(remembered) : '');
+      // mailguard keeps no queue: on 75 the message is safe only where a spool keeps it or the caller retries.
+      const later = spool === false
+        ? '  The caller gets status 75 (try again later). No copy was kept (no "spool" is configured): a caller that does not retry (cron, PHP mail()) loses the message.\n'
+        : '  Nothing was lost: the caller gets status 75 (try again later).\n';
+      return errorText(n.error, `message not delivered${partial}: `) + (tempfail ? later : '') + (delivered + earlier > 0 ? retryNote(remembered) : '');
     }
     case 'caller-policy-option':
       return line(`ignoring ${n.option}: the drop-in sendmail takes its policy, relay and delivery program only from its system configuration (${n.configPath}), not from the caller's arguments.`);

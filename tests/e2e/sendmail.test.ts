@@ -304,6 +304,25 @@ describe('exit statuses (sysexits)', () => {
     expect(r.stderr).toContain('try again later');
   });
 
+  // mailguard keeps no queue: on 75 only the caller can send the message again. cron, PHP mail()
+  // and logwatch never do, so stderr must not tell them that nothing was lost when nothing kept it.
+  it('75 with no spool configured: stderr says no copy was kept, so a caller that does not retry loses it; with a spool it names the copy', async () => {
+    const closed = await startSink();
+    const url = closed.url;
+    await closed.close();
+    scratch = await scratchDir({ ...POLICY, smtp: url });
+    const bare = await runSendmail(['-t', '-i'], { input: CLEAN, cwd: scratch.dir });
+    expect(bare.code).toBe(75);
+    expect(bare.stderr).not.toContain('Nothing was lost');
+    expect(bare.stderr).toContain('No copy was kept (no "spool" is configured): a caller that does not retry (cron, PHP mail()) loses the message.');
+    const spool = path.join(scratch.dir, 'spool');
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, smtp: url, sendmail: { spool } }));
+    const kept = await runSendmail(['-t', '-i'], { input: CLEAN, cwd: scratch.dir });
+    expect(kept.code).toBe(75);
+    expect(kept.stderr).not.toContain('No copy was kept');
+    expect(kept.stderr).toMatch(/kept a copy in .*spool/);
+  });
+
   it.each(['accept-then-drop', 'drop'] as const)('the relay drops the connection after the final dot (%s): one attempt, never a second copy, exit 69 (not 75: a caller retrying could deliver it twice), and stderr says it may have been accepted', async (how) => {
     const s = await setup({ afterData: () => how });
     const r = await runSendmail(['-t', '-i'], { input: CLEAN, cwd: scratch.dir });

@@ -60,6 +60,14 @@ describe('formatSendmailNotice', () => {
     expect(formatSendmailNotice({ kind: 'error', error: new TypeError('boom') })).toContain('internal error: TypeError: boom');
   });
 
+  it('75 with no spool: no claim that nothing was lost; it says no copy was kept', () => {
+    const relay = new MailguardError('ERELAY', 'connect ECONNREFUSED');
+    const text = formatSendmailNotice({ kind: 'error', error: relay, delivery: { delivered: 0, total: 1, tempfail: true, spool: false } });
+    expect(text).not.toContain('Nothing was lost');
+    expect(text).toContain('No copy was kept (no "spool" is configured): a caller that does not retry (cron, PHP mail()) loses the message.\n');
+    expect(formatSendmailNotice({ kind: 'error', error: relay, delivery: { delivered: 0, total: 1, tempfail: true, spool: true } })).toContain('Nothing was lost');
+  });
+
   it('-v/--debug notices are the notes, never the refusals', () => {
     expect(isDebugNotice({ kind: 'read', bytes: 1, ignoreDots: true })).toBe(true);
     expect(isDebugNotice({ kind: 'warning', finding: bccWarning })).toBe(true);

@@ -326,7 +326,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     }
   } catch (err) {
     const status = sysexitFor(err);
-    const delivery: { delivered: number; total: number; tempfail: boolean; earlier?: number; remembered?: boolean } = { delivered, total, tempfail: status === SYSEXIT.TEMPFAIL };
+    const delivery: { delivered: number; total: number; tempfail: boolean; earlier?: number; remembered?: boolean; spool: boolean } = { delivered, total, tempfail: status === SYSEXIT.TEMPFAIL, spool: setup.spool !== undefined };
     if (earlier > 0) delivery.earlier = earlier;
     const remembered = await remember();
     if (remembered !== undefined) delivery.remembered = remembered;
