@@ -109,7 +109,8 @@ export function formatSendmailNotice(n: SendmailNotice): string {
       const lines = [`${SENDMAIL_NAME}: message not sent: blocked by policy${profileNote(n.profile, ' (profile ', ')')}.`, ...n.blocking.map((f) => `  ${finding(f)}`)];
       if (n.reason && n.reason.code !== 'policy') lines.push(`  The ${n.onViolation} rewrite was not done: ${describeDeliveryReason(n.reason)}.`);
       else if (n.onViolation === 'block') {
-        lines.push('  Put the external recipients in Bcc, or set "onViolation": "bcc" or "split" (or --on-violation) to let mailguard rewrite such messages.');
+        // Not --on-violation: the drop-in ignores the caller's policy options (src/sendmail/args.ts).
+        lines.push('  Put the external recipients in Bcc, or set "onViolation": "bcc" or "split" in the "sendmail" section of the system configuration to let mailguard rewrite such messages.');
       }
       return `${lines.join('\n')}\n`;
     }

@@ -40,6 +40,12 @@ describe('formatSendmailNotice', () => {
     expect(formatSendmailNotice({ kind: 'blocked', blocking: [exposed], reason: { code: 'policy' }, onViolation: 'warn' })).not.toContain('set "onViolation"');
   });
 
+  it('the block hint names the system configuration, never --on-violation (the drop-in ignores it from the caller)', () => {
+    const text = formatSendmailNotice({ kind: 'blocked', blocking: [exposed], reason: { code: 'policy' }, onViolation: 'block' });
+    expect(text).toContain('in the "sendmail" section of the system configuration');
+    expect(text).not.toContain('--on-violation');
+  });
+
   it('refused recipients: masked, with the reply masked too; "for now" when every reply is 4xx', () => {
     const refused = [{ address: 'anna.x@customer1.test', response: '550 5.1.1 <anna.x@customer1.test>: unknown' }];
     const text = formatSendmailNotice({ kind: 'refused-recipients', refused, accepted: 2 });
