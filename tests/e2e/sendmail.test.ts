@@ -1,7 +1,7 @@
 // mailguard-sendmail as programs call it: a shell pipeline and a Python script piping a message
 // in, with and without -t, with -i and a lone "." line, recipients on the command line; every
 // exit status, against a real recording SMTP server on 127.0.0.1 (or a recording sendmail script).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -243,6 +243,21 @@ describe('mailguard-sendmail delivering through the relay', () => {
     const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir, env: { XDG_STATE_HOME: path.join(scratch.dir, 'state-file') } });
     expect(r.code).toBe(75);
     expect(r.stderr).toContain('The delivered copies could not be remembered: a retry sends them again.');
+  });
+
+  // stderr is only a courtesy: callers read the exit status. A caller whose stderr pipe is gone
+  // (its reader closed it, a log process that died) must still get its message sent and a sysexit.
+  it.each([
+    ['split (a notice before delivery)', { onViolation: 'split' }, 8],
+    ['warn (a notice before delivery)', { onViolation: 'warn' }, 1],
+  ])('stderr closed by the caller, %s: delivered, exit 0, no crash', async (_name, config, copies) => {
+    const s = await setup({}, config);
+    const child = spawn(process.execPath, [SENDMAIL_BIN, '-t', '-i'], { cwd: scratch.dir, env: cleanEnv(systemConfigEnv(scratch.dir)), stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stderr.destroy();
+    child.stdin.end(await EXPOSED);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(s.messages).toHaveLength(copies);
   });
 
   it('onViolation warn (system configuration) delivers the exposed message as it is, saying so on stderr', async () => {

@@ -7,6 +7,10 @@ import type { Command } from 'commander';
 /** Entry of the mailguard-sendmail bin and of `mailguard sendmail` (src/cli/main.ts hands it the
  * arguments before commander sees them): the raw argv straight to the action. */
 export async function sendmailMain(argv: string[]): Promise<void> {
+  // Callers read the exit status; stderr and stdout are a courtesy. A write to a pipe whose reader
+  // is gone (the caller closed it, a log process died) fails with EPIPE, emitted as an 'error'
+  // event: unheard, it ended the process with status 1 before the message was sent.
+  for (const stream of [process.stderr, process.stdout]) stream.on('error', () => {});
   const { runSendmail } = await import('../actions/sendmail.js');
   process.exitCode = await runSendmail(argv);
 }
