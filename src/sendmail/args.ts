@@ -31,10 +31,27 @@ export interface SendmailArgs {
 
 /** Single-letter options that take a value (getopt "x:"), from sendmail 8 and Postfix sendmail. */
 const WITH_VALUE = new Set([...'ABbCDdeFfhLMNOopQqRrVX']);
-/** Single-letter flags accepted and ignored: -c -G -I -m -n -s -U -x (and -v, -t, -i handled below). */
-const IGNORED_FLAGS = new Set([...'cGImnsUx']);
+/** Single-letter flags accepted and ignored: -c -G -m -n -s -U -x (and -v, -t, -i handled below). */
+const IGNORED_FLAGS = new Set([...'cGmnsUx']);
 /** -b modes: only "deliver a message" (-bm) is something mailguard does. */
 const DELIVER_MODE = 'm';
+/**
+ * Names sendmail answers to with another mode, whatever the arguments (sendmail 8; Postfix's
+ * sendmail.c reads mailq and newaliases): the MTA links them to its sendmail (Debian:
+ * /usr/bin/mailq -> ../sbin/sendmail), so mailguard installed as sendmail is run under them.
+ */
+const NAME_MODES: ReadonlyMap<string, string> = new Map([
+  ['mailq', 'p'],
+  ['newaliases', 'i'],
+  ['hoststat', 'h'],
+  ['purgestat', 'H'],
+  ['smtpd', 'd'],
+]);
+/** The hint for a mode mailguard does not do; -bs gets how a program speaking SMTP can pipe instead. */
+const modeHint = (mode: string) =>
+  mode === 's'
+    ? 'Programs that speak SMTP to "sendmail -bs" (Symfony Mailer, Laravel) can pipe the message instead: set their sendmail command to "mailguard-sendmail -t -i".'
+    : "Use the MTA's own commands for queue, alias and daemon modes (Postfix: postqueue -p, newaliases.postfix or postalias, postfix start).";
 
 /**
  * mailguard's own options of other commands that set policy, relay or delivery program. Given to
@@ -64,9 +81,7 @@ function applyShort(out: SendmailArgs, letter: string, value: string): void {
       out.fullName = value;
       return;
     case 'b':
-      if (value !== DELIVER_MODE) {
-        throw usage(`-b${value} is not supported: mailguard sendmail only delivers a message (-bm).`, 'Use the real sendmail for queue, alias and daemon modes.');
-      }
+      if (value !== DELIVER_MODE) throw usage(`-b${value} is not supported: mailguard sendmail only delivers a message (-bm).`, modeHint(value));
       return;
     case 'q':
       throw usage('-q (queue runs) is not supported: mailguard sendmail keeps no queue.', 'Undeliverable messages exit 75 so the caller retries; --spool DIR keeps a copy for review.');
@@ -86,7 +101,15 @@ function applyShort(out: SendmailArgs, letter: string, value: string): void {
   }
 }
 
-export function parseSendmailArgs(argv: readonly string[]): SendmailArgs {
+/**
+ * `programName`: the name the command was run as (the basename of argv[0]); mailq, newaliases and
+ * the other names of NAME_MODES are those modes, refused before any message is read.
+ */
+export function parseSendmailArgs(argv: readonly string[], programName?: string): SendmailArgs {
+  const named = programName === undefined ? undefined : NAME_MODES.get(programName);
+  if (named !== undefined) {
+    throw usage(`${programName} (sendmail -b${named}) is not supported: mailguard is installed as sendmail here and only delivers a message.`, modeHint(named));
+  }
   const out: SendmailArgs = {
     extractRecipients: false,
     ignoreDots: false,
@@ -137,6 +160,8 @@ export function parseSendmailArgs(argv: readonly string[]): SendmailArgs {
         applyShort(out, letter, value);
         break;
       }
+      // -I: initialise the alias database, as -bi (sendmail 8, Postfix); not a message to wait for.
+      if (letter === 'I') throw usage('-I (newaliases) is not supported: mailguard sendmail only delivers a message (-bm).', modeHint('i'));
       if (letter === 't') out.extractRecipients = true;
       else if (letter === 'i') out.ignoreDots = true;
       else if (letter === 'v') out.debug = true;

@@ -2,7 +2,7 @@
 // in, with and without -t, with -i and a lone "." line, recipients on the command line; every
 // exit status, against a real recording SMTP server on 127.0.0.1 (or a recording sendmail script).
 import { execFile, spawn } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -276,6 +276,24 @@ describe('exit statuses (sysexits)', () => {
     for (const args of [['-bp'], ['--bogus'], ['-Z']]) {
       const r = await runSendmail(args, { input: CLEAN, cwd: scratch.dir });
       expect(r.code, args.join(' ')).toBe(64);
+    }
+  });
+
+  it('run through a link named newaliases or mailq (as Debian links them to /usr/sbin/sendmail): 64 at once, stdin left unread', async () => {
+    await setup();
+    for (const name of ['newaliases', 'mailq']) {
+      const link = path.join(scratch.dir, name);
+      await symlink(SENDMAIL_BIN, link);
+      // stdin stays open, as on a terminal: the command must not wait for a message.
+      const child = spawn(process.execPath, [link], { cwd: scratch.dir, env: cleanEnv(systemConfigEnv(scratch.dir)), stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const timer = setTimeout(() => child.kill(), 4_000);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      child.stdin.destroy();
+      expect(code, name).toBe(64);
+      expect(stderr).toContain(`${name} (sendmail -b`);
     }
   });
 

@@ -50,6 +50,8 @@ describe('parseSendmailArgs', () => {
     ['unknown letter', ['-Z'], /unknown sendmail option -Z/],
     ['-f without a value', ['-f'], /-f needs a value/],
     ['unknown long option', ['--bogus'], /unknown option --bogus/],
+    // -I is sendmail's and Postfix's "initialise the alias database" (newaliases), not a flag to ignore.
+    ['-I (newaliases)', ['-I'], /-I \(newaliases\) is not supported/],
   ];
   it.each(usage)('refuses %s with EUSAGE', (_name, argv, message) => {
     let caught: unknown;
@@ -61,5 +63,32 @@ describe('parseSendmailArgs', () => {
     expect(caught).toBeInstanceOf(MailguardError);
     expect((caught as MailguardError).code).toBe('EUSAGE');
     expect((caught as MailguardError).message).toMatch(message);
+  });
+
+  // Installed as sendmail, mailguard is reached through the MTA's links to it too (Debian:
+  // /usr/bin/mailq and /usr/bin/newaliases -> ../sbin/sendmail); sendmail and Postfix read those
+  // names as modes, whatever the arguments, and so must it, before waiting for a message on stdin.
+  it.each([
+    ['mailq', [], /mailq \(sendmail -bp\) is not supported/],
+    ['newaliases', [], /newaliases \(sendmail -bi\) is not supported/],
+    ['hoststat', [], /hoststat \(sendmail -bh\) is not supported/],
+    ['purgestat', [], /purgestat \(sendmail -bH\) is not supported/],
+    ['mailq', ['-v'], /mailq \(sendmail -bp\) is not supported/],
+  ])('run as %s %j: EUSAGE naming the MTA mode', (name, argv, message) => {
+    expect(() => parseSendmailArgs(argv, name)).toThrow(message);
+  });
+
+  it('the names sendmail is usually run as keep their meaning', () => {
+    for (const name of ['sendmail', 'mailguard-sendmail', 'mailguard-sendmail.js', 'sendmail.mailguard']) expect(parseSendmailArgs(['-t'], name).extractRecipients).toBe(true);
+  });
+
+  it('-bs says how a program speaking SMTP to sendmail can pipe the message instead', () => {
+    let caught: MailguardError | undefined;
+    try {
+      parseSendmailArgs(['-bs', '-i']);
+    } catch (err) {
+      caught = err as MailguardError;
+    }
+    expect(caught?.hint).toContain('mailguard-sendmail -t -i');
   });
 });

@@ -30,9 +30,11 @@ export interface SendmailIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The name the command was run as (argv[0]'s basename): mailq and newaliases are other modes. */
+  programName?: string;
 }
 
-const defaultIo = (): SendmailIo => ({
+export const defaultIo = (): SendmailIo => ({
   stdin: process.stdin,
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
@@ -58,6 +60,8 @@ Sendmail options (they end at the first recipient; later words are recipients):
   -v             notes on stderr (same as --debug)
   accepted and ignored: -oXXX -B... -odi -oem -N... -R... -V... -X... -C...
                  -h N -U -m -n
+  refused (64): other modes (-bp -bi -I -bs -bv -bd -q), and running as
+                 mailq or newaliases
   --debug        notes on stderr
   --help         this text
 
@@ -197,7 +201,7 @@ async function loadSystemConfig(env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
 export async function runSendmail(argv: readonly string[], io: SendmailIo = defaultIo()): Promise<number> {
   let args: SendmailArgs;
   try {
-    args = parseSendmailArgs(argv);
+    args = parseSendmailArgs(argv, io.programName);
   } catch (err) {
     io.stderr(formatSendmailNotice({ kind: 'error', error: err }));
     return sysexitFor(err);
