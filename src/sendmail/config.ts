@@ -25,6 +25,13 @@ export const SENDMAIL_SECTION: Record<string, KeyCheck> = {
   from: checks.string,
 };
 
+/**
+ * Set in the environment of the binary viaSendmail runs. Seen on start, it means viaSendmail ran
+ * mailguard-sendmail again (a link installed as /usr/sbin/sendmail named as viaSendmail, or a
+ * wrapper): each run would start the next, every one holding the message, without end.
+ */
+export const VIA_SENDMAIL_MARK_ENV = 'MAILGUARD_SENDMAIL_VIA';
+
 export function parseSendmailConfig(section: Record<string, unknown> | undefined, where = 'configuration'): SendmailConfig {
   return parseSection(section, 'sendmail', SENDMAIL_SECTION, where) as SendmailConfig;
 }

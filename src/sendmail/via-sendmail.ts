@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { MailguardError } from '../errors.js';
 import type { Envelope } from '../message/envelope.js';
+import { VIA_SENDMAIL_MARK_ENV } from './config.js';
 
 /** How long the real sendmail may take. Postfix's sendmail returns in well under a second (it
  * queues); a synchronous delivery (-odi) to a slow relay may take minutes. */
@@ -19,7 +20,8 @@ export interface ViaSendmailOptions {
 export function deliverViaSendmail(binary: string, bytes: Uint8Array, envelope: Envelope, options: ViaSendmailOptions = {}): Promise<void> {
   const args = ['-i', '-f', envelope.mailFrom === '' ? '<>' : envelope.mailFrom, '--', ...envelope.rcptTo];
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    // Marked, so a viaSendmail that runs mailguard-sendmail again refuses instead of looping.
+    const child = spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [VIA_SENDMAIL_MARK_ENV]: '1' } });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       if (stderr.length < MAX_STDERR_BYTES) stderr += d.slice(0, MAX_STDERR_BYTES - stderr.length);

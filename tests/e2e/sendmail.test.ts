@@ -443,6 +443,21 @@ describe('viaSendmail and spool (system configuration)', () => {
     expect(missing.code).toBe(78);
   });
 
+  // README suggests linking mailguard-sendmail as /usr/sbin/sendmail, and viaSendmail is usually
+  // /usr/sbin/sendmail: together each run starts another, every one holding the message, until
+  // the machine runs out. The wrapper stands for that link, and stops the chain after 3 levels.
+  it('viaSendmail that runs mailguard-sendmail again (a loop): 78 from the first nested run, nothing delivered', async () => {
+    scratch = await scratchDir();
+    const counter = path.join(scratch.dir, 'levels');
+    const loop = path.join(scratch.dir, 'sendmail-link.sh');
+    await writeFile(loop, `#!/bin/sh\necho x >> '${counter}'\n[ "$(wc -l < '${counter}')" -gt 3 ] && exit 75\nexec '${process.execPath}' '${SENDMAIL_BIN}' "$@"\n`, { mode: 0o755 });
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, sendmail: { viaSendmail: loop } }));
+    const r = await runSendmail(['-t', '-i'], { input: CLEAN, cwd: scratch.dir });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('viaSendmail runs mailguard-sendmail itself');
+    expect((await readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
   it('spool keeps a blocked message and an undeliverable one, private to the user', async () => {
     const closed = await startSink();
     const url = closed.url;

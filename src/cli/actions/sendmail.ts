@@ -13,7 +13,7 @@ import type { Policy } from '../../policy/policy.js';
 import type { RelayOptions, resolveSmtpSettings } from '../../relay/index.js';
 import { formatSendmailNotice, isDebugNotice, spoolBlockedDetail, temporarilyRefused, type SendmailNotice } from '../../report/sendmail.js';
 import { parseSendmailArgs, type SendmailArgs } from '../../sendmail/args.js';
-import { parseSendmailConfig, readSystemConfigFile, SYSTEM_CONFIG_ENV, SYSTEM_CONFIG_PATH } from '../../sendmail/config.js';
+import { parseSendmailConfig, readSystemConfigFile, SYSTEM_CONFIG_ENV, SYSTEM_CONFIG_PATH, VIA_SENDMAIL_MARK_ENV } from '../../sendmail/config.js';
 import { ADAPTER_MODES } from '../../decide/modes.js';
 import { assertOnViolation, decideDelivery, type DeliveryDecision, type Transaction as Delivery } from '../../decide/index.js';
 import { prepareSendmailMessage } from '../../sendmail/envelope.js';
@@ -227,6 +227,11 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   // package.json must not switch the guard off).
   let setup: { policy: Policy; onViolation: OnViolation; profiles: Profiles; spool: string | undefined; from: string | undefined; transport: Transport };
   try {
+    if (io.env[VIA_SENDMAIL_MARK_ENV]) {
+      throw new MailguardError('ECONFIG', 'viaSendmail runs mailguard-sendmail itself: this run was started by mailguard-sendmail\'s own viaSendmail, and would start the next one without end.', {
+        hint: `Point "sendmail": { "viaSendmail" } in ${SYSTEM_CONFIG_PATH} at the MTA's own sendmail binary (kept under another name when mailguard-sendmail is linked as /usr/sbin/sendmail), or use "smtp".`,
+      });
+    }
     const loaded = await loadSystemConfig(io.env);
     const settings = settingsFromConfig(loaded, {});
     const section = parseSendmailConfig(settings.config.sections.sendmail, settings.configPath ?? 'configuration');
