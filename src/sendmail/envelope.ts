@@ -14,6 +14,17 @@ import type { SendmailArgs } from './args.js';
 /** Right part of an added Message-ID when the sender has no usable domain (RFC 2606: never resolves). */
 export const MESSAGE_ID_FALLBACK_DOMAIN = 'mailguard.invalid';
 
+/** The fields -t reads recipients from (src/message/header-recipients.ts), as their names are written. */
+const RECIPIENT_FIELD_NAMES: ReadonlyMap<string, string> = new Map([
+  ['to', 'To'],
+  ['cc', 'Cc'],
+  ['apparently-to', 'Apparently-To'],
+  ['bcc', 'Bcc'],
+  ['resent-to', 'Resent-To'],
+  ['resent-cc', 'Resent-Cc'],
+  ['resent-bcc', 'Resent-Bcc'],
+]);
+
 /** Recipients named on the command line; each word may hold several, comma-separated. */
 export function commandLineRecipients(words: readonly string[]): string[] {
   const out: string[] = [];
@@ -88,8 +99,16 @@ export function prepareSendmailMessage(input: Uint8Array, args: SendmailArgs, op
     try {
       for (const r of headerRecipients(parsed)) recipients.add(r);
     } catch (err) {
-      if (err instanceof MailguardError) throw new MailguardError('EINPUT', `-t: ${err.message}`, { hint: 'Fix the recipient field, or name the recipients on the command line without -t.' });
-      throw err;
+      if (!(err instanceof MailguardError)) throw err;
+      // An address without a domain ("root", as cron and logwatch write it): said as the command line says it.
+      const problems = parsed.addressProblems.filter((p) => RECIPIENT_FIELD_NAMES.has(p.field));
+      const local = problems[0];
+      if (local && !parsed.truncated && problems.every((p) => p.kind === 'missing-domain')) {
+        throw new MailguardError('EINPUT', `-t: the ${RECIPIENT_FIELD_NAMES.get(local.field)} field names a recipient without a domain (cron and logwatch write "root"); mailguard does not guess a local domain.`, {
+          hint: 'Give a full address in the program that sends (cron: MAILTO=ops@example.org; logwatch: MailTo = ops@example.org), or name the recipients on the command line.',
+        });
+      }
+      throw new MailguardError('EINPUT', `-t: ${err.message}`, { hint: 'Fix the recipient field, or name the recipients on the command line without -t.' });
     }
   }
   for (const r of commandLineRecipients(args.recipients)) recipients.add(r);

@@ -27,6 +27,24 @@ describe('prepareSendmailMessage', () => {
     for (const t of decideDelivery(p.bytes, createPolicy(), { onViolation: 'warn', envelope: p.envelope }).transactions()) expect(text(t.bytes)).not.toContain('hidden@w.test');
   });
 
+  // cron and logwatch write "To: root" and call sendmail -t; Postfix adds its own domain, mailguard
+  // guesses none. The error says that, as it does for "root" on the command line, not a parser's code.
+  it.each([
+    ['To: root', 'From: logwatch@corp.example\nTo: root\nSubject: Logwatch\n\nx\n', 'To'],
+    ['Cc: root beside a full address', 'From: logwatch@corp.example\nTo: ops@corp.example\nCc: root\nSubject: s\n\nx\n', 'Cc'],
+  ])('-t with a recipient without a domain (%s): says so and how to give a full address', (_name, message, field) => {
+    let caught: MailguardError | undefined;
+    try {
+      prepare(message, ['-t']);
+    } catch (err) {
+      caught = err as MailguardError;
+    }
+    expect(caught?.code).toBe('EINPUT');
+    expect(caught?.message).toBe(`-t: the ${field} field names a recipient without a domain (cron and logwatch write "root"); mailguard does not guess a local domain.`);
+    expect(caught?.message).not.toContain('missing-domain');
+    expect(caught?.hint).toContain('MAILTO=');
+  });
+
   it('-t uses Resent-* fields when the message is being resent', () => {
     const p = prepare('From: me@corp.example\nTo: old@x.test\nResent-From: me@corp.example\nResent-To: new@y.test\nResent-Bcc: rb@z.test\n\nb\n', ['-t']);
     expect(p.envelope.rcptTo).toEqual(['new@y.test', 'rb@z.test']);
