@@ -78,6 +78,12 @@ function displayName(raw: string): string {
   return `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`;
 }
 
+/**
+ * A -f that is a login name, not an address (cronie runs `sendmail ... -t -f root`): sendmail and
+ * Postfix add their own domain to it. mailguard guesses none, so it counts as no -f at all.
+ */
+const BARE_LOCAL_NAME = /^[^\s@<>()",;:\\[\]]+$/;
+
 function validSender(value: string, where: string): string {
   if (value === '') return '';
   const address = normaliseAddress(value);
@@ -120,14 +126,16 @@ export function prepareSendmailMessage(input: Uint8Array, args: SendmailArgs, op
 
   const fromField = parsed.addresses.find((a) => a.field === 'from') ?? parsed.addresses.find((a) => a.field === 'sender');
   let mailFrom: string | undefined;
-  if (args.sender !== undefined) mailFrom = validSender(args.sender, '-f');
+  const localSender = args.sender !== undefined && BARE_LOCAL_NAME.test(args.sender);
+  if (args.sender !== undefined && !localSender) mailFrom = validSender(args.sender, '-f');
   else if (options.defaultSender !== undefined) mailFrom = validSender(options.defaultSender, 'sendmail.from');
   else if (fromField) mailFrom = fromField.mailbox.address;
   else if (options.loginSender !== undefined) mailFrom = normaliseAddress(options.loginSender);
   if (mailFrom === undefined) {
     const why = parsed.header.fields.some((f) => f.key === 'from') ? 'the From field holds no full address (cron writes "root")' : 'the message has no From field';
+    const f = localSender ? '-f names a local user without a domain (cronie passes -f root; mailguard does not guess a domain)' : 'no -f was given';
     // Not the caller's command line (64 would say so): this host needs a sender configured once (78).
-    throw new MailguardError('ECONFIG', `no envelope sender: ${why}, no -f was given, and this host has no domain to add to the login name.`, {
+    throw new MailguardError('ECONFIG', `no envelope sender: ${why}, ${f}, and this host has no domain to add to the login name.`, {
       hint: 'Set "sendmail": { "from": "cron@host.example" } in the configuration once, or pass -f you@example.org.',
     });
   }

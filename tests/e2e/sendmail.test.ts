@@ -316,6 +316,30 @@ describe('exit statuses (sysexits)', () => {
     expect(s.messages.at(-1)!.mailFrom).toBe('cron@build.corp.example');
   });
 
+  // cronie (Fedora, RHEL, Arch) runs "sendmail -FCronDaemon -i -odi -oem -oi -t -f root": the
+  // login name, which sendmail and Postfix qualify with their own domain. mailguard guesses none,
+  // so a -f without a domain is no -f at all: the configured sender, else the one found as without -f.
+  it('cronie\'s command line, -f root: sent from sendmail.from once configured, else 78 asking for it (not 64)', async () => {
+    const s = await setup();
+    const cronie = ['-FCronDaemon', '-i', '-odi', '-oem', '-oi', '-t', '-f', 'root'];
+    const unconfigured = await runSendmail(cronie, { input: await CRON, cwd: scratch.dir });
+    const os = await import('node:os');
+    if (os.hostname().includes('.')) {
+      expect(unconfigured.code).toBe(0);
+      expect(s.messages.at(-1)!.mailFrom).toBe(`${os.userInfo().username}@${os.hostname()}`.toLowerCase());
+    } else {
+      expect(unconfigured.code).toBe(78);
+      expect(unconfigured.stderr).toContain('-f names a local user without a domain');
+      expect(unconfigured.stderr).toContain('"sendmail": { "from"');
+    }
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, smtp: s.url, sendmail: { from: 'cron@build.corp.example' } }));
+    const r = await runSendmail(cronie, { input: await CRON, cwd: scratch.dir });
+    expect(r.code).toBe(0);
+    expect(s.messages.at(-1)!.mailFrom).toBe('cron@build.corp.example');
+    expect(s.messages.at(-1)!.rcptTo).toEqual(['ops@corp.example']);
+    expect(text(s.messages.at(-1)!.raw)).toMatch(/^From: root \(Cron Daemon\)\r$/m);
+  });
+
   it('65 for an empty or headerless message and for -t without recipients', async () => {
     const s = await setup();
     expect((await runSendmail(['-i', '-f', 'me@corp.example', 'a@x1.test'], { input: '', cwd: scratch.dir })).code).toBe(65);

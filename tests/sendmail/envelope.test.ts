@@ -84,6 +84,23 @@ describe('prepareSendmailMessage', () => {
     expect(prepareSendmailMessage(Buffer.from(MSG), parseSendmailArgs(['-t']), opts).envelope.mailFrom).toBe('me@corp.example');
   });
 
+  it('-f with a bare local name (cronie: -f root) is no -f: the configured sender, the From field, or the login at the host', () => {
+    const cron = 'From: root (Cron Daemon)\nTo: ops@corp.example\nSubject: Cron <root@build> job\n\nout\n';
+    const base = { now, messageIdLocal: 'fixed' };
+    const argv = parseSendmailArgs(['-FCronDaemon', '-i', '-odi', '-oem', '-oi', '-t', '-f', 'root']);
+    expect(prepareSendmailMessage(Buffer.from(cron), argv, { ...base, defaultSender: 'cron@build.corp.example' }).envelope.mailFrom).toBe('cron@build.corp.example');
+    expect(prepareSendmailMessage(Buffer.from(MSG), parseSendmailArgs(['-t', '-f', 'www-data']), base).envelope.mailFrom).toBe('me@corp.example');
+    expect(prepareSendmailMessage(Buffer.from(cron), argv, { ...base, loginSender: 'root@build.corp.example' }).envelope.mailFrom).toBe('root@build.corp.example');
+    let caught: MailguardError | undefined;
+    try {
+      prepareSendmailMessage(Buffer.from(cron), argv, base);
+    } catch (err) {
+      caught = err as MailguardError;
+    }
+    expect(caught?.code).toBe('ECONFIG');
+    expect(caught?.message).toContain('-f names a local user without a domain');
+  });
+
   const errors: Array<[string, string, string[], string, RegExp]> = [
     ['no recipients without -t', MSG, ['-i'], 'EUSAGE', /no recipients given/],
     ['-t and no recipient fields', 'From: me@corp.example\nSubject: s\n\nb\n', ['-t'], 'EINPUT', /-t found no To, Cc, Apparently-To or Bcc/],
