@@ -1,3 +1,13 @@
+/** Delivery status notifications asked for (RFC 3461: sendmail -N, -R, -V); what is absent is not asked. */
+export interface DsnRequest {
+  /** NOTIFY for every recipient: NEVER alone, or some of SUCCESS, FAILURE, DELAY. */
+  notify?: Array<'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY'>;
+  /** RET: a bounce returns the whole message or its header only. */
+  ret?: 'FULL' | 'HDRS';
+  /** ENVID: the sender's own identifier, returned in every notification. */
+  envid?: string;
+}
+
 /** The SMTP envelope: who the message is from and who receives it, whatever the headers say. */
 export interface Envelope {
   /** MAIL FROM; empty string for the null sender `<>`. */

@@ -14,7 +14,7 @@
 // a permanent RelayError with `outcomeUnknown` instead of retrying.
 
 import { MailguardError } from '../errors.js';
-import type { Envelope } from '../message/envelope.js';
+import type { DsnRequest, Envelope } from '../message/envelope.js';
 import type { MailguardConfig } from '../policy/config.js';
 
 export interface RelayOptions {
@@ -28,6 +28,8 @@ export interface RelayOptions {
   rateLimitPerSecond?: number;
   /** Connect and greeting timeout, in ms. */
   connectionTimeoutMs?: number;
+  /** Delivery status notifications asked for on every message (sendmail -N, -R, -V); sent when the server offers DSN. */
+  dsn?: DsnRequest;
   /** Extra attempts after a transient failure (default RELAY_DEFAULT_RETRIES). */
   retries?: number;
 }
@@ -251,11 +253,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   transport.use('stream', watchHandover);
 
+  // nodemailer's names: notify, ret, envid (it writes NOTIFY on every RCPT TO, RET and ENVID on MAIL FROM).
+  const asked = options.dsn;
+  const dsn = asked && (asked.notify || asked.ret || asked.envid) ? { ...(asked.notify ? { notify: asked.notify } : {}), ...(asked.ret ? { ret: asked.ret } : {}), ...(asked.envid ? { envid: asked.envid } : {}) } : undefined;
   const attempt = async (raw: Uint8Array, mailFrom: string, rcptTo: string[], handover: Handover): Promise<SendInfo> => {
     await waitTurn();
     return (await transport.sendMail({
       raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
       envelope: { from: mailFrom, to: rcptTo },
+      ...(dsn ? { dsn } : {}),
       [HANDOVER_KEY]: handover,
     } as Parameters<typeof transport.sendMail>[0])) as SendInfo;
   };

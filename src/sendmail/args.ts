@@ -3,6 +3,7 @@
 // options out; unknown-but-common sendmail options are collected as notes, never fatal.
 
 import { MailguardError } from '../errors.js';
+import type { DsnRequest } from '../message/envelope.js';
 
 export interface SendmailArgs {
   /** -t: take recipients from To, Cc and Bcc (or the Resent-* fields), and remove Bcc. */
@@ -13,6 +14,8 @@ export interface SendmailArgs {
   sender?: string;
   /** -F: the sender's full name, used when the message has no From field. */
   fullName?: string;
+  /** -N, -R, -V: delivery status notifications asked for, carried to the relay or the real sendmail. */
+  dsn: DsnRequest;
   /** Recipients named on the command line, as written (each may hold a comma-separated list). */
   recipients: string[];
   /** Sendmail options accepted and ignored, for debug output. */
@@ -70,6 +73,19 @@ export function unbracket(address: string): string {
   return t.startsWith('<') && t.endsWith('>') ? t.slice(1, -1).trim() : t;
 }
 
+const DSN_NOTIFY = new Set(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']);
+/** RFC 3461 4.4: an ENVID is at most 100 characters (of printable ASCII, as xtext carries it). */
+const MAX_ENVID_LENGTH = 100;
+
+/** -N: never, or a comma-separated list of success, failure and delay (Postfix accepts spaces after the commas). */
+function parseNotify(value: string): NonNullable<DsnRequest['notify']> {
+  const list = value.split(',').map((v) => v.trim().toUpperCase());
+  if (list.some((v) => !DSN_NOTIFY.has(v)) || (list.length > 1 && list.includes('NEVER'))) {
+    throw usage(`-N ${value}: give never, or one or more of success, failure and delay, comma-separated.`);
+  }
+  return [...new Set(list)] as NonNullable<DsnRequest['notify']>;
+}
+
 /** Applies one single-letter option that takes a value. */
 function applyShort(out: SendmailArgs, letter: string, value: string): void {
   switch (letter) {
@@ -79,6 +95,19 @@ function applyShort(out: SendmailArgs, letter: string, value: string): void {
       return;
     case 'F':
       out.fullName = value;
+      return;
+    case 'N':
+      out.dsn.notify = parseNotify(value);
+      return;
+    case 'R': {
+      const ret = value.trim().toUpperCase();
+      if (ret !== 'FULL' && ret !== 'HDRS') throw usage(`-R ${value}: give hdrs (return only the header in a bounce) or full.`);
+      out.dsn.ret = ret;
+      return;
+    }
+    case 'V':
+      if (value.length > MAX_ENVID_LENGTH || !/^[\x21-\x7e]+$/.test(value)) throw usage(`-V: the envelope id must be 1 to ${MAX_ENVID_LENGTH} printable characters without spaces.`);
+      out.dsn.envid = value;
       return;
     case 'b':
       if (value !== DELIVER_MODE) throw usage(`-b${value} is not supported: mailguard sendmail only delivers a message (-bm).`, modeHint(value));
@@ -113,6 +142,7 @@ export function parseSendmailArgs(argv: readonly string[], programName?: string)
   const out: SendmailArgs = {
     extractRecipients: false,
     ignoreDots: false,
+    dsn: {},
     recipients: [],
     ignored: [],
     callerPolicyOptions: [],

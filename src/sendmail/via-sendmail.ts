@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { MailguardError } from '../errors.js';
-import type { Envelope } from '../message/envelope.js';
+import type { DsnRequest, Envelope } from '../message/envelope.js';
 import { VIA_SENDMAIL_MARK_ENV } from './config.js';
 
 /** How long the real sendmail may take. Postfix's sendmail returns in well under a second (it
@@ -14,11 +14,15 @@ const MAX_STDERR_BYTES = 4 * 1024;
 
 export interface ViaSendmailOptions {
   timeoutMs?: number;
+  /** Passed on as -N, -R and -V, as the caller gave them. */
+  dsn?: DsnRequest;
 }
 
 /** Runs the binary; resolves when it exits 0, throws ERELAY (with exitStatus and transient) otherwise. */
 export function deliverViaSendmail(binary: string, bytes: Uint8Array, envelope: Envelope, options: ViaSendmailOptions = {}): Promise<void> {
-  const args = ['-i', '-f', envelope.mailFrom === '' ? '<>' : envelope.mailFrom, '--', ...envelope.rcptTo];
+  const dsn = options.dsn ?? {};
+  const dsnArgs = [...(dsn.notify ? ['-N', dsn.notify.join(',').toLowerCase()] : []), ...(dsn.ret ? ['-R', dsn.ret.toLowerCase()] : []), ...(dsn.envid ? ['-V', dsn.envid] : [])];
+  const args = ['-i', '-f', envelope.mailFrom === '' ? '<>' : envelope.mailFrom, ...dsnArgs, '--', ...envelope.rcptTo];
   return new Promise((resolve, reject) => {
     // Marked, so a viaSendmail that runs mailguard-sendmail again refuses instead of looping.
     const child = spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [VIA_SENDMAIL_MARK_ENV]: '1' } });

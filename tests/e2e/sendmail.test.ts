@@ -260,6 +260,27 @@ describe('mailguard-sendmail delivering through the relay', () => {
     expect(s.messages).toHaveLength(copies);
   });
 
+  // A caller asking for a receipt (-N success) or for no bounce (-N never) is heard: Postfix's
+  // sendmail passes DSN requests on; they reach the relay's MAIL FROM and every RCPT TO.
+  it('-N, -R and -V reach the relay as NOTIFY, RET and ENVID (mutt\'s $dsn_notify, $dsn_return), split copies too', async () => {
+    const offersDsn = { options: { hideDSN: false } };
+    const s = await setup(offersDsn);
+    const r = await runSendmail(['-oem', '-oi', '-N', 'success,failure', '-R', 'hdrs', '-V', 'env-1', '-f', 'dev@corp.example', '--', 'a@x1.test', 'colleague@corp.example'], { input: CLEAN, cwd: scratch.dir });
+    expect(r.code).toBe(0);
+    expect(s.messages[0]!.mailArgs).toMatchObject({ RET: 'HDRS', ENVID: 'env-1' });
+    expect(s.messages[0]!.rcptArgs).toEqual([expect.objectContaining({ NOTIFY: 'SUCCESS,FAILURE' }), expect.objectContaining({ NOTIFY: 'SUCCESS,FAILURE' })]);
+    await s.close();
+    await scratch.cleanup();
+    const split = await setup(offersDsn, { onViolation: 'split' });
+    expect((await runSendmail(['-t', '-i', '-N', 'never'], { input: await EXPOSED, cwd: scratch.dir })).code).toBe(0);
+    expect(split.messages).toHaveLength(8);
+    for (const m of split.messages) expect(m.rcptArgs).toEqual([expect.objectContaining({ NOTIFY: 'NEVER' })]);
+    // Without them nothing is asked: the relay's defaults apply.
+    expect((await runSendmail(['-i', '-f', 'dev@corp.example', 'a@x1.test'], { input: CLEAN, cwd: scratch.dir })).code).toBe(0);
+    expect(split.messages.at(-1)!.mailArgs).not.toHaveProperty('RET');
+    expect(split.messages.at(-1)!.rcptArgs[0]).not.toHaveProperty('NOTIFY');
+  });
+
   it('onViolation warn (system configuration) delivers the exposed message as it is, saying so on stderr', async () => {
     const s = await setup({}, { onViolation: 'warn' });
     const r = await runSendmail(['-t', '-i'], { input: await EXPOSED, cwd: scratch.dir });
@@ -453,6 +474,16 @@ describe('viaSendmail and spool (system configuration)', () => {
     const handed = await readFile(fake.message, 'utf8');
     expect(handed).toMatch(/^To: undisclosed-recipients:;$/m);
     expect(handed).not.toMatch(/customer1|^Bcc:/im);
+  });
+
+  it('hands -N, -R and -V on to the real sendmail, before the recipients', async () => {
+    scratch = await scratchDir({ ...POLICY, sendmail: { viaSendmail: 'set-below' } });
+    const fake = await writeRecordingSendmail(scratch.dir);
+    await writeFile(path.join(scratch.dir, 'mailguard.config.json'), JSON.stringify({ ...POLICY, sendmail: { viaSendmail: fake.path } }));
+    const r = await runSendmail(['-t', '-i', '-N', 'delay,failure', '-R', 'hdrs', '-V', 'env-2'], { input: CLEAN, cwd: scratch.dir });
+    expect(r.code).toBe(0);
+    const args = (await readFile(fake.args, 'utf8')).trim().split('\n');
+    expect(args).toEqual(['-i', '-f', 'dev@corp.example', '-N', 'delay,failure', '-R', 'hdrs', '-V', 'env-2', '--', 'a@x1.test', 'colleague@corp.example']);
   });
 
   it('passes the real sendmail\'s failure status through (75 stays 75)', async () => {

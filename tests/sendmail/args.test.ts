@@ -31,6 +31,11 @@ const cases: Array<[string, string[], Record<string, unknown>]> = [
   ['mailguard long options are not applied', ['--smtp', 'smtp://127.0.0.1:25', '--on-violation=split', '--via-sendmail', '/usr/sbin/sendmail', '--spool', '/tmp/s', '--config', 'c.json', 'a@x.test'], { callerPolicyOptions: ['--smtp', '--on-violation', '--via-sendmail', '--spool', '--config'], recipients: ['a@x.test'] }],
   ['policy flags are not applied', ['--internal-domain', 'corp.example,corp.test', '--block-at', '3', '--sensitive', '--rule', 'EXPOSED_RECIPIENTS=off', '--trusted-domain=x.test', 'a@x.test'], { callerPolicyOptions: ['--internal-domain', '--block-at', '--sensitive', '--rule', '--trusted-domain'], recipients: ['a@x.test'] }],
   ['--help', ['--help'], { help: true }],
+  // DSN (RFC 3461) requests, carried to the relay or the real sendmail, as Postfix's sendmail does.
+  ['mutt with $dsn_notify and $dsn_return', ['-oem', '-oi', '-N', 'success,failure', '-R', 'hdrs', '--', 'a@x.test'], { dsn: { notify: ['SUCCESS', 'FAILURE'], ret: 'HDRS' }, recipients: ['a@x.test'] }],
+  ['-N never, -V envid, -R full', ['-Nnever', '-V', 'env-1', '-R', 'FULL', 'a@x.test'], { dsn: { notify: ['NEVER'], envid: 'env-1', ret: 'FULL' } }],
+  ['-N with spaces (Postfix: "delay, failure")', ['-N', 'delay, failure', 'a@x.test'], { dsn: { notify: ['DELAY', 'FAILURE'] } }],
+  ['no DSN options: none asked', ['-i', 'a@x.test'], { dsn: {} }],
 ];
 
 describe('parseSendmailArgs', () => {
@@ -50,6 +55,10 @@ describe('parseSendmailArgs', () => {
     ['unknown letter', ['-Z'], /unknown sendmail option -Z/],
     ['-f without a value', ['-f'], /-f needs a value/],
     ['unknown long option', ['--bogus'], /unknown option --bogus/],
+    ['-N with an unknown value', ['-N', 'sometimes', 'a@x.test'], /-N sometimes/],
+    ['-N never with another', ['-N', 'never,success', 'a@x.test'], /-N never,success/],
+    ['-R with an unknown value', ['-R', 'body', 'a@x.test'], /-R body/],
+    ['-V longer than 100 characters (RFC 3461 ENVID)', ['-V', 'x'.repeat(101), 'a@x.test'], /-V/],
     // -I is sendmail's and Postfix's "initialise the alias database" (newaliases), not a flag to ignore.
     ['-I (newaliases)', ['-I'], /-I \(newaliases\) is not supported/],
   ];

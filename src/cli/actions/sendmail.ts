@@ -7,7 +7,7 @@ import { deliveredCopiesDirectory, openDeliveredCopies } from '../../sendmail/de
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { MailguardError } from '../../errors.js';
-import type { Envelope } from '../../message/envelope.js';
+import type { DsnRequest, Envelope } from '../../message/envelope.js';
 import { parseConfig, type OnViolation } from '../../policy/config.js';
 import type { Policy } from '../../policy/policy.js';
 import type { RelayOptions, resolveSmtpSettings } from '../../relay/index.js';
@@ -58,8 +58,10 @@ Sendmail options (they end at the first recipient; later words are recipients):
   -F NAME        sender's full name, for a From field added when there is none
   -bm            deliver a message (the default and only mode)
   -v             notes on stderr (same as --debug)
-  accepted and ignored: -oXXX -B... -odi -oem -N... -R... -V... -X... -C...
-                 -h N -U -m -n
+  -N NOTIFY -R RET -V ENVID
+                 delivery status notifications (never, or success,
+                 failure,delay; hdrs or full; an id), passed on
+  accepted and ignored: -oXXX -B... -odi -oem -X... -C... -h N -U -m -n
   refused (64): other modes (-bp -bi -I -bs -bv -bd -q), and running as
                  mailq or newaliases
   --debug        notes on stderr
@@ -113,19 +115,20 @@ interface Deliverer {
   close(): Promise<void>;
 }
 
-async function openDeliverer(t: Transport): Promise<Deliverer> {
+/** `dsn`: the caller's -N, -R and -V, asked for every copy. */
+async function openDeliverer(t: Transport, dsn: DsnRequest): Promise<Deliverer> {
   if (t.kind === 'binary') {
     const { deliverViaSendmail } = await import('../../sendmail/via-sendmail.js');
     return {
       deliver: async (d) => {
-        await deliverViaSendmail(t.path, d.bytes, d.envelope);
+        await deliverViaSendmail(t.path, d.bytes, d.envelope, { dsn });
         return { accepted: d.envelope.rcptTo, rejected: [] };
       },
       close: async () => {},
     };
   }
   const { createRelay } = await import('../../relay/index.js');
-  const relay = await createRelay(t.options);
+  const relay = await createRelay({ ...t.options, dsn });
   return { deliver: (d) => relay.deliver(d.bytes, d.envelope), close: () => relay.close() };
 }
 
@@ -320,7 +323,7 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   /** Remembers the copies out after a part-way failure; undefined when nothing went out (nothing to remember). */
   const remember = async () => (memory && delivered + earlier > 0 ? memory.save(acceptedAddresses) : undefined);
   try {
-    deliverer = await openDeliverer(setup.transport);
+    deliverer = await openDeliverer(setup.transport, args.dsn);
     for (const d of decision.transactions()) {
       const rcptTo = memory ? d.envelope.rcptTo.filter((r) => !memory.delivered.has(r.toLowerCase())) : d.envelope.rcptTo;
       if (rcptTo.length === 0) {
