@@ -431,6 +431,19 @@ describe('exit statuses (sysexits)', () => {
     expect(s.messages.map((m) => m.rcptTo)).toEqual([['a@x1.test']]);
   });
 
+  // A refusal for good tells the caller not to retry: nothing is remembered, so the same bytes sent
+  // again (a PHP mail() or cron job sending the same text each day) reach every recipient again.
+  it('67 for one message: not remembered, the same message sent again goes to the accepted recipients again', async () => {
+    const s = await setup({ rcpt: (a) => (a.startsWith('gone') ? 550 : undefined) });
+    const env = { XDG_STATE_HOME: path.join(scratch.dir, 'state') };
+    const args = ['-i', '-f', 'dev@corp.example', 'a@x1.test', 'gone@x2.test'];
+    const first = await runSendmail(args, { input: CLEAN, cwd: scratch.dir, env });
+    expect(first.code).toBe(67);
+    expect(first.stderr).not.toContain('A retry sends');
+    expect((await runSendmail(args, { input: CLEAN, cwd: scratch.dir, env })).code).toBe(67);
+    expect(s.messages.map((m) => m.rcptTo)).toEqual([['a@x1.test'], ['a@x1.test']]);
+  });
+
   it('78 for bad configuration: broken JSON, an unknown sendmail key, no relay, wrong credentials', async () => {
     scratch = await scratchDir();
     await writeFile(path.join(scratch.dir, 'mailguard.config.json'), '{ "internalDomains": [ }');

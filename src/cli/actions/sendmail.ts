@@ -350,7 +350,9 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   }
   if (refusedRecipients.length > 0) {
     const temporary = temporarilyRefused(refusedRecipients);
-    const remembered = await remember();
+    // One message refused for good for some recipients (67) is not remembered: the caller is told
+    // not to retry, and the same bytes sent again later (a daily job's identical text) are a new message.
+    const remembered = temporary || total > 1 ? await remember() : undefined;
     say({ kind: 'refused-recipients', refused: refusedRecipients, accepted, split: total > 1, ...(remembered !== undefined ? { remembered } : {}) });
     const status = temporary ? SYSEXIT.TEMPFAIL : SYSEXIT.NOUSER;
     await keep(setup.spool, raw, { reason: 'undeliverable', detail: `refused: ${refusedRecipients.map((r) => r.address).join(', ')}`, envelope: envelope!, findings: codes, exitStatus: status }, io);
