@@ -80,9 +80,10 @@ function displayName(raw: string): string {
 
 /**
  * A -f that is a login name, not an address (cronie runs `sendmail ... -t -f root`): sendmail and
- * Postfix add their own domain to it. mailguard guesses none, so it counts as no -f at all.
+ * Postfix add their own domain to it. mailguard guesses none, so it counts as no -f at all. A
+ * login name as POSIX writes one (not starting with "-": `-f -t` is a command line gone wrong).
  */
-const BARE_LOCAL_NAME = /^[^\s@<>()",;:\\[\]]+$/;
+const BARE_LOCAL_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$/;
 
 function validSender(value: string, where: string): string {
   if (value === '') return '';

@@ -107,6 +107,7 @@ describe('prepareSendmailMessage', () => {
     ['-t and an ambiguous To', 'From: me@corp.example\nTo: "a@x.test, b@y.test\n\nb\n', ['-t'], 'EINPUT', /-t: the to field cannot be read/],
     ['an unqualified command-line recipient', MSG, ['root'], 'EUSAGE', /"root" is not a recipient address .*no domain/],
     ['a bad -f', MSG, ['-f', 'not an address', '-t'], 'EUSAGE', /-f "not an address" is not an email address/],
+    ['-f swallowing the next option (no login name starts with "-")', MSG, ['-f', '-t', 'a@x.test'], 'EUSAGE', /-f "-t" is not an email address/],
     ['no From and no -f', 'Subject: s\n\nb\n', ['a@x.test'], 'ECONFIG', /no envelope sender: the message has no From field, no -f was given/],
   ];
   it.each(errors)('refuses %s', (_name, message, argv, code, pattern) => {
