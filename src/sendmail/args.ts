@@ -113,7 +113,8 @@ function applyShort(out: SendmailArgs, letter: string, value: string): void {
       if (value !== DELIVER_MODE) throw usage(`-b${value} is not supported: mailguard sendmail only delivers a message (-bm).`, modeHint(value));
       return;
     case 'q':
-      throw usage('-q (queue runs) is not supported: mailguard sendmail keeps no queue.', 'Undeliverable messages exit 75 so the caller retries; --spool DIR keeps a copy for review.');
+      // Not --spool: the drop-in ignores the caller's policy and delivery options.
+      throw usage('-q (queue runs) is not supported: mailguard sendmail keeps no queue.', 'Undeliverable messages exit 75 so the caller retries; "sendmail": { "spool" } in the system configuration keeps a copy for review.');
     case 'o':
       // -oi (and -o i): IgnoreDots. Everything else (-oem, -odi, -oQ/dir, -oXXX) is accepted and ignored.
       if (value === 'i') out.ignoreDots = true;
@@ -181,7 +182,9 @@ export function parseSendmailArgs(argv: readonly string[], programName?: string)
       const letter = arg[j]!;
       if (WITH_VALUE.has(letter)) {
         let value = arg.slice(j + 1);
-        if (value === '') {
+        // -q stands alone (a queue run now) or carries its value attached (-q30m, -qIid), as
+        // sendmail and Postfix read it: the next word is never its value.
+        if (value === '' && letter !== 'q') {
           const next = argv[i + 1];
           if (next === undefined) throw usage(`-${letter} needs a value.`);
           value = next;

@@ -52,6 +52,8 @@ describe('parseSendmailArgs', () => {
     ['-bp (mailq)', ['-bp'], /-bp is not supported/],
     ['-bs (SMTP on stdin)', ['-bs'], /-bs is not supported/],
     ['-q (queue run)', ['-q30m'], /queue runs/],
+    ['-q alone (a queue run now, as cron jobs of sendmail 8 call it)', ['-q'], /queue runs/],
+    ['-q before a word (never its value)', ['-q', '-v'], /queue runs/],
     ['unknown letter', ['-Z'], /unknown sendmail option -Z/],
     ['-f without a value', ['-f'], /-f needs a value/],
     ['unknown long option', ['--bogus'], /unknown option --bogus/],
@@ -89,6 +91,17 @@ describe('parseSendmailArgs', () => {
 
   it('the names sendmail is usually run as keep their meaning', () => {
     for (const name of ['sendmail', 'mailguard-sendmail', 'mailguard-sendmail.js', 'sendmail.mailguard']) expect(parseSendmailArgs(['-t'], name).extractRecipients).toBe(true);
+  });
+
+  it('-q\'s hint names the system configuration\'s spool, never --spool (ignored from the caller)', () => {
+    let caught: MailguardError | undefined;
+    try {
+      parseSendmailArgs(['-q']);
+    } catch (err) {
+      caught = err as MailguardError;
+    }
+    expect(caught?.hint).toContain('"sendmail": { "spool" } in the system configuration');
+    expect(caught?.hint).not.toContain('--spool');
   });
 
   it('-bs says how a program speaking SMTP to sendmail can pipe the message instead', () => {
