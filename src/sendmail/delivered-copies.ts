@@ -6,7 +6,8 @@
 // their own, a PHP or cron job by running again. Without a memory every retry would send the
 // first copies again. One small file per such message: its name is the SHA-256 of the bytes as
 // received and the envelope (a retry gives the same ones), its content the recipients already
-// delivered. Written only when a split stops part-way; removed when a retry completes, so the same
+// delivered. Written as each copy of a split goes out (a run killed between copies writes nothing
+// at its end) and when a delivery stops part-way; removed when every copy is out, so the same
 // message sent again later on purpose is delivered again. Files older than
 // SENDMAIL_DELIVERED_MEMORY_MS are not trusted and are removed.
 

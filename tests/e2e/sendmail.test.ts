@@ -199,6 +199,30 @@ describe('mailguard-sendmail delivering through the relay', () => {
     expect(s.messages.flatMap((m) => m.rcptTo)).toHaveLength(16);
   });
 
+  // A split killed between copies (Postfix's pipe time limit, a caller's timeout, the OOM killer,
+  // a shutdown) has no chance to write its memory at the failure: the caller's retry (Postfix
+  // defers a killed command) must still send only the copies not yet delivered.
+  it('a split killed between copies (SIGKILL): the retry delivers only the rest, every recipient exactly once', async () => {
+    const s = await setup({ mailDelayMs: 1000 }, { onViolation: 'split' });
+    const env = cleanEnv(systemConfigEnv(scratch.dir, { XDG_STATE_HOME: path.join(scratch.dir, 'state') }));
+    const input = await EXPOSED;
+    const child = spawn(process.execPath, [SENDMAIL_BIN, '-t', '-i'], { cwd: scratch.dir, env, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.end(input);
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    // Two copies taken (and their 250 read by the client: 300 ms later); the third waits 1 s for
+    // the reply to its MAIL FROM, nothing of it sent yet.
+    while (s.messages.length < 2) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGKILL');
+    await closed;
+    expect(s.messages).toHaveLength(2);
+    const retry = await runSendmail(['-t', '-i'], { input, cwd: scratch.dir, env: { XDG_STATE_HOME: path.join(scratch.dir, 'state') } });
+    expect(retry.code).toBe(0);
+    const recipients = s.messages.flatMap((m) => m.rcptTo);
+    expect(recipients).toHaveLength(8);
+    expect(new Set(recipients).size).toBe(8);
+  });
+
   // One message (no split) is partly delivered too when the relay defers some of its recipients:
   // the others have it, the caller gets 75 and retries, and must not send it to them again.
   it.each([

@@ -335,6 +335,9 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
       accepted += outcome.accepted.length;
       acceptedAddresses.push(...outcome.accepted);
       delivered++;
+      // Written as each copy goes out, not only at a failure: a run killed between copies (a
+      // caller's time limit, SIGKILL) writes nothing then, and its retry would send them again.
+      if (memory && total > 1) await memory.save(acceptedAddresses);
     }
   } catch (err) {
     const status = sysexitFor(err);
