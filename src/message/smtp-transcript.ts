@@ -98,6 +98,13 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
   let mailFrom: string | undefined;
   let rcptTo: string[] = [];
   let bad = false;
+  /** BDAT chunks sent without a LAST chunk: the server delivers nothing, and what the transcript
+   * holds of the message is not all of it (a log cut short, a client that gave up). Reported like
+   * a DATA without its final dot, so the transcript is never passed with that message unread. */
+  const unfinishedBdat = () => {
+    if (bdat) problems.push({ line: bdatLine, problem: 'BDAT chunks without a LAST chunk: the message is incomplete' });
+    bdat = undefined;
+  };
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -108,6 +115,7 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
     const m = /^([A-Za-z]+)(?:\s+FROM:|\s+TO:)?(.*)$/i.exec(line);
     const verb = (m?.[1] ?? '').toUpperCase();
     if (/^MAIL\s+FROM:/i.test(line)) {
+      unfinishedBdat();
       const addr = pathArgument(line.replace(/^MAIL\s+FROM:/i, ''));
       if (addr === undefined) {
         problems.push({ line: lineNo, problem: 'MAIL FROM without an address' });
@@ -172,6 +180,8 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       }
       if (!b || !Number.isSafeInteger(size) || end > text.length || (next !== -1 && starts[next] !== end) || (next === -1 && end !== text.length)) {
         problems.push({ line: lineNo, problem: b ? 'BDAT chunk does not end where a line starts, or runs past the end of the transcript' : 'BDAT without a chunk size' });
+        // The rest is not read; this problem already says so.
+        bdat = undefined;
         break;
       }
       if (!bdat) {
@@ -191,6 +201,7 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       continue;
     }
     if (verb === 'DATA' && line.trim().toUpperCase() === 'DATA') {
+      unfinishedBdat();
       // Replies logged after DATA are not the message's first lines: "354 go ahead", and with
       // PIPELINING the 250s to MAIL FROM and RCPT TO, which the server sends after the client's DATA.
       let start = i + 1;
@@ -238,6 +249,7 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
     if (IGNORED.has(verb)) continue;
     problems.push({ line: lineNo, problem: `unknown command "${line.slice(0, 20)}"` });
   }
+  unfinishedBdat();
   return { transactions, problems };
 }
 

@@ -195,6 +195,18 @@ describe('mailguard check (built CLI)', () => {
     expect(doc.results[0].findings[0].args.detail).toMatch(/^line \d+: /);
   });
 
+  it('a transcript whose last message was sent in BDAT chunks without LAST is not passed: exit 2, the good transaction still checked', async () => {
+    const good = readFileSync(path.join(ROOT, 'fixtures/check/bcc-envelope.smtp'), 'latin1').split('MAIL FROM:')[1]!;
+    const chunk = 'From: sales@corp.example\r\nTo: a@one.test, b@two.test, c@three.test, d@four.test, e@five.test\r\n\r\nhi\r\n';
+    const file = path.join(tmp, 'bdat-cut.smtp');
+    writeFileSync(file, `EHLO c\nMAIL FROM:${good}MAIL FROM:<sales@corp.example>\r\nRCPT TO:<a@one.test>\r\nBDAT ${chunk.length}\r\n${chunk}`);
+    const r = await runCli(['check', file, '--format', 'json']);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results.map((x: { verdict: string }) => x.verdict)).toEqual(['error', 'pass']);
+    expect(doc.results[0].findings[0].args.detail).toMatch(/BDAT chunks without a LAST chunk/);
+  });
+
   it('reads drafts by content, whatever their name; names what is not mail in the report, not on stderr', async () => {
     const dir = path.join(tmp, 'mixed-drafts');
     mkdirSync(path.join(dir, 'sub'), { recursive: true });

@@ -78,6 +78,27 @@ describe('other commands clients send', () => {
     expect(t.problems.map((p) => p.problem)).toEqual(['BDAT chunk does not end where a line starts, or runs past the end of the transcript']);
   });
 
+  it.each([
+    ['the end of the transcript', ''],
+    ['QUIT', 'QUIT\r\n'],
+    ['a new MAIL FROM', 'MAIL FROM:<a@corp.example>\r\nRCPT TO:<b@corp.example>\r\nDATA\r\nFrom: a@corp.example\r\nTo: b@corp.example\r\n\r\nhi\r\n.\r\n'],
+  ])('BDAT chunks never ended by a LAST chunk (then %s) are a problem, not a message dropped in silence', (_name, after) => {
+    const clean = [...ENVELOPE, ...MESSAGE].join('\r\n') + '\r\n';
+    const chunk = 'From: a@corp.example\r\nTo: c0@org0.test, c1@org1.test\r\n\r\nhi\r\n';
+    const text = `EHLO c\r\n${clean}${ENVELOPE.join('\r\n')}\r\nBDAT ${chunk.length}\r\n${chunk}${after}`;
+    const t = parseSmtpTranscript(Buffer.from(text, 'latin1'));
+    expect(t.problems).toEqual([{ line: 13, problem: 'BDAT chunks without a LAST chunk: the message is incomplete' }]);
+    expect(t.transactions.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('RSET after a BDAT chunk abandons the message: no problem', () => {
+    const chunk = 'From: a@corp.example\r\n';
+    const text = `EHLO c\r\n${ENVELOPE.join('\r\n')}\r\nBDAT ${chunk.length}\r\n${chunk}RSET\r\n${[...ENVELOPE, ...MESSAGE].join('\r\n')}\r\nQUIT\r\n`;
+    const t = parseSmtpTranscript(Buffer.from(text, 'latin1'));
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+  });
+
   it('a BDAT size that does not match the bytes is a problem, not a guess', () => {
     const text = ['EHLO c', ...ENVELOPE, 'BDAT 5 LAST', 'From: a@corp.example', 'QUIT'].join('\r\n') + '\r\n';
     const t = parseSmtpTranscript(Buffer.from(text, 'latin1'));
