@@ -50,8 +50,8 @@ export function looksLikeSmtpTranscript(text: string): boolean {
 }
 
 /** Who speaks on a line of a transcript written with prefixes: the RFCs' "C: "/"S: ", swaks's
- * " -> "/"<-  " (" ~> "/"<~  " inside TLS) and its "=== " notes. */
-const SPEAKER_PREFIX = /^(?:([CS]):(?: |$)| ?([-~])> ?|<([-~]) +|(?:===|\*\*\*|<\*\*|\*\*>)(?: |$))/;
+ * " -> "/"<-  " (" ~> "/"<~  " inside TLS, "<** " for an error reply) and its "=== " notes. */
+const SPEAKER_PREFIX = /^(?:([CS]):(?: |$)| ?([-~])> ?|<([-~]|\*\*) +|(?:===|\*\*\*|\*\*>)(?: |$))/;
 
 /**
  * A transcript written with speaker prefixes, read as a plain one, line for line (line numbers
@@ -205,7 +205,18 @@ export function parseSmtpTranscript(bytes: Uint8Array): SmtpTranscript {
       // Replies logged after DATA are not the message's first lines: "354 go ahead", and with
       // PIPELINING the 250s to MAIL FROM and RCPT TO, which the server sends after the client's DATA.
       let start = i + 1;
-      while (start < lines.length && /^[2-5]\d\d(?:[ -]|$)/.test(lines[start]!)) start++;
+      let accepted = false;
+      for (; start < lines.length && /^[2-5]\d\d(?:[ -]|$)/.test(lines[start]!); start++) if (lines[start]!.startsWith('354')) accepted = true;
+      // A DATA the server refused (its last reply a 4xx or 5xx, no 354: no valid recipient, a
+      // sequence error) has no data: the client sends none, and what follows is its next command,
+      // not a message that runs to some later transaction's final dot.
+      if (!accepted && start > i + 1 && /^[45]\d\d(?: |$)/.test(lines[start - 1]!)) {
+        mailFrom = undefined;
+        rcptTo = [];
+        bad = false;
+        i = start - 1;
+        continue;
+      }
       let end = -1;
       for (let j = start; j < lines.length; j++) {
         if (lines[j] === '.') {

@@ -207,6 +207,18 @@ describe('mailguard check (built CLI)', () => {
     expect(doc.results[0].findings[0].args.detail).toMatch(/BDAT chunks without a LAST chunk/);
   });
 
+  it('a logged session whose first DATA the server refused (554) checks the retry as its own message, not as that DATA\'s data', async () => {
+    const file = path.join(tmp, 'refused-data.smtp');
+    const lines = ['220 mx.example', 'EHLO c', '250 ok', 'MAIL FROM:<sales@corp.example>', '250 ok', 'RCPT TO:<gone@corp.example>', '550 5.1.1 no such user', 'DATA', '554 5.5.1 no valid recipients', 'RSET', '250 ok'];
+    const retry = ['MAIL FROM:<sales@corp.example>', '250 ok', 'RCPT TO:<b@corp.example>', '250 ok', 'DATA', '354 go ahead', 'From: sales@corp.example', 'To: b@corp.example', 'Subject: hi', '', 'hello', '.', '250 queued', 'QUIT'];
+    writeFileSync(file, `${[...lines, ...retry].join('\r\n')}\r\n`);
+    const r = await runCli(['check', file, '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results.map((x: { verdict: string }) => x.verdict)).toEqual(['pass']);
+    expect(doc.results[0].findings).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
   it('reads drafts by content, whatever their name; names what is not mail in the report, not on stderr', async () => {
     const dir = path.join(tmp, 'mixed-drafts');
     mkdirSync(path.join(dir, 'sub'), { recursive: true });

@@ -127,6 +127,57 @@ describe('server replies interleaved around DATA and a banner of several lines',
   });
 });
 
+describe('a DATA the server refused has no data', () => {
+  const EXPOSED = ['From: a@corp.example', 'To: c0@org0.test, c1@org1.test, c2@org2.test', '', 'hi', '.'];
+  const refusedThenRetried = (server: (l: string) => string, client: (l: string) => string) => [
+    server('220 mx.example'),
+    client('EHLO c'),
+    server('250 mx.example'),
+    client('MAIL FROM:<a@corp.example>'),
+    server('250 ok'),
+    client('RCPT TO:<nobody@corp.example>'),
+    server('550 5.1.1 no such user'),
+    client('DATA'),
+    server('554 5.5.1 Error: no valid recipients'),
+    client('RSET'),
+    server('250 ok'),
+    client('MAIL FROM:<a@corp.example>'),
+    client('RCPT TO:<c0@org0.test>'),
+    client('DATA'),
+    server('250 ok'),
+    server('250 ok'),
+    server('354 go ahead'),
+    ...EXPOSED.map(client),
+    server('250 queued'),
+    client('QUIT'),
+  ];
+  it.each([
+    ['plain', (l: string) => l, (l: string) => l],
+    ['"C: "/"S: "', (l: string) => `S: ${l}`, (l: string) => (l === '' ? 'C:' : `C: ${l}`)],
+    ['swaks, its error replies written "<** "', (l: string) => (/^[45]/.test(l) ? `<** ${l}` : `<-  ${l}`), (l: string) => ` -> ${l}`],
+  ])('%s: the next transaction is read as its own message, not as the refused one\'s data', (_name, server, client) => {
+    const t = parse(refusedThenRetried(server, client));
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+    expect(t.transactions[0]!.envelope).toEqual({ mailFrom: 'a@corp.example', rcptTo: ['c0@org0.test'] });
+    expect(Buffer.from(t.transactions[0]!.data).toString('latin1')).toBe(`${EXPOSED.slice(0, -1).join('\r\n')}\r\n`);
+    expect(t.transactions[0]!.lineOffset).toBe(17);
+  });
+
+  it('a 354 among the pipelined replies (a recipient refused, another accepted) still starts the data', () => {
+    const t = parse(['EHLO c', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<x@corp.example>', 'RCPT TO:<c0@org0.test>', 'DATA', '250 ok', '550 no such user', '250 ok', '354 go ahead', ...EXPOSED, 'QUIT']);
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(1);
+    expect(t.transactions[0]!.lineOffset).toBe(9);
+  });
+
+  it('a refused DATA with nothing after it is no transaction and no problem beyond that', () => {
+    const t = parse(['EHLO c', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<x@corp.example>', '550 no', 'DATA', '554 no valid recipients', 'QUIT', '221 bye']);
+    expect(t.problems).toEqual([]);
+    expect(t.transactions).toHaveLength(0);
+  });
+});
+
 describe('SMTP smuggling in a transcript', () => {
   it.each([
     ['<CR>.<CR> then a second transaction', 'hi\r.\rMAIL FROM:<me@corp.example>\rRCPT TO:<u0@org0.test>\rDATA\rTo: u0@org0.test\r\rx\r.\r'],
