@@ -15,3 +15,8 @@ export interface Envelope {
   /** Every RCPT TO, in order. */
   rcptTo: string[];
 }
+
+/** The same MAIL FROM and the same RCPT TO list, in order (compared as written). */
+export function sameEnvelope(a: Envelope, b: Envelope): boolean {
+  return a.mailFrom === b.mailFrom && a.rcptTo.length === b.rcptTo.length && a.rcptTo.every((r, i) => r === b.rcptTo[i]);
+}

@@ -14,7 +14,7 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { composeLikeNodemailer, rawValueBytes } from '../io/compose.js';
-import type { Envelope } from '../message/envelope.js';
+import { sameEnvelope, type Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { BLIND_FIELDS } from '../message/parse-message.js';
@@ -374,10 +374,6 @@ function withoutBlindHeaders(headers: unknown): unknown {
   return Object.fromEntries(Object.entries(headers).filter(([k]) => !blind(k)));
 }
 
-/** The same sender and the same recipients in the same order. */
-function sameEnvelope(a: Envelope, b: Envelope): boolean {
-  return a.mailFrom === b.mailFrom && a.rcptTo.length === b.rcptTo.length && a.rcptTo.every((r, i) => r === b.rcptTo[i]);
-}
 
 /**
  * Sends the decision's bytes instead of letting nodemailer compose the message: `raw` becomes the

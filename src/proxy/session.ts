@@ -10,7 +10,7 @@
 // delivers only the rest.
 
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
-import type { Envelope } from '../message/envelope.js';
+import { sameEnvelope, type Envelope } from '../message/envelope.js';
 import type { Profiles } from '../policy/profiles.js';
 import { DataGuard } from './data-guard.js';
 import type { DeliveredCopies } from './delivered-copies.js';
@@ -173,10 +173,6 @@ function declaredSize(address: SMTPServerAddress): number | undefined {
  * the reply from what the upstream did. `original` is the message as the client sent it (the
  * key of the split memory).
  */
-/** Same MAIL FROM and the same RCPT TO list, in order. */
-function sameEnvelope(a: Envelope, b: Envelope): boolean {
-  return a.mailFrom === b.mailFrom && a.rcptTo.length === b.rcptTo.length && a.rcptTo.every((r, i) => r === b.rcptTo[i]);
-}
 
 /**
  * The upstream transaction opened while the client sends its message (UpstreamClient.prepare),
