@@ -32,6 +32,17 @@ const LAZY_CHECK_FILES: Record<string, string> = {
   'node_modules/chalk/source/index.js': 'check-chalk',
 };
 
+/** In the check build: `import ... from 'node:module'` is src/cli/bundle-require.ts, which answers
+ * createRequire(import.meta.url) with the bundle's own require without loading node:module. */
+function bundleRequire(): NonNullable<Options['esbuildPlugins']>[number] {
+  return {
+    name: 'bundle-require',
+    setup(build) {
+      build.onResolve({ filter: /^node:module$/ }, (args) => (args.kind === 'import-statement' ? { path: path.resolve('src/cli/bundle-require.ts') } : undefined));
+    },
+  };
+}
+
 /** In the check build: a dynamic import of a LAZY_CHECK_FILES module becomes a require() of its file. */
 function lazyCheckFiles(): NonNullable<Options['esbuildPlugins']>[number] {
   return {
@@ -92,7 +103,9 @@ export default defineConfig([
     // import.meta.url (createRequire of the provider lists, tldts, libmime) in CommonJS.
     shims: true,
     noExternal: ['chalk'],
-    esbuildPlugins: [lazyCheckFiles()],
+    esbuildPlugins: [lazyCheckFiles(), bundleRequire()],
+    // tsup's own plugin that drops the `node:` prefix would resolve node:module before bundleRequire.
+    removeNodeProtocol: false,
     // No import() in these files: a script compiled from a V8 code cache cannot import() on Node 20
     // (src/cli/code-cache.ts), so esbuild writes each as a require() in a promise.
     esbuildOptions(options) {

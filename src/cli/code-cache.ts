@@ -22,7 +22,6 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdi
 // Named imports only: a default import of a built-in becomes esbuild's __toESM, which copies every
 // export of the module at each start.
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -51,7 +50,10 @@ const WRAP_TAIL = '\n});';
 /** The directory for cache entries: $XDG_CACHE_HOME/mailguard, else ~/.cache/mailguard. */
 export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME;
-  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'mailguard');
+  // os.homedir() answers $HOME when it is set; node:os is loaded only when it is not (~1M
+  // instructions of a cold start).
+  const home = env.HOME || (createRequire(import.meta.url)('node:os') as typeof import('node:os')).homedir();
+  return join(xdg && isAbsolute(xdg) ? xdg : join(home, '.cache'), 'mailguard');
 }
 
 /** True when `stats` belong to this user and nobody else can write there. */
@@ -166,6 +168,10 @@ function unlinkQuietly(file: string): void {
 /** Whether this Node has module.enableCompileCache (22.1 and later), which bin/mailguard.js turns
  * on: asked of node:module itself, through a require (an import of its namespace would copy it). */
 function hasCompileCache(): boolean {
+  // Told by the version, as bin/mailguard.js does: asking node:module would load it (see
+  // bundle-require.ts).
+  const [major = 0, minor = 0] = process.versions.node.split('.', 2).map(Number);
+  if (major < 22 || (major === 22 && minor < 1)) return false;
   return typeof (createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 }
 
