@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { domainToASCII } from 'node:url';
 import type { Policy } from './policy.js';
+import { CONSUMER_DIGEST } from './consumer-digest.js';
 import { registrableOf } from './public-suffix.js';
 import { SHARED_MAIL_DOMAINS } from './shared-mail-domains.js';
 
@@ -18,7 +19,7 @@ const RESERVED = new Set(['example.com', 'example.net', 'example.org']);
 // ~4,800) and the shared domains both miss (src/policy/shared-mail-domains.ts: providers, ISPs,
 // SMS gateways, per-person relays).
 const extraConsumer = new Set(SHARED_MAIL_DOMAINS);
-/** The lists' files as bytes, searched for `"domain"` until a Set is worth building. */
+/** The lists' files as bytes, read for their entries written in Unicode (unicodeEntriesAsAscii). */
 let listFiles: Buffer[] | undefined;
 let consumerSet: Set<string> | undefined;
 let consumerLookups = 0;
@@ -31,19 +32,38 @@ const CONSUMER_SET_AFTER_LOOKUPS = 256;
 const LIST_FILES = ['email-providers/all.json', 'free-email-domains-typescript'];
 const PLAIN_NAME = /^[a-z0-9._-]+$/;
 
-/** Whether a list file holds `domain` as one of its string literals. Measured with callgrind
- * on a one-message cold start (bench scenario 5): loading the two lists as modules and building
- * their Set cost ~22M instructions (compiling an 81-KB array literal, parsing a 138-KB JSON
- * array; `node -e 0` is ~88M without extra CA certificates); reading them and searching costs a
- * few. Searched as bytes: decoding 218 KB of UTF-8 into strings also cost a garbage collection
- * of the young generation. tests/policy/consumer-lists.test.ts holds this to the lists' arrays. */
-export function listedByText(domain: string): boolean | undefined {
-  // Only names of domain characters: the files hold other string literals too ("use strict",
-  // "__esModule"), and an escaped character would not be found as written. Others ask the Set.
+/**
+ * Whether the provider lists hold `domain`, for a plain name (undefined for any other: the Set
+ * answers those). Measured with callgrind on a one-message cold start (bench scenario 5; `node -e
+ * 0` is ~86M instructions): loading the two lists as modules and building their Set costs ~22M
+ * (compiling an 81-KB array literal, parsing a 138-KB JSON array); reading their files and
+ * scanning all 218 KB once per lookup cost ~5.5M for one message's few dozen lookups. Their plain
+ * names are a sorted digest made from the lists at build time (src/policy/consumer-digest.ts,
+ * scripts/generate-consumer-digest.mjs), searched by bisection: ~14 comparisons a lookup.
+ * tests/policy/consumer-lists.test.ts holds it to the lists' arrays and to the generator.
+ */
+export function listedInDigest(domain: string): boolean | undefined {
   if (!PLAIN_NAME.test(domain)) return undefined;
-  listFiles ??= LIST_FILES.map((f) => readFileSync(require.resolve(f)));
-  const quoted = `"${domain}"`;
-  return listFiles.some((bytes) => bytes.includes(quoted, 0, 'latin1'));
+  return inSortedLines(CONSUMER_DIGEST, domain);
+}
+
+/**
+ * Whether `name` is one of the entries of `lines`: non-empty entries, each followed by `\n`, after
+ * a first `\n`, sorted in code-unit order (JavaScript's `<`).
+ */
+export function inSortedLines(lines: string, name: string): boolean {
+  // lo and hi are separators; the entries between them are the ones still in question.
+  let lo = 0;
+  let hi = lines.length - 1;
+  while (lo < hi) {
+    const start = lines.lastIndexOf('\n', (lo + hi) >>> 1) + 1;
+    const end = lines.indexOf('\n', start);
+    const entry = lines.slice(start, end);
+    if (entry === name) return true;
+    if (entry < name) lo = end;
+    else hi = start - 1;
+  }
+  return false;
 }
 
 /** Whether `domain` or its registrable domain is a consumer mail provider of the bundled lists
@@ -93,8 +113,8 @@ function listedAs(domain: string): boolean {
   if (RESERVED.has(domain)) return false;
   if (extraConsumer.has(domain)) return true;
   if (!consumerSet && ++consumerLookups <= CONSUMER_SET_AFTER_LOOKUPS) {
-    const byText = listedByText(domain);
-    if (byText !== undefined) return byText;
+    const inDigest = listedInDigest(domain);
+    if (inDigest !== undefined) return inDigest;
   }
   consumerSet ??= new Set([
     ...(require('email-providers/all.json') as string[]),
