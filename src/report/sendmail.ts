@@ -48,6 +48,8 @@ export type SendmailNotice =
   | { kind: 'refused-recipients'; refused: ReadonlyArray<{ address: string; response: string }>; accepted: number; remembered?: boolean; split?: boolean }
   | { kind: 'kept'; file: string }
   | { kind: 'not-kept'; spool: string; problem: string }
+  /** -bs: the session wrote its stderr budget; later notices are only in the SMTP replies. */
+  | { kind: 'quiet'; budget: number }
   // -v / --debug
   | { kind: 'ignored-option'; option: string }
   | { kind: 'setup'; configPath: string | undefined; systemPath: string; onViolation: OnViolation; transport: 'relay' | 'binary'; label: string }
@@ -129,6 +131,8 @@ export function formatSendmailNotice(n: SendmailNotice): string {
       return line(`kept a copy in ${n.file}`);
     case 'not-kept':
       return line(`could not keep a copy in ${n.spool}: ${n.problem}`);
+    case 'quiet':
+      return line(`more than ${n.budget} bytes of notices in this -bs session; the rest are only in the SMTP replies.`);
     case 'ignored-option':
       return line(`ignoring sendmail option ${n.option}`);
     case 'setup':

@@ -27,6 +27,8 @@ export interface SendmailArgs {
    * otherwise switch the guard off); the command warns that it ignored them.
    */
   callerPolicyOptions: string[];
+  /** -bs: SMTP on stdin and stdout (src/sendmail/smtp-stdio.ts); the envelope comes from the dialogue. */
+  smtpOnStdio: boolean;
   /** -v, --debug: notes on stderr. */
   debug: boolean;
   help: boolean;
@@ -36,8 +38,9 @@ export interface SendmailArgs {
 const WITH_VALUE = new Set([...'ABbCDdeFfhLMNOopQqRrVX']);
 /** Single-letter flags accepted and ignored: -c -G -m -n -s -U -x (and -v, -t, -i handled below). */
 const IGNORED_FLAGS = new Set([...'cGmnsUx']);
-/** -b modes: only "deliver a message" (-bm) is something mailguard does. */
+/** -b modes mailguard does: deliver a message (-bm), and the same over SMTP on stdin/stdout (-bs). */
 const DELIVER_MODE = 'm';
+const SMTP_MODE = 's';
 /**
  * Names sendmail answers to with another mode, whatever the arguments (sendmail 8; Postfix's
  * sendmail.c reads mailq and newaliases): the MTA links them to its sendmail (Debian:
@@ -50,11 +53,8 @@ const NAME_MODES: ReadonlyMap<string, string> = new Map([
   ['purgestat', 'H'],
   ['smtpd', 'd'],
 ]);
-/** The hint for a mode mailguard does not do; -bs gets how a program speaking SMTP can pipe instead. */
-const modeHint = (mode: string) =>
-  mode === 's'
-    ? 'Programs that speak SMTP to "sendmail -bs" (Symfony Mailer, Laravel) can pipe the message instead: set their sendmail command to "mailguard-sendmail -t -i".'
-    : "Use the MTA's own commands for queue, alias and daemon modes (Postfix: postqueue -p, newaliases.postfix or postalias, postfix start).";
+/** The hint for a mode mailguard does not do. */
+const MODE_HINT = "Use the MTA's own commands for queue, alias and daemon modes (Postfix: postqueue -p, newaliases.postfix or postalias, postfix start).";
 
 /**
  * mailguard's own options of other commands that set policy, relay or delivery program. Given to
@@ -110,7 +110,9 @@ function applyShort(out: SendmailArgs, letter: string, value: string): void {
       out.dsn.envid = value;
       return;
     case 'b':
-      if (value !== DELIVER_MODE) throw usage(`-b${value} is not supported: mailguard sendmail only delivers a message (-bm).`, modeHint(value));
+      // The last -b wins, as in sendmail.
+      if (value !== DELIVER_MODE && value !== SMTP_MODE) throw usage(`-b${value} is not supported: mailguard sendmail only delivers a message (-bm, or -bs over SMTP).`, MODE_HINT);
+      out.smtpOnStdio = value === SMTP_MODE;
       return;
     case 'q':
       // Not --spool: the drop-in ignores the caller's policy and delivery options.
@@ -138,7 +140,7 @@ function applyShort(out: SendmailArgs, letter: string, value: string): void {
 export function parseSendmailArgs(argv: readonly string[], programName?: string): SendmailArgs {
   const named = programName === undefined ? undefined : NAME_MODES.get(programName);
   if (named !== undefined) {
-    throw usage(`${programName} (sendmail -b${named}) is not supported: mailguard is installed as sendmail here and only delivers a message.`, modeHint(named));
+    throw usage(`${programName} (sendmail -b${named}) is not supported: mailguard is installed as sendmail here and only delivers a message.`, MODE_HINT);
   }
   const out: SendmailArgs = {
     extractRecipients: false,
@@ -147,6 +149,7 @@ export function parseSendmailArgs(argv: readonly string[], programName?: string)
     recipients: [],
     ignored: [],
     callerPolicyOptions: [],
+    smtpOnStdio: false,
     debug: false,
     help: false,
   };
@@ -194,7 +197,7 @@ export function parseSendmailArgs(argv: readonly string[], programName?: string)
         break;
       }
       // -I: initialise the alias database, as -bi (sendmail 8, Postfix); not a message to wait for.
-      if (letter === 'I') throw usage('-I (newaliases) is not supported: mailguard sendmail only delivers a message (-bm).', modeHint('i'));
+      if (letter === 'I') throw usage('-I (newaliases) is not supported: mailguard sendmail only delivers a message (-bm).', MODE_HINT);
       if (letter === 't') out.extractRecipients = true;
       else if (letter === 'i') out.ignoreDots = true;
       else if (letter === 'v') out.debug = true;
@@ -204,5 +207,10 @@ export function parseSendmailArgs(argv: readonly string[], programName?: string)
   }
   // From the first recipient (or after "--") every word is a recipient, even one starting with "-".
   out.recipients.push(...argv.slice(i));
+  if (out.smtpOnStdio) {
+    // The SMTP dialogue names sender and recipients; a second source would leave unclear which counts.
+    const envelopeOption = out.extractRecipients ? '-t' : out.sender !== undefined ? '-f' : out.recipients.length > 0 ? 'recipients on the command line' : undefined;
+    if (envelopeOption) throw usage(`-bs takes the envelope from the SMTP dialogue (MAIL FROM, RCPT TO): ${envelopeOption} cannot be given with it.`, 'Drop it, or pipe the message without -bs.');
+  }
   return out;
 }

@@ -50,7 +50,11 @@ describe('parseSendmailArgs', () => {
 
   const usage: Array<[string, string[], RegExp]> = [
     ['-bp (mailq)', ['-bp'], /-bp is not supported/],
-    ['-bs (SMTP on stdin)', ['-bs'], /-bs is not supported/],
+    ['-bd (daemon)', ['-bd'], /-bd is not supported/],
+    // -bs takes the envelope from the SMTP dialogue: a second source is refused, not merged.
+    ['-bs with -t', ['-bs', '-t'], /-t cannot be given with it/],
+    ['-bs with -f', ['-bs', '-f', 'a@x.test'], /-f cannot be given with it/],
+    ['-bs with recipients', ['-bs', 'a@x.test'], /recipients on the command line cannot be given with it/],
     ['-q (queue run)', ['-q30m'], /queue runs/],
     ['-q alone (a queue run now, as cron jobs of sendmail 8 call it)', ['-q'], /queue runs/],
     ['-q before a word (never its value)', ['-q', '-v'], /queue runs/],
@@ -104,13 +108,10 @@ describe('parseSendmailArgs', () => {
     expect(caught?.hint).not.toContain('--spool');
   });
 
-  it('-bs says how a program speaking SMTP to sendmail can pipe the message instead', () => {
-    let caught: MailguardError | undefined;
-    try {
-      parseSendmailArgs(['-bs', '-i']);
-    } catch (err) {
-      caught = err as MailguardError;
-    }
-    expect(caught?.hint).toContain('mailguard-sendmail -t -i');
+  it('-bs is SMTP on stdin and stdout, with Laravel\'s -i accepted; the last -b wins', () => {
+    expect(parseSendmailArgs(['-bs']).smtpOnStdio).toBe(true);
+    expect(parseSendmailArgs(['-bs', '-i']).smtpOnStdio).toBe(true);
+    expect(parseSendmailArgs(['-bs', '-bm', 'a@x.test']).smtpOnStdio).toBe(false);
+    expect(parseSendmailArgs(['-t']).smtpOnStdio).toBe(false);
   });
 });

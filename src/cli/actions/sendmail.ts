@@ -56,13 +56,17 @@ Sendmail options (they end at the first recipient; later words are recipients):
   -f SENDER      envelope sender (also -fSENDER, -r SENDER; <> for the null
                  sender)
   -F NAME        sender's full name, for a From field added when there is none
-  -bm            deliver a message (the default and only mode)
+  -bm            deliver a message (the default)
+  -bs            speak SMTP on stdin/stdout (Symfony Mailer, Laravel): the
+                 envelope is MAIL FROM and RCPT TO; each message is checked
+                 and delivered before the reply to its final dot (250 only
+                 once delivered); no -t, -f or recipients with it
   -v             notes on stderr (same as --debug)
   -N NOTIFY -R RET -V ENVID
                  delivery status notifications (never, or success,
                  failure,delay; hdrs or full; an id), passed on
   accepted and ignored: -oXXX -B... -odi -oem -X... -C... -h N -U -m -n
-  refused (64): other modes (-bp -bi -I -bs -bv -bd -q), and running as
+  refused (64): other modes (-bp -bi -I -bv -bd -q), and running as
                  mailq or newaliases
   --debug        notes on stderr
   --help         this text
@@ -82,7 +86,9 @@ spool and from.
 Exit codes (sysexits): 0 delivered; 64 bad command line; 65 blocked by policy
 or unreadable message; 67 the relay refused some recipients; 69 the relay
 refused the message; 75 relay unreachable or temporary refusal (try again
-later); 78 configuration error.
+later); 78 configuration error. With -bs each message's outcome is its SMTP
+reply, and the status is 0 when every message was delivered, else that of the
+last one not delivered (75 when the input ended inside one).
 
 Examples:
   git config sendemail.sendmailCmd "mailguard-sendmail"
@@ -200,35 +206,24 @@ async function loadSystemConfig(env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
   return { config: parseConfig(data, file.path), path: file.path };
 }
 
-/** Runs the command; returns the sysexit status. Never throws. */
-export async function runSendmail(argv: readonly string[], io: SendmailIo = defaultIo()): Promise<number> {
-  let args: SendmailArgs;
-  try {
-    args = parseSendmailArgs(argv, io.programName);
-  } catch (err) {
-    io.stderr(formatSendmailNotice({ kind: 'error', error: err }));
-    return sysexitFor(err);
-  }
-  if (args.help) {
-    io.stdout(SENDMAIL_USAGE);
-    return SYSEXIT.OK;
-  }
-  const debug = args.debug || (io.env.MAILGUARD_DEBUG !== undefined && io.env.MAILGUARD_DEBUG !== '' && io.env.MAILGUARD_DEBUG !== '0');
-  /** Writes a notice to stderr; one for -v/--debug only when that is on. */
-  const say = (n: SendmailNotice) => {
-    if (debug || !isDebugNotice(n)) io.stderr(formatSendmailNotice(n));
-  };
-  for (const option of args.ignored) say({ kind: 'ignored-option', option });
+/** What the system configuration says, resolved once before any message is read. */
+interface SendmailSetup {
+  policy: Policy;
+  onViolation: OnViolation;
+  profiles: Profiles;
+  spool: string | undefined;
+  from: string | undefined;
+  transport: Transport;
+}
 
-  // The caller does not set policy: its mailguard options are named and ignored.
-  for (const option of args.callerPolicyOptions) {
-    say({ kind: 'caller-policy-option', option, configPath: SYSTEM_CONFIG_PATH });
-  }
+type Say = (n: SendmailNotice) => void;
 
-  // 1. Configuration, before reading anything: a bad setup fails fast with 78. Only the system
-  // file counts; nothing is discovered from the working directory (a cloned repository's
-  // package.json must not switch the guard off).
-  let setup: { policy: Policy; onViolation: OnViolation; profiles: Profiles; spool: string | undefined; from: string | undefined; transport: Transport };
+/** Step 1: the configuration; a sysexit (64, 78, 70) when it cannot be used. */
+async function loadSetup(io: SendmailIo, say: Say): Promise<SendmailSetup | number> {
+  // Before reading anything: a bad setup fails fast with 78. Only the system file counts;
+  // nothing is discovered from the working directory (a cloned repository's package.json must
+  // not switch the guard off).
+  let setup: SendmailSetup;
   try {
     if (io.env[VIA_SENDMAIL_MARK_ENV]) {
       throw new MailguardError('ECONFIG', 'viaSendmail runs mailguard-sendmail itself: this run was started by mailguard-sendmail\'s own viaSendmail, and would start the next one without end.', {
@@ -254,17 +249,15 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
     say({ kind: 'error', error: err });
     return err instanceof MailguardError && err.code === 'EUSAGE' ? SYSEXIT.USAGE : err instanceof MailguardError ? SYSEXIT.CONFIG : SYSEXIT.SOFTWARE;
   }
+  return setup;
+}
 
-  // 2. The message.
-  let raw: Uint8Array;
-  try {
-    raw = await readSendmailMessage(io.stdin, { ignoreDots: args.ignoreDots });
-  } catch (err) {
-    say({ kind: 'error', error: err instanceof MailguardError ? err : new MailguardError('EINPUT', `cannot read the message from stdin (${(err as Error).message}).`) });
-    return SYSEXIT.DATAERR;
-  }
-  say({ kind: 'read', bytes: raw.length, ignoreDots: args.ignoreDots });
-
+/**
+ * Steps 3 and 4 for one message read (from stdin, or one -bs transaction with its envelope in
+ * `args`): envelope, check, the decision, and delivery as decided. Returns the sysexit; every
+ * notice goes through `say`.
+ */
+async function checkAndDeliver(raw: Uint8Array, args: SendmailArgs, setup: SendmailSetup, say: Say, io: SendmailIo): Promise<number> {
   // 3. Envelope, check and the on-violation action: all decided before anything is sent.
   let decision: DeliveryDecision;
   let envelope: Envelope | undefined;
@@ -366,3 +359,57 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   say({ kind: 'delivered', messages: total, via: setup.transport.label, ...(earlier > 0 ? { earlier } : {}) });
   return SYSEXIT.OK;
 }
+
+/** Runs the command; returns the sysexit status. Never throws. */
+export async function runSendmail(argv: readonly string[], io: SendmailIo = defaultIo()): Promise<number> {
+  let args: SendmailArgs;
+  try {
+    args = parseSendmailArgs(argv, io.programName);
+  } catch (err) {
+    io.stderr(formatSendmailNotice({ kind: 'error', error: err }));
+    return sysexitFor(err);
+  }
+  if (args.help) {
+    io.stdout(SENDMAIL_USAGE);
+    return SYSEXIT.OK;
+  }
+  const debug = args.debug || (io.env.MAILGUARD_DEBUG !== undefined && io.env.MAILGUARD_DEBUG !== '' && io.env.MAILGUARD_DEBUG !== '0');
+  /** Writes a notice to stderr; one for -v/--debug only when that is on. */
+  const say = (n: SendmailNotice) => {
+    if (debug || !isDebugNotice(n)) io.stderr(formatSendmailNotice(n));
+  };
+  for (const option of args.ignored) say({ kind: 'ignored-option', option });
+
+  // The caller does not set policy: its mailguard options are named and ignored.
+  for (const option of args.callerPolicyOptions) {
+    say({ kind: 'caller-policy-option', option, configPath: SYSTEM_CONFIG_PATH });
+  }
+
+  const setup = await loadSetup(io, say);
+  if (typeof setup === 'number') {
+    // A client of -bs waits for a greeting: it learns at once that nothing will be taken.
+    if (args.smtpOnStdio) io.stdout((await import('../../sendmail/smtp-stdio.js')).notStartedReply(setup));
+    return setup;
+  }
+  if (args.smtpOnStdio) {
+    const { runSmtpSession } = await import('../../sendmail/smtp-stdio.js');
+    return runSmtpSession(io, {
+      hostname: os.hostname(),
+      say,
+      deliver: (raw, envelope, sayForMessage) => checkAndDeliver(raw, { ...args, sender: envelope.mailFrom, recipients: envelope.rcptTo, extractRecipients: false }, setup, sayForMessage, io),
+    });
+  }
+
+  // 2. The message.
+  let raw: Uint8Array;
+  try {
+    raw = await readSendmailMessage(io.stdin, { ignoreDots: args.ignoreDots });
+  } catch (err) {
+    say({ kind: 'error', error: err instanceof MailguardError ? err : new MailguardError('EINPUT', `cannot read the message from stdin (${(err as Error).message}).`) });
+    return SYSEXIT.DATAERR;
+  }
+  say({ kind: 'read', bytes: raw.length, ignoreDots: args.ignoreDots });
+
+  return checkAndDeliver(raw, args, setup, say, io);
+}
+
