@@ -21,16 +21,16 @@ import { MAX_SENDMAIL_MESSAGE_BYTES, readUntilLoneDot } from './read-message.js'
 
 /** A command line, CRLF included. RFC 5321 4.5.3.1.4 says 512; long addresses and parameters
  * stay far below this, and a client past it has lost track of the dialogue. */
-export const MAX_SMTP_COMMAND_BYTES = 4096;
+const MAX_SMTP_COMMAND_BYTES = 4096;
 /** RCPT TO commands in one transaction: Postfix's smtpd_recipient_limit default, as the proxy's
  * PROXY_MAX_RECIPIENTS; a larger list gets 452 and the client sends the rest in another transaction. */
-export const MAX_SMTP_RECIPIENTS = 1000;
+const MAX_SMTP_RECIPIENTS = 1000;
 /** The client's silence before the session is closed (RFC 5321 4.5.3.2.7: a server waits at least
  * 5 minutes for a command). Symfony pings with NOOP after 100 s idle and starts again on failure. */
-export const SMTP_IDLE_TIMEOUT_MS = 5 * 60 * 1000;
+const SMTP_IDLE_TIMEOUT_MS = 5 * 60 * 1000;
 /** stderr written during a session. Symfony reads the child's stderr once at start and never again:
  * past the pipe's 64 KiB a blocking write would hang the session. The replies carry every reason. */
-export const SMTP_STDERR_BUDGET_BYTES = 16 * 1024;
+const SMTP_STDERR_BUDGET_BYTES = 16 * 1024;
 /** One line of a reply (RFC 5321 4.5.3.1.5: 512 octets with the code and CRLF). */
 const MAX_REPLY_TEXT = 480;
 /** Lines of reason text in one reply. */
@@ -67,7 +67,7 @@ function replyText(text: string): string {
   return clean.length > MAX_REPLY_TEXT ? `${clean.slice(0, MAX_REPLY_TEXT - 3)}...` : clean;
 }
 
-export function formatReply(r: Reply): string {
+function formatReply(r: Reply): string {
   const lines = r.lines.length > 0 ? r.lines : [''];
   const prefix = r.status ? `${r.status} ` : '';
   return lines.map((l, i) => `${r.code}${i < lines.length - 1 ? '-' : ' '}${replyText(prefix + l)}`.trimEnd() + '\r\n').join('');
@@ -91,7 +91,7 @@ function reasonLines(notices: readonly SendmailNotice[]): string[] {
  * real sendmail took it) is a 250; everything else keeps the message with the client: 4xx when a
  * retry may succeed, 5xx when it will not.
  */
-export function replyForStatus(status: number, notices: readonly SendmailNotice[]): Reply {
+function replyForStatus(status: number, notices: readonly SendmailNotice[]): Reply {
   if (status === SYSEXIT.OK) return reply(250, '2.0.0', `Delivered by ${SENDMAIL_NAME}`);
   const lines = reasonLines(notices);
   if (lines.length === 0) lines.push(`${SENDMAIL_NAME}: message not sent (status ${status})`);
@@ -214,7 +214,7 @@ function readPath(path: string, role: 'sender' | 'recipient'): PathResult {
 }
 
 /** How the session ended, for the exit status. */
-export interface SessionOutcome {
+interface SessionOutcome {
   /** Sysexit of the last message not taken; undefined when every finished message was taken. */
   lastFailure?: number;
   /** The input ended (or timed out) inside a transaction: that message was not sent. */
@@ -223,13 +223,13 @@ export interface SessionOutcome {
 }
 
 /** The exit status of a session: 0 only when every message the client finished was taken and none was left unfinished. */
-export function sessionExitStatus(o: SessionOutcome): number {
+function sessionExitStatus(o: SessionOutcome): number {
   if (o.lastFailure !== undefined) return o.lastFailure;
   return o.unfinished ? SYSEXIT.TEMPFAIL : SYSEXIT.OK;
 }
 
 /** Speaks SMTP on the given input and output until QUIT, end of input or the idle timeout. */
-export async function serveSmtp(io: SmtpSessionIo, options: SmtpSessionOptions): Promise<SessionOutcome> {
+async function serveSmtp(io: SmtpSessionIo, options: SmtpSessionOptions): Promise<SessionOutcome> {
   const maxBytes = options.maxMessageBytes ?? MAX_SENDMAIL_MESSAGE_BYTES;
   const maxRecipients = options.maxRecipients ?? MAX_SMTP_RECIPIENTS;
   const input = new Input(io.stdin, options.idleTimeoutMs ?? SMTP_IDLE_TIMEOUT_MS);
