@@ -27,24 +27,71 @@ const RULE = 1;
 /** A node of the digest's trie has a wildcard child (`*.sch.uk`): the digest leaves those to tldts. */
 const WILDCARD = 2;
 
-/** Per top-level label: the labels left of it that are nodes of the trie ('' is the label itself). */
-const tables = new Map<string, Map<string, number> | null>();
+/**
+ * Per top-level label: the labels left of it that are nodes of the trie ('' is the label itself).
+ * Its line of the digest is searched as text at first: `com`'s holds 1,444 entries, and making
+ * them a Map cost a one-message check ~2M instructions (callgrind, bench scenario 5) for the few
+ * domains it looks up. After TABLE_AFTER_LOOKUPS lookups under one label (a folder, a big
+ * header) the Map is worth making.
+ */
+interface TldNodes {
+  /** The line's entries, `,` before each: `,+,+co,-bar.foo*`. */
+  text: string;
+  map?: Map<string, number>;
+  lookups: number;
+}
 
-function tableFor(tld: string): Map<string, number> | null {
+const tables = new Map<string, TldNodes | null>();
+const TABLE_AFTER_LOOKUPS = 32;
+
+function tableFor(tld: string): TldNodes | null {
   let table = tables.get(tld);
   if (table !== undefined) return table;
   const at = SUFFIX_DIGEST.indexOf(`\n${tld}:`);
   table = null;
   if (at !== -1) {
-    table = new Map();
     const start = at + tld.length + 2;
-    for (const entry of SUFFIX_DIGEST.slice(start, SUFFIX_DIGEST.indexOf('\n', start)).split(',')) {
-      const wild = entry.endsWith('*');
-      table.set(entry.slice(1, wild ? -1 : undefined), (entry[0] === '+' ? RULE : 0) | (wild ? WILDCARD : 0));
-    }
+    table = { text: `,${SUFFIX_DIGEST.slice(start, SUFFIX_DIGEST.indexOf('\n', start))}`, lookups: 0 };
   }
   tables.set(tld, table);
   return table;
+}
+
+const COMMA = 0x2c;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const STAR = 0x2a;
+
+/** The flags of the node `labels` (labels left of the top-level one; '' for itself), or undefined. */
+function nodeFlags(table: TldNodes, labels: string): number | undefined {
+  if (table.map === undefined && ++table.lookups > TABLE_AFTER_LOOKUPS) {
+    table.map = new Map();
+    for (const entry of table.text.slice(1).split(',')) {
+      const wild = entry.endsWith('*');
+      table.map.set(entry.slice(1, wild ? -1 : undefined), (entry[0] === '+' ? RULE : 0) | (wild ? WILDCARD : 0));
+    }
+  }
+  if (table.map !== undefined) return table.map.get(labels);
+  return entryFlags(table.text, labels);
+}
+
+/**
+ * The flags of `labels` in a line of entries each written `,<+|-><labels>[*]` (`,+,+co,-bar.foo*`),
+ * or undefined when no entry names it: what the line made into a Map would answer.
+ */
+export function entryFlags(text: string, labels: string): number | undefined {
+  // Never in a plain domain (isPlain); in `labels` they would run into the line's own marks.
+  if (labels.includes('*') || labels.includes(',')) return undefined;
+  for (let at = text.indexOf(labels, 2); at !== -1; at = text.indexOf(labels, at + 1)) {
+    const flag = text.charCodeAt(at - 1);
+    if ((flag !== PLUS && flag !== MINUS) || text.charCodeAt(at - 2) !== COMMA) continue;
+    let end = at + labels.length;
+    const wild = text.charCodeAt(end) === STAR;
+    if (wild) end++;
+    if (end !== text.length && text.charCodeAt(end) !== COMMA) continue;
+    return (flag === PLUS ? RULE : 0) | (wild ? WILDCARD : 0);
+  }
+  return undefined;
 }
 
 /** Longest a hostname tldts accepts is 255; 253 is the DNS limit, and past it tldts decides. */
@@ -91,11 +138,11 @@ export function publicSuffixFromDigest(domain: string): string | undefined {
   if (EXCEPTION_TLDS.includes(tld)) return undefined;
   const table = tableFor(tld);
   if (table === null) return tld;
-  let node = table.get('')!;
+  let node = nodeFlags(table, '')!;
   let suffixStart = node & RULE ? lastDot + 1 : -1;
   for (let end = lastDot; end > 0; ) {
     const start = domain.lastIndexOf('.', end - 1) + 1;
-    const next = table.get(domain.slice(start, lastDot));
+    const next = nodeFlags(table, domain.slice(start, lastDot));
     if (next === undefined) {
       if (node & WILDCARD) return undefined;
       break;

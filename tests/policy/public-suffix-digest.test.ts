@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script without types
 import { buildDigest, renderDigestModule } from '../../scripts/generate-suffix-digest.mjs';
-import { publicSuffixFromDigest, registrableOf } from '../../src/policy/public-suffix.js';
+import { entryFlags, publicSuffixFromDigest, registrableOf } from '../../src/policy/public-suffix.js';
+import { SUFFIX_DIGEST } from '../../src/policy/public-suffix-digest.js';
 import { createRandom } from '../../bench/generate.js';
 
 const require = createRequire(import.meta.url);
@@ -37,6 +38,33 @@ function allRules(): string[] {
 }
 
 describe('public suffix digest', () => {
+  // A line is searched as text until TABLE_AFTER_LOOKUPS lookups under its top-level label, then
+  // made a Map; the tests below mostly reach the Map, so the text search is held to it here.
+  it('searched as text, every line answers as its Map would, for every entry and for names near them', () => {
+    let checked = 0;
+    for (const line of SUFFIX_DIGEST.split('\n')) {
+      if (line === '') continue;
+      const text = `,${line.slice(line.indexOf(':') + 1)}`;
+      const map = new Map<string, number>();
+      for (const entry of text.slice(1).split(',')) {
+        const wild = entry.endsWith('*');
+        map.set(entry.slice(1, wild ? -1 : undefined), (entry[0] === '+' ? 1 : 0) | (wild ? 2 : 0));
+      }
+      for (const key of map.keys()) {
+        const near = [key, `${key}x`, key.slice(1), key.slice(0, -1), `x.${key}`, `${key}.x`, `${key}*`, `+${key}`, `,${key}`];
+        for (const k of near) {
+          if ((k.includes(',') || k.includes('*')) && !map.has(k)) {
+            expect(entryFlags(text, k)).toBeUndefined();
+            continue;
+          }
+          if (entryFlags(text, k) !== map.get(k)) expect.fail(`${line.slice(0, line.indexOf(':'))} ${JSON.stringify(k)}: text ${entryFlags(text, k)}, map ${map.get(k)}`);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(50_000);
+  });
+
   it('is what the generator makes from the installed tldts', () => {
     const committed = readFileSync(new URL('../../src/policy/public-suffix-digest.ts', import.meta.url), 'utf8');
     expect(committed).toBe(renderDigestModule(buildDigest()));
