@@ -8,7 +8,8 @@ import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleIdentity, cachedCodeFor, codeCacheDirectory, MAX_ENTRIES, pruneEntries } from '../../src/cli/code-cache.js';
+import { bundleIdentity, cachedCodeFor, checksumOf, codeCacheDirectory, MAX_ENTRIES, pruneEntries } from '../../src/cli/code-cache.js';
+import { createRandom } from '../../bench/generate.js';
 import { FIXTURES, ROOT, runCli } from '../helpers/cli.js';
 
 const DRAFT = path.join(ROOT, 'examples/outbox/spring-offer-to-customers.eml');
@@ -47,8 +48,8 @@ describe.runIf(applies)('the code cache of dist/check.cjs', () => {
   });
 
   it.each([
-    ['a damaged entry (its second copy of the code)', (entry: Buffer) => void entry.fill(0x5a, entry.length - 20_000, entry.length - 19_000)],
-    ['a damaged entry (its first copy of the code)', (entry: Buffer) => void entry.fill(0x20, 200, 210)],
+    ['a damaged entry (bytes near the end of its code)', (entry: Buffer) => void entry.fill(0x5a, entry.length - 20_000, entry.length - 19_000)],
+    ['a damaged entry (bytes near the start of its code)', (entry: Buffer) => void entry.fill(0x20, 200, 210)],
     ['an entry for another Node', (entry: Buffer) => void entry.write('v1', entry.indexOf(' v') + 1, 'latin1')],
     // The bundle as it was before it was changed in place (patch-package, an editor): its times differ.
     ['an entry for an earlier state of the bundle file', (entry: Buffer): Buffer => {
@@ -149,8 +150,8 @@ describe.runIf(applies)('the code cache of dist/check.cjs', () => {
 describe('code cache entries', () => {
   const bundle = { size: 15n, dev: 2049n, ino: 1234n, mtimeNs: 1_700_000_000_000_000_000n, ctimeNs: 1_700_000_000_500_000_000n };
   const identity = bundleIdentity(bundle);
-  const entryOf = (id: string, data: Buffer, copy = data, version = process.version) =>
-    Buffer.concat([Buffer.from(`mailguard-code-cache 2 ${version} ${process.versions.v8} ${process.arch} ${id} ${data.length}\n`, 'latin1'), data, copy]);
+  const entryOf = (id: string, data: Buffer, checksum = checksumOf(data), version = process.version) =>
+    Buffer.concat([Buffer.from(`mailguard-code-cache 3 ${version} ${process.versions.v8} ${process.arch} ${id} ${data.length} ${checksum}\n`, 'latin1'), data]);
   const code = Buffer.from('code');
 
   it('name the bundle file by size, device and inode, and both times', () => {
@@ -162,14 +163,45 @@ describe('code cache entries', () => {
     ['the bundle changed in place (other times, same size)', entryOf(bundleIdentity({ ...bundle, mtimeNs: bundle.mtimeNs + 1n }), code), undefined],
     ['the bundle changed in place (change time only)', entryOf(bundleIdentity({ ...bundle, ctimeNs: bundle.ctimeNs + 1n }), code), undefined],
     ['another file of the same build', entryOf(bundleIdentity({ ...bundle, ino: 99n }), code), undefined],
-    ['another Node', entryOf(identity, code, code, 'v1.0.0'), undefined],
-    ['copies that differ (a damaged entry)', entryOf(identity, code, Buffer.from('codf')), undefined],
+    ['another Node', entryOf(identity, code, undefined, 'v1.0.0'), undefined],
+    ['code that does not match its checksum (a damaged entry)', entryOf(identity, code, checksumOf(Buffer.from('codf'))), undefined],
+    ['a checksum of another layout', entryOf(identity, code, checksumOf(code).slice(1)), undefined],
     ['a cut entry', entryOf(identity, code).subarray(0, -1), undefined],
-    ['a cut entry of even length', entryOf(identity, code).subarray(0, -2), undefined],
+    ['a longer entry', Buffer.concat([entryOf(identity, code), code]), undefined],
     ['no code', entryOf(identity, Buffer.alloc(0)), undefined],
     ['no header', Buffer.concat([code, code]), undefined],
+    ['an entry of the layout that wrote the code twice', Buffer.concat([Buffer.from(`mailguard-code-cache 2 ${process.version} ${process.versions.v8} ${process.arch} ${identity} ${code.length}\n`, 'latin1'), code, code]), undefined],
   ])('%s', (_name, entry, expected) => {
     expect(cachedCodeFor(entry, identity)?.toString()).toBe(expected);
+  });
+
+  it('the checksum is the 64-bit function its WebAssembly text describes, and a damaged word or byte changes it', () => {
+    const M = (1n << 64n) - 1n;
+    const reference = (data: Buffer): string => {
+      let h = 0x9e3779b97f4a7c15n ^ BigInt(data.length);
+      let p = 0;
+      for (const end = data.length & ~7; p < end; p += 8) {
+        h = ((h ^ data.readBigUInt64LE(p)) * 0x100000001b3n) & M;
+        h ^= h >> 29n;
+      }
+      for (; p < data.length; p++) h = ((h ^ BigInt(data[p]!)) * 0x100000001b3n) & M;
+      return h.toString(16).padStart(16, '0');
+    };
+    const rand = createRandom(7);
+    for (const length of [0, 1, 7, 8, 9, 15, 16, 17, 100, 4096, 65_535, 65_537, 200_001]) {
+      const data = Buffer.from(Array.from({ length }, () => Math.floor(rand() * 256)));
+      const sum = checksumOf(data);
+      expect(sum).toMatch(/^[0-9a-f]{16}$/);
+      expect(sum).toBe(reference(data));
+      // Taken again on a view of the same bytes at an odd offset: the same answer.
+      const shifted = Buffer.concat([Buffer.from([1]), data]).subarray(1);
+      expect(checksumOf(shifted)).toBe(sum);
+      if (length > 0) {
+        const damaged = Buffer.from(data);
+        damaged[Math.floor(rand() * length)]! ^= 1 << Math.floor(rand() * 8);
+        expect(checksumOf(damaged)).not.toBe(sum);
+      }
+    }
   });
 
   it('pruning removes only this cache\'s files: old entries beyond the newest, and temporary files a dead run left', () => {
