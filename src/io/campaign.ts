@@ -128,15 +128,28 @@ function describeChar(text: string, i: number): string {
 const LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const NEEDS_DECODING = /[\\\u0000-\u001f]/;
 
-/** Parses JSON like JSON.parse, recording where each member's value starts. */
+/**
+ * Parses JSON like JSON.parse, recording where each member's value starts. Comments and trailing
+ * commas (JSON with comments, as editors and people write campaign files) are read as white space;
+ * anything else that is not JSON (JSON5's bare keys and single quotes) is a syntax error.
+ */
 export function parseJsonWithOffsets(text: string): Parsed {
   const members: Parsed['members'] = new WeakMap();
   let i = 0;
+  // White space, and the comments of JSON with comments (JSONC: tsconfig.json, VS Code's
+  // settings), which people write in the campaign files their send scripts read.
   const ws = () => {
     for (;;) {
       const c = text.charCodeAt(i);
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-      else return;
+      else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
+        const end = text.indexOf('\n', i + 2);
+        i = end === -1 ? text.length : end + 1;
+      } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+        const end = text.indexOf('*/', i + 2);
+        if (end === -1) throw new JsonSyntaxError('a /* comment that is never closed', i);
+        i = end + 2;
+      } else return;
     }
   };
   const expect = (what: string): never => {
@@ -184,6 +197,11 @@ export function parseJsonWithOffsets(text: string): Parsed {
       }
       for (;;) {
         ws();
+        // A trailing comma (JSONC, JavaScript) closes the object as well.
+        if (text.charCodeAt(i) === 0x7d) {
+          i++;
+          return obj;
+        }
         if (text.charCodeAt(i) !== 0x22) expect('a property name in double quotes');
         const key = parseString();
         ws();
@@ -220,6 +238,10 @@ export function parseJsonWithOffsets(text: string): Parsed {
       }
       for (;;) {
         ws();
+        if (text.charCodeAt(i) === 0x5d) {
+          i++;
+          return arr;
+        }
         starts.push(i);
         arr.push(parseValue(depth + 1));
         ws();

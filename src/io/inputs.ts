@@ -7,7 +7,7 @@ import { readdirAsync as readdir, realpathAsync as realpath, statAsync as stat }
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeNotMail, formatByName, sniffFormat, type InputFormatDefinition } from './formats/index.js';
-import { eml, looksLikeMessageAfterNoise, namedLikeMailbox } from './formats/eml.js';
+import { eml, looksLikeMessageAfterNoise, namedLikeMailbox, showsRecipients } from './formats/eml.js';
 import { errnoDetail, failure, type InputFailure, type InputItem, type ReadInputsOptions } from './formats/types.js';
 import { fileSource, readHead, readStdin } from './read-bytes.js';
 
@@ -198,7 +198,8 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
 /**
  * The format to read an input with: the one forced, else the one its content shows. A file a
  * walk or glob found that nothing recognises is not mail (undefined), unless its name says it is
- * mail; a file named by the user is read as a message and reported if it is not one.
+ * mail or its text shows recipients as mail does; a file named by the user is read as a message
+ * and reported if it is not one.
  */
 function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean, options: ReadInputsOptions): InputFormatDefinition | undefined {
   if (options.format) return formatByName(options.format);
@@ -208,7 +209,9 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   // their own recipients. The mbox reader takes the text before the first `From ` line as a message.
   if (sniffed === eml && namedLikeMailbox(file)) return formatByName('mbox');
   if (sniffed) return sniffed;
-  if (found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head)) return undefined;
+  // A file that shows recipients as mail does is read like one named: what cannot be read is
+  // reported (exit 2), never counted as not mail while its list goes unchecked.
+  if (found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && !showsRecipients(head)) return undefined;
   return eml;
 }
 

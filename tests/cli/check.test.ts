@@ -246,6 +246,25 @@ describe('mailguard check (built CLI)', () => {
     expect(named.stderr).toBe('');
   });
 
+  it('a folder walk reads a JSON campaign with comments and trailing commas as it reads one named (block, exit 1), and reports a JSON5 one (exit 2): neither is skipped as not mail', async () => {
+    const dir = path.join(tmp, 'jsonc-walk');
+    mkdirSync(dir);
+    const list = Array.from({ length: 6 }, (_, i) => `c${i}@org${i}.test`);
+    writeFileSync(path.join(dir, 'offer.json'), `// spring offer\n{\n  "from": "me@corp.example", /* sender */\n  "to": ${JSON.stringify(list)},\n}\n`);
+    writeFileSync(path.join(dir, 'zz-clean.eml'), 'From: me@corp.example\r\nTo: boss@corp.example\r\n\r\nhi\r\n');
+    const walked = await runCli(['check', dir, '--internal-domain', 'corp.example', '--format', 'json']);
+    const named = await runCli(['check', path.join(dir, 'offer.json'), '--internal-domain', 'corp.example', '--format', 'json']);
+    expect(walked.code).toBe(1);
+    expect(named.code).toBe(1);
+    const doc = JSON.parse(walked.stdout);
+    expect(doc.summary).toEqual({ checked: 2, pass: 1, warn: 0, block: 1, error: 0, notRead: 0 });
+    expect(doc.results[0].findings.map((f: { code: string }) => f.code)).toEqual(JSON.parse(named.stdout).results[0].findings.map((f: { code: string }) => f.code));
+    writeFileSync(path.join(dir, 'offer.json'), `// spring offer\n{ from: 'me@corp.example', to: ${JSON.stringify(list)} }\n`);
+    const json5 = await runCli(['check', dir, '--internal-domain', 'corp.example', '--format', 'json']);
+    expect(json5.code).toBe(2);
+    expect(JSON.parse(json5.stdout).summary).toMatchObject({ checked: 2, pass: 1, error: 1, notRead: 0 });
+  });
+
   it('stdin redirected from a directory says so, not "the input is empty"', async () => {
     const { closeSync, openSync } = await import('node:fs');
     const { spawnSync } = await import('node:child_process');

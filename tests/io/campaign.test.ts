@@ -52,7 +52,11 @@ describe('parseJsonWithOffsets', () => {
   });
 
   it.each([
-    ['{"a": 1,}', 1, 9, /property name/],
+    ['{"a": 1,,}', 1, 9, /property name/],
+    ['[1,,]', 1, 4, /a value/],
+    ['{a: 1}', 1, 2, /property name/],
+    ["{'a': 1}", 1, 2, /property name/],
+    ['{"a": 1 /* open', 1, 9, /never closed/],
     ['[1, 2', 1, 6, /"," or "\]"/],
     ['{\n  "a": "b"\n  "c": 1\n}', 3, 3, /"," or "}"/],
     ['{"a": "line\nbreak"}', 1, 12, /control character/],
@@ -65,6 +69,16 @@ describe('parseJsonWithOffsets', () => {
     expect(err.detail).toContain(`line ${line}, column ${column}`);
     expect(err.detail).toMatch(what);
     expect(err.code).toBe('EINPUT');
+  });
+
+  it.each([
+    ['// campaign\n{"a": 1}', { a: 1 }],
+    ['/* a\n b */ [1, /* two */ 2]', [1, 2]],
+    ['{"a": [1, 2,], "b": {"c": 3,},}', { a: [1, 2], b: { c: 3 } }],
+    ['{"url": "https://x.example/*y*/ // z"} // end', { url: 'https://x.example/*y*/ // z' }],
+    ['\ufeff// first\r\n{"a": 1, // one\r\n "b": 2}', { a: 1, b: 2 }],
+  ])('reads JSON with comments and trailing commas: %j', (text, value) => {
+    expect(parseJsonWithOffsets(text).value).toEqual(value);
   });
 
   it('refuses nesting past the limit instead of overflowing the stack', () => {

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MailguardError } from '../../errors.js';
 import { HEADER_READ_CHUNK_BYTES } from '../../limits.js';
+import { decodeUtf16, utf16Order } from '../../message/utf16.js';
 import { errnoDetail, failure, headText, type InputFormatDefinition, type InputItem, type InputMessage, type ReadSource } from './types.js';
 
 /** Keys that make a JSON document a campaign when a directory walk finds it. */
@@ -17,29 +18,23 @@ const CAMPAIGN_KEYS = /"(?:to|cc|bcc|from|messages|raw|envelope|headers)"\s*:/;
  * matching the whole escaped key backtracked over long escaped strings (0.9 s for 60 KB). */
 const ESCAPED_KEY = /\\u[0-9a-fA-F]{4}/;
 
+/** Message keys written as JSON5 and JavaScript write them (bare or in single quotes), or quoted
+ * after a comment's text: a document that may be a campaign, which its reader then parses. */
+const LOOSE_CAMPAIGN_KEYS = /(?:^|[\s{,])['"]?(?:to|cc|bcc|from|messages|raw|envelope|headers)['"]?[ \t]*:/m;
+
 /**
  * Whether the first bytes leave open that a JSON document names message keys although none is in
- * them: a document longer than the head (a long html value first), or a key with a \u escape. Its
- * reader then parses it and decides (see namesMessageKeys).
+ * them as JSON writes keys: a document longer than the head (a long html value first), a key with
+ * a \u escape, or a key written as JSON5 writes it. Its reader then parses it and decides (see
+ * namesMessageKeys); what does not parse is reported, not skipped.
  */
 function keysUnseen(head: Uint8Array): boolean {
   const text = sniffedText(head);
-  return !CAMPAIGN_KEYS.test(text) && (head.length >= HEADER_READ_CHUNK_BYTES || ESCAPED_KEY.test(text));
+  return !CAMPAIGN_KEYS.test(text) && (head.length >= HEADER_READ_CHUNK_BYTES || ESCAPED_KEY.test(text) || LOOSE_CAMPAIGN_KEYS.test(text));
 }
 
-/** The UTF-16 byte order mark that starts the bytes, if any: what Windows PowerShell's `>` and
- * Out-File write, so a campaign generated there is UTF-16. */
-function utf16Order(bytes: Uint8Array): 'le' | 'be' | undefined {
-  return bytes[0] === 0xff && bytes[1] === 0xfe ? 'le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'be' : undefined;
-}
-
-/** UTF-16 text after its byte order mark (an odd last byte dropped). */
-function decodeUtf16(bytes: Uint8Array, order: 'le' | 'be'): string {
-  const units = Buffer.from(bytes.buffer, bytes.byteOffset + 2, (bytes.byteLength - 2) & ~1);
-  return (order === 'le' ? units : Buffer.from(units).swap16()).toString('utf16le');
-}
-
-/** A JSON file's text: UTF-16 when a UTF-16 byte order mark starts it, else UTF-8. */
+/** A JSON file's text: UTF-16 when it is UTF-16 (a byte order mark, or the zero bytes of UTF-16
+ * without one), else UTF-8. */
 export function campaignText(bytes: Uint8Array): string {
   const order = utf16Order(bytes);
   return order ? decodeUtf16(bytes, order) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
@@ -51,17 +46,43 @@ function sniffedText(head: Uint8Array): string {
   return order ? decodeUtf16(head.subarray(0, HEADER_READ_CHUNK_BYTES), order) : headText(head, HEADER_READ_CHUNK_BYTES);
 }
 
+/** Where the JSON value of `text` starts: after a byte order mark, white space, and the comments
+ * of JSON with comments (`// ...`, `/* ... *\/`). -1 when a comment is never closed. */
+function jsonValueStart(text: string): number {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : text.startsWith('\xef\xbb\xbf') ? 3 : 0;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
+      const end = text.indexOf('\n', i + 2);
+      if (end === -1) return -1;
+      i = end + 1;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+      const end = text.indexOf('*/', i + 2);
+      if (end === -1) return -1;
+      i = end + 2;
+    } else return i;
+  }
+}
+
 export function looksLikeCampaign(head: Uint8Array, strict: boolean): boolean {
-  if (utf16Order(head) !== undefined) {
-    // A campaign in UTF-16 is one as well: skipped as a binary file, its list went unchecked.
-    if (!/^[ \t\r\n]*[{[]/.test(sniffedText(head))) return false;
-  } else {
-    // The first byte that is not white space (after a byte order mark) opens an object or array.
+  const order = utf16Order(head);
+  if (order === undefined) {
+    // The first byte that is not white space (after a byte order mark) opens an object or array,
+    // or a comment. Read on the bytes: this runs for every file of a walk.
     let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
     while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
-    if (head[i] !== 0x7b && head[i] !== 0x5b) return false;
+    if (head[i] !== 0x7b && head[i] !== 0x5b && !(head[i] === 0x2f && (head[i + 1] === 0x2f || head[i + 1] === 0x2a))) return false;
   }
-  return !strict || CAMPAIGN_KEYS.test(sniffedText(head)) || keysUnseen(head);
+  // A campaign in UTF-16 is one as well (skipped as a binary file, its list went unchecked), and
+  // so is one behind comments (JSONC, as people write campaign files; skipped as text).
+  const text = sniffedText(head);
+  const start = jsonValueStart(text);
+  // A comment never closed in the first bytes: only the reader can tell, and it reports what it cannot read.
+  if (start === -1) return !strict || CAMPAIGN_KEYS.test(text) || LOOSE_CAMPAIGN_KEYS.test(text) || head.length >= HEADER_READ_CHUNK_BYTES;
+  const c = text[start];
+  if (c !== '{' && c !== '[') return false;
+  return !strict || CAMPAIGN_KEYS.test(text) || keysUnseen(head);
 }
 
 /** Whether a parsed JSON document names a message key: at its top, in an array's objects, or in `messages`. */
@@ -110,7 +131,7 @@ function hasUnclearAddress(
 }
 
 async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
-  const { CampaignFileError, MAX_CAMPAIGN_FILE_BYTES, parseCampaign } = await import('../campaign.js');
+  const { CampaignFileError, MAX_CAMPAIGN_FILE_BYTES, parseCampaign, parseJsonWithOffsets } = await import('../campaign.js');
   const { resolveCampaignContent } = await import('../campaign-content.js');
   const { composeLikeNodemailer } = await import('../compose.js');
   const { readHeaderBlock, unfold } = await import('../../message/header-block.js');
@@ -137,7 +158,9 @@ async function* readCampaign(src: ReadSource): AsyncGenerator<InputItem> {
     // counts it as not mail; named, it is reported).
     let value: unknown;
     try {
-      value = JSON.parse(text.replace(/^\ufeff/, ''));
+      // Read as the campaign is read (comments and trailing commas allowed): a document that does
+      // not parse is left to parseCampaign, which reports where.
+      value = parseJsonWithOffsets(text).value;
     } catch {
       value = undefined;
     }

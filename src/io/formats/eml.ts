@@ -1,6 +1,7 @@
 // One RFC 5322 message per file (.eml drafts, .txt drafts, a Maildir's message files): recognised
 // by a first line that is a header field. Read as its header block, or whole when asked.
 
+import { decodeUtf16, utf16Order } from '../../message/utf16.js';
 import { failure, errnoDetail, type InputFormatDefinition, type InputMessage } from './types.js';
 
 /** A file named as a mailbox: `Sent.mbox`, `archive.mbx`, Apple Mail's `Sent.mbox/mbox`. */
@@ -25,17 +26,16 @@ export function looksLikeMessage(head: Uint8Array): boolean {
 
 /**
  * Whether a file a walk found is a message behind bytes that keep it from starting like one:
- * blank or white-space lines, NUL bytes, a byte order mark, `>` quoting, or UTF-16 text. Such a
+ * blank or white-space lines, NUL bytes, a byte order mark, `>` quoting, or UTF-16 text (with or
+ * without a byte order mark). Such a
  * file named on the command line is read as a message (and fails closed on that start); found by
  * a walk it must be read too, not counted as "not mail" while its list goes unchecked.
  */
 export function looksLikeMessageAfterNoise(head: Uint8Array): boolean {
-  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
-    // UTF-16: its ASCII letters with the zero bytes between them removed.
-    const n = Math.min(head.length, 512);
-    const ascii: number[] = [];
-    for (let i = head[0] === 0xff ? 2 : 3; i < n; i += 2) ascii.push(head[i]!);
-    const text = Uint8Array.from(ascii);
+  const utf16 = utf16Order(head);
+  if (utf16 !== undefined) {
+    // UTF-16, with a byte order mark or without one: its text, as latin1 bytes.
+    const text = Buffer.from(decodeUtf16(head.subarray(0, 512), utf16), 'latin1');
     return looksLikeMessage(text) || startsWithFromLine(text);
   }
   let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
@@ -44,6 +44,35 @@ export function looksLikeMessageAfterNoise(head: Uint8Array): boolean {
   while (i < limit && head[i] === 0x3e) i++;
   const rest = head.subarray(i);
   return i > 0 && (looksLikeMessage(rest) || startsWithFromLine(rest));
+}
+
+/** Bytes of a file a walk found that are searched for a recipient field or key (see showsRecipients). */
+const RECIPIENT_SEARCH_BYTES = 4096;
+
+/** A recipient field as a header writes it, at the start of a line (maybe quoted or indented),
+ * naming an address: `To: a@x.example, ...`, `> Cc: ...`, `Resent-To: ...`. */
+const RECIPIENT_FIELD_LINE = /^[ \t>]*(?:to|cc|bcc|resent-to|resent-cc|resent-bcc|apparently-to)[ \t]*:[^\n]*@/im;
+
+/** A recipient key as JSON or JavaScript writes a campaign's (`"to": [`, `'cc': "`, `bcc: '`),
+ * its value a string, list or object. */
+const RECIPIENT_KEY = /(?:["'](?:to|cc|bcc)["']|(?:^|[\s{,])(?:to|cc|bcc))[ \t]*:[ \t\r\n]*[[{"'`]/im;
+
+/**
+ * Whether a file a walk found that no format recognises still shows recipients as mail does: a
+ * recipient field line naming an address (a draft behind a line of text, a digest, a message
+ * quoted), or a campaign's recipient key with an address near it (a campaign behind a prefix, a
+ * variable holding one, several on one line each). Such a file is read as a message, as it is
+ * when named, so what cannot be read is reported instead of counted as not mail while its list
+ * goes unchecked.
+ */
+export function showsRecipients(head: Uint8Array): boolean {
+  const utf16 = utf16Order(head);
+  const bytes = head.subarray(0, utf16 ? RECIPIENT_SEARCH_BYTES * 2 : RECIPIENT_SEARCH_BYTES);
+  const text = utf16 ? decodeUtf16(bytes, utf16) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  if (!text.includes('@')) return false;
+  if (RECIPIENT_FIELD_LINE.test(text)) return true;
+  const key = RECIPIENT_KEY.exec(text);
+  return key !== null && text.indexOf('@', key.index) !== -1;
 }
 
 /** An mbox `From ` line at the start (a mailbox behind noise, or in UTF-16). */
