@@ -12,6 +12,7 @@ import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
 import { bytesHoldCompatAtIn, COMPAT_AT, undeclaredCjkCharsets } from './addresses.js';
 import { looksLikeOutlookMsg } from '../message/outlook-header.js';
+import { decodeUtf16, utf16Order } from '../message/utf16.js';
 import { otherFieldLists } from '../message/other-fields.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
 
@@ -115,6 +116,9 @@ export const PGP_ARMOUR = Buffer.from('-----BEGIN PGP MESSAGE-----');
  * within its first KBs). */
 export function readsAsText(b: Uint8Array): boolean {
   if (b.length === 0) return false;
+  // UTF-16 (a list exported as "Unicode text", with or without its byte order mark): its text.
+  const utf16 = b.includes(0) ? utf16Order(b) : undefined;
+  if (utf16 !== undefined) return readsAsText(Buffer.from(decodeUtf16(b.subarray(0, 4096), utf16).replace(/[^\0-\x7f]/g, ' '), 'latin1'));
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
     if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c && c !== 0x1b) return false;
@@ -344,7 +348,12 @@ export function decodeBytes(bytes: Uint8Array, charset: string | undefined): str
   else if (bytes[0] === 0xff && bytes[1] === 0xfe && !(bytes[2] === 0 && bytes[3] === 0)) label = 'utf-16le';
   else if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) label = 'utf-8';
   const decode = decoderFor(label);
-  const text = decode === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : decode(bytes);
+  let text = decode === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : decode(bytes);
+  // UTF-16 without a byte order mark (a CSV exported by .NET or iconv), whatever the label says:
+  // read as UTF-8 or latin1 it has a NUL between its letters and shows no address, so it is also
+  // read as UTF-16 in the order its zero bytes show, as an editor or Excel opens it.
+  const unmarked = bytes.includes(0) ? utf16Order(bytes) : undefined;
+  if (unmarked !== undefined && !unmarked.bom && label !== `utf-16${unmarked.order}`) text += `\n${decodeUtf16(bytes, unmarked)}`;
   // Declared nothing, read as UTF-8 and not UTF-8 (or ISO-2022-JP's escapes): also read in the
   // East Asian charsets whose fullwidth at it holds, as a reader in that locale shows it
   // (undeclaredCjkCharsets). The readings are joined: findAddresses keeps each address once.

@@ -70,6 +70,25 @@ describe('check with the body scan', () => {
     expect(bodyFindings(piped.stdout)).toEqual([{ source: '-', count: 12, fileName: 'Kontakte Müller.vcf' }]);
   });
 
+  it('a campaign attaching a recipient CSV in UTF-16LE or UTF-16BE without a byte order mark reports the list, as with the mark (it passed)', async () => {
+    const rows = ['email,name', ...Array.from({ length: 12 }, (_, i) => `p${i}@org${i}.example,P ${i}`)].join('\r\n');
+    const le = Buffer.from(`${rows}\r\n`, 'utf16le');
+    const files = { 'le.csv': le, 'be.csv': Buffer.from(le).swap16(), 'bom.csv': Buffer.concat([Buffer.from([0xff, 0xfe]), le]) };
+    const campaigns = Object.entries(files).map(([name, bytes]) => {
+      writeFileSync(path.join(tmp, name), bytes);
+      const file = path.join(tmp, `${name}.json`);
+      writeFileSync(file, JSON.stringify({ from: 'me@corp.example', to: 'boss@corp.example', subject: 'list', text: 'attached', attachments: [{ path: name }] }));
+      return file;
+    });
+    const r = await runCli(['check', ...campaigns, ...POLICY, '--max-warnings', '0']);
+    expect(r.code).toBe(1);
+    expect(bodyFindings(r.stdout).map((f) => [f.fileName, f.count])).toEqual([
+      ['le.csv', 12],
+      ['be.csv', 12],
+      ['bom.csv', 12],
+    ]);
+  });
+
   it('reads past the 64-KiB header chunk for a large message', async () => {
     const big = path.join(tmp, 'big.eml');
     const filler = `${'x'.repeat(75)}\n`.repeat(2000); // 152 KB before the list
