@@ -391,3 +391,34 @@ describe('addresses at domains refused as recipients, written where they are onl
     }
   });
 });
+
+// A list in angle brackets in a field that is not an identifier is counted like any list; the
+// same brackets in identifier and trace fields are not. And a resent message's readers see its
+// To and Cc and every Resent-To and Resent-Cc: exposure counts the distinct external addresses
+// and organisations of all of them together, so a list split between them cannot slip under the
+// thresholds. (Both held before these rows were written; they pin the shapes a split could take.)
+describe('angle-bracket lists in other fields, and lists split across resent blocks', () => {
+  const angles = (n: number, sep = ' ', tag = 'p') => externals(n, tag).map((a) => `<${a}>`).join(sep);
+  const resent = (fields: string) => `Resent-From: desk@corp.example\r\nResent-Date: Mon, 7 Dec 2026 08:00:00 +0000\r\n${fields}`;
+  const ROWS: Row[] = [
+    ['X-List, spaces', `To: staff@corp.example\r\nX-List: ${angles(6)}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-list']],
+    ['X-List, commas', `To: staff@corp.example\r\nX-List: ${angles(6, ', ')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-list']],
+    ['X-List, commas and folded', `To: staff@corp.example\r\nX-List: ${angles(6, ',\r\n\t')}`, 'block', ['EXPOSED_RECIPIENTS'], ['x-list']],
+    ['X-List of three warns', `To: staff@corp.example\r\nX-List: ${angles(3)}`, 'warn', ['EXPOSED_RECIPIENTS'], ['x-list']],
+    ['X-List added to To: 3 and 2 organisations block', `To: ${list(3, 'a')}\r\nX-List: ${angles(2, ' ', 'b')}`, 'block', ['EXPOSED_RECIPIENTS'], ['to', 'x-list']],
+    ['Resent-Message-ID holds identifiers', `To: staff@corp.example\r\nResent-Message-ID: ${angles(12)}`, 'pass', [], []],
+    ['Received "for" in angle brackets', `To: staff@corp.example\r\nReceived: from a.example by mx.corp.example for ${angles(12)}; Mon, 7 Dec 2026 08:00:00 +0000`, 'pass', [], []],
+    ['To 3 and Resent-Cc 3 other organisations block', `To: ${list(3, 'a')}\r\n${resent(`Resent-Cc: ${list(3, 'b')}`)}`, 'block', ['EXPOSED_RECIPIENTS'], ['to', 'resent-cc']],
+    ['Cc 2 and Resent-To 1 other organisation warn', `To: staff@corp.example\r\nCc: ${list(2, 'a')}\r\n${resent(`Resent-To: ${list(1, 'b')}`)}`, 'warn', ['EXPOSED_RECIPIENTS'], ['cc', 'resent-to']],
+    ['three resent blocks of 2 each block', `To: staff@corp.example\r\n${resent(`Resent-To: ${list(2, 'a')}`)}\r\n${resent(`Resent-Cc: ${list(2, 'b')}`)}\r\n${resent(`Resent-To: ${list(2, 'c')}`)}`, 'block', ['EXPOSED_RECIPIENTS'], ['resent-to', 'resent-cc']],
+    ['the same addresses in To and Resent-Cc count once', `To: ${list(2)}\r\n${resent(`Resent-Cc: ${list(2)}`)}`, 'pass', [], []],
+    [
+      '13 + 13 addresses of one organisation in To and Resent-Cc reach 25',
+      `To: ${Array.from({ length: 13 }, (_, i) => `a${i}@partner.example`).join(', ')}\r\n${resent(`Resent-Cc: ${Array.from({ length: 13 }, (_, i) => `b${i}@partner.example`).join(', ')}`)}`,
+      'block',
+      ['EXPOSED_RECIPIENTS'],
+      ['to', 'resent-cc'],
+    ],
+  ];
+  it.each(ROWS)('%s', expectRow);
+});
