@@ -104,7 +104,7 @@ export async function* checkWithJobs(
   // The group a file belongs to stays here (the tally); a worker gets the path and how it was found.
   const runs: ToWorker[] = [];
   for (let i = 0; i < inputs.length; i += JOBS_RUN_INPUTS) {
-    runs.push({ run: runs.length, inputs: inputs.slice(i, i + JOBS_RUN_INPUTS).map((e) => ('failure' in e ? e : e.found ? { path: e.path, found: true } : { path: e.path })) });
+    runs.push({ run: runs.length, inputs: inputs.slice(i, i + JOBS_RUN_INPUTS).map((e) => ('failure' in e ? e : e.found ? { path: e.path, found: true, ...(e.hidden ? { hidden: true } : {}) } : { path: e.path })) });
   }
   interface Pending {
     promise: Promise<InputDone[]>;

@@ -32,8 +32,14 @@ function namedAsMail(file: string | undefined): boolean {
 export interface FileEntry {
   path: string;
   found?: boolean;
+  /**
+   * A hidden file a walk found (`.offer.eml`, `.campaign.json`): read, and checked when it is mail,
+   * but passed over in silence when it is not (`.DS_Store`, `.gitkeep`) or cannot be read (an
+   * editor's lock link), as before hidden files were read at all.
+   */
+  hidden?: boolean;
   /** The directory or pattern the user named that found it: if none of its files is mail, that is reported. */
-  group?: { spec: string; kind: 'directory' | 'pattern'; files: number };
+  group?: { spec: string; kind: 'directory' | 'pattern'; files: number; hidden?: number };
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -102,9 +108,10 @@ export async function walkDirectory(dir: string): Promise<Array<FileEntry | Inpu
         if (e.name === 'node_modules' || e.name === '.git') continue;
         if (maildir && e.name === 'tmp') continue;
         await visit(p);
-      } else if (k === 'file' && !e.name.startsWith('.') && !isStoreFile(d, e.name, names, maildir)) {
-        // Hidden files (.gitkeep, .DS_Store) are not drafts anyone missed.
-        out.push({ path: p, found: true });
+      } else if (k === 'file' && !isStoreFile(d, e.name, names, maildir)) {
+        // Hidden files (.gitkeep, .DS_Store) are read too: a draft or campaign saved as
+        // `.offer.eml` was passed over unread. One that is not mail is not counted (hidden).
+        out.push(e.name.startsWith('.') ? { path: p, found: true, hidden: true } : { path: p, found: true });
       }
     }
   };
@@ -156,7 +163,7 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
         if (matches.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
         const seen = new Set<string>();
         const listings = new Map<string, Promise<Dirent[]>>();
-        const group = { spec, kind: 'pattern' as const, files: 0 };
+        const group: NonNullable<FileEntry['group']> = { spec, kind: 'pattern', files: 0 };
         for (const m of matches) {
           // A file the pattern matched is passed over when a walk of its folder would pass over it
           // (a Maildir's tmp/ and index files, Apple Mail's Info.plist), so counts agree.
@@ -168,6 +175,7 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
               seen.add(f.path);
               f.group = group;
               group.files++;
+              if (f.hidden) group.hidden = (group.hidden ?? 0) + 1;
             }
             out.push(f);
           }
@@ -180,11 +188,12 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
     if (st.isDirectory()) {
       const found = await walkDirectory(spec);
       if (found.length === 0) out.push(failure(spec, 'not-found', 'no files in this directory'));
-      const group = { spec, kind: 'directory' as const, files: 0 };
+      const group: NonNullable<FileEntry['group']> = { spec, kind: 'directory', files: 0 };
       for (const f of found) {
         if (!('failure' in f)) {
           f.group = group;
           group.files++;
+          if (f.hidden) group.hidden = (group.hidden ?? 0) + 1;
         }
         out.push(f);
       }
@@ -216,24 +225,27 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
 }
 
 /** Keeps a file that is not mail out of the results: counted and named in the report instead. */
-function notMail(file: string, kind: string, options: ReadInputsOptions): InputItem[] {
-  options.skipped?.push({ path: file, kind });
+function notMail(entry: FileEntry, kind: string, options: ReadInputsOptions): InputItem[] {
+  if (!entry.hidden) options.skipped?.push({ path: entry.path, kind });
   return [];
 }
 
 /** Reads one input: small ones into a list, streams (mbox, stdin) as a generator read in turn. */
 async function openOne(entry: FileEntry, options: ReadInputsOptions): Promise<InputItem[] | AsyncGenerator<InputItem>> {
   const file = entry.path;
+  if (entry.hidden && options.passOverHidden) return [];
   if (file === '-') return readStdin(options, (head) => chooseFormat(head, undefined, false, options)!);
   let head: { bytes: Buffer; complete: boolean };
   try {
     head = readHead(file);
   } catch (err) {
-    return [failure(file, 'unreadable', errnoDetail(err))];
+    // A hidden file that cannot be read (an editor's lock link `.#draft.eml`) is passed over, as
+    // hidden files always were; anything else is reported.
+    return entry.hidden ? [] : [failure(file, 'unreadable', errnoDetail(err))];
   }
   const found = entry.found === true;
   const format = chooseFormat(head.bytes, file, found, options);
-  if (format === undefined) return notMail(file, describeNotMail(head.bytes), options);
+  if (format === undefined) return notMail(entry, describeNotMail(head.bytes), options);
   // A file the user named that is plainly something else (an image, a PDF) is an error naming it.
   if (format === eml && !options.format && head.bytes.length > 0 && !eml.sniff(head.bytes, false)) {
     const kind = describeNotMail(head.bytes);
@@ -247,7 +259,7 @@ async function openOne(entry: FileEntry, options: ReadInputsOptions): Promise<In
   const out: InputItem[] = [];
   for await (const item of items) {
     // An OLE file a walk found that holds no Outlook message (a Word document) is not mail.
-    if (found && 'failure' in item && item.failure.reason === 'not-mail') return notMail(file, item.failure.detail.replace(/^an? /, '').replace(/, not a mail message$/, ''), options);
+    if (found && 'failure' in item && item.failure.reason === 'not-mail') return notMail(entry, item.failure.detail.replace(/^an? /, '').replace(/, not a mail message$/, ''), options);
     out.push(item);
   }
   return out;
@@ -313,7 +325,10 @@ export function createGroupTally(): { after(entry: FileEntry | InputFailure, ite
       g.items += items;
       if (g.left !== 0 || g.items !== 0) return undefined;
       const where = group.kind === 'directory' ? 'this directory' : 'the files the pattern matched';
-      return failure(group.spec, 'not-found', `no mail in ${where}: ${group.files === 1 ? '1 file' : `${group.files} files`}, none of them a message`);
+      // Hidden files that are not mail are not named in the report, so not counted here either.
+      const files = group.files - (group.hidden ?? 0);
+      if (files === 0) return failure(group.spec, 'not-found', `no files in ${where}`);
+      return failure(group.spec, 'not-found', `no mail in ${where}: ${files === 1 ? '1 file' : `${files} files`}, none of them a message`);
     },
   };
 }

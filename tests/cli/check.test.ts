@@ -265,6 +265,25 @@ describe('mailguard check (built CLI)', () => {
     expect(JSON.parse(json5.stdout).summary).toMatchObject({ checked: 2, pass: 1, error: 1, notRead: 0 });
   });
 
+  it('a folder walk checks a hidden draft (.offer.eml blocks, exit 1, with and without --jobs) and still says nothing of .DS_Store', async () => {
+    const dir = path.join(tmp, 'hidden-walk');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, '.offer.eml'), readFileSync(path.join(ROOT, 'fixtures/customer-list-to.eml')));
+    writeFileSync(path.join(dir, '.DS_Store'), Buffer.from([0, 0, 0, 1, 0x42, 0x75, 0x64, 0x31]));
+    writeFileSync(path.join(dir, 'clean.eml'), readFileSync(path.join(ROOT, 'fixtures/clean-internal.eml')));
+    for (const jobs of [[], ['--jobs', '2']]) {
+      const r = await runCli(['check', dir, '--format', 'json', ...jobs]);
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.summary).toEqual({ checked: 2, pass: 1, warn: 0, block: 1, error: 0, notRead: 0 });
+      expect(doc.results.map((x: { source: string }) => path.basename(x.source))).toEqual(['.offer.eml', 'clean.eml']);
+    }
+    // send delivers only what the folder shows: the hidden draft is not sent (it never was).
+    const send = await runCli(['send', dir, '--dry-run']);
+    expect(send.stdout).toContain('1 message: 1 would be sent');
+    expect(send.stdout).not.toContain('.offer.eml');
+  });
+
   it('stdin redirected from a directory says so, not "the input is empty"', async () => {
     const { closeSync, openSync } = await import('node:fs');
     const { spawnSync } = await import('node:child_process');

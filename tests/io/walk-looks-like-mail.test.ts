@@ -5,7 +5,7 @@
 // reported; now they are read, the same way whether named or found. What looks like a campaign but
 // is not JSON (JSON5's bare keys, a comment left open, several documents, a prefix before the
 // object) and text that shows a recipient field after a first line that is not one fail closed.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,5 +107,41 @@ describe('files that are not mail stay counted as not mail', () => {
   ])('%s', async (name, file, bytes) => {
     const { walked } = await walkAndName(name, file, bytes);
     expect(walked).toEqual({ verdicts: ['pass'], skipped: [file] });
+  });
+});
+
+// Hidden files were passed over unread: a draft saved as `.offer.eml` or a campaign as
+// `.campaign.json` went unchecked. Now a walk reads them; one that is not mail (.DS_Store,
+// .gitkeep) or cannot be read (an editor's dangling lock link) is still passed over in silence.
+describe('a walk reads hidden files that are mail, and passes over the others in silence', () => {
+  const EXPOSED = `From: me@corp.example\r\nTo: ${LIST.join(', ')}\r\nSubject: offer\r\n\r\nhello\r\n`;
+  it.each([
+    ['a hidden draft', '.offer.eml', EXPOSED, ['block', 'pass']],
+    ['a hidden extensionless draft', '.draft', EXPOSED, ['block', 'pass']],
+    ['a hidden campaign with comments', '.campaign.json', JSONC, ['block', 'pass']],
+    ['a hidden draft behind a line of text', '.draft.txt', `Draft\r\n${EXPOSED}`, ['block', 'pass']],
+    ['.DS_Store', '.DS_Store', Buffer.from([0, 0, 0, 1, 0x42, 0x75, 0x64, 0x31]), ['pass']],
+    ['.gitkeep', '.gitkeep', '', ['pass']],
+    ['.gitignore', '.gitignore', 'node_modules\n', ['pass']],
+  ])('%s', async (name, file, bytes, verdicts) => {
+    const sub = path.join(dir, `hidden-${name.replace(/\W+/g, '-')}`);
+    await mkdir(sub, { recursive: true });
+    await writeFile(path.join(sub, file), bytes);
+    await writeFile(path.join(sub, 'zz-clean.eml'), CLEAN);
+    expect(await verdictsOf([sub])).toEqual({ verdicts, skipped: [] });
+  });
+
+  it('an editor lock link that leads nowhere is passed over; a folder of hidden non-mail only is "no files", as before', async () => {
+    const sub = path.join(dir, 'hidden-lock');
+    await mkdir(sub, { recursive: true });
+    await symlink('user@host.1234:1700000000', path.join(sub, '.#offer.eml'));
+    await writeFile(path.join(sub, 'zz-clean.eml'), CLEAN);
+    expect(await verdictsOf([sub])).toEqual({ verdicts: ['pass'], skipped: [] });
+    const only = path.join(dir, 'hidden-only');
+    await mkdir(only, { recursive: true });
+    await writeFile(path.join(only, '.gitkeep'), '');
+    const failures: string[] = [];
+    for await (const item of readInputs([only], { headersOnly: false })) if (isFailure(item)) failures.push(item.failure.detail);
+    expect(failures).toEqual(['no files in this directory']);
   });
 });

@@ -133,7 +133,8 @@ export async function runSend(paths: string[], flags: SendFlags): Promise<number
       const { createRelay } = await import('../../relay/index.js');
       relay = await createRelay(relayOptions);
     }
-    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: false, skipped };
+    // A hidden draft in a folder is checked by check, not sent by send (it never was).
+    const readOptions: Parameters<typeof readInputs>[1] = { headersOnly: false, skipped, passOverHidden: true };
     if (flags.input) readOptions.format = flags.input;
     if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
     const items = readInputs(specs, readOptions);

@@ -83,6 +83,9 @@ export interface ReadInputsOptions {
   concurrency?: number;
   /** Filled with the files found by a directory walk or glob that are not mail, in input order. */
   skipped?: NotMailFile[];
+  /** Hidden files a walk finds (`.offer.eml`) are passed over, as they were before walks read
+   * them: send delivers only what the user can see in the folder (check and fix read them). */
+  passOverHidden?: boolean;
   /** Campaign content read from files (`{ "path": ... }`) must lie under this folder (default: the campaign file's). */
   contentRoot?: string;
 }
