@@ -28,6 +28,16 @@ function namedAsMail(file: string | undefined): boolean {
   return file !== undefined && (MAIL_EXTENSIONS.has(path.extname(file).toLowerCase()) || COMPRESSED_MAIL.test(file));
 }
 
+/** Source code by its name's extension: programs, never a message or a campaign file. */
+const PROGRAM_EXTENSIONS = new Set([
+  '.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx', '.py', '.rb', '.php', '.java', '.kt', '.go', '.rs', '.c', '.h',
+  '.cc', '.cpp', '.hpp', '.cs', '.swift', '.scala', '.pl', '.pm', '.lua', '.sh', '.bash', '.zsh', '.ps1', '.vue', '.svelte',
+]);
+
+function isProgramSource(file: string | undefined): boolean {
+  return file !== undefined && PROGRAM_EXTENSIONS.has(path.extname(file).toLowerCase());
+}
+
 /** A file to read; `found` when a directory walk or a glob found it rather than the user naming it. */
 export interface FileEntry {
   path: string;
@@ -219,8 +229,11 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   if (sniffed === eml && namedLikeMailbox(file)) return formatByName('mbox');
   if (sniffed) return sniffed;
   // A file that shows recipients as mail does is read like one named: what cannot be read is
-  // reported (exit 2), never counted as not mail while its list goes unchecked.
-  if (found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && !showsRecipients(head)) return undefined;
+  // reported (exit 2), never counted as not mail while its list goes unchecked. Not a program's
+  // source (a test or a send script that names its recipients): mailguard does not run code, and a
+  // walk of a repository reported every such file as an unreadable message; it stays named as not
+  // mail in the report.
+  if (found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && (!showsRecipients(head) || isProgramSource(file))) return undefined;
   return eml;
 }
 

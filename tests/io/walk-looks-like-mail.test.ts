@@ -84,7 +84,6 @@ describe('a file a walk finds that looks like a campaign or mail but cannot be r
     ['a block comment left open', 'campaign.json', `/* offer\n${JSON.stringify({ from: 'me@corp.example', to: LIST })}`],
     ['one message per line (NDJSON)', 'campaign.ndjson', LIST.map((a) => JSON.stringify({ from: 'me@corp.example', to: a, cc: LIST })).join('\n')],
     ['a prefix before the object', 'campaign.txt', `)]}'\n${JSON.stringify({ from: 'me@corp.example', to: LIST })}`],
-    ['a variable holding the campaign', 'campaign.js', `const campaign = ${JSON.stringify({ from: 'me@corp.example', to: LIST }, null, 2)};\n`],
     ['a draft behind a line of text', 'draft.txt', `Draft - do not send yet\r\nFrom: me@corp.example\r\nTo: ${LIST.join(', ')}\r\nSubject: offer\r\n\r\nhello\r\n`],
     ['a draft behind a line of text, in UTF-16LE without a byte order mark', 'draft.txt', utf16(`Draft\r\nTo: ${LIST.join(', ')}\r\n\r\nhello\r\n`, 'le', false)],
     ['a message in UTF-16LE without a byte order mark', 'message', utf16(`From: me@corp.example\r\nCc: ${LIST.join(', ')}\r\n\r\nhello\r\n`, 'le', false)],
@@ -104,6 +103,12 @@ describe('files that are not mail stay counted as not mail', () => {
     ['a package.json', 'package.json', JSON.stringify({ name: 'app', description: 'mail to: anyone', version: '1.0.0' })],
     ['notes naming one contact', 'notes.txt', 'Meeting notes\nCall ann@corp.example about the offer.\n'],
     ['a recipient list as CSV', 'list.csv', `email\n${LIST.join('\n')}\n`],
+    // Programs: mailguard does not run code, and a walk of a repository met every test and send
+    // script that names recipients (named as not mail, never read as an unreadable message).
+    ['a script holding a campaign', 'campaign.js', `const campaign = ${JSON.stringify({ from: 'me@corp.example', to: LIST }, null, 2)};\n`],
+    ['a TypeScript test naming recipients', 'send.test.ts', `it('sends', () => send({ to: ['a@x.example', 'b@y.example'] }));\n`],
+    ['a Python script with a message in a string', 'notify.py', `MSG = '''From: me@corp.example\nTo: ${LIST.join(', ')}\n\nhello\n'''\n`],
+    ['a PHP mailer', 'mailer.php', `<?php\n$headers = 'To: ${LIST.join(', ')}';\n`],
   ])('%s', async (name, file, bytes) => {
     const { walked } = await walkAndName(name, file, bytes);
     expect(walked).toEqual({ verdicts: ['pass'], skipped: [file] });
