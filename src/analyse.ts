@@ -310,7 +310,8 @@ export function checkMessage(input: MessageInput, policyInput: Policy | Partial<
   // The same distinct addresses and parties the rules count (one summary per list).
   const external = externalSummary(visible);
   const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset, visibleSummary: external };
-  const raw = RULES.flatMap((rule) => rule(ctx));
+  const raw: Finding[] = [];
+  for (const rule of RULES) for (const f of rule(ctx)) raw.push(f);
   const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
   const bodyPresent = parsed.header.hasBlankLine && parsed.header.bodyStart < bytes.length;
   if (body && bodyPresent && BODY_SCAN_CODES.some((c) => policy.rules[c] !== 'off')) {

@@ -27,18 +27,23 @@ export const internalDomainInferred: Rule = ({ classifier, policy, visible, repl
   if (suffixes.length === 0) return [];
   const threshold = effectiveThresholds(policy).warnAddressesAt;
   const all: readonly RecipientView[] = reply.length === 0 && shown.length === 0 ? visible : [...visible, ...reply, ...shown];
-  const at = (r: RecipientView) => suffixes.some((s) => r.address.endsWith(s));
-  // Most messages have fewer such recipients than the threshold: counted without a set first.
-  let count = 0;
-  for (const r of all) if (at(r)) count++;
-  if (count < threshold) return [];
-  const addresses = new Set<string>();
-  let line: number | undefined;
+  // Each recipient tested once; most messages have fewer such recipients than the threshold, so
+  // the set of distinct ones is made only past it (bench scenario 1: the second pass testing every
+  // recipient again was a third of this rule).
+  const matching: RecipientView[] = [];
   for (const r of all) {
-    if (!at(r)) continue;
-    addresses.add(r.address);
-    line ??= r.line;
+    const address = r.address;
+    for (const s of suffixes) {
+      if (address.endsWith(s)) {
+        matching.push(r);
+        break;
+      }
+    }
   }
+  if (matching.length < threshold) return [];
+  const addresses = new Set<string>();
+  for (const r of matching) addresses.add(r.address);
+  const line = matching[0]?.line;
   if (addresses.size < threshold) return [];
   const finding: Finding = {
     code: 'INTERNAL_DOMAIN_INFERRED',
