@@ -352,7 +352,8 @@ export function decodeBytes(bytes: Uint8Array, charset: string | undefined): str
   // UTF-16 without a byte order mark (a CSV exported by .NET or iconv), whatever the label says:
   // read as UTF-8 or latin1 it has a NUL between its letters and shows no address, so it is also
   // read as UTF-16 in the order its zero bytes show, as an editor or Excel opens it.
-  const unmarked = bytes.includes(0) ? utf16Order(bytes) : undefined;
+  // (utf16Order looks for a zero byte in its first 4 KB itself: no scan of the whole part first.)
+  const unmarked = utf16Order(bytes);
   if (unmarked !== undefined && !unmarked.bom && label !== `utf-16${unmarked.order}`) text += `\n${decodeUtf16(bytes, unmarked)}`;
   // Declared nothing, read as UTF-8 and not UTF-8 (or ISO-2022-JP's escapes): also read in the
   // East Asian charsets whose fullwidth at it holds, as a reader in that locale shows it
