@@ -116,14 +116,19 @@ interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
+/** The checksum module's exports. */
+interface Checksummer {
+  memory: WasmMemory;
+  hash: (at: number, length: number) => bigint;
+}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: { memory: WasmMemory; hash: (at: number, length: number) => bigint } };
+  Instance: new (module: object) => { exports: Checksummer };
 }
 
-let checksummer: { memory: WasmMemory; hash: (at: number, length: number) => bigint } | undefined;
+let checksummer: Checksummer | undefined;
 
-function checksumInstance(): { memory: WasmMemory; hash: (at: number, length: number) => bigint } {
+function checksumInstance(): Checksummer {
   if (checksummer === undefined) {
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     checksummer = new wasm.Instance(new wasm.Module(CHECKSUM_WASM)).exports;
