@@ -208,11 +208,9 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
   for (const c of parsed.comments) {
     if (BLIND.has(c.field)) continue;
     known ??= new Set([...parsed.addresses.map((a) => a.mailbox.address.toLowerCase()), ...shown.map((v) => v.address)]);
-    for (const found of addressesInHeaderText(c.text)) {
-      if (known.has(found)) continue;
-      known.add(found);
-      shown.push(nameView(found, c.field, c.line + lineOffset, classifier));
-    }
+    const added: string[] = [];
+    addressesInHeaderText(c.text, known, added);
+    for (const found of added) shown.push(nameView(found, c.field, c.line + lineOffset, classifier));
   }
   // A recipient or reply field that cannot be read whole (semicolons or spaces between addresses,
   // an unclosed quote): the parser stops at the problem, yet every reader is shown the field's
@@ -225,11 +223,10 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     readAgain.add(p.line);
     for (const f of parsed.header.fields) {
       if (f.key !== p.field || f.line !== p.line) continue;
-      for (const found of addressesInHeaderText(unfold(f.rawValue, parsed.header.lineEnding))) {
-        if (known.has(found)) continue;
-        known.add(found);
-        shown.push(nameView(found, p.field, p.line + lineOffset, classifier));
-      }
+      // Into `known` at once: one set of a header's 250,000 addresses, not two (bench scenario 11).
+      const added: string[] = [];
+      addressesInHeaderText(unfold(f.rawValue, parsed.header.lineEnding), known, added);
+      for (const found of added) shown.push(nameView(found, p.field, p.line + lineOffset, classifier));
     }
   }
   // Lists in fields that are not address fields (X-Recipients, Comments, Subject ...): an address

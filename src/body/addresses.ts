@@ -3,7 +3,6 @@
 // (a single regular expression backtracks quadratically on long runs of word characters).
 
 import { domainToASCII } from 'node:url';
-import { normaliseDomain } from '../message/domain.js';
 import { decodeBytes, decodeHeaderText } from './mime.js';
 import { INVISIBLE } from './html-text.js';
 import { MAX_DOMAIN_BYTES, MAX_LOCAL_PART_BYTES } from '../limits.js';
@@ -62,14 +61,15 @@ const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 function acceptDomain(written: string): string | undefined {
   let domain = written;
   if (/[^\x00-\x7f]/.test(domain)) {
-    const n = normaliseDomain(domain);
     // A domain the strict reading refuses as a recipient (upper-case or fullwidth letters, a
     // fullwidth dot, a soft hyphen, a decomposed letter, scripts mixed: AMBIGUOUS_RECIPIENT in To)
     // is still an address to whoever reads the text: counted as IDNA (UTS 46, as browsers and mail
     // clients look names up) maps it. Dropping it let a display name or X-Recipients field listing
     // u0@BÜCHER0.example, u1@ｏｒｇ1.example ... pass. A zero-width joiner IDNA refuses outside
     // the scripts that use it is invisible: the domain is read without it.
-    const ascii = n.ok ? n.ascii : domainToASCII(domain) || domainToASCII(domain.replace(/[\u200b-\u200d\u2060\ufeff]/g, ''));
+    // (No normaliseDomain first: where it accepts a domain (no trailing dot, as here), its ascii
+    // is this same domainToASCII; it cost two more ICU calls per domain, bench scenario 11.)
+    const ascii = domainToASCII(domain) || domainToASCII(domain.replace(/[\u200b-\u200d\u2060\ufeff]/g, ''));
     if (ascii === '') return undefined;
     domain = ascii;
   } else domain = domain.toLowerCase();
@@ -184,16 +184,22 @@ export function bytesHoldCompatAtIn(b: Buffer, charset: string | undefined): boo
   return bytesHoldCompatAt(b) || charsetCompatAts(charset).some((at) => b.includes(at));
 }
 
+/** Written domains a `domains` map keeps. Lists repeat their domains, and the first few thousand
+ * distinct ones cover them; a header of 250,000 distinct domains spent a sixth of its check
+ * inserting entries nothing read again (bench scenario 11). */
+const DOMAINS_KEPT = 4_096;
+
 /**
  * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
- * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored.
+ * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored. Each address
+ * `into` did not hold yet is also pushed onto `added`, when given: a caller that keeps one set of
+ * every address it has seen learns the new ones without a second set.
  */
-
-export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map()): Set<string> {
+export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map(), added?: string[]): Set<string> {
   // An address written with a fullwidth or small commercial at (U+FF20, U+FE6B; fullwidth letters
   // around it) reads as an address to anyone: the text is read again in its compatibility form
   // (NFKC), where they are "@" and ASCII. Only such text pays for the normalisation.
-  if (COMPAT_AT.test(text)) findAddresses(text.normalize('NFKC'), into, domains);
+  if (COMPAT_AT.test(text)) findAddresses(text.normalize('NFKC'), into, domains, added);
   // Lists repeat their domains; normalising each once keeps IDN-heavy text cheap. A caller that
   // scans many small texts (the cells of a workbook) passes one map for all of them.
   let at = text.indexOf('@');
@@ -211,9 +217,14 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
       let domain = domains.get(domainText);
       if (domain === undefined && !domains.has(domainText)) {
         domain = acceptDomain(domainText);
-        domains.set(domainText, domain);
+        if (domains.size < DOMAINS_KEPT) domains.set(domainText, domain);
       }
-      if (domain !== undefined) into.add(`${local.toLowerCase()}@${domain}`);
+      if (domain !== undefined) {
+        const address = `${local.toLowerCase()}@${domain}`;
+        const before = into.size;
+        into.add(address);
+        if (added !== undefined && into.size !== before) added.push(address);
+      }
     }
     at = text.indexOf('@', at + 1);
   }
@@ -223,23 +234,25 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
 /**
  * Addresses written in header text (a display name, a comment, a group name, an unstructured
  * field), decoded as a reader sees it: encoded words and 8-bit UTF-8 decoded, quoted pairs read
- * without their backslashes.
+ * without their backslashes. Found addresses go into `found`; those it did not hold yet are
+ * pushed onto `added` too, when given (as findAddresses does).
  */
-export function addressesInHeaderText(text: string): Set<string> {
+export function addressesInHeaderText(text: string, found: Set<string> = new Set(), added?: string[]): Set<string> {
   const decoded = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
-  const found = findAddresses(decoded);
+  const domains = new Map<string, string | undefined>();
+  findAddresses(decoded, found, domains, added);
   // Invisible characters (a zero-width space or soft hyphen before the "@") are shown as nothing:
   // the text is read without them too, as the body scan reads a text.
-  if (decoded !== text && INVISIBLE_CHAR.test(decoded)) findAddresses(decoded.replace(INVISIBLE, ''), found);
+  if (decoded !== text && INVISIBLE_CHAR.test(decoded)) findAddresses(decoded.replace(INVISIBLE, ''), found, domains, added);
   // Unencoded East Asian bytes (Shift_JIS ...) read as that locale's reader shows them, too.
   const cjk = rawHeaderCjkText(text);
-  if (cjk !== undefined) findAddresses(cjk, found);
+  if (cjk !== undefined) findAddresses(cjk, found, domains, added);
   // Quoted pairs (`"a\@x.test"`, `(b\.y.test)`) are shown without their backslashes: read the text
   // that way too (as written as well, in case a backslash stands inside an encoded word).
   if (text.includes('\\')) {
     // Once: the text without its quoted pairs (a lone backslash at the end stays, and is not read again).
     const unescaped = text.replace(/\\([\s\S])/g, '$1');
-    if (unescaped !== text) findAddresses(/[\x80-\xff]|=\?/.test(unescaped) ? decodeHeaderText(unescaped) : unescaped, found);
+    if (unescaped !== text) findAddresses(/[\x80-\xff]|=\?/.test(unescaped) ? decodeHeaderText(unescaped) : unescaped, found, domains, added);
   }
   return found;
 }

@@ -163,6 +163,10 @@ export function normaliseDomain(written: string): DomainResult {
   if (DEVIATION_CHARACTERS.test(d)) return { ok: false, problem: 'idn-mismatch' };
   const ascii = domainToASCII(d);
   if (!ascii || ascii.length > MAX_DOMAIN_BYTES) return { ok: false, problem: 'invalid-domain' };
+  // Written with characters beyond ASCII, yet mapped to plain ASCII (fullwidth letters, a soft
+  // hyphen, the Kelvin sign: a look-alike of an ASCII domain): its Unicode form is that ASCII,
+  // never what was written. Known without the second ICU call (bench scenario 11).
+  if (!ascii.includes('xn--')) return { ok: false, problem: 'idn-mismatch' };
   const canonical = domainToUnicode(ascii);
   if (canonical !== asciiLower(d)) return { ok: false, problem: 'idn-mismatch' };
   for (const label of canonical.split('.')) {
