@@ -4,7 +4,7 @@ import { BODY_SCAN_CODES, DEFAULT_SEVERITY, type Finding, type FindingCode } fro
 import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import { messageBytes, type MessageInput } from './message/input-bytes.js';
-import { unfold, type HeaderBlock } from './message/header-block.js';
+import { unfoldField, type HeaderBlock } from './message/header-block.js';
 import { otherFieldLists } from './message/other-fields.js';
 import { authorLists, BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { addressesInHeaderText, COMPAT_AT, findAddresses, holdsCompatAt } from './body/addresses.js';
@@ -225,7 +225,7 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
       if (f.key !== p.field || f.line !== p.line) continue;
       // Into `known` at once: one set of a header's 250,000 addresses, not two (bench scenario 11).
       const added: string[] = [];
-      addressesInHeaderText(unfold(f.rawValue, parsed.header.lineEnding), known, added);
+      addressesInHeaderText(unfoldField(f, parsed.header.lineEnding), known, added);
       for (const found of added) shown.push(nameView(found, p.field, p.line + lineOffset, classifier));
     }
   }

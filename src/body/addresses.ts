@@ -22,9 +22,20 @@ function isLetterOrDigit(ch: string): boolean {
   return letterOrDigit.test(ch);
 }
 
-function isLocalChar(ch: string): boolean {
-  const c = ch.charCodeAt(0);
-  return c < 128 ? ASCII_LOCAL[c] === 1 : isLetterOrDigit(ch);
+function isLocalCharAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 128 ? ASCII_LOCAL[c] === 1 : isLatinAlphanumeric(c) || isLetterOrDigit(text[i]!);
+}
+
+/** ' . = ` : punctuation that wraps an address rather than starts it. */
+function isWrappingPunctuation(c: number): boolean {
+  return c === 0x2e || c === 0x27 || c === 0x3d || c === 0x60;
+}
+
+/** A full stop or hyphen (ASCII, ideographic, fullwidth, halfwidth) that ends a sentence after an
+ * address, not the address. */
+function isTrailingDot(c: number): boolean {
+  return c === 0x2e || c === 0x2d || c === 0x3002 || c === 0xff0e || c === 0xff61;
 }
 
 /** Characters of a written domain that IDNA (UTS 46) maps to nothing, or that continue a label
@@ -44,14 +55,12 @@ function isDomainCharAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   if (c < 128) return ASCII_DOMAIN[c] === 1;
   if (c === 0x3002 || c === 0xff0e || c === 0xff61) return isLatinAlphanumeric(text.charCodeAt(i + 1));
+  // Fullwidth letters and digits (letters to \p{L}, digits to \p{N}) without a one-character string and a regular expression.
+  if (isLatinAlphanumeric(c)) return true;
   const ch = text[i]!;
   domainMark ??= new RegExp('[\\p{M}\\u00ad\\u200b-\\u200d\\u2060\\ufeff]', 'u');
   return isLetterOrDigit(ch) || domainMark.test(ch);
 }
-
-/** A written domain's trailing full stops and hyphens (ASCII, ideographic, fullwidth, halfwidth):
- * sentence punctuation after an address, not part of it. */
-const TRAILING_DOTS = /[.\-\u3002\uff0e\uff61]+$/;
 
 // Image names written with a density suffix (logo@2x.png) look like addresses; no such TLD exists.
 const FILE_SUFFIXES = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'bmp', 'ico', 'tif', 'tiff', 'heic']);
@@ -205,13 +214,18 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
   let at = text.indexOf('@');
   while (at !== -1) {
     let start = at;
-    while (start > 0 && at - start <= MAX_LOCAL_PART_BYTES && isLocalChar(text[start - 1]!)) start--;
+    while (start > 0 && at - start <= MAX_LOCAL_PART_BYTES && isLocalCharAt(text, start - 1)) start--;
     let end = at + 1;
     while (end < text.length && end - at <= MAX_DOMAIN_BYTES + 1 && isDomainCharAt(text, end)) end++;
-    let local = text.slice(start, at);
-    // Punctuation that wraps an address rather than belongs to it: 'x@y', .x@y, =x@y (stray QP).
-    local = local.replace(/^[.'=`]+/, '');
-    const domainText = text.slice(at + 1, end).replace(TRAILING_DOTS, '');
+    // Punctuation that wraps an address rather than belongs to it: 'x@y', .x@y, =x@y (stray QP);
+    // and sentence punctuation after it. (Loops, not regular expressions: every "@" of a
+    // 250,000-address header comes through here, bench scenario 11.)
+    let from = start;
+    while (from < at && isWrappingPunctuation(text.charCodeAt(from))) from++;
+    let to = end;
+    while (to > at + 1 && isTrailingDot(text.charCodeAt(to - 1))) to--;
+    const local = text.slice(from, at);
+    const domainText = text.slice(at + 1, to);
     const tooLong = at - start > MAX_LOCAL_PART_BYTES || end - at > MAX_DOMAIN_BYTES + 1;
     if (!tooLong && local.length > 0 && !local.endsWith('.') && !local.includes('..') && domainText.length > 0) {
       let domain = domains.get(domainText);

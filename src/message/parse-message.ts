@@ -3,7 +3,7 @@
 
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS, MAX_PROBLEMS_PER_FIELD } from '../limits.js';
 import { mayWriteAddress, parseAddressList, type AddressProblem, type Mailbox } from './address-list.js';
-import { readHeaderBlock, unfold, type HeaderBlock, type HeaderField } from './header-block.js';
+import { readHeaderBlock, unfoldField, type HeaderBlock, type HeaderField } from './header-block.js';
 
 /**
  * Fields whose addresses are shown to every recipient and count as exposure. Apparently-To is
@@ -108,7 +108,7 @@ function readAuthorLists(parsed: ParsedMessage): AuthorList[] {
 
 /** Parses one address field's value. */
 export function parseField(field: HeaderField, header: HeaderBlock, deadline = Infinity, maxMailboxes = Infinity) {
-  return parseAddressList(unfold(field.rawValue, header.lineEnding), deadline, maxMailboxes);
+  return parseAddressList(unfoldField(field, header.lineEnding), deadline, maxMailboxes);
 }
 
 /** `header`: `readHeaderBlock(bytes)`, when the caller has it. */

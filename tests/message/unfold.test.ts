@@ -2,7 +2,7 @@
 // held here to the expression it replaced, on strings made of the characters folding is about.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { unfold, type LineEnding } from '../../src/message/header-block.js';
+import { readHeaderBlock, unfold, unfoldField, type LineEnding } from '../../src/message/header-block.js';
 
 function byRegex(value: string, lineEnding: LineEnding): string {
   if (lineEnding === 'cr') return value.replace(/\r(?=[ \t])/g, '');
@@ -32,5 +32,18 @@ describe('unfold', () => {
       }),
       { numRuns: 5_000 },
     );
+  });
+
+  it('unfoldField gives unfold of the field, small or large, read once per large field', () => {
+    const to = Array.from({ length: 6_000 }, (_, k) => `u${k}@d${k}.example`).join(',\r\n ');
+    const header = readHeaderBlock(Buffer.from(`To: ${to}\r\nCc: a@b.example,\r\n c@d.example\r\n\r\nbody\r\n`, 'latin1'));
+    for (const f of header.fields) {
+      const value = unfoldField(f, header.lineEnding);
+      expect(value).toBe(unfold(f.rawValue, header.lineEnding));
+      expect(value.includes('\n')).toBe(false);
+    }
+    const big = header.fields.find((f) => f.key === 'to')!;
+    expect(big.rawValue.length).toBeGreaterThan(64 * 1024);
+    expect(unfoldField(big, header.lineEnding)).toBe(unfoldField(big, header.lineEnding));
   });
 });
