@@ -249,6 +249,8 @@ interface PolicyTables {
   trustedDomains: readonly string[];
   internalWithin: readonly string[] | undefined;
   isConsumerDomain(domain: string): boolean;
+  /** isConsumerDomain(domain) when `reg` is registrableDomain(domain), already known. */
+  consumerUnder(domain: string, reg: string): boolean;
   within(domain: string): boolean;
   /** Domains counted internal whatever the sender: configured and trusted, within the cap. */
   bases: string[];
@@ -301,6 +303,7 @@ function tablesFor(policy: Policy): PolicyTables {
     return known;
   }
   const extraConsumer = new Set(policy.consumerDomains);
+  const consumer = (d: string) => extraConsumer.has(d) || isListedConsumer(d);
   const cap = policy.internalWithin;
   const inferred = policy.internalDomains.length === 0;
   const tables: PolicyTables = {
@@ -309,8 +312,10 @@ function tablesFor(policy: Policy): PolicyTables {
     trustedDomains: [...policy.trustedDomains],
     internalWithin: cap === undefined ? undefined : [...cap],
     isConsumerDomain(domain) {
-      const reg = registrableDomain(domain);
-      return underListed(domain, reg, (d) => extraConsumer.has(d) || isListedConsumer(d));
+      return underListed(domain, registrableDomain(domain), consumer);
+    },
+    consumerUnder(domain, reg) {
+      return underListed(domain, reg, consumer);
     },
     within: cap === undefined ? () => true : (domain) => cap.some((b) => domainMatches(domain, b)),
     bases: inferred ? [...policy.trustedDomains] : [...policy.internalDomains, ...policy.trustedDomains],
@@ -372,6 +377,12 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
   }
   const { bases, underBases, parties, within } = tables;
   const exactSet = new Set(exact);
+  // A header of 200,000 distinct domains filled and emptied the tables a dozen times with entries
+  // nothing read again (each a copied key; bench scenario 11): past a table's worth of misses with
+  // few hits, this message stops adding to them, and leaves what they hold for the next message.
+  let misses = 0;
+  let hits = 0;
+  const worthKeeping = () => ++misses <= PER_MESSAGE_CACHE_ENTRIES || hits * 4 >= misses;
   const classifier: Classifier = {
     internalDomains,
     inferred,
@@ -382,20 +393,24 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
       let hit = underBases.get(domain);
       if (hit === undefined) {
         hit = bases.some((b) => coveredBy(domain, b)) && within(domain);
-        remember(underBases, copyOf(domain), hit);
-      }
+        if (worthKeeping()) remember(underBases, copyOf(domain), hit);
+      } else hits++;
       return hit;
     },
     partyOf(address, domain) {
       if (domain.startsWith('[')) return domain;
       let party = parties.get(domain);
       if (party === undefined) {
-        party = tables.isConsumerDomain(domain) ? null : registrableDomain(domain);
-        const key = copyOf(domain);
-        // A domain that is its own organisation is kept once, as the key.
-        if (party === domain) party = key;
-        remember(parties, key, party);
-      }
+        // One public-suffix lookup for both questions (isConsumerDomain would make its own).
+        const reg = registrableDomain(domain);
+        party = tables.consumerUnder(domain, reg) ? null : reg;
+        if (worthKeeping()) {
+          const key = copyOf(domain);
+          // A domain that is its own organisation is kept once, as the key.
+          if (party === domain) party = key;
+          remember(parties, key, party);
+        }
+      } else hits++;
       return party ?? address;
     },
     isConsumerDomain: tables.isConsumerDomain,
