@@ -243,7 +243,10 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
         if (domains.size < DOMAINS_KEPT) domains.set(domainText, domain);
       }
       if (domain !== undefined) {
-        const address = `${local.toLowerCase()}@${domain}`;
+        const lower = local.toLowerCase();
+        // Written as found (lower case, an ASCII domain): one slice of the text, not a
+        // concatenation that the set's hashing would flatten into a copy (bench scenario 11).
+        const address = lower === local && domain === domainText ? text.slice(from, to) : `${lower}@${domain}`;
         const before = into.size;
         into.add(address);
         if (added !== undefined && into.size !== before) added.push(address);

@@ -44,7 +44,9 @@ export interface ExternalSummary {
 export function externalSummary(list: readonly RecipientView[]): ExternalSummary {
   const byParty = new Map<string, string | Set<string>>();
   const addresses: string[] = [];
-  for (const r of list) {
+  // Indexed: see checkMessage's loop (a for-of step allocates where this runs once per message).
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
     if (r.internal) continue;
     const known = byParty.get(r.party);
     if (known === undefined) byParty.set(r.party, r.address);
@@ -72,7 +74,8 @@ export function headerAddresses(parsed: ParsedMessage): ReadonlySet<string> {
   let set = headerSets.get(parsed);
   if (!set) {
     const seen = new Set<string>();
-    for (const a of parsed.addresses) if (!BLIND.has(a.field)) seen.add(a.mailbox.address.toLowerCase());
+    const { addresses } = parsed;
+    for (let i = 0; i < addresses.length; i++) if (!BLIND.has(addresses[i]!.field)) seen.add(addresses[i]!.mailbox.address.toLowerCase());
     set = seen;
     headerSets.set(parsed, set);
   }

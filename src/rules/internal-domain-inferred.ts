@@ -26,12 +26,14 @@ export const internalDomainInferred: Rule = ({ classifier, policy, visible, repl
   const suffixes = domains.filter((d) => !trusted.some((b) => coveredBy(d, b))).map((d) => `@${d}`);
   if (suffixes.length === 0) return [];
   const threshold = effectiveThresholds(policy).warnAddressesAt;
-  const all: readonly RecipientView[] = reply.length === 0 && shown.length === 0 ? visible : [...visible, ...reply, ...shown];
+  const all: readonly RecipientView[] = reply.length === 0 && shown.length === 0 ? visible : visible.concat(reply, shown);
   // Each recipient tested once; most messages have fewer such recipients than the threshold, so
   // the set of distinct ones is made only past it (bench scenario 1: the second pass testing every
   // recipient again was a third of this rule).
   const matching: RecipientView[] = [];
-  for (const r of all) {
+  // Indexed: see checkMessage's loop (a for-of step allocates where this runs once per message).
+  for (let i = 0; i < all.length; i++) {
+    const r = all[i]!;
     const address = r.address;
     for (const s of suffixes) {
       if (address.endsWith(s)) {
