@@ -1,3 +1,4 @@
+import type { FixOutlook } from './decide/fix.js';
 import type { Finding } from './findings.js';
 import type { Envelope } from './message/envelope.js';
 import type { NoInferenceReason } from './policy/classify.js';
@@ -60,4 +61,10 @@ export interface MessageResult {
   envelope?: Envelope;
   /** The profile whose policy checked it (configuration `profiles`; `default` is the top level). Set by the adapter that resolved it. */
   profile?: string;
+  /**
+   * What `mailguard fix` would do with it (src/decide/fix.ts), for a report's fix hint. Set by the
+   * adapter that has the bytes and needs it (check, human format, when an exposed list or a list
+   * in an attachment is found); a report without it names no fix command it cannot vouch for.
+   */
+  fix?: FixOutlook;
 }

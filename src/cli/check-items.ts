@@ -3,10 +3,12 @@
 
 import path from 'node:path';
 import { checkMessage, unreadableResult } from '../analyse.js';
-import { BODY_SCAN_CODES } from '../findings.js';
+import { listInAttachment } from '../decide/modes.js';
+import { BODY_SCAN_CODES, type Finding } from '../findings.js';
 import { relocateComposedToCampaign, relocateToCampaign } from '../io/campaign.js';
 import type { InputItem, NotMailFile, ReadInputsOptions } from '../io/inputs.js';
 import { withWholeMessages } from '../io/read-whole.js';
+import { locateBodyStart } from '../message/header-block.js';
 import { messageIdentity, resolveProfile } from '../policy/profiles.js';
 import type { MessageResult } from '../result.js';
 import type { CheckFlags } from './commands/check.js';
@@ -20,6 +22,8 @@ export interface CheckContext {
   /** The body scan reads past the header only where the header promises text or an attachment it opens. */
   scan: boolean;
   readOptions: ReadInputsOptions;
+  /** The report words a fix hint (human): each result with a list gets what fix would do with it. */
+  fixHints: boolean;
 }
 
 export function checkContext(flags: CheckFlags, settings: Settings, skipped: NotMailFile[]): CheckContext {
@@ -28,7 +32,7 @@ export function checkContext(flags: CheckFlags, settings: Settings, skipped: Not
   const readOptions: ReadInputsOptions = { headersOnly: true, bodies: scan, skipped };
   if (flags.input) readOptions.format = flags.input;
   if (flags.contentRoot !== undefined) readOptions.contentRoot = flags.contentRoot;
-  return { flags, settings, scan, readOptions };
+  return { flags, settings, scan, readOptions, fixHints: flags.format === 'human' };
 }
 
 /** Messages this process (or worker thread) has checked: whether its code is worth caching. */
@@ -63,9 +67,28 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
       result = c.modelOrigins ? relocateToCampaign(result, c.modelOrigins, c.jsonPath) : relocateComposedToCampaign(result, item.bytes, c.origins, c.jsonPath, c.messageLine);
     }
     if (item.path !== undefined) result.file = item.path;
+    if (ctx.fixHints && result.findings.some(needsFixHint)) {
+      // What fix would do, decided by fix's own decision (loaded on first use: a check that finds
+      // no list never loads the rewrite), on the bytes and the profile fix would read: the whole
+      // message, else its header alone (header-only bytes may hold part of a body).
+      const { fixOutlook } = await import('../decide/fix.js');
+      const bytes = whole ?? headerPart(item.bytes);
+      result.fix = fixOutlook(bytes, resolveProfile(profiles, messageIdentity(bytes)).policy);
+    }
     checkedHere++;
     yield result;
   }
+}
+
+/** A finding the human report's fix hint is about: an exposed list, or a list no header rewrite reaches. */
+function needsFixHint(f: Finding): boolean {
+  return f.code === 'EXPOSED_RECIPIENTS' || listInAttachment(f);
+}
+
+/** The header block of `bytes` and its blank line (all of it when no blank line ends a header). */
+function headerPart(bytes: Uint8Array): Uint8Array {
+  const start = locateBodyStart(bytes);
+  return start === -1 ? bytes : bytes.subarray(0, start);
 }
 
 /** Warning findings of a result (check's --max-warnings counts them). */

@@ -23,7 +23,7 @@
 
 import { checkMessage } from '../analyse.js';
 import { bytesHoldCompatAt } from '../body/addresses.js';
-import { MailguardError } from '../errors.js';
+import { MailguardError, type RewriteRefusal } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { normaliseAddress } from '../message/address-list.js';
 import type { Envelope } from '../message/envelope.js';
@@ -76,6 +76,8 @@ export interface DeliveryReason {
   finding?: Finding;
   /** A sentence for people (from the rewrite's refusal), when there is one. */
   detail?: string;
+  /** rewrite-refused: which refusal, as data (resent, ambiguous ...). */
+  refusal?: RewriteRefusal;
   hint?: string;
 }
 
@@ -185,7 +187,7 @@ function outputBlocks(bytes: Uint8Array, policy: Policy, envelope: Envelope | un
 
 function rewriteRefusal(err: unknown): DeliveryReason {
   if (err instanceof MailguardError && (err.code === 'EREWRITE' || err.code === 'ECONFIG')) {
-    const reason: DeliveryReason = { code: 'rewrite-refused', detail: err.message };
+    const reason: DeliveryReason = { code: 'rewrite-refused', detail: err.message, refusal: err.refusal ?? 'other' };
     if (err.hint !== undefined) reason.hint = err.hint;
     return reason;
   }
@@ -338,9 +340,13 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   if (attachmentNote && !wantsRewrite) return { ...asWritten(), reason: attachmentNote };
   if (!wantsRewrite) return asWritten();
 
-  // The rewrite could not cure the message: block it if it was a violation, else send it as written.
+  // The rewrite could not cure the message: block it if it was a violation, else send it as
+  // written, saying why the rewrite was not done (fix words its "left as written" from it).
   const notCured = (reason: DeliveryReason, after?: MessageResult): DeliveryDecision => {
-    if (!violation) return asWritten();
+    if (!violation) {
+      const sent = asWritten();
+      return sent.action === 'send' ? { ...sent, reason } : sent;
+    }
     if (reason.code === 'rewrite-refused') return stop('refuse', reason);
     return stop('block', reason, after ? after.findings.filter((f) => f.severity === 'error') : errors);
   };

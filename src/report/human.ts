@@ -1,9 +1,9 @@
 // The human report: per message the verdict, what is exposed, a few addresses, and the fix.
 
-import type { Finding } from '../findings.js';
+import type { FixOutlook } from '../decide/fix.js';
+import { listInAttachment, UNREADABLE_CODES } from '../decide/modes.js';
 import type { MessageResult } from '../result.js';
-import { REWRITTEN_VISIBLE_FIELDS } from '../rewrite/prepare.js';
-import { describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
+import { describeDeliveryReason, describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
 import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type NotReadFile, type Report, type StreamFormatter } from './report.js';
 
 /** The styles the human formats use. A chalk instance is one (the CLI passes `new Chalk({ level })`). */
@@ -139,55 +139,57 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
     lines.push(`  ${p.dim(`internal domain inferred from the sender${from}: ${d}; set internalDomains or --internal-domain to be sure`)}`);
   }
   const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
-  const inAttachment = unfixableByRewrite(r.findings);
-  const left = exposure?.code === 'EXPOSED_RECIPIENTS' ? leftBlocking(r, exposure) : undefined;
-  // Cases mailguard fix refuses: suggesting its command would only lead to a second refusal.
-  const unfixable = inAttachment
-    ? inAttachment
-    : !exposure
-    ? undefined
-    : r.findings.some((f) => f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER')
-      ? 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first'
-      : exposure.code === 'EXPOSED_RECIPIENTS' && fieldsNoRewriteMoves(exposure.args.fields).length > 0
-        ? `the list in ${fieldsNoRewriteMoves(exposure.args.fields).map(fieldName).join('/')} is not in a recipient field, and no rewrite to Bcc or split removes it: delete the field (or the list in it) and check again`
-      : exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.fields.some((f) => f.startsWith('resent-'))
-        ? 'resent messages are not rewritten: fix the original message, or resend one copy per recipient'
-      : left !== undefined
-        ? `the list in ${left.map(fieldName).join('/')} stays after a rewrite (bcc and split move only To, Cc and Apparently-To), so mailguard fix would refuse: take the addresses out of ${left.length === 1 ? 'that field' : 'those fields'} by hand and check again`
-        : undefined;
-  if (unfixable) {
-    lines.push(`  ${p.dim('fix:')} ${unfixable}`);
-  } else if (exposure && r.source !== '-' && !r.source.includes('#')) {
-    const strategy = exposure.code === 'EXPOSED_RECIPIENTS' && exposure.args.sensitive ? 'split' : 'bcc';
-    lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${strategy}`);
+  // What mailguard fix would do is the check's data (r.fix, decided by fix's own decision,
+  // src/decide/fix.ts): the hint only words it. Without it, no fix command is named.
+  const wontFix = r.fix !== undefined && r.fix.outcome !== 'rewrite' ? fixRefusalText(r.fix) : undefined;
+  const attachment = r.fix === undefined ? r.findings.find(listInAttachment) : undefined;
+  if (wontFix) {
+    lines.push(`  ${p.dim('fix:')} ${wontFix}`);
+  } else if (attachment) {
+    lines.push(`  ${p.dim('fix:')} ${unfixableByRewrite([attachment])}`);
+  } else if (exposure && r.fix && r.source !== '-' && !r.source.includes('#')) {
+    lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${r.fix.strategy}`);
   } else if (exposure?.jsonPath !== undefined) {
     lines.push(`  ${p.dim('fix:')} in ${exposure.jsonPath}, move the external addresses to "bcc", or give each recipient a message object of its own`);
   } else if (exposure) {
-    lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient (${fix} --strategy split)`);
+    const does = r.fix ? ` (${fix} --strategy ${r.fix.strategy} does the ${r.fix.strategy === 'bcc' ? 'first' : 'second'})` : '';
+    lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient${does}`);
   }
   return lines;
 }
 
-/**
- * The fields of the external addresses a rewrite leaves shown (several authors in From, Sender,
- * Reply-To, Mail-Followup-To ...: bcc and split move only To, Cc and Apparently-To), when those
- * alone reach the blocking exposure's threshold: the rewrite's output would still block, so fix
- * refuses it. Undefined when they do not (fix may then clean the message).
- */
-function leftBlocking(r: MessageResult, exposure: Extract<Finding, { code: 'EXPOSED_RECIPIENTS' }>): string[] | undefined {
-  if (exposure.severity !== 'error') return undefined;
-  const addresses = new Set<string>();
-  const parties = new Set<string>();
-  const fields: string[] = [];
-  for (const x of [...r.recipients.visible, ...r.recipients.reply, ...r.recipients.shown]) {
-    if (x.internal || REWRITTEN_VISIBLE_FIELDS.has(x.field)) continue;
-    addresses.add(x.address.toLowerCase());
-    parties.add(x.party);
-    if (!fields.includes(x.field)) fields.push(x.field);
+/** Why mailguard fix would not rewrite the message (its outlook's refusal), as the hint says it. */
+function fixRefusalText(outlook: FixOutlook): string {
+  const refusal = outlook.refusal;
+  const leaves = outlook.outcome === 'untouched' ? 'leave it as written' : 'refuse';
+  switch (refusal?.code) {
+    case undefined:
+      return `mailguard fix would leave it as written`;
+    case 'unreadable':
+      return 'not a message mailguard fix can rewrite';
+    case 'list-in-attachment':
+      return unfixableByRewrite([refusal.finding]) ?? 'a list travels in an attachment, which a header rewrite cannot clean';
+    case 'cannot-cure': {
+      if (refusal.codes.some((c) => UNREADABLE_CODES.has(c))) return UNREADABLE_HEADER;
+      const cured = refusal.codes.filter((c) => c !== 'EXPOSED_RECIPIENTS');
+      return `${cured.join(', ')} ${cured.length === 1 ? 'blocks' : 'block'} it and a rewrite of To/Cc does not cure ${cured.length === 1 ? 'it' : 'them'}, so mailguard fix would ${leaves}: fix ${cured.length === 1 ? 'it' : 'them'} by hand first`;
+    }
+    case 'still-exposed': {
+      const notMoved = fieldsNoRewriteMoves(refusal.fields);
+      if (notMoved.length > 0) return `the list in ${notMoved.map(fieldName).join('/')} is not in a recipient field, and no rewrite to Bcc or split removes it: delete the field (or the list in it) and check again`;
+      if (refusal.fields.length > 0) return `the list in ${refusal.fields.map(fieldName).join('/')} stays after a rewrite (bcc and split move only To, Cc and Apparently-To), so mailguard fix would ${leaves}: take the addresses out of ${refusal.fields.length === 1 ? 'that field' : 'those fields'} by hand and check again`;
+      return `the rewritten message would still be blocked (${refusal.codes.join(', ')}), so mailguard fix would ${leaves}: fix it by hand; the findings above show where`;
+    }
+    case 'rewrite-refused':
+      if (refusal.refusal === 'resent') return 'resent messages are not rewritten: fix the original message, or resend one copy per recipient';
+      if (refusal.refusal === 'ambiguous' || refusal.refusal === 'malformed') return UNREADABLE_HEADER;
+      return `mailguard fix would ${leaves}: ${describeDeliveryReason({ code: 'rewrite-refused', ...(refusal.detail !== undefined ? { detail: refusal.detail } : {}) })}${refusal.hint !== undefined ? `. ${refusal.hint}` : ''}`;
+    case 'other':
+      return `mailguard fix would ${leaves}: ${describeDeliveryReason(refusal.reason)}`;
   }
-  const left = exposure.args.trigger === 'parties' ? parties.size : addresses.size;
-  return left >= exposure.args.threshold ? fields : undefined;
 }
+
+const UNREADABLE_HEADER = 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first';
 
 /** The lines after the messages': the totals (left out after the lines of a single message) and the files not read. */
 function humanTotalsLines(s: Report['summary'], notRead: readonly NotReadFile[], anyLines: boolean, options: FormatOptions): string[] {

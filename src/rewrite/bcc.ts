@@ -65,6 +65,7 @@ export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOpti
   if (policy.sensitive) {
     throw new MailguardError('EREWRITE', 'a sensitive list is not fixed with Bcc: one reply-all or one leaked Bcc field exposes everyone.', {
       hint: 'Use the split strategy (mailguard fix --strategy split), which sends each recipient a copy of their own.',
+      refusal: 'sensitive-bcc',
     });
   }
   const { result, parsed } = prepareRewrite(bytes, policy);

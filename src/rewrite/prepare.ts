@@ -26,7 +26,7 @@ export function prepareRewrite(bytes: Uint8Array, policy: Policy): Prepared {
   if (result.verdict === 'error') {
     const f = result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
     const reason = f && f.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable';
-    throw new MailguardError('EREWRITE', `not a message (${reason}); nothing to rewrite.`);
+    throw new MailguardError('EREWRITE', `not a message (${reason}); nothing to rewrite.`, { refusal: 'not-a-message' });
   }
   const parsed = parseMessage(bytes);
   const headerProblem = parsed.header.problems[0];
@@ -36,6 +36,7 @@ export function prepareRewrite(bytes: Uint8Array, policy: Policy): Prepared {
     const line = headerProblem?.line ?? malformed?.line;
     throw new MailguardError('EREWRITE', `MALFORMED_HEADER: the header block cannot be read safely (${kind}${line ? `, line ${line}` : ''}); the message was not rewritten.`, {
       hint: 'Fix the header by hand (or in the program that wrote it), then run mailguard fix again.',
+      refusal: 'malformed',
     });
   }
   const addressProblem = parsed.addressProblems.find((p) => READ_FIELDS.has(p.field));
@@ -53,11 +54,13 @@ export function prepareRewrite(bytes: Uint8Array, policy: Policy): Prepared {
             : 'ambiguous';
     throw new MailguardError('EREWRITE', `AMBIGUOUS_RECIPIENT: recipients cannot be read unambiguously (${what}); the message was not rewritten.`, {
       hint: 'Correct the address syntax by hand, then run mailguard fix again; mailguard never rewrites from a guess.',
+      refusal: 'ambiguous',
     });
   }
   if (RESENT_RECIPIENT_FIELDS.some((k) => (parsed.fieldCounts[k] ?? 0) > 0)) {
     throw new MailguardError('EREWRITE', 'the message is being resent (Resent-To/Cc/Bcc fields); resent messages are not rewritten.', {
       hint: 'Fix the original message instead, or resend each copy separately.',
+      refusal: 'resent',
     });
   }
   return { result, parsed };

@@ -3,7 +3,6 @@
 // a Bcc field, and each copy's envelope is exactly the recipients its header shows, so a copy
 // sent as a draft and a copy relayed with its envelope reach the same people.
 
-import { randomBytes } from 'node:crypto';
 import { MailguardError } from '../errors.js';
 import type { Mailbox } from '../message/address-list.js';
 import { normaliseDomain } from '../message/domain.js';
@@ -19,6 +18,12 @@ import { prepareRewrite, REWRITTEN_VISIBLE_FIELDS } from './prepare.js';
 export const FALLBACK_MESSAGE_ID_DOMAIN = 'mailguard.invalid';
 /** Random bytes in a fresh Message-ID's left part: 128 bits, collision-free in practice. */
 const MESSAGE_ID_RANDOM_BYTES = 16;
+
+/** A fresh Message-ID's left part. Web Crypto's generator, reached when a copy is made: node:crypto
+ * at module load would bring node:stream into every check that decides what fix would do. */
+function randomIdPart(): string {
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(MESSAGE_ID_RANDOM_BYTES))).toString('hex');
+}
 
 /** Fields every copy rewrites, adds or removes (for DKIM). */
 const SPLIT_CHANGED = new Set([...REWRITTEN_VISIBLE_FIELDS, 'bcc', 'message-id']);
@@ -117,7 +122,7 @@ export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptio
     const chunks = new Map(visible);
     for (const i of bccIndexes) chunks.set(i, []);
     if (extraTo) chunks.set(anchor, [extraTo, ...(chunks.get(anchor) ?? originalField(bytes, header, anchor))]);
-    const id = composeField(messageIdIndex === -1 ? 'Message-ID' : header.fields[messageIdIndex]!.name, `<${randomBytes(MESSAGE_ID_RANDOM_BYTES).toString('hex')}@${idDomain}>`, header);
+    const id = composeField(messageIdIndex === -1 ? 'Message-ID' : header.fields[messageIdIndex]!.name, `<${randomIdPart()}@${idDomain}>`, header);
     if (messageIdIndex === -1) chunks.set(anchor, [...(chunks.get(anchor) ?? originalField(bytes, header, anchor)), id]);
     else chunks.set(messageIdIndex, [id]);
     if (options.removeDkim) for (const i of dkim.broken) chunks.set(i, []);

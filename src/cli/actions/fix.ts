@@ -3,7 +3,7 @@
 
 import { mkdir, open, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decideDelivery, type DecideOptions } from '../../decide/index.js';
+import { decideFix, type FixOptions } from '../../decide/fix.js';
 import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
@@ -85,7 +85,7 @@ async function writeAtomically(link: string, bytes: Uint8Array): Promise<void> {
 }
 
 function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Produced {
-  const options: DecideOptions = { onViolation: flags.strategy, source, output: 'draft' };
+  const options: FixOptions = { strategy: flags.strategy, source };
   if (flags.strategy === 'split') {
     options.split = { removeDkim: flags.removeDkim === true };
     if (flags.messageIdDomain !== undefined) options.split.messageIdDomain = flags.messageIdDomain;
@@ -94,46 +94,42 @@ function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings:
   }
   // A draft has no transport identity: its From chooses the profile (the mode is fix's --strategy).
   const profile = resolveProfile(settings.profiles, messageIdentity(bytes));
-  const decision = decideDelivery(bytes, profile.policy, options);
+  // The one decision (src/decide/fix.ts), the same check's human report words its hint from.
+  const fix = decideFix(bytes, profile.policy, options);
+  const decision = fix.decision;
   const check = decision.result;
   const result: FixResult = { source, action: 'untouched', verdict: check.verdict, outputs: [], profile: profile.name };
   const none: Produced = { result, count: 0, recipients: [], messages: () => [] };
-  // fix cannot clean an attachment: a decision that left one in place (sent as written, or
-  // refused) is a refusal here, with the decision's reason.
-  if (decision.reason?.code === 'list-in-attachment') {
-    result.action = 'refused';
-    result.reason = `${describeDeliveryReason(decision.reason)}.`;
+  if (fix.outcome === 'rewrite') {
+    result.action = 'rewritten';
+    if (decision.rewrite) result.plan = decision.rewrite;
+    return { result, count: decision.transactionCount, recipients: decision.envelopes.map((e) => e.rcptTo), messages: () => decision.transactions() };
+  }
+  if (fix.outcome === 'untouched') {
+    const exposure = check.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
+    result.reason = FIX_REASONS.notRewritten(check.verdict, exposure);
     return none;
   }
-  switch (decision.action) {
-    case 'rewrite':
-    case 'split':
-      result.action = 'rewritten';
-      if (decision.rewrite) result.plan = decision.rewrite;
-      return { result, count: decision.transactionCount, recipients: decision.envelopes.map((e) => e.rcptTo), messages: () => decision.transactions() };
-    case 'send': {
-      const exposure = check.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
-      result.reason = FIX_REASONS.notRewritten(check.verdict, exposure);
-      return none;
+  result.action = 'refused';
+  const refusal = fix.refusal;
+  const reason = decision.reason;
+  switch (refusal?.code) {
+    case 'unreadable': {
+      const f = check.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+      result.reason = FIX_REASONS.notAMessage(f?.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable');
+      break;
     }
-    default: {
-      result.action = 'refused';
-      const reason = decision.reason;
-      if (reason?.code === 'unreadable') {
-        const f = check.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
-        result.reason = FIX_REASONS.notAMessage(f?.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable');
-      } else if (reason?.code === 'policy' || reason?.code === 'still-exposed') {
-        // The findings a rewrite cannot cure come first: they are why it was not rewritten.
-        const codes = [...new Set(decision.blocking.map((f) => f.code))].sort((a, b) => Number(a === 'EXPOSED_RECIPIENTS') - Number(b === 'EXPOSED_RECIPIENTS'));
-        result.reason = FIX_REASONS.cannotCure(codes, reason.code === 'still-exposed');
-        result.hint = FIX_REASONS.cannotCureHint;
-      } else if (reason) {
-        result.reason = `${describeDeliveryReason(reason)}.`;
-      }
-      if (reason?.hint !== undefined) result.hint = reason.hint;
-      return none;
-    }
+    case 'cannot-cure':
+    case 'still-exposed':
+      // The findings a rewrite cannot cure come first: they are why it was not rewritten.
+      result.reason = FIX_REASONS.cannotCure(refusal.codes, refusal.code === 'still-exposed');
+      result.hint = FIX_REASONS.cannotCureHint;
+      break;
+    default:
+      if (reason) result.reason = `${describeDeliveryReason(reason)}.`;
   }
+  if (refusal?.code !== 'list-in-attachment' && reason?.hint !== undefined) result.hint = reason.hint;
+  return none;
 }
 
 /** Checks the flag combination before any input is read. */

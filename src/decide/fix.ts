@@ -1,0 +1,123 @@
+// What `mailguard fix` does with one message, decided once. The fix command carries it out and
+// check's human report words its "fix:" hint from it, so the hint never suggests a rewrite that
+// fix then refuses, nor says fix refuses one it would do: both read the same delivery decision
+// (decideDelivery, output `draft`: the rewrite is made and its output checked again), not a
+// second reading of the findings. Pure: bytes and a policy in, data out.
+
+import type { RewriteRefusal } from '../errors.js';
+import type { Finding } from '../findings.js';
+import type { Policy } from '../policy/policy.js';
+import type { BccOptions, SplitOptions } from '../rewrite/plan.js';
+import { REWRITTEN_VISIBLE_FIELDS } from '../rewrite/prepare.js';
+import { decideDelivery, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
+
+export type FixStrategy = 'bcc' | 'split';
+
+/** The strategy fix is suggested with: a sensitive list is never fixed with Bcc (one reply-all exposes everyone). */
+export function suggestedFixStrategy(policy: Pick<Policy, 'sensitive'>): FixStrategy {
+  return policy.sensitive ? 'split' : 'bcc';
+}
+
+/** Why fix does not rewrite a message, as data; the wording is the reports' (src/report/). */
+export type FixRefusal =
+  /** Not a message (no header fields). */
+  | { code: 'unreadable' }
+  /** A list travels in an attachment or invitation, which no header rewrite changes. */
+  | { code: 'list-in-attachment'; finding: Finding }
+  /** Findings that block the message and that a rewrite of To/Cc does not cure (an ambiguous or malformed header first). */
+  | { code: 'cannot-cure'; codes: string[] }
+  /**
+   * The rewritten message would still be blocked: `fields` are the fields of the exposure the
+   * rewrite's own output shows, but those the rewrite wrote (Reply-To, From, X-Recipients, a
+   * display name's field ...; To/Cc only when nothing else is left), `codes` every finding that
+   * blocks that output.
+   */
+  | { code: 'still-exposed'; fields: string[]; codes: string[] }
+  /** The rewrite refused the message (resent, ambiguous, sensitive with bcc ...): its kind and its own sentence. */
+  | { code: 'rewrite-refused'; refusal: RewriteRefusal; detail?: string; hint?: string }
+  /** Anything else the decision stops a draft for (no recipients left to give a copy). */
+  | { code: 'other'; reason: DeliveryReason };
+
+export interface FixOutlook {
+  /** The strategy decided with. */
+  strategy: FixStrategy;
+  /**
+   * rewrite: fix writes the rewritten message(s). untouched: fix leaves it as written (exit 0), a
+   * `refusal` saying why an exposure stays. refuse: fix refuses it (exit 2), `refusal` says why.
+   */
+  outcome: 'rewrite' | 'untouched' | 'refuse';
+  refusal?: FixRefusal;
+}
+
+export interface FixDecision extends FixOutlook {
+  /** The delivery decision behind it: what fix carries out (its transactions are the drafts). */
+  decision: DeliveryDecision;
+}
+
+export interface FixOptions {
+  strategy: FixStrategy;
+  source?: string;
+  /** Options of the bcc rewrite (fix's --to, --all-to-bcc, --remove-dkim). */
+  bcc?: BccOptions;
+  /** Options of the split (fix's --message-id-domain, --remove-dkim). */
+  split?: SplitOptions;
+}
+
+/** Blocking findings in the order fix names them: the ones a rewrite cannot cure first. */
+function blockingCodes(blocking: readonly Finding[]): string[] {
+  return [...new Set(blocking.map((f) => f.code))].sort((a, b) => Number(a === 'EXPOSED_RECIPIENTS') - Number(b === 'EXPOSED_RECIPIENTS'));
+}
+
+function refusalOf(reason: DeliveryReason, blocking: readonly Finding[]): FixRefusal {
+  switch (reason.code) {
+    case 'unreadable':
+      return { code: 'unreadable' };
+    case 'list-in-attachment':
+      return reason.finding ? { code: 'list-in-attachment', finding: reason.finding } : { code: 'other', reason };
+    case 'policy':
+      return { code: 'cannot-cure', codes: blockingCodes(blocking) };
+    case 'still-exposed': {
+      const fields: string[] = [];
+      for (const f of blocking) if (f.code === 'EXPOSED_RECIPIENTS') for (const field of f.args.fields) if (!fields.includes(field)) fields.push(field);
+      // A split copy's To shows its own recipient, counted with what stayed: name what stayed.
+      const stayed = fields.filter((f) => !REWRITTEN_VISIBLE_FIELDS.has(f));
+      return { code: 'still-exposed', fields: stayed.length > 0 ? stayed : fields, codes: blockingCodes(blocking) };
+    }
+    case 'rewrite-refused': {
+      const out: FixRefusal = { code: 'rewrite-refused', refusal: reason.refusal ?? 'other' };
+      if (reason.detail !== undefined) out.detail = reason.detail;
+      if (reason.hint !== undefined) out.hint = reason.hint;
+      return out;
+    }
+    default:
+      return { code: 'other', reason };
+  }
+}
+
+/** What fix does with `bytes` under `policy` with `options.strategy`. Never throws for a message's content. */
+export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions): FixDecision {
+  const decideOptions: DecideOptions = { onViolation: options.strategy, output: 'draft' };
+  if (options.source !== undefined) decideOptions.source = options.source;
+  if (options.bcc) decideOptions.bcc = options.bcc;
+  if (options.split) decideOptions.split = options.split;
+  const decision = decideDelivery(bytes, policy, decideOptions);
+  const strategy = options.strategy;
+  // fix cannot clean an attachment: a decision that left one in place (sent as written, or
+  // refused) is a refusal here.
+  if (decision.reason?.code === 'list-in-attachment') return { strategy, outcome: 'refuse', refusal: refusalOf(decision.reason, decision.blocking), decision };
+  switch (decision.action) {
+    case 'rewrite':
+    case 'split':
+      return { strategy, outcome: 'rewrite', decision };
+    case 'send':
+      return decision.reason ? { strategy, outcome: 'untouched', refusal: refusalOf(decision.reason, decision.blocking), decision } : { strategy, outcome: 'untouched', decision };
+    default:
+      return { strategy, outcome: 'refuse', refusal: refusalOf(decision.reason ?? { code: 'policy' }, decision.blocking), decision };
+  }
+}
+
+/** The outlook alone (no decision, no transactions): what check's human report is handed. */
+export function fixOutlook(bytes: Uint8Array, policy: Policy): FixOutlook {
+  const { strategy, outcome, refusal } = decideFix(bytes, policy, { strategy: suggestedFixStrategy(policy) });
+  return refusal ? { strategy, outcome, refusal } : { strategy, outcome };
+}

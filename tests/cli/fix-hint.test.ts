@@ -1,0 +1,101 @@
+// The "fix:" hint of check's human report and what `mailguard fix` then does must agree, for every
+// shape of exposure: a hint that names `mailguard fix FILE --strategy S` is a command that
+// rewrites the message (exit 0) into output that no longer blocks for an exposed list; a hint that
+// says fix will not rewrite it is one fix refuses (exit 2). Both come from one decision
+// (src/decide/fix.ts); each row fails if the report and the command drift apart. The built CLI,
+// spawned as a user runs it.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'mailguard-fix-hint-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** n addresses, each at an organisation of its own. */
+const orgs = (n: number, tag = 'p') => Array.from({ length: n }, (_, i) => `${tag}${i}@${tag}${i}-org.example`);
+/** n addresses at one organisation. */
+const oneOrg = (n: number, tag = 'm') => Array.from({ length: n }, (_, i) => `${tag}${i}@one-org.example`);
+const list = (xs: string[]) => xs.join(', ');
+
+type Expected = { strategy: 'bcc' | 'split' } | { refused: RegExp };
+
+// Each row: the header (From and To included), extra policy flags, and what the hint must say:
+// the strategy of the command it names, or why fix does not rewrite the message.
+const ROWS: Array<[string, string, string[], Expected]> = [
+  ['plain exposed To list', `From: sender@corp.example\r\nTo: ${list(orgs(6))}`, [], { strategy: 'bcc' }],
+  ['exposed list in Cc', `From: sender@corp.example\r\nTo: staff@corp.example\r\nCc: ${list(orgs(6))}`, [], { strategy: 'bcc' }],
+  ['list in Apparently-To', `From: sender@corp.example\r\nTo: staff@corp.example\r\nApparently-To: ${list(orgs(6))}`, [], { strategy: 'bcc' }],
+  ['a warning-level list (3 organisations)', `From: sender@corp.example\r\nTo: ${list(orgs(3))}`, [], { strategy: 'bcc' }],
+  ['ambiguous header (unclosed quote)', `From: sender@corp.example\r\nTo: "Unclosed <${orgs(1)[0]}>, ${list(orgs(6, 'q'))}`, [], { refused: /ambiguous or malformed header/ }],
+  ['malformed header (a line that is no field)', `From: sender@corp.example\r\nTo: ${list(orgs(6))}\r\nDa`, [], { refused: /ambiguous or malformed header/ }],
+  ['list in X-Recipients, To internal', `From: sender@corp.example\r\nTo: staff@corp.example\r\nX-Recipients: ${list(orgs(6))}`, [], { refused: /the list in X-Recipients is not in a recipient field/ }],
+  ['list in X-Recipients and in To', `From: sender@corp.example\r\nTo: ${list(orgs(6, 'a'))}\r\nX-Recipients: ${list(orgs(6))}`, [], { refused: /the list in X-Recipients is not in a recipient field/ }],
+  ['Resent-To list', `Resent-From: fwd@corp.example\r\nResent-To: ${list(orgs(6))}\r\nFrom: orig@corp.example\r\nTo: team@corp.example`, [], { refused: /resent messages are not rewritten/ }],
+  ['list in Reply-To left after the rewrite', `From: sender@corp.example\r\nReply-To: ${list(orgs(5, 'r'))}\r\nTo: ${list(orgs(6))}`, [], { refused: /the list in Reply-To stays after a rewrite/ }],
+  ['addresses in From display names left after the rewrite', `From: "${list(orgs(5, 'd'))}" <sender@corp.example>\r\nTo: ${list(orgs(6))}`, [], { refused: /the list in From stays after a rewrite/ }],
+  ['several authors left after the rewrite', `From: ${list(orgs(5, 'w'))}\r\nSender: sender@corp.example\r\nTo: ${list(orgs(6))}`, [], { refused: /the list in From stays after a rewrite/ }],
+  // What stays after the rewrite is below both thresholds: fix cleans the message.
+  ['Reply-To below the threshold once To is gone', `From: sender@corp.example\r\nReply-To: ${list(orgs(2, 'r'))}\r\nTo: ${list(orgs(3))}`, [], { strategy: 'bcc' }],
+  // Blocked by organisations (To: 5), while what stays is 25 addresses of one organisation: the
+  // rewrite's output blocks by addresses, so fix refuses although one organisation is left.
+  ['blocked by parties, left blocks by addresses', `From: sender@corp.example\r\nReply-To: ${list(oneOrg(25))}\r\nTo: ${list(orgs(5))}`, [], { refused: /the list in Reply-To stays after a rewrite/ }],
+  // Blocked by addresses (30 of one organisation), what stays is 24 addresses of it: below 25.
+  ['blocked by addresses, left below it', `From: sender@corp.example\r\nReply-To: ${list(oneOrg(24))}\r\nTo: ${list(oneOrg(6, 'n'))}`, [], { strategy: 'bcc' }],
+  ['sensitive list: split', `From: sender@corp.example\r\nTo: ${list(orgs(2))}`, ['--sensitive'], { strategy: 'split' }],
+  ['sensitive list with a Reply-To left', `From: sender@corp.example\r\nReply-To: ${list(orgs(2, 'r'))}\r\nTo: ${list(orgs(2))}`, ['--sensitive'], { refused: /the list in Reply-To stays after a rewrite/ }],
+];
+
+interface FixJson {
+  results: Array<{ action: string; outputs: Array<{ path?: string }> }>;
+}
+interface CheckJson {
+  results: Array<{ verdict: string; findings: Array<{ code: string; severity: string }> }>;
+}
+
+describe('check\'s fix hint and what mailguard fix does agree', () => {
+  it.each(ROWS)('%s', async (name, fields, flags, expected) => {
+    const stem = name.replace(/\W+/g, '-');
+    const file = path.join(tmp, `${stem}.eml`);
+    writeFileSync(file, `${fields}\r\nSubject: s\r\nMessage-ID: <m@corp.example>\r\n\r\nHello.\r\n`);
+    const policy = ['--internal-domain', 'corp.example', ...flags];
+
+    const check = await runCli(['check', file, ...policy]);
+    expect(check.code, check.stdout + check.stderr).not.toBe(2);
+    const hints = check.stdout.split('\n').filter((l) => l.trim().startsWith('fix:'));
+    expect(hints, check.stdout).toHaveLength(1);
+    const hint = hints[0]!.trim();
+    const command = /^fix: mailguard fix (\S+) --strategy (bcc|split)$/.exec(hint);
+
+    if (command) {
+      // The row says which strategy; the command must name this very file.
+      expect(expected, hint).toEqual({ strategy: command[2] });
+      expect(command[1]).toBe(file);
+      const out = path.join(tmp, `${stem}-out`);
+      const fix = await runCli(['fix', command[1]!, '--strategy', command[2]!, '-o', `${out}/`, '--format', 'json', ...policy]);
+      expect(fix.code, `the hint says "${hint}", fix says: ${fix.stdout}${fix.stderr}`).toBe(0);
+      const result = (JSON.parse(fix.stdout) as FixJson).results[0]!;
+      expect(result.action).toBe('rewritten');
+      // Its output no longer blocks for an exposed list (checked as the user would: the copies in -o).
+      const copies = readdirSync(out).map((f) => path.join(out, f));
+      expect(copies.length).toBeGreaterThan(0);
+      for (const copy of copies) {
+        const after = await runCli(['check', copy, '--format', 'json', ...policy]);
+        const res = (JSON.parse(after.stdout) as CheckJson).results[0]!;
+        expect(res.verdict, `${copy}: ${after.stdout}`).not.toBe('block');
+        expect(res.findings.filter((f) => f.code === 'EXPOSED_RECIPIENTS' && f.severity === 'error')).toEqual([]);
+      }
+    } else {
+      expect(hint).not.toContain('--strategy');
+      expect('refused' in expected, `the hint names no command: ${hint}`).toBe(true);
+      if ('refused' in expected) expect(hint).toMatch(expected.refused);
+      // fix refuses it, with the strategy the report decided with and (bcc being allowed) the other.
+      for (const strategy of flags.includes('--sensitive') ? ['split'] : ['bcc', 'split']) {
+        const fix = await runCli(['fix', file, '--dry-run', '--strategy', strategy, '--format', 'json', ...policy]);
+        expect(fix.code, `the hint says "${hint}", fix --strategy ${strategy} says: ${fix.stdout}${fix.stderr}`).toBe(2);
+        expect((JSON.parse(fix.stdout) as FixJson).results[0]!.action).toBe('refused');
+      }
+    }
+  });
+});
