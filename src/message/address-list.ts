@@ -6,7 +6,7 @@
 // guess, so this parser keeps to the grammar and names every deviation it meets.
 
 import { MAX_COMMENT_DEPTH, MAX_GROUP_DEPTH, MAX_LOCAL_PART_BYTES, MAX_PROBLEMS_PER_FIELD } from '../limits.js';
-import { normaliseAddressLiteral, normaliseDomain } from './domain.js';
+import { certainlyRefused, normaliseAddressLiteral, normaliseDomain } from './domain.js';
 
 export type AddressProblemKind =
   | 'unbalanced-quote'
@@ -395,7 +395,9 @@ let domainCacheClosed = false;
  * reuse their domains many times over; a list of distinct domains has next to none. */
 const DOMAIN_CACHE_MIN_HITS = DOMAIN_CACHE_ENTRIES / 4;
 
-function normaliseWrittenDomain(rawDomain: string): WrittenDomain {
+/** `kindNeeded`: false once the field has MAX_PROBLEMS_PER_FIELD problems, when a refusal is
+ * not recorded and only whether the domain is refused matters. */
+function normaliseWrittenDomain(rawDomain: string, kindNeeded = true): WrittenDomain {
   let hit = domainCache.get(rawDomain);
   if (hit) {
     domainCacheHits++;
@@ -407,6 +409,9 @@ function normaliseWrittenDomain(rawDomain: string): WrittenDomain {
     const decoded = decodeUtf8Bytes(rawDomain);
     if (decoded === undefined) {
       hit = { ok: false, problem: 'invalid-utf8' };
+    } else if (!kindNeeded && certainlyRefused(decoded)) {
+      // Refused whatever the kind (not remembered: the kind stands for a first problem elsewhere).
+      return REFUSED['idn-mismatch'];
     } else {
       const norm = normaliseDomain(decoded);
       if (norm.ok) {
@@ -952,7 +957,7 @@ class Parser {
         expectWord = !expectWord;
       }
       const rawDomain = tokenText(s, d, b);
-      const norm = normaliseWrittenDomain(rawDomain);
+      const norm = normaliseWrittenDomain(rawDomain, this.problems.length < MAX_PROBLEMS_PER_FIELD);
       if (!norm.ok) {
         this.problem(norm.problem, from, to);
         return undefined;

@@ -140,6 +140,77 @@ function asciiShape(d: string): number {
 }
 
 /**
+ * Whether `c` (a UTF-16 unit) is one that IDNA (UTS 46) maps to something else, so never stands
+ * in a normalised domain: fullwidth ASCII forms, upper-case Latin-1, Greek and Cyrillic letters,
+ * the soft hyphen, Roman numerals and Latin ligatures. A short list of certain cases, not the table.
+ */
+function isMappedByIdna(c: number): boolean {
+  return (
+    (c >= 0xff01 && c <= 0xff5e) ||
+    (c >= 0xc0 && c <= 0xde && c !== 0xd7) ||
+    c === 0xad ||
+    (c >= 0x391 && c <= 0x3a9 && c !== 0x3a2) ||
+    (c >= 0x400 && c <= 0x42f) ||
+    (c >= 0x2160 && c <= 0x217f) ||
+    (c >= 0xfb00 && c <= 0xfb06)
+  );
+}
+
+/**
+ * Whether normaliseDomain certainly refuses `written` (with some problem), found without ICU: it
+ * holds a character IDNA maps (isMappedByIdna: its Unicode form differs from what was written),
+ * or a label mixing scripts (refused as such, or earlier for another reason). False says nothing.
+ * The parser asks when the problem's kind no longer matters (past MAX_PROBLEMS_PER_FIELD): a
+ * header of 250,000 look-alike domains cost two ICU calls each (bench scenario 11).
+ */
+export function certainlyRefused(written: string): boolean {
+  let start = 0;
+  let mixedScriptPossible = false;
+  for (let i = 0; i < written.length; i++) {
+    const c = written.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (isMappedByIdna(c)) return true;
+    mixedScriptPossible = true;
+  }
+  if (!mixedScriptPossible) return false;
+  for (let i = 0; i <= written.length; i++) {
+    if (i < written.length && written.charCodeAt(i) !== 0x2e) continue;
+    if (isMixedScript(written.slice(start, i))) return true;
+    start = i + 1;
+  }
+  return false;
+}
+
+/**
+ * The IDNA (UTS 46) ASCII form of a domain written in ASCII letters, digits, hyphens and dots and
+ * their fullwidth forms (and ideographic or halfwidth full stops), when it is a plain name (no
+ * A-label); undefined otherwise. The same as url.domainToASCII there (tests/message/domain-fast.test.ts
+ * holds it to it), without the ICU call: fullwidth look-alikes are the common refused domain.
+ */
+export function fullwidthAsciiDomain(written: string): string | undefined {
+  let mapped = '';
+  let run = 0;
+  let wide = false;
+  for (let i = 0; i < written.length; i++) {
+    const c = written.charCodeAt(i);
+    if (c < 0x80) continue;
+    let ascii: number;
+    if ((c >= 0xff10 && c <= 0xff19) || (c >= 0xff41 && c <= 0xff5a)) ascii = c - 0xfee0;
+    else if (c >= 0xff21 && c <= 0xff3a) ascii = c - 0xfee0 + 0x20;
+    else if (c === 0xff0e || c === 0x3002 || c === 0xff61) ascii = 0x2e;
+    else return undefined;
+    mapped += written.slice(run, i) + String.fromCharCode(ascii);
+    run = i + 1;
+    wide = true;
+  }
+  if (!wide) return undefined;
+  mapped = (mapped + written.slice(run)).toLowerCase();
+  // A last label 0x... is a number to the URL host parser behind domainToASCII (an IPv4 address).
+  if (/(?:^|\.)0x[0-9a-f]*$/.test(mapped)) return undefined;
+  return asciiShape(mapped) === ASCII_NAME ? mapped : undefined;
+}
+
+/**
  * Normalises a domain as written in a header (UTF-8 decoded). Accepts ASCII domains, valid
  * A-labels and Unicode domains already in their normalised form; refuses everything that UTS 46
  * would map to something else (fullwidth letters, soft hyphens, the Kelvin sign, upper-case
