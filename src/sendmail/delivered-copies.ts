@@ -32,10 +32,30 @@ export interface DeliveredCopies {
   forget(): Promise<void>;
 }
 
-/** The directory for the memory: the spool's `delivered/` when one is configured, else the user's state directory. */
-export function deliveredCopiesDirectory(spool: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+/** The user's home directory; undefined when the system has none for this user. */
+function homeDirectory(): string | undefined {
+  try {
+    return os.homedir();
+  } catch {
+    // No HOME and a user id without a passwd entry (a container run with an arbitrary uid, a
+    // daemon's cleared environment): os.homedir() throws. Not a reason to refuse the message.
+    return undefined;
+  }
+}
+
+/**
+ * The directory for the memory: the spool's `delivered/` when one is configured, else the user's
+ * state directory; undefined when there is none (no spool, no XDG_STATE_HOME, no home directory):
+ * then nothing can be remembered, as when the directory cannot be written.
+ */
+export function deliveredCopiesDirectory(spool: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (spool !== undefined) return path.join(spool, 'delivered');
-  const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(os.homedir(), '.local', 'state');
+  let state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : undefined;
+  if (state === undefined) {
+    const home = homeDirectory();
+    if (home === undefined) return undefined;
+    state = path.join(home, '.local', 'state');
+  }
   return path.join(state, 'mailguard', 'sendmail-delivered');
 }
 
@@ -45,8 +65,10 @@ const keyOf = (raw: Uint8Array, mailFrom: string, rcptTo: readonly string[]) =>
     .update(`\u0000${mailFrom.toLowerCase()}\u0000${rcptTo.map((r) => r.toLowerCase()).join(',')}`)
     .digest('hex');
 
-/** Opens the memory of one message (as received, with its envelope); never throws: no memory is an empty one. */
-export async function openDeliveredCopies(dir: string, raw: Uint8Array, envelope: { mailFrom: string; rcptTo: readonly string[] }, now: number = Date.now()): Promise<DeliveredCopies> {
+/** Opens the memory of one message (as received, with its envelope); never throws: no memory is an
+ * empty one, and without a directory (`undefined`) nothing is known and nothing can be saved. */
+export async function openDeliveredCopies(dir: string | undefined, raw: Uint8Array, envelope: { mailFrom: string; rcptTo: readonly string[] }, now: number = Date.now()): Promise<DeliveredCopies> {
+  if (dir === undefined) return { file: '', delivered: new Set(), save: async () => false, forget: async () => {} };
   const file = path.join(dir, `${keyOf(raw, envelope.mailFrom, envelope.rcptTo)}.json`);
   const delivered = new Set<string>();
   try {

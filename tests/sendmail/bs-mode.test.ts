@@ -2,9 +2,12 @@
 // (`-bs -i`) run it. The built bin is spawned with a system configuration and a real smtp-server
 // sink on 127.0.0.1; a small client speaks to it through the pipes, reply by reply or pipelined.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSink, type Sink, type SinkBehaviour } from '../helpers/smtp-sink.js';
-import { cleanEnv, scratchDir, SENDMAIL_BIN, systemConfigEnv } from './run-sendmail.js';
+import { ROOT } from '../helpers/cli.js';
+import { cleanEnv, runSendmail, scratchDir, SENDMAIL_BIN, systemConfigEnv } from './run-sendmail.js';
 import { unstuffDots } from '../../src/sendmail/smtp-stdio.js';
 
 const POLICY = { internalDomains: ['corp.example'], warnAt: 2, blockAt: 3 };
@@ -102,12 +105,15 @@ async function setup(behaviour: SinkBehaviour = {}, config: object = {}): Promis
   return sink;
 }
 
-function startBs(args: string[] = ['-bs']): BsClient {
-  const child = spawn(process.execPath, [SENDMAIL_BIN, ...args], { cwd: scratch!.dir, env: cleanEnv(systemConfigEnv(scratch!.dir)) });
+function startBs(args: string[] = ['-bs'], env: NodeJS.ProcessEnv = {}): BsClient {
+  const child = spawn(process.execPath, [SENDMAIL_BIN, ...args], { cwd: scratch!.dir, env: cleanEnv(systemConfigEnv(scratch!.dir, env)) });
   const c = new BsClient(child);
   clients.push(c);
   return c;
 }
+
+/** The environment that makes the spawned drop-in meet a failure of tests/helpers/sendmail-faults.cjs. */
+const fault = (name: 'no-home'): NodeJS.ProcessEnv => ({ NODE_OPTIONS: `--import=${pathToFileURL(path.join(ROOT, 'tests/helpers/sendmail-faults.mjs')).href}`, MAILGUARD_TEST_FAULT: name });
 
 /** A message with every field sendmail would add, so the relay must pass it on byte for byte. */
 const CLEAN = [
@@ -322,6 +328,31 @@ describe('mailguard-sendmail -bs', () => {
     await c.command('QUIT');
     expect(await c.exit()).toBe(75);
     expect(s.messages).toHaveLength(0);
+  });
+
+  it.each([
+    ['one message to two recipients', ['customer@x1.test', 'colleague@corp.example'], CLEAN, 1],
+    ['split into three copies', EXPOSED_RCPT, EXPOSED, 3],
+  ])('no home directory for the memory of delivered copies (%s): delivered all the same, 250, exit 0', async (_name, rcpt, message, copies) => {
+    const s = await setup({}, { sendmail: { onViolation: 'split' } });
+    // XDG_STATE_HOME empty: the memory's directory would be under the home directory, which the system cannot name.
+    const c = startBs(['-bs'], { ...fault('no-home'), XDG_STATE_HOME: '', HOME: '' });
+    await c.reply();
+    await c.command('EHLO app.corp.example');
+    const r = await transaction(c, 'app@corp.example', rcpt, message);
+    expect(r.code).toBe(250);
+    await c.command('QUIT');
+    expect(await c.exit()).toBe(0);
+    expect(s.messages).toHaveLength(copies);
+    expect(s.messages.flatMap((m) => m.rcptTo).sort()).toEqual([...rcpt].sort());
+  });
+
+  it('no home directory, a message piped in to two recipients: delivered, exit 0 (it was an unhandled error, exit 1)', async () => {
+    const s = await setup();
+    const r = await runSendmail(['-i', 'customer@x1.test', 'colleague@corp.example'], { input: CLEAN, cwd: scratch!.dir, env: { ...fault('no-home'), XDG_STATE_HOME: '', HOME: '' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(s.messages).toHaveLength(1);
   });
 
   it('unknown and unoffered commands, bad paths and parameters are refused; nothing of it reaches the relay', async () => {

@@ -85,10 +85,11 @@ spool and from.
 
 Exit codes (sysexits): 0 delivered; 64 bad command line; 65 blocked by policy
 or unreadable message; 67 the relay refused some recipients; 69 the relay
-refused the message; 75 relay unreachable or temporary refusal (try again
-later); 78 configuration error. With -bs each message's outcome is its SMTP
-reply, and the status is 0 when every message was delivered, else that of the
-last one not delivered (75 when the input ended inside one).
+refused the message; 70 internal error; 75 relay unreachable or temporary
+refusal (try again later); 78 configuration error. With -bs each message's
+outcome is its SMTP reply, and the status is 0 when every message was
+delivered, else that of the last one not delivered (75 when the input ended
+inside one).
 
 Examples:
   git config sendemail.sendmailCmd "mailguard-sendmail"
@@ -410,6 +411,14 @@ export async function runSendmail(argv: readonly string[], io: SendmailIo = defa
   }
   say({ kind: 'read', bytes: raw.length, ignoreDots: args.ignoreDots });
 
-  return checkAndDeliver(raw, args, setup, say, io);
+  try {
+    return await checkAndDeliver(raw, args, setup, say, io);
+  } catch (err) {
+    // A bug, or a failure no step expected: a sysexit all the same (an unhandled rejection ended
+    // the process with status 1, which callers do not read as "try again"). With -bs the session
+    // catches it and answers 451 (src/sendmail/smtp-stdio.ts).
+    say({ kind: 'error', error: err });
+    return SYSEXIT.SOFTWARE;
+  }
 }
 

@@ -1,0 +1,48 @@
+// An error no step of checkAndDeliver (src/cli/actions/sendmail.ts) expects, in process: the memory
+// of delivered copies is made to throw (a bug stands for any). Piped in, the drop-in still ends
+// with a sysexit. The spawned bin meets real failures in bs-mode.test.ts
+// (tests/helpers/sendmail-faults.mjs).
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runSendmail } from '../../src/cli/actions/sendmail.js';
+import { scratchDir } from './run-sendmail.js';
+
+vi.mock('../../src/sendmail/delivered-copies.js', () => ({
+  deliveredCopiesDirectory: () => {
+    throw new Error('unexpected failure for jane.doe@customer1.test');
+  },
+  openDeliveredCopies: () => {
+    throw new Error('not reached');
+  },
+}));
+
+const MESSAGE = 'From: app@corp.example\r\nTo: jane.doe@customer1.test, colleague@corp.example\r\nSubject: hi\r\n\r\nhello\r\n';
+
+let scratch: Awaited<ReturnType<typeof scratchDir>> | undefined;
+afterEach(async () => {
+  await scratch?.cleanup();
+  scratch = undefined;
+});
+
+async function run(args: string[], input: string) {
+  // Port 9 (discard): the error comes before any connection.
+  scratch = await scratchDir({ internalDomains: ['corp.example'], smtp: 'smtp://127.0.0.1:9' });
+  let stdout = '';
+  let stderr = '';
+  const status = await runSendmail(args, {
+    stdin: Readable.from([Buffer.from(input)]),
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: { MAILGUARD_SENDMAIL_CONFIG: `${scratch.dir}/mailguard.config.json`, XDG_STATE_HOME: `${scratch.dir}/.state` },
+    cwd: scratch.dir,
+  });
+  return { status, stdout, stderr };
+}
+
+describe('an unexpected error while a message is checked and delivered', () => {
+  it('piped in: status 70 and the error on stderr, not an unhandled rejection', async () => {
+    const r = await run(['-i', 'jane.doe@customer1.test', 'colleague@corp.example'], MESSAGE);
+    expect(r.status).toBe(70);
+    expect(r.stderr).toContain('internal error: Error: unexpected failure');
+  });
+});
