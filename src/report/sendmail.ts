@@ -152,6 +152,44 @@ export function formatSendmailNotice(n: SendmailNotice): string {
   }
 }
 
+/** The reply codes (not the text: relays quote addresses in it) of the refusals, as "550" or "450, 550". */
+const refusalCodes = (refused: ReadonlyArray<{ response: string }>) => [...new Set(refused.map((r) => /^\s*([2-5]\d\d)\b/.exec(r.response)?.[1] ?? 'no code'))].sort().join(', ');
+
+/**
+ * -bs: the lines an SMTP reply to a final dot carries for one notice of that message. The client
+ * (Symfony, Laravel) shows them to the application and its logs, not to the administrator: the
+ * same reasons as stderr, with every address masked, but no stack of an internal error (stderr has
+ * it) and recipients refused by the relay as counts. Empty for notices that are not a reason.
+ */
+export function formatSendmailReplyLines(n: SendmailNotice): string[] {
+  if (isDebugNotice(n) || n.kind === 'kept' || n.kind === 'not-kept' || n.kind === 'quiet') return [];
+  const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (n.kind === 'error') {
+    const d = n.delivery;
+    const out = d && d.delivered + (d.earlier ?? 0) > 0 ? `message not delivered (${d.delivered + (d.earlier ?? 0)} of ${d.total} copies were delivered before the failure)` : 'message not sent';
+    // Not the caller's exit status advice of a piped run (the reply code says it): only the reason.
+    const reason = n.error instanceof MailguardError ? [`${SENDMAIL_NAME}: ${out}: ${maskText(n.error.message)}`, ...(n.error.hint ? [maskText(n.error.hint)] : [])] : [`${SENDMAIL_NAME}: ${out}: internal error (a bug in mailguard).`];
+    return [...reason, ...(d && d.delivered + (d.earlier ?? 0) > 0 ? lines(retryNote(d.remembered)) : [])];
+  }
+  if (n.kind === 'refused-recipients') {
+    const permanent = n.refused.filter((r) => !/^4\d\d/.test(r.response.trim())).length;
+    const deferred = n.refused.length - permanent;
+    const total = n.accepted + n.refused.length;
+    const codes = refusalCodes(n.refused);
+    /** "2 for good and 1 for now"; "for good" or "for now" alone when all are alike. */
+    const how = (count: boolean) => (deferred === 0 ? `${count ? `${permanent} ` : ''}for good` : permanent === 0 ? `${count ? `${deferred} ` : ''}for now` : `${permanent} for good and ${deferred} for now`);
+    if (n.accepted === 0) {
+      const whom = total === 1 ? `its recipient ${how(false)}` : permanent > 0 && deferred > 0 ? `all ${total} recipients, ${how(true)}` : `all ${total} recipients ${how(false)}`;
+      return [`${SENDMAIL_NAME}: message not sent: the relay refused ${whom} (${codes}).`];
+    }
+    const first = `${SENDMAIL_NAME}: message delivered to ${n.accepted} of ${total} recipients only: the relay refused ${how(true)} (${codes}).`;
+    if (permanent === 0) return [first, ...lines(retryNote(n.remembered, n.split ? 'copies' : 'recipients'))];
+    const have = n.accepted === 1 ? 'the one who has' : `the ${n.accepted} who have`;
+    return [first, `Do not send it again to all recipients: ${have} it would get it twice. Which addresses were refused is in ${SENDMAIL_NAME}'s log (stderr).`];
+  }
+  return lines(formatSendmailNotice(n));
+}
+
 /**
  * After a delivery stopped part-way (a split's copies, or recipients of one message the relay
  * refused): whether a retry repeats what is already out (src/sendmail/delivered-copies.ts).

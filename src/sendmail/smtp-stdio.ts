@@ -15,7 +15,7 @@
 
 import type { Envelope } from '../message/envelope.js';
 import { normaliseAddress } from '../message/address-list.js';
-import { formatSendmailNotice, isDebugNotice, SENDMAIL_NAME, type SendmailNotice } from '../report/sendmail.js';
+import { formatSendmailNotice, formatSendmailReplyLines, SENDMAIL_NAME, type SendmailNotice } from '../report/sendmail.js';
 import { SYSEXIT } from './exit-codes.js';
 import { MAX_SENDMAIL_MESSAGE_BYTES, readUntilLoneDot } from './read-message.js';
 
@@ -75,16 +75,15 @@ function formatReply(r: Reply): string {
 
 const reply = (code: number, status: string | undefined, ...lines: string[]): Reply => (status === undefined ? { code, lines } : { code, status, lines });
 
-/** The reason lines for a reply: the notices the drop-in printed for this message, as printed (addresses masked). */
+/** The reason lines for a reply: the notices the drop-in printed for this message, as a client may see them (src/report/sendmail.ts). */
 function reasonLines(notices: readonly SendmailNotice[]): string[] {
-  const lines: string[] = [];
-  for (const n of notices) {
-    // Where a copy was kept is the administrator's business; the client only needs the reason.
-    if (isDebugNotice(n) || n.kind === 'kept' || n.kind === 'not-kept') continue;
-    for (const line of formatSendmailNotice(n).split('\n')) if (line.trim() !== '') lines.push(line.trim());
-  }
-  return lines.length > MAX_REPLY_LINES ? [...lines.slice(0, MAX_REPLY_LINES - 1), '...'] : lines;
+  const lines = notices.flatMap(formatSendmailReplyLines);
+  // Room for the last line of a 4xx (TRY_AGAIN_LATER).
+  return lines.length > MAX_REPLY_LINES - 1 ? [...lines.slice(0, MAX_REPLY_LINES - 2), '...'] : lines;
 }
+
+/** The last line of every 4xx to a final dot: the message stays with the client, which should retry. */
+const TRY_AGAIN_LATER = `Message not taken: try again later (the details are in ${SENDMAIL_NAME}'s log on stderr).`;
 
 /**
  * The reply to the final dot for the drop-in's status of that message. Only 0 (the relay or the
@@ -99,15 +98,26 @@ function replyForStatus(status: number, notices: readonly SendmailNotice[]): Rep
     case SYSEXIT.DATAERR:
       return { code: 554, status: notices.some((n) => n.kind === 'blocked') ? '5.7.1' : '5.6.0', lines };
     case SYSEXIT.NOUSER:
+      // The relay refused some recipients for good, at its RCPT, after this session had answered
+      // the client's RCPT with 250; it may have taken the message for the others. -bs has one reply
+      // for the whole transaction (RFC 5321 4.2.5; only LMTP answers per recipient), and none fits
+      // all of them. A 250 takes responsibility for every recipient and then owes the sender a
+      // non-delivery report (RFC 5321 3.6.3, 6.1): mailguard has no queue and sends none, so the
+      // refusal would be silent. A 4xx asks the client to send it all again, which fails again for
+      // the refused ones and repeats it for the others. So a 5xx, the transaction failed, with the
+      // counts in the text (formatSendmailReplyLines): how many have it, how many were refused,
+      // and not to send it again to everyone. X.1.0: an address caused it.
+      return { code: 554, status: '5.1.0', lines };
     case SYSEXIT.UNAVAILABLE:
     case SYSEXIT.USAGE:
       return { code: 554, status: '5.0.0', lines };
     case SYSEXIT.CONFIG:
     case SYSEXIT.SOFTWARE:
-      return { code: 451, status: '4.3.0', lines };
+      // A local problem (configuration, a bug): not sent; an administrator may fix it before the retry.
+      return { code: 451, status: '4.3.0', lines: [...lines, TRY_AGAIN_LATER] };
     default:
       // 75 and anything unforeseen: not taken, the client may try again.
-      return { code: 451, status: '4.0.0', lines };
+      return { code: 451, status: '4.0.0', lines: [...lines, TRY_AGAIN_LATER] };
   }
 }
 
@@ -115,11 +125,13 @@ function replyForStatus(status: number, notices: readonly SendmailNotice[]): Rep
 class Input {
   private pending: Buffer[] = [];
   private readonly source: AsyncIterator<Uint8Array>;
+  /** A read of stdin still waiting for the client: the idle timeout left it behind. */
+  private reading: Promise<IteratorResult<Uint8Array>> | undefined;
   private done = false;
   timedOut = false;
 
   constructor(
-    stdin: AsyncIterable<Uint8Array>,
+    private readonly stdin: AsyncIterable<Uint8Array>,
     private readonly idleMs: number,
   ) {
     this.source = stdin[Symbol.asyncIterator]();
@@ -139,12 +151,22 @@ class Input {
       timer = setTimeout(() => resolve('idle'), this.idleMs);
     });
     try {
-      const r = await Promise.race([this.source.next(), idle]);
+      this.reading ??= this.source.next();
+      let r: IteratorResult<Uint8Array> | 'idle';
+      try {
+        r = await Promise.race([this.reading, idle]);
+      } catch {
+        // stdin failed (EIO, a reset socket): the client is gone, as at end of input.
+        this.reading = undefined;
+        this.done = true;
+        return undefined;
+      }
       if (r === 'idle') {
         this.timedOut = true;
         this.done = true;
         return undefined;
       }
+      this.reading = undefined;
       if (r.done) {
         this.done = true;
         return undefined;
@@ -187,10 +209,20 @@ class Input {
     }
   }
 
-  /** Stops reading stdin (after QUIT or a fatal reply). */
+  /** Stops reading stdin (after QUIT, a fatal reply or the idle timeout). */
   async close(): Promise<void> {
     this.done = true;
-    await this.source.return?.().catch(() => undefined);
+    const waiting = this.reading;
+    if (waiting === undefined) {
+      await this.source.return?.().catch(() => undefined);
+      return;
+    }
+    // The idle timeout left a read waiting for a silent client: return() would wait behind it (an
+    // async iterator answers one request at a time) and the open pipe would keep the process
+    // alive, so the session would never end. The stream is destroyed instead.
+    waiting.catch(() => undefined);
+    const stream = this.stdin as Partial<{ destroy: () => void }>;
+    if (typeof stream.destroy === 'function') stream.destroy();
   }
 }
 
@@ -238,9 +270,13 @@ async function serveSmtp(io: SmtpSessionIo, options: SmtpSessionOptions): Promis
   let stderrBudget = SMTP_STDERR_BUDGET_BYTES;
   const say = (n: SendmailNotice) => {
     if (stderrBudget <= 0) return;
-    stderrBudget -= formatSendmailNotice(n).length;
-    options.say(n);
-    if (stderrBudget <= 0) options.say({ kind: 'quiet', budget: SMTP_STDERR_BUDGET_BYTES });
+    try {
+      stderrBudget -= formatSendmailNotice(n).length;
+      options.say(n);
+      if (stderrBudget <= 0) options.say({ kind: 'quiet', budget: SMTP_STDERR_BUDGET_BYTES });
+    } catch {
+      // stderr is a courtesy (the replies carry every reason): a notice that cannot be written is dropped.
+    }
   };
   let tx: { mailFrom: string; rcptTo: string[] } | undefined;
 
@@ -350,12 +386,24 @@ async function serveSmtp(io: SmtpSessionIo, options: SmtpSessionOptions): Promis
             const notices: SendmailNotice[] = [];
             const raw = unstuffDots(read.bytes);
             say({ kind: 'read', bytes: raw.length, ignoreDots: true });
-            const status = await options.deliver(raw, envelope, (n) => {
-              notices.push(n);
-              say(n);
-            });
+            let status: number;
+            let reasons = notices;
+            try {
+              status = await options.deliver(raw, envelope, (n) => {
+                notices.push(n);
+                say(n);
+              });
+            } catch (err) {
+              // A bug, or a failure no step expected: the message is not known to be taken, so it is
+              // not a 250 (it may have reached the relay: a 250 could lose it, a 4xx at worst repeats
+              // it). The client gets its reply, the session goes on, stderr has the error in full.
+              status = SYSEXIT.SOFTWARE;
+              const notice: SendmailNotice = { kind: 'error', error: err };
+              say(notice);
+              reasons = [notice];
+            }
             if (status !== SYSEXIT.OK) outcome.lastFailure = status;
-            send(replyForStatus(status, notices));
+            send(replyForStatus(status, reasons));
           }
           break;
         }

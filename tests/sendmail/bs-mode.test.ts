@@ -113,7 +113,7 @@ function startBs(args: string[] = ['-bs'], env: NodeJS.ProcessEnv = {}): BsClien
 }
 
 /** The environment that makes the spawned drop-in meet a failure of tests/helpers/sendmail-faults.cjs. */
-const fault = (name: 'no-home'): NodeJS.ProcessEnv => ({ NODE_OPTIONS: `--import=${pathToFileURL(path.join(ROOT, 'tests/helpers/sendmail-faults.mjs')).href}`, MAILGUARD_TEST_FAULT: name });
+const fault = (name: 'no-home' | 'relay-library'): NodeJS.ProcessEnv => ({ NODE_OPTIONS: `--import=${pathToFileURL(path.join(ROOT, 'tests/helpers/sendmail-faults.mjs')).href}`, MAILGUARD_TEST_FAULT: name });
 
 /** A message with every field sendmail would add, so the relay must pass it on byte for byte. */
 const CLEAN = [
@@ -324,10 +324,33 @@ describe('mailguard-sendmail -bs', () => {
     await c.command('EHLO app.corp.example');
     const r = await transaction(c, 'app@corp.example', ['customer@x1.test'], CLEAN);
     expect(r.code).toBe(451);
-    expect(r.text).toMatch(/^4\.0\.0 mailguard-sendmail: message not delivered/m);
+    expect(r.text).toMatch(/^4\.0\.0 mailguard-sendmail: message not sent: relaying through .* failed for now at DATA: 451/m);
+    // What the client should do, last; not the advice about exit statuses meant for a piped run.
+    expect(r.text.split('\r\n').at(-1)).toBe("4.0.0 Message not taken: try again later (the details are in mailguard-sendmail's log on stderr).");
+    expect(r.text).not.toMatch(/status 75|caller/);
     await c.command('QUIT');
     expect(await c.exit()).toBe(75);
     expect(s.messages).toHaveLength(0);
+  });
+
+  it('the relay library fails unexpectedly: 451 4.3.0 with a short reason (no stack, no address), the session goes on, exit 70', async () => {
+    const s = await setup();
+    const c = startBs(['-bs'], fault('relay-library'));
+    await c.reply();
+    await c.command('EHLO app.corp.example');
+    const r = await transaction(c, 'app@corp.example', ['customer@x1.test'], CLEAN);
+    expect(r.code).toBe(451);
+    expect(r.text.split('\r\n')).toEqual([
+      '4.3.0 mailguard-sendmail: message not sent: internal error (a bug in mailguard).',
+      "4.3.0 Message not taken: try again later (the details are in mailguard-sendmail's log on stderr).",
+    ]);
+    // The administrator gets the error itself on stderr.
+    expect(c.stderr).toContain('internal error: TypeError');
+    expect((await c.command('RSET')).code).toBe(250);
+    expect((await c.command('NOOP')).code).toBe(250);
+    expect((await c.command('QUIT')).code).toBe(221);
+    expect(await c.exit()).toBe(70);
+    expect(s.attempts).toBe(0);
   });
 
   it.each([
@@ -353,6 +376,34 @@ describe('mailguard-sendmail -bs', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(s.messages).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'refused for good for some recipients, taken for the others: 554 5.1.0 with counts, not addresses, and not to send it again to all',
+      ['customer@x1.test', 'bad1@x1.test', 'bad2@x2.test'],
+      [
+        '5.1.0 mailguard-sendmail: message delivered to 1 of 3 recipients only: the relay refused 2 for good (550).',
+        "5.1.0 Do not send it again to all recipients: the one who has it would get it twice. Which addresses were refused is in mailguard-sendmail's log (stderr).",
+      ],
+      [['customer@x1.test']],
+    ],
+    ['refused for good for its only recipient: 554 5.1.0, not sent', ['bad1@x1.test'], ['5.1.0 mailguard-sendmail: message not sent: the relay refused its recipient for good (550).'], []],
+    ['refused for good for every recipient', ['bad1@x1.test', 'bad2@x2.test'], ['5.1.0 mailguard-sendmail: message not sent: the relay refused all 2 recipients for good (550).'], []],
+  ])('%s', async (_name, rcpt, lines, delivered) => {
+    const s = await setup({ rcpt: (a) => (a.startsWith('bad') ? 550 : undefined) });
+    const c = startBs();
+    await c.reply();
+    await c.command('EHLO app.corp.example');
+    const r = await transaction(c, 'app@corp.example', rcpt, CLEAN);
+    expect(r.code).toBe(554);
+    expect(r.text.split('\r\n')).toEqual(lines);
+    expect(r.text).not.toMatch(/b\*\*\*|bad/);
+    // stderr, the administrator's log, names them masked.
+    expect(c.stderr).toContain('b***@x1.test');
+    await c.command('QUIT');
+    expect(await c.exit()).toBe(67);
+    expect(s.messages.map((m) => m.rcptTo)).toEqual(delivered);
   });
 
   it('unknown and unoffered commands, bad paths and parameters are refused; nothing of it reaches the relay', async () => {

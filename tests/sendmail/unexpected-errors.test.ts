@@ -1,7 +1,7 @@
 // An error no step of checkAndDeliver (src/cli/actions/sendmail.ts) expects, in process: the memory
 // of delivered copies is made to throw (a bug stands for any). Piped in, the drop-in still ends
-// with a sysexit. The spawned bin meets real failures in bs-mode.test.ts
-// (tests/helpers/sendmail-faults.mjs).
+// with a sysexit; with -bs the client still gets its reply. The spawned bin meets real failures in
+// bs-mode.test.ts (tests/helpers/sendmail-faults.mjs).
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runSendmail } from '../../src/cli/actions/sendmail.js';
@@ -44,5 +44,15 @@ describe('an unexpected error while a message is checked and delivered', () => {
     const r = await run(['-i', 'jane.doe@customer1.test', 'colleague@corp.example'], MESSAGE);
     expect(r.status).toBe(70);
     expect(r.stderr).toContain('internal error: Error: unexpected failure');
+  });
+
+  it('-bs: 451 4.3.0 to the final dot, the session goes on to QUIT, status 70', async () => {
+    const r = await run(['-bs'], `EHLO a.example\r\nMAIL FROM:<app@corp.example>\r\nRCPT TO:<jane.doe@customer1.test>\r\nRCPT TO:<colleague@corp.example>\r\nDATA\r\n${MESSAGE}.\r\nRSET\r\nQUIT\r\n`);
+    expect(r.status).toBe(70);
+    const last = r.stdout.split('\r\n').filter((l) => /^\d{3} /.test(l));
+    expect(last.map((l) => l.slice(0, 3))).toEqual(['220', '250', '250', '250', '250', '354', '451', '250', '221']);
+    expect(last[6]).toMatch(/^451 4\.3\.0 Message not taken: try again later/);
+    expect(r.stdout).toContain('451-4.3.0 mailguard-sendmail: message not sent: internal error (a bug in mailguard).');
+    expect(r.stdout).not.toContain('jane');
   });
 });
