@@ -84,7 +84,8 @@ function errorText(err: unknown, prefix = ''): string {
     return `${SENDMAIL_NAME}: ${prefix}${message}\n${err.hint ? `  ${err.hint}\n` : ''}`;
   }
   const e = err as Error;
-  return `${SENDMAIL_NAME}: internal error: ${e?.stack ?? String(err)}\n  This is a bug; please report it with the command you ran.\n`;
+  // An unexpected error's text may quote what it was handling (an address, a relay's reply): masked too.
+  return `${SENDMAIL_NAME}: internal error: ${maskText(e?.stack ?? String(err))}\n  This is a bug; please report it with the command you ran.\n`;
 }
 
 /** One notice as the lines stderr gets, each ending in a line break. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MailguardError } from '../../src/errors.js';
 import type { Finding } from '../../src/findings.js';
-import { formatSendmailNotice, formatSpoolRecord, isDebugNotice, spoolBlockedDetail, temporarilyRefused, type SendmailNotice } from '../../src/report/sendmail.js';
+import { formatSendmailNotice, formatSendmailReplyLines, formatSpoolRecord, isDebugNotice, spoolBlockedDetail, temporarilyRefused, type SendmailNotice } from '../../src/report/sendmail.js';
 
 const exposed: Finding = {
   code: 'EXPOSED_RECIPIENTS',
@@ -64,6 +64,9 @@ describe('formatSendmailNotice', () => {
     expect(during).toContain('  Nothing was lost: the caller gets status 75 (try again later).\n');
     expect(formatSendmailNotice({ kind: 'error', error: relay, delivery: { delivered: 0, total: 1, tempfail: false } })).not.toContain('Nothing was lost');
     expect(formatSendmailNotice({ kind: 'error', error: new TypeError('boom') })).toContain('internal error: TypeError: boom');
+    const unexpected = formatSendmailNotice({ kind: 'error', error: new TypeError('no envelope for anna.x@customer1.test') });
+    expect(unexpected).toContain('internal error: TypeError: no envelope for a***@customer1.test');
+    expect(unexpected).not.toContain('anna.x');
   });
 
   it('75 with no spool: no claim that nothing was lost; it says no copy was kept', () => {
@@ -87,5 +90,42 @@ describe('spool record', () => {
     const text = formatSpoolRecord({ reason: 'blocked', detail: spoolBlockedDetail({ code: 'policy' }), findings: ['EXPOSED_RECIPIENTS'], exitStatus: 65 }, new Date(Date.UTC(2026, 10, 2)));
     expect(text).toBe('{\n  "version": 1,\n  "time": "2026-11-02T00:00:00.000Z",\n  "reason": "blocked",\n  "detail": "blocked by policy",\n  "findings": [\n    "EXPOSED_RECIPIENTS"\n  ],\n  "exitStatus": 65\n}\n');
     expect(spoolBlockedDetail({ code: 'no-sender' })).toBe('no envelope sender: the message has no readable From');
+  });
+});
+
+describe('formatSendmailReplyLines (-bs: what the SMTP client is told)', () => {
+  const relay = new MailguardError('ERELAY', 'relaying failed for now at RCPT TO: 451 <anna.x@customer1.test> later', { hint: 'Is the relay running?' });
+  const refused = (address: string, response: string) => ({ address, response });
+  it.each<[string, SendmailNotice, string[]]>([
+    ['an internal error: no stack, no text', { kind: 'error', error: new TypeError('no envelope for anna.x@customer1.test') }, ['mailguard-sendmail: message not sent: internal error (a bug in mailguard).']],
+    ['a relay error: masked, with its hint, no exit status advice', { kind: 'error', error: relay, delivery: { delivered: 0, total: 1, tempfail: true, spool: false } }, ['mailguard-sendmail: message not sent: relaying failed for now at RCPT TO: 451 <a***@customer1.test> later', 'Is the relay running?']],
+    [
+      'a split stopped part-way',
+      { kind: 'error', error: relay, delivery: { delivered: 2, total: 3, tempfail: true, remembered: true } },
+      ['mailguard-sendmail: message not delivered (2 of 3 copies were delivered before the failure): relaying failed for now at RCPT TO: 451 <a***@customer1.test> later', 'Is the relay running?', 'A retry sends only the copies not yet delivered.'],
+    ],
+    [
+      'refused for good for some, taken by the others',
+      { kind: 'refused-recipients', refused: [refused('anna.x@customer1.test', '550 5.1.1 <anna.x@customer1.test> unknown'), refused('bert@customer2.test', '553 no')], accepted: 3 },
+      ['mailguard-sendmail: message delivered to 3 of 5 recipients only: the relay refused 2 for good (550, 553).', "Do not send it again to all recipients: the 3 who have it would get it twice. Which addresses were refused is in mailguard-sendmail's log (stderr)."],
+    ],
+    [
+      'refused for now for some, taken by the others',
+      { kind: 'refused-recipients', refused: [refused('anna.x@customer1.test', '450 later')], accepted: 1, remembered: true },
+      ['mailguard-sendmail: message delivered to 1 of 2 recipients only: the relay refused 1 for now (450).', 'A retry sends it only to the recipients not yet delivered.'],
+    ],
+    ['its only recipient refused', { kind: 'refused-recipients', refused: [refused('anna.x@customer1.test', '550 no')], accepted: 0 }, ['mailguard-sendmail: message not sent: the relay refused its recipient for good (550).']],
+    [
+      'every recipient refused, some for now',
+      { kind: 'refused-recipients', refused: [refused('anna.x@customer1.test', '550 no'), refused('bert@customer2.test', '451 later')], accepted: 0 },
+      ['mailguard-sendmail: message not sent: the relay refused all 2 recipients, 1 for good and 1 for now (451, 550).'],
+    ],
+    ['a reply without a code', { kind: 'refused-recipients', refused: [refused('anna.x@customer1.test', 'connection lost')], accepted: 0 }, ['mailguard-sendmail: message not sent: the relay refused its recipient for good (no code).']],
+    ['blocked: as on stderr', { kind: 'blocked', blocking: [exposed], reason: { code: 'policy' }, onViolation: 'warn' }, ['mailguard-sendmail: message not sent: blocked by policy.', expect.stringMatching(/^EXPOSED_RECIPIENTS: /) as unknown as string]],
+    ['where a copy was kept is not the client\'s business', { kind: 'kept', file: '/var/spool/x.eml' }, []],
+    ['debug notes are not reasons', { kind: 'read', bytes: 1, ignoreDots: true }, []],
+  ])('%s', (_name, notice, lines) => {
+    expect(formatSendmailReplyLines(notice)).toEqual(lines);
+    expect(formatSendmailReplyLines(notice).join('\n')).not.toMatch(/anna\.x|bert@/);
   });
 });

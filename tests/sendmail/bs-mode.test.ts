@@ -344,8 +344,9 @@ describe('mailguard-sendmail -bs', () => {
       '4.3.0 mailguard-sendmail: message not sent: internal error (a bug in mailguard).',
       "4.3.0 Message not taken: try again later (the details are in mailguard-sendmail's log on stderr).",
     ]);
-    // The administrator gets the error itself on stderr.
-    expect(c.stderr).toContain('internal error: TypeError');
+    // The administrator gets the error itself on stderr, the address in it masked.
+    expect(c.stderr).toContain('internal error: TypeError: cannot read properties of undefined (reading envelope of j***@customer1.test)');
+    expect(c.stderr).not.toContain('jane.doe');
     expect((await c.command('RSET')).code).toBe(250);
     expect((await c.command('NOOP')).code).toBe(250);
     expect((await c.command('QUIT')).code).toBe(221);
