@@ -184,7 +184,8 @@ export function formatSendmailReplyLines(n: SendmailNotice): string[] {
       return [`${SENDMAIL_NAME}: message not sent: the relay refused ${whom} (${codes}).`];
     }
     const first = `${SENDMAIL_NAME}: message delivered to ${n.accepted} of ${total} recipients only: the relay refused ${how(true)} (${codes}).`;
-    if (permanent === 0) return [first, ...lines(retryNote(n.remembered, n.split ? 'copies' : 'recipients'))];
+    // Some only for now: the caller is asked to retry (75), which sends it only to those without it when remembered.
+    if (deferred > 0) return [first, ...lines(retryNote(n.remembered, n.split ? 'copies' : 'recipients'))];
     const have = n.accepted === 1 ? 'the one who has' : `the ${n.accepted} who have`;
     return [first, `Do not send it again to all recipients: ${have} it would get it twice. Which addresses were refused is in ${SENDMAIL_NAME}'s log (stderr).`];
   }

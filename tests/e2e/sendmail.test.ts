@@ -455,6 +455,19 @@ describe('exit statuses (sysexits)', () => {
     expect(s.messages.map((m) => m.rcptTo)).toEqual([['a@x1.test']]);
   });
 
+  // Refused for good for one, only for now (after the relay's retries) for another: the deferred one
+  // must not be lost, so the caller is asked to retry, and the retry does not repeat it for the first.
+  it('75, not 67, when one recipient was refused for good and another only for now; the retry skips the one who has it', async () => {
+    const s = await setup({ rcpt: (a) => (a.startsWith('gone') ? 550 : a.startsWith('later') ? 450 : undefined) });
+    const env = { XDG_STATE_HOME: path.join(scratch.dir, 'state') };
+    const args = ['-i', '-f', 'dev@corp.example', 'a@x1.test', 'gone@x2.test', 'later@x3.test'];
+    const first = await runSendmail(args, { input: CLEAN, cwd: scratch.dir, env });
+    expect(first.code).toBe(75);
+    expect(first.stderr).toContain('A retry sends it only to the recipients not yet delivered.');
+    expect((await runSendmail(args, { input: CLEAN, cwd: scratch.dir, env })).code).toBe(75);
+    expect(s.messages.map((m) => m.rcptTo)).toEqual([['a@x1.test']]);
+  });
+
   // A refusal for good tells the caller not to retry: nothing is remembered, so the same bytes sent
   // again (a PHP mail() or cron job sending the same text each day) reach every recipient again.
   it('67 for one message: not remembered, the same message sent again goes to the accepted recipients again', async () => {

@@ -114,6 +114,11 @@ describe('formatSendmailReplyLines (-bs: what the SMTP client is told)', () => {
       { kind: 'refused-recipients', refused: [refused('anna.x@customer1.test', '450 later')], accepted: 1, remembered: true },
       ['mailguard-sendmail: message delivered to 1 of 2 recipients only: the relay refused 1 for now (450).', 'A retry sends it only to the recipients not yet delivered.'],
     ],
+    [
+      'refused for good and for now, taken by the others: a retry is asked for',
+      { kind: 'refused-recipients', refused: [refused('anna.x@customer1.test', '550 no'), refused('bert@customer2.test', '451 later')], accepted: 1, remembered: true },
+      ['mailguard-sendmail: message delivered to 1 of 3 recipients only: the relay refused 1 for good and 1 for now (451, 550).', 'A retry sends it only to the recipients not yet delivered.'],
+    ],
     ['its only recipient refused', { kind: 'refused-recipients', refused: [refused('anna.x@customer1.test', '550 no')], accepted: 0 }, ['mailguard-sendmail: message not sent: the relay refused its recipient for good (550).']],
     [
       'every recipient refused, some for now',

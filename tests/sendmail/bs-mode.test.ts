@@ -371,6 +371,23 @@ describe('mailguard-sendmail -bs', () => {
     expect(s.messages.flatMap((m) => m.rcptTo).sort()).toEqual([...rcpt].sort());
   });
 
+  it('refused for good for one recipient, only for now for another, taken by a third: 451 asking for the retry, exit 75', async () => {
+    const s = await setup({ rcpt: (a) => (a.startsWith('bad') ? 550 : a.startsWith('later') ? 450 : undefined) });
+    const c = startBs();
+    await c.reply();
+    await c.command('EHLO app.corp.example');
+    const r = await transaction(c, 'app@corp.example', ['customer@x1.test', 'bad1@x1.test', 'later@x2.test'], CLEAN);
+    expect(r.code).toBe(451);
+    expect(r.text.split('\r\n')).toEqual([
+      '4.0.0 mailguard-sendmail: message delivered to 1 of 3 recipients only: the relay refused 1 for good and 1 for now (450, 550).',
+      '4.0.0 A retry sends it only to the recipients not yet delivered.',
+      "4.0.0 Message not taken: try again later (the details are in mailguard-sendmail's log on stderr).",
+    ]);
+    await c.command('QUIT');
+    expect(await c.exit()).toBe(75);
+    expect(s.messages.map((m) => m.rcptTo)).toEqual([['customer@x1.test']]);
+  });
+
   it('no home directory, a message piped in to two recipients: delivered, exit 0 (it was an unhandled error, exit 1)', async () => {
     const s = await setup();
     const r = await runSendmail(['-i', 'customer@x1.test', 'colleague@corp.example'], { input: CLEAN, cwd: scratch!.dir, env: { ...fault('no-home'), XDG_STATE_HOME: '', HOME: '' } });

@@ -346,7 +346,11 @@ async function checkAndDeliver(raw: Uint8Array, args: SendmailArgs, setup: Sendm
     await deliverer?.close().catch(() => {});
   }
   if (refusedRecipients.length > 0) {
-    const temporary = temporarilyRefused(refusedRecipients);
+    // Any recipient refused only for now (after the relay's own retries) is worth the caller's
+    // retry, even when others were refused for good: 67 would tell it not to retry, and that
+    // recipient would never get the message. The retry sends it only to those without it; the
+    // ones refused for good are refused again, and once nothing is left for now the status is 67.
+    const temporary = refusedRecipients.some((r) => temporarilyRefused([r]));
     // One message refused for good for some recipients (67) is not remembered: the caller is told
     // not to retry, and the same bytes sent again later (a daily job's identical text) are a new message.
     const remembered = temporary || total > 1 ? await remember() : undefined;
