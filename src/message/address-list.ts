@@ -6,7 +6,7 @@
 // guess, so this parser keeps to the grammar and names every deviation it meets.
 
 import { MAX_COMMENT_DEPTH, MAX_GROUP_DEPTH, MAX_LOCAL_PART_BYTES, MAX_PROBLEMS_PER_FIELD } from '../limits.js';
-import { certainlyRefused, normaliseAddressLiteral, normaliseDomain } from './domain.js';
+import { certainlyRefused, normaliseAddressLiteral, normaliseDomain, plainAsciiName, type DomainProblem } from './domain.js';
 
 export type AddressProblemKind =
   | 'unbalanced-quote'
@@ -413,16 +413,23 @@ function normaliseWrittenDomain(rawDomain: string, kindNeeded = true): WrittenDo
       // Refused whatever the kind (not remembered: the kind stands for a first problem elsewhere).
       return REFUSED['idn-mismatch'];
     } else {
-      const norm = normaliseDomain(decoded);
-      if (norm.ok) {
-        const asWritten = norm.ascii === rawDomain;
-        if (!cacheOpen()) return { ok: true, ascii: norm.ascii, asWritten };
+      // A plain ASCII name (the usual case) without normaliseDomain's result object.
+      let ascii = plainAsciiName(decoded);
+      let refused: DomainProblem | undefined;
+      if (ascii === undefined) {
+        const norm = normaliseDomain(decoded);
+        if (norm.ok) ascii = norm.ascii;
+        else refused = norm.problem;
+      }
+      if (ascii !== undefined) {
+        const asWritten = ascii === rawDomain;
+        if (!cacheOpen()) return { ok: true, ascii, asWritten };
         // Written as normalised (the usual case): key and value are one copy.
         const key = copyString(rawDomain);
-        hit = { ok: true, ascii: asWritten ? key : copyString(norm.ascii), asWritten };
+        hit = { ok: true, ascii: asWritten ? key : copyString(ascii), asWritten };
         return remember(key, hit);
       }
-      hit = REFUSED[norm.problem];
+      hit = REFUSED[refused!];
     }
   }
   return cacheOpen() ? remember(copyString(rawDomain), hit) : hit;

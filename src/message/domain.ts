@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { MAX_DOMAIN_BYTES, MAX_DOMAIN_LABEL_BYTES } from '../limits.js';
 
-export type DomainResult =
-  | { ok: true; ascii: string; unicode: string }
-  | { ok: false; problem: 'invalid-domain' | 'idn-mismatch' | 'mixed-script-domain' };
+export type DomainProblem = 'invalid-domain' | 'idn-mismatch' | 'mixed-script-domain';
+
+export type DomainResult = { ok: true; ascii: string; unicode: string } | { ok: false; problem: DomainProblem };
 
 // node:net is loaded only when an IPv6 literal is met: importing it cost about 4 ms of every
 // start of the CLI (bench scenario 5), for a syntax that real mail hardly uses.
@@ -208,6 +208,13 @@ export function fullwidthAsciiDomain(written: string): string | undefined {
   // A last label 0x... is a number to the URL host parser behind domainToASCII (an IPv4 address).
   if (/(?:^|\.)0x[0-9a-f]*$/.test(mapped)) return undefined;
   return asciiShape(mapped) === ASCII_NAME ? mapped : undefined;
+}
+
+/** normaliseDomain(written).ascii when `written` is a valid plain ASCII name (no A-label), found
+ * without a result object; undefined for every other domain (normaliseDomain answers those). */
+export function plainAsciiName(written: string): string | undefined {
+  const d = written.endsWith('.') ? written.slice(0, -1) : written;
+  return d.length > 0 && asciiShape(d) === ASCII_NAME ? d.toLowerCase() : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { domainToASCII } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { certainlyRefused, fullwidthAsciiDomain, normaliseDomain } from '../../src/message/domain.js';
+import { certainlyRefused, fullwidthAsciiDomain, normaliseDomain, plainAsciiName } from '../../src/message/domain.js';
 import { parseAddressList } from '../../src/message/address-list.js';
 import { MAX_PROBLEMS_PER_FIELD } from '../../src/limits.js';
 
@@ -85,5 +85,20 @@ describe('fullwidthAsciiDomain', () => {
 
   it.each(['plain.com', 'bücher.de', 'ｘｎ--bcher-kva.de', 'ｂ..com', 'ｂ.１２３', '－ｂ.com', 'ｂ！.com', 'ｂ.0x１', '０ｘ０１', 'ｂ.0X'])('leaves %s to ICU', (d) => {
     expect(fullwidthAsciiDomain(d)).toBeUndefined();
+  });
+});
+
+describe('plainAsciiName', () => {
+  const asciiDomain = fc.array(fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{0,8}$/), fc.constantFrom('xn--bcher-kva', 'XN--', '123', 'a'.repeat(63), 'a'.repeat(64), '0x1')), { minLength: 1, maxLength: 5 }).map((ls) => ls.join('.'));
+  it('answers normaliseDomain(d).ascii wherever it answers, and answers every plain ASCII name', () => {
+    fc.assert(
+      fc.property(fc.oneof(asciiDomain, asciiDomain.map((d) => `${d}.`), written), (d) => {
+        const plain = plainAsciiName(d);
+        const norm = normaliseDomain(d);
+        if (plain !== undefined) expect(norm).toEqual({ ok: true, ascii: plain, unicode: plain });
+        else if (norm.ok) expect(norm.ascii.split('.').some((l) => l.startsWith('xn--'))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
