@@ -66,6 +66,38 @@ export function addPolicyOptions(cmd: Command): Command {
     .option('--no-body-scan', 'read only the header: skip the scan of bodies and text attachments for address lists');
 }
 
+/**
+ * The policy flags as command-line words, in the order addPolicyOptions defines them: what a
+ * command mailguard prints for the user (check's `fix:` hint) repeats, so the command it names
+ * resolves the policy it was decided under. Only what the command line gave: the configuration
+ * file (found again from the same directory, or the `--config` repeated here) and the
+ * environment give the rest. Options that do not change the policy (--format, --jobs ...) are
+ * not flags of this kind. A value that begins with a dash is written `--flag=value`, so it is not
+ * read as a flag.
+ */
+export function policyArguments(flags: PolicyFlags): string[] {
+  const args: string[] = [];
+  const add = (flag: string, value: string | number | undefined) => {
+    if (value === undefined) return;
+    const text = String(value);
+    if (text.startsWith('-')) args.push(`${flag}=${text}`);
+    else args.push(flag, text);
+  };
+  add('--config', flags.config);
+  for (const d of flags.internalDomain ?? []) add('--internal-domain', d);
+  for (const d of flags.trustedDomain ?? []) add('--trusted-domain', d);
+  add('--warn-at', flags.warnAt);
+  add('--block-at', flags.blockAt);
+  add('--warn-addresses-at', flags.warnAddressesAt);
+  add('--block-addresses-at', flags.blockAddressesAt);
+  for (const a of flags.publicList ?? []) add('--public-list', a);
+  if (flags.sensitive === true) args.push('--sensitive');
+  for (const r of flags.rule ?? []) add('--rule', r);
+  add('--body-min-addresses', flags.bodyMinAddresses);
+  if (flags.bodyScan === false) args.push('--no-body-scan');
+  return args;
+}
+
 export interface ResolvedSettings {
   /** The top-level policy (the `default` profile's). */
   policy: Policy;

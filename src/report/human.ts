@@ -25,14 +25,9 @@ export function painter(color: Painter | false | undefined): Painter {
 const MAX_HUMAN_EXAMPLES = 3;
 
 import { printable } from './printable.js';
+import { shellQuote } from './shell-quote.js';
 
 export { printable };
-
-function shellQuote(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(s)) return `$'${printable(s.replace(/[\\']/g, '\\$&'))}'`;
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 function verdictLabel(r: MessageResult, p: Painter): string {
   switch (r.verdict) {
@@ -110,6 +105,7 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   const p = painter(options.color);
   const lines: string[] = [];
   const fix = options.fixCommand ?? 'mailguard fix';
+  const policy = (options.fixArguments ?? []).map((a) => ` ${shellQuote(a)}`).join('');
   if (options.quiet && r.verdict === 'pass') return lines;
   const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
   const profile = r.profile !== undefined ? ` ${p.dim(`[profile ${r.profile}]`)}` : '';
@@ -148,11 +144,13 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   } else if (attachment) {
     lines.push(`  ${p.dim('fix:')} ${unfixableByRewrite([attachment])}`);
   } else if (exposure && r.fix && r.source !== '-' && !r.source.includes('#')) {
-    lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${r.fix.strategy}`);
+    // A split writes several messages and fix asks where: `-o -` (an mbox on stdout, as a bcc
+    // rewrite of one file writes its draft there), so the command runs as printed.
+    lines.push(`  ${p.dim('fix:')} ${fix} ${shellQuote(r.source)} --strategy ${r.fix.strategy}${r.fix.strategy === 'split' ? ' -o -' : ''}${policy}`);
   } else if (exposure?.jsonPath !== undefined) {
     lines.push(`  ${p.dim('fix:')} in ${exposure.jsonPath}, move the external addresses to "bcc", or give each recipient a message object of its own`);
   } else if (exposure) {
-    const does = r.fix ? ` (${fix} --strategy ${r.fix.strategy} does the ${r.fix.strategy === 'bcc' ? 'first' : 'second'})` : '';
+    const does = r.fix ? ` (${fix} --strategy ${r.fix.strategy}${policy} does the ${r.fix.strategy === 'bcc' ? 'first' : 'second'})` : '';
     lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient${does}`);
   }
   return lines;

@@ -44,6 +44,12 @@ export interface FormatOptions {
   quiet?: boolean;
   /** The command a user runs to fix an exposed message ("mailguard fix"). */
   fixCommand?: string;
+  /**
+   * The policy options the check was given on the command line (src/cli/policy-options.ts,
+   * policyArguments), repeated in the fix command the hint prints, so fix decides under the policy
+   * the hint was decided under. Unquoted words; the formatter quotes them.
+   */
+  fixArguments?: readonly string[];
 }
 
 export type Formatter = (report: Report, options: FormatOptions) => string;

@@ -8,7 +8,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { policyArguments } from '../../src/cli/policy-options.js';
 import { runCli } from '../helpers/cli.js';
+import { shellWords } from '../helpers/shell-words.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mailguard-fix-hint-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -66,14 +68,16 @@ describe('check\'s fix hint and what mailguard fix does agree', () => {
     const hints = check.stdout.split('\n').filter((l) => l.trim().startsWith('fix:'));
     expect(hints, check.stdout).toHaveLength(1);
     const hint = hints[0]!.trim();
-    const command = /^fix: mailguard fix (\S+) --strategy (bcc|split)$/.exec(hint);
+    const command = /^fix: mailguard fix (\S+) --strategy (bcc|split)(?: -o -)? (.*)$/.exec(hint);
 
     if (command) {
-      // The row says which strategy; the command must name this very file.
+      // The row says which strategy; the command must name this very file, and check's policy.
       expect(expected, hint).toEqual({ strategy: command[2] });
       expect(command[1]).toBe(file);
+      expect(shellWords(command[3]!)).toEqual(policyArguments(flags.includes('--sensitive') ? { internalDomain: ['corp.example'], sensitive: true } : { internalDomain: ['corp.example'] }));
+      // The printed command as it is (its -o moved to a folder, and its plan as JSON).
       const out = path.join(tmp, `${stem}-out`);
-      const fix = await runCli(['fix', command[1]!, '--strategy', command[2]!, '-o', `${out}/`, '--format', 'json', ...policy]);
+      const fix = await runCli([...shellWords(hint.slice('fix: mailguard '.length)), '-o', `${out}/`, '--format', 'json']);
       expect(fix.code, `the hint says "${hint}", fix says: ${fix.stdout}${fix.stderr}`).toBe(0);
       const result = (JSON.parse(fix.stdout) as FixJson).results[0]!;
       expect(result.action).toBe('rewritten');

@@ -9,7 +9,7 @@ import type { MessageResult } from '../../result.js';
 import type { CheckFlags } from '../commands/check.js';
 import { EXIT } from '../exit-codes.js';
 import { appendStepSummary, resolveRedact, runsInCi, writeReport, writeReportPieces } from '../output.js';
-import { profilesForCommand, resolveSettings } from '../policy-options.js';
+import { policyArguments, profilesForCommand, resolveSettings } from '../policy-options.js';
 import { createSpool, type Spool } from '../spool.js';
 import { resolveProfile, type ResolvedProfile } from '../../policy/profiles.js';
 import type { PolicyExplanationEntry } from '../../report/profile.js';
@@ -66,7 +66,9 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
   // Masked by default in the formats often published, and in every format in CI (public logs).
   const redact = resolveRedact(flags.redact, settings.config.redact, publicFormat || runsInCi());
   const level = flags.format === 'human' && flags.output === undefined ? colorLevel(flags.color) : 0;
-  const formatOptions = { redact, quiet: flags.quiet === true, fixCommand: `${programName()} fix` };
+  // The fix hint's command repeats the policy options given here: fix then resolves the policy the
+  // hint was decided under (check-items.ts decides it with these settings' profiles).
+  const formatOptions = { redact, quiet: flags.quiet === true, fixCommand: `${programName()} fix`, fixArguments: policyArguments(flags) };
   const report = stream({ ...formatOptions, color: await painterAt(level) });
   const stepSummaryFile = flags.format === 'github' ? process.env.GITHUB_STEP_SUMMARY : undefined;
   const stepSummary = stepSummaryFile ? (await import('../../report/github.js')).streamGithubStepSummary({ redact, color: false }) : undefined;

@@ -13,6 +13,8 @@ import { createPolicy, DEFAULT_POLICY } from '../../policy/policy.js';
 import type { InitFlags } from '../commands/init.js';
 import { EXIT } from '../exit-codes.js';
 import { adaptSuggestions } from '../program-name.js';
+import { policyArguments } from '../policy-options.js';
+import { shellQuote } from '../../report/shell-quote.js';
 
 /** `git config` answers at once; a hung git (credential helper, network home) must not hang init. */
 const GIT_TIMEOUT_MS = 3000;
@@ -189,7 +191,7 @@ export async function runInit(flags: InitFlags): Promise<number> {
   const dir = path.resolve(path.dirname(flags.output));
   const cwd = process.cwd();
   const discovered = (CONFIG_FILE_NAMES as readonly string[]).includes(path.basename(flags.output)) && (cwd === dir || cwd.startsWith(dir + path.sep) || dir === path.parse(dir).root);
-  const next = discovered ? 'mailguard check <paths>' : `mailguard check --config ${/^[\w@%+=:,./-]+$/.test(flags.output) ? flags.output : `'${flags.output.replace(/'/g, `'\\''`)}'`} <paths>`;
+  const next = discovered ? 'mailguard check <paths>' : `mailguard check ${policyArguments({ config: flags.output }).map(shellQuote).join(' ')} <paths>`;
   process.stderr.write(adaptSuggestions(`mailguard: wrote ${flags.output} (internal domains: ${shown}).\n  Next: ${next}   (mailguard explain CODE explains a finding)\n`));
   return EXIT.OK;
 }
