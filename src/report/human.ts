@@ -2,8 +2,9 @@
 
 import type { FixOutlook } from '../decide/fix.js';
 import { listInAttachment, UNREADABLE_CODES } from '../decide/modes.js';
+import type { Finding } from '../findings.js';
 import type { MessageResult } from '../result.js';
-import { describeDeliveryReason, describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, formatAddressList, unfixableByRewrite } from './messages.js';
+import { describeDeliveryReason, describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, findingExcerpt, formatAddressList, shownExcerpt, unfixableByRewrite } from './messages.js';
 import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type NotReadFile, type Report, type StreamFormatter } from './report.js';
 
 /** The styles the human formats use. A chalk instance is one (the CLI passes `new Chalk({ level })`). */
@@ -110,8 +111,13 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   const summary = r.verdict === 'error' ? '' : ` ${p.dim(`(${recipientSummary(r)})`)}`;
   const profile = r.profile !== undefined ? ` ${p.dim(`[profile ${r.profile}]`)}` : '';
   lines.push(`${verdictLabel(r, p)} ${p.bold(printable(r.source))}${summary}${profile}`);
-  for (const f of r.findings) {
+  for (const group of groupRepeatedFindings(r.findings)) {
+    const f = group[0]!;
     const sev = f.severity === 'error' ? p.red('error  ') : f.severity === 'warning' ? p.yellow('warning') : p.dim('info   ');
+    if (group.length > 1) {
+      lines.push(`  ${sev} ${f.code}: ${describeRepeated(group, options.redact, p)}${p.dim(lineRange(group))}`);
+      continue;
+    }
     const at = f.line !== undefined ? p.dim(` (line ${f.line}${f.jsonPath !== undefined ? `, ${f.jsonPath}` : ''})`) : '';
     lines.push(`  ${sev} ${f.code}: ${describeFinding(f, { redact: options.redact })}${at}`);
     const examples = findingExamples(f);
@@ -154,6 +160,52 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
     lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient${does}`);
   }
   return lines;
+}
+
+/**
+ * The findings in report order, those whose sentence differs only by the excerpt it quotes (same
+ * code, severity, place in a campaign and arguments but the excerpt: one problem kind in one
+ * field, an address each) gathered at the first one's place: a field of 20 look-alike domains is
+ * one line, not 20 lines of one sentence with 20 addresses.
+ */
+function groupRepeatedFindings(findings: readonly Finding[]): Finding[][] {
+  const groups: Finding[][] = [];
+  const byKey = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (findingExcerpt(f) === undefined) {
+      groups.push([f]);
+      continue;
+    }
+    const key = JSON.stringify([f.code, f.severity, f.jsonPath ?? null, { ...f.args, excerpt: '' }]);
+    const group = byKey.get(key);
+    if (group) group.push(f);
+    else {
+      const created = [f];
+      byKey.set(key, created);
+      groups.push(created);
+    }
+  }
+  return groups;
+}
+
+/** The sentence of repeated findings once, then a few of their excerpts (masked with --redact) and how many more. */
+function describeRepeated(group: readonly Finding[], redact: boolean, p: Painter): string {
+  const text = describeFinding(group[0]!, { redact, excerpt: false });
+  const excerpts = group.map((f) => findingExcerpt(f) ?? '').filter((e) => e !== '');
+  if (excerpts.length === 0) return text;
+  const shown = excerpts.slice(0, MAX_HUMAN_EXAMPLES);
+  const more = excerpts.length - shown.length;
+  return `${text}: ${p.dim('e.g.')} ${shown.map((e) => shownExcerpt(e, redact)).join(', ')}${more > 0 ? p.dim(` and ${more} more`) : ''}`;
+}
+
+/** ` (line 2)`, ` (lines 2-7)`: where repeated findings are, from the first line to the last (as a single finding's, none without a line). */
+function lineRange(group: readonly Finding[]): string {
+  const numbers = group.flatMap((f) => (f.line !== undefined ? [f.line] : []));
+  if (numbers.length === 0) return '';
+  const path = group[0]!.jsonPath !== undefined ? `, ${group[0]!.jsonPath}` : '';
+  const first = Math.min(...numbers);
+  const last = Math.max(...numbers);
+  return ` (${first === last ? `line ${first}` : `lines ${first}-${last}`}${path})`;
 }
 
 /** Why mailguard fix would not rewrite the message (its outlook's refusal), as the hint says it. */

@@ -100,6 +100,9 @@ export interface MessageOptions {
   redact: boolean;
   /** 'send': the report of mailguard send, which strips the Bcc field from what it relays. */
   context?: 'send';
+  /** false: the sentence without the text it quotes from the message (findingExcerpt), for a
+   * report that says several findings once and lists their excerpts after it. */
+  excerpt?: boolean;
 }
 
 function list(addresses: string[], redact: boolean): string {
@@ -111,6 +114,20 @@ export function describeUnreadable(reason: string, detail: string | undefined): 
   const what = UNREADABLE[reason] ?? reason;
   // The detail may quote the input (a transcript line, a file name).
   return detail ? `${what}: ${printable(detail)}` : what;
+}
+
+/**
+ * The text a finding quotes from the message, for the codes whose sentence is otherwise the same
+ * for every finding of one kind in one field (an address per problem: AMBIGUOUS_RECIPIENT).
+ * Undefined for the others, whose sentences differ by what they count or name.
+ */
+export function findingExcerpt(f: Finding): string | undefined {
+  return f.code === 'AMBIGUOUS_RECIPIENT' ? f.args.excerpt : undefined;
+}
+
+/** An excerpt as a report shows it: masked with `redact`, made printable. */
+export function shownExcerpt(excerpt: string, redact: boolean): string {
+  return printable(redact ? maskText(excerpt) : excerpt);
 }
 
 /** One sentence describing a finding; what it quotes from the message is made printable. */
@@ -143,7 +160,7 @@ function describeFindingText(f: Finding, options: MessageOptions): string {
     }
     case 'AMBIGUOUS_RECIPIENT': {
       const what = AMBIGUITY[f.args.problem] ?? f.args.problem;
-      const ex = f.args.excerpt ? `: ${options.redact ? maskText(f.args.excerpt) : f.args.excerpt}` : '';
+      const ex = f.args.excerpt && options.excerpt !== false ? `: ${shownExcerpt(f.args.excerpt, options.redact)}` : '';
       return `${fieldName(f.args.field)} has ${what}; mail software reads it in different ways${ex}`;
     }
     case 'DUPLICATE_RECIPIENT_FIELD':
