@@ -61,7 +61,9 @@ function visibleSummary(r: MessageResult): string {
 function shownElsewhere(r: MessageResult): string {
   const visible = new Set(r.recipients.visible.map((x) => x.address));
   const n = new Set(r.recipients.shown.filter((x) => !x.internal && !visible.has(x.address)).map((x) => x.address)).size;
-  return n === 0 ? '' : `; ${n} more external shown elsewhere in the header`;
+  // Not "elsewhere": an address To shows that could not be read as a recipient (a look-alike
+  // domain) is counted here too.
+  return n === 0 ? '' : `; ${n} more external shown in the header`;
 }
 
 const NOT_INFERRED: Record<string, string> = {

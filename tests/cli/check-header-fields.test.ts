@@ -50,7 +50,7 @@ describe('mailguard check: lists in fields other than To and Cc', () => {
     expect(r.stdout).not.toContain('p0@p0-org.example');
     expect(r.stdout).not.toContain('--strategy bcc');
     // The summary line does not read "all internal" for a message blocked for a list elsewhere.
-    expect(r.stdout).toContain('(1 visible recipient, all internal; 5 more external shown elsewhere in the header)');
+    expect(r.stdout).toContain('(1 visible recipient, all internal; 5 more external shown in the header)');
   });
 
   it('mailguard fix does not rewrite a list it cannot move, and says why', async () => {

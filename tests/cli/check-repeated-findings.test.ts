@@ -45,6 +45,12 @@ describe('mailguard check: repeated findings of one kind in one field are one hu
     expect(ambiguousLines(r.stdout)).toEqual(expected);
   });
 
+  it('the summary counts look-alike addresses To shows without calling them shown elsewhere', async () => {
+    const r = await runCli(['check', '-'], { input: message(`To: ${fullwidth(30).join(', ')}`) });
+    expect(r.stdout).toContain('(no visible recipients; 30 more external shown in the header)');
+    expect(r.stdout).not.toContain('elsewhere');
+  });
+
   it('--redact masks the examples', async () => {
     const r = await runCli(['check', '-', '--redact'], { input: message(`To: ${fullwidth(30).join(', ')}`) });
     expect(ambiguousLines(r.stdout)).toEqual([`  error   ${IDN}: e.g. u***@ＢＡＮＫ0.com, u***@ＢＡＮＫ1.com, u***@ＢＡＮＫ2.com and 17 more (line 2)`]);
