@@ -77,6 +77,9 @@ export function temporarilyRefused(refused: ReadonlyArray<{ response: string }>)
   return refused.every((r) => /^4\d\d/.test(r.response.trim()));
 }
 
+/** A delivery that may have happened although it failed (the real sendmail stopped at its timeout). */
+const outcomeUnknown = (err: unknown) => (err as { outcomeUnknown?: unknown } | undefined)?.outcomeUnknown === true;
+
 /** An error for stderr. Relay replies often quote addresses ("<x@y>: Recipient rejected"): masked. */
 function errorText(err: unknown, prefix = ''): string {
   if (err instanceof MailguardError) {
@@ -99,10 +102,14 @@ export function formatSendmailNotice(n: SendmailNotice): string {
       const partial = delivered + earlier > 0 ? ` (${delivered + earlier} of ${total} copies were delivered before the failure${before})` : '';
       // A split stopped part-way: whether a retry repeats the copies already out (src/sendmail/delivered-copies.ts).
       // mailguard keeps no queue: on 75 the message is safe only where a spool keeps it or the caller retries.
-      const later = spool === false
+      // The real sendmail stopped at its timeout may have queued the message first: not "nothing was lost".
+      const unknown = outcomeUnknown(n.error);
+      const later = unknown
+        ? '  The caller gets status 75 (try again later); if the message was taken, the retry sends it again.\n'
+        : spool === false
         ? '  The caller gets status 75 (try again later). No copy was kept (no "spool" is configured): a caller that does not retry (cron, PHP mail()) loses the message.\n'
         : '  Nothing was lost: the caller gets status 75 (try again later).\n';
-      return errorText(n.error, `message not delivered${partial}: `) + (tempfail ? later : '') + (delivered + earlier > 0 ? retryNote(remembered) : '');
+      return errorText(n.error, `${unknown ? 'outcome unknown' : 'message not delivered'}${partial}: `) + (tempfail ? later : '') + (delivered + earlier > 0 ? retryNote(remembered) : '');
     }
     case 'caller-policy-option':
       return line(`ignoring ${n.option}: the drop-in sendmail takes its policy, relay and delivery program only from its system configuration (${n.configPath}), not from the caller's arguments.`);
@@ -167,7 +174,7 @@ export function formatSendmailReplyLines(n: SendmailNotice): string[] {
   const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   if (n.kind === 'error') {
     const d = n.delivery;
-    const out = d && d.delivered + (d.earlier ?? 0) > 0 ? `message not delivered (${d.delivered + (d.earlier ?? 0)} of ${d.total} copies were delivered before the failure)` : 'message not sent';
+    const out = d && d.delivered + (d.earlier ?? 0) > 0 ? `message not delivered (${d.delivered + (d.earlier ?? 0)} of ${d.total} copies were delivered before the failure)` : outcomeUnknown(n.error) ? 'outcome unknown' : 'message not sent';
     // Not the caller's exit status advice of a piped run (the reply code says it): only the reason.
     const reason = n.error instanceof MailguardError ? [`${SENDMAIL_NAME}: ${out}: ${maskText(n.error.message)}`, ...(n.error.hint ? [maskText(n.error.hint)] : [])] : [`${SENDMAIL_NAME}: ${out}: internal error (a bug in mailguard).`];
     return [...reason, ...(d && d.delivered + (d.earlier ?? 0) > 0 ? lines(retryNote(d.remembered)) : [])];

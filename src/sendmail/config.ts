@@ -10,6 +10,8 @@ export interface SendmailConfig {
   onViolation?: OnViolation;
   /** Hand the final message to this sendmail-compatible binary instead of an SMTP relay. */
   viaSendmail?: string;
+  /** Seconds viaSendmail may take before it is stopped (else VIA_SENDMAIL_TIMEOUT_MS). */
+  viaSendmailTimeout?: number;
   /** Keep blocked and undeliverable messages in this directory for review. */
   spool?: string;
   /** The envelope sender when no -f is given (else the message's From). */
@@ -21,6 +23,7 @@ export const SENDMAIL_SECTION: Record<string, KeyCheck> = {
   smtp: checks.string,
   onViolation: checks.onViolation,
   viaSendmail: checks.string,
+  viaSendmailTimeout: checks.positiveInt,
   spool: checks.string,
   from: checks.string,
 };

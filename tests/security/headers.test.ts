@@ -1,6 +1,7 @@
 // Security cases for the header block: line ends, control bytes, field counting, where the header
 // ends, and the size limits. Each case is named for what it defends against.
 import { SENDMAIL_DELIVERED_MEMORY_MS } from '../../src/sendmail/delivered-copies.js';
+import { VIA_SENDMAIL_KILL_GRACE_MS, VIA_SENDMAIL_TIMEOUT_MS } from '../../src/sendmail/via-sendmail.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -500,8 +501,8 @@ describe('SECURITY.md states the limits as they are', () => {
     for (const [name, v] of Object.entries(limits)) expect([name, rows.get(name)]).toEqual([name, v]);
   });
 
-  it('every proxy, milter, sendmail and report-spool limit it lists has that value in src/proxy/limits.ts, src/milter/limits.ts, src/sendmail/delivered-copies.ts or src/cli/spool.ts', () => {
-    const proxy = { ...proxyLimits, ...milterLimits, SPOOL_MEMORY_CHARS, SENDMAIL_DELIVERED_MEMORY_MS } as Record<string, unknown>;
+  it('every proxy, milter, sendmail and report-spool limit it lists has that value in src/proxy/limits.ts, src/milter/limits.ts, src/sendmail/delivered-copies.ts, src/sendmail/via-sendmail.ts or src/cli/spool.ts', () => {
+    const proxy = { ...proxyLimits, ...milterLimits, SPOOL_MEMORY_CHARS, SENDMAIL_DELIVERED_MEMORY_MS, VIA_SENDMAIL_TIMEOUT_MS, VIA_SENDMAIL_KILL_GRACE_MS } as Record<string, unknown>;
     for (const [name, v] of rows) if (!(name in limits)) expect([name, proxy[name]]).toEqual([name, v]);
   });
 

@@ -80,8 +80,8 @@ script. The caller's options --on-violation, --smtp, --config, --via-sendmail,
 --sensitive are ignored with a warning, and no configuration is looked for in
 the working directory: the program that sends does not set the policy.
 The relay may also come from MAILGUARD_SMTP_URL in the environment.
-The configuration's "sendmail" section may set smtp, viaSendmail, onViolation,
-spool and from.
+The configuration's "sendmail" section may set smtp, viaSendmail,
+viaSendmailTimeout, onViolation, spool and from.
 
 Exit codes (sysexits): 0 delivered; 64 bad command line; 65 blocked by policy
 or unreadable message; 67 the relay refused some recipients; 69 the relay
@@ -115,7 +115,7 @@ function loginSender(): string | undefined {
 }
 
 /** Where the message goes: a relay's settings or a binary; resolved before stdin is read. */
-type Transport = { kind: 'relay'; options: RelayOptions; label: string } | { kind: 'binary'; path: string; label: string };
+type Transport = { kind: 'relay'; options: RelayOptions; label: string } | { kind: 'binary'; path: string; label: string; timeoutMs?: number };
 
 interface Deliverer {
   deliver(d: Delivery): Promise<{ accepted: string[]; rejected: Array<{ address: string; response: string }> }>;
@@ -128,7 +128,7 @@ async function openDeliverer(t: Transport, dsn: DsnRequest): Promise<Deliverer> 
     const { deliverViaSendmail } = await import('../../sendmail/via-sendmail.js');
     return {
       deliver: async (d) => {
-        await deliverViaSendmail(t.path, d.bytes, d.envelope, { dsn });
+        await deliverViaSendmail(t.path, d.bytes, d.envelope, { dsn, ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}) });
         return { accepted: d.envelope.rcptTo, rejected: [] };
       },
       close: async () => {},
@@ -171,12 +171,14 @@ async function keep(spool: string | undefined, raw: Uint8Array, record: SpoolRec
 }
 
 function resolveTransport(
-  section: { viaSendmail?: string; smtp?: string },
+  section: { viaSendmail?: string; viaSendmailTimeout?: number; smtp?: string },
   resolveSmtp: typeof resolveSmtpSettings,
   config: Parameters<typeof resolveSmtpSettings>[1],
   env: NodeJS.ProcessEnv,
 ): Transport {
-  if (section.viaSendmail !== undefined) return { kind: 'binary', path: section.viaSendmail, label: section.viaSendmail };
+  if (section.viaSendmail !== undefined) {
+    return { kind: 'binary', path: section.viaSendmail, label: section.viaSendmail, ...(section.viaSendmailTimeout !== undefined ? { timeoutMs: section.viaSendmailTimeout * 1000 } : {}) };
+  }
   // MAILGUARD_SMTP_URL (set by the administrator's environment), then "sendmail.smtp", then the top-level "smtp".
   const flag = env.MAILGUARD_SMTP_URL ? undefined : section.smtp;
   try {
