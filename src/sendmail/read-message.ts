@@ -33,7 +33,7 @@ export interface LoneDotRead {
 
 /**
  * Collects bytes from chunks up to a line holding a single "." (a trailing CR allowed), which is
- * not kept; the lines before it are returned unchanged. Throws EINPUT past `maxBytes`. The drop-in's
+ * not kept; the lines before it are returned unchanged. Throws MessageTooLargeError past `maxBytes`. The drop-in's
  * stdin and its -bs DATA (src/sendmail/smtp-stdio.ts) both end a message this way.
  */
 export async function readUntilLoneDot(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<LoneDotRead> {
@@ -67,8 +67,15 @@ export async function readUntilLoneDot(chunks: AsyncIterable<Uint8Array>, maxByt
   return isLoneDot(head, total - lineStart) ? { bytes: all.subarray(0, lineStart), ended: 'dot' } : { bytes: all, ended: 'eof' };
 }
 
+/** The message is past the size limit (EINPUT); -bs answers it with 552, other errors are not this. */
+export class MessageTooLargeError extends MailguardError {
+  constructor(readonly maxBytes: number) {
+    super('EINPUT', `the message is larger than ${maxBytes} bytes.`, { hint: 'Send large files another way, or as a link.' });
+  }
+}
+
 function tooLarge(maxBytes: number): never {
-  throw new MailguardError('EINPUT', `the message is larger than ${maxBytes} bytes.`, { hint: 'Send large files another way, or as a link.' });
+  throw new MessageTooLargeError(maxBytes);
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Envelope } from '../message/envelope.js';
 import { normaliseAddress } from '../message/address-list.js';
 import { formatSendmailNotice, formatSendmailReplyLines, SENDMAIL_NAME, type SendmailNotice } from '../report/sendmail.js';
 import { SYSEXIT } from './exit-codes.js';
-import { MAX_SENDMAIL_MESSAGE_BYTES, readUntilLoneDot } from './read-message.js';
+import { MAX_SENDMAIL_MESSAGE_BYTES, MessageTooLargeError, readUntilLoneDot } from './read-message.js';
 
 /** A command line, CRLF included. RFC 5321 4.5.3.1.4 says 512; long addresses and parameters
  * stay far below this, and a client past it has lost track of the dialogue. */
@@ -369,11 +369,20 @@ async function serveSmtp(io: SmtpSessionIo, options: SmtpSessionOptions): Promis
             let read;
             try {
               read = await readUntilLoneDot(input.chunks(), maxBytes);
-            } catch {
-              // Past the size limit: the rest of the data cannot be told from commands without
-              // reading it all, so the session ends here with nothing sent.
-              send(reply(552, '5.3.4', `message larger than ${maxBytes} bytes; closing`));
-              outcome.lastFailure = SYSEXIT.DATAERR;
+            } catch (err) {
+              // The rest of the data cannot be told from commands without reading it all, so the
+              // session ends here with nothing sent: past the size limit a 552; anything else is
+              // not the client's doing (a bug, memory), so a 451 4.3.0 with the error only on
+              // stderr (masked there, src/report/sendmail.ts), and status 70.
+              if (err instanceof MessageTooLargeError) {
+                send(reply(552, '5.3.4', `message larger than ${maxBytes} bytes; closing`));
+                outcome.lastFailure = SYSEXIT.DATAERR;
+              } else {
+                const notice: SendmailNotice = { kind: 'error', error: err };
+                say(notice);
+                send(replyForStatus(SYSEXIT.SOFTWARE, [notice]));
+                outcome.lastFailure = SYSEXIT.SOFTWARE;
+              }
               return outcome;
             }
             // Only a dot on a line of its own ends the data; one cut off by the end of input does not.
