@@ -17,6 +17,7 @@ import { registerCompletion } from './commands/completion.js';
 import { adaptSuggestions, programName } from './program-name.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from '../version.js';
+import { formatStderrNote } from '../report/error-text.js';
 
 export function buildProgram(): Command {
   const program = new Command(programName());
@@ -50,7 +51,12 @@ export function buildProgram(): Command {
     cmd.description(reflow(cmd.description()));
   }
   // Help text examples say "mailguard check ...": shown as the user started it (npx mailguard).
-  const output = { writeOut: (s: string) => process.stdout.write(adaptSuggestions(s)), writeErr: (s: string) => process.stderr.write(adaptSuggestions(s)) };
+  // Its error messages quote the argument they refuse (an address given where an option was meant): masked as every error on stderr.
+  const output = {
+    writeOut: (s: string) => process.stdout.write(adaptSuggestions(s)),
+    writeErr: (s: string) => process.stderr.write(adaptSuggestions(s)),
+    outputError: (s: string, write: (s: string) => void) => write(formatStderrNote(s)),
+  };
   for (const cmd of [program, ...program.commands]) cmd.configureOutput(output);
   return program;
 }

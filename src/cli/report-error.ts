@@ -4,17 +4,11 @@
 import { MailguardError } from '../errors.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { adaptSuggestions } from './program-name.js';
+import { formatErrorText } from '../report/error-text.js';
 
-/** Prints `err` to stderr and sets the exit code for it. */
+/** Prints `err` to stderr (addresses masked: src/report/error-text.ts) and sets the exit code for it. */
 export function reportError(err: unknown): void {
-  if (err instanceof MailguardError) {
-    process.stderr.write(`mailguard: ${adaptSuggestions(err.message)}\n`);
-    if (err.hint) process.stderr.write(`  ${adaptSuggestions(err.hint)}\n`);
-  } else {
-    const e = err as Error;
-    process.stderr.write(`mailguard: internal error: ${e?.stack ?? String(err)}\n`);
-    process.stderr.write('  This is a bug; please report it with the command you ran.\n');
-  }
+  process.stderr.write(formatErrorText(err, { name: 'mailguard', adapt: adaptSuggestions }));
   process.exitCode = err instanceof MailguardError ? exitCodeForError(err.code) : EXIT.ERROR;
 }
 

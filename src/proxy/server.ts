@@ -10,7 +10,7 @@ import { MailguardError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
 import { DEFAULT_PROFILE } from '../policy/config.js';
 import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
-import { maskAddress } from '../report/redact.js';
+import { maskAddress, maskText } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
 import { assertOnViolation, relaxedUnreadableRules } from '../decide/index.js';
 import { PROXY_MODES, type ViolationAction } from './decide.js';
@@ -91,6 +91,22 @@ export type ProxyEvent =
   | { event: 'stopping'; time: string; inFlight: number }
   | { event: 'stopped'; time: string };
 
+/** An event with the addresses in its free text masked (--log-addresses keeps them). */
+function maskEventText(e: ProxyEvent): ProxyEvent {
+  switch (e.event) {
+    case 'transaction':
+      return { ...e, reply: maskText(e.reply), ...(e.upstream !== undefined ? { upstream: maskText(e.upstream) } : {}) };
+    case 'warning':
+      return { ...e, message: maskText(e.message) };
+    case 'upstream':
+      return e.detail !== undefined ? { ...e, detail: maskText(e.detail) } : e;
+    case 'session':
+      return { ...e, reason: maskText(e.reason) };
+    default:
+      return e;
+  }
+}
+
 export interface ProxyServer {
   host: string;
   port: number;
@@ -144,7 +160,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       throw err;
     }
   }
-  const log = options.log ?? (() => {});
+  // The log's free text is masked like from and to: the upstream's replies, and the reply quoting
+  // them, name the addresses they refuse ("550 5.1.1 <jane@x.example>: User unknown").
+  const log = options.log === undefined ? () => {} : options.logAddresses ? options.log : ((sink) => (e: ProxyEvent) => sink(maskEventText(e)))(options.log);
   const { warnings } = checkListenPolicy({ host, auth: !!options.auth, tls: !!options.tls, allowUnauthenticated: !!options.allowUnauthenticated, treatAsPublic: options.treatAsPublic ?? false });
   const loopback = isLoopbackHost(host) && !options.treatAsPublic;
   const maxMessageBytes = options.maxMessageBytes ?? PROXY_MAX_MESSAGE_BYTES;

@@ -10,6 +10,7 @@ import type { Finding } from '../findings.js';
 import type { Envelope } from '../message/envelope.js';
 import type { OnViolation } from '../policy/config.js';
 import { describeDeliveryReason, describeFinding } from './messages.js';
+import { formatErrorText } from './error-text.js';
 import { maskAddress, maskText } from './redact.js';
 import { DEFAULT_PROFILE } from '../policy/config.js';
 
@@ -80,16 +81,8 @@ export function temporarilyRefused(refused: ReadonlyArray<{ response: string }>)
 /** A delivery that may have happened although it failed (the real sendmail stopped at its timeout). */
 const outcomeUnknown = (err: unknown) => (err as { outcomeUnknown?: unknown } | undefined)?.outcomeUnknown === true;
 
-/** An error for stderr. Relay replies often quote addresses ("<x@y>: Recipient rejected"): masked. */
-function errorText(err: unknown, prefix = ''): string {
-  if (err instanceof MailguardError) {
-    const message = err.code === 'ERELAY' ? maskText(err.message) : err.message;
-    return `${SENDMAIL_NAME}: ${prefix}${message}\n${err.hint ? `  ${err.hint}\n` : ''}`;
-  }
-  const e = err as Error;
-  // An unexpected error's text may quote what it was handling (an address, a relay's reply): masked too.
-  return `${SENDMAIL_NAME}: internal error: ${maskText(e?.stack ?? String(err))}\n  This is a bug; please report it with the command you ran.\n`;
-}
+/** An error for stderr, addresses masked (relay replies quote them: "<x@y>: Recipient rejected"). */
+const errorText = (err: unknown, prefix = '') => formatErrorText(err, { name: SENDMAIL_NAME, prefix });
 
 /** One notice as the lines stderr gets, each ending in a line break. */
 export function formatSendmailNotice(n: SendmailNotice): string {

@@ -7,17 +7,14 @@ import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, runCli } from '../helpers/cli.js';
 import { startSink, type Sink } from '../helpers/smtp-sink.js';
-import { spawnProxy, type ProxyProcess } from './proxy-process.js';
+import { killProxy, spawnProxy, type ProxyProcess } from './proxy-process.js';
 
 const POLICY_FLAGS = ['--internal-domain', 'corp.example'];
 let sink: Sink | undefined;
 let proxy: ProxyProcess | undefined;
 
 afterEach(async () => {
-  if (proxy && proxy.child.exitCode === null) {
-    proxy.kill('SIGKILL');
-    await proxy.exited;
-  }
+  await killProxy(proxy);
   proxy = undefined;
   await sink?.close();
   sink = undefined;

@@ -59,3 +59,10 @@ export async function spawnProxy(args: string[]): Promise<ProxyProcess> {
   const port = Number(String(listening.address).split(':').pop());
   return { child, port, events, stderr: () => err, waitFor, exited, kill: (s = 'SIGTERM') => child.kill(s) };
 }
+
+/** Ends a proxy a test left running (SIGKILL) and waits for its exit; nothing when it has exited. */
+export async function killProxy(proxy: ProxyProcess | undefined): Promise<void> {
+  if (!proxy || proxy.child.exitCode !== null) return;
+  proxy.kill('SIGKILL');
+  await proxy.exited;
+}

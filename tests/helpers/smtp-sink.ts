@@ -23,6 +23,8 @@ export type SinkStage = 'connect' | 'mail' | 'rcpt' | 'data';
 export interface SinkBehaviour {
   /** Reply for a RCPT TO: undefined accepts; a number (e.g. 550, 450) refuses with that code. */
   rcpt?: (address: string) => number | undefined;
+  /** The text of that refusal (default "CODE recipient refused by sink"); real servers quote the address. */
+  rcptText?: (address: string, code: number) => string;
   /** Reply for the message after DATA: undefined accepts; a number (e.g. 451) refuses. */
   data?: (message: SinkMessage, index: number) => number | undefined;
   /** Delay before answering MAIL FROM, in ms (an upstream slow before the message is sent). */
@@ -134,7 +136,7 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<Sink> {
         if (drop('rcpt', session.remotePort)) return;
         if (fault('rcpt')) return callback(smtpError(421, 'sink: random disconnect'));
         const code = behaviour.rcpt?.(address.address);
-        if (code) return callback(smtpError(code, `${code} recipient refused by sink`));
+        if (code) return callback(smtpError(code, behaviour.rcptText?.(address.address, code) ?? `${code} recipient refused by sink`));
         callback();
       },
       onData(stream, session, callback) {

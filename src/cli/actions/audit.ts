@@ -15,6 +15,7 @@ import { breachReport, describeIncident, formatBreachJson, formatBreachMarkdown,
 import { isIncident } from '../../audit/exposure.js';
 import { parseRangeDate, readAuditMeta } from '../../audit/meta.js';
 import { MailguardError } from '../../errors.js';
+import { formatStderrNote } from '../../report/error-text.js';
 import { isImapUrl, parseImapUrl } from '../../io/imap-url.js';
 import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../io/inputs.js';
 import { withWholeMessages } from '../../io/read-whole.js';
@@ -234,7 +235,7 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
   const incomplete = report.summary.unreadable > 0;
   if (incomplete && (flags.format !== 'human' || flags.output !== undefined || flags.incident !== undefined)) {
     process.stderr.write(`mailguard: ${report.summary.unreadable} input(s) could not be read; the audit is incomplete (exit 2).\n`);
-    report.summary.unreadableSources.forEach((src, k) => process.stderr.write(`  ${src}: ${report.summary.unreadableReasons[k] ?? ''}\n`));
+    report.summary.unreadableSources.forEach((src, k) => process.stderr.write(formatStderrNote(`  ${src}: ${report.summary.unreadableReasons[k] ?? ''}\n`)));
   }
   // The people of an incident are shown only when --no-redact asks for it, whatever the config says.
   if (flags.incident !== undefined) return writeIncident(detail, flags, flags.redact !== false, foundAt, incomplete);

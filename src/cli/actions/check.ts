@@ -18,6 +18,7 @@ import { checkContext, checkItems, identityOf, relativeToWorkspace, warningCount
 import { canRunJobs, checkWithJobs, jobCount, type CheckedText } from '../check-jobs.js';
 import { programName } from '../program-name.js';
 import { printable } from '../../report/printable.js';
+import { formatStderrNote } from '../../report/error-text.js';
 
 /** Which inputs to read: the paths, or stdin when nothing was named and stdin is piped. */
 export function inputSpecs(paths: string[]): string[] {
@@ -144,7 +145,7 @@ async function explainPolicy(paths: string[], flags: CheckFlags, settings: Await
   for await (const item of readInputs(inputSpecs(paths), readOptions)) {
     if (isFailure(item)) {
       failed = true;
-      process.stderr.write(`mailguard: ${printable(item.source)}: cannot be read (${item.failure.reason}).\n`);
+      process.stderr.write(formatStderrNote(`mailguard: ${printable(item.source)}: cannot be read (${item.failure.reason}).\n`));
       continue;
     }
     const resolved: ResolvedProfile = resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom));

@@ -9,6 +9,7 @@ import type { MilterEvent } from '../../milter/server.js';
 import { checks, parseSection, type KeyCheck } from '../../policy/config.js';
 import type { MilterFlags } from '../commands/milter.js';
 import { formatterFor } from '../../report/formats.js';
+import { formatStderrNote } from '../../report/error-text.js';
 import { EXIT } from '../exit-codes.js';
 import { profilesForCommand, resolveOnViolation, resolveSettings } from '../policy-options.js';
 import { batchedLines } from '../log-lines.js';
@@ -63,7 +64,7 @@ export async function runMilter(flags: MilterFlags): Promise<number> {
       const w = cluster.fork({ MAILGUARD_MILTER_WORKER: String(n) });
       w.on('message', (m: { listening?: string; failed?: string }) => {
         if (m.failed) {
-          process.stderr.write(`mailguard: ${m.failed}\n`);
+          process.stderr.write(formatStderrNote(`mailguard: ${m.failed}\n`));
           failed();
         } else if (m.listening && ++ready === workers) {
           write({ event: 'listening', time: new Date().toISOString(), address: m.listening, onViolation: mode, workers });
