@@ -17,7 +17,9 @@ export default defineConfig({
     maxWorkers: TEST_WORKERS,
     // A worker runs its files one after another in the same process rather than starting a fresh
     // one (node, vitest, and every src module imported again) for each of the ~110 files. No test
-    // mocks modules, stubs globals or changes process.env; each file starts its own servers.
+    // stubs globals or changes process.env; each file starts its own servers. The two files that
+    // mock a module (tests/sendmail/smtp-stdio-data and unexpected-errors) reset the worker's
+    // modules, import what they test afresh, and unmock and reset again when done.
     isolate: false,
     // The built CLI's code cache (src/cli/code-cache.ts) off in every spawned CLI: a test's run
     // does not write to the user's cache or depend on what an earlier run left there.

@@ -2,9 +2,19 @@
 // limit the client gets 552 (its message is too large); any other failure of the reader (made to
 // throw here, a bug stands for any) is not the client's doing: 451 4.3.0, nothing quoted, status 70.
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { formatSendmailNotice, type SendmailNotice } from '../../src/report/sendmail.js';
-import { runSmtpSession } from '../../src/sendmail/smtp-stdio.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SendmailNotice } from '../../src/report/sendmail.js';
+
+// Imported afresh after the mock is registered: test files share their worker's modules
+// (vitest.config.ts, isolate: false), and a session module another file loaded first would not
+// see the mock.
+let runSmtpSession: typeof import('../../src/sendmail/smtp-stdio.js').runSmtpSession;
+let formatSendmailNotice: typeof import('../../src/report/sendmail.js').formatSendmailNotice;
+beforeAll(async () => {
+  vi.resetModules();
+  ({ runSmtpSession } = await import('../../src/sendmail/smtp-stdio.js'));
+  ({ formatSendmailNotice } = await import('../../src/report/sendmail.js'));
+});
 
 let failure: Error | undefined;
 vi.mock('../../src/sendmail/read-message.js', async (importActual) => {
@@ -16,6 +26,11 @@ vi.mock('../../src/sendmail/read-message.js', async (importActual) => {
 });
 afterEach(() => {
   failure = undefined;
+});
+// Leave the worker's modules unmocked for the files after this one.
+afterAll(() => {
+  vi.doUnmock('../../src/sendmail/read-message.js');
+  vi.resetModules();
 });
 
 const MESSAGE = 'From: app@corp.example\r\nTo: jane.doe@customer1.test\r\nSubject: hi\r\n\r\nhello, a line long enough to pass the limit\r\n';

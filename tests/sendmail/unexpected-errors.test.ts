@@ -3,9 +3,21 @@
 // with a sysexit; with -bs the client still gets its reply. The spawned bin meets real failures in
 // bs-mode.test.ts (tests/helpers/sendmail-faults.mjs).
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runSendmail } from '../../src/cli/actions/sendmail.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { scratchDir } from './run-sendmail.js';
+
+// Imported afresh after the mock is registered: test files share their worker's modules
+// (vitest.config.ts, isolate: false), and a drop-in module another file loaded first would not
+// see the mock; afterwards the worker's modules are left unmocked for the files after this one.
+let runSendmail: typeof import('../../src/cli/actions/sendmail.js').runSendmail;
+beforeAll(async () => {
+  vi.resetModules();
+  ({ runSendmail } = await import('../../src/cli/actions/sendmail.js'));
+});
+afterAll(() => {
+  vi.doUnmock('../../src/sendmail/delivered-copies.js');
+  vi.resetModules();
+});
 
 vi.mock('../../src/sendmail/delivered-copies.js', () => ({
   deliveredCopiesDirectory: () => {
