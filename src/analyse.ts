@@ -5,7 +5,7 @@ import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import { messageBytes, type MessageInput } from './message/input-bytes.js';
 import { unfoldField, type HeaderBlock } from './message/header-block.js';
-import { otherFieldLists } from './message/other-fields.js';
+import { otherFieldLists, type OtherFieldLists } from './message/other-fields.js';
 import { authorLists, BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { addressesInHeaderText, COMPAT_AT, findAddresses, holdsCompatAt } from './body/addresses.js';
 import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
@@ -18,6 +18,7 @@ import { attachmentFindings } from './rules/attachments.js';
 import { externalSummary, headerAddresses, type RuleContext } from './rules/context.js';
 import { RULES } from './rules/index.js';
 import type { MessageResult, RecipientView, Verdict } from './result.js';
+import { MAX_ADDRESSES_PER_MESSAGE } from './limits.js';
 
 export interface CheckOptions {
   /** Stable name of the input, carried into the result. */
@@ -185,14 +186,30 @@ function knownAddresses(parsed: ParsedMessage, shown: readonly RecipientView[]):
  * name, comment or group name (`"c0@a.test, c1@b.test" <news@corp.example>`) of any field but Bcc,
  * and lists in fields that are not address fields (src/message/other-fields.ts).
  * A display name that is the mailbox's own address (`"bob@x.test" <bob@x.test>`) adds nothing.
+ * They count toward MAX_ADDRESSES_PER_MESSAGE with the mailboxes: past it, reading stops and
+ * `over` names the field where it stopped (AMBIGUOUS_RECIPIENT too-many-addresses). Without the
+ * bound, a comment, a display name or a Keywords field of 600,000 addresses (8 MB, within the size
+ * limits) took 4 to 6 s to read in full, for a message already blocked.
  */
-function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffset: number): RecipientView[] {
+function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffset: number): ShownAddresses {
   const shown: RecipientView[] = [];
+  let left = MAX_ADDRESSES_PER_MESSAGE - parsed.addresses.length;
+  let over: ShownAddresses['over'];
+  /** Adds one view; false (and `over` set) once the message's addresses are past the bound. */
+  const add = (v: RecipientView, field: string, line: number): boolean => {
+    if (left <= 0) {
+      over ??= { field, line };
+      return false;
+    }
+    left--;
+    shown.push(v);
+    return true;
+  };
   // Several authors or senders (authorLists: all From fields are one list, all Sender fields another).
   const severalAuthors = new Set<Entry>();
   for (const list of authorLists(parsed)) if (list.entries.length > 1) for (const a of list.entries) severalAuthors.add(a);
   const { addresses } = parsed;
-  for (let i = 0; i < addresses.length; i++) {
+  for (let i = 0; i < addresses.length && over === undefined; i++) {
     const a = addresses[i]!;
     if (BLIND.has(a.field)) continue;
     if (severalAuthors.has(a)) shown.push(view(a, classifier, lineOffset));
@@ -204,25 +221,28 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     const oneAt = firstAt === -1 || source.indexOf('@', firstAt + 1) === -1;
     if (oneAt && !rawName.includes('=?') && !holdsCompatAt(rawName)) continue;
     const own = address.toLowerCase();
-    const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesInHeaderText(`${source} ${rawName}`);
+    // At most `left` besides its own address, and one more to know there are more.
+    const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesInHeaderText(`${source} ${rawName}`, new Set(), undefined, left + 1);
     for (const found of written) {
-      if (found !== own) shown.push(nameView(found, a.field, a.line + lineOffset, classifier));
+      if (found !== own && !add(nameView(found, a.field, a.line + lineOffset, classifier), a.field, a.line)) break;
     }
   }
   for (const g of parsed.groupNames) {
-    if (BLIND.has(g.field)) continue;
-    for (const found of addressesInHeaderText(g.name)) shown.push(nameView(found, g.field, g.line + lineOffset, classifier));
+    if (BLIND.has(g.field) || over !== undefined) continue;
+    for (const found of addressesInHeaderText(g.name, new Set(), undefined, left)) {
+      if (!add(nameView(found, g.field, g.line + lineOffset, classifier), g.field, g.line)) break;
+    }
   }
   // Comments anywhere in a field but Bcc (a comment inside a mailbox's own text was searched with
   // it above): a mailbox's own address, or one already listed, repeated there adds nothing.
   let known: Set<string> | undefined;
   const readAgain = new Set<number>();
   for (const c of parsed.comments) {
-    if (BLIND.has(c.field)) continue;
+    if (BLIND.has(c.field) || over !== undefined) continue;
     known ??= knownAddresses(parsed, shown);
     const added: string[] = [];
-    addressesInHeaderText(c.text, known, added);
-    for (let i = 0; i < added.length; i++) shown.push(nameView(added[i]!, c.field, c.line + lineOffset, classifier));
+    addressesInHeaderText(c.text, known, added, known.size + left);
+    for (let i = 0; i < added.length; i++) if (!add(nameView(added[i]!, c.field, c.line + lineOffset, classifier), c.field, c.line)) break;
   }
   // A recipient or reply field that cannot be read whole (semicolons or spaces between addresses,
   // an unclosed quote): the parser stops at the problem, yet every reader is shown the field's
@@ -230,33 +250,43 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
   // count the addresses it shows, which a sent copy exposed (an audit found no incident in a Sent
   // folder of such messages). Only fields with a problem pay for the search.
   for (const p of parsed.addressProblems) {
-    if (!EXPOSING.has(p.field) || readAgain.has(p.line)) continue;
+    if (!EXPOSING.has(p.field) || readAgain.has(p.line) || over !== undefined) continue;
     known ??= knownAddresses(parsed, shown);
     readAgain.add(p.line);
     for (const f of parsed.header.fields) {
       if (f.key !== p.field || f.line !== p.line) continue;
       // Into `known` at once: one set of a header's 250,000 addresses, not two (bench scenario 11).
       const added: string[] = [];
-      addressesInHeaderText(unfoldField(f, parsed.header.lineEnding), known, added);
-      for (let i = 0; i < added.length; i++) shown.push(nameView(added[i]!, p.field, p.line + lineOffset, classifier));
+      addressesInHeaderText(unfoldField(f, parsed.header.lineEnding), known, added, known.size + left);
+      for (let i = 0; i < added.length; i++) if (!add(nameView(added[i]!, p.field, p.line + lineOffset, classifier), p.field, p.line)) break;
     }
   }
   // Lists in fields that are not address fields (X-Recipients, Comments, Subject ...): an address
   // a reader sees in To or Cc already, or in a display name, adds nothing; one in Bcc does (the
   // field shows a blind recipient).
-  const others = otherFieldLists(parsed.header);
-  if (others.length > 0) {
+  // Read up to the whole bound (what they repeat of the header adds nothing); `add` keeps the count.
+  const others = over === undefined ? otherFieldLists(parsed.header) : NO_LISTS;
+  if (others.over !== undefined) over ??= others.over;
+  if (others.lists.length > 0 && over === undefined) {
     const seen = new Set([...headerAddresses(parsed), ...shown.map((v) => v.address)]);
-    for (const o of others) {
+    for (const o of others.lists) {
       for (const found of o.addresses) {
         if (seen.has(found)) continue;
         seen.add(found);
-        shown.push(nameView(found, o.key, o.line + lineOffset, classifier));
+        if (!add(nameView(found, o.key, o.line + lineOffset, classifier), o.key, o.line)) break;
       }
     }
   }
-  return shown;
+  return over === undefined ? { views: shown } : { views: shown, over };
 }
+
+interface ShownAddresses {
+  views: RecipientView[];
+  /** Where reading stopped at MAX_ADDRESSES_PER_MESSAGE (field and header-relative line). */
+  over?: { field: string; line: number };
+}
+
+const NO_LISTS: OtherFieldLists = { lists: [] };
 
 
 /** A result for input that is not a message at all. */
@@ -317,13 +347,14 @@ export function checkMessage(input: MessageInput, policyInput: Policy | Partial<
     else if (REPLY.has(entry.field)) reply.push(view(entry, classifier, lineOffset));
   }
 
-  const shown = shownAddresses(parsed, classifier, lineOffset);
+  const { views: shown, over: shownOver } = shownAddresses(parsed, classifier, lineOffset);
   // Checked with an SMTP envelope (the proxy, a transcript): in transit. Otherwise a message at
   // rest: a draft, a Sent-folder copy (clients keep Bcc there), the output of fix --strategy bcc.
   const draft = !options.envelope;
   // The same distinct addresses and parties the rules count (one summary per list).
   const external = externalSummary(visible);
   const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset, visibleSummary: external };
+  if (shownOver !== undefined) ctx.shownOver = shownOver;
   const raw: Finding[] = [];
   for (const rule of RULES) for (const f of rule(ctx)) raw.push(f);
   const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);

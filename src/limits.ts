@@ -15,7 +15,10 @@ export const MAX_FIELD_BYTES = 8 * 1024 * 1024;
 /** Header fields in one message. Real mail has tens to a few hundred (Received chains). */
 export const MAX_HEADER_FIELDS = 10_000;
 
-/** Addresses in one message across all recipient fields (bench: 100,000 must be checked). */
+/** Addresses in one message (bench: 100,000 must be checked): the mailboxes of every address
+ * field and the addresses written in names, comments, group names and other fields, together.
+ * Past it reading stops, so a Keywords field or a comment of 600,000 addresses costs no more than
+ * this many (src/analyse.ts shownAddresses, src/message/other-fields.ts). */
 export const MAX_ADDRESSES_PER_MESSAGE = 250_000;
 
 /** Nesting of comments in an address field. RFC 5322 allows nesting; real mail uses 1-2. */

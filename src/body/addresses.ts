@@ -213,13 +213,19 @@ const DOMAINS_KEPT = 4_096;
  * Distinct addresses in `text`, lower-cased with A-label domains (`local@domain`). Quoting,
  * angle brackets, `mailto:` and CSV or vCard punctuation around them are ignored. Each address
  * `into` did not hold yet is also pushed onto `added`, when given: a caller that keeps one set of
- * every address it has seen learns the new ones without a second set.
+ * every address it has seen learns the new ones without a second set. Reading stops once `into`
+ * holds more than `limit` addresses (a caller's share of MAX_ADDRESSES_PER_MESSAGE): a caller
+ * that finds `into.size > limit` knows the text holds more than it reads, and reading the rest of
+ * a field of 600,000 addresses cost seconds for an answer that was already "too many".
  */
-export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map(), added?: string[]): Set<string> {
+export function findAddresses(text: string, into: Set<string> = new Set(), domains: Map<string, string | undefined> = new Map(), added?: string[], limit = Infinity): Set<string> {
   // An address written with a fullwidth or small commercial at (U+FF20, U+FE6B; fullwidth letters
   // around it) reads as an address to anyone: the text is read again in its compatibility form
   // (NFKC), where they are "@" and ASCII. Only such text pays for the normalisation.
-  if (COMPAT_AT.test(text)) findAddresses(text.normalize('NFKC'), into, domains, added);
+  if (COMPAT_AT.test(text)) {
+    findAddresses(text.normalize('NFKC'), into, domains, added, limit);
+    if (into.size > limit) return into;
+  }
   // Lists repeat their domains; normalising each once keeps IDN-heavy text cheap. A caller that
   // scans many small texts (the cells of a workbook) passes one map for all of them.
   let at = text.indexOf('@');
@@ -251,7 +257,11 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
         const address = lower === local && domain === domainText ? text.slice(from, to) : `${lower}@${domain}`;
         const before = into.size;
         into.add(address);
-        if (added !== undefined && into.size !== before) added.push(address);
+        if (into.size !== before) {
+          if (added !== undefined) added.push(address);
+          // Past the caller's bound: it knows by the size, and the rest of the text is not read.
+          if (into.size > limit) return into;
+        }
       }
     }
     at = text.indexOf('@', at + 1);
@@ -263,24 +273,28 @@ export function findAddresses(text: string, into: Set<string> = new Set(), domai
  * Addresses written in header text (a display name, a comment, a group name, an unstructured
  * field), decoded as a reader sees it: encoded words and 8-bit UTF-8 decoded, quoted pairs read
  * without their backslashes. Found addresses go into `found`; those it did not hold yet are
- * pushed onto `added` too, when given (as findAddresses does).
+ * pushed onto `added` too, when given, and reading stops once `found` holds more than `limit`
+ * (as findAddresses does).
  */
-export function addressesInHeaderText(text: string, found: Set<string> = new Set(), added?: string[]): Set<string> {
+export function addressesInHeaderText(text: string, found: Set<string> = new Set(), added?: string[], limit = Infinity): Set<string> {
   const decoded = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
   const domains = new Map<string, string | undefined>();
-  findAddresses(decoded, found, domains, added);
+  findAddresses(decoded, found, domains, added, limit);
+  if (found.size > limit) return found;
   // Invisible characters (a zero-width space or soft hyphen before the "@") are shown as nothing:
   // the text is read without them too, as the body scan reads a text.
-  if (decoded !== text && INVISIBLE_CHAR.test(decoded)) findAddresses(decoded.replace(INVISIBLE, ''), found, domains, added);
+  if (decoded !== text && INVISIBLE_CHAR.test(decoded)) findAddresses(decoded.replace(INVISIBLE, ''), found, domains, added, limit);
+  if (found.size > limit) return found;
   // Unencoded East Asian bytes (Shift_JIS ...) read as that locale's reader shows them, too.
   const cjk = rawHeaderCjkText(text);
-  if (cjk !== undefined) findAddresses(cjk, found, domains, added);
+  if (cjk !== undefined) findAddresses(cjk, found, domains, added, limit);
+  if (found.size > limit) return found;
   // Quoted pairs (`"a\@x.test"`, `(b\.y.test)`) are shown without their backslashes: read the text
   // that way too (as written as well, in case a backslash stands inside an encoded word).
   if (text.includes('\\')) {
     // Once: the text without its quoted pairs (a lone backslash at the end stays, and is not read again).
     const unescaped = text.replace(/\\([\s\S])/g, '$1');
-    if (unescaped !== text) findAddresses(/[\x80-\xff]|=\?/.test(unescaped) ? decodeHeaderText(unescaped) : unescaped, found, domains, added);
+    if (unescaped !== text) findAddresses(/[\x80-\xff]|=\?/.test(unescaped) ? decodeHeaderText(unescaped) : unescaped, found, domains, added, limit);
   }
   return found;
 }

@@ -849,7 +849,7 @@ function walkForwarded(entity: Entity, bytes: Buffer, partName: string, depth: n
   // X-Recipients or Comments is shown to whoever opens it (otherFieldLists: not trace fields nor
   // identifiers, the same reading as for the message itself).
   const lines = inner.header.fields.filter((f) => FORWARDED_SHOWN_FIELDS.has(f.key)).map((f) => `${f.name}: ${decodeHeaderText(unfold(f.rawValue, inner.header.lineEnding))}`);
-  for (const listed of otherFieldLists(inner.header)) lines.push(`${listed.key}: ${listed.addresses.join(', ')}`);
+  for (const listed of otherFieldLists(inner.header).lists) lines.push(`${listed.key}: ${listed.addresses.join(', ')}`);
   if (lines.length > 0) {
     const text = lines.join('\n');
     const headerPart: TextPart = { part: partName, contentType: type.type, text, html: false, forwarded: true, truncated: false };

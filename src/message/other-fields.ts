@@ -106,7 +106,18 @@ export interface OtherFieldList {
   addresses: string[];
 }
 
-const NONE: readonly OtherFieldList[] = [];
+/** What otherFieldLists found: the lists, and where it stopped when a field or the fields together
+ * held more distinct addresses than it was allowed to read. */
+export interface OtherFieldLists {
+  lists: readonly OtherFieldList[];
+  /** The field (lower-case name, line) where reading passed the limit: the lists are incomplete. */
+  over?: { field: string; line: number };
+}
+
+const NONE: OtherFieldLists = { lists: [] };
+
+/** readField's answer for a value that holds more distinct addresses than its limit. */
+const OVER = Symbol('over the limit');
 
 /** An RFC 2047 encoded word: charset, encoding, payload. The payload may hold white space, which
  * RFC 2047 forbids and libmime (mailparser) and Thunderbird decode through all the same:
@@ -230,31 +241,33 @@ function readsAsSequence(shown: string): boolean {
  * an unclosed quote, `a . b@x`) once it reads MIN_LISTED_ADDRESSES mailboxes around them: every
  * address written in the value counts then, those in the refused elements too, as readers show them.
  */
-function readAsList(value: string, deadline: number): Set<string> | undefined {
-  const list = parseAddressList(value, deadline, MAX_ADDRESSES_PER_MESSAGE);
-  if (list.timedOut || list.truncated || list.mailboxes.length === 0) return undefined;
+function readAsList(value: string, deadline: number, limit: number): Set<string> | typeof OVER | undefined {
+  const list = parseAddressList(value, deadline, Math.min(MAX_ADDRESSES_PER_MESSAGE, limit + 1));
+  if (list.truncated) return OVER;
+  if (list.timedOut || list.mailboxes.length === 0) return undefined;
   if (list.problems.some((p) => p.kind !== 'unterminated-group')) {
     if (list.mailboxes.length < MIN_LISTED_ADDRESSES) return undefined;
-    const found = addressesInHeaderText(value);
+    const found = addressesInHeaderText(value, new Set(), undefined, limit);
     for (const m of list.mailboxes) found.add(m.address.toLowerCase());
-    return found;
+    return found.size > limit ? OVER : found;
   }
   const found = new Set<string>();
   const addWritten = (text: string) => {
-    if (text.includes('@') || text.includes('=?')) for (const a of addressesInHeaderText(text)) found.add(a);
+    if (text.includes('@') || text.includes('=?')) addressesInHeaderText(text, found, undefined, limit);
   };
   for (const m of list.mailboxes) {
     found.add(m.address.toLowerCase());
     addWritten(m.rawName);
+    if (found.size > limit) return OVER;
   }
   for (const g of list.groups) addWritten(g);
   for (const c of list.comments ?? []) addWritten(c);
-  return found;
+  return found.size > limit ? OVER : found;
 }
 
 /** The distinct addresses one field (its unfolded value, latin1) shows, if it shows a list: read as
  * an address list (group syntax, display names and comments included), or found in free text. */
-function readField(text: string, deadline: number): Set<string> | undefined {
+function readField(text: string, deadline: number, limit: number): Set<string> | typeof OVER | undefined {
   // As a reader shows it: encoded words and UTF-8 decoded.
   const decodedText = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
   // Unencoded East Asian bytes are also read as a reader in that locale shows them.
@@ -262,19 +275,21 @@ function readField(text: string, deadline: number): Set<string> | undefined {
   const shown = cjk === undefined ? decodedText : `${decodedText} ${cjk}`;
   // A fullwidth or small commercial at reads as "@": the field is read in its compatibility form.
   // (Without ISO-2022-JP's escapes, read already: the form read again would read them again.)
-  if (COMPAT_AT.test(shown)) return readField(Buffer.from(shown.normalize('NFKC').replace(/\x1b/g, ''), 'utf8').toString('latin1'), deadline);
+  if (COMPAT_AT.test(shown)) return readField(Buffer.from(shown.normalize('NFKC').replace(/\x1b/g, ''), 'utf8').toString('latin1'), deadline, limit);
   const first = shown.indexOf('@');
   if (first === -1 || shown.indexOf('@', first + 1) === -1) return undefined;
   // The field as written; as decoded (an encoded word can hold a whole list); with Outlook's
   // semicolons between the addresses instead of commas; addresses one after another without them.
   const decoded = shown === text ? undefined : Buffer.from(shown, 'utf8').toString('latin1');
   const asList =
-    readAsList(text, deadline) ??
-    (decoded !== undefined ? readAsList(decoded, deadline) : undefined) ??
-    (shown.includes(';') ? readAsList((decoded ?? text).replace(/;/g, ','), deadline) : undefined) ??
-    (addressSequence(shown) ? addressesInHeaderText(text) : undefined);
+    readAsList(text, deadline, limit) ??
+    (decoded !== undefined ? readAsList(decoded, deadline, limit) : undefined) ??
+    (shown.includes(';') ? readAsList((decoded ?? text).replace(/;/g, ','), deadline, limit) : undefined) ??
+    (addressSequence(shown) ? addressesInHeaderText(text, new Set(), undefined, limit) : undefined);
+  if (asList === OVER || (asList !== undefined && asList.size > limit)) return OVER;
   if (asList) return asList.size >= MIN_LISTED_ADDRESSES ? asList : undefined;
-  const inText = addressesInHeaderText(text);
+  const inText = addressesInHeaderText(text, new Set(), undefined, limit);
+  if (inText.size > limit) return OVER;
   return inText.size >= MIN_FREE_TEXT_ADDRESSES ? inText : undefined;
 }
 
@@ -286,7 +301,7 @@ function readField(text: string, deadline: number): Set<string> | undefined {
  * that differ only in their numbers are one name: `X-Recipient-1`, `X-Recipient-2` ... number the
  * entries of one list.
  */
-export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] {
+export function otherFieldLists(header: HeaderBlock, limit = MAX_ADDRESSES_PER_MESSAGE): OtherFieldLists {
   /** The fields that may show an address, by name (numbers left out): the first one's name and
    * line, and each unfolded value with whether it may hold a list on its own. */
   let byName: Map<string, { key: string; line: number; values: Array<{ text: string; list: boolean }> }> | undefined;
@@ -306,14 +321,19 @@ export function otherFieldLists(header: HeaderBlock): readonly OtherFieldList[] 
   if (byName === undefined) return NONE;
   const out: OtherFieldList[] = [];
   const deadline = process.uptime() * 1000 + MAX_PARSE_MS; // the parser's clock (address-list.ts)
+  // Distinct addresses the fields may still show, all names together (each read stops past it).
+  let left = limit;
   for (const { key, line, values } of byName.values()) {
     // Each field on its own (one with a single "@" is a contact, not a list), and all of one name
     // together: a second field of free text must not hide the list the first one holds.
-    const reads = values.filter((v) => v.list).map((v) => readField(v.text, deadline));
-    if (values.length > 1) reads.push(readField(values.map((v) => v.text).join(', '), deadline));
+    const reads: Array<Set<string> | typeof OVER | undefined> = [];
+    for (const v of values) if (v.list) reads.push(readField(v.text, deadline, left));
+    if (values.length > 1 && !reads.includes(OVER)) reads.push(readField(values.map((v) => v.text).join(', '), deadline, left));
     const addresses = new Set<string>();
-    for (const r of reads) if (r !== undefined) for (const a of r) addresses.add(a);
+    for (const r of reads) if (r !== undefined && r !== OVER) for (const a of r) addresses.add(a);
+    if (reads.includes(OVER) || addresses.size > left) return { lists: out, over: { field: key, line } };
+    left -= addresses.size;
     if (addresses.size > 0) out.push({ key, line, addresses: [...addresses] });
   }
-  return out;
+  return { lists: out };
 }

@@ -22,7 +22,7 @@ function mayHideAddress(parsed: ParsedMessage, field: string, line: number): boo
 }
 
 /** AMBIGUOUS_RECIPIENT: recipient syntax that mail software reads in different ways. */
-export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => {
+export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset, shownOver }) => {
   const findings: Finding[] = [];
   // With no internal domain configured, the From address decides what is internal. If From is
   // ambiguous yet an address was read from it, that choice is a guess: fail closed. (A From with
@@ -64,6 +64,15 @@ export const ambiguousRecipient: Rule = ({ parsed, classifier, lineOffset }) => 
       code: 'AMBIGUOUS_RECIPIENT',
       severity: 'error',
       args: { field: 'to', problem: 'too-many-addresses', excerpt: `more than ${MAX_ADDRESSES_PER_MESSAGE}` },
+    });
+  } else if (shownOver !== undefined) {
+    // The mailboxes and the addresses written in names, comments and other fields together:
+    // reading stopped where they passed the bound, so the count of what readers see is not known.
+    findings.push({
+      code: 'AMBIGUOUS_RECIPIENT',
+      severity: 'error',
+      line: shownOver.line + lineOffset,
+      args: { field: shownOver.field, problem: 'too-many-addresses', excerpt: `more than ${MAX_ADDRESSES_PER_MESSAGE}` },
     });
   }
   return findings;

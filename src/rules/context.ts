@@ -20,6 +20,9 @@ export interface RuleContext {
   lineOffset: number;
   /** externalSummary(visible): worked out once per message, for the rules and the result's counts. */
   visibleSummary: ExternalSummary;
+  /** Where the reading of `shown` stopped, past MAX_ADDRESSES_PER_MESSAGE with the mailboxes
+   * (field and header-relative line); absent when every address shown was read. */
+  shownOver?: { field: string; line: number };
 }
 
 export type Rule = (ctx: RuleContext) => Finding[];
