@@ -8,7 +8,7 @@ import { MailguardError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
 import { DEFAULT_PROFILE } from '../policy/config.js';
 import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
-import { maskAddress } from '../report/redact.js';
+import { maskAddress, maskText } from '../report/redact.js';
 import { encodeReply, MilterProtocolError, PacketDecoder } from './codec.js';
 import type { MilterViolationAction } from './decide.js';
 import {
@@ -103,8 +103,28 @@ export async function removeStaleSocket(path: string): Promise<void> {
   await unlink(path);
 }
 
+/**
+ * An event with the addresses in its free text masked (--log-addresses keeps them): a warning
+ * quotes an error's message, a message event its error and reply, and the text of an error is
+ * whatever the code that threw it put there ("... <jane@x.example> ..."). Only values change.
+ */
+function maskEventText(e: MilterEvent): MilterEvent {
+  switch (e.event) {
+    case 'message':
+      // In place: the event was built for this one line (no copy per message, as logMessage says).
+      e.reply = maskText(e.reply);
+      if (e.error !== undefined) e.error = maskText(e.error);
+      return e;
+    case 'warning':
+      return { ...e, message: maskText(e.message) };
+    default:
+      return e;
+  }
+}
+
 export async function startMilter(options: MilterServerOptions): Promise<MilterServer> {
-  const log = options.log ?? (() => {});
+  const sink = options.log;
+  const log = sink === undefined ? () => {} : options.logAddresses ? sink : (e: MilterEvent) => sink(maskEventText(e));
   const onViolation = options.onViolation ?? 'block';
   // The top level gets the milter's mode. (What mail software reads in different ways blocks
   // whatever the configuration says: src/decide's deliveryPolicy.)

@@ -10,7 +10,7 @@ import { MailguardError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
 import { DEFAULT_PROFILE } from '../policy/config.js';
 import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
-import { maskAddress, maskText } from '../report/redact.js';
+import { maskAddress, maskParty, maskText } from '../report/redact.js';
 import { verifyPassword, type AuthUsers } from './auth-file.js';
 import { assertOnViolation, relaxedUnreadableRules } from '../decide/index.js';
 import { PROXY_MODES, type ViolationAction } from './decide.js';
@@ -91,11 +91,15 @@ export type ProxyEvent =
   | { event: 'stopping'; time: string; inFlight: number }
   | { event: 'stopped'; time: string };
 
-/** An event with the addresses in its free text masked (--log-addresses keeps them). */
+/**
+ * An event with the addresses in its free text masked (--log-addresses keeps them), and the AUTH
+ * user when it is an address (local part masked, as from and to). Same keys in the same order:
+ * only values change.
+ */
 function maskEventText(e: ProxyEvent): ProxyEvent {
   switch (e.event) {
     case 'transaction':
-      return { ...e, reply: maskText(e.reply), ...(e.upstream !== undefined ? { upstream: maskText(e.upstream) } : {}) };
+      return { ...e, ...(e.user !== undefined ? { user: maskParty(e.user) } : {}), reply: maskText(e.reply), ...(e.upstream !== undefined ? { upstream: maskText(e.upstream) } : {}) };
     case 'warning':
       return { ...e, message: maskText(e.message) };
     case 'upstream':
@@ -161,7 +165,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     }
   }
   // The log's free text is masked like from and to: the upstream's replies, and the reply quoting
-  // them, name the addresses they refuse ("550 5.1.1 <jane@x.example>: User unknown").
+  // them, name the addresses they refuse ("550 5.1.1 <jane@x.example>: User unknown"); an AUTH
+  // user name is often the sender's address.
   const log = options.log === undefined ? () => {} : options.logAddresses ? options.log : ((sink) => (e: ProxyEvent) => sink(maskEventText(e)))(options.log);
   const { warnings } = checkListenPolicy({ host, auth: !!options.auth, tls: !!options.tls, allowUnauthenticated: !!options.allowUnauthenticated, treatAsPublic: options.treatAsPublic ?? false });
   const loopback = isLoopbackHost(host) && !options.treatAsPublic;

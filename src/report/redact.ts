@@ -3,7 +3,9 @@
 
 /** `jane.doe@corp.example` -> `j***@corp.example`. Addresses at IP literals keep the literal. */
 export function maskAddress(address: string): string {
-  const at = address.lastIndexOf('@');
+  let at = address.lastIndexOf('@');
+  // A fullwidth or small commercial at is an at to readers too (LOCAL_BEFORE_AT below).
+  if (at < 0) at = Math.max(address.lastIndexOf('\uFF20'), address.lastIndexOf('\uFE6B'));
   if (at <= 0) return '***';
   const local = address.slice(0, at);
   // The first character: two UTF-16 units for a surrogate pair (no array of the whole local part).
@@ -35,7 +37,10 @@ export function maskText(text: string): string {
   return text.replace(LOCAL_BEFORE_AT, (_m, local: string, between: string, at: string) => `${maskLocal(local)}${between.replace(/\([^()]*\)/g, '(***)')}${at}`);
 }
 
-/** A party name is an address for consumer providers; mask those. */
+/**
+ * A name that is an address in some cases, masked as one address when it is: a party (an address
+ * for consumer providers), an SMTP AUTH user name (often the sender's address).
+ */
 export function maskParty(party: string): string {
-  return party.includes('@') ? maskAddress(party) : party;
+  return ANY_AT.test(party) ? maskAddress(party) : party;
 }

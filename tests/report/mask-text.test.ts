@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/findings.js';
 import { describeFinding } from '../../src/report/messages.js';
-import { maskText } from '../../src/report/redact.js';
+import { maskParty, maskText } from '../../src/report/redact.js';
 
 describe('maskText', () => {
   it.each([
@@ -24,6 +24,21 @@ describe('maskText', () => {
     ['john (x) \uFE6Bpatients.test', 'j*** (***) \uFE6Bpatients.test'],
   ])('%j -> %j', (text, masked) => {
     expect(maskText(text)).toBe(masked);
+  });
+});
+
+// A name that is sometimes an address (a consumer provider's party, an AUTH user name) is masked
+// as one address when it has an at of any kind, and left as it is otherwise.
+describe('maskParty', () => {
+  it.each([
+    ['jane.doe@client.example', 'j***@client.example'],
+    ['jane doe@client.example', 'j***@client.example'],
+    ['jane\uFF20client.example', 'j***\uFF20client.example'],
+    ['jane\uFE6Bclient.example', 'j***\uFE6Bclient.example'],
+    ['alice', 'alice'],
+    ['client.example', 'client.example'],
+  ])('%j -> %j', (name, masked) => {
+    expect(maskParty(name)).toBe(masked);
   });
 });
 
