@@ -3,6 +3,7 @@
 import { writeSync } from 'node:fs';
 import { MailguardError } from '../errors.js';
 import { exitQuietlyOnEpipe } from './report-error.js';
+import { formatStderrNote } from '../report/error-text.js';
 
 export async function writeReport(text: string, output: string | undefined): Promise<void> {
   if (output === undefined || output === '-') {
@@ -95,7 +96,7 @@ export async function appendStepSummary(file: string, markdown: AsyncIterable<st
   } catch (err) {
     await handle?.close().catch(() => undefined);
     // The annotations and the exit code already tell the result; a missing summary must not change it.
-    process.stderr.write(`mailguard: warning: cannot append the step summary to ${file} (GITHUB_STEP_SUMMARY): ${(err as Error).message}\n`);
+    process.stderr.write(formatStderrNote(`mailguard: warning: cannot append the step summary to ${file} (GITHUB_STEP_SUMMARY): ${(err as Error).message}\n`));
   }
 }
 

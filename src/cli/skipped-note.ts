@@ -3,6 +3,7 @@
 // are. check and audit name them in every report format instead.
 
 import type { NotMailFile } from '../io/inputs.js';
+import { formatStderrNote } from '../report/error-text.js';
 
 /** Files named in the note; the rest are counted. */
 export const MAX_SKIPPED_NAMED = 3;
@@ -17,7 +18,8 @@ export function skippedNote(skipped: readonly NotMailFile[]): string | undefined
   const shown = skipped.slice(0, MAX_SKIPPED_NAMED).map((s) => `${printableName(s.path)} (${s.kind})`);
   const more = skipped.length > shown.length ? `, and ${skipped.length - shown.length} more` : '';
   const files = skipped.length === 1 ? '1 file' : `${skipped.length} files`;
-  return `mailguard: ${files} found ${skipped.length === 1 ? 'is' : 'are'} not mail and ${skipped.length === 1 ? 'was' : 'were'} not read: ${shown.join(', ')}${more}.\n`;
+  // A file is often named for the person it came from or went to (jane.doe@customer.example.pdf).
+  return formatStderrNote(`mailguard: ${files} found ${skipped.length === 1 ? 'is' : 'are'} not mail and ${skipped.length === 1 ? 'was' : 'were'} not read: ${shown.join(', ')}${more}.\n`);
 }
 
 export function writeSkippedNote(skipped: readonly NotMailFile[]): void {

@@ -131,11 +131,13 @@ export function formatSendmailNotice(n: SendmailNotice): string {
     case 'kept':
       return line(`kept a copy in ${n.file}`);
     case 'not-kept':
-      return line(`could not keep a copy in ${n.spool}: ${n.problem}`);
+      // The file system's message quotes paths: masked as an error's text is.
+      return line(`could not keep a copy in ${n.spool}: ${maskText(n.problem)}`);
     case 'quiet':
       return line(`more than ${n.budget} bytes of notices in this -bs session; the rest are only in the SMTP replies.`);
     case 'ignored-option':
-      return line(`ignoring sendmail option ${n.option}`);
+      // The caller's own words after the option letter (-oXXX, -O Name=value, -B type ...): masked, as any may be an address.
+      return line(`ignoring sendmail option ${n.option.slice(0, 2)}${maskText(n.option.slice(2))}`);
     case 'setup':
       return line(`policy from ${n.configPath ?? `defaults (no ${n.systemPath})`}; on violation: ${n.onViolation}; delivery: ${n.transport === 'relay' ? 'relay' : 'sendmail binary'} ${n.label}`);
     case 'read':
