@@ -4,12 +4,18 @@
 // (decideDelivery, output `draft`: the rewrite is made and its output checked again), not a
 // second reading of the findings. Pure: bytes and a policy in, data out.
 
+import { checkMessage } from '../analyse.js';
 import type { RewriteRefusal } from '../errors.js';
 import type { Finding } from '../findings.js';
+import { locateBodyStart } from '../message/header-block.js';
 import type { Policy } from '../policy/policy.js';
+import type { MessageResult } from '../result.js';
 import type { BccOptions, SplitOptions } from '../rewrite/plan.js';
 import { REWRITTEN_VISIBLE_FIELDS } from '../rewrite/prepare.js';
-import { decideDelivery, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
+import { planSplit } from '../rewrite/split.js';
+import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
+import { exposureCounted } from '../rules/exposed-recipients.js';
+import { decideDelivery, deliveryPolicy, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
 
 export type FixStrategy = 'bcc' | 'split';
 
@@ -33,6 +39,13 @@ export type FixRefusal =
    * blocks that output.
    */
   | { code: 'still-exposed'; fields: string[]; codes: string[] }
+  /**
+   * A warning-level list the rewrite would not change: an output shows every external address
+   * the message shows, because they are in `fields` (Keywords, Comments, X-Recipients, Reply-To
+   * ...), which neither bcc nor split moves. Writing that output would claim a fix that hides
+   * nobody: the fields are edited by hand instead.
+   */
+  | { code: 'exposure-unchanged'; fields: string[] }
   /** The rewrite refused the message (resent, ambiguous, sensitive with bcc ...): its kind and its own sentence. */
   | { code: 'rewrite-refused'; refusal: RewriteRefusal; detail?: string; hint?: string }
   /** Anything else the decision stops a draft for (no recipients left to give a copy). */
@@ -47,6 +60,12 @@ export interface FixOutlook {
    */
   outcome: 'rewrite' | 'untouched' | 'refuse';
   refusal?: FixRefusal;
+  /**
+   * rewrite only: the fields whose list the rewritten output still shows (an exposure the rewrite
+   * reduced but did not end: a list in Keywords beside the To it cleaned), which no rewrite moves
+   * and which are edited by hand. Absent when the output shows no exposed list.
+   */
+  left?: string[];
 }
 
 export interface FixDecision extends FixOutlook {
@@ -94,6 +113,59 @@ function refusalOf(reason: DeliveryReason, blocking: readonly Finding[]): FixRef
   }
 }
 
+/** The external addresses an exposure counts in a check result (lower case). */
+function exposedAddresses(result: MessageResult): Set<string> {
+  const out = new Set<string>();
+  for (const r of exposureCounted(result.recipients)) if (!r.internal) out.add(r.address.toLowerCase());
+  return out;
+}
+
+/** A message's header block (with its blank line), or all of it when it has no body. */
+function headerOf(bytes: Uint8Array): Uint8Array {
+  const start = locateBodyStart(bytes);
+  return start === -1 ? bytes : bytes.subarray(0, start);
+}
+
+/** The fields of an exposure but those both strategies take recipients out of (a split copy's To shows its own recipient). */
+const fieldsLeftInView = (fields: readonly string[]): string[] => fields.filter((f) => !REWRITTEN_VISIBLE_FIELDS.has(f));
+
+/**
+ * What a rewrite the delivery decision made leaves of the message's exposure, read from its
+ * outputs (their headers, checked again under the delivery policy, as the decision checked them
+ * for a block): `unchanged` when one output still shows every external address the message
+ * showed (the rewrite hides nobody), else the fields an output still shows an exposed list in.
+ * The usual message, whose exposed addresses are all in To, Cc or Apparently-To, is not read
+ * again: both strategies take every one of them out of view.
+ */
+function exposureAfterRewrite(bytes: Uint8Array, policy: Policy, options: FixOptions, decision: DeliveryDecision): { unchanged: boolean; fields: string[] } | undefined {
+  const before = decision.result;
+  const exposure = before.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+  if (exposure?.code !== 'EXPOSED_RECIPIENTS' || fieldsLeftInView(exposure.args.fields).length === 0) return undefined;
+  const strict = deliveryPolicy(policy);
+  const outputs: Uint8Array[] = [];
+  if (decision.action === 'rewrite') {
+    // The draft as a mail client sends it: without its Bcc field.
+    for (const t of decision.transactions()) outputs.push(stripBcc(headerOf(t.bytes)));
+  } else {
+    // The split's copies, header only (the decision checked them so; no body is copied).
+    const split = planSplit(headerOf(stripLeadingEnvelope(bytes).bytes), strict, { ...options.split, messageIdDomain: options.split?.messageIdDomain ?? 'mailguard.invalid' });
+    for (let i = 0; i < split.copies.length; i++) outputs.push(split.render(i));
+  }
+  const shown = exposedAddresses(before);
+  const fields: string[] = [];
+  let unchanged = false;
+  for (const out of outputs) {
+    const after = checkMessage(out, strict, { body: false });
+    const left = after.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+    if (left?.code !== 'EXPOSED_RECIPIENTS') continue;
+    for (const f of fieldsLeftInView(left.args.fields)) if (!fields.includes(f)) fields.push(f);
+    const still = exposedAddresses(after);
+    if ([...shown].every((a) => still.has(a))) unchanged = true;
+  }
+  if (unchanged) return { unchanged, fields: fields.length > 0 ? fields : fieldsLeftInView(exposure.args.fields) };
+  return fields.length > 0 ? { unchanged, fields } : undefined;
+}
+
 /** What fix does with `bytes` under `policy` with `options.strategy`. Never throws for a message's content. */
 export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions): FixDecision {
   const decideOptions: DecideOptions = { onViolation: options.strategy, output: 'draft' };
@@ -107,8 +179,13 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
   if (decision.reason?.code === 'list-in-attachment') return { strategy, outcome: 'refuse', refusal: refusalOf(decision.reason, decision.blocking), decision };
   switch (decision.action) {
     case 'rewrite':
-    case 'split':
-      return { strategy, outcome: 'rewrite', decision };
+    case 'split': {
+      // A rewrite that hides nobody is no fix: refused, naming the fields to edit by hand. One
+      // that hides some of the list says which fields still show the rest.
+      const after = exposureAfterRewrite(bytes, policy, options, decision);
+      if (after?.unchanged) return { strategy, outcome: 'refuse', refusal: { code: 'exposure-unchanged', fields: after.fields }, decision };
+      return after ? { strategy, outcome: 'rewrite', left: after.fields, decision } : { strategy, outcome: 'rewrite', decision };
+    }
     case 'send':
       return decision.reason ? { strategy, outcome: 'untouched', refusal: refusalOf(decision.reason, decision.blocking), decision } : { strategy, outcome: 'untouched', decision };
     default:
@@ -118,6 +195,8 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
 
 /** The outlook alone (no decision, no transactions): what check's human report is handed. */
 export function fixOutlook(bytes: Uint8Array, policy: Policy): FixOutlook {
-  const { strategy, outcome, refusal } = decideFix(bytes, policy, { strategy: suggestedFixStrategy(policy) });
-  return refusal ? { strategy, outcome, refusal } : { strategy, outcome };
+  const { strategy, outcome, refusal, left } = decideFix(bytes, policy, { strategy: suggestedFixStrategy(policy) });
+  const outlook: FixOutlook = refusal ? { strategy, outcome, refusal } : { strategy, outcome };
+  if (left) outlook.left = left;
+  return outlook;
 }

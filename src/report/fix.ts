@@ -4,6 +4,8 @@
 
 import type { RewritePlan } from '../rewrite/plan.js';
 import { printable } from './human.js';
+import { fieldName } from './messages.js';
+import { shellQuote } from './shell-quote.js';
 import { maskAddress, maskText } from './redact.js';
 
 /** The human plan lists at most this many addresses per message; the JSON plan lists all. */
@@ -61,12 +63,30 @@ export const FIX_REASONS = {
   /** Findings a To/Cc rewrite cannot cure (`policy`), or a rewrite that would still be blocked. */
   cannotCure: (codes: readonly string[], stillBlocked: boolean) =>
     `${codes.join(', ') || 'blocked'}: ${stillBlocked ? 'the rewritten message would still be blocked' : 'a rewrite of To/Cc does not cure it'}; the message was not rewritten.`,
-  cannotCureHint: 'Fix it by hand; mailguard check shows where.',
+  /** `check`: the check command that shows the same verdict (checkCommand), run after the edit. */
+  cannotCureHint: (check: string) => `Fix it by hand; to see where, run: ${check}`,
+  /** A warning-level list only in fields no rewrite moves (Keywords, Comments, X-Recipients ...): a rewrite would hide nobody. */
+  exposureUnchanged: (fields: readonly string[]) =>
+    `the list in ${fields.map(fieldName).join('/')} is not in a recipient field: a rewrite of To/Cc would move nobody out of view; the message was not rewritten.`,
+  exposureUnchangedHint: (fields: readonly string[], check: string) => `Take the addresses out of ${fields.map(fieldName).join('/')} by hand, then run: ${check}`,
+  /** Rewritten, but a list stays in fields no rewrite moves. */
+  leftHint: (fields: readonly string[]) => `The list in ${fields.map(fieldName).join('/')} stays (no rewrite moves it): take the addresses out of ${fields.length === 1 ? 'that field' : 'those fields'} by hand and check the output again.`,
   outlookMsg: 'an Outlook .msg is checked, not rewritten; move the recipients to Bcc in Outlook.',
   headerOnly: 'only the header of this message could be read.',
   notInPlace: 'cannot be rewritten in place: it is not a whole file of its own (a message in an mbox, a transcript, or stdin).',
   notInPlaceHint: 'Use -o DIR instead of --in-place.',
 } as const;
+
+/**
+ * The `mailguard check` command a hint names: `program` (src/cli/program-name.ts) and the words
+ * after it (the input, then the policy options fix was given, src/cli/policy-options.ts
+ * policyArguments), each quoted for a shell, so the command run as printed reaches fix's verdict.
+ * A message read from stdin is checked from stdin again.
+ */
+export function checkCommand(program: string, words: readonly string[]): string {
+  const command = `${program} ${words.map(shellQuote).join(' ')}`;
+  return words[1] === '-' ? `${command} (with the same message on stdin)` : command;
+}
 
 export function toFixJson(results: readonly FixResult[], redact: boolean): FixJson {
   const mask = (a: string): string => (redact ? maskAddress(a) : a);
@@ -136,6 +156,7 @@ export function formatFixHuman(report: FixReport, options: FixFormatOptions): st
       for (const [i, o] of shown.entries()) lines.push(`  message ${i + 1} for ${listAddresses(o.recipients, redact)}${o.path ? ` -> ${printable(o.path)}` : ''}`);
       if (r.outputs.length > shown.length) lines.push(`  ... and ${r.outputs.length - shown.length} more messages`);
     }
+    if (r.hint) lines.push(`  ${r.hint}`);
     if (plan.dkimBroken) {
       const by = plan.dkimDomains.length > 0 ? ` (d=${plan.dkimDomains.join(', ')})` : '';
       lines.push(

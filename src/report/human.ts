@@ -161,6 +161,8 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
     const does = r.fix ? ` (${fix} --strategy ${r.fix.strategy}${policy} does the ${r.fix.strategy === 'bcc' ? 'first' : 'second'})` : '';
     lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient${does}`);
   }
+  // A rewrite that hides part of the list: what is left to do by hand.
+  if (!wontFix && !attachment && exposure && r.fix?.left) lines.push(`  ${p.dim('then:')} ${fixLeftText(r.fix.left)}`);
   return lines;
 }
 
@@ -232,6 +234,8 @@ function fixRefusalText(outlook: FixOutlook): string {
       if (refusal.fields.length > 0) return `the list in ${refusal.fields.map(fieldName).join('/')} stays after a rewrite (bcc and split move only To, Cc and Apparently-To), so mailguard fix would ${leaves}: take the addresses out of ${refusal.fields.length === 1 ? 'that field' : 'those fields'} by hand and check again`;
       return `the rewritten message would still be blocked (${refusal.codes.join(', ')}), so mailguard fix would ${leaves}: fix it by hand; the findings above show where`;
     }
+    case 'exposure-unchanged':
+      return `the list in ${refusal.fields.map(fieldName).join('/')} is not in a recipient field: a rewrite to Bcc or a split moves nobody out of view, so mailguard fix would refuse: take the addresses out of ${refusal.fields.length === 1 ? 'that field' : 'those fields'} by hand and check again`;
     case 'rewrite-refused':
       if (refusal.refusal === 'resent') return 'resent messages are not rewritten: fix the original message, or resend one copy per recipient';
       if (refusal.refusal === 'ambiguous' || refusal.refusal === 'malformed') return UNREADABLE_HEADER;
@@ -239,6 +243,11 @@ function fixRefusalText(outlook: FixOutlook): string {
     case 'other':
       return `mailguard fix would ${leaves}: ${describeDeliveryReason(refusal.reason)}`;
   }
+}
+
+/** What a rewrite that hides part of the list leaves (its outlook's `left`), as the hint says it. */
+function fixLeftText(fields: readonly string[]): string {
+  return `the list in ${fields.map(fieldName).join('/')} stays (no rewrite moves it): take the addresses out of ${fields.length === 1 ? 'that field' : 'those fields'} by hand and check again`;
 }
 
 const UNREADABLE_HEADER = 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first';

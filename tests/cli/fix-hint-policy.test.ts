@@ -5,7 +5,7 @@
 // list left; the rows marked `without` also run the command with the options left out, and show
 // that fix then does something else, so the row fails if the hint drops them. The built CLI,
 // spawned as a user runs it, in a folder of its own (no configuration found but the one named).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -153,5 +153,99 @@ describe("check's fix hint repeats check's policy options", () => {
       const broken = exposed(await recheck(bareFile, row.check, dir)) || (row.staysInTo !== undefined && !toField(bare).includes(row.staysInTo));
       expect(broken, 'the options made no difference: this row does not show that the hint needs them').toBe(true);
     }
+  });
+});
+
+// The other way round: when mailguard fix cannot cure a message, its hint names the check command
+// that shows where, with the policy options fix was given (src/cli/actions/fix.ts). Each row runs
+// fix, takes the command from its hint, runs it exactly as printed, and finds fix's verdict; the
+// same command without the options reaches another verdict, so the row fails if the hint drops them.
+interface FixRow {
+  name: string;
+  /** The header fields after From (sender@corp.example). */
+  fields: string;
+  /** fix's options (policy and not); the check command must repeat exactly the policy ones. */
+  fix: string[];
+  /** The printed command after `mailguard check `. */
+  command: string;
+  /** fix's verdict, which the printed command must report. */
+  verdict: 'WARN' | 'BLOCK';
+  files?: Record<string, string>;
+  /** Read from stdin (`fix -`): the printed command is run with the same message on stdin. */
+  stdin?: true;
+}
+
+const FIX_ROWS: FixRow[] = [
+  {
+    // The rewrite's output still shows the Reply-To list, which blocks at 2 organisations.
+    name: 'still exposed under a block threshold below the default',
+    fields: `To: ${orgs(2).join(', ')}\r\nReply-To: r0@r0-org.example, r1@r1-org.example`,
+    fix: ['--internal-domain', 'corp.example', '--block-at', '2', '--dry-run'],
+    command: 'draft.eml --internal-domain corp.example --block-at 2',
+    verdict: 'BLOCK',
+  },
+  {
+    // A warning-level list only in Keywords: no rewrite hides anyone (exposure-unchanged).
+    name: 'a Keywords list under a warn threshold below the default',
+    fields: `To: staff@corp.example\r\nKeywords: ${orgs(2).join(', ')}`,
+    fix: ['--warn-at', '2', '--internal-domain', 'corp.example', '-o', 'out.eml'],
+    command: 'draft.eml --internal-domain corp.example --warn-at 2',
+    verdict: 'WARN',
+  },
+  {
+    name: 'a configuration file whose path has spaces',
+    fields: `To: ${orgs(2).join(', ')}\r\nX-Recipients: x0@x0-org.example, x1@x1-org.example`,
+    fix: ['--config', 'my policy/mail guard.json', '--dry-run', '--format', 'json'],
+    command: "draft.eml --config 'my policy/mail guard.json'",
+    verdict: 'BLOCK',
+    files: { 'my policy/mail guard.json': JSON.stringify({ internalDomains: ['corp.example'], warnAt: 2, blockAt: 2 }) },
+  },
+  {
+    name: 'a sensitive list split, with a Reply-To left',
+    fields: `To: ${orgs(1).join(', ')}\r\nReply-To: r0@r0-org.example, r1@r1-org.example`,
+    fix: ['--strategy', 'split', '-o', 'copies/', '--sensitive', '--internal-domain', 'corp.example'],
+    command: 'draft.eml --internal-domain corp.example --sensitive',
+    verdict: 'BLOCK',
+  },
+  {
+    name: 'a message on stdin',
+    fields: `To: staff@corp.example\r\nComments: ${orgs(2).join(', ')}`,
+    fix: ['-', '--warn-at', '2', '--internal-domain', 'corp.example'],
+    command: '- --internal-domain corp.example --warn-at 2 (with the same message on stdin)',
+    verdict: 'WARN',
+    stdin: true,
+  },
+];
+
+describe("fix's hint to check repeats fix's policy options", () => {
+  it.each(FIX_ROWS.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
+    const dir = path.join(tmp, `fix-${row.name.replace(/\W+/g, '-')}`);
+    mkdirSync(dir, { recursive: true });
+    for (const [file, text] of Object.entries(row.files ?? {})) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    }
+    const draft = `From: sender@corp.example\r\n${row.fields}\r\nSubject: s\r\nMessage-ID: <m@corp.example>\r\n\r\nHello.\r\n`;
+    writeFileSync(path.join(dir, 'draft.eml'), draft);
+    const input = row.stdin ? { input: draft } : {};
+
+    const fix = await runCli(['fix', ...(row.stdin ? [] : ['draft.eml']), ...row.fix], { cwd: dir, ...input });
+    // Refused: the exit code that means "could not fix", and nothing written.
+    expect(fix.code, fix.stdout + fix.stderr).toBe(2);
+    // (-o DIR is created before the messages are decided: it stays empty.)
+    const written = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name !== 'draft.eml' && !(path.join(path.relative(dir, e.parentPath), e.name) in (row.files ?? {})));
+    expect(written.map((e) => e.name)).toEqual([]);
+    const text = row.fix.includes('json') ? ((JSON.parse(fix.stdout) as { results: Array<{ hint?: string }> }).results[0]!.hint ?? '') : fix.stdout + fix.stderr;
+    const printed = / run: (mailguard check .*)$/m.exec(text)?.[1];
+    expect(printed, text).toBe(`mailguard check ${row.command}`);
+
+    // Run as printed: the verdict fix reached.
+    const words = shellWords(printed!.replace(/ \(with the same message on stdin\)$/, ''));
+    expect(words[0]).toBe('mailguard');
+    const check = await runCli(words.slice(1), { cwd: dir, ...input });
+    expect(check.stdout.split('\n')[0], check.stdout + check.stderr).toMatch(new RegExp(`^${row.verdict} `));
+    // Without the policy options: another verdict.
+    const bare = await runCli(words.slice(1, 3), { cwd: dir, ...input });
+    expect(bare.stdout.split('\n')[0], 'the options made no difference: this row does not show that the hint needs them').not.toMatch(new RegExp(`^${row.verdict} `));
   });
 });

@@ -21,7 +21,8 @@ const orgs = (n: number, tag = 'p') => Array.from({ length: n }, (_, i) => `${ta
 const oneOrg = (n: number, tag = 'm') => Array.from({ length: n }, (_, i) => `${tag}${i}@one-org.example`);
 const list = (xs: string[]) => xs.join(', ');
 
-type Expected = { strategy: 'bcc' | 'split' } | { refused: RegExp };
+/** `left`: the rewrite hides only part of the list; the hint's `then:` line names what stays. */
+type Expected = { strategy: 'bcc' | 'split'; left?: RegExp } | { refused: RegExp };
 
 // Each row: the header (From and To included), extra policy flags, and what the hint must say:
 // the strategy of the command it names, or why fix does not rewrite the message.
@@ -43,14 +44,24 @@ const ROWS: Array<[string, string, string[], Expected]> = [
   // Blocked by organisations (To: 5), while what stays is 25 addresses of one organisation: the
   // rewrite's output blocks by addresses, so fix refuses although one organisation is left.
   ['blocked by parties, left blocks by addresses', `From: sender@corp.example\r\nReply-To: ${list(oneOrg(25))}\r\nTo: ${list(orgs(5))}`, [], { refused: /the list in Reply-To stays after a rewrite/ }],
-  // Blocked by addresses (30 of one organisation), what stays is 24 addresses of it: below 25.
-  ['blocked by addresses, left below it', `From: sender@corp.example\r\nReply-To: ${list(oneOrg(24))}\r\nTo: ${list(oneOrg(6, 'n'))}`, [], { strategy: 'bcc' }],
+  // Blocked by addresses (30 of one organisation), what stays is 24 addresses of it: below 25,
+  // still a warning (10 or more), which the hint names as left to edit by hand.
+  ['blocked by addresses, left below it', `From: sender@corp.example\r\nReply-To: ${list(oneOrg(24))}\r\nTo: ${list(oneOrg(6, 'n'))}`, [], { strategy: 'bcc', left: /^then: the list in Reply-To stays/ }],
   ['sensitive list: split', `From: sender@corp.example\r\nTo: ${list(orgs(2))}`, ['--sensitive'], { strategy: 'split' }],
+  // A warning-level list only in fields no rewrite moves: fix would hide nobody, so it refuses (exit 2).
+  ['warning-level list only in Keywords', `From: sender@corp.example\r\nTo: staff@corp.example\r\nKeywords: ${list(orgs(3))}`, [], { refused: /the list in Keywords is not in a recipient field: a rewrite to Bcc or a split moves nobody out of view/ }],
+  ['warning-level list only in Comments', `From: sender@corp.example\r\nTo: staff@corp.example\r\nComments: ${list(orgs(3))}`, [], { refused: /the list in Comments is not in a recipient field: a rewrite to Bcc or a split moves nobody/ }],
+  ['warning-level list only in X-Recipients', `From: sender@corp.example\r\nTo: staff@corp.example\r\nX-Recipients: ${list(orgs(3))}`, [], { refused: /the list in X-Recipients is not in a recipient field: a rewrite to Bcc or a split moves nobody/ }],
+  ['warning-level list only in Reply-To', `From: sender@corp.example\r\nReply-To: ${list(orgs(3, 'r'))}\r\nTo: staff@corp.example`, [], { refused: /the list in Reply-To is not in a recipient field: a rewrite to Bcc or a split moves nobody/ }],
+  ['To recipient also listed in Keywords', `From: sender@corp.example\r\nTo: p0@p0-org.example\r\nKeywords: ${list(orgs(3))}`, [], { refused: /the list in Keywords is not in a recipient field/ }],
+  // bcc helps partly: it cleans To, and the hint names the Keywords list left to edit by hand.
+  ['To list and a Keywords list', `From: sender@corp.example\r\nTo: ${list(orgs(2, 't'))}\r\nKeywords: ${list(orgs(3))}`, [], { strategy: 'bcc', left: /^then: the list in Keywords stays \(no rewrite moves it\)/ }],
+  ['blocked To list and a warning-level Comments list', `From: sender@corp.example\r\nTo: ${list(orgs(6, 't'))}\r\nComments: ${list(orgs(3))}`, [], { strategy: 'bcc', left: /^then: the list in Comments stays/ }],
   ['sensitive list with a Reply-To left', `From: sender@corp.example\r\nReply-To: ${list(orgs(2, 'r'))}\r\nTo: ${list(orgs(2))}`, ['--sensitive'], { refused: /the list in Reply-To stays after a rewrite/ }],
 ];
 
 interface FixJson {
-  results: Array<{ action: string; outputs: Array<{ path?: string }> }>;
+  results: Array<{ action: string; hint?: string; outputs: Array<{ path?: string }> }>;
 }
 interface CheckJson {
   results: Array<{ verdict: string; findings: Array<{ code: string; severity: string }> }>;
@@ -72,7 +83,13 @@ describe('check\'s fix hint and what mailguard fix does agree', () => {
 
     if (command) {
       // The row says which strategy; the command must name this very file, and check's policy.
-      expect(expected, hint).toEqual({ strategy: command[2] });
+      expect('strategy' in expected && expected.strategy, hint).toBe(command[2]);
+      // What the rewrite leaves in view, on a line of its own (none when it hides the whole list).
+      const then = check.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('then:'));
+      if ('strategy' in expected && expected.left) {
+        expect(then, check.stdout).toHaveLength(1);
+        expect(then[0]).toMatch(expected.left);
+      } else expect(then, check.stdout).toEqual([]);
       expect(command[1]).toBe(file);
       expect(shellWords(command[3]!)).toEqual(policyArguments(flags.includes('--sensitive') ? { internalDomain: ['corp.example'], sensitive: true } : { internalDomain: ['corp.example'] }));
       // The printed command as it is (its -o moved to a folder, and its plan as JSON).
@@ -81,6 +98,9 @@ describe('check\'s fix hint and what mailguard fix does agree', () => {
       expect(fix.code, `the hint says "${hint}", fix says: ${fix.stdout}${fix.stderr}`).toBe(0);
       const result = (JSON.parse(fix.stdout) as FixJson).results[0]!;
       expect(result.action).toBe('rewritten');
+      // fix says the same of what stays.
+      if ('strategy' in expected && expected.left) expect(result.hint).toMatch(/^The list in \S+ stays \(no rewrite moves it\)/);
+      else expect(result.hint).toBeUndefined();
       // Its output no longer blocks for an exposed list (checked as the user would: the copies in -o).
       const copies = readdirSync(out).map((f) => path.join(out, f));
       expect(copies.length).toBeGreaterThan(0);

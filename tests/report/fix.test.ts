@@ -1,7 +1,7 @@
 // fix's formatters as pure functions: the plan of each strategy, refusals, the address limit of
 // the human plan, masking, the note about copies written to a directory, and the JSON document.
 import { describe, expect, it } from 'vitest';
-import { FIX_REASONS, formatFixHuman, formatFixJson, MAX_PLAN_ADDRESSES, type FixResult } from '../../src/report/fix.js';
+import { checkCommand, FIX_REASONS, formatFixHuman, formatFixJson, MAX_PLAN_ADDRESSES, type FixResult } from '../../src/report/fix.js';
 import type { RewritePlan } from '../../src/rewrite/plan.js';
 
 const plan = (over: Partial<RewritePlan> = {}): RewritePlan => ({
@@ -22,7 +22,7 @@ const plan = (over: Partial<RewritePlan> = {}): RewritePlan => ({
 
 const bcc: FixResult = { source: 'draft.eml', action: 'rewritten', verdict: 'block', plan: plan(), outputs: [{ path: 'fixed.eml', recipients: ['ann.lee@alpha.test', 'ben.ray@beta.test', 'boss@corp.example'] }] };
 const untouched: FixResult = { source: 'ok.eml', action: 'untouched', verdict: 'pass', reason: FIX_REASONS.notRewritten('pass', false), outputs: [] };
-const refused: FixResult = { source: 'bad.eml', action: 'refused', verdict: 'block', reason: FIX_REASONS.cannotCure(['AMBIGUOUS_RECIPIENT', 'EXPOSED_RECIPIENTS'], false), hint: FIX_REASONS.cannotCureHint, outputs: [] };
+const refused: FixResult = { source: 'bad.eml', action: 'refused', verdict: 'block', reason: FIX_REASONS.cannotCure(['AMBIGUOUS_RECIPIENT', 'EXPOSED_RECIPIENTS'], false), hint: FIX_REASONS.cannotCureHint(checkCommand('mailguard', ['check', 'bad.eml', '--internal-domain', 'corp.example'])), outputs: [] };
 
 describe('formatFixHuman', () => {
   it('bcc: what moved, what stays visible, what To shows, where it went', () => {
@@ -36,7 +36,7 @@ describe('formatFixHuman', () => {
         '  The Bcc field is for a mail client that sends the draft; relaying code must strip it (mailguard send does).',
         'ok.eml: left untouched: no exposed recipients (verdict pass)',
         'bad.eml: NOT rewritten: AMBIGUOUS_RECIPIENT, EXPOSED_RECIPIENTS: a rewrite of To/Cc does not cure it; the message was not rewritten.',
-        '  Fix it by hand; mailguard check shows where.',
+        '  Fix it by hand; to see where, run: mailguard check bad.eml --internal-domain corp.example',
         '3 messages: 1 rewritten, 1 left untouched, 1 not rewritten.',
         '',
       ].join('\n'),

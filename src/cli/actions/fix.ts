@@ -7,12 +7,13 @@ import { decideFix, type FixOptions } from '../../decide/fix.js';
 import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { normaliseAddress } from '../../message/address-list.js';
-import { FIX_REASONS, type FixOutput, type FixReport, type FixResult } from '../../report/fix.js';
+import { checkCommand, FIX_REASONS, type FixOutput, type FixReport, type FixResult } from '../../report/fix.js';
 import { formatterFor } from '../../report/formats.js';
 import { describeDeliveryReason, describeUnreadable } from '../../report/messages.js';
 import type { FixFlags } from '../commands/fix.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveSettings } from '../policy-options.js';
+import { policyArguments, resolveSettings } from '../policy-options.js';
+import { programName } from '../program-name.js';
 import { messageIdentity, resolveProfile } from '../../policy/profiles.js';
 import { writeSkippedNote } from '../skipped-note.js';
 import { inputSpecs } from './check.js';
@@ -84,7 +85,15 @@ async function writeAtomically(link: string, bytes: Uint8Array): Promise<void> {
   await rename(tmp, file);
 }
 
-function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Produced {
+/**
+ * The check command fix's hints name for `source`: its file (an mbox's, for a message in one;
+ * `-` for stdin) and the policy options fix was given, so it reaches the verdict fix reached.
+ */
+function checkCommandFor(source: string, file: string | undefined, flags: FixFlags): string {
+  return checkCommand(programName(), ['check', file ?? source, ...policyArguments(flags)]);
+}
+
+function decideOne(bytes: Uint8Array, source: string, file: string | undefined, flags: FixFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Produced {
   const options: FixOptions = { strategy: flags.strategy, source };
   if (flags.strategy === 'split') {
     options.split = { removeDkim: flags.removeDkim === true };
@@ -103,6 +112,7 @@ function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings:
   if (fix.outcome === 'rewrite') {
     result.action = 'rewritten';
     if (decision.rewrite) result.plan = decision.rewrite;
+    if (fix.left) result.hint = FIX_REASONS.leftHint(fix.left);
     return { result, count: decision.transactionCount, recipients: decision.envelopes.map((e) => e.rcptTo), messages: () => decision.transactions() };
   }
   if (fix.outcome === 'untouched') {
@@ -123,7 +133,11 @@ function decideOne(bytes: Uint8Array, source: string, flags: FixFlags, settings:
     case 'still-exposed':
       // The findings a rewrite cannot cure come first: they are why it was not rewritten.
       result.reason = FIX_REASONS.cannotCure(refusal.codes, refusal.code === 'still-exposed');
-      result.hint = FIX_REASONS.cannotCureHint;
+      result.hint = FIX_REASONS.cannotCureHint(checkCommandFor(source, file, flags));
+      break;
+    case 'exposure-unchanged':
+      result.reason = FIX_REASONS.exposureUnchanged(refusal.fields);
+      result.hint = FIX_REASONS.exposureUnchangedHint(refusal.fields, checkCommandFor(source, file, flags));
       break;
     default:
       if (reason) result.reason = `${describeDeliveryReason(reason)}.`;
@@ -299,7 +313,7 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
       produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason, outputs: [] }, count: 0, recipients: [], messages: () => [] });
       continue;
     }
-    const p = decideOne(item.bytes, item.source, flags, settings);
+    const p = decideOne(item.bytes, item.source, item.path, flags, settings);
     if (item.format === 'eml' && item.path !== undefined && item.source === item.path) p.file = item.path;
     if (p.result.action === 'untouched') p.original = item.bytes;
     produced.push(p);

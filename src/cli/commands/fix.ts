@@ -33,7 +33,8 @@ export function registerFix(program: Command): void {
         '       Bcc field.\n\n' +
         'Messages with ambiguous recipients or a malformed header are never rewritten.\n' +
         'Exit codes: 0 every message fixed or left untouched; 2 a message could not be\n' +
-        'fixed (ambiguous, malformed, unreadable), or a usage error.',
+        'fixed (ambiguous, malformed, unreadable, or a list only in fields no rewrite\n' +
+        'moves, such as Keywords or Comments), or a usage error.',
     )
     .argument('[paths...]', 'files, directories, globs, or - for stdin (default: stdin when piped)')
     .addOption(new Option('-s, --strategy <strategy>', 'how to fix').choices(['bcc', 'split']).default('bcc'))
