@@ -73,7 +73,9 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
       // message, else its header alone (header-only bytes may hold part of a body).
       const { fixOutlook } = await import('../decide/fix.js');
       const bytes = whole ?? headerPart(item.bytes);
-      result.fix = fixOutlook(bytes, resolveProfile(profiles, messageIdentity(bytes)).policy);
+      // (Without profiles the policy is the top level's: no need to read the sender, which parses
+      // the whole header again, 250,000 addresses for the largest.)
+      result.fix = fixOutlook(bytes, profiled ? resolveProfile(profiles, messageIdentity(bytes)).policy : profiles.default.policy);
     }
     checkedHere++;
     yield result;

@@ -206,15 +206,37 @@ function stringsText(list: readonly string[], inner: string, outer: string): str
 
 function recipientsText(list: readonly RecipientView[], redact: boolean): string {
   if (list.length === 0) return '[]';
-  let t = '[';
-  for (let i = 0; i < list.length; i++) {
-    const x = list[i]!;
-    t += `${i === 0 ? '' : ','}${I10}{${I12}"address": ${str(redact ? maskAddress(x.address) : x.address)},${I12}"field": ${str(x.field)},${I12}"internal": ${x.internal},${I12}"party": ${str(redact ? maskParty(x.party) : x.party)},${I12}"line": ${JSON.stringify(x.line)}`;
-    if (x.inDisplayName) t += `,${I12}"inDisplayName": true`;
-    t += `${I10}}`;
+  if (list.length <= RECIPIENTS_PER_CHUNK) {
+    let t = '[';
+    for (let i = 0; i < list.length; i++) t += recipientText(list[i]!, i, redact);
+    return `${t}${I8}]`;
   }
-  return `${t}${I8}]`;
+  // Longer lists are joined into a flat string every RECIPIENTS_PER_CHUNK entries: one string
+  // grown by `+=` is a rope of ten pieces per recipient, every piece alive until the text is
+  // written, and for 250,000 recipients the young generation's collections copied that rope again
+  // and again (4.5 s of a 13 s run, then 1.5 s flattening it to write it). A joined chunk is one
+  // flat string with no pointers in it; the pieces die at once.
+  const chunks: string[] = [];
+  let part: string[] = [];
+  for (let i = 0; i < list.length; i++) {
+    part.push(recipientText(list[i]!, i, redact));
+    if (part.length === RECIPIENTS_PER_CHUNK) {
+      chunks.push(part.join(''));
+      part = [];
+    }
+  }
+  chunks.push(part.join(''));
+  return `[${chunks.join('')}${I8}]`;
 }
+
+/** One element of recipientsText's list, with the comma before it. */
+function recipientText(x: RecipientView, i: number, redact: boolean): string {
+  const t = `${i === 0 ? '' : ','}${I10}{${I12}"address": ${str(redact ? maskAddress(x.address) : x.address)},${I12}"field": ${str(x.field)},${I12}"internal": ${x.internal},${I12}"party": ${str(redact ? maskParty(x.party) : x.party)},${I12}"line": ${JSON.stringify(x.line)}`;
+  return x.inDisplayName ? `${t},${I12}"inDisplayName": true${I10}}` : `${t}${I10}}`;
+}
+
+/** Recipients per flat piece of recipientsText: about 200 KB of text. */
+const RECIPIENTS_PER_CHUNK = 1_024;
 
 /**
  * A finding's args (keys at 12 spaces). Strings, numbers, booleans and lists of strings are

@@ -50,6 +50,15 @@ describe('jsonResultText is the document builder text', () => {
     expectSame(odd.map(withArgs), redact);
   });
 
+  // Lists written in flat pieces of 1,024 entries (recipientsText): across their seams too.
+  it.each([1_023, 1_024, 1_025, 2_048, 2_500])('%i visible and shown recipients', (n) => {
+    const base = checked.find((r) => r.recipients.visible.length > 0)!;
+    const many = (field: string) => Array.from({ length: n }, (_, i) => ({ address: `u${i}@x${i % 7}.example`, field, internal: i % 3 === 0, party: `x${i % 7}.example`, line: i, ...(i % 5 === 0 ? { inDisplayName: true as const } : {}) }));
+    const r: MessageResult = { ...base, recipients: { ...base.recipients, visible: many('to'), shown: many('keywords') } };
+    expectSame([r], false);
+    expectSame([r], true);
+  });
+
   const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.emailAddress(), fc.constantFrom('"', '\\', '\n', '\u2028', '\ud800', 'a@b'));
   const recipient: fc.Arbitrary<RecipientView> = fc.record(
     { address: text, field: text, internal: fc.boolean(), party: text, line: fc.nat(), inDisplayName: fc.constant(true as const) },
