@@ -68,8 +68,13 @@ export interface JsonReport {
 
 function maskArgs(args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...args };
-  if (Array.isArray(out.examples)) out.examples = (out.examples as string[]).map(maskAddress);
-  if (typeof out.excerpt === 'string') out.excerpt = maskText(out.excerpt);
+  // Every string, not only the examples and excerpts: an attachment's or sheet's name, a detail
+  // quoting the input, a list's address can hold addresses too (describeFinding does the same).
+  for (const key of Object.keys(out)) {
+    const v = out[key];
+    if (typeof v === 'string') out[key] = maskText(v);
+    else if (Array.isArray(v)) out[key] = v.map((x: unknown) => (typeof x !== 'string' ? x : key === 'examples' ? maskAddress(x) : maskText(x)));
+  }
   return out;
 }
 

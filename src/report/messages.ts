@@ -130,9 +130,16 @@ export function shownExcerpt(excerpt: string, redact: boolean): string {
   return printable(redact ? maskText(excerpt) : excerpt);
 }
 
-/** One sentence describing a finding; what it quotes from the message is made printable. */
+/**
+ * One sentence describing a finding; what it quotes from the message is made printable. With
+ * `redact`, every address in it is masked, whatever argument it came from: an attachment's,
+ * sheet's or member's name, a detail quoting the input, a list address (a file named
+ * `p1@org1.example, p2@org2.example ... .csv` printed all of them in GitHub annotations).
+ * (maskText leaves an address masked already as it is.)
+ */
 export function describeFinding(f: Finding, options: MessageOptions): string {
-  return printable(describeFindingText(f, options));
+  const text = printable(describeFindingText(f, options));
+  return options.redact ? maskText(text) : text;
 }
 
 function describeFindingText(f: Finding, options: MessageOptions): string {
@@ -176,7 +183,7 @@ function describeFindingText(f: Finding, options: MessageOptions): string {
       return describeUnreadable(f.args.reason, f.args.detail !== undefined && options.redact ? maskText(f.args.detail) : f.args.detail);
     case 'ADDRESS_LIST_IN_BODY': {
       const a = f.args;
-      const where = a.fileName !== undefined ? `the attachment "${a.fileName}" (part ${a.part}, ${a.contentType})` : a.part === '1' ? `the body (${a.contentType})` : `body part ${a.part} (${a.contentType})`;
+      const where = a.fileName !== undefined ? `the attachment "${shownName(a.fileName)}" (part ${a.part}, ${a.contentType})` : a.part === '1' ? `the body (${a.contentType})` : `body part ${a.part} (${a.contentType})`;
       const quoted = a.quotedAddresses > 0 ? `, ${a.quotedAddresses} of them in the quoted thread` : '';
       const cut = a.truncated ? ' in its scanned beginning' : '';
       return `${where} lists ${a.externalAddresses} external addresses from ${a.parties} organisation${a.parties === 1 ? '' : 's'}${cut}${quoted}; every recipient can read them`;
@@ -256,7 +263,7 @@ export function unfixableByRewrite(findings: readonly Finding[]): string | undef
   const f = findings.find(listInAttachment);
   if (f === undefined) return undefined;
   if (f.code === 'EXPOSED_ATTENDEES') return 'the calendar invitation lists its attendees to every invitee, and moving recipients to Bcc does not change it: send one invitation per attendee, or hide the guest list before sending';
-  if (f.code === 'ADDRESS_LIST_IN_ATTACHMENT') return `the address list is inside ${f.args.fileName !== undefined ? `the attachment "${f.args.fileName}"` : 'an attachment'}, which a header rewrite cannot clean: remove the list (and hidden sheets, rows and columns) from the file and send again`;
+  if (f.code === 'ADDRESS_LIST_IN_ATTACHMENT') return `the address list is inside ${f.args.fileName !== undefined ? `the attachment "${shownName(f.args.fileName)}"` : 'an attachment'}, which a header rewrite cannot clean: remove the list (and hidden sheets, rows and columns) from the file and send again`;
   return 'an attachment could not be scanned and the policy blocks what is not scanned: a header rewrite cannot make it safe';
 }
 
