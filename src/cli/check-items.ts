@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { checkMessage, unreadableResult } from '../analyse.js';
+import type { CheckedMessage } from '../decide/index.js';
 import { listInAttachment } from '../decide/modes.js';
 import { BODY_SCAN_CODES, type Finding } from '../findings.js';
 import { relocateComposedToCampaign, relocateToCampaign } from '../io/campaign.js';
@@ -60,7 +61,12 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
     if (item.bodyNotRead) options.bodyNotRead = item.bodyNotRead;
     // With profiles, the sender's profile (src/policy/profiles.ts) gives the policy.
     const resolved = profiled ? resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom)) : undefined;
-    let result = checkMessage(whole ?? item.bytes, resolved?.policy ?? settings.policy, options);
+    const checkedBytes = whole ?? item.bytes;
+    const checkedPolicy = resolved?.policy ?? settings.policy;
+    let result = checkMessage(checkedBytes, checkedPolicy, options);
+    // This check as made, for the fix hint's decision to reuse where it would make the same one
+    // (decideDelivery's reusableCheck): a copy, as the result is given its profile and file below.
+    const checked: CheckedMessage | undefined = ctx.fixHints ? { bytes: checkedBytes, policy: checkedPolicy, options, result: { ...result } } : undefined;
     if (resolved) result.profile = resolved.name;
     if (item.campaign) {
       const c = item.campaign;
@@ -75,7 +81,7 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
       const bytes = whole ?? headerPart(item.bytes);
       // (Without profiles the policy is the top level's: no need to read the sender, which parses
       // the whole header again, 250,000 addresses for the largest.)
-      result.fix = fixOutlook(bytes, profiled ? resolveProfile(profiles, messageIdentity(bytes)).policy : profiles.default.policy);
+      result.fix = fixOutlook(bytes, profiled ? resolveProfile(profiles, messageIdentity(bytes)).policy : profiles.default.policy, checked);
     }
     checkedHere++;
     yield result;

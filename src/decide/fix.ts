@@ -15,7 +15,7 @@ import { REWRITTEN_VISIBLE_FIELDS } from '../rewrite/prepare.js';
 import { planSplit } from '../rewrite/split.js';
 import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 import { exposureCounted } from '../rules/exposed-recipients.js';
-import { decideDelivery, deliveryPolicy, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
+import { decideDelivery, deliveryPolicy, type CheckedMessage, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
 
 export type FixStrategy = 'bcc' | 'split';
 
@@ -80,6 +80,8 @@ export interface FixOptions {
   bcc?: BccOptions;
   /** Options of the split (fix's --message-id-domain, --remove-dkim). */
   split?: SplitOptions;
+  /** A check the caller made of `bytes` already: the decision's own check when it is the same (DecideOptions.checked). */
+  checked?: CheckedMessage;
 }
 
 /** Blocking findings in the order fix names them: the ones a rewrite cannot cure first. */
@@ -172,6 +174,7 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
   if (options.source !== undefined) decideOptions.source = options.source;
   if (options.bcc) decideOptions.bcc = options.bcc;
   if (options.split) decideOptions.split = options.split;
+  if (options.checked) decideOptions.checked = options.checked;
   const decision = decideDelivery(bytes, policy, decideOptions);
   const strategy = options.strategy;
   // fix cannot clean an attachment: a decision that left one in place (sent as written, or
@@ -193,9 +196,14 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
   }
 }
 
-/** The outlook alone (no decision, no transactions): what check's human report is handed. */
-export function fixOutlook(bytes: Uint8Array, policy: Policy): FixOutlook {
-  const { strategy, outcome, refusal, left } = decideFix(bytes, policy, { strategy: suggestedFixStrategy(policy) });
+/**
+ * The outlook alone (no decision, no transactions): what check's human report is handed. `checked`:
+ * check's own result for these bytes, reused where it is the decision's check (DecideOptions.checked).
+ */
+export function fixOutlook(bytes: Uint8Array, policy: Policy, checked?: CheckedMessage): FixOutlook {
+  const options: FixOptions = { strategy: suggestedFixStrategy(policy) };
+  if (checked) options.checked = checked;
+  const { strategy, outcome, refusal, left } = decideFix(bytes, policy, options);
   const outlook: FixOutlook = refusal ? { strategy, outcome, refusal } : { strategy, outcome };
   if (left) outlook.left = left;
   return outlook;

@@ -21,15 +21,14 @@
 //   recipients no header shows get a copy that shows no recipient at all (split) or are kept in
 //   the envelope (bcc, as written).
 
-import { checkMessage } from '../analyse.js';
+import { checkMessage, type CheckOptions } from '../analyse.js';
 import { bytesHoldCompatAt } from '../body/addresses.js';
 import { MailguardError, type RewriteRefusal } from '../errors.js';
-import type { Finding } from '../findings.js';
+import { BODY_SCAN_CODES, type Finding } from '../findings.js';
 import { normaliseAddress } from '../message/address-list.js';
 import type { Envelope } from '../message/envelope.js';
-import { locateBodyStart } from '../message/header-block.js';
+import { locateBodyStart, readHeaderBlock, type HeaderBlock } from '../message/header-block.js';
 import { headerRecipients } from '../message/header-recipients.js';
-import { readHeaderBlock } from '../message/header-block.js';
 import { parseMessage } from '../message/parse-message.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
 import type { MessageResult, Verdict } from '../result.js';
@@ -123,6 +122,24 @@ export interface DecideOptions {
    * they cannot be read unambiguously, the message is blocked, in every mode.
    */
   writtenAs?: Uint8Array;
+  /**
+   * A check the caller already made of this message (check's fix hint: the 200,000-recipient
+   * header's second reading was a fifth of the command's time). Used instead of the decision's own
+   * check only where it is that same computation (`reusableCheck`); otherwise ignored.
+   */
+  checked?: CheckedMessage;
+}
+
+/**
+ * One call of `checkMessage(bytes, policy, options)` and what it returned, as the caller made it.
+ * `result` must be unmodified (a copy made before the caller set `file` or `fix` on its own), and
+ * `bytes` and `policy` unchanged since.
+ */
+export interface CheckedMessage {
+  bytes: Uint8Array;
+  policy: Policy;
+  options: CheckOptions;
+  result: MessageResult;
 }
 
 export interface DeliveryDecision {
@@ -262,6 +279,49 @@ export function deliveryPolicy(policy: Policy): Policy {
   return strict;
 }
 
+/** Same length and the same bytes (the same view costs nothing). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.byteLength !== b.byteLength) return false;
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/**
+ * The caller's check (`options.checked`) when it is the check the decision makes itself:
+ * `checkMessage(bytes, policy, { source, envelope, lineOffset })`, with the body scan the policy
+ * sets. Everything that result depends on must then be equal:
+ * - the bytes: the message as handed over, nothing dropped before it (no BOM or `From ` line,
+ *   which moves the line numbers; no reading of an assumed blank line), the same content;
+ * - the policy: the very object `deliveryPolicy` gives (a relaxed one gives another);
+ * - the envelope (the same object, or none for both): it decides draft or transit and `hidden`;
+ * - the line offset: every finding's and recipient's line;
+ * - the body scan: the same options, unless no scan runs on these bytes under this policy (no
+ *   body after a blank line, or every body rule off), whatever either was asked for;
+ * - nothing the decision's check does not do: no `bodyNotRead` (a finding of its own), no header
+ *   handed in (it could be another message's).
+ * `source` is carried into the result and into nothing else: the result is given the decision's.
+ * `writtenAs` does not change this check, but a caller that hands it is not one that has checked
+ * the same bytes: ignored then too. The parse-time backstop (MAX_PARSE_MS) is the one input not
+ * in the list: a reused result that passed it is kept, as check reported it.
+ */
+function reusableCheck(options: DecideOptions, message: Uint8Array, bytes: Uint8Array, policy: Policy, block: HeaderBlock): MessageResult | undefined {
+  const checked = options.checked;
+  if (checked === undefined) return undefined;
+  const given = checked.options;
+  if (options.assumedBlankLineAt !== undefined || options.writtenAs !== undefined) return undefined;
+  if (bytes !== message || checked.policy !== policy || given.envelope !== options.envelope) return undefined;
+  if ((given.lineOffset ?? 0) !== (options.lineOffset ?? 0)) return undefined;
+  if (given.bodyNotRead !== undefined || given.header !== undefined) return undefined;
+  if (!sameBytes(checked.bytes, bytes)) return undefined;
+  // checkMessage's own terms: the scan runs with `body` when a body follows a blank line and a body rule is on.
+  const scanned = given.body === false ? undefined : (given.body ?? policy.bodyScan);
+  const scans = block.hasBlankLine && block.bodyStart < bytes.length && BODY_SCAN_CODES.some((c) => policy.rules[c] !== 'off');
+  if (scans && scanned !== policy.bodyScan) return undefined;
+  const source = options.source ?? '-';
+  return checked.result.source === source ? checked.result : { ...checked.result, source };
+}
+
 /** Decides what is delivered for one message. Never throws for a message's content. */
 export function decideDelivery(message: Uint8Array, configured: Policy, options: DecideOptions): DeliveryDecision {
   const policy = deliveryPolicy(configured);
@@ -276,7 +336,7 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   if (options.source !== undefined) checkOptions.source = options.source;
   if (options.envelope) checkOptions.envelope = options.envelope;
   if (options.lineOffset !== undefined || dropped > 0) checkOptions.lineOffset = (options.lineOffset ?? 0) + dropped;
-  const result = checkMessage(bytes, policy, checkOptions);
+  const result = reusableCheck(options, message, bytes, policy, block) ?? checkMessage(bytes, policy, checkOptions);
   const verdict = result.verdict;
   const errors = result.findings.filter((f) => f.severity === 'error');
   const relay = (options.output ?? 'relay') === 'relay';
