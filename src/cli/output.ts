@@ -4,18 +4,10 @@ import { writeSync } from 'node:fs';
 import { MailguardError } from '../errors.js';
 import { exitQuietlyOnEpipe } from './report-error.js';
 import { formatStderrNote } from '../report/error-text.js';
+import type { OutputSet } from '../io/output-set.js';
 
 export async function writeReport(text: string, output: string | undefined): Promise<void> {
-  if (output === undefined || output === '-') {
-    await writeStdout(text);
-    return;
-  }
-  try {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(output, text);
-  } catch (err) {
-    throw new MailguardError('EUSAGE', `cannot write the report to ${output}: ${(err as Error).message}`);
-  }
+  await writeReportPieces([text], output);
 }
 
 /** The error for a report stdout did not take (a full disk, a closed or read-only file). */
@@ -64,24 +56,23 @@ export async function writeStdout(piece: string | Uint8Array): Promise<boolean> 
 
 /**
  * Writes a report given in pieces (a long report is never one string in memory), to stdout or
- * the --output file, waiting for each piece to be taken.
+ * the --output file, waiting for each piece to be taken. The file is staged (src/io/output-set.ts):
+ * a run that fails part-way leaves neither a cut-off report nor a truncated earlier one. With `set`
+ * the file joins that set and shows only when the caller commits it (audit's several outputs).
  */
-export async function writeReportPieces(pieces: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, output: string | undefined): Promise<void> {
+export async function writeReportPieces(pieces: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, output: string | undefined, set?: OutputSet): Promise<void> {
   if (output === undefined || output === '-') {
     for await (const piece of pieces) if (await writeStdout(piece)) return;
     return;
   }
-  const { open } = await import('node:fs/promises');
-  let handle;
+  const own = set ?? (await import('../io/output-set.js')).createOutputSet();
   try {
-    handle = await open(output, 'w');
-    // writeFile on a handle writes on from where the last write ended, all of it (write() may take part).
-    for await (const piece of pieces) await handle.writeFile(piece);
+    await own.write(output, pieces);
+    if (own !== set) await own.commit();
   } catch (err) {
+    if (own !== set) await own.abort();
     if (err instanceof MailguardError) throw err;
     throw new MailguardError('EUSAGE', `cannot write the report to ${output}: ${(err as Error).message}`);
-  } finally {
-    await handle?.close();
   }
 }
 

@@ -122,9 +122,11 @@ export async function openJournal(file: string, options: { readOnly?: boolean } 
 
 async function openLocked(file: string, options: { readOnly?: boolean }, release: (() => Promise<void>) | undefined): Promise<Journal> {
   let text = '';
+  let existed = true;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
+    existed = false;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new MailguardError('EUSAGE', `cannot read the journal ${file}: ${(err as Error).message}`);
     }
@@ -169,6 +171,7 @@ async function openLocked(file: string, options: { readOnly?: boolean }, release
       throw new MailguardError('EUSAGE', `cannot write the journal ${file}: ${(err as Error).message}`);
     }
   }
+  let recorded = false;
   // Records are written one after another even when deliveries run in parallel.
   let queue: Promise<void> = Promise.resolve();
   const empty: ReadonlySet<string> = new Set();
@@ -183,6 +186,7 @@ async function openLocked(file: string, options: { readOnly?: boolean }, release
       full.recipients.forEach((r) => set.add(r));
       done.set(key, set);
       if (!handle) return Promise.resolve();
+      recorded = true;
       const h = handle;
       const next = queue.then(async () => {
         await h.write(`${JSON.stringify(full)}\n`);
@@ -196,6 +200,10 @@ async function openLocked(file: string, options: { readOnly?: boolean }, release
     async close() {
       await queue;
       await handle?.close();
+      // A journal this run made and wrote nothing to (every message blocked or refused, the relay
+      // unreachable) is not left behind; it is made at the start so an unwritable one stops the
+      // run before anything is sent. Removed under the lock, before another run can open it.
+      if (handle && !existed && !recorded) await unlink(file).catch(() => undefined);
       handle = undefined;
       await release?.();
     },

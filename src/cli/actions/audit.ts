@@ -3,7 +3,6 @@
 // private temporary file) as they are found and are read back for each report, so memory does not
 // grow with the messages or the incidents (issue 19).
 
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkMessage, unreadableResult } from '../../analyse.js';
 import { createAudit, type AuditIncident, type AuditMeta, type AuditOptions } from '../../audit/aggregate.js';
@@ -19,6 +18,7 @@ import { formatStderrNote } from '../../report/error-text.js';
 import { isImapUrl, parseImapUrl } from '../../io/imap-url.js';
 import { isFailure, readInputs, type InputItem, type NotMailFile } from '../../io/inputs.js';
 import { withWholeMessages } from '../../io/read-whole.js';
+import { createOutputSet, type OutputSet } from '../../io/output-set.js';
 import { bodyWorthScanning, writesEncodedFile } from '../../body/mime.js';
 import { BODY_SCAN_CODES } from '../../findings.js';
 import { readHeaderBlock, type HeaderBlock } from '../../message/header-block.js';
@@ -31,10 +31,10 @@ import { createSpool, type Spool } from '../spool.js';
 import { messageIdentity, resolveProfile } from '../../policy/profiles.js';
 import { createProgress, loadColors } from '../terminal.js';
 
-async function writeExport(file: string, text: string | AsyncIterable<string | Uint8Array>, what: string): Promise<void> {
+/** Stages one export file in the run's output set: it shows only when the whole set is written. */
+async function writeExport(file: string, text: string | AsyncIterable<string | Uint8Array>, what: string, outputs: OutputSet): Promise<void> {
   try {
-    if (typeof text === 'string') await writeFile(file, text);
-    else await writeReportPieces(text, file);
+    await writeReportPieces(typeof text === 'string' ? [text] : text, file, outputs);
   } catch (err) {
     const wrapped = `cannot write the report to ${file}: `;
     if (err instanceof MailguardError && !err.message.startsWith(wrapped)) throw err;
@@ -243,10 +243,18 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
   const { summary, kept } = report;
   const redact = resolveRedact(flags.redact, configuredRedact, false);
   const csv = () => aroundIncidents(auditCsvPieces.head(), (i) => auditCsvPieces.incident(i, { redact }), auditCsvPieces.tail(summary, { redact }), spool);
-  if (flags.csv !== undefined) await writeExport(flags.csv, csv(), 'CSV export');
-  if (flags.html !== undefined) {
-    const html = formatAuditHtmlFrom(summary, kept, { redact: resolveRedact(flags.redact, configuredRedact, true), generatedAt: new Date().toISOString(), inputs: paths });
-    await writeExport(flags.html, html, 'HTML report');
+  // --csv, --html and -o are one set: none shows until all are written, so a failure (an HTML
+  // file in a missing directory) leaves no CSV beside it that reads as this audit's whole result.
+  const outputs = createOutputSet();
+  try {
+    if (flags.csv !== undefined) await writeExport(flags.csv, csv(), 'CSV export', outputs);
+    if (flags.html !== undefined) {
+      const html = formatAuditHtmlFrom(summary, kept, { redact: resolveRedact(flags.redact, configuredRedact, true), generatedAt: new Date().toISOString(), inputs: paths });
+      await writeExport(flags.html, html, 'HTML report', outputs);
+    }
+  } catch (err) {
+    await outputs.abort();
+    throw err;
   }
   const human = { redact, color: flags.output === undefined && (await loadColors(flags.color)) };
   const text =
@@ -258,7 +266,15 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
   const code = incomplete ? EXIT.ERROR : summary.incidents > 0 ? EXIT.VIOLATION : EXIT.OK;
   // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
   process.exitCode = code;
-  await writeReportPieces(text, flags.output);
+  try {
+    if (flags.output !== undefined && flags.output !== '-') await writeReportPieces(text, flags.output, outputs);
+    await outputs.commit();
+  } catch (err) {
+    await outputs.abort();
+    throw err;
+  }
+  // On stdout, after the files: as before, they are written by the time the report is read.
+  if (flags.output === undefined || flags.output === '-') await writeReportPieces(text, flags.output);
   return code;
 }
 

@@ -1,11 +1,12 @@
 // mailguard fix: inputs -> core check -> rewrite (bcc or split) -> files. The rewriting itself
 // is the pure core (src/rewrite); this adapter decides what to write where and prints the plan.
 
-import { mkdir, open, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decideFix, type FixOptions } from '../../decide/fix.js';
 import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
+import { createOutputSet, type OutputSet, type StagedFile } from '../../io/output-set.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { checkCommand, FIX_REASONS, type FixOutput, type FixReport, type FixResult } from '../../report/fix.js';
 import { formatterFor } from '../../report/formats.js';
@@ -63,26 +64,6 @@ async function isDirectory(p: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function writeAtomically(link: string, bytes: Uint8Array): Promise<void> {
-  // A symlinked draft is rewritten where it really lives: renaming onto the link would replace
-  // the link with a file and leave the draft the mail client sends exposed.
-  let file = link;
-  try {
-    file = await realpath(link);
-  } catch {
-    file = link;
-  }
-  let mode: number | undefined;
-  try {
-    mode = (await stat(file)).mode & 0o777;
-  } catch {
-    mode = undefined;
-  }
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.mailguard-${process.pid}.tmp`);
-  await writeFile(tmp, bytes, mode === undefined ? {} : { mode });
-  await rename(tmp, file);
 }
 
 /**
@@ -187,8 +168,8 @@ async function chooseTarget(flags: FixFlags, produced: Produced[]): Promise<Targ
   return { kind: 'file', path: out };
 }
 
-/** Creates the -o directory, refusing a path that exists as something else or that names a single .eml file. */
-async function makeOutputDirectory(dir: string, inputs: number): Promise<void> {
+/** Refuses an -o directory that exists as something else or is named like a single .eml file; made only when a copy is written. */
+async function checkOutputDirectory(dir: string, inputs: number): Promise<void> {
   let existing: Awaited<ReturnType<typeof stat>> | undefined;
   try {
     existing = await stat(dir);
@@ -201,13 +182,30 @@ async function makeOutputDirectory(dir: string, inputs: number): Promise<void> {
     const what = inputs > 1 ? `${inputs} messages were read` : 'the message is split into several';
     throw new MailguardError('EUSAGE', `${what}: -o ${dir} would have to be a directory, but it is named like one message file.`, { hint });
   }
-  await mkdir(dir, { recursive: true });
 }
 
-/** Writes every produced message; returns what goes to stdout (message bytes or an mbox), if anything. */
+/**
+ * Writes every produced message; returns what goes to stdout (message bytes or an mbox), if anything.
+ * Files go through one output set (src/io/output-set.ts): nothing is created, and no file the
+ * user had is touched, unless a message is written, and nothing shows until every copy of the run
+ * is whole; an error part-way (a full disk, a copy that cannot be made) leaves nothing behind.
+ */
 async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffer | undefined> {
+  if (target.kind === 'dir') await checkOutputDirectory(target.path, produced.length);
+  const outputs = createOutputSet();
+  try {
+    const stdout = await stageOutputs(target, produced, outputs);
+    await outputs.commit();
+    return stdout;
+  } catch (err) {
+    await outputs.abort();
+    throw err;
+  }
+}
+
+async function stageOutputs(target: Target, produced: Produced[], outputs: OutputSet): Promise<Buffer | undefined> {
   const toStdout: Buffer[] = [];
-  const mbox = await openMboxSink(target);
+  const mbox = openMboxSink(target, outputs);
   const used = new Set<string>();
   const unique = (stem: string): string => {
     let name = stem;
@@ -215,12 +213,12 @@ async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffe
     used.add(name);
     return name;
   };
-  if (target.kind === 'dir') await makeOutputDirectory(target.path, produced.length);
+  let directoryMade = false;
   for (const p of produced) {
     if ((target.kind === 'stdout-message' || target.kind === 'file') && p.result.action === 'untouched' && p.original) {
       // One message in, one out: a message that needs no fix comes out as it went in, so
       // "fix a.eml -o b.eml && send b.eml" works either way.
-      if (target.kind === 'file') await writeFile(target.path, p.original);
+      if (target.kind === 'file') await outputs.write(target.path, p.original);
       else toStdout.push(Buffer.from(p.original));
       p.result.outputs.push({ path: target.kind === 'file' ? target.path : '-', recipients: [] });
       continue;
@@ -248,17 +246,20 @@ async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffe
           output.path = '-';
           break;
         case 'file':
-          await writeFile(target.path, m.bytes);
+          await outputs.write(target.path, m.bytes);
           output.path = target.path;
           break;
         case 'in-place':
-          await writeAtomically(p.file!, m.bytes);
+          // Staged and renamed over the draft (a symlinked draft where it really lives, its mode kept).
+          await outputs.write(p.file!, m.bytes);
           output.path = p.file!;
           break;
         case 'dir': {
+          if (!directoryMade) await outputs.directory(target.path);
+          directoryMade = true;
           const name = p.count > 1 ? `${stem}-${String(i + 1).padStart(3, '0')}.eml` : `${stem}.eml`;
           output.path = path.join(target.path, name);
-          await writeFile(output.path, m.bytes);
+          await outputs.write(output.path, m.bytes);
           break;
         }
         case 'mbox':
@@ -270,27 +271,22 @@ async function writeOutputs(target: Target, produced: Produced[]): Promise<Buffe
       i++;
     }
   }
-  await mbox.close();
   // An mbox on stdout was written as it was made: the plan then goes to stderr.
   if (target.kind === 'mbox' && target.path === '-') return Buffer.alloc(0);
   return toStdout.length > 0 ? Buffer.concat(toStdout) : undefined;
 }
 
-/** Where split copies go as an mbox: written one entry at a time, never gathered in memory. */
-async function openMboxSink(target: Target): Promise<{ count: number; write(entry: Buffer): Promise<void>; close(): Promise<void> }> {
-  if (target.kind !== 'mbox') {
-    return { count: 0, write: async () => {}, close: async () => {} };
-  }
-  const file = target.path === '-' ? undefined : await open(target.path, 'w');
+/** Where split copies go as an mbox: written one entry at a time, never gathered in memory; the file is opened at its first entry. */
+function openMboxSink(target: Target, outputs: OutputSet): { count: number; write(entry: Buffer): Promise<void> } {
+  let file: StagedFile | undefined;
   const sink = {
     count: 0,
     async write(entry: Buffer): Promise<void> {
+      if (target.kind !== 'mbox') return;
       sink.count++;
-      if (file) await file.write(entry);
-      else await writeStream(process.stdout, entry);
-    },
-    async close(): Promise<void> {
-      await file?.close();
+      if (target.path === '-') return writeStream(process.stdout, entry);
+      file ??= await outputs.file(target.path);
+      await file.write(entry);
     },
   };
   return sink;

@@ -2,7 +2,7 @@
 // flags, else from `git config user.email`, else from a question on a terminal. Never overwrites.
 
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { MailguardError } from '../../errors.js';
 import { CONFIG_FILE_NAMES, configsIn } from '../../io/config-file.js';
@@ -178,12 +178,23 @@ export async function runInit(flags: InitFlags): Promise<number> {
   const text = renderConfig(domains, source);
   // Fails here, not at the next check, if the validator and this template ever disagree.
   parseConfig(JSON.parse(text), flags.output);
+  let handle: FileHandle;
   try {
-    await writeFile(flags.output, text, { flag: 'wx' });
+    handle = await open(flags.output, 'wx');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new MailguardError('EUSAGE', `${flags.output} already exists; mailguard init does not overwrite it.`, { hint: 'Edit it, or remove it and run mailguard init again.' });
     }
+    throw new MailguardError('EUSAGE', `cannot write ${flags.output}: ${(err as Error).message}`);
+  }
+  try {
+    await handle.writeFile(text);
+    await handle.close();
+  } catch (err) {
+    // Created (exclusively, so this run's file, never one the user had) but not written whole (a
+    // full disk): the next check would find a cut-off configuration. It goes.
+    await handle.close().catch(() => undefined);
+    await unlink(flags.output).catch(() => undefined);
     throw new MailguardError('EUSAGE', `cannot write ${flags.output}: ${(err as Error).message}`);
   }
   const shown = domains.length > 0 ? domains.join(', ') : 'none (edit internalDomains)';

@@ -2,13 +2,14 @@
 // one checked notice per person (src/audit/notice.ts) -> send's journal -> relay, or copies
 // written for review. Sequential: each acceptance is on disk before the next notice starts.
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { checkNoticeTemplate, noticeCopies } from '../../audit/notice.js';
 import { MailguardError } from '../../errors.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import { readHeaderBlock } from '../../message/header-block.js';
+import { createOutputSet } from '../../io/output-set.js';
 import type { Journal } from '../../relay/journal.js';
 import type { Relay } from '../../relay/index.js';
 import { headerSender } from '../../decide/index.js';
@@ -150,14 +151,11 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
     process.stderr.write('mailguard: interrupted; finishing the notice in flight (Ctrl-C again to quit now).\n');
   };
   if (sending) process.on('SIGINT', onInterrupt);
+  // The copies for review (-o DIR) are one set: a notice that cannot be made part-way (it would
+  // not show exactly one person) leaves no directory of the first notices that reads as all of them.
+  const review = createOutputSet();
+  let directoryMade = false;
   try {
-    if (flags.output !== undefined) {
-      try {
-        await mkdir(flags.output, { recursive: true });
-      } catch (err) {
-        throw new MailguardError('EUSAGE', `cannot create ${flags.output}: ${(err as Error).message}`);
-      }
-    }
     if (sending) {
       const { createRelay, resolveSmtpSettings } = await import('../../relay/index.js');
       const options = resolveSmtpSettings(flags.smtp, settings.config, process.env);
@@ -173,8 +171,16 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
         r.status = 'skipped';
       } else if (flags.output !== undefined) {
         const file = path.join(flags.output, `notice-${String(n).padStart(5, '0')}.eml`);
+        if (!directoryMade) {
+          try {
+            await review.directory(flags.output);
+          } catch (err) {
+            throw new MailguardError('EUSAGE', `cannot create ${flags.output}: ${(err as Error).message}`);
+          }
+          directoryMade = true;
+        }
         try {
-          await writeFile(file, notice.bytes);
+          await review.write(file, notice.bytes);
         } catch (err) {
           throw new MailguardError('EUSAGE', `cannot write ${file}: ${(err as Error).message}`);
         }
@@ -207,6 +213,14 @@ export async function runNotify(flags: NotifyFlags): Promise<number> {
       }
       progress.tick(n, chosen.length);
     }
+    try {
+      await review.commit();
+    } catch (err) {
+      throw new MailguardError('EUSAGE', `cannot write the notices to ${flags.output}: ${(err as Error).message}`);
+    }
+  } catch (err) {
+    await review.abort();
+    throw err;
   } finally {
     process.off('SIGINT', onInterrupt);
     progress.done();
