@@ -171,8 +171,10 @@ describe('mailguard fix (built CLI)', () => {
     mkdirSync(empty);
     const r = await runCli(['fix', empty]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('NOT rewritten: not found: no files in this directory');
-    expect(r.stdout).not.toContain('not-found');
+    // One input: stdout is the message's channel, so the plan is on stderr even when nothing is written.
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('NOT rewritten: not found: no files in this directory');
+    expect(r.stderr).not.toContain('not-found');
     const full = await runCli(['fix', fx('customer-list-to.eml'), '--strategy', 'split', '-o', '/dev/null']);
     expect(full.code).toBe(2);
     expect(full.stderr).toContain('-o /dev/null exists and is not a directory');
@@ -184,10 +186,23 @@ describe('mailguard fix (built CLI)', () => {
     expect(() => statSync(one)).toThrow();
   });
 
+  it.each([
+    ['an ambiguous header', 'fix-ambiguous.eml', []],
+    ['an ambiguous header, JSON plan', 'fix-ambiguous.eml', ['--format', 'json']],
+    ['an ambiguous header, -o -', 'fix-ambiguous.eml', ['-o', '-']],
+    ['an ambiguous header, split to an mbox on stdout', 'fix-ambiguous.eml', ['--strategy', 'split', '-o', '-']],
+  ])('a refused message (%s) writes nothing to stdout, where the message would go: `fix x.eml > fixed.eml` gets no plan', async (_name, file, args) => {
+    const r = await runCli(['fix', fx(file), ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('not rewritten');
+  });
+
   it('an endless input (/dev/zero) is refused at MAX_MESSAGE_BYTES instead of filling memory', async () => {
     const r = await runCli(['fix', '/dev/zero'], { timeoutMs: 15_000 });
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/NOT rewritten: cannot be read: larger than \d+ MiB, the most mailguard reads of one message/);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/NOT rewritten: cannot be read: larger than \d+ MiB, the most mailguard reads of one message/);
     const send = await runCli(['send', '/dev/zero', '--dry-run'], { timeoutMs: 15_000 });
     expect(send.code).toBe(2);
     expect(send.stdout).toContain('the most mailguard reads of one message');

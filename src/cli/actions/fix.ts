@@ -326,8 +326,11 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
   const report: FixReport = { results };
   if (target.kind === 'dir' || target.kind === 'mbox') report.copiesIn = target.path;
   const text = formatterFor('fix', flags.format)(report, { redact: flags.redact });
-  // Message bytes on stdout: the plan goes to stderr so the two never mix.
-  const planStream = stdoutBytes !== undefined ? process.stderr : process.stdout;
+  // Stdout is the message channel (one message, or split's mbox on `-o -`): the plan goes to
+  // stderr, also when nothing was written there (a refusal), so `fix x.eml > fixed.eml` or
+  // `fix x.eml | sendmail -t` never receives the plan as if it were the message.
+  const stdoutIsMessages = target.kind === 'stdout-message' || (target.kind === 'mbox' && target.path === '-');
+  const planStream = stdoutBytes !== undefined || stdoutIsMessages ? process.stderr : process.stdout;
   const code = results.some((r) => r.action === 'refused') ? EXIT.ERROR : EXIT.OK;
   // Set before writing: a reader that closes the pipe early (`| head`) must not turn this into 0.
   process.exitCode = code;
