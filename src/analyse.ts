@@ -266,8 +266,8 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
   // field shows a blind recipient).
   // Read up to the whole bound (what they repeat of the header adds nothing); `add` keeps the count.
   const others = over === undefined ? otherFieldLists(parsed.header) : NO_LISTS;
-  if (others.over !== undefined) over ??= others.over;
-  if (others.lists.length > 0 && over === undefined) {
+  // Past the bound in these fields, what was read is still counted, up to the bound (`add`).
+  if (others.lists.length > 0) {
     const seen = new Set([...headerAddresses(parsed), ...shown.map((v) => v.address)]);
     for (const o of others.lists) {
       for (const found of o.addresses) {
@@ -277,6 +277,7 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
       }
     }
   }
+  if (others.over !== undefined) over ??= others.over;
   return over === undefined ? { views: shown } : { views: shown, over };
 }
 

@@ -116,8 +116,18 @@ export interface OtherFieldLists {
 
 const NONE: OtherFieldLists = { lists: [] };
 
-/** readField's answer for a value that holds more distinct addresses than its limit. */
-const OVER = Symbol('over the limit');
+/** Sets of addresses read from a value that holds more than the reader's limit: what was read
+ * before it stopped (counted all the same, so an over-long list still shows as a list). */
+const overSets = new WeakSet<Set<string>>();
+
+function overLimit(found: Set<string>): Set<string> {
+  overSets.add(found);
+  return found;
+}
+
+function isOver(found: Set<string> | undefined): boolean {
+  return found !== undefined && overSets.has(found);
+}
 
 /** An RFC 2047 encoded word: charset, encoding, payload. The payload may hold white space, which
  * RFC 2047 forbids and libmime (mailparser) and Thunderbird decode through all the same:
@@ -241,15 +251,15 @@ function readsAsSequence(shown: string): boolean {
  * an unclosed quote, `a . b@x`) once it reads MIN_LISTED_ADDRESSES mailboxes around them: every
  * address written in the value counts then, those in the refused elements too, as readers show them.
  */
-function readAsList(value: string, deadline: number, limit: number): Set<string> | typeof OVER | undefined {
+function readAsList(value: string, deadline: number, limit: number): Set<string> | undefined {
   const list = parseAddressList(value, deadline, Math.min(MAX_ADDRESSES_PER_MESSAGE, limit + 1));
-  if (list.truncated) return OVER;
+  if (list.truncated) return overLimit(new Set(list.mailboxes.map((m) => m.address.toLowerCase())));
   if (list.timedOut || list.mailboxes.length === 0) return undefined;
   if (list.problems.some((p) => p.kind !== 'unterminated-group')) {
     if (list.mailboxes.length < MIN_LISTED_ADDRESSES) return undefined;
     const found = addressesInHeaderText(value, new Set(), undefined, limit);
     for (const m of list.mailboxes) found.add(m.address.toLowerCase());
-    return found.size > limit ? OVER : found;
+    return found.size > limit ? overLimit(found) : found;
   }
   const found = new Set<string>();
   const addWritten = (text: string) => {
@@ -258,16 +268,16 @@ function readAsList(value: string, deadline: number, limit: number): Set<string>
   for (const m of list.mailboxes) {
     found.add(m.address.toLowerCase());
     addWritten(m.rawName);
-    if (found.size > limit) return OVER;
+    if (found.size > limit) return overLimit(found);
   }
   for (const g of list.groups) addWritten(g);
   for (const c of list.comments ?? []) addWritten(c);
-  return found.size > limit ? OVER : found;
+  return found.size > limit ? overLimit(found) : found;
 }
 
 /** The distinct addresses one field (its unfolded value, latin1) shows, if it shows a list: read as
  * an address list (group syntax, display names and comments included), or found in free text. */
-function readField(text: string, deadline: number, limit: number): Set<string> | typeof OVER | undefined {
+function readField(text: string, deadline: number, limit: number): Set<string> | undefined {
   // As a reader shows it: encoded words and UTF-8 decoded.
   const decodedText = /[\x80-\xff]|=\?/.test(text) ? decodeHeaderText(text) : text;
   // Unencoded East Asian bytes are also read as a reader in that locale shows them.
@@ -286,10 +296,10 @@ function readField(text: string, deadline: number, limit: number): Set<string> |
     (decoded !== undefined ? readAsList(decoded, deadline, limit) : undefined) ??
     (shown.includes(';') ? readAsList((decoded ?? text).replace(/;/g, ','), deadline, limit) : undefined) ??
     (addressSequence(shown) ? addressesInHeaderText(text, new Set(), undefined, limit) : undefined);
-  if (asList === OVER || (asList !== undefined && asList.size > limit)) return OVER;
+  if (asList !== undefined && (isOver(asList) || asList.size > limit)) return overLimit(asList);
   if (asList) return asList.size >= MIN_LISTED_ADDRESSES ? asList : undefined;
   const inText = addressesInHeaderText(text, new Set(), undefined, limit);
-  if (inText.size > limit) return OVER;
+  if (inText.size > limit) return overLimit(inText);
   return inText.size >= MIN_FREE_TEXT_ADDRESSES ? inText : undefined;
 }
 
@@ -326,12 +336,17 @@ export function otherFieldLists(header: HeaderBlock, limit = MAX_ADDRESSES_PER_M
   for (const { key, line, values } of byName.values()) {
     // Each field on its own (one with a single "@" is a contact, not a list), and all of one name
     // together: a second field of free text must not hide the list the first one holds.
-    const reads: Array<Set<string> | typeof OVER | undefined> = [];
+    const reads: Array<Set<string> | undefined> = [];
     for (const v of values) if (v.list) reads.push(readField(v.text, deadline, left));
-    if (values.length > 1 && !reads.includes(OVER)) reads.push(readField(values.map((v) => v.text).join(', '), deadline, left));
+    const stopped = reads.some(isOver);
+    if (values.length > 1 && !stopped) reads.push(readField(values.map((v) => v.text).join(', '), deadline, left));
     const addresses = new Set<string>();
-    for (const r of reads) if (r !== undefined && r !== OVER) for (const a of r) addresses.add(a);
-    if (reads.includes(OVER) || addresses.size > left) return { lists: out, over: { field: key, line } };
+    for (const r of reads) if (r !== undefined) for (const a of r) addresses.add(a);
+    if (stopped || reads.some(isOver) || addresses.size > left) {
+      // What was read before the limit is shown all the same (an audit counts it as an exposure).
+      out.push({ key, line, addresses: [...addresses] });
+      return { lists: out, over: { field: key, line } };
+    }
     left -= addresses.size;
     if (addresses.size > 0) out.push({ key, line, addresses: [...addresses] });
   }

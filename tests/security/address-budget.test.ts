@@ -44,11 +44,16 @@ describe('addresses outside mailboxes count toward the message bound', () => {
       () => ['From: me@corp.example', `To: ${addresses(OVER).join('; ')}`],
       'to',
     ],
-  ])('%s: stops at the bound, fails closed at that field', (_name, headers, field) => {
+  ])('%s: stops at the bound, fails closed at that field, and counts what it read', (_name, headers, field) => {
     const { r } = run(headers());
     expect(r.verdict).toBe('block');
     expect(overAt(r)).toEqual([field]);
     expect(r.recipients.visible.length + r.recipients.shown.length).toBeLessThanOrEqual(MAX_ADDRESSES_PER_MESSAGE + 1);
+    // What was read before the bound is an exposure all the same (an audit of a Sent folder
+    // reports EXPOSED_RECIPIENTS, not the ambiguity), up to the bound.
+    const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+    expect(exposure?.code === 'EXPOSED_RECIPIENTS' && exposure.args.fields).toContain(field);
+    expect(r.recipients.externalAddresses + r.recipients.shown.length).toBeGreaterThan(MAX_ADDRESSES_PER_MESSAGE / 2);
   });
 
   it('mailboxes and the addresses in their names together: over the bound though each half is under it', () => {
