@@ -6,7 +6,7 @@
 // limits) took 3 to 6 s to read in full before (BENCHMARKS.md, stop 39).
 import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
-import { MAX_ADDRESSES_PER_MESSAGE, MAX_CHECK_MS } from '../../src/limits.js';
+import { MAX_ADDRESSES_PER_MESSAGE } from '../../src/limits.js';
 import type { MessageResult } from '../../src/result.js';
 import { CORP, message, problems, timed } from './support.js';
 
@@ -68,14 +68,16 @@ describe('addresses outside mailboxes count toward the message bound', () => {
   it.each([
     ['a comment', (list: string[]) => ['From: me@corp.example', `To: x@ok.example (${list.join(' ')})`]],
     ['Keywords', (list: string[]) => ['From: me@corp.example', 'To: x@ok.example', `Keywords: ${list.join(', ')}`]],
-  ])('600,000 addresses in %s: the rest is not read (well under a second, not seconds)', (_name, headers) => {
-    const bytes = Buffer.from(message(headers(addresses(600_000))));
-    let best = timed(() => checkMessage(bytes, CORP));
-    const again = timed(() => checkMessage(bytes, CORP));
-    if (again.ms < best.ms) best = again;
-    expect(overAt(best.value)).toHaveLength(1);
-    // Reading all of it took 3 to 6 s on the development machine; the bound is generous for CI.
-    expect(best.ms).toBeLessThan(2 * MAX_CHECK_MS);
+  ])('600,000 addresses in %s cost about what the bound does, not what the whole field would', (_name, headers) => {
+    // Relative, so a loaded machine slows both alike: the field of 600,000 against one of as many
+    // addresses as the bound reads. Measured 1.08x and 1.18x; reading all of it (before the bound
+    // covered these fields) 2.77x and 2.93x.
+    const fastest = (bytes: Buffer) => Math.min(timed(() => checkMessage(bytes, CORP)).ms, timed(() => checkMessage(bytes, CORP)).ms);
+    const atBound = Buffer.from(message(headers(addresses(MAX_ADDRESSES_PER_MESSAGE - 10))));
+    const over = Buffer.from(message(headers(addresses(600_000))));
+    expect(overAt(checkMessage(over, CORP))).toHaveLength(1);
+    const ratio = fastest(over) / fastest(atBound);
+    expect(ratio).toBeLessThan(2);
   });
 });
 
