@@ -142,7 +142,27 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 `;
 
+/** Attempts at starting an instance: see startPostfix. */
+const START_ATTEMPTS = 3;
+
+/**
+ * A private Postfix instance. Started again (a new directory, new free ports) when `postfix start`
+ * fails: the port freePort() found can be taken by another test file before Postfix's master binds
+ * it, and master's "bind: Address already in use" is then lost (maillog_file is written by
+ * postlogd, a child of the master that never came up); CI saw "fatal: mail system startup
+ * failed" once in many runs. A configuration error fails all attempts and is reported as before.
+ */
 export async function startPostfix(options: PostfixOptions = {}): Promise<PostfixInstance> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPostfixOnce(options);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !(err instanceof Error) || !err.message.includes('start failed')) throw err;
+    }
+  }
+}
+
+async function startPostfixOnce(options: PostfixOptions): Promise<PostfixInstance> {
   if (!existsSync(POSTFIX)) {
     throw new Error(`Postfix is not installed (${POSTFIX} is missing). These tests need it: install the Debian package "postfix" (.ci/run does).`);
   }
