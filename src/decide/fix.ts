@@ -4,18 +4,14 @@
 // (decideDelivery, output `draft`: the rewrite is made and its output checked again), not a
 // second reading of the findings. Pure: bytes and a policy in, data out.
 
-import { checkMessage } from '../analyse.js';
 import type { RewriteRefusal } from '../errors.js';
 import type { Finding } from '../findings.js';
-import { locateBodyStart } from '../message/header-block.js';
 import type { Policy } from '../policy/policy.js';
 import type { MessageResult } from '../result.js';
 import type { BccOptions, SplitOptions } from '../rewrite/plan.js';
 import { REWRITTEN_VISIBLE_FIELDS } from '../rewrite/prepare.js';
-import { planSplit } from '../rewrite/split.js';
-import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 import { exposureCounted } from '../rules/exposed-recipients.js';
-import { decideDelivery, deliveryPolicy, type CheckedMessage, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
+import { decideDelivery, type CheckedMessage, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
 
 export type FixStrategy = 'bcc' | 'split';
 
@@ -122,42 +118,25 @@ function exposedAddresses(result: MessageResult): Set<string> {
   return out;
 }
 
-/** A message's header block (with its blank line), or all of it when it has no body. */
-function headerOf(bytes: Uint8Array): Uint8Array {
-  const start = locateBodyStart(bytes);
-  return start === -1 ? bytes : bytes.subarray(0, start);
-}
-
 /** The fields of an exposure but those both strategies take recipients out of (a split copy's To shows its own recipient). */
 const fieldsLeftInView = (fields: readonly string[]): string[] => fields.filter((f) => !REWRITTEN_VISIBLE_FIELDS.has(f));
 
 /**
- * What a rewrite the delivery decision made leaves of the message's exposure, read from its
- * outputs (their headers, checked again under the delivery policy, as the decision checked them
- * for a block): `unchanged` when one output still shows every external address the message
- * showed (the rewrite hides nobody), else the fields an output still shows an exposed list in.
- * The usual message, whose exposed addresses are all in To, Cc or Apparently-To, is not read
- * again: both strategies take every one of them out of view.
+ * What a rewrite the delivery decision made leaves of the message's exposure, read from the
+ * checks of its outputs the decision made (DeliveryDecision.outputChecks: each output's header
+ * under the delivery policy): `unchanged` when one output still shows every external address the
+ * message showed (the rewrite hides nobody), else the fields an output still shows an exposed
+ * list in. The usual message, whose exposed addresses are all in To, Cc or Apparently-To, needs
+ * no look: both strategies take every one of them out of view.
  */
-function exposureAfterRewrite(bytes: Uint8Array, policy: Policy, options: FixOptions, decision: DeliveryDecision): { unchanged: boolean; fields: string[] } | undefined {
+function exposureAfterRewrite(decision: DeliveryDecision): { unchanged: boolean; fields: string[] } | undefined {
   const before = decision.result;
   const exposure = before.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
   if (exposure?.code !== 'EXPOSED_RECIPIENTS' || fieldsLeftInView(exposure.args.fields).length === 0) return undefined;
-  const strict = deliveryPolicy(policy);
-  const outputs: Uint8Array[] = [];
-  if (decision.action === 'rewrite') {
-    // The draft as a mail client sends it: without its Bcc field.
-    for (const t of decision.transactions()) outputs.push(stripBcc(headerOf(t.bytes)));
-  } else {
-    // The split's copies, header only (the decision checked them so; no body is copied).
-    const split = planSplit(headerOf(stripLeadingEnvelope(bytes).bytes), strict, { ...options.split, messageIdDomain: options.split?.messageIdDomain ?? 'mailguard.invalid' });
-    for (let i = 0; i < split.copies.length; i++) outputs.push(split.render(i));
-  }
   const shown = exposedAddresses(before);
   const fields: string[] = [];
   let unchanged = false;
-  for (const out of outputs) {
-    const after = checkMessage(out, strict, { body: false });
+  for (const after of decision.outputChecks ?? []) {
     const left = after.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
     if (left?.code !== 'EXPOSED_RECIPIENTS') continue;
     for (const f of fieldsLeftInView(left.args.fields)) if (!fields.includes(f)) fields.push(f);
@@ -185,7 +164,7 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
     case 'split': {
       // A rewrite that hides nobody is no fix: refused, naming the fields to edit by hand. One
       // that hides some of the list says which fields still show the rest.
-      const after = exposureAfterRewrite(bytes, policy, options, decision);
+      const after = exposureAfterRewrite(decision);
       if (after?.unchanged) return { strategy, outcome: 'refuse', refusal: { code: 'exposure-unchanged', fields: after.fields }, decision };
       return after ? { strategy, outcome: 'rewrite', left: after.fields, decision } : { strategy, outcome: 'rewrite', decision };
     }

@@ -157,6 +157,10 @@ export interface DeliveryDecision {
   warnedOnly: boolean;
   /** The rewrite done (rewrite, split). */
   rewrite?: RewritePlan;
+  /** rewrite, split: the checks of what the recipients are shown (each output's header, Bcc
+   * stripped, under the delivery policy), as the decision made them before passing the rewrite.
+   * What fix reads for what a rewrite leaves of an exposure (src/decide/fix.ts). */
+  outputChecks?: readonly MessageResult[];
   /** How many transactions `transactions()` yields. */
   transactionCount: number;
   /** Who each transaction is for, in order, without building any bytes (for plans and dry runs). */
@@ -195,11 +199,15 @@ function headerOnly(bytes: Uint8Array): Uint8Array {
 }
 
 /** Whether a rewritten output may go out: nothing in it would block, nothing unreadable. */
-function outputBlocks(bytes: Uint8Array, policy: Policy, envelope: Envelope | undefined): MessageResult | undefined {
+function checkOutput(bytes: Uint8Array, policy: Policy, envelope: Envelope | undefined): MessageResult {
   const options: Parameters<typeof checkMessage>[2] = { body: false };
   if (envelope) options.envelope = envelope;
-  const after = checkMessage(headerOnly(bytes), policy, options);
-  return after.verdict === 'block' || after.verdict === 'error' ? after : undefined;
+  return checkMessage(headerOnly(bytes), policy, options);
+}
+
+/** Whether an output's check blocks it. */
+function blocks(after: MessageResult): boolean {
+  return after.verdict === 'block' || after.verdict === 'error';
 }
 
 function rewriteRefusal(err: unknown): DeliveryReason {
@@ -437,9 +445,9 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
     }
     // The output is what recipients see: it must not block under the full policy. (A draft keeps
     // its Bcc field for the mail client; the re-check reads it as the relay would send it.)
-    const after = outputBlocks(stripBcc(rewritten.bytes), policy, relay ? envelope : undefined);
-    if (after) return notCured({ code: 'still-exposed' }, after);
-    const done: DeliveryDecision = { verdict, result, warnedOnly: false, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }], action: 'rewrite', blocking: [], rewrite: rewritten.plan };
+    const after = checkOutput(stripBcc(rewritten.bytes), policy, relay ? envelope : undefined);
+    if (blocks(after)) return notCured({ code: 'still-exposed' }, after);
+    const done: DeliveryDecision = { verdict, result, warnedOnly: false, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }], action: 'rewrite', blocking: [], rewrite: rewritten.plan, outputChecks: [after] };
     if (attachmentNote) done.reason = attachmentNote;
     return done;
   }
@@ -488,12 +496,14 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   // body is copied here.
   const header = headerOnly(bytes);
   let headerSplit: LazySplit;
+  const outputChecks: MessageResult[] = [];
   try {
     headerSplit = planSplit(header, policy, { ...options.split, messageIdDomain: options.split?.messageIdDomain ?? 'mailguard.invalid' });
     for (const p of planned) {
       const copyHeader = p.copy === 'blind' ? blindCopy(header) : headerSplit.render(p.copy);
-      const after = outputBlocks(stripBcc(copyHeader), policy, relay ? { mailFrom: from, rcptTo: p.rcptTo } : undefined);
-      if (after) return notCured({ code: 'still-exposed' }, after);
+      const after = checkOutput(stripBcc(copyHeader), policy, relay ? { mailFrom: from, rcptTo: p.rcptTo } : undefined);
+      if (blocks(after)) return notCured({ code: 'still-exposed' }, after);
+      outputChecks.push(after);
     }
   } catch (err) {
     return notCured(rewriteRefusal(err));
@@ -506,7 +516,7 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
       yield { bytes: relay ? stripBcc(copy) : copy, envelope: envelopes[i]! };
     }
   }
-  const done: DeliveryDecision = { verdict, result, warnedOnly: false, transactionCount: planned.length, envelopes, transactions, action: 'split', blocking: [], rewrite: split.plan };
+  const done: DeliveryDecision = { verdict, result, warnedOnly: false, transactionCount: planned.length, envelopes, transactions, action: 'split', blocking: [], rewrite: split.plan, outputChecks };
   if (attachmentNote) done.reason = attachmentNote;
   return done;
 }
