@@ -3,8 +3,9 @@
 import type { FixOutlook } from '../decide/fix.js';
 import { listInAttachment, UNREADABLE_CODES } from '../decide/modes.js';
 import type { Finding } from '../findings.js';
+import { MAX_PROBLEMS_PER_FIELD } from '../limits.js';
 import type { MessageResult } from '../result.js';
-import { describeDeliveryReason, describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, findingExcerpt, formatAddressList, shownExcerpt, unfixableByRewrite } from './messages.js';
+import { describeDeliveryReason, describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, findingExcerpt, formatAddressList, listLeftText, shownExcerpt, unfixableByRewrite } from './messages.js';
 import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type NotReadFile, type Report, type StreamFormatter } from './report.js';
 
 /** The styles the human formats use. A chalk instance is one (the CLI passes `new Chalk({ level })`). */
@@ -162,7 +163,7 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
     lines.push(`  ${p.dim('fix:')} move the external addresses in ${exposure.code === 'EXPOSED_RECIPIENTS' ? exposure.args.fields.map(fieldName).join('/') : 'To/Cc'} to Bcc, or send one message per recipient${does}`);
   }
   // A rewrite that hides part of the list: what is left to do by hand.
-  if (!wontFix && !attachment && exposure && r.fix?.left) lines.push(`  ${p.dim('then:')} ${fixLeftText(r.fix.left)}`);
+  if (!wontFix && !attachment && exposure && r.fix?.left) lines.push(`  ${p.dim('then:')} ${listLeftText(r.fix.left)}`);
   return lines;
 }
 
@@ -199,7 +200,9 @@ function describeRepeated(group: readonly Finding[], redact: boolean, p: Painter
   if (excerpts.length === 0) return text;
   const shown = excerpts.slice(0, MAX_HUMAN_EXAMPLES);
   const more = excerpts.length - shown.length;
-  return `${text}: ${p.dim('e.g.')} ${shown.map((e) => shownExcerpt(e, redact)).join(', ')}${more > 0 ? p.dim(` and ${more} more`) : ''}`;
+  // The parser keeps MAX_PROBLEMS_PER_FIELD problems of a field: a group that reached it may stand for more.
+  const atLeast = group.length >= MAX_PROBLEMS_PER_FIELD ? 'at least ' : '';
+  return `${text}: ${p.dim('e.g.')} ${shown.map((e) => shownExcerpt(e, redact)).join(', ')}${more > 0 ? p.dim(` and ${atLeast}${more} more`) : ''}`;
 }
 
 /** ` (line 2)`, ` (lines 2-7)`: where repeated findings are, from the first line to the last (as a single finding's, none without a line). */
@@ -243,11 +246,6 @@ function fixRefusalText(outlook: FixOutlook): string {
     case 'other':
       return `mailguard fix would ${leaves}: ${describeDeliveryReason(refusal.reason)}`;
   }
-}
-
-/** What a rewrite that hides part of the list leaves (its outlook's `left`), as the hint says it. */
-function fixLeftText(fields: readonly string[]): string {
-  return `the list in ${fields.map(fieldName).join('/')} stays (no rewrite moves it): take the addresses out of ${fields.length === 1 ? 'that field' : 'those fields'} by hand and check again`;
 }
 
 const UNREADABLE_HEADER = 'mailguard fix does not rewrite an ambiguous or malformed header: correct the recipient fields by hand first';
