@@ -4,7 +4,7 @@
 
 import type { RewritePlan } from '../rewrite/plan.js';
 import { printable } from './human.js';
-import { fieldName } from './messages.js';
+import { fieldName, listLeftText } from './messages.js';
 import { shellQuote } from './shell-quote.js';
 import { maskAddress, maskText } from './redact.js';
 
@@ -70,12 +70,17 @@ export const FIX_REASONS = {
     `the list in ${fields.map(fieldName).join('/')} is not in a recipient field: a rewrite of To/Cc would move nobody out of view; the message was not rewritten.`,
   exposureUnchangedHint: (fields: readonly string[], check: string) => `Take the addresses out of ${fields.map(fieldName).join('/')} by hand, then run: ${check}`,
   /** Rewritten, but a list stays in fields no rewrite moves. */
-  leftHint: (fields: readonly string[]) => `The list in ${fields.map(fieldName).join('/')} stays (no rewrite moves it): take the addresses out of ${fields.length === 1 ? 'that field' : 'those fields'} by hand and check the output again.`,
+  leftHint: (fields: readonly string[]) => `${capitalised(listLeftText(fields))}.`,
   outlookMsg: 'an Outlook .msg is checked, not rewritten; move the recipients to Bcc in Outlook.',
   headerOnly: 'only the header of this message could be read.',
   notInPlace: 'cannot be rewritten in place: it is not a whole file of its own (a message in an mbox, a transcript, or stdin).',
   notInPlaceHint: 'Use -o DIR instead of --in-place.',
 } as const;
+
+/** A sentence of messages.ts started as a sentence of its own. */
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
 
 /**
  * The `mailguard check` command a hint names: `program` (src/cli/program-name.ts) and the words

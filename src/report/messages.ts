@@ -242,6 +242,12 @@ const NOT_SCANNED: Record<string, string> = {
   'text-limit': 'the parts before it used up the text the scan reads of one message (2 MiB)',
 };
 
+/** What a rewrite leaves of a list in fields it does not move (a fix outlook's `left`): one
+ * sentence for check's `then:` line and fix's hint. */
+export function listLeftText(fields: readonly string[]): string {
+  return `the list in ${fields.map(fieldName).join('/')} stays (no rewrite moves it): take the addresses out of ${fields.length === 1 ? 'that field' : 'those fields'} by hand and check again`;
+}
+
 /** Longest attachment name shown: file systems stop at 255, a crafted header does not. */
 const MAX_SHOWN_NAME = 255;
 
