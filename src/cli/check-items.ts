@@ -65,8 +65,9 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
     const checkedPolicy = resolved?.policy ?? settings.policy;
     let result = checkMessage(checkedBytes, checkedPolicy, options);
     // This check as made, for the fix hint's decision to reuse where it would make the same one
-    // (decideDelivery's reusableCheck): a copy, as the result is given its profile and file below.
-    const checked: CheckedMessage | undefined = ctx.fixHints ? { bytes: checkedBytes, policy: checkedPolicy, options, result: { ...result } } : undefined;
+    // (decideDelivery's reusableCheck): a copy, as the result is given its profile and file below;
+    // made only for a message that gets a hint (without one the decision simply checks again).
+    const checked: CheckedMessage | undefined = ctx.fixHints && result.findings.some(needsFixHint) ? { bytes: checkedBytes, policy: checkedPolicy, options, result: { ...result } } : undefined;
     if (resolved) result.profile = resolved.name;
     if (item.campaign) {
       const c = item.campaign;

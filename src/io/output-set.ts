@@ -7,6 +7,9 @@
 // Between the renames of a set a crash (kill -9, power) can leave part of the set renamed, each
 // file of it whole; a temporary file is removed when the process exits before committing.
 //
+// (write-file-atomic, npm's own, does this for one file at a time; a run's outputs are one set here,
+// renamed together after the last byte, and the directories it made are removed on abort.)
+//
 // Not staged, written where they are (a temporary file cannot stand in for them): an output that
 // exists and is not a regular file (/dev/null, a FIFO, a terminal), and an existing file in a
 // directory the user cannot write (it can be written, not replaced).
