@@ -17,8 +17,8 @@ function addresses(n: number, from = 0): string[] {
   return Array.from({ length: n }, (_, i) => `a${from + i}@b${(from + i).toString(36)}.example`);
 }
 
-function run(headers: string[]): { r: MessageResult } {
-  return { r: checkMessage(Buffer.from(message(headers)), CORP) };
+function run(headers: string[], eol = '\r\n'): { r: MessageResult } {
+  return { r: checkMessage(Buffer.from(message(headers, eol)), CORP) };
 }
 
 /** Fields of the too-many-addresses findings. */
@@ -39,6 +39,12 @@ describe('addresses outside mailboxes count toward the message bound', () => {
       () => ['From: me@corp.example', 'To: x@ok.example', ...[0, 1, 2].map((k) => `X-Recipient: ${addresses(90_000, k * 90_000).join(', ')}`)],
       'x-recipient',
     ],
+    ['a group name in To', () => ['From: me@corp.example', `To: "${addresses(OVER).join(' ')}": x@ok.example;`], 'to'],
+    [
+      'an encoded-word display name in Cc',
+      () => ['From: me@corp.example', 'To: x@ok.example', `Cc: =?utf-8?B?${Buffer.from(addresses(OVER).join(' ')).toString('base64')}?= <y@ok.example>`],
+      'cc',
+    ],
     [
       'a To read again after a problem (semicolons between the addresses)',
       () => ['From: me@corp.example', `To: ${addresses(OVER).join('; ')}`],
@@ -54,6 +60,12 @@ describe('addresses outside mailboxes count toward the message bound', () => {
     const exposure = r.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
     expect(exposure?.code === 'EXPOSED_RECIPIENTS' && exposure.args.fields).toContain(field);
     expect(r.recipients.externalAddresses + r.recipients.shown.length).toBeGreaterThan(MAX_ADDRESSES_PER_MESSAGE / 2);
+  });
+
+  it('LF line ends and a folded Keywords field: the same bound', () => {
+    const { r } = run(['From: me@corp.example', 'To: x@ok.example', `Keywords: ${addresses(OVER).join(',\n ')}`], '\n');
+    expect(overAt(r)).toEqual(['keywords']);
+    expect(r.verdict).toBe('block');
   });
 
   it('mailboxes and the addresses in their names together: over the bound though each half is under it', () => {
