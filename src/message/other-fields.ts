@@ -338,11 +338,10 @@ export function otherFieldLists(header: HeaderBlock, limit = MAX_ADDRESSES_PER_M
     // together: a second field of free text must not hide the list the first one holds.
     const reads: Array<Set<string> | undefined> = [];
     for (const v of values) if (v.list) reads.push(readField(v.text, deadline, left));
-    const stopped = reads.some(isOver);
-    if (values.length > 1 && !stopped) reads.push(readField(values.map((v) => v.text).join(', '), deadline, left));
+    if (values.length > 1 && !reads.some(isOver)) reads.push(readField(values.map((v) => v.text).join(', '), deadline, left));
     const addresses = new Set<string>();
     for (const r of reads) if (r !== undefined) for (const a of r) addresses.add(a);
-    if (stopped || reads.some(isOver) || addresses.size > left) {
+    if (reads.some(isOver) || addresses.size > left) {
       // What was read before the limit is shown all the same (an audit counts it as an exposure).
       out.push({ key, line, addresses: [...addresses] });
       return { lists: out, over: { field: key, line } };
