@@ -62,6 +62,10 @@ export interface ParsedMessage {
   truncated: boolean;
   /** Reading the address fields took longer than MAX_PARSE_MS: the rest were not read. */
   timedOut?: boolean;
+  /** Every group name as written (raw), by the index of its field in `header.fields` (empty
+   * groups included, `undisclosed-recipients:;`); only fields that have a group. With `addresses`
+   * it is each field's parseField reading, which a rewrite builds its fields from (fieldLists). */
+  fieldGroups?: Map<number, string[]>;
 }
 
 /** Author and sender fields RFC 5322 (3.6) allows once: several of them name several authors or
@@ -123,6 +127,7 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
   const groupNames: ParsedMessage['groupNames'] = [];
   const comments: ParsedMessage['comments'] = [];
   const problemCounts: Partial<Record<AddressField, number>> = {};
+  let fieldGroups: Map<number, string[]> | undefined;
   let truncated = false;
   let timedOut = false;
   const deadline = process.uptime() * 1000 + MAX_PARSE_MS; // the parser's clock (address-list.ts)
@@ -145,6 +150,7 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
       problemCounts[field] = kept;
       addressProblems.push({ ...p, field, line: f.line });
     }
+    if (list.groups.length > 0) (fieldGroups ??= new Map()).set(fieldIndex, list.groups);
     for (const name of list.groups) if (mayWriteAddress(name)) groupNames.push({ field, line: f.line, name });
     if (list.comments) for (const text of list.comments) comments.push({ field, line: f.line, text });
     const { mailboxes } = list;
@@ -158,5 +164,26 @@ export function parseMessage(bytes: Uint8Array, header: HeaderBlock = readHeader
   });
   const parsed: ParsedMessage = { header, addresses, addressProblems, spacedFieldNames, groupNames, comments, fieldCounts, truncated };
   if (timedOut) parsed.timedOut = true;
+  if (fieldGroups !== undefined) parsed.fieldGroups = fieldGroups;
   return parsed;
+}
+
+/**
+ * The mailboxes and group names of each address field the message parsed in full, by field
+ * index: what parseField gives for each of those fields, without parsing them again (a rewrite of
+ * a 200,000-recipient To parsed it three times: the check, prepareRewrite, each field). Undefined
+ * when the parse stopped early (`truncated`): a field's reading may then be partial.
+ */
+export function fieldLists(parsed: ParsedMessage): Map<number, { mailboxes: Mailbox[]; groups: string[] }> | undefined {
+  if (parsed.truncated) return undefined;
+  const lists = new Map<number, { mailboxes: Mailbox[]; groups: string[] }>();
+  const { addresses } = parsed;
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
+    let list = lists.get(a.fieldIndex);
+    if (list === undefined) lists.set(a.fieldIndex, (list = { mailboxes: [], groups: parsed.fieldGroups?.get(a.fieldIndex) ?? [] }));
+    list.mailboxes.push(a.mailbox);
+  }
+  if (parsed.fieldGroups !== undefined) for (const [index, groups] of parsed.fieldGroups) if (!lists.has(index)) lists.set(index, { mailboxes: [], groups });
+  return lists;
 }

@@ -5,13 +5,12 @@
 import { MailguardError } from '../errors.js';
 import { normaliseAddress, type Mailbox } from '../message/address-list.js';
 import type { HeaderBlock } from '../message/header-block.js';
-import { parseField } from '../message/parse-message.js';
 import type { Policy } from '../policy/policy.js';
 import { composeField, countMailboxes, fieldItems, filterItems, type FieldItem } from './compose.js';
 import { dkimImpact } from './dkim.js';
 import { editFields, headerNewline, type FieldEdit } from './edit-fields.js';
 import type { BccOptions, MovedRecipient, RewritePlan } from './plan.js';
-import { prepareRewrite, REWRITTEN_VISIBLE_FIELDS } from './prepare.js';
+import { prepareRewrite, REWRITTEN_VISIBLE_FIELDS, type RewriteChecked } from './prepare.js';
 
 /** The group To shows when nobody is left in it (RFC 5322 3.6.3 suggests this form). */
 export const UNDISCLOSED_GROUP = 'undisclosed-recipients:;';
@@ -61,14 +60,15 @@ export function placeholderFor(to: BccOptions['to'], fromMailbox: Mailbox | unde
   return { text: addressAsHeaderText(address), kind: 'address', address };
 }
 
-export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOptions = {}): { bytes: Uint8Array; plan: RewritePlan } {
+/** `checked`: the check of these bytes the caller made already (see RewriteChecked). */
+export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOptions = {}, checked?: RewriteChecked): { bytes: Uint8Array; plan: RewritePlan } {
   if (policy.sensitive) {
     throw new MailguardError('EREWRITE', 'a sensitive list is not fixed with Bcc: one reply-all or one leaked Bcc field exposes everyone.', {
       hint: 'Use the split strategy (mailguard fix --strategy split), which sends each recipient a copy of their own.',
       refusal: 'sensitive-bcc',
     });
   }
-  const { result, parsed } = prepareRewrite(bytes, policy);
+  const { result, parsed, list: listAt } = prepareRewrite(bytes, policy, checked);
   const { header } = parsed;
   const internal = new Map(result.recipients.visible.map((r) => [r.address, r.internal]));
   const moves = (m: Mailbox): boolean => options.allToBcc === true || internal.get(m.address) === false;
@@ -87,7 +87,7 @@ export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOpti
     if (!REWRITTEN_VISIBLE_FIELDS.has(f.key)) return;
     visibleIndexes.push(i);
     if (f.key === 'to') toIndexes.push(i);
-    const list = parseField(f, header);
+    const list = listAt(i);
     const items = fieldItems(list.mailboxes, list.groups);
     const leaving = list.mailboxes.filter(moves);
     const remaining: FieldItem[] = leaving.length > 0 ? filterItems(items, (m) => !moves(m)) : items;
@@ -125,7 +125,7 @@ export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOpti
   const bccIndex = header.fields.findIndex((f) => f.key === 'bcc');
   if (bccIndex !== -1) {
     const f = header.fields[bccIndex]!;
-    const list = parseField(f, header);
+    const list = listAt(bccIndex);
     const already = new Set(list.mailboxes.map((m) => m.address));
     const adding = movedMailboxes.filter((m) => !already.has(m.address)).map((mailbox): FieldItem => ({ kind: 'mailbox', mailbox }));
     if (adding.length > 0) chunks.set(bccIndex, [composeField(f.name, [...fieldItems(list.mailboxes, list.groups), ...adding], header)]);

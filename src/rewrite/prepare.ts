@@ -4,7 +4,9 @@
 
 import { checkMessage } from '../analyse.js';
 import { MailguardError } from '../errors.js';
-import { parseMessage, type ParsedMessage } from '../message/parse-message.js';
+import type { Mailbox } from '../message/address-list.js';
+import type { HeaderBlock } from '../message/header-block.js';
+import { fieldLists, parseField, parseMessage, type ParsedMessage } from '../message/parse-message.js';
 import type { Policy } from '../policy/policy.js';
 import type { MessageResult } from '../result.js';
 
@@ -18,17 +20,36 @@ const RESENT_RECIPIENT_FIELDS = ['resent-to', 'resent-cc', 'resent-bcc'] as cons
 export interface Prepared {
   result: MessageResult;
   parsed: ParsedMessage;
+  /** The mailboxes and group names of the field at `index` in `parsed.header.fields`, as
+   * parseField reads them (an address field, or a field with none: empty). */
+  list(index: number): { mailboxes: Mailbox[]; groups: string[] };
 }
 
-/** Checks `bytes` and throws EREWRITE (with the reason) unless it can be rewritten safely. */
-export function prepareRewrite(bytes: Uint8Array, policy: Policy): Prepared {
-  const result = checkMessage(bytes, policy);
+/**
+ * What a caller has made of the same bytes already: `result` is `checkMessage(bytes, policy)`
+ * under the same policy object, without an envelope and without a line offset (the two options
+ * that change what prepareRewrite reads of it: findings by draft or transit, and the line its
+ * refusal names); the body scan and `source` do not matter here. `header` is `readHeaderBlock(bytes)`.
+ */
+export interface RewriteChecked {
+  result: MessageResult;
+  header: HeaderBlock;
+}
+
+const NO_LIST: { mailboxes: Mailbox[]; groups: string[] } = { mailboxes: [], groups: [] };
+
+/**
+ * Checks `bytes` (or takes `checked`, the same check made already) and throws EREWRITE (with the
+ * reason) unless it can be rewritten safely.
+ */
+export function prepareRewrite(bytes: Uint8Array, policy: Policy, checked?: RewriteChecked): Prepared {
+  const result = checked?.result ?? checkMessage(bytes, policy);
   if (result.verdict === 'error') {
     const f = result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
     const reason = f && f.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable';
     throw new MailguardError('EREWRITE', `not a message (${reason}); nothing to rewrite.`, { refusal: 'not-a-message' });
   }
-  const parsed = parseMessage(bytes);
+  const parsed = parseMessage(bytes, checked?.header);
   const headerProblem = parsed.header.problems[0];
   const malformed = result.findings.find((f) => f.code === 'MALFORMED_HEADER');
   if (headerProblem || malformed) {
@@ -63,5 +84,9 @@ export function prepareRewrite(bytes: Uint8Array, policy: Policy): Prepared {
       refusal: 'resent',
     });
   }
-  return { result, parsed };
+  // Read in full (a truncated parse is refused above): each field's list is the parse's own.
+  const lists = fieldLists(parsed);
+  const list = (index: number): { mailboxes: Mailbox[]; groups: string[] } =>
+    lists === undefined ? parseField(parsed.header.fields[index]!, parsed.header) : (lists.get(index) ?? NO_LIST);
+  return { result, parsed, list };
 }

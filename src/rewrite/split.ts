@@ -6,13 +6,12 @@
 import { MailguardError } from '../errors.js';
 import type { Mailbox } from '../message/address-list.js';
 import { normaliseDomain } from '../message/domain.js';
-import { parseField } from '../message/parse-message.js';
 import type { Policy } from '../policy/policy.js';
 import { applyChunks, originalField, UNDISCLOSED_GROUP } from './bcc.js';
 import { composeField, countMailboxes, fieldItems, filterItems, type FieldItem } from './compose.js';
 import { dkimImpact } from './dkim.js';
 import type { RewritePlan, SplitCopy, SplitOptions } from './plan.js';
-import { prepareRewrite, REWRITTEN_VISIBLE_FIELDS } from './prepare.js';
+import { prepareRewrite, REWRITTEN_VISIBLE_FIELDS, type RewriteChecked } from './prepare.js';
 
 /** Domain of fresh Message-IDs when neither an option nor the sender gives one (RFC 2606: never resolves). */
 export const FALLBACK_MESSAGE_ID_DOMAIN = 'mailguard.invalid';
@@ -62,9 +61,10 @@ export function splitMessage(bytes: Uint8Array, policy: Policy, options: SplitOp
   return { plan: lazy.plan, messages: lazy.copies.map((c, i) => ({ bytes: lazy.render(i), recipients: c.recipients })) };
 }
 
-/** The split as a plan and a recipe for each copy (see LazySplit). Throws EREWRITE as splitMessage does. */
-export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptions = {}): LazySplit {
-  const { result, parsed } = prepareRewrite(bytes, policy);
+/** The split as a plan and a recipe for each copy (see LazySplit). Throws EREWRITE as splitMessage
+ * does. `checked`: the check of these bytes the caller made already (see RewriteChecked). */
+export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptions = {}, checked?: RewriteChecked): LazySplit {
+  const { result, parsed, list: listAt } = prepareRewrite(bytes, policy, checked);
   const { header } = parsed;
   const internal = new Map(result.recipients.visible.map((r) => [r.address, r.internal]));
   const idDomain = messageIdDomain(options, parsed.addresses.find((a) => a.field === 'from')?.mailbox.domain);
@@ -150,7 +150,7 @@ export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptio
     let toLeft = 0;
     for (const i of [...toIndexes, ...ccIndexes]) {
       const f = header.fields[i]!;
-      const list = parseField(f, header);
+      const list = listAt(i);
       const items: FieldItem[] = filterItems(fieldItems(list.mailboxes, list.groups), isInternal);
       const n = countMailboxes(items);
       if (f.key === 'to') toLeft += n;

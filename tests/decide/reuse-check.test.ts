@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkMessage, type CheckOptions } from '../../src/analyse.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { decideFix, fixOutlook, type FixDecision, type FixStrategy } from '../../src/decide/fix.js';
@@ -16,15 +16,10 @@ import { createPolicy, type Policy } from '../../src/policy/policy.js';
 import { stripLeadingEnvelope } from '../../src/rewrite/strip-bcc.js';
 import { CORPUS_DIR, corpusFiles } from '../corpus/corpus-files.js';
 import { FIXTURES, ROOT } from '../helpers/cli.js';
+import { fixRandomBytes } from '../helpers/fixed-random.js';
 
 // A split copy's fresh Message-ID is random: the same for both runs here, so their bytes compare.
-beforeAll(() => {
-  vi.spyOn(globalThis.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-    if (array) new Uint8Array(array.buffer, array.byteOffset, array.byteLength).fill(7);
-    return array;
-  });
-});
-afterAll(() => vi.restoreAllMocks());
+fixRandomBytes();
 
 const bodyScan = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
 const POLICIES: Record<string, Policy> = {
