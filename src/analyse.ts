@@ -324,13 +324,22 @@ function notAMessage(bytes: Uint8Array, parsed: ParsedMessage): string | undefin
  * the message's text (UTF-8).
  */
 export function checkMessage(input: MessageInput, policyInput: Policy | Partial<Policy> = {}, options: CheckOptions = {}): MessageResult {
+  return checkAndParse(input, policyInput, options).result;
+}
+
+/**
+ * checkMessage, and the parse of the header it was made from: for a caller that goes on to
+ * rewrite the message (decideDelivery, check's fix hint), which would otherwise parse it again
+ * (RewriteChecked in src/rewrite/prepare.ts).
+ */
+export function checkAndParse(input: MessageInput, policyInput: Policy | Partial<Policy> = {}, options: CheckOptions = {}): { result: MessageResult; parsed: ParsedMessage } {
   const bytes = messageBytes(input, 'checkMessage');
   const policy = isResolvedPolicy(policyInput) ? policyInput : createPolicy(policyInput);
   const source = options.source ?? '-';
   const lineOffset = options.lineOffset ?? 0;
   const parsed = parseMessage(bytes, options.header);
   const unreadable = notAMessage(bytes, parsed);
-  if (unreadable) return unreadableResult(source, unreadable);
+  if (unreadable) return { result: unreadableResult(source, unreadable), parsed };
 
   const sender = senderOf(parsed);
   const classifier = createClassifier(policy, inferenceSource(parsed));
@@ -395,7 +404,7 @@ export function checkMessage(input: MessageInput, policyInput: Policy | Partial<
   if (classifier.notInferred !== undefined) result.internal.notInferred = classifier.notInferred;
   if (sender) result.sender = sender.address;
   if (options.envelope) result.envelope = options.envelope;
-  return result;
+  return { result, parsed };
 }
 
 function domainOf(address: string): string {

@@ -2,7 +2,7 @@
 // (check-jobs.ts): input items -> results, with the sender's profile and campaign locations.
 
 import path from 'node:path';
-import { checkMessage, unreadableResult } from '../analyse.js';
+import { checkAndParse, unreadableResult, type CheckOptions } from '../analyse.js';
 import type { CheckedMessage } from '../decide/index.js';
 import { listInAttachment } from '../decide/modes.js';
 import { BODY_SCAN_CODES, type Finding } from '../findings.js';
@@ -54,7 +54,7 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
       yield failed;
       continue;
     }
-    const options: Parameters<typeof checkMessage>[2] = { source: item.source, lineOffset: item.lineOffset };
+    const options: CheckOptions = { source: item.source, lineOffset: item.lineOffset };
     if (item.envelope) options.envelope = item.envelope;
     // Header-only bytes may hold part of the body: scan only what was read whole.
     options.body = whole ? settings.bodyScan! : false;
@@ -63,11 +63,12 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
     const resolved = profiled ? resolveProfile(profiles, identityOf(item.bytes, flags, item.envelope?.mailFrom)) : undefined;
     const checkedBytes = whole ?? item.bytes;
     const checkedPolicy = resolved?.policy ?? settings.policy;
-    let result = checkMessage(checkedBytes, checkedPolicy, options);
+    const made = checkAndParse(checkedBytes, checkedPolicy, options);
+    let result = made.result;
     // This check as made, for the fix hint's decision to reuse where it would make the same one
     // (decideDelivery's reusableCheck): a copy, as the result is given its profile and file below;
     // made only for a message that gets a hint (without one the decision simply checks again).
-    const checked: CheckedMessage | undefined = ctx.fixHints && result.findings.some(needsFixHint) ? { bytes: checkedBytes, policy: checkedPolicy, options, result: { ...result } } : undefined;
+    const checked: CheckedMessage | undefined = ctx.fixHints && result.findings.some(needsFixHint) ? { bytes: checkedBytes, policy: checkedPolicy, options, result: { ...result }, parsed: made.parsed } : undefined;
     if (resolved) result.profile = resolved.name;
     if (item.campaign) {
       const c = item.campaign;

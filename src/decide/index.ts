@@ -21,7 +21,7 @@
 //   recipients no header shows get a copy that shows no recipient at all (split) or are kept in
 //   the envelope (bcc, as written).
 
-import { checkMessage, type CheckOptions } from '../analyse.js';
+import { checkAndParse, checkMessage, type CheckOptions } from '../analyse.js';
 import { bytesHoldCompatAt } from '../body/addresses.js';
 import { MailguardError, type RewriteRefusal } from '../errors.js';
 import { BODY_SCAN_CODES, type Finding } from '../findings.js';
@@ -29,11 +29,12 @@ import { normaliseAddress } from '../message/address-list.js';
 import type { Envelope } from '../message/envelope.js';
 import { locateBodyStart, readHeaderBlock, type HeaderBlock } from '../message/header-block.js';
 import { headerRecipients } from '../message/header-recipients.js';
-import { parseMessage } from '../message/parse-message.js';
+import { parseMessage, type ParsedMessage } from '../message/parse-message.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
 import type { MessageResult, Verdict } from '../result.js';
 import { rewriteToBcc } from '../rewrite/bcc.js';
 import type { BccOptions, RewritePlan, SplitOptions } from '../rewrite/plan.js';
+import type { RewriteChecked } from '../rewrite/prepare.js';
 import { planSplit, type LazySplit } from '../rewrite/split.js';
 import { stripBcc, stripLeadingEnvelope } from '../rewrite/strip-bcc.js';
 
@@ -140,6 +141,8 @@ export interface CheckedMessage {
   policy: Policy;
   options: CheckOptions;
   result: MessageResult;
+  /** The parse behind `result` (checkAndParse), when the caller kept it: a rewrite reads it instead of parsing again. */
+  parsed?: ParsedMessage;
 }
 
 export interface DeliveryDecision {
@@ -313,7 +316,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * the same bytes: ignored then too. The parse-time backstop (MAX_PARSE_MS) is the one input not
  * in the list: a reused result that passed it is kept, as check reported it.
  */
-function reusableCheck(options: DecideOptions, message: Uint8Array, bytes: Uint8Array, policy: Policy, block: HeaderBlock): MessageResult | undefined {
+function reusableCheck(options: DecideOptions, message: Uint8Array, bytes: Uint8Array, policy: Policy, block: HeaderBlock): { result: MessageResult; parsed?: ParsedMessage } | undefined {
   const checked = options.checked;
   if (checked === undefined) return undefined;
   const given = checked.options;
@@ -327,7 +330,8 @@ function reusableCheck(options: DecideOptions, message: Uint8Array, bytes: Uint8
   const scans = block.hasBlankLine && block.bodyStart < bytes.length && BODY_SCAN_CODES.some((c) => policy.rules[c] !== 'off');
   if (scans && scanned !== policy.bodyScan) return undefined;
   const source = options.source ?? '-';
-  return checked.result.source === source ? checked.result : { ...checked.result, source };
+  const result = checked.result.source === source ? checked.result : { ...checked.result, source };
+  return checked.parsed === undefined ? { result } : { result, parsed: checked.parsed };
 }
 
 /** Decides what is delivered for one message. Never throws for a message's content. */
@@ -344,7 +348,7 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   if (options.source !== undefined) checkOptions.source = options.source;
   if (options.envelope) checkOptions.envelope = options.envelope;
   if (options.lineOffset !== undefined || dropped > 0) checkOptions.lineOffset = (options.lineOffset ?? 0) + dropped;
-  const result = reusableCheck(options, message, bytes, policy, block) ?? checkMessage(bytes, policy, checkOptions);
+  const { result, parsed } = reusableCheck(options, message, bytes, policy, block) ?? checkAndParse(bytes, policy, checkOptions);
   const verdict = result.verdict;
   const errors = result.findings.filter((f) => f.severity === 'error');
   const relay = (options.output ?? 'relay') === 'relay';
@@ -411,7 +415,8 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   // The rewrite's own check of the bytes is this decision's, when made without an envelope or a
   // line offset (RewriteChecked): a draft's, as fix and check's hint decide. (For a header of
   // 200,000 recipients the rewrite checked and parsed it again, and parsed each field a third time.)
-  const sameCheck = !checkOptions.envelope && (checkOptions.lineOffset ?? 0) === 0 ? { result, header: block } : undefined;
+  const sameCheck: RewriteChecked | undefined = !checkOptions.envelope && (checkOptions.lineOffset ?? 0) === 0 ? { result, header: block } : undefined;
+  if (sameCheck !== undefined && parsed !== undefined) sameCheck.parsed = parsed;
 
   // The rewrite could not cure the message: block it if it was a violation, else send it as
   // written, saying why the rewrite was not done (fix words its "left as written" from it).

@@ -34,6 +34,8 @@ export interface Prepared {
 export interface RewriteChecked {
   result: MessageResult;
   header: HeaderBlock;
+  /** The parse `result` was made from (checkAndParse), when the caller kept it: not parsed again. */
+  parsed?: ParsedMessage;
 }
 
 const NO_LIST: { mailboxes: Mailbox[]; groups: string[] } = { mailboxes: [], groups: [] };
@@ -49,7 +51,7 @@ export function prepareRewrite(bytes: Uint8Array, policy: Policy, checked?: Rewr
     const reason = f && f.code === 'UNREADABLE_MESSAGE' ? f.args.reason : 'unreadable';
     throw new MailguardError('EREWRITE', `not a message (${reason}); nothing to rewrite.`, { refusal: 'not-a-message' });
   }
-  const parsed = parseMessage(bytes, checked?.header);
+  const parsed = checked?.parsed ?? parseMessage(bytes, checked?.header);
   const headerProblem = parsed.header.problems[0];
   const malformed = result.findings.find((f) => f.code === 'MALFORMED_HEADER');
   if (headerProblem || malformed) {

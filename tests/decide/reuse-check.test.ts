@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkMessage, type CheckOptions } from '../../src/analyse.js';
+import { checkAndParse, checkMessage, type CheckOptions } from '../../src/analyse.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { decideFix, fixOutlook, type FixDecision, type FixStrategy } from '../../src/decide/fix.js';
 import { decideDelivery, deliveryPolicy, type CheckedMessage } from '../../src/decide/index.js';
@@ -37,11 +37,14 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-/** The check as check-items makes it on a message read whole (its source and line offset given). */
-function checkAsCheckDoes(bytes: Uint8Array, policy: Policy, source?: string): CheckedMessage {
+/** The check as check-items makes it on a message read whole (its source and line offset given),
+ * with the parse behind it as check-items hands it over, or (a library caller) without. */
+function checkAsCheckDoes(bytes: Uint8Array, policy: Policy, source?: string, withParse = true): CheckedMessage {
   const options: CheckOptions = { lineOffset: 0, body: policy.bodyScan ?? false };
   if (source !== undefined) options.source = source;
-  return { bytes, policy, options, result: checkMessage(bytes, policy, options) };
+  if (!withParse) return { bytes, policy, options, result: checkMessage(bytes, policy, options) };
+  const { result, parsed } = checkAndParse(bytes, policy, options);
+  return { bytes, policy, options, result, parsed };
 }
 
 /** Whether the decision may reuse that check: nothing dropped before the message, the policy not relaxed. */
@@ -73,7 +76,7 @@ let reused = 0;
 /** fixOutlook and decideFix (both strategies) with and without the check reused: the same, and reused where it may be. */
 function expectSameWithReuse(bytes: Uint8Array, policy: Policy, name: string): void {
   for (const source of [undefined, 'given.eml']) {
-    const checked = checkAsCheckDoes(bytes, policy, source);
+    const checked = checkAsCheckDoes(bytes, policy, source, source !== undefined);
     expect(fixOutlook(bytes, policy, checked), `${name}: fixOutlook`).toEqual(fixOutlook(bytes, policy));
     for (const strategy of ['bcc', 'split'] as FixStrategy[]) {
       const plain = decideFix(bytes, policy, { strategy });

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkMessage } from '../../src/analyse.js';
+import { checkAndParse, checkMessage } from '../../src/analyse.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { readHeaderBlock } from '../../src/message/header-block.js';
 import { fieldLists, isAddressField, parseField, parseMessage } from '../../src/message/parse-message.js';
@@ -63,7 +63,7 @@ function outcome(run: () => Outcome): Outcome {
 
 function bcc(bytes: Uint8Array, policy: Policy, checked: boolean, allToBcc = false): Outcome {
   return outcome(() => {
-    const given = checked ? { result: checkMessage(bytes, policy, { body: policy.bodyScan ?? false }), header: readHeaderBlock(bytes) } : undefined;
+    const given = checked ? { ...checkAndParse(bytes, policy, { body: policy.bodyScan ?? false }), header: readHeaderBlock(bytes) } : undefined;
     const out = rewriteToBcc(bytes, policy, { allToBcc }, given);
     return { bytes: Buffer.from(out.bytes).toString('latin1'), plan: out.plan };
   });
@@ -143,5 +143,17 @@ describe('rewrites from the parse and check already made', () => {
     const given = rewriteToBcc(bytes, HEADER_ONLY, {}, { result: other, header: readHeaderBlock(bytes) });
     expect(own.plan.moved.map((m) => m.address)).toEqual(['a@a.test', 'b@b.test']);
     expect(given.plan.moved.map((m) => m.address)).toEqual(['a@a.test', 'b@b.test', 'c@corp.example']);
+  });
+
+  it('the parse handed over is used: another header read shows in the output', () => {
+    // Likewise only a probe of the path: the parse must be the one behind the check.
+    const bytes = Buffer.from('From: s@corp.example\r\nTo: a@a.test, b@b.test, c@corp.example\r\n\r\nhi\r\n');
+    const other = Buffer.from('From: s@corp.example\r\nTo: a@a.test, c@corp.example\r\n\r\nhi\r\n');
+    const { result, parsed } = checkAndParse(bytes, HEADER_ONLY);
+    const header = readHeaderBlock(bytes);
+    const own = rewriteToBcc(bytes, HEADER_ONLY, {}, { result, header, parsed });
+    const given = rewriteToBcc(bytes, HEADER_ONLY, {}, { result, header, parsed: parseMessage(other) });
+    expect(own.plan.moved.map((m) => m.address)).toEqual(['a@a.test', 'b@b.test']);
+    expect(given.plan.moved.map((m) => m.address)).toEqual(['a@a.test']);
   });
 });
