@@ -6,7 +6,7 @@
 // removed at once where the system allows it (the open file stays readable, so nothing is left
 // behind even on kill -9), else when the spool is closed, on exit and on SIGINT/SIGTERM/SIGHUP.
 
-import { rmSync } from 'node:fs';
+import { readSync, rmSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { MailguardError } from '../errors.js';
@@ -126,8 +126,11 @@ export function createSpool(options: SpoolOptions = {}): Spool {
     pendingChars = 0;
     try {
       // The whole of it: a write may take part. The buffer is reused only once this is done.
+      // Synchronous on the handle's descriptor, as the reads below: one megabyte into the page
+      // cache, where a round trip through the thread pool left the main thread idle in between
+      // (bench scenario 2: about 0.2 s of a 10,000-draft JSON report's 2 s).
       for (let at = 0; at < length; ) {
-        const { bytesWritten } = await file.handle.write(buffer!, at, length - at, file.size);
+        const bytesWritten = writeSync(file.handle.fd, buffer!, at, length - at, file.size);
         at += bytesWritten;
         file.size += bytesWritten;
       }
@@ -174,7 +177,7 @@ export function createSpool(options: SpoolOptions = {}): Spool {
         const buffer = Buffer.allocUnsafe(Math.min(SPOOL_READ_BYTES, size - at));
         let got: number;
         try {
-          ({ bytesRead: got } = await handle.read(buffer, 0, buffer.length, at));
+          got = readSync(handle.fd, buffer, 0, buffer.length, at);
         } catch (err) {
           throw failed('read', err);
         }
