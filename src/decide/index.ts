@@ -201,6 +201,22 @@ function headerOnly(bytes: Uint8Array): Uint8Array {
   return start === -1 ? bytes : bytes.subarray(0, start);
 }
 
+/**
+ * Whether two readings of a header block are the same: the header alone (a prefix of the message,
+ * to its blank line) read as the whole message was, field for field, with no problem in either.
+ * Its fields' bytes are then the message's, so its parse and check are the message's too.
+ */
+function sameReading(a: HeaderBlock, b: HeaderBlock): boolean {
+  if (a.fieldsStart !== b.fieldsStart || a.headerEnd !== b.headerEnd || a.bodyStart !== b.bodyStart || a.hasBlankLine !== b.hasBlankLine) return false;
+  if (a.lineEnding !== b.lineEnding || a.mboxFromLine !== b.mboxFromLine || a.problems.length !== 0 || b.problems.length !== 0 || a.fields.length !== b.fields.length) return false;
+  for (let i = 0; i < a.fields.length; i++) {
+    const x = a.fields[i]!;
+    const y = b.fields[i]!;
+    if (x.start !== y.start || x.end !== y.end || x.line !== y.line || x.key !== y.key || x.name !== y.name || x.spaceBeforeColon !== y.spaceBeforeColon) return false;
+  }
+  return true;
+}
+
 /** Whether a rewritten output may go out: nothing in it would block, nothing unreadable. */
 function checkOutput(bytes: Uint8Array, policy: Policy, envelope: Envelope | undefined): MessageResult {
   const options: Parameters<typeof checkMessage>[2] = { body: false };
@@ -508,7 +524,11 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   let headerSplit: LazySplit;
   const outputChecks: MessageResult[] = [];
   try {
-    headerSplit = planSplit(header, policy, { ...options.split, messageIdDomain: options.split?.messageIdDomain ?? 'mailguard.invalid' });
+    // The message's own check and parse serve the header alone where it reads the same (it
+    // does but for a CR-only header, which is told from the line ends of the whole message).
+    const headerBlock = sameCheck === undefined ? undefined : readHeaderBlock(header);
+    const headerCheck = sameCheck !== undefined && headerBlock !== undefined && sameReading(headerBlock, block) ? { ...sameCheck, header: headerBlock } : undefined;
+    headerSplit = planSplit(header, policy, { ...options.split, messageIdDomain: options.split?.messageIdDomain ?? 'mailguard.invalid' }, headerCheck);
     for (const p of planned) {
       const copyHeader = p.copy === 'blind' ? blindCopy(header) : headerSplit.render(p.copy);
       const after = checkOutput(stripBcc(copyHeader), policy, relay ? { mailFrom: from, rcptTo: p.rcptTo } : undefined);

@@ -18,10 +18,29 @@ export const FALLBACK_MESSAGE_ID_DOMAIN = 'mailguard.invalid';
 /** Random bytes in a fresh Message-ID's left part: 128 bits, collision-free in practice. */
 const MESSAGE_ID_RANDOM_BYTES = 16;
 
-/** A fresh Message-ID's left part. Web Crypto's generator, reached when a copy is made: node:crypto
- * at module load would bring node:stream into every check that decides what fix would do. */
-function randomIdPart(): string {
-  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(MESSAGE_ID_RANDOM_BYTES))).toString('hex');
+/** Message-IDs' random bytes drawn at once, at most: one call of the generator costs about 10 µs
+ * (Web Crypto's checks), a 16-byte part nothing; a split of 200,000 copies spent 2.4 s drawing them
+ * one by one. */
+const MESSAGE_IDS_PER_DRAW = 256;
+
+/**
+ * Fresh Message-IDs' left parts for the copies of one split, `copies` of them expected. Web
+ * Crypto's generator, reached when a copy is made: node:crypto at module load would bring
+ * node:stream into every check that decides what fix would do. Its bytes are drawn for up to
+ * MESSAGE_IDS_PER_DRAW parts at a time, and only for this split: no bytes are kept between splits.
+ */
+function randomIdParts(copies: number): () => string {
+  let pool: Uint8Array | undefined;
+  let used = 0;
+  return () => {
+    if (pool === undefined || used === pool.length) {
+      pool = globalThis.crypto.getRandomValues(new Uint8Array(MESSAGE_ID_RANDOM_BYTES * Math.max(1, Math.min(copies, MESSAGE_IDS_PER_DRAW))));
+      used = 0;
+    }
+    const part = Buffer.from(pool.buffer, pool.byteOffset + used, MESSAGE_ID_RANDOM_BYTES).toString('hex');
+    used += MESSAGE_ID_RANDOM_BYTES;
+    return part;
+  };
 }
 
 /** Fields every copy rewrites, adds or removes (for DKIM). */
@@ -122,7 +141,7 @@ export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptio
     const chunks = new Map(visible);
     for (const i of bccIndexes) chunks.set(i, []);
     if (extraTo) chunks.set(anchor, [extraTo, ...(chunks.get(anchor) ?? originalField(bytes, header, anchor))]);
-    const id = composeField(messageIdIndex === -1 ? 'Message-ID' : header.fields[messageIdIndex]!.name, `<${randomIdPart()}@${idDomain}>`, header);
+    const id = composeField(messageIdIndex === -1 ? 'Message-ID' : header.fields[messageIdIndex]!.name, `<${(randomIdPart ??= randomIdParts(recipes.length))()}@${idDomain}>`, header);
     if (messageIdIndex === -1) chunks.set(anchor, [...(chunks.get(anchor) ?? originalField(bytes, header, anchor)), id]);
     else chunks.set(messageIdIndex, [id]);
     if (options.removeDkim) for (const i of dkim.broken) chunks.set(i, []);
@@ -130,6 +149,8 @@ export function planSplit(bytes: Uint8Array, policy: Policy, options: SplitOptio
   };
 
   const recipes: Array<{ recipients: string[]; make: () => Uint8Array }> = [];
+  /** Made at the first copy built, when the number of copies is known. */
+  let randomIdPart: (() => string) | undefined;
   const personal = (r: Recipient): void => {
     const make = (): Uint8Array => {
       const chunks = new Map<number, Uint8Array[]>();

@@ -6,9 +6,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { checkAndParse, checkMessage } from '../../src/analyse.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
+import { decideDelivery } from '../../src/decide/index.js';
 import { readHeaderBlock } from '../../src/message/header-block.js';
 import { fieldLists, isAddressField, parseField, parseMessage } from '../../src/message/parse-message.js';
 import { MAX_ADDRESSES_PER_MESSAGE } from '../../src/limits.js';
@@ -26,6 +27,7 @@ fixRandomBytes();
 const bodyScan = { minAddresses: DEFAULT_BODY_SCAN.minAddresses, maxPartBytes: DEFAULT_BODY_SCAN.maxPartBytes };
 const PLAIN = createPolicy({ internalDomains: ['corp.example'], bodyScan });
 const HEADER_ONLY = createPolicy({ internalDomains: ['corp.example'] });
+const SENSITIVE = createPolicy({ internalDomains: ['corp.example'], sensitive: true, bodyScan });
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -86,6 +88,25 @@ function expectSameRewrites(bytes: Uint8Array, name: string): void {
   }
 }
 
+/**
+ * A decision's rewrite with its check handed over (no line offset) against one without (a line
+ * offset moves every line, which keeps the decision from handing its check over, so the rewrite
+ * and the split of the header alone check and parse for themselves): the same copies, byte for
+ * byte, to the same recipients, and the same refusal.
+ */
+function expectSameDecisions(bytes: Uint8Array, name: string, policies: readonly Policy[] = [PLAIN, HEADER_ONLY, SENSITIVE]): void {
+  for (const policy of policies) {
+    for (const onViolation of ['split', 'bcc'] as const) {
+      if (onViolation === 'bcc' && policy.sensitive) continue;
+      const made = (lineOffset: number) => {
+        const d = decideDelivery(bytes, policy, { onViolation, output: 'draft', lineOffset });
+        return { action: d.action, reason: d.reason?.code, plan: d.rewrite, envelopes: d.envelopes, copies: [...d.transactions()].map((t) => Buffer.from(t.bytes).toString('latin1')) };
+      };
+      expect(made(0), `${name}: ${onViolation}${policy.sensitive ? ', sensitive' : ''}`).toEqual(made(1));
+    }
+  }
+}
+
 describe('rewrites from the parse and check already made', () => {
   it('every fixture and example', () => {
     const inputs = [...filesUnder(FIXTURES), ...filesUnder(path.join(ROOT, 'examples'))];
@@ -94,6 +115,7 @@ describe('rewrites from the parse and check already made', () => {
     for (const file of inputs) {
       const bytes = readFileSync(file);
       expectSameRewrites(bytes, path.relative(ROOT, file));
+      expectSameDecisions(bytes, path.relative(ROOT, file));
       if (!('error' in bcc(bytes, PLAIN, true))) rewritten++;
     }
     // Most fixtures are messages a rewrite takes, so the path compared is the one taken.
@@ -103,7 +125,12 @@ describe('rewrites from the parse and check already made', () => {
   it.skipIf(!existsSync(CORPUS_DIR))('every message of the corpus', { timeout: 240_000 }, () => {
     const files = corpusFiles();
     expect(files.length).toBeGreaterThan(1000);
-    for (const file of files) expectSameRewrites(readFileSync(file), path.relative(CORPUS_DIR, file));
+    for (const file of files) {
+      const bytes = readFileSync(file);
+      expectSameRewrites(bytes, path.relative(CORPUS_DIR, file));
+      // Plain (bcc) and sensitive (split): each rewrite once, the corpus is large.
+      expectSameDecisions(bytes, path.relative(CORPUS_DIR, file), [PLAIN, SENSITIVE]);
+    }
   });
 
   const local = fc.constantFrom('ann', 'bob', 'cy', 'dee', 'eve');
@@ -123,9 +150,40 @@ describe('rewrites from the parse and check already made', () => {
         const nl = crlf ? '\r\n' : '\n';
         const lines = ['From: sender@corp.example', ...fields.map(([name, items]) => `${name}: ${items.join(', ')}`), 'Subject: s', '', 'hi', ''];
         expectSameRewrites(Buffer.from(lines.join(nl), 'latin1'), lines.join(' | '));
+        expectSameDecisions(Buffer.from(lines.join(nl), 'latin1'), lines.join(' | '));
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a CR-only header with LF line ends in its body: read apart from the whole message, the same decision', () => {
+    // The header alone reads as CR-only; the whole message has LFs after it (mixed-line-ends).
+    const bytes = Buffer.from('From: s@corp.example\rTo: a@a.test, b@b.test, c@c.test\rSubject: s\r\rline one\nline two\n', 'latin1');
+    expectSameDecisions(bytes, 'cr-only header');
+    const crlf = Buffer.from('From: s@corp.example\r\nTo: a@a.test, b@b.test, c@c.test\r\nSubject: s\r\n\r\nbody\r\n', 'latin1');
+    expectSameDecisions(crlf, 'crlf');
+    expect(decideDelivery(crlf, HEADER_ONLY, { onViolation: 'split', output: 'draft' }).transactionCount).toBe(3);
+  });
+
+  it('a split draws its Message-IDs in batches: distinct, 128 bits each', () => {
+    const spy = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    try {
+      spy.mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+        if (array) new Uint8Array(array.buffer, array.byteOffset, array.byteLength).forEach((_, i, a) => (a[i] = Math.floor(Math.random() * 256)));
+        return array;
+      });
+      const to = Array.from({ length: 600 }, (_, k) => `u${k}@d${k}.test`).join(', ');
+      const lazy = planSplit(Buffer.from(`From: s@corp.example\r\nTo: ${to}\r\nSubject: s\r\n\r\nhi\r\n`), HEADER_ONLY);
+      spy.mockClear();
+      const ids = lazy.copies.map((_, i) => /^Message-ID: <([0-9a-f]+)@corp\.example>\r$/m.exec(Buffer.from(lazy.render(i)).toString('latin1'))![1]!);
+      expect(ids).toHaveLength(600);
+      expect(new Set(ids).size).toBe(600);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+      // 600 copies, 256 IDs a draw.
+      expect(spy).toHaveBeenCalledTimes(3);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a message past the address bound: no field lists, and prepareRewrite refuses it as before', () => {
