@@ -13,6 +13,7 @@
 // nodemailer); no SMTP server.
 
 import { readFile, stat } from 'node:fs/promises';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { composeLikeNodemailer, rawValueBytes } from '../io/compose.js';
 import { sameEnvelope, type Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
@@ -20,7 +21,7 @@ import type { Finding } from '../findings.js';
 import { BLIND_FIELDS } from '../message/parse-message.js';
 import { DEFAULT_BODY_MIN_ADDRESSES, DEFAULT_MAX_PART_BYTES } from '../body/settings.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
-import { assertOnViolation, decideDelivery, type DecideOptions, type Transaction } from '../decide/index.js';
+import { assertOnViolation, decideDelivery, envelopeKey, type DecideOptions, type DeliveryDecision, type Transaction } from '../decide/index.js';
 import { ADAPTER_MODES, isOnViolation } from '../decide/modes.js';
 import { describeDeliveryReason, describeFinding } from '../report/messages.js';
 import { parseConfig } from '../policy/config.js';
@@ -309,7 +310,6 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
   };
   const decision = decideDelivery(composed.bytes, policy, decideOptions());
   if (profile) decision.result.profile = profile.name;
-  const result = decision.result;
   switch (decision.action) {
     case 'send': {
       if (composed.raw) {
@@ -355,11 +355,15 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
       data.envelope = t!.envelope.mailFrom === '' ? { to: t!.envelope.rcptTo } : { from: t!.envelope.mailFrom, to: t!.envelope.rcptTo };
       return;
     }
-    default: {
-      const blocking = decision.blocking.length > 0 ? decision.blocking : result.findings.filter((f) => f.severity === 'error');
-      throw new ExposedRecipientsError(result, blocking, decision.reason && decision.reason.code !== 'policy' ? `${describeDeliveryReason(decision.reason)}. ${blockedHint(mode)}` : blockedHint(mode));
-    }
+    default:
+      throw blockedError(decision, mode);
   }
+}
+
+/** The error a decision that sends nothing fails sendMail with. */
+function blockedError(decision: DeliveryDecision, mode: PluginMode): ExposedRecipientsError {
+  const blocking = decision.blocking.length > 0 ? decision.blocking : decision.result.findings.filter((f) => f.severity === 'error');
+  return new ExposedRecipientsError(decision.result, blocking, decision.reason && decision.reason.code !== 'policy' ? `${describeDeliveryReason(decision.reason)}. ${blockedHint(mode)}` : blockedHint(mode));
 }
 
 /** `headers` (object or array form) without its Bcc and Resent-Bcc fields, or undefined when it has none. */
@@ -393,6 +397,108 @@ async function sendDecided(data: MailData, policy: Policy, mode: PluginMode, who
   const [t] = [...decision.transactions()];
   data.raw = Buffer.from(t!.bytes);
   data.envelope = t!.envelope.mailFrom === '' ? { to: t!.envelope.rcptTo } : { from: t!.envelope.mailFrom, to: t!.envelope.rcptTo };
+}
+
+/**
+ * The compiled message nodemailer's transports read: its envelope, and its bytes through
+ * createReadStream (build() too); `keepBcc` is set by the transports that write nodemailer's own
+ * Bcc field (sendmail, stream, JSON).
+ */
+interface CompiledMessage {
+  getEnvelope(): { from?: string | false; to?: string[] };
+  createReadStream(...args: unknown[]): Readable;
+  keepBcc?: boolean;
+}
+
+function isCompiledMessage(v: unknown): v is CompiledMessage {
+  return typeof v === 'object' && v !== null && typeof (v as CompiledMessage).createReadStream === 'function' && typeof (v as CompiledMessage).getEnvelope === 'function';
+}
+
+/** Decides the bytes and envelope a transport is about to send: an error stops them, undefined lets them go. */
+type FinalCheck = (bytes: Uint8Array, envelope: Envelope, keepsBcc: boolean) => Error | undefined;
+
+/**
+ * What the compile-time check cannot see: compile plugins registered after mailguard's, and
+ * 'stream' plugins, change `mail.data` or the compiled message (setHeader, a transform, a process
+ * function) after the check, and nodemailer sends what they made. So every stream a transport reads
+ * the message from (createReadStream, which build() uses too) is held whole and decided again, with
+ * the envelope the transport uses, before its first byte goes on: a message that would not be sent
+ * as it is fails sendMail (its stream errors; an SMTP transport never ends the DATA it opened).
+ * A message nodemailer compiles in place of this one (a plugin that sets `mail.message`) is
+ * watched the same way.
+ */
+function watchWhatIsSent(mail: { message?: unknown }, check: FinalCheck): void {
+  const watch = (message: unknown) => {
+    if (!isCompiledMessage(message)) return;
+    const create = message.createReadStream.bind(message);
+    message.createReadStream = (...args: unknown[]) => {
+      const chunks: Buffer[] = [];
+      const held = new Transform({
+        transform(chunk: Buffer | string, _encoding, done) {
+          chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+          done();
+        },
+        flush(done) {
+          const bytes = Buffer.concat(chunks);
+          chunks.length = 0;
+          let failed: Error | undefined;
+          try {
+            const e = message.getEnvelope();
+            failed = check(bytes, { mailFrom: typeof e.from === 'string' ? e.from : '', rcptTo: [...(e.to ?? [])] }, message.keepBcc === true);
+          } catch (err) {
+            failed = err instanceof Error ? err : new MailguardError('EUSAGE', `mailguard could not check this message: ${String(err)} was thrown.`);
+          }
+          if (failed) done(failed);
+          else done(null, bytes);
+        },
+      });
+      // The source's errors reach the stream the transport reads (pipeline destroys every stage).
+      return pipeline(create(...args), held, () => {});
+    };
+  };
+  let current = mail.message;
+  watch(current);
+  Object.defineProperty(mail, 'message', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set(value: unknown) {
+      current = value;
+      watch(value);
+    },
+  });
+}
+
+/** The same recipients, compared as envelope addresses (order and spelling of case aside). */
+function sameRecipients(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a.map(envelopeKey));
+  const y = new Set(b.map(envelopeKey));
+  return x.size === y.size && [...x].every((r) => y.has(r));
+}
+
+/**
+ * The final check: the decision made again on what the transport sends, for the sender's profile
+ * as those bytes and that envelope show it. Only `send` of these very bytes to these recipients
+ * lets them go; a decision that would block, refuse, rewrite, or strip a field (a Bcc or
+ * Resent-Bcc a later plugin wrote) stops them. A transport that keeps nodemailer's own Bcc field
+ * (keepBcc) writes it by design, so a stripped Bcc alone is not a difference there.
+ */
+function finalCheck(policy: Policy, mode: PluginMode, profiles: Profiles | undefined, authUser: string | undefined): FinalCheck {
+  return (bytes, envelope, keepsBcc) => {
+    const profile = profiles ? resolveProfile(profiles, messageIdentity(bytes, { authUser, envelopeFrom: envelope.mailFrom })) : undefined;
+    const p = profile?.policy ?? policy;
+    const m = (profile?.onViolation ?? mode) as PluginMode;
+    const options: DecideOptions = { onViolation: m, source: 'sendMail' };
+    if (envelope.rcptTo.length > 0) options.envelope = envelope;
+    const decision = decideDelivery(bytes, p, options);
+    if (profile) decision.result.profile = profile.name;
+    if (decision.action !== 'send') return blockedError(decision, m);
+    const [t] = [...decision.transactions()];
+    if (t !== undefined && (keepsBcc || t.bytes === bytes) && sameRecipients(t.envelope.rcptTo, envelope.rcptTo)) return undefined;
+    return new MailguardError('EUSAGE', 'mailguard stopped this message: what nodemailer was about to send is not what mailguard decided to send (a plugin after mailguard changed its recipients or wrote a Bcc or Resent-Bcc field).', {
+      hint: "Register mailguard with transporter.use('compile', mailguard(...)) after every other compile plugin, and let no 'stream' plugin change recipients.",
+    });
+  };
 }
 
 /**
@@ -465,7 +571,7 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
       // nodemailer's Mail: `transporter.auth` (SMTP) and `options.auth`, read loosely (other transports have neither).
       const mailer = (mail.mailer ?? {}) as { transporter?: { auth?: unknown }; options?: { auth?: unknown } };
       const authUser = given ?? userOf(mail.data.auth) ?? userOf(mailer.transporter?.auth) ?? userOf(mailer.options?.auth);
-      checked = guardMailData(mail.data, policy, mode, profiles, authUser, transportWritesBcc(mail.mailer));
+      checked = guardMailData(mail.data, policy, mode, profiles, authUser, transportWritesBcc(mail.mailer)).then(() => watchWhatIsSent(mail, finalCheck(policy, mode, profiles, authUser)));
     } catch (err) {
       fail(err);
       return;
