@@ -241,8 +241,20 @@ function rewriteRefusal(err: unknown): DeliveryReason {
 /** A first line that would have ended a header (RFC 5322 field names are printable ASCII but colon, then the colon). */
 const ENDS_A_HEADER = /^(?![\t \r\n]|[\x21-\x39\x3b-\x7e]+[\t ]*:)/;
 
-/** How far past an assumed blank line the body is read for header fields a reader may show. */
+/** How much of a body the milter keeps when no policy scans bodies and the body's first paragraph
+ * has ended (src/milter/session.ts): that paragraph is what a reader may take for more header
+ * fields, and is kept whole, however long (within the milter's body limit). */
 export const CONTINUED_HEADER_MAX_BYTES = 256 * 1024;
+
+/** Where the first paragraph of `body` ends: the offset just past the line end before its first
+ * blank line (LF or CRLF line ends), or -1 when the body has no blank line. */
+export function firstParagraphEnd(body: Uint8Array): number {
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const lf = buf.indexOf('\n\n', 0, 'latin1');
+  const crlf = buf.indexOf('\n\r\n', 0, 'latin1');
+  const end = lf === -1 ? crlf : crlf === -1 ? lf : Math.min(lf, crlf);
+  return end === -1 ? -1 : end + 1;
+}
 
 /**
  * Whether header text may show an address, as the check decides which fields to read (an "@", a
@@ -264,21 +276,37 @@ function mayShowAddress(text: Buffer): boolean {
 export function headerMayContinue(input: Uint8Array, at: number, policy: Policy, envelope: Envelope | undefined): Uint8Array | undefined {
   if (at < 0 || at + 2 > input.length || input[at] !== 0x0d || input[at + 1] !== 0x0a) return undefined;
   const body = input.subarray(at + 2);
-  const buf = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, CONTINUED_HEADER_MAX_BYTES));
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   // Only a line that is neither a header field nor a folded line ends a header: if the body
   // starts with one of those (or a blank line), the sender wrote the blank line before it.
   if (!ENDS_A_HEADER.test(buf.toString('latin1', 0, Math.min(buf.length, 1000)))) return undefined;
-  const lf = buf.indexOf('\n\n', 0, 'latin1');
-  const crlf = buf.indexOf('\n\r\n', 0, 'latin1');
-  const end = lf === -1 ? crlf : crlf === -1 ? lf : Math.min(lf, crlf);
-  const paragraph = end === -1 ? buf : buf.subarray(0, end + 1);
+  // The whole paragraph, however long: a reader that reads on past the line that ended the header
+  // reads to the blank line, so a list written after padding (300 KB of fields without an "@")
+  // is read as well. One pass over bytes the caller holds anyway; a paragraph that cannot show an
+  // address (a base64 body: no "@" and no "=?") is not read as a header.
+  const end = firstParagraphEnd(buf);
+  const paragraph = end === -1 ? buf : buf.subarray(0, end);
   if (!mayShowAddress(paragraph)) return undefined;
   const joined = Buffer.concat([input.subarray(0, at), paragraph, Buffer.from('\r\n')]);
   const options: Parameters<typeof checkMessage>[2] = { body: false };
   if (envelope) options.envelope = envelope;
   const reading = checkMessage(joined, policy, options);
-  const exposes = reading.findings.some((f) => f.severity === 'error' && !UNREADABLE_CODES.has(f.code));
+  const exposes = reading.findings.some((f) => f.severity === 'error' && (!UNREADABLE_CODES.has(f.code) || stoppedAtLimit(f)));
   return exposes ? Buffer.concat([input.subarray(0, at), body]) : undefined;
+}
+
+/** Where reading a header stops before its end (src/limits.ts): what lies past it is not read. */
+const READING_LIMIT_PROBLEMS: ReadonlySet<string> = new Set(['too-many-fields', 'header-too-large', 'line-too-long', 'field-too-long', 'too-many-addresses', 'parse-time-exceeded']);
+
+/**
+ * A finding that says the reading stopped at a limit. The continued reading's other unreadable
+ * findings (the line that ended the header, a memo's `To: all staff`) do not refuse a message,
+ * but a reading cut short has not shown that the rest exposes nobody: 10,000 padding fields and
+ * then the list would otherwise pass.
+ */
+function stoppedAtLimit(f: Finding): boolean {
+  const problem = (f.args as { problem?: unknown }).problem;
+  return typeof problem === 'string' && READING_LIMIT_PROBLEMS.has(problem);
 }
 
 /** Per policy, the one its deliveries are decided with (deliveryPolicy). */

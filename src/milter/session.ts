@@ -2,7 +2,7 @@
 // policy reads bodies) within the limits, and answers at end of body with the decision. Pure: a
 // command in, the replies to write out (the server does the I/O, timers and logging).
 
-import { CONTINUED_HEADER_MAX_BYTES } from '../decide/index.js';
+import { CONTINUED_HEADER_MAX_BYTES, firstParagraphEnd } from '../decide/index.js';
 import type { Envelope } from '../message/envelope.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
 import { bindOnViolation, createProfiles, type Profiles } from '../policy/profiles.js';
@@ -139,6 +139,10 @@ export class MilterSession {
   private body: Uint8Array[] = [];
   private bodySize = 0;
   private refusal: SmtpReply | undefined;
+  /** The body kept so far holds a blank line: its first paragraph has ended. */
+  private paragraphEnded = false;
+  /** The last bytes kept, for a blank line split across body chunks. */
+  private bodyTail: Buffer = Buffer.alloc(0);
   private answered = false;
   private queueId: string | undefined;
   /** When the message started (MAIL), for the per-message time limit and the log. */
@@ -167,6 +171,8 @@ export class MilterSession {
     this.body = [];
     this.bodySize = 0;
     this.refusal = undefined;
+    this.paragraphEnded = false;
+    this.bodyTail = Buffer.alloc(0);
     this.answered = false;
     this.queueId = undefined;
     this.started = undefined;
@@ -240,9 +246,18 @@ export class MilterSession {
         return this.earlyOrContinue(cmd.kind);
       case 'body':
         if (!this.readBody) {
-          // Only the part a reader may take for more header fields is kept.
-          const room = CONTINUED_HEADER_MAX_BYTES - this.bodySize;
-          if (room > 0 && !this.refusal) this.body.push(Buffer.from(cmd.chunk.subarray(0, room)));
+          // Only the part a reader may take for more header fields is kept: the body's first
+          // paragraph, whole (src/decide reads all of it), and at least CONTINUED_HEADER_MAX_BYTES.
+          // A first paragraph longer than the body limit cannot be read: refused as too big.
+          if (!this.refusal && (!this.paragraphEnded || this.bodySize < CONTINUED_HEADER_MAX_BYTES)) {
+            if (this.bodySize + cmd.chunk.length > this.maxBodyBytes && !this.paragraphEnded) {
+              this.refuse(REPLIES.tooBig(this.maxBodyBytes));
+              this.body = [];
+            } else {
+              this.body.push(Buffer.from(cmd.chunk));
+              this.noteParagraphEnd(cmd.chunk);
+            }
+          }
           this.bodySize += cmd.chunk.length;
         } else if (!this.refusal) {
           if (this.bodySize + cmd.chunk.length > this.maxBodyBytes) {
@@ -281,6 +296,14 @@ export class MilterSession {
         this.queueId = undefined;
         return { replies: [] };
     }
+  }
+
+  /** Notes whether the body kept so far (its last bytes, then `chunk`) holds a blank line. */
+  private noteParagraphEnd(chunk: Uint8Array): void {
+    if (this.paragraphEnded) return;
+    const seen = Buffer.concat([this.bodyTail, chunk]);
+    if (firstParagraphEnd(seen) !== -1) this.paragraphEnded = true;
+    else this.bodyTail = Buffer.from(seen.subarray(Math.max(0, seen.length - 2)));
   }
 
   private cont(kind: MilterCommand['kind']): StepResult {
