@@ -441,6 +441,7 @@ export function unfoldField(field: HeaderField, lineEnding: LineEnding): string 
  */
 export function unfold(rawValue: string, lineEnding: LineEnding): string {
   if (lineEnding === 'cr') return rawValue.replace(/\r(?=[ \t])/g, '');
+  if (rawValue.length >= UNFOLD_MEMO_BYTES) return unfoldLong(rawValue);
   // What /\r?\n(?=[ \t])/g removes, found with indexOf and joined: the address parser read the
   // result of that replace about 15% slower than a joined string, and the regex itself cost as
   // much as the joining (bench scenario 1: 30,000 address fields, 239 -> 202 ms parsed).
@@ -460,4 +461,29 @@ export function unfold(rawValue: string, lineEnding: LineEnding): string {
   if (from === 0) return rawValue;
   pieces.push(rawValue.slice(from));
   return pieces.join('');
+}
+
+/**
+ * unfold's LF and CRLF removal for a long value, on a byte copy compacted in place and made one
+ * string at the end: a To of 200,000 folded lines was 200,000 slices joined, 2 to 5 times the time
+ * of this (bench scenario 11). The value is latin1 (one byte per character), so its bytes are it.
+ */
+function unfoldLong(rawValue: string): string {
+  const buf = Buffer.from(rawValue, 'latin1');
+  const n = buf.length;
+  let w = buf.indexOf(LF);
+  if (w === -1) return rawValue;
+  let folded = false;
+  for (let r = w; r < n; r++) {
+    const c = buf[r]!;
+    if (c === LF && r + 1 < n && (buf[r + 1] === SP || buf[r + 1] === HT)) {
+      // The LF goes, and a CR just before it, written last (bytes before r are never overwritten
+      // past the write position, so buf[r - 1] is still the value's own byte).
+      if (r > 0 && buf[r - 1] === CR) w--;
+      folded = true;
+      continue;
+    }
+    buf[w++] = c;
+  }
+  return folded ? buf.toString('latin1', 0, w) : rawValue;
 }

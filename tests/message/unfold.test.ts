@@ -34,6 +34,23 @@ describe('unfold', () => {
     );
   });
 
+  it('long values (unfolded on a byte copy) too: exactly what the expression removes', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 16 }), fc.constantFrom<LineEnding>('lf', 'crlf', 'mixed', 'none'), fc.constantFrom('', '\r', '\n', ' '), (pieces, lineEnding, edge) => {
+        // Past 64 KiB, ending and starting with the characters folding is about.
+        let value = edge;
+        while (value.length < 64 * 1024) value += pieces.join('') + 'x'.repeat(997);
+        value += pieces.join('') + edge;
+        expect(unfold(value, lineEnding)).toBe(byRegex(value, lineEnding));
+      }),
+      { numRuns: 300 },
+    );
+    const to = Array.from({ length: 20_000 }, (_, k) => `u${k}@d${k}.example`).join(',\r\n ');
+    expect(unfold(to, 'crlf')).toBe(to.replace(/\r\n /g, ' '));
+    const latin1 = `\xe9\xff${'a'.repeat(70_000)}\n\t\xfc\r\n b\r\n`;
+    expect(unfold(latin1, 'crlf')).toBe(byRegex(latin1, 'crlf'));
+  });
+
   it('unfoldField gives unfold of the field, small or large, read once per large field', () => {
     const to = Array.from({ length: 6_000 }, (_, k) => `u${k}@d${k}.example`).join(',\r\n ');
     const header = readHeaderBlock(Buffer.from(`To: ${to}\r\nCc: a@b.example,\r\n c@d.example\r\n\r\nbody\r\n`, 'latin1'));
