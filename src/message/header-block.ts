@@ -97,6 +97,21 @@ function usesCrOnly(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Whether an mbox `From ` envelope line starts at `pos`: `From ` that does not read as a header
+ * field. `From : a@x, b@y` (white space before the colon, obsolete syntax RFC 5322 4.5 allows) is
+ * skipped as an envelope line by Python's email package, mailparser and Postfix's sendmail, yet an
+ * SMTP server (Postfix's cleanup, Gmail) reads it as the From field and shows its authors: it is
+ * read, and relayed, as the field it may be, never dropped unread.
+ */
+export function envelopeLineAt(buf: Buffer, pos: number): boolean {
+  // Compared in place: an indexOf would search the whole message when it does not start so.
+  if (buf.length - pos < FROM_LINE.length || buf.compare(FROM_LINE, 0, FROM_LINE.length, pos, pos + FROM_LINE.length) !== 0) return false;
+  let i = pos + FROM_LINE.length;
+  while (buf[i] === SP || buf[i] === HT) i++;
+  return buf[i] !== COLON;
+}
+
+/**
  * Where the mbox `From ` line starting at `pos` ends: its content end and the next line's start.
  * The line ends at the first LF, CRLF or bare CR: a CR-only (classic Mac OS) mbox has no LF at
  * all, and reading up to the next LF would swallow the whole header block as the `From ` line.
@@ -118,7 +133,7 @@ export function locateBodyStart(bytes: Uint8Array): number {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let skip = 0;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) skip = 3;
-  if (buf.indexOf(FROM_LINE, skip) === skip) {
+  if (envelopeLineAt(buf, skip)) {
     const { next } = fromLineEnd(buf, skip);
     if (next >= buf.length) return -1;
     skip = next;
@@ -155,7 +170,7 @@ export function readHeaderBlock(bytes: Uint8Array): HeaderBlock {
   let mboxFromLine: string | undefined;
 
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
-  if (buf.indexOf(FROM_LINE, pos) === pos) {
+  if (envelopeLineAt(buf, pos)) {
     const { contentEnd, next } = fromLineEnd(buf, pos);
     mboxFromLine = buf.toString('latin1', pos, contentEnd);
     pos = next;

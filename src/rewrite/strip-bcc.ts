@@ -1,7 +1,7 @@
 // Removes Bcc and Resent-Bcc fields before a message is relayed: a blind recipient must never be
 // shown to the others. The envelope (not the header) carries them.
 
-import { readHeaderBlock, type HeaderBlock } from '../message/header-block.js';
+import { envelopeLineAt, readHeaderBlock, type HeaderBlock } from '../message/header-block.js';
 import { editFields } from './edit-fields.js';
 
 const BLIND = new Set(['bcc', 'resent-bcc']);
@@ -24,8 +24,8 @@ export function stripLeadingEnvelope(bytes: Uint8Array): { bytes: Uint8Array; li
   let start = 0;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
   let lines = 0;
-  // "From " (not "From:"): an mbox envelope line, up to and including its line end.
-  if (bytes[start] === 0x46 && bytes[start + 1] === 0x72 && bytes[start + 2] === 0x6f && bytes[start + 3] === 0x6d && bytes[start + 4] === 0x20) {
+  // "From " (not "From:", nor "From :", a field): an mbox envelope line, up to and including its line end.
+  if (envelopeLineAt(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), start)) {
     let i = start;
     while (i < bytes.length && bytes[i] !== 0x0a && bytes[i] !== 0x0d) i++;
     if (bytes[i] === 0x0d) i++;

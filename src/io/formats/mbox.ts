@@ -2,12 +2,15 @@
 // recognised by a `From ` line at the start, split into messages as the file streams.
 
 import { MAX_HEADER_LINE_BYTES } from '../../limits.js';
+import { envelopeLineAt } from '../../message/header-block.js';
 import { errnoDetail, failure, type InputFormatDefinition, type InputItem, type InputMessage, type ReadSource } from './types.js';
 
-/** A file starting with `From ` (after a UTF-8 byte order mark, which Windows tools write). */
+/** A file starting with a `From ` envelope line (after a UTF-8 byte order mark, which Windows tools
+ * write). Not `From : a@x, b@y`: that is a From field to an SMTP server, and such a file is read as
+ * one message whose header starts with it (envelopeLineAt). */
 export function looksLikeMbox(head: Uint8Array): boolean {
   const i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  return head.length >= i + 5 && head[i] === 0x46 && head[i + 1] === 0x72 && head[i + 2] === 0x6f && head[i + 3] === 0x6d && head[i + 4] === 0x20;
+  return envelopeLineAt(Buffer.from(head.buffer, head.byteOffset, head.byteLength), i);
 }
 
 /** A time zone in a `From ` line: a name (UTC, PST) or an offset (+0000, as Gmail's Takeout writes). */
