@@ -161,6 +161,9 @@ export function attachmentFormat(type: string, fileName: string | undefined): At
   if (type === 'application/vnd.ms-excel') return 'unknown';
   const byType = BY_TYPE[type];
   if (byType !== undefined) return byType;
-  if (NOT_LISTS.test(type) || type.startsWith('text/') || type.startsWith('message/') || type.startsWith('multipart/')) return undefined;
+  // Not message/*: a forwarded message is walked before this is asked (mime.ts), and any other
+  // subtype (message/partial, message/delivery-status, message/x-anything) is to be treated as
+  // application/octet-stream (RFC 2046 5.2.4): read as text when its bytes are text, else reported.
+  if (NOT_LISTS.test(type) || type.startsWith('text/') || type.startsWith('multipart/')) return undefined;
   return 'unknown';
 }

@@ -747,7 +747,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   const encoding = transferEncoding(cte);
   // A saved message attached under another type (an .eml sent as application/octet-stream or
   // text/plain): mail programs open it as a message, so it is read as a forwarded one.
-  const isMessage = type.type === 'message/rfc822' || type.type === 'message/global' || (entity.fileName !== undefined && savedName(entity.fileName).endsWith('.eml'));
+  const isMessage = FORWARDED_MESSAGE_TYPES.has(type.type) || (entity.fileName !== undefined && savedName(entity.fileName).endsWith('.eml'));
   if (isMessage && depth >= MAX_MIME_DEPTH) {
     state.skipped.push({ part: partName, contentType: type.type, reason: 'too-deep' });
     return;
@@ -891,6 +891,12 @@ export function findParts(message: Uint8Array, maxPartBytes: number, header?: He
   walkFromLineNotAField(root, bytes, '', 0, false, state);
   return { text: state.parts, binary: state.binary, skipped: state.skipped };
 }
+
+/** Types whose body a mail program shows as a forwarded message, its header with it: message/news
+ * too, which Thunderbird renders as it renders message/rfc822 (libmime's MimeMessage class
+ * implements both). Any other message/* part is read as RFC 2046 (5.2.4) says an unknown one is
+ * to be read, as application/octet-stream (attachment-kind.ts): never passed over unread. */
+const FORWARDED_MESSAGE_TYPES: ReadonlySet<string> = new Set(['message/rfc822', 'message/global', 'message/news']);
 
 /** The text parts of a whole message worth scanning for addresses, in MIME order. */
 export function findTextParts(message: Uint8Array, maxPartBytes: number, header?: HeaderBlock): TextPart[] {
