@@ -415,7 +415,12 @@ function fieldValue(header: HeaderBlock, key: string): string | undefined {
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Splits a multipart body at its boundary lines. Preamble and epilogue are dropped. */
+/**
+ * Splits a multipart body at its boundary lines. Preamble and epilogue are dropped. A close
+ * delimiter before any part ends nothing: mailparser passes over it and shows the parts after it
+ * (`--B--` then `--B` and a part), where Python's email package finds no part at all; the parts
+ * are read, as the reader that shows them reads them.
+ */
 export function splitMultipart(body: Buffer, boundary: string): Buffer[] {
   const delim = Buffer.from(`--${boundary}`, 'latin1');
   const parts: Buffer[] = [];
@@ -431,6 +436,7 @@ export function splitMultipart(body: Buffer, boundary: string): Buffer[] {
     if (close) j += 2;
     while (body[j] === 0x20 || body[j] === 0x09) j++;
     if (j < body.length && body[j] !== LF && body[j] !== CR) continue; // a longer boundary that shares the prefix
+    if (close && partStart < 0) continue;
     if (partStart >= 0) {
       let end = i;
       if (end > partStart && body[end - 1] === LF) end--;
