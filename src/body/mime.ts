@@ -690,12 +690,23 @@ function shownParam(p: ParsedContentType, key: string): string | undefined {
  * the file saved), whatever the part holds: a list written there (`p1@org1.example, p2@...pdf`,
  * as a quoted value, RFC 2231 continuations or an encoded word) is scanned as a part's text is.
  */
-function addShownNames(entity: Entity, part: string, contentType: string, forwarded: boolean, state: WalkState): void {
+function addShownNames(entity: Entity, part: string, contentType: string, forwarded: boolean, state: WalkState, topLevel: boolean): void {
   for (const name of [entity.fileName, ...(entity.otherNames ?? [])]) {
     // (Most names hold no "@": no part for them.)
     if (name === undefined || !(name.includes('@') || COMPAT_AT.test(name))) continue;
     state.parts.push({ part, contentType, fileName: name, text: name, html: false, forwarded, truncated: false });
   }
+  // A part's Content-Description, free text readers show beside the attachment (mutt's and
+  // Alpine's attachment lists; other-fields.ts reads the message's own as a shown header field,
+  // hence not the top level's here). Decoded as shown: an encoded word may hold the list.
+  if (topLevel) return;
+  const described = fieldValue(entity.header, 'content-description');
+  if (described === undefined || !(described.includes('@') || described.includes('=?') || COMPAT_AT.test(described))) return;
+  const text = decodeHeaderText(described);
+  if (!(text.includes('@') || COMPAT_AT.test(text))) return;
+  const out: TextPart = { part, contentType, text, html: false, forwarded, truncated: false };
+  if (entity.fileName !== undefined) out.fileName = entity.fileName;
+  state.parts.push(out);
 }
 
 function walk(entity: Entity, part: string, depth: number, forwarded: boolean, state: WalkState, alternative?: string): void {
@@ -748,7 +759,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     walkPieces(pieces);
     return;
   }
-  addShownNames(entity, partName, type.type, forwarded, state);
+  addShownNames(entity, partName, type.type, forwarded, state, part === '');
   const cte = fieldValue(entity.header, 'content-transfer-encoding');
   const encoding = transferEncoding(cte);
   // A saved message attached under another type (an .eml sent as application/octet-stream or
