@@ -8,6 +8,7 @@ import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeNotMail, formatByName, sniffFormat, type InputFormatDefinition } from './formats/index.js';
 import { eml, looksLikeMessageAfterNoise, namedLikeMailbox, showsRecipients } from './formats/eml.js';
+import { showsMboxSeparator } from './formats/mbox.js';
 import { errnoDetail, failure, type InputFailure, type InputItem, type ReadInputsOptions } from './formats/types.js';
 import { fileSource, readHead, readStdin } from './read-bytes.js';
 
@@ -227,13 +228,19 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   // separator missing) is read as one: mail programs show the messages after the first with
   // their own recipients. The mbox reader takes the text before the first `From ` line as a message.
   if (sniffed === eml && namedLikeMailbox(file)) return formatByName('mbox');
-  if (sniffed) return sniffed;
+  if (sniffed && sniffed !== eml) return sniffed;
   // A file that shows recipients as mail does is read like one named: what cannot be read is
   // reported (exit 2), never counted as not mail while its list goes unchecked. Not a program's
   // source (a test or a send script that names its recipients): mailguard does not run code, and a
   // walk of a repository reported every such file as an unreadable message; it stays named as not
   // mail in the report.
-  if (found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && (!showsRecipients(head) || isProgramSource(file))) return undefined;
+  if (!sniffed && found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && (!showsRecipients(head) || isProgramSource(file))) return undefined;
+  // Read as a message, it must not hide a mailbox: a `From ` line that mbox readers start a
+  // message at, followed by a header field, makes the input a mailbox whose first separator is
+  // missing (see showsMboxSeparator). Checked and audited as one, as a file named as a mailbox
+  // is, so the messages after that line are checked with their own recipients. Not for send and
+  // fix, which read the whole input: they send or rewrite it as the one message it is.
+  if (options.headersOnly && showsMboxSeparator(head)) return formatByName('mbox');
   return eml;
 }
 

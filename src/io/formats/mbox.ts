@@ -31,6 +31,29 @@ const FROM_LINE = new RegExp(
  * line that starts a message, whatever its date looks like. */
 const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 
+/** Bytes of a message's first read searched for an mbox separator (see showsMboxSeparator): the
+ * first chunk every input is read with (HEADER_READ_CHUNK_BYTES), so the search reads nothing more. */
+const MBOX_SEPARATOR_SEARCH_BYTES = 64 * 1024;
+
+/**
+ * Whether text that starts as one message holds, past its first line, a line that mbox readers
+ * (this one, Python's mailbox, Thunderbird) start a new message at: a `From ` line followed by a
+ * header field (`From a@b.example Mon Jan  1 00:00:00 2024` then `To: ...`). Such input is a
+ * mailbox whose first `From ` line is missing (lost in an export, cut off, concatenated after a
+ * draft), piped in or not named as a mailbox: read as one message, the messages after that line
+ * were body text and their lists went unchecked.
+ */
+export function showsMboxSeparator(head: Uint8Array): boolean {
+  const bytes = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, MBOX_SEPARATOR_SEARCH_BYTES));
+  for (let at = bytes.indexOf('\nFrom '); at !== -1; at = bytes.indexOf('\nFrom ', at + 1)) {
+    const lineEnd = bytes.indexOf(0x0a, at + 1);
+    if (lineEnd === -1) return false;
+    const next = bytes.toString('latin1', lineEnd + 1, Math.min(bytes.length, lineEnd + 1 + 200));
+    if (FIELD_LINE.test(next)) return true;
+  }
+  return false;
+}
+
 /** Past this many bytes a Content-Length is not waited for (see startMessage): providers refuse
  * messages past 25-35 MB, and the body scan reads 48 MiB of one (src/io/read-whole.ts). */
 const MAX_MBOX_COUNTED_BYTES = 48 * 1024 * 1024;
