@@ -203,9 +203,14 @@ export function parseJsonWithOffsets(text: string): Parsed {
           return obj;
         }
         if (text.charCodeAt(i) !== 0x22) expect('a property name in double quotes');
+        const keyStart = i;
         const key = parseString();
         ws();
         if (text.charCodeAt(i) !== 0x3a) expect('":" after a property name');
+        // A key written twice: JSON.parse (and a nodemailer send script) takes the last value,
+        // other readers the first or refuse the file, so `{"to": "me@corp", "to": [list]}` has
+        // no one reading. Refused, never read one way while the file is sent another.
+        if (starts.has(key)) throw new JsonSyntaxError(`the key ${JSON.stringify(key)} is written twice in one object (JSON readers differ on which value counts: JSON.parse takes the last, others the first); keep one`, keyStart);
         i++;
         ws();
         starts.set(key, i);
