@@ -424,8 +424,31 @@ function fieldOrigins(site: MessageSite, messageLine: number): Map<string, Heade
   return out;
 }
 
+/** nodemailer's keys that name recipients or the bytes sent, by their letters alone (lower case,
+ * without `-` and `_`): a key spelt so but written otherwise (`CC`, `Bcc`, `reply_to`) is not one. */
+const ADDRESS_KEYS = new Map(['to', 'cc', 'bcc', 'from', 'sender', 'replyTo', 'envelope', 'headers', 'raw'].map((k) => [k.toLowerCase(), k]));
+
+/**
+ * Refuses a key that is a recipient key of nodemailer's in another case or spelling (`"CC"`,
+ * `"Bcc"`, `"reply-to"`): nodemailer's keys are case-sensitive, so it leaves the field out, while a
+ * sender that reads keys loosely shows it (a list in `"CC"` passed as if nobody were copied).
+ */
+function refuseLookalikeKeys(container: Obj, where: string, parsed: Parsed): void {
+  for (const key of Object.keys(container)) {
+    const meant = ADDRESS_KEYS.get(key.toLowerCase().replace(/[-_]/g, ''));
+    if (meant === undefined || meant === key) continue;
+    throw new CampaignError(
+      `${JSON.stringify(key)} is not a nodemailer key (keys are case-sensitive: ${JSON.stringify(meant)}): nodemailer leaves it out, other senders may not; write ${JSON.stringify(meant)}, or remove it`,
+      where === '$' ? key : `${where}.${key}`,
+      memberOffset(parsed, container, key),
+    );
+  }
+}
+
 function buildMessage(site: MessageSite): CampaignMessage {
   const { parsed, own, defaults, path } = site;
+  refuseLookalikeKeys(own, path, parsed);
+  if (defaults) refuseLookalikeKeys(defaults, 'defaults', parsed);
   const mail: Obj = { ...(defaults ?? {}), ...own };
   const entries = new Map<string, { fieldPath: string; list: Entry[] }>();
   for (const key of ['from', 'sender', 'to', 'cc', 'replyTo', 'bcc']) {
