@@ -49,6 +49,10 @@ export interface FileEntry {
    * editor's lock link), as before hidden files were read at all.
    */
   hidden?: boolean;
+  /** A walk found something other than a regular file (a FIFO, a socket, a device, or a link to
+   * one): never opened (a FIFO without a writer blocks, a device never ends), but counted as not
+   * read, in words, so the report says what it left out. */
+  special?: string;
   /** The directory or pattern the user named that found it: if none of its files is mail, that is reported. */
   group?: { spec: string; kind: 'directory' | 'pattern'; files: number; hidden?: number };
 }
@@ -87,10 +91,10 @@ export async function walkDirectory(dir: string): Promise<Array<FileEntry | Inpu
   };
   // Symlinks are followed: a symlinked draft skipped here would pass unchecked. A link that
   // cannot be resolved counts as a file, so reading it fails and it is reported, not skipped.
-  const linkKind = async (p: string): Promise<'dir' | 'file' | 'other'> => {
+  const linkKind = async (p: string): Promise<'dir' | 'file' | string> => {
     try {
       const st = await stat(p);
-      return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+      return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : specialKind(st);
     } catch {
       return 'file';
     }
@@ -105,10 +109,10 @@ export async function walkDirectory(dir: string): Promise<Array<FileEntry | Inpu
     if (!entries) return;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const names = new Set(entries.map((e) => e.name));
-    const kinds = new Map<string, 'dir' | 'file' | 'other'>();
+    const kinds = new Map<string, 'dir' | 'file' | string>();
     for (const e of entries) {
       // No await for plain entries: a walk of 10,000 drafts stays as cheap as before.
-      kinds.set(e.name, e.isDirectory() ? 'dir' : e.isFile() ? 'file' : e.isSymbolicLink() ? await linkKind(path.join(d, e.name)) : 'other');
+      kinds.set(e.name, e.isDirectory() ? 'dir' : e.isFile() ? 'file' : e.isSymbolicLink() ? await linkKind(path.join(d, e.name)) : specialKind(e));
     }
     const dirs = new Set([...kinds].filter(([, k]) => k === 'dir').map(([n]) => n));
     const maildir = isMaildir(names, dirs);
@@ -123,11 +127,22 @@ export async function walkDirectory(dir: string): Promise<Array<FileEntry | Inpu
         // Hidden files (.gitkeep, .DS_Store) are read too: a draft or campaign saved as
         // `.offer.eml` was passed over unread. One that is not mail is not counted (hidden).
         out.push(e.name.startsWith('.') ? { path: p, found: true, hidden: true } : { path: p, found: true });
+      } else if (k !== undefined && k !== 'file') {
+        // A FIFO, socket or device (or a link to one): not opened, but named as not read. It was
+        // dropped without a word, so a FIFO `offer.eml` in an outbox left a report of nothing
+        // exposed that did not say it was never read.
+        out.push(e.name.startsWith('.') ? { path: p, found: true, hidden: true, special: k } : { path: p, found: true, special: k });
       }
     }
   };
   await visit(dir);
   return out;
+}
+
+/** What an entry that is neither a file nor a directory is, in words for the report. */
+function specialKind(e: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  const what = e.isFIFO() ? 'named pipe (FIFO)' : e.isSocket() ? 'socket' : e.isCharacterDevice() || e.isBlockDevice() ? 'device' : 'special file';
+  return `${what}: a directory walk does not open it (name it to read it)`;
 }
 
 /** Whether a directory walk of the file's folder would pass over this file (see walkDirectory). */
@@ -254,6 +269,7 @@ function notMail(entry: FileEntry, kind: string, options: ReadInputsOptions): In
 async function openOne(entry: FileEntry, options: ReadInputsOptions): Promise<InputItem[] | AsyncGenerator<InputItem>> {
   const file = entry.path;
   if (entry.hidden && options.passOverHidden) return [];
+  if (entry.special !== undefined) return notMail(entry, entry.special, options);
   if (file === '-') return readStdin(options, (head) => chooseFormat(head, undefined, false, options)!);
   let head: { bytes: Buffer; complete: boolean };
   try {
