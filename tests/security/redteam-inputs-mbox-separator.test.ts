@@ -27,6 +27,11 @@ const CASES: Array<{ name: string; file: string; text: string }> = [
     file: 'archive',
     text: `From: alice@corp.example\r\nTo: bob@corp.example\r\n\r\nhello\r\nFrom a@corp.example Tue Feb  2 10:00:00 2024\r\n${exposed('\r\n')}`,
   },
+  {
+    name: 'bare CR line ends (a classic Mac OS mailbox) whose first From line is missing',
+    file: 'Mac Sent',
+    text: `From: alice@corp.example\rTo: bob@corp.example\r\rhello\r\rFrom a@corp.example Tue Feb  2 10:00:00 2024\r${exposed('\r')}`,
+  },
   { name: 'a separator whose date is not asctime, followed by a header field', file: 'Sent Messages', text: `Subject: notes\n\nsee below\n\nFrom MAILER-DAEMON 2024-01-01\n${exposed('\n')}` },
 ];
 

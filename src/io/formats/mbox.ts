@@ -45,11 +45,15 @@ const MBOX_SEPARATOR_SEARCH_BYTES = 64 * 1024;
  */
 export function showsMboxSeparator(head: Uint8Array): boolean {
   const bytes = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, MBOX_SEPARATOR_SEARCH_BYTES));
-  for (let at = bytes.indexOf('\nFrom '); at !== -1; at = bytes.indexOf('\nFrom ', at + 1)) {
-    const lineEnd = bytes.indexOf(0x0a, at + 1);
-    if (lineEnd === -1) return false;
-    const next = bytes.toString('latin1', lineEnd + 1, Math.min(bytes.length, lineEnd + 1 + 200));
-    if (FIELD_LINE.test(next)) return true;
+  // Lines end at LF, CRLF, or a bare CR (a classic Mac OS mailbox, which the reader splits too).
+  for (let at = bytes.indexOf('From ', 1); at !== -1; at = bytes.indexOf('From ', at + 1)) {
+    const before = bytes[at - 1];
+    if (before !== 0x0a && before !== 0x0d) continue;
+    let end = at + 5;
+    while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
+    if (end === bytes.length) return false;
+    end += bytes[end] === 0x0d && bytes[end + 1] === 0x0a ? 2 : 1;
+    if (FIELD_LINE.test(bytes.toString('latin1', end, Math.min(bytes.length, end + 200)))) return true;
   }
   return false;
 }
