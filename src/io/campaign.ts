@@ -425,7 +425,7 @@ function fieldOrigins(site: MessageSite, messageLine: number): Map<string, Heade
 }
 
 /** nodemailer's keys that name recipients or the bytes sent, by their letters alone (lower case,
- * without `-` and `_`): a key spelt so but written otherwise (`CC`, `Bcc`, `reply_to`) is not one. */
+ * without `-`, `_` and white space): a key spelt so but written otherwise (`CC`, `Bcc`, `reply_to`, `"to "`) is not one. */
 const ADDRESS_KEYS = new Map(['to', 'cc', 'bcc', 'from', 'sender', 'replyTo', 'envelope', 'headers', 'raw'].map((k) => [k.toLowerCase(), k]));
 
 /**
@@ -435,7 +435,7 @@ const ADDRESS_KEYS = new Map(['to', 'cc', 'bcc', 'from', 'sender', 'replyTo', 'e
  */
 function refuseLookalikeKeys(container: Obj, where: string, parsed: Parsed): void {
   for (const key of Object.keys(container)) {
-    const meant = ADDRESS_KEYS.get(key.toLowerCase().replace(/[-_]/g, ''));
+    const meant = ADDRESS_KEYS.get(key.toLowerCase().replace(/[-_\s]/g, ''));
     if (meant === undefined || meant === key) continue;
     throw new CampaignError(
       `${JSON.stringify(key)} is not a nodemailer key (keys are case-sensitive: ${JSON.stringify(meant)}): nodemailer leaves it out, other senders may not; write ${JSON.stringify(meant)}, or remove it`,

@@ -22,6 +22,8 @@ const REFUSED: Array<[string, string, RegExp]> = [
   ['"Bcc" (nodemailer drops it, the list is never blind)', `{"from": "news@corp.example", "to": ${LIST_TEXT}, "Bcc": "x@corp.example"}`, /Bcc.*"bcc"/],
   ['"To" in defaults', `{"defaults": {"To": ${LIST}}, "messages": [{"from": "news@corp.example", "to": "news@corp.example"}]}`, /defaults\.To.*"to"/],
   ['"reply_to" in a message of an array', `[{"from": "news@corp.example", "to": "news@corp.example", "reply_to": ${LIST}}]`, /reply_to.*"replyTo"/],
+  ['"cc " with a trailing space', `{"from": "news@corp.example", "to": "news@corp.example", "cc ": ${LIST}}`, /"cc ".*"cc"/],
+  ['" to" with a leading tab, in messages', `{"messages": [{"from": "news@corp.example", "\\tto": ${LIST}, "to": "news@corp.example"}]}`, /"\\tto".*"to"/],
   ['"Headers"', `{"from": "news@corp.example", "to": "news@corp.example", "Headers": {"Cc": ${LIST_TEXT}}}`, /Headers.*"headers"/],
 ];
 
