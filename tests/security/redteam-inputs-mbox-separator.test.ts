@@ -2,7 +2,7 @@
 // before it: cut off, concatenated after a draft, an export's preamble) read as one message. Its
 // later messages were body text, so their exposed lists passed unchecked when the input was piped
 // in or not named as a mailbox (`Sent`, `backup.eml`). The built CLI is run on real files.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,28 @@ describe('a mailbox whose first From line is missing is checked message by messa
     expect(a.stderr).toBe('');
     expect(a.stdout).toContain('"incidents"');
     expect((JSON.parse(a.stdout) as { incidents: unknown[] }).incidents).toHaveLength(1);
+  });
+
+  it.each([
+    ['a signature', 'From the desk of Ann\nPhone: 555 1234\nWeb: corp.example\n'],
+    ['a notice', 'From tomorrow on:\nNote: the office is closed.\n'],
+    ['a list of times', 'From 9:00 to 17:00\nLunch: 12:00\n'],
+    ['CRLF prose', 'From the team\r\nTel: 555\r\n'],
+  ])('a draft whose body has a From line of prose, a field-like line after it, stays one message: %s', async (name, tail) => {
+    const file = path.join(dir, `prose-${name.replace(/\W+/g, '-')}.eml`);
+    writeFileSync(file, `From: alice@corp.example\nTo: bob@partner.example\nSubject: hi\n\nhello\n\n${tail}`);
+    const r = await runCli(['check', file, '--internal-domain', 'corp.example', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Json).results.map((x) => x.source)).toEqual([file]);
+    const piped = await runCli(['check', '-', '--internal-domain', 'corp.example', '--format', 'json'], { input: readFileSync(file) });
+    expect((JSON.parse(piped.stdout) as Json).results.map((x) => x.source)).toEqual(['-']);
+  });
+
+  it('Thunderbird\'s separator ("From - date") after a lost first line splits too', async () => {
+    const text = `From: alice@corp.example\nTo: bob@corp.example\n\nhello\n\nFrom - Tue Feb 02 10:00:00 2024\n${exposed('\n')}`;
+    const r = await runCli(['check', '-', '--internal-domain', 'corp.example', '--format', 'json'], { input: text });
+    expect(r.code).toBe(1);
+    expect(blocked(r.stdout).map((x) => x.source)).toEqual(['-#2']);
   });
 
   it('a draft whose body has a From line that no header field follows stays one message', async () => {

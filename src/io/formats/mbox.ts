@@ -31,6 +31,10 @@ const FROM_LINE = new RegExp(
  * line that starts a message, whatever its date looks like. */
 const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 
+/** A `From ` line as a mailbox writer starts one: FROM_LINE, or `From ` then a sender that is an
+ * address, MAILER-DAEMON or "-" (Thunderbird), then white space (showsMboxSeparator). */
+const WRITTEN_FROM_LINE = { test: (line: string): boolean => FROM_LINE.test(line) || /^From (?:[^\s@]+@\S+|MAILER-DAEMON|-)[ \t]/.test(line) };
+
 /** Bytes of a message's first read searched for an mbox separator (see showsMboxSeparator): the
  * first chunk every input is read with (HEADER_READ_CHUNK_BYTES), so the search reads nothing more. */
 const MBOX_SEPARATOR_SEARCH_BYTES = 64 * 1024;
@@ -44,6 +48,10 @@ const MBOX_SEPARATOR_SEARCH_BYTES = 64 * 1024;
  * were body text and their lists went unchecked.
  */
 export function showsMboxSeparator(head: Uint8Array): boolean {
+  // Only a line as mbox writers make it counts here: a whole `From sender date` line, or `From `
+  // and a sender (an address, MAILER-DAEMON, Thunderbird's "-"). A draft's prose ("From the desk
+  // of Ann" above "Phone: ..." in a signature) is the one message it is: split there, its pieces
+  // were reported as two messages, and a list in its body counted in two halves.
   const bytes = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, MBOX_SEPARATOR_SEARCH_BYTES));
   // Lines end at LF, CRLF, or a bare CR (a classic Mac OS mailbox, which the reader splits too).
   for (let at = bytes.indexOf('From ', 1); at !== -1; at = bytes.indexOf('From ', at + 1)) {
@@ -52,8 +60,9 @@ export function showsMboxSeparator(head: Uint8Array): boolean {
     let end = at + 5;
     while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
     if (end === bytes.length) return false;
+    const line = bytes.toString('latin1', at, Math.min(end, at + 200));
     end += bytes[end] === 0x0d && bytes[end + 1] === 0x0a ? 2 : 1;
-    if (FIELD_LINE.test(bytes.toString('latin1', end, Math.min(bytes.length, end + 200)))) return true;
+    if (WRITTEN_FROM_LINE.test(line) && FIELD_LINE.test(bytes.toString('latin1', end, Math.min(bytes.length, end + 200)))) return true;
   }
   return false;
 }
