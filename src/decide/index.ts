@@ -27,7 +27,7 @@ import { MailguardError, type RewriteRefusal } from '../errors.js';
 import { BODY_SCAN_CODES, type Finding } from '../findings.js';
 import { normaliseAddress } from '../message/address-list.js';
 import type { Envelope } from '../message/envelope.js';
-import { locateBodyStart, readHeaderBlock, type HeaderBlock } from '../message/header-block.js';
+import { locateBodyStart, readHeaderBlock, type HeaderBlock, type HeaderProblemKind } from '../message/header-block.js';
 import { headerRecipients } from '../message/header-recipients.js';
 import { parseMessage, type ParsedMessage } from '../message/parse-message.js';
 import { createPolicy, type Policy } from '../policy/policy.js';
@@ -296,7 +296,7 @@ export function headerMayContinue(input: Uint8Array, at: number, policy: Policy,
 }
 
 /** Where reading a header stops before its end (src/limits.ts): what lies past it is not read. */
-const READING_LIMIT_PROBLEMS: ReadonlySet<string> = new Set(['too-many-fields', 'header-too-large', 'line-too-long', 'field-too-long', 'too-many-addresses', 'parse-time-exceeded']);
+const READING_LIMIT_PROBLEMS: ReadonlySet<string> = new Set<HeaderProblemKind | 'too-many-addresses' | 'parse-time-exceeded'>(['too-many-fields', 'header-too-large', 'line-too-long', 'field-too-long', 'too-many-addresses', 'parse-time-exceeded']);
 
 /**
  * A finding that says the reading stopped at a limit. The continued reading's other unreadable

@@ -6,7 +6,7 @@ import { checkMessage } from '../analyse.js';
 import { MailguardError } from '../errors.js';
 import type { Mailbox } from '../message/address-list.js';
 import type { HeaderBlock } from '../message/header-block.js';
-import { fieldLists, parseField, parseMessage, type ParsedMessage } from '../message/parse-message.js';
+import { fieldLists, parseMessage, type ParsedMessage } from '../message/parse-message.js';
 import type { Policy } from '../policy/policy.js';
 import type { MessageResult } from '../result.js';
 
@@ -88,7 +88,6 @@ export function prepareRewrite(bytes: Uint8Array, policy: Policy, checked?: Rewr
   }
   // Read in full (a truncated parse is refused above): each field's list is the parse's own.
   const lists = fieldLists(parsed);
-  const list = (index: number): { mailboxes: Mailbox[]; groups: string[] } =>
-    lists === undefined ? parseField(parsed.header.fields[index]!, parsed.header) : (lists.get(index) ?? NO_LIST);
-  return { result, parsed, list };
+  if (lists === undefined) throw new Error('prepareRewrite: a truncated parse reached the rewrite');
+  return { result, parsed, list: (index) => lists.get(index) ?? NO_LIST };
 }

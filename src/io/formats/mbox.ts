@@ -33,7 +33,9 @@ const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 
 /** A `From ` line as a mailbox writer starts one: FROM_LINE, or `From ` then a sender that is an
  * address, MAILER-DAEMON or "-" (Thunderbird), then white space (showsMboxSeparator). */
-const WRITTEN_FROM_LINE = { test: (line: string): boolean => FROM_LINE.test(line) || /^From (?:[^\s@]+@\S+|MAILER-DAEMON|-)[ \t]/.test(line) };
+function writtenFromLine(line: string): boolean {
+  return FROM_LINE.test(line) || /^From (?:[^\s@]+@\S+|MAILER-DAEMON|-)[ \t]/.test(line);
+}
 
 /** Bytes of a message's first read searched for an mbox separator (see showsMboxSeparator): the
  * first chunk every input is read with (HEADER_READ_CHUNK_BYTES), so the search reads nothing more. */
@@ -62,7 +64,7 @@ export function showsMboxSeparator(head: Uint8Array): boolean {
     if (end === bytes.length) return false;
     const line = bytes.toString('latin1', at, Math.min(end, at + 200));
     end += bytes[end] === 0x0d && bytes[end + 1] === 0x0a ? 2 : 1;
-    if (WRITTEN_FROM_LINE.test(line) && FIELD_LINE.test(bytes.toString('latin1', end, Math.min(bytes.length, end + 200)))) return true;
+    if (writtenFromLine(line) && FIELD_LINE.test(bytes.toString('latin1', end, Math.min(bytes.length, end + 200)))) return true;
   }
   return false;
 }
