@@ -11,6 +11,7 @@ import { eml, looksLikeMessageAfterNoise, namedLikeMailbox, showsRecipients } fr
 import { showsMboxSeparator } from './formats/mbox.js';
 import { errnoDetail, failure, type InputFailure, type InputItem, type ReadInputsOptions } from './formats/types.js';
 import { fileSource, readHead, readStdin } from './read-bytes.js';
+import { PREFETCH_MIN_FILES, startHeadPrefetch, type HeadPrefetch } from './head-prefetch.js';
 
 export type { InputFailure, InputFormat, InputItem, InputMessage, NotMailFile, ReadInputsOptions } from './formats/types.js';
 
@@ -266,14 +267,15 @@ function notMail(entry: FileEntry, kind: string, options: ReadInputsOptions): In
 }
 
 /** Reads one input: small ones into a list, streams (mbox, stdin) as a generator read in turn. */
-async function openOne(entry: FileEntry, options: ReadInputsOptions): Promise<InputItem[] | AsyncGenerator<InputItem>> {
+async function openOne(entry: FileEntry, options: ReadInputsOptions, prefetched?: Buffer): Promise<InputItem[] | AsyncGenerator<InputItem>> {
   const file = entry.path;
   if (entry.hidden && options.passOverHidden) return [];
   if (entry.special !== undefined) return notMail(entry, entry.special, options);
   if (file === '-') return readStdin(options, (head) => chooseFormat(head, undefined, false, options)!);
   let head: { bytes: Buffer; complete: boolean };
   try {
-    head = readHead(file);
+    // A small regular file another thread read whole is what readHead would return for it.
+    head = prefetched ? { bytes: prefetched, complete: true } : readHead(file);
   } catch (err) {
     // A hidden file that cannot be read (an editor's lock link `.#draft.eml`) is passed over, as
     // hidden files always were; anything else is reported.
@@ -311,19 +313,38 @@ export async function* readInputs(specs: string[], options: ReadInputsOptions): 
 }
 
 /** Reads one expanded input: its items (a list, or a generator for streams: mbox, stdin). */
-export async function openEntry(entry: FileEntry | InputFailure, options: ReadInputsOptions): Promise<InputItem[] | AsyncGenerator<InputItem>> {
+export async function openEntry(entry: FileEntry | InputFailure, options: ReadInputsOptions, prefetched?: Buffer): Promise<InputItem[] | AsyncGenerator<InputItem>> {
   if ('failure' in entry) return [entry];
-  return openOne(entry, options);
+  return openOne(entry, options, prefetched);
+}
+
+/** What a prefetching thread may read ahead: plain files by path; null for the rest. */
+function prefetchPath(entry: FileEntry | InputFailure, options: ReadInputsOptions): string | null {
+  if ('failure' in entry || entry.special !== undefined || entry.path === '-' || (entry.hidden && options.passOverHidden)) return null;
+  return entry.path;
 }
 
 /** readInputs over inputs already expanded (expandSpecs). */
 export async function* readEntries(expanded: ReadonlyArray<FileEntry | InputFailure>, options: ReadInputsOptions): AsyncGenerator<InputItem> {
   const concurrency = Math.max(1, options.concurrency ?? 16);
+  // Many files: a second thread reads the small ones ahead (head-prefetch.ts).
+  const prefetch = expanded.length >= PREFETCH_MIN_FILES && options.prefetch !== false ? await startHeadPrefetch(expanded.map((e) => prefetchPath(e, options))) : undefined;
+  try {
+    yield* readWindow(expanded, options, concurrency, prefetch);
+  } finally {
+    prefetch?.close();
+  }
+}
+
+async function* readWindow(expanded: ReadonlyArray<FileEntry | InputFailure>, options: ReadInputsOptions, concurrency: number, prefetch: HeadPrefetch | undefined): AsyncGenerator<InputItem> {
   // A window of in-flight reads; each holds the items one input yields, in order.
   const window: Array<Promise<InputItem[] | AsyncGenerator<InputItem>>> = [];
   let next = 0;
   const fill = () => {
-    while (window.length < concurrency && next < expanded.length) window.push(openEntry(expanded[next++]!, options));
+    while (window.length < concurrency && next < expanded.length) {
+      const index = next++;
+      window.push(openEntry(expanded[index]!, options, prefetch?.take(index)));
+    }
   };
   fill();
   const groups = createGroupTally();

@@ -81,6 +81,8 @@ export interface ReadInputsOptions {
   stdin?: NodeJS.ReadableStream;
   /** Files read at once. */
   concurrency?: number;
+  /** false: no second thread reads small files ahead (head-prefetch.ts); the default reads ahead for many files. */
+  prefetch?: boolean;
   /** Filled with the files found by a directory walk or glob that are not mail, in input order. */
   skipped?: NotMailFile[];
   /** Hidden files a walk finds (`.offer.eml`) are passed over, as they were before walks read
