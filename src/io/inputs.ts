@@ -54,6 +54,9 @@ export interface FileEntry {
    * one): never opened (a FIFO without a writer blocks, a device never ends), but counted as not
    * read, in words, so the report says what it left out. */
   special?: string;
+  /** A path named by the user that is not a regular file (a FIFO, `<(generate)`, a device): read
+   * by the main thread only, never opened ahead by another (head-prefetch.ts). */
+  notRegular?: boolean;
   /** The directory or pattern the user named that found it: if none of its files is mail, that is reported. */
   group?: { spec: string; kind: 'directory' | 'pattern'; files: number; hidden?: number };
 }
@@ -225,7 +228,7 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
         out.push(f);
       }
     } else {
-      out.push({ path: spec });
+      out.push(st.isFile() ? { path: spec } : { path: spec, notRegular: true });
     }
   }
   return out;
@@ -320,7 +323,7 @@ export async function openEntry(entry: FileEntry | InputFailure, options: ReadIn
 
 /** What a prefetching thread may read ahead: plain files by path; null for the rest. */
 function prefetchPath(entry: FileEntry | InputFailure, options: ReadInputsOptions): string | null {
-  if ('failure' in entry || entry.special !== undefined || entry.path === '-' || (entry.hidden && options.passOverHidden)) return null;
+  if ('failure' in entry || entry.special !== undefined || entry.notRegular || entry.path === '-' || (entry.hidden && options.passOverHidden)) return null;
   return entry.path;
 }
 

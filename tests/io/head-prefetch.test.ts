@@ -1,7 +1,7 @@
 // A folder's small files are read ahead on a second thread (src/io/head-prefetch.ts). What the
 // worker hands over must be exactly what readHead would have read, and anything it cannot read
 // the same way (a large file, a FIFO, a file gone, a directory) is left to the main thread.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -163,4 +163,32 @@ describe('readInputs over a folder, with and without the second thread', () => {
     // With it, the files it read ahead (at least four batches) come from its bytes.
     expect(await readable(true)).toBeGreaterThanOrEqual(4 * 64);
   });
+});
+
+describe('named FIFOs among many named files', () => {
+  it('are read once, by the main thread, with their writer still there', async () => {
+    const sub = path.join(dir, 'named-fifos');
+    await mkdir(sub);
+    const specs: string[] = [];
+    const writers: Array<ReturnType<typeof spawn>> = [];
+    for (let i = 0; i < PREFETCH_MIN_FILES + 20; i++) {
+      const p = path.join(sub, `n${String(i).padStart(4, '0')}.eml`);
+      if (i % 100 === 50) {
+        execFileSync('mkfifo', [p]);
+        // A writer blocked in open until a reader comes: a reader that opens and closes at once
+        // (a worker looking whether it is a file) would leave it writing into a pipe no one reads,
+        // and the main thread's read after it would wait for a writer forever (this test hangs).
+        writers.push(spawn('sh', ['-c', `printf '%s' "$0" > "$1"`, draft(i), p], { stdio: 'ignore' }));
+      } else {
+        await writeFile(p, draft(i));
+      }
+      specs.push(p);
+    }
+    try {
+      const { items } = await readAll(specs, { headersOnly: true });
+      expect(items.map((item) => (isFailure(item) ? item.failure.detail : Buffer.from(item.bytes).toString()))).toEqual(specs.map((_, i) => draft(i)));
+    } finally {
+      for (const w of writers) w.kill();
+    }
+  }, 20_000);
 });
