@@ -138,7 +138,7 @@ describe('readInputs over a folder, with and without the second thread', () => {
     expect(on.skipped).toEqual(off.skipped);
   });
 
-  it('takes the bytes the second thread read (files removed after it read them are still read)', async () => {
+  it('takes the bytes the second thread read (files removed after it read them are still read)', { timeout: 30_000 }, async () => {
     const sub = path.join(dir, 'removed');
     await mkdir(sub);
     const count = PREFETCH_MIN_FILES + 50;
@@ -149,9 +149,10 @@ describe('readInputs over a folder, with and without the second thread', () => {
       let first = true;
       for await (const item of readInputs([sub], { headersOnly: true, prefetch })) {
         if (first) {
-          // The main thread has read (or taken) the first window; the worker reads ahead meanwhile.
+          // The main thread has read (or taken) the first window; the worker reads ahead meanwhile
+          // (its start takes tens of milliseconds, more on a loaded machine).
           first = false;
-          await sleep(500);
+          await sleep(3000);
           await Promise.all(names.slice(20).map((p) => unlink(p)));
         }
         if (!isFailure(item)) read++;
