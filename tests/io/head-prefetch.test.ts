@@ -24,7 +24,7 @@ const draft = (n: number, extra = '') => `From: me@corp.example\r\nTo: p${n}@org
 
 /** Asks until the worker has answered for `index` (it starts on its own thread). */
 async function takeWhenRead(prefetch: NonNullable<Awaited<ReturnType<typeof startHeadPrefetch>>>, index: number): Promise<Buffer | undefined> {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 1000; i++) {
     const got = prefetch.take(index);
     if (got !== undefined) return got;
     await sleep(10);
@@ -33,7 +33,7 @@ async function takeWhenRead(prefetch: NonNullable<Awaited<ReturnType<typeof star
 }
 
 describe('startHeadPrefetch', () => {
-  it('hands over the whole bytes of small regular files, and nothing for anything else', async () => {
+  it('hands over the whole bytes of small regular files, and nothing for anything else', { timeout: 30_000 }, async () => {
     const sub = path.join(dir, 'kinds');
     await mkdir(sub);
     const small = path.join(sub, 'small.eml');
@@ -69,7 +69,7 @@ describe('startHeadPrefetch', () => {
     expect(prefetch!.take(0)).toBeUndefined();
   });
 
-  it('reads ahead in batches, for files far apart in a long list', async () => {
+  it('reads ahead in batches, for files far apart in a long list', { timeout: 30_000 }, async () => {
     const sub = path.join(dir, 'many');
     await mkdir(sub);
     const paths: string[] = [];
