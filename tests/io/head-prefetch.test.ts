@@ -33,7 +33,7 @@ async function takeWhenRead(prefetch: NonNullable<Awaited<ReturnType<typeof star
 }
 
 describe('startHeadPrefetch', () => {
-  it('hands over the whole bytes of small regular files, and nothing for anything else', { timeout: 30_000 }, async () => {
+  it('hands over the whole bytes of small regular files, and nothing for anything else', async () => {
     const sub = path.join(dir, 'kinds');
     await mkdir(sub);
     const small = path.join(sub, 'small.eml');
@@ -69,7 +69,7 @@ describe('startHeadPrefetch', () => {
     expect(prefetch!.take(0)).toBeUndefined();
   });
 
-  it('reads ahead in batches, for files far apart in a long list', { timeout: 30_000 }, async () => {
+  it('reads ahead in batches, for files far apart in a long list', async () => {
     const sub = path.join(dir, 'many');
     await mkdir(sub);
     const paths: string[] = [];
@@ -138,7 +138,7 @@ describe('readInputs over a folder, with and without the second thread', () => {
     expect(on.skipped).toEqual(off.skipped);
   });
 
-  it('takes the bytes the second thread read (files removed after it read them are still read)', { timeout: 30_000 }, async () => {
+  it('takes the bytes the second thread read (files removed after it read them are still read)', async () => {
     const sub = path.join(dir, 'removed');
     await mkdir(sub);
     const count = PREFETCH_MIN_FILES + 50;
@@ -191,5 +191,5 @@ describe('named FIFOs among many named files', () => {
     } finally {
       for (const w of writers) w.kill();
     }
-  }, 20_000);
+  });
 });
