@@ -26,7 +26,35 @@ export interface ViaSendmailOptions {
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
-/** Runs the binary; resolves when it exits 0, throws ERELAY (with exitStatus and transient) otherwise. */
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * The message with each line break mailguard reads (CRLF, a bare CR, a bare LF) written as one LF,
+ * the line end sendmail reads on its standard input. The SMTP relay's client makes each of them
+ * CRLF; handed over as they were, a bare CR stayed a byte of its line for the MTA and for readers
+ * that break lines at LF only, where mailguard had read a line break: a bare CR before a MIME
+ * boundary hid a part (an invitation showing its attendees) from the check alone.
+ */
+function withLfLineEnds(bytes: Uint8Array): Uint8Array {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.indexOf(CR) === -1) return bytes;
+  const out = Buffer.allocUnsafe(buf.length);
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!;
+    if (b !== CR) {
+      out[n++] = b;
+      continue;
+    }
+    out[n++] = LF;
+    if (buf[i + 1] === LF) i++;
+  }
+  return out.subarray(0, n);
+}
+
+/** Runs the binary with the message on its standard input (LF line ends, withLfLineEnds); resolves
+ * when it exits 0, throws ERELAY (with exitStatus and transient) otherwise. */
 export function deliverViaSendmail(binary: string, bytes: Uint8Array, envelope: Envelope, options: ViaSendmailOptions = {}): Promise<void> {
   const dsn = options.dsn ?? {};
   const dsnArgs = [...(dsn.notify ? ['-N', dsn.notify.join(',').toLowerCase()] : []), ...(dsn.ret ? ['-R', dsn.ret.toLowerCase()] : []), ...(dsn.envid ? ['-V', dsn.envid] : [])];
@@ -113,6 +141,6 @@ export function deliverViaSendmail(binary: string, bytes: Uint8Array, envelope: 
     child.stdin.on('error', () => {
       // EPIPE: the binary exited without reading everything; its exit status says why.
     });
-    child.stdin.end(bytes);
+    child.stdin.end(withLfLineEnds(bytes));
   });
 }
