@@ -419,9 +419,13 @@ const CR = 0x0d;
  * Splits a multipart body at its boundary lines. Preamble and epilogue are dropped. A close
  * delimiter before any part ends nothing: mailparser passes over it and shows the parts after it
  * (`--B--` then `--B` and a part), where Python's email package finds no part at all; the parts
- * are read, as the reader that shows them reads them.
+ * are read, as the reader that shows them reads them. `lineBreaks`: where a boundary line may start
+ * and end; `cr-lf` (a CR, an LF or both) as Python's email package and the SMTP relay's client
+ * read a line break, `lf` as readers that break lines at LF only read it (mailparser: a bare CR is
+ * a byte of its line there).
  */
-export function splitMultipart(body: Buffer, boundary: string): Buffer[] {
+export function splitMultipart(body: Buffer, boundary: string, lineBreaks: 'cr-lf' | 'lf' = 'cr-lf'): Buffer[] {
+  const lfOnly = lineBreaks === 'lf';
   const delim = Buffer.from(`--${boundary}`, 'latin1');
   const parts: Buffer[] = [];
   let pos = 0;
@@ -430,12 +434,13 @@ export function splitMultipart(body: Buffer, boundary: string): Buffer[] {
     const i = body.indexOf(delim, pos);
     if (i === -1) break;
     pos = i + 1;
-    if (i > 0 && body[i - 1] !== LF && body[i - 1] !== CR) continue;
+    if (i > 0 && body[i - 1] !== LF && (lfOnly || body[i - 1] !== CR)) continue;
     let j = i + delim.length;
     const close = body[j] === 0x2d && body[j + 1] === 0x2d;
     if (close) j += 2;
     while (body[j] === 0x20 || body[j] === 0x09) j++;
     if (j < body.length && body[j] !== LF && body[j] !== CR) continue; // a longer boundary that shares the prefix
+    if (lfOnly && body[j] === CR && j + 1 < body.length && body[j + 1] !== LF) continue;
     if (close && partStart < 0) continue;
     if (partStart >= 0) {
       let end = i;
@@ -453,6 +458,12 @@ export function splitMultipart(body: Buffer, boundary: string): Buffer[] {
   // No closing delimiter (truncated or sloppy mail): the last part runs to the end.
   if (partStart >= 0 && partStart < body.length) parts.push(body.subarray(partStart));
   return parts;
+}
+
+/** Whether `bytes` hold a CR that no LF follows. */
+function hasBareCr(bytes: Buffer): boolean {
+  for (let i = bytes.indexOf(CR); i !== -1; i = bytes.indexOf(CR, i + 1)) if (bytes[i + 1] !== LF) return true;
+  return false;
 }
 
 const HEX = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1);
@@ -757,6 +768,14 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
       return;
     }
     walkPieces(pieces);
+    // A bare CR is a line break here (and to Python's email package, and to the SMTP relay's client,
+    // which sends it as CRLF), but a byte of its line to readers that break lines at LF only
+    // (mailparser) and to an MTA that keeps it: where a boundary stands beside one, the parts as
+    // such a reader splits them are read too (a close delimiter after a bare CR hid an invitation).
+    if (hasBareCr(body)) {
+      const lf = splitMultipart(body, boundary, 'lf');
+      if (lf.length !== pieces.length || lf.some((p, i) => p.byteOffset !== pieces[i]!.byteOffset || p.length !== pieces[i]!.length)) walkPieces(lf);
+    }
     return;
   }
   addShownNames(entity, partName, type.type, forwarded, state, part === '');
