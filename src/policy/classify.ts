@@ -6,7 +6,7 @@ import { domainToASCII } from 'node:url';
 import type { Policy } from './policy.js';
 import { CONSUMER_DIGEST } from './consumer-digest.js';
 import { registrableOf } from './public-suffix.js';
-import { SHARED_MAIL_DOMAINS } from './shared-mail-domains.js';
+import { PUBLIC_WEBMAIL, SHARED_MAIL_DOMAINS } from './shared-mail-domains.js';
 
 const require = createRequire(import.meta.url);
 
@@ -184,6 +184,30 @@ export function registrableDomain(domain: string): string {
   return reg;
 }
 
+/** Whether `domain` is one of `domains` or under one, on label boundaries: one lookup per label. */
+function atOrUnder(domain: string, domains: ReadonlySet<string>): boolean {
+  for (let d = domain; ; ) {
+    if (domains.has(d)) return true;
+    const dot = d.indexOf('.');
+    if (dot === -1) return false;
+    d = d.slice(dot + 1);
+  }
+}
+
+/** The shared mail domains no organisation's staff write from: the big public webmail services and
+ * the curated shared domains. Not every domain of the bundled provider lists: those hold companies'
+ * own domains too (bt.com), which stay configurable. */
+const REFUSED_SHARED: ReadonlySet<string> = new Set([...PUBLIC_WEBMAIL, ...SHARED_MAIL_DOMAINS]);
+
+/**
+ * Whether `domain` is, or is under, a shared mail domain whose every address is a different person:
+ * refused as an internal or trusted domain (createPolicy), and never internal below one either
+ * (guest.booking.com under booking.com, txt.bell.ca under bell.ca).
+ */
+export function isSharedMailDomain(domain: string): boolean {
+  return atOrUnder(domain, REFUSED_SHARED);
+}
+
 /** Whether `domain` is `base` or a subdomain of it, on label boundaries. */
 export function domainMatches(domain: string, base: string): boolean {
   return domain === base || (domain.length > base.length && domain.endsWith(base) && domain.charCodeAt(domain.length - base.length - 1) === 0x2e);
@@ -254,6 +278,9 @@ interface PolicyTables {
   within(domain: string): boolean;
   /** Domains counted internal whatever the sender: configured and trusted, within the cap. */
   bases: string[];
+  /** Whether a domain under `bases` is a shared mail domain (isSharedMailDomain, or one of the
+   * policy's consumerDomains): each address a person, never internal. */
+  shared(domain: string): boolean;
   /** domain -> whether it is under one of `bases` (and within the cap). */
   underBases: Map<string, boolean>;
   /** domain -> its organisation, or null for a consumer provider (each address its own party). */
@@ -319,6 +346,7 @@ function tablesFor(policy: Policy): PolicyTables {
     },
     within: cap === undefined ? () => true : (domain) => cap.some((b) => domainMatches(domain, b)),
     bases: inferred ? [...policy.trustedDomains] : [...policy.internalDomains, ...policy.trustedDomains],
+    shared: (domain) => isSharedMailDomain(domain) || atOrUnder(domain, extraConsumer),
     underBases: new Map(),
     parties: new Map(),
     inferences: new Map(),
@@ -392,7 +420,10 @@ export function createClassifier(policy: Policy, sender: string | InferenceSourc
       if (bases.length === 0) return false;
       let hit = underBases.get(domain);
       if (hit === undefined) {
-        hit = bases.some((b) => coveredBy(domain, b)) && within(domain);
+        // A configured domain covers its subdomains, but not a shared mail domain inside it: the
+        // configuration refuses those as internal, and guests at guest.booking.com are not staff
+        // of booking.com.
+        hit = bases.some((b) => coveredBy(domain, b)) && within(domain) && !tables.shared(domain);
         if (worthKeeping()) remember(underBases, copyOf(domain), hit);
       } else hits++;
       return hit;

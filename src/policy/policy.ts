@@ -3,8 +3,7 @@
 
 import { normaliseDomain } from '../message/domain.js';
 import { MailguardError } from '../errors.js';
-import { domainMatches, isPublicSuffix, TENANT_NAMESPACES } from './classify.js';
-import { PUBLIC_WEBMAIL, SHARED_MAIL_DOMAINS } from './shared-mail-domains.js';
+import { domainMatches, isPublicSuffix, isSharedMailDomain, TENANT_NAMESPACES } from './classify.js';
 import type { BodyScanOptions } from '../body/settings.js';
 import type { FindingCode, Severity } from '../findings.js';
 
@@ -117,7 +116,7 @@ function normalisePublicList(pattern: string): string {
   // Every address at a mail provider or under a public suffix is a different person, never a list:
   // `*@gmail.com` made any message with one Gmail user in To a public post, and a Cc of customers
   // passed as PUBLIC_LIST_POST (info). One list address there (`team@gmail.com`) stays allowed.
-  if (local === '*' && (isPublicSuffix(domain.ascii) || isRefusedSharedDomain(domain.ascii) || TENANT_NAMESPACES.has(domain.ascii))) {
+  if (local === '*' && (isPublicSuffix(domain.ascii) || isSharedMailDomain(domain.ascii) || TENANT_NAMESPACES.has(domain.ascii))) {
     throw new MailguardError('ECONFIG', `publicLists: "${pattern}" would make every address at ${domain.ascii} a public list, and ${domain.ascii} is ${isPublicSuffix(domain.ascii) ? 'a public suffix' : 'a mail provider or hosting domain whose addresses belong to unrelated people'}.`, {
       hint: 'Give the list\'s own address (team@' + domain.ascii + '), or *@host for a host that runs only lists (*@lists.example.org).',
     });
@@ -151,13 +150,6 @@ export function normaliseConfiguredDomain(domain: string, where: string): string
 const NO_PER_ADDRESS_HINT =
   'mailguard counts whole domains as internal, never single addresses: give your organisation\'s own domain (corp.example). Colleagues who write from webmail count as external, each an organisation of their own, so a message to a few of them passes; mail to a list of them belongs in Bcc.';
 
-/** Domains refused as internal or trusted (and the domains under them): the big public webmail
- * services and the curated shared domains. Not every domain of the bundled provider lists: those
- * hold companies' own domains too (bt.com), which stay configurable. */
-const REFUSED_SHARED: readonly string[] = [...PUBLIC_WEBMAIL, ...SHARED_MAIL_DOMAINS];
-
-/** Checked once per configured domain, so a scan of the list is enough. */
-const isRefusedSharedDomain = (ascii: string): boolean => REFUSED_SHARED.some((base) => domainMatches(ascii, base));
 
 /**
  * Fail closed, as for a public suffix: a consumer provider (gmail.com: every address a different
@@ -170,7 +162,7 @@ function refuseSharedDomain(ascii: string, written: string, where: string): void
       hint: `Give your own tenant's domain, such as acme.${ascii}, or your organisation's own domain.`,
     });
   }
-  if (isRefusedSharedDomain(ascii)) {
+  if (isSharedMailDomain(ascii)) {
     throw new MailguardError('ECONFIG', `${where}: "${written}" is a consumer mail provider, whose addresses belong to unrelated people, so every one of them would count as internal.`, {
       hint: NO_PER_ADDRESS_HINT,
     });
