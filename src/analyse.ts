@@ -214,12 +214,14 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     if (BLIND.has(a.field)) continue;
     if (severalAuthors.has(a)) shown.push(view(a, classifier, lineOffset));
     const { source, rawName, address } = a.mailbox;
-    // Two @ in what was written for one mailbox, or an encoded name: something besides its own
-    // address may be written there. (Two indexOf calls per mailbox keep huge lists cheap; a
-    // lastIndexOf is a runtime call, and cost as much as the rest of this loop: bench scenario 1.)
+    // Two @ in what was written for one mailbox, an encoded name, or a fullwidth or small at in
+    // its name or its local part (`p1＠org1.test@corp.example` shows p1@org1.test to every reader,
+    // though it is delivered at corp.example): something besides its own address may be written
+    // there. (Two indexOf calls per mailbox keep huge lists cheap; a lastIndexOf is a runtime
+    // call, and cost as much as the rest of this loop: bench scenario 1.)
     const firstAt = source.indexOf('@');
     const oneAt = firstAt === -1 || source.indexOf('@', firstAt + 1) === -1;
-    if (oneAt && !rawName.includes('=?') && !holdsCompatAt(rawName)) continue;
+    if (oneAt && !rawName.includes('=?') && !holdsCompatAt(source)) continue;
     const own = address.toLowerCase();
     // At most `left` besides its own address, and one more to know there are more.
     const written = (oneAt && addressesInEncodedMailbox(source, rawName, own)) || addressesInHeaderText(`${source} ${rawName}`, new Set(), undefined, left + 1);
