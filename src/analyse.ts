@@ -367,6 +367,10 @@ export function checkAndParse(input: MessageInput, policyInput: Policy | Partial
   const external = externalSummary(visible);
   const ctx: RuleContext = { parsed, policy, classifier, visible, blind, reply, shown, draft, lineOffset, visibleSummary: external };
   if (shownOver !== undefined) ctx.shownOver = shownOver;
+  // Envelope addresses come as the client wrote them (RCPT TO:<A@Corp.Example>): compared in the
+  // same normalised form as header addresses, or as written when they are not one clean mailbox.
+  const rcptTo = options.envelope ? options.envelope.rcptTo.map((a) => normaliseAddress(a) ?? a) : undefined;
+  if (rcptTo !== undefined && policy.publicLists.length > 0) ctx.envelopeRecipients = new Set(rcptTo.map((a) => a.toLowerCase()));
   const raw: Finding[] = [];
   for (const rule of RULES) for (const f of rule(ctx)) raw.push(f);
   const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
@@ -387,10 +391,8 @@ export function checkAndParse(input: MessageInput, policyInput: Policy | Partial
   const envelope = options.envelope;
   // The set of visible addresses is built only when there is an envelope to compare it with.
   const visibleSet = envelope ? new Set(visible.map((r) => r.address)) : undefined;
-  // Envelope addresses come as the client wrote them (RCPT TO:<A@Corp.Example>): compared in the
-  // same normalised form as header addresses, or as written when they are not one clean mailbox.
-  const hidden = envelope
-    ? [...new Set(envelope.rcptTo.map((a) => normaliseAddress(a) ?? a))]
+  const hidden = rcptTo
+    ? [...new Set(rcptTo)]
         .filter((a) => !visibleSet!.has(a))
         .map((address) => ({ address, internal: classifier.isInternal(domainOf(address)) }))
     : [];

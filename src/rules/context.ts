@@ -16,6 +16,9 @@ export interface RuleContext {
   shown: RecipientView[];
   /** Checked without an SMTP envelope: a message at rest (a draft, a stored copy), not one in transit. */
   draft: boolean;
+  /** In transit: the envelope's recipients, each normalised as header addresses are and lower-cased
+   * (who actually receives the message). Absent for a message at rest. */
+  envelopeRecipients?: ReadonlySet<string>;
   /** Added to header-relative line numbers to make them file-relative (mbox, transcripts). RecipientView lines already include it. */
   lineOffset: number;
   /** externalSummary(visible): worked out once per message, for the rules and the result's counts. */

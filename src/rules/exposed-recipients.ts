@@ -34,9 +34,9 @@ export function exposureCounted(recipients: { visible: readonly RecipientView[];
  * names, a list in any other header field) span
  * warnAt or blockAt organisations, or number warnAddressesAt or blockAddressesAt whatever their
  * organisations. A message to a configured public list is a public post instead
- * (PUBLIC_LIST_POST, info), unless the policy is sensitive.
+ * (PUBLIC_LIST_POST, info), unless the policy is sensitive or an envelope leaves the list out.
  */
-export const exposedRecipients: Rule = ({ visible, reply, shown, policy, visibleSummary }) => {
+export const exposedRecipients: Rule = ({ visible, reply, shown, policy, visibleSummary, envelopeRecipients }) => {
   // With no reply or shown addresses (the usual message) the list is `visible` itself, whose
   // summary checkMessage has worked out: a copy cost a second pair of hash sets, 200,000 entries
   // each for the header of distinct domains (bench scenario 11, ~0.2 s of its ~1.7 s).
@@ -59,8 +59,10 @@ export const exposedRecipients: Rule = ({ visible, reply, shown, policy, visible
     if (!fields.includes(r.field)) fields.push(r.field);
   }
   if (!policy.sensitive && policy.publicLists?.length) {
-    // A recipient (not a name, not a reply field) that is a public list makes this a public post.
-    const list = visible.map((r) => publicListOf(r.address, policy)).find((l) => l !== undefined);
+    // A recipient (not a name, not a reply field) that is a public list makes this a public post;
+    // in transit, only if the envelope delivers to it: a list shown in To but left out of RCPT TO
+    // never receives the message, and the others see each other in private.
+    const list = visible.map((r) => publicListOf(r.address, policy)).find((l) => l !== undefined && (envelopeRecipients === undefined || envelopeRecipients.has(l)));
     if (list !== undefined) {
       return [{ code: 'PUBLIC_LIST_POST', severity: 'info', line: line!, args: { list, externalAddresses: addresses.length, parties, fields } }];
     }
