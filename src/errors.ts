@@ -13,7 +13,7 @@ export type MailguardErrorCode =
  * without reading the sentence. `other`: any refusal without its own kind (a control character, a
  * bad --to or Message-ID domain).
  */
-export type RewriteRefusal = 'not-a-message' | 'malformed' | 'ambiguous' | 'resent' | 'sensitive-bcc' | 'other';
+export type RewriteRefusal = 'not-a-message' | 'malformed' | 'ambiguous' | 'resent' | 'sensitive-bcc' | 'envelope' | 'other';
 
 export class MailguardError extends Error {
   readonly code: MailguardErrorCode;

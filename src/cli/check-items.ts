@@ -83,7 +83,7 @@ export async function* checkItems(items: AsyncIterable<InputItem> | Iterable<Inp
       const bytes = whole ?? headerPart(item.bytes);
       // (Without profiles the policy is the top level's: no need to read the sender, which parses
       // the whole header again, 250,000 addresses for the largest.)
-      result.fix = fixOutlook(bytes, profiled ? resolveProfile(profiles, messageIdentity(bytes)).policy : profiles.default.policy, checked);
+      result.fix = fixOutlook(bytes, profiled ? resolveProfile(profiles, messageIdentity(bytes)).policy : profiles.default.policy, checked, item.envelope);
     }
     checkedHere++;
     yield result;

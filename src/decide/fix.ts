@@ -6,6 +6,7 @@
 
 import type { RewriteRefusal } from '../errors.js';
 import type { Finding } from '../findings.js';
+import type { Envelope } from '../message/envelope.js';
 import type { Policy } from '../policy/policy.js';
 import type { MessageResult } from '../result.js';
 import type { BccOptions, SplitOptions } from '../rewrite/plan.js';
@@ -78,6 +79,8 @@ export interface FixOptions {
   split?: SplitOptions;
   /** A check the caller made of `bytes` already: the decision's own check when it is the same (DecideOptions.checked). */
   checked?: CheckedMessage;
+  /** The envelope the input carries (an SMTP transcript's, a campaign's with bcc): a draft that cannot carry it is refused. */
+  envelope?: Envelope;
 }
 
 /** Blocking findings in the order fix names them: the ones a rewrite cannot cure first. */
@@ -154,6 +157,7 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
   if (options.bcc) decideOptions.bcc = options.bcc;
   if (options.split) decideOptions.split = options.split;
   if (options.checked) decideOptions.checked = options.checked;
+  if (options.envelope) decideOptions.envelope = options.envelope;
   const decision = decideDelivery(bytes, policy, decideOptions);
   const strategy = options.strategy;
   // fix cannot clean an attachment: a decision that left one in place (sent as written, or
@@ -177,11 +181,13 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
 
 /**
  * The outlook alone (no decision, no transactions): what check's human report is handed. `checked`:
- * check's own result for these bytes, reused where it is the decision's check (DecideOptions.checked).
+ * check's own result for these bytes, reused where it is the decision's check (DecideOptions.checked);
+ * `envelope`: the one the input carries, as fix is handed it.
  */
-export function fixOutlook(bytes: Uint8Array, policy: Policy, checked?: CheckedMessage): FixOutlook {
+export function fixOutlook(bytes: Uint8Array, policy: Policy, checked?: CheckedMessage, envelope?: Envelope): FixOutlook {
   const options: FixOptions = { strategy: suggestedFixStrategy(policy) };
   if (checked) options.checked = checked;
+  if (envelope) options.envelope = envelope;
   const { strategy, outcome, refusal, left } = decideFix(bytes, policy, options);
   const outlook: FixOutlook = refusal ? { strategy, outcome, refusal } : { strategy, outcome };
   if (left) outlook.left = left;

@@ -195,6 +195,29 @@ export function envelopeKey(address: string): string {
   return (normaliseAddress(address) ?? address.trim()).toLowerCase();
 }
 
+/**
+ * Why a draft cannot carry `envelope`: it names recipients the header (To, Cc, Apparently-To,
+ * Bcc) does not, or the header names some it does not (compared as envelopeKey compares them).
+ * Undefined when both name the same people.
+ */
+function envelopeUnlikeHeader(envelope: Envelope, result: MessageResult): DeliveryReason | undefined {
+  const header = new Set([...result.recipients.visible, ...result.recipients.blind].map((r) => envelopeKey(r.address)));
+  const rcpt = new Set(envelope.rcptTo.map(envelopeKey));
+  const onlyEnvelope = [...rcpt].filter((k) => !header.has(k)).length;
+  const onlyHeader = [...header].filter((k) => !rcpt.has(k)).length;
+  if (onlyEnvelope === 0 && onlyHeader === 0) return undefined;
+  const what = [
+    onlyEnvelope > 0 ? `${onlyEnvelope} recipient${onlyEnvelope === 1 ? '' : 's'} of its envelope ${onlyEnvelope === 1 ? 'is' : 'are'} in no To, Cc or Bcc field` : '',
+    onlyHeader > 0 ? `${onlyHeader} recipient${onlyHeader === 1 ? '' : 's'} its header names ${onlyHeader === 1 ? 'is' : 'are'} not in its envelope` : '',
+  ].filter(Boolean);
+  return {
+    code: 'rewrite-refused',
+    refusal: 'envelope',
+    detail: `${what.join(', and ')}: a rewritten draft reaches only the recipients its header names, so it would not reach the people this message reaches.`,
+    hint: 'Rewrite it where it is sent with its envelope: mailguard send --on-violation bcc (or split) with this input.',
+  };
+}
+
 /** The header block of `bytes` (and its blank line) alone: enough to re-check a rewrite's output. */
 function headerOnly(bytes: Uint8Array): Uint8Array {
   const start = locateBodyStart(bytes);
@@ -455,6 +478,13 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   const attachmentNote: DeliveryReason | undefined = inAttachment ? { code: 'list-in-attachment', finding: inAttachment } : undefined;
   if (attachmentNote && !wantsRewrite) return { ...asWritten(), reason: attachmentNote };
   if (!wantsRewrite) return asWritten();
+
+  // A draft reaches the recipients its header names, nobody else: an envelope that names others
+  // (a transcript's RCPT TO, a campaign's bcc) or leaves some out cannot be written as one.
+  if (!relay && options.envelope) {
+    const unlike = envelopeUnlikeHeader(options.envelope, result);
+    if (unlike !== undefined) return stop('refuse', unlike);
+  }
 
   // The rewrite's own check of the bytes is this decision's, when made without an envelope or a
   // line offset (RewriteChecked): a draft's, as fix and check's hint decide. (For a header of

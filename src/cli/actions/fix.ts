@@ -8,6 +8,7 @@ import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { createOutputSet, type OutputSet, type StagedFile } from '../../io/output-set.js';
 import { normaliseAddress } from '../../message/address-list.js';
+import type { Envelope } from '../../message/envelope.js';
 import { checkCommand, FIX_REASONS, type FixOutput, type FixReport, type FixResult } from '../../report/fix.js';
 import { formatterFor } from '../../report/formats.js';
 import { describeDeliveryReason, describeUnreadable } from '../../report/messages.js';
@@ -74,8 +75,9 @@ function checkCommandFor(source: string, file: string | undefined, flags: FixFla
   return checkCommand(programName(), ['check', file ?? source, ...policyArguments(flags)]);
 }
 
-function decideOne(bytes: Uint8Array, source: string, file: string | undefined, flags: FixFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Produced {
+function decideOne(bytes: Uint8Array, source: string, file: string | undefined, envelope: Envelope | undefined, flags: FixFlags, settings: Awaited<ReturnType<typeof resolveSettings>>): Produced {
   const options: FixOptions = { strategy: flags.strategy, source };
+  if (envelope) options.envelope = envelope;
   if (flags.strategy === 'split') {
     options.split = { removeDkim: flags.removeDkim === true };
     if (flags.messageIdDomain !== undefined) options.split.messageIdDomain = flags.messageIdDomain;
@@ -309,7 +311,7 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
       produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason, outputs: [] }, count: 0, recipients: [], messages: () => [] });
       continue;
     }
-    const p = decideOne(item.bytes, item.source, item.path, flags, settings);
+    const p = decideOne(item.bytes, item.source, item.path, item.envelope, flags, settings);
     if (item.format === 'eml' && item.path !== undefined && item.source === item.path) p.file = item.path;
     if (p.result.action === 'untouched') p.original = item.bytes;
     produced.push(p);
