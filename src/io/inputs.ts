@@ -257,9 +257,10 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   // Read as a message, it must not hide a mailbox: a `From ` line that mbox readers start a
   // message at, followed by a header field, makes the input a mailbox whose first separator is
   // missing (see showsMboxSeparator). Checked and audited as one, as a file named as a mailbox
-  // is, so the messages after that line are checked with their own recipients. Not for send and
-  // fix, which read the whole input: they send or rewrite it as the one message it is.
-  if (options.headersOnly && showsMboxSeparator(head)) return formatByName('mbox');
+  // is, so the messages after that line are checked with their own recipients; and by fix, whose
+  // output check reads the same way (the first header rewritten alone left the next message's list
+  // in the file it wrote). Not for send, which reads the whole input: it sends the one message it is.
+  if ((options.headersOnly || options.mailboxSeparators === true) && showsMboxSeparator(head)) return formatByName('mbox');
   return eml;
 }
 

@@ -300,7 +300,7 @@ export async function runFix(paths: string[], flags: FixFlags): Promise<number> 
   const specs = inputSpecs(paths);
   const produced: Produced[] = [];
   const skipped: NotMailFile[] = [];
-  for await (const item of readInputs(specs, { headersOnly: false, skipped })) {
+  for await (const item of readInputs(specs, { headersOnly: false, mailboxSeparators: true, skipped })) {
     if (isFailure(item)) {
       produced.push({ result: { source: item.source, action: 'refused', verdict: 'error', reason: `${describeUnreadable(item.failure.reason, item.failure.detail)}.`, outputs: [] }, count: 0, recipients: [], messages: () => [] });
       continue;

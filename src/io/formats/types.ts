@@ -75,6 +75,10 @@ export interface ReadInputsOptions {
   /** With headersOnly, still give whole messages where the format holds them in the same read
    * (mbox messages, JSON campaign messages composed whole): the body scan reads them. */
   bodies?: boolean;
+  /** Read an input that starts as a message and shows an mbox separator (a `From ` line then a
+   * header field) as a mailbox, as headersOnly does (check, audit): fix, whose outputs check reads
+   * that way, rewrites each message, not the first header alone. */
+  mailboxSeparators?: boolean;
   /** Force a format instead of detecting it. */
   format?: InputFormat;
   /** Where `-` reads from. */
