@@ -79,7 +79,7 @@ const LF_LF = Buffer.from('\n\n', 'latin1');
 const LF_CRLF = Buffer.from('\n\r\n', 'latin1');
 
 /** Whether the header block of `bytes` uses CR-only line endings (classic Mac OS files). */
-function usesCrOnly(bytes: Uint8Array): boolean {
+export function usesCrOnly(bytes: Uint8Array): boolean {
   const limit = Math.min(bytes.length, MAX_HEADER_LINE_BYTES);
   for (let i = 0; i < limit; i++) {
     const c = bytes[i];

@@ -9,6 +9,7 @@ import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { createOutputSet, type OutputSet, type StagedFile } from '../../io/output-set.js';
 import { normaliseAddress } from '../../message/address-list.js';
 import type { Envelope } from '../../message/envelope.js';
+import { usesCrOnly } from '../../message/header-block.js';
 import { checkCommand, FIX_REASONS, type FixOutput, type FixReport, type FixResult } from '../../report/fix.js';
 import { formatterFor } from '../../report/formats.js';
 import { describeDeliveryReason, describeUnreadable } from '../../report/messages.js';
@@ -44,19 +45,26 @@ export function outputStem(source: string): string {
   return `${base || 'message'}${n}`;
 }
 
-/** The mbox separator line for copies written by mailguard (asctime date, as mbox readers expect). */
+/** The mbox separator line for copies written by mailguard (asctime date, as mbox readers expect), without its line end. */
 function mboxFromLine(now: Date): string {
   const s = now.toUTCString(); // "Sun, 29 Nov 2026 04:00:00 GMT"
   const [day, dd, mon, yyyy, time] = s.replace(',', '').split(' ');
-  return `From mailguard@localhost ${day} ${mon} ${String(Number(dd)).padStart(2, ' ')} ${time} ${yyyy}\n`;
+  return `From mailguard@localhost ${day} ${mon} ${String(Number(dd)).padStart(2, ' ')} ${time} ${yyyy}`;
 }
 
-/** One message as an mboxrd entry: `From ` line, `>From ` quoting, a blank line after. */
+/** The line end an mbox entry of `bytes` is written with: a bare CR for a message whose lines end in one (a classic Mac OS
+ * mailbox, which mbox readers split at CR), else LF. An LF around a CR-only message made its header end in CR with LF after. */
+function mboxLineEnd(bytes: Uint8Array): '\r' | '\n' {
+  return usesCrOnly(bytes) ? '\r' : '\n';
+}
+
+/** One message as an mboxrd entry: `From ` line, `>From ` quoting, a blank line after, in the message's line end (mboxLineEnd). */
 export function toMboxEntry(bytes: Uint8Array, now: Date = new Date()): Buffer {
+  const eol = mboxLineEnd(bytes);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   let quoted = text.replace(/^(>*From )/gm, '>$1');
-  if (!quoted.endsWith('\n')) quoted += '\n';
-  return Buffer.concat([Buffer.from(mboxFromLine(now), 'latin1'), Buffer.from(quoted, 'latin1'), Buffer.from('\n')]);
+  if (!quoted.endsWith(eol)) quoted += eol;
+  return Buffer.concat([Buffer.from(mboxFromLine(now) + eol, 'latin1'), Buffer.from(quoted, 'latin1'), Buffer.from(eol, 'latin1')]);
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -265,7 +273,7 @@ async function stageOutputs(target: Target, produced: Produced[], outputs: Outpu
           break;
         }
         case 'mbox':
-          await mbox.write(toMboxEntry(m.bytes));
+          await mbox.write(m.bytes);
           output.path = target.path === '-' ? '-' : `${target.path}#${mbox.count}`;
           break;
       }
@@ -278,13 +286,26 @@ async function stageOutputs(target: Target, produced: Produced[], outputs: Outpu
   return toStdout.length > 0 ? Buffer.concat(toStdout) : undefined;
 }
 
-/** Where split copies go as an mbox: written one entry at a time, never gathered in memory; the file is opened at its first entry. */
-function openMboxSink(target: Target, outputs: OutputSet): { count: number; write(entry: Buffer): Promise<void> } {
+/**
+ * Where split copies go as an mbox: written one entry at a time, never gathered in memory; the file
+ * is opened at its first entry. One mailbox has one line end: a copy whose lines end in a bare CR
+ * beside copies with LF would be read as one long line or none, so such a run is refused.
+ */
+function openMboxSink(target: Target, outputs: OutputSet): { count: number; write(message: Uint8Array): Promise<void> } {
   let file: StagedFile | undefined;
+  let lineEnd: string | undefined;
   const sink = {
     count: 0,
-    async write(entry: Buffer): Promise<void> {
+    async write(message: Uint8Array): Promise<void> {
       if (target.kind !== 'mbox') return;
+      const eol = mboxLineEnd(message);
+      if (lineEnd !== undefined && eol !== lineEnd) {
+        throw new MailguardError('EUSAGE', 'copies whose lines end in a bare CR (a classic Mac OS message) and copies with LF line ends cannot share one mbox: mail programs read it with one line end.', {
+          hint: 'Give -o DIR (one .eml per copy), or fix the CR-only messages in a run of their own.',
+        });
+      }
+      lineEnd = eol;
+      const entry = toMboxEntry(message);
       sink.count++;
       if (target.path === '-') return writeStream(process.stdout, entry);
       file ??= await outputs.file(target.path);
