@@ -218,6 +218,16 @@ function envelopeUnlikeHeader(envelope: Envelope, result: MessageResult): Delive
   };
 }
 
+/** A rewritten draft whose header mailguard's reader cannot read whole (a limit it crosses): check would refuse it. */
+function draftUnreadable(kind: HeaderProblemKind): DeliveryReason {
+  return {
+    code: 'rewrite-refused',
+    refusal: 'other',
+    detail: `the rewritten draft, its Bcc field included, would cross a limit of mailguard's header reader (${kind}), so check would refuse it`,
+    hint: 'Remove header fields the message does not need, or send the list in several messages.',
+  };
+}
+
 /** The header block of `bytes` (and its blank line) alone: enough to re-check a rewrite's output. */
 function headerOnly(bytes: Uint8Array): Uint8Array {
   const start = locateBodyStart(bytes);
@@ -531,6 +541,12 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
     // its Bcc field for the mail client; the re-check reads it as the relay would send it.)
     const after = checkOutput(stripBcc(rewritten.bytes), policy, relay ? envelope : undefined);
     if (blocks(after)) return notCured({ code: 'still-exposed' }, after);
+    // A draft is also read as written, Bcc field and all: gathering To, Cc and Apparently-To into
+    // one new field can take it past the header reader's limits, and check would refuse the draft.
+    if (!relay) {
+      const unreadable = readHeaderBlock(headerOnly(rewritten.bytes)).problems[0];
+      if (unreadable) return notCured(draftUnreadable(unreadable.kind));
+    }
     const done: DeliveryDecision = { verdict, result, warnedOnly: false, transactionCount: 1, envelopes: [envelope], transactions: () => [{ bytes: out, envelope }], action: 'rewrite', blocking: [], rewrite: rewritten.plan, outputChecks: [after] };
     if (attachmentNote) done.reason = attachmentNote;
     return done;
