@@ -129,24 +129,29 @@ const fieldsLeftInView = (fields: readonly string[]): string[] => fields.filter(
  * checks of its outputs the decision made (DeliveryDecision.outputChecks: each output's header
  * under the delivery policy): `unchanged` when one output still shows every external address the
  * message showed (the rewrite hides nobody), else the fields an output still shows an exposed
- * list in. The usual message, whose exposed addresses are all in To, Cc or Apparently-To, needs
- * no look: both strategies take every one of them out of view.
+ * list in. Every output is looked at, also when the message's exposure names only To, Cc or
+ * Apparently-To: an address counted there once can be shown elsewhere too (an X-Recipients field
+ * beside a split copy's own To) or inside a colleague's display name that bcc keeps in To.
  */
 function exposureAfterRewrite(decision: DeliveryDecision): { unchanged: boolean; fields: string[] } | undefined {
   const before = decision.result;
   const exposure = before.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
-  if (exposure?.code !== 'EXPOSED_RECIPIENTS' || fieldsLeftInView(exposure.args.fields).length === 0) return undefined;
-  const shown = exposedAddresses(before);
+  if (exposure?.code !== 'EXPOSED_RECIPIENTS') return undefined;
+  let shown: Set<string> | undefined;
   const fields: string[] = [];
   let unchanged = false;
   for (const after of decision.outputChecks ?? []) {
     const left = after.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
     if (left?.code !== 'EXPOSED_RECIPIENTS') continue;
-    for (const f of fieldsLeftInView(left.args.fields)) if (!fields.includes(f)) fields.push(f);
+    // A split copy's To shows its own recipient, counted with what stayed: name what stayed, or
+    // To itself when the list stays there (in a display name).
+    const stayed = fieldsLeftInView(left.args.fields);
+    for (const f of stayed.length > 0 ? stayed : left.args.fields) if (!fields.includes(f)) fields.push(f);
+    shown ??= exposedAddresses(before);
     const still = exposedAddresses(after);
     if ([...shown].every((a) => still.has(a))) unchanged = true;
   }
-  if (unchanged) return { unchanged, fields: fields.length > 0 ? fields : fieldsLeftInView(exposure.args.fields) };
+  if (unchanged) return { unchanged, fields: fields.length > 0 ? fields : exposure.args.fields };
   return fields.length > 0 ? { unchanged, fields } : undefined;
 }
 
