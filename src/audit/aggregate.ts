@@ -9,6 +9,7 @@ import { exposureCounted } from '../rules/exposed-recipients.js';
 import { describeUnreadable } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
 import { exposuresOf, incidentKinds, notScannedOf, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
+import type { ListNames } from './meta.js';
 
 /** Incidents listed as "worst" (most external addresses exposed). */
 export const WORST_INCIDENTS = 10;
@@ -82,9 +83,9 @@ export interface AuditSummary {
   exposedAddresses: number;
   /** Distinct external organisations exposed across all incidents. */
   exposedParties: number;
-  /** Messages with List-Id or List-Post (mailing-list traffic), counted apart: never incidents. */
+  /** Messages with List-Id or List-Post that show their list and expose nothing beside it (mailing-list traffic), counted apart. */
   listTraffic: number;
-  /** Of those, how many would have been incidents (their lists are shown by the list, on purpose). */
+  /** Of those, how many check flags for the list itself (the list counted as an organisation beside the one or two people shown). */
   listTrafficExposing: number;
   /** Inputs that could not be read as messages. */
   unreadable: number;
@@ -133,7 +134,10 @@ export interface AuditMeta {
   id?: string;
   date?: Date;
   subject?: string;
-  /** The message carries List-Id or List-Post: mailing-list traffic, counted apart from incidents. */
+  /** Its List-Id or List-Post names a list among its visible recipients: the list's addresses. */
+  list?: ListNames;
+  /** Mailing-list traffic, counted apart from incidents: its list shows itself, and nothing beside the
+   * list's own addresses makes an exposure (isListTraffic, src/audit/meta.ts). */
   listTraffic?: boolean;
   /** Its header says it may carry an attachment or invitation (more than one plain or HTML text part). */
   mayCarryAttachment?: boolean;

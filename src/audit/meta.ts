@@ -4,6 +4,9 @@ import { decodeHeaderText, mayCarryAttachment } from '../body/mime.js';
 import { MailguardError } from '../errors.js';
 import { readHeaderBlock, unfold, type HeaderBlock, type HeaderField } from '../message/header-block.js';
 import { parseMessage, VISIBLE_FIELDS } from '../message/parse-message.js';
+import { isHostOfPeople, type Policy } from '../policy/policy.js';
+import type { MessageResult } from '../result.js';
+import { exposureLevelBesideList } from '../rules/exposed-recipients.js';
 import type { AuditMeta } from './aggregate.js';
 
 /** Subjects are cut to this many characters in reports (a subject is a label, not content). */
@@ -99,23 +102,27 @@ export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string, header: 
     const subject = decodeHeaderText(unfold(subjectField.rawValue, header.lineEnding)).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
     meta.subject = subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 1)}…` : subject;
   }
-  // A mailing list's own copy (RFC 2919 List-Id, RFC 2369 List-Post): list traffic, whose
-  // visible recipients are the list's business, not the sender's exposure.
+  // A mailing list's own copy (RFC 2919 List-Id, RFC 2369 List-Post) may be list traffic: the
+  // list's addresses are the list's business, not the sender's exposure (settled by listTrafficOf).
   const listFields = header.fields.filter((f) => f.key === 'list-id' || f.key === 'list-post');
-  if (listFields.length > 0 && listShowsItself(bytes, header, listFields)) meta.listTraffic = true;
+  if (listFields.length > 0) {
+    const named = listNamed(header, listFields);
+    if (listShowsItself(bytes, header, named)) meta.list = named;
+  }
   // Read here, from the header block already parsed, so the audit decides on the scan for free.
   if (mayCarryAttachment(header)) meta.mayCarryAttachment = true;
   return meta;
 }
 
-/**
- * Whether the list the List-Id or List-Post fields name is itself a visible recipient (To, Cc ...):
- * its posting address (List-Post's mailto), its List-Id read as an address (`dev.lists.example.org`
- * for dev@lists.example.org), or an address at the list-id's host. A list's copy names the list it
- * went through; a bulk mailer's List-Id above a To of customers does not, and such a message was
- * never an incident. Read only for messages with those fields.
- */
-function listShowsItself(bytes: Uint8Array, header: HeaderBlock, fields: readonly HeaderField[]): boolean {
+export interface ListNames {
+  /** Whether an address is one the list fields name: List-Post's mailto, or the List-Id read as an address. */
+  isNamed(address: string): boolean;
+  /** Whether an address is at a List-Id's host (`lists.example.org` for dev.lists.example.org) that is no mail provider's or public suffix. */
+  isAtHost(address: string): boolean;
+}
+
+/** The addresses and hosts the List-Id and List-Post fields name. */
+function listNamed(header: HeaderBlock, fields: readonly HeaderField[]): ListNames {
   const posts = new Set<string>();
   const ids = new Set<string>();
   for (const f of fields) {
@@ -133,16 +140,46 @@ function listShowsItself(bytes: Uint8Array, header: HeaderBlock, fields: readonl
       if (id.includes('.')) ids.add(id);
     }
   }
+  const isNamed = (address: string): boolean => {
+    const lower = address.toLowerCase();
+    const at = lower.lastIndexOf('@');
+    return posts.has(lower) || (at > 0 && ids.has(`${lower.slice(0, at)}.${lower.slice(at + 1)}`));
+  };
+  const hosts = new Set([...ids].map((id) => id.slice(id.indexOf('.') + 1)).filter((h) => h.includes('.') && !isHostOfPeople(h)));
+  const isAtHost = (address: string): boolean => hosts.has(address.slice(address.lastIndexOf('@') + 1).toLowerCase());
+  return { isNamed, isAtHost };
+}
+
+/**
+ * Whether the list the List-Id or List-Post fields name is itself a visible recipient (To, Cc ...):
+ * its posting address (List-Post's mailto), its List-Id read as an address (`dev.lists.example.org`
+ * for dev@lists.example.org), or an address at the list-id's host. A list's copy names the list it
+ * went through; a bulk mailer's List-Id above a To of customers does not, and such a message was
+ * never list traffic. Read only for messages with those fields.
+ */
+function listShowsItself(bytes: Uint8Array, header: HeaderBlock, names: ListNames): boolean {
   const visible = new Set<string>(VISIBLE_FIELDS);
   for (const a of parseMessage(bytes, header).addresses) {
     if (!visible.has(a.field)) continue;
     const address = a.mailbox.address.toLowerCase();
-    const at = address.lastIndexOf('@');
-    const domain = address.slice(at + 1);
-    if (posts.has(address) || ids.has(`${address.slice(0, at)}.${domain}`)) return true;
-    for (const id of ids) if (id.slice(id.indexOf('.') + 1) === domain) return true;
+    if (names.isNamed(address) || names.isAtHost(address)) return true;
   }
   return false;
+}
+
+/**
+ * Whether a message that shows its list (meta.list) is list traffic: the list's header excuses
+ * only the addresses it names. What else the message shows (customers in Cc beside the newsletter's
+ * address, a Reply-To list, people at the list's host or at a mail provider) is measured as check
+ * measures it (EXPOSED_RECIPIENTS' count and thresholds, under the message's policy); an exposure
+ * there makes the message an incident like any other. A reply to a list with one or two people in
+ * Cc stays list traffic, and so does a post to a configured public list (--public-list, publicLists).
+ */
+export function isListTraffic(meta: AuditMeta, result: MessageResult, policy: Policy): boolean {
+  if (meta.list === undefined) return false;
+  // A post to a configured public list: check's own verdict, already made (PUBLIC_LIST_POST).
+  if (result.findings.some((f) => f.code === 'PUBLIC_LIST_POST')) return true;
+  return exposureLevelBesideList(result.recipients, policy, meta.list) === undefined;
 }
 
 /**

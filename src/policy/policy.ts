@@ -102,6 +102,12 @@ export function exposureLevel(parties: number, addresses: number, t: Thresholds)
   return { severity: byAddresses!, trigger: 'addresses', threshold: byAddresses === 'error' ? t.blockAddressesAt : t.warnAddressesAt };
 }
 
+/** Whether every address at a domain is a different person (a public suffix, a mail provider, a
+ * hosting namespace): such a host is never a list's host, whatever a pattern or a List-Id says. */
+export function isHostOfPeople(domain: string): boolean {
+  return isPublicSuffix(domain) || isSharedMailDomain(domain) || TENANT_NAMESPACES.has(domain);
+}
+
 /** Normalises a configured public list: `list@host` or `*@host`, domain as its A-label. */
 function normalisePublicList(pattern: string): string {
   const p = pattern.trim();
@@ -116,7 +122,7 @@ function normalisePublicList(pattern: string): string {
   // Every address at a mail provider or under a public suffix is a different person, never a list:
   // `*@gmail.com` made any message with one Gmail user in To a public post, and a Cc of customers
   // passed as PUBLIC_LIST_POST (info). One list address there (`team@gmail.com`) stays allowed.
-  if (local === '*' && (isPublicSuffix(domain.ascii) || isSharedMailDomain(domain.ascii) || TENANT_NAMESPACES.has(domain.ascii))) {
+  if (local === '*' && isHostOfPeople(domain.ascii)) {
     throw new MailguardError('ECONFIG', `publicLists: "${pattern}" would make every address at ${domain.ascii} a public list, and ${domain.ascii} is ${isPublicSuffix(domain.ascii) ? 'a public suffix' : 'a mail provider or hosting domain whose addresses belong to unrelated people'}.`, {
       hint: 'Give the list\'s own address (team@' + domain.ascii + '), or *@host for a host that runs only lists (*@lists.example.org).',
     });

@@ -29,6 +29,20 @@ export function exposureCounted(recipients: { visible: readonly RecipientView[];
 }
 
 /**
+ * How EXPOSED_RECIPIENTS measures what it counts beside a mailing list, for the audit's list
+ * traffic (a list's own copy, whose List-Id or List-Post names the list): the addresses the list
+ * fields name are left out; other addresses at the list's host still count as addresses, not as an
+ * organisation (a cross-post to a few lists at one host is no exposure, thirty people there are).
+ * The people shown beside the list are measured as check measures them, with the same thresholds.
+ */
+export function exposureLevelBesideList(recipients: Parameters<typeof exposureCounted>[0], policy: Policy, list: { isNamed(address: string): boolean; isAtHost(address: string): boolean }): ReturnType<typeof exposureLevel> {
+  const counted = exposureCounted(recipients).filter((r) => !list.isNamed(r.address));
+  const { addresses } = externalSummary(counted);
+  const { parties } = externalSummary(counted.filter((r) => !list.isAtHost(r.address)));
+  return exposureLevel(parties, addresses.length, effectiveThresholds(policy));
+}
+
+/**
  * EXPOSED_RECIPIENTS: the external addresses every reader sees (To, Cc, Resent-To, Resent-Cc,
  * Apparently-To, Reply-To, Mail-Followup-To, several authors or senders, addresses inside display
  * names, a list in any other header field) span

@@ -12,7 +12,7 @@ import { auditHumanPieces } from '../../audit/human.js';
 import { auditJsonPieces } from '../../audit/json.js';
 import { breachReport, describeIncident, formatBreachJson, formatBreachMarkdown, formatIncidentCsv, formatIncidentHuman, formatIncidentJson, incidentId, type IncidentDetail } from '../../audit/incident.js';
 import { isIncident } from '../../audit/exposure.js';
-import { parseRangeDate, readAuditMeta } from '../../audit/meta.js';
+import { isListTraffic, parseRangeDate, readAuditMeta } from '../../audit/meta.js';
 import { MailguardError } from '../../errors.js';
 import { formatStderrNote } from '../../report/error-text.js';
 import { isImapUrl, parseImapUrl } from '../../io/imap-url.js';
@@ -215,6 +215,7 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
         const policy = profile?.policy ?? settings.policy;
         result = checkMessage(scanned ? whole : item.bytes, policy, check);
         if (profile) result.profile = profile.name;
+        if (isListTraffic(meta, result, policy)) meta.listTraffic = true;
         if (isIncident(result)) {
           meta.id = incidentId(item.bytes);
           if (meta.id === wanted) {
