@@ -107,7 +107,7 @@ export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string, header: 
   const listFields = header.fields.filter((f) => f.key === 'list-id' || f.key === 'list-post');
   if (listFields.length > 0) {
     const named = listNamed(header, listFields);
-    if (listShowsItself(bytes, header, named)) meta.list = named;
+    if (named !== undefined && listShowsItself(bytes, header, named)) meta.list = named;
   }
   // Read here, from the header block already parsed, so the audit decides on the scan for free.
   if (mayCarryAttachment(header)) meta.mayCarryAttachment = true;
@@ -121,8 +121,8 @@ export interface ListNames {
   isAtHost(address: string): boolean;
 }
 
-/** The addresses and hosts the List-Id and List-Post fields name. */
-function listNamed(header: HeaderBlock, fields: readonly HeaderField[]): ListNames {
+/** The addresses and hosts the List-Id and List-Post fields name; undefined when they name more than one list. */
+function listNamed(header: HeaderBlock, fields: readonly HeaderField[]): ListNames | undefined {
   const posts = new Set<string>();
   const ids = new Set<string>();
   for (const f of fields) {
@@ -140,6 +140,9 @@ function listNamed(header: HeaderBlock, fields: readonly HeaderField[]): ListNam
       if (id.includes('.')) ids.add(id);
     }
   }
+  // One list's copy names one list (RFC 2919: one List-Id). Several ids or posting addresses name
+  // no one list, and each would excuse what it names: such a message is measured as check does.
+  if (ids.size > 1 || posts.size > 1) return undefined;
   const isNamed = (address: string): boolean => {
     const lower = address.toLowerCase();
     const at = lower.lastIndexOf('@');
