@@ -103,7 +103,7 @@ export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string, header: 
     meta.subject = subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 1)}…` : subject;
   }
   // A mailing list's own copy (RFC 2919 List-Id, RFC 2369 List-Post) may be list traffic: the
-  // list's addresses are the list's business, not the sender's exposure (settled by listTrafficOf).
+  // list's addresses are the list's business, not the sender's exposure (settled by isListTraffic, once check has measured the message).
   const listFields = header.fields.filter((f) => f.key === 'list-id' || f.key === 'list-post');
   if (listFields.length > 0) {
     const named = listNamed(header, listFields);
