@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import { TextDecoder } from 'node:util';
-import { readHeaderBlock, unfold, type HeaderBlock } from '../message/header-block.js';
+import { locateBodyStart, readHeaderBlock, unfold, type HeaderBlock } from '../message/header-block.js';
 import { MAX_ATTACHMENT_BYTES } from '../limits.js';
 import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
@@ -415,6 +415,11 @@ function fieldValue(header: HeaderBlock, key: string): string | undefined {
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** Where a line of a MIME body ends: `cr-lf` at a CR, an LF or both (mailguard's own reading, as
+ * Python's email package and the SMTP relay's client read a line break), `lf` at an LF only (as
+ * mailparser and readers behind an MTA that keeps a bare CR read it: the CR is a byte of its line). */
+type LineBreaks = 'cr-lf' | 'lf';
+
 /**
  * Splits a multipart body at its boundary lines. Preamble and epilogue are dropped. A close
  * delimiter before any part ends nothing: mailparser passes over it and shows the parts after it
@@ -424,7 +429,7 @@ const CR = 0x0d;
  * read a line break, `lf` as readers that break lines at LF only read it (mailparser: a bare CR is
  * a byte of its line there).
  */
-export function splitMultipart(body: Buffer, boundary: string, lineBreaks: 'cr-lf' | 'lf' = 'cr-lf'): Buffer[] {
+export function splitMultipart(body: Buffer, boundary: string, lineBreaks: LineBreaks = 'cr-lf'): Buffer[] {
   const lfOnly = lineBreaks === 'lf';
   const delim = Buffer.from(`--${boundary}`, 'latin1');
   const parts: Buffer[] = [];
@@ -434,16 +439,22 @@ export function splitMultipart(body: Buffer, boundary: string, lineBreaks: 'cr-l
     const i = body.indexOf(delim, pos);
     if (i === -1) break;
     pos = i + 1;
-    if (i > 0 && body[i - 1] !== LF && (lfOnly || body[i - 1] !== CR)) continue;
+    // LF only: a line starts after an LF, one lone CR in front of the delimiter included (mailsplit
+    // reads `\n\r--B` as a boundary line), and a run of CRs may stand before its LF.
+    const lineStart = lfOnly && body[i - 1] === CR && (i === 1 || body[i - 2] === LF) ? i - 1 : i;
+    if (lineStart > 0 && body[lineStart - 1] !== LF && (lfOnly || body[lineStart - 1] !== CR)) continue;
     let j = i + delim.length;
     const close = body[j] === 0x2d && body[j + 1] === 0x2d;
     if (close) j += 2;
     while (body[j] === 0x20 || body[j] === 0x09) j++;
     if (j < body.length && body[j] !== LF && body[j] !== CR) continue; // a longer boundary that shares the prefix
-    if (lfOnly && body[j] === CR && j + 1 < body.length && body[j + 1] !== LF) continue;
+    if (lfOnly) {
+      while (body[j] === CR && body[j + 1] === CR) j++;
+      if (body[j] === CR && j + 1 < body.length && body[j + 1] !== LF) continue;
+    }
     if (close && partStart < 0) continue;
     if (partStart >= 0) {
-      let end = i;
+      let end = lineStart;
       if (end > partStart && body[end - 1] === LF) end--;
       if (end > partStart && body[end - 1] === CR) end--;
       parts.push(body.subarray(partStart, end));
@@ -464,6 +475,46 @@ export function splitMultipart(body: Buffer, boundary: string, lineBreaks: 'cr-l
 function hasBareCr(bytes: Buffer): boolean {
   for (let i = bytes.indexOf(CR); i !== -1; i = bytes.indexOf(CR, i + 1)) if (bytes[i + 1] !== LF) return true;
   return false;
+}
+
+/** Bytes of a header read the LF-only way: a real part header is a few hundred bytes; past this
+ * (a crafted header with no blank line) the copy stops, and what follows is read as body. */
+const MAX_LF_HEADER_COPY_BYTES = 1024 * 1024;
+
+/**
+ * The header block of a part or message as a reader that breaks lines at LF only reads it
+ * (mailparser's mailsplit): a line ends at an LF (a CR before it goes with it), a bare CR is a
+ * byte of its line, which that reader's field parsers take as white space (`text/calendar;
+ * method=REQUEST\r\rX: y` is a calendar there, where readHeaderBlock ends the header at the CRs),
+ * and CRs and white space at a line's start do not fold it: they are trimmed from the name of the
+ * field the line starts. Read by readHeaderBlock from a copy of the header lines with each such
+ * CR a space and a line's leading run moved after its colon, so every offset is kept.
+ */
+function readHeaderLfOnly(bytes: Buffer): HeaderBlock {
+  let copy: Buffer | undefined;
+  let pos = 0;
+  while (pos < bytes.length && pos < MAX_LF_HEADER_COPY_BYTES) {
+    const lf = bytes.indexOf(LF, pos);
+    const end = lf === -1 ? bytes.length : lf;
+    const contentEnd = end > pos && bytes[end - 1] === CR && lf !== -1 ? end - 1 : end;
+    if (contentEnd === pos) break; // the blank line
+    const cr = bytes.indexOf(CR, pos);
+    if (cr !== -1 && cr < contentEnd) {
+      copy ??= Buffer.from(bytes.subarray(0, Math.min(bytes.length, MAX_LF_HEADER_COPY_BYTES)));
+      let lead = pos;
+      if (copy[pos] === CR) while (lead < contentEnd && (copy[lead] === CR || copy[lead] === 0x20 || copy[lead] === 0x09)) lead++;
+      const colon = copy.indexOf(0x3a, lead);
+      if (lead > pos && colon !== -1 && colon < contentEnd) {
+        // `\r Cc: x` is the field Cc to that reader: `Cc:` then the leading bytes as spaces.
+        copy.copyWithin(pos, lead, colon + 1);
+        copy.fill(0x20, pos + colon + 1 - lead, colon + 1);
+      }
+      for (let i = copy.indexOf(CR, pos); i !== -1 && i < contentEnd; i = copy.indexOf(CR, i + 1)) copy[i] = 0x20;
+    }
+    if (lf === -1) break;
+    pos = lf + 1;
+  }
+  return readHeaderBlock(copy ?? bytes);
 }
 
 const HEX = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1);
@@ -658,8 +709,14 @@ interface WalkState {
   skipped: SkippedPart[];
   visited: number;
   maxPartBytes: number;
-  /** Decoded text bytes still allowed for this message. */
+  /** Decoded text bytes still allowed for this message (in this reading). */
   budget: number;
+  /** How the walk now reads line breaks (part headers, boundary lines). */
+  lineBreaks: LineBreaks;
+  /** The other reading's parts visited and text budget, swapped in while it walks (readLfOnlyToo). */
+  other: { visited: number; budget: number };
+  /** Some of the message was read both ways: findParts drops what the second reading repeats. */
+  readTwice: boolean;
 }
 
 interface Entity {
@@ -672,8 +729,8 @@ interface Entity {
   otherNames?: string[];
 }
 
-function readEntity(bytes: Buffer, defaultType: string, header?: HeaderBlock): Entity {
-  const h = header ?? readHeaderBlock(bytes);
+function readEntity(bytes: Buffer, defaultType: string, lineBreaks: LineBreaks, header?: HeaderBlock): Entity {
+  const h = lineBreaks === 'lf' ? readHeaderLfOnly(bytes) : (header ?? readHeaderBlock(bytes));
   const ctValue = fieldValue(h, 'content-type');
   const type = ctValue ? parseHeaderParams(ctValue) : { type: defaultType, params: new Map<string, string>(), extended: new Set<string>() };
   if (!type.type.includes('/')) type.type = defaultType;
@@ -747,7 +804,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     const group = type.type === 'multipart/alternative' ? (part === '' ? '0' : part) : alternative;
     const walkPieces = (pieces: Buffer[]) =>
       pieces.forEach((piece, i) => {
-        const child = readEntity(piece, childDefault);
+        const child = readEntity(piece, childDefault, state.lineBreaks);
         const childPart = part === '' ? String(i + 1) : `${part}.${i + 1}`;
         walk(child, childPart, depth + 1, forwarded, state, group);
         walkFromLineNotAField(child, piece, childPart, depth, forwarded, state, group);
@@ -756,9 +813,9 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     // otherReadings): the body as that reader splits it is read too.
     for (const other of type.otherReadings?.get('boundary') ?? []) {
       const b = other.replace(/[ \t]+$/, '');
-      if (b !== '' && b !== boundary) walkPieces(splitMultipart(body, b));
+      if (b !== '' && b !== boundary) walkPieces(splitMultipart(body, b, state.lineBreaks));
     }
-    const pieces = splitMultipart(body, boundary);
+    const pieces = splitMultipart(body, boundary, state.lineBreaks);
     // A boundary that never starts a line (indented, in another case) leaves the body unsplit: a
     // reader that cannot split it shows the body as text (Python's email package does), so it is
     // read as text, and reported as not split unless it is an empty multipart ("--B--" alone).
@@ -768,14 +825,6 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
       return;
     }
     walkPieces(pieces);
-    // A bare CR is a line break here (and to Python's email package, and to the SMTP relay's client,
-    // which sends it as CRLF), but a byte of its line to readers that break lines at LF only
-    // (mailparser) and to an MTA that keeps it: where a boundary stands beside one, the parts as
-    // such a reader splits them are read too (a close delimiter after a bare CR hid an invitation).
-    if (hasBareCr(body)) {
-      const lf = splitMultipart(body, boundary, 'lf');
-      if (lf.length !== pieces.length || lf.some((p, i) => p.byteOffset !== pieces[i]!.byteOffset || p.length !== pieces[i]!.length)) walkPieces(lf);
-    }
     return;
   }
   addShownNames(entity, partName, type.type, forwarded, state, part === '');
@@ -789,7 +838,11 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   if (isMessage) {
-    walkForwarded(entity, decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES).bytes, partName, depth, state);
+    const decoded = decodeContent(body, encoding, MAX_FORWARDED_MESSAGE_BYTES).bytes;
+    walkForwarded(entity, decoded, partName, depth, state);
+    // Decoded (base64, quoted-printable, uuencode), a bare CR the body as written cannot show:
+    // the forwarded message is read the LF-only way too (findParts does so for what it shows).
+    if ((encoding === 'base64' || encoding === 'quoted-printable' || UUENCODINGS.has(encoding)) && hasBareCr(decoded)) readLfOnlyToo(state, () => walkForwarded(entity, decoded, partName, depth, state));
     // RFC 2046 allows only 7bit, 8bit and binary on message/rfc822 and message/global: Python's
     // email package parses the body as the message whatever the field says (base64, uuencode),
     // where other readers decode it. Both messages are read, when the body as written starts with
@@ -879,7 +932,7 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
 /** A forwarded message (its bytes decoded as the part says, or as written): its shown header fields, then its parts. */
 function walkForwarded(entity: Entity, bytes: Buffer, partName: string, depth: number, state: WalkState): void {
   const type = entity.type;
-  const inner = readEntity(bytes, 'text/plain');
+  const inner = readEntity(bytes, 'text/plain', state.lineBreaks);
   // The forwarded message's own header shows its recipients to everyone who reads the forward,
   // and its other fields as the outer header's do: every client shows its Subject, and a list in
   // X-Recipients or Comments is shown to whoever opens it (otherFieldLists: not trace fields nor
@@ -921,12 +974,61 @@ function walkFromLineNotAField(entity: Entity, bytes: Buffer, part: string, dept
 /** The text parts of a whole message worth scanning for addresses, and the attachments to open, in MIME order. */
 export function findParts(message: Uint8Array, maxPartBytes: number, header?: HeaderBlock): { text: TextPart[]; binary: BinaryPart[]; skipped: SkippedPart[] } {
   const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  const state: WalkState = { parts: [], binary: [], skipped: [], visited: 0, maxPartBytes, budget: Math.max(MAX_MESSAGE_TEXT_BYTES, maxPartBytes) };
-  const root = readEntity(bytes, 'text/plain', header);
-  walk(root, '', 0, false, state);
-  walkFromLineNotAField(root, bytes, '', 0, false, state);
-  return { text: state.parts, binary: state.binary, skipped: state.skipped };
+  const budget = Math.max(MAX_MESSAGE_TEXT_BYTES, maxPartBytes);
+  const state: WalkState = { parts: [], binary: [], skipped: [], visited: 0, maxPartBytes, budget, lineBreaks: 'cr-lf', other: { visited: 0, budget }, readTwice: false };
+  const walkRoot = () => {
+    const root = readEntity(bytes, 'text/plain', state.lineBreaks, header);
+    walk(root, '', 0, false, state);
+    walkFromLineNotAField(root, bytes, '', 0, false, state);
+  };
+  walkRoot();
+  // A bare CR is a line break to this walk (and to Python's email package, and to the SMTP relay's
+  // client, which sends it as CRLF), but a byte of its line to readers that break lines at LF only
+  // (mailparser) and to an MTA that keeps it (Postfix: the milter, a sendmail binary, mail at rest):
+  // a boundary or a part header beside one is another structure to them (a close delimiter after
+  // it hid an invitation; `text/calendar; method=REQUEST\r\rX: y` ended the part's header here,
+  // so the calendar was not one). The message is read their way too, and what both show counts.
+  const bodyStart = header?.bodyStart ?? locateBodyStart(bytes);
+  if (bodyStart !== -1 && hasBareCr(bytes.subarray(bodyStart))) readLfOnlyToo(state, walkRoot);
+  if (!state.readTwice) return { text: state.parts, binary: state.binary, skipped: state.skipped };
+  return { text: withoutRepeats(state.parts, textKey), binary: withoutRepeats(state.binary, binaryKey, (a, b) => a.bytes.equals(b.bytes)), skipped: withoutRepeats(state.skipped, skippedKey) };
 }
+
+/** Walks `read` with line breaks at LF only, on that reading's own part count and text budget. */
+function readLfOnlyToo(state: WalkState, read: () => void): void {
+  if (state.lineBreaks === 'lf') return;
+  const swap = () => {
+    [state.visited, state.other.visited] = [state.other.visited, state.visited];
+    [state.budget, state.other.budget] = [state.other.budget, state.budget];
+  };
+  swap();
+  state.lineBreaks = 'lf';
+  state.readTwice = true;
+  try {
+    read();
+  } finally {
+    state.lineBreaks = 'cr-lf';
+    swap();
+  }
+}
+
+/** What two readings of one message both found, kept once: the same text, attachment or gap,
+ * whatever part number each reading gave it, so a finding is not reported twice. Items with the
+ * same key are compared by `same` as well (an attachment's bytes). */
+function withoutRepeats<T>(items: T[], key: (item: T) => string, same: (a: T, b: T) => boolean = () => true): T[] {
+  const kept = new Map<string, T[]>();
+  return items.filter((item) => {
+    const k = key(item);
+    const earlier = kept.get(k);
+    if (earlier?.some((e) => same(e, item))) return false;
+    if (earlier) earlier.push(item);
+    else kept.set(k, [item]);
+    return true;
+  });
+}
+const textKey = (p: TextPart): string => JSON.stringify([p.contentType, p.fileName, p.html, p.rtf, p.delSp, p.forwarded, p.truncated, p.alternative === undefined, p.text]);
+const binaryKey = (b: BinaryPart): string => JSON.stringify([b.contentType, b.fileName, b.format, b.charset, b.truncated, b.forwarded, b.bytes.length]);
+const skippedKey = (s: SkippedPart): string => JSON.stringify([s.part, s.contentType, s.fileName, s.forwarded, s.reason, s.detail]);
 
 /** Types whose body a mail program shows as a forwarded message, its header with it: message/news
  * too, which Thunderbird renders as it renders message/rfc822 (libmime's MimeMessage class
