@@ -68,9 +68,39 @@ function shownText(c: IcalComponent, found: Set<string>): void {
   }
 }
 
-/** Attendees and organisers of every component, per calendar object (a file may hold several),
- * and the addresses its text shows besides them. */
+/** A CR no LF follows. */
+const BARE_CR = /\r(?!\n)/;
+
+/**
+ * Attendees and organisers of every component, per calendar object (a file may hold several),
+ * and the addresses its text shows besides them. ical.js breaks lines at LF only; a calendar with
+ * a bare CR is read also with each bare CR as a line break, as the SMTP relay's client delivers it
+ * (as CRLF) and readers that break lines at a CR read it: a calendar written with CR line ends
+ * (or attendees joined by one) did not parse, or showed one attendee, here. What either reading
+ * shows counts, a calendar both read alike once.
+ */
 export function scanCalendar(text: string): CalendarScan[] {
+  if (!BARE_CR.test(text)) return readCalendar(text);
+  let first: CalendarScan[] | undefined;
+  let failure: unknown;
+  try {
+    first = readCalendar(text);
+  } catch (err) {
+    failure = err;
+  }
+  let second: CalendarScan[];
+  try {
+    second = readCalendar(text.replace(/\r(?!\n)/g, '\n'));
+  } catch {
+    if (first === undefined) throw failure;
+    return first;
+  }
+  if (first === undefined) return second;
+  const seen = new Set(first.map((s) => JSON.stringify(s)));
+  return [...first, ...second.filter((s) => !seen.has(JSON.stringify(s)))];
+}
+
+function readCalendar(text: string): CalendarScan[] {
   ical ??= require('ical.js') as Ical;
   const parsed = ical.parse(text);
   // ical.parse returns one jCal array, or a list of them for several VCALENDARs.
