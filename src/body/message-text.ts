@@ -49,8 +49,8 @@ function addressesSeen(text: string, html: boolean, rtf = false): Set<string> {
 
 /** Text that may hold quoted-printable: an "=40", or a value declared so (`;ENCODING=QUOTED-PRINTABLE:`), whose "@" may be written as it is. One search. */
 const QUOTED_PRINTABLE_TEXT = /=40|quoted-printable/i;
-/** A soft line break (white space between its "=" and the line end included, as mime.ts's decoder reads it) or an escaped byte. */
-const QUOTED_PRINTABLE_ESCAPE = /=[ \t]*\r?\n|=([0-9A-Fa-f]{2})/g;
+/** A soft line break (white space between its "=" and the line end, a bare CR's included, as mime.ts's decoder reads it) or an escaped byte. */
+const QUOTED_PRINTABLE_ESCAPE = /=[ \t]*(?:\r?\n|\r)|=([0-9A-Fa-f]{2})/g;
 
 function decodeQuotedPrintableText(text: string): string {
   return text.replace(QUOTED_PRINTABLE_ESCAPE, (_m, hex: string | undefined) => (hex === undefined ? '' : String.fromCharCode(Number.parseInt(hex, 16))));

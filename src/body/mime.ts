@@ -523,7 +523,7 @@ const HEX = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x4
  * Quoted-printable to bytes (RFC 2045 6.7); malformed escapes are kept as they are. A soft line
  * break may have white space between its "=" and the line end (rule 3: a transport may pad lines,
  * and decoders drop trailing white space): Thunderbird and mailparser join such lines, so
- * `p1@org=  ` then `1.example` shows one address.
+ * `p1@org=  ` then `1.example` shows one address. A bare CR ends a soft line break's line too.
  */
 export function decodeQuotedPrintable(input: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(input.length);
@@ -545,8 +545,10 @@ export function decodeQuotedPrintable(input: Uint8Array): Buffer {
       i = eol;
       continue;
     }
-    if (a === CR && input[eol + 1] === LF) {
-      i = eol + 1;
+    if (a === CR) {
+      // CRLF, or a bare CR, which the SMTP relay's client sends as CRLF and the sendmail path hands
+      // over as LF: every reader of the mail so delivered joins the lines (mailparser included).
+      i = input[eol + 1] === LF ? eol + 1 : eol;
       continue;
     }
     const h = a === undefined ? -1 : HEX(a);

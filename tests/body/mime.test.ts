@@ -57,7 +57,9 @@ describe('transfer encodings and text parts', () => {
   });
 
   it('an "=" before white space that does not end the line is kept as it is', () => {
-    expect(decodeQuotedPrintable(Buffer.from('a= b=\t\rc= ')).toString()).toBe('a= b=\t\rc= ');
+    expect(decodeQuotedPrintable(Buffer.from('a= b=\t c= ')).toString()).toBe('a= b=\t c= ');
+    // A bare CR ends the line (the SMTP relay's client delivers it as CRLF): a soft line break.
+    expect(decodeQuotedPrintable(Buffer.from('a= b=\t\rc= ')).toString()).toBe('a= bc= ');
   });
 
   it('finds text parts by type and by file name, decodes base64 and charsets', () => {
