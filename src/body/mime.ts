@@ -608,7 +608,7 @@ const BEGIN = Buffer.from('begin ', 'latin1');
 function opensEncodedFile(head: Buffer): boolean {
   for (let i = head.indexOf(BEGIN); i !== -1; i = head.indexOf(BEGIN, i + 1)) {
     const at = i >= 2 && head[i - 2] === 0x3d && head[i - 1] === 0x79 ? i - 2 : i; // "=ybegin "
-    if (at === 0 || head[at - 1] === LF) return true;
+    if (at === 0 || head[at - 1] === LF || head[at - 1] === CR) return true;
   }
   return false;
 }
@@ -928,7 +928,9 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   if (entity.fileName !== undefined) out.fileName = entity.fileName;
   else if (alternative !== undefined) out.alternative = alternative;
   state.parts.push(out);
-  if (!html && !UUENCODINGS.has(encoding)) addEncodedBlocks(text, partName, forwarded, state);
+  // Bare-CR line ends (which the SMTP relay's client delivers as CRLF, and readers then decode):
+  // the encoded lines are found as LF lines; LF lines are read as they were.
+  if (!html && !UUENCODINGS.has(encoding)) addEncodedBlocks(text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text, partName, forwarded, state);
 }
 
 /** A forwarded message (its bytes decoded as the part says, or as written): its shown header fields, then its parts. */
