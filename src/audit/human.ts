@@ -78,7 +78,7 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
   if (s.notRead > 0) {
     out.push(p.yellow(`${plural(s.notRead, 'file')} found ${s.notRead === 1 ? 'is' : 'are'} not mail and ${s.notRead === 1 ? 'was' : 'were'} not read: ${s.notReadFiles.map((f) => `${printable(f.path)} (${f.kind})`).join(', ')}${s.notRead > s.notReadFiles.length ? ' ...' : ''}`));
   }
-  if (s.listTraffic > 0) out.push(p.dim(`${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents${s.listTrafficExposing > 0 ? ` (${s.listTrafficExposing} show many addresses, as lists do)` : ''}.`));
+  if (s.listTraffic > 0) out.push(p.dim(`${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents${s.listTrafficExposing > 0 ? ` (check flags ${s.listTrafficExposing} of them only because it counts the list as one more organisation)` : ''}.`));
   if (s.unreadable > 0) {
     out.push(p.yellow(`${plural(s.unreadable, 'input')} could not be read: ${s.unreadableSources.map(printable).join(', ')}${s.unreadable > s.unreadableSources.length ? ' ...' : ''}`));
     // Folders and servers say why (a folder not read is not a folder without incidents).

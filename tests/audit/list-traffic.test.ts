@@ -28,7 +28,7 @@ describe('mailguard audit: list traffic', () => {
     expect([r.code, doc.summary.messages, doc.summary.incidents, doc.summary.listTraffic, doc.summary.listTrafficExposing]).toEqual([1, 3, 1, 2, 2]);
     expect(doc.incidents.map((i: { subject: string }) => i.subject)).toEqual(['m2']);
     const human = await runCli(['audit', mbox, '--internal-domain', 'corp.example']);
-    expect(human.stdout).toContain('2 messages of mailing-list traffic (List-Id or List-Post) counted apart');
+    expect(human.stdout).toContain('2 messages of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents (check flags 2 of them only because it counts the list as one more organisation).');
   });
 
   // List-Id or List-Post alone was taken for a list's copy: a bulk mailer's List-ID above a To of
