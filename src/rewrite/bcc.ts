@@ -96,8 +96,11 @@ export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOpti
     if (leaving.length === 0) return;
     changed.add(f.key);
     for (const m of leaving) {
-      if (movedSeen.has(m.address)) continue;
-      movedSeen.add(m.address);
+      // One mailbox written in two cases (`Ann@x`, `ann@x`) is one person, as split counts it: one
+      // Bcc entry, one copy.
+      const key = m.address.toLowerCase();
+      if (movedSeen.has(key)) continue;
+      movedSeen.add(key);
       movedMailboxes.push(m);
       plan.moved.push({ address: m.address, from: f.key, to: 'bcc' } satisfies MovedRecipient);
     }
@@ -111,8 +114,8 @@ export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOpti
     const fromMailbox = parsed.addresses.find((a) => a.field === 'from')?.mailbox;
     const ph = placeholderFor(options.to, fromMailbox);
     plan.toPlaceholder = ph.kind;
-    const original = new Set([...kept, ...movedSeen, ...result.recipients.blind.map((r) => r.address)]);
-    if (ph.address !== undefined && !original.has(ph.address)) plan.addedRecipients.push(ph.address);
+    const original = new Set([...kept, ...result.recipients.blind.map((r) => r.address)].map((a) => a.toLowerCase()).concat([...movedSeen]));
+    if (ph.address !== undefined && !original.has(ph.address.toLowerCase())) plan.addedRecipients.push(ph.address);
     const at = toIndexes[0] ?? visibleIndexes[0]!;
     const name = toIndexes.length > 0 ? header.fields[at]!.name : 'To';
     const field = composeField(name, ph.text, header);
@@ -126,8 +129,8 @@ export function rewriteToBcc(bytes: Uint8Array, policy: Policy, options: BccOpti
   if (bccIndex !== -1) {
     const f = header.fields[bccIndex]!;
     const list = listAt(bccIndex);
-    const already = new Set(list.mailboxes.map((m) => m.address));
-    const adding = movedMailboxes.filter((m) => !already.has(m.address)).map((mailbox): FieldItem => ({ kind: 'mailbox', mailbox }));
+    const already = new Set(list.mailboxes.map((m) => m.address.toLowerCase()));
+    const adding = movedMailboxes.filter((m) => !already.has(m.address.toLowerCase())).map((mailbox): FieldItem => ({ kind: 'mailbox', mailbox }));
     if (adding.length > 0) chunks.set(bccIndex, [composeField(f.name, [...fieldItems(list.mailboxes, list.groups), ...adding], header)]);
   } else {
     const at = visibleIndexes[visibleIndexes.length - 1]!;

@@ -87,6 +87,20 @@ describe('rewriteToBcc', () => {
     expect(bodyOf(bytes).toString()).toContain('Bcc: this line is body text');
   });
 
+  it('moves a mailbox written in two cases once, and does not add one the Bcc already holds in another case', () => {
+    const outsiders = Array.from({ length: 5 }, (_, i) => `p${i}@org${i}.test`);
+    for (const bcc of ['', 'Bcc: P1@org1.test\r\n']) {
+      const input = Buffer.from(`From: me@corp.example\r\nTo: Ann@ann.test, ${outsiders.join(', ')}\r\nCc: ann@ann.test, ANN@ann.test\r\n${bcc}Subject: x\r\n\r\nhi\r\n`);
+      const { bytes, plan } = rewriteToBcc(input, policy);
+      const listed = checkMessage(bytes, policy).recipients.blind.map((r) => r.address.toLowerCase());
+      // Each person once in Bcc: a server that reads local parts without case would deliver twice.
+      expect(listed.filter((a) => a === 'ann@ann.test')).toHaveLength(1);
+      expect(listed.filter((a) => a === 'p1@org1.test')).toHaveLength(1);
+      expect(new Set(listed).size).toBe(listed.length);
+      expect(plan.moved.map((m) => m.address.toLowerCase()).filter((a) => a === 'ann@ann.test')).toHaveLength(1);
+    }
+  });
+
   it('reports a DKIM signature that covers a rewritten field, and removes it only when asked', () => {
     const input = fixture('fix-mixed-crlf.eml');
     const kept = rewriteToBcc(input, policy);
