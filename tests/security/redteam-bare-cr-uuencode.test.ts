@@ -7,36 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import { uuencode } from '../helpers/uuencode.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'], bodyScan: { ...DEFAULT_BODY_SCAN } });
 
-/** A uuencoded file of `content`, its lines ended by `eol`. */
-function uuencode(name: string, content: string, eol: string): string {
-  const buf = Buffer.from(content);
-  const lines: string[] = [];
-  for (let i = 0; i < buf.length; i += 45) {
-    const chunk = buf.subarray(i, i + 45);
-    let line = String.fromCharCode(32 + chunk.length);
-    for (let j = 0; j < chunk.length; j += 3) {
-      const a = chunk[j]!;
-      const b = chunk[j + 1] ?? 0;
-      const c = chunk[j + 2] ?? 0;
-      for (const v of [a >> 2, ((a & 3) << 4) | (b >> 4), ((b & 15) << 2) | (c >> 6), c & 63]) line += v === 0 ? '`' : String.fromCharCode(32 + v);
-    }
-    lines.push(line);
-  }
-  return `begin 644 ${name}${eol}${lines.join(eol)}${eol}\`${eol}end${eol}`;
-}
 const LIST = (domain = (k: number) => `org${k}.test`) => `${Array.from({ length: 12 }, (_, k) => `p${k}@${domain(k)}`).join('\n')}\n`;
 const message = (text: string) => `From: s@corp.example\nTo: x@corp.example\nSubject: file\n\n${text}\n`;
 const codes = (m: string) => checkMessage(Buffer.from(m, 'latin1'), policy).findings.map((f) => f.code);
 
 describe('a uuencoded file with bare-CR line ends is read', () => {
   it.each([
-    ['after an LF line', message(`see attached\n${uuencode('list.csv', LIST(), '\r')}`)],
-    ['after a bare-CR line', message(`see attached\r${uuencode('list.csv', LIST(), '\r')}`)],
-    ['in a CRLF message', message(`see attached\n${uuencode('list.csv', LIST(), '\r')}`).replace(/\n/g, '\r\n')],
-    ['named .txt', message(`see attached\r${uuencode('people.txt', LIST(), '\r')}`)],
+    ['after an LF line', message(`see attached\n${uuencode(Buffer.from(LIST()), 'list.csv', '\r')}`)],
+    ['after a bare-CR line', message(`see attached\r${uuencode(Buffer.from(LIST()), 'list.csv', '\r')}`)],
+    ['in a CRLF message', message(`see attached\n${uuencode(Buffer.from(LIST()), 'list.csv', '\r')}`).replace(/\n/g, '\r\n')],
+    ['named .txt', message(`see attached\r${uuencode(Buffer.from(LIST()), 'people.txt', '\r')}`)],
   ])('%s: the list is found', (_name, m) => {
     expect(codes(m)).toContain('ADDRESS_LIST_IN_ATTACHMENT');
   });
@@ -44,11 +28,11 @@ describe('a uuencoded file with bare-CR line ends is read', () => {
 
 describe('controls', () => {
   it('the same file with LF lines is read once, as before', () => {
-    expect(codes(message(`see attached\n${uuencode('list.csv', LIST(), '\n')}`))).toEqual(['ADDRESS_LIST_IN_ATTACHMENT']);
+    expect(codes(message(`see attached\n${uuencode(Buffer.from(LIST()), 'list.csv', '\n')}`))).toEqual(['ADDRESS_LIST_IN_ATTACHMENT']);
   });
 
   it('a bare-CR file of colleagues passes', () => {
-    expect(codes(message(`see attached\r${uuencode('list.csv', LIST(() => 'corp.example'), '\r')}`))).toEqual([]);
+    expect(codes(message(`see attached\r${uuencode(Buffer.from(LIST(() => 'corp.example')), 'list.csv', '\r')}`))).toEqual([]);
   });
 
   it('text with bare CRs and no encoded file passes', () => {
