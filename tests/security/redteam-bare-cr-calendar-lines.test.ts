@@ -10,14 +10,13 @@ import { checkMessage } from '../../src/analyse.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { decideDelivery } from '../../src/decide/index.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import { attendees, ICS, multipartHeader } from '../helpers/invitation.js';
 
 const require = createRequire(import.meta.url);
 const policy = createPolicy({ internalDomains: ['corp.example'], bodyScan: { ...DEFAULT_BODY_SCAN } });
 const ENVELOPE = { mailFrom: 's@corp.example', rcptTo: ['x@corp.example'] };
 
-const attendees = (n: number, domain = (i: number) => `org${i}.test`) => Array.from({ length: n }, (_, k) => `ATTENDEE;CN=P${k};RSVP=TRUE:mailto:p${k}@${domain(k)}\n`).join('');
-const ICS = (list = attendees(7)) => `BEGIN:VCALENDAR\nVERSION:2.0\nMETHOD:REQUEST\nBEGIN:VEVENT\nUID:1@corp.example\nDTSTART:20261210T100000Z\nSUMMARY:Meet\nORGANIZER:mailto:s@corp.example\n${list}END:VEVENT\nEND:VCALENDAR\n`;
-const HEADER = `From: s@corp.example\nTo: x@corp.example\nSubject: meeting\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"\n\n`;
+const HEADER = multipartHeader();
 const invitation = (ics: string, partHeader = 'Content-Type: text/calendar; method=REQUEST') => `${HEADER}--B\nContent-Type: text/plain\n\nYou are invited.\n--B\n${partHeader}\n\n${ics}\n--B--\n`;
 const crLines = (ics: string) => ics.replace(/\n/g, '\r');
 

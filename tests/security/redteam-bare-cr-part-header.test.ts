@@ -12,24 +12,21 @@ import { checkMessage } from '../../src/analyse.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { decideDelivery } from '../../src/decide/index.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import { attendees, attendeesMailparserShows, crlf, ICS } from '../helpers/invitation.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'], bodyScan: { ...DEFAULT_BODY_SCAN } });
 const ENVELOPE = { mailFrom: 's@corp.example', rcptTo: ['x@corp.example'] };
 
-const attendees = (n: number, domain = (i: number) => `org${i}.test`) => Array.from({ length: n }, (_, k) => `ATTENDEE;CN=P${k};RSVP=TRUE:mailto:p${k}@${domain(k)}\n`).join('');
-const ICS = (list = attendees(7)) => `BEGIN:VCALENDAR\nVERSION:2.0\nMETHOD:REQUEST\nBEGIN:VEVENT\nUID:1@corp.example\nDTSTART:20261210T100000Z\nSUMMARY:Meet\nORGANIZER:mailto:s@corp.example\n${list}END:VEVENT\nEND:VCALENDAR\n`;
 const LIST = `${Array.from({ length: 12 }, (_, k) => `p${k}@org${k}.test`).join(', ')}\n`;
 const HEADER = (type = 'multipart/mixed; boundary="B"') => `From: s@corp.example\nTo: x@corp.example\nSubject: meeting\nMIME-Version: 1.0\nContent-Type: ${type}\n\n`;
 /** A message whose second part has `partHeader` and `content`. */
 const withPart = (partHeader: string, content: string) => `${HEADER()}--B\nContent-Type: text/plain\n\nYou are invited.\n--B\n${partHeader}\n\n${content}--B--\n`;
-const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 const CALENDAR = 'Content-Type: text/calendar; method=REQUEST';
 
 /** What mailparser (lines broken at LF only) shows: external attendees in calendar parts, external addresses in its text. */
 async function mailparserShows(message: string): Promise<{ attendees: number; textAddresses: number }> {
   const parsed = await simpleParser(Buffer.from(message, 'latin1'));
-  const attendeesShown = parsed.attachments.filter((a) => /calendar/i.test(a.contentType)).reduce((n, a) => n + (a.content.toString('utf8').match(/^ATTENDEE.*@org\d+\.test/gm)?.length ?? 0), 0);
-  return { attendees: attendeesShown, textAddresses: (parsed.text ?? '').match(/p\d+@org\d+\.test/g)?.length ?? 0 };
+  return { attendees: await attendeesMailparserShows(message), textAddresses: (parsed.text ?? '').match(/p\d+@org\d+\.test/g)?.length ?? 0 };
 }
 
 const check = (message: string) => checkMessage(Buffer.from(message, 'latin1'), policy);

@@ -5,31 +5,15 @@
 // read one way only: a close delimiter after one ended the multipart for the check, and the
 // invitation after it, showing seven external attendees to every invitee, was a clean message
 // (pass, send). The parts as an LF-only reader splits them are read too now.
-import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../src/analyse.js';
 import { DEFAULT_BODY_SCAN } from '../../src/body/settings.js';
 import { decideDelivery } from '../../src/decide/index.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import { attendees, attendeesMailparserShows, closedEarly, crlf, multipartHeader } from '../helpers/invitation.js';
 
 const policy = createPolicy({ internalDomains: ['corp.example'], bodyScan: { ...DEFAULT_BODY_SCAN } });
 const ENVELOPE = { mailFrom: 's@corp.example', rcptTo: ['x@corp.example'] };
-
-const attendees = (from: number, to: number, domain = (i: number) => `org${i}.test`) =>
-  Array.from({ length: to - from }, (_, k) => `ATTENDEE;CN=P${from + k};RSVP=TRUE:mailto:p${from + k}@${domain(from + k)}\n`).join('');
-const ICS = (list: string) => `BEGIN:VCALENDAR\nVERSION:2.0\nMETHOD:REQUEST\nBEGIN:VEVENT\nUID:1@corp.example\nDTSTART:20261210T100000Z\nSUMMARY:Meet\nORGANIZER:mailto:s@corp.example\n${list}END:VEVENT\nEND:VCALENDAR\n`;
-const HEADER = (type: string) => `From: s@corp.example\nTo: x@corp.example\nSubject: meeting\nMIME-Version: 1.0\nContent-Type: ${type}; boundary="B"\n\n`;
-
-/** The invitation in the second part; `cut` stands between the first part's text and a close delimiter. */
-const closedEarly = (type: string, cut: string, list = attendees(0, 7)) =>
-  `${HEADER(type)}--B\nContent-Type: text/plain\n\nYou are invited.${cut}--B--\r\n--B\nContent-Type: text/calendar; method=REQUEST\n\n${ICS(list)}--B--\n`;
-const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
-
-/** The external attendees a reader that breaks lines at LF only is shown (mailparser). */
-async function attendeesMailparserShows(message: string): Promise<number> {
-  const parsed = await simpleParser(Buffer.from(message, 'latin1'));
-  return parsed.attachments.filter((a) => /calendar/i.test(a.contentType)).reduce((n, a) => n + (a.content.toString('utf8').match(/^ATTENDEE.*@org\d+\.test/gm)?.length ?? 0), 0);
-}
 
 const check = (message: string) => checkMessage(Buffer.from(message, 'latin1'), policy);
 const codes = (message: string) => check(message).findings.map((f) => f.code);
@@ -55,18 +39,18 @@ describe('controls', () => {
   });
 
   it('an invitation to colleagues with a bare CR beside the boundary passes', () => {
-    const internal = closedEarly('multipart/mixed', '\r', attendees(0, 7, () => 'corp.example'));
+    const internal = closedEarly('multipart/mixed', '\r', attendees(7, () => 'corp.example'));
     expect(check(internal).verdict).toBe('pass');
   });
 
   it('a bare CR in text away from any boundary changes nothing: the same findings as without it', () => {
-    const withCr = `${HEADER('multipart/mixed')}--B\nContent-Type: text/plain\n\nprogress 10%\rprogress 100%\n--B\nContent-Type: text/plain\n\nsecond\n--B--\n`;
+    const withCr = `${multipartHeader()}--B\nContent-Type: text/plain\n\nprogress 10%\rprogress 100%\n--B\nContent-Type: text/plain\n\nsecond\n--B--\n`;
     expect(check(withCr).verdict).toBe('pass');
     expect(check(withCr).findings).toEqual(check(withCr.replace('\r', '\n')).findings);
   });
 
   it('a message whose close delimiter sits at the end of a bare-CR line still reads as one split', () => {
-    const message = `${HEADER('multipart/mixed')}--B\nContent-Type: text/plain\n\nhello\n--B--\r`;
+    const message = `${multipartHeader()}--B\nContent-Type: text/plain\n\nhello\n--B--\r`;
     expect(check(message).verdict).toBe('pass');
   });
 });

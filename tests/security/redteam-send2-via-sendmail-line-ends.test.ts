@@ -11,6 +11,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSendmail, scratchDir, writeRecordingSendmail } from '../sendmail/run-sendmail.js';
+import { attendees, attendeesMailparserShows, closedEarly, crlf } from '../helpers/invitation.js';
 
 const POLICY = { internalDomains: ['corp.example'] };
 
@@ -28,23 +29,6 @@ async function viaRecordingSendmail(): Promise<{ dir: string; message: string }>
   return { dir: scratch.dir, message: fake.message };
 }
 
-const ATTENDEES = Array.from({ length: 7 }, (_, i) => `ATTENDEE;CN=P${i};RSVP=TRUE:mailto:p${i}@org${i}.test\n`).join('');
-const ICS = `BEGIN:VCALENDAR\nVERSION:2.0\nMETHOD:REQUEST\nBEGIN:VEVENT\nUID:1@corp.example\nDTSTART:20261210T100000Z\nSUMMARY:Meet\nORGANIZER:mailto:s@corp.example\n${ATTENDEES}END:VEVENT\nEND:VCALENDAR\n`;
-const HEADER = (type: string) => `From: s@corp.example\nTo: x@corp.example\nSubject: meeting\nMIME-Version: 1.0\nContent-Type: ${type}; boundary="B"\n\n`;
-
-/** An invitation in the second part; `cut` is written between the first part's text and a closing
- * boundary (a bare CR makes that a line of its own for mailguard; a space keeps it text for all). */
-function invitation(type: string, cut: string): string {
-  return `${HEADER(type)}--B\nContent-Type: text/plain\n\nYou are invited.${cut}--B--\r\n--B\nContent-Type: text/calendar; method=REQUEST\n\n${ICS}--B--\n`;
-}
-const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
-
-/** What a reader that breaks lines at LF only finds: the attendees of every calendar part. */
-async function attendeesSeen(bytes: Buffer): Promise<number> {
-  const parsed = await simpleParser(bytes);
-  return parsed.attachments.filter((a) => /calendar/i.test(a.contentType)).reduce((n, a) => n + (a.content.toString('utf8').match(/^ATTENDEE/gm)?.length ?? 0), 0);
-}
-
 const CRLF_REPORT = 'From: s@corp.example\r\nTo: a@x1.test, b@corp.example\r\nSubject: report\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\nMessage-ID: <r1@corp.example>\r\n\r\nline 1\r\n.\r\nline 3\r\n';
 const PROGRESS_LOG = 'From: s@corp.example\nTo: a@x1.test\nSubject: log\nDate: Mon, 7 Dec 2026 10:00:00 +0000\nMessage-ID: <r2@corp.example>\n\nprogress 10%\rprogress 100%\n';
 
@@ -57,16 +41,16 @@ function bsSession(message: string): string {
 describe('viaSendmail: the real sendmail is handed the line breaks mailguard read', () => {
   // Each hides the invitation from mailguard with a bare CR before a boundary line.
   it.each([
-    ['LF message, multipart/mixed, a bare CR before the closing boundary', invitation('multipart/mixed', '\r')],
-    ['CRLF message, multipart/mixed, a bare CR before the closing boundary', crlf(invitation('multipart/mixed', '\r'))],
-    ['an Outlook-style multipart/alternative invitation, a bare CR before the closing boundary', invitation('multipart/alternative', '\r')],
-    ['two bare CRs before the closing boundary', invitation('multipart/mixed', '\r\r')],
+    ['LF message, multipart/mixed, a bare CR before the closing boundary', closedEarly('multipart/mixed', '\r')],
+    ['CRLF message, multipart/mixed, a bare CR before the closing boundary', crlf(closedEarly('multipart/mixed', '\r'))],
+    ['an Outlook-style multipart/alternative invitation, a bare CR before the closing boundary', closedEarly('multipart/alternative', '\r')],
+    ['two bare CRs before the closing boundary', closedEarly('multipart/mixed', '\r\r')],
   ])('%s: not delivered with the list, or delivered so that no reader sees it', async (_name, message) => {
     const via = await viaRecordingSendmail();
     const r = await runSendmail(['-t', '-i'], { input: message, cwd: via.dir });
     if (r.code === 0) {
       const handed = await readFile(via.message);
-      expect(await attendeesSeen(handed)).toBe(0);
+      expect(await attendeesMailparserShows(handed)).toBe(0);
       expect(handed.includes(0x0d)).toBe(false);
     } else {
       expect(r.code).toBe(65);
@@ -76,11 +60,11 @@ describe('viaSendmail: the real sendmail is handed the line breaks mailguard rea
 
   it('-bs: a transaction whose data hides the invitation behind a bare CR is handed over the same way', async () => {
     const via = await viaRecordingSendmail();
-    const r = await runSendmail(['-bs'], { input: bsSession(invitation('multipart/mixed', '\r')), cwd: via.dir });
+    const r = await runSendmail(['-bs'], { input: bsSession(closedEarly('multipart/mixed', '\r')), cwd: via.dir });
     const reply = /^(\d{3}) .*$/m.exec(r.stdout.split('354 ')[1] ?? '')?.[1];
     if (reply === '250') {
       const handed = await readFile(via.message);
-      expect(await attendeesSeen(handed)).toBe(0);
+      expect(await attendeesMailparserShows(handed)).toBe(0);
       expect(handed.includes(0x0d)).toBe(false);
     } else {
       expect(reply).toBe('554');
@@ -92,7 +76,7 @@ describe('viaSendmail: the real sendmail is handed the line breaks mailguard rea
 describe('controls: mail without the trick keeps its verdict and its content', () => {
   it('the same invitation without the bare CR is blocked (65) and nothing is handed over', async () => {
     const via = await viaRecordingSendmail();
-    const r = await runSendmail(['-t', '-i'], { input: invitation('multipart/mixed', ' '), cwd: via.dir });
+    const r = await runSendmail(['-t', '-i'], { input: closedEarly('multipart/mixed', ' '), cwd: via.dir });
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('EXPOSED_ATTENDEES');
     await expect(readFile(via.message)).rejects.toThrow();
@@ -100,11 +84,11 @@ describe('controls: mail without the trick keeps its verdict and its content', (
 
   it('an invitation to two colleagues is delivered, its calendar part whole', async () => {
     const via = await viaRecordingSendmail();
-    const internal = invitation('multipart/mixed', ' ').replace(/mailto:p(\d)@org\d\.test/g, 'mailto:p$1@corp.example');
+    const internal = closedEarly('multipart/mixed', ' ', attendees(7, () => 'corp.example'));
     const r = await runSendmail(['-t', '-i'], { input: crlf(internal), cwd: via.dir });
     expect(r.code).toBe(0);
     const handed = await readFile(via.message);
-    expect(await attendeesSeen(handed)).toBe(7);
+    expect(await attendeesMailparserShows(handed, /corp\.example/)).toBe(7);
   });
 
   it('a CRLF message is delivered with its fields and lines as written', async () => {
