@@ -31,6 +31,15 @@ async function expectCopiesPass(mbox: string, copies: number): Promise<void> {
   expect(r.code).toBe(0);
 }
 
+/** Two drafts with these line ends, split by one fix run into one mbox file. */
+async function twoIntoOneMbox(name: string, eolA: string, eolB: string) {
+  const a = write(`${name}-a.eml`, draft(eolA));
+  const b = write(`${name}-b.eml`, draft(eolB));
+  const out = path.join(dir, `${name}.mbox`);
+  const r = await runCli(['fix', a, b, '--strategy', 'split', '-o', out, ...POLICY]);
+  return { r, out, a, b };
+}
+
 describe('split copies with CR-only line ends, written as an mbox, read back as written', () => {
   const CR: Array<[string, string]> = [
     ['a CR-only draft', draft('\r')],
@@ -56,19 +65,13 @@ describe('split copies with CR-only line ends, written as an mbox, read back as 
   });
 
   it('two CR-only drafts into one mbox', async () => {
-    const a = write('cr-two-a.eml', draft('\r'));
-    const b = write('cr-two-b.eml', draft('\r'));
-    const out = path.join(dir, 'cr-two.mbox');
-    const r = await runCli(['fix', a, b, '--strategy', 'split', '-o', out, ...POLICY]);
+    const { r, out } = await twoIntoOneMbox('cr-two', '\r', '\r');
     expect(r.code).toBe(0);
     await expectCopiesPass(out, 10);
   });
 
   it('CR-only copies and LF copies are not written into one mbox: refused, nothing written', async () => {
-    const a = write('mixed-a.eml', draft('\n'));
-    const b = write('mixed-b.eml', draft('\r'));
-    const out = path.join(dir, 'mixed.mbox');
-    const r = await runCli(['fix', a, b, '--strategy', 'split', '-o', out, ...POLICY]);
+    const { r, out, a, b } = await twoIntoOneMbox('mixed', '\n', '\r');
     expect(r.code).toBe(2);
     expect(r.stderr + r.stdout).toMatch(/line end/);
     expect(existsSync(out)).toBe(false);
@@ -97,10 +100,7 @@ describe('controls: LF and CRLF copies are written as before', () => {
   }
 
   it('LF and CRLF copies share one mbox', async () => {
-    const a = write('ctl-mix-a.eml', draft('\n'));
-    const b = write('ctl-mix-b.eml', draft('\r\n'));
-    const out = path.join(dir, 'ctl-mix.mbox');
-    const r = await runCli(['fix', a, b, '--strategy', 'split', '-o', out, ...POLICY]);
+    const { r, out } = await twoIntoOneMbox('ctl-mix', '\n', '\r\n');
     expect(r.code).toBe(0);
     await expectCopiesPass(out, 10);
   });
