@@ -144,9 +144,55 @@ export async function walkDirectory(dir: string): Promise<Array<FileEntry | Inpu
 }
 
 /** What an entry that is neither a file nor a directory is, in words for the report. */
-function specialKind(e: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function specialKind(e: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }, by = 'a directory walk'): string {
   const what = e.isFIFO() ? 'named pipe (FIFO)' : e.isSocket() ? 'socket' : e.isCharacterDevice() || e.isBlockDevice() ? 'device' : 'special file';
-  return `${what}: a directory walk does not open it (name it to read it)`;
+  return `${what}: ${by} does not open it (name it to read it)`;
+}
+
+/**
+ * The FIFOs, sockets and devices a pattern matches beside what it matched, each with its kind.
+ * tinyglobby's walker (fdir) lists only files, links and directories, so a quoted `outbox/*`
+ * left a FIFO `offer.eml` out without a word, where a walk of outbox/ names it as not read. The
+ * folders the pattern reaches are listed again (the listing is the one passedOverByWalk keeps) and
+ * their special entries tested with the pattern as tinyglobby tests it (picomatch, no dot files),
+ * in the form tinyglobby gives its matches (relative to the working directory, or absolute).
+ * A pattern that matches only such entries is an error, as a folder of them is (no mail).
+ */
+async function specialMatches(spec: string, matches: string[], listings: Map<string, Promise<Dirent[]>>): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const { glob } = await import('tinyglobby');
+  // The folders the pattern's last part is matched in: those of its matches, and those its folder
+  // part matches (a folder holding only a FIFO has no match to lead to it).
+  const dirs = new Set(matches.map((m) => path.dirname(m.endsWith('/') ? m.slice(0, -1) : m)));
+  const parent = path.dirname(spec);
+  if (!GLOB_CHARS.test(parent)) dirs.add(parent);
+  else {
+    const more = await glob(parent, { onlyDirectories: true, dot: false, expandDirectories: false, absolute: path.isAbsolute(spec) }).catch(() => []);
+    for (const d of more) dirs.add(d.length > 1 && d.endsWith('/') ? d.slice(0, -1) : d);
+  }
+  const { default: picomatch } = await import('picomatch');
+  const isMatch = picomatch(spec, { dot: false });
+  for (const d of dirs) {
+    let l = listings.get(d);
+    if (!l) {
+      l = readdir(d, { withFileTypes: true }).catch(() => []);
+      listings.set(d, l);
+    }
+    for (const e of await l) {
+      if (e.isFile() || e.isDirectory()) continue;
+      const p = path.join(d, e.name);
+      let kind: string | undefined;
+      if (e.isSymbolicLink()) {
+        // A link tinyglobby lists itself (as a file or a directory) is already a match.
+        const st = await stat(p).catch(() => undefined);
+        if (st && !st.isFile() && !st.isDirectory()) kind = specialKind(st, 'a pattern');
+      } else {
+        kind = specialKind(e, 'a pattern');
+      }
+      if (kind !== undefined && isMatch(p)) found.set(p, kind);
+    }
+  }
+  return found;
 }
 
 /** Whether a directory walk of the file's folder would pass over this file (see walkDirectory). */
@@ -189,16 +235,20 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
         // Directories matched are walked like directories named on the command line (a quoted
         // `outbox/*` must not skip outbox/2026/); a file matched twice is read once. Files a
         // pattern matched are sniffed like files a walk found: one that is not mail is counted.
-        const matches = (await glob(spec, { onlyFiles: false, dot: false, expandDirectories: false, absolute: path.isAbsolute(spec) })).sort();
-        if (matches.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
-        const seen = new Set<string>();
+        const matches = await glob(spec, { onlyFiles: false, dot: false, expandDirectories: false, absolute: path.isAbsolute(spec) });
         const listings = new Map<string, Promise<Dirent[]>>();
+        const specials = await specialMatches(spec, matches, listings);
+        const all = [...matches, ...specials.keys()].sort();
+        if (all.length === 0) out.push(failure(spec, 'not-found', 'the pattern matched no file'));
+        const seen = new Set<string>();
         const group: NonNullable<FileEntry['group']> = { spec, kind: 'pattern', files: 0 };
-        for (const m of matches) {
+        for (const m of all) {
+          const special = specials.get(m);
           // A file the pattern matched is passed over when a walk of its folder would pass over it
           // (a Maildir's tmp/ and index files, Apple Mail's Info.plist), so counts agree.
-          if (await passedOverByWalk(m.endsWith('/') ? m.slice(0, -1) : m, !m.endsWith('/'), listings)) continue;
-          const found = m.endsWith('/') ? await walkDirectory(m.slice(0, -1) || '/') : [{ path: m, found: true }];
+          if (special === undefined && (await passedOverByWalk(m.endsWith('/') ? m.slice(0, -1) : m, !m.endsWith('/'), listings))) continue;
+          const found: Array<FileEntry | InputFailure> =
+            special !== undefined ? [{ path: m, found: true, special }] : m.endsWith('/') ? await walkDirectory(m.slice(0, -1) || '/') : [{ path: m, found: true }];
           for (const f of found) {
             if (!('failure' in f)) {
               if (seen.has(f.path)) continue;

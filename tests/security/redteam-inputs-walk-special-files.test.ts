@@ -4,13 +4,13 @@
 // outbox left a report that said nothing was exposed and nothing was left unread. It is now
 // counted and named as not read, in every report, as other files a walk does not read are. The
 // built CLI is run on real directories.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { deviceLinkAndSocket, mkfifo, type NotReadReport } from '../helpers/special-files.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailguard-rt-walk-'));
 const outbox = path.join(dir, 'outbox');
@@ -19,20 +19,15 @@ let server: net.Server | undefined;
 beforeAll(async () => {
   mkdirSync(path.join(outbox, 'sub'), { recursive: true });
   writeFileSync(path.join(outbox, 'clean.eml'), 'From: alice@corp.example\nTo: bob@corp.example\nSubject: hi\n\nhello\n');
-  execFileSync('mkfifo', [path.join(outbox, 'offer.eml')]);
-  symlinkSync('/dev/null', path.join(outbox, 'sub', 'null.eml'));
-  server = net.createServer();
-  await new Promise<void>((resolve) => server!.listen(path.join(outbox, 'sub', 'socket.eml'), resolve));
+  mkfifo(path.join(outbox, 'offer.eml'));
+  server = await deviceLinkAndSocket(path.join(outbox, 'sub'));
 });
 afterAll(() => {
   server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Json {
-  summary: { checked: number; notRead: number };
-  notRead: Array<{ path: string; kind: string }>;
-}
+type Json = NotReadReport;
 
 describe('a walk names what it found and did not open', () => {
   it('check: the FIFO, the socket and the link to a device are counted as not read', async () => {
@@ -63,7 +58,7 @@ describe('a walk names what it found and did not open', () => {
   it('a directory holding only a FIFO is an error (nothing was mail), and names it', async () => {
     const only = path.join(dir, 'only');
     mkdirSync(only);
-    execFileSync('mkfifo', [path.join(only, 'draft.eml')]);
+    mkfifo(path.join(only, 'draft.eml'));
     const r = await runCli(['check', only, '--internal-domain', 'corp.example', '--format', 'json'], { timeoutMs: 15_000 });
     expect(r.code).toBe(2);
     expect((JSON.parse(r.stdout) as Json).notRead.map((n) => path.basename(n.path))).toEqual(['draft.eml']);
