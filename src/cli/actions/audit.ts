@@ -231,6 +231,7 @@ async function auditWith(paths: string[], flags: AuditFlags, settings: Awaited<R
     progress.tick(++read, total !== undefined && total >= read ? total : undefined);
   }
   progress.done();
+  await spool.end();
   for (const f of skipped) audit.notMail(f);
   const report = audit.finish();
   const incomplete = report.summary.unreadable > 0;

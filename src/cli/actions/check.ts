@@ -104,6 +104,8 @@ export async function runCheck(paths: string[], flags: CheckFlags): Promise<numb
       progress.tick(summary.checked);
     }
     progress.done();
+    await spool.end();
+    await stepSpool?.end();
     if (publicFormat) for (const f of skipped) f.path = relativePath(f.path, process.env.GITHUB_WORKSPACE, process.cwd());
     // Files found that are not mail are named in the report itself, in every format.
     summary.notRead = skipped.length;
