@@ -139,6 +139,12 @@ export function savedName(fileName: string): string {
   return fileName.toLowerCase().replace(/[\s.]+$/, '');
 }
 
+/** Whether a browser opens a file so named as HTML (list.html saved from an attachment, whatever
+ * type it was sent as, or taken out of an archive): then it shows `p&#64;x.test` as p@x.test. */
+export function namesHtml(fileName: string | undefined): boolean {
+  return fileName !== undefined && /\.(?:x?html?|shtml)$/.test(savedName(fileName));
+}
+
 function extensionOf(fileName: string | undefined): string | undefined {
   if (fileName === undefined) return undefined;
   const name = savedName(fileName);

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { TextDecoder } from 'node:util';
 import { locateBodyStart, readHeaderBlock, unfold, type HeaderBlock } from '../message/header-block.js';
 import { MAX_ATTACHMENT_BYTES } from '../limits.js';
-import { attachmentFormat, memberFormat, savedName, type AttachmentFormat } from './attachment-kind.js';
+import { attachmentFormat, memberFormat, namesHtml, savedName, type AttachmentFormat } from './attachment-kind.js';
 import { decodeUtf8Words, onlyUtf8Words } from './encoded-words.js';
 import { looksLikeGzip, looksLikeTar } from './attachments/gzip-tar.js';
 import { bytesHoldCompatAtIn, COMPAT_AT, undeclaredCjkCharsets } from './addresses.js';
@@ -854,7 +854,9 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     }
     return;
   }
-  const html = type.type === 'text/html';
+  // A text part named as HTML is opened in a browser, which shows it as HTML (an attachment of
+  // another type named so is read as HTML by the attachment scan, attachments/index.ts).
+  const html = type.type === 'text/html' || (type.type.startsWith('text/') && namesHtml(entity.fileName));
   if (!html && !isTextLike(type.type, entity.fileName)) {
     const format = attachmentFormat(type.type, entity.fileName);
     if (format === undefined) return;

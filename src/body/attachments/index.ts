@@ -3,7 +3,7 @@
 // (checkMessage is synchronous for every adapter); its libraries (htmlparser2, ical.js, node:zlib)
 // are required on first use, so a message without such an attachment never loads them.
 
-import { memberFormat, type AttachmentFormat } from '../attachment-kind.js';
+import { memberFormat, namesHtml, type AttachmentFormat } from '../attachment-kind.js';
 import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, PGP_ARMOUR, readsAsText, type BinaryPart, type TextPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
 import { addressesOfMessageText } from '../message-text.js';
@@ -172,9 +172,10 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
   }
 }
 
-/** A text file, read as a text attached is (a vCard's quoted-printable, a mailto: link's %40, invisible characters: message-text.ts). */
+/** A text file, read as a text attached is (a vCard's quoted-printable, a mailto: link's %40, invisible characters: message-text.ts); one named as HTML as a browser shows it. */
 function textUnit(input: FileInput): ScanUnit {
-  return whole(addressesOfMessageText([textAsPart(decodeBytes(input.bytes, input.charset), 'text')]), input.entry);
+  const kind = namesHtml(input.entry ?? input.fileName) ? 'html' : 'text';
+  return whole(addressesOfMessageText([textAsPart(decodeBytes(input.bytes, input.charset), kind)]), input.entry);
 }
 
 /** A zip attachment: each member read as a file of its own, one level deep (a zip in it is not opened). */
