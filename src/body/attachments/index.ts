@@ -170,6 +170,44 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
     if (entry !== undefined) u.location.entry = entry;
     out.units.push(u);
   }
+  scanPackageFiles(bytes, entries, budget, out, entry);
+}
+
+/** Where an office package keeps the files it embeds: OOXML's embeddings/ folders, ODF's "Object 1". */
+const EMBEDDED_FILE = /(?:^|\/)embeddings\/|^Object \d+$/i;
+
+/**
+ * The files of an office package that are not its XML (read by the format's own reader): an
+ * altChunk Word imports into the page it shows (HTML, MHT, plain text, a document), a file in
+ * embeddings/ that the page shows as a table and opens whole on a double click. Each is read like
+ * a zip member, by its name (text as text, an embedded workbook as a workbook); when the package
+ * is itself a member, an embedded file other than text is one level too deep and is reported.
+ * The package's own binary parts (pictures, fonts, printer settings, its VBA project: not text,
+ * and not embedded files) are skipped, as before.
+ */
+function scanPackageFiles(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget, out: AttachmentScan, entry: string | undefined): void {
+  for (const e of entries) {
+    if (e.name.endsWith('/') || /\.(?:xml|rels|vml)$/i.test(e.name)) continue;
+    const format = memberFormat(e.name);
+    if (format === undefined) continue; // pictures and the like
+    const embedded = EMBEDDED_FILE.test(e.name);
+    const name = entry === undefined ? e.name : `${entry}/${e.name}`;
+    let member: Buffer;
+    try {
+      member = readZipEntry(bytes, e, budget, MAX_ATTACHMENT_BYTES);
+    } catch (err) {
+      if (!(err instanceof ZipRefused)) throw err;
+      out.notScanned.push({ reason: err.reason, entry: name });
+      continue;
+    }
+    const text = format === 'text' || (format === 'unknown' && readsAsText(member));
+    if (!embedded && !text && format === 'unknown') continue; // the package's own binary parts
+    if (entry !== undefined && !text) {
+      out.notScanned.push({ reason: 'nested-archive', detail: format, entry: name });
+      continue;
+    }
+    scanMember(member, name, budget, out, text ? 'text' : format);
+  }
 }
 
 /** A text file, read as a text attached is (a vCard's quoted-printable, a mailto: link's %40, invisible characters: message-text.ts); one named as HTML as a browser shows it. */
