@@ -79,7 +79,7 @@ export interface TextPart {
 }
 
 /** Formats whose content the attachment scan reads; the others are only identified. */
-const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'tnef', 'gzip', 'tar', 'outlook', 'text']);
+const READ_FORMATS = new Set<AttachmentFormat>(['ics', 'xlsx', 'ods', 'docx', 'pptx', 'odt', 'odp', 'zip', 'tnef', 'gzip', 'tar', 'outlook', 'text', 'legacy-office']);
 
 /** Bytes decoded of an attachment that is only identified (pdf, legacy office, archives, unknown). */
 const SNIFF_BYTES = 4096;

@@ -7,6 +7,7 @@ import { memberFormat, namesHtml, type AttachmentFormat } from '../attachment-ki
 import { decodeBytes, findParts, MAX_MESSAGE_TEXT_BYTES, PGP_ARMOUR, readsAsText, type BinaryPart, type TextPart } from '../mime.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
 import { addressesOfMessageText } from '../message-text.js';
+import { findAddresses } from '../addresses.js';
 import { scanCalendar } from './calendar.js';
 import { scanOds, scanOdfText, scanOoxmlText } from './odf.js';
 import { scanXlsx } from './xlsx.js';
@@ -75,6 +76,7 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
   else if (isCfb(bytes)) {
     const encrypted = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(ENCRYPTION_INFO);
     if (!encrypted && scanOutlookItem(input, budget, out)) return;
+    if (!encrypted) out.units.push(whole(legacyStrings([bytes]), entry));
     refuse(encrypted ? { reason: 'encrypted', detail: format } : { reason: 'unsupported-format', detail: format === 'unknown' ? 'legacy-office' : format });
     return;
   } else if (looksLikeZip(bytes) && (format === 'unknown' || format === 'text')) format = 'zip-sniff' as AttachmentFormat;
@@ -82,8 +84,12 @@ function scanFile(input: FileInput, budget: InflateBudget, out: AttachmentScan):
   else if (looksLikeGzip(bytes)) format = 'gzip';
   else if ((format === 'unknown' || format === 'archive') && looksLikeTar(bytes)) format = 'tar';
   switch (format) {
-    case 'pdf':
     case 'legacy-office':
+      // An .xlsb is a zip of binary records: the strings of its parts are read, as an OLE file's are.
+      if (looksLikeZip(bytes)) out.units.push(whole(legacyStrings(binaryParts(bytes, budget)), entry));
+      refuse({ reason: 'unsupported-format', detail: format });
+      return;
+    case 'pdf':
     case 'archive':
     case 'smime':
       refuse({ reason: 'unsupported-format', detail: format });
@@ -208,6 +214,47 @@ function scanPackageFiles(bytes: Uint8Array, entries: ZipEntry[], budget: Inflat
     }
     scanMember(member, name, budget, out, text ? 'text' : format);
   }
+}
+
+/**
+ * The addresses a legacy binary office file shows (.xls, .doc, .ppt in an OLE container; the
+ * binary parts of an .xlsb): these formats keep their strings as they are, one byte a character
+ * (BIFF's compressed strings, Word's 8-bit text) or UTF-16LE (at either byte alignment), so the
+ * bytes read those ways show what Excel and Word show. Not a reader of the format: a string cut
+ * by the container (a sector, a CONTINUE record) may be missed, so the file stays reported as not
+ * scanned beside what is found.
+ */
+function legacyStrings(files: Uint8Array[]): Set<string> {
+  const found = new Set<string>();
+  for (const f of files) {
+    const b = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+    if (b.includes(0x40)) findAddresses(b.toString('latin1'), found);
+    if (b.includes(AT_UTF16LE)) {
+      findAddresses(b.toString('utf16le'), found);
+      findAddresses(b.toString('utf16le', 1), found);
+    }
+  }
+  return found;
+}
+
+const AT_UTF16LE = Buffer.from('@', 'utf16le');
+
+/** The binary parts (.bin) of an .xlsb package, inflated within the message's budget; one that cannot be read is left out (the file is reported all the same). */
+function binaryParts(bytes: Uint8Array, budget: InflateBudget): Buffer[] {
+  const out: Buffer[] = [];
+  try {
+    for (const e of listZip(bytes)) {
+      if (!/\.bin$/i.test(e.name)) continue;
+      try {
+        out.push(readZipEntry(bytes, e, budget, MAX_ATTACHMENT_BYTES));
+      } catch (err) {
+        if (!(err instanceof ZipRefused)) throw err;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof ZipRefused)) throw err;
+  }
+  return out;
 }
 
 /** A text file, read as a text attached is (a vCard's quoted-printable, a mailto: link's %40, invisible characters: message-text.ts); one named as HTML as a browser shows it. */
