@@ -7,25 +7,35 @@ import { attr, localName, parseXml, xmlAsUtf8, xmlMayHoldAt, xmlText } from './x
 import { readZipEntry, ZipRefused, type InflateBudget, type ZipEntry } from './zip.js';
 import type { ScanUnit } from './types.js';
 
+/** The XML of a package part, as UTF-8. */
+function readPart(bytes: Uint8Array, e: ZipEntry, budget: InflateBudget): Buffer {
+  return xmlAsUtf8(readZipEntry(bytes, e, budget, MAX_ATTACHMENT_BYTES * 8));
+}
+
+/**
+ * Every part of a name, each read: an archive may hold two entries of one name, and readers
+ * disagree about which one they show (Python's zipfile and a hash map keep the last, others the
+ * first), so a list in either copy counts.
+ */
 function reader(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget) {
-  const byName = new Map(entries.map((e) => [e.name, e]));
-  return (name: string) => {
-    const e = byName.get(name);
-    return e ? xmlAsUtf8(readZipEntry(bytes, e, budget, MAX_ATTACHMENT_BYTES * 8)) : undefined;
-  };
+  return (name: string) => entries.filter((e) => e.name === name).map((e) => readPart(bytes, e, budget));
 }
 
 /** ODF encrypts content streams itself (the zip entries look plain): the manifest says so. */
-function refuseEncrypted(read: (n: string) => Buffer | undefined): void {
-  const manifest = read('META-INF/manifest.xml');
-  if (manifest && manifest.includes('encryption-data')) throw new ZipRefused('encrypted', 'OpenDocument');
+function refuseEncrypted(read: (n: string) => Buffer[]): void {
+  if (read('META-INF/manifest.xml').some((manifest) => manifest.includes('encryption-data'))) throw new ZipRefused('encrypted', 'OpenDocument');
 }
 
 export function scanOds(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget): ScanUnit[] {
   const read = reader(bytes, entries, budget);
   refuseEncrypted(read);
-  const content = read('content.xml');
-  if (!content) throw new Error('no content.xml');
+  const contents = read('content.xml');
+  if (contents.length === 0) throw new Error('no content.xml');
+  return contents.flatMap(scanOdsContent);
+}
+
+/** The tables of one content.xml. */
+function scanOdsContent(content: Buffer): ScanUnit[] {
   const hiddenTableStyles = new Set<string>();
   const units: ScanUnit[] = [];
   let styleName: string | undefined;
@@ -112,8 +122,8 @@ export function scanOdfText(bytes: Uint8Array, entries: ZipEntry[], budget: Infl
   const found = new Set<string>();
   for (const e of entries) {
     if (!/\.xml$/i.test(e.name) || e.name.startsWith('META-INF/')) continue;
-    const xml = read(e.name);
-    if (xml && xmlMayHoldAt(xml)) findAddresses(xmlText(xml), found);
+    const xml = readPart(bytes, e, budget);
+    if (xmlMayHoldAt(xml)) findAddresses(xmlText(xml), found);
   }
   return [{ location: {}, addresses: found, hiddenAddresses: new Set(), hidden: [] }];
 }
@@ -121,12 +131,11 @@ export function scanOdfText(bytes: Uint8Array, entries: ZipEntry[], budget: Infl
 /** Word and PowerPoint (docx, pptx): every XML part of the package (body, tables, headers,
  * footers, comments, footnotes, slides, notes) and mailto: hyperlinks in relationships. */
 export function scanOoxmlText(bytes: Uint8Array, entries: ZipEntry[], budget: InflateBudget): ScanUnit[] {
-  const read = reader(bytes, entries, budget);
   const found = new Set<string>();
   for (const e of entries) {
     if (!/\.(xml|rels)$/i.test(e.name) || /(^|\/)(theme|fontTable|styles|settings|webSettings)\d*\.xml$/.test(e.name)) continue;
-    const xml = read(e.name);
-    if (xml && xmlMayHoldAt(xml)) findAddresses(xmlText(xml), found);
+    const xml = readPart(bytes, e, budget);
+    if (xmlMayHoldAt(xml)) findAddresses(xmlText(xml), found);
   }
   return [{ location: {}, addresses: found, hiddenAddresses: new Set(), hidden: [] }];
 }

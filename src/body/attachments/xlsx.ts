@@ -429,9 +429,10 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
   const rest: ScanUnit = { location: { sheet: undefined, rest: true }, addresses: new Set(), hiddenAddresses: new Set(), hidden: ['not-in-any-sheet'] };
   for (const [i, list] of shared) if (!sharedUsed.has(i)) for (const addr of list) rest.addresses.add(addr);
   for (const e of entries) {
-    if (used.has(e.name) || !/\.(xml|rels|vml)$/i.test(e.name) || /^xl\/(styles|theme\/)/.test(e.name)) continue;
-    const xml = read(a, e.name);
-    if (xml && xmlMayHoldAt(xml)) findAddresses(xmlText(xml), rest.addresses);
+    // A second entry of a name the workbook read (readers disagree about which copy they show) is read here.
+    if ((used.has(e.name) && a.entries.get(e.name) === e) || !/\.(xml|rels|vml)$/i.test(e.name) || /^xl\/(styles|theme\/)/.test(e.name)) continue;
+    const xml = xmlAsUtf8(readZipEntry(a.bytes, e, a.budget, MAX_ATTACHMENT_BYTES * 8));
+    if (xmlMayHoldAt(xml)) findAddresses(xmlText(xml), rest.addresses);
   }
   for (const addr of rest.addresses) rest.hiddenAddresses.add(addr);
   if (rest.addresses.size > 0) units.push(rest);

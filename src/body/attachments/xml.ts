@@ -168,8 +168,10 @@ function fastXml(xml: string, handler: XmlHandler): void {
   }
 }
 
-/** Elements after which text is broken (paragraphs, cells, line breaks, tabs) in Word, ODF and drawing XML. */
-const BREAKS = new Set(['p', 'tc', 'br', 'cr', 'tab', 'h', 'table-cell', 'line-break', 'si', 'tr', 'table-row', 'list-item', 'comment', 'note']);
+/** Elements after which text is broken (paragraphs, cells, line breaks, tabs) in Word, ODF and drawing
+ * XML, and SpreadsheetML's cells, rows, formulas and values, and chart caches' points, for a worksheet
+ * read as the rest of a package (a second copy of a part, a sheet the workbook does not list). */
+const BREAKS = new Set(['p', 'tc', 'br', 'cr', 'tab', 'h', 'table-cell', 'line-break', 'si', 'tr', 'table-row', 'list-item', 'comment', 'note', 'c', 'row', 'f', 'v', 'pt']);
 
 /**
  * The text of an XML document, with a line break after each paragraph, cell or break, and each
