@@ -21,7 +21,15 @@ export interface MsgRecipient {
 
 /** A recipient's field: anything but Cc and Bcc is read as To (shown: fail closed). */
 const fieldOf = (r: MsgRecipient): 'to' | 'cc' | 'bcc' => (r.recipType === 'cc' || r.recipType === 'bcc' ? r.recipType : 'to');
-const addressOf = (r: MsgRecipient): string | undefined => r.smtpAddress ?? r.email;
+const addressOf = (r: MsgRecipient): string | undefined => r.smtpAddress || r.email || undefined;
+/**
+ * A row that names no address (no SMTP address, no PR_EMAIL_ADDRESS, or an empty one): a name
+ * Outlook has not resolved, which it resolves when the item is sent, and shows meanwhile. Written
+ * with its display name as its address, so the check reads the address it is (`a1@alpha.example`)
+ * or fails closed on a name (`<Ann Smith>`); such rows were left out, and an item whose Cc rows
+ * were unresolved addresses passed with the colleague in To alone.
+ */
+const writtenAddressOf = (r: MsgRecipient): string | undefined => addressOf(r) ?? (r.name?.trim() || undefined);
 
 export interface MsgFields {
   dataType: null | 'msg' | 'attachment' | 'recipient';
@@ -69,9 +77,11 @@ const VISIBLE = new Set<string>(VISIBLE_FIELDS);
 export function msgHeader(fields: MsgFields): Buffer {
   const transport = fields.headers?.replace(/^\s+/, '');
   // Only SMTP addresses are compared: an Exchange-only entry (an X.500 name) is not written in a
-  // transport header, and the header it came with is the better reading then.
-  const shown = (fields.recipients ?? []).filter((r) => fieldOf(r) !== 'bcc').map(addressOf).filter((a): a is string => a !== undefined && a.includes('@'));
-  if (transport && shownByHeader(transport, shown)) {
+  // transport header, and the header it came with is the better reading then. A shown row that
+  // names no address at all is not what that header shows: the table is read.
+  const shownRows = (fields.recipients ?? []).filter((r) => fieldOf(r) !== 'bcc');
+  const shown = shownRows.map(addressOf).filter((a): a is string => a !== undefined && a.includes('@'));
+  if (transport && shownRows.every((r) => addressOf(r) !== undefined) && shownByHeader(transport, shown)) {
     const text = transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '');
     return Buffer.from(`${text}\r\n\r\n`, 'utf8');
   }
@@ -81,8 +91,8 @@ export function msgHeader(fields: MsgFields): Buffer {
   const byType: Record<'to' | 'cc' | 'bcc', string[]> = { to: [], cc: [], bcc: [] };
   for (const r of fields.recipients ?? []) {
     // An Exchange-only address (no SMTP address stored) is written as it is: the check fails
-    // closed on it rather than guessing where it goes.
-    const address = addressOf(r);
+    // closed on it rather than guessing where it goes; an unresolved name as its display name.
+    const address = writtenAddressOf(r);
     if (address) byType[fieldOf(r)].push(mailbox(r.name, address));
   }
   if (byType.to.length > 0) lines.push(`To: ${byType.to.join(',\r\n ')}`);

@@ -19,8 +19,12 @@ export interface OutlookMessage {
   subject: string;
   senderName?: string;
   senderSmtp?: string;
-  /** A number is written as PR_RECIPIENT_TYPE as it is (0 MAPI_ORIG, 0x10000001 a resend's To). */
-  recipients: Array<{ name?: string; smtp: string; type: 'to' | 'cc' | 'bcc' | number }>;
+  /**
+   * A number is written as PR_RECIPIENT_TYPE as it is (0 MAPI_ORIG, 0x10000001 a resend's To).
+   * Without `smtp` a row has no PR_SMTP_ADDRESS; `email` and `addrType` then write
+   * PR_EMAIL_ADDRESS and PR_ADDRTYPE (an unresolved name has neither, an Exchange entry EX).
+   */
+  recipients: Array<{ name?: string; smtp?: string; email?: string; addrType?: string; type: 'to' | 'cc' | 'bcc' | number }>;
   /** PR_TRANSPORT_MESSAGE_HEADERS: the header a received or sent message keeps. */
   transportHeaders?: string;
   /** PR_MESSAGE_CLASS (default IPM.Note). */
@@ -77,10 +81,13 @@ export function outlookMsg(m: OutlookMessage): Buffer {
     const dir = entries.length;
     entries[0]!.children!.push(dir);
     entries.push({ name: `__recip_version1.0_#${n.toString(16).toUpperCase().padStart(8, '0')}`, type: DIRECTORY, length: 0, children: [] });
-    addDoc(dir, ...stringStream('3001', r.name ?? r.smtp));
-    addDoc(dir, ...stringStream('39FE', r.smtp));
-    addDoc(dir, ...stringStream('3003', r.smtp));
-    addDoc(dir, ...stringStream('3002', 'SMTP'));
+    const name = r.name ?? r.smtp;
+    const email = r.email ?? r.smtp;
+    const addrType = r.addrType ?? (r.smtp === undefined ? undefined : 'SMTP');
+    if (name !== undefined) addDoc(dir, ...stringStream('3001', name));
+    if (r.smtp !== undefined) addDoc(dir, ...stringStream('39FE', r.smtp));
+    if (email !== undefined) addDoc(dir, ...stringStream('3003', email));
+    if (addrType !== undefined) addDoc(dir, ...stringStream('3002', addrType));
     // Recipient property stream: an 8-byte header, then PR_RECIPIENT_TYPE (0x0C150003) = 1, 2, 3.
     const props = Buffer.alloc(8 + 16);
     props.writeUInt32LE(0x0c150003, 8);
