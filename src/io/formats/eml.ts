@@ -50,8 +50,11 @@ export function looksLikeMessageAfterNoise(head: Uint8Array): boolean {
 const RECIPIENT_SEARCH_BYTES = 4096;
 
 /** A recipient field as a header writes it, at the start of a line (maybe quoted or indented),
- * naming an address: `To: a@x.example, ...`, `> Cc: ...`, `Resent-To: ...`. */
-const RECIPIENT_FIELD_LINE = /^[ \t>]*(?:to|cc|bcc|resent-to|resent-cc|resent-bcc|apparently-to)[ \t]*:[^\n]*@/im;
+ * naming an address on its line or on a folded line after it: `To: a@x.example, ...`,
+ * `> Cc: ...`, `Resent-To: ...`, `To:` then ` a@x.example,` (a fold right after the colon, maybe
+ * quoted: `> ` then the blank). Read at the field's first line only, a list folded after the
+ * colon made a draft behind a line of text count as not mail. */
+const RECIPIENT_FIELD_LINE = /^[ \t>]*(?:to|cc|bcc|resent-to|resent-cc|resent-bcc|apparently-to)[ \t]*:[^\n@]*(?:\n(?:>[ >]*)?[ \t][^\n@]*)*@/im;
 
 /** A recipient key as JSON or JavaScript writes a campaign's (`"to": [`, `'cc': "`, `bcc: '`),
  * its value a string, list or object. */
