@@ -445,9 +445,29 @@ function refuseLookalikeKeys(container: Obj, where: string, parsed: Parsed): voi
   }
 }
 
+/**
+ * Refuses what a campaign file's layout leaves out: a recipient key (in any spelling) at the top of
+ * a `{ "defaults", "messages" }` file, beside them, and `defaults` inside a message object. mailguard
+ * and nodemailer read neither, so `{"messages": [...], "to": [list]}` and `{"to": me, "defaults":
+ * {"cc": [list]}}` passed with the list unread, while a send script that hands the file to sendMail
+ * as one message, or merges a message's own defaults, sends it.
+ */
+function refuseOutsideKeys(container: Obj, where: string, parsed: Parsed, layout: 'campaign' | 'message'): void {
+  for (const key of Object.keys(container)) {
+    const recipientKey = layout === 'campaign' && ADDRESS_KEYS.has(key.toLowerCase().replace(/[-_\s]/g, ''));
+    if (!recipientKey && !(layout === 'message' && key === 'defaults')) continue;
+    const why =
+      layout === 'campaign'
+        ? `${JSON.stringify(key)} beside "messages" belongs to no message: mailguard and nodemailer leave it out, a sender that reads the file as one message does not; move it into "defaults" or into each message`
+        : '"defaults" inside a message object is not a nodemailer key: mailguard and nodemailer leave it out, a sender that merges it does not; give defaults beside "messages" ({ "defaults": {...}, "messages": [...] })';
+    throw new CampaignError(why, where === '$' ? key : `${where}.${key}`, memberOffset(parsed, container, key));
+  }
+}
+
 function buildMessage(site: MessageSite): CampaignMessage {
   const { parsed, own, defaults, path } = site;
   refuseLookalikeKeys(own, path, parsed);
+  refuseOutsideKeys(own, path, parsed, 'message');
   if (defaults) refuseLookalikeKeys(defaults, 'defaults', parsed);
   const mail: Obj = { ...(defaults ?? {}), ...own };
   const entries = new Map<string, { fieldPath: string; list: Entry[] }>();
@@ -571,6 +591,7 @@ export function parseCampaign(text: string, file: string): CampaignMessage[] {
     if (Array.isArray(root)) {
       for (let n = 0; n < root.length; n++) message(root, n, `[${n}]`, `[${n}]`, undefined);
     } else if (isObject(root) && has(root, 'messages')) {
+      refuseOutsideKeys(root, '$', parsed, 'campaign');
       const defaults = root.defaults;
       if (defaults !== undefined && !isObject(defaults)) throw new CampaignError('"defaults" must be an object', 'defaults', memberOffset(parsed, root, 'defaults'));
       const messages = root.messages;
