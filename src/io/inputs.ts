@@ -291,7 +291,14 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
  * and reported if it is not one.
  */
 function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean, options: ReadInputsOptions): InputFormatDefinition | undefined {
-  if (options.format) return formatByName(options.format);
+  if (options.format) {
+    // Forced to be one message, an input that shows a mailbox's separators (see below) is still
+    // read as a mailbox where it would be unforced: read as one message, the messages after its
+    // first were body text and their lists went unchecked (`check --input eml` on a folder, as the
+    // report's hint for files not read says, passed a Sent mailbox on its first message).
+    if (options.format === 'eml' && (options.headersOnly || options.mailboxSeparators === true) && showsMboxSeparator(head)) return formatByName('mbox');
+    return formatByName(options.format);
+  }
   const sniffed = sniffFormat(head, found);
   // A file named as a mailbox that starts with a message rather than a `From ` line (its first
   // separator missing) is read as one: mail programs show the messages after the first with
