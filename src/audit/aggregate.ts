@@ -6,9 +6,9 @@
 
 import { DEFAULT_PROFILE } from '../policy/config.js';
 import { exposureCounted } from '../rules/exposed-recipients.js';
-import { describeUnreadable } from '../report/messages.js';
+import { describeFinding, describeUnreadable } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
-import { exposuresOf, incidentKinds, notScannedOf, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
+import { exposuresOf, incidentKinds, isIncident, notScannedOf, unclearHeaderOf, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
 import type { ListNames } from './meta.js';
 
 /** Incidents listed as "worst" (most external addresses exposed). */
@@ -240,13 +240,16 @@ export function createAudit(options: AuditOptions = {}): Audit {
   return {
     inRange,
     add(result, meta) {
-      if (result && result.verdict === 'error' && result.findings.some((f) => f.code === 'UNREADABLE_MESSAGE')) {
+      const notRead = (source: string, reason: string) => {
         unreadable++;
         if (unreadableSources.length < MAX_LISTED_UNREADABLE) {
-          unreadableSources.push(result.source);
-          const f = result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
-          unreadableReasons.push(f && f.code === 'UNREADABLE_MESSAGE' ? describeUnreadable(f.args.reason, f.args.detail) : 'cannot be read');
+          unreadableSources.push(source);
+          unreadableReasons.push(reason);
         }
+      };
+      if (result && result.verdict === 'error' && result.findings.some((f) => f.code === 'UNREADABLE_MESSAGE')) {
+        const f = result.findings.find((x) => x.code === 'UNREADABLE_MESSAGE');
+        notRead(result.source, f && f.code === 'UNREADABLE_MESSAGE' ? describeUnreadable(f.args.reason, f.args.detail) : 'cannot be read');
         return;
       }
       if (meta.date === undefined) undated++;
@@ -255,6 +258,13 @@ export function createAudit(options: AuditOptions = {}): Audit {
         return;
       }
       if (!result) return;
+      // check blocks a header it cannot read (who saw whom cannot be told): without an incident
+      // found in it, the message is not known to be clean, and the audit is incomplete.
+      const unclear = unclearHeaderOf(result);
+      if (unclear && !isIncident(result)) {
+        notRead(result.source, describeUnreadable('unclear-header', describeFinding(unclear, { redact: true })));
+        return;
+      }
       messages++;
       // Not scanned is never clean: counted for every message, incident or not.
       const unscanned = notScannedOf(result);

@@ -193,6 +193,17 @@ export function describeNotScanned(n: AuditNotScanned): string {
   return `${placeOf(n)}: ${REASON_WORDS[n.reason] ?? n.reason}${detail}`;
 }
 
+/**
+ * The finding by which check says it cannot tell whom a message showed: its header cannot be
+ * delimited or read safely (MALFORMED_HEADER), or a recipient field reads in different ways
+ * (AMBIGUOUS_RECIPIENT), flagged under the message's policy (a rule turned off leaves none). check
+ * blocks such a message; in the audit, one in which no incident was found is not known to be
+ * clean, and is reported as not read with this finding as the reason.
+ */
+export function unclearHeaderOf(result: MessageResult): Finding | undefined {
+  return result.findings.find((f) => (f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER') && (f.severity === 'error' || f.severity === 'warning'));
+}
+
 /** Whether a message may be an incident (and so gets an ID): an exposed To/Cc, or a list in an
  * attachment, invitation or (blocking) text. List traffic is told apart by the aggregation. */
 export function isIncident(result: MessageResult): boolean {

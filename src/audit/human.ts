@@ -2,6 +2,7 @@
 // one line per incident. Pure; colour is an option.
 
 import { painter, printable, type Painter } from '../report/human.js';
+import { describeUnreadable } from '../report/messages.js';
 import type { AuditIncident, AuditReport, AuditSummary } from './aggregate.js';
 import { describeExposure, describeNotScanned } from './exposure.js';
 import { redactIncident, redactSummary, type AuditFormatOptions } from './json.js';
@@ -81,9 +82,11 @@ function humanHead(summary: AuditSummary, worstIncidents: readonly AuditIncident
   if (s.listTraffic > 0) out.push(p.dim(`${plural(s.listTraffic, 'message')} of mailing-list traffic (List-Id or List-Post) counted apart, not as incidents${s.listTrafficExposing > 0 ? ` (check flags ${s.listTrafficExposing} of them only because it counts the list as one more organisation)` : ''}.`));
   if (s.unreadable > 0) {
     out.push(p.yellow(`${plural(s.unreadable, 'input')} could not be read: ${s.unreadableSources.map(printable).join(', ')}${s.unreadable > s.unreadableSources.length ? ' ...' : ''}`));
-    // Folders and servers say why (a folder not read is not a folder without incidents).
+    // Folders and servers say why (a folder not read is not a folder without incidents), and so
+    // does a message whose header check cannot read (who saw whom cannot be told).
     s.unreadableSources.forEach((src, k) => {
-      if (/^imaps?:\/\//.test(src) && s.unreadableReasons[k]) out.push(p.yellow(`  ${printable(src)}: ${printable(s.unreadableReasons[k]!)}`));
+      const why = s.unreadableReasons[k];
+      if (why && (/^imaps?:\/\//.test(src) || why.startsWith(describeUnreadable('unclear-header', undefined)))) out.push(p.yellow(`  ${printable(src)}: ${printable(why)}`));
     });
   }
   if (s.outOfRange > 0) out.push(p.dim(`${plural(s.outOfRange, 'message')} outside the date range left out.`));

@@ -94,6 +94,7 @@ const UNREADABLE: Record<string, string> = {
   'imap-auth': 'the IMAP server refused the login',
   'imap-folder': 'the IMAP folder cannot be opened',
   'imap-incomplete': 'the IMAP folder was not read completely',
+  'unclear-header': 'whom its header shows cannot be told (check flags it)',
 };
 
 export interface MessageOptions {
