@@ -5,10 +5,9 @@
 // not grow with the incidents either.
 
 import { DEFAULT_PROFILE } from '../policy/config.js';
-import { exposureCounted } from '../rules/exposed-recipients.js';
 import { describeFinding, describeUnreadable } from '../report/messages.js';
 import type { MessageResult } from '../result.js';
-import { exposuresOf, incidentKinds, isIncident, notScannedOf, unclearHeaderOf, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
+import { exposuresOf, headerExposureOf, incidentKinds, isIncident, notScannedOf, unclearHeaderOf, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
 import type { ListNames } from './meta.js';
 
 /** Incidents listed as "worst" (most external addresses exposed). */
@@ -272,7 +271,7 @@ export function createAudit(options: AuditOptions = {}): Audit {
         notScanned++;
         if (notScannedMessages.length < MAX_LISTED_UNREADABLE) notScannedMessages.push({ source: own(result.source), parts: unscanned });
       }
-      const header = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+      const header = headerExposureOf(result);
       const exposures = exposuresOf(result);
       if (meta.listTraffic) {
         listTraffic++;
@@ -281,11 +280,10 @@ export function createAudit(options: AuditOptions = {}): Audit {
         if (exposures.length === 0) return;
       }
       const finding = meta.listTraffic ? undefined : header;
-      if ((!finding || finding.code !== 'EXPOSED_RECIPIENTS') && exposures.length === 0) return;
-      const headerExposed = finding !== undefined && finding.code === 'EXPOSED_RECIPIENTS';
-      if (headerExposed) {
+      if (!finding && exposures.length === 0) return;
+      if (finding) {
         // Everyone the finding counted: To/Cc, the reply fields and the other addresses shown.
-        for (const r of exposureCounted(result.recipients)) {
+        for (const r of finding.counted) {
           if (r.internal) continue;
           if (!exposed.has(r.address)) exposed.add(own(r.address));
           if (!parties.has(r.party)) parties.add(own(r.party));
@@ -297,21 +295,21 @@ export function createAudit(options: AuditOptions = {}): Audit {
       for (const h of result.recipients.hidden) all.add(h.address);
       const date = meta.date ? meta.date.toISOString() : null;
       const listed = exposures.reduce((n, e) => n + e.externalAddresses, 0);
-      const severity = (headerExposed && finding.severity === 'error') || exposures.some((e) => e.severity === 'error') ? 'error' : 'warning';
+      const severity = finding?.severity === 'error' || exposures.some((e) => e.severity === 'error') ? 'error' : 'warning';
       const incident: AuditIncident = {
         id: meta.id ?? '',
         source: result.source,
         date,
         subject: meta.subject ?? '',
         sender: result.sender ?? null,
-        exposedExternal: (headerExposed ? finding.args.externalAddresses : 0) + listed,
-        parties: (headerExposed ? finding.args.parties : 0) + exposures.reduce((n, e) => n + e.parties, 0),
+        exposedExternal: (finding ? finding.externalAddresses : 0) + listed,
+        parties: (finding ? finding.parties : 0) + exposures.reduce((n, e) => n + e.parties, 0),
         recipients: all.size,
         severity,
-        fields: headerExposed ? finding.args.fields : [],
-        examples: headerExposed ? finding.args.examples : (exposures[0]?.examples ?? []),
+        fields: finding ? finding.fields : [],
+        examples: finding ? finding.examples : (exposures[0]?.examples ?? []),
         profile: result.profile ?? DEFAULT_PROFILE,
-        kinds: incidentKinds(headerExposed, exposures),
+        kinds: incidentKinds(finding !== undefined, exposures),
         exposures,
         notScanned: unscanned,
       };

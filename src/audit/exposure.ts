@@ -4,8 +4,11 @@
 // so audit and check agree on every count. Pure.
 
 import type { Finding } from '../findings.js';
+import { MAX_EXAMPLE_ADDRESSES } from '../limits.js';
 import { maskAddress, maskText } from '../report/redact.js';
-import type { MessageResult } from '../result.js';
+import type { MessageResult, RecipientView } from '../result.js';
+import { externalSummary } from '../rules/context.js';
+import { exposureCounted } from '../rules/exposed-recipients.js';
 
 /**
  * attachment: a sheet, document or zip member (ADDRESS_LIST_IN_ATTACHMENT), or a text attachment
@@ -204,9 +207,40 @@ export function unclearHeaderOf(result: MessageResult): Finding | undefined {
   return result.findings.find((f) => (f.code === 'AMBIGUOUS_RECIPIENT' || f.code === 'MALFORMED_HEADER') && (f.severity === 'error' || f.severity === 'warning'));
 }
 
+/** What a message's header exposed, as check flags it, with the people counted. */
+export interface HeaderExposure {
+  severity: 'error' | 'warning';
+  externalAddresses: number;
+  parties: number;
+  fields: string[];
+  examples: string[];
+  /** Everyone the finding counted (internal ones too). */
+  counted: readonly RecipientView[];
+}
+
+/**
+ * The header's exposure check flags: EXPOSED_RECIPIENTS; or, where a post to a configured public
+ * list made that a public post (PUBLIC_LIST_POST, info), the EXPOSED_REPLY_ADDRESSES warnings:
+ * the public post excuses the list's readers seeing each other, not a Reply-To or
+ * Mail-Followup-To that shows customers of several organisations to all of them.
+ */
+export function headerExposureOf(result: MessageResult): HeaderExposure | undefined {
+  const exposed = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
+  if (exposed && exposed.code === 'EXPOSED_RECIPIENTS') {
+    const a = exposed.args;
+    return { severity: exposed.severity === 'error' ? 'error' : 'warning', externalAddresses: a.externalAddresses, parties: a.parties, fields: a.fields, examples: a.examples, counted: exposureCounted(result.recipients) };
+  }
+  const reply = result.findings.filter((f) => f.code === 'EXPOSED_REPLY_ADDRESSES' && f.severity !== 'info');
+  if (exposed || reply.length === 0) return undefined;
+  const fields = reply.map((f) => (f.code === 'EXPOSED_REPLY_ADDRESSES' ? f.args.field : ''));
+  const counted = result.recipients.reply.filter((r) => fields.includes(r.field));
+  const { addresses, parties } = externalSummary(counted);
+  return { severity: reply.some((f) => f.severity === 'error') ? 'error' : 'warning', externalAddresses: addresses.length, parties, fields, examples: addresses.slice(0, MAX_EXAMPLE_ADDRESSES), counted };
+}
+
 /** Whether a message may be an incident (and so gets an ID): an exposed To/Cc, or a list in an
  * attachment, invitation or (blocking) text. List traffic is told apart by the aggregation. */
 export function isIncident(result: MessageResult): boolean {
-  if (result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS')) return true;
+  if (result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS') || headerExposureOf(result)) return true;
   return result.findings.some((f) => exposureOf(f) !== undefined);
 }

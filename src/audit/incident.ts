@@ -14,7 +14,7 @@ import { printable } from '../report/printable.js';
 import { maskAddress, maskText } from '../report/redact.js';
 import type { MessageResult } from '../result.js';
 import type { AuditMeta } from './aggregate.js';
-import { describeExposure, describeNotScanned, exposuresOf, incidentKinds, notScannedOf, placeOf, redactExposure, redactNotScanned, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
+import { describeExposure, describeNotScanned, exposuresOf, headerExposureOf, incidentKinds, notScannedOf, placeOf, redactExposure, redactNotScanned, type AuditExposure, type AuditNotScanned, type IncidentKind } from './exposure.js';
 
 /** Hex digits of an incident ID: 64 bits, unique among any one organisation's sent mail. */
 export const INCIDENT_ID_HEX = 16;
@@ -139,7 +139,8 @@ function messageIdOf(bytes: Uint8Array): string {
 /** The detail of one incident, from the message (whole, for lists in attachments) and its check result. */
 export function describeIncident(id: string, bytes: Uint8Array, result: MessageResult, meta: AuditMeta, lists?: ListScan): IncidentDetail {
   const parsed = parseMessage(bytes);
-  const headerExposed = !meta.listTraffic && result.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
+  const header = meta.listTraffic ? undefined : headerExposureOf(result);
+  const headerExposed = header !== undefined;
   const exposures = exposuresOf(result);
   const visible = new Set<string>([...VISIBLE_FIELDS, ...REPLY_FIELDS]);
   const names = new Map<string, string>();
@@ -152,17 +153,16 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
   // An incident of an attachment alone did not expose its To/Cc: the people are the list's. The
   // header's people are everyone its exposure counted: To/Cc and the other addresses every reader
   // sees (Reply-To, in display names, a list in X-Recipients or Comments: `field` names where).
-  for (const r of headerExposed || exposures.length === 0 ? exposureCounted(result.recipients) : []) {
+  for (const r of header ? header.counted : exposures.length === 0 ? exposureCounted(result.recipients) : []) {
     if (seen.has(r.address)) continue;
     seen.add(r.address);
     exposed.push({ address: r.address, name: names.get(r.address) ?? '', field: r.field, organisation: r.party, internal: r.internal });
   }
   const all = new Set<string>([...result.recipients.visible, ...result.recipients.blind].map((r) => r.address));
   for (const h of result.recipients.hidden) all.add(h.address);
-  const finding = result.findings.find((f) => f.code === 'EXPOSED_RECIPIENTS');
   const listed = exposures.length > 0 && lists ? listedPeople(bytes, exposures, lists) : [];
   for (const p of listed) if (!seen.has(p.address)) exposed.push(p);
-  const severity = finding?.severity === 'error' || exposures.some((e) => e.severity === 'error') ? 'error' : 'warning';
+  const severity = header?.severity === 'error' || exposures.some((e) => e.severity === 'error') ? 'error' : 'warning';
   return {
     id,
     source: result.source,
@@ -174,20 +174,14 @@ export function describeIncident(id: string, bytes: Uint8Array, result: MessageR
     severity,
     exposed,
     // The rule's counts (visible and shown addresses), as the audit's list of incidents gives them.
-    exposedExternal: (headerExposed ? headerCount(finding, 'externalAddresses', result.recipients.externalAddresses) : 0) + listed.length,
-    parties: headerExposed ? headerCount(finding, 'parties', result.recipients.externalParties) : 0,
+    exposedExternal: (header ? header.externalAddresses : 0) + listed.length,
+    parties: header ? header.parties : 0,
     recipients: all.size,
     namesShown: exposed.some((p) => p.name !== ''),
     kinds: incidentKinds(headerExposed, exposures),
     exposures,
     notScanned: notScannedOf(result),
   };
-}
-
-/** A count from the EXPOSED_RECIPIENTS finding's arguments, else the visible recipients' figure. */
-function headerCount(finding: MessageResult['findings'][number] | undefined, key: 'externalAddresses' | 'parties', visible: number): number {
-  const v = (finding?.args as Record<string, unknown> | undefined)?.[key];
-  return typeof v === 'number' ? v : visible;
 }
 
 function maskName(name: string): string {

@@ -8,6 +8,7 @@ import { isHostOfPeople, type Policy } from '../policy/policy.js';
 import type { MessageResult } from '../result.js';
 import { exposureLevelBesideList } from '../rules/exposed-recipients.js';
 import type { AuditMeta } from './aggregate.js';
+import { headerExposureOf } from './exposure.js';
 
 /** Subjects are cut to this many characters in reports (a subject is a label, not content). */
 export const MAX_SUBJECT_CHARS = 200;
@@ -180,8 +181,9 @@ function listShowsItself(bytes: Uint8Array, header: HeaderBlock, names: ListName
  */
 export function isListTraffic(meta: AuditMeta, result: MessageResult, policy: Policy): boolean {
   if (meta.list === undefined) return false;
-  // A post to a configured public list: check's own verdict, already made (PUBLIC_LIST_POST).
-  if (result.findings.some((f) => f.code === 'PUBLIC_LIST_POST')) return true;
+  // A post to a configured public list: check's own verdict, already made (PUBLIC_LIST_POST),
+  // unless check still flags a reply field the public post does not excuse.
+  if (result.findings.some((f) => f.code === 'PUBLIC_LIST_POST')) return headerExposureOf(result) === undefined;
   return exposureLevelBesideList(result.recipients, policy, meta.list) === undefined;
 }
 
