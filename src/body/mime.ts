@@ -736,17 +736,24 @@ function readEntity(bytes: Buffer, defaultType: string, lineBreaks: LineBreaks, 
   const ctValue = fieldValue(h, 'content-type');
   const type = ctValue ? parseHeaderParams(ctValue) : { type: defaultType, params: new Map<string, string>(), extended: new Set<string>() };
   if (!type.type.includes('/')) type.type = defaultType;
-  const dispValue = fieldValue(h, 'content-disposition');
+  const { fileName, otherNames } = shownNames(type, fieldValue(h, 'content-disposition'));
+  const entity: Entity = { header: h, body: bytes.subarray(h.bodyStart), type, fileName };
+  if (otherNames.length > 0) entity.otherNames = otherNames;
+  return entity;
+}
+
+/** A part's names as readers are shown them (encoded words and RFC 2231 decoded): the one the scan
+ * reads the part by, and the others. Shared by the walk and the header's promise of a body
+ * (bodyWorthScanning), so what is read and what is scanned are decided on the same names. */
+function shownNames(type: ParsedContentType, dispValue: string | undefined): { fileName: string | undefined; otherNames: string[] } {
   const disp = dispValue ? parseHeaderParams(dispValue) : undefined;
   const filename = disp === undefined ? undefined : shownParam(disp, 'filename');
   const name = shownParam(type, 'name');
-  const entity: Entity = { header: h, body: bytes.subarray(h.bodyStart), type, fileName: filename ?? name };
+  const fileName = filename ?? name;
   // Readers prefer one name or the other (Python and Thunderbird the filename, others the name),
   // and read a plain one beside its RFC 2231 form differently (otherReadings): all are shown somewhere.
   const others = [name, ...(disp?.otherReadings?.get('filename') ?? []).map((v) => decodeHeaderText(v)), ...(type.otherReadings?.get('name') ?? []).map((v) => decodeHeaderText(v))];
-  const otherNames = [...new Set(others.filter((n): n is string => n !== undefined && n !== entity.fileName))];
-  if (otherNames.length > 0) entity.otherNames = otherNames;
-  return entity;
+  return { fileName, otherNames: [...new Set(others.filter((n): n is string => n !== undefined && n !== fileName))] };
 }
 
 /** A name parameter as a reader shows it: RFC 2231 values are decoded already, others may hold encoded words. */
@@ -1055,11 +1062,14 @@ export function bodyWorthScanning(header: HeaderBlock): boolean {
   if (!header.hasBlankLine) return false;
   const ctValue = fieldValue(header, 'content-type');
   if (!ctValue) return true;
-  const { type, params } = parseHeaderParams(ctValue);
+  const parsed = parseHeaderParams(ctValue);
+  const type = parsed.type;
   if (type.startsWith('multipart/') || type.startsWith('message/') || type.startsWith('text/') || TEXT_TYPES.has(type) || !type.includes('/')) return true;
-  const dispValue = fieldValue(header, 'content-disposition');
-  const name = (dispValue ? parseHeaderParams(dispValue).params.get('filename') : undefined) ?? params.get('name');
-  return isTextLike(type, name) || attachmentFormat(type, name) !== undefined;
+  // The names the scan reads the part by (an encoded word decoded: list.csv on an image/png), and
+  // a name that holds an address, which the scan reads as text (addShownNames).
+  const { fileName, otherNames } = shownNames(parsed, fieldValue(header, 'content-disposition'));
+  if ([fileName, ...otherNames].some((n) => n !== undefined && (n.includes('@') || COMPAT_AT.test(n)))) return true;
+  return isTextLike(type, fileName) || attachmentFormat(type, fileName) !== undefined;
 }
 
 /**
