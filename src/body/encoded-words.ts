@@ -7,15 +7,16 @@
 // tests/body/encoded-words.test.ts compares this with libmime on generated text.
 
 /**
- * Whether every "=?" in `text` where libmime's patterns could see a word (`=?charset?B?` or
- * `=?charset?Q?`) opens one declared UTF-8, so its charset handling is UTF-8 throughout. Other
- * "=?" (the end of base64 padding, "YQ==?=") cannot start a match of those patterns.
+ * Whether every "=?" in `text` where libmime's patterns or a reader's could see a word
+ * (`=?charset?B?` or `=?charset?Q?`, the charset empty too: Python decodes `=??B?...?=`) opens one
+ * declared UTF-8, so its charset handling is UTF-8 throughout. Other "=?" (the end of base64
+ * padding, "YQ==?=") cannot start a match of those patterns.
  */
 export function onlyUtf8Words(text: string): boolean {
   for (let i = text.indexOf('=?'); i !== -1; i = text.indexOf('=?', i + 2)) {
     if (text.slice(i + 2, i + 8).toLowerCase() === 'utf-8?') continue;
     const q = text.indexOf('?', i + 2);
-    if (q > i + 2 && 'BbQq'.includes(text.charAt(q + 1) || '-') && text.charAt(q + 2) === '?') return false;
+    if (q !== -1 && 'BbQq'.includes(text.charAt(q + 1) || '-') && text.charAt(q + 2) === '?') return false;
   }
   return true;
 }

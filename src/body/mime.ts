@@ -370,21 +370,41 @@ export function decodeBytes(bytes: Uint8Array, charset: string | undefined): str
 
 let decodeWords: ((s: string) => string) | undefined;
 
-/** An RFC 2047 encoded word: charset (an RFC 2231 language dropped), B or Q, the text. */
-const ENCODED_WORD = /=\?([^?*\s]+)(?:\*[^?]*)?\?([bq])\?([^?]*)\?=/gi;
+/** An RFC 2047 encoded word as readers find one: any label up to the "?" (Thunderbird's jsmime
+ * splits on `=\?[^?]*\?[BQbq]\?[^?]*\?=`, Python's email package the same), B or Q, the text. */
+const ENCODED_WORD = /=\?([^?]*)\?([bq])\?([^?]*)\?=/gi;
 
-/** Encoded words in a charset TextDecoder lacks, decoded with iconv-lite: libmime leaves UTF-7
- * words (`=?utf-7?q?a+AEA-x.test?=`) as they are, which Python and older Outlook show as "a@x.test". */
+/** Two such words with only white space between them: readers drop it and join their text. */
+const WORDS_APART = /(=\?([^?]*)\?[bq]\?[^?]*\?=)[ \t\r\n]+(?==\?([^?]*)\?[bq]\?[^?]*\?=)/gi;
+
+/** The labels libmime's decodeWords finds words with (its pattern is `[\w_\-*]+`): it decodes those. */
+const LIBMIME_LABEL = /^[\w\-*]+$/;
+
+/**
+ * Encoded words libmime leaves undecoded, decoded here: in a charset TextDecoder lacks, with
+ * iconv-lite (libmime leaves UTF-7 words, `=?utf-7?q?a+AEA-x.test?=`, as they are, which Python and
+ * older Outlook show as "a@x.test"); and words whose label libmime's pattern does not take, which
+ * Thunderbird and Python decode all the same: white space around it (TextDecoder trims a label),
+ * WHATWG labels with "." or ":" (`ansi_x3.4-1968`, `iso_8859-1:1987` are windows-1252), none or an
+ * unknown one (Python shows its ASCII). Such a word decoded as latin1 when its label is unknown: its
+ * ASCII (an address) is what every reader that decodes it shows.
+ */
 function decodeOtherCharsetWords(text: string): string {
-  return text.replace(ENCODED_WORD, (word, charset: string, enc: string, payload: string) => {
-    const label = charset.toLowerCase();
-    if (label === 'utf-8' || label === 'us-ascii' || label.startsWith('iso-8859-')) return word;
-    const decode = decoderFor(label);
-    // TextDecoder's charsets are libmime's to decode; iconv-lite's only are decoded here.
-    if (decode === null || nativeLabels.has(label)) return word;
-    const bytes = enc.toLowerCase() === 'b' ? Buffer.from(payload, 'base64') : decodeQuotedPrintable(Buffer.from(payload.replace(/_/g, ' '), 'latin1'));
-    return decode(bytes);
-  });
+  return text
+    .replace(WORDS_APART, (pair, left: string, leftLabel: string, rightLabel: string) => (LIBMIME_LABEL.test(leftLabel) && LIBMIME_LABEL.test(rightLabel) ? pair : left))
+    .replace(ENCODED_WORD, (word, charset: string, enc: string, payload: string) => {
+      // An RFC 2231 language after "*" is dropped, as Thunderbird and Python drop it.
+      const label = charset.split('*')[0]!.trim().toLowerCase();
+      const bytes = () => (enc.toLowerCase() === 'b' ? Buffer.from(payload, 'base64') : decodeQuotedPrintable(Buffer.from(payload.replace(/_/g, ' '), 'latin1')));
+      if (LIBMIME_LABEL.test(charset)) {
+        if (label === 'utf-8' || label === 'us-ascii' || label.startsWith('iso-8859-')) return word;
+        const decode = decoderFor(label);
+        // TextDecoder's charsets are libmime's to decode; iconv-lite's only are decoded here.
+        return decode === null || nativeLabels.has(label) ? word : decode(bytes());
+      }
+      const decode = decoderFor(CHARSET_ALIASES[label] ?? label);
+      return decode === null ? bytes().toString('latin1') : decode(bytes());
+    });
 }
 
 /** A header value as text: raw UTF-8 bytes read as UTF-8, RFC 2047 encoded words decoded (libmime, loaded on first use). */

@@ -131,11 +131,12 @@ function isOver(found: Set<string> | undefined): boolean {
 
 /** An RFC 2047 encoded word: charset, encoding, payload. The payload may hold white space, which
  * RFC 2047 forbids and libmime (mailparser) and Thunderbird decode through all the same:
- * `=?utf-8?Q?p0=40x.example, p1=40y.example?=` shows a list. */
-const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=/g;
+ * `=?utf-8?Q?p0=40x.example, p1=40y.example?=` shows a list. So may the charset, or it may be
+ * empty: Thunderbird and Python take any label up to the "?" (decodeHeaderText). */
+const ENCODED_WORD = /=\?([^?]*)\?([bBqQ])\?([^?]*)\?=/g;
 
 /** Encoded words one after another, white space between them: decoders join their payloads. */
-const ENCODED_WORD_RUN = /=\?[^?\s]+\?[bBqQ]\?[^?]*\?=(?:[ \t\r\n]*=\?[^?\s]+\?[bBqQ]\?[^?]*\?=)*/g;
+const ENCODED_WORD_RUN = /=\?[^?]*\?[bBqQ]\?[^?]*\?=(?:[ \t\r\n]*=\?[^?]*\?[bBqQ]\?[^?]*\?=)*/g;
 
 /** Charsets (an RFC 2231 language dropped) that write "@" as the byte 0x40 and every byte 0x40 as
  * part of some character: in them an "@" shows only where that byte is, or where a fullwidth or
@@ -174,7 +175,7 @@ function wordMayHoldAt(raw: string): boolean {
     let q = '';
     let ats: readonly Buffer[] = [];
     for (const [, charset, encoding, payload] of run.matchAll(ENCODED_WORD)) {
-      const label = charset!.toLowerCase().replace(/\*.*$/, '');
+      const label = charset!.toLowerCase().replace(/\*.*$/, '').trim();
       if (!AT_IS_0X40.test(label)) return true;
       const own = charsetCompatAts(label);
       if (own.length > 0 && !ats.includes(own[0]!)) ats = [...ats, ...own];
