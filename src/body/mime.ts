@@ -776,6 +776,19 @@ function shownNames(type: ParsedContentType, dispValue: string | undefined): { f
   return { fileName, otherNames: [...new Set(others.filter((n): n is string => n !== undefined && n !== fileName))] };
 }
 
+/** The names every reader shows for the file a header block's entity is (its attachment bar), as
+ * text: none for a header without a name or filename parameter, nor for text not sent as an
+ * attachment (readers show that text itself, and mailparser no attachment: its name is not shown). */
+export function shownFileNames(header: HeaderBlock): string[] {
+  const ctValue = fieldValue(header, 'content-type');
+  const dispValue = fieldValue(header, 'content-disposition');
+  if (!(ctValue?.toLowerCase().includes('name') || dispValue?.toLowerCase().includes('name'))) return [];
+  const type = ctValue ? parseHeaderParams(ctValue) : { type: 'text/plain', params: new Map<string, string>(), extended: new Set<string>() };
+  if ((type.type.startsWith('text/') || !type.type.includes('/')) && (dispValue === undefined || parseHeaderParams(dispValue).type !== 'attachment')) return [];
+  const { fileName, otherNames } = shownNames(type, dispValue);
+  return fileName === undefined ? otherNames : [fileName, ...otherNames];
+}
+
 /** A name parameter as a reader shows it: RFC 2231 values are decoded already, others may hold encoded words. */
 function shownParam(p: ParsedContentType, key: string): string | undefined {
   const raw = p.params.get(key);

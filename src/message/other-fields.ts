@@ -6,7 +6,7 @@
 // an "@" or an encoded word that may hold one, so the cost is a Set lookup and a search per field.
 
 import { addressesInHeaderText, bytesHoldCompatAt, charsetCompatAts, COMPAT_AT, holdsCompatAt, rawHeaderCjkText } from '../body/addresses.js';
-import { decodeHeaderText } from '../body/mime.js';
+import { decodeHeaderText, shownFileNames } from '../body/mime.js';
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
 import { parseAddressList } from './address-list.js';
 import { unfold, type HeaderBlock } from './header-block.js';
@@ -74,7 +74,8 @@ const NOT_SHOWN_LISTS: ReadonlySet<string> = new Set([
   'list-post',
   'list-owner',
   'list-archive',
-  // MIME structure: parameters and locations, shown at most as an attachment's name. (Not
+  // MIME structure: parameters and locations. The one parameter readers show, the name of a
+  // message sent as one file, is read on its own (shownFileNames, in otherFieldLists). (Not
   // Content-Description: free text some clients show beside the attachment.)
   'content-type',
   'content-disposition',
@@ -304,6 +305,9 @@ function readField(text: string, deadline: number, limit: number): Set<string> |
   return inText.size >= MIN_FREE_TEXT_ADDRESSES ? inText : undefined;
 }
 
+/** The key the message's file names are read under (no field name: a field may not hold a space). */
+const FILE_NAME = 'file name';
+
 /**
  * The address lists in `header`'s fields that are neither address fields (To, Cc, From ...,
  * read by parse-message.ts) nor fields whose addresses are not shown as a list (NOT_SHOWN_LISTS).
@@ -328,6 +332,18 @@ export function otherFieldLists(header: HeaderBlock, limit = MAX_ADDRESSES_PER_M
     const same = byName.get(name);
     if (same === undefined) byName.set(name, { key: f.key, line: f.line, values: [{ text, list }] });
     else same.values.push({ text, list });
+  }
+  // The name of the message's own file (a message sent as one attachment): every reader shows it in
+  // its attachment bar, as it shows the Subject. Read as a field of its own, decoded as shown (RFC
+  // 2231 and encoded words); Content-Type and Content-Disposition are otherwise parameters only.
+  for (const name of shownFileNames(header)) {
+    if (!(name.includes('@') || COMPAT_AT.test(name))) continue;
+    const field = header.fields.find((f) => (f.key === 'content-disposition' || f.key === 'content-type') && f.rawValue.toLowerCase().includes('name'))!;
+    const text = Buffer.from(name, 'utf8').toString('latin1');
+    byName ??= new Map();
+    const same = byName.get(FILE_NAME);
+    if (same === undefined) byName.set(FILE_NAME, { key: field.key, line: field.line, values: [{ text, list: true }] });
+    else same.values.push({ text, list: true });
   }
   if (byName === undefined) return NONE;
   const out: OtherFieldList[] = [];
