@@ -40,22 +40,24 @@ async function both(file: string) {
   return { codes, audit: audit.code, incidents: doc.summary.incidents as number, kinds: doc.incidents[0]?.kinds as string[] | undefined };
 }
 
-const NAMED: Array<[string, string, string]> = [
-  ['an image part named list.csv in a base64 encoded word', `Content-Type: image/png; name="${b64('list.csv')}"`, CSV],
-  ['an image part named list.csv in a Q encoded word', 'Content-Type: image/png; name="=?utf-8?Q?list=2Ecsv?="', CSV],
-  ['a Content-Disposition filename in an encoded word', `Content-Type: image/jpeg\nContent-Disposition: attachment; filename="${b64('customers.csv')}"`, CSV],
-  ['vCards named in an encoded word', `Content-Type: image/gif; name="${b64('contacts.vcf')}"`, VCARDS],
-  ['twelve addresses in the part name, as an encoded word', `Content-Type: image/png; name="${b64(`${twelve}.png`)}"`, 'iVBORw0KGgo='],
-  ['twelve addresses in the part name', `Content-Type: image/png; name="${twelve}.png"`, 'iVBORw0KGgo='],
+// The kinds of incident: a name holding the addresses is also the message's own file name, which
+// every reader shows as a header field (redteam-headers2-attachment-name.test.ts).
+const NAMED: Array<[string, string, string, string[]]> = [
+  ['an image part named list.csv in a base64 encoded word', `Content-Type: image/png; name="${b64('list.csv')}"`, CSV, ['attachment']],
+  ['an image part named list.csv in a Q encoded word', 'Content-Type: image/png; name="=?utf-8?Q?list=2Ecsv?="', CSV, ['attachment']],
+  ['a Content-Disposition filename in an encoded word', `Content-Type: image/jpeg\nContent-Disposition: attachment; filename="${b64('customers.csv')}"`, CSV, ['attachment']],
+  ['vCards named in an encoded word', `Content-Type: image/gif; name="${b64('contacts.vcf')}"`, VCARDS, ['attachment']],
+  ['twelve addresses in the part name, as an encoded word', `Content-Type: image/png; name="${b64(`${twelve}.png`)}"`, 'iVBORw0KGgo=', ['recipients', 'attachment']],
+  ['twelve addresses in the part name', `Content-Type: image/png; name="${twelve}.png"`, 'iVBORw0KGgo=', ['recipients', 'attachment']],
 ];
 
 describe('red team: audit and check, a part named in an encoded word', () => {
-  it.each(NAMED)('%s: the same finding small or past 64 KiB, and an audit incident', async (_name, fields, body) => {
+  it.each(NAMED)('%s: the same finding small or past 64 KiB, and an audit incident', async (_name, fields, body, kinds) => {
     const small = await both(eml(fields, body));
     const large = await both(eml(fields, body + PADDING));
     expect(small.codes).toContain('ADDRESS_LIST_IN_BODY');
     expect(large.codes).toEqual(small.codes);
-    for (const r of [small, large]) expect([r.audit, r.incidents, r.kinds]).toEqual([1, 1, ['attachment']]);
+    for (const r of [small, large]) expect([r.audit, r.incidents, r.kinds]).toEqual([1, 1, kinds]);
   });
 
   it.each<[string, string]>([
