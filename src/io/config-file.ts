@@ -52,16 +52,26 @@ async function readJson(file: string): Promise<unknown | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new MailguardError('ECONFIG', `${file}: cannot be read (${(err as Error).message}).`);
   }
+  return parseConfigText(text, file);
+}
+
+/**
+ * The JSON of a configuration file's text, read the one way every configuration is read (the
+ * files found or named here, and the drop-in sendmail's system file): a byte order mark dropped;
+ * an empty file, invalid JSON, a key that would reach an object's prototype and a key set twice
+ * refused (ECONFIG, naming `file`). `elsewhere` ends the hints: where else a configuration can come from.
+ */
+export function parseConfigText(text: string, file: string, elsewhere = ', or pass another file with --config'): unknown {
   // A byte order mark (a file saved by Windows Notepad) is not part of the JSON.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') {
-    throw new MailguardError('ECONFIG', `${file}: the file is empty (a configuration is a JSON object, e.g. {}).`, { hint: 'Write {} or run mailguard init, or pass another file with --config.' });
+    throw new MailguardError('ECONFIG', `${file}: the file is empty (a configuration is a JSON object, e.g. {}).`, { hint: `Write {} or run mailguard init${elsewhere}.` });
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new MailguardError('ECONFIG', `${file}: invalid JSON at ${jsonErrorPosition(text, err)}.`, { hint: 'Fix the syntax, or pass another file with --config.' });
+    throw new MailguardError('ECONFIG', `${file}: invalid JSON at ${jsonErrorPosition(text, err)}.`, { hint: `Fix the syntax${elsewhere}.` });
   }
   // JSON.parse keeps "__proto__" as an own key; spread or merged later it would change an
   // object's prototype (the run ended in an internal error). No setting has such a name.

@@ -20,7 +20,7 @@ import { prepareSendmailMessage } from '../../sendmail/envelope.js';
 import { failureDetail, SYSEXIT, sysexitForDelivery } from '../../sendmail/exit-codes.js';
 import { readSendmailMessage } from '../../sendmail/read-message.js';
 import { spoolMessage, type SpoolRecord } from '../../sendmail/spool.js';
-import { jsonErrorPosition, type LoadedConfig } from '../../io/config-file.js';
+import { parseConfigText, type LoadedConfig } from '../../io/config-file.js';
 import { messageIdentity, resolveProfile, type Profiles } from '../../policy/profiles.js';
 import { profilesForCommand, resolveOnViolation, settingsFromConfig } from '../policy-options.js';
 
@@ -198,14 +198,8 @@ function resolveTransport(
 async function loadSystemConfig(env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
   const file = await readSystemConfigFile(env);
   if (file.text === undefined) return { config: { policy: {}, sections: {} } };
-  let text = file.text;
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new MailguardError('ECONFIG', `${file.path}: invalid JSON at ${jsonErrorPosition(text, err)}.`);
-  }
+  // Read as every configuration file is (a key set twice, or one reaching a prototype, refused).
+  const data = parseConfigText(file.text, file.path, '');
   return { config: parseConfig(data, file.path), path: file.path };
 }
 
