@@ -80,8 +80,12 @@ export function createProfiles(top: Policy, profiles: readonly Profile[] = []): 
 
 /**
  * A profile's policy before it is completed: the top level, then the profile's keys (rules merged
- * per code). A threshold the profile sets alone does not clash with the one it inherits: blockAt
- * 2 under a top-level warnAt 3 brings warnAt down to 2 (as one flag does on the command line).
+ * per code). A threshold the profile sets alone moves the other of its pair as one flag does on
+ * the command line (applyPolicyFlags): blockAt 2 under a top-level warnAt 3 brings warnAt down
+ * to 2; warnAt 8 raises blockAt only from its default. A block threshold the top level sets is
+ * never raised by a profile's warn threshold: the clash is left for the caller to refuse
+ * (`"blockAt": 3` at the top and a profile's `"warnAt": 4` passed four parties unwarned, and
+ * three with no finding at all).
  */
 export function profilePartial(top: Partial<Policy>, own: Partial<Policy>): Partial<Policy> {
   const merged: Partial<Policy> = { ...top, ...own, rules: { ...(top.rules ?? {}), ...(own.rules ?? {}) } };
@@ -89,7 +93,7 @@ export function profilePartial(top: Partial<Policy>, own: Partial<Policy>): Part
     const w = own[warn];
     const b = own[block];
     if (b !== undefined && w === undefined && (merged[warn] ?? DEFAULT_POLICY[warn]) > b) merged[warn] = b;
-    if (w !== undefined && b === undefined && (merged[block] ?? DEFAULT_POLICY[block]) < w) merged[block] = w;
+    if (w !== undefined && b === undefined && top[block] === undefined && DEFAULT_POLICY[block] < w) merged[block] = w;
   }
   return merged;
 }
