@@ -161,8 +161,9 @@ export function matchesPattern(value: string, pattern: string, attribute: MatchA
   const key = patternKey(pattern);
   const address = addressKey(value);
   if (!address) {
-    // A plain user name (authUser): compared whole, case-insensitively.
-    return attribute === 'authUser' && !pattern.includes('@') && !pattern.includes('.') && value.trim().toLowerCase() === pattern.toLowerCase();
+    // A plain user name (authUser): compared whole, case-insensitively, also one with dots
+    // (`ann.smith`, which as a pattern reads as a domain for an address too).
+    return attribute === 'authUser' && !pattern.includes('@') && value.trim().toLowerCase() === pattern.toLowerCase();
   }
   if (key.startsWith('*@')) return address.domain === key.slice(2);
   if (key.includes('@')) return address.address === key;
