@@ -4,7 +4,8 @@
 // the envelope is the one nodemailer delivers to (`envelope`, else every To, Cc and Bcc it
 // writes). It blocks an exposed recipient list (the error's code is EEXPOSED and it carries the
 // findings), or in bcc mode sends the rewritten message the decision (src/decide) made and checked:
-// `raw` becomes those bytes and `envelope` their recipients. `warn` sends and reports nothing.
+// `raw` becomes those bytes and `envelope` their recipients (to, cc, bcc and headers leave
+// mail.data, so no transport can compose the old list from it). `warn` sends and reports nothing.
 //
 //   import { mailguard } from 'mailguard/nodemailer';
 //   transporter.use('compile', mailguard({ policy: { internalDomains: ['corp.example'] }, onViolation: 'bcc' }));
@@ -252,13 +253,31 @@ function blockedHint(mode: PluginMode): string {
  * envelope (or to/cc/bcc) it has none, and a Bcc field would reach every recipient. So the raw
  * message becomes the decision's bytes (no Bcc field, no leading BOM or mbox `From ` line, which
  * the decision read past and never relays), and without an envelope of its own it gets the
- * decision's, read from the header.
+ * decision's: the recipients to/cc/bcc name, else those its header names.
  */
 function sendRawAsDecided(data: MailData, raw: Uint8Array, t: Transaction): void {
-  const hasAddressData = data.to !== undefined || data.cc !== undefined || data.bcc !== undefined;
-  if (data.envelope === undefined && !hasAddressData) data.envelope = t.envelope.mailFrom === '' ? { to: t.envelope.rcptTo } : { from: t.envelope.mailFrom, to: t.envelope.rcptTo };
   // nodemailer sends a string or bytes; `{ content }` it cannot send (its raw node streams the object).
-  if (t.bytes !== raw || !(data.raw instanceof Uint8Array)) data.raw = Buffer.from(t.bytes);
+  const bytes = t.bytes !== raw || !(data.raw instanceof Uint8Array) ? Buffer.from(t.bytes) : data.raw;
+  // An envelope the caller gave is nodemailer's; otherwise the decision's (from to/cc/bcc, or the header).
+  sendAsBytes(data, bytes, data.envelope === undefined ? t.envelope : undefined);
+}
+
+/**
+ * The message goes out as these bytes (`raw`, which nodemailer sends as it is) to this envelope
+ * (undefined: the caller's own `envelope`, kept), and mail.data keeps no other account of its
+ * recipients: `to`, `cc`, `bcc` and `headers` are removed. Beside `raw` nodemailer's stream
+ * transports never read them, but a transport that composes the message from the data instead
+ * (nodemailer's JSON transport, an HTTP API transport calling mail.normalize() or reading
+ * mail.data) would write the To and Cc lists, or the Resent-Bcc field, the decision took out,
+ * while sendMail succeeded. Without them such a transport has no list to write.
+ */
+function sendAsBytes(data: MailData, bytes: Uint8Array, envelope: Envelope | undefined): void {
+  data.raw = bytes;
+  if (envelope) data.envelope = envelope.mailFrom === '' ? { to: envelope.rcptTo } : { from: envelope.mailFrom, to: envelope.rcptTo };
+  delete data.to;
+  delete data.cc;
+  delete data.bcc;
+  delete data.headers;
 }
 
 /**
@@ -351,8 +370,7 @@ export async function guardMailData(data: MailData, policy: Policy, mode: Plugin
     case 'rewrite': {
       // What goes out is exactly what was decided and checked: the rewritten bytes and envelope.
       const [t] = [...decision.transactions()];
-      data.raw = Buffer.from(t!.bytes);
-      data.envelope = t!.envelope.mailFrom === '' ? { to: t!.envelope.rcptTo } : { from: t!.envelope.mailFrom, to: t!.envelope.rcptTo };
+      sendAsBytes(data, Buffer.from(t!.bytes), t!.envelope);
       return;
     }
     default:
@@ -395,8 +413,7 @@ async function sendDecided(data: MailData, policy: Policy, mode: PluginMode, who
     }
   }
   const [t] = [...decision.transactions()];
-  data.raw = Buffer.from(t!.bytes);
-  data.envelope = t!.envelope.mailFrom === '' ? { to: t!.envelope.rcptTo } : { from: t!.envelope.mailFrom, to: t!.envelope.rcptTo };
+  sendAsBytes(data, Buffer.from(t!.bytes), t!.envelope);
 }
 
 /**
