@@ -442,9 +442,10 @@ type FinalCheck = (bytes: Uint8Array, envelope: Envelope, keepsBcc: boolean) => 
  * the envelope the transport uses, before its first byte goes on: a message that would not be sent
  * as it is fails sendMail (its stream errors; an SMTP transport never ends the DATA it opened).
  * A message nodemailer compiles in place of this one (a plugin that sets `mail.message`) is
- * watched the same way.
+ * watched the same way, and so is the data mail.normalize() hands a transport that composes the
+ * message itself.
  */
-function watchWhatIsSent(mail: { message?: unknown }, check: FinalCheck): void {
+function watchWhatIsSent(mail: { message?: unknown; normalize?: unknown }, check: FinalCheck): void {
   const watch = (message: unknown) => {
     if (!isCompiledMessage(message)) return;
     const create = message.createReadStream.bind(message);
@@ -484,6 +485,29 @@ function watchWhatIsSent(mail: { message?: unknown }, check: FinalCheck): void {
       watch(value);
     },
   });
+  // Transports that compose the message themselves (nodemailer's JSON transport, HTTP API
+  // transports) read no stream: they take mail.normalize()'s data, the fields as plugins after
+  // mailguard left them (its address fields read from the compiled message). That data is
+  // composed as nodemailer writes it and decided the same way before the transport gets it.
+  const normalize = mail.normalize;
+  if (typeof normalize !== 'function') return;
+  mail.normalize = (callback: (err: Error | null, data?: Record<string, unknown>) => void) =>
+    normalize.call(mail, (err: Error | null, data: Record<string, unknown>) => {
+      if (err) return callback(err);
+      composeLikeNodemailer({ ...data }, { headersOnly: false }).then(
+        (composed) => {
+          let failed: Error | undefined;
+          try {
+            failed = check(composed.bytes, composed.envelope, false);
+          } catch (e) {
+            failed = e instanceof Error ? e : new MailguardError('EUSAGE', `mailguard could not check this message: ${String(e)} was thrown.`);
+          }
+          if (failed) callback(failed);
+          else callback(null, data);
+        },
+        (e: unknown) => callback(e instanceof Error ? e : new MailguardError('EUSAGE', `mailguard could not check this message: ${String(e)} was thrown.`)),
+      );
+    });
 }
 
 /** The same recipients, compared as envelope addresses (order and spelling of case aside). */
