@@ -325,7 +325,25 @@ export function readHeaderBlock(bytes: Uint8Array): HeaderBlock {
 
   const block: HeaderBlock = { fields, problems, fieldsStart, headerEnd, bodyStart, hasBlankLine, lineEnding };
   if (mboxFromLine !== undefined) block.mboxFromLine = mboxFromLine;
+  readFrom.set(block, bytes);
   return block;
+}
+
+/** The bytes each header block was read from (see isHeaderOf). */
+const readFrom = new WeakMap<HeaderBlock, Uint8Array>();
+
+/**
+ * Whether `header` is readHeaderBlock's reading of `bytes`: read from these very bytes, or from
+ * bytes equal to them (a copy, a string given again). A block read from another message (one
+ * before an edit) or built by hand is not: its offsets and values describe other bytes, and a
+ * check or a Bcc strip made with it reads or cuts the wrong ones. The library's entry points
+ * that take a header (src/index.ts) refuse such a block.
+ */
+export function isHeaderOf(header: HeaderBlock, bytes: Uint8Array): boolean {
+  const source = readFrom.get(header);
+  if (source === undefined) return false;
+  if (source === bytes) return true;
+  return source.byteLength === bytes.byteLength && Buffer.from(source.buffer, source.byteOffset, source.byteLength).equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 // Line ends that common mail software honours inside what mailguard reads as one header line.
