@@ -19,6 +19,7 @@ import { composeLikeNodemailer, rawValueBytes } from '../io/compose.js';
 import { sameEnvelope, type Envelope } from '../message/envelope.js';
 import { MailguardError } from '../errors.js';
 import type { Finding } from '../findings.js';
+import { readHeaderBlock } from '../message/header-block.js';
 import { BLIND_FIELDS } from '../message/parse-message.js';
 import { DEFAULT_BODY_MIN_ADDRESSES, DEFAULT_MAX_PART_BYTES } from '../body/settings.js';
 import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js';
@@ -521,10 +522,13 @@ function sameRecipients(a: readonly string[], b: readonly string[]): boolean {
  * The final check: the decision made again on what the transport sends, for the sender's profile
  * as those bytes and that envelope show it. Only `send` of these very bytes to these recipients
  * lets them go; a decision that would block, refuse, rewrite, or strip a field (a Bcc or
- * Resent-Bcc a later plugin wrote) stops them. A transport that keeps nodemailer's own Bcc field
- * (keepBcc) writes it by design, so a stripped Bcc alone is not a difference there.
+ * Resent-Bcc a later plugin wrote) stops them. The stream and JSON transports keep nodemailer's
+ * own Bcc field (keepBcc) and hand the message back, so a stripped Bcc field alone is not a
+ * difference there; a Resent-Bcc is (nodemailer has none of its own), and so is any Bcc field
+ * the Sendmail transport would deliver (`deliversBcc`: sendmail without -t leaves it for every
+ * recipient to read under Exim and Courier; the compile-time check never lets one reach it).
  */
-function finalCheck(policy: Policy, mode: PluginMode, profiles: Profiles | undefined, authUser: string | undefined): FinalCheck {
+function finalCheck(policy: Policy, mode: PluginMode, profiles: Profiles | undefined, authUser: string | undefined, deliversBcc: boolean): FinalCheck {
   return (bytes, envelope, keepsBcc) => {
     const profile = profiles ? resolveProfile(profiles, messageIdentity(bytes, { authUser, envelopeFrom: envelope.mailFrom })) : undefined;
     const p = profile?.policy ?? policy;
@@ -535,7 +539,8 @@ function finalCheck(policy: Policy, mode: PluginMode, profiles: Profiles | undef
     if (profile) decision.result.profile = profile.name;
     if (decision.action !== 'send') return blockedError(decision, m);
     const [t] = [...decision.transactions()];
-    if (t !== undefined && (keepsBcc || t.bytes === bytes) && sameRecipients(t.envelope.rcptTo, envelope.rcptTo)) return undefined;
+    const bccByDesign = keepsBcc && !deliversBcc && !readHeaderBlock(bytes).fields.some((f) => f.key === 'resent-bcc');
+    if (t !== undefined && (t.bytes === bytes || bccByDesign) && sameRecipients(t.envelope.rcptTo, envelope.rcptTo)) return undefined;
     return new MailguardError('EUSAGE', 'mailguard stopped this message: what nodemailer was about to send is not what mailguard decided to send (a plugin after mailguard changed its recipients or wrote a Bcc or Resent-Bcc field).', {
       hint: "Register mailguard with transporter.use('compile', mailguard(...)) after every other compile plugin, and let no 'stream' plugin change recipients.",
     });
@@ -612,7 +617,8 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
       // nodemailer's Mail: `transporter.auth` (SMTP) and `options.auth`, read loosely (other transports have neither).
       const mailer = (mail.mailer ?? {}) as { transporter?: { auth?: unknown }; options?: { auth?: unknown } };
       const authUser = given ?? userOf(mail.data.auth) ?? userOf(mailer.transporter?.auth) ?? userOf(mailer.options?.auth);
-      checked = guardMailData(mail.data, policy, mode, profiles, authUser, transportWritesBcc(mail.mailer)).then(() => watchWhatIsSent(mail, finalCheck(policy, mode, profiles, authUser)));
+      const writesBcc = transportWritesBcc(mail.mailer);
+      checked = guardMailData(mail.data, policy, mode, profiles, authUser, writesBcc).then(() => watchWhatIsSent(mail, finalCheck(policy, mode, profiles, authUser, writesBcc)));
     } catch (err) {
       fail(err);
       return;
