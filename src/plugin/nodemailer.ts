@@ -270,11 +270,14 @@ function sendRawAsDecided(data: MailData, raw: Uint8Array, t: Transaction): void
  * transports never read them, but a transport that composes the message from the data instead
  * (nodemailer's JSON transport, an HTTP API transport calling mail.normalize() or reading
  * mail.data) would write the To and Cc lists, or the Resent-Bcc field, the decision took out,
- * while sendMail succeeded. Without them such a transport has no list to write.
+ * while sendMail succeeded. Without them such a transport has no list to write. `asComposed`:
+ * the bytes are the very ones nodemailer composed from this data (raw only so that content read
+ * at send time is what was checked); the data then describes them and is kept.
  */
-function sendAsBytes(data: MailData, bytes: Uint8Array, envelope: Envelope | undefined): void {
+function sendAsBytes(data: MailData, bytes: Uint8Array, envelope: Envelope | undefined, asComposed = false): void {
   data.raw = bytes;
   if (envelope) data.envelope = envelope.mailFrom === '' ? { to: envelope.rcptTo } : { from: envelope.mailFrom, to: envelope.rcptTo };
+  if (asComposed) return;
   delete data.to;
   delete data.cc;
   delete data.bcc;
@@ -414,7 +417,7 @@ async function sendDecided(data: MailData, policy: Policy, mode: PluginMode, who
     }
   }
   const [t] = [...decision.transactions()];
-  sendAsBytes(data, Buffer.from(t!.bytes), t!.envelope);
+  sendAsBytes(data, Buffer.from(t!.bytes), t!.envelope, t!.bytes === whole?.bytes);
 }
 
 /**

@@ -170,6 +170,19 @@ describe('controls: what nodemailer delivers is unchanged', () => {
     expect(data.headers).toEqual({ 'X-Campaign': 'spring' });
   });
 
+  it('an attachment by path (sent as the bytes checked): a transport composing from the data still gets its To and Cc', async () => {
+    const file = await attachmentFile();
+    const data = { from: 'sales@corp.example', to: 'boss@corp.example', cc: ['ann@alpha.test', 'audit@corp.example'], attachments: [{ path: file }], subject: 'notes', text: 'hi' };
+    const handed: Handed[] = [];
+    await guarded(apiTransport('normalize', handed), { policy: POLICY })({ ...data });
+    const json = jsonData(await guarded({ jsonTransport: true }, { policy: POLICY })({ ...data }));
+    for (const d of [handed[0]!.data, json]) {
+      expect(JSON.stringify(d.to)).toContain('boss@corp.example');
+      expect(JSON.stringify(d.cc)).toContain('ann@alpha.test');
+      expect(JSON.stringify(d.cc)).toContain('audit@corp.example');
+    }
+  });
+
   it('bcc mode through the stream transport: the bytes show no external address, the envelope has every recipient', async () => {
     const send = guarded({ streamTransport: true, buffer: true }, { policy: POLICY, onViolation: 'bcc' });
     const info = await send({ from: 'sales@corp.example', to: ['boss@corp.example', ...EXTERNAL.slice(0, 3)], cc: EXTERNAL.slice(3), headers: { 'X-Campaign': 'spring' }, text: 'hi' });
