@@ -7,21 +7,13 @@
 //   `"Headers"`): nodemailer's keys are case-sensitive, so it leaves such a field out and the check
 //   passed the message, while a sender that reads keys loosely shows the list (and a "Bcc" the
 //   author meant as blind is silently dropped).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parseCampaign } from '../../src/io/campaign.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { campaignDir, LIST, LIST_TEXT, refusedEverywhere, type Refused } from '../helpers/campaign-refusals.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'mailguard-rt-campaign-keys-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const LIST = JSON.stringify(['a1@alpha.example', 'b1@beta.example', 'c1@gamma.example', 'd1@delta.example', 'e1@epsilon.example']);
-const LIST_TEXT = JSON.stringify('a1@alpha.example, b1@beta.example, c1@gamma.example, d1@delta.example, e1@epsilon.example');
-
-/** [name, file text, what the refusal names] */
-type Refused = Array<[string, string, RegExp]>;
+const dir = campaignDir('mailguard-rt-campaign-keys-');
 
 const WRITTEN_TWICE: Refused = [
   ['"to" twice, the list first', `{"from": "news@corp.example", "to": ${LIST}, "to": "news@corp.example"}`, /"to" is written twice/],
@@ -41,36 +33,8 @@ const ANOTHER_SPELLING: Refused = [
   ['"Headers"', `{"from": "news@corp.example", "to": "news@corp.example", "Headers": {"Cc": ${LIST_TEXT}}}`, /Headers.*"headers"/],
 ];
 
-function refusedEverywhere(title: string, refused: Refused): void {
-  describe(title, () => {
-    for (const [name, text, names] of refused) {
-      it(`check: ${name}`, async () => {
-        const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
-        writeFileSync(file, text);
-        const r = await runCli(['check', file, '--internal-domain', 'corp.example', '--format', 'json']);
-        expect(r.code).toBe(2);
-        const json = JSON.parse(r.stdout) as { results: Array<{ verdict: string; findings: Array<{ message: string }> }> };
-        expect(json.results.map((x) => x.verdict)).toEqual(['error']);
-        expect(json.results[0]!.findings.map((f) => f.message).join(' ')).toMatch(names);
-        // No address of the list in what the refusal says.
-        expect(r.stdout + r.stderr).not.toContain('a1@alpha.example');
-      });
-
-      it(`piped in: ${name}`, async () => {
-        const r = await runCli(['check', '-', '--internal-domain', 'corp.example'], { input: text });
-        expect(r.code).toBe(2);
-        expect(r.stderr).not.toMatch(/\n\s+at /);
-      });
-
-      it(`parseCampaign: ${name}`, () => {
-        expect(() => parseCampaign(text, 'c.json')).toThrow(names);
-      });
-    }
-  });
-}
-
-refusedEverywhere('a campaign key written twice is refused', WRITTEN_TWICE);
-refusedEverywhere('a campaign recipient key in another case or spelling is refused', ANOTHER_SPELLING);
+refusedEverywhere('a campaign key written twice is refused', WRITTEN_TWICE, dir);
+refusedEverywhere('a campaign recipient key in another case or spelling is refused', ANOTHER_SPELLING, dir);
 
 describe('keys written once, as nodemailer reads them, are read as before', () => {
   it('keys written once are read as before, the same name in another case included (headers)', async () => {

@@ -6,55 +6,29 @@
 // while a send script that hands the file to sendMail as one message, or merges a message's own
 // defaults, sends the list. Both are refused (exit 2, naming the key and its line); the built CLI
 // is run on real files and on stdin.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parseCampaign } from '../../src/io/campaign.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { campaignDir, LIST, LIST_TEXT, refusedEverywhere, type Refused } from '../helpers/campaign-refusals.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'mailguard-rt-campaign-layout-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = campaignDir('mailguard-rt-campaign-layout-');
 
-const LIST = JSON.stringify(['a1@alpha.example', 'b1@beta.example', 'c1@gamma.example', 'd1@delta.example', 'e1@epsilon.example']);
-const LIST_TEXT = JSON.stringify('a1@alpha.example, b1@beta.example, c1@gamma.example, d1@delta.example, e1@epsilon.example');
 const ME = '"from": "news@corp.example", "to": "news@corp.example"';
 
-/** [name, file text, what the refusal names] */
-const REFUSED: Array<[string, string, RegExp]> = [
-  ['"to" beside "messages"', `{"messages": [{${ME}}], "to": ${LIST}}`, /c\.json: to \(line 1\): "to" beside "messages"/],
-  ['"cc" beside "defaults" and "messages", on its own line', `{"defaults": {"from": "news@corp.example"},\n "messages": [{"to": "news@corp.example"}],\n "cc": ${LIST_TEXT}}`, /c\.json: cc \(line 3\)/],
+const REFUSED: Refused = [
+  ['"to" beside "messages"', `{"messages": [{${ME}}], "to": ${LIST}}`, /to \(line 1\): "to" beside "messages"/],
+  ['"cc" beside "defaults" and "messages", on its own line', `{"defaults": {"from": "news@corp.example"},\n "messages": [{"to": "news@corp.example"}],\n "cc": ${LIST_TEXT}}`, /cc \(line 3\)/],
   ['"to" and "from" beside an empty "messages"', `{"messages": [], "from": "news@corp.example", "to": ${LIST}}`, /beside "messages"/],
-  ['"headers" beside "messages"', `{"messages": [{${ME}}], "headers": {"Cc": ${LIST_TEXT}}}`, /c\.json: headers .*beside "messages"/],
-  ['"raw" beside "messages"', `{"messages": [{${ME}}], "raw": ${JSON.stringify(`From: news@corp.example\r\nTo: ${JSON.parse(LIST_TEXT) as string}\r\n\r\nhi\r\n`)}}`, /c\.json: raw .*beside "messages"/],
-  ['"Bcc" (another spelling) beside "messages"', `{"messages": [{${ME}}], "Bcc": ${LIST}}`, /c\.json: Bcc .*beside "messages"/],
-  ['"defaults" inside a message object', `{${ME}, "defaults": {"cc": ${LIST}}}`, /c\.json: defaults \(line 1\): "defaults" inside a message object/],
-  ['"defaults" inside a message of an array', `[{${ME}},\n {${ME}, "defaults": {"cc": ${LIST}}}]`, /c\.json: \[1\]\.defaults \(line 2\)/],
-  ['"defaults" inside a message of "messages"', `{"messages": [{${ME}, "defaults": {"to": ${LIST}}}]}`, /c\.json: messages\[0\]\.defaults/],
+  ['"headers" beside "messages"', `{"messages": [{${ME}}], "headers": {"Cc": ${LIST_TEXT}}}`, /headers .*beside "messages"/],
+  ['"raw" beside "messages"', `{"messages": [{${ME}}], "raw": ${JSON.stringify(`From: news@corp.example\r\nTo: ${JSON.parse(LIST_TEXT) as string}\r\n\r\nhi\r\n`)}}`, /raw .*beside "messages"/],
+  ['"Bcc" (another spelling) beside "messages"', `{"messages": [{${ME}}], "Bcc": ${LIST}}`, /Bcc .*beside "messages"/],
+  ['"defaults" inside a message object', `{${ME}, "defaults": {"cc": ${LIST}}}`, /defaults \(line 1\): "defaults" inside a message object/],
+  ['"defaults" inside a message of an array', `[{${ME}},\n {${ME}, "defaults": {"cc": ${LIST}}}]`, /\[1\]\.defaults \(line 2\)/],
+  ['"defaults" inside a message of "messages"', `{"messages": [{${ME}, "defaults": {"to": ${LIST}}}]}`, /messages\[0\]\.defaults/],
 ];
 
-describe('keys a campaign file\'s layout leaves out are refused', () => {
-  for (const [name, text, names] of REFUSED) {
-    it(`check: ${name}`, async () => {
-      const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
-      writeFileSync(file, text);
-      const r = await runCli(['check', file, '--internal-domain', 'corp.example', '--format', 'json']);
-      expect(r.code).toBe(2);
-      const json = JSON.parse(r.stdout) as { results: Array<{ verdict: string; findings: Array<{ message: string }> }> };
-      expect(json.results.map((x) => x.verdict)).toEqual(['error']);
-      expect(r.stdout + r.stderr).not.toContain('a1@alpha.example');
-    });
-
-    it(`piped in: ${name}`, async () => {
-      const r = await runCli(['check', '-', '--internal-domain', 'corp.example'], { input: text });
-      expect(r.code).toBe(2);
-    });
-
-    it(`parseCampaign: ${name}`, () => {
-      expect(() => parseCampaign(text, 'c.json')).toThrow(names);
-    });
-  }
-});
+refusedEverywhere("keys a campaign file's layout leaves out are refused", REFUSED, dir);
 
 describe('campaign files laid out as documented are read as before', () => {
   it('defaults and messages, an array, one message: their keys read, other keys beside "messages" left alone', async () => {
