@@ -2,10 +2,10 @@
 // level, then the profile, then flags) and resolution (resolveProfile: first match, the
 // transport's identity before the author's, the stricter of two when they disagree).
 import { describe, expect, it } from 'vitest';
-import { settingsFromConfig } from '../../src/cli/policy-options.js';
 import { MailguardError } from '../../src/errors.js';
-import { parseConfig, patternProblem } from '../../src/policy/config.js';
+import { patternProblem } from '../../src/policy/config.js';
 import { matchesPattern, messageIdentity, resolveProfile, type SenderIdentity } from '../../src/policy/profiles.js';
+import { refusal, settings } from '../helpers/config-settings.js';
 
 export const THREE_PROFILES = {
   internalDomains: ['corp.example'],
@@ -18,19 +18,8 @@ export const THREE_PROFILES = {
   ],
 };
 
-const settings = (config: unknown, flags = {}) => settingsFromConfig({ config: parseConfig(config, 'mailguard.config.json') }, flags);
 const resolve = (identity: SenderIdentity, config: unknown = THREE_PROFILES) => resolveProfile(settings(config).profiles, identity);
 
-function refusal(config: unknown): string {
-  try {
-    settings(config);
-  } catch (err) {
-    expect(err).toBeInstanceOf(MailguardError);
-    expect((err as MailguardError).code).toBe('ECONFIG');
-    return (err as Error).message;
-  }
-  throw new Error('accepted');
-}
 
 describe('profiles in the configuration', () => {
   it.each<[string, unknown, RegExp]>([

@@ -9,25 +9,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { settingsFromConfig } from '../../src/cli/policy-options.js';
-import { MailguardError } from '../../src/errors.js';
-import { parseConfig } from '../../src/policy/config.js';
 import { mailguard } from '../../src/plugin/nodemailer.js';
 import { runCli } from '../helpers/cli.js';
+import { refusal, settings } from '../helpers/config-settings.js';
 
-const settings = (config: unknown, flags = {}) => settingsFromConfig({ config: parseConfig(config, 'mailguard.config.json') }, flags);
 const profile = (own: Record<string, unknown>) => ({ name: 'sales', match: { from: ['sales.corp.example'] }, ...own });
 
-function refusal(config: unknown): string {
-  try {
-    settings(config);
-  } catch (err) {
-    expect(err).toBeInstanceOf(MailguardError);
-    expect((err as MailguardError).code).toBe('ECONFIG');
-    return (err as Error).message;
-  }
-  throw new Error('accepted');
-}
 
 let dir: string | undefined;
 afterEach(async () => {
