@@ -93,16 +93,6 @@ export async function walkDirectory(dir: string): Promise<Array<FileEntry | Inpu
       return undefined;
     }
   };
-  // Symlinks are followed: a symlinked draft skipped here would pass unchecked. A link that
-  // cannot be resolved counts as a file, so reading it fails and it is reported, not skipped.
-  const linkKind = async (p: string): Promise<'dir' | 'file' | string> => {
-    try {
-      const st = await stat(p);
-      return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : specialKind(st);
-    } catch {
-      return 'file';
-    }
-  };
   // Real paths of the directories visited: a symlinked directory is walked once (no loops).
   const visited = new Set<string>();
   const visit = async (d: string): Promise<void> => {
@@ -143,6 +133,28 @@ export async function walkDirectory(dir: string): Promise<Array<FileEntry | Inpu
   return out;
 }
 
+/** What a symbolic link leads to: symlinks are followed (a symlinked draft skipped would pass
+ * unchecked). A link that cannot be resolved counts as a file, so reading it fails and it is
+ * reported, not skipped. */
+async function linkKind(p: string, by?: string): Promise<'dir' | 'file' | string> {
+  try {
+    const st = await stat(p);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : specialKind(st, by);
+  } catch {
+    return 'file';
+  }
+}
+
+/** A folder's entries, listed once per expansion (`listings`); none when it cannot be listed. */
+function cachedListing(listings: Map<string, Promise<Dirent[]>>, d: string): Promise<Dirent[]> {
+  let l = listings.get(d);
+  if (!l) {
+    l = readdir(d, { withFileTypes: true }).catch(() => []);
+    listings.set(d, l);
+  }
+  return l;
+}
+
 /** What an entry that is neither a file nor a directory is, in words for the report. */
 function specialKind(e: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }, by = 'a directory walk'): string {
   const what = e.isFIFO() ? 'named pipe (FIFO)' : e.isSocket() ? 'socket' : e.isCharacterDevice() || e.isBlockDevice() ? 'device' : 'special file';
@@ -173,23 +185,12 @@ async function specialMatches(spec: string, matches: string[], listings: Map<str
   const { default: picomatch } = await import('picomatch');
   const isMatch = picomatch(spec, { dot: false });
   for (const d of dirs) {
-    let l = listings.get(d);
-    if (!l) {
-      l = readdir(d, { withFileTypes: true }).catch(() => []);
-      listings.set(d, l);
-    }
-    for (const e of await l) {
+    for (const e of await cachedListing(listings, d)) {
       if (e.isFile() || e.isDirectory()) continue;
       const p = path.join(d, e.name);
-      let kind: string | undefined;
-      if (e.isSymbolicLink()) {
-        // A link tinyglobby lists itself (as a file or a directory) is already a match.
-        const st = await stat(p).catch(() => undefined);
-        if (st && !st.isFile() && !st.isDirectory()) kind = specialKind(st, 'a pattern');
-      } else {
-        kind = specialKind(e, 'a pattern');
-      }
-      if (kind !== undefined && isMatch(p)) found.set(p, kind);
+      // A link tinyglobby lists itself (to a file or a directory, or one it cannot resolve) is a match already.
+      const kind = e.isSymbolicLink() ? await linkKind(p, 'a pattern') : specialKind(e, 'a pattern');
+      if (kind !== 'dir' && kind !== 'file' && isMatch(p)) found.set(p, kind);
     }
   }
   return found;
@@ -197,14 +198,7 @@ async function specialMatches(spec: string, matches: string[], listings: Map<str
 
 /** Whether a directory walk of the file's folder would pass over this file (see walkDirectory). */
 async function passedOverByWalk(file: string, isFile: boolean, listings: Map<string, Promise<Dirent[]>>): Promise<boolean> {
-  const listing = (d: string) => {
-    let l = listings.get(d);
-    if (!l) {
-      l = readdir(d, { withFileTypes: true }).catch(() => []);
-      listings.set(d, l);
-    }
-    return l;
-  };
+  const listing = (d: string) => cachedListing(listings, d);
   const maildirAt = async (d: string) => {
     const l = await listing(d);
     return isMaildir(new Set(l.map((e) => e.name)), new Set(l.filter((e) => e.isDirectory()).map((e) => e.name)));
