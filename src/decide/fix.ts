@@ -63,6 +63,12 @@ export interface FixOutlook {
    * and which are edited by hand. Absent when the output shows no exposed list.
    */
   left?: string[];
+  /**
+   * rewrite only: the lists the message's text, attachments or invitation show (warnings the
+   * policy lets through), which every output carries as they were: bcc and split rewrite header
+   * fields only. Absent when there are none.
+   */
+  contentLeft?: Finding[];
 }
 
 export interface FixDecision extends FixOutlook {
@@ -155,6 +161,15 @@ function exposureAfterRewrite(decision: DeliveryDecision): { unchanged: boolean;
   return fields.length > 0 ? { unchanged, fields } : undefined;
 }
 
+/** Codes of a list shown in the message's content (text, attachment, invitation), which no rewrite of the header changes. */
+const CONTENT_LIST_CODES: ReadonlySet<string> = new Set(['ADDRESS_LIST_IN_BODY', 'ADDRESS_LIST_IN_ATTACHMENT', 'EXPOSED_ATTENDEES']);
+
+/** The content lists a rewrite of `result`'s message leaves in every output (not info notes). */
+function contentLists(result: MessageResult): Finding[] | undefined {
+  const found = result.findings.filter((f) => CONTENT_LIST_CODES.has(f.code) && f.severity !== 'info');
+  return found.length > 0 ? found : undefined;
+}
+
 /** What fix does with `bytes` under `policy` with `options.strategy`. Never throws for a message's content. */
 export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions): FixDecision {
   const decideOptions: DecideOptions = { onViolation: options.strategy, output: 'draft' };
@@ -175,7 +190,12 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
       // that hides some of the list says which fields still show the rest.
       const after = exposureAfterRewrite(decision);
       if (after?.unchanged) return { strategy, outcome: 'refuse', refusal: { code: 'exposure-unchanged', fields: after.fields }, decision };
-      return after ? { strategy, outcome: 'rewrite', left: after.fields, decision } : { strategy, outcome: 'rewrite', decision };
+      // A list in the text or an attachment that the policy lets through (a warning) is in every
+      // output as it was: a fix that says nothing of it would read as "nothing exposed now".
+      const rewrite: FixDecision = after ? { strategy, outcome: 'rewrite', left: after.fields, decision } : { strategy, outcome: 'rewrite', decision };
+      const content = contentLists(decision.result);
+      if (content) rewrite.contentLeft = content;
+      return rewrite;
     }
     case 'send':
       return decision.reason ? { strategy, outcome: 'untouched', refusal: refusalOf(decision.reason, decision.blocking), decision } : { strategy, outcome: 'untouched', decision };
@@ -193,8 +213,9 @@ export function fixOutlook(bytes: Uint8Array, policy: Policy, checked?: CheckedM
   const options: FixOptions = { strategy: suggestedFixStrategy(policy) };
   if (checked) options.checked = checked;
   if (envelope) options.envelope = envelope;
-  const { strategy, outcome, refusal, left } = decideFix(bytes, policy, options);
+  const { strategy, outcome, refusal, left, contentLeft } = decideFix(bytes, policy, options);
   const outlook: FixOutlook = refusal ? { strategy, outcome, refusal } : { strategy, outcome };
   if (left) outlook.left = left;
+  if (contentLeft) outlook.contentLeft = contentLeft;
   return outlook;
 }

@@ -9,7 +9,14 @@ export type OnViolation = (typeof ON_VIOLATION_MODES)[number];
 
 /** A finding that shows a list no header rewrite can hide (in an attachment, an invitation, or an attachment that could not be read and must not go unread). */
 export function listInAttachment(f: Finding): boolean {
-  return f.code === 'EXPOSED_ATTENDEES' || f.code === 'ADDRESS_LIST_IN_ATTACHMENT' || (f.code === 'ATTACHMENT_NOT_SCANNED' && f.severity === 'error');
+  return (
+    f.code === 'EXPOSED_ATTENDEES' ||
+    f.code === 'ADDRESS_LIST_IN_ATTACHMENT' ||
+    // A text-like file (CSV, vCard, a uuencoded list.csv) is read as text, but it is an attached
+    // file all the same: a workbook of the same customers is ADDRESS_LIST_IN_ATTACHMENT.
+    (f.code === 'ADDRESS_LIST_IN_BODY' && f.args.fileName !== undefined) ||
+    (f.code === 'ATTACHMENT_NOT_SCANNED' && f.severity === 'error')
+  );
 }
 
 /**

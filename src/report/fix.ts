@@ -2,9 +2,10 @@
 // the plan of each rewrite and where its copies went. Pure formatters, data in and text out;
 // src/cli/actions/fix.ts does the rewriting and the writing and hands the run here.
 
+import type { Finding } from '../findings.js';
 import type { RewritePlan } from '../rewrite/plan.js';
 import { printable } from './human.js';
-import { fieldName, listLeftText } from './messages.js';
+import { contentLeftText, fieldName, listLeftText } from './messages.js';
 import { shellQuote } from './shell-quote.js';
 import { maskAddress, maskText } from './redact.js';
 
@@ -71,6 +72,8 @@ export const FIX_REASONS = {
   exposureUnchangedHint: (fields: readonly string[], check: string) => `Take the addresses out of ${fields.map(fieldName).join('/')} by hand, then run: ${check}`,
   /** Rewritten, but a list stays in fields no rewrite moves. */
   leftHint: (fields: readonly string[]) => `${capitalised(listLeftText(fields))}.`,
+  /** Rewritten, but a list in the text, an attachment or an invitation (a warning) is in every copy. */
+  contentLeftHint: (findings: readonly Finding[]) => `${capitalised(contentLeftText(findings))}.`,
   outlookMsg: 'an Outlook .msg is checked, not rewritten; move the recipients to Bcc in Outlook.',
   headerOnly: 'only the header of this message could be read.',
   notInPlace: 'cannot be rewritten in place: it is not a whole file of its own (a message in an mbox, a transcript, or stdin).',
@@ -97,6 +100,10 @@ export function toFixJson(results: readonly FixResult[], redact: boolean): FixJs
   const mask = (a: string): string => (redact ? maskAddress(a) : a);
   const out = results.map((r): FixResult => {
     const copy: FixResult = { ...r, outputs: r.outputs.map((o) => ({ ...o, recipients: o.recipients.map(mask) })) };
+    // The reason may quote a field (an unreadable address) and the hint name an attachment: masked
+    // as the human report masks them.
+    if (redact && r.reason !== undefined) copy.reason = maskText(r.reason);
+    if (redact && r.hint !== undefined) copy.hint = maskText(r.hint);
     if (r.plan) {
       copy.plan = {
         ...r.plan,
@@ -143,7 +150,7 @@ export function formatFixHuman(report: FixReport, options: FixFormatOptions): st
     if (r.action === 'refused') {
       // A reason may quote a field of the message (an unreadable address): masked with the rest.
       lines.push(`${printable(r.source)}: NOT rewritten: ${redact ? maskText(r.reason ?? 'refused') : (r.reason ?? 'refused')}`);
-      if (r.hint) lines.push(`  ${r.hint}`);
+      if (r.hint) lines.push(`  ${redact ? maskText(r.hint) : r.hint}`);
       continue;
     }
     const plan = r.plan!;
@@ -161,7 +168,8 @@ export function formatFixHuman(report: FixReport, options: FixFormatOptions): st
       for (const [i, o] of shown.entries()) lines.push(`  message ${i + 1} for ${listAddresses(o.recipients, redact)}${o.path ? ` -> ${printable(o.path)}` : ''}`);
       if (r.outputs.length > shown.length) lines.push(`  ... and ${r.outputs.length - shown.length} more messages`);
     }
-    if (r.hint) lines.push(`  ${r.hint}`);
+    // A hint may name an attachment, whose name may hold an address: masked with the rest.
+    if (r.hint) lines.push(`  ${redact ? maskText(r.hint) : r.hint}`);
     if (plan.dkimBroken) {
       const by = plan.dkimDomains.length > 0 ? ` (d=${plan.dkimDomains.join(', ')})` : '';
       lines.push(

@@ -5,7 +5,7 @@ import { listInAttachment, UNREADABLE_CODES } from '../decide/modes.js';
 import type { Finding } from '../findings.js';
 import { MAX_PROBLEMS_PER_FIELD } from '../limits.js';
 import type { MessageResult } from '../result.js';
-import { describeDeliveryReason, describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, findingExcerpt, formatAddressList, listLeftText, shownExcerpt, unfixableByRewrite } from './messages.js';
+import { describeDeliveryReason, describeFinding, fieldName, fieldsNoRewriteMoves, findingExamples, findingExcerpt, formatAddressList, contentLeftText, listLeftText, shownExcerpt, unfixableByRewrite } from './messages.js';
 import { MAX_NOT_READ_NAMED, type Formatter, type FormatOptions, type NotReadFile, type Report, type StreamFormatter } from './report.js';
 
 /** The styles the human formats use. A chalk instance is one (the CLI passes `new Chalk({ level })`). */
@@ -27,6 +27,7 @@ export function painter(color: Painter | false | undefined): Painter {
 const MAX_HUMAN_EXAMPLES = 3;
 
 import { printable } from './printable.js';
+import { maskText } from './redact.js';
 import { shellQuote } from './shell-quote.js';
 
 export { printable };
@@ -164,6 +165,11 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   }
   // A rewrite that hides part of the list: what is left to do by hand.
   if (!wontFix && !attachment && exposure && r.fix?.left) lines.push(`  ${p.dim('then:')} ${listLeftText(r.fix.left)}`);
+  // A list in the text or an attachment the policy lets through stays in what fix writes.
+  if (!wontFix && !attachment && exposure && r.fix?.contentLeft) {
+    const text = contentLeftText(r.fix.contentLeft);
+    lines.push(`  ${p.dim('then:')} ${options.redact ? maskText(text) : text}`);
+  }
   return lines;
 }
 

@@ -249,6 +249,24 @@ export function listLeftText(fields: readonly string[]): string {
   return `the list in ${fields.map(fieldName).join('/')} stays (no rewrite moves it): take the addresses out of ${fields.length === 1 ? 'that field' : 'those fields'} by hand and check again`;
 }
 
+/** Where a content list is, for contentLeftText: the attachment by name, the text, the invitation. */
+function contentPlace(f: Finding): string {
+  if (f.code === 'EXPOSED_ATTENDEES') return "the calendar invitation's attendee list";
+  if (f.code !== 'ADDRESS_LIST_IN_BODY' && f.code !== 'ADDRESS_LIST_IN_ATTACHMENT') return 'the message';
+  if (f.args.fileName !== undefined) return `the attachment "${shownName(f.args.fileName)}"`;
+  if (f.code === 'ADDRESS_LIST_IN_ATTACHMENT') return `the attachment in part ${f.args.part}`;
+  return f.args.part === '1' ? 'the message text' : `body part ${f.args.part}`;
+}
+
+/** What a rewrite leaves of lists in the message's content (a fix outlook's `contentLeft`): one
+ * sentence for check's `then:` line and fix's hint. Bcc and split rewrite header fields only. */
+export function contentLeftText(findings: readonly Finding[]): string {
+  const places = [...new Set(findings.map(contentPlace))];
+  const many = places.length > 1;
+  const where = many ? `${places.slice(0, -1).join(', ')} and ${places[places.length - 1]}` : places[0]!;
+  return printable(`the list${many ? 's' : ''} in ${where} ${many ? 'stay' : 'stays'} in every copy (a rewrite changes header fields only): take ${many ? 'them' : 'it'} out by hand and check again`);
+}
+
 /** Longest attachment name shown: file systems stop at 255, a crafted header does not. */
 const MAX_SHOWN_NAME = 255;
 
@@ -271,6 +289,7 @@ export function unfixableByRewrite(findings: readonly Finding[]): string | undef
   if (f === undefined) return undefined;
   if (f.code === 'EXPOSED_ATTENDEES') return 'the calendar invitation lists its attendees to every invitee, and moving recipients to Bcc does not change it: send one invitation per attendee, or hide the guest list before sending';
   if (f.code === 'ADDRESS_LIST_IN_ATTACHMENT') return `the address list is inside ${f.args.fileName !== undefined ? `the attachment "${shownName(f.args.fileName)}"` : 'an attachment'}, which a header rewrite cannot clean: remove the list (and hidden sheets, rows and columns) from the file and send again`;
+  if (f.code === 'ADDRESS_LIST_IN_BODY') return `the address list is inside ${f.args.fileName !== undefined ? `the attachment "${shownName(f.args.fileName)}"` : 'an attachment'}, which a header rewrite cannot clean: remove the list from the file (or the file from the message) and send again`;
   return 'an attachment could not be scanned and the policy blocks what is not scanned: a header rewrite cannot make it safe';
 }
 

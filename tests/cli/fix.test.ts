@@ -199,11 +199,11 @@ describe('mailguard fix (built CLI)', () => {
   });
 
   it('an endless input (/dev/zero) is refused at MAX_MESSAGE_BYTES instead of filling memory', async () => {
-    const r = await runCli(['fix', '/dev/zero'], { timeoutMs: 15_000 });
+    const r = await runCli(['fix', '/dev/zero'], { timeoutMs: 60_000 });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/NOT rewritten: cannot be read: larger than \d+ MiB, the most mailguard reads of one message/);
-    const send = await runCli(['send', '/dev/zero', '--dry-run'], { timeoutMs: 15_000 });
+    const send = await runCli(['send', '/dev/zero', '--dry-run'], { timeoutMs: 60_000 });
     expect(send.code).toBe(2);
     expect(send.stdout).toContain('the most mailguard reads of one message');
   });

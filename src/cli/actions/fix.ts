@@ -103,7 +103,8 @@ function decideOne(bytes: Uint8Array, source: string, file: string | undefined, 
   if (fix.outcome === 'rewrite') {
     result.action = 'rewritten';
     if (decision.rewrite) result.plan = decision.rewrite;
-    if (fix.left) result.hint = FIX_REASONS.leftHint(fix.left);
+    const hints = [...(fix.left ? [FIX_REASONS.leftHint(fix.left)] : []), ...(fix.contentLeft ? [FIX_REASONS.contentLeftHint(fix.contentLeft)] : [])];
+    if (hints.length > 0) result.hint = hints.join(' ');
     return { result, count: decision.transactionCount, recipients: decision.envelopes.map((e) => e.rcptTo), messages: () => decision.transactions() };
   }
   if (fix.outcome === 'untouched') {
