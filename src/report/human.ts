@@ -149,10 +149,12 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   // src/decide/fix.ts): the hint only words it. Without it, no fix command is named.
   const wontFix = r.fix !== undefined && r.fix.outcome !== 'rewrite' ? fixRefusalText(r.fix) : undefined;
   const attachment = r.fix === undefined ? r.findings.find(listInAttachment) : undefined;
+  // These sentences name attachments, whose names may hold addresses: masked as the findings are.
+  const masked = (text: string) => (options.redact ? maskText(text) : text);
   if (wontFix) {
-    lines.push(`  ${p.dim('fix:')} ${wontFix}`);
+    lines.push(`  ${p.dim('fix:')} ${masked(wontFix)}`);
   } else if (attachment) {
-    lines.push(`  ${p.dim('fix:')} ${unfixableByRewrite([attachment])}`);
+    lines.push(`  ${p.dim('fix:')} ${masked(unfixableByRewrite([attachment]) ?? '')}`);
   } else if (exposure && r.fix && r.source !== '-' && !r.source.includes('#')) {
     // A split writes several messages and fix asks where: `-o -` (an mbox on stdout, as a bcc
     // rewrite of one file writes its draft there), so the command runs as printed.
@@ -167,8 +169,7 @@ function humanResultLines(r: MessageResult, options: FormatOptions): string[] {
   if (!wontFix && !attachment && exposure && r.fix?.left) lines.push(`  ${p.dim('then:')} ${listLeftText(r.fix.left)}`);
   // A list in the text or an attachment the policy lets through stays in what fix writes.
   if (!wontFix && !attachment && exposure && r.fix?.contentLeft) {
-    const text = contentLeftText(r.fix.contentLeft);
-    lines.push(`  ${p.dim('then:')} ${options.redact ? maskText(text) : text}`);
+    lines.push(`  ${p.dim('then:')} ${masked(contentLeftText(r.fix.contentLeft))}`);
   }
   return lines;
 }

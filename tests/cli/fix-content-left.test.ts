@@ -145,4 +145,16 @@ describe("fix's JSON masks what its human plan masks", () => {
     const shown = await runCli(['fix', p, ...POLICY, '--dry-run', '--format', 'json', '--no-redact']);
     expect(JSON.parse(shown.stdout).results[0].reason).toContain('ceo.person@org9.test');
   });
+
+  it("check --redact masks the name in its fix: line too (a workbook's, as a CSV's)", async () => {
+    for (const [name, type, bytes] of [
+      ['for ceo.person@org9.test.csv', 'text/csv', csv(30)],
+      ['for ceo.person@org9.test.xlsx', XLSX, buildXlsx([{ name: 'S', rows: addresses(30, 'cell').map((a) => [a]) }])],
+    ] as const) {
+      const p = file(`redact-${type.length}.eml`, buildMessage([{ fileName: name, contentType: type, bytes }], { to: TO }));
+      const r = await runCli(['check', p, ...POLICY, '--redact']);
+      expect(r.stdout).toMatch(/fix: the address list is inside the attachment "for c\*\*\*@org9\.test/);
+      expect(r.stdout).not.toContain('ceo.person@org9.test');
+    }
+  });
 });
