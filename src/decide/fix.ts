@@ -12,7 +12,7 @@ import type { MessageResult } from '../result.js';
 import type { BccOptions, SplitOptions } from '../rewrite/plan.js';
 import { REWRITTEN_VISIBLE_FIELDS } from '../rewrite/prepare.js';
 import { exposureCounted } from '../rules/exposed-recipients.js';
-import { decideDelivery, type CheckedMessage, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
+import { decideDelivery, envelopeUnlikeHeader, type CheckedMessage, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
 
 export type FixStrategy = 'bcc' | 'split';
 
@@ -69,6 +69,13 @@ export interface FixOutlook {
    * fields only. Absent when there are none.
    */
   contentLeft?: Finding[];
+  /**
+   * untouched only: why the message cannot be copied as a draft either (fix's one-message output
+   * copies a message it leaves untouched): the input carries an envelope (an SMTP transcript's
+   * RCPT TO, a campaign's bcc) that names other people than its header, and a draft reaches only
+   * those its header names. Absent when a copy reaches the people the message reaches.
+   */
+  uncopyable?: DeliveryReason;
 }
 
 export interface FixDecision extends FixOutlook {
@@ -197,8 +204,12 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
       if (content) rewrite.contentLeft = content;
       return rewrite;
     }
-    case 'send':
-      return decision.reason ? { strategy, outcome: 'untouched', refusal: refusalOf(decision.reason, decision.blocking), decision } : { strategy, outcome: 'untouched', decision };
+    case 'send': {
+      const untouched: FixDecision = decision.reason ? { strategy, outcome: 'untouched', refusal: refusalOf(decision.reason, decision.blocking), decision } : { strategy, outcome: 'untouched', decision };
+      const uncopyable = options.envelope ? envelopeUnlikeHeader(options.envelope, decision.result, 'copy') : undefined;
+      if (uncopyable) untouched.uncopyable = uncopyable;
+      return untouched;
+    }
     default:
       return { strategy, outcome: 'refuse', refusal: refusalOf(decision.reason ?? { code: 'policy' }, decision.blocking), decision };
   }

@@ -198,9 +198,10 @@ export function envelopeKey(address: string): string {
 /**
  * Why a draft cannot carry `envelope`: it names recipients the header (To, Cc, Apparently-To,
  * Bcc) does not, or the header names some it does not (compared as envelopeKey compares them).
- * Undefined when both name the same people.
+ * Undefined when both name the same people. `draft`: a rewrite's output, or the message copied
+ * as written (fix's one-message output of a message it leaves untouched).
  */
-function envelopeUnlikeHeader(envelope: Envelope, result: MessageResult): DeliveryReason | undefined {
+export function envelopeUnlikeHeader(envelope: Envelope, result: MessageResult, draft: 'rewritten' | 'copy' = 'rewritten'): DeliveryReason | undefined {
   const header = new Set([...result.recipients.visible, ...result.recipients.blind].map((r) => envelopeKey(r.address)));
   const rcpt = new Set(envelope.rcptTo.map(envelopeKey));
   const onlyEnvelope = [...rcpt].filter((k) => !header.has(k)).length;
@@ -213,8 +214,8 @@ function envelopeUnlikeHeader(envelope: Envelope, result: MessageResult): Delive
   return {
     code: 'rewrite-refused',
     refusal: 'envelope',
-    detail: `${what.join(', and ')}: a rewritten draft reaches only the recipients its header names, so it would not reach the people this message reaches.`,
-    hint: 'Rewrite it where it is sent with its envelope: mailguard send --on-violation bcc (or split) with this input.',
+    detail: `${what.join(', and ')}: a ${draft === 'rewritten' ? 'rewritten draft' : 'copy of it as a draft'} reaches only the recipients its header names, so it would not reach the people this message reaches.`,
+    hint: draft === 'rewritten' ? 'Rewrite it where it is sent with its envelope: mailguard send --on-violation bcc (or split) with this input.' : 'Send it with its envelope: mailguard send with this input.',
   };
 }
 

@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decideFix, type FixOptions } from '../../decide/fix.js';
+import type { DeliveryReason } from '../../decide/index.js';
 import { MailguardError } from '../../errors.js';
 import { isFailure, readInputs, type NotMailFile } from '../../io/inputs.js';
 import { createOutputSet, type OutputSet, type StagedFile } from '../../io/output-set.js';
@@ -33,6 +34,8 @@ interface Produced {
   file?: string;
   /** The input bytes: passed through unchanged on stdout when one message is untouched. */
   original?: Uint8Array;
+  /** Untouched, but a copy of it would not reach the people its envelope names (FixOutlook.uncopyable). */
+  uncopyable?: DeliveryReason;
 }
 
 /** `dir/a.eml` -> `a`, `box.mbox#3` -> `box-3`, `-` -> `message`. */
@@ -110,7 +113,7 @@ function decideOne(bytes: Uint8Array, source: string, file: string | undefined, 
   if (fix.outcome === 'untouched') {
     const exposure = check.findings.some((f) => f.code === 'EXPOSED_RECIPIENTS');
     result.reason = FIX_REASONS.notRewritten(check.verdict, exposure);
-    return none;
+    return fix.uncopyable ? { ...none, uncopyable: fix.uncopyable } : none;
   }
   result.action = 'refused';
   const refusal = fix.refusal;
@@ -228,7 +231,14 @@ async function stageOutputs(target: Target, produced: Produced[], outputs: Outpu
   for (const p of produced) {
     if ((target.kind === 'stdout-message' || target.kind === 'file') && p.result.action === 'untouched' && p.original) {
       // One message in, one out: a message that needs no fix comes out as it went in, so
-      // "fix a.eml -o b.eml && send b.eml" works either way.
+      // "fix a.eml -o b.eml && send b.eml" works either way. Unless the input's envelope names
+      // other people than its header: a copy would not reach them, so none is written.
+      if (p.uncopyable) {
+        p.result.action = 'refused';
+        p.result.reason = `${describeDeliveryReason(p.uncopyable)}.`;
+        if (p.uncopyable.hint !== undefined) p.result.hint = p.uncopyable.hint;
+        continue;
+      }
       if (target.kind === 'file') await outputs.write(target.path, p.original);
       else toStdout.push(Buffer.from(p.original));
       p.result.outputs.push({ path: target.kind === 'file' ? target.path : '-', recipients: [] });
