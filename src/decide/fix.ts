@@ -12,7 +12,7 @@ import type { MessageResult } from '../result.js';
 import type { BccOptions, SplitOptions } from '../rewrite/plan.js';
 import { REWRITTEN_VISIBLE_FIELDS } from '../rewrite/prepare.js';
 import { exposureCounted } from '../rules/exposed-recipients.js';
-import { decideDelivery, envelopeUnlikeHeader, type CheckedMessage, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
+import { decideDelivery, envelopeUnlikeCopy, type CheckedMessage, type DecideOptions, type DeliveryDecision, type DeliveryReason } from './index.js';
 
 export type FixStrategy = 'bcc' | 'split';
 
@@ -206,7 +206,7 @@ export function decideFix(bytes: Uint8Array, policy: Policy, options: FixOptions
     }
     case 'send': {
       const untouched: FixDecision = decision.reason ? { strategy, outcome: 'untouched', refusal: refusalOf(decision.reason, decision.blocking), decision } : { strategy, outcome: 'untouched', decision };
-      const uncopyable = options.envelope ? envelopeUnlikeHeader(options.envelope, decision.result, 'copy') : undefined;
+      const uncopyable = options.envelope ? envelopeUnlikeCopy(bytes, options.envelope, decision.result) : undefined;
       if (uncopyable) untouched.uncopyable = uncopyable;
       return untouched;
     }

@@ -201,8 +201,8 @@ export function envelopeKey(address: string): string {
  * Undefined when both name the same people. `draft`: a rewrite's output, or the message copied
  * as written (fix's one-message output of a message it leaves untouched).
  */
-export function envelopeUnlikeHeader(envelope: Envelope, result: MessageResult, draft: 'rewritten' | 'copy' = 'rewritten'): DeliveryReason | undefined {
-  const header = new Set([...result.recipients.visible, ...result.recipients.blind].map((r) => envelopeKey(r.address)));
+function envelopeUnlikeHeader(envelope: Envelope, named: Iterable<string>, draft: 'rewritten' | 'copy' = 'rewritten'): DeliveryReason | undefined {
+  const header = new Set([...named].map(envelopeKey));
   const rcpt = new Set(envelope.rcptTo.map(envelopeKey));
   const onlyEnvelope = [...rcpt].filter((k) => !header.has(k)).length;
   const onlyHeader = [...header].filter((k) => !rcpt.has(k)).length;
@@ -217,6 +217,22 @@ export function envelopeUnlikeHeader(envelope: Envelope, result: MessageResult, 
     detail: `${what.join(', and ')}: a ${draft === 'rewritten' ? 'rewritten draft' : 'copy of it as a draft'} reaches only the recipients its header names, so it would not reach the people this message reaches.`,
     hint: draft === 'rewritten' ? 'Rewrite it where it is sent with its envelope: mailguard send --on-violation bcc (or split) with this input.' : 'Send it with its envelope: mailguard send with this input.',
   };
+}
+
+/**
+ * Why `message`, copied as a draft, would not reach the people `envelope` names: a copy reaches
+ * the recipients its header names as send and sendmail -t read them (Resent-* when resent; To,
+ * Cc, Apparently-To and Bcc otherwise). `result`: the decision's check of it, read instead when
+ * the header's recipients cannot be read for certain. Undefined when both name the same people.
+ */
+export function envelopeUnlikeCopy(message: Uint8Array, envelope: Envelope, result: MessageResult): DeliveryReason | undefined {
+  let named: string[];
+  try {
+    named = headerRecipients(stripLeadingEnvelope(message).bytes);
+  } catch {
+    named = [...result.recipients.visible, ...result.recipients.blind].map((r) => r.address);
+  }
+  return envelopeUnlikeHeader(envelope, named, 'copy');
 }
 
 /** A rewritten draft whose header mailguard's reader cannot read whole (a limit it crosses): check would refuse it. */
@@ -493,7 +509,7 @@ export function decideDelivery(message: Uint8Array, configured: Policy, options:
   // A draft reaches the recipients its header names, nobody else: an envelope that names others
   // (a transcript's RCPT TO, a campaign's bcc) or leaves some out cannot be written as one.
   if (!relay && options.envelope) {
-    const unlike = envelopeUnlikeHeader(options.envelope, result);
+    const unlike = envelopeUnlikeHeader(options.envelope, [...result.recipients.visible, ...result.recipients.blind].map((r) => r.address));
     if (unlike !== undefined) return stop('refuse', unlike);
   }
 

@@ -29,6 +29,7 @@ const lost: Array<[string, string]> = [
   ['several blind recipients, internal ones too', transcript(['bob@corp.example', 'x@partner.example', 'y@corp.example'], 'From: ann@corp.example\nTo: bob@corp.example')],
   ['RCPT only, To shows undisclosed-recipients', transcript(['c1@cust1.example', 'c2@cust2.example'], 'From: ann@corp.example\nTo: undisclosed-recipients:;')],
   ['the header names someone not in the envelope', transcript(['bob@corp.example'], 'From: ann@corp.example\nTo: bob@corp.example, carl@corp.example')],
+  ['resent: RCPT TO names the original To, not the Resent-To', transcript(['bob@corp.example', 'carl@corp.example'], 'From: zed@corp.example\nTo: bob@corp.example\nResent-From: ann@corp.example\nResent-To: carl@corp.example')],
 ];
 
 describe('fix copies an untouched message only when the copy reaches its envelope', () => {
@@ -70,6 +71,13 @@ describe('controls: copies that reach the same people are still made', () => {
     const r = await runCli(['fix', file('same.smtp', text), '-o', out, ...POLICY]);
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'latin1')).toContain('To: bob@corp.example');
+  });
+
+  it('a resent message whose RCPT TO is its Resent-To: the copy reaches them as send and sendmail -t read it', async () => {
+    const text = transcript(['carl@corp.example'], 'From: zed@corp.example\nTo: bob@corp.example\nResent-From: ann@corp.example\nResent-To: carl@corp.example');
+    const r = await runCli(['fix', '-', ...POLICY], { input: text });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Resent-To: carl@corp.example');
   });
 
   it('the blind recipient is in the Bcc field the copy keeps', async () => {
