@@ -75,8 +75,23 @@ const oneOf =
   (v, k, w) => {
     if (typeof v !== 'string' || !allowed.includes(v)) fail(w, k, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, v);
   };
+/**
+ * A plain object: made by a JSON reader or an object literal (its prototype is Object.prototype,
+ * of any realm, or null). What validation sees (its own keys) is then all there is to read: an
+ * object that inherits settings (Object.create over shared ones) would have them read unchecked.
+ */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+/** A table's entry for `key`, only when the table itself has it: `toString` or `constructor` is no setting. */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
 const object: KeyCheck = (v, k, w) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(w, k, 'an object', v);
+  if (!isPlainObject(v)) throw new MailguardError('ECONFIG', `${w}: "${k}" must be a plain object (its settings its own keys, none inherited).`);
 };
 const rules: KeyCheck = (v, k, w) => {
   object(v, k, w);
@@ -97,8 +112,9 @@ export const checks = { stringArray, positiveInt, nonNegativeInt, boolean, strin
  */
 export function parseSection(section: Record<string, unknown> | undefined, name: string, spec: Record<string, KeyCheck>, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  if (section !== undefined) object(section, name, where);
   for (const [key, value] of Object.entries(section ?? {})) {
-    const check = spec[key];
+    const check = ownEntry(spec, key);
     if (!check) throw new MailguardError('ECONFIG', `${where}: unknown key "${name}.${key}".`, { hint: `Allowed keys: ${Object.keys(spec).join(', ')}.` });
     check(value, `${name}.${key}`, where);
     out[key] = value;
@@ -197,7 +213,7 @@ function parseProfiles(value: unknown, where: string): ProfileConfig[] {
 function policyFromKeys(data: Record<string, unknown>): Partial<Policy> {
   const policy: Partial<Policy> = {};
   for (const key of Object.keys(POLICY_KEYS)) {
-    if (data[key] !== undefined) (policy as Record<string, unknown>)[key] = data[key];
+    if (Object.hasOwn(data, key) && data[key] !== undefined) (policy as Record<string, unknown>)[key] = data[key];
   }
   return policy;
 }
@@ -225,17 +241,17 @@ export const CONFIG_KEYS: Record<string, KeyCheck> = {
 
 /** Validates a parsed config file. `where` names the file in error messages. */
 export function parseConfig(data: unknown, where: string): MailguardConfig {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+  if (!isPlainObject(data)) {
     throw new MailguardError('ECONFIG', `${where}: the configuration must be a JSON object.`);
   }
   const config: MailguardConfig = { policy: {}, sections: {} };
   for (const [key, value] of Object.entries(data)) {
-    const check = CONFIG_KEYS[key];
+    const check = ownEntry(CONFIG_KEYS, key);
     if (!check) {
       throw new MailguardError('ECONFIG', `${where}: unknown key "${key}".`, { hint: `Allowed keys: ${Object.keys(CONFIG_KEYS).filter((k) => k !== '$schema').join(', ')}.` });
     }
     check(value, key, where);
-    if (key in POLICY_KEYS) continue;
+    if (Object.hasOwn(POLICY_KEYS, key)) continue;
     switch (key) {
       case 'profiles':
         config.profiles = parseProfiles(value, where);
