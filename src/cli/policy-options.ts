@@ -9,7 +9,7 @@ import { isFindingCode } from '../findings.js';
 import { loadConfig, type LoadedConfig } from '../io/config-file.js';
 import type { OnViolation } from '../decide/modes.js';
 import type { MailguardConfig } from '../policy/config.js';
-import { createPolicy, DEFAULT_POLICY, type Policy, type RuleSetting } from '../policy/policy.js';
+import { createPolicy, DEFAULT_POLICY, rulesHonouring, type Policy, type RuleSetting } from '../policy/policy.js';
 import { bindOnViolation, buildProfiles, type Profile, type Profiles } from '../policy/profiles.js';
 
 export interface PolicyFlags {
@@ -161,15 +161,17 @@ function applyPolicyFlags(partial: Partial<Policy>, flags: PolicyFlags): Partial
   }
   if (flags.publicList?.length) partial.publicLists = [...(partial.publicLists ?? []), ...flags.publicList];
   if (flags.sensitive) partial.sensitive = true;
-  if (flags.rule?.length) {
-    const rules: Partial<Record<string, RuleSetting>> = { ...(partial.rules ?? {}) };
-    for (const r of flags.rule) {
-      const m = /^([A-Z_]+)=(error|warning|off)$/.exec(r);
-      if (!m || !isFindingCode(m[1]!)) throw new MailguardError('EUSAGE', `--rule takes CODE=error|warning|off with a known finding code (got "${r}").`, { hint: 'See mailguard explain for the codes.' });
-      rules[m[1]!] = m[2] as RuleSetting;
-    }
-    partial.rules = rules;
+  const flagRules: Partial<Record<string, RuleSetting>> = {};
+  for (const r of flags.rule ?? []) {
+    const m = /^([A-Z_]+)=(error|warning|off)$/.exec(r);
+    if (!m || !isFindingCode(m[1]!)) throw new MailguardError('EUSAGE', `--rule takes CODE=error|warning|off with a known finding code (got "${r}").`, { hint: 'See mailguard explain for the codes.' });
+    flagRules[m[1]!] = m[2] as RuleSetting;
   }
+  // --sensitive or a threshold flag takes effect over a rule the file turned down (rulesHonouring);
+  // --rule is the last word.
+  const flagged: Partial<Policy> = { blockAt: flags.blockAt, blockAddressesAt: flags.blockAddressesAt, warnAt: flags.warnAt, warnAddressesAt: flags.warnAddressesAt };
+  if (flags.sensitive) flagged.sensitive = true;
+  if (partial.rules !== undefined || flags.rule?.length) partial.rules = { ...rulesHonouring(partial.rules, flagged, flagRules), ...flagRules };
   return partial;
 }
 

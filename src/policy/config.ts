@@ -80,13 +80,13 @@ const oneOf =
  * of any realm, or null). What validation sees (its own keys) is then all there is to read: an
  * object that inherits settings (Object.create over shared ones) would have them read unchecked.
  */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
+function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as object | null;
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 /** A table's entry for `key`, only when the table itself has it: `toString` or `constructor` is no setting. */
-export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 const object: KeyCheck = (v, k, w) => {

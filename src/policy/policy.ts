@@ -92,6 +92,35 @@ export function effectiveThresholds(policy: Policy): Thresholds {
   return { warnAt: Math.min(policy.warnAt, blockAt), blockAt, warnAddressesAt, blockAddressesAt };
 }
 
+/** The keys that make a code block (`sensitive`, a block threshold) or warn (a warn threshold), per code whose severity they decide. */
+const THRESHOLD_RULES: ReadonlyArray<{ code: FindingCode; block: ReadonlyArray<keyof Policy>; warn: ReadonlyArray<keyof Policy> }> = [
+  { code: 'EXPOSED_RECIPIENTS', block: ['sensitive', 'blockAt', 'blockAddressesAt'], warn: ['warnAt', 'warnAddressesAt'] },
+  { code: 'EXPOSED_ATTENDEES', block: ['sensitive', 'blockAt', 'blockAddressesAt'], warn: ['warnAt', 'warnAddressesAt'] },
+  { code: 'ADDRESS_LIST_IN_ATTACHMENT', block: ['sensitive'], warn: [] },
+  { code: 'EXPOSED_REPLY_ADDRESSES', block: [], warn: ['warnAt'] },
+];
+
+/**
+ * The rules `own` (a profile's keys, or the flags) inherits from a wider scope (the top level,
+ * or the file), raised just enough that the thresholds and `sensitive` it sets itself take
+ * effect: a code it does not set itself that the wider scope turned to `warning` or `off` is back
+ * at its own severity where `own` sets one of the code's block keys, and at `warning` (from
+ * `off`) where it sets one of its warn keys. A clinic's `"sensitive": true, "blockAt": 2` under a
+ * top-level `"EXPOSED_RECIPIENTS": "warning"` warned about two patients and sent them.
+ * `ownRules`: the codes `own` sets itself (those stay as it says).
+ */
+export function rulesHonouring(inherited: Policy['rules'] | undefined, own: Partial<Policy>, ownRules: Policy['rules'] = {}): Policy['rules'] {
+  const rules = { ...(inherited ?? {}) };
+  const sets = (key: keyof Policy) => (key === 'sensitive' ? own.sensitive === true : own[key] !== undefined);
+  for (const { code, block, warn } of THRESHOLD_RULES) {
+    const setting = rules[code];
+    if (ownRules[code] !== undefined || (setting !== 'warning' && setting !== 'off')) continue;
+    if (block.some(sets)) delete rules[code];
+    else if (setting === 'off' && warn.some(sets)) rules[code] = 'warning';
+  }
+  return rules;
+}
+
 /** How an exposed list measures against the thresholds: the stronger of its organisations and its
  * number of addresses decides (on a tie, the organisations are named); undefined below both. */
 export function exposureLevel(parties: number, addresses: number, t: Thresholds): { severity: 'error' | 'warning'; trigger: 'parties' | 'addresses'; threshold: number } | undefined {

@@ -18,7 +18,7 @@ import type { FindingCode } from '../findings.js';
 import { domainMatches } from './classify.js';
 import { MailguardError } from '../errors.js';
 import { DEFAULT_PROFILE, type MatchAttribute, type ProfileConfig, type ProfileMatch } from './config.js';
-import { createPolicy, DEFAULT_POLICY, type Policy, type RuleSetting } from './policy.js';
+import { createPolicy, DEFAULT_POLICY, rulesHonouring, type Policy, type RuleSetting } from './policy.js';
 
 export { DEFAULT_PROFILE, PROFILE_MATCH_KEYS, type MatchAttribute, type ProfileMatch } from './config.js';
 
@@ -88,7 +88,7 @@ export function createProfiles(top: Policy, profiles: readonly Profile[] = []): 
  * three with no finding at all).
  */
 export function profilePartial(top: Partial<Policy>, own: Partial<Policy>): Partial<Policy> {
-  const merged: Partial<Policy> = { ...top, ...own, rules: { ...(top.rules ?? {}), ...(own.rules ?? {}) } };
+  const merged: Partial<Policy> = { ...top, ...own, rules: { ...rulesHonouring(top.rules, own, own.rules), ...(own.rules ?? {}) } };
   for (const [warn, block] of [['warnAt', 'blockAt'], ['warnAddressesAt', 'blockAddressesAt']] as const) {
     const w = own[warn];
     const b = own[block];
