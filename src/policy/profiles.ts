@@ -229,7 +229,8 @@ function listIntersection(a: readonly string[], b: readonly string[]): string[] 
  * A policy at least as strict as each of `a` and `b` on every axis, and no stricter than it must
  * be: each threshold the lower; sensitive if either is; an address internal (or trusted) only if
  * both count it so (internalWithin carries this when one of them infers internal domains from
- * the sender); a public list only if both name it; consumer domains of either; each rule at the
+ * the sender; never one either calls a consumer domain); a public list only if both name it;
+ * consumer domains of either; the body scan of either at its stricter; each rule at the
  * higher severity (stricterRuleSetting). Commutative, associative and idempotent.
  */
 export function stricterPolicy(a: Policy, b: Policy): Policy {
@@ -254,6 +255,13 @@ export function stricterPolicy(a: Policy, b: Policy): Policy {
     rules,
     consumerDomains: [...new Set([...a.consumerDomains, ...b.consumerDomains])].sort(),
   };
+  // A domain one policy counts as internal (or trusted) and the other as a consumer domain (each
+  // address its own party) is neither here: the consumer domains are both policies', and
+  // createPolicy refuses an internal domain among them (the message ended in a configuration error).
+  const consumer = merged.consumerDomains!;
+  const personal = (d: string) => consumer.some((c) => domainMatches(d, c));
+  merged.internalDomains = merged.internalDomains!.filter((d) => !personal(d));
+  merged.trustedDomains = merged.trustedDomains!.filter((d) => !personal(d));
   // A list that was public under one policy and is not here reports EXPOSED_RECIPIENTS instead of
   // PUBLIC_LIST_POST: where that policy raised PUBLIC_LIST_POST, the exposure is raised as far.
   const publicLists = merged.publicLists!;
@@ -263,14 +271,16 @@ export function stricterPolicy(a: Policy, b: Policy): Policy {
     const lost = (merged.sensitive && !p.sensitive) || p.publicLists.some((l) => listIntersection([l], publicLists).length === 0);
     if (lost) rules.EXPOSED_RECIPIENTS = stricterRuleSetting(rules.EXPOSED_RECIPIENTS, raised)!;
   }
-  // The cap matters only where something is inferred from the sender, or a cap came in; else the
-  // lists above already say exactly what both count as internal.
+  // The cap matters only where something is inferred from the sender (also where both configured
+  // internal domains and none is left above), or a cap came in; else the lists above already say
+  // exactly what both count as internal.
   const internal = merged.internalDomains!;
   if (internal.length > 0) merged.trustedDomains = merged.trustedDomains!.filter((d) => !internal.some((i) => domainMatches(d, i)));
   const cap = capA === undefined ? capB : capB === undefined ? capA : domainIntersection(capA, capB);
   if (cap !== undefined && (internal.length === 0 || a.internalWithin !== undefined || b.internalWithin !== undefined)) merged.internalWithin = cap;
-  const bodyScan = a.bodyScan ?? b.bodyScan;
-  if (bodyScan) merged.bodyScan = bodyScan;
+  // The scan of either, reporting at the fewer addresses and reading the more of each part.
+  const scans = [a.bodyScan, b.bodyScan].filter((x) => x !== undefined);
+  if (scans.length > 0) merged.bodyScan = { minAddresses: Math.min(...scans.map((x) => x.minAddresses)), maxPartBytes: Math.max(...scans.map((x) => x.maxPartBytes)) };
   return createPolicy(merged);
 }
 
