@@ -11,6 +11,7 @@ import type { TextPart } from './mime.js';
 import { splitQuoted } from './quoted.js';
 import { unflowDelSp } from './flowed.js';
 import { rtfText } from './rtf-text.js';
+import { enrichedText, type EnrichedKind } from './enriched-text.js';
 
 export interface PartAddresses {
   part: string;
@@ -23,14 +24,19 @@ export interface PartAddresses {
   truncated: boolean;
 }
 
+/** Text whose markup a reader renders away, other than HTML. */
+type TextMarkup = 'rtf' | EnrichedKind;
+
 /**
  * The addresses a reader sees in `text`: for HTML, those of the markup (mailto: links) and those
- * of its text once tags, comments and character references are gone (htmlText); for any text,
+ * of its text once tags, comments and character references are gone (htmlText); for RTF,
+ * text/enriched and text/richtext, those of the text as written and as rendered; for any text,
  * also with invisible characters (soft hyphen, zero-width space) removed.
  */
-function addressesSeen(text: string, html: boolean, rtf = false): Set<string> {
+function addressesSeen(text: string, html: boolean, kind?: TextMarkup): Set<string> {
   const found = findAddresses(text);
-  const shown = html ? htmlText(text) : rtf ? rtfText(text).replace(INVISIBLE, '') : text.replace(INVISIBLE, '');
+  const rendered = kind === undefined ? text : kind === 'rtf' ? rtfText(text) : enrichedText(text, kind);
+  const shown = html ? htmlText(text) : rendered.replace(INVISIBLE, '');
   if (shown !== text) findAddresses(shown, found);
   // Attribute values a reader is shown too (an image's alt text where images are blocked, a title
   // on hover, a mailto: link's addresses in the window it opens) with an "@" written as a character
@@ -76,20 +82,20 @@ export function addressesOfTextParts(textParts: TextPart[]): PartAddresses[] {
   for (const p of textParts) {
     // (A fullwidth or small commercial at reads as "@" too: findAddresses reads it in its NFKC form.)
     if (p.text.indexOf('@') === -1 && !(p.html && p.text.indexOf('&') !== -1) && p.text.indexOf('=40') === -1 && p.text.indexOf('%40') === -1 && !(p.rtf && p.text.indexOf('\\') !== -1) && !COMPAT_AT.test(p.text)) continue;
-    const rtf = p.rtf === true;
+    const markup: TextMarkup | undefined = p.rtf ? 'rtf' : p.enriched;
     let own: Set<string>;
     let quoted: Set<string>;
     // Attachments are data, not conversation: everything in them is the sender's.
     if (p.forwarded) {
       own = new Set();
-      quoted = addressesSeen(p.text, p.html, rtf);
+      quoted = addressesSeen(p.text, p.html, markup);
     } else if (p.fileName !== undefined && !p.html && p.contentType !== 'text/plain') {
-      own = addressesSeen(p.text, false, rtf);
+      own = addressesSeen(p.text, false, markup);
       quoted = new Set();
     } else {
       const split = splitQuoted(p.text, p.html);
-      own = addressesSeen(split.own, p.html, rtf);
-      quoted = addressesSeen(split.quoted, p.html, rtf);
+      own = addressesSeen(split.own, p.html, markup);
+      quoted = addressesSeen(split.quoted, p.html, markup);
     }
     if (p.delSp) {
       // The lines as a format=flowed reader joins them, beside the lines as written (read above).

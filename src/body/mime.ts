@@ -15,6 +15,7 @@ import { looksLikeOutlookMsg } from '../message/outlook-header.js';
 import { decodeUtf16, utf16Order } from '../message/utf16.js';
 import { otherFieldLists } from '../message/other-fields.js';
 import { findEncodedBlocks, uudecode } from './uuencode.js';
+import { enrichedKind, type EnrichedKind } from './enriched-text.js';
 
 const require = createRequire(import.meta.url);
 
@@ -63,6 +64,8 @@ export interface TextPart {
   html: boolean;
   /** RTF (text/rtf, application/rtf, a .rtf file): its control words are read away as well. */
   rtf?: true;
+  /** text/enriched or text/richtext: its commands are read away as well (enriched-text.ts). */
+  enriched?: EnrichedKind;
   /** text/plain; format=flowed; delsp=yes (RFC 3676): readers that know it join its flowed lines
    * without their last space, those that do not show the lines as written; both are read. */
   delSp?: true;
@@ -966,6 +969,8 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
   if (cte !== undefined && (encoding === 'base64' || encoding === 'quoted-printable' || UUENCODINGS.has(encoding)) && cte.toLowerCase() !== encoding) text += `\n${decodeBytes(body.subarray(0, limit), charset)}`;
   const out: TextPart = { part: partName, contentType: type.type, text, html, forwarded, truncated };
   if (rtf) out.rtf = true;
+  const enriched = enrichedKind(type.type);
+  if (enriched !== undefined) out.enriched = enriched;
   if (type.type === 'text/plain' && type.params.get('format')?.toLowerCase() === 'flowed' && type.params.get('delsp')?.toLowerCase() === 'yes') out.delSp = true;
   if (entity.fileName !== undefined) out.fileName = entity.fileName;
   else if (alternative !== undefined) out.alternative = alternative;
