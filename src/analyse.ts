@@ -5,14 +5,14 @@ import { normaliseAddress } from './message/address-list.js';
 import type { Envelope } from './message/envelope.js';
 import { messageBytes, type MessageInput } from './message/input-bytes.js';
 import { unfoldField, type HeaderBlock } from './message/header-block.js';
-import { otherFieldLists, type OtherFieldLists } from './message/other-fields.js';
+import { fileNameList, otherFieldLists, type OtherFieldLists } from './message/other-fields.js';
 import { authorLists, BLIND_FIELDS, parseMessage, REPLY_FIELDS, VISIBLE_FIELDS, type ParsedMessage } from './message/parse-message.js';
 import { addressesInHeaderText, COMPAT_AT, findAddresses, holdsCompatAt } from './body/addresses.js';
 import { decodeHeaderText, parseHeaderParams } from './body/mime.js';
 import { createClassifier, type Classifier, type InferenceSource } from './policy/classify.js';
 import { createPolicy, isResolvedPolicy, type Policy } from './policy/policy.js';
 import type { BodyScanOptions } from './body/settings.js';
-import { scanMessage } from './body/scan.js';
+import { scanMessage, type ShownFileName } from './body/scan.js';
 import { addressListInBody } from './rules/address-list-in-body.js';
 import { attachmentFindings } from './rules/attachments.js';
 import { externalSummary, headerAddresses, type RuleContext } from './rules/context.js';
@@ -191,7 +191,7 @@ function knownAddresses(parsed: ParsedMessage, shown: readonly RecipientView[]):
  * bound, a comment, a display name or a Keywords field of 600,000 addresses (8 MB, within the size
  * limits) took 4 to 6 s to read in full, for a message already blocked.
  */
-function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffset: number): ShownAddresses {
+function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffset: number, fileNames: readonly ShownFileName[] = []): ShownAddresses {
   const shown: RecipientView[] = [];
   let left = MAX_ADDRESSES_PER_MESSAGE - parsed.addresses.length;
   let over: ShownAddresses['over'];
@@ -280,6 +280,22 @@ function shownAddresses(parsed: ParsedMessage, classifier: Classifier, lineOffse
     }
   }
   if (others.over !== undefined) over ??= others.over;
+  // The names of the message's own attachments (found by the body scan), which every reader shows
+  // in its attachment list: each read as the message's own file name is (fileNameList), at the
+  // line of the Content-Type that makes the message multipart. As for other fields, an address To
+  // or Cc shows already adds nothing; one in Bcc does.
+  if (fileNames.length > 0 && over === undefined) {
+    const seen = new Set([...headerAddresses(parsed), ...shown.map((v) => v.address)]);
+    const line = parsed.header.fields.find((f) => f.key === 'content-type')?.line ?? 0;
+    for (const { name, field } of fileNames) {
+      for (const found of fileNameList(name) ?? []) {
+        if (seen.has(found)) continue;
+        seen.add(found);
+        if (!add(nameView(found, field, line + lineOffset, classifier), field, line)) break;
+      }
+      if (over !== undefined) break;
+    }
+  }
   return over === undefined ? { views: shown } : { views: shown, over };
 }
 
@@ -359,7 +375,11 @@ export function checkAndParse(input: MessageInput, policyInput: Policy | Partial
     else if (REPLY.has(entry.field)) reply.push(view(entry, classifier, lineOffset));
   }
 
-  const { views: shown, over: shownOver } = shownAddresses(parsed, classifier, lineOffset);
+  const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
+  const bodyPresent = parsed.header.hasBlankLine && parsed.header.bodyStart < bytes.length;
+  // Scanned before the rules run: the names of the attachments are shown addresses.
+  const scanned = body && bodyPresent && BODY_SCAN_CODES.some((c) => policy.rules[c] !== 'off') ? scanMessage(bytes, body, parsed.header) : undefined;
+  const { views: shown, over: shownOver } = shownAddresses(parsed, classifier, lineOffset, scanned?.fileNames);
   // Checked with an SMTP envelope (the proxy, a transcript): in transit. Otherwise a message at
   // rest: a draft, a Sent-folder copy (clients keep Bcc there), the output of fix --strategy bcc.
   const draft = !options.envelope;
@@ -373,10 +393,7 @@ export function checkAndParse(input: MessageInput, policyInput: Policy | Partial
   if (rcptTo !== undefined && policy.publicLists.length > 0) ctx.envelopeRecipients = new Set(rcptTo.map((a) => a.toLowerCase()));
   const raw: Finding[] = [];
   for (const rule of RULES) for (const f of rule(ctx)) raw.push(f);
-  const body = options.body === false ? undefined : (options.body ?? policy.bodyScan);
-  const bodyPresent = parsed.header.hasBlankLine && parsed.header.bodyStart < bytes.length;
-  if (body && bodyPresent && BODY_SCAN_CODES.some((c) => policy.rules[c] !== 'off')) {
-    const scanned = scanMessage(bytes, body, parsed.header);
+  if (body && scanned) {
     raw.push(...addressListInBody(ctx, scanned.parts, body), ...attachmentFindings(ctx, scanned.attachments, body));
   }
   // Reported whether or not the bytes given are whole: a body that could not be read again is

@@ -66,6 +66,10 @@ export interface TextPart {
   rtf?: true;
   /** text/enriched or text/richtext: its commands are read away as well (enriched-text.ts). */
   enriched?: EnrichedKind;
+  /** The text is a file name every reader shows in the message's attachment list (a part of the
+   * message's own, not of a forwarded one): the name of the field naming it (content-disposition,
+   * content-type), which analyse.ts reads it as. */
+  shownName?: string;
   /** text/plain; format=flowed; delsp=yes (RFC 3676): readers that know it join its flowed lines
    * without their last space, those that do not show the lines as written; both are read. */
   delSp?: true;
@@ -792,6 +796,12 @@ export function shownFileNames(header: HeaderBlock): string[] {
   return fileName === undefined ? otherNames : [fileName, ...otherNames];
 }
 
+/** The field that names a header block's file (Content-Disposition, else Content-Type), for reports. */
+export function fileNameField(header: HeaderBlock): { key: string; line: number } | undefined {
+  const f = header.fields.find((g) => (g.key === 'content-disposition' || g.key === 'content-type') && g.rawValue.toLowerCase().includes('name'));
+  return f === undefined ? undefined : { key: f.key, line: f.line };
+}
+
 /** A name parameter as a reader shows it: RFC 2231 values are decoded already, others may hold encoded words. */
 function shownParam(p: ParsedContentType, key: string): string | undefined {
   const raw = p.params.get(key);
@@ -804,10 +814,19 @@ function shownParam(p: ParsedContentType, key: string): string | undefined {
  * as a quoted value, RFC 2231 continuations or an encoded word) is scanned as a part's text is.
  */
 function addShownNames(entity: Entity, part: string, contentType: string, forwarded: boolean, state: WalkState, topLevel: boolean): void {
+  let listed: string[] | undefined;
   for (const name of [entity.fileName, ...(entity.otherNames ?? [])]) {
     // (Most names hold no "@": no part for them.)
     if (name === undefined || !(name.includes('@') || COMPAT_AT.test(name))) continue;
-    state.parts.push({ part, contentType, fileName: name, text: name, html: false, forwarded, truncated: false });
+    const out: TextPart = { part, contentType, fileName: name, text: name, html: false, forwarded, truncated: false };
+    // The name of one of the message's own files, in its attachment list: shown as a header field
+    // is (the top level's is read with the header, other-fields.ts; a forwarded message's is quoted
+    // text, as its header is). Only names shownFileNames lists: not text shown inline by name.
+    if (!topLevel && !forwarded && (listed ??= shownFileNames(entity.header)).includes(name)) {
+      const field = fileNameField(entity.header);
+      if (field !== undefined) out.shownName = field.key;
+    }
+    state.parts.push(out);
   }
   // A part's Content-Description, free text readers show beside the attachment (mutt's and
   // Alpine's attachment lists; other-fields.ts reads the message's own as a shown header field,

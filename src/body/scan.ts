@@ -23,9 +23,17 @@ export interface ScannedAttachment {
   scan: AttachmentScan;
 }
 
+/** A file name every reader shows in the message's attachment list, and the part header field that names it. */
+export interface ShownFileName {
+  name: string;
+  field: string;
+}
+
 export interface MessageScan {
   parts: PartAddresses[];
   attachments: ScannedAttachment[];
+  /** The names of the message's own attachments (not the top level's, read with the header). */
+  fileNames: ShownFileName[];
 }
 
 /** Scans every text part and every attachment of a whole message. `header` may be passed when already read. */
@@ -44,5 +52,7 @@ export function scanMessage(message: Uint8Array, options: Pick<BodyScanOptions, 
     if (s.fileName !== undefined) a.fileName = s.fileName;
     attachments.push(a);
   }
-  return { parts: addressesOfTextParts(found.text), attachments };
+  const fileNames: ShownFileName[] = [];
+  for (const p of found.text) if (p.shownName !== undefined) fileNames.push({ name: p.text, field: p.shownName });
+  return { parts: addressesOfTextParts(found.text), attachments, fileNames };
 }

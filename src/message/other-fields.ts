@@ -6,7 +6,7 @@
 // an "@" or an encoded word that may hold one, so the cost is a Set lookup and a search per field.
 
 import { addressesInHeaderText, bytesHoldCompatAt, charsetCompatAts, COMPAT_AT, holdsCompatAt, rawHeaderCjkText } from '../body/addresses.js';
-import { decodeHeaderText, shownFileNames } from '../body/mime.js';
+import { decodeHeaderText, fileNameField, shownFileNames } from '../body/mime.js';
 import { MAX_ADDRESSES_PER_MESSAGE, MAX_PARSE_MS } from '../limits.js';
 import { parseAddressList } from './address-list.js';
 import { unfold, type HeaderBlock } from './header-block.js';
@@ -305,6 +305,12 @@ function readField(text: string, deadline: number, limit: number): Set<string> |
   return inText.size >= MIN_FREE_TEXT_ADDRESSES ? inText : undefined;
 }
 
+/** The addresses one file name of a part (as shown: decoded) shows as a list, read as the message's
+ * own file name is (otherFieldLists): 2 that read as a list, or 3 in free text. */
+export function fileNameList(name: string, limit = MAX_ADDRESSES_PER_MESSAGE): Set<string> | undefined {
+  return readField(Buffer.from(name, 'utf8').toString('latin1'), process.uptime() * 1000 + MAX_PARSE_MS, limit);
+}
+
 /** The key the message's file names are read under (no field name: a field may not hold a space). */
 const FILE_NAME = 'file name';
 
@@ -338,7 +344,7 @@ export function otherFieldLists(header: HeaderBlock, limit = MAX_ADDRESSES_PER_M
   // 2231 and encoded words); Content-Type and Content-Disposition are otherwise parameters only.
   for (const name of shownFileNames(header)) {
     if (!(name.includes('@') || COMPAT_AT.test(name))) continue;
-    const field = header.fields.find((f) => (f.key === 'content-disposition' || f.key === 'content-type') && f.rawValue.toLowerCase().includes('name'))!;
+    const field = fileNameField(header)!;
     const text = Buffer.from(name, 'utf8').toString('latin1');
     byName ??= new Map();
     const same = byName.get(FILE_NAME);
