@@ -892,6 +892,28 @@ function walk(entity: Entity, part: string, depth: number, forwarded: boolean, s
     return;
   }
   addShownNames(entity, partName, type.type, forwarded, state, part === '');
+  walkLeaf(entity, partName, depth, forwarded, state, alternative);
+  // A part named twice (filename=photo.png, name=list.csv): readers choose one name or the other
+  // (shownNames) and save and open the file under it, so it is read as each name says.
+  const reading = readingByName(type.type, entity.fileName);
+  const done = [reading];
+  for (const other of entity.otherNames ?? []) {
+    const r = readingByName(type.type, other);
+    if (done.includes(r)) continue;
+    done.push(r);
+    walkLeaf({ ...entity, fileName: other }, partName, depth, forwarded, state, alternative);
+  }
+}
+
+/** How walkLeaf reads a part of this type by this name (a key: equal when it reads it alike). */
+function readingByName(type: string, fileName: string | undefined): string {
+  const saved = fileName === undefined ? '' : savedName(fileName);
+  return [saved.endsWith('.eml'), namesHtml(fileName), isTextLike(type, fileName), isRtf(type, fileName), attachmentFormat(type, fileName) ?? ''].join();
+}
+
+/** A part that is not a multipart: a forwarded message, text, or an attachment, read as its type and `entity.fileName` say. */
+function walkLeaf(entity: Entity, partName: string, depth: number, forwarded: boolean, state: WalkState, alternative: string | undefined): void {
+  const { type, body } = entity;
   const cte = fieldValue(entity.header, 'content-transfer-encoding');
   const encoding = transferEncoding(cte);
   // A saved message attached under another type (an .eml sent as application/octet-stream or
@@ -1126,7 +1148,8 @@ export function bodyWorthScanning(header: HeaderBlock): boolean {
   // a name that holds an address, which the scan reads as text (addShownNames).
   const { fileName, otherNames } = shownNames(parsed, fieldValue(header, 'content-disposition'));
   if ([fileName, ...otherNames].some((n) => n !== undefined && (n.includes('@') || COMPAT_AT.test(n)))) return true;
-  return isTextLike(type, fileName) || attachmentFormat(type, fileName) !== undefined;
+  // Every name: the walk reads the part as each of them says (walk, readingByName).
+  return [fileName, ...otherNames].some((n) => isTextLike(type, n) || attachmentFormat(type, n) !== undefined);
 }
 
 /**
