@@ -8,6 +8,7 @@ import { attr, localName, parseXml, xmlAsUtf8, xmlMayHoldAt, xmlText } from './x
 import { attrString, decodedText, findAttr, found, isLocal, scanPlainXml } from './xml-bytes.js';
 import { readZipEntry, type InflateBudget, type ZipEntry } from './zip.js';
 import type { ScanUnit } from './types.js';
+import { computedCells, holdsFormula, textFormats } from './xlsx-computed.js';
 import { MAX_ATTACHMENT_BYTES } from '../../limits.js';
 
 interface Archive {
@@ -111,6 +112,31 @@ function sharedStringsXml(xml: Buffer, domains: Domains): Map<number, string[]> 
     },
   });
   return shared;
+}
+
+/** Every shared string's text, by index (for computed cells only: most workbooks never need it). */
+function sharedStringTexts(xml: Buffer | undefined): string[] {
+  const out: string[] = [];
+  if (!xml) return out;
+  let inSi = false;
+  let inPhonetic = false;
+  let buf = '';
+  parseXml(xml, {
+    onopentag(name) {
+      const n = localName(name);
+      if (n === 'si') (inSi = true), (buf = '');
+      else if (n === 'rPh') inPhonetic = true;
+    },
+    ontext(t) {
+      if (inSi && !inPhonetic) buf += t;
+    },
+    onclosetag(name) {
+      const n = localName(name);
+      if (n === 'rPh') inPhonetic = false;
+      else if (n === 'si') (inSi = false), out.push(buf);
+    },
+  });
+  return out;
 }
 
 /**
@@ -220,6 +246,14 @@ class SheetCounter {
     if (list === undefined) return;
     this.sharedUsed.add(index);
     this.count(list);
+  }
+
+  /** Text the program computes for a cell (xlsx-computed.ts), counted as that cell's; after the
+   * sheet is read, so a hidden row is not known here (a hidden column or sheet is). */
+  computedCell(col: number, row: number, text: string): void {
+    this.rowHidden = false;
+    this.openCell(col, row);
+    this.textCell(text);
   }
 
   /** Any other cell closes with its text (formula included, as the text of the cell). */
@@ -412,6 +446,13 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
     if (ss) shared = sharedStringsBytes(ss, domains) ?? sharedStringsXml(ss, domains);
   }
 
+  // Formulas and text formats a program computes on opening (xlsx-computed.ts): the shared strings'
+  // texts and the styles are read only for a sheet that needs them.
+  const stylesPart = [...wbRels.values()].find((r) => r.type.endsWith('/styles'))?.target;
+  const formats = textFormats(stylesPart === undefined ? undefined : read(a, stylesPart));
+  let sharedTexts: string[] | undefined;
+  const sharedText = (i: number): string | undefined => (sharedTexts ??= sharedStringTexts(ssPart === undefined ? undefined : read(a, ssPart)))[i];
+
   const units: ScanUnit[] = [];
   for (const sheet of sheets) {
     const xml = read(a, sheet.part);
@@ -422,6 +463,7 @@ export function scanXlsx(bytes: Uint8Array, entries: ZipEntry[], budget: Inflate
     // The byte reader takes what office programs write; anything else is read by parseXml.
     const counted = countSheetBytes(xml, counter()) ?? countSheetXml(xml, counter());
     for (const i of counted.sharedUsed) sharedUsed.add(i);
+    if (formats.size > 0 || holdsFormula(xml)) for (const c of computedCells(xml, sharedText, formats)) counted.computedCell(c.col, c.row, c.text);
     units.push(counted.finish());
   }
 
