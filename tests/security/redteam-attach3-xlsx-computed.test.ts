@@ -92,3 +92,26 @@ describe('controls', () => {
     expect(codes(buildXlsx([{ name: 'S', rows: LIST.map((a) => [a]) }]))).toEqual(['ADDRESS_LIST_IN_ATTACHMENT']);
   });
 });
+
+describe('bounded: what a formula would make past a cell\'s 32,767 characters is not made', () => {
+  // 1,000 rows holding one 27-KB string: each TEXTJOIN of the column would be 27 MB. Before the
+  // bounds, a 100-KB workbook of such formulas took 4 GB and ended the process (check, proxy and
+  // milter alike); Excel shows #VALUE! for a text result over 32,767 characters.
+  const long = 'someone@elsewhere.test,'.repeat(1_200);
+  const rows = Array.from({ length: 1_000 }, () => [long, 'x']);
+  it.each([
+    ['TEXTJOIN over the column', () => 'TEXTJOIN(",",TRUE,$A$1:$A$1000)'],
+    ['CONCAT over the column', () => '_xlfn.CONCAT($A$1:$A$1000)'],
+    ['"&" of the long cell with itself', () => '$A$1&$A$1&$A$1&$A$1&$A$1&$A$1&$A$1&$A$1'],
+  ])('%s: the message is checked, its other lists still found', (_name, formula) => {
+    const bytes = workbook(formula, { rows });
+    expect(bytes.length).toBeLessThan(200_000);
+    const r = checkMessage(buildMessage([{ fileName: 'w.xlsx', contentType: 'application/octet-stream', bytes }], { body: LIST.join('\r\n') }), policy);
+    expect(r.findings.map((f) => f.code)).toContain('ADDRESS_LIST_IN_BODY');
+  });
+
+  it('a result within the limit is still computed', () => {
+    const few = LIST.slice(0, 12).map((a) => [local(a), domain(a)]);
+    expect(codes(workbook((n) => `A${n}&"@"&B${n}`, { rows: few }))).toEqual(['ADDRESS_LIST_IN_ATTACHMENT']);
+  });
+});

@@ -12,6 +12,21 @@ import { cellRef } from './xlsx.js';
 /** Formula cells evaluated per sheet, and how deep one formula may follow others. */
 const MAX_FORMULAS = 100_000;
 const MAX_DEPTH = 8;
+/** The longest text a formula gives: Excel's limit on a cell's text (a longer result is #VALUE!). */
+const MAX_CELL_TEXT = 32_767;
+/** Cells read per sheet by references and ranges, text computed per sheet, and cells kept: a
+ * workbook of 100 KB whose 20,000 formulas each join a range of 27-KB strings took 4 GB and ended
+ * the process before these bounds. Past them the rest of the sheet is not computed. */
+const MAX_CELL_READS = 2_000_000;
+const MAX_COMPUTED_CHARS = 16 * 1024 * 1024;
+const MAX_CELLS = 1_000_000;
+
+/** `parts` joined by `separator`, or undefined when the text would pass MAX_CELL_TEXT (measured before it is made). */
+function joinedWithin(parts: readonly string[], separator: string): string | undefined {
+  let length = parts.length > 0 ? separator.length * (parts.length - 1) : 0;
+  for (const p of parts) if ((length += p.length) > MAX_CELL_TEXT) return undefined;
+  return parts.join(separator);
+}
 
 interface Cell {
   /** The value as written (a shared string's text, an inline string, a number). */
@@ -70,6 +85,7 @@ const FUNCTIONS = new Set(['CONCATENATE', 'CONCAT', 'TEXTJOIN', 'LOWER', 'UPPER'
 class Sheet {
   readonly cells = new Map<number, Cell>();
   private evaluated = 0;
+  private reads = 0;
 
   key(col: number, row: number): number {
     return row * 16384 + col;
@@ -77,6 +93,7 @@ class Sheet {
 
   /** A cell's text as the program shows it: its formula's result where evaluated, else its value. */
   text(col: number, row: number, depth: number): string | undefined {
+    if (++this.reads > MAX_CELL_READS) return undefined;
     const c = this.cells.get(this.key(col, row));
     if (c === undefined) return '';
     if (c.formula === undefined) return c.value;
@@ -147,12 +164,12 @@ class Sheet {
       switch (t.v) {
         case 'CONCATENATE':
         case 'CONCAT':
-          return flat.join('');
+          return joinedWithin(flat, '');
         case 'TEXTJOIN': {
           const [delim, ignore, ...rest] = args;
           if (delim?.length !== 1 || ignore === undefined) return undefined;
           const skip = /^(?:true|1)$/i.test(ignore[0] ?? '');
-          return rest.flat().filter((v) => !skip || v !== '').join(delim[0]);
+          return joinedWithin(rest.flat().filter((v) => !skip || v !== ''), delim[0]!);
         }
         case 'LOWER':
           return flat.length === 1 ? flat[0]!.toLowerCase() : undefined;
@@ -169,7 +186,7 @@ class Sheet {
       while (v !== undefined && tokens[i]?.k === 'op' && (tokens[i] as { v: string }).v === '&') {
         i++;
         const w = term();
-        v = w === undefined ? undefined : v + w;
+        v = w === undefined || v.length + w.length > MAX_CELL_TEXT ? undefined : v + w;
       }
       return v;
     };
@@ -335,6 +352,7 @@ export function computedCells(xml: Buffer, shared: (index: number) => string | u
               if (formulaShared !== undefined) masters.set(formulaShared, cell.formula);
             }
           }
+          if (sheet.cells.size >= MAX_CELLS) break;
           if (cell.formula !== undefined || cell.style !== undefined) sheet.cells.set(sheet.key(col, row), cell);
           else if (cell.value !== '') sheet.cells.set(sheet.key(col, row), cell);
           break;
@@ -343,12 +361,15 @@ export function computedCells(xml: Buffer, shared: (index: number) => string | u
     },
   });
   const out: Array<{ col: number; row: number; text: string }> = [];
+  let computed = 0;
   for (const [key, cell] of sheet.cells) {
+    if (computed > MAX_COMPUTED_CHARS) break;
     if (cell.formula === undefined && cell.style === undefined) continue;
     const c = key % 16384;
     const r = Math.floor(key / 16384);
     let text = cell.formula === undefined ? cell.value : sheet.evaluate(cell.formula.text, r - cell.formula.row, c - cell.formula.col);
     if (text === undefined) continue;
+    computed += text.length;
     // A number format's text section applies to text (a formula's text result too), not to numbers.
     if (cell.style !== undefined && (cell.formula !== undefined || cell.isText)) text = renderText(formats.get(cell.style)!, text);
     if (text.includes('@')) out.push({ col: c, row: r, text });
