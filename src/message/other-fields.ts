@@ -98,6 +98,36 @@ function notShownList(key: string): boolean {
   );
 }
 
+/** Identifier fields that name several messages (`<id@host>` each, no names): a list of those is
+ * their kind, not people. */
+const MESSAGE_ID_LISTS: ReadonlySet<string> = new Set(['references', 'in-reply-to']);
+
+/**
+ * Whether a field notShownList skips by its name shows a list of people all the same. The name is
+ * the sender's to choose, and the patterns take any name: `ARC-Recipients`, `X-Team-Received`,
+ * `X-Original-To` or `Delivered-To` holding `a@x, b@y, c@z` show that list in every reader's
+ * all-headers view and source, and passed unread. What those names stand for is never a clean
+ * address list: a trace, a verdict or a signature is text with an address inside (`by mx for
+ * <a@b>;`, `smtp.mailfrom=a@b`, `i=@b`), the strict parser refuses it; an identifier or an
+ * envelope address is one. So a value the strict parser reads whole (as written, or as decoded) as
+ * two or more distinct mailboxes is a list, read as any other field is; but References' and
+ * In-Reply-To's msg-ids (angle brackets only, no names: MESSAGE_ID_LISTS) and X-Failed-Recipients
+ * (a bounce names the recipients that failed to the one sender who wrote them).
+ */
+function listDespiteName(key: string, text: string): boolean {
+  if (key === 'x-failed-recipients') return false;
+  const deadline = process.uptime() * 1000 + MAX_PARSE_MS;
+  const readsWhole = (value: string): boolean => {
+    const l = parseAddressList(value, deadline, MAX_ADDRESSES_PER_MESSAGE);
+    if (l.timedOut || l.problems.length > 0) return false;
+    if (new Set(l.mailboxes.map((m) => m.address.toLowerCase())).size < MIN_LISTED_ADDRESSES) return false;
+    return !(MESSAGE_ID_LISTS.has(key) && l.mailboxes.every((m) => m.rawName === '' && m.group === undefined && m.source.trim().startsWith('<')));
+  };
+  if (readsWhole(text)) return true;
+  if (!/[\x80-\xff]|=\?/.test(text)) return false;
+  return readsWhole(Buffer.from(decodeHeaderText(text), 'utf8').toString('latin1'));
+}
+
 export interface OtherFieldList {
   /** The field's lower-case name. */
   key: string;
@@ -331,8 +361,11 @@ export function otherFieldLists(header: HeaderBlock, limit = MAX_ADDRESSES_PER_M
     const at = raw.includes('@') || holdsCompatAt(raw);
     if (isAddressField(f.key) || (!at && !raw.includes('=?'))) continue;
     const list = mayHoldList(raw);
-    if ((!list && !at) || notShownList(f.key)) continue;
+    if (!list && !at) continue;
+    const named = notShownList(f.key);
+    if (named && !list) continue;
     const text = unfold(raw, header.lineEnding);
+    if (named && !listDespiteName(f.key, text)) continue;
     byName ??= new Map();
     const name = /\d/.test(f.key) ? f.key.replace(/\d+/g, '#') : f.key;
     const same = byName.get(name);
