@@ -33,10 +33,19 @@ function isWrappingPunctuation(c: number): boolean {
   return c === 0x2e || c === 0x27 || c === 0x3d || c === 0x60;
 }
 
-/** A full stop or hyphen (ASCII, ideographic, fullwidth, halfwidth) that ends a sentence after an
- * address, not the address. */
+/** A full stop IDNA maps to "." (ideographic, fullwidth, halfwidth), or one whose compatibility
+ * form (NFKC) is "." (one dot leader U+2024, small full stop U+FE52), which IDNA refuses: a reader
+ * sees `a@alpha\u2024example` as an address all the same, as the fullwidth and small ats. */
+function isWideDot(c: number): boolean {
+  return c === 0x3002 || c === 0xff0e || c === 0xff61 || c === 0x2024 || c === 0xfe52;
+}
+
+/** The dots IDNA refuses that read as "." (isWideDot). */
+const COMPAT_DOTS = /[\u2024\ufe52]/g;
+
+/** A full stop or hyphen (ASCII, or a wide dot) that ends a sentence after an address, not the address. */
 function isTrailingDot(c: number): boolean {
-  return c === 0x2e || c === 0x2d || c === 0x3002 || c === 0xff0e || c === 0xff61;
+  return c === 0x2e || c === 0x2d || isWideDot(c);
 }
 
 /** Characters of a written domain that IDNA (UTS 46) maps to nothing, or that continue a label
@@ -49,13 +58,13 @@ function isLatinAlphanumeric(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a);
 }
 
-/** Whether the character at `i` continues a domain. An ideographic, fullwidth or halfwidth full
- * stop, which IDNA maps to ".", does when a Latin letter or digit follows it (org0．test); before
- * other text it ends a Japanese or Chinese sentence. */
+/** Whether the character at `i` continues a domain. A wide dot (an ideographic, fullwidth or
+ * halfwidth full stop, which IDNA maps to ".", a one dot leader or small full stop) does when a
+ * Latin letter or digit follows it (org0．test); before other text it ends a sentence. */
 function isDomainCharAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   if (c < 128) return ASCII_DOMAIN[c] === 1;
-  if (c === 0x3002 || c === 0xff0e || c === 0xff61) return isLatinAlphanumeric(text.charCodeAt(i + 1));
+  if (isWideDot(c)) return isLatinAlphanumeric(text.charCodeAt(i + 1));
   // Fullwidth letters and digits (letters to \p{L}, digits to \p{N}) without a one-character string and a regular expression.
   if (isLatinAlphanumeric(c)) return true;
   const ch = text[i]!;
@@ -71,6 +80,8 @@ const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 function acceptDomain(written: string): string | undefined {
   let domain = written;
   if (/[^\x00-\x7f]/.test(domain)) {
+    // A one dot leader or small full stop reads as ".", though IDNA refuses it (isWideDot).
+    domain = domain.replace(COMPAT_DOTS, '.');
     // A domain the strict reading refuses as a recipient (upper-case or fullwidth letters, a
     // fullwidth dot, a soft hyphen, a decomposed letter, scripts mixed: AMBIGUOUS_RECIPIENT in To)
     // is still an address to whoever reads the text: counted as IDNA (UTS 46, as browsers and mail
