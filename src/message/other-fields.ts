@@ -341,6 +341,16 @@ export function fileNameList(name: string, limit = MAX_ADDRESSES_PER_MESSAGE): S
   return readField(Buffer.from(name, 'utf8').toString('latin1'), process.uptime() * 1000 + MAX_PARSE_MS, limit);
 }
 
+/** A lone letter ending a name after "-" or "_" (`x-team-a`): it numbers an entry as a number does. */
+const LETTERED = /[-_][a-z]$/;
+
+/** The name fields are read together under: numbers (`x-recipient-1`) and a lone last letter
+ * (`x-team-a`, `x-team-b`) left out, as both number the entries of one list. */
+function listName(key: string): string {
+  const numbered = /\d/.test(key) ? key.replace(/\d+/g, '#') : key;
+  return LETTERED.test(numbered) ? `${numbered.slice(0, -1)}#` : numbered;
+}
+
 /** The key the message's file names are read under (no field name: a field may not hold a space). */
 const FILE_NAME = 'file name';
 
@@ -349,8 +359,8 @@ const FILE_NAME = 'file name';
  * read by parse-message.ts) nor fields whose addresses are not shown as a list (NOT_SHOWN_LISTS).
  * Fields of one name are also read together, as one list: written one field per recipient (as
  * sendmail writes Apparently-To), `X-Recipient: a@x.example` ten times is a list of ten. Names
- * that differ only in their numbers are one name: `X-Recipient-1`, `X-Recipient-2` ... number the
- * entries of one list.
+ * that differ only in their numbers, or in a lone last letter, are one name (listName):
+ * `X-Recipient-1`, `X-Recipient-2` ... or `X-Team-A`, `X-Team-B` ... number the entries of one list.
  */
 export function otherFieldLists(header: HeaderBlock, limit = MAX_ADDRESSES_PER_MESSAGE): OtherFieldLists {
   /** The fields that may show an address, by name (numbers left out): the first one's name and
@@ -367,7 +377,7 @@ export function otherFieldLists(header: HeaderBlock, limit = MAX_ADDRESSES_PER_M
     const text = unfold(raw, header.lineEnding);
     if (named && !listDespiteName(f.key, text)) continue;
     byName ??= new Map();
-    const name = /\d/.test(f.key) ? f.key.replace(/\d+/g, '#') : f.key;
+    const name = listName(f.key);
     const same = byName.get(name);
     if (same === undefined) byName.set(name, { key: f.key, line: f.line, values: [{ text, list }] });
     else same.values.push({ text, list });
