@@ -10,7 +10,7 @@ import { describeNotMail, formatByName, sniffFormat, type InputFormatDefinition 
 import { eml, looksLikeMessageAfterNoise, namedLikeMailbox, showsRecipients } from './formats/eml.js';
 import { showsMboxSeparator } from './formats/mbox.js';
 import { errnoDetail, failure, type InputFailure, type InputItem, type ReadInputsOptions } from './formats/types.js';
-import { fileSource, readHead, readStdin } from './read-bytes.js';
+import { fileSource, readHead, readStdin, searchFile } from './read-bytes.js';
 import { PREFETCH_MIN_FILES, startHeadPrefetch, type HeadPrefetch } from './head-prefetch.js';
 
 export type { InputFailure, InputFormat, InputItem, InputMessage, NotMailFile, ReadInputsOptions } from './formats/types.js';
@@ -278,19 +278,33 @@ export async function expandSpecs(specs: string[]): Promise<Array<FileEntry | In
   return out;
 }
 
+/** Searches the whole input when what was read of it is not all of it (searchFile); undefined
+ * when the head is the whole input, or for stdin (read whole before its format is settled). */
+type SearchWhole = ((test: (window: Buffer, at: number) => boolean, limit?: number) => boolean | 'too-large') | undefined;
+
+/** Whether a message input is read for the mailboxes it may hide (see chooseFormat): check and audit, and fix. */
+const readsSeparators = (options: ReadInputsOptions) => options.headersOnly || options.mailboxSeparators === true;
+
+/** Whether an input that starts as a message shows an mbox separator (showsMboxSeparator) in its
+ * head, or anywhere after it: where the first separator falls (past the first read of a message
+ * longer than 64 KiB) must not decide whether the messages after it are read. */
+function showsSeparator(head: Uint8Array, searchWhole: SearchWhole): boolean {
+  return showsMboxSeparator(head) || searchWhole?.((window) => showsMboxSeparator(window)) === true;
+}
+
 /**
  * The format to read an input with: the one forced, else the one its content shows. A file a
  * walk or glob found that nothing recognises is not mail (undefined), unless its name says it is
  * mail or its text shows recipients as mail does; a file named by the user is read as a message
  * and reported if it is not one.
  */
-function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean, options: ReadInputsOptions): InputFormatDefinition | undefined {
+function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean, options: ReadInputsOptions, searchWhole?: SearchWhole): InputFormatDefinition | undefined {
   if (options.format) {
     // Forced to be one message, an input that shows a mailbox's separators (see below) is still
     // read as a mailbox where it would be unforced: read as one message, the messages after its
     // first were body text and their lists went unchecked (`check --input eml` on a folder, as the
     // report's hint for files not read says, passed a Sent mailbox on its first message).
-    if (options.format === 'eml' && (options.headersOnly || options.mailboxSeparators === true) && showsMboxSeparator(head)) return formatByName('mbox');
+    if (options.format === 'eml' && readsSeparators(options) && showsSeparator(head, searchWhole)) return formatByName('mbox');
     return formatByName(options.format);
   }
   const sniffed = sniffFormat(head, found);
@@ -311,7 +325,7 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   // is, so the messages after that line are checked with their own recipients; and by fix, whose
   // output check reads the same way (the first header rewritten alone left the next message's list
   // in the file it wrote). Not for send, which reads the whole input: it sends the one message it is.
-  if ((options.headersOnly || options.mailboxSeparators === true) && showsMboxSeparator(head)) return formatByName('mbox');
+  if (readsSeparators(options) && showsSeparator(head, searchWhole)) return formatByName('mbox');
   return eml;
 }
 
@@ -337,7 +351,18 @@ async function openOne(entry: FileEntry, options: ReadInputsOptions, prefetched?
     return entry.hidden ? [] : [failure(file, 'unreadable', errnoDetail(err))];
   }
   const found = entry.found === true;
-  const format = chooseFormat(head.bytes, file, found, options);
+  // A file that cannot be searched to its end (removed, cut off meanwhile) is read as if the search
+  // had found what it looked for: that read reports it, rather than the head deciding alone.
+  const searchWhole: SearchWhole = head.complete
+    ? undefined
+    : (test, limit) => {
+        try {
+          return searchFile(file, test, limit);
+        } catch {
+          return true;
+        }
+      };
+  const format = chooseFormat(head.bytes, file, found, options, searchWhole);
   if (format === undefined) return notMail(entry, describeNotMail(head.bytes), options);
   // A file the user named that is plainly something else (an image, a PDF) is an error naming it.
   if (format === eml && !options.format && head.bytes.length > 0 && !eml.sniff(head.bytes, false)) {

@@ -119,6 +119,35 @@ function readWhole(file: string): Buffer {
   }
 }
 
+/** Bytes of a file read at a time when it is searched past its head (searchFile). */
+const SEARCH_WINDOW_BYTES = 1024 * 1024;
+/** Bytes each search window repeats of the one before: a line (and what a test reads after it)
+ * that crosses a window's end is seen whole in the next. Longer than any recipient field line or
+ * `From ` line a reader would take for one. */
+const SEARCH_OVERLAP_BYTES = 64 * 1024;
+
+/**
+ * Whether `test` holds for some window of a file, read from its start in windows of
+ * SEARCH_WINDOW_BYTES that overlap by SEARCH_OVERLAP_BYTES (`at` is a window's offset in the file):
+ * what a reader finds in a file must not depend on where it lies, so a file whose head does not
+ * settle a question is searched to its end. At most `limit` bytes: past them, 'too-large'.
+ */
+export function searchFile(file: string, test: (window: Buffer, at: number) => boolean, limit = Infinity): boolean | 'too-large' {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(SEARCH_WINDOW_BYTES);
+    for (let at = 0; ; at += SEARCH_WINDOW_BYTES - SEARCH_OVERLAP_BYTES) {
+      if (at >= limit) return 'too-large';
+      let length = 0;
+      for (let n = -1; n !== 0 && length < buf.length; length += n) n = readSync(fd, buf, length, buf.length - length, at + length);
+      if (test(buf.subarray(0, length), at)) return true;
+      if (length < buf.length) return false;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A ReadSource for a file whose head was read. */
 export function fileSource(file: string, head: { bytes: Buffer; complete: boolean }, options: ReadInputsOptions): ReadSource {
   return {
@@ -194,6 +223,13 @@ export async function* readStdin(options: ReadInputsOptions, choose: (head: Uint
       bytes = await source.whole();
     } catch (err) {
       yield failure('-', 'unreadable', errnoDetail(err));
+      return;
+    }
+    // Its format told from its first chunk, it is told again from all of it: a mailbox separator
+    // past that chunk (a first message longer than 64 KiB) makes it a mailbox too.
+    const whole = ended ? format : choose(bytes);
+    if (whole !== eml) {
+      yield* whole.read({ ...source, head: bytes, complete: true, stream: () => [bytes], whole: async () => bytes });
       return;
     }
     yield { source: '-', bytes, complete: true, format: 'eml', lineOffset: 0 };

@@ -37,10 +37,6 @@ function writtenFromLine(line: string): boolean {
   return FROM_LINE.test(line) || /^From (?:[^\s@]+@\S+|MAILER-DAEMON|-)[ \t]/.test(line);
 }
 
-/** Bytes of a message's first read searched for an mbox separator (see showsMboxSeparator): the
- * first chunk every input is read with (HEADER_READ_CHUNK_BYTES), so the search reads nothing more. */
-const MBOX_SEPARATOR_SEARCH_BYTES = 64 * 1024;
-
 /**
  * Whether text that starts as one message holds, past its first line, a line that mbox readers
  * (this one, Python's mailbox, Thunderbird) start a new message at: a `From ` line followed by a
@@ -54,7 +50,10 @@ export function showsMboxSeparator(head: Uint8Array): boolean {
   // and a sender (an address, MAILER-DAEMON, Thunderbird's "-"). A draft's prose ("From the desk
   // of Ann" above "Phone: ..." in a signature) is the one message it is: split there, its pieces
   // were reported as two messages, and a list in its body counted in two halves.
-  const bytes = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, MBOX_SEPARATOR_SEARCH_BYTES));
+  // All of what was read is searched, and a file whose first read is not all of it is searched to
+  // its end (inputs.ts): searched in its first 64 KiB only, a first message longer than that hid
+  // the mailbox behind it, and the messages after it went unchecked.
+  const bytes = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   // Lines end at LF, CRLF, or a bare CR (a classic Mac OS mailbox, which the reader splits too).
   for (let at = bytes.indexOf('From ', 1); at !== -1; at = bytes.indexOf('From ', at + 1)) {
     const before = bytes[at - 1];
