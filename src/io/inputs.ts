@@ -7,10 +7,11 @@ import { readdirAsync as readdir, realpathAsync as realpath, statAsync as stat }
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { describeNotMail, formatByName, sniffFormat, type InputFormatDefinition } from './formats/index.js';
-import { eml, looksLikeMessageAfterNoise, namedLikeMailbox, showsRecipients } from './formats/eml.js';
+import { eml, looksLikeMessageAfterNoise, namedLikeMailbox, showsRecipientField, showsRecipients } from './formats/eml.js';
 import { showsMboxSeparator } from './formats/mbox.js';
 import { errnoDetail, failure, type InputFailure, type InputItem, type ReadInputsOptions } from './formats/types.js';
-import { fileSource, readHead, readStdin, searchFile } from './read-bytes.js';
+import { fileSource, MAX_MESSAGE_BYTES, readHead, readStdin, searchFile } from './read-bytes.js';
+import { utf16Order } from '../message/utf16.js';
 import { PREFETCH_MIN_FILES, startHeadPrefetch, type HeadPrefetch } from './head-prefetch.js';
 
 export type { InputFailure, InputFormat, InputItem, InputMessage, NotMailFile, ReadInputsOptions } from './formats/types.js';
@@ -293,6 +294,22 @@ function showsSeparator(head: Uint8Array, searchWhole: SearchWhole): boolean {
 }
 
 /**
+ * Whether a file no format recognises shows recipients (showsRecipients, its first 4 KiB), or, a
+ * text file (not an image or an archive, whose bytes match anything by chance), a recipient field
+ * line naming an address anywhere: a draft behind a pasted log or banner of any length. Past MAX_MESSAGE_BYTES unsearched, it is read
+ * as a message too, which fails closed on its start, rather than counted as not mail.
+ */
+function showsRecipientsAnywhere(head: Uint8Array, searchWhole: SearchWhole): boolean {
+  if (showsRecipients(head)) return true;
+  const utf16 = utf16Order(head);
+  if (utf16 === undefined && !/^(?:text|JSON|XML|HTML)/.test(describeNotMail(head))) return false;
+  if (showsRecipientField(head, utf16)) return true;
+  if (searchWhole === undefined) return false;
+  const found = searchWhole((window, at) => showsRecipientField(window, utf16 && (at === 0 ? utf16 : { ...utf16, bom: false })), MAX_MESSAGE_BYTES);
+  return found !== false;
+}
+
+/**
  * The format to read an input with: the one forced, else the one its content shows. A file a
  * walk or glob found that nothing recognises is not mail (undefined), unless its name says it is
  * mail or its text shows recipients as mail does; a file named by the user is read as a message
@@ -318,7 +335,7 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   // source (a test or a send script that names its recipients): mailguard does not run code, and a
   // walk of a repository reported every such file as an unreadable message; it stays named as not
   // mail in the report.
-  if (!sniffed && found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && (!showsRecipients(head) || isProgramSource(file))) return undefined;
+  if (!sniffed && found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && (isProgramSource(file) || !showsRecipientsAnywhere(head, searchWhole))) return undefined;
   // Read as a message, it must not hide a mailbox: a `From ` line that mbox readers start a
   // message at, followed by a header field, makes the input a mailbox whose first separator is
   // missing (see showsMboxSeparator). Checked and audited as one, as a file named as a mailbox

@@ -1,7 +1,7 @@
 // One RFC 5322 message per file (.eml drafts, .txt drafts, a Maildir's message files): recognised
 // by a first line that is a header field. Read as its header block, or whole when asked.
 
-import { decodeUtf16, utf16Order } from '../../message/utf16.js';
+import { decodeUtf16, utf16Order, type Utf16Order } from '../../message/utf16.js';
 import { failure, errnoDetail, type InputFormatDefinition, type InputMessage } from './types.js';
 
 /** A file named as a mailbox: `Sent.mbox`, `archive.mbx`, Apple Mail's `Sent.mbox/mbox`. */
@@ -39,14 +39,15 @@ export function looksLikeMessageAfterNoise(head: Uint8Array): boolean {
     return looksLikeMessage(text) || startsWithFromLine(text);
   }
   let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  const limit = Math.min(head.length, 4096);
+  const limit = head.length;
   while (i < limit && (head[i] === 0x00 || head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0d || head[i] === 0x0a)) i++;
   while (i < limit && head[i] === 0x3e) i++;
   const rest = head.subarray(i);
   return i > 0 && (looksLikeMessage(rest) || startsWithFromLine(rest));
 }
 
-/** Bytes of a file a walk found that are searched for a recipient field or key (see showsRecipients). */
+/** Bytes of a file a walk found that are searched for a recipient field or key (see
+ * showsRecipients); a text file is searched further for a field line (showsRecipientField). */
 const RECIPIENT_SEARCH_BYTES = 4096;
 
 /** A recipient field as a header writes it, at the start of a line (maybe quoted or indented),
@@ -76,6 +77,17 @@ export function showsRecipients(head: Uint8Array): boolean {
   if (RECIPIENT_FIELD_LINE.test(text)) return true;
   const key = RECIPIENT_KEY.exec(text);
   return key !== null && text.indexOf('@', key.index) !== -1;
+}
+
+/**
+ * Whether bytes of a text file (its head, or a window of it further on: `utf16` then without its
+ * byte order mark) hold a recipient field line naming an address (RECIPIENT_FIELD_LINE). A text
+ * file is searched for one to its end (inputs.ts), not in its first 4 KiB only: a draft behind a
+ * longer pasted log or banner was counted as not mail while its list went unchecked.
+ */
+export function showsRecipientField(bytes: Uint8Array, utf16: Utf16Order | undefined): boolean {
+  const text = utf16 ? decodeUtf16(bytes, utf16) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return text.includes('@') && RECIPIENT_FIELD_LINE.test(text);
 }
 
 /** An mbox `From ` line at the start (a mailbox behind noise, or in UTF-16). */
