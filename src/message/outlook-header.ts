@@ -42,6 +42,9 @@ export interface MsgFields {
   senderSmtpAddress?: string;
   clientSubmitTime?: string;
   recipients?: MsgRecipient[];
+  /** PR_DISPLAY_TO and PR_DISPLAY_CC: the lists Outlook shows in the item, display names joined with ";". */
+  displayTo?: string;
+  displayCc?: string;
 }
 
 /** No line break can come from a property: each value stays inside its own field. */
@@ -74,12 +77,38 @@ function shownByHeader(transport: string, shown: readonly string[]): boolean {
 /** The fields readers show as recipients: parse-message.ts's list, the one every rule uses. */
 const VISIBLE = new Set<string>(VISIBLE_FIELDS);
 
+/** A display list's entry or a row's name or address, compared without case or extra blanks. */
+const comparable = (s: string) => oneLine(s).trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * The entries of PR_DISPLAY_TO and PR_DISPLAY_CC that no To or Cc row of the recipient table names
+ * (by display name or address), as unresolved rows of that field. Outlook shows those lists in the
+ * item; an item whose lists named people and whose table was empty (or named a colleague alone)
+ * was read as the header its table makes, and passed. Read as unresolved rows, an address is
+ * checked as the address it is and a name fails closed, as an unresolved row's name does.
+ */
+function displayedOnly(fields: MsgFields, rows: readonly MsgRecipient[]): MsgRecipient[] {
+  const names = rows.flatMap((r) => [r.name, r.smtpAddress, r.email]).filter((n): n is string => n !== undefined && n.trim() !== '');
+  const known = new Set(names.map(comparable));
+  const out: MsgRecipient[] = [];
+  for (const [list, recipType] of [[fields.displayTo, 'to'], [fields.displayCc, 'cc']] as const) {
+    // A row's name holding the separator is taken out whole before the list is split at it.
+    let rest = list ?? '';
+    for (const n of names) if (n.includes(';')) rest = rest.split(n).join(';');
+    for (const entry of rest.split(';')) if (comparable(entry) !== '' && !known.has(comparable(entry))) out.push({ name: oneLine(entry).trim(), recipType });
+  }
+  return out;
+}
+
 export function msgHeader(fields: MsgFields): Buffer {
   const transport = fields.headers?.replace(/^\s+/, '');
+  const tableRows = fields.recipients ?? [];
+  const recipients = [...tableRows, ...displayedOnly(fields, tableRows.filter((r) => fieldOf(r) !== 'bcc'))];
   // Only SMTP addresses are compared: an Exchange-only entry (an X.500 name) is not written in a
   // transport header, and the header it came with is the better reading then. A shown row that
-  // names no address at all is not what that header shows: the table is read.
-  const shownRows = (fields.recipients ?? []).filter((r) => fieldOf(r) !== 'bcc');
+  // names no address at all (an entry only a display list names, too) is not what that header
+  // shows: the table is read.
+  const shownRows = recipients.filter((r) => fieldOf(r) !== 'bcc');
   const shown = shownRows.map(addressOf).filter((a): a is string => a !== undefined && a.includes('@'));
   if (transport && shownRows.every((r) => addressOf(r) !== undefined) && shownByHeader(transport, shown)) {
     const text = transport.replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '');
@@ -89,7 +118,7 @@ export function msgHeader(fields: MsgFields): Buffer {
   const sender = fields.senderSmtpAddress ?? fields.senderEmail;
   if (sender) lines.push(`From: ${mailbox(fields.senderName, sender)}`);
   const byType: Record<'to' | 'cc' | 'bcc', string[]> = { to: [], cc: [], bcc: [] };
-  for (const r of fields.recipients ?? []) {
+  for (const r of recipients) {
     // An Exchange-only address (no SMTP address stored) is written as it is: the check fails
     // closed on it rather than guessing where it goes; an unresolved name as its display name.
     const address = writtenAddressOf(r);

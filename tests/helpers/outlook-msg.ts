@@ -25,6 +25,9 @@ export interface OutlookMessage {
    * PR_EMAIL_ADDRESS and PR_ADDRTYPE (an unresolved name has neither, an Exchange entry EX).
    */
   recipients: Array<{ name?: string; smtp?: string; email?: string; addrType?: string; type: 'to' | 'cc' | 'bcc' | number }>;
+  /** PR_DISPLAY_TO and PR_DISPLAY_CC: the lists Outlook shows, display names joined with "; ". */
+  displayTo?: string;
+  displayCc?: string;
   /** PR_TRANSPORT_MESSAGE_HEADERS: the header a received or sent message keeps. */
   transportHeaders?: string;
   /** PR_MESSAGE_CLASS (default IPM.Note). */
@@ -53,6 +56,8 @@ export function outlookMsg(m: OutlookMessage): Buffer {
   if (m.senderName) docs.push(stringStream('0C1A', m.senderName));
   if (m.senderSmtp) docs.push(stringStream('5D01', m.senderSmtp), stringStream('0C1F', m.senderSmtp));
   if (m.transportHeaders) docs.push(stringStream('007D', m.transportHeaders));
+  if (m.displayTo !== undefined) docs.push(stringStream('0E04', m.displayTo));
+  if (m.displayCc !== undefined) docs.push(stringStream('0E03', m.displayCc));
   if (m.body !== undefined) docs.push(stringStream('1000', m.body));
   if (m.html !== undefined) docs.push(['__substg1.0_10130102', Buffer.from(m.html, 'utf8')]);
   for (const [name, bytes] of docs) addDoc(0, name, bytes);

@@ -16,7 +16,8 @@ interface ItemFields extends MsgFields {
 }
 
 interface Reader {
-  getFileData(): ItemFields;
+  parserConfig?: { includeRawProps?: boolean };
+  getFileData(): ItemFields & { rawProps?: Array<{ propertyTag?: string; value?: unknown }> };
   getAttachment(attach: number): { fileName: string; content: Uint8Array };
 }
 
@@ -37,7 +38,15 @@ export function readOutlookContent(bytes: Uint8Array): { fields: MsgFields } & O
   // A copy with an ArrayBuffer of its own: the reader reads the DataView's whole buffer.
   const own = Uint8Array.from(bytes);
   const reader = new MsgReader(new DataView(own.buffer));
-  const fields = reader.getFileData();
+  // Every property, for the display lists msgreader does not name (PR_DISPLAY_TO, PR_DISPLAY_CC).
+  reader.parserConfig = { includeRawProps: true };
+  const { rawProps, ...fields } = reader.getFileData();
+  for (const p of rawProps ?? []) {
+    const tag = p.propertyTag?.slice(0, 4);
+    if (typeof p.value !== 'string') continue;
+    if (tag === '0e04') fields.displayTo = p.value;
+    else if (tag === '0e03') fields.displayCc = p.value;
+  }
   const content: { fields: MsgFields } & Omit<OutlookItem, 'header'> = { fields, text: fields.body ?? '', attachments: [] };
   const html = fields.bodyHtml ?? (fields.html ? Buffer.from(fields.html).toString('utf8') : undefined);
   if (html !== undefined) content.html = html;
