@@ -310,6 +310,33 @@ function showsRecipientsAnywhere(head: Uint8Array, searchWhole: SearchWhole): bo
 }
 
 /**
+ * Whether an archive a walk found holds mail by its names: a zip entry named as mail (its central
+ * directory or local headers, searched through the whole file), or a gzip file whose own header
+ * names the file it compressed as mail (`gzip d.eml`, renamed `backup.gz`). Counted as not mail,
+ * zipped drafts passed a walk unread with exit 0, where a `.eml.gz` is reported; such an archive
+ * is now reported as mail that cannot be read as it is.
+ */
+function archiveNamesMail(head: Buffer, searchWhole: SearchWhole): boolean {
+  if (head[0] === 0x1f && head[1] === 0x8b && head[2] === 8 && (head[3]! & 0x08) !== 0) {
+    let at = 10;
+    if ((head[3]! & 0x04) !== 0) at += 2 + (head.readUInt16LE(at) || 0);
+    const end = head.indexOf(0, at);
+    return end !== -1 && namedAsMail(head.toString('latin1', at, end));
+  }
+  if (!(head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4)) return false;
+  const entryNamesMail = (window: Buffer): boolean => {
+    for (const [signature, lengthAt, nameAt] of [['PK\x01\x02', 28, 46], ['PK\x03\x04', 26, 30]] as const) {
+      for (let i = window.indexOf(signature, 0, 'latin1'); i !== -1 && i + nameAt <= window.length; i = window.indexOf(signature, i + 4, 'latin1')) {
+        const name = window.toString('latin1', i + nameAt, Math.min(window.length, i + nameAt + window.readUInt16LE(i + lengthAt)));
+        if (namedAsMail(name) || /\.emlx$/i.test(name)) return true;
+      }
+    }
+    return false;
+  };
+  return entryNamesMail(head) || searchWhole?.(entryNamesMail) === true;
+}
+
+/**
  * The format to read an input with: the one forced, else the one its content shows. A file a
  * walk or glob found that nothing recognises is not mail (undefined), unless its name says it is
  * mail or its text shows recipients as mail does; a file named by the user is read as a message
@@ -335,7 +362,7 @@ function chooseFormat(head: Uint8Array, file: string | undefined, found: boolean
   // source (a test or a send script that names its recipients): mailguard does not run code, and a
   // walk of a repository reported every such file as an unreadable message; it stays named as not
   // mail in the report.
-  if (!sniffed && found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && (isProgramSource(file) || !showsRecipientsAnywhere(head, searchWhole))) return undefined;
+  if (!sniffed && found && !namedAsMail(file) && !looksLikeMessageAfterNoise(head) && (isProgramSource(file) || !showsRecipientsAnywhere(head, searchWhole)) && !archiveNamesMail(Buffer.from(head.buffer, head.byteOffset, head.byteLength), searchWhole)) return undefined;
   // Read as a message, it must not hide a mailbox: a `From ` line that mbox readers start a
   // message at, followed by a header field, makes the input a mailbox whose first separator is
   // missing (see showsMboxSeparator). Checked and audited as one, as a file named as a mailbox
