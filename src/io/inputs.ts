@@ -397,7 +397,8 @@ async function openOne(entry: FileEntry, options: ReadInputsOptions, prefetched?
   const found = entry.found === true;
   // A file that cannot be searched to its end (removed, cut off meanwhile) is read as if the search
   // had found what it looked for: that read reports it, rather than the head deciding alone.
-  const searchWhole: SearchWhole = head.complete
+  // Not a device or a pipe: /dev/zero has no end to search to.
+  const searchWhole: SearchWhole = head.complete || entry.notRegular
     ? undefined
     : (test, limit) => {
         try {
