@@ -26,7 +26,7 @@ import { createPolicy, isResolvedPolicy, type Policy } from '../policy/policy.js
 import { assertOnViolation, decideDelivery, envelopeKey, type DecideOptions, type DeliveryDecision, type Transaction } from '../decide/index.js';
 import { ADAPTER_MODES, isOnViolation } from '../decide/modes.js';
 import { describeDeliveryReason, describeFinding } from '../report/messages.js';
-import { parseConfig } from '../policy/config.js';
+import { checks, parseConfig, parsePolicyGiven, parseSection, type KeyCheck } from '../policy/config.js';
 import { bindOnViolation, buildProfiles, messageIdentity, resolveProfile, type Profiles } from '../policy/profiles.js';
 import type { MessageResult } from '../result.js';
 
@@ -568,15 +568,44 @@ function userOf(auth: unknown): string | undefined {
  * settings must give the same decision. `bodyScan: false` turns it off; settings given are kept.
  */
 function withDefaultBodyScan(given: PluginPolicy | undefined): Partial<Policy> {
-  const { bodyScan, ...rest } = given ?? {};
+  // Validated as createPolicy validates it (its keys read once, none inherited), named as given.
+  const { bodyScan, ...rest } = given === undefined ? {} : (parsePolicyGiven(given, 'mailguard({ policy })') as PluginPolicy);
   if (bodyScan === false) return rest;
   return { ...rest, bodyScan: bodyScan ?? { minAddresses: DEFAULT_BODY_MIN_ADDRESSES, maxPartBytes: DEFAULT_MAX_PART_BYTES } };
 }
 
+/**
+ * The plugin's options, checked as the configuration's sections are: an unknown (misspelt) option
+ * is refused, not ignored. `policy`, `onViolation` and `profiles` are checked below, each with
+ * its own wording; an option left undefined is not given (its default: block, no profiles).
+ */
+const PLUGIN_OPTION_KEYS: Record<string, KeyCheck> = {
+  policy: () => undefined,
+  onViolation: () => undefined,
+  profiles: () => undefined,
+  authUser: (v, k, w) => (typeof v === 'function' ? undefined : checks.string(v, k, w)),
+};
+
+/** Checks the plugin's options (a plain object of known options); throws ECONFIG naming the option. */
+function checkPluginOptions(options: unknown): void {
+  checks.object(options, 'options', 'mailguard(options)');
+  parseSection(Object.fromEntries(Object.entries(options as object).filter(([, v]) => v !== undefined)), '', PLUGIN_OPTION_KEYS, 'mailguard(options)');
+}
+
 /** A nodemailer 'compile' plugin: `transporter.use('compile', mailguard({ policy, onViolation }))`. */
 export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
-  const partial: Partial<Policy> = options.policy && isResolvedPolicy(options.policy) ? options.policy : withDefaultBodyScan(options.policy);
-  const policy = isResolvedPolicy(partial) ? partial : createPolicy(partial);
+  // Options given in code are a usage error (EUSAGE) when wrong, as the profiles' are; refused when
+  // the plugin is made, never at send time.
+  let partial: Partial<Policy>;
+  let policy: Policy;
+  try {
+    checkPluginOptions(options);
+    partial = options.policy && isResolvedPolicy(options.policy) ? options.policy : withDefaultBodyScan(options.policy);
+    policy = isResolvedPolicy(partial) ? partial : createPolicy(partial);
+  } catch (err) {
+    if (err instanceof MailguardError) throw new MailguardError('EUSAGE', err.message, err.hint !== undefined ? { hint: err.hint } : {});
+    throw err;
+  }
   const mode = options.onViolation ?? 'block';
   if (!isOnViolation(mode)) throw new MailguardError('EUSAGE', `onViolation must be one of ${ADAPTER_MODES.plugin.map((m) => `"${m}"`).join(', ')} (got ${JSON.stringify(mode)}).`);
   // Refused when the plugin is made, never at send time (split: one sendMail is one message).

@@ -4,6 +4,7 @@
 import { MailguardError } from '../errors.js';
 import { isFindingCode, FINDING_CODES } from '../findings.js';
 import { normaliseDomain } from '../message/domain.js';
+import { parseBodyScanSection } from '../body/settings.js';
 import type { Policy } from './policy.js';
 
 import { ON_VIOLATION_MODES, type OnViolation } from '../decide/modes.js';
@@ -52,8 +53,16 @@ export interface ProfileConfig {
 /** Checks one key's value; throws ECONFIG naming `where` and the key. Shared by every section. */
 export type KeyCheck = (value: unknown, key: string, where: string) => void;
 
+/** A value as an error message shows it: as JSON, or by its type where it has no JSON form (undefined, a function, a BigInt). */
+function shown(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
 const fail = (where: string, key: string, expected: string, value: unknown): never => {
-  throw new MailguardError('ECONFIG', `${where}: "${key}" must be ${expected} (got ${JSON.stringify(value)}).`);
+  throw new MailguardError('ECONFIG', `${where}: "${key}" must be ${expected} (got ${shown(value)}).`);
 };
 const stringArray: KeyCheck = (v, k, w) => {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(w, k, 'an array of strings', v);
@@ -93,15 +102,19 @@ const object: KeyCheck = (v, k, w) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(w, k, 'an object', v);
   if (!isPlainObject(v)) throw new MailguardError('ECONFIG', `${w}: "${k}" must be a plain object (its settings its own keys, none inherited).`);
 };
-const rules: KeyCheck = (v, k, w) => {
-  object(v, k, w);
-  for (const [code, setting] of Object.entries(v as object)) {
-    if (!isFindingCode(code)) {
-      throw new MailguardError('ECONFIG', `${w}: "rules.${code}" is not a finding code.`, { hint: `Known codes: ${FINDING_CODES.join(', ')}.` });
+/** A rules object: finding codes, each set to one of `settings`. */
+const rulesOf =
+  (...settings: string[]): KeyCheck =>
+  (v, k, w) => {
+    object(v, k, w);
+    for (const [code, setting] of Object.entries(v as object)) {
+      if (!isFindingCode(code)) {
+        throw new MailguardError('ECONFIG', `${w}: "rules.${code}" is not a finding code.`, { hint: `Known codes: ${FINDING_CODES.join(', ')}.` });
+      }
+      oneOf(...settings)(setting, `rules.${code}`, w);
     }
-    oneOf('error', 'warning', 'off')(setting, `rules.${code}`, w);
-  }
-};
+  };
+const rules = rulesOf('error', 'warning', 'off');
 
 /** The value checks every section of the configuration uses (one set, one wording). */
 export const checks = { stringArray, positiveInt, nonNegativeInt, boolean, string, oneOf, object, onViolation: oneOf(...ON_VIOLATION_MODES) };
@@ -109,14 +122,16 @@ export const checks = { stringArray, positiveInt, nonNegativeInt, boolean, strin
 /**
  * Validates one command's section (`send`, `sendmail`, `proxy` ...) against its keys: unknown
  * keys are refused with the allowed ones listed, each value by its check. Returns the section.
+ * `name` '' : the keys are named as they are (options given in code, not a section of a file).
  */
 export function parseSection(section: Record<string, unknown> | undefined, name: string, spec: Record<string, KeyCheck>, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (section !== undefined) object(section, name, where);
   for (const [key, value] of Object.entries(section ?? {})) {
     const check = ownEntry(spec, key);
-    if (!check) throw new MailguardError('ECONFIG', `${where}: unknown key "${name}.${key}".`, { hint: `Allowed keys: ${Object.keys(spec).join(', ')}.` });
-    check(value, `${name}.${key}`, where);
+    const label = name === '' ? key : `${name}.${key}`;
+    if (!check) throw new MailguardError('ECONFIG', `${where}: unknown key "${label}".`, { hint: `Allowed keys: ${Object.keys(spec).join(', ')}.` });
+    check(value, label, where);
     out[key] = value;
   }
   return out;
@@ -138,6 +153,41 @@ const POLICY_KEYS: Record<string, KeyCheck> = {
   sensitive: boolean,
   rules,
 };
+
+/**
+ * The policy keys code may give (createPolicy, the nodemailer plugin's `policy`): the
+ * configuration's, the body scan's settings (the configuration's `bodyScan` section, or false for
+ * none), the rule settings the stricter merge of two profiles makes, and its internalWithin.
+ */
+const CODE_POLICY_KEYS: Record<string, KeyCheck> = {
+  ...POLICY_KEYS,
+  rules: rulesOf('error', 'warning', 'off', 'info', 'at-least-warning'),
+  bodyScan: (v, k, w) => {
+    if (v === false) return;
+    object(v, k, w);
+    parseBodyScanSection(v as Record<string, unknown>, w);
+  },
+  internalWithin: stringArray,
+};
+
+/**
+ * Validates a policy given in code (createPolicy's argument, the plugin's `policy`) as the
+ * configuration file's policy keys are validated: a plain object whose every own key is a policy
+ * key with a value of its type. A misspelt key (`blockat`), a value of another type (`"2"`,
+ * `"false"`, null, undefined) or a setting the object only inherits is refused (ECONFIG naming the
+ * key), never left to the default. Returns its keys, each read once.
+ */
+export function parsePolicyGiven(given: unknown, where: string): Partial<Policy> {
+  if (!isPlainObject(given)) {
+    throw new MailguardError('ECONFIG', `${where}: the policy must be a plain object, its settings its own keys, none inherited (got ${Array.isArray(given) ? 'an array' : typeof given === 'object' && given !== null ? 'an object made from another' : shown(given)}).`, {
+      hint: 'Give an object literal such as { internalDomains: [\'corp.example\'] }.',
+    });
+  }
+  // A key Object.entries does not list (not enumerable, a symbol) would be neither checked nor read.
+  const hidden = Reflect.ownKeys(given).find((k) => typeof k === 'symbol' || !Object.prototype.propertyIsEnumerable.call(given, k));
+  if (hidden !== undefined) throw new MailguardError('ECONFIG', `${where}: unknown key "${String(hidden)}" (not an enumerable key of the policy).`, { hint: `Allowed keys: ${Object.keys(CODE_POLICY_KEYS).join(', ')}.` });
+  return parseSection(given, '', CODE_POLICY_KEYS, where) as Partial<Policy>;
+}
 
 /** Profile names appear in log lines and reports: one word, no spaces (`+` joins merged profiles). */
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -4,7 +4,8 @@
 import { normaliseDomain } from '../message/domain.js';
 import { MailguardError } from '../errors.js';
 import { domainMatches, isPublicSuffix, isSharedMailDomain, TENANT_NAMESPACES } from './classify.js';
-import type { BodyScanOptions } from '../body/settings.js';
+import { parseBodyScanSection, type BodyScanOptions } from '../body/settings.js';
+import { parsePolicyGiven } from './config.js';
 import type { FindingCode, Severity } from '../findings.js';
 
 /**
@@ -204,6 +205,19 @@ function refuseSharedDomain(ascii: string, written: string, where: string): void
   }
 }
 
+/**
+ * The body scan of a policy given in code: read as the configuration's `bodyScan` section (keys
+ * not given at their defaults; `enabled: false`, or false, for none). One complete already (a
+ * policy createPolicy made, spread) is kept as it is.
+ */
+function bodyScanGiven(given: unknown): BodyScanOptions | undefined {
+  if (given === undefined || given === false) return undefined;
+  const keys = Object.keys(given as object);
+  if (keys.length === 2 && keys.includes('minAddresses') && keys.includes('maxPartBytes')) return given as BodyScanOptions;
+  const settings = parseBodyScanSection(given as Record<string, unknown>, 'createPolicy');
+  return settings.enabled ? { minAddresses: settings.minAddresses, maxPartBytes: settings.maxPartBytes } : undefined;
+}
+
 const resolved = new WeakSet<object>();
 
 /** Whether `p` came out of createPolicy (complete and normalised). */
@@ -211,9 +225,17 @@ export function isResolvedPolicy(p: object): p is Policy {
   return resolved.has(p);
 }
 
-/** Builds a complete policy from defaults and a partial one, normalising domains. */
+/**
+ * Builds a complete policy from defaults and a partial one, normalising domains. The partial is
+ * validated as the configuration file's policy keys are (parsePolicyGiven): a misspelt key or a
+ * value of another type is refused, never read as the default.
+ */
 export function createPolicy(partial: Partial<Policy> = {}): Policy {
-  const merged: Policy = { ...DEFAULT_POLICY, ...partial, rules: { ...DEFAULT_POLICY.rules, ...(partial.rules ?? {}) } };
+  const given = parsePolicyGiven(partial, 'createPolicy');
+  const merged: Policy = { ...DEFAULT_POLICY, ...given, rules: { ...DEFAULT_POLICY.rules, ...(given.rules ?? {}) } };
+  delete merged.bodyScan;
+  const scan = bodyScanGiven(given.bodyScan);
+  if (scan !== undefined) merged.bodyScan = scan;
   merged.internalDomains = [...new Set(merged.internalDomains.map((d) => normaliseConfiguredDomain(d, 'internalDomains')))];
   merged.trustedDomains = [...new Set(merged.trustedDomains.map((d) => normaliseConfiguredDomain(d, 'trustedDomains')))];
   merged.consumerDomains = [...new Set(merged.consumerDomains.map((d) => normaliseConfiguredDomain(d, 'consumerDomains')))];
