@@ -91,12 +91,35 @@ export function parseFromLineDate(line: string): Date | undefined {
   return utcDate(Number(y), monthOf(mon!), Number(d), Number(hh), Number(mm), Number(ss ?? 0), 0);
 }
 
+/**
+ * When a message was last sent: its Date, or the newest Resent-Date of a message resent (RFC 5322
+ * 3.6.6: each resending adds a block, and the copy in a Sent folder is that of its last sending,
+ * whose Resent-To check reads). Undefined (undated, audited whatever the range) when a date cannot
+ * be read for certain: a Date or Resent-Date field that does not read as a date, or two Date
+ * fields that name different times (which one a reader shows depends on the reader). Only the
+ * first Date was read, so a message resent to customers in the range, or whose second Date was
+ * in it, was counted out of range and never checked.
+ */
+function sendingDate(header: HeaderBlock): Date | undefined {
+  const dates = header.fields.filter((f) => f.key === 'date' || f.key === 'resent-date');
+  let latest: Date | undefined;
+  let original: number | undefined;
+  for (const f of dates) {
+    const date = parseMailDate(unfold(f.rawValue, header.lineEnding));
+    if (date === undefined) return undefined;
+    if (f.key === 'date') {
+      if (original !== undefined && original !== date.getTime()) return undefined;
+      original = date.getTime();
+    }
+    if (latest === undefined || date > latest) latest = date;
+  }
+  return latest;
+}
+
 export function readAuditMeta(bytes: Uint8Array, mboxFromLine?: string, header: HeaderBlock = readHeaderBlock(bytes)): AuditMeta {
   const meta: AuditMeta = {};
-  const dateField = header.fields.find((f) => f.key === 'date');
-  const date = dateField ? parseMailDate(unfold(dateField.rawValue, header.lineEnding)) : undefined;
   const fallback = mboxFromLine ?? header.mboxFromLine;
-  const when = date ?? (fallback ? parseFromLineDate(fallback) : undefined);
+  const when = sendingDate(header) ?? (fallback ? parseFromLineDate(fallback) : undefined);
   if (when) meta.date = when;
   const subjectField = header.fields.find((f) => f.key === 'subject');
   if (subjectField) {

@@ -272,11 +272,11 @@ async function* readAccount(folders: ImapTarget[], credentials: ImapCredentials,
       for (;;) {
         try {
           await open();
-          // With a date range: first only each message's Date field (a few dozen bytes), so
+          // With a date range: first only each message's Date and Resent-Date fields (a few dozen bytes), so
           // messages outside the range are counted without their whole header crossing the wire.
           if (options.keepDate) {
             for (const slice of batches(uids, batch, (uid) => !dated.has(uid) && !done.has(uid))) {
-              for await (const msg of client!.fetch(slice.join(','), { uid: true, headers: ['date'] }, { uid: true })) {
+              for await (const msg of client!.fetch(slice.join(','), { uid: true, headers: ['date', 'resent-date'] }, { uid: true })) {
                 if (dated.has(msg.uid) || done.has(msg.uid)) continue;
                 dated.add(msg.uid);
                 const bytes = msg.headers && msg.headers.length > 0 ? msg.headers : Buffer.from('\r\n');
