@@ -23,6 +23,13 @@ export const INCIDENT_JSON_VERSION = 1;
 
 /** The fields an incident ID is derived from: the same message read from a file or over IMAP gets the same ID. */
 const ID_FIELDS = ['message-id', 'date', 'from', 'to', 'cc'] as const;
+/**
+ * The other fields that tell one sending of a message from another: each resending (RFC 5322
+ * 3.6.6) and an Apparently-To show other people under the same Message-ID, Date, From, To and Cc.
+ * Without them two resendings to different customers had one ID, and `--incident ID` listed the
+ * people of the first only.
+ */
+const SENDING_FIELDS = ['apparently-to', 'resent-message-id', 'resent-date', 'resent-from', 'resent-to', 'resent-cc'] as const;
 
 /**
  * The ID of the incident a message is: a hash of its Message-ID, Date, From, To and Cc, unfolded
@@ -33,8 +40,10 @@ const ID_FIELDS = ['message-id', 'date', 'from', 'to', 'cc'] as const;
 export function incidentId(bytes: Uint8Array): string {
   const header = readHeaderBlock(bytes);
   const hash = createHash('sha256');
-  for (const key of ID_FIELDS) {
+  for (const key of [...ID_FIELDS, ...SENDING_FIELDS]) {
     const values = header.fields.filter((f) => f.key === key).map((f) => unfold(f.rawValue, header.lineEnding).replace(/\s+/g, ' ').trim());
+    // Hashed only when present, so the ID of a message without them stays what it was.
+    if (values.length === 0 && (SENDING_FIELDS as readonly string[]).includes(key)) continue;
     hash.update(`${key}\u0000${values.join('\u0001')}\u0000`);
   }
   return hash.digest('hex').slice(0, INCIDENT_ID_HEX);
