@@ -646,6 +646,11 @@ export function mailguard(options: MailguardPluginOptions = {}): CompilePlugin {
     let checked: Promise<void>;
     try {
       const given = typeof options.authUser === 'function' ? options.authUser(mail.data) : options.authUser;
+      // The function's answer chooses the profile: anything but a user name (or undefined, none)
+      // is a mistake in the caller's code, said plainly rather than as a TypeError deep inside.
+      if (given !== undefined && typeof given !== 'string') {
+        throw new MailguardError('EUSAGE', `mailguard's authUser function returned ${given === null ? 'null' : Array.isArray(given) ? 'an array' : `${typeof given === 'object' ? 'an' : 'a'} ${typeof given}`}, not a user name.`, { hint: 'Return the sending user as a string, or undefined when there is none.' });
+      }
       // nodemailer's Mail: `transporter.auth` (SMTP) and `options.auth`, read loosely (other transports have neither).
       const mailer = (mail.mailer ?? {}) as { transporter?: { auth?: unknown }; options?: { auth?: unknown } };
       const authUser = given ?? userOf(mail.data.auth) ?? userOf(mailer.transporter?.auth) ?? userOf(mailer.options?.auth);

@@ -142,3 +142,29 @@ describe('controls: policies and options written as documented keep working', ()
     expect(await send(mailguard({ policy: { ...BASE, bodyScan: { minAddresses: 5 } as never, rules: { ADDRESS_LIST_IN_BODY: 'error' } } }), { to: 'colleague@corp.example', text })).toBe('EEXPOSED');
   });
 });
+
+describe("an authUser function's answer", () => {
+  const sendAs = (returned: unknown) => {
+    const t = nodemailer.createTransport({ streamTransport: true, buffer: true });
+    t.use('compile', mailguard({ policy: BASE, authUser: () => returned as string }));
+    return t.sendMail({ from: 'clinic@corp.example', to: 'colleague@corp.example', subject: 's', text: 'hello' }).then(
+      () => ({ code: 'sent', message: '' }),
+      (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message ?? '' }),
+    );
+  };
+  it.each([
+    ['a number', 5, /returned a number/],
+    ['an array', ['ann'], /returned an array/],
+    ['an object', { user: 'ann' }, /returned an object/],
+    ['null', null, /returned null/],
+  ])('%s fails the send with EUSAGE naming it, not a TypeError', async (_name, returned, said) => {
+    const r = await sendAs(returned);
+    expect(r.code).toBe('EUSAGE');
+    expect(r.message).toMatch(said);
+  });
+
+  it('controls: a user name or undefined is taken', async () => {
+    expect((await sendAs('ann')).code).toBe('sent');
+    expect((await sendAs(undefined)).code).toBe('sent');
+  });
+});
