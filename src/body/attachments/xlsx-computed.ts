@@ -5,6 +5,12 @@
 // number format that writes literal text around a text cell (`@"@acme.com"` on cells holding local
 // parts). Read only where a sheet has a formula or the workbook such a format; a formula of any
 // other shape is not evaluated (its cached value is read as the cell's text, as before).
+//
+// Written here rather than taken from a formula library (fast-formula-parser, formulajs,
+// HyperFormula) or a format library (SheetJS's SSF): the check is synchronous in every adapter and
+// must stay bounded on hostile input, so it evaluates only this text subset and refuses the rest;
+// the general evaluators run every function with no bound on the text a formula builds, add
+// hundreds of KB to the check bundle, and HyperFormula is GPL. SSF is no longer published to npm.
 
 import { attr, localName, parseXml } from './xml.js';
 import { cellRef } from './xlsx.js';
@@ -199,8 +205,8 @@ class Sheet {
  * The texts of a workbook's cell styles whose number format writes literal text around a text
  * cell: style index -> the format's text section (`@"@acme.com"`), read from xl/styles.xml.
  */
-export function textFormats(stylesXml: Buffer | undefined): Map<number, string> {
-  const out = new Map<number, string>();
+export function textFormats(stylesXml: Buffer | undefined): Map<number, FormatToken[]> {
+  const out = new Map<number, FormatToken[]>();
   if (!stylesXml || stylesXml.indexOf('@') === -1) return out;
   const codes = new Map<string, string>();
   let inCellXfs = false;
@@ -226,46 +232,50 @@ export function textFormats(stylesXml: Buffer | undefined): Map<number, string> 
   return out;
 }
 
-/** A format code's section for text (the fourth, or the only one when it has an "@"), when it writes literal text beside the "@". */
-function textSection(code: string): string | undefined {
-  const sections: string[] = [];
-  let cur = '';
+/** One piece of a number format code: text written as it is (quoted, or one escaped character), or one format character. */
+type FormatToken = { literal: string } | { char: string };
+
+const isChar = (t: FormatToken, c: string): boolean => 'char' in t && t.char === c;
+
+/** A format code's pieces: `"..."` and `\x` are literal text, every other character its own token. */
+function formatTokens(code: string): FormatToken[] {
+  const out: FormatToken[] = [];
   for (let i = 0; i < code.length; i++) {
     const ch = code[i]!;
     if (ch === '"') {
       const end = code.indexOf('"', i + 1);
       const stop = end === -1 ? code.length : end;
-      cur += code.slice(i, stop + 1);
+      out.push({ literal: code.slice(i + 1, stop) });
       i = stop;
-    } else if (ch === '\\') {
-      cur += code.slice(i, i + 2);
-      i++;
-    } else if (ch === ';') {
-      sections.push(cur);
-      cur = '';
-    } else cur += ch;
+    } else if (ch === '\\') out.push({ literal: code[++i] ?? '' });
+    else out.push({ char: ch });
   }
-  sections.push(cur);
-  const section = sections.length >= 4 ? sections[3]! : sections.length === 1 && sections[0]!.includes('@') ? sections[0]! : undefined;
+  return out;
+}
+
+/** A format code's section for text (the fourth, or the only one when it has an "@"), when it writes literal text beside the "@". */
+function textSection(code: string): FormatToken[] | undefined {
+  const sections: FormatToken[][] = [[]];
+  for (const t of formatTokens(code)) {
+    if (isChar(t, ';')) sections.push([]);
+    else sections[sections.length - 1]!.push(t);
+  }
+  const holdsAt = (section: FormatToken[]) => section.some((t) => isChar(t, '@'));
+  const section = sections.length >= 4 ? sections[3]! : sections.length === 1 && holdsAt(sections[0]!) ? sections[0]! : undefined;
   if (section === undefined || renderText(section, '') === '') return undefined;
   return section;
 }
 
-/** A text section applied to a cell's text: "@" is the text, quoted and escaped characters are written as they are. */
-function renderText(section: string, text: string): string {
+/** A text section applied to a cell's text: "@" is the text, literal text is written as it is. */
+function renderText(section: readonly FormatToken[], text: string): string {
   let out = '';
   for (let i = 0; i < section.length; i++) {
-    const ch = section[i]!;
-    if (ch === '"') {
-      const end = section.indexOf('"', i + 1);
-      const stop = end === -1 ? section.length : end;
-      out += section.slice(i + 1, stop);
-      i = stop;
-    } else if (ch === '\\') out += section[++i] ?? '';
-    else if (ch === '@') out += text;
-    else if (ch === '_' || ch === '*') i++; // a space the width of the next character; a fill
-    else if (ch === '[') i = Math.max(i, section.indexOf(']', i)); // a colour or condition
-    else out += ch;
+    const t = section[i]!;
+    if ('literal' in t) out += t.literal;
+    else if (t.char === '@') out += text;
+    else if (t.char === '_' || t.char === '*') i++; // a space the width of the next character; a fill
+    else if (t.char === '[') i = Math.max(i, section.findIndex((u, k) => k > i && isChar(u, ']'))); // a colour or condition
+    else out += t.char;
   }
   return out;
 }
@@ -280,7 +290,7 @@ export function holdsFormula(xml: Buffer): boolean {
  * shapes above, and text cells in a style whose format writes literal text. `shared` gives a
  * shared string's text by index.
  */
-export function computedCells(xml: Buffer, shared: (index: number) => string | undefined, formats: Map<number, string>): Array<{ col: number; row: number; text: string }> {
+export function computedCells(xml: Buffer, shared: (index: number) => string | undefined, formats: Map<number, FormatToken[]>): Array<{ col: number; row: number; text: string }> {
   const sheet = new Sheet();
   const masters = new Map<string, { text: string; row: number; col: number }>();
   let row = 0;
