@@ -5,17 +5,17 @@
 // mail" and check exited 0 with its list unread. Now a recipient field line is looked for in the
 // whole file (its head, then a text file's rest in overlapping windows), whatever the noise length:
 // the draft is read (it blocks, or fails closed on its start). Text without one stays not mail.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { expectDraftRead, expectNotMail, walkFolder as walkIn } from '../helpers/walk-drafts.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailguard-rt-long-noise-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const LIST = ['a1@alpha.example', 'b1@beta.example', 'c1@gamma.example', 'd1@delta.example', 'e1@epsilon.example', 'f1@zeta.example'].join(', ');
-const CLEAN = 'From: alice@corp.example\nTo: bob@corp.example\nSubject: hi\n\nhello\n';
 const DRAFT = `From: alice@corp.example\nTo: ${LIST}\nSubject: offer\n\nbody\n`;
 const KIB = 1024;
 const fill = (line: string, bytes: number) => line.repeat(Math.ceil(bytes / line.length));
@@ -34,28 +34,13 @@ const DRAFTS: Array<[string, string | Buffer]> = [
   ['the draft quoted, Cc, after 70 KiB of a log', `${fill(LOG, 70 * KIB)}${DRAFT.replace('To:', 'Cc:').replace(/^/gm, '> ')}`],
 ];
 
-interface Json {
-  results: Array<{ source: string; verdict: string }>;
-  notRead?: Array<{ path: string }>;
-}
-
-function walkFolder(name: string, text: string | Buffer): string {
-  const sub = path.join(dir, name.replace(/\W+/g, '-'));
-  mkdirSync(sub, { recursive: true });
-  writeFileSync(path.join(sub, 'draft.txt'), text);
-  writeFileSync(path.join(sub, 'ok.eml'), CLEAN);
-  return sub;
-}
+const walkFolder = (name: string, text: string | Buffer): string => walkIn(dir, name, text);
 
 describe('a draft behind noise of any length is read by a walk', () => {
   for (const [name, text] of DRAFTS) {
     it(name, async () => {
       const sub = walkFolder(name, text);
-      const r = await runCli(['check', sub, '--internal-domain', 'corp.example', '--format', 'json']);
-      const json = JSON.parse(r.stdout) as Json;
-      expect((json.notRead ?? []).map((n) => path.basename(n.path))).toEqual([]);
-      expect(json.results.find((x) => path.basename(x.source) === 'draft.txt')?.verdict).toMatch(/^(?:block|error)$/);
-      expect(r.code).not.toBe(0);
+      await expectDraftRead(sub);
     });
   }
 
@@ -76,17 +61,13 @@ describe('long text without a recipient field stays not mail', () => {
   for (const [name, text] of NOT_MAIL) {
     it(name, async () => {
       const sub = walkFolder(`not-mail ${name}`, text);
-      const r = await runCli(['check', sub, '--internal-domain', 'corp.example', '--format', 'json']);
-      expect(((JSON.parse(r.stdout) as Json).notRead ?? []).map((n) => path.basename(n.path))).toEqual(['draft.txt']);
-      expect(r.code).toBe(0);
+      await expectNotMail(sub);
     });
   }
 
   it('an image whose bytes hold a recipient line past its head stays not mail', async () => {
     const png = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(100 * KIB, 1), Buffer.from(`\n${DRAFT}`)]);
     const sub = walkFolder('not-mail image', png);
-    const r = await runCli(['check', sub, '--internal-domain', 'corp.example', '--format', 'json']);
-    expect(((JSON.parse(r.stdout) as Json).notRead ?? []).map((n) => path.basename(n.path))).toEqual(['draft.txt']);
-    expect(r.code).toBe(0);
+    await expectNotMail(sub);
   });
 });
