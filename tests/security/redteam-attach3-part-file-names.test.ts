@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideDelivery } from '../../src/decide/index.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import { ATTACHMENT_NAME_CONTROLS } from '../helpers/attachment-name-controls.js';
 import { runCli } from '../helpers/cli.js';
 import { check, codes } from './support.js';
 
@@ -88,10 +89,7 @@ describe("an attachment's name inside a multipart message is shown like a header
 
 describe('controls', () => {
   it.each([
-    ['an ordinary file name', ['Content-Type: application/pdf; name="minutes.pdf"', 'Content-Disposition: attachment; filename="minutes.pdf"']],
-    ['a vCard named for its one contact', ['Content-Type: text/vcard; name="a@alpha.example.vcf"', 'Content-Disposition: attachment; filename="a@alpha.example.vcf"']],
-    ['a name with two addresses in prose', ['Content-Type: application/pdf', 'Content-Disposition: attachment; filename="contract between a@alpha.example and b@beta.example.pdf"']],
-    ['colleagues named in the file', ['Content-Type: application/pdf', 'Content-Disposition: attachment; filename="notes joerg@corp.example, zoe@corp.example, max@corp.example.pdf"']],
+    ...ATTACHMENT_NAME_CONTROLS,
     ['an inline text part with a name (shown as text, not as a file)', [`Content-Type: text/plain; name="${LIST} - notes.txt"`]],
   ])('%s passes', (_name, lines) => {
     expect(check(withAttachment(lines), SCAN).verdict).toBe('pass');

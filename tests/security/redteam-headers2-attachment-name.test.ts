@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { decideDelivery } from '../../src/decide/index.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import { ATTACHMENT_NAME_CONTROLS } from '../helpers/attachment-name-controls.js';
 import { runCli } from '../helpers/cli.js';
 import { check, codes, CORP, message } from './support.js';
 
@@ -75,12 +76,9 @@ describe("the message's own attachment name is shown like its Subject", () => {
 
 describe('controls', () => {
   it.each([
-    ['an ordinary file name', ['Content-Type: application/pdf; name="minutes.pdf"', 'Content-Disposition: attachment; filename="minutes.pdf"']],
-    ['a vCard named for its one contact', ['Content-Type: text/vcard; name="a@alpha.example.vcf"', 'Content-Disposition: attachment; filename="a@alpha.example.vcf"']],
-    ['a name with two addresses in prose', ['Content-Type: application/pdf', 'Content-Disposition: attachment; filename="contract between a@alpha.example and b@beta.example.pdf"']],
+    ...ATTACHMENT_NAME_CONTROLS,
     // mailparser shows such text as the body, no attachment: its name is not shown (tests/rules/header-field-exposure.test.ts).
     ['a text message with a name, not sent as an attachment', [`Content-Type: text/plain; name="${LIST} - notes.txt"`]],
-    ['colleagues named in the file', ['Content-Type: application/pdf', `Content-Disposition: attachment; filename="notes joerg@corp.example, zoe@corp.example.pdf"`]],
   ])('%s passes', (_name, lines) => {
     for (const policy of [CORP, WITH_BODY_SCAN]) {
       const r = check(asFile(lines), policy);
